@@ -1,0 +1,32 @@
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import websocket from '@fastify/websocket';
+import { healthPlugin } from './plugins/health';
+import { sandboxesPlugin } from './plugins/sandboxes';
+import { sessionPlugin } from './plugins/session';
+import { terminalWsPlugin } from './plugins/terminal-ws';
+import { webPlugin } from './plugins/web';
+import { BashLikeShell } from './sandbox/foundationShell';
+import type { ShellFactory } from './sandbox/sandbox';
+import type { Settings } from './settings';
+
+export interface AppOptions {
+  settings: Settings;
+  shellFactory?: ShellFactory;
+  logger?: FastifyServerOptions['logger'];
+}
+
+/** The whole server as one Fastify instance; every feature is a plugin. */
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const { settings } = options;
+  const app = Fastify({ logger: options.logger ?? false, bodyLimit: 1024 * 1024 });
+  await app.register(websocket, { options: { maxPayload: settings.wsMessageBytesMax } });
+  await app.register(sessionPlugin);
+  await app.register(sandboxesPlugin, {
+    settings,
+    shellFactory: options.shellFactory ?? ((sandbox) => new BashLikeShell(sandbox)),
+  });
+  await app.register(healthPlugin);
+  await app.register(terminalWsPlugin, { settings });
+  await app.register(webPlugin, { webRoot: settings.webRoot });
+  return app;
+}

@@ -1,0 +1,35 @@
+import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
+import type { TSchema } from '@sinclair/typebox';
+import { ClientMessage, ProtocolErrorCode } from './messages';
+
+// One checker per message type, so an error names the field that is wrong, not "not in union".
+const checkerByType = new Map<string, TypeCheck<TSchema>>(
+  ClientMessage.anyOf.map((variant) => [String(variant.properties.type.const), TypeCompiler.Compile(variant)]),
+);
+
+export type ParseResult =
+  | { ok: true; message: ClientMessage }
+  | { ok: false; code: string; message: string };
+
+function invalid(message: string): ParseResult {
+  return { ok: false, code: ProtocolErrorCode.invalidMessage, message };
+}
+
+/** Parse and validate one text frame from a browser. Never throws. */
+export function parseClientMessage(raw: string): ParseResult {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    return { ok: false, code: ProtocolErrorCode.notJson, message: 'message is not valid JSON' };
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || !('type' in value)) {
+    return invalid('message must be an object with a "type"');
+  }
+  const type = String(value.type).slice(0, 40);
+  const checker = checkerByType.get(type);
+  if (!checker) return invalid(`unknown message type '${type}'`);
+  if (checker.Check(value)) return { ok: true, message: value as ClientMessage };
+  const first = checker.Errors(value).First();
+  return invalid(`invalid '${type}' message${first ? ` (${first.path || '/'}: ${first.message})` : ''}`);
+}

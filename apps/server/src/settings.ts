@@ -1,0 +1,52 @@
+/** Server settings, read once from the environment. Every limit carries its unit in its name. */
+export interface Settings {
+  host: string;
+  port: number;
+  /** Directory of the built web app (apps/web/dist). */
+  webRoot: string;
+  /** Host name the learner's sandbox answers to (`hostname`). */
+  sandboxHostname: string;
+  sandboxesMax: number;
+  sandboxIdleMillis: number;
+  tabsPerSandboxMax: number;
+  scrollbackBytesMax: number;
+  historyLinesMax: number;
+  /** Largest WebSocket frame accepted; bigger ones close the socket with 1009. */
+  wsMessageBytesMax: number;
+  /** Input messages per second per connection before the server refuses them. */
+  inputMessagesPerSecondMax: number;
+}
+
+function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min) {
+    throw new SettingsError(`${name} must be an integer >= ${min}, got '${raw}'`);
+  }
+  return value;
+}
+
+export class SettingsError extends Error {
+  override readonly name = 'SettingsError';
+}
+
+export function settingsFromEnv(env: NodeJS.ProcessEnv, defaults: { webRoot: string }): Settings {
+  return {
+    host: env.HOST ?? '0.0.0.0',
+    port: intFromEnv(env, 'PORT', 8080),
+    webRoot: env.RSLAB_WEB_ROOT ?? defaults.webRoot,
+    sandboxHostname: env.RSLAB_HOSTNAME ?? 'morton.local',
+    sandboxesMax: intFromEnv(env, 'RSLAB_SANDBOXES_MAX', 500, 1),
+    sandboxIdleMillis: intFromEnv(env, 'RSLAB_SANDBOX_IDLE_MILLIS', 30 * 60_000, 1000),
+    tabsPerSandboxMax: intFromEnv(env, 'RSLAB_TABS_PER_SANDBOX_MAX', 6, 1),
+    scrollbackBytesMax: intFromEnv(env, 'RSLAB_SCROLLBACK_BYTES_MAX', 256 * 1024, 1024),
+    historyLinesMax: intFromEnv(env, 'RSLAB_HISTORY_LINES_MAX', 500, 1),
+    wsMessageBytesMax: intFromEnv(env, 'RSLAB_WS_MESSAGE_BYTES_MAX', 1024 * 1024, 1024),
+    inputMessagesPerSecondMax: intFromEnv(env, 'RSLAB_INPUT_MESSAGES_PER_SECOND_MAX', 200, 1),
+  };
+}
+
+export function testSettings(overrides: Partial<Settings> = {}): Settings {
+  return { ...settingsFromEnv({}, { webRoot: '' }), host: '127.0.0.1', port: 0, ...overrides };
+}

@@ -1,0 +1,192 @@
+import type { TabSnapshot } from '../protocol/messages';
+
+/** What an interpreter may do to its terminal while it runs a line. */
+export interface ShellIO {
+  write(text: string): void;
+  clear(): void;
+  /** Aborted when the learner presses Ctrl-C. */
+  readonly signal: AbortSignal;
+}
+
+export interface Completion {
+  replaceFrom: number;
+  candidates: string[];
+}
+
+export interface ExecuteOutcome {
+  /** Leave this interpreter (python's `exit()`, bash's `exit`). */
+  exit?: boolean;
+  /** Start a nested interpreter (bash runs `python`). */
+  push?: Interpreter;
+}
+
+/** One language a terminal can speak: bash, Python, mongosh. */
+export interface Interpreter {
+  readonly title: string;
+  prompt(): string;
+  execute(line: string, io: ShellIO): Promise<ExecuteOutcome | void>;
+  complete?(line: string, cursor: number): Completion;
+  /** Called when the interpreter is left or the terminal closes. */
+  dispose?(): void;
+}
+
+export type TerminalEvent =
+  | { type: 'output'; data: string }
+  | { type: 'prompt'; prompt: string }
+  | { type: 'clear' };
+
+export interface TerminalLimits {
+  scrollbackBytesMax: number;
+  historyLinesMax: number;
+  /** Lines waiting behind a running command before new ones are refused. */
+  pendingLinesMax: number;
+}
+
+/**
+ * One terminal tab: a stack of interpreters (bash at the bottom), the lines typed into it and
+ * everything it printed. Lines run one at a time, in order; Ctrl-C aborts the running one.
+ */
+export class TerminalSession {
+  private readonly stack: Interpreter[];
+  private readonly pending: string[] = [];
+  private readonly listeners = new Set<(event: TerminalEvent) => void>();
+  private readonly history: string[] = [];
+  private scrollback = '';
+  private running: AbortController | null = null;
+  private closed = false;
+  /** The prompt on screen after the scrollback; it joins the scrollback with the next line. */
+  private promptShown: string;
+  /** Set when the bottom interpreter exits: the tab is done. */
+  onExit: (() => void) | null = null;
+
+  constructor(
+    readonly id: string,
+    root: Interpreter,
+    private readonly limits: TerminalLimits,
+  ) {
+    this.stack = [root];
+    this.promptShown = root.prompt();
+  }
+
+  get busy(): boolean {
+    return this.running !== null;
+  }
+
+  get title(): string {
+    return this.current.title;
+  }
+
+  private get current(): Interpreter {
+    const top = this.stack[this.stack.length - 1];
+    if (!top) throw new Error('terminal has no interpreter');
+    return top;
+  }
+
+  subscribe(listener: (event: TerminalEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  snapshot(): TabSnapshot {
+    return {
+      tab: this.id,
+      title: this.title,
+      prompt: this.busy ? '' : this.promptShown,
+      scrollback: this.scrollback,
+      busy: this.busy,
+      history: [...this.history],
+    };
+  }
+
+  submit(line: string): { accepted: boolean; reason?: string } {
+    if (this.closed) return { accepted: false, reason: 'terminal is closed' };
+    if (this.pending.length >= this.limits.pendingLinesMax) {
+      return { accepted: false, reason: `too many lines waiting (at most ${this.limits.pendingLinesMax})` };
+    }
+    this.pending.push(line);
+    if (!this.running) void this.drain();
+    return { accepted: true };
+  }
+
+  /** Ctrl-C: abort what runs and drop what was typed ahead. */
+  interrupt(): void {
+    this.pending.length = 0;
+    this.running?.abort();
+  }
+
+  complete(line: string, cursor: number): Completion {
+    return this.current.complete?.(line, cursor) ?? { replaceFrom: cursor, candidates: [] };
+  }
+
+  close(): void {
+    this.closed = true;
+    this.interrupt();
+    for (const interpreter of this.stack.reverse()) interpreter.dispose?.();
+    this.stack.length = 0;
+    this.listeners.clear();
+  }
+
+  private emit(event: TerminalEvent): void {
+    if (event.type === 'output') this.appendScrollback(event.data);
+    if (event.type === 'clear') this.scrollback = '';
+    if (event.type === 'prompt') this.promptShown = event.prompt;
+    for (const listener of this.listeners) listener(event);
+  }
+
+  private appendScrollback(text: string): void {
+    this.scrollback += text;
+    const excess = this.scrollback.length - this.limits.scrollbackBytesMax;
+    if (excess > 0) {
+      // Cut at a line boundary so a replayed screen does not start mid-line.
+      const cut = this.scrollback.indexOf('\n', excess);
+      this.scrollback = cut === -1 ? this.scrollback.slice(excess) : this.scrollback.slice(cut + 1);
+    }
+  }
+
+  private remember(line: string): void {
+    if (line.trim() === '' || this.history[this.history.length - 1] === line) return;
+    this.history.push(line);
+    if (this.history.length > this.limits.historyLinesMax) this.history.shift();
+  }
+
+  private async drain(): Promise<void> {
+    while (!this.closed && this.pending.length > 0) {
+      const line = this.pending.shift() as string;
+      const interpreter = this.current;
+      // The client already shows prompt and line; keep them so a reloaded page sees the same screen.
+      this.appendScrollback(`${this.promptShown}${line}\n`);
+      this.promptShown = '';
+      this.remember(line);
+      const controller = new AbortController();
+      this.running = controller;
+      const io: ShellIO = {
+        write: (text) => {
+          if (!this.closed && text.length > 0) this.emit({ type: 'output', data: text });
+        },
+        clear: () => this.emit({ type: 'clear' }),
+        signal: controller.signal,
+      };
+      try {
+        const outcome = await interpreter.execute(line, io);
+        if (outcome?.push) this.stack.push(outcome.push);
+        if (outcome?.exit) {
+          interpreter.dispose?.();
+          this.stack.pop();
+          if (this.stack.length === 0) {
+            this.running = null;
+            this.closed = true;
+            this.onExit?.();
+            return;
+          }
+        }
+      } catch (error) {
+        // An interpreter bug must not kill the terminal: say so, keep the shell.
+        const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+        io.write(`internal error: ${message}\n`);
+      } finally {
+        this.running = null;
+      }
+      if (!this.closed) this.emit({ type: 'prompt', prompt: this.current.prompt() });
+    }
+  }
+}

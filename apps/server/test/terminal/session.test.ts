@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import { TerminalSession, type Interpreter, type ShellIO, type TerminalEvent } from '../../src/terminal/session';
+
+/** A shell whose `sleep` waits until Ctrl-C, and whose `nest` starts a child shell. */
+class ScriptShell implements Interpreter {
+  constructor(readonly title = 'bash', private readonly promptText = '$ ') {}
+  prompt(): string {
+    return this.promptText;
+  }
+  async execute(line: string, io: ShellIO) {
+    if (line === 'sleep') {
+      await new Promise<void>((resolve) => io.signal.addEventListener('abort', () => resolve()));
+      io.write('^C interrupted\n');
+      return;
+    }
+    if (line === 'nest') return { push: new ScriptShell('python', '>>> ') };
+    if (line === 'exit') return { exit: true };
+    if (line === 'boom') throw new TypeError('kaput');
+    io.write(`ran ${line}\n`);
+    return;
+  }
+}
+
+const limits = { scrollbackBytesMax: 200, historyLinesMax: 3, pendingLinesMax: 4 };
+
+function collect(session: TerminalSession): TerminalEvent[] {
+  const events: TerminalEvent[] = [];
+  session.subscribe((event) => events.push(event));
+  return events;
+}
+
+async function settle(): Promise<void> {
+  for (let i = 0; i < 10; i += 1) await Promise.resolve();
+}
+
+describe('TerminalSession', () => {
+  it('runs lines in order and prompts after each', async () => {
+    const session = new TerminalSession('t1', new ScriptShell(), limits);
+    const events = collect(session);
+    session.submit('a');
+    session.submit('b');
+    await settle();
+    expect(events).toEqual([
+      { type: 'output', data: 'ran a\n' },
+      { type: 'prompt', prompt: '$ ' },
+      { type: 'output', data: 'ran b\n' },
+      { type: 'prompt', prompt: '$ ' },
+    ]);
+    expect(session.snapshot().scrollback).toBe('$ a\nran a\n$ b\nran b\n');
+  });
+
+  it('interrupts a running line and drops typed-ahead lines', async () => {
+    const session = new TerminalSession('t1', new ScriptShell(), limits);
+    const events = collect(session);
+    session.submit('sleep');
+    session.submit('a');
+    await settle();
+    expect(session.busy).toBe(true);
+    session.interrupt();
+    await settle();
+    expect(session.busy).toBe(false);
+    expect(events.map((e) => (e.type === 'output' ? e.data : e.type))).toEqual(['^C interrupted\n', 'prompt']);
+  });
+
+  it('nests and leaves interpreters, and reports an interpreter crash without dying', async () => {
+    const session = new TerminalSession('t1', new ScriptShell(), limits);
+    let exited = false;
+    session.onExit = () => {
+      exited = true;
+    };
+    const events = collect(session);
+    session.submit('nest');
+    await settle();
+    expect(session.title).toBe('python');
+    expect(events.at(-1)).toEqual({ type: 'prompt', prompt: '>>> ' });
+    session.submit('boom');
+    await settle();
+    expect(events.at(-2)).toEqual({ type: 'output', data: 'internal error: TypeError: kaput\n' });
+    session.submit('exit');
+    await settle();
+    expect(session.title).toBe('bash');
+    expect(exited).toBe(false);
+    session.submit('exit');
+    await settle();
+    expect(exited).toBe(true);
+  });
+
+  it('bounds scrollback at a line boundary, history by count, and waiting lines', async () => {
+    const session = new TerminalSession('t1', new ScriptShell(), limits);
+    // The first line starts at once; four more may wait behind it.
+    for (let i = 0; i < 5; i += 1) expect(session.submit(`line-${i}-${'x'.repeat(40)}`).accepted).toBe(true);
+    expect(session.submit('one too many').accepted).toBe(false);
+    await settle();
+    for (let i = 5; i < 8; i += 1) session.submit(`line-${i}-${'x'.repeat(40)}`);
+    await settle();
+    const { scrollback, history } = session.snapshot();
+    expect(scrollback.length).toBeLessThanOrEqual(200);
+    expect(scrollback.startsWith('$ line-') || scrollback.startsWith('ran line-')).toBe(true);
+    expect(history).toEqual([5, 6, 7].map((i) => `line-${i}-${'x'.repeat(40)}`));
+  });
+});
