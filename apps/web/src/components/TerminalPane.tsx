@@ -1,0 +1,50 @@
+import { useEffect, useRef } from 'react';
+import type { LabClient } from '../app/labClient';
+import { selectActiveTab, selectTabs, useLab } from '../store/lab';
+
+export function TerminalPane({ client }: { client: LabClient }) {
+  const tabs = useLab(selectTabs);
+  const active = useLab(selectActiveTab);
+  return (
+    <section className="terminal-pane" aria-label="Terminals">
+      <div className="tab-bar" role="tablist" aria-label="Shells">
+        {tabs.map((tab, index) => (
+          <button
+            key={tab.id}
+            type="button"
+            role="tab"
+            aria-selected={tab.id === active}
+            className="tab"
+            onClick={() => client.activate(tab.id)}
+          >
+            Shell {index + 1}
+          </button>
+        ))}
+        <button type="button" className="tab tab-new" aria-label="New shell" onClick={() => client.openTab()}>
+          +
+        </button>
+        {active && tabs.length > 1 && (
+          <button type="button" className="tab tab-close" aria-label="Close this shell" onClick={() => client.closeTab(active)}>
+            ×
+          </button>
+        )}
+      </div>
+      {active && <TerminalView key={active} client={client} tabId={active} />}
+    </section>
+  );
+}
+
+function TerminalView({ client, tabId }: { client: LabClient; tabId: string }) {
+  const host = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    const controller = client.controllers.get(tabId);
+    const element = host.current;
+    if (!controller || !element) return;
+    controller.attach(element);
+    controller.focus();
+    const observer = new ResizeObserver(() => controller.fitToContainer());
+    observer.observe(element);
+    return () => observer.disconnect();
+  }, [client, tabId]);
+  return <div ref={host} className="terminal" role="region" aria-label="Terminal" />;
+}

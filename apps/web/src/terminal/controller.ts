@@ -1,0 +1,130 @@
+import { Terminal } from '@xterm/xterm';
+import { FitAddon } from '@xterm/addon-fit';
+import type { ClientMessage, TabSnapshot } from '@rslab/server/protocol';
+import { LineEditor, type EditorEffect } from './lineEditor';
+import { longestCommonPrefix, toTerminalNewlines } from './text';
+
+/**
+ * Glue between one xterm.js instance and one server-side terminal tab. The editing itself lives
+ * in LineEditor; this class only routes bytes.
+ */
+export class TerminalController {
+  readonly term: Terminal;
+  private readonly fit = new FitAddon();
+  private readonly editor = new LineEditor();
+  private opened = false;
+  private completionRequest = 0;
+
+  constructor(
+    readonly tabId: string,
+    private readonly send: (message: ClientMessage) => boolean,
+    fontSize: number,
+  ) {
+    this.term = new Terminal({
+      fontSize,
+      fontFamily: 'ui-monospace, "DejaVu Sans Mono", Menlo, Consolas, monospace',
+      cursorBlink: true,
+      convertEol: false,
+      scrollback: 5000,
+      theme: { background: '#0f1720', foreground: '#e6edf3' },
+    });
+    this.term.loadAddon(this.fit);
+    this.term.onData((data) => this.apply(this.editor.feed(data)));
+    this.term.onResize(({ cols }) => this.editor.resize(cols));
+  }
+
+  attach(element: HTMLElement): void {
+    if (!this.opened) {
+      this.term.open(element);
+      this.opened = true;
+    } else if (this.term.element && this.term.element.parentElement !== element) {
+      element.appendChild(this.term.element);
+    }
+    this.fitToContainer();
+  }
+
+  fitToContainer(): void {
+    if (!this.opened) return;
+    try {
+      this.fit.fit();
+    } catch {
+      // fit() measures the DOM; a hidden pane has no size yet and is fitted when shown
+    }
+    this.editor.resize(this.term.cols);
+  }
+
+  setFontSize(size: number): void {
+    this.term.options.fontSize = size;
+    this.fitToContainer();
+  }
+
+  focus(): void {
+    this.term.focus();
+  }
+
+  load(snapshot: TabSnapshot): void {
+    this.editor.deactivate();
+    this.term.reset();
+    this.editor.setHistory(snapshot.history);
+    this.term.write(toTerminalNewlines(snapshot.scrollback));
+    if (!snapshot.busy) this.apply(this.editor.start(snapshot.prompt));
+  }
+
+  output(data: string): void {
+    this.term.write(toTerminalNewlines(data));
+  }
+
+  prompt(prompt: string): void {
+    this.apply(this.editor.start(prompt));
+  }
+
+  clear(): void {
+    this.term.write('\x1b[H\x1b[2J\x1b[3J');
+    this.apply(this.editor.redraw());
+  }
+
+  /** A line from the page itself (not the sandbox), such as "reconnecting…". */
+  notice(text: string): void {
+    const wasActive = this.editor.isActive;
+    this.term.write(`\r\x1b[K\x1b[33m${text}\x1b[0m\r\n`);
+    if (wasActive) this.apply(this.editor.redraw());
+  }
+
+  /** Type `text` as if the learner did, and press Enter when `submit` is set. */
+  typeLine(text: string, submit: boolean): void {
+    this.apply(this.editor.feed(submit ? `${text}\r` : text));
+  }
+
+  completion(requestId: number, replaceFrom: number, candidates: string[]): void {
+    if (requestId !== this.completionRequest || candidates.length === 0) return;
+    const prefix = longestCommonPrefix(candidates);
+    const typed = this.editor.line.slice(replaceFrom, this.editor.cursorPosition);
+    if (candidates.length === 1) this.apply(this.editor.applyCompletion(replaceFrom, candidates[0] as string));
+    else if (prefix.length > typed.length) this.apply(this.editor.applyCompletion(replaceFrom, prefix));
+    else this.apply(this.editor.listCandidates(candidates));
+  }
+
+  dispose(): void {
+    this.term.dispose();
+  }
+
+  private apply(effects: EditorEffect[]): void {
+    for (const effect of effects) {
+      switch (effect.type) {
+        case 'write':
+          this.term.write(effect.data);
+          break;
+        case 'submit':
+          this.send({ type: 'input', tab: this.tabId, line: effect.line });
+          break;
+        case 'interrupt':
+          this.send({ type: 'interrupt', tab: this.tabId });
+          break;
+        case 'complete':
+          this.completionRequest += 1;
+          this.send({ type: 'complete', tab: this.tabId, requestId: this.completionRequest, line: effect.line, cursor: effect.cursor });
+          break;
+      }
+    }
+  }
+}

@@ -1,0 +1,46 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { findChromium } from './chromium';
+
+const serverDir = fileURLToPath(new URL('../apps/server', import.meta.url));
+const startupMillisMax = 30_000;
+
+/** Start the real server on a loopback port the OS picks; tests read its URL from the env. */
+export default async function globalSetup(): Promise<() => Promise<void>> {
+  findChromium();
+  const { child, url } = await startServer();
+  process.env.RSLAB_E2E_URL = url;
+  return async () => {
+    child.kill('SIGTERM');
+    await new Promise((resolve) => child.once('exit', resolve));
+  };
+}
+
+export function startServer(env: NodeJS.ProcessEnv = {}): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+    cwd: serverDir,
+    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'warn', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`server did not start within ${startupMillisMax} ms:\n${output}`));
+    }, startupMillisMax);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = /Replica Set Lab listening on (http:\/\/\S+)/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve({ child, url: match[1] as string });
+      }
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`server exited with ${code} before listening:\n${output}`));
+    });
+  });
+}
