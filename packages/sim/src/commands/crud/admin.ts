@@ -1,0 +1,171 @@
+import type { Document } from 'bson';
+import { serverError } from '../errors';
+import type { OplogEntry } from '../../storage/oplog';
+import { ID_INDEX_SPEC } from '../../storage/collection';
+import { checkCollectionName, checkDatabaseName } from '../../storage/namespace';
+import { runQuery } from '../../storage/query';
+import type { CrudContext, CrudResult } from './context';
+import { firstBatchReply } from './read';
+import { CommandReader, collectionArgument } from './parse';
+
+/** mongod reports sizes on disk in whole allocation units. */
+const allocationUnitBytes = 4096;
+
+function onDiskBytes(dataBytes: number): number {
+  return Math.max(allocationUnitBytes, Math.ceil(dataBytes / allocationUnitBytes) * allocationUnitBytes);
+}
+
+function requireAdmin(db: string, command: string): void {
+  if (db !== 'admin') throw serverError('Unauthorized', `${command} may only be run against the admin database.`);
+}
+
+export function listDatabasesCommand(db: string, body: Document, ctx: CrudContext): CrudResult {
+  requireAdmin(db, 'listDatabases');
+  const reader = new CommandReader('listDatabases', body);
+  const nameOnly = reader.bool('nameOnly') ?? false;
+  const filter = reader.object('filter');
+  let databases: Document[] = ctx.storage.listDatabaseNames().map((name) => {
+    const dataBytes = ctx.storage.databaseSizeBytes(name);
+    return { name, sizeOnDisk: onDiskBytes(dataBytes), empty: ctx.storage.listCollections(name).every((coll) => coll.count === 0) };
+  });
+  if (filter) databases = runQuery(databases, { filter });
+  if (nameOnly) return { reply: { databases: databases.map((entry) => ({ name: entry.name })), ok: 1 }, oplog: [] };
+  const totalSize = databases.reduce((sum, entry) => sum + (entry.sizeOnDisk as number), 0);
+  return { reply: { databases, totalSize, totalSizeMb: Math.floor(totalSize / (1024 * 1024)), ok: 1 }, oplog: [] };
+}
+
+export function listCollectionsCommand(db: string, body: Document, ctx: CrudContext): CrudResult {
+  checkDatabaseName(db);
+  const reader = new CommandReader('listCollections', body);
+  const nameOnly = reader.bool('nameOnly') ?? false;
+  const filter = reader.object('filter');
+  const batchSize = new CommandReader('listCollections.cursor', reader.object('cursor') ?? {}).nonNegative('batchSize', 'BatchSize');
+  let entries: Document[] = ctx.storage.listCollections(db).map((coll) => ({
+    name: coll.name,
+    type: 'collection',
+    options: { ...coll.options },
+    info: { readOnly: false },
+    idIndex: { ...ID_INDEX_SPEC },
+  }));
+  if (filter) entries = runQuery(entries, { filter });
+  if (nameOnly) entries = entries.map((entry) => ({ name: entry.name, type: entry.type }));
+  const cursor = ctx.cursors.open(`${db}.$cmd.listCollections`, entries, ctx.connectionId, { batchSize });
+  return { reply: firstBatchReply(cursor), oplog: [] };
+}
+
+export function listIndexesCommand(db: string, body: Document, ctx: CrudContext): CrudResult {
+  const coll = collectionArgument('listIndexes', body, db);
+  checkCollectionName(db, coll);
+  const reader = new CommandReader('listIndexes', body);
+  const batchSize = new CommandReader('listIndexes.cursor', reader.object('cursor') ?? {}).nonNegative('batchSize', 'BatchSize');
+  const indexes = ctx.storage.listIndexes(db, coll) as unknown as Document[];
+  const cursor = ctx.cursors.open(`${db}.$cmd.listIndexes.${coll}`, indexes, ctx.connectionId, { batchSize });
+  return { reply: firstBatchReply(cursor), oplog: [] };
+}
+
+const CREATE_OPTIONS = ['capped', 'size', 'max', 'validator', 'validationLevel', 'validationAction', 'collation', 'storageEngine', 'indexOptionDefaults', 'expireAfterSeconds', 'clusteredIndex', 'timeseries', 'changeStreamPreAndPostImages'];
+
+export function createCommand(db: string, body: Document, ctx: CrudContext): CrudResult {
+  const coll = collectionArgument('create', body, db);
+  checkCollectionName(db, coll);
+  if (body.viewOn !== undefined) throw serverError('CommandNotSupported', 'views are not supported by the simulated mongod');
+  if (body.timeseries !== undefined) throw serverError('CommandNotSupported', 'time-series collections are not supported by the simulated mongod');
+  const options: Document = {};
+  for (const key of CREATE_OPTIONS) if (body[key] !== undefined) options[key] = body[key];
+  const oplog: OplogEntry[] = [];
+  ctx.storage.createCollection(db, coll, options, oplog);
+  return { reply: { ok: 1 }, oplog };
+}
+
+export function dropCommand(db: string, body: Document, ctx: CrudContext): CrudResult {
+  const coll = collectionArgument('drop', body, db);
+  checkCollectionName(db, coll);
+  const collection = ctx.storage.getCollection(db, coll);
+  const nIndexesWas = collection?.indexes.length ?? 0;
+  const oplog: OplogEntry[] = [];
+  ctx.storage.dropCollection(db, coll, oplog);
+  return { reply: { nIndexesWas, ns: `${db}.${coll}`, ok: 1 }, oplog };
+}
+
+export function dropDatabaseCommand(db: string, _body: Document, ctx: CrudContext): CrudResult {
+  checkDatabaseName(db);
+  const oplog: OplogEntry[] = [];
+  ctx.storage.dropDatabase(db, oplog);
+  return { reply: { dropped: db, ok: 1 }, oplog };
+}
+
+export function createIndexesCommand(db: string, body: Document, ctx: CrudContext): CrudResult {
+  const reader = new CommandReader('createIndexes', body);
+  const coll = collectionArgument('createIndexes', body, db);
+  checkCollectionName(db, coll);
+  const indexes = reader.array('indexes');
+  if (indexes === undefined) throw serverError('FailedToParse', "BSON field 'createIndexes.indexes' is missing but a required field");
+  if (indexes.length === 0) throw serverError('BadValue', 'Must specify at least one index to create');
+  const oplog: OplogEntry[] = [];
+  const result = ctx.storage.createIndexes(db, coll, indexes as Document[], oplog);
+  const reply: Document = { ...result, ok: 1 };
+  return { reply, oplog };
+}
+
+export function dropIndexesCommand(db: string, body: Document, ctx: CrudContext, commandName: string): CrudResult {
+  const coll = collectionArgument(commandName, body, db);
+  checkCollectionName(db, coll);
+  if (body.index === undefined) throw serverError('FailedToParse', `BSON field '${commandName}.index' is missing but a required field`);
+  const oplog: OplogEntry[] = [];
+  const nIndexesWas = ctx.storage.dropIndexes(db, coll, body.index, oplog);
+  return { reply: { nIndexesWas, ok: 1 }, oplog };
+}
+
+export function collStatsCommand(db: string, body: Document, ctx: CrudContext): CrudResult {
+  const coll = collectionArgument('collStats', body, db);
+  checkCollectionName(db, coll);
+  const collection = ctx.storage.getCollection(db, coll);
+  if (!collection) throw serverError('NamespaceNotFound', `Collection [${db}.${coll}] not found.`);
+  const size = collection.sizeBytes;
+  const count = collection.count;
+  const indexSizes: Document = {};
+  for (const spec of collection.indexes) indexSizes[spec.name] = allocationUnitBytes;
+  return {
+    reply: {
+      ns: `${db}.${coll}`,
+      size,
+      count,
+      avgObjSize: count === 0 ? 0 : Math.floor(size / count),
+      storageSize: onDiskBytes(size),
+      capped: collection.options.capped === true,
+      nindexes: collection.indexes.length,
+      totalIndexSize: allocationUnitBytes * collection.indexes.length,
+      indexSizes,
+      scaleFactor: 1,
+      ok: 1,
+    },
+    oplog: [],
+  };
+}
+
+export function dbStatsCommand(db: string, _body: Document, ctx: CrudContext): CrudResult {
+  checkDatabaseName(db);
+  const collections = ctx.storage.listCollections(db);
+  const objects = collections.reduce((sum, coll) => sum + coll.count, 0);
+  const dataSize = ctx.storage.databaseSizeBytes(db);
+  const indexes = collections.reduce((sum, coll) => sum + coll.indexes.length, 0);
+  const storageSize = collections.reduce((sum, coll) => sum + onDiskBytes(coll.sizeBytes), 0);
+  const indexSize = indexes * allocationUnitBytes;
+  return {
+    reply: {
+      db,
+      collections: collections.length,
+      views: 0,
+      objects,
+      avgObjSize: objects === 0 ? 0 : dataSize / objects,
+      dataSize,
+      storageSize,
+      indexes,
+      indexSize,
+      totalSize: storageSize + indexSize,
+      scaleFactor: 1,
+      ok: 1,
+    },
+    oplog: [],
+  };
+}

@@ -1,0 +1,189 @@
+import { Long, calculateObjectSize } from 'bson';
+import type { Document } from 'bson';
+import { cursorNotFound, serverError } from '../errors';
+
+/** Limits and defaults for cursors, MongoDB's values. */
+export interface CursorLimits {
+  /** mongod's `cursorTimeoutMillis`: an idle cursor is killed after this long. */
+  cursorTimeoutMillis: number;
+  /** Documents in a first batch when the client gives no batchSize. */
+  firstBatchDocumentsDefault: number;
+  /** Bytes of documents in one batch (the reply must fit in a 16 MiB BSON document). */
+  batchSizeBytesMax: number;
+  /** Open cursors per member. */
+  cursorsOpenMax: number;
+}
+
+export const defaultCursorLimits: CursorLimits = {
+  cursorTimeoutMillis: 600_000,
+  firstBatchDocumentsDefault: 101,
+  batchSizeBytesMax: 16 * 1024 * 1024,
+  cursorsOpenMax: 10_000,
+};
+
+export interface CursorManagerOptions {
+  /** The injected clock's now (milliseconds). */
+  now: () => number;
+  limits?: Partial<CursorLimits>;
+  /** First cursor id handed out (ids then count up); lets members differ. */
+  firstCursorId?: bigint;
+}
+
+interface OpenCursor {
+  readonly id: bigint;
+  readonly ns: string;
+  readonly connectionId: number;
+  readonly noCursorTimeout: boolean;
+  readonly docs: Document[];
+  position: number;
+  lastUsedMillis: number;
+}
+
+export interface BatchOptions {
+  /** Documents wanted; undefined = the default for the batch kind. 0 = none (first batch only). */
+  batchSize?: number;
+  noCursorTimeout?: boolean;
+  /** Close the cursor after the first batch, whatever remains. */
+  singleBatch?: boolean;
+}
+
+export interface CursorReply {
+  id: Long;
+  ns: string;
+  batch: Document[];
+}
+
+export interface KillCursorsResult {
+  cursorsKilled: Long[];
+  cursorsNotFound: Long[];
+  cursorsAlive: Long[];
+  cursorsUnknown: Long[];
+}
+
+/**
+ * Cursors of one member: results materialized when the cursor opens, served in batches, owned by
+ * the connection that opened them (killed when it closes), reaped after `cursorTimeoutMillis` idle.
+ */
+export class CursorManager {
+  readonly limits: CursorLimits;
+  private readonly cursors = new Map<bigint, OpenCursor>();
+  private readonly now: () => number;
+  private nextId: bigint;
+
+  constructor(options: CursorManagerOptions) {
+    this.now = options.now;
+    this.limits = { ...defaultCursorLimits, ...options.limits };
+    this.nextId = options.firstCursorId ?? 1n;
+    if (this.nextId <= 0n) throw new RangeError('firstCursorId must be positive');
+  }
+
+  get openCount(): number {
+    return this.cursors.size;
+  }
+
+  private takeBatch(docs: Document[], start: number, batchSize: number | undefined): number {
+    const wanted = batchSize === undefined || batchSize === 0 ? Number.POSITIVE_INFINITY : batchSize;
+    let end = start;
+    let bytes = 0;
+    while (end < docs.length && end - start < wanted) {
+      const size = calculateObjectSize(docs[end] as Document);
+      if (end > start && bytes + size > this.limits.batchSizeBytesMax) break;
+      bytes += size;
+      end++;
+    }
+    return end;
+  }
+
+  /**
+   * Opens a cursor over `docs` and returns the first batch. When everything fits (or
+   * `singleBatch`), no cursor stays open and the id is 0.
+   */
+  open(ns: string, docs: Document[], connectionId: number, options: BatchOptions = {}): CursorReply {
+    this.reapIdle();
+    const batchSize = options.batchSize ?? this.limits.firstBatchDocumentsDefault;
+    const end = batchSize === 0 ? 0 : this.takeBatch(docs, 0, batchSize);
+    const batch = docs.slice(0, end);
+    if (end >= docs.length && batchSize !== 0) return { id: Long.ZERO, ns, batch };
+    if (options.singleBatch) return { id: Long.ZERO, ns, batch };
+    if (this.cursors.size >= this.limits.cursorsOpenMax) {
+      throw serverError('ExceededMemoryLimit', `too many open cursors (cursorsOpenMax ${this.limits.cursorsOpenMax})`);
+    }
+    const id = this.nextId++;
+    this.cursors.set(id, {
+      id,
+      ns,
+      connectionId,
+      noCursorTimeout: options.noCursorTimeout ?? false,
+      docs,
+      position: end,
+      lastUsedMillis: this.now(),
+    });
+    return { id: Long.fromBigInt(id), ns, batch };
+  }
+
+  /** The next batch (default: as many as fit in 16 MiB). CursorNotFound (43) for an unknown id; Unauthorized (13) for another namespace. */
+  getMore(id: bigint, ns: string, batchSize?: number): CursorReply {
+    this.reapIdle();
+    const cursor = this.cursors.get(id);
+    if (!cursor) throw cursorNotFound(id);
+    if (cursor.ns !== ns) {
+      throw serverError('Unauthorized', `Requested getMore on namespace '${ns}', but cursor belongs to a different namespace ${cursor.ns}`);
+    }
+    const end = this.takeBatch(cursor.docs, cursor.position, batchSize);
+    const batch = cursor.docs.slice(cursor.position, end);
+    cursor.position = end;
+    cursor.lastUsedMillis = this.now();
+    if (end >= cursor.docs.length) {
+      this.cursors.delete(id);
+      return { id: Long.ZERO, ns, batch };
+    }
+    return { id: Long.fromBigInt(id), ns, batch };
+  }
+
+  kill(ns: string, ids: readonly bigint[]): KillCursorsResult {
+    this.reapIdle();
+    const result: KillCursorsResult = { cursorsKilled: [], cursorsNotFound: [], cursorsAlive: [], cursorsUnknown: [] };
+    for (const id of ids) {
+      const cursor = this.cursors.get(id);
+      if (cursor && cursor.ns === ns) {
+        this.cursors.delete(id);
+        result.cursorsKilled.push(Long.fromBigInt(id));
+      } else {
+        result.cursorsNotFound.push(Long.fromBigInt(id));
+      }
+    }
+    return result;
+  }
+
+  /** Kills every cursor the connection opened (call when it closes). Returns how many. */
+  killForConnection(connectionId: number): number {
+    let killed = 0;
+    for (const [id, cursor] of this.cursors) {
+      if (cursor.connectionId === connectionId) {
+        this.cursors.delete(id);
+        killed++;
+      }
+    }
+    return killed;
+  }
+
+  /** Kills cursors idle for longer than `cursorTimeoutMillis` (unless noCursorTimeout). Returns how many. */
+  reapIdle(): number {
+    const now = this.now();
+    let reaped = 0;
+    for (const [id, cursor] of this.cursors) {
+      if (!cursor.noCursorTimeout && now - cursor.lastUsedMillis > this.limits.cursorTimeoutMillis) {
+        this.cursors.delete(id);
+        reaped++;
+      }
+    }
+    return reaped;
+  }
+
+  /** Kills all cursors (e.g. on step-down or shutdown). */
+  killAll(): number {
+    const count = this.cursors.size;
+    this.cursors.clear();
+    return count;
+  }
+}

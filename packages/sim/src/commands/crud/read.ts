@@ -1,0 +1,155 @@
+import type { Document } from 'bson';
+import { serverError } from '../errors';
+import { aggregateDocuments, compileFilter, parseSort, runQuery } from '../../storage/query';
+import { checkCollectionName, checkDatabaseName } from '../../storage/namespace';
+import { indexKey, isPlainObject } from '../../storage/values';
+import type { CrudContext, CrudResult } from './context';
+import type { CursorReply } from './cursors';
+import { CommandReader, asBigInt, bsonTypeName, collectionArgument } from './parse';
+
+export function firstBatchReply(cursor: CursorReply): Document {
+  return { cursor: { firstBatch: cursor.batch, id: cursor.id, ns: cursor.ns }, ok: 1 };
+}
+
+function cursorOptions(reader: CommandReader, field = 'batchSize'): number | undefined {
+  return reader.nonNegative(field, 'BatchSize');
+}
+
+// ---- find ----
+
+export function findCommand(db: string, body: Document, ctx: CrudContext): CrudResult {
+  const reader = new CommandReader('find', body);
+  const coll = collectionArgument('find', body, db);
+  checkCollectionName(db, coll);
+  const filter = reader.object('filter') ?? {};
+  const projection = reader.object('projection');
+  const sort = parseSort(reader.object('sort'));
+  const skip = reader.nonNegative('skip', 'Skip');
+  const limit = reader.nonNegative('limit', 'Limit');
+  const batchSize = cursorOptions(reader);
+  const singleBatch = reader.bool('singleBatch') ?? false;
+  const noCursorTimeout = reader.bool('noCursorTimeout') ?? false;
+  if (reader.bool('tailable')) throw serverError('BadValue', 'error processing query: tailable cursor requested on non capped collection');
+  const docs = runQuery(ctx.storage.documents(db, coll), {
+    filter,
+    sort,
+    skip,
+    limit: limit === 0 ? undefined : limit,
+    projection,
+  });
+  const cursor = ctx.cursors.open(`${db}.${coll}`, docs, ctx.connectionId, { batchSize, singleBatch, noCursorTimeout });
+  return { reply: firstBatchReply(cursor), oplog: [] };
+}
+
+// ---- getMore / killCursors ----
+
+export function getMoreCommand(db: string, body: Document, ctx: CrudContext): CrudResult {
+  const reader = new CommandReader('getMore', body);
+  const id = asBigInt(body.getMore);
+  if (id === undefined) {
+    throw serverError('TypeMismatch', `BSON field 'getMore.getMore' is the wrong type '${bsonTypeName(body.getMore)}', expected type 'long'`);
+  }
+  const coll = reader.string('collection');
+  if (coll === undefined) throw serverError('FailedToParse', "BSON field 'getMore.collection' is missing but a required field");
+  const batchSize = cursorOptions(reader);
+  const cursor = ctx.cursors.getMore(id, `${db}.${coll}`, batchSize === 0 ? undefined : batchSize);
+  return { reply: { cursor: { nextBatch: cursor.batch, id: cursor.id, ns: cursor.ns }, ok: 1 }, oplog: [] };
+}
+
+export function killCursorsCommand(db: string, body: Document, ctx: CrudContext): CrudResult {
+  const reader = new CommandReader('killCursors', body);
+  const coll = collectionArgument('killCursors', body, db);
+  const raw = reader.array('cursors');
+  if (raw === undefined) throw serverError('FailedToParse', "BSON field 'killCursors.cursors' is missing but a required field");
+  const ids = raw.map((value) => {
+    const id = asBigInt(value);
+    if (id === undefined) throw serverError('TypeMismatch', `BSON field 'killCursors.cursors' is the wrong type '${bsonTypeName(value)}', expected type 'long'`);
+    return id;
+  });
+  const result = ctx.cursors.kill(`${db}.${coll}`, ids);
+  return { reply: { ...result, ok: 1 }, oplog: [] };
+}
+
+// ---- count / distinct ----
+
+export function countCommand(db: string, body: Document, ctx: CrudContext): CrudResult {
+  const reader = new CommandReader('count', body);
+  const coll = collectionArgument('count', body, db);
+  checkCollectionName(db, coll);
+  const query = reader.object('query') ?? {};
+  const skip = reader.nonNegative('skip', 'Skip') ?? 0;
+  const limitRaw = reader.integer('limit') ?? 0;
+  const limit = Math.abs(limitRaw);
+  const matcher = compileFilter(query);
+  let n = ctx.storage.documents(db, coll).filter((doc) => matcher(doc)).length;
+  n = Math.max(0, n - skip);
+  if (limit > 0) n = Math.min(n, limit);
+  return { reply: { n, ok: 1 }, oplog: [] };
+}
+
+/** Values at a dotted path; arrays are unwound one level, as distinct does. */
+function valuesAt(value: unknown, path: readonly string[]): unknown[] {
+  if (path.length === 0) return Array.isArray(value) ? value : [value];
+  if (Array.isArray(value)) return value.flatMap((item: unknown) => valuesAt(item, path));
+  if (!isPlainObject(value)) return [];
+  const [head, ...rest] = path as [string, ...string[]];
+  if (!(head in value)) return [];
+  return valuesAt(value[head], rest);
+}
+
+export function distinctCommand(db: string, body: Document, ctx: CrudContext): CrudResult {
+  const reader = new CommandReader('distinct', body);
+  const coll = collectionArgument('distinct', body, db);
+  checkCollectionName(db, coll);
+  const key = reader.string('key');
+  if (key === undefined) throw serverError('FailedToParse', "BSON field 'distinct.key' is missing but a required field");
+  if (key.length === 0) throw serverError('BadValue', 'FieldPath cannot be constructed with empty string');
+  const query = reader.object('query') ?? {};
+  const matcher = compileFilter(query);
+  const seen = new Map<string, unknown>();
+  for (const doc of ctx.storage.documents(db, coll)) {
+    if (!matcher(doc)) continue;
+    for (const value of valuesAt(doc, key.split('.'))) {
+      const k = indexKey(value);
+      if (!seen.has(k)) seen.set(k, value);
+    }
+  }
+  return { reply: { values: [...seen.values()], ok: 1 }, oplog: [] };
+}
+
+// ---- aggregate ----
+
+const REFUSED_STAGES = new Set(['$out', '$merge', '$changeStream', '$currentOp', '$listSessions', '$listLocalSessions', '$collStats', '$indexStats', '$planCacheStats']);
+
+export function aggregateCommand(db: string, body: Document, ctx: CrudContext): CrudResult {
+  checkDatabaseName(db);
+  const reader = new CommandReader('aggregate', body);
+  const target = body.aggregate;
+  let coll: string | undefined;
+  if (typeof target === 'string') {
+    coll = target;
+    checkCollectionName(db, coll);
+  } else if (!(target === 1 || (typeof target === 'object' && target !== null && Number(target.valueOf()) === 1))) {
+    throw serverError('FailedToParse', `Invalid {aggregate: ...} value: must be a collection name or 1`);
+  }
+  const pipeline = reader.array('pipeline');
+  if (pipeline === undefined) throw serverError('FailedToParse', "BSON field 'aggregate.pipeline' is missing but a required field");
+  for (const stage of pipeline) {
+    if (!isPlainObject(stage) || Object.keys(stage).length !== 1) {
+      throw serverError('TypeMismatch', 'Each element of the \'pipeline\' array must be an object');
+    }
+    const name = Object.keys(stage)[0] as string;
+    if (REFUSED_STAGES.has(name)) {
+      throw serverError('CommandNotSupported', `${name} is not supported by the simulated mongod`);
+    }
+  }
+  if (reader.bool('explain')) throw serverError('CommandNotSupported', 'explain is not supported by the simulated mongod');
+  const cursorSpec = reader.object('cursor');
+  if (cursorSpec === undefined) throw serverError('FailedToParse', "The 'cursor' option is required, except for aggregate with the explain argument");
+  const batchSize = new CommandReader('aggregate.cursor', cursorSpec).nonNegative('batchSize', 'BatchSize');
+  const input = coll === undefined ? [] : ctx.storage.documents(db, coll);
+  const docs = aggregateDocuments(input, pipeline as Document[], (name) => ctx.storage.documents(db, name));
+  const ns = coll === undefined ? `${db}.$cmd.aggregate` : `${db}.${coll}`;
+  const cursor = ctx.cursors.open(ns, docs, ctx.connectionId, { batchSize });
+  return { reply: firstBatchReply(cursor), oplog: [] };
+}

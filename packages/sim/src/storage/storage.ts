@@ -1,0 +1,690 @@
+import { createHash } from 'node:crypto';
+import { ObjectId, calculateObjectSize, deserialize, serialize, serializeWithBufferAndIndex } from 'bson';
+import type { Document } from 'bson';
+import { ServerError, serverError } from '../commands/errors';
+import { Collection, ID_INDEX_NAME, defaultIndexName } from './collection';
+import type { IndexSpec } from './collection';
+import { checkCollectionName, checkDatabaseName, isReplicatedDatabase, parseNamespace } from './namespace';
+import type { CommandEntry, OplogEntry, UpdateEntry } from './oplog';
+import { cloneDocument, indexKey, isPlainObject } from './values';
+
+/** Limits, with units in their names. */
+export interface StorageLimits {
+  /** mongod's maximum BSON document size: 16 MiB. */
+  documentSizeBytesMax: number;
+  /** Cap on documents across all databases (sandboxes); Infinity = none. */
+  storageDocumentsMax: number;
+  /** Cap on the BSON bytes of all documents (sandboxes); Infinity = none. */
+  storageBytesMax: number;
+  /** Undo records kept for rollback; the oldest are dropped beyond this. */
+  undoLogEntriesMax: number;
+}
+
+export const defaultStorageLimits: StorageLimits = {
+  documentSizeBytesMax: 16 * 1024 * 1024,
+  storageDocumentsMax: Number.POSITIVE_INFINITY,
+  storageBytesMax: Number.POSITIVE_INFINITY,
+  undoLogEntriesMax: 100_000,
+};
+
+export interface StorageOptions {
+  limits?: Partial<StorageLimits>;
+  /** Milliseconds since the epoch (the injected clock): used for generated ObjectIds. */
+  now?: () => number;
+  /** Makes the `_id` of an inserted document that lacks one. Default: deterministic from `now()`, `processUnique` and a counter. */
+  newObjectId?: () => ObjectId;
+  /** The 5 "process unique" bytes of generated ObjectIds (e.g. from the seeded Random). */
+  processUnique?: Uint8Array;
+}
+
+/** How to invert one applied oplog entry. Pre-images are stored documents (immutable, shared). */
+type UndoAction =
+  | { kind: 'doc'; ns: string; id: unknown; pre: Document | undefined }
+  | { kind: 'collection'; ns: string; pre: Collection | undefined }
+  | { kind: 'database'; db: string; pre: Map<string, Collection> | undefined }
+  | { kind: 'none' };
+
+interface UndoRecord {
+  readonly entryKey: string;
+  readonly action: UndoAction;
+}
+
+export interface RolledBackDocument {
+  ns: string;
+  /** The document as it was before the rollback (what mongod writes to its rollback files). */
+  doc: Document;
+}
+
+export interface UndoResult {
+  undone: number;
+  /** Documents that were inserted or changed by the undone entries, in their rolled-back state, one per (ns, _id). */
+  documents: RolledBackDocument[];
+}
+
+export interface CreateIndexesResult {
+  numIndexesBefore: number;
+  numIndexesAfter: number;
+  createdCollectionAutomatically: boolean;
+  /** Set when every requested index already existed. */
+  note?: string;
+}
+
+/** The fields of an oplog entry that identify it (the member's ts/t/wall are ignored). */
+function entryKey(entry: OplogEntry): string {
+  return indexKey({ op: entry.op, ns: entry.ns, o2: (entry as UpdateEntry).o2 ?? null, o: entry.o });
+}
+
+const STORAGE_FORMAT = 'rslab-storage';
+const STORAGE_FORMAT_VERSION = 1;
+
+/**
+ * A mongod's data: databases → collections → documents, in memory.
+ *
+ * Every mutation goes through here and appends the oplog entries that describe it to the `oplog`
+ * array the caller passes (writes to the `local` database are not logged, as in mongod). Each
+ * applied entry — made here or applied from a sync source — also records how to invert it (the
+ * pre-image) in an undo log, so a rollback can restore the exact previous state: see `undo`.
+ */
+export class Storage {
+  readonly limits: StorageLimits;
+  private readonly databases = new Map<string, Map<string, Collection>>();
+  private undoLog: UndoRecord[] = [];
+  private readonly now: () => number;
+  private readonly newObjectIdFn: () => ObjectId;
+  private objectIdCounter = 0;
+  private readonly processUnique: Uint8Array;
+  private documentCount = 0;
+  private bytesTotal = 0;
+
+  constructor(options: StorageOptions = {}) {
+    this.limits = { ...defaultStorageLimits, ...options.limits };
+    this.now = options.now ?? (() => 0);
+    this.processUnique = options.processUnique ?? new Uint8Array(5);
+    if (this.processUnique.length !== 5) throw new RangeError('processUnique must be 5 bytes');
+    this.newObjectIdFn = options.newObjectId ?? (() => this.defaultObjectId());
+  }
+
+  private defaultObjectId(): ObjectId {
+    const bytes = new Uint8Array(12);
+    const seconds = Math.floor(this.now() / 1000) >>> 0;
+    new DataView(bytes.buffer).setUint32(0, seconds);
+    bytes.set(this.processUnique, 4);
+    const counter = this.objectIdCounter++ & 0xffffff;
+    bytes[9] = (counter >>> 16) & 0xff;
+    bytes[10] = (counter >>> 8) & 0xff;
+    bytes[11] = counter & 0xff;
+    return new ObjectId(bytes);
+  }
+
+  newObjectId(): ObjectId {
+    return this.newObjectIdFn();
+  }
+
+  // ---- reading ----
+
+  listDatabaseNames(): string[] {
+    return [...this.databases.keys()].sort();
+  }
+
+  hasDatabase(db: string): boolean {
+    return this.databases.has(db);
+  }
+
+  listCollections(db: string): Collection[] {
+    const colls = this.databases.get(db);
+    return colls ? [...colls.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)) : [];
+  }
+
+  getCollection(db: string, coll: string): Collection | undefined {
+    return this.databases.get(db)?.get(coll);
+  }
+
+  /** Documents of a collection in natural order ([] when it does not exist). Do not mutate them. */
+  documents(db: string, coll: string): Document[] {
+    return this.getCollection(db, coll)?.documents() ?? [];
+  }
+
+  get totalDocuments(): number {
+    return this.documentCount;
+  }
+
+  get totalBytes(): number {
+    return this.bytesTotal;
+  }
+
+  databaseSizeBytes(db: string): number {
+    let total = 0;
+    for (const coll of this.databases.get(db)?.values() ?? []) total += coll.sizeBytes;
+    return total;
+  }
+
+  // ---- collections and indexes ----
+
+  /** Creates a collection; NamespaceExists (48) if it exists. */
+  createCollection(db: string, coll: string, options: Document, oplog: OplogEntry[]): void {
+    checkCollectionName(db, coll);
+    if (this.getCollection(db, coll)) throw serverError('NamespaceExists', `Collection ${db}.${coll} already exists.`);
+    this.applyLogged({ op: 'c', ns: `${db}.$cmd`, o: { create: coll, ...options } }, oplog);
+  }
+
+  /** The collection, created (and logged) first when missing, as an insert or createIndexes does. */
+  private ensureCollection(db: string, coll: string, oplog: OplogEntry[]): { collection: Collection; created: boolean } {
+    const existing = this.getCollection(db, coll);
+    if (existing) return { collection: existing, created: false };
+    this.createCollection(db, coll, {}, oplog);
+    return { collection: this.getCollection(db, coll) as Collection, created: true };
+  }
+
+  /** Drops a collection; NamespaceNotFound (26) "ns not found" if missing. Returns its document count. */
+  dropCollection(db: string, coll: string, oplog: OplogEntry[]): void {
+    checkDatabaseName(db);
+    if (!this.getCollection(db, coll)) throw serverError('NamespaceNotFound', 'ns not found');
+    this.applyLogged({ op: 'c', ns: `${db}.$cmd`, o: { drop: coll } }, oplog);
+  }
+
+  /** Drops a database (a no-op without an entry when it does not exist, as mongod). */
+  dropDatabase(db: string, oplog: OplogEntry[]): boolean {
+    checkDatabaseName(db);
+    if (!this.databases.has(db)) return false;
+    this.applyLogged({ op: 'c', ns: `${db}.$cmd`, o: { dropDatabase: 1 } }, oplog);
+    return true;
+  }
+
+  listIndexes(db: string, coll: string): IndexSpec[] {
+    const collection = this.getCollection(db, coll);
+    if (!collection) throw serverError('NamespaceNotFound', `ns does not exist: ${db}.${coll}`);
+    return collection.indexes.map((spec) => ({ ...spec }));
+  }
+
+  createIndexes(db: string, coll: string, specs: readonly Document[], oplog: OplogEntry[]): CreateIndexesResult {
+    checkCollectionName(db, coll);
+    const parsed = specs.map((spec) => parseIndexSpec(spec));
+    // Validate all first (the command is atomic), then create the collection if needed and log one entry per new index.
+    const existing = this.getCollection(db, coll);
+    const trial = existing ? existing.clone() : new Collection(db, coll);
+    const numIndexesBefore = trial.indexes.length;
+    const fresh: IndexSpec[] = [];
+    for (const spec of parsed) if (trial.addIndex(spec)) fresh.push(spec);
+    const { collection, created } = this.ensureCollection(db, coll, oplog);
+    for (const spec of fresh) {
+      this.applyLogged({ op: 'c', ns: `${db}.$cmd`, o: { createIndexes: coll, ...spec } }, oplog);
+    }
+    const result: CreateIndexesResult = { numIndexesBefore, numIndexesAfter: collection.indexes.length, createdCollectionAutomatically: created };
+    if (fresh.length === 0) result.note = 'all indexes already exist';
+    return result;
+  }
+
+  /** Drops indexes by name, by key pattern, a list of names, or `'*'` (all but `_id_`). Returns nIndexesWas. */
+  dropIndexes(db: string, coll: string, index: unknown, oplog: OplogEntry[]): number {
+    const collection = this.getCollection(db, coll);
+    if (!collection) throw serverError('NamespaceNotFound', `ns not found ${db}.${coll}`);
+    const before = collection.indexes.length;
+    let names: string[];
+    if (index === '*') names = collection.indexes.filter((spec) => spec.name !== ID_INDEX_NAME).map((spec) => spec.name);
+    else if (typeof index === 'string') names = [index];
+    else if (Array.isArray(index) && index.every((name) => typeof name === 'string')) names = index as string[];
+    else if (isPlainObject(index)) {
+      const spec = collection.findIndex(index);
+      if (!spec) throw serverError('IndexNotFound', `can't find index with key: ${JSON.stringify(index)}`);
+      names = [spec.name];
+    } else throw serverError('TypeMismatch', `BSON field 'dropIndexes.index' is the wrong type, expected type string, array or object`);
+    for (const name of names) {
+      if (name === ID_INDEX_NAME) throw serverError('InvalidOptions', 'cannot drop _id index');
+      if (!collection.findIndex(name)) throw serverError('IndexNotFound', `index not found with name [${name}]`);
+    }
+    for (const name of names) this.applyLogged({ op: 'c', ns: `${db}.$cmd`, o: { dropIndexes: coll, index: name } }, oplog);
+    return before;
+  }
+
+  // ---- documents ----
+
+  private checkDocumentSize(doc: Document, what: 'insert' | 'update'): number {
+    const size = calculateObjectSize(doc);
+    if (size > this.limits.documentSizeBytesMax) {
+      if (what === 'insert') {
+        throw serverError('BadValue', `object to insert too large. size in bytes: ${size}, max size: ${this.limits.documentSizeBytesMax}`);
+      }
+      throw serverError('BSONObjectTooLarge', `Resulting document after update is larger than ${this.limits.documentSizeBytesMax}`);
+    }
+    return size;
+  }
+
+  private checkCaps(addDocuments: number, addBytes: number): void {
+    if (this.documentCount + addDocuments > this.limits.storageDocumentsMax) {
+      throw serverError('OutOfDiskSpace', `storage limit reached: at most ${this.limits.storageDocumentsMax} documents (storageDocumentsMax)`);
+    }
+    if (this.bytesTotal + addBytes > this.limits.storageBytesMax) {
+      throw serverError('OutOfDiskSpace', `storage limit reached: at most ${this.limits.storageBytesMax} bytes of documents (storageBytesMax)`);
+    }
+  }
+
+  /**
+   * Prepares a document for insertion as mongod does: `_id` first, generated (ObjectId) when missing;
+   * rejects array/regex/undefined `_id` (InvalidIdField 53) and oversize documents.
+   */
+  prepareInsert(doc: Document): Document {
+    if (!isPlainObject(doc)) throw serverError('TypeMismatch', 'document to insert must be an object');
+    const id = '_id' in doc ? doc._id : this.newObjectId();
+    if (Array.isArray(id)) throw serverError('InvalidIdField', "The '_id' value cannot be of type array");
+    if (id instanceof RegExp) throw serverError('InvalidIdField', "The '_id' value cannot be of type regex");
+    if (id === undefined) throw serverError('InvalidIdField', "The '_id' value cannot be of type undefined");
+    const out: Document = { _id: id };
+    for (const [key, value] of Object.entries(doc)) if (key !== '_id') out[key] = value;
+    const prepared = cloneDocument(out);
+    this.checkDocumentSize(prepared, 'insert');
+    return prepared;
+  }
+
+  /** Inserts one document (creating the collection if needed). Returns the stored document (with its `_id`). */
+  insert(db: string, coll: string, doc: Document, oplog: OplogEntry[]): Document {
+    checkCollectionName(db, coll);
+    const prepared = this.prepareInsert(doc);
+    const existing = this.getCollection(db, coll);
+    if (existing) existing.checkUnique(prepared);
+    this.checkCaps(1, calculateObjectSize(prepared));
+    this.ensureCollection(db, coll, oplog);
+    this.applyLogged({ op: 'i', ns: `${db}.${coll}`, o: prepared }, oplog);
+    return prepared;
+  }
+
+  /**
+   * Replaces the document whose `_id` is `next._id` with `next` (an update's post-image). `_id` must
+   * not change. Logs a top-level `$set`/`$unset` diff when that reproduces `next` exactly, else the
+   * full post-image. Returns false when nothing changed (no entry).
+   */
+  replace(db: string, coll: string, next: Document, oplog: OplogEntry[], kind: 'diff' | 'full' = 'diff'): boolean {
+    const collection = this.getCollection(db, coll);
+    if (!collection) throw serverError('NamespaceNotFound', `ns not found ${db}.${coll}`);
+    const current = collection.getById(next._id);
+    if (!current) throw new Error(`Storage.replace: no document with _id ${indexKey(next._id)} in ${db}.${coll}`);
+    const prepared = cloneDocument(next);
+    const size = this.checkDocumentSize(prepared, 'update');
+    if (bsonEqual(current, prepared)) return false;
+    collection.checkUnique(prepared, indexKey(prepared._id));
+    this.checkCaps(0, size - calculateObjectSize(current));
+    let o: Document = prepared;
+    if (kind === 'diff') {
+      const diff = topLevelDiff(current, prepared);
+      if (bsonEqual(applyDiff(current, diff), prepared)) o = diff;
+    }
+    this.applyLogged({ op: 'u', ns: `${db}.${coll}`, o2: { _id: prepared._id }, o }, oplog);
+    return true;
+  }
+
+  /** Deletes by `_id`. Returns the deleted document, or undefined when there was none (no entry). */
+  remove(db: string, coll: string, id: unknown, oplog: OplogEntry[]): Document | undefined {
+    const current = this.getCollection(db, coll)?.getById(id);
+    if (!current) return undefined;
+    this.applyLogged({ op: 'd', ns: `${db}.${coll}`, o: { _id: current._id } }, oplog);
+    return current;
+  }
+
+  // ---- the oplog ----
+
+  private applyLogged(entry: OplogEntry, oplog: OplogEntry[]): void {
+    this.applyOplogEntry(entry);
+    const { db } = parseNamespace(entry.ns);
+    if (isReplicatedDatabase(db)) oplog.push(entry);
+  }
+
+  /**
+   * Applies one oplog entry (on a secondary, or while replaying a journal). Idempotent: applying the
+   * same entry again leaves the same state — an insert of an existing `_id` replaces it, an update
+   * of a missing document with a full post-image inserts it, a delete of a missing document and a
+   * drop of a missing collection do nothing.
+   */
+  applyOplogEntry(entry: OplogEntry): void {
+    const action = this.applyEntry(entry);
+    this.undoLog.push({ entryKey: entryKey(entry), action });
+    if (this.undoLog.length > this.limits.undoLogEntriesMax) {
+      this.undoLog = this.undoLog.slice(this.undoLog.length - this.limits.undoLogEntriesMax);
+    }
+  }
+
+  private applyEntry(entry: OplogEntry): UndoAction {
+    const { db, coll } = parseNamespace(entry.ns);
+    switch (entry.op) {
+      case 'n':
+        return { kind: 'none' };
+      case 'i': {
+        const collection = this.collectionForApply(db, coll);
+        const doc = cloneDocument(entry.o);
+        const pre = collection.getById(doc._id);
+        collection.put(doc);
+        this.recount();
+        return { kind: 'doc', ns: entry.ns, id: doc._id, pre };
+      }
+      case 'u': {
+        const collection = this.collectionForApply(db, coll);
+        const id = entry.o2._id;
+        const pre = collection.getById(id);
+        const isDiff = Object.keys(entry.o).some((key) => key.startsWith('$'));
+        let next: Document;
+        if (isDiff) next = applyDiff(pre ?? { _id: id }, entry.o);
+        else next = cloneDocument({ _id: id, ...entry.o });
+        if (indexKey(next._id) !== indexKey(id)) throw serverError('ImmutableField', `oplog update changes _id of ${entry.ns}`);
+        collection.put(next);
+        this.recount();
+        return { kind: 'doc', ns: entry.ns, id, pre };
+      }
+      case 'd': {
+        const collection = this.getCollection(db, coll);
+        const pre = collection?.remove(entry.o._id);
+        this.recount();
+        return { kind: 'doc', ns: entry.ns, id: entry.o._id, pre };
+      }
+      case 'c':
+        return this.applyCommand(db, entry);
+      default: {
+        const unknown: never = entry;
+        throw serverError('OplogOperationUnsupported', `unknown oplog operation ${JSON.stringify((unknown as { op: unknown }).op)}`);
+      }
+    }
+  }
+
+  private collectionForApply(db: string, coll: string): Collection {
+    let colls = this.databases.get(db);
+    if (!colls) {
+      colls = new Map();
+      this.databases.set(db, colls);
+    }
+    let collection = colls.get(coll);
+    if (!collection) {
+      collection = new Collection(db, coll);
+      colls.set(coll, collection);
+    }
+    return collection;
+  }
+
+  private applyCommand(db: string, entry: CommandEntry): UndoAction {
+    const o = entry.o;
+    const name = Object.keys(o)[0];
+    switch (name) {
+      case 'create': {
+        const coll = String(o.create);
+        const { create: _create, ...options } = o;
+        const existing = this.getCollection(db, coll);
+        if (existing) return { kind: 'none' };
+        let colls = this.databases.get(db);
+        if (!colls) {
+          colls = new Map();
+          this.databases.set(db, colls);
+        }
+        colls.set(coll, new Collection(db, coll, options));
+        return { kind: 'collection', ns: `${db}.${coll}`, pre: undefined };
+      }
+      case 'drop': {
+        const coll = String(o.drop);
+        const colls = this.databases.get(db);
+        const pre = colls?.get(coll);
+        if (!colls || !pre) return { kind: 'none' };
+        colls.delete(coll);
+        if (colls.size === 0) this.databases.delete(db);
+        this.recount();
+        return { kind: 'collection', ns: `${db}.${coll}`, pre };
+      }
+      case 'dropDatabase': {
+        const pre = this.databases.get(db);
+        if (!pre) return { kind: 'none' };
+        this.databases.delete(db);
+        this.recount();
+        return { kind: 'database', db, pre };
+      }
+      case 'createIndexes': {
+        const coll = String(o.createIndexes);
+        const collection = this.collectionForApply(db, coll);
+        const pre = collection.clone();
+        const { createIndexes: _c, ...spec } = o;
+        collection.addIndex(parseIndexSpec(spec));
+        return { kind: 'collection', ns: `${db}.${coll}`, pre };
+      }
+      case 'dropIndexes': {
+        const coll = String(o.dropIndexes);
+        const collection = this.getCollection(db, coll);
+        if (!collection || !collection.findIndex(String(o.index))) return { kind: 'none' };
+        const pre = collection.clone();
+        collection.dropIndex(String(o.index));
+        return { kind: 'collection', ns: `${db}.${coll}`, pre };
+      }
+      default:
+        throw serverError('OplogOperationUnsupported', `unsupported command in oplog entry: ${JSON.stringify(name)}`);
+    }
+  }
+
+  private recount(): void {
+    let documents = 0;
+    let bytes = 0;
+    for (const colls of this.databases.values()) {
+      for (const coll of colls.values()) {
+        documents += coll.count;
+        bytes += coll.sizeBytes;
+      }
+    }
+    this.documentCount = documents;
+    this.bytesTotal = bytes;
+  }
+
+  /** Number of applied entries that `undo` can still invert. */
+  get undoLogLength(): number {
+    return this.undoLog.length;
+  }
+
+  /** Forgets undo records except the newest `keepNewest` (call once entries are majority-committed: they never roll back). */
+  discardUndo(keepNewest = 0): void {
+    if (keepNewest < 0 || !Number.isInteger(keepNewest)) throw new RangeError(`discardUndo: keepNewest must be a non-negative integer, got ${keepNewest}`);
+    this.undoLog = keepNewest === 0 ? [] : this.undoLog.slice(-keepNewest);
+  }
+
+  /**
+   * Rollback: undoes `entries` (newest first), which must be the newest entries applied to this
+   * storage, in order. Restores the exact pre-images and returns the documents that the undone
+   * entries had inserted or changed, in their state before the rollback (mongod's rollback files).
+   * Throws (and changes nothing) when the entries do not match the undo log.
+   */
+  undo(entries: readonly OplogEntry[]): UndoResult {
+    if (entries.length > this.undoLog.length) {
+      throw new StorageRollbackError(`cannot undo ${entries.length} entries: only the newest ${this.undoLog.length} are recorded`);
+    }
+    entries.forEach((entry, index) => {
+      const record = this.undoLog[this.undoLog.length - 1 - index] as UndoRecord;
+      if (record.entryKey !== entryKey(entry)) {
+        throw new StorageRollbackError(`entry ${index} to undo (${entry.op} ${entry.ns}) is not the storage's entry at that position`);
+      }
+    });
+    const documents: RolledBackDocument[] = [];
+    const seen = new Set<string>();
+    const remember = (ns: string, doc: Document | undefined): void => {
+      if (!doc) return;
+      const key = `${ns}\u0000${indexKey(doc._id)}`;
+      if (seen.has(key)) return;
+      seen.add(key);
+      documents.push({ ns, doc });
+    };
+    for (let i = 0; i < entries.length; i++) {
+      const record = this.undoLog.pop() as UndoRecord;
+      const action = record.action;
+      switch (action.kind) {
+        case 'none':
+          break;
+        case 'doc': {
+          const { db, coll } = parseNamespace(action.ns);
+          const collection = this.collectionForApply(db, coll);
+          const current = collection.getById(action.id);
+          remember(action.ns, current);
+          if (action.pre) collection.put(action.pre);
+          else collection.remove(action.id);
+          break;
+        }
+        case 'collection': {
+          const { db, coll } = parseNamespace(action.ns);
+          let colls = this.databases.get(db);
+          if (action.pre) {
+            if (!colls) {
+              colls = new Map();
+              this.databases.set(db, colls);
+            }
+            colls.set(coll, action.pre);
+          } else if (colls) {
+            for (const doc of colls.get(coll)?.documents() ?? []) remember(action.ns, doc);
+            colls.delete(coll);
+            if (colls.size === 0) this.databases.delete(db);
+          }
+          break;
+        }
+        case 'database':
+          if (action.pre) this.databases.set(action.db, action.pre);
+          else this.databases.delete(action.db);
+          break;
+      }
+    }
+    this.recount();
+    return { undone: entries.length, documents };
+  }
+
+  // ---- snapshots, digest, persistence ----
+
+  /** A deep, independent copy (documents are immutable and shared; maps and indexes are copied). The undo log is not copied. */
+  clone(options: StorageOptions = {}): Storage {
+    const copy = new Storage({ limits: this.limits, now: this.now, processUnique: this.processUnique, ...options });
+    for (const [db, colls] of this.databases) {
+      const copied = new Map<string, Collection>();
+      for (const [name, coll] of colls) copied.set(name, coll.clone());
+      copy.databases.set(db, copied);
+    }
+    copy.objectIdCounter = this.objectIdCounter;
+    copy.recount();
+    return copy;
+  }
+
+  /** The plain contents (format for `serialize`), databases and collections sorted, documents in natural order. */
+  private contents(): Document {
+    return {
+      format: STORAGE_FORMAT,
+      version: STORAGE_FORMAT_VERSION,
+      databases: this.listDatabaseNames().map((db) => ({
+        name: db,
+        collections: this.listCollections(db).map((coll) => ({
+          name: coll.name,
+          options: coll.options,
+          indexes: coll.indexes.filter((spec) => spec.name !== ID_INDEX_NAME),
+          documents: coll.documents(),
+        })),
+      })),
+    };
+  }
+
+  /**
+   * A stable digest (sha256 hex) of the data: databases, collections, options, indexes and
+   * documents, independent of natural order (documents are taken in `_id` order).
+   */
+  digest(): string {
+    const hash = createHash('sha256');
+    for (const db of this.listDatabaseNames()) {
+      hash.update(`db\u0000${db}\u0000`);
+      for (const coll of this.listCollections(db)) {
+        hash.update(`coll\u0000${coll.name}\u0000`);
+        hash.update(serialize({ options: coll.options, indexes: [...coll.indexes].sort((a, b) => (a.name < b.name ? -1 : 1)) }));
+        const docs = [...coll.docs.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+        for (const [, stored] of docs) hash.update(serialize(stored.doc));
+      }
+    }
+    return hash.digest('hex');
+  }
+
+  /** BSON bytes of the whole storage (for a journal checkpoint). */
+  serialize(): Uint8Array {
+    const contents = this.contents();
+    const size = calculateObjectSize(contents);
+    const buffer = new Uint8Array(size);
+    const end = serializeWithBufferAndIndex(contents, buffer);
+    if (end + 1 !== size) throw new Error(`Storage.serialize: wrote ${end + 1} bytes, expected ${size}`);
+    return buffer;
+  }
+
+  static deserialize(bytes: Uint8Array, options: StorageOptions = {}): Storage {
+    const contents = deserialize(bytes, { promoteLongs: false });
+    if (contents.format !== STORAGE_FORMAT || contents.version !== STORAGE_FORMAT_VERSION) {
+      throw new StorageFormatError(`not a storage snapshot of format ${STORAGE_FORMAT} v${STORAGE_FORMAT_VERSION}`);
+    }
+    const storage = new Storage(options);
+    for (const db of contents.databases as Document[]) {
+      const colls = new Map<string, Collection>();
+      for (const c of db.collections as Document[]) {
+        const collection = new Collection(String(db.name), String(c.name), c.options as Document);
+        for (const spec of c.indexes as Document[]) collection.addIndex(parseIndexSpec(spec));
+        for (const doc of c.documents as Document[]) collection.put(doc);
+        colls.set(collection.name, collection);
+      }
+      storage.databases.set(String(db.name), colls);
+    }
+    storage.recount();
+    return storage;
+  }
+}
+
+export class StorageRollbackError extends Error {
+  override readonly name = 'StorageRollbackError';
+}
+
+export class StorageFormatError extends Error {
+  override readonly name = 'StorageFormatError';
+}
+
+/** Validates one createIndexes spec (`{key, name, unique?, sparse?, expireAfterSeconds?}`). */
+export function parseIndexSpec(raw: Document): IndexSpec {
+  if (!isPlainObject(raw)) throw serverError('TypeMismatch', 'index specification must be an object');
+  const key = raw.key;
+  if (!isPlainObject(key) || Object.keys(key).length === 0) {
+    throw serverError('CannotCreateIndex', "Index key pattern must be a non-empty object");
+  }
+  for (const [field, direction] of Object.entries(key)) {
+    const value = typeof direction === 'object' && direction !== null ? Number(direction.valueOf()) : direction;
+    const ok = (typeof value === 'number' && value !== 0 && Number.isFinite(value)) || ['text', 'hashed', '2d', '2dsphere'].includes(String(value));
+    if (!ok || field.length === 0) throw serverError('CannotCreateIndex', `Values in the index key pattern can't be 0 or empty: ${field}`);
+    if (typeof value === 'string') throw serverError('CannotCreateIndex', `index type '${value}' is not supported by the simulator`);
+  }
+  const name = raw.name === undefined ? defaultIndexName(key) : raw.name;
+  if (typeof name !== 'string' || name.length === 0) throw serverError('TypeMismatch', "The field 'name' must be a non-empty string");
+  if (raw.partialFilterExpression !== undefined) throw serverError('CannotCreateIndex', 'partialFilterExpression is not supported by the simulator');
+  const spec: IndexSpec = { v: 2, key: { ...key }, name };
+  if (raw.unique === true || raw.unique === 1) {
+    if ('_id' in key && Object.keys(key).length === 1) throw serverError('BadValue', "The field 'unique' is not valid for an _id index specification");
+    spec.unique = true;
+  }
+  if (raw.sparse === true || raw.sparse === 1) spec.sparse = true;
+  if (typeof raw.expireAfterSeconds === 'number') spec.expireAfterSeconds = raw.expireAfterSeconds;
+  return spec;
+}
+
+/** Byte-equality of two documents' BSON: same fields, order, types and values. */
+export function bsonEqual(a: Document, b: Document): boolean {
+  return Buffer.from(serialize(a)).equals(Buffer.from(serialize(b)));
+}
+
+/** A `$set`/`$unset` diff of top-level fields from `before` to `after`. */
+function topLevelDiff(before: Document, after: Document): Document {
+  const set: Document = {};
+  const unset: Document = {};
+  for (const key of Object.keys(before)) if (!(key in after)) unset[key] = true;
+  for (const [key, value] of Object.entries(after)) {
+    if (!(key in before) || !bsonEqual({ v: before[key] }, { v: value })) set[key] = value;
+  }
+  const diff: Document = {};
+  if (Object.keys(set).length > 0) diff.$set = set;
+  if (Object.keys(unset).length > 0) diff.$unset = unset;
+  return diff;
+}
+
+function applyDiff(before: Document, diff: Document): Document {
+  const out: Document = {};
+  const unset = isPlainObject(diff.$unset) ? diff.$unset : {};
+  const set = isPlainObject(diff.$set) ? diff.$set : {};
+  for (const [key, value] of Object.entries(before)) {
+    if (key in unset) continue;
+    out[key] = key in set ? set[key] : value;
+  }
+  for (const [key, value] of Object.entries(set)) if (!(key in out)) out[key] = value;
+  return cloneDocument(out);
+}
+
+export { ServerError };
