@@ -126,6 +126,9 @@ class Connection {
         }
         return;
       }
+      case 'control':
+        this.send({ type: 'control.ack', requestId: message.requestId, ...this.sandbox.control(message) });
+        return;
       default:
         break;
     }

@@ -1,4 +1,9 @@
-import { Type, type Static } from '@sinclair/typebox';
+import { Type, type Static, type TLiteral, type TUnion } from '@sinclair/typebox';
+
+/** A union of string literals that keeps each literal in the static type. */
+function literalUnion<const T extends readonly string[]>(values: T): TUnion<TLiteral<T[number]>[]> {
+  return Type.Union(values.map((value) => Type.Literal(value)));
+}
 
 /**
  * The one WebSocket protocol between a browser tab and the server, typed and schema-checked in
@@ -10,6 +15,132 @@ export const TabId = Type.String({ pattern: '^[a-z0-9-]{1,32}$' });
 
 /** Longest line a learner may send in one go. */
 export const inputLineLengthMax = 100_000;
+
+/** Member states as MongoDB names them (`stateStr`), plus what the lab knows of dead processes. */
+export const MemberStateName = literalUnion([
+  'STARTUP',
+  'STARTUP2',
+  'PRIMARY',
+  'SECONDARY',
+  'RECOVERING',
+  'ROLLBACK',
+  'ARBITER',
+  'DOWN',
+  'REMOVED',
+  'UNKNOWN',
+]);
+export type MemberStateName = Static<typeof MemberStateName>;
+
+export const OpTimeView = Type.Object({
+  /** Timestamp seconds and increment, and the term it was written in. */
+  ts: Type.Integer(),
+  i: Type.Integer(),
+  t: Type.Integer(),
+});
+export type OpTimeView = Static<typeof OpTimeView>;
+
+export const HeartbeatView = Type.Object({
+  /** Sandbox-clock millis of the last heartbeat reply from this peer, null if never. */
+  lastReplyAt: Type.Union([Type.Number(), Type.Null()]),
+  ok: Type.Boolean(),
+  pingMillis: Type.Union([Type.Number(), Type.Null()]),
+  /** The state this member believes the peer is in. */
+  peerState: MemberStateName,
+});
+export type HeartbeatView = Static<typeof HeartbeatView>;
+
+export const MemberView = Type.Object({
+  /** `host:port`, as clients dial it. */
+  host: Type.String(),
+  pid: Type.Union([Type.Integer(), Type.Null()]),
+  process: Type.Union([Type.Literal('running'), Type.Literal('killed'), Type.Literal('stopped')]),
+  state: MemberStateName,
+  term: Type.Integer(),
+  optime: Type.Union([OpTimeView, Type.Null()]),
+  /** How far behind the primary's optime this member is, in millis; null when unknown. */
+  lagMillis: Type.Union([Type.Number(), Type.Null()]),
+  syncSource: Type.Union([Type.String(), Type.Null()]),
+  votes: Type.Integer(),
+  priority: Type.Number(),
+  hidden: Type.Boolean(),
+  arbiterOnly: Type.Boolean(),
+  /** The member's view of each peer, keyed by `host:port`. */
+  heartbeats: Type.Record(Type.String(), HeartbeatView),
+  /** Sandbox-clock millis at which this member will stand for election if it hears nothing. */
+  electionDeadlineAt: Type.Union([Type.Number(), Type.Null()]),
+  electionTimeoutMillis: Type.Integer(),
+});
+export type MemberView = Static<typeof MemberView>;
+
+export const LinkView = Type.Object({
+  from: Type.String(),
+  to: Type.String(),
+  status: Type.Union([Type.Literal('up'), Type.Literal('cut'), Type.Literal('down')]),
+  delayMillis: Type.Number(),
+});
+export type LinkView = Static<typeof LinkView>;
+
+export const ClusterSnapshot = Type.Object({
+  /** Sandbox-clock millis when the snapshot was taken. */
+  at: Type.Number(),
+  speed: Type.Number(),
+  paused: Type.Boolean(),
+  setName: Type.Union([Type.String(), Type.Null()]),
+  members: Type.Array(MemberView),
+  links: Type.Array(LinkView),
+});
+export type ClusterSnapshot = Static<typeof ClusterSnapshot>;
+
+/** One line on the timeline: something the cluster or the driver did. */
+export const LabEvent = Type.Object({
+  id: Type.Integer(),
+  /** Sandbox-clock millis. */
+  at: Type.Number(),
+  source: Type.Union([Type.Literal('cluster'), Type.Literal('driver'), Type.Literal('shell')]),
+  /** Stable kind, e.g. `stateChange`, `heartbeatFailed`, `voteGranted`, `serverDescriptionChanged`. */
+  kind: Type.String(),
+  /** The member it happened on (`host:port`), if any. */
+  member: Type.Optional(Type.String()),
+  /** One line a person can read. */
+  text: Type.String(),
+});
+export type LabEvent = Static<typeof LabEvent>;
+
+export const StepState = Type.Union([Type.Literal('done'), Type.Literal('pending'), Type.Literal('current')]);
+
+export const LessonStepView = Type.Object({
+  id: Type.String(),
+  title: Type.String(),
+  state: StepState,
+  /** Why the check does not pass yet, in words; null when done or not yet checked. */
+  reason: Type.Union([Type.String(), Type.Null()]),
+});
+export type LessonStepView = Static<typeof LessonStepView>;
+
+export const LessonProgress = Type.Object({
+  lessonId: Type.String(),
+  chapterIndex: Type.Integer(),
+  stepIndex: Type.Integer(),
+  steps: Type.Array(LessonStepView),
+});
+export type LessonProgress = Static<typeof LessonProgress>;
+
+export const ControlAction = literalUnion([
+  'kill',
+  'kill9',
+  'restart',
+  'stepDown',
+  'freeze',
+  'partition',
+  'heal',
+  'cutLink',
+  'healLink',
+  'slowLink',
+  'speed',
+  'pause',
+  'resume',
+]);
+export type ControlAction = Static<typeof ControlAction>;
 
 export const ClientMessage = Type.Union([
   Type.Object(
@@ -30,6 +161,22 @@ export const ClientMessage = Type.Union([
   Type.Object({ type: Type.Literal('tab.open') }, { additionalProperties: false }),
   Type.Object({ type: Type.Literal('tab.close'), tab: TabId }, { additionalProperties: false }),
   Type.Object({ type: Type.Literal('ping'), nonce: Type.Integer() }, { additionalProperties: false }),
+  Type.Object(
+    {
+      type: Type.Literal('control'),
+      requestId: Type.Integer({ minimum: 0 }),
+      action: ControlAction,
+      /** A member (`host:port`), or `primary` for whichever member is primary now. */
+      target: Type.Optional(Type.String({ maxLength: 300 })),
+      /** For cutLink/healLink/slowLink: the other end. */
+      peer: Type.Optional(Type.String({ maxLength: 300 })),
+      /** For partition: groups of members that can still reach each other. */
+      groups: Type.Optional(Type.Array(Type.Array(Type.String({ maxLength: 300 }), { maxItems: 12 }), { maxItems: 12 })),
+      /** For speed: 0.25 to 10; for slowLink: delay in millis; for freeze: seconds. */
+      value: Type.Optional(Type.Number()),
+    },
+    { additionalProperties: false },
+  ),
 ]);
 export type ClientMessage = Static<typeof ClientMessage>;
 
@@ -67,6 +214,12 @@ export const ServerMessage = Type.Union([
     candidates: Type.Array(Type.String()),
   }),
   Type.Object({ type: Type.Literal('pong'), nonce: Type.Integer() }),
+  /** The sandbox's cluster as it is now; sent at most 10 times a second. */
+  Type.Object({ type: Type.Literal('cluster'), cluster: ClusterSnapshot }),
+  /** New timeline events, oldest first. */
+  Type.Object({ type: Type.Literal('events'), events: Type.Array(LabEvent) }),
+  Type.Object({ type: Type.Literal('lesson'), progress: LessonProgress }),
+  Type.Object({ type: Type.Literal('control.ack'), requestId: Type.Integer(), ok: Type.Boolean(), message: Type.String() }),
   /** Something the client sent was refused; the socket stays open unless said otherwise. */
   Type.Object({ type: Type.Literal('error'), code: Type.String(), message: Type.String() }),
 ]);

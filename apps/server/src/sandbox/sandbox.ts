@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import type { ClientMessage } from '../protocol/messages';
 import type { Settings } from '../settings';
 import { TerminalSession, type Interpreter } from '../terminal/session';
 
@@ -56,6 +57,11 @@ export class Sandbox {
     session.close();
     this.emit({ type: 'tab.closed', tabId: id });
     return true;
+  }
+
+  /** Apply a control from the cluster view's buttons; says what happened in words. */
+  control(request: Extract<ClientMessage, { type: 'control' }>): { ok: boolean; message: string } {
+    return { ok: false, message: `cannot ${request.action}: no replica set members are running in this sandbox` };
   }
 
   subscribe(listener: (event: SandboxEvent) => void): () => void {
