@@ -262,6 +262,7 @@ export function applyUpdate(doc: Document, update: Document | Document[], kind: 
 
 function updateErrorCode(error: unknown): number {
   const message = error instanceof Error ? error.message : '';
+  if (/immutable field/.test(message)) return ErrorCodes.ImmutableField;
   if (/non-numeric|numeric|type/i.test(message)) return ErrorCodes.TypeMismatch;
   if (/Unknown update operator/.test(message)) return ErrorCodes.FailedToParse;
   return ErrorCodes.BadValue;

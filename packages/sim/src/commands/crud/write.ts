@@ -119,7 +119,9 @@ function upsertDocument(storage: Storage, statement: UpdateStatement): Document 
     doc = { ...(statement.u as Document) };
     if (!('_id' in doc) && '_id' in seed) doc = { _id: seed._id, ...doc };
   } else {
-    const base = Object.keys(seed).length > 0 ? applyUpdate({}, { $set: seed }, 'operators') : {};
+    const { _id: seedId, ...seedFields } = seed;
+    const start: Document = '_id' in seed ? { _id: seedId } : {};
+    const base = Object.keys(seedFields).length > 0 ? applyUpdate(start, { $set: seedFields }, 'operators') : start;
     doc = applyUpdate(base, statement.u, statement.kind, { arrayFilters: statement.arrayFilters, isInsert: true });
     if ('_id' in seed && indexKey(doc._id) !== indexKey(seed._id)) {
       throw serverError('ImmutableField', "Performing an update on the path '_id' would modify the immutable field '_id'");
