@@ -1,8 +1,8 @@
-export { Storage, StorageFormatError, StorageRollbackError, bsonEqual, defaultStorageLimits, parseIndexSpec } from './storage';
-export type { CreateIndexesResult, RolledBackDocument, StorageLimits, StorageOptions, UndoResult } from './storage';
+export { Storage, StorageFormatError, StorageRollbackError, UndoToken, bsonEqual, defaultStorageLimits, parseIndexSpec } from './storage';
+export type { CreateIndexesResult, RolledBackDocument, StorageLimits, StorageOptions } from './storage';
 export { Collection, ID_INDEX_NAME, ID_INDEX_SPEC, defaultIndexName, indexesPerCollectionMax } from './collection';
 export type { IndexSpec } from './collection';
-export type { CommandEntry, DeleteEntry, InsertEntry, NoopEntry, OplogEntry, UpdateEntry } from './oplog';
+export type { AppliedEntry, CommandEntry, DeleteEntry, InsertEntry, NoopEntry, OplogEntry, UpdateEntry } from './oplog';
 export { isOplogEntry } from './oplog';
 export { checkCollectionName, checkDatabaseName, formatNamespace, isReplicatedDatabase, parseNamespace } from './namespace';
 export { aggregateDocuments, applyUpdate, classifyUpdate, compileFilter, equalityFields, parseSort, project, runQuery, sortDocuments } from './query';

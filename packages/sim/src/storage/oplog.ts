@@ -4,6 +4,11 @@ import type { Document } from 'bson';
  * Oplog entries as the storage produces and applies them: MongoDB's field names, without the optime
  * (`ts`, `t`) and wall time, which the member stamps. Extra fields the member adds (`ts`, `t`, `v`,
  * `wall`, `ui`...) are carried along and ignored here.
+ *
+ * `undo`: set by the storage on every entry it applies (its own writes and entries applied with
+ * `applyOplogEntry`/`applyOps`): an opaque token holding the pre-image, which `Storage.undo` uses in
+ * a rollback. Keep it with the entry (copy it when re-wrapping the entry); it is not part of the
+ * entry's BSON form and must not be sent to other members.
  */
 export type OplogEntry = InsertEntry | UpdateEntry | DeleteEntry | CommandEntry | NoopEntry;
 
@@ -12,6 +17,7 @@ export interface InsertEntry {
   ns: string;
   /** The full document as inserted, `_id` first. */
   o: Document;
+  undo?: unknown;
   [extra: string]: unknown;
 }
 
@@ -26,6 +32,7 @@ export interface UpdateEntry {
   o: Document;
   /** Set when the update was an upsert that applies as an insert if the document is missing. */
   b?: boolean;
+  undo?: unknown;
   [extra: string]: unknown;
 }
 
@@ -33,6 +40,7 @@ export interface DeleteEntry {
   op: 'd';
   ns: string;
   o: { _id: unknown };
+  undo?: unknown;
   [extra: string]: unknown;
 }
 
@@ -45,6 +53,7 @@ export interface CommandEntry {
   op: 'c';
   ns: string;
   o: Document;
+  undo?: unknown;
   [extra: string]: unknown;
 }
 
@@ -53,7 +62,20 @@ export interface NoopEntry {
   op: 'n';
   ns: string;
   o: Document;
+  undo?: unknown;
   [extra: string]: unknown;
+}
+
+/**
+ * What `applyOplogEntry`, `applyOps` and `undo` accept: any entry with these fields (the member's
+ * own entry type with `ts`/`t` fits). `undo` is written by the storage.
+ */
+export interface AppliedEntry {
+  op: 'i' | 'u' | 'd' | 'c' | 'n';
+  ns: string;
+  o: Document;
+  o2?: Document;
+  undo?: unknown;
 }
 
 export function isOplogEntry(value: unknown): value is OplogEntry {

@@ -5,7 +5,7 @@ import { ServerError, serverError } from '../commands/errors';
 import { Collection, ID_INDEX_NAME, defaultIndexName } from './collection';
 import type { IndexSpec } from './collection';
 import { checkCollectionName, checkDatabaseName, isReplicatedDatabase, parseNamespace } from './namespace';
-import type { CommandEntry, OplogEntry, UpdateEntry } from './oplog';
+import type { AppliedEntry, OplogEntry } from './oplog';
 import { cloneDocument, indexKey, isPlainObject } from './values';
 
 /** Limits, with units in their names. */
@@ -16,15 +16,12 @@ export interface StorageLimits {
   storageDocumentsMax: number;
   /** Cap on the BSON bytes of all documents (sandboxes); Infinity = none. */
   storageBytesMax: number;
-  /** Undo records kept for rollback; the oldest are dropped beyond this. */
-  undoLogEntriesMax: number;
 }
 
 export const defaultStorageLimits: StorageLimits = {
   documentSizeBytesMax: 16 * 1024 * 1024,
   storageDocumentsMax: Number.POSITIVE_INFINITY,
   storageBytesMax: Number.POSITIVE_INFINITY,
-  undoLogEntriesMax: 100_000,
 };
 
 export interface StorageOptions {
@@ -44,21 +41,26 @@ type UndoAction =
   | { kind: 'database'; db: string; pre: Map<string, Collection> | undefined }
   | { kind: 'none' };
 
-interface UndoRecord {
-  readonly entryKey: string;
-  readonly action: UndoAction;
+/**
+ * The opaque `undo` an applied entry carries: how to invert it. Pre-images are stored documents
+ * (immutable, shared) or whole collections as they were.
+ */
+export class UndoToken {
+  #action: UndoAction;
+  constructor(action: UndoAction) {
+    this.#action = action;
+  }
+  get action(): UndoAction {
+    return this.#action;
+  }
 }
 
+/** One undone entry's document, as mongod writes it to a rollback file. */
 export interface RolledBackDocument {
   ns: string;
-  /** The document as it was before the rollback (what mongod writes to its rollback files). */
-  doc: Document;
-}
-
-export interface UndoResult {
-  undone: number;
-  /** Documents that were inserted or changed by the undone entries, in their rolled-back state, one per (ns, _id). */
-  documents: RolledBackDocument[];
+  op: 'i' | 'u' | 'd' | 'c' | 'n';
+  /** The document as the undone write left it (null when it no longer existed, e.g. after a delete). */
+  doc: Document | null;
 }
 
 export interface CreateIndexesResult {
@@ -69,11 +71,6 @@ export interface CreateIndexesResult {
   note?: string;
 }
 
-/** The fields of an oplog entry that identify it (the member's ts/t/wall are ignored). */
-function entryKey(entry: OplogEntry): string {
-  return indexKey({ op: entry.op, ns: entry.ns, o2: (entry as UpdateEntry).o2 ?? null, o: entry.o });
-}
-
 const STORAGE_FORMAT = 'rslab-storage';
 const STORAGE_FORMAT_VERSION = 1;
 
@@ -82,13 +79,13 @@ const STORAGE_FORMAT_VERSION = 1;
  *
  * Every mutation goes through here and appends the oplog entries that describe it to the `oplog`
  * array the caller passes (writes to the `local` database are not logged, as in mongod). Each
- * applied entry — made here or applied from a sync source — also records how to invert it (the
- * pre-image) in an undo log, so a rollback can restore the exact previous state: see `undo`.
+ * applied entry — made here or applied from a sync source — gets an `undo` token holding its
+ * pre-image, so a rollback restores the exact previous state: see `undo`. (Chosen over snapshots:
+ * the cost is one reference per entry, since stored documents are never mutated.)
  */
 export class Storage {
   readonly limits: StorageLimits;
   private readonly databases = new Map<string, Map<string, Collection>>();
-  private undoLog: UndoRecord[] = [];
   private readonly now: () => number;
   private readonly newObjectIdFn: () => ObjectId;
   private objectIdCounter = 0;
@@ -333,15 +330,18 @@ export class Storage {
    * of a missing document with a full post-image inserts it, a delete of a missing document and a
    * drop of a missing collection do nothing.
    */
-  applyOplogEntry(entry: OplogEntry): void {
+  applyOplogEntry(entry: AppliedEntry): void {
     const action = this.applyEntry(entry);
-    this.undoLog.push({ entryKey: entryKey(entry), action });
-    if (this.undoLog.length > this.limits.undoLogEntriesMax) {
-      this.undoLog = this.undoLog.slice(this.undoLog.length - this.limits.undoLogEntriesMax);
-    }
+    // Re-applying the same entry object keeps the first pre-image: that is the state to roll back to.
+    if (!(entry.undo instanceof UndoToken)) entry.undo = new UndoToken(action);
   }
 
-  private applyEntry(entry: OplogEntry): UndoAction {
+  /** Applies entries in order (a secondary's batch); each gets its `undo`. */
+  applyOps(entries: readonly AppliedEntry[]): void {
+    for (const entry of entries) this.applyOplogEntry(entry);
+  }
+
+  private applyEntry(entry: AppliedEntry): UndoAction {
     const { db, coll } = parseNamespace(entry.ns);
     switch (entry.op) {
       case 'n':
@@ -355,6 +355,7 @@ export class Storage {
         return { kind: 'doc', ns: entry.ns, id: doc._id, pre };
       }
       case 'u': {
+        if (!entry.o2 || !('_id' in entry.o2)) throw serverError('FailedToParse', `update oplog entry for ${entry.ns} has no o2._id`);
         const collection = this.collectionForApply(db, coll);
         const id = entry.o2._id;
         const pre = collection.getById(id);
@@ -375,10 +376,8 @@ export class Storage {
       }
       case 'c':
         return this.applyCommand(db, entry);
-      default: {
-        const unknown: never = entry;
-        throw serverError('OplogOperationUnsupported', `unknown oplog operation ${JSON.stringify((unknown as { op: unknown }).op)}`);
-      }
+      default:
+        throw serverError('OplogOperationUnsupported', `unknown oplog operation ${JSON.stringify((entry as { op: unknown }).op)}`);
     }
   }
 
@@ -396,7 +395,7 @@ export class Storage {
     return collection;
   }
 
-  private applyCommand(db: string, entry: CommandEntry): UndoAction {
+  private applyCommand(db: string, entry: AppliedEntry): UndoAction {
     const o = entry.o;
     const name = Object.keys(o)[0];
     switch (name) {
@@ -464,45 +463,21 @@ export class Storage {
     this.bytesTotal = bytes;
   }
 
-  /** Number of applied entries that `undo` can still invert. */
-  get undoLogLength(): number {
-    return this.undoLog.length;
-  }
-
-  /** Forgets undo records except the newest `keepNewest` (call once entries are majority-committed: they never roll back). */
-  discardUndo(keepNewest = 0): void {
-    if (keepNewest < 0 || !Number.isInteger(keepNewest)) throw new RangeError(`discardUndo: keepNewest must be a non-negative integer, got ${keepNewest}`);
-    this.undoLog = keepNewest === 0 ? [] : this.undoLog.slice(-keepNewest);
-  }
-
   /**
-   * Rollback: undoes `entries` (newest first), which must be the newest entries applied to this
-   * storage, in order. Restores the exact pre-images and returns the documents that the undone
-   * entries had inserted or changed, in their state before the rollback (mongod's rollback files).
-   * Throws (and changes nothing) when the entries do not match the undo log.
+   * Rollback: undoes `entries`, newest first, each of which this storage applied (it carries the
+   * `undo` token set then). Restores the exact pre-images and returns, per undone document write,
+   * the document as that write left it (what mongod writes to its rollback files).
+   * Throws StorageRollbackError, before changing anything, when an entry has no token.
    */
-  undo(entries: readonly OplogEntry[]): UndoResult {
-    if (entries.length > this.undoLog.length) {
-      throw new StorageRollbackError(`cannot undo ${entries.length} entries: only the newest ${this.undoLog.length} are recorded`);
-    }
+  undo(entries: readonly AppliedEntry[]): RolledBackDocument[] {
     entries.forEach((entry, index) => {
-      const record = this.undoLog[this.undoLog.length - 1 - index] as UndoRecord;
-      if (record.entryKey !== entryKey(entry)) {
-        throw new StorageRollbackError(`entry ${index} to undo (${entry.op} ${entry.ns}) is not the storage's entry at that position`);
+      if (!(entry.undo instanceof UndoToken)) {
+        throw new StorageRollbackError(`entry ${index} to undo (${entry.op} ${entry.ns}) was not applied by this storage: it has no undo information`);
       }
     });
     const documents: RolledBackDocument[] = [];
-    const seen = new Set<string>();
-    const remember = (ns: string, doc: Document | undefined): void => {
-      if (!doc) return;
-      const key = `${ns}\u0000${indexKey(doc._id)}`;
-      if (seen.has(key)) return;
-      seen.add(key);
-      documents.push({ ns, doc });
-    };
-    for (let i = 0; i < entries.length; i++) {
-      const record = this.undoLog.pop() as UndoRecord;
-      const action = record.action;
+    for (const entry of entries) {
+      const action = (entry.undo as UndoToken).action;
       switch (action.kind) {
         case 'none':
           break;
@@ -510,7 +485,7 @@ export class Storage {
           const { db, coll } = parseNamespace(action.ns);
           const collection = this.collectionForApply(db, coll);
           const current = collection.getById(action.id);
-          remember(action.ns, current);
+          documents.push({ ns: action.ns, op: entry.op, doc: current ?? null });
           if (action.pre) collection.put(action.pre);
           else collection.remove(action.id);
           break;
@@ -523,27 +498,36 @@ export class Storage {
               colls = new Map();
               this.databases.set(db, colls);
             }
-            colls.set(coll, action.pre);
+            // A copy: tokens may be shared with a cloned storage.
+            colls.set(coll, action.pre.clone());
           } else if (colls) {
-            for (const doc of colls.get(coll)?.documents() ?? []) remember(action.ns, doc);
+            for (const doc of colls.get(coll)?.documents() ?? []) documents.push({ ns: action.ns, op: entry.op, doc });
             colls.delete(coll);
             if (colls.size === 0) this.databases.delete(db);
           }
           break;
         }
         case 'database':
-          if (action.pre) this.databases.set(action.db, action.pre);
-          else this.databases.delete(action.db);
+          if (action.pre) {
+            const copy = new Map<string, Collection>();
+            for (const [name, coll] of action.pre) copy.set(name, coll.clone());
+            this.databases.set(action.db, copy);
+          } else this.databases.delete(action.db);
           break;
       }
     }
     this.recount();
-    return { undone: entries.length, documents };
+    return documents;
+  }
+
+  /** `digest()`, under the name the replication core's storage interface uses. */
+  dataDigest(): string {
+    return this.digest();
   }
 
   // ---- snapshots, digest, persistence ----
 
-  /** A deep, independent copy (documents are immutable and shared; maps and indexes are copied). The undo log is not copied. */
+  /** A deep, independent copy (documents are immutable and shared; maps and indexes are copied). */
   clone(options: StorageOptions = {}): Storage {
     const copy = new Storage({ limits: this.limits, now: this.now, processUnique: this.processUnique, ...options });
     for (const [db, colls] of this.databases) {

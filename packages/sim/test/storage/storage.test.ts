@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { ServerError } from '../../src/commands/errors';
 import { Storage, StorageRollbackError } from '../../src/storage';
 import type { OplogEntry } from '../../src/storage';
+import { plain, plainAll } from './plain';
 
 function codeOf(fn: () => unknown): number | undefined {
   try {
@@ -20,7 +21,7 @@ describe('Storage documents and indexes', () => {
     const storage = new Storage();
     const oplog: OplogEntry[] = [];
     storage.insert('test', 'c', { x: 1, _id: 1 }, oplog);
-    expect(oplog).toEqual([
+    expect(plainAll(oplog)).toEqual([
       { op: 'c', ns: 'test.$cmd', o: { create: 'c' } },
       { op: 'i', ns: 'test.c', o: { _id: 1, x: 1 } },
     ]);
@@ -71,7 +72,7 @@ describe('Storage documents and indexes', () => {
     const oplog: OplogEntry[] = [];
     const result = storage.createIndexes('test', 'c', [{ key: { a: 1, b: 1 }, unique: true }], oplog);
     expect(result).toEqual({ numIndexesBefore: 1, numIndexesAfter: 2, createdCollectionAutomatically: false });
-    expect(oplog).toEqual([{ op: 'c', ns: 'test.$cmd', o: { createIndexes: 'c', v: 2, key: { a: 1, b: 1 }, name: 'a_1_b_1', unique: true } }]);
+    expect(plainAll(oplog)).toEqual([{ op: 'c', ns: 'test.$cmd', o: { createIndexes: 'c', v: 2, key: { a: 1, b: 1 }, name: 'a_1_b_1', unique: true } }]);
     expect(codeOf(() => storage.insert('test', 'c', { _id: 3, a: 1, b: 2 }, []))).toBe(11000);
     storage.insert('test', 'c', { _id: 3, a: 2, b: 2 }, []);
     // A unique index that existing documents violate is refused and not created.
@@ -128,7 +129,7 @@ describe('Storage documents and indexes', () => {
     const storage = new Storage();
     const oplog: OplogEntry[] = [];
     storage.insert('local', 'startup_log', { _id: 1 }, oplog);
-    expect(oplog).toEqual([]);
+    expect(plainAll(oplog)).toEqual([]);
     expect(storage.documents('local', 'startup_log')).toHaveLength(1);
   });
 
@@ -137,11 +138,11 @@ describe('Storage documents and indexes', () => {
     storage.insert('test', 'c', { _id: 1, a: 1, b: 2 }, []);
     const oplog: OplogEntry[] = [];
     expect(storage.replace('test', 'c', { _id: 1, a: 5 }, oplog)).toBe(true);
-    expect(oplog).toEqual([{ op: 'u', ns: 'test.c', o2: { _id: 1 }, o: { $set: { a: 5 }, $unset: { b: true } } }]);
+    expect(plainAll(oplog)).toEqual([{ op: 'u', ns: 'test.c', o2: { _id: 1 }, o: { $set: { a: 5 }, $unset: { b: true } } }]);
     expect(storage.replace('test', 'c', { _id: 1, a: 5 }, oplog)).toBe(false);
     expect(oplog).toHaveLength(1);
     storage.replace('test', 'c', { _id: 1, z: 1 }, oplog, 'full');
-    expect(oplog[1]).toEqual({ op: 'u', ns: 'test.c', o2: { _id: 1 }, o: { _id: 1, z: 1 } });
+    expect(plain(oplog[1] as OplogEntry)).toEqual({ op: 'u', ns: 'test.c', o2: { _id: 1 }, o: { _id: 1, z: 1 } });
   });
 });
 
@@ -197,43 +198,52 @@ describe('Storage oplog application and rollback', () => {
     storage.remove('test', 'c', 2, later);
     storage.insert('test', 'n', { _id: 'new' }, later);
     storage.dropCollection('test', 'c', later);
-    // The member stamps optimes on the entries; undo ignores them.
-    const stamped = later.map((entry, i) => ({ ...entry, ts: new Timestamp({ t: 10, i }), t: 2 }));
-    const result = storage.undo([...stamped].reverse());
-    expect(result.undone).toBe(later.length);
+    // The member wraps entries with its optime, keeping `undo`.
+    const stamped = later.map((entry, i) => ({ ...entry, ts: i + 1, t: 2 }));
+    const files = storage.undo([...stamped].reverse());
     expect(storage.digest()).toBe(before);
     expect(storage.documents('test', 'c')).toEqual(beforeDocs);
     expect(storage.getCollection('test', 'n')).toBeUndefined();
-    const files = result.documents.map((entry) => [entry.ns, entry.doc]);
-    expect(files).toEqual(
-      expect.arrayContaining([
-        ['test.n', { _id: 'new' }],
-        ['test.c', { _id: 1, a: 100 }],
-        ['test.c', { _id: 3, a: 3 }],
-      ]),
-    );
-    expect(files).toHaveLength(3);
+    expect(files).toEqual([
+      { ns: 'test.n', op: 'i', doc: { _id: 'new' } },
+      { ns: 'test.c', op: 'd', doc: null },
+      { ns: 'test.c', op: 'u', doc: { _id: 1, a: 100 } },
+      { ns: 'test.c', op: 'i', doc: { _id: 3, a: 3 } },
+    ]);
   });
 
-  it('refuses to undo entries that are not its newest, changing nothing', () => {
+  it('refuses to undo entries it did not apply, changing nothing', () => {
     const storage = new Storage();
     const oplog = workload(storage);
     const digest = storage.digest();
-    expect(() => storage.undo([oplog[0] as OplogEntry])).toThrow(StorageRollbackError);
+    const foreign = { ...(oplog[oplog.length - 1] as OplogEntry), undo: undefined };
+    expect(() => storage.undo([oplog[oplog.length - 1] as OplogEntry, foreign])).toThrow(StorageRollbackError);
     expect(storage.digest()).toBe(digest);
-    storage.discardUndo();
-    expect(() => storage.undo([oplog[oplog.length - 1] as OplogEntry])).toThrow(StorageRollbackError);
+  });
+
+  it('keeps the first pre-image when the same entry object is applied twice', () => {
+    const primary = new Storage();
+    const oplog = workload(primary);
+    const replica = new Storage();
+    const fresh = oplog.map((entry) => plain(entry));
+    for (const entry of fresh.slice(0, -1)) replica.applyOplogEntry(entry);
+    const before = replica.digest();
+    const last = fresh[fresh.length - 1] as OplogEntry;
+    replica.applyOplogEntry(last);
+    replica.applyOplogEntry(last);
+    replica.undo([last]);
+    expect(replica.digest()).toBe(before);
   });
 
   it('undo of a secondary-applied dropDatabase and createIndexes restores collections and indexes', () => {
     const source = new Storage();
     const oplog = workload(source);
     const replica = new Storage();
-    const prefix = oplog.slice(0, 4);
-    for (const entry of prefix) replica.applyOplogEntry(entry);
+    const fresh = oplog.map((entry) => plain(entry));
+    replica.applyOps(fresh.slice(0, 4));
     const atPrefix = replica.digest();
-    for (const entry of oplog.slice(4)) replica.applyOplogEntry(entry);
-    replica.undo(oplog.slice(4).reverse());
+    replica.applyOps(fresh.slice(4));
+    replica.undo(fresh.slice(4).reverse());
     expect(replica.digest()).toBe(atPrefix);
     expect(replica.listIndexes('test', 'c').map((spec) => spec.name)).toEqual(['_id_', 'a_1']);
   });
@@ -277,5 +287,5 @@ describe('Storage snapshots', () => {
 
 function structuredCloneEntry(entry: OplogEntry): OplogEntry {
   // Entries cross the wire between members: make sure nothing relies on object identity.
-  return { ...entry, o: { ...entry.o } } as OplogEntry;
+  return { ...plain(entry), o: { ...entry.o } } as OplogEntry;
 }
