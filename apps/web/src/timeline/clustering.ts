@@ -1,0 +1,55 @@
+import type { LabEvent } from '@rslab/server/protocol';
+
+/** One drawn marker: a single event, or several in the same lane too close to tell apart. */
+export interface MarkerGroup {
+  lane: string;
+  /** Pixel position: the first event's. */
+  x: number;
+  events: LabEvent[];
+  /** The kind drawn: the first event's, or the most telling one in the group. */
+  kind: string;
+}
+
+/** Kinds that matter more win the shape of a mixed group. */
+const importance: Record<string, number> = {
+  electionStarted: 5,
+  stepDown: 5,
+  stateChange: 4,
+  commandFailed: 4,
+  voteRefused: 3,
+  voteGranted: 3,
+  heartbeatFailed: 2,
+  topologyDescriptionChanged: 2,
+  serverDescriptionChanged: 1,
+};
+
+/**
+ * Groups events of one lane whose markers would overlap: an event joins the group before it when
+ * it is within `minGapPx` of that group's first marker. Events must be in time order.
+ */
+export function clusterMarkers(
+  events: readonly LabEvent[],
+  laneOf: (event: LabEvent) => string,
+  x: (at: number) => number,
+  minGapPx: number,
+): MarkerGroup[] {
+  const open = new Map<string, MarkerGroup>();
+  const groups: MarkerGroup[] = [];
+  let previousAt = Number.NEGATIVE_INFINITY;
+  for (const event of events) {
+    if (event.at < previousAt) throw new RangeError('events must be in time order');
+    previousAt = event.at;
+    const lane = laneOf(event);
+    const px = x(event.at);
+    const current = open.get(lane);
+    if (current && px - current.x < minGapPx) {
+      current.events.push(event);
+      if ((importance[event.kind] ?? 0) > (importance[current.kind] ?? 0)) current.kind = event.kind;
+      continue;
+    }
+    const group: MarkerGroup = { lane, x: px, events: [event], kind: event.kind };
+    open.set(lane, group);
+    groups.push(group);
+  }
+  return groups;
+}

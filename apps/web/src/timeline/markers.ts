@@ -1,0 +1,58 @@
+/** How an event kind is drawn: a shape and a colour token, plus a word for the legend. */
+export type MarkerShape = 'circle' | 'ring' | 'diamond' | 'up' | 'down' | 'square' | 'cross' | 'dot';
+
+export interface MarkerStyle {
+  shape: MarkerShape;
+  colorVar: string;
+  legend: string;
+}
+
+const known: Record<string, MarkerStyle> = {
+  stateChange: { shape: 'circle', colorVar: '--mk-state', legend: 'state change' },
+  heartbeatFailed: { shape: 'cross', colorVar: '--mk-bad', legend: 'heartbeat failed' },
+  electionStarted: { shape: 'diamond', colorVar: '--mk-election', legend: 'election started' },
+  electionWon: { shape: 'diamond', colorVar: '--mk-good', legend: 'election won' },
+  voteGranted: { shape: 'up', colorVar: '--mk-good', legend: 'vote granted' },
+  voteRefused: { shape: 'down', colorVar: '--mk-bad', legend: 'vote refused' },
+  stepDown: { shape: 'square', colorVar: '--mk-election', legend: 'step down' },
+  rollback: { shape: 'square', colorVar: '--mk-bad', legend: 'rollback' },
+  processKilled: { shape: 'cross', colorVar: '--mk-bad', legend: 'process killed' },
+  processStarted: { shape: 'circle', colorVar: '--mk-good', legend: 'process started' },
+  serverDescriptionChanged: { shape: 'circle', colorVar: '--mk-driver', legend: 'server description changed' },
+  topologyDescriptionChanged: { shape: 'ring', colorVar: '--mk-driver', legend: 'topology changed' },
+  commandFailed: { shape: 'cross', colorVar: '--mk-bad', legend: 'command failed' },
+  commandSucceeded: { shape: 'dot', colorVar: '--mk-driver', legend: 'command succeeded' },
+};
+
+const fallback: MarkerStyle = { shape: 'dot', colorVar: '--mk-other', legend: 'other' };
+
+export function markerStyle(kind: string): MarkerStyle {
+  return Object.hasOwn(known, kind) ? (known[kind] as MarkerStyle) : fallback;
+}
+
+/** SVG path for a marker of radius `r` centred on (0, 0). */
+export function markerPath(shape: MarkerShape, r: number): string {
+  switch (shape) {
+    case 'circle':
+    case 'ring':
+    case 'dot': {
+      const radius = shape === 'dot' ? r * 0.6 : r;
+      return `M ${-radius} 0 a ${radius} ${radius} 0 1 0 ${2 * radius} 0 a ${radius} ${radius} 0 1 0 ${-2 * radius} 0 Z`;
+    }
+    case 'diamond':
+      return `M 0 ${-r} L ${r} 0 L 0 ${r} L ${-r} 0 Z`;
+    case 'up':
+      return `M 0 ${-r} L ${r} ${r} L ${-r} ${r} Z`;
+    case 'down':
+      return `M ${-r} ${-r} L ${r} ${-r} L 0 ${r} Z`;
+    case 'square':
+      return `M ${-r * 0.85} ${-r * 0.85} h ${1.7 * r} v ${1.7 * r} h ${-1.7 * r} Z`;
+    case 'cross':
+      return `M ${-r} ${-r} L ${r} ${r} M ${r} ${-r} L ${-r} ${r}`;
+  }
+}
+
+/** Filled shapes are filled; a ring and a cross are drawn as strokes only. */
+export function isStroked(shape: MarkerShape): boolean {
+  return shape === 'ring' || shape === 'cross';
+}

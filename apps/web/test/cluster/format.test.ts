@@ -1,0 +1,22 @@
+import { describe, expect, it } from 'vitest';
+import { durationText, lagText, optimeText } from '../../src/cluster/format';
+
+describe('format', () => {
+  it('writes durations in the unit a person expects', () => {
+    expect(durationText(850)).toBe('850 ms');
+    expect(durationText(2_449)).toBe('2.4 s');
+    expect(durationText(12_600)).toBe('13 s');
+    expect(durationText(185_000)).toBe('3 min 05 s');
+    expect(durationText(-1500)).toBe('−1.5 s');
+    expect(durationText(Number.NaN)).toBe('—');
+  });
+  it('writes optimes with their term', () => {
+    expect(optimeText({ ts: 1700000000, i: 3, t: 2 })).toBe('1700000000:3 (t2)');
+    expect(optimeText(null)).toBe('—');
+  });
+  it('writes lag, none and unknown', () => {
+    expect(lagText(null)).toBe('—');
+    expect(lagText(0)).toBe('none');
+    expect(lagText(3_000)).toBe('3.0 s');
+  });
+});

@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { linkStyle, pairLinks } from '../../src/cluster/links';
+
+describe('link styling', () => {
+  it('draws up solid, cut dashed red and down grey', () => {
+    expect(linkStyle({ status: 'up', delayMillis: 0 })).toMatchObject({ dash: undefined, stroke: 'var(--link-up)', label: 'up' });
+    expect(linkStyle({ status: 'cut', delayMillis: 0 })).toMatchObject({ stroke: 'var(--link-cut)', label: 'cut' });
+    expect(linkStyle({ status: 'cut', delayMillis: 0 }).dash).toBeDefined();
+    expect(linkStyle({ status: 'down', delayMillis: 0 })).toMatchObject({ stroke: 'var(--link-down)', label: 'down' });
+  });
+  it('says when an up link is slowed', () => {
+    expect(linkStyle({ status: 'up', delayMillis: 250 })).toMatchObject({ stroke: 'var(--link-slow)', label: 'up, 250 ms delay' });
+  });
+  it('merges both directions into one pair with the worse status', () => {
+    const pairs = pairLinks([
+      { from: 'b', to: 'a', status: 'up', delayMillis: 0 },
+      { from: 'a', to: 'b', status: 'cut', delayMillis: 0 },
+      { from: 'a', to: 'c', status: 'up', delayMillis: 10 },
+      { from: 'c', to: 'a', status: 'down', delayMillis: 0 },
+      { from: 'a', to: 'a', status: 'up', delayMillis: 0 },
+    ]);
+    expect(pairs).toEqual([
+      { from: 'a', to: 'b', status: 'cut', delayMillis: 0 },
+      { from: 'a', to: 'c', status: 'down', delayMillis: 10 },
+    ]);
+  });
+});
