@@ -1,0 +1,71 @@
+import type { LessonProgress } from '../protocol/messages';
+import { runCheck } from './checks';
+import type { Lesson, Step } from './model';
+import type { LabView } from './view';
+
+/**
+ * Tracks how far a learner is in one lesson. A step is done once its check has passed while it
+ * was the current step; done steps stay done, so a later kill does not undo "the set is healthy".
+ */
+export class LessonTracker {
+  private readonly done = new Set<string>();
+  private lastReason: string | null = null;
+
+  constructor(readonly lesson: Lesson) {}
+
+  get steps(): Step[] {
+    return this.lesson.chapters.flatMap((chapter) => chapter.steps);
+  }
+
+  get finished(): boolean {
+    return this.done.size === this.steps.length;
+  }
+
+  /** Re-run the current step's check (and the following ones it unlocks); true if anything changed. */
+  evaluate(view: LabView): boolean {
+    let changed = false;
+    for (const step of this.steps) {
+      if (this.done.has(step.id)) continue;
+      const result = runCheck(step.check, view);
+      if (!result.passed) {
+        if (result.reason !== this.lastReason) changed = true;
+        this.lastReason = result.reason;
+        return changed;
+      }
+      this.done.add(step.id);
+      this.lastReason = null;
+      changed = true;
+    }
+    return changed;
+  }
+
+  /** Mark steps done without checking, as a fork at an instructor's step does. */
+  skipTo(stepId: string): void {
+    for (const step of this.steps) {
+      if (step.id === stepId) return;
+      this.done.add(step.id);
+    }
+  }
+
+  progress(): LessonProgress {
+    const steps = this.steps;
+    const currentIndex = steps.findIndex((step) => !this.done.has(step.id));
+    let chapterIndex = 0;
+    let counted = 0;
+    for (const [index, chapter] of this.lesson.chapters.entries()) {
+      if (currentIndex >= counted && currentIndex < counted + chapter.steps.length) chapterIndex = index;
+      counted += chapter.steps.length;
+    }
+    return {
+      lessonId: this.lesson.id,
+      chapterIndex: currentIndex === -1 ? this.lesson.chapters.length - 1 : chapterIndex,
+      stepIndex: currentIndex === -1 ? steps.length : currentIndex,
+      steps: steps.map((step, index) => ({
+        id: step.id,
+        title: step.title,
+        state: this.done.has(step.id) ? 'done' : index === currentIndex ? 'current' : 'pending',
+        reason: index === currentIndex ? this.lastReason : null,
+      })),
+    };
+  }
+}

@@ -1,0 +1,58 @@
+import { describe, expect, it } from 'vitest';
+import { lessons } from '../../src/lessons/catalog';
+import { LessonTracker } from '../../src/lessons/progress';
+import { walkthroughLesson } from '../../src/lessons/walkthrough';
+import { proc, view } from './labView';
+
+describe('the lesson catalog', () => {
+  it('has unique ids, text, a hint and a solution for every step', () => {
+    for (const lesson of lessons) {
+      const ids = lesson.chapters.flatMap((c) => c.steps.map((s) => s.id));
+      expect(new Set(ids).size, lesson.id).toBe(ids.length);
+      for (const step of lesson.chapters.flatMap((c) => c.steps)) {
+        expect(step.text.length, step.id).toBeGreaterThan(40);
+        expect(step.hint.length, step.id).toBeGreaterThan(10);
+        expect(step.solution.length, step.id).toBeGreaterThan(0);
+      }
+    }
+  });
+
+  it('walks the walkthrough in its four chapters with its commands as typed', () => {
+    expect(walkthroughLesson.chapters.map((c) => c.id)).toEqual(['start', 'initiate', 'connect', 'failover']);
+    const typed = walkthroughLesson.chapters.flatMap((c) => c.steps.flatMap((s) => s.commands.map((cmd) => cmd.text)));
+    expect(typed).toContain('mongod --replSet foo/morton.local:27018,morton.local:27019 --rest');
+    expect(typed).toContain('c.admin.command("replSetInitiate")');
+    expect(typed).toContain('Connection("morton.local", 27019)');
+    expect(typed).toContain('db.connection.port');
+  });
+});
+
+describe('LessonTracker', () => {
+  it('moves through steps as checks pass, says why the current one does not, and keeps done steps done', () => {
+    const tracker = new LessonTracker(walkthroughLesson);
+    const hostnameRan = { at: 0, finishedAt: 0, tab: 't1', language: 'bash' as const, input: 'hostname', ok: true };
+    expect(tracker.evaluate(view())).toBe(true);
+    expect(tracker.progress().steps[0]).toMatchObject({ state: 'current', reason: 'Run `hostname` in the servers shell.' });
+
+    tracker.evaluate(view({ shellHistory: [hostnameRan], processes: [proc(27017), proc(27018)] }));
+    let progress = tracker.progress();
+    expect(progress.steps.slice(0, 3).map((s) => s.state)).toEqual(['done', 'done', 'current']);
+    expect(progress.steps[2]!.reason).toBe('2 of 3 members are running; start the one on port 27019.');
+    expect(progress.stepIndex).toBe(2);
+    expect(progress.chapterIndex).toBe(0);
+
+    // Stopping a member later does not undo a finished step.
+    tracker.evaluate(view({ processes: [proc(27018)] }));
+    progress = tracker.progress();
+    expect(progress.steps[1]!.state).toBe('done');
+    expect(progress.steps[2]!.reason).toBe('1 of 3 members is running; start the ones on ports 27017 and 27019.');
+    expect(tracker.evaluate(view({ processes: [proc(27018)] }))).toBe(false);
+  });
+
+  it('skips to a step when forked', () => {
+    const tracker = new LessonTracker(walkthroughLesson);
+    tracker.skipTo('connect-one');
+    expect(tracker.progress().stepIndex).toBe(3);
+    expect(tracker.progress().chapterIndex).toBe(1);
+  });
+});
