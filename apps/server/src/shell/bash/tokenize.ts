@@ -26,15 +26,17 @@ const OPS = ['&&', '||', '>>', ';', '&', '|', '>', '<', '(', ')'] as const;
 export function tokenizeBash(src: string, env: ExpandEnv): TokenizeResult {
   const tokens: BashToken[] = [];
   let i = 0;
-  let word: string | null = null;
+  let word = '';
+  let inWord = false;
   let wordStart = 0;
   const flush = (): void => {
-    if (word !== null) tokens.push({ kind: 'word', text: word, start: wordStart });
-    word = null;
+    if (inWord) tokens.push({ kind: 'word', text: word, start: wordStart });
+    word = '';
+    inWord = false;
   };
   const append = (s: string): void => {
-    if (word === null) {
-      word = '';
+    if (!inWord) {
+      inWord = true;
       wordStart = i;
     }
     word += s;
@@ -74,7 +76,7 @@ export function tokenizeBash(src: string, env: ExpandEnv): TokenizeResult {
       i++;
       continue;
     }
-    if (ch === '#' && word === null) {
+    if (ch === '#' && !inWord) {
       while (i < src.length && src[i] !== '\n') i++;
       continue;
     }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Repl, ReplIO } from '../../../src/shell/io';
 import type { MongodOptions } from '../../../src/shell/bash/mongodFlags';
-import type { BashHost, MongodStarted, ProcessInfo } from '../../../src/shell/bash/shell';
+import type { BashHost, BashOutcome, MongodStarted, ProcessInfo } from '../../../src/shell/bash/shell';
 import { BashCommandError, BashShell } from '../../../src/shell/bash/shell';
 import { run, transcript } from '../harness';
 
@@ -161,8 +161,8 @@ describe('bash: commands and errors as bash prints them', () => {
 
   it('starts python and mongosh as REPLs on top of the shell', async () => {
     const { shell, host } = setup();
-    expect((await run(shell, 'python')).outcome.push).toBe(host.fakePython);
-    expect((await run(shell, 'mongosh mongodb://morton.local:27017')).outcome.push?.title).toBe('mongosh');
+    expect(((await run(shell, 'python')).outcome as BashOutcome).push).toBe(host.fakePython);
+    expect(((await run(shell, 'mongosh mongodb://morton.local:27017')).outcome as BashOutcome).push?.title).toBe('mongosh');
     expect((await run(shell, 'mongosh mongodb://nowhere:1')).output).toBe('MongoNetworkError: connect ECONNREFUSED nowhere:1\n');
     expect((await run(shell, 'exit')).outcome).toEqual({ exit: true });
   });
