@@ -1,6 +1,6 @@
 import type { Document } from 'bson';
 import { ServerError, commandNotFound } from './errors';
-import type { CrudContext, CrudResult } from './crud/context';
+import type { StorageCommandContext, StorageCommandResult } from './crud/context';
 import {
   collStatsCommand,
   createCommand,
@@ -14,14 +14,18 @@ import {
   listIndexesCommand,
 } from './crud/admin';
 import { aggregateCommand, countCommand, distinctCommand, findCommand, getMoreCommand, killCursorsCommand } from './crud/read';
+import { MemberCrudCommands } from './crud/member';
+import type { MemberCrudOptions } from './crud/member';
 import { deleteCommand, findAndModifyCommand, insertCommand, updateCommand } from './crud/write';
 
-export type { CrudContext, CrudResult } from './crud/context';
+export type { StorageCommandContext, StorageCommandResult } from './crud/context';
 export { CursorManager, defaultCursorLimits } from './crud/cursors';
 export type { BatchOptions, CursorLimits, CursorManagerOptions, CursorReply, KillCursorsResult } from './crud/cursors';
 export { writeBatchOperationsMax } from './crud/write';
+export { MemberCrudCommands } from './crud/member';
+export type { MemberCrudOptions } from './crud/member';
 
-type CrudImplementation = (db: string, body: Document, ctx: CrudContext, commandName: string) => CrudResult;
+type CrudImplementation = (db: string, body: Document, ctx: StorageCommandContext, commandName: string) => StorageCommandResult;
 
 /** Whether a command writes (a member must be writable primary to run it on a user database). */
 export type CrudCommandKind = 'read' | 'write';
@@ -77,7 +81,7 @@ export function crudCommandKind(commandName: string): CrudCommandKind | undefine
  * errors of single statements are in the reply's `writeErrors`, with entries for the statements
  * that succeeded). Anything else thrown is a simulator bug and propagates.
  */
-export function runCrudCommand(db: string, body: Document, ctx: CrudContext): CrudResult {
+export function runCrudCommand(db: string, body: Document, ctx: StorageCommandContext): StorageCommandResult {
   const name = commandNameOf(body);
   const spec = COMMANDS.get(name);
   try {
@@ -87,4 +91,9 @@ export function runCrudCommand(db: string, body: Document, ctx: CrudContext): Cr
     if (error instanceof ServerError) return { reply: error.toReply(), oplog: [] };
     throw error;
   }
+}
+
+/** The storage's CRUD commands as a `Member`'s `crud` plug-in. */
+export function createMemberCrudCommands(options: MemberCrudOptions): MemberCrudCommands {
+  return new MemberCrudCommands({ names: crudCommandNames, kind: crudCommandKind, run: runCrudCommand }, options);
 }

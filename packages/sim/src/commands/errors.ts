@@ -168,9 +168,9 @@ export class ServerError extends Error {
     return reply;
   }
 
-  /** The entry for a `writeErrors` array: `{index, code, errmsg, ...extra}` (codeName is omitted by mongod 7 there, but drivers accept it). */
+  /** The entry for a `writeErrors` array as mongod sends it: `{index, code, errmsg, ...extra}` (no codeName there). */
   toWriteError(index: number): Document {
-    return { index, code: this.code, codeName: this.codeName, errmsg: this.errmsg, ...this.extra };
+    return { index, code: this.code, errmsg: this.errmsg, ...this.extra };
   }
 
   withLabels(labels: readonly ErrorLabel[]): ServerError {

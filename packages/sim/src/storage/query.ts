@@ -1,7 +1,8 @@
 import { Aggregator, Query, updateOne } from 'mingo';
 import type { Document } from 'bson';
 import { ErrorCodes, ServerError, serverError } from '../commands/errors';
-import { cloneValue, fromMingo, isPlainObject, toMingo } from './values';
+import { Timestamp } from 'bson';
+import { bsonTypeName, cloneValue, formatDocument, formatValue, fromMingo, isNumeric, isPlainObject, toMingo } from './values';
 
 /**
  * Query, sort, projection, update and aggregation: all from mingo, on the views `toMingo` makes.
@@ -144,16 +145,6 @@ const PIPELINE_UPDATE_STAGES = new Set(['$addFields', '$set', '$project', '$unse
 
 export type UpdateKind = 'replacement' | 'operators' | 'pipeline';
 
-function bsonTypeName(value: unknown): string {
-  if (value === null) return 'null';
-  if (Array.isArray(value)) return 'array';
-  if (typeof value === 'number') return Number.isInteger(value) ? 'int' : 'double';
-  if (typeof value === 'string') return 'string';
-  if (typeof value === 'boolean') return 'bool';
-  if (typeof value === 'object') return isPlainObject(value) ? 'object' : (value.constructor?.name ?? 'object');
-  return typeof value;
-}
-
 /**
  * Classifies and validates an update (`u`) as mongod does: an array is a pipeline; a document whose
  * first field starts with `$` is an operator update (every field must then be a known operator with
@@ -229,6 +220,82 @@ export interface ApplyUpdateOptions {
   arrayFilters?: Document[];
   /** True when building an upsert's new document: `$setOnInsert` applies. */
   isInsert?: boolean;
+  /** The injected clock's time, for `$currentDate` (mingo would read the wall clock). */
+  nowMillis?: number;
+}
+
+const ARRAY_OPERATORS = new Set(['$push', '$addToSet', '$pop', '$pull', '$pullAll']);
+
+/**
+ * Checks what mingo lets pass silently but mongod refuses: arithmetic on non-numbers, array
+ * operators on non-arrays, and paths that run through a scalar. Positional paths are left to mingo.
+ */
+function checkOperatorTargets(doc: Document, modifiers: AnyObject): void {
+  for (const [operator, argument] of Object.entries(modifiers)) {
+    if (operator === '$unset' || operator === '$rename' || !isPlainObject(argument)) continue;
+    for (const path of Object.keys(argument)) {
+      if (path.includes('$')) continue;
+      const segments = path.split('.');
+      let current: unknown = doc;
+      let parentKey = '';
+      let reached = true;
+      for (const segment of segments) {
+        if (isPlainObject(current)) {
+          parentKey = segment;
+          current = current[segment];
+          continue;
+        }
+        if (Array.isArray(current)) {
+          if (!/^\d+$/.test(segment)) {
+            reached = false;
+            break;
+          }
+          parentKey = segment;
+          current = current[Number(segment)];
+          continue;
+        }
+        if (current === undefined) {
+          reached = false;
+          break;
+        }
+        throw serverError('PathNotViable', `Cannot create field '${segment}' in element {${parentKey}: ${formatValue(current)}}`);
+      }
+      if (!reached) continue;
+      const value = current;
+      if (value === undefined) continue;
+      const field = segments[segments.length - 1] as string;
+      if ((operator === '$inc' || operator === '$mul') && !isNumeric(value)) {
+        throw serverError(
+          'TypeMismatch',
+          `Cannot apply ${operator} to a value of non-numeric type. {_id: ${formatValue(doc._id)}} has the field '${field}' of non-numeric type ${bsonTypeName(value)}`,
+        );
+      }
+      if (ARRAY_OPERATORS.has(operator) && !Array.isArray(value)) {
+        if (operator === '$push') {
+          throw serverError('BadValue', `The field '${path}' must be an array but is of type ${bsonTypeName(value)} in document {_id: ${formatValue(doc._id)}}`);
+        }
+        if (operator === '$addToSet') {
+          throw serverError('BadValue', `Cannot apply $addToSet to non-array field. Field named '${field}' has non-array type ${bsonTypeName(value)}`);
+        }
+        if (operator === '$pop') throw serverError('TypeMismatch', `Path '${path}' contains an element of non-array type '${bsonTypeName(value)}'`);
+        throw serverError('BadValue', `Cannot apply ${operator} to a non-array value`);
+      }
+    }
+  }
+}
+
+/** `$currentDate` as a `$set` with the injected clock's time. */
+function currentDateAsSet(argument: unknown, nowMillis: number): AnyObject {
+  if (!isPlainObject(argument)) return {};
+  const set: AnyObject = {};
+  for (const [path, spec] of Object.entries(argument)) {
+    if (spec === true || (isPlainObject(spec) && spec.$type === 'date')) set[path] = new Date(nowMillis);
+    else if (isPlainObject(spec) && spec.$type === 'timestamp') set[path] = new Timestamp({ t: Math.floor(nowMillis / 1000), i: 1 });
+    else {
+      throw serverError('BadValue', `${formatDocument({ [path]: spec })} is not valid type for $currentDate. Please use a boolean ('true') or a $type expression ({$type: 'timestamp/date'}).`);
+    }
+  }
+  return set;
 }
 
 /**
@@ -243,7 +310,12 @@ export function applyUpdate(doc: Document, update: Document | Document[], kind: 
       updateOne(holder, {}, (update as Document[]).map((stage) => toMingo(stage) as AnyObject) as never);
       return fromMingo(holder[0]) as Document;
     }
-    const { $setOnInsert, ...modifiers } = update as AnyObject;
+    const { $setOnInsert, $currentDate, ...modifiers } = update as AnyObject;
+    if ($currentDate !== undefined) {
+      const set = currentDateAsSet($currentDate, options.nowMillis ?? 0);
+      if (Object.keys(set).length > 0) modifiers.$set = { ...(isPlainObject(modifiers.$set) ? modifiers.$set : {}), ...set };
+    }
+    checkOperatorTargets(doc, modifiers);
     const modifierView = toMingo(modifiers) as AnyObject;
     const condition = options.filter ? (toMingo(options.filter) as AnyObject) : undefined;
     const arrayFilters = options.arrayFilters?.map((filter) => toMingo(filter) as AnyObject);

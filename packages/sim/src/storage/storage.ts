@@ -117,6 +117,11 @@ export class Storage {
     return this.newObjectIdFn();
   }
 
+  /** The injected clock's time in milliseconds (for `$currentDate`). */
+  nowMillis(): number {
+    return this.now();
+  }
+
   // ---- reading ----
 
   listDatabaseNames(): string[] {

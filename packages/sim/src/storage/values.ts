@@ -204,3 +204,27 @@ export function formatDocument(doc: Record<string, unknown>): string {
 }
 
 export { isPlainObject };
+
+/** BSON type names as mongod reports them in errors (`int`, `string`, `objectId`...). */
+export function bsonTypeName(value: unknown): string {
+  if (value === null) return 'null';
+  if (value === undefined) return 'missing';
+  if (Array.isArray(value)) return 'array';
+  if (typeof value === 'number') return Number.isInteger(value) && Math.abs(value) <= 0x7fffffff ? 'int' : 'double';
+  if (typeof value === 'string') return 'string';
+  if (typeof value === 'boolean') return 'bool';
+  if (typeof value === 'bigint' || value instanceof Long) return 'long';
+  if (value instanceof Int32) return 'int';
+  if (value instanceof Double) return 'double';
+  if (value instanceof Decimal128) return 'decimal';
+  if (value instanceof Date) return 'date';
+  if (value instanceof Timestamp) return 'timestamp';
+  if (isPlainObject(value)) return 'object';
+  const bsontype = (value as { _bsontype?: string })._bsontype;
+  return bsontype ? bsontype.charAt(0).toLowerCase() + bsontype.slice(1) : typeof value;
+}
+
+/** Whether a value is one of BSON's numeric types. */
+export function isNumeric(value: unknown): boolean {
+  return typeof value === 'number' || value instanceof Long || value instanceof Int32 || value instanceof Double || value instanceof Decimal128;
+}

@@ -1,6 +1,6 @@
 import type { Document } from 'bson';
 import { CursorManager, runCrudCommand } from '../../src/commands/crud';
-import type { CrudContext, CrudResult } from '../../src/commands/crud';
+import type { StorageCommandContext, StorageCommandResult } from '../../src/commands/crud';
 import { Storage } from '../../src/storage';
 import type { OplogEntry } from '../../src/storage';
 
@@ -11,13 +11,13 @@ export class CrudHarness {
   readonly cursors = new CursorManager({ now: () => this.nowMillis });
   readonly oplog: OplogEntry[] = [];
 
-  ctx(connectionId = 1): CrudContext {
+  ctx(connectionId = 1): StorageCommandContext {
     return { storage: this.storage, cursors: this.cursors, connectionId };
   }
 
   /** Runs a command on `db` and collects its oplog entries. */
   run(db: string, body: Document, connectionId = 1): Document {
-    const result: CrudResult = runCrudCommand(db, body, this.ctx(connectionId));
+    const result: StorageCommandResult = runCrudCommand(db, body, this.ctx(connectionId));
     this.oplog.push(...result.oplog);
     return result.reply;
   }

@@ -4,7 +4,7 @@ import type { OplogEntry } from '../../storage/oplog';
 import { ID_INDEX_SPEC } from '../../storage/collection';
 import { checkCollectionName, checkDatabaseName } from '../../storage/namespace';
 import { runQuery } from '../../storage/query';
-import type { CrudContext, CrudResult } from './context';
+import type { StorageCommandContext, StorageCommandResult } from './context';
 import { firstBatchReply } from './read';
 import { CommandReader, collectionArgument } from './parse';
 
@@ -19,7 +19,7 @@ function requireAdmin(db: string, command: string): void {
   if (db !== 'admin') throw serverError('Unauthorized', `${command} may only be run against the admin database.`);
 }
 
-export function listDatabasesCommand(db: string, body: Document, ctx: CrudContext): CrudResult {
+export function listDatabasesCommand(db: string, body: Document, ctx: StorageCommandContext): StorageCommandResult {
   requireAdmin(db, 'listDatabases');
   const reader = new CommandReader('listDatabases', body);
   const nameOnly = reader.bool('nameOnly') ?? false;
@@ -34,7 +34,7 @@ export function listDatabasesCommand(db: string, body: Document, ctx: CrudContex
   return { reply: { databases, totalSize, totalSizeMb: Math.floor(totalSize / (1024 * 1024)), ok: 1 }, oplog: [] };
 }
 
-export function listCollectionsCommand(db: string, body: Document, ctx: CrudContext): CrudResult {
+export function listCollectionsCommand(db: string, body: Document, ctx: StorageCommandContext): StorageCommandResult {
   checkDatabaseName(db);
   const reader = new CommandReader('listCollections', body);
   const nameOnly = reader.bool('nameOnly') ?? false;
@@ -53,7 +53,7 @@ export function listCollectionsCommand(db: string, body: Document, ctx: CrudCont
   return { reply: firstBatchReply(cursor), oplog: [] };
 }
 
-export function listIndexesCommand(db: string, body: Document, ctx: CrudContext): CrudResult {
+export function listIndexesCommand(db: string, body: Document, ctx: StorageCommandContext): StorageCommandResult {
   const coll = collectionArgument('listIndexes', body, db);
   checkCollectionName(db, coll);
   const reader = new CommandReader('listIndexes', body);
@@ -65,7 +65,7 @@ export function listIndexesCommand(db: string, body: Document, ctx: CrudContext)
 
 const CREATE_OPTIONS = ['capped', 'size', 'max', 'validator', 'validationLevel', 'validationAction', 'collation', 'storageEngine', 'indexOptionDefaults', 'expireAfterSeconds', 'clusteredIndex', 'timeseries', 'changeStreamPreAndPostImages'];
 
-export function createCommand(db: string, body: Document, ctx: CrudContext): CrudResult {
+export function createCommand(db: string, body: Document, ctx: StorageCommandContext): StorageCommandResult {
   const coll = collectionArgument('create', body, db);
   checkCollectionName(db, coll);
   if (body.viewOn !== undefined) throw serverError('CommandNotSupported', 'views are not supported by the simulated mongod');
@@ -77,7 +77,7 @@ export function createCommand(db: string, body: Document, ctx: CrudContext): Cru
   return { reply: { ok: 1 }, oplog };
 }
 
-export function dropCommand(db: string, body: Document, ctx: CrudContext): CrudResult {
+export function dropCommand(db: string, body: Document, ctx: StorageCommandContext): StorageCommandResult {
   const coll = collectionArgument('drop', body, db);
   checkCollectionName(db, coll);
   const collection = ctx.storage.getCollection(db, coll);
@@ -87,14 +87,14 @@ export function dropCommand(db: string, body: Document, ctx: CrudContext): CrudR
   return { reply: { nIndexesWas, ns: `${db}.${coll}`, ok: 1 }, oplog };
 }
 
-export function dropDatabaseCommand(db: string, _body: Document, ctx: CrudContext): CrudResult {
+export function dropDatabaseCommand(db: string, _body: Document, ctx: StorageCommandContext): StorageCommandResult {
   checkDatabaseName(db);
   const oplog: OplogEntry[] = [];
   ctx.storage.dropDatabase(db, oplog);
   return { reply: { dropped: db, ok: 1 }, oplog };
 }
 
-export function createIndexesCommand(db: string, body: Document, ctx: CrudContext): CrudResult {
+export function createIndexesCommand(db: string, body: Document, ctx: StorageCommandContext): StorageCommandResult {
   const reader = new CommandReader('createIndexes', body);
   const coll = collectionArgument('createIndexes', body, db);
   checkCollectionName(db, coll);
@@ -107,7 +107,7 @@ export function createIndexesCommand(db: string, body: Document, ctx: CrudContex
   return { reply, oplog };
 }
 
-export function dropIndexesCommand(db: string, body: Document, ctx: CrudContext, commandName: string): CrudResult {
+export function dropIndexesCommand(db: string, body: Document, ctx: StorageCommandContext, commandName: string): StorageCommandResult {
   const coll = collectionArgument(commandName, body, db);
   checkCollectionName(db, coll);
   if (body.index === undefined) throw serverError('FailedToParse', `BSON field '${commandName}.index' is missing but a required field`);
@@ -116,7 +116,7 @@ export function dropIndexesCommand(db: string, body: Document, ctx: CrudContext,
   return { reply: { nIndexesWas, ok: 1 }, oplog };
 }
 
-export function collStatsCommand(db: string, body: Document, ctx: CrudContext): CrudResult {
+export function collStatsCommand(db: string, body: Document, ctx: StorageCommandContext): StorageCommandResult {
   const coll = collectionArgument('collStats', body, db);
   checkCollectionName(db, coll);
   const collection = ctx.storage.getCollection(db, coll);
@@ -143,7 +143,7 @@ export function collStatsCommand(db: string, body: Document, ctx: CrudContext): 
   };
 }
 
-export function dbStatsCommand(db: string, _body: Document, ctx: CrudContext): CrudResult {
+export function dbStatsCommand(db: string, _body: Document, ctx: StorageCommandContext): StorageCommandResult {
   checkDatabaseName(db);
   const collections = ctx.storage.listCollections(db);
   const objects = collections.reduce((sum, coll) => sum + coll.count, 0);

@@ -4,7 +4,7 @@ import type { OplogEntry } from '../../storage/oplog';
 import type { CursorManager } from './cursors';
 
 /** What a CRUD command runs against: the member's storage and cursors, and the connection it came on. */
-export interface CrudContext {
+export interface StorageCommandContext {
   readonly storage: Storage;
   readonly cursors: CursorManager;
   /** The connection the command arrived on: cursors it opens belong to it. */
@@ -16,7 +16,7 @@ export interface CrudContext {
  * stamps and appends them). A failed command may still carry entries for the writes that succeeded
  * before the failure (an ordered insert stops at its first error).
  */
-export interface CrudResult {
+export interface StorageCommandResult {
   reply: Document;
   oplog: OplogEntry[];
 }

@@ -1,25 +1,9 @@
 import { Decimal128, Double, Int32, Long } from 'bson';
 import type { Document } from 'bson';
 import { serverError } from '../errors';
-import { isPlainObject } from '../../storage/values';
+import { bsonTypeName, isPlainObject } from '../../storage/values';
 
-/** BSON type names as mongod's IDL reports them in "wrong type" errors. */
-export function bsonTypeName(value: unknown): string {
-  if (value === null) return 'null';
-  if (value === undefined) return 'missing';
-  if (Array.isArray(value)) return 'array';
-  if (typeof value === 'number') return Number.isInteger(value) && Math.abs(value) <= 0x7fffffff ? 'int' : 'double';
-  if (typeof value === 'string') return 'string';
-  if (typeof value === 'boolean') return 'bool';
-  if (typeof value === 'bigint' || value instanceof Long) return 'long';
-  if (value instanceof Int32) return 'int';
-  if (value instanceof Double) return 'double';
-  if (value instanceof Decimal128) return 'decimal';
-  if (value instanceof Date) return 'date';
-  if (isPlainObject(value)) return 'object';
-  const bsontype = (value as { _bsontype?: string })._bsontype;
-  return bsontype ? bsontype.charAt(0).toLowerCase() + bsontype.slice(1) : typeof value;
-}
+export { bsonTypeName };
 
 function wrongType(command: string, field: string, value: unknown, expected: string): never {
   throw serverError('TypeMismatch', `BSON field '${command}.${field}' is the wrong type '${bsonTypeName(value)}', expected type '${expected}'`);

@@ -3,7 +3,7 @@ import { serverError } from '../errors';
 import { aggregateDocuments, compileFilter, parseSort, runQuery } from '../../storage/query';
 import { checkCollectionName, checkDatabaseName } from '../../storage/namespace';
 import { indexKey, isPlainObject } from '../../storage/values';
-import type { CrudContext, CrudResult } from './context';
+import type { StorageCommandContext, StorageCommandResult } from './context';
 import type { CursorReply } from './cursors';
 import { CommandReader, asBigInt, bsonTypeName, collectionArgument } from './parse';
 
@@ -17,7 +17,7 @@ function cursorOptions(reader: CommandReader, field = 'batchSize'): number | und
 
 // ---- find ----
 
-export function findCommand(db: string, body: Document, ctx: CrudContext): CrudResult {
+export function findCommand(db: string, body: Document, ctx: StorageCommandContext): StorageCommandResult {
   const reader = new CommandReader('find', body);
   const coll = collectionArgument('find', body, db);
   checkCollectionName(db, coll);
@@ -43,7 +43,7 @@ export function findCommand(db: string, body: Document, ctx: CrudContext): CrudR
 
 // ---- getMore / killCursors ----
 
-export function getMoreCommand(db: string, body: Document, ctx: CrudContext): CrudResult {
+export function getMoreCommand(db: string, body: Document, ctx: StorageCommandContext): StorageCommandResult {
   const reader = new CommandReader('getMore', body);
   const id = asBigInt(body.getMore);
   if (id === undefined) {
@@ -56,7 +56,7 @@ export function getMoreCommand(db: string, body: Document, ctx: CrudContext): Cr
   return { reply: { cursor: { nextBatch: cursor.batch, id: cursor.id, ns: cursor.ns }, ok: 1 }, oplog: [] };
 }
 
-export function killCursorsCommand(db: string, body: Document, ctx: CrudContext): CrudResult {
+export function killCursorsCommand(db: string, body: Document, ctx: StorageCommandContext): StorageCommandResult {
   const reader = new CommandReader('killCursors', body);
   const coll = collectionArgument('killCursors', body, db);
   const raw = reader.array('cursors');
@@ -72,7 +72,7 @@ export function killCursorsCommand(db: string, body: Document, ctx: CrudContext)
 
 // ---- count / distinct ----
 
-export function countCommand(db: string, body: Document, ctx: CrudContext): CrudResult {
+export function countCommand(db: string, body: Document, ctx: StorageCommandContext): StorageCommandResult {
   const reader = new CommandReader('count', body);
   const coll = collectionArgument('count', body, db);
   checkCollectionName(db, coll);
@@ -97,7 +97,7 @@ function valuesAt(value: unknown, path: readonly string[]): unknown[] {
   return valuesAt(value[head], rest);
 }
 
-export function distinctCommand(db: string, body: Document, ctx: CrudContext): CrudResult {
+export function distinctCommand(db: string, body: Document, ctx: StorageCommandContext): StorageCommandResult {
   const reader = new CommandReader('distinct', body);
   const coll = collectionArgument('distinct', body, db);
   checkCollectionName(db, coll);
@@ -121,7 +121,7 @@ export function distinctCommand(db: string, body: Document, ctx: CrudContext): C
 
 const REFUSED_STAGES = new Set(['$out', '$merge', '$changeStream', '$currentOp', '$listSessions', '$listLocalSessions', '$collStats', '$indexStats', '$planCacheStats']);
 
-export function aggregateCommand(db: string, body: Document, ctx: CrudContext): CrudResult {
+export function aggregateCommand(db: string, body: Document, ctx: StorageCommandContext): StorageCommandResult {
   checkDatabaseName(db);
   const reader = new CommandReader('aggregate', body);
   const target = body.aggregate;

@@ -6,7 +6,7 @@ import { applyUpdate, classifyUpdate, compileFilter, equalityFields, parseSort, 
 import type { UpdateKind } from '../../storage/query';
 import { checkCollectionName } from '../../storage/namespace';
 import { formatValue, indexKey, isPlainObject } from '../../storage/values';
-import type { CrudContext, CrudResult } from './context';
+import type { StorageCommandContext, StorageCommandResult } from './context';
 import { CommandReader, asNumber, collectionArgument } from './parse';
 
 /** mongod's maxWriteBatchSize. */
@@ -27,7 +27,7 @@ function toServerError(error: unknown): ServerError {
 
 // ---- insert ----
 
-export function insertCommand(db: string, body: Document, ctx: CrudContext): CrudResult {
+export function insertCommand(db: string, body: Document, ctx: StorageCommandContext): StorageCommandResult {
   const reader = new CommandReader('insert', body);
   const coll = collectionArgument('insert', body, db);
   checkCollectionName(db, coll);
@@ -90,7 +90,7 @@ function parseUpdateStatement(raw: unknown, index: number): UpdateStatement {
 }
 
 /** The post-image of `doc` under an update; ImmutableField (66) if `_id` would change. */
-function updatedDocument(doc: Document, statement: UpdateStatement): Document {
+function updatedDocument(doc: Document, statement: UpdateStatement, nowMillis: number): Document {
   let next: Document;
   if (statement.kind === 'replacement') {
     const replacement = statement.u as Document;
@@ -103,7 +103,7 @@ function updatedDocument(doc: Document, statement: UpdateStatement): Document {
     next = { _id: doc._id };
     for (const [key, value] of Object.entries(replacement)) if (key !== '_id') next[key] = value;
   } else {
-    next = applyUpdate(doc, statement.u, statement.kind, { filter: statement.q, arrayFilters: statement.arrayFilters });
+    next = applyUpdate(doc, statement.u, statement.kind, { filter: statement.q, arrayFilters: statement.arrayFilters, nowMillis });
     if (indexKey(next._id) !== indexKey(doc._id)) {
       throw serverError('ImmutableField', "Performing an update on the path '_id' would modify the immutable field '_id'");
     }
@@ -122,7 +122,7 @@ function upsertDocument(storage: Storage, statement: UpdateStatement): Document 
     const { _id: seedId, ...seedFields } = seed;
     const start: Document = '_id' in seed ? { _id: seedId } : {};
     const base = Object.keys(seedFields).length > 0 ? applyUpdate(start, { $set: seedFields }, 'operators') : start;
-    doc = applyUpdate(base, statement.u, statement.kind, { arrayFilters: statement.arrayFilters, isInsert: true });
+    doc = applyUpdate(base, statement.u, statement.kind, { arrayFilters: statement.arrayFilters, isInsert: true, nowMillis: storage.nowMillis() });
     if ('_id' in seed && indexKey(doc._id) !== indexKey(seed._id)) {
       throw serverError('ImmutableField', "Performing an update on the path '_id' would modify the immutable field '_id'");
     }
@@ -155,7 +155,7 @@ interface StatementOutcome {
   after?: Document;
 }
 
-function runUpdateStatement(ctx: CrudContext, db: string, coll: string, statement: UpdateStatement, oplog: OplogEntry[]): StatementOutcome {
+function runUpdateStatement(ctx: StorageCommandContext, db: string, coll: string, statement: UpdateStatement, oplog: OplogEntry[]): StatementOutcome {
   const storage = ctx.storage;
   const matched = matchingDocuments(storage, db, coll, statement.q, statement.sort);
   const targets = statement.multi ? matched : matched.slice(0, 1);
@@ -169,7 +169,7 @@ function runUpdateStatement(ctx: CrudContext, db: string, coll: string, statemen
   let before: Document | undefined;
   let after: Document | undefined;
   for (const doc of targets) {
-    const next = updatedDocument(doc, statement);
+    const next = updatedDocument(doc, statement, storage.nowMillis());
     if (storage.replace(db, coll, next, oplog, statement.kind === 'replacement' ? 'full' : 'diff')) nModified++;
     before = doc;
     after = storage.getCollection(db, coll)?.getById(doc._id);
@@ -177,7 +177,7 @@ function runUpdateStatement(ctx: CrudContext, db: string, coll: string, statemen
   return { n: targets.length, nModified, before, after };
 }
 
-export function updateCommand(db: string, body: Document, ctx: CrudContext): CrudResult {
+export function updateCommand(db: string, body: Document, ctx: StorageCommandContext): StorageCommandResult {
   const reader = new CommandReader('update', body);
   const coll = collectionArgument('update', body, db);
   checkCollectionName(db, coll);
@@ -209,7 +209,7 @@ export function updateCommand(db: string, body: Document, ctx: CrudContext): Cru
 
 // ---- delete ----
 
-export function deleteCommand(db: string, body: Document, ctx: CrudContext): CrudResult {
+export function deleteCommand(db: string, body: Document, ctx: StorageCommandContext): StorageCommandResult {
   const reader = new CommandReader('delete', body);
   const coll = collectionArgument('delete', body, db);
   checkCollectionName(db, coll);
@@ -245,7 +245,7 @@ export function deleteCommand(db: string, body: Document, ctx: CrudContext): Cru
 
 // ---- findAndModify ----
 
-export function findAndModifyCommand(db: string, body: Document, ctx: CrudContext, commandName: string): CrudResult {
+export function findAndModifyCommand(db: string, body: Document, ctx: StorageCommandContext, commandName: string): StorageCommandResult {
   const reader = new CommandReader(commandName, body);
   const coll = collectionArgument(commandName, body, db);
   checkCollectionName(db, coll);

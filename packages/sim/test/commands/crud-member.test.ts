@@ -1,0 +1,85 @@
+import type { Document } from 'bson';
+import { describe, expect, it } from 'vitest';
+import { createMemberCrudCommands } from '../../src/commands/crud';
+import { notWritablePrimary, serverError } from '../../src/commands/errors';
+import type { CommandRequest } from '../../src/commands/handler';
+import type { CrudContext } from '../../src/member/member';
+import { Storage } from '../../src/storage';
+
+function request(db: string, body: Document, connectionId = 7): CommandRequest {
+  return { db, body, exhaustAllowed: false, moreToCome: false, connection: { id: connectionId, remote: '127.0.0.1:5000' }, signal: new AbortController().signal };
+}
+
+/** A stand-in for the member's side: records logged ops, primary or not. */
+function fakeMember(options: { primary: boolean; secondaryOk?: boolean; writeConcernError?: Document }) {
+  const logged: Document[][] = [];
+  const context = {
+    checkCanAcceptWrites: (db: string) => {
+      if (!options.primary && db !== 'local') throw notWritablePrimary();
+    },
+    checkCanServeReads: () => {
+      if (!options.primary && !options.secondaryOk) throw serverError('NotPrimaryNoSecondaryOk', 'not primary and secondaryOk=false');
+    },
+    logOps: (ops: readonly Document[]) => {
+      logged.push([...ops]);
+      return { ts: logged.length, t: 1 };
+    },
+    waitForWriteConcern: async () => options.writeConcernError,
+  } as unknown as CrudContext;
+  return { context, logged };
+}
+
+describe('MemberCrudCommands (the member plug-in)', () => {
+  it('lists lowercased command names, as the member dispatches them', () => {
+    const crud = createMemberCrudCommands({ storage: new Storage(), now: () => 0 });
+    expect(crud.commandNames.has('findandmodify')).toBe(true);
+    expect(crud.commandNames.has('getmore')).toBe(true);
+    expect(crud.commandNames.has('insert')).toBe(true);
+  });
+
+  it('runs writes on a primary and hands their oplog entries to the member', async () => {
+    const storage = new Storage();
+    const crud = createMemberCrudCommands({ storage, now: () => 0 });
+    const { context, logged } = fakeMember({ primary: true });
+    const reply = await crud.run('insert', request('test', { insert: 'c', documents: [{ _id: 1 }] }), context);
+    expect(reply).toEqual({ n: 1, ok: 1 });
+    expect(logged).toHaveLength(1);
+    expect(logged[0]?.map((op) => op.op)).toEqual(['c', 'i']);
+    // A read logs nothing.
+    await crud.run('find', request('test', { find: 'c' }), context);
+    expect(logged).toHaveLength(1);
+  });
+
+  it('refuses writes on a secondary before touching storage', async () => {
+    const storage = new Storage();
+    const crud = createMemberCrudCommands({ storage, now: () => 0 });
+    const { context, logged } = fakeMember({ primary: false });
+    await expect(crud.run('insert', request('test', { insert: 'c', documents: [{ _id: 1 }] }), context)).rejects.toMatchObject({
+      code: 10107,
+      errorLabels: ['RetryableWriteError'],
+    });
+    await expect(crud.run('find', request('test', { find: 'c' }), context)).rejects.toMatchObject({ code: 13435 });
+    expect(storage.totalDocuments).toBe(0);
+    expect(logged).toEqual([]);
+    // listDatabases needs no secondaryOk.
+    expect((await crud.run('listdatabases', request('admin', { listDatabases: 1 }), context)).ok).toBe(1);
+  });
+
+  it('adds the writeConcernError the member reports', async () => {
+    const crud = createMemberCrudCommands({ storage: new Storage(), now: () => 0 });
+    const wce = { code: 64, codeName: 'WriteConcernFailed', errmsg: 'waiting for replication timed out', errInfo: { wtimeout: true } };
+    const { context } = fakeMember({ primary: true, writeConcernError: wce });
+    const reply = await crud.run('insert', request('test', { insert: 'c', documents: [{}] }), context);
+    expect(reply).toEqual({ n: 1, ok: 1, writeConcernError: wce });
+  });
+
+  it('kills the cursors of a closed connection', async () => {
+    const crud = createMemberCrudCommands({ storage: new Storage(), now: () => 0 });
+    const { context } = fakeMember({ primary: true });
+    await crud.run('insert', request('test', { insert: 'c', documents: [{}, {}, {}] }), context);
+    const first = await crud.run('find', request('test', { find: 'c', batchSize: 1 }, 9), context);
+    expect(crud.connectionClosed(9)).toBe(1);
+    const more = await crud.run('getmore', request('test', { getMore: first.cursor.id, collection: 'c' }, 9), context);
+    expect(more).toMatchObject({ ok: 0, code: 43 });
+  });
+});
