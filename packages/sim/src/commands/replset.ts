@@ -1,0 +1,89 @@
+import type { Document } from 'bson';
+import type { CommandRequest } from './handler';
+import { serverError } from './errors';
+import type { Member } from '../member/member';
+
+/** Replica-set commands, user-facing and internal, by lowercased name. */
+export const REPLSET_COMMANDS: ReadonlySet<string> = new Set([
+  'replsetinitiate',
+  'replsetgetstatus',
+  'replsetgetconfig',
+  'replsetreconfig',
+  'replsetstepdown',
+  'replsetstepup',
+  'replsetfreeze',
+  'replsetheartbeat',
+  'replsetrequestvotes',
+  'replsetupdateposition',
+  'replsetgetrbid',
+  'shutdown',
+]);
+
+function requireAdmin(request: CommandRequest, name: string): void {
+  if (request.db !== 'admin') throw serverError('Unauthorized', `${name} may only be run against the admin database.`);
+}
+
+function numberArg(value: unknown, field: string, fallback: number): number {
+  if (value === undefined || value === null) return fallback;
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  const n = Number(value);
+  if (!Number.isFinite(n)) throw serverError('TypeMismatch', `"${field}" had the wrong type. Expected number`);
+  return n;
+}
+
+export async function runReplSetCommand(member: Member, name: string, request: CommandRequest): Promise<Document> {
+  const body = request.body;
+  const repl = member.repl;
+  switch (name) {
+    case 'replsetinitiate': {
+      requireAdmin(request, 'replSetInitiate');
+      const arg = body.replSetInitiate ?? body.replsetinitiate;
+      const config = arg && typeof arg === 'object' && !Array.isArray(arg) && Object.keys(arg as Document).length > 0 ? (arg as Document) : undefined;
+      return repl.initiate(config);
+    }
+    case 'replsetgetstatus':
+      requireAdmin(request, 'replSetGetStatus');
+      return { ...repl.status(), ok: 1 };
+    case 'replsetgetconfig':
+      requireAdmin(request, 'replSetGetConfig');
+      return { ...repl.configDocument(), ok: 1 };
+    case 'replsetreconfig': {
+      requireAdmin(request, 'replSetReconfig');
+      const arg = body.replSetReconfig ?? body.replsetreconfig;
+      if (!arg || typeof arg !== 'object') throw serverError('TypeMismatch', 'Expected replSetReconfig argument to be an Object');
+      return repl.reconfig(arg as Document, body.force === true);
+    }
+    case 'replsetstepdown': {
+      requireAdmin(request, 'replSetStepDown');
+      const first = Object.keys(body)[0]!;
+      const stepDownSecs = numberArg(body[first], 'replSetStepDown', 60);
+      const catchUp = numberArg(body.secondaryCatchUpPeriodSecs, 'secondaryCatchUpPeriodSecs', Math.min(10, stepDownSecs));
+      await repl.stepDown(stepDownSecs, catchUp, body.force === true);
+      return { ok: 1 };
+    }
+    case 'replsetstepup':
+      requireAdmin(request, 'replSetStepUp');
+      await repl.stepUp(body.skipDryRun === true);
+      return { ok: 1 };
+    case 'replsetfreeze': {
+      requireAdmin(request, 'replSetFreeze');
+      const first = Object.keys(body)[0]!;
+      return repl.freeze(numberArg(body[first], 'replSetFreeze', 0));
+    }
+    case 'replsetheartbeat':
+      return repl.processHeartbeat(body);
+    case 'replsetrequestvotes':
+      return repl.processRequestVotes(body);
+    case 'replsetupdateposition':
+      return repl.processUpdatePosition(body);
+    case 'replsetgetrbid':
+      return { rbid: repl.persisted.rbid, ok: 1 };
+    case 'shutdown': {
+      requireAdmin(request, 'shutdown');
+      await member.shutdown({ force: body.force === true, timeoutSecs: numberArg(body.timeoutSecs, 'timeoutSecs', 10) });
+      return { ok: 1 };
+    }
+    default:
+      throw new Error(`runReplSetCommand: ${name} is not a replica-set command`);
+  }
+}

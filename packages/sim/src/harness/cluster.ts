@@ -1,0 +1,320 @@
+import type { Document } from 'bson';
+import { yieldToEventLoop } from '../clock/realYield';
+import { VirtualClock, VIRTUAL_EPOCH_MILLIS } from '../clock/virtual';
+import type { CrudCommands, LogEntry } from '../member/member';
+import { Member } from '../member/member';
+import type { ReplStorage } from '../member/storage';
+import { SimpleStorage } from '../member/storage';
+import { DirectPeerTransport } from '../member/transport';
+import { VirtualNetwork } from '../net/virtual';
+import { Random } from '../random/random';
+import type { PersistedReplState, ReplParameters } from '../repl/coordinator';
+import { newPersistedReplState } from '../repl/coordinator';
+import type { MemberEvent } from '../repl/events';
+import type { OpTime } from '../repl/optime';
+import { NULL_OPTIME } from '../repl/optime';
+import type { MemberStateName } from '../repl/state';
+
+export interface ClusterOptions {
+  /** Number of members (default 3). */
+  members?: number;
+  /** Seed for every random choice in the cluster (default 1). */
+  seed?: number;
+  /** Host name of every member (default `morton.local`); ports count up from `basePort`. */
+  hostName?: string;
+  basePort?: number;
+  /** Set name (default `rs0`). */
+  replSetName?: string;
+  /** Settings for the config `initiate()` builds (electionTimeoutMillis, ...). */
+  settings?: Document;
+  /** Per-member config fields for `initiate()` (priority, votes, arbiterOnly, hidden), by index. */
+  memberConfigs?: Document[];
+  /** Delay of every link (default 1 ms). */
+  linkDelayMillis?: number;
+  parameters?: Partial<ReplParameters>;
+  /** A CRUD module for every member (default: the basic CRUD commands over SimpleStorage). */
+  crud?: CrudCommands;
+  /** Builds each member's storage (default SimpleStorage). */
+  storageFactory?: (host: string) => ReplStorage;
+  log?: (host: string, entry: LogEntry) => void;
+  startMillis?: number;
+  /** Events kept in `events` (oldest dropped). */
+  eventsMax?: number;
+}
+
+export interface MemberSnapshot {
+  host: string;
+  alive: boolean;
+  state: MemberStateName | 'DOWN';
+  term: number;
+  lastApplied: OpTime;
+  commitPoint: OpTime;
+  syncSource: string | null;
+  configVersion: number;
+  writable: boolean;
+}
+
+export class CommandTimeoutError extends Error {
+  override readonly name = 'CommandTimeoutError';
+}
+
+/**
+ * An in-process replica set on a VirtualNetwork with a VirtualClock: create members, initiate,
+ * run commands, inject faults, advance virtual time, read every member's state.
+ */
+export class Cluster {
+  readonly clock: VirtualClock;
+  readonly network: VirtualNetwork;
+  readonly transport: DirectPeerTransport;
+  readonly random: Random;
+  readonly hosts: readonly string[];
+  readonly replSetName: string;
+  readonly events: MemberEvent[] = [];
+  private readonly options: ClusterOptions;
+  private readonly live = new Map<string, Member>();
+  private readonly persisted = new Map<string, PersistedReplState>();
+  private readonly storages = new Map<string, ReplStorage>();
+  private readonly memberRandoms = new Map<string, Random>();
+  private readonly listeners = new Set<(event: MemberEvent) => void>();
+  private readonly eventsMax: number;
+
+  constructor(options: ClusterOptions = {}) {
+    this.options = options;
+    const count = options.members ?? 3;
+    if (!Number.isInteger(count) || count < 1 || count > 50) throw new RangeError(`Cluster: members must be 1..50, got ${count}`);
+    this.clock = new VirtualClock(options.startMillis ?? VIRTUAL_EPOCH_MILLIS);
+    this.network = new VirtualNetwork({ clock: this.clock, defaultDelayMillis: options.linkDelayMillis ?? 1 });
+    this.transport = new DirectPeerTransport({ clock: this.clock, faults: this.network.faults });
+    this.random = new Random(options.seed ?? 1);
+    this.replSetName = options.replSetName ?? 'rs0';
+    this.eventsMax = options.eventsMax ?? 100_000;
+    const hostName = options.hostName ?? 'morton.local';
+    const basePort = options.basePort ?? 27017;
+    this.hosts = Array.from({ length: count }, (_, i) => `${hostName}:${basePort + i}`);
+    for (const host of this.hosts) {
+      this.persisted.set(host, newPersistedReplState());
+      this.storages.set(host, options.storageFactory?.(host) ?? new SimpleStorage());
+      this.memberRandoms.set(host, this.random.fork());
+      this.start(host);
+    }
+  }
+
+  /** Subscribe to every member's events. */
+  onEvent(listener: (event: MemberEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  member(host: string): Member | undefined {
+    return this.live.get(this.check(host));
+  }
+
+  /** The running member on `host`, or an error. */
+  running(host: string): Member {
+    const m = this.live.get(this.check(host));
+    if (!m) throw new Error(`${host} is not running`);
+    return m;
+  }
+
+  storage(host: string): ReplStorage {
+    return this.storages.get(this.check(host))!;
+  }
+
+  persistedState(host: string): PersistedReplState {
+    return this.persisted.get(this.check(host))!;
+  }
+
+  private check(host: string): string {
+    if (!this.persisted.has(host)) throw new RangeError(`no member ${host} in this cluster (${this.hosts.join(', ')})`);
+    return host;
+  }
+
+  /** Start (or restart) the mongod on `host` with its persisted state and data. */
+  start(host: string): Member {
+    this.check(host);
+    if (this.live.has(host)) throw new Error(`${host} is already running`);
+    this.network.restart(host);
+    const [name, port] = [host.slice(0, host.lastIndexOf(':')), Number(host.slice(host.lastIndexOf(':') + 1))];
+    const member = new Member({
+      host: name,
+      port,
+      replSet: this.replSetName,
+      clock: this.clock,
+      random: this.memberRandoms.get(host)!.fork(),
+      transport: this.transport,
+      storage: this.storages.get(host)!,
+      persisted: this.persisted.get(host)!,
+      parameters: this.options.parameters,
+      crud: this.options.crud,
+      log: this.options.log ? (entry) => this.options.log!(host, entry) : undefined,
+      onShutdown: () => this.forget(host, member),
+    });
+    member.on((event) => {
+      this.events.push(event);
+      if (this.events.length > this.eventsMax) this.events.splice(0, this.events.length - this.eventsMax);
+      for (const listener of this.listeners) listener(event);
+    });
+    this.live.set(host, member);
+    this.transport.register(host, member);
+    return member;
+  }
+
+  private forget(host: string, member: Member): void {
+    if (this.live.get(host) !== member) return;
+    this.live.delete(host);
+    this.transport.unregister(host, member);
+    this.network.kill(host);
+  }
+
+  /** kill -9: the process dies at once; its persisted state and data stay for a restart. */
+  kill(host: string): void {
+    const member = this.live.get(this.check(host));
+    if (!member) return;
+    member.kill();
+    this.forget(host, member);
+  }
+
+  restart(host: string): Member {
+    this.kill(host);
+    return this.start(host);
+  }
+
+  isAlive(host: string): boolean {
+    return this.live.has(this.check(host));
+  }
+
+  /** The config `initiate()` sends. */
+  defaultConfig(): Document {
+    const config: Document = {
+      _id: this.replSetName,
+      members: this.hosts.map((host, i) => ({ _id: i, host, ...(this.options.memberConfigs?.[i] ?? {}) })),
+    };
+    if (this.options.settings) config.settings = { ...this.options.settings };
+    return config;
+  }
+
+  /** replSetInitiate on `host` (default the first) with `config` (default: every member). */
+  async initiate(config: Document | null = this.defaultConfig(), host: string = this.hosts[0]!): Promise<Document> {
+    const reply = await this.command(host, config === null ? { replSetInitiate: {} } : { replSetInitiate: config });
+    if (reply.ok !== 1) throw new Error(`replSetInitiate failed: ${String(reply.errmsg)}`);
+    return reply;
+  }
+
+  /**
+   * Run a command as a client on `from` (default `client`) would, through the fault model, and
+   * advance virtual time until it answers. Rejects with the NetworkError a driver would see.
+   */
+  async command(host: string, cmd: Document, options: { db?: string; timeoutMillis?: number; from?: string } = {}): Promise<Document> {
+    this.check(host);
+    const timeoutMillis = options.timeoutMillis ?? 60_000;
+    let settled = false;
+    let result: Document | undefined;
+    let failure: unknown;
+    void this.transport.request(options.from ?? 'client', host, options.db ?? 'admin', cmd, { timeoutMillis }).then(
+      (r) => {
+        settled = true;
+        result = r;
+      },
+      (e: unknown) => {
+        settled = true;
+        failure = e;
+      },
+    );
+    await this.clock.runUntilTrue(() => settled, timeoutMillis + 1000, yieldToEventLoop);
+    if (!settled) throw new CommandTimeoutError(`command to ${host} did not finish within ${timeoutMillis} ms of virtual time`);
+    if (failure !== undefined) throw failure;
+    return result!;
+  }
+
+  /** Start a command without waiting (advance time yourself); the promise settles as time passes. */
+  send(host: string, cmd: Document, options: { db?: string; timeoutMillis?: number; from?: string } = {}): Promise<Document> {
+    return this.transport.request(options.from ?? 'client', this.check(host), options.db ?? 'admin', cmd, { timeoutMillis: options.timeoutMillis ?? 60_000 });
+  }
+
+  /** Insert documents into `db.coll` on `host` (default: the primary) with a write concern. */
+  async insert(documents: Document[], options: { host?: string; db?: string; coll?: string; writeConcern?: Document; timeoutMillis?: number } = {}): Promise<Document> {
+    const host = options.host ?? this.primary();
+    if (!host) throw new Error('insert: no primary');
+    const cmd: Document = { insert: options.coll ?? 'test', documents };
+    if (options.writeConcern) cmd.writeConcern = options.writeConcern;
+    return this.command(host, cmd, { db: options.db ?? 'test', timeoutMillis: options.timeoutMillis });
+  }
+
+  async advance(millis: number): Promise<void> {
+    await this.clock.advanceAsync(millis, yieldToEventLoop);
+  }
+
+  /** Advance until `predicate()` holds or `limitMillis` passes; returns whether it held. */
+  async waitFor(predicate: () => boolean, limitMillis: number): Promise<boolean> {
+    return this.clock.runUntilTrue(predicate, limitMillis, yieldToEventLoop);
+  }
+
+  /** The writable primary (highest term if, transiently, two think they are primary). */
+  primary(): string | undefined {
+    let best: Member | undefined;
+    for (const m of this.live.values()) {
+      if (m.repl.isWritablePrimary && (!best || m.repl.term > best.repl.term)) best = m;
+    }
+    return best?.name;
+  }
+
+  primaries(): string[] {
+    return [...this.live.values()].filter((m) => m.repl.state === 'PRIMARY').map((m) => m.name);
+  }
+
+  async waitForPrimary(limitMillis = 60_000): Promise<string> {
+    const ok = await this.waitFor(() => this.primary() !== undefined, limitMillis);
+    if (!ok) throw new Error(`no writable primary within ${limitMillis} ms of virtual time`);
+    return this.primary()!;
+  }
+
+  state(host: string): MemberStateName | 'DOWN' {
+    const m = this.live.get(this.check(host));
+    return m ? m.repl.state : 'DOWN';
+  }
+
+  snapshot(): MemberSnapshot[] {
+    return this.hosts.map((host) => {
+      const m = this.live.get(host);
+      const p = this.persisted.get(host)!;
+      const last = p.oplog.last();
+      return {
+        host,
+        alive: m !== undefined,
+        state: m ? m.repl.state : 'DOWN',
+        term: p.term,
+        lastApplied: last ? { ts: last.ts, t: last.t } : NULL_OPTIME,
+        commitPoint: m ? m.repl.commitPoint : NULL_OPTIME,
+        syncSource: m ? m.repl.syncSource : null,
+        configVersion: p.config?.version ?? -1,
+        writable: m ? m.repl.isWritablePrimary : false,
+      };
+    });
+  }
+
+  // Faults, by member host (a client is the endpoint `client`).
+  cut(a: string, b: string, oneWay = false): void {
+    this.network.faults.cut(a, b, oneWay);
+  }
+
+  heal(a: string, b: string, oneWay = false): void {
+    this.network.faults.heal(a, b, oneWay);
+  }
+
+  partition(...groups: string[][]): void {
+    this.network.faults.partition(groups);
+  }
+
+  healAll(): void {
+    this.network.faults.healAll();
+  }
+
+  setDelay(a: string, b: string, delayMillis: number, oneWay = false): void {
+    this.network.faults.setDelay(a, b, delayMillis, oneWay);
+  }
+
+  /** Stop every member's timers (end of a test). */
+  stopAll(): void {
+    for (const host of [...this.live.keys()]) this.kill(host);
+  }
+}

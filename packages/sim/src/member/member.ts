@@ -1,0 +1,299 @@
+import type { Document } from 'bson';
+import type { Clock } from '../clock/clock';
+import type { CommandHandler, CommandRequest, ConnectionInfo } from '../commands/handler';
+import { ServerError, commandNotFound, errorToReply, serverError } from '../commands/errors';
+import { HANDSHAKE_COMMANDS, runHandshakeCommand } from '../commands/handshake';
+import { REPLSET_COMMANDS, runReplSetCommand } from '../commands/replset';
+import type { Random } from '../random/random';
+import type { ReplParameters, PersistedReplState, LogSeverity, WriteConcern } from '../repl/coordinator';
+import { ReplCoordinator, newPersistedReplState } from '../repl/coordinator';
+import type { MemberEvent, ReplEventBody } from '../repl/events';
+import type { OpTime } from '../repl/optime';
+import { BASIC_CRUD_COMMANDS, runBasicCrudCommand } from './basicCrud';
+import type { LoggedOp, ReplStorage } from './storage';
+import { SimpleStorage } from './storage';
+import type { PeerTransport } from './transport';
+
+/** One line of mongod's structured log: `{t, s, c, id, ctx, msg, attr}`. */
+export interface LogEntry {
+  t: Date;
+  s: LogSeverity;
+  c: string;
+  id: number;
+  ctx: string;
+  msg: string;
+  attr?: Document;
+}
+
+/**
+ * What a CRUD command module gets from the member: replication checks and the oplog. The
+ * storage module's commands (commands/crud.ts) plug in through `CrudCommands`.
+ */
+export interface CrudContext {
+  readonly member: Member;
+  /** Throws NotWritablePrimary (with RetryableWriteError) unless writes to `db` are allowed. */
+  checkCanAcceptWrites(db: string): void;
+  /** Throws NotPrimaryNoSecondaryOk / NotPrimaryOrSecondary unless this read may run here. */
+  checkCanServeReads(request: CommandRequest): void;
+  /** Record writes already made to storage; returns the last optime. */
+  logOps(ops: readonly LoggedOp[]): OpTime;
+  /** Wait for the request's write concern; resolves with a `writeConcernError` or undefined. */
+  waitForWriteConcern(opTime: OpTime, request: CommandRequest): Promise<Document | undefined>;
+  /** Majority commit point, for `readConcern: {level: "majority"}`. */
+  readonly commitPoint: OpTime;
+  /** Seeded randomness for ObjectIds the server makes. */
+  readonly random: Random;
+  readonly clock: Clock;
+}
+
+export interface CrudCommands {
+  /** Lowercased command names this module runs. */
+  readonly commandNames: ReadonlySet<string>;
+  run(name: string, request: CommandRequest, context: CrudContext): Promise<Document>;
+}
+
+export interface MemberOptions {
+  host: string;
+  port: number;
+  /** `--replSet` name, or the historic `name/host:port,host:port` seed form. Omit for no replication. */
+  replSet?: string;
+  clock: Clock;
+  random: Random;
+  transport: PeerTransport;
+  /** Storage for user data; a SimpleStorage when omitted. Pass the same one to a restart. */
+  storage?: ReplStorage;
+  /** Replication state that survives restarts; pass the previous member's `persisted`. */
+  persisted?: PersistedReplState;
+  parameters?: Partial<ReplParameters>;
+  crud?: CrudCommands;
+  log?: (entry: LogEntry) => void;
+  /** Called when a `shutdown` command has stopped this member. */
+  onShutdown?: () => void;
+  /** Reported by buildInfo and `--version`. */
+  version?: string;
+  /** Log lines kept for getLog. */
+  logLinesMax?: number;
+}
+
+export type MemberEventListener = (event: MemberEvent) => void;
+
+/** Parse `--replSet foo` or `--replSet foo/h1:p1,h2:p2`. */
+export function parseReplSetOption(value: string): { name: string; seeds: string[] } {
+  const slash = value.indexOf('/');
+  if (slash < 0) return { name: value, seeds: [] };
+  const name = value.slice(0, slash);
+  const seeds = value
+    .slice(slash + 1)
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+  if (name === '') throw new RangeError(`bad --replSet value "${value}": empty set name`);
+  return { name, seeds };
+}
+
+/**
+ * One simulated mongod: the replication coordinator, storage and command dispatch. Implements
+ * CommandHandler, so the wire layer serves it and DirectPeerTransport delivers to it.
+ */
+export class Member implements CommandHandler {
+  readonly host: string;
+  readonly port: number;
+  readonly name: string;
+  readonly clock: Clock;
+  readonly random: Random;
+  readonly storage: ReplStorage;
+  readonly repl: ReplCoordinator;
+  readonly version: string;
+  readonly startedAtMillis: number;
+  private readonly transport: PeerTransport;
+  private readonly crud: CrudCommands | undefined;
+  private readonly listeners = new Set<MemberEventListener>();
+  private readonly logSink: ((entry: LogEntry) => void) | undefined;
+  private readonly onShutdown: (() => void) | undefined;
+  private readonly logLines: LogEntry[] = [];
+  private readonly logLinesMax: number;
+  private aliveFlag = true;
+  private connectionSeq = 0;
+
+  constructor(options: MemberOptions) {
+    if (!Number.isInteger(options.port) || options.port < 1 || options.port > 65535) throw new RangeError(`Member: bad port ${options.port}`);
+    this.host = options.host.toLowerCase();
+    this.port = options.port;
+    this.name = `${this.host}:${this.port}`;
+    this.clock = options.clock;
+    this.random = options.random;
+    this.transport = options.transport;
+    this.storage = options.storage ?? new SimpleStorage();
+    this.crud = options.crud;
+    this.logSink = options.log;
+    this.onShutdown = options.onShutdown;
+    this.version = options.version ?? '7.0.14';
+    this.logLinesMax = options.logLinesMax ?? 1000;
+    this.startedAtMillis = this.clock.now();
+    const replSet = options.replSet === undefined ? undefined : parseReplSetOption(options.replSet);
+    this.repl = new ReplCoordinator({
+      self: this.name,
+      replSetName: replSet?.name,
+      seeds: replSet?.seeds ?? [],
+      persisted: options.persisted ?? newPersistedReplState(),
+      parameters: options.parameters,
+      ports: {
+        clock: this.clock,
+        random: this.random,
+        storage: this.storage,
+        send: (to, db, cmd, timeoutMillis) => this.transport.request(this.name, to, db, cmd, { timeoutMillis }),
+        emit: (event) => this.emit(event),
+        log: (s, c, id, msg, attr) => this.log(s, c, id, msg, attr),
+      },
+    });
+    this.repl.start();
+  }
+
+  /** What a restart must hand to the next Member for this host. */
+  get persisted(): PersistedReplState {
+    return this.repl.persisted;
+  }
+
+  get alive(): boolean {
+    return this.aliveFlag;
+  }
+
+  get connectionsOpened(): number {
+    return this.connectionSeq;
+  }
+
+  /** Subscribe to this member's events; returns the unsubscribe function. */
+  on(listener: MemberEventListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private emit(body: ReplEventBody): void {
+    if (this.listeners.size === 0) return;
+    const event = { ...body, atMillis: this.clock.now(), host: this.name } as MemberEvent;
+    for (const listener of [...this.listeners]) listener(event);
+  }
+
+  log(s: LogSeverity, c: string, id: number, msg: string, attr?: Document): void {
+    if (!this.logSink && s === 'D1') return;
+    const entry: LogEntry = { t: new Date(this.clock.now()), s, c, id, ctx: 'ReplCoord', msg };
+    if (attr && Object.keys(attr).length > 0) entry.attr = attr;
+    this.logLines.push(entry);
+    if (this.logLines.length > this.logLinesMax) this.logLines.shift();
+    this.logSink?.(entry);
+  }
+
+  /** Recent log lines (getLog: 'global'). */
+  recentLog(): readonly LogEntry[] {
+    return this.logLines;
+  }
+
+  /** Abrupt death (kill -9): nothing more is sent, nothing is stepped down politely. */
+  kill(): void {
+    if (!this.aliveFlag) return;
+    this.aliveFlag = false;
+    this.repl.stop('kill');
+  }
+
+  /** Clean shutdown: a primary first tries to hand off (unless forced), then stops. */
+  async shutdown(options: { force?: boolean; timeoutSecs?: number } = {}): Promise<void> {
+    if (!this.aliveFlag) return;
+    if (this.repl.state === 'PRIMARY') {
+      const secs = options.timeoutSecs ?? 10;
+      try {
+        await this.repl.stepDown(Math.max(secs, 1), secs, options.force === true);
+      } catch (e) {
+        if (!options.force) throw e;
+      }
+    }
+    this.log('I', 'CONTROL', 20565, 'Now exiting', {});
+    this.aliveFlag = false;
+    this.repl.stop('shutdown');
+    this.onShutdown?.();
+  }
+
+  connectionClosed(_connection: ConnectionInfo): void {
+    // Oplog cursors are few and time out on their own; nothing is tied to a connection yet.
+  }
+
+  /** Next connection id for hello's `connectionId` when the wire layer has none. */
+  nextConnectionId(): number {
+    return ++this.connectionSeq;
+  }
+
+  async run(request: CommandRequest): Promise<Document> {
+    if (!this.aliveFlag) return errorToReply(serverError('InterruptedAtShutdown', 'interrupted at shutdown'));
+    const body = request.body;
+    const first = Object.keys(body)[0];
+    if (first === undefined) return errorToReply(serverError('FailedToParse', 'Failed to parse: empty command'));
+    const name = first.toLowerCase();
+    try {
+      if (HANDSHAKE_COMMANDS.has(name)) return await runHandshakeCommand(this, name, request);
+      if (REPLSET_COMMANDS.has(name)) return await runReplSetCommand(this, name, request);
+      if ((name === 'find' || name === 'getmore' || name === 'killcursors') && this.isOplogRequest(name, request)) {
+        return await this.runOplogCommand(name, request);
+      }
+      if (this.crud?.commandNames.has(name)) return await this.crud.run(name, request, this.crudContext());
+      if (!this.crud && BASIC_CRUD_COMMANDS.has(name)) return await runBasicCrudCommand(this, name, request, this.crudContext());
+      return errorToReply(commandNotFound(first));
+    } catch (error) {
+      if (!(error instanceof ServerError)) {
+        this.log('E', 'COMMAND', 21962, 'Command failed with an internal error', { command: first, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+      }
+      return errorToReply(error);
+    }
+  }
+
+  private isOplogRequest(name: string, request: CommandRequest): boolean {
+    if (request.db !== 'local') return false;
+    if (name === 'find') return request.body.find === 'oplog.rs';
+    if (name === 'getmore') return request.body.collection === 'oplog.rs';
+    return request.body.killCursors === 'oplog.rs';
+  }
+
+  private async runOplogCommand(name: string, request: CommandRequest): Promise<Document> {
+    if (name === 'find') return this.repl.oplogFind(request.body);
+    if (name === 'getmore') return this.repl.oplogGetMore(request.body, request.signal);
+    const ids = Array.isArray(request.body.cursors) ? (request.body.cursors as unknown[]) : [];
+    const killed: unknown[] = [];
+    const notFound: unknown[] = [];
+    for (const id of ids) {
+      const big = typeof id === 'bigint' ? id : BigInt(String(id));
+      (this.repl.killOplogCursor(big) ? killed : notFound).push(id);
+    }
+    return { cursorsKilled: killed, cursorsNotFound: notFound, cursorsAlive: [], cursorsUnknown: [], ok: 1 };
+  }
+
+  /** secondaryOk from `$readPreference` (anything but primary) or the legacy fields. */
+  static secondaryOk(request: CommandRequest): boolean {
+    const pref = request.body.$readPreference as Document | undefined;
+    if (pref && typeof pref.mode === 'string' && pref.mode !== 'primary') return true;
+    return request.body.secondaryOk === true || request.body.slaveOk === true || request.body.$secondaryOk === true;
+  }
+
+  /** The write concern a command asks for, or the implicit default (majority; w:1 with arbiters). */
+  writeConcernFor(request: CommandRequest): WriteConcern {
+    const wc = request.body.writeConcern as Document | undefined;
+    if (wc && (wc.w !== undefined || wc.wtimeout !== undefined)) {
+      const w = wc.w === undefined ? 1 : typeof wc.w === 'string' ? wc.w : Number(wc.w);
+      return { w, wtimeout: Number(wc.wtimeout ?? 0), j: wc.j === true };
+    }
+    const config = this.repl.config;
+    if (!config) return { w: 1 };
+    const hasArbiters = config.members.some((m) => m.arbiterOnly);
+    return hasArbiters ? { w: 1 } : { w: 'majority', wtimeout: 0 };
+  }
+
+  crudContext(): CrudContext {
+    return {
+      member: this,
+      checkCanAcceptWrites: (db) => this.repl.checkCanAcceptWrites(db),
+      checkCanServeReads: (request) => this.repl.checkCanServeReads(request.db, Member.secondaryOk(request)),
+      logOps: (ops) => (this.repl.replSetName === undefined ? this.repl.lastApplied : this.repl.logOps(ops)),
+      waitForWriteConcern: (opTime, request) => this.repl.waitForWriteConcern(opTime, this.writeConcernFor(request)),
+      commitPoint: this.repl.commitPoint,
+      random: this.random,
+      clock: this.clock,
+    };
+  }
+}

@@ -1,0 +1,244 @@
+import { ObjectId } from 'bson';
+import type { Document } from 'bson';
+import type { ServerError} from '../commands/errors';
+import { serverError } from '../commands/errors';
+
+/** A replica-set member as `replSetGetConfig` shows it. */
+export interface MemberConfig {
+  _id: number;
+  host: string;
+  arbiterOnly: boolean;
+  buildIndexes: boolean;
+  hidden: boolean;
+  priority: number;
+  tags: Record<string, string>;
+  secondaryDelaySecs: number;
+  votes: number;
+}
+
+export interface ReplSetSettings {
+  chainingAllowed: boolean;
+  heartbeatIntervalMillis: number;
+  heartbeatTimeoutSecs: number;
+  electionTimeoutMillis: number;
+  catchUpTimeoutMillis: number;
+  catchUpTakeoverDelayMillis: number;
+  getLastErrorModes: Document;
+  getLastErrorDefaults: { w: number | string; wtimeout: number };
+  replicaSetId: ObjectId;
+}
+
+export interface ReplSetConfig {
+  _id: string;
+  version: number;
+  term: number;
+  protocolVersion: number;
+  writeConcernMajorityJournalDefault: boolean;
+  members: MemberConfig[];
+  settings: ReplSetSettings;
+}
+
+export const MEMBERS_MAX = 50;
+export const VOTING_MEMBERS_MAX = 7;
+export const PRIORITY_MAX = 1000;
+
+export const DEFAULT_SETTINGS = {
+  chainingAllowed: true,
+  heartbeatIntervalMillis: 2000,
+  heartbeatTimeoutSecs: 10,
+  electionTimeoutMillis: 10_000,
+  catchUpTimeoutMillis: -1,
+  catchUpTakeoverDelayMillis: 30_000,
+} as const;
+
+function invalid(message: string): ServerError {
+  return serverError('InvalidReplicaSetConfig', message);
+}
+
+function num(value: unknown, field: string, fallback: number): number {
+  if (value === undefined || value === null) return fallback;
+  if (typeof value === 'number') return value;
+  if (typeof value === 'bigint') return Number(value);
+  if (typeof value === 'object' && value && 'toNumber' in value && typeof (value as { toNumber: unknown }).toNumber === 'function') {
+    return (value as { toNumber(): number }).toNumber();
+  }
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  throw serverError('TypeMismatch', `"${field}" had the wrong type. Expected number, found ${typeof value}`);
+}
+
+function bool(value: unknown, fallback: boolean): boolean {
+  if (value === undefined || value === null) return fallback;
+  return Boolean(value);
+}
+
+/**
+ * Parse and validate a config document as mongod does for replSetInitiate/replSetReconfig
+ * (codes and messages from mongod's repl_set_config validation).
+ */
+export function parseConfig(doc: Document, replicaSetId: ObjectId): ReplSetConfig {
+  if (typeof doc._id !== 'string' || doc._id === '') throw invalid('Missing expected field "_id"');
+  if (!Array.isArray(doc.members)) {
+    throw serverError('TypeMismatch', `"members" had the wrong type. Expected array, found ${typeof doc.members}`);
+  }
+  const version = num(doc.version, 'version', 1);
+  if (!Number.isInteger(version) || version < 1) throw invalid(`version field value of ${version} is out of range`);
+  const protocolVersion = num(doc.protocolVersion, 'protocolVersion', 1);
+  if (protocolVersion !== 1) throw invalid(`Only protocolVersion 1 is supported, found protocolVersion ${protocolVersion}`);
+  const members: MemberConfig[] = doc.members.map((raw: unknown, i: number) => parseMember(raw, i));
+  if (members.length === 0) throw invalid('Replica set configuration must have at least one member');
+  if (members.length > MEMBERS_MAX) {
+    throw invalid(`Replica set configuration contains ${members.length} members, but must have at most ${MEMBERS_MAX} members.`);
+  }
+  for (let i = 0; i < members.length; i++) {
+    for (let j = i + 1; j < members.length; j++) {
+      if (members[i]!._id === members[j]!._id) {
+        throw invalid(`Found two member configurations with same _id field, members.${i}._id == members.${j}._id == ${members[i]!._id}`);
+      }
+      if (members[i]!.host === members[j]!.host) {
+        throw invalid(`Found two member configurations with same host field, members.${i}.host == members.${j}.host == ${members[i]!.host}`);
+      }
+    }
+  }
+  const voting = members.filter((m) => m.votes > 0).length;
+  if (voting > VOTING_MEMBERS_MAX) {
+    throw invalid(`Replica set configuration contains ${voting} voting members, but must contain at most ${VOTING_MEMBERS_MAX} voting members.`);
+  }
+  if (voting === 0) throw invalid('Replica set configuration must contain at least one voting member');
+  if (!members.some((m) => m.priority > 0 && !m.arbiterOnly)) {
+    throw invalid('Replica set configuration must contain at least one non-arbiter member with priority > 0');
+  }
+  const s = (doc.settings ?? {}) as Document;
+  const settings: ReplSetSettings = {
+    chainingAllowed: bool(s.chainingAllowed, DEFAULT_SETTINGS.chainingAllowed),
+    heartbeatIntervalMillis: num(s.heartbeatIntervalMillis, 'settings.heartbeatIntervalMillis', DEFAULT_SETTINGS.heartbeatIntervalMillis),
+    heartbeatTimeoutSecs: num(s.heartbeatTimeoutSecs, 'settings.heartbeatTimeoutSecs', DEFAULT_SETTINGS.heartbeatTimeoutSecs),
+    electionTimeoutMillis: num(s.electionTimeoutMillis, 'settings.electionTimeoutMillis', DEFAULT_SETTINGS.electionTimeoutMillis),
+    catchUpTimeoutMillis: num(s.catchUpTimeoutMillis, 'settings.catchUpTimeoutMillis', DEFAULT_SETTINGS.catchUpTimeoutMillis),
+    catchUpTakeoverDelayMillis: num(s.catchUpTakeoverDelayMillis, 'settings.catchUpTakeoverDelayMillis', DEFAULT_SETTINGS.catchUpTakeoverDelayMillis),
+    getLastErrorModes: (s.getLastErrorModes as Document | undefined) ?? {},
+    getLastErrorDefaults: { w: 1, wtimeout: 0 },
+    replicaSetId: s.replicaSetId instanceof ObjectId ? s.replicaSetId : replicaSetId,
+  };
+  if (!(settings.heartbeatIntervalMillis > 0)) invalidSetting('heartbeatIntervalMillis', settings.heartbeatIntervalMillis);
+  if (!(settings.heartbeatTimeoutSecs > 0)) invalidSetting('heartbeatTimeoutSecs', settings.heartbeatTimeoutSecs);
+  if (!(settings.electionTimeoutMillis > 0)) invalidSetting('electionTimeoutMillis', settings.electionTimeoutMillis);
+  if (settings.catchUpTimeoutMillis < -1) invalidSetting('catchUpTimeoutMillis', settings.catchUpTimeoutMillis);
+  return {
+    _id: doc._id,
+    version,
+    term: num(doc.term, 'term', -1),
+    protocolVersion: 1,
+    writeConcernMajorityJournalDefault: bool(doc.writeConcernMajorityJournalDefault, true),
+    members,
+    settings,
+  };
+}
+
+function invalidSetting(name: string, value: number): never {
+  throw serverError('BadValue', `${name} field value must be positive, but found ${value}`);
+}
+
+function parseMember(raw: unknown, index: number): MemberConfig {
+  if (!raw || typeof raw !== 'object') throw invalid(`Expected type of members.${index} to be object`);
+  const m = raw as Document;
+  const id = num(m._id, `members.${index}._id`, NaN);
+  if (!Number.isInteger(id) || id < 0) throw serverError('BadValue', `_id field value of ${m._id} is out of range.`);
+  if (typeof m.host !== 'string' || m.host === '') throw serverError('NoSuchKey', `Missing expected field "host"`);
+  const host = normalizeHost(m.host);
+  const arbiterOnly = bool(m.arbiterOnly, false);
+  const hidden = bool(m.hidden, false);
+  const votes = num(m.votes, `members.${index}.votes`, 1);
+  const priority = num(m.priority, `members.${index}.priority`, arbiterOnly ? 0 : 1);
+  if (votes !== 0 && votes !== 1) throw invalid(`votes field value is ${votes} but must be 0 or 1`);
+  if (priority < 0 || priority > PRIORITY_MAX) throw invalid(`priority field value of ${priority} is out of range`);
+  if (arbiterOnly && priority !== 0) throw invalid('priority must be 0 when arbiterOnly is true');
+  if (arbiterOnly && votes !== 1) throw invalid('arbiter must vote (cannot have 0 votes)');
+  if (hidden && priority !== 0) throw invalid('priority must be 0 when hidden=true');
+  if (votes === 0 && priority !== 0) throw invalid('priority must be 0 when non-voting (votes:0)');
+  const secondaryDelaySecs = num(m.secondaryDelaySecs ?? m.slaveDelay, `members.${index}.secondaryDelaySecs`, 0);
+  if (secondaryDelaySecs > 0 && priority !== 0) throw invalid('priority must be 0 when secondaryDelaySecs is used');
+  return {
+    _id: id,
+    host,
+    arbiterOnly,
+    buildIndexes: bool(m.buildIndexes, true),
+    hidden,
+    priority,
+    tags: (m.tags as Record<string, string> | undefined) ?? {},
+    secondaryDelaySecs,
+    votes,
+  };
+}
+
+/** `host` → `host:27017`; lowercase host names as drivers compare them. */
+export function normalizeHost(host: string): string {
+  const trimmed = host.trim();
+  const colon = trimmed.lastIndexOf(':');
+  if (colon < 0) return `${trimmed.toLowerCase()}:27017`;
+  const port = Number(trimmed.slice(colon + 1));
+  if (!Number.isInteger(port) || port < 1 || port > 65535) throw serverError('FailedToParse', `port number out of range in "${host}"`);
+  return `${trimmed.slice(0, colon).toLowerCase()}:${port}`;
+}
+
+export function configToDocument(config: ReplSetConfig): Document {
+  return {
+    _id: config._id,
+    version: config.version,
+    term: config.term,
+    members: config.members.map((m) => ({
+      _id: m._id,
+      host: m.host,
+      arbiterOnly: m.arbiterOnly,
+      buildIndexes: m.buildIndexes,
+      hidden: m.hidden,
+      priority: m.priority,
+      tags: { ...m.tags },
+      secondaryDelaySecs: m.secondaryDelaySecs,
+      votes: m.votes,
+    })),
+    protocolVersion: config.protocolVersion,
+    writeConcernMajorityJournalDefault: config.writeConcernMajorityJournalDefault,
+    settings: {
+      chainingAllowed: config.settings.chainingAllowed,
+      heartbeatIntervalMillis: config.settings.heartbeatIntervalMillis,
+      heartbeatTimeoutSecs: config.settings.heartbeatTimeoutSecs,
+      electionTimeoutMillis: config.settings.electionTimeoutMillis,
+      catchUpTimeoutMillis: config.settings.catchUpTimeoutMillis,
+      catchUpTakeoverDelayMillis: config.settings.catchUpTakeoverDelayMillis,
+      getLastErrorModes: { ...config.settings.getLastErrorModes },
+      getLastErrorDefaults: { ...config.settings.getLastErrorDefaults },
+      replicaSetId: config.settings.replicaSetId,
+    },
+  };
+}
+
+/** Voting members needed for an election. */
+export function votingMajority(config: ReplSetConfig): number {
+  const voters = config.members.filter((m) => m.votes > 0).length;
+  return Math.floor(voters / 2) + 1;
+}
+
+/** Members that must have a write for `w: "majority"`: mongod's writeMajority. */
+export function writeMajority(config: ReplSetConfig): number {
+  const votingDataBearing = config.members.filter((m) => m.votes > 0 && !m.arbiterOnly).length;
+  return Math.min(votingMajority(config), votingDataBearing);
+}
+
+export function isElectableMember(m: MemberConfig): boolean {
+  return m.priority > 0 && m.votes > 0 && !m.arbiterOnly && !m.hidden;
+}
+
+/** (version, term) ordering of configs; a term of -1 compares by version only. */
+export function compareConfigVersion(aVersion: number, aTerm: number, bVersion: number, bTerm: number): number {
+  if (aTerm !== -1 && bTerm !== -1 && aTerm !== bTerm) return aTerm < bTerm ? -1 : 1;
+  if (aVersion !== bVersion) return aVersion < bVersion ? -1 : 1;
+  return 0;
+}
+
+export function cloneConfig(config: ReplSetConfig): ReplSetConfig {
+  return {
+    ...config,
+    members: config.members.map((m) => ({ ...m, tags: { ...m.tags } })),
+    settings: { ...config.settings, getLastErrorModes: { ...config.settings.getLastErrorModes }, getLastErrorDefaults: { ...config.settings.getLastErrorDefaults } },
+  };
+}
