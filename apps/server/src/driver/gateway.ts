@@ -1,0 +1,204 @@
+import { MongoClient, type MongoClientOptions } from 'mongodb';
+import type { ClientView } from '../lessons/view';
+import type { EventLog } from '../sandbox/eventLog';
+
+/** How the driver reaches a sandbox's members: through the SOCKS bridge, with that sandbox's login. */
+export interface DriverRoute {
+  proxyHost: string;
+  proxyPort: number;
+  proxyUsername: string;
+  proxyPassword: string;
+}
+
+export interface OpenClientOptions {
+  api: ClientView['api'];
+  /** `host:port` seeds as the learner gave them. */
+  seeds: string[];
+  /** Driver options besides routing (directConnection, replicaSet, timeouts, retries, read preference). */
+  options: MongoClientOptions;
+}
+
+/** One operation a shell ran through a client: what the lesson checks and the timeline see. */
+export interface OperationRecord {
+  at: number;
+  client: string;
+  kind: 'read' | 'write' | 'command';
+  ok: boolean;
+  errorName?: string;
+  /** The member that answered, `host:port`, or null when none did. */
+  servedBy: string | null;
+}
+
+export interface TrackedClient {
+  id: string;
+  view: ClientView;
+  client: MongoClient;
+  /** `host:port` of the member the last command went to. */
+  lastServer: string | null;
+  /** The client's topology as its last description had it: `host:port` → server type. */
+  servers: Map<string, string>;
+  /** The server selection timeout this client was made with, for error messages. */
+  serverSelectionTimeoutMillis: number;
+}
+
+const serverTypeNames: Record<string, string> = {
+  RSPrimary: 'PRIMARY',
+  RSSecondary: 'SECONDARY',
+  RSArbiter: 'ARBITER',
+  RSGhost: 'a member not yet in a set',
+  RSOther: 'another member type',
+  Unknown: 'Unknown',
+  Standalone: 'a standalone',
+  Mongos: 'a mongos',
+};
+
+/**
+ * Every client a sandbox's shells open goes through here: it adds the route to the sandbox's
+ * members, records what each client knows of the topology, and feeds the driver's SDAM and
+ * command events into the sandbox's timeline.
+ */
+export class DriverGateway {
+  private readonly clients = new Map<string, TrackedClient>();
+  private readonly operationLog: OperationRecord[] = [];
+  private counter = 0;
+
+  constructor(
+    private readonly route: DriverRoute,
+    private readonly events: EventLog,
+    private readonly now: () => number,
+    private readonly limits: { clientsMax: number; operationsKept: number } = { clientsMax: 32, operationsKept: 1000 },
+  ) {}
+
+  get operations(): readonly OperationRecord[] {
+    return this.operationLog;
+  }
+
+  views(): ClientView[] {
+    return [...this.clients.values()].map((tracked) => ({ ...tracked.view, knownMembers: [...tracked.view.knownMembers] }));
+  }
+
+  get(id: string): TrackedClient | undefined {
+    return this.clients.get(id);
+  }
+
+  open(request: OpenClientOptions): TrackedClient {
+    const open = [...this.clients.values()].filter((c) => !c.view.closed);
+    if (open.length >= this.limits.clientsMax) {
+      // The oldest idle client goes first, as a learner who keeps making clients would expect.
+      const oldest = open[0];
+      if (oldest) void this.close(oldest.id);
+    }
+    this.counter += 1;
+    const id = `c${this.counter}`;
+    const uri = `mongodb://${request.seeds.join(',')}/`;
+    const client = new MongoClient(uri, {
+      ...request.options,
+      ...this.route,
+      monitorCommands: true,
+      maxPoolSize: 5,
+      appName: `rslab-${request.api}`,
+    });
+    const tracked: TrackedClient = {
+      id,
+      client,
+      lastServer: null,
+      servers: new Map(),
+      serverSelectionTimeoutMillis: request.options.serverSelectionTimeoutMS ?? 30_000,
+      view: {
+        id,
+        api: request.api,
+        seeds: request.seeds,
+        directConnection: request.options.directConnection === true,
+        createdAt: this.now(),
+        knownMembers: [],
+        primary: null,
+        closed: false,
+      },
+    };
+    this.clients.set(id, tracked);
+    this.watch(tracked);
+    return tracked;
+  }
+
+  async close(id: string): Promise<void> {
+    const tracked = this.clients.get(id);
+    if (!tracked || tracked.view.closed) return;
+    tracked.view.closed = true;
+    await tracked.client.close(true).catch(() => undefined);
+    this.clients.delete(id);
+  }
+
+  async closeAll(): Promise<void> {
+    await Promise.all([...this.clients.keys()].map((id) => this.close(id)));
+  }
+
+  /** Run one operation for a shell and record how it went. */
+  async record<T>(tracked: TrackedClient, kind: OperationRecord['kind'], run: () => Promise<T>, errorName: (error: unknown) => string): Promise<T> {
+    const at = this.now();
+    tracked.lastServer = null;
+    try {
+      const result = await run();
+      this.push({ at, client: tracked.id, kind, ok: true, servedBy: tracked.lastServer });
+      return result;
+    } catch (error) {
+      this.push({ at, client: tracked.id, kind, ok: false, errorName: errorName(error), servedBy: null });
+      throw error;
+    }
+  }
+
+  private push(record: OperationRecord): void {
+    this.operationLog.push(record);
+    if (this.operationLog.length > this.limits.operationsKept) this.operationLog.shift();
+  }
+
+  private watch(tracked: TrackedClient): void {
+    const { client, view } = tracked;
+    const label = view.api === 'mongosh' ? 'mongosh' : view.api;
+    client.on('commandStarted', (event) => {
+      tracked.lastServer = event.address;
+    });
+    client.on('commandFailed', (event) => {
+      this.events.add({
+        source: 'driver',
+        kind: 'commandFailed',
+        member: event.address,
+        text: `${label} ${tracked.id}: ${event.commandName} on ${event.address} failed: ${event.failure.message}`,
+      });
+    });
+    client.on('serverDescriptionChanged', (event) => {
+      const before = event.previousDescription.type;
+      const after = event.newDescription.type;
+      if (before === after) return;
+      this.events.add({
+        source: 'driver',
+        kind: 'serverDescriptionChanged',
+        member: event.address,
+        text: `${label} ${tracked.id} now sees ${event.address} as ${serverTypeNames[after] ?? after} (was ${serverTypeNames[before] ?? before})`,
+      });
+    });
+    client.on('topologyDescriptionChanged', (event) => {
+      const servers = [...event.newDescription.servers.values()];
+      tracked.servers = new Map(servers.map((server) => [server.address, server.type]));
+      view.knownMembers = servers.map((server) => server.address).sort();
+      const primary = servers.find((server) => server.type === 'RSPrimary');
+      const previous = view.primary;
+      view.primary = primary ? primary.address : null;
+      if (previous !== view.primary) {
+        this.events.add({
+          source: 'driver',
+          kind: view.primary ? 'primaryFound' : 'primaryLost',
+          ...(view.primary || previous ? { member: (view.primary ?? previous) as string } : {}),
+          text: view.primary ? `${label} ${tracked.id} found the primary ${view.primary}` : `${label} ${tracked.id} has no primary (${previous} is gone)`,
+        });
+      }
+    });
+    client.on('serverHeartbeatFailed', (event) => {
+      this.events.add({
+        source: 'driver',
+        kind: 'serverHeartbeatFailed',
+        member: event.connectionId,
+        text: `${label} ${tracked.id}: heartbeat to ${event.connectionId} failed: ${event.failure.message}`,
+      });
+    });
+  }
+}
