@@ -39,6 +39,23 @@ export function compileFilter(filter: Document): Matcher {
   };
 }
 
+/**
+ * When a filter pins `_id` to one value (`{_id: v, ...}` or `{_id: {$eq: v}, ...}` with v not an
+ * array, regex or operator document), that value: the `_id` index narrows the scan to one document.
+ */
+export function idEquality(filter: Document): { value: unknown } | undefined {
+  if (!('_id' in filter)) return undefined;
+  let value: unknown = filter._id;
+  if (isPlainObject(value)) {
+    const keys = Object.keys(value);
+    if (keys.length === 1 && keys[0] === '$eq') value = value.$eq;
+    else if (keys.some((key) => key.startsWith('$'))) return undefined;
+  }
+  if (Array.isArray(value) || value instanceof RegExp || value === undefined) return undefined;
+  if (isPlainObject(value) && Object.keys(value).some((key) => key.startsWith('$'))) return undefined;
+  return { value };
+}
+
 export type SortSpec = Record<string, 1 | -1>;
 
 /** Validates a sort document the way find/aggregate do, dropping `$natural` (natural order is the default). */
@@ -317,7 +334,9 @@ export function applyUpdate(doc: Document, update: Document | Document[], kind: 
     }
     checkOperatorTargets(doc, modifiers);
     const modifierView = toMingo(modifiers) as AnyObject;
-    const condition = options.filter ? (toMingo(options.filter) as AnyObject) : undefined;
+    // mingo needs the query only for the positional `$` operator; compiling it costs.
+    const positional = Object.values(modifiers).some((argument) => isPlainObject(argument) && Object.keys(argument).some((path) => /\.\$(\.|$)/.test(path)));
+    const condition = positional && options.filter ? (toMingo(options.filter) as AnyObject) : undefined;
     const arrayFilters = options.arrayFilters?.map((filter) => toMingo(filter) as AnyObject);
     if (Object.keys(modifierView).length > 0) {
       // mingo ignores the positional operator unless a condition is given.

@@ -6,6 +6,7 @@ import { Collection, ID_INDEX_NAME, defaultIndexName } from './collection';
 import type { IndexSpec } from './collection';
 import { checkCollectionName, checkDatabaseName, isReplicatedDatabase, parseNamespace } from './namespace';
 import type { AppliedEntry, OplogEntry } from './oplog';
+import { idEquality } from './query';
 import { cloneDocument, indexKey, isPlainObject } from './values';
 
 /** Limits, with units in their names. */
@@ -144,6 +145,21 @@ export class Storage {
   /** Documents of a collection in natural order ([] when it does not exist). Do not mutate them. */
   documents(db: string, coll: string): Document[] {
     return this.getCollection(db, coll)?.documents() ?? [];
+  }
+
+  /**
+   * The documents a filter can match, in natural order: one at most when the filter pins `_id`
+   * (the `_id` index), else all. The caller still applies the whole filter.
+   */
+  candidates(db: string, coll: string, filter: Document): Document[] {
+    const collection = this.getCollection(db, coll);
+    if (!collection) return [];
+    const id = idEquality(filter);
+    if (id) {
+      const doc = collection.getById(id.value);
+      return doc ? [doc] : [];
+    }
+    return collection.documents();
   }
 
   get totalDocuments(): number {

@@ -30,7 +30,7 @@ export function findCommand(db: string, body: Document, ctx: StorageCommandConte
   const singleBatch = reader.bool('singleBatch') ?? false;
   const noCursorTimeout = reader.bool('noCursorTimeout') ?? false;
   if (reader.bool('tailable')) throw serverError('BadValue', 'error processing query: tailable cursor requested on non capped collection');
-  const docs = runQuery(ctx.storage.documents(db, coll), {
+  const docs = runQuery(ctx.storage.candidates(db, coll, filter), {
     filter,
     sort,
     skip,
@@ -81,7 +81,7 @@ export function countCommand(db: string, body: Document, ctx: StorageCommandCont
   const limitRaw = reader.integer('limit') ?? 0;
   const limit = Math.abs(limitRaw);
   const matcher = compileFilter(query);
-  let n = ctx.storage.documents(db, coll).filter((doc) => matcher(doc)).length;
+  let n = ctx.storage.candidates(db, coll, query).filter((doc) => matcher(doc)).length;
   n = Math.max(0, n - skip);
   if (limit > 0) n = Math.min(n, limit);
   return { reply: { n, ok: 1 }, oplog: [] };
@@ -107,7 +107,7 @@ export function distinctCommand(db: string, body: Document, ctx: StorageCommandC
   const query = reader.object('query') ?? {};
   const matcher = compileFilter(query);
   const seen = new Map<string, unknown>();
-  for (const doc of ctx.storage.documents(db, coll)) {
+  for (const doc of ctx.storage.candidates(db, coll, query)) {
     if (!matcher(doc)) continue;
     for (const value of valuesAt(doc, key.split('.'))) {
       const k = indexKey(value);

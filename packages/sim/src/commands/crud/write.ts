@@ -132,16 +132,9 @@ function upsertDocument(storage: Storage, statement: UpdateStatement): Document 
 }
 
 function matchingDocuments(storage: Storage, db: string, coll: string, q: Document, sort?: Record<string, 1 | -1>): Document[] {
-  const collection = storage.getCollection(db, coll);
-  if (!collection) return [];
-  // Fast path: a filter on `_id` equality only.
-  const keys = Object.keys(q);
-  if (keys.length === 1 && keys[0] === '_id' && !isPlainObject(q._id) && !(q._id instanceof RegExp) && !Array.isArray(q._id)) {
-    const doc = collection.getById(q._id);
-    return doc ? [doc] : [];
-  }
+  const candidates = storage.candidates(db, coll, q);
   const matcher = compileFilter(q);
-  const matched = collection.documents().filter((doc) => matcher(doc));
+  const matched = candidates.filter((doc) => matcher(doc));
   return sort ? sortDocuments(matched, sort) : matched;
 }
 
