@@ -83,23 +83,22 @@ export class DirectPeerTransport implements PeerTransport {
         return;
       }
       const abort = new AbortController();
-      let timer: TimerHandle | undefined;
       const entry: InFlight = {
         to,
         fail: (error) => {
           if (!this.inFlight.delete(entry)) return;
-          timer?.cancel();
+          timer.cancel();
           abort.abort();
           reject(error);
         },
       };
       const succeed = (reply: Document): void => {
         if (!this.inFlight.delete(entry)) return;
-        timer?.cancel();
+        timer.cancel();
         resolve(reply);
       };
       this.inFlight.add(entry);
-      timer = this.clock.setTimer(Math.max(1, options.timeoutMillis), () => {
+      const timer: TimerHandle = this.clock.setTimer(Math.max(1, options.timeoutMillis), () => {
         entry.fail(new NetworkError('ETIMEDOUT', `request to ${to} timed out after ${options.timeoutMillis} ms`));
       });
       if (!this.faults.canSend(fromHost, to)) return; // lost on the way: the timeout answers
