@@ -2,6 +2,7 @@ import { Aggregator, Query, updateOne } from 'mingo';
 import type { Document } from 'bson';
 import { ErrorCodes, ServerError, serverError } from '../commands/errors';
 import { Timestamp } from 'bson';
+import { sortByBson } from './order';
 import { bsonTypeName, cloneValue, formatDocument, formatValue, fromMingo, isNumeric, isPlainObject, toMingo } from './values';
 
 /**
@@ -99,21 +100,12 @@ export function runQuery(docs: readonly Document[], shape: QueryShape): Document
   return matched;
 }
 
-/** Stable sort with mingo's comparison (array fields sort by their min/max element, as MongoDB). */
+/**
+ * Stable sort in BSON order (mixed types ranked as MongoDB ranks them; an array field sorts by its
+ * smallest element ascending, its largest descending). See order.ts.
+ */
 export function sortDocuments(docs: readonly Document[], sort: SortSpec): Document[] {
-  const views = docs.map((doc) => toMingo(doc) as AnyObject);
-  const byView = new Map<AnyObject, Document>();
-  views.forEach((view, index) => byView.set(view, docs[index] as Document));
-  try {
-    const sorted = new Query({}).find(views).sort(sort).all() as AnyObject[];
-    return sorted.map((view) => {
-      const doc = byView.get(view);
-      if (doc === undefined) throw new Error('sortDocuments: mingo returned an object it was not given');
-      return doc;
-    });
-  } catch (error) {
-    throw fromMingoError(error);
-  }
+  return sortByBson(docs, sort);
 }
 
 export function project(docs: readonly Document[], projection: Document): Document[] {
