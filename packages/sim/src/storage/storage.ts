@@ -541,9 +541,12 @@ export class Storage {
     return documents;
   }
 
-  /** `digest()`, under the name the replication core's storage interface uses. */
+  /**
+   * The digest of replicated data only (every database but `local`, which differs per member):
+   * what must converge across a replica set. The name the replication core's interface uses.
+   */
   dataDigest(): string {
-    return this.digest();
+    return this.digest({ includeLocal: false });
   }
 
   // ---- snapshots, digest, persistence ----
@@ -582,9 +585,10 @@ export class Storage {
    * A stable digest (sha256 hex) of the data: databases, collections, options, indexes and
    * documents, independent of natural order (documents are taken in `_id` order).
    */
-  digest(): string {
+  digest(options: { includeLocal?: boolean } = {}): string {
     const hash = createHash('sha256');
     for (const db of this.listDatabaseNames()) {
+      if (options.includeLocal === false && !isReplicatedDatabase(db)) continue;
       hash.update(`db\u0000${db}\u0000`);
       for (const coll of this.listCollections(db)) {
         hash.update(`coll\u0000${coll.name}\u0000`);

@@ -272,6 +272,16 @@ describe('Storage snapshots', () => {
     expect(() => restored.insert('test', 'c', { f: 1.5 }, [])).toThrow(ServerError);
   });
 
+  it('dataDigest leaves out the local database; digest covers it', () => {
+    const a = new Storage();
+    const b = new Storage();
+    a.insert('test', 'c', { _id: 1 }, []);
+    b.insert('test', 'c', { _id: 1 }, []);
+    a.insert('local', 'startup_log', { _id: 'a' }, []);
+    expect(a.dataDigest()).toBe(b.dataDigest());
+    expect(a.digest()).not.toBe(b.digest());
+  });
+
   it('digest does not depend on insertion order', () => {
     const a = new Storage();
     const b = new Storage();
