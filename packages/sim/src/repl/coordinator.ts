@@ -83,6 +83,8 @@ export interface ReplParameters {
   oplogFetchBatchEntriesMax: number;
   /** Wait before looking for a sync source again. */
   syncSourceRetryMillis: number;
+  /** maxSyncSourceLagSecs: a sync source this far behind the primary is abandoned. */
+  maxSyncSourceLagSecs: number;
   oplogCursorsMax: number;
   oplogCursorIdleTimeoutMillis: number;
   writeConcernWaitersMax: number;
@@ -98,6 +100,7 @@ export const DEFAULT_REPL_PARAMETERS: ReplParameters = {
   priorityTakeoverFreshnessWindowSeconds: 2,
   oplogFetchBatchEntriesMax: 5000,
   syncSourceRetryMillis: 1000,
+  maxSyncSourceLagSecs: 30,
   oplogCursorsMax: 1000,
   oplogCursorIdleTimeoutMillis: 600_000,
   writeConcernWaitersMax: 100_000,
@@ -1172,6 +1175,11 @@ export class ReplCoordinator {
       next.term = this.term;
       this.persisted.config = next;
     }
+    // Tell everyone about the new config term at once.
+    for (const m of this.members.values()) {
+      m.hbFailures = 0;
+      this.scheduleHeartbeat(m, 0);
+    }
     this.logOps([{ op: 'n', ns: '', o: { msg: 'new primary' } }]);
     this.writable = true;
     for (const m of this.members.values()) {
@@ -1740,6 +1748,8 @@ export class ReplCoordinator {
     for (const m of this.members.values()) {
       if (m.health !== 1 || m.config.arbiterOnly) continue;
       if (m.state !== MemberState.PRIMARY && m.state !== MemberState.SECONDARY) continue;
+      // Never sync from a member that syncs from us: that would be a cycle.
+      if (m.state !== MemberState.PRIMARY && m.syncSource === this.self) continue;
       if (initialSync) {
         if (isNullOpTime(m.applied)) continue;
       } else if (compareOpTime(m.applied, mine) < 0 || (m.state !== MemberState.PRIMARY && compareOpTime(m.applied, mine) === 0)) {
@@ -1842,6 +1852,21 @@ export class ReplCoordinator {
   private shouldChangeSyncSource(source: string, data: Document): boolean {
     const m = this.members.get(source);
     if (!m || m.health === 0) return true;
+    if (data.isPrimary !== true) {
+      if (m.syncSource === this.self) {
+        this.log('I', 'REPL', 21830, 'Choosing new sync source because our sync source syncs from us', { syncSource: source });
+        return true;
+      }
+      const primaryHost = this.primaryHost;
+      const primary = primaryHost ? this.members.get(primaryHost) : undefined;
+      if (primary && primary !== m && primary.health === 1) {
+        const lagSecs = tsSecs(primary.applied.ts) - tsSecs(m.applied.ts);
+        if (primary.applied.t > m.applied.t || lagSecs > this.params.maxSyncSourceLagSecs) {
+          this.log('I', 'REPL', 21831, 'Choosing new sync source because our sync source is behind the primary', { syncSource: source, primary: primaryHost, lagSecs });
+          return true;
+        }
+      }
+    }
     if (data.isPrimary !== true && Number(data.syncSourceIndex ?? -1) < 0) {
       const primary = this.primaryHost;
       if (primary && primary !== source && primary !== this.self) {
