@@ -90,7 +90,8 @@ export class Storage {
   private readonly now: () => number;
   private readonly newObjectIdFn: () => ObjectId;
   private objectIdCounter = 0;
-  private readonly processUnique: Uint8Array;
+  private processUnique: Uint8Array;
+  private objectIdsSeededFlag: boolean;
   private documentCount = 0;
   private bytesTotal = 0;
 
@@ -99,6 +100,7 @@ export class Storage {
     this.now = options.now ?? (() => 0);
     this.processUnique = options.processUnique ?? new Uint8Array(5);
     if (this.processUnique.length !== 5) throw new RangeError('processUnique must be 5 bytes');
+    this.objectIdsSeededFlag = options.processUnique !== undefined || options.newObjectId !== undefined;
     this.newObjectIdFn = options.newObjectId ?? (() => this.defaultObjectId());
   }
 
@@ -116,6 +118,23 @@ export class Storage {
 
   newObjectId(): ObjectId {
     return this.newObjectIdFn();
+  }
+
+  /** Whether generated ObjectIds have their own process-unique bytes (else two storages could make the same ids). */
+  get objectIdsSeeded(): boolean {
+    return this.objectIdsSeededFlag;
+  }
+
+  /**
+   * Gives generated ObjectIds random process-unique bytes and a random counter start, as a real
+   * mongod does at startup, from the seeded Random: members then never generate the same `_id`.
+   */
+  seedObjectIds(random: { nextUint32(): number }): void {
+    const unique = new Uint8Array(5);
+    for (let i = 0; i < unique.length; i++) unique[i] = random.nextUint32() & 0xff;
+    this.processUnique = unique;
+    this.objectIdCounter = random.nextUint32() & 0xffffff;
+    this.objectIdsSeededFlag = true;
   }
 
   /** The injected clock's time in milliseconds (for `$currentDate`). */
@@ -554,6 +573,7 @@ export class Storage {
   /** A deep, independent copy (documents are immutable and shared; maps and indexes are copied). */
   clone(options: StorageOptions = {}): Storage {
     const copy = new Storage({ limits: this.limits, now: this.now, processUnique: this.processUnique, ...options });
+    copy.objectIdsSeededFlag = this.objectIdsSeededFlag || options.processUnique !== undefined || options.newObjectId !== undefined;
     for (const [db, colls] of this.databases) {
       const copied = new Map<string, Collection>();
       for (const [name, coll] of colls) copied.set(name, coll.clone());

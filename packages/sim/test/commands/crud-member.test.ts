@@ -4,6 +4,7 @@ import { createMemberCrudCommands } from '../../src/commands/crud';
 import { notWritablePrimary, serverError } from '../../src/commands/errors';
 import type { CommandRequest } from '../../src/commands/handler';
 import type { CrudContext } from '../../src/member/member';
+import { Random } from '../../src/random/random';
 import { Storage } from '../../src/storage';
 
 function request(db: string, body: Document, connectionId = 7): CommandRequest {
@@ -11,7 +12,7 @@ function request(db: string, body: Document, connectionId = 7): CommandRequest {
 }
 
 /** A stand-in for the member's side: records logged ops, primary or not. */
-function fakeMember(options: { primary: boolean; secondaryOk?: boolean; writeConcernError?: Document }) {
+function fakeMember(options: { primary: boolean; secondaryOk?: boolean; writeConcernError?: Document; seed?: number }) {
   const logged: Document[][] = [];
   const context = {
     checkCanAcceptWrites: (db: string) => {
@@ -25,6 +26,7 @@ function fakeMember(options: { primary: boolean; secondaryOk?: boolean; writeCon
       return { ts: logged.length, t: 1 };
     },
     waitForWriteConcern: async () => options.writeConcernError,
+    random: new Random(options.seed ?? 1),
   } as unknown as CrudContext;
   return { context, logged };
 }
@@ -71,6 +73,20 @@ describe('MemberCrudCommands (the member plug-in)', () => {
     const { context } = fakeMember({ primary: true, writeConcernError: wce });
     const reply = await crud.run('insert', request('test', { insert: 'c', documents: [{}] }), context);
     expect(reply).toEqual({ n: 1, ok: 1, writeConcernError: wce });
+  });
+
+  it('seeds server-made ObjectIds from the member Random, so two members never collide', async () => {
+    const ids: string[] = [];
+    for (const seed of [1, 2]) {
+      const storage = new Storage({ now: () => 0 });
+      expect(storage.objectIdsSeeded).toBe(false);
+      const crud = createMemberCrudCommands({ storage, now: () => 0 });
+      const { context } = fakeMember({ primary: true, seed });
+      await crud.run('update', request('test', { update: 'c', updates: [{ q: { k: 1 }, u: { $set: { v: 1 } }, upsert: true }] }), context);
+      expect(storage.objectIdsSeeded).toBe(true);
+      ids.push(String(storage.documents('test', 'c')[0]?._id));
+    }
+    expect(ids[0]).not.toBe(ids[1]);
   });
 
   it('kills the cursors of a closed connection', async () => {

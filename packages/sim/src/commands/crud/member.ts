@@ -50,6 +50,8 @@ export class MemberCrudCommands implements CrudCommands {
   async run(name: string, request: CommandRequest, context: CrudContext): Promise<Document> {
     const canonical = this.byLowerName.get(name.toLowerCase());
     if (canonical === undefined) throw commandNotFound(name);
+    // Server-made _ids must differ between members: seed them from the member's Random once.
+    if (!this.storage.objectIdsSeeded) this.storage.seedObjectIds(context.random);
     const kind = this.dispatcher.kind(canonical);
     if (kind === 'write') context.checkCanAcceptWrites(request.db);
     else if (!READ_CHECK_EXEMPT.has(canonical)) context.checkCanServeReads(request);
