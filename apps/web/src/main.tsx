@@ -9,6 +9,20 @@ const scheme = window.location.protocol === 'https:' ? 'wss' : 'ws';
 const client = new LabClient(`${scheme}://${window.location.host}/ws`);
 client.start();
 
+// `?fixture=failover[&hold=N]` replays a recorded cluster for tests and screenshots; the player
+// and its data are a separate chunk, fetched only when asked for.
+const params = new URLSearchParams(window.location.search);
+const fixture = params.get('fixture');
+if (fixture) {
+  const hold = params.get('hold');
+  import('./fixtures/load')
+    .then(({ startFixture }) => startFixture(fixture, client, hold === null ? undefined : Number(hold)))
+    .catch((error: unknown) => {
+      console.error(error);
+      client.showNotice(`fixture not loaded: ${error instanceof Error ? error.message : String(error)}`);
+    });
+}
+
 const root = document.getElementById('root');
 if (!root) throw new Error('index.html has no #root');
 createRoot(root).render(

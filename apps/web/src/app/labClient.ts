@@ -1,7 +1,27 @@
-import type { ServerMessage, TabSnapshot } from '@rslab/server/protocol';
+import type { ClientMessage, ControlAction, ServerMessage, TabSnapshot } from '@rslab/server/protocol';
 import { Connection, type ConnectionStatus } from '../net/connection';
 import { TerminalController } from '../terminal/controller';
-import { useLab } from '../store/lab';
+import {
+  controlAcked,
+  controlSent,
+  presenterFontSize,
+  receiveCluster,
+  receiveEvents,
+  receiveLesson,
+  resetSandboxState,
+  useLab,
+  type LessonView,
+} from '../store/lab';
+
+/** What a control carries besides its action; see the protocol's `control` message. */
+export interface ControlParams {
+  target?: string;
+  peer?: string;
+  groups?: string[][];
+  value?: number;
+}
+
+type ControlMessage = Extract<ClientMessage, { type: 'control' }>;
 
 /**
  * The page's side of the protocol: one connection, one terminal controller per server tab, and
@@ -12,6 +32,10 @@ export class LabClient {
   private readonly connection: Connection;
   private everWelcomed = false;
   private lostNoticeShown = false;
+  private nextRequestId = 1;
+  /** While a recorded fixture plays, the server's cluster, events and lesson are not shown. */
+  private replayingFixture = false;
+  private fontSizeBeforeZoom: number | null = null;
 
   constructor(url: string) {
     this.connection = new Connection({
@@ -41,6 +65,71 @@ export class LabClient {
   setFontSize(size: number): void {
     useLab.setState({ fontSize: size });
     for (const controller of this.controllers.values()) controller.setFontSize(size);
+  }
+
+  /**
+   * Send a cluster control (kill, step down, partition, clock…). Returns its request id; the ack
+   * clears it from `pendingControls` and, when refused, leaves its message in `controlFailure`.
+   */
+  control(action: ControlAction, params: ControlParams = {}): number | null {
+    const requestId = this.nextRequestId++;
+    const message: ControlMessage = { type: 'control', requestId, action };
+    if (params.target !== undefined) message.target = params.target;
+    if (params.peer !== undefined) message.peer = params.peer;
+    if (params.groups !== undefined) message.groups = params.groups;
+    if (params.value !== undefined) message.value = params.value;
+    if (!this.connection.send(message)) {
+      controlAcked(requestId, false, `cannot ${action}: not connected to the server`);
+      return null;
+    }
+    controlSent({ requestId, action, target: params.target ?? null, sentAtWallMillis: performance.now() });
+    return requestId;
+  }
+
+  /** Type a lesson command into the active terminal as if the learner did, and run it. */
+  runCommand(command: string): boolean {
+    const { activeTab } = useLab.getState();
+    const controller = activeTab ? this.controllers.get(activeTab) : undefined;
+    if (!controller) return false;
+    const lines = command.replace(/\r\n?/g, '\n').split('\n');
+    for (const line of lines) controller.typeLine(line, true);
+    controller.focus();
+    return true;
+  }
+
+  /** Presenter zoom: large terminal type and cluster text, lesson folded away; off restores. */
+  setPresenterZoom(on: boolean): void {
+    const state = useLab.getState();
+    if (state.presenterZoom === on) return;
+    if (on) {
+      this.fontSizeBeforeZoom = state.fontSize;
+      useLab.setState({ presenterZoom: true, lessonCollapsed: true });
+      this.setFontSize(Math.max(state.fontSize, presenterFontSize));
+    } else {
+      useLab.setState({ presenterZoom: false, lessonCollapsed: false });
+      this.setFontSize(this.fontSizeBeforeZoom ?? state.fontSize);
+      this.fontSizeBeforeZoom = null;
+    }
+  }
+
+  setLessonCollapsed(collapsed: boolean): void {
+    useLab.setState({ lessonCollapsed: collapsed });
+    // The terminal's width changes with the lesson pane; refit once the layout has settled.
+    requestAnimationFrame(() => {
+      for (const controller of this.controllers.values()) controller.fitToContainer();
+    });
+  }
+
+  /** A line for the page's notice bar (the same place server refusals show). */
+  showNotice(text: string): void {
+    useLab.setState({ notice: text });
+  }
+
+  /** From now on the page shows a recorded fixture; the server's cluster messages are ignored. */
+  beginFixture(name: string): void {
+    this.replayingFixture = true;
+    resetSandboxState();
+    useLab.setState({ fixture: name });
   }
 
   private onStatus(status: ConnectionStatus): void {
@@ -85,6 +174,7 @@ export class LabClient {
           if (existing) existing.load(snapshot);
           else this.addTab(snapshot);
         }
+        if (!sameSandbox && !this.replayingFixture) resetSandboxState();
         useLab.setState({ sandboxId: message.sandboxId, notice: null });
         this.syncTabs();
         if (this.everWelcomed) {
@@ -123,6 +213,19 @@ export class LabClient {
         useLab.setState({ notice: message.message });
         return;
       case 'pong':
+        return;
+      case 'cluster':
+        if (!this.replayingFixture) receiveCluster(message.cluster, performance.now());
+        return;
+      case 'events':
+        if (!this.replayingFixture) receiveEvents(message.events);
+        return;
+      case 'lesson':
+        // Lesson content (markdown, hint, commands per step) rides along when the server has it.
+        if (!this.replayingFixture) receiveLesson(message.progress as LessonView);
+        return;
+      case 'control.ack':
+        controlAcked(message.requestId, message.ok, message.message);
         return;
     }
   }

@@ -1,29 +1,51 @@
+import { Suspense, lazy } from 'react';
 import type { LabClient } from '../app/labClient';
-import { selectNotice, selectStatus, useLab } from '../store/lab';
+import { selectFixture, selectLessonCollapsed, selectNotice, selectPresenterZoom, selectStatus, useLab } from '../store/lab';
+import { ClusterPane } from './ClusterPane';
 import { FontSizeControl } from './FontSizeControl';
+import { LessonPane } from './LessonPane';
 import { TerminalPane } from './TerminalPane';
+
+// The timeline is the heaviest view and not needed to type the first command: load it on demand.
+const Timeline = lazy(() => import('./Timeline'));
 
 const statusText = { connecting: 'connecting…', open: 'connected', reconnecting: 'reconnecting…' } as const;
 
 export function App({ client }: { client: LabClient }) {
   const status = useLab(selectStatus);
   const notice = useLab(selectNotice);
+  const zoom = useLab(selectPresenterZoom);
+  const lessonCollapsed = useLab(selectLessonCollapsed);
+  const fixture = useLab(selectFixture);
   return (
-    <div className="app">
+    <div className={`app${zoom ? ' presenter' : ''}`}>
       <header className="app-header">
         <h1>Replica Set Lab</h1>
         <span className={`status status-${status}`} role="status" aria-live="polite">
           {statusText[status]}
         </span>
-        <FontSizeControl client={client} />
+        {fixture && <span className="fixture-badge">replaying fixture “{fixture}”</span>}
+        <div className="header-tools">
+          <button type="button" className="presenter-toggle" aria-pressed={zoom} onClick={() => client.setPresenterZoom(!zoom)} title="Large type for a projector">
+            Presenter zoom
+          </button>
+          <FontSizeControl client={client} />
+        </div>
       </header>
       {notice && (
         <div className="notice" role="alert">
           {notice}
         </div>
       )}
-      <main className="panes">
+      <main className={`layout${lessonCollapsed ? ' lesson-collapsed' : ''}`}>
+        <LessonPane client={client} />
         <TerminalPane client={client} />
+        <ClusterPane client={client} />
+        <section className="pane timeline-pane" aria-label="Timeline">
+          <Suspense fallback={<p className="muted">Loading the timeline…</p>}>
+            <Timeline />
+          </Suspense>
+        </section>
       </main>
     </div>
   );

@@ -28,6 +28,7 @@ export function TerminalPane({ client }: { client: LabClient }) {
             ×
           </button>
         )}
+        <span className="terminal-hint">Esc then Tab leaves the terminal</span>
       </div>
       {active && <TerminalView key={active} client={client} tabId={active} />}
     </section>

@@ -1,12 +1,47 @@
 import { create } from 'zustand';
+import type { ClusterSnapshot, ControlAction, LabEvent, LessonProgress, LessonStepView } from '@rslab/server/protocol';
 import type { ConnectionStatus } from '../net/connection';
+import { appendEvents } from './events';
 
 export interface TabInfo {
   id: string;
   title: string;
 }
 
+/**
+ * A lesson step as the page renders it: the protocol's view plus the optional lesson content the
+ * server is about to send with it (Markdown text, a hint, the commands that solve the step, and
+ * the chapter it belongs to). Every extra is optional so today's messages render too.
+ */
+export interface LessonStepDetail extends LessonStepView {
+  chapter?: string;
+  markdown?: string;
+  hint?: string;
+  commands?: string[];
+}
+
+export interface LessonView extends Omit<LessonProgress, 'steps'> {
+  title?: string;
+  markdown?: string;
+  steps: LessonStepDetail[];
+}
+
+/** A control the page sent and whose ack has not come back yet. */
+export interface PendingControl {
+  requestId: number;
+  action: ControlAction;
+  target: string | null;
+  sentAtWallMillis: number;
+}
+
+export interface ControlFailure {
+  requestId: number;
+  action: ControlAction;
+  message: string;
+}
+
 export interface LabState {
+  // connection and terminal
   status: ConnectionStatus;
   sandboxId: string | null;
   tabs: TabInfo[];
@@ -14,10 +49,29 @@ export interface LabState {
   /** A server-side refusal the learner should see (server full, rate limited). */
   notice: string | null;
   fontSize: number;
+  // cluster slice
+  cluster: ClusterSnapshot | null;
+  /** Page clock (performance.now) when `cluster` arrived: the countdown runs on from there. */
+  clusterReceivedAt: number;
+  // events slice (bounded, time order)
+  events: readonly LabEvent[];
+  // lesson slice
+  lesson: LessonView | null;
+  // controls slice
+  pendingControls: Readonly<Record<number, PendingControl>>;
+  /** The last refused control, shown in the cluster pane until dismissed or the next success. */
+  controlFailure: ControlFailure | null;
+  // layout
+  presenterZoom: boolean;
+  lessonCollapsed: boolean;
+  /** Set when the page replays a recorded fixture instead of the server's cluster. */
+  fixture: string | null;
 }
 
 export const fontSizeMin = 10;
 export const fontSizeMax = 32;
+/** The terminal font size presenter zoom switches to (and back from). */
+export const presenterFontSize = 24;
 
 export const useLab = create<LabState>()(() => ({
   status: 'connecting',
@@ -26,10 +80,71 @@ export const useLab = create<LabState>()(() => ({
   activeTab: null,
   notice: null,
   fontSize: 15,
+  cluster: null,
+  clusterReceivedAt: 0,
+  events: [],
+  lesson: null,
+  pendingControls: {},
+  controlFailure: null,
+  presenterZoom: false,
+  lessonCollapsed: false,
+  fixture: null,
 }));
 
+// Selectors: components read the store only through these.
 export const selectStatus = (s: LabState) => s.status;
 export const selectTabs = (s: LabState) => s.tabs;
 export const selectActiveTab = (s: LabState) => s.activeTab;
 export const selectNotice = (s: LabState) => s.notice;
 export const selectFontSize = (s: LabState) => s.fontSize;
+export const selectCluster = (s: LabState) => s.cluster;
+export const selectClusterReceivedAt = (s: LabState) => s.clusterReceivedAt;
+export const selectEvents = (s: LabState) => s.events;
+export const selectLesson = (s: LabState) => s.lesson;
+export const selectPendingControls = (s: LabState) => s.pendingControls;
+export const selectControlFailure = (s: LabState) => s.controlFailure;
+export const selectPresenterZoom = (s: LabState) => s.presenterZoom;
+export const selectLessonCollapsed = (s: LabState) => s.lessonCollapsed;
+export const selectFixture = (s: LabState) => s.fixture;
+/** The member hosts in the order the server lists them (stable across snapshots of one set). */
+export const selectMemberHosts = (s: LabState): string | null => (s.cluster ? s.cluster.members.map((m) => m.host).join(',') : null);
+export const selectIsPending = (requestAction: ControlAction, target: string | null) => (s: LabState) =>
+  Object.values(s.pendingControls).some((p) => p.action === requestAction && p.target === target);
+
+// Actions: the only writers besides the terminal bookkeeping in LabClient.
+export function receiveCluster(cluster: ClusterSnapshot, receivedAtWallMillis: number): void {
+  useLab.setState({ cluster, clusterReceivedAt: receivedAtWallMillis });
+}
+
+export function receiveEvents(events: readonly LabEvent[]): void {
+  const current = useLab.getState().events;
+  const next = appendEvents(current, events);
+  if (next !== current) useLab.setState({ events: next });
+}
+
+export function receiveLesson(lesson: LessonView): void {
+  useLab.setState({ lesson });
+}
+
+export function controlSent(pending: PendingControl): void {
+  useLab.setState((s) => ({ pendingControls: { ...s.pendingControls, [pending.requestId]: pending } }));
+}
+
+export function controlAcked(requestId: number, ok: boolean, message: string): void {
+  useLab.setState((s) => {
+    const pending = s.pendingControls[requestId];
+    const rest = { ...s.pendingControls };
+    delete rest[requestId];
+    if (ok) return { pendingControls: rest, controlFailure: null };
+    return { pendingControls: rest, controlFailure: { requestId, action: pending?.action ?? 'kill', message } };
+  });
+}
+
+export function dismissControlFailure(): void {
+  useLab.setState({ controlFailure: null });
+}
+
+/** Forget cluster, events, lesson and pending controls: a new sandbox starts from nothing. */
+export function resetSandboxState(): void {
+  useLab.setState({ cluster: null, clusterReceivedAt: 0, events: [], lesson: null, pendingControls: {}, controlFailure: null });
+}

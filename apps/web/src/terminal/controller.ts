@@ -14,6 +14,8 @@ export class TerminalController {
   private readonly editor = new LineEditor();
   private opened = false;
   private completionRequest = 0;
+  /** Escape was the last key: the next Tab or Shift+Tab leaves the terminal instead of completing. */
+  private leaveArmed = false;
 
   constructor(
     readonly tabId: string,
@@ -31,6 +33,26 @@ export class TerminalController {
     this.term.loadAddon(this.fit);
     this.term.onData((data) => this.apply(this.editor.feed(data)));
     this.term.onResize(({ cols }) => this.editor.resize(cols));
+    this.term.attachCustomKeyEventHandler((event) => this.keyboardEscape(event));
+  }
+
+  /**
+   * A terminal keeps Tab for completion, which would trap keyboard users: Escape then Tab (or
+   * Shift+Tab) moves focus on like anywhere else on the page. Returning false hands the key to
+   * the browser.
+   */
+  private keyboardEscape(event: KeyboardEvent): boolean {
+    if (event.type !== 'keydown') return !(event.key === 'Escape' || (event.key === 'Tab' && this.leaveArmed));
+    if (event.key === 'Escape') {
+      this.leaveArmed = true;
+      return false;
+    }
+    if (event.key === 'Tab' && this.leaveArmed) {
+      this.leaveArmed = false;
+      return false;
+    }
+    if (event.key !== 'Shift') this.leaveArmed = false;
+    return true;
   }
 
   attach(element: HTMLElement): void {

@@ -1,0 +1,125 @@
+import { useId, useState } from 'react';
+import type { LabClient } from '../app/labClient';
+import { selectLesson, selectLessonCollapsed, useLab, type LessonStepDetail } from '../store/lab';
+import { Markdown } from './Markdown';
+
+const stateWord = { done: 'done', pending: 'pending', current: 'in progress' } as const;
+
+export function LessonPane({ client }: { client: LabClient }) {
+  const lesson = useLab(selectLesson);
+  const collapsed = useLab(selectLessonCollapsed);
+  const bodyId = useId();
+  const doneCount = lesson?.steps.filter((s) => s.state === 'done').length ?? 0;
+  return (
+    <section className={`pane lesson-pane${collapsed ? ' collapsed' : ''}`} aria-label="Lesson">
+      <div className="pane-head">
+        <button
+          type="button"
+          className="collapse-toggle"
+          aria-expanded={!collapsed}
+          aria-controls={bodyId}
+          onClick={() => client.setLessonCollapsed(!collapsed)}
+          title={collapsed ? 'Show the lesson' : 'Hide the lesson'}
+        >
+          <span aria-hidden="true">{collapsed ? '▸' : '◂'}</span>
+          <span className="collapse-label">Lesson</span>
+        </button>
+        {!collapsed && lesson && (
+          <span className="pane-meta">
+            {doneCount} of {lesson.steps.length} done
+          </span>
+        )}
+      </div>
+      <div id={bodyId} className="pane-body lesson-body" hidden={collapsed}>
+        {!lesson && <p className="muted">The lesson appears here when the server sends it.</p>}
+        {lesson && (
+          <>
+            {lesson.title && <h2 className="lesson-title">{lesson.title}</h2>}
+            {lesson.markdown && <Markdown source={lesson.markdown} />}
+            <ChapteredSteps steps={lesson.steps} client={client} />
+          </>
+        )}
+      </div>
+    </section>
+  );
+}
+
+function ChapteredSteps({ steps, client }: { steps: LessonStepDetail[]; client: LabClient }) {
+  // Steps carry their chapter's title; group consecutive steps of one chapter under it.
+  const groups: { chapter: string | null; steps: { step: LessonStepDetail; number: number }[] }[] = [];
+  steps.forEach((step, index) => {
+    const chapter = step.chapter ?? null;
+    const last = groups[groups.length - 1];
+    if (last && last.chapter === chapter) last.steps.push({ step, number: index + 1 });
+    else groups.push({ chapter, steps: [{ step, number: index + 1 }] });
+  });
+  return (
+    <>
+      {groups.map((group, i) => (
+        <div key={i} className="chapter">
+          {group.chapter && <h3 className="chapter-title">{group.chapter}</h3>}
+          <ol className="steps">
+            {group.steps.map(({ step, number }) => (
+              <LessonStep key={step.id} step={step} number={number} client={client} />
+            ))}
+          </ol>
+        </div>
+      ))}
+    </>
+  );
+}
+
+function LessonStep({ step, number, client }: { step: LessonStepDetail; number: number; client: LabClient }) {
+  const [hintOpen, setHintOpen] = useState(false);
+  const hintId = useId();
+  const label = `step ${number}: ${step.title}`;
+  const hasBody = Boolean(step.markdown || step.hint || (step.commands && step.commands.length > 0));
+  const body = (
+    <>
+      {step.markdown && <Markdown source={step.markdown} />}
+      {step.commands && step.commands.length > 0 && (
+        <ul className="commands" aria-label={`Commands for step ${number}`}>
+          {step.commands.map((command, i) => (
+            <li key={i} className="command">
+              <code>{command}</code>
+              <button type="button" className="run" aria-label={`Run this: ${command}`} onClick={() => client.runCommand(command)}>
+                Run this
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+      {step.hint && (
+        <div className="hint">
+          <button type="button" className="link-button" aria-expanded={hintOpen} aria-controls={hintId} onClick={() => setHintOpen(!hintOpen)}>
+            {hintOpen ? 'Hide hint' : 'Show hint'}
+          </button>
+          <div id={hintId} hidden={!hintOpen}>
+            <Markdown source={step.hint} />
+          </div>
+        </div>
+      )}
+    </>
+  );
+  const status = step.state === 'done' ? 'done' : step.reason ?? stateWord[step.state];
+  return (
+    <li className={`step step-${step.state}`} aria-label={label} aria-current={step.state === 'current' ? 'step' : undefined}>
+      <div className="step-head">
+        <span className="step-mark" aria-hidden="true">
+          {step.state === 'done' ? '✓' : number}
+        </span>
+        <h4 className="step-title">{step.title}</h4>
+      </div>
+      <p className={`step-state state-${step.state}`}>
+        <span className="visually-hidden">State: </span>
+        {status}
+      </p>
+      {step.state === 'current' ? body : hasBody && (
+        <details className="step-details">
+          <summary>{step.state === 'done' ? 'What this step did' : 'Read ahead'}</summary>
+          {body}
+        </details>
+      )}
+    </li>
+  );
+}

@@ -1,0 +1,201 @@
+import { useEffect, useMemo, useRef, useState } from 'react';
+import type { LabEvent } from '@rslab/server/protocol';
+import { durationText } from '../cluster/format';
+import { clusterMarkers, type MarkerGroup } from '../timeline/clustering';
+import { assignLanes, laneKey } from '../timeline/lanes';
+import { isStroked, markerPath, markerStyle } from '../timeline/markers';
+import { relativeLabel, timeScale, visibleDomain } from '../timeline/scale';
+import { selectCluster, selectEvents, selectMemberHosts, useLab } from '../store/lab';
+
+const windows = [
+  { label: 'last 30 s', millis: 30_000 },
+  { label: 'last 2 min', millis: 120_000 },
+  { label: 'everything', millis: null },
+] as const;
+const laneHeightPx = 24;
+const labelWidthPx = 150;
+const axisHeightPx = 22;
+const markerRadiusPx = 6;
+const listRowsMax = 300;
+
+/** Cluster and driver events on one time axis: swimlanes per member and one for the driver. */
+export default function Timeline() {
+  const events = useLab(selectEvents);
+  const cluster = useLab(selectCluster);
+  const hostsKey = useLab(selectMemberHosts);
+  const [view, setView] = useState<'plot' | 'list'>('plot');
+  const [windowIndex, setWindowIndex] = useState(1);
+  const hosts = useMemo(() => (hostsKey ? hostsKey.split(',') : []), [hostsKey]);
+  const now = Math.max(cluster?.at ?? 0, events[events.length - 1]?.at ?? 0);
+  const windowMillis = windows[windowIndex]?.millis ?? null;
+  const [from, to] = visibleDomain(events[0]?.at ?? null, now, windowMillis);
+  const domain = useMemo((): [number, number] => [from, to], [from, to]);
+  const shown = useMemo(() => events.filter((e) => e.at >= from && e.at <= to), [events, from, to]);
+  return (
+    <div className="timeline">
+      <div className="timeline-head">
+        <h2 className="pane-title">Timeline</h2>
+        <div className="segmented" role="group" aria-label="Timeline view">
+          <button type="button" aria-pressed={view === 'plot'} onClick={() => setView('plot')}>
+            plot
+          </button>
+          <button type="button" aria-pressed={view === 'list'} onClick={() => setView('list')}>
+            list
+          </button>
+        </div>
+        <label className="timeline-window">
+          show
+          <select value={windowIndex} onChange={(e) => setWindowIndex(Number(e.target.value))}>
+            {windows.map((w, i) => (
+              <option key={w.label} value={i}>
+                {w.label}
+              </option>
+            ))}
+          </select>
+        </label>
+        <span className="pane-meta">
+          {shown.length} of {events.length} events
+        </span>
+      </div>
+      {events.length === 0 ? (
+        <p className="muted">Nothing yet: cluster and driver events line up here as they happen.</p>
+      ) : view === 'plot' ? (
+        <Plot events={shown} hosts={hosts} domain={domain} />
+      ) : (
+        <EventList events={shown} start={domain[0]} />
+      )}
+    </div>
+  );
+}
+
+function Plot({ events, hosts, domain }: { events: readonly LabEvent[]; hosts: string[]; domain: [number, number] }) {
+  const box = useRef<HTMLDivElement>(null);
+  const [width, setWidth] = useState(800);
+  const [activeState, setActive] = useState<{ id: number; pinned: boolean } | null>(null);
+  useEffect(() => {
+    const element = box.current;
+    if (!element) return;
+    const observer = new ResizeObserver(([entry]) => {
+      if (entry) setWidth(Math.max(320, Math.floor(entry.contentRect.width)));
+    });
+    observer.observe(element);
+    return () => observer.disconnect();
+  }, []);
+  const lanes = useMemo(() => assignLanes(hosts, events), [hosts, events]);
+  const laneIndex = new Map(lanes.map((lane, i) => [lane.key, i]));
+  const scale = timeScale(domain, [labelWidthPx + markerRadiusPx, width - markerRadiusPx - 4]);
+  const groups = clusterMarkers(events, laneKey, scale.x, markerRadiusPx * 2);
+  const activeGroup = activeState ? groups.find((g) => g.events[0]?.id === activeState.id) : undefined;
+  const active: { group: MarkerGroup; pinned: boolean } | null = activeGroup && activeState ? { group: activeGroup, pinned: activeState.pinned } : null;
+  const height = axisHeightPx + lanes.length * laneHeightPx + 4;
+  const ticks = scale.ticks(Math.max(2, Math.floor((width - labelWidthPx) / 90)));
+  const kinds = [...new Set(groups.map((g) => g.kind))];
+  const tipLeft = active ? Math.min(Math.max(active.group.x - 120, labelWidthPx), width - 300) : 0;
+  const tipTop = active ? axisHeightPx + ((laneIndex.get(active.group.lane) ?? 0) + 1) * laneHeightPx + 4 : 0;
+  return (
+    <div className="plot" ref={box} onMouseLeave={() => setActive((a) => (a?.pinned ? a : null))}>
+      <svg width={width} height={height} className="plot-svg" aria-label="Timeline plot" role="group">
+        {ticks.map((tick) => (
+          <g key={tick.at} transform={`translate(${tick.x} 0)`} aria-hidden="true">
+            <line y1={axisHeightPx - 4} y2={height} className="grid" />
+            <text y={axisHeightPx - 8} textAnchor="middle" className="tick">
+              {tick.label}
+            </text>
+          </g>
+        ))}
+        {lanes.map((lane, i) => (
+          <g key={lane.key} transform={`translate(0 ${axisHeightPx + i * laneHeightPx})`} aria-hidden="true">
+            <rect x={0} width={width} height={laneHeightPx} className={i % 2 === 0 ? 'lane even' : 'lane odd'} />
+            <text x={8} y={laneHeightPx / 2} dy="0.35em" className="lane-label">
+              {lane.label}
+            </text>
+          </g>
+        ))}
+        {groups.map((group) => {
+          const style = markerStyle(group.kind);
+          const y = axisHeightPx + (laneIndex.get(group.lane) ?? 0) * laneHeightPx + laneHeightPx / 2;
+          const first = group.events[0] as LabEvent;
+          const label =
+            group.events.length === 1
+              ? `${relativeLabel(first.at - domain[0])}, ${group.lane}: ${first.text}`
+              : `${group.events.length} events from ${relativeLabel(first.at - domain[0])} on ${group.lane}: ${group.events.map((e) => e.text).join('; ')}`;
+          const color = `var(${style.colorVar})`;
+          const isActive = active?.group === group;
+          const id = first.id;
+          return (
+            <g
+              key={first.id}
+              transform={`translate(${group.x} ${y})`}
+              className={`marker${isActive ? ' active' : ''}`}
+              tabIndex={0}
+              role="button"
+              aria-label={label}
+              aria-pressed={isActive && active?.pinned ? true : undefined}
+              onMouseEnter={() => setActive((a) => (a?.pinned ? a : { id, pinned: false }))}
+              onFocus={() => setActive({ id, pinned: false })}
+              onBlur={() => setActive((a) => (a?.id === id && !a.pinned ? null : a))}
+              onClick={() => setActive((a) => (a?.id === id && a.pinned ? null : { id, pinned: true }))}
+              onKeyDown={(e) => {
+                if (e.key === 'Enter' || e.key === ' ') {
+                  e.preventDefault();
+                  setActive((a) => (a?.id === id && a.pinned ? null : { id, pinned: true }));
+                } else if (e.key === 'Escape') setActive(null);
+              }}
+            >
+              <circle r={markerRadiusPx + 4} className="hit" />
+              <path d={markerPath(style.shape, markerRadiusPx)} fill={isStroked(style.shape) ? 'none' : color} stroke={color} strokeWidth={isStroked(style.shape) ? 2.5 : 1} />
+              {group.events.length > 1 && (
+                <text x={markerRadiusPx + 2} y={-markerRadiusPx} className="count">
+                  {group.events.length}
+                </text>
+              )}
+            </g>
+          );
+        })}
+      </svg>
+      {active && (
+        <div className="plot-tip" style={{ left: tipLeft, top: tipTop }} aria-hidden="true">
+          {active.group.events.slice(0, 8).map((e) => (
+            <div key={e.id}>
+              <span className="tip-time">{relativeLabel(e.at - domain[0])}</span> {e.text}
+            </div>
+          ))}
+          {active.group.events.length > 8 && <div className="muted">…and {active.group.events.length - 8} more</div>}
+        </div>
+      )}
+      <ul className="legend" aria-label="Marker kinds">
+        {kinds.map((kind) => {
+          const style = markerStyle(kind);
+          const color = `var(${style.colorVar})`;
+          return (
+            <li key={kind}>
+              <svg width={14} height={14} viewBox="-7 -7 14 14" aria-hidden="true">
+                <path d={markerPath(style.shape, 5)} fill={isStroked(style.shape) ? 'none' : color} stroke={color} strokeWidth={isStroked(style.shape) ? 2 : 1} />
+              </svg>
+              {style.legend === 'other' ? kind : style.legend}
+            </li>
+          );
+        })}
+      </ul>
+    </div>
+  );
+}
+
+function EventList({ events, start }: { events: readonly LabEvent[]; start: number }) {
+  const rows = events.slice(-listRowsMax).reverse();
+  return (
+    <ol className="event-list" aria-label="Timeline events, newest first">
+      {rows.map((e) => (
+        <li key={e.id}>
+          <span className="ev-time">{relativeLabel(e.at - start)}</span>
+          <span className={`ev-source ev-${e.source}`}>{e.source}</span>
+          <span className="ev-member">{e.member ?? ''}</span>
+          <span className="ev-kind">{e.kind}</span>
+          <span className="ev-text">{e.text}</span>
+        </li>
+      ))}
+      {events.length > listRowsMax && <li className="muted">({events.length - listRowsMax} older events not listed; see “everything” in the plot)</li>}
+      <li className="visually-hidden">Window starts at sandbox time {durationText(start)}.</li>
+    </ol>
+  );
+}

@@ -1,0 +1,38 @@
+import { mkdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { expect, type Locator, type Page } from '@playwright/test';
+import { labUrl, openLab } from './fixtures';
+
+export const viewports = {
+  laptop: { width: 1280, height: 800 },
+  projector: { width: 1920, height: 1080 },
+  phone: { width: 390, height: 844 },
+} as const;
+export type ViewportName = keyof typeof viewports;
+
+const shotsDir = fileURLToPath(new URL('../test-results/screenshots/', import.meta.url));
+
+/** Open the lab with the recorded failover fixture, optionally held at frame `hold`. */
+export async function openFixture(page: Page, hold?: number): Promise<void> {
+  const url = new URL(labUrl());
+  url.searchParams.set('fixture', 'failover');
+  if (hold !== undefined) url.searchParams.set('hold', String(hold));
+  await openLab(page, url.toString());
+  await expect(page.getByText('replaying fixture “failover”')).toBeVisible();
+}
+
+export function pane(page: Page, name: 'Lesson' | 'Terminal' | 'Cluster' | 'Timeline'): Locator {
+  return page.getByRole('region', { name, exact: true });
+}
+
+export function card(page: Page, host: string): Locator {
+  return page.getByRole('article', { name: `node ${host}`, exact: true });
+}
+
+/** Save a full-page screenshot under e2e/test-results/screenshots/NAME.png and return its path. */
+export async function screenshot(page: Page, name: string): Promise<string> {
+  mkdirSync(shotsDir, { recursive: true });
+  const path = `${shotsDir}${name}.png`;
+  await page.screenshot({ path, fullPage: true });
+  return path;
+}
