@@ -152,10 +152,15 @@ async function runServer(options: MongodOptions, io: MainIo): Promise<number> {
     if (shuttingDown) return;
     shuttingDown = true;
     logInfo(log, 'CONTROL', LogIds.terminateAfterCurrentCmd, 'SignalHandler', 'will terminate after current cmd ends', { reason });
+    try {
+      // mongod steps down and stops replication first, then closes its listening sockets.
+      await runtime.stop();
+    } catch (error) {
+      logError(log, 'CONTROL', LogIds.dbExceptionInInitAndListen, 'SignalHandler', 'Error while stopping the member', { error: String(error) });
+    }
     logInfo(log, 'NETWORK', 4784900, 'SignalHandler', 'Shutdown: going to close listening sockets');
     try {
       await Promise.all(listeners.map((l) => l.close()));
-      await runtime.stop();
     } catch (error) {
       logError(log, 'CONTROL', LogIds.dbExceptionInInitAndListen, 'SignalHandler', 'Error during shutdown', { error: String(error) });
       exitCode = exitCode === 0 ? ExitCode.uncaught : exitCode;

@@ -1,19 +1,20 @@
 import * as os from 'node:os';
-import { ObjectId } from 'bson';
-import type { Document } from 'bson';
 import type { Clock } from '../clock/clock';
-import { commandNotFound, serverError } from '../commands/errors';
-import type { CommandHandler, CommandRequest } from '../commands/handler';
+import type { CommandHandler } from '../commands/handler';
 import type { MongoLogger } from '../log/log';
+import { logInfo } from '../log/log';
+import { Member } from '../member/member';
+import type { PeerTransport } from '../member/transport';
 import type { HostPort, Network } from '../net/network';
+import type { ReplParameters } from '../repl/coordinator';
+import { Random } from '../random/random';
+import { WirePeerTransport } from '../wire/client';
 import type { MongodOptions } from './args';
-import { SIM_MONGOD_VERSION, SIM_MONGOD_VERSION_ARRAY, buildInfoSummary } from './version';
+import { SIM_MONGOD_VERSION } from './version';
 
 /**
- * What `sim-mongod` runs behind its listeners. `createMemberHandler` is the one place the CLI
- * builds it; until the replica-set `Member` (src/member/) is ready this is a PLACEHOLDER that
- * answers the handshake as an uninitiated `--replSet` member (or a standalone), `ping`,
- * `buildInfo`, `getCmdLineOpts`, `getLog`, `shutdown`, and CommandNotFound for everything else.
+ * What `sim-mongod` runs behind its listeners: the replica-set `Member` (src/member/) on the real
+ * clock, talking to its peers with `WirePeerTransport` over the process's TcpNetwork.
  */
 
 export interface MemberContext {
@@ -21,7 +22,7 @@ export interface MemberContext {
   clock: Clock;
   network: Network;
   log: MongoLogger;
-  /** The address members and clients use for this process (`me`). */
+  /** The name this member answers to (`me`, its entry in the replica-set config). */
   self: HostPort;
   /** For the `shutdown` command: stop serving and exit the process with `exitCode`. */
   requestShutdown(exitCode: number): void;
@@ -31,99 +32,73 @@ export interface MemberRuntime {
   readonly handler: CommandHandler;
   /** Called once the listeners are up. */
   start(): Promise<void>;
-  /** Called on SIGINT/SIGTERM/shutdown, after the listeners closed. */
+  /** Called on SIGINT/SIGTERM/shutdown, before the listeners close: step down politely, then stop. */
   stop(): Promise<void>;
 }
 
+/** `--setParameter` names mongod uses → the member's parameter names. */
+const SET_PARAMETERS: Readonly<Record<string, keyof ReplParameters>> = {
+  replElectionTimeoutOffsetLimitFraction: 'electionTimeoutOffsetLimitFraction',
+  periodicNoopIntervalSecs: 'periodicNoopIntervalSecs',
+  priorityTakeoverFreshnessWindowSeconds: 'priorityTakeoverFreshnessWindowSeconds',
+  maxSyncSourceLagSecs: 'maxSyncSourceLagSecs',
+};
+
+export function replParametersFrom(setParameters: Readonly<Record<string, string>>, log?: MongoLogger): Partial<ReplParameters> {
+  const parameters: Partial<ReplParameters> = {};
+  for (const [name, text] of Object.entries(setParameters)) {
+    const key = SET_PARAMETERS[name];
+    const value = Number(text);
+    if (key !== undefined && Number.isFinite(value)) {
+      parameters[key] = value;
+    } else if (log !== undefined) {
+      logInfo(log, 'CONTROL', 20880, 'initandlisten', 'setParameter accepted and ignored by sim-mongod', { name, value: text });
+    }
+  }
+  return parameters;
+}
+
+/** Seconds a SIGINT/SIGTERM waits for a primary to hand off before stopping anyway. */
+const SIGNAL_STEPDOWN_SECS = 5;
+
 export function createMemberHandler(context: MemberContext): MemberRuntime {
-  return new PlaceholderMember(context);
+  const { options, clock, network, log, self } = context;
+  const transport = new WirePeerTransport({ network, clock });
+  const peerTransport: PeerTransport = transport;
+  let stopping = false;
+  const member = new Member({
+    host: self.host,
+    port: self.port,
+    ...(options.replSet === undefined
+      ? {}
+      : { replSet: options.replSetSeeds.length === 0 ? options.replSet : `${options.replSet}/${options.replSetSeeds.map((s) => `${s.host}:${s.port}`).join(',')}` }),
+    clock,
+    random: new Random((clock.now() ^ (process.pid << 8)) >>> 0),
+    transport: peerTransport,
+    parameters: replParametersFrom(options.setParameters, log),
+    version: SIM_MONGOD_VERSION,
+    log: (entry) => {
+      log.log({ s: entry.s, c: entry.c, id: entry.id, ctx: entry.ctx, msg: entry.msg, ...(entry.attr === undefined ? {} : { attr: entry.attr }) });
+    },
+    onShutdown: () => {
+      if (!stopping) context.requestShutdown(0);
+    },
+  });
+  return {
+    handler: member,
+    async start() {},
+    async stop() {
+      stopping = true;
+      try {
+        if (member.alive) await member.shutdown({ force: true, timeoutSecs: SIGNAL_STEPDOWN_SECS });
+      } finally {
+        transport.close();
+      }
+    },
+  };
 }
 
-const MAX_WIRE_VERSION = 21;
-
-class PlaceholderMember implements MemberRuntime, CommandHandler {
-  readonly handler: CommandHandler = this;
-  private readonly processId = new ObjectId();
-
-  constructor(private readonly context: MemberContext) {}
-
-  async start(): Promise<void> {}
-
-  async stop(): Promise<void> {}
-
-  async run(request: CommandRequest): Promise<Document> {
-    const name = Object.keys(request.body)[0] ?? '';
-    switch (name) {
-      case 'hello':
-      case 'isMaster':
-      case 'ismaster':
-        return this.hello(name, request);
-      case 'ping':
-        return { ok: 1 };
-      case 'buildInfo':
-      case 'buildinfo':
-        return { ...buildInfoSummary(), versionArray: [...SIM_MONGOD_VERSION_ARRAY], bits: 64, debug: false, maxBsonObjectSize: 16 * 1024 * 1024, storageEngines: ['wiredTiger'], ok: 1 };
-      case 'getCmdLineOpts':
-        return { argv: ['mongod', ...this.context.options.argv], parsed: this.context.options.parsed, ok: 1 };
-      case 'getLog':
-        return this.getLog(request.body.getLog);
-      case 'endSessions':
-        return { ok: 1 };
-      case 'shutdown':
-        if (request.db !== 'admin') return serverError('Unauthorized', 'shutdown may only be run against the admin database.').toReply();
-        this.context.requestShutdown(0);
-        // mongod never answers: the process exits and the connection closes.
-        return new Promise<Document>((resolve) => request.signal.addEventListener('abort', () => resolve({ ok: 1 })));
-      default:
-        return commandNotFound(name).toReply();
-    }
-  }
-
-  private getLog(which: unknown): Document {
-    if (which === '*') return { names: ['global', 'startupWarnings'], ok: 1 };
-    if (which === 'global') {
-      const log = this.context.log.recentLines();
-      return { totalLinesWritten: log.length, log, ok: 1 };
-    }
-    if (which === 'startupWarnings') {
-      const log = this.context.log.startupWarningLines();
-      return { totalLinesWritten: log.length, log, ok: 1 };
-    }
-    return serverError('InvalidOptions', 'No log named ' + String(which)).toReply();
-  }
-
-  private hello(name: string, request: CommandRequest): Document {
-    const { options, self, clock } = this.context;
-    const primaryField = name === 'hello' ? 'isWritablePrimary' : 'ismaster';
-    const common: Document = {
-      maxBsonObjectSize: 16 * 1024 * 1024,
-      maxMessageSizeBytes: 48_000_000,
-      maxWriteBatchSize: 100_000,
-      localTime: new Date(clock.now()),
-      logicalSessionTimeoutMinutes: 30,
-      connectionId: request.connection.id,
-      minWireVersion: 0,
-      maxWireVersion: MAX_WIRE_VERSION,
-      readOnly: false,
-      ok: 1,
-    };
-    if (options.replSet !== undefined) {
-      return {
-        [primaryField]: false,
-        secondary: false,
-        info: 'Does not have a valid replica set config',
-        isreplicaset: true,
-        ...(request.body.helloOk === true ? { helloOk: true } : {}),
-        me: `${self.host}:${self.port}`,
-        ...common,
-      };
-    }
-    return { [primaryField]: true, ...(request.body.helloOk === true ? { helloOk: true } : {}), ...common };
-  }
-}
-
+/** The name a member answers to when none is implied by `--bind_ip`: the machine's host name. */
 export function defaultSelfHost(): string {
   return os.hostname();
 }
-
-export { SIM_MONGOD_VERSION };

@@ -34,7 +34,8 @@ export type LogComponent =
 
 export interface LogEntry {
   readonly s: Severity;
-  readonly c: LogComponent;
+  /** A `LogComponent` (kept as a string so other modules' component names pass through). */
+  readonly c: LogComponent | (string & {});
   /** mongod's stable log id (e.g. 23016 "Waiting for connections"). */
   readonly id: number;
   /** The thread name in mongod: `listener`, `initandlisten`, `conn12`, `ReplCoord-0`... */

@@ -152,6 +152,17 @@ function firstKeyOf(doc: Document): string {
   return '';
 }
 
+/** `host:port` or `[v6]:port` → HostPort; throws RangeError on anything else. */
+export function parsePeerAddress(text: string): HostPort {
+  const colon = text.lastIndexOf(':');
+  const port = Number(text.slice(colon + 1));
+  const host = text.slice(0, colon).replace(/^\[|\]$/g, '');
+  if (colon <= 0 || host.length === 0 || !Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new RangeError(`bad peer address '${text}': expected host:port`);
+  }
+  return { host, port };
+}
+
 /** How a member sends a command to another member. */
 export interface PeerRequestOptions {
   timeoutMillis?: number;
@@ -214,8 +225,10 @@ export class WirePeerTransport {
     if (this.connectionsPerTargetMax < 1) throw new RangeError('WirePeerTransport: connectionsPerTargetMax must be ≥ 1');
   }
 
-  async request(fromHost: string, to: HostPort, db: string, cmd: Document, options: PeerRequestOptions = {}): Promise<Document> {
+  /** Implements the member's `PeerTransport`: `to` is `host:port` (or a HostPort). */
+  async request(fromHost: string, target: string | HostPort, db: string, cmd: Document, options: PeerRequestOptions = {}): Promise<Document> {
     if (this.closed) throw new NetworkError('ECONNREFUSED', 'peer transport is closed');
+    const to = typeof target === 'string' ? parsePeerAddress(target) : target;
     const startedMillis = this.options.clock.now();
     const pool = this.pool(`${fromHost}->${formatHostPort(to)}`);
     const client = await this.acquire(pool, fromHost, to, options.timeoutMillis);

@@ -153,7 +153,8 @@ function generate(random: Random): { kind: Kind; bytes: Uint8Array } {
     }
     case 'badChecksum': {
       const bytes = encodeOpMsg({ requestId: requestId++, body: validCommand(random), checksum: true });
-      bytes[bytes.length - random.int(1, 4)] ^= 0x5a;
+      const at = bytes.length - random.int(1, 4);
+      bytes[at] = (bytes[at] as number) ^ 0x5a;
       return { kind, bytes };
     }
     case 'opQuery':
