@@ -120,21 +120,22 @@ export function collStatsCommand(db: string, body: Document, ctx: StorageCommand
   const coll = collectionArgument('collStats', body, db);
   checkCollectionName(db, coll);
   const collection = ctx.storage.getCollection(db, coll);
-  if (!collection) throw serverError('NamespaceNotFound', `Collection [${db}.${coll}] not found.`);
-  const size = collection.sizeBytes;
-  const count = collection.count;
+  // Since 4.2 mongod answers ok:1 with zeros for a collection that does not exist.
+  const size = collection?.sizeBytes ?? 0;
+  const count = collection?.count ?? 0;
+  const indexes = collection?.indexes ?? [];
   const indexSizes: Document = {};
-  for (const spec of collection.indexes) indexSizes[spec.name] = allocationUnitBytes;
+  for (const spec of indexes) indexSizes[spec.name] = allocationUnitBytes;
   return {
     reply: {
       ns: `${db}.${coll}`,
       size,
       count,
       avgObjSize: count === 0 ? 0 : Math.floor(size / count),
-      storageSize: onDiskBytes(size),
-      capped: collection.options.capped === true,
-      nindexes: collection.indexes.length,
-      totalIndexSize: allocationUnitBytes * collection.indexes.length,
+      storageSize: collection ? onDiskBytes(size) : 0,
+      capped: collection?.options.capped === true,
+      nindexes: indexes.length,
+      totalIndexSize: allocationUnitBytes * indexes.length,
       indexSizes,
       scaleFactor: 1,
       ok: 1,
