@@ -48,6 +48,8 @@ describe('find', () => {
     expect(h.run('test', { find: 'c', batchSize: -1 })).toMatchObject({ ok: 0, code: 2 });
     expect(h.run('test', { find: 'c', sort: { a: 2 } })).toMatchObject({ ok: 0, code: 2 });
     expect(h.run('test', { find: 'c', filter: { a: { $nosuch: 1 } } })).toMatchObject({ ok: 0, code: 2 });
+    // No server-side JavaScript: a learner's input never runs as code.
+    expect(h.run('test', { find: 'c', filter: { $where: 'this.a == 1' } })).toMatchObject({ ok: 0, code: 2 });
   });
 });
 
