@@ -13,6 +13,18 @@ interface Timer {
 /** Awaited between timers by the async run methods so promise chains settle; see realYield.ts. */
 export type YieldFn = () => Promise<void>;
 
+/** Microtask hops `drainMicrotasks` waits: deeper than any promise chain a timer starts here. */
+export const MICROTASK_DRAIN_DEPTH = 48;
+
+/**
+ * Let pending promise continuations run by awaiting `depth` resolved promises: much cheaper than a
+ * macrotask, and as deterministic (only this process's own microtasks are involved). A chain
+ * deeper than `depth` simply continues after the next timer.
+ */
+export async function drainMicrotasks(depth: number = MICROTASK_DRAIN_DEPTH): Promise<void> {
+  for (let i = 0; i < depth; i++) await undefined;
+}
+
 /**
  * A clock that only moves when told to. Timers live in a binary heap ordered by (due time,
  * insertion order), so the same sequence of calls always fires timers in the same order.

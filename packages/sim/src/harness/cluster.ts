@@ -1,6 +1,6 @@
 import type { Document } from 'bson';
-import { yieldToEventLoop } from '../clock/realYield';
-import { VirtualClock, VIRTUAL_EPOCH_MILLIS } from '../clock/virtual';
+import { VirtualClock, VIRTUAL_EPOCH_MILLIS, drainMicrotasks } from '../clock/virtual';
+import type { YieldFn } from '../clock/virtual';
 import type { CrudCommands, LogEntry } from '../member/member';
 import { Member } from '../member/member';
 import type { ReplStorage } from '../member/storage';
@@ -40,6 +40,8 @@ export interface ClusterOptions {
   startMillis?: number;
   /** Events kept in `events` (oldest dropped). */
   eventsMax?: number;
+  /** Between virtual timers (default: drain microtasks; `yieldToEventLoop` from clock/realYield is the thorough one). */
+  yieldFn?: YieldFn;
 }
 
 export interface MemberSnapshot {
@@ -77,6 +79,8 @@ export class Cluster {
   private readonly memberRandoms = new Map<string, Random>();
   private readonly listeners = new Set<(event: MemberEvent) => void>();
   private readonly eventsMax: number;
+  /** What runs between virtual timers so promise chains settle (see VirtualClock.runUntilAsync). */
+  private readonly yieldFn: YieldFn;
 
   constructor(options: ClusterOptions = {}) {
     this.options = options;
@@ -88,6 +92,7 @@ export class Cluster {
     this.random = new Random(options.seed ?? 1);
     this.replSetName = options.replSetName ?? 'rs0';
     this.eventsMax = options.eventsMax ?? 100_000;
+    this.yieldFn = options.yieldFn ?? (() => drainMicrotasks());
     const hostName = options.hostName ?? 'morton.local';
     const basePort = options.basePort ?? 27017;
     this.hosts = Array.from({ length: count }, (_, i) => `${hostName}:${basePort + i}`);
@@ -220,7 +225,7 @@ export class Cluster {
         failure = e;
       },
     );
-    await this.clock.runUntilTrue(() => settled, timeoutMillis + 1000, yieldToEventLoop);
+    await this.clock.runUntilTrue(() => settled, timeoutMillis + 1000, this.yieldFn);
     if (!settled) throw new CommandTimeoutError(`command to ${host} did not finish within ${timeoutMillis} ms of virtual time`);
     if (failure !== undefined) throw failure;
     return result!;
@@ -241,12 +246,12 @@ export class Cluster {
   }
 
   async advance(millis: number): Promise<void> {
-    await this.clock.advanceAsync(millis, yieldToEventLoop);
+    await this.clock.advanceAsync(millis, this.yieldFn);
   }
 
   /** Advance until `predicate()` holds or `limitMillis` passes; returns whether it held. */
   async waitFor(predicate: () => boolean, limitMillis: number): Promise<boolean> {
-    return this.clock.runUntilTrue(predicate, limitMillis, yieldToEventLoop);
+    return this.clock.runUntilTrue(predicate, limitMillis, this.yieldFn);
   }
 
   /** The writable primary (highest term if, transiently, two think they are primary). */
