@@ -1,3 +1,40 @@
+// Public API of @rslab/sim for the server, the web's types and the benchmarks.
+
+// Network and clock contracts
 export { NetworkError, formatHostPort, type Duplex, type HostPort, type Listener, type Network } from './net/network';
-export { VirtualNetwork } from './net/virtual';
+export { VirtualNetwork, type VirtualNetworkOptions } from './net/virtual';
+export { FaultModel, LINK_DELAY_MILLIS_MAX, type FaultSnapshot, type FaultListener } from './net/faults';
 export type { Clock, TimerHandle } from './clock/clock';
+export { VirtualClock, VIRTUAL_EPOCH_MILLIS, drainMicrotasks, type YieldFn } from './clock/virtual';
+export { RealClock, ScaledClock, type ScaledClockOptions } from './clock/realClock';
+export { yieldToEventLoop } from './clock/realYield';
+export { Random } from './random/random';
+
+// Commands
+export type { CommandHandler, CommandRequest, ConnectionInfo } from './commands/handler';
+export { electionIdForTerm, helloReply } from './commands/handshake';
+
+// One mongod
+export { Member, parseReplSetOption, type MemberOptions, type MemberEventListener, type LogEntry, type CrudCommands, type CrudContext } from './member/member';
+export { DirectPeerTransport, type PeerTransport, type DirectPeerTransportOptions } from './member/transport';
+export { SimpleStorage, type ReplStorage, type RollbackDocument, type LoggedOp } from './member/storage';
+
+// The replica-set protocol
+export {
+  ReplCoordinator,
+  DEFAULT_REPL_PARAMETERS,
+  newPersistedReplState,
+  type PersistedReplState,
+  type ReplParameters,
+  type RollbackFile,
+  type WriteConcern,
+} from './repl/coordinator';
+export type { MemberEvent, ReplEventBody, ReplEventType } from './repl/events';
+export { MemberState, stateName, type MemberStateName } from './repl/state';
+export { compareOpTime, formatOpTime, opTimeToBson, tsSecs, tsInc, NULL_OPTIME, type OpTime } from './repl/optime';
+export { DEFAULT_SETTINGS, configToDocument, type ReplSetConfig, type MemberConfig, type ReplSetSettings } from './repl/config';
+export type { OplogEntry as ReplOplogEntry, OplogOp } from './repl/oplog';
+
+// Harness and simulator
+export { Cluster, CommandTimeoutError, type ClusterOptions, type MemberSnapshot } from './harness/cluster';
+export { simulateRun, simulateMany, replayCommand, type SimulationRunResult, type SimulationSummary, type SimulationOptions } from './simulate/run';
