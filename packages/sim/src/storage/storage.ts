@@ -511,13 +511,16 @@ export class Storage {
    */
   undo(entries: readonly AppliedEntry[]): RolledBackDocument[] {
     entries.forEach((entry, index) => {
+      // No-ops the member logs itself (the new primary's message) never went through storage.
+      if (entry.op === 'n') return;
       if (!(entry.undo instanceof UndoToken)) {
         throw new StorageRollbackError(`entry ${index} to undo (${entry.op} ${entry.ns}) was not applied by this storage: it has no undo information`);
       }
     });
     const documents: RolledBackDocument[] = [];
     for (const entry of entries) {
-      const action = (entry.undo as UndoToken).action;
+      if (!(entry.undo instanceof UndoToken)) continue;
+      const action = entry.undo.action;
       switch (action.kind) {
         case 'none':
           break;
@@ -558,6 +561,17 @@ export class Storage {
     }
     this.recount();
     return documents;
+  }
+
+  /**
+   * A copy of this storage as it was before `entries` (newest first, each applied here): for reads
+   * at the majority commit point (`readConcern: {level: "majority"}`), pass the entries after it.
+   * This storage is unchanged.
+   */
+  viewBefore(entries: readonly AppliedEntry[]): Storage {
+    const view = this.clone();
+    if (entries.length > 0) view.undo(entries);
+    return view;
   }
 
   /**

@@ -11,10 +11,13 @@ function request(db: string, body: Document, connectionId = 7): CommandRequest {
   return { db, body, exhaustAllowed: false, moreToCome: false, connection: { id: connectionId, remote: '127.0.0.1:5000' }, signal: new AbortController().signal };
 }
 
-/** A stand-in for the member's side: records logged ops, primary or not. */
+/** A stand-in for the member's side: records logged ops as a stamped oplog, primary or not. */
 function fakeMember(options: { primary: boolean; secondaryOk?: boolean; writeConcernError?: Document; seed?: number }) {
   const logged: Document[][] = [];
+  const oplog: Document[] = [];
+  const state = { commitPoint: { ts: 0, t: -1 } };
   const context = {
+    member: { repl: { oplog: { all: () => oplog } } },
     checkCanAcceptWrites: (db: string) => {
       if (!options.primary && db !== 'local') throw notWritablePrimary();
     },
@@ -23,12 +26,16 @@ function fakeMember(options: { primary: boolean; secondaryOk?: boolean; writeCon
     },
     logOps: (ops: readonly Document[]) => {
       logged.push([...ops]);
-      return { ts: logged.length, t: 1 };
+      for (const op of ops) oplog.push({ ...op, ts: oplog.length + 1, t: 1, wallMillis: 0 });
+      return { ts: oplog.length, t: 1 };
     },
     waitForWriteConcern: async () => options.writeConcernError,
+    get commitPoint() {
+      return state.commitPoint;
+    },
     random: new Random(options.seed ?? 1),
   } as unknown as CrudContext;
-  return { context, logged };
+  return { context, logged, oplog, state };
 }
 
 describe('MemberCrudCommands (the member plug-in)', () => {
@@ -87,6 +94,21 @@ describe('MemberCrudCommands (the member plug-in)', () => {
       ids.push(String(storage.documents('test', 'c')[0]?._id));
     }
     expect(ids[0]).not.toBe(ids[1]);
+  });
+
+  it('serves readConcern majority from the data as of the commit point', async () => {
+    const storage = new Storage();
+    const crud = createMemberCrudCommands({ storage, now: () => 0 });
+    const { context, oplog, state } = fakeMember({ primary: true });
+    await crud.run('insert', request('test', { insert: 'c', documents: [{ _id: 1 }] }), context);
+    state.commitPoint = { ts: oplog.length, t: 1 };
+    await crud.run('insert', request('test', { insert: 'c', documents: [{ _id: 2 }] }), context);
+    await crud.run('update', request('test', { update: 'c', updates: [{ q: { _id: 1 }, u: { $set: { late: true } } }] }), context);
+    const majority = await crud.run('find', request('test', { find: 'c', readConcern: { level: 'majority' } }), context);
+    expect(majority.cursor.firstBatch).toEqual([{ _id: 1 }]);
+    const local = await crud.run('find', request('test', { find: 'c' }), context);
+    expect(local.cursor.firstBatch).toEqual([{ _id: 1, late: true }, { _id: 2 }]);
+    expect(storage.documents('test', 'c')).toHaveLength(2);
   });
 
   it('kills the cursors of a closed connection', async () => {

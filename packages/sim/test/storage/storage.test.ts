@@ -221,6 +221,21 @@ describe('Storage oplog application and rollback', () => {
     expect(storage.digest()).toBe(digest);
   });
 
+  it('skips the member\'s own no-op entries when undoing, and can view the data before entries', () => {
+    const storage = new Storage();
+    const oplog: OplogEntry[] = [];
+    storage.insert('test', 'c', { _id: 1 }, oplog);
+    const before = storage.digest();
+    storage.insert('test', 'c', { _id: 2 }, oplog);
+    const newPrimary: OplogEntry = { op: 'n', ns: '', o: { msg: 'new primary' } };
+    const latest = [newPrimary, oplog[oplog.length - 1] as OplogEntry];
+    const view = storage.viewBefore(latest);
+    expect(view.digest()).toBe(before);
+    expect(storage.documents('test', 'c')).toHaveLength(2);
+    storage.undo(latest);
+    expect(storage.digest()).toBe(before);
+  });
+
   it('keeps the first pre-image when the same entry object is applied twice', () => {
     const primary = new Storage();
     const oplog = workload(primary);

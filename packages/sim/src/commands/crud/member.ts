@@ -3,6 +3,8 @@ import type { CommandRequest } from '../handler';
 import { commandNotFound } from '../errors';
 import type { CrudCommands, CrudContext } from '../../member/member';
 import type { Storage } from '../../storage/storage';
+import { isPlainObject } from '../../storage/values';
+import { compareOpTime } from '../../repl/optime';
 import type { StorageCommandContext, StorageCommandResult } from './context';
 import { CursorManager } from './cursors';
 import type { CursorLimits } from './cursors';
@@ -55,12 +57,30 @@ export class MemberCrudCommands implements CrudCommands {
     const kind = this.dispatcher.kind(canonical);
     if (kind === 'write') context.checkCanAcceptWrites(request.db);
     else if (!READ_CHECK_EXEMPT.has(canonical)) context.checkCanServeReads(request);
-    const result = this.dispatcher.run(request.db, request.body, { storage: this.storage, cursors: this.cursors, connectionId: request.connection.id });
+    const storage = kind === 'read' ? this.readView(request, context) : this.storage;
+    const result = this.dispatcher.run(request.db, request.body, { storage, cursors: this.cursors, connectionId: request.connection.id });
     if (result.oplog.length === 0) return result.reply;
     const opTime = context.logOps(result.oplog);
     const writeConcernError = await context.waitForWriteConcern(opTime, request);
     if (writeConcernError) result.reply.writeConcernError = writeConcernError;
     return result.reply;
+  }
+
+  /**
+   * What a read sees: the current data, or with `readConcern: {level: "majority"}` the data as of
+   * the majority commit point (the entries after it undone on a copy).
+   */
+  private readView(request: CommandRequest, context: CrudContext): Storage {
+    const readConcern = request.body.readConcern;
+    if (!isPlainObject(readConcern) || readConcern.level !== 'majority') return this.storage;
+    const entries = context.member.repl.oplog.all();
+    const after = [];
+    for (let i = entries.length - 1; i >= 0; i--) {
+      const entry = entries[i];
+      if (!entry || compareOpTime(entry, context.commitPoint) <= 0) break;
+      after.push(entry);
+    }
+    return after.length === 0 ? this.storage : this.storage.viewBefore(after);
   }
 
   /** Kills the cursors of a closed connection. */
