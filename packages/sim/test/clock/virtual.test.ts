@@ -1,0 +1,92 @@
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { VirtualClock, drainMicrotasks } from '../../src/clock/virtual';
+import { ScaledClock } from '../../src/clock/realClock';
+
+describe('VirtualClock', () => {
+  it('fires timers in due order, same-instant timers in insertion order, and skips cancelled ones', () => {
+    const clock = new VirtualClock(1000);
+    const fired: string[] = [];
+    clock.setTimer(20, () => fired.push('b'));
+    clock.setTimer(10, () => fired.push('a'));
+    clock.setTimer(20, () => fired.push('c'));
+    const cancelled = clock.setTimer(15, () => fired.push('x'));
+    cancelled.cancel();
+    clock.advance(19);
+    expect(fired).toEqual(['a']);
+    expect(clock.now()).toBe(1019);
+    clock.advance(1);
+    expect(fired).toEqual(['a', 'b', 'c']);
+    expect(clock.nextTimerMillis()).toBeUndefined();
+  });
+
+  it('shows each timer its own due time and runs timers set by timers', () => {
+    const clock = new VirtualClock(0);
+    const seen: number[] = [];
+    clock.setTimer(5, () => {
+      seen.push(clock.now());
+      clock.setTimer(5, () => seen.push(clock.now()));
+    });
+    clock.runUntil(100);
+    expect(seen).toEqual([5, 10]);
+    expect(clock.now()).toBe(100);
+  });
+
+  it('refuses time travel and bad delays', () => {
+    const clock = new VirtualClock(50);
+    expect(() => clock.runUntil(10)).toThrow(RangeError);
+    expect(() => clock.setTimer(-1, () => undefined)).toThrow(RangeError);
+    expect(() => clock.setTimer(Number.NaN, () => undefined)).toThrow(RangeError);
+  });
+
+  it('async runs let promise chains started by a timer finish before the next timer', async () => {
+    const clock = new VirtualClock(0);
+    const log: string[] = [];
+    clock.setTimer(10, () => {
+      void Promise.resolve()
+        .then(() => Promise.resolve())
+        .then(() => log.push(`chain@${clock.now()}`));
+    });
+    clock.setTimer(20, () => log.push(`timer@${clock.now()}`));
+    await clock.advanceAsync(30, () => drainMicrotasks());
+    expect(log).toEqual(['chain@10', 'timer@20']);
+  });
+
+  it('runUntilTrue stops as soon as the predicate holds', async () => {
+    const clock = new VirtualClock(0);
+    let done = false;
+    clock.setTimer(700, () => {
+      done = true;
+    });
+    clock.setTimer(900, () => undefined);
+    expect(await clock.runUntilTrue(() => done, 5000, () => drainMicrotasks())).toBe(true);
+    expect(clock.now()).toBe(700);
+    expect(await clock.runUntilTrue(() => false, 1000, () => drainMicrotasks())).toBe(false);
+    expect(clock.now()).toBe(1700);
+  });
+});
+
+describe('ScaledClock', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('runs at speed × real time, stands still while paused and fires timers on resume', () => {
+    vi.useFakeTimers();
+    vi.setSystemTime(0);
+    const clock = new ScaledClock({ speed: 10, startMillis: 1_000_000 });
+    const fired: number[] = [];
+    clock.setTimer(1000, () => fired.push(clock.now()));
+    vi.advanceTimersByTime(50);
+    expect(clock.now()).toBe(1_000_500);
+    clock.pause();
+    vi.advanceTimersByTime(1000);
+    expect(clock.now()).toBe(1_000_500);
+    expect(fired).toEqual([]);
+    clock.resume();
+    clock.setSpeed(100);
+    vi.advanceTimersByTime(5);
+    expect(fired.length).toBe(1);
+    expect(fired[0]).toBeGreaterThanOrEqual(1_001_000);
+    expect(() => clock.setSpeed(0)).toThrow(RangeError);
+  });
+});
