@@ -156,4 +156,27 @@ describe('sim-mongod as a process', () => {
     run2.child.kill('SIGINT');
     expect(await run2.exit).toEqual({ code: 0, signal: null });
   });
+
+  it('--fork starts a detached server that logs to --logpath, and the parent exits 0 once it is ready', async () => {
+    const dir = dbpath('fork');
+    const logpath = path.join(dir, 'mongod.log');
+    const port = await freePort();
+    const parent = start(['--fork', '--port', String(port), '--dbpath', dir, '--logpath', logpath, '--bind_ip', '127.0.0.1']);
+    expect((await parent.exit).code).toBe(0);
+    expect(parent.stdout).toMatch(/forked process: \d+/);
+    expect(parent.stdout).toContain('child process started successfully, parent exiting');
+    const childPid = Number(/forked process: (\d+)/.exec(parent.stdout)?.[1]);
+    try {
+      expect(logLines(fs.readFileSync(logpath, 'utf8')).some((l) => l.id === 23016)).toBe(true);
+      expect(fs.readFileSync(path.join(dir, 'mongod.lock'), 'utf8').trim()).toBe(String(childPid));
+    } finally {
+      process.kill(childPid, 'SIGTERM');
+    }
+    const deadline = Date.now() + 10_000;
+    while (!fs.readFileSync(logpath, 'utf8').includes('"Shutting down"')) {
+      if (Date.now() > deadline) throw new Error('forked sim-mongod did not shut down');
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await expect(start(['--fork', '--port', '0', '--dbpath', dir]).exit).resolves.toMatchObject({ code: 2 });
+  });
 });
