@@ -94,6 +94,6 @@ export function runCrudCommand(db: string, body: Document, ctx: StorageCommandCo
 }
 
 /** The storage's CRUD commands as a `Member`'s `crud` plug-in. */
-export function createMemberCrudCommands(options: MemberCrudOptions): MemberCrudCommands {
+export function createMemberCrudCommands(options: MemberCrudOptions = {}): MemberCrudCommands {
   return new MemberCrudCommands({ names: crudCommandNames, kind: crudCommandKind, run: runCrudCommand }, options);
 }

@@ -382,10 +382,10 @@ export class Storage {
   }
 
   private applyEntry(entry: AppliedEntry): UndoAction {
+    // No-ops carry `ns: ''` (mongod's "initiating set" and "new primary" messages).
+    if (entry.op === 'n') return { kind: 'none' };
     const { db, coll } = parseNamespace(entry.ns);
     switch (entry.op) {
-      case 'n':
-        return { kind: 'none' };
       case 'i': {
         const collection = this.collectionForApply(db, coll);
         const doc = cloneDocument(entry.o);

@@ -12,12 +12,13 @@ function request(db: string, body: Document, connectionId = 7): CommandRequest {
 }
 
 /** A stand-in for the member's side: records logged ops as a stamped oplog, primary or not. */
-function fakeMember(options: { primary: boolean; secondaryOk?: boolean; writeConcernError?: Document; seed?: number }) {
+function fakeMember(options: { primary: boolean; secondaryOk?: boolean; writeConcernError?: Document; seed?: number; storage?: Storage }) {
   const logged: Document[][] = [];
   const oplog: Document[] = [];
   const state = { commitPoint: { ts: 0, t: -1 } };
   const context = {
-    member: { repl: { oplog: { all: () => oplog } } },
+    member: { repl: { oplog: { all: () => oplog } }, storage: options.storage },
+    clock: { now: () => 0, setTimer: () => ({ cancel: () => undefined }) },
     checkCanAcceptWrites: (db: string) => {
       if (!options.primary && db !== 'local') throw notWritablePrimary();
     },
@@ -111,12 +112,28 @@ describe('MemberCrudCommands (the member plug-in)', () => {
     expect(storage.documents('test', 'c')).toHaveLength(2);
   });
 
+  it('shared between members, runs each command against its member storage and cursors', async () => {
+    const crud = createMemberCrudCommands();
+    const a = fakeMember({ primary: true, storage: new Storage(), seed: 1 });
+    const b = fakeMember({ primary: true, storage: new Storage(), seed: 2 });
+    await crud.run('insert', request('test', { insert: 'c', documents: [{ _id: 'a' }] }), a.context);
+    await crud.run('insert', request('test', { insert: 'c', documents: [{ _id: 'b1' }, { _id: 'b2' }] }), b.context);
+    expect((a.context.member.storage as Storage).documents('test', 'c')).toEqual([{ _id: 'a' }]);
+    expect((b.context.member.storage as Storage).totalDocuments).toBe(2);
+    const cursor = await crud.run('find', request('test', { find: 'c', batchSize: 1 }), b.context);
+    // Cursor ids belong to one member.
+    expect(await crud.run('getmore', request('test', { getMore: cursor.cursor.id, collection: 'c' }), a.context)).toMatchObject({ ok: 0, code: 43 });
+    expect((await crud.run('getmore', request('test', { getMore: cursor.cursor.id, collection: 'c' }), b.context)).ok).toBe(1);
+    const plain = fakeMember({ primary: true });
+    await expect(crud.run('find', request('test', { find: 'c' }), plain.context)).rejects.toMatchObject({ code: 115 });
+  });
+
   it('kills the cursors of a closed connection', async () => {
     const crud = createMemberCrudCommands({ storage: new Storage(), now: () => 0 });
     const { context } = fakeMember({ primary: true });
     await crud.run('insert', request('test', { insert: 'c', documents: [{}, {}, {}] }), context);
     const first = await crud.run('find', request('test', { find: 'c', batchSize: 1 }, 9), context);
-    expect(crud.connectionClosed(9)).toBe(1);
+    expect(crud.connectionClosed(context.member, 9)).toBe(1);
     const more = await crud.run('getmore', request('test', { getMore: first.cursor.id, collection: 'c' }, 9), context);
     expect(more).toMatchObject({ ok: 0, code: 43 });
   });

@@ -228,6 +228,7 @@ describe('Storage oplog application and rollback', () => {
     const before = storage.digest();
     storage.insert('test', 'c', { _id: 2 }, oplog);
     const newPrimary: OplogEntry = { op: 'n', ns: '', o: { msg: 'new primary' } };
+    new Storage().applyOplogEntry({ op: 'n', ns: '', o: { msg: 'initiating set' } });
     const latest = [newPrimary, oplog[oplog.length - 1] as OplogEntry];
     const view = storage.viewBefore(latest);
     expect(view.digest()).toBe(before);

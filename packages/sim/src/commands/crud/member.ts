@@ -1,8 +1,8 @@
 import type { Document } from 'bson';
 import type { CommandRequest } from '../handler';
-import { commandNotFound } from '../errors';
+import { commandNotFound, serverError } from '../errors';
 import type { CrudCommands, CrudContext } from '../../member/member';
-import type { Storage } from '../../storage/storage';
+import { Storage } from '../../storage/storage';
 import { isPlainObject } from '../../storage/values';
 import { compareOpTime } from '../../repl/optime';
 import type { StorageCommandContext, StorageCommandResult } from './context';
@@ -17,9 +17,13 @@ export interface CrudDispatcher {
 }
 
 export interface MemberCrudOptions {
-  storage: Storage;
-  /** The member's clock's `now` (cursor timeouts). */
-  now: () => number;
+  /**
+   * The storage to run against. Omit it to share one module between members (as the cluster
+   * harness does): each command then runs against its member's `storage`, which must be a Storage.
+   */
+  storage?: Storage;
+  /** The clock's `now` for cursor timeouts; default: the member's clock. */
+  now?: () => number;
   cursorLimits?: Partial<CursorLimits>;
   firstCursorId?: bigint;
 }
@@ -34,31 +38,49 @@ const READ_CHECK_EXEMPT = new Set(['listDatabases', 'dbStats', 'getMore', 'killC
  */
 export class MemberCrudCommands implements CrudCommands {
   readonly commandNames: ReadonlySet<string>;
-  readonly cursors: CursorManager;
-  private readonly storage: Storage;
+  private readonly options: MemberCrudOptions;
   private readonly byLowerName: ReadonlyMap<string, string>;
   private readonly dispatcher: CrudDispatcher;
+  /** Cursors per member (a restarted member is a new object, with none, as a restarted mongod). */
+  private readonly cursorManagers = new Map<object, CursorManager>();
 
-  constructor(dispatcher: CrudDispatcher, options: MemberCrudOptions) {
+  constructor(dispatcher: CrudDispatcher, options: MemberCrudOptions = {}) {
     this.dispatcher = dispatcher;
-    this.storage = options.storage;
-    this.cursors = new CursorManager({ now: options.now, limits: options.cursorLimits, firstCursorId: options.firstCursorId });
+    this.options = options;
     const byLower = new Map<string, string>();
     for (const name of dispatcher.names) byLower.set(name.toLowerCase(), name);
     this.byLowerName = byLower;
     this.commandNames = new Set(byLower.keys());
   }
 
+  /** The cursors of one member (created on first use). */
+  cursorsOf(member: object, now: () => number): CursorManager {
+    let cursors = this.cursorManagers.get(member);
+    if (!cursors) {
+      cursors = new CursorManager({ now: this.options.now ?? now, limits: this.options.cursorLimits, firstCursorId: this.options.firstCursorId });
+      this.cursorManagers.set(member, cursors);
+    }
+    return cursors;
+  }
+
+  private storageOf(context: CrudContext): Storage {
+    const storage = this.options.storage ?? context.member.storage;
+    if (!(storage instanceof Storage)) throw serverError('CommandNotSupported', 'the CRUD commands need the member to use the simulator Storage');
+    return storage;
+  }
+
   async run(name: string, request: CommandRequest, context: CrudContext): Promise<Document> {
     const canonical = this.byLowerName.get(name.toLowerCase());
     if (canonical === undefined) throw commandNotFound(name);
+    const base = this.storageOf(context);
+    const cursors = this.cursorsOf(context.member, () => context.clock.now());
     // Server-made _ids must differ between members: seed them from the member's Random once.
-    if (!this.storage.objectIdsSeeded) this.storage.seedObjectIds(context.random);
+    if (!base.objectIdsSeeded) base.seedObjectIds(context.random);
     const kind = this.dispatcher.kind(canonical);
     if (kind === 'write') context.checkCanAcceptWrites(request.db);
     else if (!READ_CHECK_EXEMPT.has(canonical)) context.checkCanServeReads(request);
-    const storage = kind === 'read' ? this.readView(request, context) : this.storage;
-    const result = this.dispatcher.run(request.db, request.body, { storage, cursors: this.cursors, connectionId: request.connection.id });
+    const storage = kind === 'read' ? this.readView(base, request, context) : base;
+    const result = this.dispatcher.run(request.db, request.body, { storage, cursors, connectionId: request.connection.id });
     if (result.oplog.length === 0) return result.reply;
     const opTime = context.logOps(result.oplog);
     const writeConcernError = await context.waitForWriteConcern(opTime, request);
@@ -70,9 +92,9 @@ export class MemberCrudCommands implements CrudCommands {
    * What a read sees: the current data, or with `readConcern: {level: "majority"}` the data as of
    * the majority commit point (the entries after it undone on a copy).
    */
-  private readView(request: CommandRequest, context: CrudContext): Storage {
+  private readView(storage: Storage, request: CommandRequest, context: CrudContext): Storage {
     const readConcern = request.body.readConcern;
-    if (!isPlainObject(readConcern) || readConcern.level !== 'majority') return this.storage;
+    if (!isPlainObject(readConcern) || readConcern.level !== 'majority') return storage;
     const entries = context.member.repl.oplog.all();
     const after = [];
     for (let i = entries.length - 1; i >= 0; i--) {
@@ -80,16 +102,18 @@ export class MemberCrudCommands implements CrudCommands {
       if (!entry || compareOpTime(entry, context.commitPoint) <= 0) break;
       after.push(entry);
     }
-    return after.length === 0 ? this.storage : this.storage.viewBefore(after);
+    return after.length === 0 ? storage : storage.viewBefore(after);
   }
 
-  /** Kills the cursors of a closed connection. */
-  connectionClosed(connectionId: number): number {
-    return this.cursors.killForConnection(connectionId);
+  /** Kills the cursors a closed connection opened on `member`. Returns how many. */
+  connectionClosed(member: object, connectionId: number): number {
+    return this.cursorManagers.get(member)?.killForConnection(connectionId) ?? 0;
   }
 
-  /** Kills every cursor (step-down, shutdown). */
-  killAllCursors(): number {
-    return this.cursors.killAll();
+  /** Kills every cursor of `member` (shutdown) and forgets its manager. */
+  memberStopped(member: object): number {
+    const killed = this.cursorManagers.get(member)?.killAll() ?? 0;
+    this.cursorManagers.delete(member);
+    return killed;
   }
 }
