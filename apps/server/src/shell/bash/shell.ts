@@ -50,7 +50,12 @@ export interface BashHost {
   logs(target: number | string, follow: boolean, io: ReplIO): Promise<void>;
   /** A fresh Python REPL (`python`, `python3`). */
   python(): Repl;
-  /** A mongosh REPL connected to `uri` (null = mongosh's default); throws BashCommandError with mongosh's text. */
+  /**
+   * A mongosh REPL connected to `uri` (null = mongosh's default). The host prints the connecting
+   * lines (`mongoshConnectingBanner`) before it connects; on failure it throws BashCommandError
+   * with mongosh's text (e.g. `MongoNetworkError: connect ECONNREFUSED ...`). The shell prints the
+   * REPL's `banner()` (`Using MongoDB: ...`) once connected.
+   */
   mongosh(uri: string | null, io: ReplIO): Promise<Repl>;
 }
 
@@ -297,6 +302,7 @@ export class BashShell implements Repl {
         const positional = args.filter((a) => !a.startsWith('-'));
         if (positional.length > 1) throw new BashCommandError(`MongoshInvalidInputError: [COMMON-10001] Invalid URI: ${positional[1]}\n`, 1);
         const repl = await this.host.mongosh(positional[0] ?? null, io);
+        if ('banner' in repl && typeof repl.banner === 'function') io.write(String(repl.banner()));
         return { push: repl };
       }
       case 'cd':
