@@ -376,9 +376,24 @@ export class Storage {
     if (!(entry.undo instanceof UndoToken)) entry.undo = new UndoToken(action);
   }
 
-  /** Applies entries in order (a secondary's batch); each gets its `undo`. */
+  /**
+   * Applies entries in order (a secondary's batch); each gets its `undo`. All or nothing: when an
+   * entry fails, the ones before it are undone (and lose their token) before the error propagates,
+   * so a refetch applies the batch again from the same state.
+   */
   applyOps(entries: readonly AppliedEntry[]): void {
-    for (const entry of entries) this.applyOplogEntry(entry);
+    const applied: AppliedEntry[] = [];
+    try {
+      for (const entry of entries) {
+        const hadToken = entry.undo instanceof UndoToken;
+        this.applyOplogEntry(entry);
+        if (!hadToken) applied.push(entry);
+      }
+    } catch (error) {
+      this.undo(applied.reverse());
+      for (const entry of applied) delete entry.undo;
+      throw error;
+    }
   }
 
   private applyEntry(entry: AppliedEntry): UndoAction {

@@ -237,6 +237,20 @@ describe('Storage oplog application and rollback', () => {
     expect(storage.digest()).toBe(before);
   });
 
+  it('applies a batch all or nothing', () => {
+    const storage = new Storage();
+    storage.insert('test', 'c', { _id: 1 }, []);
+    const before = storage.digest();
+    const batch: OplogEntry[] = [
+      { op: 'i', ns: 'test.c', o: { _id: 2 } },
+      { op: 'u', ns: 'test.c', o2: { _id: 1 }, o: { $set: { a: 1 } } },
+      { op: 'c', ns: 'test.$cmd', o: { renameCollection: 'test.c', to: 'test.d' } },
+    ];
+    expect(() => storage.applyOps(batch)).toThrow(ServerError);
+    expect(storage.digest()).toBe(before);
+    expect(batch.every((entry) => entry.undo === undefined)).toBe(true);
+  });
+
   it('keeps the first pre-image when the same entry object is applied twice', () => {
     const primary = new Storage();
     const oplog = workload(primary);
