@@ -1,17 +1,8 @@
 import type { ClientMessage, ControlAction, ServerMessage, TabSnapshot } from '@rslab/server/protocol';
 import { Connection, type ConnectionStatus } from '../net/connection';
 import { TerminalController } from '../terminal/controller';
-import {
-  controlAcked,
-  controlSent,
-  presenterFontSize,
-  receiveCluster,
-  receiveEvents,
-  receiveLesson,
-  resetSandboxState,
-  useLab,
-  type LessonView,
-} from '../store/lab';
+import { controlAcked, controlSent, presenterFontSize, resetSandboxState, useLab } from '../store/lab';
+import { applySandboxMessage, isSandboxMessage } from './sandboxMessages';
 
 /** What a control carries besides its action; see the protocol's `control` message. */
 export interface ControlParams {
@@ -157,6 +148,10 @@ export class LabClient {
   }
 
   private receive(message: ServerMessage): void {
+    if (isSandboxMessage(message)) {
+      applySandboxMessage(message, { ignoreSandboxState: this.replayingFixture, nowWallMillis: performance.now() });
+      return;
+    }
     switch (message.type) {
       case 'welcome': {
         const previous = useLab.getState().sandboxId;
@@ -213,19 +208,6 @@ export class LabClient {
         useLab.setState({ notice: message.message });
         return;
       case 'pong':
-        return;
-      case 'cluster':
-        if (!this.replayingFixture) receiveCluster(message.cluster, performance.now());
-        return;
-      case 'events':
-        if (!this.replayingFixture) receiveEvents(message.events);
-        return;
-      case 'lesson':
-        // Lesson content (markdown, hint, commands per step) rides along when the server has it.
-        if (!this.replayingFixture) receiveLesson(message.progress as LessonView);
-        return;
-      case 'control.ack':
-        controlAcked(message.requestId, message.ok, message.message);
         return;
     }
   }

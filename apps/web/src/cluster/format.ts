@@ -23,3 +23,14 @@ export function lagText(lagMillis: number | null): string {
   if (lagMillis <= 0) return 'none';
   return durationText(lagMillis);
 }
+
+/** Sandbox clock time as `m:ss` (or `h:mm:ss`), with tenths when asked: `1:04`, `1:04.3`. */
+export function clockText(millis: number, tenths = false): string {
+  const total = Math.max(0, millis);
+  const hours = Math.floor(total / 3_600_000);
+  const minutes = Math.floor((total % 3_600_000) / 60_000);
+  const seconds = Math.floor((total % 60_000) / 1000);
+  const ss = String(seconds).padStart(2, '0');
+  const frac = tenths ? `.${Math.floor((total % 1000) / 100)}` : '';
+  return hours > 0 ? `${hours}:${String(minutes).padStart(2, '0')}:${ss}${frac}` : `${minutes}:${ss}${frac}`;
+}

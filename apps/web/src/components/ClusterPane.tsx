@@ -2,7 +2,7 @@ import { useEffect, useMemo, useState } from 'react';
 import type { ClusterSnapshot, MemberView } from '@rslab/server/protocol';
 import type { LabClient } from '../app/labClient';
 import { countdown, sandboxNow, showsCountdown } from '../cluster/countdown';
-import { durationText, lagText, optimeText } from '../cluster/format';
+import { clockText, durationText, lagText, optimeText } from '../cluster/format';
 import { heartbeatRows } from '../cluster/heartbeats';
 import { displayState, processText, shortHost, stateStyle } from '../cluster/states';
 import {
@@ -27,6 +27,7 @@ export function ClusterPane({ client }: { client: LabClient }) {
         <h2 className="pane-title">
           Cluster{cluster?.setName ? <span className="pane-meta"> replica set “{cluster.setName}”</span> : null}
         </h2>
+        {cluster && <ClockControls cluster={cluster} client={client} />}
       </div>
       <div className="pane-body cluster-body">
         {failure && (
@@ -44,7 +45,6 @@ export function ClusterPane({ client }: { client: LabClient }) {
         ) : (
           <ClusterContents cluster={cluster} client={client} />
         )}
-        {cluster && <ClockControls cluster={cluster} client={client} />}
       </div>
     </section>
   );
@@ -55,9 +55,9 @@ function ClusterContents({ cluster, client }: { cluster: ClusterSnapshot; client
   const anyCut = cluster.links.some((l) => l.status === 'cut');
   return (
     <>
-      <Topology cluster={cluster} />
-      <div className="cluster-actions" role="group" aria-label="Network">
-        <button type="button" onClick={() => client.control('heal')} disabled={!anyCut} title="Reconnect every cut link">
+      <div className="topology-box">
+        <Topology cluster={cluster} />
+        <button type="button" className="heal" onClick={() => client.control('heal')} disabled={!anyCut} title="Reconnect every cut link">
           heal all links
         </button>
       </div>
@@ -206,7 +206,7 @@ function ClockControls({ cluster, client }: { cluster: ClusterSnapshot; client: 
   return (
     <div className="clock" role="group" aria-label="Sandbox clock">
       <button type="button" aria-pressed={cluster.paused} onClick={() => client.control(cluster.paused ? 'resume' : 'pause')}>
-        {cluster.paused ? '▶ resume time' : '⏸ pause time'}
+        {cluster.paused ? 'resume time' : 'pause time'}
       </button>
       <label className="speed">
         speed
@@ -219,7 +219,7 @@ function ClockControls({ cluster, client }: { cluster: ClusterSnapshot; client: 
           ))}
         </select>
       </label>
-      <span className="clock-time">t = {durationText(cluster.at)}</span>
+      <span className="clock-time" title="sandbox clock">{clockText(cluster.at)}</span>
     </div>
   );
 }

@@ -47,5 +47,5 @@ function TerminalView({ client, tabId }: { client: LabClient; tabId: string }) {
     observer.observe(element);
     return () => observer.disconnect();
   }, [client, tabId]);
-  return <div ref={host} className="terminal" role="region" aria-label="Terminal" />;
+  return <div ref={host} className="terminal-host" role="region" aria-label="Terminal" />;
 }

@@ -1,10 +1,11 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
 import type { LabEvent } from '@rslab/server/protocol';
-import { durationText } from '../cluster/format';
+import { clockText } from '../cluster/format';
+import { shortHost } from '../cluster/states';
 import { clusterMarkers, type MarkerGroup } from '../timeline/clustering';
 import { assignLanes, laneKey } from '../timeline/lanes';
 import { isStroked, markerPath, markerStyle } from '../timeline/markers';
-import { relativeLabel, timeScale, visibleDomain } from '../timeline/scale';
+import { timeScale, visibleDomain } from '../timeline/scale';
 import { selectCluster, selectEvents, selectMemberHosts, useLab } from '../store/lab';
 
 const windows = [
@@ -14,6 +15,9 @@ const windows = [
 ] as const;
 const laneHeightPx = 24;
 const labelWidthPx = 150;
+/** Below this plot width, lanes are labelled by port only. */
+const narrowPlotPx = 600;
+const narrowLabelWidthPx = 64;
 const axisHeightPx = 22;
 const markerRadiusPx = 6;
 const listRowsMax = 300;
@@ -62,7 +66,7 @@ export default function Timeline() {
       ) : view === 'plot' ? (
         <Plot events={shown} hosts={hosts} domain={domain} />
       ) : (
-        <EventList events={shown} start={domain[0]} />
+        <EventList events={shown} />
       )}
     </div>
   );
@@ -83,14 +87,16 @@ function Plot({ events, hosts, domain }: { events: readonly LabEvent[]; hosts: s
   }, []);
   const lanes = useMemo(() => assignLanes(hosts, events), [hosts, events]);
   const laneIndex = new Map(lanes.map((lane, i) => [lane.key, i]));
-  const scale = timeScale(domain, [labelWidthPx + markerRadiusPx, width - markerRadiusPx - 4]);
+  const narrow = width < narrowPlotPx;
+  const labelWidth = narrow ? narrowLabelWidthPx : labelWidthPx;
+  const scale = timeScale(domain, [labelWidth + markerRadiusPx, width - markerRadiusPx - 18]);
   const groups = clusterMarkers(events, laneKey, scale.x, markerRadiusPx * 2);
   const activeGroup = activeState ? groups.find((g) => g.events[0]?.id === activeState.id) : undefined;
   const active: { group: MarkerGroup; pinned: boolean } | null = activeGroup && activeState ? { group: activeGroup, pinned: activeState.pinned } : null;
   const height = axisHeightPx + lanes.length * laneHeightPx + 4;
-  const ticks = scale.ticks(Math.max(2, Math.floor((width - labelWidthPx) / 90)));
+  const ticks = scale.ticks(Math.max(2, Math.floor((width - labelWidth) / 90)));
   const kinds = [...new Set(groups.map((g) => g.kind))];
-  const tipLeft = active ? Math.min(Math.max(active.group.x - 120, labelWidthPx), width - 300) : 0;
+  const tipLeft = active ? Math.min(Math.max(active.group.x - 120, labelWidth), width - 300) : 0;
   const tipTop = active ? axisHeightPx + ((laneIndex.get(active.group.lane) ?? 0) + 1) * laneHeightPx + 4 : 0;
   return (
     <div className="plot" ref={box} onMouseLeave={() => setActive((a) => (a?.pinned ? a : null))}>
@@ -107,7 +113,7 @@ function Plot({ events, hosts, domain }: { events: readonly LabEvent[]; hosts: s
           <g key={lane.key} transform={`translate(0 ${axisHeightPx + i * laneHeightPx})`} aria-hidden="true">
             <rect x={0} width={width} height={laneHeightPx} className={i % 2 === 0 ? 'lane even' : 'lane odd'} />
             <text x={8} y={laneHeightPx / 2} dy="0.35em" className="lane-label">
-              {lane.label}
+              {narrow ? shortHost(lane.label, hosts) : lane.label}
             </text>
           </g>
         ))}
@@ -117,8 +123,8 @@ function Plot({ events, hosts, domain }: { events: readonly LabEvent[]; hosts: s
           const first = group.events[0] as LabEvent;
           const label =
             group.events.length === 1
-              ? `${relativeLabel(first.at - domain[0])}, ${group.lane}: ${first.text}`
-              : `${group.events.length} events from ${relativeLabel(first.at - domain[0])} on ${group.lane}: ${group.events.map((e) => e.text).join('; ')}`;
+              ? `${clockText(first.at, true)}, ${group.lane}: ${first.text}`
+              : `${group.events.length} events from ${clockText(first.at, true)} on ${group.lane}: ${group.events.map((e) => e.text).join('; ')}`;
           const color = `var(${style.colorVar})`;
           const isActive = active?.group === group;
           const id = first.id;
@@ -157,7 +163,7 @@ function Plot({ events, hosts, domain }: { events: readonly LabEvent[]; hosts: s
         <div className="plot-tip" style={{ left: tipLeft, top: tipTop }} aria-hidden="true">
           {active.group.events.slice(0, 8).map((e) => (
             <div key={e.id}>
-              <span className="tip-time">{relativeLabel(e.at - domain[0])}</span> {e.text}
+              <span className="tip-time">{clockText(e.at, true)}</span> {e.text}
             </div>
           ))}
           {active.group.events.length > 8 && <div className="muted">…and {active.group.events.length - 8} more</div>}
@@ -181,13 +187,13 @@ function Plot({ events, hosts, domain }: { events: readonly LabEvent[]; hosts: s
   );
 }
 
-function EventList({ events, start }: { events: readonly LabEvent[]; start: number }) {
+function EventList({ events }: { events: readonly LabEvent[] }) {
   const rows = events.slice(-listRowsMax).reverse();
   return (
     <ol className="event-list" aria-label="Timeline events, newest first">
       {rows.map((e) => (
         <li key={e.id}>
-          <span className="ev-time">{relativeLabel(e.at - start)}</span>
+          <span className="ev-time">{clockText(e.at, true)}</span>
           <span className={`ev-source ev-${e.source}`}>{e.source}</span>
           <span className="ev-member">{e.member ?? ''}</span>
           <span className="ev-kind">{e.kind}</span>
@@ -195,7 +201,6 @@ function EventList({ events, start }: { events: readonly LabEvent[]; start: numb
         </li>
       ))}
       {events.length > listRowsMax && <li className="muted">({events.length - listRowsMax} older events not listed; see “everything” in the plot)</li>}
-      <li className="visually-hidden">Window starts at sandbox time {durationText(start)}.</li>
     </ol>
   );
 }

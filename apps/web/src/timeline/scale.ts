@@ -1,3 +1,5 @@
+import { clockText } from '../cluster/format';
+
 /** A linear map from sandbox millis to pixels, with tick marks at round steps. */
 export interface TimeScale {
   domain: readonly [number, number];
@@ -9,7 +11,7 @@ export interface TimeScale {
 export interface Tick {
   at: number;
   x: number;
-  /** Seconds relative to the domain start: `+12 s`. */
+  /** The sandbox clock at the tick: `1:05`, or `1:05.5` when ticks are under a second apart. */
   label: string;
 }
 
@@ -36,7 +38,7 @@ export function timeScale(domain: readonly [number, number], range: readonly [nu
       const step = tickStep(d1 - d0, countMax);
       const ticks: Tick[] = [];
       for (let at = Math.ceil(d0 / step) * step; at <= d1; at += step) {
-        ticks.push({ at, x: x(at), label: relativeLabel(at - d0) });
+        ticks.push({ at, x: x(at), label: clockText(at, step < 1_000 || at % 1_000 !== 0) });
       }
       return ticks;
     },

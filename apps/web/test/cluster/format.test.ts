@@ -20,3 +20,13 @@ describe('format', () => {
     expect(lagText(3_000)).toBe('3.0 s');
   });
 });
+
+describe('clockText', () => {
+  it('writes sandbox time as a clock', async () => {
+    const { clockText } = await import('../../src/cluster/format');
+    expect(clockText(64_000)).toBe('1:04');
+    expect(clockText(64_350, true)).toBe('1:04.3');
+    expect(clockText(3_725_000)).toBe('1:02:05');
+    expect(clockText(-5)).toBe('0:00');
+  });
+});

@@ -18,7 +18,8 @@ describe('time scale', () => {
     expect(tickStep(600_000, 6)).toBe(120_000);
     const ticks = timeScale([500, 10_500], [0, 1000]).ticks(5);
     expect(ticks.map((t) => t.at)).toEqual([2_000, 4_000, 6_000, 8_000, 10_000]);
-    expect(ticks[0]?.label).toBe('+1.5 s');
+    expect(ticks[0]?.label).toBe('0:02');
+    expect(timeScale([0, 2_000], [0, 100]).ticks(10)[1]?.label).toBe('0:00.2');
   });
   it('labels minutes', () => {
     expect(relativeLabel(120_000)).toBe('+2 min');

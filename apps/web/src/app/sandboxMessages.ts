@@ -1,0 +1,64 @@
+import type { LessonProgress, ServerMessage } from '@rslab/server/protocol';
+import { controlAcked, receiveCluster, receiveEvents, receiveLesson, type LessonStepDetail, type LessonView } from '../store/lab';
+
+/** Most commands one step may offer as "Run this" buttons. */
+export const stepCommandsMax = 20;
+
+type SandboxMessage = Extract<ServerMessage, { type: 'cluster' | 'events' | 'lesson' | 'control.ack' }>;
+
+export function isSandboxMessage(message: ServerMessage): message is SandboxMessage {
+  return message.type === 'cluster' || message.type === 'events' || message.type === 'lesson' || message.type === 'control.ack';
+}
+
+/**
+ * Route a sandbox-state message into the store. While a fixture replays (`ignoreSandboxState`),
+ * cluster, events and lesson from the server are dropped; control acks always count.
+ */
+export function applySandboxMessage(message: SandboxMessage, options: { ignoreSandboxState: boolean; nowWallMillis: number }): void {
+  switch (message.type) {
+    case 'control.ack':
+      controlAcked(message.requestId, message.ok, message.message);
+      return;
+    case 'cluster':
+      if (!options.ignoreSandboxState) receiveCluster(message.cluster, options.nowWallMillis);
+      return;
+    case 'events':
+      if (!options.ignoreSandboxState) receiveEvents(message.events);
+      return;
+    case 'lesson':
+      if (!options.ignoreSandboxState) receiveLesson(lessonView(message.progress));
+      return;
+  }
+}
+
+const text = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
+
+/**
+ * The lesson as the page renders it. The protocol's progress is about to carry lesson content
+ * (`title`, `markdown`, and per step `chapter`, `markdown`, `hint`, `commands`); take each extra
+ * only when it has the right type, so a half-updated server cannot break the pane.
+ */
+export function lessonView(progress: LessonProgress): LessonView {
+  const extra = progress as LessonProgress & Record<string, unknown>;
+  const steps: LessonStepDetail[] = progress.steps.map((step) => {
+    const raw = step as typeof step & Record<string, unknown>;
+    const detail: LessonStepDetail = { id: step.id, title: step.title, state: step.state, reason: step.reason };
+    const chapter = text(raw.chapter);
+    const markdown = text(raw.markdown);
+    const hint = text(raw.hint);
+    if (chapter) detail.chapter = chapter;
+    if (markdown) detail.markdown = markdown;
+    if (hint) detail.hint = hint;
+    if (Array.isArray(raw.commands)) {
+      const commands = raw.commands.filter((c): c is string => typeof c === 'string' && c.trim() !== '').slice(0, stepCommandsMax);
+      if (commands.length > 0) detail.commands = commands;
+    }
+    return detail;
+  });
+  const view: LessonView = { lessonId: progress.lessonId, chapterIndex: progress.chapterIndex, stepIndex: progress.stepIndex, steps };
+  const title = text(extra.title);
+  const markdown = text(extra.markdown);
+  if (title) view.title = title;
+  if (markdown) view.markdown = markdown;
+  return view;
+}
