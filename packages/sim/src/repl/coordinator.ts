@@ -565,13 +565,13 @@ export class ReplCoordinator {
       );
     }
     if (config.version !== 1) throw serverError('InvalidReplicaSetConfig', `Initial config version must be 1, got ${config.version}`);
+    config.term = 0;
     if (!config.members.some((m) => m.host === this.self)) {
       throw serverError(
         'NodeNotFound',
         `No host described in new configuration with {version: ${config.version}, term: ${config.term}} for replica set ${config._id} maps to this node`,
       );
     }
-    config.term = 0;
     await this.quorumCheck(config, true);
     if (this.persisted.config) throw serverError('AlreadyInitialized', 'already initialized');
     // The first oplog entry of the set.

@@ -1,0 +1,101 @@
+import { describe, expect, it } from 'vitest';
+import { Cluster } from '../../src/harness/cluster';
+import { compareOpTime } from '../../src/repl/optime';
+
+describe('replication, write concern and read concern', () => {
+  it('w:N waits for N members; wtimeout gives WriteConcernFailed (64) with ok:1; w above the set size is unsatisfiable', async () => {
+    const c = new Cluster({ members: 3, seed: 41 });
+    await c.initiate();
+    const primary = await c.waitForPrimary(30_000);
+    await c.advance(2000);
+    const w3 = await c.insert([{ _id: 1 }], { writeConcern: { w: 3, wtimeout: 5000 } });
+    expect(w3).toMatchObject({ ok: 1, n: 1 });
+    expect(w3.writeConcernError).toBeUndefined();
+    const [b, d] = c.hosts.filter((h) => h !== primary) as [string, string];
+    c.kill(b);
+    const started = c.clock.now();
+    const timedOut = await c.insert([{ _id: 2 }], { writeConcern: { w: 3, wtimeout: 1500 } });
+    expect(c.clock.now() - started).toBeGreaterThanOrEqual(1500);
+    expect(timedOut).toMatchObject({
+      ok: 1,
+      n: 1,
+      writeConcernError: { code: 64, codeName: 'WriteConcernFailed', errmsg: 'waiting for replication timed out', errInfo: { wtimeout: true, writeConcern: { w: 3, wtimeout: 1500 } } },
+    });
+    const majority = await c.insert([{ _id: 3 }], { writeConcern: { w: 'majority', wtimeout: 5000 } });
+    expect(majority.writeConcernError).toBeUndefined();
+    const tooMany = await c.insert([{ _id: 4 }], { writeConcern: { w: 4 } });
+    expect(tooMany.writeConcernError).toMatchObject({ code: 100, codeName: 'UnsatisfiableWriteConcern', errmsg: 'Not enough data-bearing nodes' });
+    void d;
+    c.stopAll();
+  });
+
+  it('secondaries sync from the primary, report progress upstream and learn the commit point', async () => {
+    const c = new Cluster({ members: 3, seed: 42 });
+    await c.initiate();
+    const primary = await c.waitForPrimary(30_000);
+    await c.insert([{ _id: 'a' }], { writeConcern: { w: 'majority', wtimeout: 5000 } });
+    await c.advance(3000);
+    const p = c.running(primary).repl;
+    for (const h of c.hosts) {
+      if (h === primary) continue;
+      const r = c.running(h).repl;
+      expect(r.syncSource).toBe(primary);
+      expect(compareOpTime(r.lastApplied, p.lastApplied)).toBe(0);
+      expect(compareOpTime(r.commitPoint, p.commitPoint)).toBe(0);
+    }
+    const status = await c.command(primary, { replSetGetStatus: 1 });
+    expect(status.optimes.lastCommittedOpTime).toEqual(status.optimes.appliedOpTime);
+    c.stopAll();
+  });
+
+  it('writes on a secondary are NotWritablePrimary with RetryableWriteError; reads need secondaryOk', async () => {
+    const c = new Cluster({ members: 3, seed: 43 });
+    await c.initiate();
+    const primary = await c.waitForPrimary(30_000);
+    await c.advance(2000);
+    const secondary = c.hosts.find((h) => h !== primary)!;
+    const write = await c.insert([{ _id: 1 }], { host: secondary });
+    expect(write).toEqual({ ok: 0, errmsg: 'not primary', code: 10107, codeName: 'NotWritablePrimary', errorLabels: ['RetryableWriteError'] });
+    const read = await c.command(secondary, { find: 'test', filter: {} }, { db: 'test' });
+    expect(read).toMatchObject({ ok: 0, code: 13435, codeName: 'NotPrimaryNoSecondaryOk', errmsg: 'not primary and secondaryOk=false' });
+    const ok = await c.command(secondary, { find: 'test', filter: {}, $readPreference: { mode: 'secondaryPreferred' } }, { db: 'test' });
+    expect(ok.ok).toBe(1);
+    c.stopAll();
+  });
+
+  it('readConcern majority shows only majority-committed writes', async () => {
+    const c = new Cluster({ members: 3, seed: 44 });
+    await c.initiate();
+    const primary = await c.waitForPrimary(30_000);
+    await c.insert([{ _id: 'committed' }], { writeConcern: { w: 'majority', wtimeout: 5000 } });
+    for (const h of c.hosts) if (h !== primary) c.cut(primary, h);
+    await c.insert([{ _id: 'local-only' }], { writeConcern: { w: 1 } });
+    const local = await c.command(primary, { find: 'test', filter: {} }, { db: 'test' });
+    expect(local.cursor.firstBatch.map((d: { _id: string }) => d._id).sort()).toEqual(['committed', 'local-only']);
+    const majority = await c.command(primary, { find: 'test', filter: {}, readConcern: { level: 'majority' } }, { db: 'test' });
+    expect(majority.cursor.firstBatch.map((d: { _id: string }) => d._id)).toEqual(['committed']);
+    c.stopAll();
+  });
+
+  it('a new member added with replSetReconfig (rs.add) syncs the data and becomes SECONDARY', async () => {
+    const c = new Cluster({ members: 4, seed: 45 });
+    const three = c.defaultConfig();
+    three.members = (three.members as unknown[]).slice(0, 3);
+    await c.initiate(three);
+    const primary = await c.waitForPrimary(30_000);
+    await c.insert([{ _id: 'before-add' }], { writeConcern: { w: 'majority', wtimeout: 5000 } });
+    const fourth = c.hosts[3]!;
+    const current = (await c.command(primary, { replSetGetConfig: 1 })).config;
+    const next = { ...current, version: current.version + 1, members: [...current.members, { _id: 3, host: fourth }] };
+    const reply = await c.command(primary, { replSetReconfig: next });
+    expect(reply).toEqual({ ok: 1 });
+    await c.waitFor(() => c.state(fourth) === 'SECONDARY', 30_000);
+    expect(c.state(fourth)).toBe('SECONDARY');
+    expect(c.events.some((e) => e.type === 'stateChange' && e.host === fourth && e.to === 'STARTUP2')).toBe(true);
+    const found = await c.command(fourth, { find: 'test', filter: { _id: 'before-add' }, $readPreference: { mode: 'secondary' } }, { db: 'test' });
+    expect(found.cursor.firstBatch).toEqual([{ _id: 'before-add' }]);
+    const stale = await c.command(primary, { replSetReconfig: next });
+    expect(stale).toMatchObject({ ok: 0, code: 103, errmsg: `New replica set configuration version must be greater than old, but ${next.version} is not greater than ${next.version} for replica set rs0` });
+    c.stopAll();
+  });
+});
