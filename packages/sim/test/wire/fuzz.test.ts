@@ -4,7 +4,11 @@ import type { Document } from 'bson';
 import { describe, expect, it } from 'vitest';
 import { commandNotFound } from '../../src/commands/errors';
 import type { CommandHandler, CommandRequest } from '../../src/commands/handler';
+import { RealClock } from '../../src/clock/realClock';
 import { MemoryLogger } from '../../src/log/log';
+import { Member } from '../../src/member/member';
+import type { PeerTransport } from '../../src/member/transport';
+import { NetworkError } from '../../src/net/network';
 import { Random } from '../../src/random/random';
 import { TcpNetwork } from '../../src/net/tcp';
 import { MalformedMessageError, MessageFramer, decodeMessage, encodeOpMsg, encodeOpQuery, encodeRaw } from '../../src/wire/codec';
@@ -248,57 +252,73 @@ async function pingOk(port: number): Promise<boolean> {
   return outcome.replies.some((r) => r.type === 'OP_MSG' && r.bodies[0]?.ok === 1);
 }
 
-describe('wire fuzz', () => {
-  it(`survives ${CASES} random and mutated messages (seed ${SEED})`, { timeout: 120_000 }, async () => {
-    const log = new MemoryLogger(false, 1000);
-    const listener = await serveWire({ network: new TcpNetwork(), address: { host: '127.0.0.1', port: 0 }, handler: new PingHandler(), log });
-    const port = listener.address.port;
-    const random = new Random(SEED);
-    const failures: string[] = [];
-    const counts = new Map<string, { replied: number; closed: number; waiting: number }>();
-    let next = 0;
-    try {
-      const worker = async (): Promise<void> => {
-        for (;;) {
-          const index = next++;
-          if (index >= CASES) return;
-          const { kind, bytes } = generate(random);
-          // Bytes that end inside a message may rightly be left waiting: give those a short look only.
-          const midMessage = endsMidMessage(bytes);
-          const outcome = await exchange(port, bytes, midMessage ? MID_MESSAGE_WAIT_MILLIS : WAIT_MILLIS);
-          const count = counts.get(kind) ?? { replied: 0, closed: 0, waiting: 0 };
-          counts.set(kind, count);
-          if (outcome.badReply !== undefined) failures.push(`case ${index} (${kind}): unreadable reply: ${outcome.badReply}`);
-          if (outcome.replies.length > 0) count.replied++;
-          else if (outcome.closed) count.closed++;
-          else if (midMessage) count.waiting++;
-          else failures.push(`case ${index} (${kind}): neither a reply nor a close for ${Buffer.from(bytes.subarray(0, 64)).toString('hex')}`);
-          for (const reply of outcome.replies) {
-            if (reply.type === 'OP_MSG' && (reply.bodies.length !== 1 || reply.sequences.length !== 0 || (reply.flags & ~OpMsgFlags.moreToCome) !== 0)) {
-              failures.push(`case ${index} (${kind}): reply is not one kind-0 section without checksum`);
-            }
+async function runFuzz(handler: CommandHandler, cases: number, seed: number): Promise<void> {
+  const log = new MemoryLogger(false, 1000);
+  const listener = await serveWire({ network: new TcpNetwork(), address: { host: '127.0.0.1', port: 0 }, handler, log });
+  const port = listener.address.port;
+  const random = new Random(seed);
+  const failures: string[] = [];
+  const counts = new Map<string, { replied: number; closed: number; waiting: number }>();
+  let next = 0;
+  try {
+    const worker = async (): Promise<void> => {
+      for (;;) {
+        const index = next++;
+        if (index >= cases) return;
+        const { kind, bytes } = generate(random);
+        // Bytes that end inside a message may rightly be left waiting: give those a short look only.
+        const midMessage = endsMidMessage(bytes);
+        const outcome = await exchange(port, bytes, midMessage ? MID_MESSAGE_WAIT_MILLIS : WAIT_MILLIS);
+        const count = counts.get(kind) ?? { replied: 0, closed: 0, waiting: 0 };
+        counts.set(kind, count);
+        if (outcome.badReply !== undefined) failures.push(`case ${index} (${kind}): unreadable reply: ${outcome.badReply}`);
+        if (outcome.replies.length > 0) count.replied++;
+        else if (outcome.closed) count.closed++;
+        else if (midMessage) count.waiting++;
+        else failures.push(`case ${index} (${kind}): neither a reply nor a close for ${Buffer.from(bytes.subarray(0, 64)).toString('hex')}`);
+        for (const reply of outcome.replies) {
+          if (reply.type === 'OP_MSG' && (reply.bodies.length !== 1 || reply.sequences.length !== 0 || (reply.flags & ~OpMsgFlags.moreToCome) !== 0)) {
+            failures.push(`case ${index} (${kind}): reply is not one kind-0 section without checksum`);
           }
-          // A well-formed request is answered, unless it asked for no reply (moreToCome) and was refused by closing.
-          const flags = bytes.length >= 20 ? new DataView(bytes.buffer, bytes.byteOffset).getUint32(16, true) : 0;
-          if (kind === 'valid' && outcome.replies.length === 0 && (flags & OpMsgFlags.moreToCome) === 0) {
-            failures.push(`case ${index}: a valid message got no reply`);
-          }
-          if (index % 1000 === 999 && !(await pingOk(port))) failures.push(`after case ${index}: ping failed`);
-          if (failures.length > 20) return;
         }
-      };
-      await Promise.all(Array.from({ length: CONCURRENCY }, worker));
-      expect(await pingOk(port)).toBe(true);
+        // A well-formed request is answered, unless it asked for no reply (moreToCome) and was refused by closing.
+        const flags = bytes.length >= 20 ? new DataView(bytes.buffer, bytes.byteOffset).getUint32(16, true) : 0;
+        if (kind === 'valid' && outcome.replies.length === 0 && (flags & OpMsgFlags.moreToCome) === 0) {
+          failures.push(`case ${index}: a valid message got no reply`);
+        }
+        if (index % 1000 === 999 && !(await pingOk(port))) failures.push(`after case ${index}: ping failed`);
+        if (failures.length > 20) return;
+      }
+    };
+    await Promise.all(Array.from({ length: CONCURRENCY }, worker));
+    if (!(await pingOk(port))) failures.push('ping failed after the last case');
+  } finally {
+    await listener.close();
+    if (failures.length > 0) console.error(`wire fuzz failed with FUZZ_SEED=${seed}:\n${failures.join('\n')}`);
+  }
+  if (process.env.FUZZ_VERBOSE !== undefined) console.log(counts);
+  expect(failures, `FUZZ_SEED=${seed}`).toEqual([]);
+  const total = [...counts.values()].reduce((n, c) => n + c.replied + c.closed + c.waiting, 0);
+  expect(total).toBe(cases);
+  // Every kind of bad input was tried, and the server said why it closed connections.
+  expect(counts.size).toBeGreaterThanOrEqual(Math.min(15, cases));
+  expect(log.entries.some((e) => e.c === 'NETWORK' && e.s === 'W')).toBe(true);
+}
+
+/** Peers are never reached by a standalone member. */
+const noPeers: PeerTransport = { request: () => Promise.reject(new NetworkError('ECONNREFUSED', 'no peers in this test')) };
+
+describe('wire fuzz', () => {
+  it(`survives ${CASES} random and mutated messages against a stub handler (seed ${SEED})`, { timeout: 120_000 }, async () => {
+    await runFuzz(new PingHandler(), CASES, SEED);
+  });
+
+  it(`survives ${CASES} against a real Member (seed ${SEED + 1})`, { timeout: 120_000 }, async () => {
+    const member = new Member({ host: '127.0.0.1', port: 27017, clock: new RealClock(), random: new Random(SEED), transport: noPeers });
+    try {
+      await runFuzz(member, CASES, SEED + 1);
     } finally {
-      await listener.close();
-      if (failures.length > 0) console.error(`wire fuzz failed with FUZZ_SEED=${SEED}:\n${failures.join('\n')}`);
+      await member.shutdown({ force: true, timeoutSecs: 1 });
     }
-    if (process.env.FUZZ_VERBOSE !== undefined) console.log(counts);
-    expect(failures, `FUZZ_SEED=${SEED}`).toEqual([]);
-    const total = [...counts.values()].reduce((n, c) => n + c.replied + c.closed + c.waiting, 0);
-    expect(total).toBe(CASES);
-    // Every kind of bad input was tried, and most bad connections were closed rather than left hanging.
-    expect(counts.size).toBeGreaterThanOrEqual(15);
-    expect(log.entries.some((e) => e.c === 'NETWORK' && e.s === 'W')).toBe(true);
   });
 });
