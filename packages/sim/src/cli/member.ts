@@ -1,6 +1,7 @@
 import * as os from 'node:os';
 import type { Clock } from '../clock/clock';
-import type { CommandHandler } from '../commands/handler';
+import type { Document } from 'bson';
+import type { CommandHandler, CommandRequest, ConnectionInfo } from '../commands/handler';
 import type { MongoLogger } from '../log/log';
 import { logInfo } from '../log/log';
 import { Member } from '../member/member';
@@ -85,7 +86,7 @@ export function createMemberHandler(context: MemberContext): MemberRuntime {
     },
   });
   return {
-    handler: member,
+    handler: withProcessCommands(member, context),
     async start() {},
     async stop() {
       stopping = true;
@@ -94,6 +95,30 @@ export function createMemberHandler(context: MemberContext): MemberRuntime {
       } finally {
         transport.close();
       }
+    },
+  };
+}
+
+/**
+ * Commands whose answers belong to the process rather than the member: `getCmdLineOpts` (the real
+ * argv) and `getLog` (every line this process logged, startup and network included).
+ */
+function withProcessCommands(member: Member, context: MemberContext): CommandHandler {
+  return {
+    run(request: CommandRequest): Promise<Document> {
+      const name = (Object.keys(request.body)[0] ?? '').toLowerCase();
+      if (request.db === 'admin' && name === 'getcmdlineopts') {
+        return Promise.resolve({ argv: ['mongod', ...context.options.argv], parsed: context.options.parsed, ok: 1 });
+      }
+      const which: unknown = request.body.getLog;
+      if (request.db === 'admin' && name === 'getlog' && (which === 'global' || which === 'startupWarnings')) {
+        const lines = which === 'global' ? context.log.recentLines() : context.log.startupWarningLines();
+        return Promise.resolve({ totalLinesWritten: lines.length, log: [...lines], ok: 1 });
+      }
+      return member.run(request);
+    },
+    connectionClosed(connection: ConnectionInfo): void {
+      member.connectionClosed(connection);
     },
   };
 }

@@ -111,6 +111,13 @@ describe('sim-mongod as a process', () => {
     const client = new MongoClient(`mongodb://127.0.0.1:${port}/?directConnection=true&serverSelectionTimeoutMS=5000`);
     try {
       expect((await client.db('admin').command({ ping: 1 })).ok).toBe(1);
+      const opts = await client.db('admin').command({ getCmdLineOpts: 1 });
+      expect(opts.argv).toEqual(['mongod', '--port', String(port), '--dbpath', dir, '--bind_ip', '127.0.0.1']);
+      expect(opts.parsed).toMatchObject({ net: { port, bindIp: '127.0.0.1' }, storage: { dbPath: dir } });
+      const warnings = await client.db('admin').command({ getLog: 'startupWarnings' });
+      expect(warnings.log.some((l: string) => l.includes('Access control is not enabled'))).toBe(true);
+      const global = await client.db('admin').command({ getLog: 'global' });
+      expect(global.log.some((l: string) => l.includes('"Waiting for connections"'))).toBe(true);
     } finally {
       await client.close();
     }
