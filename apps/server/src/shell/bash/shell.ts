@@ -4,6 +4,8 @@
  */
 import type { Repl, ReplIO, ReplOutcome, SourceLimits } from '../io';
 import { defaultSourceLimits } from '../io';
+import type { Completion } from '../complete';
+import { completeBash } from '../complete';
 import type { MongodOptions } from './mongodFlags';
 import { parseMongodArgs } from './mongodFlags';
 import type { SimpleCommand } from './tokenize';
@@ -111,6 +113,10 @@ export class BashShell implements Repl {
       return `bash: unexpected EOF while looking for matching \`${r.lookingFor}'\n`;
     }
     return 'bash: syntax error: unexpected end of file\n';
+  }
+
+  complete(line: string, cursor: number): Completion {
+    return completeBash(line, cursor, this.host);
   }
 
   /** Ctrl-C at the prompt: drops a pending continuation. */

@@ -6,6 +6,8 @@
 import { Binary, Decimal128, Int32, Long, ObjectId, Timestamp, UUID } from 'bson';
 import type { Repl, ReplIO, ReplOutcome, SourceLimits } from '../io';
 import { InterruptedError, abortable, defaultSourceLimits, throwIfAborted } from '../io';
+import type { Completion } from '../complete';
+import { completeMongosh } from '../complete';
 import type { Document, MongoshBackend, MongoshCallContext, MongoshFindOptions } from './backend';
 import { MongoshBackendError } from './backend';
 import type { SelfPrinting } from './inspect';
@@ -948,6 +950,8 @@ export class MongoshRepl implements Repl {
   readonly interpreter: MongoshInterpreter;
   private pending: string[] = [];
   private readonly sourceLimits: SourceLimits;
+  /** Collection names seen in `show collections`, for completion. */
+  private knownCollections: string[] = [];
 
   constructor(options: MongoshReplOptions) {
     this.sourceLimits = options.sourceLimits ?? defaultSourceLimits;
@@ -974,6 +978,10 @@ export class MongoshRepl implements Repl {
 
   endOfInput(): string {
     return '';
+  }
+
+  complete(line: string, cursor: number): Completion {
+    return completeMongosh(line, cursor, this.interpreter, this.knownCollections);
   }
 
   interrupt(): string {
@@ -1112,6 +1120,7 @@ export class MongoshRepl implements Repl {
           }
           if (what === 'collections' || what === 'tables') {
             const names = await abortable(interp.backend.listCollectionNames(interp.currentDb, ctx.call), ctx.signal);
+            this.knownCollections = names.slice(0, 1000);
             if (names.length > 0) ctx.write(`${[...names].sort().join('\n')}\n`);
             return {};
           }

@@ -1,6 +1,8 @@
 /** The `python` REPL: prompts, continuation lines, and output and tracebacks as Python 3.11 prints them. */
 import type { Repl, ReplIO, ReplOutcome, SourceLimits } from '../io';
 import { InterruptedError, defaultSourceLimits } from '../io';
+import type { Completion } from '../complete';
+import { completePython } from '../complete';
 import type { PyMongoBackend } from './backend';
 import type { InterpreterLimits } from './interp';
 import { ExitRequest, PyInterpreter, defaultInterpreterLimits } from './interp';
@@ -41,6 +43,10 @@ export class PythonRepl implements Repl {
 
   prompt(): string {
     return this.pending.length > 0 ? '... ' : '>>> ';
+  }
+
+  complete(line: string, cursor: number): Completion {
+    return completePython(line, cursor, this.interpreter);
   }
 
   /** Ctrl-D on an empty line leaves Python. */
