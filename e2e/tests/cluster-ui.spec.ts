@@ -82,6 +82,11 @@ test('failover fixture plays through to a new primary, and the timeline shows th
   await expect(timeline.getByRole('button', { name: /election timeout: dry run/ })).toBeVisible();
   await timeline.getByRole('button', { name: /votes for morton\.local:27018/ }).first().focus();
   await expect(timeline.locator('.plot-tip')).toContainText('votes for morton.local:27018 in term 2');
+  // The plot is one tab stop; arrow keys walk the markers. Up goes to 27018's lane, nearest in time.
+  await page.keyboard.press('ArrowUp');
+  await expect(timeline.locator('.plot-tip')).toContainText('dry run, then standing for term 2');
+  await expect(timeline.locator('.plot-tip')).toContainText('SECONDARY → PRIMARY (term 2)');
+  expect(await timeline.locator('.marker[tabindex="0"]').count()).toBe(1);
   await timeline.getByRole('button', { name: 'list' }).click();
   const list = timeline.getByRole('list', { name: 'Timeline events, newest first' });
   await expect(list).toContainText('find on morton.local:27017 failed: connection refused (AutoReconnect)');

@@ -4,6 +4,7 @@ import { clockText } from '../cluster/format';
 import { shortHost } from '../cluster/states';
 import { clusterMarkers, type MarkerGroup } from '../timeline/clustering';
 import { assignLanes, laneKey } from '../timeline/lanes';
+import { nextMarker } from '../timeline/navigation';
 import { isStroked, markerPath, markerStyle } from '../timeline/markers';
 import { timeScale, visibleDomain } from '../timeline/scale';
 import { selectCluster, selectEvents, selectMemberHosts, useLab } from '../store/lab';
@@ -76,6 +77,9 @@ function Plot({ events, hosts, domain }: { events: readonly LabEvent[]; hosts: s
   const box = useRef<HTMLDivElement>(null);
   const [width, setWidth] = useState(800);
   const [activeState, setActive] = useState<{ id: number; pinned: boolean } | null>(null);
+  // One tab stop for the whole plot (the focused marker, else the newest); arrows move inside.
+  const [focusId, setFocusId] = useState<number | null>(null);
+  const markerElements = useRef(new Map<number, SVGGElement>());
   useEffect(() => {
     const element = box.current;
     if (!element) return;
@@ -91,6 +95,17 @@ function Plot({ events, hosts, domain }: { events: readonly LabEvent[]; hosts: s
   const labelWidth = narrow ? narrowLabelWidthPx : labelWidthPx;
   const scale = timeScale(domain, [labelWidth + markerRadiusPx, width - markerRadiusPx - 18]);
   const groups = clusterMarkers(events, laneKey, scale.x, markerRadiusPx * 2);
+  const tabStopId = groups.some((g) => g.events[0]?.id === focusId) ? focusId : (groups[groups.length - 1]?.events[0]?.id ?? null);
+  const moveFocus = (fromIndex: number, key: string): boolean => {
+    const to = nextMarker(groups, lanes.map((l) => l.key), fromIndex, key);
+    if (to === null) return false;
+    const id = groups[to]?.events[0]?.id;
+    if (id !== undefined) {
+      setFocusId(id);
+      markerElements.current.get(id)?.focus();
+    }
+    return true;
+  };
   const activeGroup = activeState ? groups.find((g) => g.events[0]?.id === activeState.id) : undefined;
   const active: { group: MarkerGroup; pinned: boolean } | null = activeGroup && activeState ? { group: activeGroup, pinned: activeState.pinned } : null;
   const height = axisHeightPx + lanes.length * laneHeightPx + 4;
@@ -100,7 +115,7 @@ function Plot({ events, hosts, domain }: { events: readonly LabEvent[]; hosts: s
   const tipTop = active ? axisHeightPx + ((laneIndex.get(active.group.lane) ?? 0) + 1) * laneHeightPx + 4 : 0;
   return (
     <div className="plot" ref={box} onMouseLeave={() => setActive((a) => (a?.pinned ? a : null))}>
-      <svg width={width} height={height} className="plot-svg" aria-label="Timeline plot" role="group">
+      <svg width={width} height={height} className="plot-svg" aria-label="Timeline plot: arrow keys move between events, Enter keeps the details open" role="group">
         {ticks.map((tick) => (
           <g key={tick.at} transform={`translate(${tick.x} 0)`} aria-hidden="true">
             <line y1={axisHeightPx - 4} y2={height} className="grid" />
@@ -117,7 +132,7 @@ function Plot({ events, hosts, domain }: { events: readonly LabEvent[]; hosts: s
             </text>
           </g>
         ))}
-        {groups.map((group) => {
+        {groups.map((group, index) => {
           const style = markerStyle(group.kind);
           const y = axisHeightPx + (laneIndex.get(group.lane) ?? 0) * laneHeightPx + laneHeightPx / 2;
           const first = group.events[0] as LabEvent;
@@ -133,12 +148,19 @@ function Plot({ events, hosts, domain }: { events: readonly LabEvent[]; hosts: s
               key={first.id}
               transform={`translate(${group.x} ${y})`}
               className={`marker${isActive ? ' active' : ''}`}
-              tabIndex={0}
+              tabIndex={id === tabStopId ? 0 : -1}
+              ref={(element) => {
+                if (element) markerElements.current.set(id, element);
+                else markerElements.current.delete(id);
+              }}
               role="button"
               aria-label={label}
               aria-pressed={isActive && active?.pinned ? true : undefined}
               onMouseEnter={() => setActive((a) => (a?.pinned ? a : { id, pinned: false }))}
-              onFocus={() => setActive({ id, pinned: false })}
+              onFocus={() => {
+                setFocusId(id);
+                setActive((a) => (a?.pinned && a.id !== id ? { id, pinned: false } : a?.id === id ? a : { id, pinned: false }));
+              }}
               onBlur={() => setActive((a) => (a?.id === id && !a.pinned ? null : a))}
               onClick={() => setActive((a) => (a?.id === id && a.pinned ? null : { id, pinned: true }))}
               onKeyDown={(e) => {
@@ -146,6 +168,7 @@ function Plot({ events, hosts, domain }: { events: readonly LabEvent[]; hosts: s
                   e.preventDefault();
                   setActive((a) => (a?.id === id && a.pinned ? null : { id, pinned: true }));
                 } else if (e.key === 'Escape') setActive(null);
+                else if (moveFocus(index, e.key)) e.preventDefault();
               }}
             >
               <circle r={markerRadiusPx + 4} className="hit" />
