@@ -1,4 +1,5 @@
 import type { Document } from 'bson';
+import type { Clock } from '../clock/clock';
 import { VirtualClock, VIRTUAL_EPOCH_MILLIS, drainMicrotasks } from '../clock/virtual';
 import type { YieldFn } from '../clock/virtual';
 import type { CrudCommands, LogEntry } from '../member/member';
@@ -42,6 +43,15 @@ export interface ClusterOptions {
   eventsMax?: number;
   /** Between virtual timers (default: drain microtasks; `yieldToEventLoop` from clock/realYield is the thorough one). */
   yieldFn?: YieldFn;
+  /**
+   * The clock (default: a new VirtualClock). With any other clock (a ScaledClock for a live
+   * sandbox) time runs by itself: `advance`, `waitFor` and `command` wait for it instead of driving it.
+   */
+  clock?: Clock;
+  /** Called after a member (re)starts, e.g. to serve it on the VirtualNetwork with serveWire. */
+  onMemberStarted?: (host: string, member: Member) => void;
+  /** Called after a member dies or shuts down. */
+  onMemberStopped?: (host: string) => void;
 }
 
 export interface MemberSnapshot {
@@ -56,6 +66,9 @@ export interface MemberSnapshot {
   writable: boolean;
 }
 
+/** How often `waitFor` looks again when time runs by itself. */
+const REAL_POLL_MILLIS = 20;
+
 export class CommandTimeoutError extends Error {
   override readonly name = 'CommandTimeoutError';
 }
@@ -65,7 +78,9 @@ export class CommandTimeoutError extends Error {
  * run commands, inject faults, advance virtual time, read every member's state.
  */
 export class Cluster {
-  readonly clock: VirtualClock;
+  readonly clock: Clock;
+  /** The VirtualClock when the cluster drives its own time, else undefined. */
+  readonly virtualClock: VirtualClock | undefined;
   readonly network: VirtualNetwork;
   readonly transport: DirectPeerTransport;
   readonly random: Random;
@@ -86,7 +101,13 @@ export class Cluster {
     this.options = options;
     const count = options.members ?? 3;
     if (!Number.isInteger(count) || count < 1 || count > 50) throw new RangeError(`Cluster: members must be 1..50, got ${count}`);
-    this.clock = new VirtualClock(options.startMillis ?? VIRTUAL_EPOCH_MILLIS);
+    if (options.clock && !(options.clock instanceof VirtualClock)) {
+      this.clock = options.clock;
+      this.virtualClock = undefined;
+    } else {
+      this.virtualClock = options.clock ?? new VirtualClock(options.startMillis ?? VIRTUAL_EPOCH_MILLIS);
+      this.clock = this.virtualClock;
+    }
     this.network = new VirtualNetwork({ clock: this.clock, defaultDelayMillis: options.linkDelayMillis ?? 1 });
     this.transport = new DirectPeerTransport({ clock: this.clock, faults: this.network.faults });
     this.random = new Random(options.seed ?? 1);
@@ -161,6 +182,7 @@ export class Cluster {
     });
     this.live.set(host, member);
     this.transport.register(host, member);
+    this.options.onMemberStarted?.(host, member);
     return member;
   }
 
@@ -169,6 +191,7 @@ export class Cluster {
     this.live.delete(host);
     this.transport.unregister(host, member);
     this.network.kill(host);
+    this.options.onMemberStopped?.(host);
   }
 
   /** kill -9: the process dies at once; its persisted state and data stay for a restart. */
@@ -225,7 +248,7 @@ export class Cluster {
         failure = e;
       },
     );
-    await this.clock.runUntilTrue(() => settled, timeoutMillis + 1000, this.yieldFn);
+    await this.runUntil(() => settled, timeoutMillis + 1000);
     if (!settled) throw new CommandTimeoutError(`command to ${host} did not finish within ${timeoutMillis} ms of virtual time`);
     if (failure !== undefined) throw failure;
     return result!;
@@ -246,12 +269,24 @@ export class Cluster {
   }
 
   async advance(millis: number): Promise<void> {
-    await this.clock.advanceAsync(millis, this.yieldFn);
+    if (this.virtualClock) await this.virtualClock.advanceAsync(millis, this.yieldFn);
+    else await new Promise<void>((resolve) => this.clock.setTimer(millis, resolve));
   }
 
   /** Advance until `predicate()` holds or `limitMillis` passes; returns whether it held. */
   async waitFor(predicate: () => boolean, limitMillis: number): Promise<boolean> {
-    return this.clock.runUntilTrue(predicate, limitMillis, this.yieldFn);
+    return this.runUntil(predicate, limitMillis);
+  }
+
+  private async runUntil(predicate: () => boolean, limitMillis: number): Promise<boolean> {
+    if (this.virtualClock) return this.virtualClock.runUntilTrue(predicate, limitMillis, this.yieldFn);
+    const deadline = this.clock.now() + limitMillis;
+    while (!predicate()) {
+      const left = deadline - this.clock.now();
+      if (left <= 0) return false;
+      await new Promise<void>((resolve) => this.clock.setTimer(Math.min(REAL_POLL_MILLIS, left), resolve));
+    }
+    return true;
   }
 
   /** The writable primary (highest term if, transiently, two think they are primary). */

@@ -6,7 +6,9 @@ import { HANDSHAKE_COMMANDS, runHandshakeCommand } from '../commands/handshake';
 import { REPLSET_COMMANDS, runReplSetCommand } from '../commands/replset';
 import type { Random } from '../random/random';
 import type { ReplParameters, PersistedReplState, LogSeverity, WriteConcern } from '../repl/coordinator';
-import { ReplCoordinator, newPersistedReplState } from '../repl/coordinator';
+import { ReplCoordinator, entriesAfter, newPersistedReplState } from '../repl/coordinator';
+import type { RollbackFile } from '../repl/coordinator';
+import type { OplogEntry as ReplOplogEntry } from '../repl/oplog';
 import type { MemberEvent, ReplEventBody } from '../repl/events';
 import type { OpTime } from '../repl/optime';
 import { BASIC_CRUD_COMMANDS, runBasicCrudCommand } from './basicCrud';
@@ -41,6 +43,8 @@ export interface CrudContext {
   waitForWriteConcern(opTime: OpTime, request: CommandRequest): Promise<Document | undefined>;
   /** Majority commit point, for `readConcern: {level: "majority"}`. */
   readonly commitPoint: OpTime;
+  /** Oplog entries after the commit point, newest first: undo them on a copy to read at majority (Storage.viewBefore). */
+  entriesAfterCommitPoint(): readonly ReplOplogEntry[];
   /** Seeded randomness for ObjectIds the server makes. */
   readonly random: Random;
   readonly clock: Clock;
@@ -152,6 +156,11 @@ export class Member implements CommandHandler {
   /** What a restart must hand to the next Member for this host. */
   get persisted(): PersistedReplState {
     return this.repl.persisted;
+  }
+
+  /** What rollbacks undid on this member, oldest first (mongod's rollback files). */
+  get rollbackFiles(): readonly RollbackFile[] {
+    return this.repl.persisted.rollbackFiles;
   }
 
   get alive(): boolean {
@@ -292,6 +301,7 @@ export class Member implements CommandHandler {
       logOps: (ops) => (this.repl.replSetName === undefined ? this.repl.lastApplied : this.repl.logOps(ops)),
       waitForWriteConcern: (opTime, request) => this.repl.waitForWriteConcern(opTime, this.writeConcernFor(request)),
       commitPoint: this.repl.commitPoint,
+      entriesAfterCommitPoint: () => entriesAfter(this.repl.oplog, this.repl.commitPoint),
       random: this.random,
       clock: this.clock,
     };

@@ -535,7 +535,7 @@ export class ReplCoordinator {
 
   private requireReplSet(): string {
     if (this.replSetName === undefined) {
-      throw new ServerError(76, 'This node was not started with replication enabled.');
+      throw namedError(76, 'NoReplicationEnabled', 'This node was not started with replication enabled.');
     }
     return this.replSetName;
   }
@@ -642,8 +642,9 @@ export class ReplCoordinator {
       config.term = -1;
     } else {
       if (config.version <= current.version) {
-        throw new ServerError(
+        throw namedError(
           103,
+          'NewReplicaSetConfigurationIncompatible',
           `New replica set configuration version must be greater than old, but ${config.version} is not greater than ${current.version} for replica set ${current._id}`,
         );
       }
@@ -817,7 +818,7 @@ export class ReplCoordinator {
     const from = typeof cmd.from === 'string' ? normalizeHost(cmd.from) : '';
     const theirSet = String(cmd.replSetHeartbeat ?? '');
     if (theirSet !== setName) {
-      throw new ServerError(93, `Our set name of ${setName} does not match name ${theirSet} reported by remote node`);
+      throw namedError(185, 'InconsistentReplicaSetNames', `Our set name of ${setName} does not match name ${theirSet} reported by remote node`);
     }
     const theirVersion = Number(cmd.configVersion ?? -2);
     const theirConfigTerm = Number(cmd.configTerm ?? -1);
@@ -1351,6 +1352,7 @@ export class ReplCoordinator {
     for (const op of ops) {
       const entry: OplogEntry = { op: op.op, ns: op.ns, o: op.o, ts: this.nextTs(), t: term, wallMillis };
       if (op.o2 !== undefined) entry.o2 = op.o2;
+      if (op.b !== undefined) entry.b = op.b;
       entry.undo = op.undo;
       this.persisted.oplog.append(entry);
       opTime = entryOpTime(entry);
@@ -2139,4 +2141,20 @@ export function asBigInt(value: unknown): bigint {
   if (typeof value === 'number') return BigInt(Math.trunc(value));
   if (value instanceof Long) return value.toBigInt();
   throw new TypeError(`expected a cursor id, got ${String(value)}`);
+}
+
+/** A ServerError for a code the shared table lacks, with mongod's codeName in the reply. */
+function namedError(code: number, codeName: string, errmsg: string): ServerError {
+  return new ServerError(code, errmsg, { extra: { codeName } });
+}
+
+/** Oplog entries after `opTime`, newest first (for reads at the majority commit point). */
+export function entriesAfter(oplog: Oplog, opTime: OpTime): OplogEntry[] {
+  const out: OplogEntry[] = [];
+  for (let i = oplog.length - 1; i >= 0; i--) {
+    const e = oplog.at(i)!;
+    if (compareOpTime(e, opTime) <= 0) break;
+    out.push(e);
+  }
+  return out;
 }

@@ -11,6 +11,8 @@ export interface OplogOp {
   ns: string;
   o: Document;
   o2?: Document;
+  /** On an update: apply as an insert when the document is missing (an upsert). */
+  b?: boolean;
 }
 
 /** An oplog entry as kept in memory. `undo` is private to the storage that applied it. */
@@ -29,6 +31,7 @@ export function entryOpTime(e: OplogEntry): OpTime {
 export function entryToBson(e: OplogEntry): Document {
   const doc: Document = { op: e.op, ns: e.ns, o: e.o };
   if (e.o2 !== undefined) doc.o2 = e.o2;
+  if (e.b !== undefined) doc.b = e.b;
   doc.ts = tsToBson(e.ts);
   doc.t = Long.fromNumber(e.t);
   doc.v = Long.fromNumber(2);
@@ -48,6 +51,7 @@ export function entryFromBson(doc: Document): OplogEntry {
     wallMillis: doc.wall instanceof Date ? doc.wall.getTime() : 0,
   };
   if (doc.o2 !== undefined) entry.o2 = doc.o2 as Document;
+  if (typeof doc.b === 'boolean') entry.b = doc.b;
   return entry;
 }
 

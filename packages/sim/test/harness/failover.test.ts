@@ -61,3 +61,18 @@ describe('a 3-member set: initiate, elect, fail over', () => {
     }
   });
 });
+
+describe('a cluster on a ScaledClock (a live sandbox)', () => {
+  it('runs by itself at 50x speed and elects a primary', async () => {
+    const { ScaledClock } = await import('../../src/clock/realClock');
+    const clock = new ScaledClock({ speed: 50 });
+    const c = new Cluster({ members: 3, seed: 5, clock, settings: { electionTimeoutMillis: 1000 } });
+    expect(c.virtualClock).toBeUndefined();
+    await c.initiate();
+    const primary = await c.waitForPrimary(20_000);
+    expect(c.hosts).toContain(primary);
+    const reply = await c.insert([{ _id: 1 }], { writeConcern: { w: 'majority', wtimeout: 5000 } });
+    expect(reply).toMatchObject({ ok: 1, n: 1 });
+    c.stopAll();
+  });
+});
