@@ -1,4 +1,4 @@
-import { Aggregator, Query, updateOne } from 'mingo';
+import { Aggregator, Query, updateOne } from './mingo';
 import type { Document } from 'bson';
 import { ErrorCodes, ServerError, serverError } from '../commands/errors';
 import { Timestamp } from 'bson';
@@ -13,11 +13,6 @@ import { bsonTypeName, cloneValue, formatDocument, formatValue, fromMingo, isNum
 
 type AnyObject = Record<string, unknown>;
 
-/**
- * Options for every mingo call: no script execution (`$where`, `$function`, `$accumulator`: a
- * learner's input never runs as code).
- */
-const MINGO_OPTIONS = { scriptEnabled: false } as const;
 
 /** mingo throws MingoError (or plain Errors) for bad operators and arguments; mongod says BadValue. */
 export function fromMingoError(error: unknown, code: number = ErrorCodes.BadValue): ServerError {
@@ -33,7 +28,7 @@ export function compileFilter(filter: Document): Matcher {
   if (Object.keys(filter).length === 0) return () => true;
   let query: Query;
   try {
-    query = new Query(toMingo(filter) as AnyObject, MINGO_OPTIONS);
+    query = new Query(toMingo(filter) as AnyObject);
   } catch (error) {
     throw fromMingoError(error);
   }
@@ -117,7 +112,7 @@ export function sortDocuments(docs: readonly Document[], sort: SortSpec): Docume
 export function project(docs: readonly Document[], projection: Document): Document[] {
   try {
     const views = docs.map((doc) => toMingo(doc) as AnyObject);
-    const out = new Query({}, MINGO_OPTIONS).find(views, toMingo(projection) as AnyObject).all() as AnyObject[];
+    const out = new Query({}).find(views, toMingo(projection) as AnyObject).all() as AnyObject[];
     return out.map((view) => fromMingo(view) as Document);
   } catch (error) {
     throw fromMingoError(error);
@@ -128,8 +123,8 @@ export function project(docs: readonly Document[], projection: Document): Docume
 export function aggregateDocuments(docs: readonly Document[], pipeline: Document[], collectionResolver?: (name: string) => Document[]): Document[] {
   try {
     const options = collectionResolver
-      ? { ...MINGO_OPTIONS, collectionResolver: (name: string) => collectionResolver(name).map((doc) => toMingo(doc) as AnyObject) }
-      : MINGO_OPTIONS;
+      ? { collectionResolver: (name: string) => collectionResolver(name).map((doc) => toMingo(doc) as AnyObject) }
+      : {};
     const aggregator = new Aggregator(pipeline.map((stage) => toMingo(stage) as AnyObject), options);
     const out = aggregator.run(docs.map((doc) => toMingo(doc) as AnyObject)) as AnyObject[];
     return out.map((doc) => fromMingo(doc) as Document);
@@ -322,7 +317,7 @@ export function applyUpdate(doc: Document, update: Document | Document[], kind: 
   try {
     if (kind === 'pipeline') {
       const holder = [target];
-      updateOne(holder, {}, (update as Document[]).map((stage) => toMingo(stage) as AnyObject) as never, {}, MINGO_OPTIONS);
+      updateOne(holder, {}, (update as Document[]).map((stage) => toMingo(stage) as AnyObject) as never, {});
       return fromMingo(holder[0]) as Document;
     }
     const { $setOnInsert, $currentDate, ...modifiers } = update as AnyObject;
@@ -338,10 +333,10 @@ export function applyUpdate(doc: Document, update: Document | Document[], kind: 
     const arrayFilters = options.arrayFilters?.map((filter) => toMingo(filter) as AnyObject);
     if (Object.keys(modifierView).length > 0) {
       // mingo ignores the positional operator unless a condition is given.
-      updateOne([target], condition ?? {}, modifierView as never, { arrayFilters, cloneMode: 'deep' }, MINGO_OPTIONS);
+      updateOne([target], condition ?? {}, modifierView as never, { arrayFilters, cloneMode: 'deep' });
     }
     if (options.isInsert && isPlainObject($setOnInsert) && Object.keys($setOnInsert).length > 0) {
-      updateOne([target], {}, { $set: toMingo($setOnInsert) } as never, { cloneMode: 'deep' }, MINGO_OPTIONS);
+      updateOne([target], {}, { $set: toMingo($setOnInsert) } as never, { cloneMode: 'deep' });
     }
     return fromMingo(target) as Document;
   } catch (error) {

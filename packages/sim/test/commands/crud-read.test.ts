@@ -41,6 +41,27 @@ describe('find', () => {
     expect(projected.cursor.firstBatch[0].ts).toBeInstanceOf(Timestamp);
   });
 
+  it('matches $type by BSON type (ObjectId, long, timestamp, int/double, arrays by element)', () => {
+    const h = new CrudHarness();
+    h.run('test', {
+      insert: 'c',
+      documents: [
+        { _id: new ObjectId('650000000000000000000001'), v: Long.fromString('9007199254740993') },
+        { _id: 2, v: new Timestamp({ t: 1, i: 1 }) },
+        { _id: 3, v: 1.5 },
+        { _id: 4, v: [1, 'x'] },
+      ],
+    });
+    const ids = (filter: Document): string[] => h.run('test', { find: 'c', filter }).cursor.firstBatch.map((doc: Document) => String(doc._id));
+    expect(ids({ _id: { $type: 'objectId' } })).toEqual(['650000000000000000000001']);
+    expect(ids({ v: { $type: 'long' } })).toEqual(['650000000000000000000001']);
+    expect(ids({ v: { $type: 17 } })).toEqual(['2']);
+    expect(ids({ v: { $type: 'double' } })).toEqual(['3']);
+    expect(ids({ v: { $type: 'string' } })).toEqual(['4']);
+    expect(ids({ v: { $type: ['int', 'timestamp'] } })).toEqual(['2', '4']);
+    expect(h.run('test', { find: 'c', filter: { v: { $type: 'nope' } } })).toMatchObject({ ok: 0, code: 2, errmsg: 'Unknown type name alias: nope' });
+  });
+
   it('rejects bad arguments with real codes', () => {
     const h = new CrudHarness();
     expect(h.run('test', { find: 'c', filter: 'x' })).toMatchObject({ ok: 0, code: 14, errmsg: "BSON field 'find.filter' is the wrong type 'string', expected type 'object'" });
