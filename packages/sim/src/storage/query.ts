@@ -119,8 +119,24 @@ export function project(docs: readonly Document[], projection: Document): Docume
   }
 }
 
-/** Runs an aggregation pipeline (no `$out`/`$merge`; the caller refuses those). */
-export function aggregateDocuments(docs: readonly Document[], pipeline: Document[], collectionResolver?: (name: string) => Document[]): Document[] {
+/**
+ * `$$NOW` as a literal date from the injected clock (mingo would read the wall clock), everywhere
+ * in a pipeline except inside `$literal`.
+ */
+export function bindNow(value: unknown, nowMillis: number): unknown {
+  if (value === '$$NOW') return { $literal: new Date(nowMillis) };
+  if (Array.isArray(value)) return value.map((item: unknown) => bindNow(item, nowMillis));
+  if (isPlainObject(value)) {
+    const out: AnyObject = {};
+    for (const [key, item] of Object.entries(value)) out[key] = key === '$literal' ? item : bindNow(item, nowMillis);
+    return out;
+  }
+  return value;
+}
+
+/** Runs an aggregation pipeline (no `$out`/`$merge`; the caller refuses those). `$$NOW` is `nowMillis`. */
+export function aggregateDocuments(docs: readonly Document[], pipeline: Document[], collectionResolver?: (name: string) => Document[], nowMillis = 0): Document[] {
+  pipeline = bindNow(pipeline, nowMillis) as Document[];
   try {
     const options = collectionResolver
       ? { collectionResolver: (name: string) => collectionResolver(name).map((doc) => toMingo(doc) as AnyObject) }
@@ -316,6 +332,7 @@ export function applyUpdate(doc: Document, update: Document | Document[], kind: 
   const target = cloneValue(toMingo(cloneValue(doc))) as AnyObject;
   try {
     if (kind === 'pipeline') {
+      update = bindNow(update, options.nowMillis ?? 0) as Document[];
       const holder = [target];
       updateOne(holder, {}, (update as Document[]).map((stage) => toMingo(stage) as AnyObject) as never, {});
       return fromMingo(holder[0]) as Document;

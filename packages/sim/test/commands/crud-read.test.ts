@@ -190,6 +190,17 @@ describe('count, distinct, aggregate', () => {
     expect(reply.cursor.ns).toBe('test.c');
   });
 
+  it('aggregate and pipeline updates take $$NOW from the injected clock', () => {
+    const h = new CrudHarness();
+    h.nowMillis = 5_000;
+    h.run('test', { insert: 'c', documents: [{ _id: 1 }] });
+    const reply = h.run('test', { aggregate: 'c', pipeline: [{ $project: { now: '$$NOW', lit: { $literal: '$$NOW' } } }], cursor: {} });
+    expect(reply.cursor.firstBatch).toEqual([{ _id: 1, now: new Date(5_000), lit: '$$NOW' }]);
+    h.nowMillis = 7_000;
+    h.run('test', { update: 'c', updates: [{ q: { _id: 1 }, u: [{ $set: { at: '$$NOW' } }] }] });
+    expect(h.storage.documents('test', 'c')).toEqual([{ _id: 1, at: new Date(7_000) }]);
+  });
+
   it('aggregate batches through a cursor and refuses $out and missing cursor', () => {
     const h = new CrudHarness();
     seed(h, 10);

@@ -148,7 +148,7 @@ export function aggregateCommand(db: string, body: Document, ctx: StorageCommand
   if (cursorSpec === undefined) throw serverError('FailedToParse', "The 'cursor' option is required, except for aggregate with the explain argument");
   const batchSize = new CommandReader('aggregate.cursor', cursorSpec).nonNegative('batchSize', 'BatchSize');
   const input = coll === undefined ? [] : ctx.storage.documents(db, coll);
-  const docs = aggregateDocuments(input, pipeline as Document[], (name) => ctx.storage.documents(db, name));
+  const docs = aggregateDocuments(input, pipeline as Document[], (name) => ctx.storage.documents(db, name), ctx.storage.nowMillis());
   const ns = coll === undefined ? `${db}.$cmd.aggregate` : `${db}.${coll}`;
   const cursor = ctx.cursors.open(ns, docs, ctx.connectionId, { batchSize });
   return { reply: firstBatchReply(cursor), oplog: [] };
