@@ -151,7 +151,7 @@ export class PyInterpreter {
         for (const item of items) {
           throwIfAborted(ctx.signal);
           if (++count > this.limits.loopIterationsMax) {
-            throw new PyException('RuntimeError', `this lab stops a loop after ${this.limits.loopIterationsMax} iterations`);
+            throw new PyException('LabError', `this lab stops a loop after ${this.limits.loopIterationsMax} iterations`);
           }
           if (count % 1000 === 0) await new Promise<void>((resolve) => setImmediate(resolve));
           this.globals.set(stmt.target, item);
@@ -361,7 +361,7 @@ export class PyInterpreter {
           for (const [n, item] of items.entries()) {
             throwIfAborted(ctx.signal);
             if (n >= this.limits.loopIterationsMax) {
-              throw new PyException('RuntimeError', `this lab stops a loop after ${this.limits.loopIterationsMax} iterations`);
+              throw new PyException('LabError', `this lab stops a loop after ${this.limits.loopIterationsMax} iterations`);
             }
             this.globals.set(e.name, item);
             if (e.cond !== null && !truthy(await this.eval(e.cond, ctx))) continue;
@@ -749,10 +749,13 @@ export class PyInterpreter {
       };
       return list(names[typeName(v)] ?? []);
     });
-    b('help', (_args, _kwargs, ctx) => {
-      ctx.write(helpText);
-      return null;
-    });
+    this.builtins.set(
+      'help',
+      new PyTextObject('_Helper', 'Type help() for interactive help, or help(object) for help about object.', (_args, _kwargs, ctx) => {
+        ctx.write(helpText);
+        return null;
+      }),
+    );
     b('isinstance', () => {
       throw new PyException('NotImplementedError', "isinstance() is not supported in this lab's Python");
     });

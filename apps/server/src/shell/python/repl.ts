@@ -8,6 +8,8 @@ import type { InterpreterLimits } from './interp';
 import { ExitRequest, PyInterpreter, defaultInterpreterLimits } from './interp';
 import { IncompleteInput, PySyntaxError, UnsupportedSyntax, parseStatement } from './parser';
 import { addressFor, defaultObjectIdHex, makeModules } from './pymongo';
+import type { StdlibEnv } from './stdlib';
+import { makeStdlib, realStdlibEnv } from './stdlib';
 import type { PyContext } from './values';
 import { PyException } from './values';
 
@@ -17,6 +19,8 @@ export const pythonBanner =
 
 export interface PythonReplOptions {
   backend: PyMongoBackend;
+  /** `time.sleep`/`time.time` (the sandbox passes its own clock); real time by default. */
+  stdlib?: StdlibEnv;
   newObjectIdHex?: () => string;
   sourceLimits?: SourceLimits;
   interpreterLimits?: InterpreterLimits;
@@ -34,6 +38,7 @@ export class PythonRepl implements Repl {
   constructor(options: PythonReplOptions) {
     this.limits = options.sourceLimits ?? defaultSourceLimits;
     const modules = makeModules({ backend: options.backend, newObjectIdHex: options.newObjectIdHex ?? defaultObjectIdHex });
+    for (const [name, mod] of makeStdlib(options.stdlib ?? realStdlibEnv)) modules.set(name, mod);
     this.interpreter = new PyInterpreter(modules, options.interpreterLimits ?? defaultInterpreterLimits);
   }
 

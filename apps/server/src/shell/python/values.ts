@@ -194,7 +194,7 @@ export function floatRepr(x: number): string {
   const [mantissa = '', expText = '0'] = Math.abs(x).toExponential().split('e');
   const digits = mantissa.replace('.', '');
   const exp = Number(expText);
-  if (exp >= -5 && exp < 16) {
+  if (exp >= -4 && exp < 16) {
     if (exp < 0) return `${sign}0.${'0'.repeat(-exp - 1)}${digits}`;
     if (digits.length <= exp + 1) return `${sign}${digits}${'0'.repeat(exp + 1 - digits.length)}.0`;
     return `${sign}${digits.slice(0, exp + 1)}.${digits.slice(exp + 1)}`;
@@ -256,6 +256,20 @@ export function bytesRepr(data: Uint8Array): string {
   return out + quote;
 }
 
+/** Python 3.11's limit on int-to-str conversion. */
+export const intMaxStrDigits = 4300;
+
+export function intRepr(n: bigint): string {
+  const text = n.toString();
+  if (text.replace('-', '').length > intMaxStrDigits) {
+    throw new PyException(
+      'ValueError',
+      `Exceeds the limit (${intMaxStrDigits} digits) for integer string conversion; use sys.set_int_max_str_digits() to increase the limit`,
+    );
+  }
+  return text;
+}
+
 /** Most nested containers `repr` walks before it gives up, as Python's recursion limit would. */
 export const reprDepthMax = 500;
 
@@ -266,7 +280,7 @@ export function repr(v: PyValue, depth = 0): string {
     case 'boolean':
       return v ? 'True' : 'False';
     case 'bigint':
-      return v.toString();
+      return intRepr(v);
     case 'number':
       return floatRepr(v);
     case 'string':

@@ -1,3 +1,4 @@
+import { Double } from 'bson';
 import type { BackendCallContext, BsonDocument, HostPort, PyClientHandle, PyConnectOptions, PyMongoBackend } from '../../../src/shell/python/backend';
 import type { PyMongoBackendError } from '../../../src/shell/python/backend';
 
@@ -47,7 +48,7 @@ export class FakePyMongoBackend implements PyMongoBackend {
     return this.op(ctx, () => {
       this.commands.push({ db, command });
       if ('replSetInitiate' in command) {
-        return { info2: 'no configuration specified. Using a default configuration for the set', me: 'morton.local:27017', ok: 1.5 - 0.5 };
+        return { info2: 'no configuration specified. Using a default configuration for the set', me: 'morton.local:27017', ok: new Double(1) };
       }
       if ('bogus' in command) return { ok: 0, errmsg: "no such command: 'bogus'", code: 59, codeName: 'CommandNotFound' };
       return { ok: 1 };

@@ -38,7 +38,7 @@ describe('the walkthrough in Python', () => {
         '>>> from pymongo import Connection',
         '>>> c = Connection("morton.local:27017", slave_okay=True)',
         '>>> c.admin.command("replSetInitiate")',
-        "{'info2': 'no configuration specified. Using a default configuration for the set', 'me': 'morton.local:27017', 'ok': 1}",
+        "{'info2': 'no configuration specified. Using a default configuration for the set', 'me': 'morton.local:27017', 'ok': 1.0}",
         '>>> Connection("morton.local")',
         "Connection('morton.local', 27017)",
         '>>> Connection("morton.local:27018")',
