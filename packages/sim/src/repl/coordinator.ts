@@ -728,6 +728,13 @@ export class ReplCoordinator {
 
   private onHeartbeatReply(m: MemberData, reply: Document, sentAt: number): void {
     if (this.members.get(m.config.host) !== m) return;
+    const primaryBefore = this.primaryHost;
+    this.applyHeartbeatReply(m, reply, sentAt);
+    // hello's `primary` changed: wake awaitable hellos so clients learn at once.
+    if (!this.stopped && this.primaryHost !== primaryBefore) this.bumpTopology();
+  }
+
+  private applyHeartbeatReply(m: MemberData, reply: Document, sentAt: number): void {
     const now = this.now();
     const wasHealthy = m.health === 1;
     const priorState = m.state;
@@ -788,6 +795,12 @@ export class ReplCoordinator {
 
   private onHeartbeatFailure(m: MemberData, message: string, reply: Document | undefined): void {
     if (this.members.get(m.config.host) !== m) return;
+    const primaryBefore = this.primaryHost;
+    this.applyHeartbeatFailure(m, message, reply);
+    if (!this.stopped && this.primaryHost !== primaryBefore) this.bumpTopology();
+  }
+
+  private applyHeartbeatFailure(m: MemberData, message: string, reply: Document | undefined): void {
     const now = this.now();
     m.hbFailures++;
     m.lastHeartbeatMillis = now;
