@@ -65,6 +65,21 @@ export async function main(argv: readonly string[], io: MainIo = processIo): Pro
   return runServer(options, io);
 }
 
+/**
+ * The name this member answers to (`me`, its entry in the config). A real mongod recognises itself
+ * under any of its names; the simulated member matches one, so pick the one its peers will dial:
+ * the host of the `--replSet name/host:port,...` seeds when they share one (the walkthrough's
+ * morton.local), else a single specific `--bind_ip` (mongodb-memory-server's 127.0.0.1), else the
+ * machine's host name.
+ */
+export function selfHostName(options: Pick<MongodOptions, 'replSetSeeds' | 'bindIp'>, hostname: string): string {
+  const seedHosts = new Set(options.replSetSeeds.map((s) => s.host.toLowerCase()));
+  if (seedHosts.size === 1) return [...seedHosts][0] as string;
+  const [only, ...rest] = options.bindIp;
+  if (only !== undefined && rest.length === 0 && !['0.0.0.0', '::', 'localhost'].includes(only)) return only;
+  return hostname;
+}
+
 /** `localhost` is bound as 127.0.0.1 (node would pick one of 127.0.0.1 and ::1). */
 function listenHost(bindIp: string): string {
   return bindIp === 'localhost' ? '127.0.0.1' : bindIp;
@@ -138,8 +153,7 @@ async function runServer(options: MongodOptions, io: MainIo): Promise<number> {
   if (options.pidfilepath !== undefined) fs.writeFileSync(options.pidfilepath, `${process.pid}\n`);
 
   const network = new TcpNetwork();
-  const selfHost = options.bindIp.length === 1 && options.bindIp[0] !== '0.0.0.0' && options.bindIp[0] !== 'localhost' ? (options.bindIp[0] as string) : defaultSelfHost();
-  const self: HostPort = { host: selfHost, port: options.port };
+  const self: HostPort = { host: selfHostName(options, defaultSelfHost()), port: options.port };
 
   let resolveExit: (code: number) => void = () => undefined;
   const exited = new Promise<number>((resolve) => {

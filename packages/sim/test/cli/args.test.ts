@@ -74,3 +74,14 @@ describe('sim-mongod arguments', () => {
     expect(versionText()).toMatch(/^\s*db\s+version\s+v?(\d+\.\d+\.\d+)(-\d*)?(-[a-zA-Z0-9].*)?\s*$/im);
   });
 });
+
+describe('the name sim-mongod answers to', () => {
+  it('follows the seeds, then a single --bind_ip, then the host name', async () => {
+    const { selfHostName } = await import('../../src/cli/main');
+    expect(selfHostName(run(['--replSet', 'foo/Morton.local:27018,morton.local:27019']), 'vm')).toBe('morton.local');
+    expect(selfHostName(run(['--replSet', 'foo/a:1,b:2', '--bind_ip', '127.0.0.1']), 'vm')).toBe('127.0.0.1');
+    expect(selfHostName(run(['--bind_ip', '127.0.0.1', '--replSet', 'testset']), 'vm')).toBe('127.0.0.1');
+    expect(selfHostName(run([]), 'vm')).toBe('vm');
+    expect(selfHostName(run(['--bind_ip_all']), 'vm')).toBe('vm');
+  });
+});
