@@ -1,4 +1,4 @@
-import { useId, useState } from 'react';
+import { useEffect, useId, useRef, useState } from 'react';
 import type { LabClient } from '../app/labClient';
 import { selectLesson, selectLessonCollapsed, useLab, type LessonStepDetail } from '../store/lab';
 import { Markdown } from './Markdown';
@@ -9,6 +9,18 @@ export function LessonPane({ client }: { client: LabClient }) {
   const lesson = useLab(selectLesson);
   const collapsed = useLab(selectLessonCollapsed);
   const bodyId = useId();
+  const body = useRef<HTMLDivElement>(null);
+  const currentId = lesson?.steps.find((s) => s.state === 'current')?.id ?? null;
+  useEffect(() => {
+    // Keep the step being worked on in view inside the pane (never scrolls the page itself).
+    const container = body.current;
+    const step = container?.querySelector<HTMLElement>('[aria-current="step"]');
+    if (!container || !step) return;
+    const top = step.offsetTop - 8;
+    const bottom = step.offsetTop + step.offsetHeight + 8;
+    if (top < container.scrollTop) container.scrollTop = top;
+    else if (bottom > container.scrollTop + container.clientHeight) container.scrollTop = Math.min(top, bottom - container.clientHeight);
+  }, [currentId, collapsed]);
   const doneCount = lesson?.steps.filter((s) => s.state === 'done').length ?? 0;
   return (
     <section className={`pane lesson-pane${collapsed ? ' collapsed' : ''}`} aria-label="Lesson">
@@ -30,7 +42,7 @@ export function LessonPane({ client }: { client: LabClient }) {
           </span>
         )}
       </div>
-      <div id={bodyId} className="pane-body lesson-body" hidden={collapsed}>
+      <div id={bodyId} ref={body} className="pane-body lesson-body" hidden={collapsed}>
         {!lesson && <p className="muted">The lesson appears here when the server sends it.</p>}
         {lesson && (
           <>
