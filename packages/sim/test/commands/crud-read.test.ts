@@ -257,6 +257,20 @@ describe('listing and stats', () => {
     expect(h.run('test', { listIndexes: 'nope' })).toMatchObject({ ok: 0, code: 26 });
   });
 
+  it('$collStats gives what mongosh db.coll.stats() and totalIndexSize() read', () => {
+    const h = new CrudHarness();
+    h.run('test', { insert: 'c', documents: [{ _id: 1 }, { _id: 2 }] });
+    const reply = h.run('test', { aggregate: 'c', pipeline: [{ $collStats: { storageStats: { scale: 1 } } }], cursor: {} });
+    expect(reply.cursor.firstBatch[0]).toMatchObject({ ns: 'test.c', storageStats: { count: 2, nindexes: 1, indexSizes: { _id_: 4096 }, scaleFactor: 1 } });
+    const total = h.run('test', {
+      aggregate: 'c',
+      pipeline: [{ $collStats: { storageStats: {} } }, { $group: { _id: null, value: { $sum: '$storageStats.totalIndexSize' } } }],
+      cursor: {},
+    });
+    expect(total.cursor.firstBatch).toEqual([{ _id: null, value: 4096 }]);
+    expect(h.run('test', { aggregate: 'c', pipeline: [{ $match: {} }, { $collStats: {} }], cursor: {} })).toMatchObject({ ok: 0, code: 40602 });
+  });
+
   it('collStats and dbStats count documents and bytes', () => {
     const h = new CrudHarness();
     h.run('test', { insert: 'c', documents: [{ _id: 1, s: 'abc' }, { _id: 2, s: 'def' }] });

@@ -1,11 +1,12 @@
 import type { Document } from 'bson';
 import { serverError } from '../errors';
 import type { OplogEntry } from '../../storage/oplog';
+import type { Storage } from '../../storage/storage';
 import { ID_INDEX_SPEC } from '../../storage/collection';
 import { checkCollectionName, checkDatabaseName } from '../../storage/namespace';
 import { runQuery } from '../../storage/query';
 import type { StorageCommandContext, StorageCommandResult } from './context';
-import { firstBatchReply } from './read';
+import { firstBatchReply } from './reply';
 import { CommandReader, collectionArgument } from './parse';
 
 /** mongod reports sizes on disk in whole allocation units. */
@@ -116,32 +117,36 @@ export function dropIndexesCommand(db: string, body: Document, ctx: StorageComma
   return { reply: { nIndexesWas, ok: 1 }, oplog };
 }
 
-export function collStatsCommand(db: string, body: Document, ctx: StorageCommandContext): StorageCommandResult {
-  const coll = collectionArgument('collStats', body, db);
-  checkCollectionName(db, coll);
-  const collection = ctx.storage.getCollection(db, coll);
-  // Since 4.2 mongod answers ok:1 with zeros for a collection that does not exist.
+/** collStats figures for one collection: zeros when it does not exist (mongod answers ok:1 then, since 4.2). */
+export function collectionStats(storage: Storage, db: string, coll: string): Document {
+  const collection = storage.getCollection(db, coll);
   const size = collection?.sizeBytes ?? 0;
   const count = collection?.count ?? 0;
   const indexes = collection?.indexes ?? [];
   const indexSizes: Document = {};
   for (const spec of indexes) indexSizes[spec.name] = allocationUnitBytes;
+  const storageSize = collection ? onDiskBytes(size) : 0;
+  const totalIndexSize = allocationUnitBytes * indexes.length;
   return {
-    reply: {
-      ns: `${db}.${coll}`,
-      size,
-      count,
-      avgObjSize: count === 0 ? 0 : Math.floor(size / count),
-      storageSize: collection ? onDiskBytes(size) : 0,
-      capped: collection?.options.capped === true,
-      nindexes: indexes.length,
-      totalIndexSize: allocationUnitBytes * indexes.length,
-      indexSizes,
-      scaleFactor: 1,
-      ok: 1,
-    },
-    oplog: [],
+    size,
+    count,
+    avgObjSize: count === 0 ? 0 : Math.floor(size / count),
+    storageSize,
+    freeStorageSize: 0,
+    capped: collection?.options.capped === true,
+    nindexes: indexes.length,
+    indexBuilds: [],
+    totalIndexSize,
+    totalSize: storageSize + totalIndexSize,
+    indexSizes,
+    scaleFactor: 1,
   };
+}
+
+export function collStatsCommand(db: string, body: Document, ctx: StorageCommandContext): StorageCommandResult {
+  const coll = collectionArgument('collStats', body, db);
+  checkCollectionName(db, coll);
+  return { reply: { ns: `${db}.${coll}`, ...collectionStats(ctx.storage, db, coll), ok: 1 }, oplog: [] };
 }
 
 export function dbStatsCommand(db: string, _body: Document, ctx: StorageCommandContext): StorageCommandResult {

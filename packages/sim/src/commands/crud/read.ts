@@ -1,15 +1,12 @@
 import type { Document } from 'bson';
-import { serverError } from '../errors';
+import { ServerError, serverError } from '../errors';
 import { aggregateDocuments, compileFilter, parseSort, runQuery } from '../../storage/query';
 import { checkCollectionName, checkDatabaseName } from '../../storage/namespace';
 import { indexKey, isPlainObject } from '../../storage/values';
 import type { StorageCommandContext, StorageCommandResult } from './context';
-import type { CursorReply } from './cursors';
+import { collectionStats } from './admin';
+import { firstBatchReply } from './reply';
 import { CommandReader, asBigInt, bsonTypeName, collectionArgument } from './parse';
-
-export function firstBatchReply(cursor: CursorReply): Document {
-  return { cursor: { firstBatch: cursor.batch, id: cursor.id, ns: cursor.ns }, ok: 1 };
-}
 
 function cursorOptions(reader: CommandReader, field = 'batchSize'): number | undefined {
   return reader.nonNegative(field, 'BatchSize');
@@ -119,7 +116,7 @@ export function distinctCommand(db: string, body: Document, ctx: StorageCommandC
 
 // ---- aggregate ----
 
-const REFUSED_STAGES = new Set(['$out', '$merge', '$changeStream', '$currentOp', '$listSessions', '$listLocalSessions', '$collStats', '$indexStats', '$planCacheStats']);
+const REFUSED_STAGES = new Set(['$out', '$merge', '$changeStream', '$currentOp', '$listSessions', '$listLocalSessions', '$indexStats', '$planCacheStats']);
 
 export function aggregateCommand(db: string, body: Document, ctx: StorageCommandContext): StorageCommandResult {
   checkDatabaseName(db);
@@ -134,7 +131,7 @@ export function aggregateCommand(db: string, body: Document, ctx: StorageCommand
   }
   const pipeline = reader.array('pipeline');
   if (pipeline === undefined) throw serverError('FailedToParse', "BSON field 'aggregate.pipeline' is missing but a required field");
-  for (const stage of pipeline) {
+  pipeline.forEach((stage, index) => {
     if (!isPlainObject(stage) || Object.keys(stage).length !== 1) {
       throw serverError('TypeMismatch', 'Each element of the \'pipeline\' array must be an object');
     }
@@ -142,14 +139,38 @@ export function aggregateCommand(db: string, body: Document, ctx: StorageCommand
     if (REFUSED_STAGES.has(name)) {
       throw serverError('CommandNotSupported', `${name} is not supported by the simulated mongod`);
     }
-  }
+    if (name === '$collStats' && index !== 0) {
+      throw new ServerError(40602, '$collStats is only valid as the first stage in a pipeline');
+    }
+  });
   if (reader.bool('explain')) throw serverError('CommandNotSupported', 'explain is not supported by the simulated mongod');
   const cursorSpec = reader.object('cursor');
   if (cursorSpec === undefined) throw serverError('FailedToParse', "The 'cursor' option is required, except for aggregate with the explain argument");
   const batchSize = new CommandReader('aggregate.cursor', cursorSpec).nonNegative('batchSize', 'BatchSize');
-  const input = coll === undefined ? [] : ctx.storage.documents(db, coll);
-  const docs = aggregateDocuments(input, pipeline as Document[], (name) => ctx.storage.documents(db, name), ctx.storage.nowMillis());
+  let stages = pipeline as Document[];
+  let input = coll === undefined ? [] : ctx.storage.documents(db, coll);
+  const first = stages[0];
+  if (first && '$collStats' in first) {
+    if (coll === undefined) throw serverError('InvalidNamespace', '$collStats must be run against a collection namespace');
+    input = [collStatsStage(db, coll, first.$collStats, ctx)];
+    stages = stages.slice(1);
+  }
+  const docs = aggregateDocuments(input, stages, (name) => ctx.storage.documents(db, name), ctx.storage.nowMillis());
   const ns = coll === undefined ? `${db}.$cmd.aggregate` : `${db}.${coll}`;
   const cursor = ctx.cursors.open(ns, docs, ctx.connectionId, { batchSize });
   return { reply: firstBatchReply(cursor), oplog: [] };
+}
+
+/** The one document `$collStats` produces (mongosh's `db.coll.stats()` and `totalIndexSize()` use it). */
+function collStatsStage(db: string, coll: string, spec: unknown, ctx: StorageCommandContext): Document {
+  if (!isPlainObject(spec)) throw serverError('FailedToParse', '$collStats must take a nested object but found a non-object value');
+  const out: Document = { ns: `${db}.${coll}`, localTime: new Date(ctx.storage.nowMillis()) };
+  const stats = collectionStats(ctx.storage, db, coll);
+  if (spec.storageStats !== undefined) out.storageStats = stats;
+  if (spec.count !== undefined) out.count = stats.count;
+  if (spec.latencyStats !== undefined) {
+    const zero = { latency: 0, ops: 0 };
+    out.latencyStats = { reads: zero, writes: zero, commands: zero, transactions: zero };
+  }
+  return out;
 }
