@@ -980,6 +980,11 @@ export class MongoshRepl implements Repl {
     return '';
   }
 
+  /** Closes the connection (the terminal calls it when mongosh exits). */
+  async dispose(): Promise<void> {
+    await this.interpreter.backend.close().catch(() => undefined);
+  }
+
   complete(line: string, cursor: number): Completion {
     return completeMongosh(line, cursor, this.interpreter, this.knownCollections);
   }

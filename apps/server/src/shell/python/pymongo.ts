@@ -28,6 +28,8 @@ import {
 
 export interface PyMongoEnv {
   backend: PyMongoBackend;
+  /** Clients made in this REPL and not closed yet (closed when the REPL is disposed). */
+  readonly openClients: Set<PyClientHandle>;
   /** New ObjectId hex for documents inserted without `_id` (PyMongo makes them client-side). */
   newObjectIdHex(): string;
 }
@@ -221,6 +223,7 @@ export function makeClientClass(env: PyMongoEnv, api: PyMongoApi): PyClass {
       }
     }
     const handle = await backendCall(() => env.backend.connect(options, callCtx(ctx)));
+    env.openClients.add(handle);
     return new PyClient(env, api, handle, parsed.seeds, shownOptions);
   };
   return new PyClass(name, qualified, construct);
@@ -337,6 +340,7 @@ export class PyClient extends PyObject {
           expectNoArgs(`${this.typeName}.close`, args, kwargs);
           if (!this.closed) {
             this.closed = true;
+            this.env.openClients.delete(this.handle);
             await backendCall(() => this.env.backend.close(this.handle));
           }
           return null;

@@ -7,6 +7,7 @@ import type { PyMongoBackend } from './backend';
 import type { InterpreterLimits } from './interp';
 import { ExitRequest, PyInterpreter, defaultInterpreterLimits } from './interp';
 import { IncompleteInput, PySyntaxError, UnsupportedSyntax, parseStatement } from './parser';
+import type { PyMongoEnv } from './pymongo';
 import { addressFor, defaultObjectIdHex, makeModules } from './pymongo';
 import type { StdlibEnv } from './stdlib';
 import { makeStdlib, realStdlibEnv } from './stdlib';
@@ -34,10 +35,12 @@ export class PythonRepl implements Repl {
   readonly interpreter: PyInterpreter;
   private pending: string[] = [];
   private readonly limits: SourceLimits;
+  private readonly env: PyMongoEnv;
 
   constructor(options: PythonReplOptions) {
     this.limits = options.sourceLimits ?? defaultSourceLimits;
-    const modules = makeModules({ backend: options.backend, newObjectIdHex: options.newObjectIdHex ?? defaultObjectIdHex });
+    this.env = { backend: options.backend, newObjectIdHex: options.newObjectIdHex ?? defaultObjectIdHex, openClients: new Set() };
+    const modules = makeModules(this.env);
     for (const [name, mod] of makeStdlib(options.stdlib ?? realStdlibEnv)) modules.set(name, mod);
     this.interpreter = new PyInterpreter(modules, options.interpreterLimits ?? defaultInterpreterLimits);
   }
@@ -52,6 +55,13 @@ export class PythonRepl implements Repl {
 
   complete(line: string, cursor: number): Completion {
     return completePython(line, cursor, this.interpreter);
+  }
+
+  /** Closes every client this REPL opened (the terminal calls it when Python exits). */
+  async dispose(): Promise<void> {
+    const clients = [...this.env.openClients];
+    this.env.openClients.clear();
+    await Promise.allSettled(clients.map((c) => this.env.backend.close(c)));
   }
 
   /** Ctrl-D on an empty line leaves Python. */
