@@ -155,3 +155,29 @@ test('keyboard only: leave the terminal with Escape then Tab, reach and press th
   await page.keyboard.press('Enter');
   await expect(page.getByRole('button', { name: 'Presenter zoom' })).toHaveAttribute('aria-pressed', 'true');
 });
+
+test('partition fixture: cut links are drawn dashed red, and heal is offered until they are up', async ({ page }) => {
+  await openFixture(page, 1, 'partition');
+  const cluster = pane(page, 'Cluster');
+  await expect(cluster.getByRole('img', { name: /:27017 to :27018 cut; :27017 to :27019 cut; :27018 to :27019 up/ })).toBeVisible();
+  const cut = cluster.locator('line.link-cut');
+  await expect(cut).toHaveCount(2);
+  await expect(cut.first()).toHaveAttribute('stroke-dasharray', /\d/);
+  await expect(cut.first()).toHaveAttribute('stroke', 'var(--link-cut)');
+  await expect(cluster.getByRole('button', { name: 'heal all links' })).toBeEnabled();
+  // The isolated primary still says PRIMARY; it cannot hear anyone.
+  await expect(card(page, a)).toContainText('PRIMARY');
+  await expect(card(page, a)).toContainText(/:27018\s*\d+(\.\d)? s ago\s*failing/);
+  await screenshot(page, 'partition-laptop');
+});
+
+test('partition fixture plays through: the old primary steps down, 27018 leads, links heal', async ({ page }) => {
+  await openFixture(page, undefined, 'partition');
+  const cluster = pane(page, 'Cluster');
+  await expect(cluster.locator('line.link-cut')).toHaveCount(0, { timeout: 15_000 });
+  await expect(card(page, b)).toContainText('PRIMARY');
+  await expect(card(page, a)).toContainText('SECONDARY');
+  await expect(cluster.getByRole('button', { name: 'heal all links' })).toBeDisabled();
+  await pane(page, 'Timeline').getByRole('button', { name: 'list' }).click();
+  await expect(pane(page, 'Timeline')).toContainText('cannot see a majority: stepping down');
+});

@@ -12,13 +12,13 @@ export type ViewportName = keyof typeof viewports;
 
 const shotsDir = fileURLToPath(new URL('../test-results/screenshots/', import.meta.url));
 
-/** Open the lab with the recorded failover fixture, optionally held at frame `hold`. */
-export async function openFixture(page: Page, hold?: number): Promise<void> {
+/** Open the lab replaying a recorded fixture (failover unless named), optionally held at frame `hold`. */
+export async function openFixture(page: Page, hold?: number, name: 'failover' | 'partition' = 'failover'): Promise<void> {
   const url = new URL(labUrl());
-  url.searchParams.set('fixture', 'failover');
+  url.searchParams.set('fixture', name);
   if (hold !== undefined) url.searchParams.set('hold', String(hold));
   await openLab(page, url.toString());
-  await expect(page.getByText('replaying fixture “failover”')).toBeVisible();
+  await expect(page.getByText(`replaying fixture “${name}”`)).toBeVisible();
 }
 
 export function pane(page: Page, name: 'Lesson' | 'Terminal' | 'Cluster' | 'Timeline'): Locator {
