@@ -109,8 +109,12 @@ test('"Run this" types a lesson command into the terminal', async ({ page }) => 
   const step = pane(page, 'Lesson').getByLabel('step 1: Find your hostname');
   await expect(step).toContainText('done');
   await step.getByText('What this step did').click();
+  // A half-typed line gives way to the lesson's command.
+  await pane(page, 'Terminal').click();
+  await page.keyboard.type('half typed');
   await step.getByRole('button', { name: 'Run this: hostname' }).click();
   await expect.poll(() => terminalText(page)).toMatch(/\$ hostname\nmorton\.local/);
+  expect(await terminalText(page)).not.toContain('half typed');
   // The hint of the current step is folded until asked for.
   const current = pane(page, 'Lesson').getByLabel('step 5: Kill the primary');
   await expect(current.getByText('kill button on each card')).toBeHidden();

@@ -83,7 +83,9 @@ export class LabClient {
     const controller = activeTab ? this.controllers.get(activeTab) : undefined;
     if (!controller) return false;
     const lines = command.replace(/\r\n?/g, '\n').split('\n');
-    for (const line of lines) controller.typeLine(line, true);
+    // Whatever half-typed line is there gives way, as if the learner pressed Ctrl-E Ctrl-U first.
+    const clearLine = '\x05\x15';
+    lines.forEach((line, i) => controller.typeLine(i === 0 ? `${clearLine}${line}` : line, true));
     controller.focus();
     return true;
   }
