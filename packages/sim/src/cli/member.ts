@@ -4,18 +4,22 @@ import type { Document } from 'bson';
 import type { CommandHandler, CommandRequest, ConnectionInfo } from '../commands/handler';
 import type { MongoLogger } from '../log/log';
 import { logInfo } from '../log/log';
+import { createMemberCrudCommands } from '../commands/crud';
 import { Member } from '../member/member';
 import type { PeerTransport } from '../member/transport';
 import type { HostPort, Network } from '../net/network';
 import type { ReplParameters } from '../repl/coordinator';
 import { Random } from '../random/random';
+import { Storage } from '../storage/storage';
 import { WirePeerTransport } from '../wire/client';
 import type { MongodOptions } from './args';
 import { SIM_MONGOD_VERSION } from './version';
 
 /**
  * What `sim-mongod` runs behind its listeners: the replica-set `Member` (src/member/) on the real
- * clock, talking to its peers with `WirePeerTransport` over the process's TcpNetwork.
+ * clock, with the storage module's `Storage` and CRUD commands, talking to its peers with
+ * `WirePeerTransport` over the process's TcpNetwork. Data lives in memory: `--dbpath` is locked
+ * but not yet written (no journal), so a restarted process starts empty.
  */
 
 export interface MemberContext {
@@ -67,6 +71,7 @@ export function createMemberHandler(context: MemberContext): MemberRuntime {
   const transport = new WirePeerTransport({ network, clock });
   const peerTransport: PeerTransport = transport;
   let stopping = false;
+  const storage = new Storage({ now: () => clock.now() });
   const member = new Member({
     host: self.host,
     port: self.port,
@@ -76,6 +81,8 @@ export function createMemberHandler(context: MemberContext): MemberRuntime {
     clock,
     random: new Random((clock.now() ^ (process.pid << 8)) >>> 0),
     transport: peerTransport,
+    storage,
+    crud: createMemberCrudCommands({ storage, now: () => clock.now() }),
     parameters: replParametersFrom(options.setParameters, log),
     version: SIM_MONGOD_VERSION,
     log: (entry) => {

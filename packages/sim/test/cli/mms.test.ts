@@ -1,10 +1,7 @@
-import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { MongoClient } from 'mongodb';
 import { MongoMemoryReplSet } from 'mongodb-memory-server-core';
 import { describe, expect, it } from 'vitest';
-
-const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/sim-mongod');
+import { BIN } from './spawn';
 
 describe('sim-mongod under mongodb-memory-server', () => {
   it('MongoMemoryReplSet with MONGOMS_SYSTEM_BINARY=sim-mongod starts, serves the driver and stops cleanly', { timeout: 90_000 }, async () => {

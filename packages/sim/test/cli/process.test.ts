@@ -1,74 +1,27 @@
-import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { MongoClient } from 'mongodb';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { BIN, freePort, killAll, logLines, startSimMongod, waitForOutput } from './spawn';
+import type { Running } from './spawn';
 
-const BIN = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../bin/sim-mongod');
 const MMS_VERSION_REGEX = /^\s*db\s+version\s+v?(\d+\.\d+\.\d+)(-\d*)?(-[a-zA-Z0-9].*)?\s*$/im;
-
-interface Running {
-  child: ChildProcess;
-  stdout: string;
-  stderr: string;
-  exit: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-}
 
 const children: ChildProcess[] = [];
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sim-mongod-test-'));
-afterEach(() => {
-  for (const child of children.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-});
+afterEach(() => killAll(children));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
-function start(args: string[]): Running {
-  const child = spawn(BIN, args, { stdio: ['ignore', 'pipe', 'pipe'] });
-  children.push(child);
-  const running: Running = {
-    child,
-    stdout: '',
-    stderr: '',
-    exit: new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal }))),
-  };
-  child.stdout?.on('data', (chunk: Buffer) => (running.stdout += chunk.toString('utf8')));
-  child.stderr?.on('data', (chunk: Buffer) => (running.stderr += chunk.toString('utf8')));
-  return running;
-}
-
-async function waitFor(running: Running, text: string, timeoutMillis = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMillis;
-  while (!running.stdout.toLowerCase().includes(text.toLowerCase())) {
-    if (running.child.exitCode !== null) throw new Error(`sim-mongod exited ${running.child.exitCode} before "${text}":\n${running.stdout}\n${running.stderr}`);
-    if (Date.now() > deadline) throw new Error(`no "${text}" within ${timeoutMillis} ms:\n${running.stdout}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
+const start = (args: string[]): Running => startSimMongod(args, children);
+const waitFor = waitForOutput;
 
 function dbpath(name: string): string {
   const dir = path.join(tmp, name);
   fs.mkdirSync(dir, { recursive: true });
   return dir;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = net.createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const port = (server.address() as net.AddressInfo).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function logLines(stdout: string): Record<string, unknown>[] {
-  return stdout
-    .split('\n')
-    .filter((l) => l.startsWith('{'))
-    .map((l) => JSON.parse(l) as Record<string, unknown>);
 }
 
 describe('sim-mongod as a process', () => {
