@@ -17,7 +17,7 @@
  * - Limits: `documentSizeBytesMax` (16 MiB), `storageDocumentsMax`, `storageBytesMax`.
  */
 export { Storage, StorageFormatError, StorageRollbackError, UndoToken, bsonEqual, defaultStorageLimits, parseIndexSpec } from './storage';
-export type { CreateIndexesResult, RolledBackDocument, StorageLimits, StorageOptions } from './storage';
+export type { CreateIndexesResult, RolledBackDocument, StorageLimits, StorageOptions, WriteOptions } from './storage';
 export { Collection, ID_INDEX_NAME, ID_INDEX_SPEC, defaultIndexName, indexesPerCollectionMax } from './collection';
 export type { IndexSpec } from './collection';
 export type { AppliedEntry, CommandEntry, DeleteEntry, InsertEntry, NoopEntry, OplogEntry, UpdateEntry } from './oplog';

@@ -6,7 +6,7 @@ import { Collection, ID_INDEX_NAME, defaultIndexName } from './collection';
 import type { IndexSpec } from './collection';
 import { checkCollectionName, checkDatabaseName, isReplicatedDatabase, parseNamespace } from './namespace';
 import type { AppliedEntry, OplogEntry } from './oplog';
-import { idEquality } from './query';
+import { compileFilter, idEquality } from './query';
 import { cloneDocument, indexKey, isPlainObject } from './values';
 
 /** Limits, with units in their names. */
@@ -62,6 +62,11 @@ export interface RolledBackDocument {
   op: 'i' | 'u' | 'd' | 'c' | 'n';
   /** The document as the undone write left it (null when it no longer existed, e.g. after a delete). */
   doc: Document | null;
+}
+
+/** Per-write options from the command (`bypassDocumentValidation`). */
+export interface WriteOptions {
+  bypassDocumentValidation?: boolean;
 }
 
 export interface CreateIndexesResult {
@@ -201,6 +206,13 @@ export class Storage {
   createCollection(db: string, coll: string, options: Document, oplog: OplogEntry[]): void {
     checkCollectionName(db, coll);
     if (this.getCollection(db, coll)) throw serverError('NamespaceExists', `Collection ${db}.${coll} already exists.`);
+    if (options.validator !== undefined) {
+      if (!isPlainObject(options.validator)) throw serverError('TypeMismatch', "BSON field 'create.validator' is the wrong type, expected type 'object'");
+      if (JSON.stringify(Object.keys(options.validator)).includes('$jsonSchema')) {
+        throw serverError('CommandNotSupported', '$jsonSchema validators are not supported by the simulated mongod');
+      }
+      compileFilter(options.validator);
+    }
     this.applyLogged({ op: 'c', ns: `${db}.$cmd`, o: { create: coll, ...options } }, oplog);
   }
 
@@ -312,11 +324,29 @@ export class Storage {
     return prepared;
   }
 
+  /**
+   * The collection's `validator` (a query) must match `doc`, unless bypassed, `validationLevel` is
+   * "off", or "moderate" and the document being replaced did not match either;
+   * `validationAction: "warn"` lets it pass. DocumentValidationFailure (121) otherwise.
+   */
+  private checkValidator(collection: Collection | undefined, doc: Document, previous: Document | undefined, write: WriteOptions): void {
+    const validator = collection?.options.validator;
+    if (!collection || write.bypassDocumentValidation || !isPlainObject(validator)) return;
+    const level = collection.options.validationLevel ?? 'strict';
+    if (level === 'off' || collection.options.validationAction === 'warn') return;
+    const matches = compileFilter(validator);
+    if (level === 'moderate' && previous && !matches(previous)) return;
+    if (!matches(doc)) {
+      throw serverError('DocumentValidationFailure', 'Document failed validation', { extra: { errInfo: { failingDocumentId: doc._id } } });
+    }
+  }
+
   /** Inserts one document (creating the collection if needed). Returns the stored document (with its `_id`). */
-  insert(db: string, coll: string, doc: Document, oplog: OplogEntry[]): Document {
+  insert(db: string, coll: string, doc: Document, oplog: OplogEntry[], write: WriteOptions = {}): Document {
     checkCollectionName(db, coll);
     const prepared = this.prepareInsert(doc);
     const existing = this.getCollection(db, coll);
+    this.checkValidator(existing, prepared, undefined, write);
     if (existing) existing.checkUnique(prepared);
     this.checkCaps(1, calculateObjectSize(prepared));
     this.ensureCollection(db, coll, oplog);
@@ -329,7 +359,7 @@ export class Storage {
    * not change. Logs a top-level `$set`/`$unset` diff when that reproduces `next` exactly, else the
    * full post-image. Returns false when nothing changed (no entry).
    */
-  replace(db: string, coll: string, next: Document, oplog: OplogEntry[], kind: 'diff' | 'full' = 'diff'): boolean {
+  replace(db: string, coll: string, next: Document, oplog: OplogEntry[], kind: 'diff' | 'full' = 'diff', write: WriteOptions = {}): boolean {
     const collection = this.getCollection(db, coll);
     if (!collection) throw serverError('NamespaceNotFound', `ns not found ${db}.${coll}`);
     const current = collection.getById(next._id);
@@ -337,6 +367,7 @@ export class Storage {
     const prepared = cloneDocument(next);
     const size = this.checkDocumentSize(prepared, 'update');
     if (bsonEqual(current, prepared)) return false;
+    this.checkValidator(collection, prepared, current, write);
     collection.checkUnique(prepared, indexKey(prepared._id));
     this.checkCaps(0, size - calculateObjectSize(current));
     let o: Document = prepared;

@@ -170,6 +170,40 @@ describe('update', () => {
   });
 });
 
+describe('document validation', () => {
+  it('refuses documents the collection validator rejects (121), unless bypassed', () => {
+    const h = new CrudHarness();
+    expect(h.run('test', { create: 'c', validator: { qty: { $gte: 0 } } })).toEqual({ ok: 1 });
+    expect(h.run('test', { insert: 'c', documents: [{ _id: 1, qty: 5 }, { _id: 2, qty: -1 }] })).toEqual({
+      n: 1,
+      ok: 1,
+      writeErrors: [{ index: 1, code: 121, errmsg: 'Document failed validation', errInfo: { failingDocumentId: 2 } }],
+    });
+    expect(h.run('test', { update: 'c', updates: [{ q: { _id: 1 }, u: { $set: { qty: -5 } } }] }).writeErrors[0]).toMatchObject({ code: 121 });
+    expect(h.run('test', { insert: 'c', documents: [{ _id: 3, qty: -1 }], bypassDocumentValidation: true }).n).toBe(1);
+    expect(h.run('test', { create: 'j', validator: { $jsonSchema: { required: ['a'] } } })).toMatchObject({ ok: 0, code: 115 });
+  });
+
+  it('lets moderate validation update documents that were already invalid, and warn let everything pass', () => {
+    const h = new CrudHarness();
+    h.run('test', { insert: 'm', documents: [{ _id: 1, qty: -1 }] });
+    h.storage.getCollection('test', 'm')!.options.validator = { qty: { $gte: 0 } };
+    h.storage.getCollection('test', 'm')!.options.validationLevel = 'moderate';
+    expect(h.run('test', { update: 'm', updates: [{ q: { _id: 1 }, u: { $set: { qty: -2 } } }] }).nModified).toBe(1);
+    h.run('test', { create: 'w', validator: { qty: { $gte: 0 } }, validationAction: 'warn' });
+    expect(h.run('test', { insert: 'w', documents: [{ qty: -1 }] }).n).toBe(1);
+  });
+
+  it('does not validate entries applied from the oplog', () => {
+    const h = new CrudHarness();
+    h.run('test', { create: 'c', validator: { qty: { $gte: 0 } } });
+    h.run('test', { insert: 'c', documents: [{ _id: 1, qty: -1 }], bypassDocumentValidation: true });
+    const replica = new Storage();
+    replica.applyOps(plainAll(h.oplog));
+    expect(replica.digest()).toBe(h.storage.digest());
+  });
+});
+
 describe('delete', () => {
   it('deletes one or all matching documents', () => {
     const h = new CrudHarness();

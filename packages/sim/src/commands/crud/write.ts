@@ -1,7 +1,7 @@
 import type { Document } from 'bson';
 import { ServerError, serverError } from '../errors';
 import type { OplogEntry } from '../../storage/oplog';
-import type { Storage } from '../../storage/storage';
+import type { Storage, WriteOptions } from '../../storage/storage';
 import { applyUpdate, classifyUpdate, compileFilter, equalityFields, parseSort, project, sortDocuments } from '../../storage/query';
 import type { UpdateKind } from '../../storage/query';
 import { checkCollectionName } from '../../storage/namespace';
@@ -33,6 +33,7 @@ export function insertCommand(db: string, body: Document, ctx: StorageCommandCon
   checkCollectionName(db, coll);
   const documents = checkBatch(reader.array('documents'), 'documents', 'insert');
   const ordered = reader.bool('ordered') ?? true;
+  const write: WriteOptions = { bypassDocumentValidation: reader.bool('bypassDocumentValidation') ?? false };
   const oplog: OplogEntry[] = [];
   const writeErrors: Document[] = [];
   let n = 0;
@@ -40,7 +41,7 @@ export function insertCommand(db: string, body: Document, ctx: StorageCommandCon
     try {
       const doc = documents[index];
       if (!isPlainObject(doc)) throw serverError('TypeMismatch', `BSON field 'insert.documents.${index}' is the wrong type, expected type 'object'`);
-      ctx.storage.insert(db, coll, doc, oplog);
+      ctx.storage.insert(db, coll, doc, oplog, write);
       n++;
     } catch (error) {
       writeErrors.push(toServerError(error).toWriteError(index));
@@ -148,14 +149,14 @@ interface StatementOutcome {
   after?: Document;
 }
 
-function runUpdateStatement(ctx: StorageCommandContext, db: string, coll: string, statement: UpdateStatement, oplog: OplogEntry[]): StatementOutcome {
+function runUpdateStatement(ctx: StorageCommandContext, db: string, coll: string, statement: UpdateStatement, oplog: OplogEntry[], write: WriteOptions): StatementOutcome {
   const storage = ctx.storage;
   const matched = matchingDocuments(storage, db, coll, statement.q, statement.sort);
   const targets = statement.multi ? matched : matched.slice(0, 1);
   if (targets.length === 0) {
     if (!statement.upsert) return { n: 0, nModified: 0 };
     const doc = upsertDocument(storage, statement);
-    const stored = storage.insert(db, coll, doc, oplog);
+    const stored = storage.insert(db, coll, doc, oplog, write);
     return { n: 1, nModified: 0, upsertedId: stored._id, after: stored };
   }
   let nModified = 0;
@@ -163,7 +164,7 @@ function runUpdateStatement(ctx: StorageCommandContext, db: string, coll: string
   let after: Document | undefined;
   for (const doc of targets) {
     const next = updatedDocument(doc, statement, storage.nowMillis());
-    if (storage.replace(db, coll, next, oplog, statement.kind === 'replacement' ? 'full' : 'diff')) nModified++;
+    if (storage.replace(db, coll, next, oplog, statement.kind === 'replacement' ? 'full' : 'diff', write)) nModified++;
     before = doc;
     after = storage.getCollection(db, coll)?.getById(doc._id);
   }
@@ -176,6 +177,7 @@ export function updateCommand(db: string, body: Document, ctx: StorageCommandCon
   checkCollectionName(db, coll);
   const updates = checkBatch(reader.array('updates'), 'updates', 'update');
   const ordered = reader.bool('ordered') ?? true;
+  const write: WriteOptions = { bypassDocumentValidation: reader.bool('bypassDocumentValidation') ?? false };
   const oplog: OplogEntry[] = [];
   const writeErrors: Document[] = [];
   const upserted: Document[] = [];
@@ -184,7 +186,7 @@ export function updateCommand(db: string, body: Document, ctx: StorageCommandCon
   for (let index = 0; index < updates.length; index++) {
     try {
       const statement = parseUpdateStatement(updates[index], index);
-      const outcome = runUpdateStatement(ctx, db, coll, statement, oplog);
+      const outcome = runUpdateStatement(ctx, db, coll, statement, oplog, write);
       n += outcome.n;
       nModified += outcome.nModified;
       if (outcome.upsertedId !== undefined) upserted.push({ index, _id: outcome.upsertedId });
@@ -267,7 +269,8 @@ export function findAndModifyCommand(db: string, body: Document, ctx: StorageCom
   const kind = classifyUpdate(update);
   const arrayFilters = reader.array('arrayFilters') as Document[] | undefined;
   const statement: UpdateStatement = { q: query, u: update as Document, kind, upsert, multi: false, arrayFilters, sort };
-  const outcome = runUpdateStatement(ctx, db, coll, statement, oplog);
+  const write: WriteOptions = { bypassDocumentValidation: reader.bool('bypassDocumentValidation') ?? false };
+  const outcome = runUpdateStatement(ctx, db, coll, statement, oplog, write);
   const lastErrorObject: Document = { n: outcome.n, updatedExisting: outcome.n > 0 && outcome.upsertedId === undefined };
   if (outcome.upsertedId !== undefined) lastErrorObject.upserted = outcome.upsertedId;
   const value = returnNew ? outcome.after : outcome.upsertedId !== undefined ? undefined : outcome.before;
