@@ -1,0 +1,407 @@
+import { randomBytes, randomInt } from 'node:crypto';
+import type { Document } from 'bson';
+import {
+  DirectPeerTransport,
+  Member,
+  MongoLogger,
+  Random,
+  ScaledClock,
+  VirtualNetwork,
+  formatLogLine,
+  newPersistedReplState,
+  serveWire,
+  stateName,
+  tsInc,
+  tsSecs,
+  type PersistedReplState,
+  type ReplParameters,
+  type ReplStorage,
+  type WireListener,
+} from '@rslab/sim';
+import type { ClusterSnapshot, HeartbeatView, LinkView, MemberStateName, MemberView } from '../protocol/messages';
+import type { DriverRoute } from '../driver/gateway';
+import type { MongodOptions } from '../shell/bash/mongodFlags';
+import type { EventLog } from '../sandbox/eventLog';
+import { defaultEngineLimits, EngineCommandError, type Engine, type EngineLimits, type EngineProcess, type Signal } from './engine';
+import { ProcessTable } from './processTable';
+import { describeMemberEvent } from './memberEvents';
+
+/** What stays on "disk" in a dbpath between runs of a member: its data and replication state. */
+interface DbPath {
+  storage: ReplStorage | undefined;
+  persisted: PersistedReplState;
+  lockedBy: number | null;
+}
+
+interface SimProcess {
+  member: Member;
+  listener: WireListener | null;
+  log: string[];
+  followers: Set<(line: string) => void>;
+  options: MongodOptions;
+}
+
+export interface SimEngineOptions {
+  hostname: string;
+  events: EventLog;
+  /** The SOCKS bridge credentials that lead to this engine's network. */
+  routeFor: (network: VirtualNetwork) => DriverRoute;
+  limits?: Partial<EngineLimits>;
+  parameters?: Partial<ReplParameters>;
+  seed?: number;
+  /** The host the learner's clients connect from, as the network sees them. */
+  clientHost?: string;
+}
+
+const mongodVersion = '7.0.14';
+
+/**
+ * The default engine: every `mongod` is a simulated member in this process, on the sandbox's own
+ * virtual network and clock, served over the real wire protocol so the driver talks to it as to a
+ * real server.
+ */
+export class SimEngine implements Engine {
+  readonly kind = 'sim';
+  readonly clock: ScaledClock;
+  readonly network: VirtualNetwork;
+  readonly route: DriverRoute;
+  private readonly transport: DirectPeerTransport;
+  private readonly random: Random;
+  private readonly table: ProcessTable<SimProcess>;
+  private readonly dbpaths = new Map<string, DbPath>();
+  private readonly limits: EngineLimits;
+  private disposed = false;
+
+  constructor(private readonly options: SimEngineOptions) {
+    this.clock = new ScaledClock();
+    this.network = new VirtualNetwork({ clock: this.clock, defaultDelayMillis: 1 });
+    this.transport = new DirectPeerTransport({ clock: this.clock, faults: this.network.faults });
+    this.random = new Random(options.seed ?? randomInt(1, 2 ** 31));
+    this.table = new ProcessTable(2000 + randomInt(0, 3000));
+    this.limits = { ...defaultEngineLimits, ...options.limits };
+    this.route = options.routeFor(this.network);
+  }
+
+  private address(port: number): string {
+    return `${this.options.hostname}:${port}`;
+  }
+
+  async start(options: MongodOptions): Promise<EngineProcess> {
+    if (this.disposed) throw new EngineCommandError('the sandbox is shutting down\n', 1);
+    const address = this.address(options.port);
+    if (this.table.onPort(options.port)) throw addressInUse(this.clock.now(), options.port);
+    const dbpath = this.dbpaths.get(options.dbpath) ?? { storage: undefined, persisted: newPersistedReplState(), lockedBy: null };
+    if (dbpath.lockedBy !== null && this.table.get(dbpath.lockedBy)?.running) throw dbpathInUse(this.clock.now(), options.dbpath);
+    if (this.table.running().length >= this.limits.membersMax) {
+      throw new EngineCommandError(
+        `lab: this sandbox already runs ${this.limits.membersMax} mongod processes, its limit; kill one first (kill PID)\n`,
+        1,
+      );
+    }
+    this.dbpaths.set(options.dbpath, dbpath);
+    const replSet = options.replSet === null ? undefined : options.seeds.length > 0 ? `${options.replSet}/${options.seeds.map((s) => `${s.host}:${s.port}`).join(',')}` : options.replSet;
+    const log: string[] = [];
+    const followers = new Set<(line: string) => void>();
+    const sink = (line: string) => {
+      log.push(line);
+      if (log.length > this.limits.logLinesMax) log.shift();
+      for (const follower of followers) follower(line);
+    };
+    const logger = new MongoLogger({ clock: this.clock, sink, recentLinesMax: 0 });
+    const member = new Member({
+      host: this.options.hostname,
+      port: options.port,
+      ...(replSet !== undefined ? { replSet } : {}),
+      clock: this.clock,
+      random: this.random.fork(),
+      transport: this.transport,
+      ...(dbpath.storage ? { storage: dbpath.storage } : {}),
+      persisted: dbpath.persisted,
+      ...(this.options.parameters ? { parameters: this.options.parameters } : {}),
+      version: mongodVersion,
+      log: (entry) => sink(formatLogLine(entry.t.getTime(), entry)),
+      onShutdown: () => this.exited(proc.pid, 'SIGTERM'),
+    });
+    dbpath.storage = member.storage;
+    const proc = this.table.add(
+      {
+        address,
+        port: options.port,
+        dbpath: options.dbpath,
+        replSetName: options.replSet,
+        seeds: options.seeds.map((s) => `${s.host}:${s.port}`),
+        argv: ['mongod', ...options.argv],
+        startedAt: this.clock.now(),
+        running: true,
+        killed: null,
+      },
+      { member, listener: null, log, followers, options },
+    );
+    dbpath.lockedBy = proc.pid;
+    member.on((event) => {
+      const described = describeMemberEvent(event);
+      if (described) this.options.events.add({ source: 'cluster', member: event.host, at: event.atMillis, ...described });
+    });
+    this.network.restart(address);
+    this.transport.register(address, member);
+    proc.extra.listener = await serveWire({ network: this.network, address: { host: this.options.hostname, port: options.port }, handler: member, log: logger });
+    logger.log({ s: 'I', c: 'NETWORK', id: 23016, ctx: 'listener', msg: 'Waiting for connections', attr: { port: options.port, ssl: 'off' } });
+    this.options.events.add({ source: 'cluster', kind: 'processStarted', member: address, text: `mongod started on ${address} (pid ${proc.pid})` });
+    return publicView(proc);
+  }
+
+  async restart(address: string): Promise<EngineProcess> {
+    const last = this.table.latest(address);
+    if (!last) throw new EngineCommandError(`lab: no mongod has run on ${address} yet\n`, 1);
+    if (last.running) return publicView(last);
+    return this.start(last.extra.options);
+  }
+
+  async signal(pid: number, signal: Signal): Promise<boolean> {
+    const proc = this.table.get(pid);
+    if (!proc?.running) return false;
+    const member = proc.extra.member;
+    const stateThen = stateName(member.repl.stateNumber) as MemberStateName;
+    proc.killed = { at: this.clock.now(), signal, stateThen, termThen: member.repl.term };
+    if (signal === 'SIGKILL') {
+      member.kill();
+      this.exited(pid, signal);
+    } else {
+      // SIGTERM and SIGINT: mongod shuts down cleanly (a primary steps down first).
+      await member.shutdown({ force: true, timeoutSecs: 10 });
+      this.exited(pid, signal);
+    }
+    return true;
+  }
+
+  private exited(pid: number, signal: Signal): void {
+    const proc = this.table.get(pid);
+    if (!proc?.running) return;
+    proc.running = false;
+    if (!proc.killed) {
+      proc.killed = { at: this.clock.now(), signal, stateThen: 'UNKNOWN', termThen: proc.extra.member.repl.term };
+    }
+    this.transport.unregister(proc.address, proc.extra.member);
+    this.network.kill(proc.address);
+    void proc.extra.listener?.close();
+    const dbpath = this.dbpaths.get(proc.dbpath);
+    if (dbpath?.lockedBy === pid) dbpath.lockedBy = null;
+    this.options.events.add({
+      source: 'cluster',
+      kind: 'processExited',
+      member: proc.address,
+      text: `mongod on ${proc.address} (pid ${pid}) ${signal === 'SIGKILL' ? 'was killed' : 'shut down'}`,
+    });
+  }
+
+  processes(): EngineProcess[] {
+    return this.table.all().map(publicView);
+  }
+
+  logLines(pid: number): string[] | null {
+    return this.table.get(pid)?.extra.log.slice() ?? null;
+  }
+
+  followLog(pid: number, listener: (line: string) => void): () => void {
+    const followers = this.table.get(pid)?.extra.followers;
+    if (!followers) return () => undefined;
+    followers.add(listener);
+    return () => followers.delete(listener);
+  }
+
+  async snapshot(): Promise<ClusterSnapshot> {
+    const now = this.clock.now();
+    const latestByAddress = new Map<string, EngineProcess & { extra: SimProcess }>();
+    for (const proc of this.table.all()) latestByAddress.set(proc.address, proc);
+    const members: MemberView[] = [];
+    let setName: string | null = null;
+    for (const proc of latestByAddress.values()) {
+      const member = proc.extra.member;
+      const repl = member.repl;
+      if (proc.running && repl.config) setName = repl.config._id;
+      const heartbeats: Record<string, HeartbeatView> = {};
+      if (proc.running) {
+        const status = await member.run(internalRequest('admin', { replSetGetStatus: 1 }));
+        if (status.ok === 1 && Array.isArray(status.members)) {
+          for (const peer of status.members as Document[]) {
+            if (peer.self === true) continue;
+            const lastRecv = peer.lastHeartbeatRecv instanceof Date ? peer.lastHeartbeatRecv.getTime() : null;
+            heartbeats[String(peer.name)] = {
+              lastReplyAt: lastRecv && lastRecv > 0 ? lastRecv : null,
+              ok: peer.health === 1,
+              pingMillis: typeof peer.pingMs === 'number' ? peer.pingMs : null,
+              peerState: toStateName(String(peer.stateStr)),
+            };
+          }
+        }
+      }
+      const self = repl.selfConfig;
+      const optime = repl.lastApplied;
+      members.push({
+        host: proc.address,
+        pid: proc.pid,
+        process: proc.running ? 'running' : proc.killed?.signal === 'SIGKILL' ? 'killed' : 'stopped',
+        state: proc.running ? toStateName(stateName(repl.stateNumber)) : 'DOWN',
+        term: repl.term,
+        optime: optime.t < 0 ? null : { ts: tsSecs(optime.ts), i: tsInc(optime.ts), t: optime.t },
+        lagMillis: null,
+        syncSource: proc.running ? repl.syncSource : null,
+        votes: self?.votes ?? 1,
+        priority: self?.priority ?? 1,
+        hidden: self?.hidden ?? false,
+        arbiterOnly: self?.arbiterOnly ?? false,
+        heartbeats,
+        electionDeadlineAt: proc.running ? (repl.electionTimeoutDueMillis ?? null) : null,
+        electionTimeoutMillis: repl.config?.settings.electionTimeoutMillis ?? 10_000,
+      });
+    }
+    const primary = members.find((m) => m.state === 'PRIMARY');
+    if (primary?.optime) {
+      for (const member of members) {
+        if (member.optime && member.state !== 'DOWN') member.lagMillis = Math.max(0, (primary.optime.ts - member.optime.ts) * 1000);
+      }
+    }
+    return { at: now, speed: this.clock.speed, paused: this.clock.paused, setName, members, links: this.links(members.map((m) => m.host)) };
+  }
+
+  private links(hosts: string[]): LinkView[] {
+    const links: LinkView[] = [];
+    const faults = this.network.faults;
+    for (let i = 0; i < hosts.length; i += 1) {
+      for (let j = i + 1; j < hosts.length; j += 1) {
+        const from = hosts[i] as string;
+        const to = hosts[j] as string;
+        const down = faults.isDown(from) || faults.isDown(to);
+        const cut = !faults.canSend(from, to) || !faults.canSend(to, from);
+        links.push({ from, to, status: down ? 'down' : cut ? 'cut' : 'up', delayMillis: faults.delayMillis(from, to) });
+      }
+    }
+    return links;
+  }
+
+  async documents(address: string, ns: string): Promise<Document[] | null> {
+    const proc = this.table.onPort(Number(address.slice(address.lastIndexOf(':') + 1)));
+    if (!proc || proc.address !== address) return null;
+    const dot = ns.indexOf('.');
+    const reply = await proc.extra.member.run(
+      internalRequest(ns.slice(0, dot), {
+        find: ns.slice(dot + 1),
+        filter: {},
+        limit: 1000,
+        singleBatch: true,
+        $readPreference: { mode: 'secondaryPreferred' },
+      }),
+    );
+    if (reply.ok !== 1) return [];
+    return ((reply.cursor as Document | undefined)?.firstBatch as Document[] | undefined) ?? [];
+  }
+
+  rolledBack(address: string): Array<{ ns: string; document: Document }> {
+    const proc = this.table.latest(address);
+    if (!proc) return [];
+    return proc.extra.member.rollbackFiles.flatMap((file) => file.documents.filter((entry) => entry.doc !== null).map((entry) => ({ ns: entry.ns, document: entry.doc as Document })));
+  }
+
+  partition(groups: string[][]): void {
+    this.network.faults.partition(groups);
+  }
+
+  heal(): void {
+    this.network.faults.healAll();
+  }
+
+  cut(a: string, b: string): void {
+    this.network.faults.cut(a, b);
+  }
+
+  healLink(a: string, b: string): void {
+    this.network.faults.heal(a, b);
+  }
+
+  slow(a: string, b: string, delayMillis: number): void {
+    this.network.faults.setDelay(a, b, delayMillis);
+  }
+
+  async command(address: string, command: Document): Promise<Document> {
+    const proc = this.table.onPort(Number(address.slice(address.lastIndexOf(':') + 1)));
+    if (!proc) return { ok: 0, errmsg: `no mongod is running on ${address}`, code: 6, codeName: 'HostUnreachable' };
+    return proc.extra.member.run(internalRequest('admin', command));
+  }
+
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    for (const proc of this.table.running()) {
+      proc.extra.member.kill();
+      this.exited(proc.pid, 'SIGKILL');
+    }
+    this.clock.pause();
+  }
+}
+
+let internalConnectionId = 1_000_000;
+
+/** A command from the lab itself (the cluster view), not from a client connection. */
+function internalRequest(db: string, body: Document) {
+  internalConnectionId += 1;
+  return {
+    db,
+    body,
+    exhaustAllowed: false,
+    moreToCome: false,
+    connection: { id: internalConnectionId, remote: 'lab' },
+    signal: new AbortController().signal,
+  };
+}
+
+const knownStates = new Set<MemberStateName>(['STARTUP', 'STARTUP2', 'PRIMARY', 'SECONDARY', 'RECOVERING', 'ROLLBACK', 'ARBITER', 'DOWN', 'REMOVED', 'UNKNOWN']);
+
+function toStateName(name: string): MemberStateName {
+  const upper = name.toUpperCase() as MemberStateName;
+  return knownStates.has(upper) ? upper : 'UNKNOWN';
+}
+
+function publicView(proc: EngineProcess): EngineProcess {
+  return {
+    pid: proc.pid,
+    address: proc.address,
+    port: proc.port,
+    dbpath: proc.dbpath,
+    replSetName: proc.replSetName,
+    seeds: [...proc.seeds],
+    argv: [...proc.argv],
+    startedAt: proc.startedAt,
+    running: proc.running,
+    killed: proc.killed ? { ...proc.killed } : null,
+  };
+}
+
+function logLine(now: number, s: string, c: string, id: number, ctx: string, msg: string, attr?: Document): string {
+  return formatLogLine(now, { s: s as 'I', c, id, ctx, msg, ...(attr ? { attr } : {}) });
+}
+
+/** mongod's own lines when its port is taken; it exits 48. */
+function addressInUse(now: number, port: number): EngineCommandError {
+  const lines = [
+    logLine(now, 'E', 'NETWORK', 23024, 'initandlisten', 'Failed to set up listener', {
+      error: { code: 9001, codeName: 'SocketException', errmsg: 'Address already in use' },
+      port,
+    }),
+    logLine(now, 'I', 'CONTROL', 23138, 'initandlisten', 'Shutting down', { exitCode: 48 }),
+  ];
+  return new EngineCommandError(`${lines.join('\n')}\n`, 48);
+}
+
+/** mongod's lines when another mongod holds the dbpath's lock; it exits 100. */
+function dbpathInUse(now: number, dbpath: string): EngineCommandError {
+  const message = `Unable to lock the lock file: ${dbpath}/mongod.lock (Resource temporarily unavailable). Another mongod instance is already running on the ${dbpath} directory`;
+  const lines = [
+    logLine(now, 'E', 'STORAGE', 20557, 'initandlisten', 'DBException in initAndListen, terminating', { error: `DBPathInUse: ${message}` }),
+    logLine(now, 'I', 'CONTROL', 23138, 'initandlisten', 'Shutting down', { exitCode: 100 }),
+  ];
+  return new EngineCommandError(`${lines.join('\n')}\n`, 100);
+}
+
+/** Credentials a SOCKS login for this sandbox uses. */
+export function newProxyCredentials(): { username: string; password: string } {
+  return { username: `sb${randomBytes(6).toString('hex')}`, password: randomBytes(18).toString('base64url') };
+}

@@ -1,0 +1,110 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { MongoClient } from 'mongodb';
+import { SocksBridge } from '../../src/driver/socksBridge';
+import { SimEngine, newProxyCredentials } from '../../src/engine/simEngine';
+import { EngineCommandError } from '../../src/engine/engine';
+import { EventLog } from '../../src/sandbox/eventLog';
+import { parseMongodArgs } from '../../src/shell/bash/mongodFlags';
+import type { MongodOptions } from '../../src/shell/bash/mongodFlags';
+
+const walkthroughLines = [
+  '--replSet foo/morton.local:27018,morton.local:27019 --rest',
+  '--port 27018 --dbpath /data/db1 --replSet foo/morton.local:27017 --rest',
+  '--port 27019 --dbpath /data/db2 --replSet foo/morton.local:27017 --rest',
+];
+
+function options(line: string): MongodOptions {
+  const parsed = parseMongodArgs(line.split(' '));
+  if (parsed.kind !== 'start') throw new Error(`not a start: ${JSON.stringify(parsed)}`);
+  return parsed.options;
+}
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function sandbox(speed = 10) {
+  const credentials = newProxyCredentials();
+  let engine: SimEngine | null = null;
+  const bridge = new SocksBridge({
+    authenticate: (user, password) =>
+      engine && user === credentials.username && password === credentials.password ? { network: engine.network, fromHost: 'client.local' } : null,
+  });
+  const { port } = await bridge.listen(0);
+  const events = new EventLog(() => Date.now());
+  engine = new SimEngine({
+    hostname: 'morton.local',
+    events,
+    routeFor: () => ({ proxyHost: '127.0.0.1', proxyPort: port, proxyUsername: credentials.username, proxyPassword: credentials.password }),
+  });
+  engine.clock.setSpeed(speed);
+  const clients: MongoClient[] = [];
+  const client = (uri: string, extra: object = {}) => {
+    const c = new MongoClient(uri, { ...engine!.route, serverSelectionTimeoutMS: 15_000, ...extra });
+    clients.push(c);
+    return c;
+  };
+  cleanups.push(async () => {
+    for (const c of clients) await c.close(true).catch(() => undefined);
+    await engine!.dispose();
+    await bridge.close();
+  });
+  return { engine, events, client };
+}
+
+async function until<T>(probe: () => Promise<T | undefined>, limitMillis: number): Promise<T> {
+  const deadline = Date.now() + limitMillis;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error('condition not reached in time');
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describe('SimEngine through the SOCKS bridge and the official driver', () => {
+  it('runs the walkthrough: three members, initiate without config, fail over', async () => {
+    const { engine, client } = await sandbox(10);
+    const started = [];
+    for (const line of walkthroughLines) started.push(await engine.start(options(line)));
+    expect(started.map((p) => p.address)).toEqual(['morton.local:27017', 'morton.local:27018', 'morton.local:27019']);
+    expect(new Set(started.map((p) => p.pid)).size).toBe(3);
+
+    const direct = client('mongodb://morton.local:27017/?directConnection=true');
+    const reply = await direct.db('admin').command({ replSetInitiate: {} });
+    expect(reply.ok).toBe(1);
+    expect(String(reply.info2)).toContain('no configuration');
+
+    const set = client('mongodb://morton.local:27017,morton.local:27018/?replicaSet=foo');
+    await set.db('test').collection('test').insertOne({ x: 1 }, { writeConcern: { w: 'majority' } });
+    const snapshot = await until(async () => {
+      const s = await engine.snapshot();
+      return s.members.filter((m) => m.state === 'SECONDARY').length === 2 ? s : undefined;
+    }, 20_000);
+    const primary = snapshot.members.find((m) => m.state === 'PRIMARY')!;
+    expect(snapshot.setName).toBe('foo');
+
+    const primaryProcess = engine.processes().find((p) => p.address === primary.host)!;
+    expect(await engine.signal(primaryProcess.pid, 'SIGKILL')).toBe(true);
+    const after = await until(async () => {
+      const s = await engine.snapshot();
+      const next = s.members.find((m) => m.state === 'PRIMARY');
+      return next && next.host !== primary.host ? s : undefined;
+    }, 20_000);
+    expect(after.members.find((m) => m.host === primary.host)?.state).toBe('DOWN');
+    const doc = await set.db('test').collection('test').findOne({ x: 1 });
+    expect(doc).toMatchObject({ x: 1 });
+    expect(engine.processes().find((p) => p.pid === primaryProcess.pid)?.killed).toMatchObject({ signal: 'SIGKILL', stateThen: 'PRIMARY' });
+  });
+
+  it('refuses a taken port and a locked dbpath as mongod does', async () => {
+    const { engine } = await sandbox();
+    await engine.start(options('--port 27017 --dbpath /data/db'));
+    await expect(engine.start(options('--port 27017 --dbpath /data/other'))).rejects.toMatchObject({ exitCode: 48 });
+    const locked = await engine.start(options('--port 27018 --dbpath /data/db')).catch((error: unknown) => error);
+    expect(locked).toBeInstanceOf(EngineCommandError);
+    expect((locked as EngineCommandError).exitCode).toBe(100);
+    expect((locked as EngineCommandError).output).toContain('DBPathInUse');
+  });
+});
