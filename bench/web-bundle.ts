@@ -38,7 +38,7 @@ export function firstLoadScripts(html: string): string[] {
   return [...files];
 }
 
-const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KB`;
+const kb = (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`;
 
 function main(): void {
   console.log('building apps/web…');
