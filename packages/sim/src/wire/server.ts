@@ -193,6 +193,9 @@ class WireConnection {
     this.abort.abort(new Error(`connection ${this.info.id} closed`));
     try {
       this.handler.connectionClosed?.(this.info);
+    } catch (error) {
+      // Runs inside a socket event: a throw here would take the process down. Say so instead.
+      logError(this.log, 'NETWORK', LogIds.errorReceivingRequest, this.ctx, 'connectionClosed handler failed', { error: describe(error) });
     } finally {
       this.onEnded();
     }

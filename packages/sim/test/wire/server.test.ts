@@ -229,6 +229,24 @@ describe('serveWire framing and replies', () => {
   });
 });
 
+describe('serveWire resilience', () => {
+  it('logs, and stays up, when the handler throws from connectionClosed', async () => {
+    const handler = new StubHandler();
+    handler.connectionClosed = () => {
+      throw new Error('cleanup bug');
+    };
+    const log = new MemoryLogger();
+    const listener = await serveWire({ network: new TcpNetwork(), address: { host: '127.0.0.1', port: 0 }, handler, log });
+    cleanups.push(() => listener.close());
+    const first = await raw(listener.address.port);
+    first.destroy();
+    await waitUntil(() => log.entries.some((e) => e.s === 'E' && String(e.attr?.error).includes('cleanup bug')));
+    const second = await raw(listener.address.port);
+    second.send(encodeOpMsg({ requestId: 1, body: { ping: 1, $db: 'admin' } }));
+    expect(await second.waitFor(() => second.messages.length === 1)).toBe(true);
+  });
+});
+
 async function waitUntil(predicate: () => boolean, timeoutMillis = 5000): Promise<void> {
   const deadline = Date.now() + timeoutMillis;
   while (!predicate()) {
