@@ -349,6 +349,10 @@ export class Cluster {
     this.network.faults.healAll();
   }
 
+  clearDelays(): void {
+    this.network.faults.clearDelays();
+  }
+
   setDelay(a: string, b: string, delayMillis: number, oneWay = false): void {
     this.network.faults.setDelay(a, b, delayMillis, oneWay);
   }

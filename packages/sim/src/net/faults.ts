@@ -118,6 +118,11 @@ export class FaultModel {
     this.notify({ kind: 'links' });
   }
 
+  /** Every link back to the default delay. */
+  clearDelays(): void {
+    this.delays.clear();
+  }
+
   setDelay(from: string, to: string, delayMillis: number, oneWay = false): void {
     FaultModel.checkDelay(delayMillis);
     this.delays.set(key(from, to), delayMillis);

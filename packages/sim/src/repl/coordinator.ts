@@ -85,6 +85,8 @@ export interface ReplParameters {
   syncSourceRetryMillis: number;
   /** maxSyncSourceLagSecs: a sync source this far behind the primary is abandoned. */
   maxSyncSourceLagSecs: number;
+  /** How long a sync source that failed is passed over. */
+  syncSourceDenylistMillis: number;
   oplogCursorsMax: number;
   oplogCursorIdleTimeoutMillis: number;
   writeConcernWaitersMax: number;
@@ -101,6 +103,7 @@ export const DEFAULT_REPL_PARAMETERS: ReplParameters = {
   oplogFetchBatchEntriesMax: 5000,
   syncSourceRetryMillis: 1000,
   maxSyncSourceLagSecs: 30,
+  syncSourceDenylistMillis: 10_000,
   oplogCursorsMax: 1000,
   oplogCursorIdleTimeoutMillis: 600_000,
   writeConcernWaitersMax: 100_000,
@@ -220,6 +223,7 @@ export class ReplCoordinator {
   private syncSourceValue: string | null = null;
   private fetcherGeneration = 0;
   private fetcherRunning = false;
+  private readonly syncSourceDenylist = new Map<string, number>();
   private updatePositionScheduled = false;
 
   private topologyCounter = 0;
@@ -1755,14 +1759,26 @@ export class ReplCoordinator {
     });
   }
 
+  private denylistSyncSource(host: string, reason: string): void {
+    const until = this.now() + this.params.syncSourceDenylistMillis;
+    this.syncSourceDenylist.set(host, until);
+    this.log('I', 'REPL', 21275, 'Denylisting sync source', { syncSource: host, until: new Date(until).toISOString(), reason });
+  }
+
   private chooseSyncSource(): string | null {
     const mine = this.lastApplied;
+    const now = this.now();
     const initialSync = this.stateCode === MemberState.STARTUP2;
     let primary: MemberData | undefined;
     let best: MemberData | undefined;
     for (const m of this.members.values()) {
       if (m.health !== 1 || m.config.arbiterOnly) continue;
       if (m.state !== MemberState.PRIMARY && m.state !== MemberState.SECONDARY) continue;
+      const denied = this.syncSourceDenylist.get(m.config.host);
+      if (denied !== undefined) {
+        if (now < denied) continue;
+        this.syncSourceDenylist.delete(m.config.host);
+      }
       // Never sync from a member that syncs from us: that would be a cycle.
       if (m.state !== MemberState.PRIMARY && m.syncSource === this.self) continue;
       if (initialSync) {
@@ -1793,7 +1809,7 @@ export class ReplCoordinator {
         await this.fetchFrom(source, alive);
       } catch (e) {
         if (!alive()) break;
-        this.log('I', 'REPL', 21275, 'Oplog fetcher stopped; choosing a new sync source', { syncSource: source, error: e instanceof Error ? e.message : String(e) });
+        this.denylistSyncSource(source, e instanceof Error ? e.message : String(e));
       }
       if (!alive()) break;
       this.setSyncSource(null);
@@ -1824,6 +1840,12 @@ export class ReplCoordinator {
       const first = entries[0];
       if (!first) throw new Error(`sync source ${source} has no entry at or after our last optime; not ahead of us`);
       if (!opTimeEquals(first, last)) {
+        // Roll back only to follow a primary: its oplog holds every majority-committed entry, so
+        // nothing committed is undone. A diverged secondary is just not a usable sync source.
+        if ((reply.$replData as Document | undefined)?.isPrimary !== true) {
+          this.denylistSyncSource(source, 'our last optime is not in its oplog and it is not primary');
+          return;
+        }
         await this.rollback(source, alive);
         return;
       }

@@ -42,7 +42,14 @@ export async function simulateRun(seed: number, options: SimulationOptions = {})
   const electionTimeoutMillis = rnd.pick([1000, 1000, 2000, 5000, 10_000]);
   const steps = options.steps ?? rnd.int(20, 40);
   const convergeLimitMillis = options.convergeLimitMillis ?? 120_000;
-  const cluster = new Cluster({ members, seed: rnd.nextUint32(), settings: { electionTimeoutMillis }, eventsMax: 1000 });
+  // Member variety: now and then a priority-0 member, a higher-priority one or an arbiter.
+  const memberConfigs: Document[] = Array.from({ length: members }, () => ({}));
+  const variety = rnd.float();
+  if (variety < 0.15) memberConfigs[members - 1] = { priority: 0 };
+  else if (variety < 0.3) memberConfigs[rnd.int(0, members - 1)] = { priority: 3 };
+  else if (variety < 0.4 && members === 5) memberConfigs[members - 1] = { arbiterOnly: true };
+  const linkDelayMillis = rnd.pick([1, 1, 2, 5, 20]);
+  const cluster = new Cluster({ members, seed: rnd.nextUint32(), settings: { electionTimeoutMillis }, memberConfigs, linkDelayMillis, eventsMax: 1000 });
   const violations: string[] = [];
   const violate = (message: string): void => {
     if (violations.length < 20) violations.push(`t=${cluster.clock.now() - startMillis}ms ${message}`);
@@ -143,6 +150,11 @@ export async function simulateRun(seed: number, options: SimulationOptions = {})
       else if (roll < 0.49) {
         const p = cluster.primary();
         if (p) void cluster.send(p, { replSetStepDown: rnd.int(1, 20), secondaryCatchUpPeriodSecs: 1, force: rnd.bool(0.3) }).catch(() => undefined);
+      } else if (roll < 0.51 && alive.length > 0) {
+        void cluster.send(rnd.pick(alive), { replSetFreeze: rnd.pick([0, 5, 30]) }).catch(() => undefined);
+      } else if (roll < 0.53) {
+        const [a, b] = rnd.shuffle(cluster.hosts) as [string, string];
+        cluster.setDelay(a, b, rnd.pick([0, 10, 200, 1500]), rnd.bool());
       } else {
         const p = cluster.primary();
         const target = p !== undefined && rnd.bool(0.85) ? p : alive.length > 0 ? rnd.pick(alive) : undefined;
@@ -156,6 +168,7 @@ export async function simulateRun(seed: number, options: SimulationOptions = {})
     }
     // Heal, restart everyone, let things settle.
     cluster.healAll();
+    cluster.clearDelays();
     for (const host of cluster.hosts) if (!cluster.isAlive(host)) cluster.start(host);
     const converged = (): boolean => {
       const primary = cluster.primary();
@@ -165,6 +178,7 @@ export async function simulateRun(seed: number, options: SimulationOptions = {})
       for (const host of cluster.hosts) {
         const m = cluster.member(host);
         if (!m) return false;
+        if (m.repl.state === 'ARBITER') continue;
         const l = cluster.persistedState(host).oplog.last();
         if (!l || !last || l.ts !== last.ts || l.t !== last.t) return false;
         if (compareOpTime(m.repl.commitPoint, pm.repl.commitPoint) !== 0) return false;
@@ -179,10 +193,11 @@ export async function simulateRun(seed: number, options: SimulationOptions = {})
     if (!ok) {
       violate(`did not converge within ${convergeLimitMillis} ms after healing: ${JSON.stringify(cluster.snapshot().map((s) => [s.host, s.state, s.term, opTimeKey(s.lastApplied), opTimeKey(s.commitPoint)]))}`);
     } else {
-      const digests = new Set(cluster.hosts.map((h) => cluster.storage(h).dataDigest()));
+      const dataBearing = cluster.hosts.filter((h) => cluster.member(h)?.repl.state !== 'ARBITER');
+      const digests = new Set(dataBearing.map((h) => cluster.storage(h).dataDigest()));
       if (digests.size !== 1) violate('members hold different data after converging');
       for (const id of majorityAcked) {
-        for (const host of cluster.hosts) {
+        for (const host of dataBearing) {
           const store = cluster.storage(host) as SimpleStorage;
           if (!store.get(NS, id)) violate(`w:majority-acknowledged write ${id} missing on ${host}`);
         }
