@@ -54,8 +54,10 @@ describe('elections', () => {
     });
     expect(reply.voteGranted).toBe(false);
     expect(reply.reason).toMatch(/^candidate's data is staler than mine\. candidate's last applied OpTime: \{ ts: Timestamp\(\d+, \d+\), t: 1 \}, my last applied OpTime: /);
+    // Whoever wins has the write: d only after catching up from b.
     const next = await c.waitForPrimary(30_000);
-    expect(next).toBe(b);
+    const found = await c.command(next, { find: 'test', filter: { _id: 'x' } }, { db: 'test' });
+    expect(found.cursor.firstBatch).toEqual([{ _id: 'x' }]);
     c.stopAll();
   });
 
