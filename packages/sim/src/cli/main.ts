@@ -200,6 +200,14 @@ async function runServer(options: MongodOptions, io: MainIo): Promise<number> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // A bug must not leave a half-working server behind: log it as mongod logs a fatal error, and go.
+  const onFatal = (error: unknown): void => {
+    log.log({ s: 'F', c: 'CONTROL', id: 4757800, ctx: 'initandlisten', msg: 'Writing fatal message', attr: { message: error instanceof Error ? (error.stack ?? String(error)) : String(error) } });
+    lock.release();
+    process.exit(ExitCode.uncaught);
+  };
+  process.on('uncaughtException', onFatal);
+  process.on('unhandledRejection', onFatal);
 
   let nextConnectionId = 0;
   try {
@@ -224,6 +232,8 @@ async function runServer(options: MongodOptions, io: MainIo): Promise<number> {
     shutdownLines(ExitCode.netError);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
+    process.off('uncaughtException', onFatal);
+    process.off('unhandledRejection', onFatal);
     return ExitCode.netError;
   }
   for (const listener of listeners) {
@@ -240,6 +250,8 @@ async function runServer(options: MongodOptions, io: MainIo): Promise<number> {
   const code = await exited;
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
+  process.off('uncaughtException', onFatal);
+  process.off('unhandledRejection', onFatal);
   if (logFd !== undefined) fs.closeSync(logFd);
   return code;
 }
