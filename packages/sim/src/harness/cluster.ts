@@ -64,6 +64,8 @@ export interface MemberSnapshot {
   syncSource: string | null;
   configVersion: number;
   writable: boolean;
+  /** When this member's election timer fires, if armed (the UI's countdown). */
+  electionDueMillis: number | undefined;
 }
 
 /** How often `waitFor` looks again when time runs by itself. */
@@ -328,6 +330,7 @@ export class Cluster {
         syncSource: m ? m.repl.syncSource : null,
         configVersion: p.config?.version ?? -1,
         writable: m ? m.repl.isWritablePrimary : false,
+        electionDueMillis: m?.repl.electionTimeoutDueMillis,
       };
     });
   }

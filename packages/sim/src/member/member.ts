@@ -54,6 +54,8 @@ export interface CrudCommands {
   /** Lowercased command names this module runs. */
   readonly commandNames: ReadonlySet<string>;
   run(name: string, request: CommandRequest, context: CrudContext): Promise<Document>;
+  /** Release what a closed connection held (cursors). */
+  connectionClosed?(connectionId: number): void;
 }
 
 export interface MemberOptions {
@@ -221,8 +223,9 @@ export class Member implements CommandHandler {
     this.onShutdown?.();
   }
 
-  connectionClosed(_connection: ConnectionInfo): void {
-    // Oplog cursors are few and time out on their own; nothing is tied to a connection yet.
+  connectionClosed(connection: ConnectionInfo): void {
+    // Oplog cursors are few and time out on their own; CRUD cursors belong to the connection.
+    this.crud?.connectionClosed?.(connection.id);
   }
 
   /** Next connection id for hello's `connectionId` when the wire layer has none. */

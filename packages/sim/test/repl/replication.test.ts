@@ -99,3 +99,27 @@ describe('replication, write concern and read concern', () => {
     c.stopAll();
   });
 });
+
+describe('config changes', () => {
+  it('hidden members are left out of hello.hosts; a member removed by reconfig goes REMOVED', async () => {
+    const c = new Cluster({ members: 4, seed: 46, memberConfigs: [{}, {}, {}, { hidden: true, priority: 0 }] });
+    await c.initiate();
+    const primary = await c.waitForPrimary(30_000);
+    await c.advance(3000);
+    const hello = await c.command(primary, { hello: 1 });
+    expect(hello.hosts).toEqual(c.hosts.slice(0, 3));
+    expect(hello).not.toHaveProperty('passives');
+    const hiddenHello = await c.command(c.hosts[3]!, { hello: 1 });
+    expect(hiddenHello).toMatchObject({ hidden: true, secondary: true });
+    const current = (await c.command(primary, { replSetGetConfig: 1 })).config;
+    const next = { ...current, version: current.version + 1, members: current.members.slice(0, 3) };
+    expect((await c.command(primary, { replSetReconfig: next })).ok).toBe(1);
+    await c.advance(5000);
+    expect(c.state(c.hosts[3]!)).toBe('REMOVED');
+    const removedHello = await c.command(c.hosts[3]!, { hello: 1 });
+    expect(removedHello).toMatchObject({ isWritablePrimary: false, secondary: false, isreplicaset: true });
+    const status = await c.command(primary, { replSetGetStatus: 1 });
+    expect(status.members.length).toBe(3);
+    c.stopAll();
+  });
+});
