@@ -1,0 +1,73 @@
+"""The walkthrough in PyMongo 3.11 against three sim-mongod processes.
+
+Usage: walkthrough.py HOST P1 P2 P3 PID1 PID2 PID3. Prints one line per step; exits non-zero on failure.
+"""
+import os
+import signal
+import sys
+import time
+
+from pymongo import MongoClient
+from pymongo.errors import AutoReconnect
+
+host = sys.argv[1]
+ports = [int(p) for p in sys.argv[2:5]]
+pids = [int(p) for p in sys.argv[5:8]]
+addr = ["%s:%d" % (host, p) for p in ports]
+
+
+def wait_for(what, fn, timeout=40):
+    deadline = time.time() + timeout
+    while True:
+        try:
+            value = fn()
+            if value:
+                return value
+        except Exception:
+            pass
+        if time.time() > deadline:
+            raise SystemExit("timed out waiting for " + what)
+        time.sleep(0.2)
+
+
+# Initiate through a connection to one member, with no config (the walkthrough's line).
+c = MongoClient(addr[0], serverSelectionTimeoutMS=5000)
+reply = c.admin.command("replSetInitiate")
+assert reply["ok"] == 1.0, reply
+print("initiated", reply.get("info2", ""))
+wait_for("a primary", lambda: c.admin.command("ismaster").get("ismaster"))
+config = c.admin.command("replSetGetConfig")["config"]
+config["version"] += 1
+config.setdefault("settings", {})["electionTimeoutMillis"] = 1000
+c.admin.command({"replSetReconfig": config})
+c.close()
+
+# Connect to the set through a seed list.
+rs = MongoClient(addr[:2], replicaSet="foo", serverSelectionTimeoutMS=20000)
+db = rs.test
+db.test.insert_one({"x": 1})
+doc = db.test.find_one()
+assert doc["x"] == 1, doc
+wait_for("all members", lambda: len(rs.nodes) == 3)
+print("connected", rs.primary is not None, len(rs.nodes))
+
+# Kill the primary: the next read without retries, on a connection opened before, raises AutoReconnect.
+quick = MongoClient(addr, replicaSet="foo", retryReads=False, serverSelectionTimeoutMS=2000)
+assert quick.test.test.find_one()["x"] == 1
+primary = "%s:%d" % rs.primary
+victim = addr.index(primary)
+os.kill(pids[victim], signal.SIGKILL)
+try:
+    quick.test.test.find_one()
+    raise SystemExit("the first read after the kill did not fail")
+except AutoReconnect as error:
+    print("first read after kill: AutoReconnect", type(error).__name__)
+quick.close()
+
+# A little later the read succeeds on the new primary.
+doc = wait_for("a read on the new primary", lambda: rs.test.test.find_one(), timeout=30)
+assert doc["x"] == 1, doc
+new_primary = "%s:%d" % rs.primary
+assert new_primary != primary, (new_primary, primary)
+print("failed over", primary, "->", new_primary)
+rs.close()
