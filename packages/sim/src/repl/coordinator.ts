@@ -1801,6 +1801,10 @@ export class ReplCoordinator {
       const source = this.chooseSyncSource();
       if (!source) {
         this.setSyncSource(null);
+        if (this.catchingUp) {
+          this.finishCatchUp('no sync source to catch up from');
+          break;
+        }
         await this.sleep(this.params.syncSourceRetryMillis);
         continue;
       }
@@ -1840,6 +1844,11 @@ export class ReplCoordinator {
       const first = entries[0];
       if (!first) throw new Error(`sync source ${source} has no entry at or after our last optime; not ahead of us`);
       if (!opTimeEquals(first, last)) {
+        if (this.catchingUp) {
+          // The member ahead of us is on another branch: nothing to catch up to there.
+          this.finishCatchUp(`sync source ${source} diverged from our oplog`);
+          return;
+        }
         // Roll back only to follow a primary: its oplog holds every majority-committed entry, so
         // nothing committed is undone. A diverged secondary is just not a usable sync source.
         if ((reply.$replData as Document | undefined)?.isPrimary !== true) {
