@@ -219,6 +219,7 @@ async function runServer(options: MongodOptions, io: MainIo): Promise<number> {
         log,
         limits: options.maxConns === undefined ? {} : { connectionsMax: options.maxConns },
         nextConnectionId: () => ++nextConnectionId,
+        clock,
       });
       listeners.push(listener);
     }

@@ -1,6 +1,7 @@
 import { serialize } from 'bson';
 import type { Document } from 'bson';
 import { ErrorCodes, NOT_PRIMARY_CODES, ServerError, errorToReply } from '../commands/errors';
+import type { Clock } from '../clock/clock';
 import type { CommandHandler, CommandRequest, ConnectionInfo } from '../commands/handler';
 import { LogIds } from '../log/ids';
 import type { Logger } from '../log/log';
@@ -60,6 +61,8 @@ export interface ServeWireOptions {
   limits?: WireServerLimits;
   /** Hands out connection ids; share one between listeners of the same member (mongod's ids are per process). */
   nextConnectionId?: () => number;
+  /** When given, a streamed hello that comes back early and unchanged is held until maxAwaitTimeMS (see holdUnchangedReply). */
+  clock?: Clock;
 }
 
 export interface WireListener extends Listener {
@@ -101,7 +104,7 @@ export async function serveWire(options: ServeWireOptions): Promise<WireListener
       return;
     }
     const id = nextConnectionId();
-    const connection = new WireConnection(duplex, { id, remote: duplex.remote }, options.handler, options.log, limits, nextRequestId, () => {
+    const connection = new WireConnection(duplex, { id, remote: duplex.remote }, options.handler, options.log, limits, nextRequestId, options.clock, () => {
       connections.delete(connection);
       if (!options.log.quiet) {
         logInfo(options.log, 'NETWORK', LogIds.connectionEnded, `conn${id}`, 'Connection ended', {
@@ -167,6 +170,7 @@ class WireConnection {
     private readonly log: Logger,
     private readonly limits: Required<WireServerLimits>,
     private readonly nextRequestId: () => number,
+    private readonly clock: Clock | undefined,
     private readonly onEnded: () => void,
   ) {
     this.framer = new MessageFramer({ messageSizeBytesMax: limits.messageSizeBytesMax });
@@ -376,9 +380,35 @@ class WireConnection {
       responseTo = this.replyMsg(reply, responseTo, OpMsgFlags.moreToCome);
       if (this.closed) return;
       body = { ...body, topologyVersion: reply.topologyVersion as Document };
+      const startedMillis = this.clock?.now();
       reply = await this.run({ ...request, body });
       if (this.closed) return;
+      await this.holdUnchangedReply(body, reply, startedMillis);
+      if (this.closed) return;
     }
+  }
+
+  /**
+   * An awaitable hello must not answer before maxAwaitTimeMS unless the topology changed. If the
+   * handler did (a bug), hold the reply for the rest of the wait, so a stream can never spin.
+   */
+  private async holdUnchangedReply(body: Document, reply: Document, startedMillis: number | undefined): Promise<void> {
+    const clock = this.clock;
+    if (clock === undefined || startedMillis === undefined || !sameTopologyVersion(body.topologyVersion, reply.topologyVersion)) return;
+    const maxAwaitMillis = Number(body.maxAwaitTimeMS);
+    if (!Number.isFinite(maxAwaitMillis)) return;
+    const remainingMillis = Math.min(maxAwaitMillis, MAX_AWAIT_HOLD_MILLIS) - (clock.now() - startedMillis);
+    if (remainingMillis <= 0) return;
+    await new Promise<void>((resolve) => {
+      const signal = this.abort.signal;
+      const done = (): void => {
+        timer.cancel();
+        signal.removeEventListener('abort', done);
+        resolve();
+      };
+      const timer = clock.setTimer(remainingMillis, done);
+      signal.addEventListener('abort', done);
+    });
   }
 
   private async handleOpQuery(message: OpQueryMessage): Promise<void> {
@@ -436,6 +466,16 @@ class WireConnection {
     if (this.closed || this.duplex.closed) return;
     this.duplex.write(bytes);
   }
+}
+
+/** The longest a streamed reply is held back (mongod caps maxAwaitTimeMS nowhere; drivers send 10 s). */
+const MAX_AWAIT_HOLD_MILLIS = 60_000;
+
+function sameTopologyVersion(a: unknown, b: unknown): boolean {
+  if (typeof a !== 'object' || a === null || typeof b !== 'object' || b === null) return false;
+  const left = a as { processId?: unknown; counter?: unknown };
+  const right = b as { processId?: unknown; counter?: unknown };
+  return String(left.processId) === String(right.processId) && Number(left.counter) === Number(right.counter);
 }
 
 /** Stream (exhaust) only awaitable hellos the client allowed to stream, and never an error. */

@@ -3,6 +3,8 @@ import type { Document } from 'bson';
 import { MongoClient } from 'mongodb';
 import type { ServerHeartbeatSucceededEvent } from 'mongodb';
 import { afterEach, describe, expect, it } from 'vitest';
+import { RealClock } from '../../src/clock/realClock';
+import type { CommandHandler } from '../../src/commands/handler';
 import { MemoryLogger } from '../../src/log/log';
 import { TcpNetwork } from '../../src/net/tcp';
 import { encodeOpMsg, encodeOpQuery, encodeRaw } from '../../src/wire/codec';
@@ -230,6 +232,20 @@ describe('serveWire framing and replies', () => {
 });
 
 describe('serveWire resilience', () => {
+  it('holds a streamed hello that a buggy handler answers at once, unchanged, until maxAwaitTimeMS', async () => {
+    const handler = new StubHandler();
+    const hurried: CommandHandler = { run: (request) => handler.run({ ...request, body: { ...request.body, maxAwaitTimeMS: undefined } }) };
+    const listener = await serveWire({ network: new TcpNetwork(), address: { host: '127.0.0.1', port: 0 }, handler: hurried, log: new MemoryLogger(), clock: new RealClock() });
+    cleanups.push(() => listener.close());
+    const conn = await raw(listener.address.port);
+    const started = Date.now();
+    conn.send(encodeOpMsg({ requestId: 1, flags: OpMsgFlags.exhaustAllowed, body: { hello: 1, topologyVersion: { processId: handler.processId, counter: 0 }, maxAwaitTimeMS: 200, $db: 'admin' } }));
+    expect(await conn.waitFor(() => conn.messages.length >= 3)).toBe(true);
+    // The first reply is immediate (the handler did not wait); each later one was held ~200 ms.
+    expect(Date.now() - started).toBeGreaterThanOrEqual(380);
+    expect(handler.seen.length).toBeLessThanOrEqual(4);
+  });
+
   it('logs, and stays up, when the handler throws from connectionClosed', async () => {
     const handler = new StubHandler();
     handler.connectionClosed = () => {
