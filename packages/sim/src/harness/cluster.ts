@@ -7,6 +7,7 @@ import { Member } from '../member/member';
 import type { ReplStorage } from '../member/storage';
 import { SimpleStorage } from '../member/storage';
 import { DirectPeerTransport } from '../member/transport';
+import { NetworkError } from '../net/network';
 import { VirtualNetwork } from '../net/virtual';
 import { Random } from '../random/random';
 import type { PersistedReplState, ReplParameters } from '../repl/coordinator';
@@ -39,7 +40,7 @@ export interface ClusterOptions {
   storageFactory?: (host: string) => ReplStorage;
   log?: (host: string, entry: LogEntry) => void;
   startMillis?: number;
-  /** Events kept in `events` (oldest dropped). */
+  /** Events kept in `events` (oldest dropped, in chunks: up to 25 % more may be held). */
   eventsMax?: number;
   /** Between virtual timers (default: drain microtasks; `yieldToEventLoop` from clock/realYield is the thorough one). */
   yieldFn?: YieldFn;
@@ -179,7 +180,8 @@ export class Cluster {
     });
     member.on((event) => {
       this.events.push(event);
-      if (this.events.length > this.eventsMax) this.events.splice(0, this.events.length - this.eventsMax);
+      // Trim in chunks: dropping one at a time from the front would cost O(eventsMax) per event.
+      if (this.events.length > this.eventsMax + Math.ceil(this.eventsMax / 4)) this.events.splice(0, this.events.length - this.eventsMax);
       for (const listener of this.listeners) listener(event);
     });
     this.live.set(host, member);
@@ -202,6 +204,19 @@ export class Cluster {
     if (!member) return;
     member.kill();
     this.forget(host, member);
+  }
+
+  /**
+   * Clean shutdown (the `shutdown` command): a primary hands off first unless forced. As with
+   * mongod, a successful shutdown answers by closing the connection; a refusal is an `ok: 0` reply.
+   */
+  async shutdown(host: string, options: { force?: boolean; timeoutSecs?: number } = {}): Promise<Document> {
+    try {
+      return await this.command(host, { shutdown: 1, ...options });
+    } catch (error) {
+      if (error instanceof NetworkError && error.code === 'ECONNRESET' && !this.isAlive(host)) return { ok: 1 };
+      throw error;
+    }
   }
 
   restart(host: string): Member {

@@ -76,3 +76,22 @@ describe('a cluster on a ScaledClock (a live sandbox)', () => {
     c.stopAll();
   });
 });
+
+describe('clean shutdown', () => {
+  it('a primary shut down cleanly hands off first, and restarts as SECONDARY', async () => {
+    const c = new Cluster({ members: 3, seed: 9 });
+    await c.initiate();
+    const primary = await c.waitForPrimary(30_000);
+    await c.advance(3000);
+    const reply = await c.shutdown(primary);
+    expect(reply).toEqual({ ok: 1 });
+    expect(c.isAlive(primary)).toBe(false);
+    const next = await c.waitForPrimary(5000);
+    expect(next).not.toBe(primary);
+    c.start(primary);
+    await c.advance(3000);
+    expect(c.state(primary)).toBe('SECONDARY');
+    expect(c.running(primary).repl.term).toBe(2);
+    c.stopAll();
+  });
+});
