@@ -63,6 +63,9 @@ export interface MemberOptions {
   port: number;
   /** `--replSet` name, or the historic `name/host:port,host:port` seed form. Omit for no replication. */
   replSet?: string;
+  /** Alternative to `replSet`: the set name and seed hosts given apart. */
+  replSetName?: string;
+  seeds?: readonly string[];
   clock: Clock;
   random: Random;
   transport: PeerTransport;
@@ -136,7 +139,13 @@ export class Member implements CommandHandler {
     this.version = options.version ?? '7.0.14';
     this.logLinesMax = options.logLinesMax ?? 1000;
     this.startedAtMillis = this.clock.now();
-    const replSet = options.replSet === undefined ? undefined : parseReplSetOption(options.replSet);
+    if (options.replSet !== undefined && options.replSetName !== undefined) throw new RangeError('Member: give replSet or replSetName, not both');
+    const replSet =
+      options.replSet !== undefined
+        ? parseReplSetOption(options.replSet)
+        : options.replSetName !== undefined
+          ? { name: options.replSetName, seeds: [...(options.seeds ?? [])] }
+          : undefined;
     this.repl = new ReplCoordinator({
       self: this.name,
       replSetName: replSet?.name,
