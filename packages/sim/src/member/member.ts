@@ -54,8 +54,8 @@ export interface CrudCommands {
   /** Lowercased command names this module runs. */
   readonly commandNames: ReadonlySet<string>;
   run(name: string, request: CommandRequest, context: CrudContext): Promise<Document>;
-  /** Release what a closed connection held (cursors). */
-  connectionClosed?(connectionId: number): void;
+  /** Release what a closed connection to `member` held (cursors). One module may serve many members. */
+  connectionClosed?(member: Member, connectionId: number): void;
 }
 
 export interface MemberOptions {
@@ -234,7 +234,7 @@ export class Member implements CommandHandler {
 
   connectionClosed(connection: ConnectionInfo): void {
     // Oplog cursors are few and time out on their own; CRUD cursors belong to the connection.
-    this.crud?.connectionClosed?.(connection.id);
+    this.crud?.connectionClosed?.(this, connection.id);
   }
 
   /** Next connection id for hello's `connectionId` when the wire layer has none. */
