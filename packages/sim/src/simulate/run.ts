@@ -1,7 +1,11 @@
 import { createHash } from 'node:crypto';
 import type { Document } from 'bson';
+import { createMemberCrudCommands } from '../commands/crud';
 import { Cluster } from '../harness/cluster';
-import type { SimpleStorage } from '../member/storage';
+import type { ClusterOptions } from '../harness/cluster';
+import { SimpleStorage } from '../member/storage';
+import type { ReplStorage } from '../member/storage';
+import { Storage } from '../storage';
 import { Random } from '../random/random';
 import type { MemberEvent } from '../repl/events';
 import { compareOpTime, opTimeKey } from '../repl/optime';
@@ -13,6 +17,14 @@ export interface SimulationOptions {
   members?: number;
   /** Virtual time allowed for the healed set to converge. */
   convergeLimitMillis?: number;
+  /** `simple`: SimpleStorage and the basic commands (default); `storage`: the mingo Storage and the full CRUD commands. */
+  engine?: 'simple' | 'storage';
+}
+
+function hasDocument(storage: ReplStorage, id: string): boolean {
+  if (storage instanceof SimpleStorage) return storage.get(NS, id) !== undefined;
+  if (storage instanceof Storage) return storage.documents('test', COLL).some((d: Document) => d._id === id);
+  throw new TypeError('simulate: unknown storage');
 }
 
 export interface SimulationRunResult {
@@ -49,7 +61,8 @@ export async function simulateRun(seed: number, options: SimulationOptions = {})
   else if (variety < 0.3) memberConfigs[rnd.int(0, members - 1)] = { priority: 3 };
   else if (variety < 0.4 && members === 5) memberConfigs[members - 1] = { arbiterOnly: true };
   const linkDelayMillis = rnd.pick([1, 1, 2, 5, 20]);
-  const cluster = new Cluster({ members, seed: rnd.nextUint32(), settings: { electionTimeoutMillis }, memberConfigs, linkDelayMillis, eventsMax: 1000 });
+  const engine: ClusterOptions = options.engine === 'storage' ? { storageFactory: () => new Storage(), crud: createMemberCrudCommands() } : {};
+  const cluster = new Cluster({ members, seed: rnd.nextUint32(), settings: { electionTimeoutMillis }, memberConfigs, linkDelayMillis, eventsMax: 1000, ...engine });
   const violations: string[] = [];
   const violate = (message: string): void => {
     if (violations.length < 20) violations.push(`t=${cluster.clock.now() - startMillis}ms ${message}`);
@@ -198,8 +211,7 @@ export async function simulateRun(seed: number, options: SimulationOptions = {})
       if (digests.size !== 1) violate('members hold different data after converging');
       for (const id of majorityAcked) {
         for (const host of dataBearing) {
-          const store = cluster.storage(host) as SimpleStorage;
-          if (!store.get(NS, id)) violate(`w:majority-acknowledged write ${id} missing on ${host}`);
+          if (!hasDocument(cluster.storage(host), id)) violate(`w:majority-acknowledged write ${id} missing on ${host}`);
         }
       }
     }

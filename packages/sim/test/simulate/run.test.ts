@@ -19,4 +19,10 @@ describe('randomized schedules (faults + w:1/w:majority writes, heal, settle)', 
     expect(summary.failing.map((r) => r.seed)).toEqual([]);
     expect(summary.runs).toBe(300);
   }, 120_000);
+
+  it('60 seeds with the mingo Storage and the full CRUD commands break no invariant', async () => {
+    const summary = await simulateMany(5000, 60, { engine: 'storage' });
+    for (const run of summary.failing) console.log(`seed ${run.seed} (engine storage) failed:\n  ${run.violations.join('\n  ')}`);
+    expect(summary.failing.map((r) => r.seed)).toEqual([]);
+  }, 120_000);
 });
