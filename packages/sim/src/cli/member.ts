@@ -75,9 +75,7 @@ export function createMemberHandler(context: MemberContext): MemberRuntime {
   const member = new Member({
     host: self.host,
     port: self.port,
-    ...(options.replSet === undefined
-      ? {}
-      : { replSet: options.replSetSeeds.length === 0 ? options.replSet : `${options.replSet}/${options.replSetSeeds.map((s) => `${s.host}:${s.port}`).join(',')}` }),
+    ...(options.replSet === undefined ? {} : { replSetName: options.replSet, seeds: options.replSetSeeds.map((seed) => `${seed.host}:${seed.port}`) }),
     clock,
     random: new Random((clock.now() ^ (process.pid << 8)) >>> 0),
     transport: peerTransport,
