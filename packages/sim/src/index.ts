@@ -37,9 +37,12 @@ export type { OplogEntry as ReplOplogEntry, OplogOp } from './repl/oplog';
 
 // Harness and simulator
 export { Cluster, CommandTimeoutError, type ClusterOptions, type MemberSnapshot } from './harness/cluster';
+export { runScript, ScriptError, type ScriptResult } from './harness/script';
 export { simulateRun, simulateMany, replayCommand, type SimulationRunResult, type SimulationSummary, type SimulationOptions } from './simulate/run';
 
 // Wire protocol, logs and the mingo-backed storage, for hosts that serve members (the server's sandboxes, sim-mongod)
 export { serveWire, type ServeWireOptions, type WireListener } from './wire/server';
 export { WireClient, WirePeerTransport } from './wire/client';
 export { MongoLogger, formatLogLine, type Logger, type LogEntry as LogLineEntry } from './log/log';
+export { Storage, type StorageLimits } from './storage/index';
+export { createMemberCrudCommands } from './commands/crud';
