@@ -3,6 +3,7 @@ import type { Document } from 'bson';
 import type { Clock, TimerHandle } from '../clock/clock';
 import { ServerError, serverError } from '../commands/errors';
 import type { ReplStorage, RollbackDocument, LoggedOp } from '../member/storage';
+import { compileFilter } from '../storage/query';
 import type { Random } from '../random/random';
 import type { MemberConfig, ReplSetConfig } from './config';
 import {
@@ -161,6 +162,10 @@ interface OplogCursor {
   tailable: boolean;
   generation: number;
   lastUsedMillis: number;
+  /** Conditions other than the `ts` range (a person browsing the oplog), via mingo. */
+  matcher: ((doc: Document) => boolean) | undefined;
+  /** Entries still allowed by `limit` (Infinity without one). */
+  remaining: number;
 }
 
 class ElectionAborted extends Error {
@@ -1637,10 +1642,23 @@ export class ReplCoordinator {
       if (tsCond.$gte !== undefined) position = oplog.lowerBound(tsFromBson(tsCond.$gte));
       else if (tsCond.$gt !== undefined) position = oplog.lowerBound(tsFromBson(tsCond.$gt) + 1);
     }
-    const cursor: OplogCursor = { id: 0n, position, reverse, tailable: cmd.tailable === true && !reverse, generation: oplog.generation, lastUsedMillis: this.now() };
+    const rest: Document = { ...filter };
+    delete rest.ts;
+    const matcher = Object.keys(rest).length > 0 ? compileFilter(rest) : undefined;
+    const limit = Math.abs(Number(cmd.limit ?? 0));
+    const cursor: OplogCursor = {
+      id: 0n,
+      position,
+      reverse,
+      tailable: cmd.tailable === true && !reverse,
+      generation: oplog.generation,
+      lastUsedMillis: this.now(),
+      matcher,
+      remaining: limit > 0 ? limit : Number.POSITIVE_INFINITY,
+    };
     const batch = this.takeBatch(cursor, batchSize);
-    const exhausted = reverse ? cursor.position < 0 : false;
-    if (!exhausted && (cursor.tailable || reverse)) {
+    const exhausted = cursor.remaining <= 0 || cmd.singleBatch === true || (reverse ? cursor.position < 0 : !cursor.tailable && cursor.position >= oplog.length);
+    if (!exhausted) {
       this.pruneCursors();
       if (this.oplogCursors.size >= this.params.oplogCursorsMax) {
         throw new ServerError(1, `too many open oplog cursors (${this.params.oplogCursorsMax})`);
@@ -1659,10 +1677,13 @@ export class ReplCoordinator {
   private takeBatch(cursor: OplogCursor, batchSize: number): Document[] {
     const oplog = this.persisted.oplog;
     const out: Document[] = [];
-    if (cursor.reverse) {
-      while (cursor.position >= 0 && out.length < batchSize) out.push(entryToBson(oplog.at(cursor.position--)!));
-    } else {
-      while (cursor.position < oplog.length && out.length < batchSize) out.push(entryToBson(oplog.at(cursor.position++)!));
+    const step = cursor.reverse ? -1 : 1;
+    while (out.length < batchSize && cursor.remaining > 0 && (cursor.reverse ? cursor.position >= 0 : cursor.position < oplog.length)) {
+      const doc = entryToBson(oplog.at(cursor.position)!);
+      cursor.position += step;
+      if (cursor.matcher && !cursor.matcher(doc)) continue;
+      out.push(doc);
+      cursor.remaining--;
     }
     return out;
   }
@@ -1719,7 +1740,7 @@ export class ReplCoordinator {
     cursor.lastUsedMillis = this.now();
     const batch = this.takeBatch(cursor, batchSize);
     let cursorId = id;
-    if (cursor.reverse && cursor.position < 0) {
+    if (cursor.remaining <= 0 || (cursor.reverse ? cursor.position < 0 : !cursor.tailable && cursor.position >= oplog.length)) {
       this.oplogCursors.delete(id);
       cursorId = 0n;
     }

@@ -123,3 +123,23 @@ describe('config changes', () => {
     c.stopAll();
   });
 });
+
+describe('local.oplog.rs as a person sees it', () => {
+  it('find with a filter, $natural order, limit and getMore', async () => {
+    const c = new Cluster({ members: 3, seed: 47 });
+    await c.initiate();
+    const primary = await c.waitForPrimary(30_000);
+    await c.insert([{ _id: 1 }, { _id: 2 }, { _id: 3 }], { writeConcern: { w: 1 } });
+    const last2 = await c.command(primary, { find: 'oplog.rs', filter: { op: 'i' }, sort: { $natural: -1 }, limit: 2 }, { db: 'local' });
+    expect(last2.cursor.firstBatch.map((e: { o: { _id: number } }) => e.o._id)).toEqual([3, 2]);
+    expect(Number(last2.cursor.id)).toBe(0);
+    const first = await c.command(primary, { find: 'oplog.rs', filter: {}, batchSize: 2 }, { db: 'local' });
+    expect(first.cursor.firstBatch[0].o).toEqual({ msg: 'initiating set' });
+    expect(first.cursor.firstBatch[0]).toMatchObject({ op: 'n', ns: '' });
+    const more = await c.command(primary, { getMore: first.cursor.id, collection: 'oplog.rs', batchSize: 1000 }, { db: 'local' });
+    const all = [...first.cursor.firstBatch, ...more.cursor.nextBatch];
+    expect(all.length).toBe(c.persistedState(primary).oplog.length);
+    expect(Number(more.cursor.id)).toBe(0);
+    c.stopAll();
+  });
+});
