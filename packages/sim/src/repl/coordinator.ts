@@ -95,6 +95,8 @@ export interface ReplParameters {
   rollbackFilesMax: number;
   /** Entries a rollback may undo. */
   rollbackEntriesMax: number;
+  /** The oplog is capped: past this many entries the oldest tenth is dropped (mongod caps by size, --oplogSize). */
+  oplogEntriesMax: number;
 }
 
 export const DEFAULT_REPL_PARAMETERS: ReplParameters = {
@@ -111,6 +113,7 @@ export const DEFAULT_REPL_PARAMETERS: ReplParameters = {
   topologyWaitersMax: 10_000,
   rollbackFilesMax: 100,
   rollbackEntriesMax: 1_000_000,
+  oplogEntriesMax: 1_000_000,
 };
 
 /** What this member knows of another one, from heartbeats and position updates. */
@@ -1380,8 +1383,20 @@ export class ReplCoordinator {
       opTime = entryOpTime(entry);
     }
     this.lastWriteMillis = wallMillis;
+    this.capOplog();
     for (const wake of [...this.oplogWaiters]) wake();
     return opTime;
+  }
+
+  private capOplog(): void {
+    const oplog = this.persisted.oplog;
+    const max = this.params.oplogEntriesMax;
+    if (oplog.length <= max) return;
+    const drop = oplog.length - max + Math.floor(max / 10);
+    // Never drop what is not yet majority-committed: a rollback may still need it.
+    let committed = oplog.lowerBound(this.commitPointValue.ts + 1);
+    if (committed > 0 && !opTimeEquals(oplog.at(committed - 1)!, this.commitPointValue)) committed = Math.max(0, committed - 1);
+    oplog.dropOldest(Math.min(drop, committed));
   }
 
   /** Throw NotWritablePrimary unless this member takes writes for `db` now. */
@@ -1648,7 +1663,7 @@ export class ReplCoordinator {
     const limit = Math.abs(Number(cmd.limit ?? 0));
     const cursor: OplogCursor = {
       id: 0n,
-      position,
+      position: position + oplog.droppedCount,
       reverse,
       tailable: cmd.tailable === true && !reverse,
       generation: oplog.generation,
@@ -1657,7 +1672,7 @@ export class ReplCoordinator {
       remaining: limit > 0 ? limit : Number.POSITIVE_INFINITY,
     };
     const batch = this.takeBatch(cursor, batchSize);
-    const exhausted = cursor.remaining <= 0 || cmd.singleBatch === true || (reverse ? cursor.position < 0 : !cursor.tailable && cursor.position >= oplog.length);
+    const exhausted = cursor.remaining <= 0 || cmd.singleBatch === true || this.cursorAtEnd(cursor);
     if (!exhausted) {
       this.pruneCursors();
       if (this.oplogCursors.size >= this.params.oplogCursorsMax) {
@@ -1674,12 +1689,24 @@ export class ReplCoordinator {
     return { lastOpCommitted: data.lastOpCommitted, lastOpApplied: opTimeToBson(this.lastApplied), rbid: this.persisted.rbid, primaryIndex: data.primaryIndex, syncSourceIndex: data.syncSourceIndex };
   }
 
+  /** Nothing more for this cursor: a reverse scan past the start, a plain forward one past the end. */
+  private cursorAtEnd(cursor: OplogCursor): boolean {
+    const oplog = this.persisted.oplog;
+    const rel = cursor.position - oplog.droppedCount;
+    return cursor.reverse ? rel < 0 : !cursor.tailable && rel >= oplog.length;
+  }
+
   private takeBatch(cursor: OplogCursor, batchSize: number): Document[] {
     const oplog = this.persisted.oplog;
     const out: Document[] = [];
     const step = cursor.reverse ? -1 : 1;
-    while (out.length < batchSize && cursor.remaining > 0 && (cursor.reverse ? cursor.position >= 0 : cursor.position < oplog.length)) {
-      const doc = entryToBson(oplog.at(cursor.position)!);
+    if (!cursor.reverse && cursor.position < oplog.droppedCount) {
+      throw serverError('CappedPositionLost', 'CollectionScan died due to position in capped collection being deleted.');
+    }
+    for (;;) {
+      const rel = cursor.position - oplog.droppedCount;
+      if (out.length >= batchSize || cursor.remaining <= 0 || rel < 0 || rel >= oplog.length) break;
+      const doc = entryToBson(oplog.at(rel)!);
       cursor.position += step;
       if (cursor.matcher && !cursor.matcher(doc)) continue;
       out.push(doc);
@@ -1719,7 +1746,7 @@ export class ReplCoordinator {
       }
     };
     check();
-    if (cursor.tailable && cursor.position >= oplog.length && maxTimeMS > 0) {
+    if (cursor.tailable && cursor.position - oplog.droppedCount >= oplog.length && maxTimeMS > 0) {
       await new Promise<void>((resolve) => {
         let finished = false;
         const done = (): void => {
@@ -1740,7 +1767,7 @@ export class ReplCoordinator {
     cursor.lastUsedMillis = this.now();
     const batch = this.takeBatch(cursor, batchSize);
     let cursorId = id;
-    if (cursor.remaining <= 0 || (cursor.reverse ? cursor.position < 0 : !cursor.tailable && cursor.position >= oplog.length)) {
+    if (cursor.remaining <= 0 || this.cursorAtEnd(cursor)) {
       this.oplogCursors.delete(id);
       cursorId = 0n;
     }
@@ -1956,6 +1983,7 @@ export class ReplCoordinator {
       }
       this.ports.storage.applyOps(entries);
       for (const e of entries) this.persisted.oplog.append(e);
+      this.capOplog();
       for (const wake of [...this.oplogWaiters]) wake();
       this.scheduleUpdatePosition();
     }
@@ -1973,16 +2001,25 @@ export class ReplCoordinator {
   private async rollback(source: string, alive: () => boolean): Promise<void> {
     const oplog = this.persisted.oplog;
     const last = oplog.last()!;
+    // Walk both oplogs backwards to the newest entry they share.
+    let reply = await this.ports.send(source, 'local', { find: 'oplog.rs', filter: { ts: { $lte: tsToBson(last.ts) } }, sort: { $natural: -1 }, batchSize: 1000 }, this.electionTimeoutMillis);
+    if (!alive()) return;
+    if (reply.ok !== 1) throw new Error(`rollback: find on ${source} failed: ${String(reply.errmsg)}`);
+    let batch = ((reply.cursor as Document).firstBatch as Document[]).map(entryFromBson);
+    if (batch.length === 0) {
+      // Its oplog starts after our last entry: it has rolled over past us.
+      this.log('E', 'REPL', 21799, 'We are too stale to use the sync source; this member needs a resync', { syncSource: source, lastApplied: formatOpTime(this.lastApplied) });
+      this.electionTimer?.cancel();
+      this.electionTimer = undefined;
+      this.setState(MemberState.RECOVERING, `too stale to sync from ${source}`);
+      this.stopFetcher();
+      return;
+    }
     this.log('I', 'ROLLBACK', 21593, 'Transition to ROLLBACK', { syncSource: source });
     this.electionTimer?.cancel();
     this.electionTimer = undefined;
     this.setState(MemberState.ROLLBACK, `diverged from ${source}`);
     try {
-      // Walk both oplogs backwards to the newest entry they share.
-      let reply = await this.ports.send(source, 'local', { find: 'oplog.rs', filter: { ts: { $lte: tsToBson(last.ts) } }, sort: { $natural: -1 }, batchSize: 1000 }, this.electionTimeoutMillis);
-      if (!alive()) return;
-      if (reply.ok !== 1) throw new Error(`rollback: find on ${source} failed: ${String(reply.errmsg)}`);
-      let batch = ((reply.cursor as Document).firstBatch as Document[]).map(entryFromBson);
       let cursorId = asBigInt((reply.cursor as Document).id);
       let i = oplog.length - 1;
       let j = 0;

@@ -56,12 +56,14 @@ export function entryFromBson(doc: Document): OplogEntry {
 }
 
 /**
- * The oplog: entries in strictly increasing `ts` order. `generation` changes whenever entries are
- * removed (rollback), so cursors positioned by index can tell they are stale.
+ * The oplog: entries in strictly increasing `ts` order. `generation` changes whenever newer entries
+ * are removed (rollback), so cursors can tell they are stale; dropping the oldest (capping) only
+ * moves `droppedCount`, so cursors keep absolute positions.
  */
 export class Oplog {
   private readonly entries: OplogEntry[] = [];
   private gen = 0;
+  private dropped = 0;
 
   get length(): number {
     return this.entries.length;
@@ -112,6 +114,18 @@ export class Oplog {
 
   contains(o: OpTime): boolean {
     return this.indexOf(o) >= 0;
+  }
+
+  /** Drop the `count` oldest entries (a capped collection rolling over). */
+  dropOldest(count: number): void {
+    if (count <= 0) return;
+    this.entries.splice(0, count);
+    this.dropped += count;
+  }
+
+  /** Entries dropped from the front so far: absolute position = dropped + index. */
+  get droppedCount(): number {
+    return this.dropped;
   }
 
   /** Remove and return every entry after index `keepThrough` (newest first). */

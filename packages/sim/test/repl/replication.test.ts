@@ -143,3 +143,27 @@ describe('local.oplog.rs as a person sees it', () => {
     c.stopAll();
   });
 });
+
+describe('a capped oplog', () => {
+  it('drops its oldest entries while secondaries keep tailing; a member left too far behind goes RECOVERING', async () => {
+    const c = new Cluster({ members: 3, seed: 48, parameters: { oplogEntriesMax: 50 } });
+    await c.initiate();
+    const primary = await c.waitForPrimary(30_000);
+    await c.advance(3000);
+    const [b, d] = c.hosts.filter((h) => h !== primary) as [string, string];
+    for (let i = 0; i < 100; i++) {
+      const r = await c.insert([{ _id: i }], { writeConcern: { w: 3, wtimeout: 5000 } });
+      expect(r.writeConcernError).toBeUndefined();
+    }
+    for (const h of c.hosts) expect(c.persistedState(h).oplog.length).toBeLessThanOrEqual(50);
+    c.kill(d);
+    for (let i = 100; i < 200; i++) await c.insert([{ _id: i }], { writeConcern: { w: 2, wtimeout: 5000 } });
+    c.start(d);
+    await c.advance(10_000);
+    expect(c.state(d)).toBe('RECOVERING');
+    expect(c.state(b)).toBe('SECONDARY');
+    expect(c.running(d).recentLog().some((l) => l.msg.startsWith('We are too stale'))).toBe(true);
+    expect(c.events.some((e) => e.type === 'stateChange' && e.host === d && e.to === 'ROLLBACK')).toBe(false);
+    c.stopAll();
+  });
+});
