@@ -64,6 +64,33 @@ class PyTextObject extends PyObject {
   }
 }
 
+/** `range(...)`: prints as `range(0, 3)`, iterates lazily up to the lab's length limit. */
+class PyRange extends PyObject {
+  readonly typeName = 'range';
+  constructor(
+    private readonly start: bigint,
+    private readonly stop: bigint,
+    private readonly step: bigint,
+    private readonly lengthMax: number,
+  ) {
+    super();
+  }
+  repr(): string {
+    return this.step === 1n ? `range(${this.start}, ${this.stop})` : `range(${this.start}, ${this.stop}, ${this.step})`;
+  }
+  values(): PyValue[] {
+    const out: PyValue[] = [];
+    for (let i = this.start; this.step > 0n ? i < this.stop : i > this.stop; i += this.step) {
+      if (out.length >= this.lengthMax) throw new PyException('MemoryError', '');
+      out.push(i);
+    }
+    return out;
+  }
+  override iterate(): Promise<PyValue[]> {
+    return Promise.resolve(this.values());
+  }
+}
+
 const helpText = `This lab's Python has no interactive help system.
 Try dir(obj) to list an object's attributes, or repr(obj) to see it.
 PyMongo: from pymongo import MongoClient (today) or Connection (the 2010 API).
@@ -549,6 +576,18 @@ export class PyInterpreter {
         }
       }
     }
+    if (isSet(l) && isSet(r) && ['|', '&', '-', '^'].includes(op)) {
+      const keys = new Map<string, PyValue>();
+      if (op === '|') for (const m of [l, r]) for (const [k, v] of m.items) keys.set(k, v);
+      if (op === '&') for (const [k, v] of l.items) if (r.items.has(k)) keys.set(k, v);
+      if (op === '-') for (const [k, v] of l.items) if (!r.items.has(k)) keys.set(k, v);
+      if (op === '^') {
+        for (const [k, v] of l.items) if (!r.items.has(k)) keys.set(k, v);
+        for (const [k, v] of r.items) if (!l.items.has(k)) keys.set(k, v);
+      }
+      return set([...keys.values()], l.frozen);
+    }
+    if (op === '%' && typeof l === 'string') return this.percentFormat(l, r);
     if (op === '|' && isDict(l) && isDict(r)) {
       const d = dict([...l.entries.values()].map((e) => [e.key, e.value]));
       for (const e of r.entries.values()) dictSet(d, e.key, e.value);
@@ -556,6 +595,38 @@ export class PyInterpreter {
     }
     const opShown = op === '**' ? '** or pow()' : op;
     throw new PyException('TypeError', `unsupported operand type(s) for ${opShown}: '${typeName(l)}' and '${typeName(r)}'`);
+  }
+
+  private readonly ids = new WeakMap<object, string>();
+  private nextId = 0x7f1c_2a3b_0000;
+  private addressOfValue(v: PyValue): string {
+    if (typeof v !== 'object' || v === null) return (0x7f1c_0000_0000 + (typeof v === 'bigint' ? Number(v % 100000n) * 32 : 16)).toString(16);
+    let a = this.ids.get(v);
+    if (a === undefined) {
+      a = this.nextId.toString(16);
+      this.nextId += 0x40;
+      this.ids.set(v, a);
+    }
+    return a;
+  }
+
+  /** `'%s: %d' % (a, b)`: the common conversions (%s %r %d %i %f %%). */
+  private percentFormat(fmt: string, arg: PyValue): string {
+    const args = isTuple(arg) ? [...arg.items] : [arg];
+    let used = 0;
+    const out = fmt.replace(/%(\.[0-9]+)?([srdif%])/g, (_m, precision: string | undefined, conv: string) => {
+      if (conv === '%') return '%';
+      if (used >= args.length) throw new PyException('TypeError', 'not enough arguments for format string');
+      const v = args[used++] ?? null;
+      if (conv === 's') return str(v);
+      if (conv === 'r') return repr(v);
+      const n = numeric(v);
+      if (n === undefined) throw new PyException('TypeError', `%${conv} format: a real number is required, not ${typeName(v)}`);
+      if (conv === 'f') return Number(n).toFixed(precision ? Number(precision.slice(1)) : 6);
+      return typeof n === 'bigint' ? n.toString() : Math.trunc(n).toString();
+    });
+    if (used < args.length) throw new PyException('TypeError', 'not all arguments converted during string formatting');
+    return this.checkLength(out);
   }
 
   private checkLength(s: string): string {
@@ -650,6 +721,9 @@ export class PyInterpreter {
       this.builtins.set(name, new PyBuiltinFunction(name, impl));
     };
     b('print', (args, kwargs, ctx) => {
+      for (const k of kwargs.keys()) {
+        if (!['sep', 'end', 'file', 'flush'].includes(k)) throw new PyException('TypeError', `'${k}' is an invalid keyword argument for print()`);
+      }
       const bound = bindArgs({ fname: 'print', params: [], keywords: ['sep', 'end', 'file', 'flush'] }, [], kwargs);
       const sep = bound.get('sep') ?? ' ';
       const end = bound.get('end') ?? '\n';
@@ -659,8 +733,10 @@ export class PyInterpreter {
       return null;
     });
     b('len', async (args, kwargs, ctx) => {
-      const bound = bindArgs({ fname: 'len', params: ['obj'], required: 1 }, args, kwargs);
-      const v = bound.get('obj') ?? null;
+      if (kwargs.size > 0) throw new PyException('TypeError', 'len() takes no keyword arguments');
+      if (args.length !== 1) throw new PyException('TypeError', `len() takes exactly one argument (${args.length} given)`);
+      const v = args[0] ?? null;
+      if (v instanceof PyRange) return BigInt(v.values().length);
       if (typeof v === 'string') return BigInt([...v].length);
       if (isList(v) || isTuple(v)) return BigInt(v.items.length);
       if (isDict(v)) return BigInt(v.entries.size);
@@ -719,19 +795,51 @@ export class PyInterpreter {
       return list(out);
     });
     b('range', (args) => {
+      if (args.length === 0) throw new PyException('TypeError', 'range expected at least 1 argument, got 0');
+      if (args.length > 3) throw new PyException('TypeError', `range expected at most 3 arguments, got ${args.length}`);
       const ints = args.map((a) => {
         if (typeof a !== 'bigint') throw new PyException('TypeError', `'${typeName(a)}' object cannot be interpreted as an integer`);
         return a;
       });
       const [start, stop, step] = ints.length === 1 ? [0n, ints[0] ?? 0n, 1n] : [ints[0] ?? 0n, ints[1] ?? 0n, ints[2] ?? 1n];
       if (step === 0n) throw new PyException('ValueError', 'range() arg 3 must not be zero');
-      const out: PyValue[] = [];
-      for (let i = start; step > 0n ? i < stop : i > stop; i += step) {
-        if (out.length >= this.limits.sequenceLengthMax) throw new PyException('MemoryError', '');
-        out.push(i);
-      }
-      return list(out);
+      return new PyRange(start, stop, step, this.limits.sequenceLengthMax);
     });
+    const numbers = async (args: PyValue[], ctx: PyContext, fname: string): Promise<PyValue[]> => {
+      const items = args.length === 1 ? await this.iterate(args[0] ?? null, ctx) : args;
+      if (items.length === 0) throw new PyException('ValueError', `${fname}() arg is an empty sequence`);
+      return items;
+    };
+    b('max', async (args, _k, ctx) => {
+      const items = await numbers(args, ctx, 'max');
+      let best = items[0] ?? null;
+      for (const x of items.slice(1)) if (await this.compare('>', x, best, ctx)) best = x;
+      return best;
+    });
+    b('min', async (args, _k, ctx) => {
+      const items = await numbers(args, ctx, 'min');
+      let best = items[0] ?? null;
+      for (const x of items.slice(1)) if (await this.compare('<', x, best, ctx)) best = x;
+      return best;
+    });
+    b('sum', async (args, _k, ctx) => {
+      let total: PyValue = args[1] ?? 0n;
+      for (const x of await this.iterate(args[0] ?? null, ctx)) total = this.binary('+', total, x);
+      return total;
+    });
+    b('round', (args) => {
+      const n = numeric(args[0] ?? null);
+      if (n === undefined) throw new PyException('TypeError', `type ${typeName(args[0] ?? null)} doesn't define __round__ method`);
+      if (typeof n === 'bigint') return n;
+      const digits = args[1];
+      if (typeof digits === 'bigint') {
+        const f = 10 ** Number(digits);
+        return Math.round(n * f) / f;
+      }
+      const r = Math.round(n);
+      return BigInt(Math.abs(n % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r);
+    });
+    b('id', (args) => BigInt(parseInt(this.addressOfValue(args[0] ?? null), 16)));
     b('type', (args) => {
       if (args.length !== 1) throw new PyException('TypeError', 'type() takes 1 or 3 arguments');
       const v = args[0] ?? null;
@@ -769,7 +877,15 @@ export class PyInterpreter {
     };
     this.builtins.set('exit', new PyTextObject('Quitter', 'Use exit() or Ctrl-D (i.e. EOF) to exit', exitImpl));
     this.builtins.set('quit', new PyTextObject('Quitter', 'Use quit() or Ctrl-D (i.e. EOF) to exit', exitImpl));
-    this.builtins.set('copyright', new PyTextObject('_Printer', 'Copyright (c) 2001-2023 Python Software Foundation.\nAll Rights Reserved.'));
+    this.builtins.set(
+      'copyright',
+      new PyTextObject(
+        '_Printer',
+        'Copyright (c) 2001-2023 Python Software Foundation.\nAll Rights Reserved.\n\nCopyright (c) 2000 BeOpen.com.\nAll Rights Reserved.\n\n' +
+          'Copyright (c) 1995-2001 Corporation for National Research Initiatives.\nAll Rights Reserved.\n\n' +
+          'Copyright (c) 1991-1995 Stichting Mathematisch Centrum, Amsterdam.\nAll Rights Reserved.',
+      ),
+    );
     this.builtins.set('credits', new PyTextObject('_Printer', '    Thanks to CWI, CNRI, BeOpen.com, Zope Corporation and a cast of thousands\n    for supporting Python development.  See www.python.org for more information.'));
     this.builtins.set('license', new PyTextObject('_Printer', 'Type license() to see the full license text'));
     for (const name of ['Exception', 'ValueError', 'TypeError', 'KeyError', 'NameError', 'AttributeError']) {

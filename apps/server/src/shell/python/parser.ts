@@ -38,6 +38,8 @@ export class PySyntaxError extends Error {
     message: string,
     readonly offset: number,
     readonly width = 1,
+    /** CPython omits the source line for a few errors (`keyword argument repeated`). */
+    readonly showSource = true,
   ) {
     super(message);
   }
@@ -128,6 +130,8 @@ export function tokenize(src: string, options: TokenizeOptions): Token[] {
       const close = triple ? quote.repeat(3) : quote;
       i += close.length;
       const raw = p.includes('r');
+      const bodyStart = i;
+      let escapeError: string | null = null;
       let text = '';
       let closed = false;
       while (i < src.length) {
@@ -147,9 +151,15 @@ export function tokenize(src: string, options: TokenizeOptions): Token[] {
             i += 2;
             continue;
           }
-          const [decoded, used] = decodeEscape(src, i, p.includes('b'));
-          text += decoded;
-          i += used;
+          try {
+            const [decoded, used] = decodeEscape(src, i, p.includes('b'), i - bodyStart);
+            text += decoded;
+            i += used;
+          } catch (e) {
+            if (!(e instanceof PySyntaxError)) throw e;
+            escapeError ??= e.message;
+            i += 2;
+          }
           continue;
         }
         text += c;
@@ -160,6 +170,7 @@ export function tokenize(src: string, options: TokenizeOptions): Token[] {
         const line = lineOf(src, start);
         throw new PySyntaxError(`unterminated string literal (detected at line ${line})`, start);
       }
+      if (escapeError !== null) throw new PySyntaxError(escapeError, i);
       let value: PyValue = text;
       if (p.includes('b')) {
         const data = new Uint8Array(text.length);
@@ -200,7 +211,6 @@ export function tokenize(src: string, options: TokenizeOptions): Token[] {
           throw new PySyntaxError(
             'leading zeros in decimal integer literals are not permitted; use an 0o prefix for octal integers',
             start,
-            text.length,
           );
         }
         tokens.push({ kind: 'int', text, value: BigInt(clean), start, end: i });
@@ -232,6 +242,7 @@ export function tokenize(src: string, options: TokenizeOptions): Token[] {
     if (code < 0x20 || code === 0x7f || (code >= 0x80 && code < 0xa0)) {
       throw new PySyntaxError(`invalid non-printable character U+${u}`, i);
     }
+    if (code < 0x80) throw new PySyntaxError('invalid syntax', i);
     throw new PySyntaxError(`invalid character '${glyph}' (U+${u})`, i);
   }
   if (brackets.length > 0) throw new IncompleteInput();
@@ -239,7 +250,7 @@ export function tokenize(src: string, options: TokenizeOptions): Token[] {
   return tokens;
 }
 
-function decodeEscape(src: string, i: number, isBytes: boolean): [string, number] {
+function decodeEscape(src: string, i: number, isBytes: boolean, position: number): [string, number] {
   const next = src[i + 1] ?? '';
   const simple: Record<string, string> = {
     n: '\n', t: '\t', r: '\r', '\\': '\\', "'": "'", '"': '"', a: '\x07', b: '\b', f: '\f', v: '\v', '0': '\0', '\n': '',
@@ -247,8 +258,11 @@ function decodeEscape(src: string, i: number, isBytes: boolean): [string, number
   if (next === 'x') {
     const h = src.slice(i + 2, i + 4);
     if (!/^[0-9a-fA-F]{2}$/.test(h)) {
+      const digits = /^[0-9a-fA-F]*/.exec(h)?.[0].length ?? 0;
       throw new PySyntaxError(
-        `(${isBytes ? 'value' : 'unicode'} error) ${isBytes ? 'invalid \\x escape at position 0' : "'unicodeescape' codec can't decode bytes in position 0-1: truncated \\xXX escape"}`,
+        isBytes
+          ? `(value error) invalid \\x escape at position ${position}`
+          : `(unicode error) 'unicodeescape' codec can't decode bytes in position ${position}-${position + 1 + digits}: truncated \\xXX escape`,
         i,
       );
     }
@@ -258,8 +272,9 @@ function decodeEscape(src: string, i: number, isBytes: boolean): [string, number
     const len = next === 'u' ? 4 : 8;
     const h = src.slice(i + 2, i + 2 + len);
     if (!new RegExp(`^[0-9a-fA-F]{${len}}$`).test(h) || parseInt(h, 16) > 0x10ffff) {
+      const digits = /^[0-9a-fA-F]*/.exec(h)?.[0].length ?? 0;
       throw new PySyntaxError(
-        `(unicode error) 'unicodeescape' codec can't decode bytes in position 0-${1 + h.length}: truncated \\${next}${'X'.repeat(len)} escape`,
+        `(unicode error) 'unicodeescape' codec can't decode bytes in position ${position}-${position + 1 + digits}: truncated \\${next}${'X'.repeat(len)} escape`,
         i,
       );
     }
@@ -299,6 +314,8 @@ class Parser {
   private tokens: Token[] = [];
   private i = 0;
   private depth = 0;
+  /** End offset of the first expression of the current statement (for caret ranges). */
+  private firstEnd = 0;
   constructor(
     private readonly src: string,
     private readonly options: ParseOptions,
@@ -424,7 +441,16 @@ class Parser {
   }
   private fail(tok: Token): never {
     if (tok.kind === 'eof' || tok.kind === 'newline') throw new PySyntaxError('invalid syntax', tok.start);
-    throw new PySyntaxError('invalid syntax', tok.start);
+    throw new PySyntaxError('invalid syntax', tok.start, Math.max(1, tok.end - tok.start));
+  }
+  /** After an element of a bracketed list: Python 3.11's "Perhaps you forgot a comma?". */
+  private afterElement(prev: Expr, closer: string): void {
+    if (this.isOp(',') || this.isOp(closer)) return;
+    const bad = this.peek();
+    const startsExpr = bad.kind === 'name' || bad.kind === 'int' || bad.kind === 'float' || bad.kind === 'str';
+    if (startsExpr && !(bad.kind === 'name' && KEYWORDS.has(bad.text) && !['None', 'True', 'False', 'not', 'lambda'].includes(bad.text))) {
+      throw new PySyntaxError('invalid syntax. Perhaps you forgot a comma?', prev.pos, bad.end - prev.pos);
+    }
   }
   private expectOp(text: string, keyword = false): Token {
     const tok = this.peek();
@@ -493,6 +519,7 @@ class Parser {
       }
     }
     const first = this.parseExprList();
+    this.firstEnd = this.tokens[this.i - 1]?.end ?? first.pos + 1;
     if (this.isOp('=')) {
       const targets = [first];
       let value = first;
@@ -533,11 +560,11 @@ class Parser {
         for (const item of e.items) this.checkTarget(item);
         return;
       case 'call':
-        throw new PySyntaxError("cannot assign to function call here. Maybe you meant '==' instead of '='?", e.pos);
+        throw new PySyntaxError("cannot assign to function call here. Maybe you meant '==' instead of '='?", e.pos, this.firstEnd - e.pos);
       case 'const':
-        throw new PySyntaxError("cannot assign to literal here. Maybe you meant '==' instead of '='?", e.pos);
+        throw new PySyntaxError("cannot assign to literal here. Maybe you meant '==' instead of '='?", e.pos, this.firstEnd - e.pos);
       default:
-        throw new PySyntaxError("cannot assign to expression here. Maybe you meant '==' instead of '='?", e.pos);
+        throw new PySyntaxError("cannot assign to expression here. Maybe you meant '==' instead of '='?", e.pos, this.firstEnd - e.pos);
     }
   }
 
@@ -777,13 +804,13 @@ class Parser {
         this.next();
         this.next();
         if (kwargs.some(([k]) => k === tok.text)) {
-          throw new PySyntaxError(`keyword argument repeated: ${tok.text}`, tok.start, tok.text.length);
+          throw new PySyntaxError(`keyword argument repeated: ${tok.text}`, tok.start, tok.text.length, false);
         }
         kwargs.push([tok.text, this.parseExpr()]);
       } else {
         if (kwargs.length > 0) {
-          const e = this.parseExpr();
-          throw new PySyntaxError('positional argument follows keyword argument', e.pos);
+          this.parseExpr();
+          throw new PySyntaxError('positional argument follows keyword argument', this.peek().start);
         }
         const e = this.parseExpr();
         if (this.isOp('for')) {
@@ -875,11 +902,14 @@ class Parser {
             this.next();
             return first;
           }
+          this.afterElement(first, ')');
           const items = [first];
           while (this.isOp(',')) {
             this.next();
             if (this.isOp(')')) break;
-            items.push(this.parseExpr());
+            const item = this.parseExpr();
+            items.push(item);
+            this.afterElement(item, ')');
           }
           this.expectOp(')');
           return { t: 'tuple', items, pos: tok.start };
@@ -895,6 +925,7 @@ class Parser {
               return comp;
             }
             items.push(e);
+            this.afterElement(e, ']');
             if (!this.isOp(',')) break;
             this.next();
           }
@@ -912,9 +943,12 @@ class Parser {
             if (this.isOp(':') && items.length === 0) {
               this.next();
               keys.push(k);
-              values.push(this.parseExpr());
+              const v = this.parseExpr();
+              values.push(v);
+              this.afterElement(v, '}');
             } else if (keys.length === 0) {
               items.push(k);
+              this.afterElement(k, '}');
             } else {
               this.fail(this.peek());
             }

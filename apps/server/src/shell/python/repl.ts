@@ -160,6 +160,7 @@ export function formatSyntaxError(src: string, e: PySyntaxError): string {
   }
   const caret = `${' '.repeat(Math.max(0, col))}${'^'.repeat(Math.max(1, width))}`;
   const kind = /indent/.test(e.message) ? 'IndentationError' : 'SyntaxError';
+  if (!e.showSource) return `  File "<stdin>", line ${lineNo}\n${kind}: ${e.message}\n`;
   return `  File "<stdin>", line ${lineNo}\n    ${text}\n    ${caret}\n${kind}: ${e.message}\n`;
 }
 
