@@ -355,6 +355,7 @@ class JsParser {
         this.next();
         init = this.assignment();
       } else if (kind === 'const') {
+        if (this.peek().kind === 'eof') throw new JsIncomplete();
         throw new JsSyntaxError('Missing initializer in const declaration.', this.prevEnd());
       }
       decls.push({ name: nameTok.text, init });
@@ -588,7 +589,8 @@ class JsParser {
           this.enter();
           try {
             const e = this.expression();
-            this.expect(')');
+            if (!this.is(')')) this.unexpected(this.peek(), ',');
+            this.next();
             return e;
           } finally {
             this.depth--;
@@ -653,7 +655,7 @@ class JsParser {
         } else if (this.is('(')) {
           throw new JsUnsupported("methods in object literals are not supported in this lab's mongosh");
         } else {
-          return this.unexpected(this.peek(), ':'.length === 1 && k.kind === 'name' ? ',' : ':');
+          return this.unexpected(this.peek(), ',');
         }
         if (this.is('}')) break;
         this.expect(',');
