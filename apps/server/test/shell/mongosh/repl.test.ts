@@ -128,7 +128,7 @@ describe('mongosh: CRUD and printing', () => {
     expect(await out(repl, 'foo bar')).toBe('SyntaxError: Missing semicolon. (1:3)\n\n> 1 | foo bar\n    |    ^\n\n');
     expect(await out(repl, 'ObjectId("abc)')).toBe('SyntaxError: Unterminated string constant. (1:9)\n\n> 1 | ObjectId("abc)\n    |          ^\n\n');
     expect(await out(repl, 'x = {a b}')).toBe('SyntaxError: Unexpected token, expected "," (1:7)\n\n> 1 | x = {a b}\n    |        ^\n\n');
-    expect(await out(repl, 'const x')).toBe('SyntaxError: Missing initializer in const declaration. (1:7)\n\n> 1 | const x\n    |        ^\n\n');
+    expect(await out(repl, 'const x; 1')).toBe('SyntaxError: Missing initializer in const declaration. (1:7)\n\n> 1 | const x; 1\n    |        ^\n\n');
     expect(await out(repl, ')')).toBe('SyntaxError: Unexpected token (1:0)\n\n> 1 | )\n    | ^\n\n');
   });
 
