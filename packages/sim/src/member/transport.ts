@@ -77,7 +77,7 @@ export class DirectPeerTransport implements PeerTransport {
         reject(new NetworkError('ECONNREFUSED', `too many requests in flight (${this.inFlightMax})`));
         return;
       }
-      const bytes = serialize({ ...cmd, $db: db });
+      const bytes = serialize(cmd);
       if (bytes.byteLength > this.messageSizeBytesMax) {
         reject(new RangeError(`command of ${bytes.byteLength} bytes exceeds ${this.messageSizeBytesMax}`));
         return;
@@ -112,7 +112,6 @@ export class DirectPeerTransport implements PeerTransport {
         }
         if (!this.faults.canSend(fromHost, to)) return;
         const body = deserialize(bytes);
-        delete body.$db;
         this.delivered++;
         const key = `${fromHost}\u0000${to}`;
         let connectionId = this.connectionIds.get(key);
