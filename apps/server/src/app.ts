@@ -5,13 +5,11 @@ import { sandboxesPlugin } from './plugins/sandboxes';
 import { sessionPlugin } from './plugins/session';
 import { terminalWsPlugin } from './plugins/terminal-ws';
 import { webPlugin } from './plugins/web';
-import { BashLikeShell } from './sandbox/foundationShell';
-import type { ShellFactory } from './sandbox/sandbox';
+import { driverBridgePlugin } from './plugins/driver-bridge';
 import type { Settings } from './settings';
 
 export interface AppOptions {
   settings: Settings;
-  shellFactory?: ShellFactory;
   logger?: FastifyServerOptions['logger'];
 }
 
@@ -21,10 +19,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({ logger: options.logger ?? false, bodyLimit: 1024 * 1024 });
   await app.register(websocket, { options: { maxPayload: settings.wsMessageBytesMax } });
   await app.register(sessionPlugin);
-  await app.register(sandboxesPlugin, {
-    settings,
-    shellFactory: options.shellFactory ?? ((sandbox) => new BashLikeShell(sandbox)),
-  });
+  await app.register(driverBridgePlugin);
+  await app.register(sandboxesPlugin, { settings });
   await app.register(healthPlugin);
   await app.register(terminalWsPlugin, { settings });
   await app.register(webPlugin, { webRoot: settings.webRoot });

@@ -7,6 +7,11 @@ export interface Settings {
   /** Host name the learner's sandbox answers to (`hostname`). */
   sandboxHostname: string;
   sandboxesMax: number;
+  /** mongod processes one sandbox may run at once. */
+  sandboxMembersMax: number;
+  /** Documents and bytes one member of a sandbox may hold. */
+  sandboxDocumentsMax: number;
+  sandboxBytesMax: number;
   sandboxIdleMillis: number;
   tabsPerSandboxMax: number;
   scrollbackBytesMax: number;
@@ -38,6 +43,9 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv, defaults: { webRoot: str
     webRoot: env.RSLAB_WEB_ROOT ?? defaults.webRoot,
     sandboxHostname: env.RSLAB_HOSTNAME ?? 'morton.local',
     sandboxesMax: intFromEnv(env, 'RSLAB_SANDBOXES_MAX', 500, 1),
+    sandboxMembersMax: intFromEnv(env, 'RSLAB_SANDBOX_MEMBERS_MAX', 12, 1),
+    sandboxDocumentsMax: intFromEnv(env, 'RSLAB_SANDBOX_DOCUMENTS_MAX', 20_000, 1),
+    sandboxBytesMax: intFromEnv(env, 'RSLAB_SANDBOX_BYTES_MAX', 32 * 1024 * 1024, 1024),
     sandboxIdleMillis: intFromEnv(env, 'RSLAB_SANDBOX_IDLE_MILLIS', 30 * 60_000, 1000),
     tabsPerSandboxMax: intFromEnv(env, 'RSLAB_TABS_PER_SANDBOX_MAX', 6, 1),
     scrollbackBytesMax: intFromEnv(env, 'RSLAB_SCROLLBACK_BYTES_MAX', 256 * 1024, 1024),

@@ -14,6 +14,8 @@ export interface OpenClientOptions {
   api: ClientView['api'];
   /** `host:port` seeds as the learner gave them. */
   seeds: string[];
+  /** A full connection string, when the learner typed one; else one is made from the seeds. */
+  uri?: string;
   /** Driver options besides routing (directConnection, replicaSet, timeouts, retries, read preference). */
   options: MongoClientOptions;
 }
@@ -37,6 +39,10 @@ export interface TrackedClient {
   lastServer: string | null;
   /** The client's topology as its last description had it: `host:port` → server type. */
   servers: Map<string, string>;
+  /** The set name the client's topology reports, once known. */
+  setName: string | null;
+  /** 1.8's Connection stays on the member it found as primary until that one fails it. */
+  pinned: string | null;
   /** The server selection timeout this client was made with, for error messages. */
   serverSelectionTimeoutMillis: number;
 }
@@ -90,10 +96,13 @@ export class DriverGateway {
     }
     this.counter += 1;
     const id = `c${this.counter}`;
-    const uri = `mongodb://${request.seeds.join(',')}/`;
+    const uri = request.uri ?? `mongodb://${request.seeds.join(',')}/`;
     const client = new MongoClient(uri, {
       ...request.options,
-      ...this.route,
+      proxyHost: this.route.proxyHost,
+      proxyPort: this.route.proxyPort,
+      proxyUsername: this.route.proxyUsername,
+      proxyPassword: this.route.proxyPassword,
       monitorCommands: true,
       maxPoolSize: 5,
       appName: `rslab-${request.api}`,
@@ -103,6 +112,8 @@ export class DriverGateway {
       client,
       lastServer: null,
       servers: new Map(),
+      pinned: null,
+      setName: null,
       serverSelectionTimeoutMillis: request.options.serverSelectionTimeoutMS ?? 30_000,
       view: {
         id,
@@ -179,6 +190,7 @@ export class DriverGateway {
     client.on('topologyDescriptionChanged', (event) => {
       const servers = [...event.newDescription.servers.values()];
       tracked.servers = new Map(servers.map((server) => [server.address, server.type]));
+      tracked.setName = event.newDescription.setName ?? servers.find((server) => server.setName)?.setName ?? tracked.setName;
       view.knownMembers = servers.map((server) => server.address).sort();
       const primary = servers.find((server) => server.type === 'RSPrimary');
       const previous = view.primary;

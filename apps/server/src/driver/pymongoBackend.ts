@@ -60,6 +60,8 @@ export class DriverPyMongoBackend implements PyMongoBackend {
       connectTimeoutMS: options.connectTimeoutMS ?? (legacy ? 2000 : 20_000),
       retryReads: options.retryReads ?? !legacy,
       retryWrites: options.retryWrites ?? !legacy,
+      // Keep BSON's int/double distinction so Python prints 1 and 1.0 as PyMongo would.
+      promoteValues: false,
       ...(options.replicaSet ? { replicaSet: options.replicaSet } : {}),
     };
     const readPreference = options.readPreference ?? (options.slaveOkay ? 'secondaryPreferred' : undefined);
@@ -79,7 +81,7 @@ export class DriverPyMongoBackend implements PyMongoBackend {
 
   runCommand(client: PyClientHandle, db: string, command: BsonDocument, ctx: BackendCallContext): Promise<BsonDocument> {
     const tracked = this.tracked(client);
-    return this.call(tracked, 'command', ctx, () => tracked.client.db(db).command(command as Document));
+    return this.call(tracked, 'command', ctx, () => tracked.client.db(db).command(command as Document, { promoteValues: false }));
   }
 
   async insertOne(client: PyClientHandle, ns: Namespace, doc: BsonDocument, ctx: BackendCallContext) {
@@ -109,6 +111,7 @@ export class DriverPyMongoBackend implements PyMongoBackend {
     return this.call(tracked, 'read', ctx, () =>
       this.collection(tracked, ns)
         .find(filter as Document, {
+          promoteValues: false,
           ...(options.projection ? { projection: options.projection as Document } : {}),
           ...(options.sort ? { sort: options.sort as Document } : {}),
           skip: options.skip ?? 0,
@@ -122,6 +125,7 @@ export class DriverPyMongoBackend implements PyMongoBackend {
     const tracked = this.tracked(client);
     return this.call(tracked, 'read', ctx, () =>
       this.collection(tracked, ns).findOne(filter as Document, {
+        promoteValues: false,
         ...(options.projection ? { projection: options.projection as Document } : {}),
         ...(options.sort ? { sort: options.sort as Document } : {}),
         ...(options.skip ? { skip: options.skip } : {}),
@@ -200,6 +204,16 @@ export class DriverPyMongoBackend implements PyMongoBackend {
 
   private async call<T>(tracked: TrackedClient, kind: 'read' | 'write' | 'command', ctx: BackendCallContext, run: () => Promise<T>): Promise<T> {
     const legacy = tracked.view.api === 'Connection';
+    if (legacy && !tracked.view.directConnection) {
+      // 1.8 kept talking to the member it had found as primary. Once that member is no longer the
+      // primary, the next operation fails with AutoReconnect and the one after looks for a new one.
+      const lost = tracked.pinned;
+      if (lost !== null && lost !== tracked.view.primary) {
+        tracked.pinned = null;
+        const failure = new PyMongoBackendError('AutoReconnect', `could not connect to ${lost}: [Errno 111] Connection refused`);
+        return this.gateway.record(tracked, kind, () => Promise.reject(failure), () => failure.exceptionName);
+      }
+    }
     const started = Date.now();
     const ticker = legacy
       ? null
@@ -207,9 +221,12 @@ export class DriverPyMongoBackend implements PyMongoBackend {
           if (!tracked.view.primary) ctx.onProgress(`waiting for a primary… ${Math.round((Date.now() - started) / 1000)}s`);
         }, 1000);
     try {
-      return await this.gateway.record(tracked, kind, () => abortable(run(), ctx.signal), (error) => this.translate(error, tracked).exceptionName);
+      const result = await this.gateway.record(tracked, kind, () => abortable(run(), ctx.signal), (error) => this.translate(error, tracked).exceptionName);
+      if (legacy && tracked.lastServer !== null && tracked.lastServer === tracked.view.primary) tracked.pinned = tracked.lastServer;
+      return result;
     } catch (error) {
       if (error instanceof InterruptedError) throw error;
+      if (legacy) tracked.pinned = null;
       throw this.translate(error, tracked);
     } finally {
       if (ticker) clearInterval(ticker);

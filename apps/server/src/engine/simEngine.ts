@@ -6,7 +6,9 @@ import {
   MongoLogger,
   Random,
   ScaledClock,
+  Storage,
   VirtualNetwork,
+  createMemberCrudCommands,
   formatLogLine,
   newPersistedReplState,
   serveWire,
@@ -49,8 +51,8 @@ export interface SimEngineOptions {
   limits?: Partial<EngineLimits>;
   parameters?: Partial<ReplParameters>;
   seed?: number;
-  /** The host the learner's clients connect from, as the network sees them. */
-  clientHost?: string;
+  /** Documents and bytes one member may hold. */
+  storageLimits?: { storageDocumentsMax: number; storageBytesMax: number };
 }
 
 const mongodVersion = '7.0.14';
@@ -70,6 +72,7 @@ export class SimEngine implements Engine {
   private readonly table: ProcessTable<SimProcess>;
   private readonly dbpaths = new Map<string, DbPath>();
   private readonly limits: EngineLimits;
+  private readonly crud = createMemberCrudCommands();
   private disposed = false;
 
   constructor(private readonly options: SimEngineOptions) {
@@ -115,7 +118,8 @@ export class SimEngine implements Engine {
       clock: this.clock,
       random: this.random.fork(),
       transport: this.transport,
-      ...(dbpath.storage ? { storage: dbpath.storage } : {}),
+      storage: dbpath.storage ?? new Storage({ limits: this.options.storageLimits ?? { storageDocumentsMax: 20_000, storageBytesMax: 32 * 1024 * 1024 } }),
+      crud: this.crud,
       persisted: dbpath.persisted,
       ...(this.options.parameters ? { parameters: this.options.parameters } : {}),
       version: mongodVersion,

@@ -63,7 +63,7 @@ function matches(document: Record<string, unknown>, field: string, value: unknow
   return JSON.stringify(document[field]) === JSON.stringify(value);
 }
 
-export function runCheck(spec: CheckSpec, view: LabView): CheckResult {
+export async function runCheck(spec: CheckSpec, view: LabView): Promise<CheckResult> {
   switch (spec.kind) {
     case 'commandRan': {
       const pattern = new RegExp(spec.pattern);
@@ -122,7 +122,7 @@ export function runCheck(spec: CheckSpec, view: LabView): CheckResult {
     case 'documentOnPrimary': {
       const primary = membersIn(view, 'PRIMARY')[0];
       if (!primary) return fail('There is no primary to write to right now.');
-      const docs = view.documents(primary.host, spec.ns) ?? [];
+      const docs = (await view.documents(primary.host, spec.ns)) ?? [];
       return docs.some((d) => matches(d, spec.field, spec.value))
         ? pass
         : fail(`Save a document with ${spec.field}: ${JSON.stringify(spec.value)} in ${spec.ns}.`);
@@ -177,7 +177,7 @@ export function runCheck(spec: CheckSpec, view: LabView): CheckResult {
     case 'documentSurvivedFailover': {
       const elected = newPrimaryAfterKill(view);
       if (!elected) return fail('Fail the primary over first.');
-      const docs = view.documents(elected.host, spec.ns) ?? [];
+      const docs = (await view.documents(elected.host, spec.ns)) ?? [];
       return docs.some((d) => matches(d, spec.field, spec.value)) ? pass : fail(`The new primary ${elected.host} has no document with ${spec.field}: ${JSON.stringify(spec.value)}.`);
     }
     case 'primaryIs': {
@@ -210,7 +210,7 @@ export function runCheck(spec: CheckSpec, view: LabView): CheckResult {
       return view.events.some((event) => event.kind === spec.eventKind) ? pass : fail(`${spec.description}.`);
     case 'all': {
       for (const check of spec.checks) {
-        const result = runCheck(check, view);
+        const result = await runCheck(check, view);
         if (!result.passed) return result;
       }
       return pass;

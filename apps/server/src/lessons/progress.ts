@@ -1,6 +1,6 @@
 import type { LessonProgress } from '../protocol/messages';
 import { runCheck } from './checks';
-import type { Lesson, Step } from './model';
+import type { Chapter, Lesson, Step } from './model';
 import type { LabView } from './view';
 
 /**
@@ -22,11 +22,11 @@ export class LessonTracker {
   }
 
   /** Re-run the current step's check (and the following ones it unlocks); true if anything changed. */
-  evaluate(view: LabView): boolean {
+  async evaluate(view: LabView): Promise<boolean> {
     let changed = false;
     for (const step of this.steps) {
       if (this.done.has(step.id)) continue;
-      const result = runCheck(step.check, view);
+      const result = await runCheck(step.check, view);
       if (!result.passed) {
         if (result.reason !== this.lastReason) changed = true;
         this.lastReason = result.reason;
@@ -49,6 +49,7 @@ export class LessonTracker {
 
   progress(): LessonProgress {
     const steps = this.steps;
+    const chapterOf = new Map(this.lesson.chapters.flatMap((chapter) => chapter.steps.map((step) => [step.id, chapter] as const)));
     const currentIndex = steps.findIndex((step) => !this.done.has(step.id));
     let chapterIndex = 0;
     let counted = 0;
@@ -58,6 +59,8 @@ export class LessonTracker {
     }
     return {
       lessonId: this.lesson.id,
+      title: this.lesson.title,
+      markdown: this.lesson.summary,
       chapterIndex: currentIndex === -1 ? this.lesson.chapters.length - 1 : chapterIndex,
       stepIndex: currentIndex === -1 ? steps.length : currentIndex,
       steps: steps.map((step, index) => ({
@@ -65,7 +68,20 @@ export class LessonTracker {
         title: step.title,
         state: this.done.has(step.id) ? 'done' : index === currentIndex ? 'current' : 'pending',
         reason: index === currentIndex ? this.lastReason : null,
+        chapter: chapterOf.get(step.id)?.title ?? '',
+        markdown: stepMarkdown(step, chapterOf.get(step.id)),
+        hint: step.hint,
+        commands: step.commands.map((command) => command.text),
       })),
     };
   }
+}
+
+/** A step's text for the page: the chapter's introduction before its first step, and the note on what changed since. */
+function stepMarkdown(step: Step, chapter: Chapter | undefined): string {
+  const parts: string[] = [];
+  if (chapter && chapter.steps[0]?.id === step.id) parts.push(chapter.intro);
+  parts.push(step.text);
+  if (step.sinceThen) parts.push(`**Since then:** ${step.sinceThen}`);
+  return parts.join('\n\n');
 }

@@ -18,7 +18,7 @@ export interface LabView {
   /** Partitions made with the cluster controls, oldest first. */
   partitions: PartitionView[];
   /** The documents of `ns` on member `host` as that member has them, or null if it is not running. */
-  documents(host: string, ns: string): Document[] | null;
+  documents(host: string, ns: string): Promise<Document[] | null>;
   /** Documents a member undid in a rollback, as mongod's rollback files keep them. */
   rolledBack(host: string): Array<{ ns: string; document: Document }>;
 }

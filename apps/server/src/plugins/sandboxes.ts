@@ -1,5 +1,8 @@
 import fp from 'fastify-plugin';
-import { SandboxManager, type ShellFactory } from '../sandbox/sandbox';
+import { SimEngine } from '../engine/simEngine';
+import { Lab } from '../sandbox/lab';
+import { EventLog } from '../sandbox/eventLog';
+import { SandboxManager } from '../sandbox/sandbox';
 import type { Settings } from '../settings';
 
 declare module 'fastify' {
@@ -10,13 +13,37 @@ declare module 'fastify' {
 
 export interface SandboxesPluginOptions {
   settings: Settings;
-  shellFactory: ShellFactory;
 }
 
 /** Owns every sandbox on this server and reclaims idle ones in the background. */
 export const sandboxesPlugin = fp<SandboxesPluginOptions>(
-  async (app, { settings, shellFactory }) => {
-    const manager = new SandboxManager({ settings, shellFactory });
+  async (app, { settings }) => {
+    const createLab = (sandboxId: string): Lab => {
+      let release = (): void => undefined;
+      const clockHolder: { now: () => number } = { now: () => Date.now() };
+      const events = new EventLog(() => clockHolder.now());
+      const engine = new SimEngine({
+        hostname: settings.sandboxHostname,
+        events,
+        routeFor: (network) => {
+          const route = app.driverBridge.register(network, settings.sandboxHostname);
+          release = route.release;
+          return route;
+        },
+        limits: { membersMax: settings.sandboxMembersMax },
+        storageLimits: { storageDocumentsMax: settings.sandboxDocumentsMax, storageBytesMax: settings.sandboxBytesMax },
+      });
+      clockHolder.now = () => engine.clock.now();
+      const lab = new Lab(engine, settings.sandboxHostname, events);
+      const dispose = lab.dispose.bind(lab);
+      lab.dispose = async () => {
+        release();
+        await dispose();
+      };
+      app.log.debug({ sandboxId }, 'sandbox created');
+      return lab;
+    };
+    const manager = new SandboxManager({ settings, createLab });
     app.decorate('sandboxes', manager);
     const reclaimEveryMillis = Math.min(60_000, settings.sandboxIdleMillis);
     const timer = setInterval(() => {
@@ -26,8 +53,8 @@ export const sandboxesPlugin = fp<SandboxesPluginOptions>(
     timer.unref();
     app.addHook('onClose', async () => {
       clearInterval(timer);
-      manager.disposeAll();
+      await manager.disposeAll();
     });
   },
-  { name: 'rslab-sandboxes' },
+  { name: 'rslab-sandboxes', dependencies: ['rslab-driver-bridge'] },
 );

@@ -79,8 +79,16 @@ class Connection {
         this.send({ type: 'tab.closed', tab: event.tabId });
       }
     });
+    const unwatch = this.sandbox.watch({
+      cluster: (cluster) => this.send({ type: 'cluster', cluster }),
+      events: (events) => {
+        if (events.length > 0) this.send({ type: 'events', events });
+      },
+      lesson: (progress) => this.send({ type: 'lesson', progress }),
+    });
     this.socket.on('message', (data, isBinary) => this.receive(data, isBinary));
     this.socket.on('close', () => {
+      unwatch();
       unsubscribeSandbox();
       for (const unsubscribe of this.unsubscribers.values()) unsubscribe();
       this.unsubscribers.clear();
@@ -127,7 +135,7 @@ class Connection {
         return;
       }
       case 'control':
-        this.send({ type: 'control.ack', requestId: message.requestId, ...this.sandbox.control(message) });
+        void this.sandbox.control(message).then((ack) => this.send({ type: 'control.ack', requestId: message.requestId, ...ack }));
         return;
       default:
         break;

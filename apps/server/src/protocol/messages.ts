@@ -114,11 +114,19 @@ export const LessonStepView = Type.Object({
   state: StepState,
   /** Why the check does not pass yet, in words; null when done or not yet checked. */
   reason: Type.Union([Type.String(), Type.Null()]),
+  chapter: Type.Optional(Type.String()),
+  /** What to do and why, in Markdown. */
+  markdown: Type.Optional(Type.String()),
+  hint: Type.Optional(Type.String()),
+  /** Lines the "run this" buttons type. */
+  commands: Type.Optional(Type.Array(Type.String())),
 });
 export type LessonStepView = Static<typeof LessonStepView>;
 
 export const LessonProgress = Type.Object({
   lessonId: Type.String(),
+  title: Type.Optional(Type.String()),
+  markdown: Type.Optional(Type.String()),
   chapterIndex: Type.Integer(),
   stepIndex: Type.Integer(),
   steps: Type.Array(LessonStepView),

@@ -1,35 +1,74 @@
 import { randomBytes } from 'node:crypto';
-import type { ClientMessage } from '../protocol/messages';
+import type { ClientMessage, ClusterSnapshot, LabEvent, LessonProgress } from '../protocol/messages';
 import type { Settings } from '../settings';
-import { TerminalSession, type Interpreter } from '../terminal/session';
-
-export type ShellFactory = (sandbox: Sandbox) => Interpreter;
+import { BashShell } from '../shell/bash/shell';
+import { ReplInterpreter, type LineReport } from '../terminal/replInterpreter';
+import { TerminalSession } from '../terminal/session';
+import { SandboxHost } from './host';
+import type { Lab } from './lab';
 
 /** Our own errors about sandboxes, with stable names the API maps to messages. */
 export class SandboxLimitError extends Error {
   override readonly name = 'SandboxLimitError';
 }
 
-/**
- * One learner's world: a host name, terminals, and (later) the members it runs. Sandboxes never
- * share state; everything a learner does goes through their own sandbox.
- */
 export type SandboxEvent = { type: 'tab.opened'; tab: TerminalSession } | { type: 'tab.closed'; tabId: string };
 
+/** What a live view (a browser tab) receives besides terminal traffic. */
+export interface LiveListener {
+  cluster(snapshot: ClusterSnapshot): void;
+  events(events: LabEvent[]): void;
+  lesson(progress: LessonProgress): void;
+}
+
+/** How often live views get a cluster snapshot: at most ten a second. */
+const snapshotIntervalMillis = 150;
+
+function errorNameIn(output: string, language: LineReport['language']): string | undefined {
+  if (language === 'python') {
+    if (!/^Traceback \(most recent call last\):/m.test(output)) return undefined;
+    const last = [...output.matchAll(/^([A-Za-z_][\w.]*)(?::|$)/gm)].at(-1)?.[1];
+    return last?.split('.').at(-1);
+  }
+  if (language === 'mongosh') return /^([A-Z]\w*Error)\b/m.exec(output)?.[1];
+  return undefined;
+}
+
+/**
+ * One learner's world: terminals, and the lab behind them (members, driver, timeline, lesson).
+ * Sandboxes never share state; everything a learner does goes through their own sandbox.
+ */
 export class Sandbox {
   readonly tabs = new Map<string, TerminalSession>();
   private readonly listeners = new Set<(event: SandboxEvent) => void>();
+  private readonly live = new Set<LiveListener>();
+  private liveTimer: NodeJS.Timeout | null = null;
+  private lastClusterJson = '';
+  private pendingEvents: LabEvent[] = [];
+  private readonly unsubscribeLab: Array<() => void> = [];
   lastActiveAt: number;
   private tabCounter = 0;
+  private disposed = false;
 
   constructor(
     readonly id: string,
-    readonly hostname: string,
+    readonly lab: Lab,
     private readonly settings: Settings,
-    private readonly shellFactory: ShellFactory,
     now: number,
   ) {
     this.lastActiveAt = now;
+    this.unsubscribeLab.push(
+      lab.events.subscribe((event) => {
+        if (this.live.size > 0) this.pendingEvents.push(event);
+      }),
+      lab.onProgress((progress) => {
+        for (const listener of this.live) listener.lesson(progress);
+      }),
+    );
+  }
+
+  get hostname(): string {
+    return this.lab.hostname;
   }
 
   openTab(): TerminalSession {
@@ -38,7 +77,11 @@ export class Sandbox {
     }
     this.tabCounter += 1;
     const id = `t${this.tabCounter}`;
-    const session = new TerminalSession(id, this.shellFactory(this), {
+    const shell = new ReplInterpreter(new BashShell(new SandboxHost(this.lab)), {
+      now: () => this.lab.now(),
+      onLine: (report) => this.recordLine(id, report),
+    });
+    const session = new TerminalSession(id, shell, {
       scrollbackBytesMax: this.settings.scrollbackBytesMax,
       historyLinesMax: this.settings.historyLinesMax,
       pendingLinesMax: 64,
@@ -50,6 +93,26 @@ export class Sandbox {
     return session;
   }
 
+  private recordLine(tab: string, report: LineReport): void {
+    if (report.input.trim() === '') return;
+    const operations = this.lab.gateway.operations.filter((op) => op.at >= report.startedAt && op.at <= report.finishedAt);
+    const failed = operations.find((op) => !op.ok);
+    const errorName = failed?.errorName ?? errorNameIn(report.output, report.language);
+    const last = operations.at(-1);
+    this.lab.record({
+      at: report.startedAt,
+      finishedAt: report.finishedAt,
+      tab,
+      language: report.language,
+      input: report.input,
+      ok: errorName === undefined,
+      ...(errorName !== undefined ? { errorName } : {}),
+      value: report.output.slice(0, 500),
+      ...(last ? { operation: { kind: last.kind, client: last.client, servedBy: last.servedBy } } : {}),
+    });
+    void this.lab.evaluate();
+  }
+
   closeTab(id: string): boolean {
     const session = this.tabs.get(id);
     if (!session) return false;
@@ -59,29 +122,67 @@ export class Sandbox {
     return true;
   }
 
-  /** Apply a control from the cluster view's buttons; says what happened in words. */
-  control(request: Extract<ClientMessage, { type: 'control' }>): { ok: boolean; message: string } {
-    return { ok: false, message: `cannot ${request.action}: no replica set members are running in this sandbox` };
-  }
-
   subscribe(listener: (event: SandboxEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /** Follow the cluster, the timeline and the lesson live; the first call starts the feed. */
+  watch(listener: LiveListener): () => void {
+    this.live.add(listener);
+    listener.events(this.lab.events.all());
+    listener.lesson(this.lab.tracker.progress());
+    void this.lab.snapshot().then((snapshot) => listener.cluster(snapshot));
+    if (!this.liveTimer) this.liveTimer = setInterval(() => void this.tick(), snapshotIntervalMillis);
+    return () => {
+      this.live.delete(listener);
+      if (this.live.size === 0 && this.liveTimer) {
+        clearInterval(this.liveTimer);
+        this.liveTimer = null;
+      }
+    };
+  }
+
+  private async tick(): Promise<void> {
+    if (this.disposed) return;
+    if (this.pendingEvents.length > 0) {
+      const events = this.pendingEvents;
+      this.pendingEvents = [];
+      for (const listener of this.live) listener.events(events);
+    }
+    const snapshot = await this.lab.snapshot();
+    const json = JSON.stringify({ ...snapshot, at: 0 });
+    // Send when something changed, and now and then anyway so clocks on the page stay in step.
+    if (json !== this.lastClusterJson || snapshot.at % 2000 < snapshotIntervalMillis * snapshot.speed) {
+      this.lastClusterJson = json;
+      for (const listener of this.live) listener.cluster(snapshot);
+    }
+    await this.lab.evaluate();
+  }
+
+  /** Apply a control from the cluster view's buttons; says what happened in words. */
+  control(request: Extract<ClientMessage, { type: 'control' }>): Promise<{ ok: boolean; message: string }> {
+    return this.lab.control(request);
   }
 
   private emit(event: SandboxEvent): void {
     for (const listener of this.listeners) listener(event);
   }
 
-  dispose(): void {
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    if (this.liveTimer) clearInterval(this.liveTimer);
+    this.live.clear();
     for (const id of [...this.tabs.keys()]) this.closeTab(id);
     this.listeners.clear();
+    for (const unsubscribe of this.unsubscribeLab) unsubscribe();
+    await this.lab.dispose();
   }
 }
 
 export interface SandboxManagerOptions {
   settings: Settings;
-  shellFactory: ShellFactory;
+  createLab: (sandboxId: string) => Lab;
   now?: () => number;
 }
 
@@ -102,6 +203,10 @@ export class SandboxManager {
     return this.sandboxes.get(sessionId);
   }
 
+  all(): Sandbox[] {
+    return [...this.sandboxes.values()];
+  }
+
   /** The session's sandbox, created with one terminal if it does not exist yet. */
   obtain(sessionId: string): { sandbox: Sandbox; created: boolean } {
     const existing = this.sandboxes.get(sessionId);
@@ -116,13 +221,8 @@ export class SandboxManager {
         `the server is full: ${settings.sandboxesMax} sandboxes are in use; please try again in a few minutes`,
       );
     }
-    const sandbox = new Sandbox(
-      `sb-${randomBytes(6).toString('hex')}`,
-      settings.sandboxHostname,
-      settings,
-      this.options.shellFactory,
-      this.now(),
-    );
+    const id = `sb-${randomBytes(6).toString('hex')}`;
+    const sandbox = new Sandbox(id, this.options.createLab(id), settings, this.now());
     sandbox.openTab();
     this.sandboxes.set(sessionId, sandbox);
     return { sandbox, created: true };
@@ -139,7 +239,7 @@ export class SandboxManager {
     let reclaimed = 0;
     for (const [sessionId, sandbox] of this.sandboxes) {
       if (sandbox.lastActiveAt < cutoff) {
-        sandbox.dispose();
+        void sandbox.dispose();
         this.sandboxes.delete(sessionId);
         reclaimed += 1;
       }
@@ -147,8 +247,9 @@ export class SandboxManager {
     return reclaimed;
   }
 
-  disposeAll(): void {
-    for (const sandbox of this.sandboxes.values()) sandbox.dispose();
+  async disposeAll(): Promise<void> {
+    const all = [...this.sandboxes.values()];
     this.sandboxes.clear();
+    await Promise.all(all.map((sandbox) => sandbox.dispose()));
   }
 }

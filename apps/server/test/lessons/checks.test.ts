@@ -4,22 +4,22 @@ import { member, proc, view } from './labView';
 
 const failoverErrors = ['AutoReconnect', 'ServerSelectionTimeoutError'];
 
-describe('lesson checks', () => {
-  it('counts running members and names the missing port', () => {
+describe('lesson checks', async () => {
+  it('counts running members and names the missing port', async () => {
     const check = { kind: 'membersRunning', replSetName: 'foo', ports: [27017, 27018, 27019] } as const;
-    expect(runCheck(check, view({ processes: [proc(27017), proc(27018)] }))).toEqual({
+    expect(await runCheck(check, view({ processes: [proc(27017), proc(27018)] }))).toEqual({
       passed: false,
       reason: '2 of 3 members are running; start the one on port 27019.',
     });
-    expect(runCheck(check, view({ processes: [proc(27017)] }))).toMatchObject({ reason: '1 of 3 members is running; start the ones on ports 27018 and 27019.' });
-    expect(runCheck(check, view({ processes: [proc(27017), proc(27018), proc(27019, { replSetName: null })] }))).toMatchObject({
+    expect(await runCheck(check, view({ processes: [proc(27017)] }))).toMatchObject({ reason: '1 of 3 members is running; start the ones on ports 27018 and 27019.' });
+    expect(await runCheck(check, view({ processes: [proc(27017), proc(27018), proc(27019, { replSetName: null })] }))).toMatchObject({
       reason: expect.stringContaining('without --replSet'),
     });
-    expect(runCheck(check, view({ processes: [proc(27017), proc(27018), proc(27019, { running: false })] })).passed).toBe(false);
-    expect(runCheck(check, view({ processes: [proc(27017), proc(27018), proc(27019)] }))).toEqual({ passed: true });
+    expect((await runCheck(check, view({ processes: [proc(27017), proc(27018), proc(27019, { running: false })] }))).passed).toBe(false);
+    expect(await runCheck(check, view({ processes: [proc(27017), proc(27018), proc(27019)] }))).toEqual({ passed: true });
   });
 
-  it('wants one primary and enough secondaries for a healthy set', () => {
+  it('wants one primary and enough secondaries for a healthy set', async () => {
     const check = { kind: 'setHealthy', secondaries: 2 } as const;
     const cluster = (states: Array<'PRIMARY' | 'SECONDARY' | 'STARTUP2'>) => ({
       at: 0,
@@ -29,12 +29,12 @@ describe('lesson checks', () => {
       members: states.map((s, i) => member(`morton.local:${27017 + i}`, s)),
       links: [],
     });
-    expect(runCheck(check, view({ cluster: cluster(['SECONDARY', 'SECONDARY', 'SECONDARY']) }))).toMatchObject({ reason: expect.stringContaining('No primary yet') });
-    expect(runCheck(check, view({ cluster: cluster(['PRIMARY', 'SECONDARY', 'STARTUP2']) }))).toMatchObject({ reason: expect.stringContaining('1 of 2') });
-    expect(runCheck(check, view({ cluster: cluster(['PRIMARY', 'SECONDARY', 'SECONDARY']) })).passed).toBe(true);
+    expect(await runCheck(check, view({ cluster: cluster(['SECONDARY', 'SECONDARY', 'SECONDARY']) }))).toMatchObject({ reason: expect.stringContaining('No primary yet') });
+    expect(await runCheck(check, view({ cluster: cluster(['PRIMARY', 'SECONDARY', 'STARTUP2']) }))).toMatchObject({ reason: expect.stringContaining('1 of 2') });
+    expect((await runCheck(check, view({ cluster: cluster(['PRIMARY', 'SECONDARY', 'SECONDARY']) }))).passed).toBe(true);
   });
 
-  it('follows a failover: kill, error, election, read on the new primary', () => {
+  it('follows a failover: kill, error, election, read on the new primary', async () => {
     const killed = proc(27017, { running: false, killed: { at: 100, signal: 'SIGTERM', stateThen: 'PRIMARY', termThen: 1 } });
     const beforeElection = {
       at: 0,
@@ -49,38 +49,38 @@ describe('lesson checks', () => {
     const goodRead = { at: 12_000, finishedAt: 12_010, tab: 't2', language: 'python' as const, input: 'db.test.find_one()', ok: true, operation: { kind: 'read' as const, client: 'c1', servedBy: 'morton.local:27018' } };
     const clients = [{ id: 'c1', api: 'Connection' as const, seeds: ['morton.local:27017'], directConnection: false, createdAt: 0, knownMembers: [], primary: null, closed: false }];
 
-    expect(runCheck({ kind: 'primaryKilled' }, view({ processes: [proc(27017)] })).passed).toBe(false);
-    expect(runCheck({ kind: 'primaryKilled' }, view({ processes: [killed] })).passed).toBe(true);
-    expect(runCheck({ kind: 'errorAfterKill', errorNames: failoverErrors }, view({ processes: [killed] })).passed).toBe(false);
-    expect(runCheck({ kind: 'errorAfterKill', errorNames: failoverErrors }, view({ processes: [killed], shellHistory: [errorRead] })).passed).toBe(true);
-    expect(runCheck({ kind: 'newPrimaryElected' }, view({ processes: [killed], cluster: beforeElection }))).toMatchObject({ reason: expect.stringContaining('No new primary') });
-    expect(runCheck({ kind: 'newPrimaryElected' }, view({ processes: [killed], cluster: afterElection })).passed).toBe(true);
+    expect((await runCheck({ kind: 'primaryKilled' }, view({ processes: [proc(27017)] }))).passed).toBe(false);
+    expect((await runCheck({ kind: 'primaryKilled' }, view({ processes: [killed] }))).passed).toBe(true);
+    expect((await runCheck({ kind: 'errorAfterKill', errorNames: failoverErrors }, view({ processes: [killed] }))).passed).toBe(false);
+    expect((await runCheck({ kind: 'errorAfterKill', errorNames: failoverErrors }, view({ processes: [killed], shellHistory: [errorRead] }))).passed).toBe(true);
+    expect(await runCheck({ kind: 'newPrimaryElected' }, view({ processes: [killed], cluster: beforeElection }))).toMatchObject({ reason: expect.stringContaining('No new primary') });
+    expect((await runCheck({ kind: 'newPrimaryElected' }, view({ processes: [killed], cluster: afterElection }))).passed).toBe(true);
     const read = { kind: 'readAfterFailover', api: 'Connection' } as const;
-    expect(runCheck(read, view({ processes: [killed], cluster: afterElection, clients, shellHistory: [errorRead] })).passed).toBe(false);
-    expect(runCheck(read, view({ processes: [killed], cluster: afterElection, clients, shellHistory: [errorRead, goodRead] })).passed).toBe(true);
+    expect((await runCheck(read, view({ processes: [killed], cluster: afterElection, clients, shellHistory: [errorRead] }))).passed).toBe(false);
+    expect((await runCheck(read, view({ processes: [killed], cluster: afterElection, clients, shellHistory: [errorRead, goodRead] }))).passed).toBe(true);
     const strict = { kind: 'readAfterFailover', withoutError: true } as const;
-    expect(runCheck(strict, view({ processes: [killed], cluster: afterElection, clients, shellHistory: [errorRead, goodRead] })).passed).toBe(false);
-    expect(runCheck(strict, view({ processes: [killed], cluster: afterElection, clients, shellHistory: [goodRead] })).passed).toBe(true);
+    expect((await runCheck(strict, view({ processes: [killed], cluster: afterElection, clients, shellHistory: [errorRead, goodRead] }))).passed).toBe(false);
+    expect((await runCheck(strict, view({ processes: [killed], cluster: afterElection, clients, shellHistory: [goodRead] }))).passed).toBe(true);
   });
 
-  it('finds a document on the primary by field', () => {
+  it('finds a document on the primary by field', async () => {
     const cluster = { at: 0, speed: 1, paused: false, setName: 'foo', members: [member('morton.local:27017', 'PRIMARY')], links: [] };
     const check = { kind: 'documentOnPrimary', ns: 'test.test', field: 'x', value: 1 } as const;
-    expect(runCheck(check, view({ cluster, data: { 'morton.local:27017': { 'test.test': [{ x: 2 }] } } })).passed).toBe(false);
-    expect(runCheck(check, view({ cluster, data: { 'morton.local:27017': { 'test.test': [{ x: 1 }] } } })).passed).toBe(true);
+    expect((await runCheck(check, view({ cluster, data: { 'morton.local:27017': { 'test.test': [{ x: 2 }] } } }))).passed).toBe(false);
+    expect((await runCheck(check, view({ cluster, data: { 'morton.local:27017': { 'test.test': [{ x: 1 }] } } }))).passed).toBe(true);
   });
 
-  it('passes a partition only when the isolated primary stepped down and the majority elected', () => {
+  it('passes a partition only when the isolated primary stepped down and the majority elected', async () => {
     const partitions = [{ at: 0, groups: [['a:1'], ['b:1', 'c:1']], healedAt: null, termThen: 1 }];
     const cluster = (members: ReturnType<typeof member>[]) => ({ at: 0, speed: 1, paused: false, setName: 'foo', members, links: [] });
     const check = { kind: 'steppedDownWhilePartitioned' } as const;
-    expect(runCheck(check, view({ cluster: cluster([member('a:1', 'PRIMARY', 1)]) })).passed).toBe(false);
-    expect(runCheck(check, view({ partitions, cluster: cluster([member('a:1', 'PRIMARY', 1), member('b:1', 'PRIMARY', 2)]) }))).toMatchObject({
+    expect((await runCheck(check, view({ cluster: cluster([member('a:1', 'PRIMARY', 1)]) }))).passed).toBe(false);
+    expect(await runCheck(check, view({ partitions, cluster: cluster([member('a:1', 'PRIMARY', 1), member('b:1', 'PRIMARY', 2)]) }))).toMatchObject({
       reason: expect.stringContaining('a:1 still believes'),
     });
-    expect(runCheck(check, view({ partitions, cluster: cluster([member('a:1', 'SECONDARY', 1), member('b:1', 'SECONDARY', 1)]) }))).toMatchObject({
+    expect(await runCheck(check, view({ partitions, cluster: cluster([member('a:1', 'SECONDARY', 1), member('b:1', 'SECONDARY', 1)]) }))).toMatchObject({
       reason: expect.stringContaining('No primary on the majority side'),
     });
-    expect(runCheck(check, view({ partitions, cluster: cluster([member('a:1', 'SECONDARY', 2), member('b:1', 'PRIMARY', 2)]) })).passed).toBe(true);
+    expect((await runCheck(check, view({ partitions, cluster: cluster([member('a:1', 'SECONDARY', 2), member('b:1', 'PRIMARY', 2)]) }))).passed).toBe(true);
   });
 });

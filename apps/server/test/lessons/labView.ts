@@ -48,7 +48,7 @@ export function view(overrides: Partial<LabView> & { data?: Record<string, Recor
     clients: [],
     events: [],
     partitions: [],
-    documents: (host, ns) => data[host]?.[ns] ?? null,
+    documents: async (host, ns) => data[host]?.[ns] ?? null,
     rolledBack: () => [],
     ...rest,
   };

@@ -4,8 +4,8 @@ import { LessonTracker } from '../../src/lessons/progress';
 import { walkthroughLesson } from '../../src/lessons/walkthrough';
 import { proc, view } from './labView';
 
-describe('the lesson catalog', () => {
-  it('has unique ids, text, a hint and a solution for every step', () => {
+describe('the lesson catalog', async () => {
+  it('has unique ids, text, a hint and a solution for every step', async () => {
     for (const lesson of lessons) {
       const ids = lesson.chapters.flatMap((c) => c.steps.map((s) => s.id));
       expect(new Set(ids).size, lesson.id).toBe(ids.length);
@@ -17,7 +17,7 @@ describe('the lesson catalog', () => {
     }
   });
 
-  it('walks the walkthrough in its four chapters with its commands as typed', () => {
+  it('walks the walkthrough in its four chapters with its commands as typed', async () => {
     expect(walkthroughLesson.chapters.map((c) => c.id)).toEqual(['start', 'initiate', 'connect', 'failover']);
     const typed = walkthroughLesson.chapters.flatMap((c) => c.steps.flatMap((s) => s.commands.map((cmd) => cmd.text)));
     expect(typed).toContain('mongod --replSet foo/morton.local:27018,morton.local:27019 --rest');
@@ -27,14 +27,14 @@ describe('the lesson catalog', () => {
   });
 });
 
-describe('LessonTracker', () => {
-  it('moves through steps as checks pass, says why the current one does not, and keeps done steps done', () => {
+describe('LessonTracker', async () => {
+  it('moves through steps as checks pass, says why the current one does not, and keeps done steps done', async () => {
     const tracker = new LessonTracker(walkthroughLesson);
     const hostnameRan = { at: 0, finishedAt: 0, tab: 't1', language: 'bash' as const, input: 'hostname', ok: true };
-    expect(tracker.evaluate(view())).toBe(true);
+    expect(await tracker.evaluate(view())).toBe(true);
     expect(tracker.progress().steps[0]).toMatchObject({ state: 'current', reason: 'Run `hostname` in the servers shell.' });
 
-    tracker.evaluate(view({ shellHistory: [hostnameRan], processes: [proc(27017), proc(27018)] }));
+    await tracker.evaluate(view({ shellHistory: [hostnameRan], processes: [proc(27017), proc(27018)] }));
     let progress = tracker.progress();
     expect(progress.steps.slice(0, 3).map((s) => s.state)).toEqual(['done', 'done', 'current']);
     expect(progress.steps[2]!.reason).toBe('2 of 3 members are running; start the one on port 27019.');
@@ -42,14 +42,14 @@ describe('LessonTracker', () => {
     expect(progress.chapterIndex).toBe(0);
 
     // Stopping a member later does not undo a finished step.
-    tracker.evaluate(view({ processes: [proc(27018)] }));
+    await tracker.evaluate(view({ processes: [proc(27018)] }));
     progress = tracker.progress();
     expect(progress.steps[1]!.state).toBe('done');
     expect(progress.steps[2]!.reason).toBe('1 of 3 members is running; start the ones on ports 27017 and 27019.');
-    expect(tracker.evaluate(view({ processes: [proc(27018)] }))).toBe(false);
+    expect(await tracker.evaluate(view({ processes: [proc(27018)] }))).toBe(false);
   });
 
-  it('skips to a step when forked', () => {
+  it('skips to a step when forked', async () => {
     const tracker = new LessonTracker(walkthroughLesson);
     tracker.skipTo('connect-one');
     expect(tracker.progress().stepIndex).toBe(3);

@@ -1,4 +1,4 @@
-import { serialize } from 'bson';
+import { Double, serialize } from 'bson';
 import type { Document } from 'bson';
 import { ErrorCodes, NOT_PRIMARY_CODES, ServerError, errorToReply } from '../commands/errors';
 import type { Clock } from '../clock/clock';
@@ -437,7 +437,8 @@ class WireConnection {
     const sizeMax = this.limits.bsonObjectSizeBytesMax + BSON_OBJECT_INTERNAL_SLACK_BYTES;
     let bytes: Uint8Array;
     try {
-      bytes = serialize(reply);
+      // mongod sends `ok` as a double (drivers print 1.0); a JS number 1 would go out as an int32.
+      bytes = serialize(typeof reply.ok === 'number' ? { ...reply, ok: new Double(reply.ok) } : reply);
     } catch (error) {
       logError(this.log, 'NETWORK', LogIds.assertionWhileExecutingCommand, this.ctx, 'Could not serialize reply', { error: describe(error) });
       return serialize(errorToReply(error));

@@ -64,6 +64,41 @@ class PyTextObject extends PyObject {
   }
 }
 
+/** `format(value, spec)` for the common specs: `[[fill]align][width][.precision][type]`. */
+export function formatSpec(v: PyValue, spec: string): string {
+  const m = /^(?:(.)?([<>^]))?(0)?(\d*)(,)?(?:\.(\d+))?([sdfe%])?$/.exec(spec);
+  if (m === null) throw new PyException('ValueError', `Invalid format specifier '${spec}' for object of type '${typeName(v)}'`);
+  const [, fillChar, align, zero, widthText, comma, precisionText, type] = m;
+  const n = numeric(v);
+  let text: string;
+  const precision = precisionText === undefined ? undefined : Number(precisionText);
+  if (type === 'f' || type === 'e' || type === '%') {
+    if (n === undefined) throw new PyException('ValueError', `Unknown format code '${type}' for object of type '${typeName(v)}'`);
+    const x = Number(n) * (type === '%' ? 100 : 1);
+    text = type === 'e' ? x.toExponential(precision ?? 6).replace(/e([+-])(\d)$/, 'e$10$2') : x.toFixed(precision ?? 6);
+    if (type === '%') text += '%';
+  } else if (type === 'd') {
+    if (typeof n !== 'bigint') throw new PyException('ValueError', `Unknown format code 'd' for object of type '${typeName(v)}'`);
+    text = n.toString();
+  } else {
+    text = n !== undefined && precision !== undefined && typeof n === 'number' ? n.toFixed(precision) : str(v);
+    if (typeof v === 'string' && precision !== undefined) text = v.slice(0, precision);
+  }
+  if (comma && n !== undefined) {
+    const [intPart = '', frac] = text.split('.');
+    text = intPart.replace(/\B(?=(\d{3})+(?!\d))/g, ',') + (frac === undefined ? '' : `.${frac}`);
+  }
+  const width = widthText === '' || widthText === undefined ? 0 : Number(widthText);
+  if (text.length >= width) return text;
+  const fill = zero && !align ? '0' : (fillChar ?? ' ');
+  const a = align ?? (zero ? '=' : n !== undefined && typeof v !== 'string' ? '>' : '<');
+  const pad = width - text.length;
+  if (a === '>' ) return fill.repeat(pad) + text;
+  if (a === '^') return fill.repeat(Math.floor(pad / 2)) + text + fill.repeat(Math.ceil(pad / 2));
+  if (a === '=') return text.startsWith('-') ? `-${fill.repeat(pad)}${text.slice(1)}` : fill.repeat(pad) + text;
+  return text + fill.repeat(pad);
+}
+
 /** `range(...)`: prints as `range(0, 3)`, iterates lazily up to the lab's length limit. */
 class PyRange extends PyObject {
   readonly typeName = 'range';
@@ -379,6 +414,19 @@ export class PyInterpreter {
           left = right;
         }
         return true;
+      }
+      case 'fstring': {
+        let out = '';
+        for (const part of e.parts) {
+          if (typeof part === 'string') {
+            out += part;
+            continue;
+          }
+          const v = await this.eval(part.e, ctx);
+          const text = part.conversion === 'r' ? repr(v) : part.spec === '' ? str(v) : formatSpec(v, part.spec);
+          out += part.conversion === 'r' && part.spec !== '' ? formatSpec(text, part.spec) : text;
+        }
+        return this.checkLength(out);
       }
       case 'listcomp': {
         const items = await this.iterate(await this.eval(e.iter, ctx), ctx);
@@ -783,6 +831,13 @@ export class PyInterpreter {
       if (first !== undefined && isDict(first)) for (const e of first.entries.values()) dictSet(d, e.key, e.value);
       for (const [k, v] of kwargs) dictSet(d, k, v);
       return d;
+    });
+    b('format', (args, kwargs) => {
+      const bound = bindArgs({ fname: 'format', params: ['value', 'format_spec'], required: 1 }, args, kwargs);
+      const spec = bound.get('format_spec') ?? '';
+      if (typeof spec !== 'string') throw new PyException('TypeError', `format() argument 2 must be str, not ${typeName(spec)}`);
+      const v = bound.get('value') ?? null;
+      return spec === '' ? str(v) : formatSpec(v, spec);
     });
     b('sorted', async (args, _k, ctx) => {
       const items = await this.iterate(args[0] ?? null, ctx);

@@ -19,7 +19,14 @@ export type Expr =
   | { t: 'cmp'; ops: string[]; operands: Expr[]; pos: number }
   | { t: 'bool'; op: 'and' | 'or'; l: Expr; r: Expr; pos: number }
   | { t: 'ifexp'; cond: Expr; a: Expr; b: Expr; pos: number }
-  | { t: 'listcomp'; elt: Expr; name: string; iter: Expr; cond: Expr | null; pos: number };
+  | { t: 'listcomp'; elt: Expr; name: string; iter: Expr; cond: Expr | null; pos: number }
+  | { t: 'fstring'; parts: Array<string | FStringField>; pos: number };
+
+export interface FStringField {
+  e: Expr;
+  conversion: 'r' | 's' | null;
+  spec: string;
+}
 
 export type Stmt =
   | { t: 'expr'; e: Expr }
@@ -59,6 +66,8 @@ type TokKind = 'name' | 'int' | 'float' | 'str' | 'op' | 'newline' | 'indent' | 
 export interface Token {
   kind: TokKind;
   text: string;
+  /** An f-string literal: `value` is its text with `{...}` fields still in it. */
+  fstring?: boolean;
   value?: PyValue;
   start: number;
   end: number;
@@ -122,7 +131,6 @@ export function tokenize(src: string, options: TokenizeOptions): Token[] {
     const prefix = /^([rRbBuUfF]|[rR][bB]|[bB][rR]|[rR][fF]|[fF][rR])?(['"])/.exec(src.slice(i, i + 3));
     if (prefix && (prefix[1] === undefined || isIdStart(ch))) {
       const p = (prefix[1] ?? '').toLowerCase();
-      if (p.includes('f')) throw new UnsupportedSyntax('f-strings are not supported here; use str() and +');
       const start = i;
       i += p.length;
       const quote = src[i] ?? '"';
@@ -181,7 +189,7 @@ export function tokenize(src: string, options: TokenizeOptions): Token[] {
         }
         value = bytes(data);
       }
-      tokens.push({ kind: 'str', text: src.slice(start, i), value, start, end: i });
+      tokens.push({ kind: 'str', text: src.slice(start, i), value, start, end: i, fstring: p.includes('f') });
       continue;
     }
     if (isIdStart(ch)) {
@@ -848,6 +856,100 @@ class Parser {
     return { t: 'listcomp', elt, name, iter, cond, pos };
   }
 
+  /** Adjacent string literals of which at least one is an f-string. */
+  private parseFString(): Expr {
+    const pos = this.peek().start;
+    const parts: Array<string | FStringField> = [];
+    while (this.peek().kind === 'str') {
+      const tok = this.next();
+      const text = tok.value;
+      if (typeof text !== 'string') throw new PySyntaxError('cannot mix bytes and nonbytes literals', tok.start);
+      if (!tok.fstring) {
+        parts.push(text);
+        continue;
+      }
+      let i = 0;
+      let literal = '';
+      while (i < text.length) {
+        const ch = text[i] ?? '';
+        if (ch === '{' && text[i + 1] === '{') {
+          literal += '{';
+          i += 2;
+          continue;
+        }
+        if (ch === '}') {
+          if (text[i + 1] === '}') {
+            literal += '}';
+            i += 2;
+            continue;
+          }
+          throw new PySyntaxError("f-string: single '}' is not allowed", tok.start);
+        }
+        if (ch !== '{') {
+          literal += ch;
+          i++;
+          continue;
+        }
+        if (literal !== '') parts.push(literal);
+        literal = '';
+        // Find the end of the field, skipping nested brackets and quotes.
+        let depth = 0;
+        let j = i + 1;
+        let quote: string | null = null;
+        let exprEnd = -1;
+        let conversion: 'r' | 's' | null = null;
+        let spec = '';
+        for (; j < text.length; j++) {
+          const c = text[j] ?? '';
+          if (quote !== null) {
+            if (c === quote) quote = null;
+            continue;
+          }
+          if (c === "'" || c === '"') quote = c;
+          else if (c === '(' || c === '[' || c === '{') depth++;
+          else if ((c === ')' || c === ']' || c === '}') && depth > 0) depth--;
+          else if (depth === 0 && (c === '}' || c === ':' || (c === '!' && text[j + 1] !== '='))) {
+            exprEnd = j;
+            break;
+          }
+        }
+        if (exprEnd < 0) throw new PySyntaxError("f-string: expecting '}'", tok.start);
+        const exprSrc = text.slice(i + 1, exprEnd);
+        j = exprEnd;
+        if (text[j] === '!') {
+          const conv = text[j + 1];
+          if (conv !== 'r' && conv !== 's') throw new PySyntaxError("f-string: invalid conversion character: expected 's', 'r', or 'a'", tok.start);
+          conversion = conv;
+          j += 2;
+        }
+        if (text[j] === ':') {
+          const close = text.indexOf('}', j);
+          if (close < 0) throw new PySyntaxError("f-string: expecting '}'", tok.start);
+          spec = text.slice(j + 1, close);
+          j = close;
+        }
+        if (text[j] !== '}') throw new PySyntaxError("f-string: expecting '}'", tok.start);
+        if (exprSrc.trim() === '') throw new PySyntaxError('f-string: empty expression not allowed', tok.start);
+        const sub = new Parser(`(${exprSrc})`, this.options);
+        let e: Expr;
+        try {
+          sub.tokens = tokenize(`(${exprSrc})`, this.options);
+          e = sub.parseExpr();
+          if (sub.peek().kind !== 'eof') sub.fail(sub.peek());
+        } catch (err) {
+          if (err instanceof IncompleteInput || err instanceof PySyntaxError) {
+            throw new PySyntaxError(`f-string: ${err instanceof PySyntaxError ? err.message : 'invalid syntax'}`, tok.start);
+          }
+          throw err;
+        }
+        parts.push({ e, conversion, spec });
+        i = j + 1;
+      }
+      if (literal !== '') parts.push(literal);
+    }
+    return { t: 'fstring', parts, pos };
+  }
+
   private parseAtom(): Expr {
     const tok = this.peek();
     switch (tok.kind) {
@@ -856,6 +958,10 @@ class Parser {
         this.next();
         return { t: 'const', value: tok.value ?? null, pos: tok.start };
       case 'str': {
+        let k = this.i;
+        let hasF = false;
+        while (this.tokens[k]?.kind === 'str') hasF ||= this.tokens[k++]?.fstring === true;
+        if (hasF) return this.parseFString();
         this.next();
         let value = tok.value ?? '';
         // Adjacent literals concatenate.

@@ -1,0 +1,207 @@
+import type { Document } from 'bson';
+import type { ClientMessage, ClusterSnapshot, LessonProgress } from '../protocol/messages';
+import { DriverGateway } from '../driver/gateway';
+import { DriverPyMongoBackend } from '../driver/pymongoBackend';
+import type { Engine } from '../engine/engine';
+import { findLesson, lessons } from '../lessons/catalog';
+import { LessonTracker } from '../lessons/progress';
+import type { LabView, PartitionView, ShellRecord } from '../lessons/view';
+import type { EventLog } from './eventLog';
+
+export interface LabLimits {
+  /** Shell lines remembered for lesson checks. */
+  historyRecordsMax: number;
+  /** Events kept on the timeline. */
+  eventsMax: number;
+}
+
+export const defaultLabLimits: LabLimits = { historyRecordsMax: 2000, eventsMax: 2000 };
+
+type ControlRequest = Extract<ClientMessage, { type: 'control' }>;
+
+/**
+ * Everything a sandbox runs besides its terminals: the engine with its members, the driver
+ * gateway its shells share, the timeline, the record of what was typed, and lesson progress.
+ */
+export class Lab {
+  readonly events: EventLog;
+  readonly gateway: DriverGateway;
+  readonly pymongo: DriverPyMongoBackend;
+  readonly history: ShellRecord[] = [];
+  readonly partitions: PartitionView[] = [];
+  tracker: LessonTracker;
+  private lastSnapshot: ClusterSnapshot | null = null;
+  private readonly progressListeners = new Set<(progress: LessonProgress) => void>();
+
+  constructor(
+    readonly engine: Engine,
+    readonly hostname: string,
+    events: EventLog,
+    private readonly limits: LabLimits = defaultLabLimits,
+  ) {
+    this.events = events;
+    this.gateway = new DriverGateway(engine.route, this.events, () => engine.clock.now());
+    this.pymongo = new DriverPyMongoBackend(this.gateway);
+    this.tracker = new LessonTracker(lessons[0] as (typeof lessons)[number]);
+  }
+
+  now(): number {
+    return this.engine.clock.now();
+  }
+
+  /** Remember one line a shell ran, for the lesson checks. */
+  record(entry: ShellRecord): void {
+    this.history.push(entry);
+    if (this.history.length > this.limits.historyRecordsMax) this.history.shift();
+  }
+
+  selectLesson(id: string): boolean {
+    const lesson = findLesson(id);
+    if (!lesson) return false;
+    this.tracker = new LessonTracker(lesson);
+    return true;
+  }
+
+  onProgress(listener: (progress: LessonProgress) => void): () => void {
+    this.progressListeners.add(listener);
+    return () => this.progressListeners.delete(listener);
+  }
+
+  async snapshot(): Promise<ClusterSnapshot> {
+    this.lastSnapshot = await this.engine.snapshot();
+    return this.lastSnapshot;
+  }
+
+  async view(): Promise<LabView> {
+    const cluster = await this.snapshot();
+    return {
+      hostname: this.hostname,
+      now: this.now(),
+      processes: this.engine.processes(),
+      cluster,
+      shellHistory: this.history,
+      clients: this.gateway.views(),
+      events: this.events.all(),
+      partitions: this.partitions,
+      documents: (host, ns) => this.engine.documents(host, ns),
+      rolledBack: (host) => this.engine.rolledBack(host),
+    };
+  }
+
+  /** Re-check the lesson; tell listeners when the progress changed. */
+  async evaluate(): Promise<LessonProgress> {
+    const changed = await this.tracker.evaluate(await this.view());
+    const progress = this.tracker.progress();
+    if (changed) for (const listener of this.progressListeners) listener(progress);
+    return progress;
+  }
+
+  /** The member a control names: an address, or `primary` for whoever is primary now. */
+  private async resolve(target: string | undefined): Promise<string | null> {
+    if (target === undefined) return null;
+    if (target !== 'primary') return target;
+    const snapshot = this.lastSnapshot ?? (await this.snapshot());
+    const primary = (await this.snapshot()).members.find((m) => m.state === 'PRIMARY') ?? snapshot.members.find((m) => m.state === 'PRIMARY');
+    return primary?.host ?? null;
+  }
+
+  /** A cluster-view button (or a transcript's `# control`): do it and say what happened. */
+  async control(request: Pick<ControlRequest, 'action' | 'target' | 'peer' | 'groups' | 'value'>): Promise<{ ok: boolean; message: string }> {
+    const target = await this.resolve(request.target);
+    const needTarget = (): string => {
+      if (target === null) throw new ControlRefused(request.target === 'primary' ? 'there is no primary right now' : `${request.action} needs a member`);
+      return target;
+    };
+    try {
+      switch (request.action) {
+        case 'kill':
+        case 'kill9': {
+          const address = needTarget();
+          const process = this.engine.processes().find((p) => p.address === address && p.running);
+          if (!process) return { ok: false, message: `no mongod is running on ${address}` };
+          await this.engine.signal(process.pid, request.action === 'kill9' ? 'SIGKILL' : 'SIGTERM');
+          return { ok: true, message: `killed ${address} (pid ${process.pid})${request.action === 'kill9' ? ' with SIGKILL' : ''}` };
+        }
+        case 'restart': {
+          if (request.target === 'killed' || request.target === undefined) {
+            const down = new Set(this.engine.processes().filter((p) => !p.running).map((p) => p.address));
+            for (const p of this.engine.processes()) if (p.running) down.delete(p.address);
+            if (down.size === 0) return { ok: false, message: 'no stopped member to restart' };
+            const started = [];
+            for (const address of down) started.push(await this.engine.restart(address));
+            return { ok: true, message: `restarted ${started.map((p) => `${p.address} (pid ${p.pid})`).join(', ')}` };
+          }
+          const started = await this.engine.restart(needTarget());
+          return { ok: true, message: `restarted ${started.address} (pid ${started.pid})` };
+        }
+        case 'stepDown': {
+          const reply = await this.engine.command(needTarget(), { replSetStepDown: request.value ?? 60, secondaryCatchUpPeriodSecs: 10 });
+          return reply.ok === 1 ? { ok: true, message: `${target} stepped down` } : { ok: false, message: String(reply.errmsg) };
+        }
+        case 'freeze': {
+          const reply = await this.engine.command(needTarget(), { replSetFreeze: request.value ?? 30 });
+          return reply.ok === 1 ? { ok: true, message: `${target} will not stand for election for ${request.value ?? 30} s` } : { ok: false, message: String(reply.errmsg) };
+        }
+        case 'partition': {
+          const members = (await this.snapshot()).members.map((m) => m.host);
+          const groups = request.groups ?? (target ? [[target], members.filter((m) => m !== target)] : null);
+          if (!groups) return { ok: false, message: 'partition needs groups or a member to isolate' };
+          const termThen = Math.max(0, ...(this.lastSnapshot?.members.map((m) => m.term) ?? [0]));
+          this.engine.partition(groups);
+          this.partitions.push({ at: this.now(), groups, healedAt: null, termThen });
+          this.events.add({ source: 'cluster', kind: 'partition', text: `network partitioned: ${groups.map((g) => `[${g.join(', ')}]`).join(' | ')}` });
+          return { ok: true, message: `partitioned into ${groups.map((g) => g.join(' + ')).join(' / ')}` };
+        }
+        case 'heal': {
+          this.engine.heal();
+          const open = this.partitions.at(-1);
+          if (open && open.healedAt === null) open.healedAt = this.now();
+          this.events.add({ source: 'cluster', kind: 'heal', text: 'network healed: every link is up' });
+          return { ok: true, message: 'all links healed' };
+        }
+        case 'cutLink':
+        case 'healLink':
+        case 'slowLink': {
+          const a = needTarget();
+          const b = await this.resolve(request.peer);
+          if (!b) return { ok: false, message: `${request.action} needs the other end (peer)` };
+          if (request.action === 'cutLink') this.engine.cut(a, b);
+          else if (request.action === 'healLink') this.engine.healLink(a, b);
+          else this.engine.slow(a, b, Math.max(0, Math.min(request.value ?? 500, 10_000)));
+          this.events.add({ source: 'cluster', kind: request.action, text: `link ${a} ↔ ${b}: ${request.action === 'cutLink' ? 'cut' : request.action === 'healLink' ? 'healed' : `slowed to ${request.value ?? 500} ms`}` });
+          return { ok: true, message: `${request.action} ${a} ↔ ${b}` };
+        }
+        case 'speed': {
+          const speed = request.value ?? 1;
+          if (!(speed >= 0.25 && speed <= 10)) return { ok: false, message: 'speed must be between 0.25 and 10' };
+          this.engine.clock.setSpeed(speed);
+          return { ok: true, message: `time runs at ${speed}×` };
+        }
+        case 'pause':
+          this.engine.clock.pause();
+          return { ok: true, message: 'time paused' };
+        case 'resume':
+          this.engine.clock.resume();
+          return { ok: true, message: 'time runs again' };
+      }
+    } catch (error) {
+      if (error instanceof ControlRefused) return { ok: false, message: error.message };
+      const message = error instanceof Error ? error.message.split('\n')[0] ?? error.message : String(error);
+      return { ok: false, message };
+    }
+  }
+
+  async documents(address: string, ns: string): Promise<Document[] | null> {
+    return this.engine.documents(address, ns);
+  }
+
+  async dispose(): Promise<void> {
+    this.progressListeners.clear();
+    await this.gateway.closeAll();
+    await this.engine.dispose();
+  }
+}
+
+class ControlRefused extends Error {
+  override readonly name = 'ControlRefused';
+}

@@ -1,0 +1,39 @@
+import { readFile } from 'node:fs/promises';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../src/app';
+import { testSettings } from '../../src/settings';
+import { runTranscript, transcriptSandbox } from '../../src/transcript/run';
+
+let app: FastifyInstance;
+beforeAll(async () => {
+  app = await buildApp({ settings: testSettings() });
+});
+afterAll(async () => {
+  await app.close();
+});
+
+async function run(name: string) {
+  const source = await readFile(new URL(`../../transcripts/${name}`, import.meta.url), 'utf8');
+  return runTranscript(transcriptSandbox(app, name), source, { speed: 5 });
+}
+
+describe('the walkthrough transcripts in the sim engine', () => {
+  it('runs the 2010 walkthrough as typed: initiate, five connections, AutoReconnect, new primary', async () => {
+    const { output, failures } = await run('walkthrough-2010.txt');
+    expect(failures).toEqual([]);
+    expect(output).toContain("{'ok': 1.0, 'info2': 'no configuration specified.");
+    expect(output).toMatch(/pymongo\.errors\.AutoReconnect: /);
+    const ports = [...output.matchAll(/>>> db\.connection\.port\n(\d+)/g)].map((m) => m[1]);
+    expect(ports).toHaveLength(2);
+    expect(ports[0]).not.toBe(ports[1]);
+  }, 120_000);
+
+  it("runs today's form: plain --replSet, rs.initiate with a config, MongoClient reading through a failover", async () => {
+    const { output, failures } = await run('walkthrough-today.txt');
+    expect(failures).toEqual([]);
+    const addresses = [...output.matchAll(/>>> client\.address\n\('morton\.local', (\d+)\)/g)].map((m) => m[1]);
+    expect(addresses).toHaveLength(2);
+    expect(addresses[0]).not.toBe(addresses[1]);
+  }, 120_000);
+});
