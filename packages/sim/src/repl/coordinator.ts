@@ -1150,7 +1150,9 @@ export class ReplCoordinator {
         if (this.catchingUp) this.finishCatchUp('catch-up timed out');
       });
     }
-    if (!this.fetcherRunning) this.startFetcher();
+    // Fetch from a member that is ahead, not from whichever source we had as a secondary.
+    this.stopFetcher();
+    this.startFetcher();
   }
 
   private catchUpHeartbeat(m: MemberData): void {
@@ -1929,6 +1931,10 @@ export class ReplCoordinator {
       this.scheduleUpdatePosition();
       cursorId = asBigInt(moreCursor.id);
       if (this.shouldChangeSyncSource(source, data)) return;
+      if (this.catchingUp) {
+        const m = this.members.get(source);
+        if (!m || compareOpTime(m.applied, this.lastApplied) <= 0) return;
+      }
     }
   }
 
