@@ -35,7 +35,12 @@ describe.skipIf(!hasPyMongo)('PyMongo against sim-mongod', () => {
     python.stdout.on('data', (c: Buffer) => (out += c.toString()));
     python.stderr.on('data', (c: Buffer) => (out += c.toString()));
     const code = await new Promise<number | null>((resolve) => python.once('exit', resolve));
-    if (process.env.PY_VERBOSE !== undefined) console.log(out);
+    if (process.env.PY_VERBOSE !== undefined || code !== 0) {
+      console.log(out);
+      for (const [i, p] of procs.entries()) {
+        console.log(`--- member ${i}\n${p.stdout.split('\n').filter((l) => /"c":"(REPL|ELECTION|REPL_HB)/.test(l)).slice(-25).join('\n')}`);
+      }
+    }
     expect(out).toContain('initiated');
     expect(out).toMatch(/connected True 3/);
     expect(out).toMatch(/first read after kill: AutoReconnect/);

@@ -35,12 +35,16 @@ c = MongoClient(addr[0], serverSelectionTimeoutMS=5000)
 reply = c.admin.command("replSetInitiate")
 assert reply["ok"] == 1.0, reply
 print("initiated", reply.get("info2", ""))
-wait_for("a primary", lambda: c.admin.command("ismaster").get("ismaster"))
-config = c.admin.command("replSetGetConfig")["config"]
+# Any member may win the first election: wait until the one we initiated knows a primary.
+wait_for("a primary", lambda: c.admin.command("ismaster").get("primary"))
+c.close()
+# Shorten elections for the rest (mongod's own knob), through a client that finds the primary.
+admin = MongoClient(addr, replicaSet="foo", serverSelectionTimeoutMS=20000)
+config = admin.admin.command("replSetGetConfig")["config"]
 config["version"] += 1
 config.setdefault("settings", {})["electionTimeoutMillis"] = 1000
-c.admin.command({"replSetReconfig": config})
-c.close()
+admin.admin.command({"replSetReconfig": config})
+admin.close()
 
 # Connect to the set through a seed list.
 rs = MongoClient(addr[:2], replicaSet="foo", serverSelectionTimeoutMS=20000)
