@@ -1,0 +1,65 @@
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { afterAll, afterEach, describe, expect, it } from 'vitest';
+import { freePort, killAll, startSimMongod, waitForOutput } from './spawn';
+
+/** mongosh (the npm package, as a process) drives a three-member sim-mongod set. */
+
+const MONGOSH = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../node_modules/.bin/mongosh');
+const children: ChildProcess[] = [];
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'sim-mongod-sh-'));
+afterEach(() => killAll(children));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+describe('mongosh against sim-mongod', () => {
+  it('rs.initiate, rs.status with one PRIMARY and two SECONDARY, rs.conf, insertOne and findOne', { timeout: 120_000 }, async () => {
+    const host = '127.0.0.1';
+    const ports = [await freePort(), await freePort(), await freePort()];
+    const procs = ports.map((port, i) => {
+      const dbpath = path.join(tmp, `db${i}`);
+      fs.mkdirSync(dbpath);
+      return startSimMongod(['--port', String(port), '--dbpath', dbpath, '--replSet', 'foo', '--bind_ip', host], children);
+    });
+    await Promise.all(procs.map((p) => waitForOutput(p, 'Waiting for connections')));
+    const members = ports.map((p, i) => `{_id: ${i}, host: '${host}:${p}'}`).join(', ');
+    const script = `
+      const r = rs.initiate({_id: 'foo', members: [${members}], settings: {electionTimeoutMillis: 1000}});
+      print('INITIATE ' + r.ok);
+      let states = [];
+      for (let i = 0; i < 150; i++) {
+        states = rs.status().members.map((m) => m.stateStr).sort();
+        if (states.join(',') === 'PRIMARY,SECONDARY,SECONDARY') break;
+        sleep(200);
+      }
+      print('STATES ' + states.join(','));
+      print('CONF ' + rs.conf().members.length + ' ' + rs.conf()._id);
+    `;
+    const first = await runMongosh(`mongodb://${host}:${ports[0]}/`, script);
+    expect(first.out, first.out).toContain('INITIATE 1');
+    expect(first.out).toContain('STATES PRIMARY,SECONDARY,SECONDARY');
+    expect(first.out).toContain('CONF 3 foo');
+    const second = await runMongosh(
+      `mongodb://${ports.map((p) => `${host}:${p}`).join(',')}/test?replicaSet=foo`,
+      `db.test.insertOne({walkthrough: true}); const d = db.test.findOne(); print('FOUND ' + d.walkthrough + ' ' + (d._id !== undefined));`,
+    );
+    expect(second.out, second.out).toContain('FOUND true true');
+    expect(second.code).toBe(0);
+  });
+});
+
+async function runMongosh(uri: string, script: string): Promise<{ code: number | null; out: string }> {
+  const child = spawn(MONGOSH, ['--quiet', uri, '--eval', script], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: { ...process.env, MONGOSH_NO_TELEMETRY: '1', HOME: tmp },
+  });
+  children.push(child);
+  let out = '';
+  child.stdout.on('data', (c: Buffer) => (out += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (out += c.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  return { code, out };
+}
