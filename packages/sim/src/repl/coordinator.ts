@@ -277,8 +277,9 @@ export class ReplCoordinator {
     this.timers.clear();
     for (const m of this.members.values()) m.hbTimer?.cancel();
     this.fetcherGeneration++;
-    const error = reason === 'kill' ? undefined : { code: 11600, codeName: 'InterruptedAtShutdown', errmsg: 'interrupted at shutdown' };
-    for (const waiter of [...this.wcWaiters]) this.finishWaiter(waiter, error ?? { code: 11600, codeName: 'InterruptedAtShutdown', errmsg: 'interrupted at shutdown' });
+    // After a kill nobody hears these answers (the connections are reset); after a shutdown they are mongod's.
+    void reason;
+    for (const waiter of [...this.wcWaiters]) this.finishWaiter(waiter, { code: 11600, codeName: 'InterruptedAtShutdown', errmsg: 'interrupted at shutdown' });
     for (const wake of [...this.topologyWaiters]) wake();
     for (const wake of [...this.oplogWaiters]) wake();
   }
@@ -759,8 +760,9 @@ export class ReplCoordinator {
     m.health = 1;
     m.state = typeof reply.state === 'number' ? reply.state : MemberState.UNKNOWN;
     m.term = Number(reply.term ?? -1);
-    if (reply.opTime) m.applied = maxKnown(m.applied, opTimeFromBson(reply.opTime), m.term);
-    if (reply.durableOpTime) m.durable = maxKnown(m.durable, opTimeFromBson(reply.durableOpTime), m.term);
+    // Take what the member reports, even if lower than before: it may have rolled back.
+    if (reply.opTime) m.applied = opTimeFromBson(reply.opTime);
+    if (reply.durableOpTime) m.durable = opTimeFromBson(reply.durableOpTime);
     if (reply.wallTime instanceof Date) m.appliedWallMillis = reply.wallTime.getTime();
     m.configVersion = Number(reply.configVersion ?? -1);
     m.configTerm = Number(reply.configTerm ?? -1);
@@ -2237,11 +2239,6 @@ export class ReplCoordinator {
   }
 }
 
-/** Keep the newer of a known and a reported optime, unless the member moved to a newer term. */
-function maxKnown(known: OpTime, reported: OpTime, _term: number): OpTime {
-  // A member may report less after a rollback: trust its report.
-  return reported ?? known;
-}
 
 /** A cursor id as a bigint, whether it arrived as Long, number or bigint. */
 export function asBigInt(value: unknown): bigint {
