@@ -27,7 +27,7 @@ import { serveWire } from '../../src/wire/server';
 const CASES = Number(process.env.FUZZ_CASES ?? 10_000);
 const SEED = Number(process.env.FUZZ_SEED ?? (Date.now() % 2 ** 31));
 const CONCURRENCY = Number(process.env.FUZZ_CONCURRENCY ?? 32);
-const WAIT_MILLIS = 2000;
+const WAIT_MILLIS = 5000;
 const MID_MESSAGE_WAIT_MILLIS = 100;
 
 class PingHandler implements CommandHandler {
