@@ -223,6 +223,10 @@ export class ReplCoordinator {
   private electionId = 0;
   private electionInProgress = false;
   private electionTimeTs: number | undefined;
+  /** rs.status()'s electionCandidateMetrics (while primary) and electionParticipantMetrics (last real vote). */
+  private candidateMetrics: Document | undefined;
+  private participantMetrics: Document | undefined;
+  private catchUpStartLength = 0;
   private livenessTimer: TimerHandle | undefined;
   private noopTimer: TimerHandle | undefined;
   private lastWriteMillis = 0;
@@ -1006,7 +1010,7 @@ export class ReplCoordinator {
       if (!won) throw new ElectionAborted('not enough votes');
       if (id !== this.electionId || this.term !== term || this.stateCode !== MemberState.SECONDARY) throw new ElectionAborted('election interrupted');
       this.electionInProgress = false;
-      this.becomePrimary(term);
+      this.becomePrimary(term, reason);
       return true;
     } catch (e) {
       if (!(e instanceof ElectionAborted)) throw e;
@@ -1112,6 +1116,20 @@ export class ReplCoordinator {
       this.persisted.lastVote = { term, candidateIndex };
       this.resetElectionTimer();
     }
+    if (!dryRun) {
+      let maxApplied = mine;
+      for (const m of this.members.values()) if (m.health === 1 && compareOpTime(m.applied, maxApplied) > 0) maxApplied = m.applied;
+      this.participantMetrics = {
+        votedForCandidate: granted,
+        electionTerm: Long.fromNumber(term),
+        lastVoteDate: new Date(this.now()),
+        electionCandidateMemberId: config.members[candidateIndex]?._id ?? -1,
+        voteReason: reason,
+        lastAppliedOpTimeAtElection: opTimeToBson(mine),
+        maxAppliedOpTimeInSet: opTimeToBson(maxApplied),
+        priorityAtElection: this.selfConfig?.priority ?? 0,
+      };
+    }
     this.emit({ type: 'voteCast', candidate, term, dryRun, granted, reason });
     this.log('I', 'ELECTION', 5972100, granted ? 'Voting yes for candidate' : 'Voting no for candidate', { candidate, term, dryRun, reason });
     return { term: Long.fromNumber(this.term), voteGranted: granted, reason, ok: 1 };
@@ -1125,8 +1143,19 @@ export class ReplCoordinator {
     return false;
   }
 
-  private becomePrimary(term: number): void {
+  private becomePrimary(term: number, reason: string): void {
     this.log('I', 'ELECTION', 21450, 'Election succeeded, assuming primary role', { term });
+    this.candidateMetrics = {
+      lastElectionReason: reason,
+      lastElectionDate: new Date(this.now()),
+      electionTerm: Long.fromNumber(term),
+      lastCommittedOpTimeAtElection: opTimeToBson(this.commitPointValue),
+      lastSeenOpTimeAtElection: opTimeToBson(this.lastApplied),
+      numVotesNeeded: votingMajority(this.persisted.config!),
+      priorityAtElection: this.selfConfig?.priority ?? 0,
+      electionTimeoutMillis: Long.fromNumber(this.electionTimeoutMillis),
+    };
+    this.catchUpStartLength = this.persisted.oplog.length;
     this.emit({ type: 'electionWon', term });
     this.electionTimer?.cancel();
     this.electionTimer = undefined;
@@ -1217,6 +1246,10 @@ export class ReplCoordinator {
     }
     this.log('I', 'REPL', 21331, 'Transition to primary complete; database writes are now permitted', {});
     this.emit({ type: 'primaryWritable', term: this.term });
+    if (this.candidateMetrics) {
+      this.candidateMetrics.numCatchUpOps = Long.fromNumber(Math.max(0, this.persisted.oplog.length - 1 - this.catchUpStartLength));
+      this.candidateMetrics.newTermStartDate = new Date(this.now());
+    }
     this.bumpTopology();
     this.scheduleLivenessCheck();
     this.scheduleNoop();
@@ -1274,6 +1307,7 @@ export class ReplCoordinator {
     this.noopTimer = undefined;
     this.writable = false;
     this.electionTimeTs = undefined;
+    this.candidateMetrics = undefined;
     this.setState(MemberState.SECONDARY, reason);
     for (const waiter of [...this.wcWaiters]) {
       this.finishWaiter(waiter, { code: 189, codeName: 'PrimarySteppedDown', errmsg: 'Primary stepped down while waiting for replication' });
@@ -1449,6 +1483,9 @@ export class ReplCoordinator {
     const candidate = optimes[writeMajority(config) - 1];
     if (candidate && candidate.t === this.term && compareOpTime(candidate, this.commitPointValue) > 0) {
       this.setCommitPoint(candidate);
+      if (this.candidateMetrics && this.candidateMetrics.wMajorityWriteAvailabilityDate === undefined) {
+        this.candidateMetrics.wMajorityWriteAvailabilityDate = new Date(this.now());
+      }
     }
     this.checkWaiters();
   }
@@ -2206,6 +2243,8 @@ export class ReplCoordinator {
         lastAppliedWallTime: appliedWall,
         lastDurableWallTime: appliedWall,
       },
+      ...(this.candidateMetrics && this.stateCode === MemberState.PRIMARY ? { electionCandidateMetrics: { ...this.candidateMetrics } } : {}),
+      ...(this.participantMetrics ? { electionParticipantMetrics: { ...this.participantMetrics } } : {}),
       members,
     };
   }

@@ -75,6 +75,12 @@ describe('replica-set commands', () => {
     const other = members.find((m) => m.self !== true)!;
     for (const key of ['lastHeartbeat', 'lastHeartbeatRecv', 'pingMs', 'syncSourceHost', 'optimeDurable', 'uptime']) expect(other).toHaveProperty(key);
     expect(other.syncSourceHost).toBe(primary);
+    expect(status.electionCandidateMetrics).toMatchObject({ lastElectionReason: 'electionTimeout', numVotesNeeded: 2, priorityAtElection: 1 });
+    expect(Number(status.electionCandidateMetrics.electionTerm)).toBe(1);
+    expect(status.electionCandidateMetrics.wMajorityWriteAvailabilityDate).toBeInstanceOf(Date);
+    const voter = await c.command(other.name as string, { replSetGetStatus: 1 });
+    expect(voter).not.toHaveProperty('electionCandidateMetrics');
+    expect(voter.electionParticipantMetrics).toMatchObject({ votedForCandidate: true, electionCandidateMemberId: c.hosts.indexOf(primary), voteReason: '' });
     const config = await c.command(primary, { replSetGetConfig: 1 });
     expect(config.config).toMatchObject({ _id: 'rs0', version: 1, term: 1, protocolVersion: 1, settings: { electionTimeoutMillis: 10000, heartbeatIntervalMillis: 2000, heartbeatTimeoutSecs: 10, catchUpTimeoutMillis: -1, chainingAllowed: true } });
     expect(config.config.members[0]).toEqual({ _id: 0, host: c.hosts[0], arbiterOnly: false, buildIndexes: true, hidden: false, priority: 1, tags: {}, secondaryDelaySecs: 0, votes: 1 });
