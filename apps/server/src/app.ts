@@ -6,6 +6,7 @@ import { sessionPlugin } from './plugins/session';
 import { terminalWsPlugin } from './plugins/terminal-ws';
 import { webPlugin } from './plugins/web';
 import { driverBridgePlugin } from './plugins/driver-bridge';
+import { roomsPlugin } from './plugins/rooms';
 import type { Settings } from './settings';
 
 export interface AppOptions {
@@ -23,6 +24,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(sandboxesPlugin, { settings });
   await app.register(healthPlugin);
   await app.register(terminalWsPlugin, { settings });
+  await app.register(roomsPlugin, { settings });
   await app.register(webPlugin, { webRoot: settings.webRoot });
   return app;
 }

@@ -20,6 +20,19 @@ export interface Settings {
   wsMessageBytesMax: number;
   /** Input messages per second per connection before the server refuses them. */
   inputMessagesPerSecondMax: number;
+  /** Rooms open at once on this server, and attendees in one room. */
+  roomsMax: number;
+  attendeesPerRoomMax: number;
+  /** Join and room look-up attempts one IP address may make per minute (guessing codes is hopeless). */
+  roomJoinAttemptsPerMinuteMax: number;
+  /** An attendee on one step for longer than this is marked stuck on the dashboard. */
+  attendeeStuckAfterMillis: number;
+  /** Rooms nobody has used for this long are closed. */
+  roomIdleMillis: number;
+  /** Where the server keeps its data (the embedded progress store's dbpath is under it). */
+  dataDir: string;
+  /** Where progress is stored: a MongoDB URI, `embedded` (a sim-mongod started under dataDir) or `memory` (lost on restart). */
+  progressStore: string;
 }
 
 function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
@@ -52,9 +65,27 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv, defaults: { webRoot: str
     historyLinesMax: intFromEnv(env, 'RSLAB_HISTORY_LINES_MAX', 500, 1),
     wsMessageBytesMax: intFromEnv(env, 'RSLAB_WS_MESSAGE_BYTES_MAX', 1024 * 1024, 1024),
     inputMessagesPerSecondMax: intFromEnv(env, 'RSLAB_INPUT_MESSAGES_PER_SECOND_MAX', 200, 1),
+    roomsMax: intFromEnv(env, 'RSLAB_ROOMS_MAX', 50, 1),
+    attendeesPerRoomMax: intFromEnv(env, 'RSLAB_ATTENDEES_PER_ROOM_MAX', 250, 1),
+    roomJoinAttemptsPerMinuteMax: intFromEnv(env, 'RSLAB_ROOM_JOIN_ATTEMPTS_PER_MINUTE_MAX', 30, 1),
+    attendeeStuckAfterMillis: intFromEnv(env, 'RSLAB_ATTENDEE_STUCK_AFTER_MILLIS', 5 * 60_000, 1000),
+    roomIdleMillis: intFromEnv(env, 'RSLAB_ROOM_IDLE_MILLIS', 12 * 3600_000, 60_000),
+    dataDir: env.RSLAB_DATA_DIR ?? '.rslab-data',
+    progressStore: progressStoreFromEnv(env),
   };
 }
 
+function progressStoreFromEnv(env: NodeJS.ProcessEnv): string {
+  const uri = env.MONGODB_URI;
+  if (uri !== undefined && uri !== '') {
+    if (!/^mongodb(\+srv)?:\/\//.test(uri)) throw new SettingsError(`MONGODB_URI must start with mongodb:// or mongodb+srv://, got '${uri.slice(0, 40)}'`);
+    return uri;
+  }
+  const store = env.RSLAB_PROGRESS_STORE ?? 'embedded';
+  if (store !== 'embedded' && store !== 'memory') throw new SettingsError(`RSLAB_PROGRESS_STORE must be embedded or memory, got '${store}'`);
+  return store;
+}
+
 export function testSettings(overrides: Partial<Settings> = {}): Settings {
-  return { ...settingsFromEnv({}, { webRoot: '' }), host: '127.0.0.1', port: 0, ...overrides };
+  return { ...settingsFromEnv({}, { webRoot: '' }), host: '127.0.0.1', port: 0, progressStore: 'memory', ...overrides };
 }

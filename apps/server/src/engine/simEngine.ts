@@ -3,6 +3,7 @@ import type { Document } from 'bson';
 import {
   DirectPeerTransport,
   Member,
+  MemberState,
   MongoLogger,
   Random,
   ScaledClock,
@@ -53,6 +54,18 @@ export interface SimEngineOptions {
   seed?: number;
   /** Documents and bytes one member may hold. */
   storageLimits?: { storageDocumentsMax: number; storageBytesMax: number };
+  /** Where the sandbox clock starts and how it runs (a fork starts where its source is). */
+  clock?: { startMillis: number; speed: number; paused: boolean };
+}
+
+/** What `copyFrom` copied, for the page and the docs to say. */
+export interface EngineCopyReport {
+  /** Members started in the copy, with the options they ran with in the source. */
+  started: string[];
+  /** Data directories copied (data, oplog, config, term, vote), including those of stopped members. */
+  dbpaths: string[];
+  /** The member asked to step up because it was primary in the source, if any. */
+  steppedUp: string | null;
 }
 
 const mongodVersion = '7.0.14';
@@ -76,7 +89,8 @@ export class SimEngine implements Engine {
   private disposed = false;
 
   constructor(private readonly options: SimEngineOptions) {
-    this.clock = new ScaledClock();
+    this.clock = new ScaledClock(options.clock ? { startMillis: options.clock.startMillis, speed: options.clock.speed } : {});
+    if (options.clock?.paused) this.clock.pause();
     this.network = new VirtualNetwork({ clock: this.clock, defaultDelayMillis: 1 });
     this.transport = new DirectPeerTransport({ clock: this.clock, faults: this.network.faults });
     this.random = new Random(options.seed ?? randomInt(1, 2 ** 31));
@@ -330,6 +344,43 @@ export class SimEngine implements Engine {
     const proc = this.table.onPort(Number(address.slice(address.lastIndexOf(':') + 1)));
     if (!proc) return { ok: 0, errmsg: `no mongod is running on ${address}`, code: 6, codeName: 'HostUnreachable' };
     return proc.extra.member.run(internalRequest('admin', command));
+  }
+
+  /**
+   * Make this fresh engine a copy of `source` as it is now, as if every data directory had been
+   * copied and the members that were running had been started again with the same options: user
+   * data, oplog, replica-set config, term and vote are copied; in-flight network traffic,
+   * heartbeat history, election timers, cursors and client connections are not. The member that was
+   * primary is asked to step up so the copy has a primary at once instead of after an election.
+   */
+  async copyFrom(source: SimEngine): Promise<EngineCopyReport> {
+    if (this.table.all().length > 0) throw new Error('SimEngine.copyFrom: the engine already has processes');
+    const dbpaths: string[] = [];
+    for (const [path, dir] of source.dbpaths) {
+      const storage = dir.storage instanceof Storage ? dir.storage.clone() : undefined;
+      const persisted = newPersistedReplState();
+      persisted.config = dir.persisted.config === undefined ? undefined : structuredClone(dir.persisted.config);
+      persisted.term = dir.persisted.term;
+      persisted.lastVote = { ...dir.persisted.lastVote };
+      persisted.rbid = dir.persisted.rbid;
+      persisted.rollbackFiles = structuredClone(dir.persisted.rollbackFiles);
+      for (const entry of dir.persisted.oplog.all()) persisted.oplog.append(entry);
+      this.dbpaths.set(path, { storage, persisted, lockedBy: null });
+      dbpaths.push(path);
+    }
+    const started: string[] = [];
+    let primary: string | null = null;
+    for (const proc of source.table.running()) {
+      if (proc.extra.member.repl.stateNumber === MemberState.PRIMARY) primary = proc.address;
+      await this.start(proc.extra.options);
+      started.push(proc.address);
+    }
+    let steppedUp: string | null = null;
+    if (primary !== null) {
+      const reply = await this.command(primary, { replSetStepUp: 1 });
+      if (reply.ok === 1) steppedUp = primary;
+    }
+    return { started, dbpaths, steppedUp };
   }
 
   async dispose(): Promise<void> {

@@ -2,7 +2,7 @@ import fp from 'fastify-plugin';
 import { SimEngine } from '../engine/simEngine';
 import { Lab } from '../sandbox/lab';
 import { EventLog } from '../sandbox/eventLog';
-import { SandboxManager } from '../sandbox/sandbox';
+import { SandboxManager, type LabStart } from '../sandbox/sandbox';
 import type { Settings } from '../settings';
 
 declare module 'fastify' {
@@ -18,7 +18,7 @@ export interface SandboxesPluginOptions {
 /** Owns every sandbox on this server and reclaims idle ones in the background. */
 export const sandboxesPlugin = fp<SandboxesPluginOptions>(
   async (app, { settings }) => {
-    const createLab = (sandboxId: string): Lab => {
+    const createLab = (sandboxId: string, start: LabStart = {}): Lab => {
       let release = (): void => undefined;
       const clockHolder: { now: () => number } = { now: () => Date.now() };
       const events = new EventLog(() => clockHolder.now());
@@ -32,6 +32,7 @@ export const sandboxesPlugin = fp<SandboxesPluginOptions>(
         },
         limits: { membersMax: settings.sandboxMembersMax },
         storageLimits: { storageDocumentsMax: settings.sandboxDocumentsMax, storageBytesMax: settings.sandboxBytesMax },
+        ...(start.clock ? { clock: start.clock } : {}),
       });
       clockHolder.now = () => engine.clock.now();
       const lab = new Lab(engine, settings.sandboxHostname, events);

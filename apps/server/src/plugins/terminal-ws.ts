@@ -1,17 +1,17 @@
 import fp from 'fastify-plugin';
 import type { WebSocket } from 'ws';
-import { ProtocolErrorCode, type ServerMessage } from '../protocol/messages';
-import { parseClientMessage } from '../protocol/validate';
+import { ProtocolErrorCode, type ClientMessage, type RoomClientMessage, type RoomWelcome, type ServerMessage } from '../protocol/messages';
+import { parseClientMessage, type ParseResult } from '../protocol/validate';
 import { newSessionId } from './session';
 import { SandboxLimitError, type Sandbox } from '../sandbox/sandbox';
 import type { TerminalSession } from '../terminal/session';
 import type { Settings } from '../settings';
 
 /** Close codes we use, from the WebSocket registry. */
-const closeCode = { tryAgainLater: 1013, policyViolation: 1008 } as const;
+export const closeCode = { tryAgainLater: 1013, policyViolation: 1008 } as const;
 
 /** A fixed one-second window: enough to stop a flood without punishing fast typists. */
-class RateWindow {
+export class RateWindow {
   private windowStart = 0;
   private count = 0;
   constructor(private readonly perSecondMax: number) {}
@@ -44,32 +44,69 @@ export const terminalWsPlugin = fp<{ settings: Settings }>(
         }
         throw error;
       }
-      new Connection(socket, sandbox, settings, send, () => app.sandboxes.touch(sessionId)).start(!created);
+      new Connection(socket, settings, send, () => app.sandboxes.touch(sessionId)).attach(sandbox, { readOnly: false, resumed: !created });
     });
   },
   { name: 'rslab-terminal-ws', dependencies: ['rslab-sandboxes', 'rslab-session'] },
 );
 
-/** One browser tab's WebSocket: relays terminal traffic between the page and its sandbox. */
-class Connection {
+/** How a connection shows a sandbox: read-only connections follow it but may not change it. */
+export interface AttachOptions {
+  readOnly: boolean;
+  resumed: boolean;
+  room?: RoomWelcome;
+}
+
+/**
+ * One browser tab's WebSocket: relays terminal traffic between the page and the sandbox it is
+ * attached to. On `/ws` that is the session's own sandbox from the start; on `/ws/room` the rooms
+ * plugin attaches it (and re-attaches it on fork and rejoin) and handles the room messages.
+ */
+export class Connection {
   private readonly unsubscribers = new Map<string, () => void>();
   private readonly rate: RateWindow;
+  private sandbox: Sandbox | null = null;
+  private readOnly = false;
+  private detachCurrent: (() => void) | null = null;
+  /** Messages the terminal protocol does not know go here first; true when handled. */
+  roomHandler: ((message: ClientMessage | RoomClientMessage) => boolean) | null = null;
+  onClose: (() => void) | null = null;
+  /** The rooms WebSocket also takes the room messages. */
+  parse: (raw: string) => ParseResult<ClientMessage | RoomClientMessage> = parseClientMessage;
 
   constructor(
     private readonly socket: WebSocket,
-    private readonly sandbox: Sandbox,
     settings: Settings,
-    private readonly send: (message: ServerMessage) => void,
+    readonly send: (message: ServerMessage) => void,
     private readonly touch: () => void,
   ) {
     this.rate = new RateWindow(settings.inputMessagesPerSecondMax);
+    this.socket.on('message', (data, isBinary) => this.receive(data, isBinary));
+    this.socket.on('close', () => {
+      this.detach();
+      this.onClose?.();
+    });
   }
 
-  start(resumed: boolean): void {
-    const tabs = [...this.sandbox.tabs.values()];
+  get attached(): Sandbox | null {
+    return this.sandbox;
+  }
+
+  /** Show `sandbox` on this connection from now on: a welcome with its tabs, then its live feed. */
+  attach(sandbox: Sandbox, options: AttachOptions): void {
+    this.detach();
+    this.sandbox = sandbox;
+    this.readOnly = options.readOnly;
+    const tabs = [...sandbox.tabs.values()];
     for (const tab of tabs) this.follow(tab);
-    this.send({ type: 'welcome', sandboxId: this.sandbox.id, resumed, tabs: tabs.map((tab) => tab.snapshot()) });
-    const unsubscribeSandbox = this.sandbox.subscribe((event) => {
+    this.send({
+      type: 'welcome',
+      sandboxId: sandbox.id,
+      resumed: options.resumed,
+      tabs: tabs.map((tab) => tab.snapshot()),
+      ...(options.room ? { room: options.room } : {}),
+    });
+    const unsubscribeSandbox = sandbox.subscribe((event) => {
       if (event.type === 'tab.opened') {
         this.follow(event.tab);
         this.send({ type: 'tab.opened', tab: event.tab.snapshot() });
@@ -79,20 +116,29 @@ class Connection {
         this.send({ type: 'tab.closed', tab: event.tabId });
       }
     });
-    const unwatch = this.sandbox.watch({
+    const unwatch = sandbox.watch({
       cluster: (cluster) => this.send({ type: 'cluster', cluster }),
       events: (events) => {
         if (events.length > 0) this.send({ type: 'events', events });
       },
       lesson: (progress) => this.send({ type: 'lesson', progress }),
     });
-    this.socket.on('message', (data, isBinary) => this.receive(data, isBinary));
-    this.socket.on('close', () => {
+    this.detachCurrent = () => {
       unwatch();
       unsubscribeSandbox();
       for (const unsubscribe of this.unsubscribers.values()) unsubscribe();
       this.unsubscribers.clear();
-    });
+    };
+  }
+
+  detach(): void {
+    this.detachCurrent?.();
+    this.detachCurrent = null;
+    this.sandbox = null;
+  }
+
+  close(code: number, reason: string): void {
+    this.socket.close(code, reason);
   }
 
   private follow(tab: TerminalSession): void {
@@ -101,7 +147,20 @@ class Connection {
       else if (event.type === 'prompt') this.send({ type: 'prompt', tab: tab.id, prompt: event.prompt });
       else this.send({ type: 'clear', tab: tab.id });
     });
-    this.unsubscribers.set(tab.id, unsubscribe);
+    // The typist's page echoes what it types; a follower's page is sent the line.
+    const unsubscribeLines = this.readOnly ? tab.subscribeLines((line) => this.send({ type: 'output', tab: tab.id, data: `${line}\n` })) : () => undefined;
+    this.unsubscribers.set(tab.id, () => {
+      unsubscribe();
+      unsubscribeLines();
+    });
+  }
+
+  private refuseReadOnly(what: string): void {
+    this.send({
+      type: 'error',
+      code: ProtocolErrorCode.readOnly,
+      message: `${what} refused: this view is read-only (you are following someone else's sandbox); use "Try it myself" to get your own`,
+    });
   }
 
   private receive(data: unknown, isBinary: boolean): void {
@@ -115,19 +174,34 @@ class Connection {
     }
     this.touch();
     const text = Buffer.isBuffer(data) ? data.toString('utf8') : Array.isArray(data) ? Buffer.concat(data).toString('utf8') : String(data);
-    const parsed = parseClientMessage(text);
+    const parsed = this.parse(text);
     if (!parsed.ok) {
       this.send({ type: 'error', code: parsed.code, message: parsed.message });
       return;
     }
     const message = parsed.message;
+    if (message.type === 'ping') {
+      this.send({ type: 'pong', nonce: message.nonce });
+      return;
+    }
+    if (this.roomHandler?.(message)) return;
+    const sandbox = this.sandbox;
+    if (!sandbox) {
+      this.send({ type: 'error', code: ProtocolErrorCode.notInRoom, message: `'${message.type}' needs a sandbox: send room.follow or room.instructor first` });
+      return;
+    }
+    if (!isTerminalMessage(message)) {
+      this.send({ type: 'error', code: ProtocolErrorCode.invalidMessage, message: `'${message.type}' is not taken on this connection` });
+      return;
+    }
+    if (this.readOnly && message.type !== 'complete') {
+      this.refuseReadOnly(message.type === 'control' ? `control '${message.action}'` : `'${message.type}'`);
+      return;
+    }
     switch (message.type) {
-      case 'ping':
-        this.send({ type: 'pong', nonce: message.nonce });
-        return;
       case 'tab.open': {
         try {
-          this.sandbox.openTab();
+          sandbox.openTab();
         } catch (error) {
           if (!(error instanceof SandboxLimitError)) throw error;
           this.send({ type: 'error', code: ProtocolErrorCode.tabsExhausted, message: error.message });
@@ -135,12 +209,12 @@ class Connection {
         return;
       }
       case 'control':
-        void this.sandbox.control(message).then((ack) => this.send({ type: 'control.ack', requestId: message.requestId, ...ack }));
+        void sandbox.control(message).then((ack) => this.send({ type: 'control.ack', requestId: message.requestId, ...ack }));
         return;
       default:
         break;
     }
-    const tab = this.sandbox.tabs.get(message.tab);
+    const tab = sandbox.tabs.get(message.tab);
     if (!tab) {
       this.send({ type: 'error', code: ProtocolErrorCode.unknownTab, message: `no terminal '${message.tab}'` });
       return;
@@ -160,8 +234,14 @@ class Connection {
         return;
       }
       case 'tab.close':
-        this.sandbox.closeTab(tab.id);
+        this.sandbox?.closeTab(tab.id);
         return;
     }
   }
+}
+
+const terminalTypes = new Set<string>(['input', 'interrupt', 'complete', 'tab.open', 'tab.close', 'ping', 'control']);
+
+function isTerminalMessage(message: ClientMessage | RoomClientMessage): message is ClientMessage {
+  return terminalTypes.has(message.type);
 }

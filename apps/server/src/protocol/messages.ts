@@ -188,6 +188,56 @@ export const ClientMessage = Type.Union([
 ]);
 export type ClientMessage = Static<typeof ClientMessage>;
 
+/** A room's join code as typed: 8 symbols of Crockford's base 32, dashes and spaces allowed. */
+export const JoinCodeInput = Type.String({ minLength: 8, maxLength: 16, pattern: '^[0-9A-Za-z -]+$' });
+/** Secrets and tokens the server hands out: base64url. */
+export const RoomSecret = Type.String({ minLength: 16, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' });
+
+/**
+ * Messages of `/ws/room`, the rooms WebSocket: a connection first says who it is in which room,
+ * then speaks the terminal protocol above (refused where it is read-only).
+ */
+export const RoomClientMessage = Type.Union([
+  /** The instructor drives the room's sandbox; the secret proves it (it never travels in a URL). */
+  Type.Object({ type: Type.Literal('room.instructor'), code: JoinCodeInput, secret: RoomSecret }, { additionalProperties: false }),
+  /** An attendee (token from joining) follows the instructor's sandbox live, read-only. */
+  Type.Object({ type: Type.Literal('room.follow'), code: JoinCodeInput, attendee: RoomSecret }, { additionalProperties: false }),
+  /** "Try it myself": the attendee gets their own copy of the instructor's sandbox at this moment. */
+  Type.Object({ type: Type.Literal('room.fork') }, { additionalProperties: false }),
+  /** Back to the attendee's own copy made earlier (if it is still there). */
+  Type.Object({ type: Type.Literal('room.mine') }, { additionalProperties: false }),
+  /** Back to the live view of the instructor's sandbox; the attendee's copy is kept. */
+  Type.Object({ type: Type.Literal('room.rejoin') }, { additionalProperties: false }),
+  /** The instructor looks at one attendee's own sandbox, read-only. */
+  Type.Object(
+    { type: Type.Literal('room.watch'), code: JoinCodeInput, secret: RoomSecret, attendeeId: Type.String({ pattern: '^a-[a-z0-9]{1,24}$' }) },
+    { additionalProperties: false },
+  ),
+  /** Mark the current lesson step done without its check (presenter's "next step"); instructor only. */
+  Type.Object({ type: Type.Literal('lesson.skip'), requestId: Type.Integer({ minimum: 0 }) }, { additionalProperties: false }),
+]);
+export type RoomClientMessage = Static<typeof RoomClientMessage>;
+
+export const RoomRole = literalUnion(['instructor', 'attendee']);
+/** What a rooms connection shows: the live instructor sandbox, the attendee's own copy, or (instructor) an attendee's. */
+export const RoomMode = literalUnion(['live', 'fork', 'watch']);
+
+export const RoomWelcome = Type.Object({
+  code: Type.String(),
+  title: Type.String(),
+  role: RoomRole,
+  mode: RoomMode,
+  /** True when input, controls and tabs are refused on this connection. */
+  readOnly: Type.Boolean(),
+  /** The attendee this connection is (attendee role) or watches (instructor in watch mode). */
+  attendeeId: Type.Optional(Type.String()),
+  /** For a fork: the step it started at and what was copied. */
+  forkedAtStepId: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  /** Whether the attendee has an own copy to go back to. */
+  hasFork: Type.Optional(Type.Boolean()),
+});
+export type RoomWelcome = Static<typeof RoomWelcome>;
+
 export const TabSnapshot = Type.Object({
   tab: TabId,
   title: Type.String(),
@@ -207,6 +257,8 @@ export const ServerMessage = Type.Union([
     /** True when this connection found a sandbox that already existed (a reload or reconnect). */
     resumed: Type.Boolean(),
     tabs: Type.Array(TabSnapshot),
+    /** Present on the rooms WebSocket: whose sandbox this is and what this connection may do. */
+    room: Type.Optional(RoomWelcome),
   }),
   Type.Object({ type: Type.Literal('output'), tab: TabId, data: Type.String() }),
   /** The shell is ready for the next line; `prompt` is what to show before it. */
@@ -228,6 +280,8 @@ export const ServerMessage = Type.Union([
   Type.Object({ type: Type.Literal('events'), events: Type.Array(LabEvent) }),
   Type.Object({ type: Type.Literal('lesson'), progress: LessonProgress }),
   Type.Object({ type: Type.Literal('control.ack'), requestId: Type.Integer(), ok: Type.Boolean(), message: Type.String() }),
+  /** Answer to `lesson.skip`. */
+  Type.Object({ type: Type.Literal('lesson.ack'), requestId: Type.Integer(), ok: Type.Boolean(), message: Type.String() }),
   /** Something the client sent was refused; the socket stays open unless said otherwise. */
   Type.Object({ type: Type.Literal('error'), code: Type.String(), message: Type.String() }),
 ]);
@@ -240,4 +294,12 @@ export const ProtocolErrorCode = {
   unknownTab: 'UnknownTab',
   rateLimited: 'RateLimited',
   tabsExhausted: 'TabsExhausted',
+  /** Input, controls or tabs on a read-only (following or watching) connection. */
+  readOnly: 'ReadOnly',
+  /** An instructor-only action without the instructor's secret. */
+  forbidden: 'Forbidden',
+  roomNotFound: 'RoomNotFound',
+  /** A room message before `room.follow`/`room.instructor`, or one that does not fit the role. */
+  notInRoom: 'NotInRoom',
+  serverFull: 'ServerFull',
 } as const;

@@ -3,6 +3,7 @@ import type { ClientMessage, ClusterSnapshot, LessonProgress } from '../protocol
 import { DriverGateway } from '../driver/gateway';
 import { DriverPyMongoBackend } from '../driver/pymongoBackend';
 import type { Engine } from '../engine/engine';
+import { SimEngine, type EngineCopyReport } from '../engine/simEngine';
 import { findLesson, lessons } from '../lessons/catalog';
 import { LessonTracker } from '../lessons/progress';
 import type { LabView, PartitionView, ShellRecord } from '../lessons/view';
@@ -16,6 +17,11 @@ export interface LabLimits {
 }
 
 export const defaultLabLimits: LabLimits = { historyRecordsMax: 2000, eventsMax: 2000 };
+
+export interface LabCopyReport extends EngineCopyReport {
+  /** The lesson step the copy starts at; null when the source had finished the lesson. */
+  stepId: string | null;
+}
 
 type ControlRequest = Extract<ClientMessage, { type: 'control' }>;
 
@@ -65,6 +71,12 @@ export class Lab {
   onProgress(listener: (progress: LessonProgress) => void): () => void {
     this.progressListeners.add(listener);
     return () => this.progressListeners.delete(listener);
+  }
+
+  /** Tell listeners the progress as it is now (after a skip, which no check caused). */
+  notifyProgress(): void {
+    const progress = this.tracker.progress();
+    for (const listener of this.progressListeners) listener(progress);
   }
 
   async snapshot(): Promise<ClusterSnapshot> {
@@ -189,6 +201,32 @@ export class Lab {
       const message = error instanceof Error ? error.message.split('\n')[0] ?? error.message : String(error);
       return { ok: false, message };
     }
+  }
+
+  /**
+   * Make this fresh lab a copy of `source` at this moment, for an attendee who forks the
+   * instructor's sandbox: the members (see `SimEngine.copyFrom`), the clock, the lesson at the same
+   * step, the record of typed lines the checks read, partitions and the timeline. Not copied: the
+   * shells (their variables and open clients), the driver's connections and network faults.
+   */
+  async copyFrom(source: Lab): Promise<LabCopyReport> {
+    if (!(this.engine instanceof SimEngine) || !(source.engine instanceof SimEngine)) {
+      throw new Error(`Lab.copyFrom: only the sim engine can be copied (here: ${source.engine.kind} to ${this.engine.kind})`);
+    }
+    const engine = await this.engine.copyFrom(source.engine);
+    if (this.tracker.lesson.id !== source.tracker.lesson.id) this.selectLesson(source.tracker.lesson.id);
+    const progress = source.tracker.progress();
+    const current = progress.steps[progress.stepIndex];
+    if (current) this.tracker.skipTo(current.id);
+    else this.tracker.skipTo('\u0000none'); // no step has this id: every step is marked done
+    for (const entry of source.history) this.record(entry);
+    this.partitions.push(...source.partitions.map((p) => ({ ...p, groups: p.groups.map((g) => [...g]) })));
+    for (const event of source.events.all()) {
+      this.events.add({ at: event.at, source: event.source, kind: event.kind, text: event.text, ...(event.member !== undefined ? { member: event.member } : {}) });
+    }
+    this.events.add({ source: 'shell', kind: 'forked', text: `forked at step ${current ? `"${current.title}"` : 'the end of the lesson'}: ${engine.started.length} members copied` });
+    for (const listener of this.progressListeners) listener(this.tracker.progress());
+    return { ...engine, stepId: current?.id ?? null };
   }
 
   async documents(address: string, ns: string): Promise<Document[] | null> {

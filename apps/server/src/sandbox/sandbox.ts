@@ -5,7 +5,7 @@ import { BashShell } from '../shell/bash/shell';
 import { ReplInterpreter, type LineReport } from '../terminal/replInterpreter';
 import { TerminalSession } from '../terminal/session';
 import { SandboxHost } from './host';
-import type { Lab } from './lab';
+import type { Lab, LabCopyReport } from './lab';
 
 /** Our own errors about sandboxes, with stable names the API maps to messages. */
 export class SandboxLimitError extends Error {
@@ -180,9 +180,14 @@ export class Sandbox {
   }
 }
 
+/** How a new lab starts: fresh, or with its clock where a source's is (for a fork). */
+export interface LabStart {
+  clock?: { startMillis: number; speed: number; paused: boolean };
+}
+
 export interface SandboxManagerOptions {
   settings: Settings;
-  createLab: (sandboxId: string) => Lab;
+  createLab: (sandboxId: string, start?: LabStart) => Lab;
   now?: () => number;
 }
 
@@ -226,6 +231,45 @@ export class SandboxManager {
     sandbox.openTab();
     this.sandboxes.set(sessionId, sandbox);
     return { sandbox, created: true };
+  }
+
+  /**
+   * Replace whatever sandbox `key` has with a copy of `source` as it is now (see `Lab.copyFrom`).
+   * Counts against `sandboxesMax` like any other sandbox.
+   */
+  async fork(key: string, source: Sandbox): Promise<{ sandbox: Sandbox; report: LabCopyReport }> {
+    await this.drop(key);
+    this.reclaimIdle();
+    const { settings } = this.options;
+    if (this.sandboxes.size >= settings.sandboxesMax) {
+      throw new SandboxLimitError(`the server is full: ${settings.sandboxesMax} sandboxes are in use; please try again in a few minutes`);
+    }
+    const clock = source.lab.engine.clock;
+    const id = `sb-${randomBytes(6).toString('hex')}`;
+    const lab = this.options.createLab(id, { clock: { startMillis: clock.now(), speed: clock.speed, paused: clock.paused } });
+    const sandbox = new Sandbox(id, lab, settings, this.now());
+    this.sandboxes.set(key, sandbox);
+    try {
+      const report = await lab.copyFrom(source.lab);
+      for (const tab of source.tabs.values()) {
+        const copy = sandbox.openTab();
+        copy.notice(`# Your own copy of ${tab.snapshot().title}, forked at this step. The cluster, its data and the lesson are copied;\n# shell variables and open connections are not: connect again before reading.\n`);
+      }
+      if (sandbox.tabs.size === 0) sandbox.openTab();
+      return { sandbox, report };
+    } catch (error) {
+      await this.drop(key);
+      throw error;
+    }
+  }
+
+  /** Dispose of `key`'s sandbox, if it has one. */
+  async drop(key: string): Promise<boolean> {
+    const sandbox = this.sandboxes.get(key);
+    if (!sandbox) return false;
+    this.sandboxes.delete(key);
+    await sandbox.dispose();
+    return true;
   }
 
   touch(sessionId: string): void {

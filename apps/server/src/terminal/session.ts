@@ -50,6 +50,7 @@ export class TerminalSession {
   private readonly stack: Interpreter[];
   private readonly pending: string[] = [];
   private readonly listeners = new Set<(event: TerminalEvent) => void>();
+  private readonly lineListeners = new Set<(line: string) => void>();
   private readonly history: string[] = [];
   private scrollback = '';
   private running: AbortController | null = null;
@@ -87,6 +88,15 @@ export class TerminalSession {
     return () => this.listeners.delete(listener);
   }
 
+  /**
+   * Hear each line as it starts to run. The typist's page echoes what it types itself; read-only
+   * followers learn of the line here.
+   */
+  subscribeLines(listener: (line: string) => void): () => void {
+    this.lineListeners.add(listener);
+    return () => this.lineListeners.delete(listener);
+  }
+
   snapshot(): TabSnapshot {
     return {
       tab: this.id,
@@ -108,6 +118,11 @@ export class TerminalSession {
     return { accepted: true };
   }
 
+  /** Put a note from the lab (not from a shell) into the scrollback; for a tab nobody shows yet. */
+  notice(text: string): void {
+    if (!this.closed && text.length > 0) this.emit({ type: 'output', data: text });
+  }
+
   /** Ctrl-C: abort what runs and drop what was typed ahead. */
   interrupt(): void {
     this.pending.length = 0;
@@ -124,6 +139,7 @@ export class TerminalSession {
     for (const interpreter of this.stack.reverse()) interpreter.dispose?.();
     this.stack.length = 0;
     this.listeners.clear();
+    this.lineListeners.clear();
   }
 
   private emit(event: TerminalEvent): void {
@@ -157,6 +173,7 @@ export class TerminalSession {
       this.appendScrollback(`${this.promptShown}${line}\n`);
       this.promptShown = '';
       this.remember(line);
+      for (const listener of this.lineListeners) listener(line);
       const controller = new AbortController();
       this.running = controller;
       const io: ShellIO = {

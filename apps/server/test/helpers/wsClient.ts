@@ -19,8 +19,8 @@ export class TestClient {
     });
   }
 
-  static async connect(baseUrl: string, cookie: string): Promise<TestClient> {
-    const socket = new WebSocket(`${baseUrl.replace('http', 'ws')}/ws`, { headers: { cookie } });
+  static async connect(baseUrl: string, cookie: string, path = '/ws'): Promise<TestClient> {
+    const socket = new WebSocket(`${baseUrl.replace('http', 'ws')}${path}`, { headers: { cookie } });
     const client = new TestClient(socket);
     await new Promise<void>((resolve, reject) => {
       socket.once('open', () => resolve());

@@ -1,0 +1,39 @@
+/**
+ * Attempts per key (an IP address) in a fixed window. Bounded: at most `keysMax` keys are
+ * remembered; when full, expired windows are dropped first, then the oldest.
+ */
+export class AttemptLimiter {
+  private readonly windows = new Map<string, { startedAt: number; count: number }>();
+
+  constructor(
+    private readonly attemptsMax: number,
+    private readonly windowMillis: number,
+    private readonly now: () => number = Date.now,
+    private readonly keysMax = 100_000,
+  ) {}
+
+  /** Count one attempt; when over the limit, how many seconds until the window ends. */
+  attempt(key: string): { allowed: true } | { allowed: false; retryAfterSeconds: number } {
+    const now = this.now();
+    let window = this.windows.get(key);
+    if (!window || now - window.startedAt >= this.windowMillis) {
+      this.windows.delete(key);
+      this.makeRoom(now);
+      window = { startedAt: now, count: 0 };
+      this.windows.set(key, window);
+    }
+    window.count += 1;
+    if (window.count <= this.attemptsMax) return { allowed: true };
+    return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((window.startedAt + this.windowMillis - now) / 1000)) };
+  }
+
+  private makeRoom(now: number): void {
+    if (this.windows.size < this.keysMax) return;
+    for (const [key, window] of this.windows) if (now - window.startedAt >= this.windowMillis) this.windows.delete(key);
+    while (this.windows.size >= this.keysMax) {
+      const oldest = this.windows.keys().next().value;
+      if (oldest === undefined) break;
+      this.windows.delete(oldest);
+    }
+  }
+}
