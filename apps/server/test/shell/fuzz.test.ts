@@ -27,7 +27,7 @@ const pieces = [
   '"x"', "'y'", '"', "'", '`', '1', '1.5', '-', '+', '*', '/', '=', '==', 'for', 'in', 'print', 'from', 'import', 'pymongo', 'Connection',
   'MongoClient', 'ObjectId', 'None', 'null', 'True', 'true', 'lambda', 'def', '\\', '#', ';', '&', '&&', '|', '$', '$(', 'mongod', '--port',
   'kill', '-9', 'use', 'show', 'it', 'exit', ' ', ' ', '\t', '\n', '\u0000', '\u0007', '\u00e9', '\u20ac', '\ud83d\ude00', '\ud800', '**', '%',
-  'not', 'and', 'x', 'y', '_id', '$set', '0x', '1e999', '10**10', '...', '=>', '?.', '??',
+  'not', 'and', 'x', 'y', '_id', '$set', '0x', '1e999', '10**10', '...', '=>', '?.', '??', "f'", 'f"', '{{', '}}', '!r', ':>5',
 ];
 
 function randomLine(rand: () => number): string {

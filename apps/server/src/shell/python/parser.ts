@@ -863,7 +863,7 @@ class Parser {
     while (this.peek().kind === 'str') {
       const tok = this.next();
       const text = tok.value;
-      if (typeof text !== 'string') throw new PySyntaxError('cannot mix bytes and nonbytes literals', tok.start);
+      if (typeof text !== 'string') throw new PySyntaxError('cannot mix bytes and nonbytes literals', tok.end);
       if (!tok.fstring) {
         parts.push(text);
         continue;
@@ -883,7 +883,7 @@ class Parser {
             i += 2;
             continue;
           }
-          throw new PySyntaxError("f-string: single '}' is not allowed", tok.start);
+          throw new PySyntaxError("f-string: single '}' is not allowed", tok.end);
         }
         if (ch !== '{') {
           literal += ch;
@@ -913,23 +913,23 @@ class Parser {
             break;
           }
         }
-        if (exprEnd < 0) throw new PySyntaxError("f-string: expecting '}'", tok.start);
+        if (exprEnd < 0) throw new PySyntaxError("f-string: expecting '}'", tok.end);
         const exprSrc = text.slice(i + 1, exprEnd);
         j = exprEnd;
         if (text[j] === '!') {
           const conv = text[j + 1];
-          if (conv !== 'r' && conv !== 's') throw new PySyntaxError("f-string: invalid conversion character: expected 's', 'r', or 'a'", tok.start);
+          if (conv !== 'r' && conv !== 's') throw new PySyntaxError("f-string: invalid conversion character: expected 's', 'r', or 'a'", tok.end);
           conversion = conv;
           j += 2;
         }
         if (text[j] === ':') {
           const close = text.indexOf('}', j);
-          if (close < 0) throw new PySyntaxError("f-string: expecting '}'", tok.start);
+          if (close < 0) throw new PySyntaxError("f-string: expecting '}'", tok.end);
           spec = text.slice(j + 1, close);
           j = close;
         }
-        if (text[j] !== '}') throw new PySyntaxError("f-string: expecting '}'", tok.start);
-        if (exprSrc.trim() === '') throw new PySyntaxError('f-string: empty expression not allowed', tok.start);
+        if (text[j] !== '}') throw new PySyntaxError("f-string: expecting '}'", tok.end);
+        if (exprSrc.trim() === '') throw new PySyntaxError('f-string: empty expression not allowed', tok.end);
         const sub = new Parser(`(${exprSrc})`, this.options);
         let e: Expr;
         try {
@@ -938,7 +938,7 @@ class Parser {
           if (sub.peek().kind !== 'eof') sub.fail(sub.peek());
         } catch (err) {
           if (err instanceof IncompleteInput || err instanceof PySyntaxError) {
-            throw new PySyntaxError(`f-string: ${err instanceof PySyntaxError ? err.message : 'invalid syntax'}`, tok.start);
+            throw new PySyntaxError(`f-string: ${err instanceof PySyntaxError ? err.message : 'invalid syntax'}`, tok.end);
           }
           throw err;
         }
@@ -960,7 +960,10 @@ class Parser {
       case 'str': {
         let k = this.i;
         let hasF = false;
-        while (this.tokens[k]?.kind === 'str') hasF ||= this.tokens[k++]?.fstring === true;
+        while (this.tokens[k]?.kind === 'str') {
+          if (this.tokens[k]?.fstring === true) hasF = true;
+          k++;
+        }
         if (hasF) return this.parseFString();
         this.next();
         let value = tok.value ?? '';
