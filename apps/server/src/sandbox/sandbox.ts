@@ -5,6 +5,7 @@ import { BashShell } from '../shell/bash/shell';
 import { ReplInterpreter, type LineReport } from '../terminal/replInterpreter';
 import { TerminalSession } from '../terminal/session';
 import { SandboxHost } from './host';
+import { typeLine } from '../transcript/run';
 import type { Lab, LabCopyReport } from './lab';
 
 /** Our own errors about sandboxes, with stable names the API maps to messages. */
@@ -20,6 +21,9 @@ export interface LiveListener {
   events(events: LabEvent[]): void;
   lesson(progress: LessonProgress): void;
 }
+
+/** Longest a fork waits for a copied tab's interpreter to start. */
+const forkShellStartMillisMax = 5000;
 
 /** How often live views get a cluster snapshot: at most ten a second. */
 const snapshotIntervalMillis = 150;
@@ -253,7 +257,9 @@ export class SandboxManager {
       const report = await lab.copyFrom(source.lab);
       for (const tab of source.tabs.values()) {
         const copy = sandbox.openTab();
-        copy.notice(`# Your own copy of ${tab.snapshot().title}, forked at this step. The cluster, its data and the lesson are copied;\n# shell variables and open connections are not: connect again before reading.\n`);
+        copy.notice(`# Your own copy, forked at this step: the cluster, its data and the lesson are copied;\n# shell variables and open connections are not, so connect again before reading.\n`);
+        // A tab that was in Python starts in Python again (fresh, without the source's variables).
+        if (tab.title === 'python') await typeLine(copy, 'python', forkShellStartMillisMax);
       }
       if (sandbox.tabs.size === 0) sandbox.openTab();
       return { sandbox, report };

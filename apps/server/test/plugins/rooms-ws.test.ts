@@ -1,0 +1,186 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../src/app';
+import { testSettings } from '../../src/settings';
+import type { ServerMessage } from '../../src/protocol/messages';
+import { walkthroughLesson } from '../../src/lessons/walkthrough';
+import { TranscriptSession } from '../../src/transcript/run';
+import { startServer, TestClient } from '../helpers/wsClient';
+
+type Welcome = Extract<ServerMessage, { type: 'welcome' }>;
+type ErrorMessage = Extract<ServerMessage, { type: 'error' }>;
+
+let app: FastifyInstance | null = null;
+const clients: TestClient[] = [];
+
+afterEach(async () => {
+  for (const client of clients.splice(0)) client.close();
+  await app?.close();
+  app = null;
+});
+
+async function setup() {
+  app = await buildApp({ settings: testSettings() });
+  const server = await startServer(app);
+  const created = await app.inject({ method: 'POST', url: '/api/rooms', payload: { title: 'demo' } });
+  const room = created.json<{ code: string; secret: string }>();
+  const open = async () => {
+    const client = await TestClient.connect(server.baseUrl, await server.cookie(), '/ws/room');
+    clients.push(client);
+    return client;
+  };
+  const join = async (name: string) => {
+    const joined = await app!.inject({ method: 'POST', url: `/api/rooms/${room.code}/join`, payload: { name } });
+    return joined.json<{ attendeeId: string; token: string }>();
+  };
+  return { app, room, open, join };
+}
+
+/** The n-th welcome this client got (0-based). */
+const nthWelcome = (client: TestClient, n: number) => client.waitFor((m): m is Welcome => m.type === 'welcome' && client.messages.filter((x) => x.type === 'welcome').indexOf(m) === n, 20_000);
+const errorWith = (client: TestClient, code: string, after = 0) =>
+  client.waitFor((m): m is ErrorMessage => m.type === 'error' && m.code === code && client.messages.indexOf(m) >= after);
+
+/** The solution lines of the walkthrough's steps before `stepId`. */
+function solutionsBefore(stepId: string): string {
+  const lines: string[] = [];
+  for (const step of walkthroughLesson.chapters.flatMap((c) => c.steps)) {
+    if (step.id === stepId) break;
+    lines.push(...step.solution);
+  }
+  return lines.join('\n');
+}
+
+describe('the rooms WebSocket', () => {
+  it('mirrors the instructor terminal to a follower and refuses every instructor action from it', async () => {
+    const { room, open, join } = await setup();
+    const instructor = await open();
+    instructor.send({ type: 'room.instructor', code: room.code, secret: room.secret });
+    const iw = await nthWelcome(instructor, 0);
+    expect(iw.room).toMatchObject({ role: 'instructor', mode: 'live', readOnly: false });
+    const tab = iw.tabs[0]!.tab;
+
+    const ada = await join('ada');
+    const follower = await open();
+    follower.send({ type: 'room.follow', code: room.code.toLowerCase(), attendee: ada.token });
+    const fw = await nthWelcome(follower, 0);
+    expect(fw.sandboxId).toBe(iw.sandboxId);
+    expect(fw.room).toMatchObject({ role: 'attendee', mode: 'live', readOnly: true, attendeeId: ada.attendeeId });
+
+    instructor.send({ type: 'input', tab, line: 'hostname' });
+    await follower.waitFor((m) => m.type === 'output' && m.data.includes('morton.local'));
+    expect(follower.output(tab)).toBe('hostname\nmorton.local\n');
+    await follower.waitFor((m) => m.type === 'lesson');
+
+    const refusals: Array<[object, string]> = [
+      [{ type: 'input', tab, line: 'kill 1' }, 'ReadOnly'],
+      [{ type: 'interrupt', tab }, 'ReadOnly'],
+      [{ type: 'tab.open' }, 'ReadOnly'],
+      [{ type: 'control', requestId: 1, action: 'kill', target: 'primary' }, 'ReadOnly'],
+      [{ type: 'lesson.skip', requestId: 2 }, 'Forbidden'],
+      [{ type: 'room.instructor', code: room.code, secret: 'A'.repeat(32) }, 'Forbidden'],
+      [{ type: 'room.watch', code: room.code, secret: 'A'.repeat(32), attendeeId: ada.attendeeId }, 'Forbidden'],
+    ];
+    for (const [message, code] of refusals) {
+      const before = follower.messages.length;
+      follower.send(message);
+      const refused = await errorWith(follower, code, before);
+      expect(refused.message.length).toBeGreaterThan(10);
+    }
+    // Nothing the follower sent reached the instructor's terminal.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(instructor.output(tab)).toBe('morton.local\n');
+    expect(follower.messages.filter((m) => m.type === 'welcome')).toHaveLength(1);
+
+    // A stranger with a made-up attendee token gets nothing.
+    const stranger = await open();
+    stranger.send({ type: 'room.follow', code: room.code, attendee: 'B'.repeat(24) });
+    await errorWith(stranger, 'Forbidden');
+    stranger.send({ type: 'input', tab, line: 'hostname' });
+    await errorWith(stranger, 'NotInRoom');
+  });
+
+  it('forks at the instructor step with members and data copied, shows it on the dashboard, rejoins the live view, and resets', async () => {
+    const { app: server, room, open, join } = await setup();
+    const instructor = await open();
+    instructor.send({ type: 'room.instructor', code: room.code, secret: room.secret });
+    await nthWelcome(instructor, 0);
+    const live = server.rooms.liveSandbox((await server.rooms.find(room.code))!)!;
+    const session = new TranscriptSession(live, { speed: 10, lineTimeoutMillis: 30_000 });
+    expect(await session.run(solutionsBefore('who-is-primary'))).toEqual([]);
+    await live.lab.evaluate();
+    expect(live.lab.tracker.progress().steps[live.lab.tracker.progress().stepIndex]?.id).toBe('who-is-primary');
+
+    const ada = await join('ada');
+    const attendee = await open();
+    attendee.send({ type: 'room.follow', code: room.code, attendee: ada.token });
+    await nthWelcome(attendee, 0);
+    attendee.send({ type: 'room.fork' });
+    const fork = await nthWelcome(attendee, 1);
+    expect(fork.room).toMatchObject({ role: 'attendee', mode: 'fork', readOnly: false, forkedAtStepId: 'who-is-primary' });
+    expect(fork.sandboxId).not.toBe(live.id);
+    expect(fork.tabs.length).toBe(live.tabs.size);
+    expect(fork.tabs[0]!.scrollback).toContain('forked at this step');
+
+    const own = server.sandboxes.all().find((s) => s.id === fork.sandboxId)!;
+    const progress = own.lab.tracker.progress();
+    expect(progress.steps[progress.stepIndex]?.id).toBe('who-is-primary');
+    const sourceProcs = live.lab.engine.processes().filter((p) => p.running).map((p) => p.argv.join(' '));
+    expect(own.lab.engine.processes().filter((p) => p.running).map((p) => p.argv.join(' '))).toEqual(sourceProcs);
+    const livePrimary = (await live.lab.snapshot()).members.find((m) => m.state === 'PRIMARY')!.host;
+    // The member that was primary steps up in the copy, and the saved document is there.
+    const deadline = Date.now() + 10_000;
+    let primary: string | undefined;
+    while (Date.now() < deadline && primary === undefined) {
+      primary = (await own.lab.snapshot()).members.find((m) => m.state === 'PRIMARY')?.host;
+      if (primary === undefined) await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    expect(primary).toBe(livePrimary);
+    expect(await own.lab.documents(livePrimary, 'test.test')).toEqual([expect.objectContaining({ x: 1 })]);
+
+    // The attendee reconnects in their copy and completes a step on their own; the dashboard shows it.
+    const tab = fork.tabs.at(-1)!.tab;
+    expect(fork.tabs.at(-1)!.title).toBe('python');
+    for (const line of ['from pymongo import Connection', 'db = Connection("morton.local").test', 'db.connection.port']) {
+      const before = attendee.messages.length;
+      attendee.send({ type: 'input', tab, line });
+      await attendee.waitFor((m) => m.type === 'prompt' && m.tab === tab && attendee.messages.indexOf(m) >= before, 15_000);
+    }
+    expect(attendee.output(tab)).toContain(livePrimary.split(':')[1]);
+    await attendee.waitFor((m) => m.type === 'lesson' && m.progress.steps[m.progress.stepIndex]?.id === 'kill-primary', 10_000);
+
+    // Changing the copy leaves the instructor's sandbox alone.
+    attendee.send({ type: 'control', requestId: 7, action: 'kill', target: 'primary' });
+    await attendee.waitFor((m) => m.type === 'control.ack' && m.requestId === 7 && m.ok);
+    expect(live.lab.engine.processes().filter((p) => p.running)).toHaveLength(3);
+    const dashboard = await server.inject({ method: 'GET', url: `/api/rooms/${room.code}/dashboard`, headers: { 'x-rslab-instructor-secret': room.secret } });
+    expect(dashboard.json()).toMatchObject({
+      instructor: { stepId: 'who-is-primary' },
+      attendees: [{ id: ada.attendeeId, name: 'ada', mode: 'fork', connected: true, hasFork: true, stepId: 'kill-primary', stuck: false }],
+    });
+
+    // The instructor may look at the copy, read-only.
+    const watcher = await open();
+    watcher.send({ type: 'room.watch', code: room.code, secret: room.secret, attendeeId: ada.attendeeId });
+    const watched = await nthWelcome(watcher, 0);
+    expect(watched.sandboxId).toBe(fork.sandboxId);
+    expect(watched.room).toMatchObject({ role: 'instructor', mode: 'watch', readOnly: true });
+    watcher.send({ type: 'input', tab, line: 'ps' });
+    await errorWith(watcher, 'ReadOnly');
+
+    // Back to the live view, and to the copy again.
+    attendee.send({ type: 'room.rejoin' });
+    const back = await nthWelcome(attendee, 2);
+    expect(back.sandboxId).toBe(live.id);
+    expect(back.room).toMatchObject({ mode: 'live', readOnly: true, hasFork: true });
+    attendee.send({ type: 'room.mine' });
+    expect((await nthWelcome(attendee, 3)).sandboxId).toBe(fork.sandboxId);
+
+    // The instructor resets the attendee: their copy goes and their page is back on the live view.
+    const reset = await server.inject({ method: 'POST', url: `/api/rooms/${room.code}/attendees/${ada.attendeeId}/reset`, headers: { 'x-rslab-instructor-secret': room.secret } });
+    expect(reset.statusCode).toBe(200);
+    const afterReset = await nthWelcome(attendee, 4);
+    expect(afterReset.sandboxId).toBe(live.id);
+    expect(server.sandboxes.all().some((s) => s.id === fork.sandboxId)).toBe(false);
+  }, 90_000);
+});
