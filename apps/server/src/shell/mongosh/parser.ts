@@ -45,6 +45,14 @@ export class JsIncomplete extends Error {
   override readonly name = 'JsIncomplete';
 }
 
+/** An expression with more operators than the evaluator will recurse through. */
+export class JsTooDeep extends Error {
+  override readonly name = 'JsTooDeep';
+}
+
+/** Most binary operators one input may chain. */
+export const operatorChainMax = 1000;
+
 /** Syntax the lab's mongosh does not run (functions with statements, classes, loops). */
 export class JsUnsupported extends Error {
   override readonly name = 'JsUnsupported';
@@ -258,6 +266,7 @@ export function parseProgram(src: string, options: JsParseOptions): JsStmt[] {
 class JsParser {
   private i = 0;
   private depth = 0;
+  private operators = 0;
   private readonly declared = new Set<string>();
   constructor(
     private readonly src: string,
@@ -455,6 +464,7 @@ class JsParser {
       const op = this.peek();
       const prec = (op.kind === 'punct' || op.text === 'instanceof' || op.text === 'in') ? BINARY_PRECEDENCE[op.text] : undefined;
       if (prec === undefined || prec <= minPrec) return left;
+      if (++this.operators > operatorChainMax) throw new JsTooDeep();
       this.next();
       this.enter();
       try {

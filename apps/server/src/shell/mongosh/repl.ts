@@ -13,7 +13,7 @@ import { MongoshBackendError } from './backend';
 import type { SelfPrinting } from './inspect';
 import { formatBytes, formatResult, formatValue, textTable } from './inspect';
 import type { JsExpr, JsStmt } from './parser';
-import { JsIncomplete, JsSyntaxError, JsUnsupported, codeFrame, lineColumn, parseProgram } from './parser';
+import { JsIncomplete, JsSyntaxError, JsTooDeep, JsUnsupported, codeFrame, lineColumn, parseProgram } from './parser';
 
 export const mongoshVersion = '2.12.0';
 
@@ -1033,6 +1033,10 @@ export class MongoshRepl implements Repl {
       }
       if (e instanceof JsUnsupported) {
         io.write(`MongoshUnimplementedError: ${e.message}\n`);
+        return {};
+      }
+      if (e instanceof JsTooDeep) {
+        io.write('RangeError: Maximum call stack size exceeded\n');
         return {};
       }
       io.write(`MongoshInternalError: ${e instanceof Error ? e.message : String(e)}\n`);

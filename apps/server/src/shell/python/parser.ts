@@ -57,6 +57,14 @@ export class IncompleteInput extends Error {
   override readonly name = 'IncompleteInput';
 }
 
+/** An expression too long for the evaluator (CPython: `RecursionError ... during compilation`). */
+export class CompileRecursionError extends Error {
+  override readonly name = 'CompileRecursionError';
+}
+
+/** Most binary operators one statement may chain (CPython compiles a few thousand; the lab's evaluator recurses on them). */
+export const operatorChainMax = 1000;
+
 /** A statement kind the lab does not run (def, class, while...), reported in the lab's words. */
 export class UnsupportedSyntax extends Error {
   override readonly name = 'UnsupportedSyntax';
@@ -324,6 +332,11 @@ class Parser {
   private depth = 0;
   /** End offset of the first expression of the current statement (for caret ranges). */
   private firstEnd = 0;
+  /** Binary and boolean operators parsed so far in this statement. */
+  private operators = 0;
+  private countOperator(): void {
+    if (++this.operators > operatorChainMax) throw new CompileRecursionError();
+  }
   constructor(
     private readonly src: string,
     private readonly options: ParseOptions,
@@ -671,6 +684,7 @@ class Parser {
     let l = this.parseAnd();
     while (this.isOp('or') && this.peek().kind === 'name') {
       this.next();
+      this.countOperator();
       l = { t: 'bool', op: 'or', l, r: this.parseAnd(), pos: l.pos };
     }
     return l;
@@ -679,6 +693,7 @@ class Parser {
     let l = this.parseNot();
     while (this.isOp('and') && this.peek().kind === 'name') {
       this.next();
+      this.countOperator();
       l = { t: 'bool', op: 'and', l, r: this.parseNot(), pos: l.pos };
     }
     return l;
@@ -710,6 +725,7 @@ class Parser {
       if (op === null) break;
       this.next();
       if (op === 'is not' || op === 'not in') this.next();
+      this.countOperator();
       ops.push(op);
       operands.push(this.parseArith());
     }
@@ -719,6 +735,7 @@ class Parser {
     let l = this.parseTerm();
     while (this.isOp('+') || this.isOp('-') || this.isOp('|') || this.isOp('&') || this.isOp('^')) {
       const op = this.next().text;
+      this.countOperator();
       l = { t: 'bin', op, l, r: this.parseTerm(), pos: l.pos };
     }
     return l;
@@ -727,6 +744,7 @@ class Parser {
     let l = this.parseUnary();
     while (this.isOp('*') || this.isOp('/') || this.isOp('//') || this.isOp('%') || this.isOp('@')) {
       const op = this.next().text;
+      this.countOperator();
       l = { t: 'bin', op, l, r: this.parseUnary(), pos: l.pos };
     }
     return l;

@@ -6,7 +6,7 @@ import { completePython } from '../complete';
 import type { PyMongoBackend } from './backend';
 import type { InterpreterLimits } from './interp';
 import { ExitRequest, PyInterpreter, defaultInterpreterLimits } from './interp';
-import { IncompleteInput, PySyntaxError, UnsupportedSyntax, parseStatement } from './parser';
+import { CompileRecursionError, IncompleteInput, PySyntaxError, UnsupportedSyntax, parseStatement } from './parser';
 import type { PyMongoEnv } from './pymongo';
 import { addressFor, defaultObjectIdHex, makeModules } from './pymongo';
 import type { StdlibEnv } from './stdlib';
@@ -111,6 +111,10 @@ export class PythonRepl implements Repl {
       }
       if (e instanceof UnsupportedSyntax) {
         io.write(`LabError: ${e.message}\n`);
+        return {};
+      }
+      if (e instanceof CompileRecursionError) {
+        io.write('RecursionError: maximum recursion depth exceeded during compilation\n');
         return {};
       }
       io.write(`SystemError: the lab's Python parser failed: ${String(e)}\n`);

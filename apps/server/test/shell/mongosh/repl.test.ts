@@ -201,6 +201,12 @@ describe('mongosh: prompt, banner, exit and hostile input', () => {
     expect(r.progress).toEqual(['waiting for a primary… 1s', null]);
   });
 
+  it('refuses operator chains the evaluator would recurse too deep on', async () => {
+    const { repl } = setup();
+    expect(await out(repl, '1' + '+1'.repeat(999))).toBe('1000\n');
+    expect(await out(repl, '1' + '+1'.repeat(50_000))).toBe('RangeError: Maximum call stack size exceeded\n');
+  });
+
   it('never throws out of the REPL', async () => {
     const { repl } = setup();
     const lines = [

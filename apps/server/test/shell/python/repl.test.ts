@@ -328,6 +328,13 @@ describe('Python itself', () => {
     expect(await out(repl, 'def f(): pass')).toBe("LabError: 'def' statements are not supported in this lab's Python\n");
   });
 
+  it('refuses operator chains the evaluator would recurse too deep on', async () => {
+    const { repl } = setup();
+    expect(await out(repl, '1' + '+1'.repeat(999))).toBe('1000\n');
+    expect(await out(repl, '1' + '+1'.repeat(50_000))).toBe('RecursionError: maximum recursion depth exceeded during compilation\n');
+    expect(await out(repl, 'True' + ' and True'.repeat(5000))).toBe('RecursionError: maximum recursion depth exceeded during compilation\n');
+  });
+
   it('leaves on exit() and quit(), and shows their repr', async () => {
     const { repl } = setup();
     expect(await out(repl, 'exit')).toBe('Use exit() or Ctrl-D (i.e. EOF) to exit\n');
