@@ -2,6 +2,7 @@ import type { ClientMessage, ControlAction, ServerMessage, TabSnapshot } from '@
 import { Connection, type ConnectionStatus } from '../net/connection';
 import { TerminalController } from '../terminal/controller';
 import { controlAcked, controlSent, presenterFontSize, resetSandboxState, useLab } from '../store/lab';
+import { alreadyInInterpreter, fillPid, roleIndex, shellForCommand, type ShellRole } from '../lesson/shells';
 import { applySandboxMessage, isSandboxMessage } from './sandboxMessages';
 
 /** What a control carries besides its action; see the protocol's `control` message. */
@@ -27,6 +28,8 @@ export class LabClient {
   /** While a recorded fixture plays, the server's cluster, events and lesson are not shown. */
   private replayingFixture = false;
   private fontSizeBeforeZoom: number | null = null;
+  /** A lesson command waiting for its shell's tab to open. */
+  private pendingRun: { role: ShellRole; command: string } | null = null;
 
   constructor(url: string) {
     this.connection = new Connection({
@@ -77,15 +80,32 @@ export class LabClient {
     return requestId;
   }
 
-  /** Type a lesson command into the active terminal as if the learner did, and run it. */
-  runCommand(command: string): boolean {
-    const { activeTab } = useLab.getState();
-    const controller = activeTab ? this.controllers.get(activeTab) : undefined;
+  /**
+   * Type a lesson command into the shell it belongs in (`servers`: the first tab, `client`: the
+   * second, opened if need be), select that tab, and run it as if the learner typed it. A `PID`
+   * placeholder becomes the primary's process id when the page knows it. Returns false when there
+   * is no terminal to type into yet.
+   */
+  runCommand(command: string, role: ShellRole = shellForCommand(command)): boolean {
+    const { tabs } = useLab.getState();
+    if (tabs.length === 0) return false;
+    const index = roleIndex(role);
+    const tab = tabs[index];
+    if (!tab) {
+      // Open tabs up to the one this role needs; the command runs when it arrives.
+      if (this.pendingRun === null) for (let i = tabs.length; i <= index; i++) this.openTab();
+      this.pendingRun = { role, command };
+      return true;
+    }
+    const controller = this.controllers.get(tab.id);
     if (!controller) return false;
-    const lines = command.replace(/\r\n?/g, '\n').split('\n');
-    // Whatever half-typed line is there gives way, as if the learner pressed Ctrl-E Ctrl-U first.
-    const clearLine = '\x05\x15';
-    lines.forEach((line, i) => controller.typeLine(i === 0 ? `${clearLine}${line}` : line, true));
+    this.activate(tab.id);
+    if (!alreadyInInterpreter(command, controller.promptShown)) {
+      const lines = fillPid(command, primaryPid()).replace(/\r\n?/g, '\n').split('\n');
+      // Whatever half-typed line is there gives way, as if the learner pressed Ctrl-E Ctrl-U first.
+      const clearLine = '\x05\x15';
+      lines.forEach((line, i) => controller.typeLine(i === 0 ? `${clearLine}${line}` : line, true));
+    }
     controller.focus();
     return true;
   }
@@ -193,10 +213,16 @@ export class LabClient {
       case 'clear':
         this.controllers.get(message.tab)?.clear();
         return;
-      case 'tab.opened':
+      case 'tab.opened': {
         if (!this.controllers.has(message.tab.tab)) this.addTab(message.tab);
         this.syncTabs(message.tab.tab);
+        const pending = this.pendingRun;
+        if (pending && useLab.getState().tabs.length > roleIndex(pending.role)) {
+          this.pendingRun = null;
+          this.runCommand(pending.command, pending.role);
+        }
         return;
+      }
       case 'tab.closed':
         this.controllers.get(message.tab)?.dispose();
         this.controllers.delete(message.tab);
@@ -207,10 +233,17 @@ export class LabClient {
         this.controllers.get(message.tab)?.completion(message.requestId, message.replaceFrom, message.candidates);
         return;
       case 'error':
+        this.pendingRun = null;
         useLab.setState({ notice: message.message });
         return;
       case 'pong':
         return;
     }
   }
+}
+
+/** The process id of the member that is primary now, if the page knows one. */
+function primaryPid(): number | null {
+  const members = useLab.getState().cluster?.members ?? [];
+  return members.find((m) => m.state === 'PRIMARY' && m.process === 'running')?.pid ?? null;
 }

@@ -1,4 +1,5 @@
 import type { LessonProgress, ServerMessage } from '@rslab/server/protocol';
+import { shellForCommand, type ShellRole } from '../lesson/shells';
 import { controlAcked, receiveCluster, receiveEvents, receiveLesson, type LessonStepDetail, type LessonView } from '../store/lab';
 
 /** Most commands one step may offer as "Run this" buttons. */
@@ -31,6 +32,15 @@ export function applySandboxMessage(message: SandboxMessage, options: { ignoreSa
   }
 }
 
+/** A step command: a string, or `{tab, text}` as the lesson data has it. */
+function stepCommand(value: unknown): { text: string; shell?: ShellRole } | null {
+  if (typeof value === 'string') return value.trim() === '' ? null : { text: value };
+  if (typeof value !== 'object' || value === null) return null;
+  const { tab, text: line } = value as { tab?: unknown; text?: unknown };
+  if (typeof line !== 'string' || line.trim() === '') return null;
+  return tab === 'servers' || tab === 'client' ? { text: line, shell: tab } : { text: line };
+}
+
 const text = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
 
 /**
@@ -50,8 +60,11 @@ export function lessonView(progress: LessonProgress): LessonView {
     if (markdown) detail.markdown = markdown;
     if (hint) detail.hint = hint;
     if (Array.isArray(raw.commands)) {
-      const commands = raw.commands.filter((c): c is string => typeof c === 'string' && c.trim() !== '').slice(0, stepCommandsMax);
-      if (commands.length > 0) detail.commands = commands;
+      const commands = raw.commands.map(stepCommand).filter((c) => c !== null).slice(0, stepCommandsMax);
+      if (commands.length > 0) {
+        detail.commands = commands.map((c) => c.text);
+        detail.commandShells = commands.map((c) => c.shell ?? shellForCommand(c.text));
+      }
     }
     return detail;
   });

@@ -24,13 +24,25 @@ export function lagText(lagMillis: number | null): string {
   return durationText(lagMillis);
 }
 
-/** Sandbox clock time as `m:ss` (or `h:mm:ss`), with tenths when asked: `1:04`, `1:04.3`. */
+/** Below this the sandbox clock counts from zero (fixtures, tests); above it, it is a date. */
+const clockDateFromMillis = 86_400_000;
+
+/**
+ * Sandbox clock time as `m:ss` (or `h:mm:ss`), with tenths when asked: `1:04`, `1:04.3`. A clock
+ * that holds a date (the server's sandboxes start at the wall clock) reads as the local time of
+ * day, `14:03:07`, not as half a million hours.
+ */
 export function clockText(millis: number, tenths = false): string {
   const total = Math.max(0, millis);
+  const frac = tenths ? `.${Math.floor((total % 1000) / 100)}` : '';
+  if (total >= clockDateFromMillis) {
+    const date = new Date(total);
+    const two = (n: number) => String(n).padStart(2, '0');
+    return `${two(date.getHours())}:${two(date.getMinutes())}:${two(date.getSeconds())}${frac}`;
+  }
   const hours = Math.floor(total / 3_600_000);
   const minutes = Math.floor((total % 3_600_000) / 60_000);
   const seconds = Math.floor((total % 60_000) / 1000);
   const ss = String(seconds).padStart(2, '0');
-  const frac = tenths ? `.${Math.floor((total % 1000) / 100)}` : '';
   return hours > 0 ? `${hours}:${String(minutes).padStart(2, '0')}:${ss}${frac}` : `${minutes}:${ss}${frac}`;
 }

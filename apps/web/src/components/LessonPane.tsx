@@ -1,7 +1,8 @@
 import { useEffect, useId, useRef, useState } from 'react';
 import type { LabClient } from '../app/labClient';
 import { selectLesson, selectLessonCollapsed, useLab, type LessonStepDetail } from '../store/lab';
-import { Markdown } from './Markdown';
+import { shellForCommand } from '../lesson/shells';
+import { InlineMarkdown, Markdown } from './Markdown';
 
 const stateWord = { done: 'done', pending: 'pending', current: 'in progress' } as const;
 
@@ -91,14 +92,26 @@ function LessonStep({ step, number, client }: { step: LessonStepDetail; number: 
       {step.markdown && <Markdown source={step.markdown} />}
       {step.commands && step.commands.length > 0 && (
         <ul className="commands" aria-label={`Commands for step ${number}`}>
-          {step.commands.map((command, i) => (
-            <li key={i} className="command">
-              <code>{command}</code>
-              <button type="button" className="run" aria-label={`Run this: ${command}`} onClick={() => client.runCommand(command)}>
-                Run this
-              </button>
-            </li>
-          ))}
+          {step.commands.map((command, i) => {
+            const shell = step.commandShells?.[i] ?? shellForCommand(command);
+            return (
+              <li key={i} className="command">
+                <span className={`shell-tag shell-${shell}`} title={`Runs in the ${shell} shell`}>
+                  {shell}
+                </span>
+                <code>{command}</code>
+                <button
+                  type="button"
+                  className="run"
+                  aria-label={`Run this: ${command}`}
+                  title={`Type it into the ${shell} shell and run it`}
+                  onClick={() => client.runCommand(command, shell)}
+                >
+                  Run this
+                </button>
+              </li>
+            );
+          })}
         </ul>
       )}
       {step.hint && (
@@ -124,7 +137,7 @@ function LessonStep({ step, number, client }: { step: LessonStepDetail; number: 
       </div>
       <p className={`step-state state-${step.state}`}>
         <span className="visually-hidden">State: </span>
-        {status}
+        <InlineMarkdown source={status} />
       </p>
       {step.state === 'current' ? body : hasBody && (
         <details className="step-details">

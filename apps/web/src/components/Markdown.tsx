@@ -1,5 +1,5 @@
 import { useMemo, type ReactNode } from 'react';
-import { parseMarkdown, type Block, type Inline } from '../lesson/markdown';
+import { markdownLengthMax, parseInline, parseMarkdown, type Block, type Inline } from '../lesson/markdown';
 
 /** Lesson Markdown as React elements: text stays text, so nothing can inject markup. */
 export function Markdown({ source }: { source: string }) {
@@ -48,4 +48,10 @@ function renderInlines(nodes: readonly Inline[]): ReactNode[] {
         return <em key={i}>{renderInlines(node.children)}</em>;
     }
   });
+}
+
+/** One line of Markdown inline text (`code`, **bold**) inside an element of the caller's. */
+export function InlineMarkdown({ source }: { source: string }) {
+  const nodes = useMemo(() => parseInline(source.slice(0, markdownLengthMax)), [source]);
+  return <>{renderInlines(nodes)}</>;
 }

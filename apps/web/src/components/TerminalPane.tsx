@@ -1,5 +1,6 @@
 import { useEffect, useRef } from 'react';
 import type { LabClient } from '../app/labClient';
+import { tabLabel } from '../lesson/shells';
 import { selectActiveTab, selectTabs, useLab } from '../store/lab';
 
 export function TerminalPane({ client }: { client: LabClient }) {
@@ -15,12 +16,13 @@ export function TerminalPane({ client }: { client: LabClient }) {
             role="tab"
             aria-selected={tab.id === active}
             className="tab"
+            title={index === 0 ? 'The shell for the servers: mongod, ps, kill' : index === 1 ? 'The shell for the client: python or mongosh' : undefined}
             onClick={() => client.activate(tab.id)}
           >
-            Shell {index + 1}
+            {tabLabel(index)}
           </button>
         ))}
-        <button type="button" className="tab tab-new" aria-label="New shell" onClick={() => client.openTab()}>
+        <button type="button" className="tab tab-new" aria-label="New shell" title={tabs.length === 1 ? 'Open the client shell' : 'Open another shell'} onClick={() => client.openTab()}>
           +
         </button>
         {active && tabs.length > 1 && (

@@ -1,6 +1,7 @@
 import { create } from 'zustand';
 import type { ClusterSnapshot, ControlAction, LabEvent, LessonProgress, LessonStepView } from '@rslab/server/protocol';
 import type { ConnectionStatus } from '../net/connection';
+import type { ShellRole } from '../lesson/shells';
 import { appendEvents } from './events';
 
 export interface TabInfo {
@@ -18,6 +19,8 @@ export interface LessonStepDetail extends LessonStepView {
   markdown?: string;
   hint?: string;
   commands?: string[];
+  /** The shell each command is for, when the server says (else the page infers it). */
+  commandShells?: ShellRole[];
 }
 
 export interface LessonView extends Omit<LessonProgress, 'steps'> {

@@ -80,6 +80,11 @@ export class TerminalController {
     this.fitToContainer();
   }
 
+  /** The prompt this tab last showed, which tells which interpreter is in front. */
+  get promptShown(): string {
+    return this.editor.prompt;
+  }
+
   focus(): void {
     this.term.focus();
   }

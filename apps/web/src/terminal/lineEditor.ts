@@ -57,6 +57,11 @@ export class LineEditor {
     return this.active;
   }
 
+  /** The prompt last shown (what the shell is: `morton$ `, `>>> `…). */
+  get prompt(): string {
+    return this.promptText;
+  }
+
   setHistory(lines: readonly string[]): void {
     this.history = lines.slice(-this.historyMax);
     this.historyIndex = null;

@@ -21,6 +21,18 @@ const known: Record<string, MarkerStyle> = {
   serverDescriptionChanged: { shape: 'circle', colorVar: '--mk-driver', legend: 'server description changed' },
   topologyDescriptionChanged: { shape: 'ring', colorVar: '--mk-driver', legend: 'topology changed' },
   commandFailed: { shape: 'cross', colorVar: '--mk-bad', legend: 'command failed' },
+  memberUp: { shape: 'dot', colorVar: '--mk-good', legend: 'member seen up' },
+  memberDown: { shape: 'cross', colorVar: '--mk-bad', legend: 'member marked down' },
+  dryRunStarted: { shape: 'diamond', colorVar: '--mk-other', legend: 'dry-run election' },
+  electionLost: { shape: 'down', colorVar: '--mk-bad', legend: 'election lost' },
+  primaryWritable: { shape: 'ring', colorVar: '--mk-good', legend: 'primary accepts writes' },
+  syncSourceChange: { shape: 'dot', colorVar: '--mk-state', legend: 'sync source' },
+  configChange: { shape: 'dot', colorVar: '--mk-other', legend: 'config' },
+  processExited: { shape: 'cross', colorVar: '--mk-bad', legend: 'process exited' },
+  serverHeartbeatFailed: { shape: 'cross', colorVar: '--mk-driver', legend: 'driver heartbeat failed' },
+  partition: { shape: 'square', colorVar: '--mk-bad', legend: 'partition' },
+  heal: { shape: 'square', colorVar: '--mk-good', legend: 'links healed' },
+  read: { shape: 'dot', colorVar: '--mk-driver', legend: 'read' },
   commandSucceeded: { shape: 'dot', colorVar: '--mk-driver', legend: 'command succeeded' },
 };
 

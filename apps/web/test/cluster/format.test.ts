@@ -29,4 +29,10 @@ describe('clockText', () => {
     expect(clockText(3_725_000)).toBe('1:02:05');
     expect(clockText(-5)).toBe('0:00');
   });
+  it('reads a clock that holds a date as the local time of day', async () => {
+    const { clockText } = await import('../../src/cluster/format');
+    const at = new Date(2026, 10, 25, 14, 3, 7, 450).getTime();
+    expect(clockText(at)).toBe('14:03:07');
+    expect(clockText(at, true)).toBe('14:03:07.4');
+  });
 });
