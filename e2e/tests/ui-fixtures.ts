@@ -29,10 +29,10 @@ export function card(page: Page, host: string): Locator {
   return page.getByRole('article', { name: `node ${host}`, exact: true });
 }
 
-/** Save a full-page screenshot under e2e/test-results/screenshots/NAME.png and return its path. */
-export async function screenshot(page: Page, name: string): Promise<string> {
+/** Save a screenshot (the full page unless told) under e2e/test-results/screenshots/NAME.png and return its path. */
+export async function screenshot(page: Page, name: string, fullPage = true): Promise<string> {
   mkdirSync(shotsDir, { recursive: true });
   const path = `${shotsDir}${name}.png`;
-  await page.screenshot({ path, fullPage: true });
+  await page.screenshot({ path, fullPage });
   return path;
 }

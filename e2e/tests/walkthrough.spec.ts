@@ -1,0 +1,211 @@
+import { copyFileSync, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect, test, type Page } from '@playwright/test';
+import { openLab, terminalText, typeLine } from './fixtures';
+import { card, pane, screenshot, viewports, type ViewportName } from './ui-fixtures';
+
+const members = ['morton.local:27017', 'morton.local:27018', 'morton.local:27019'] as const;
+const readmeShot = fileURLToPath(new URL('../../docs/screenshots/walkthrough-failover.png', import.meta.url));
+
+/** The walkthrough's lines, in the shells the lesson names. */
+const start = [
+  'hostname',
+  'mongod --replSet foo/morton.local:27018,morton.local:27019 --rest',
+  'mongod --port 27018 --dbpath /data/db1 --replSet foo/morton.local:27017 --rest',
+  'mongod --port 27019 --dbpath /data/db2 --replSet foo/morton.local:27017 --rest',
+];
+const seeds = [
+  'Connection("morton.local")',
+  'Connection("morton.local:27018")',
+  'Connection("morton.local", 27019)',
+  'Connection(["morton.local:27018", "morton.local:27019"])',
+  'Connection("morton.local:27017,morton.local:27018,morton.local:27019")',
+];
+
+function step(page: Page, n: number, title: string) {
+  return pane(page, 'Lesson').getByLabel(`step ${n}: ${title}`, { exact: true });
+}
+
+async function expectDone(page: Page, n: number, title: string, timeout = 15_000): Promise<void> {
+  await expect(step(page, n, title).locator('.step-state')).toHaveText(/done/, { timeout });
+}
+
+function shellTab(page: Page, name: 'servers' | 'client') {
+  return page.getByRole('tablist', { name: 'Shells' }).getByRole('tab', { name, exact: true });
+}
+
+async function selectShell(page: Page, name: 'servers' | 'client'): Promise<void> {
+  await shellTab(page, name).click();
+  await expect(shellTab(page, name)).toHaveAttribute('aria-selected', 'true');
+}
+
+/** Screen text without any whitespace: a line that wrapped at the terminal's edge reads whole again. */
+const squash = (text: string): string => text.replace(/\s+/g, '');
+
+/**
+ * Type a line and wait until the shell has answered it (with `expectText` when given) and shows
+ * its prompt again. Returns the screen as it was then.
+ */
+async function run(page: Page, line: string, expectText?: RegExp | string): Promise<string> {
+  await typeLine(page, line);
+  let text = '';
+  const typed = squash(line);
+  await expect
+    .poll(async () => {
+      text = await terminalText(page);
+      const screen = squash(text);
+      const at = screen.lastIndexOf(typed);
+      if (at === -1) return false;
+      const after = screen.slice(at + typed.length);
+      if (expectText !== undefined && !(typeof expectText === 'string' ? after.includes(squash(expectText)) : expectText.test(after))) return false;
+      return /(\$|>>>)$/.test(after);
+    }, { message: `the shell answers ${line}`, timeout: 20_000 })
+    .toBe(true);
+  return text;
+}
+
+for (const name of Object.keys(viewports) as ViewportName[]) {
+  test.describe(`walkthrough at ${viewports[name].width}×${viewports[name].height}`, () => {
+    test.use({ viewport: viewports[name] });
+
+    test('a newcomer types the walkthrough: members start, the set elects, the primary dies, a new one answers', async ({ page }) => {
+      test.setTimeout(150_000);
+      await openLab(page);
+      const lesson = pane(page, 'Lesson');
+      await expect(step(page, 1, 'Find the host name')).toBeVisible();
+      await expect(lesson.getByText('0 of 14 done')).toBeVisible();
+
+      // Chapter 1: start the members, in the servers shell.
+      await expect(shellTab(page, 'servers')).toHaveAttribute('aria-selected', 'true');
+      await run(page, start[0] as string, 'morton.local');
+      await expectDone(page, 1, 'Find the host name');
+      // Speed the sandbox clock up, as a learner in a hurry could.
+      await pane(page, 'Cluster').getByLabel('speed').selectOption('5');
+      await expect(pane(page, 'Cluster').getByLabel('speed')).toHaveValue('5');
+      await run(page, start[1] as string, 'listening on port 27017');
+      await expectDone(page, 2, 'Start the first member');
+      await run(page, start[2] as string, 'listening on port 27018');
+      await run(page, start[3] as string, 'listening on port 27019');
+      await expectDone(page, 3, 'Start two more members');
+      for (const host of members) await expect(card(page, host)).toContainText('STARTUP');
+      await screenshot(page, `walkthrough-1-started-${name}`);
+
+      // Chapter 2: initiate, from Python in a second shell.
+      await page.getByRole('region', { name: 'Terminals' }).getByRole('button', { name: 'New shell' }).click();
+      await expect(shellTab(page, 'client')).toHaveAttribute('aria-selected', 'true');
+      await run(page, 'python', '>>>');
+      await run(page, 'from pymongo import Connection');
+      await run(page, 'c = Connection("morton.local:27017", slave_okay=True)');
+      await expectDone(page, 4, 'Connect to one member');
+      await run(page, 'c.admin.command("replSetInitiate")', "'ok': 1.0");
+      await expectDone(page, 5, 'Initiate');
+      await expect(card(page, members[0])).toContainText('PRIMARY', { timeout: 30_000 });
+      await expect(card(page, members[1])).toContainText('SECONDARY', { timeout: 30_000 });
+      await expect(card(page, members[2])).toContainText('SECONDARY', { timeout: 30_000 });
+      await expectDone(page, 6, 'Watch the members come online');
+      await screenshot(page, `walkthrough-2-initiated-${name}`);
+
+      // Chapter 3: connect through each of the five seed lists.
+      for (const line of seeds) await run(page, line, 'Connection(');
+      await expectDone(page, 7, 'Connect through seeds');
+      expect(await terminalText(page)).not.toContain('Traceback');
+      await screenshot(page, `walkthrough-3-connected-${name}`);
+
+      // Chapter 4: fail over.
+      await run(page, 'db = Connection("morton.local").test');
+      await run(page, 'db.test.save({"x": 1})', "ObjectId('");
+      await run(page, 'db.test.find_one()', "'x': 1");
+      await expectDone(page, 8, 'Save a document and read it back');
+      await run(page, 'db.connection.host', "'morton.local'");
+      const portText = await run(page, 'db.connection.port', /2701[789]/);
+      const primaryPort = Number(/db\.connection\.port\s*\n(2701[789])/.exec(portText)?.[1]);
+      expect(primaryPort).toBe(27017);
+      await expectDone(page, 9, 'Which member is primary?');
+
+      await selectShell(page, 'servers');
+      expect(squash(await run(page, 'ps'))).toMatch(/pts\/0\d\d:\d\d:\d\dmongod/);
+      const psText = await run(page, 'ps -ef');
+      const pid = pidOnPort(psText, primaryPort);
+      await run(page, `kill ${pid}`);
+      await expectDone(page, 10, 'Kill the primary');
+      await expect(card(page, `morton.local:${primaryPort}`)).toContainText('DOWN');
+
+      await selectShell(page, 'client');
+      await run(page, 'db.test.find_one()', 'pymongo.errors.AutoReconnect');
+      await expectDone(page, 11, 'Meet AutoReconnect');
+      // A clean `kill` makes the primary step down and hand the election to a caught-up secondary,
+      // as mongod does since 4.0.2: a new primary follows within moments.
+      const survivors = members.filter((host) => !host.endsWith(`:${primaryPort}`));
+      const newPrimary = await primaryAmong(page, survivors);
+      await expectDone(page, 12, 'Wait for the election');
+      await expect
+        .poll(async () => {
+          await run(page, 'db.test.find_one()');
+          return /'x': 1\}\s*>>>\s*$/.test(await terminalText(page));
+        }, { message: 'a read finds the new primary', timeout: 30_000 })
+        .toBe(true);
+      const after = await run(page, 'db.connection.port', /2701[789]/);
+      expect(after).toMatch(new RegExp(`db\\.connection\\.port\\s*\\n${newPrimary.split(':')[1]}\\s*\\n>>>`));
+      await expectDone(page, 13, 'Read from the new primary');
+      const shot = await screenshot(page, `walkthrough-4-failover-${name}`, false);
+      if (name === 'laptop') {
+        mkdirSync(dirname(readmeShot), { recursive: true });
+        copyFileSync(shot, readmeShot);
+      }
+
+      // The same with today's MongoClient: restart the member, kill -9 the new primary (no clean
+      // hand-off this time, so the secondaries count down to an election), and read: it waits.
+      // The seed must be up for a new client to find the set, so restart first.
+      await selectShell(page, 'servers');
+      await run(page, start[members.indexOf(`morton.local:${primaryPort}` as (typeof members)[number]) + 1] as string, 'listening on port');
+      await expect(card(page, `morton.local:${primaryPort}`)).toContainText('SECONDARY', { timeout: 30_000 });
+      await selectShell(page, 'client');
+      await run(page, 'from pymongo import MongoClient');
+      await run(page, 'client = MongoClient("morton.local", replicaSet="foo")');
+      await run(page, 'client.test.test.find_one()', "'x': 1");
+      await selectShell(page, 'servers');
+      const secondPid = pidOnPort(await run(page, 'ps -ef'), Number(newPrimary.split(':')[1]));
+      await run(page, `kill -9 ${secondPid}`);
+      await expect(card(page, newPrimary)).toContainText('DOWN');
+      const bar = pane(page, 'Cluster').getByRole('progressbar').first();
+      await expect(bar).toBeVisible();
+      expect(Number(await bar.getAttribute('aria-valuenow'))).toBeGreaterThan(0);
+      await screenshot(page, `walkthrough-5-countdown-${name}`, false);
+      await selectShell(page, 'client');
+      await run(page, 'client.test.test.find_one()', "'x': 1");
+      const third = await primaryAmong(page, members.filter((host) => host !== newPrimary));
+      await run(page, 'client.address', `('morton.local', ${third.split(':')[1]})`);
+      await expectDone(page, 14, 'The same with today\u2019s MongoClient');
+      await expect(pane(page, 'Cluster').getByRole('progressbar')).toHaveCount(0);
+      await expect(lesson.getByText('14 of 14 done')).toBeVisible();
+      await screenshot(page, `walkthrough-6-done-${name}`, false);
+    });
+  });
+}
+
+/** Wait until one of `hosts` shows PRIMARY on its card, and return it. */
+async function primaryAmong(page: Page, hosts: readonly string[]): Promise<string> {
+  let primary = '';
+  await expect
+    .poll(async () => {
+      for (const host of hosts) {
+        if ((await card(page, host).locator('.state-badge').innerText()) === 'PRIMARY') primary = host;
+      }
+      return primary;
+    }, { message: `one of ${hosts.join(', ')} becomes PRIMARY`, timeout: 30_000 })
+    .not.toBe('');
+  return primary;
+}
+
+/** The PID of the mongod listening on `port`, read from `ps -ef` as the screen shows it (lines may wrap). */
+function pidOnPort(psText: string, port: number): number {
+  const block = psText.slice(psText.lastIndexOf('$ ps -ef')).replace(/\n/g, '');
+  for (const row of block.split(/learner/).slice(1)) {
+    if (!/mongod/.test(row)) continue;
+    const pid = /^\s*(\d+)/.exec(row)?.[1];
+    const rowPort = Number(/--port\s*(\d+)/.exec(row)?.[1] ?? 27017);
+    if (pid && rowPort === port) return Number(pid);
+  }
+  throw new Error(`no mongod on port ${port} in:\n${block}`);
+}
