@@ -208,6 +208,12 @@ export class RoomManager {
     if (!record || record.roomCode !== room.code) return null;
     if (room.attendees.size >= this.options.settings.attendeesPerRoomMax) return null;
     const attendee = new Attendee(record.attendeeId, record.name, tokenHash, this.now());
+    if (record.mode === 'live') {
+      room.attendees.set(attendee.id, attendee);
+      room.attendeesByToken.set(tokenHash, attendee);
+      return attendee;
+    }
+    attendee.mode = 'fork';
     const lesson = findLesson(record.lessonId);
     const steps = lesson?.chapters.flatMap((chapter) => chapter.steps) ?? [];
     const index = record.stepId === null ? steps.length : steps.findIndex((step) => step.id === record.stepId);
@@ -303,6 +309,7 @@ export class RoomManager {
       roomCode: room.code,
       attendeeId: attendee.id,
       name: attendee.name,
+      mode: attendee.mode,
       lessonId: position?.lessonId ?? room.lessonId,
       stepId: position ? position.stepId : null,
       doneStepIds: position?.doneStepIds ?? [],

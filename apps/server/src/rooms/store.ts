@@ -16,6 +16,8 @@ export interface ProgressRecord {
   roomCode: string | null;
   attendeeId: string;
   name: string;
+  /** Whether they work on their own copy (`fork`) or follow the instructor (`live`). */
+  mode: 'live' | 'fork';
   lessonId: string;
   /** The step they are on (null when the lesson is finished), and the steps done. */
   stepId: string | null;

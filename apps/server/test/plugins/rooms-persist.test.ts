@@ -1,0 +1,79 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import type { FastifyInstance } from 'fastify';
+import { buildApp } from '../../src/app';
+import { testSettings } from '../../src/settings';
+import type { ServerMessage } from '../../src/protocol/messages';
+import { startServer, TestClient } from '../helpers/wsClient';
+
+type Welcome = Extract<ServerMessage, { type: 'welcome' }>;
+
+const cleanups: Array<() => Promise<void>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+async function start(dataDir: string): Promise<{ app: FastifyInstance; open: () => Promise<TestClient> }> {
+  const app = await buildApp({ settings: testSettings({ progressStore: 'embedded', dataDir }) });
+  const server = await startServer(app);
+  let closed = false;
+  const clients: TestClient[] = [];
+  cleanups.push(async () => {
+    for (const client of clients) client.close();
+    if (!closed) await app.close();
+  });
+  const close = app.close.bind(app);
+  app.close = (async () => {
+    closed = true;
+    for (const client of clients) client.close();
+    return close();
+  }) as typeof app.close;
+  return {
+    app,
+    open: async () => {
+      const client = await TestClient.connect(server.baseUrl, await server.cookie(), '/ws/room');
+      clients.push(client);
+      return client;
+    },
+  };
+}
+
+describe('room progress in the embedded store', () => {
+  it('survives a server restart: the resume link finds the room, the attendee and their step', async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'rslab-rooms-'));
+    cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+
+    const first = await start(dataDir);
+    const created = (await first.app.inject({ method: 'POST', url: '/api/rooms', payload: { title: 'persisted' } })).json<{ code: string; secret: string }>();
+    const joined = (await first.app.inject({ method: 'POST', url: `/api/rooms/${created.code}/join`, payload: { name: 'ada' } })).json<{ attendeeId: string; token: string; resumePath: string }>();
+    expect(joined.resumePath).toBe(`/#join=${created.code}&resume=${joined.token}`);
+    const attendee = await first.open();
+    attendee.send({ type: 'room.follow', code: created.code, attendee: joined.token });
+    await attendee.waitFor((m) => m.type === 'welcome');
+    attendee.send({ type: 'room.fork' });
+    const fork = await attendee.waitFor((m): m is Welcome => m.type === 'welcome' && m.room?.mode === 'fork', 10_000);
+    const tab = fork.tabs[0]!.tab;
+    attendee.send({ type: 'input', tab, line: 'hostname' });
+    await attendee.waitFor((m) => m.type === 'lesson' && m.progress.steps[m.progress.stepIndex]?.id === 'first-member', 10_000);
+    // Let the background save land before stopping.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    await first.app.close();
+    const backup = await readFile(path.join(dataDir, 'progress-backup.json'), 'utf8');
+    expect(backup).not.toContain(created.secret);
+    expect(backup).not.toContain(joined.token);
+
+    const second = await start(dataDir);
+    expect((await second.app.inject({ method: 'GET', url: `/api/rooms/${created.code}` })).json()).toMatchObject({ title: 'persisted' });
+    const again = await second.open();
+    again.send({ type: 'room.follow', code: created.code, attendee: joined.token });
+    const welcome = await again.waitFor((m): m is Welcome => m.type === 'welcome', 10_000);
+    expect(welcome.room).toMatchObject({ role: 'attendee', mode: 'fork', attendeeId: joined.attendeeId });
+    const lesson = await again.waitFor((m): m is Extract<ServerMessage, { type: 'lesson' }> => m.type === 'lesson');
+    expect(lesson.progress.steps[lesson.progress.stepIndex]?.id).toBe('first-member');
+    expect(lesson.progress.steps[0]?.state).toBe('done');
+    const dashboard = await second.app.inject({ method: 'GET', url: `/api/rooms/${created.code}/dashboard`, headers: { 'x-rslab-instructor-secret': created.secret } });
+    expect(dashboard.json()).toMatchObject({ attendees: [{ id: joined.attendeeId, name: 'ada', stepId: 'first-member', mode: 'fork' }] });
+  }, 90_000);
+});
