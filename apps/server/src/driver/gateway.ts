@@ -1,4 +1,4 @@
-import { MongoClient, type MongoClientOptions } from 'mongodb';
+import { MongoClient, MongoTopologyClosedError, type MongoClientOptions } from 'mongodb';
 import type { ClientView } from '../lessons/view';
 import type { EventLog } from '../sandbox/eventLog';
 
@@ -35,6 +35,7 @@ export interface TrackedClient {
   id: string;
   view: ClientView;
   client: MongoClient;
+  readonly request: OpenClientOptions;
   /** `host:port` of the member the last command went to. */
   lastServer: string | null;
   /** The client's topology as its last description had it: `host:port` → server type. */
@@ -96,20 +97,10 @@ export class DriverGateway {
     }
     this.counter += 1;
     const id = `c${this.counter}`;
-    const uri = request.uri ?? `mongodb://${request.seeds.join(',')}/`;
-    const client = new MongoClient(uri, {
-      ...request.options,
-      proxyHost: this.route.proxyHost,
-      proxyPort: this.route.proxyPort,
-      proxyUsername: this.route.proxyUsername,
-      proxyPassword: this.route.proxyPassword,
-      monitorCommands: true,
-      maxPoolSize: 5,
-      appName: `rslab-${request.api}`,
-    });
     const tracked: TrackedClient = {
       id,
-      client,
+      request,
+      client: this.makeClient(request),
       lastServer: null,
       servers: new Map(),
       pinned: null,
@@ -131,6 +122,32 @@ export class DriverGateway {
     return tracked;
   }
 
+  private makeClient(request: OpenClientOptions): MongoClient {
+    const uri = request.uri ?? `mongodb://${request.seeds.join(',')}/`;
+    return new MongoClient(uri, {
+      ...request.options,
+      proxyHost: this.route.proxyHost,
+      proxyPort: this.route.proxyPort,
+      proxyUsername: this.route.proxyUsername,
+      proxyPassword: this.route.proxyPassword,
+      monitorCommands: true,
+      maxPoolSize: 5,
+      appName: `rslab-${request.api}`,
+    });
+  }
+
+  /**
+   * The Node driver gives up on a client whose first connection failed ("Topology is closed");
+   * PyMongo and mongosh clients keep trying. Start the client afresh, keeping its identity.
+   */
+  revive(tracked: TrackedClient): void {
+    if (tracked.view.closed) return;
+    void tracked.client.close(true).catch(() => undefined);
+    tracked.client = this.makeClient(tracked.request);
+    tracked.servers = new Map();
+    this.watch(tracked);
+  }
+
   async close(id: string): Promise<void> {
     const tracked = this.clients.get(id);
     if (!tracked || tracked.view.closed) return;
@@ -148,7 +165,14 @@ export class DriverGateway {
     const at = this.now();
     tracked.lastServer = null;
     try {
-      const result = await run();
+      let result: T;
+      try {
+        result = await run();
+      } catch (error) {
+        if (!(error instanceof MongoTopologyClosedError) || tracked.view.closed) throw error;
+        this.revive(tracked);
+        result = await run();
+      }
       this.push({ at, client: tracked.id, kind, ok: true, servedBy: tracked.lastServer });
       return result;
     } catch (error) {

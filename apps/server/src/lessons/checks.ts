@@ -198,13 +198,14 @@ export async function runCheck(spec: CheckSpec, view: LabView): Promise<CheckRes
       return fresh ? pass : fail('No primary on the majority side yet: wait for the election.');
     }
     case 'readWithoutPrimary': {
-      // A read that succeeded on a secondary while the set had no primary.
-      const served = view.shellHistory.some((r) => {
-        if (!r.ok || r.operation?.kind !== 'read' || r.operation.servedBy === null) return false;
-        const member = view.cluster.members.find((m) => m.host === r.operation?.servedBy);
-        return member?.state !== 'PRIMARY' && lastPrimaryKill(view) !== null && r.at >= (lastPrimaryKill(view)?.killed?.at ?? Infinity);
-      });
-      return served ? pass : fail('Kill the primary, then read at once through the client that allows secondaries.');
+      // A read that a member answered after the primary died and before a new one was elected.
+      const killedAt = lastPrimaryKill(view)?.killed?.at;
+      if (killedAt === undefined) return fail('Kill the primary, then read at once through the client that allows secondaries.');
+      const electedAt = view.events.find((e) => e.kind === 'electionWon' && e.at > killedAt)?.at ?? Infinity;
+      const served = view.shellHistory.some(
+        (r) => r.ok && r.operation?.kind === 'read' && r.operation.servedBy !== null && r.at >= killedAt && r.at < electedAt,
+      );
+      return served ? pass : fail('Read at once after the kill, before a new primary is elected, through the client that allows secondaries.');
     }
     case 'clusterEvent':
       return view.events.some((event) => event.kind === spec.eventKind) ? pass : fail(`${spec.description}.`);

@@ -58,90 +58,127 @@ export async function typeLine(tab: TerminalSession, line: string, timeoutMillis
   }
 }
 
-/** Run a transcript in `sandbox`, checking its expectations as it goes. */
-export async function runTranscript(sandbox: Sandbox, source: string, options: TranscriptOptions = {}): Promise<TranscriptResult> {
-  const steps = parseTranscript(source);
-  const speed = options.speed ?? 1;
-  const lineTimeoutMillis = options.lineTimeoutMillis ?? 60_000;
-  sandbox.lab.engine.clock.setSpeed(speed);
-  const tabsByName = new Map<string, TerminalSession>();
-  let current = [...sandbox.tabs.values()][0] ?? sandbox.openTab();
-  let currentName = 'main';
-  tabsByName.set(currentName, current);
-  let screen = '';
-  const failures: string[] = [];
-  let lastOutput = '';
-  let lastLine: TranscriptStep | null = null;
-  const show = (text: string) => {
-    screen += text;
-    options.onOutput?.(text);
-  };
-  for (const step of steps) {
+/**
+ * Types transcripts into one sandbox, keeping its named shells between calls, so a lesson can be
+ * solved step by step.
+ */
+export class TranscriptSession {
+  private readonly tabsByName = new Map<string, TerminalSession>();
+  private current: TerminalSession;
+  private currentName = 'main';
+  private screen = '';
+  private lastOutput = '';
+  private lastLine: Extract<TranscriptStep, { kind: 'line' }> | null = null;
+  private readonly speed: number;
+  private readonly lineTimeoutMillis: number;
+
+  constructor(
+    readonly sandbox: Sandbox,
+    private readonly options: TranscriptOptions = {},
+  ) {
+    this.speed = options.speed ?? 1;
+    this.lineTimeoutMillis = options.lineTimeoutMillis ?? 60_000;
+    sandbox.lab.engine.clock.setSpeed(this.speed);
+    this.current = [...sandbox.tabs.values()][0] ?? sandbox.openTab();
+    this.tabsByName.set(this.currentName, this.current);
+  }
+
+  /** Everything shown so far, as a person would have seen it. */
+  get output(): string {
+    return this.screen;
+  }
+
+  private show(text: string): void {
+    this.screen += text;
+    this.options.onOutput?.(text);
+  }
+
+  /** Run `source`; returns the failed expectations (empty when all held). */
+  async run(source: string): Promise<string[]> {
+    const failures: string[] = [];
+    for (const step of parseTranscript(source)) await this.step(step, failures);
+    return failures;
+  }
+
+  private async step(step: TranscriptStep, failures: string[]): Promise<void> {
+    const { sandbox } = this;
     switch (step.kind) {
       case 'tab': {
-        let tab = tabsByName.get(step.name);
+        let tab = this.tabsByName.get(step.name);
         if (!tab || !sandbox.tabs.has(tab.id)) {
-          tab = tabsByName.size === 1 && currentName === 'main' && screen === '' ? current : sandbox.openTab();
-          if (currentName === 'main' && tab === current) tabsByName.delete('main');
-          tabsByName.set(step.name, tab);
+          // The first named shell takes over the terminal the sandbox opened with.
+          const unnamed = this.tabsByName.get('main');
+          if (unnamed && sandbox.tabs.has(unnamed.id)) {
+            tab = unnamed;
+            this.tabsByName.delete('main');
+          } else {
+            tab = sandbox.openTab();
+          }
+          this.tabsByName.set(step.name, tab);
         }
-        current = tab;
-        currentName = step.name;
-        show(`\n--- ${step.name} ---\n`);
-        break;
+        this.current = tab;
+        this.currentName = step.name;
+        this.show(`\n--- ${step.name} ---\n`);
+        return;
       }
       case 'line': {
-        if (!sandbox.tabs.has(current.id)) throw new TranscriptError(`line ${step.lineNumber}: the terminal '${currentName}' has closed`);
-        const prompt = current.snapshot().prompt;
-        show(`${prompt}${step.text}\n`);
-        lastOutput = await typeLine(current, step.text, lineTimeoutMillis);
-        lastLine = step;
-        show(lastOutput);
-        break;
+        if (!sandbox.tabs.has(this.current.id)) throw new TranscriptError(`line ${step.lineNumber}: the terminal '${this.currentName}' has closed`);
+        this.show(`${this.current.snapshot().prompt}${step.text}\n`);
+        this.lastOutput = await typeLine(this.current, step.text, this.lineTimeoutMillis);
+        this.lastLine = step;
+        this.show(this.lastOutput);
+        return;
       }
       case 'wait':
-        show(`# (${step.millis / 1000} s pass)\n`);
-        await sleep(step.millis / speed);
-        break;
+        this.show(`# (${step.millis / 1000} s pass)\n`);
+        await sleep(step.millis / this.speed);
+        return;
       case 'control': {
         const [target, peer] = step.args;
         const ack = await sandbox.lab.control({
           action: step.action as never,
-          ...(target !== undefined ? { target } : {}),
-          ...(peer !== undefined && step.action !== 'speed' ? { peer } : {}),
+          ...(target !== undefined && step.action !== 'speed' ? { target } : {}),
+          ...(peer !== undefined ? { peer } : {}),
           ...(step.action === 'speed' && target !== undefined ? { value: Number(target) } : {}),
         });
-        show(`# control ${step.action}${step.args.length ? ` ${step.args.join(' ')}` : ''}: ${ack.message}\n`);
+        this.show(`# control ${step.action}${step.args.length ? ` ${step.args.join(' ')}` : ''}: ${ack.message}\n`);
         if (!ack.ok) failures.push(`line ${step.lineNumber}: control ${step.action} refused: ${ack.message}`);
-        break;
+        return;
       }
       case 'expect': {
-        const hit = matches(step.matcher, lastOutput);
+        const hit = matches(step.matcher, this.lastOutput);
         if (hit === step.negate) {
           failures.push(
-            `line ${step.lineNumber}: expected the output of ${lastLine?.kind === 'line' ? JSON.stringify(lastLine.text) : 'the last line'} ${step.negate ? 'not ' : ''}to match ${describeMatcher(step.matcher)}; it was:\n${lastOutput}`,
+            `line ${step.lineNumber}: expected the output of ${this.lastLine ? JSON.stringify(this.lastLine.text) : 'the last line'} ${step.negate ? 'not ' : ''}to match ${describeMatcher(step.matcher)}; it was:\n${this.lastOutput}`,
           );
         }
-        break;
+        return;
       }
       case 'until': {
-        if (lastLine?.kind !== 'line') throw new TranscriptError(`line ${step.lineNumber}: until needs a line before it`);
+        const last = this.lastLine;
+        if (!last) throw new TranscriptError(`line ${step.lineNumber}: until needs a line before it`);
         const deadline = sandbox.lab.now() + step.withinMillis;
-        while (!matches(step.matcher, lastOutput)) {
+        while (!matches(step.matcher, this.lastOutput)) {
           if (sandbox.lab.now() > deadline) {
-            failures.push(`line ${step.lineNumber}: ${JSON.stringify(lastLine.text)} never matched ${describeMatcher(step.matcher)}; last output:\n${lastOutput}`);
-            break;
+            failures.push(`line ${step.lineNumber}: ${JSON.stringify(last.text)} never matched ${describeMatcher(step.matcher)}; last output:\n${this.lastOutput}`);
+            return;
           }
-          await sleep(Math.max(50, 1000 / speed));
-          show(`${current.snapshot().prompt}${lastLine.text}\n`);
-          lastOutput = await typeLine(current, lastLine.text, lineTimeoutMillis);
-          show(lastOutput);
+          await sleep(Math.max(50, 1000 / this.speed));
+          this.show(`${this.current.snapshot().prompt}${last.text}\n`);
+          this.lastOutput = await typeLine(this.current, last.text, this.lineTimeoutMillis);
+          this.show(this.lastOutput);
         }
-        break;
+        return;
       }
     }
   }
-  return { output: screen, failures };
+}
+
+/** Run a transcript in `sandbox`, checking its expectations as it goes. */
+export async function runTranscript(sandbox: Sandbox, source: string, options: TranscriptOptions = {}): Promise<TranscriptResult> {
+  const session = new TranscriptSession(sandbox, options);
+  const failures = await session.run(source);
+  return { output: session.output, failures };
 }
 
 /** A fresh sandbox of `app` for one transcript run. */
