@@ -32,7 +32,8 @@ interface BsonLike {
 /** Deepest structure converted; deeper parts print as `[Object]`/`[Array]` as Node does. */
 const convertDepthMax = 200;
 
-function toPrintable(value: unknown, depth: number, seen: Set<object>): unknown {
+/** Copies `value` for `util.inspect`, keeping shared and circular references as such. */
+function toPrintable(value: unknown, depth: number, copies: Map<object, unknown>): unknown {
   if (value === null || typeof value !== 'object') return value;
   if (isSelfPrinting(value)) return new Printed(value.printedForm());
   if (value instanceof Printed) return value;
@@ -48,19 +49,22 @@ function toPrintable(value: unknown, depth: number, seen: Set<object>): unknown 
     }
     return new Printed(inspect(value, { colors: false }).replace(/^(\s*)new /, '$1'));
   }
-  if (seen.has(value) || depth > convertDepthMax) return new Printed(Array.isArray(value) ? '[Array]' : '[Object]');
-  seen.add(value);
-  try {
-    if (Array.isArray(value)) return value.map((v) => toPrintable(v, depth + 1, seen));
-    if (value instanceof RegExp) return value;
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) {
-      Object.defineProperty(out, k, { value: toPrintable(v, depth + 1, seen), enumerable: true, writable: true, configurable: true });
-    }
+  if (value instanceof RegExp) return value;
+  const existing = copies.get(value);
+  if (existing !== undefined) return existing;
+  if (depth > convertDepthMax) return new Printed(Array.isArray(value) ? '[Array]' : '[Object]');
+  if (Array.isArray(value)) {
+    const out: unknown[] = [];
+    copies.set(value, out);
+    for (const v of value) out.push(toPrintable(v, depth + 1, copies));
     return out;
-  } finally {
-    seen.delete(value);
   }
+  const out: Record<string, unknown> = {};
+  copies.set(value, out);
+  for (const [k, v] of Object.entries(value)) {
+    Object.defineProperty(out, k, { value: toPrintable(v, depth + 1, copies), enumerable: true, writable: true, configurable: true });
+  }
+  return out;
 }
 
 export interface FormatOptions {
@@ -86,7 +90,7 @@ export function formatResult(value: unknown, options: FormatOptions = {}): strin
 
 /** A value as `util.inspect` shows it inside mongosh (strings quoted). */
 export function formatValue(value: unknown, options: FormatOptions = {}): string {
-  return inspect(toPrintable(value, 0, new Set()), {
+  return inspect(toPrintable(value, 0, new Map()), {
     colors: false,
     depth: options.fullDepth ? Infinity : 6,
     maxArrayLength: options.fullDepth ? Infinity : 100,

@@ -514,6 +514,7 @@ class JsParser {
       e = this.primary();
     }
     for (;;) {
+      if ((this.is('.') || this.is('?.') || this.is('[') || this.is('(')) && ++this.operators > operatorChainMax) throw new JsTooDeep();
       if (this.is('.') || this.is('?.')) {
         const optional = this.next().text === '?.';
         if (optional && this.is('(')) {

@@ -776,6 +776,7 @@ class Parser {
   parsePostfixExpr(): Expr {
     let e = this.parseAtom();
     for (;;) {
+      if (this.isOp('.') || this.isOp('(') || this.isOp('[')) this.countOperator();
       if (this.isOp('.')) {
         this.next();
         const tok = this.peek();

@@ -273,7 +273,7 @@ export function intRepr(n: bigint): string {
 /** Most nested containers `repr` walks before it gives up, as Python's recursion limit would. */
 export const reprDepthMax = 500;
 
-export function repr(v: PyValue, depth = 0): string {
+export function repr(v: PyValue, depth = 0, seen: Set<object> = new Set()): string {
   if (depth > reprDepthMax) throw new PyException('RecursionError', 'maximum recursion depth exceeded while getting the repr of an object');
   if (v === null) return 'None';
   switch (typeof v) {
@@ -286,23 +286,29 @@ export function repr(v: PyValue, depth = 0): string {
     case 'string':
       return strRepr(v);
   }
-  switch (v.kind) {
-    case 'list':
-      return `[${v.items.map((x) => repr(x, depth + 1)).join(', ')}]`;
-    case 'tuple':
-      if (v.items.length === 1) return `(${repr(v.items[0] ?? null, depth + 1)},)`;
-      return `(${v.items.map((x) => repr(x, depth + 1)).join(', ')})`;
-    case 'dict':
-      return `{${[...v.entries.values()].map((e) => `${repr(e.key, depth + 1)}: ${repr(e.value, depth + 1)}`).join(', ')}}`;
-    case 'set': {
-      const inner = [...v.items.values()].map((x) => repr(x, depth + 1)).join(', ');
-      if (v.frozen) return v.items.size === 0 ? 'frozenset()' : `frozenset({${inner}})`;
-      return v.items.size === 0 ? 'set()' : `{${inner}}`;
+  if (v.kind === 'object') return v.repr();
+  if (v.kind === 'bytes') return bytesRepr(v.data);
+  // A container that contains itself prints as [...] / {...}, as CPython does.
+  if (seen.has(v)) return v.kind === 'list' ? '[...]' : v.kind === 'dict' ? '{...}' : '(...)';
+  seen.add(v);
+  try {
+    const inner = (x: PyValue): string => repr(x, depth + 1, seen);
+    switch (v.kind) {
+      case 'list':
+        return `[${v.items.map(inner).join(', ')}]`;
+      case 'tuple':
+        if (v.items.length === 1) return `(${inner(v.items[0] ?? null)},)`;
+        return `(${v.items.map(inner).join(', ')})`;
+      case 'dict':
+        return `{${[...v.entries.values()].map((e) => `${inner(e.key)}: ${inner(e.value)}`).join(', ')}}`;
+      case 'set': {
+        const items = [...v.items.values()].map(inner).join(', ');
+        if (v.frozen) return v.items.size === 0 ? 'frozenset()' : `frozenset({${items}})`;
+        return v.items.size === 0 ? 'set()' : `{${items}}`;
+      }
     }
-    case 'bytes':
-      return bytesRepr(v.data);
-    case 'object':
-      return v.repr();
+  } finally {
+    seen.delete(v);
   }
 }
 
@@ -341,7 +347,9 @@ export function truthy(v: PyValue): boolean {
 }
 
 /** Python `==`. */
-export function pyEquals(a: PyValue, b: PyValue): boolean {
+export function pyEquals(a: PyValue, b: PyValue, depth = 0): boolean {
+  if (a === b && typeof a === 'object' && a !== null) return true;
+  if (depth > reprDepthMax) throw new PyException('RecursionError', 'maximum recursion depth exceeded in comparison');
   const na = numeric(a);
   const nb = numeric(b);
   if (na !== undefined && nb !== undefined) {
@@ -352,13 +360,13 @@ export function pyEquals(a: PyValue, b: PyValue): boolean {
   if (typeof a === 'string' || typeof b === 'string') return a === b;
   if (typeof a !== 'object' || typeof b !== 'object') return false;
   if ((a.kind === 'list' && b.kind === 'list') || (a.kind === 'tuple' && b.kind === 'tuple')) {
-    return a.items.length === b.items.length && a.items.every((x, i) => pyEquals(x, b.items[i] ?? null));
+    return a.items.length === b.items.length && a.items.every((x, i) => pyEquals(x, b.items[i] ?? null, depth + 1));
   }
   if (a.kind === 'dict' && b.kind === 'dict') {
     if (a.entries.size !== b.entries.size) return false;
     for (const [h, e] of a.entries) {
       const other = b.entries.get(h);
-      if (!other || !pyEquals(e.value, other.value)) return false;
+      if (!other || !pyEquals(e.value, other.value, depth + 1)) return false;
     }
     return true;
   }

@@ -201,8 +201,14 @@ describe('mongosh: prompt, banner, exit and hostile input', () => {
     expect(r.progress).toEqual(['waiting for a primary… 1s', null]);
   });
 
+  it('prints circular arrays as Node does', async () => {
+    const { repl } = setup();
+    expect(await out(repl, 'let x = [1]; x.push(x); x')).toBe('<ref *1> [ 1, [Circular *1] ]\n');
+  });
+
   it('refuses operator chains the evaluator would recurse too deep on', async () => {
     const { repl } = setup();
+    expect(await out(repl, 'db' + '.b'.repeat(50_000))).toBe('RangeError: Maximum call stack size exceeded\n');
     expect(await out(repl, '1' + '+1'.repeat(999))).toBe('1000\n');
     expect(await out(repl, '1' + '+1'.repeat(50_000))).toBe('RangeError: Maximum call stack size exceeded\n');
   });

@@ -328,8 +328,18 @@ describe('Python itself', () => {
     expect(await out(repl, 'def f(): pass')).toBe("LabError: 'def' statements are not supported in this lab's Python\n");
   });
 
+  it('prints self-containing containers as CPython does', async () => {
+    const { repl } = setup();
+    await out(repl, 'x = [1]; x.append(x)');
+    expect(await out(repl, 'x')).toBe('[1, [...]]\n');
+    expect(await out(repl, 'x == x')).toBe('True\n');
+    await out(repl, "d = {}; d['d'] = d");
+    expect(await out(repl, 'd')).toBe("{'d': {...}}\n");
+  });
+
   it('refuses operator chains the evaluator would recurse too deep on', async () => {
     const { repl } = setup();
+    expect(await out(repl, 'a' + '.b'.repeat(50_000))).toBe('RecursionError: maximum recursion depth exceeded during compilation\n');
     expect(await out(repl, '1' + '+1'.repeat(999))).toBe('1000\n');
     expect(await out(repl, '1' + '+1'.repeat(50_000))).toBe('RecursionError: maximum recursion depth exceeded during compilation\n');
     expect(await out(repl, 'True' + ' and True'.repeat(5000))).toBe('RecursionError: maximum recursion depth exceeded during compilation\n');
