@@ -1,69 +1,12 @@
 import { copyFileSync, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { expect, test, type Page } from '@playwright/test';
-import { openLab, terminalText, typeLine } from './fixtures';
+import { expect, test } from '@playwright/test';
+import { openLab, terminalText } from './fixtures';
+import { expectDone, members, pidOnPort, primaryAmong, run, seeds, selectShell, shellTab, squash, start, step } from './lesson-fixtures';
 import { card, pane, screenshot, viewports, type ViewportName } from './ui-fixtures';
 
-const members = ['morton.local:27017', 'morton.local:27018', 'morton.local:27019'] as const;
 const readmeShot = fileURLToPath(new URL('../../docs/screenshots/walkthrough-failover.png', import.meta.url));
-
-/** The walkthrough's lines, in the shells the lesson names. */
-const start = [
-  'hostname',
-  'mongod --replSet foo/morton.local:27018,morton.local:27019 --rest',
-  'mongod --port 27018 --dbpath /data/db1 --replSet foo/morton.local:27017 --rest',
-  'mongod --port 27019 --dbpath /data/db2 --replSet foo/morton.local:27017 --rest',
-];
-const seeds = [
-  'Connection("morton.local")',
-  'Connection("morton.local:27018")',
-  'Connection("morton.local", 27019)',
-  'Connection(["morton.local:27018", "morton.local:27019"])',
-  'Connection("morton.local:27017,morton.local:27018,morton.local:27019")',
-];
-
-function step(page: Page, n: number, title: string) {
-  return pane(page, 'Lesson').getByLabel(`step ${n}: ${title}`, { exact: true });
-}
-
-async function expectDone(page: Page, n: number, title: string, timeout = 15_000): Promise<void> {
-  await expect(step(page, n, title).locator('.step-state')).toHaveText(/done/, { timeout });
-}
-
-function shellTab(page: Page, name: 'servers' | 'client') {
-  return page.getByRole('tablist', { name: 'Shells' }).getByRole('tab', { name, exact: true });
-}
-
-async function selectShell(page: Page, name: 'servers' | 'client'): Promise<void> {
-  await shellTab(page, name).click();
-  await expect(shellTab(page, name)).toHaveAttribute('aria-selected', 'true');
-}
-
-/** Screen text without any whitespace: a line that wrapped at the terminal's edge reads whole again. */
-const squash = (text: string): string => text.replace(/\s+/g, '');
-
-/**
- * Type a line and wait until the shell has answered it (with `expectText` when given) and shows
- * its prompt again. Returns the screen as it was then.
- */
-async function run(page: Page, line: string, expectText?: RegExp | string): Promise<string> {
-  await typeLine(page, line);
-  let text = '';
-  const typed = squash(line);
-  await expect
-    .poll(async () => {
-      text = await terminalText(page);
-      const screen = squash(text);
-      const at = screen.lastIndexOf(typed);
-      if (at === -1) return false;
-      const after = screen.slice(at + typed.length);
-      if (expectText !== undefined && !(typeof expectText === 'string' ? after.includes(squash(expectText)) : expectText.test(after))) return false;
-      return /(\$|>>>)$/.test(after);
-    }, { message: `the shell answers ${line}`, timeout: 20_000 })
-    .toBe(true);
-  return text;
-}
 
 for (const name of Object.keys(viewports) as ViewportName[]) {
   test.describe(`walkthrough at ${viewports[name].width}×${viewports[name].height}`, () => {
@@ -148,7 +91,7 @@ for (const name of Object.keys(viewports) as ViewportName[]) {
       const after = await run(page, 'db.connection.port', /2701[789]/);
       expect(after).toMatch(new RegExp(`db\\.connection\\.port\\s*\\n${newPrimary.split(':')[1]}\\s*\\n>>>`));
       await expectDone(page, 13, 'Read from the new primary');
-      const shot = await screenshot(page, `walkthrough-4-failover-${name}`, false);
+      const shot = await screenshot(page, `walkthrough-4-failover-${name}`, name === 'phone');
       if (name === 'laptop') {
         mkdirSync(dirname(readmeShot), { recursive: true });
         copyFileSync(shot, readmeShot);
@@ -171,7 +114,7 @@ for (const name of Object.keys(viewports) as ViewportName[]) {
       const bar = pane(page, 'Cluster').getByRole('progressbar').first();
       await expect(bar).toBeVisible();
       expect(Number(await bar.getAttribute('aria-valuenow'))).toBeGreaterThan(0);
-      await screenshot(page, `walkthrough-5-countdown-${name}`, false);
+      await screenshot(page, `walkthrough-5-countdown-${name}`, name === 'phone');
       await selectShell(page, 'client');
       await run(page, 'client.test.test.find_one()', "'x': 1");
       const third = await primaryAmong(page, members.filter((host) => host !== newPrimary));
@@ -179,33 +122,8 @@ for (const name of Object.keys(viewports) as ViewportName[]) {
       await expectDone(page, 14, 'The same with today\u2019s MongoClient');
       await expect(pane(page, 'Cluster').getByRole('progressbar')).toHaveCount(0);
       await expect(lesson.getByText('14 of 14 done')).toBeVisible();
-      await screenshot(page, `walkthrough-6-done-${name}`, false);
+      await screenshot(page, `walkthrough-6-done-${name}`, name === 'phone');
     });
   });
 }
 
-/** Wait until one of `hosts` shows PRIMARY on its card, and return it. */
-async function primaryAmong(page: Page, hosts: readonly string[]): Promise<string> {
-  let primary = '';
-  await expect
-    .poll(async () => {
-      for (const host of hosts) {
-        if ((await card(page, host).locator('.state-badge').innerText()) === 'PRIMARY') primary = host;
-      }
-      return primary;
-    }, { message: `one of ${hosts.join(', ')} becomes PRIMARY`, timeout: 30_000 })
-    .not.toBe('');
-  return primary;
-}
-
-/** The PID of the mongod listening on `port`, read from `ps -ef` as the screen shows it (lines may wrap). */
-function pidOnPort(psText: string, port: number): number {
-  const block = psText.slice(psText.lastIndexOf('$ ps -ef')).replace(/\n/g, '');
-  for (const row of block.split(/learner/).slice(1)) {
-    if (!/mongod/.test(row)) continue;
-    const pid = /^\s*(\d+)/.exec(row)?.[1];
-    const rowPort = Number(/--port\s*(\d+)/.exec(row)?.[1] ?? 27017);
-    if (pid && rowPort === port) return Number(pid);
-  }
-  throw new Error(`no mongod on port ${port} in:\n${block}`);
-}

@@ -54,6 +54,7 @@ export class LabClient {
 
   activate(tab: string): void {
     useLab.setState({ activeTab: tab });
+    rememberActiveTab(tab);
   }
 
   setFontSize(size: number): void {
@@ -164,9 +165,11 @@ export class LabClient {
 
   private syncTabs(activeHint?: string): void {
     const tabs = [...this.controllers.keys()].map((id) => ({ id, title: id }));
-    const { activeTab } = useLab.getState();
+    // After a reload the page comes back to the shell the learner was in.
+    const activeTab = useLab.getState().activeTab ?? rememberedActiveTab();
     const active = activeHint ?? (activeTab && this.controllers.has(activeTab) ? activeTab : (tabs[0]?.id ?? null));
     useLab.setState({ tabs, activeTab: active });
+    if (active) rememberActiveTab(active);
   }
 
   private receive(message: ServerMessage): void {
@@ -246,4 +249,23 @@ export class LabClient {
 function primaryPid(): number | null {
   const members = useLab.getState().cluster?.members ?? [];
   return members.find((m) => m.state === 'PRIMARY' && m.process === 'running')?.pid ?? null;
+}
+
+const activeTabKey = 'rslab.activeTab';
+
+/** Keep the selected shell for this browser tab's session (a reload), never across sessions. */
+function rememberActiveTab(tab: string): void {
+  try {
+    window.sessionStorage.setItem(activeTabKey, tab);
+  } catch {
+    // storage may be off (privacy settings); the page then starts on the first shell
+  }
+}
+
+function rememberedActiveTab(): string | null {
+  try {
+    return window.sessionStorage.getItem(activeTabKey);
+  } catch {
+    return null;
+  }
 }
