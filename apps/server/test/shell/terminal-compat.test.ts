@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import type { Interpreter } from '../../src/terminal/session';
+import { BashShell } from '../../src/shell/bash/shell';
+import { MongoshRepl } from '../../src/shell/mongosh/repl';
+import { PythonRepl } from '../../src/shell/python/repl';
+import { FakeMongoshBackend } from './mongosh/fakeBackend';
+import { FakePyMongoBackend } from './python/fakeBackend';
+
+describe("the shells fit the terminal session's Interpreter interface", () => {
+  it('type-checks and runs a line through the interface', async () => {
+    const host = {
+      hostname: () => 'morton.local',
+      mongod: () => Promise.resolve({ pid: 1, port: 27017, logHint: 'logs 1' }),
+      ps: () => [],
+      kill: () => Promise.resolve(false),
+      logs: () => Promise.resolve(),
+      python: () => new PythonRepl({ backend: new FakePyMongoBackend() }),
+      mongosh: () => Promise.resolve(new MongoshRepl({ backend: new FakeMongoshBackend() })),
+    };
+    const interpreters: Interpreter[] = [
+      new BashShell(host),
+      new PythonRepl({ backend: new FakePyMongoBackend() }),
+      new MongoshRepl({ backend: new FakeMongoshBackend() }),
+    ];
+    let out = '';
+    const io = { write: (t: string) => (out += t), clear: () => undefined, signal: new AbortController().signal };
+    for (const i of interpreters) await i.execute('1', io);
+    expect(out).toBe('bash: 1: command not found\n1\n1\n');
+    expect(interpreters.map((i) => i.complete?.('he', 2).candidates)).toEqual([['help'], ['help'], ['help']]);
+  });
+});
