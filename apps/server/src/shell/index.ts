@@ -4,7 +4,7 @@
  * `MongoshBackend`). Each REPL has `prompt()`, `execute(line, io)`, `complete(line, cursor)`,
  * `interrupt()` (Ctrl-C at the prompt) and `endOfInput()` (Ctrl-D). Input is parsed, never eval'ed.
  */
-export type { Repl, ReplIO, ReplOutcome, SourceLimits } from './io';
+export type { EndOfInput, Repl, ReplIO, ReplOutcome, SourceLimits } from './io';
 export { InterruptedError, abortable, defaultSourceLimits } from './io';
 export type { Completion } from './complete';
 export { completeBash, completeMongosh, completePython } from './complete';

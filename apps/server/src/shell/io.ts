@@ -24,13 +24,20 @@ export interface ReplOutcome {
   exit?: boolean;
 }
 
+export interface EndOfInput {
+  text: string;
+  exit: boolean;
+}
+
 /** One language a terminal can speak. */
 export interface Repl {
   readonly title: string;
   prompt(): string;
   execute(line: string, io: ReplIO): Promise<ReplOutcome>;
-  /** Ctrl-D on an empty line. Returns what the tool prints before leaving (may be ''). */
-  endOfInput?(): string;
+  /** Ctrl-D: what the tool prints, and whether it leaves (it may not, e.g. inside a bash quote). */
+  endOfInput?(): EndOfInput;
+  /** Ctrl-C at the prompt while nothing runs: drops pending input; returns what the tool prints. */
+  interrupt?(): string;
 }
 
 /** Limits every interpreter applies to its input. */

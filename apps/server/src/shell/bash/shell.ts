@@ -2,7 +2,7 @@
  * The bash-like shell every terminal starts in. It parses the line and dispatches to a narrow
  * `BashHost` that the sandbox implements (processes, logs, the Python and mongosh REPLs).
  */
-import type { Repl, ReplIO, ReplOutcome, SourceLimits } from '../io';
+import type { EndOfInput, Repl, ReplIO, ReplOutcome, SourceLimits } from '../io';
 import { defaultSourceLimits } from '../io';
 import type { Completion } from '../complete';
 import { completeBash } from '../complete';
@@ -70,6 +70,9 @@ export const signalNumbers: Record<string, number> = {
   HUP: 1, INT: 2, QUIT: 3, KILL: 9, USR1: 10, USR2: 12, TERM: 15, CONT: 18, STOP: 19,
 };
 
+/** The PID `ps` shows for the shell itself. */
+export const shellPid = 4242;
+
 const killUsage = 'kill: usage: kill [-s sigspec | -n signum | -sigspec] pid | jobspec ... or kill -l [sigspec]\n';
 
 export const bashHelpText = `Replica Set Lab shell. Commands:
@@ -104,15 +107,16 @@ export class BashShell implements Repl {
   }
 
   /** Ctrl-D on an empty line: inside a quote, bash's EOF message; otherwise it exits. */
-  endOfInput(): string {
-    if (this.pending.length === 0) return 'exit\n';
+  endOfInput(): EndOfInput {
+    if (this.pending.length === 0) return { text: 'exit\n', exit: true };
     const src = this.pending.join('\n');
     this.pending = [];
+    this.status = 2;
     const r = tokenizeBash(src, this.expandEnv());
     if (r.status === 'incomplete' && r.lookingFor !== '\\' && r.lookingFor !== 'command') {
-      return `bash: unexpected EOF while looking for matching \`${r.lookingFor}'\n`;
+      return { text: `bash: unexpected EOF while looking for matching \`${r.lookingFor}'\n`, exit: false };
     }
-    return 'bash: syntax error: unexpected end of file\n';
+    return { text: 'bash: syntax error: unexpected end of file\n', exit: false };
   }
 
   complete(line: string, cursor: number): Completion {
@@ -144,7 +148,7 @@ export class BashShell implements Repl {
           case 'PWD':
             return '/home/learner';
           case '$':
-            return '4242';
+            return String(shellPid);
           default:
             return undefined;
         }
@@ -342,7 +346,7 @@ export class BashShell implements Repl {
 
   private ps(args: string[], io: ReplIO): BashOutcome {
     const full = args.some((a) => /^-?[a-zA-Z]*[aefx]/.test(a));
-    const processes = [{ pid: 4242, args: ['-bash'], cpuSeconds: 0 }, ...this.host.ps(), { pid: 99999, args: ['ps', ...args], cpuSeconds: 0 }];
+    const processes = [{ pid: shellPid, args: ['-bash'], cpuSeconds: 0 }, ...this.host.ps(), { pid: 99999, args: ['ps', ...args], cpuSeconds: 0 }];
     const time = (s: number): string => {
       const t = Math.floor(s);
       return `${String(Math.floor(t / 3600)).padStart(2, '0')}:${String(Math.floor(t / 60) % 60).padStart(2, '0')}:${String(t % 60).padStart(2, '0')}`;
@@ -415,6 +419,8 @@ export class BashShell implements Repl {
         failed = true;
         continue;
       }
+      // The shell's own PID: an interactive bash ignores TERM/INT; the lab ignores the rest too.
+      if (pid === shellPid) continue;
       const ok = signal === 0 ? this.host.ps().some((p) => p.pid === pid) : await this.host.kill(signal, pid);
       if (!ok) {
         io.write(`bash: kill: (${pid}) - No such process\n`);

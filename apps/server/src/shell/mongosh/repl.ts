@@ -4,7 +4,7 @@
  * 2.12 prints them. Parsed and walked, never `eval`ed.
  */
 import { Binary, Decimal128, Int32, Long, ObjectId, Timestamp, UUID } from 'bson';
-import type { Repl, ReplIO, ReplOutcome, SourceLimits } from '../io';
+import type { EndOfInput, Repl, ReplIO, ReplOutcome, SourceLimits } from '../io';
 import { InterruptedError, abortable, defaultSourceLimits, throwIfAborted } from '../io';
 import type { Completion } from '../complete';
 import { completeMongosh } from '../complete';
@@ -179,7 +179,7 @@ class Cursor implements HostObject {
           const fn = args[0];
           const docs = (await this.fetch(ctx)).slice(this.position);
           this.position = (this.docs ?? []).length;
-          const out = await this.coll.db.interp.mapOver(docs, fn, ctx, `Cursor.${name}`);
+          const out = await this.coll.db.interp.mapOver(docs, fn, ctx, `Cursor.${name}`, false);
           return name === 'map' ? out : undefined;
         });
     }
@@ -573,7 +573,8 @@ export class MongoshInterpreter {
     return this.src.text.slice(e.start, e.end);
   }
 
-  async mapOver(items: unknown[], fn: unknown, ctx: Ctx, fname: string): Promise<unknown[]> {
+  /** Calls `fn` on each item: `(item, index)` for arrays, `(doc)` for cursors, as mongosh does. */
+  async mapOver(items: unknown[], fn: unknown, ctx: Ctx, fname: string, withIndex = true): Promise<unknown[]> {
     if (!(fn instanceof HostFunction) && !(fn instanceof Closure)) {
       throw invalidInput(`Argument at position 0 must be of type function, got ${typeOf(fn)} instead (${fname})`);
     }
@@ -581,7 +582,7 @@ export class MongoshInterpreter {
     for (const [i, item] of items.entries()) {
       throwIfAborted(ctx.signal);
       if (i >= this.limits.iterationsMax) throw new JsRuntimeError('MongoshRuntimeError', `this lab stops after ${this.limits.iterationsMax} iterations`);
-      out.push(await this.invoke(fn, [item, i], ctx));
+      out.push(await this.invoke(fn, withIndex ? [item, i] : [item], ctx));
     }
     return out;
   }
@@ -976,8 +977,9 @@ export class MongoshRepl implements Repl {
     }
   }
 
-  endOfInput(): string {
-    return '';
+  endOfInput(): EndOfInput {
+    this.pending = [];
+    return { text: '', exit: true };
   }
 
   /** Closes the connection (the terminal calls it when mongosh exits). */

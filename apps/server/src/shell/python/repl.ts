@@ -1,5 +1,5 @@
 /** The `python` REPL: prompts, continuation lines, and output and tracebacks as Python 3.11 prints them. */
-import type { Repl, ReplIO, ReplOutcome, SourceLimits } from '../io';
+import type { EndOfInput, Repl, ReplIO, ReplOutcome, SourceLimits } from '../io';
 import { InterruptedError, defaultSourceLimits } from '../io';
 import type { Completion } from '../complete';
 import { completePython } from '../complete';
@@ -65,8 +65,12 @@ export class PythonRepl implements Repl {
   }
 
   /** Ctrl-D on an empty line leaves Python. */
-  endOfInput(): string {
-    return '\n';
+  endOfInput(): EndOfInput {
+    if (this.pending.length > 0) {
+      this.pending = [];
+      return { text: '\n', exit: false };
+    }
+    return { text: '\n', exit: true };
   }
 
   /** Ctrl-C at the prompt (nothing running): drops a pending statement. */

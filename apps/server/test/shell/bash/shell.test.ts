@@ -100,6 +100,7 @@ describe('bash: commands and errors as bash prints them', () => {
     const { shell, host } = setup();
     await run(shell, 'mongod --port 27017');
     expect((await run(shell, 'kill 99')).output).toBe('bash: kill: (99) - No such process\n');
+    expect((await run(shell, 'kill $$')).output).toBe('');
     expect((await run(shell, 'kill')).output).toBe(
       'kill: usage: kill [-s sigspec | -n signum | -sigspec] pid | jobspec ... or kill -l [sigspec]\n',
     );
@@ -127,9 +128,10 @@ describe('bash: commands and errors as bash prints them', () => {
     expect(shell.prompt()).toBe('> ');
     expect((await run(shell, 'def"')).output).toBe('abc\ndef\n');
     await run(shell, "echo 'x");
-    expect(shell.endOfInput()).toBe("bash: unexpected EOF while looking for matching `''\n");
+    expect(shell.endOfInput()).toEqual({ text: "bash: unexpected EOF while looking for matching `''\n", exit: false });
     await run(shell, 'echo "x');
-    expect(shell.endOfInput()).toBe('bash: unexpected EOF while looking for matching `"\'\n');
+    expect(shell.endOfInput()).toEqual({ text: 'bash: unexpected EOF while looking for matching `"\'\n', exit: false });
+    expect(shell.endOfInput()).toEqual({ text: 'exit\n', exit: true });
     expect(shell.prompt()).toBe('morton$ ');
   });
 

@@ -75,6 +75,17 @@ describe('mongosh: CRUD and printing', () => {
     expect(await out(repl, 'db.getName()')).toBe('test\n');
   });
 
+  it('iterates cursors with forEach and map', async () => {
+    const { repl } = setup();
+    await out(repl, 'db.t.insertMany([{x: 1}, {x: 2}])');
+    expect(await out(repl, 'db.t.find().forEach(printjson)')).toBe(
+      "{ _id: ObjectId('65f1c2d3e4f5a6b7c8d9e001'), x: 1 }\n{ _id: ObjectId('65f1c2d3e4f5a6b7c8d9e002'), x: 2 }\n",
+    );
+    expect(await out(repl, 'db.t.find().map(d => d.x * 10)')).toBe('[ 10, 20 ]\n');
+    expect(await out(repl, 'db.t.find().toArray().length')).toBe('2\n');
+    expect(repl.endOfInput()).toEqual({ text: '', exit: true });
+  });
+
   it('pages a cursor with it', async () => {
     const { repl } = setup();
     await out(repl, 'db.many.insertMany(' + JSON.stringify(Array.from({ length: 25 }, (_, i) => ({ i }))) + ')');

@@ -350,6 +350,13 @@ describe('Python itself', () => {
     expect(await out(repl, 'exit')).toBe('Use exit() or Ctrl-D (i.e. EOF) to exit\n');
     expect((await run(repl, 'exit()')).outcome).toEqual({ exit: true });
     expect((await run(repl, 'quit()')).outcome).toEqual({ exit: true });
+    await run(repl, 'x = (1,');
+    expect(repl.endOfInput()).toEqual({ text: '\n', exit: false });
+    expect(repl.prompt()).toBe('>>> ');
+    expect(repl.endOfInput()).toEqual({ text: '\n', exit: true });
+    await run(repl, 'for x in [1]:');
+    expect(repl.interrupt()).toBe('\nKeyboardInterrupt\n');
+    expect(repl.prompt()).toBe('>>> ');
     expect(repl.banner()).toMatch(/^Python 3\.11\.\d+ \(main, .*\) \[GCC .*\] on linux\nType "help", "copyright", "credits" or "license" for more information\.\n$/);
   });
 });
