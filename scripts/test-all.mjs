@@ -63,6 +63,7 @@ check('lint', 'pnpm', ['lint']);
 for (const pkg of [...packages, { name: '@rslab/e2e', dir: 'e2e' }]) {
   check(`typecheck ${pkg.name}`, 'pnpm', ['--filter', pkg.name, 'typecheck']);
 }
+check('typecheck bench', 'pnpm', ['exec', 'tsc', '-p', 'bench/tsconfig.json']);
 
 for (const pkg of packages) {
   const report = join(resultsDir, `vitest-${pkg.dir.replace('/', '-')}.json`);
