@@ -1,4 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findChromium } from './chromium';
 
@@ -16,12 +19,18 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   };
 }
 
+/**
+ * Start a server. Each gets a data folder of its own (unless `env` names one), so servers started
+ * side by side, or beside a developer's own, never fight over the embedded progress store's lock.
+ */
 export function startServer(env: NodeJS.ProcessEnv = {}): Promise<{ child: ChildProcess; url: string }> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'rslab-e2e-'));
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
     cwd: serverDir,
-    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'warn', ...env },
+    env: { ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'warn', RSLAB_DATA_DIR: dataDir, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  child.once('exit', () => rmSync(dataDir, { recursive: true, force: true }));
   return new Promise((resolve, reject) => {
     let output = '';
     const timer = setTimeout(() => {
