@@ -4,29 +4,46 @@ import '@xterm/xterm/css/xterm.css';
 import './styles.css';
 import { App } from './components/App';
 import { LabClient } from './app/labClient';
+import { parseRoomRoute } from './rooms/route';
 
-const scheme = window.location.protocol === 'https:' ? 'wss' : 'ws';
-const client = new LabClient(`${scheme}://${window.location.host}/ws`);
-client.start();
-
-// `?fixture=failover[&hold=N]` replays a recorded cluster for tests and screenshots; the player
-// and its data are a separate chunk, fetched only when asked for.
-const params = new URLSearchParams(window.location.search);
-const fixture = params.get('fixture');
-if (fixture) {
-  const hold = params.get('hold');
-  import('./fixtures/load')
-    .then(({ startFixture }) => startFixture(fixture, client, hold === null ? undefined : Number(hold)))
-    .catch((error: unknown) => {
-      console.error(error);
-      client.showNotice(`fixture not loaded: ${error instanceof Error ? error.message : String(error)}`);
-    });
+// Rooms pages (#rooms, #join=…, #instructor=…, …) are a separate chunk, loaded only when asked for.
+const roomRoute = parseRoomRoute(window.location.hash);
+if (roomRoute) {
+  const root = document.getElementById('root');
+  if (!root) throw new Error('index.html has no #root');
+  void import('./rooms/mount').then(({ mountRooms }) => mountRooms(roomRoute, root));
+} else {
+  startLab();
 }
+// Moving between a lab page and a rooms page (a link such as #instructor=…) starts the page afresh.
+window.addEventListener('hashchange', () => {
+  if (roomRoute || parseRoomRoute(window.location.hash)) window.location.reload();
+});
 
-const root = document.getElementById('root');
-if (!root) throw new Error('index.html has no #root');
-createRoot(root).render(
-  <StrictMode>
-    <App client={client} />
-  </StrictMode>,
-);
+function startLab(): void {
+  const scheme = window.location.protocol === 'https:' ? 'wss' : 'ws';
+  const client = new LabClient(`${scheme}://${window.location.host}/ws`);
+  client.start();
+
+  // `?fixture=failover[&hold=N]` replays a recorded cluster for tests and screenshots; the player
+  // and its data are a separate chunk, fetched only when asked for.
+  const params = new URLSearchParams(window.location.search);
+  const fixture = params.get('fixture');
+  if (fixture) {
+    const hold = params.get('hold');
+    import('./fixtures/load')
+      .then(({ startFixture }) => startFixture(fixture, client, hold === null ? undefined : Number(hold)))
+      .catch((error: unknown) => {
+        console.error(error);
+        client.showNotice(`fixture not loaded: ${error instanceof Error ? error.message : String(error)}`);
+      });
+  }
+
+  const root = document.getElementById('root');
+  if (!root) throw new Error('index.html has no #root');
+  createRoot(root).render(
+    <StrictMode>
+      <App client={client} />
+    </StrictMode>,
+  );
+}

@@ -31,10 +31,14 @@ export class LabClient {
   /** A lesson command waiting for its shell's tab to open. */
   private pendingRun: { role: ShellRole; command: string } | null = null;
 
-  constructor(url: string) {
+  /**
+   * `createSocket` lets the rooms pages (src/rooms/) speak first on each new socket (room.follow,
+   * room.instructor) and read the room messages; by default a plain browser WebSocket.
+   */
+  constructor(url: string, options: { createSocket?: (url: string) => WebSocket } = {}) {
     this.connection = new Connection({
       url,
-      createSocket: (socketUrl) => new WebSocket(socketUrl),
+      createSocket: options.createSocket ?? ((socketUrl) => new WebSocket(socketUrl)),
       onMessage: (message) => this.receive(message),
       onStatus: (status) => this.onStatus(status),
     });
@@ -197,7 +201,11 @@ export class LabClient {
         if (!sameSandbox && !this.replayingFixture) resetSandboxState();
         useLab.setState({ sandboxId: message.sandboxId, notice: null });
         this.syncTabs();
-        if (this.everWelcomed) {
+        if (this.everWelcomed && message.room && !sameSandbox) {
+          // Rooms: the page moved between the instructor's live sandbox and the attendee's own.
+          const text = message.room.mode === 'fork' ? "[now in your own sandbox]" : message.room.mode === 'live' ? "[now following the instructor's sandbox, read-only]" : '[now watching an attendee, read-only]';
+          for (const controller of this.controllers.values()) controller.notice(text);
+        } else if (this.everWelcomed) {
           const text = sameSandbox
             ? '[reconnected to the server]'
             : '[reconnected: the server restarted, so this is a fresh sandbox]';

@@ -1,0 +1,21 @@
+import { create } from 'zustand';
+import type { RoomWelcome } from '@rslab/server/protocol';
+
+/** What the rooms pages know besides the lab itself: who this page is in which room. */
+export interface RoomState {
+  welcome: RoomWelcome | null;
+  /** The last refusal or room error, in words. */
+  refusal: { code: string; message: string } | null;
+  /** A fork or rejoin is on its way. */
+  switching: boolean;
+  autoplay: 'off' | 'playing' | 'paused';
+  autoplayNote: string | null;
+}
+
+export const useRoom = create<RoomState>()(() => ({ welcome: null, refusal: null, switching: false, autoplay: 'off', autoplayNote: null }));
+
+export const selectWelcome = (s: RoomState) => s.welcome;
+export const selectRefusal = (s: RoomState) => s.refusal;
+export const selectSwitching = (s: RoomState) => s.switching;
+export const selectAutoplay = (s: RoomState) => s.autoplay;
+export const selectAutoplayNote = (s: RoomState) => s.autoplayNote;
