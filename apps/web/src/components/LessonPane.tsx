@@ -1,7 +1,7 @@
 import { useEffect, useId, useRef, useState } from 'react';
 import type { LabClient } from '../app/labClient';
 import { selectLesson, selectLessonCollapsed, useLab, type LessonStepDetail } from '../store/lab';
-import { shellForCommand } from '../lesson/shells';
+import { shellForCommand, type ShellRole } from '../lesson/shells';
 import { InlineMarkdown, Markdown } from './Markdown';
 
 const stateWord = { done: 'done', pending: 'pending', current: 'in progress' } as const;
@@ -93,22 +93,24 @@ function LessonStep({ step, number, client }: { step: LessonStepDetail; number: 
       {step.commands && step.commands.length > 0 && (
         <ul className="commands" aria-label={`Commands for step ${number}`}>
           {step.commands.map((command, i) => {
-            const shell = step.commandShells?.[i] ?? shellForCommand(command);
+            const shell = shellOf(step, i);
+            // Say which shell once for each run of commands that go in the same one.
+            const newShell = i === 0 || shellOf(step, i - 1) !== shell;
             return (
               <li key={i} className="command">
-                <span className={`shell-tag shell-${shell}`} title={`Runs in the ${shell} shell`}>
-                  {shell}
+                {newShell && <span className={`command-shell shell-${shell}`}>in the {shell} shell</span>}
+                <span className="command-line">
+                  <code>{command}</code>
+                  <button
+                    type="button"
+                    className="run"
+                    aria-label={`Run this: ${command}`}
+                    title={`Type it into the ${shell} shell and run it`}
+                    onClick={() => client.runCommand(command, shell)}
+                  >
+                    Run this
+                  </button>
                 </span>
-                <code>{command}</code>
-                <button
-                  type="button"
-                  className="run"
-                  aria-label={`Run this: ${command}`}
-                  title={`Type it into the ${shell} shell and run it`}
-                  onClick={() => client.runCommand(command, shell)}
-                >
-                  Run this
-                </button>
               </li>
             );
           })}
@@ -147,4 +149,8 @@ function LessonStep({ step, number, client }: { step: LessonStepDetail; number: 
       )}
     </li>
   );
+}
+
+function shellOf(step: LessonStepDetail, index: number): ShellRole {
+  return step.commandShells?.[index] ?? shellForCommand(step.commands?.[index] ?? '');
 }

@@ -22,6 +22,8 @@ const narrowLabelWidthPx = 64;
 const axisHeightPx = 22;
 const markerRadiusPx = 6;
 const listRowsMax = 300;
+/** Events a grouped marker's accessible name spells out before saying how many more. */
+const labelEventsMax = 4;
 
 /** Cluster and driver events on one time axis: swimlanes per member and one for the driver. */
 export default function Timeline() {
@@ -136,48 +138,56 @@ function Plot({ events, hosts, domain }: { events: readonly LabEvent[]; hosts: s
           const style = markerStyle(group.kind);
           const y = axisHeightPx + (laneIndex.get(group.lane) ?? 0) * laneHeightPx + laneHeightPx / 2;
           const first = group.events[0] as LabEvent;
+          const last = group.events[group.events.length - 1] as LabEvent;
           const label =
             group.events.length === 1
               ? `${clockText(first.at, true)}, ${group.lane}: ${first.text}`
-              : `${group.events.length} events from ${clockText(first.at, true)} on ${group.lane}: ${group.events.map((e) => e.text).join('; ')}`;
+              : `${group.events.length} events from ${clockText(first.at, true)} to ${clockText(last.at, true)} on ${group.lane}: ${group.events
+                  .slice(0, labelEventsMax)
+                  .map((e) => e.text)
+                  .join('; ')}${group.events.length > labelEventsMax ? `; and ${group.events.length - labelEventsMax} more` : ''}`;
           const color = `var(${style.colorVar})`;
           const isActive = active?.group === group;
           const id = first.id;
           return (
-            <g
-              key={first.id}
-              transform={`translate(${group.x} ${y})`}
-              className={`marker${isActive ? ' active' : ''}`}
-              tabIndex={id === tabStopId ? 0 : -1}
-              ref={(element) => {
-                if (element) markerElements.current.set(id, element);
-                else markerElements.current.delete(id);
-              }}
-              role="button"
-              aria-label={label}
-              aria-pressed={isActive && active?.pinned ? true : undefined}
-              onMouseEnter={() => setActive((a) => (a?.pinned ? a : { id, pinned: false }))}
-              onFocus={() => {
-                setFocusId(id);
-                setActive((a) => (a?.pinned && a.id !== id ? { id, pinned: false } : a?.id === id ? a : { id, pinned: false }));
-              }}
-              onBlur={() => setActive((a) => (a?.id === id && !a.pinned ? null : a))}
-              onClick={() => setActive((a) => (a?.id === id && a.pinned ? null : { id, pinned: true }))}
-              onKeyDown={(e) => {
-                if (e.key === 'Enter' || e.key === ' ') {
-                  e.preventDefault();
-                  setActive((a) => (a?.id === id && a.pinned ? null : { id, pinned: true }));
-                } else if (e.key === 'Escape') setActive(null);
-                else if (moveFocus(index, e.key)) e.preventDefault();
-              }}
-            >
-              <circle r={markerRadiusPx + 4} className="hit" />
-              <path d={markerPath(style.shape, markerRadiusPx)} fill={isStroked(style.shape) ? 'none' : color} stroke={color} strokeWidth={isStroked(style.shape) ? 2.5 : 1} />
-              {group.events.length > 1 && (
-                <text x={markerRadiusPx + 2} y={-markerRadiusPx} className="count">
-                  {group.events.length}
-                </text>
+            <g key={first.id}>
+              {group.endX !== undefined && group.endX > group.x && (
+                <line x1={group.x} x2={group.endX} y1={y} y2={y} stroke={color} strokeWidth={2} strokeDasharray="4 3" className="run-tail" aria-hidden="true" />
               )}
+              <g
+                transform={`translate(${group.x} ${y})`}
+                className={`marker${isActive ? ' active' : ''}`}
+                tabIndex={id === tabStopId ? 0 : -1}
+                ref={(element) => {
+                  if (element) markerElements.current.set(id, element);
+                  else markerElements.current.delete(id);
+                }}
+                role="button"
+                aria-label={label}
+                aria-pressed={isActive && active?.pinned ? true : undefined}
+                onMouseEnter={() => setActive((a) => (a?.pinned ? a : { id, pinned: false }))}
+                onFocus={() => {
+                  setFocusId(id);
+                  setActive((a) => (a?.pinned && a.id !== id ? { id, pinned: false } : a?.id === id ? a : { id, pinned: false }));
+                }}
+                onBlur={() => setActive((a) => (a?.id === id && !a.pinned ? null : a))}
+                onClick={() => setActive((a) => (a?.id === id && a.pinned ? null : { id, pinned: true }))}
+                onKeyDown={(e) => {
+                  if (e.key === 'Enter' || e.key === ' ') {
+                    e.preventDefault();
+                    setActive((a) => (a?.id === id && a.pinned ? null : { id, pinned: true }));
+                  } else if (e.key === 'Escape') setActive(null);
+                  else if (moveFocus(index, e.key)) e.preventDefault();
+                }}
+              >
+                <circle r={markerRadiusPx + 4} className="hit" />
+                <path d={markerPath(style.shape, markerRadiusPx)} fill={isStroked(style.shape) ? 'none' : color} stroke={color} strokeWidth={isStroked(style.shape) ? 2.5 : 1} />
+                {group.events.length > 1 && (
+                  <text x={markerRadiusPx + 2} y={-markerRadiusPx} className="count">
+                    {group.events.length}
+                  </text>
+                )}
+              </g>
             </g>
           );
         })}

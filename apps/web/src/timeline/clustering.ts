@@ -8,7 +8,16 @@ export interface MarkerGroup {
   events: LabEvent[];
   /** The kind drawn: the first event's, or the most telling one in the group. */
   kind: string;
+  /** For a run of a repeating kind (see `repeatingKinds`): the pixel position of its last event. */
+  endX?: number;
 }
+
+/**
+ * Kinds that repeat for as long as a condition lasts (a heartbeat fails every two seconds while a
+ * member is down). A run of one of them in a lane, with nothing else between, is one marker with a
+ * tail to the last one, so the plot shows "failing from here to there" instead of a row of crosses.
+ */
+export const repeatingKinds: ReadonlySet<string> = new Set(['heartbeatFailed', 'serverHeartbeatFailed']);
 
 /** Kinds that matter more win the shape of a mixed group. */
 const importance: Record<string, number> = {
@@ -42,6 +51,11 @@ export function clusterMarkers(
     const lane = laneOf(event);
     const px = x(event.at);
     const current = open.get(lane);
+    if (current && repeatingKinds.has(event.kind) && current.events.every((e) => e.kind === event.kind)) {
+      current.events.push(event);
+      current.endX = px;
+      continue;
+    }
     if (current && px - current.x < minGapPx) {
       current.events.push(event);
       if ((importance[event.kind] ?? 0) > (importance[current.kind] ?? 0)) current.kind = event.kind;

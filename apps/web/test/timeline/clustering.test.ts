@@ -38,4 +38,25 @@ describe('clusterMarkers', () => {
   it('refuses events out of time order', () => {
     expect(() => clusterMarkers([ev(1, 10, 'k', 'a'), ev(2, 0, 'k', 'a')], laneKey, x, 10)).toThrow(RangeError);
   });
+  it('folds a run of repeating failures into one marker with a tail, until something else happens in the lane', () => {
+    const groups = clusterMarkers(
+      [
+        ev(1, 0, 'heartbeatFailed', 'a'),
+        ev(2, 2_000, 'heartbeatFailed', 'a'),
+        ev(3, 4_000, 'heartbeatFailed', 'a'),
+        ev(4, 4_500, 'heartbeatFailed', 'b'),
+        ev(5, 6_000, 'stateChange', 'a'),
+        ev(6, 8_000, 'heartbeatFailed', 'a'),
+      ],
+      laneKey,
+      x,
+      10,
+    );
+    expect(groups.map((g) => [g.lane, g.events.map((e) => e.id), g.endX])).toEqual([
+      ['a', [1, 2, 3], 400],
+      ['b', [4], undefined],
+      ['a', [5], undefined],
+      ['a', [6], undefined],
+    ]);
+  });
 });

@@ -1,0 +1,59 @@
+import { expect, test, type Page } from '@playwright/test';
+import { openLab, terminalText } from './fixtures';
+import { expectDone, members, shellTab, step } from './lesson-fixtures';
+import { card, pane } from './ui-fixtures';
+
+/** Press "Run this" for `command` in step `n` and wait for the shell to show the line. */
+async function runThis(page: Page, n: number, title: string, command: string, expectText?: string): Promise<void> {
+  const current = step(page, n, title);
+  await expect(current).toHaveAttribute('aria-current', 'step');
+  await current.getByRole('button', { name: `Run this: ${command}`, exact: true }).click();
+  if (expectText !== undefined) await expect.poll(() => terminalText(page), { timeout: 20_000 }).toContain(expectText);
+}
+
+test('"Run this" types each command into the shell the lesson names, opening the client shell when needed', async ({ page }) => {
+  test.setTimeout(90_000);
+  await openLab(page);
+  await pane(page, 'Cluster').getByLabel('speed').selectOption('5');
+  const firstStep = step(page, 1, 'Find the host name');
+  await expect(firstStep.locator('.command-shell').first()).toHaveText('in the servers shell');
+  await runThis(page, 1, 'Find the host name', 'hostname', 'morton$ hostname\nmorton.local');
+  await expectDone(page, 1, 'Find the host name');
+  await runThis(page, 2, 'Start the first member', 'mongod --replSet foo/morton.local:27018,morton.local:27019 --rest', 'listening on port 27017');
+  await runThis(page, 3, 'Start two more members', 'mongod --port 27018 --dbpath /data/db1 --replSet foo/morton.local:27017 --rest', 'listening on port 27018');
+  await runThis(page, 3, 'Start two more members', 'mongod --port 27019 --dbpath /data/db2 --replSet foo/morton.local:27017 --rest', 'listening on port 27019');
+  await expectDone(page, 3, 'Start two more members');
+
+  // Python belongs in the client shell: the first client command opens it and runs there.
+  const connect = step(page, 4, 'Connect to one member');
+  await expect(connect.locator('.command-shell').first()).toHaveText('in the client shell');
+  await expect(shellTab(page, 'client')).toHaveCount(0);
+  await runThis(page, 4, 'Connect to one member', 'python', 'Type "help"');
+  await expect(shellTab(page, 'client')).toHaveAttribute('aria-selected', 'true');
+  await expect.poll(() => terminalText(page)).toMatch(/\n>>>$/);
+  // Pressed again, it does not type `python` at the Python prompt.
+  await runThis(page, 4, 'Connect to one member', 'python');
+  await runThis(page, 4, 'Connect to one member', 'from pymongo import Connection', '>>> from pymongo import Connection');
+  await runThis(page, 4, 'Connect to one member', 'c = Connection("morton.local:27017", slave_okay=True)');
+  await expectDone(page, 4, 'Connect to one member');
+  expect(await terminalText(page)).not.toContain('NameError');
+
+  await runThis(page, 5, 'Initiate', 'c.admin.command("replSetInitiate")', "'ok': 1.0");
+  await expect(card(page, members[0])).toContainText('PRIMARY', { timeout: 30_000 });
+  await expectDone(page, 6, 'Watch the members come online', 30_000);
+  await runThis(page, 7, 'Connect through seeds', 'Connection("morton.local")', "Connection('morton.local', 27017)");
+  await expectDone(page, 7, 'Connect through seeds');
+  await runThis(page, 8, 'Save a document and read it back', 'db = Connection("morton.local").test');
+  await runThis(page, 8, 'Save a document and read it back', 'db.test.save({"x": 1})', "ObjectId('");
+  await expectDone(page, 8, 'Save a document and read it back');
+  await runThis(page, 9, 'Which member is primary?', 'db.connection.port', '\n27017\n');
+  await expectDone(page, 9, 'Which member is primary?');
+  // From the client shell, `kill PID` goes to the servers shell, typed with the primary's process id.
+  await expect(shellTab(page, 'client')).toHaveAttribute('aria-selected', 'true');
+  const pid = (await card(page, members[0]).innerText()).match(/pid (\d+)/)?.[1];
+  expect(pid).toBeDefined();
+  await runThis(page, 10, 'Kill the primary', 'kill PID', `morton$ kill ${pid}\n`);
+  await expect(shellTab(page, 'servers')).toHaveAttribute('aria-selected', 'true');
+  await expectDone(page, 10, 'Kill the primary');
+  await expect(card(page, members[0])).toContainText('DOWN');
+});
