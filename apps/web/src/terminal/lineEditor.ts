@@ -244,7 +244,11 @@ export class LineEditor {
   private submit(): EditorEffect[] {
     const effects = this.moveTo(this.buffer.length);
     const line = this.buffer;
-    effects.push({ type: 'write', data: '\r\n' }, { type: 'submit', line });
+    // A line that ends exactly at the right edge has already wrapped (see render): the cursor is
+    // at the start of a fresh row, and another newline would leave a blank one.
+    const endOffset = visibleLength(this.promptText) + line.length;
+    const wrapped = endOffset > 0 && endOffset % this.columns === 0;
+    effects.push({ type: 'write', data: wrapped ? '\r' : '\r\n' }, { type: 'submit', line });
     if (line.trim() !== '' && this.history[this.history.length - 1] !== line) {
       this.history.push(line);
       if (this.history.length > this.historyMax) this.history.shift();

@@ -20,6 +20,18 @@ function ready(options = {}) {
 }
 
 describe('LineEditor', () => {
+  it('does not leave a blank row after a line that ends exactly at the right edge', () => {
+    const editor = ready({ columns: 10 });
+    const typed = written(editor.feed('12345678'));
+    expect(typed).toContain(' \r'); // the editor forced the wrap itself
+    const submitted = editor.feed('\r');
+    expect(submits(submitted)).toEqual(['12345678']);
+    expect(written(submitted)).not.toContain('\n');
+    const short = ready({ columns: 10 });
+    short.feed('1234567');
+    expect(written(short.feed('\r'))).toContain('\r\n');
+  });
+
   it('types, edits in the middle and submits the line', () => {
     const editor = ready();
     editor.feed('hostame');
