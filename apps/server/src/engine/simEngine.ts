@@ -370,10 +370,21 @@ export class SimEngine implements Engine {
     }
     const started: string[] = [];
     let primary: string | null = null;
-    for (const proc of source.table.running()) {
-      if (proc.extra.member.repl.stateNumber === MemberState.PRIMARY) primary = proc.address;
-      await this.start(proc.extra.options);
-      started.push(proc.address);
+    // In the source's order, so PIDs keep their order: running members start again; stopped ones are
+    // listed as stopped (with when and how they died, which the lesson checks read) and can be restarted.
+    for (const proc of source.table.all()) {
+      if (proc.running) {
+        if (proc.extra.member.repl.stateNumber === MemberState.PRIMARY) primary = proc.address;
+        await this.start(proc.extra.options);
+        started.push(proc.address);
+        continue;
+      }
+      const { pid: _pid, extra, ...rest } = proc;
+      this.table.add(
+        { ...rest, seeds: [...rest.seeds], argv: [...rest.argv], killed: rest.killed ? { ...rest.killed } : null },
+        // The dead member object is only read (its term, optime and config for the cluster view).
+        { member: extra.member, listener: null, log: [...extra.log], followers: new Set(), options: extra.options },
+      );
     }
     let steppedUp: string | null = null;
     if (primary !== null) {

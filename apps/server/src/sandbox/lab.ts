@@ -213,6 +213,10 @@ export class Lab {
     if (!(this.engine instanceof SimEngine) || !(source.engine instanceof SimEngine)) {
       throw new Error(`Lab.copyFrom: only the sim engine can be copied (here: ${source.engine.kind} to ${this.engine.kind})`);
     }
+    // The timeline first, so the copy's own events (its members starting) come after the source's.
+    for (const event of source.events.all()) {
+      this.events.add({ at: event.at, source: event.source, kind: event.kind, text: event.text, ...(event.member !== undefined ? { member: event.member } : {}) });
+    }
     const engine = await this.engine.copyFrom(source.engine);
     if (this.tracker.lesson.id !== source.tracker.lesson.id) this.selectLesson(source.tracker.lesson.id);
     const progress = source.tracker.progress();
@@ -221,9 +225,6 @@ export class Lab {
     else this.tracker.skipTo('\u0000none'); // no step has this id: every step is marked done
     for (const entry of source.history) this.record(entry);
     this.partitions.push(...source.partitions.map((p) => ({ ...p, groups: p.groups.map((g) => [...g]) })));
-    for (const event of source.events.all()) {
-      this.events.add({ at: event.at, source: event.source, kind: event.kind, text: event.text, ...(event.member !== undefined ? { member: event.member } : {}) });
-    }
     this.events.add({ source: 'shell', kind: 'forked', text: `forked at step ${current ? `"${current.title}"` : 'the end of the lesson'}: ${engine.started.length} members copied` });
     for (const listener of this.progressListeners) listener(this.tracker.progress());
     return { ...engine, stepId: current?.id ?? null };

@@ -183,4 +183,42 @@ describe('the rooms WebSocket', () => {
     expect(afterReset.sandboxId).toBe(live.id);
     expect(server.sandboxes.all().some((s) => s.id === fork.sandboxId)).toBe(false);
   }, 90_000);
+
+  it('forks after a failover with the killed member listed, so the copy finishes the step and can restart it', async () => {
+    const { app: server, room, open, join } = await setup();
+    const instructor = await open();
+    instructor.send({ type: 'room.instructor', code: room.code, secret: room.secret });
+    await nthWelcome(instructor, 0);
+    const live = server.rooms.liveSandbox((await server.rooms.find(room.code))!)!;
+    const session = new TranscriptSession(live, { speed: 10, lineTimeoutMillis: 30_000 });
+    expect(await session.run(solutionsBefore('read-again'))).toEqual([]);
+    await live.lab.evaluate();
+    expect(live.lab.tracker.progress().steps[live.lab.tracker.progress().stepIndex]?.id).toBe('read-again');
+    const killed = live.lab.engine.processes().find((p) => !p.running)!;
+
+    const ada = await join('ada');
+    const attendee = await open();
+    attendee.send({ type: 'room.follow', code: room.code, attendee: ada.token });
+    await nthWelcome(attendee, 0);
+    attendee.send({ type: 'room.fork' });
+    const fork = await nthWelcome(attendee, 1);
+    const own = server.sandboxes.all().find((s) => s.id === fork.sandboxId)!;
+    const copyKilled = own.lab.engine.processes().find((p) => !p.running)!;
+    expect(copyKilled).toMatchObject({ address: killed.address, running: false, killed: { signal: killed.killed!.signal, stateThen: 'PRIMARY' } });
+    expect((await own.lab.snapshot()).members.find((m) => m.host === killed.address)?.state).toBe('DOWN');
+
+    const tab = fork.tabs.find((t) => t.title === 'python')!.tab;
+    // The member on 27017 is down in the copy too: connect through the other two.
+    for (const line of ['from pymongo import Connection', 'db = Connection(["morton.local:27018", "morton.local:27019"]).test', 'db.test.find_one()', 'db.connection.port']) {
+      const before = attendee.messages.length;
+      attendee.send({ type: 'input', tab, line });
+      await attendee.waitFor((m) => m.type === 'prompt' && m.tab === tab && attendee.messages.indexOf(m) >= before, 15_000);
+    }
+    await attendee.waitFor((m) => m.type === 'lesson' && m.progress.steps[m.progress.stepIndex]?.id === 'mongo-client', 10_000);
+    attendee.send({ type: 'control', requestId: 3, action: 'restart', target: killed.address });
+    const ack = await attendee.waitFor((m): m is Extract<ServerMessage, { type: 'control.ack' }> => m.type === 'control.ack' && m.requestId === 3);
+    expect(ack).toMatchObject({ ok: true });
+    expect(own.lab.engine.processes().filter((p) => p.running)).toHaveLength(3);
+    expect(live.lab.engine.processes().filter((p) => p.running)).toHaveLength(2);
+  }, 90_000);
 });
