@@ -1,5 +1,13 @@
 import { MongoError, MongoServerError, type Document as DriverDocument } from 'mongodb';
-import { MongoshBackendError, type Document, type MongoshBackend, type MongoshCallContext, type MongoshFindOptions, type MongoshTopology } from '../shell/mongosh/backend';
+import {
+  MongoshBackendError,
+  type Document,
+  type MongoshBackend,
+  type MongoshCallContext,
+  type MongoshFindOptions,
+  type MongoshTopology,
+  type MongoshWriteOptions,
+} from '../shell/mongosh/backend';
 import { abortable, InterruptedError } from '../shell/io';
 import type { DriverGateway, TrackedClient } from './gateway';
 
@@ -85,12 +93,12 @@ export class DriverMongoshBackend implements MongoshBackend {
     return this.call(ctx, 'command', () => this.tracked.client.db(db).command(command as DriverDocument));
   }
 
-  insertOne(db: string, collection: string, doc: Document, ctx: MongoshCallContext) {
-    return this.call(ctx, 'write', () => this.collection(db, collection).insertOne(doc as DriverDocument));
+  insertOne(db: string, collection: string, doc: Document, ctx: MongoshCallContext, options: MongoshWriteOptions = {}) {
+    return this.call(ctx, 'write', () => this.collection(db, collection).insertOne(doc as DriverDocument, options));
   }
 
-  insertMany(db: string, collection: string, docs: Document[], ctx: MongoshCallContext) {
-    return this.call(ctx, 'write', () => this.collection(db, collection).insertMany(docs as DriverDocument[]));
+  insertMany(db: string, collection: string, docs: Document[], ctx: MongoshCallContext, options: MongoshWriteOptions = {}) {
+    return this.call(ctx, 'write', () => this.collection(db, collection).insertMany(docs as DriverDocument[], options));
   }
 
   find(db: string, collection: string, filter: Document, options: MongoshFindOptions, ctx: MongoshCallContext): Promise<Document[]> {
@@ -117,14 +125,24 @@ export class DriverMongoshBackend implements MongoshBackend {
     );
   }
 
-  updateOne(db: string, collection: string, filter: Document, update: Document | Document[], options: { upsert?: boolean }, ctx: MongoshCallContext) {
+  updateOne(
+    db: string,
+    collection: string,
+    filter: Document,
+    update: Document | Document[],
+    options: { upsert?: boolean } & MongoshWriteOptions,
+    ctx: MongoshCallContext,
+  ) {
     return this.call(ctx, 'write', () =>
-      this.collection(db, collection).updateOne(filter as DriverDocument, update as DriverDocument, { upsert: options.upsert === true }),
+      this.collection(db, collection).updateOne(filter as DriverDocument, update as DriverDocument, {
+        upsert: options.upsert === true,
+        ...(options.writeConcern ? { writeConcern: options.writeConcern } : {}),
+      }),
     );
   }
 
-  deleteOne(db: string, collection: string, filter: Document, ctx: MongoshCallContext) {
-    return this.call(ctx, 'write', () => this.collection(db, collection).deleteOne(filter as DriverDocument));
+  deleteOne(db: string, collection: string, filter: Document, ctx: MongoshCallContext, options: MongoshWriteOptions = {}) {
+    return this.call(ctx, 'write', () => this.collection(db, collection).deleteOne(filter as DriverDocument, options));
   }
 
   countDocuments(db: string, collection: string, filter: Document, ctx: MongoshCallContext): Promise<number> {

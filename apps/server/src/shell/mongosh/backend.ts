@@ -26,6 +26,11 @@ export interface MongoshFindOptions {
   limit?: number;
 }
 
+/** Per-operation write options mongosh passes through (`{writeConcern: {w: 1}}`). */
+export interface MongoshWriteOptions {
+  writeConcern?: Document;
+}
+
 export interface MongoshBackend {
   /** The URI as mongosh prints it after `Connecting to:`. */
   readonly uri: string;
@@ -35,8 +40,14 @@ export interface MongoshBackend {
   topology(): MongoshTopology;
   /** Runs a command; a reply with ok: 0 must be thrown as a MongoshBackendError (`MongoServerError`). */
   runCommand(db: string, command: Document, ctx: MongoshCallContext): Promise<Document>;
-  insertOne(db: string, collection: string, doc: Document, ctx: MongoshCallContext): Promise<{ acknowledged: boolean; insertedId: unknown }>;
-  insertMany(db: string, collection: string, docs: Document[], ctx: MongoshCallContext): Promise<{ acknowledged: boolean; insertedIds: Record<number, unknown> }>;
+  insertOne(db: string, collection: string, doc: Document, ctx: MongoshCallContext, options?: MongoshWriteOptions): Promise<{ acknowledged: boolean; insertedId: unknown }>;
+  insertMany(
+    db: string,
+    collection: string,
+    docs: Document[],
+    ctx: MongoshCallContext,
+    options?: MongoshWriteOptions,
+  ): Promise<{ acknowledged: boolean; insertedIds: Record<number, unknown> }>;
   /** All matching documents, up to the backend's own cap. */
   find(db: string, collection: string, filter: Document, options: MongoshFindOptions, ctx: MongoshCallContext): Promise<Document[]>;
   findOne(db: string, collection: string, filter: Document, options: MongoshFindOptions, ctx: MongoshCallContext): Promise<Document | null>;
@@ -45,10 +56,16 @@ export interface MongoshBackend {
     collection: string,
     filter: Document,
     update: Document | Document[],
-    options: { upsert?: boolean },
+    options: { upsert?: boolean } & MongoshWriteOptions,
     ctx: MongoshCallContext,
   ): Promise<{ acknowledged: boolean; matchedCount: number; modifiedCount: number; upsertedCount: number; upsertedId: unknown }>;
-  deleteOne(db: string, collection: string, filter: Document, ctx: MongoshCallContext): Promise<{ acknowledged: boolean; deletedCount: number }>;
+  deleteOne(
+    db: string,
+    collection: string,
+    filter: Document,
+    ctx: MongoshCallContext,
+    options?: MongoshWriteOptions,
+  ): Promise<{ acknowledged: boolean; deletedCount: number }>;
   countDocuments(db: string, collection: string, filter: Document, ctx: MongoshCallContext): Promise<number>;
   listDatabases(ctx: MongoshCallContext): Promise<Array<{ name: string; sizeOnDisk: number }>>;
   listCollectionNames(db: string, ctx: MongoshCallContext): Promise<string[]>;

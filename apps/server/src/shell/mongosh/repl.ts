@@ -8,7 +8,7 @@ import type { EndOfInput, Repl, ReplIO, ReplOutcome, SourceLimits } from '../io'
 import { InterruptedError, abortable, defaultSourceLimits, throwIfAborted } from '../io';
 import type { Completion } from '../complete';
 import { completeMongosh } from '../complete';
-import type { Document, MongoshBackend, MongoshCallContext, MongoshFindOptions } from './backend';
+import type { Document, MongoshBackend, MongoshCallContext, MongoshFindOptions, MongoshWriteOptions } from './backend';
 import { MongoshBackendError } from './backend';
 import type { SelfPrinting } from './inspect';
 import { formatBytes, formatResult, formatValue, textTable } from './inspect';
@@ -208,12 +208,20 @@ class Collection implements HostObject {
       if (!isPlainObject(v)) throw invalidInput(`Argument at position ${i} must be of type object, got ${typeOf(v)} instead (Collection.${fname})`);
       return v;
     };
+    /** The write concern from an options argument, as mongosh passes it to the driver. */
+    const writeOptions = (v: unknown, i: number, fname: string): MongoshWriteOptions => {
+      const options = doc(v, i, fname, true);
+      const writeConcern = options.writeConcern;
+      if (writeConcern === undefined) return {};
+      if (!isPlainObject(writeConcern)) throw invalidInput(`writeConcern must be an object (Collection.${fname})`);
+      return { writeConcern };
+    };
     switch (prop) {
       case 'getName':
         return fn(() => this.name);
       case 'insertOne':
         return fn(async (args, ctx) => {
-          const r = await b.insertOne(dbName, this.name, doc(args[0], 0, prop), ctx.call);
+          const r = await b.insertOne(dbName, this.name, doc(args[0], 0, prop), ctx.call, writeOptions(args[1], 1, prop));
           return plainObject([['acknowledged', r.acknowledged], ['insertedId', r.insertedId]]);
         });
       case 'insertMany':
@@ -224,7 +232,7 @@ class Collection implements HostObject {
             if (!isPlainObject(d)) throw new JsRuntimeError('MongoInvalidArgumentError', `Document at index ${i} must be an object`);
             return d;
           });
-          const r = await b.insertMany(dbName, this.name, checked, ctx.call);
+          const r = await b.insertMany(dbName, this.name, checked, ctx.call, writeOptions(args[1], 1, prop));
           return plainObject([['acknowledged', r.acknowledged], ['insertedIds', plainObject(Object.entries(r.insertedIds))]]);
         });
       case 'find':
@@ -247,7 +255,14 @@ class Collection implements HostObject {
             throw invalidInput(`Argument at position 1 must be of type object, got ${typeOf(update)} instead (Collection.updateOne)`);
           }
           const opts = args[2] === undefined ? {} : doc(args[2], 2, prop);
-          const r = await b.updateOne(dbName, this.name, filter, update as Document | Document[], { upsert: opts.upsert === true }, ctx.call);
+          const r = await b.updateOne(
+            dbName,
+            this.name,
+            filter,
+            update as Document | Document[],
+            { upsert: opts.upsert === true, ...writeOptions(args[2], 2, prop) },
+            ctx.call,
+          );
           return plainObject([
             ['acknowledged', r.acknowledged],
             ['insertedId', r.upsertedId ?? null],
@@ -258,7 +273,7 @@ class Collection implements HostObject {
         });
       case 'deleteOne':
         return fn(async (args, ctx) => {
-          const r = await b.deleteOne(dbName, this.name, doc(args[0], 0, prop), ctx.call);
+          const r = await b.deleteOne(dbName, this.name, doc(args[0], 0, prop), ctx.call, writeOptions(args[1], 1, prop));
           return plainObject([['acknowledged', r.acknowledged], ['deletedCount', r.deletedCount]]);
         });
       case 'countDocuments':
@@ -328,7 +343,7 @@ class ReplicaSet implements HostObject {
     return `ReplicaSet class connected to ${this.interp.backend.uri} via db ${this.interp.currentDb}`;
   }
   names(): string[] {
-    return ['add', 'conf', 'config', 'freeze', 'hello', 'initiate', 'isMaster', 'remove', 'status', 'stepDown'];
+    return ['add', 'conf', 'config', 'freeze', 'hello', 'initiate', 'isMaster', 'reconfig', 'remove', 'status', 'stepDown'];
   }
   private async getConfig(ctx: Ctx): Promise<Document & { members: Document[]; version: number }> {
     const reply = await this.interp.backend.runCommand('admin', { replSetGetConfig: 1 }, ctx.call);
@@ -394,6 +409,16 @@ class ReplicaSet implements HostObject {
           }
           config.members.push(member);
           return admin({ replSetReconfig: config }, ctx);
+        });
+      case 'reconfig':
+        return fn(async (args, ctx) => {
+          // As mongosh does: the new config gets the current version + 1, whatever it says itself.
+          const [config, options] = args;
+          checkType(config, 0, ['object'], false, 'reconfig');
+          checkType(options, 1, ['object'], true, 'reconfig');
+          const current = await this.getConfig(ctx);
+          const next: Document = { ...(config as Document), version: Number(current.version) + 1 };
+          return admin({ replSetReconfig: next, ...((options as Document | undefined) ?? {}) }, ctx);
         });
       case 'remove':
         return fn(async (args, ctx) => {

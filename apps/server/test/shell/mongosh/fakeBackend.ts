@@ -1,5 +1,5 @@
 import { Long, ObjectId, Timestamp } from 'bson';
-import type { Document, MongoshBackend, MongoshCallContext, MongoshTopology } from '../../../src/shell/mongosh/backend';
+import type { Document, MongoshBackend, MongoshCallContext, MongoshTopology, MongoshWriteOptions } from '../../../src/shell/mongosh/backend';
 import { MongoshBackendError } from '../../../src/shell/mongosh/backend';
 
 export class FakeMongoshBackend implements MongoshBackend {
@@ -67,7 +67,10 @@ export class FakeMongoshBackend implements MongoshBackend {
       throw new MongoshBackendError('MongoServerError', `no such command: '${Object.keys(command)[0]}'`, 'CommandNotFound', 59);
     });
   }
-  insertOne(db: string, c: string, doc: Document, ctx: MongoshCallContext) {
+  /** Write options each write was given, in order. */
+  readonly writeOptions: MongoshWriteOptions[] = [];
+  insertOne(db: string, c: string, doc: Document, ctx: MongoshCallContext, options: MongoshWriteOptions = {}) {
+    this.writeOptions.push(options);
     return this.op(ctx, () => {
       const d = { _id: doc._id ?? this.id(), ...doc };
       this.coll(db, c).push(d);

@@ -47,6 +47,26 @@ describe('mongosh: replica set helpers', () => {
     );
   });
 
+  it('reconfigures with the current version + 1, as mongosh does, whatever the config says', async () => {
+    const { repl, backend } = setup();
+    await out(repl, 'rs.initiate()');
+    await out(repl, 'rs.add("morton.local:27018")');
+    await out(repl, 'cfg = rs.conf()');
+    await out(repl, 'cfg.members[1].priority = 2');
+    await out(repl, 'cfg.version = 1');
+    expect(await out(repl, 'rs.reconfig(cfg)')).toContain('ok: 1');
+    expect(backend.config).toMatchObject({ version: 3, members: [{ host: 'morton.local:27017' }, { host: 'morton.local:27018', priority: 2 }] });
+    expect(await out(repl, 'rs.reconfig("nope")')).toMatch(/^MongoshInvalidInputError: .*Argument at position 0 must be of type object/);
+  });
+
+  it('passes a write concern through to the driver', async () => {
+    const { repl, backend } = setup();
+    await out(repl, 'db.test.insertOne({lost: true}, {writeConcern: {w: 1}})');
+    await out(repl, 'db.test.insertOne({kept: true})');
+    expect(backend.writeOptions).toEqual([{ writeConcern: { w: 1 } }, {}]);
+    expect(await out(repl, 'db.test.insertOne({a: 1}, {writeConcern: 5})')).toMatch(/writeConcern must be an object/);
+  });
+
   it('prints server errors with their code name', async () => {
     const { repl } = setup();
     expect(await out(repl, 'rs.conf()')).toBe('MongoServerError[NotYetInitialized]: no replset config has been received\n');
