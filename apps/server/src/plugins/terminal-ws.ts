@@ -196,6 +196,8 @@ export class Connection {
     }
     if (this.readOnly && message.type !== 'complete') {
       this.refuseReadOnly(message.type === 'control' ? `control '${message.action}'` : `'${message.type}'`);
+      // A control is also answered as such, so the page stops waiting for it.
+      if (message.type === 'control') this.send({ type: 'control.ack', requestId: message.requestId, ok: false, message: `${message.action} refused: this view is read-only` });
       return;
     }
     switch (message.type) {
@@ -227,6 +229,9 @@ export class Connection {
       }
       case 'interrupt':
         tab.interrupt();
+        return;
+      case 'eof':
+        tab.endOfInput();
         return;
       case 'complete': {
         const completion = tab.complete(message.line, Math.min(message.cursor, message.line.length));

@@ -1,0 +1,127 @@
+import { expect, test, type Page } from '@playwright/test';
+import { labUrl, terminalText, typeLine } from './fixtures';
+import { members, pidOnPort, primaryAmong, run, seeds, selectShell, squash, start } from './lesson-fixtures';
+import { card, pane } from './ui-fixtures';
+
+/** The room strip's mode line ("Following the instructor live (read-only)", …). */
+const mode = (page: Page) => page.getByRole('region', { name: 'Room' }).getByLabel('Room mode');
+
+/** What the shell printed for the last `line` on this screen, without whitespace (lines wrap differently). */
+function answer(screen: string, line: string): string {
+  const text = squash(screen);
+  const typed = squash(line);
+  const after = text.slice(text.lastIndexOf(typed) + typed.length);
+  return after.replace(/(\$|>>>)$/, '');
+}
+
+/**
+ * Run `line` on the instructor's page and check that the attendee's page shows the line and the
+ * same answer within one second of the instructor's page showing it.
+ */
+async function runMirrored(instructor: Page, attendee: Page, line: string, expectText?: RegExp | string): Promise<void> {
+  const screen = await run(instructor, line, expectText);
+  const expected = squash(line) + answer(screen, line);
+  await expect.poll(async () => squash(await terminalText(attendee)).includes(expected), { message: `the attendee sees ${line} and its output`, timeout: 1000, intervals: [50] }).toBe(true);
+}
+
+test('a room: the instructor fails over live, an attendee follows, is refused, forks, and resumes elsewhere', async ({ browser }) => {
+  test.setTimeout(240_000);
+  const base = labUrl();
+
+  // The instructor creates the room on the page and opens the private link.
+  const instructorContext = await browser.newContext();
+  const creating = await instructorContext.newPage();
+  await creating.goto(`${base}/#rooms`);
+  await creating.getByRole('button', { name: 'Create the room' }).click();
+  const shownCode = (await creating.getByLabel('Join code').innerText()).trim();
+  expect(shownCode).toMatch(/^[0-9A-Z]{4}-[0-9A-Z]{4}$/);
+  const joinLink = await creating.getByLabel('Join link').innerText();
+  const instructorHref = await creating.getByLabel('Instructor link').getAttribute('href');
+  expect(instructorHref).toMatch(/^\/#instructor=[0-9A-Z]{8}&secret=/);
+  const secret = /secret=([A-Za-z0-9_-]+)/.exec(instructorHref!)![1]!;
+  expect(joinLink).not.toContain(secret);
+  const instructor = await instructorContext.newPage();
+  await instructor.goto(`${base}${instructorHref}`);
+  await expect(mode(instructor)).toHaveText(/You are the instructor/);
+
+  // The attendee joins with the code, in another browser context.
+  const attendeeContext = await browser.newContext();
+  const attendee = await attendeeContext.newPage();
+  await attendee.goto(`${base}/#join=${shownCode}`);
+  await attendee.getByLabel('Your name').fill('Ada');
+  await attendee.getByRole('button', { name: 'Join' }).click();
+  await expect(mode(attendee)).toHaveText('Following the instructor live (read-only)');
+
+  // The instructor sets the set up (chapters 1 to 3), fast.
+  await pane(instructor, 'Cluster').getByLabel('speed').selectOption('5');
+  for (const line of start) await run(instructor, line);
+  await instructor.getByRole('region', { name: 'Terminals' }).getByRole('button', { name: 'New shell' }).click();
+  await run(instructor, 'python', '>>>');
+  await run(instructor, 'from pymongo import Connection');
+  await run(instructor, 'c = Connection("morton.local:27017", slave_okay=True)');
+  await run(instructor, 'c.admin.command("replSetInitiate")', "'ok': 1.0");
+  await primaryAmong(instructor, members);
+  for (const host of members.slice(1)) await expect(card(instructor, host)).toContainText('SECONDARY', { timeout: 30_000 });
+  await run(instructor, seeds[0]!, 'Connection(');
+
+  // The failover chapter, mirrored: each command's output on the attendee's page within a second.
+  await selectShell(attendee, 'client');
+  await runMirrored(instructor, attendee, 'db = Connection("morton.local").test');
+  await runMirrored(instructor, attendee, 'db.test.save({"x": 1})', "ObjectId('");
+  await runMirrored(instructor, attendee, 'db.test.find_one()', "'x': 1");
+  await runMirrored(instructor, attendee, 'db.connection.host', "'morton.local'");
+  await runMirrored(instructor, attendee, 'db.connection.port', '27017');
+  await selectShell(instructor, 'servers');
+  await selectShell(attendee, 'servers');
+  const psText = await run(instructor, 'ps -ef');
+  await runMirrored(instructor, attendee, `kill ${pidOnPort(psText, 27017)}`);
+  await selectShell(instructor, 'client');
+  await selectShell(attendee, 'client');
+  await runMirrored(instructor, attendee, 'db.test.find_one()', 'pymongo.errors.AutoReconnect');
+  // The new PRIMARY shows on the attendee's page within a second of the instructor's.
+  const newPrimary = await primaryAmong(instructor, members.slice(1));
+  await expect(card(attendee, newPrimary).locator('.state-badge')).toHaveText('PRIMARY', { timeout: 1000 });
+
+  // An attendee trying an instructor action is refused: typing, and the cluster's buttons.
+  await typeLine(attendee, 'db.test.drop()');
+  await expect(attendee.getByRole('region', { name: 'Room' }).getByRole('alert')).toContainText('read-only');
+  await card(attendee, newPrimary).getByRole('button', { name: 'kill', exact: true }).click();
+  await expect(attendee.getByRole('region', { name: 'Room' }).getByRole('alert')).toContainText("control 'kill' refused");
+  await expect(card(instructor, newPrimary).locator('.state-badge')).toHaveText('PRIMARY');
+
+  // Try it myself: the attendee's own copy, at the instructor's step, with the set and its data.
+  await attendee.getByRole('button', { name: 'Try it myself' }).click();
+  await expect(mode(attendee)).toHaveText('Your own sandbox');
+  await expect(card(attendee, newPrimary).locator('.state-badge')).toHaveText('PRIMARY', { timeout: 15_000 });
+  await expect(card(attendee, 'morton.local:27017').locator('.state-badge')).toHaveText('DOWN');
+  await selectShell(attendee, 'client');
+  await run(attendee, 'from pymongo import Connection');
+  await run(attendee, 'db = Connection(["morton.local:27018", "morton.local:27019"]).test');
+  await run(attendee, 'db.test.find_one()', "'x': 1");
+  await run(attendee, 'db.connection.port', newPrimary.split(':')[1]);
+
+  // The dashboard shows the attendee on their own, one step further than where they forked.
+  const dashboard = await instructorContext.newPage();
+  await dashboard.goto(`${base}/#dashboard=${shownCode.replace('-', '')}&secret=${secret}`);
+  const row = dashboard.getByRole('row', { name: 'attendee Ada' });
+  await expect(row).toContainText('own sandbox');
+  await expect(row).toContainText('The same with today');
+  await expect(row.getByRole('link', { name: 'Open read-only' })).toBeVisible();
+
+  // Back to the live view; the resume link in a third browser finds the same attendee and own sandbox.
+  await attendee.getByRole('button', { name: 'Back to the live view' }).click();
+  await expect(mode(attendee)).toHaveText('Following the instructor live (read-only)');
+  const resume = await attendee.getByRole('button', { name: 'Copy my resume link' }).getAttribute('title');
+  expect(resume).toMatch(/#join=[0-9A-Z]{8}&resume=/);
+  const elsewhere = await (await browser.newContext()).newPage();
+  await elsewhere.goto(resume!);
+  // They left for the live view, so that is where the link opens; their own sandbox is one click away.
+  await expect(mode(elsewhere)).toHaveText('Following the instructor live (read-only)');
+  await elsewhere.getByRole('button', { name: 'My sandbox' }).click();
+  await expect(mode(elsewhere)).toHaveText('Your own sandbox');
+  await expect(pane(elsewhere, 'Lesson')).toContainText('The same with today');
+
+  // The instructor's sandbox never saw any of the attendee's lines.
+  await selectShell(instructor, 'client');
+  expect(await terminalText(instructor)).not.toContain('db.test.drop()');
+});
