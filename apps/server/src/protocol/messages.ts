@@ -156,6 +156,8 @@ export const ClientMessage = Type.Union([
     { additionalProperties: false },
   ),
   Type.Object({ type: Type.Literal('interrupt'), tab: TabId }, { additionalProperties: false }),
+  /** Ctrl-D on an empty line. */
+  Type.Object({ type: Type.Literal('eof'), tab: TabId }, { additionalProperties: false }),
   Type.Object(
     {
       type: Type.Literal('complete'),

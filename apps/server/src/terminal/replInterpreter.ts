@@ -80,6 +80,16 @@ export class ReplInterpreter implements Interpreter {
     return result;
   }
 
+  interrupt(): string {
+    const repl = this.repl as Repl & { interrupt?: () => string };
+    return repl.interrupt?.() ?? '\n';
+  }
+
+  endOfInput(): { text: string; exit: boolean } {
+    const repl = this.repl as Repl & { endOfInput?: () => { text: string; exit: boolean } };
+    return repl.endOfInput?.() ?? { text: '\n', exit: false };
+  }
+
   dispose(): void {
     const disposable = this.repl as Repl & { dispose?: () => unknown };
     void disposable.dispose?.();

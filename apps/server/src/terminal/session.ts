@@ -26,6 +26,10 @@ export interface Interpreter {
   prompt(): string;
   execute(line: string, io: ShellIO): Promise<ExecuteOutcome | void>;
   complete?(line: string, cursor: number): Completion;
+  /** Ctrl-C with nothing running: drop any half-entered statement; returns what to print. */
+  interrupt?(): string;
+  /** Ctrl-D on an empty line: what to print, and whether to leave this interpreter. */
+  endOfInput?(): { text: string; exit: boolean };
   /** Called when the interpreter is left or the terminal closes. */
   dispose?(): void;
 }
@@ -123,10 +127,44 @@ export class TerminalSession {
     if (!this.closed && text.length > 0) this.emit({ type: 'output', data: text });
   }
 
-  /** Ctrl-C: abort what runs and drop what was typed ahead. */
+  /**
+   * Ctrl-C: abort what runs and drop what was typed ahead. With nothing running, the interpreter
+   * drops any half-entered statement and the prompt comes back.
+   */
   interrupt(): void {
     this.pending.length = 0;
-    this.running?.abort();
+    if (this.running) {
+      this.running.abort();
+      return;
+    }
+    if (this.closed) return;
+    this.settleIdle(this.current.interrupt?.() ?? '\n', false);
+  }
+
+  /** Ctrl-D on an empty line: the interpreter says goodbye or ignores it. */
+  endOfInput(): void {
+    if (this.running || this.closed) return;
+    const { text, exit } = this.current.endOfInput?.() ?? { text: '\n', exit: false };
+    this.settleIdle(text, exit);
+  }
+
+  /** Print `text` after the prompt on screen, leave the interpreter if asked, and prompt again. */
+  private settleIdle(text: string, exit: boolean): void {
+    this.appendScrollback(this.promptShown);
+    this.promptShown = '';
+    if (text) this.emit({ type: 'output', data: text });
+    if (exit && this.leave()) return;
+    this.emit({ type: 'prompt', prompt: this.current.prompt() });
+  }
+
+  /** Pop the current interpreter; true when that closed the terminal. */
+  private leave(): boolean {
+    const interpreter = this.stack.pop();
+    interpreter?.dispose?.();
+    if (this.stack.length > 0) return false;
+    this.closed = true;
+    this.onExit?.();
+    return true;
   }
 
   complete(line: string, cursor: number): Completion {
@@ -186,15 +224,9 @@ export class TerminalSession {
       try {
         const outcome = await interpreter.execute(line, io);
         if (outcome?.push) this.stack.push(outcome.push);
-        if (outcome?.exit) {
-          interpreter.dispose?.();
-          this.stack.pop();
-          if (this.stack.length === 0) {
-            this.running = null;
-            this.closed = true;
-            this.onExit?.();
-            return;
-          }
+        if (outcome?.exit && this.leave()) {
+          this.running = null;
+          return;
         }
       } catch (error) {
         // An interpreter bug must not kill the terminal: say so, keep the shell.

@@ -3,9 +3,17 @@ import { TerminalSession, type Interpreter, type ShellIO, type TerminalEvent } f
 
 /** A shell whose `sleep` waits until Ctrl-C, and whose `nest` starts a child shell. */
 class ScriptShell implements Interpreter {
+  pendingStatement = false;
   constructor(readonly title = 'bash', private readonly promptText = '$ ') {}
   prompt(): string {
-    return this.promptText;
+    return this.pendingStatement ? '... ' : this.promptText;
+  }
+  interrupt(): string {
+    this.pendingStatement = false;
+    return '\nKeyboardInterrupt\n';
+  }
+  endOfInput(): { text: string; exit: boolean } {
+    return { text: 'bye\n', exit: this.title === 'python' };
   }
   async execute(line: string, io: ShellIO) {
     if (line === 'sleep') {
@@ -16,6 +24,10 @@ class ScriptShell implements Interpreter {
     if (line === 'nest') return { push: new ScriptShell('python', '>>> ') };
     if (line === 'exit') return { exit: true };
     if (line === 'boom') throw new TypeError('kaput');
+    if (line === 'if x:') {
+      this.pendingStatement = true;
+      return;
+    }
     io.write(`ran ${line}\n`);
     return;
   }
@@ -97,5 +109,36 @@ describe('TerminalSession', () => {
     expect(scrollback.length).toBeLessThanOrEqual(200);
     expect(scrollback.startsWith('$ line-') || scrollback.startsWith('ran line-')).toBe(true);
     expect(history).toEqual([5, 6, 7].map((i) => `line-${i}-${'x'.repeat(40)}`));
+  });
+
+  it('answers Ctrl-C at a prompt through the interpreter, dropping a half-entered statement', async () => {
+    const session = new TerminalSession('t1', new ScriptShell(), limits);
+    const events = collect(session);
+    session.submit('if x:');
+    await settle();
+    expect(events.at(-1)).toEqual({ type: 'prompt', prompt: '... ' });
+    session.interrupt();
+    expect(events.slice(-2)).toEqual([
+      { type: 'output', data: '\nKeyboardInterrupt\n' },
+      { type: 'prompt', prompt: '$ ' },
+    ]);
+    expect(session.snapshot().scrollback).toBe('$ if x:\n... \nKeyboardInterrupt\n');
+  });
+
+  it('leaves a nested interpreter on Ctrl-D and ignores Ctrl-D while a line runs', async () => {
+    const session = new TerminalSession('t1', new ScriptShell(), limits);
+    const events = collect(session);
+    session.submit('nest');
+    await settle();
+    expect(session.title).toBe('python');
+    session.endOfInput();
+    expect(session.title).toBe('bash');
+    expect(events.slice(-2)).toEqual([{ type: 'output', data: 'bye\n' }, { type: 'prompt', prompt: '$ ' }]);
+    session.submit('sleep');
+    await settle();
+    const before = events.length;
+    session.endOfInput();
+    expect(events.length).toBe(before);
+    session.interrupt();
   });
 });

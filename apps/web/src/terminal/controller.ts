@@ -147,6 +147,9 @@ export class TerminalController {
         case 'interrupt':
           this.send({ type: 'interrupt', tab: this.tabId });
           break;
+        case 'eof':
+          this.send({ type: 'eof', tab: this.tabId });
+          break;
         case 'complete':
           this.completionRequest += 1;
           this.send({ type: 'complete', tab: this.tabId, requestId: this.completionRequest, line: effect.line, cursor: effect.cursor });

@@ -7,6 +7,7 @@ export type EditorEffect =
   | { type: 'write'; data: string }
   | { type: 'submit'; line: string }
   | { type: 'interrupt' }
+  | { type: 'eof' }
   | { type: 'complete'; line: string; cursor: number };
 
 export interface LineEditorOptions {
@@ -118,7 +119,7 @@ export class LineEditor {
           return effects;
         }
         this.typeahead = '';
-        effects.push({ type: 'write', data: '^C\r\n' }, { type: 'interrupt' });
+        effects.push({ type: 'write', data: '^C' }, { type: 'interrupt' });
         i = interrupt + 1;
         continue;
       }
@@ -181,16 +182,25 @@ export class LineEditor {
         if (this.cursor === 0) return [];
         return this.replace(this.buffer.slice(0, this.cursor - 1) + this.buffer.slice(this.cursor), this.cursor - 1);
       case '\x03': {
+        // As a tty does: echo ^C, drop the line, and let the shell answer (a new prompt, or
+        // Python's KeyboardInterrupt, which also drops a half-entered statement).
         const effects = this.moveTo(this.buffer.length);
-        effects.push({ type: 'write', data: '^C\r\n' });
+        effects.push({ type: 'write', data: '^C' }, { type: 'interrupt' });
+        this.active = false;
         this.buffer = '';
         this.cursor = 0;
         this.historyIndex = null;
         this.cursorRow = 0;
-        effects.push({ type: 'write', data: this.promptText });
-        this.cursorRow = this.rowOf(visibleLength(this.promptText));
         return effects;
       }
+      case '\x04':
+        if (this.buffer.length > 0) {
+          if (this.cursor >= this.buffer.length) return [];
+          return this.replace(this.buffer.slice(0, this.cursor) + this.buffer.slice(this.cursor + 1), this.cursor);
+        }
+        this.active = false;
+        this.cursorRow = 0;
+        return [{ type: 'eof' }];
       case '\x0c':
         this.cursorRow = 0;
         return [{ type: 'write', data: `${CSI}H${CSI}2J${CSI}3J` + this.render() }];

@@ -90,13 +90,26 @@ describe('LineEditor', () => {
     expect(editor.getHistory()).toEqual(['b', 'c']);
   });
 
-  it('cancels the line on Ctrl-C with ^C and a fresh prompt', () => {
+  it('cancels the line on Ctrl-C: echoes ^C, tells the shell, and waits for its prompt', () => {
     const editor = ready();
     editor.feed('half typed');
     const effects = editor.feed('\x03');
-    expect(written(effects)).toContain('^C\r\n$ ');
+    expect(written(effects)).toBe('^C');
+    expect(effects.some((e) => e.type === 'interrupt')).toBe(true);
     expect(editor.line).toBe('');
-    expect(effects.some((e) => e.type === 'interrupt')).toBe(false);
+    expect(editor.isActive).toBe(false);
+    editor.start('$ ');
+    expect(editor.isActive).toBe(true);
+  });
+
+  it('sends end of input on Ctrl-D at an empty line, and deletes forward otherwise', () => {
+    const editor = ready();
+    editor.feed('ab\x1b[D');
+    expect(editor.feed('\x04').some((e) => e.type === 'eof')).toBe(false);
+    expect(editor.line).toBe('a');
+    editor.feed('\x15');
+    expect(editor.feed('\x04')).toEqual([{ type: 'eof' }]);
+    expect(editor.isActive).toBe(false);
   });
 
   it('sends Ctrl-C to a running command and drops its typeahead', () => {

@@ -127,7 +127,8 @@ export class BashShell implements Repl {
   interrupt(): string {
     this.pending = [];
     this.status = 130;
-    return '^C\n';
+    // The terminal has already echoed ^C, as a tty does.
+    return '\n';
   }
 
   private expandEnv() {

@@ -1019,7 +1019,7 @@ export class MongoshRepl implements Repl {
   interrupt(): string {
     const had = this.pending.length > 0;
     this.pending = [];
-    return had ? '\n' : '(To exit, press Ctrl+C again or Ctrl+D or type .exit)\n';
+    return had ? '\n' : '\n(To exit, press Ctrl+C again or Ctrl+D or type .exit)\n';
   }
 
   async execute(line: string, io: ReplIO): Promise<ReplOutcome> {
