@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { BashCommandError, type BashHost, type MongodStarted, type ProcessInfo } from '../shell/bash/shell';
 import type { MongodOptions } from '../shell/bash/mongodFlags';
-import type { Repl, ReplIO } from '../shell/io';
+import { InterruptedError, type Repl, type ReplIO } from '../shell/io';
 import { PythonRepl } from '../shell/python/repl';
 import { MongoshRepl, mongoshConnectingBanner, normalizeMongoshUri } from '../shell/mongosh/repl';
 import { DriverMongoshBackend } from '../driver/mongoshBackend';
@@ -71,7 +71,21 @@ export class SandboxHost implements BashHost {
   }
 
   python(): Repl {
-    return new PythonRepl({ backend: this.lab.pymongo });
+    const clock = this.lab.engine.clock;
+    return new PythonRepl({
+      backend: this.lab.pymongo,
+      // time.sleep and time.time follow the sandbox's clock, so they speed up and pause with it.
+      stdlib: {
+        nowSeconds: () => clock.now() / 1000,
+        sleep: (millis, signal) => new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(resolve, clock.paused ? millis : millis / clock.speed);
+          signal.addEventListener('abort', () => {
+            clearTimeout(timer);
+            reject(new InterruptedError());
+          }, { once: true });
+        }),
+      },
+    });
   }
 
   async mongosh(uri: string | null, io: ReplIO): Promise<Repl> {
