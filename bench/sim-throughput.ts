@@ -1,11 +1,11 @@
 // Simulator throughput: virtual seconds per wall second (idle set, set under 1,000 writes per
 // virtual second) and wall time for 10,000 randomized runs (estimated from a sample). Prints the
 // figures and rewrites the `## Simulator` section of docs/BENCHMARKS.md.
-import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { Cluster } from '../packages/sim/src/harness/cluster';
 import { simulateMany } from '../packages/sim/src/simulate/run';
+import { writeBenchmarkSection } from './lib/benchmarksDoc';
 
 const IDLE_VIRTUAL_SECONDS = 3600;
 const LOADED_VIRTUAL_SECONDS = 20;
@@ -77,9 +77,7 @@ async function main(): Promise<void> {
 
   const cpu = cpus();
   const machine = `${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}, Node ${process.version}`;
-  const section = [
-    '## Simulator',
-    '',
+  writeBenchmarkSection('Simulator', [
     `Measured by \`bench/sim-throughput.ts\` on ${machine}, load average ${loadavg()[0]!.toFixed(1)} when it ran. In-process members on a VirtualNetwork and VirtualClock (DirectPeerTransport, SimpleStorage, 1 ms links).`,
     '',
     '| Figure | Value |',
@@ -91,18 +89,7 @@ async function main(): Promise<void> {
     `| Randomized runs (\`simulate\`), wall ms per run | ${perRunMillis.toFixed(1)} |`,
     `| 10,000 randomized runs, wall s (estimated from ${SAMPLE_RUNS} runs) | ${estimatedTotalSecs.toFixed(0)} |`,
     '',
-  ].join('\n');
-  const path = new URL('../docs/BENCHMARKS.md', import.meta.url);
-  const text = readFileSync(path, 'utf8');
-  const start = text.indexOf('## Simulator');
-  let next: string;
-  if (start < 0) next = `${text.trimEnd()}\n\n${section}`;
-  else {
-    const after = text.indexOf('\n## ', start + 1);
-    next = `${text.slice(0, start)}${section}${after < 0 ? '' : `\n${text.slice(after + 1)}`}`;
-  }
-  writeFileSync(path, next.endsWith('\n') ? next : `${next}\n`);
-  console.log('wrote the Simulator section of docs/BENCHMARKS.md');
+  ]);
 }
 
 main().catch((error: unknown) => {

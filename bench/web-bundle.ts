@@ -4,9 +4,10 @@
 // e2e/bench/prompt-time.ts, where Playwright resolves). Prints the figures and rewrites the
 // `## Web` section of docs/BENCHMARKS.md.
 import { spawnSync } from 'node:child_process';
-import { readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { gzipSync } from 'node:zlib';
+import { writeBenchmarkSection } from './lib/benchmarksDoc';
 
 const root = new URL('..', import.meta.url).pathname;
 const dist = `${root}apps/web/dist/`;
@@ -71,9 +72,7 @@ function main(): void {
 
   const cpu = cpus();
   const machine = `${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}, Node ${process.version}, Chromium ${timing.chromium}`;
-  const section = [
-    '## Web',
-    '',
+  writeBenchmarkSection('Web', [
     `Measured by \`bench/web-bundle.ts\` on ${machine}. Production build of apps/web; gzip level 9 of each file; the page served by the real server on loopback, a fresh browser context (new sandbox) per run, one warm-up run not counted.`,
     '',
     '| Figure | Value |',
@@ -84,19 +83,8 @@ function main(): void {
     `| Navigation → working terminal prompt, median of ${timing.runs} | ${timing.promptMillis.median.toFixed(0)} ms (min ${timing.promptMillis.min.toFixed(0)}, max ${timing.promptMillis.max.toFixed(0)}) |`,
     `| DOMContentLoaded, median | ${timing.domContentLoadedMillis.toFixed(0)} ms |`,
     '',
-  ].join('\n');
+  ]);
 
-  const path = `${root}docs/BENCHMARKS.md`;
-  const text = readFileSync(path, 'utf8');
-  const start = text.indexOf('## Web\n');
-  let next: string;
-  if (start < 0) next = `${text.trimEnd()}\n\n${section}`;
-  else {
-    const after = text.indexOf('\n## ', start + 1);
-    next = `${text.slice(0, start)}${section}${after < 0 ? '' : `\n${text.slice(after + 1)}`}`;
-  }
-  writeFileSync(path, next.endsWith('\n') ? next : `${next}\n`);
-  console.log('wrote the Web section of docs/BENCHMARKS.md');
 }
 
 main();
