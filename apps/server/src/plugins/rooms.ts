@@ -34,6 +34,9 @@ const CreateBody = Type.Object(
 const JoinBody = Type.Object({ name: Type.String({ minLength: 1, maxLength: 60 }) }, { additionalProperties: false });
 const SecretHeaders = Type.Object({ [instructorSecretHeader]: Type.Optional(RoomSecret) });
 
+/** How often rooms in use keep their sandboxes alive and idle rooms are closed. */
+const housekeepingMillis = 30_000;
+
 // Strict bodies: an unknown field is an error, not silently dropped (Fastify's default strips it).
 const ajv = new Ajv({ removeAdditional: false, coerceTypes: false, allErrors: false });
 const strict = { validatorCompiler: ({ schema }: { schema: object }) => ajv.compile(schema) };
@@ -48,7 +51,14 @@ export const roomsPlugin = fp<{ settings: Settings }>(
       onStoreError: (error) => app.log.error({ err: error }, 'saving room progress failed'),
     });
     app.decorate('rooms', rooms);
+    const housekeeping = setInterval(() => {
+      rooms.touchInUse();
+      const closed = rooms.reclaimIdle();
+      if (closed > 0) app.log.info({ closed, remaining: rooms.size }, 'closed idle rooms');
+    }, housekeepingMillis);
+    housekeeping.unref();
     app.addHook('onClose', async () => {
+      clearInterval(housekeeping);
       await store.close();
     });
     const joins = new AttemptLimiter(settings.roomJoinAttemptsPerMinuteMax, 60_000);
@@ -188,9 +198,7 @@ class RoomSession implements AttendeeConnection {
 
   install(): void {
     this.connection.roomHandler = (message) => this.handle(message);
-    this.connection.onClose = () => {
-      if (this.identity.role === 'attendee') this.identity.attendee.connections.delete(this);
-    };
+    this.connection.onClose = () => this.leave();
   }
 
   private error(code: string, message: string): true {
@@ -261,8 +269,7 @@ class RoomSession implements AttendeeConnection {
           this.error(ProtocolErrorCode.forbidden, 'that is not the instructor secret of this room');
           return;
         }
-        this.leave();
-        this.identity = { role: 'instructor', room };
+        this.become({ role: 'instructor', room });
         this.setTouchKey(room.instructorKey);
         this.connection.attach(this.rooms.instructorSandbox(room), {
           readOnly: false,
@@ -279,9 +286,7 @@ class RoomSession implements AttendeeConnection {
           this.error(ProtocolErrorCode.forbidden, 'this attendee link is not valid for this room: join again with the code');
           return;
         }
-        this.leave();
-        this.identity = { role: 'attendee', room, attendee };
-        attendee.connections.add(this);
+        this.become({ role: 'attendee', room, attendee });
         attendee.lastSeenAt = Date.now();
         if (attendee.mode === 'fork' && (await this.showOwn(room, attendee, true))) return;
         this.showLive(room, attendee, false);
@@ -300,8 +305,7 @@ class RoomSession implements AttendeeConnection {
           this.error(ProtocolErrorCode.notInRoom, `attendee '${message.attendeeId}' has no sandbox of their own (they follow the live view)`);
           return;
         }
-        this.leave();
-        this.identity = { role: 'instructor', room };
+        this.become({ role: 'instructor', room });
         this.setTouchKey(room.forkKey(attendee));
         this.connection.attach(sandbox, {
           readOnly: true,
@@ -377,7 +381,15 @@ class RoomSession implements AttendeeConnection {
 
   private leave(): void {
     if (this.identity.role === 'attendee') this.identity.attendee.connections.delete(this);
+    if (this.identity.role !== 'none') this.identity.room.connections -= 1;
     this.identity = { role: 'none' };
+  }
+
+  private become(identity: Exclude<Identity, { role: 'none' }>): void {
+    this.leave();
+    this.identity = identity;
+    identity.room.connections += 1;
+    if (identity.role === 'attendee') identity.attendee.connections.add(this);
   }
 }
 

@@ -59,6 +59,8 @@ export class Attendee {
 
 export class Room {
   readonly attendees = new Map<string, Attendee>();
+  /** Open rooms WebSockets of this room (instructor's, attendees', watchers'). */
+  connections = 0;
   readonly attendeesByToken = new Map<string, Attendee>();
   lastActiveAt: number;
 
@@ -378,13 +380,27 @@ export class RoomManager {
     await this.options.store.deleteRoom(room.code);
   }
 
+  /**
+   * Keep the sandboxes of rooms in use from being reclaimed as idle: a class may watch the
+   * instructor's sandbox for a long time without anyone typing.
+   */
+  touchInUse(): void {
+    for (const room of this.rooms.values()) {
+      if (room.connections === 0) continue;
+      room.lastActiveAt = this.now();
+      this.options.sandboxes.touch(room.instructorKey);
+      for (const attendee of room.attendees.values()) {
+        if (attendee.connections.size > 0 && attendee.mode === 'fork') this.options.sandboxes.touch(room.forkKey(attendee));
+      }
+    }
+  }
+
   /** Close rooms idle for `roomIdleMillis` (their records stay in the store for resume links). */
   reclaimIdle(): number {
     const cutoff = this.now() - this.options.settings.roomIdleMillis;
     let closed = 0;
     for (const room of [...this.rooms.values()]) {
-      const busy = [...room.attendees.values()].some((a) => a.connections.size > 0);
-      if (!busy && room.lastActiveAt < cutoff) {
+      if (room.connections === 0 && room.lastActiveAt < cutoff) {
         this.rooms.delete(room.code);
         for (const attendee of room.attendees.values()) attendee.stopFollowingProgress?.();
         closed += 1;

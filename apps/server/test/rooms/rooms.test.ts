@@ -1,0 +1,73 @@
+import { describe, expect, it } from 'vitest';
+import { LessonTracker } from '../../src/lessons/progress';
+import { walkthroughLesson } from '../../src/lessons/walkthrough';
+import { RoomManager, positionOf } from '../../src/rooms/rooms';
+import { MemoryProgressStore, hashSecret } from '../../src/rooms/store';
+import { SandboxManager } from '../../src/sandbox/sandbox';
+import { testSettings } from '../../src/settings';
+
+function manager(overrides = {}) {
+  let now = 1_000_000;
+  const settings = testSettings({ attendeeStuckAfterMillis: 60_000, ...overrides });
+  const store = new MemoryProgressStore();
+  const sandboxes = new SandboxManager({
+    settings,
+    createLab: () => {
+      throw new Error('no sandboxes in this test');
+    },
+  });
+  const rooms = new RoomManager({ settings, sandboxes, store, now: () => now });
+  return { rooms, store, advance: (millis: number) => (now += millis), now: () => now };
+}
+
+describe('RoomManager', () => {
+  it('keeps only a hash of the secret and of attendee tokens, and checks the secret', async () => {
+    const { rooms, store } = manager();
+    const { room, secret } = await rooms.create({ title: 't', lessonId: 'walkthrough' });
+    expect(rooms.isInstructor(room, secret)).toBe(true);
+    expect(rooms.isInstructor(room, `${secret}x`)).toBe(false);
+    expect(rooms.isInstructor(room, undefined)).toBe(false);
+    const stored = await store.findRoom(room.code);
+    expect(stored?.secretHash).toBe(hashSecret(secret));
+    expect(JSON.stringify(stored)).not.toContain(secret);
+    const { token } = await rooms.join(room, 'ada');
+    expect(JSON.stringify(await store.roomProgress(room.code))).not.toContain(token);
+    expect(await rooms.attendee(room, token)).toBe(room.attendees.values().next().value);
+    expect(await rooms.attendee(room, 'x'.repeat(24))).toBeNull();
+  });
+
+  it('refuses unknown lessons and rooms past the limit', async () => {
+    const { rooms } = manager({ roomsMax: 1 });
+    await expect(rooms.create({ title: 't', lessonId: 'nope' })).rejects.toMatchObject({ name: 'RoomLessonError' });
+    await rooms.create({ title: 't', lessonId: 'walkthrough' });
+    await expect(rooms.create({ title: 't', lessonId: 'walkthrough' })).rejects.toMatchObject({ name: 'RoomLimitError' });
+  });
+
+  it('marks an attendee stuck after the set time on one step of their own, and not a follower', async () => {
+    const { rooms, advance, now } = manager();
+    const { room } = await rooms.create({ title: 't', lessonId: 'walkthrough' });
+    const { attendee: solo } = await rooms.join(room, 'solo');
+    await rooms.join(room, 'follower');
+    const tracker = new LessonTracker(walkthroughLesson);
+    tracker.skipTo('connect-one');
+    solo.mode = 'fork';
+    solo.position = positionOf(tracker.progress(), null, now());
+    advance(59_000);
+    let rows = rooms.dashboard(room).attendees;
+    expect(rows.map((r) => [r.name, r.stuck, r.stepId])).toEqual([
+      ['solo', false, 'connect-one'],
+      ['follower', false, null],
+    ]);
+    expect(rows[0]?.onStepMillis).toBe(59_000);
+    advance(2000);
+    rows = rooms.dashboard(room).attendees;
+    expect(rows[0]).toMatchObject({ stuck: true, check: 'waiting', mode: 'fork', stepIndex: 3, stepsTotal: 14 });
+    expect(rows[1]).toMatchObject({ stuck: false, mode: 'live' });
+    // Moving on resets the time on the step; staying on it keeps it.
+    solo.position = positionOf(tracker.progress(), solo.position, now());
+    expect(rooms.dashboard(room).attendees[0]?.stuck).toBe(true);
+    tracker.skipTo('replset-initiate');
+    solo.position = positionOf(tracker.progress(), solo.position, now());
+    expect(rooms.dashboard(room).attendees[0]).toMatchObject({ stuck: false, onStepMillis: 0, stepId: 'replset-initiate' });
+  });
+});
