@@ -4,6 +4,8 @@ export interface Settings {
   port: number;
   /** Directory of the built web app (apps/web/dist). */
   webRoot: string;
+  /** How sandboxes run their members: `sim` (in-process, the default) or `mongod` (real processes). */
+  engine: 'sim' | 'mongod';
   /** Host name the learner's sandbox answers to (`hostname`). */
   sandboxHostname: string;
   sandboxesMax: number;
@@ -54,6 +56,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv, defaults: { webRoot: str
     host: env.HOST ?? '0.0.0.0',
     port: intFromEnv(env, 'PORT', 8080),
     webRoot: env.RSLAB_WEB_ROOT ?? defaults.webRoot,
+    engine: engineFromEnv(env),
     sandboxHostname: env.RSLAB_HOSTNAME ?? 'morton.local',
     sandboxesMax: intFromEnv(env, 'RSLAB_SANDBOXES_MAX', 500, 1),
     sandboxMembersMax: intFromEnv(env, 'RSLAB_SANDBOX_MEMBERS_MAX', 12, 1),
@@ -73,6 +76,13 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv, defaults: { webRoot: str
     dataDir: env.RSLAB_DATA_DIR ?? '.rslab-data',
     progressStore: progressStoreFromEnv(env),
   };
+}
+
+function engineFromEnv(env: NodeJS.ProcessEnv): Settings['engine'] {
+  const engine = env.RSLAB_ENGINE ?? 'sim';
+  if (engine === '') return 'sim';
+  if (engine !== 'sim' && engine !== 'mongod') throw new SettingsError(`RSLAB_ENGINE must be sim or mongod, got '${engine.slice(0, 40)}'`);
+  return engine;
 }
 
 function progressStoreFromEnv(env: NodeJS.ProcessEnv): string {

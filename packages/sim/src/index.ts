@@ -46,3 +46,4 @@ export { WireClient, WirePeerTransport } from './wire/client';
 export { MongoLogger, formatLogLine, type Logger, type LogEntry as LogLineEntry } from './log/log';
 export { Storage, type StorageLimits } from './storage/index';
 export { createMemberCrudCommands } from './commands/crud';
+export { TcpNetwork, type TcpNetworkOptions } from './net/tcp';

@@ -1,5 +1,8 @@
 import fp from 'fastify-plugin';
 import { SimEngine } from '../engine/simEngine';
+import { MongodEngine } from '../engine/mongodEngine';
+import { resolveMongodBinary } from '../engine/mongodBinary';
+import type { Engine } from '../engine/engine';
 import { Lab } from '../sandbox/lab';
 import { EventLog } from '../sandbox/eventLog';
 import { SandboxManager, type LabStart } from '../sandbox/sandbox';
@@ -22,18 +25,22 @@ export const sandboxesPlugin = fp<SandboxesPluginOptions>(
       let release = (): void => undefined;
       const clockHolder: { now: () => number } = { now: () => Date.now() };
       const events = new EventLog(() => clockHolder.now());
-      const engine = new SimEngine({
-        hostname: settings.sandboxHostname,
-        events,
-        routeFor: (network) => {
-          const route = app.driverBridge.register(network, settings.sandboxHostname);
-          release = route.release;
-          return route;
-        },
-        limits: { membersMax: settings.sandboxMembersMax },
-        storageLimits: { storageDocumentsMax: settings.sandboxDocumentsMax, storageBytesMax: settings.sandboxBytesMax },
-        ...(start.clock ? { clock: start.clock } : {}),
-      });
+      const routeFor = (network: Parameters<typeof app.driverBridge.register>[0]) => {
+        const route = app.driverBridge.register(network, settings.sandboxHostname);
+        release = route.release;
+        return route;
+      };
+      const engine: Engine =
+        settings.engine === 'mongod'
+          ? new MongodEngine({ hostname: settings.sandboxHostname, events, routeFor, limits: { membersMax: settings.sandboxMembersMax } })
+          : new SimEngine({
+              hostname: settings.sandboxHostname,
+              events,
+              routeFor,
+              limits: { membersMax: settings.sandboxMembersMax },
+              storageLimits: { storageDocumentsMax: settings.sandboxDocumentsMax, storageBytesMax: settings.sandboxBytesMax },
+              ...(start.clock ? { clock: start.clock } : {}),
+            });
       clockHolder.now = () => engine.clock.now();
       const lab = new Lab(engine, settings.sandboxHostname, events);
       const dispose = lab.dispose.bind(lab);
@@ -44,6 +51,13 @@ export const sandboxesPlugin = fp<SandboxesPluginOptions>(
       app.log.debug({ sandboxId }, 'sandbox created');
       return lab;
     };
+    if (settings.engine === 'mongod') {
+      // Say at start whether the mongod engine has a binary; learners get the same message at their first `mongod`.
+      await resolveMongodBinary().then(
+        (path) => app.log.info({ path }, 'mongod engine: using this mongod binary'),
+        (error: unknown) => app.log.error(error instanceof Error ? error.message : String(error)),
+      );
+    }
     const manager = new SandboxManager({ settings, createLab });
     app.decorate('sandboxes', manager);
     const reclaimEveryMillis = Math.min(60_000, settings.sandboxIdleMillis);

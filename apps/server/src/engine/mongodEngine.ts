@@ -1,0 +1,666 @@
+/**
+ * The `mongod` engine (`RSLAB_ENGINE=mongod`): every `mongod` a learner starts is a real process,
+ * launched through mongodb-memory-server-core's `MongoInstance` with the binary its resolution finds
+ * (`MONGOMS_SYSTEM_BINARY`, an earlier download, or a download unless `MONGOMS_RUNTIME_DOWNLOAD=false`).
+ * In CI the binary is sim-mongod.
+ *
+ * Names. The learner types `mongod --port 27018 --dbpath /data/db1 --replSet foo/morton.local:27017`,
+ * but real processes of many sandboxes share one machine, so none may take port 27018 or the
+ * learner's dbpath, and `morton.local` resolves nowhere. Each member therefore has two names:
+ *
+ *   learner's name  morton.local:27018   (also localhost:27018, 127.0.0.1:27018, as on one machine)
+ *   real address    127.0.0.1:<R>        R: a free loopback port reserved for this sandbox the first
+ *                                        time the learner names 27018 (start, seed or config), and
+ *                                        kept for the sandbox's life so a restarted member and the
+ *                                        set's config agree
+ *
+ * Where each is used:
+ * - The process runs as `--port R --bind_ip 127.0.0.1 --dbpath <tmp>/<learner's dbpath, escaped>
+ *   --replSet foo`; the 1.6 seed list is not passed (today's mongod has no seeds) but kept by the
+ *   engine, which gives it its 1.6 meaning: a bare `replSetInitiate` on a member becomes an initiate
+ *   with the config `{_id: foo, members: [self, ...seeds]}` (what 1.6 and sim-mongod build), and the
+ *   reply gets 1.6's `info2`/`me`.
+ * - Members talk to each other on real addresses only: the set's config names `127.0.0.1:R`.
+ * - The driver reaches members through the server's SOCKS bridge with the sandbox's credentials; the
+ *   route (MongodNetwork) maps `morton.local:27018` to TCP `127.0.0.1:R` and refuses anything that is
+ *   not this sandbox's member. On that connection every message is translated (wireTranslation.ts):
+ *   learner names → real addresses in the commands that carry member names (replSetInitiate,
+ *   replSetReconfig, replSetSyncFrom), and real addresses → learner names in every reply outside the
+ *   learner's own documents. So the driver's topology (hello's `hosts`, `me`, `primary`), PyMongo's
+ *   `.host`/`.port`/`client.address`, mongosh's prompt, `rs.status()`, `rs.conf()` and error messages
+ *   all speak the learner's names, and lesson checks compare like with like.
+ * - The lab's own view (cluster snapshot, `documents`, the buttons' commands) uses a direct driver
+ *   connection to `127.0.0.1:R` per process and translates what it shows; log lines are translated
+ *   too; `ps` shows the command line as the learner typed it and a sandbox PID (the real PID stays
+ *   inside the engine).
+ * A learner's document that happens to contain `127.0.0.1:R` is left alone (cursor batches are not
+ * rewritten); an error message that quotes one is rewritten.
+ *
+ * What a real process cannot do: network faults (partition, cut, slow) — there is no sound way to
+ * cut one link between two processes that talk over loopback, so these are refused with a clear
+ * message; and time control — real processes run in real time, so the clock is fixed at 1× and
+ * cannot pause. `electionDeadlineAt` is null: mongod does not publish its election timer.
+ * Rollback files are not read yet (`rolledBack` is empty).
+ */
+import { randomInt, createHash } from 'node:crypto';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import type { Document } from 'bson';
+import { MongoClient, MongoServerError, ReadPreference } from 'mongodb';
+import { MongoInstance } from 'mongodb-memory-server-core';
+import type { ClusterSnapshot, HeartbeatView, LinkView, MemberStateName, MemberView, OpTimeView } from '../protocol/messages';
+import type { DriverRoute } from '../driver/gateway';
+import type { MongodOptions } from '../shell/bash/mongodFlags';
+import type { EventLog } from '../sandbox/eventLog';
+import { defaultEngineLimits, EngineCommandError, type Engine, type EngineClock, type EngineLimits, type EngineProcess, type Signal } from './engine';
+import { ProcessTable } from './processTable';
+import { AddressBook } from './mongodAddresses';
+import { MongodNetwork } from './mongodNetwork';
+import { MongodBinaryMissingError, resolveMongodBinary } from './mongodBinary';
+import type { DefaultInitiate } from './wireTranslation';
+
+/** Our own error for what a real process cannot be made to do. */
+export class EngineUnsupportedError extends Error {
+  override readonly name = 'EngineUnsupportedError';
+}
+
+export interface MongodEngineOptions {
+  hostname: string;
+  events: EventLog;
+  routeFor: (network: MongodNetwork) => DriverRoute;
+  limits?: Partial<EngineLimits>;
+  /** Longest a process may take to print "Waiting for connections". */
+  launchTimeoutMillis?: number;
+  /** Longest a SIGTERM'd process gets to exit before it is killed. */
+  shutdownTimeoutMillis?: number;
+  /** How often the engine polls its members while some run (for events and lesson checks). */
+  pollIntervalMillis?: number;
+  /** Where data directories go (a fresh temporary directory by default; removed on dispose). */
+  dataRoot?: string;
+}
+
+interface RealProcess {
+  options: MongodOptions;
+  instance: MongoInstance;
+  child: ChildProcess;
+  realPort: number;
+  log: string[];
+  followers: Set<(line: string) => void>;
+  client: MongoClient | null;
+  exited: Promise<void>;
+}
+
+interface MemberPoll {
+  state: MemberStateName;
+  term: number;
+  optime: OpTimeView | null;
+  syncSource: string | null;
+  heartbeats: Record<string, HeartbeatView>;
+  setName: string | null;
+  self: { votes: number; priority: number; hidden: boolean; arbiterOnly: boolean } | null;
+  electionTimeoutMillis: number;
+}
+
+const unsupportedFaults = 'the mongod engine cannot cut links; use the sim engine (RSLAB_ENGINE=sim) for partitions, cut and slow links';
+const unsupportedTime = 'the mongod engine runs real processes in real time: the clock cannot be sped up, slowed or paused; use the sim engine (RSLAB_ENGINE=sim) for that';
+
+/** Real processes run in real time: 1×, never paused. */
+class RealTimeClock implements EngineClock {
+  readonly speed = 1;
+  readonly paused = false;
+  now(): number {
+    return Date.now();
+  }
+  setSpeed(speed: number): void {
+    if (speed !== 1) throw new EngineUnsupportedError(unsupportedTime);
+  }
+  pause(): void {
+    throw new EngineUnsupportedError(unsupportedTime);
+  }
+  resume(): void {
+    // Never paused.
+  }
+}
+
+/** Real PIDs of every process any mongod engine in this server runs now (for tests and shutdown). */
+const liveRealPids = new Set<number>();
+export function mongodEngineLivePids(): number[] {
+  return [...liveRealPids];
+}
+
+const knownStates = new Set<MemberStateName>(['STARTUP', 'STARTUP2', 'PRIMARY', 'SECONDARY', 'RECOVERING', 'ROLLBACK', 'ARBITER', 'DOWN', 'REMOVED', 'UNKNOWN']);
+function toStateName(name: unknown): MemberStateName {
+  const upper = String(name).toUpperCase() as MemberStateName;
+  return knownStates.has(upper) ? upper : 'UNKNOWN';
+}
+
+function numberOf(value: unknown, fallback: number): number {
+  const n = Number((value as { valueOf(): unknown } | null | undefined)?.valueOf());
+  return Number.isFinite(n) ? n : fallback;
+}
+
+/** The learner's dbpath as one safe directory name. */
+function dbpathDirName(dbpath: string): string {
+  const escaped = encodeURIComponent(dbpath).replace(/\./g, '%2E');
+  return escaped.length <= 100 ? escaped : createHash('sha256').update(dbpath).digest('hex').slice(0, 32);
+}
+
+const sleep = (millis: number) => new Promise<void>((resolve) => setTimeout(resolve, millis).unref());
+
+export class MongodEngine implements Engine {
+  readonly kind = 'mongod';
+  readonly clock = new RealTimeClock();
+  readonly route: DriverRoute;
+  readonly network: MongodNetwork;
+  readonly book: AddressBook;
+  private readonly table = new ProcessTable<RealProcess>(2000 + randomInt(0, 3000));
+  private readonly limits: EngineLimits;
+  private readonly starting = new Set<number>();
+  private readonly startingDbpaths = new Set<string>();
+  private readonly lastPoll = new Map<string, MemberPoll>();
+  private dataRoot: Promise<string> | null = null;
+  private inflight: Promise<ClusterSnapshot> | null = null;
+  private readonly pollTimer: NodeJS.Timeout;
+  private disposed = false;
+
+  constructor(private readonly options: MongodEngineOptions) {
+    this.limits = { ...defaultEngineLimits, ...options.limits };
+    this.book = new AddressBook(options.hostname);
+    this.network = new MongodNetwork({
+      book: this.book,
+      isRunning: (port) => this.table.onPort(port) !== undefined,
+      defaultInitiate: (port) => this.defaultInitiate(port),
+    });
+    this.route = options.routeFor(this.network);
+    this.pollTimer = setInterval(() => {
+      if (!this.disposed && this.table.running().length > 0) void this.snapshot().catch(() => undefined);
+    }, options.pollIntervalMillis ?? 500);
+    this.pollTimer.unref();
+  }
+
+  private learnerAddress(port: number): string {
+    return this.book.learnerAddress(port);
+  }
+
+  private dataDir(dbpath: string): Promise<string> {
+    this.dataRoot ??= this.options.dataRoot
+      ? mkdir(this.options.dataRoot, { recursive: true }).then(() => this.options.dataRoot as string)
+      : mkdtemp(join(tmpdir(), 'rslab-mongod-'));
+    return this.dataRoot.then(async (root) => {
+      const dir = join(root, dbpathDirName(dbpath));
+      await mkdir(dir, { recursive: true });
+      return dir;
+    });
+  }
+
+  async start(options: MongodOptions): Promise<EngineProcess> {
+    if (this.disposed) throw new EngineCommandError('the sandbox is shutting down\n', 1);
+    if (this.table.onPort(options.port) || this.starting.has(options.port)) throw addressInUse(options.port);
+    const holder = this.table.all().find((p) => p.running && p.dbpath === options.dbpath);
+    if (holder || this.startingDbpaths.has(options.dbpath)) throw dbpathInUse(options.dbpath);
+    if (this.table.running().length + this.starting.size >= this.limits.membersMax) {
+      throw new EngineCommandError(`lab: this sandbox already runs ${this.limits.membersMax} mongod processes, its limit; kill one first (kill PID)\n`, 1);
+    }
+    let binary: string;
+    try {
+      binary = await resolveMongodBinary();
+    } catch (error) {
+      if (error instanceof MongodBinaryMissingError) throw new EngineCommandError(`mongod: ${error.message}\n`, 1);
+      throw error;
+    }
+    this.starting.add(options.port);
+    this.startingDbpaths.add(options.dbpath);
+    try {
+      const realPort = await this.book.realPortFor(options.port);
+      for (const seed of options.seeds) await this.book.realPortFor(seed.port);
+      const dbPath = await this.dataDir(options.dbpath);
+      const proc = await this.launch(binary, options, realPort, dbPath);
+      if (this.disposed) {
+        proc.child.kill('SIGKILL');
+        throw new EngineCommandError('the sandbox is shutting down\n', 1);
+      }
+      return this.register(options, proc);
+    } finally {
+      this.starting.delete(options.port);
+      this.startingDbpaths.delete(options.dbpath);
+    }
+  }
+
+  /** Spawn the process and wait for "Waiting for connections" (or its failure). */
+  private async launch(binary: string, options: MongodOptions, realPort: number, dbPath: string): Promise<RealProcess> {
+    const args: string[] = [];
+    if (options.oplogSizeMB !== null) args.push('--oplogSize', String(options.oplogSizeMB));
+    const launchTimeoutMillis = this.options.launchTimeoutMillis ?? 30_000;
+    const instance = new MongoInstance({
+      instance: {
+        port: realPort,
+        ip: '127.0.0.1',
+        dbPath,
+        ...(options.replSet !== null ? { replSet: options.replSet } : {}),
+        args,
+        launchTimeout: launchTimeoutMillis,
+      },
+    });
+    const log: string[] = [];
+    const followers = new Set<(line: string) => void>();
+    const sink = (line: string) => {
+      const shown = this.book.toLearnerText(line).replaceAll(`"port":${realPort}`, `"port":${options.port}`);
+      log.push(shown);
+      if (log.length > this.limits.logLinesMax) log.shift();
+      for (const follower of followers) follower(shown);
+    };
+    const child = instance._launchMongod(binary);
+    instance.mongodProcess = child;
+    const pid = child.pid as number;
+    liveRealPids.add(pid);
+    lineReader(child, sink);
+    let exitInfo: { code: number | null; signal: NodeJS.Signals | null } | null = null;
+    const exited = new Promise<void>((resolve) => {
+      child.once('close', (code, signal) => {
+        exitInfo = { code, signal };
+        liveRealPids.delete(pid);
+        instance.killerProcess?.kill('SIGTERM');
+        resolve();
+      });
+    });
+    instance.killerProcess = instance._launchKiller(process.pid, pid);
+    const outcome = await new Promise<'ready' | 'failed' | 'timeout'>((resolve) => {
+      const timer = setTimeout(() => resolve('timeout'), launchTimeoutMillis);
+      const settle = (result: 'ready' | 'failed') => {
+        clearTimeout(timer);
+        resolve(result);
+      };
+      instance.once('instanceReady' as never, () => settle('ready'));
+      instance.once('instanceError' as never, () => settle('failed'));
+      void exited.then(() => settle('failed'));
+    });
+    if (outcome !== 'ready') {
+      if (!exitInfo) {
+        child.kill('SIGKILL');
+        await exited;
+      }
+      const info = exitInfo as { code: number | null; signal: NodeJS.Signals | null } | null;
+      const tail = log.slice(-20).join('\n');
+      const why = outcome === 'timeout' ? `lab: mongod did not start within ${launchTimeoutMillis / 1000} s` : `lab: mongod exited before it was ready (exit code ${info?.code ?? 'none'}${info?.signal ? `, ${info.signal}` : ''})`;
+      throw new EngineCommandError(`${tail}${tail ? '\n' : ''}${why}\n`, info?.code ?? 1);
+    }
+    return { options, instance, child, realPort, log, followers, client: null, exited };
+  }
+
+  private register(options: MongodOptions, real: RealProcess): EngineProcess {
+    const address = this.learnerAddress(options.port);
+    const proc = this.table.add(
+      {
+        address,
+        port: options.port,
+        dbpath: options.dbpath,
+        replSetName: options.replSet,
+        seeds: options.seeds.map((s) => `${s.host}:${s.port}`),
+        argv: ['mongod', ...options.argv],
+        startedAt: this.clock.now(),
+        running: true,
+        killed: null,
+      },
+      real,
+    );
+    void real.exited.then(() => this.exited(proc.pid));
+    this.options.events.add({ source: 'cluster', kind: 'processStarted', member: address, text: `mongod started on ${address} (pid ${proc.pid})` });
+    return publicView(proc);
+  }
+
+  private exited(pid: number): void {
+    const proc = this.table.get(pid);
+    if (!proc?.running) return;
+    proc.running = false;
+    const child = proc.extra.child;
+    const signal: Signal = child.signalCode === 'SIGKILL' ? 'SIGKILL' : child.signalCode === 'SIGINT' ? 'SIGINT' : 'SIGTERM';
+    if (!proc.killed) {
+      const last = this.lastPoll.get(proc.address);
+      proc.killed = { at: this.clock.now(), signal, stateThen: last?.state ?? 'UNKNOWN', termThen: last?.term ?? 0 };
+    }
+    const client = proc.extra.client;
+    proc.extra.client = null;
+    void client?.close(true).catch(() => undefined);
+    this.options.events.add({
+      source: 'cluster',
+      kind: 'processExited',
+      member: proc.address,
+      text: `mongod on ${proc.address} (pid ${pid}) ${proc.killed.signal === 'SIGKILL' ? 'was killed' : 'shut down'}`,
+    });
+  }
+
+  async restart(address: string): Promise<EngineProcess> {
+    const last = this.table.latest(address);
+    if (!last) throw new EngineCommandError(`lab: no mongod has run on ${address} yet\n`, 1);
+    if (last.running) return publicView(last);
+    return this.start(last.extra.options);
+  }
+
+  async signal(pid: number, signal: Signal): Promise<boolean> {
+    const proc = this.table.get(pid);
+    if (!proc?.running) return false;
+    const poll = await this.pollMember(proc).catch(() => null);
+    const last = poll ?? this.lastPoll.get(proc.address);
+    proc.killed = { at: this.clock.now(), signal, stateThen: last?.state ?? 'UNKNOWN', termThen: last?.term ?? 0 };
+    proc.extra.child.kill(signal);
+    const timeoutMillis = signal === 'SIGKILL' ? 5000 : (this.options.shutdownTimeoutMillis ?? 20_000);
+    const done = await Promise.race([proc.extra.exited.then(() => true), sleep(timeoutMillis).then(() => false)]);
+    if (!done) {
+      proc.extra.child.kill('SIGKILL');
+      await proc.extra.exited;
+    }
+    this.exited(pid);
+    return true;
+  }
+
+  processes(): EngineProcess[] {
+    return this.table.all().map(publicView);
+  }
+
+  logLines(pid: number): string[] | null {
+    return this.table.get(pid)?.extra.log.slice() ?? null;
+  }
+
+  followLog(pid: number, listener: (line: string) => void): () => void {
+    const followers = this.table.get(pid)?.extra.followers;
+    if (!followers) return () => undefined;
+    followers.add(listener);
+    return () => followers.delete(listener);
+  }
+
+  /** A direct connection to one process, for the lab's own reads (never through the bridge). */
+  private client(proc: EngineProcess & { extra: RealProcess }): MongoClient {
+    proc.extra.client ??= new MongoClient(`mongodb://127.0.0.1:${proc.extra.realPort}/`, {
+      directConnection: true,
+      serverSelectionTimeoutMS: 1500,
+      connectTimeoutMS: 1500,
+      socketTimeoutMS: 10_000,
+      maxPoolSize: 2,
+      appName: 'rslab-mongod-engine',
+    });
+    return proc.extra.client;
+  }
+
+  private async pollMember(proc: EngineProcess & { extra: RealProcess }): Promise<MemberPoll> {
+    const admin = this.client(proc).db('admin');
+    const [reply, config] = await Promise.all([
+      admin.command({ replSetGetStatus: 1 }).catch((error: unknown) => error),
+      admin.command({ replSetGetConfig: 1 }).catch(() => null),
+    ]);
+    const previous = this.lastPoll.get(proc.address);
+    if (reply instanceof MongoServerError) {
+      // 94 NotYetInitialized: started with --replSet, no config yet. 76: a standalone.
+      return { state: reply.code === 94 ? 'STARTUP' : 'UNKNOWN', term: 0, optime: null, syncSource: null, heartbeats: {}, setName: null, self: null, electionTimeoutMillis: 10_000 };
+    }
+    if (reply instanceof Error || reply === null || typeof reply !== 'object') throw reply;
+    const status = reply as Document;
+    const members = (status.members as Document[] | undefined) ?? [];
+    const self = members.find((m) => m.self === true);
+    const heartbeats: Record<string, HeartbeatView> = {};
+    for (const peer of members) {
+      if (peer.self === true) continue;
+      const lastRecv = peer.lastHeartbeatRecv instanceof Date ? peer.lastHeartbeatRecv.getTime() : null;
+      heartbeats[this.book.toLearnerText(String(peer.name))] = {
+        lastReplyAt: lastRecv && lastRecv > 0 ? lastRecv : null,
+        ok: numberOf(peer.health, 0) === 1,
+        pingMillis: typeof peer.pingMs === 'number' ? peer.pingMs : null,
+        peerState: toStateName(peer.stateStr),
+      };
+    }
+    const optime = self?.optime as { ts?: { t: number; i: number }; t?: unknown } | undefined;
+    const t = numberOf(optime?.t, -1);
+    const cfg = (config as { config?: Document } | null)?.config;
+    const realAddress = this.book.realAddress(proc.extra.realPort);
+    const cfgSelf = (cfg?.members as Document[] | undefined)?.find((m) => m.host === realAddress || this.book.toLearnerText(String(m.host)) === proc.address);
+    const syncSource = typeof status.syncSourceHost === 'string' && status.syncSourceHost !== '' ? this.book.toLearnerText(status.syncSourceHost) : null;
+    return {
+      state: toStateName(self?.stateStr ?? status.myState),
+      term: numberOf(status.term, previous?.term ?? 0),
+      optime: optime?.ts && t >= 0 ? { ts: optime.ts.t, i: optime.ts.i, t } : null,
+      syncSource,
+      heartbeats,
+      setName: typeof status.set === 'string' ? status.set : null,
+      self: cfgSelf
+        ? { votes: numberOf(cfgSelf.votes, 1), priority: numberOf(cfgSelf.priority, 1), hidden: cfgSelf.hidden === true, arbiterOnly: cfgSelf.arbiterOnly === true }
+        : null,
+      electionTimeoutMillis: numberOf((cfg?.settings as Document | undefined)?.electionTimeoutMillis, 10_000),
+    };
+  }
+
+  snapshot(): Promise<ClusterSnapshot> {
+    this.inflight ??= this.takeSnapshot().finally(() => {
+      this.inflight = null;
+    });
+    return this.inflight;
+  }
+
+  private async takeSnapshot(): Promise<ClusterSnapshot> {
+    const latest = new Map<string, EngineProcess & { extra: RealProcess }>();
+    for (const proc of this.table.all()) latest.set(proc.address, proc);
+    const polls = await Promise.all(
+      [...latest.values()].map(async (proc) => {
+        if (!proc.running) return null;
+        try {
+          return await this.pollMember(proc);
+        } catch {
+          return null; // not answering right now (starting, shutting down): shown as UNKNOWN
+        }
+      }),
+    );
+    const now = this.clock.now();
+    const members: MemberView[] = [];
+    let setName: string | null = null;
+    [...latest.values()].forEach((proc, index) => {
+      const poll = polls[index] ?? null;
+      const previous = this.lastPoll.get(proc.address);
+      const state: MemberStateName = !proc.running ? 'DOWN' : (poll?.state ?? 'UNKNOWN');
+      if (poll) this.lastPoll.set(proc.address, poll);
+      this.noteState(proc.address, state, poll?.term ?? previous?.term ?? 0);
+      if (proc.running && poll?.setName) setName = poll.setName;
+      const known = poll ?? previous;
+      members.push({
+        host: proc.address,
+        pid: proc.pid,
+        process: proc.running ? 'running' : proc.killed?.signal === 'SIGKILL' ? 'killed' : 'stopped',
+        state,
+        term: known?.term ?? 0,
+        optime: known?.optime ?? null,
+        lagMillis: null,
+        syncSource: proc.running ? (poll?.syncSource ?? null) : null,
+        votes: known?.self?.votes ?? 1,
+        priority: known?.self?.priority ?? 1,
+        hidden: known?.self?.hidden ?? false,
+        arbiterOnly: known?.self?.arbiterOnly ?? false,
+        heartbeats: proc.running ? (poll?.heartbeats ?? {}) : {},
+        // mongod does not publish when its election timer fires.
+        electionDeadlineAt: null,
+        electionTimeoutMillis: known?.electionTimeoutMillis ?? 10_000,
+      });
+    });
+    const primary = members.find((m) => m.state === 'PRIMARY');
+    if (primary?.optime) {
+      for (const member of members) {
+        if (member.optime && member.state !== 'DOWN') member.lagMillis = Math.max(0, (primary.optime.ts - member.optime.ts) * 1000);
+      }
+    }
+    return { at: now, speed: 1, paused: false, setName, members, links: links(members) };
+  }
+
+  /** Cluster events from what polling saw change (a real process does not report its protocol events). */
+  private noteState(address: string, after: MemberStateName, term: number): void {
+    const was = this.lastStates.get(address);
+    if (was === after || after === 'UNKNOWN') return; // UNKNOWN: not answering this once
+    this.lastStates.set(address, after);
+    this.options.events.add({ source: 'cluster', kind: 'stateChange', member: address, text: `${address} is now ${after} (was ${was ?? 'not running'}), as replSetGetStatus shows` });
+    if (after === 'PRIMARY') {
+      this.options.events.add({ source: 'cluster', kind: 'electionWon', member: address, text: `${address} won the election for term ${term}` });
+      this.options.events.add({ source: 'cluster', kind: 'primaryWritable', member: address, text: `${address} accepts writes as primary of term ${term}` });
+    }
+  }
+
+  private readonly lastStates = new Map<string, MemberStateName>();
+
+  async documents(address: string, ns: string): Promise<Document[] | null> {
+    const proc = this.runningAt(address);
+    if (!proc) return null;
+    const dot = ns.indexOf('.');
+    try {
+      return await this.client(proc)
+        .db(ns.slice(0, dot))
+        .collection(ns.slice(dot + 1))
+        .find({}, { limit: 1000, readPreference: ReadPreference.secondaryPreferred })
+        .toArray();
+    } catch {
+      return [];
+    }
+  }
+
+  rolledBack(): Array<{ ns: string; document: Document }> {
+    return [];
+  }
+
+  partition(): void {
+    throw new EngineUnsupportedError(unsupportedFaults);
+  }
+
+  heal(): void {
+    // Nothing is ever cut in this engine.
+  }
+
+  cut(): void {
+    throw new EngineUnsupportedError(unsupportedFaults);
+  }
+
+  healLink(): void {
+    // Nothing is ever cut in this engine.
+  }
+
+  slow(): void {
+    throw new EngineUnsupportedError(unsupportedFaults);
+  }
+
+  async command(address: string, command: Document): Promise<Document> {
+    const proc = this.runningAt(address);
+    if (!proc) return { ok: 0, errmsg: `no mongod is running on ${address}`, code: 6, codeName: 'HostUnreachable' };
+    try {
+      return this.book.toLearnerDocument(await this.client(proc).db('admin').command(command)).doc;
+    } catch (error) {
+      if (error instanceof MongoServerError) {
+        return { ok: 0, errmsg: this.book.toLearnerText(error.errmsg ?? error.message), code: error.code, codeName: error.codeName };
+      }
+      return { ok: 0, errmsg: this.book.toLearnerText(error instanceof Error ? error.message : String(error)), code: 6, codeName: 'HostUnreachable' };
+    }
+  }
+
+  private runningAt(address: string): (EngineProcess & { extra: RealProcess }) | undefined {
+    const proc = this.table.onPort(Number(address.slice(address.lastIndexOf(':') + 1)));
+    return proc && proc.address === address ? proc : undefined;
+  }
+
+  /** The 1.6 meaning of a bare initiate on `port`: self plus the seeds given on its command line. */
+  private async defaultInitiate(port: number): Promise<DefaultInitiate | null> {
+    const proc = this.table.onPort(port);
+    if (!proc || proc.replSetName === null) return null;
+    const hosts = [proc.address];
+    for (const seed of proc.extra.options.seeds) {
+      const address = `${seed.host}:${seed.port}`;
+      if (!hosts.includes(address) && !(this.isOwnHost(seed.host) && seed.port === port)) hosts.push(address);
+    }
+    return { config: { _id: proc.replSetName, version: 1, members: hosts.map((host, i) => ({ _id: i, host })) }, me: proc.address };
+  }
+
+  private isOwnHost(host: string): boolean {
+    return ['localhost', '127.0.0.1', '0.0.0.0', this.options.hostname.toLowerCase()].includes(host.toLowerCase());
+  }
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    clearInterval(this.pollTimer);
+    const running = this.table.running();
+    for (const proc of running) {
+      if (!proc.killed) proc.killed = { at: this.clock.now(), signal: 'SIGKILL', stateThen: this.lastPoll.get(proc.address)?.state ?? 'UNKNOWN', termThen: 0 };
+      proc.extra.child.kill('SIGKILL');
+    }
+    await Promise.all(running.map((proc) => Promise.race([proc.extra.exited, sleep(5000)])));
+    for (const proc of this.table.all()) {
+      proc.extra.instance.killerProcess?.kill('SIGTERM');
+      await proc.extra.client?.close(true).catch(() => undefined);
+      proc.extra.client = null;
+    }
+    this.book.release();
+    if (this.dataRoot) {
+      const root = await this.dataRoot.catch(() => null);
+      if (root && !this.options.dataRoot) await rm(root, { recursive: true, force: true });
+    }
+  }
+}
+
+/** Split a child's stdout and stderr into lines. */
+function lineReader(child: ChildProcess, sink: (line: string) => void): void {
+  for (const stream of [child.stdout, child.stderr]) {
+    let partial = '';
+    stream?.on('data', (chunk: Buffer) => {
+      const text = partial + chunk.toString('utf8');
+      const lines = text.split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) if (line.trim() !== '') sink(line.replace(/\r$/, ''));
+    });
+    stream?.on('end', () => {
+      if (partial.trim() !== '') sink(partial);
+      partial = '';
+    });
+  }
+}
+
+function links(members: MemberView[]): LinkView[] {
+  const out: LinkView[] = [];
+  for (let i = 0; i < members.length; i += 1) {
+    for (let j = i + 1; j < members.length; j += 1) {
+      const a = members[i] as MemberView;
+      const b = members[j] as MemberView;
+      out.push({ from: a.host, to: b.host, status: a.process !== 'running' || b.process !== 'running' ? 'down' : 'up', delayMillis: 0 });
+    }
+  }
+  return out;
+}
+
+function publicView(proc: EngineProcess): EngineProcess {
+  return {
+    pid: proc.pid,
+    address: proc.address,
+    port: proc.port,
+    dbpath: proc.dbpath,
+    replSetName: proc.replSetName,
+    seeds: [...proc.seeds],
+    argv: [...proc.argv],
+    startedAt: proc.startedAt,
+    running: proc.running,
+    killed: proc.killed ? { ...proc.killed } : null,
+  };
+}
+
+function logLine(s: 'I' | 'E', c: string, id: number, msg: string, attr: Document): string {
+  return JSON.stringify({ t: { $date: new Date().toISOString() }, s, c, id, ctx: 'initandlisten', msg, attr });
+}
+
+/** mongod's own lines when its port is taken (the learner's port, in this sandbox); it exits 48. */
+function addressInUse(port: number): EngineCommandError {
+  const lines = [
+    logLine('E', 'NETWORK', 23024, 'Failed to set up listener', { error: { code: 9001, codeName: 'SocketException', errmsg: 'Address already in use' }, port }),
+    logLine('I', 'CONTROL', 23138, 'Shutting down', { exitCode: 48 }),
+  ];
+  return new EngineCommandError(`${lines.join('\n')}\n`, 48);
+}
+
+/** mongod's lines when another mongod of this sandbox holds the dbpath; it exits 100. */
+function dbpathInUse(dbpath: string): EngineCommandError {
+  const message = `Unable to lock the lock file: ${dbpath}/mongod.lock (Resource temporarily unavailable). Another mongod instance is already running on the ${dbpath} directory`;
+  const lines = [
+    logLine('E', 'STORAGE', 20557, 'DBException in initAndListen, terminating', { error: `DBPathInUse: ${message}` }),
+    logLine('I', 'CONTROL', 23138, 'Shutting down', { exitCode: 100 }),
+  ];
+  return new EngineCommandError(`${lines.join('\n')}\n`, 100);
+}
