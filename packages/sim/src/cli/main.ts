@@ -12,6 +12,7 @@ import { serveWire } from '../wire/server';
 import type { WireListener } from '../wire/server';
 import { CliUsageError, helpText, parseArgs } from './args';
 import type { MongodOptions } from './args';
+import { JournalError } from '../storage/journal';
 import { DbPathError, checkDbPath, lockDbPath } from './lock';
 import type { DbPathLock } from './lock';
 import { createMemberHandler, defaultSelfHost } from './member';
@@ -185,14 +186,31 @@ async function runServer(options: MongodOptions, io: MainIo): Promise<number> {
     }
   };
 
-  const runtime: MemberRuntime = createMemberHandler({
-    options,
-    clock,
-    network,
-    log,
-    self,
-    requestShutdown: (code) => void shutdown(code, 'shutdown command'),
-  });
+  // A bug must not leave a half-working server behind: log it as mongod logs a fatal error, and go.
+  const onFatal = (error: unknown): void => {
+    log.log({ s: 'F', c: 'CONTROL', id: 4757800, ctx: 'initandlisten', msg: 'Writing fatal message', attr: { message: error instanceof Error ? (error.stack ?? String(error)) : String(error) } });
+    lock.release();
+    process.exit(ExitCode.uncaught);
+  };
+
+  let runtime: MemberRuntime;
+  try {
+    runtime = createMemberHandler({
+      options,
+      clock,
+      network,
+      log,
+      self,
+      requestShutdown: (code) => void shutdown(code, 'shutdown command'),
+      fatal: onFatal,
+    });
+  } catch (error) {
+    if (!(error instanceof JournalError)) throw error;
+    logError(log, 'CONTROL', LogIds.dbExceptionInInitAndListen, ctx, 'DBException in initAndListen, terminating', { error: `${error.name}: ${error.message}` });
+    lock.release();
+    shutdownLines(ExitCode.uncaught);
+    return ExitCode.uncaught;
+  }
 
   const onSignal = (signal: NodeJS.Signals): void => {
     logInfo(log, 'CONTROL', LogIds.receivedSignal, 'SignalHandler', 'Received signal', { signal: SIGNAL_NUMBERS[signal] ?? signal, error: SIGNAL_TEXT[signal] ?? signal });
@@ -200,12 +218,6 @@ async function runServer(options: MongodOptions, io: MainIo): Promise<number> {
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
-  // A bug must not leave a half-working server behind: log it as mongod logs a fatal error, and go.
-  const onFatal = (error: unknown): void => {
-    log.log({ s: 'F', c: 'CONTROL', id: 4757800, ctx: 'initandlisten', msg: 'Writing fatal message', attr: { message: error instanceof Error ? (error.stack ?? String(error)) : String(error) } });
-    lock.release();
-    process.exit(ExitCode.uncaught);
-  };
   process.on('uncaughtException', onFatal);
   process.on('unhandledRejection', onFatal);
 

@@ -3,6 +3,7 @@ import type { Clock } from '../clock/clock';
 import type { Document } from 'bson';
 import type { CommandHandler, CommandRequest, ConnectionInfo } from '../commands/handler';
 import type { MongoLogger } from '../log/log';
+import { LogIds } from '../log/ids';
 import { logInfo } from '../log/log';
 import { createMemberCrudCommands } from '../commands/crud';
 import { Member } from '../member/member';
@@ -10,7 +11,8 @@ import type { PeerTransport } from '../member/transport';
 import type { HostPort, Network } from '../net/network';
 import type { ReplParameters } from '../repl/coordinator';
 import { Random } from '../random/random';
-import { Storage } from '../storage/storage';
+import { Journal } from '../storage/journal';
+import { NodeJournalFileSystem } from '../storage/journalFs';
 import { WirePeerTransport } from '../wire/client';
 import type { MongodOptions } from './args';
 import { SIM_MONGOD_VERSION } from './version';
@@ -18,8 +20,9 @@ import { SIM_MONGOD_VERSION } from './version';
 /**
  * What `sim-mongod` runs behind its listeners: the replica-set `Member` (src/member/) on the real
  * clock, with the storage module's `Storage` and CRUD commands, talking to its peers with
- * `WirePeerTransport` over the process's TcpNetwork. Data lives in memory: `--dbpath` is locked
- * but not yet written (no journal), so a restarted process starts empty.
+ * `WirePeerTransport` over the process's TcpNetwork. Data lives in memory and is journaled under
+ * `--dbpath` (storage/journal.ts): a restarted process recovers its data and replication state
+ * before it listens.
  */
 
 export interface MemberContext {
@@ -31,6 +34,8 @@ export interface MemberContext {
   self: HostPort;
   /** For the `shutdown` command: stop serving and exit the process with `exitCode`. */
   requestShutdown(exitCode: number): void;
+  /** The process cannot go on (the journal failed to write): log it and exit at once. */
+  fatal(error: Error): void;
 }
 
 export interface MemberRuntime {
@@ -71,7 +76,18 @@ export function createMemberHandler(context: MemberContext): MemberRuntime {
   const transport = new WirePeerTransport({ network, clock });
   const peerTransport: PeerTransport = transport;
   let stopping = false;
-  const storage = new Storage({ now: () => clock.now() });
+  // Recovery happens here, before the listeners open (a JournalError stops the start).
+  const journal = new Journal({
+    fs: new NodeJournalFileSystem(),
+    dbpath: options.dbpath,
+    clock,
+    storageOptions: { now: () => clock.now() },
+    log: (s, id, msg, attr) => {
+      log.log({ s, c: 'STORAGE', id, ctx: 'initandlisten', msg, ...(attr === undefined ? {} : { attr }) });
+    },
+    onFatal: (error) => context.fatal(error),
+  });
+  const storage = journal.storage;
   const member = new Member({
     host: self.host,
     port: self.port,
@@ -80,16 +96,21 @@ export function createMemberHandler(context: MemberContext): MemberRuntime {
     random: new Random((clock.now() ^ (process.pid << 8)) >>> 0),
     transport: peerTransport,
     storage,
+    persisted: journal.persisted,
+    journal,
     crud: createMemberCrudCommands({ storage, now: () => clock.now() }),
     parameters: replParametersFrom(options.setParameters, log),
     version: SIM_MONGOD_VERSION,
     log: (entry) => {
+      // The process says "Now exiting" once, last (cli/main.ts), not when the member stops.
+      if (entry.id === LogIds.nowExiting) return;
       log.log({ s: entry.s, c: entry.c, id: entry.id, ctx: entry.ctx, msg: entry.msg, ...(entry.attr === undefined ? {} : { attr: entry.attr }) });
     },
     onShutdown: () => {
       if (!stopping) context.requestShutdown(0);
     },
   });
+  journal.attach({ commitPoint: () => member.repl.commitPoint, flushed: () => member.repl.journalFlushed() });
   return {
     handler: withProcessCommands(member, context),
     async start() {},
@@ -99,6 +120,8 @@ export function createMemberHandler(context: MemberContext): MemberRuntime {
         if (member.alive) await member.shutdown({ force: true, timeoutSecs: SIGNAL_STEPDOWN_SECS });
       } finally {
         transport.close();
+        // A checkpoint, so the next start does not replay the journal.
+        await journal.close();
       }
     },
   };

@@ -5,7 +5,7 @@ import { ServerError, commandNotFound, errorToReply, serverError } from '../comm
 import { HANDSHAKE_COMMANDS, runHandshakeCommand } from '../commands/handshake';
 import { REPLSET_COMMANDS, runReplSetCommand } from '../commands/replset';
 import type { Random } from '../random/random';
-import type { ReplParameters, PersistedReplState, LogSeverity, WriteConcern } from '../repl/coordinator';
+import type { ReplParameters, PersistedReplState, LogSeverity, ReplPersistence, WriteConcern } from '../repl/coordinator';
 import { ReplCoordinator, entriesAfter, newPersistedReplState } from '../repl/coordinator';
 import type { RollbackFile } from '../repl/coordinator';
 import type { OplogEntry as ReplOplogEntry } from '../repl/oplog';
@@ -73,6 +73,8 @@ export interface MemberOptions {
   storage?: ReplStorage;
   /** Replication state that survives restarts; pass the previous member's `persisted`. */
   persisted?: PersistedReplState;
+  /** Journal to make writes and replication state durable (sim-mongod with `--dbpath`). */
+  journal?: MemberJournal;
   parameters?: Partial<ReplParameters>;
   crud?: CrudCommands;
   log?: (entry: LogEntry) => void;
@@ -85,6 +87,18 @@ export interface MemberOptions {
 }
 
 export type MemberEventListener = (event: MemberEvent) => void;
+
+/**
+ * A member's journal (sim-mongod's `--dbpath`, storage/journal.ts): the replication state and
+ * oplog through `ReplPersistence`, plus the writes of a member without replication and the wait
+ * that `j: true` (and w:majority with writeConcernMajorityJournalDefault) acknowledgements need.
+ */
+export interface MemberJournal extends ReplPersistence {
+  /** Writes made without replication (no `--replSet`): there is no oplog to journal them through. */
+  unreplicatedOps(ops: readonly LoggedOp[]): void;
+  /** Resolves when everything journaled so far is on disk. */
+  waitDurable(): Promise<void>;
+}
 
 /** Parse `--replSet foo` or `--replSet foo/h1:p1,h2:p2`. */
 export function parseReplSetOption(value: string): { name: string; seeds: string[] } {
@@ -116,6 +130,7 @@ export class Member implements CommandHandler {
   readonly startedAtMillis: number;
   private readonly transport: PeerTransport;
   private readonly crud: CrudCommands | undefined;
+  private readonly journal: MemberJournal | undefined;
   private readonly listeners = new Set<MemberEventListener>();
   private readonly logSink: ((entry: LogEntry) => void) | undefined;
   private readonly onShutdown: (() => void) | undefined;
@@ -134,6 +149,7 @@ export class Member implements CommandHandler {
     this.transport = options.transport;
     this.storage = options.storage ?? new SimpleStorage();
     this.crud = options.crud;
+    this.journal = options.journal;
     this.logSink = options.log;
     this.onShutdown = options.onShutdown;
     this.version = options.version ?? '7.0.14';
@@ -159,6 +175,7 @@ export class Member implements CommandHandler {
         send: (to, db, cmd, timeoutMillis) => this.transport.request(this.name, to, db, cmd, { timeoutMillis }),
         emit: (event) => this.emit(event),
         log: (s, c, id, msg, attr) => this.log(s, c, id, msg, attr),
+        ...(options.journal === undefined ? {} : { persistence: options.journal }),
       },
     });
     this.repl.start();
@@ -295,14 +312,28 @@ export class Member implements CommandHandler {
   /** The write concern a command asks for, or the implicit default (majority; w:1 with arbiters). */
   writeConcernFor(request: CommandRequest): WriteConcern {
     const wc = request.body.writeConcern as Document | undefined;
+    const j = wc?.j === true || wc?.j === 1;
     if (wc && (wc.w !== undefined || wc.wtimeout !== undefined)) {
       const w = wc.w === undefined ? 1 : typeof wc.w === 'string' ? wc.w : Number(wc.w);
-      return { w, wtimeout: Number(wc.wtimeout ?? 0), j: wc.j === true };
+      return { w, wtimeout: Number(wc.wtimeout ?? 0), j };
     }
     const config = this.repl.config;
-    if (!config) return { w: 1 };
+    if (!config) return { w: 1, j };
     const hasArbiters = config.members.some((m) => m.arbiterOnly);
-    return hasArbiters ? { w: 1 } : { w: 'majority', wtimeout: 0 };
+    return hasArbiters ? { w: 1, j } : { w: 'majority', wtimeout: 0, j };
+  }
+
+  /**
+   * Wait for a write concern, then, with a journal, for the journal when the acknowledgement
+   * promises durability: `j: true`, or w:majority when the config's writeConcernMajorityJournalDefault
+   * is on (the default). `w: 0` promises nothing.
+   */
+  async waitForWriteConcern(opTime: OpTime, wc: WriteConcern): Promise<Document | undefined> {
+    const error = await this.repl.waitForWriteConcern(opTime, wc);
+    if (this.journal === undefined || wc.w === 0) return error;
+    const journalDefault = this.repl.config?.writeConcernMajorityJournalDefault ?? true;
+    if (wc.j === true || (wc.w === 'majority' && journalDefault)) await this.journal.waitDurable();
+    return error;
   }
 
   crudContext(): CrudContext {
@@ -310,8 +341,12 @@ export class Member implements CommandHandler {
       member: this,
       checkCanAcceptWrites: (db) => this.repl.checkCanAcceptWrites(db),
       checkCanServeReads: (request) => this.repl.checkCanServeReads(request.db, Member.secondaryOk(request)),
-      logOps: (ops) => (this.repl.replSetName === undefined ? this.repl.lastApplied : this.repl.logOps(ops)),
-      waitForWriteConcern: (opTime, request) => this.repl.waitForWriteConcern(opTime, this.writeConcernFor(request)),
+      logOps: (ops) => {
+        if (this.repl.replSetName !== undefined) return this.repl.logOps(ops);
+        if (ops.length > 0) this.journal?.unreplicatedOps(ops);
+        return this.repl.lastApplied;
+      },
+      waitForWriteConcern: (opTime, request) => this.waitForWriteConcern(opTime, this.writeConcernFor(request)),
       commitPoint: this.repl.commitPoint,
       entriesAfterCommitPoint: () => entriesAfter(this.repl.oplog, this.repl.commitPoint),
       random: this.random,

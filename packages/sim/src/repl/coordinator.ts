@@ -62,6 +62,21 @@ export function newPersistedReplState(): PersistedReplState {
 
 export type LogSeverity = 'F' | 'E' | 'W' | 'I' | 'D1';
 
+/**
+ * Where a member makes `PersistedReplState` durable (sim-mongod's journal, storage/journal.ts).
+ * Optional: without it nothing is written and a restart needs the same `persisted` object.
+ */
+export interface ReplPersistence {
+  /** `persisted.term`, `lastVote` or `config` changed: must be durable when this returns (a vote is answered next). */
+  replStateChanged(what: 'term' | 'vote' | 'config', state: PersistedReplState): void;
+  /** Entries appended to the oplog, written here or applied from a sync source (storage already holds them). */
+  oplogAppended(entries: readonly OplogEntry[]): void;
+  /** A rollback cut the oplog after `commonPoint` and undid those entries in storage. */
+  rolledBack(commonPoint: OpTime, file: RollbackFile, state: PersistedReplState): void;
+  /** The newest oplog optime on disk (a secondary reports it as its durableOpTime). */
+  durableOpTime(): OpTime;
+}
+
 export interface ReplPorts {
   clock: Clock;
   random: Random;
@@ -70,6 +85,7 @@ export interface ReplPorts {
   send(to: string, db: string, cmd: Document, timeoutMillis: number): Promise<Document>;
   emit(event: ReplEventBody): void;
   log(severity: LogSeverity, component: string, id: number, msg: string, attr?: Document): void;
+  persistence?: ReplPersistence;
 }
 
 /** Limits and knobs that are server parameters rather than config settings. */
@@ -325,6 +341,21 @@ export class ReplCoordinator {
     return last ? entryOpTime(last) : NULL_OPTIME;
   }
 
+  /** The newest optime on disk: lastApplied without a journal. */
+  get lastDurable(): OpTime {
+    const persistence = this.ports.persistence;
+    if (!persistence) return this.lastApplied;
+    const durable = persistence.durableOpTime();
+    const applied = this.lastApplied;
+    return compareOpTime(durable, applied) < 0 ? durable : applied;
+  }
+
+  /** The journal made more of the oplog durable: a secondary tells its sync source. */
+  journalFlushed(): void {
+    if (this.stopped || this.stateCode === MemberState.PRIMARY || !this.persisted.config) return;
+    this.scheduleUpdatePosition();
+  }
+
   get lastAppliedWallMillis(): number {
     return this.persisted.oplog.last()?.wallMillis ?? 0;
   }
@@ -441,6 +472,7 @@ export class ReplCoordinator {
     if (term < this.persisted.term) throw new Error(`term may never decrease (${this.persisted.term} -> ${term})`);
     if (term === this.persisted.term) return;
     this.persisted.term = term;
+    this.ports.persistence?.replStateChanged('term', this.persisted);
     this.emit({ type: 'termChange', term });
   }
 
@@ -473,6 +505,7 @@ export class ReplCoordinator {
   private installConfig(config: ReplSetConfig, reason: string): void {
     const previous = this.persisted.config;
     this.persisted.config = config;
+    if (reason !== 'startup') this.ports.persistence?.replStateChanged('config', this.persisted);
     const selfIndex = config.members.findIndex((m) => m.host === this.self);
     this.selfIndex = selfIndex;
     const old = new Map(this.members);
@@ -885,7 +918,7 @@ export class ReplCoordinator {
     reply.syncingTo = this.syncSourceValue ?? '';
     reply.opTime = opTimeToBson(this.lastApplied);
     reply.wallTime = new Date(this.lastAppliedWallMillis);
-    reply.durableOpTime = opTimeToBson(this.lastApplied);
+    reply.durableOpTime = opTimeToBson(this.lastDurable);
     reply.durableWallTime = new Date(this.lastAppliedWallMillis);
     reply.electable = this.canStandForElection();
     if (this.stateCode === MemberState.PRIMARY && this.electionTimeTs !== undefined) reply.electionTime = tsToBson(this.electionTimeTs);
@@ -1004,6 +1037,7 @@ export class ReplCoordinator {
       const term = this.term + 1;
       this.persistTerm(term);
       this.persisted.lastVote = { term, candidateIndex: this.selfIndex };
+      this.ports.persistence?.replStateChanged('vote', this.persisted);
       this.emit({ type: 'electionStarted', term, dryRun: false, reason });
       this.log('I', 'ELECTION', 21438, 'Dry election run succeeded, running for election', { newTerm: term });
       const won = await this.requestVotes(id, term, false);
@@ -1114,6 +1148,7 @@ export class ReplCoordinator {
     const granted = reason === '';
     if (granted && !dryRun) {
       this.persisted.lastVote = { term, candidateIndex };
+      this.ports.persistence?.replStateChanged('vote', this.persisted);
       this.resetElectionTimer();
     }
     if (!dryRun) {
@@ -1228,11 +1263,13 @@ export class ReplCoordinator {
       const next = cloneConfig(config);
       next.term = this.term;
       this.persisted.config = next;
+      this.ports.persistence?.replStateChanged('config', this.persisted);
       this.emit({ type: 'configChange', version: next.version, term: next.term });
     } else if (config.term === -1) {
       const next = cloneConfig(config);
       next.term = this.term;
       this.persisted.config = next;
+      this.ports.persistence?.replStateChanged('config', this.persisted);
     }
     // Tell everyone about the new config term at once.
     for (const m of this.members.values()) {
@@ -1412,14 +1449,17 @@ export class ReplCoordinator {
   private appendLocal(ops: readonly LoggedOp[], term: number): OpTime {
     let opTime = this.lastApplied;
     const wallMillis = this.now();
+    const appended: OplogEntry[] = [];
     for (const op of ops) {
       const entry: OplogEntry = { op: op.op, ns: op.ns, o: op.o, ts: this.nextTs(), t: term, wallMillis };
       if (op.o2 !== undefined) entry.o2 = op.o2;
       if (op.b !== undefined) entry.b = op.b;
       entry.undo = op.undo;
       this.persisted.oplog.append(entry);
+      appended.push(entry);
       opTime = entryOpTime(entry);
     }
+    this.ports.persistence?.oplogAppended(appended);
     this.lastWriteMillis = wallMillis;
     this.capOplog();
     for (const wake of [...this.oplogWaiters]) wake();
@@ -1613,7 +1653,7 @@ export class ReplCoordinator {
       const me = this.selfConfig;
       if (me) {
         optimes.push({
-          durableOpTime: opTimeToBson(this.lastApplied),
+          durableOpTime: opTimeToBson(this.lastDurable),
           durableWallTime: new Date(this.lastAppliedWallMillis),
           appliedOpTime: opTimeToBson(this.lastApplied),
           appliedWallTime: new Date(this.lastAppliedWallMillis),
@@ -2028,6 +2068,7 @@ export class ReplCoordinator {
       }
       this.ports.storage.applyOps(entries);
       for (const e of entries) this.persisted.oplog.append(e);
+      this.ports.persistence?.oplogAppended(entries);
       this.capOplog();
       for (const wake of [...this.oplogWaiters]) wake();
       this.scheduleUpdatePosition();
@@ -2112,6 +2153,7 @@ export class ReplCoordinator {
       const file: RollbackFile = { atMillis: this.now(), commonPoint, undone: undoneOpTimes, documents };
       this.persisted.rollbackFiles.push(file);
       if (this.persisted.rollbackFiles.length > this.params.rollbackFilesMax) this.persisted.rollbackFiles.shift();
+      this.ports.persistence?.rolledBack(commonPoint, file, this.persisted);
       for (const [id, c] of this.oplogCursors) if (c.generation !== oplog.generation) this.oplogCursors.delete(id);
       for (const wake of [...this.oplogWaiters]) wake();
       this.log('I', 'ROLLBACK', 21612, 'Rollback summary', {

@@ -10,9 +10,10 @@ const TABLE: Uint32Array = (() => {
   return table;
 })();
 
-export function crc32c(bytes: Uint8Array, start = 0, end = bytes.length): number {
+/** `previous`: the CRC of bytes that come before these, to checksum a concatenation piecewise. */
+export function crc32c(bytes: Uint8Array, start = 0, end = bytes.length, previous = 0): number {
   if (start < 0 || end > bytes.length || start > end) throw new RangeError(`crc32c: bad range ${start}..${end} of ${bytes.length}`);
-  let crc = 0xffffffff;
+  let crc = (previous ^ 0xffffffff) >>> 0;
   for (let i = start; i < end; i++) crc = (TABLE[(crc ^ (bytes[i] as number)) & 0xff] as number) ^ (crc >>> 8);
   return (crc ^ 0xffffffff) >>> 0;
 }

@@ -11,7 +11,7 @@ import type { Running } from './spawn';
 /**
  * The walkthrough on real processes: three sim-mongod started with its flags (`--replSet
  * foo/host:port,... --rest`), initiated through a direct connection with no config, then used and
- * failed over through the official driver.
+ * failed over through the official driver; the killed primary restarts from its dbpath and rejoins.
  */
 
 const HOST = '127.0.0.1';
@@ -137,6 +137,20 @@ describe('three sim-mongod processes as in the walkthrough', () => {
       expect(newPrimary).not.toBe(primaryName);
       expect(events.some((e) => e.address === primaryName && e.newDescription.type === 'Unknown')).toBe(true);
       expect(events.some((e) => e.address === newPrimary && e.newDescription.type === 'RSPrimary')).toBe(true);
+
+      // The killed member restarts on its dbpath and rejoins as SECONDARY with its data.
+      const restarted = startSimMongod(args[primaryIndex]!, children);
+      await waitForOutput(restarted, 'Waiting for connections');
+      expect(restarted.stdout).toContain('"msg":"Journal recovery done"');
+      const rejoined = new MongoClient(`mongodb://${primaryName}/?directConnection=true&readPreference=secondaryPreferred&serverSelectionTimeoutMS=5000`);
+      try {
+        await waitUntil('the restarted member as SECONDARY', async () => ((await rejoined.db('admin').command({ hello: 1 })).secondary === true ? true : undefined), 30_000);
+        const things = rejoined.db('test').collection<Thing>('things');
+        expect(await things.findOne({ _id: 'before-kill' })).toMatchObject({ n: 1 });
+        expect(await things.countDocuments({})).toBe(901);
+      } finally {
+        await rejoined.close();
+      }
     } finally {
       await client.close();
     }

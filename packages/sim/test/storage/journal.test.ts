@@ -1,0 +1,265 @@
+import type { Document } from 'bson';
+import { describe, expect, it } from 'vitest';
+import { VirtualClock, drainMicrotasks } from '../../src/clock/virtual';
+import { createMemberCrudCommands } from '../../src/commands/crud';
+import type { CommandRequest } from '../../src/commands/handler';
+import { Member } from '../../src/member/member';
+import { DirectPeerTransport } from '../../src/member/transport';
+import { FaultModel } from '../../src/net/faults';
+import { Random } from '../../src/random/random';
+import { CHECKPOINT_FILE_NAME, Journal, JournalError, encodeFrame, scanFrames } from '../../src/storage/journal';
+import type { JournalLimits } from '../../src/storage/journal';
+import { MemoryJournalFileSystem } from '../../src/storage/journalFs';
+
+const DB = '/data/db';
+const DIR = `${DB}/journal`;
+
+function request(db: string, body: Document): CommandRequest {
+  return { db, body, exhaustAllowed: false, moreToCome: false, connection: { id: 1, remote: 'client' }, signal: new AbortController().signal };
+}
+
+interface Logged {
+  s: string;
+  msg: string;
+  attr?: Document;
+}
+
+/** One member on a MemoryJournalFileSystem: `open` again on the same fs is a restart. */
+function open(fs: MemoryJournalFileSystem, clock: VirtualClock, options: { limits?: Partial<JournalLimits>; seed?: number } = {}) {
+  const logs: Logged[] = [];
+  const journal = new Journal({
+    fs,
+    dbpath: DB,
+    clock,
+    log: (s, _id, msg, attr) => logs.push({ s, msg, ...(attr === undefined ? {} : { attr }) }),
+    storageOptions: { now: () => clock.now() },
+    limits: options.limits,
+    onFatal: (error) => {
+      throw error;
+    },
+  });
+  const member = new Member({
+    host: 'localhost',
+    port: 27017,
+    replSet: 'rs0',
+    clock,
+    random: new Random(options.seed ?? 1),
+    transport: new DirectPeerTransport({ clock, faults: new FaultModel() }),
+    storage: journal.storage,
+    persisted: journal.persisted,
+    journal,
+    crud: createMemberCrudCommands({ storage: journal.storage, now: () => clock.now() }),
+  });
+  journal.attach({ commitPoint: () => member.repl.commitPoint, flushed: () => member.repl.journalFlushed() });
+  return { journal, member, logs };
+}
+
+async function settle(clock: VirtualClock, millis = 200): Promise<void> {
+  await clock.advanceAsync(millis, () => drainMicrotasks());
+}
+
+async function primary(fs: MemoryJournalFileSystem, clock: VirtualClock, limits?: Partial<JournalLimits>) {
+  const opened = open(fs, clock, { limits });
+  expect((await opened.member.run(request('admin', { replSetInitiate: {} }))).ok).toBe(1);
+  await settle(clock);
+  expect(opened.member.repl.isWritablePrimary).toBe(true);
+  return opened;
+}
+
+async function find(member: Member, filter: Document = {}): Promise<Document[]> {
+  const reply = await member.run(request('test', { find: 'c', filter, sort: { _id: 1 } }));
+  expect(reply.ok).toBe(1);
+  return (reply.cursor as Document).firstBatch as Document[];
+}
+
+describe('journal frames', () => {
+  it('round-trips payloads and stops at the first torn, lying or corrupt frame', () => {
+    const a = encodeFrame(new Uint8Array([1, 2, 3]));
+    const b = encodeFrame(new Uint8Array(100).fill(7));
+    const both = new Uint8Array([...a, ...b]);
+    const scan = scanFrames(both, 1000);
+    expect(scan.badTail).toBeUndefined();
+    expect(scan.frames.map((f) => f.length)).toEqual([3, 100]);
+    expect(scan.validBytes).toBe(both.length);
+    // Cut anywhere inside the second frame: the first survives, the rest is a bad tail.
+    for (let cut = a.length + 1; cut < both.length; cut++) {
+      const torn = scanFrames(both.subarray(0, cut), 1000);
+      expect(torn.frames.length).toBe(1);
+      expect(torn.validBytes).toBe(a.length);
+      expect(torn.badTail).toBeDefined();
+    }
+    // Any flipped byte of the second frame (length, CRC or payload) is caught.
+    for (let i = a.length; i < both.length; i++) {
+      const bad = both.slice();
+      bad[i] = (bad[i] as number) ^ 0x40;
+      const scanned = scanFrames(bad, 1000);
+      expect(scanned.frames.length, `byte ${i}`).toBe(1);
+      expect(scanned.badTail).toBeDefined();
+    }
+    expect(scanFrames(both, 50).badTail).toMatch(/over the limit of 50/);
+  });
+});
+
+describe('Journal on a member', () => {
+  it('j:true is synced before the reply; a restart finds the data, term, config and comes back as primary', async () => {
+    const fs = new MemoryJournalFileSystem();
+    const clock = new VirtualClock(0);
+    const { member, journal } = await primary(fs, clock);
+    const term = member.repl.term;
+    fs.holdSyncs = true;
+    let replied = false;
+    const pending = member.run(request('test', { insert: 'c', documents: [{ _id: 1, x: 'a' }], writeConcern: { w: 1, j: true } })).then((r) => {
+      replied = true;
+      return r;
+    });
+    await drainMicrotasks();
+    expect(replied).toBe(false);
+    fs.releaseSyncs();
+    expect(await pending).toMatchObject({ ok: 1, n: 1 });
+    expect(journal.durableOpTime()).toEqual(member.repl.lastApplied);
+    // Power cut right after the acknowledgement: the write is on disk.
+    fs.crash();
+    member.kill();
+    const clock2 = new VirtualClock(60_000);
+    const again = open(fs, clock2, { seed: 2 });
+    expect(again.journal.recovery.bytesCut).toBe(0);
+    expect(again.member.repl.term).toBe(term);
+    expect(again.member.repl.config?._id).toBe('rs0');
+    expect(again.member.repl.state).toBe('SECONDARY');
+    await settle(clock2);
+    expect(again.member.repl.state).toBe('PRIMARY');
+    expect(again.member.repl.term).toBe(term + 1);
+    expect(await find(again.member)).toEqual([{ _id: 1, x: 'a' }]);
+  });
+
+  it('w:1 without j is group-committed: lost if the machine dies within the commit interval, kept after it', async () => {
+    const early = new MemoryJournalFileSystem();
+    const a = await primary(early, new VirtualClock(0));
+    for (let i = 0; i < 5; i++) expect(await a.member.run(request('test', { insert: 'c', documents: [{ _id: i }], writeConcern: { w: 1 } }))).toMatchObject({ n: 1 });
+    early.crash();
+    a.member.kill();
+    const aClock = new VirtualClock(9_000_000);
+    const aAgain = open(early, aClock, { seed: 2 });
+    await settle(aClock);
+    expect(await find(aAgain.member)).toEqual([]);
+
+    const fs = new MemoryJournalFileSystem();
+    const clock = new VirtualClock(0);
+    const { member } = await primary(fs, clock);
+    const syncs = fs.syncCount;
+    for (let i = 0; i < 20; i++) expect(await member.run(request('test', { insert: 'c', documents: [{ _id: i }], writeConcern: { w: 1 } }))).toMatchObject({ n: 1 });
+    expect(fs.syncCount).toBe(syncs);
+    await settle(clock, 100);
+    // One sync for all twenty writes.
+    expect(fs.syncCount).toBe(syncs + 1);
+    fs.crash();
+    member.kill();
+    const clock2 = new VirtualClock(9_000_000);
+    const again = open(fs, clock2, { seed: 3 });
+    await settle(clock2);
+    expect((await find(again.member)).length).toBe(20);
+  });
+
+  it('cuts a torn tail with a log line, never reads it, and appends after the cut', async () => {
+    const fs = new MemoryJournalFileSystem();
+    const clock = new VirtualClock(0);
+    const { member } = await primary(fs, clock);
+    await member.run(request('test', { insert: 'c', documents: [{ _id: 'kept' }], writeConcern: { j: true } }));
+    await member.run(request('test', { insert: 'c', documents: [{ _id: 'torn' }], writeConcern: { w: 1 } }));
+    // The last record is half written when the power goes.
+    const file = `${DIR}/journal.0000000001`;
+    const durableBytes = fs.readFile(file).length;
+    fs.crash(0);
+    const synced = fs.readFile(file).length;
+    expect(durableBytes).toBeGreaterThan(0);
+    member.kill();
+    // Rebuild the torn state: the synced bytes plus the first 11 bytes of an unsynced record.
+    const frame = encodeFrame(new Uint8Array(60).fill(9));
+    fs.setFile(file, new Uint8Array([...fs.readFile(file), ...frame.subarray(0, 11)]));
+    const again = open(fs, new VirtualClock(100_000), { seed: 3 });
+    expect(again.journal.recovery.bytesCut).toBe(11);
+    expect(fs.readFile(file).length).toBe(synced);
+    const line = again.logs.find((l) => l.s === 'W' && /torn or corrupt/.test(l.msg));
+    expect(line?.attr).toMatchObject({ bytesCut: 11, validBytes: synced });
+    await settle(again.member.clock as VirtualClock);
+    expect((await find(again.member)).map((d) => d._id)).toEqual(['kept']);
+    await again.member.run(request('test', { insert: 'c', documents: [{ _id: 'after' }], writeConcern: { j: true } }));
+    again.member.kill();
+    const third = open(fs, new VirtualClock(200_000), { seed: 4 });
+    expect(third.journal.recovery.bytesCut).toBe(0);
+    await settle(third.member.clock as VirtualClock);
+    expect((await find(third.member)).map((d) => d._id)).toEqual(['after', 'kept']);
+  });
+
+  it('a flipped byte in the last record is a checksum mismatch: cut, not data', async () => {
+    const fs = new MemoryJournalFileSystem();
+    const clock = new VirtualClock(0);
+    const { member } = await primary(fs, clock);
+    await member.run(request('test', { insert: 'c', documents: [{ _id: 1 }], writeConcern: { j: true } }));
+    await member.run(request('test', { insert: 'c', documents: [{ _id: 2, v: 'xxxxxxxx' }], writeConcern: { j: true } }));
+    member.kill();
+    const file = `${DIR}/journal.0000000001`;
+    const bytes = fs.readFile(file);
+    bytes[bytes.length - 12] = (bytes[bytes.length - 12] as number) ^ 1;
+    fs.setFile(file, bytes);
+    const again = open(fs, new VirtualClock(100_000), { seed: 5 });
+    expect(again.logs.find((l) => l.s === 'W')?.attr).toMatchObject({ reason: 'checksum mismatch' });
+    await settle(again.member.clock as VirtualClock);
+    expect((await find(again.member)).map((d) => d._id)).toEqual([1]);
+  });
+
+  it('checkpoints past the journal limit, removes covered journals, and recovers the same data with rollback-able entries', async () => {
+    const fs = new MemoryJournalFileSystem();
+    const clock = new VirtualClock(0);
+    const limits = { checkpointJournalBytesMin: 4096 };
+    const { member, journal } = await primary(fs, clock, limits);
+    for (let i = 0; i < 200; i++) {
+      await member.run(request('test', { insert: 'c', documents: [{ _id: i, pad: 'p'.repeat(40) }], writeConcern: { w: 1 } }));
+      if (i % 20 === 0) await settle(clock, 100);
+    }
+    await member.run(request('test', { update: 'c', updates: [{ q: { _id: 3 }, u: { $set: { changed: true } } }], writeConcern: { j: true } }));
+    await settle(clock, 100);
+    expect(journal.journalGeneration).toBeGreaterThan(1);
+    const names = fs.list(DIR);
+    expect(names).toContain(CHECKPOINT_FILE_NAME);
+    expect(names.filter((n) => n.startsWith('journal.'))).toEqual([`journal.${String(journal.journalGeneration).padStart(10, '0')}`]);
+    const digest = member.storage.dataDigest();
+    const oplogLength = member.repl.oplog.length;
+    member.kill();
+    const again = open(fs, new VirtualClock(500_000), { seed: 6 });
+    expect(again.journal.recovery.checkpointLoaded).toBe(true);
+    expect(again.member.storage.dataDigest()).toBe(digest);
+    expect(again.member.repl.oplog.length).toBe(oplogLength);
+    // Entries after the checkpoint's base were re-applied: they can still be undone.
+    const last = again.member.repl.oplog.last()!;
+    expect(last.undo).toBeDefined();
+    // A clean close checkpoints everything and leaves one empty journal.
+    await again.journal.close();
+    const third = open(fs, new VirtualClock(900_000), { seed: 7 });
+    expect(third.journal.recovery.recordsReplayed).toBe(0);
+    expect(third.member.storage.dataDigest()).toBe(digest);
+  });
+
+  it('without replication, writes are journaled as plain ops and replayed', async () => {
+    const clock = new VirtualClock(0);
+    const fs = new MemoryJournalFileSystem();
+    const mk = () => {
+      const journal = new Journal({ fs, dbpath: DB, clock, log: () => undefined, storageOptions: { now: () => clock.now() }, onFatal: (e) => { throw e; } });
+      const m = new Member({ host: 'localhost', port: 27017, clock, random: new Random(9), transport: new DirectPeerTransport({ clock, faults: new FaultModel() }), storage: journal.storage, journal, crud: createMemberCrudCommands({ storage: journal.storage, now: () => clock.now() }) });
+      return { journal, m };
+    };
+    const first = mk();
+    await first.m.run(request('test', { insert: 'c', documents: [{ _id: 1 }, { _id: 2 }], writeConcern: { j: true } }));
+    await first.m.run(request('test', { update: 'c', updates: [{ q: { _id: 2 }, u: { $set: { y: 1 } }, upsert: true }], writeConcern: { j: true } }));
+    await first.m.run(request('test', { delete: 'c', deletes: [{ q: { _id: 1 }, limit: 1 }], writeConcern: { j: true } }));
+    first.m.kill();
+    const second = mk();
+    expect(await find(second.m)).toEqual([{ _id: 2, y: 1 }]);
+  });
+
+  it('refuses a damaged checkpoint instead of starting with wrong data', () => {
+    const fs = new MemoryJournalFileSystem();
+    fs.setFile(`${DIR}/${CHECKPOINT_FILE_NAME}`, encodeFrame(new Uint8Array(5)));
+    expect(() => open(fs, new VirtualClock(0))).toThrow(JournalError);
+  });
+});
