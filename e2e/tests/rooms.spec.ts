@@ -125,3 +125,47 @@ test('a room: the instructor fails over live, an attendee follows, is refused, f
   await selectShell(instructor, 'client');
   expect(await terminalText(instructor)).not.toContain('db.test.drop()');
 });
+
+test('the presenter view: terminal and cluster only, shortcuts, and an autoplay that can be paused', async ({ page }) => {
+  test.setTimeout(120_000);
+  const base = labUrl();
+  const created = (await (await page.request.post(`${base}/api/rooms`, { data: { title: 'Presented' } })).json()) as { presenterPath: string };
+  await page.goto(`${base}${created.presenterPath}`);
+  const stepLabel = page.getByLabel('Current step');
+  await expect(stepLabel).toHaveText('1. Find the host name');
+  await expect(pane(page, 'Cluster')).toBeVisible();
+  await expect(page.getByRole('region', { name: 'Terminals' })).toBeVisible();
+  await expect(pane(page, 'Lesson')).toHaveCount(0);
+  // Large type for the projector.
+  const fontSize = await page.locator('.xterm-rows').evaluate((element) => Number.parseFloat(getComputedStyle(element).fontSize));
+  expect(fontSize).toBeGreaterThanOrEqual(20);
+
+  // Autoplay (Alt+A, since the terminal has the focus) types the step's command and waits for its check.
+  const autoplay = page.getByRole('status').filter({ hasText: 'autoplay' });
+  await page.keyboard.press('Alt+A');
+  await expect(autoplay).toContainText('autoplay playing');
+  await expect.poll(() => terminalText(page), { timeout: 15_000 }).toMatch(/\$ hostname\s+morton\.local/);
+  await expect(stepLabel).toHaveText('2. Start the first member', { timeout: 15_000 });
+  // Paused in the middle of typing the next command: nothing more is typed until play.
+  await expect.poll(() => terminalText(page), { timeout: 10_000 }).toMatch(/\$ mongod --re/);
+  await page.keyboard.press('Alt+A');
+  await expect(autoplay).toContainText('autoplay paused');
+  const screen = await terminalText(page);
+  await page.waitForTimeout(1500);
+  expect(await terminalText(page)).toBe(screen);
+  expect(screen).not.toContain('listening on port 27017');
+  await page.keyboard.press('Alt+A');
+  await expect(autoplay).toContainText('autoplay playing');
+  await expect(stepLabel).toHaveText('3. Start two more members', { timeout: 20_000 });
+  await page.keyboard.press('Alt+A');
+  await expect(autoplay).toContainText('autoplay paused');
+  expect(await terminalText(page)).toContain('listening on port 27017');
+
+  // N skips to the next step; P pauses and resumes the sandbox's time.
+  await page.keyboard.press('Alt+N');
+  await expect(stepLabel).toHaveText('4. Connect to one member');
+  await page.keyboard.press('Alt+P');
+  await expect(autoplay).toContainText('time paused');
+  await page.keyboard.press('Alt+P');
+  await expect(autoplay).not.toContainText('time paused');
+});

@@ -3,7 +3,7 @@ import type { ServerMessage } from '@rslab/server/protocol';
 import type { LabClient } from '../app/labClient';
 import { ClusterPane } from '../components/ClusterPane';
 import { TerminalPane } from '../components/TerminalPane';
-import { fillPid, roleIndex, shellForCommand } from '../lesson/shells';
+import { alreadyInInterpreter, fillPid, roleIndex, shellForCommand } from '../lesson/shells';
 import { selectCluster, selectLesson, useLab } from '../store/lab';
 import { Autoplay, type AutoplayStep } from './autoplay';
 import type { RoomSocket } from './roomSocket';
@@ -50,12 +50,20 @@ export function makeAutoplay(client: LabClient, socket: RoomSocket): Autoplay {
   return new Autoplay({
     currentStep,
     prepare: (command) => fillPid(command, primaryPid()),
-    typeCharacter: (command, character) => {
-      const controller = controllerFor(client, command);
-      // The client shell is not open yet: open it and type the whole command there at once.
-      if (!controller) client.runCommand(command);
-      else controller.typeLine(character, false);
+    openShell: async (command) => {
+      const index = roleIndex(shellForCommand(command));
+      for (let attempt = 0; attempt < 3 && !useLab.getState().tabs[index]; attempt += 1) {
+        const opened = waitFor(socket, (m) => m.type === 'tab.opened', 5000);
+        client.openTab();
+        await opened;
+      }
+      return controllerFor(client, command) !== null;
     },
+    alreadyDone: (command) => {
+      const controller = controllerFor(client, command);
+      return controller !== null && alreadyInInterpreter(command, controller.promptShown);
+    },
+    typeCharacter: (command, character) => controllerFor(client, command)?.typeLine(character, false),
     submit: async (command) => {
       const controller = controllerFor(client, command);
       if (!controller) return;

@@ -12,7 +12,11 @@ export interface AutoplayStep {
 export interface AutoplayPorts {
   /** The step the lesson is on now, or null when the lesson is finished. */
   currentStep(): AutoplayStep | null;
-  /** Put one character into the right shell for `command` (opening it if need be). */
+  /** Make sure the shell `command` belongs in is open; false when it cannot be. */
+  openShell(command: string): Promise<boolean>;
+  /** True when typing `command` is not needed (`python` in a shell that already runs Python). */
+  alreadyDone(command: string): boolean;
+  /** Put one character into the right shell for `command`. */
   typeCharacter(command: string, character: string): void;
   /** Press Enter after `command`; resolves when its shell shows a prompt again. */
   submit(command: string): Promise<void>;
@@ -96,6 +100,11 @@ export class Autoplay {
       }
       for (const raw of step.commands) {
         if (!(await this.gate())) return;
+        if (!(await this.ports.openShell(raw))) {
+          this.stop(`stopped: no shell to type "${raw}" in`);
+          return;
+        }
+        if (this.ports.alreadyDone(raw)) continue;
         const command = this.ports.prepare(raw);
         for (const character of command) {
           if (!(await this.gate())) return;

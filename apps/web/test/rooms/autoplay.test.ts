@@ -9,6 +9,8 @@ function harness(steps: AutoplayStep[], failAt: string | null = null) {
   let tick: (() => void) | null = null;
   const ports: AutoplayPorts = {
     currentStep: () => steps[index] ?? null,
+    openShell: async () => true,
+    alreadyDone: (command) => command === 'python',
     typeCharacter: (_command, character) => log.push(character),
     submit: async (command) => {
       log.push(`⏎${command}`);
@@ -39,7 +41,7 @@ function harness(steps: AutoplayStep[], failAt: string | null = null) {
 describe('autoplay', () => {
   it('types each command a character at a time, submits it, and waits for the check before the next step', async () => {
     const h = harness([
-      { id: 'a', title: 'A', commands: ['ps', 'kill PID'] },
+      { id: 'a', title: 'A', commands: ['ps', 'python', 'kill PID'] },
       { id: 'b', title: 'B', commands: [] },
     ]);
     const autoplay = new Autoplay(h.ports, { characterMillis: 1, afterCommandMillis: 1, checkTimeoutMillis: 10 });
