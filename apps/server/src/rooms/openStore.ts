@@ -24,7 +24,15 @@ const startTimeoutMillis = 30_000;
 /** The store the settings name: `memory`, `embedded` (a sim-mongod under the data folder) or a MongoDB URI. */
 export async function openProgressStore(settings: Settings, log: Log): Promise<ProgressStore> {
   if (settings.progressStore === 'memory') return new MemoryProgressStore();
-  if (settings.progressStore === 'embedded') return EmbeddedProgressStore.open(path.resolve(settings.dataDir), log);
+  if (settings.progressStore === 'embedded') {
+    try {
+      return await EmbeddedProgressStore.open(path.resolve(settings.dataDir), log);
+    } catch (error) {
+      // The lab still works without it; rooms and progress then last until the server stops.
+      log.error({ err: error, dataDir: settings.dataDir }, 'the embedded progress store did not start; keeping progress in memory only');
+      return new MemoryProgressStore();
+    }
+  }
   const client = await new MongoClient(settings.progressStore, { serverSelectionTimeoutMS: 10_000, appName: 'rslab-server' }).connect();
   log.info({ store: 'mongodb' }, 'progress store: the MongoDB deployment in MONGODB_URI');
   return new MongoProgressStore(client, 'mongodb');
@@ -68,7 +76,7 @@ export class EmbeddedProgressStore extends MongoProgressStore {
     const child = spawn(process.execPath, [simMongodPath, '--port', String(port), '--bind_ip', '127.0.0.1', '--dbpath', dbpath, '--quiet'], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    await new Promise<void>((resolve, reject) => {
+    const ready = new Promise<void>((resolve, reject) => {
       let seen = '';
       const timer = setTimeout(() => reject(new EmbeddedStoreError(`sim-mongod did not start within ${startTimeoutMillis} ms: ${seen.slice(-500)}`)), startTimeoutMillis);
       const watch = (chunk: Buffer): void => {
@@ -85,6 +93,12 @@ export class EmbeddedProgressStore extends MongoProgressStore {
         reject(new EmbeddedStoreError(`sim-mongod exited with code ${code} before it was ready: ${seen.slice(-500)}`));
       });
     });
+    try {
+      await ready;
+    } catch (error) {
+      child.kill('SIGKILL');
+      throw error;
+    }
     // Keep reading its output so a full pipe never blocks it.
     child.stdout?.resume();
     child.stderr?.resume();

@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -76,4 +76,19 @@ describe('room progress in the embedded store', () => {
     const dashboard = await second.app.inject({ method: 'GET', url: `/api/rooms/${created.code}/dashboard`, headers: { 'x-rslab-instructor-secret': created.secret } });
     expect(dashboard.json()).toMatchObject({ attendees: [{ id: joined.attendeeId, name: 'ada', stepId: 'first-member', mode: 'fork' }] });
   }, 90_000);
+
+  it('falls back to memory, saying so, when the embedded store cannot start', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'rslab-rooms-'));
+    cleanups.push(() => rm(dir, { recursive: true, force: true }));
+    const notADirectory = path.join(dir, 'file');
+    await writeFile(notADirectory, 'x');
+    const lines: string[] = [];
+    const app = await buildApp({
+      settings: testSettings({ progressStore: 'embedded', dataDir: notADirectory }),
+      logger: { level: 'error', stream: { write: (line: string) => void lines.push(line) } },
+    });
+    cleanups.push(() => app.close());
+    expect((await app.inject({ method: 'POST', url: '/api/rooms', payload: {} })).statusCode).toBe(201);
+    expect(lines.join('')).toContain('the embedded progress store did not start; keeping progress in memory only');
+  });
 });
