@@ -2,7 +2,7 @@ import type { Document } from 'bson';
 import type { Clock } from '../clock/clock';
 import { VirtualClock, VIRTUAL_EPOCH_MILLIS, drainMicrotasks } from '../clock/virtual';
 import type { YieldFn } from '../clock/virtual';
-import type { CrudCommands, LogEntry } from '../member/member';
+import type { CrudCommands, LogEntry, MemberJournal } from '../member/member';
 import { Member } from '../member/member';
 import type { ReplStorage } from '../member/storage';
 import { SimpleStorage } from '../member/storage';
@@ -38,6 +38,12 @@ export interface ClusterOptions {
   crud?: CrudCommands;
   /** Builds each member's storage (default SimpleStorage). */
   storageFactory?: (host: string) => ReplStorage;
+  /**
+   * Recover a member's storage and replication state at every (re)start, as a process does from
+   * its dbpath (e.g. a storage/journal.ts Journal on a MemoryJournalFileSystem). `started` is
+   * called with the new member (to attach the journal).
+   */
+  recover?: (host: string) => { storage: ReplStorage; persisted: PersistedReplState; journal?: MemberJournal; started?: (member: Member) => void };
   log?: (host: string, entry: LogEntry) => void;
   startMillis?: number;
   /** Events kept in `events` (oldest dropped, in chunks: up to 25 % more may be held). */
@@ -164,6 +170,11 @@ export class Cluster {
     if (this.live.has(host)) throw new Error(`${host} is already running`);
     this.network.restart(host);
     const [name, port] = [host.slice(0, host.lastIndexOf(':')), Number(host.slice(host.lastIndexOf(':') + 1))];
+    const recovered = this.options.recover?.(host);
+    if (recovered) {
+      this.storages.set(host, recovered.storage);
+      this.persisted.set(host, recovered.persisted);
+    }
     const member = new Member({
       host: name,
       port,
@@ -173,6 +184,7 @@ export class Cluster {
       transport: this.transport,
       storage: this.storages.get(host)!,
       persisted: this.persisted.get(host)!,
+      ...(recovered?.journal === undefined ? {} : { journal: recovered.journal }),
       parameters: this.options.parameters,
       crud: this.options.crud,
       log: this.options.log ? (entry) => this.options.log!(host, entry) : undefined,
@@ -184,6 +196,7 @@ export class Cluster {
       if (this.events.length > this.eventsMax + Math.ceil(this.eventsMax / 4)) this.events.splice(0, this.events.length - this.eventsMax);
       for (const listener of this.listeners) listener(event);
     });
+    recovered?.started?.(member);
     this.live.set(host, member);
     this.transport.register(host, member);
     this.options.onMemberStarted?.(host, member);

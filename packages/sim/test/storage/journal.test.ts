@@ -10,6 +10,8 @@ import { Random } from '../../src/random/random';
 import { CHECKPOINT_FILE_NAME, Journal, JournalError, encodeFrame, scanFrames } from '../../src/storage/journal';
 import type { JournalLimits } from '../../src/storage/journal';
 import { MemoryJournalFileSystem } from '../../src/storage/journalFs';
+import type { Storage } from '../../src/storage/storage';
+import { Cluster } from '../../src/harness/cluster';
 
 const DB = '/data/db';
 const DIR = `${DB}/journal`;
@@ -261,5 +263,56 @@ describe('Journal on a member', () => {
     const fs = new MemoryJournalFileSystem();
     fs.setFile(`${DIR}/${CHECKPOINT_FILE_NAME}`, encodeFrame(new Uint8Array(5)));
     expect(() => open(fs, new VirtualClock(0))).toThrow(JournalError);
+  });
+});
+
+describe('Journal in a replica set (virtual network)', () => {
+  it('a rollback is journaled: the rolled-back member restarts with the same data, oplog and rollback file', async () => {
+    const disks = new Map<string, MemoryJournalFileSystem>();
+    const clock = new VirtualClock(1_700_000_000_000);
+    const c = new Cluster({
+      clock,
+      members: 3,
+      seed: 3,
+      crud: createMemberCrudCommands(),
+      recover: (host) => {
+        let disk = disks.get(host);
+        if (!disk) disks.set(host, (disk = new MemoryJournalFileSystem()));
+        const journal = new Journal({ fs: disk, dbpath: `/data/${host}`, clock, log: () => undefined, storageOptions: { now: () => clock.now() }, onFatal: (e) => { throw e; } });
+        return {
+          storage: journal.storage,
+          persisted: journal.persisted,
+          journal,
+          started: (member) => journal.attach({ commitPoint: () => member.repl.commitPoint, flushed: () => member.repl.journalFlushed() }),
+        };
+      },
+    });
+    await c.initiate();
+    const a = await c.waitForPrimary(30_000);
+    const [b, d] = c.hosts.filter((h) => h !== a) as [string, string];
+    expect((await c.insert([{ _id: 'committed' }], { writeConcern: { w: 'majority', wtimeout: 5000 } })).writeConcernError).toBeUndefined();
+    // Secondaries report what their journal has made durable.
+    await c.advance(1000);
+    expect(c.running(b).repl.lastDurable).toEqual(c.running(b).repl.lastApplied);
+    c.partition([a], [b, d]);
+    expect(await c.insert([{ _id: 'lost' }], { host: a, writeConcern: { w: 1 } })).toMatchObject({ ok: 1, n: 1 });
+    await c.waitFor(() => c.state(a) === 'SECONDARY', 15_000);
+    await c.waitForPrimary(30_000);
+    await c.insert([{ _id: 'new' }], { writeConcern: { w: 'majority', wtimeout: 5000 } });
+    c.healAll();
+    await c.advance(15_000);
+    expect(c.persistedState(a).rollbackFiles.length).toBe(1);
+    const digest = (c.storage(a) as Storage).dataDigest();
+    expect(digest).toBe((c.storage(b) as Storage).dataDigest());
+    const oplogLength = c.persistedState(a).oplog.length;
+    c.kill(a);
+    c.start(a);
+    expect((c.storage(a) as Storage).dataDigest()).toBe(digest);
+    expect(c.persistedState(a).oplog.length).toBe(oplogLength);
+    expect(c.persistedState(a).rollbackFiles[0]?.documents.map((x) => x.doc?._id)).toEqual(['lost']);
+    expect(c.persistedState(a).rbid).toBe(2);
+    await c.advance(5000);
+    expect(c.state(a)).toBe('SECONDARY');
+    c.stopAll();
   });
 });
