@@ -106,7 +106,11 @@ test('a room: the instructor fails over live, an attendee follows, is refused, f
   const row = dashboard.getByRole('row', { name: 'attendee Ada' });
   await expect(row).toContainText('own sandbox');
   await expect(row).toContainText('The same with today');
-  await expect(row.getByRole('link', { name: 'Open read-only' })).toBeVisible();
+  // The instructor opens the attendee's sandbox read-only.
+  const [watching] = await Promise.all([dashboard.waitForEvent('popup'), row.getByRole('link', { name: 'Open read-only' }).click()]);
+  await expect(mode(watching)).toHaveText('Watching an attendee’s own sandbox (read-only)');
+  await expect(card(watching, 'morton.local:27017').locator('.state-badge')).toHaveText('DOWN');
+  await watching.close();
 
   // Back to the live view; the resume link in a third browser finds the same attendee and own sandbox.
   await attendee.getByRole('button', { name: 'Back to the live view' }).click();
@@ -120,6 +124,12 @@ test('a room: the instructor fails over live, an attendee follows, is refused, f
   await elsewhere.getByRole('button', { name: 'My sandbox' }).click();
   await expect(mode(elsewhere)).toHaveText('Your own sandbox');
   await expect(pane(elsewhere, 'Lesson')).toContainText('The same with today');
+
+  // The instructor resets the attendee: their own sandbox goes, and their page is back on the live view.
+  await row.getByRole('button', { name: 'Reset' }).click();
+  await expect(dashboard.getByRole('status')).toContainText('was reset');
+  await expect(mode(elsewhere)).toHaveText('Following the instructor live (read-only)');
+  await expect(row).toContainText('following live');
 
   // The instructor's sandbox never saw any of the attendee's lines.
   await selectShell(instructor, 'client');
