@@ -367,7 +367,7 @@ class RoomSession implements AttendeeConnection {
 
   /** Show the attendee's own copy, restoring it from saved progress after a restart. False if there is none. */
   private async showOwn(room: Room, attendee: Attendee, resumed: boolean): Promise<boolean> {
-    const sandbox = this.rooms.ownSandbox(room, attendee) ?? this.rooms.restoreOwn(room, attendee);
+    const sandbox = this.rooms.ownSandbox(room, attendee) ?? this.rooms.restoreOwn(room, attendee)?.sandbox;
     if (!sandbox) return false;
     attendee.mode = 'fork';
     this.setTouchKey(room.forkKey(attendee));

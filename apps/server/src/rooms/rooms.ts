@@ -5,6 +5,7 @@ import type { LabCopyReport } from '../sandbox/lab';
 import type { Sandbox, SandboxManager } from '../sandbox/sandbox';
 import type { Settings } from '../settings';
 import { formatJoinCode, newJoinCode } from './joinCode';
+import { rebuildAt } from './rebuild';
 import { hashSecret, type ProgressRecord, type ProgressStore } from './store';
 
 /** Our own errors about rooms, with stable names the routes map to status codes. */
@@ -261,29 +262,35 @@ export class RoomManager {
   }
 
   /**
-   * The attendee's own sandbox after a restart, from saved progress: a fresh sandbox at the saved
-   * step (the cluster itself was not saved; the step's "run this" buttons rebuild what it needs).
+   * The attendee's own sandbox after a restart (or after it was reclaimed as idle), from saved
+   * progress: a fresh sandbox that replays the lesson's solution lines up to the saved step, so
+   * the cluster is back too (not the exact one: their own typing, data and timing are not saved).
+   * Returns at once; `rebuilt` settles when the replay is over.
    */
-  restoreOwn(room: Room, attendee: Attendee): Sandbox | null {
+  restoreOwn(room: Room, attendee: Attendee): { sandbox: Sandbox; rebuilt: Promise<string[]> } | null {
     const position = attendee.position;
     if (!position) return null;
     const { sandbox, created } = this.options.sandboxes.obtain(room.forkKey(attendee));
+    let rebuilt: Promise<string[]> = Promise.resolve([]);
     if (created) {
       sandbox.lab.selectLesson(position.lessonId);
-      if (position.stepId !== null) sandbox.lab.tracker.skipTo(position.stepId);
-      else sandbox.lab.tracker.skipTo('\u0000none');
-      for (const tab of sandbox.tabs.values()) {
-        tab.notice(`# Welcome back. Your progress was restored at step "${position.stepTitle ?? 'the end'}"; the cluster starts empty.\n`);
-      }
+      const tab = sandbox.tabs.values().next().value;
+      tab?.notice(`# Welcome back. Rebuilding your sandbox: replaying the lesson up to "${position.stepTitle ?? 'the end'}"…\n`);
+      rebuilt = rebuildAt(sandbox, position.lessonId, position.stepId).then((failures) => {
+        if (failures.length > 0) this.options.onStoreError?.(new Error(`rebuilding ${attendee.id}'s sandbox: ${failures.join('; ').slice(0, 500)}`));
+        return failures;
+      });
     }
     attendee.mode = 'fork';
-    this.followProgress(room, attendee, sandbox);
-    return sandbox;
+    this.followProgress(room, attendee, sandbox, position);
+    return { sandbox, rebuilt };
   }
 
-  private followProgress(room: Room, attendee: Attendee, sandbox: Sandbox): void {
+  private followProgress(room: Room, attendee: Attendee, sandbox: Sandbox, restoring: StepPosition | null = null): void {
     attendee.stopFollowingProgress?.();
     const update = (progress: LessonProgress): void => {
+      // While a restored sandbox replays, it passes through earlier steps: keep the saved position.
+      if (restoring && progress.stepIndex < restoring.stepIndex && progress.lessonId === restoring.lessonId) return;
       const before = attendee.position;
       attendee.position = positionOf(progress, before, this.now());
       if (before?.stepId !== attendee.position.stepId || before.lessonId !== attendee.position.lessonId) void this.save(room, attendee);

@@ -55,8 +55,15 @@ describe('room progress in the embedded store', () => {
     attendee.send({ type: 'room.fork' });
     const fork = await attendee.waitFor((m): m is Welcome => m.type === 'welcome' && m.room?.mode === 'fork', 10_000);
     const tab = fork.tabs[0]!.tab;
-    attendee.send({ type: 'input', tab, line: 'hostname' });
-    await attendee.waitFor((m) => m.type === 'lesson' && m.progress.steps[m.progress.stepIndex]?.id === 'first-member', 10_000);
+    for (const line of [
+      'hostname',
+      'mongod --replSet foo/morton.local:27018,morton.local:27019 --rest',
+      'mongod --port 27018 --dbpath /data/db1 --replSet foo/morton.local:27017 --rest',
+      'mongod --port 27019 --dbpath /data/db2 --replSet foo/morton.local:27017 --rest',
+    ]) {
+      attendee.send({ type: 'input', tab, line });
+    }
+    await attendee.waitFor((m) => m.type === 'lesson' && m.progress.steps[m.progress.stepIndex]?.id === 'connect-one', 10_000);
     // Let the background save land before stopping.
     await new Promise((resolve) => setTimeout(resolve, 500));
     await first.app.close();
@@ -70,11 +77,13 @@ describe('room progress in the embedded store', () => {
     again.send({ type: 'room.follow', code: created.code, attendee: joined.token });
     const welcome = await again.waitFor((m): m is Welcome => m.type === 'welcome', 10_000);
     expect(welcome.room).toMatchObject({ role: 'attendee', mode: 'fork', attendeeId: joined.attendeeId });
-    const lesson = await again.waitFor((m): m is Extract<ServerMessage, { type: 'lesson' }> => m.type === 'lesson');
-    expect(lesson.progress.steps[lesson.progress.stepIndex]?.id).toBe('first-member');
-    expect(lesson.progress.steps[0]?.state).toBe('done');
+    // The dashboard knows where they were at once; the sandbox replays the lesson up to there.
     const dashboard = await second.app.inject({ method: 'GET', url: `/api/rooms/${created.code}/dashboard`, headers: { 'x-rslab-instructor-secret': created.secret } });
-    expect(dashboard.json()).toMatchObject({ attendees: [{ id: joined.attendeeId, name: 'ada', stepId: 'first-member', mode: 'fork' }] });
+    expect(dashboard.json()).toMatchObject({ attendees: [{ id: joined.attendeeId, name: 'ada', stepId: 'connect-one', mode: 'fork' }] });
+    await again.waitFor((m) => m.type === 'lesson' && m.progress.steps[m.progress.stepIndex]?.id === 'connect-one' && m.progress.steps[2]?.state === 'done', 20_000);
+    const rebuilt = second.app.sandboxes.all().find((s) => s.id === welcome.sandboxId)!;
+    expect(rebuilt.lab.engine.processes().filter((p) => p.running).map((p) => p.port)).toEqual([27017, 27018, 27019]);
+    expect(welcome.tabs[0]!.scrollback).toContain('Rebuilding your sandbox');
   }, 90_000);
 
   it('falls back to memory, saying so, when the embedded store cannot start', async () => {

@@ -1,0 +1,38 @@
+import { findLesson } from '../lessons/catalog';
+import type { Sandbox } from '../sandbox/sandbox';
+import { TranscriptSession } from '../transcript/run';
+
+/** Sandbox clock speed while a rebuild replays the lesson (its waits are in sandbox time). */
+const rebuildSpeed = 10;
+const rebuildLineTimeoutMillis = 30_000;
+
+/**
+ * Bring a fresh sandbox to where a learner was: run the solution lines of every step before
+ * `stepId` (null: the whole lesson) in its terminals, as the lesson's "run this" buttons would,
+ * faster, then mark those steps done whatever the checks say. Returns the lines that went wrong.
+ */
+export async function rebuildAt(sandbox: Sandbox, lessonId: string, stepId: string | null): Promise<string[]> {
+  const lesson = findLesson(lessonId);
+  if (!lesson) return [`there is no lesson '${lessonId}'`];
+  if (sandbox.lab.tracker.lesson.id !== lessonId) sandbox.lab.selectLesson(lessonId);
+  const lines: string[] = [];
+  for (const step of lesson.chapters.flatMap((chapter) => chapter.steps)) {
+    if (step.id === stepId) break;
+    lines.push(...step.solution);
+  }
+  const clock = sandbox.lab.engine.clock;
+  const speedBefore = clock.speed;
+  let failures: string[];
+  try {
+    const session = new TranscriptSession(sandbox, { speed: rebuildSpeed, lineTimeoutMillis: rebuildLineTimeoutMillis });
+    failures = await session.run(lines.join('\n'));
+  } catch (error) {
+    failures = [error instanceof Error ? error.message : String(error)];
+  } finally {
+    clock.setSpeed(speedBefore);
+  }
+  await sandbox.lab.evaluate();
+  sandbox.lab.tracker.skipTo(stepId ?? '\u0000none');
+  sandbox.lab.notifyProgress();
+  return failures;
+}
