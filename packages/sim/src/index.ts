@@ -47,3 +47,23 @@ export { MongoLogger, formatLogLine, type Logger, type LogEntry as LogLineEntry 
 export { Storage, type StorageLimits } from './storage/index';
 export { createMemberCrudCommands } from './commands/crud';
 export { TcpNetwork, type TcpNetworkOptions } from './net/tcp';
+export {
+  decodeMessage,
+  encodeOpMsg,
+  encodeOpQuery,
+  encodeOpReply,
+  opMsgCommand,
+  opQueryCommand,
+  MessageFramer,
+  MalformedMessageError,
+  type WireMessage,
+  type OpMsgMessage,
+  type OpQueryMessage,
+  type OpReplyMessage,
+  type DecodedCommand,
+} from './wire/codec';
+export { MemoryLogger } from './log/log';
+export { Journal, JournalError, DEFAULT_JOURNAL_LIMITS, type JournalLimits, type JournalOptions } from './storage/journal';
+export { MemoryJournalFileSystem, NodeJournalFileSystem, type JournalFileSystem } from './storage/journalFs';
+export type { MemberJournal } from './member/member';
+export type { ReplPersistence } from './repl/coordinator';

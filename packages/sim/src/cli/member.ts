@@ -91,6 +91,7 @@ export function createMemberHandler(context: MemberContext): MemberRuntime {
   const member = new Member({
     host: self.host,
     port: self.port,
+    selfAliases: selfAliases(options.bindIp, self.port, os.hostname(), localAddresses()),
     ...(options.replSet === undefined ? {} : { replSetName: options.replSet, seeds: options.replSetSeeds.map((seed) => `${seed.host}:${seed.port}`) }),
     clock,
     random: new Random((clock.now() ^ (process.pid << 8)) >>> 0),
@@ -149,6 +150,24 @@ function withProcessCommands(member: Member, context: MemberContext): CommandHan
       member.connectionClosed(connection);
     },
   };
+}
+
+/**
+ * The other names a member recognises itself by in a config, as mongod's isSelf does: localhost,
+ * 127.0.0.1, the machine's host name, its bound addresses and its interfaces' IPv4 addresses,
+ * each with the member's port.
+ */
+export function selfAliases(bindIp: readonly string[], port: number, hostname: string, addresses: readonly string[]): string[] {
+  const names = new Set(['localhost', '127.0.0.1', hostname.toLowerCase(), ...addresses]);
+  for (const ip of bindIp) if (ip !== '0.0.0.0' && ip !== '::' && !ip.includes(':')) names.add(ip.toLowerCase());
+  return [...names].filter((n) => n !== '').map((n) => `${n}:${port}`);
+}
+
+function localAddresses(): string[] {
+  return Object.values(os.networkInterfaces())
+    .flatMap((list) => list ?? [])
+    .filter((a) => a.family === 'IPv4')
+    .map((a) => a.address);
 }
 
 /** The name a member answers to when none is implied by `--bind_ip`: the machine's host name. */

@@ -61,6 +61,8 @@ export interface CrudCommands {
 export interface MemberOptions {
   host: string;
   port: number;
+  /** Other `host:port` names of this member (see ReplCoordinatorOptions.selfAliases). */
+  selfAliases?: readonly string[];
   /** `--replSet` name, or the historic `name/host:port,host:port` seed form. Omit for no replication. */
   replSet?: string;
   /** Alternative to `replSet`: the set name and seed hosts given apart. */
@@ -164,6 +166,7 @@ export class Member implements CommandHandler {
           : undefined;
     this.repl = new ReplCoordinator({
       self: this.name,
+      ...(options.selfAliases === undefined ? {} : { selfAliases: options.selfAliases }),
       replSetName: replSet?.name,
       seeds: replSet?.seeds ?? [],
       persisted: options.persisted ?? newPersistedReplState(),

@@ -194,6 +194,12 @@ class ElectionAborted extends Error {
 export interface ReplCoordinatorOptions {
   /** This member as clients dial it: `host:port`. */
   self: string;
+  /**
+   * Other names of this member (`localhost:port`, `127.0.0.1:port`, the host name, bound
+   * addresses), as mongod's isSelf recognises them when it looks for itself in a config. When a
+   * config names it by one of them, that name becomes `self` (hello's `me`).
+   */
+  selfAliases?: readonly string[];
   /** `--replSet` name; undefined when started without replication. */
   replSetName: string | undefined;
   /** Seeds from `--replSet name/h:p,h:p`. */
@@ -210,7 +216,8 @@ export interface ReplCoordinatorOptions {
  * clock and network make every run reproducible.
  */
 export class ReplCoordinator {
-  readonly self: string;
+  private selfName: string;
+  private readonly selfAliases: Set<string>;
   readonly replSetName: string | undefined;
   readonly seeds: readonly string[];
   readonly persisted: PersistedReplState;
@@ -262,7 +269,8 @@ export class ReplCoordinator {
   private readonly oplogWaiters = new Set<() => void>();
 
   constructor(options: ReplCoordinatorOptions) {
-    this.self = normalizeHost(options.self);
+    this.selfName = normalizeHost(options.self);
+    this.selfAliases = new Set((options.selfAliases ?? []).map(normalizeHost));
     this.replSetName = options.replSetName;
     this.seeds = (options.seeds ?? []).map(normalizeHost);
     this.persisted = options.persisted;
@@ -275,6 +283,16 @@ export class ReplCoordinator {
   }
 
   // ---------------------------------------------------------------- lifecycle and accessors
+
+  /** This member's name: as the config lists it once it is in one, else as it was started. */
+  get self(): string {
+    return this.selfName;
+  }
+
+  /** Whether `host` (normalized) names this member. */
+  isSelf(host: string): boolean {
+    return host === this.selfName || this.selfAliases.has(host);
+  }
 
   /** Load persisted config and begin; call once. */
   start(): void {
@@ -506,8 +524,14 @@ export class ReplCoordinator {
     const previous = this.persisted.config;
     this.persisted.config = config;
     if (reason !== 'startup') this.ports.persistence?.replStateChanged('config', this.persisted);
-    const selfIndex = config.members.findIndex((m) => m.host === this.self);
+    const selfIndex = config.members.findIndex((m) => this.isSelf(m.host));
     this.selfIndex = selfIndex;
+    const listedAs = config.members[selfIndex]?.host;
+    if (listedAs !== undefined && listedAs !== this.selfName) {
+      this.log('D1', 'REPL', 21394, 'This node is in the config under another of its names', { name: this.selfName, listedAs });
+      this.selfAliases.add(this.selfName);
+      this.selfName = listedAs;
+    }
     const old = new Map(this.members);
     this.members.clear();
     config.members.forEach((mc, index) => {
@@ -585,7 +609,7 @@ export class ReplCoordinator {
 
   private requireReplSet(): string {
     if (this.replSetName === undefined) {
-      throw namedError(76, 'NoReplicationEnabled', 'This node was not started with replication enabled.');
+      throw serverError('NoReplicationEnabled', 'This node was not started with replication enabled.');
     }
     return this.replSetName;
   }
@@ -616,7 +640,7 @@ export class ReplCoordinator {
     }
     if (config.version !== 1) throw serverError('InvalidReplicaSetConfig', `Initial config version must be 1, got ${config.version}`);
     config.term = 0;
-    if (!config.members.some((m) => m.host === this.self)) {
+    if (!config.members.some((m) => this.isSelf(m.host))) {
       throw serverError(
         'NodeNotFound',
         `No host described in new configuration with {version: ${config.version}, term: ${config.term}} for replica set ${config._id} maps to this node`,
@@ -635,7 +659,7 @@ export class ReplCoordinator {
 
   /** Every proposed member must answer (initiate) or a majority of voters (reconfig). */
   private async quorumCheck(config: ReplSetConfig, all: boolean): Promise<void> {
-    const others = config.members.filter((m) => m.host !== this.self);
+    const others = config.members.filter((m) => !this.isSelf(m.host));
     const results = await Promise.all(
       others.map(async (m) => {
         try {
@@ -664,7 +688,7 @@ export class ReplCoordinator {
       );
     }
     if (!all) {
-      const responded = config.members.filter((m) => m.host === this.self || !results[others.indexOf(m)]);
+      const responded = config.members.filter((m) => this.isSelf(m.host) || !results[others.indexOf(m)]);
       const votes = responded.filter((m) => m.votes > 0).length;
       if (votes < votingMajority(config)) {
         throw serverError(
@@ -692,8 +716,7 @@ export class ReplCoordinator {
       config.term = -1;
     } else {
       if (config.version <= current.version) {
-        throw namedError(
-          103,
+        throw serverError(
           'NewReplicaSetConfigurationIncompatible',
           `New replica set configuration version must be greater than old, but ${config.version} is not greater than ${current.version} for replica set ${current._id}`,
         );
@@ -709,7 +732,7 @@ export class ReplCoordinator {
           'Non force replica set reconfig can only add or remove at most 1 voting member.',
         );
       }
-      if (!config.members.some((m) => m.host === this.self)) {
+      if (!config.members.some((m) => this.isSelf(m.host))) {
         throw serverError('InvalidReplicaSetConfig', `This node, ${this.self}, with _id ${this.selfConfig?._id ?? -1} is not electable under the new configuration with {version: ${config.version}, term: ${config.term}} for replica set ${config._id}`);
       }
       for (const m of config.members) {
@@ -882,7 +905,7 @@ export class ReplCoordinator {
     const from = typeof cmd.from === 'string' ? normalizeHost(cmd.from) : '';
     const theirSet = String(cmd.replSetHeartbeat ?? '');
     if (theirSet !== setName) {
-      throw namedError(185, 'InconsistentReplicaSetNames', `Our set name of ${setName} does not match name ${theirSet} reported by remote node`);
+      throw serverError('InconsistentReplicaSetNames', `Our set name of ${setName} does not match name ${theirSet} reported by remote node`);
     }
     const theirVersion = Number(cmd.configVersion ?? -2);
     const theirConfigTerm = Number(cmd.configTerm ?? -1);
@@ -2327,11 +2350,6 @@ export function asBigInt(value: unknown): bigint {
   if (typeof value === 'number') return BigInt(Math.trunc(value));
   if (value instanceof Long) return value.toBigInt();
   throw new TypeError(`expected a cursor id, got ${String(value)}`);
-}
-
-/** A ServerError for a code the shared table lacks, with mongod's codeName in the reply. */
-function namedError(code: number, codeName: string, errmsg: string): ServerError {
-  return new ServerError(code, errmsg, { extra: { codeName } });
 }
 
 /** Oplog entries after `opTime`, newest first (for reads at the majority commit point). */

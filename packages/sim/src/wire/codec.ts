@@ -8,6 +8,7 @@ import {
   OP_MSG_REQUIRED_FLAGS_MASK,
   OpCode,
   OpMsgFlags,
+  OpQueryFlags,
   opCodeName,
 } from './constants';
 
@@ -337,6 +338,10 @@ export function opQueryCommand(message: OpQueryMessage): DecodedCommand | undefi
     const wrapper = body;
     body = { ...(wrapper[first] as Document) };
     if (wrapper.$readPreference !== undefined && body.$readPreference === undefined) body.$readPreference = wrapper.$readPreference;
+  }
+  // The secondaryOk flag (PyMongo 3's slave_okay) reads as mongod reads it: secondaryPreferred.
+  if ((message.flags & OpQueryFlags.secondaryOk) !== 0 && body.$readPreference === undefined) {
+    return { db, body: { ...body, $readPreference: { mode: 'secondaryPreferred' }, $db: db } };
   }
   return { db, body: { ...body, $db: db } };
 }

@@ -36,6 +36,18 @@ describe('Member', () => {
     expect(await member.run(request('test', { find: 'c', filter: {} }))).toMatchObject({ ok: 1, cursor: { firstBatch: [{ _id: 1 }] } });
   });
 
+  it('finds itself in a config under an alias (isSelf) and answers to that name from then on', async () => {
+    const clock = new VirtualClock(0);
+    const transport = new DirectPeerTransport({ clock, faults: new FaultModel() });
+    const member = new Member({ host: 'morton.local', port: 27017, selfAliases: ['localhost:27017', '127.0.0.1:27017'], replSet: 'rs0', clock, random: new Random(1), transport });
+    expect(await member.run(request('admin', { replSetInitiate: { _id: 'rs0', members: [{ _id: 0, host: '127.0.0.1:27018' }] } }))).toMatchObject({ ok: 0, codeName: 'NodeNotFound' });
+    expect(await member.run(request('admin', { replSetInitiate: { _id: 'rs0', members: [{ _id: 0, host: 'LOCALHOST:27017' }] } }))).toMatchObject({ ok: 1 });
+    await clock.advanceAsync(100, () => drainMicrotasks());
+    expect(member.repl.state).toBe('PRIMARY');
+    expect(await member.run(request('admin', { hello: 1 }))).toMatchObject({ me: 'localhost:27017', primary: 'localhost:27017', hosts: ['localhost:27017'], isWritablePrimary: true });
+    member.kill();
+  });
+
   it('dispatches command names case-insensitively and answers empty commands with FailedToParse', async () => {
     const { member } = standalone('rs0');
     expect(await member.run(request('admin', { PING: 1 }))).toEqual({ ok: 1 });

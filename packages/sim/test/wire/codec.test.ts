@@ -13,7 +13,7 @@ import {
   opQueryCommand,
   readHeader,
 } from '../../src/wire/codec';
-import { OpCode, OpMsgFlags } from '../../src/wire/constants';
+import { OpCode, OpMsgFlags, OpQueryFlags } from '../../src/wire/constants';
 import { crc32c } from '../../src/wire/crc32c';
 
 describe('crc32c', () => {
@@ -115,6 +115,17 @@ describe('OP_QUERY and OP_REPLY', () => {
     const command = opQueryCommand(message);
     expect(command).toEqual({ db: 'admin', body: { ismaster: 1, helloOk: true, $readPreference: { mode: 'primaryPreferred' }, $db: 'admin' } });
     expect(Object.keys(command?.body ?? {})[0]).toBe('ismaster');
+  });
+
+  it('reads the secondaryOk flag (PyMongo 3 slave_okay) as $readPreference secondaryPreferred, unless one is given', () => {
+    const flagged = decodeMessage(encodeOpQuery({ requestId: 4, flags: OpQueryFlags.secondaryOk, fullCollectionName: 'admin.$cmd', query: { ismaster: 1 } }));
+    expect(flagged.type === 'OP_QUERY' && opQueryCommand(flagged)).toEqual({ db: 'admin', body: { ismaster: 1, $readPreference: { mode: 'secondaryPreferred' }, $db: 'admin' } });
+    const explicit = decodeMessage(
+      encodeOpQuery({ requestId: 5, flags: OpQueryFlags.secondaryOk, fullCollectionName: 'admin.$cmd', query: { $query: { ismaster: 1 }, $readPreference: { mode: 'nearest' } } }),
+    );
+    expect(explicit.type === 'OP_QUERY' && opQueryCommand(explicit)).toEqual({ db: 'admin', body: { ismaster: 1, $readPreference: { mode: 'nearest' }, $db: 'admin' } });
+    const plain = decodeMessage(encodeOpQuery({ requestId: 6, fullCollectionName: 'admin.$cmd', query: { ismaster: 1 } }));
+    expect(plain.type === 'OP_QUERY' && opQueryCommand(plain)).toEqual({ db: 'admin', body: { ismaster: 1, $db: 'admin' } });
   });
 
   it('knows a command namespace from a collection', () => {
