@@ -8,12 +8,19 @@ export interface LinkStyle {
   label: string;
 }
 
-/** Up: solid; cut (a partition or a cut link): dashed red; down (an end is not running): grey. */
+/**
+ * Delays below this are an ordinary network (the sandbox's links take 1 ms, like a LAN): drawn as
+ * plain up links. At or above it a link has been slowed on purpose and is drawn as slow.
+ */
+export const slowLinkMillisMin = 20;
+
+/** Up: solid; slowed: dotted amber; cut (a partition or a cut link): dashed red; down (an end is not running): grey. */
 export function linkStyle(link: Pick<LinkView, 'status' | 'delayMillis'>): LinkStyle {
-  const slow = link.delayMillis > 0 ? `, ${Math.round(link.delayMillis)} ms delay` : '';
+  const slowed = link.delayMillis >= slowLinkMillisMin;
+  const slow = slowed ? `, ${Math.round(link.delayMillis)} ms delay` : '';
   switch (link.status) {
     case 'up':
-      return { stroke: link.delayMillis > 0 ? 'var(--link-slow)' : 'var(--link-up)', dash: link.delayMillis > 0 ? '2 4' : undefined, width: 2.5, label: `up${slow}` };
+      return { stroke: slowed ? 'var(--link-slow)' : 'var(--link-up)', dash: slowed ? '2 4' : undefined, width: 2.5, label: `up${slow}` };
     case 'cut':
       return { stroke: 'var(--link-cut)', dash: '7 5', width: 2.5, label: 'cut' };
     case 'down':

@@ -11,6 +11,9 @@ describe('link styling', () => {
   it('says when an up link is slowed', () => {
     expect(linkStyle({ status: 'up', delayMillis: 250 })).toMatchObject({ stroke: 'var(--link-slow)', label: 'up, 250 ms delay' });
   });
+  it('draws an ordinary network delay (the sandbox’s 1 ms) as a plain up link', () => {
+    expect(linkStyle({ status: 'up', delayMillis: 1 })).toMatchObject({ stroke: 'var(--link-up)', dash: undefined, label: 'up' });
+  });
   it('merges both directions into one pair with the worse status', () => {
     const pairs = pairLinks([
       { from: 'b', to: 'a', status: 'up', delayMillis: 0 },
