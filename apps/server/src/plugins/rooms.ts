@@ -9,6 +9,7 @@ import { formatJoinCode, normalizeJoinCode } from '../rooms/joinCode';
 import { AttemptLimiter } from '../rooms/rateLimit';
 import { RoomError, RoomManager, type Attendee, type AttendeeConnection, type Room } from '../rooms/rooms';
 import { openProgressStore } from '../rooms/openStore';
+import { LearnerProgress } from '../rooms/learners';
 import { SandboxLimitError } from '../sandbox/sandbox';
 import type { Settings } from '../settings';
 import { Connection } from './terminal-ws';
@@ -16,6 +17,8 @@ import { Connection } from './terminal-ws';
 declare module 'fastify' {
   interface FastifyInstance {
     rooms: RoomManager;
+    /** Resume links for learners on their own (the `/ws` WebSocket's progress messages). */
+    learners: LearnerProgress;
   }
 }
 
@@ -51,6 +54,7 @@ export const roomsPlugin = fp<{ settings: Settings }>(
       onStoreError: (error) => app.log.error({ err: error }, 'saving room progress failed'),
     });
     app.decorate('rooms', rooms);
+    app.decorate('learners', new LearnerProgress(store, Date.now, (error) => app.log.error({ err: error }, 'saving learner progress failed')));
     const housekeeping = setInterval(() => {
       rooms.touchInUse();
       const closed = rooms.reclaimIdle();

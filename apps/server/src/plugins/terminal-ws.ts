@@ -1,6 +1,17 @@
 import fp from 'fastify-plugin';
 import type { WebSocket } from 'ws';
-import { ProtocolErrorCode, type ClientMessage, type RoomClientMessage, type RoomWelcome, type ServerMessage } from '../protocol/messages';
+import {
+  ClientMessage as ClientMessageSchema,
+  ProtocolErrorCode,
+  type ClientMessage,
+  type ProgressClientMessage,
+  type RoomClientMessage,
+  type RoomWelcome,
+  type ServerMessage,
+} from '../protocol/messages';
+
+/** Everything a page may send on either WebSocket. */
+export type AnyClientMessage = ClientMessage | ProgressClientMessage | RoomClientMessage;
 import { parseClientMessage, type ParseResult } from '../protocol/validate';
 import { newSessionId } from './session';
 import { SandboxLimitError, type Sandbox } from '../sandbox/sandbox';
@@ -44,7 +55,23 @@ export const terminalWsPlugin = fp<{ settings: Settings }>(
         }
         throw error;
       }
-      new Connection(socket, settings, send, () => app.sandboxes.touch(sessionId)).attach(sandbox, { readOnly: false, resumed: !created });
+      const connection = new Connection(socket, settings, send, () => app.sandboxes.touch(sessionId));
+      // Resume links (the rooms plugin keeps the progress store): ask for one, or present one.
+      connection.roomHandler = (message) => {
+        if (message.type !== 'progress.link' && message.type !== 'progress.resume') return false;
+        if (!app.hasDecorator('learners')) {
+          send({ type: 'error', code: ProtocolErrorCode.invalidMessage, message: 'resume links are not available on this server' });
+          return true;
+        }
+        const failed = (error: unknown) => send({ type: 'error', code: 'StoreError', message: `progress could not be saved or read: ${error instanceof Error ? error.message : String(error)}` });
+        if (message.type === 'progress.link') {
+          app.learners.link(sandbox).then((path) => send({ type: 'progress.link', requestId: message.requestId, path }), failed);
+        } else {
+          app.learners.resume(sandbox, message.token).then((answer) => send({ type: 'progress.resumed', ...answer }), failed);
+        }
+        return true;
+      };
+      connection.attach(sandbox, { readOnly: false, resumed: !created });
     });
   },
   { name: 'rslab-terminal-ws', dependencies: ['rslab-sandboxes', 'rslab-session'] },
@@ -69,10 +96,10 @@ export class Connection {
   private readOnly = false;
   private detachCurrent: (() => void) | null = null;
   /** Messages the terminal protocol does not know go here first; true when handled. */
-  roomHandler: ((message: ClientMessage | RoomClientMessage) => boolean) | null = null;
+  roomHandler: ((message: AnyClientMessage) => boolean) | null = null;
   onClose: (() => void) | null = null;
   /** The rooms WebSocket also takes the room messages. */
-  parse: (raw: string) => ParseResult<ClientMessage | RoomClientMessage> = parseClientMessage;
+  parse: (raw: string) => ParseResult<AnyClientMessage> = parseClientMessage;
 
   constructor(
     private readonly socket: WebSocket,
@@ -245,8 +272,9 @@ export class Connection {
   }
 }
 
-const terminalTypes = new Set<string>(['input', 'interrupt', 'complete', 'tab.open', 'tab.close', 'ping', 'control']);
+/** The terminal protocol's message types, from its schema (so a new one is never filtered out here). */
+const terminalTypes = new Set<string>(ClientMessageSchema.anyOf.map((variant) => String(variant.properties.type.const)));
 
-function isTerminalMessage(message: ClientMessage | RoomClientMessage): message is ClientMessage {
+function isTerminalMessage(message: AnyClientMessage): message is ClientMessage {
   return terminalTypes.has(message.type);
 }

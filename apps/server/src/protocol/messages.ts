@@ -220,6 +220,16 @@ export const RoomClientMessage = Type.Union([
 ]);
 export type RoomClientMessage = Static<typeof RoomClientMessage>;
 
+/**
+ * Resume links for learners on their own (`/ws`): ask for a link that brings this sandbox's lesson
+ * progress to another browser, and present one there.
+ */
+export const ProgressClientMessage = Type.Union([
+  Type.Object({ type: Type.Literal('progress.link'), requestId: Type.Integer({ minimum: 0 }) }, { additionalProperties: false }),
+  Type.Object({ type: Type.Literal('progress.resume'), token: RoomSecret }, { additionalProperties: false }),
+]);
+export type ProgressClientMessage = Static<typeof ProgressClientMessage>;
+
 export const RoomRole = literalUnion(['instructor', 'attendee']);
 /** What a rooms connection shows: the live instructor sandbox, the attendee's own copy, or (instructor) an attendee's. */
 export const RoomMode = literalUnion(['live', 'fork', 'watch']);
@@ -282,6 +292,10 @@ export const ServerMessage = Type.Union([
   Type.Object({ type: Type.Literal('events'), events: Type.Array(LabEvent) }),
   Type.Object({ type: Type.Literal('lesson'), progress: LessonProgress }),
   Type.Object({ type: Type.Literal('control.ack'), requestId: Type.Integer(), ok: Type.Boolean(), message: Type.String() }),
+  /** Answer to `progress.link`: the path (with its fragment) that resumes this learner's progress. */
+  Type.Object({ type: Type.Literal('progress.link'), requestId: Type.Integer(), path: Type.String() }),
+  /** Answer to `progress.resume`. */
+  Type.Object({ type: Type.Literal('progress.resumed'), ok: Type.Boolean(), message: Type.String() }),
   /** Answer to `lesson.skip`. */
   Type.Object({ type: Type.Literal('lesson.ack'), requestId: Type.Integer(), ok: Type.Boolean(), message: Type.String() }),
   /** Something the client sent was refused; the socket stays open unless said otherwise. */

@@ -1,11 +1,12 @@
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import type { TSchema } from '@sinclair/typebox';
-import { ClientMessage, ProtocolErrorCode, RoomClientMessage } from './messages';
+import { ClientMessage, ProgressClientMessage, ProtocolErrorCode, RoomClientMessage } from './messages';
 
 // One checker per message type, so an error names the field that is wrong, not "not in union".
-const checkerByType = new Map<string, TypeCheck<TSchema>>(
-  ClientMessage.anyOf.map((variant) => [String(variant.properties.type.const), TypeCompiler.Compile(variant)]),
-);
+const checkerByType = new Map<string, TypeCheck<TSchema>>([
+  ...ClientMessage.anyOf.map((variant) => [String(variant.properties.type.const), TypeCompiler.Compile(variant)] as const),
+  ...ProgressClientMessage.anyOf.map((variant) => [String(variant.properties.type.const), TypeCompiler.Compile(variant)] as const),
+]);
 const roomCheckerByType = new Map<string, TypeCheck<TSchema>>([
   ...checkerByType,
   ...RoomClientMessage.anyOf.map((variant) => [String(variant.properties.type.const), TypeCompiler.Compile(variant)] as const),
@@ -20,12 +21,12 @@ function invalid(message: string): { ok: false; code: string; message: string } 
 }
 
 /** Parse and validate one text frame from a browser. Never throws. */
-export function parseClientMessage(raw: string): ParseResult {
+export function parseClientMessage(raw: string): ParseResult<ClientMessage | ProgressClientMessage> {
   return parseWith(checkerByType, raw);
 }
 
 /** The same for the rooms WebSocket, which also takes the room messages. */
-export function parseRoomsClientMessage(raw: string): ParseResult<ClientMessage | RoomClientMessage> {
+export function parseRoomsClientMessage(raw: string): ParseResult<ClientMessage | ProgressClientMessage | RoomClientMessage> {
   return parseWith(roomCheckerByType, raw);
 }
 
