@@ -21,6 +21,10 @@ export const repeatingKinds: ReadonlySet<string> = new Set(['heartbeatFailed', '
 
 /** Kinds that matter more win the shape of a mixed group. */
 const importance: Record<string, number> = {
+  primaryLost: 6,
+  processExited: 6,
+  electionWon: 5,
+  primaryFound: 5,
   electionStarted: 5,
   stepDown: 5,
   stateChange: 4,

@@ -33,6 +33,10 @@ const known: Record<string, MarkerStyle> = {
   partition: { shape: 'square', colorVar: '--mk-bad', legend: 'partition' },
   heal: { shape: 'square', colorVar: '--mk-good', legend: 'links healed' },
   read: { shape: 'dot', colorVar: '--mk-driver', legend: 'read' },
+  write: { shape: 'dot', colorVar: '--mk-driver', legend: 'write' },
+  command: { shape: 'dot', colorVar: '--mk-driver', legend: 'command' },
+  primaryFound: { shape: 'ring', colorVar: '--mk-good', legend: 'driver found a primary' },
+  primaryLost: { shape: 'ring', colorVar: '--mk-bad', legend: 'driver lost the primary' },
   commandSucceeded: { shape: 'dot', colorVar: '--mk-driver', legend: 'command succeeded' },
 };
 
