@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { labUrl, terminalText, typeLine } from './fixtures';
+import { labUrl, openLab, terminalText, typeLine } from './fixtures';
 import { members, pidOnPort, primaryAmong, run, seeds, selectShell, squash, start } from './lesson-fixtures';
 import { card, pane } from './ui-fixtures';
 
@@ -178,4 +178,23 @@ test('the presenter view: terminal and cluster only, shortcuts, and an autoplay 
   await expect(autoplay).toContainText('time paused');
   await page.keyboard.press('Alt+P');
   await expect(autoplay).not.toContainText('time paused');
+});
+
+test('a learner on their own takes their progress to another browser with the resume link', async ({ browser }) => {
+  test.setTimeout(90_000);
+  const first = await (await browser.newContext()).newPage();
+  await openLab(first);
+  await run(first, 'hostname', 'morton.local');
+  await run(first, start[1]!, 'listening on port 27017');
+  await expect(pane(first, 'Lesson').getByText('2 of 14 done')).toBeVisible({ timeout: 15_000 });
+  await first.getByRole('button', { name: 'Resume link' }).click();
+  await expect(first.getByRole('button', { name: 'Resume link copied' })).toBeVisible();
+  const link = await first.getByRole('button', { name: 'Resume link copied' }).getAttribute('title');
+  expect(link).toMatch(/\/#resume=[A-Za-z0-9_-]+$/);
+
+  const second = await (await browser.newContext()).newPage();
+  await second.goto(link!);
+  await expect(second.getByRole('alert')).toContainText('your progress is back', { timeout: 20_000 });
+  await expect(pane(second, 'Lesson').getByText('2 of 14 done')).toBeVisible();
+  await expect(card(second, 'morton.local:27017')).toBeVisible();
 });

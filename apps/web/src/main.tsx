@@ -5,6 +5,7 @@ import './styles.css';
 import { App } from './components/App';
 import { LabClient } from './app/labClient';
 import { parseRoomRoute } from './rooms/route';
+import { LearnerLink, ResumeLinkButton } from './rooms/learnerLink';
 
 // Rooms pages (#rooms, #join=…, #instructor=…, …) are a separate chunk, loaded only when asked for.
 const roomRoute = parseRoomRoute(window.location.hash);
@@ -22,7 +23,11 @@ window.addEventListener('hashchange', () => {
 
 function startLab(): void {
   const scheme = window.location.protocol === 'https:' ? 'wss' : 'ws';
-  const client = new LabClient(`${scheme}://${window.location.host}/ws`);
+  // `#resume=TOKEN`: a resume link from another browser brings that learner's progress here.
+  const resumeToken = /^#resume=([A-Za-z0-9_-]{16,64})$/.exec(window.location.hash)?.[1] ?? null;
+  const learner = new LearnerLink(resumeToken);
+  const client = new LabClient(`${scheme}://${window.location.host}/ws`, { createSocket: learner.createSocket });
+  learner.onResumed = (ok, message) => client.showNotice(ok ? message : `resume link: ${message}`);
   client.start();
 
   // `?fixture=failover[&hold=N]` replays a recorded cluster for tests and screenshots; the player
@@ -43,7 +48,7 @@ function startLab(): void {
   if (!root) throw new Error('index.html has no #root');
   createRoot(root).render(
     <StrictMode>
-      <App client={client} />
+      <App client={client} tools={<ResumeLinkButton learner={learner} />} />
     </StrictMode>,
   );
 }

@@ -1,4 +1,4 @@
-import { Suspense, lazy } from 'react';
+import { Suspense, lazy, type ReactNode } from 'react';
 import type { LabClient } from '../app/labClient';
 import { selectFixture, selectLessonCollapsed, selectNotice, selectPresenterZoom, selectStatus, useLab } from '../store/lab';
 import { ClusterPane } from './ClusterPane';
@@ -11,7 +11,8 @@ const Timeline = lazy(() => import('./Timeline'));
 
 const statusText = { connecting: 'connecting…', open: 'connected', reconnecting: 'reconnecting…' } as const;
 
-export function App({ client }: { client: LabClient }) {
+/** `tools`: more buttons for the header, from the page that mounts the app (the resume link). */
+export function App({ client, tools }: { client: LabClient; tools?: ReactNode }) {
   const status = useLab(selectStatus);
   const notice = useLab(selectNotice);
   const zoom = useLab(selectPresenterZoom);
@@ -30,6 +31,7 @@ export function App({ client }: { client: LabClient }) {
             Presenter zoom
           </button>
           <FontSizeControl client={client} />
+          {tools}
         </div>
       </header>
       {notice && (
