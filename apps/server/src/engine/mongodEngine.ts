@@ -493,7 +493,8 @@ export class MongodEngine implements Engine {
     const was = this.lastStates.get(address);
     if (was === after || after === 'UNKNOWN') return; // UNKNOWN: not answering this once
     this.lastStates.set(address, after);
-    this.options.events.add({ source: 'cluster', kind: 'stateChange', member: address, text: `${address} is now ${after} (was ${was ?? 'not running'}), as replSetGetStatus shows` });
+    const seen = after === 'DOWN' ? 'its process stopped' : 'as replSetGetStatus shows';
+    this.options.events.add({ source: 'cluster', kind: 'stateChange', member: address, text: `${address} is now ${after} (was ${was ?? 'not running'}): ${seen}` });
     if (after === 'PRIMARY') {
       this.options.events.add({ source: 'cluster', kind: 'electionWon', member: address, text: `${address} won the election for term ${term}` });
       this.options.events.add({ source: 'cluster', kind: 'primaryWritable', member: address, text: `${address} accepts writes as primary of term ${term}` });

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { buildApp } from '../app';
-import { testSettings } from '../settings';
+import { settingsFromEnv, testSettings } from '../settings';
 import { runTranscript, transcriptSandbox } from './run';
 
 /**
@@ -15,8 +15,14 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write('usage: transcript FILE [--speed 0.25..10]\n');
     return 2;
   }
+  // RSLAB_ENGINE=mongod runs the transcript on real processes, which run in real time only.
+  const { engine } = settingsFromEnv(process.env, { webRoot: '' });
+  if (engine === 'mongod' && speed !== 1) {
+    process.stderr.write('transcript: the mongod engine runs real processes in real time; drop --speed (or use RSLAB_ENGINE=sim)\n');
+    return 2;
+  }
   const source = await readFile(file, 'utf8');
-  const app = await buildApp({ settings: testSettings() });
+  const app = await buildApp({ settings: testSettings({ engine }) });
   try {
     const sandbox = transcriptSandbox(app, 'cli');
     const result = await runTranscript(sandbox, source, { speed, onOutput: (text) => process.stdout.write(text) });
