@@ -67,9 +67,9 @@ export const roomsPlugin = fp<{ settings: Settings }>(
     });
     const joins = new AttemptLimiter(settings.roomJoinAttemptsPerMinuteMax, 60_000);
 
-    /** Count a code look-up for this IP; false (with a 429 sent) when over the limit. */
+    /** True (with a 429 sent) when this IP has failed too often lately; failures are counted by `failed`. */
     const limited = (request: FastifyRequest, reply: FastifyReply): boolean => {
-      const verdict = joins.attempt(request.ip);
+      const verdict = joins.check(request.ip);
       if (verdict.allowed) return false;
       void reply
         .code(429)
@@ -77,21 +77,28 @@ export const roomsPlugin = fp<{ settings: Settings }>(
         .send({ error: 'TooManyAttempts', message: `too many join attempts from this address; try again in ${verdict.retryAfterSeconds} s` });
       return true;
     };
-    const findRoom = async (typed: string, reply: FastifyReply): Promise<Room | null> => {
+    const findRoom = async (typed: string, request: FastifyRequest, reply: FastifyReply): Promise<Room | null> => {
       const code = normalizeJoinCode(typed);
       const room = code === null ? null : await rooms.find(code);
-      if (!room) void reply.code(404).send({ error: 'RoomNotFound', message: `there is no room with the code '${typed.slice(0, 16)}'` });
-      return room;
-    };
-    const instructorRoom = async (request: FastifyRequest, reply: FastifyReply, typed: string): Promise<Room | null> => {
-      const room = await findRoom(typed, reply);
-      if (!room) return null;
-      const secret = request.headers[instructorSecretHeader];
-      if (!rooms.isInstructor(room, typeof secret === 'string' ? secret : undefined)) {
-        void reply.code(403).send({ error: 'Forbidden', message: 'only the instructor may do this: the instructor link carries the secret' });
-        return null;
+      if (!room) {
+        joins.fail(request.ip);
+        void reply.code(404).send({ error: 'RoomNotFound', message: `there is no room with the code '${typed.slice(0, 16)}'` });
       }
       return room;
+    };
+    /**
+     * The room, when the request carries its instructor secret. An unknown code and a wrong secret
+     * get the same 403, and each try counts against the IP's join attempts: no way to probe codes.
+     */
+    const instructorRoom = async (request: FastifyRequest, reply: FastifyReply, typed: string): Promise<Room | null> => {
+      const code = normalizeJoinCode(typed);
+      const room = code === null ? null : await rooms.find(code);
+      const secret = request.headers[instructorSecretHeader];
+      if (limited(request, reply)) return null;
+      if (room && rooms.isInstructor(room, typeof secret === 'string' ? secret : undefined)) return room;
+      joins.fail(request.ip);
+      void reply.code(403).send({ error: 'Forbidden', message: 'only the instructor may do this: the instructor link carries the secret' });
+      return null;
     };
 
     app.post('/api/rooms', { schema: { body: CreateBody }, ...strict }, async (request, reply) => {
@@ -122,14 +129,14 @@ export const roomsPlugin = fp<{ settings: Settings }>(
 
     app.get('/api/rooms/:code', { schema: { params: CodeParams } }, async (request, reply) => {
       if (limited(request, reply)) return reply;
-      const room = await findRoom((request.params as { code: string }).code, reply);
+      const room = await findRoom((request.params as { code: string }).code, request, reply);
       if (!room) return reply;
       return { code: room.code, displayCode: formatJoinCode(room.code), title: room.title, lessonId: room.lessonId, attendees: room.attendees.size };
     });
 
     app.post('/api/rooms/:code/join', { schema: { params: CodeParams, body: JoinBody }, ...strict }, async (request, reply) => {
       if (limited(request, reply)) return reply;
-      const room = await findRoom((request.params as { code: string }).code, reply);
+      const room = await findRoom((request.params as { code: string }).code, request, reply);
       if (!room) return reply;
       try {
         const { attendee, token } = await rooms.join(room, (request.body as { name: string }).name.trim() || 'attendee');
@@ -169,7 +176,7 @@ export const roomsPlugin = fp<{ settings: Settings }>(
       return { ok: true };
     });
 
-    app.get('/ws/room', { websocket: true }, (socket) => {
+    app.get('/ws/room', { websocket: true }, (socket, request) => {
       const send = (message: ServerMessage): void => {
         if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
       };
@@ -178,9 +185,14 @@ export const roomsPlugin = fp<{ settings: Settings }>(
         if (touchKey !== null) app.sandboxes.touch(touchKey);
       });
       connection.parse = parseRoomsClientMessage;
-      new RoomSession(rooms, connection, (key) => {
-        touchKey = key;
-      }).install();
+      new RoomSession(
+        rooms,
+        connection,
+        (key) => {
+          touchKey = key;
+        },
+        { check: () => joins.check(request.ip), fail: () => joins.fail(request.ip) },
+      ).install();
     });
   },
   { name: 'rslab-rooms', dependencies: ['rslab-sandboxes', 'rslab-session'] },
@@ -198,6 +210,8 @@ class RoomSession implements AttendeeConnection {
     private readonly rooms: RoomManager,
     private readonly connection: Connection,
     private readonly setTouchKey: (key: string) => void,
+    /** This IP's failed attempts to enter a room: may it try, and count a failure. */
+    private readonly attempts: { check: () => { allowed: true } | { allowed: false; retryAfterSeconds: number }; fail: () => void },
   ) {}
 
   install(): void {
@@ -257,22 +271,33 @@ class RoomSession implements AttendeeConnection {
     }
   }
 
-  private async room(typed: string): Promise<Room | null> {
+  /**
+   * The room `typed` names, if `admit` lets this connection in. Each failure counts against the
+   * IP's attempts, and an unknown code answers exactly as a wrong secret or token does.
+   */
+  private async enter<T>(typed: string, admit: (room: Room) => Promise<T | null> | T | null): Promise<{ room: Room; admitted: T } | null> {
+    const verdict = this.attempts.check();
+    if (!verdict.allowed) {
+      this.error(ProtocolErrorCode.rateLimited, `too many attempts to enter a room from this address; try again in ${verdict.retryAfterSeconds} s`);
+      return null;
+    }
     const code = normalizeJoinCode(typed);
     const room = code === null ? null : await this.rooms.find(code);
-    if (!room) this.error(ProtocolErrorCode.roomNotFound, `there is no room with the code '${typed}'`);
-    return room;
+    const admitted = room ? await admit(room) : null;
+    if (!room || admitted === null) {
+      this.attempts.fail();
+      this.error(ProtocolErrorCode.forbidden, 'no room has this code, or this link is not valid for it (the instructor link, or your own attendee link)');
+      return null;
+    }
+    return { room, admitted };
   }
 
   private async run(message: RoomClientMessage): Promise<void> {
     switch (message.type) {
       case 'room.instructor': {
-        const room = await this.room(message.code);
-        if (!room) return;
-        if (!this.rooms.isInstructor(room, message.secret)) {
-          this.error(ProtocolErrorCode.forbidden, 'that is not the instructor secret of this room');
-          return;
-        }
+        const entered = await this.enter(message.code, (room) => (this.rooms.isInstructor(room, message.secret) ? true : null));
+        if (!entered) return;
+        const { room } = entered;
         this.become({ role: 'instructor', room });
         this.setTouchKey(room.instructorKey);
         this.connection.attach(this.rooms.instructorSandbox(room), {
@@ -283,13 +308,9 @@ class RoomSession implements AttendeeConnection {
         return;
       }
       case 'room.follow': {
-        const room = await this.room(message.code);
-        if (!room) return;
-        const attendee = await this.rooms.attendee(room, message.attendee);
-        if (!attendee) {
-          this.error(ProtocolErrorCode.forbidden, 'this attendee link is not valid for this room: join again with the code');
-          return;
-        }
+        const entered = await this.enter(message.code, (room) => this.rooms.attendee(room, message.attendee));
+        if (!entered) return;
+        const { room, admitted: attendee } = entered;
         this.become({ role: 'attendee', room, attendee });
         attendee.lastSeenAt = Date.now();
         if (attendee.mode === 'fork' && (await this.showOwn(room, attendee, true))) return;
@@ -297,12 +318,9 @@ class RoomSession implements AttendeeConnection {
         return;
       }
       case 'room.watch': {
-        const room = await this.room(message.code);
-        if (!room) return;
-        if (!this.rooms.isInstructor(room, message.secret)) {
-          this.error(ProtocolErrorCode.forbidden, "only the instructor may look at an attendee's sandbox");
-          return;
-        }
+        const entered = await this.enter(message.code, (room) => (this.rooms.isInstructor(room, message.secret) ? true : null));
+        if (!entered) return;
+        const { room } = entered;
         const attendee = room.attendees.get(message.attendeeId);
         const sandbox = attendee ? this.rooms.ownSandbox(room, attendee) : undefined;
         if (!attendee || !sandbox) {

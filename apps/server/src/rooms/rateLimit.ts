@@ -1,5 +1,7 @@
 /**
- * Attempts per key (an IP address) in a fixed window. Bounded: at most `keysMax` keys are
+ * Failed attempts per key (an IP address) in a fixed window: a key that failed `attemptsMax` times
+ * is blocked until its window ends. Only failures count, so a class behind one NAT address can
+ * all join, while guessing codes from it stops after a handful of tries. Bounded: at most `keysMax` keys are
  * remembered; when full, expired windows are dropped first, then the oldest.
  */
 export class AttemptLimiter {
@@ -11,6 +13,19 @@ export class AttemptLimiter {
     private readonly now: () => number = Date.now,
     private readonly keysMax = 100_000,
   ) {}
+
+  /** Whether `key` may try now, without counting anything. */
+  check(key: string): { allowed: true } | { allowed: false; retryAfterSeconds: number } {
+    const now = this.now();
+    const window = this.windows.get(key);
+    if (!window || now - window.startedAt >= this.windowMillis || window.count < this.attemptsMax) return { allowed: true };
+    return { allowed: false, retryAfterSeconds: Math.max(1, Math.ceil((window.startedAt + this.windowMillis - now) / 1000)) };
+  }
+
+  /** Count one failed attempt. */
+  fail(key: string): void {
+    this.attempt(key);
+  }
 
   /** Count one attempt; when over the limit, how many seconds until the window ends. */
   attempt(key: string): { allowed: true } | { allowed: false; retryAfterSeconds: number } {

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app';
-import { testSettings } from '../../src/settings';
+import { testSettings, type Settings } from '../../src/settings';
 import type { ServerMessage } from '../../src/protocol/messages';
 import { walkthroughLesson } from '../../src/lessons/walkthrough';
 import { TranscriptSession } from '../../src/transcript/run';
@@ -19,8 +19,8 @@ afterEach(async () => {
   app = null;
 });
 
-async function setup() {
-  app = await buildApp({ settings: testSettings() });
+async function setup(overrides: Partial<Settings> = {}) {
+  app = await buildApp({ settings: testSettings(overrides) });
   const server = await startServer(app);
   const created = await app.inject({ method: 'POST', url: '/api/rooms', payload: { title: 'demo' } });
   const room = created.json<{ code: string; secret: string }>();
@@ -221,4 +221,30 @@ describe('the rooms WebSocket', () => {
     expect(own.lab.engine.processes().filter((p) => p.running)).toHaveLength(3);
     expect(live.lab.engine.processes().filter((p) => p.running)).toHaveLength(2);
   }, 90_000);
+
+  it('answers an unknown code exactly as a wrong link, and counts every try against the address', async () => {
+    const { app: server, room, open } = await setup({ roomJoinAttemptsPerMinuteMax: 3 });
+    const other = room.code.startsWith('Z') ? `Y${room.code.slice(1)}` : `Z${room.code.slice(1)}`;
+    const probe = await open();
+    const answers: string[] = [];
+    for (const message of [
+      { type: 'room.follow', code: room.code, attendee: 'B'.repeat(24) },
+      { type: 'room.follow', code: other, attendee: 'B'.repeat(24) },
+      { type: 'room.instructor', code: other, secret: 'C'.repeat(32) },
+      { type: 'room.instructor', code: room.code, secret: room.secret },
+    ]) {
+      const before = probe.messages.length;
+      probe.send(message);
+      const answer = await probe.waitFor((m): m is ErrorMessage => m.type === 'error' && probe.messages.indexOf(m) >= before);
+      answers.push(`${answer.code}: ${answer.message}`);
+    }
+    expect(answers[0]).toMatch(/^Forbidden: /);
+    expect(answers[1]).toBe(answers[0]);
+    expect(answers[2]).toBe(answers[0]);
+    // Even the right secret waits once the address has used up its attempts.
+    expect(answers[3]).toMatch(/^RateLimited: too many attempts/);
+    // Over HTTP too: an unknown code is a 403 like a wrong secret, never a 404.
+    const unknown = await server.inject({ method: 'GET', url: `/api/rooms/${other}/dashboard`, headers: { 'x-rslab-instructor-secret': room.secret }, remoteAddress: '10.1.1.1' });
+    expect(unknown.statusCode).toBe(403);
+  });
 });

@@ -25,4 +25,13 @@ describe('AttemptLimiter', () => {
     limiter.attempt('d'); // full of live windows: the oldest ('b') goes
     expect(limiter.attempt('b')).toEqual({ allowed: true });
   });
+
+  it('check looks without counting; fail counts', () => {
+    const limiter = new AttemptLimiter(2, 60_000, () => 0);
+    for (let i = 0; i < 5; i += 1) expect(limiter.check('ip')).toEqual({ allowed: true });
+    limiter.fail('ip');
+    expect(limiter.check('ip')).toEqual({ allowed: true });
+    limiter.fail('ip');
+    expect(limiter.check('ip')).toEqual({ allowed: false, retryAfterSeconds: 60 });
+  });
 });
