@@ -25,7 +25,7 @@ export interface Settings {
   /** Rooms open at once on this server, and attendees in one room. */
   roomsMax: number;
   attendeesPerRoomMax: number;
-  /** Join and room look-up attempts one IP address may make per minute (guessing codes is hopeless). */
+  /** Failed attempts per minute from one IP address to find or enter a room (guessing codes is hopeless). */
   roomJoinAttemptsPerMinuteMax: number;
   /** An attendee on one step for longer than this is marked stuck on the dashboard. */
   attendeeStuckAfterMillis: number;
