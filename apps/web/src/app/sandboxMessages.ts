@@ -41,6 +41,8 @@ function stepCommand(value: unknown): { text: string; shell?: ShellRole } | null
   return tab === 'servers' || tab === 'client' ? { text: line, shell: tab } : { text: line };
 }
 
+const shellRole = (value: unknown): ShellRole | undefined => (value === 'servers' || value === 'client' ? value : undefined);
+
 const text = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
 
 /**
@@ -61,9 +63,11 @@ export function lessonView(progress: LessonProgress): LessonView {
     if (hint) detail.hint = hint;
     if (Array.isArray(raw.commands)) {
       const commands = raw.commands.map(stepCommand).filter((c) => c !== null).slice(0, stepCommandsMax);
+      // The shell of each command: from the command itself, else a parallel `commandTabs` list, else inferred.
+      const tabs = Array.isArray(raw.commandTabs) ? raw.commandTabs : [];
       if (commands.length > 0) {
         detail.commands = commands.map((c) => c.text);
-        detail.commandShells = commands.map((c) => c.shell ?? shellForCommand(c.text));
+        detail.commandShells = commands.map((c, i) => c.shell ?? shellRole(tabs[i]) ?? shellForCommand(c.text));
       }
     }
     return detail;

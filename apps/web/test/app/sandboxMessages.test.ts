@@ -76,4 +76,20 @@ describe('lessonView', () => {
     expect(view.steps[0]?.hint).toBeUndefined();
     expect(view.steps[0]?.commands).toHaveLength(stepCommandsMax);
   });
+  it('knows which shell each command goes in: as the server says, else from the command', () => {
+    const view = lessonView({
+      ...base,
+      steps: [
+        {
+          ...base.steps[0],
+          commands: ['python', { tab: 'servers', text: 'ps' }, 'kill 42', 'rs.status()'],
+          commandTabs: ['client', 'client', 'bogus', 'servers'],
+        } as unknown as LessonProgress['steps'][number],
+      ],
+    });
+    expect(view.steps[0]?.commands).toEqual(['python', 'ps', 'kill 42', 'rs.status()']);
+    expect(view.steps[0]?.commandShells).toEqual(['client', 'servers', 'servers', 'servers']);
+    const inferred = lessonView({ ...base, steps: [{ ...base.steps[0], commands: ['hostname', 'db.test.find_one()'] } as unknown as LessonProgress['steps'][number]] });
+    expect(inferred.steps[0]?.commandShells).toEqual(['servers', 'client']);
+  });
 });
