@@ -28,7 +28,7 @@ const known: Record<string, MarkerStyle> = {
   primaryWritable: { shape: 'ring', colorVar: '--mk-good', legend: 'primary accepts writes' },
   syncSourceChange: { shape: 'dot', colorVar: '--mk-state', legend: 'sync source' },
   configChange: { shape: 'dot', colorVar: '--mk-other', legend: 'config' },
-  processExited: { shape: 'cross', colorVar: '--mk-bad', legend: 'process exited' },
+  processExited: { shape: 'square', colorVar: '--mk-bad', legend: 'process exited' },
   serverHeartbeatFailed: { shape: 'cross', colorVar: '--mk-driver', legend: 'driver heartbeat failed' },
   partition: { shape: 'square', colorVar: '--mk-bad', legend: 'partition' },
   heal: { shape: 'square', colorVar: '--mk-good', legend: 'links healed' },
