@@ -332,10 +332,14 @@ export class Member implements CommandHandler {
    * is on (the default). `w: 0` promises nothing.
    */
   async waitForWriteConcern(opTime: OpTime, wc: WriteConcern): Promise<Document | undefined> {
-    const error = await this.repl.waitForWriteConcern(opTime, wc);
-    if (this.journal === undefined || wc.w === 0) return error;
     const journalDefault = this.repl.config?.writeConcernMajorityJournalDefault ?? true;
-    if (wc.j === true || (wc.w === 'majority' && journalDefault)) await this.journal.waitDurable();
+    const needsJournal = this.journal !== undefined && wc.w !== 0 && (wc.j === true || (wc.w === 'majority' && journalDefault));
+    if (!needsJournal) return this.repl.waitForWriteConcern(opTime, wc);
+    // The local flush runs while the secondaries catch up, not after.
+    const durable = this.journal!.waitDurable();
+    durable.catch(() => undefined);
+    const error = await this.repl.waitForWriteConcern(opTime, wc);
+    await durable;
     return error;
   }
 

@@ -69,8 +69,12 @@ export type LogSeverity = 'F' | 'E' | 'W' | 'I' | 'D1';
 export interface ReplPersistence {
   /** `persisted.term`, `lastVote` or `config` changed: must be durable when this returns (a vote is answered next). */
   replStateChanged(what: 'term' | 'vote' | 'config', state: PersistedReplState): void;
-  /** Entries appended to the oplog, written here or applied from a sync source (storage already holds them). */
-  oplogAppended(entries: readonly OplogEntry[]): void;
+  /**
+   * Entries appended to the oplog (storage already holds them): written here (`fromSyncSource`
+   * false), or applied from a sync source — then make them durable soon, since the primary's
+   * w:majority waits on this member's durable optime.
+   */
+  oplogAppended(entries: readonly OplogEntry[], fromSyncSource: boolean): void;
   /** A rollback cut the oplog after `commonPoint` and undid those entries in storage. */
   rolledBack(commonPoint: OpTime, file: RollbackFile, state: PersistedReplState): void;
   /** The newest oplog optime on disk (a secondary reports it as its durableOpTime). */
@@ -1482,7 +1486,7 @@ export class ReplCoordinator {
       appended.push(entry);
       opTime = entryOpTime(entry);
     }
-    this.ports.persistence?.oplogAppended(appended);
+    this.ports.persistence?.oplogAppended(appended, false);
     this.lastWriteMillis = wallMillis;
     this.capOplog();
     for (const wake of [...this.oplogWaiters]) wake();
@@ -2091,7 +2095,7 @@ export class ReplCoordinator {
       }
       this.ports.storage.applyOps(entries);
       for (const e of entries) this.persisted.oplog.append(e);
-      this.ports.persistence?.oplogAppended(entries);
+      this.ports.persistence?.oplogAppended(entries, true);
       this.capOplog();
       for (const wake of [...this.oplogWaiters]) wake();
       this.scheduleUpdatePosition();

@@ -451,13 +451,15 @@ export class Journal implements MemberJournal {
     this.syncNow();
   }
 
-  oplogAppended(entries: readonly OplogEntry[]): void {
+  oplogAppended(entries: readonly OplogEntry[], fromSyncSource: boolean): void {
     const max = this.limits.journalRecordEntriesMax;
     for (let i = 0; i < entries.length; i += max) {
       const chunk = entries.slice(i, i + max);
       const last = chunk[chunk.length - 1]!;
       this.append({ k: 'oplog', e: chunk.map(entryToBson) }, { ts: last.ts, t: last.t });
     }
+    // A secondary's durable optime gates the primary's w:majority: flush now, not at the interval.
+    if (fromSyncSource && entries.length > 0) this.requestFlush();
   }
 
   unreplicatedOps(ops: readonly LoggedOp[]): void {

@@ -291,9 +291,13 @@ describe('Journal in a replica set (virtual network)', () => {
     const a = await c.waitForPrimary(30_000);
     const [b, d] = c.hosts.filter((h) => h !== a) as [string, string];
     expect((await c.insert([{ _id: 'committed' }], { writeConcern: { w: 'majority', wtimeout: 5000 } })).writeConcernError).toBeUndefined();
-    // Secondaries report what their journal has made durable.
+    // Secondaries report what their journal has made durable, and flush right after applying:
+    // a w:majority write does not wait for the 100 ms commit interval.
     await c.advance(1000);
     expect(c.running(b).repl.lastDurable).toEqual(c.running(b).repl.lastApplied);
+    const before = clock.now();
+    expect((await c.insert([{ _id: 'quick' }], { writeConcern: { w: 'majority', wtimeout: 5000 } })).writeConcernError).toBeUndefined();
+    expect(clock.now() - before).toBeLessThan(50);
     c.partition([a], [b, d]);
     expect(await c.insert([{ _id: 'lost' }], { host: a, writeConcern: { w: 1 } })).toMatchObject({ ok: 1, n: 1 });
     await c.waitFor(() => c.state(a) === 'SECONDARY', 15_000);
