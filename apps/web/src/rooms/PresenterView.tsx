@@ -5,7 +5,7 @@ import { ClusterPane } from '../components/ClusterPane';
 import { TerminalPane } from '../components/TerminalPane';
 import { alreadyInInterpreter, fillPid, roleIndex, shellForCommand } from '../lesson/shells';
 import { selectCluster, selectLesson, useLab } from '../store/lab';
-import { Autoplay, type AutoplayStep } from './autoplay';
+import { Autoplay, type AutoplayPace, type AutoplayStep } from './autoplay';
 import type { RoomSocket } from './roomSocket';
 import { displayCode } from './route';
 import { selectAutoplay, selectAutoplayNote, selectRefusal, selectWelcome, useRoom } from './store';
@@ -46,7 +46,9 @@ function waitFor(socket: RoomSocket, predicate: (m: ServerMessage) => boolean, t
   });
 }
 
-export function makeAutoplay(client: LabClient, socket: RoomSocket): Autoplay {
+const runStepPace: AutoplayPace = { characterMillis: 8, afterCommandMillis: 300, checkTimeoutMillis: 45_000 };
+
+export function makeAutoplay(client: LabClient, socket: RoomSocket, pace?: AutoplayPace): Autoplay {
   return new Autoplay({
     currentStep,
     prepare: (command) => fillPid(command, primaryPid()),
@@ -79,7 +81,7 @@ export function makeAutoplay(client: LabClient, socket: RoomSocket): Autoplay {
     },
     sleep: (millis) => new Promise((resolve) => setTimeout(resolve, millis)),
     onState: (state, note) => useRoom.setState({ autoplay: state, autoplayNote: note }),
-  });
+  }, pace);
 }
 
 /**
@@ -95,15 +97,15 @@ export function PresenterView({ client, socket }: { client: LabClient; socket: R
   const lesson = useLab(selectLesson);
   const cluster = useLab(selectCluster);
   const autoplay = useMemo(() => makeAutoplay(client, socket), [client, socket]);
+  // "Run step" types the step's commands quickly and stops when its check passes.
+  const runner = useMemo(() => makeAutoplay(client, socket, runStepPace), [client, socket]);
   const step = lesson?.steps[lesson.stepIndex];
 
   useEffect(() => {
     client.setPresenterZoom(true);
     const actions: Record<string, () => void> = {
       n: () => socket.send({ type: 'lesson.skip', requestId: requestId++ }),
-      r: () => {
-        for (const command of currentStep()?.commands ?? []) client.runCommand(command);
-      },
+      r: () => runner.runStep(),
       p: () => client.control(useLab.getState().cluster?.paused ? 'resume' : 'pause'),
       k: () => client.control('kill', { target: 'primary' }),
       a: () => autoplay.toggle(),
@@ -121,8 +123,9 @@ export function PresenterView({ client, socket }: { client: LabClient; socket: R
     return () => {
       window.removeEventListener('keydown', onKey, { capture: true });
       autoplay.stop();
+      runner.stop();
     };
-  }, [client, socket, autoplay]);
+  }, [client, socket, autoplay, runner]);
 
   return (
     <div className="app presenter rooms-presenter">

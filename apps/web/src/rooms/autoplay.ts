@@ -42,6 +42,8 @@ export class Autoplay {
   private running = false;
   private paused = false;
   private resumeWaiters: Array<() => void> = [];
+  /** Steps to play before stopping by itself (null: to the end of the lesson). */
+  private stepsLeft: number | null = null;
 
   constructor(
     private readonly ports: AutoplayPorts,
@@ -50,6 +52,13 @@ export class Autoplay {
 
   get state(): 'playing' | 'paused' | 'off' {
     return !this.running ? 'off' : this.paused ? 'paused' : 'playing';
+  }
+
+  /** Play the current step only (the presenter's "run step"), then stop. */
+  runStep(): void {
+    if (this.running) return;
+    this.stepsLeft = 1;
+    this.play();
   }
 
   /** Start, or resume when paused. */
@@ -79,6 +88,7 @@ export class Autoplay {
 
   stop(note: string | null = null): void {
     this.running = false;
+    this.stepsLeft = null;
     this.paused = false;
     for (const wake of this.resumeWaiters.splice(0)) wake();
     this.ports.onState('off', note);
@@ -120,6 +130,13 @@ export class Autoplay {
       if (!passed) {
         this.stop(`stopped: "${step.title}" did not pass its check within ${Math.round(this.pace.checkTimeoutMillis / 1000)} s`);
         return;
+      }
+      if (this.stepsLeft !== null) {
+        this.stepsLeft -= 1;
+        if (this.stepsLeft <= 0) {
+          this.stop(`ran "${step.title}"`);
+          return;
+        }
       }
     }
     this.stop(`stopped after ${stepsMax} steps`);

@@ -10,6 +10,8 @@ import { PresenterView } from './PresenterView';
 import { RoomBar } from './RoomBar';
 import { RoomSocket } from './roomSocket';
 import { displayCode, roomHash, type RoomRoute } from './route';
+import { useLab } from '../store/lab';
+import { useRoom } from './store';
 import './rooms.css';
 
 const tokenKey = (code: string) => `rslab.room.${code.toUpperCase()}`;
@@ -20,6 +22,11 @@ function labFor(code: string, hello: RoomClientMessage): { client: LabClient; so
   // The code in the query lets a load balancer send everyone in one room to one server.
   const canonical = displayCode(code).replace('-', '');
   const client = new LabClient(`${scheme}://${window.location.host}/ws/room?room=${canonical}`, { createSocket: socket.createSocket });
+  // A follower's page shows the shell the instructor is working in: the one output arrives on.
+  socket.subscribe((message) => {
+    const welcome = useRoom.getState().welcome;
+    if (message.type === 'output' && welcome?.readOnly && useLab.getState().activeTab !== message.tab) client.activate(message.tab);
+  });
   client.start();
   return { client, socket };
 }

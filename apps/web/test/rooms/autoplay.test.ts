@@ -92,3 +92,20 @@ describe('room routes', () => {
     expect(displayCode('abcdefgh')).toBe('ABCD-EFGH');
   });
 });
+
+describe('run step', () => {
+  it('plays the current step only, then stops', async () => {
+    const h = harness([
+      { id: 'a', title: 'A', commands: ['ps'] },
+      { id: 'b', title: 'B', commands: ['ls'] },
+    ]);
+    const autoplay = new Autoplay(h.ports, { characterMillis: 1, afterCommandMillis: 1, checkTimeoutMillis: 10 });
+    autoplay.runStep();
+    await h.step(10);
+    expect(h.log.join('')).toBe('ps⏎ps✓a');
+    expect(h.states.at(-1)).toBe('off: ran "A"');
+    autoplay.play();
+    await h.step(10);
+    expect(h.log.join('')).toBe('ps⏎ps✓als⏎ls✓b');
+  });
+});
