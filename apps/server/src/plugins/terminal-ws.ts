@@ -10,6 +10,9 @@ import {
   type ServerMessage,
 } from '../protocol/messages';
 
+/** Lines remembered per tab as sent by this page and not yet run (a terminal holds at most 64 waiting). */
+const ownLinesMax = 100;
+
 /** Everything a page may send on either WebSocket. */
 export type AnyClientMessage = ClientMessage | ProgressClientMessage | RoomClientMessage;
 import { parseClientMessage, type ParseResult } from '../protocol/validate';
@@ -91,6 +94,8 @@ export interface AttachOptions {
  */
 export class Connection {
   private readonly unsubscribers = new Map<string, () => void>();
+  /** Lines this connection sent, per tab, not yet started: their echo is already on this page. */
+  private readonly ownLines = new Map<string, string[]>();
   private readonly rate: RateWindow;
   private sandbox: Sandbox | null = null;
   private readOnly = false;
@@ -159,6 +164,7 @@ export class Connection {
   }
 
   detach(): void {
+    this.ownLines.clear();
     this.detachCurrent?.();
     this.detachCurrent = null;
     this.sandbox = null;
@@ -174,8 +180,18 @@ export class Connection {
       else if (event.type === 'prompt') this.send({ type: 'prompt', tab: tab.id, prompt: event.prompt });
       else this.send({ type: 'clear', tab: tab.id });
     });
-    // The typist's page echoes what it types; a follower's page is sent the line.
-    const unsubscribeLines = this.readOnly ? tab.subscribeLines((line) => this.send({ type: 'output', tab: tab.id, data: `${line}\n` })) : () => undefined;
+    // The typist's page echoes what it types itself; every other page showing this tab (a
+    // follower, the presenter view, a second tab) is sent the line.
+    const unsubscribeLines = tab.subscribeLines((line) => {
+      // Lines run in the order sent; ones before it that never ran were dropped by a Ctrl-C.
+      const own = this.ownLines.get(tab.id);
+      const index = own ? own.indexOf(line) : -1;
+      if (own && index !== -1) {
+        own.splice(0, index + 1);
+        return;
+      }
+      this.send({ type: 'output', tab: tab.id, data: `${line}\n` });
+    });
     this.unsubscribers.set(tab.id, () => {
       unsubscribe();
       unsubscribeLines();
@@ -250,8 +266,15 @@ export class Connection {
     }
     switch (message.type) {
       case 'input': {
+        const own = this.ownLines.get(tab.id) ?? [];
+        this.ownLines.set(tab.id, own);
+        own.push(message.line);
+        if (own.length > ownLinesMax) own.shift();
         const result = tab.submit(message.line);
-        if (!result.accepted) this.send({ type: 'error', code: ProtocolErrorCode.rateLimited, message: result.reason ?? 'refused' });
+        if (!result.accepted) {
+          own.pop();
+          this.send({ type: 'error', code: ProtocolErrorCode.rateLimited, message: result.reason ?? 'refused' });
+        }
         return;
       }
       case 'interrupt':

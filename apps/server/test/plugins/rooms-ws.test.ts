@@ -247,4 +247,21 @@ describe('the rooms WebSocket', () => {
     const unknown = await server.inject({ method: 'GET', url: `/api/rooms/${other}/dashboard`, headers: { 'x-rslab-instructor-secret': room.secret }, remoteAddress: '10.1.1.1' });
     expect(unknown.statusCode).toBe(403);
   });
+
+  it("shows lines typed on one instructor page (or run by the server) on the instructor's other pages, not twice on the typist's", async () => {
+    const { room, open } = await setup();
+    const page = await open();
+    const presenter = await open();
+    for (const client of [page, presenter]) client.send({ type: 'room.instructor', code: room.code, secret: room.secret });
+    const tab = (await nthWelcome(page, 0)).tabs[0]!.tab;
+    await nthWelcome(presenter, 0);
+    page.send({ type: 'input', tab, line: 'hostname' });
+    await presenter.waitFor((m) => m.type === 'output' && m.data.includes('morton.local'));
+    await page.waitFor((m) => m.type === 'output' && m.data.includes('morton.local'));
+    presenter.send({ type: 'input', tab, line: 'echo hi' });
+    await page.waitFor((m) => m.type === 'output' && m.data === 'hi\n');
+    await presenter.waitFor((m) => m.type === 'output' && m.data === 'hi\n');
+    expect(page.output(tab)).toBe('morton.local\necho hi\nhi\n');
+    expect(presenter.output(tab)).toBe('hostname\nmorton.local\nhi\n');
+  });
 });
