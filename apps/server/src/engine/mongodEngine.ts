@@ -44,7 +44,7 @@
  */
 import { randomInt, createHash } from 'node:crypto';
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { hostname as machineHostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ChildProcess } from 'node:child_process';
 import type { Document } from 'bson';
@@ -245,8 +245,14 @@ export class MongodEngine implements Engine {
     });
     const log: string[] = [];
     const followers = new Set<(line: string) => void>();
+    // What the learner would see in a log: their port, dbpath and host name, not the real ones.
+    const jsonText = (text: string) => JSON.stringify(text).slice(1, -1);
     const sink = (line: string) => {
-      const shown = this.book.toLearnerText(line).replaceAll(`"port":${realPort}`, `"port":${options.port}`);
+      const shown = this.book
+        .toLearnerText(line)
+        .replaceAll(`"port":${realPort}`, `"port":${options.port}`)
+        .replaceAll(jsonText(dbPath), jsonText(options.dbpath))
+        .replaceAll(`"host":"${jsonText(machineHostname())}"`, `"host":"${jsonText(this.options.hostname)}"`);
       log.push(shown);
       if (log.length > this.limits.logLinesMax) log.shift();
       for (const follower of followers) follower(shown);

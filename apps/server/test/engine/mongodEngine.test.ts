@@ -209,6 +209,9 @@ describe('the mongod engine with sim-mongod as the system binary', () => {
     const logs = await type(sandbox, `logs ${pid}`);
     expect(logs).toContain('Waiting for connections');
     expect(logs).not.toContain(`127.0.0.1:${real}`);
+    expect(logs).not.toContain('rslab-mongod-'); // the real data directory stays hidden
+    expect(logs).toContain('"dbPath":"/data/a"');
+    expect(logs).toContain('"port":27017');
 
     await type(sandbox, 'mongosh "mongodb://morton.local:27017/?directConnection=true"');
     expect(await type(sandbox, 'rs.initiate()')).toMatch(/ok: 1/);
