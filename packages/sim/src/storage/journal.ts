@@ -236,7 +236,7 @@ export class Journal implements MemberJournal {
   private appendedOpTime: OpTime;
   private durableOpTimeValue: OpTime;
   private readonly waiters: Waiter[] = [];
-  private flushing = false;
+  private flushing: Promise<void> | undefined;
   private flushAgain = false;
   private timer: TimerHandle | undefined;
   private bytesSinceCheckpoint = 0;
@@ -535,11 +535,13 @@ export class Journal implements MemberJournal {
       this.flushAgain = true;
       return;
     }
-    void this.runFlush();
+    this.flushing = this.runFlush().finally(() => {
+      this.flushing = undefined;
+      this.maybeCheckpoint();
+    });
   }
 
   private async runFlush(): Promise<void> {
-    this.flushing = true;
     try {
       do {
         this.flushAgain = false;
@@ -552,10 +554,7 @@ export class Journal implements MemberJournal {
       } while (this.flushAgain && !this.closed);
     } catch (error) {
       this.fail(error);
-    } finally {
-      this.flushing = false;
     }
-    this.maybeCheckpoint();
   }
 
   private markDurable(seq: number, opTime: OpTime): void {
@@ -597,6 +596,9 @@ export class Journal implements MemberJournal {
     if (this.checkpointing) return this.checkpointing;
     if (this.failed) return Promise.reject(this.failed);
     const run = async (): Promise<void> => {
+      // An fdatasync in flight must finish before its file is closed by the rotation.
+      while (this.flushing) await this.flushing;
+      if (this.failed) throw this.failed;
       const nextGeneration = this.generation + 1;
       const chunks = this.capture(nextGeneration);
       // Everything before the capture is in the old journal: make it durable, then switch.
@@ -670,6 +672,7 @@ export class Journal implements MemberJournal {
     this.timer?.cancel();
     this.timer = undefined;
     if (this.checkpointing) await this.checkpointing.catch(() => undefined);
+    while (this.flushing) await this.flushing;
     if (!this.failed) {
       if (options.checkpoint !== false) await this.checkpoint();
       else this.syncNow();

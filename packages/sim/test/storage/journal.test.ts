@@ -242,6 +242,28 @@ describe('Journal on a member', () => {
     expect(third.member.storage.dataDigest()).toBe(digest);
   });
 
+  it('a clean close waits for a group commit in flight before it checkpoints and rotates', async () => {
+    const fs = new MemoryJournalFileSystem();
+    const clock = new VirtualClock(0);
+    const { member, journal } = await primary(fs, clock);
+    await member.run(request('test', { insert: 'c', documents: [{ _id: 'in-flight' }], writeConcern: { w: 1 } }));
+    fs.holdSyncs = true;
+    await settle(clock, 100);
+    let closed = false;
+    const closing = journal.close().then(() => (closed = true));
+    await drainMicrotasks();
+    expect(closed).toBe(false);
+    fs.releaseSyncs();
+    await closing;
+    member.kill();
+    expect(fs.list(DIR).sort()).toEqual([CHECKPOINT_FILE_NAME, 'journal.0000000002']);
+    const clock2 = new VirtualClock(60_000);
+    const again = open(fs, clock2, { seed: 8 });
+    expect(again.journal.recovery).toMatchObject({ checkpointLoaded: true, recordsReplayed: 0 });
+    await settle(clock2);
+    expect(await find(again.member)).toEqual([{ _id: 'in-flight' }]);
+  });
+
   it('without replication, writes are journaled as plain ops and replayed', async () => {
     const clock = new VirtualClock(0);
     const fs = new MemoryJournalFileSystem();
