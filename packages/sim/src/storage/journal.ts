@@ -206,6 +206,8 @@ export interface JournalHooks {
   flushed(): void;
 }
 
+type PendingRecord = { doc: Document } | { entries: OplogEntry[] };
+
 interface Waiter {
   seq: number;
   resolve: () => void;
@@ -229,7 +231,8 @@ export class Journal implements MemberJournal {
   private hooks: JournalHooks = { commitPoint: () => NULL_OPTIME, flushed: () => undefined };
   private file: AppendFile;
   private generation: number;
-  private pending: Uint8Array[] = [];
+  /** Records not yet handed to the OS, encoded only then (off the request path); oplog entries merge. */
+  private pending: PendingRecord[] = [];
   private appendedSeq = 0;
   private writtenSeq = 0;
   private durableSeq = 0;
@@ -452,12 +455,13 @@ export class Journal implements MemberJournal {
   }
 
   oplogAppended(entries: readonly OplogEntry[], fromSyncSource: boolean): void {
-    const max = this.limits.journalRecordEntriesMax;
-    for (let i = 0; i < entries.length; i += max) {
-      const chunk = entries.slice(i, i + max);
-      const last = chunk[chunk.length - 1]!;
-      this.append({ k: 'oplog', e: chunk.map(entryToBson) }, { ts: last.ts, t: last.t });
-    }
+    if (entries.length === 0) return;
+    this.checkWritable();
+    const last = entries[entries.length - 1]!;
+    const tail = this.pending[this.pending.length - 1];
+    if (tail !== undefined && 'entries' in tail) tail.entries.push(...entries);
+    else this.pending.push({ entries: [...entries] });
+    this.appended({ ts: last.ts, t: last.t });
     // A secondary's durable optime gates the primary's w:majority: flush now, not at the interval.
     if (fromSyncSource && entries.length > 0) this.requestFlush();
   }
@@ -486,17 +490,19 @@ export class Journal implements MemberJournal {
     });
   }
 
-  private append(record: Document, opTime?: OpTime): void {
+  private checkWritable(): void {
     if (this.failed) throw this.failed;
     if (this.closed) throw new JournalError('journal is closed');
-    const payload = serialize(record);
-    if (payload.length > this.limits.journalRecordBytesMax) {
-      throw new JournalError(`journal record of ${payload.length} bytes is over journalRecordBytesMax (${this.limits.journalRecordBytesMax})`);
-    }
-    const frame = encodeFrame(payload);
-    this.pending.push(frame);
+  }
+
+  private append(record: Document): void {
+    this.checkWritable();
+    this.pending.push({ doc: record });
+    this.appended(undefined);
+  }
+
+  private appended(opTime: OpTime | undefined): void {
     this.appendedSeq++;
-    this.bytesSinceCheckpoint += frame.length;
     if (opTime) this.appendedOpTime = opTime;
     if (this.timer === undefined) {
       this.timer = this.clock.setTimer(this.limits.journalCommitIntervalMillis, () => {
@@ -506,14 +512,44 @@ export class Journal implements MemberJournal {
     }
   }
 
-  /** Hand pending records to the OS (synchronous, so records reach the file in order). */
+  /** Encode pending records and hand them to the OS (synchronous, so records reach the file in order). */
   private writePending(): void {
     if (this.pending.length === 0) return;
-    const chunks = this.pending;
+    const records = this.pending;
     this.pending = [];
-    const bytes = chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks);
+    const frames: Uint8Array[] = [];
+    for (const record of records) {
+      if ('doc' in record) frames.push(this.frameOf(record.doc));
+      else this.oplogFrames(record.entries, frames);
+    }
+    const bytes = frames.length === 1 ? frames[0]! : Buffer.concat(frames);
     this.file.write(bytes);
+    this.bytesSinceCheckpoint += bytes.length;
     this.writtenSeq = this.appendedSeq;
+  }
+
+  private frameOf(record: Document): Uint8Array {
+    const payload = serialize(record);
+    if (payload.length > this.limits.journalRecordBytesMax) {
+      throw new JournalError(`journal record of ${payload.length} bytes is over journalRecordBytesMax (${this.limits.journalRecordBytesMax})`);
+    }
+    return encodeFrame(payload);
+  }
+
+  /** `oplog` records of at most journalRecordEntriesMax entries; halved until each fits journalRecordBytesMax. */
+  private oplogFrames(entries: readonly OplogEntry[], out: Uint8Array[]): void {
+    const max = this.limits.journalRecordEntriesMax;
+    for (let i = 0; i < entries.length; i += max) {
+      const chunk = entries.slice(i, i + max);
+      const payload = serialize({ k: 'oplog', e: chunk.map(entryToBson) });
+      if (payload.length <= this.limits.journalRecordBytesMax) out.push(encodeFrame(payload));
+      else if (chunk.length === 1) this.frameOf({ k: 'oplog', e: chunk.map(entryToBson) });
+      else {
+        const half = Math.ceil(chunk.length / 2);
+        this.oplogFrames(chunk.slice(0, half), out);
+        this.oplogFrames(chunk.slice(half), out);
+      }
+    }
   }
 
   private syncNow(): void {
