@@ -242,6 +242,25 @@ describe('Journal on a member', () => {
     expect(third.member.storage.dataDigest()).toBe(digest);
   });
 
+  it('merges a group commit into oplog records no larger than journalRecordBytesMax', async () => {
+    const fs = new MemoryJournalFileSystem();
+    const clock = new VirtualClock(0);
+    const { member } = await primary(fs, clock, { journalRecordBytesMax: 2048 });
+    for (let i = 0; i < 30; i++) await member.run(request('test', { insert: 'c', documents: [{ _id: i, pad: 'x'.repeat(200) }], writeConcern: { w: 1 } }));
+    await settle(clock, 100);
+    const scan = scanFrames(fs.readFile(`${DIR}/journal.0000000001`), 2048);
+    expect(scan.badTail).toBeUndefined();
+    // 30 entries of ~300 bytes: several records, each under the limit, fewer than one per write.
+    const oplogRecords = scan.frames.length - 1 - 3;
+    expect(oplogRecords).toBeGreaterThan(3);
+    expect(oplogRecords).toBeLessThan(30);
+    member.kill();
+    const clock2 = new VirtualClock(60_000);
+    const again = open(fs, clock2, { seed: 9, limits: { journalRecordBytesMax: 2048 } });
+    await settle(clock2);
+    expect((await find(again.member)).length).toBe(30);
+  });
+
   it('a clean close waits for a group commit in flight before it checkpoints and rotates', async () => {
     const fs = new MemoryJournalFileSystem();
     const clock = new VirtualClock(0);
