@@ -397,8 +397,9 @@ export class MongodEngine implements Engine {
     ]);
     const previous = this.lastPoll.get(proc.address);
     if (reply instanceof MongoServerError) {
-      // 94 NotYetInitialized: started with --replSet, no config yet. 76: a standalone.
-      return { state: reply.code === 94 ? 'STARTUP' : 'UNKNOWN', term: 0, optime: null, syncSource: null, heartbeats: {}, setName: null, self: null, electionTimeoutMillis: 10_000 };
+      // 94 NotYetInitialized (started with --replSet, no config yet) and 76 NoReplicationEnabled (a
+      // standalone) show as STARTUP, as the sim engine shows a member that is in no set.
+      return { state: reply.code === 94 || reply.code === 76 ? 'STARTUP' : 'UNKNOWN', term: 0, optime: null, syncSource: null, heartbeats: {}, setName: null, self: null, electionTimeoutMillis: 10_000 };
     }
     if (reply instanceof Error || reply === null || typeof reply !== 'object') throw reply;
     const status = reply as Document;
