@@ -3,14 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deserialize, serialize, type Document } from 'bson';
 import { MongoClient } from 'mongodb';
-import { NetworkError } from '@rslab/sim';
+import { NetworkError, type Duplex } from '@rslab/sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app';
 import { settingsFromEnv, SettingsError, testSettings } from '../../src/settings';
 import { AddressBook } from '../../src/engine/mongodAddresses';
 import { MongodNetwork } from '../../src/engine/mongodNetwork';
-import { WireTranslationError, WireTranslator } from '../../src/engine/wireTranslation';
+import { TranslatingDuplex, WireTranslationError, WireTranslator } from '../../src/engine/wireTranslation';
 import { mongodEngineLivePids, type MongodEngine } from '../../src/engine/mongodEngine';
 import type { Sandbox } from '../../src/sandbox/sandbox';
 import { typeLine } from '../../src/transcript/run';
@@ -129,6 +129,49 @@ describe('WireTranslator: member names on the wire', () => {
       const out = translator.response(legacy);
       expect(out.readInt32LE(0)).toBe(out.length);
       expect(deserialize(out.subarray(36))).toMatchObject({ me: 'morton.local:27017' });
+    } finally {
+      book.release();
+    }
+  });
+
+  it('TranslatingDuplex reassembles messages split across chunks, keeps their order, and closes on garbage', async () => {
+    const book = new AddressBook('morton.local');
+    try {
+      const real = await book.realPortFor(27017);
+      const written: Buffer[] = [];
+      const dataListeners: Array<(chunk: Uint8Array) => void> = [];
+      let destroyed = false;
+      const inner: Duplex = {
+        remote: 'test',
+        closed: false,
+        write: (chunk) => written.push(Buffer.from(chunk)),
+        end: () => undefined,
+        destroy: () => {
+          destroyed = true;
+        },
+        onData: (listener) => dataListeners.push(listener),
+        onClose: () => undefined,
+      };
+      const errors: Error[] = [];
+      const duplex = new TranslatingDuplex(inner, new WireTranslator(book, { defaultInitiate: () => Promise.resolve(null) }), (error) => errors.push(error));
+      const received: Buffer[] = [];
+      duplex.onData((chunk) => received.push(Buffer.from(chunk)));
+      // Two requests, fed one byte at a time: the reconfig is rewritten, the ping is not, in order.
+      const both = Buffer.concat([opMsg({ replSetReconfig: { members: [{ host: 'morton.local:27017' }] } }, 1), opMsg({ ping: 1 }, 2)]);
+      for (const byte of both) duplex.write(Uint8Array.of(byte));
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      expect(written.map((m) => m.readInt32LE(4))).toEqual([1, 2]);
+      expect(bodyOf(written[0] as Buffer).replSetReconfig).toEqual({ members: [{ host: `127.0.0.1:${real}` }] });
+      // A reply split in two chunks comes out whole and translated.
+      const reply = opMsg({ me: `127.0.0.1:${real}`, ok: 1 }, 3, 1);
+      dataListeners.forEach((listener) => listener(reply.subarray(0, 10)));
+      expect(received).toEqual([]);
+      dataListeners.forEach((listener) => listener(reply.subarray(10)));
+      expect(received.map(bodyOf)).toEqual([{ me: 'morton.local:27017', ok: 1 }]);
+      // A length no message can have tears the connection down.
+      duplex.write(Buffer.from([1, 0, 0, 0]));
+      expect(destroyed).toBe(true);
+      expect(errors[0]).toBeInstanceOf(WireTranslationError);
     } finally {
       book.release();
     }
