@@ -3,10 +3,9 @@ import { promises as fs } from 'node:fs';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { EJSON } from 'bson';
 import { MongoClient } from 'mongodb';
 import type { Settings } from '../settings';
-import { MemoryProgressStore, MongoProgressStore, type ProgressRecord, type ProgressStore, type RoomRecord } from './store';
+import { MemoryProgressStore, MongoProgressStore, type ProgressStore } from './store';
 
 interface Log {
   info(object: object, message: string): void;
@@ -51,20 +50,13 @@ async function freePort(): Promise<number> {
 
 /**
  * The default store: a `sim-mongod` the server starts with `--dbpath <dataDir>/progress-db`,
- * reached through the official driver. sim-mongod does not journal to its dbpath yet (its data
- * lives in memory), so until it does this store also writes everything to
- * `<dataDir>/progress-backup.json` after each change and loads it back into a fresh sim-mongod on
- * start. When sim-mongod journals, the backup file can go.
+ * reached through the official driver. sim-mongod journals to its dbpath, so what it acknowledged
+ * is there after a restart; writes ask for `j: true`, so that holds even if it is killed.
  */
 export class EmbeddedProgressStore extends MongoProgressStore {
-  private backupTimer: NodeJS.Timeout | null = null;
-  private backupWriting: Promise<void> = Promise.resolve();
-
   private constructor(
     client: MongoClient,
     private readonly child: ChildProcess,
-    private readonly backupPath: string,
-    private readonly log: Log,
   ) {
     super(client, 'embedded');
   }
@@ -102,62 +94,16 @@ export class EmbeddedProgressStore extends MongoProgressStore {
     // Keep reading its output so a full pipe never blocks it.
     child.stdout?.resume();
     child.stderr?.resume();
-    const client = await new MongoClient(`mongodb://127.0.0.1:${port}/?directConnection=true`, { serverSelectionTimeoutMS: 10_000, appName: 'rslab-server' }).connect();
-    const store = new EmbeddedProgressStore(client, child, path.join(dataDir, 'progress-backup.json'), log);
-    const restored = await store.restoreBackup();
-    log.info({ store: 'embedded', dbpath, port, pid: child.pid, restored }, 'progress store: embedded sim-mongod');
-    return store;
-  }
-
-  private async restoreBackup(): Promise<number> {
-    let text: string;
-    try {
-      text = await fs.readFile(this.backupPath, 'utf8');
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return 0;
-      throw error;
-    }
-    const backup = EJSON.parse(text, { relaxed: false }) as { rooms: RoomRecord[]; progress: ProgressRecord[] };
-    for (const room of backup.rooms) await super.saveRoom(room);
-    for (const progress of backup.progress) await super.saveProgress(progress);
-    return backup.rooms.length + backup.progress.length;
-  }
-
-  private scheduleBackup(): void {
-    if (this.backupTimer) return;
-    this.backupTimer = setTimeout(() => {
-      this.backupTimer = null;
-      this.backupWriting = this.backupWriting.then(() => this.writeBackup()).catch((error: unknown) => this.log.error({ err: error }, 'progress backup failed'));
-    }, 100);
-  }
-
-  private async writeBackup(): Promise<void> {
-    const text = EJSON.stringify(await this.dump(), { relaxed: false });
-    const temporary = `${this.backupPath}.tmp`;
-    await fs.writeFile(temporary, text);
-    await fs.rename(temporary, this.backupPath);
-  }
-
-  override async saveRoom(room: RoomRecord): Promise<void> {
-    await super.saveRoom(room);
-    this.scheduleBackup();
-  }
-  override async deleteRoom(code: string): Promise<void> {
-    await super.deleteRoom(code);
-    this.scheduleBackup();
-  }
-  override async saveProgress(progress: ProgressRecord): Promise<void> {
-    await super.saveProgress(progress);
-    this.scheduleBackup();
+    const client = await new MongoClient(`mongodb://127.0.0.1:${port}/?directConnection=true`, {
+      serverSelectionTimeoutMS: 10_000,
+      appName: 'rslab-server',
+      writeConcern: { w: 1, journal: true },
+    }).connect();
+    log.info({ store: 'embedded', dbpath, port, pid: child.pid }, 'progress store: embedded sim-mongod');
+    return new EmbeddedProgressStore(client, child);
   }
 
   override async close(): Promise<void> {
-    if (this.backupTimer) {
-      clearTimeout(this.backupTimer);
-      this.backupTimer = null;
-      this.backupWriting = this.backupWriting.then(() => this.writeBackup());
-    }
-    await this.backupWriting;
     await super.close();
     const exited = new Promise<void>((resolve) => {
       if (this.child.exitCode !== null) resolve();

@@ -107,10 +107,6 @@ export class MongoProgressStore implements ProgressStore {
   async roomProgress(code: string): Promise<ProgressRecord[]> {
     return this.progress.find({ roomCode: code }).limit(10_000).toArray();
   }
-  /** Everything, for the embedded store's backup file. */
-  async dump(): Promise<{ rooms: RoomRecord[]; progress: ProgressRecord[] }> {
-    return { rooms: await this.rooms.find({}).toArray(), progress: await this.progress.find({}).toArray() };
-  }
   async close(): Promise<void> {
     await this.client.close();
   }
