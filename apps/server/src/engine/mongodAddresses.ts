@@ -129,7 +129,8 @@ export class AddressBook {
   async reserveNamedIn(doc: unknown): Promise<void> {
     const ports = new Set<number>();
     walkStrings(doc, 0, (text) => {
-      for (const port of this.learnerPortsIn(text)) ports.add(port);
+      // A real address of this sandbox (127.0.0.1:R) is already what the process needs.
+      for (const port of this.learnerPortsIn(text)) if (!this.learnerByReal.has(port)) ports.add(port);
       return text;
     });
     for (const port of ports) await this.realPortFor(port);
