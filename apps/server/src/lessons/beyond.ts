@@ -13,6 +13,8 @@ export const beyondLesson: Lesson = {
   title: 'Beyond the walkthrough: durability, reads and partitions',
   summary:
     'Lose a w:1 write to a rollback and keep a w:majority one, read from secondaries while there is no primary, hand the primary over on purpose, and split the network.',
+  // It cuts links between members, which only the simulated network can do.
+  engines: ['sim'],
   chapters: [
     {
       id: 'setup',

@@ -10,6 +10,8 @@ export interface Lesson {
   id: string;
   title: string;
   summary: string;
+  /** Engines the lesson can run on; all when absent. Partitions and time control need `sim`. */
+  engines?: Array<'sim' | 'mongod'>;
   chapters: Chapter[];
 }
 

@@ -1,4 +1,5 @@
 import type { LessonProgress } from '../protocol/messages';
+import { lessons } from './catalog';
 import { runCheck } from './checks';
 import type { Chapter, Lesson, Step } from './model';
 import type { LabView } from './view';
@@ -11,7 +12,11 @@ export class LessonTracker {
   private readonly done = new Set<string>();
   private lastReason: string | null = null;
 
-  constructor(readonly lesson: Lesson) {}
+  constructor(
+    readonly lesson: Lesson,
+    /** The engine the sandbox runs, to say which lessons it can offer. */
+    private readonly engine: 'sim' | 'mongod' = 'sim',
+  ) {}
 
   get steps(): Step[] {
     return this.lesson.chapters.flatMap((chapter) => chapter.steps);
@@ -59,6 +64,12 @@ export class LessonTracker {
     }
     return {
       lessonId: this.lesson.id,
+      catalog: lessons.map((lesson) => ({
+        id: lesson.id,
+        title: lesson.title,
+        summary: lesson.summary,
+        available: !lesson.engines || lesson.engines.includes(this.engine),
+      })),
       title: this.lesson.title,
       markdown: this.lesson.summary,
       chapterIndex: currentIndex === -1 ? this.lesson.chapters.length - 1 : chapterIndex,

@@ -123,8 +123,19 @@ export const LessonStepView = Type.Object({
 });
 export type LessonStepView = Static<typeof LessonStepView>;
 
+export const LessonSummary = Type.Object({
+  id: Type.String(),
+  title: Type.String(),
+  summary: Type.String(),
+  /** False when this server's engine cannot run it (partitions need the sim engine). */
+  available: Type.Boolean(),
+});
+export type LessonSummary = Static<typeof LessonSummary>;
+
 export const LessonProgress = Type.Object({
   lessonId: Type.String(),
+  /** Every lesson the learner can switch to. */
+  catalog: Type.Optional(Type.Array(LessonSummary)),
   title: Type.Optional(Type.String()),
   markdown: Type.Optional(Type.String()),
   chapterIndex: Type.Integer(),

@@ -48,7 +48,7 @@ export class Lab {
     this.events = events;
     this.gateway = new DriverGateway(engine.route, this.events, () => engine.clock.now());
     this.pymongo = new DriverPyMongoBackend(this.gateway);
-    this.tracker = new LessonTracker(lessons[0] as (typeof lessons)[number]);
+    this.tracker = new LessonTracker(lessons[0] as (typeof lessons)[number], engine.kind);
   }
 
   now(): number {
@@ -64,7 +64,8 @@ export class Lab {
   selectLesson(id: string): boolean {
     const lesson = findLesson(id);
     if (!lesson) return false;
-    this.tracker = new LessonTracker(lesson);
+    if (lesson.engines && !lesson.engines.includes(this.engine.kind)) return false;
+    this.tracker = new LessonTracker(lesson, this.engine.kind);
     return true;
   }
 
