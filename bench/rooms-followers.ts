@@ -26,6 +26,8 @@ const WebSocket = requireFromServer('ws') as new (url: string) => Socket;
 
 interface Message {
   type: string;
+  cluster?: { members: Array<{ state: string }> };
+  room?: { mode: string };
   tab?: string;
   data?: string;
   tabs?: Array<{ tab: string }>;
@@ -105,6 +107,8 @@ async function main(): Promise<void> {
     const followerAt: Array<Map<number, number>> = [];
     const marks = (data: string | undefined): number[] => [...(data ?? '').matchAll(/^mark-(\d+)$/gm)].map((m) => Number(m[1]));
     let tab = '';
+    let prompts = 0;
+    let primaryUp = false;
     let welcomed!: () => void;
     const instructorReady = new Promise<void>((resolve) => (welcomed = resolve));
     const instructor = await connect(server.baseUrl, (message, at) => {
@@ -113,6 +117,8 @@ async function main(): Promise<void> {
         welcomed();
       }
       if (message.type === 'output') for (const n of marks(message.data)) if (!instructorAt.has(n)) instructorAt.set(n, at);
+      if (message.type === 'prompt') prompts += 1;
+      if (message.type === 'cluster' && message.cluster?.members.some((m) => m.state === 'PRIMARY')) primaryUp = true;
       if (message.type === 'error') console.error('instructor error:', message.code, message.message);
     });
     sockets.push(instructor);
@@ -120,6 +126,7 @@ async function main(): Promise<void> {
     await instructorReady;
 
     let followersReady = 0;
+    const forkedAt = new Map<number, number>();
     let allReady!: () => void;
     const ready = new Promise<void>((resolve) => (allReady = resolve));
     for (let i = 0; i < followersCount; i += 1) {
@@ -128,8 +135,10 @@ async function main(): Promise<void> {
       ).json()) as { token: string };
       const seen = new Map<number, number>();
       followerAt.push(seen);
+      const index = i;
       const socket = await connect(server.baseUrl, (message, at) => {
-        if (message.type === 'welcome') {
+        if (message.type === 'welcome' && message.room?.mode === 'fork') forkedAt.set(index, at);
+        if (message.type === 'welcome' && message.room?.mode === 'live') {
           followersReady += 1;
           if (followersReady === followersCount) allReady();
         }
@@ -168,12 +177,53 @@ async function main(): Promise<void> {
       `${followersCount} followers, ${linesCount} lines every ${lineIntervalMillis} ms: follower delay after the instructor p50 ${p50.toFixed(1)} ms, p99 ${p99.toFixed(1)} ms, max ${max.toFixed(1)} ms; ${delays.length} receipts, ${missing} missing; set-up ${((connectedAt - started) / 1000).toFixed(1)} s, total ${wallSeconds.toFixed(1)} s`,
     );
 
+    // "Try it myself" at scale: the instructor builds the walkthrough's set (3 members, initiated,
+    // one document), then forkers attendees fork at the same moment.
+    const until = async (condition: () => boolean, what: string, limitMillis = 60_000): Promise<void> => {
+      const end = performance.now() + limitMillis;
+      while (!condition()) {
+        if (performance.now() > end) throw new Error(`bench: ${what} did not happen within ${limitMillis} ms`);
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+    };
+    instructor.send(JSON.stringify({ type: 'control', requestId: 1, action: 'speed', value: 10 }));
+    const servers = tab;
+    instructor.send(JSON.stringify({ type: 'tab.open' }));
+    const setup: Array<[string, string]> = [
+      [servers, 'mongod --replSet foo/morton.local:27018,morton.local:27019 --rest'],
+      [servers, 'mongod --port 27018 --dbpath /data/db1 --replSet foo/morton.local:27017 --rest'],
+      [servers, 'mongod --port 27019 --dbpath /data/db2 --replSet foo/morton.local:27017 --rest'],
+    ];
+    for (const [onTab, line] of setup) {
+      const before = prompts;
+      instructor.send(JSON.stringify({ type: 'input', tab: onTab, line }));
+      await until(() => prompts > before, line);
+    }
+    const client = 't2';
+    for (const line of ['python', 'from pymongo import Connection', 'c = Connection("morton.local:27017", slave_okay=True)', 'c.admin.command("replSetInitiate")']) {
+      const before = prompts;
+      instructor.send(JSON.stringify({ type: 'input', tab: client, line }));
+      await until(() => prompts > before, line);
+    }
+    await until(() => primaryUp, 'a primary');
+    for (const line of ['db = Connection("morton.local").test', 'db.test.save({"x": 1})']) {
+      const before = prompts;
+      instructor.send(JSON.stringify({ type: 'input', tab: client, line }));
+      await until(() => prompts > before, line);
+    }
+    const forkers = 20;
+    const forkStart = performance.now();
+    for (let i = 0; i < forkers; i += 1) sockets[1 + i]!.send(JSON.stringify({ type: 'room.fork' }));
+    await until(() => forkedAt.size === forkers, `${forkers} forks`);
+    const forkMillis = [...forkedAt.values()].map((at) => at - forkStart).sort((a, b) => a - b);
+    console.log(`${forkers} attendees fork a 3-member set at once: their own sandbox after p50 ${percentile(forkMillis, 50).toFixed(0)} ms, slowest ${forkMillis.at(-1)!.toFixed(0)} ms`);
+
     const cpu = cpus();
     const machine = `${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}, Node ${process.version}`;
     const section = [
       '## Rooms',
       '',
-      `Measured by \`bench/rooms-followers.ts\` on ${machine}, load average ${loadavg()[0]!.toFixed(1)} when it ran. The real server in a child process on loopback; one room, the instructor and ${followersCount} followers as WebSocket clients in the bench process; the instructor types \`echo mark-N\` every ${lineIntervalMillis} ms, ${linesCount} times. Delay: when a follower's socket received the output line minus when the instructor's did (both clocks in the bench process).`,
+      `Measured by \`bench/rooms-followers.ts\` on ${machine}, load average ${loadavg()[0]!.toFixed(1)} when it ran. The real server in a child process on loopback; one room, the instructor and ${followersCount} followers as WebSocket clients in the bench process; the instructor types \`echo mark-N\` every ${lineIntervalMillis} ms, ${linesCount} times. Delay: when a follower's socket received the output line minus when the instructor's did (both clocks in the bench process). Then the instructor builds the walkthrough's set (3 members, initiated, one document) and 20 followers fork it at the same moment.`,
       '',
       '| Figure | Value |',
       '| --- | --- |',
@@ -181,6 +231,7 @@ async function main(): Promise<void> {
       `| Same, p99 (goal under 250 ms) | ${p99.toFixed(1)} ms |`,
       `| Same, max | ${max.toFixed(1)} ms |`,
       `| Receipts measured (followers × lines), missing | ${delays.length}, ${missing} |`,
+      `| ${forkers} attendees press "Try it myself" at once on a 3-member set: own sandbox after, p50 / slowest | ${percentile(forkMillis, 50).toFixed(0)} ms / ${forkMillis.at(-1)!.toFixed(0)} ms |`,
       '',
     ].join('\n');
     const path = new URL('../docs/BENCHMARKS.md', import.meta.url);
