@@ -1,7 +1,7 @@
 import { expect, test, type Page } from '@playwright/test';
 import { labUrl, openLab, terminalText, typeLine } from './fixtures';
 import { members, pidOnPort, primaryAmong, run, seeds, selectShell, squash, start } from './lesson-fixtures';
-import { card, pane } from './ui-fixtures';
+import { card, pane, screenshot } from './ui-fixtures';
 
 /** The room strip's mode line ("Following the instructor live (read-only)", …). */
 const mode = (page: Page) => page.getByRole('region', { name: 'Room' }).getByLabel('Room mode');
@@ -39,6 +39,7 @@ test('a room: the instructor fails over live, an attendee follows, is refused, f
   const instructorHref = await creating.getByLabel('Instructor link').getAttribute('href');
   expect(instructorHref).toMatch(/^\/#instructor=[0-9A-Z]{8}&secret=/);
   const secret = /secret=([A-Za-z0-9_-]+)/.exec(instructorHref!)![1]!;
+  await screenshot(creating, 'rooms-1-created');
   expect(joinLink).not.toContain(secret);
   const instructor = await instructorContext.newPage();
   await instructor.goto(`${base}${instructorHref}`);
@@ -79,6 +80,7 @@ test('a room: the instructor fails over live, an attendee follows, is refused, f
   // The new PRIMARY shows on the attendee's page within a second of the instructor's.
   const newPrimary = await primaryAmong(instructor, members.slice(1));
   await expect(card(attendee, newPrimary).locator('.state-badge')).toHaveText('PRIMARY', { timeout: 1000 });
+  await screenshot(attendee, 'rooms-2-attendee-following');
 
   // An attendee trying an instructor action is refused: typing, and the cluster's buttons.
   await typeLine(attendee, 'db.test.drop()');
@@ -104,6 +106,7 @@ test('a room: the instructor fails over live, an attendee follows, is refused, f
   const row = dashboard.getByRole('row', { name: 'attendee Ada' });
   await expect(row).toContainText('own sandbox');
   await expect(row).toContainText('The same with today');
+  await screenshot(dashboard, 'rooms-3-dashboard');
   // The instructor opens the attendee's sandbox read-only.
   const [watching] = await Promise.all([dashboard.waitForEvent('popup'), row.getByRole('link', { name: 'Open read-only' }).click()]);
   await expect(mode(watching)).toHaveText('Watching an attendee’s own sandbox (read-only)');
@@ -176,7 +179,10 @@ test('the presenter view: terminal and cluster only, shortcuts, and an autoplay 
   // R runs this step's commands and stops once its check passes.
   await page.keyboard.press('Alt+R');
   await expect(stepLabel).toHaveText('5. Initiate', { timeout: 20_000 });
+  await screenshot(page, 'rooms-4-presenter');
   await expect(autoplay).toContainText('ran "Connect to one member"');
+  // It opened the client shell it needed, once.
+  await expect(page.getByRole('tablist', { name: 'Shells' }).getByRole('tab')).toHaveCount(2);
   await page.keyboard.press('Alt+P');
   await expect(autoplay).toContainText('time paused');
   await page.keyboard.press('Alt+P');

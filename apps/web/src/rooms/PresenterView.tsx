@@ -54,10 +54,13 @@ export function makeAutoplay(client: LabClient, socket: RoomSocket, pace?: Autop
     prepare: (command) => fillPid(command, primaryPid()),
     openShell: async (command) => {
       const index = roleIndex(shellForCommand(command));
+      // Open one tab at a time and wait until the page has it (not just the message) before the next.
       for (let attempt = 0; attempt < 3 && !useLab.getState().tabs[index]; attempt += 1) {
-        const opened = waitFor(socket, (m) => m.type === 'tab.opened', 5000);
+        const count = useLab.getState().tabs.length;
         client.openTab();
-        await opened;
+        for (let waited = 0; waited < 5000 && useLab.getState().tabs.length === count; waited += 25) {
+          await new Promise((resolve) => setTimeout(resolve, 25));
+        }
       }
       return controllerFor(client, command) !== null;
     },
