@@ -11,6 +11,7 @@ import { RoomError, RoomManager, type Attendee, type AttendeeConnection, type Ro
 import { openProgressStore } from '../rooms/openStore';
 import { LearnerProgress } from '../rooms/learners';
 import { SandboxLimitError } from '../sandbox/sandbox';
+import { LabCopyError } from '../sandbox/lab';
 import type { Settings } from '../settings';
 import { Connection } from './terminal-ws';
 
@@ -260,6 +261,7 @@ class RoomSession implements AttendeeConnection {
         void this.run(message)
           .catch((error: unknown) => {
             if (error instanceof SandboxLimitError) this.error(ProtocolErrorCode.serverFull, error.message);
+            else if (error instanceof LabCopyError) this.error('ForkUnavailable', error.message);
             else this.error('InternalError', error instanceof Error ? error.message : String(error));
           })
           .finally(() => {

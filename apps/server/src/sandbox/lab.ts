@@ -212,7 +212,7 @@ export class Lab {
    */
   async copyFrom(source: Lab): Promise<LabCopyReport> {
     if (!(this.engine instanceof SimEngine) || !(source.engine instanceof SimEngine)) {
-      throw new Error(`Lab.copyFrom: only the sim engine can be copied (here: ${source.engine.kind} to ${this.engine.kind})`);
+      throw new LabCopyError(`"Try it myself" needs the sim engine: this server runs its sandboxes on the ${source.engine.kind} engine, whose members cannot be copied`);
     }
     // The timeline first, so the copy's own events (its members starting) come after the source's.
     for (const event of source.events.all()) {
@@ -240,6 +240,11 @@ export class Lab {
     await this.gateway.closeAll();
     await this.engine.dispose();
   }
+}
+
+/** A lab that cannot be copied (only the sim engine's members can be). */
+export class LabCopyError extends Error {
+  override readonly name = 'LabCopyError';
 }
 
 class ControlRefused extends Error {
