@@ -22,14 +22,16 @@ export async function rebuildAt(sandbox: Sandbox, lessonId: string, stepId: stri
   }
   const clock = sandbox.lab.engine.clock;
   const speedBefore = clock.speed;
+  // Real processes (the mongod engine) run at one speed only.
+  const speed = sandbox.lab.engine.kind === 'sim' ? rebuildSpeed : 1;
   let failures: string[];
   try {
-    const session = new TranscriptSession(sandbox, { speed: rebuildSpeed, lineTimeoutMillis: rebuildLineTimeoutMillis });
+    const session = new TranscriptSession(sandbox, { speed, lineTimeoutMillis: rebuildLineTimeoutMillis });
     failures = await session.run(lines.join('\n'));
   } catch (error) {
     failures = [error instanceof Error ? error.message : String(error)];
   } finally {
-    clock.setSpeed(speedBefore);
+    if (clock.speed !== speedBefore) clock.setSpeed(speedBefore);
   }
   await sandbox.lab.evaluate();
   sandbox.lab.tracker.skipTo(stepId ?? '\u0000none');

@@ -276,10 +276,16 @@ export class RoomManager {
       sandbox.lab.selectLesson(position.lessonId);
       const tab = sandbox.tabs.values().next().value;
       tab?.notice(`# Welcome back. Rebuilding your sandbox: replaying the lesson up to "${position.stepTitle ?? 'the end'}"…\n`);
-      rebuilt = rebuildAt(sandbox, position.lessonId, position.stepId).then((failures) => {
-        if (failures.length > 0) this.options.onStoreError?.(new Error(`rebuilding ${attendee.id}'s sandbox: ${failures.join('; ').slice(0, 500)}`));
-        return failures;
-      });
+      rebuilt = rebuildAt(sandbox, position.lessonId, position.stepId).then(
+        (failures) => {
+          if (failures.length > 0) this.options.onStoreError?.(new Error(`rebuilding ${attendee.id}'s sandbox: ${failures.join('; ').slice(0, 500)}`));
+          return failures;
+        },
+        (error: unknown) => {
+          this.options.onStoreError?.(error);
+          return [error instanceof Error ? error.message : String(error)];
+        },
+      );
     }
     attendee.mode = 'fork';
     this.followProgress(room, attendee, sandbox, position);
