@@ -332,6 +332,11 @@ export class Journal implements MemberJournal {
       const file = path.join(this.dir, journalFileName(g));
       const bytes = this.fs.readFile(file);
       const scan = scanFrames(bytes, this.limits.journalRecordBytesMax);
+      // A torn write only ever damages the end. Valid records after a damaged one mean the file
+      // was corrupted in the middle: cutting there would drop acknowledged writes, so refuse.
+      if (scan.badTail !== undefined && recordsFollow(bytes, scan.validBytes, this.limits.journalRecordBytesMax)) {
+        throw new JournalError(`${file}: damaged record at byte ${scan.validBytes} (${scan.badTail}) is followed by valid records: the journal is corrupt, not torn`);
+      }
       let validBytes = scan.validBytes;
       let badTail = scan.badTail;
       let frames = scan.frames;
@@ -719,6 +724,19 @@ export class Journal implements MemberJournal {
     this.closed = true;
     this.file.close();
   }
+}
+
+/**
+ * Whether a valid frame starts after the damaged one at `offset`: its stated length (when it fits)
+ * tells where the next frame would begin. Zeros or garbage from a torn write do not make one.
+ */
+function recordsFollow(bytes: Uint8Array, offset: number, payloadBytesMax: number): boolean {
+  if (bytes.length - offset < FRAME_HEADER_BYTES) return false;
+  const length = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(offset, true);
+  const next = offset + FRAME_HEADER_BYTES + length;
+  if (length > payloadBytesMax || next >= bytes.length) return false;
+  const rest = scanFrames(bytes.subarray(next), payloadBytesMax);
+  return rest.frames.length > 0;
 }
 
 function safeDecode(payload: Uint8Array): Document | undefined {

@@ -210,6 +210,21 @@ describe('Journal on a member', () => {
     expect((await find(again.member)).map((d) => d._id)).toEqual([1]);
   });
 
+  it('refuses to start when a damaged record is followed by valid ones (corrupt, not torn)', async () => {
+    const fs = new MemoryJournalFileSystem();
+    const clock = new VirtualClock(0);
+    const { member } = await primary(fs, clock);
+    await member.run(request('test', { insert: 'c', documents: [{ _id: 1, v: 'aaaaaaaa' }], writeConcern: { j: true } }));
+    const file = `${DIR}/journal.0000000001`;
+    const damageAt = fs.readFile(file).length - 12;
+    await member.run(request('test', { insert: 'c', documents: [{ _id: 2 }], writeConcern: { j: true } }));
+    member.kill();
+    const bytes = fs.readFile(file);
+    bytes[damageAt] = (bytes[damageAt] as number) ^ 1;
+    fs.setFile(file, bytes);
+    expect(() => open(fs, new VirtualClock(100_000))).toThrow(/followed by valid records/);
+  });
+
   it('checkpoints past the journal limit, removes covered journals, and recovers the same data with rollback-able entries', async () => {
     const fs = new MemoryJournalFileSystem();
     const clock = new VirtualClock(0);
