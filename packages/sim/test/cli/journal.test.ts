@@ -78,4 +78,20 @@ describe('sim-mongod --dbpath', () => {
     expect((await third.exit).code).toBe(0);
     expect(logLines(third.stdout).filter((l) => l.msg === 'Now exiting')).toHaveLength(1);
   });
+
+  it('a damaged checkpoint stops the start with mongod\'s initAndListen error, before listening', { timeout: 30_000 }, async () => {
+    const dbpath = fs.mkdtempSync(path.join(tmp, 'db-'));
+    fs.mkdirSync(path.join(dbpath, 'journal'));
+    fs.writeFileSync(path.join(dbpath, 'journal', 'checkpoint'), Buffer.from('not a checkpoint at all'));
+    const port = await freePort();
+    const running = startSimMongod(['--port', String(port), '--dbpath', dbpath, '--bind_ip', '127.0.0.1'], children);
+    expect((await running.exit).code).toBe(14);
+    const line = logLines(running.stdout).find((l) => l.msg === 'DBException in initAndListen, terminating');
+    expect(line).toMatchObject({ s: 'E', attr: { error: expect.stringMatching(/^JournalError: .*checkpoint/) as unknown } });
+    expect(running.stdout).not.toContain('Waiting for connections');
+    // The lock is released: a fixed dbpath starts.
+    fs.rmSync(path.join(dbpath, 'journal', 'checkpoint'));
+    const again = startSimMongod(['--port', String(port), '--dbpath', dbpath, '--bind_ip', '127.0.0.1'], children);
+    await waitForOutput(again, 'Waiting for connections');
+  });
 });
