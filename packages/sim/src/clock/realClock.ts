@@ -1,13 +1,21 @@
 import type { Clock, TimerHandle } from './clock';
 
-/** Wall-clock time and Node timers. */
+/**
+ * Wall-clock time and Node timers. A zero delay runs on the next turn of the event loop
+ * (setImmediate): Node clamps `setTimeout(fn, 0)` to 1 ms, which would add a millisecond to every
+ * "do this next" hop (a secondary's position update after its journal flush, for one).
+ */
 export class RealClock implements Clock {
   now(): number {
     return Date.now();
   }
 
   setTimer(delayMillis: number, callback: () => void): TimerHandle {
-    const handle = setTimeout(callback, Math.max(0, delayMillis));
+    if (!(delayMillis > 0)) {
+      const immediate = setImmediate(callback);
+      return { cancel: () => clearImmediate(immediate) };
+    }
+    const handle = setTimeout(callback, delayMillis);
     return { cancel: () => clearTimeout(handle) };
   }
 }
