@@ -130,12 +130,14 @@ export async function runCheck(spec: CheckSpec, view: LabView): Promise<CheckRes
     case 'askedWhoIsPrimary': {
       const since = spec.afterFailover ? (newPrimaryAfterKill(view) ? (lastPrimaryKill(view)?.killed?.at ?? 0) : Infinity) : 0;
       const primary = membersIn(view, 'PRIMARY')[0];
+      // Asked a client (Python or mongosh, not a mongod command line) and got the primary's port back.
       const asked = view.shellHistory.some(
         (r) =>
           r.ok &&
+          r.language !== 'bash' &&
           r.at >= since &&
-          /\b(port|address|primary|host)\b|isMaster|hello|rs\.status/.test(r.input) &&
-          (primary === undefined || r.value === undefined || r.value.includes(String(portOf(primary.host))) || /host/.test(r.input)),
+          /\.(port|address|primary|host)\b|isMaster|hello|rs\.status/.test(r.input) &&
+          (primary === undefined || r.value === undefined || r.value.includes(String(portOf(primary.host)))),
       );
       if (asked) return pass;
       return fail(spec.afterFailover ? 'Ask the client again which member it uses now (its port).' : 'Ask the client which member it talks to (its host and port).');

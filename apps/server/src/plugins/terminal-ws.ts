@@ -256,6 +256,17 @@ export class Connection {
       case 'control':
         void sandbox.control(message).then((ack) => this.send({ type: 'control.ack', requestId: message.requestId, ...ack }));
         return;
+      case 'lesson.select': {
+        const switched = sandbox.lab.selectLesson(message.lessonId);
+        const title = sandbox.lab.tracker.lesson.title;
+        this.send({
+          type: 'lesson.ack',
+          requestId: message.requestId,
+          ok: switched,
+          message: switched ? `now on "${title}"` : `lesson '${message.lessonId}' is not available on this server`,
+        });
+        return;
+      }
       default:
         break;
     }

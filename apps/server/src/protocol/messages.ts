@@ -182,6 +182,11 @@ export const ClientMessage = Type.Union([
   Type.Object({ type: Type.Literal('tab.open') }, { additionalProperties: false }),
   Type.Object({ type: Type.Literal('tab.close'), tab: TabId }, { additionalProperties: false }),
   Type.Object({ type: Type.Literal('ping'), nonce: Type.Integer() }, { additionalProperties: false }),
+  /** Switch this sandbox to another lesson of the catalog; answered with `lesson.ack`. */
+  Type.Object(
+    { type: Type.Literal('lesson.select'), requestId: Type.Integer({ minimum: 0 }), lessonId: Type.String({ pattern: '^[a-z0-9-]{1,64}$' }) },
+    { additionalProperties: false },
+  ),
   Type.Object(
     {
       type: Type.Literal('control'),
@@ -307,7 +312,7 @@ export const ServerMessage = Type.Union([
   Type.Object({ type: Type.Literal('progress.link'), requestId: Type.Integer(), path: Type.String() }),
   /** Answer to `progress.resume`. */
   Type.Object({ type: Type.Literal('progress.resumed'), ok: Type.Boolean(), message: Type.String() }),
-  /** Answer to `lesson.skip`. */
+  /** Answer to `lesson.skip` and `lesson.select`. */
   Type.Object({ type: Type.Literal('lesson.ack'), requestId: Type.Integer(), ok: Type.Boolean(), message: Type.String() }),
   /** Something the client sent was refused; the socket stays open unless said otherwise. */
   Type.Object({ type: Type.Literal('error'), code: Type.String(), message: Type.String() }),

@@ -66,6 +66,8 @@ export class Lab {
     if (!lesson) return false;
     if (lesson.engines && !lesson.engines.includes(this.engine.kind)) return false;
     this.tracker = new LessonTracker(lesson, this.engine.kind);
+    for (const listener of this.progressListeners) listener(this.tracker.progress());
+    void this.evaluate();
     return true;
   }
 

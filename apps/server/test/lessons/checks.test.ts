@@ -83,4 +83,16 @@ describe('lesson checks', async () => {
     });
     expect((await runCheck(check, view({ partitions, cluster: cluster([member('a:1', 'SECONDARY', 2), member('b:1', 'PRIMARY', 2)]) }))).passed).toBe(true);
   });
+
+  it('counts asking a client who the primary is, not a mongod command line that names the port', async () => {
+    const cluster = { at: 0, speed: 1, paused: false, setName: 'foo', members: [member('morton.local:27018', 'PRIMARY')], links: [] };
+    const line = (language: 'bash' | 'python', input: string, value: string) => ({ at: 1, finishedAt: 1, tab: 't1', language, input, ok: true, value });
+    const check = { kind: 'askedWhoIsPrimary', afterFailover: false } as const;
+    const bash = line('bash', 'mongod --port 27018 --dbpath /data/db1 --replSet foo', 'mongod 4242 is listening on port 27018');
+    expect((await runCheck(check, view({ cluster, shellHistory: [bash] }))).passed).toBe(false);
+    const wrong = line('python', 'db.connection.port', '27017\n');
+    expect((await runCheck(check, view({ cluster, shellHistory: [bash, wrong] }))).passed).toBe(false);
+    const right = line('python', 'db.connection.port', '27018\n');
+    expect((await runCheck(check, view({ cluster, shellHistory: [right] }))).passed).toBe(true);
+  });
 });

@@ -116,6 +116,23 @@ describe('the terminal WebSocket', () => {
     expect(pongs.length).toBeLessThanOrEqual(5);
   });
 
+  it('switches lessons on request, refusing one that does not exist', async () => {
+    const { open } = await setup();
+    const client = await open();
+    await client.waitFor(isWelcome);
+    const first = await client.waitFor((m): m is Extract<ServerMessage, { type: 'lesson' }> => m.type === 'lesson');
+    expect(first.progress.lessonId).toBe('walkthrough');
+    expect(first.progress.catalog?.map((l) => [l.id, l.available])).toEqual([
+      ['walkthrough', true],
+      ['beyond', true],
+    ]);
+    client.send({ type: 'lesson.select', requestId: 7, lessonId: 'beyond' });
+    await client.waitFor((m) => m.type === 'lesson.ack' && m.requestId === 7 && m.ok);
+    await client.waitFor((m) => m.type === 'lesson' && m.progress.lessonId === 'beyond');
+    client.send({ type: 'lesson.select', requestId: 8, lessonId: 'no-such-lesson' });
+    await client.waitFor((m) => m.type === 'lesson.ack' && m.requestId === 8 && !m.ok && m.message.includes('not available'));
+  });
+
   it('opens and closes extra terminals, and exit closes a tab', async () => {
     const { open } = await setup();
     const client = await open();
