@@ -14,7 +14,7 @@ export function describeMemberEvent(event: MemberEvent): { kind: string; text: s
     case 'memberHealth':
       return {
         kind: event.health === 1 ? 'memberUp' : 'memberDown',
-        text: event.health === 1 ? `${self} sees ${event.host} up as ${event.state}` : `${self} marks ${event.host} DOWN`,
+        text: event.health === 1 ? `${self} sees ${event.member} up as ${event.state}` : `${self} marks ${event.member} DOWN`,
       };
     case 'electionStarted':
       return {

@@ -83,6 +83,7 @@ export class LessonTracker {
         markdown: stepMarkdown(step, chapterOf.get(step.id)),
         hint: step.hint,
         commands: step.commands.map((command) => command.text),
+        commandTabs: step.commands.map((command) => command.tab),
       })),
     };
   }

@@ -192,15 +192,18 @@ with the PRIMARY card in the cluster view.`,
         {
           id: 'kill-primary',
           title: 'Kill the primary',
-          text: `In the servers shell, \`ps\` lists the members with their process ids. Kill the one on the primary's
-port. Its heartbeats stop, and the other members start counting down to an election.`,
+          text: `In the servers shell, \`ps -ef\` lists the members with their process ids and command lines. Kill the one
+on the primary's port.`,
+          sinceThen: `A plain \`kill\` asks mongod to shut down cleanly. Today a primary that shuts down first hands over to a
+caught-up secondary, so the new primary comes within a second or two. \`kill -9\` gives it no such chance, as the
+2010 mongod had none: the others then wait out their election timeout, and the cluster view counts it down.`,
           commands: [
-            { tab: 'servers', text: 'ps' },
+            { tab: 'servers', text: 'ps -ef' },
             { tab: 'servers', text: 'kill PID' },
           ],
-          hint: 'Run ps, find the mongod on the primary port, and kill its PID.',
+          hint: 'Run ps -ef, find the mongod on the primary port, and kill its PID.',
           check: { kind: 'primaryKilled' },
-          solution: ['# tab:servers', 'ps', '# control kill primary'],
+          solution: ['# tab:servers', 'ps -ef', '# control kill primary'],
         },
         {
           id: 'auto-reconnect',
@@ -217,10 +220,11 @@ before trying it again, or give up for now.`,
         {
           id: 'new-primary',
           title: 'Wait for the election',
-          text: `The secondaries stop hearing from the primary. When one of them has waited out its election timeout
-(10 seconds by default, plus a random bit so that they do not all stand at once), it asks the other
-for its vote, wins a majority of the set (itself and one more), and becomes PRIMARY in a new term.
-Reads in the meantime may keep raising AutoReconnect.`,
+          text: `A new primary needs the votes of a majority of the set: two of three. After a clean shutdown the old
+primary has already handed over. After \`kill -9\` the secondaries notice the silence, and when one of them
+has waited out its election timeout (10 seconds by default, plus a random bit so that they do not all
+stand at once) it asks the other for its vote and becomes PRIMARY in a new term. Reads in the meantime
+may keep raising AutoReconnect.`,
           commands: [],
           hint: 'Watch the countdown on the secondaries in the cluster view; the election takes about ten seconds.',
           check: { kind: 'newPrimaryElected' },

@@ -120,6 +120,8 @@ export const LessonStepView = Type.Object({
   hint: Type.Optional(Type.String()),
   /** Lines the "run this" buttons type. */
   commands: Type.Optional(Type.Array(Type.String())),
+  /** The shell each command belongs in, in the same order: the one for servers or the client's. */
+  commandTabs: Type.Optional(Type.Array(Type.Union([Type.Literal('servers'), Type.Literal('client')]))),
 });
 export type LessonStepView = Static<typeof LessonStepView>;
 

@@ -247,9 +247,17 @@ export class LabClient {
         this.pendingRun = null;
         useLab.setState({ notice: message.message });
         return;
+      case 'lesson.ack':
+        if (!message.ok) useLab.setState({ notice: message.message });
+        return;
       case 'pong':
         return;
     }
+  }
+
+  /** Switch this sandbox to another lesson; the server answers with the new lesson's progress. */
+  selectLesson(lessonId: string): boolean {
+    return this.connection.send({ type: 'lesson.select', requestId: this.nextRequestId++, lessonId });
   }
 }
 

@@ -77,5 +77,6 @@ export function lessonView(progress: LessonProgress): LessonView {
   const markdown = text(extra.markdown);
   if (title) view.title = title;
   if (markdown) view.markdown = markdown;
+  if (Array.isArray(progress.catalog)) view.catalog = progress.catalog;
   return view;
 }

@@ -1,6 +1,6 @@
 import { useEffect, useId, useRef, useState } from 'react';
 import type { LabClient } from '../app/labClient';
-import { selectLesson, selectLessonCollapsed, useLab, type LessonStepDetail } from '../store/lab';
+import { selectLesson, selectLessonCollapsed, useLab, type LessonStepDetail, type LessonView } from '../store/lab';
 import { shellForCommand, type ShellRole } from '../lesson/shells';
 import { InlineMarkdown, Markdown } from './Markdown';
 
@@ -47,6 +47,7 @@ export function LessonPane({ client }: { client: LabClient }) {
         {!lesson && <p className="muted">The lesson appears here when the server sends it.</p>}
         {lesson && (
           <>
+            {lesson.catalog && lesson.catalog.length > 1 && <LessonPicker lesson={lesson} client={client} />}
             {lesson.title && <h2 className="lesson-title">{lesson.title}</h2>}
             {lesson.markdown && <Markdown source={lesson.markdown} />}
             <ChapteredSteps steps={lesson.steps} client={client} />
@@ -54,6 +55,23 @@ export function LessonPane({ client }: { client: LabClient }) {
         )}
       </div>
     </section>
+  );
+}
+
+function LessonPicker({ lesson, client }: { lesson: LessonView; client: LabClient }) {
+  const id = useId();
+  return (
+    <div className="lesson-picker">
+      <label htmlFor={id}>Lesson</label>
+      <select id={id} value={lesson.lessonId} onChange={(event) => client.selectLesson(event.target.value)}>
+        {lesson.catalog?.map((entry) => (
+          <option key={entry.id} value={entry.id} disabled={!entry.available} title={entry.summary}>
+            {entry.title}
+            {entry.available ? '' : ' (needs the sim engine)'}
+          </option>
+        ))}
+      </select>
+    </div>
   );
 }
 

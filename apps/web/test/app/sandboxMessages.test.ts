@@ -93,3 +93,23 @@ describe('lessonView', () => {
     expect(inferred.steps[0]?.commandShells).toEqual(['servers', 'client']);
   });
 });
+
+describe('lessonView: the catalog', () => {
+  it('keeps the lesson catalog so the pane can offer a switch', () => {
+    const progress = {
+      lessonId: 'walkthrough',
+      chapterIndex: 0,
+      stepIndex: 0,
+      steps: [],
+      catalog: [
+        { id: 'walkthrough', title: 'First', summary: 'one', available: true },
+        { id: 'beyond', title: 'Second', summary: 'two', available: false },
+      ],
+    };
+    expect(lessonView(progress).catalog?.map((l) => [l.id, l.available])).toEqual([
+      ['walkthrough', true],
+      ['beyond', false],
+    ]);
+    expect(lessonView({ ...progress, catalog: undefined }).catalog).toBeUndefined();
+  });
+});

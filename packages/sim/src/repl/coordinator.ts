@@ -834,7 +834,7 @@ export class ReplCoordinator {
     m.electionTimeTs = reply.electionTime ? tsFromBson(reply.electionTime) : undefined;
     this.emit({ type: 'heartbeatReply', from: m.config.host, state: stateName(m.state), pingMs: m.pingMs });
     if (!wasHealthy || priorState !== m.state) {
-      this.emit({ type: 'memberHealth', host: m.config.host, health: 1, state: stateName(m.state) });
+      this.emit({ type: 'memberHealth', member: m.config.host, health: 1, state: stateName(m.state) });
       if (!wasHealthy) this.log('I', 'REPL', 21215, `Member is now in state ${stateName(m.state)}`, { hostAndPort: m.config.host, newState: stateName(m.state) });
     }
     if (this.updateTerm(m.term, `heartbeat reply from ${m.config.host}`)) {
@@ -896,7 +896,7 @@ export class ReplCoordinator {
       m.upSinceMillis = 0;
       m.lastHeartbeatMessage = reply ? message : `Error connecting to ${m.config.host} :: caused by :: ${message}`;
       this.log('I', 'REPL', 21216, 'Member is now in state RS_DOWN', { hostAndPort: m.config.host, heartbeatMessage: m.lastHeartbeatMessage });
-      this.emit({ type: 'memberHealth', host: m.config.host, health: 0, state: 'DOWN' });
+      this.emit({ type: 'memberHealth', member: m.config.host, health: 0, state: 'DOWN' });
       if (this.catchingUp) this.checkCatchUp();
     }
     m.hbFailures = 0;

@@ -10,7 +10,7 @@ export type ReplEventBody =
   | { type: 'heartbeatReceived'; from: string }
   | { type: 'heartbeatReply'; from: string; state: MemberStateName; pingMs: number }
   | { type: 'heartbeatFailed'; to: string; error: string }
-  | { type: 'memberHealth'; host: string; health: 0 | 1; state: MemberStateName }
+  | { type: 'memberHealth'; member: string; health: 0 | 1; state: MemberStateName }
   | { type: 'electionStarted'; term: number; dryRun: boolean; reason: string }
   | { type: 'voteRequested'; to: string; term: number; dryRun: boolean }
   | { type: 'voteGranted'; from: string; term: number; dryRun: boolean }
