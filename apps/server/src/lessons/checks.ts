@@ -55,6 +55,16 @@ function newPrimaryAfterKill(view: LabView): MemberView | null {
   return membersIn(view, 'PRIMARY').find((member) => member.term > termThen) ?? null;
 }
 
+/** The member that had become primary by `at`, from the timeline; undefined when it does not say. */
+function primaryAt(view: LabView, at: number): string | undefined {
+  let member: string | undefined;
+  for (const event of view.events) {
+    if (event.at > at) break;
+    if (event.kind === 'primaryWritable' || event.kind === 'electionWon') member = event.member ?? member;
+  }
+  return member;
+}
+
 function listPorts(ports: readonly number[]): string {
   return ports.length === 1 ? `port ${ports[0]}` : `ports ${ports.slice(0, -1).join(', ')} and ${ports[ports.length - 1]}`;
 }
@@ -130,15 +140,14 @@ export async function runCheck(spec: CheckSpec, view: LabView): Promise<CheckRes
     case 'askedWhoIsPrimary': {
       const since = spec.afterFailover ? (newPrimaryAfterKill(view) ? (lastPrimaryKill(view)?.killed?.at ?? 0) : Infinity) : 0;
       const primary = membersIn(view, 'PRIMARY')[0];
-      // Asked a client (Python or mongosh, not a mongod command line) and got the primary's port back.
-      const asked = view.shellHistory.some(
-        (r) =>
-          r.ok &&
-          r.language !== 'bash' &&
-          r.at >= since &&
-          /\.(port|address|primary|host)\b|isMaster|hello|rs\.status/.test(r.input) &&
-          (primary === undefined || r.value === undefined || r.value.includes(String(portOf(primary.host)))),
-      );
+      // Asked a client (Python or mongosh, not a mongod command line) and got back the port of the
+      // member that was primary when it answered.
+      const asked = view.shellHistory.some((r) => {
+        if (!r.ok || r.language === 'bash' || r.at < since) return false;
+        if (!/\.(port|address|primary|host)\b|isMaster|hello|rs\.status/.test(r.input)) return false;
+        const primaryThen = primaryAt(view, r.finishedAt) ?? primary?.host;
+        return primaryThen === undefined || r.value === undefined || r.value.includes(String(portOf(primaryThen)));
+      });
       if (asked) return pass;
       return fail(spec.afterFailover ? 'Ask the client again which member it uses now (its port).' : 'Ask the client which member it talks to (its host and port).');
     }

@@ -23,6 +23,11 @@ export interface LabCopyReport extends EngineCopyReport {
   stepId: string | null;
 }
 
+/** How long one cluster snapshot serves every caller, in wall millis. */
+const snapshotReuseMillis = 50;
+/** How long after a typed line the lesson is re-checked, gathering lines typed close together. */
+const evaluationDelayMillis = 100;
+
 type ControlRequest = Extract<ClientMessage, { type: 'control' }>;
 
 /**
@@ -37,6 +42,10 @@ export class Lab {
   readonly partitions: PartitionView[] = [];
   tracker: LessonTracker;
   private lastSnapshot: ClusterSnapshot | null = null;
+  private lastSnapshotAtWallMillis = 0;
+  private snapshotInFlight: Promise<ClusterSnapshot> | null = null;
+  private evaluationInFlight: Promise<LessonProgress> | null = null;
+  private evaluationTimer: NodeJS.Timeout | null = null;
   private readonly progressListeners = new Set<(progress: LessonProgress) => void>();
 
   constructor(
@@ -82,9 +91,33 @@ export class Lab {
     for (const listener of this.progressListeners) listener(progress);
   }
 
-  async snapshot(): Promise<ClusterSnapshot> {
-    this.lastSnapshot = await this.engine.snapshot();
-    return this.lastSnapshot;
+  /**
+   * The cluster as it is now. Callers that ask at nearly the same moment (the live feed, a lesson
+   * check, a control) share one snapshot instead of each asking every member for its status.
+   */
+  snapshot(): Promise<ClusterSnapshot> {
+    if (this.snapshotInFlight) return this.snapshotInFlight;
+    if (this.lastSnapshot && Date.now() - this.lastSnapshotAtWallMillis < snapshotReuseMillis) return Promise.resolve(this.lastSnapshot);
+    this.snapshotInFlight = this.engine
+      .snapshot()
+      .then((snapshot) => {
+        this.lastSnapshot = snapshot;
+        this.lastSnapshotAtWallMillis = Date.now();
+        return snapshot;
+      })
+      .finally(() => {
+        this.snapshotInFlight = null;
+      });
+    return this.snapshotInFlight;
+  }
+
+  /** Re-check the lesson soon; many requests in a short while make one check. */
+  requestEvaluation(): void {
+    if (this.evaluationTimer) return;
+    this.evaluationTimer = setTimeout(() => {
+      this.evaluationTimer = null;
+      void this.evaluate();
+    }, evaluationDelayMillis);
   }
 
   async view(): Promise<LabView> {
@@ -103,12 +136,19 @@ export class Lab {
     };
   }
 
-  /** Re-check the lesson; tell listeners when the progress changed. */
-  async evaluate(): Promise<LessonProgress> {
-    const changed = await this.tracker.evaluate(await this.view());
-    const progress = this.tracker.progress();
-    if (changed) for (const listener of this.progressListeners) listener(progress);
-    return progress;
+  /** Re-check the lesson; tell listeners when the progress changed. One check runs at a time. */
+  evaluate(): Promise<LessonProgress> {
+    this.evaluationInFlight ??= (async () => {
+      try {
+        const changed = await this.tracker.evaluate(await this.view());
+        const progress = this.tracker.progress();
+        if (changed) for (const listener of this.progressListeners) listener(progress);
+        return progress;
+      } finally {
+        this.evaluationInFlight = null;
+      }
+    })();
+    return this.evaluationInFlight;
   }
 
   /** The member a control names: an address, or `primary` for whoever is primary now. */
@@ -122,6 +162,16 @@ export class Lab {
 
   /** A cluster-view button (or a transcript's `# control`): do it and say what happened. */
   async control(request: Pick<ControlRequest, 'action' | 'target' | 'peer' | 'groups' | 'value'>): Promise<{ ok: boolean; message: string }> {
+    // A control acts on the cluster as it is now, and changes it: no shared snapshot either side.
+    this.invalidateSnapshot();
+    try {
+      return await this.applyControl(request);
+    } finally {
+      this.invalidateSnapshot();
+    }
+  }
+
+  private async applyControl(request: Pick<ControlRequest, 'action' | 'target' | 'peer' | 'groups' | 'value'>): Promise<{ ok: boolean; message: string }> {
     const target = await this.resolve(request.target);
     const needTarget = (): string => {
       if (target === null) throw new ControlRefused(request.target === 'primary' ? 'there is no primary right now' : `${request.action} needs a member`);
@@ -237,7 +287,13 @@ export class Lab {
     return this.engine.documents(address, ns);
   }
 
+  /** Forget the shared snapshot: the cluster has just been changed on purpose. */
+  private invalidateSnapshot(): void {
+    this.lastSnapshotAtWallMillis = 0;
+  }
+
   async dispose(): Promise<void> {
+    if (this.evaluationTimer) clearTimeout(this.evaluationTimer);
     this.progressListeners.clear();
     await this.gateway.closeAll();
     await this.engine.dispose();

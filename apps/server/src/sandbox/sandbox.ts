@@ -114,7 +114,7 @@ export class Sandbox {
       value: report.output.slice(0, 500),
       ...(last ? { operation: { kind: last.kind, client: last.client, servedBy: last.servedBy } } : {}),
     });
-    void this.lab.evaluate();
+    this.lab.requestEvaluation();
   }
 
   closeTab(id: string): boolean {
