@@ -55,7 +55,7 @@ import type { DriverRoute } from '../driver/gateway';
 import type { MongodOptions } from '../shell/bash/mongodFlags';
 import type { EventLog } from '../sandbox/eventLog';
 import { defaultEngineLimits, EngineCommandError, type Engine, type EngineClock, type EngineLimits, type EngineProcess, type Signal } from './engine';
-import { ProcessTable } from './processTable';
+import { ProcessTable, addressInUse, dbpathInUse, publicView, toStateName } from './processTable';
 import { AddressBook } from './mongodAddresses';
 import { MongodNetwork } from './mongodNetwork';
 import { MongodBinaryMissingError, resolveMongodBinary } from './mongodBinary';
@@ -130,11 +130,6 @@ export function mongodEngineLivePids(): number[] {
   return [...liveRealPids];
 }
 
-const knownStates = new Set<MemberStateName>(['STARTUP', 'STARTUP2', 'PRIMARY', 'SECONDARY', 'RECOVERING', 'ROLLBACK', 'ARBITER', 'DOWN', 'REMOVED', 'UNKNOWN']);
-function toStateName(name: unknown): MemberStateName {
-  const upper = String(name).toUpperCase() as MemberStateName;
-  return knownStates.has(upper) ? upper : 'UNKNOWN';
-}
 
 function numberOf(value: unknown, fallback: number): number {
   const n = Number((value as { valueOf(): unknown } | null | undefined)?.valueOf());
@@ -197,9 +192,9 @@ export class MongodEngine implements Engine {
 
   async start(options: MongodOptions): Promise<EngineProcess> {
     if (this.disposed) throw new EngineCommandError('the sandbox is shutting down\n', 1);
-    if (this.table.onPort(options.port) || this.starting.has(options.port)) throw addressInUse(options.port);
+    if (this.table.onPort(options.port) || this.starting.has(options.port)) throw addressInUse(Date.now(), options.port);
     const holder = this.table.all().find((p) => p.running && p.dbpath === options.dbpath);
-    if (holder || this.startingDbpaths.has(options.dbpath)) throw dbpathInUse(options.dbpath);
+    if (holder || this.startingDbpaths.has(options.dbpath)) throw dbpathInUse(Date.now(), options.dbpath);
     if (this.table.running().length + this.starting.size >= this.limits.membersMax) {
       throw new EngineCommandError(`lab: this sandbox already runs ${this.limits.membersMax} mongod processes, its limit; kill one first (kill PID)\n`, 1);
     }
@@ -362,18 +357,15 @@ export class MongodEngine implements Engine {
   }
 
   processes(): EngineProcess[] {
-    return this.table.all().map(publicView);
+    return this.table.views();
   }
 
   logLines(pid: number): string[] | null {
-    return this.table.get(pid)?.extra.log.slice() ?? null;
+    return this.table.logLines(pid);
   }
 
   followLog(pid: number, listener: (line: string) => void): () => void {
-    const followers = this.table.get(pid)?.extra.followers;
-    if (!followers) return () => undefined;
-    followers.add(listener);
-    return () => followers.delete(listener);
+    return this.table.followLog(pid, listener);
   }
 
   /** A direct connection to one process, for the lab's own reads (never through the bridge). */
@@ -635,40 +627,6 @@ function links(members: MemberView[]): LinkView[] {
   return out;
 }
 
-function publicView(proc: EngineProcess): EngineProcess {
-  return {
-    pid: proc.pid,
-    address: proc.address,
-    port: proc.port,
-    dbpath: proc.dbpath,
-    replSetName: proc.replSetName,
-    seeds: [...proc.seeds],
-    argv: [...proc.argv],
-    startedAt: proc.startedAt,
-    running: proc.running,
-    killed: proc.killed ? { ...proc.killed } : null,
-  };
-}
 
-function logLine(s: 'I' | 'E', c: string, id: number, msg: string, attr: Document): string {
-  return JSON.stringify({ t: { $date: new Date().toISOString() }, s, c, id, ctx: 'initandlisten', msg, attr });
-}
 
-/** mongod's own lines when its port is taken (the learner's port, in this sandbox); it exits 48. */
-function addressInUse(port: number): EngineCommandError {
-  const lines = [
-    logLine('E', 'NETWORK', 23024, 'Failed to set up listener', { error: { code: 9001, codeName: 'SocketException', errmsg: 'Address already in use' }, port }),
-    logLine('I', 'CONTROL', 23138, 'Shutting down', { exitCode: 48 }),
-  ];
-  return new EngineCommandError(`${lines.join('\n')}\n`, 48);
-}
 
-/** mongod's lines when another mongod of this sandbox holds the dbpath; it exits 100. */
-function dbpathInUse(dbpath: string): EngineCommandError {
-  const message = `Unable to lock the lock file: ${dbpath}/mongod.lock (Resource temporarily unavailable). Another mongod instance is already running on the ${dbpath} directory`;
-  const lines = [
-    logLine('E', 'STORAGE', 20557, 'DBException in initAndListen, terminating', { error: `DBPathInUse: ${message}` }),
-    logLine('I', 'CONTROL', 23138, 'Shutting down', { exitCode: 100 }),
-  ];
-  return new EngineCommandError(`${lines.join('\n')}\n`, 100);
-}

@@ -26,7 +26,7 @@ import type { DriverRoute } from '../driver/gateway';
 import type { MongodOptions } from '../shell/bash/mongodFlags';
 import type { EventLog } from '../sandbox/eventLog';
 import { defaultEngineLimits, EngineCommandError, type Engine, type EngineLimits, type EngineProcess, type Signal } from './engine';
-import { ProcessTable } from './processTable';
+import { ProcessTable, addressInUse, dbpathInUse, publicView, toStateName } from './processTable';
 import { describeMemberEvent } from './memberEvents';
 
 /** What stays on "disk" in a dbpath between runs of a member: its data and replication state. */
@@ -213,18 +213,15 @@ export class SimEngine implements Engine {
   }
 
   processes(): EngineProcess[] {
-    return this.table.all().map(publicView);
+    return this.table.views();
   }
 
   logLines(pid: number): string[] | null {
-    return this.table.get(pid)?.extra.log.slice() ?? null;
+    return this.table.logLines(pid);
   }
 
   followLog(pid: number, listener: (line: string) => void): () => void {
-    const followers = this.table.get(pid)?.extra.followers;
-    if (!followers) return () => undefined;
-    followers.add(listener);
-    return () => followers.delete(listener);
+    return this.table.followLog(pid, listener);
   }
 
   async snapshot(): Promise<ClusterSnapshot> {
@@ -419,53 +416,11 @@ function internalRequest(db: string, body: Document) {
   };
 }
 
-const knownStates = new Set<MemberStateName>(['STARTUP', 'STARTUP2', 'PRIMARY', 'SECONDARY', 'RECOVERING', 'ROLLBACK', 'ARBITER', 'DOWN', 'REMOVED', 'UNKNOWN']);
 
-function toStateName(name: string): MemberStateName {
-  const upper = name.toUpperCase() as MemberStateName;
-  return knownStates.has(upper) ? upper : 'UNKNOWN';
-}
 
-function publicView(proc: EngineProcess): EngineProcess {
-  return {
-    pid: proc.pid,
-    address: proc.address,
-    port: proc.port,
-    dbpath: proc.dbpath,
-    replSetName: proc.replSetName,
-    seeds: [...proc.seeds],
-    argv: [...proc.argv],
-    startedAt: proc.startedAt,
-    running: proc.running,
-    killed: proc.killed ? { ...proc.killed } : null,
-  };
-}
 
-function logLine(now: number, s: string, c: string, id: number, ctx: string, msg: string, attr?: Document): string {
-  return formatLogLine(now, { s: s as 'I', c, id, ctx, msg, ...(attr ? { attr } : {}) });
-}
 
-/** mongod's own lines when its port is taken; it exits 48. */
-function addressInUse(now: number, port: number): EngineCommandError {
-  const lines = [
-    logLine(now, 'E', 'NETWORK', 23024, 'initandlisten', 'Failed to set up listener', {
-      error: { code: 9001, codeName: 'SocketException', errmsg: 'Address already in use' },
-      port,
-    }),
-    logLine(now, 'I', 'CONTROL', 23138, 'initandlisten', 'Shutting down', { exitCode: 48 }),
-  ];
-  return new EngineCommandError(`${lines.join('\n')}\n`, 48);
-}
 
-/** mongod's lines when another mongod holds the dbpath's lock; it exits 100. */
-function dbpathInUse(now: number, dbpath: string): EngineCommandError {
-  const message = `Unable to lock the lock file: ${dbpath}/mongod.lock (Resource temporarily unavailable). Another mongod instance is already running on the ${dbpath} directory`;
-  const lines = [
-    logLine(now, 'E', 'STORAGE', 20557, 'initandlisten', 'DBException in initAndListen, terminating', { error: `DBPathInUse: ${message}` }),
-    logLine(now, 'I', 'CONTROL', 23138, 'initandlisten', 'Shutting down', { exitCode: 100 }),
-  ];
-  return new EngineCommandError(`${lines.join('\n')}\n`, 100);
-}
 
 /** Credentials a SOCKS login for this sandbox uses. */
 export function newProxyCredentials(): { username: string; password: string } {
