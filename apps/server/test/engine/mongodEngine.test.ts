@@ -14,7 +14,7 @@ import { TranslatingDuplex, WireTranslationError, WireTranslator } from '../../s
 import { mongodEngineLivePids, type MongodEngine } from '../../src/engine/mongodEngine';
 import type { Sandbox } from '../../src/sandbox/sandbox';
 import { typeLine } from '../../src/transcript/run';
-import { killLeftoverMongods, simMongodBinary, useMongomsEnv } from '../helpers/mongodEnv';
+import { useMongodEngineApp, useMongomsEnv } from '../helpers/mongodEnv';
 
 /** An OP_MSG with one body section (and optionally a checksum flag with 4 trailing bytes). */
 function opMsg(body: Document, requestId = 7, responseTo = 0, checksum = false): Buffer {
@@ -219,24 +219,10 @@ async function type(sandbox: Sandbox, line: string, timeoutMillis = 40_000): Pro
 }
 
 describe('the mongod engine with sim-mongod as the system binary', () => {
-  let app: FastifyInstance | undefined;
-  let restoreEnv: () => void = () => undefined;
-  beforeAll(async () => {
-    restoreEnv = useMongomsEnv({ MONGOMS_SYSTEM_BINARY: simMongodBinary, MONGOMS_RUNTIME_DOWNLOAD: 'false', MONGOMS_SYSTEM_BINARY_VERSION_CHECK: 'false' });
-    app = await buildApp({ settings: testSettings({ engine: 'mongod' }) });
-  });
-  afterAll(async () => {
-    try {
-      await app?.close();
-      expect(mongodEngineLivePids()).toEqual([]);
-    } finally {
-      killLeftoverMongods();
-      restoreEnv();
-    }
-  });
+  const appOf = useMongodEngineApp();
 
   it('starts a real process on a hidden port and shows the learner only its own names', { timeout: 90_000 }, async () => {
-    const { sandbox } = (app as FastifyInstance).sandboxes.obtain('engine-a');
+    const { sandbox } = appOf().sandboxes.obtain('engine-a');
     const engine = sandbox.lab.engine as MongodEngine;
     expect(engine.kind).toBe('mongod');
     const started = await type(sandbox, 'mongod --port 27017 --dbpath /data/a --replSet rs');
@@ -275,7 +261,7 @@ describe('the mongod engine with sim-mongod as the system binary', () => {
   });
 
   it('refuses network faults and time control with a clear message, and goes on', { timeout: 30_000 }, async () => {
-    const { sandbox } = (app as FastifyInstance).sandboxes.obtain('engine-a');
+    const { sandbox } = appOf().sandboxes.obtain('engine-a');
     const partition = await sandbox.lab.control({ action: 'partition', target: 'morton.local:27017' });
     expect(partition).toEqual({ ok: false, message: expect.stringContaining('the mongod engine cannot cut links; use the sim engine') });
     expect(await sandbox.lab.control({ action: 'cutLink', target: 'morton.local:27017', peer: 'morton.local:27018' })).toMatchObject({ ok: false });
@@ -287,8 +273,8 @@ describe('the mongod engine with sim-mongod as the system binary', () => {
   });
 
   it("keeps sandboxes apart: another sandbox's driver reaches none of these processes", { timeout: 30_000 }, async () => {
-    const a = (app as FastifyInstance).sandboxes.obtain('engine-a').sandbox;
-    const b = (app as FastifyInstance).sandboxes.obtain('engine-b').sandbox;
+    const a = appOf().sandboxes.obtain('engine-a').sandbox;
+    const b = appOf().sandboxes.obtain('engine-b').sandbox;
     const realA = (a.lab.engine as MongodEngine).book.realPort(27017) as number;
     const viaRoute = (route: typeof a.lab.engine.route, host: string) =>
       new MongoClient(`mongodb://${host}/?directConnection=true`, {
@@ -315,7 +301,7 @@ describe('the mongod engine with sim-mongod as the system binary', () => {
   });
 
   it('kills the real process on kill, and cleans up on dispose', { timeout: 60_000 }, async () => {
-    const { sandbox } = (app as FastifyInstance).sandboxes.obtain('engine-c');
+    const { sandbox } = appOf().sandboxes.obtain('engine-c');
     const started = await type(sandbox, 'mongod --port 27030 --dbpath /data/c');
     const pid = Number(/mongod (\d+) is listening/.exec(started)?.[1]);
     const before = mongodEngineLivePids().length;
@@ -325,7 +311,7 @@ describe('the mongod engine with sim-mongod as the system binary', () => {
     expect(await type(sandbox, `kill ${pid}`)).toContain('No such process');
     await type(sandbox, 'mongod --port 27030 --dbpath /data/c');
     expect(mongodEngineLivePids().length).toBe(before);
-    await (app as FastifyInstance).sandboxes.drop('engine-c');
+    await appOf().sandboxes.drop('engine-c');
     expect(mongodEngineLivePids().length).toBe(before - 1);
   });
 });

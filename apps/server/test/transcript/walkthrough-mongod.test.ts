@@ -1,33 +1,15 @@
 import { readFile } from 'node:fs/promises';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../src/app';
-import { testSettings } from '../../src/settings';
+import { describe, expect, it } from 'vitest';
 import { runTranscript, transcriptSandbox } from '../../src/transcript/run';
-import { mongodEngineLivePids } from '../../src/engine/mongodEngine';
-import { killLeftoverMongods, simMongodBinary, useMongomsEnv } from '../helpers/mongodEnv';
+import { useMongodEngineApp } from '../helpers/mongodEnv';
 
 // The same transcripts as in the sim engine, on real processes (sim-mongod as the system binary),
 // in real time: each takes about half a minute.
-let app: FastifyInstance | undefined;
-let restoreEnv: () => void = () => undefined;
-beforeAll(async () => {
-  restoreEnv = useMongomsEnv({ MONGOMS_SYSTEM_BINARY: simMongodBinary, MONGOMS_RUNTIME_DOWNLOAD: 'false', MONGOMS_SYSTEM_BINARY_VERSION_CHECK: 'false' });
-  app = await buildApp({ settings: testSettings({ engine: 'mongod' }) });
-});
-afterAll(async () => {
-  try {
-    await app?.close();
-    expect(mongodEngineLivePids()).toEqual([]);
-  } finally {
-    killLeftoverMongods();
-    restoreEnv();
-  }
-});
+const appOf = useMongodEngineApp();
 
 async function run(name: string) {
   const source = await readFile(new URL(`../../transcripts/${name}`, import.meta.url), 'utf8');
-  const sandbox = transcriptSandbox(app as FastifyInstance, `mongod-${name}`);
+  const sandbox = transcriptSandbox(appOf(), `mongod-${name}`);
   expect(sandbox.lab.engine.kind).toBe('mongod');
   const result = await runTranscript(sandbox, source, { speed: 1 });
   return { ...result, sandbox };
