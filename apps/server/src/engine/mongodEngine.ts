@@ -55,7 +55,7 @@ import type { DriverRoute } from '../driver/gateway';
 import type { MongodOptions } from '../shell/bash/mongodFlags';
 import type { EventLog } from '../sandbox/eventLog';
 import { defaultEngineLimits, EngineCommandError, type Engine, type EngineClock, type EngineLimits, type EngineProcess, type Signal } from './engine';
-import { ProcessTable, addressInUse, dbpathInUse, publicView, toStateName } from './processTable';
+import { ProcessTable, addressInUse, dbpathInUse, publicView, startedProcess, toStateName } from './processTable';
 import { AddressBook } from './mongodAddresses';
 import { MongodNetwork } from './mongodNetwork';
 import { MongodBinaryMissingError, resolveMongodBinary } from './mongodBinary';
@@ -293,17 +293,7 @@ export class MongodEngine implements Engine {
   private register(options: MongodOptions, real: RealProcess): EngineProcess {
     const address = this.learnerAddress(options.port);
     const proc = this.table.add(
-      {
-        address,
-        port: options.port,
-        dbpath: options.dbpath,
-        replSetName: options.replSet,
-        seeds: options.seeds.map((s) => `${s.host}:${s.port}`),
-        argv: ['mongod', ...options.argv],
-        startedAt: this.clock.now(),
-        running: true,
-        killed: null,
-      },
+      startedProcess(address, options, this.clock.now()),
       real,
     );
     void real.exited.then(() => this.exited(proc.pid));

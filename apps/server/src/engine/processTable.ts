@@ -1,6 +1,7 @@
 import type { Document } from 'bson';
 import { formatLogLine } from '@rslab/sim';
 import type { MemberStateName } from '../protocol/messages';
+import type { MongodOptions } from '../shell/bash/mongodFlags';
 import { EngineCommandError, type EngineProcess } from './engine';
 
 /** What every engine keeps per process for `logs`: its lines, and who follows them. */
@@ -62,6 +63,21 @@ export class ProcessTable<Extra extends ProcessLog> {
     followers.add(listener);
     return () => followers.delete(listener);
   }
+}
+
+/** A newly started process as the table records it, from the options it was started with. */
+export function startedProcess(address: string, options: MongodOptions, startedAt: number): Omit<EngineProcess, 'pid'> {
+  return {
+    address,
+    port: options.port,
+    dbpath: options.dbpath,
+    replSetName: options.replSet,
+    seeds: options.seeds.map((s) => `${s.host}:${s.port}`),
+    argv: ['mongod', ...options.argv],
+    startedAt,
+    running: true,
+    killed: null,
+  };
 }
 
 export function publicView(proc: EngineProcess): EngineProcess {

@@ -26,7 +26,7 @@ import type { DriverRoute } from '../driver/gateway';
 import type { MongodOptions } from '../shell/bash/mongodFlags';
 import type { EventLog } from '../sandbox/eventLog';
 import { defaultEngineLimits, EngineCommandError, type Engine, type EngineLimits, type EngineProcess, type Signal } from './engine';
-import { ProcessTable, addressInUse, dbpathInUse, publicView, toStateName } from './processTable';
+import { ProcessTable, addressInUse, dbpathInUse, publicView, startedProcess, toStateName } from './processTable';
 import { describeMemberEvent } from './memberEvents';
 
 /** What stays on "disk" in a dbpath between runs of a member: its data and replication state. */
@@ -142,17 +142,7 @@ export class SimEngine implements Engine {
     });
     dbpath.storage = member.storage;
     const proc = this.table.add(
-      {
-        address,
-        port: options.port,
-        dbpath: options.dbpath,
-        replSetName: options.replSet,
-        seeds: options.seeds.map((s) => `${s.host}:${s.port}`),
-        argv: ['mongod', ...options.argv],
-        startedAt: this.clock.now(),
-        running: true,
-        killed: null,
-      },
+      startedProcess(address, options, this.clock.now()),
       { member, listener: null, log, followers, options },
     );
     dbpath.lockedBy = proc.pid;

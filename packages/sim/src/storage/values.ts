@@ -57,26 +57,33 @@ export function toMingo(value: unknown): unknown {
   }
   if (value instanceof Int32 || value instanceof Double) return value.valueOf();
   if (value instanceof BSONRegExp) return new RegExp(value.pattern, value.options.replace(/[^gimsuy]/g, ''));
+  return mapChildren(value, toMingo);
+}
+
+/**
+ * `convert` applied to each element of an array or value of a plain object, copying the container
+ * only when something changed (most documents need no conversion at all); other values as they are.
+ */
+function mapChildren(value: unknown, convert: (item: unknown) => unknown): unknown {
+  let out: unknown[] | Record<string, unknown> | undefined;
   if (Array.isArray(value)) {
-    let out: unknown[] | undefined;
     for (let i = 0; i < value.length; i++) {
       const item: unknown = value[i];
-      const converted = toMingo(item);
+      const converted = convert(item);
       if (converted !== item) {
         out ??= value.slice();
-        out[i] = converted;
+        (out as unknown[])[i] = converted;
       }
     }
     return out ?? value;
   }
   if (isPlainObject(value)) {
-    let out: Record<string, unknown> | undefined;
     for (const key of Object.keys(value)) {
       const item = value[key];
-      const converted = toMingo(item);
+      const converted = convert(item);
       if (converted !== item) {
         out ??= { ...value };
-        out[key] = converted;
+        (out as Record<string, unknown>)[key] = converted;
       }
     }
     return out ?? value;
@@ -88,31 +95,7 @@ export function toMingo(value: unknown): unknown {
 export function fromMingo(value: unknown): unknown {
   if (value === null || typeof value !== 'object') return value;
   if (value instanceof MingoTimestamp || value instanceof MingoLong) return value.original;
-  if (Array.isArray(value)) {
-    let out: unknown[] | undefined;
-    for (let i = 0; i < value.length; i++) {
-      const item: unknown = value[i];
-      const converted = fromMingo(item);
-      if (converted !== item) {
-        out ??= value.slice();
-        out[i] = converted;
-      }
-    }
-    return out ?? value;
-  }
-  if (isPlainObject(value)) {
-    let out: Record<string, unknown> | undefined;
-    for (const key of Object.keys(value)) {
-      const item = value[key];
-      const converted = fromMingo(item);
-      if (converted !== item) {
-        out ??= { ...value };
-        out[key] = converted;
-      }
-    }
-    return out ?? value;
-  }
-  return value;
+  return mapChildren(value, fromMingo);
 }
 
 /**
