@@ -66,4 +66,4 @@ export { MemoryLogger } from './log/log';
 export { Journal, JournalError, DEFAULT_JOURNAL_LIMITS, type JournalLimits, type JournalOptions } from './storage/journal';
 export { MemoryJournalFileSystem, NodeJournalFileSystem, type JournalFileSystem } from './storage/journalFs';
 export type { MemberJournal } from './member/member';
-export type { ReplPersistence } from './repl/coordinator';
+export type { PeerView, ReplPersistence } from './repl/coordinator';

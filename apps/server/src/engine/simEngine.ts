@@ -226,18 +226,13 @@ export class SimEngine implements Engine {
       if (proc.running && repl.config) setName = repl.config._id;
       const heartbeats: Record<string, HeartbeatView> = {};
       if (proc.running) {
-        const status = await member.run(internalRequest('admin', { replSetGetStatus: 1 }));
-        if (status.ok === 1 && Array.isArray(status.members)) {
-          for (const peer of status.members as Document[]) {
-            if (peer.self === true) continue;
-            const lastRecv = peer.lastHeartbeatRecv instanceof Date ? peer.lastHeartbeatRecv.getTime() : null;
-            heartbeats[String(peer.name)] = {
-              lastReplyAt: lastRecv && lastRecv > 0 ? lastRecv : null,
-              ok: peer.health === 1,
-              pingMillis: typeof peer.pingMs === 'number' ? peer.pingMs : null,
-              peerState: toStateName(String(peer.stateStr)),
-            };
-          }
+        for (const peer of repl.peerViews()) {
+          heartbeats[peer.host] = {
+            lastReplyAt: peer.lastHeartbeatRecvMillis > 0 ? peer.lastHeartbeatRecvMillis : null,
+            ok: peer.health === 1,
+            pingMillis: peer.health === 1 ? peer.pingMs : null,
+            peerState: toStateName(stateName(peer.state)),
+          };
         }
       }
       const self = repl.selfConfig;

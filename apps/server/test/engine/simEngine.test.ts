@@ -84,6 +84,16 @@ describe('SimEngine through the SOCKS bridge and the official driver', () => {
     }, 20_000);
     const primary = snapshot.members.find((m) => m.state === 'PRIMARY')!;
     expect(snapshot.setName).toBe('foo');
+    // What the live view draws on each link: the peer's state, when it last answered, its ping.
+    for (const member of snapshot.members) {
+      const peers = Object.entries(member.heartbeats);
+      expect(peers.map(([host]) => host).sort()).toEqual(snapshot.members.map((m) => m.host).filter((h) => h !== member.host).sort());
+      for (const [host, heartbeat] of peers) {
+        expect(heartbeat).toMatchObject({ ok: true, peerState: snapshot.members.find((m) => m.host === host)!.state });
+        expect(heartbeat.pingMillis).toEqual(expect.any(Number));
+        expect(heartbeat.lastReplyAt).toBeGreaterThan(0);
+      }
+    }
 
     const primaryProcess = engine.processes().find((p) => p.address === primary.host)!;
     expect(await engine.signal(primaryProcess.pid, 'SIGKILL')).toBe(true);
@@ -93,6 +103,12 @@ describe('SimEngine through the SOCKS bridge and the official driver', () => {
       return next && next.host !== primary.host ? s : undefined;
     }, 20_000);
     expect(after.members.find((m) => m.host === primary.host)?.state).toBe('DOWN');
+    const survivorsView = await until(async () => {
+      const s = await engine.snapshot();
+      const views = s.members.filter((m) => m.host !== primary.host).map((m) => m.heartbeats[primary.host]);
+      return views.every((h) => h && !h.ok && h.peerState === 'DOWN') ? views : undefined;
+    }, 20_000);
+    expect(survivorsView.every((h) => h?.pingMillis === null)).toBe(true);
     const doc = await set.db('test').collection('test').findOne({ x: 1 });
     expect(doc).toMatchObject({ x: 1 });
     expect(engine.processes().find((p) => p.pid === primaryProcess.pid)?.killed).toMatchObject({ signal: 'SIGKILL', stateThen: 'PRIMARY' });

@@ -164,6 +164,18 @@ interface MemberData {
   hbGeneration: number;
 }
 
+/** Another member as seen through heartbeats (see `peerViews`). */
+export interface PeerView {
+  host: string;
+  /** 1 up, 0 down, -1 not heard from yet. */
+  health: -1 | 0 | 1;
+  /** Its state code as last reported; DOWN or UNKNOWN while it is not healthy. */
+  state: number;
+  /** When its last heartbeat reply arrived, 0 if none has. */
+  lastHeartbeatRecvMillis: number;
+  pingMs: number;
+}
+
 export interface WriteConcern {
   w?: number | string;
   wtimeout?: number;
@@ -2222,6 +2234,28 @@ export class ReplCoordinator {
   }
 
   /** replSetGetStatus reply (without ok). */
+  /**
+   * Each other member of the config as this one's heartbeats see it, as plain values: what a live
+   * view needs of `status()` without building its BSON document.
+   */
+  peerViews(): PeerView[] {
+    const config = this.persisted.config;
+    if (!config) return [];
+    const peers: PeerView[] = [];
+    for (const mc of config.members) {
+      const m = mc.host === this.self ? undefined : this.members.get(mc.host);
+      if (!m) continue;
+      peers.push({
+        host: mc.host,
+        health: m.health,
+        state: m.health === 1 ? m.state : m.health === 0 ? MemberState.DOWN : MemberState.UNKNOWN,
+        lastHeartbeatRecvMillis: m.lastHeartbeatRecvMillis,
+        pingMs: m.pingMs,
+      });
+    }
+    return peers;
+  }
+
   status(): Document {
     const setName = this.requireReplSet();
     const config = this.persisted.config;
