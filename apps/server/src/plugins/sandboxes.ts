@@ -3,7 +3,7 @@ import { SimEngine } from '../engine/simEngine';
 import { MongodEngine } from '../engine/mongodEngine';
 import { resolveMongodBinary } from '../engine/mongodBinary';
 import type { Engine } from '../engine/engine';
-import { Lab } from '../sandbox/lab';
+import { Lab, defaultLabLimits } from '../sandbox/lab';
 import { EventLog } from '../sandbox/eventLog';
 import { SandboxManager, type LabStart } from '../sandbox/sandbox';
 import type { Settings } from '../settings';
@@ -24,7 +24,7 @@ export const sandboxesPlugin = fp<SandboxesPluginOptions>(
     const createLab = (sandboxId: string, start: LabStart = {}): Lab => {
       let release = (): void => undefined;
       const clockHolder: { now: () => number } = { now: () => Date.now() };
-      const events = new EventLog(() => clockHolder.now());
+      const events = new EventLog(() => clockHolder.now(), defaultLabLimits.eventsMax);
       const routeFor = (network: Parameters<typeof app.driverBridge.register>[0]) => {
         const route = app.driverBridge.register(network, settings.sandboxHostname);
         release = route.release;

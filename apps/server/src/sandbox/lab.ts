@@ -44,7 +44,7 @@ export class Lab {
   private lastSnapshot: ClusterSnapshot | null = null;
   private lastSnapshotAtWallMillis = 0;
   private snapshotInFlight: Promise<ClusterSnapshot> | null = null;
-  private evaluationInFlight: Promise<LessonProgress> | null = null;
+  private evaluationInFlight: Promise<void> | null = null;
   private evaluationTimer: NodeJS.Timeout | null = null;
   private readonly progressListeners = new Set<(progress: LessonProgress) => void>();
 
@@ -75,8 +75,8 @@ export class Lab {
     if (!lesson) return false;
     if (lesson.engines && !lesson.engines.includes(this.engine.kind)) return false;
     this.tracker = new LessonTracker(lesson, this.engine.kind);
-    for (const listener of this.progressListeners) listener(this.tracker.progress());
-    void this.evaluate();
+    this.notifyProgress();
+    void this.recheck();
     return true;
   }
 
@@ -116,34 +116,47 @@ export class Lab {
     if (this.evaluationTimer) return;
     this.evaluationTimer = setTimeout(() => {
       this.evaluationTimer = null;
-      void this.evaluate();
+      void this.recheck();
     }, evaluationDelayMillis);
   }
 
   async view(): Promise<LabView> {
     const cluster = await this.snapshot();
+    const { engine, gateway, events } = this;
+    // Most checks read one or two of these; copy each only when a check asks for it.
     return {
       hostname: this.hostname,
       now: this.now(),
-      processes: this.engine.processes(),
+      get processes() {
+        return engine.processes();
+      },
       cluster,
       shellHistory: this.history,
-      clients: this.gateway.views(),
-      events: this.events.all(),
+      get clients() {
+        return gateway.views();
+      },
+      get events() {
+        return events.all();
+      },
       partitions: this.partitions,
       documents: (host, ns) => this.engine.documents(host, ns),
       rolledBack: (host) => this.engine.rolledBack(host),
     };
   }
 
+  /** Re-check the lesson and answer the progress after it. */
+  async evaluate(): Promise<LessonProgress> {
+    await this.recheck();
+    return this.tracker.progress();
+  }
+
   /** Re-check the lesson; tell listeners when the progress changed. One check runs at a time. */
-  evaluate(): Promise<LessonProgress> {
+  private recheck(): Promise<void> {
+    if (this.tracker.finished) return Promise.resolve();
     this.evaluationInFlight ??= (async () => {
       try {
         const changed = await this.tracker.evaluate(await this.view());
-        const progress = this.tracker.progress();
-        if (changed) for (const listener of this.progressListeners) listener(progress);
-        return progress;
+        if (changed) this.notifyProgress();
       } finally {
         this.evaluationInFlight = null;
       }

@@ -36,8 +36,8 @@ export async function typeLine(tab: TerminalSession, line: string, timeoutMillis
     if (event.type === 'output') output += event.data;
     if (event.type === 'prompt') prompted?.();
   });
+  const previous = tab.onExit;
   const exited = new Promise<void>((resolve) => {
-    const previous = tab.onExit;
     tab.onExit = () => {
       previous?.();
       resolve();
@@ -46,8 +46,12 @@ export async function typeLine(tab: TerminalSession, line: string, timeoutMillis
   try {
     const accepted = tab.submit(line);
     if (!accepted.accepted) throw new TranscriptError(`line refused: ${accepted.reason}`);
-    const timer = sleep(timeoutMillis).then(() => 'timeout' as const);
-    const result = await Promise.race([done.then(() => 'prompt' as const), exited.then(() => 'exit' as const), timer]);
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), timeoutMillis);
+    });
+    const result = await Promise.race([done.then(() => 'prompt' as const), exited.then(() => 'exit' as const), timedOut]);
+    clearTimeout(timer);
     if (result === 'timeout') {
       tab.interrupt();
       throw new TranscriptError(`"${line}" did not finish within ${timeoutMillis} ms; output so far:\n${output}`);
@@ -55,6 +59,8 @@ export async function typeLine(tab: TerminalSession, line: string, timeoutMillis
     return output;
   } finally {
     unsubscribe();
+    // Put the shell's own exit handler back, so a long run of lines does not chain wrappers.
+    if (tab.onExit !== previous) tab.onExit = previous;
   }
 }
 

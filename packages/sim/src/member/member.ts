@@ -133,6 +133,7 @@ export class Member implements CommandHandler {
   private readonly transport: PeerTransport;
   private readonly crud: CrudCommands | undefined;
   private readonly journal: MemberJournal | undefined;
+  private crudContextCached: CrudContext | undefined;
   private readonly listeners = new Set<MemberEventListener>();
   private readonly logSink: ((entry: LogEntry) => void) | undefined;
   private readonly onShutdown: (() => void) | undefined;
@@ -343,21 +344,27 @@ export class Member implements CommandHandler {
     return error;
   }
 
+  /** The same context serves every command: it holds no per-request state. */
   crudContext(): CrudContext {
-    return {
+    if (this.crudContextCached) return this.crudContextCached;
+    const repl = this.repl;
+    this.crudContextCached = {
       member: this,
-      checkCanAcceptWrites: (db) => this.repl.checkCanAcceptWrites(db),
-      checkCanServeReads: (request) => this.repl.checkCanServeReads(request.db, Member.secondaryOk(request)),
+      checkCanAcceptWrites: (db) => repl.checkCanAcceptWrites(db),
+      checkCanServeReads: (request) => repl.checkCanServeReads(request.db, Member.secondaryOk(request)),
       logOps: (ops) => {
-        if (this.repl.replSetName !== undefined) return this.repl.logOps(ops);
+        if (repl.replSetName !== undefined) return repl.logOps(ops);
         if (ops.length > 0) this.journal?.unreplicatedOps(ops);
-        return this.repl.lastApplied;
+        return repl.lastApplied;
       },
       waitForWriteConcern: (opTime, request) => this.waitForWriteConcern(opTime, this.writeConcernFor(request)),
-      commitPoint: this.repl.commitPoint,
-      entriesAfterCommitPoint: () => entriesAfter(this.repl.oplog, this.repl.commitPoint),
+      get commitPoint() {
+        return repl.commitPoint;
+      },
+      entriesAfterCommitPoint: () => entriesAfter(repl.oplog, repl.commitPoint),
       random: this.random,
       clock: this.clock,
     };
+    return this.crudContextCached;
   }
 }
