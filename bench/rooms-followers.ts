@@ -8,6 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
+import { serverNodeOptions } from '../apps/server/src/nodeFlags';
 
 const followersCount = 200;
 const linesCount = 60;
@@ -36,7 +37,7 @@ interface Message {
 }
 
 async function startServer(): Promise<{ baseUrl: string; stop: () => Promise<void> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, [...serverNodeOptions.split(' '), '--import', 'tsx', 'src/main.ts'], {
     cwd: new URL('../apps/server/', import.meta.url).pathname,
     env: {
       ...process.env,

@@ -3,10 +3,16 @@
 // stream of find_one calls. Reports sandboxes per core, memory per sandbox and the latency of a
 // find_one from input line to printed result. Bounded in count and time; loopback only.
 // Usage: pnpm exec tsx bench/sandboxes.ts [SANDBOXES] [READ_SECONDS]
-import { performance } from 'node:perf_hooks';
+// `BENCH_CPU_PROF=FILE` writes a CPU profile of the reading phase (open it in Chrome's DevTools).
+import { spawn } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { writeHeapSnapshot } from 'node:v8';
+import { Session } from 'node:inspector/promises';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { cpus } from 'node:os';
 import { buildApp } from '../apps/server/src/app';
 import { testSettings } from '../apps/server/src/settings';
+import { runsWithServerNodeOptions, serverNodeOptions } from '../apps/server/src/nodeFlags';
 import { TranscriptSession, typeLine } from '../apps/server/src/transcript/run';
 import type { Sandbox } from '../apps/server/src/sandbox/sandbox';
 import { machineLine, percentile, writeBenchmarkSection } from './lib/benchmarksDoc';
@@ -14,6 +20,10 @@ import { machineLine, percentile, writeBenchmarkSection } from './lib/benchmarks
 const sandboxesCount = Number(process.argv[2] ?? 300);
 const readSeconds = Number(process.argv[3] ?? 30);
 const setupConcurrency = 10;
+/** Mean pause between one learner's reads (each pause is drawn from 0.5x to 1.5x of it). */
+const readPauseMillis = 200;
+/** Sampling interval of the event-loop delay histogram; its figures are delays beyond this. */
+const loopDelayResolutionMillis = 10;
 const benchDeadlineMillis = 15 * 60_000;
 
 const setup = `# tab:servers
@@ -32,7 +42,15 @@ db.test.save({"x": 1})
 # until ObjectId 30s
 `;
 
+/** The server runs with `serverNodeOptions`; so does this benchmark, which hosts the server. */
+async function relaunchWithServerNodeOptions(): Promise<never> {
+  const child = spawn(process.execPath, [...serverNodeOptions.split(' '), ...process.execArgv, ...process.argv.slice(1)], { stdio: 'inherit' });
+  const code = await new Promise<number>((resolve) => child.once('exit', (exitCode) => resolve(exitCode ?? 1)));
+  process.exit(code);
+}
+
 async function main(): Promise<void> {
+  if (!runsWithServerNodeOptions(process.execArgv, process.env)) await relaunchWithServerNodeOptions();
   const deadline = Date.now() + benchDeadlineMillis;
   const app = await buildApp({ settings: testSettings({ sandboxesMax: sandboxesCount + 10 }) });
   const rssBefore = process.memoryUsage().rss;
@@ -59,26 +77,63 @@ async function main(): Promise<void> {
   const rssAfterSetup = process.memoryUsage().rss;
   console.log(`${sessions.length} sandboxes ready in ${setupSeconds.toFixed(1)} s (${failedSetups} failed setups)`);
 
+  // Setup ran at 4x to shorten the election wait; a learner reads at the normal speed.
+  for (const { sandbox } of sessions) sandbox.lab.engine.clock.setSpeed(1);
+  const profileFile = process.env.BENCH_CPU_PROF;
+  const profiler = profileFile ? new Session() : null;
+  if (profiler) {
+    profiler.connect();
+    await profiler.post('Profiler.enable');
+    await profiler.post('Profiler.start');
+  }
+  const heapProfileFile = process.env.BENCH_HEAP_PROF;
+  const heapProfiler = heapProfileFile ? new Session() : null;
+  if (heapProfiler) {
+    heapProfiler.connect();
+    // Objects that outlived a young-generation collection: what makes the old generation grow.
+    await heapProfiler.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: process.env.BENCH_HEAP_PROF_ALL === "1" } as never);
+  }
+  const loopDelay = monitorEventLoopDelay({ resolution: loopDelayResolutionMillis });
+  loopDelay.enable();
+
   // Every sandbox reads in a loop, as a class typing find_one over and over would.
   const latencies: number[] = [];
+  const slowReads: string[] = [];
   let errors = 0;
   const readUntil = Math.min(deadline, Date.now() + readSeconds * 1000);
   const cpuBefore = process.cpuUsage();
   const readStarted = performance.now();
+  if (process.env.BENCH_SLOW_LOG) console.log(`reading starts at ${readStarted.toFixed(0)} ms`);
   await Promise.all(
     sessions.map(async ({ sandbox }) => {
       const tab = [...sandbox.tabs.values()].find((t) => t.title === 'python');
       if (!tab) return;
+      // A class does not press Enter in lockstep: each learner starts at their own moment.
+      await new Promise((resolve) => setTimeout(resolve, Math.random() * readPauseMillis));
       while (Date.now() < readUntil) {
         const started = performance.now();
         const output = await typeLine(tab, 'db.test.find_one()', 30_000).catch(() => 'Traceback');
         latencies.push(performance.now() - started);
+        if (process.env.BENCH_SLOW_LOG && performance.now() - started > 40) slowReads.push(`${(started - readStarted).toFixed(0)} ${(performance.now() - started).toFixed(0)} ${sandbox.id}`);
         if (!output.includes("'x': 1")) errors += 1;
-        await new Promise((resolve) => setTimeout(resolve, 200));
+        await new Promise((resolve) => setTimeout(resolve, readPauseMillis * (0.5 + Math.random())));
       }
     }),
   );
   const readWallSeconds = (performance.now() - readStarted) / 1000;
+  loopDelay.disable();
+  if (process.env.BENCH_SLOW_LOG) writeFileSync(process.env.BENCH_SLOW_LOG, slowReads.join('\n'));
+  if (process.env.BENCH_HEAP_SNAPSHOT) console.log(`wrote ${writeHeapSnapshot(process.env.BENCH_HEAP_SNAPSHOT)}`);
+  if (heapProfiler && heapProfileFile) {
+    const { profile } = await heapProfiler.post('HeapProfiler.stopSampling');
+    writeFileSync(heapProfileFile, JSON.stringify(profile));
+    console.log(`wrote the reading phase's allocation profile to ${heapProfileFile}`);
+  }
+  if (profiler && profileFile) {
+    const { profile } = await profiler.post('Profiler.stop');
+    writeFileSync(profileFile, JSON.stringify(profile));
+    console.log(`wrote the reading phase's CPU profile to ${profileFile}`);
+  }
   const cpu = process.cpuUsage(cpuBefore);
   const cpuSeconds = (cpu.user + cpu.system) / 1e6;
   const rssAfterReads = process.memoryUsage().rss;
@@ -91,13 +146,14 @@ async function main(): Promise<void> {
   const lines = [
     machineLine(),
     '',
-    `\`pnpm exec tsx bench/sandboxes.ts ${sandboxesCount} ${readSeconds}\`: every sandbox starts three members, opens Python, initiates the set with Connection(…, slave_okay=True), saves a document through a seed-list Connection, then types \`db.test.find_one()\` every 200 ms for ${readSeconds} s. The server runs in this one Node process.`,
+    `\`pnpm exec tsx bench/sandboxes.ts ${sandboxesCount} ${readSeconds}\`: every sandbox starts three members, opens Python, initiates the set with Connection(…, slave_okay=True), saves a document through a seed-list Connection, then, with the sandbox clock back at 1×, types \`db.test.find_one()\` over and over for ${readSeconds} s, pausing 100–300 ms (at random) after each answer, each learner starting at a random moment. The server runs in this one Node process, with the node options \`pnpm start\` gives it (\`${serverNodeOptions}\`).`,
     '',
     '| figure | value |',
     '| --- | --- |',
     `| sandboxes running the walkthrough at once | ${sessions.length} (of ${sandboxesCount}; ${failedSetups} setups failed) |`,
     `| setup of all sandboxes (10 at a time) | ${setupSeconds.toFixed(1)} s |`,
     `| find_one, input line to printed result, p50 / p99 | ${p50.toFixed(1)} ms / ${p99.toFixed(1)} ms (${latencies.length} reads, ${errors} not answered) |`,
+    `| event-loop delay while reading, p50 / p99 / max | ${[loopDelay.percentile(50), loopDelay.percentile(99), loopDelay.max].map((ns) => `${Math.max(0, ns / 1e6 - loopDelayResolutionMillis).toFixed(1)} ms`).join(' / ')} |`,
     `| CPU used while reading | ${cpuShare.toFixed(2)} cores of ${cores} (${(sessions.length / Math.max(cpuShare, 0.01)).toFixed(0)} sandboxes per busy core) |`,
     `| memory | ${(rssAfterReads / 2 ** 20).toFixed(0)} MiB RSS in all; ${memoryPerSandboxMiB.toFixed(2)} MiB per sandbox (after setup: ${((rssAfterSetup - rssBefore) / sessions.length / 2 ** 20).toFixed(2)}) |`,
     '',

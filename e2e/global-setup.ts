@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { findChromium } from './chromium';
+import { serverNodeOptions } from '../apps/server/src/nodeFlags';
 
 const serverDir = fileURLToPath(new URL('../apps/server', import.meta.url));
 const startupMillisMax = 30_000;
@@ -25,7 +26,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
  */
 export function startServer(env: NodeJS.ProcessEnv = {}): Promise<{ child: ChildProcess; url: string }> {
   const dataDir = mkdtempSync(join(tmpdir(), 'rslab-e2e-'));
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/main.ts'], {
+  const child = spawn(process.execPath, [...serverNodeOptions.split(' '), '--import', 'tsx', 'src/main.ts'], {
     cwd: serverDir,
     env: { ...process.env, HOST: '127.0.0.1', PORT: '0', LOG_LEVEL: 'warn', RSLAB_DATA_DIR: dataDir, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

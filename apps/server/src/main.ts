@@ -1,10 +1,14 @@
 import { fileURLToPath } from 'node:url';
 import { buildApp } from './app';
+import { runsWithServerNodeOptions, serverNodeOptions } from './nodeFlags';
 import { settingsFromEnv } from './settings';
 
 const defaultWebRoot = fileURLToPath(new URL('../../web/dist', import.meta.url));
 const settings = settingsFromEnv(process.env, { webRoot: defaultWebRoot });
 const app = await buildApp({ settings, logger: { level: process.env.LOG_LEVEL ?? 'info' } });
+if (!runsWithServerNodeOptions(process.execArgv, process.env)) {
+  app.log.warn(`running without the node options ${serverNodeOptions} (pnpm start sets them in NODE_OPTIONS): expect longer garbage-collection pauses with many sandboxes`);
+}
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {
