@@ -85,9 +85,17 @@ test('a room: the instructor fails over live, an attendee follows, is refused, f
   await expect(card(attendee, newPrimary).locator('.state-badge')).toHaveText('PRIMARY', { timeout: 1000 });
   await screenshot(attendee, 'rooms-2-attendee-following');
 
-  // An attendee trying an instructor action is refused: typing, and the cluster's buttons.
+  // A follower's terminal says it is read-only and takes no keys (the server refuses input from a
+  // follower as well); the cluster's buttons are refused with a reason.
+  const terminals = attendee.getByRole('region', { name: 'Terminals' });
+  await expect(terminals.getByRole('status', { name: 'Terminal is read-only' })).toContainText('Try it myself');
+  await expect(terminals.getByRole('button', { name: 'New shell' })).toHaveCount(0);
+  await expect(pane(attendee, 'Lesson').getByRole('button', { name: /^Run this/ })).toHaveCount(0);
   await typeLine(attendee, 'db.test.drop()');
-  await expect(attendee.getByRole('region', { name: 'Room' }).getByRole('alert')).toContainText('read-only');
+  // Nothing to wait for when nothing happens: give a local echo or a refusal time to show first.
+  await attendee.waitForTimeout(300);
+  await expect(terminals).not.toContainText('db.test.drop()');
+  await expect(attendee.getByRole('region', { name: 'Room' }).getByRole('alert')).toHaveCount(0);
   await card(attendee, newPrimary).getByRole('button', { name: 'kill', exact: true }).click();
   await expect(attendee.getByRole('region', { name: 'Room' }).getByRole('alert')).toContainText("control 'kill' refused");
   await expect(card(instructor, newPrimary).locator('.state-badge')).toHaveText('PRIMARY');
@@ -95,6 +103,8 @@ test('a room: the instructor fails over live, an attendee follows, is refused, f
   // Try it myself: the attendee's own copy, at the instructor's step, with the set and its data.
   await attendee.getByRole('button', { name: 'Try it myself' }).click();
   await expect(mode(attendee)).toHaveText('Your own sandbox');
+  await expect(terminals.getByRole('status', { name: 'Terminal is read-only' })).toHaveCount(0);
+  await expect(pane(attendee, 'Lesson').getByRole('button', { name: /^Run this/ }).first()).toBeVisible();
   await expect(card(attendee, newPrimary).locator('.state-badge')).toHaveText('PRIMARY', { timeout: 15_000 });
   await expect(card(attendee, firstPrimary).locator('.state-badge')).toHaveText('DOWN');
   await selectShell(attendee, 'client');
@@ -138,6 +148,17 @@ test('a room: the instructor fails over live, an attendee follows, is refused, f
   // The instructor's sandbox never saw any of the attendee's lines.
   await selectShell(instructor, 'client');
   expect(await terminalText(instructor)).not.toContain('db.test.drop()');
+
+  // The class is over: the instructor closes the room, and every open page says so.
+  dashboard.once('dialog', (dialog) => void dialog.accept());
+  await dashboard.getByRole('button', { name: 'Close the room' }).click();
+  await expect(dashboard.getByRole('status')).toContainText('The room is closed');
+  for (const page of [instructor, attendee, elsewhere]) {
+    await expect(mode(page)).toHaveText('Room closed');
+    await expect(page.getByRole('region', { name: 'Room' }).getByRole('alert')).toContainText('closed this room');
+    await expect(page.getByRole('region', { name: 'Terminals' }).getByRole('status', { name: 'Terminal is read-only' })).toContainText('This room is closed');
+  }
+  await expect(attendee.getByRole('button', { name: 'Try it myself' })).toHaveCount(0);
 });
 
 test('the presenter view: terminal and cluster only, shortcuts, and an autoplay that can be paused', async ({ page }) => {

@@ -403,16 +403,22 @@ class RoomSession implements AttendeeConnection {
     return true;
   }
 
+  roomClosed(reason: string): void {
+    this.connection.detach();
+    this.leave();
+    this.connection.send({ type: 'error', code: ProtocolErrorCode.roomClosed, message: reason });
+  }
+
   private leave(): void {
     if (this.identity.role === 'attendee') this.identity.attendee.connections.delete(this);
-    if (this.identity.role !== 'none') this.identity.room.connections -= 1;
+    if (this.identity.role !== 'none') this.identity.room.sessions.delete(this);
     this.identity = { role: 'none' };
   }
 
   private become(identity: Exclude<Identity, { role: 'none' }>): void {
     this.leave();
     this.identity = identity;
-    identity.room.connections += 1;
+    identity.room.sessions.add(this);
     if (identity.role === 'attendee') identity.attendee.connections.add(this);
   }
 }

@@ -336,4 +336,6 @@ export const ProtocolErrorCode = {
   /** A room message before `room.follow`/`room.instructor`, or one that does not fit the role. */
   notInRoom: 'NotInRoom',
   serverFull: 'ServerFull',
+  /** The instructor closed the room this connection was in; it shows nothing from now on. */
+  roomClosed: 'RoomClosed',
 } as const;

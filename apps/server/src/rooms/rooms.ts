@@ -21,7 +21,13 @@ export class RoomError extends Error {
 export type AttendeeMode = 'live' | 'fork';
 
 /** Something showing an attendee's view that the room may need to move (a WebSocket). */
-export interface AttendeeConnection {
+/** One open rooms WebSocket, as the room sees it. */
+export interface RoomConnection {
+  /** The room was closed: stop showing its sandboxes and say why. */
+  roomClosed(reason: string): void;
+}
+
+export interface AttendeeConnection extends RoomConnection {
   /** The instructor reset the attendee's sandbox: go back to the live view. */
   backToLive(reason: string): void;
 }
@@ -61,7 +67,7 @@ export class Attendee {
 export class Room {
   readonly attendees = new Map<string, Attendee>();
   /** Open rooms WebSockets of this room (instructor's, attendees', watchers'). */
-  connections = 0;
+  readonly sessions = new Set<RoomConnection>();
   readonly attendeesByToken = new Map<string, Attendee>();
   lastActiveAt: number;
 
@@ -385,6 +391,7 @@ export class RoomManager {
 
   async close(room: Room): Promise<void> {
     this.rooms.delete(room.code);
+    for (const session of [...room.sessions]) session.roomClosed(`the instructor closed the room "${room.title}"`);
     for (const attendee of room.attendees.values()) {
       attendee.stopFollowingProgress?.();
       await this.options.sandboxes.drop(room.forkKey(attendee));
@@ -399,7 +406,7 @@ export class RoomManager {
    */
   touchInUse(): void {
     for (const room of this.rooms.values()) {
-      if (room.connections === 0) continue;
+      if (room.sessions.size === 0) continue;
       room.lastActiveAt = this.now();
       this.options.sandboxes.touch(room.instructorKey);
       for (const attendee of room.attendees.values()) {
@@ -413,7 +420,7 @@ export class RoomManager {
     const cutoff = this.now() - this.options.settings.roomIdleMillis;
     let closed = 0;
     for (const room of [...this.rooms.values()]) {
-      if (room.connections === 0 && room.lastActiveAt < cutoff) {
+      if (room.sessions.size === 0 && room.lastActiveAt < cutoff) {
         this.rooms.delete(room.code);
         for (const attendee of room.attendees.values()) attendee.stopFollowingProgress?.();
         closed += 1;

@@ -266,4 +266,30 @@ describe('the rooms WebSocket', () => {
     expect(page.output(tab)).toBe('morton.local\necho hi\nhi\n');
     expect(presenter.output(tab)).toBe('hostname\nmorton.local\nhi\n');
   });
+
+  it('tells every open page when the instructor closes the room, and shows them nothing after', async () => {
+    const { app: server, room, open, join } = await setup();
+    const instructor = await open();
+    instructor.send({ type: 'room.instructor', code: room.code, secret: room.secret });
+    const tab = (await nthWelcome(instructor, 0)).tabs[0]!.tab;
+    const ada = await join('ada');
+    const follower = await open();
+    follower.send({ type: 'room.follow', code: room.code, attendee: ada.token });
+    await nthWelcome(follower, 0);
+
+    const refused = await server.inject({ method: 'DELETE', url: `/api/rooms/${room.code}`, headers: { 'x-rslab-instructor-secret': room.secret.replace(/^./, (c) => (c === 'A' ? 'B' : 'A')) } });
+    expect(refused.statusCode).toBe(403);
+    const closed = await server.inject({ method: 'DELETE', url: `/api/rooms/${room.code}`, headers: { 'x-rslab-instructor-secret': room.secret } });
+    expect(closed.json()).toEqual({ ok: true });
+
+    for (const page of [instructor, follower]) expect((await errorWith(page, 'RoomClosed')).message).toBe('the instructor closed the room "demo"');
+    // Nothing of the closed room reaches either page any more, and input finds no sandbox.
+    const seen = follower.messages.length;
+    instructor.send({ type: 'input', tab, line: 'hostname' });
+    expect((await errorWith(instructor, 'NotInRoom')).message).toContain('needs a sandbox');
+    follower.send({ type: 'room.follow', code: room.code, attendee: ada.token });
+    await errorWith(follower, 'Forbidden', seen);
+    expect(follower.messages.slice(seen).some((m) => m.type === 'output' || m.type === 'cluster')).toBe(false);
+    expect((await server.inject({ method: 'GET', url: `/api/rooms/${room.code}` })).statusCode).toBe(404);
+  });
 });

@@ -1,6 +1,6 @@
 import { useEffect, useId, useRef, useState } from 'react';
 import type { LabClient } from '../app/labClient';
-import { selectLesson, selectLessonCollapsed, useLab, type LessonStepDetail, type LessonView } from '../store/lab';
+import { selectInputLocked, selectLesson, selectLessonCollapsed, useLab, type LessonStepDetail, type LessonView } from '../store/lab';
 import { shellForCommand, type ShellRole } from '../lesson/shells';
 import { InlineMarkdown, Markdown } from './Markdown';
 
@@ -103,6 +103,8 @@ function ChapteredSteps({ steps, client }: { steps: LessonStepDetail[]; client: 
 function LessonStep({ step, number, client }: { step: LessonStepDetail; number: number; client: LabClient }) {
   const [hintOpen, setHintOpen] = useState(false);
   const hintId = useId();
+  // A read-only page (following someone) shows the commands but cannot run them.
+  const inputLocked = useLab(selectInputLocked) !== null;
   const label = `step ${number}: ${step.title}`;
   const hasBody = Boolean(step.markdown || step.hint || (step.commands && step.commands.length > 0));
   const body = (
@@ -119,15 +121,17 @@ function LessonStep({ step, number, client }: { step: LessonStepDetail; number: 
                 {newShell && <span className={`command-shell shell-${shell}`}>in the {shell} shell</span>}
                 <span className="command-line">
                   <code>{command}</code>
-                  <button
-                    type="button"
-                    className="run"
-                    aria-label={`Run this: ${command}`}
-                    title={`Type it into the ${shell} shell and run it`}
-                    onClick={() => client.runCommand(command, shell)}
-                  >
-                    Run this
-                  </button>
+                  {!inputLocked && (
+                    <button
+                      type="button"
+                      className="run"
+                      aria-label={`Run this: ${command}`}
+                      title={`Type it into the ${shell} shell and run it`}
+                      onClick={() => client.runCommand(command, shell)}
+                    >
+                      Run this
+                    </button>
+                  )}
                 </span>
               </li>
             );

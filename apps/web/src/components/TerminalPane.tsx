@@ -1,11 +1,12 @@
 import { useEffect, useRef } from 'react';
 import type { LabClient } from '../app/labClient';
 import { tabLabel } from '../lesson/shells';
-import { selectActiveTab, selectTabs, useLab } from '../store/lab';
+import { selectActiveTab, selectInputLocked, selectTabs, useLab } from '../store/lab';
 
 export function TerminalPane({ client }: { client: LabClient }) {
   const tabs = useLab(selectTabs);
   const active = useLab(selectActiveTab);
+  const locked = useLab(selectInputLocked);
   return (
     <section className="terminal-pane" aria-label="Terminals">
       <div className="tab-bar" role="tablist" aria-label="Shells">
@@ -22,23 +23,33 @@ export function TerminalPane({ client }: { client: LabClient }) {
             {tabLabel(index)}
           </button>
         ))}
-        <button type="button" className="tab tab-new" aria-label="New shell" title={tabs.length === 1 ? 'Open the client shell' : 'Open another shell'} onClick={() => client.openTab()}>
-          +
-        </button>
-        {active && tabs.length > 1 && (
+        {!locked && (
+          <button type="button" className="tab tab-new" aria-label="New shell" title={tabs.length === 1 ? 'Open the client shell' : 'Open another shell'} onClick={() => client.openTab()}>
+            +
+          </button>
+        )}
+        {!locked && active && tabs.length > 1 && (
           <button type="button" className="tab tab-close" aria-label="Close this shell" onClick={() => client.closeTab(active)}>
             ×
           </button>
         )}
-        <span className="terminal-hint">Esc then Tab leaves the terminal</span>
+        {!locked && <span className="terminal-hint">Esc then Tab leaves the terminal</span>}
       </div>
-      {active && <TerminalView key={active} client={client} tabId={active} />}
+      {locked && (
+        <p className="terminal-locked" role="status" aria-label="Terminal is read-only">
+          {locked}
+        </p>
+      )}
+      {active && <TerminalView key={active} client={client} tabId={active} locked={locked !== null} />}
     </section>
   );
 }
 
-function TerminalView({ client, tabId }: { client: LabClient; tabId: string }) {
+function TerminalView({ client, tabId, locked }: { client: LabClient; tabId: string; locked: boolean }) {
   const host = useRef<HTMLDivElement>(null);
+  useEffect(() => {
+    client.controllers.get(tabId)?.setInputLocked(locked);
+  }, [client, tabId, locked]);
   useEffect(() => {
     const controller = client.controllers.get(tabId);
     const element = host.current;

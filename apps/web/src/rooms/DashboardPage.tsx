@@ -14,7 +14,9 @@ export function DashboardPage({ code, secret }: { code: string; secret: string }
   const [dashboard, setDashboard] = useState<Dashboard | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [note, setNote] = useState<string | null>(null);
+  const [closed, setClosed] = useState(false);
   useEffect(() => {
+    if (closed) return;
     let stopped = false;
     const load = () =>
       roomsApi.dashboard(code, secret).then(
@@ -32,15 +34,32 @@ export function DashboardPage({ code, secret }: { code: string; secret: string }
       stopped = true;
       clearInterval(timer);
     };
-  }, [code, secret]);
+  }, [code, secret, closed]);
+  const closeRoom = () => {
+    if (!window.confirm('Close this room? Every attendee’s page stops following, their own sandboxes are dropped, and the join code and resume links stop working.')) return;
+    roomsApi.close(code, secret).then(
+      () => {
+        setClosed(true);
+        setNote('The room is closed. Attendees’ pages say so.');
+      },
+      (e: unknown) => setNote(e instanceof Error ? e.message : String(e)),
+    );
+  };
   return (
     <main className="rooms-page dashboard">
       <h1>
         Dashboard {dashboard ? `· ${dashboard.title}` : ''} <span className="room-code">{displayCode(code)}</span>
       </h1>
-      {error && <p role="alert">{error}</p>}
+      {error && !closed && <p role="alert">{error}</p>}
       {note && <p role="status">{note}</p>}
-      {dashboard && (
+      {!closed && (
+        <p>
+          <button type="button" className="danger" onClick={closeRoom}>
+            Close the room
+          </button>
+        </p>
+      )}
+      {dashboard && !closed && (
         <>
           <p>
             The instructor is on step {dashboard.instructor.stepIndex + 1} of {dashboard.instructor.stepsTotal}

@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import type { RoomSocket } from './roomSocket';
 import { displayCode } from './route';
-import { selectRefusal, selectSwitching, selectWelcome, useRoom } from './store';
+import { selectClosedReason, selectRefusal, selectSwitching, selectWelcome, useRoom } from './store';
 
 let nextStepRequest = 1;
 
@@ -10,10 +10,13 @@ export function RoomBar({ socket, resumeLink, links }: { socket: RoomSocket; res
   const welcome = useRoom(selectWelcome);
   const refusal = useRoom(selectRefusal);
   const switching = useRoom(selectSwitching);
+  const closedReason = useRoom(selectClosedReason);
   const [copied, setCopied] = useState(false);
   if (!welcome) return <div className="room-bar" role="region" aria-label="Room">Joining the room…</div>;
-  const modeText =
-    welcome.role === 'instructor'
+  const open = closedReason === null;
+  const modeText = !open
+    ? 'Room closed'
+    : welcome.role === 'instructor'
       ? welcome.mode === 'watch'
         ? 'Watching an attendee’s own sandbox (read-only)'
         : 'You are the instructor: attendees follow this sandbox live'
@@ -29,22 +32,22 @@ export function RoomBar({ socket, resumeLink, links }: { socket: RoomSocket; res
       <span className="room-mode" role="status" aria-label="Room mode">
         {modeText}
       </span>
-      {welcome.role === 'attendee' && welcome.mode === 'live' && (
+      {open && welcome.role === 'attendee' && welcome.mode === 'live' && (
         <button type="button" disabled={switching} onClick={() => socket.send({ type: 'room.fork' })}>
           Try it myself
         </button>
       )}
-      {welcome.role === 'attendee' && welcome.mode === 'live' && welcome.hasFork && (
+      {open && welcome.role === 'attendee' && welcome.mode === 'live' && welcome.hasFork && (
         <button type="button" disabled={switching} onClick={() => socket.send({ type: 'room.mine' })}>
           My sandbox
         </button>
       )}
-      {welcome.role === 'attendee' && welcome.mode === 'fork' && (
+      {open && welcome.role === 'attendee' && welcome.mode === 'fork' && (
         <button type="button" disabled={switching} onClick={() => socket.send({ type: 'room.rejoin' })}>
           Back to the live view
         </button>
       )}
-      {welcome.role === 'instructor' && welcome.mode === 'live' && (
+      {open && welcome.role === 'instructor' && welcome.mode === 'live' && (
         <button type="button" onClick={() => socket.send({ type: 'lesson.skip', requestId: nextStepRequest++ })} title="Mark this step done and go on">
           Next step
         </button>
@@ -54,7 +57,7 @@ export function RoomBar({ socket, resumeLink, links }: { socket: RoomSocket; res
           {link.label}
         </a>
       ))}
-      {resumeLink && (
+      {open && resumeLink && (
         <button
           type="button"
           className="link-button"
@@ -66,7 +69,12 @@ export function RoomBar({ socket, resumeLink, links }: { socket: RoomSocket; res
           {copied ? 'Resume link copied' : 'Copy my resume link'}
         </button>
       )}
-      {refusal && (
+      {closedReason && (
+        <span className="room-refusal" role="alert">
+          The instructor closed this room; what you see is how it last looked.
+        </span>
+      )}
+      {open && refusal && (
         <span className="room-refusal" role="alert">
           {refusal.message}
         </span>

@@ -66,6 +66,7 @@ export const roomsApi = {
   join: (code: string, name: string) =>
     call<{ code: string; title: string; attendeeId: string; token: string; resumePath: string }>('POST', `/api/rooms/${encodeURIComponent(code)}/join`, { body: { name } }),
   dashboard: (code: string, secret: string) => call<Dashboard>('GET', `/api/rooms/${encodeURIComponent(code)}/dashboard`, { secret }),
+  close: (code: string, secret: string) => call<{ ok: boolean }>('DELETE', `/api/rooms/${encodeURIComponent(code)}`, { secret }),
   reset: (code: string, secret: string, attendeeId: string) =>
     call<{ ok: boolean; message: string }>('POST', `/api/rooms/${encodeURIComponent(code)}/attendees/${attendeeId}/reset`, { secret }),
 };

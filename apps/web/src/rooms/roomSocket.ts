@@ -1,4 +1,6 @@
 import type { RoomClientMessage, ServerMessage } from '@rslab/server/protocol';
+import { useLab } from '../store/lab';
+import { inputLockReason } from './readOnly';
 import { useRoom } from './store';
 
 type Listener = (message: ServerMessage) => void;
@@ -48,6 +50,10 @@ export class RoomSocket {
   private receive(message: ServerMessage): void {
     if (message.type === 'welcome' && message.room) {
       useRoom.setState({ welcome: message.room, switching: false, refusal: null });
+      useLab.setState({ inputLocked: inputLockReason(message.room) });
+    } else if (message.type === 'error' && message.code === 'RoomClosed') {
+      useRoom.setState({ closedReason: message.message, switching: false });
+      useLab.setState({ inputLocked: `This room is closed: ${message.message}.` });
     } else if (message.type === 'error') {
       useRoom.setState({ refusal: { code: message.code, message: message.message }, switching: false });
     }

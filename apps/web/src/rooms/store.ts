@@ -10,12 +10,15 @@ export interface RoomState {
   switching: boolean;
   autoplay: 'off' | 'playing' | 'paused';
   autoplayNote: string | null;
+  /** Set when the instructor closed the room: why, in words. */
+  closedReason: string | null;
 }
 
-export const useRoom = create<RoomState>()(() => ({ welcome: null, refusal: null, switching: false, autoplay: 'off', autoplayNote: null }));
+export const useRoom = create<RoomState>()(() => ({ welcome: null, refusal: null, switching: false, autoplay: 'off', autoplayNote: null, closedReason: null }));
 
 export const selectWelcome = (s: RoomState) => s.welcome;
 export const selectRefusal = (s: RoomState) => s.refusal;
 export const selectSwitching = (s: RoomState) => s.switching;
 export const selectAutoplay = (s: RoomState) => s.autoplay;
 export const selectAutoplayNote = (s: RoomState) => s.autoplayNote;
+export const selectClosedReason = (s: RoomState) => s.closedReason;

@@ -52,6 +52,8 @@ export interface LabState {
   /** A server-side refusal the learner should see (server full, rate limited). */
   notice: string | null;
   fontSize: number;
+  /** Why the terminals take no input here (following someone else's sandbox), or null. */
+  inputLocked: string | null;
   // cluster slice
   cluster: ClusterSnapshot | null;
   /** Page clock (performance.now) when `cluster` arrived: the countdown runs on from there. */
@@ -83,6 +85,7 @@ export const useLab = create<LabState>()(() => ({
   activeTab: null,
   notice: null,
   fontSize: 15,
+  inputLocked: null,
   cluster: null,
   clusterReceivedAt: 0,
   events: [],
@@ -100,6 +103,7 @@ export const selectTabs = (s: LabState) => s.tabs;
 export const selectActiveTab = (s: LabState) => s.activeTab;
 export const selectNotice = (s: LabState) => s.notice;
 export const selectFontSize = (s: LabState) => s.fontSize;
+export const selectInputLocked = (s: LabState) => s.inputLocked;
 export const selectCluster = (s: LabState) => s.cluster;
 export const selectClusterReceivedAt = (s: LabState) => s.clusterReceivedAt;
 export const selectEvents = (s: LabState) => s.events;

@@ -16,6 +16,7 @@ export class TerminalController {
   private completionRequest = 0;
   /** Escape was the last key: the next Tab or Shift+Tab leaves the terminal instead of completing. */
   private leaveArmed = false;
+  private inputLocked = false;
 
   constructor(
     readonly tabId: string,
@@ -31,7 +32,9 @@ export class TerminalController {
       theme: { background: '#0f1720', foreground: '#e6edf3' },
     });
     this.term.loadAddon(this.fit);
-    this.term.onData((data) => this.apply(this.editor.feed(data)));
+    this.term.onData((data) => {
+      if (!this.inputLocked) this.apply(this.editor.feed(data));
+    });
     this.term.onResize(({ cols }) => this.editor.resize(cols));
     this.term.attachCustomKeyEventHandler((event) => this.keyboardEscape(event));
   }
@@ -73,6 +76,13 @@ export class TerminalController {
       // fit() measures the DOM; a hidden pane has no size yet and is fitted when shown
     }
     this.editor.resize(this.term.cols);
+  }
+
+  /** A read-only terminal (following someone else) shows output but takes no keys. */
+  setInputLocked(locked: boolean): void {
+    this.inputLocked = locked;
+    this.term.options.disableStdin = locked;
+    this.term.options.cursorBlink = !locked;
   }
 
   setFontSize(size: number): void {
