@@ -1044,7 +1044,7 @@ export class ReplCoordinator {
       const current = this.members.get(primary.config.host);
       if (!current || current.state !== MemberState.PRIMARY || current.health !== 1 || current.term !== this.term) return;
       if (!this.canStandForElection() || this.electionInProgress || !(me.priority > current.config.priority) || !this.freshForTakeover(current)) return;
-      this.log('I', 'ELECTION', 21441, 'Starting an election for a priority takeover', {});
+      this.log('I', 'ELECTION', 4615660, 'Starting an election for a priority takeover', {});
       void this.runElection('priorityTakeover', false);
     });
   }
