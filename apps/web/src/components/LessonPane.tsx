@@ -2,6 +2,7 @@ import { useEffect, useId, useRef, useState } from 'react';
 import type { LabClient } from '../app/labClient';
 import { selectInputLocked, selectLesson, selectLessonCollapsed, useLab, type LessonStepDetail, type LessonView } from '../store/lab';
 import { shellForCommand, type ShellRole } from '../lesson/shells';
+import { lessonEnd, type LessonEnd } from '../lesson/next';
 import { InlineMarkdown, Markdown } from './Markdown';
 
 const stateWord = { done: 'done', pending: 'pending', current: 'in progress' } as const;
@@ -22,6 +23,13 @@ export function LessonPane({ client }: { client: LabClient }) {
     if (top < container.scrollTop) container.scrollTop = top;
     else if (bottom > container.scrollTop + container.clientHeight) container.scrollTop = Math.min(top, bottom - container.clientHeight);
   }, [currentId, collapsed]);
+  const end = lesson ? lessonEnd(lesson) : null;
+  const complete = end !== null;
+  useEffect(() => {
+    // When the last step is done, bring the closing message into view inside the pane.
+    const container = body.current;
+    if (complete && container) container.scrollTop = container.scrollHeight;
+  }, [complete, collapsed]);
   const doneCount = lesson?.steps.filter((s) => s.state === 'done').length ?? 0;
   return (
     <section className={`pane lesson-pane${collapsed ? ' collapsed' : ''}`} aria-label="Lesson">
@@ -51,6 +59,7 @@ export function LessonPane({ client }: { client: LabClient }) {
             {lesson.title && <h2 className="lesson-title">{lesson.title}</h2>}
             {lesson.markdown && <Markdown source={lesson.markdown} />}
             <ChapteredSteps steps={lesson.steps} client={client} />
+            {end && <LessonComplete end={end} client={client} />}
           </>
         )}
       </div>
@@ -71,6 +80,23 @@ function LessonPicker({ lesson, client }: { lesson: LessonView; client: LabClien
           </option>
         ))}
       </select>
+    </div>
+  );
+}
+
+function LessonComplete({ end, client }: { end: LessonEnd; client: LabClient }) {
+  const next = end.next;
+  return (
+    <div className="lesson-complete">
+      <h3 className="lesson-complete-title">
+        <span aria-hidden="true">✓ </span>Lesson complete
+      </h3>
+      <p className="lesson-complete-text">Every step is done.{next ? '' : ' There is no other lesson to go on to here.'}</p>
+      {next && (
+        <button type="button" className="next-lesson" title={next.summary} onClick={() => client.selectLesson(next.id)}>
+          {end.wrapped ? 'Try another lesson' : 'Next lesson'}: {next.title}
+        </button>
+      )}
     </div>
   );
 }

@@ -46,6 +46,9 @@ export function TerminalPane({ client }: { client: LabClient }) {
 }
 
 function TerminalView({ client, tabId, locked }: { client: LabClient; tabId: string; locked: boolean }) {
+  // xterm goes in an unpadded inner box: the fit addon sizes the terminal from its parent's CSS
+  // width, which for the padded, bordered (border-box) host would count the padding and border
+  // as room for text and push the last column under the scrollbar.
   const host = useRef<HTMLDivElement>(null);
   useEffect(() => {
     client.controllers.get(tabId)?.setInputLocked(locked);
@@ -60,5 +63,9 @@ function TerminalView({ client, tabId, locked }: { client: LabClient; tabId: str
     observer.observe(element);
     return () => observer.disconnect();
   }, [client, tabId]);
-  return <div ref={host} className="terminal-host" role="region" aria-label="Terminal" />;
+  return (
+    <div className="terminal-host" role="region" aria-label="Terminal">
+      <div ref={host} className="terminal-mount" />
+    </div>
+  );
 }

@@ -7,6 +7,7 @@ import { assignLanes, laneKey } from '../timeline/lanes';
 import { nextMarker } from '../timeline/navigation';
 import { isStroked, markerPath, markerStyle } from '../timeline/markers';
 import { timeScale, visibleDomain } from '../timeline/scale';
+import { counted } from '../text/plural';
 import { selectCluster, selectEvents, selectMemberHosts, useLab } from '../store/lab';
 
 const windows = [
@@ -61,7 +62,7 @@ export default function Timeline() {
           </select>
         </label>
         <span className="pane-meta">
-          {shown.length} of {events.length} events
+          {shown.length} of {counted(events.length, 'event')}
         </span>
       </div>
       {events.length === 0 ? (
@@ -142,7 +143,7 @@ function Plot({ events, hosts, domain }: { events: readonly LabEvent[]; hosts: s
           const label =
             group.events.length === 1
               ? `${clockText(first.at, true)}, ${group.lane}: ${first.text}`
-              : `${group.events.length} events from ${clockText(first.at, true)} to ${clockText(last.at, true)} on ${group.lane}: ${group.events
+              : `${counted(group.events.length, 'event')} from ${clockText(first.at, true)} to ${clockText(last.at, true)} on ${group.lane}: ${group.events
                   .slice(0, labelEventsMax)
                   .map((e) => e.text)
                   .join('; ')}${group.events.length > labelEventsMax ? `; and ${group.events.length - labelEventsMax} more` : ''}`;
@@ -233,7 +234,7 @@ function EventList({ events }: { events: readonly LabEvent[] }) {
           <span className="ev-text">{e.text}</span>
         </li>
       ))}
-      {events.length > listRowsMax && <li className="muted">({events.length - listRowsMax} older events not listed; see “everything” in the plot)</li>}
+      {events.length > listRowsMax && <li className="muted">({counted(events.length - listRowsMax, 'older event')} not listed; see “everything” in the plot)</li>}
     </ol>
   );
 }
