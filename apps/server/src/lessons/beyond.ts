@@ -35,14 +35,25 @@ export const beyondLesson: Lesson = {
           id: 'initiate',
           title: 'Initiate with an explicit configuration',
           text: `Connect mongosh to one member directly, and pass the configuration: the set's name and every
-member's \`_id\` and host. Then wait for one PRIMARY and two SECONDARY members.`,
+member's \`_id\` and host. Wait for one PRIMARY and two SECONDARY members, then leave that mongosh
+and connect again to the whole set with a seed list and \`replicaSet=foo\`, so that the shell follows
+the primary wherever it goes in the rest of this lesson. (A set still running from the first lesson
+counts: it is the same set \`foo\`.)`,
           commands: [
             { tab: 'client', text: directUri },
             { tab: 'client', text: initiate },
             { tab: 'client', text: 'rs.status()' },
+            { tab: 'client', text: 'exit' },
+            { tab: 'client', text: shellUri },
           ],
-          hint: 'Use rs.initiate() with the three members, then wait a few seconds.',
-          check: { kind: 'setHealthy', secondaries: 2 },
+          hint: 'Use rs.initiate() with the three members, wait a few seconds, then exit and run mongosh with the seed list and replicaSet=foo.',
+          check: {
+            kind: 'all',
+            checks: [
+              { kind: 'setHealthy', secondaries: 2 },
+              { kind: 'clientOpen', api: 'mongosh', direct: false },
+            ],
+          },
           solution: ['# tab:client', directUri, initiate, '# wait 15s', 'exit', shellUri],
         },
       ],
@@ -59,12 +70,12 @@ has it, so it survives.`,
         {
           id: 'lose-w1',
           title: 'Lose a w:1 write',
-          text: `Cut the primary off from the other members (the partition button, or \`# control partition primary\`),
-then at once write to it with \`w: 1\`. The isolated primary acknowledges the write. The majority side
+          text: `Cut the primary off from the other members with the **isolate** button on its card in the cluster
+view, then at once write to it with \`w: 1\`. The isolated primary acknowledges the write. The majority side
 elects a new primary; when you heal the network the old primary finds its write was never
 replicated and rolls it back.`,
           commands: [{ tab: 'client', text: 'db.test.insertOne({lost: true}, {writeConcern: {w: 1}})' }],
-          hint: 'Partition the primary, insert {lost: true} with w:1, wait for the new primary, then heal.',
+          hint: 'Press isolate on the primary\u2019s card, insert {lost: true} with w:1, wait for the new primary, then press heal all links.',
           check: { kind: 'rolledBack', ns: 'test.test', field: 'lost', value: true },
           solution: [
             '# control partition primary',
@@ -174,9 +185,9 @@ elect a new primary. There are never two primaries that can both commit writes.`
         {
           id: 'isolate-primary',
           title: 'Isolate the primary',
-          text: 'Partition the primary from the other two members and watch both sides in the cluster view.',
+          text: 'Cut the primary off from the other two members with the **isolate** button on its card, and watch both sides in the cluster view.',
           commands: [],
-          hint: 'Use the partition control on the primary, then wait about fifteen seconds.',
+          hint: 'Press isolate on the primary\u2019s card in the cluster view, then wait about fifteen seconds.',
           check: { kind: 'steppedDownWhilePartitioned' },
           solution: ['# control partition primary', '# wait 20s'],
         },

@@ -17,7 +17,13 @@ export type CheckSpec =
   | { kind: 'primaryKilled' }
   | { kind: 'errorAfterKill'; errorNames: readonly string[] }
   | { kind: 'newPrimaryElected' }
-  | { kind: 'readAfterFailover'; api?: 'Connection' | 'MongoClient' | 'mongosh'; withoutError?: boolean }
+  | {
+      kind: 'readAfterFailover';
+      api?: 'Connection' | 'MongoClient' | 'mongosh';
+      withoutError?: boolean;
+      /** Only reads through a client that was already connected when the primary was killed. */
+      openedBeforeKill?: boolean;
+    }
   | { kind: 'rolledBack'; ns: string; field: string; value: unknown }
   | { kind: 'documentSurvivedFailover'; ns: string; field: string; value: unknown }
   | { kind: 'primaryIs'; port: number }
@@ -169,9 +175,13 @@ export async function runCheck(spec: CheckSpec, view: LabView): Promise<CheckRes
       const elected = newPrimaryAfterKill(view);
       if (!killed?.killed || !elected) return fail('Wait for the new primary first.');
       const killedAt = killed.killed.at;
-      const reads = view.shellHistory.filter(
-        (r) => r.operation?.kind === 'read' && r.at >= killedAt && (spec.api === undefined || view.clients.find((c) => c.id === r.operation?.client)?.api === spec.api),
-      );
+      const clients = view.clients;
+      const counts = (client: (typeof clients)[number] | undefined): boolean =>
+        client !== undefined && (spec.api === undefined || client.api === spec.api) && (!spec.openedBeforeKill || client.createdAt < killedAt);
+      if (spec.openedBeforeKill && !clients.some((client) => !client.closed && counts(client))) {
+        return fail(`Kill the primary while ${spec.api ?? 'a client'} is connected, then read through it: the read should ride out the election.`);
+      }
+      const reads = view.shellHistory.filter((r) => r.operation?.kind === 'read' && r.at >= killedAt && counts(clients.find((c) => c.id === r.operation?.client)));
       const succeeded = reads.some((r) => r.ok && r.operation?.servedBy === elected.host);
       if (!succeeded) return fail(`Read again${spec.api ? ` with ${spec.api}` : ''}: the new primary is ${elected.host}.`);
       if (spec.withoutError && reads.some((r) => !r.ok)) {

@@ -262,7 +262,7 @@ answers, with no exception to handle.`,
             { tab: 'client', text: 'client.address' },
           ],
           hint: 'Restart the killed member with its mongod line, kill the new primary, then run client.test.test.find_one().',
-          check: { kind: 'readAfterFailover', api: 'MongoClient', withoutError: true },
+          check: { kind: 'readAfterFailover', api: 'MongoClient', withoutError: true, openedBeforeKill: true },
           solution: [
             'from pymongo import MongoClient',
             'client = MongoClient("morton.local:27017,morton.local:27018,morton.local:27019", replicaSet="foo")',

@@ -61,6 +61,15 @@ describe('lesson checks', async () => {
     const strict = { kind: 'readAfterFailover', withoutError: true } as const;
     expect((await runCheck(strict, view({ processes: [killed], cluster: afterElection, clients, shellHistory: [errorRead, goodRead] }))).passed).toBe(false);
     expect((await runCheck(strict, view({ processes: [killed], cluster: afterElection, clients, shellHistory: [goodRead] }))).passed).toBe(true);
+
+    // Today's MongoClient: only a client that was connected when the primary died shows the wait.
+    const mongoClient = (createdAt: number) => [{ ...clients[0]!, id: 'm1', api: 'MongoClient' as const, createdAt }];
+    const clientRead = { ...goodRead, at: 12_500, operation: { ...goodRead.operation, client: 'm1' } };
+    const ridesOut = { kind: 'readAfterFailover', api: 'MongoClient', withoutError: true, openedBeforeKill: true } as const;
+    expect(await runCheck(ridesOut, view({ processes: [killed], cluster: afterElection, clients: mongoClient(11_000), shellHistory: [clientRead] }))).toMatchObject({
+      reason: expect.stringContaining('Kill the primary while MongoClient is connected'),
+    });
+    expect((await runCheck(ridesOut, view({ processes: [killed], cluster: afterElection, clients: mongoClient(50), shellHistory: [clientRead] }))).passed).toBe(true);
   });
 
   it('finds a document on the primary by field', async () => {
