@@ -97,6 +97,7 @@ export async function runCheck(spec: CheckSpec, view: LabView): Promise<CheckRes
             `stop it and start it with --replSet ${spec.replSetName}.`,
         );
       }
+      if (spec.ports.length === 1) return fail(`The member on port ${spec.ports[0]} is not running yet; start it.`);
       const up = spec.ports.length - missing.length;
       return fail(`${up} of ${spec.ports.length} members ${up === 1 ? 'is' : 'are'} running; start the one${missing.length > 1 ? 's' : ''} on ${listPorts(missing)}.`);
     }
@@ -124,7 +125,7 @@ export async function runCheck(spec: CheckSpec, view: LabView): Promise<CheckRes
       const primaries = membersIn(view, 'PRIMARY').length;
       const secondaries = membersIn(view, 'SECONDARY').length;
       if (primaries === 1 && secondaries >= spec.secondaries) return pass;
-      if (primaries === 0) return fail(`No primary yet (${secondaries} secondary); the members are still electing one.`);
+      if (primaries === 0) return fail(`No primary yet (${secondaries} ${secondaries === 1 ? 'secondary' : 'secondaries'}); the members are still electing one.`);
       return fail(`${secondaries} of ${spec.secondaries} secondaries are ready; the others are still syncing.`);
     }
     case 'clientDiscoveredSet': {

@@ -17,6 +17,7 @@ describe('lesson checks', async () => {
     });
     expect((await runCheck(check, view({ processes: [proc(27017), proc(27018), proc(27019, { running: false })] }))).passed).toBe(false);
     expect(await runCheck(check, view({ processes: [proc(27017), proc(27018), proc(27019)] }))).toEqual({ passed: true });
+    expect(await runCheck({ ...check, ports: [27017] }, view({ processes: [] }))).toMatchObject({ reason: 'The member on port 27017 is not running yet; start it.' });
   });
 
   it('wants one primary and enough secondaries for a healthy set', async () => {
@@ -29,7 +30,8 @@ describe('lesson checks', async () => {
       members: states.map((s, i) => member(`morton.local:${27017 + i}`, s)),
       links: [],
     });
-    expect(await runCheck(check, view({ cluster: cluster(['SECONDARY', 'SECONDARY', 'SECONDARY']) }))).toMatchObject({ reason: expect.stringContaining('No primary yet') });
+    expect(await runCheck(check, view({ cluster: cluster(['SECONDARY', 'SECONDARY', 'SECONDARY']) }))).toMatchObject({ reason: expect.stringContaining('No primary yet (3 secondaries)') });
+    expect(await runCheck(check, view({ cluster: cluster(['SECONDARY', 'STARTUP2', 'STARTUP2']) }))).toMatchObject({ reason: expect.stringContaining('(1 secondary)') });
     expect(await runCheck(check, view({ cluster: cluster(['PRIMARY', 'SECONDARY', 'STARTUP2']) }))).toMatchObject({ reason: expect.stringContaining('1 of 2') });
     expect((await runCheck(check, view({ cluster: cluster(['PRIMARY', 'SECONDARY', 'SECONDARY']) }))).passed).toBe(true);
   });
