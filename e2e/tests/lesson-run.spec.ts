@@ -28,6 +28,9 @@ test('"Run this" types each command into the shell the lesson names, opening the
   const connect = step(page, 4, 'Connect to one member');
   await expect(connect.locator('.command-shell').first()).toHaveText('in the client shell');
   await expect(shellTab(page, 'client')).toHaveCount(0);
+  // A Python line pressed before python runs is not typed into bash; the page says what to do.
+  await runThis(page, 4, 'Connect to one member', 'from pymongo import Connection', '[This line is for Python: start python in this shell first.]');
+  expect(await terminalText(page)).not.toContain('syntax error');
   await runThis(page, 4, 'Connect to one member', 'python', 'Type "help"');
   await expect(shellTab(page, 'client')).toHaveAttribute('aria-selected', 'true');
   await expect.poll(() => terminalText(page)).toMatch(/\n>>>$/);

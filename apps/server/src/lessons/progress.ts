@@ -1,6 +1,7 @@
 import type { LessonProgress } from '../protocol/messages';
 import { lessons } from './catalog';
 import { runCheck } from './checks';
+import { commandLanguages } from './commandLanguages';
 import type { Chapter, Lesson, Step } from './model';
 import type { LabView } from './view';
 
@@ -11,12 +12,15 @@ import type { LabView } from './view';
 export class LessonTracker {
   private readonly done = new Set<string>();
   private lastReason: string | null = null;
+  private readonly languages: ReturnType<typeof commandLanguages>;
 
   constructor(
     readonly lesson: Lesson,
     /** The engine the sandbox runs, to say which lessons it can offer. */
     private readonly engine: 'sim' | 'mongod' = 'sim',
-  ) {}
+  ) {
+    this.languages = commandLanguages(lesson);
+  }
 
   get steps(): Step[] {
     return this.lesson.chapters.flatMap((chapter) => chapter.steps);
@@ -84,6 +88,7 @@ export class LessonTracker {
         hint: step.hint,
         commands: step.commands.map((command) => command.text),
         commandTabs: step.commands.map((command) => command.tab),
+        commandLanguages: this.languages.get(step) ?? [],
       })),
     };
   }

@@ -122,6 +122,8 @@ export const LessonStepView = Type.Object({
   commands: Type.Optional(Type.Array(Type.String())),
   /** The shell each command belongs in, in the same order: the one for servers or the client's. */
   commandTabs: Type.Optional(Type.Array(Type.Union([Type.Literal('servers'), Type.Literal('client')]))),
+  /** What each command is typed into, in the same order: the shell, Python or mongosh. */
+  commandLanguages: Type.Optional(Type.Array(Type.Union([Type.Literal('bash'), Type.Literal('python'), Type.Literal('mongosh')]))),
 });
 export type LessonStepView = Static<typeof LessonStepView>;
 

@@ -2,7 +2,7 @@ import type { ClientMessage, ControlAction, ServerMessage, TabSnapshot } from '@
 import { Connection, type ConnectionStatus } from '../net/connection';
 import { TerminalController } from '../terminal/controller';
 import { controlAcked, controlSent, presenterFontSize, resetSandboxState, useLab } from '../store/lab';
-import { alreadyInInterpreter, fillPid, roleIndex, shellForCommand, type ShellRole } from '../lesson/shells';
+import { alreadyInInterpreter, commandMismatch, fillPid, roleIndex, shellForCommand, type CommandLanguage, type ShellRole } from '../lesson/shells';
 import { applySandboxMessage, isSandboxMessage } from './sandboxMessages';
 
 /** What a control carries besides its action; see the protocol's `control` message. */
@@ -29,7 +29,7 @@ export class LabClient {
   private replayingFixture = false;
   private fontSizeBeforeZoom: number | null = null;
   /** A lesson command waiting for its shell's tab to open. */
-  private pendingRun: { role: ShellRole; command: string } | null = null;
+  private pendingRun: { role: ShellRole; command: string; language: CommandLanguage | undefined } | null = null;
 
   /**
    * `createSocket` lets the rooms pages (src/rooms/) speak first on each new socket (room.follow,
@@ -91,7 +91,7 @@ export class LabClient {
    * placeholder becomes the primary's process id when the page knows it. Returns false when there
    * is no terminal to type into yet.
    */
-  runCommand(command: string, role: ShellRole = shellForCommand(command)): boolean {
+  runCommand(command: string, role: ShellRole = shellForCommand(command), language?: CommandLanguage): boolean {
     const { tabs } = useLab.getState();
     if (tabs.length === 0) return false;
     const index = roleIndex(role);
@@ -99,12 +99,20 @@ export class LabClient {
     if (!tab) {
       // Open tabs up to the one this role needs; the command runs when it arrives.
       if (this.pendingRun === null) for (let i = tabs.length; i <= index; i++) this.openTab();
-      this.pendingRun = { role, command };
+      this.pendingRun = { role, command, language };
       return true;
     }
     const controller = this.controllers.get(tab.id);
     if (!controller) return false;
     this.activate(tab.id);
+    // While a line still runs (`python` starting up), what will answer next is not known yet.
+    const prompt = controller.prompting ? controller.promptShown : '';
+    const mismatch = alreadyInInterpreter(command, controller.promptShown) ? null : commandMismatch(language, prompt);
+    if (mismatch !== null) {
+      controller.notice(`[${mismatch}]`);
+      controller.focus();
+      return false;
+    }
     if (!alreadyInInterpreter(command, controller.promptShown)) {
       const lines = fillPid(command, primaryPid()).replace(/\r\n?/g, '\n').split('\n');
       // Whatever half-typed line is there gives way, as if the learner pressed Ctrl-E Ctrl-U first.
@@ -230,7 +238,7 @@ export class LabClient {
         const pending = this.pendingRun;
         if (pending && useLab.getState().tabs.length > roleIndex(pending.role)) {
           this.pendingRun = null;
-          this.runCommand(pending.command, pending.role);
+          this.runCommand(pending.command, pending.role, pending.language);
         }
         return;
       }

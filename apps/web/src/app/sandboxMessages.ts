@@ -1,5 +1,5 @@
 import type { LessonProgress, ServerMessage } from '@rslab/server/protocol';
-import { shellForCommand, type ShellRole } from '../lesson/shells';
+import { shellForCommand, type CommandLanguage, type ShellRole } from '../lesson/shells';
 import { controlAcked, receiveCluster, receiveEvents, receiveLesson, type LessonStepDetail, type LessonView } from '../store/lab';
 
 /** Most commands one step may offer as "Run this" buttons. */
@@ -42,6 +42,7 @@ function stepCommand(value: unknown): { text: string; shell?: ShellRole } | null
 }
 
 const shellRole = (value: unknown): ShellRole | undefined => (value === 'servers' || value === 'client' ? value : undefined);
+const isCommandLanguage = (value: unknown): value is CommandLanguage => value === 'bash' || value === 'python' || value === 'mongosh';
 
 const text = (value: unknown): string | undefined => (typeof value === 'string' && value !== '' ? value : undefined);
 
@@ -68,6 +69,8 @@ export function lessonView(progress: LessonProgress): LessonView {
       if (commands.length > 0) {
         detail.commands = commands.map((c) => c.text);
         detail.commandShells = commands.map((c, i) => c.shell ?? shellRole(tabs[i]) ?? shellForCommand(c.text));
+        const languages = Array.isArray(raw.commandLanguages) ? raw.commandLanguages : [];
+        if (languages.length === commands.length && languages.every(isCommandLanguage)) detail.commandLanguages = languages;
       }
     }
     return detail;

@@ -153,7 +153,7 @@ function LessonStep({ step, number, client }: { step: LessonStepDetail; number: 
                       className="run"
                       aria-label={`Run this: ${command}`}
                       title={`Type it into the ${shell} shell and run it`}
-                      onClick={() => client.runCommand(command, shell)}
+                      onClick={() => client.runCommand(command, shell, step.commandLanguages?.[i])}
                     >
                       Run this
                     </button>

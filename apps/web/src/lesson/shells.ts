@@ -43,3 +43,31 @@ export function alreadyInInterpreter(command: string, prompt: string): boolean {
 export function fillPid(command: string, pid: number | null): string {
   return pid === null ? command : command.replace(/\bPID\b/g, String(pid));
 }
+
+/** What answers a line in a terminal: the shell, Python or mongosh (as the server's lessons say). */
+export type CommandLanguage = 'bash' | 'python' | 'mongosh';
+
+/** Which interpreter shows `prompt`, or null while nothing is prompting (a command is running). */
+export function promptLanguage(prompt: string): CommandLanguage | null {
+  if (/^(>>>|\.\.\.) $/.test(prompt)) return 'python';
+  if (prompt.endsWith('$ ') || prompt.endsWith('# ')) return 'bash';
+  if (prompt.endsWith('> ')) return 'mongosh';
+  return null;
+}
+
+const languageNames: Record<CommandLanguage, string> = { bash: 'the shell', python: 'Python', mongosh: 'mongosh' };
+const leaveHow: Record<Exclude<CommandLanguage, 'bash'>, string> = { python: 'exit() or Ctrl-D', mongosh: 'exit' };
+const startHow: Record<Exclude<CommandLanguage, 'bash'>, string> = { python: 'start python', mongosh: 'start mongosh (an earlier step shows the line)' };
+
+/**
+ * Why a lesson line meant for `expected` should not be typed at `prompt`, or null when it fits
+ * (or when either side is unknown). Typing Python into bash only earns a bash syntax error.
+ */
+export function commandMismatch(expected: CommandLanguage | undefined, prompt: string): string | null {
+  const running = promptLanguage(prompt);
+  if (expected === undefined || running === null || running === expected) return null;
+  const lineFor = `This line is for ${languageNames[expected]}`;
+  if (running === 'bash') return `${lineFor}: ${startHow[expected as Exclude<CommandLanguage, 'bash'>]} in this shell first.`;
+  const leave = `${languageNames[running]} is running in this shell: leave it with ${leaveHow[running]}`;
+  return expected === 'bash' ? `${lineFor}, and ${leave} first.` : `${lineFor}, and ${leave}, then ${startHow[expected]}.`;
+}

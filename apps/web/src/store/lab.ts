@@ -1,7 +1,7 @@
 import { create } from 'zustand';
 import type { ClusterSnapshot, ControlAction, LabEvent, LessonProgress, LessonStepView } from '@rslab/server/protocol';
 import type { ConnectionStatus } from '../net/connection';
-import type { ShellRole } from '../lesson/shells';
+import type { CommandLanguage, ShellRole } from '../lesson/shells';
 import { appendEvents } from './events';
 
 export interface TabInfo {
@@ -21,6 +21,8 @@ export interface LessonStepDetail extends LessonStepView {
   commands?: string[];
   /** The shell each command is for, when the server says (else the page infers it). */
   commandShells?: ShellRole[];
+  /** What each command is typed into (the shell, Python, mongosh), when the server says. */
+  commandLanguages?: CommandLanguage[];
 }
 
 export interface LessonView extends Omit<LessonProgress, 'steps'> {

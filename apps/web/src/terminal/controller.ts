@@ -90,6 +90,11 @@ export class TerminalController {
     this.fitToContainer();
   }
 
+  /** Whether the tab is waiting at a prompt (false while a line runs). */
+  get prompting(): boolean {
+    return this.editor.isActive;
+  }
+
   /** The prompt this tab last showed, which tells which interpreter is in front. */
   get promptShown(): string {
     return this.editor.prompt;

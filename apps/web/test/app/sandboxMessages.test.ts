@@ -91,6 +91,14 @@ describe('lessonView', () => {
     expect(view.steps[0]?.commandShells).toEqual(['client', 'servers', 'servers', 'servers']);
     const inferred = lessonView({ ...base, steps: [{ ...base.steps[0], commands: ['hostname', 'db.test.find_one()'] } as unknown as LessonProgress['steps'][number]] });
     expect(inferred.steps[0]?.commandShells).toEqual(['servers', 'client']);
+    expect(inferred.steps[0]?.commandLanguages).toBeUndefined();
+  });
+  it('keeps what each command is typed into only when the server gives one valid language per command', () => {
+    const step = (commandLanguages: unknown) =>
+      lessonView({ ...base, steps: [{ ...base.steps[0], commands: ['python', 'import pymongo'], commandLanguages } as unknown as LessonProgress['steps'][number]] }).steps[0];
+    expect(step(['bash', 'python'])?.commandLanguages).toEqual(['bash', 'python']);
+    expect(step(['bash'])?.commandLanguages).toBeUndefined();
+    expect(step(['bash', 'perl'])?.commandLanguages).toBeUndefined();
   });
 });
 

@@ -1,0 +1,32 @@
+import { describe, expect, it } from 'vitest';
+import { commandLanguages } from '../../src/lessons/commandLanguages';
+import type { Lesson } from '../../src/lessons/model';
+import { beyondLesson } from '../../src/lessons/beyond';
+import { walkthroughLesson } from '../../src/lessons/walkthrough';
+
+const byText = (lesson: Lesson) => {
+  const languages = commandLanguages(lesson);
+  return lesson.chapters.flatMap((chapter) => chapter.steps).flatMap((step) => step.commands.map((command, i) => [command.tab, command.text, languages.get(step)?.[i]]));
+};
+
+describe('commandLanguages', () => {
+  it('follows each shell through the walkthrough: bash until python starts in the client shell', () => {
+    const rows = byText(walkthroughLesson);
+    expect(rows.find(([, text]) => text === 'hostname')).toEqual(['servers', 'hostname', 'bash']);
+    expect(rows.find(([, text]) => text === 'python')).toEqual(['client', 'python', 'bash']);
+    expect(rows.find(([, text]) => text === 'from pymongo import Connection')?.[2]).toBe('python');
+    expect(rows.find(([, text]) => text === 'c.admin.command("replSetInitiate")')?.[2]).toBe('python');
+    for (const [tab, , language] of rows) if (tab === 'servers') expect(language).toBe('bash');
+  });
+
+  it('starts mongosh and leaves it again with exit, as lesson 2 does', () => {
+    const rows = byText(beyondLesson);
+    const initiateAt = rows.findIndex(([, text]) => String(text).startsWith('rs.initiate('));
+    expect(rows[initiateAt - 1]?.[2]).toBe('bash');
+    expect(rows[initiateAt]?.[2]).toBe('mongosh');
+    const exitAt = rows.findIndex(([, text]) => text === 'exit');
+    expect(rows[exitAt]?.[2]).toBe('mongosh');
+    expect(rows[exitAt + 1]).toEqual(['client', expect.stringMatching(/^mongosh "mongodb:\/\//), 'bash']);
+    expect(rows.find(([, text]) => String(text).startsWith('db.test.insertOne'))?.[2]).toBe('mongosh');
+  });
+});
