@@ -162,7 +162,7 @@ export class WireTranslator {
         if (isOk(doc)) {
           // What mongod answers to an initiate without a config (sim-mongod and MongoDB 1.6 alike).
           const { ok, ...rest } = doc;
-          doc = { ok, info2: 'no configuration specified. Using a default configuration for the set', me, ...rest };
+          doc = { info2: 'no configuration specified. Using a default configuration for the set', me, ok, ...rest };
           changed = true;
         }
       }

@@ -110,9 +110,10 @@ you then add the others with \`rs.add()\`, or pass the full member list to \`rs.
         {
           id: 'members-online',
           title: 'Watch the members come online',
-          text: `Watch the cluster view. Each member passes through **STARTUP** (no configuration yet) and
-**STARTUP2** (copying data) to **SECONDARY**. Then the secondaries hold an election: one of them asks
-the others for their votes, and with a majority it becomes **PRIMARY**.`,
+          text: `Watch the cluster view. Each member goes from **STARTUP** (no configuration yet) to **SECONDARY**;
+one with no data of its own first copies it in **STARTUP2** (initial sync), which on an empty set takes
+a moment: the timeline lists every state change. Then the secondaries hold an election: one of them
+asks the others for their votes, and with a majority it becomes **PRIMARY**.`,
           commands: [{ tab: 'client', text: 'c.admin.command("replSetGetStatus")' }],
           hint: 'Wait a few seconds; the set needs one PRIMARY and two SECONDARY members.',
           check: { kind: 'setHealthy', secondaries: 2 },

@@ -103,7 +103,7 @@ describe('WireTranslator: member names on the wire', () => {
       const config = bodyOf(out).replSetInitiate as { members: Array<{ host: string }> };
       expect(config.members.map((m) => m.host)).toEqual([`127.0.0.1:${book.realPort(27017)}`, `127.0.0.1:${book.realPort(27018)}`]);
       const reply = bodyOf(translator.response(opMsg({ ok: 1, $clusterTime: { x: 1 } }, 99, 41)));
-      expect(Object.keys(reply)).toEqual(['ok', 'info2', 'me', '$clusterTime']);
+      expect(Object.keys(reply)).toEqual(['info2', 'me', 'ok', '$clusterTime']);
       expect(reply.me).toBe('morton.local:27017');
       // A failed initiate gets no info2.
       await translator.request(opMsg({ replSetInitiate: 1, $db: 'admin' }, 42));

@@ -22,7 +22,7 @@ describe('the walkthrough transcripts in the sim engine', () => {
   it('runs the 2010 walkthrough as typed: initiate, five connections, AutoReconnect, new primary', async () => {
     const { output, failures } = await run('walkthrough-2010.txt');
     expect(failures).toEqual([]);
-    expect(output).toContain("{'ok': 1.0, 'info2': 'no configuration specified.");
+    expect(output).toContain("{'info2': 'no configuration specified. Using a default configuration for the set', 'me': 'morton.local:27017', 'ok': 1.0}");
     expect(output).toMatch(/pymongo\.errors\.AutoReconnect: /);
     const ports = [...output.matchAll(/>>> db\.connection\.port\n(\d+)/g)].map((m) => m[1]);
     expect(ports).toHaveLength(2);

@@ -667,10 +667,8 @@ export class ReplCoordinator {
     // The first oplog entry of the set.
     this.appendLocal([{ op: 'n', ns: '', o: { msg: 'initiating set' } }], -1);
     this.installConfig(config, 'replSetInitiate');
-    const reply: Document = { ok: 1 };
-    if (info) reply.info2 = 'no configuration specified. Using a default configuration for the set';
-    if (info) reply.me = this.self;
-    return reply;
+    // mongod puts its notes before `ok` when it made the config itself.
+    return info ? { info2: 'no configuration specified. Using a default configuration for the set', me: this.self, ok: 1 } : { ok: 1 };
   }
 
   /** Every proposed member must answer (initiate) or a majority of voters (reconfig). */

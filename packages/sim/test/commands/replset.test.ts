@@ -48,6 +48,8 @@ describe('replica-set commands', () => {
     c.transport.register(c.hosts[0]!, seeded);
     const reply = await c.command(c.hosts[0]!, { replSetInitiate: {} });
     expect(reply).toMatchObject({ ok: 1, info2: 'no configuration specified. Using a default configuration for the set', me: c.hosts[0] });
+    // The notes come first, as mongod (and so PyMongo's dict) prints them.
+    expect(Object.keys(reply).slice(0, 3)).toEqual(['info2', 'me', 'ok']);
     const config = (await c.command(c.hosts[0]!, { replSetGetConfig: 1 })).config;
     expect(config.members.map((m: { host: string }) => m.host)).toEqual(c.hosts);
     const ok = await c.waitFor(() => [seeded.repl.state, c.state(c.hosts[1]!), c.state(c.hosts[2]!)].includes('PRIMARY'), 30_000);
