@@ -18,6 +18,10 @@ export class SandboxHost implements BashHost {
     return this.lab.hostname;
   }
 
+  now(): number {
+    return this.lab.now();
+  }
+
   async mongod(options: MongodOptions, io: ReplIO): Promise<MongodStarted> {
     try {
       const process = await this.lab.engine.start(options);
@@ -34,7 +38,7 @@ export class SandboxHost implements BashHost {
     return this.lab.engine
       .processes()
       .filter((p) => p.running)
-      .map((p) => ({ pid: p.pid, args: p.argv, cpuSeconds: Math.max(0, Math.round((now - p.startedAt) / 50_000)) }));
+      .map((p) => ({ pid: p.pid, args: p.argv, cpuSeconds: Math.max(0, Math.round((now - p.startedAt) / 50_000)), startedAtMillis: p.startedAt }));
   }
 
   async kill(signal: number, pid: number): Promise<boolean> {

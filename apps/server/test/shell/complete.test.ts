@@ -7,7 +7,7 @@ import { FakeMongoshBackend } from './mongosh/fakeBackend';
 import { FakePyMongoBackend } from './python/fakeBackend';
 
 describe('bash completion', () => {
-  const host = { ps: () => [{ pid: 12345, args: ['mongod'], cpuSeconds: 0 }, { pid: 12399, args: ['mongod'], cpuSeconds: 0 }] };
+  const host = { ps: () => [{ pid: 12345, args: ['mongod'], cpuSeconds: 0, startedAtMillis: 0 }, { pid: 12399, args: ['mongod'], cpuSeconds: 0, startedAtMillis: 0 }] };
   it('completes commands, mongod flags and PIDs', () => {
     expect(completeBash('mon', 3, host)).toEqual({ replaceFrom: 0, candidates: ['mongod', 'mongosh'] });
     expect(completeBash('mongod --re', 11, host)).toEqual({ replaceFrom: 7, candidates: ['--replSet', '--rest'] });

@@ -54,6 +54,7 @@ describe('fuzzing the shells with random lines', () => {
   it('bash never throws', async () => {
     const host = {
       hostname: () => 'morton.local',
+      now: () => 0,
       mongod: () => Promise.resolve({ pid: 1, port: 27017, logHint: 'logs 1' }),
       ps: () => [],
       kill: () => Promise.resolve(false),

@@ -10,6 +10,7 @@ describe("the shells fit the terminal session's Interpreter interface", () => {
   it('type-checks and runs a line through the interface', async () => {
     const host = {
       hostname: () => 'morton.local',
+      now: () => 0,
       mongod: () => Promise.resolve({ pid: 1, port: 27017, logHint: 'logs 1' }),
       ps: () => [],
       kill: () => Promise.resolve(false),

@@ -13,6 +13,9 @@ class FakeSandbox implements BashHost {
   readonly members = new Map<number, { port: number; args: string[] }>();
   private nextPid = 4300;
   private ids = 0;
+  now(): number {
+    return Date.UTC(2026, 10, 25, 13, 0);
+  }
   hostname(): string {
     return 'morton.local';
   }
@@ -25,7 +28,7 @@ class FakeSandbox implements BashHost {
     return Promise.resolve({ pid, port: options.port, logHint: `logs ${pid} shows its log` });
   }
   ps(): ProcessInfo[] {
-    return [...this.members].map(([pid, m]) => ({ pid, args: m.args, cpuSeconds: 0 }));
+    return [...this.members].map(([pid, m]) => ({ pid, args: m.args, cpuSeconds: 0, startedAtMillis: this.now() }));
   }
   kill(_signal: number, pid: number): Promise<boolean> {
     const m = this.members.get(pid);

@@ -17,6 +17,8 @@ export interface ProcessInfo {
   args: string[];
   /** CPU time used, in seconds, for `ps`. */
   cpuSeconds: number;
+  /** When it started, in sandbox-clock millis (`ps -ef`'s STIME). */
+  startedAtMillis: number;
 }
 
 export interface MongodStarted {
@@ -40,6 +42,8 @@ export class BashCommandError extends Error {
 /** What the shell needs from the sandbox. */
 export interface BashHost {
   hostname(): string;
+  /** Sandbox-clock millis now. */
+  now(): number;
   /** Starts a member; throws BashCommandError with mongod's own output when it cannot (port taken...). */
   mongod(options: MongodOptions, io: ReplIO): Promise<MongodStarted>;
   ps(): ProcessInfo[];
@@ -72,6 +76,8 @@ export const signalNumbers: Record<string, number> = {
 
 /** The PID `ps` shows for the shell itself. */
 export const shellPid = 4242;
+/** The shell's parent: the terminal session that started it. */
+const terminalPid = 4241;
 
 const killUsage = 'kill: usage: kill [-s sigspec | -n signum | -sigspec] pid | jobspec ... or kill -l [sigspec]\n';
 
@@ -95,11 +101,16 @@ export class BashShell implements Repl {
   private pending: string[] = [];
   private status = 0;
   private readonly jobs: number[] = [];
+  private readonly notesShown = new Set<string>();
+
+  private readonly startedAtMillis: number;
 
   constructor(
     private readonly host: BashHost,
     private readonly limits: SourceLimits = defaultSourceLimits,
-  ) {}
+  ) {
+    this.startedAtMillis = host.now();
+  }
 
   prompt(): string {
     if (this.pending.length > 0) return '> ';
@@ -335,7 +346,12 @@ export class BashShell implements Repl {
       return {};
     }
     if (parsed.kind === 'error') throw new BashCommandError(parsed.text, parsed.exitCode);
-    for (const note of parsed.notes) io.write(`${note}\n`);
+    // The lab's notes on what changed since 2010: once per shell, not on every member's line.
+    for (const note of parsed.notes) {
+      if (this.notesShown.has(note)) continue;
+      this.notesShown.add(note);
+      io.write(`${note}\n`);
+    }
     const started = await this.host.mongod(parsed.options, io);
     if (background) {
       this.jobs.push(started.pid);
@@ -347,7 +363,16 @@ export class BashShell implements Repl {
 
   private ps(args: string[], io: ReplIO): BashOutcome {
     const full = args.some((a) => /^-?[a-zA-Z]*[aefx]/.test(a));
-    const processes = [{ pid: shellPid, args: ['-bash'], cpuSeconds: 0 }, ...this.host.ps(), { pid: 99999, args: ['ps', ...args], cpuSeconds: 0 }];
+    const now = this.host.now();
+    const started = this.host.ps();
+    // ps itself is the newest process: the next PID after everything running.
+    const psPid = Math.max(shellPid, ...started.map((p) => p.pid)) + 1;
+    const processes = [
+      { pid: shellPid, ppid: terminalPid, args: ['-bash'], cpuSeconds: 0, startedAtMillis: this.startedAtMillis },
+      ...started.map((p) => ({ ...p, ppid: shellPid })),
+      { pid: psPid, ppid: shellPid, args: ['ps', ...args], cpuSeconds: 0, startedAtMillis: now },
+    ];
+    const stime = (millis: number): string => new Date(millis).toISOString().slice(11, 16);
     const time = (s: number): string => {
       const t = Math.floor(s);
       return `${String(Math.floor(t / 3600)).padStart(2, '0')}:${String(Math.floor(t / 60) % 60).padStart(2, '0')}:${String(t % 60).padStart(2, '0')}`;
@@ -355,7 +380,7 @@ export class BashShell implements Repl {
     if (full) {
       let out = 'UID          PID    PPID  C STIME TTY          TIME CMD\n';
       for (const p of processes) {
-        out += `learner  ${String(p.pid).padStart(7)}    4242  0 13:00 pts/0    ${time(p.cpuSeconds)} ${p.args.join(' ')}\n`;
+        out += `learner  ${String(p.pid).padStart(7)} ${String(p.ppid).padStart(7)}  0 ${stime(p.startedAtMillis)} pts/0    ${time(p.cpuSeconds)} ${p.args.join(' ')}\n`;
       }
       io.write(out);
       return {};

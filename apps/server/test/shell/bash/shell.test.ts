@@ -10,6 +10,11 @@ class FakeHost implements BashHost {
   readonly killed: Array<[number, number]> = [];
   processes: ProcessInfo[] = [];
   private nextPid = 12345;
+  /** Sandbox time: 2026-11-25 13:00 UTC, moved on by the tests. */
+  clock = Date.UTC(2026, 10, 25, 13, 0);
+  now(): number {
+    return this.clock;
+  }
   hostname(): string {
     return 'morton.local';
   }
@@ -19,7 +24,7 @@ class FakeHost implements BashHost {
     }
     this.started.push(options);
     const pid = this.nextPid++;
-    this.processes.push({ pid, args: ['mongod', ...options.argv], cpuSeconds: 1 });
+    this.processes.push({ pid, args: ['mongod', ...options.argv], cpuSeconds: 1, startedAtMillis: this.clock });
     return Promise.resolve({ pid, port: options.port, logHint: `logs ${pid} shows its log` });
   }
   ps(): ProcessInfo[] {
@@ -72,6 +77,9 @@ describe('bash: the walkthrough', () => {
     expect(screen).toContain('morton$ mongod --port 27018 --dbpath /data/db1 \\\n>   --replSet foo/morton.local:27017 --rest\n');
     expect(screen).toContain('note: --rest (the 1.x HTTP REST interface on port+1000) was deprecated in MongoDB 3.2 and removed in 3.6');
     expect(screen).toContain("note: the seed list after 'foo/' is how MongoDB 1.6 found the other members.");
+    // Each note once, though all three lines earn it.
+    expect(screen.split('note: --rest').length - 1).toBe(1);
+    expect(screen.split("note: the seed list after 'foo/'").length - 1).toBe(1);
     expect(screen).toContain('mongod 12345 is listening on port 27017 (runs in the background; logs 12345 shows its log)\n');
     expect(host.started.map((o) => [o.port, o.dbpath, o.replSet, o.seeds])).toEqual([
       [27017, '/data/db', 'foo', [{ host: 'morton.local', port: 27018 }, { host: 'morton.local', port: 27019 }]],
@@ -114,12 +122,20 @@ describe('bash: commands and errors as bash prints them', () => {
   });
 
   it('lists processes with ps', async () => {
-    const { shell } = setup();
+    const { shell, host } = setup();
+    host.clock += 5 * 60_000;
     await run(shell, 'mongod --port 27018 --dbpath /data/db1');
+    host.clock += 60 * 60_000;
     const out = (await run(shell, 'ps')).output;
     expect(out.split('\n')[0]).toBe('    PID TTY          TIME CMD');
     expect(out).toContain('  12345 pts/0    00:00:01 mongod\n');
-    expect((await run(shell, 'ps -ef')).output).toContain('mongod --port 27018 --dbpath /data/db1\n');
+    // Parents and start times as a real ps shows them: the shell's own, its children's, ps last.
+    expect((await run(shell, 'ps -ef')).output.split('\n').slice(0, 4)).toEqual([
+      'UID          PID    PPID  C STIME TTY          TIME CMD',
+      'learner     4242    4241  0 13:00 pts/0    00:00:00 -bash',
+      'learner    12345    4242  0 13:05 pts/0    00:00:01 mongod --port 27018 --dbpath /data/db1',
+      'learner    12346    4242  0 14:05 pts/0    00:00:00 ps -ef',
+    ]);
   });
 
   it('asks for more input on an open quote and reports EOF as bash does', async () => {
