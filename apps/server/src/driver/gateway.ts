@@ -1,6 +1,7 @@
 import { MongoClient, MongoTopologyClosedError, type MongoClientOptions } from 'mongodb';
 import type { ClientView } from '../lessons/view';
 import type { EventLog } from '../sandbox/eventLog';
+import { driverNetworkMessage } from './networkErrors';
 
 /** How the driver reaches a sandbox's members: through the SOCKS bridge, with that sandbox's login. */
 export interface DriverRoute {
@@ -197,7 +198,7 @@ export class DriverGateway {
         source: 'driver',
         kind: 'commandFailed',
         member: event.address,
-        text: `${label} ${tracked.id}: ${event.commandName} on ${event.address} failed: ${event.failure.message}`,
+        text: `${label} ${tracked.id}: ${event.commandName} on ${event.address} failed: ${driverNetworkMessage(event.failure, event.address)}`,
       });
     });
     client.on('serverDescriptionChanged', (event) => {
@@ -228,12 +229,20 @@ export class DriverGateway {
         });
       }
     });
+    // A member that stays down fails a heartbeat every few hundred ms for every client: the
+    // timeline shows the first failure and nothing more until the member answers again.
+    const failing = new Set<string>();
+    client.on('serverHeartbeatSucceeded', (event) => {
+      failing.delete(event.connectionId);
+    });
     client.on('serverHeartbeatFailed', (event) => {
+      if (failing.has(event.connectionId)) return;
+      failing.add(event.connectionId);
       this.events.add({
         source: 'driver',
         kind: 'serverHeartbeatFailed',
         member: event.connectionId,
-        text: `${label} ${tracked.id}: heartbeat to ${event.connectionId} failed: ${event.failure.message}`,
+        text: `${label} ${tracked.id}: heartbeat to ${event.connectionId} failed: ${driverNetworkMessage(event.failure, event.connectionId)} (not listed again until it answers)`,
       });
     });
   }

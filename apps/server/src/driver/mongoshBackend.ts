@@ -1,4 +1,4 @@
-import { MongoError, MongoServerError, type Document as DriverDocument } from 'mongodb';
+import { MongoError, MongoServerError, MongoServerSelectionError, type Document as DriverDocument } from 'mongodb';
 import {
   MongoshBackendError,
   type Document,
@@ -10,6 +10,7 @@ import {
 } from '../shell/mongosh/backend';
 import { abortable, InterruptedError } from '../shell/io';
 import type { DriverGateway, TrackedClient } from './gateway';
+import { driverNetworkMessage, networkFailure } from './networkErrors';
 
 const findDocumentsMax = 1000;
 
@@ -28,6 +29,11 @@ function toMongoshError(error: unknown): MongoshBackendError {
   if (error instanceof MongoshBackendError) return error;
   if (error instanceof MongoServerError) {
     return new MongoshBackendError('MongoServerError', error.errmsg ?? error.message, error.codeName ?? null, typeof error.code === 'number' ? error.code : null);
+  }
+  if (error instanceof MongoServerSelectionError) {
+    // Through the SOCKS bridge the reason is in the proxy's words; mongosh shows the driver's.
+    const failing = [...(error.reason?.servers.entries() ?? [])].find(([, server]) => server.error && networkFailure(server.error));
+    if (failing) return new MongoshBackendError(error.name, driverNetworkMessage(failing[1].error, failing[0]));
   }
   if (error instanceof MongoError) return new MongoshBackendError(error.name, error.message);
   return new MongoshBackendError('MongoshInternalError', error instanceof Error ? error.message : String(error));

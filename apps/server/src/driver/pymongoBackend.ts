@@ -21,6 +21,7 @@ import { fromBson } from '../shell/python/bsonTypes';
 import { repr } from '../shell/python/values';
 import { abortable, InterruptedError } from '../shell/io';
 import type { DriverGateway, TrackedClient } from './gateway';
+import { networkFailure } from './networkErrors';
 
 /** The 2010 driver gave up at once; a short server selection stands in for its single try. */
 const legacySelectionMillis = 1500;
@@ -35,11 +36,16 @@ function hostPort(address: string): HostPort {
 
 /** The `[Errno 111] Connection refused` flavour PyMongo shows for a socket error. */
 function socketReason(error: Error): string {
-  const text = `${error.message} ${String((error as { cause?: unknown }).cause ?? '')}`;
-  if (/ConnectionRefused|ECONNREFUSED/i.test(text)) return '[Errno 111] Connection refused';
-  if (/timed out|ETIMEDOUT|TTL/i.test(text)) return 'timed out';
-  if (/closed|ECONNRESET|reset/i.test(text)) return 'connection closed';
-  return error.message;
+  switch (networkFailure(error)) {
+    case 'refused':
+      return '[Errno 111] Connection refused';
+    case 'timedOut':
+      return 'timed out';
+    case 'closed':
+      return 'connection closed';
+    default:
+      return error.message;
+  }
 }
 
 /**

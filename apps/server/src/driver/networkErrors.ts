@@ -1,0 +1,30 @@
+/**
+ * The driver reaches sandbox members through the SOCKS bridge, so its network errors come out in
+ * the proxy's words ("Socks5 proxy rejected connection - ConnectionRefused"). Learners should
+ * read what the driver says when it connects straight to a mongod.
+ */
+export type NetworkFailure = 'refused' | 'timedOut' | 'closed';
+
+/** What kind of network failure `error` reports, or null when it is not one. */
+export function networkFailure(error: unknown): NetworkFailure | null {
+  if (!(error instanceof Error)) return null;
+  const text = `${error.message} ${String((error as { cause?: unknown }).cause ?? '')}`;
+  if (/ConnectionRefused|ECONNREFUSED|HostUnreachable|NetworkUnreachable/i.test(text)) return 'refused';
+  if (/timed out|ETIMEDOUT|TTL ?expired/i.test(text)) return 'timedOut';
+  if (/closed|ECONNRESET|reset|EPIPE/i.test(text)) return 'closed';
+  return null;
+}
+
+/** The Node driver's wording for a network failure talking to `address`; other errors as they are. */
+export function driverNetworkMessage(error: unknown, address: string): string {
+  switch (networkFailure(error)) {
+    case 'refused':
+      return `connect ECONNREFUSED ${address}`;
+    case 'timedOut':
+      return `connection to ${address} timed out`;
+    case 'closed':
+      return `connection to ${address} closed`;
+    default:
+      return error instanceof Error ? error.message : String(error);
+  }
+}
