@@ -11,6 +11,7 @@ import {
 import { abortable, InterruptedError } from '../shell/io';
 import type { DriverGateway, TrackedClient } from './gateway';
 import { driverNetworkMessage, networkFailure } from './networkErrors';
+import { serverErrorCode } from './pymongoBackend';
 
 const findDocumentsMax = 1000;
 
@@ -28,7 +29,7 @@ export function mongoshClientOptions(uri: string): { seeds: string[]; direct: bo
 function toMongoshError(error: unknown): MongoshBackendError {
   if (error instanceof MongoshBackendError) return error;
   if (error instanceof MongoServerError) {
-    return new MongoshBackendError('MongoServerError', error.errmsg ?? error.message, error.codeName ?? null, typeof error.code === 'number' ? error.code : null);
+    return new MongoshBackendError('MongoServerError', error.errmsg ?? error.message, error.codeName ?? null, serverErrorCode(error) ?? null);
   }
   if (error instanceof MongoServerSelectionError) {
     // Through the SOCKS bridge the reason is in the proxy's words; mongosh shows the driver's.

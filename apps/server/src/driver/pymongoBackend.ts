@@ -34,6 +34,15 @@ function hostPort(address: string): HostPort {
   return { host: address.slice(0, at), port: Number(address.slice(at + 1)) };
 }
 
+/**
+ * A server error's code as a number. The clients keep BSON's types (`promoteValues: false`, so
+ * that Python prints 1 and 1.0 apart), which leaves the driver's `error.code` an Int32.
+ */
+export function serverErrorCode(error: MongoServerError): number | undefined {
+  const code = Number(error.code);
+  return Number.isInteger(code) ? code : undefined;
+}
+
 /** The `[Errno 111] Connection refused` flavour PyMongo shows for a socket error. */
 function socketReason(error: Error): string {
   switch (networkFailure(error)) {
@@ -54,7 +63,11 @@ function socketReason(error: Error): string {
  * is today's driver with its defaults: one retry and a wait for a new primary.
  */
 export class DriverPyMongoBackend implements PyMongoBackend {
-  constructor(private readonly gateway: DriverGateway) {}
+  constructor(
+    private readonly gateway: DriverGateway,
+    /** The sandbox's clock: while it is paused no member answers, and the wait line says why. */
+    private readonly clock: { readonly paused: boolean } = { paused: false },
+  ) {}
 
   async connect(options: PyConnectOptions, ctx: BackendCallContext): Promise<PyClientHandle> {
     const legacy = options.api === 'connection-1.8';
@@ -216,7 +229,9 @@ export class DriverPyMongoBackend implements PyMongoBackend {
       const lost = tracked.pinned;
       if (lost !== null && lost !== tracked.view.primary) {
         tracked.pinned = null;
-        const failure = new PyMongoBackendError('AutoReconnect', `could not connect to ${lost}: [Errno 111] Connection refused`);
+        // A member still answering as a secondary (stepped down) said "not master"; a gone one refused.
+        const stillUp = tracked.servers.get(lost) === 'RSSecondary';
+        const failure = new PyMongoBackendError('AutoReconnect', stillUp ? 'not master' : `could not connect to ${lost}: [Errno 111] Connection refused`);
         return this.gateway.record(tracked, kind, () => Promise.reject(failure), () => failure.exceptionName);
       }
     }
@@ -224,7 +239,9 @@ export class DriverPyMongoBackend implements PyMongoBackend {
     const ticker = legacy
       ? null
       : setInterval(() => {
-          if (!tracked.view.primary) ctx.onProgress(`waiting for a primary… ${Math.round((Date.now() - started) / 1000)}s`);
+          const waited = `waiting for a primary… ${Math.round((Date.now() - started) / 1000)}s`;
+          if (this.clock.paused) ctx.onProgress(`${waited} (time is paused: press resume time in the cluster view)`);
+          else if (!tracked.view.primary) ctx.onProgress(waited);
         }, 1000);
     try {
       const result = await this.gateway.record(tracked, kind, () => abortable(run(), ctx.signal), (error) => this.translate(error, tracked).exceptionName);
@@ -256,11 +273,12 @@ export class DriverPyMongoBackend implements PyMongoBackend {
       return new PyMongoBackendError(/timed out/i.test(error.message) ? 'NetworkTimeout' : 'AutoReconnect', socketReason(error));
     }
     if (error instanceof MongoServerError) {
+      const code = serverErrorCode(error);
       const full = repr(fromBson({ ok: 0, errmsg: error.errmsg ?? error.message, code: error.code, codeName: error.codeName }));
-      if (typeof error.code === 'number' && notPrimaryCodes.has(error.code)) {
+      if (code !== undefined && notPrimaryCodes.has(code)) {
         return new PyMongoBackendError(legacy ? 'AutoReconnect' : 'NotPrimaryError', legacy ? 'not master' : `${error.errmsg ?? error.message}, full error: ${full}`);
       }
-      if (error.code === 11000) return new PyMongoBackendError('DuplicateKeyError', `${error.errmsg ?? error.message}, full error: ${full}`);
+      if (code === 11000) return new PyMongoBackendError('DuplicateKeyError', `${error.errmsg ?? error.message}, full error: ${full}`);
       return new PyMongoBackendError('OperationFailure', `${error.errmsg ?? error.message}, full error: ${full}`);
     }
     const message = error instanceof Error ? error.message : String(error);

@@ -56,7 +56,7 @@ export class Lab {
   ) {
     this.events = events;
     this.gateway = new DriverGateway(engine.route, this.events, () => engine.clock.now());
-    this.pymongo = new DriverPyMongoBackend(this.gateway);
+    this.pymongo = new DriverPyMongoBackend(this.gateway, engine.clock);
     this.tracker = new LessonTracker(lessons[0] as (typeof lessons)[number], engine.kind);
   }
 

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app';
 import { testSettings } from '../../src/settings';
-import { TranscriptSession } from '../../src/transcript/run';
+import { TranscriptSession, typeLine } from '../../src/transcript/run';
 
 let app: FastifyInstance;
 beforeAll(async () => {
@@ -47,5 +47,62 @@ describe('the driver gateway’s timeline', () => {
     await until(() => failures().length > 1, 10_000);
     expect(failures()).toHaveLength(2);
     await gateway.close(tracked.id);
+  }, 60_000);
+
+  it('says why MongoClient waits while the sandbox clock is paused, and answers once it runs again', async () => {
+    const { sandbox } = app.sandboxes.obtain('paused');
+    const session = new TranscriptSession(sandbox, { speed: 5 });
+    const setup = [
+      'mongod --port 27017 --dbpath /data/db --replSet solo',
+      '# tab:client',
+      'python',
+      'from pymongo import MongoClient',
+      'MongoClient("morton.local:27017", directConnection=True).admin.command("replSetInitiate")',
+      '# wait 5s',
+      'client = MongoClient("morton.local:27017", replicaSet="solo")',
+      'client.test.test.insert_one({"x": 1})',
+      '# expect InsertOneResult',
+    ].join('\n');
+    expect(await session.run(setup)).toEqual([]);
+    const tab = [...sandbox.tabs.values()].find((t) => t.title === 'python')!;
+    let screen = '';
+    const unsubscribe = tab.subscribe((event) => {
+      if (event.type === 'output') screen += event.data;
+    });
+    sandbox.lab.engine.clock.pause();
+    const read = typeLine(tab, 'client.test.test.find_one()', 30_000);
+    await until(() => screen.includes('time is paused: press resume time'), 10_000);
+    sandbox.lab.engine.clock.resume();
+    expect(await read).toContain("'x': 1");
+    unsubscribe();
+  }, 60_000);
+
+  it('names server errors as PyMongo does: DuplicateKeyError, and AutoReconnect "not master" after a step-down', async () => {
+    const { sandbox } = app.sandboxes.obtain('stepped-down');
+    const session = new TranscriptSession(sandbox, { speed: 5 });
+    const script = [
+      'mongod --replSet foo/morton.local:27018,morton.local:27019',
+      'mongod --port 27018 --dbpath /data/db1 --replSet foo/morton.local:27017',
+      'mongod --port 27019 --dbpath /data/db2 --replSet foo/morton.local:27017',
+      '# tab:client',
+      'python',
+      'from pymongo import Connection',
+      'Connection("morton.local:27017", slave_okay=True).admin.command("replSetInitiate")',
+      '# wait 15s',
+      'db = Connection("morton.local").test',
+      'db.test.save({"x": 1})',
+      'db.test.find_one()',
+      "# expect 'x': 1",
+      // Server error codes reach the Python names whatever BSON type the driver keeps them in.
+      'db.test.insert_one({"_id": 7})',
+      'db.test.insert_one({"_id": 7})',
+      '# expect pymongo.errors.DuplicateKeyError: E11000 duplicate key error',
+      '# control stepDown primary',
+      '# wait 1s',
+      'db.test.find_one()',
+      '# expect pymongo.errors.AutoReconnect: not master',
+      '# expect-not Connection refused',
+    ].join('\n');
+    expect(await session.run(script)).toEqual([]);
   }, 60_000);
 });
