@@ -35,13 +35,21 @@ function renderBlock(block: Block, key: number): ReactNode {
   }
 }
 
+/** Inline code up to this many characters is kept on one line. */
+const inlineCodeUnbrokenMax = 24;
+
 function renderInlines(nodes: readonly Inline[]): ReactNode[] {
   return nodes.map((node, i) => {
     switch (node.type) {
       case 'text':
         return node.text;
       case 'code':
-        return <code key={i}>{node.text}</code>;
+        // A short token (`--replSet`, `27017`) reads wrong split across lines; long ones may wrap.
+        return (
+          <code key={i} className={node.text.length <= inlineCodeUnbrokenMax ? 'unbroken' : undefined}>
+            {node.text}
+          </code>
+        );
       case 'strong':
         return <strong key={i}>{renderInlines(node.children)}</strong>;
       case 'em':
