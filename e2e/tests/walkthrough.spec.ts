@@ -128,6 +128,9 @@ for (const name of Object.keys(viewports) as ViewportName[]) {
       await expectDone(page, 14, 'The same with today\u2019s MongoClient');
       await expect(pane(page, 'Cluster').getByRole('progressbar')).toHaveCount(0);
       await expect(lesson.getByText('14 of 14 done')).toBeVisible();
+      // The pane says the lesson is over and offers the next one.
+      await expect(lesson.getByRole('heading', { name: 'Lesson complete' })).toBeVisible();
+      await expect(lesson.getByRole('button', { name: /^Next lesson: Beyond the walkthrough/ })).toBeVisible();
       await screenshot(page, `walkthrough-6-done-${name}`, name === 'phone');
     });
   });
