@@ -315,7 +315,18 @@ export class SimEngine implements Engine {
   }
 
   healLink(a: string, b: string): void {
-    this.network.faults.heal(a, b);
+    const faults = this.network.faults;
+    const groups = faults.snapshot().partitions;
+    const groupOf = (endpoint: string) => groups.findIndex((group) => group.includes(endpoint));
+    if (groupOf(a) !== -1 && groupOf(b) !== -1 && groupOf(a) !== groupOf(b)) {
+      // A partition is one rule over groups; to heal one link across it, it becomes the cut links
+      // it stands for, and this one is healed. Cuts made before stay as they were.
+      for (const [i, from] of groups.entries()) {
+        for (const to of groups.slice(i + 1).flat()) for (const x of from) faults.cut(x, to);
+      }
+      faults.partition([]);
+    }
+    faults.heal(a, b);
   }
 
   slow(a: string, b: string, delayMillis: number): void {

@@ -247,6 +247,11 @@ export class Lab {
           else if (request.action === 'healLink') this.engine.healLink(a, b);
           else this.engine.slow(a, b, Math.max(0, Math.min(request.value ?? 500, 10_000)));
           this.events.add({ source: 'cluster', kind: request.action, text: `link ${a} ↔ ${b}: ${request.action === 'cutLink' ? 'cut' : request.action === 'healLink' ? 'healed' : `slowed to ${request.value ?? 500} ms`}` });
+          // Healing the last cut link link by link ends the partition as "heal all links" would.
+          const open = this.partitions.at(-1);
+          if (request.action === 'healLink' && open && open.healedAt === null && !(await this.engine.snapshot()).links.some((link) => link.status === 'cut')) {
+            open.healedAt = this.now();
+          }
           return { ok: true, message: `${request.action} ${a} ↔ ${b}` };
         }
         case 'speed': {

@@ -1,16 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../src/app';
-import { testSettings } from '../../src/settings';
+import { describe, expect, it } from 'vitest';
+import { appPerFile } from '../helpers/appPerFile';
 import { TranscriptSession, typeLine } from '../../src/transcript/run';
 
-let app: FastifyInstance;
-beforeAll(async () => {
-  app = await buildApp({ settings: testSettings() });
-});
-afterAll(async () => {
-  await app.close();
-});
+const app = appPerFile();
 
 async function until(probe: () => boolean, limitMillis: number): Promise<void> {
   const deadline = Date.now() + limitMillis;
@@ -22,7 +14,7 @@ async function until(probe: () => boolean, limitMillis: number): Promise<void> {
 
 describe('the driver gateway’s timeline', () => {
   it('lists a member’s failing heartbeats once per outage, in the driver’s words, not the proxy’s', async () => {
-    const { sandbox } = app.sandboxes.obtain('heartbeats');
+    const { sandbox } = app().sandboxes.obtain('heartbeats');
     const session = new TranscriptSession(sandbox, { speed: 5 });
     expect(await session.run('mongod --port 27017 --dbpath /data/db\n# expect listening on port 27017')).toEqual([]);
     const { gateway, events } = sandbox.lab;
@@ -50,7 +42,7 @@ describe('the driver gateway’s timeline', () => {
   }, 60_000);
 
   it('says why MongoClient waits while the sandbox clock is paused, and answers once it runs again', async () => {
-    const { sandbox } = app.sandboxes.obtain('paused');
+    const { sandbox } = app().sandboxes.obtain('paused');
     const session = new TranscriptSession(sandbox, { speed: 5 });
     const setup = [
       'mongod --port 27017 --dbpath /data/db --replSet solo',
@@ -78,7 +70,7 @@ describe('the driver gateway’s timeline', () => {
   }, 60_000);
 
   it('names server errors as PyMongo does: DuplicateKeyError, and AutoReconnect "not master" after a step-down', async () => {
-    const { sandbox } = app.sandboxes.obtain('stepped-down');
+    const { sandbox } = app().sandboxes.obtain('stepped-down');
     const session = new TranscriptSession(sandbox, { speed: 5 });
     const script = [
       'mongod --replSet foo/morton.local:27018,morton.local:27019',

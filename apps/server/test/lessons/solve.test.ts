@@ -1,22 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../src/app';
-import { testSettings } from '../../src/settings';
+import { describe, expect, it } from 'vitest';
+import { appPerFile } from '../helpers/appPerFile';
 import { lessons } from '../../src/lessons/catalog';
 import { solveLesson } from '../../src/lessons/solve';
 
-let app: FastifyInstance;
-beforeAll(async () => {
-  app = await buildApp({ settings: testSettings() });
-});
-afterAll(async () => {
-  await app.close();
-});
+const app = appPerFile();
 
 describe('every lesson can be solved as written', () => {
   for (const lesson of lessons) {
     it(`solves "${lesson.title}" step by step`, async () => {
-      const { sandbox } = app.sandboxes.obtain(`solve-${lesson.id}`);
+      const { sandbox } = app().sandboxes.obtain(`solve-${lesson.id}`);
       const { steps, output } = await solveLesson(sandbox, lesson, { speed: 5 });
       const stepCount = lesson.chapters.reduce((n, chapter) => n + chapter.steps.length, 0);
       const stuck = steps.find((step) => !step.done);

@@ -1,22 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../src/app';
-import { testSettings } from '../../src/settings';
+import { describe, expect, it } from 'vitest';
+import { appPerFile } from '../helpers/appPerFile';
 import { TranscriptSession } from '../../src/transcript/run';
 
-let app: FastifyInstance;
-beforeAll(async () => {
-  app = await buildApp({ settings: testSettings() });
-});
-afterAll(async () => {
-  await app.close();
-});
+const app = appPerFile();
 
 describe('sandbox isolation', () => {
   it("one sandbox's driver cannot reach another sandbox's members, though both use morton.local:27017", async () => {
-    const owner = new TranscriptSession(app.sandboxes.obtain('owner').sandbox, { speed: 5 });
+    const owner = new TranscriptSession(app().sandboxes.obtain('owner').sandbox, { speed: 5 });
     expect(await owner.run('mongod --port 27017 --dbpath /data/db\n# expect listening on port 27017')).toEqual([]);
-    const stranger = new TranscriptSession(app.sandboxes.obtain('stranger').sandbox, { speed: 5 });
+    const stranger = new TranscriptSession(app().sandboxes.obtain('stranger').sandbox, { speed: 5 });
     const failures = await stranger.run(
       [
         'python',
@@ -32,8 +24,8 @@ describe('sandbox isolation', () => {
   }, 60_000);
 
   it('gives each sandbox its own process table and refuses a port taken in the same sandbox only', async () => {
-    const a = new TranscriptSession(app.sandboxes.obtain('a').sandbox, { speed: 5 });
-    const b = new TranscriptSession(app.sandboxes.obtain('b').sandbox, { speed: 5 });
+    const a = new TranscriptSession(app().sandboxes.obtain('a').sandbox, { speed: 5 });
+    const b = new TranscriptSession(app().sandboxes.obtain('b').sandbox, { speed: 5 });
     expect(await a.run('mongod --port 27018 --dbpath /data/x\n# expect listening')).toEqual([]);
     expect(await b.run('mongod --port 27018 --dbpath /data/x\n# expect listening')).toEqual([]);
     expect(await a.run('mongod --port 27018 --dbpath /data/y\n# expect Address already in use')).toEqual([]);

@@ -52,3 +52,17 @@ export function pairLinks(links: readonly LinkView[]): LinkView[] {
   }
   return [...byPair.values()].sort((x, y) => (x.from === y.from ? x.to.localeCompare(y.to) : x.from.localeCompare(y.from)));
 }
+
+/**
+ * The members `host` can no longer reach because a link to them is cut (either way round), so a
+ * card can offer to reconnect exactly those. Down links (a member not running) do not count.
+ */
+export function cutPeers(host: string, links: readonly LinkView[]): string[] {
+  const peers = new Set<string>();
+  for (const link of links) {
+    if (link.status !== 'cut') continue;
+    if (link.from === host && link.to !== host) peers.add(link.to);
+    else if (link.to === host && link.from !== host) peers.add(link.from);
+  }
+  return [...peers].sort();
+}

@@ -4,6 +4,7 @@ import type { LabClient } from '../app/labClient';
 import { countdown, sandboxNow, showsCountdown } from '../cluster/countdown';
 import { clockText, durationText, lagText, optimeText } from '../cluster/format';
 import { heartbeatRows } from '../cluster/heartbeats';
+import { cutPeers } from '../cluster/links';
 import { displayState, processText, shortHost, stateStyle } from '../cluster/states';
 import {
   dismissControlFailure,
@@ -80,6 +81,7 @@ function MemberCard({ member, cluster, hosts, client }: { member: MemberView; cl
   const busy = Object.values(pending).some((p) => p.target === member.host);
   const rows = heartbeatRows(cluster.at, member.heartbeats, member.electionTimeoutMillis);
   const others = hosts.filter((h) => h !== member.host);
+  const cutOff = cutPeers(member.host, cluster.links);
   return (
     <article className={`card state-${state.toLowerCase()}`} aria-label={`node ${member.host}`} aria-busy={busy || undefined} style={{ ['--state-color' as string]: `var(${style.colorVar})` }}>
       <header className="card-head">
@@ -151,10 +153,21 @@ function MemberCard({ member, cluster, hosts, client }: { member: MemberView; cl
                 freeze {freezeSeconds} s
               </button>
             )}
-            {others.length > 0 && (
-              <button type="button" onClick={() => client.control('partition', { groups: [[member.host], others] })} title="Cut every link between this member and the others">
-                isolate
+            {cutOff.length > 0 ? (
+              <button
+                type="button"
+                className="reconnect"
+                onClick={() => cutOff.forEach((peer) => client.control('healLink', { target: member.host, peer }))}
+                title={`Heal this member's cut links (to ${cutOff.map((peer) => shortHost(peer, hosts)).join(', ')})`}
+              >
+                reconnect
               </button>
+            ) : (
+              others.length > 0 && (
+                <button type="button" onClick={() => client.control('partition', { groups: [[member.host], others] })} title="Cut every link between this member and the others">
+                  isolate
+                </button>
+              )
             )}
           </>
         ) : (

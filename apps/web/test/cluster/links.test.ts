@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { linkStyle, pairLinks } from '../../src/cluster/links';
+import { cutPeers, linkStyle, pairLinks } from '../../src/cluster/links';
 
 describe('link styling', () => {
   it('draws up solid, cut dashed red and down grey', () => {
@@ -26,5 +26,19 @@ describe('link styling', () => {
       { from: 'a', to: 'b', status: 'cut', delayMillis: 0 },
       { from: 'a', to: 'c', status: 'down', delayMillis: 10 },
     ]);
+  });
+});
+
+describe('cutPeers', () => {
+  it('lists the members a member is cut off from, whichever way round the link was cut', () => {
+    const links = [
+      { from: 'a', to: 'b', status: 'cut' as const, delayMillis: 0 },
+      { from: 'c', to: 'a', status: 'cut' as const, delayMillis: 0 },
+      { from: 'a', to: 'd', status: 'down' as const, delayMillis: 0 },
+      { from: 'b', to: 'c', status: 'cut' as const, delayMillis: 0 },
+      { from: 'a', to: 'e', status: 'up' as const, delayMillis: 0 },
+    ];
+    expect(cutPeers('a', links)).toEqual(['b', 'c']);
+    expect(cutPeers('e', links)).toEqual([]);
   });
 });
