@@ -41,6 +41,8 @@ export interface TrackedClient {
   lastServer: string | null;
   /** The client's topology as its last description had it: `host:port` → server type. */
   servers: Map<string, string>;
+  /** Why each member's last heartbeat failed, until one succeeds again. */
+  heartbeatFailures: Map<string, Error>;
   /** The set name the client's topology reports, once known. */
   setName: string | null;
   /** 1.8's Connection stays on the member it found as primary until that one fails it. */
@@ -104,6 +106,7 @@ export class DriverGateway {
       client: this.makeClient(request),
       lastServer: null,
       servers: new Map(),
+      heartbeatFailures: new Map(),
       pinned: null,
       setName: null,
       serverSelectionTimeoutMillis: request.options.serverSelectionTimeoutMS ?? 30_000,
@@ -146,6 +149,7 @@ export class DriverGateway {
     void tracked.client.close(true).catch(() => undefined);
     tracked.client = this.makeClient(tracked.request);
     tracked.servers = new Map();
+    tracked.heartbeatFailures = new Map();
     this.watch(tracked);
   }
 
@@ -231,13 +235,13 @@ export class DriverGateway {
     });
     // A member that stays down fails a heartbeat every few hundred ms for every client: the
     // timeline shows the first failure and nothing more until the member answers again.
-    const failing = new Set<string>();
     client.on('serverHeartbeatSucceeded', (event) => {
-      failing.delete(event.connectionId);
+      tracked.heartbeatFailures.delete(event.connectionId);
     });
     client.on('serverHeartbeatFailed', (event) => {
-      if (failing.has(event.connectionId)) return;
-      failing.add(event.connectionId);
+      const known = tracked.heartbeatFailures.has(event.connectionId);
+      tracked.heartbeatFailures.set(event.connectionId, event.failure);
+      if (known) return;
       this.events.add({
         source: 'driver',
         kind: 'serverHeartbeatFailed',

@@ -231,7 +231,9 @@ export class DriverPyMongoBackend implements PyMongoBackend {
         tracked.pinned = null;
         // A member still answering as a secondary (stepped down) said "not master"; a gone one refused.
         const stillUp = tracked.servers.get(lost) === 'RSSecondary';
-        const failure = new PyMongoBackendError('AutoReconnect', stillUp ? 'not master' : `could not connect to ${lost}: [Errno 111] Connection refused`);
+        const heartbeat = tracked.heartbeatFailures.get(lost);
+        const reason = heartbeat ? socketReason(heartbeat) : '[Errno 111] Connection refused';
+        const failure = new PyMongoBackendError('AutoReconnect', stillUp ? 'not master' : `could not connect to ${lost}: ${reason}`);
         return this.gateway.record(tracked, kind, () => Promise.reject(failure), () => failure.exceptionName);
       }
     }
