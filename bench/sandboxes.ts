@@ -98,7 +98,7 @@ async function main(): Promise<void> {
   if (heapProfiler) {
     heapProfiler.connect();
     // Objects that outlived a young-generation collection: what makes the old generation grow.
-    await heapProfiler.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: process.env.BENCH_HEAP_PROF_ALL === "1" } as never);
+    await heapProfiler.post('HeapProfiler.startSampling', { samplingInterval: 4096, includeObjectsCollectedByMajorGC: true, includeObjectsCollectedByMinorGC: process.env.BENCH_HEAP_PROF_ALL === '1' } as never);
   }
   const loopDelay = monitorEventLoopDelay({ resolution: loopDelayResolutionMillis });
   loopDelay.enable();

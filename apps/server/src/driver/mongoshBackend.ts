@@ -10,8 +10,7 @@ import {
 } from '../shell/mongosh/backend';
 import { abortable, InterruptedError } from '../shell/io';
 import type { DriverGateway, TrackedClient } from './gateway';
-import { driverNetworkMessage, networkFailure } from './networkErrors';
-import { serverErrorCode } from './pymongoBackend';
+import { driverNetworkMessage, networkFailure, serverErrorCode } from './driverErrors';
 
 const findDocumentsMax = 1000;
 

@@ -21,7 +21,7 @@ import { fromBson } from '../shell/python/bsonTypes';
 import { repr } from '../shell/python/values';
 import { abortable, InterruptedError } from '../shell/io';
 import type { DriverGateway, TrackedClient } from './gateway';
-import { networkFailure } from './networkErrors';
+import { networkFailure, serverErrorCode } from './driverErrors';
 
 /** The 2010 driver gave up at once; a short server selection stands in for its single try. */
 const legacySelectionMillis = 1500;
@@ -32,15 +32,6 @@ const notPrimaryCodes = new Set([10107, 13435, 10058, 189, 11602]);
 function hostPort(address: string): HostPort {
   const at = address.lastIndexOf(':');
   return { host: address.slice(0, at), port: Number(address.slice(at + 1)) };
-}
-
-/**
- * A server error's code as a number. The clients keep BSON's types (`promoteValues: false`, so
- * that Python prints 1 and 1.0 apart), which leaves the driver's `error.code` an Int32.
- */
-export function serverErrorCode(error: MongoServerError): number | undefined {
-  const code = Number(error.code);
-  return Number.isInteger(code) ? code : undefined;
 }
 
 /** The `[Errno 111] Connection refused` flavour PyMongo shows for a socket error. */

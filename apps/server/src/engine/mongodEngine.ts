@@ -322,11 +322,8 @@ export class MongodEngine implements Engine {
     });
   }
 
-  async restart(address: string): Promise<EngineProcess> {
-    const last = this.table.latest(address);
-    if (!last) throw new EngineCommandError(`lab: no mongod has run on ${address} yet\n`, 1);
-    if (last.running) return publicView(last);
-    return this.start(last.extra.options);
+  restart(address: string): Promise<EngineProcess> {
+    return this.table.restart(address, (options) => this.start(options));
   }
 
   async signal(pid: number, signal: Signal): Promise<boolean> {

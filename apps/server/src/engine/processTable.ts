@@ -11,7 +11,7 @@ export interface ProcessLog {
 }
 
 /** PIDs as a small Linux box hands them out: increasing, never reused within a sandbox. */
-export class ProcessTable<Extra extends ProcessLog> {
+export class ProcessTable<Extra extends ProcessLog & { options: MongodOptions }> {
   private readonly byPid = new Map<number, EngineProcess & { extra: Extra }>();
   private nextPid: number;
 
@@ -38,6 +38,17 @@ export class ProcessTable<Extra extends ProcessLog> {
   /** The latest process for `address`, running or not. */
   latest(address: string): (EngineProcess & { extra: Extra }) | undefined {
     return [...this.byPid.values()].filter((p) => p.address === address).at(-1);
+  }
+
+  /**
+   * `restart` as both engines do it: the last process on `address` started again with its own
+   * options; one still running is left as it is.
+   */
+  async restart(address: string, start: (options: MongodOptions) => Promise<EngineProcess>): Promise<EngineProcess> {
+    const last = this.latest(address);
+    if (!last) throw new EngineCommandError(`lab: no mongod has run on ${address} yet\n`, 1);
+    if (last.running) return publicView(last);
+    return start(last.extra.options);
   }
 
   all(): Array<EngineProcess & { extra: Extra }> {

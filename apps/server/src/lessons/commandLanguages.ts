@@ -1,7 +1,5 @@
+import type { CommandLanguage } from '../protocol/messages';
 import type { Lesson, Step } from './model';
-
-/** What answers a line typed in a lesson's shell: the shell itself, Python or mongosh. */
-export type CommandLanguage = 'bash' | 'python' | 'mongosh';
 
 const startsPython = /^\s*python3?\s*$/;
 const startsMongosh = /^\s*mongosh(\s|$)/;

@@ -108,6 +108,10 @@ export type LabEvent = Static<typeof LabEvent>;
 
 export const StepState = Type.Union([Type.Literal('done'), Type.Literal('pending'), Type.Literal('current')]);
 
+/** What answers a line typed in a terminal: the shell itself, Python or mongosh. */
+export const CommandLanguage = literalUnion(['bash', 'python', 'mongosh']);
+export type CommandLanguage = Static<typeof CommandLanguage>;
+
 export const LessonStepView = Type.Object({
   id: Type.String(),
   title: Type.String(),
@@ -123,7 +127,7 @@ export const LessonStepView = Type.Object({
   /** The shell each command belongs in, in the same order: the one for servers or the client's. */
   commandTabs: Type.Optional(Type.Array(Type.Union([Type.Literal('servers'), Type.Literal('client')]))),
   /** What each command is typed into, in the same order: the shell, Python or mongosh. */
-  commandLanguages: Type.Optional(Type.Array(Type.Union([Type.Literal('bash'), Type.Literal('python'), Type.Literal('mongosh')]))),
+  commandLanguages: Type.Optional(Type.Array(CommandLanguage)),
 });
 export type LessonStepView = Static<typeof LessonStepView>;
 

@@ -1,3 +1,5 @@
+import type { CommandLanguage } from '@rslab/server/protocol';
+
 /**
  * Lessons talk about two shells: one where the `mongod` servers are started and killed, and one
  * for the client (Python or mongosh). The page gives the first terminal tab the role "servers"
@@ -44,8 +46,7 @@ export function fillPid(command: string, pid: number | null): string {
   return pid === null ? command : command.replace(/\bPID\b/g, String(pid));
 }
 
-/** What answers a line in a terminal: the shell, Python or mongosh (as the server's lessons say). */
-export type CommandLanguage = 'bash' | 'python' | 'mongosh';
+export type { CommandLanguage };
 
 /** Which interpreter shows `prompt`, or null while nothing is prompting (a command is running). */
 export function promptLanguage(prompt: string): CommandLanguage | null {

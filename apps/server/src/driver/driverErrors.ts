@@ -1,3 +1,6 @@
+// Driver errors as learners should read them, whatever the lab's plumbing made of them.
+import type { MongoServerError } from 'mongodb';
+
 /**
  * The driver reaches sandbox members through the SOCKS bridge, so its network errors come out in
  * the proxy's words ("Socks5 proxy rejected connection - ConnectionRefused"). Learners should
@@ -27,4 +30,13 @@ export function driverNetworkMessage(error: unknown, address: string): string {
     default:
       return error instanceof Error ? error.message : String(error);
   }
+}
+
+/**
+ * A server error's code as a number. The clients keep BSON's types (`promoteValues: false`, so
+ * that Python prints 1 and 1.0 apart), which leaves the driver's `error.code` an Int32.
+ */
+export function serverErrorCode(error: MongoServerError): number | undefined {
+  const code = Number(error.code);
+  return Number.isInteger(code) ? code : undefined;
 }

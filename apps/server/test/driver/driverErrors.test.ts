@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { driverNetworkMessage, networkFailure } from '../../src/driver/networkErrors';
+import { driverNetworkMessage, networkFailure } from '../../src/driver/driverErrors';
 
 describe('network errors in the driver’s words', () => {
   it('sees through the SOCKS bridge’s wording', () => {
