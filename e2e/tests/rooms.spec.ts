@@ -185,7 +185,17 @@ test('the presenter view: terminal and cluster only, shortcuts, and an autoplay 
   await expect.poll(() => terminalText(page), { timeout: 10_000 }).toMatch(/\$ mongod --re/);
   await page.keyboard.press('Alt+A');
   await expect(autoplay).toContainText('autoplay paused');
-  const screen = await terminalText(page);
+  // The character typed just before the pause may reach the screen on xterm's next frame: take
+  // the reference once two reads a quarter second apart agree.
+  let screen = await terminalText(page);
+  await expect
+    .poll(async () => {
+      const now = await terminalText(page);
+      const settled = now === screen;
+      screen = now;
+      return settled;
+    }, { intervals: [250] })
+    .toBe(true);
   await page.waitForTimeout(1500);
   expect(await terminalText(page)).toBe(screen);
   // Large type wraps long lines: compare without whitespace.
