@@ -31,7 +31,7 @@ export {
 } from './repl/coordinator';
 export type { MemberEvent, ReplEventBody, ReplEventType } from './repl/events';
 export { MemberState, stateName, type MemberStateName } from './repl/state';
-export { compareOpTime, formatOpTime, opTimeToBson, tsSecs, tsInc, NULL_OPTIME, type OpTime } from './repl/optime';
+export { compareOpTime, formatOpTime, opTimeToBson, tsSecs, tsInc, NULL_OPTIME, type OpTime } from './base/optime';
 export { DEFAULT_SETTINGS, configToDocument, type ReplSetConfig, type MemberConfig, type ReplSetSettings } from './repl/config';
 export type { OplogEntry as ReplOplogEntry, OplogOp } from './repl/oplog';
 

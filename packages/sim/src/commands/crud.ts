@@ -1,5 +1,5 @@
 import type { Document } from 'bson';
-import { ServerError, commandNotFound } from './errors';
+import { ServerError, commandNotFound } from '../base/errors';
 import type { StorageCommandContext, StorageCommandResult } from './crud/context';
 import {
   collStatsCommand,

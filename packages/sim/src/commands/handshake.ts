@@ -1,9 +1,9 @@
 import { Long, ObjectId } from 'bson';
 import type { Document } from 'bson';
 import type { CommandRequest } from './handler';
-import { serverError } from './errors';
+import { serverError } from '../base/errors';
 import type { Member } from '../member/member';
-import { opTimeToBson, tsSecs } from '../repl/optime';
+import { opTimeToBson, tsSecs } from '../base/optime';
 
 export const HANDSHAKE_COMMANDS: ReadonlySet<string> = new Set([
   'hello',

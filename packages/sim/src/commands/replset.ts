@@ -1,6 +1,6 @@
 import type { Document } from 'bson';
 import type { CommandRequest } from './handler';
-import { serverError } from './errors';
+import { serverError } from '../base/errors';
 import type { Member } from '../member/member';
 
 /** Replica-set commands, user-facing and internal, by lowercased name. */

@@ -13,8 +13,8 @@ import { Random } from '../random/random';
 import type { PersistedReplState, ReplParameters } from '../repl/coordinator';
 import { newPersistedReplState } from '../repl/coordinator';
 import type { MemberEvent } from '../repl/events';
-import type { OpTime } from '../repl/optime';
-import { NULL_OPTIME } from '../repl/optime';
+import type { OpTime } from '../base/optime';
+import { NULL_OPTIME } from '../base/optime';
 import type { MemberStateName } from '../repl/state';
 
 export interface ClusterOptions {

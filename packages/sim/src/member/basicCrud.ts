@@ -1,8 +1,8 @@
 import { ObjectId } from 'bson';
 import type { Document } from 'bson';
 import type { CommandRequest } from '../commands/handler';
-import { serverError } from '../commands/errors';
-import { compareOpTime } from '../repl/optime';
+import { serverError } from '../base/errors';
+import { compareOpTime } from '../base/optime';
 import type { CrudContext, Member } from './member';
 import type { LoggedOp } from './storage';
 import { DuplicateKeyError, SimpleStorage } from './storage';

@@ -1,7 +1,7 @@
 import type { Document } from 'bson';
 import type { Clock } from '../clock/clock';
 import type { CommandHandler, CommandRequest, ConnectionInfo } from '../commands/handler';
-import { ServerError, commandNotFound, errorToReply, serverError } from '../commands/errors';
+import { ServerError, commandNotFound, errorToReply, serverError } from '../base/errors';
 import { HANDSHAKE_COMMANDS, runHandshakeCommand } from '../commands/handshake';
 import { REPLSET_COMMANDS, runReplSetCommand } from '../commands/replset';
 import type { Random } from '../random/random';
@@ -10,7 +10,7 @@ import { ReplCoordinator, entriesAfter, newPersistedReplState } from '../repl/co
 import type { RollbackFile } from '../repl/coordinator';
 import type { OplogEntry as ReplOplogEntry } from '../repl/oplog';
 import type { MemberEvent, ReplEventBody } from '../repl/events';
-import type { OpTime } from '../repl/optime';
+import type { OpTime } from '../base/optime';
 import { BASIC_CRUD_COMMANDS, runBasicCrudCommand } from './basicCrud';
 import type { LoggedOp, ReplStorage } from './storage';
 import { SimpleStorage } from './storage';

@@ -1,7 +1,7 @@
 import { ObjectId } from 'bson';
 import type { Document } from 'bson';
-import type { ServerError} from '../commands/errors';
-import { serverError } from '../commands/errors';
+import type { ServerError} from '../base/errors';
+import { serverError } from '../base/errors';
 
 /** A replica-set member as `replSetGetConfig` shows it. */
 export interface MemberConfig {

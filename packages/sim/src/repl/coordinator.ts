@@ -1,7 +1,7 @@
 import { Long, ObjectId } from 'bson';
 import type { Document } from 'bson';
 import type { Clock, TimerHandle } from '../clock/clock';
-import { ServerError, serverError } from '../commands/errors';
+import { ServerError, serverError } from '../base/errors';
 import type { ReplStorage, RollbackDocument, LoggedOp } from '../member/storage';
 import { compileFilter } from '../storage/query';
 import type { Random } from '../random/random';
@@ -19,7 +19,7 @@ import {
 import type { ReplEventBody } from './events';
 import type { OplogEntry } from './oplog';
 import { Oplog, entryFromBson, entryOpTime, entryToBson } from './oplog';
-import type { OpTime } from './optime';
+import type { OpTime } from '../base/optime';
 import {
   NULL_OPTIME,
   compareOpTime,
@@ -33,7 +33,7 @@ import {
   tsInc,
   tsSecs,
   tsToBson,
-} from './optime';
+} from '../base/optime';
 import type { MemberStateName } from './state';
 import { MemberState, stateName, stateTitle } from './state';
 

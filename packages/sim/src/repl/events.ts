@@ -1,5 +1,5 @@
 import type { Document } from 'bson';
-import type { OpTime } from './optime';
+import type { OpTime } from '../base/optime';
 import type { MemberStateName } from './state';
 
 /** What the protocol core reports as it runs; the Member stamps each with time and host. */

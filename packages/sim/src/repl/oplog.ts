@@ -1,7 +1,7 @@
 import { Long } from 'bson';
 import type { Document } from 'bson';
-import type { OpTime } from './optime';
-import { compareOpTime, opTimeEquals, tsFromBson, tsToBson } from './optime';
+import type { OpTime } from '../base/optime';
+import { compareOpTime, opTimeEquals, tsFromBson, tsToBson } from '../base/optime';
 
 export type OpType = 'i' | 'u' | 'd' | 'c' | 'n';
 

@@ -8,7 +8,7 @@ import type { ReplStorage } from '../member/storage';
 import { Storage } from '../storage';
 import { Random } from '../random/random';
 import type { MemberEvent } from '../repl/events';
-import { compareOpTime, opTimeKey } from '../repl/optime';
+import { compareOpTime, opTimeKey } from '../base/optime';
 
 export interface SimulationOptions {
   /** Fault/write steps per run (default: 20..40, chosen by the seed). */

@@ -1,6 +1,6 @@
 import { calculateObjectSize } from 'bson';
 import type { Document } from 'bson';
-import { ErrorCodes, ServerError, serverError } from '../commands/errors';
+import { ErrorCodes, ServerError, serverError } from '../base/errors';
 import { formatDocument, indexKey, isPlainObject } from './values';
 
 /** What mongod reports in listIndexes; `v: 2` always. */

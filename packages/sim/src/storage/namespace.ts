@@ -1,4 +1,4 @@
-import { invalidNamespace, serverError } from '../commands/errors';
+import { invalidNamespace, serverError } from '../base/errors';
 
 /** MongoDB's name limits. */
 export const databaseNameBytesMax = 63;

@@ -1,6 +1,6 @@
 import { Aggregator, Query, updateOne } from './mingo';
 import type { Document } from 'bson';
-import { ErrorCodes, ServerError, serverError } from '../commands/errors';
+import { ErrorCodes, ServerError, serverError } from '../base/errors';
 import { Timestamp } from 'bson';
 import { sortByBson } from './order';
 import { bsonTypeName, cloneValue, formatDocument, formatValue, fromMingo, isNumeric, isPlainObject, toMingo } from './values';

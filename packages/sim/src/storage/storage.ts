@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { ObjectId, calculateObjectSize, deserialize, serialize, serializeWithBufferAndIndex } from 'bson';
 import type { Document } from 'bson';
-import { ServerError, serverError } from '../commands/errors';
+import { ServerError, serverError } from '../base/errors';
 import { Collection, ID_INDEX_NAME, defaultIndexName } from './collection';
 import type { IndexSpec } from './collection';
 import { checkCollectionName, checkDatabaseName, isReplicatedDatabase, parseNamespace } from './namespace';

@@ -1,7 +1,7 @@
 import { deserialize, serialize } from 'bson';
 import type { Document } from 'bson';
-import { ServerError } from '../commands/errors';
-import { crc32c } from './crc32c';
+import { ServerError } from '../base/errors';
+import { crc32c } from '../base/crc32c';
 import {
   DEFAULT_MESSAGE_SIZE_BYTES_MAX,
   MESSAGE_HEADER_BYTES,

@@ -1,6 +1,6 @@
 import { Double, serialize } from 'bson';
 import type { Document } from 'bson';
-import { ErrorCodes, NOT_PRIMARY_CODES, ServerError, errorToReply } from '../commands/errors';
+import { ErrorCodes, NOT_PRIMARY_CODES, ServerError, errorToReply } from '../base/errors';
 import type { Clock } from '../clock/clock';
 import type { CommandHandler, CommandRequest, ConnectionInfo } from '../commands/handler';
 import { LogIds } from '../log/ids';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ErrorCodes, ServerError, codeNameFor, cursorNotFound, errorToReply, invalidNamespace, notWritablePrimary, serverError } from '../../src/commands/errors';
+import { ErrorCodes, ServerError, codeNameFor, cursorNotFound, errorToReply, invalidNamespace, notWritablePrimary, serverError } from '../../src/base/errors';
 
 describe('ServerError', () => {
   it('carries MongoDB code, codeName and errmsg into an ok:0 reply', () => {

@@ -1,7 +1,7 @@
 import type { Document } from 'bson';
 import { describe, expect, it } from 'vitest';
 import { createMemberCrudCommands } from '../../src/commands/crud';
-import { notWritablePrimary, serverError } from '../../src/commands/errors';
+import { notWritablePrimary, serverError } from '../../src/base/errors';
 import type { CommandRequest } from '../../src/commands/handler';
 import type { CrudContext } from '../../src/member/member';
 import { Random } from '../../src/random/random';

@@ -1,6 +1,6 @@
 import { Timestamp } from 'bson';
 import { describe, expect, it } from 'vitest';
-import { tsToBson } from '../../src/repl/optime';
+import { tsToBson } from '../../src/base/optime';
 import { Cluster } from '../../src/harness/cluster';
 import type { MemberEvent } from '../../src/repl/events';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Cluster } from '../../src/harness/cluster';
-import { compareOpTime } from '../../src/repl/optime';
+import { compareOpTime } from '../../src/base/optime';
 
 describe('replication, write concern and read concern', () => {
   it('w:N waits for N members; wtimeout gives WriteConcernFailed (64) with ok:1; w above the set size is unsatisfiable', async () => {

@@ -1,7 +1,7 @@
 import { Long, ObjectId, Timestamp } from 'bson';
 import type { Document } from 'bson';
 import { describe, expect, it } from 'vitest';
-import { ServerError } from '../../src/commands/errors';
+import { ServerError } from '../../src/base/errors';
 import { Storage, StorageRollbackError } from '../../src/storage';
 import type { OplogEntry } from '../../src/storage';
 import { plain, plainAll } from './plain';

@@ -1,6 +1,6 @@
 import { Long, serialize } from 'bson';
 import { describe, expect, it } from 'vitest';
-import { ServerError } from '../../src/commands/errors';
+import { ServerError } from '../../src/base/errors';
 import {
   MalformedMessageError,
   MessageFramer,
@@ -14,7 +14,7 @@ import {
   readHeader,
 } from '../../src/wire/codec';
 import { OpCode, OpMsgFlags, OpQueryFlags } from '../../src/wire/constants';
-import { crc32c } from '../../src/wire/crc32c';
+import { crc32c } from '../../src/base/crc32c';
 
 describe('crc32c', () => {
   it('matches the standard check value', () => {

@@ -2,7 +2,7 @@ import * as net from 'node:net';
 import { Long } from 'bson';
 import type { Document } from 'bson';
 import { describe, expect, it } from 'vitest';
-import { commandNotFound } from '../../src/commands/errors';
+import { commandNotFound } from '../../src/base/errors';
 import type { CommandHandler, CommandRequest } from '../../src/commands/handler';
 import { RealClock } from '../../src/clock/realClock';
 import { MemoryLogger } from '../../src/log/log';

@@ -1,7 +1,7 @@
 import * as net from 'node:net';
 import { Long, ObjectId } from 'bson';
 import type { Document } from 'bson';
-import { ServerError, commandNotFound } from '../../src/commands/errors';
+import { ServerError, commandNotFound } from '../../src/base/errors';
 import type { CommandHandler, CommandRequest, ConnectionInfo } from '../../src/commands/handler';
 import { MessageFramer, decodeMessage } from '../../src/wire/codec';
 import type { WireMessage } from '../../src/wire/codec';

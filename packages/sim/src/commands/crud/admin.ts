@@ -1,5 +1,5 @@
 import type { Document } from 'bson';
-import { serverError } from '../errors';
+import { serverError } from '../../base/errors';
 import type { OplogEntry } from '../../storage/oplog';
 import type { Storage } from '../../storage/storage';
 import { ID_INDEX_SPEC } from '../../storage/collection';

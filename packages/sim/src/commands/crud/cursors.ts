@@ -1,6 +1,6 @@
 import { Long, calculateObjectSize } from 'bson';
 import type { Document } from 'bson';
-import { cursorNotFound, serverError } from '../errors';
+import { cursorNotFound, serverError } from '../../base/errors';
 
 /** Limits and defaults for cursors, MongoDB's values. */
 export interface CursorLimits {

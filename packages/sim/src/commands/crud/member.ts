@@ -1,10 +1,10 @@
 import type { Document } from 'bson';
 import type { CommandRequest } from '../handler';
-import { commandNotFound, serverError } from '../errors';
+import { commandNotFound, serverError } from '../../base/errors';
 import type { CrudCommands, CrudContext } from '../../member/member';
 import { Storage } from '../../storage/storage';
 import { isPlainObject } from '../../storage/values';
-import { compareOpTime } from '../../repl/optime';
+import { compareOpTime } from '../../base/optime';
 import type { StorageCommandContext, StorageCommandResult } from './context';
 import { CursorManager } from './cursors';
 import type { CursorLimits } from './cursors';

@@ -1,6 +1,6 @@
 import { Decimal128, Double, Int32, Long } from 'bson';
 import type { Document } from 'bson';
-import { serverError } from '../errors';
+import { serverError } from '../../base/errors';
 import { bsonTypeName, isPlainObject } from '../../storage/values';
 
 export { bsonTypeName };

@@ -1,5 +1,5 @@
 import type { Document } from 'bson';
-import { ServerError, serverError } from '../errors';
+import { ServerError, serverError } from '../../base/errors';
 import { aggregateDocuments, compileFilter, parseSort, runQuery } from '../../storage/query';
 import { checkCollectionName, checkDatabaseName } from '../../storage/namespace';
 import { indexKey, isPlainObject } from '../../storage/values';

@@ -1,5 +1,5 @@
 import type { Document } from 'bson';
-import { ServerError, serverError } from '../errors';
+import { ServerError, serverError } from '../../base/errors';
 import type { OplogEntry } from '../../storage/oplog';
 import type { Storage, WriteOptions } from '../../storage/storage';
 import { applyUpdate, classifyUpdate, compileFilter, equalityFields, parseSort, project, sortDocuments } from '../../storage/query';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ErrorCodes, codeNameFor, serverError } from '../../src/commands/errors';
+import { ErrorCodes, codeNameFor, serverError } from '../../src/base/errors';
 
 describe('error codes', () => {
   it("names the replica-set codes as mongod's error_codes.yml does", () => {
