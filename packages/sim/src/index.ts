@@ -33,7 +33,7 @@ export type { MemberEvent, ReplEventBody, ReplEventType } from './repl/events';
 export { MemberState, stateName, type MemberStateName } from './repl/state';
 export { compareOpTime, formatOpTime, opTimeToBson, tsSecs, tsInc, NULL_OPTIME, type OpTime } from './base/optime';
 export { DEFAULT_SETTINGS, configToDocument, type ReplSetConfig, type MemberConfig, type ReplSetSettings } from './repl/config';
-export type { OplogEntry as ReplOplogEntry, OplogOp } from './repl/oplog';
+export type { OplogEntry, OplogOp } from './storage/oplog';
 
 // Harness and simulator
 export { Cluster, CommandTimeoutError, type ClusterOptions, type MemberSnapshot } from './harness/cluster';

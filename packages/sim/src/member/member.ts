@@ -6,9 +6,10 @@ import { HANDSHAKE_COMMANDS, runHandshakeCommand } from '../commands/handshake';
 import { REPLSET_COMMANDS, runReplSetCommand } from '../commands/replset';
 import type { Random } from '../random/random';
 import type { ReplParameters, PersistedReplState, LogSeverity, ReplPersistence, WriteConcern } from '../repl/coordinator';
-import { ReplCoordinator, entriesAfter, newPersistedReplState } from '../repl/coordinator';
+import { ReplCoordinator, newPersistedReplState } from '../repl/coordinator';
 import type { RollbackFile } from '../repl/coordinator';
-import type { OplogEntry as ReplOplogEntry } from '../repl/oplog';
+import type { OplogEntry } from '../storage/oplog';
+import { entriesAfter } from '../storage/oplog';
 import type { MemberEvent, ReplEventBody } from '../repl/events';
 import type { OpTime } from '../base/optime';
 import { BASIC_CRUD_COMMANDS, runBasicCrudCommand } from './basicCrud';
@@ -44,7 +45,7 @@ export interface CrudContext {
   /** Majority commit point, for `readConcern: {level: "majority"}`. */
   readonly commitPoint: OpTime;
   /** Oplog entries after the commit point, newest first: undo them on a copy to read at majority (Storage.viewBefore). */
-  entriesAfterCommitPoint(): readonly ReplOplogEntry[];
+  entriesAfterCommitPoint(): readonly OplogEntry[];
   /** Seeded randomness for ObjectIds the server makes. */
   readonly random: Random;
   readonly clock: Clock;

@@ -1,31 +1,12 @@
 import { EJSON } from 'bson';
 import type { Document } from 'bson';
-import type { OpType, OplogEntry, OplogOp } from '../repl/oplog';
+import type { OplogEntry, OplogOp } from '../storage/oplog';
+import type { ReplStorage, RolledBackDocument } from '../storage/storage';
 
-/** A document undone by rollback, kept where a person can see it (mongod's rollback files). */
-export interface RollbackDocument {
-  ns: string;
-  op: OpType;
-  /** The document as the undone write left it (null for a delete's target that no longer exists). */
-  doc: Document | null;
-}
-
-/**
- * What the replication core needs from storage, and nothing more. The storage module's `Storage`
- * adapts to this: `applyOps` for secondaries, `undo` for rollback. Each applied entry gets its
- * private undo information in `entry.undo`.
- */
-export interface ReplStorage {
-  /** Apply entries fetched from a sync source, in order; set each entry's `undo`. */
-  applyOps(entries: readonly OplogEntry[]): void;
-  /** Undo entries, given newest first, using their `undo`; return what they had written. */
-  undo(entries: readonly OplogEntry[]): RollbackDocument[];
-  /** A stable fingerprint of all user data, for convergence checks. */
-  dataDigest(): string;
-}
-
-/** A write a primary made, before the oplog stamps it; `undo` as for applied entries. */
-export type LoggedOp = OplogOp & { undo?: unknown };
+export type RollbackDocument = RolledBackDocument;
+export type { ReplStorage };
+/** A write a primary made, before the oplog stamps it. */
+export type LoggedOp = OplogOp;
 
 function idKey(id: unknown): string {
   return EJSON.stringify({ k: id as Document[string] }, { relaxed: false });

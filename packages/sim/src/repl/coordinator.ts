@@ -2,7 +2,7 @@ import { Long, ObjectId } from 'bson';
 import type { Document } from 'bson';
 import type { Clock, TimerHandle } from '../clock/clock';
 import { ServerError, serverError } from '../base/errors';
-import type { ReplStorage, RollbackDocument, LoggedOp } from '../member/storage';
+import type { ReplStorage, RolledBackDocument } from '../storage/storage';
 import { compileFilter } from '../storage/query';
 import type { Random } from '../random/random';
 import type { MemberConfig, ReplSetConfig } from './config';
@@ -17,8 +17,8 @@ import {
   writeMajority,
 } from './config';
 import type { ReplEventBody } from './events';
-import type { OplogEntry } from './oplog';
-import { Oplog, entryFromBson, entryOpTime, entryToBson } from './oplog';
+import type { OplogEntry, OplogOp } from '../storage/oplog';
+import { Oplog, entryFromBson, entryOpTime, entryToBson } from '../storage/oplog';
 import type { OpTime } from '../base/optime';
 import {
   NULL_OPTIME,
@@ -53,7 +53,7 @@ export interface RollbackFile {
   atMillis: number;
   commonPoint: OpTime;
   undone: OpTime[];
-  documents: RollbackDocument[];
+  documents: RolledBackDocument[];
 }
 
 export function newPersistedReplState(): PersistedReplState {
@@ -1483,7 +1483,7 @@ export class ReplCoordinator {
     return packTs(lastSecs, tsInc(last.ts) + 1);
   }
 
-  private appendLocal(ops: readonly LoggedOp[], term: number): OpTime {
+  private appendLocal(ops: readonly OplogOp[], term: number): OpTime {
     let opTime = this.lastApplied;
     const wallMillis = this.now();
     const appended: OplogEntry[] = [];
@@ -1537,7 +1537,7 @@ export class ReplCoordinator {
   }
 
   /** A writable primary records the writes it made; returns the optime of the last one. */
-  logOps(ops: readonly LoggedOp[]): OpTime {
+  logOps(ops: readonly OplogOp[]): OpTime {
     if (this.stateCode !== MemberState.PRIMARY) throw serverError('NotWritablePrimary', 'not primary', { errorLabels: ['RetryableWriteError'] });
     if (ops.length === 0) return this.lastApplied;
     const opTime = this.appendLocal(ops, this.term);
@@ -2386,15 +2386,4 @@ export function asBigInt(value: unknown): bigint {
   if (typeof value === 'number') return BigInt(Math.trunc(value));
   if (value instanceof Long) return value.toBigInt();
   throw new TypeError(`expected a cursor id, got ${String(value)}`);
-}
-
-/** Oplog entries after `opTime`, newest first (for reads at the majority commit point). */
-export function entriesAfter(oplog: Oplog, opTime: OpTime): OplogEntry[] {
-  const out: OplogEntry[] = [];
-  for (let i = oplog.length - 1; i >= 0; i--) {
-    const e = oplog.at(i)!;
-    if (compareOpTime(e, opTime) <= 0) break;
-    out.push(e);
-  }
-  return out;
 }

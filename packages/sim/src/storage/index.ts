@@ -17,11 +17,11 @@
  * - Limits: `documentSizeBytesMax` (16 MiB), `storageDocumentsMax`, `storageBytesMax`.
  */
 export { Storage, StorageFormatError, StorageRollbackError, UndoToken, bsonEqual, defaultStorageLimits, parseIndexSpec } from './storage';
-export type { CreateIndexesResult, RolledBackDocument, StorageLimits, StorageOptions, WriteOptions } from './storage';
+export type { CreateIndexesResult, ReplStorage, RolledBackDocument, StorageLimits, StorageOptions, WriteOptions } from './storage';
 export { Collection, ID_INDEX_NAME, ID_INDEX_SPEC, defaultIndexName, indexesPerCollectionMax } from './collection';
 export type { IndexSpec } from './collection';
-export type { AppliedEntry, CommandEntry, DeleteEntry, InsertEntry, NoopEntry, OplogEntry, UpdateEntry } from './oplog';
-export { isOplogEntry } from './oplog';
+export type { OpType, OplogEntry, OplogOp } from './oplog';
+export { Oplog, entriesAfter, entryFromBson, entryOpTime, entryToBson, isOplogOp } from './oplog';
 export { checkCollectionName, checkDatabaseName, formatNamespace, isReplicatedDatabase, parseNamespace } from './namespace';
 export { aggregateDocuments, applyUpdate, classifyUpdate, compileFilter, equalityFields, parseSort, project, runQuery, sortDocuments } from './query';
 export type { QueryShape, SortSpec, UpdateKind } from './query';

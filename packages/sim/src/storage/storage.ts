@@ -5,7 +5,7 @@ import { ServerError, serverError } from '../base/errors';
 import { Collection, ID_INDEX_NAME, defaultIndexName } from './collection';
 import type { IndexSpec } from './collection';
 import { checkCollectionName, checkDatabaseName, isReplicatedDatabase, parseNamespace } from './namespace';
-import type { AppliedEntry, OplogEntry } from './oplog';
+import type { OpType, OplogOp } from './oplog';
 import { compileFilter, idEquality } from './query';
 import { cloneDocument, indexKey, isPlainObject } from './values';
 
@@ -59,9 +59,22 @@ export class UndoToken {
 /** One undone entry's document, as mongod writes it to a rollback file. */
 export interface RolledBackDocument {
   ns: string;
-  op: 'i' | 'u' | 'd' | 'c' | 'n';
+  op: OpType;
   /** The document as the undone write left it (null when it no longer existed, e.g. after a delete). */
   doc: Document | null;
+}
+
+/**
+ * What the replication core needs from storage, and nothing more: `applyOps` for secondaries,
+ * `undo` for rollback. Each applied entry gets its private undo information in `entry.undo`.
+ */
+export interface ReplStorage {
+  /** Apply entries fetched from a sync source, in order; set each entry's `undo`. */
+  applyOps(entries: readonly OplogOp[]): void;
+  /** Undo entries, given newest first, using their `undo`; return what they had written. */
+  undo(entries: readonly OplogOp[]): RolledBackDocument[];
+  /** A stable fingerprint of all user data, for convergence checks. */
+  dataDigest(): string;
 }
 
 /** Per-write options from the command (`bypassDocumentValidation`). */
@@ -89,7 +102,7 @@ const STORAGE_FORMAT_VERSION = 1;
  * pre-image, so a rollback restores the exact previous state: see `undo`. (Chosen over snapshots:
  * the cost is one reference per entry, since stored documents are never mutated.)
  */
-export class Storage {
+export class Storage implements ReplStorage {
   readonly limits: StorageLimits;
   private readonly databases = new Map<string, Map<string, Collection>>();
   private readonly now: () => number;
@@ -203,7 +216,7 @@ export class Storage {
   // ---- collections and indexes ----
 
   /** Creates a collection; NamespaceExists (48) if it exists. */
-  createCollection(db: string, coll: string, options: Document, oplog: OplogEntry[]): void {
+  createCollection(db: string, coll: string, options: Document, oplog: OplogOp[]): void {
     checkCollectionName(db, coll);
     if (this.getCollection(db, coll)) throw serverError('NamespaceExists', `Collection ${db}.${coll} already exists.`);
     if (options.validator !== undefined) {
@@ -217,7 +230,7 @@ export class Storage {
   }
 
   /** The collection, created (and logged) first when missing, as an insert or createIndexes does. */
-  private ensureCollection(db: string, coll: string, oplog: OplogEntry[]): { collection: Collection; created: boolean } {
+  private ensureCollection(db: string, coll: string, oplog: OplogOp[]): { collection: Collection; created: boolean } {
     const existing = this.getCollection(db, coll);
     if (existing) return { collection: existing, created: false };
     this.createCollection(db, coll, {}, oplog);
@@ -225,14 +238,14 @@ export class Storage {
   }
 
   /** Drops a collection; NamespaceNotFound (26) "ns not found" if missing. Returns its document count. */
-  dropCollection(db: string, coll: string, oplog: OplogEntry[]): void {
+  dropCollection(db: string, coll: string, oplog: OplogOp[]): void {
     checkDatabaseName(db);
     if (!this.getCollection(db, coll)) throw serverError('NamespaceNotFound', 'ns not found');
     this.applyLogged({ op: 'c', ns: `${db}.$cmd`, o: { drop: coll } }, oplog);
   }
 
   /** Drops a database (a no-op without an entry when it does not exist, as mongod). */
-  dropDatabase(db: string, oplog: OplogEntry[]): boolean {
+  dropDatabase(db: string, oplog: OplogOp[]): boolean {
     checkDatabaseName(db);
     if (!this.databases.has(db)) return false;
     this.applyLogged({ op: 'c', ns: `${db}.$cmd`, o: { dropDatabase: 1 } }, oplog);
@@ -245,7 +258,7 @@ export class Storage {
     return collection.indexes.map((spec) => ({ ...spec }));
   }
 
-  createIndexes(db: string, coll: string, specs: readonly Document[], oplog: OplogEntry[]): CreateIndexesResult {
+  createIndexes(db: string, coll: string, specs: readonly Document[], oplog: OplogOp[]): CreateIndexesResult {
     checkCollectionName(db, coll);
     const parsed = specs.map((spec) => parseIndexSpec(spec));
     // Validate all first (the command is atomic), then create the collection if needed and log one entry per new index.
@@ -264,7 +277,7 @@ export class Storage {
   }
 
   /** Drops indexes by name, by key pattern, a list of names, or `'*'` (all but `_id_`). Returns nIndexesWas. */
-  dropIndexes(db: string, coll: string, index: unknown, oplog: OplogEntry[]): number {
+  dropIndexes(db: string, coll: string, index: unknown, oplog: OplogOp[]): number {
     const collection = this.getCollection(db, coll);
     if (!collection) throw serverError('NamespaceNotFound', `ns not found ${db}.${coll}`);
     const before = collection.indexes.length;
@@ -342,7 +355,7 @@ export class Storage {
   }
 
   /** Inserts one document (creating the collection if needed). Returns the stored document (with its `_id`). */
-  insert(db: string, coll: string, doc: Document, oplog: OplogEntry[], write: WriteOptions = {}): Document {
+  insert(db: string, coll: string, doc: Document, oplog: OplogOp[], write: WriteOptions = {}): Document {
     checkCollectionName(db, coll);
     const prepared = this.prepareInsert(doc);
     const existing = this.getCollection(db, coll);
@@ -359,7 +372,7 @@ export class Storage {
    * not change. Logs a top-level `$set`/`$unset` diff when that reproduces `next` exactly, else the
    * full post-image. Returns false when nothing changed (no entry).
    */
-  replace(db: string, coll: string, next: Document, oplog: OplogEntry[], kind: 'diff' | 'full' = 'diff', write: WriteOptions = {}): boolean {
+  replace(db: string, coll: string, next: Document, oplog: OplogOp[], kind: 'diff' | 'full' = 'diff', write: WriteOptions = {}): boolean {
     const collection = this.getCollection(db, coll);
     if (!collection) throw serverError('NamespaceNotFound', `ns not found ${db}.${coll}`);
     const current = collection.getById(next._id);
@@ -380,7 +393,7 @@ export class Storage {
   }
 
   /** Deletes by `_id`. Returns the deleted document, or undefined when there was none (no entry). */
-  remove(db: string, coll: string, id: unknown, oplog: OplogEntry[]): Document | undefined {
+  remove(db: string, coll: string, id: unknown, oplog: OplogOp[]): Document | undefined {
     const current = this.getCollection(db, coll)?.getById(id);
     if (!current) return undefined;
     this.applyLogged({ op: 'd', ns: `${db}.${coll}`, o: { _id: current._id } }, oplog);
@@ -389,7 +402,7 @@ export class Storage {
 
   // ---- the oplog ----
 
-  private applyLogged(entry: OplogEntry, oplog: OplogEntry[]): void {
+  private applyLogged(entry: OplogOp, oplog: OplogOp[]): void {
     this.applyOplogEntry(entry);
     const { db } = parseNamespace(entry.ns);
     if (isReplicatedDatabase(db)) oplog.push(entry);
@@ -401,7 +414,7 @@ export class Storage {
    * of a missing document with a full post-image inserts it, a delete of a missing document and a
    * drop of a missing collection do nothing.
    */
-  applyOplogEntry(entry: AppliedEntry): void {
+  applyOplogEntry(entry: OplogOp): void {
     const action = this.applyEntry(entry);
     // Re-applying the same entry object keeps the first pre-image: that is the state to roll back to.
     if (!(entry.undo instanceof UndoToken)) entry.undo = new UndoToken(action);
@@ -412,8 +425,8 @@ export class Storage {
    * entry fails, the ones before it are undone (and lose their token) before the error propagates,
    * so a refetch applies the batch again from the same state.
    */
-  applyOps(entries: readonly AppliedEntry[]): void {
-    const applied: AppliedEntry[] = [];
+  applyOps(entries: readonly OplogOp[]): void {
+    const applied: OplogOp[] = [];
     try {
       for (const entry of entries) {
         const hadToken = entry.undo instanceof UndoToken;
@@ -427,7 +440,7 @@ export class Storage {
     }
   }
 
-  private applyEntry(entry: AppliedEntry): UndoAction {
+  private applyEntry(entry: OplogOp): UndoAction {
     // No-ops carry `ns: ''` (mongod's "initiating set" and "new primary" messages).
     if (entry.op === 'n') return { kind: 'none' };
     const { db, coll } = parseNamespace(entry.ns);
@@ -481,7 +494,7 @@ export class Storage {
     return collection;
   }
 
-  private applyCommand(db: string, entry: AppliedEntry): UndoAction {
+  private applyCommand(db: string, entry: OplogOp): UndoAction {
     const o = entry.o;
     const name = Object.keys(o)[0];
     switch (name) {
@@ -555,7 +568,7 @@ export class Storage {
    * the document as that write left it (what mongod writes to its rollback files).
    * Throws StorageRollbackError, before changing anything, when an entry has no token.
    */
-  undo(entries: readonly AppliedEntry[]): RolledBackDocument[] {
+  undo(entries: readonly OplogOp[]): RolledBackDocument[] {
     entries.forEach((entry, index) => {
       // No-ops the member logs itself (the new primary's message) never went through storage.
       if (entry.op === 'n') return;
@@ -614,7 +627,7 @@ export class Storage {
    * at the majority commit point (`readConcern: {level: "majority"}`), pass the entries after it.
    * This storage is unchanged.
    */
-  viewBefore(entries: readonly AppliedEntry[]): Storage {
+  viewBefore(entries: readonly OplogOp[]): Storage {
     const view = this.clone();
     if (entries.length > 0) view.undo(entries);
     return view;

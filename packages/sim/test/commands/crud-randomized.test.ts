@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Random } from '../../src/random/random';
 import { Storage } from '../../src/storage';
-import type { OplogEntry } from '../../src/storage';
+import type { OplogOp } from '../../src/storage';
 import { plainAll } from '../storage/plain';
 import { CrudHarness } from './crud-helpers';
 import { randomCommand } from './crud-workload';
@@ -36,7 +36,7 @@ describe('randomized CRUD workloads', () => {
     // Rolling back the replica to a random earlier step gives exactly the state of that step.
     const step = random.int(0, entryCountAt.length - 1);
     const keep = entryCountAt[step] as number;
-    const undone = replica.undo(shipped.slice(keep).reverse() as OplogEntry[]);
+    const undone = replica.undo(shipped.slice(keep).reverse() as OplogOp[]);
     expect(replica.digest(), `seed ${seed} rollback to step ${step}`).toBe(digests[step]);
     expect(undone.every((entry) => typeof entry.ns === 'string')).toBe(true);
 

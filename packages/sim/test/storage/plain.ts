@@ -1,11 +1,11 @@
-import type { OplogEntry } from '../../src/storage';
+import type { OplogOp } from '../../src/storage';
 
 /** An entry as it crosses the wire: without the storage's private `undo` token. */
-export function plain(entry: OplogEntry): OplogEntry {
+export function plain(entry: OplogOp): OplogOp {
   const { undo: _undo, ...rest } = entry;
-  return rest as OplogEntry;
+  return rest as OplogOp;
 }
 
-export function plainAll(entries: readonly OplogEntry[]): OplogEntry[] {
+export function plainAll(entries: readonly OplogOp[]): OplogOp[] {
   return entries.map((entry) => plain(entry));
 }

@@ -3,7 +3,7 @@ import type { Document } from 'bson';
 import { describe, expect, it } from 'vitest';
 import { ServerError } from '../../src/base/errors';
 import { Storage, StorageRollbackError } from '../../src/storage';
-import type { OplogEntry } from '../../src/storage';
+import type { OplogOp } from '../../src/storage';
 import { plain, plainAll } from './plain';
 
 function codeOf(fn: () => unknown): number | undefined {
@@ -19,7 +19,7 @@ function codeOf(fn: () => unknown): number | undefined {
 describe('Storage documents and indexes', () => {
   it('creates the collection implicitly on insert and logs create before the insert', () => {
     const storage = new Storage();
-    const oplog: OplogEntry[] = [];
+    const oplog: OplogOp[] = [];
     storage.insert('test', 'c', { x: 1, _id: 1 }, oplog);
     expect(plainAll(oplog)).toEqual([
       { op: 'c', ns: 'test.$cmd', o: { create: 'c' } },
@@ -69,7 +69,7 @@ describe('Storage documents and indexes', () => {
     const storage = new Storage();
     storage.insert('test', 'c', { _id: 1, a: 1, b: 1 }, []);
     storage.insert('test', 'c', { _id: 2, a: 1, b: 2 }, []);
-    const oplog: OplogEntry[] = [];
+    const oplog: OplogOp[] = [];
     const result = storage.createIndexes('test', 'c', [{ key: { a: 1, b: 1 }, unique: true }], oplog);
     expect(result).toEqual({ numIndexesBefore: 1, numIndexesAfter: 2, createdCollectionAutomatically: false });
     expect(plainAll(oplog)).toEqual([{ op: 'c', ns: 'test.$cmd', o: { createIndexes: 'c', v: 2, key: { a: 1, b: 1 }, name: 'a_1_b_1', unique: true } }]);
@@ -127,7 +127,7 @@ describe('Storage documents and indexes', () => {
 
   it('logs nothing for the local database', () => {
     const storage = new Storage();
-    const oplog: OplogEntry[] = [];
+    const oplog: OplogOp[] = [];
     storage.insert('local', 'startup_log', { _id: 1 }, oplog);
     expect(plainAll(oplog)).toEqual([]);
     expect(storage.documents('local', 'startup_log')).toHaveLength(1);
@@ -136,19 +136,19 @@ describe('Storage documents and indexes', () => {
   it('logs a $set/$unset diff for updates, and the full document when asked', () => {
     const storage = new Storage();
     storage.insert('test', 'c', { _id: 1, a: 1, b: 2 }, []);
-    const oplog: OplogEntry[] = [];
+    const oplog: OplogOp[] = [];
     expect(storage.replace('test', 'c', { _id: 1, a: 5 }, oplog)).toBe(true);
     expect(plainAll(oplog)).toEqual([{ op: 'u', ns: 'test.c', o2: { _id: 1 }, o: { $set: { a: 5 }, $unset: { b: true } } }]);
     expect(storage.replace('test', 'c', { _id: 1, a: 5 }, oplog)).toBe(false);
     expect(oplog).toHaveLength(1);
     storage.replace('test', 'c', { _id: 1, z: 1 }, oplog, 'full');
-    expect(plain(oplog[1] as OplogEntry)).toEqual({ op: 'u', ns: 'test.c', o2: { _id: 1 }, o: { _id: 1, z: 1 } });
+    expect(plain(oplog[1] as OplogOp)).toEqual({ op: 'u', ns: 'test.c', o2: { _id: 1 }, o: { _id: 1, z: 1 } });
   });
 });
 
 /** A scripted workload touching every kind of entry. */
-function workload(storage: Storage): OplogEntry[] {
-  const oplog: OplogEntry[] = [];
+function workload(storage: Storage): OplogOp[] {
+  const oplog: OplogOp[] = [];
   storage.insert('test', 'c', { _id: 1, a: 1 }, oplog);
   storage.insert('test', 'c', { _id: 2, a: 2, t: new Timestamp({ t: 5, i: 1 }) }, oplog);
   storage.createIndexes('test', 'c', [{ key: { a: 1 }, unique: true }], oplog);
@@ -187,12 +187,12 @@ describe('Storage oplog application and rollback', () => {
 
   it('undo restores the exact earlier state and returns the rolled-back documents', () => {
     const storage = new Storage();
-    const base: OplogEntry[] = [];
+    const base: OplogOp[] = [];
     storage.insert('test', 'c', { _id: 1, a: 1 }, base);
     storage.insert('test', 'c', { _id: 2, a: 2 }, base);
     const before = storage.digest();
     const beforeDocs = storage.documents('test', 'c');
-    const later: OplogEntry[] = [];
+    const later: OplogOp[] = [];
     storage.insert('test', 'c', { _id: 3, a: 3 }, later);
     storage.replace('test', 'c', { _id: 1, a: 100 }, later);
     storage.remove('test', 'c', 2, later);
@@ -216,20 +216,20 @@ describe('Storage oplog application and rollback', () => {
     const storage = new Storage();
     const oplog = workload(storage);
     const digest = storage.digest();
-    const foreign = { ...(oplog[oplog.length - 1] as OplogEntry), undo: undefined };
-    expect(() => storage.undo([oplog[oplog.length - 1] as OplogEntry, foreign])).toThrow(StorageRollbackError);
+    const foreign = { ...(oplog[oplog.length - 1] as OplogOp), undo: undefined };
+    expect(() => storage.undo([oplog[oplog.length - 1] as OplogOp, foreign])).toThrow(StorageRollbackError);
     expect(storage.digest()).toBe(digest);
   });
 
   it('skips the member\'s own no-op entries when undoing, and can view the data before entries', () => {
     const storage = new Storage();
-    const oplog: OplogEntry[] = [];
+    const oplog: OplogOp[] = [];
     storage.insert('test', 'c', { _id: 1 }, oplog);
     const before = storage.digest();
     storage.insert('test', 'c', { _id: 2 }, oplog);
-    const newPrimary: OplogEntry = { op: 'n', ns: '', o: { msg: 'new primary' } };
+    const newPrimary: OplogOp = { op: 'n', ns: '', o: { msg: 'new primary' } };
     new Storage().applyOplogEntry({ op: 'n', ns: '', o: { msg: 'initiating set' } });
-    const latest = [newPrimary, oplog[oplog.length - 1] as OplogEntry];
+    const latest = [newPrimary, oplog[oplog.length - 1] as OplogOp];
     const view = storage.viewBefore(latest);
     expect(view.digest()).toBe(before);
     expect(storage.documents('test', 'c')).toHaveLength(2);
@@ -241,7 +241,7 @@ describe('Storage oplog application and rollback', () => {
     const storage = new Storage();
     storage.insert('test', 'c', { _id: 1 }, []);
     const before = storage.digest();
-    const batch: OplogEntry[] = [
+    const batch: OplogOp[] = [
       { op: 'i', ns: 'test.c', o: { _id: 2 } },
       { op: 'u', ns: 'test.c', o2: { _id: 1 }, o: { $set: { a: 1 } } },
       { op: 'c', ns: 'test.$cmd', o: { renameCollection: 'test.c', to: 'test.d' } },
@@ -258,7 +258,7 @@ describe('Storage oplog application and rollback', () => {
     const fresh = oplog.map((entry) => plain(entry));
     for (const entry of fresh.slice(0, -1)) replica.applyOplogEntry(entry);
     const before = replica.digest();
-    const last = fresh[fresh.length - 1] as OplogEntry;
+    const last = fresh[fresh.length - 1] as OplogOp;
     replica.applyOplogEntry(last);
     replica.applyOplogEntry(last);
     replica.undo([last]);
@@ -325,7 +325,7 @@ describe('Storage snapshots', () => {
   });
 });
 
-function structuredCloneEntry(entry: OplogEntry): OplogEntry {
+function structuredCloneEntry(entry: OplogOp): OplogOp {
   // Entries cross the wire between members: make sure nothing relies on object identity.
-  return { ...plain(entry), o: { ...entry.o } } as OplogEntry;
+  return { ...plain(entry), o: { ...entry.o } } as OplogOp;
 }

@@ -1,6 +1,6 @@
 import type { Document } from 'bson';
 import { serverError } from '../../base/errors';
-import type { OplogEntry } from '../../storage/oplog';
+import type { OplogOp } from '../../storage/oplog';
 import type { Storage } from '../../storage/storage';
 import { ID_INDEX_SPEC } from '../../storage/collection';
 import { checkCollectionName, checkDatabaseName } from '../../storage/namespace';
@@ -73,7 +73,7 @@ export function createCommand(db: string, body: Document, ctx: StorageCommandCon
   if (body.timeseries !== undefined) throw serverError('CommandNotSupported', 'time-series collections are not supported by the simulated mongod');
   const options: Document = {};
   for (const key of CREATE_OPTIONS) if (body[key] !== undefined) options[key] = body[key];
-  const oplog: OplogEntry[] = [];
+  const oplog: OplogOp[] = [];
   ctx.storage.createCollection(db, coll, options, oplog);
   return { reply: { ok: 1 }, oplog };
 }
@@ -83,14 +83,14 @@ export function dropCommand(db: string, body: Document, ctx: StorageCommandConte
   checkCollectionName(db, coll);
   const collection = ctx.storage.getCollection(db, coll);
   const nIndexesWas = collection?.indexes.length ?? 0;
-  const oplog: OplogEntry[] = [];
+  const oplog: OplogOp[] = [];
   ctx.storage.dropCollection(db, coll, oplog);
   return { reply: { nIndexesWas, ns: `${db}.${coll}`, ok: 1 }, oplog };
 }
 
 export function dropDatabaseCommand(db: string, _body: Document, ctx: StorageCommandContext): StorageCommandResult {
   checkDatabaseName(db);
-  const oplog: OplogEntry[] = [];
+  const oplog: OplogOp[] = [];
   ctx.storage.dropDatabase(db, oplog);
   return { reply: { dropped: db, ok: 1 }, oplog };
 }
@@ -102,7 +102,7 @@ export function createIndexesCommand(db: string, body: Document, ctx: StorageCom
   const indexes = reader.array('indexes');
   if (indexes === undefined) throw serverError('FailedToParse', "BSON field 'createIndexes.indexes' is missing but a required field");
   if (indexes.length === 0) throw serverError('BadValue', 'Must specify at least one index to create');
-  const oplog: OplogEntry[] = [];
+  const oplog: OplogOp[] = [];
   const result = ctx.storage.createIndexes(db, coll, indexes as Document[], oplog);
   const reply: Document = { ...result, ok: 1 };
   return { reply, oplog };
@@ -112,7 +112,7 @@ export function dropIndexesCommand(db: string, body: Document, ctx: StorageComma
   const coll = collectionArgument(commandName, body, db);
   checkCollectionName(db, coll);
   if (body.index === undefined) throw serverError('FailedToParse', `BSON field '${commandName}.index' is missing but a required field`);
-  const oplog: OplogEntry[] = [];
+  const oplog: OplogOp[] = [];
   const nIndexesWas = ctx.storage.dropIndexes(db, coll, body.index, oplog);
   return { reply: { nIndexesWas, ok: 1 }, oplog };
 }

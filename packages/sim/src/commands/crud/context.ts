@@ -1,6 +1,6 @@
 import type { Document } from 'bson';
 import type { Storage } from '../../storage/storage';
-import type { OplogEntry } from '../../storage/oplog';
+import type { OplogOp } from '../../storage/oplog';
 import type { CursorManager } from './cursors';
 
 /** What a CRUD command runs against: the member's storage and cursors, and the connection it came on. */
@@ -18,5 +18,5 @@ export interface StorageCommandContext {
  */
 export interface StorageCommandResult {
   reply: Document;
-  oplog: OplogEntry[];
+  oplog: OplogOp[];
 }

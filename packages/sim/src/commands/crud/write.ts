@@ -1,6 +1,6 @@
 import type { Document } from 'bson';
 import { ServerError, serverError } from '../../base/errors';
-import type { OplogEntry } from '../../storage/oplog';
+import type { OplogOp } from '../../storage/oplog';
 import type { Storage, WriteOptions } from '../../storage/storage';
 import { applyUpdate, classifyUpdate, compileFilter, equalityFields, parseSort, project, sortDocuments } from '../../storage/query';
 import type { UpdateKind } from '../../storage/query';
@@ -34,7 +34,7 @@ export function insertCommand(db: string, body: Document, ctx: StorageCommandCon
   const documents = checkBatch(reader.array('documents'), 'documents', 'insert');
   const ordered = reader.bool('ordered') ?? true;
   const write: WriteOptions = { bypassDocumentValidation: reader.bool('bypassDocumentValidation') ?? false };
-  const oplog: OplogEntry[] = [];
+  const oplog: OplogOp[] = [];
   const writeErrors: Document[] = [];
   let n = 0;
   for (let index = 0; index < documents.length; index++) {
@@ -149,7 +149,7 @@ interface StatementOutcome {
   after?: Document;
 }
 
-function runUpdateStatement(ctx: StorageCommandContext, db: string, coll: string, statement: UpdateStatement, oplog: OplogEntry[], write: WriteOptions): StatementOutcome {
+function runUpdateStatement(ctx: StorageCommandContext, db: string, coll: string, statement: UpdateStatement, oplog: OplogOp[], write: WriteOptions): StatementOutcome {
   const storage = ctx.storage;
   const matched = matchingDocuments(storage, db, coll, statement.q, statement.sort);
   const targets = statement.multi ? matched : matched.slice(0, 1);
@@ -178,7 +178,7 @@ export function updateCommand(db: string, body: Document, ctx: StorageCommandCon
   const updates = checkBatch(reader.array('updates'), 'updates', 'update');
   const ordered = reader.bool('ordered') ?? true;
   const write: WriteOptions = { bypassDocumentValidation: reader.bool('bypassDocumentValidation') ?? false };
-  const oplog: OplogEntry[] = [];
+  const oplog: OplogOp[] = [];
   const writeErrors: Document[] = [];
   const upserted: Document[] = [];
   let n = 0;
@@ -210,7 +210,7 @@ export function deleteCommand(db: string, body: Document, ctx: StorageCommandCon
   checkCollectionName(db, coll);
   const deletes = checkBatch(reader.array('deletes'), 'deletes', 'delete');
   const ordered = reader.bool('ordered') ?? true;
-  const oplog: OplogEntry[] = [];
+  const oplog: OplogOp[] = [];
   const writeErrors: Document[] = [];
   let n = 0;
   for (let index = 0; index < deletes.length; index++) {
@@ -255,7 +255,7 @@ export function findAndModifyCommand(db: string, body: Document, ctx: StorageCom
   if (!remove && update === undefined) throw serverError('FailedToParse', 'Either an update or remove=true must be specified');
   if (remove && returnNew) throw serverError('FailedToParse', "Cannot specify both new=true and remove=true; 'remove' always returns the deleted document");
   if (remove && upsert) throw serverError('FailedToParse', 'Cannot specify both upsert=true and remove=true');
-  const oplog: OplogEntry[] = [];
+  const oplog: OplogOp[] = [];
   const projectValue = (doc: Document | undefined): Document | null => {
     if (!doc) return null;
     if (!fields || Object.keys(fields).length === 0) return doc;
