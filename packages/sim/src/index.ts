@@ -32,7 +32,7 @@ export {
 export type { MemberEvent, ReplEventBody, ReplEventType } from './repl/events';
 export { MemberState, stateName, type MemberStateName } from './repl/state';
 export { compareOpTime, formatOpTime, opTimeToBson, tsSecs, tsInc, NULL_OPTIME, type OpTime } from './base/optime';
-export { DEFAULT_SETTINGS, configToDocument, type ReplSetConfig, type MemberConfig, type ReplSetSettings } from './repl/config';
+export { DEFAULT_SETTINGS, configToDocument, replSetConfigCodec, type ReplSetConfig, type MemberConfig, type ReplSetSettings } from './repl/config';
 export type { OplogEntry, OplogOp } from './storage/oplog';
 
 // Harness and simulator

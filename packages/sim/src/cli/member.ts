@@ -10,6 +10,7 @@ import { Member } from '../member/member';
 import type { PeerTransport } from '../member/transport';
 import type { HostPort, Network } from '../net/network';
 import type { ReplParameters } from '../repl/coordinator';
+import { replSetConfigCodec } from '../repl/config';
 import { Random } from '../random/random';
 import { Journal } from '../storage/journal';
 import { NodeJournalFileSystem } from '../storage/journalFs';
@@ -79,6 +80,7 @@ export function createMemberHandler(context: MemberContext): MemberRuntime {
   // Recovery happens here, before the listeners open (a JournalError stops the start).
   const journal = new Journal({
     fs: new NodeJournalFileSystem(),
+    configCodec: replSetConfigCodec,
     dbpath: options.dbpath,
     clock,
     storageOptions: { now: () => clock.now() },

@@ -5,9 +5,11 @@ import { ServerError, commandNotFound, errorToReply, serverError } from '../base
 import { HANDSHAKE_COMMANDS, runHandshakeCommand } from '../commands/handshake';
 import { REPLSET_COMMANDS, runReplSetCommand } from '../commands/replset';
 import type { Random } from '../random/random';
-import type { ReplParameters, PersistedReplState, LogSeverity, ReplPersistence, WriteConcern } from '../repl/coordinator';
+import type { ReplParameters, PersistedReplState, LogSeverity, WriteConcern } from '../repl/coordinator';
 import { ReplCoordinator, newPersistedReplState } from '../repl/coordinator';
 import type { RollbackFile } from '../repl/coordinator';
+import type { ReplSetConfig } from '../repl/config';
+import type { ReplJournal } from '../storage/replState';
 import type { OplogEntry } from '../storage/oplog';
 import { entriesAfter } from '../storage/oplog';
 import type { MemberEvent, ReplEventBody } from '../repl/events';
@@ -91,17 +93,8 @@ export interface MemberOptions {
 
 export type MemberEventListener = (event: MemberEvent) => void;
 
-/**
- * A member's journal (sim-mongod's `--dbpath`, storage/journal.ts): the replication state and
- * oplog through `ReplPersistence`, plus the writes of a member without replication and the wait
- * that `j: true` (and w:majority with writeConcernMajorityJournalDefault) acknowledgements need.
- */
-export interface MemberJournal extends ReplPersistence {
-  /** Writes made without replication (no `--replSet`): there is no oplog to journal them through. */
-  unreplicatedOps(ops: readonly LoggedOp[]): void;
-  /** Resolves when everything journaled so far is on disk. */
-  waitDurable(): Promise<void>;
-}
+/** A member's journal (storage/journal.ts), for the replica-set config this member runs. */
+export type MemberJournal = ReplJournal<ReplSetConfig>;
 
 /** Parse `--replSet foo` or `--replSet foo/h1:p1,h2:p2`. */
 export function parseReplSetOption(value: string): { name: string; seeds: string[] } {

@@ -1,7 +1,8 @@
 import { ObjectId } from 'bson';
 import type { Document } from 'bson';
-import type { ServerError} from '../base/errors';
+import type { ServerError } from '../base/errors';
 import { serverError } from '../base/errors';
+import type { ConfigCodec } from '../storage/replState';
 
 /** A replica-set member as `replSetGetConfig` shows it. */
 export interface MemberConfig {
@@ -242,3 +243,13 @@ export function cloneConfig(config: ReplSetConfig): ReplSetConfig {
     settings: { ...config.settings, getLastErrorModes: { ...config.settings.getLastErrorModes }, getLastErrorDefaults: { ...config.settings.getLastErrorDefaults } },
   };
 }
+
+/** How the journal (storage/journal.ts) stores a config: its document form, parsed back on load. */
+export const replSetConfigCodec: ConfigCodec<ReplSetConfig> = {
+  toDocument: configToDocument,
+  fromDocument(doc: Document): ReplSetConfig {
+    const settings = (doc.settings ?? {}) as Document;
+    const id = settings.replicaSetId instanceof ObjectId ? settings.replicaSetId : new ObjectId('000000000000000000000000');
+    return parseConfig(doc, id);
+  },
+};

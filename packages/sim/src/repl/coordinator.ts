@@ -2,7 +2,9 @@ import { Long, ObjectId } from 'bson';
 import type { Document } from 'bson';
 import type { Clock, TimerHandle } from '../clock/clock';
 import { ServerError, serverError } from '../base/errors';
-import type { ReplStorage, RolledBackDocument } from '../storage/storage';
+import type { ReplStorage } from '../storage/storage';
+import type { DurableReplState, ReplPersistence as DurableReplPersistence, RollbackFile } from '../storage/replState';
+import { newDurableReplState } from '../storage/replState';
 import { compileFilter } from '../storage/query';
 import type { Random } from '../random/random';
 import type { MemberConfig, ReplSetConfig } from './config';
@@ -17,8 +19,8 @@ import {
   writeMajority,
 } from './config';
 import type { ReplEventBody } from './events';
-import type { OplogEntry, OplogOp } from '../storage/oplog';
-import { Oplog, entryFromBson, entryOpTime, entryToBson } from '../storage/oplog';
+import type { Oplog, OplogEntry, OplogOp } from '../storage/oplog';
+import { entryFromBson, entryOpTime, entryToBson } from '../storage/oplog';
 import type { OpTime } from '../base/optime';
 import {
   NULL_OPTIME,
@@ -37,49 +39,18 @@ import {
 import type { MemberStateName } from './state';
 import { MemberState, stateName, stateTitle } from './state';
 
-/** What survives a restart of a member (mongod keeps these in local.* collections). */
-export interface PersistedReplState {
-  config: ReplSetConfig | undefined;
-  term: number;
-  lastVote: { term: number; candidateIndex: number };
-  oplog: Oplog;
-  /** Rollback id: bumped on every rollback. */
-  rbid: number;
-  /** Documents undone by rollbacks, as mongod's rollback files keep them. */
-  rollbackFiles: RollbackFile[];
-}
-
-export interface RollbackFile {
-  atMillis: number;
-  commonPoint: OpTime;
-  undone: OpTime[];
-  documents: RolledBackDocument[];
-}
+/** What survives a restart of a member (mongod keeps these in local.* collections); storage persists it. */
+export type PersistedReplState = DurableReplState<ReplSetConfig>;
+export type { RollbackFile };
 
 export function newPersistedReplState(): PersistedReplState {
-  return { config: undefined, term: 0, lastVote: { term: -1, candidateIndex: -1 }, oplog: new Oplog(), rbid: 1, rollbackFiles: [] };
+  return newDurableReplState<ReplSetConfig>();
 }
 
 export type LogSeverity = 'F' | 'E' | 'W' | 'I' | 'D1';
 
-/**
- * Where a member makes `PersistedReplState` durable (sim-mongod's journal, storage/journal.ts).
- * Optional: without it nothing is written and a restart needs the same `persisted` object.
- */
-export interface ReplPersistence {
-  /** `persisted.term`, `lastVote` or `config` changed: must be durable when this returns (a vote is answered next). */
-  replStateChanged(what: 'term' | 'vote' | 'config', state: PersistedReplState): void;
-  /**
-   * Entries appended to the oplog (storage already holds them): written here (`fromSyncSource`
-   * false), or applied from a sync source — then make them durable soon, since the primary's
-   * w:majority waits on this member's durable optime.
-   */
-  oplogAppended(entries: readonly OplogEntry[], fromSyncSource: boolean): void;
-  /** A rollback cut the oplog after `commonPoint` and undid those entries in storage. */
-  rolledBack(commonPoint: OpTime, file: RollbackFile, state: PersistedReplState): void;
-  /** The newest oplog optime on disk (a secondary reports it as its durableOpTime). */
-  durableOpTime(): OpTime;
-}
+/** Where a member makes `PersistedReplState` durable (storage/journal.ts); see storage/replState.ts. */
+export type ReplPersistence = DurableReplPersistence<ReplSetConfig>;
 
 export interface ReplPorts {
   clock: Clock;

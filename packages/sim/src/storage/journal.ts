@@ -1,13 +1,8 @@
 import * as path from 'node:path';
-import { ObjectId, deserialize, serialize } from 'bson';
+import { deserialize, serialize } from 'bson';
 import type { Document } from 'bson';
 import type { Clock, TimerHandle } from '../clock/clock';
-import type { LoggedOp } from '../member/storage';
-import type { MemberJournal } from '../member/member';
-import type { PersistedReplState, RollbackFile } from '../repl/coordinator';
-import { newPersistedReplState } from '../repl/coordinator';
-import { configToDocument, parseConfig } from '../repl/config';
-import type { OplogEntry } from './oplog';
+import type { OplogEntry, OplogOp } from './oplog';
 import { entriesAfter, entryFromBson, entryToBson } from './oplog';
 import type { OpTime } from '../base/optime';
 import { NULL_OPTIME, compareOpTime, formatOpTime, isNullOpTime } from '../base/optime';
@@ -15,6 +10,8 @@ import { crc32c } from '../base/crc32c';
 import type { JournalFileSystem, AppendFile } from './journalFs';
 import { Storage } from './storage';
 import type { StorageOptions } from './storage';
+import type { ConfigCodec, DurableReplState, ReplJournal, RollbackFile } from './replState';
+import { newDurableReplState } from './replState';
 
 /**
  * sim-mongod's `--dbpath` persistence: a write-ahead journal plus checkpoints, under
@@ -143,9 +140,9 @@ function opTimeOf(doc: unknown): OpTime {
   return { ts: d.ts, t: d.t };
 }
 
-function replRecord(state: PersistedReplState, withConfig: boolean): Document {
+function replRecord<Config>(state: DurableReplState<Config>, withConfig: boolean, codec: ConfigCodec<Config>): Document {
   const record: Document = { k: 'repl', term: state.term, lastVote: { ...state.lastVote }, rbid: state.rbid };
-  if (withConfig && state.config) record.config = configToDocument(state.config);
+  if (withConfig && state.config) record.config = codec.toDocument(state.config);
   return record;
 }
 
@@ -160,12 +157,6 @@ function rollbackFileOf(doc: Document): RollbackFile {
     undone: (doc.undone as unknown[]).map(opTimeOf),
     documents: (doc.documents as Document[]).map((d) => ({ ns: String(d.ns), op: d.op as RollbackFile['documents'][number]['op'], doc: (d.doc as Document | null) ?? null })),
   };
-}
-
-function configOf(doc: Document): NonNullable<PersistedReplState['config']> {
-  const settings = (doc.settings ?? {}) as Document;
-  const id = settings.replicaSetId instanceof ObjectId ? settings.replicaSetId : new ObjectId('000000000000000000000000');
-  return parseConfig(doc, id);
 }
 
 function decode(payload: Uint8Array, where: string): Document {
@@ -190,8 +181,10 @@ function journalGenerationOf(name: string): number | undefined {
 
 export type JournalLog = (severity: 'F' | 'E' | 'W' | 'I', id: number, msg: string, attr?: Document) => void;
 
-export interface JournalOptions {
+export interface JournalOptions<Config> {
   fs: JournalFileSystem;
+  /** How the replica-set config is written and read back (repl/config.ts's replSetConfigCodec). */
+  configCodec: ConfigCodec<Config>;
   dbpath: string;
   clock: Clock;
   log: JournalLog;
@@ -220,13 +213,14 @@ interface Waiter {
 /** mongod's log id for WiredTiger's recovery and checkpoint messages, which these lines stand for. */
 const STORAGE_LOG_ID = 22430;
 
-export class Journal implements MemberJournal {
+export class Journal<Config> implements ReplJournal<Config> {
   readonly storage: Storage;
-  readonly persisted: PersistedReplState;
+  readonly persisted: DurableReplState<Config>;
   readonly limits: JournalLimits;
   /** What start-up found: records replayed, bytes cut from a bad tail. */
   readonly recovery: { checkpointLoaded: boolean; recordsReplayed: number; bytesCut: number };
   private readonly fs: JournalFileSystem;
+  private readonly configCodec: ConfigCodec<Config>;
   private readonly dir: string;
   private readonly clock: Clock;
   private readonly log: JournalLog;
@@ -253,8 +247,9 @@ export class Journal implements MemberJournal {
   private closed = false;
 
   /** Recover from `<dbpath>/journal` (creating it when new) and open the journal for appending. */
-  constructor(options: JournalOptions) {
+  constructor(options: JournalOptions<Config>) {
     this.fs = options.fs;
+    this.configCodec = options.configCodec;
     this.dir = path.join(options.dbpath, JOURNAL_DIR_NAME);
     this.clock = options.clock;
     this.log = options.log;
@@ -294,15 +289,15 @@ export class Journal implements MemberJournal {
 
   private recover(storageOptions: StorageOptions): {
     storage: Storage;
-    persisted: PersistedReplState;
+    persisted: DurableReplState<Config>;
     generation: number;
     base: OpTime | undefined;
     checkpointBytes: number;
     journalBytes: number;
-    summary: Journal['recovery'];
+    summary: Journal<Config>['recovery'];
   } {
     const names = this.fs.list(this.dir);
-    const persisted = newPersistedReplState();
+    const persisted = newDurableReplState<Config>();
     let storage: Storage;
     let firstGeneration = 1;
     let base: OpTime | undefined;
@@ -382,7 +377,7 @@ export class Journal implements MemberJournal {
     return { storage, persisted, generation, base, checkpointBytes, journalBytes, summary };
   }
 
-  private loadCheckpoint(file: string, persisted: PersistedReplState, storageOptions: StorageOptions): { storage: Storage; journalGeneration: number; base: OpTime | undefined; bytes: number } {
+  private loadCheckpoint(file: string, persisted: DurableReplState<Config>, storageOptions: StorageOptions): { storage: Storage; journalGeneration: number; base: OpTime | undefined; bytes: number } {
     const bytes = this.fs.readFile(file);
     const scan = scanFrames(bytes, Math.max(this.limits.checkpointBytesMax, this.limits.journalRecordBytesMax));
     // A checkpoint is renamed into place only once complete and synced: any damage is fatal.
@@ -398,7 +393,7 @@ export class Journal implements MemberJournal {
     persisted.term = Number(header.term);
     persisted.lastVote = { term: Number((header.lastVote as Document).term), candidateIndex: Number((header.lastVote as Document).candidateIndex) };
     persisted.rbid = Number(header.rbid);
-    persisted.config = header.config ? configOf(header.config as Document) : undefined;
+    persisted.config = header.config ? this.configCodec.fromDocument(header.config as Document) : undefined;
     const base = header.base ? opTimeOf(header.base) : undefined;
     const toApply: OplogEntry[] = [];
     for (const frame of rest.slice(0, -1)) {
@@ -421,7 +416,7 @@ export class Journal implements MemberJournal {
     return { storage, journalGeneration: Number(header.journalGeneration), base, bytes: bytes.length };
   }
 
-  private replayRecord(record: Document, persisted: PersistedReplState, storage: Storage, file: string): void {
+  private replayRecord(record: Document, persisted: DurableReplState<Config>, storage: Storage, file: string): void {
     switch (record.k) {
       case 'oplog': {
         const entries = (record.e as Document[]).map(entryFromBson);
@@ -438,7 +433,7 @@ export class Journal implements MemberJournal {
         persisted.term = Number(record.term);
         persisted.lastVote = { term: Number((record.lastVote as Document).term), candidateIndex: Number((record.lastVote as Document).candidateIndex) };
         persisted.rbid = Number(record.rbid);
-        if (record.config) persisted.config = configOf(record.config as Document);
+        if (record.config) persisted.config = this.configCodec.fromDocument(record.config as Document);
         return;
       case 'rollback': {
         const commonPoint = opTimeOf(record.commonPoint);
@@ -455,10 +450,10 @@ export class Journal implements MemberJournal {
     }
   }
 
-  // ---- appending (MemberJournal)
+  // ---- appending (ReplJournal)
 
-  replStateChanged(what: 'term' | 'vote' | 'config', state: PersistedReplState): void {
-    this.append(replRecord(state, what === 'config'));
+  replStateChanged(what: 'term' | 'vote' | 'config', state: DurableReplState<Config>): void {
+    this.append(replRecord(state, what === 'config', this.configCodec));
     this.syncNow();
   }
 
@@ -474,11 +469,11 @@ export class Journal implements MemberJournal {
     if (fromSyncSource && entries.length > 0) this.requestFlush();
   }
 
-  unreplicatedOps(ops: readonly LoggedOp[]): void {
+  unreplicatedOps(ops: readonly OplogOp[]): void {
     this.append({ k: 'ops', ops: ops.map((o) => ({ op: o.op, ns: o.ns, o: o.o, ...(o.o2 === undefined ? {} : { o2: o.o2 }), ...(o.b === undefined ? {} : { b: o.b }) })) });
   }
 
-  rolledBack(commonPoint: OpTime, file: RollbackFile, state: PersistedReplState): void {
+  rolledBack(commonPoint: OpTime, file: RollbackFile, state: DurableReplState<Config>): void {
     this.append({ k: 'rollback', commonPoint: opTimeDoc(commonPoint), rbid: state.rbid, file: rollbackFileDoc(file) });
     this.appendedOpTime = commonPoint;
     if (compareOpTime(this.durableOpTimeValue, commonPoint) > 0) this.durableOpTimeValue = commonPoint;
@@ -699,7 +694,7 @@ export class Journal implements MemberJournal {
       oplogEntries: oplog.length,
     };
     if (base) header.base = opTimeDoc(base);
-    if (state.config) header.config = configToDocument(state.config);
+    if (state.config) header.config = this.configCodec.toDocument(state.config);
     const frames: Uint8Array[] = [encodeFrame(serialize(header)), encodeFrame(storageBytes)];
     const all = oplog.all();
     const max = this.limits.journalRecordEntriesMax;

@@ -12,6 +12,7 @@ import type { JournalLimits } from '../../src/storage/journal';
 import { MemoryJournalFileSystem } from '../../src/storage/journalFs';
 import type { Storage } from '../../src/storage/storage';
 import { Cluster } from '../../src/harness/cluster';
+import { replSetConfigCodec } from '../../src/repl/config';
 
 const DB = '/data/db';
 const DIR = `${DB}/journal`;
@@ -31,6 +32,7 @@ function open(fs: MemoryJournalFileSystem, clock: VirtualClock, options: { limit
   const logs: Logged[] = [];
   const journal = new Journal({
     fs,
+    configCodec: replSetConfigCodec,
     dbpath: DB,
     clock,
     log: (s, _id, msg, attr) => logs.push({ s, msg, ...(attr === undefined ? {} : { attr }) }),
@@ -302,7 +304,7 @@ describe('Journal on a member', () => {
     const clock = new VirtualClock(0);
     const fs = new MemoryJournalFileSystem();
     const mk = () => {
-      const journal = new Journal({ fs, dbpath: DB, clock, log: () => undefined, storageOptions: { now: () => clock.now() }, onFatal: (e) => { throw e; } });
+      const journal = new Journal({ fs, configCodec: replSetConfigCodec, dbpath: DB, clock, log: () => undefined, storageOptions: { now: () => clock.now() }, onFatal: (e) => { throw e; } });
       const m = new Member({ host: 'localhost', port: 27017, clock, random: new Random(9), transport: new DirectPeerTransport({ clock, faults: new FaultModel() }), storage: journal.storage, journal, crud: createMemberCrudCommands({ storage: journal.storage, now: () => clock.now() }) });
       return { journal, m };
     };
@@ -334,7 +336,7 @@ describe('Journal in a replica set (virtual network)', () => {
       recover: (host) => {
         let disk = disks.get(host);
         if (!disk) disks.set(host, (disk = new MemoryJournalFileSystem()));
-        const journal = new Journal({ fs: disk, dbpath: `/data/${host}`, clock, log: () => undefined, storageOptions: { now: () => clock.now() }, onFatal: (e) => { throw e; } });
+        const journal = new Journal({ fs: disk, configCodec: replSetConfigCodec, dbpath: `/data/${host}`, clock, log: () => undefined, storageOptions: { now: () => clock.now() }, onFatal: (e) => { throw e; } });
         return {
           storage: journal.storage,
           persisted: journal.persisted,

@@ -1,0 +1,71 @@
+import type { Document } from 'bson';
+import type { OpTime } from '../base/optime';
+import { Oplog } from './oplog';
+import type { OplogEntry, OplogOp } from './oplog';
+import type { RolledBackDocument } from './storage';
+
+/**
+ * Replication's durable state — what mongod keeps in `local.*` collections — as storage holds and
+ * persists it. Storage owns these types so that the journal (journal.ts) can make them durable
+ * without knowing replication: the replica-set config is opaque here (`Config`), written and read
+ * through the `ConfigCodec` replication hands the journal (repl/config.ts).
+ */
+export interface DurableReplState<Config> {
+  config: Config | undefined;
+  term: number;
+  lastVote: { term: number; candidateIndex: number };
+  oplog: Oplog;
+  /** Rollback id: bumped on every rollback. */
+  rbid: number;
+  /** Documents undone by rollbacks, as mongod's rollback files keep them. */
+  rollbackFiles: RollbackFile[];
+}
+
+/** What one rollback undid (mongod's rollback files). */
+export interface RollbackFile {
+  atMillis: number;
+  commonPoint: OpTime;
+  undone: OpTime[];
+  documents: RolledBackDocument[];
+}
+
+export function newDurableReplState<Config>(): DurableReplState<Config> {
+  return { config: undefined, term: 0, lastVote: { term: -1, candidateIndex: -1 }, oplog: new Oplog(), rbid: 1, rollbackFiles: [] };
+}
+
+/** How the journal stores a replica-set config it does not otherwise understand. */
+export interface ConfigCodec<Config> {
+  toDocument(config: Config): Document;
+  fromDocument(doc: Document): Config;
+}
+
+/**
+ * Where a member makes its `DurableReplState` durable (sim-mongod's journal, journal.ts).
+ * Optional: without it nothing is written and a restart needs the same state object.
+ */
+export interface ReplPersistence<Config> {
+  /** `state.term`, `lastVote` or `config` changed: must be durable when this returns (a vote is answered next). */
+  replStateChanged(what: 'term' | 'vote' | 'config', state: DurableReplState<Config>): void;
+  /**
+   * Entries appended to the oplog (storage already holds them): written here (`fromSyncSource`
+   * false), or applied from a sync source — then make them durable soon, since the primary's
+   * w:majority waits on this member's durable optime.
+   */
+  oplogAppended(entries: readonly OplogEntry[], fromSyncSource: boolean): void;
+  /** A rollback cut the oplog after `commonPoint` and undid those entries in storage. */
+  rolledBack(commonPoint: OpTime, file: RollbackFile, state: DurableReplState<Config>): void;
+  /** The newest oplog optime on disk (a secondary reports it as its durableOpTime). */
+  durableOpTime(): OpTime;
+}
+
+/**
+ * A member's journal (sim-mongod's `--dbpath`): the replication state and oplog through
+ * `ReplPersistence`, plus the writes of a member without replication and the wait that `j: true`
+ * (and w:majority with writeConcernMajorityJournalDefault) acknowledgements need.
+ */
+export interface ReplJournal<Config> extends ReplPersistence<Config> {
+  /** Writes made without replication (no `--replSet`): there is no oplog to journal them through. */
+  unreplicatedOps(ops: readonly OplogOp[]): void;
+  /** Resolves when everything journaled so far is on disk. */
+  waitDurable(): Promise<void>;
+}
