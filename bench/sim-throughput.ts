@@ -78,7 +78,7 @@ async function main(): Promise<void> {
   const cpu = cpus();
   const machine = `${cpu.length} × ${cpu[0]?.model.trim() ?? 'unknown CPU'}, Node ${process.version}`;
   writeBenchmarkSection('Simulator', [
-    `Measured by \`bench/sim-throughput.ts\` on ${machine}, load average ${loadavg()[0]!.toFixed(1)} when it ran. In-process members on a VirtualNetwork and VirtualClock (DirectPeerTransport, SimpleStorage, 1 ms links).`,
+    `Measured by \`bench/sim-throughput.ts\` on ${machine}, load average ${loadavg()[0]!.toFixed(1)} when it ran. In-process members on a VirtualNetwork and VirtualClock (DirectPeerTransport, 1 ms links), each with the shipped Storage (storage/, mingo) and the full CRUD commands.`,
     '',
     '| Figure | Value |',
     '| --- | --- |',

@@ -15,9 +15,10 @@ export type { CommandHandler, CommandRequest, ConnectionInfo } from './commands/
 export { electionIdForTerm, helloReply } from './commands/handshake';
 
 // One mongod
-export { Member, parseReplSetOption, type MemberOptions, type MemberEventListener, type LogEntry, type CrudCommands, type CrudContext } from './member/member';
+export { Member, parseReplSetOption, type MemberOptions, type MemberEventListener, type LogEntry } from './member/member';
+export type { CrudCommands, CrudContext } from './commands/crud/context';
+export type { ServerNode } from './commands/serverNode';
 export { DirectPeerTransport, type PeerTransport, type DirectPeerTransportOptions } from './member/transport';
-export { SimpleStorage, type ReplStorage, type RollbackDocument, type LoggedOp } from './member/storage';
 
 // The replica-set protocol
 export {
@@ -44,7 +45,8 @@ export { simulateRun, simulateMany, replayCommand, type SimulationRunResult, typ
 export { serveWire, type ServeWireOptions, type WireListener } from './wire/server';
 export { WireClient, WirePeerTransport } from './wire/client';
 export { MongoLogger, formatLogLine, type Logger, type LogEntry as LogLineEntry } from './log/log';
-export { Storage, type StorageLimits } from './storage/index';
+export { Storage, type ReplStorage, type RolledBackDocument, type StorageLimits } from './storage/index';
+export { newDurableReplState, type ConfigCodec, type DurableReplState, type ReplJournal } from './storage/replState';
 export { createMemberCrudCommands } from './commands/crud';
 export { TcpNetwork, type TcpNetworkOptions } from './net/tcp';
 export {

@@ -18,7 +18,6 @@ import {
   tsSecs,
   type PersistedReplState,
   type ReplParameters,
-  type ReplStorage,
   type WireListener,
 } from '@rslab/sim';
 import type { ClusterSnapshot, HeartbeatView, LinkView, MemberStateName, MemberView } from '../protocol/messages';
@@ -31,7 +30,7 @@ import { describeMemberEvent } from './memberEvents';
 
 /** What stays on "disk" in a dbpath between runs of a member: its data and replication state. */
 interface DbPath {
-  storage: ReplStorage | undefined;
+  storage: Storage | undefined;
   persisted: PersistedReplState;
   lockedBy: number | null;
 }

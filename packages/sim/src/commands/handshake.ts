@@ -2,7 +2,7 @@ import { Long, ObjectId } from 'bson';
 import type { Document } from 'bson';
 import type { CommandRequest } from './handler';
 import { serverError } from '../base/errors';
-import type { Member } from '../member/member';
+import type { ServerNode } from './serverNode';
 import { opTimeToBson, tsSecs } from '../base/optime';
 
 export const HANDSHAKE_COMMANDS: ReadonlySet<string> = new Set([
@@ -35,12 +35,12 @@ export function electionIdForTerm(term: number): ObjectId {
   return ObjectId.createFromHexString(`7fffffff${term.toString(16).padStart(16, '0')}`);
 }
 
-function topologyVersionOf(member: Member): Document {
+function topologyVersionOf(member: ServerNode): Document {
   return { processId: member.repl.processId, counter: Long.fromNumber(member.repl.topologyVersionCounter) };
 }
 
 /** The hello / isMaster reply body, as a mongod in the member's current state sends it. */
-export function helloReply(member: Member, legacy: boolean, connectionId: number): Document {
+export function helloReply(member: ServerNode, legacy: boolean, connectionId: number): Document {
   const repl = member.repl;
   const reply: Document = { topologyVersion: topologyVersionOf(member) };
   const primaryKey = legacy ? 'ismaster' : 'isWritablePrimary';
@@ -91,7 +91,7 @@ export function helloReply(member: Member, legacy: boolean, connectionId: number
   return reply;
 }
 
-async function runHello(member: Member, name: string, request: CommandRequest): Promise<Document> {
+async function runHello(member: ServerNode, name: string, request: CommandRequest): Promise<Document> {
   const body = request.body;
   const tv = body.topologyVersion as Document | undefined;
   if (tv !== undefined && body.maxAwaitTimeMS !== undefined) {
@@ -113,7 +113,7 @@ async function runHello(member: Member, name: string, request: CommandRequest): 
   return reply;
 }
 
-export async function runHandshakeCommand(member: Member, name: string, request: CommandRequest): Promise<Document> {
+export async function runHandshakeCommand(member: ServerNode, name: string, request: CommandRequest): Promise<Document> {
   switch (name) {
     case 'hello':
     case 'ismaster':

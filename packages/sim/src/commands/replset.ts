@@ -1,7 +1,7 @@
 import type { Document } from 'bson';
 import type { CommandRequest } from './handler';
 import { serverError } from '../base/errors';
-import type { Member } from '../member/member';
+import type { ServerNode } from './serverNode';
 
 /** Replica-set commands, user-facing and internal, by lowercased name. */
 export const REPLSET_COMMANDS: ReadonlySet<string> = new Set([
@@ -31,7 +31,7 @@ function numberArg(value: unknown, field: string, fallback: number): number {
   return n;
 }
 
-export async function runReplSetCommand(member: Member, name: string, request: CommandRequest): Promise<Document> {
+export async function runReplSetCommand(member: ServerNode, name: string, request: CommandRequest): Promise<Document> {
   const body = request.body;
   const repl = member.repl;
   switch (name) {

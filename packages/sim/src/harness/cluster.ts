@@ -2,10 +2,10 @@ import type { Document } from 'bson';
 import type { Clock } from '../clock/clock';
 import { VirtualClock, VIRTUAL_EPOCH_MILLIS, drainMicrotasks } from '../clock/virtual';
 import type { YieldFn } from '../clock/virtual';
-import type { CrudCommands, LogEntry, MemberJournal } from '../member/member';
+import { createMemberCrudCommands } from '../commands/crud';
+import type { CrudCommands } from '../commands/crud/context';
+import type { LogEntry, MemberJournal } from '../member/member';
 import { Member } from '../member/member';
-import type { ReplStorage } from '../member/storage';
-import { SimpleStorage } from '../member/storage';
 import { DirectPeerTransport } from '../member/transport';
 import { NetworkError } from '../net/network';
 import { VirtualNetwork } from '../net/virtual';
@@ -16,6 +16,7 @@ import type { MemberEvent } from '../repl/events';
 import type { OpTime } from '../base/optime';
 import { NULL_OPTIME } from '../base/optime';
 import type { MemberStateName } from '../repl/state';
+import { Storage } from '../storage/storage';
 
 export interface ClusterOptions {
   /** Number of members (default 3). */
@@ -34,16 +35,16 @@ export interface ClusterOptions {
   /** Delay of every link (default 1 ms). */
   linkDelayMillis?: number;
   parameters?: Partial<ReplParameters>;
-  /** A CRUD module for every member (default: the basic CRUD commands over SimpleStorage). */
+  /** A CRUD module for every member (default: one set of the full CRUD commands, commands/crud/, shared by the members). */
   crud?: CrudCommands;
-  /** Builds each member's storage (default SimpleStorage). */
-  storageFactory?: (host: string) => ReplStorage;
+  /** Builds each member's storage (default: the shipped Storage on the cluster's clock). */
+  storageFactory?: (host: string) => Storage;
   /**
    * Recover a member's storage and replication state at every (re)start, as a process does from
    * its dbpath (e.g. a storage/journal.ts Journal on a MemoryJournalFileSystem). `started` is
    * called with the new member (to attach the journal).
    */
-  recover?: (host: string) => { storage: ReplStorage; persisted: PersistedReplState; journal?: MemberJournal; started?: (member: Member) => void };
+  recover?: (host: string) => { storage: Storage; persisted: PersistedReplState; journal?: MemberJournal; started?: (member: Member) => void };
   log?: (host: string, entry: LogEntry) => void;
   startMillis?: number;
   /** Events kept in `events` (oldest dropped, in chunks: up to 25 % more may be held). */
@@ -99,7 +100,8 @@ export class Cluster {
   private readonly options: ClusterOptions;
   private readonly live = new Map<string, Member>();
   private readonly persisted = new Map<string, PersistedReplState>();
-  private readonly storages = new Map<string, ReplStorage>();
+  private readonly storages = new Map<string, Storage>();
+  private readonly crud: CrudCommands;
   private readonly memberRandoms = new Map<string, Random>();
   private readonly listeners = new Set<(event: MemberEvent) => void>();
   private readonly eventsMax: number;
@@ -123,12 +125,13 @@ export class Cluster {
     this.replSetName = options.replSetName ?? 'rs0';
     this.eventsMax = options.eventsMax ?? 100_000;
     this.yieldFn = options.yieldFn ?? (() => drainMicrotasks());
+    this.crud = options.crud ?? createMemberCrudCommands();
     const hostName = options.hostName ?? 'morton.local';
     const basePort = options.basePort ?? 27017;
     this.hosts = Array.from({ length: count }, (_, i) => `${hostName}:${basePort + i}`);
     for (const host of this.hosts) {
       this.persisted.set(host, newPersistedReplState());
-      this.storages.set(host, options.storageFactory?.(host) ?? new SimpleStorage());
+      this.storages.set(host, options.storageFactory?.(host) ?? new Storage({ now: () => this.clock.now() }));
       this.memberRandoms.set(host, this.random.fork());
       this.start(host);
     }
@@ -151,7 +154,7 @@ export class Cluster {
     return m;
   }
 
-  storage(host: string): ReplStorage {
+  storage(host: string): Storage {
     return this.storages.get(this.check(host))!;
   }
 
@@ -186,7 +189,7 @@ export class Cluster {
       persisted: this.persisted.get(host)!,
       ...(recovered?.journal === undefined ? {} : { journal: recovered.journal }),
       parameters: this.options.parameters,
-      crud: this.options.crud,
+      crud: this.crud,
       log: this.options.log ? (entry) => this.options.log!(host, entry) : undefined,
       onShutdown: () => this.forget(host, member),
     });

@@ -45,6 +45,11 @@ export interface LogEntry {
   readonly tags?: readonly string[];
 }
 
+/** A line a member keeps for `getLog` and hands to its sink: a LogEntry stamped with its time. */
+export interface TimedLogEntry extends LogEntry {
+  readonly t: Date;
+}
+
 /** Where log lines go. Everything that logs in the simulator takes one of these. */
 export interface Logger {
   /** `--quiet`: connection accepted/ended and similar chatter are left out. */

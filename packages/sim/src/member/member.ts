@@ -10,56 +10,18 @@ import { ReplCoordinator, newPersistedReplState } from '../repl/coordinator';
 import type { RollbackFile } from '../repl/coordinator';
 import type { ReplSetConfig } from '../repl/config';
 import type { ReplJournal } from '../storage/replState';
-import type { OplogEntry } from '../storage/oplog';
 import { entriesAfter } from '../storage/oplog';
 import type { MemberEvent, ReplEventBody } from '../repl/events';
 import type { OpTime } from '../base/optime';
-import { BASIC_CRUD_COMMANDS, runBasicCrudCommand } from './basicCrud';
-import type { LoggedOp, ReplStorage } from './storage';
-import { SimpleStorage } from './storage';
+import { createMemberCrudCommands } from '../commands/crud';
+import type { CrudCommands, CrudContext } from '../commands/crud/context';
+import type { ServerNode } from '../commands/serverNode';
+import type { TimedLogEntry } from '../log/log';
+import { Storage } from '../storage/storage';
 import type { PeerTransport } from './transport';
 
-/** One line of mongod's structured log: `{t, s, c, id, ctx, msg, attr}`. */
-export interface LogEntry {
-  t: Date;
-  s: LogSeverity;
-  c: string;
-  id: number;
-  ctx: string;
-  msg: string;
-  attr?: Document;
-}
-
-/**
- * What a CRUD command module gets from the member: replication checks and the oplog. The
- * storage module's commands (commands/crud.ts) plug in through `CrudCommands`.
- */
-export interface CrudContext {
-  readonly member: Member;
-  /** Throws NotWritablePrimary (with RetryableWriteError) unless writes to `db` are allowed. */
-  checkCanAcceptWrites(db: string): void;
-  /** Throws NotPrimaryNoSecondaryOk / NotPrimaryOrSecondary unless this read may run here. */
-  checkCanServeReads(request: CommandRequest): void;
-  /** Record writes already made to storage; returns the last optime. */
-  logOps(ops: readonly LoggedOp[]): OpTime;
-  /** Wait for the request's write concern; resolves with a `writeConcernError` or undefined. */
-  waitForWriteConcern(opTime: OpTime, request: CommandRequest): Promise<Document | undefined>;
-  /** Majority commit point, for `readConcern: {level: "majority"}`. */
-  readonly commitPoint: OpTime;
-  /** Oplog entries after the commit point, newest first: undo them on a copy to read at majority (Storage.viewBefore). */
-  entriesAfterCommitPoint(): readonly OplogEntry[];
-  /** Seeded randomness for ObjectIds the server makes. */
-  readonly random: Random;
-  readonly clock: Clock;
-}
-
-export interface CrudCommands {
-  /** Lowercased command names this module runs. */
-  readonly commandNames: ReadonlySet<string>;
-  run(name: string, request: CommandRequest, context: CrudContext): Promise<Document>;
-  /** Release what a closed connection to `member` held (cursors). One module may serve many members. */
-  connectionClosed?(member: Member, connectionId: number): void;
-}
+/** One line of mongod's structured log as a member keeps it: `{t, s, c, id, ctx, msg, attr}`. */
+export type LogEntry = TimedLogEntry;
 
 export interface MemberOptions {
   host: string;
@@ -74,13 +36,14 @@ export interface MemberOptions {
   clock: Clock;
   random: Random;
   transport: PeerTransport;
-  /** Storage for user data; a SimpleStorage when omitted. Pass the same one to a restart. */
-  storage?: ReplStorage;
+  /** The member's data; a new Storage on `clock` when omitted. Pass the same one to a restart. */
+  storage?: Storage;
   /** Replication state that survives restarts; pass the previous member's `persisted`. */
   persisted?: PersistedReplState;
   /** Journal to make writes and replication state durable (sim-mongod with `--dbpath`). */
   journal?: MemberJournal;
   parameters?: Partial<ReplParameters>;
+  /** The CRUD commands (one module may serve many members); a new one when omitted. */
   crud?: CrudCommands;
   log?: (entry: LogEntry) => void;
   /** Called when a `shutdown` command has stopped this member. */
@@ -114,18 +77,18 @@ export function parseReplSetOption(value: string): { name: string; seeds: string
  * One simulated mongod: the replication coordinator, storage and command dispatch. Implements
  * CommandHandler, so the wire layer serves it and DirectPeerTransport delivers to it.
  */
-export class Member implements CommandHandler {
+export class Member implements CommandHandler, ServerNode {
   readonly host: string;
   readonly port: number;
   readonly name: string;
   readonly clock: Clock;
   readonly random: Random;
-  readonly storage: ReplStorage;
+  readonly storage: Storage;
   readonly repl: ReplCoordinator;
   readonly version: string;
   readonly startedAtMillis: number;
   private readonly transport: PeerTransport;
-  private readonly crud: CrudCommands | undefined;
+  private readonly crud: CrudCommands;
   private readonly journal: MemberJournal | undefined;
   private crudContextCached: CrudContext | undefined;
   private readonly listeners = new Set<MemberEventListener>();
@@ -144,8 +107,8 @@ export class Member implements CommandHandler {
     this.clock = options.clock;
     this.random = options.random;
     this.transport = options.transport;
-    this.storage = options.storage ?? new SimpleStorage();
-    this.crud = options.crud;
+    this.storage = options.storage ?? new Storage({ now: () => this.clock.now() });
+    this.crud = options.crud ?? createMemberCrudCommands();
     this.journal = options.journal;
     this.logSink = options.log;
     this.onShutdown = options.onShutdown;
@@ -211,8 +174,7 @@ export class Member implements CommandHandler {
 
   log(s: LogSeverity, c: string, id: number, msg: string, attr?: Document): void {
     if (!this.logSink && s === 'D1') return;
-    const entry: LogEntry = { t: new Date(this.clock.now()), s, c, id, ctx: 'ReplCoord', msg };
-    if (attr && Object.keys(attr).length > 0) entry.attr = attr;
+    const entry: LogEntry = { t: new Date(this.clock.now()), s, c, id, ctx: 'ReplCoord', msg, ...(attr && Object.keys(attr).length > 0 ? { attr } : {}) };
     this.logLines.push(entry);
     if (this.logLines.length > this.logLinesMax) this.logLines.shift();
     this.logSink?.(entry);
@@ -228,6 +190,7 @@ export class Member implements CommandHandler {
     if (!this.aliveFlag) return;
     this.aliveFlag = false;
     this.repl.stop('kill');
+    this.crud.memberStopped?.(this.crudContext());
   }
 
   /** Clean shutdown: a primary first tries to hand off (unless forced), then stops. */
@@ -244,12 +207,13 @@ export class Member implements CommandHandler {
     this.log('I', 'CONTROL', 20565, 'Now exiting', {});
     this.aliveFlag = false;
     this.repl.stop('shutdown');
+    this.crud.memberStopped?.(this.crudContext());
     this.onShutdown?.();
   }
 
   connectionClosed(connection: ConnectionInfo): void {
     // Oplog cursors are few and time out on their own; CRUD cursors belong to the connection.
-    this.crud?.connectionClosed?.(this, connection.id);
+    this.crud.connectionClosed?.(this.crudContext(), connection.id);
   }
 
   /** Next connection id for hello's `connectionId` when the wire layer has none. */
@@ -269,8 +233,7 @@ export class Member implements CommandHandler {
       if ((name === 'find' || name === 'getmore' || name === 'killcursors') && this.isOplogRequest(name, request)) {
         return await this.runOplogCommand(name, request);
       }
-      if (this.crud?.commandNames.has(name)) return await this.crud.run(name, request, this.crudContext());
-      if (!this.crud && BASIC_CRUD_COMMANDS.has(name)) return await runBasicCrudCommand(this, name, request, this.crudContext());
+      if (this.crud.commandNames.has(name)) return await this.crud.run(name, request, this.crudContext());
       return errorToReply(commandNotFound(first));
     } catch (error) {
       if (!(error instanceof ServerError)) {
@@ -343,7 +306,7 @@ export class Member implements CommandHandler {
     if (this.crudContextCached) return this.crudContextCached;
     const repl = this.repl;
     this.crudContextCached = {
-      member: this,
+      storage: this.storage,
       checkCanAcceptWrites: (db) => repl.checkCanAcceptWrites(db),
       checkCanServeReads: (request) => repl.checkCanServeReads(request.db, Member.secondaryOk(request)),
       logOps: (ops) => {

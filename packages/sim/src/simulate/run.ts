@@ -1,11 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Document } from 'bson';
-import { createMemberCrudCommands } from '../commands/crud';
 import { Cluster } from '../harness/cluster';
-import type { ClusterOptions } from '../harness/cluster';
-import { SimpleStorage } from '../member/storage';
-import type { ReplStorage } from '../member/storage';
-import { Storage } from '../storage';
+import type { Storage } from '../storage/storage';
 import { Random } from '../random/random';
 import type { MemberEvent } from '../repl/events';
 import { compareOpTime, opTimeKey } from '../base/optime';
@@ -17,14 +13,13 @@ export interface SimulationOptions {
   members?: number;
   /** Virtual time allowed for the healed set to converge. */
   convergeLimitMillis?: number;
-  /** `simple`: SimpleStorage and the basic commands (default); `storage`: the mingo Storage and the full CRUD commands. */
-  engine?: 'simple' | 'storage';
 }
 
-function hasDocument(storage: ReplStorage, id: string): boolean {
-  if (storage instanceof SimpleStorage) return storage.get(NS, id) !== undefined;
-  if (storage instanceof Storage) return storage.documents('test', COLL).some((d: Document) => d._id === id);
-  throw new TypeError('simulate: unknown storage');
+/** Which storage the runs use: the shipped one (storage/, query semantics from mingo) with the full CRUD commands. */
+export const SIMULATION_STORAGE = 'mingo';
+
+function hasDocument(storage: Storage, id: string): boolean {
+  return storage.getCollection('test', COLL)?.getById(id) !== undefined;
 }
 
 export interface SimulationRunResult {
@@ -41,7 +36,6 @@ export interface SimulationRunResult {
 }
 
 const COLL = 'sim';
-const NS = `test.${COLL}`;
 
 /**
  * One randomized schedule: faults (kill, restart, partition, cut, heal, step down) and writes
@@ -61,8 +55,7 @@ export async function simulateRun(seed: number, options: SimulationOptions = {})
   else if (variety < 0.3) memberConfigs[rnd.int(0, members - 1)] = { priority: 3 };
   else if (variety < 0.4 && members === 5) memberConfigs[members - 1] = { arbiterOnly: true };
   const linkDelayMillis = rnd.pick([1, 1, 2, 5, 20]);
-  const engine: ClusterOptions = options.engine === 'storage' ? { storageFactory: () => new Storage(), crud: createMemberCrudCommands() } : {};
-  const cluster = new Cluster({ members, seed: rnd.nextUint32(), settings: { electionTimeoutMillis }, memberConfigs, linkDelayMillis, eventsMax: 1000, ...engine });
+  const cluster = new Cluster({ members, seed: rnd.nextUint32(), settings: { electionTimeoutMillis }, memberConfigs, linkDelayMillis, eventsMax: 1000 });
   const violations: string[] = [];
   const violate = (message: string): void => {
     if (violations.length < 20) violations.push(`t=${cluster.clock.now() - startMillis}ms ${message}`);

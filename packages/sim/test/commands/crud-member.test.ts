@@ -3,7 +3,9 @@ import { describe, expect, it } from 'vitest';
 import { createMemberCrudCommands } from '../../src/commands/crud';
 import { notWritablePrimary, serverError } from '../../src/base/errors';
 import type { CommandRequest } from '../../src/commands/handler';
-import type { CrudContext } from '../../src/member/member';
+import type { CrudContext } from '../../src/commands/crud/context';
+import type { OpTime } from '../../src/base/optime';
+import { compareOpTime } from '../../src/base/optime';
 import { Random } from '../../src/random/random';
 import { Storage } from '../../src/storage';
 
@@ -17,7 +19,8 @@ function fakeMember(options: { primary: boolean; secondaryOk?: boolean; writeCon
   const oplog: Document[] = [];
   const state = { commitPoint: { ts: 0, t: -1 } };
   const context = {
-    member: { repl: { oplog: { all: () => oplog } }, storage: options.storage },
+    storage: options.storage,
+    entriesAfterCommitPoint: () => oplog.filter((e) => compareOpTime(e as OpTime, state.commitPoint) > 0).reverse(),
     clock: { now: () => 0, setTimer: () => ({ cancel: () => undefined }) },
     checkCanAcceptWrites: (db: string) => {
       if (!options.primary && db !== 'local') throw notWritablePrimary();
@@ -118,8 +121,8 @@ describe('MemberCrudCommands (the member plug-in)', () => {
     const b = fakeMember({ primary: true, storage: new Storage(), seed: 2 });
     await crud.run('insert', request('test', { insert: 'c', documents: [{ _id: 'a' }] }), a.context);
     await crud.run('insert', request('test', { insert: 'c', documents: [{ _id: 'b1' }, { _id: 'b2' }] }), b.context);
-    expect((a.context.member.storage as Storage).documents('test', 'c')).toEqual([{ _id: 'a' }]);
-    expect((b.context.member.storage as Storage).totalDocuments).toBe(2);
+    expect((a.context.storage as Storage).documents('test', 'c')).toEqual([{ _id: 'a' }]);
+    expect((b.context.storage as Storage).totalDocuments).toBe(2);
     const cursor = await crud.run('find', request('test', { find: 'c', batchSize: 1 }), b.context);
     // Cursor ids belong to one member.
     expect(await crud.run('getmore', request('test', { getMore: cursor.cursor.id, collection: 'c' }), a.context)).toMatchObject({ ok: 0, code: 43 });
@@ -133,7 +136,7 @@ describe('MemberCrudCommands (the member plug-in)', () => {
     const { context } = fakeMember({ primary: true });
     await crud.run('insert', request('test', { insert: 'c', documents: [{}, {}, {}] }), context);
     const first = await crud.run('find', request('test', { find: 'c', batchSize: 1 }, 9), context);
-    expect(crud.connectionClosed(context.member, 9)).toBe(1);
+    expect(crud.connectionClosed(context, 9)).toBe(1);
     const more = await crud.run('getmore', request('test', { getMore: first.cursor.id, collection: 'c' }, 9), context);
     expect(more).toMatchObject({ ok: 0, code: 43 });
   });

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { Cluster } from '../../src/harness/cluster';
-import type { SimpleStorage } from '../../src/member/storage';
 
 describe('rollback of a former primary', () => {
   it('isolated primary takes a w:1 write, steps down, rejoins, rolls it back and keeps it in a rollback file', async () => {
@@ -35,8 +34,7 @@ describe('rollback of a former primary', () => {
     expect(c.events.some((e) => e.type === 'rollback' && e.host === a)).toBe(true);
     expect(c.events.some((e) => e.type === 'stateChange' && e.host === a && e.to === 'ROLLBACK')).toBe(true);
     for (const host of c.hosts) {
-      const store = c.storage(host) as SimpleStorage;
-      expect(store.all('test.test').map((x) => x._id).sort()).toEqual(['committed', 'new']);
+      expect(c.storage(host).documents('test', 'test').map((x) => x._id).sort()).toEqual(['committed', 'new']);
     }
     c.stopAll();
   });

@@ -1,11 +1,9 @@
 import type { Document } from 'bson';
 import type { CommandRequest } from '../handler';
 import { commandNotFound, serverError } from '../../base/errors';
-import type { CrudCommands, CrudContext } from '../../member/member';
 import { Storage } from '../../storage/storage';
 import { isPlainObject } from '../../storage/values';
-import { compareOpTime } from '../../base/optime';
-import type { StorageCommandContext, StorageCommandResult } from './context';
+import type { CrudCommands, CrudContext, StorageCommandContext, StorageCommandResult } from './context';
 import { CursorManager } from './cursors';
 import type { CursorLimits } from './cursors';
 
@@ -41,8 +39,8 @@ export class MemberCrudCommands implements CrudCommands {
   private readonly options: MemberCrudOptions;
   private readonly byLowerName: ReadonlyMap<string, string>;
   private readonly dispatcher: CrudDispatcher;
-  /** Cursors per member (a restarted member is a new object, with none, as a restarted mongod). */
-  private readonly cursorManagers = new Map<object, CursorManager>();
+  /** Cursors per member, by its context (a restarted member has a new one, with none, as a restarted mongod). */
+  private readonly cursorManagers = new Map<CrudContext, CursorManager>();
 
   constructor(dispatcher: CrudDispatcher, options: MemberCrudOptions = {}) {
     this.dispatcher = dispatcher;
@@ -54,26 +52,22 @@ export class MemberCrudCommands implements CrudCommands {
   }
 
   /** The cursors of one member (created on first use). */
-  cursorsOf(member: object, now: () => number): CursorManager {
-    let cursors = this.cursorManagers.get(member);
+  cursorsOf(context: CrudContext, now: () => number): CursorManager {
+    let cursors = this.cursorManagers.get(context);
     if (!cursors) {
       cursors = new CursorManager({ now: this.options.now ?? now, limits: this.options.cursorLimits, firstCursorId: this.options.firstCursorId });
-      this.cursorManagers.set(member, cursors);
+      this.cursorManagers.set(context, cursors);
     }
     return cursors;
-  }
-
-  private storageOf(context: CrudContext): Storage {
-    const storage = this.options.storage ?? context.member.storage;
-    if (!(storage instanceof Storage)) throw serverError('CommandNotSupported', 'the CRUD commands need the member to use the simulator Storage');
-    return storage;
   }
 
   async run(name: string, request: CommandRequest, context: CrudContext): Promise<Document> {
     const canonical = this.byLowerName.get(name.toLowerCase());
     if (canonical === undefined) throw commandNotFound(name);
-    const base = this.storageOf(context);
-    const cursors = this.cursorsOf(context.member, () => context.clock.now());
+    const base: unknown = this.options.storage ?? context.storage;
+    // The context's type promises a Storage; a hand-made context (a test's, a host's) may not keep that promise.
+    if (!(base instanceof Storage)) throw serverError('CommandNotSupported', 'the CRUD commands need the member to use the simulator Storage');
+    const cursors = this.cursorsOf(context, () => context.clock.now());
     // Server-made _ids must differ between members: seed them from the member's Random once.
     if (!base.objectIdsSeeded) base.seedObjectIds(context.random);
     const kind = this.dispatcher.kind(canonical);
@@ -95,25 +89,19 @@ export class MemberCrudCommands implements CrudCommands {
   private readView(storage: Storage, request: CommandRequest, context: CrudContext): Storage {
     const readConcern = request.body.readConcern;
     if (!isPlainObject(readConcern) || readConcern.level !== 'majority') return storage;
-    const entries = context.member.repl.oplog.all();
-    const after = [];
-    for (let i = entries.length - 1; i >= 0; i--) {
-      const entry = entries[i];
-      if (!entry || compareOpTime(entry, context.commitPoint) <= 0) break;
-      after.push(entry);
-    }
+    const after = context.entriesAfterCommitPoint();
     return after.length === 0 ? storage : storage.viewBefore(after);
   }
 
-  /** Kills the cursors a closed connection opened on `member`. Returns how many. */
-  connectionClosed(member: object, connectionId: number): number {
-    return this.cursorManagers.get(member)?.killForConnection(connectionId) ?? 0;
+  /** Kills the cursors a closed connection opened on the member of `context`. Returns how many. */
+  connectionClosed(context: CrudContext, connectionId: number): number {
+    return this.cursorManagers.get(context)?.killForConnection(connectionId) ?? 0;
   }
 
-  /** Kills every cursor of `member` (shutdown) and forgets its manager. */
-  memberStopped(member: object): number {
-    const killed = this.cursorManagers.get(member)?.killAll() ?? 0;
-    this.cursorManagers.delete(member);
+  /** Kills every cursor of the member of `context` (shutdown) and forgets its manager. */
+  memberStopped(context: CrudContext): number {
+    const killed = this.cursorManagers.get(context)?.killAll() ?? 0;
+    this.cursorManagers.delete(context);
     return killed;
   }
 }
