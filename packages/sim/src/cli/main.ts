@@ -15,8 +15,8 @@ import type { MongodOptions } from './args';
 import { JournalError } from '../storage/journal';
 import { DbPathError, checkDbPath, lockDbPath } from './lock';
 import type { DbPathLock } from './lock';
-import { createMemberHandler, defaultSelfHost } from './member';
-import type { MemberRuntime } from './member';
+import { createMemberHandler, defaultSelfHost } from './runtime';
+import type { MemberRuntime } from './runtime';
 import { buildInfoSummary, versionText } from './version';
 
 /** mongod's exit codes (src/mongo/util/exit_code.h). */

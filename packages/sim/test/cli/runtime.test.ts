@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { selfAliases } from '../../src/cli/member';
+import { selfAliases } from '../../src/cli/runtime';
 
 describe('selfAliases', () => {
   it('names localhost, 127.0.0.1, the host name, bound and interface addresses with the port; not wildcards', () => {

@@ -1,6 +1,6 @@
 import type { Document } from 'bson';
-import { ServerError, commandNotFound } from '../base/errors';
-import type { StorageCommandContext, StorageCommandResult } from './crud/context';
+import { ServerError, commandNotFound } from '../../base/errors';
+import type { StorageCommandContext, StorageCommandResult } from './context';
 import {
   collStatsCommand,
   createCommand,
@@ -12,18 +12,18 @@ import {
   listCollectionsCommand,
   listDatabasesCommand,
   listIndexesCommand,
-} from './crud/admin';
-import { aggregateCommand, countCommand, distinctCommand, findCommand, getMoreCommand, killCursorsCommand } from './crud/read';
-import { MemberCrudCommands } from './crud/member';
-import type { MemberCrudOptions } from './crud/member';
-import { deleteCommand, findAndModifyCommand, insertCommand, updateCommand } from './crud/write';
+} from './admin';
+import { aggregateCommand, countCommand, distinctCommand, findCommand, getMoreCommand, killCursorsCommand } from './read';
+import { MemberCrudCommands } from './plugin';
+import type { MemberCrudOptions } from './plugin';
+import { deleteCommand, findAndModifyCommand, insertCommand, updateCommand } from './write';
 
-export type { StorageCommandContext, StorageCommandResult } from './crud/context';
-export { CursorManager, defaultCursorLimits } from './crud/cursors';
-export type { BatchOptions, CursorLimits, CursorManagerOptions, CursorReply, KillCursorsResult } from './crud/cursors';
-export { writeBatchOperationsMax } from './crud/write';
-export { MemberCrudCommands } from './crud/member';
-export type { MemberCrudOptions } from './crud/member';
+export type { StorageCommandContext, StorageCommandResult } from './context';
+export { CursorManager, defaultCursorLimits } from './cursors';
+export type { BatchOptions, CursorLimits, CursorManagerOptions, CursorReply, KillCursorsResult } from './cursors';
+export { writeBatchOperationsMax } from './write';
+export { MemberCrudCommands } from './plugin';
+export type { MemberCrudOptions } from './plugin';
 
 type CrudImplementation = (db: string, body: Document, ctx: StorageCommandContext, commandName: string) => StorageCommandResult;
 

@@ -7,7 +7,7 @@ import type { CrudCommands, CrudContext, StorageCommandContext, StorageCommandRe
 import { CursorManager } from './cursors';
 import type { CursorLimits } from './cursors';
 
-/** The pieces of the CRUD dispatcher this adapter needs (passed in to avoid an import cycle with crud.ts). */
+/** The pieces of the CRUD dispatcher this adapter needs (passed in to avoid an import cycle with index.ts). */
 export interface CrudDispatcher {
   readonly names: ReadonlySet<string>;
   kind(commandName: string): 'read' | 'write' | undefined;
