@@ -1,9 +1,12 @@
 import type { Document } from 'bson';
 
 /**
- * MongoDB server error codes used across the simulator, with the `codeName` the server reports.
- * Values are MongoDB's own (src/mongo/base/error_codes.yml); add rows here rather than inlining
- * numbers elsewhere.
+ * MongoDB server error codes used across the simulator, by the `codeName` the server reports: the
+ * one table every server error comes from (`serverError(name, ...)`; a `ServerError` is built from
+ * a name, never a bare number). Values are MongoDB 7.0's own (src/mongo/base/error_codes.yml);
+ * add rows here rather than inlining numbers elsewhere. Assertion sites that mongod raises with a
+ * bare number, which have no name in error_codes.yml, are listed as `Location<code>`: the codeName
+ * mongod reports for them.
  */
 export const ErrorCodes = {
   OK: 0,
@@ -68,7 +71,7 @@ export const ErrorCodes = {
   UnsatisfiableWriteConcern: 100,
   OutdatedClient: 101,
   NewReplicaSetConfigurationIncompatible: 103,
-  IncompatibleServerVersion: 104,
+  IncompatibleServerVersion: 188,
   WriteConflict: 112,
   InitialSyncFailure: 113,
   CommandNotSupported: 115,
@@ -80,11 +83,11 @@ export const ErrorCodes = {
   NotAReplicaSet: 123,
   IncompatibleElectionProtocol: 124,
   ReadConcernMajorityNotEnabled: 148,
-  StaleTerm: 145,
+  StaleTerm: 135,
   InterruptedAtShutdown: 11600,
   Interrupted: 11601,
   InterruptedDueToReplStateChange: 11602,
-  InconsistentReplicaSetNames: 185,
+  InconsistentReplicaSetNames: 108,
   PrimarySteppedDown: 189,
   UnsupportedOpQueryCommand: 352,
   NoSuchTransaction: 251,
@@ -104,11 +107,26 @@ export const ErrorCodes = {
   StaleConfig: 13388,
   CappedPositionLost: 136,
   OplogOperationUnsupported: 62,
+  // Bare-number assertion sites (codeName `Location<code>`).
+  /** OP_MSG without a body (rpc/op_msg.cpp). */
+  Location40587: 40587,
+  /** OP_MSG with more than one body section. */
+  Location40430: 40430,
+  /** OP_MSG with the same document sequence twice. */
+  Location40431: 40431,
+  /** OP_MSG with a field both in the body and as a document sequence. */
+  Location40433: 40433,
+  /** OP_MSG request without `$db`. */
+  Location40571: 40571,
+  /** `$collStats` not the first stage of a pipeline (pipeline/document_source_coll_stats.cpp). */
+  Location40602: 40602,
+  /** A legacy opcode (OP_QUERY on a collection, OP_GET_MORE...) that mongod 5.1+ no longer serves. */
+  Location5739101: 5739101,
 } as const;
 
 export type ErrorCodeName = keyof typeof ErrorCodes;
 
-/** Codes not in the table report `Location<code>`, as mongod does for assertion sites without a name. */
+/** Codes not in the table (replies from elsewhere) read as `Location<code>`, as mongod names assertion sites without a name. */
 const CODE_NAMES: ReadonlyMap<number, string> = (() => {
   const map = new Map<number, string>();
   for (const [name, code] of Object.entries(ErrorCodes)) {
@@ -125,15 +143,35 @@ export function codeNameFor(code: number): string {
 /** Error labels mongod attaches; drivers decide what to retry from these. */
 export type ErrorLabel = 'RetryableWriteError' | 'TransientTransactionError' | 'UnknownTransactionCommitResult' | 'NoWritesPerformed' | 'ResumableChangeStreamError';
 
-/** Codes for which mongod adds `RetryableWriteError` to a failed retryable write's reply. */
-export const RETRYABLE_WRITE_CODES: ReadonlySet<number> = new Set([
-  6, 7, 89, 91, 189, 262, 9001, 10107, 11600, 11602, 13435, 13436,
+function codeSet(names: readonly ErrorCodeName[]): ReadonlySet<number> {
+  return new Set(names.map((name) => ErrorCodes[name]));
+}
+
+/**
+ * The codes after which a driver may retry a write: the retryable-writes specification's list,
+ * MongoDB's RetriableError category (error_codes.yml) as drivers see it. mongod labels a failed
+ * retryable command's reply `RetryableWriteError` when its code, or its writeConcernError's, is
+ * one of these (commands/errorLabels.ts).
+ */
+export const RETRYABLE_WRITE_CODES: ReadonlySet<number> = codeSet([
+  'InterruptedAtShutdown',
+  'InterruptedDueToReplStateChange',
+  'NotWritablePrimary',
+  'NotPrimaryNoSecondaryOk',
+  'NotPrimaryOrSecondary',
+  'PrimarySteppedDown',
+  'ShutdownInProgress',
+  'HostNotFound',
+  'HostUnreachable',
+  'NetworkTimeout',
+  'SocketException',
+  'ExceededTimeLimit',
 ]);
 
 /** Codes that tell a driver "this member is not primary" (SDAM marks it Unknown). */
-export const NOT_PRIMARY_CODES: ReadonlySet<number> = new Set([10107, 13435, 10058]);
+export const NOT_PRIMARY_CODES: ReadonlySet<number> = codeSet(['NotWritablePrimary', 'NotPrimaryNoSecondaryOk', 'LegacyNotPrimary']);
 /** Codes that tell a driver "this member is recovering". */
-export const NODE_RECOVERING_CODES: ReadonlySet<number> = new Set([91, 189, 11600, 11602, 13436]);
+export const NODE_RECOVERING_CODES: ReadonlySet<number> = codeSet(['ShutdownInProgress', 'PrimarySteppedDown', 'InterruptedAtShutdown', 'InterruptedDueToReplStateChange', 'NotPrimaryOrSecondary']);
 
 export interface ServerErrorOptions {
   errorLabels?: readonly ErrorLabel[];
@@ -142,23 +180,24 @@ export interface ServerErrorOptions {
 }
 
 /**
- * An error a real mongod would report: real `code`, `codeName`, `errmsg`. Thrown inside command
- * implementations and turned into an `ok: 0` reply by `toReply()`; never let one reach the wire as a
- * rejection.
+ * An error a real mongod would report: real `code`, `codeName`, `errmsg`, built from a name in
+ * the table. Thrown inside command implementations and turned into an `ok: 0` reply by
+ * `toReply()`; never let one reach the wire as a rejection.
  */
 export class ServerError extends Error {
   override readonly name = 'ServerError';
   readonly code: number;
-  readonly codeName: string;
+  readonly codeName: ErrorCodeName;
   readonly errmsg: string;
   readonly errorLabels: readonly ErrorLabel[];
   readonly extra: Document;
 
-  constructor(code: number, errmsg: string, options: ServerErrorOptions = {}) {
+  constructor(codeName: ErrorCodeName, errmsg: string, options: ServerErrorOptions = {}) {
     super(errmsg);
-    if (!Number.isInteger(code) || code === 0) throw new RangeError(`ServerError needs a non-zero integer code, got ${code}`);
+    const code: number | undefined = Object.hasOwn(ErrorCodes, codeName) ? ErrorCodes[codeName] : undefined;
+    if (code === undefined || code === 0) throw new RangeError(`ServerError needs the name of a non-zero code in ErrorCodes, got ${String(codeName)}`);
     this.code = code;
-    this.codeName = codeNameFor(code);
+    this.codeName = codeName;
     this.errmsg = errmsg;
     this.errorLabels = options.errorLabels ?? [];
     this.extra = options.extra ?? {};
@@ -176,14 +215,29 @@ export class ServerError extends Error {
     return { index, code: this.code, errmsg: this.errmsg, ...this.extra };
   }
 
+  /** A reply's `writeConcernError` as mongod sends it: `{code, codeName, errmsg, ...extra}` (`errInfo` goes in `extra`). */
+  toWriteConcernError(): Document {
+    return { code: this.code, codeName: this.codeName, errmsg: this.errmsg, ...this.extra };
+  }
+
+  /** The OP_REPLY query-failure document of the legacy protocol: `{$err, code, ok: 0}`. */
+  toQueryFailure(): Document {
+    return { $err: this.errmsg, code: this.code, ok: 0 };
+  }
+
+  /** `{code, codeName, errmsg}`: a Status, as mongod puts one in a log line's `error` attribute. */
+  toStatus(): Document {
+    return { code: this.code, codeName: this.codeName, errmsg: this.errmsg };
+  }
+
   withLabels(labels: readonly ErrorLabel[]): ServerError {
-    return new ServerError(this.code, this.errmsg, { errorLabels: [...this.errorLabels, ...labels], extra: this.extra });
+    return new ServerError(this.codeName, this.errmsg, { errorLabels: [...this.errorLabels, ...labels], extra: this.extra });
   }
 }
 
 /** Shorthand: `serverError('BadValue', 'msg')`. */
 export function serverError(name: ErrorCodeName, errmsg: string, options?: ServerErrorOptions): ServerError {
-  return new ServerError(ErrorCodes[name], errmsg, options);
+  return new ServerError(name, errmsg, options);
 }
 
 export function isServerError(value: unknown): value is ServerError {
@@ -198,7 +252,7 @@ export function isServerError(value: unknown): value is ServerError {
 export function errorToReply(error: unknown): Document {
   if (error instanceof ServerError) return error.toReply();
   const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  return new ServerError(ErrorCodes.InternalError, message).toReply();
+  return new ServerError('InternalError', message).toReply();
 }
 
 // Helpers for the errors many commands raise, with mongod's wording.
@@ -231,6 +285,7 @@ export function cursorNotFound(cursorId: bigint | number | string): ServerError 
   return serverError('CursorNotFound', `cursor id ${String(cursorId)} not found`);
 }
 
+/** `RetryableWriteError` is not set here: it depends on the command (commands/errorLabels.ts). */
 export function notWritablePrimary(): ServerError {
-  return serverError('NotWritablePrimary', 'not primary', { errorLabels: ['RetryableWriteError'] });
+  return serverError('NotWritablePrimary', 'not primary');
 }

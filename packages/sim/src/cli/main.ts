@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { serverError } from '../base/errors';
 import { RealClock } from '../clock/realClock';
 import { LogIds } from '../log/ids';
 import { MongoLogger, logError, logInfo, logWarning } from '../log/log';
@@ -237,7 +238,7 @@ async function runServer(options: MongodOptions, io: MainIo): Promise<number> {
     }
   } catch (error) {
     const text = error instanceof NetworkError && error.code === 'EADDRINUSE' ? 'Address already in use' : error instanceof Error ? error.message : String(error);
-    const attr = { error: { code: 9001, codeName: 'SocketException', errmsg: text } };
+    const attr = { error: serverError('SocketException', text).toStatus() };
     logError(log, 'NETWORK', LogIds.failedToSetUpListener, 'initandlisten', 'Failed to set up listener', attr);
     logError(log, 'CONTROL', LogIds.errorSettingUpListener, 'initandlisten', 'Error setting up listener', attr);
     await Promise.all(listeners.map((l) => l.close()));

@@ -14,6 +14,7 @@ import { entriesAfter } from '../storage/oplog';
 import type { MemberEvent, ReplEventBody } from '../repl/events';
 import type { OpTime } from '../base/optime';
 import { createMemberCrudCommands } from '../commands/crud';
+import { withErrorLabels } from '../commands/errorLabels';
 import type { CrudCommands, CrudContext } from '../commands/crud/context';
 import type { ServerNode } from '../commands/serverNode';
 import type { TimedLogEntry } from '../log/log';
@@ -222,9 +223,14 @@ export class Member implements CommandHandler, ServerNode {
   }
 
   async run(request: CommandRequest): Promise<Document> {
+    const first = Object.keys(request.body)[0];
+    const reply = await this.dispatch(first, request);
+    // The one place replies get their error labels (RetryableWriteError), as mongod's ErrorLabelBuilder.
+    return first === undefined ? reply : withErrorLabels(first, request.body, reply);
+  }
+
+  private async dispatch(first: string | undefined, request: CommandRequest): Promise<Document> {
     if (!this.aliveFlag) return errorToReply(serverError('InterruptedAtShutdown', 'interrupted at shutdown'));
-    const body = request.body;
-    const first = Object.keys(body)[0];
     if (first === undefined) return errorToReply(serverError('FailedToParse', 'Failed to parse: empty command'));
     const name = first.toLowerCase();
     try {

@@ -1,7 +1,7 @@
 import { Long, ObjectId } from 'bson';
 import type { Document } from 'bson';
 import type { Clock, TimerHandle } from '../clock/clock';
-import { ServerError, serverError } from '../base/errors';
+import { serverError } from '../base/errors';
 import type { ReplStorage } from '../storage/storage';
 import type { DurableReplState, ReplPersistence as DurableReplPersistence, RollbackFile } from '../storage/replState';
 import { newDurableReplState } from '../storage/replState';
@@ -304,7 +304,7 @@ export class ReplCoordinator {
     this.fetcherGeneration++;
     // After a kill nobody hears these answers (the connections are reset); after a shutdown they are mongod's.
     void reason;
-    for (const waiter of [...this.wcWaiters]) this.finishWaiter(waiter, { code: 11600, codeName: 'InterruptedAtShutdown', errmsg: 'interrupted at shutdown' });
+    for (const waiter of [...this.wcWaiters]) this.finishWaiter(waiter, serverError('InterruptedAtShutdown', 'interrupted at shutdown').toWriteConcernError());
     for (const wake of [...this.topologyWaiters]) wake();
     for (const wake of [...this.oplogWaiters]) wake();
   }
@@ -1355,7 +1355,7 @@ export class ReplCoordinator {
     this.candidateMetrics = undefined;
     this.setState(MemberState.SECONDARY, reason);
     for (const waiter of [...this.wcWaiters]) {
-      this.finishWaiter(waiter, { code: 189, codeName: 'PrimarySteppedDown', errmsg: 'Primary stepped down while waiting for replication' });
+      this.finishWaiter(waiter, serverError('PrimarySteppedDown', 'Primary stepped down while waiting for replication').toWriteConcernError());
     }
     this.resetElectionTimer();
     this.startFetcher();
@@ -1488,7 +1488,7 @@ export class ReplCoordinator {
   /** Throw NotWritablePrimary unless this member takes writes for `db` now. */
   checkCanAcceptWrites(db: string): void {
     if (db === 'local' || this.replSetName === undefined) return;
-    if (!this.isWritablePrimary) throw serverError('NotWritablePrimary', 'not primary', { errorLabels: ['RetryableWriteError'] });
+    if (!this.isWritablePrimary) throw serverError('NotWritablePrimary', 'not primary');
   }
 
   /**
@@ -1509,7 +1509,7 @@ export class ReplCoordinator {
 
   /** A writable primary records the writes it made; returns the optime of the last one. */
   logOps(ops: readonly OplogOp[]): OpTime {
-    if (this.stateCode !== MemberState.PRIMARY) throw serverError('NotWritablePrimary', 'not primary', { errorLabels: ['RetryableWriteError'] });
+    if (this.stateCode !== MemberState.PRIMARY) throw serverError('NotWritablePrimary', 'not primary');
     if (ops.length === 0) return this.lastApplied;
     const opTime = this.appendLocal(ops, this.term);
     this.emit({ type: 'write', opTime, ops: ops.length });
@@ -1592,7 +1592,7 @@ export class ReplCoordinator {
       const config = this.persisted.config;
       const dataBearing = config ? config.members.filter((m) => !m.arbiterOnly).length : 1;
       if (w > dataBearing) {
-        return Promise.resolve({ code: 100, codeName: 'UnsatisfiableWriteConcern', errmsg: 'Not enough data-bearing nodes', errInfo: { writeConcern: wcDoc } });
+        return Promise.resolve(serverError('UnsatisfiableWriteConcern', 'Not enough data-bearing nodes', { extra: { errInfo: { writeConcern: wcDoc } } }).toWriteConcernError());
       }
     } else if (w !== 'majority') {
       return Promise.reject(serverError('UnknownReplWriteConcern', `Unrecognized write concern mode: ${w}`));
@@ -1601,19 +1601,14 @@ export class ReplCoordinator {
     if (!this.persisted.config) return Promise.resolve(undefined);
     if (this.satisfied(opTime, wv)) return Promise.resolve(undefined);
     if (this.wcWaiters.size >= this.params.writeConcernWaitersMax) {
-      return Promise.reject(new ServerError(1, `too many writes waiting for write concern (${this.params.writeConcernWaitersMax})`));
+      return Promise.reject(serverError('ExceededMemoryLimit', `too many writes waiting for write concern (${this.params.writeConcernWaitersMax})`));
     }
     return new Promise((resolve) => {
       const waiter: WcWaiter = { opTime, w: wv, wtimeout, resolve, timer: undefined };
       this.wcWaiters.add(waiter);
       if (wtimeout > 0) {
         waiter.timer = this.setTimer(wtimeout, () => {
-          this.finishWaiter(waiter, {
-            code: 64,
-            codeName: 'WriteConcernFailed',
-            errmsg: 'waiting for replication timed out',
-            errInfo: { wtimeout: true, writeConcern: wcDoc },
-          });
+          this.finishWaiter(waiter, serverError('WriteConcernFailed', 'waiting for replication timed out', { extra: { errInfo: { wtimeout: true, writeConcern: wcDoc } } }).toWriteConcernError());
         });
       }
     });
@@ -1765,7 +1760,7 @@ export class ReplCoordinator {
     if (!exhausted) {
       this.pruneCursors();
       if (this.oplogCursors.size >= this.params.oplogCursorsMax) {
-        throw new ServerError(1, `too many open oplog cursors (${this.params.oplogCursorsMax})`);
+        throw serverError('ExceededMemoryLimit', `too many open oplog cursors (${this.params.oplogCursorsMax})`);
       }
       cursor.id = this.nextCursorId++;
       this.oplogCursors.set(cursor.id, cursor);

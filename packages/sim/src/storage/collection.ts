@@ -1,6 +1,6 @@
 import { calculateObjectSize } from 'bson';
 import type { Document } from 'bson';
-import { ErrorCodes, ServerError, serverError } from '../base/errors';
+import { ServerError, serverError } from '../base/errors';
 import { formatDocument, indexKey, isPlainObject } from './values';
 
 /** What mongod reports in listIndexes; `v: 2` always. */
@@ -139,7 +139,7 @@ export class Collection {
     }
     const keyPattern = { ...state.spec.key };
     return new ServerError(
-      ErrorCodes.DuplicateKey,
+      'DuplicateKey',
       `E11000 duplicate key error collection: ${this.ns} index: ${state.spec.name} dup key: ${formatDocument(keyValue)}`,
       { extra: { keyPattern, keyValue } },
     );

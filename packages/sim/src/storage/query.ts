@@ -1,6 +1,7 @@
 import { Aggregator, Query, updateOne } from './mingo';
 import type { Document } from 'bson';
-import { ErrorCodes, ServerError, serverError } from '../base/errors';
+import { ServerError, serverError } from '../base/errors';
+import type { ErrorCodeName } from '../base/errors';
 import { Timestamp } from 'bson';
 import { sortByBson } from './order';
 import { bsonTypeName, cloneValue, formatDocument, formatValue, fromMingo, isNumeric, isPlainObject, toMingo } from './values';
@@ -15,7 +16,7 @@ type AnyObject = Record<string, unknown>;
 
 
 /** mingo throws MingoError (or plain Errors) for bad operators and arguments; mongod says BadValue. */
-export function fromMingoError(error: unknown, code: number = ErrorCodes.BadValue): ServerError {
+export function fromMingoError(error: unknown, code: ErrorCodeName = 'BadValue'): ServerError {
   if (error instanceof ServerError) return error;
   const message = error instanceof Error ? error.message : String(error);
   return new ServerError(code, message);
@@ -361,12 +362,12 @@ export function applyUpdate(doc: Document, update: Document | Document[], kind: 
   }
 }
 
-function updateErrorCode(error: unknown): number {
+function updateErrorCode(error: unknown): ErrorCodeName {
   const message = error instanceof Error ? error.message : '';
-  if (/immutable field/.test(message)) return ErrorCodes.ImmutableField;
-  if (/non-numeric|numeric|type/i.test(message)) return ErrorCodes.TypeMismatch;
-  if (/Unknown update operator/.test(message)) return ErrorCodes.FailedToParse;
-  return ErrorCodes.BadValue;
+  if (/immutable field/.test(message)) return 'ImmutableField';
+  if (/non-numeric|numeric|type/i.test(message)) return 'TypeMismatch';
+  if (/Unknown update operator/.test(message)) return 'FailedToParse';
+  return 'BadValue';
 }
 
 /**

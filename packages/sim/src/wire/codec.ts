@@ -1,6 +1,7 @@
 import { deserialize, serialize } from 'bson';
 import type { Document } from 'bson';
 import { ServerError } from '../base/errors';
+import type { ErrorCodeName } from '../base/errors';
 import { crc32c } from '../base/crc32c';
 import {
   DEFAULT_MESSAGE_SIZE_BYTES_MAX,
@@ -291,8 +292,8 @@ export interface DecodedCommand {
   readonly body: Document;
 }
 
-function protocolError(code: number, errmsg: string): ServerError {
-  return new ServerError(code, errmsg);
+function protocolError(name: ErrorCodeName, errmsg: string): ServerError {
+  return new ServerError(name, errmsg);
 }
 
 /**
@@ -300,21 +301,21 @@ function protocolError(code: number, errmsg: string): ServerError {
  * Raises `ServerError` with mongod's codes for messages that are readable but not a valid command.
  */
 export function opMsgCommand(message: OpMsgMessage): DecodedCommand {
-  if (message.bodies.length === 0) throw protocolError(40587, 'OP_MSG messages must have a body');
-  if (message.bodies.length > 1) throw protocolError(40430, 'Multiple body sections in message');
+  if (message.bodies.length === 0) throw protocolError('Location40587', 'OP_MSG messages must have a body');
+  if (message.bodies.length > 1) throw protocolError('Location40430', 'Multiple body sections in message');
   const body: Document = { ...(message.bodies[0] as Document) };
   const seen = new Set<string>();
   for (const sequence of message.sequences) {
-    if (seen.has(sequence.identifier)) throw protocolError(40431, `Duplicate document sequence: ${sequence.identifier}`);
+    if (seen.has(sequence.identifier)) throw protocolError('Location40431', `Duplicate document sequence: ${sequence.identifier}`);
     seen.add(sequence.identifier);
     if (Object.prototype.hasOwnProperty.call(body, sequence.identifier)) {
-      throw protocolError(40433, `Duplicate field between body and document sequence ${sequence.identifier}`);
+      throw protocolError('Location40433', `Duplicate field between body and document sequence ${sequence.identifier}`);
     }
     body[sequence.identifier] = sequence.documents;
   }
   const db: unknown = body.$db;
-  if (db === undefined) throw protocolError(40571, 'OP_MSG requests require a $db argument');
-  if (typeof db !== 'string') throw new ServerError(14, `BSON field '$db' is the wrong type '${bsonTypeName(db)}', expected type 'string'`);
+  if (db === undefined) throw protocolError('Location40571', 'OP_MSG requests require a $db argument');
+  if (typeof db !== 'string') throw new ServerError('TypeMismatch', `BSON field '$db' is the wrong type '${bsonTypeName(db)}', expected type 'string'`);
   return { db, body };
 }
 

@@ -1,6 +1,6 @@
 import { Double, serialize } from 'bson';
 import type { Document } from 'bson';
-import { ErrorCodes, NOT_PRIMARY_CODES, ServerError, errorToReply } from '../base/errors';
+import { NOT_PRIMARY_CODES, ServerError, errorToReply, serverError } from '../base/errors';
 import type { Clock } from '../clock/clock';
 import type { CommandHandler, CommandRequest, ConnectionInfo } from '../commands/handler';
 import { LogIds } from '../log/ids';
@@ -73,9 +73,6 @@ export interface WireListener extends Listener {
 /** Commands that may come as OP_QUERY in mongod 7.0 (the handshake); others get error 352. */
 const OP_QUERY_COMMANDS: ReadonlySet<string> = new Set(['hello', 'isMaster', 'ismaster']);
 const HELLO_COMMANDS: ReadonlySet<string> = new Set(['hello', 'isMaster', 'ismaster']);
-
-/** mongod's error for removed legacy opcodes. */
-const LEGACY_OPCODE_REMOVED_CODE = 5739101;
 
 export async function serveWire(options: ServeWireOptions): Promise<WireListener> {
   const limits = { ...DEFAULT_WIRE_SERVER_LIMITS, ...definedOnly(options.limits ?? {}) };
@@ -279,7 +276,7 @@ class WireConnection {
           requestId: this.nextRequestId(),
           responseTo: requestId,
           responseFlags: OpReplyFlags.queryFailure,
-          documents: [{ $err: 'OP_GET_MORE is no longer supported. The client driver may require an upgrade.', code: LEGACY_OPCODE_REMOVED_CODE, ok: 0 }],
+          documents: [serverError('Location5739101', 'OP_GET_MORE is no longer supported. The client driver may require an upgrade.').toQueryFailure()],
         }),
       );
       return;
@@ -415,13 +412,13 @@ class WireConnection {
     const command = opQueryCommand(message);
     const responseTo = message.header.requestId;
     if (command === undefined) {
-      this.replyQuery({ $err: 'OP_QUERY is no longer supported. The client driver may require an upgrade.', code: LEGACY_OPCODE_REMOVED_CODE, ok: 0 }, responseTo, OpReplyFlags.queryFailure);
+      this.replyQuery(serverError('Location5739101', 'OP_QUERY is no longer supported. The client driver may require an upgrade.').toQueryFailure(), responseTo, OpReplyFlags.queryFailure);
       return;
     }
     const name = firstKey(command.body) ?? '';
     if (!OP_QUERY_COMMANDS.has(name)) {
       const error = new ServerError(
-        ErrorCodes.UnsupportedOpQueryCommand,
+        'UnsupportedOpQueryCommand',
         `Unsupported OP_QUERY command: ${name}. The client driver may require an upgrade. For more details see https://dochub.mongodb.org/core/legacy-opcode-removal`,
       );
       this.replyQuery(error.toReply(), responseTo, 0);
@@ -446,7 +443,7 @@ class WireConnection {
     if (bytes.length <= sizeMax) return bytes;
     return serialize(
       new ServerError(
-        ErrorCodes.BSONObjectTooLarge,
+        'BSONObjectTooLarge',
         `BSONObj size: ${bytes.length} (0x${bytes.length.toString(16).toUpperCase()}) is invalid. Size must be between 0 and ${sizeMax}(16MB)`,
       ).toReply(),
     );

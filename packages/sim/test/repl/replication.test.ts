@@ -1,3 +1,4 @@
+import { Binary, Long } from 'bson';
 import { describe, expect, it } from 'vitest';
 import { Cluster } from '../../src/harness/cluster';
 import { compareOpTime } from '../../src/base/optime';
@@ -48,14 +49,18 @@ describe('replication, write concern and read concern', () => {
     c.stopAll();
   });
 
-  it('writes on a secondary are NotWritablePrimary with RetryableWriteError; reads need secondaryOk', async () => {
+  // RetryableWriteError only on retryable writes (txnNumber), as mongod's error_labels.cpp labels them.
+  it('writes on a secondary are NotWritablePrimary, retryable ones with RetryableWriteError; reads need secondaryOk', async () => {
     const c = new Cluster({ members: 3, seed: 43 });
     await c.initiate();
     const primary = await c.waitForPrimary(30_000);
     await c.advance(2000);
     const secondary = c.hosts.find((h) => h !== primary)!;
-    const write = await c.insert([{ _id: 1 }], { host: secondary });
+    const lsid = { id: new Binary(new Uint8Array(16), Binary.SUBTYPE_UUID) };
+    const write = await c.command(secondary, { insert: 'test', documents: [{ _id: 1 }], lsid, txnNumber: Long.fromNumber(1) }, { db: 'test' });
     expect(write).toEqual({ ok: 0, errmsg: 'not primary', code: 10107, codeName: 'NotWritablePrimary', errorLabels: ['RetryableWriteError'] });
+    const plainWrite = await c.insert([{ _id: 1 }], { host: secondary });
+    expect(plainWrite).toEqual({ ok: 0, errmsg: 'not primary', code: 10107, codeName: 'NotWritablePrimary' });
     const read = await c.command(secondary, { find: 'test', filter: {} }, { db: 'test' });
     expect(read).toMatchObject({ ok: 0, code: 13435, codeName: 'NotPrimaryNoSecondaryOk', errmsg: 'not primary and secondaryOk=false' });
     const ok = await c.command(secondary, { find: 'test', filter: {}, $readPreference: { mode: 'secondaryPreferred' } }, { db: 'test' });

@@ -65,7 +65,7 @@ export class StubHandler implements CommandHandler {
         request.signal.addEventListener('abort', done);
       });
     }
-    if (this.failHello) return new ServerError(91, 'The server is in quiesce mode and will shut down').toReply();
+    if (this.failHello) return new ServerError('ShutdownInProgress', 'The server is in quiesce mode and will shut down').toReply();
     return {
       ...(name === 'hello' ? { isWritablePrimary: true } : { ismaster: true }),
       helloOk: true,

@@ -1,5 +1,5 @@
 import type { Document } from 'bson';
-import { ServerError, serverError } from '../../base/errors';
+import { serverError } from '../../base/errors';
 import { aggregateDocuments, compileFilter, parseSort, runQuery } from '../../storage/query';
 import { checkCollectionName, checkDatabaseName } from '../../storage/namespace';
 import { indexKey, isPlainObject } from '../../storage/values';
@@ -140,7 +140,7 @@ export function aggregateCommand(db: string, body: Document, ctx: StorageCommand
       throw serverError('CommandNotSupported', `${name} is not supported by the simulated mongod`);
     }
     if (name === '$collStats' && index !== 0) {
-      throw new ServerError(40602, '$collStats is only valid as the first stage in a pipeline');
+      throw serverError('Location40602', '$collStats is only valid as the first stage in a pipeline');
     }
   });
   if (reader.bool('explain')) throw serverError('CommandNotSupported', 'explain is not supported by the simulated mongod');

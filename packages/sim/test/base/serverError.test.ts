@@ -8,7 +8,8 @@ describe('ServerError', () => {
   });
 
   it('adds errorLabels only when present', () => {
-    expect(notWritablePrimary().toReply()).toEqual({
+    expect(notWritablePrimary().toReply()).not.toHaveProperty('errorLabels');
+    expect(notWritablePrimary().withLabels(['RetryableWriteError']).toReply()).toEqual({
       ok: 0,
       errmsg: 'not primary',
       code: 10107,
@@ -19,7 +20,9 @@ describe('ServerError', () => {
 
   it('uses Location<code> for codes outside the table and refuses code 0', () => {
     expect(codeNameFor(40415)).toBe('Location40415');
+    // @ts-expect-error: a ServerError is built from a name in the table; a bare code is refused at run time too.
     expect(() => new ServerError(0, 'x')).toThrow(RangeError);
+    expect(() => serverError('OK', 'x')).toThrow(RangeError);
   });
 
   it('has one name per code', () => {

@@ -1,0 +1,48 @@
+import type { Document } from 'bson';
+import { RETRYABLE_WRITE_CODES } from '../base/errors';
+import type { ErrorLabel } from '../base/errors';
+
+/**
+ * The error labels mongod adds to a command's reply, decided once, where the reply leaves the
+ * member (member/member.ts): commands throw plain ServerErrors and never label them themselves.
+ * The rule is mongod's ErrorLabelBuilder (src/mongo/db/error_labels.cpp) and the retryable-writes
+ * specification: `RetryableWriteError` goes on the reply of a retryable command whose error code,
+ * or whose writeConcernError's code, is a retryable one (base/errors.ts RETRYABLE_WRITE_CODES).
+ * No transactions run here, so TransientTransactionError is never added.
+ */
+
+/** The commands that end a transaction (error_labels.cpp's commitOrAbortCommands, as a client sends them). */
+const COMMIT_OR_ABORT_COMMANDS: ReadonlySet<string> = new Set(['commitTransaction', 'abortTransaction']);
+
+/**
+ * A retryable write (the command carries `txnNumber` and no `autocommit`) or a transaction's
+ * commitTransaction/abortTransaction (`txnNumber` with `autocommit`): the commands mongod labels.
+ */
+export function isRetryableCommand(commandName: string, body: Document): boolean {
+  if (body.txnNumber === undefined) return false;
+  if (body.autocommit === undefined) return true;
+  return COMMIT_OR_ABORT_COMMANDS.has(commandName);
+}
+
+function codeOf(value: unknown): number | undefined {
+  if (value === null || typeof value !== 'object') return undefined;
+  const code = Number((value as Document).code);
+  return Number.isInteger(code) ? code : undefined;
+}
+
+/** The labels mongod would add to `reply` for this command. */
+export function errorLabelsFor(commandName: string, body: Document, reply: Document): ErrorLabel[] {
+  if (!isRetryableCommand(commandName, body)) return [];
+  const code = Number(reply.ok) === 1 ? undefined : codeOf(reply);
+  const writeConcernCode = codeOf(reply.writeConcernError);
+  const retryable = (code !== undefined && RETRYABLE_WRITE_CODES.has(code)) || (writeConcernCode !== undefined && RETRYABLE_WRITE_CODES.has(writeConcernCode));
+  return retryable ? ['RetryableWriteError'] : [];
+}
+
+/** `reply` with the labels mongod adds for this command merged into its `errorLabels` (each once). */
+export function withErrorLabels(commandName: string, body: Document, reply: Document): Document {
+  const labels = errorLabelsFor(commandName, body, reply);
+  if (labels.length === 0) return reply;
+  const existing = Array.isArray(reply.errorLabels) ? (reply.errorLabels as unknown[]).map(String) : [];
+  return { ...reply, errorLabels: [...new Set([...existing, ...labels])] };
+}
