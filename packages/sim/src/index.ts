@@ -45,6 +45,7 @@ export { simulateRun, simulateMany, replayCommand, type SimulationRunResult, typ
 export { serveWire, type ServeWireOptions, type WireListener } from './wire/server';
 export { WireClient, WirePeerTransport } from './wire/client';
 export { MongoLogger, formatLogLine, type Logger, type LogEntry as LogLineEntry } from './log/log';
+export { LogIds, type LogIdName, type LogLine } from './log/ids';
 export { Storage, type ReplStorage, type RolledBackDocument, type StorageLimits } from './storage/index';
 export { newDurableReplState, type ConfigCodec, type DurableReplState, type ReplJournal } from './storage/replState';
 export { createMemberCrudCommands } from './commands/crud';

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { serverError } from '../base/errors';
 import { RealClock } from '../clock/realClock';
 import { LogIds } from '../log/ids';
-import { MongoLogger, logError, logInfo, logWarning } from '../log/log';
+import { MongoLogger, logError, logFatal, logInfo, logWarning } from '../log/log';
 import type { HostPort } from '../net/network';
 import { NetworkError } from '../net/network';
 import { TcpNetwork } from '../net/tcp';
@@ -108,29 +108,29 @@ async function runServer(options: MongodOptions, io: MainIo): Promise<number> {
   });
 
   const ctx = 'initandlisten';
-  logInfo(log, 'CONTROL', LogIds.mongodStarting, ctx, 'MongoDB starting', {
+  logInfo(log, 'CONTROL', LogIds.mongodStarting, ctx, {
     pid: process.pid,
     port: options.port,
     dbPath: options.dbpath,
     architecture: '64-bit',
     host: os.hostname(),
   });
-  logInfo(log, 'CONTROL', LogIds.buildInfo, ctx, 'Build Info', { buildInfo: buildInfoSummary() });
-  logInfo(log, 'CONTROL', LogIds.operatingSystem, ctx, 'Operating System', { os: { name: os.type(), version: os.release() } });
-  logInfo(log, 'CONTROL', LogIds.optionsSet, ctx, 'Options set by command line', { options: options.parsed });
+  logInfo(log, 'CONTROL', LogIds.buildInfo, ctx, { buildInfo: buildInfoSummary() });
+  logInfo(log, 'CONTROL', LogIds.operatingSystem, ctx, { os: { name: os.type(), version: os.release() } });
+  logInfo(log, 'CONTROL', LogIds.optionsSet, ctx, { options: options.parsed });
   if (options.rest) {
-    logWarning(log, 'CONTROL', LogIds.removedOption, ctx, 'The REST interface (--rest) was removed in MongoDB 3.6; the option is accepted and ignored');
+    logWarning(log, 'CONTROL', LogIds.restRemoved, ctx);
   }
   for (const name of options.ignored) {
-    logInfo(log, 'CONTROL', LogIds.removedOption, ctx, 'Option accepted for compatibility and ignored by sim-mongod', { option: `--${name}` });
+    logInfo(log, 'CONTROL', LogIds.removedOption, ctx, { option: `--${name}` });
   }
   if (options.keyFile !== undefined) {
-    logWarning(log, 'CONTROL', LogIds.removedOption, ctx, 'keyFile accepted and ignored: sim-mongod does not authenticate members', { keyFile: options.keyFile });
+    logWarning(log, 'CONTROL', LogIds.keyFileIgnored, ctx, { keyFile: options.keyFile });
   }
 
   const shutdownLines = (exitCode: number): void => {
-    logInfo(log, 'CONTROL', LogIds.nowExiting, ctx, 'Now exiting');
-    logInfo(log, 'CONTROL', LogIds.shuttingDown, ctx, 'Shutting down', { exitCode });
+    logInfo(log, 'CONTROL', LogIds.nowExiting, ctx);
+    logInfo(log, 'CONTROL', LogIds.shuttingDown, ctx, { exitCode });
   };
 
   let lock: DbPathLock;
@@ -139,19 +139,12 @@ async function runServer(options: MongodOptions, io: MainIo): Promise<number> {
     lock = lockDbPath(options.dbpath);
   } catch (error) {
     if (!(error instanceof DbPathError)) throw error;
-    logError(log, 'CONTROL', LogIds.dbExceptionInInitAndListen, ctx, 'DBException in initAndListen, terminating', { error: error.mongodText });
+    logError(log, 'CONTROL', LogIds.dbExceptionInInitAndListen, ctx, { error: error.mongodText });
     shutdownLines(ExitCode.dbPathInUse);
     return ExitCode.dbPathInUse;
   }
 
-  log.log({
-    s: 'W',
-    c: 'CONTROL',
-    id: LogIds.startupWarning,
-    ctx,
-    msg: 'Access control is not enabled for the database. Read and write access to data and configuration is unrestricted',
-    tags: ['startupWarnings'],
-  });
+  log.log({ s: 'W', c: 'CONTROL', id: LogIds.accessControlNotEnabled.id, ctx, msg: LogIds.accessControlNotEnabled.msg, tags: ['startupWarnings'] });
   if (options.pidfilepath !== undefined) fs.writeFileSync(options.pidfilepath, `${process.pid}\n`);
 
   const network = new TcpNetwork();
@@ -167,18 +160,18 @@ async function runServer(options: MongodOptions, io: MainIo): Promise<number> {
   const shutdown = async (exitCode: number, reason: string): Promise<void> => {
     if (shuttingDown) return;
     shuttingDown = true;
-    logInfo(log, 'CONTROL', LogIds.terminateAfterCurrentCmd, 'SignalHandler', 'will terminate after current cmd ends', { reason });
+    logInfo(log, 'CONTROL', LogIds.terminateAfterCurrentCmd, 'SignalHandler', { reason });
     try {
       // mongod steps down and stops replication first, then closes its listening sockets.
       await runtime.stop();
     } catch (error) {
-      logError(log, 'CONTROL', LogIds.dbExceptionInInitAndListen, 'SignalHandler', 'Error while stopping the member', { error: String(error) });
+      logError(log, 'CONTROL', LogIds.memberStopFailed, 'SignalHandler', { error: String(error) });
     }
-    logInfo(log, 'NETWORK', 4784900, 'SignalHandler', 'Shutdown: going to close listening sockets');
+    logInfo(log, 'NETWORK', LogIds.closingListeningSockets, 'SignalHandler');
     try {
       await Promise.all(listeners.map((l) => l.close()));
     } catch (error) {
-      logError(log, 'CONTROL', LogIds.dbExceptionInInitAndListen, 'SignalHandler', 'Error during shutdown', { error: String(error) });
+      logError(log, 'CONTROL', LogIds.shutdownFailed, 'SignalHandler', { error: String(error) });
       exitCode = exitCode === 0 ? ExitCode.uncaught : exitCode;
     } finally {
       lock.release();
@@ -189,7 +182,7 @@ async function runServer(options: MongodOptions, io: MainIo): Promise<number> {
 
   // A bug must not leave a half-working server behind: log it as mongod logs a fatal error, and go.
   const onFatal = (error: unknown): void => {
-    log.log({ s: 'F', c: 'CONTROL', id: 4757800, ctx: 'initandlisten', msg: 'Writing fatal message', attr: { message: error instanceof Error ? (error.stack ?? String(error)) : String(error) } });
+    logFatal(log, 'CONTROL', LogIds.writingFatalMessage, 'initandlisten', { message: error instanceof Error ? (error.stack ?? String(error)) : String(error) });
     lock.release();
     process.exit(ExitCode.uncaught);
   };
@@ -207,14 +200,14 @@ async function runServer(options: MongodOptions, io: MainIo): Promise<number> {
     });
   } catch (error) {
     if (!(error instanceof JournalError)) throw error;
-    logError(log, 'CONTROL', LogIds.dbExceptionInInitAndListen, ctx, 'DBException in initAndListen, terminating', { error: `${error.name}: ${error.message}` });
+    logError(log, 'CONTROL', LogIds.dbExceptionInInitAndListen, ctx, { error: `${error.name}: ${error.message}` });
     lock.release();
     shutdownLines(ExitCode.uncaught);
     return ExitCode.uncaught;
   }
 
   const onSignal = (signal: NodeJS.Signals): void => {
-    logInfo(log, 'CONTROL', LogIds.receivedSignal, 'SignalHandler', 'Received signal', { signal: SIGNAL_NUMBERS[signal] ?? signal, error: SIGNAL_TEXT[signal] ?? signal });
+    logInfo(log, 'CONTROL', LogIds.receivedSignal, 'SignalHandler', { signal: SIGNAL_NUMBERS[signal] ?? signal, error: SIGNAL_TEXT[signal] ?? signal });
     void shutdown(ExitCode.clean, signal);
   };
   process.on('SIGINT', onSignal);
@@ -239,8 +232,8 @@ async function runServer(options: MongodOptions, io: MainIo): Promise<number> {
   } catch (error) {
     const text = error instanceof NetworkError && error.code === 'EADDRINUSE' ? 'Address already in use' : error instanceof Error ? error.message : String(error);
     const attr = { error: serverError('SocketException', text).toStatus() };
-    logError(log, 'NETWORK', LogIds.failedToSetUpListener, 'initandlisten', 'Failed to set up listener', attr);
-    logError(log, 'CONTROL', LogIds.errorSettingUpListener, 'initandlisten', 'Error setting up listener', attr);
+    logError(log, 'NETWORK', LogIds.failedToSetUpListener, 'initandlisten', attr);
+    logError(log, 'CONTROL', LogIds.errorSettingUpListener, 'initandlisten', attr);
     await Promise.all(listeners.map((l) => l.close()));
     lock.release();
     shutdownLines(ExitCode.netError);
@@ -251,14 +244,14 @@ async function runServer(options: MongodOptions, io: MainIo): Promise<number> {
     return ExitCode.netError;
   }
   for (const listener of listeners) {
-    logInfo(log, 'NETWORK', LogIds.listeningOn, 'listener', 'Listening on', { address: listener.address.host });
+    logInfo(log, 'NETWORK', LogIds.listeningOn, 'listener', { address: listener.address.host });
   }
-  logInfo(log, 'NETWORK', LogIds.waitingForConnections, 'listener', 'Waiting for connections', { port: listeners[0]?.address.port ?? options.port, ssl: 'off' });
+  logInfo(log, 'NETWORK', LogIds.waitingForConnections, 'listener', { port: listeners[0]?.address.port ?? options.port, ssl: 'off' });
 
   try {
     await runtime.start();
   } catch (error) {
-    logError(log, 'CONTROL', LogIds.dbExceptionInInitAndListen, ctx, 'Member failed to start', { error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+    logError(log, 'CONTROL', LogIds.memberStartFailed, ctx, { error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
     await shutdown(ExitCode.uncaught, 'start failure');
   }
   const code = await exited;

@@ -63,7 +63,7 @@ export function replParametersFrom(setParameters: Readonly<Record<string, string
     if (key !== undefined && Number.isFinite(value)) {
       parameters[key] = value;
     } else if (log !== undefined) {
-      logInfo(log, 'CONTROL', 20880, 'initandlisten', 'setParameter accepted and ignored by sim-mongod', { name, value: text });
+      logInfo(log, 'CONTROL', LogIds.setParameterIgnored, 'initandlisten', { name, value: text });
     }
   }
   return parameters;
@@ -84,8 +84,8 @@ export function createMemberHandler(context: MemberContext): MemberRuntime {
     dbpath: options.dbpath,
     clock,
     storageOptions: { now: () => clock.now() },
-    log: (s, id, msg, attr) => {
-      log.log({ s, c: 'STORAGE', id, ctx: 'initandlisten', msg, ...(attr === undefined ? {} : { attr }) });
+    log: (s, line, attr) => {
+      log.log({ s, c: 'STORAGE', id: line.id, ctx: 'initandlisten', msg: line.msg, ...(attr === undefined ? {} : { attr }) });
     },
     onFatal: (error) => context.fatal(error),
   });
@@ -106,7 +106,7 @@ export function createMemberHandler(context: MemberContext): MemberRuntime {
     version: SIM_MONGOD_VERSION,
     log: (entry) => {
       // The process says "Now exiting" once, last (cli/main.ts), not when the member stops.
-      if (entry.id === LogIds.nowExiting) return;
+      if (entry.id === LogIds.nowExiting.id) return;
       log.log({ s: entry.s, c: entry.c, id: entry.id, ctx: entry.ctx, msg: entry.msg, ...(entry.attr === undefined ? {} : { attr: entry.attr }) });
     },
     onShutdown: () => {

@@ -1,38 +1,118 @@
 /**
- * mongod's log ids for the lines the simulator prints. Tools match on `msg` (mongodb-memory-server
- * waits for "Waiting for connections" and "transition to primary complete; database writes are now
- * permitted"), people grep for `id`; both are mongod 7.0's.
+ * Every log line the simulator writes, as `{id, msg}`: the one table of log ids, one message per id
+ * (checked when this module loads). Log calls take an entry from here, never a bare number or
+ * their own text; what varies goes in `attr`, as in mongod's structured log.
+ *
+ * Where the line is one mongod writes, the id and message are mongod 7.0's own (its `LOGV2(id,
+ * "...")` call sites), so tools that wait for a message (mongodb-memory-server waits for "Waiting
+ * for connections" and "Transition to primary complete; database writes are now permitted") and
+ * people who grep for an id find them. Lines mongod has no counterpart for — the simulator's own —
+ * use ids 19000–19999, which mongod does not use.
  */
+export interface LogLine {
+  readonly id: number;
+  readonly msg: string;
+}
+
 export const LogIds = {
-  // CONTROL
-  mongodStarting: 4615611, // "MongoDB starting"
-  buildInfo: 23403, // "Build Info"
-  operatingSystem: 51765, // "Operating System"
-  optionsSet: 21951, // "Options set by command line"
-  dbExceptionInInitAndListen: 20557, // "DBException in initAndListen, terminating"
-  errorSettingUpListener: 20568, // "Error setting up listener"
-  receivedSignal: 23377, // "Received signal"
-  terminateAfterCurrentCmd: 23381, // "will terminate after current cmd ends"
-  nowExiting: 20565, // "Now exiting"
-  shuttingDown: 23138, // "Shutting down"
-  startupWarning: 22120, // access control is not enabled (startup warning)
-  removedOption: 20880, // our note for options mongod removed (e.g. --rest)
-  // NETWORK
-  listeningOn: 23015, // "Listening on"
-  waitingForConnections: 23016, // "Waiting for connections"
-  failedToSetUpListener: 23024, // "Failed to set up listener"
-  connectionAccepted: 22943, // "Connection accepted"
-  connectionEnded: 22944, // "Connection ended"
-  connectionRefusedTooMany: 22942, // "Connection refused because there are too many open connections"
-  clientMetadata: 51800, // "client metadata"
-  errorReceivingRequest: 22989, // "Error receiving request from client. Ending connection from remote"
-  invalidMessage: 22988, // "Error receiving request from client" (bad message)
-  unsupportedOpCode: 22992, // "Unsupported opcode"
-  // COMMAND
-  assertionWhileExecutingCommand: 21962, // "Assertion while executing command"
-  // REPL
-  stateTransition: 21358, // "Replica set state transition"
-  transitionToPrimaryComplete: 21331, // "Transition to primary complete; database writes are now permitted"
-} as const;
+  // ---- CONTROL (mongod)
+  mongodStarting: { id: 4615611, msg: 'MongoDB starting' },
+  buildInfo: { id: 23403, msg: 'Build Info' },
+  operatingSystem: { id: 51765, msg: 'Operating System' },
+  optionsSet: { id: 21951, msg: 'Options set by command line' },
+  dbExceptionInInitAndListen: { id: 20557, msg: 'DBException in initAndListen, terminating' },
+  errorSettingUpListener: { id: 20568, msg: 'Error setting up listener' },
+  receivedSignal: { id: 23377, msg: 'Received signal' },
+  terminateAfterCurrentCmd: { id: 23381, msg: 'will terminate after current cmd ends' },
+  nowExiting: { id: 20565, msg: 'Now exiting' },
+  shuttingDown: { id: 23138, msg: 'Shutting down' },
+  accessControlNotEnabled: { id: 22120, msg: 'Access control is not enabled for the database. Read and write access to data and configuration is unrestricted' },
+  writingFatalMessage: { id: 4757800, msg: 'Writing fatal message' },
+  // ---- NETWORK (mongod)
+  listeningOn: { id: 23015, msg: 'Listening on' },
+  waitingForConnections: { id: 23016, msg: 'Waiting for connections' },
+  failedToSetUpListener: { id: 23024, msg: 'Failed to set up listener' },
+  closingListeningSockets: { id: 20562, msg: 'Shutdown: going to close listening sockets' },
+  connectionAccepted: { id: 22943, msg: 'Connection accepted' },
+  connectionEnded: { id: 22944, msg: 'Connection ended' },
+  connectionRefusedTooMany: { id: 22942, msg: 'Connection refused because there are too many open connections' },
+  clientMetadata: { id: 51800, msg: 'client metadata' },
+  errorReceivingRequest: { id: 22989, msg: 'Error receiving request from client. Ending connection from remote' },
+  unsupportedOpCode: { id: 22992, msg: 'Unsupported opcode, ending connection' },
+  // ---- COMMAND (mongod)
+  assertionWhileExecutingCommand: { id: 21962, msg: 'Assertion while executing command' },
+  // ---- REPL (mongod)
+  noLocalConfigAtStartup: { id: 21313, msg: 'Did not find local replica set configuration document at startup' },
+  stateTransition: { id: 21358, msg: 'Replica set state transition' },
+  newConfigInUse: { id: 21392, msg: 'New replica set config in use' },
+  initiateWithDefaultConfig: { id: 21357, msg: 'replSetInitiate admin command received from client; no configuration specified. Using a default configuration for the set' },
+  memberInNewState: { id: 21215, msg: 'Member is in new state' },
+  memberDown: { id: 21216, msg: 'Member is now in state DOWN' },
+  invalidConfigFromHeartbeat: { id: 21489, msg: 'Not installing an invalid config from a heartbeat' },
+  invalidConfigInHeartbeatReply: { id: 21490, msg: 'Received an invalid config in a heartbeat' },
+  enteringCatchUp: { id: 21359, msg: 'Entering primary catch-up mode' },
+  exitedCatchUp: { id: 21363, msg: 'Exited primary catch-up mode' },
+  transitionToPrimaryComplete: { id: 21331, msg: 'Transition to primary complete; database writes are now permitted' },
+  cannotSeeMajority: { id: 21809, msg: "Can't see a majority of the set, relinquishing primary" },
+  steppingDown: { id: 21402, msg: 'Stepping down from primary' },
+  handingOffElection: { id: 21335, msg: 'Handing off election to a caught-up secondary' },
+  updatePositionFailed: { id: 21797, msg: 'replSetUpdatePosition failed' },
+  syncSourceChosen: { id: 21799, msg: 'Sync source candidate chosen' },
+  syncSourceSyncsFromUs: { id: 21830, msg: 'Choosing new sync source because our sync source syncs from us' },
+  syncSourceBehindPrimary: { id: 21831, msg: 'Choosing new sync source because our sync source is behind the primary' },
+  syncSourceNotPrimaryWithoutSource: { id: 21829, msg: 'Choosing new sync source because our current sync source is not primary and does not have a sync source' },
+  initialSyncDone: { id: 21192, msg: 'Initial sync done' },
+  // ---- ELECTION (mongod)
+  electionTimeout: { id: 4615652, msg: "Starting an election, since we've seen no PRIMARY in election timeout period" },
+  priorityTakeover: { id: 4615660, msg: 'Starting an election for a priority takeover' },
+  dryRunElection: { id: 21438, msg: 'Conducting a dry run election to see if we could be elected' },
+  dryRunSucceeded: { id: 21444, msg: 'Dry election run succeeded, running for election' },
+  electionSucceeded: { id: 21450, msg: 'Election succeeded, assuming primary role' },
+  votingForCandidate: { id: 5972100, msg: 'Voting for candidate' },
+  // ---- ROLLBACK (mongod)
+  transitionToRollback: { id: 21593, msg: 'Transition to ROLLBACK' },
+  rollbackSummary: { id: 21612, msg: 'Rollback summary' },
+  // ---- the simulator's own (19000–19999)
+  removedOption: { id: 19000, msg: 'Option accepted for compatibility and ignored by sim-mongod' },
+  restRemoved: { id: 19001, msg: 'The REST interface (--rest) was removed in MongoDB 3.6; the option is accepted and ignored' },
+  keyFileIgnored: { id: 19002, msg: 'keyFile accepted and ignored: sim-mongod does not authenticate members' },
+  setParameterIgnored: { id: 19003, msg: 'setParameter accepted and ignored by sim-mongod' },
+  memberStopFailed: { id: 19004, msg: 'Error while stopping the member' },
+  shutdownFailed: { id: 19005, msg: 'Error during shutdown' },
+  memberStartFailed: { id: 19006, msg: 'Member failed to start' },
+  internalCommandError: { id: 19010, msg: 'Command failed with an internal error' },
+  connectionClosedHandlerFailed: { id: 19011, msg: 'connectionClosed handler failed' },
+  requestProcessingFailed: { id: 19012, msg: 'Error processing request, ending connection' },
+  fireAndForgetOnNonPrimary: { id: 19013, msg: 'Closing connection after a fire-and-forget write on a non-primary' },
+  replySerializationFailed: { id: 19014, msg: 'Could not serialize reply' },
+  invalidMessage: { id: 19015, msg: 'Invalid message from client, ending connection' },
+  foundLocalConfigAtStartup: { id: 19020, msg: 'Found local replica set configuration document at startup' },
+  steppedDownToSecondary: { id: 19021, msg: 'transition to SECONDARY from PRIMARY' },
+  updatingTerm: { id: 19022, msg: 'Updating term' },
+  listedUnderAlias: { id: 19023, msg: 'This node is in the config under another of its names' },
+  notBecomingPrimary: { id: 19024, msg: 'Not becoming primary' },
+  oplogFetcherFailed: { id: 19025, msg: 'Oplog fetcher failed' },
+  denylistingSyncSource: { id: 19026, msg: 'Denylisting sync source' },
+  tooStaleForSyncSource: { id: 19027, msg: 'We are too stale to use the sync source; this member needs a resync' },
+  rollbackNoCommonPoint: { id: 19028, msg: 'Rollback failed: no common point with the sync source; this member needs a resync' },
+  rollbackPastCommitPoint: { id: 19029, msg: 'Rollback would undo majority-committed entries' },
+  heartbeatFailed: { id: 19030, msg: 'Heartbeat failed' },
+  stepUpRequestFailed: { id: 19031, msg: 'replSetStepUp to the hand-off target failed' },
+  journalTornTail: { id: 19040, msg: 'Journal ends in a torn or corrupt record: cutting it off' },
+  journalRemovedAfterTornRecord: { id: 19041, msg: 'Removing a journal that follows a torn record' },
+  journalRecoveryDone: { id: 19042, msg: 'Journal recovery done' },
+  journalWriteFailed: { id: 19043, msg: 'Journal write failed: durability can no longer be promised' },
+  checkpointWritten: { id: 19044, msg: 'Checkpoint written' },
+} as const satisfies Record<string, LogLine>;
 
 export type LogIdName = keyof typeof LogIds;
+
+// One message per id: a second entry with the same id is a mistake in the table.
+(() => {
+  const seen = new Map<number, string>();
+  for (const [name, line] of Object.entries(LogIds) as [string, LogLine][]) {
+    const other = seen.get(line.id);
+    if (other !== undefined) throw new Error(`LogIds: id ${line.id} is listed twice (${other}, ${name})`);
+    seen.set(line.id, name);
+  }
+})();

@@ -1,5 +1,6 @@
 import type { Document } from 'bson';
 import type { Clock } from '../clock/clock';
+import type { LogLine } from './ids';
 
 /**
  * mongod's structured log (4.4+): one JSON object per line,
@@ -170,15 +171,24 @@ export class MemoryLogger implements Logger {
 /** Logs nothing. */
 export const nullLogger: Logger = { quiet: true, log: () => undefined };
 
-// Short forms. `attr` is optional, as in mongod's LOGV2 macros.
-export function logInfo(logger: Logger, c: LogComponent, id: number, ctx: string, msg: string, attr?: Document): void {
-  logger.log({ s: 'I', c, id, ctx, msg, ...(attr === undefined ? {} : { attr }) });
+// Short forms. The id and message come from the table (log/ids.ts); `attr` is optional, as in
+// mongod's LOGV2 macros.
+function entryOf(s: Severity, c: LogComponent, line: LogLine, ctx: string, attr: Document | undefined): LogEntry {
+  return { s, c, id: line.id, ctx, msg: line.msg, ...(attr === undefined ? {} : { attr }) };
 }
 
-export function logWarning(logger: Logger, c: LogComponent, id: number, ctx: string, msg: string, attr?: Document): void {
-  logger.log({ s: 'W', c, id, ctx, msg, ...(attr === undefined ? {} : { attr }) });
+export function logInfo(logger: Logger, c: LogComponent, line: LogLine, ctx: string, attr?: Document): void {
+  logger.log(entryOf('I', c, line, ctx, attr));
 }
 
-export function logError(logger: Logger, c: LogComponent, id: number, ctx: string, msg: string, attr?: Document): void {
-  logger.log({ s: 'E', c, id, ctx, msg, ...(attr === undefined ? {} : { attr }) });
+export function logWarning(logger: Logger, c: LogComponent, line: LogLine, ctx: string, attr?: Document): void {
+  logger.log(entryOf('W', c, line, ctx, attr));
+}
+
+export function logError(logger: Logger, c: LogComponent, line: LogLine, ctx: string, attr?: Document): void {
+  logger.log(entryOf('E', c, line, ctx, attr));
+}
+
+export function logFatal(logger: Logger, c: LogComponent, line: LogLine, ctx: string, attr?: Document): void {
+  logger.log(entryOf('F', c, line, ctx, attr));
 }

@@ -17,6 +17,8 @@ import { createMemberCrudCommands } from '../commands/crud';
 import { withErrorLabels } from '../commands/errorLabels';
 import type { CrudCommands, CrudContext } from '../commands/crud/context';
 import type { ServerNode } from '../commands/serverNode';
+import { LogIds } from '../log/ids';
+import type { LogLine } from '../log/ids';
 import type { TimedLogEntry } from '../log/log';
 import { Storage } from '../storage/storage';
 import type { PeerTransport } from './transport';
@@ -136,7 +138,7 @@ export class Member implements CommandHandler, ServerNode {
         storage: this.storage,
         send: (to, db, cmd, timeoutMillis) => this.transport.request(this.name, to, db, cmd, { timeoutMillis }),
         emit: (event) => this.emit(event),
-        log: (s, c, id, msg, attr) => this.log(s, c, id, msg, attr),
+        log: (s, c, line, attr) => this.log(s, c, line, attr),
         ...(options.journal === undefined ? {} : { persistence: options.journal }),
       },
     });
@@ -173,9 +175,9 @@ export class Member implements CommandHandler, ServerNode {
     for (const listener of [...this.listeners]) listener(event);
   }
 
-  log(s: LogSeverity, c: string, id: number, msg: string, attr?: Document): void {
+  log(s: LogSeverity, c: string, line: LogLine, attr?: Document): void {
     if (!this.logSink && s === 'D1') return;
-    const entry: LogEntry = { t: new Date(this.clock.now()), s, c, id, ctx: 'ReplCoord', msg, ...(attr && Object.keys(attr).length > 0 ? { attr } : {}) };
+    const entry: LogEntry = { t: new Date(this.clock.now()), s, c, id: line.id, ctx: 'ReplCoord', msg: line.msg, ...(attr && Object.keys(attr).length > 0 ? { attr } : {}) };
     this.logLines.push(entry);
     if (this.logLines.length > this.logLinesMax) this.logLines.shift();
     this.logSink?.(entry);
@@ -205,7 +207,7 @@ export class Member implements CommandHandler, ServerNode {
         if (!options.force) throw e;
       }
     }
-    this.log('I', 'CONTROL', 20565, 'Now exiting', {});
+    this.log('I', 'CONTROL', LogIds.nowExiting, {});
     this.aliveFlag = false;
     this.repl.stop('shutdown');
     this.crud.memberStopped?.(this.crudContext());
@@ -243,7 +245,7 @@ export class Member implements CommandHandler, ServerNode {
       return errorToReply(commandNotFound(first));
     } catch (error) {
       if (!(error instanceof ServerError)) {
-        this.log('E', 'COMMAND', 21962, 'Command failed with an internal error', { command: first, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+        this.log('E', 'COMMAND', LogIds.internalCommandError, { command: first, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
       }
       return errorToReply(error);
     }

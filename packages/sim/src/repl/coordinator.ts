@@ -6,6 +6,8 @@ import type { ReplStorage } from '../storage/storage';
 import type { DurableReplState, ReplPersistence as DurableReplPersistence, RollbackFile } from '../storage/replState';
 import { newDurableReplState } from '../storage/replState';
 import { compileFilter } from '../storage/query';
+import { LogIds } from '../log/ids';
+import type { LogLine } from '../log/ids';
 import type { Random } from '../random/random';
 import type { MemberConfig, ReplSetConfig } from './config';
 import {
@@ -59,7 +61,7 @@ export interface ReplPorts {
   /** Send a command to a peer; resolves with its reply (ok may be 0), rejects on network errors. */
   send(to: string, db: string, cmd: Document, timeoutMillis: number): Promise<Document>;
   emit(event: ReplEventBody): void;
-  log(severity: LogSeverity, component: string, id: number, msg: string, attr?: Document): void;
+  log(severity: LogSeverity, component: string, line: LogLine, attr?: Document): void;
   persistence?: ReplPersistence;
 }
 
@@ -285,12 +287,12 @@ export class ReplCoordinator {
   start(): void {
     const config = this.persisted.config;
     if (config) {
-      this.log('I', 'REPL', 21311, 'Found local replica set configuration document at startup', {
+      this.log('I', 'REPL', LogIds.foundLocalConfigAtStartup, {
         config: configToDocument(config),
       });
       this.installConfig(config, 'startup');
     } else if (this.replSetName !== undefined) {
-      this.log('I', 'REPL', 21313, 'Did not find local replica set configuration document at startup', {});
+      this.log('I', 'REPL', LogIds.noLocalConfigAtStartup, {});
     }
   }
 
@@ -420,8 +422,8 @@ export class ReplCoordinator {
     return this.clock.now();
   }
 
-  private log(severity: LogSeverity, component: string, id: number, msg: string, attr?: Document): void {
-    this.ports.log(severity, component, id, msg, attr);
+  private log(severity: LogSeverity, component: string, line: LogLine, attr?: Document): void {
+    this.ports.log(severity, component, line, attr);
   }
 
   private emit(event: ReplEventBody): void {
@@ -467,8 +469,8 @@ export class ReplCoordinator {
     const to = stateName(next);
     this.stateCode = next;
     if (next !== MemberState.PRIMARY) this.writable = false;
-    this.log('I', 'REPL', 21358, 'Replica set state transition', { newState: to, oldState: from });
-    if (from === 'PRIMARY' && to === 'SECONDARY') this.log('I', 'REPL', 21358, `transition to SECONDARY from PRIMARY`, {});
+    this.log('I', 'REPL', LogIds.stateTransition, { newState: to, oldState: from });
+    if (from === 'PRIMARY' && to === 'SECONDARY') this.log('I', 'REPL', LogIds.steppedDownToSecondary, {});
     this.emit({ type: 'stateChange', from, to, reason });
     this.bumpTopology();
   }
@@ -484,7 +486,7 @@ export class ReplCoordinator {
   /** A message carried a newer term: adopt it, and a primary or candidate stands down. */
   private updateTerm(term: number, reason: string): boolean {
     if (!(term > this.persisted.term)) return false;
-    this.log('I', 'REPL', 21375, 'Updating term', { oldTerm: this.persisted.term, newTerm: term, reason });
+    this.log('I', 'REPL', LogIds.updatingTerm, { oldTerm: this.persisted.term, newTerm: term, reason });
     this.persistTerm(term);
     if (this.electionInProgress) this.electionId++;
     this.electionInProgress = false;
@@ -515,7 +517,7 @@ export class ReplCoordinator {
     this.selfIndex = selfIndex;
     const listedAs = config.members[selfIndex]?.host;
     if (listedAs !== undefined && listedAs !== this.selfName) {
-      this.log('D1', 'REPL', 21394, 'This node is in the config under another of its names', { name: this.selfName, listedAs });
+      this.log('D1', 'REPL', LogIds.listedUnderAlias, { name: this.selfName, listedAs });
       this.selfAliases.add(this.selfName);
       this.selfName = listedAs;
     }
@@ -537,7 +539,7 @@ export class ReplCoordinator {
     if (!previous || previous.version !== config.version || previous.term !== config.term) {
       this.emit({ type: 'configChange', version: config.version, term: config.term });
     }
-    this.log('I', 'REPL', 21392, 'New replica set config in use', { config: configToDocument(config), reason });
+    this.log('I', 'REPL', LogIds.newConfigInUse, { config: configToDocument(config), reason });
     if (selfIndex < 0) {
       if (this.stateCode === MemberState.PRIMARY) this.stepDownNow('removed from config');
       this.setState(MemberState.REMOVED, 'not in the replica set config');
@@ -611,7 +613,7 @@ export class ReplCoordinator {
       const hosts = [this.self, ...this.seeds.filter((s) => s !== this.self)];
       doc = { _id: setName, version: 1, members: hosts.map((host, i) => ({ _id: i, host })) };
       info = 'Config now saved locally.  Should come online in about a minute.';
-      this.log('I', 'REPL', 21357, 'replSetInitiate admin command received from client; no configuration specified. Using a default configuration for the set', {
+      this.log('I', 'REPL', LogIds.initiateWithDefaultConfig, {
         config: doc,
       });
     } else {
@@ -816,7 +818,7 @@ export class ReplCoordinator {
     this.emit({ type: 'heartbeatReply', from: m.config.host, state: stateName(m.state), pingMs: m.pingMs });
     if (!wasHealthy || priorState !== m.state) {
       this.emit({ type: 'memberHealth', member: m.config.host, health: 1, state: stateName(m.state) });
-      if (!wasHealthy) this.log('I', 'REPL', 21215, `Member is now in state ${stateName(m.state)}`, { hostAndPort: m.config.host, newState: stateName(m.state) });
+      if (!wasHealthy) this.log('I', 'REPL', LogIds.memberInNewState, { hostAndPort: m.config.host, newState: stateName(m.state) });
     }
     if (this.updateTerm(m.term, `heartbeat reply from ${m.config.host}`)) {
       /* stepped down if needed */
@@ -831,7 +833,7 @@ export class ReplCoordinator {
         try {
           this.installConfig(parseConfig(theirs, config.settings.replicaSetId), `heartbeat from ${m.config.host}`);
         } catch (e) {
-          this.log('W', 'REPL', 21489, 'Not installing an invalid config from a heartbeat', { error: String(e) });
+          this.log('W', 'REPL', LogIds.invalidConfigFromHeartbeat, { error: String(e) });
         }
       }
     }
@@ -876,7 +878,7 @@ export class ReplCoordinator {
       m.pingMs = 0;
       m.upSinceMillis = 0;
       m.lastHeartbeatMessage = reply ? message : `Error connecting to ${m.config.host} :: caused by :: ${message}`;
-      this.log('I', 'REPL', 21216, 'Member is now in state RS_DOWN', { hostAndPort: m.config.host, heartbeatMessage: m.lastHeartbeatMessage });
+      this.log('I', 'REPL', LogIds.memberDown, { hostAndPort: m.config.host, heartbeatMessage: m.lastHeartbeatMessage });
       this.emit({ type: 'memberHealth', member: m.config.host, health: 0, state: 'DOWN' });
       if (this.catchingUp) this.checkCatchUp();
     }
@@ -958,7 +960,7 @@ export class ReplCoordinator {
               this.installConfig(parseConfig(doc, replicaSetId), `config from ${host}`);
               if (reply.term !== undefined) this.updateTerm(Number(reply.term), 'config fetch');
             } catch (e) {
-              this.log('W', 'REPL', 21490, 'Received an invalid config in a heartbeat', { error: String(e), from: host });
+              this.log('W', 'REPL', LogIds.invalidConfigInHeartbeatReply, { error: String(e), from: host });
             }
           },
           () => undefined,
@@ -993,7 +995,7 @@ export class ReplCoordinator {
         this.resetElectionTimer();
         return;
       }
-      this.log('I', 'ELECTION', 4615652, 'Starting an election, since we\'ve seen no PRIMARY in election timeout period', {
+      this.log('I', 'ELECTION', LogIds.electionTimeout, {
         electionTimeoutPeriodMillis: timeout,
       });
       void this.runElection('electionTimeout', false);
@@ -1013,7 +1015,7 @@ export class ReplCoordinator {
       const current = this.members.get(primary.config.host);
       if (!current || current.state !== MemberState.PRIMARY || current.health !== 1 || current.term !== this.term) return;
       if (!this.canStandForElection() || this.electionInProgress || !(me.priority > current.config.priority) || !this.freshForTakeover(current)) return;
-      this.log('I', 'ELECTION', 4615660, 'Starting an election for a priority takeover', {});
+      this.log('I', 'ELECTION', LogIds.priorityTakeover, {});
       void this.runElection('priorityTakeover', false);
     });
   }
@@ -1037,7 +1039,7 @@ export class ReplCoordinator {
       if (!skipDryRun) {
         const dryTerm = this.term + 1;
         this.emit({ type: 'electionStarted', term: dryTerm, dryRun: true, reason });
-        this.log('I', 'ELECTION', 21437, 'Conducting a dry run election to see if we could be elected', { currentTerm: this.term });
+        this.log('I', 'ELECTION', LogIds.dryRunElection, { currentTerm: this.term });
         const ok = await this.requestVotes(id, dryTerm, true);
         if (!ok) throw new ElectionAborted('not enough votes in the dry run');
       }
@@ -1047,7 +1049,7 @@ export class ReplCoordinator {
       this.persisted.lastVote = { term, candidateIndex: this.selfIndex };
       this.ports.persistence?.replStateChanged('vote', this.persisted);
       this.emit({ type: 'electionStarted', term, dryRun: false, reason });
-      this.log('I', 'ELECTION', 21438, 'Dry election run succeeded, running for election', { newTerm: term });
+      this.log('I', 'ELECTION', LogIds.dryRunSucceeded, { newTerm: term });
       const won = await this.requestVotes(id, term, false);
       if (!won) throw new ElectionAborted('not enough votes');
       if (id !== this.electionId || this.term !== term || this.stateCode !== MemberState.SECONDARY) throw new ElectionAborted('election interrupted');
@@ -1058,7 +1060,7 @@ export class ReplCoordinator {
       if (!(e instanceof ElectionAborted)) throw e;
       if (id === this.electionId) this.electionInProgress = false;
       this.emit({ type: 'electionLost', term: this.term, reason: e.message });
-      this.log('I', 'ELECTION', 21447, 'Not becoming primary', { reason: e.message });
+      this.log('I', 'ELECTION', LogIds.notBecomingPrimary, { reason: e.message });
       if (!this.stopped) this.resetElectionTimer();
       return false;
     }
@@ -1174,7 +1176,7 @@ export class ReplCoordinator {
       };
     }
     this.emit({ type: 'voteCast', candidate, term, dryRun, granted, reason });
-    this.log('I', 'ELECTION', 5972100, granted ? 'Voting yes for candidate' : 'Voting no for candidate', { candidate, term, dryRun, reason });
+    this.log('I', 'ELECTION', LogIds.votingForCandidate, { candidate, term, dryRun, granted, reason });
     return { term: Long.fromNumber(this.term), voteGranted: granted, reason, ok: 1 };
   }
 
@@ -1187,7 +1189,7 @@ export class ReplCoordinator {
   }
 
   private becomePrimary(term: number, reason: string): void {
-    this.log('I', 'ELECTION', 21450, 'Election succeeded, assuming primary role', { term });
+    this.log('I', 'ELECTION', LogIds.electionSucceeded, { term });
     this.candidateMetrics = {
       lastElectionReason: reason,
       lastElectionDate: new Date(this.now()),
@@ -1214,7 +1216,7 @@ export class ReplCoordinator {
     this.catchingUp = true;
     this.catchUpTarget = undefined;
     this.catchUpHeard = new Set([this.self]);
-    this.log('I', 'REPL', 21359, 'Entering primary catch-up mode', {});
+    this.log('I', 'REPL', LogIds.enteringCatchUp, {});
     for (const m of this.members.values()) {
       m.hbFailures = 0;
       this.scheduleHeartbeat(m, 0);
@@ -1262,7 +1264,7 @@ export class ReplCoordinator {
     this.catchingUp = false;
     this.catchUpTimer?.cancel();
     this.catchUpTimer = undefined;
-    this.log('I', 'REPL', 21363, 'Exited primary catch-up mode', { reason });
+    this.log('I', 'REPL', LogIds.exitedCatchUp, { reason });
     this.stopFetcher();
     this.setSyncSource(null);
     // The config term follows the new term.
@@ -1289,7 +1291,7 @@ export class ReplCoordinator {
     for (const m of this.members.values()) {
       m.lastContactMillis = Math.max(m.lastContactMillis, this.now() - this.electionTimeoutMillis / 2);
     }
-    this.log('I', 'REPL', 21331, 'Transition to primary complete; database writes are now permitted', {});
+    this.log('I', 'REPL', LogIds.transitionToPrimaryComplete, {});
     this.emit({ type: 'primaryWritable', term: this.term });
     if (this.candidateMetrics) {
       this.candidateMetrics.numCatchUpOps = Long.fromNumber(Math.max(0, this.persisted.oplog.length - 1 - this.catchUpStartLength));
@@ -1319,7 +1321,7 @@ export class ReplCoordinator {
         }
       }
       if (seen < votingMajority(config)) {
-        this.log('I', 'REPL', 21809, "can't see a majority of the set, relinquishing primary", {});
+        this.log('I', 'REPL', LogIds.cannotSeeMajority, {});
         this.stepDownNow("can't see a majority of the set, relinquishing primary");
         return;
       }
@@ -1342,7 +1344,7 @@ export class ReplCoordinator {
   /** Leave PRIMARY now (higher term, lost majority, stepdown command, removal). */
   private stepDownNow(reason: string): void {
     if (this.stateCode !== MemberState.PRIMARY) return;
-    this.log('I', 'REPL', 21402, 'Stepping down from primary', { reason });
+    this.log('I', 'REPL', LogIds.steppingDown, { reason });
     this.emit({ type: 'stepDown', term: this.term, reason });
     this.catchingUp = false;
     this.catchUpTimer?.cancel();
@@ -1390,7 +1392,7 @@ export class ReplCoordinator {
       this.frozenUntilMillis = this.now() + stepDownSecs * 1000;
       this.resetElectionTimer();
       if (target) {
-        this.log('I', 'REPL', 21335, 'Handing off election to a caught-up secondary', { target: target.config.host });
+        this.log('I', 'REPL', LogIds.handingOffElection, { target: target.config.host });
         this.ports.send(target.config.host, 'admin', { replSetStepUp: 1, skipDryRun: true }, this.electionTimeoutMillis).catch(() => undefined);
       }
     } finally {
@@ -1677,7 +1679,7 @@ export class ReplCoordinator {
       }
       this.ports.send(target, 'admin', { replSetUpdatePosition: 1, optimes, $replData: this.replData() }, this.electionTimeoutMillis).then(
         (reply) => {
-          if (!this.stopped && reply.ok !== 1) this.log('D1', 'REPL', 21797, 'replSetUpdatePosition failed', { target, error: reply.errmsg });
+          if (!this.stopped && reply.ok !== 1) this.log('D1', 'REPL', LogIds.updatePositionFailed, { target, error: reply.errmsg });
         },
         () => undefined,
       );
@@ -1870,7 +1872,7 @@ export class ReplCoordinator {
     if (this.syncSourceValue === host) return;
     this.syncSourceValue = host;
     this.emit({ type: 'syncSourceChange', syncSource: host });
-    if (host) this.log('I', 'REPL', 21799, 'Sync source candidate chosen', { syncSource: host });
+    if (host) this.log('I', 'REPL', LogIds.syncSourceChosen, { syncSource: host });
   }
 
   private stopFetcher(): void {
@@ -1883,7 +1885,7 @@ export class ReplCoordinator {
     this.fetcherRunning = true;
     const gen = ++this.fetcherGeneration;
     void this.fetchLoop(gen).catch((e: unknown) => {
-      this.log('E', 'REPL', 21800, 'Oplog fetcher failed', { error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) });
+      this.log('E', 'REPL', LogIds.oplogFetcherFailed, { error: e instanceof Error ? `${e.name}: ${e.message}` : String(e) });
       if (gen === this.fetcherGeneration) {
         this.fetcherRunning = false;
         this.setTimer(this.params.syncSourceRetryMillis, () => this.startFetcher());
@@ -1894,7 +1896,7 @@ export class ReplCoordinator {
   private denylistSyncSource(host: string, reason: string): void {
     const until = this.now() + this.params.syncSourceDenylistMillis;
     this.syncSourceDenylist.set(host, until);
-    this.log('I', 'REPL', 21275, 'Denylisting sync source', { syncSource: host, until: new Date(until).toISOString(), reason });
+    this.log('I', 'REPL', LogIds.denylistingSyncSource, { syncSource: host, until: new Date(until).toISOString(), reason });
   }
 
   private chooseSyncSource(): string | null {
@@ -2036,7 +2038,7 @@ export class ReplCoordinator {
     if (!m || m.health === 0) return true;
     if (data.isPrimary !== true) {
       if (m.syncSource === this.self) {
-        this.log('I', 'REPL', 21830, 'Choosing new sync source because our sync source syncs from us', { syncSource: source });
+        this.log('I', 'REPL', LogIds.syncSourceSyncsFromUs, { syncSource: source });
         return true;
       }
       const primaryHost = this.primaryHost;
@@ -2044,7 +2046,7 @@ export class ReplCoordinator {
       if (primary && primary !== m && primary.health === 1) {
         const lagSecs = tsSecs(primary.applied.ts) - tsSecs(m.applied.ts);
         if (primary.applied.t > m.applied.t || lagSecs > this.params.maxSyncSourceLagSecs) {
-          this.log('I', 'REPL', 21831, 'Choosing new sync source because our sync source is behind the primary', { syncSource: source, primary: primaryHost, lagSecs });
+          this.log('I', 'REPL', LogIds.syncSourceBehindPrimary, { syncSource: source, primary: primaryHost, lagSecs });
           return true;
         }
       }
@@ -2052,7 +2054,7 @@ export class ReplCoordinator {
     if (data.isPrimary !== true && Number(data.syncSourceIndex ?? -1) < 0) {
       const primary = this.primaryHost;
       if (primary && primary !== source && primary !== this.self) {
-        this.log('I', 'REPL', 21829, 'Choosing new sync source because our current sync source is not primary and does not have a sync source', { syncSource: source });
+        this.log('I', 'REPL', LogIds.syncSourceNotPrimaryWithoutSource, { syncSource: source });
         return true;
       }
     }
@@ -2077,7 +2079,7 @@ export class ReplCoordinator {
       this.scheduleUpdatePosition();
     }
     if (this.stateCode === MemberState.STARTUP2 && caughtUp && this.persisted.oplog.length > 0) {
-      this.log('I', 'INITSYNC', 21192, 'Initial sync done', { lastApplied: formatOpTime(this.lastApplied) });
+      this.log('I', 'INITSYNC', LogIds.initialSyncDone, { lastApplied: formatOpTime(this.lastApplied) });
       this.setState(MemberState.SECONDARY, 'initial sync done');
       this.resetElectionTimer();
       this.scheduleUpdatePosition();
@@ -2097,14 +2099,14 @@ export class ReplCoordinator {
     let batch = ((reply.cursor as Document).firstBatch as Document[]).map(entryFromBson);
     if (batch.length === 0) {
       // Its oplog starts after our last entry: it has rolled over past us.
-      this.log('E', 'REPL', 21799, 'We are too stale to use the sync source; this member needs a resync', { syncSource: source, lastApplied: formatOpTime(this.lastApplied) });
+      this.log('E', 'REPL', LogIds.tooStaleForSyncSource, { syncSource: source, lastApplied: formatOpTime(this.lastApplied) });
       this.electionTimer?.cancel();
       this.electionTimer = undefined;
       this.setState(MemberState.RECOVERING, `too stale to sync from ${source}`);
       this.stopFetcher();
       return;
     }
-    this.log('I', 'ROLLBACK', 21593, 'Transition to ROLLBACK', { syncSource: source });
+    this.log('I', 'ROLLBACK', LogIds.transitionToRollback, { syncSource: source });
     this.electionTimer?.cancel();
     this.electionTimer = undefined;
     this.setState(MemberState.ROLLBACK, `diverged from ${source}`);
@@ -2140,14 +2142,14 @@ export class ReplCoordinator {
         }
       }
       if (common < 0) {
-        this.log('F', 'ROLLBACK', 21731, 'Rollback failed: no common point with the sync source; this member needs a resync', { syncSource: source });
+        this.log('F', 'ROLLBACK', LogIds.rollbackNoCommonPoint, { syncSource: source });
         this.setState(MemberState.RECOVERING, 'rollback found no common point');
         this.stopFetcher();
         return;
       }
       const commonPoint = entryOpTime(oplog.at(common)!);
       if (compareOpTime(commonPoint, this.commitPointValue) < 0) {
-        this.log('F', 'ROLLBACK', 21732, 'Rollback would undo majority-committed entries', { commonPoint: formatOpTime(commonPoint), commitPoint: formatOpTime(this.commitPointValue) });
+        this.log('F', 'ROLLBACK', LogIds.rollbackPastCommitPoint, { commonPoint: formatOpTime(commonPoint), commitPoint: formatOpTime(this.commitPointValue) });
       }
       const undone = oplog.truncateAfter(common);
       const documents = this.ports.storage.undo(undone);
@@ -2159,7 +2161,7 @@ export class ReplCoordinator {
       this.ports.persistence?.rolledBack(commonPoint, file, this.persisted);
       for (const [id, c] of this.oplogCursors) if (c.generation !== oplog.generation) this.oplogCursors.delete(id);
       for (const wake of [...this.oplogWaiters]) wake();
-      this.log('I', 'ROLLBACK', 21612, 'Rollback summary', {
+      this.log('I', 'ROLLBACK', LogIds.rollbackSummary, {
         commonPoint: formatOpTime(commonPoint),
         entriesRolledBack: undone.length,
         documentsWrittenToRollbackFiles: documents.length,

@@ -2,6 +2,8 @@ import * as path from 'node:path';
 import { deserialize, serialize } from 'bson';
 import type { Document } from 'bson';
 import type { Clock, TimerHandle } from '../clock/clock';
+import { LogIds } from '../log/ids';
+import type { LogLine } from '../log/ids';
 import type { OplogEntry, OplogOp } from './oplog';
 import { entriesAfter, entryFromBson, entryToBson } from './oplog';
 import type { OpTime } from '../base/optime';
@@ -179,7 +181,7 @@ function journalGenerationOf(name: string): number | undefined {
 
 // ---------------------------------------------------------------- the journal
 
-export type JournalLog = (severity: 'F' | 'E' | 'W' | 'I', id: number, msg: string, attr?: Document) => void;
+export type JournalLog = (severity: 'F' | 'E' | 'W' | 'I', line: LogLine, attr?: Document) => void;
 
 export interface JournalOptions<Config> {
   fs: JournalFileSystem;
@@ -209,9 +211,6 @@ interface Waiter {
   resolve: () => void;
   reject: (error: Error) => void;
 }
-
-/** mongod's log id for WiredTiger's recovery and checkpoint messages, which these lines stand for. */
-const STORAGE_LOG_ID = 22430;
 
 export class Journal<Config> implements ReplJournal<Config> {
   readonly storage: Storage;
@@ -354,12 +353,12 @@ export class Journal<Config> implements ReplJournal<Config> {
       if (badTail !== undefined) {
         const cut = bytes.length - validBytes;
         summary.bytesCut += cut;
-        this.log('W', STORAGE_LOG_ID, 'Journal ends in a torn or corrupt record: cutting it off', { file, validBytes, bytesCut: cut, reason: badTail });
+        this.log('W', LogIds.journalTornTail, { file, validBytes, bytesCut: cut, reason: badTail });
         this.fs.truncate(file, validBytes);
         // Nothing after a bad record can be trusted: later journals would leave a gap.
         for (const later of replay.slice(i + 1)) {
           const laterFile = path.join(this.dir, journalFileName(later));
-          this.log('W', STORAGE_LOG_ID, 'Removing a journal that follows a torn record', { file: laterFile });
+          this.log('W', LogIds.journalRemovedAfterTornRecord, { file: laterFile });
           this.fs.remove(laterFile);
         }
         generation = g;
@@ -367,7 +366,7 @@ export class Journal<Config> implements ReplJournal<Config> {
         break;
       }
     }
-    this.log('I', STORAGE_LOG_ID, 'Journal recovery done', {
+    this.log('I', LogIds.journalRecoveryDone, {
       dbpath: this.dir,
       checkpoint: summary.checkpointLoaded,
       recordsReplayed: summary.recordsReplayed,
@@ -613,7 +612,7 @@ export class Journal<Config> implements ReplJournal<Config> {
   private fail(error: unknown): void {
     if (this.failed) return;
     this.failed = error instanceof Error ? error : new Error(String(error));
-    this.log('F', STORAGE_LOG_ID, 'Journal write failed: durability can no longer be promised', { error: this.failed.message });
+    this.log('F', LogIds.journalWriteFailed, { error: this.failed.message });
     for (const waiter of this.waiters.splice(0)) waiter.reject(this.failed);
     this.onFatal(this.failed);
   }
@@ -657,7 +656,7 @@ export class Journal<Config> implements ReplJournal<Config> {
         const g = journalGenerationOf(name);
         if (g !== undefined && g < nextGeneration) this.fs.remove(path.join(this.dir, name));
       }
-      this.log('I', STORAGE_LOG_ID, 'Checkpoint written', { bytes, oplogEntries: this.persisted.oplog.length, journalGeneration: nextGeneration, durationMillis: this.clock.now() - startedMillis });
+      this.log('I', LogIds.checkpointWritten, { bytes, oplogEntries: this.persisted.oplog.length, journalGeneration: nextGeneration, durationMillis: this.clock.now() - startedMillis });
     };
     this.checkpointing = run().finally(() => {
       this.checkpointing = undefined;

@@ -93,7 +93,7 @@ export async function serveWire(options: ServeWireOptions): Promise<WireListener
       return;
     }
     if (connections.size >= limits.connectionsMax) {
-      logInfo(options.log, 'NETWORK', LogIds.connectionRefusedTooMany, 'listener', 'Connection refused because there are too many open connections', {
+      logInfo(options.log, 'NETWORK', LogIds.connectionRefusedTooMany, 'listener', {
         remote: duplex.remote,
         connectionCount: connections.size,
       });
@@ -104,7 +104,7 @@ export async function serveWire(options: ServeWireOptions): Promise<WireListener
     const connection = new WireConnection(duplex, { id, remote: duplex.remote }, options.handler, options.log, limits, nextRequestId, options.clock, () => {
       connections.delete(connection);
       if (!options.log.quiet) {
-        logInfo(options.log, 'NETWORK', LogIds.connectionEnded, `conn${id}`, 'Connection ended', {
+        logInfo(options.log, 'NETWORK', LogIds.connectionEnded, `conn${id}`, {
           remote: duplex.remote,
           connectionId: id,
           connectionCount: connections.size,
@@ -113,7 +113,7 @@ export async function serveWire(options: ServeWireOptions): Promise<WireListener
     });
     connections.add(connection);
     if (!options.log.quiet) {
-      logInfo(options.log, 'NETWORK', LogIds.connectionAccepted, 'listener', 'Connection accepted', {
+      logInfo(options.log, 'NETWORK', LogIds.connectionAccepted, 'listener', {
         remote: duplex.remote,
         connectionId: id,
         connectionCount: connections.size,
@@ -196,7 +196,7 @@ class WireConnection {
       this.handler.connectionClosed?.(this.info);
     } catch (error) {
       // Runs inside a socket event: a throw here would take the process down. Say so instead.
-      logError(this.log, 'NETWORK', LogIds.errorReceivingRequest, this.ctx, 'connectionClosed handler failed', { error: describe(error) });
+      logError(this.log, 'NETWORK', LogIds.connectionClosedHandlerFailed, this.ctx, { error: describe(error) });
     } finally {
       this.onEnded();
     }
@@ -232,7 +232,7 @@ class WireConnection {
       }
     } catch (error) {
       // A bug on our side: say so and drop only this connection.
-      logError(this.log, 'NETWORK', LogIds.errorReceivingRequest, this.ctx, 'Error processing request, ending connection', {
+      logError(this.log, 'NETWORK', LogIds.requestProcessingFailed, this.ctx, {
         remote: this.info.remote,
         connectionId: this.info.id,
         error: describe(error),
@@ -245,7 +245,7 @@ class WireConnection {
 
   private fail(error: unknown): void {
     if (this.closed) return;
-    logWarning(this.log, 'NETWORK', LogIds.invalidMessage, this.ctx, 'Error receiving request from client. Ending connection from remote', {
+    logWarning(this.log, 'NETWORK', LogIds.errorReceivingRequest, this.ctx, {
       error: describe(error),
       remote: this.info.remote,
       connectionId: this.info.id,
@@ -287,7 +287,7 @@ class WireConnection {
         : opCode === OpCode.OP_REPLY
           ? 'OP_REPLY is a server reply, not a request'
           : `unsupported opcode ${opCodeName(opCode)}`;
-    logWarning(this.log, 'NETWORK', LogIds.unsupportedOpCode, this.ctx, 'Unsupported opcode, ending connection', {
+    logWarning(this.log, 'NETWORK', LogIds.unsupportedOpCode, this.ctx, {
       opCode,
       reason,
       remote: this.info.remote,
@@ -314,7 +314,7 @@ class WireConnection {
       if (typeof reply !== 'object' || reply === null) throw new TypeError(`handler returned ${String(reply)} instead of a document`);
       return reply;
     } catch (error) {
-      logError(this.log, 'COMMAND', LogIds.assertionWhileExecutingCommand, this.ctx, 'Assertion while executing command', {
+      logError(this.log, 'COMMAND', LogIds.assertionWhileExecutingCommand, this.ctx, {
         command: firstKey(request.body) ?? '',
         db: request.db,
         error: describe(error),
@@ -330,7 +330,7 @@ class WireConnection {
     this.sawClientMetadata = true;
     const client: unknown = body.client;
     if (this.log.quiet || typeof client !== 'object' || client === null) return;
-    logInfo(this.log, 'NETWORK', LogIds.clientMetadata, this.ctx, 'client metadata', {
+    logInfo(this.log, 'NETWORK', LogIds.clientMetadata, this.ctx, {
       remote: this.info.remote,
       client: this.ctx,
       doc: client as Document,
@@ -359,7 +359,7 @@ class WireConnection {
     if (moreToCome) {
       // Fire-and-forget (w:0): no reply. A not-primary error closes the connection, as the OP_MSG spec says.
       if (Number(reply.ok) !== 1 && NOT_PRIMARY_CODES.has(Number(reply.code))) {
-        logInfo(this.log, 'NETWORK', LogIds.errorReceivingRequest, this.ctx, 'Closing connection after a fire-and-forget write on a non-primary', {
+        logInfo(this.log, 'NETWORK', LogIds.fireAndForgetOnNonPrimary, this.ctx, {
           remote: this.info.remote,
           code: reply.code,
         });
@@ -437,7 +437,7 @@ class WireConnection {
       // mongod sends `ok` as a double (drivers print 1.0); a JS number 1 would go out as an int32.
       bytes = serialize(typeof reply.ok === 'number' ? { ...reply, ok: new Double(reply.ok) } : reply);
     } catch (error) {
-      logError(this.log, 'NETWORK', LogIds.assertionWhileExecutingCommand, this.ctx, 'Could not serialize reply', { error: describe(error) });
+      logError(this.log, 'NETWORK', LogIds.replySerializationFailed, this.ctx, { error: describe(error) });
       return serialize(errorToReply(error));
     }
     if (bytes.length <= sizeMax) return bytes;

@@ -33,7 +33,7 @@ describe('mongod JSON log lines', () => {
   it('keeps a bounded window of recent lines and the startup warnings', () => {
     const lines: string[] = [];
     const log = new MongoLogger({ clock: fixedClock(0), sink: (l) => lines.push(l), recentLinesMax: 3 });
-    for (let i = 0; i < 5; i++) logInfo(log, 'CONTROL', 1, 'main', `line ${i}`);
+    for (let i = 0; i < 5; i++) logInfo(log, 'CONTROL', { id: 1, msg: `line ${i}` }, 'main');
     log.log({ s: 'W', c: 'CONTROL', id: 22120, ctx: 'initandlisten', msg: 'Access control is not enabled', tags: ['startupWarnings'] });
     expect(lines).toHaveLength(6);
     expect(log.recentLines()).toHaveLength(3);
@@ -44,7 +44,7 @@ describe('mongod JSON log lines', () => {
 
   it('MemoryLogger keeps at most entriesMax entries', () => {
     const log = new MemoryLogger(true, 2);
-    for (let i = 0; i < 4; i++) logInfo(log, 'NETWORK', i, 'x', 'y');
+    for (let i = 0; i < 4; i++) logInfo(log, 'NETWORK', { id: i, msg: 'y' }, 'x');
     expect(log.entries.map((e) => e.id)).toEqual([2, 3]);
     expect(log.quiet).toBe(true);
   });

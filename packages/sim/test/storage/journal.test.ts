@@ -35,7 +35,7 @@ function open(fs: MemoryJournalFileSystem, clock: VirtualClock, options: { limit
     configCodec: replSetConfigCodec,
     dbpath: DB,
     clock,
-    log: (s, _id, msg, attr) => logs.push({ s, msg, ...(attr === undefined ? {} : { attr }) }),
+    log: (s, line, attr) => logs.push({ s, msg: line.msg, ...(attr === undefined ? {} : { attr }) }),
     storageOptions: { now: () => clock.now() },
     limits: options.limits,
     onFatal: (error) => {
