@@ -43,6 +43,16 @@ const simDeterminism = {
   },
 };
 
+// packages/sim: rules that need type information (the package's tsconfig.json), so that a promise
+// nobody awaits or handles is an error rather than a silently lost failure.
+const simTypeAware = {
+  files: ['packages/sim/src/**/*.ts', 'packages/sim/test/**/*.ts'],
+  languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
+  rules: {
+    '@typescript-eslint/no-floating-promises': 'error',
+  },
+};
+
 export default tseslint.config(
   {
     ignores: ['**/node_modules/**', '**/dist/**', '**/test-results/**', '**/playwright-report/**', '.rslab-data/**'],
@@ -67,4 +77,5 @@ export default tseslint.config(
     rules: { 'react-hooks/rules-of-hooks': 'error', 'react-hooks/exhaustive-deps': 'error' },
   },
   simDeterminism,
+  simTypeAware,
 );

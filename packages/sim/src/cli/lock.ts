@@ -29,7 +29,8 @@ export function checkDbPath(dbpath: string): void {
   let stat: fs.Stats;
   try {
     stat = fs.statSync(dbpath);
-  } catch {
+  } catch (_error) {
+    // Rethrown as mongod reports it: whatever stat says (ENOENT, EACCES), the data directory is not usable.
     throw new DbPathError(
       'NonExistentPath',
       `Data directory ${dbpath} not found. Create the missing directory or specify another path using (1) the --dbpath command line option, or (2) by adding the 'storage.dbPath' option in the configuration file.`,

@@ -98,6 +98,8 @@ export const LogIds = {
   rollbackPastCommitPoint: { id: 19029, msg: 'Rollback would undo majority-committed entries' },
   heartbeatFailed: { id: 19030, msg: 'Heartbeat failed' },
   stepUpRequestFailed: { id: 19031, msg: 'replSetStepUp to the hand-off target failed' },
+  configFetchFailed: { id: 19032, msg: 'Fetching a newer config from a member failed' },
+  forcedShutdownStepDownFailed: { id: 19033, msg: 'Step-down before a forced shutdown failed; shutting down anyway' },
   journalTornTail: { id: 19040, msg: 'Journal ends in a torn or corrupt record: cutting it off' },
   journalRemovedAfterTornRecord: { id: 19041, msg: 'Removing a journal that follows a torn record' },
   journalRecoveryDone: { id: 19042, msg: 'Journal recovery done' },

@@ -205,6 +205,8 @@ export class Member implements CommandHandler, ServerNode {
         await this.repl.stepDown(Math.max(secs, 1), secs, options.force === true);
       } catch (e) {
         if (!options.force) throw e;
+        // Forced: mongod shuts down even when no secondary could take over.
+        this.log('W', 'REPL', LogIds.forcedShutdownStepDownFailed, { error: e instanceof Error ? e.message : String(e) });
       }
     }
     this.log('I', 'CONTROL', LogIds.nowExiting, {});
@@ -303,6 +305,7 @@ export class Member implements CommandHandler, ServerNode {
     if (!needsJournal) return this.repl.waitForWriteConcern(opTime, wc);
     // The local flush runs while the secondaries catch up, not after.
     const durable = this.journal!.waitDurable();
+    // Marks the rejection handled while replication is awaited first; `await durable` below rethrows it.
     durable.catch(() => undefined);
     const error = await this.repl.waitForWriteConcern(opTime, wc);
     await durable;

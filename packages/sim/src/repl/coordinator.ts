@@ -963,7 +963,10 @@ export class ReplCoordinator {
               this.log('W', 'REPL', LogIds.invalidConfigInHeartbeatReply, { error: String(e), from: host });
             }
           },
-          () => undefined,
+          (error: unknown) => {
+            // Not fatal: the next heartbeat that shows a newer config asks again.
+            this.log('D1', 'REPL', LogIds.configFetchFailed, { from: host, error: describeError(error) });
+          },
         );
     });
   }
@@ -1393,7 +1396,15 @@ export class ReplCoordinator {
       this.resetElectionTimer();
       if (target) {
         this.log('I', 'REPL', LogIds.handingOffElection, { target: target.config.host });
-        this.ports.send(target.config.host, 'admin', { replSetStepUp: 1, skipDryRun: true }, this.electionTimeoutMillis).catch(() => undefined);
+        this.ports.send(target.config.host, 'admin', { replSetStepUp: 1, skipDryRun: true }, this.electionTimeoutMillis).then(
+          (reply) => {
+            if (reply.ok !== 1) this.log('I', 'REPL', LogIds.stepUpRequestFailed, { target: target.config.host, error: reply.errmsg });
+          },
+          (error: unknown) => {
+            // A hint only: without it the target still stands once its election timeout passes.
+            this.log('I', 'REPL', LogIds.stepUpRequestFailed, { target: target.config.host, error: describeError(error) });
+          },
+        );
       }
     } finally {
       if (this.stepDownInProgress) {
@@ -1681,7 +1692,10 @@ export class ReplCoordinator {
         (reply) => {
           if (!this.stopped && reply.ok !== 1) this.log('D1', 'REPL', LogIds.updatePositionFailed, { target, error: reply.errmsg });
         },
-        () => undefined,
+        (error: unknown) => {
+          // The next position update (every heartbeat, and on every new entry) carries the same news.
+          if (!this.stopped) this.log('D1', 'REPL', LogIds.updatePositionFailed, { target, error: describeError(error) });
+        },
       );
     });
   }
@@ -2354,4 +2368,8 @@ export function asBigInt(value: unknown): bigint {
   if (typeof value === 'number') return BigInt(Math.trunc(value));
   if (value instanceof Long) return value.toBigInt();
   throw new TypeError(`expected a cursor id, got ${String(value)}`);
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
 }

@@ -28,7 +28,7 @@ async function main(): Promise<void> {
       for (const v of r.violations) console.log(`  ${v}`);
       console.log(`  replay: ${replayCommand(r.seed)}`);
     } else if (verbose) {
-      console.log(`seed ${r.seed}: ok steps=${r.steps} virtual=${(r.virtualMillis / 1000).toFixed(1)}s acked=${r.writesAcked} majority=${r.majorityAcked} elections=${r.elections} rollbacks=${r.rollbacks} digest=${r.digest}`);
+      console.log(`seed ${r.seed}: ok steps=${r.steps} virtual=${(r.virtualMillis / 1000).toFixed(1)}s acked=${r.writesAcked} majority=${r.majorityAcked} elections=${r.elections} rollbacks=${r.rollbacks} failed-requests=${r.requestsFailed} digest=${r.digest}`);
     }
   });
   console.log(`simulate: storage=${SIMULATION_STORAGE} seed=${seed} runs=${summary.runs} violations=${summary.violations} failing-runs=${summary.failing.length} digest=${summary.digest}`);

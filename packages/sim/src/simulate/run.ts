@@ -33,6 +33,8 @@ export interface SimulationRunResult {
   majorityAcked: number;
   rollbacks: number;
   elections: number;
+  /** Writes, step-downs and freezes that failed on the way (a fault cut them off): part of the schedule, counted here. */
+  requestsFailed: number;
 }
 
 const COLL = 'sim';
@@ -71,6 +73,11 @@ export async function simulateRun(seed: number, options: SimulationOptions = {})
   let writesAcked = 0;
   let rollbacks = 0;
   let elections = 0;
+  let requestsFailed = 0;
+  // A request the faults cut off is expected; the invariants judge only what was acknowledged.
+  const requestFailed = (): void => {
+    requestsFailed++;
+  };
 
   cluster.onEvent((event: MemberEvent) => {
     if (event.type === 'electionWon') {
@@ -132,7 +139,7 @@ export async function simulateRun(seed: number, options: SimulationOptions = {})
         writesAcked++;
         if (w === 'majority' && reply.writeConcernError === undefined) majorityAcked.add(id);
       },
-      () => undefined,
+      requestFailed,
     );
   };
 
@@ -155,9 +162,9 @@ export async function simulateRun(seed: number, options: SimulationOptions = {})
       } else if (roll < 0.46) cluster.healAll();
       else if (roll < 0.49) {
         const p = cluster.primary();
-        if (p) void cluster.send(p, { replSetStepDown: rnd.int(1, 20), secondaryCatchUpPeriodSecs: 1, force: rnd.bool(0.3) }).catch(() => undefined);
+        if (p) cluster.send(p, { replSetStepDown: rnd.int(1, 20), secondaryCatchUpPeriodSecs: 1, force: rnd.bool(0.3) }).catch(requestFailed);
       } else if (roll < 0.51 && alive.length > 0) {
-        void cluster.send(rnd.pick(alive), { replSetFreeze: rnd.pick([0, 5, 30]) }).catch(() => undefined);
+        cluster.send(rnd.pick(alive), { replSetFreeze: rnd.pick([0, 5, 30]) }).catch(requestFailed);
       } else if (roll < 0.53) {
         const [a, b] = rnd.shuffle(cluster.hosts) as [string, string];
         cluster.setDelay(a, b, rnd.pick([0, 10, 200, 1500]), rnd.bool());
@@ -223,6 +230,7 @@ export async function simulateRun(seed: number, options: SimulationOptions = {})
       majorityAcked: majorityAcked.size,
       rollbacks,
       elections,
+      requestsFailed,
     };
   } finally {
     cluster.stopAll();

@@ -709,6 +709,7 @@ export class Journal<Config> implements ReplJournal<Config> {
     if (this.closed) return;
     this.timer?.cancel();
     this.timer = undefined;
+    // A failed background checkpoint already went through fail() (logged, onFatal); close() goes on to report `failed`.
     if (this.checkpointing) await this.checkpointing.catch(() => undefined);
     while (this.flushing) await this.flushing;
     if (!this.failed) {
@@ -733,10 +734,11 @@ function recordsFollow(bytes: Uint8Array, offset: number, payloadBytesMax: numbe
   return rest.frames.length > 0;
 }
 
+/** The payload as BSON, or undefined when it is not BSON: a probe, whose caller reports what it found. */
 function safeDecode(payload: Uint8Array): Document | undefined {
   try {
     return deserialize(payload);
-  } catch {
+  } catch (_notBson) {
     return undefined;
   }
 }
