@@ -1,5 +1,5 @@
 import type { Document } from 'bson';
-import type { ClusterSnapshot, MemberStateName } from '../protocol/messages';
+import type { ClusterSnapshot, MemberStateName } from '@rslab/protocol';
 import type { DriverRoute } from '../driver/gateway';
 import type { MongodOptions } from '../shell/bash/mongodFlags';
 

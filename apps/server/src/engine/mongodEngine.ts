@@ -50,7 +50,7 @@ import type { ChildProcess } from 'node:child_process';
 import type { Document } from 'bson';
 import { MongoClient, MongoServerError, ReadPreference } from 'mongodb';
 import { MongoInstance } from 'mongodb-memory-server-core';
-import type { ClusterSnapshot, HeartbeatView, LinkView, MemberStateName, MemberView, OpTimeView } from '../protocol/messages';
+import type { ClusterSnapshot, HeartbeatView, LinkView, MemberStateName, MemberView, OpTimeView } from '@rslab/protocol';
 import type { DriverRoute } from '../driver/gateway';
 import type { MongodOptions } from '../shell/bash/mongodFlags';
 import type { EventLog } from '../sandbox/eventLog';

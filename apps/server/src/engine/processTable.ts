@@ -1,6 +1,6 @@
 import type { Document } from 'bson';
 import { formatLogLine } from '@rslab/sim';
-import type { MemberStateName } from '../protocol/messages';
+import type { MemberStateName } from '@rslab/protocol';
 import type { MongodOptions } from '../shell/bash/mongodFlags';
 import { EngineCommandError, type EngineProcess } from './engine';
 

@@ -21,7 +21,7 @@ import {
   type ReplStorage,
   type WireListener,
 } from '@rslab/sim';
-import type { ClusterSnapshot, HeartbeatView, LinkView, MemberStateName, MemberView } from '../protocol/messages';
+import type { ClusterSnapshot, HeartbeatView, LinkView, MemberStateName, MemberView } from '@rslab/protocol';
 import type { DriverRoute } from '../driver/gateway';
 import type { MongodOptions } from '../shell/bash/mongodFlags';
 import type { EventLog } from '../sandbox/eventLog';

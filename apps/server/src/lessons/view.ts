@@ -1,5 +1,5 @@
 import type { Document } from 'bson';
-import type { ClusterSnapshot, LabEvent, MemberStateName } from '../protocol/messages';
+import type { ClusterSnapshot, LabEvent, MemberStateName } from '@rslab/protocol';
 
 /**
  * What a lesson check may look at: the sandbox's state, read-only. The sandbox builds it; checks

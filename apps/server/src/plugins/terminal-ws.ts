@@ -8,14 +8,14 @@ import {
   type RoomClientMessage,
   type RoomWelcome,
   type ServerMessage,
-} from '../protocol/messages';
+} from '@rslab/protocol';
 
 /** Lines remembered per tab as sent by this page and not yet run (a terminal holds at most 64 waiting). */
 const ownLinesMax = 100;
 
 /** Everything a page may send on either WebSocket. */
 export type AnyClientMessage = ClientMessage | ProgressClientMessage | RoomClientMessage;
-import { parseClientMessage, type ParseResult } from '../protocol/validate';
+import { parseClientMessage, type ParseResult } from '@rslab/protocol';
 import { newSessionId } from './session';
 import { SandboxLimitError, type Sandbox } from '../sandbox/sandbox';
 import type { TerminalSession } from '../terminal/session';

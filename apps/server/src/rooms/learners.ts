@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { LessonProgress } from '../protocol/messages';
+import type { LessonProgress } from '@rslab/protocol';
 import type { Sandbox } from '../sandbox/sandbox';
 import { rebuildAt } from './rebuild';
 import { positionOf, type StepPosition } from './rooms';

@@ -1,6 +1,6 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { findLesson } from '../lessons/catalog';
-import type { LessonProgress } from '../protocol/messages';
+import type { LessonProgress } from '@rslab/protocol';
 import type { LabCopyReport } from '../sandbox/lab';
 import type { Sandbox, SandboxManager } from '../sandbox/sandbox';
 import type { Settings } from '../settings';

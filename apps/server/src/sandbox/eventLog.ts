@@ -1,4 +1,4 @@
-import type { LabEvent } from '../protocol/messages';
+import type { LabEvent } from '@rslab/protocol';
 
 /**
  * A sandbox's timeline: cluster and driver events, bounded, with listeners for live views.

@@ -1,5 +1,5 @@
 import type { Document } from 'bson';
-import type { ClientMessage, ClusterSnapshot, LessonProgress } from '../protocol/messages';
+import type { ClientMessage, ClusterSnapshot, LessonProgress } from '@rslab/protocol';
 import { DriverGateway } from '../driver/gateway';
 import { DriverPyMongoBackend } from '../driver/pymongoBackend';
 import type { Engine } from '../engine/engine';

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { ClientMessage, ClusterSnapshot, LabEvent, LessonProgress } from '../protocol/messages';
+import type { ClientMessage, ClusterSnapshot, LabEvent, LessonProgress } from '@rslab/protocol';
 import type { Settings } from '../settings';
 import { BashShell } from '../shell/bash/shell';
 import { ReplInterpreter, type LineReport } from '../terminal/replInterpreter';

@@ -1,4 +1,4 @@
-import type { TabSnapshot } from '../protocol/messages';
+import type { TabSnapshot } from '@rslab/protocol';
 
 /** What an interpreter may do to its terminal while it runs a line. */
 export interface ShellIO {

@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from '../../src/app';
 import { testSettings } from '../../src/settings';
-import type { ServerMessage } from '../../src/protocol/messages';
+import type { ServerMessage } from '@rslab/protocol';
 import { startServer, TestClient } from '../helpers/wsClient';
 
 type Welcome = Extract<ServerMessage, { type: 'welcome' }>;

@@ -1,4 +1,4 @@
-import type { ClientMessage, ControlAction, ServerMessage, TabSnapshot } from '@rslab/server/protocol';
+import type { ClientMessage, ControlAction, ServerMessage, TabSnapshot } from '@rslab/protocol';
 import { Connection, type ConnectionStatus } from '../net/connection';
 import { TerminalController } from '../terminal/controller';
 import { controlAcked, controlSent, presenterFontSize, resetSandboxState, useLab } from '../store/lab';

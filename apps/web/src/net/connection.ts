@@ -1,4 +1,4 @@
-import type { ClientMessage, ServerMessage } from '@rslab/server/protocol';
+import type { ClientMessage, ServerMessage } from '@rslab/protocol';
 
 export type ConnectionStatus = 'connecting' | 'open' | 'reconnecting';
 

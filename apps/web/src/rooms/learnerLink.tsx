@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { ProgressClientMessage, ServerMessage } from '@rslab/server/protocol';
+import type { ProgressClientMessage, ServerMessage } from '@rslab/protocol';
 
 /**
  * Resume links for a learner on their own: the lab's socket, opened through `createSocket`,

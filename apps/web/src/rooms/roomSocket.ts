@@ -1,4 +1,4 @@
-import type { RoomClientMessage, ServerMessage } from '@rslab/server/protocol';
+import type { RoomClientMessage, ServerMessage } from '@rslab/protocol';
 import { useLab } from '../store/lab';
 import { inputLockReason } from './readOnly';
 import { useRoom } from './store';

@@ -1,6 +1,6 @@
 import { Terminal } from '@xterm/xterm';
 import { FitAddon } from '@xterm/addon-fit';
-import type { ClientMessage, TabSnapshot } from '@rslab/server/protocol';
+import type { ClientMessage, TabSnapshot } from '@rslab/protocol';
 import { LineEditor, type EditorEffect } from './lineEditor';
 import { longestCommonPrefix, toTerminalNewlines } from './text';
 

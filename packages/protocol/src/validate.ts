@@ -1,6 +1,7 @@
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
 import type { TSchema } from '@sinclair/typebox';
-import { ClientMessage, ProgressClientMessage, ProtocolErrorCode, RoomClientMessage } from './messages';
+import { ProtocolErrorCode } from './errors';
+import { ClientMessage, ProgressClientMessage, RoomClientMessage } from './messages';
 
 // One checker per message type, so an error names the field that is wrong, not "not in union".
 const checkerByType = new Map<string, TypeCheck<TSchema>>([

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseClientMessage } from '../../src/protocol/validate';
+import { parseClientMessage } from '../src/validate';
 
 describe('parseClientMessage', () => {
   it('accepts each well-formed message', () => {

@@ -326,22 +326,3 @@ export const ServerMessage = Type.Union([
   Type.Object({ type: Type.Literal('error'), code: Type.String(), message: Type.String() }),
 ]);
 export type ServerMessage = Static<typeof ServerMessage>;
-
-/** Stable names for protocol errors, sent as `error.code`. */
-export const ProtocolErrorCode = {
-  notJson: 'NotJson',
-  invalidMessage: 'InvalidMessage',
-  unknownTab: 'UnknownTab',
-  rateLimited: 'RateLimited',
-  tabsExhausted: 'TabsExhausted',
-  /** Input, controls or tabs on a read-only (following or watching) connection. */
-  readOnly: 'ReadOnly',
-  /** An instructor-only action without the instructor's secret. */
-  forbidden: 'Forbidden',
-  roomNotFound: 'RoomNotFound',
-  /** A room message before `room.follow`/`room.instructor`, or one that does not fit the role. */
-  notInRoom: 'NotInRoom',
-  serverFull: 'ServerFull',
-  /** The instructor closed the room this connection was in; it shows nothing from now on. */
-  roomClosed: 'RoomClosed',
-} as const;
