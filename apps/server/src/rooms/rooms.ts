@@ -1,6 +1,6 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { findLesson } from '../lessons/catalog';
-import type { LessonProgress } from '@rslab/protocol';
+import type { Dashboard, DashboardRow, LessonProgress } from '@rslab/protocol';
 import type { LabCopyReport } from '../sandbox/lab';
 import type { Sandbox, SandboxManager } from '../sandbox/sandbox';
 import type { Settings } from '../settings';
@@ -88,33 +88,6 @@ export class Room {
   forkKey(attendee: Attendee): string {
     return `room:${this.code}:attendee:${attendee.id}`;
   }
-}
-
-export interface DashboardRow {
-  id: string;
-  name: string;
-  mode: AttendeeMode;
-  connected: boolean;
-  hasFork: boolean;
-  lessonId: string;
-  stepId: string | null;
-  stepTitle: string | null;
-  stepIndex: number;
-  stepsTotal: number;
-  /** `done` when the lesson is finished, `failing` with a reason, `waiting` when not checked yet. */
-  check: 'done' | 'failing' | 'waiting';
-  reason: string | null;
-  onStepMillis: number;
-  stuck: boolean;
-}
-
-export interface Dashboard {
-  code: string;
-  title: string;
-  lessonId: string;
-  stuckAfterMillis: number;
-  instructor: { stepId: string | null; stepTitle: string | null; stepIndex: number; stepsTotal: number };
-  attendees: DashboardRow[];
 }
 
 export interface RoomManagerOptions {

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../src/app';
+import { buildServer } from '../../src/server';
 import { testSettings } from '../../src/settings';
 import type { ServerMessage } from '@rslab/protocol';
 import { startServer, TestClient } from '../helpers/wsClient';
@@ -20,7 +20,7 @@ const stepOf = (m: Lesson) => m.progress.steps[m.progress.stepIndex]?.id;
 
 describe('resume links for learners on their own', () => {
   it('carry the lesson progress to another browser, which gets its sandbox rebuilt at that step', async () => {
-    app = await buildApp({ settings: testSettings() });
+    app = await buildServer({ settings: testSettings() });
     const server = await startServer(app);
     const open = async () => {
       const client = await TestClient.connect(server.baseUrl, await server.cookie());
@@ -64,7 +64,7 @@ describe('resume links for learners on their own', () => {
   }, 60_000);
 
   it('still passes Ctrl-D (eof) through to the shell', async () => {
-    app = await buildApp({ settings: testSettings() });
+    app = await buildServer({ settings: testSettings() });
     const server = await startServer(app);
     const client = await TestClient.connect(server.baseUrl, await server.cookie());
     clients.push(client);

@@ -1,25 +1,22 @@
-import fp from 'fastify-plugin';
 import type { WebSocket } from 'ws';
 import {
   ClientMessage as ClientMessageSchema,
   ProtocolErrorCode,
   type ClientMessage,
+  type ParseResult,
   type ProgressClientMessage,
   type RoomClientMessage,
   type RoomWelcome,
   type ServerMessage,
 } from '@rslab/protocol';
+import { SandboxLimitError, type Sandbox } from '../sandbox/sandbox';
+import type { TerminalSession } from '../terminal/session';
 
 /** Lines remembered per tab as sent by this page and not yet run (a terminal holds at most 64 waiting). */
 const ownLinesMax = 100;
 
 /** Everything a page may send on either WebSocket. */
 export type AnyClientMessage = ClientMessage | ProgressClientMessage | RoomClientMessage;
-import { parseClientMessage, type ParseResult } from '@rslab/protocol';
-import { newSessionId } from './session';
-import { SandboxLimitError, type Sandbox } from '../sandbox/sandbox';
-import type { TerminalSession } from '../terminal/session';
-import type { Settings } from '../settings';
 
 /** Close codes we use, from the WebSocket registry. */
 export const closeCode = { tryAgainLater: 1013, policyViolation: 1008 } as const;
@@ -39,47 +36,6 @@ export class RateWindow {
   }
 }
 
-export const terminalWsPlugin = fp<{ settings: Settings }>(
-  async (app, { settings }) => {
-    app.get('/ws', { websocket: true }, (socket, request) => {
-      const send = (message: ServerMessage): void => {
-        if (socket.readyState === socket.OPEN) socket.send(JSON.stringify(message));
-      };
-      const sessionId = request.sessionId ?? newSessionId();
-      let sandbox: Sandbox;
-      let created: boolean;
-      try {
-        ({ sandbox, created } = app.sandboxes.obtain(sessionId));
-      } catch (error) {
-        if (error instanceof SandboxLimitError) {
-          send({ type: 'error', code: 'ServerFull', message: error.message });
-          socket.close(closeCode.tryAgainLater, 'server full');
-          return;
-        }
-        throw error;
-      }
-      const connection = new Connection(socket, settings, send, () => app.sandboxes.touch(sessionId));
-      // Resume links (the rooms plugin keeps the progress store): ask for one, or present one.
-      connection.roomHandler = (message) => {
-        if (message.type !== 'progress.link' && message.type !== 'progress.resume') return false;
-        if (!app.hasDecorator('learners')) {
-          send({ type: 'error', code: ProtocolErrorCode.invalidMessage, message: 'resume links are not available on this server' });
-          return true;
-        }
-        const failed = (error: unknown) => send({ type: 'error', code: 'StoreError', message: `progress could not be saved or read: ${error instanceof Error ? error.message : String(error)}` });
-        if (message.type === 'progress.link') {
-          app.learners.link(sandbox).then((path) => send({ type: 'progress.link', requestId: message.requestId, path }), failed);
-        } else {
-          app.learners.resume(sandbox, message.token).then((answer) => send({ type: 'progress.resumed', ...answer }), failed);
-        }
-        return true;
-      };
-      connection.attach(sandbox, { readOnly: false, resumed: !created });
-    });
-  },
-  { name: 'rslab-terminal-ws', dependencies: ['rslab-sandboxes', 'rslab-session'] },
-);
-
 /** How a connection shows a sandbox: read-only connections follow it but may not change it. */
 export interface AttachOptions {
   readOnly: boolean;
@@ -88,43 +44,73 @@ export interface AttachOptions {
 }
 
 /**
- * One browser tab's WebSocket: relays terminal traffic between the page and the sandbox it is
- * attached to. On `/ws` that is the session's own sandbox from the start; on `/ws/room` the rooms
- * plugin attaches it (and re-attaches it on fork and rejoin) and handles the room messages.
+ * One browser tab's WebSocket as a feature (rooms, resume links) sees it: what it shows and how
+ * to tell the page something. The feature never reaches the socket itself.
  */
-export class Connection {
+export interface TabConnection {
+  /** The sandbox this connection shows now, or null. */
+  readonly attached: Sandbox | null;
+  /** Show `sandbox` from now on: a welcome with its tabs, then its live feed. */
+  attach(sandbox: Sandbox, options: AttachOptions): void;
+  /** Stop showing any sandbox. */
+  detach(): void;
+  send(message: ServerMessage): void;
+}
+
+/** What a WebSocket route adds to the terminal protocol: the messages it parses and takes first. */
+export interface ConnectionFeature {
+  /** Parse one text frame into a message this WebSocket takes. */
+  parse(raw: string): ParseResult<AnyClientMessage>;
+  /** A message that is not terminal traffic (or that the feature takes before it); true when handled. */
+  handle(message: AnyClientMessage): boolean;
+  /** The socket closed (after the connection detached). */
+  closed?(): void;
+}
+
+export interface ConnectionOptions {
+  inputMessagesPerSecondMax: number;
+  /** Called on every message the page sends: keeps the shown sandbox from being reclaimed as idle. */
+  touch: () => void;
+  /** What this WebSocket takes besides the terminal protocol, made once the connection exists. */
+  feature: (connection: TabConnection) => ConnectionFeature;
+}
+
+/**
+ * One browser tab's WebSocket: relays terminal traffic between the page and the sandbox it is
+ * attached to. On `/ws` that is the session's own sandbox from the start; on `/ws/room` the room
+ * feature attaches it (and re-attaches it on fork and rejoin) and handles the room messages.
+ */
+export class Connection implements TabConnection {
   private readonly unsubscribers = new Map<string, () => void>();
   /** Lines this connection sent, per tab, not yet started: their echo is already on this page. */
   private readonly ownLines = new Map<string, string[]>();
   private readonly rate: RateWindow;
+  private readonly feature: ConnectionFeature;
   private sandbox: Sandbox | null = null;
   private readOnly = false;
   private detachCurrent: (() => void) | null = null;
-  /** Messages the terminal protocol does not know go here first; true when handled. */
-  roomHandler: ((message: AnyClientMessage) => boolean) | null = null;
-  onClose: (() => void) | null = null;
-  /** The rooms WebSocket also takes the room messages. */
-  parse: (raw: string) => ParseResult<AnyClientMessage> = parseClientMessage;
 
   constructor(
     private readonly socket: WebSocket,
-    settings: Settings,
-    readonly send: (message: ServerMessage) => void,
-    private readonly touch: () => void,
+    private readonly options: ConnectionOptions,
   ) {
-    this.rate = new RateWindow(settings.inputMessagesPerSecondMax);
+    this.rate = new RateWindow(options.inputMessagesPerSecondMax);
+    this.feature = options.feature(this);
     this.socket.on('message', (data, isBinary) => this.receive(data, isBinary));
     this.socket.on('close', () => {
       this.detach();
-      this.onClose?.();
+      this.feature.closed?.();
     });
+  }
+
+  send(message: ServerMessage): void {
+    if (this.socket.readyState === this.socket.OPEN) this.socket.send(JSON.stringify(message));
   }
 
   get attached(): Sandbox | null {
     return this.sandbox;
   }
 
-  /** Show `sandbox` on this connection from now on: a welcome with its tabs, then its live feed. */
   attach(sandbox: Sandbox, options: AttachOptions): void {
     this.detach();
     this.sandbox = sandbox;
@@ -215,9 +201,9 @@ export class Connection {
       this.send({ type: 'error', code: ProtocolErrorCode.rateLimited, message: 'too many messages; slow down' });
       return;
     }
-    this.touch();
+    this.options.touch();
     const text = Buffer.isBuffer(data) ? data.toString('utf8') : Array.isArray(data) ? Buffer.concat(data).toString('utf8') : String(data);
-    const parsed = this.parse(text);
+    const parsed = this.feature.parse(text);
     if (!parsed.ok) {
       this.send({ type: 'error', code: parsed.code, message: parsed.message });
       return;
@@ -227,7 +213,7 @@ export class Connection {
       this.send({ type: 'pong', nonce: message.nonce });
       return;
     }
-    if (this.roomHandler?.(message)) return;
+    if (this.feature.handle(message)) return;
     const sandbox = this.sandbox;
     if (!sandbox) {
       this.send({ type: 'error', code: ProtocolErrorCode.notInRoom, message: `'${message.type}' needs a sandbox: send room.follow or room.instructor first` });
@@ -243,6 +229,10 @@ export class Connection {
       if (message.type === 'control') this.send({ type: 'control.ack', requestId: message.requestId, ok: false, message: `${message.action} refused: this view is read-only` });
       return;
     }
+    this.terminal(sandbox, message);
+  }
+
+  private terminal(sandbox: Sandbox, message: ClientMessage): void {
     switch (message.type) {
       case 'tab.open': {
         try {
@@ -254,7 +244,10 @@ export class Connection {
         return;
       }
       case 'control':
-        void sandbox.control(message).then((ack) => this.send({ type: 'control.ack', requestId: message.requestId, ...ack }));
+        sandbox.control(message).then(
+          (ack) => this.send({ type: 'control.ack', requestId: message.requestId, ...ack }),
+          (error: unknown) => this.send({ type: 'control.ack', requestId: message.requestId, ok: false, message: error instanceof Error ? error.message : String(error) }),
+        );
         return;
       case 'lesson.select': {
         const switched = sandbox.lab.selectLesson(message.lessonId);
@@ -267,6 +260,8 @@ export class Connection {
         });
         return;
       }
+      case 'ping':
+        return;
       default:
         break;
     }
@@ -300,7 +295,7 @@ export class Connection {
         return;
       }
       case 'tab.close':
-        this.sandbox?.closeTab(tab.id);
+        sandbox.closeTab(tab.id);
         return;
     }
   }

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../src/app';
+import { buildServer } from '../../src/server';
 import { testSettings, type Settings } from '../../src/settings';
 
 let app: FastifyInstance | null = null;
@@ -11,7 +11,7 @@ afterEach(async () => {
 });
 
 async function setup(overrides: Partial<Settings> = {}) {
-  app = await buildApp({ settings: testSettings(overrides) });
+  app = await buildServer({ settings: testSettings(overrides) });
   return app;
 }
 

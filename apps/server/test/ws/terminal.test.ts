@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../src/app';
+import { buildServer } from '../../src/server';
 import { testSettings, type Settings } from '../../src/settings';
 import type { ServerMessage } from '@rslab/protocol';
 import { startServer, TestClient } from '../helpers/wsClient';
@@ -12,7 +12,7 @@ let app: FastifyInstance | null = null;
 const clients: TestClient[] = [];
 
 async function setup(overrides: Partial<Settings> = {}) {
-  app = await buildApp({ settings: testSettings(overrides) });
+  app = await buildServer({ settings: testSettings(overrides) });
   const server = await startServer(app);
   const open = async (cookie?: string) => {
     const client = await TestClient.connect(server.baseUrl, cookie ?? (await server.cookie()));

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../src/app';
+import { buildServer } from '../../src/server';
 import { testSettings, type Settings } from '../../src/settings';
 import type { ServerMessage } from '@rslab/protocol';
 import { walkthroughLesson } from '../../src/lessons/walkthrough';
@@ -20,7 +20,7 @@ afterEach(async () => {
 });
 
 async function setup(overrides: Partial<Settings> = {}) {
-  app = await buildApp({ settings: testSettings(overrides) });
+  app = await buildServer({ settings: testSettings(overrides) });
   const server = await startServer(app);
   const created = await app.inject({ method: 'POST', url: '/api/rooms', payload: { title: 'demo' } });
   const room = created.json<{ code: string; secret: string }>();

@@ -4,7 +4,7 @@ import fastifyStatic from '@fastify/static';
 import fp from 'fastify-plugin';
 
 /** Serves the built web app; says how to build it when it is missing. */
-export const webPlugin = fp<{ webRoot: string }>(
+export const webRoutes = fp<{ webRoot: string }>(
   async (app, { webRoot }) => {
     if (webRoot !== '' && existsSync(join(webRoot, 'index.html'))) {
       await app.register(fastifyStatic, { root: webRoot, prefix: '/', index: ['index.html'], cacheControl: false });
@@ -15,7 +15,7 @@ export const webPlugin = fp<{ webRoot: string }>(
       });
       return;
     }
-    app.get('/', async (_request, reply) =>
+    app.get('/', { schema: { response: { 503: { type: 'string' } } } }, async (_request, reply) =>
       reply
         .code(503)
         .type('text/plain; charset=utf-8')
