@@ -16,7 +16,8 @@ import { cpus } from 'node:os';
 import { buildServer } from '../apps/server/src/server';
 import { testSettings } from '../apps/server/src/settings';
 import { runsWithServerNodeOptions, serverNodeOptions } from '../apps/server/src/nodeFlags';
-import { TranscriptSession, typeLine } from '../apps/server/src/transcript/run';
+import { typeLine } from '../apps/server/src/terminal/typeLine';
+import { TranscriptSession } from '../apps/server/src/transcript/run';
 import type { Sandbox } from '../apps/server/src/sandbox/sandbox';
 import { machineLine, percentile, writeBenchmarkSection } from './lib/benchmarksDoc';
 

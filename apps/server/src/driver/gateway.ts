@@ -1,6 +1,6 @@
 import { MongoClient, MongoTopologyClosedError, type MongoClientOptions } from 'mongodb';
 import type { ClientView } from '../lessons/view';
-import type { EventLog } from '../sandbox/eventLog';
+import type { EventLog } from '../timeline/eventLog';
 import { driverNetworkMessage } from './driverErrors';
 
 /** How the driver reaches a sandbox's members: through the SOCKS bridge, with that sandbox's login. */

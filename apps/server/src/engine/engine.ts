@@ -1,7 +1,7 @@
 import type { Document } from 'bson';
 import type { ClusterSnapshot, MemberStateName } from '@rslab/protocol';
 import type { DriverRoute } from '../driver/gateway';
-import type { MongodOptions } from '../shell/bash/mongodFlags';
+import type { MongodOptions } from '../mongod/flags';
 
 /** One `mongod` a learner started, as `ps` and the lesson checks see it. */
 export interface EngineProcess {

@@ -23,8 +23,8 @@ import {
 } from '@rslab/sim';
 import type { ClusterSnapshot, HeartbeatView, LinkView, MemberStateName, MemberView } from '@rslab/protocol';
 import type { DriverRoute } from '../driver/gateway';
-import type { MongodOptions } from '../shell/bash/mongodFlags';
-import type { EventLog } from '../sandbox/eventLog';
+import type { MongodOptions } from '../mongod/flags';
+import type { EventLog } from '../timeline/eventLog';
 import { defaultEngineLimits, EngineCommandError, type Engine, type EngineLimits, type EngineProcess, type Signal } from './engine';
 import { ProcessTable, addressInUse, dbpathInUse, publicView, startedProcess, toStateName } from './processTable';
 import { describeMemberEvent } from './memberEvents';

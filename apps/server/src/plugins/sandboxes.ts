@@ -4,7 +4,7 @@ import { MongodEngine } from '../engine/mongodEngine';
 import { resolveMongodBinary } from '../engine/mongodBinary';
 import type { Engine } from '../engine/engine';
 import { Lab, defaultLabLimits } from '../sandbox/lab';
-import { EventLog } from '../sandbox/eventLog';
+import { EventLog } from '../timeline/eventLog';
 import { SandboxManager, type LabStart } from '../sandbox/sandbox';
 import type { Settings } from '../settings';
 

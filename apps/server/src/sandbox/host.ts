@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { BashCommandError, type BashHost, type MongodStarted, type ProcessInfo } from '../shell/bash/shell';
-import type { MongodOptions } from '../shell/bash/mongodFlags';
+import type { MongodOptions } from '../mongod/flags';
 import { InterruptedError, type Repl, type ReplIO } from '../shell/io';
 import { PythonRepl } from '../shell/python/repl';
 import { MongoshRepl, mongoshConnectingBanner, normalizeMongoshUri } from '../shell/mongosh/repl';

@@ -7,7 +7,7 @@ import { SimEngine, type EngineCopyReport } from '../engine/simEngine';
 import { findLesson, lessons } from '../lessons/catalog';
 import { LessonTracker } from '../lessons/progress';
 import type { LabView, PartitionView, ShellRecord } from '../lessons/view';
-import type { EventLog } from './eventLog';
+import type { EventLog } from '../timeline/eventLog';
 
 export interface LabLimits {
   /** Shell lines remembered for lesson checks. */

@@ -5,7 +5,7 @@ import { BashShell } from '../shell/bash/shell';
 import { ReplInterpreter, type LineReport } from '../terminal/replInterpreter';
 import { TerminalSession } from '../terminal/session';
 import { SandboxHost } from './host';
-import { typeLine } from '../transcript/run';
+import { typeLine } from '../terminal/typeLine';
 import type { Lab, LabCopyReport } from './lab';
 
 /** Our own errors about sandboxes, with stable names the API maps to messages. */

@@ -13,7 +13,7 @@ import { MongodNetwork } from '../../src/engine/mongodNetwork';
 import { TranslatingDuplex, WireTranslationError, WireTranslator } from '../../src/engine/wireTranslation';
 import { mongodEngineLivePids, type MongodEngine } from '../../src/engine/mongodEngine';
 import type { Sandbox } from '../../src/sandbox/sandbox';
-import { typeLine } from '../../src/transcript/run';
+import { typeLine } from '../../src/terminal/typeLine';
 import { useMongodEngineApp, useMongomsEnv } from '../helpers/mongodEnv';
 
 /** An OP_MSG with one body section (and optionally a checksum flag with 4 trailing bytes). */

@@ -1,6 +1,6 @@
 import type { Sandbox } from '../sandbox/sandbox';
-import { TranscriptSession } from '../transcript/run';
-import type { Lesson } from './model';
+import { TranscriptSession } from './run';
+import type { Lesson } from '../lessons/model';
 
 export interface SolvedStep {
   id: string;

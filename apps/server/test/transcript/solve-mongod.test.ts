@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { walkthroughLesson } from '../../src/lessons/walkthrough';
-import { solveLesson } from '../../src/lessons/solve';
+import { solveLesson } from '../../src/transcript/solve';
 import { useMongodEngineApp } from '../helpers/mongodEnv';
 
 // The walkthrough lesson, solved on real processes (sim-mongod) in real time. The second lesson

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { EventLog } from '../../src/sandbox/eventLog';
+import { EventLog } from '../../src/timeline/eventLog';
 
 const event = (text: string) => ({ source: 'shell' as const, kind: 'note', text });
 

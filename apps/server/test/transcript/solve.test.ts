@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { appPerFile } from '../helpers/appPerFile';
 import { lessons } from '../../src/lessons/catalog';
-import { solveLesson } from '../../src/lessons/solve';
+import { solveLesson } from '../../src/transcript/solve';
 
 const app = appPerFile();
 
