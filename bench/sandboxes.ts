@@ -18,7 +18,7 @@ import { testSettings } from '../apps/server/src/settings';
 import { runsWithServerNodeOptions, serverNodeOptions } from '../apps/server/src/nodeFlags';
 import { typeLine } from '../apps/server/src/terminal/typeLine';
 import { TranscriptSession } from '../apps/server/src/transcript/run';
-import type { Sandbox } from '../apps/server/src/sandbox/sandbox';
+import type { Sandbox } from '../apps/server/src/workspace/sandbox';
 import { machineLine, percentile, writeBenchmarkSection } from './lib/benchmarksDoc';
 
 const sandboxesCount = Number(process.argv[2] ?? 300);

@@ -1,7 +1,19 @@
 import { MongoClient, MongoTopologyClosedError, type MongoClientOptions } from 'mongodb';
-import type { ClientView } from '../lessons/view';
 import type { EventLog } from '../timeline/eventLog';
 import { driverNetworkMessage } from './driverErrors';
+
+/** A driver client as the timeline and the lesson checks see it. */
+export interface ClientView {
+  id: string;
+  api: 'Connection' | 'MongoClient' | 'mongosh';
+  seeds: string[];
+  directConnection: boolean;
+  createdAt: number;
+  /** Members the client's topology knows, `host:port`. */
+  knownMembers: string[];
+  primary: string | null;
+  closed: boolean;
+}
 
 /** How the driver reaches a sandbox's members: through the SOCKS bridge, with that sandbox's login. */
 export interface DriverRoute {

@@ -5,7 +5,7 @@ import { resolveMongodBinary } from '../engine/mongodBinary';
 import type { Engine } from '../engine/engine';
 import { Lab, defaultLabLimits } from '../sandbox/lab';
 import { EventLog } from '../timeline/eventLog';
-import { SandboxManager, type LabStart } from '../sandbox/sandbox';
+import { SandboxManager, type LabStart } from '../workspace/sandbox';
 import type { Settings } from '../settings';
 
 declare module 'fastify' {
@@ -58,7 +58,11 @@ export const sandboxesPlugin = fp<SandboxesPluginOptions>(
         (error: unknown) => app.log.error(error instanceof Error ? error.message : String(error)),
       );
     }
-    const manager = new SandboxManager({ settings, createLab });
+    const manager = new SandboxManager({
+      settings,
+      createLab,
+      onError: (error, what, sandboxId) => app.log.error({ err: error, sandboxId }, what),
+    });
     app.decorate('sandboxes', manager);
     const reclaimEveryMillis = Math.min(60_000, settings.sandboxIdleMillis);
     const timer = setInterval(() => {

@@ -1,8 +1,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { findLesson } from '../lessons/catalog';
 import type { Dashboard, DashboardRow, LessonProgress } from '@rslab/protocol';
-import type { LabCopyReport } from '../sandbox/lab';
-import type { Sandbox, SandboxManager } from '../sandbox/sandbox';
+import type { LabCopyReport, Sandbox, SandboxManager } from '../workspace/sandbox';
 import type { Settings } from '../settings';
 import { formatJoinCode, newJoinCode } from './joinCode';
 import { rebuildAt } from './rebuild';
@@ -217,7 +216,7 @@ export class RoomManager {
   /** The instructor's sandbox, created with the room's lesson on first use. */
   instructorSandbox(room: Room): Sandbox {
     const { sandbox, created } = this.options.sandboxes.obtain(room.instructorKey);
-    if (created) sandbox.lab.selectLesson(room.lessonId);
+    if (created) sandbox.lesson.select(room.lessonId);
     room.lastActiveAt = this.now();
     return sandbox;
   }
@@ -252,7 +251,7 @@ export class RoomManager {
     const { sandbox, created } = this.options.sandboxes.obtain(room.forkKey(attendee));
     let rebuilt: Promise<string[]> = Promise.resolve([]);
     if (created) {
-      sandbox.lab.selectLesson(position.lessonId);
+      sandbox.lesson.select(position.lessonId);
       const tab = sandbox.tabs.values().next().value;
       tab?.notice(`# Welcome back. Rebuilding your sandbox: replaying the lesson up to "${position.stepTitle ?? 'the end'}"…\n`);
       rebuilt = rebuildAt(sandbox, position.lessonId, position.stepId).then(
@@ -280,8 +279,8 @@ export class RoomManager {
       attendee.position = positionOf(progress, before, this.now());
       if (before?.stepId !== attendee.position.stepId || before.lessonId !== attendee.position.lessonId) void this.save(room, attendee);
     };
-    update(sandbox.lab.tracker.progress());
-    attendee.stopFollowingProgress = sandbox.lab.onProgress(update);
+    update(sandbox.lesson.tracker.progress());
+    attendee.stopFollowingProgress = sandbox.lesson.onProgress(update);
   }
 
   /** The instructor's reset: the attendee's own copy goes, and their pages go back to the live view. */
@@ -320,7 +319,7 @@ export class RoomManager {
   dashboard(room: Room): Dashboard {
     const now = this.now();
     const stuckAfterMillis = this.options.settings.attendeeStuckAfterMillis;
-    const live = this.liveSandbox(room)?.lab.tracker.progress() ?? null;
+    const live = this.liveSandbox(room)?.lesson.tracker.progress() ?? null;
     const livePosition = live ? positionOf(live, null, now) : null;
     const lesson = findLesson(room.lessonId);
     const stepsTotal = lesson?.chapters.reduce((n, chapter) => n + chapter.steps.length, 0) ?? 0;

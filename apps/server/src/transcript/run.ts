@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Sandbox } from '../sandbox/sandbox';
+import type { Sandbox } from '../workspace/sandbox';
 import type { TerminalSession } from '../terminal/session';
 import { TranscriptError, typeLine } from '../terminal/typeLine';
 import { describeMatcher, matches, parseTranscript, type TranscriptStep } from './parse';

@@ -1,4 +1,4 @@
-import type { Sandbox } from '../sandbox/sandbox';
+import type { Sandbox } from '../workspace/sandbox';
 import { TranscriptSession } from './run';
 import type { Lesson } from '../lessons/model';
 
@@ -21,17 +21,17 @@ export async function solveLesson(
   lesson: Lesson,
   options: { speed?: number; stepWaitMillis?: number; onOutput?: (text: string) => void } = {},
 ): Promise<{ steps: SolvedStep[]; output: string }> {
-  if (!sandbox.lab.selectLesson(lesson.id)) throw new Error(`no lesson '${lesson.id}'`);
+  if (!sandbox.lesson.select(lesson.id)) throw new Error(`no lesson '${lesson.id}'`);
   const session = new TranscriptSession(sandbox, { speed: options.speed ?? 5, ...(options.onOutput ? { onOutput: options.onOutput } : {}) });
   const stepWaitMillis = options.stepWaitMillis ?? 30_000;
   const results: SolvedStep[] = [];
   for (const step of lesson.chapters.flatMap((chapter) => chapter.steps)) {
     const failures = await session.run(step.solution.join('\n'));
     const deadline = sandbox.lab.now() + stepWaitMillis;
-    let state = (await sandbox.lab.evaluate()).steps.find((s) => s.id === step.id);
+    let state = (await sandbox.lesson.evaluate()).steps.find((s) => s.id === step.id);
     while (state?.state !== 'done' && sandbox.lab.now() < deadline) {
       await sleep(100);
-      state = (await sandbox.lab.evaluate()).steps.find((s) => s.id === step.id);
+      state = (await sandbox.lesson.evaluate()).steps.find((s) => s.id === step.id);
     }
     const done = state?.state === 'done';
     results.push({ id: step.id, done, reason: done ? null : (state?.reason ?? null), failures });

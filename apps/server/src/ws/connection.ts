@@ -9,7 +9,7 @@ import {
   type RoomWelcome,
   type ServerMessage,
 } from '@rslab/protocol';
-import { SandboxLimitError, type Sandbox } from '../sandbox/sandbox';
+import { SandboxLimitError, type Sandbox } from '../workspace/sandbox';
 import type { TerminalSession } from '../terminal/session';
 
 /** Lines remembered per tab as sent by this page and not yet run (a terminal holds at most 64 waiting). */
@@ -250,8 +250,8 @@ export class Connection implements TabConnection {
         );
         return;
       case 'lesson.select': {
-        const switched = sandbox.lab.selectLesson(message.lessonId);
-        const title = sandbox.lab.tracker.lesson.title;
+        const switched = sandbox.lesson.select(message.lessonId);
+        const title = sandbox.lesson.tracker.lesson.title;
         this.send({
           type: 'lesson.ack',
           requestId: message.requestId,

@@ -3,7 +3,7 @@ import { ProtocolErrorCode, parseRoomsClientMessage, type RoomClientMessage, typ
 import { normalizeJoinCode } from '../rooms/joinCode';
 import type { AttemptVerdict } from '../rooms/rateLimit';
 import type { Attendee, AttendeeConnection, Room, RoomManager } from '../rooms/rooms';
-import { SandboxLimitError } from '../sandbox/sandbox';
+import { SandboxLimitError } from '../workspace/sandbox';
 import { LabCopyError } from '../sandbox/lab';
 import type { Settings } from '../settings';
 import { Connection, type AnyClientMessage, type ConnectionFeature, type TabConnection } from './connection';
@@ -221,11 +221,11 @@ class RoomSession implements AttendeeConnection, ConnectionFeature {
           this.connection.send({ type: 'lesson.ack', requestId: message.requestId, ok: false, message: 'refused: instructor only' });
           return;
         }
-        const progress = sandbox.lab.tracker.progress();
+        const progress = sandbox.lesson.tracker.progress();
         const next = progress.steps[progress.stepIndex + 1];
-        sandbox.lab.tracker.skipTo(next?.id ?? '\u0000none');
-        await sandbox.lab.evaluate();
-        sandbox.lab.notifyProgress();
+        sandbox.lesson.tracker.skipTo(next?.id ?? '\u0000none');
+        await sandbox.lesson.evaluate();
+        sandbox.lesson.notify();
         this.connection.send({ type: 'lesson.ack', requestId: message.requestId, ok: true, message: next ? `on to "${next.title}"` : 'lesson finished' });
         return;
       }

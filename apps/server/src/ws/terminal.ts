@@ -2,7 +2,7 @@ import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
 import { ProtocolErrorCode, parseClientMessage } from '@rslab/protocol';
 import { newSessionId } from '../plugins/session';
-import { SandboxLimitError, type Sandbox } from '../sandbox/sandbox';
+import { SandboxLimitError, type Sandbox } from '../workspace/sandbox';
 import type { Settings } from '../settings';
 import { closeCode, Connection, type AnyClientMessage, type ConnectionFeature, type TabConnection } from './connection';
 

@@ -12,7 +12,7 @@ import { AddressBook } from '../../src/engine/mongodAddresses';
 import { MongodNetwork } from '../../src/engine/mongodNetwork';
 import { TranslatingDuplex, WireTranslationError, WireTranslator } from '../../src/engine/wireTranslation';
 import { mongodEngineLivePids, type MongodEngine } from '../../src/engine/mongodEngine';
-import type { Sandbox } from '../../src/sandbox/sandbox';
+import type { Sandbox } from '../../src/workspace/sandbox';
 import { typeLine } from '../../src/terminal/typeLine';
 import { useMongodEngineApp, useMongomsEnv } from '../helpers/mongodEnv';
 

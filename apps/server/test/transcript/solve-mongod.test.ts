@@ -16,6 +16,6 @@ describe('the walkthrough lesson on the mongod engine', () => {
     expect(stuck, stuck ? `step ${stuck.id} stayed pending: ${stuck.reason}\n${output.slice(-3000)}` : '').toBeUndefined();
     expect(steps).toHaveLength(walkthroughLesson.chapters.reduce((n, chapter) => n + chapter.steps.length, 0));
     expect(steps.flatMap((step) => step.failures)).toEqual([]);
-    expect(sandbox.lab.tracker.finished).toBe(true);
+    expect(sandbox.lesson.tracker.finished).toBe(true);
   }, 240_000);
 });

@@ -15,7 +15,7 @@ describe('every lesson can be solved as written', () => {
       expect(stuck, stuck ? `step ${stuck.id} stayed pending: ${stuck.reason}\n${output.slice(-3000)}` : '').toBeUndefined();
       expect(steps).toHaveLength(stepCount);
       expect(steps.flatMap((step) => step.failures)).toEqual([]);
-      expect(sandbox.lab.tracker.finished).toBe(true);
+      expect(sandbox.lesson.tracker.finished).toBe(true);
     }, 240_000);
   }
 });

@@ -108,10 +108,10 @@ describe('the rooms WebSocket', () => {
     const live = server.rooms.liveSandbox((await server.rooms.find(room.code))!)!;
     const session = new TranscriptSession(live, { speed: 10, lineTimeoutMillis: 30_000 });
     expect(await session.run(solutionsBefore('who-is-primary'))).toEqual([]);
-    await live.lab.evaluate();
+    await live.lesson.evaluate();
     // Usually 'who-is-primary'; 'kill-primary' when a member other than 27017 won the first
     // election (the check then counts `mongod --port 2701x` in the record as asking).
-    const forkStep = live.lab.tracker.progress().steps[live.lab.tracker.progress().stepIndex]!.id;
+    const forkStep = live.lesson.tracker.progress().steps[live.lesson.tracker.progress().stepIndex]!.id;
     expect(['who-is-primary', 'kill-primary']).toContain(forkStep);
 
     const ada = await join('ada');
@@ -126,7 +126,7 @@ describe('the rooms WebSocket', () => {
     expect(fork.tabs[0]!.scrollback).toContain('forked at this step');
 
     const own = server.sandboxes.all().find((s) => s.id === fork.sandboxId)!;
-    const progress = own.lab.tracker.progress();
+    const progress = own.lesson.tracker.progress();
     expect(progress.steps[progress.stepIndex]?.id).toBe(forkStep);
     const sourceProcs = live.lab.engine.processes().filter((p) => p.running).map((p) => p.argv.join(' '));
     expect(own.lab.engine.processes().filter((p) => p.running).map((p) => p.argv.join(' '))).toEqual(sourceProcs);
@@ -194,8 +194,8 @@ describe('the rooms WebSocket', () => {
     const live = server.rooms.liveSandbox((await server.rooms.find(room.code))!)!;
     const session = new TranscriptSession(live, { speed: 10, lineTimeoutMillis: 30_000 });
     expect(await session.run(solutionsBefore('read-again'))).toEqual([]);
-    await live.lab.evaluate();
-    expect(live.lab.tracker.progress().steps[live.lab.tracker.progress().stepIndex]?.id).toBe('read-again');
+    await live.lesson.evaluate();
+    expect(live.lesson.tracker.progress().steps[live.lesson.tracker.progress().stepIndex]?.id).toBe('read-again');
     const killed = live.lab.engine.processes().find((p) => !p.running)!;
 
     const ada = await join('ada');

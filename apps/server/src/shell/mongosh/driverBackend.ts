@@ -7,10 +7,10 @@ import {
   type MongoshFindOptions,
   type MongoshTopology,
   type MongoshWriteOptions,
-} from '../shell/mongosh/backend';
-import { abortable, InterruptedError } from '../shell/io';
-import type { DriverGateway, TrackedClient } from './gateway';
-import { driverNetworkMessage, networkFailure, serverErrorCode } from './driverErrors';
+} from './backend';
+import { abortable, InterruptedError } from '../io';
+import type { DriverGateway, TrackedClient } from '../../driver/gateway';
+import { driverNetworkMessage, networkFailure, serverErrorCode } from '../../driver/driverErrors';
 
 const findDocumentsMax = 1000;
 

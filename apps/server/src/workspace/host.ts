@@ -4,15 +4,19 @@ import type { MongodOptions } from '../mongod/flags';
 import { InterruptedError, type Repl, type ReplIO } from '../shell/io';
 import { PythonRepl } from '../shell/python/repl';
 import { MongoshRepl, mongoshConnectingBanner, normalizeMongoshUri } from '../shell/mongosh/repl';
-import { DriverMongoshBackend } from '../driver/mongoshBackend';
+import { DriverMongoshBackend } from '../shell/mongosh/driverBackend';
+import type { DriverPyMongoBackend } from '../shell/python/driverBackend';
 import { EngineCommandError, type Signal } from '../engine/engine';
-import type { Lab } from './lab';
+import type { Lab } from '../sandbox/lab';
 
 const signalByNumber: Record<number, Signal> = { 2: 'SIGINT', 9: 'SIGKILL', 15: 'SIGTERM' };
 
 /** The sandbox as the bash-like shell sees it: its processes, their logs, and the REPLs it can start. */
 export class SandboxHost implements BashHost {
-  constructor(private readonly lab: Lab) {}
+  constructor(
+    private readonly lab: Lab,
+    private readonly pymongo: DriverPyMongoBackend,
+  ) {}
 
   hostname(): string {
     return this.lab.hostname;
@@ -77,7 +81,7 @@ export class SandboxHost implements BashHost {
   python(): Repl {
     const clock = this.lab.engine.clock;
     return new PythonRepl({
-      backend: this.lab.pymongo,
+      backend: this.pymongo,
       // time.sleep and time.time follow the sandbox's clock, so they speed up and pause with it.
       stdlib: {
         nowSeconds: () => clock.now() / 1000,

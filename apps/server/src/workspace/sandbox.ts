@@ -1,12 +1,20 @@
 import { randomBytes } from 'node:crypto';
-import type { ClientMessage, ClusterSnapshot, LabEvent, LessonProgress } from '@rslab/protocol';
+import type { ClusterSnapshot, LabEvent, LessonProgress } from '@rslab/protocol';
+import type { EngineCopyReport } from '../engine/simEngine';
+import type { ControlRequest, Lab } from '../sandbox/lab';
 import type { Settings } from '../settings';
 import { BashShell } from '../shell/bash/shell';
+import { DriverPyMongoBackend } from '../shell/python/driverBackend';
 import { ReplInterpreter, type LineReport } from '../terminal/replInterpreter';
 import { TerminalSession } from '../terminal/session';
-import { SandboxHost } from './host';
 import { typeLine } from '../terminal/typeLine';
-import type { Lab, LabCopyReport } from './lab';
+import { SandboxHost } from './host';
+import { SandboxLesson } from './lesson';
+
+export interface LabCopyReport extends EngineCopyReport {
+  /** The lesson step the copy starts at; null when the source had finished the lesson. */
+  stepId: string | null;
+}
 
 /** Our own errors about sandboxes, with stable names the API maps to messages. */
 export class SandboxLimitError extends Error {
@@ -39,11 +47,15 @@ function errorNameIn(output: string, language: LineReport['language']): string |
 }
 
 /**
- * One learner's world: terminals, and the lab behind them (members, driver, timeline, lesson).
- * Sandboxes never share state; everything a learner does goes through their own sandbox.
+ * One learner's world: the lab (members, driver, timeline; sandbox/), its lesson, and the
+ * terminals typed into it. Sandboxes never share state; everything a learner does goes through
+ * their own sandbox.
  */
 export class Sandbox {
   readonly tabs = new Map<string, TerminalSession>();
+  readonly lesson: SandboxLesson;
+  /** The Python shells' PyMongo, on this sandbox's driver gateway. */
+  private readonly pymongo: DriverPyMongoBackend;
   private readonly listeners = new Set<(event: SandboxEvent) => void>();
   private readonly live = new Set<LiveListener>();
   private liveTimer: NodeJS.Timeout | null = null;
@@ -59,13 +71,17 @@ export class Sandbox {
     readonly lab: Lab,
     private readonly settings: Settings,
     now: number,
+    /** Told of what failed with nobody to answer (a lesson check, a live snapshot). */
+    private readonly onError: (error: unknown, what: string) => void = () => undefined,
   ) {
     this.lastActiveAt = now;
+    this.lesson = new SandboxLesson(lab, (error) => onError(error, 'a lesson check failed'));
+    this.pymongo = new DriverPyMongoBackend(lab.gateway, lab.engine.clock);
     this.unsubscribeLab.push(
       lab.events.subscribe((event) => {
         if (this.live.size > 0) this.pendingEvents.push(event);
       }),
-      lab.onProgress((progress) => {
+      this.lesson.onProgress((progress) => {
         for (const listener of this.live) listener.lesson(progress);
       }),
     );
@@ -81,7 +97,7 @@ export class Sandbox {
     }
     this.tabCounter += 1;
     const id = `t${this.tabCounter}`;
-    const shell = new ReplInterpreter(new BashShell(new SandboxHost(this.lab)), {
+    const shell = new ReplInterpreter(new BashShell(new SandboxHost(this.lab, this.pymongo)), {
       now: () => this.lab.now(),
       onLine: (report) => this.recordLine(id, report),
     });
@@ -114,7 +130,7 @@ export class Sandbox {
       value: report.output.slice(0, 500),
       ...(last ? { operation: { kind: last.kind, client: last.client, servedBy: last.servedBy } } : {}),
     });
-    this.lab.requestEvaluation();
+    this.lesson.requestEvaluation();
   }
 
   closeTab(id: string): boolean {
@@ -135,9 +151,16 @@ export class Sandbox {
   watch(listener: LiveListener): () => void {
     this.live.add(listener);
     listener.events(this.lab.events.all());
-    listener.lesson(this.lab.tracker.progress());
-    void this.lab.snapshot().then((snapshot) => listener.cluster(snapshot));
-    if (!this.liveTimer) this.liveTimer = setInterval(() => void this.tick(), snapshotIntervalMillis);
+    listener.lesson(this.lesson.tracker.progress());
+    this.lab.snapshot().then(
+      (snapshot) => listener.cluster(snapshot),
+      (error: unknown) => this.onError(error, 'a cluster snapshot failed'),
+    );
+    if (!this.liveTimer) {
+      this.liveTimer = setInterval(() => {
+        this.tick().catch((error: unknown) => this.onError(error, 'the live feed failed'));
+      }, snapshotIntervalMillis);
+    }
     return () => {
       this.live.delete(listener);
       if (this.live.size === 0 && this.liveTimer) {
@@ -161,12 +184,27 @@ export class Sandbox {
       this.lastClusterJson = json;
       for (const listener of this.live) listener.cluster(snapshot);
     }
-    await this.lab.evaluate();
+    await this.lesson.evaluate();
   }
 
   /** Apply a control from the cluster view's buttons; says what happened in words. */
-  control(request: Extract<ClientMessage, { type: 'control' }>): Promise<{ ok: boolean; message: string }> {
+  control(request: ControlRequest): Promise<{ ok: boolean; message: string }> {
     return this.lab.control(request);
+  }
+
+  /**
+   * Make this fresh sandbox a copy of `source` at this moment (see `Lab.copyFrom`), on the same
+   * lesson at the same step. Its terminals are the caller's to open.
+   */
+  async copyFrom(source: Sandbox): Promise<LabCopyReport> {
+    const progress = source.lesson.tracker.progress();
+    const current = progress.steps[progress.stepIndex];
+    const engine = await this.lab.copyFrom(source.lab, `step ${current ? `"${current.title}"` : 'the end of the lesson'}`);
+    if (this.lesson.tracker.lesson.id !== source.lesson.tracker.lesson.id) this.lesson.select(source.lesson.tracker.lesson.id);
+    if (current) this.lesson.tracker.skipTo(current.id);
+    else this.lesson.tracker.skipTo('\u0000none'); // no step has this id: every step is marked done
+    this.lesson.notify();
+    return { ...engine, stepId: current?.id ?? null };
   }
 
   private emit(event: SandboxEvent): void {
@@ -180,6 +218,7 @@ export class Sandbox {
     for (const id of [...this.tabs.keys()]) this.closeTab(id);
     this.listeners.clear();
     for (const unsubscribe of this.unsubscribeLab) unsubscribe();
+    this.lesson.dispose();
     await this.lab.dispose();
   }
 }
@@ -192,6 +231,8 @@ export interface LabStart {
 export interface SandboxManagerOptions {
   settings: Settings;
   createLab: (sandboxId: string, start?: LabStart) => Lab;
+  /** Told of what failed in a sandbox with nobody to answer (a lesson check, the live feed, a disposal). */
+  onError?: (error: unknown, what: string, sandboxId: string) => void;
   now?: () => number;
 }
 
@@ -206,6 +247,10 @@ export class SandboxManager {
 
   get size(): number {
     return this.sandboxes.size;
+  }
+
+  private errorsOf(sandboxId: string): (error: unknown, what: string) => void {
+    return (error, what) => this.options.onError?.(error, what, sandboxId);
   }
 
   get(sessionId: string): Sandbox | undefined {
@@ -231,7 +276,7 @@ export class SandboxManager {
       );
     }
     const id = `sb-${randomBytes(6).toString('hex')}`;
-    const sandbox = new Sandbox(id, this.options.createLab(id), settings, this.now());
+    const sandbox = new Sandbox(id, this.options.createLab(id), settings, this.now(), this.errorsOf(id));
     sandbox.openTab();
     this.sandboxes.set(sessionId, sandbox);
     return { sandbox, created: true };
@@ -251,10 +296,10 @@ export class SandboxManager {
     const clock = source.lab.engine.clock;
     const id = `sb-${randomBytes(6).toString('hex')}`;
     const lab = this.options.createLab(id, { clock: { startMillis: clock.now(), speed: clock.speed, paused: clock.paused } });
-    const sandbox = new Sandbox(id, lab, settings, this.now());
+    const sandbox = new Sandbox(id, lab, settings, this.now(), this.errorsOf(id));
     this.sandboxes.set(key, sandbox);
     try {
-      const report = await lab.copyFrom(source.lab);
+      const report = await sandbox.copyFrom(source);
       for (const tab of source.tabs.values()) {
         const copy = sandbox.openTab();
         copy.notice(`# Your own copy, forked at this step: the cluster, its data and the lesson are copied;\n# shell variables and open connections are not, so connect again before reading.\n`);
@@ -289,7 +334,7 @@ export class SandboxManager {
     let reclaimed = 0;
     for (const [sessionId, sandbox] of this.sandboxes) {
       if (sandbox.lastActiveAt < cutoff) {
-        void sandbox.dispose();
+        sandbox.dispose().catch((error: unknown) => this.options.onError?.(error, 'disposing an idle sandbox failed', sandbox.id));
         this.sandboxes.delete(sessionId);
         reclaimed += 1;
       }

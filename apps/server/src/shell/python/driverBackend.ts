@@ -16,12 +16,12 @@ import {
   type PyClientHandle,
   type PyConnectOptions,
   type PyMongoBackend,
-} from '../shell/python/backend';
-import { fromBson } from '../shell/python/bsonTypes';
-import { repr } from '../shell/python/values';
-import { abortable, InterruptedError } from '../shell/io';
-import type { DriverGateway, TrackedClient } from './gateway';
-import { networkFailure, serverErrorCode } from './driverErrors';
+} from './backend';
+import { fromBson } from './bsonTypes';
+import { repr } from './values';
+import { abortable, InterruptedError } from '../io';
+import type { DriverGateway, TrackedClient } from '../../driver/gateway';
+import { networkFailure, serverErrorCode } from '../../driver/driverErrors';
 
 /** The 2010 driver gave up at once; a short server selection stands in for its single try. */
 const legacySelectionMillis = 1500;
