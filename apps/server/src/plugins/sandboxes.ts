@@ -30,12 +30,14 @@ export const sandboxesPlugin = fp<SandboxesPluginOptions>(
         release = route.release;
         return route;
       };
+      const onError = (error: unknown, what: string) => app.log.error({ err: error, sandboxId }, what);
       const engine: Engine =
         settings.engine === 'mongod'
-          ? new MongodEngine({ hostname: settings.sandboxHostname, events, routeFor, limits: { membersMax: settings.sandboxMembersMax } })
+          ? new MongodEngine({ hostname: settings.sandboxHostname, events, onError, routeFor, limits: { membersMax: settings.sandboxMembersMax } })
           : new SimEngine({
               hostname: settings.sandboxHostname,
               events,
+              onError,
               routeFor,
               limits: { membersMax: settings.sandboxMembersMax },
               storageLimits: { storageDocumentsMax: settings.sandboxDocumentsMax, storageBytesMax: settings.sandboxBytesMax },

@@ -277,7 +277,9 @@ export class RoomManager {
       if (restoring && progress.stepIndex < restoring.stepIndex && progress.lessonId === restoring.lessonId) return;
       const before = attendee.position;
       attendee.position = positionOf(progress, before, this.now());
-      if (before?.stepId !== attendee.position.stepId || before.lessonId !== attendee.position.lessonId) void this.save(room, attendee);
+      if (before?.stepId !== attendee.position.stepId || before.lessonId !== attendee.position.lessonId) {
+        this.save(room, attendee).catch((error: unknown) => this.options.onStoreError?.(error));
+      }
     };
     update(sandbox.lesson.tracker.progress());
     attendee.stopFollowingProgress = sandbox.lesson.onProgress(update);

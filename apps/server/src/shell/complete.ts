@@ -69,6 +69,7 @@ function pythonChild(obj: PyValue, name: string): PyValue | undefined {
       try {
         return obj.database(name);
       } catch {
+        // Not a valid database name (PyMongo refuses it): nothing to complete, nothing to report.
         return undefined;
       }
     }
@@ -81,6 +82,7 @@ function pythonChild(obj: PyValue, name: string): PyValue | undefined {
     try {
       return obj.collection(name);
     } catch {
+      // Not a valid collection name (PyMongo refuses it): nothing to complete, nothing to report.
       return undefined;
     }
   }

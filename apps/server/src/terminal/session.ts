@@ -118,7 +118,10 @@ export class TerminalSession {
       return { accepted: false, reason: `too many lines waiting (at most ${this.limits.pendingLinesMax})` };
     }
     this.pending.push(line);
-    if (!this.running) void this.drain();
+    if (!this.running) {
+      // drain() reports an interpreter's failure on the screen itself; this is for a bug in drain.
+      this.drain().catch((error: unknown) => this.emit({ type: 'output', data: `internal error: ${error instanceof Error ? error.message : String(error)}\n` }));
+    }
     return { accepted: true };
   }
 

@@ -281,15 +281,18 @@ const activeTabKey = 'rslab.activeTab';
 function rememberActiveTab(tab: string): void {
   try {
     window.sessionStorage.setItem(activeTabKey, tab);
-  } catch {
+  } catch (error) {
     // storage may be off (privacy settings); the page then starts on the first shell
+    console.warn('could not remember the active shell (session storage refused)', error);
   }
 }
 
 function rememberedActiveTab(): string | null {
   try {
     return window.sessionStorage.getItem(activeTabKey);
-  } catch {
+  } catch (error) {
+    // storage may be off (privacy settings): start on the first shell
+    console.warn('could not read the active shell (session storage refused)', error);
     return null;
   }
 }

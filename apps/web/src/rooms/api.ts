@@ -18,7 +18,11 @@ async function call<T>(method: string, path: string, options: { body?: unknown; 
   if (options.body !== undefined) headers['content-type'] = 'application/json';
   if (options.secret !== undefined) headers[instructorSecretHeader] = options.secret;
   const response = await fetch(path, { method, headers, ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}) });
-  const payload = (await response.json().catch(() => ({}))) as { message?: string };
+  // An error page that is not JSON (a proxy's 502) still fails with its status text below.
+  const payload = (await response.json().catch((error: unknown) => {
+    console.warn(`${method} ${path}: the reply is not JSON`, error);
+    return {};
+  })) as { message?: string };
   if (!response.ok) {
     throw new RoomApiError(response.status, payload.message ?? response.statusText);
   }

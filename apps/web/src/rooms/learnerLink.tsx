@@ -64,7 +64,8 @@ export function ResumeLinkButton({ learner }: { learner: LearnerLink }) {
         learner.link().then(
           (url) => {
             setLink(url);
-            void navigator.clipboard?.writeText(url).catch(() => undefined);
+            // Copying may be refused (no permission, no focus); the link is shown either way.
+            navigator.clipboard?.writeText(url).catch((error: unknown) => console.warn('copying the resume link failed', error));
           },
           (error: unknown) => setLink(error instanceof Error ? error.message : String(error)),
         );
