@@ -53,6 +53,31 @@ const simTypeAware = {
   },
 };
 
+// Type-aware rules (the TypeScript project of each file, found by the project service): a promise
+// nobody awaits, returns or hands on is an error swallowed. packages/sim adds its own block.
+const typeAware = {
+  files: [
+    'apps/*/src/**/*.{ts,tsx}',
+    'apps/*/test/**/*.{ts,tsx}',
+    'packages/protocol/src/**/*.ts',
+    'packages/protocol/test/**/*.ts',
+    'e2e/**/*.ts',
+    'bench/**/*.ts',
+    'scripts/**/*.mjs',
+  ],
+  ignores: ['**/test/fixtures/**'],
+  languageOptions: {
+    parserOptions: {
+      projectService: { allowDefaultProject: ['scripts/*.mjs'] },
+      tsconfigRootDir: import.meta.dirname,
+    },
+  },
+  rules: {
+    // `void promise` counts too: a rejection must reach a handler that says what failed.
+    '@typescript-eslint/no-floating-promises': ['error', { ignoreVoid: false }],
+  },
+};
+
 export default tseslint.config(
   {
     ignores: ['**/node_modules/**', '**/dist/**', '**/test-results/**', '**/playwright-report/**', '.rslab-data/**'],
@@ -76,6 +101,13 @@ export default tseslint.config(
     plugins: { 'react-hooks': reactHooks },
     rules: { 'react-hooks/rules-of-hooks': 'error', 'react-hooks/exhaustive-deps': 'error' },
   },
+  {
+    // dependency-cruiser's configs are CommonJS.
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { ...globals.node } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  typeAware,
   simDeterminism,
   simTypeAware,
 );

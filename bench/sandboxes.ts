@@ -13,11 +13,12 @@ import { writeHeapSnapshot } from 'node:v8';
 import { Session } from 'node:inspector/promises';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { cpus } from 'node:os';
-import { buildApp } from '../apps/server/src/app';
+import { buildServer } from '../apps/server/src/server';
 import { testSettings } from '../apps/server/src/settings';
 import { runsWithServerNodeOptions, serverNodeOptions } from '../apps/server/src/nodeFlags';
-import { TranscriptSession, typeLine } from '../apps/server/src/transcript/run';
-import type { Sandbox } from '../apps/server/src/sandbox/sandbox';
+import { typeLine } from '../apps/server/src/terminal/typeLine';
+import { TranscriptSession } from '../apps/server/src/transcript/run';
+import type { Sandbox } from '../apps/server/src/workspace/sandbox';
 import { machineLine, percentile, writeBenchmarkSection } from './lib/benchmarksDoc';
 
 const sandboxesCount = Number(process.argv[2] ?? 300);
@@ -59,7 +60,7 @@ async function relaunchWithServerNodeOptions(): Promise<never> {
 async function main(): Promise<void> {
   if (!runsWithServerNodeOptions(process.execArgv, process.env)) await relaunchWithServerNodeOptions();
   const deadline = Date.now() + benchDeadlineMillis;
-  const app = await buildApp({ settings: testSettings({ sandboxesMax: sandboxesCount + 10 }) });
+  const app = await buildServer({ settings: testSettings({ sandboxesMax: sandboxesCount + 10 }) });
   const rssBefore = process.memoryUsage().rss;
   const sandboxes: Sandbox[] = [];
   const setupStarted = performance.now();

@@ -150,7 +150,9 @@ test('a room: the instructor fails over live, an attendee follows, is refused, f
   expect(await terminalText(instructor)).not.toContain('db.test.drop()');
 
   // The class is over: the instructor closes the room, and every open page says so.
-  dashboard.once('dialog', (dialog) => void dialog.accept());
+  dashboard.once('dialog', (dialog) => {
+      dialog.accept().catch((error: unknown) => console.error('accepting the confirm dialog failed', error));
+    });
   await dashboard.getByRole('button', { name: 'Close the room' }).click();
   await expect(dashboard.getByRole('status')).toContainText('The room is closed');
   for (const page of [instructor, attendee, elsewhere]) {

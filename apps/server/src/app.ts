@@ -1,30 +1,42 @@
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import fp from 'fastify-plugin';
 import websocket from '@fastify/websocket';
-import { healthPlugin } from './plugins/health';
-import { sandboxesPlugin } from './plugins/sandboxes';
-import { sessionPlugin } from './plugins/session';
-import { terminalWsPlugin } from './plugins/terminal-ws';
-import { webPlugin } from './plugins/web';
+import { ApiError } from '@rslab/protocol';
 import { driverBridgePlugin } from './plugins/driver-bridge';
 import { roomsPlugin } from './plugins/rooms';
+import { sandboxesPlugin } from './plugins/sandboxes';
+import { sessionPlugin } from './plugins/session';
+import { errorHandler, notFoundHandler } from './routes/errors';
+import { healthRoutes } from './routes/health';
+import { roomsRoutes } from './routes/rooms';
+import { webRoutes } from './routes/web';
+import { roomsWsPlugin } from './ws/rooms';
+import { terminalWsPlugin } from './ws/terminal';
 import type { Settings } from './settings';
 
 export interface AppOptions {
   settings: Settings;
-  logger?: FastifyServerOptions['logger'];
 }
 
-/** The whole server as one Fastify instance; every feature is a plugin. */
-export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
-  const { settings } = options;
-  const app = Fastify({ logger: options.logger ?? false, bodyLimit: 1024 * 1024 });
-  await app.register(websocket, { options: { maxPayload: settings.wsMessageBytesMax } });
-  await app.register(sessionPlugin);
-  await app.register(driverBridgePlugin);
-  await app.register(sandboxesPlugin, { settings });
-  await app.register(healthPlugin);
-  await app.register(terminalWsPlugin, { settings });
-  await app.register(roomsPlugin, { settings });
-  await app.register(webPlugin, { webRoot: settings.webRoot });
-  return app;
-}
+/**
+ * The whole server as one Fastify plugin; every feature is a plugin of its own. Services first
+ * (`plugins/`: session, driver bridge, sandboxes, rooms), then what answers (`routes/` for HTTP,
+ * `ws/` for the WebSockets). Errors and unknown routes answer in `ApiError`'s one shape.
+ */
+export const app = fp<AppOptions>(
+  async (instance, { settings }) => {
+    instance.addSchema({ $id: 'ApiError', ...ApiError });
+    instance.setErrorHandler(errorHandler);
+    instance.setNotFoundHandler(notFoundHandler);
+    await instance.register(websocket, { options: { maxPayload: settings.wsMessageBytesMax } });
+    await instance.register(sessionPlugin);
+    await instance.register(driverBridgePlugin);
+    await instance.register(sandboxesPlugin, { settings });
+    await instance.register(roomsPlugin, { settings });
+    await instance.register(healthRoutes);
+    await instance.register(roomsRoutes);
+    await instance.register(terminalWsPlugin, { settings });
+    await instance.register(roomsWsPlugin, { settings });
+    await instance.register(webRoutes, { webRoot: settings.webRoot });
+  },
+  { name: 'rslab-app' },
+);

@@ -1,2 +1,3 @@
-export { buildApp, type AppOptions } from './app';
+export { app, type AppOptions } from './app';
+export { buildServer, type ServerOptions } from './server';
 export { settingsFromEnv, testSettings, type Settings } from './settings';

@@ -12,7 +12,13 @@ const roomRoute = parseRoomRoute(window.location.hash);
 if (roomRoute) {
   const root = document.getElementById('root');
   if (!root) throw new Error('index.html has no #root');
-  void import('./rooms/mount').then(({ mountRooms }) => mountRooms(roomRoute, root));
+  import('./rooms/mount').then(
+    ({ mountRooms }) => mountRooms(roomRoute, root),
+    (error: unknown) => {
+      console.error('loading the rooms page failed', error);
+      root.textContent = `This page could not load (${error instanceof Error ? error.message : String(error)}); reload to try again.`;
+    },
+  );
 } else {
   startLab();
 }

@@ -1,7 +1,19 @@
 import { MongoClient, MongoTopologyClosedError, type MongoClientOptions } from 'mongodb';
-import type { ClientView } from '../lessons/view';
-import type { EventLog } from '../sandbox/eventLog';
+import type { EventLog } from '../timeline/eventLog';
 import { driverNetworkMessage } from './driverErrors';
+
+/** A driver client as the timeline and the lesson checks see it. */
+export interface ClientView {
+  id: string;
+  api: 'Connection' | 'MongoClient' | 'mongosh';
+  seeds: string[];
+  directConnection: boolean;
+  createdAt: number;
+  /** Members the client's topology knows, `host:port`. */
+  knownMembers: string[];
+  primary: string | null;
+  closed: boolean;
+}
 
 /** How the driver reaches a sandbox's members: through the SOCKS bridge, with that sandbox's login. */
 export interface DriverRoute {
@@ -96,7 +108,9 @@ export class DriverGateway {
     if (open.length >= this.limits.clientsMax) {
       // The oldest idle client goes first, as a learner who keeps making clients would expect.
       const oldest = open[0];
-      if (oldest) void this.close(oldest.id);
+      if (oldest) {
+        this.close(oldest.id).catch((error: unknown) => this.closeFailed(oldest.id, error));
+      }
     }
     this.counter += 1;
     const id = `c${this.counter}`;
@@ -146,7 +160,8 @@ export class DriverGateway {
    */
   revive(tracked: TrackedClient): void {
     if (tracked.view.closed) return;
-    void tracked.client.close(true).catch(() => undefined);
+    // The old client is given up; a failure to close it is noted, not thrown at the shell.
+    tracked.client.close(true).catch((error: unknown) => this.closeFailed(tracked.view.id, error));
     tracked.client = this.makeClient(tracked.request);
     tracked.servers = new Map();
     tracked.heartbeatFailures = new Map();
@@ -157,8 +172,13 @@ export class DriverGateway {
     const tracked = this.clients.get(id);
     if (!tracked || tracked.view.closed) return;
     tracked.view.closed = true;
-    await tracked.client.close(true).catch(() => undefined);
+    // Closing is best effort (the client may be half-connected to a member that is gone); noted on the timeline.
+    await tracked.client.close(true).catch((error: unknown) => this.closeFailed(id, error));
     this.clients.delete(id);
+  }
+
+  private closeFailed(id: string, error: unknown): void {
+    this.events.add({ source: 'driver', kind: 'clientCloseFailed', text: `closing client ${id} failed: ${error instanceof Error ? error.message : String(error)}` });
   }
 
   async closeAll(): Promise<void> {

@@ -178,7 +178,10 @@ class Handshake {
           return 0;
         }
         this.stage = 'connecting';
-        void this.connect(host, port);
+        this.connect(host, port).catch((error: unknown) => {
+          this.options.onError?.(error instanceof Error ? error : new Error(String(error)));
+          this.refuse(reply.generalFailure);
+        });
         return offset + 2;
       }
       default:

@@ -1,7 +1,8 @@
 import type { Document } from 'bson';
-import type { ClusterSnapshot, MemberStateName } from '../protocol/messages';
+import type { ClusterSnapshot, MemberStateName } from '@rslab/protocol';
 import type { DriverRoute } from '../driver/gateway';
-import type { MongodOptions } from '../shell/bash/mongodFlags';
+import type { MongodOptions } from '../mongod/flags';
+import type { EventLog } from '../timeline/eventLog';
 
 /** One `mongod` a learner started, as `ps` and the lesson checks see it. */
 export interface EngineProcess {
@@ -78,4 +79,16 @@ export interface Engine {
   /** Run a command on a member directly, as the cluster view's buttons do. */
   command(address: string, command: Document): Promise<Document>;
   dispose(): Promise<void>;
+}
+
+/** Told of a failure in an engine with nobody waiting on it (closing a client or a listener). */
+export type EngineErrorReporter = (error: unknown, what: string) => void;
+
+/** Report `error` to the engine's `onError`, or, without one, as a line on the sandbox's timeline. */
+export function reportEngineError(options: { onError?: EngineErrorReporter; events: EventLog }, error: unknown, what: string): void {
+  if (options.onError) {
+    options.onError(error, what);
+    return;
+  }
+  options.events.add({ source: 'cluster', kind: 'labError', text: `lab: ${what}: ${error instanceof Error ? error.message : String(error)}` });
 }

@@ -50,11 +50,11 @@ import type { ChildProcess } from 'node:child_process';
 import type { Document } from 'bson';
 import { MongoClient, MongoServerError, ReadPreference } from 'mongodb';
 import { MongoInstance } from 'mongodb-memory-server-core';
-import type { ClusterSnapshot, HeartbeatView, LinkView, MemberStateName, MemberView, OpTimeView } from '../protocol/messages';
+import type { ClusterSnapshot, HeartbeatView, LinkView, MemberStateName, MemberView, OpTimeView } from '@rslab/protocol';
 import type { DriverRoute } from '../driver/gateway';
-import type { MongodOptions } from '../shell/bash/mongodFlags';
-import type { EventLog } from '../sandbox/eventLog';
-import { defaultEngineLimits, EngineCommandError, type Engine, type EngineClock, type EngineLimits, type EngineProcess, type Signal } from './engine';
+import type { MongodOptions } from '../mongod/flags';
+import type { EventLog } from '../timeline/eventLog';
+import { defaultEngineLimits, EngineCommandError, reportEngineError, type EngineErrorReporter, type Engine, type EngineClock, type EngineLimits, type EngineProcess, type Signal } from './engine';
 import { ProcessTable, addressInUse, dbpathInUse, publicView, startedProcess, toStateName } from './processTable';
 import { AddressBook } from './mongodAddresses';
 import { MongodNetwork } from './mongodNetwork';
@@ -69,6 +69,8 @@ export class EngineUnsupportedError extends Error {
 export interface MongodEngineOptions {
   hostname: string;
   events: EventLog;
+  /** Told of a failure with nobody waiting on it; without it, the failure is a line on the timeline. */
+  onError?: EngineErrorReporter;
   routeFor: (network: MongodNetwork) => DriverRoute;
   limits?: Partial<EngineLimits>;
   /** Longest a process may take to print "Waiting for connections". */
@@ -170,7 +172,7 @@ export class MongodEngine implements Engine {
     });
     this.route = options.routeFor(this.network);
     this.pollTimer = setInterval(() => {
-      if (!this.disposed && this.table.running().length > 0) void this.snapshot().catch(() => undefined);
+      if (!this.disposed && this.table.running().length > 0) this.snapshot().catch((error: unknown) => this.reportError(error, 'polling the members failed'));
     }, options.pollIntervalMillis ?? 500);
     this.pollTimer.unref();
   }
@@ -275,7 +277,10 @@ export class MongodEngine implements Engine {
       };
       instance.once('instanceReady' as never, () => settle('ready'));
       instance.once('instanceError' as never, () => settle('failed'));
-      void exited.then(() => settle('failed'));
+      exited.then(
+        () => settle('failed'),
+        () => settle('failed'),
+      );
     });
     if (outcome !== 'ready') {
       if (!exitInfo) {
@@ -296,9 +301,13 @@ export class MongodEngine implements Engine {
       startedProcess(address, options, this.clock.now()),
       real,
     );
-    void real.exited.then(() => this.exited(proc.pid));
+    real.exited.then(() => this.exited(proc.pid)).catch((error: unknown) => this.reportError(error, `noting that ${address} exited failed`));
     this.options.events.add({ source: 'cluster', kind: 'processStarted', member: address, text: `mongod started on ${address} (pid ${proc.pid})` });
     return publicView(proc);
+  }
+
+  private reportError(error: unknown, what: string): void {
+    reportEngineError(this.options, error, what);
   }
 
   private exited(pid: number): void {
@@ -313,7 +322,7 @@ export class MongodEngine implements Engine {
     }
     const client = proc.extra.client;
     proc.extra.client = null;
-    void client?.close(true).catch(() => undefined);
+    client?.close(true).catch((error: unknown) => this.reportError(error, `closing the status client of ${proc.address} failed`));
     this.options.events.add({
       source: 'cluster',
       kind: 'processExited',
@@ -329,6 +338,7 @@ export class MongodEngine implements Engine {
   async signal(pid: number, signal: Signal): Promise<boolean> {
     const proc = this.table.get(pid);
     if (!proc?.running) return false;
+    // A member that does not answer now (starting, stopping) is described by its last poll.
     const poll = await this.pollMember(proc).catch(() => null);
     const last = poll ?? this.lastPoll.get(proc.address);
     proc.killed = { at: this.clock.now(), signal, stateThen: last?.state ?? 'UNKNOWN', termThen: last?.term ?? 0 };
@@ -372,6 +382,7 @@ export class MongodEngine implements Engine {
     const admin = this.client(proc).db('admin');
     const [reply, config] = await Promise.all([
       admin.command({ replSetGetStatus: 1 }).catch((error: unknown) => error),
+      // A member not yet initiated has no config (NotYetInitialized): nothing to show, not a failure.
       admin.command({ replSetGetConfig: 1 }).catch(() => null),
     ]);
     const previous = this.lastPoll.get(proc.address);
@@ -499,7 +510,9 @@ export class MongodEngine implements Engine {
         .collection(ns.slice(dot + 1))
         .find({}, { limit: 1000, readPreference: ReadPreference.secondaryPreferred })
         .toArray();
-    } catch {
+    } catch (error) {
+      // A check asking a member that cannot answer reads no documents; say so rather than hide it.
+      this.reportError(error, `reading ${ns} on ${address} failed`);
       return [];
     }
   }
@@ -574,11 +587,12 @@ export class MongodEngine implements Engine {
     await Promise.all(running.map((proc) => Promise.race([proc.extra.exited, sleep(5000)])));
     for (const proc of this.table.all()) {
       proc.extra.instance.killerProcess?.kill('SIGTERM');
-      await proc.extra.client?.close(true).catch(() => undefined);
+      await proc.extra.client?.close(true).catch((error: unknown) => this.reportError(error, `closing the status client of ${proc.address} failed`));
       proc.extra.client = null;
     }
     this.book.release();
     if (this.dataRoot) {
+      // A data root that failed to be made was reported when a mongod needed it; there is nothing to remove.
       const root = await this.dataRoot.catch(() => null);
       if (root && !this.options.dataRoot) await rm(root, { recursive: true, force: true });
     }

@@ -1,7 +1,7 @@
 import type { Document } from 'bson';
 import { formatLogLine } from '@rslab/sim';
-import type { MemberStateName } from '../protocol/messages';
-import type { MongodOptions } from '../shell/bash/mongodFlags';
+import type { MemberStateName } from '@rslab/protocol';
+import type { MongodOptions } from '../mongod/flags';
 import { EngineCommandError, type EngineProcess } from './engine';
 
 /** What every engine keeps per process for `logs`: its lines, and who follows them. */

@@ -20,11 +20,11 @@ import {
   type ReplParameters,
   type WireListener,
 } from '@rslab/sim';
-import type { ClusterSnapshot, HeartbeatView, LinkView, MemberStateName, MemberView } from '../protocol/messages';
+import type { ClusterSnapshot, HeartbeatView, LinkView, MemberStateName, MemberView } from '@rslab/protocol';
 import type { DriverRoute } from '../driver/gateway';
-import type { MongodOptions } from '../shell/bash/mongodFlags';
-import type { EventLog } from '../sandbox/eventLog';
-import { defaultEngineLimits, EngineCommandError, type Engine, type EngineLimits, type EngineProcess, type Signal } from './engine';
+import type { MongodOptions } from '../mongod/flags';
+import type { EventLog } from '../timeline/eventLog';
+import { defaultEngineLimits, EngineCommandError, reportEngineError, type EngineErrorReporter, type Engine, type EngineLimits, type EngineProcess, type Signal } from './engine';
 import { ProcessTable, addressInUse, dbpathInUse, publicView, startedProcess, toStateName } from './processTable';
 import { describeMemberEvent } from './memberEvents';
 
@@ -46,6 +46,8 @@ interface SimProcess {
 export interface SimEngineOptions {
   hostname: string;
   events: EventLog;
+  /** Told of a failure with nobody waiting on it; without it, the failure is a line on the timeline. */
+  onError?: EngineErrorReporter;
   /** The SOCKS bridge credentials that lead to this engine's network. */
   routeFor: (network: VirtualNetwork) => DriverRoute;
   limits?: Partial<EngineLimits>;
@@ -96,6 +98,10 @@ export class SimEngine implements Engine {
     this.table = new ProcessTable(2000 + randomInt(0, 3000));
     this.limits = { ...defaultEngineLimits, ...options.limits };
     this.route = options.routeFor(this.network);
+  }
+
+  private reportError(error: unknown, what: string): void {
+    reportEngineError(this.options, error, what);
   }
 
   private address(port: number): string {
@@ -187,7 +193,7 @@ export class SimEngine implements Engine {
     }
     this.transport.unregister(proc.address, proc.extra.member);
     this.network.kill(proc.address);
-    void proc.extra.listener?.close();
+    proc.extra.listener?.close().catch((error: unknown) => this.reportError(error, `closing the listener of ${proc.address} failed`));
     const dbpath = this.dbpaths.get(proc.dbpath);
     if (dbpath?.lockedBy === pid) dbpath.lockedBy = null;
     this.options.events.add({

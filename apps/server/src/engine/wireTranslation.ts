@@ -247,7 +247,7 @@ export class TranslatingDuplex implements Duplex {
   }
 
   end(): void {
-    void this.chain.then(() => this.inner.end());
+    this.chain.then(() => this.inner.end()).catch((error: unknown) => this.fail(error));
   }
 
   destroy(): void {

@@ -1,4 +1,4 @@
-import type { MemberView } from '../protocol/messages';
+import type { MemberView } from '@rslab/protocol';
 import type { LabView, ProcessView, ShellRecord } from './view';
 
 /**

@@ -1,4 +1,4 @@
-import type { CommandLanguage } from '../protocol/messages';
+import type { CommandLanguage } from '@rslab/protocol';
 import type { Lesson, Step } from './model';
 
 const startsPython = /^\s*python3?\s*$/;

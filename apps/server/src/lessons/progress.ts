@@ -1,4 +1,4 @@
-import type { LessonProgress } from '../protocol/messages';
+import type { LessonProgress } from '@rslab/protocol';
 import { lessons } from './catalog';
 import { runCheck } from './checks';
 import { commandLanguages } from './commandLanguages';

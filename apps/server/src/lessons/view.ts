@@ -1,5 +1,9 @@
 import type { Document } from 'bson';
-import type { ClusterSnapshot, LabEvent, MemberStateName } from '../protocol/messages';
+import type { ClusterSnapshot, LabEvent, MemberStateName } from '@rslab/protocol';
+import type { ClientView } from '../driver/gateway';
+import type { PartitionView, ShellRecord } from '../sandbox/records';
+
+export type { ClientView, PartitionView, ShellRecord };
 
 /**
  * What a lesson check may look at: the sandbox's state, read-only. The sandbox builds it; checks
@@ -36,39 +40,3 @@ export interface ProcessView {
   killed: { at: number; signal: 'SIGTERM' | 'SIGKILL' | 'SIGINT'; stateThen: MemberStateName; termThen: number } | null;
 }
 
-export interface ShellRecord {
-  at: number;
-  /** Sandbox-clock millis when the line finished. */
-  finishedAt: number;
-  tab: string;
-  language: 'bash' | 'python' | 'mongosh';
-  input: string;
-  ok: boolean;
-  /** For a failure: the exception's class name as the tool prints it (`AutoReconnect`). */
-  errorName?: string;
-  /** For an expression: its printed value. */
-  value?: string;
-  /** What the line did to the database, when it did something a lesson cares about. */
-  operation?: { kind: 'read' | 'write' | 'command'; client: string; servedBy: string | null };
-}
-
-export interface ClientView {
-  id: string;
-  api: 'Connection' | 'MongoClient' | 'mongosh';
-  seeds: string[];
-  directConnection: boolean;
-  createdAt: number;
-  /** Members the client's topology knows, `host:port`. */
-  knownMembers: string[];
-  primary: string | null;
-  closed: boolean;
-}
-
-export interface PartitionView {
-  at: number;
-  /** Groups of `host:port` that can reach each other. */
-  groups: string[][];
-  healedAt: number | null;
-  /** The highest term any member had when the partition began. */
-  termThen: number;
-}

@@ -4,8 +4,8 @@ import { MongodEngine } from '../engine/mongodEngine';
 import { resolveMongodBinary } from '../engine/mongodBinary';
 import type { Engine } from '../engine/engine';
 import { Lab, defaultLabLimits } from '../sandbox/lab';
-import { EventLog } from '../sandbox/eventLog';
-import { SandboxManager, type LabStart } from '../sandbox/sandbox';
+import { EventLog } from '../timeline/eventLog';
+import { SandboxManager, type LabStart } from '../workspace/sandbox';
 import type { Settings } from '../settings';
 
 declare module 'fastify' {
@@ -30,12 +30,14 @@ export const sandboxesPlugin = fp<SandboxesPluginOptions>(
         release = route.release;
         return route;
       };
+      const onError = (error: unknown, what: string) => app.log.error({ err: error, sandboxId }, what);
       const engine: Engine =
         settings.engine === 'mongod'
-          ? new MongodEngine({ hostname: settings.sandboxHostname, events, routeFor, limits: { membersMax: settings.sandboxMembersMax } })
+          ? new MongodEngine({ hostname: settings.sandboxHostname, events, onError, routeFor, limits: { membersMax: settings.sandboxMembersMax } })
           : new SimEngine({
               hostname: settings.sandboxHostname,
               events,
+              onError,
               routeFor,
               limits: { membersMax: settings.sandboxMembersMax },
               storageLimits: { storageDocumentsMax: settings.sandboxDocumentsMax, storageBytesMax: settings.sandboxBytesMax },
@@ -58,7 +60,11 @@ export const sandboxesPlugin = fp<SandboxesPluginOptions>(
         (error: unknown) => app.log.error(error instanceof Error ? error.message : String(error)),
       );
     }
-    const manager = new SandboxManager({ settings, createLab });
+    const manager = new SandboxManager({
+      settings,
+      createLab,
+      onError: (error, what, sandboxId) => app.log.error({ err: error, sandboxId }, what),
+    });
     app.decorate('sandboxes', manager);
     const reclaimEveryMillis = Math.min(60_000, settings.sandboxIdleMillis);
     const timer = setInterval(() => {

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { LessonProgress } from '../protocol/messages';
-import type { Sandbox } from '../sandbox/sandbox';
+import type { LessonProgress } from '@rslab/protocol';
+import type { Sandbox } from '../workspace/sandbox';
 import { rebuildAt } from './rebuild';
 import { positionOf, type StepPosition } from './rooms';
 import { hashSecret, type ProgressStore } from './store';
@@ -28,7 +28,7 @@ export class LearnerProgress {
   /** The path that resumes this sandbox's progress elsewhere; the first call starts saving it. */
   async link(sandbox: Sandbox): Promise<string> {
     const tracked = this.tracked.get(sandbox) ?? this.track(sandbox, randomBytes(18).toString('base64url'), null);
-    await this.save(tracked, sandbox.lab.tracker.progress());
+    await this.save(tracked, sandbox.lesson.tracker.progress());
     return `/#resume=${tracked.token}`;
   }
 
@@ -56,8 +56,8 @@ export class LearnerProgress {
     };
     const tracked = this.track(sandbox, token, position);
     const failures = await rebuildAt(sandbox, record.lessonId, record.stepId);
-    tracked.position = positionOf(sandbox.lab.tracker.progress(), position, this.now());
-    await this.save(tracked, sandbox.lab.tracker.progress());
+    tracked.position = positionOf(sandbox.lesson.tracker.progress(), position, this.now());
+    await this.save(tracked, sandbox.lesson.tracker.progress());
     return failures.length === 0
       ? { ok: true, message: 'your progress is back: the lesson was replayed up to your step' }
       : { ok: true, message: `your progress is back, but replaying the lesson went wrong on the way: ${failures[0]?.split('\n')[0] ?? ''}` };
@@ -66,7 +66,7 @@ export class LearnerProgress {
   private track(sandbox: Sandbox, token: string, restoring: StepPosition | null): Tracked {
     const tracked: Tracked = { token, position: restoring, stop: () => undefined };
     const restoringIds = new Set(restoring?.doneStepIds ?? []);
-    tracked.stop = sandbox.lab.onProgress((progress) => {
+    tracked.stop = sandbox.lesson.onProgress((progress) => {
       // While a resumed sandbox replays, it passes through steps already done: save nothing then.
       const done = progress.steps.filter((s) => s.state === 'done').map((s) => s.id);
       if (restoringIds.size > 0 && done.length < restoringIds.size) return;

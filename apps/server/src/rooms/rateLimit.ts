@@ -1,3 +1,6 @@
+/** Whether a key may try now, and if not for how long it must wait. */
+export type AttemptVerdict = { allowed: true } | { allowed: false; retryAfterSeconds: number };
+
 /**
  * Failed attempts per key (an IP address) in a fixed window: a key that failed `attemptsMax` times
  * is blocked until its window ends. Only failures count, so a class behind one NAT address can
@@ -15,7 +18,7 @@ export class AttemptLimiter {
   ) {}
 
   /** Whether `key` may try now, without counting anything. */
-  check(key: string): { allowed: true } | { allowed: false; retryAfterSeconds: number } {
+  check(key: string): AttemptVerdict {
     const now = this.now();
     const window = this.windows.get(key);
     if (!window || now - window.startedAt >= this.windowMillis || window.count < this.attemptsMax) return { allowed: true };

@@ -1,5 +1,5 @@
 import { findLesson } from '../lessons/catalog';
-import type { Sandbox } from '../sandbox/sandbox';
+import type { Sandbox } from '../workspace/sandbox';
 import { TranscriptSession } from '../transcript/run';
 
 /** Sandbox clock speed while a rebuild replays the lesson (its waits are in sandbox time). */
@@ -14,7 +14,7 @@ const rebuildLineTimeoutMillis = 30_000;
 export async function rebuildAt(sandbox: Sandbox, lessonId: string, stepId: string | null): Promise<string[]> {
   const lesson = findLesson(lessonId);
   if (!lesson) return [`there is no lesson '${lessonId}'`];
-  if (sandbox.lab.tracker.lesson.id !== lessonId) sandbox.lab.selectLesson(lessonId);
+  if (sandbox.lesson.tracker.lesson.id !== lessonId) sandbox.lesson.select(lessonId);
   const lines: string[] = [];
   for (const step of lesson.chapters.flatMap((chapter) => chapter.steps)) {
     if (step.id === stepId) break;
@@ -33,8 +33,8 @@ export async function rebuildAt(sandbox: Sandbox, lessonId: string, stepId: stri
   } finally {
     if (clock.speed !== speedBefore) clock.setSpeed(speedBefore);
   }
-  await sandbox.lab.evaluate();
-  sandbox.lab.tracker.skipTo(stepId ?? '\u0000none');
-  sandbox.lab.notifyProgress();
+  await sandbox.lesson.evaluate();
+  sandbox.lesson.tracker.skipTo(stepId ?? '\u0000none');
+  sandbox.lesson.notify();
   return failures;
 }

@@ -1,8 +1,7 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { findLesson } from '../lessons/catalog';
-import type { LessonProgress } from '../protocol/messages';
-import type { LabCopyReport } from '../sandbox/lab';
-import type { Sandbox, SandboxManager } from '../sandbox/sandbox';
+import type { Dashboard, DashboardRow, LessonProgress } from '@rslab/protocol';
+import type { LabCopyReport, Sandbox, SandboxManager } from '../workspace/sandbox';
 import type { Settings } from '../settings';
 import { formatJoinCode, newJoinCode } from './joinCode';
 import { rebuildAt } from './rebuild';
@@ -88,33 +87,6 @@ export class Room {
   forkKey(attendee: Attendee): string {
     return `room:${this.code}:attendee:${attendee.id}`;
   }
-}
-
-export interface DashboardRow {
-  id: string;
-  name: string;
-  mode: AttendeeMode;
-  connected: boolean;
-  hasFork: boolean;
-  lessonId: string;
-  stepId: string | null;
-  stepTitle: string | null;
-  stepIndex: number;
-  stepsTotal: number;
-  /** `done` when the lesson is finished, `failing` with a reason, `waiting` when not checked yet. */
-  check: 'done' | 'failing' | 'waiting';
-  reason: string | null;
-  onStepMillis: number;
-  stuck: boolean;
-}
-
-export interface Dashboard {
-  code: string;
-  title: string;
-  lessonId: string;
-  stuckAfterMillis: number;
-  instructor: { stepId: string | null; stepTitle: string | null; stepIndex: number; stepsTotal: number };
-  attendees: DashboardRow[];
 }
 
 export interface RoomManagerOptions {
@@ -244,7 +216,7 @@ export class RoomManager {
   /** The instructor's sandbox, created with the room's lesson on first use. */
   instructorSandbox(room: Room): Sandbox {
     const { sandbox, created } = this.options.sandboxes.obtain(room.instructorKey);
-    if (created) sandbox.lab.selectLesson(room.lessonId);
+    if (created) sandbox.lesson.select(room.lessonId);
     room.lastActiveAt = this.now();
     return sandbox;
   }
@@ -279,7 +251,7 @@ export class RoomManager {
     const { sandbox, created } = this.options.sandboxes.obtain(room.forkKey(attendee));
     let rebuilt: Promise<string[]> = Promise.resolve([]);
     if (created) {
-      sandbox.lab.selectLesson(position.lessonId);
+      sandbox.lesson.select(position.lessonId);
       const tab = sandbox.tabs.values().next().value;
       tab?.notice(`# Welcome back. Rebuilding your sandbox: replaying the lesson up to "${position.stepTitle ?? 'the end'}"…\n`);
       rebuilt = rebuildAt(sandbox, position.lessonId, position.stepId).then(
@@ -305,10 +277,12 @@ export class RoomManager {
       if (restoring && progress.stepIndex < restoring.stepIndex && progress.lessonId === restoring.lessonId) return;
       const before = attendee.position;
       attendee.position = positionOf(progress, before, this.now());
-      if (before?.stepId !== attendee.position.stepId || before.lessonId !== attendee.position.lessonId) void this.save(room, attendee);
+      if (before?.stepId !== attendee.position.stepId || before.lessonId !== attendee.position.lessonId) {
+        this.save(room, attendee).catch((error: unknown) => this.options.onStoreError?.(error));
+      }
     };
-    update(sandbox.lab.tracker.progress());
-    attendee.stopFollowingProgress = sandbox.lab.onProgress(update);
+    update(sandbox.lesson.tracker.progress());
+    attendee.stopFollowingProgress = sandbox.lesson.onProgress(update);
   }
 
   /** The instructor's reset: the attendee's own copy goes, and their pages go back to the live view. */
@@ -347,7 +321,7 @@ export class RoomManager {
   dashboard(room: Room): Dashboard {
     const now = this.now();
     const stuckAfterMillis = this.options.settings.attendeeStuckAfterMillis;
-    const live = this.liveSandbox(room)?.lab.tracker.progress() ?? null;
+    const live = this.liveSandbox(room)?.lesson.tracker.progress() ?? null;
     const livePosition = live ? positionOf(live, null, now) : null;
     const lesson = findLesson(room.lessonId);
     const stepsTotal = lesson?.chapters.reduce((n, chapter) => n + chapter.steps.length, 0) ?? 0;

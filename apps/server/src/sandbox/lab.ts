@@ -1,13 +1,10 @@
 import type { Document } from 'bson';
-import type { ClientMessage, ClusterSnapshot, LessonProgress } from '../protocol/messages';
+import type { ClientMessage, ClusterSnapshot } from '@rslab/protocol';
 import { DriverGateway } from '../driver/gateway';
-import { DriverPyMongoBackend } from '../driver/pymongoBackend';
 import type { Engine } from '../engine/engine';
 import { SimEngine, type EngineCopyReport } from '../engine/simEngine';
-import { findLesson, lessons } from '../lessons/catalog';
-import { LessonTracker } from '../lessons/progress';
-import type { LabView, PartitionView, ShellRecord } from '../lessons/view';
-import type { EventLog } from './eventLog';
+import type { EventLog } from '../timeline/eventLog';
+import type { PartitionView, ShellRecord } from './records';
 
 export interface LabLimits {
   /** Shell lines remembered for lesson checks. */
@@ -18,35 +15,24 @@ export interface LabLimits {
 
 export const defaultLabLimits: LabLimits = { historyRecordsMax: 2000, eventsMax: 2000 };
 
-export interface LabCopyReport extends EngineCopyReport {
-  /** The lesson step the copy starts at; null when the source had finished the lesson. */
-  stepId: string | null;
-}
-
 /** How long one cluster snapshot serves every caller, in wall millis. */
 const snapshotReuseMillis = 50;
-/** How long after a typed line the lesson is re-checked, gathering lines typed close together. */
-const evaluationDelayMillis = 100;
 
-type ControlRequest = Extract<ClientMessage, { type: 'control' }>;
+export type ControlRequest = Pick<Extract<ClientMessage, { type: 'control' }>, 'action' | 'target' | 'peer' | 'groups' | 'value'>;
 
 /**
- * Everything a sandbox runs besides its terminals: the engine with its members, the driver
- * gateway its shells share, the timeline, the record of what was typed, and lesson progress.
+ * A learner's cluster and what happens to it: the engine with its members, the driver gateway
+ * the shells share, the timeline, the record of what was typed, partitions, and the cluster
+ * controls. It knows neither the lesson nor the terminals (workspace/ ties those to it).
  */
 export class Lab {
   readonly events: EventLog;
   readonly gateway: DriverGateway;
-  readonly pymongo: DriverPyMongoBackend;
   readonly history: ShellRecord[] = [];
   readonly partitions: PartitionView[] = [];
-  tracker: LessonTracker;
   private lastSnapshot: ClusterSnapshot | null = null;
   private lastSnapshotAtWallMillis = 0;
   private snapshotInFlight: Promise<ClusterSnapshot> | null = null;
-  private evaluationInFlight: Promise<void> | null = null;
-  private evaluationTimer: NodeJS.Timeout | null = null;
-  private readonly progressListeners = new Set<(progress: LessonProgress) => void>();
 
   constructor(
     readonly engine: Engine,
@@ -56,8 +42,6 @@ export class Lab {
   ) {
     this.events = events;
     this.gateway = new DriverGateway(engine.route, this.events, () => engine.clock.now());
-    this.pymongo = new DriverPyMongoBackend(this.gateway, engine.clock);
-    this.tracker = new LessonTracker(lessons[0] as (typeof lessons)[number], engine.kind);
   }
 
   now(): number {
@@ -68,27 +52,6 @@ export class Lab {
   record(entry: ShellRecord): void {
     this.history.push(entry);
     if (this.history.length > this.limits.historyRecordsMax) this.history.shift();
-  }
-
-  selectLesson(id: string): boolean {
-    const lesson = findLesson(id);
-    if (!lesson) return false;
-    if (lesson.engines && !lesson.engines.includes(this.engine.kind)) return false;
-    this.tracker = new LessonTracker(lesson, this.engine.kind);
-    this.notifyProgress();
-    void this.recheck();
-    return true;
-  }
-
-  onProgress(listener: (progress: LessonProgress) => void): () => void {
-    this.progressListeners.add(listener);
-    return () => this.progressListeners.delete(listener);
-  }
-
-  /** Tell listeners the progress as it is now (after a skip, which no check caused). */
-  notifyProgress(): void {
-    const progress = this.tracker.progress();
-    for (const listener of this.progressListeners) listener(progress);
   }
 
   /**
@@ -111,59 +74,6 @@ export class Lab {
     return this.snapshotInFlight;
   }
 
-  /** Re-check the lesson soon; many requests in a short while make one check. */
-  requestEvaluation(): void {
-    if (this.evaluationTimer) return;
-    this.evaluationTimer = setTimeout(() => {
-      this.evaluationTimer = null;
-      void this.recheck();
-    }, evaluationDelayMillis);
-  }
-
-  async view(): Promise<LabView> {
-    const cluster = await this.snapshot();
-    const { engine, gateway, events } = this;
-    // Most checks read one or two of these; copy each only when a check asks for it.
-    return {
-      hostname: this.hostname,
-      now: this.now(),
-      get processes() {
-        return engine.processes();
-      },
-      cluster,
-      shellHistory: this.history,
-      get clients() {
-        return gateway.views();
-      },
-      get events() {
-        return events.all();
-      },
-      partitions: this.partitions,
-      documents: (host, ns) => this.engine.documents(host, ns),
-      rolledBack: (host) => this.engine.rolledBack(host),
-    };
-  }
-
-  /** Re-check the lesson and answer the progress after it. */
-  async evaluate(): Promise<LessonProgress> {
-    await this.recheck();
-    return this.tracker.progress();
-  }
-
-  /** Re-check the lesson; tell listeners when the progress changed. One check runs at a time. */
-  private recheck(): Promise<void> {
-    if (this.tracker.finished) return Promise.resolve();
-    this.evaluationInFlight ??= (async () => {
-      try {
-        const changed = await this.tracker.evaluate(await this.view());
-        if (changed) this.notifyProgress();
-      } finally {
-        this.evaluationInFlight = null;
-      }
-    })();
-    return this.evaluationInFlight;
-  }
-
   /** The member a control names: an address, or `primary` for whoever is primary now. */
   private async resolve(target: string | undefined): Promise<string | null> {
     if (target === undefined) return null;
@@ -174,7 +84,7 @@ export class Lab {
   }
 
   /** A cluster-view button (or a transcript's `# control`): do it and say what happened. */
-  async control(request: Pick<ControlRequest, 'action' | 'target' | 'peer' | 'groups' | 'value'>): Promise<{ ok: boolean; message: string }> {
+  async control(request: ControlRequest): Promise<{ ok: boolean; message: string }> {
     // A control acts on the cluster as it is now, and changes it: no shared snapshot either side.
     this.invalidateSnapshot();
     try {
@@ -184,7 +94,7 @@ export class Lab {
     }
   }
 
-  private async applyControl(request: Pick<ControlRequest, 'action' | 'target' | 'peer' | 'groups' | 'value'>): Promise<{ ok: boolean; message: string }> {
+  private async applyControl(request: ControlRequest): Promise<{ ok: boolean; message: string }> {
     const target = await this.resolve(request.target);
     const needTarget = (): string => {
       if (target === null) throw new ControlRefused(request.target === 'primary' ? 'there is no primary right now' : `${request.action} needs a member`);
@@ -276,11 +186,12 @@ export class Lab {
 
   /**
    * Make this fresh lab a copy of `source` at this moment, for an attendee who forks the
-   * instructor's sandbox: the members (see `SimEngine.copyFrom`), the clock, the lesson at the same
-   * step, the record of typed lines the checks read, partitions and the timeline. Not copied: the
-   * shells (their variables and open clients), the driver's connections and network faults.
+   * instructor's sandbox: the members (see `SimEngine.copyFrom`), the clock, the record of typed
+   * lines the checks read, partitions and the timeline, which ends with a `forked` event saying
+   * `where` (the lesson step). Not copied: the shells (their variables and open clients), the
+   * driver's connections and network faults.
    */
-  async copyFrom(source: Lab): Promise<LabCopyReport> {
+  async copyFrom(source: Lab, where: string): Promise<EngineCopyReport> {
     if (!(this.engine instanceof SimEngine) || !(source.engine instanceof SimEngine)) {
       throw new LabCopyError(`"Try it myself" needs the sim engine: this server runs its sandboxes on the ${source.engine.kind} engine, whose members cannot be copied`);
     }
@@ -289,16 +200,10 @@ export class Lab {
       this.events.add({ at: event.at, source: event.source, kind: event.kind, text: event.text, ...(event.member !== undefined ? { member: event.member } : {}) });
     }
     const engine = await this.engine.copyFrom(source.engine);
-    if (this.tracker.lesson.id !== source.tracker.lesson.id) this.selectLesson(source.tracker.lesson.id);
-    const progress = source.tracker.progress();
-    const current = progress.steps[progress.stepIndex];
-    if (current) this.tracker.skipTo(current.id);
-    else this.tracker.skipTo('\u0000none'); // no step has this id: every step is marked done
     for (const entry of source.history) this.record(entry);
     this.partitions.push(...source.partitions.map((p) => ({ ...p, groups: p.groups.map((g) => [...g]) })));
-    this.events.add({ source: 'shell', kind: 'forked', text: `forked at step ${current ? `"${current.title}"` : 'the end of the lesson'}: ${engine.started.length} members copied` });
-    for (const listener of this.progressListeners) listener(this.tracker.progress());
-    return { ...engine, stepId: current?.id ?? null };
+    this.events.add({ source: 'shell', kind: 'forked', text: `forked at ${where}: ${engine.started.length} members copied` });
+    return engine;
   }
 
   async documents(address: string, ns: string): Promise<Document[] | null> {
@@ -311,8 +216,6 @@ export class Lab {
   }
 
   async dispose(): Promise<void> {
-    if (this.evaluationTimer) clearTimeout(this.evaluationTimer);
-    this.progressListeners.clear();
     await this.gateway.closeAll();
     await this.engine.dispose();
   }

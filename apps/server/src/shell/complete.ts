@@ -3,8 +3,6 @@
  * returns where the word being completed starts and the candidates that extend it. Completion
  * never runs a command or touches a backend: it walks names the interpreters already know.
  */
-import type { BashHost } from './bash/shell';
-import type { MongoshInterpreter } from './mongosh/repl';
 import type { PyInterpreter } from './python/interp';
 import { PyClass, PyModule } from './python/objects';
 import { PyClient, PyCollection, PyDatabase } from './python/pymongo';
@@ -35,7 +33,8 @@ export const mongodFlags = [
   '--bind_ip', '--bind_ip_all', '--dbpath', '--fork', '--help', '--logpath', '--oplogSize', '--port', '--replSet', '--rest', '--version',
 ];
 
-export function completeBash(line: string, cursor: number, host: Pick<BashHost, 'ps'>): Completion {
+/** `host` lists the running processes (the bash host's `ps`), for `kill` and `logs`. */
+export function completeBash(line: string, cursor: number, host: { ps(): Array<{ pid: number }> }): Completion {
   const before = line.slice(0, cursor);
   const segment = before.split(/;|&&|\|\||&/).at(-1) ?? '';
   const segmentStart = before.length - segment.length;
@@ -70,6 +69,7 @@ function pythonChild(obj: PyValue, name: string): PyValue | undefined {
       try {
         return obj.database(name);
       } catch {
+        // Not a valid database name (PyMongo refuses it): nothing to complete, nothing to report.
         return undefined;
       }
     }
@@ -82,6 +82,7 @@ function pythonChild(obj: PyValue, name: string): PyValue | undefined {
     try {
       return obj.collection(name);
     } catch {
+      // Not a valid collection name (PyMongo refuses it): nothing to complete, nothing to report.
       return undefined;
     }
   }
@@ -126,7 +127,8 @@ const databaseMethods = ['adminCommand', 'getCollection', 'getCollectionNames', 
 const rsMethods = ['add', 'conf', 'config', 'freeze', 'hello', 'initiate', 'isMaster', 'remove', 'status', 'stepDown'];
 const cursorMethods = ['forEach', 'hasNext', 'itcount', 'limit', 'map', 'next', 'pretty', 'skip', 'sort', 'toArray'];
 
-export function completeMongosh(line: string, cursor: number, interpreter: MongoshInterpreter, knownCollections: string[] = []): Completion {
+/** `interpreter` names the variables the learner defined (mongosh's interpreter). */
+export function completeMongosh(line: string, cursor: number, interpreter: { visibleNames(): string[] }, knownCollections: string[] = []): Completion {
   const before = line.slice(0, cursor);
   const show = /^\s*show\s+(\S*)$/.exec(before);
   if (show) return finish(cursor - (show[1] ?? '').length, show[1] ?? '', ['collections', 'databases', 'dbs', 'tables']);

@@ -11,8 +11,8 @@ export { completeBash, completeMongosh, completePython } from './complete';
 
 export type { BashHost, BashOutcome, MongodStarted, ProcessInfo } from './bash/shell';
 export { BashCommandError, BashShell, bashHelpText, signalNumbers } from './bash/shell';
-export type { MongodOptions, MongodParse } from './bash/mongodFlags';
-export { mongodVersion, parseMongodArgs } from './bash/mongodFlags';
+export type { MongodOptions, MongodParse } from '../mongod/flags';
+export { mongodVersion, parseMongodArgs } from '../mongod/flags';
 
 export type {
   BackendCallContext,

@@ -71,6 +71,8 @@ export function throwIfAborted(signal: AbortSignal): void {
 /** Resolves or rejects with `promise`, or rejects with InterruptedError as soon as `signal` aborts. */
 export function abortable<T>(promise: Promise<T>, signal: AbortSignal): Promise<T> {
   if (signal.aborted) {
+    // The line was interrupted before it began: nobody waits for this promise any more, and its
+    // outcome (success or failure) has no one to tell. The shell's caller reports the interrupt.
     promise.catch(() => undefined);
     return Promise.reject(new InterruptedError());
   }

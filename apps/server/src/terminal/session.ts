@@ -1,4 +1,4 @@
-import type { TabSnapshot } from '../protocol/messages';
+import type { TabSnapshot } from '@rslab/protocol';
 
 /** What an interpreter may do to its terminal while it runs a line. */
 export interface ShellIO {
@@ -118,7 +118,10 @@ export class TerminalSession {
       return { accepted: false, reason: `too many lines waiting (at most ${this.limits.pendingLinesMax})` };
     }
     this.pending.push(line);
-    if (!this.running) void this.drain();
+    if (!this.running) {
+      // drain() reports an interpreter's failure on the screen itself; this is for a bug in drain.
+      this.drain().catch((error: unknown) => this.emit({ type: 'output', data: `internal error: ${error instanceof Error ? error.message : String(error)}\n` }));
+    }
     return { accepted: true };
   }
 

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { buildApp } from '../app';
+import { buildServer } from '../server';
 import { settingsFromEnv, testSettings } from '../settings';
 import { runTranscript, transcriptSandbox } from './run';
 
@@ -22,7 +22,7 @@ async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const source = await readFile(file, 'utf8');
-  const app = await buildApp({ settings: testSettings({ engine }) });
+  const app = await buildServer({ settings: testSettings({ engine }) });
   try {
     const sandbox = transcriptSandbox(app, 'cli');
     const result = await runTranscript(sandbox, source, { speed, onOutput: (text) => process.stdout.write(text) });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { appPerFile } from '../helpers/appPerFile';
-import { TranscriptSession, typeLine } from '../../src/transcript/run';
+import { typeLine } from '../../src/terminal/typeLine';
+import { TranscriptSession } from '../../src/transcript/run';
 
 const app = appPerFile();
 

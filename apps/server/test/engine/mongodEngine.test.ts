@@ -6,14 +6,14 @@ import { MongoClient } from 'mongodb';
 import { NetworkError, type Duplex } from '@rslab/sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../src/app';
+import { buildServer } from '../../src/server';
 import { settingsFromEnv, SettingsError, testSettings } from '../../src/settings';
 import { AddressBook } from '../../src/engine/mongodAddresses';
 import { MongodNetwork } from '../../src/engine/mongodNetwork';
 import { TranslatingDuplex, WireTranslationError, WireTranslator } from '../../src/engine/wireTranslation';
 import { mongodEngineLivePids, type MongodEngine } from '../../src/engine/mongodEngine';
-import type { Sandbox } from '../../src/sandbox/sandbox';
-import { typeLine } from '../../src/transcript/run';
+import type { Sandbox } from '../../src/workspace/sandbox';
+import { typeLine } from '../../src/terminal/typeLine';
 import { useMongodEngineApp, useMongomsEnv } from '../helpers/mongodEnv';
 
 /** An OP_MSG with one body section (and optionally a checksum flag with 4 trailing bytes). */
@@ -323,7 +323,7 @@ describe('the mongod engine without a binary', () => {
   beforeAll(async () => {
     emptyDir = await mkdtemp(join(tmpdir(), 'rslab-no-binary-'));
     restoreEnv = useMongomsEnv({ MONGOMS_SYSTEM_BINARY: undefined, MONGOMS_RUNTIME_DOWNLOAD: 'false', MONGOMS_DOWNLOAD_DIR: emptyDir });
-    app = await buildApp({ settings: testSettings({ engine: 'mongod' }) });
+    app = await buildServer({ settings: testSettings({ engine: 'mongod' }) });
   });
   afterAll(async () => {
     await app?.close();

@@ -3,9 +3,9 @@ import { MongoClient } from 'mongodb';
 import { SocksBridge } from '../../src/driver/socksBridge';
 import { SimEngine, newProxyCredentials } from '../../src/engine/simEngine';
 import { EngineCommandError } from '../../src/engine/engine';
-import { EventLog } from '../../src/sandbox/eventLog';
-import { parseMongodArgs } from '../../src/shell/bash/mongodFlags';
-import type { MongodOptions } from '../../src/shell/bash/mongodFlags';
+import { EventLog } from '../../src/timeline/eventLog';
+import { parseMongodArgs } from '../../src/mongod/flags';
+import type { MongodOptions } from '../../src/mongod/flags';
 
 const walkthroughLines = [
   '--replSet foo/morton.local:27018,morton.local:27019 --rest',

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../src/app';
+import { buildServer } from '../../src/server';
 import { testSettings, type Settings } from '../../src/settings';
 
 /**
@@ -10,7 +10,7 @@ import { testSettings, type Settings } from '../../src/settings';
 export function appPerFile(overrides: Partial<Settings> = {}): () => FastifyInstance {
   let app: FastifyInstance | null = null;
   beforeAll(async () => {
-    app = await buildApp({ settings: testSettings(overrides) });
+    app = await buildServer({ settings: testSettings(overrides) });
   });
   afterAll(async () => {
     await app?.close();

@@ -1,7 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, expect } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../src/app';
+import { buildServer } from '../../src/server';
 import { mongodEngineLivePids } from '../../src/engine/mongodEngine';
 import { testSettings } from '../../src/settings';
 
@@ -51,7 +51,7 @@ export function useMongodEngineApp(): () => FastifyInstance {
   let restoreEnv: () => void = () => undefined;
   beforeAll(async () => {
     restoreEnv = useMongomsEnv({ MONGOMS_SYSTEM_BINARY: simMongodBinary, MONGOMS_RUNTIME_DOWNLOAD: 'false', MONGOMS_SYSTEM_BINARY_VERSION_CHECK: 'false' });
-    app = await buildApp({ settings: testSettings({ engine: 'mongod' }) });
+    app = await buildServer({ settings: testSettings({ engine: 'mongod' }) });
   });
   afterAll(async () => {
     try {

@@ -1,6 +1,6 @@
 import WebSocket from 'ws';
 import type { FastifyInstance } from 'fastify';
-import type { ServerMessage } from '../../src/protocol/messages';
+import type { ServerMessage } from '@rslab/protocol';
 
 /** A test client speaking the page's protocol over a real WebSocket on loopback. */
 export class TestClient {

@@ -1,5 +1,5 @@
 import type { Document } from 'bson';
-import type { MemberView } from '../../src/protocol/messages';
+import type { MemberView } from '@rslab/protocol';
 import type { LabView, ProcessView } from '../../src/lessons/view';
 
 /** Build lesson views by hand: a small, readable stand-in for a sandbox. */

@@ -3,9 +3,9 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../src/app';
+import { buildServer } from '../../src/server';
 import { testSettings } from '../../src/settings';
-import type { ServerMessage } from '../../src/protocol/messages';
+import type { ServerMessage } from '@rslab/protocol';
 import { startServer, TestClient } from '../helpers/wsClient';
 
 type Welcome = Extract<ServerMessage, { type: 'welcome' }>;
@@ -16,7 +16,7 @@ afterEach(async () => {
 });
 
 async function start(dataDir: string): Promise<{ app: FastifyInstance; open: () => Promise<TestClient> }> {
-  const app = await buildApp({ settings: testSettings({ progressStore: 'embedded', dataDir }) });
+  const app = await buildServer({ settings: testSettings({ progressStore: 'embedded', dataDir }) });
   const server = await startServer(app);
   let closed = false;
   const clients: TestClient[] = [];
@@ -95,7 +95,7 @@ describe('room progress in the embedded store', () => {
     const notADirectory = path.join(dir, 'file');
     await writeFile(notADirectory, 'x');
     const lines: string[] = [];
-    const app = await buildApp({
+    const app = await buildServer({
       settings: testSettings({ progressStore: 'embedded', dataDir: notADirectory }),
       logger: { level: 'error', stream: { write: (line: string) => void lines.push(line) } },
     });

@@ -3,7 +3,7 @@ import { LessonTracker } from '../../src/lessons/progress';
 import { walkthroughLesson } from '../../src/lessons/walkthrough';
 import { RoomManager, positionOf } from '../../src/rooms/rooms';
 import { MemoryProgressStore, hashSecret } from '../../src/rooms/store';
-import { SandboxManager } from '../../src/sandbox/sandbox';
+import { SandboxManager } from '../../src/workspace/sandbox';
 import { testSettings } from '../../src/settings';
 
 function manager(overrides = {}) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { MongodOptions } from '../../src/shell/bash/mongodFlags';
+import type { MongodOptions } from '../../src/mongod/flags';
 import type { BashHost, BashOutcome, MongodStarted, ProcessInfo } from '../../src/shell/bash/shell';
 import { BashCommandError, BashShell } from '../../src/shell/bash/shell';
 import type { Repl, ReplIO } from '../../src/shell/io';

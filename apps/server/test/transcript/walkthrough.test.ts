@@ -1,13 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
-import { buildApp } from '../../src/app';
+import { buildServer } from '../../src/server';
 import { testSettings } from '../../src/settings';
 import { runTranscript, transcriptSandbox } from '../../src/transcript/run';
 
 let app: FastifyInstance;
 beforeAll(async () => {
-  app = await buildApp({ settings: testSettings() });
+  app = await buildServer({ settings: testSettings() });
 });
 afterAll(async () => {
   await app.close();

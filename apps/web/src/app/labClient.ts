@@ -1,4 +1,4 @@
-import type { ClientMessage, ControlAction, ServerMessage, TabSnapshot } from '@rslab/server/protocol';
+import type { ClientMessage, ControlAction, ServerMessage, TabSnapshot } from '@rslab/protocol';
 import { Connection, type ConnectionStatus } from '../net/connection';
 import { TerminalController } from '../terminal/controller';
 import { controlAcked, controlSent, presenterFontSize, resetSandboxState, useLab } from '../store/lab';
@@ -281,15 +281,18 @@ const activeTabKey = 'rslab.activeTab';
 function rememberActiveTab(tab: string): void {
   try {
     window.sessionStorage.setItem(activeTabKey, tab);
-  } catch {
+  } catch (error) {
     // storage may be off (privacy settings); the page then starts on the first shell
+    console.warn('could not remember the active shell (session storage refused)', error);
   }
 }
 
 function rememberedActiveTab(): string | null {
   try {
     return window.sessionStorage.getItem(activeTabKey);
-  } catch {
+  } catch (error) {
+    // storage may be off (privacy settings): start on the first shell
+    console.warn('could not read the active shell (session storage refused)', error);
     return null;
   }
 }

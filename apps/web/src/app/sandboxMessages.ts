@@ -1,4 +1,4 @@
-import type { LessonProgress, ServerMessage } from '@rslab/server/protocol';
+import type { LessonProgress, ServerMessage } from '@rslab/protocol';
 import { shellForCommand, type CommandLanguage, type ShellRole } from '../lesson/shells';
 import { controlAcked, receiveCluster, receiveEvents, receiveLesson, type LessonStepDetail, type LessonView } from '../store/lab';
 

@@ -1,4 +1,4 @@
-import type { ClusterSnapshot, MemberView } from '@rslab/server/protocol';
+import type { ClusterSnapshot, MemberView } from '@rslab/protocol';
 import { displayState } from './states';
 
 /**

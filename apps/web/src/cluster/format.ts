@@ -1,4 +1,4 @@
-import type { OpTimeView } from '@rslab/server/protocol';
+import type { OpTimeView } from '@rslab/protocol';
 
 /** Millis as a short duration a person reads at a glance: `850 ms`, `2.4 s`, `3 min 05 s`. */
 export function durationText(millis: number): string {

@@ -1,4 +1,4 @@
-import type { HeartbeatView } from '@rslab/server/protocol';
+import type { HeartbeatView } from '@rslab/protocol';
 import { durationText } from './format';
 
 export interface HeartbeatRow {

@@ -1,4 +1,4 @@
-import type { LinkView } from '@rslab/server/protocol';
+import type { LinkView } from '@rslab/protocol';
 
 export interface LinkStyle {
   stroke: string;

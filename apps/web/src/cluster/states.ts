@@ -1,4 +1,4 @@
-import type { MemberStateName, MemberView } from '@rslab/server/protocol';
+import type { MemberStateName, MemberView } from '@rslab/protocol';
 
 /** How a member state looks: a CSS colour token and a short word for people. */
 export interface StateStyle {

@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useState } from 'react';
-import type { ClusterSnapshot, MemberView } from '@rslab/server/protocol';
+import type { ClusterSnapshot, MemberView } from '@rslab/protocol';
 import type { LabClient } from '../app/labClient';
 import { countdown, sandboxNow, showsCountdown } from '../cluster/countdown';
 import { clockText, durationText, lagText, optimeText } from '../cluster/format';

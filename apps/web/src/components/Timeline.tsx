@@ -1,5 +1,5 @@
 import { useEffect, useMemo, useRef, useState } from 'react';
-import type { LabEvent } from '@rslab/server/protocol';
+import type { LabEvent } from '@rslab/protocol';
 import { clockText } from '../cluster/format';
 import { shortHost } from '../cluster/states';
 import { clusterMarkers, type MarkerGroup } from '../timeline/clustering';

@@ -1,4 +1,4 @@
-import type { ClusterSnapshot } from '@rslab/server/protocol';
+import type { ClusterSnapshot } from '@rslab/protocol';
 import { circleLayout } from '../cluster/layout';
 import { linkStyle, pairLinks } from '../cluster/links';
 import { displayState, shortHost, stateStyle } from '../cluster/states';

@@ -1,4 +1,4 @@
-import type { LessonSummary } from '@rslab/server/protocol';
+import type { LessonSummary } from '@rslab/protocol';
 
 /** What the lesson pane needs to know to say the lesson is over and where to go next. */
 export interface LessonEnd {

@@ -1,4 +1,4 @@
-import type { CommandLanguage } from '@rslab/server/protocol';
+import type { CommandLanguage } from '@rslab/protocol';
 
 /**
  * Lessons talk about two shells: one where the `mongod` servers are started and killed, and one

@@ -1,4 +1,4 @@
-import type { ClientMessage, ServerMessage } from '@rslab/server/protocol';
+import type { ClientMessage, ServerMessage } from '@rslab/protocol';
 
 export type ConnectionStatus = 'connecting' | 'open' | 'reconnecting';
 
@@ -76,8 +76,10 @@ export class Connection {
       let message: ServerMessage;
       try {
         message = JSON.parse(event.data) as ServerMessage;
-      } catch {
-        return; // the server only sends JSON; a broken frame is not worth dying for
+      } catch (error) {
+        // The server only sends JSON; a broken frame is dropped, not worth dying for.
+        console.warn('dropped a WebSocket frame that is not JSON', error);
+        return;
       }
       this.options.onMessage(message);
     };

@@ -18,7 +18,7 @@ export function DashboardPage({ code, secret }: { code: string; secret: string }
   useEffect(() => {
     if (closed) return;
     let stopped = false;
-    const load = () =>
+    const load = (): void => {
       roomsApi.dashboard(code, secret).then(
         (next) => {
           if (!stopped) {
@@ -28,8 +28,9 @@ export function DashboardPage({ code, secret }: { code: string; secret: string }
         },
         (e: unknown) => !stopped && setError(e instanceof Error ? e.message : String(e)),
       );
-    void load();
-    const timer = setInterval(() => void load(), refreshMillis);
+    };
+    load();
+    const timer = setInterval(load, refreshMillis);
     return () => {
       stopped = true;
       clearInterval(timer);

@@ -1,5 +1,5 @@
 import { useEffect, useMemo } from 'react';
-import type { ServerMessage } from '@rslab/server/protocol';
+import type { ServerMessage } from '@rslab/protocol';
 import type { LabClient } from '../app/labClient';
 import { ClusterPane } from '../components/ClusterPane';
 import { TerminalPane } from '../components/TerminalPane';

@@ -63,7 +63,10 @@ export function RoomBar({ socket, resumeLink, links }: { socket: RoomSocket; res
           className="link-button"
           title={resumeLink}
           onClick={() => {
-            void navigator.clipboard?.writeText(resumeLink).then(() => setCopied(true));
+            navigator.clipboard?.writeText(resumeLink).then(
+              () => setCopied(true),
+              (error: unknown) => console.warn('copying the resume link failed (the link is in the tooltip)', error),
+            );
           }}
         >
           {copied ? 'Resume link copied' : 'Copy my resume link'}

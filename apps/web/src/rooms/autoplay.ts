@@ -72,7 +72,7 @@ export class Autoplay {
     this.running = true;
     this.paused = false;
     this.ports.onState('playing', null);
-    void this.loop();
+    this.loop().catch((error: unknown) => this.stop(`stopped: ${error instanceof Error ? error.message : String(error)}`));
   }
 
   pause(): void {

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import type { ProgressClientMessage, ServerMessage } from '@rslab/server/protocol';
+import type { ProgressClientMessage, ServerMessage } from '@rslab/protocol';
 
 /**
  * Resume links for a learner on their own: the lab's socket, opened through `createSocket`,
@@ -64,7 +64,8 @@ export function ResumeLinkButton({ learner }: { learner: LearnerLink }) {
         learner.link().then(
           (url) => {
             setLink(url);
-            void navigator.clipboard?.writeText(url).catch(() => undefined);
+            // Copying may be refused (no permission, no focus); the link is shown either way.
+            navigator.clipboard?.writeText(url).catch((error: unknown) => console.warn('copying the resume link failed', error));
           },
           (error: unknown) => setLink(error instanceof Error ? error.message : String(error)),
         );

@@ -1,6 +1,6 @@
 import { StrictMode, useState, type ReactNode } from 'react';
 import { createRoot } from 'react-dom/client';
-import type { RoomClientMessage } from '@rslab/server/protocol';
+import type { RoomClientMessage } from '@rslab/protocol';
 import { LabClient } from '../app/labClient';
 import { App } from '../components/App';
 import { roomsApi } from './api';

@@ -1,4 +1,4 @@
-import type { RoomWelcome } from '@rslab/server/protocol';
+import type { RoomWelcome } from '@rslab/protocol';
 
 /**
  * What a read-only room page says under its terminal, or null when this page may type. The

@@ -1,4 +1,4 @@
-import type { RoomClientMessage, ServerMessage } from '@rslab/server/protocol';
+import type { RoomClientMessage, ServerMessage } from '@rslab/protocol';
 import { useLab } from '../store/lab';
 import { inputLockReason } from './readOnly';
 import { useRoom } from './store';
@@ -26,7 +26,9 @@ export class RoomSocket {
       let message: ServerMessage;
       try {
         message = JSON.parse(event.data) as ServerMessage;
-      } catch {
+      } catch (error) {
+        // The server only sends JSON; a broken frame is dropped, not worth dying for.
+        console.warn('dropped a rooms WebSocket frame that is not JSON', error);
         return;
       }
       this.receive(message);

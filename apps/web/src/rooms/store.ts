@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { RoomWelcome } from '@rslab/server/protocol';
+import type { RoomWelcome } from '@rslab/protocol';
 
 /** What the rooms pages know besides the lab itself: who this page is in which room. */
 export interface RoomState {

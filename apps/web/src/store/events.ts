@@ -1,4 +1,4 @@
-import type { LabEvent } from '@rslab/server/protocol';
+import type { LabEvent } from '@rslab/protocol';
 
 /** The most timeline events the page keeps; older ones fall off the front. */
 export const eventsKeptMax = 2_000;

@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { ClusterSnapshot, ControlAction, LabEvent, LessonProgress, LessonStepView } from '@rslab/server/protocol';
+import type { ClusterSnapshot, ControlAction, LabEvent, LessonProgress, LessonStepView } from '@rslab/protocol';
 import type { ConnectionStatus } from '../net/connection';
 import type { CommandLanguage, ShellRole } from '../lesson/shells';
 import { appendEvents } from './events';

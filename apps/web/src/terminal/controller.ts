@@ -1,6 +1,6 @@
 import { Terminal } from '@xterm/xterm';
 import { FitAddon } from '@xterm/addon-fit';
-import type { ClientMessage, TabSnapshot } from '@rslab/server/protocol';
+import type { ClientMessage, TabSnapshot } from '@rslab/protocol';
 import { LineEditor, type EditorEffect } from './lineEditor';
 import { longestCommonPrefix, toTerminalNewlines } from './text';
 
@@ -72,8 +72,9 @@ export class TerminalController {
     if (!this.opened) return;
     try {
       this.fit.fit();
-    } catch {
+    } catch (error) {
       // fit() measures the DOM; a hidden pane has no size yet and is fitted when shown
+      console.debug('terminal not fitted (hidden pane)', error);
     }
     this.editor.resize(this.term.cols);
   }

@@ -1,4 +1,4 @@
-import type { LabEvent } from '@rslab/server/protocol';
+import type { LabEvent } from '@rslab/protocol';
 
 /** One drawn marker: a single event, or several in the same lane too close to tell apart. */
 export interface MarkerGroup {

@@ -1,4 +1,4 @@
-import type { LabEvent } from '@rslab/server/protocol';
+import type { LabEvent } from '@rslab/protocol';
 
 export interface Lane {
   key: string;

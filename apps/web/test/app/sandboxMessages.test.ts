@@ -1,4 +1,4 @@
-import type { LessonProgress, ServerMessage } from '@rslab/server/protocol';
+import type { LessonProgress, ServerMessage } from '@rslab/protocol';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { applySandboxMessage, isSandboxMessage, lessonView, stepCommandsMax } from '../../src/app/sandboxMessages';
 import { controlSent, resetSandboxState, useLab } from '../../src/store/lab';

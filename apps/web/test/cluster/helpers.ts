@@ -1,4 +1,4 @@
-import type { MemberView } from '@rslab/server/protocol';
+import type { MemberView } from '@rslab/protocol';
 
 export function member(host: string, overrides: Partial<MemberView> = {}): MemberView {
   return {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { LessonSummary } from '@rslab/server/protocol';
+import type { LessonSummary } from '@rslab/protocol';
 import { lessonComplete, lessonEnd, nextLesson } from '../../src/lesson/next';
 
 const entry = (id: string, available = true): LessonSummary => ({ id, title: `Lesson ${id}`, summary: '', available });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { RoomWelcome } from '@rslab/server/protocol';
+import type { RoomWelcome } from '@rslab/protocol';
 import { inputLockReason } from '../../src/rooms/readOnly';
 
 const welcome = (over: Partial<RoomWelcome>): RoomWelcome => ({ code: 'ABCD-EFGH', title: 'Class', role: 'attendee', mode: 'live', readOnly: true, ...over });

@@ -1,4 +1,4 @@
-import type { LabEvent } from '@rslab/server/protocol';
+import type { LabEvent } from '@rslab/protocol';
 import { describe, expect, it } from 'vitest';
 import { appendEvents } from '../../src/store/events';
 

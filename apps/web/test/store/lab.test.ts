@@ -1,4 +1,4 @@
-import type { ClusterSnapshot, LabEvent } from '@rslab/server/protocol';
+import type { ClusterSnapshot, LabEvent } from '@rslab/protocol';
 import { beforeEach, describe, expect, it } from 'vitest';
 import {
   controlAcked,

@@ -23,6 +23,8 @@ import type { ClusterOptions } from './cluster';
  *   expect doc n2 {"_id": 1} | expect no doc n2 {"_id": 1}
  *   expect reply ok 1 | expect reply code 10107  the last command's reply
  *   expect rollback n0                            a rollback file exists on n0
+ *
+ * A script must expect something: one without any `expect` line fails.
  */
 export class ScriptError extends Error {
   override readonly name = 'ScriptError';
@@ -66,6 +68,7 @@ export async function runScript(text: string, base: ClusterOptions = {}): Promis
   let cluster: Cluster | undefined;
   let mark = 0;
   let lastReply: Document | undefined;
+  let expectations = 0;
   const transcript: string[] = [];
 
   const need = (): Cluster => {
@@ -173,6 +176,7 @@ export async function runScript(text: string, base: ClusterOptions = {}): Promis
           lastReply = await need().command(host(args[0] ?? ''), { replSetFreeze: Number(args[1] ?? 0) });
           break;
         case 'expect':
+          expectations += 1;
           await expectLine(args, json);
           break;
         default:
@@ -184,6 +188,11 @@ export async function runScript(text: string, base: ClusterOptions = {}): Promis
       const message = error instanceof Error ? error.message : String(error);
       throw new ScriptError(i + 1, source, `${message}\n${transcript.map((t) => `  ok: ${t}`).join('\n')}`);
     }
+  }
+  if (expectations === 0) {
+    // A script that checks nothing passes whatever the cluster did: refuse it.
+    cluster?.stopAll();
+    throw new ScriptError(lines.length, '(end of script)', 'a scenario script must expect something: add an `expect` line');
   }
   return { cluster: need(), transcript };
 

@@ -6,8 +6,8 @@ import type { EndOfInput, Repl, ReplIO, ReplOutcome, SourceLimits } from '../io'
 import { defaultSourceLimits } from '../io';
 import type { Completion } from '../complete';
 import { completeBash } from '../complete';
-import type { MongodOptions } from './mongodFlags';
-import { parseMongodArgs } from './mongodFlags';
+import type { MongodOptions } from '../../mongod/flags';
+import { parseMongodArgs } from '../../mongod/flags';
 import type { SimpleCommand } from './tokenize';
 import { parseCommands, tokenizeBash } from './tokenize';
 

@@ -1,0 +1,43 @@
+import type { LabEvent } from '@rslab/protocol';
+
+/**
+ * A sandbox's timeline: cluster and driver events, bounded, with listeners for live views.
+ * A ring of `eventsMax` slots, so a full timeline costs the same per event as an empty one.
+ */
+export class EventLog {
+  private readonly ring: LabEvent[] = [];
+  /** Index in `ring` of the oldest event once the ring is full. */
+  private oldest = 0;
+  private nextId = 1;
+  private readonly listeners = new Set<(event: LabEvent) => void>();
+
+  constructor(
+    private readonly now: () => number,
+    private readonly eventsMax = 2000,
+  ) {
+    if (!Number.isInteger(eventsMax) || eventsMax < 1) throw new RangeError(`eventsMax must be a positive integer, not ${eventsMax}`);
+  }
+
+  add(event: Omit<LabEvent, 'id' | 'at'> & { at?: number }): LabEvent {
+    const full: LabEvent = { ...event, id: this.nextId, at: event.at ?? this.now() };
+    this.nextId += 1;
+    if (this.ring.length < this.eventsMax) {
+      this.ring.push(full);
+    } else {
+      this.ring[this.oldest] = full;
+      this.oldest = (this.oldest + 1) % this.eventsMax;
+    }
+    for (const listener of this.listeners) listener(full);
+    return full;
+  }
+
+  /** The kept events, oldest first. */
+  all(): LabEvent[] {
+    return this.oldest === 0 ? [...this.ring] : [...this.ring.slice(this.oldest), ...this.ring.slice(0, this.oldest)];
+  }
+
+  subscribe(listener: (event: LabEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+}

@@ -1,0 +1,113 @@
+import { randomBytes } from 'node:crypto';
+import { BashCommandError, type BashHost, type MongodStarted, type ProcessInfo } from '../shell/bash/shell';
+import type { MongodOptions } from '../mongod/flags';
+import { InterruptedError, type Repl, type ReplIO } from '../shell/io';
+import { PythonRepl } from '../shell/python/repl';
+import { MongoshRepl, mongoshConnectingBanner, normalizeMongoshUri } from '../shell/mongosh/repl';
+import { DriverMongoshBackend } from '../shell/mongosh/driverBackend';
+import type { DriverPyMongoBackend } from '../shell/python/driverBackend';
+import { EngineCommandError, type Signal } from '../engine/engine';
+import type { Lab } from '../sandbox/lab';
+
+const signalByNumber: Record<number, Signal> = { 2: 'SIGINT', 9: 'SIGKILL', 15: 'SIGTERM' };
+
+/** The sandbox as the bash-like shell sees it: its processes, their logs, and the REPLs it can start. */
+export class SandboxHost implements BashHost {
+  constructor(
+    private readonly lab: Lab,
+    private readonly pymongo: DriverPyMongoBackend,
+  ) {}
+
+  hostname(): string {
+    return this.lab.hostname;
+  }
+
+  now(): number {
+    return this.lab.now();
+  }
+
+  async mongod(options: MongodOptions, io: ReplIO): Promise<MongodStarted> {
+    try {
+      const process = await this.lab.engine.start(options);
+      void io;
+      return { pid: process.pid, port: process.port, logHint: `logs ${process.pid}` };
+    } catch (error) {
+      if (error instanceof EngineCommandError) throw new BashCommandError(error.output, error.exitCode);
+      throw error;
+    }
+  }
+
+  ps(): ProcessInfo[] {
+    const now = this.lab.now();
+    return this.lab.engine
+      .processes()
+      .filter((p) => p.running)
+      .map((p) => ({ pid: p.pid, args: p.argv, cpuSeconds: Math.max(0, Math.round((now - p.startedAt) / 50_000)), startedAtMillis: p.startedAt }));
+  }
+
+  async kill(signal: number, pid: number): Promise<boolean> {
+    const name = signalByNumber[signal];
+    const running = this.lab.engine.processes().some((p) => p.pid === pid && p.running);
+    if (!running) return false;
+    if (!name) return true; // other signals reach the process and change nothing a lesson can see
+    return this.lab.engine.signal(pid, name);
+  }
+
+  async logs(target: number | string, follow: boolean, io: ReplIO): Promise<void> {
+    const pid = typeof target === 'number' ? target : this.pidForLogpath(target);
+    const lines = pid === null ? null : this.lab.engine.logLines(pid);
+    if (pid === null || lines === null) {
+      throw new BashCommandError(
+        typeof target === 'number' ? `logs: no process with PID ${target}\n` : `tail: cannot open '${target}' for reading: No such file or directory\n`,
+        1,
+      );
+    }
+    for (const line of lines.slice(-200)) io.write(`${line}\n`);
+    if (!follow) return;
+    const stop = this.lab.engine.followLog(pid, (line) => io.write(`${line}\n`));
+    await new Promise<void>((resolve) => {
+      if (io.signal.aborted) resolve();
+      else io.signal.addEventListener('abort', () => resolve(), { once: true });
+    });
+    stop();
+  }
+
+  private pidForLogpath(path: string): number | null {
+    const processes = this.lab.engine.processes();
+    const match = processes.filter((p) => p.argv.some((arg, i) => arg === path && p.argv[i - 1] === '--logpath')).at(-1);
+    return match?.pid ?? null;
+  }
+
+  python(): Repl {
+    const clock = this.lab.engine.clock;
+    return new PythonRepl({
+      backend: this.pymongo,
+      // time.sleep and time.time follow the sandbox's clock, so they speed up and pause with it.
+      stdlib: {
+        nowSeconds: () => clock.now() / 1000,
+        sleep: (millis, signal) => new Promise<void>((resolve, reject) => {
+          const timer = setTimeout(resolve, clock.paused ? millis : millis / clock.speed);
+          signal.addEventListener('abort', () => {
+            clearTimeout(timer);
+            reject(new InterruptedError());
+          }, { once: true });
+        }),
+      },
+    });
+  }
+
+  async mongosh(uri: string | null, io: ReplIO): Promise<Repl> {
+    const normalized = normalizeMongoshUri(uri);
+    io.write(mongoshConnectingBanner(randomBytes(12).toString('hex'), normalized.uri));
+    try {
+      const backend = await DriverMongoshBackend.connect(normalized.uri, this.lab.gateway, {
+        signal: io.signal,
+        onProgress: (status) => io.onProgress?.(status),
+      });
+      return new MongoshRepl({ backend, db: normalized.db });
+    } catch (error) {
+      const named = error as { errorName?: string; message?: string };
+      throw new BashCommandError(`${named.errorName ?? 'MongoNetworkError'}: ${named.message ?? String(error)}\n`, 1);
+    }
+  }
+}

@@ -1,0 +1,350 @@
+import { randomBytes } from 'node:crypto';
+import type { ClusterSnapshot, LabEvent, LessonProgress } from '@rslab/protocol';
+import type { EngineCopyReport } from '../engine/simEngine';
+import type { ControlRequest, Lab } from '../sandbox/lab';
+import type { Settings } from '../settings';
+import { BashShell } from '../shell/bash/shell';
+import { DriverPyMongoBackend } from '../shell/python/driverBackend';
+import { ReplInterpreter, type LineReport } from '../terminal/replInterpreter';
+import { TerminalSession } from '../terminal/session';
+import { typeLine } from '../terminal/typeLine';
+import { SandboxHost } from './host';
+import { SandboxLesson } from './lesson';
+
+export interface LabCopyReport extends EngineCopyReport {
+  /** The lesson step the copy starts at; null when the source had finished the lesson. */
+  stepId: string | null;
+}
+
+/** Our own errors about sandboxes, with stable names the API maps to messages. */
+export class SandboxLimitError extends Error {
+  override readonly name = 'SandboxLimitError';
+}
+
+export type SandboxEvent = { type: 'tab.opened'; tab: TerminalSession } | { type: 'tab.closed'; tabId: string };
+
+/** What a live view (a browser tab) receives besides terminal traffic. */
+export interface LiveListener {
+  cluster(snapshot: ClusterSnapshot): void;
+  events(events: LabEvent[]): void;
+  lesson(progress: LessonProgress): void;
+}
+
+/** Longest a fork waits for a copied tab's interpreter to start. */
+const forkShellStartMillisMax = 5000;
+
+/** How often live views get a cluster snapshot: at most ten a second. */
+const snapshotIntervalMillis = 150;
+
+function errorNameIn(output: string, language: LineReport['language']): string | undefined {
+  if (language === 'python') {
+    if (!/^Traceback \(most recent call last\):/m.test(output)) return undefined;
+    const last = [...output.matchAll(/^([A-Za-z_][\w.]*)(?::|$)/gm)].at(-1)?.[1];
+    return last?.split('.').at(-1);
+  }
+  if (language === 'mongosh') return /^([A-Z]\w*Error)\b/m.exec(output)?.[1];
+  return undefined;
+}
+
+/**
+ * One learner's world: the lab (members, driver, timeline; sandbox/), its lesson, and the
+ * terminals typed into it. Sandboxes never share state; everything a learner does goes through
+ * their own sandbox.
+ */
+export class Sandbox {
+  readonly tabs = new Map<string, TerminalSession>();
+  readonly lesson: SandboxLesson;
+  /** The Python shells' PyMongo, on this sandbox's driver gateway. */
+  private readonly pymongo: DriverPyMongoBackend;
+  private readonly listeners = new Set<(event: SandboxEvent) => void>();
+  private readonly live = new Set<LiveListener>();
+  private liveTimer: NodeJS.Timeout | null = null;
+  private lastClusterJson = '';
+  private pendingEvents: LabEvent[] = [];
+  private readonly unsubscribeLab: Array<() => void> = [];
+  lastActiveAt: number;
+  private tabCounter = 0;
+  private disposed = false;
+
+  constructor(
+    readonly id: string,
+    readonly lab: Lab,
+    private readonly settings: Settings,
+    now: number,
+    /** Told of what failed with nobody to answer (a lesson check, a live snapshot). */
+    private readonly onError: (error: unknown, what: string) => void = () => undefined,
+  ) {
+    this.lastActiveAt = now;
+    this.lesson = new SandboxLesson(lab, (error) => onError(error, 'a lesson check failed'));
+    this.pymongo = new DriverPyMongoBackend(lab.gateway, lab.engine.clock);
+    this.unsubscribeLab.push(
+      lab.events.subscribe((event) => {
+        if (this.live.size > 0) this.pendingEvents.push(event);
+      }),
+      this.lesson.onProgress((progress) => {
+        for (const listener of this.live) listener.lesson(progress);
+      }),
+    );
+  }
+
+  get hostname(): string {
+    return this.lab.hostname;
+  }
+
+  openTab(): TerminalSession {
+    if (this.tabs.size >= this.settings.tabsPerSandboxMax) {
+      throw new SandboxLimitError(`a sandbox has at most ${this.settings.tabsPerSandboxMax} terminals`);
+    }
+    this.tabCounter += 1;
+    const id = `t${this.tabCounter}`;
+    const shell = new ReplInterpreter(new BashShell(new SandboxHost(this.lab, this.pymongo)), {
+      now: () => this.lab.now(),
+      onLine: (report) => this.recordLine(id, report),
+    });
+    const session = new TerminalSession(id, shell, {
+      scrollbackBytesMax: this.settings.scrollbackBytesMax,
+      historyLinesMax: this.settings.historyLinesMax,
+      pendingLinesMax: 64,
+    });
+    // `exit` in the last shell of a tab closes the tab, as closing a terminal window would.
+    session.onExit = () => this.closeTab(id);
+    this.tabs.set(id, session);
+    this.emit({ type: 'tab.opened', tab: session });
+    return session;
+  }
+
+  private recordLine(tab: string, report: LineReport): void {
+    if (report.input.trim() === '') return;
+    const operations = this.lab.gateway.operations.filter((op) => op.at >= report.startedAt && op.at <= report.finishedAt);
+    const failed = operations.find((op) => !op.ok);
+    const errorName = failed?.errorName ?? errorNameIn(report.output, report.language);
+    const last = operations.at(-1);
+    this.lab.record({
+      at: report.startedAt,
+      finishedAt: report.finishedAt,
+      tab,
+      language: report.language,
+      input: report.input,
+      ok: errorName === undefined,
+      ...(errorName !== undefined ? { errorName } : {}),
+      value: report.output.slice(0, 500),
+      ...(last ? { operation: { kind: last.kind, client: last.client, servedBy: last.servedBy } } : {}),
+    });
+    this.lesson.requestEvaluation();
+  }
+
+  closeTab(id: string): boolean {
+    const session = this.tabs.get(id);
+    if (!session) return false;
+    this.tabs.delete(id);
+    session.close();
+    this.emit({ type: 'tab.closed', tabId: id });
+    return true;
+  }
+
+  subscribe(listener: (event: SandboxEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  /** Follow the cluster, the timeline and the lesson live; the first call starts the feed. */
+  watch(listener: LiveListener): () => void {
+    this.live.add(listener);
+    listener.events(this.lab.events.all());
+    listener.lesson(this.lesson.tracker.progress());
+    this.lab.snapshot().then(
+      (snapshot) => listener.cluster(snapshot),
+      (error: unknown) => this.onError(error, 'a cluster snapshot failed'),
+    );
+    if (!this.liveTimer) {
+      this.liveTimer = setInterval(() => {
+        this.tick().catch((error: unknown) => this.onError(error, 'the live feed failed'));
+      }, snapshotIntervalMillis);
+    }
+    return () => {
+      this.live.delete(listener);
+      if (this.live.size === 0 && this.liveTimer) {
+        clearInterval(this.liveTimer);
+        this.liveTimer = null;
+      }
+    };
+  }
+
+  private async tick(): Promise<void> {
+    if (this.disposed) return;
+    if (this.pendingEvents.length > 0) {
+      const events = this.pendingEvents;
+      this.pendingEvents = [];
+      for (const listener of this.live) listener.events(events);
+    }
+    const snapshot = await this.lab.snapshot();
+    const json = JSON.stringify({ ...snapshot, at: 0 });
+    // Send when something changed, and now and then anyway so clocks on the page stay in step.
+    if (json !== this.lastClusterJson || snapshot.at % 2000 < snapshotIntervalMillis * snapshot.speed) {
+      this.lastClusterJson = json;
+      for (const listener of this.live) listener.cluster(snapshot);
+    }
+    await this.lesson.evaluate();
+  }
+
+  /** Apply a control from the cluster view's buttons; says what happened in words. */
+  control(request: ControlRequest): Promise<{ ok: boolean; message: string }> {
+    return this.lab.control(request);
+  }
+
+  /**
+   * Make this fresh sandbox a copy of `source` at this moment (see `Lab.copyFrom`), on the same
+   * lesson at the same step. Its terminals are the caller's to open.
+   */
+  async copyFrom(source: Sandbox): Promise<LabCopyReport> {
+    const progress = source.lesson.tracker.progress();
+    const current = progress.steps[progress.stepIndex];
+    const engine = await this.lab.copyFrom(source.lab, `step ${current ? `"${current.title}"` : 'the end of the lesson'}`);
+    if (this.lesson.tracker.lesson.id !== source.lesson.tracker.lesson.id) this.lesson.select(source.lesson.tracker.lesson.id);
+    if (current) this.lesson.tracker.skipTo(current.id);
+    else this.lesson.tracker.skipTo('\u0000none'); // no step has this id: every step is marked done
+    this.lesson.notify();
+    return { ...engine, stepId: current?.id ?? null };
+  }
+
+  private emit(event: SandboxEvent): void {
+    for (const listener of this.listeners) listener(event);
+  }
+
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    if (this.liveTimer) clearInterval(this.liveTimer);
+    this.live.clear();
+    for (const id of [...this.tabs.keys()]) this.closeTab(id);
+    this.listeners.clear();
+    for (const unsubscribe of this.unsubscribeLab) unsubscribe();
+    this.lesson.dispose();
+    await this.lab.dispose();
+  }
+}
+
+/** How a new lab starts: fresh, or with its clock where a source's is (for a fork). */
+export interface LabStart {
+  clock?: { startMillis: number; speed: number; paused: boolean };
+}
+
+export interface SandboxManagerOptions {
+  settings: Settings;
+  createLab: (sandboxId: string, start?: LabStart) => Lab;
+  /** Told of what failed in a sandbox with nobody to answer (a lesson check, the live feed, a disposal). */
+  onError?: (error: unknown, what: string, sandboxId: string) => void;
+  now?: () => number;
+}
+
+/** Finds a learner's sandbox by session id, creates it on first use, reclaims idle ones. */
+export class SandboxManager {
+  private readonly sandboxes = new Map<string, Sandbox>();
+  private readonly now: () => number;
+
+  constructor(private readonly options: SandboxManagerOptions) {
+    this.now = options.now ?? Date.now;
+  }
+
+  get size(): number {
+    return this.sandboxes.size;
+  }
+
+  private errorsOf(sandboxId: string): (error: unknown, what: string) => void {
+    return (error, what) => this.options.onError?.(error, what, sandboxId);
+  }
+
+  get(sessionId: string): Sandbox | undefined {
+    return this.sandboxes.get(sessionId);
+  }
+
+  all(): Sandbox[] {
+    return [...this.sandboxes.values()];
+  }
+
+  /** The session's sandbox, created with one terminal if it does not exist yet. */
+  obtain(sessionId: string): { sandbox: Sandbox; created: boolean } {
+    const existing = this.sandboxes.get(sessionId);
+    if (existing) {
+      existing.lastActiveAt = this.now();
+      return { sandbox: existing, created: false };
+    }
+    this.reclaimIdle();
+    const { settings } = this.options;
+    if (this.sandboxes.size >= settings.sandboxesMax) {
+      throw new SandboxLimitError(
+        `the server is full: ${settings.sandboxesMax} sandboxes are in use; please try again in a few minutes`,
+      );
+    }
+    const id = `sb-${randomBytes(6).toString('hex')}`;
+    const sandbox = new Sandbox(id, this.options.createLab(id), settings, this.now(), this.errorsOf(id));
+    sandbox.openTab();
+    this.sandboxes.set(sessionId, sandbox);
+    return { sandbox, created: true };
+  }
+
+  /**
+   * Replace whatever sandbox `key` has with a copy of `source` as it is now (see `Lab.copyFrom`).
+   * Counts against `sandboxesMax` like any other sandbox.
+   */
+  async fork(key: string, source: Sandbox): Promise<{ sandbox: Sandbox; report: LabCopyReport }> {
+    await this.drop(key);
+    this.reclaimIdle();
+    const { settings } = this.options;
+    if (this.sandboxes.size >= settings.sandboxesMax) {
+      throw new SandboxLimitError(`the server is full: ${settings.sandboxesMax} sandboxes are in use; please try again in a few minutes`);
+    }
+    const clock = source.lab.engine.clock;
+    const id = `sb-${randomBytes(6).toString('hex')}`;
+    const lab = this.options.createLab(id, { clock: { startMillis: clock.now(), speed: clock.speed, paused: clock.paused } });
+    const sandbox = new Sandbox(id, lab, settings, this.now(), this.errorsOf(id));
+    this.sandboxes.set(key, sandbox);
+    try {
+      const report = await sandbox.copyFrom(source);
+      for (const tab of source.tabs.values()) {
+        const copy = sandbox.openTab();
+        copy.notice(`# Your own copy, forked at this step: the cluster, its data and the lesson are copied;\n# shell variables and open connections are not, so connect again before reading.\n`);
+        // A tab that was in Python starts in Python again (fresh, without the source's variables).
+        if (tab.title === 'python') await typeLine(copy, 'python', forkShellStartMillisMax);
+      }
+      if (sandbox.tabs.size === 0) sandbox.openTab();
+      return { sandbox, report };
+    } catch (error) {
+      await this.drop(key);
+      throw error;
+    }
+  }
+
+  /** Dispose of `key`'s sandbox, if it has one. */
+  async drop(key: string): Promise<boolean> {
+    const sandbox = this.sandboxes.get(key);
+    if (!sandbox) return false;
+    this.sandboxes.delete(key);
+    await sandbox.dispose();
+    return true;
+  }
+
+  touch(sessionId: string): void {
+    const sandbox = this.sandboxes.get(sessionId);
+    if (sandbox) sandbox.lastActiveAt = this.now();
+  }
+
+  /** Drop sandboxes nobody has used for `sandboxIdleMillis`. Returns how many went. */
+  reclaimIdle(): number {
+    const cutoff = this.now() - this.options.settings.sandboxIdleMillis;
+    let reclaimed = 0;
+    for (const [sessionId, sandbox] of this.sandboxes) {
+      if (sandbox.lastActiveAt < cutoff) {
+        sandbox.dispose().catch((error: unknown) => this.options.onError?.(error, 'disposing an idle sandbox failed', sandbox.id));
+        this.sandboxes.delete(sessionId);
+        reclaimed += 1;
+      }
+    }
+    return reclaimed;
+  }
+
+  async disposeAll(): Promise<void> {
+    const all = [...this.sandboxes.values()];
+    this.sandboxes.clear();
+    await Promise.all(all.map((sandbox) => sandbox.dispose()));
+  }
+}

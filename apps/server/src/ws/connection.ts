@@ -1,0 +1,309 @@
+import type { WebSocket } from 'ws';
+import {
+  ClientMessage as ClientMessageSchema,
+  ProtocolErrorCode,
+  type ClientMessage,
+  type ParseResult,
+  type ProgressClientMessage,
+  type RoomClientMessage,
+  type RoomWelcome,
+  type ServerMessage,
+} from '@rslab/protocol';
+import { SandboxLimitError, type Sandbox } from '../workspace/sandbox';
+import type { TerminalSession } from '../terminal/session';
+
+/** Lines remembered per tab as sent by this page and not yet run (a terminal holds at most 64 waiting). */
+const ownLinesMax = 100;
+
+/** Everything a page may send on either WebSocket. */
+export type AnyClientMessage = ClientMessage | ProgressClientMessage | RoomClientMessage;
+
+/** Close codes we use, from the WebSocket registry. */
+export const closeCode = { tryAgainLater: 1013, policyViolation: 1008 } as const;
+
+/** A fixed one-second window: enough to stop a flood without punishing fast typists. */
+export class RateWindow {
+  private windowStart = 0;
+  private count = 0;
+  constructor(private readonly perSecondMax: number) {}
+  allow(now: number): boolean {
+    if (now - this.windowStart >= 1000) {
+      this.windowStart = now;
+      this.count = 0;
+    }
+    this.count += 1;
+    return this.count <= this.perSecondMax;
+  }
+}
+
+/** How a connection shows a sandbox: read-only connections follow it but may not change it. */
+export interface AttachOptions {
+  readOnly: boolean;
+  resumed: boolean;
+  room?: RoomWelcome;
+}
+
+/**
+ * One browser tab's WebSocket as a feature (rooms, resume links) sees it: what it shows and how
+ * to tell the page something. The feature never reaches the socket itself.
+ */
+export interface TabConnection {
+  /** The sandbox this connection shows now, or null. */
+  readonly attached: Sandbox | null;
+  /** Show `sandbox` from now on: a welcome with its tabs, then its live feed. */
+  attach(sandbox: Sandbox, options: AttachOptions): void;
+  /** Stop showing any sandbox. */
+  detach(): void;
+  send(message: ServerMessage): void;
+}
+
+/** What a WebSocket route adds to the terminal protocol: the messages it parses and takes first. */
+export interface ConnectionFeature {
+  /** Parse one text frame into a message this WebSocket takes. */
+  parse(raw: string): ParseResult<AnyClientMessage>;
+  /** A message that is not terminal traffic (or that the feature takes before it); true when handled. */
+  handle(message: AnyClientMessage): boolean;
+  /** The socket closed (after the connection detached). */
+  closed?(): void;
+}
+
+export interface ConnectionOptions {
+  inputMessagesPerSecondMax: number;
+  /** Called on every message the page sends: keeps the shown sandbox from being reclaimed as idle. */
+  touch: () => void;
+  /** What this WebSocket takes besides the terminal protocol, made once the connection exists. */
+  feature: (connection: TabConnection) => ConnectionFeature;
+}
+
+/**
+ * One browser tab's WebSocket: relays terminal traffic between the page and the sandbox it is
+ * attached to. On `/ws` that is the session's own sandbox from the start; on `/ws/room` the room
+ * feature attaches it (and re-attaches it on fork and rejoin) and handles the room messages.
+ */
+export class Connection implements TabConnection {
+  private readonly unsubscribers = new Map<string, () => void>();
+  /** Lines this connection sent, per tab, not yet started: their echo is already on this page. */
+  private readonly ownLines = new Map<string, string[]>();
+  private readonly rate: RateWindow;
+  private readonly feature: ConnectionFeature;
+  private sandbox: Sandbox | null = null;
+  private readOnly = false;
+  private detachCurrent: (() => void) | null = null;
+
+  constructor(
+    private readonly socket: WebSocket,
+    private readonly options: ConnectionOptions,
+  ) {
+    this.rate = new RateWindow(options.inputMessagesPerSecondMax);
+    this.feature = options.feature(this);
+    this.socket.on('message', (data, isBinary) => this.receive(data, isBinary));
+    this.socket.on('close', () => {
+      this.detach();
+      this.feature.closed?.();
+    });
+  }
+
+  send(message: ServerMessage): void {
+    if (this.socket.readyState === this.socket.OPEN) this.socket.send(JSON.stringify(message));
+  }
+
+  get attached(): Sandbox | null {
+    return this.sandbox;
+  }
+
+  attach(sandbox: Sandbox, options: AttachOptions): void {
+    this.detach();
+    this.sandbox = sandbox;
+    this.readOnly = options.readOnly;
+    const tabs = [...sandbox.tabs.values()];
+    for (const tab of tabs) this.follow(tab);
+    this.send({
+      type: 'welcome',
+      sandboxId: sandbox.id,
+      resumed: options.resumed,
+      tabs: tabs.map((tab) => tab.snapshot()),
+      ...(options.room ? { room: options.room } : {}),
+    });
+    const unsubscribeSandbox = sandbox.subscribe((event) => {
+      if (event.type === 'tab.opened') {
+        this.follow(event.tab);
+        this.send({ type: 'tab.opened', tab: event.tab.snapshot() });
+      } else {
+        this.unsubscribers.get(event.tabId)?.();
+        this.unsubscribers.delete(event.tabId);
+        this.send({ type: 'tab.closed', tab: event.tabId });
+      }
+    });
+    const unwatch = sandbox.watch({
+      cluster: (cluster) => this.send({ type: 'cluster', cluster }),
+      events: (events) => {
+        if (events.length > 0) this.send({ type: 'events', events });
+      },
+      lesson: (progress) => this.send({ type: 'lesson', progress }),
+    });
+    this.detachCurrent = () => {
+      unwatch();
+      unsubscribeSandbox();
+      for (const unsubscribe of this.unsubscribers.values()) unsubscribe();
+      this.unsubscribers.clear();
+    };
+  }
+
+  detach(): void {
+    this.ownLines.clear();
+    this.detachCurrent?.();
+    this.detachCurrent = null;
+    this.sandbox = null;
+  }
+
+  close(code: number, reason: string): void {
+    this.socket.close(code, reason);
+  }
+
+  private follow(tab: TerminalSession): void {
+    const unsubscribe = tab.subscribe((event) => {
+      if (event.type === 'output') this.send({ type: 'output', tab: tab.id, data: event.data });
+      else if (event.type === 'prompt') this.send({ type: 'prompt', tab: tab.id, prompt: event.prompt });
+      else this.send({ type: 'clear', tab: tab.id });
+    });
+    // The typist's page echoes what it types itself; every other page showing this tab (a
+    // follower, the presenter view, a second tab) is sent the line.
+    const unsubscribeLines = tab.subscribeLines((line) => {
+      // Lines run in the order sent; ones before it that never ran were dropped by a Ctrl-C.
+      const own = this.ownLines.get(tab.id);
+      const index = own ? own.indexOf(line) : -1;
+      if (own && index !== -1) {
+        own.splice(0, index + 1);
+        return;
+      }
+      this.send({ type: 'output', tab: tab.id, data: `${line}\n` });
+    });
+    this.unsubscribers.set(tab.id, () => {
+      unsubscribe();
+      unsubscribeLines();
+    });
+  }
+
+  private refuseReadOnly(what: string): void {
+    this.send({
+      type: 'error',
+      code: ProtocolErrorCode.readOnly,
+      message: `${what} refused: this view is read-only (you are following someone else's sandbox); use "Try it myself" to get your own`,
+    });
+  }
+
+  private receive(data: unknown, isBinary: boolean): void {
+    if (isBinary) {
+      this.send({ type: 'error', code: ProtocolErrorCode.invalidMessage, message: 'binary frames are not accepted' });
+      return;
+    }
+    if (!this.rate.allow(Date.now())) {
+      this.send({ type: 'error', code: ProtocolErrorCode.rateLimited, message: 'too many messages; slow down' });
+      return;
+    }
+    this.options.touch();
+    const text = Buffer.isBuffer(data) ? data.toString('utf8') : Array.isArray(data) ? Buffer.concat(data).toString('utf8') : String(data);
+    const parsed = this.feature.parse(text);
+    if (!parsed.ok) {
+      this.send({ type: 'error', code: parsed.code, message: parsed.message });
+      return;
+    }
+    const message = parsed.message;
+    if (message.type === 'ping') {
+      this.send({ type: 'pong', nonce: message.nonce });
+      return;
+    }
+    if (this.feature.handle(message)) return;
+    const sandbox = this.sandbox;
+    if (!sandbox) {
+      this.send({ type: 'error', code: ProtocolErrorCode.notInRoom, message: `'${message.type}' needs a sandbox: send room.follow or room.instructor first` });
+      return;
+    }
+    if (!isTerminalMessage(message)) {
+      this.send({ type: 'error', code: ProtocolErrorCode.invalidMessage, message: `'${message.type}' is not taken on this connection` });
+      return;
+    }
+    if (this.readOnly && message.type !== 'complete') {
+      this.refuseReadOnly(message.type === 'control' ? `control '${message.action}'` : `'${message.type}'`);
+      // A control is also answered as such, so the page stops waiting for it.
+      if (message.type === 'control') this.send({ type: 'control.ack', requestId: message.requestId, ok: false, message: `${message.action} refused: this view is read-only` });
+      return;
+    }
+    this.terminal(sandbox, message);
+  }
+
+  private terminal(sandbox: Sandbox, message: ClientMessage): void {
+    switch (message.type) {
+      case 'tab.open': {
+        try {
+          sandbox.openTab();
+        } catch (error) {
+          if (!(error instanceof SandboxLimitError)) throw error;
+          this.send({ type: 'error', code: ProtocolErrorCode.tabsExhausted, message: error.message });
+        }
+        return;
+      }
+      case 'control':
+        sandbox.control(message).then(
+          (ack) => this.send({ type: 'control.ack', requestId: message.requestId, ...ack }),
+          (error: unknown) => this.send({ type: 'control.ack', requestId: message.requestId, ok: false, message: error instanceof Error ? error.message : String(error) }),
+        );
+        return;
+      case 'lesson.select': {
+        const switched = sandbox.lesson.select(message.lessonId);
+        const title = sandbox.lesson.tracker.lesson.title;
+        this.send({
+          type: 'lesson.ack',
+          requestId: message.requestId,
+          ok: switched,
+          message: switched ? `now on "${title}"` : `lesson '${message.lessonId}' is not available on this server`,
+        });
+        return;
+      }
+      case 'ping':
+        return;
+      default:
+        break;
+    }
+    const tab = sandbox.tabs.get(message.tab);
+    if (!tab) {
+      this.send({ type: 'error', code: ProtocolErrorCode.unknownTab, message: `no terminal '${message.tab}'` });
+      return;
+    }
+    switch (message.type) {
+      case 'input': {
+        const own = this.ownLines.get(tab.id) ?? [];
+        this.ownLines.set(tab.id, own);
+        own.push(message.line);
+        if (own.length > ownLinesMax) own.shift();
+        const result = tab.submit(message.line);
+        if (!result.accepted) {
+          own.pop();
+          this.send({ type: 'error', code: ProtocolErrorCode.rateLimited, message: result.reason ?? 'refused' });
+        }
+        return;
+      }
+      case 'interrupt':
+        tab.interrupt();
+        return;
+      case 'eof':
+        tab.endOfInput();
+        return;
+      case 'complete': {
+        const completion = tab.complete(message.line, Math.min(message.cursor, message.line.length));
+        this.send({ type: 'completion', tab: tab.id, requestId: message.requestId, ...completion });
+        return;
+      }
+      case 'tab.close':
+        sandbox.closeTab(tab.id);
+        return;
+    }
+  }
+}
+
+/** The terminal protocol's message types, from its schema (so a new one is never filtered out here). */
+const terminalTypes = new Set<string>(ClientMessageSchema.anyOf.map((variant) => String(variant.properties.type.const)));
+
+function isTerminalMessage(message: AnyClientMessage): message is ClientMessage {
+  return terminalTypes.has(message.type);
+}

@@ -1,0 +1,62 @@
+import fp from 'fastify-plugin';
+import type { FastifyInstance } from 'fastify';
+import { ProtocolErrorCode, parseClientMessage } from '@rslab/protocol';
+import { newSessionId } from '../plugins/session';
+import { SandboxLimitError, type Sandbox } from '../workspace/sandbox';
+import type { Settings } from '../settings';
+import { closeCode, Connection, type AnyClientMessage, type ConnectionFeature, type TabConnection } from './connection';
+
+/**
+ * `/ws`: a learner on their own. The connection shows the browser session's sandbox from the
+ * start; besides terminal traffic it takes the resume-link messages.
+ */
+export const terminalWsPlugin = fp<{ settings: Settings }>(
+  async (app, { settings }) => {
+    app.get('/ws', { websocket: true }, (socket, request) => {
+      const sessionId = request.sessionId ?? newSessionId();
+      let sandbox: Sandbox;
+      let created: boolean;
+      try {
+        ({ sandbox, created } = app.sandboxes.obtain(sessionId));
+      } catch (error) {
+        if (error instanceof SandboxLimitError) {
+          socket.send(JSON.stringify({ type: 'error', code: ProtocolErrorCode.serverFull, message: error.message }));
+          socket.close(closeCode.tryAgainLater, 'server full');
+          return;
+        }
+        throw error;
+      }
+      const connection = new Connection(socket, {
+        inputMessagesPerSecondMax: settings.inputMessagesPerSecondMax,
+        touch: () => app.sandboxes.touch(sessionId),
+        feature: (tab) => resumeLinks(app, tab, sandbox),
+      });
+      connection.attach(sandbox, { readOnly: false, resumed: !created });
+    });
+  },
+  { name: 'rslab-terminal-ws', dependencies: ['rslab-sandboxes', 'rslab-session'] },
+);
+
+/** Resume links (the rooms plugin keeps the progress store): ask for one, or present one. */
+function resumeLinks(app: FastifyInstance, connection: TabConnection, sandbox: Sandbox): ConnectionFeature {
+  return {
+    parse: parseClientMessage,
+    handle: (message: AnyClientMessage) => {
+      if (message.type !== 'progress.link' && message.type !== 'progress.resume') return false;
+      if (!app.hasDecorator('learners')) {
+        connection.send({ type: 'error', code: ProtocolErrorCode.invalidMessage, message: 'resume links are not available on this server' });
+        return true;
+      }
+      const failed = (error: unknown) => {
+        app.log.warn({ err: error }, 'a resume link could not be saved or read');
+        connection.send({ type: 'error', code: ProtocolErrorCode.storeError, message: `progress could not be saved or read: ${error instanceof Error ? error.message : String(error)}` });
+      };
+      if (message.type === 'progress.link') {
+        app.learners.link(sandbox).then((path) => connection.send({ type: 'progress.link', requestId: message.requestId, path }), failed);
+      } else {
+        app.learners.resume(sandbox, message.token).then((answer) => connection.send({ type: 'progress.resumed', ...answer }), failed);
+      }
+      return true;
+    },
+  };
+}

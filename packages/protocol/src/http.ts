@@ -1,0 +1,130 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { instructorSecretHeader } from './headers';
+import { RoomSecret } from './messages';
+
+/**
+ * The HTTP API's bodies and replies, as JSON schemas the server registers on its routes (request
+ * and response) and as the types the page reads them with.
+ */
+
+/** Every error reply of the HTTP API, whatever went wrong: a stable name and one line for a person. */
+export const ApiError = Type.Object(
+  {
+    statusCode: Type.Integer({ minimum: 400, maximum: 599 }),
+    /** A stable name from `HttpErrorCode`. */
+    error: Type.String(),
+    message: Type.String(),
+  },
+  { additionalProperties: false },
+);
+export type ApiError = Static<typeof ApiError>;
+
+export const HealthReply = Type.Object({ ok: Type.Boolean(), sandboxes: Type.Integer({ minimum: 0 }) }, { additionalProperties: false });
+export type HealthReply = Static<typeof HealthReply>;
+
+export const OkReply = Type.Object({ ok: Type.Boolean() }, { additionalProperties: false });
+export type OkReply = Static<typeof OkReply>;
+
+export const OkMessageReply = Type.Object({ ok: Type.Boolean(), message: Type.String() }, { additionalProperties: false });
+export type OkMessageReply = Static<typeof OkMessageReply>;
+
+export const RoomCodeParams = Type.Object({ code: Type.String({ maxLength: 16 }) });
+export const AttendeeId = Type.String({ pattern: '^a-[a-z0-9]{1,24}$' });
+export const AttendeeParams = Type.Object({ code: Type.String({ maxLength: 16 }), attendeeId: AttendeeId });
+export const InstructorHeaders = Type.Object({ [instructorSecretHeader]: Type.Optional(RoomSecret) });
+
+/** `POST /api/rooms`. */
+export const CreateRoomBody = Type.Object(
+  {
+    title: Type.Optional(Type.String({ minLength: 1, maxLength: 120 })),
+    lessonId: Type.Optional(Type.String({ maxLength: 64 })),
+  },
+  { additionalProperties: false },
+);
+export type CreateRoomBody = Static<typeof CreateRoomBody>;
+
+export const CreatedRoom = Type.Object(
+  {
+    code: Type.String(),
+    displayCode: Type.String(),
+    title: Type.String(),
+    lessonId: Type.String(),
+    joinPath: Type.String(),
+    instructorPath: Type.String(),
+    dashboardPath: Type.String(),
+    presenterPath: Type.String(),
+    secret: Type.String(),
+  },
+  { additionalProperties: false },
+);
+export type CreatedRoom = Static<typeof CreatedRoom>;
+
+/** `GET /api/rooms/:code`: what anyone with the code may know of a room. */
+export const RoomInfo = Type.Object(
+  {
+    code: Type.String(),
+    displayCode: Type.String(),
+    title: Type.String(),
+    lessonId: Type.String(),
+    attendees: Type.Integer({ minimum: 0 }),
+  },
+  { additionalProperties: false },
+);
+export type RoomInfo = Static<typeof RoomInfo>;
+
+/** `POST /api/rooms/:code/join`. */
+export const JoinRoomBody = Type.Object({ name: Type.String({ minLength: 1, maxLength: 60 }) }, { additionalProperties: false });
+export type JoinRoomBody = Static<typeof JoinRoomBody>;
+
+export const JoinedRoom = Type.Object(
+  {
+    code: Type.String(),
+    title: Type.String(),
+    attendeeId: Type.String(),
+    token: Type.String(),
+    resumePath: Type.String(),
+  },
+  { additionalProperties: false },
+);
+export type JoinedRoom = Static<typeof JoinedRoom>;
+
+const NullableString = Type.Union([Type.String(), Type.Null()]);
+
+export const DashboardRow = Type.Object(
+  {
+    id: Type.String(),
+    name: Type.String(),
+    mode: Type.Union([Type.Literal('live'), Type.Literal('fork')]),
+    connected: Type.Boolean(),
+    hasFork: Type.Boolean(),
+    lessonId: Type.String(),
+    stepId: NullableString,
+    stepTitle: NullableString,
+    stepIndex: Type.Integer(),
+    stepsTotal: Type.Integer(),
+    /** `done` when the lesson is finished, `failing` with a reason, `waiting` when not checked yet. */
+    check: Type.Union([Type.Literal('done'), Type.Literal('failing'), Type.Literal('waiting')]),
+    reason: NullableString,
+    onStepMillis: Type.Number(),
+    stuck: Type.Boolean(),
+  },
+  { additionalProperties: false },
+);
+export type DashboardRow = Static<typeof DashboardRow>;
+
+/** `GET /api/rooms/:code/dashboard` (instructor only). */
+export const Dashboard = Type.Object(
+  {
+    code: Type.String(),
+    title: Type.String(),
+    lessonId: Type.String(),
+    stuckAfterMillis: Type.Integer(),
+    instructor: Type.Object(
+      { stepId: NullableString, stepTitle: NullableString, stepIndex: Type.Integer(), stepsTotal: Type.Integer() },
+      { additionalProperties: false },
+    ),
+    attendees: Type.Array(DashboardRow),
+  },
+  { additionalProperties: false },
+);
+export type Dashboard = Static<typeof Dashboard>;

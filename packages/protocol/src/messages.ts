@@ -1,0 +1,328 @@
+import { Type, type Static, type TLiteral, type TUnion } from '@sinclair/typebox';
+
+/** A union of string literals that keeps each literal in the static type. */
+function literalUnion<const T extends readonly string[]>(values: T): TUnion<TLiteral<T[number]>[]> {
+  return Type.Union(values.map((value) => Type.Literal(value)));
+}
+
+/**
+ * The one WebSocket protocol between a browser tab and the server, typed and schema-checked in
+ * one place. The web app imports these types; the server validates every incoming message.
+ */
+
+/** A terminal tab's id: short, URL-safe, chosen by the server. */
+export const TabId = Type.String({ pattern: '^[a-z0-9-]{1,32}$' });
+
+/** Longest line a learner may send in one go. */
+export const inputLineLengthMax = 100_000;
+
+/** Member states as MongoDB names them (`stateStr`), plus what the lab knows of dead processes. */
+export const MemberStateName = literalUnion([
+  'STARTUP',
+  'STARTUP2',
+  'PRIMARY',
+  'SECONDARY',
+  'RECOVERING',
+  'ROLLBACK',
+  'ARBITER',
+  'DOWN',
+  'REMOVED',
+  'UNKNOWN',
+]);
+export type MemberStateName = Static<typeof MemberStateName>;
+
+export const OpTimeView = Type.Object({
+  /** Timestamp seconds and increment, and the term it was written in. */
+  ts: Type.Integer(),
+  i: Type.Integer(),
+  t: Type.Integer(),
+});
+export type OpTimeView = Static<typeof OpTimeView>;
+
+export const HeartbeatView = Type.Object({
+  /** Sandbox-clock millis of the last heartbeat reply from this peer, null if never. */
+  lastReplyAt: Type.Union([Type.Number(), Type.Null()]),
+  ok: Type.Boolean(),
+  pingMillis: Type.Union([Type.Number(), Type.Null()]),
+  /** The state this member believes the peer is in. */
+  peerState: MemberStateName,
+});
+export type HeartbeatView = Static<typeof HeartbeatView>;
+
+export const MemberView = Type.Object({
+  /** `host:port`, as clients dial it. */
+  host: Type.String(),
+  pid: Type.Union([Type.Integer(), Type.Null()]),
+  process: Type.Union([Type.Literal('running'), Type.Literal('killed'), Type.Literal('stopped')]),
+  state: MemberStateName,
+  term: Type.Integer(),
+  optime: Type.Union([OpTimeView, Type.Null()]),
+  /** How far behind the primary's optime this member is, in millis; null when unknown. */
+  lagMillis: Type.Union([Type.Number(), Type.Null()]),
+  syncSource: Type.Union([Type.String(), Type.Null()]),
+  votes: Type.Integer(),
+  priority: Type.Number(),
+  hidden: Type.Boolean(),
+  arbiterOnly: Type.Boolean(),
+  /** The member's view of each peer, keyed by `host:port`. */
+  heartbeats: Type.Record(Type.String(), HeartbeatView),
+  /** Sandbox-clock millis at which this member will stand for election if it hears nothing. */
+  electionDeadlineAt: Type.Union([Type.Number(), Type.Null()]),
+  electionTimeoutMillis: Type.Integer(),
+});
+export type MemberView = Static<typeof MemberView>;
+
+export const LinkView = Type.Object({
+  from: Type.String(),
+  to: Type.String(),
+  status: Type.Union([Type.Literal('up'), Type.Literal('cut'), Type.Literal('down')]),
+  delayMillis: Type.Number(),
+});
+export type LinkView = Static<typeof LinkView>;
+
+export const ClusterSnapshot = Type.Object({
+  /** Sandbox-clock millis when the snapshot was taken. */
+  at: Type.Number(),
+  speed: Type.Number(),
+  paused: Type.Boolean(),
+  setName: Type.Union([Type.String(), Type.Null()]),
+  members: Type.Array(MemberView),
+  links: Type.Array(LinkView),
+});
+export type ClusterSnapshot = Static<typeof ClusterSnapshot>;
+
+/** One line on the timeline: something the cluster or the driver did. */
+export const LabEvent = Type.Object({
+  id: Type.Integer(),
+  /** Sandbox-clock millis. */
+  at: Type.Number(),
+  source: Type.Union([Type.Literal('cluster'), Type.Literal('driver'), Type.Literal('shell')]),
+  /** Stable kind, e.g. `stateChange`, `heartbeatFailed`, `voteGranted`, `serverDescriptionChanged`. */
+  kind: Type.String(),
+  /** The member it happened on (`host:port`), if any. */
+  member: Type.Optional(Type.String()),
+  /** One line a person can read. */
+  text: Type.String(),
+});
+export type LabEvent = Static<typeof LabEvent>;
+
+export const StepState = Type.Union([Type.Literal('done'), Type.Literal('pending'), Type.Literal('current')]);
+
+/** What answers a line typed in a terminal: the shell itself, Python or mongosh. */
+export const CommandLanguage = literalUnion(['bash', 'python', 'mongosh']);
+export type CommandLanguage = Static<typeof CommandLanguage>;
+
+export const LessonStepView = Type.Object({
+  id: Type.String(),
+  title: Type.String(),
+  state: StepState,
+  /** Why the check does not pass yet, in words; null when done or not yet checked. */
+  reason: Type.Union([Type.String(), Type.Null()]),
+  chapter: Type.Optional(Type.String()),
+  /** What to do and why, in Markdown. */
+  markdown: Type.Optional(Type.String()),
+  hint: Type.Optional(Type.String()),
+  /** Lines the "run this" buttons type. */
+  commands: Type.Optional(Type.Array(Type.String())),
+  /** The shell each command belongs in, in the same order: the one for servers or the client's. */
+  commandTabs: Type.Optional(Type.Array(Type.Union([Type.Literal('servers'), Type.Literal('client')]))),
+  /** What each command is typed into, in the same order: the shell, Python or mongosh. */
+  commandLanguages: Type.Optional(Type.Array(CommandLanguage)),
+});
+export type LessonStepView = Static<typeof LessonStepView>;
+
+export const LessonSummary = Type.Object({
+  id: Type.String(),
+  title: Type.String(),
+  summary: Type.String(),
+  /** False when this server's engine cannot run it (partitions need the sim engine). */
+  available: Type.Boolean(),
+});
+export type LessonSummary = Static<typeof LessonSummary>;
+
+export const LessonProgress = Type.Object({
+  lessonId: Type.String(),
+  /** Every lesson the learner can switch to. */
+  catalog: Type.Optional(Type.Array(LessonSummary)),
+  title: Type.Optional(Type.String()),
+  markdown: Type.Optional(Type.String()),
+  chapterIndex: Type.Integer(),
+  stepIndex: Type.Integer(),
+  steps: Type.Array(LessonStepView),
+});
+export type LessonProgress = Static<typeof LessonProgress>;
+
+export const ControlAction = literalUnion([
+  'kill',
+  'kill9',
+  'restart',
+  'stepDown',
+  'freeze',
+  'partition',
+  'heal',
+  'cutLink',
+  'healLink',
+  'slowLink',
+  'speed',
+  'pause',
+  'resume',
+]);
+export type ControlAction = Static<typeof ControlAction>;
+
+export const ClientMessage = Type.Union([
+  Type.Object(
+    { type: Type.Literal('input'), tab: TabId, line: Type.String({ maxLength: inputLineLengthMax }) },
+    { additionalProperties: false },
+  ),
+  Type.Object({ type: Type.Literal('interrupt'), tab: TabId }, { additionalProperties: false }),
+  /** Ctrl-D on an empty line. */
+  Type.Object({ type: Type.Literal('eof'), tab: TabId }, { additionalProperties: false }),
+  Type.Object(
+    {
+      type: Type.Literal('complete'),
+      tab: TabId,
+      requestId: Type.Integer({ minimum: 0 }),
+      line: Type.String({ maxLength: inputLineLengthMax }),
+      cursor: Type.Integer({ minimum: 0, maximum: inputLineLengthMax }),
+    },
+    { additionalProperties: false },
+  ),
+  Type.Object({ type: Type.Literal('tab.open') }, { additionalProperties: false }),
+  Type.Object({ type: Type.Literal('tab.close'), tab: TabId }, { additionalProperties: false }),
+  Type.Object({ type: Type.Literal('ping'), nonce: Type.Integer() }, { additionalProperties: false }),
+  /** Switch this sandbox to another lesson of the catalog; answered with `lesson.ack`. */
+  Type.Object(
+    { type: Type.Literal('lesson.select'), requestId: Type.Integer({ minimum: 0 }), lessonId: Type.String({ pattern: '^[a-z0-9-]{1,64}$' }) },
+    { additionalProperties: false },
+  ),
+  Type.Object(
+    {
+      type: Type.Literal('control'),
+      requestId: Type.Integer({ minimum: 0 }),
+      action: ControlAction,
+      /** A member (`host:port`), or `primary` for whichever member is primary now. */
+      target: Type.Optional(Type.String({ maxLength: 300 })),
+      /** For cutLink/healLink/slowLink: the other end. */
+      peer: Type.Optional(Type.String({ maxLength: 300 })),
+      /** For partition: groups of members that can still reach each other. */
+      groups: Type.Optional(Type.Array(Type.Array(Type.String({ maxLength: 300 }), { maxItems: 12 }), { maxItems: 12 })),
+      /** For speed: 0.25 to 10; for slowLink: delay in millis; for freeze: seconds. */
+      value: Type.Optional(Type.Number()),
+    },
+    { additionalProperties: false },
+  ),
+]);
+export type ClientMessage = Static<typeof ClientMessage>;
+
+/** A room's join code as typed: 8 symbols of Crockford's base 32, dashes and spaces allowed. */
+export const JoinCodeInput = Type.String({ minLength: 8, maxLength: 16, pattern: '^[0-9A-Za-z -]+$' });
+/** Secrets and tokens the server hands out: base64url. */
+export const RoomSecret = Type.String({ minLength: 16, maxLength: 64, pattern: '^[A-Za-z0-9_-]+$' });
+
+/**
+ * Messages of `/ws/room`, the rooms WebSocket: a connection first says who it is in which room,
+ * then speaks the terminal protocol above (refused where it is read-only).
+ */
+export const RoomClientMessage = Type.Union([
+  /** The instructor drives the room's sandbox; the secret proves it (it never travels in a URL). */
+  Type.Object({ type: Type.Literal('room.instructor'), code: JoinCodeInput, secret: RoomSecret }, { additionalProperties: false }),
+  /** An attendee (token from joining) follows the instructor's sandbox live, read-only. */
+  Type.Object({ type: Type.Literal('room.follow'), code: JoinCodeInput, attendee: RoomSecret }, { additionalProperties: false }),
+  /** "Try it myself": the attendee gets their own copy of the instructor's sandbox at this moment. */
+  Type.Object({ type: Type.Literal('room.fork') }, { additionalProperties: false }),
+  /** Back to the attendee's own copy made earlier (if it is still there). */
+  Type.Object({ type: Type.Literal('room.mine') }, { additionalProperties: false }),
+  /** Back to the live view of the instructor's sandbox; the attendee's copy is kept. */
+  Type.Object({ type: Type.Literal('room.rejoin') }, { additionalProperties: false }),
+  /** The instructor looks at one attendee's own sandbox, read-only. */
+  Type.Object(
+    { type: Type.Literal('room.watch'), code: JoinCodeInput, secret: RoomSecret, attendeeId: Type.String({ pattern: '^a-[a-z0-9]{1,24}$' }) },
+    { additionalProperties: false },
+  ),
+  /** Mark the current lesson step done without its check (presenter's "next step"); instructor only. */
+  Type.Object({ type: Type.Literal('lesson.skip'), requestId: Type.Integer({ minimum: 0 }) }, { additionalProperties: false }),
+]);
+export type RoomClientMessage = Static<typeof RoomClientMessage>;
+
+/**
+ * Resume links for learners on their own (`/ws`): ask for a link that brings this sandbox's lesson
+ * progress to another browser, and present one there.
+ */
+export const ProgressClientMessage = Type.Union([
+  Type.Object({ type: Type.Literal('progress.link'), requestId: Type.Integer({ minimum: 0 }) }, { additionalProperties: false }),
+  Type.Object({ type: Type.Literal('progress.resume'), token: RoomSecret }, { additionalProperties: false }),
+]);
+export type ProgressClientMessage = Static<typeof ProgressClientMessage>;
+
+export const RoomRole = literalUnion(['instructor', 'attendee']);
+/** What a rooms connection shows: the live instructor sandbox, the attendee's own copy, or (instructor) an attendee's. */
+export const RoomMode = literalUnion(['live', 'fork', 'watch']);
+
+export const RoomWelcome = Type.Object({
+  code: Type.String(),
+  title: Type.String(),
+  role: RoomRole,
+  mode: RoomMode,
+  /** True when input, controls and tabs are refused on this connection. */
+  readOnly: Type.Boolean(),
+  /** The attendee this connection is (attendee role) or watches (instructor in watch mode). */
+  attendeeId: Type.Optional(Type.String()),
+  /** For a fork: the step it started at and what was copied. */
+  forkedAtStepId: Type.Optional(Type.Union([Type.String(), Type.Null()])),
+  /** Whether the attendee has an own copy to go back to. */
+  hasFork: Type.Optional(Type.Boolean()),
+});
+export type RoomWelcome = Static<typeof RoomWelcome>;
+
+export const TabSnapshot = Type.Object({
+  tab: TabId,
+  title: Type.String(),
+  prompt: Type.String(),
+  /** Output so far (bounded), so a reloaded page shows the same terminal. */
+  scrollback: Type.String(),
+  busy: Type.Boolean(),
+  /** Lines typed in this tab, oldest first, for the line editor's history. */
+  history: Type.Array(Type.String()),
+});
+export type TabSnapshot = Static<typeof TabSnapshot>;
+
+export const ServerMessage = Type.Union([
+  Type.Object({
+    type: Type.Literal('welcome'),
+    sandboxId: Type.String(),
+    /** True when this connection found a sandbox that already existed (a reload or reconnect). */
+    resumed: Type.Boolean(),
+    tabs: Type.Array(TabSnapshot),
+    /** Present on the rooms WebSocket: whose sandbox this is and what this connection may do. */
+    room: Type.Optional(RoomWelcome),
+  }),
+  Type.Object({ type: Type.Literal('output'), tab: TabId, data: Type.String() }),
+  /** The shell is ready for the next line; `prompt` is what to show before it. */
+  Type.Object({ type: Type.Literal('prompt'), tab: TabId, prompt: Type.String() }),
+  Type.Object({ type: Type.Literal('clear'), tab: TabId }),
+  Type.Object({ type: Type.Literal('tab.opened'), tab: TabSnapshot }),
+  Type.Object({ type: Type.Literal('tab.closed'), tab: TabId }),
+  Type.Object({
+    type: Type.Literal('completion'),
+    tab: TabId,
+    requestId: Type.Integer(),
+    replaceFrom: Type.Integer(),
+    candidates: Type.Array(Type.String()),
+  }),
+  Type.Object({ type: Type.Literal('pong'), nonce: Type.Integer() }),
+  /** The sandbox's cluster as it is now; sent at most 10 times a second. */
+  Type.Object({ type: Type.Literal('cluster'), cluster: ClusterSnapshot }),
+  /** New timeline events, oldest first. */
+  Type.Object({ type: Type.Literal('events'), events: Type.Array(LabEvent) }),
+  Type.Object({ type: Type.Literal('lesson'), progress: LessonProgress }),
+  Type.Object({ type: Type.Literal('control.ack'), requestId: Type.Integer(), ok: Type.Boolean(), message: Type.String() }),
+  /** Answer to `progress.link`: the path (with its fragment) that resumes this learner's progress. */
+  Type.Object({ type: Type.Literal('progress.link'), requestId: Type.Integer(), path: Type.String() }),
+  /** Answer to `progress.resume`. */
+  Type.Object({ type: Type.Literal('progress.resumed'), ok: Type.Boolean(), message: Type.String() }),
+  /** Answer to `lesson.skip` and `lesson.select`. */
+  Type.Object({ type: Type.Literal('lesson.ack'), requestId: Type.Integer(), ok: Type.Boolean(), message: Type.String() }),
+  /** Something the client sent was refused; the socket stays open unless said otherwise. */
+  Type.Object({ type: Type.Literal('error'), code: Type.String(), message: Type.String() }),
+]);
+export type ServerMessage = Static<typeof ServerMessage>;
