@@ -7,12 +7,12 @@
 // Each build also writes `<outfile>.inputs.json`: the source files that went into it and when the
 // build started. packages/sim/bin/sim-mongod reads it to rebuild its bundle when a source is newer
 // (or gone), so a fresh clone and an edited tree both run what the sources say.
-import { mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, realpathSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const root = realpathSync(resolve(dirname(fileURLToPath(import.meta.url)), '..'));
 
 /**
  * What gets built. `bundle`:
@@ -105,7 +105,8 @@ function lazyLoaders(entry) {
     setup(build) {
       for (const name of names) {
         const lazy = lazyModules[name];
-        const loaderPath = resolve(root, lazy.loader);
+        // esbuild matches on real paths (symlinks resolved).
+        const loaderPath = realpathSync(resolve(root, lazy.loader));
         const file = `./${lazyFileName(entry, name)}`;
         build.onLoad({ filter: new RegExp(`${escapeRegExp(loaderPath)}$`) }, () => ({
           loader: 'js',

@@ -82,6 +82,23 @@ const typeOperator =
     };
   };
 
+/**
+ * `$function` for mingo's own use only. mingo's `$setWindowFields` computes each output field
+ * through a `$function` whose body is a JavaScript function it made itself, and mingo's own
+ * `$function` refuses to run when `scriptEnabled` is off, so every window stage failed. A body that
+ * came from a client is BSON (a string or Code), never a function: that is still refused, so a
+ * learner's input never runs as code.
+ */
+const internalFunctionOperator =
+  (engine: typeof Engine) =>
+  (obj: unknown, expr: unknown, options: Options): unknown => {
+    const spec = engine.evalExpr(obj, expr, options) as { body?: unknown; args?: unknown };
+    if (typeof spec?.body !== 'function' || !Array.isArray(spec.args)) {
+      throw new Error('$function is not allowed: sim-mongod does not run server-side JavaScript');
+    }
+    return (spec.body as (...args: unknown[]) => unknown)(...(spec.args as unknown[]));
+  };
+
 interface Loaded {
   engine: typeof Engine;
   /**
@@ -98,7 +115,7 @@ function mingo(): Loaded {
   const engine = loadEngine();
   const context: Context = engine.Context.init({
     accumulator: engine.accumulatorOperators as never,
-    expression: engine.expressionOperators as never,
+    expression: { ...engine.expressionOperators, $function: internalFunctionOperator(engine) } as never,
     pipeline: engine.pipelineOperators as never,
     projection: engine.projectionOperators as never,
     query: { ...engine.queryOperators, $type: typeOperator(engine) } as never,

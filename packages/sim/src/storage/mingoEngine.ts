@@ -5,7 +5,7 @@
  * sim-mongod, with its own classes.
  */
 export { Aggregator } from 'mingo/aggregator';
-export { Context } from 'mingo/core';
+export { Context, evalExpr } from 'mingo/core';
 export * as accumulatorOperators from 'mingo/operators/accumulator';
 export * as expressionOperators from 'mingo/operators/expression';
 export * as pipelineOperators from 'mingo/operators/pipeline';
