@@ -44,11 +44,6 @@ const lazyModules = {
   },
 };
 
-/** The `.inputs.json` written beside a bundle: what the bin compares against. */
-export function inputsFile(outfile) {
-  return `${outfile}.inputs.json`;
-}
-
 function esbuildApi() {
   // esbuild is a devDependency of the workspace root.
   return createRequire(join(root, 'package.json'))('esbuild');
@@ -56,7 +51,8 @@ function esbuildApi() {
 
 /**
  * mingo publishes CommonJS under the `node` condition and ES modules under `default`; the ES
- * modules bundle into one scope with no interop wrappers, which starts about twice as fast.
+ * modules bundle into one scope with no interop wrapper per file (bundled from the CommonJS files,
+ * sim-mongod took about 60 ms longer to start).
  */
 function mingoAsEsm() {
   const pkgDir = dirname(createRequire(join(root, 'packages/sim/package.json')).resolve('mingo/package.json'));
@@ -141,7 +137,23 @@ const banner = [
 ].join(' ');
 
 function commonOptions() {
-  return { bundle: true, platform: 'node', target: 'node20', sourcemap: true, metafile: true, write: false, logLevel: 'warning', legalComments: 'none' };
+  return { bundle: true, platform: 'node', target: 'node20', sourcemap: true, metafile: true, write: false, logLevel: 'silent', legalComments: 'none' };
+}
+
+/** Runs one esbuild build; a warning fails it too (e.g. import.meta in a CommonJS bundle would be empty). */
+async function esbuildOnce(options) {
+  const esbuild = esbuildApi();
+  let result;
+  try {
+    result = await esbuild.build(options);
+  } catch (error) {
+    const messages = error && Array.isArray(error.errors) ? esbuild.formatMessagesSync(error.errors, { kind: 'error' }).join('\n') : String(error);
+    throw new Error(`build: ${options.entryPoints.join(', ')} failed:\n${messages}`, { cause: error });
+  }
+  if (result.warnings.length > 0) {
+    throw new Error(`build: ${options.entryPoints.join(', ')} has warnings:\n${esbuild.formatMessagesSync(result.warnings, { kind: 'warning' }).join('\n')}`);
+  }
+  return result;
 }
 
 /** Writes esbuild's output files atomically (write aside, then rename), so a reader never sees half a file. */
@@ -162,13 +174,12 @@ function inputsOf(metafile) {
 
 /** Builds one entry (and its lazy modules); returns the files written. */
 export async function buildEntry(entry) {
-  const esbuild = esbuildApi();
   const startedMillis = Date.now();
   const outfile = resolve(root, entry.outfile);
   const plugins = entry.bundle === 'all' ? [lazyLoaders(entry), mingoAsEsm()] : [externalPackages(entry.outfile)];
   const results = [];
   results.push(
-    await esbuild.build({
+    await esbuildOnce({
       ...commonOptions(),
       absWorkingDir: root,
       entryPoints: [resolve(root, entry.entry)],
@@ -181,7 +192,7 @@ export async function buildEntry(entry) {
   for (const name of entry.lazy ?? []) {
     const lazy = lazyModules[name];
     results.push(
-      await esbuild.build({
+      await esbuildOnce({
         ...commonOptions(),
         absWorkingDir: root,
         entryPoints: [resolve(root, lazy.module)],
@@ -197,7 +208,7 @@ export async function buildEntry(entry) {
   const inputs = [...new Set(results.flatMap((result) => inputsOf(result.metafile)))].filter((path) => !path.includes('node_modules/')).sort();
   inputs.push('scripts/build.mjs', 'pnpm-lock.yaml');
   const written = results.flatMap((result) => result.outputFiles.map((file) => relative(root, file.path)));
-  writeFileSync(inputsFile(outfile), `${JSON.stringify({ startedMillis, inputs, outputs: written }, null, 1)}\n`);
+  writeFileSync(`${outfile}.inputs.json`, `${JSON.stringify({ startedMillis, inputs, outputs: written }, null, 1)}\n`);
   return written;
 }
 
@@ -211,7 +222,7 @@ export async function build(names = []) {
   return written;
 }
 
-if (process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+if (process.argv[1] !== undefined && realpathSync(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const began = Date.now();
   const names = process.argv.slice(2);
   build(names)
