@@ -1,8 +1,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { promises as fs } from 'node:fs';
+import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { MongoClient } from 'mongodb';
 import type { Settings } from '../settings';
 import { MemoryProgressStore, MongoProgressStore, type ProgressStore } from './store';
@@ -17,7 +17,11 @@ export class EmbeddedStoreError extends Error {
   override readonly name = 'EmbeddedStoreError';
 }
 
-const simMongodPath = fileURLToPath(new URL('../../../../packages/sim/bin/sim-mongod', import.meta.url));
+/**
+ * The sim-mongod binary, found as a file of the @rslab/sim package (not by a path relative to this
+ * file, which changes when the server is bundled into dist/). It runs the built sim-mongod.
+ */
+const simMongodPath = createRequire(import.meta.url).resolve('@rslab/sim/bin/sim-mongod');
 const startTimeoutMillis = 30_000;
 
 /** The store the settings name: `memory`, `embedded` (a sim-mongod under the data folder) or a MongoDB URI. */

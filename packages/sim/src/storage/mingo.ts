@@ -1,22 +1,15 @@
 import { Binary, Code, Decimal128, MaxKey, MinKey, ObjectId } from 'bson';
-import { Aggregator as BaseAggregator } from 'mingo/aggregator';
-import { Context } from 'mingo/core';
-import * as accumulatorOperators from 'mingo/operators/accumulator';
-import * as expressionOperators from 'mingo/operators/expression';
-import * as pipelineOperators from 'mingo/operators/pipeline';
-import * as projectionOperators from 'mingo/operators/projection';
-import * as queryOperators from 'mingo/operators/query';
-import * as windowOperators from 'mingo/operators/window';
-import { Query as BaseQuery } from 'mingo/query';
+import type { Context } from 'mingo/core';
 import type { Options } from 'mingo/types';
-import * as updater from 'mingo/updater';
-import { resolve } from 'mingo/util';
+import type * as Engine from './mingoEngine';
+import { loadEngine } from './mingoEngineLoader';
 import { MingoLong, MingoTimestamp, isPlainObject } from './values';
 
 /**
  * mingo with all its operators, except `$type`, which knows BSON's types (mingo's cannot tell an
  * ObjectId, Long, Timestamp, binData or Decimal128 apart). Values are mingo views (values.ts):
- * Long and Timestamp arrive wrapped.
+ * Long and Timestamp arrive wrapped. mingo itself (mingoEngine.ts) is loaded on first use: the
+ * built sim-mongod starts without it.
  */
 
 type Predicate = (value: unknown) => boolean;
@@ -76,43 +69,96 @@ function predicateFor(type: unknown): Predicate {
 }
 
 /** `{field: {$type: t | [t...]}}`: matches the value, or (for arrays) any element, as MongoDB does. */
-const $type = (selector: string, value: unknown): ((obj: Record<string, unknown>) => boolean) => {
-  const predicates = (Array.isArray(value) ? value : [value]).map((type) => predicateFor(type));
-  const test = (candidate: unknown): boolean => predicates.some((predicate) => predicate(candidate));
-  return (obj) => {
-    const found = resolve(obj as never, selector, { unwrapArray: true });
-    if (found === undefined) return false;
-    if (test(found)) return true;
-    return Array.isArray(found) && found.some((item: unknown) => test(item));
+const typeOperator =
+  (engine: typeof Engine) =>
+  (selector: string, value: unknown): ((obj: Record<string, unknown>) => boolean) => {
+    const predicates = (Array.isArray(value) ? value : [value]).map((type) => predicateFor(type));
+    const test = (candidate: unknown): boolean => predicates.some((predicate) => predicate(candidate));
+    return (obj) => {
+      const found = engine.resolve(obj as never, selector, { unwrapArray: true });
+      if (found === undefined) return false;
+      if (test(found)) return true;
+      return Array.isArray(found) && found.some((item: unknown) => test(item));
+    };
   };
-};
-
-const CONTEXT = Context.init({
-  accumulator: accumulatorOperators as never,
-  expression: expressionOperators as never,
-  pipeline: pipelineOperators as never,
-  projection: projectionOperators as never,
-  query: { ...queryOperators, $type } as never,
-  window: windowOperators as never,
-});
 
 /**
- * Options for every mingo call: our operator context, and no script execution (`$where`,
- * `$function`, `$accumulator`: a learner's input never runs as code).
+ * `$function` for mingo's own use only. mingo's `$setWindowFields` computes each output field
+ * through a `$function` whose body is a JavaScript function it made itself, and mingo's own
+ * `$function` refuses to run when `scriptEnabled` is off, so every window stage failed. A body that
+ * came from a client is BSON (a string or Code), never a function: that is still refused, so a
+ * learner's input never runs as code.
  */
-export const MINGO_OPTIONS: Partial<Options> = { scriptEnabled: false, context: CONTEXT };
+const internalFunctionOperator =
+  (engine: typeof Engine) =>
+  (obj: unknown, expr: unknown, options: Options): unknown => {
+    const spec = engine.evalExpr(obj, expr, options) as { body?: unknown; args?: unknown };
+    if (typeof spec?.body !== 'function' || !Array.isArray(spec.args)) {
+      throw new Error('$function is not allowed: sim-mongod does not run server-side JavaScript');
+    }
+    return (spec.body as (...args: unknown[]) => unknown)(...(spec.args as unknown[]));
+  };
 
-export class Query extends BaseQuery {
+interface Loaded {
+  engine: typeof Engine;
+  /**
+   * Options for every mingo call: our operator context, and no script execution (`$where`,
+   * `$function`, `$accumulator`: a learner's input never runs as code).
+   */
+  options: Partial<Options>;
+}
+
+let loaded: Loaded | undefined;
+
+function mingo(): Loaded {
+  if (loaded !== undefined) return loaded;
+  const engine = loadEngine();
+  const context: Context = engine.Context.init({
+    accumulator: engine.accumulatorOperators as never,
+    expression: { ...engine.expressionOperators, $function: internalFunctionOperator(engine) } as never,
+    pipeline: engine.pipelineOperators as never,
+    projection: engine.projectionOperators as never,
+    query: { ...engine.queryOperators, $type: typeOperator(engine) } as never,
+    window: engine.windowOperators as never,
+  });
+  loaded = { engine, options: { scriptEnabled: false, context } };
+  return loaded;
+}
+
+/** A compiled filter (mingo's Query with our options). */
+export class Query {
+  private readonly query: InstanceType<typeof Engine.Query>;
+
   constructor(condition: Record<string, unknown>, options: Partial<Options> = {}) {
-    super(condition, { ...MINGO_OPTIONS, ...options });
+    const { engine, options: base } = mingo();
+    this.query = new engine.Query(condition, { ...base, ...options });
+  }
+
+  test(obj: Record<string, unknown>): boolean {
+    return this.query.test(obj);
+  }
+
+  find(collection: Record<string, unknown>[], projection?: Record<string, unknown>): ReturnType<InstanceType<typeof Engine.Query>['find']> {
+    return this.query.find(collection, projection);
   }
 }
 
-export class Aggregator extends BaseAggregator {
+/** An aggregation pipeline (mingo's Aggregator with our options). */
+export class Aggregator {
+  private readonly aggregator: InstanceType<typeof Engine.Aggregator>;
+
   constructor(pipeline: Record<string, unknown>[], options: Partial<Options> = {}) {
-    super(pipeline, { ...MINGO_OPTIONS, ...options });
+    const { engine, options: base } = mingo();
+    this.aggregator = new engine.Aggregator(pipeline, { ...base, ...options });
+  }
+
+  run(collection: Record<string, unknown>[]): Record<string, unknown>[] {
+    return this.aggregator.run(collection) as Record<string, unknown>[];
   }
 }
 
-export const updateOne: typeof updater.updateOne = (documents, condition, modifier, updateConfig = {}, options) =>
-  updater.updateOne(documents, condition, modifier, updateConfig, { ...MINGO_OPTIONS, ...options });
+/** mingo's updateOne with our options. */
+export const updateOne: typeof Engine.updateOne = (documents, condition, modifier, updateConfig = {}, options) => {
+  const { engine, options: base } = mingo();
+  return engine.updateOne(documents, condition, modifier, updateConfig, { ...base, ...options });
+};

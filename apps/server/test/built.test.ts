@@ -1,0 +1,131 @@
+import { spawn, spawnSync } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { afterAll, describe, expect, it } from 'vitest';
+
+/**
+ * The server as `pnpm start` runs it: bundled by scripts/build.mjs into dist/main.mjs and run with
+ * plain node. Paths it finds from its own location (the web root, sim-mongod for the embedded
+ * progress store) must hold in the bundle too, and no TypeScript may be loaded.
+ */
+
+const serverDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const workspace = path.resolve(serverDir, '../..');
+const tmp = mkdtempSync(path.join(tmpdir(), 'rslab-built-'));
+const children: ChildProcess[] = [];
+afterAll(() => {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+  rmSync(tmp, { recursive: true, force: true });
+});
+
+/** A module for `node --import` that records every module URL the process loads. */
+function moduleRecorder(logFile: string): string {
+  const hooks = path.join(tmp, 'hooks.mjs');
+  writeFileSync(
+    hooks,
+    [
+      "import { appendFileSync } from 'node:fs';",
+      'export async function load(url, context, next) {',
+      `  appendFileSync(${JSON.stringify(logFile)}, url + '\\n');`,
+      '  return next(url, context);',
+      '}',
+    ].join('\n'),
+  );
+  const register = path.join(tmp, 'register.mjs');
+  writeFileSync(register, `import { register } from 'node:module';\nregister(${JSON.stringify(pathToFileURL(hooks).href)});\n`);
+  return register;
+}
+
+function serverEnv(): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' };
+  for (const name of ['RSLAB_WEB_ROOT', 'RSLAB_PROGRESS_STORE', 'MONGODB_URI', 'NODE_OPTIONS']) delete env[name];
+  return env;
+}
+
+describe('the built server (dist/main.mjs)', () => {
+  it('serves with plain node, finds the web root and starts the embedded store with the built sim-mongod, loading no TypeScript', { timeout: 120_000 }, async () => {
+    const built = spawnSync(process.execPath, [path.join(workspace, 'scripts/build.mjs'), 'server'], { encoding: 'utf8' });
+    expect(built.stderr).toBe('');
+    expect(built.status).toBe(0);
+
+    const loaded = path.join(tmp, 'loaded.txt');
+    writeFileSync(loaded, '');
+    const dataDir = path.join(tmp, 'data');
+    const child = spawn(process.execPath, ['--import', moduleRecorder(loaded), '--enable-source-maps', 'dist/main.mjs'], {
+      cwd: serverDir,
+      env: { ...serverEnv(), RSLAB_DATA_DIR: dataDir },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.push(child);
+    let output = '';
+    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    const baseUrl = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`the built server did not start:\n${output}`)), 60_000);
+      child.stdout?.on('data', () => {
+        const match = /Replica Set Lab listening on (http:\/\/\S+)/.exec(output);
+        if (match) {
+          clearTimeout(timer);
+          resolve(match[1] as string);
+        }
+      });
+      child.once('exit', (code) => reject(new Error(`the built server exited ${code}:\n${output}`)));
+    });
+
+    // The embedded progress store is a sim-mongod started from the @rslab/sim package's bin.
+    const store = output.split('\n').find((line) => line.includes('progress store: embedded sim-mongod'));
+    expect(store, output).toBeDefined();
+    // The line has pino's pid first and the store's after it; JSON.parse keeps the last.
+    const storePid = (JSON.parse(store as string) as { pid: number }).pid;
+    expect(storePid).not.toBe(child.pid);
+    const commandLine = readFileSync(`/proc/${storePid}/cmdline`, 'utf8').split('\0');
+    expect(commandLine).toContain(path.join(workspace, 'packages/sim/bin/sim-mongod'));
+    expect(commandLine.join(' ')).not.toMatch(/tsx/);
+
+    const health = await fetch(`${baseUrl}/api/health`);
+    expect(health.status).toBe(200);
+
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await exited;
+
+    const urls = readFileSync(loaded, 'utf8').split('\n').filter(Boolean);
+    expect(urls).toContain(pathToFileURL(path.join(serverDir, 'dist/main.mjs')).href);
+    expect(urls.filter((url) => /\.[mc]?tsx?$/.test(url))).toEqual([]);
+  });
+
+  it('takes the web root from beside the bundle by default', { timeout: 60_000 }, async () => {
+    const child = spawn(process.execPath, ['dist/main.mjs'], {
+      cwd: serverDir,
+      env: { ...serverEnv(), RSLAB_PROGRESS_STORE: 'memory' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    children.push(child);
+    let output = '';
+    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+    const baseUrl = await new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`the built server did not start:\n${output}`)), 30_000);
+      child.stdout?.on('data', () => {
+        const match = /Replica Set Lab listening on (http:\/\/\S+)/.exec(output);
+        if (match) {
+          clearTimeout(timer);
+          resolve(match[1] as string);
+        }
+      });
+      child.once('exit', (code) => reject(new Error(`the built server exited ${code}:\n${output}`)));
+    });
+    const page = await fetch(`${baseUrl}/`);
+    const webRoot = path.join(workspace, 'apps/web/dist');
+    // Built web app: the page; not built (vitest runs before the web build in pnpm test): the
+    // message naming the folder it looked in. Either way, the folder beside the bundle.
+    if (page.status === 200) expect(await page.text()).toContain('<div id="root"');
+    else expect(await page.text()).toContain(`no index.html in ${webRoot}`);
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await exited;
+  });
+});
