@@ -42,7 +42,7 @@ export const sandboxesPlugin = fp<SandboxesPluginOptions>(
               ...(start.clock ? { clock: start.clock } : {}),
             });
       clockHolder.now = () => engine.clock.now();
-      const lab = new Lab(engine, settings.sandboxHostname, events);
+      const lab = new Lab(engine, settings.sandboxHostname, events, defaultLabLimits, { serverRuntimes: settings.serverRuntimes });
       const dispose = lab.dispose.bind(lab);
       lab.dispose = async () => {
         release();

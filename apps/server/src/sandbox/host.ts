@@ -7,12 +7,18 @@ import { MongoshRepl, mongoshConnectingBanner, normalizeMongoshUri } from '../sh
 import { DriverMongoshBackend } from '../driver/mongoshBackend';
 import { EngineCommandError, type Signal } from '../engine/engine';
 import type { Lab } from './lab';
+import { RuntimeStartError, type RuntimeTerminal } from '../runtime/clientRuntime';
 
 const signalByNumber: Record<number, Signal> = { 2: 'SIGINT', 9: 'SIGKILL', 15: 'SIGTERM' };
 
 /** The sandbox as the bash-like shell sees it: its processes, their logs, and the REPLs it can start. */
 export class SandboxHost implements BashHost {
-  constructor(private readonly lab: Lab) {}
+  constructor(
+    private readonly lab: Lab,
+    /** The tab this shell runs in, for notices from a client runtime outside a line. */
+    private readonly terminal: RuntimeTerminal = { notice: () => undefined },
+    private readonly tabId = '',
+  ) {}
 
   hostname(): string {
     return this.lab.hostname;
@@ -74,7 +80,20 @@ export class SandboxHost implements BashHost {
     return match?.pid ?? null;
   }
 
-  python(): Repl {
+  async python(io: ReplIO): Promise<Repl> {
+    const repl = this.lab.runtimes.create('python', [], this.terminal, this.tabId);
+    try {
+      await repl.start(io);
+    } catch (error) {
+      repl.dispose();
+      if (error instanceof RuntimeStartError) throw new BashCommandError(`${error.message}\n`, 1);
+      throw error;
+    }
+    return repl;
+  }
+
+  /** The lab's own Python interpreter (to be removed once the real one has taken over everywhere). */
+  handWrittenPython(): Repl {
     const clock = this.lab.engine.clock;
     return new PythonRepl({
       backend: this.lab.pymongo,

@@ -8,6 +8,8 @@ import { findLesson, lessons } from '../lessons/catalog';
 import { LessonTracker } from '../lessons/progress';
 import type { LabView, PartitionView, ShellRecord } from '../lessons/view';
 import type { EventLog } from './eventLog';
+import { ClientRuntimes } from '../runtime/clientRuntime';
+import { nodeRuntimeHost } from '../runtime/nodeHost';
 
 export interface LabLimits {
   /** Shell lines remembered for lesson checks. */
@@ -38,6 +40,8 @@ export class Lab {
   readonly events: EventLog;
   readonly gateway: DriverGateway;
   readonly pymongo: DriverPyMongoBackend;
+  /** The client runtimes (Python, mongosh) of this sandbox's tabs and the pages that host them. */
+  readonly runtimes: ClientRuntimes;
   readonly history: ShellRecord[] = [];
   readonly partitions: PartitionView[] = [];
   tracker: LessonTracker;
@@ -53,10 +57,16 @@ export class Lab {
     readonly hostname: string,
     events: EventLog,
     private readonly limits: LabLimits = defaultLabLimits,
+    options: { serverRuntimes?: boolean } = {},
   ) {
     this.events = events;
     this.gateway = new DriverGateway(engine.route, this.events, () => engine.clock.now());
     this.pymongo = new DriverPyMongoBackend(this.gateway, engine.clock);
+    this.runtimes = new ClientRuntimes({
+      gateway: this.gateway,
+      clock: engine.clock,
+      ...(options.serverRuntimes ? { fallbackHost: nodeRuntimeHost } : {}),
+    });
     this.tracker = new LessonTracker(lessons[0] as (typeof lessons)[number], engine.kind);
   }
 
@@ -258,13 +268,16 @@ export class Lab {
           const speed = request.value ?? 1;
           if (!(speed >= 0.25 && speed <= 10)) return { ok: false, message: 'speed must be between 0.25 and 10' };
           this.engine.clock.setSpeed(speed);
+          this.runtimes.clockChanged();
           return { ok: true, message: `time runs at ${speed}×` };
         }
         case 'pause':
           this.engine.clock.pause();
+          this.runtimes.clockChanged();
           return { ok: true, message: 'time paused' };
         case 'resume':
           this.engine.clock.resume();
+          this.runtimes.clockChanged();
           return { ok: true, message: 'time runs again' };
       }
     } catch (error) {
@@ -313,6 +326,7 @@ export class Lab {
   async dispose(): Promise<void> {
     if (this.evaluationTimer) clearTimeout(this.evaluationTimer);
     this.progressListeners.clear();
+    await this.runtimes.dispose();
     await this.gateway.closeAll();
     await this.engine.dispose();
   }

@@ -5,7 +5,6 @@ import { BashShell } from '../shell/bash/shell';
 import { ReplInterpreter, type LineReport } from '../terminal/replInterpreter';
 import { TerminalSession } from '../terminal/session';
 import { SandboxHost } from './host';
-import { typeLine } from '../transcript/run';
 import type { Lab, LabCopyReport } from './lab';
 
 /** Our own errors about sandboxes, with stable names the API maps to messages. */
@@ -21,9 +20,6 @@ export interface LiveListener {
   events(events: LabEvent[]): void;
   lesson(progress: LessonProgress): void;
 }
-
-/** Longest a fork waits for a copied tab's interpreter to start. */
-const forkShellStartMillisMax = 5000;
 
 /** How often live views get a cluster snapshot: at most ten a second. */
 const snapshotIntervalMillis = 150;
@@ -81,7 +77,8 @@ export class Sandbox {
     }
     this.tabCounter += 1;
     const id = `t${this.tabCounter}`;
-    const shell = new ReplInterpreter(new BashShell(new SandboxHost(this.lab)), {
+    const terminal = { notice: (text: string, origin?: string) => this.tabs.get(id)?.notice(text, origin) };
+    const shell = new ReplInterpreter(new BashShell(new SandboxHost(this.lab, terminal, id)), {
       now: () => this.lab.now(),
       onLine: (report) => this.recordLine(id, report),
     });
@@ -258,8 +255,9 @@ export class SandboxManager {
       for (const tab of source.tabs.values()) {
         const copy = sandbox.openTab();
         copy.notice(`# Your own copy, forked at this step: the cluster, its data and the lesson are copied;\n# shell variables and open connections are not, so connect again before reading.\n`);
-        // A tab that was in Python starts in Python again (fresh, without the source's variables).
-        if (tab.title === 'python') await typeLine(copy, 'python', forkShellStartMillisMax);
+        // A tab that was in Python starts in Python again (fresh, without the source's variables),
+        // in the page that attaches to the copy next: it is typed now and runs once that page is there.
+        if (tab.title === 'python') copy.submit('python');
       }
       if (sandbox.tabs.size === 0) sandbox.openTab();
       return { sandbox, report };

@@ -7,8 +7,8 @@ import { loadPyodide, type PyodideAPI } from 'pyodide';
 import { WorkerChannel } from '../bridge/syncChannel';
 import type { FromWorker, ToWorker, WorkerPort } from '../worker/messages';
 
-/** Where our package goes inside the interpreter's file system (it is on sys.path). */
-const packageRoot = '/home/pyodide/rslab';
+/** Where our package goes inside the interpreter's file system: site-packages, as pip would put it. */
+const packageRoot = '/lib/python3.14/site-packages';
 /** Output is sent on in batches: at most this often, or sooner when this many characters wait. */
 const outputFlushMillis = 30;
 const outputFlushChars = 16 * 1024;
@@ -85,7 +85,7 @@ export function runPythonWorker(port: WorkerPort): void {
       },
       flush,
     });
-    py.runPython(`import sys; sys.path.insert(0, ${JSON.stringify(packageRoot)})`);
+    py.runPython(`import sys, importlib; sys.path.count(${JSON.stringify(packageRoot)}) or sys.path.append(${JSON.stringify(packageRoot)}); importlib.invalidate_caches()`);
     const made = py.runPython('import _rslab.console as c; c.Console()') as PyConsole;
     consoleApi = made;
     post({ kind: 'output', data: made.banner() });
