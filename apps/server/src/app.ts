@@ -7,6 +7,7 @@ import { terminalWsPlugin } from './plugins/terminal-ws';
 import { webPlugin } from './plugins/web';
 import { driverBridgePlugin } from './plugins/driver-bridge';
 import { roomsPlugin } from './plugins/rooms';
+import { runtimeAssetsPlugin } from './plugins/runtime-assets';
 import type { Settings } from './settings';
 
 export interface AppOptions {
@@ -25,6 +26,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(healthPlugin);
   await app.register(terminalWsPlugin, { settings });
   await app.register(roomsPlugin, { settings });
+  await app.register(runtimeAssetsPlugin);
   await app.register(webPlugin, { webRoot: settings.webRoot });
   return app;
 }

@@ -16,7 +16,9 @@ const ownLinesMax = 100;
 /** Everything a page may send on either WebSocket. */
 export type AnyClientMessage = ClientMessage | ProgressClientMessage | RoomClientMessage;
 import { parseClientMessage, type ParseResult } from '../protocol/validate';
+import { randomBytes } from 'node:crypto';
 import { newSessionId } from './session';
+import { RuntimeHostMessage, type RuntimeHostMessage as RuntimeHostMessageType } from '../protocol/messages';
 import { SandboxLimitError, type Sandbox } from '../sandbox/sandbox';
 import type { TerminalSession } from '../terminal/session';
 import type { Settings } from '../settings';
@@ -100,6 +102,8 @@ export class Connection {
   private sandbox: Sandbox | null = null;
   private readOnly = false;
   private detachCurrent: (() => void) | null = null;
+  /** This page as a host of client runtimes (Python runs in the page that typed `python`). */
+  readonly hostId = `page-${randomBytes(6).toString('hex')}`;
   /** Messages the terminal protocol does not know go here first; true when handled. */
   roomHandler: ((message: AnyClientMessage) => boolean) | null = null;
   onClose: (() => void) | null = null;
@@ -131,6 +135,8 @@ export class Connection {
     this.readOnly = options.readOnly;
     const tabs = [...sandbox.tabs.values()];
     for (const tab of tabs) this.follow(tab);
+    // A page that may type can also run the tab's Python; a read-only one only watches.
+    const detachHost = options.readOnly ? null : sandbox.lab.runtimes.attachHost({ id: this.hostId, send: (message) => this.send(message) });
     this.send({
       type: 'welcome',
       sandboxId: sandbox.id,
@@ -156,6 +162,7 @@ export class Connection {
       lesson: (progress) => this.send({ type: 'lesson', progress }),
     });
     this.detachCurrent = () => {
+      detachHost?.();
       unwatch();
       unsubscribeSandbox();
       for (const unsubscribe of this.unsubscribers.values()) unsubscribe();
@@ -176,7 +183,10 @@ export class Connection {
 
   private follow(tab: TerminalSession): void {
     const unsubscribe = tab.subscribe((event) => {
-      if (event.type === 'output') this.send({ type: 'output', tab: tab.id, data: event.data });
+      // Output of a runtime this page hosts is on its screen already.
+      if (event.type === 'output') {
+        if (event.origin !== this.hostId) this.send({ type: 'output', tab: tab.id, data: event.data });
+      }
       else if (event.type === 'prompt') this.send({ type: 'prompt', tab: tab.id, prompt: event.prompt });
       else this.send({ type: 'clear', tab: tab.id });
     });
@@ -198,6 +208,23 @@ export class Connection {
     });
   }
 
+  private fromRuntimeHost(text: string): void {
+    const parsed = this.parse(text);
+    if (!parsed.ok) {
+      this.send({ type: 'error', code: parsed.code, message: parsed.message });
+      return;
+    }
+    const sandbox = this.sandbox;
+    if (!sandbox || this.readOnly) {
+      if (parsed.message.type === 'driver.call') {
+        this.send({ type: 'driver.reply', id: parsed.message.id, ok: false, error: { name: 'UnknownHandle', message: 'this page runs no shell for this sandbox' } });
+      }
+      return;
+    }
+    this.touch();
+    sandbox.lab.runtimes.receive(this.hostId, parsed.message as RuntimeHostMessageType);
+  }
+
   private refuseReadOnly(what: string): void {
     this.send({
       type: 'error',
@@ -211,12 +238,17 @@ export class Connection {
       this.send({ type: 'error', code: ProtocolErrorCode.invalidMessage, message: 'binary frames are not accepted' });
       return;
     }
+    const text = Buffer.isBuffer(data) ? data.toString('utf8') : Array.isArray(data) ? Buffer.concat(data).toString('utf8') : String(data);
+    // A hosted runtime's messages have their own limits (the RPC executor's, the host's output budget).
+    if (runtimeTypes.has(peekType(text))) {
+      this.fromRuntimeHost(text);
+      return;
+    }
     if (!this.rate.allow(Date.now())) {
       this.send({ type: 'error', code: ProtocolErrorCode.rateLimited, message: 'too many messages; slow down' });
       return;
     }
     this.touch();
-    const text = Buffer.isBuffer(data) ? data.toString('utf8') : Array.isArray(data) ? Buffer.concat(data).toString('utf8') : String(data);
     const parsed = this.parse(text);
     if (!parsed.ok) {
       this.send({ type: 'error', code: parsed.code, message: parsed.message });
@@ -270,6 +302,7 @@ export class Connection {
       default:
         break;
     }
+    if (!('tab' in message)) return; // runtime frames went to fromRuntimeHost already
     const tab = sandbox.tabs.get(message.tab);
     if (!tab) {
       this.send({ type: 'error', code: ProtocolErrorCode.unknownTab, message: `no terminal '${message.tab}'` });
@@ -281,7 +314,7 @@ export class Connection {
         this.ownLines.set(tab.id, own);
         own.push(message.line);
         if (own.length > ownLinesMax) own.shift();
-        const result = tab.submit(message.line);
+        const result = tab.submit(message.line, this.hostId);
         if (!result.accepted) {
           own.pop();
           this.send({ type: 'error', code: ProtocolErrorCode.rateLimited, message: result.reason ?? 'refused' });
@@ -304,6 +337,14 @@ export class Connection {
         return;
     }
   }
+}
+
+const runtimeTypes = new Set<string>(RuntimeHostMessage.anyOf.map((variant) => String(variant.properties.type.const)));
+
+/** The `type` of a frame without parsing all of it (runtime frames take another path). */
+function peekType(text: string): string {
+  const match = /^\s*\{\s*"type"\s*:\s*"([a-z.]{1,32})"/.exec(text);
+  return match?.[1] ?? '';
 }
 
 /** The terminal protocol's message types, from its schema (so a new one is never filtered out here). */
