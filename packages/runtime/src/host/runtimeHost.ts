@@ -61,6 +61,8 @@ interface Session {
   droppedChars: number;
   completions: Map<number, (result: { replaceFrom: number; candidates: string[] }) => void>;
   ended: boolean;
+  /** The server draws the start-up progress line on this screen too; our first output replaces it. */
+  progressShown: boolean;
 }
 
 export interface LocalCompletion {
@@ -207,6 +209,7 @@ export class RuntimeHost {
       droppedChars: 0,
       completions: new Map(),
       ended: false,
+      progressShown: false,
     };
     this.sessions.set(id, session);
     worker.onMessage((reply) => this.fromWorker(session, reply));
@@ -233,6 +236,7 @@ export class RuntimeHost {
     const { send } = this.options;
     switch (message.kind) {
       case 'progress':
+        session.progressShown = true;
         send({ type: 'runtime.progress', session: session.id, status: message.status });
         return;
       case 'ready':
@@ -246,6 +250,10 @@ export class RuntimeHost {
         this.end(session.id);
         return;
       case 'output':
+        if (session.progressShown) {
+          session.progressShown = false;
+          this.options.onOutput?.(session.tab, '\r\x1b[K');
+        }
         this.options.onOutput?.(session.tab, message.data);
         this.mirror(session, message.data);
         return;
