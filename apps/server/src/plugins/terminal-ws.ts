@@ -104,6 +104,9 @@ export class Connection {
   private detachCurrent: (() => void) | null = null;
   /** This page as a host of client runtimes (Python runs in the page that typed `python`). */
   readonly hostId = `page-${randomBytes(6).toString('hex')}`;
+  /** Set once the page said it can run runtimes (`runtime.host`); test clients and bots never do. */
+  private hosting = false;
+  private detachHost: (() => void) | null = null;
   /** Messages the terminal protocol does not know go here first; true when handled. */
   roomHandler: ((message: AnyClientMessage) => boolean) | null = null;
   onClose: (() => void) | null = null;
@@ -136,7 +139,7 @@ export class Connection {
     const tabs = [...sandbox.tabs.values()];
     for (const tab of tabs) this.follow(tab);
     // A page that may type can also run the tab's Python; a read-only one only watches.
-    const detachHost = options.readOnly ? null : sandbox.lab.runtimes.attachHost({ id: this.hostId, send: (message) => this.send(message) });
+    if (this.hosting) this.becomeHost();
     this.send({
       type: 'welcome',
       sandboxId: sandbox.id,
@@ -162,7 +165,8 @@ export class Connection {
       lesson: (progress) => this.send({ type: 'lesson', progress }),
     });
     this.detachCurrent = () => {
-      detachHost?.();
+      this.detachHost?.();
+      this.detachHost = null;
       unwatch();
       unsubscribeSandbox();
       for (const unsubscribe of this.unsubscribers.values()) unsubscribe();
@@ -214,6 +218,11 @@ export class Connection {
       this.send({ type: 'error', code: parsed.code, message: parsed.message });
       return;
     }
+    if (parsed.message.type === 'runtime.host') {
+      this.hosting = true;
+      this.becomeHost();
+      return;
+    }
     const sandbox = this.sandbox;
     if (!sandbox || this.readOnly) {
       if (parsed.message.type === 'driver.call') {
@@ -222,7 +231,13 @@ export class Connection {
       return;
     }
     this.touch();
-    sandbox.lab.runtimes.receive(this.hostId, parsed.message as RuntimeHostMessageType);
+    sandbox.lab.runtimes.receive(this.hostId, parsed.message as Exclude<RuntimeHostMessageType, { type: 'runtime.host' }>);
+  }
+
+  /** Run this sandbox's new Python (and restart lost ones) in this page, if it may type. */
+  private becomeHost(): void {
+    if (this.detachHost || !this.sandbox || this.readOnly) return;
+    this.detachHost = this.sandbox.lab.runtimes.attachHost({ id: this.hostId, send: (message) => this.send(message) });
   }
 
   private refuseReadOnly(what: string): void {

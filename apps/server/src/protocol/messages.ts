@@ -180,6 +180,8 @@ export const runtimeOutputCharsMax = 256 * 1024;
  * progress, readiness, output mirror and line answers, and its driver calls.
  */
 export const RuntimeHostMessage = Type.Union([
+  /** This page can run client runtimes (a page with Web Workers); sent after each welcome. */
+  Type.Object({ type: Type.Literal('runtime.host') }, { additionalProperties: false }),
   Type.Object({ type: Type.Literal('runtime.progress'), session: RuntimeSessionId, status: Type.Union([Type.String({ maxLength: 500 }), Type.Null()]) }, { additionalProperties: false }),
   Type.Object({ type: Type.Literal('runtime.ready'), session: RuntimeSessionId, prompt: Type.String({ maxLength: 100 }) }, { additionalProperties: false }),
   Type.Object({ type: Type.Literal('runtime.failed'), session: RuntimeSessionId, message: Type.String({ maxLength: 2000 }) }, { additionalProperties: false }),

@@ -4,6 +4,7 @@ import type { Settings } from '../settings';
 import { BashShell } from '../shell/bash/shell';
 import { ReplInterpreter, type LineReport } from '../terminal/replInterpreter';
 import { TerminalSession } from '../terminal/session';
+import { typeLine } from '../transcript/run';
 import { SandboxHost } from './host';
 import type { Lab, LabCopyReport } from './lab';
 
@@ -20,6 +21,9 @@ export interface LiveListener {
   events(events: LabEvent[]): void;
   lesson(progress: LessonProgress): void;
 }
+
+/** Longest a fork waits for a copied tab's Python to start, when a host is there to start it. */
+const forkShellStartMillisMax = 30_000;
 
 /** How often live views get a cluster snapshot: at most ten a second. */
 const snapshotIntervalMillis = 150;
@@ -255,9 +259,12 @@ export class SandboxManager {
       for (const tab of source.tabs.values()) {
         const copy = sandbox.openTab();
         copy.notice(`# Your own copy, forked at this step: the cluster, its data and the lesson are copied;\n# shell variables and open connections are not, so connect again before reading.\n`);
-        // A tab that was in Python starts in Python again (fresh, without the source's variables),
-        // in the page that attaches to the copy next: it is typed now and runs once that page is there.
-        if (tab.title === 'python') copy.submit('python');
+        // A tab that was in Python starts in Python again (fresh, without the source's variables).
+        // With no page on the copy yet it runs once the attendee's page attaches.
+        if (tab.title === 'python') {
+          if (lab.runtimes.pickHost(undefined)) await typeLine(copy, 'python', forkShellStartMillisMax);
+          else copy.submit('python');
+        }
       }
       if (sandbox.tabs.size === 0) sandbox.openTab();
       return { sandbox, report };

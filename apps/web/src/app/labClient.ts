@@ -205,8 +205,10 @@ export class LabClient {
     }
     switch (message.type) {
       case 'welcome': {
-        // A new connection: the server no longer knows any runtime this page ran before.
+        // A new connection: the server no longer knows any runtime this page ran before. This page
+        // can run the sandbox's Python (a read-only view is never asked to).
         this.runtimes.reset();
+        this.connection.send({ type: 'runtime.host' });
         const previous = useLab.getState().sandboxId;
         const sameSandbox = message.resumed && previous === message.sandboxId;
         // Keep controllers whose tab still exists (their xterm stays mounted) and reload them.
