@@ -12,6 +12,7 @@ mkdirSync(resultsDir, { recursive: true });
 
 const packages = [
   { name: '@rslab/sim', dir: 'packages/sim' },
+  { name: '@rslab/runtime', dir: 'packages/runtime' },
   { name: '@rslab/server', dir: 'apps/server' },
   { name: '@rslab/web', dir: 'apps/web' },
 ];

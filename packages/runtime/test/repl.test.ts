@@ -18,7 +18,7 @@ describe('the Python REPL in a worker', () => {
   });
 
   it('prints tracebacks as the classic REPL does, with <stdin>', async () => {
-    expect((await server.line('1/0')).output).toMatch(/^Traceback \(most recent call last\):\n  File "<stdin>", line 1, in <module>\n(.*\n)*ZeroDivisionError: division by zero\n$/);
+    expect((await server.line('1/0')).output).toMatch(/^Traceback \(most recent call last\):\n {2}File "<stdin>", line 1, in <module>\n(.*\n)*ZeroDivisionError: division by zero\n$/);
     expect((await server.line('nosuchname')).output).toMatch(/NameError: name 'nosuchname' is not defined\n$/);
   });
 

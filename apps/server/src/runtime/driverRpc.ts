@@ -6,11 +6,12 @@
  * ServiceProvider; see /work/team/runtime-host.md.
  */
 import { EJSON, type Document } from 'bson';
+import type {
+  FindCursor,
+  AggregationCursor} from 'mongodb';
 import {
   ChangeStream,
   type ClientSession,
-  FindCursor,
-  AggregationCursor,
   MongoBulkWriteError,
   MongoError,
   MongoNetworkError,
