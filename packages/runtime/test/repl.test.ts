@@ -10,7 +10,8 @@ describe('the Python REPL in a worker', () => {
   afterAll(() => server.dispose());
 
   it('prints the CPython banner and the classic prompts', async () => {
-    expect(server.output).toMatch(/^Python 3\.\d+\.\d+ .* on emscripten\nType "help", "copyright", "credits" or "license" for more information\.\n$/);
+    // The host first clears the start-up progress line the server drew (\r, erase line).
+    expect(server.output).toMatch(/^\r\x1b\[KPython 3\.\d+\.\d+ .* on emscripten\nType "help", "copyright", "credits" or "license" for more information\.\n$/);
     expect(await server.line('def f(x):')).toMatchObject({ prompt: '... ', output: '' });
     expect(await server.line('    return x * 2')).toMatchObject({ prompt: '... ' });
     expect(await server.line('')).toMatchObject({ prompt: '>>> ' });
