@@ -31,6 +31,8 @@ export interface OpenClientOptions {
   uri?: string;
   /** Driver options besides routing (directConnection, replicaSet, timeouts, retries, read preference). */
   options: MongoClientOptions;
+  /** PyMongo 1.8's Connection: stays on the primary it found (see DriverRpcExecutor). Default: api is 'Connection'. */
+  legacy?: boolean;
 }
 
 /** One operation a shell ran through a client: what the lesson checks and the timeline see. */
@@ -59,6 +61,8 @@ export interface TrackedClient {
   setName: string | null;
   /** 1.8's Connection stays on the member it found as primary until that one fails it. */
   pinned: string | null;
+  /** This client behaves as PyMongo 1.8's Connection. */
+  legacy: boolean;
   /** The server selection timeout this client was made with, for error messages. */
   serverSelectionTimeoutMillis: number;
 }
@@ -122,6 +126,7 @@ export class DriverGateway {
       servers: new Map(),
       heartbeatFailures: new Map(),
       pinned: null,
+      legacy: request.legacy ?? request.api === 'Connection',
       setName: null,
       serverSelectionTimeoutMillis: request.options.serverSelectionTimeoutMS ?? 30_000,
       view: {

@@ -50,14 +50,15 @@ export class ReplInterpreter implements Interpreter {
     let output = '';
     let progressShown = false;
     const replIO: ReplIO = {
-      write: (text) => {
+      write: (text, origin) => {
         if (progressShown) {
           io.write('\r\x1b[K');
           progressShown = false;
         }
         if (output.length < reportedOutputCharsMax) output += text;
-        io.write(text);
+        io.write(text, origin);
       },
+      ...(io.origin !== undefined ? { origin: io.origin } : {}),
       signal: io.signal,
       clear: () => io.clear(),
       onProgress: (status) => {

@@ -2,8 +2,10 @@ import type { TabSnapshot } from '@rslab/protocol';
 
 /** What an interpreter may do to its terminal while it runs a line. */
 export interface ShellIO {
-  write(text: string): void;
+  write(text: string, origin?: string): void;
   clear(): void;
+  /** The runtime host (page connection) that typed the line, if one did. */
+  readonly origin?: string;
   /** Aborted when the learner presses Ctrl-C. */
   readonly signal: AbortSignal;
 }
@@ -35,7 +37,8 @@ export interface Interpreter {
 }
 
 export type TerminalEvent =
-  | { type: 'output'; data: string }
+  /** `origin`: the runtime host (page) that already shows this output; it is not sent back there. */
+  | { type: 'output'; data: string; origin?: string }
   | { type: 'prompt'; prompt: string }
   | { type: 'clear' };
 
@@ -52,7 +55,7 @@ export interface TerminalLimits {
  */
 export class TerminalSession {
   private readonly stack: Interpreter[];
-  private readonly pending: string[] = [];
+  private readonly pending: Array<{ line: string; origin: string | undefined }> = [];
   private readonly listeners = new Set<(event: TerminalEvent) => void>();
   private readonly lineListeners = new Set<(line: string) => void>();
   private readonly history: string[] = [];
@@ -112,12 +115,12 @@ export class TerminalSession {
     };
   }
 
-  submit(line: string): { accepted: boolean; reason?: string } {
+  submit(line: string, origin?: string): { accepted: boolean; reason?: string } {
     if (this.closed) return { accepted: false, reason: 'terminal is closed' };
     if (this.pending.length >= this.limits.pendingLinesMax) {
       return { accepted: false, reason: `too many lines waiting (at most ${this.limits.pendingLinesMax})` };
     }
-    this.pending.push(line);
+    this.pending.push({ line, origin });
     if (!this.running) {
       // drain() reports an interpreter's failure on the screen itself; this is for a bug in drain.
       this.drain().catch((error: unknown) => this.emit({ type: 'output', data: `internal error: ${error instanceof Error ? error.message : String(error)}\n` }));
@@ -126,8 +129,8 @@ export class TerminalSession {
   }
 
   /** Put a note from the lab (not from a shell) into the scrollback; for a tab nobody shows yet. */
-  notice(text: string): void {
-    if (!this.closed && text.length > 0) this.emit({ type: 'output', data: text });
+  notice(text: string, origin?: string): void {
+    if (!this.closed && text.length > 0) this.emit({ type: 'output', data: text, ...(origin !== undefined ? { origin } : {}) });
   }
 
   /**
@@ -208,7 +211,7 @@ export class TerminalSession {
 
   private async drain(): Promise<void> {
     while (!this.closed && this.pending.length > 0) {
-      const line = this.pending.shift() as string;
+      const { line, origin } = this.pending.shift() as { line: string; origin: string | undefined };
       const interpreter = this.current;
       // The client already shows prompt and line; keep them so a reloaded page sees the same screen.
       this.appendScrollback(`${this.promptShown}${line}\n`);
@@ -218,9 +221,10 @@ export class TerminalSession {
       const controller = new AbortController();
       this.running = controller;
       const io: ShellIO = {
-        write: (text) => {
-          if (!this.closed && text.length > 0) this.emit({ type: 'output', data: text });
+        write: (text, from) => {
+          if (!this.closed && text.length > 0) this.emit({ type: 'output', data: text, ...(from !== undefined ? { origin: from } : {}) });
         },
+        ...(origin !== undefined ? { origin } : {}),
         clear: () => this.emit({ type: 'clear' }),
         signal: controller.signal,
       };

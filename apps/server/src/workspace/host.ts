@@ -8,6 +8,7 @@ import { DriverMongoshBackend } from '../shell/mongosh/driverBackend';
 import type { DriverPyMongoBackend } from '../shell/python/driverBackend';
 import { EngineCommandError, type Signal } from '../engine/engine';
 import type { Lab } from '../sandbox/lab';
+import { RuntimeStartError, type ClientRuntimes, type RuntimeTerminal } from '../runtime/clientRuntime';
 
 const signalByNumber: Record<number, Signal> = { 2: 'SIGINT', 9: 'SIGKILL', 15: 'SIGTERM' };
 
@@ -16,6 +17,11 @@ export class SandboxHost implements BashHost {
   constructor(
     private readonly lab: Lab,
     private readonly pymongo: DriverPyMongoBackend,
+    /** The sandbox's client runtimes (Python, mongosh) and the pages that host them. */
+    private readonly runtimes: ClientRuntimes,
+    /** The tab this shell runs in, for notices from a client runtime outside a line. */
+    private readonly terminal: RuntimeTerminal = { notice: () => undefined },
+    private readonly tabId = '',
   ) {}
 
   hostname(): string {
@@ -78,7 +84,20 @@ export class SandboxHost implements BashHost {
     return match?.pid ?? null;
   }
 
-  python(): Repl {
+  async python(io: ReplIO): Promise<Repl> {
+    const repl = this.runtimes.create('python', [], this.terminal, this.tabId);
+    try {
+      await repl.start(io);
+    } catch (error) {
+      repl.dispose();
+      if (error instanceof RuntimeStartError) throw new BashCommandError(`${error.message}\n`, 1);
+      throw error;
+    }
+    return repl;
+  }
+
+  /** The lab's own Python interpreter (to be removed once the real one has taken over everywhere). */
+  handWrittenPython(): Repl {
     const clock = this.lab.engine.clock;
     return new PythonRepl({
       backend: this.pymongo,

@@ -59,7 +59,7 @@ describe('fuzzing the shells with random lines', () => {
       ps: () => [],
       kill: () => Promise.resolve(false),
       logs: () => Promise.resolve(),
-      python: () => new PythonRepl({ backend: new FakePyMongoBackend() }),
+      python: async () => new PythonRepl({ backend: new FakePyMongoBackend() }),
       mongosh: () => Promise.resolve(new MongoshRepl({ backend: new FakeMongoshBackend() })),
     };
     await hammer(() => new BashShell(host), 1, fuzzLines);

@@ -15,7 +15,7 @@ describe("the shells fit the terminal session's Interpreter interface", () => {
       ps: () => [],
       kill: () => Promise.resolve(false),
       logs: () => Promise.resolve(),
-      python: () => new PythonRepl({ backend: new FakePyMongoBackend() }),
+      python: async () => new PythonRepl({ backend: new FakePyMongoBackend() }),
       mongosh: () => Promise.resolve(new MongoshRepl({ backend: new FakeMongoshBackend() })),
     };
     const interpreters: Interpreter[] = [

@@ -48,7 +48,7 @@ class FakeSandbox implements BashHost {
   logs(): Promise<void> {
     return Promise.resolve();
   }
-  python(): Repl {
+  async python(): Promise<Repl> {
     return new PythonRepl({ backend: this.backend, newObjectIdHex: () => `4c1e0000000000000000000${++this.ids}` });
   }
   mongosh(): Promise<Repl> {

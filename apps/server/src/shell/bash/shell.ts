@@ -3,6 +3,7 @@
  * `BashHost` that the sandbox implements (processes, logs, the Python and mongosh REPLs).
  */
 import type { EndOfInput, Repl, ReplIO, ReplOutcome, SourceLimits } from '../io';
+import { pythonVersion } from '@rslab/runtime';
 import { defaultSourceLimits } from '../io';
 import type { Completion } from '../complete';
 import { completeBash } from '../complete';
@@ -54,8 +55,12 @@ export interface BashHost {
    * until `io.signal` aborts. Throws BashCommandError when there is no such process or file.
    */
   logs(target: number | string, follow: boolean, io: ReplIO): Promise<void>;
-  /** A fresh Python REPL (`python`, `python3`). */
-  python(): Repl;
+  /**
+   * A fresh Python REPL (`python`, `python3`): CPython started in the learner's page. Resolves
+   * once it prompts (it prints its banner and loading progress through `io`); throws
+   * BashCommandError when it cannot start.
+   */
+  python(io: ReplIO): Promise<Repl>;
   /**
    * A mongosh REPL connected to `uri` (null = mongosh's default). The host prints the connecting
    * lines (`mongoshConnectingBanner`) before it connects; on failure it throws BashCommandError
@@ -303,14 +308,12 @@ export class BashShell implements Repl {
       case 'python3': {
         if (args.length > 0) {
           if (args[0] === '--version' || args[0] === '-V') {
-            io.write('Python 3.11.2\n');
+            io.write(`Python ${pythonVersion}\n`);
             return {};
           }
           throw new BashCommandError(`${name}: only the interactive interpreter is available in this lab (run ${name} with no arguments)\n`, 2);
         }
-        const repl = this.host.python();
-        if ('banner' in repl && typeof repl.banner === 'function') io.write(String(repl.banner()));
-        return { push: repl };
+        return { push: await this.host.python(io) };
       }
       case 'mongosh':
       case 'mongo': {

@@ -46,7 +46,7 @@ class FakeHost implements BashHost {
     prompt: () => '>>> ',
     execute: () => Promise.resolve({}),
   };
-  python(): Repl {
+  async python(): Promise<Repl> {
     return this.fakePython;
   }
   mongosh(uri: string | null): Promise<Repl> {
