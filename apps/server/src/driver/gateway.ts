@@ -45,6 +45,8 @@ export interface TrackedClient {
   heartbeatFailures: Map<string, Error>;
   /** The set name the client's topology reports, once known. */
   setName: string | null;
+  /** The driver's topology type (`Single`, `ReplicaSetWithPrimary`, `ReplicaSetNoPrimary`, `Unknown`...). */
+  topologyType: string;
   /** 1.8's Connection stays on the member it found as primary until that one fails it. */
   pinned: string | null;
   /** The server selection timeout this client was made with, for error messages. */
@@ -109,6 +111,7 @@ export class DriverGateway {
       heartbeatFailures: new Map(),
       pinned: null,
       setName: null,
+      topologyType: 'Unknown',
       serverSelectionTimeoutMillis: request.options.serverSelectionTimeoutMS ?? 30_000,
       view: {
         id,
@@ -219,6 +222,7 @@ export class DriverGateway {
     client.on('topologyDescriptionChanged', (event) => {
       const servers = [...event.newDescription.servers.values()];
       tracked.servers = new Map(servers.map((server) => [server.address, server.type]));
+      tracked.topologyType = event.newDescription.type;
       tracked.setName = event.newDescription.setName ?? servers.find((server) => server.setName)?.setName ?? tracked.setName;
       view.knownMembers = servers.map((server) => server.address).sort();
       const primary = servers.find((server) => server.type === 'RSPrimary');
