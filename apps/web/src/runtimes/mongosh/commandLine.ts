@@ -2,6 +2,7 @@ import { parseMongoshArgs } from '@mongosh/cli-repl/lib/arg-parser';
 import { USAGE } from '@mongosh/cli-repl/lib/constants';
 import { generateConnectionInfoFromCliArgs } from '@mongosh/arg-parser';
 import { redactConnectionString } from 'mongodb-redact';
+import ConnectionString from 'mongodb-connection-string-url';
 import type { Document } from './driverRpc';
 
 /** The mongosh these packages are (`version()` in the shell answers the same). */
@@ -52,10 +53,11 @@ export function parseMongoshCommandLine(argv: string[]): MongoshCommandLine {
   let driverOptions: Document = {};
   if (!nodb) {
     const info = generateConnectionInfoFromCliArgs(parsed as never);
-    const url = new URL(info.connectionString);
+    const connectionString = new ConnectionString(info.connectionString);
+    const search = connectionString.typedSearchParams<{ appName: string }>();
     // mongosh names itself to the server unless the URI already does.
-    if (!url.searchParams.has('appName')) url.searchParams.set('appName', `mongosh ${mongoshVersion}`);
-    uri = url.toString();
+    if (!search.get('appName')) search.set('appName', `mongosh ${mongoshVersion}`);
+    uri = connectionString.toString();
     driverOptions = Object.fromEntries(Object.entries(info.driverOptions).filter(([, value]) => plain(value)));
   }
   return {

@@ -1,5 +1,6 @@
 import * as bson from 'bson';
 import { MongoshInvalidInputError, MongoshUnimplementedError } from '@mongosh/errors';
+import { ServiceProviderCore } from '@mongosh/service-provider-core';
 import { promoteValues } from './bsonValues';
 import { RemoteCursor } from './remoteCursor';
 import {
@@ -99,9 +100,8 @@ function readPreferenceFromUri(uri: string): ReadPreferenceView {
  * server, which runs it with the official driver against the learner's sandbox. Only what needs no
  * server (the URI, the BSON library, the last topology seen) is answered here.
  */
-export class RemoteServiceProvider {
+export class RemoteServiceProvider extends ServiceProviderCore {
   readonly platform = 'CLI' as const;
-  readonly bsonLibrary = bson;
   private readPreference: ReadPreferenceView;
 
   private constructor(
@@ -110,6 +110,8 @@ export class RemoteServiceProvider {
     private readonly uri: string,
     readonly initialDb: string,
   ) {
+    // mongosh's base class: it makes BSON values print as the shell prints them (`ObjectId('…')`).
+    super(bson as never);
     this.readPreference = readPreferenceFromUri(uri);
     // Every method that answers one value is the same round trip: made from the list the
     // server's executor accepts, so the two cannot drift apart.

@@ -7,6 +7,9 @@ import type { MongoshEnvironment } from '../shell';
  */
 export function nodeEnvironment(): MongoshEnvironment {
   const context = vm.createContext({}) as Record<string, unknown>;
+  // mongosh's CLI does the same: dates made in the context print through the shell's own Date
+  // (`ISODate('…')`), not the context's.
+  context.Date = Date;
   return {
     context,
     run: (code) => vm.runInContext(code, context, { filename: 'REPL' }),
