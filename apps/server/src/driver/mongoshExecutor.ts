@@ -85,9 +85,50 @@ function plainResult(method: string, value: unknown): unknown {
   return value;
 }
 
-/** Top-level `null` arguments were `undefined` before JSON (mongosh leaves options out that way). */
-function argumentsOf(args: unknown[]): unknown[] {
-  return args.map((arg) => (arg === null ? undefined : arg));
+/**
+ * Which arguments of each method are documents for the server (filters, documents, updates,
+ * pipelines, commands). They keep the BSON types they came with; every other argument (options,
+ * cursor modifiers: `limit(1)`, `sort({$natural: -1})`) was plain JavaScript numbers in the shell,
+ * which canonical Extended JSON brought here as Int32/Double, and the driver wants numbers back.
+ */
+const documentArguments: Record<string, readonly number[]> = {
+  find: [2],
+  aggregate: [2],
+  aggregateDb: [1],
+  runCursorCommand: [1],
+  runCommand: [1],
+  runCommandWithCheck: [1],
+  insertOne: [2],
+  insertMany: [2],
+  updateOne: [2, 3],
+  updateMany: [2, 3],
+  replaceOne: [2, 3],
+  deleteOne: [2],
+  deleteMany: [2],
+  findOneAndDelete: [2],
+  findOneAndReplace: [2, 3],
+  findOneAndUpdate: [2, 3],
+  countDocuments: [2],
+  count: [2],
+  distinct: [3],
+  listCollections: [1],
+  bulkWrite: [2],
+  createIndexes: [2],
+};
+
+function promoteNumbers(value: unknown, depth = 0): unknown {
+  if (value === null || typeof value !== 'object' || depth > 100) return value;
+  const bsontype = (value as { _bsontype?: unknown })._bsontype;
+  if (bsontype === 'Int32' || bsontype === 'Double') return (value as { value: number }).value;
+  if (Array.isArray(value)) return value.map((item) => promoteNumbers(item, depth + 1));
+  if (bsontype !== undefined || Object.getPrototypeOf(value) !== Object.prototype) return value;
+  return Object.fromEntries(Object.entries(value).map(([key, item]) => [key, promoteNumbers(item, depth + 1)]));
+}
+
+/** Arguments as the shell made them: `undefined` for what JSON made `null`, numbers outside documents. */
+function argumentsOf(method: string, args: unknown[]): unknown[] {
+  const documents = documentArguments[method] ?? [];
+  return args.map((arg, index) => (arg === null ? undefined : documents.includes(index) ? arg : promoteNumbers(arg)));
 }
 
 function readPreferenceOf(value: unknown): ReadPreference | string {
@@ -139,7 +180,7 @@ export class MongoshExecutor {
       case 'connect':
         return this.connect(request.uri, request.options, signal);
       case 'call':
-        return this.call(request.connection, request.method, argumentsOf(request.args), signal);
+        return this.call(request.connection, request.method, argumentsOf(request.method, request.args), signal);
       case 'cursor.open':
         return this.openCursor(request, signal);
       case 'cursor.more': {
@@ -239,10 +280,11 @@ export class MongoshExecutor {
     const connection = this.connection(request.connection);
     return this.run(connection, request.method, signal, async () => {
       const provider = connection.provider as unknown as Record<string, (...a: unknown[]) => DriverCursor>;
-      const cursor = (provider[request.method] as (...a: unknown[]) => DriverCursor).apply(connection.provider, argumentsOf(request.args));
+      const cursor = (provider[request.method] as (...a: unknown[]) => DriverCursor).apply(connection.provider, argumentsOf(request.method, request.args));
       try {
-        for (const [name, ...args] of request.modifiers) {
+        for (const [name, ...raw] of request.modifiers) {
           if (!(cursorModifiers as readonly string[]).includes(name)) throw new MongoshRequestError(`unknown cursor method ${name}`);
+          const args = raw.map((arg) => promoteNumbers(arg));
           const modifierArgs = name === 'withReadPreference' ? [readPreferenceOf(args[0])] : args;
           (cursor as unknown as Record<string, (...a: unknown[]) => unknown>)[name]?.(...modifierArgs);
         }

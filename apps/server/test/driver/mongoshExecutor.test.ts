@@ -77,5 +77,33 @@ describe("mongosh's own shell API over the driver RPC", () => {
     expect(help).toContain('    printSecondaryReplicationInfo              Calls db.printSecondaryReplicationInfo\n');
     expect(await sh.run('db.getMongo()')).toBe('mongodb://morton.local:27017/?directConnection=true&appName=mongosh+2.12.0\n');
     expect(await sh.run('foo.bar')).toBe('\rReferenceError: foo is not defined\n');
+    for (let i = 0; i < 100 && !sh.started.shell!.prompt().includes('primary'); i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await sh.run('db.hello().isWritablePrimary');
+    }
+    expect(sh.started.shell!.prompt()).toBe('foo [direct: primary] test> ');
+    expect(await sh.run('db.test.insertOne({x: 1}).acknowledged')).toBe('true\n');
+    // mongosh's `show dbs`: name and size, aligned (formatDatabases in cli-repl).
+    expect(await sh.run('show dbs')).toMatch(/^admin {4}40\.00 KiB\nconfig {3}12\.00 KiB\nlocal +\d+\.\d\d KiB\ntest +4\.00 KiB\n$/);
+    const date = "'\\w{3} \\w{3} \\d\\d \\d{4} \\d\\d:\\d\\d:\\d\\d GMT[^']*'";
+    expect(await sh.run('rs.printReplicationInfo()')).toMatch(
+      new RegExp(
+        `^actual oplog size\\n'990 MB'\\n---\\nconfigured oplog size\\n'990 MB'\\n---\\nlog length start to end\\n'\\d+ secs \\([\\d.]+ hrs\\)'\\n---\\n` +
+          `oplog first event time\\n${date}\\n---\\noplog last event time\\n${date}\\n---\\nnow\\n${date}\\n$`,
+      ),
+    );
+    const secondaries = await sh.run('rs.printSecondaryReplicationInfo()');
+    expect(secondaries).toMatch(new RegExp(`^source: morton\\.local:27018\\n\\{\\n  syncedTo: ${date},\\n  replLag: '\\d+ secs \\([\\d.]+ hrs\\) behind the primary '\\n\\}\\n---\\nsource: morton\\.local:27019\\n`));
+
+    // `mongosh --port 27019`: the third member, directly (127.0.0.1 is the sandbox's own host).
+    const other = await mongosh(sandbox, ['--port', '27019']);
+    expect(other.screen()).toContain('Connecting to:\t\tmongodb://127.0.0.1:27019/?directConnection=true&serverSelectionTimeoutMS=2000&appName=mongosh+2.12.0\n');
+    expect(await other.run('db.getMongo()')).toBe('mongodb://127.0.0.1:27019/?directConnection=true&serverSelectionTimeoutMS=2000&appName=mongosh+2.12.0\n');
+    expect(other.started.shell!.prompt()).toBe('foo [direct: secondary] test> ');
+    expect(await other.run('db.hello().me')).toBe('morton.local:27019\n');
+    // A write on a secondary: the server's error, as mongosh names it.
+    expect(await other.run('db.test.insertOne({y: 1})')).toBe('\rMongoServerError[NotWritablePrimary]: not primary\n');
+    await other.started.shell!.dispose();
+    await sh.started.shell!.dispose();
   });
 });

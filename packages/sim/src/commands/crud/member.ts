@@ -7,6 +7,7 @@ import { isPlainObject } from '../../storage/values';
 import { compareOpTime } from '../../repl/optime';
 import type { StorageCommandContext, StorageCommandResult } from './context';
 import { CursorManager } from './cursors';
+import { localDatabaseView } from './localView';
 import type { CursorLimits } from './cursors';
 
 /** The pieces of the CRUD dispatcher this adapter needs (passed in to avoid an import cycle with crud.ts). */
@@ -80,7 +81,8 @@ export class MemberCrudCommands implements CrudCommands {
     if (kind === 'write') context.checkCanAcceptWrites(request.db);
     else if (!READ_CHECK_EXEMPT.has(canonical)) context.checkCanServeReads(request);
     const storage = kind === 'read' ? this.readView(base, request, context) : base;
-    const result = this.dispatcher.run(request.db, request.body, { storage, cursors, connectionId: request.connection.id });
+    const local = request.db === 'local' || canonical === 'listDatabases' ? { local: localDatabaseView(context.member) } : {};
+    const result = this.dispatcher.run(request.db, request.body, { storage, cursors, connectionId: request.connection.id, ...local });
     if (result.oplog.length === 0) return result.reply;
     const opTime = context.logOps(result.oplog);
     const writeConcernError = await context.waitForWriteConcern(opTime, request);
