@@ -195,6 +195,8 @@ export class MongoshExecutor {
         await entry?.cursor.close().catch(() => undefined);
         return { op: 'closed' };
       }
+      case 'topology':
+        return { op: 'topology', topology: this.topology(this.connection(request.connection)) };
       case 'close':
         await this.closeConnection(request.connection);
         return { op: 'closed' };

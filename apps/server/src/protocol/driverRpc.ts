@@ -91,6 +91,8 @@ export type DriverRequest =
   | { op: 'cursor.open'; connection: string; method: CursorMethod; args: unknown[]; modifiers: Array<[CursorModifier, ...unknown[]]>; action: CursorAction }
   | { op: 'cursor.more'; cursor: string; max: number }
   | { op: 'cursor.close'; cursor: string }
+  /** The client's topology as the driver sees it now (no I/O): mongosh's prompt follows it. */
+  | { op: 'topology'; connection: string }
   | { op: 'close'; connection: string };
 
 export type DriverReply =
@@ -98,6 +100,7 @@ export type DriverReply =
   | { op: 'call'; value: unknown; topology: TopologyView }
   /** `cursor` is null when the cursor was used up by this request (or by its action). */
   | { op: 'cursor'; cursor: string | null; batch: Document[]; value?: unknown; topology: TopologyView }
+  | { op: 'topology'; topology: TopologyView }
   | { op: 'closed' };
 
 /** A driver or server error, as the shell prints it (`MongoServerError[NotWritablePrimary]: ...`). */

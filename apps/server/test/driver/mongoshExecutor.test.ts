@@ -76,7 +76,7 @@ describe("mongosh's own shell API over the driver RPC", () => {
     expect(help).toContain('  Replica Set Class:\n');
     expect(help).toContain('    printSecondaryReplicationInfo              Calls db.printSecondaryReplicationInfo\n');
     expect(await sh.run('db.getMongo()')).toBe('mongodb://morton.local:27017/?directConnection=true&appName=mongosh+2.12.0\n');
-    expect(await sh.run('foo.bar')).toBe('\rReferenceError: foo is not defined\n');
+    expect(await sh.run('foo.bar')).toBe('Uncaught \rReferenceError: foo is not defined\n');
     for (let i = 0; i < 100 && !sh.started.shell!.prompt().includes('primary'); i++) {
       await new Promise((resolve) => setTimeout(resolve, 100));
       await sh.run('db.hello().isWritablePrimary');
@@ -102,7 +102,7 @@ describe("mongosh's own shell API over the driver RPC", () => {
     expect(other.started.shell!.prompt()).toBe('foo [direct: secondary] test> ');
     expect(await other.run('db.hello().me')).toBe('morton.local:27019\n');
     // A write on a secondary: the server's error, as mongosh names it.
-    expect(await other.run('db.test.insertOne({y: 1})')).toBe('\rMongoServerError[NotWritablePrimary]: not primary\n');
+    expect(await other.run('db.test.insertOne({y: 1})')).toBe('Uncaught \rMongoServerError[NotWritablePrimary]: not primary\n');
     await other.started.shell!.dispose();
     await sh.started.shell!.dispose();
   });

@@ -175,6 +175,13 @@ export class RemoteServiceProvider extends ServiceProviderCore {
     };
   }
 
+  /** Ask the server what the driver sees now (servers come and go between lines). */
+  async refreshTopology(): Promise<void> {
+    if (this.connection.id === '') return;
+    const reply = await this.connection.request({ op: 'topology', connection: this.connection.id });
+    if (reply.op === 'topology') this.connection.observe(reply.topology);
+  }
+
   getRawClient(): { options: Document } {
     return { options: {} };
   }

@@ -51,6 +51,33 @@ class ExitRequest extends Error {
 export const continuationLinesMax = 200;
 
 /**
+ * How Node's REPL, which mongosh's CLI runs on, writes an error that reached the prompt: it puts
+ * `Uncaught ` before the first line that looks like an error name, or `Uncaught` (with a space
+ * for one line, a colon and a newline for several) before the whole text. mongosh's error text
+ * starts with a carriage return, so in a terminal the second form leaves only `Uncaught:` above
+ * multi-line errors (SyntaxError's code frame) and nothing visible before one-line errors.
+ * One trailing newline is Node's own; the text ends with exactly one more.
+ */
+export function asUncaught(text: string, breakLength = 80): string {
+  const lines = text.split(/(?<=\n)/);
+  let matched = false;
+  let out = '';
+  for (const line of lines) {
+    if (!matched && /^\[?([A-Z][a-z0-9_]*)*Error/.test(line)) {
+      out += breakLength >= line.length ? `Uncaught ${line}` : `Uncaught:\n${line}`;
+      matched = true;
+    } else {
+      out += line;
+    }
+  }
+  if (!matched) out = `Uncaught${lines.length === 1 ? ' ' : ':\n'}${out}`;
+  return out.endsWith('\n') ? out : `${out}\n`;
+}
+
+/** Node REPL commands mongosh keeps (`.exit`; `.break` and `.clear` drop a half-typed block). */
+const replCommands = new Set(['.exit', '.break', '.clear']);
+
+/**
  * mongosh itself — its shell API, evaluator (async rewriter), help and formatting — running where
  * it is created (a Web Worker in the learner's browser, or Node for CI). Only driver calls leave
  * it, through `transport`, to the server. What this class adds is the part of mongosh's CLI REPL
@@ -151,7 +178,9 @@ export class MongoshShell {
       for (const script of this.commandLine.evalScripts) last = await this.evaluate(script);
     } catch (error) {
       if (error instanceof ExitRequest) return error.code;
-      this.options.write(`${this.formatError(error)}\n`);
+      // mongosh's command line reports what ends it by name and message only.
+      const failure = error as { name?: string; message?: string };
+      this.options.write(`${failure.name}: ${failure.message}\n`);
       return 1;
     }
     if (last && last.rawValue !== undefined) {
@@ -231,6 +260,10 @@ export class MongoshShell {
 
   private async refreshPrompt(): Promise<void> {
     try {
+      // In interactive mode mongosh wraps the provider for deep inspection; ask the one underneath.
+      const current = this.instanceState.currentServiceProvider as unknown as Record<symbol, unknown>;
+      const provider = (current[Symbol.for('@@mongosh.originalServiceProvider')] ?? current) as { refreshTopology?: () => Promise<void> };
+      await provider.refreshTopology?.();
       this.promptText = await this.instanceState.getDefaultPrompt();
     } catch {
       this.promptText = '> ';
@@ -248,8 +281,14 @@ export class MongoshShell {
   /** One line as typed at the prompt; incomplete input waits for more, as Node's REPL does. */
   async execute(line: string): Promise<MongoshOutcome> {
     const { write } = this.options;
+    const command = line.trim();
+    if (replCommands.has(command)) {
+      this.pending = [];
+      return command === '.exit' ? { exit: { code: 0 } } : {};
+    }
     this.pending.push(line);
-    const input = this.pending.join('\n');
+    // Node's REPL hands each input to mongosh with its newline (Babel's code frames show it).
+    const input = `${this.pending.join('\n')}\n`;
     if (input.trim() === '') {
       this.pending = [];
       return {};
@@ -270,7 +309,7 @@ export class MongoshShell {
         return { continuation: true };
       } else {
         this.pending = [];
-        write(`${this.formatError(error)}\n`);
+        write(asUncaught(this.formatError(error)));
       }
     } finally {
       this.running = false;

@@ -68,12 +68,12 @@ describe('mongosh --nodb prints as mongosh 2.x', () => {
 
   it('prints errors by name, and refuses db without a connection', async () => {
     const sh = await start(['--nodb', '--quiet']);
-    expect((await sh.run('foo.bar')).output).toBe('\rReferenceError: foo is not defined\n');
-    expect((await sh.run('throw new Error("boom")')).output).toBe('\rError: boom\n');
-    expect((await sh.run('db')).output).toBe('\rMongoshInvalidInputError: [SHAPI-10004] No connected database\n');
+    expect((await sh.run('foo.bar')).output).toBe('Uncaught \rReferenceError: foo is not defined\n');
+    expect((await sh.run('throw new Error("boom")')).output).toBe('Uncaught \rError: boom\n');
+    expect((await sh.run('db')).output).toBe('Uncaught \rMongoshInvalidInputError: [SHAPI-10004] No connected database\n');
     // An unclosed call waits for more; the closing line then reports the error.
     expect(await sh.run('foo(')).toEqual({ output: '', continuation: true });
-    expect((await sh.run(')')).output).toBe('\rReferenceError: foo is not defined\n');
+    expect((await sh.run(')')).output).toBe('Uncaught \rReferenceError: foo is not defined\n');
   });
 
   it('has its own help', async () => {
@@ -104,7 +104,7 @@ describe('mongosh --nodb prints as mongosh 2.x', () => {
     expect(sh.screen()).toBe('42\n');
     const failing = await start(['--nodb', '--eval', 'nope']);
     expect(failing.exitCode).toBe(1);
-    expect(failing.screen()).toBe('\rReferenceError: nope is not defined\n');
+    expect(failing.screen()).toBe('ReferenceError: nope is not defined\n');
   });
 
   it('answers --version, --help and unknown options as mongosh does', async () => {
@@ -121,5 +121,25 @@ describe('mongosh --nodb prints as mongosh 2.x', () => {
     await sh.run('var replicaCount = 3');
     expect(await sh.shell!.complete('repl', 4)).toEqual({ replaceFrom: 0, candidates: ['replicaCount'] });
     expect((await sh.shell!.complete('print', 5)).candidates).toEqual(expect.arrayContaining(['print', 'printjson']));
+  });
+});
+
+describe("errors at the prompt, as Node's REPL under mongosh writes them", () => {
+  it('one-line errors get "Uncaught " that the carriage return hides; code frames get "Uncaught:"', async () => {
+    const { asUncaught } = await import('../../../src/runtimes/mongosh/shell');
+    expect(asUncaught('\rReferenceError: foo is not defined')).toBe('Uncaught \rReferenceError: foo is not defined\n');
+    expect(asUncaught('\rSyntaxError: Unexpected token (1:4)\n\n> 1 | x = = 1\n    |     ^\n  2 |\n\n')).toBe(
+      'Uncaught:\n\rSyntaxError: Unexpected token (1:4)\n\n> 1 | x = = 1\n    |     ^\n  2 |\n\n',
+    );
+    // Text that starts with an error name is prefixed on that line.
+    expect(asUncaught('TypeError: x')).toBe('Uncaught TypeError: x\n');
+  });
+
+  it('knows .exit, .break and .clear', async () => {
+    const sh = await start(['--nodb', '--quiet']);
+    await sh.run('if (true) {');
+    expect(await sh.run('.break')).toEqual({ output: '', continuation: false });
+    expect(sh.shell!.prompt()).toBe('> ');
+    expect(await sh.run('.exit')).toEqual({ output: '', continuation: false, exit: 0 });
   });
 });
