@@ -4,7 +4,7 @@ import { appPerFile } from '../helpers/appPerFile';
 import { typeLine } from '../../src/transcript/run';
 import { MongoshExecutor, driverErrorInfo } from '../../src/driver/mongoshExecutor';
 import { decodeDriverValue, encodeDriverValue, type DriverErrorInfo, type DriverReply, type DriverRequest } from '../../src/protocol/driverRpc';
-import { MongoshShell } from '../../../web/src/runtimes/mongosh/shell';
+import { MongoshShell, transportProviders } from '../../../web/src/runtimes/mongosh/shell';
 import { nodeEnvironment } from '../../../web/src/runtimes/mongosh/environment/node';
 import { DriverRpcError, type DriverTransport } from '../../../web/src/runtimes/mongosh/driverRpc';
 import type { Sandbox } from '../../src/sandbox/sandbox';
@@ -35,7 +35,7 @@ async function mongosh(sandbox: Sandbox, argv: string[]) {
   let screen = '';
   const executor = new MongoshExecutor(sandbox.lab.gateway);
   const started = await MongoshShell.start(argv, {
-    transport: inProcessTransport(executor),
+    providers: transportProviders(inProcessTransport(executor)),
     environment: nodeEnvironment(),
     write: (text) => {
       screen += text;

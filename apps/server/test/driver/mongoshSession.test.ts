@@ -4,7 +4,7 @@ import { appPerFile } from '../helpers/appPerFile';
 import { typeLine } from '../../src/transcript/run';
 import { MongoshExecutor, driverErrorInfo } from '../../src/driver/mongoshExecutor';
 import { decodeDriverValue, encodeDriverValue, type DriverErrorInfo, type DriverReply, type DriverRequest } from '../../src/protocol/driverRpc';
-import { MongoshShell } from '../../../web/src/runtimes/mongosh/shell';
+import { MongoshShell, transportProviders } from '../../../web/src/runtimes/mongosh/shell';
 import { nodeEnvironment } from '../../../web/src/runtimes/mongosh/environment/node';
 import { DriverRpcError } from '../../../web/src/runtimes/mongosh/driverRpc';
 import type { Sandbox } from '../../src/sandbox/sandbox';
@@ -21,7 +21,7 @@ async function mongosh(sandbox: Sandbox, argv: string[]): Promise<{ shell: Shell
   let screen = '';
   const executor = new MongoshExecutor(sandbox.lab.gateway);
   const started = await MongoshShell.start(argv, {
-    transport: {
+    providers: transportProviders({
       async request(request: DriverRequest, signal?: AbortSignal): Promise<DriverReply> {
         try {
           const reply = await executor.handle(decodeDriverValue<DriverRequest>(encodeDriverValue(request)), signal);
@@ -30,7 +30,7 @@ async function mongosh(sandbox: Sandbox, argv: string[]): Promise<{ shell: Shell
           throw new DriverRpcError(decodeDriverValue<DriverErrorInfo>(encodeDriverValue(driverErrorInfo(error))));
         }
       },
-    },
+    }),
     environment: nodeEnvironment(),
     write: (text) => {
       screen += text;

@@ -11,6 +11,31 @@ import { completeMongosh, type Completion } from './complete';
 import { parseMongoshCommandLine, mongoshVersion, type MongoshCommandLine } from './commandLine';
 import type { DriverTransport } from './driverRpc';
 import { RemoteServiceProvider } from './remoteServiceProvider';
+import type { DriverCalls } from './rpc/driverCalls';
+import { RpcServiceProvider } from './rpc/serviceProvider';
+
+/** Where mongosh's service providers come from: one per connection (`new Mongo()` makes more). */
+export interface ServiceProviders {
+  connect(uri: string, options: Record<string, unknown>, signal?: AbortSignal): Promise<object>;
+  /** For `--nodb`. */
+  disconnected(): object;
+}
+
+/** Providers over the lab's driver RPC (runtime-host.md). */
+export function rpcProviders(calls: DriverCalls): ServiceProviders {
+  return {
+    connect: (uri, options, signal) => RpcServiceProvider.connect(calls, uri, options, signal),
+    disconnected: () => RpcServiceProvider.disconnected(calls),
+  };
+}
+
+/** Providers over the positional ServiceProvider requests of driverRpc.ts. */
+export function transportProviders(transport: DriverTransport): ServiceProviders {
+  return {
+    connect: (uri, options, signal) => RemoteServiceProvider.connect(transport, uri, options, signal),
+    disconnected: () => RemoteServiceProvider.disconnected(transport),
+  };
+}
 
 /** Where learner code runs: a worker's own global scope in the browser, a vm context in Node. */
 export interface MongoshEnvironment {
@@ -21,7 +46,7 @@ export interface MongoshEnvironment {
 }
 
 export interface MongoshShellOptions {
-  transport: DriverTransport;
+  providers: ServiceProviders;
   environment: MongoshEnvironment;
   /** Terminal output, `\n` line ends. */
   write(text: string): void;
@@ -118,11 +143,9 @@ export class MongoshShell {
     const { quiet, nodb } = commandLine;
     if (!quiet) write(`Current Mongosh Log ID:\t${options.logId()}\n`);
     if (!nodb && !quiet) write(`Connecting to:\t\t${commandLine.displayUri}\n`);
-    let provider: RemoteServiceProvider;
+    let provider: object;
     try {
-      provider = nodb
-        ? RemoteServiceProvider.disconnected(options.transport)
-        : await RemoteServiceProvider.connect(options.transport, commandLine.uri, commandLine.driverOptions, signal);
+      provider = nodb ? options.providers.disconnected() : await options.providers.connect(commandLine.uri, commandLine.driverOptions, signal);
     } catch (error) {
       write(`${(error as Error).name}: ${(error as Error).message}\n`);
       return { shell: null, exitCode: 1 };
@@ -303,8 +326,10 @@ export class MongoshShell {
         this.pending = [];
         return { exit: { code: error.code } };
       }
-      if (this.instanceState.interrupted.isSet()) {
+      if (this.instanceState.interrupted.isSet() || (error as Error | undefined)?.name === 'MongoshInterruptedError') {
+        // Ctrl-C: mongosh says so and drops what the evaluation would have printed.
         this.pending = [];
+        write('Stopping execution...\n');
       } else if (isRecoverableError(input) && this.pending.length < continuationLinesMax) {
         return { continuation: true };
       } else {
@@ -320,7 +345,6 @@ export class MongoshShell {
 
   /** Ctrl-C while a line runs: stop waiting for the server, as mongosh's SIGINT handler does. */
   async interruptRunning(): Promise<void> {
-    this.options.write('Stopping execution...');
     await this.instanceState.onInterruptExecution();
     await this.instanceState.onResumeExecution();
   }

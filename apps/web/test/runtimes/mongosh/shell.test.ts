@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MongoshShell } from '../../../src/runtimes/mongosh/shell';
+import { MongoshShell, transportProviders } from '../../../src/runtimes/mongosh/shell';
 import { nodeEnvironment } from '../../../src/runtimes/mongosh/environment/node';
 import type { DriverTransport } from '../../../src/runtimes/mongosh/driverRpc';
 
@@ -11,7 +11,7 @@ const noServer: DriverTransport = {
 async function start(argv: string[]) {
   let screen = '';
   const started = await MongoshShell.start(argv, {
-    transport: noServer,
+    providers: transportProviders(noServer),
     environment: nodeEnvironment(),
     write: (text) => {
       screen += text;

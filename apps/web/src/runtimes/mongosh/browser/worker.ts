@@ -6,7 +6,7 @@ import './shims/process';
 import { ObjectId } from 'bson';
 import { decodeDriverValue, encodeDriverValue, type DriverErrorInfo, type DriverReply, type DriverRequest } from '@rslab/server/protocol/driverRpc';
 import { DriverRpcError, type DriverTransport } from '../driverRpc';
-import { MongoshShell } from '../shell';
+import { MongoshShell, transportProviders } from '../shell';
 import { workerEnvironment } from '../environment/worker';
 
 /** Page → worker. */
@@ -52,7 +52,7 @@ async function handle(message: ToMongoshWorker): Promise<void> {
   switch (message.kind) {
     case 'start': {
       const started = await MongoshShell.start(message.args, {
-        transport,
+        providers: transportProviders(transport),
         environment: workerEnvironment(),
         write: (data) => post({ kind: 'output', data }),
         logId: () => new ObjectId().toHexString(),
