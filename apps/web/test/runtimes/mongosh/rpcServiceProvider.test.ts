@@ -79,7 +79,7 @@ describe("mongosh's service provider over the lab's driver RPC", () => {
     const sh = await start(rpc, ['mongodb://morton.local:27017/?directConnection=true']);
     expect(rpc.calls[0]).toEqual({
       method: 'connect',
-      params: { uri: 'mongodb://morton.local:27017/?directConnection=true&appName=mongosh+2.12.0', options: {}, label: 'mongosh' },
+      params: { uri: 'mongodb://morton.local:27017/?directConnection=true&appName=mongosh+2.12.0', options: { directConnection: true }, label: 'mongosh' },
     });
     expect(rpc.calls[1]).toEqual({ method: 'runCommand', params: { client: 'c7', db: 'admin', command: { ping: 1 } } });
     expect(sh.screen()).toContain('Using MongoDB:\t\t7.0.14\n');
