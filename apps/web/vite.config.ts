@@ -1,5 +1,6 @@
 import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
+import { mongoshBrowserAliases } from '../../packages/runtime/src/mongosh/browser/aliases';
 
 const serverPort = process.env.RSLAB_SERVER_PORT ?? '8080';
 
@@ -7,6 +8,8 @@ export default defineConfig({
   plugins: [react()],
   // The page shares memory with its Python worker (SharedArrayBuffer), which needs cross-origin isolation.
   worker: { format: 'es' },
+  // mongosh's packages, built into its worker, import Node built-ins: browser stand-ins for them.
+  resolve: { alias: mongoshBrowserAliases },
   optimizeDeps: { exclude: ['pyodide'] },
   build: { outDir: 'dist', emptyOutDir: true, sourcemap: false, target: 'es2022', chunkSizeWarningLimit: 1024 },
   server: {

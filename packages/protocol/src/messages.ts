@@ -184,7 +184,16 @@ export const RuntimeHostMessage = Type.Union([
   Type.Object({ type: Type.Literal('runtime.host') }, { additionalProperties: false }),
   Type.Object({ type: Type.Literal('runtime.progress'), session: RuntimeSessionId, status: Type.Union([Type.String({ maxLength: 500 }), Type.Null()]) }, { additionalProperties: false }),
   Type.Object({ type: Type.Literal('runtime.ready'), session: RuntimeSessionId, prompt: Type.String({ maxLength: 100 }) }, { additionalProperties: false }),
-  Type.Object({ type: Type.Literal('runtime.failed'), session: RuntimeSessionId, message: Type.String({ maxLength: 2000 }) }, { additionalProperties: false }),
+  Type.Object(
+    {
+      type: Type.Literal('runtime.failed'),
+      session: RuntimeSessionId,
+      message: Type.String({ maxLength: 2000 }),
+      /** The runtime ended by itself at start (mongosh --eval, a refused connection) with this exit code, having printed why. */
+      exitCode: Type.Optional(Type.Integer({ minimum: 0, maximum: 255 })),
+    },
+    { additionalProperties: false },
+  ),
   Type.Object({ type: Type.Literal('runtime.output'), session: RuntimeSessionId, data: Type.String({ maxLength: runtimeOutputCharsMax }) }, { additionalProperties: false }),
   Type.Object(
     { type: Type.Literal('runtime.done'), session: RuntimeSessionId, seq: Type.Integer({ minimum: 0 }), prompt: Type.String({ maxLength: 100 }), exit: Type.Optional(Type.Boolean()) },

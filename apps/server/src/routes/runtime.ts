@@ -1,6 +1,8 @@
 import fastifyStatic from '@fastify/static';
 import fp from 'fastify-plugin';
+import { PythonSourcesReply, RuntimeInfoReply } from '@rslab/protocol';
 import { pyodideDirectory, pyodideVersion, pythonSourcesFromDisk } from '@rslab/runtime/node';
+import { errorResponses } from './errors';
 
 /** Where the page finds Pyodide's files; the version is in the path, so they can be cached for good. */
 export const pyodidePath = `/runtime/pyodide-${pyodideVersion}/`;
@@ -31,11 +33,11 @@ export const runtimeRoutes = fp(
       allowedPath: (path) => pyodideFiles.test(path),
     });
     let sources: string | null = null;
-    app.get('/runtime/python-sources.json', async (_request, reply) => {
+    app.get('/runtime/python-sources.json', { schema: { response: { 200: PythonSourcesReply, ...errorResponses } } }, async (_request, reply) => {
       sources ??= JSON.stringify(pythonSourcesFromDisk());
       return reply.type('application/json; charset=utf-8').header('cache-control', 'no-cache').send(sources);
     });
-    app.get('/runtime/info.json', async () => ({ pyodideIndexURL: pyodidePath, pyodideVersion }));
+    app.get('/runtime/info.json', { schema: { response: { 200: RuntimeInfoReply, ...errorResponses } } }, async (): Promise<RuntimeInfoReply> => ({ pyodideIndexURL: pyodidePath, pyodideVersion }));
   },
   { name: 'rslab-runtime-routes' },
 );

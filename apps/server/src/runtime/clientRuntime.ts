@@ -177,10 +177,12 @@ export class ClientRuntimes {
 }
 
 type Waiting =
-  | { kind: 'start'; resolve: (outcome: { ok: true } | { ok: false; message: string }) => void }
+  | { kind: 'start'; resolve: (outcome: { ok: true } | { ok: false; message: string; exitCode?: number }) => void }
   | { kind: 'line'; seq: number; resolve: (outcome: { prompt: string; exit: boolean } | { lost: string }) => void };
 
 const titles: Record<RuntimeKind, string> = { python: 'python', mongosh: 'mongosh' };
+/** Both runtimes prompt `... ` for the next line of an unfinished statement (sys.ps2; Node's REPL). */
+const continuationPrompt = '... ';
 
 /**
  * One runtime on a tab's interpreter stack. `start` has the host start it; `execute` sends a
@@ -190,6 +192,8 @@ export class ClientRuntimeRepl implements Repl {
   readonly title: string;
   hostId: string | null = null;
   private currentPrompt = '>>> ';
+  /** The prompt outside a block: `>>> `, or mongosh's `rs0 [direct: primary] test> `. */
+  private mainPrompt = '>>> ';
   private seq = 0;
   private io: ReplIO | null = null;
   private waiting: Waiting | null = null;
@@ -233,7 +237,7 @@ export class ClientRuntimeRepl implements Repl {
     }
     this.hostId = entry.link.id;
     this.lost = false;
-    const started = new Promise<{ ok: true } | { ok: false; message: string }>((resolve) => {
+    const started = new Promise<{ ok: true } | { ok: false; message: string; exitCode?: number }>((resolve) => {
       this.waiting = { kind: 'start', resolve };
     });
     entry.link.send({ type: 'runtime.start', session: this.session, tab: this.tab, runtime: this.runtime, args: this.args, clock: this.runtimes.clock() });
@@ -242,9 +246,8 @@ export class ClientRuntimeRepl implements Repl {
     const outcome = await started.finally(() => signal.removeEventListener('abort', onAbort));
     if (!outcome.ok) {
       this.hostId = null;
-      throw new RuntimeStartError(outcome.message);
+      throw new RuntimeStartError(outcome.message, outcome.exitCode);
     }
-    this.currentPrompt = '>>> ';
   }
 
   private send(message: ServerToHost): void {
@@ -270,6 +273,7 @@ export class ClientRuntimeRepl implements Repl {
           const { resolve } = this.waiting;
           this.waiting = null;
           this.currentPrompt = message.prompt;
+          this.mainPrompt = message.prompt;
           resolve({ ok: true });
         }
         return;
@@ -277,7 +281,7 @@ export class ClientRuntimeRepl implements Repl {
         if (this.waiting?.kind === 'start') {
           const { resolve } = this.waiting;
           this.waiting = null;
-          resolve({ ok: false, message: message.message });
+          resolve({ ok: false, message: message.message, ...(message.exitCode !== undefined ? { exitCode: message.exitCode } : {}) });
         }
         return;
       case 'runtime.done':
@@ -330,18 +334,25 @@ export class ClientRuntimeRepl implements Repl {
     const onAbort = () => {
       this.send({ type: 'runtime.signal', session: this.session, signal: 'interrupt' });
       // A runtime that does not stop on Ctrl-C (stuck in native code) is ended; the tab goes on.
-      graceTimer = setTimeout(() => this.hostLost(`\n[${this.title} did not stop after Ctrl-C, so it was ended; run ${this.title} again]\n`), this.runtimes.interruptGraceMillis);
+      // (JavaScript in a busy loop cannot be interrupted at all: mongosh's worker is ended this way.)
+      graceTimer = setTimeout(() => {
+        this.send({ type: 'runtime.stop', session: this.session });
+        this.hostLost(`\n[${this.title} did not stop after Ctrl-C, so it was ended; the next line starts a fresh ${this.title}]\n`);
+      }, this.runtimes.interruptGraceMillis);
     };
     io.signal.addEventListener('abort', onAbort, { once: true });
     try {
       const outcome = await done;
       if ('lost' in outcome) {
+        // The tab stays in this shell: the next line starts a fresh one on a page that is there.
         io.write(outcome.lost);
-        return { exit: true };
+        this.currentPrompt = this.mainPrompt;
+        return {};
       }
       this.currentPrompt = outcome.prompt;
       if (outcome.exit) return { exit: true };
-      return outcome.prompt === '>>> ' ? {} : { continuation: true };
+      if (outcome.prompt !== continuationPrompt) this.mainPrompt = outcome.prompt;
+      return outcome.prompt === continuationPrompt ? { continuation: true } : {};
     } finally {
       if (graceTimer) clearTimeout(graceTimer);
       io.signal.removeEventListener('abort', onAbort);
@@ -349,18 +360,23 @@ export class ClientRuntimeRepl implements Repl {
     }
   }
 
-  /** Ctrl-C at the prompt: drop a half-typed block. */
+  /**
+   * Ctrl-C at the prompt: drop a half-typed block. Python says KeyboardInterrupt; mongosh (Node's
+   * REPL) drops a pending statement silently and, at an empty prompt, says how to leave.
+   */
   interrupt(): string {
+    const inBlock = this.currentPrompt === continuationPrompt;
     this.send({ type: 'runtime.signal', session: this.session, signal: 'reset' });
-    this.currentPrompt = '>>> ';
-    return '\nKeyboardInterrupt\n';
+    this.currentPrompt = this.mainPrompt;
+    if (this.runtime === 'python') return '\nKeyboardInterrupt\n';
+    return inBlock ? '\n' : '\n(To exit, press Ctrl+C again or Ctrl+D or type .exit)\n';
   }
 
-  /** Ctrl-D: inside a block it drops the block; at the prompt it leaves, as Python does. */
+  /** Ctrl-D: inside a block it drops the block; at the prompt it leaves, as Python and mongosh do. */
   endOfInput(): EndOfInput {
-    if (this.currentPrompt === '... ') {
+    if (this.currentPrompt === continuationPrompt) {
       this.send({ type: 'runtime.signal', session: this.session, signal: 'reset' });
-      this.currentPrompt = '>>> ';
+      this.currentPrompt = this.mainPrompt;
       return { text: '\n', exit: false };
     }
     return { text: '\n', exit: true };
@@ -380,4 +396,8 @@ export class ClientRuntimeRepl implements Repl {
 /** Our own error: a runtime could not start (no page, or the page could not load it). */
 export class RuntimeStartError extends Error {
   override readonly name = 'RuntimeStartError';
+  /** The runtime ended by itself at start with this code (mongosh --eval), having printed why. */
+  constructor(message: string, readonly exitCode?: number) {
+    super(message);
+  }
 }

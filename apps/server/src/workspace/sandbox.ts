@@ -4,7 +4,6 @@ import type { EngineCopyReport } from '../engine/simEngine';
 import type { ControlRequest, Lab } from '../sandbox/lab';
 import type { Settings } from '../settings';
 import { BashShell } from '../shell/bash/shell';
-import { DriverPyMongoBackend } from '../shell/python/driverBackend';
 import { ReplInterpreter, type LineReport } from '../terminal/replInterpreter';
 import { TerminalSession } from '../terminal/session';
 import { typeLine } from '../terminal/typeLine';
@@ -44,7 +43,9 @@ function errorNameIn(output: string, language: LineReport['language']): string |
     const last = [...output.matchAll(/^([A-Za-z_][\w.]*)(?::|$)/gm)].at(-1)?.[1];
     return last?.split('.').at(-1);
   }
-  if (language === 'mongosh') return /^([A-Z]\w*Error)\b/m.exec(output)?.[1];
+  // Node's REPL under mongosh writes `Uncaught ` (or `Uncaught:` and a newline) before the error,
+  // whose own text starts with a carriage return: `Uncaught \rMongoServerError[NotWritablePrimary]: …`.
+  if (language === 'mongosh') return /^(?:Uncaught(?: |:\n))?\r?([A-Z]\w*Error)\b/m.exec(output)?.[1];
   return undefined;
 }
 
@@ -56,8 +57,6 @@ function errorNameIn(output: string, language: LineReport['language']): string |
 export class Sandbox {
   readonly tabs = new Map<string, TerminalSession>();
   readonly lesson: SandboxLesson;
-  /** The Python shells' PyMongo, on this sandbox's driver gateway. */
-  private readonly pymongo: DriverPyMongoBackend;
   /** The client runtimes (Python, mongosh) of this sandbox's tabs and the pages that host them. */
   readonly runtimes: ClientRuntimes;
   private readonly listeners = new Set<(event: SandboxEvent) => void>();
@@ -80,7 +79,6 @@ export class Sandbox {
   ) {
     this.lastActiveAt = now;
     this.lesson = new SandboxLesson(lab, (error) => onError(error, 'a lesson check failed'));
-    this.pymongo = new DriverPyMongoBackend(lab.gateway, lab.engine.clock);
     this.runtimes = new ClientRuntimes({
       gateway: lab.gateway,
       clock: lab.engine.clock,
@@ -107,7 +105,7 @@ export class Sandbox {
     this.tabCounter += 1;
     const id = `t${this.tabCounter}`;
     const terminal = { notice: (text: string, origin?: string) => this.tabs.get(id)?.notice(text, origin) };
-    const shell = new ReplInterpreter(new BashShell(new SandboxHost(this.lab, this.pymongo, this.runtimes, terminal, id)), {
+    const shell = new ReplInterpreter(new BashShell(new SandboxHost(this.lab, this.runtimes, terminal, id)), {
       now: () => this.lab.now(),
       onLine: (report) => this.recordLine(id, report),
     });

@@ -1,4 +1,4 @@
-import { RuntimeHost, type HostToServer, type LocalCompletion, type ServerToHost, type WorkerLike } from '@rslab/runtime';
+import { RuntimeHost, type HostToServer, type LocalCompletion, type RuntimeKind, type ServerToHost, type WorkerLike } from '@rslab/runtime';
 
 /** What the page learns from the server about where Pyodide's files are. */
 interface RuntimeInfo {
@@ -13,8 +13,9 @@ function megabytes(bytes: number): string {
 }
 
 /**
- * The page as a runtime host: Python runs here, in a Web Worker per terminal tab that runs it,
- * and its blocking driver calls go over this page's WebSocket. See /work/team/runtime-host.md.
+ * The page as a runtime host: Python and mongosh run here, in a Web Worker per terminal tab that
+ * runs one, and their blocking driver calls go over this page's WebSocket. See
+ * /work/team/runtime-host.md. Each worker is its own chunk, loaded when a tab first starts it.
  */
 export class BrowserRuntimes {
   private host: RuntimeHost | null = null;
@@ -40,7 +41,7 @@ export class BrowserRuntimes {
     const info = await this.runtimeInfo();
     this.host ??= new RuntimeHost({
       send: (message) => void this.send(message),
-      createWorker: () => webWorker(),
+      createWorker: (runtime) => webWorker(runtime),
       assets: { pyodideIndexURL: new URL(info.pyodideIndexURL, window.location.href).href },
       pythonSources: () => fetch('/runtime/python-sources.json').then((response) => response.json() as Promise<Record<string, string>>),
       onOutput: this.onOutput,
@@ -88,8 +89,10 @@ export class BrowserRuntimes {
       return;
     }
     const session = message.session;
+    const title = message.runtime;
     this.progressListener = (status) => this.send({ type: 'runtime.progress', session, status });
-    this.prefetch()
+    // mongosh needs none of Pyodide's files; Python waits for them (prefetched when the page was idle).
+    (message.runtime === 'python' ? this.prefetch() : Promise.resolve())
       .then(() => this.ensureHost())
       .then(
         (host) => {
@@ -99,7 +102,7 @@ export class BrowserRuntimes {
         (error: unknown) => {
           this.progressListener = null;
           this.send({ type: 'runtime.progress', session, status: null });
-          this.send({ type: 'runtime.failed', session, message: `python: ${error instanceof Error ? error.message : String(error)}` });
+          this.send({ type: 'runtime.failed', session, message: `${title}: ${error instanceof Error ? error.message : String(error)}` });
         },
       );
   }
@@ -120,8 +123,12 @@ export class BrowserRuntimes {
   }
 }
 
-function webWorker(): WorkerLike {
-  const worker = new Worker(new URL('./pythonWorker.ts', import.meta.url), { type: 'module', name: 'python' });
+function webWorker(runtime: RuntimeKind): WorkerLike {
+  // Two literal `new Worker(new URL(...))` forms, so Vite finds and bundles each worker chunk.
+  const worker =
+    runtime === 'python'
+      ? new Worker(new URL('./pythonWorker.ts', import.meta.url), { type: 'module', name: 'python' })
+      : new Worker(new URL('./mongoshWorker.ts', import.meta.url), { type: 'module', name: 'mongosh' });
   return {
     postMessage: (message) => worker.postMessage(message),
     onMessage: (handler) => worker.addEventListener('message', (event: MessageEvent) => handler(event.data)),

@@ -20,7 +20,7 @@ export type ServerToHost =
 export type HostToServer =
   | { type: 'runtime.progress'; session: string; status: string | null }
   | { type: 'runtime.ready'; session: string; prompt: string }
-  | { type: 'runtime.failed'; session: string; message: string }
+  | { type: 'runtime.failed'; session: string; message: string; exitCode?: number }
   | { type: 'runtime.output'; session: string; data: string }
   | { type: 'runtime.done'; session: string; seq: number; prompt: string; exit?: boolean }
   | { type: 'runtime.exited'; session: string; message: string }

@@ -179,10 +179,6 @@ export class RuntimeHost {
       fail(`this page already runs ${this.limits.sessionsMax} shells; exit one first`);
       return;
     }
-    if (runtime !== 'python') {
-      fail(`the ${runtime} runtime is not built into this page yet`);
-      return;
-    }
     let buffers;
     let worker: WorkerLike;
     try {
@@ -216,12 +212,12 @@ export class RuntimeHost {
     worker.onError((error) => {
       if (session.ended) return;
       this.flushMirror(session);
-      this.options.send({ type: 'runtime.exited', session: id, message: `the Python worker stopped: ${error.message}` });
+      this.options.send({ type: 'runtime.exited', session: id, message: `the ${runtime === 'python' ? 'Python' : 'mongosh'} worker stopped: ${error.message}` });
       this.end(id);
     });
-    let sources: Record<string, string>;
+    let sources: Record<string, string> = {};
     try {
-      sources = await this.prefetchSources();
+      if (runtime === 'python') sources = await this.prefetchSources();
     } catch (error) {
       fail(`could not load the lab's pymongo package: ${error instanceof Error ? error.message : String(error)}`);
       this.end(id);
@@ -246,7 +242,7 @@ export class RuntimeHost {
         return;
       case 'failed':
         send({ type: 'runtime.progress', session: session.id, status: null });
-        send({ type: 'runtime.failed', session: session.id, message: message.message });
+        send({ type: 'runtime.failed', session: session.id, message: message.message, ...(message.exitCode !== undefined ? { exitCode: message.exitCode } : {}) });
         this.end(session.id);
         return;
       case 'output':

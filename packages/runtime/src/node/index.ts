@@ -32,7 +32,6 @@ export function pythonSourcesFromDisk(): Record<string, string> {
 }
 
 export function nodeWorker(runtime: RuntimeKind): WorkerLike {
-  if (runtime !== 'python') throw new Error(`no Node worker for ${runtime} yet`);
   const worker = new Worker(nodeWorkerFile(runtime));
   return {
     postMessage: (message: ToWorker) => worker.postMessage(message),

@@ -16,7 +16,7 @@ export type ToWorker =
       runtime: RuntimeKind;
       buffers: SyncBuffers;
       assets: RuntimeAssets;
-      /** Our Python package: path under site-packages → source text. */
+      /** Our Python package: path under site-packages → source text (empty for mongosh). */
       sources: Record<string, string>;
       args: string[];
     }
@@ -29,7 +29,8 @@ export type ToWorker =
 export type FromWorker =
   | { kind: 'progress'; status: string }
   | { kind: 'ready'; prompt: string }
-  | { kind: 'failed'; message: string }
+  /** Could not start; `exitCode` when the runtime itself ended at start (mongosh --eval, a failed connect), having said why already. */
+  | { kind: 'failed'; message: string; exitCode?: number }
   | { kind: 'output'; data: string }
   | { kind: 'done'; seq: number; prompt: string; exit: boolean }
   /** A blocking driver call: JSON `{method, params}` with params in canonical EJSON. */

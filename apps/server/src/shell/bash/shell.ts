@@ -62,12 +62,12 @@ export interface BashHost {
    */
   python(io: ReplIO): Promise<Repl>;
   /**
-   * A mongosh REPL connected to `uri` (null = mongosh's default). The host prints the connecting
-   * lines (`mongoshConnectingBanner`) before it connects; on failure it throws BashCommandError
-   * with mongosh's text (e.g. `MongoNetworkError: connect ECONNREFUSED ...`). The shell prints the
-   * REPL's `banner()` (`Using MongoDB: ...`) once connected.
+   * mongosh with these arguments (URI, `--host`, `--port`, `--eval`, `--quiet`, `--nodb`…, read
+   * by mongosh's own parser), started in the learner's page. Resolves once it prompts (it prints
+   * its own start-up lines); when mongosh ends at start (`--eval`, `--help`, a refused connection)
+   * it throws BashCommandError with its exit code, having printed what mongosh prints.
    */
-  mongosh(uri: string | null, io: ReplIO): Promise<Repl>;
+  mongosh(args: string[], io: ReplIO): Promise<Repl>;
 }
 
 export interface BashOutcome extends ReplOutcome {
@@ -320,15 +320,7 @@ export class BashShell implements Repl {
         if (name === 'mongo') {
           io.write("note: the legacy 'mongo' shell was removed in MongoDB 6.0; starting mongosh instead.\n");
         }
-        if (args.includes('--version')) {
-          io.write('2.12.0\n');
-          return {};
-        }
-        const positional = args.filter((a) => !a.startsWith('-'));
-        if (positional.length > 1) throw new BashCommandError(`MongoshInvalidInputError: [COMMON-10001] Invalid URI: ${positional[1]}\n`, 1);
-        const repl = await this.host.mongosh(positional[0] ?? null, io);
-        if ('banner' in repl && typeof repl.banner === 'function') io.write(String(repl.banner()));
-        return { push: repl };
+        return { push: await this.host.mongosh(args, io) };
       }
       case 'cd':
       case 'mkdir':
