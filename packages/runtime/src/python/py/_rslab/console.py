@@ -5,15 +5,19 @@ the classic REPL's file name (<stdin>) and prompts, and readline-style completio
 import builtins
 import code
 import json
+import os
 import rlcompleter
 import sys
 import time
+import traceback
 
 import _rslab_js
 
 # readline's default word delimiters (what Tab completes is the text after the last of these).
 _DELIMS = " \t\n`~!@#$%^&*()-=+[{]}\\|;:'\",<>/?"
 _CANDIDATES_MAX = 500
+# Where our pymongo, bson and this console live (site-packages).
+_PACKAGE_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep
 
 
 def _sleep(seconds):
@@ -55,6 +59,23 @@ class Console(code.InteractiveConsole):
 
     def reset(self):
         self.resetbuffer()
+
+    def showtraceback(self):
+        """A traceback as the REPL prints it, without the console's own frame, and ending at the
+        first frame of the lab's pymongo/bson: the call the learner made into the library is shown,
+        the lab's plumbing under it (the bridge to the page) is not. The exception line is the same."""
+        typ, value, tb = sys.exc_info()
+        tb = tb.tb_next if tb is not None else None
+        sys.last_type, sys.last_value, sys.last_traceback = typ, value, tb
+        sys.last_exc = value
+        first = tb
+        while first is not None and not first.tb_frame.f_code.co_filename.startswith(_PACKAGE_ROOT):
+            first = first.tb_next
+        if first is not None:
+            first.tb_next = None
+        if value is not None:
+            value.__traceback__ = tb
+        self.write("".join(traceback.format_exception(typ, value, tb)))
 
     def complete(self, line, cursor):
         before = line[:cursor]

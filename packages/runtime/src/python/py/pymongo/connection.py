@@ -5,7 +5,7 @@ operation after that primary died raised AutoReconnect, and the next one looked 
 `slave_okay=True` (one host only) let it talk to a member that is not primary."""
 
 from pymongo import _errors
-from pymongo.errors import AutoReconnect, ConfigurationError, ConnectionFailure
+from pymongo.errors import AutoReconnect, ConfigurationError
 from pymongo.synchronous.collection import Collection
 from pymongo.synchronous.cursor import Cursor
 from pymongo.synchronous.database import Database
@@ -42,11 +42,14 @@ class Connection(_BaseClient):
         super().__init__(seeds, database, options, _SELECTION_MILLIS / 1000)
         self.__slave_okay = bool(slave_okay)
         if _connect:
+            # 1.8 connected here and, when it could not, raised AutoReconnect: PyMongo switched the
+            # constructor to ConnectionFailure only in 2.4 (PYTHON-396, "Breaking Change In PyMongo",
+            # A. Jesse Jiryu Davis, 2012-12-01).
             try:
                 self.admin.command("ping")
-            except AutoReconnect as error:
+            except AutoReconnect:
                 self.close()
-                raise ConnectionFailure(str(error)) from None
+                raise
 
     def _database_class(self):
         return _LegacyDatabase
