@@ -27,6 +27,8 @@ export interface ClientRuntimesOptions {
   /** How long after Ctrl-C a runtime may take to stop before it is restarted. */
   interruptGraceMillis?: number;
   rpcLimits?: Partial<DriverRpcLimits>;
+  /** Told of what failed with nobody to answer (closing a page's driver clients). */
+  onError?: (error: unknown, what: string) => void;
 }
 
 /** Where a runtime writes besides the line that runs: notices and a restarted runtime's banner. */
@@ -75,7 +77,7 @@ export class ClientRuntimes {
     const index = this.hosts.indexOf(entry);
     if (index === -1) return;
     this.hosts.splice(index, 1);
-    void entry.executor.dispose();
+    entry.executor.dispose().catch((error: unknown) => this.reportError(error, "closing a page's driver clients failed"));
     for (const session of this.sessions.values()) if (session.hostId === entry.link.id) session.hostLost();
   }
 
@@ -150,9 +152,14 @@ export class ClientRuntimes {
         entry.link.send({ type: 'driver.reply', id: message.id, ok: false, error: { name: 'UnknownHandle', message: `no runtime '${message.session}' on this page` } });
         return;
       }
-      void entry.executor.call(message.id, message.session, message.method, message.params, { onProgress: (status) => session.progress(status) }).then((reply) => {
-        entry.link.send({ type: 'driver.reply', id: message.id, ...reply });
-      });
+      // call() answers every failure as a reply; a rejection here is a bug, answered as one.
+      entry.executor.call(message.id, message.session, message.method, message.params, { onProgress: (status) => session.progress(status) }).then(
+        (reply) => entry.link.send({ type: 'driver.reply', id: message.id, ...reply }),
+        (error: unknown) => {
+          this.reportError(error, `the driver call ${message.method} failed`);
+          entry.link.send({ type: 'driver.reply', id: message.id, ok: false, error: { name: 'RpcInternal', message: error instanceof Error ? error.message : String(error) } });
+        },
+      );
       return;
     }
     if (message.type === 'driver.cancel') {
@@ -164,7 +171,13 @@ export class ClientRuntimes {
   }
 
   endSessionOnHost(hostId: string, session: string): void {
-    void this.entry(hostId)?.executor.endSession(session);
+    this.entry(hostId)
+      ?.executor.endSession(session)
+      .catch((error: unknown) => this.reportError(error, "closing an ended runtime's driver clients failed"));
+  }
+
+  private reportError(error: unknown, what: string): void {
+    this.options.onError?.(error, what);
   }
 
   async dispose(): Promise<void> {

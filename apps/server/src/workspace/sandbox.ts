@@ -83,6 +83,7 @@ export class Sandbox {
       gateway: lab.gateway,
       clock: lab.engine.clock,
       ...(settings.serverRuntimes ? { fallbackHost: nodeRuntimeHost } : {}),
+      onError: (error, what) => onError(error, what),
     });
     this.unsubscribeLab.push(
       lab.events.subscribe((event) => {

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
 import { completeBash } from '../../src/shell/complete';
-import { run } from './harness';
 
 describe('bash completion', () => {
   const host = { ps: () => [{ pid: 12345, args: ['mongod'], cpuSeconds: 0, startedAtMillis: 0 }, { pid: 12399, args: ['mongod'], cpuSeconds: 0, startedAtMillis: 0 }] };

@@ -179,8 +179,10 @@ export class TerminalController {
           this.completionRequest += 1;
           const requestId = this.completionRequest;
           const local = this.local?.complete(this.tabId, effect.line, effect.cursor) ?? null;
-          if (local) void local.then((result) => this.completion(requestId, result.replaceFrom, result.candidates));
-          else this.send({ type: 'complete', tab: this.tabId, requestId, line: effect.line, cursor: effect.cursor });
+          const remote = () => this.send({ type: 'complete', tab: this.tabId, requestId, line: effect.line, cursor: effect.cursor });
+          // The runtime in this page completes from its live namespace; if it cannot, the server asks the one that runs it.
+          if (local) local.then((result) => this.completion(requestId, result.replaceFrom, result.candidates), remote);
+          else remote();
           break;
         }
       }
