@@ -212,6 +212,17 @@ export const RuntimeHostMessage = Type.Union([
     { additionalProperties: false },
   ),
   Type.Object({ type: Type.Literal('driver.cancel'), id: Type.Integer({ minimum: 0 }) }, { additionalProperties: false }),
+  /** The runtime's answer to `runtime.complete` (Tab typed on another page that shows the tab). */
+  Type.Object(
+    {
+      type: Type.Literal('runtime.completion'),
+      session: RuntimeSessionId,
+      id: Type.Integer({ minimum: 0 }),
+      replaceFrom: Type.Integer({ minimum: 0 }),
+      candidates: Type.Array(Type.String({ maxLength: 1000 }), { maxItems: 500 }),
+    },
+    { additionalProperties: false },
+  ),
 ]);
 export type RuntimeHostMessage = Static<typeof RuntimeHostMessage>;
 
@@ -366,6 +377,8 @@ export const RuntimeServerMessage = Type.Union([
   Type.Object({ type: Type.Literal('runtime.signal'), session: RuntimeSessionId, signal: literalUnion(['interrupt', 'reset']) }),
   Type.Object({ type: Type.Literal('runtime.stop'), session: RuntimeSessionId }),
   Type.Object({ type: Type.Literal('runtime.clock'), speed: Type.Number(), paused: Type.Boolean() }),
+  /** Complete `line` at `cursor` in the runtime (rlcompleter, mongosh's autocomplete); answered with runtime.completion. */
+  Type.Object({ type: Type.Literal('runtime.complete'), session: RuntimeSessionId, id: Type.Integer(), line: Type.String(), cursor: Type.Integer() }),
   Type.Object({ type: Type.Literal('driver.reply'), id: Type.Integer(), ok: Type.Boolean(), result: Type.Optional(Type.Unknown()), error: Type.Optional(DriverRpcErrorSchema) }),
 ]);
 export type RuntimeServerMessage = Static<typeof RuntimeServerMessage>;

@@ -194,6 +194,14 @@ type Waiting =
   | { kind: 'line'; seq: number; resolve: (outcome: { prompt: string; exit: boolean } | { lost: string }) => void };
 
 const titles: Record<RuntimeKind, string> = { python: 'python', mongosh: 'mongosh' };
+/** Tab completion as the terminal takes it: replace from `replaceFrom` with one of `candidates`. */
+export interface Completion {
+  replaceFrom: number;
+  candidates: string[];
+}
+
+/** How long Tab on a page that does not run the runtime waits for the page that does. */
+const completionWaitMillis = 2000;
 /** Both runtimes prompt `... ` for the next line of an unfinished statement (sys.ps2; Node's REPL). */
 const continuationPrompt = '... ';
 
@@ -213,6 +221,8 @@ export class ClientRuntimeRepl implements Repl {
   private disposed = false;
   /** Set when the page that hosted this runtime went away; the next line restarts it on another. */
   private lost = false;
+  private nextCompletionId = 0;
+  private readonly completions = new Map<number, (completion: Completion | null) => void>();
 
   constructor(
     private readonly runtimes: ClientRuntimes,
@@ -307,7 +317,39 @@ export class ClientRuntimeRepl implements Repl {
       case 'runtime.exited':
         this.hostLost(`[${this.title} stopped: ${message.message}]\n`);
         return;
+      case 'runtime.completion': {
+        const resolve = this.completions.get(message.id);
+        this.completions.delete(message.id);
+        resolve?.({ replaceFrom: message.replaceFrom, candidates: message.candidates });
+        return;
+      }
     }
+  }
+
+  /**
+   * Tab typed on a page that does not run this runtime (a follower, a second window): ask the
+   * page that does. No host, or no answer within completionWaitMillis, completes nothing.
+   */
+  complete(line: string, cursor: number): Promise<Completion> {
+    const none: Completion = { replaceFrom: cursor, candidates: [] };
+    if (this.hostId === null || this.disposed) return Promise.resolve(none);
+    const id = this.nextCompletionId++;
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.completions.delete(id);
+        resolve(none);
+      }, completionWaitMillis);
+      this.completions.set(id, (completion) => {
+        clearTimeout(timer);
+        resolve(completion ?? none);
+      });
+      this.send({ type: 'runtime.complete', session: this.session, id, line, cursor });
+    });
+  }
+
+  private dropCompletions(): void {
+    for (const resolve of this.completions.values()) resolve(null);
+    this.completions.clear();
   }
 
   /** The host page went away (reload, close) or the runtime died. */
@@ -316,6 +358,7 @@ export class ClientRuntimeRepl implements Repl {
     const hostId = this.hostId;
     this.hostId = null;
     this.lost = true;
+    this.dropCompletions();
     this.runtimes.endSessionOnHost(hostId, this.session);
     const waiting = this.waiting;
     this.waiting = null;
@@ -402,6 +445,7 @@ export class ClientRuntimeRepl implements Repl {
     this.send({ type: 'runtime.stop', session: this.session });
     if (hostId !== null) this.runtimes.endSessionOnHost(hostId, this.session);
     this.hostId = null;
+    this.dropCompletions();
     this.runtimes.forget(this.session);
   }
 }

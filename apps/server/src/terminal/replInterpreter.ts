@@ -41,8 +41,8 @@ export class ReplInterpreter implements Interpreter {
     return this.repl.prompt();
   }
 
-  complete(line: string, cursor: number): Completion {
-    const completing = this.repl as Repl & { complete?: (line: string, cursor: number) => Completion };
+  complete(line: string, cursor: number): Completion | Promise<Completion> {
+    const completing = this.repl as Repl & { complete?: (line: string, cursor: number) => Completion | Promise<Completion> };
     return completing.complete?.(line, cursor) ?? { replaceFrom: cursor, candidates: [] };
   }
 

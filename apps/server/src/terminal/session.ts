@@ -27,7 +27,8 @@ export interface Interpreter {
   readonly title: string;
   prompt(): string;
   execute(line: string, io: ShellIO): Promise<ExecuteOutcome | void>;
-  complete?(line: string, cursor: number): Completion;
+  /** Tab completion; a client runtime answers from its live namespace, on the page that runs it. */
+  complete?(line: string, cursor: number): Completion | Promise<Completion>;
   /** Ctrl-C with nothing running: drop any half-entered statement; returns what to print. */
   interrupt?(): string;
   /** Ctrl-D on an empty line: what to print, and whether to leave this interpreter. */
@@ -173,7 +174,7 @@ export class TerminalSession {
     return true;
   }
 
-  complete(line: string, cursor: number): Completion {
+  complete(line: string, cursor: number): Completion | Promise<Completion> {
     return this.current.complete?.(line, cursor) ?? { replaceFrom: cursor, candidates: [] };
   }
 

@@ -338,8 +338,14 @@ export class Connection implements TabConnection {
         tab.endOfInput();
         return;
       case 'complete': {
-        const completion = tab.complete(message.line, Math.min(message.cursor, message.line.length));
-        this.send({ type: 'completion', tab: tab.id, requestId: message.requestId, ...completion });
+        // A client runtime completes on the page that runs it (a follower's Tab asks the instructor's).
+        Promise.resolve(tab.complete(message.line, Math.min(message.cursor, message.line.length))).then(
+          (completion) => this.send({ type: 'completion', tab: tab.id, requestId: message.requestId, ...completion }),
+          (error: unknown) => {
+            this.send({ type: 'completion', tab: tab.id, requestId: message.requestId, replaceFrom: message.cursor, candidates: [] });
+            this.send({ type: 'error', code: ProtocolErrorCode.invalidMessage, message: `completion failed: ${error instanceof Error ? error.message : String(error)}` });
+          },
+        );
         return;
       }
       case 'tab.close':

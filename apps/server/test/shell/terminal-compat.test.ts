@@ -19,6 +19,6 @@ describe("the shells fit the terminal session's Interpreter interface", () => {
     const io = { write: (t: string) => (out += t), clear: () => undefined, signal: new AbortController().signal };
     for (const i of interpreters) await i.execute('1', io);
     expect(out).toBe('bash: 1: command not found\n');
-    expect(interpreters.map((i) => i.complete?.('he', 2).candidates)).toEqual([['help']]);
+    expect(await Promise.all(interpreters.map(async (i) => (await i.complete?.('he', 2))?.candidates))).toEqual([['help']]);
   });
 });

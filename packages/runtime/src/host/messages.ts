@@ -14,6 +14,7 @@ export type ServerToHost =
   | { type: 'runtime.signal'; session: string; signal: 'interrupt' | 'reset' }
   | { type: 'runtime.stop'; session: string }
   | { type: 'runtime.clock'; speed: number; paused: boolean }
+  | { type: 'runtime.complete'; session: string; id: number; line: string; cursor: number }
   | { type: 'driver.reply'; id: number; ok: boolean; result?: unknown; error?: DriverRpcError };
 
 /** Host → server. */
@@ -25,7 +26,8 @@ export type HostToServer =
   | { type: 'runtime.done'; session: string; seq: number; prompt: string; exit?: boolean }
   | { type: 'runtime.exited'; session: string; message: string }
   | { type: 'driver.call'; id: number; session: string; method: string; params: Record<string, unknown> }
-  | { type: 'driver.cancel'; id: number };
+  | { type: 'driver.cancel'; id: number }
+  | { type: 'runtime.completion'; session: string; id: number; replaceFrom: number; candidates: string[] };
 
 /** A failed driver call, in terms any runtime can map to its own exceptions. */
 export interface DriverRpcError {

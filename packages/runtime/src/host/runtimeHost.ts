@@ -116,6 +116,13 @@ export class RuntimeHost {
       case 'runtime.stop':
         this.end(message.session);
         return;
+      case 'runtime.complete': {
+        // Tab on another page that shows this tab (a follower): answered from this runtime.
+        const { session, id } = message;
+        const answer = this.completeInSession(session, message.line, message.cursor);
+        void answer.then((result) => this.options.send({ type: 'runtime.completion', session, id, ...result }));
+        return;
+      }
       case 'runtime.clock':
         this.clock = { speed: message.speed, paused: message.paused };
         for (const session of this.sessions.values()) session.channel.setClock(message.speed, message.paused);
@@ -142,8 +149,13 @@ export class RuntimeHost {
   /** Tab completion from the runtime itself (Python: rlcompleter over the live namespace). */
   complete(tab: string, line: string, cursor: number): Promise<LocalCompletion> | null {
     const id = this.sessionForTab(tab);
-    const session = id === null ? undefined : this.sessions.get(id);
-    if (!session) return null;
+    return id === null || !this.sessions.has(id) ? null : this.completeInSession(id, line, cursor);
+  }
+
+  /** Completion in one session; never rejects (an ended session answers no candidates). */
+  private completeInSession(id: string, line: string, cursor: number): Promise<LocalCompletion> {
+    const session = this.sessions.get(id);
+    if (!session) return Promise.resolve({ replaceFrom: cursor, candidates: [] });
     const requestId = this.nextCompletionId++;
     return new Promise((resolve) => {
       session.completions.set(requestId, resolve);
