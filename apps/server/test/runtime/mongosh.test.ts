@@ -104,6 +104,18 @@ describe('mongosh in a terminal tab, on a single member and then a set', () => {
     expect(await run('db.getMongo()')).toBe('mongodb://morton.local:27017/?directConnection=true&appName=mongosh+2.12.0\n');
   });
 
+  it("completes with mongosh's own autocomplete, asked of the page that runs it (rs., db.<coll>., show)", async () => {
+    // The tab's completion goes to the runtime host (runtime.complete), as a follower's Tab does.
+    const complete = async (line: string) => (await tab.complete(line, line.length)).candidates;
+    expect(await complete('rs.st')).toEqual(expect.arrayContaining(['rs.status', 'rs.stepDown']));
+    const find = await complete('db.test.find');
+    expect(find).toEqual(expect.arrayContaining(['db.test.find', 'db.test.findOne', 'db.test.findOneAndUpdate']));
+    expect(find.every((candidate) => candidate.startsWith('db.test.find'))).toBe(true);
+    // @mongosh/shell-api's completeShowCommand offers only 'databases' for 'd' (not 'dbs'), on purpose.
+    expect(await complete('show d')).toEqual(['show databases']);
+    expect(await complete('show db')).toEqual(['show dbs']);
+  });
+
   it('leaves with exit, back to the servers shell', async () => {
     await run('exit');
     expect(tab.snapshot().prompt).toBe('morton$ ');
