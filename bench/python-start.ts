@@ -18,6 +18,7 @@ function main(): void {
     coldMillis: number;
     prefetchedMillis: number;
     memoryBytes: number;
+    workerBytes: number;
   };
   console.log(JSON.stringify(figures));
   const cpu = cpus();
@@ -29,7 +30,7 @@ function main(): void {
     '| --- | --- |',
     `| \`python\` typed → \`>>>\`, cold (Pyodide's files not fetched yet) | ${figures.coldMillis.toFixed(0)} ms |`,
     `| \`python\` typed → \`>>>\`, prefetched while the page was idle | ${figures.prefetchedMillis.toFixed(0)} ms |`,
-    `| Page memory with Python loaded (\`performance.measureUserAgentSpecificMemory\`, page and its workers) | ${mb(figures.memoryBytes)} |`,
+    `| Page memory with Python loaded (\`performance.measureUserAgentSpecificMemory\`, page and its workers) | ${mb(figures.memoryBytes)}, of which workers (Pyodide's WebAssembly heap included) ${mb(figures.workerBytes)} |`,
     '',
   ]);
 }

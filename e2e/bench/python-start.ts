@@ -35,6 +35,7 @@ async function main(): Promise<void> {
     const cold: number[] = [];
     const warm: number[] = [];
     let memoryBytes = Number.NaN;
+    let workerBytes = Number.NaN;
     for (let i = 0; i < runs; i++) {
       // Cold: a fresh context (empty HTTP cache); `python` is typed as soon as the prompt shows.
       const coldContext = await browser.newContext();
@@ -51,16 +52,24 @@ async function main(): Promise<void> {
       await page.waitForTimeout(500);
       warm.push(await typePython(page));
       if (i === runs - 1) {
-        memoryBytes = await page.evaluate(async () => {
-          const measure = (performance as unknown as { measureUserAgentSpecificMemory?: () => Promise<{ bytes: number }> }).measureUserAgentSpecificMemory;
-          return measure ? (await measure.call(performance)).bytes : Number.NaN;
+        // What the page and each of its workers hold; the Python worker's share includes its
+        // WebAssembly memory (Pyodide's heap, the unpacked standard library).
+        const measured = await page.evaluate(async () => {
+          type Breakdown = { bytes: number; attribution: Array<{ scope?: string }> };
+          const measure = (performance as unknown as { measureUserAgentSpecificMemory?: () => Promise<{ bytes: number; breakdown: Breakdown[] }> }).measureUserAgentSpecificMemory;
+          if (!measure) return null;
+          const result = await measure.call(performance);
+          const workerBytes = result.breakdown.filter((entry) => entry.attribution.some((a) => a.scope === 'DedicatedWorkerGlobalScope')).reduce((sum, entry) => sum + entry.bytes, 0);
+          return { bytes: result.bytes, workerBytes };
         });
+        memoryBytes = measured?.bytes ?? Number.NaN;
+        workerBytes = measured?.workerBytes ?? Number.NaN;
       }
       void screen;
       await context.close();
     }
     const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)] as number;
-    console.log(JSON.stringify({ runs, chromium: browser.version(), coldMillis: median(cold), prefetchedMillis: median(warm), cold, warm, memoryBytes }));
+    console.log(JSON.stringify({ runs, chromium: browser.version(), coldMillis: median(cold), prefetchedMillis: median(warm), cold, warm, memoryBytes, workerBytes }));
   } finally {
     await browser.close();
     child.kill('SIGTERM');
