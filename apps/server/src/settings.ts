@@ -35,6 +35,11 @@ export interface Settings {
   dataDir: string;
   /** Where progress is stored: a MongoDB URI, `embedded` (a sim-mongod started under dataDir) or `memory` (lost on restart). */
   progressStore: string;
+  /**
+   * Run learners' Python in this server process when no page can (tests and development only:
+   * normally it runs in the learner's browser tab). RSLAB_SERVER_RUNTIMES=1.
+   */
+  serverRuntimes: boolean;
 }
 
 function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
@@ -75,6 +80,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv, defaults: { webRoot: str
     roomIdleMillis: intFromEnv(env, 'RSLAB_ROOM_IDLE_MILLIS', 12 * 3600_000, 60_000),
     dataDir: env.RSLAB_DATA_DIR ?? '.rslab-data',
     progressStore: progressStoreFromEnv(env),
+    serverRuntimes: env.RSLAB_SERVER_RUNTIMES === '1',
   };
 }
 
@@ -97,5 +103,5 @@ function progressStoreFromEnv(env: NodeJS.ProcessEnv): string {
 }
 
 export function testSettings(overrides: Partial<Settings> = {}): Settings {
-  return { ...settingsFromEnv({}, { webRoot: '' }), host: '127.0.0.1', port: 0, progressStore: 'memory', ...overrides };
+  return { ...settingsFromEnv({}, { webRoot: '' }), host: '127.0.0.1', port: 0, progressStore: 'memory', serverRuntimes: true, ...overrides };
 }
