@@ -27,7 +27,11 @@ describe('Tab completion on PyMongo objects, rlcompleter style', () => {
   }, 120_000);
   afterAll(() => server.dispose());
 
-  const complete = (line: string) => server.host.complete('t1', line, line.length);
+  const complete = async (line: string) => {
+    const completion = await server.host.complete('t1', line, line.length);
+    if (completion === null) throw new Error(`no completion answer for ${JSON.stringify(line)}`);
+    return completion;
+  };
 
   it('completes names from the namespace and builtins, from the last word', async () => {
     expect(await complete('MongoC')).toEqual({ replaceFrom: 0, candidates: ['MongoClient('] });
