@@ -138,7 +138,8 @@ export function haproxyConfig({ port, instances, checkMillis = 1000 }) {
   const servers = (check) => instances.map((instance) => `  server ${instance.name} 127.0.0.1:${instance.port} check inter ${checkMillis} fall 2 rise 2 ${check}`.trimEnd()).join('\n');
   return `# Replica Set Lab behind HAProxy (written by scripts/cluster.mjs; docs/DEPLOY.md explains it).
 global
-  maxconn 20000
+  # Two descriptors per proxied connection: 4000 fits the usual 20000-descriptor limit of a shell.
+  maxconn 4000
 
 defaults
   mode http
@@ -383,9 +384,11 @@ export class Cluster {
   async startBalancer() {
     const balancer = this.state.balancer;
     const args = balancer.kind === 'nginx' ? ['-p', this.dir, '-c', balancer.config] : ['-db', '-f', balancer.config];
-    const command = balancer.kind === 'nginx' ? 'nginx' : 'haproxy';
+    const name = balancer.kind === 'nginx' ? 'nginx' : 'haproxy';
+    // Debian installs both in /usr/sbin, which a non-root PATH may leave out.
+    const command = existsSync(`/usr/sbin/${name}`) ? `/usr/sbin/${name}` : name;
     const check = spawnSync(command, balancer.kind === 'nginx' ? ['-t', ...args] : ['-c', '-f', balancer.config], { encoding: 'utf8' });
-    if (check.error) throw new Error(`${command} is not installed (Debian: apt-get install ${command}): ${check.error.message}`);
+    if (check.error) throw new Error(`${command} is not installed (Debian: apt-get install ${name}): ${check.error.message}`);
     if (check.status !== 0) throw new Error(`${command} refused ${balancer.config}:\n${check.stdout}${check.stderr}`);
     const child = launch(command, args, { logPath: balancer.log, detached: this.detached });
     balancer.pid = child.pid;
