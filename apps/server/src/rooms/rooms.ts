@@ -631,9 +631,12 @@ export class RoomManager {
 
   private readonly presenceQueue = new Map<string, boolean>();
   private presenceTimer: NodeJS.Timeout | null = null;
+  private settled = false;
 
   /** Presence changes go to the store in batches (a class connecting at once is two writes, not two hundred). */
   private queuePresence(attendee: Attendee, online: boolean): void {
+    // Once settled for shutdown, the store is closing: the pages left were already written as gone.
+    if (this.settled) return;
     this.presenceQueue.set(attendee.tokenHash, online);
     if (this.presenceTimer) return;
     this.presenceTimer = setTimeout(() => this.flushPresence(), presenceBatchMillis);
@@ -658,6 +661,12 @@ export class RoomManager {
 
   /** Wait for every save under way (a draining instance writes what it has before it exits). */
   async settle(): Promise<void> {
+    // A clean stop: whoever is connected here is gone now (their pages reconnect elsewhere and say
+    // so there), not online until their lease runs out as after a crash.
+    for (const room of this.rooms.values()) {
+      for (const attendee of room.attendees.values()) if (attendee.connections.size > 0) this.queuePresence(attendee, false);
+    }
+    this.settled = true;
     await this.flushPresence();
     await Promise.all(this.all().flatMap((room) => [...room.attendees.values()].map((attendee) => attendee.saving.catch(() => undefined))));
   }
