@@ -153,9 +153,9 @@ defaults
 
 frontend rslab
   bind 127.0.0.1:${port}
-  # Room traffic goes by room code: /api/rooms/<code>/... and /ws/room?room=<code>.
-  http-request set-var(txn.room) path,field(4,/),upper if { path_reg ^/api/rooms/[0-9A-Za-z-]+ }
-  http-request set-var(txn.room) url_param(room),upper if { path /ws/room }
+  # Room traffic goes by room code (as typed: case and dash do not matter): /api/rooms/<code>/... and /ws/room?room=<code>.
+  http-request set-var(txn.room) path,field(4,/),regsub(-,,g),upper if { path_reg ^/api/rooms/[0-9A-Za-z-]+ }
+  http-request set-var(txn.room) url_param(room),regsub(-,,g),upper if { path /ws/room }
   use_backend rooms if { var(txn.room) -m found }
   default_backend learners
 

@@ -22,7 +22,7 @@ export type ApiError = Static<typeof ApiError>;
 /**
  * `GET /api/health`, for people and load balancers. The status says what the balancer may send:
  * 200 anything; 404 no new learners (full), but its own learners and rooms still; 503 nothing
- * (draining after SIGTERM, or its store cannot acknowledge writes).
+ * (draining after SIGTERM). A store that cannot acknowledge writes is `state: 'store'` with 200.
  */
 export const HealthReply = Type.Object(
   {
