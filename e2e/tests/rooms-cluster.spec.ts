@@ -152,3 +152,69 @@ test('kill -9 of the store primary during 20 joins: every join answered 201 is s
   }
   await cluster.startMember(primary);
 });
+
+test('kill -9 of the instance holding an attendee\'s own copy: her page reconnects through HAProxy and the other instance rebuilds it at her saved step', async ({ page }) => {
+  test.setTimeout(180_000);
+  const room = await createRoom(cluster.url);
+  const ada = await join(cluster.url, room.code, 'ada');
+  const other = room.instance === 'a' ? 'b' : 'a';
+  // A page on the balancer's origin, speaking the rooms protocol over its own WebSockets.
+  await page.goto(`${cluster.url}/api/health`);
+  await page.evaluate(() => {
+    const w = window as unknown as { sockets: WebSocket[]; inbox: unknown[][] };
+    w.sockets = [];
+    w.inbox = [];
+  });
+  const open = (url: string) =>
+    page.evaluate(async (wsUrl) => {
+      const w = window as unknown as { sockets: WebSocket[]; inbox: unknown[][] };
+      const socket = new WebSocket(wsUrl);
+      const inbox: unknown[] = [];
+      socket.onmessage = (event) => inbox.push(JSON.parse(String(event.data)));
+      await new Promise((resolve, reject) => {
+        socket.onopen = resolve;
+        socket.onerror = reject;
+      });
+      w.sockets.push(socket);
+      w.inbox.push(inbox);
+      return w.sockets.length - 1;
+    }, url);
+  const send = (index: number, message: unknown) => page.evaluate(([i, m]) => (window as unknown as { sockets: WebSocket[] }).sockets[i as number]!.send(JSON.stringify(m)), [index, message] as const);
+  const inbox = (index: number) => page.evaluate((i) => (window as unknown as { inbox: Array<Array<Record<string, unknown>>> }).inbox[i]!, index);
+  const wsUrl = `${cluster.url.replace('http', 'ws')}/ws/room?room=${room.code}`;
+
+  const first = await open(wsUrl);
+  await send(first, { type: 'room.follow', code: room.code, attendee: ada.token });
+  await expect.poll(async () => (await inbox(first)).some((m) => m.type === 'welcome')).toBe(true);
+  await send(first, { type: 'room.fork' });
+  let tab = '';
+  await expect
+    .poll(
+      async () => {
+        const fork = (await inbox(first)).find((m) => m.type === 'welcome' && (m.room as { mode?: string } | undefined)?.mode === 'fork') as { tabs: Array<{ tab: string }> } | undefined;
+        tab = fork?.tabs[0]?.tab ?? '';
+        return tab !== '';
+      },
+      { timeout: 20_000 },
+    )
+    .toBe(true);
+  for (const line of ['hostname', 'mongod --replSet foo/morton.local:27018,morton.local:27019 --rest', 'mongod --port 27018 --dbpath /data/db1 --replSet foo/morton.local:27017 --rest', 'mongod --port 27019 --dbpath /data/db2 --replSet foo/morton.local:27017 --rest']) {
+    await send(first, { type: 'input', tab, line });
+  }
+  // The server says `room.saved` only once the set acknowledged the step (w:majority).
+  await expect.poll(async () => (await inbox(first)).some((m) => m.type === 'room.saved' && m.ok === true && m.stepId === 'connect-one'), { timeout: 30_000 }).toBe(true);
+
+  await cluster.killInstance(room.instance, 'SIGKILL');
+  // The page's reconnect, through the balancer: the room's code now hashes to the instance left.
+  const second = await open(wsUrl);
+  await send(second, { type: 'room.follow', code: room.code, attendee: ada.token });
+  await expect.poll(async () => (await inbox(second)).find((m) => m.type === 'welcome')?.room, { timeout: 30_000 }).toMatchObject({ role: 'attendee', mode: 'fork', attendeeId: ada.attendeeId });
+  // A fresh sandbox replays the lesson up to her step: the lesson is back at connect-one.
+  await expect
+    .poll(async () => (await inbox(second)).some((m) => m.type === 'lesson' && (m.progress as { stepIndex: number; steps: Array<{ id: string }> }).steps[(m.progress as { stepIndex: number }).stepIndex]?.id === 'connect-one'), { timeout: 60_000 })
+    .toBe(true);
+  expect((await fetch(`${cluster.url}/api/rooms/${room.code}`)).headers.get('x-rslab-instance')).toBe(other);
+  await cluster.startInstance(room.instance);
+  await cluster.waitForHealthy(room.instance);
+  await cluster.waitForBalancer();
+});
