@@ -9,6 +9,7 @@ import { sessionPlugin } from './plugins/session';
 import { errorHandler, notFoundHandler } from './routes/errors';
 import { healthRoutes } from './routes/health';
 import { roomsRoutes } from './routes/rooms';
+import { runtimeRoutes } from './routes/runtime';
 import { webRoutes } from './routes/web';
 import { roomsWsPlugin } from './ws/rooms';
 import { terminalWsPlugin } from './ws/terminal';
@@ -38,6 +39,7 @@ export const app = fp<AppOptions>(
     await instance.register(roomsRoutes);
     await instance.register(terminalWsPlugin, { settings });
     await instance.register(roomsWsPlugin, { settings });
+    await instance.register(runtimeRoutes);
     await instance.register(webRoutes, { webRoot: settings.webRoot });
   },
   { name: 'rslab-app' },

@@ -47,6 +47,11 @@ export interface Settings {
   drainMillis: number;
   /** This instance's name, in `/api/health` and the `x-rslab-instance` header of every answer. */
   instanceName: string;
+  /**
+   * Run learners' Python in this server process when no page can (tests and development only:
+   * normally it runs in the learner's browser tab). RSLAB_SERVER_RUNTIMES=1.
+   */
+  serverRuntimes: boolean;
 }
 
 function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
@@ -92,6 +97,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv, defaults: { webRoot: str
     presenceMillis: intFromEnv(env, 'RSLAB_PRESENCE_MILLIS', 5000, 100),
     drainMillis: intFromEnv(env, 'RSLAB_DRAIN_MILLIS', 3000, 0),
     instanceName: env.RSLAB_INSTANCE || `${hostname()}:${env.PORT ?? '8080'}`,
+    serverRuntimes: env.RSLAB_SERVER_RUNTIMES === '1',
   };
 }
 
@@ -114,5 +120,5 @@ function progressStoreFromEnv(env: NodeJS.ProcessEnv): string {
 }
 
 export function testSettings(overrides: Partial<Settings> = {}): Settings {
-  return { ...settingsFromEnv({}, { webRoot: '' }), host: '127.0.0.1', port: 0, progressStore: 'memory', ...overrides };
+  return { ...settingsFromEnv({}, { webRoot: '' }), host: '127.0.0.1', port: 0, progressStore: 'memory', serverRuntimes: true, ...overrides };
 }

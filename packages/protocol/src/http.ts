@@ -50,6 +50,14 @@ export const HealthReply = Type.Object(
 );
 export type HealthReply = Static<typeof HealthReply>;
 
+/** `GET /runtime/info.json`: where the page finds Pyodide's files (a versioned path on this server). */
+export const RuntimeInfoReply = Type.Object({ pyodideIndexURL: Type.String(), pyodideVersion: Type.String() }, { additionalProperties: false });
+export type RuntimeInfoReply = Static<typeof RuntimeInfoReply>;
+
+/** `GET /runtime/python-sources.json`: our Python package (pymongo, bson, the console), path under site-packages → source. */
+export const PythonSourcesReply = Type.Record(Type.String(), Type.String());
+export type PythonSourcesReply = Static<typeof PythonSourcesReply>;
+
 export const OkReply = Type.Object({ ok: Type.Boolean() }, { additionalProperties: false });
 export type OkReply = Static<typeof OkReply>;
 

@@ -14,7 +14,9 @@ describe('sandbox isolation', () => {
         'python',
         'from pymongo import Connection',
         'Connection("morton.local:27017", slave_okay=True)',
-        '# expect pymongo.errors.AutoReconnect',
+        // PyMongo 1.8's constructor turned its AutoReconnect into ConnectionFailure (connection.py,
+        // "ConnectionFailure makes more sense here than AutoReconnect").
+        '# expect pymongo.errors.ConnectionFailure',
         '# expect Connection refused',
       ].join('\n'),
     );

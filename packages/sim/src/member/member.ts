@@ -8,7 +8,7 @@ import type { Random } from '../random/random';
 import type { ReplParameters, PersistedReplState, LogSeverity, WriteConcern } from '../repl/coordinator';
 import { ReplCoordinator, newPersistedReplState } from '../repl/coordinator';
 import type { RollbackFile } from '../repl/coordinator';
-import type { ReplSetConfig } from '../repl/config';
+import { configToDocument, type ReplSetConfig } from '../repl/config';
 import type { ReplJournal } from '../storage/replState';
 import { entriesAfter } from '../storage/oplog';
 import type { MemberEvent, ReplEventBody } from '../repl/events';
@@ -16,6 +16,7 @@ import type { OpTime } from '../base/optime';
 import { createMemberCrudCommands } from '../commands/crud';
 import { withErrorLabels } from '../commands/errorLabels';
 import type { CrudCommands, CrudContext } from '../commands/crud/context';
+import { localDatabaseView } from '../commands/crud/localView';
 import type { ServerNode } from '../commands/serverNode';
 import { LogIds } from '../log/ids';
 import type { LogLine } from '../log/ids';
@@ -332,6 +333,10 @@ export class Member implements CommandHandler, ServerNode {
       entriesAfterCommitPoint: () => entriesAfter(repl.oplog, repl.commitPoint),
       random: this.random,
       clock: this.clock,
+      local: localDatabaseView(
+        () => (repl.config ? configToDocument(repl.config) : null),
+        () => (repl.replSetName === undefined ? null : repl.oplog),
+      ),
     };
     return this.crudContextCached;
   }

@@ -74,7 +74,8 @@ export class MemberCrudCommands implements CrudCommands {
     if (kind === 'write') context.checkCanAcceptWrites(request.db);
     else if (!READ_CHECK_EXEMPT.has(canonical)) context.checkCanServeReads(request);
     const storage = kind === 'read' ? this.readView(base, request, context) : base;
-    const result = this.dispatcher.run(request.db, request.body, { storage, cursors, connectionId: request.connection.id });
+    const local = context.local && (request.db === 'local' || canonical === 'listDatabases') ? { local: context.local } : {};
+    const result = this.dispatcher.run(request.db, request.body, { storage, cursors, connectionId: request.connection.id, ...local });
     if (result.oplog.length === 0) return result.reply;
     const opTime = context.logOps(result.oplog);
     const writeConcernError = await context.waitForWriteConcern(opTime, request);
