@@ -420,7 +420,16 @@ export const ServerMessage = Type.Union([
   Type.Object({ type: Type.Literal('progress.resumed'), ok: Type.Boolean(), message: Type.String() }),
   /** Answer to `lesson.skip` and `lesson.select`. */
   Type.Object({ type: Type.Literal('lesson.ack'), requestId: Type.Integer(), ok: Type.Boolean(), message: Type.String() }),
-  /** Something the client sent was refused; the socket stays open unless said otherwise. */
-  Type.Object({ type: Type.Literal('error'), code: Type.String(), message: Type.String() }),
+  /**
+   * An attendee's progress in their own copy, as the store has it: `ok` once the store acknowledged
+   * the step (a majority of the set has it), else why not yet (the server keeps trying).
+   */
+  Type.Object({ type: Type.Literal('room.saved'), ok: Type.Boolean(), stepId: Type.Union([Type.String(), Type.Null()]), message: Type.String() }),
+  /**
+   * Something the client sent was refused; the socket stays open unless said otherwise. With
+   * `retryAfterSeconds` (the store was unavailable, the server is draining) the same request may
+   * be sent again after that long.
+   */
+  Type.Object({ type: Type.Literal('error'), code: Type.String(), message: Type.String(), retryAfterSeconds: Type.Optional(Type.Integer({ minimum: 0 })) }),
 ]);
 export type ServerMessage = Static<typeof ServerMessage>;
