@@ -104,6 +104,7 @@ export const ErrorCodes = {
   InvalidPipelineOperator: 168,
   QueryPlanKilled: 175,
   OperationNotSupportedInTransaction: 263,
+  FailPointSetFailed: 266,
   StaleConfig: 13388,
   CappedPositionLost: 136,
   OplogOperationUnsupported: 62,

@@ -15,6 +15,8 @@ import type { MemberEvent, ReplEventBody } from '../repl/events';
 import type { OpTime } from '../base/optime';
 import { createMemberCrudCommands } from '../commands/crud';
 import { withErrorLabels } from '../commands/errorLabels';
+import { FailPointRegistry } from '../commands/failPoint';
+import type { FailCommandTarget } from '../commands/failPoint';
 import type { CrudCommands, CrudContext } from '../commands/crud/context';
 import type { ServerNode } from '../commands/serverNode';
 import { LogIds } from '../log/ids';
@@ -55,12 +57,26 @@ export interface MemberOptions {
   version?: string;
   /** Log lines kept for getLog. */
   logLinesMax?: number;
+  /**
+   * mongod's `--setParameter enableTestCommands=1`: serve the test-only commands (configureFailPoint).
+   * Off by default, as in mongod: without it they answer CommandNotFound.
+   */
+  testCommandsEnabled?: boolean;
 }
+
+/** Commands members send each other: a fail point skips them unless `failInternalCommands` (they come from internal clients). */
+const INTERNAL_COMMANDS: ReadonlySet<string> = new Set(['replSetHeartbeat', 'replSetRequestVotes', 'replSetUpdatePosition', 'replSetStepUp']);
 
 export type MemberEventListener = (event: MemberEvent) => void;
 
 /** A member's journal (storage/journal.ts), for the replica-set config this member runs. */
 export type MemberJournal = ReplJournal<ReplSetConfig>;
+
+/** `reply` with exactly `labels` as its errorLabels (none: no field). */
+function overrideLabels(reply: Document, labels: readonly string[]): Document {
+  const { errorLabels: _dropped, ...rest } = reply;
+  return labels.length === 0 ? rest : { ...rest, errorLabels: [...labels] };
+}
 
 /** Parse `--replSet foo` or `--replSet foo/h1:p1,h2:p2`. */
 export function parseReplSetOption(value: string): { name: string; seeds: string[] } {
@@ -101,6 +117,8 @@ export class Member implements CommandHandler, ServerNode {
   private readonly logLinesMax: number;
   private aliveFlag = true;
   private connectionSeq = 0;
+  /** The member's fail points; undefined unless test commands are enabled. */
+  readonly failPoints: FailPointRegistry | undefined;
 
   constructor(options: MemberOptions) {
     if (!Number.isInteger(options.port) || options.port < 1 || options.port > 65535) throw new RangeError(`Member: bad port ${options.port}`);
@@ -118,6 +136,7 @@ export class Member implements CommandHandler, ServerNode {
     this.version = options.version ?? '7.0.14';
     this.logLinesMax = options.logLinesMax ?? 1000;
     this.startedAtMillis = this.clock.now();
+    this.failPoints = options.testCommandsEnabled === true ? new FailPointRegistry(this.random.fork()) : undefined;
     if (options.replSet !== undefined && options.replSetName !== undefined) throw new RangeError('Member: give replSet or replSetName, not both');
     const replSet =
       options.replSet !== undefined
@@ -228,9 +247,48 @@ export class Member implements CommandHandler, ServerNode {
 
   async run(request: CommandRequest): Promise<Document> {
     const first = Object.keys(request.body)[0];
+    if (first !== undefined && this.failPoints?.failCommand.active === true) return this.runUnderFailCommand(first, request, this.failPoints);
     const reply = await this.dispatch(first, request);
     // The one place replies get their error labels (RetryableWriteError), as mongod's ErrorLabelBuilder.
     return first === undefined ? reply : withErrorLabels(first, request.body, reply);
+  }
+
+  /**
+   * A command while failCommand is set: it may close the connection, block, fail the command, or add
+   * a writeConcernError to its reply (commands/failPoint.ts). `errorLabels` in the fail point's data
+   * replace the labels mongod would compute, as its errorLabelsOverride does.
+   */
+  private async runUnderFailCommand(first: string, request: CommandRequest, failPoints: FailPointRegistry): Promise<Document> {
+    const target = this.failCommandTarget(first, request);
+    const action = failPoints.beforeCommand(target);
+    if (action !== undefined) {
+      if (action.closeConnection) {
+        this.log('I', 'COMMAND', LogIds.failCommandClosingConnection, { command: first });
+        request.closeConnection?.();
+        return action.errorReply ?? { ok: 0 };
+      }
+      if (action.blockTimeMillis > 0) await FailPointRegistry.block(this.clock, action.blockTimeMillis, request.signal);
+      if (action.errorReply !== undefined) {
+        return action.errorReply.errorLabels !== undefined ? overrideLabels(action.errorReply, action.errorReply.errorLabels as string[]) : withErrorLabels(first, request.body, action.errorReply);
+      }
+    }
+    const reply = await this.dispatch(first, request);
+    const injected = Number(reply.ok) === 1 ? failPoints.afterCommand(target) : undefined;
+    if (injected === undefined) return withErrorLabels(first, request.body, reply);
+    const withError = { ...reply, writeConcernError: injected.writeConcernError };
+    return injected.errorLabels !== undefined ? overrideLabels(withError, injected.errorLabels) : withErrorLabels(first, request.body, withError);
+  }
+
+  private failCommandTarget(first: string, request: CommandRequest): FailCommandTarget {
+    const collection: unknown = request.body[first];
+    const name = first.toLowerCase();
+    const oplog = (name === 'find' || name === 'getmore' || name === 'killcursors') && this.isOplogRequest(name, request);
+    return {
+      commandName: first,
+      namespace: typeof collection === 'string' ? `${request.db}.${collection}` : request.db,
+      appName: request.connection.appName,
+      internal: request.connection.internalClient === true || INTERNAL_COMMANDS.has(first) || oplog,
+    };
   }
 
   private async dispatch(first: string | undefined, request: CommandRequest): Promise<Document> {
@@ -239,6 +297,12 @@ export class Member implements CommandHandler, ServerNode {
     const name = first.toLowerCase();
     try {
       if (HANDSHAKE_COMMANDS.has(name)) return await runHandshakeCommand(this, name, request);
+      if (name === 'configurefailpoint' && this.failPoints !== undefined) {
+        if (request.db !== 'admin') throw serverError('Unauthorized', 'configureFailPoint may only be run against the admin database.');
+        const reply = this.failPoints.configure(request.body);
+        this.log('W', 'COMMAND', LogIds.failPointSet, { failPointName: request.body.configureFailPoint, mode: request.body.mode, data: request.body.data ?? {} });
+        return reply;
+      }
       if (REPLSET_COMMANDS.has(name)) return await runReplSetCommand(this, name, request);
       if ((name === 'find' || name === 'getmore' || name === 'killcursors') && this.isOplogRequest(name, request)) {
         return await this.runOplogCommand(name, request);
