@@ -56,7 +56,16 @@ const SET_PARAMETERS: Readonly<Record<string, keyof ReplParameters>> = {
 };
 
 /** `--setParameter` names the member reads itself (not replication knobs). */
-const MEMBER_SET_PARAMETERS: ReadonlySet<string> = new Set(['enableTestCommands']);
+const MEMBER_SET_PARAMETERS: ReadonlySet<string> = new Set(['enableTestCommands', 'localLogicalSessionTimeoutMinutes']);
+
+/** `localLogicalSessionTimeoutMinutes`, when given as a positive integer. */
+export function sessionTimeoutMinutesFrom(setParameters: Readonly<Record<string, string>>): number | undefined {
+  const text = setParameters.localLogicalSessionTimeoutMinutes;
+  if (text === undefined) return undefined;
+  const minutes = Number(text);
+  if (!Number.isInteger(minutes) || minutes <= 0) throw new RangeError(`Bad value for parameter "localLogicalSessionTimeoutMinutes": ${text}`);
+  return minutes;
+}
 
 /** mongod's `enableTestCommands`: "1" or "true" turns the test-only commands on. */
 export function testCommandsEnabledFrom(setParameters: Readonly<Record<string, string>>): boolean {
@@ -114,6 +123,7 @@ export function createMemberHandler(context: MemberContext): MemberRuntime {
     crud: createMemberCrudCommands({ storage, now: () => clock.now() }),
     parameters: replParametersFrom(options.setParameters, log),
     testCommandsEnabled: testCommandsEnabledFrom(options.setParameters),
+    logicalSessionTimeoutMinutes: sessionTimeoutMinutesFrom(options.setParameters),
     version: SIM_MONGOD_VERSION,
     log: (entry) => {
       // The process says "Now exiting" once, last (cli/main.ts), not when the member stops.

@@ -17,6 +17,8 @@ import { createMemberCrudCommands } from '../commands/crud';
 import { withErrorLabels } from '../commands/errorLabels';
 import { FailPointRegistry } from '../commands/failPoint';
 import type { FailCommandTarget } from '../commands/failPoint';
+import { LogicalSessionCache, SESSION_COMMANDS, runSessionCommand, sessionKeyOf } from '../commands/sessions';
+import type { SessionCommandHost } from '../commands/sessions';
 import type { CrudCommands, CrudContext } from '../commands/crud/context';
 import type { ServerNode } from '../commands/serverNode';
 import { LogIds } from '../log/ids';
@@ -62,6 +64,8 @@ export interface MemberOptions {
    * Off by default, as in mongod: without it they answer CommandNotFound.
    */
   testCommandsEnabled?: boolean;
+  /** mongod's `localLogicalSessionTimeoutMinutes` (default 30): a session unused this long expires. */
+  logicalSessionTimeoutMinutes?: number;
 }
 
 /** Commands members send each other: a fail point skips them unless `failInternalCommands` (they come from internal clients). */
@@ -96,7 +100,7 @@ export function parseReplSetOption(value: string): { name: string; seeds: string
  * One simulated mongod: the replication coordinator, storage and command dispatch. Implements
  * CommandHandler, so the wire layer serves it and DirectPeerTransport delivers to it.
  */
-export class Member implements CommandHandler, ServerNode {
+export class Member implements CommandHandler, ServerNode, SessionCommandHost {
   readonly host: string;
   readonly port: number;
   readonly name: string;
@@ -119,6 +123,8 @@ export class Member implements CommandHandler, ServerNode {
   private connectionSeq = 0;
   /** The member's fail points; undefined unless test commands are enabled. */
   readonly failPoints: FailPointRegistry | undefined;
+  /** The logical sessions commands on this member have used (commands/sessions.ts). */
+  readonly sessions: LogicalSessionCache;
 
   constructor(options: MemberOptions) {
     if (!Number.isInteger(options.port) || options.port < 1 || options.port > 65535) throw new RangeError(`Member: bad port ${options.port}`);
@@ -136,6 +142,7 @@ export class Member implements CommandHandler, ServerNode {
     this.version = options.version ?? '7.0.14';
     this.logLinesMax = options.logLinesMax ?? 1000;
     this.startedAtMillis = this.clock.now();
+    this.sessions = new LogicalSessionCache({ now: () => this.clock.now(), random: this.random.fork(), ...(options.logicalSessionTimeoutMinutes === undefined ? {} : { timeoutMinutes: options.logicalSessionTimeoutMinutes }) });
     this.failPoints = options.testCommandsEnabled === true ? new FailPointRegistry(this.random.fork()) : undefined;
     if (options.replSet !== undefined && options.replSetName !== undefined) throw new RangeError('Member: give replSet or replSetName, not both');
     const replSet =
@@ -240,6 +247,14 @@ export class Member implements CommandHandler, ServerNode {
     this.crud.connectionClosed?.(this.crudContext(), connection.id);
   }
 
+  get logicalSessionTimeoutMinutes(): number {
+    return this.sessions.timeoutMinutes;
+  }
+
+  killSessionCursors(keys: ReadonlySet<string>): void {
+    if (keys.size > 0) this.crud.sessionsKilled?.(this.crudContext(), keys);
+  }
+
   /** Next connection id for hello's `connectionId` when the wire layer has none. */
   nextConnectionId(): number {
     return ++this.connectionSeq;
@@ -296,7 +311,10 @@ export class Member implements CommandHandler, ServerNode {
     if (first === undefined) return errorToReply(serverError('FailedToParse', 'Failed to parse: empty command'));
     const name = first.toLowerCase();
     try {
+      const lsid: unknown = request.body.lsid;
+      if (lsid !== undefined) this.sessions.touch(lsid as Document, sessionKeyOf(lsid) as string);
       if (HANDSHAKE_COMMANDS.has(name)) return await runHandshakeCommand(this, name, request);
+      if (SESSION_COMMANDS.has(name)) return runSessionCommand(this, name, request.body);
       if (name === 'configurefailpoint' && this.failPoints !== undefined) {
         if (request.db !== 'admin') throw serverError('Unauthorized', 'configureFailPoint may only be run against the admin database.');
         const reply = this.failPoints.configure(request.body);
@@ -396,6 +414,7 @@ export class Member implements CommandHandler, ServerNode {
       entriesAfterCommitPoint: () => entriesAfter(repl.oplog, repl.commitPoint),
       random: this.random,
       clock: this.clock,
+      localSessions: () => this.sessions.listLocal(),
     };
     return this.crudContextCached;
   }

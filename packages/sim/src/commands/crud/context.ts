@@ -13,6 +13,8 @@ export interface StorageCommandContext {
   readonly cursors: CursorManager;
   /** The connection the command arrived on: cursors it opens belong to it. */
   readonly connectionId: number;
+  /** The member's live sessions, for `$listLocalSessions` (none when the host keeps no sessions). */
+  readonly localSessions?: () => Document[];
 }
 
 /**
@@ -48,6 +50,8 @@ export interface CrudContext {
   /** Seeded randomness for ObjectIds the server makes. */
   readonly random: Random;
   readonly clock: Clock;
+  /** The member's live sessions as `$listLocalSessions` yields them. */
+  localSessions?(): Document[];
 }
 
 /** The CRUD commands as a member's plug-in (`MemberOptions.crud`; commands/crud/index.ts makes one). */
@@ -57,6 +61,8 @@ export interface CrudCommands {
   run(name: string, request: CommandRequest, context: CrudContext): Promise<Document>;
   /** Release what a closed connection held (cursors) on the member whose context this is. One module may serve many members. */
   connectionClosed?(context: CrudContext, connectionId: number): void;
+  /** These sessions ended or were killed: kill the cursors they opened on the member of `context`. */
+  sessionsKilled?(context: CrudContext, sessionKeys: ReadonlySet<string>): void;
   /** The member whose context this is stopped (killed or shut down): release everything it held. */
   memberStopped?(context: CrudContext): void;
 }

@@ -1,4 +1,6 @@
+import { Long } from 'bson';
 import type { Document } from 'bson';
+import { sessionKeyOf } from '../sessions';
 import type { CommandRequest } from '../handler';
 import { commandNotFound, serverError } from '../../base/errors';
 import { Storage } from '../../storage/storage';
@@ -74,7 +76,9 @@ export class MemberCrudCommands implements CrudCommands {
     if (kind === 'write') context.checkCanAcceptWrites(request.db);
     else if (!READ_CHECK_EXEMPT.has(canonical)) context.checkCanServeReads(request);
     const storage = kind === 'read' ? this.readView(base, request, context) : base;
-    const result = this.dispatcher.run(request.db, request.body, { storage, cursors, connectionId: request.connection.id });
+    const localSessions = context.localSessions === undefined ? undefined : () => context.localSessions!();
+    const result = this.dispatcher.run(request.db, request.body, { storage, cursors, connectionId: request.connection.id, ...(localSessions === undefined ? {} : { localSessions }) });
+    if (request.body.lsid !== undefined) this.tagSessionCursor(cursors, request.body.lsid, result.reply);
     if (result.oplog.length === 0) return result.reply;
     const opTime = context.logOps(result.oplog);
     const writeConcernError = await context.waitForWriteConcern(opTime, request);
@@ -91,6 +95,20 @@ export class MemberCrudCommands implements CrudCommands {
     if (!isPlainObject(readConcern) || readConcern.level !== 'majority') return storage;
     const after = context.entriesAfterCommitPoint();
     return after.length === 0 ? storage : storage.viewBefore(after);
+  }
+
+  /** A cursor opened in a session belongs to it: killSessions and endSessions kill it. */
+  private tagSessionCursor(cursors: CursorManager, lsid: unknown, reply: Document): void {
+    const cursor: unknown = reply.cursor;
+    if (!isPlainObject(cursor)) return;
+    const id = cursor.id;
+    const big = typeof id === 'bigint' ? id : id instanceof Long ? id.toBigInt() : undefined;
+    const key = sessionKeyOf(lsid);
+    if (big !== undefined && big !== 0n && key !== undefined) cursors.tagSession(big, key);
+  }
+
+  sessionsKilled(context: CrudContext, sessionKeys: ReadonlySet<string>): void {
+    this.cursorManagers.get(context)?.killForSessions(sessionKeys);
   }
 
   /** Kills the cursors a closed connection opened on the member of `context`. Returns how many. */
