@@ -11,12 +11,14 @@ import type { RollbackFile } from '../repl/coordinator';
 import type { ReplSetConfig } from '../repl/config';
 import type { ReplJournal } from '../storage/replState';
 import { entriesAfter } from '../storage/oplog';
+import type { OplogEntry } from '../storage/oplog';
 import type { MemberEvent, ReplEventBody } from '../repl/events';
 import type { OpTime } from '../base/optime';
 import { createMemberCrudCommands } from '../commands/crud';
 import { withErrorLabels } from '../commands/errorLabels';
 import { FailPointRegistry } from '../commands/failPoint';
 import type { FailCommandTarget } from '../commands/failPoint';
+import { LogicalClock, stampClusterTime } from '../commands/clusterTime';
 import { LogicalSessionCache, SESSION_COMMANDS, runSessionCommand, sessionKeyOf } from '../commands/sessions';
 import type { SessionCommandHost } from '../commands/sessions';
 import type { CrudCommands, CrudContext } from '../commands/crud/context';
@@ -125,6 +127,8 @@ export class Member implements CommandHandler, ServerNode, SessionCommandHost {
   readonly failPoints: FailPointRegistry | undefined;
   /** The logical sessions commands on this member have used (commands/sessions.ts). */
   readonly sessions: LogicalSessionCache;
+  /** The cluster time this member gossips (commands/clusterTime.ts). */
+  readonly logicalClock = new LogicalClock();
 
   constructor(options: MemberOptions) {
     if (!Number.isInteger(options.port) || options.port < 1 || options.port > 65535) throw new RangeError(`Member: bad port ${options.port}`);
@@ -262,10 +266,27 @@ export class Member implements CommandHandler, ServerNode, SessionCommandHost {
 
   async run(request: CommandRequest): Promise<Document> {
     const first = Object.keys(request.body)[0];
-    if (first !== undefined && this.failPoints?.failCommand.active === true) return this.runUnderFailCommand(first, request, this.failPoints);
+    // The gossiped time is taken in before the command runs: an afterClusterTime read may name it.
+    const clusterTime: unknown = request.body.$clusterTime;
+    if (clusterTime !== undefined) this.logicalClock.observe(clusterTime);
+    const reply = first !== undefined && this.failPoints?.failCommand.active === true ? await this.runUnderFailCommand(first, request, this.failPoints) : await this.runLabelled(first, request);
+    return this.withClusterTime(reply);
+  }
+
+  private async runLabelled(first: string | undefined, request: CommandRequest): Promise<Document> {
     const reply = await this.dispatch(first, request);
     // The one place replies get their error labels (RetryableWriteError), as mongod's ErrorLabelBuilder.
     return first === undefined ? reply : withErrorLabels(first, request.body, reply);
+  }
+
+  /**
+   * An initiated member answers every command with `$clusterTime` and `operationTime`
+   * (commands/clusterTime.ts); before a config, or without replication, it sends neither, as mongod.
+   */
+  private withClusterTime(reply: Document): Document {
+    if (!this.aliveFlag || this.repl.config === undefined) return reply;
+    const appliedTs = this.repl.lastApplied.ts;
+    return stampClusterTime(reply, this.logicalClock.clusterTs(appliedTs), appliedTs);
   }
 
   /**
@@ -411,6 +432,23 @@ export class Member implements CommandHandler, ServerNode, SessionCommandHost {
       get commitPoint() {
         return repl.commitPoint;
       },
+      get lastApplied() {
+        return repl.lastApplied;
+      },
+      get replicaSetMember() {
+        return repl.config !== undefined;
+      },
+      clusterTs: () => this.logicalClock.clusterTs(repl.lastApplied.ts),
+      entriesAfterTs: (ts) => {
+        const out: OplogEntry[] = [];
+        for (let i = repl.oplog.length - 1; i >= 0; i--) {
+          const entry = repl.oplog.at(i)!;
+          if (entry.ts <= ts) break;
+          out.push(entry);
+        }
+        return out;
+      },
+      oldestOplogTs: () => repl.oplog.at(0)?.ts ?? 0,
       entriesAfterCommitPoint: () => entriesAfter(repl.oplog, repl.commitPoint),
       random: this.random,
       clock: this.clock,

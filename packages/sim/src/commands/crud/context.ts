@@ -45,6 +45,16 @@ export interface CrudContext {
   waitForWriteConcern(opTime: OpTime, request: CommandRequest): Promise<Document | undefined>;
   /** Majority commit point, for `readConcern: {level: "majority"}`. */
   readonly commitPoint: OpTime;
+  /** An initiated replica-set member: its replies carry operationTime (a standalone's do not). */
+  readonly replicaSetMember: boolean;
+  /** The member's last applied optime (what a local read sees). */
+  readonly lastApplied: OpTime;
+  /** The member's cluster time (packed ts): a read may not ask for a later one. */
+  clusterTs(): number;
+  /** Oplog entries with a timestamp after `ts` (packed), newest first: undo them on a copy to read as of `ts`. */
+  entriesAfterTs(ts: number): readonly OplogEntry[];
+  /** Timestamp (packed) of the oldest entry still in the oplog: snapshots older than it are gone. */
+  oldestOplogTs(): number;
   /** Oplog entries after the commit point, newest first: undo them on a copy to read at majority (Storage.viewBefore). */
   entriesAfterCommitPoint(): readonly OplogEntry[];
   /** Seeded randomness for ObjectIds the server makes. */

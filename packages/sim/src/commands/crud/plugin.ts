@@ -1,6 +1,9 @@
 import { Long } from 'bson';
 import type { Document } from 'bson';
 import { sessionKeyOf } from '../sessions';
+import { tsInc, tsSecs, tsToBson } from '../../base/optime';
+import { SNAPSHOT_READ_COMMANDS, parseReadConcern, waitForReadConcern } from './readConcern';
+import type { ReadConcern } from './readConcern';
 import type { CommandRequest } from '../handler';
 import { commandNotFound, serverError } from '../../base/errors';
 import { Storage } from '../../storage/storage';
@@ -26,6 +29,15 @@ export interface MemberCrudOptions {
   now?: () => number;
   cursorLimits?: Partial<CursorLimits>;
   firstCursorId?: bigint;
+}
+
+/** The data a read runs against and the times its reply reports. */
+interface ReadAt {
+  readonly storage: Storage;
+  /** The read's operationTime when it is not the member's last applied (majority, snapshot). */
+  readonly operationTs: number | undefined;
+  /** A snapshot read's time, reported in its cursor. */
+  readonly atClusterTs: number | undefined;
 }
 
 /** Reads that mongod serves on any member without secondaryOk (they describe, not query, data). */
@@ -75,26 +87,64 @@ export class MemberCrudCommands implements CrudCommands {
     const kind = this.dispatcher.kind(canonical);
     if (kind === 'write') context.checkCanAcceptWrites(request.db);
     else if (!READ_CHECK_EXEMPT.has(canonical)) context.checkCanServeReads(request);
-    const storage = kind === 'read' ? this.readView(base, request, context) : base;
+    const readConcern = kind === 'read' ? parseReadConcern(request.body) : undefined;
+    let read: ReadAt = { storage: base, operationTs: undefined, atClusterTs: undefined };
+    if (readConcern !== undefined) {
+      if (readConcern.level === 'snapshot' && !SNAPSHOT_READ_COMMANDS.has(canonical)) {
+        throw serverError('InvalidOptions', `Command ${canonical} does not support readConcern level snapshot outside a transaction`);
+      }
+      if (readConcern.level === 'linearizable') context.checkCanAcceptWrites(request.db);
+      const maxTimeMS = Number(request.body.maxTimeMS);
+      await waitForReadConcern(readConcern, context, context.clusterTs(), Number.isFinite(maxTimeMS) ? maxTimeMS : undefined, request.signal);
+      read = this.readView(base, readConcern, context);
+    }
+    const storage = read.storage;
     const localSessions = context.localSessions === undefined ? undefined : () => context.localSessions!();
     const result = this.dispatcher.run(request.db, request.body, { storage, cursors, connectionId: request.connection.id, ...(localSessions === undefined ? {} : { localSessions }) });
     if (request.body.lsid !== undefined) this.tagSessionCursor(cursors, request.body.lsid, result.reply);
+    const timed = context.replicaSetMember;
+    if (timed && read.operationTs !== undefined && result.reply.operationTime === undefined) result.reply.operationTime = tsToBson(read.operationTs);
+    if (read.atClusterTs !== undefined && isPlainObject(result.reply.cursor)) result.reply.cursor.atClusterTime = tsToBson(read.atClusterTs);
+    if (readConcern?.level === 'linearizable' && Number(result.reply.ok) === 1) await this.confirmLinearizable(request, context, result.reply);
     if (result.oplog.length === 0) return result.reply;
     const opTime = context.logOps(result.oplog);
+    // The write's own optime is its operationTime (mongod: the client's last op).
+    if (timed) result.reply.operationTime = tsToBson(opTime.ts);
     const writeConcernError = await context.waitForWriteConcern(opTime, request);
     if (writeConcernError) result.reply.writeConcernError = writeConcernError;
     return result.reply;
   }
 
   /**
-   * What a read sees: the current data, or with `readConcern: {level: "majority"}` the data as of
-   * the majority commit point (the entries after it undone on a copy).
+   * What a read sees: the current data; with `majority` the data as of the majority commit point
+   * (the entries after it undone on a copy); with `snapshot` the data at `atClusterTime`, or at the
+   * commit point when none is given (read_concern_mongod.cpp: a snapshot read outside a
+   * transaction reads the majority-committed snapshot and reports its time as atClusterTime).
    */
-  private readView(storage: Storage, request: CommandRequest, context: CrudContext): Storage {
-    const readConcern = request.body.readConcern;
-    if (!isPlainObject(readConcern) || readConcern.level !== 'majority') return storage;
-    const after = context.entriesAfterCommitPoint();
-    return after.length === 0 ? storage : storage.viewBefore(after);
+  private readView(storage: Storage, readConcern: ReadConcern, context: CrudContext): ReadAt {
+    if (readConcern.level === 'majority') {
+      const after = context.entriesAfterCommitPoint();
+      return { storage: after.length === 0 ? storage : storage.viewBefore(after), operationTs: context.commitPoint.ts, atClusterTs: undefined };
+    }
+    if (readConcern.level !== 'snapshot') return { storage, operationTs: undefined, atClusterTs: undefined };
+    const atTs = readConcern.atClusterTs ?? context.commitPoint.ts;
+    if (atTs < context.oldestOplogTs()) {
+      throw serverError('SnapshotTooOld', `Read timestamp ${tsSecs(atTs)}:${tsInc(atTs)} is older than the oldest available timestamp`);
+    }
+    const after = context.entriesAfterTs(atTs);
+    return { storage: after.length === 0 ? storage : storage.viewBefore(after), operationTs: atTs, atClusterTs: atTs };
+  }
+
+  /**
+   * A linearizable read (read_concern_mongod.cpp waitForLinearizableReadConcern): after reading,
+   * the primary writes a no-op and waits for the majority to have it, proving it was still primary
+   * when it read; the no-op's time is the read's operationTime.
+   */
+  private async confirmLinearizable(request: CommandRequest, context: CrudContext, reply: Document): Promise<void> {
+    const opTime = context.logOps([{ op: 'n', ns: '', o: { msg: 'linearizable read' } }]);
+    const error = await context.waitForWriteConcern(opTime, { ...request, body: { writeConcern: { w: 'majority', wtimeout: 0 } } });
+    if (error !== undefined) throw serverError('LinearizableReadConcernError', `Failed to confirm that read was linearizable: ${String(error.errmsg)}`);
+    if (context.replicaSetMember) reply.operationTime = tsToBson(opTime.ts);
   }
 
   /** A cursor opened in a session belongs to it: killSessions and endSessions kill it. */
