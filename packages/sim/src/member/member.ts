@@ -438,6 +438,10 @@ export class Member implements CommandHandler, ServerNode, SessionCommandHost {
       get replicaSetMember() {
         return repl.config !== undefined;
       },
+      get term() {
+        return repl.term;
+      },
+      oplogEntries: () => repl.oplog.all(),
       clusterTs: () => this.logicalClock.clusterTs(repl.lastApplied.ts),
       entriesAfterTs: (ts) => {
         const out: OplogEntry[] = [];

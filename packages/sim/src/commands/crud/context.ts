@@ -49,6 +49,10 @@ export interface CrudContext {
   readonly replicaSetMember: boolean;
   /** The member's last applied optime (what a local read sees). */
   readonly lastApplied: OpTime;
+  /** The member's current term (a new term rebuilds the retryable-write history from the oplog). */
+  readonly term: number;
+  /** The member's oplog, oldest first. */
+  oplogEntries(): readonly OplogEntry[];
   /** The member's cluster time (packed ts): a read may not ask for a later one. */
   clusterTs(): number;
   /** Oplog entries with a timestamp after `ts` (packed), newest first: undo them on a copy to read as of `ts`. */

@@ -4,6 +4,9 @@ import { sessionKeyOf } from '../sessions';
 import { tsInc, tsSecs, tsToBson } from '../../base/optime';
 import { SNAPSHOT_READ_COMMANDS, parseReadConcern, waitForReadConcern } from './readConcern';
 import type { ReadConcern } from './readConcern';
+import { RETRYABLE_WRITE_COMMANDS, RetryableWriteHistory, retryableWriteOf, tagStatementOps } from './retryable';
+import type { RetryableWrite } from './retryable';
+import type { OplogOp } from '../../storage/oplog';
 import type { CommandRequest } from '../handler';
 import { commandNotFound, serverError } from '../../base/errors';
 import { Storage } from '../../storage/storage';
@@ -55,6 +58,8 @@ export class MemberCrudCommands implements CrudCommands {
   private readonly dispatcher: CrudDispatcher;
   /** Cursors per member, by its context (a restarted member has a new one, with none, as a restarted mongod). */
   private readonly cursorManagers = new Map<CrudContext, CursorManager>();
+  /** Each member's retryable-write history (built from its oplog; commands/crud/retryable.ts). */
+  private readonly retryHistories = new Map<CrudContext, RetryableWriteHistory>();
 
   constructor(dispatcher: CrudDispatcher, options: MemberCrudOptions = {}) {
     this.dispatcher = dispatcher;
@@ -100,7 +105,10 @@ export class MemberCrudCommands implements CrudCommands {
     }
     const storage = read.storage;
     const localSessions = context.localSessions === undefined ? undefined : () => context.localSessions!();
-    const result = this.dispatcher.run(request.db, request.body, { storage, cursors, connectionId: request.connection.id, ...(localSessions === undefined ? {} : { localSessions }) });
+    const commandContext = { storage, cursors, connectionId: request.connection.id, ...(localSessions === undefined ? {} : { localSessions }) };
+    const retryable = kind === 'write' ? retryableWriteOf(canonical, request.body) : undefined;
+    if (retryable !== undefined) return this.runRetryableWrite(canonical, request, context, retryable, commandContext);
+    const result = this.dispatcher.run(request.db, request.body, commandContext);
     if (request.body.lsid !== undefined) this.tagSessionCursor(cursors, request.body.lsid, result.reply);
     const timed = context.replicaSetMember;
     if (timed && read.operationTs !== undefined && result.reply.operationTime === undefined) result.reply.operationTime = tsToBson(read.operationTs);
@@ -113,6 +121,72 @@ export class MemberCrudCommands implements CrudCommands {
     const writeConcernError = await context.waitForWriteConcern(opTime, request);
     if (writeConcernError) result.reply.writeConcernError = writeConcernError;
     return result.reply;
+  }
+
+  /**
+   * A retryable write (commands/crud/retryable.ts): statement by statement, skipping the statements
+   * this session's transaction number already executed and counting them from their oplog entries
+   * (write_ops_exec.cpp: a retried insert counts as inserted, a retried update as matched and
+   * modified or as its upsert, a retried delete as deleted), tagging the ops of the others.
+   */
+  private async runRetryableWrite(command: string, request: CommandRequest, context: CrudContext, write: RetryableWrite, commandContext: Parameters<CrudDispatcher['run']>[2]): Promise<Document> {
+    let history = this.retryHistories.get(context);
+    if (history === undefined) {
+      history = new RetryableWriteHistory();
+      this.retryHistories.set(context, history);
+    }
+    const executed = history.begin(write, context.term, context.oplogEntries());
+    const field = RETRYABLE_WRITE_COMMANDS.get(command)!;
+    const items: unknown = request.body[field];
+    // A malformed batch: the command's own parser gives the error.
+    if (!Array.isArray(items) || items.length === 0) return this.dispatcher.run(request.db, request.body, commandContext).reply;
+    const ordered = request.body.ordered !== false;
+    const oplog: OplogOp[] = [];
+    const recorded: Array<[number, OplogOp]> = [];
+    const writeErrors: Document[] = [];
+    const upserted: Document[] = [];
+    let n = 0;
+    let nModified = 0;
+    for (let index = 0; index < items.length; index++) {
+      const stmtId = write.stmtId(index);
+      const done = executed.get(stmtId);
+      if (done !== undefined) {
+        n++;
+        if (command === 'update' && done.op === 'i') upserted.push({ index, _id: done.o._id });
+        else if (command === 'update') nModified++;
+        continue;
+      }
+      const result = this.dispatcher.run(request.db, { ...request.body, [field]: [items[index]] }, commandContext);
+      const reply = result.reply;
+      if (Number(reply.ok) !== 1) {
+        if (oplog.length === 0) return reply;
+        writeErrors.push({ index, code: reply.code, codeName: reply.codeName, errmsg: reply.errmsg });
+        if (ordered) break;
+        continue;
+      }
+      n += Number(reply.n ?? 0);
+      nModified += Number(reply.nModified ?? 0);
+      if (Array.isArray(reply.upserted)) for (const u of reply.upserted as Document[]) upserted.push({ index, _id: u._id });
+      const first = tagStatementOps(result.oplog, write, stmtId);
+      if (first !== undefined) recorded.push([stmtId, first]);
+      oplog.push(...result.oplog);
+      if (Array.isArray(reply.writeErrors) && reply.writeErrors.length > 0) {
+        for (const e of reply.writeErrors as Document[]) writeErrors.push({ ...e, index });
+        if (ordered) break;
+      }
+    }
+    const reply: Document = command === 'update' ? { n, nModified } : { n };
+    if (upserted.length > 0) reply.upserted = upserted;
+    if (writeErrors.length > 0) reply.writeErrors = writeErrors;
+    reply.ok = 1;
+    // A retry that wrote nothing new still waits for its write concern, on the member's last op
+    // (mongod sets the client's last op to the system's on a retried statement).
+    const opTime = oplog.length === 0 ? context.lastApplied : context.logOps(oplog);
+    for (const [stmtId, op] of recorded) history.record(write, stmtId, op);
+    if (context.replicaSetMember) reply.operationTime = tsToBson(opTime.ts);
+    const writeConcernError = await context.waitForWriteConcern(opTime, request);
+    if (writeConcernError) reply.writeConcernError = writeConcernError;
+    return reply;
   }
 
   /**

@@ -1,0 +1,81 @@
+import { Binary, Long } from 'bson';
+import type { Document } from 'bson';
+import { describe, expect, it } from 'vitest';
+import { Cluster } from '../../src/harness/cluster';
+
+// Retryable writes (the Retryable Writes specification; mongod's transaction_participant.cpp and
+// write_ops_exec.cpp): the oplog entries of a write with lsid+txnNumber carry the session, the
+// transaction number and the statement id, so a retry — on the same primary or on the one elected
+// after it — answers from the record instead of applying the write twice.
+
+const lsid = { id: new Binary(new Uint8Array(16).fill(9), Binary.SUBTYPE_UUID) };
+const txn = (n: number) => Long.fromNumber(n);
+
+async function started(seed: number): Promise<{ c: Cluster; primary: string }> {
+  const c = new Cluster({ members: 3, seed });
+  await c.initiate();
+  return { c, primary: await c.waitForPrimary(30_000) };
+}
+
+function docs(c: Cluster, host: string): Document[] {
+  return c.storage(host).documents('test', 'c');
+}
+
+describe('retryable writes', () => {
+  it('a retried insert on the same primary counts the documents once and inserts nothing', async () => {
+    const { c, primary } = await started(31);
+    const insert = { insert: 'c', documents: [{ _id: 1 }, { _id: 2 }], lsid, txnNumber: txn(1) };
+    expect(await c.command(primary, insert, { db: 'test' })).toMatchObject({ ok: 1, n: 2 });
+    const retried = await c.command(primary, insert, { db: 'test' });
+    expect(retried).toMatchObject({ ok: 1, n: 2 });
+    expect(retried.writeErrors).toBeUndefined();
+    expect(docs(c, primary)).toEqual([{ _id: 1 }, { _id: 2 }]);
+    const entries = c.member(primary)!.repl.oplog.all().filter((e) => e.op === 'i' && e.ns === 'test.c');
+    expect(entries.map((e) => [e.txnNumber, e.stmtId])).toEqual([
+      [1, 0],
+      [1, 1],
+    ]);
+    c.stopAll();
+  });
+
+  it('survives a failover: the new primary answers the retry of an insert and an $inc from its oplog', async () => {
+    const { c, primary } = await started(32);
+    const insert = { insert: 'c', documents: [{ _id: 1, n: 0 }, { _id: 2 }], lsid, txnNumber: txn(5), writeConcern: { w: 'majority' } };
+    expect(await c.command(primary, insert, { db: 'test' })).toMatchObject({ ok: 1, n: 2 });
+    const inc = { update: 'c', updates: [{ q: { _id: 1 }, u: { $inc: { n: 1 } } }, { q: { _id: 9 }, u: { $set: { x: 1 } }, upsert: true }], lsid, txnNumber: txn(6), writeConcern: { w: 'majority' } };
+    expect(await c.command(primary, inc, { db: 'test' })).toMatchObject({ ok: 1, n: 2, nModified: 1, upserted: [{ index: 1, _id: 9 }] });
+    // The primary dies before the client sees the replies; the client retries on the next primary.
+    c.kill(primary);
+    const next = await c.waitForPrimary(60_000);
+    expect(next).not.toBe(primary);
+    const retriedInc = await c.command(next, inc, { db: 'test' });
+    expect(retriedInc).toMatchObject({ ok: 1, n: 2, nModified: 1, upserted: [{ index: 1, _id: 9 }] });
+    // An older transaction number of the session is refused (TransactionTooOld, 225).
+    expect(await c.command(next, insert, { db: 'test' })).toMatchObject({ ok: 0, code: 225, codeName: 'TransactionTooOld' });
+    expect(docs(c, next)).toEqual([{ _id: 1, n: 1 }, { _id: 2 }, { _id: 9, x: 1 }]);
+    c.stopAll();
+  });
+
+  it('a retry of a batch cut short runs only the statements that did not run; a delete retried counts once', async () => {
+    const { c, primary } = await started(33);
+    // Statement 0 ran under txnNumber 1; the retry carries the whole batch.
+    await c.command(primary, { insert: 'c', documents: [{ _id: 1 }], lsid, txnNumber: txn(1) }, { db: 'test' });
+    const whole = await c.command(primary, { insert: 'c', documents: [{ _id: 1 }, { _id: 2 }], lsid, txnNumber: txn(1) }, { db: 'test' });
+    expect(whole).toMatchObject({ ok: 1, n: 2 });
+    expect(whole.writeErrors).toBeUndefined();
+    const del = { delete: 'c', deletes: [{ q: { _id: 1 }, limit: 1 }], lsid, txnNumber: txn(2) };
+    expect(await c.command(primary, del, { db: 'test' })).toMatchObject({ ok: 1, n: 1 });
+    await c.command(primary, { insert: 'c', documents: [{ _id: 1 }] }, { db: 'test' });
+    // The retry does not delete the document inserted since.
+    expect(await c.command(primary, del, { db: 'test' })).toMatchObject({ ok: 1, n: 1 });
+    expect(docs(c, primary)).toEqual([{ _id: 2 }, { _id: 1 }]);
+    c.stopAll();
+  });
+
+  it('multi-document updates and deletes are not retryable (InvalidOptions, 72)', async () => {
+    const { c, primary } = await started(34);
+    expect(await c.command(primary, { update: 'c', updates: [{ q: {}, u: { $set: { a: 1 } }, multi: true }], lsid, txnNumber: txn(1) }, { db: 'test' })).toMatchObject({ ok: 0, code: 72 });
+    expect(await c.command(primary, { delete: 'c', deletes: [{ q: {}, limit: 0 }], lsid, txnNumber: txn(1) }, { db: 'test' })).toMatchObject({ ok: 0, code: 72 });
+    c.stopAll();
+  });
+});
