@@ -19,7 +19,7 @@ import { isPlainObject } from '../storage/values';
  */
 
 /** The fail points this simulator has; any other name is refused as mongod refuses an unknown one. */
-export const FAIL_POINT_NAMES: ReadonlySet<string> = new Set(['failCommand']);
+export const FAIL_POINT_NAMES: ReadonlySet<string> = new Set(['failCommand', 'onPrimaryTransactionalWrite']);
 
 export type FailPointMode =
   | { readonly kind: 'off' }
@@ -155,6 +155,13 @@ function asBool(value: unknown): boolean {
   return value === true || (typeof value === 'number' && value !== 0);
 }
 
+/** What onPrimaryTransactionalWrite does to a statement. */
+export interface TransactionalWriteAction {
+  readonly closeConnection: boolean;
+  /** The code the statement fails with before it commits, when set. */
+  readonly failCode: number | undefined;
+}
+
 /** The fail points of one member. */
 export class FailPointRegistry {
   private readonly points = new Map<string, FailPoint>();
@@ -226,6 +233,20 @@ export class FailPointRegistry {
       writeConcernError: { ...data.writeConcernError },
       errorLabels: Array.isArray(data.errorLabels) ? (data.errorLabels as unknown[]).map(String) : undefined,
     };
+  }
+
+  /**
+   * onPrimaryTransactionalWrite (transaction_participant.cpp): looked at once per statement of a
+   * retryable write. When it fires, `closeConnection` (default true) drops the client's connection
+   * once the command ends, and `failBeforeCommitExceptionCode` fails the statement with that code
+   * so that it does not commit. Undefined when it does not fire.
+   */
+  onTransactionalWrite(): TransactionalWriteAction | undefined {
+    const point = this.points.get('onPrimaryTransactionalWrite')!;
+    if (!point.active || !point.fire(this.random)) return undefined;
+    const data = point.data;
+    const failCode = data.failBeforeCommitExceptionCode;
+    return { closeConnection: data.closeConnection === undefined || asBool(data.closeConnection), failCode: failCode === undefined ? undefined : Number(failCode) };
   }
 
   /** Sleep `millis` on the member's clock, or until the connection closes. */

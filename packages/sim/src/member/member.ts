@@ -442,6 +442,7 @@ export class Member implements CommandHandler, ServerNode, SessionCommandHost {
         return repl.term;
       },
       oplogEntries: () => repl.oplog.all(),
+      transactionalWriteFailPoint: () => this.failPoints?.onTransactionalWrite(),
       clusterTs: () => this.logicalClock.clusterTs(repl.lastApplied.ts),
       entriesAfterTs: (ts) => {
         const out: OplogEntry[] = [];

@@ -79,3 +79,24 @@ describe('retryable writes', () => {
     c.stopAll();
   });
 });
+
+describe('the onPrimaryTransactionalWrite fail point (transaction_participant.cpp)', () => {
+  it('failBeforeCommitExceptionCode fails the statement it fires on, uncommitted; the retry then runs it', async () => {
+    const c = new Cluster({ members: 3, seed: 35, testCommandsEnabled: true });
+    await c.initiate();
+    const primary = await c.waitForPrimary(30_000);
+    // {skip: 1}: the first statement commits, the second fails with InternalError (1).
+    await c.command(primary, { configureFailPoint: 'onPrimaryTransactionalWrite', mode: { skip: 1 }, data: { closeConnection: false, failBeforeCommitExceptionCode: 1 } });
+    const update = { update: 'c', updates: [{ q: { _id: 1 }, u: { $inc: { y: 1 } }, upsert: true }, { q: { _id: 2 }, u: { $inc: { y: 1 } }, upsert: true }], lsid, txnNumber: txn(1) };
+    const first = await c.command(primary, update, { db: 'test' });
+    expect(first).toMatchObject({ ok: 1, n: 1, writeErrors: [{ index: 1, code: 1, codeName: 'InternalError' }] });
+    expect(docs(c, primary)).toEqual([{ _id: 1, y: 1 }]);
+    await c.command(primary, { configureFailPoint: 'onPrimaryTransactionalWrite', mode: 'off' });
+    // The retry counts statement 0 from the record and runs statement 1.
+    const retried = await c.command(primary, update, { db: 'test' });
+    expect(retried).toMatchObject({ ok: 1, n: 2, upserted: [{ index: 0, _id: 1 }, { index: 1, _id: 2 }] });
+    expect(retried.writeErrors).toBeUndefined();
+    expect(docs(c, primary)).toEqual([{ _id: 1, y: 1 }, { _id: 2, y: 1 }]);
+    c.stopAll();
+  });
+});

@@ -1,3 +1,4 @@
+import type { TransactionalWriteAction } from '../failPoint';
 import type { Document } from 'bson';
 import type { OpTime } from '../../base/optime';
 import type { Clock } from '../../clock/clock';
@@ -49,6 +50,8 @@ export interface CrudContext {
   readonly replicaSetMember: boolean;
   /** The member's last applied optime (what a local read sees). */
   readonly lastApplied: OpTime;
+  /** The onPrimaryTransactionalWrite fail point, per statement of a retryable write (absent without test commands). */
+  transactionalWriteFailPoint?(): TransactionalWriteAction | undefined;
   /** The member's current term (a new term rebuilds the retryable-write history from the oplog). */
   readonly term: number;
   /** The member's oplog, oldest first. */

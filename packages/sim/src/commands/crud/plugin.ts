@@ -8,7 +8,7 @@ import { RETRYABLE_WRITE_COMMANDS, RetryableWriteHistory, retryableWriteOf, tagS
 import type { RetryableWrite } from './retryable';
 import type { OplogOp } from '../../storage/oplog';
 import type { CommandRequest } from '../handler';
-import { commandNotFound, serverError } from '../../base/errors';
+import { ErrorCodes, codeNameFor, commandNotFound, serverError } from '../../base/errors';
 import { Storage } from '../../storage/storage';
 import { isPlainObject } from '../../storage/values';
 import type { CrudCommands, CrudContext, StorageCommandContext, StorageCommandResult } from './context';
@@ -147,6 +147,7 @@ export class MemberCrudCommands implements CrudCommands {
     const upserted: Document[] = [];
     let n = 0;
     let nModified = 0;
+    let closeConnection = false;
     for (let index = 0; index < items.length; index++) {
       const stmtId = write.stmtId(index);
       const done = executed.get(stmtId);
@@ -154,6 +155,13 @@ export class MemberCrudCommands implements CrudCommands {
         n++;
         if (command === 'update' && done.op === 'i') upserted.push({ index, _id: done.o._id });
         else if (command === 'update') nModified++;
+        continue;
+      }
+      const failPoint = context.transactionalWriteFailPoint?.();
+      if (failPoint?.closeConnection === true) closeConnection = true;
+      if (failPoint?.failCode !== undefined) {
+        writeErrors.push({ index, code: failPoint.failCode, codeName: codeNameFor(failPoint.failCode), errmsg: 'Failing write for test' });
+        if (ordered) break;
         continue;
       }
       const result = this.dispatcher.run(request.db, { ...request.body, [field]: [items[index]] }, commandContext);
@@ -183,6 +191,11 @@ export class MemberCrudCommands implements CrudCommands {
     // (mongod sets the client's last op to the system's on a retried statement).
     const opTime = oplog.length === 0 ? context.lastApplied : context.logOps(oplog);
     for (const [stmtId, op] of recorded) history.record(write, stmtId, op);
+    if (closeConnection && request.closeConnection !== undefined) {
+      // The statements that ran are committed; the client never hears of them and retries.
+      request.closeConnection();
+      return { ok: 0, errmsg: 'connection closed by onPrimaryTransactionalWrite', code: ErrorCodes.HostUnreachable, codeName: 'HostUnreachable' };
+    }
     if (context.replicaSetMember) reply.operationTime = tsToBson(opTime.ts);
     const writeConcernError = await context.waitForWriteConcern(opTime, request);
     if (writeConcernError) reply.writeConcernError = writeConcernError;
