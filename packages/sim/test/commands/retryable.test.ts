@@ -100,3 +100,31 @@ describe('the onPrimaryTransactionalWrite fail point (transaction_participant.cp
     c.stopAll();
   });
 });
+
+describe('retryable findAndModify', () => {
+  it('a retry on the next primary returns the first execution’s document from the image no-op and applies nothing', async () => {
+    const { c, primary } = await started(36);
+    await c.command(primary, { insert: 'c', documents: [{ _id: 1, n: 0 }], writeConcern: { w: 'majority' } }, { db: 'test' });
+    const inc = { findAndModify: 'c', query: { _id: 1 }, update: { $inc: { n: 1 } }, new: true, lsid, txnNumber: txn(1), writeConcern: { w: 'majority' } };
+    const first = await c.command(primary, inc, { db: 'test' });
+    expect(first).toMatchObject({ ok: 1, lastErrorObject: { n: 1, updatedExisting: true }, value: { _id: 1, n: 1 } });
+    const upsert = { findAndModify: 'c', query: { _id: 2 }, update: { $set: { x: 1 } }, upsert: true, lsid, txnNumber: txn(2), writeConcern: { w: 'majority' } };
+    expect(await c.command(primary, upsert, { db: 'test' })).toMatchObject({ ok: 1, lastErrorObject: { n: 1, updatedExisting: false, upserted: 2 }, value: null });
+    c.kill(primary);
+    const next = await c.waitForPrimary(60_000);
+    expect(await c.command(next, upsert, { db: 'test' })).toMatchObject({ ok: 1, lastErrorObject: { n: 1, updatedExisting: false, upserted: 2 }, value: null });
+    expect(await c.command(next, { ...inc, txnNumber: txn(1) }, { db: 'test' })).toMatchObject({ ok: 0, code: 225 });
+    expect(docs(c, next)).toEqual([{ _id: 1, n: 1 }, { _id: 2, x: 1 }]);
+    c.stopAll();
+  });
+
+  it('retried on the same primary: the value returned is the first one, not a second $inc', async () => {
+    const { c, primary } = await started(37);
+    await c.command(primary, { insert: 'c', documents: [{ _id: 1, n: 0 }] }, { db: 'test' });
+    const inc = { findAndModify: 'c', query: { _id: 1 }, update: { $inc: { n: 1 } }, lsid, txnNumber: txn(4) };
+    expect(await c.command(primary, inc, { db: 'test' })).toMatchObject({ ok: 1, value: { _id: 1, n: 0 } });
+    expect(await c.command(primary, inc, { db: 'test' })).toMatchObject({ ok: 1, value: { _id: 1, n: 0 } });
+    expect(docs(c, primary)).toEqual([{ _id: 1, n: 1 }]);
+    c.stopAll();
+  });
+});

@@ -4,7 +4,7 @@ import { sessionKeyOf } from '../sessions';
 import { tsInc, tsSecs, tsToBson } from '../../base/optime';
 import { SNAPSHOT_READ_COMMANDS, parseReadConcern, waitForReadConcern } from './readConcern';
 import type { ReadConcern } from './readConcern';
-import { RETRYABLE_WRITE_COMMANDS, RetryableWriteHistory, retryableWriteOf, tagStatementOps } from './retryable';
+import { RETRYABLE_WRITE_COMMANDS, RetryableWriteHistory, imageOp, retriedFindAndModifyReply, retryableWriteOf, tagStatementOps } from './retryable';
 import type { RetryableWrite } from './retryable';
 import type { OplogOp } from '../../storage/oplog';
 import type { CommandRequest } from '../handler';
@@ -136,13 +136,14 @@ export class MemberCrudCommands implements CrudCommands {
       this.retryHistories.set(context, history);
     }
     const executed = history.begin(write, context.term, context.oplogEntries());
-    const field = RETRYABLE_WRITE_COMMANDS.get(command)!;
+    const field = RETRYABLE_WRITE_COMMANDS.get(command.toLowerCase())!;
+    if (field === '') return this.runRetryableFindAndModify(request, context, write, commandContext, history, executed);
     const items: unknown = request.body[field];
     // A malformed batch: the command's own parser gives the error.
     if (!Array.isArray(items) || items.length === 0) return this.dispatcher.run(request.db, request.body, commandContext).reply;
     const ordered = request.body.ordered !== false;
     const oplog: OplogOp[] = [];
-    const recorded: Array<[number, OplogOp]> = [];
+    const recorded: Array<[number, OplogOp[]]> = [];
     const writeErrors: Document[] = [];
     const upserted: Document[] = [];
     let n = 0;
@@ -150,7 +151,7 @@ export class MemberCrudCommands implements CrudCommands {
     let closeConnection = false;
     for (let index = 0; index < items.length; index++) {
       const stmtId = write.stmtId(index);
-      const done = executed.get(stmtId);
+      const done = executed.get(stmtId)?.find((op) => op.op !== 'n');
       if (done !== undefined) {
         n++;
         if (command === 'update' && done.op === 'i') upserted.push({ index, _id: done.o._id });
@@ -175,8 +176,8 @@ export class MemberCrudCommands implements CrudCommands {
       n += Number(reply.n ?? 0);
       nModified += Number(reply.nModified ?? 0);
       if (Array.isArray(reply.upserted)) for (const u of reply.upserted as Document[]) upserted.push({ index, _id: u._id });
-      const first = tagStatementOps(result.oplog, write, stmtId);
-      if (first !== undefined) recorded.push([stmtId, first]);
+      const tagged = tagStatementOps(result.oplog, write, stmtId);
+      if (tagged.length > 0) recorded.push([stmtId, tagged]);
       oplog.push(...result.oplog);
       if (Array.isArray(reply.writeErrors) && reply.writeErrors.length > 0) {
         for (const e of reply.writeErrors as Document[]) writeErrors.push({ ...e, index });
@@ -190,9 +191,58 @@ export class MemberCrudCommands implements CrudCommands {
     // A retry that wrote nothing new still waits for its write concern, on the member's last op
     // (mongod sets the client's last op to the system's on a retried statement).
     const opTime = oplog.length === 0 ? context.lastApplied : context.logOps(oplog);
-    for (const [stmtId, op] of recorded) history.record(write, stmtId, op);
+    for (const [stmtId, ops] of recorded) history.record(write, stmtId, ops);
     if (closeConnection && request.closeConnection !== undefined) {
       // The statements that ran are committed; the client never hears of them and retries.
+      request.closeConnection();
+      return { ok: 0, errmsg: 'connection closed by onPrimaryTransactionalWrite', code: ErrorCodes.HostUnreachable, codeName: 'HostUnreachable' };
+    }
+    if (context.replicaSetMember) reply.operationTime = tsToBson(opTime.ts);
+    const writeConcernError = await context.waitForWriteConcern(opTime, request);
+    if (writeConcernError) reply.writeConcernError = writeConcernError;
+    return reply;
+  }
+
+  /**
+   * A retryable findAndModify: one statement. A retry answers with the first execution's result,
+   * its document taken from the image no-op logged with the write (retryable.ts imageOp).
+   */
+  private async runRetryableFindAndModify(
+    request: CommandRequest,
+    context: CrudContext,
+    write: RetryableWrite,
+    commandContext: Parameters<CrudDispatcher['run']>[2],
+    history: RetryableWriteHistory,
+    executed: ReadonlyMap<number, readonly OplogOp[]>,
+  ): Promise<Document> {
+    const stmtId = write.stmtId(0);
+    const done = executed.get(stmtId);
+    let reply: Document;
+    let opTime = context.lastApplied;
+    let closeConnection = false;
+    if (done !== undefined) {
+      reply = retriedFindAndModifyReply(done);
+    } else {
+      const failPoint = context.transactionalWriteFailPoint?.();
+      closeConnection = failPoint?.closeConnection === true;
+      if (failPoint?.failCode !== undefined) {
+        if (closeConnection) request.closeConnection?.();
+        return { ok: 0, errmsg: 'Failing write for test', code: failPoint.failCode, codeName: codeNameFor(failPoint.failCode) };
+      }
+      const result = this.dispatcher.run(request.db, request.body, commandContext);
+      reply = result.reply;
+      const tagged = tagStatementOps(result.oplog, write, stmtId);
+      const ops = [...result.oplog];
+      if (tagged.length > 0 && isPlainObject(reply.value)) {
+        const image = imageOp(tagged[0]!.ns, reply.value, write, stmtId);
+        ops.push(image);
+        tagged.push(image);
+      }
+      if (ops.length > 0) opTime = context.logOps(ops);
+      if (tagged.length > 0) history.record(write, stmtId, tagged);
+      if (Number(reply.ok) !== 1) return reply;
+    }
+    if (closeConnection && request.closeConnection !== undefined) {
       request.closeConnection();
       return { ok: 0, errmsg: 'connection closed by onPrimaryTransactionalWrite', code: ErrorCodes.HostUnreachable, codeName: 'HostUnreachable' };
     }

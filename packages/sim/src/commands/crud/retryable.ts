@@ -16,19 +16,20 @@ import { sessionKeyOf } from '../sessions';
  * points to; here the oplog is scanned directly, once per session and term).
  */
 
-/** The write commands a driver retries with a txnNumber (findAndModify: not yet, see FIDELITY.md). */
+/** The write commands a driver retries with a txnNumber (lower case), and the field that holds their batch ('' for findAndModify's one statement). */
 export const RETRYABLE_WRITE_COMMANDS: ReadonlyMap<string, string> = new Map([
   ['insert', 'documents'],
   ['update', 'updates'],
   ['delete', 'deletes'],
+  ['findandmodify', ''],
 ]);
 
 interface SessionHistory {
   /** The term in which this history was built or last extended; another term rebuilds it. */
   term: number;
   txnNumber: number;
-  /** Statement id → the op the statement wrote (its first i/u/d op). */
-  executed: Map<number, OplogOp>;
+  /** Statement id → the ops the statement wrote (its i/u/d ops, and a findAndModify's image no-op). */
+  executed: Map<number, OplogOp[]>;
 }
 
 /** The retryable write a command asks for, or undefined when it is not one. */
@@ -41,6 +42,7 @@ export interface RetryableWrite {
 }
 
 export function retryableWriteOf(command: string, body: Document): RetryableWrite | undefined {
+  command = command.toLowerCase();
   if (!RETRYABLE_WRITE_COMMANDS.has(command) || body.txnNumber === undefined || body.autocommit !== undefined) return undefined;
   const sessionKey = sessionKeyOf(body.lsid);
   if (sessionKey === undefined) throw serverError('InvalidOptions', 'Transaction number requires a session ID to also be specified');
@@ -73,7 +75,7 @@ export class RetryableWriteHistory {
    * The statements of `write`'s transaction number that already ran (empty for a new number).
    * TransactionTooOld (225) if the session has moved on to a newer number.
    */
-  begin(write: RetryableWrite, term: number, oplog: readonly OplogEntry[]): ReadonlyMap<number, OplogOp> {
+  begin(write: RetryableWrite, term: number, oplog: readonly OplogEntry[]): ReadonlyMap<number, readonly OplogOp[]> {
     let history = this.bySession.get(write.sessionKey);
     if (history === undefined || history.term !== term) {
       history = scanOplog(write.sessionKey, oplog, term);
@@ -92,10 +94,10 @@ export class RetryableWriteHistory {
     return history.executed;
   }
 
-  /** A statement of the session's current transaction number has written `op`. */
-  record(write: RetryableWrite, stmtId: number, op: OplogOp): void {
+  /** A statement of the session's current transaction number has written `ops`. */
+  record(write: RetryableWrite, stmtId: number, ops: readonly OplogOp[]): void {
     const history = this.bySession.get(write.sessionKey);
-    if (history !== undefined && history.txnNumber === write.txnNumber && !history.executed.has(stmtId)) history.executed.set(stmtId, op);
+    if (history !== undefined && history.txnNumber === write.txnNumber && !history.executed.has(stmtId)) history.executed.set(stmtId, [...ops]);
   }
 }
 
@@ -112,21 +114,45 @@ function scanOplog(sessionKey: string, oplog: readonly OplogEntry[], term: numbe
       history.txnNumber = entry.txnNumber;
       history.executed = new Map();
     }
-    // Newest first: an older entry of the same statement (a multi-op statement) replaces it.
-    history.executed.set(entry.stmtId, entry);
+    // Newest first: put each older entry of a statement in front.
+    const ops = history.executed.get(entry.stmtId);
+    if (ops === undefined) history.executed.set(entry.stmtId, [entry]);
+    else ops.unshift(entry);
   }
   return history;
 }
 
-/** Tag the i/u/d ops a statement wrote with its session info; returns the first such op. */
-export function tagStatementOps(ops: OplogOp[], write: RetryableWrite, stmtId: number): OplogOp | undefined {
-  let first: OplogOp | undefined;
+/** Tag the i/u/d ops a statement wrote with its session info; returns them. */
+export function tagStatementOps(ops: OplogOp[], write: RetryableWrite, stmtId: number): OplogOp[] {
+  const tagged: OplogOp[] = [];
   for (const op of ops) {
     if (op.op !== 'i' && op.op !== 'u' && op.op !== 'd') continue;
     op.lsid = write.lsid;
     op.txnNumber = write.txnNumber;
     op.stmtId = stmtId;
-    first ??= op;
+    tagged.push(op);
   }
-  return first;
+  return tagged;
+}
+
+/**
+ * A findAndModify's image no-op: the document its reply returned, kept in the oplog next to the
+ * write so a retry on any member can answer with it (mongod 4.x logged the image as such a no-op
+ * and pointed to it with preImageOpTime/postImageOpTime; 5.1+ keeps it in config.image_collection).
+ */
+export function imageOp(ns: string, value: Document, write: RetryableWrite, stmtId: number): OplogOp {
+  return { op: 'n', ns, o: value, lsid: write.lsid, txnNumber: write.txnNumber, stmtId };
+}
+
+/** The reply to a retried findAndModify, from the ops its first execution wrote. */
+export function retriedFindAndModifyReply(ops: readonly OplogOp[]): Document {
+  const write = ops.find((op) => op.op !== 'n');
+  const image = ops.find((op) => op.op === 'n');
+  const lastErrorObject: Document = { n: 1 };
+  if (write?.op === 'u') lastErrorObject.updatedExisting = true;
+  if (write?.op === 'i') {
+    lastErrorObject.updatedExisting = false;
+    lastErrorObject.upserted = write.o._id;
+  }
+  return { lastErrorObject, value: image === undefined ? null : image.o, ok: 1 };
 }
