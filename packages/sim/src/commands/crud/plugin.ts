@@ -7,6 +7,7 @@ import type { ReadConcern } from './readConcern';
 import { RETRYABLE_WRITE_COMMANDS, RetryableWriteHistory, imageOp, retriedFindAndModifyReply, retryableWriteOf, tagStatementOps } from './retryable';
 import type { RetryableWrite } from './retryable';
 import type { OplogOp } from '../../storage/oplog';
+import type { OpTime } from '../../base/optime';
 import type { CommandRequest } from '../handler';
 import { ErrorCodes, codeNameFor, commandNotFound, serverError } from '../../base/errors';
 import { Storage } from '../../storage/storage';
@@ -192,15 +193,7 @@ export class MemberCrudCommands implements CrudCommands {
     // (mongod sets the client's last op to the system's on a retried statement).
     const opTime = oplog.length === 0 ? context.lastApplied : context.logOps(oplog);
     for (const [stmtId, ops] of recorded) history.record(write, stmtId, ops);
-    if (closeConnection && request.closeConnection !== undefined) {
-      // The statements that ran are committed; the client never hears of them and retries.
-      request.closeConnection();
-      return { ok: 0, errmsg: 'connection closed by onPrimaryTransactionalWrite', code: ErrorCodes.HostUnreachable, codeName: 'HostUnreachable' };
-    }
-    if (context.replicaSetMember) reply.operationTime = tsToBson(opTime.ts);
-    const writeConcernError = await context.waitForWriteConcern(opTime, request);
-    if (writeConcernError) reply.writeConcernError = writeConcernError;
-    return reply;
+    return this.finishRetryableWrite(reply, opTime, closeConnection, request, context);
   }
 
   /**
@@ -242,6 +235,15 @@ export class MemberCrudCommands implements CrudCommands {
       if (tagged.length > 0) history.record(write, stmtId, tagged);
       if (Number(reply.ok) !== 1) return reply;
     }
+    return this.finishRetryableWrite(reply, opTime, closeConnection, request, context);
+  }
+
+  /**
+   * The end of a retryable write: with onPrimaryTransactionalWrite's closeConnection the statements
+   * that ran stay committed and the client never hears of them (it retries); otherwise the reply
+   * gets its operationTime and waits for its write concern.
+   */
+  private async finishRetryableWrite(reply: Document, opTime: OpTime, closeConnection: boolean, request: CommandRequest, context: CrudContext): Promise<Document> {
     if (closeConnection && request.closeConnection !== undefined) {
       request.closeConnection();
       return { ok: 0, errmsg: 'connection closed by onPrimaryTransactionalWrite', code: ErrorCodes.HostUnreachable, codeName: 'HostUnreachable' };
