@@ -117,7 +117,7 @@ export function distinctCommand(db: string, body: Document, ctx: StorageCommandC
 
 // ---- aggregate ----
 
-const REFUSED_STAGES = new Set(['$out', '$merge', '$changeStream', '$currentOp', '$listSessions', '$listLocalSessions', '$indexStats', '$planCacheStats']);
+const REFUSED_STAGES = new Set(['$out', '$merge', '$changeStream', '$currentOp', '$listSessions', '$indexStats', '$planCacheStats']);
 
 export function aggregateCommand(db: string, body: Document, ctx: StorageCommandContext): StorageCommandResult {
   checkDatabaseName(db);
@@ -143,6 +143,9 @@ export function aggregateCommand(db: string, body: Document, ctx: StorageCommand
     if (name === '$collStats' && index !== 0) {
       throw serverError('Location40602', '$collStats is only valid as the first stage in a pipeline');
     }
+    if (name === '$listLocalSessions' && index !== 0) {
+      throw serverError('Location40602', '$listLocalSessions is only valid as the first stage in a pipeline');
+    }
   });
   if (reader.bool('explain')) throw serverError('CommandNotSupported', 'explain is not supported by the simulated mongod');
   const cursorSpec = reader.object('cursor');
@@ -155,11 +158,26 @@ export function aggregateCommand(db: string, body: Document, ctx: StorageCommand
     if (coll === undefined) throw serverError('InvalidNamespace', '$collStats must be run against a collection namespace');
     input = [collStatsStage(db, coll, first.$collStats, ctx)];
     stages = stages.slice(1);
+  } else if (first && '$listLocalSessions' in first) {
+    input = listLocalSessionsStage(db, coll, first.$listLocalSessions, ctx);
+    stages = stages.slice(1);
   }
   const docs = aggregateDocuments(input, stages, (name) => ctx.storage.documents(db, name), ctx.storage.nowMillis());
   const ns = coll === undefined ? `${db}.$cmd.aggregate` : `${db}.${coll}`;
   const cursor = ctx.cursors.open(ns, docs, ctx.connectionId, { batchSize });
   return { reply: firstBatchReply(cursor), oplog: [] };
+}
+
+/**
+ * `$listLocalSessions` (pipeline/document_source_list_local_sessions.cpp): the member's cached
+ * sessions, on `{aggregate: 1}` against admin. `{}` lists the caller's, `{allUsers: true}` or
+ * `{users: [...]}` everyone's; with no authentication they are the same sessions.
+ */
+function listLocalSessionsStage(db: string, coll: string | undefined, spec: unknown, ctx: StorageCommandContext): Document[] {
+  if (db !== 'admin' || coll !== undefined) throw serverError('InvalidNamespace', "$listLocalSessions must be run against the 'admin' database with {aggregate: 1}");
+  if (!isPlainObject(spec)) throw serverError('TypeMismatch', '$listLocalSessions options must be specified in an object');
+  if (spec.allUsers === true && spec.users !== undefined) throw serverError('FailedToParse', 'The options allUsers and users are mutually exclusive');
+  return ctx.localSessions?.() ?? [];
 }
 
 /** The one document `$collStats` produces (mongosh's `db.coll.stats()` and `totalIndexSize()` use it). */
