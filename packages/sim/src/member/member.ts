@@ -270,8 +270,10 @@ export class Member implements CommandHandler, ServerNode, SessionCommandHost {
     // The gossiped time is taken in before the command runs: an afterClusterTime read may name it.
     const clusterTime: unknown = request.body.$clusterTime;
     if (clusterTime !== undefined) this.logicalClock.observe(clusterTime);
+    // Whether to stamp is decided as the command starts: replSetInitiate's own reply has no times.
+    const initiated = this.repl.config !== undefined;
     const reply = first !== undefined && this.failPoints?.failCommand.active === true ? await this.runUnderFailCommand(first, request, this.failPoints) : await this.runLabelled(first, request);
-    return this.withClusterTime(reply);
+    return initiated ? this.withClusterTime(reply) : reply;
   }
 
   private async runLabelled(first: string | undefined, request: CommandRequest): Promise<Document> {
@@ -282,7 +284,8 @@ export class Member implements CommandHandler, ServerNode, SessionCommandHost {
 
   /**
    * An initiated member answers every command with `$clusterTime` and `operationTime`
-   * (commands/clusterTime.ts); before a config, or without replication, it sends neither, as mongod.
+   * (commands/clusterTime.ts); before a config, or without replication, it sends neither, as mongod
+   * (mongosh shows rs.initiate()'s reply as `{info2, me, ok: 1}`).
    */
   private withClusterTime(reply: Document): Document {
     if (!this.aliveFlag || this.repl.config === undefined) return reply;

@@ -26,6 +26,13 @@ describe('$clusterTime and operationTime', () => {
     expect(before.operationTime).toBeUndefined();
     c.stopAll();
 
+    const fresh = new Cluster({ members: 3, seed: 27 });
+    const initiate = await fresh.command(fresh.hosts[0]!, { replSetInitiate: fresh.defaultConfig() });
+    expect(initiate.ok).toBe(1);
+    // The command started before the member had a config: no times in its reply either.
+    expect(initiate.$clusterTime).toBeUndefined();
+    fresh.stopAll();
+
     const { c: set, primary } = await started(22);
     const ping = await set.command(primary, { ping: 1 });
     expect(ping.$clusterTime.clusterTime).toBeInstanceOf(Timestamp);
