@@ -8,7 +8,7 @@ import type { Random } from '../random/random';
 import type { ReplParameters, PersistedReplState, LogSeverity, WriteConcern } from '../repl/coordinator';
 import { ReplCoordinator, newPersistedReplState } from '../repl/coordinator';
 import type { RollbackFile } from '../repl/coordinator';
-import type { ReplSetConfig } from '../repl/config';
+import { configToDocument, type ReplSetConfig } from '../repl/config';
 import type { ReplJournal } from '../storage/replState';
 import { entriesAfter } from '../storage/oplog';
 import type { OplogEntry } from '../storage/oplog';
@@ -22,6 +22,7 @@ import { LogicalClock, stampClusterTime } from '../commands/clusterTime';
 import { LogicalSessionCache, SESSION_COMMANDS, runSessionCommand, sessionKeyOf } from '../commands/sessions';
 import type { SessionCommandHost } from '../commands/sessions';
 import type { CrudCommands, CrudContext } from '../commands/crud/context';
+import { localDatabaseView } from '../commands/crud/localView';
 import type { ServerNode } from '../commands/serverNode';
 import { LogIds } from '../log/ids';
 import type { LogLine } from '../log/ids';
@@ -460,6 +461,10 @@ export class Member implements CommandHandler, ServerNode, SessionCommandHost {
       entriesAfterCommitPoint: () => entriesAfter(repl.oplog, repl.commitPoint),
       random: this.random,
       clock: this.clock,
+      local: localDatabaseView(
+        () => (repl.config ? configToDocument(repl.config) : null),
+        () => (repl.replSetName === undefined ? null : repl.oplog),
+      ),
       localSessions: () => this.sessions.listLocal(),
     };
     return this.crudContextCached;

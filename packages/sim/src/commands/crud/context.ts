@@ -8,12 +8,27 @@ import type { Storage } from '../../storage/storage';
 import type { CommandRequest } from '../handler';
 import type { CursorManager } from './cursors';
 
+/**
+ * What mongod keeps in its `local` database that the simulator keeps in the replication layer:
+ * the set's configuration (local.system.replset) and the oplog (local.oplog.rs). Reads of those
+ * namespaces see them through this view (mongosh's rs.printReplicationInfo() and
+ * rs.printSecondaryReplicationInfo() read them there).
+ */
+export interface LocalDatabaseView {
+  /** The configuration document, as replSetGetConfig returns it; null before initiate. */
+  replSetConfig(): Document | null;
+  /** The oplog's entry count, BSON bytes and configured cap; null when not started with --replSet. */
+  oplogStats(): { count: number; sizeBytes: number; maxSizeBytes: number } | null;
+}
+
 /** What a CRUD command runs against: the member's storage and cursors, and the connection it came on. */
 export interface StorageCommandContext {
   readonly storage: Storage;
   readonly cursors: CursorManager;
   /** The connection the command arrived on: cursors it opens belong to it. */
   readonly connectionId: number;
+  /** The replication layer's part of `local`, when the member has one. */
+  readonly local?: LocalDatabaseView;
   /** The member's live sessions, for `$listLocalSessions` (none when the host keeps no sessions). */
   readonly localSessions?: () => Document[];
 }
@@ -67,6 +82,8 @@ export interface CrudContext {
   /** Seeded randomness for ObjectIds the server makes. */
   readonly random: Random;
   readonly clock: Clock;
+  /** The replication layer's part of `local` (the set's config, the oplog). */
+  readonly local?: LocalDatabaseView;
   /** The member's live sessions as `$listLocalSessions` yields them. */
   localSessions?(): Document[];
 }

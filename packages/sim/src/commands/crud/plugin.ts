@@ -106,7 +106,8 @@ export class MemberCrudCommands implements CrudCommands {
     }
     const storage = read.storage;
     const localSessions = context.localSessions === undefined ? undefined : () => context.localSessions!();
-    const commandContext = { storage, cursors, connectionId: request.connection.id, ...(localSessions === undefined ? {} : { localSessions }) };
+    const local = context.local && (request.db === 'local' || canonical === 'listDatabases') ? { local: context.local } : {};
+    const commandContext = { storage, cursors, connectionId: request.connection.id, ...local, ...(localSessions === undefined ? {} : { localSessions }) };
     const retryable = kind === 'write' ? retryableWriteOf(canonical, request.body) : undefined;
     if (retryable !== undefined) return this.runRetryableWrite(canonical, request, context, retryable, commandContext);
     const result = this.dispatcher.run(request.db, request.body, commandContext);

@@ -6,6 +6,7 @@ import { indexKey, isPlainObject } from '../../storage/values';
 import type { StorageCommandContext, StorageCommandResult } from './context';
 import { collectionStats } from './admin';
 import { firstBatchReply } from './reply';
+import { oplogCollectionStats, replicationDocuments } from './localView';
 import { CommandReader, asBigInt, bsonTypeName, collectionArgument } from './parse';
 
 function cursorOptions(reader: CommandReader, field = 'batchSize'): number | undefined {
@@ -27,7 +28,7 @@ export function findCommand(db: string, body: Document, ctx: StorageCommandConte
   const singleBatch = reader.bool('singleBatch') ?? false;
   const noCursorTimeout = reader.bool('noCursorTimeout') ?? false;
   if (reader.bool('tailable')) throw serverError('BadValue', 'error processing query: tailable cursor requested on non capped collection');
-  const docs = runQuery(ctx.storage.candidates(db, coll, filter), {
+  const docs = runQuery(replicationDocuments(db, coll, ctx.local) ?? ctx.storage.candidates(db, coll, filter), {
     filter,
     sort,
     skip,
@@ -78,7 +79,7 @@ export function countCommand(db: string, body: Document, ctx: StorageCommandCont
   const limitRaw = reader.integer('limit') ?? 0;
   const limit = Math.abs(limitRaw);
   const matcher = compileFilter(query);
-  let n = ctx.storage.candidates(db, coll, query).filter((doc) => matcher(doc)).length;
+  let n = (replicationDocuments(db, coll, ctx.local) ?? ctx.storage.candidates(db, coll, query)).filter((doc) => matcher(doc)).length;
   n = Math.max(0, n - skip);
   if (limit > 0) n = Math.min(n, limit);
   return { reply: { n, ok: 1 }, oplog: [] };
@@ -151,7 +152,7 @@ export function aggregateCommand(db: string, body: Document, ctx: StorageCommand
   if (cursorSpec === undefined) throw serverError('FailedToParse', "The 'cursor' option is required, except for aggregate with the explain argument");
   const batchSize = new CommandReader('aggregate.cursor', cursorSpec).nonNegative('batchSize', 'BatchSize');
   let stages = pipeline as Document[];
-  let input = coll === undefined ? [] : ctx.storage.documents(db, coll);
+  let input = coll === undefined ? [] : (replicationDocuments(db, coll, ctx.local) ?? ctx.storage.documents(db, coll));
   const first = stages[0];
   if (first && '$collStats' in first) {
     if (coll === undefined) throw serverError('InvalidNamespace', '$collStats must be run against a collection namespace');
@@ -183,7 +184,7 @@ function listLocalSessionsStage(db: string, coll: string | undefined, spec: unkn
 function collStatsStage(db: string, coll: string, spec: unknown, ctx: StorageCommandContext): Document {
   if (!isPlainObject(spec)) throw serverError('FailedToParse', '$collStats must take a nested object but found a non-object value');
   const out: Document = { ns: `${db}.${coll}`, localTime: new Date(ctx.storage.nowMillis()) };
-  const stats = collectionStats(ctx.storage, db, coll);
+  const stats = (db === 'local' && coll === 'oplog.rs' ? oplogCollectionStats(ctx.local) : undefined) ?? collectionStats(ctx.storage, db, coll);
   if (spec.storageStats !== undefined) out.storageStats = stats;
   if (spec.count !== undefined) out.count = stats.count;
   if (spec.latencyStats !== undefined) {
