@@ -75,9 +75,11 @@ describe('the built server (dist/main.mjs)', () => {
       child.once('exit', (code) => reject(new Error(`the built server exited ${code}:\n${output}`)));
     });
 
-    // The embedded progress store is a sim-mongod started from the @rslab/sim package's bin.
-    const store = output.split('\n').find((line) => line.includes('progress store: embedded sim-mongod'));
-    expect(store, output).toBeDefined();
+    // The embedded progress store is a sim-mongod started from the @rslab/sim package's bin. It opens
+    // in the background (rooms/openStore.ts), so its line may come after the listening one.
+    const storeLine = (): string | undefined => output.split('\n').find((line) => line.includes('progress store: embedded sim-mongod'));
+    await expect.poll(storeLine, { timeout: 60_000, interval: 100 }).toBeDefined();
+    const store = storeLine();
     // The line has pino's pid first and the store's after it; JSON.parse keeps the last.
     const storePid = (JSON.parse(store as string) as { pid: number }).pid;
     expect(storePid).not.toBe(child.pid);
