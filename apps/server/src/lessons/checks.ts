@@ -362,7 +362,10 @@ export async function runCheck(spec: CheckSpec, view: CheckView): Promise<CheckR
       return served ? pass : fail(`${spec.description}.`);
     }
     case 'errorSeen':
-      return stepRecords(view).some((r) => !r.ok && r.errorName !== undefined && spec.errorNames.includes(r.errorName)) ? pass : fail(`${spec.description}.`);
+      // By the error's class name or the server error's codeName (mongosh says MongoServerError[WriteConcernFailed]).
+      return stepRecords(view).some((r) => !r.ok && [r.errorName, r.codeName].some((name) => name !== undefined && spec.errorNames.includes(name)))
+        ? pass
+        : fail(`${spec.description}.`);
     case 'noPrimaryFor': {
       if (membersIn(view, 'PRIMARY').length > 0) return fail('There is a primary right now.');
       const running = view.processes.filter((p) => p.running).length;

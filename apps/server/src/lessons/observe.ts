@@ -127,8 +127,9 @@ export async function observe(spec: ObservationSpec, view: CheckView): Promise<O
       const last = view.shellHistory.filter((record) => view.step.record(record) && record.operation?.kind === spec.operation).at(-1);
       if (!last) return null;
       if (last.ok) return { choiceId: spec.ok, text: `\`${last.input.trim()}\` succeeded.` };
-      const choice = (last.errorName && spec.errors[last.errorName]) ?? spec.otherError;
-      return { choiceId: choice, text: `\`${last.input.trim()}\` failed with ${last.errorName ?? 'an error'}.` };
+      const choice = (last.codeName && spec.errors[last.codeName]) || (last.errorName && spec.errors[last.errorName]) || spec.otherError;
+      const named = last.codeName ? `${last.errorName ?? 'an error'} (${last.codeName})` : (last.errorName ?? 'an error');
+      return { choiceId: choice, text: `\`${last.input.trim()}\` failed with ${named}.` };
     }
     case 'majority': {
       const config = await view.replSetConfig();

@@ -56,6 +56,8 @@ export class Lab {
     this.nextSeq += 1;
     this.history.push(record);
     if (this.history.length > this.limits.historyRecordsMax) this.history.shift();
+    // A line may have started or killed a member: whoever asks next sees the cluster after it.
+    this.invalidateSnapshot();
     return record;
   }
 
@@ -174,10 +176,16 @@ export class Lab {
         }
         case 'partition': {
           const members = (await this.snapshot()).members.map((m) => m.host);
-          const groups = request.groups ?? (target ? [[target], members.filter((m) => m !== target)] : null);
+          // Isolating a member while a partition holds splits it off its group: isolating two of
+          // three leaves three groups, as pressing "isolate" on two cards means.
+          const open = this.partitions.at(-1);
+          const current = open && open.healedAt === null ? open.groups : [members];
+          const isolated = target ? [[target], ...current.map((g) => g.filter((m) => m !== target)).filter((g) => g.length > 0)] : null;
+          const groups = request.groups ?? isolated;
           if (!groups) return { ok: false, message: 'partition needs groups or a member to isolate' };
           const termThen = Math.max(0, ...(this.lastSnapshot?.members.map((m) => m.term) ?? [0]));
           this.engine.partition(groups);
+          if (open && open.healedAt === null) open.healedAt = this.now();
           this.partitions.push({ seq: this.nextSeq, at: this.now(), groups, healedAt: null, termThen });
           this.nextSeq += 1;
           this.events.add({ source: 'cluster', kind: 'partition', text: `network partitioned: ${groups.map((g) => `[${g.join(', ')}]`).join(' | ')}` });

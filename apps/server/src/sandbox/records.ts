@@ -13,6 +13,8 @@ export interface ShellRecord {
   ok: boolean;
   /** For a failure: the exception's class name as the tool prints it (`AutoReconnect`). */
   errorName?: string;
+  /** The server error's codeName, when the line's failed operation had one. */
+  codeName?: string;
   /** For an expression: its printed value. */
   value?: string;
   /** What the line did to the database, when it did something a lesson cares about. */

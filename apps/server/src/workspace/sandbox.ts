@@ -128,6 +128,7 @@ export class Sandbox {
       input: report.input,
       ok: errorName === undefined,
       ...(errorName !== undefined ? { errorName } : {}),
+      ...(failed?.codeName !== undefined ? { codeName: failed.codeName } : {}),
       value: report.output.slice(0, 500),
       ...(last ? { operation: { kind: last.kind, client: last.client, servedBy: last.servedBy } } : {}),
     });
