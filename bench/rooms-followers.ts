@@ -5,25 +5,15 @@
 // the figures and rewrites the `## Rooms` section of docs/BENCHMARKS.md.
 import { spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { serverNodeOptions } from '../apps/server/src/nodeFlags';
+import { connectSocket, type Socket } from './lib/roomSocket';
 
 const followersCount = 200;
 const linesCount = 60;
 const lineIntervalMillis = 100;
 const benchDeadlineMillis = 120_000;
-
-// `ws` is a dependency of apps/server, not of the workspace root.
-const requireFromServer = createRequire(new URL('../apps/server/package.json', import.meta.url));
-type Socket = {
-  on(event: 'message', listener: (data: Buffer) => void): void;
-  once(event: 'open' | 'error' | 'close', listener: (arg?: unknown) => void): void;
-  send(data: string): void;
-  close(): void;
-};
-const WebSocket = requireFromServer('ws') as new (url: string) => Socket;
 
 interface Message {
   type: string;
@@ -75,15 +65,7 @@ async function startServer(): Promise<{ baseUrl: string; stop: () => Promise<voi
   };
 }
 
-async function connect(baseUrl: string, onMessage: (message: Message, at: number) => void): Promise<Socket> {
-  const socket = new WebSocket(`${baseUrl.replace('http', 'ws')}/ws/room`);
-  socket.on('message', (data) => onMessage(JSON.parse(data.toString('utf8')) as Message, performance.now()));
-  await new Promise<void>((resolve, reject) => {
-    socket.once('open', () => resolve());
-    socket.once('error', (error) => reject(error as Error));
-  });
-  return socket;
-}
+const connect = (baseUrl: string, onMessage: (message: Message, at: number) => void): Promise<Socket> => connectSocket<Message>(`${baseUrl.replace('http', 'ws')}/ws/room`, onMessage);
 
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;

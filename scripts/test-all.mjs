@@ -16,6 +16,7 @@ mkdirSync(resultsDir, { recursive: true });
 const vitestPackages = [
   { name: '@rslab/sim', dir: 'packages/sim' },
   { name: '@rslab/protocol', dir: 'packages/protocol' },
+  { name: '@rslab/runtime', dir: 'packages/runtime' },
   { name: '@rslab/server', dir: 'apps/server' },
   { name: '@rslab/web', dir: 'apps/web' },
 ];

@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { openLab, terminalText, typeLine } from './fixtures';
-import { expectDone, members, run, shellTab, start, step } from './lesson-fixtures';
+import { expectDone, members, run, shellTab, squash, start, step } from './lesson-fixtures';
 import { card, pane } from './ui-fixtures';
 
 test('a reload mid-lesson finds the same sandbox, both shells with their history, and the same step', async ({ page }) => {
@@ -34,8 +34,14 @@ test('a reload mid-lesson finds the same sandbox, both shells with their history
   await expect(current).toHaveAttribute('aria-current', 'step');
   await expect(current.locator('.step-state')).toHaveText(reason);
   for (const [n, title] of [[1, 'Find the host name'], [4, 'Connect to one member']] as const) await expectDone(page, n, title);
-  // The same sandbox: its members are still running, and the Python variable `c` still exists.
+  // The same sandbox: its members are still running. Python ran in the page that reloaded, so
+  // its variables went with it (runtime-host.md), and the shell says so; the next line starts a
+  // fresh Python here, where the import and `c` are typed again.
   for (const host of members) await expect(card(page, host)).toContainText('STARTUP');
+  await expect.poll(async () => squash(await terminalText(page))).toContain(squash('its variables are gone'));
+  await run(page, 'from pymongo import Connection', 'starting a fresh python');
+  await run(page, 'c = Connection("morton.local:27017", slave_okay=True)');
+  expect(await terminalText(page)).not.toContain('Traceback');
   await run(page, 'c.admin.command("replSetInitiate")', "'ok': 1.0");
   await expectDone(page, 5, 'Initiate');
   // The other shell kept its own screen.

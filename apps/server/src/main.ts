@@ -1,5 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { runsWithServerNodeOptions, serverNodeOptions } from './nodeFlags';
+import { drainAndClose } from './plugins/lifecycle';
 import { buildServer } from './server';
 import { settingsFromEnv } from './settings';
 
@@ -10,10 +11,18 @@ if (!runsWithServerNodeOptions(process.execArgv, process.env)) {
   server.log.warn(`running without the node options ${serverNodeOptions} (pnpm start sets them in NODE_OPTIONS): expect longer garbage-collection pauses with many sandboxes`);
 }
 
+// SIGTERM (a process manager, a deploy) drains first: the balancer moves this instance's pages to
+// another before it exits. SIGINT (Ctrl-C) closes at once. A second signal exits now.
+let stopping = false;
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
+  process.on(signal, () => {
+    if (stopping) {
+      server.log.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
+    stopping = true;
     server.log.info({ signal }, 'shutting down');
-    server.close().then(
+    drainAndClose(server, signal === 'SIGTERM' ? settings.drainMillis : 0).then(
       () => process.exit(0),
       (error: unknown) => {
         server.log.error({ err: error }, 'closing the server failed');

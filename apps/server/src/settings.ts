@@ -1,3 +1,5 @@
+import { hostname } from 'node:os';
+
 /** Server settings, read once from the environment. Every limit carries its unit in its name. */
 export interface Settings {
   host: string;
@@ -35,6 +37,21 @@ export interface Settings {
   dataDir: string;
   /** Where progress is stored: a MongoDB URI, `embedded` (a sim-mongod started under dataDir) or `memory` (lost on restart). */
   progressStore: string;
+  /** How long one store operation may take, retries through an election included, before the request answers 503. */
+  storeDeadlineMillis: number;
+  /** A room's attendees are read again from the store when the copy in memory is older than this. */
+  roomSyncMillis: number;
+  /** How often a connected attendee's `lastSeenAt` is written; they count as online for three times this. */
+  presenceMillis: number;
+  /** After SIGTERM: how long the instance says "draining" (so the balancer stops sending) before it tells its pages to reconnect elsewhere. */
+  drainMillis: number;
+  /** This instance's name, in `/api/health` and the `x-rslab-instance` header of every answer. */
+  instanceName: string;
+  /**
+   * Run learners' Python in this server process when no page can (tests and development only:
+   * normally it runs in the learner's browser tab). RSLAB_SERVER_RUNTIMES=1.
+   */
+  serverRuntimes: boolean;
 }
 
 function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
@@ -75,6 +92,12 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv, defaults: { webRoot: str
     roomIdleMillis: intFromEnv(env, 'RSLAB_ROOM_IDLE_MILLIS', 12 * 3600_000, 60_000),
     dataDir: env.RSLAB_DATA_DIR ?? '.rslab-data',
     progressStore: progressStoreFromEnv(env),
+    storeDeadlineMillis: intFromEnv(env, 'RSLAB_STORE_DEADLINE_MILLIS', 20_000, 100),
+    roomSyncMillis: intFromEnv(env, 'RSLAB_ROOM_SYNC_MILLIS', 1000, 50),
+    presenceMillis: intFromEnv(env, 'RSLAB_PRESENCE_MILLIS', 5000, 100),
+    drainMillis: intFromEnv(env, 'RSLAB_DRAIN_MILLIS', 3000, 0),
+    instanceName: env.RSLAB_INSTANCE || `${hostname()}:${env.PORT ?? '8080'}`,
+    serverRuntimes: env.RSLAB_SERVER_RUNTIMES === '1',
   };
 }
 
@@ -97,5 +120,5 @@ function progressStoreFromEnv(env: NodeJS.ProcessEnv): string {
 }
 
 export function testSettings(overrides: Partial<Settings> = {}): Settings {
-  return { ...settingsFromEnv({}, { webRoot: '' }), host: '127.0.0.1', port: 0, progressStore: 'memory', ...overrides };
+  return { ...settingsFromEnv({}, { webRoot: '' }), host: '127.0.0.1', port: 0, progressStore: 'memory', serverRuntimes: true, ...overrides };
 }

@@ -88,6 +88,22 @@ describe('the built server (dist/main.mjs)', () => {
     const health = await fetch(`${baseUrl}/api/health`);
     expect(health.status).toBe(200);
 
+    // What the page needs to run Python and mongosh itself comes from this server too (routes/runtime.ts):
+    // Pyodide's files under a versioned path, our pymongo package, and cross-origin isolation on
+    // every response (SharedArrayBuffer needs it).
+    expect(health.headers.get('cross-origin-opener-policy')).toBe('same-origin');
+    expect(health.headers.get('cross-origin-embedder-policy')).toBe('require-corp');
+    const info = (await (await fetch(`${baseUrl}/runtime/info.json`)).json()) as { pyodideIndexURL: string };
+    expect(info.pyodideIndexURL).toMatch(/^\/runtime\/pyodide-[\d.]+\/$/);
+    const wasm = await fetch(`${baseUrl}${info.pyodideIndexURL}pyodide.asm.wasm`);
+    expect(wasm.status).toBe(200);
+    expect(wasm.headers.get('cache-control')).toContain('immutable');
+    expect(new Uint8Array(await wasm.arrayBuffer()).subarray(0, 4)).toEqual(new Uint8Array([0, 0x61, 0x73, 0x6d]));
+    expect((await fetch(`${baseUrl}${info.pyodideIndexURL}python_stdlib.zip`)).status).toBe(200);
+    expect((await fetch(`${baseUrl}${info.pyodideIndexURL}package.json`)).status).toBe(404);
+    const sources = (await (await fetch(`${baseUrl}/runtime/python-sources.json`)).json()) as Record<string, string>;
+    expect(Object.keys(sources)).toEqual(expect.arrayContaining(['pymongo/__init__.py', 'bson/objectid.py', '_rslab/console.py']));
+
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');
     await exited;

@@ -27,6 +27,10 @@ export const ProtocolErrorCode = {
   forkUnavailable: 'ForkUnavailable',
   /** Saving or reading lesson progress failed (the store is unreachable). */
   storeError: 'StoreError',
+  /** The store did not acknowledge in time (an election, unreachable): nothing changed; send it again after `retryAfterSeconds`. */
+  storeUnavailable: 'StoreUnavailable',
+  /** This instance is shutting down: connect again (the balancer sends the page to another instance). */
+  draining: 'Draining',
   /** A bug on the server; the message says what broke. */
   internalError: 'InternalError',
 } as const;
@@ -51,5 +55,9 @@ export const HttpErrorCode = {
   roomLimit: 'RoomLimitError',
   /** The room has as many attendees as it may. */
   roomFull: 'RoomFull',
+  /** The store did not acknowledge in time (an election, unreachable): nothing changed; see `retry-after`. */
+  storeUnavailable: 'StoreUnavailable',
+  /** This instance is shutting down and takes nothing new; see `retry-after` (the balancer sends the retry elsewhere). */
+  draining: 'Draining',
 } as const;
 export type HttpErrorCode = (typeof HttpErrorCode)[keyof typeof HttpErrorCode];

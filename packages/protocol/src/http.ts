@@ -19,8 +19,44 @@ export const ApiError = Type.Object(
 );
 export type ApiError = Static<typeof ApiError>;
 
-export const HealthReply = Type.Object({ ok: Type.Boolean(), sandboxes: Type.Integer({ minimum: 0 }) }, { additionalProperties: false });
+/**
+ * `GET /api/health`, for people and load balancers. The status says what the balancer may send:
+ * 200 anything; 404 no new learners (full), but its own learners and rooms still; 503 nothing
+ * (draining after SIGTERM). A store that cannot acknowledge writes is `state: 'store'` with 200.
+ */
+export const HealthReply = Type.Object(
+  {
+    ok: Type.Boolean(),
+    /** This instance's name (`RSLAB_INSTANCE`), also in every answer's `x-rslab-instance` header. */
+    instance: Type.String(),
+    /** `ready`, `full` (no sandbox left for a new learner), `draining` (SIGTERM: finishing, then exit), `store` (the store cannot write). */
+    state: Type.Union([Type.Literal('ready'), Type.Literal('full'), Type.Literal('draining'), Type.Literal('store')]),
+    sandboxes: Type.Integer({ minimum: 0 }),
+    sandboxesMax: Type.Integer({ minimum: 0 }),
+    acceptingSandboxes: Type.Boolean(),
+    draining: Type.Boolean(),
+    store: Type.Object(
+      {
+        kind: Type.String(),
+        state: Type.Union([Type.Literal('starting'), Type.Literal('waiting'), Type.Literal('ready')]),
+        message: Type.String(),
+      },
+      { additionalProperties: false },
+    ),
+    /** One line for a person: what this instance can do now and why. */
+    message: Type.String(),
+  },
+  { additionalProperties: false },
+);
 export type HealthReply = Static<typeof HealthReply>;
+
+/** `GET /runtime/info.json`: where the page finds Pyodide's files (a versioned path on this server). */
+export const RuntimeInfoReply = Type.Object({ pyodideIndexURL: Type.String(), pyodideVersion: Type.String() }, { additionalProperties: false });
+export type RuntimeInfoReply = Static<typeof RuntimeInfoReply>;
+
+/** `GET /runtime/python-sources.json`: our Python package (pymongo, bson, the console), path under site-packages → source. */
+export const PythonSourcesReply = Type.Record(Type.String(), Type.String());
+export type PythonSourcesReply = Static<typeof PythonSourcesReply>;
 
 export const OkReply = Type.Object({ ok: Type.Boolean() }, { additionalProperties: false });
 export type OkReply = Static<typeof OkReply>;
@@ -73,7 +109,17 @@ export const RoomInfo = Type.Object(
 export type RoomInfo = Static<typeof RoomInfo>;
 
 /** `POST /api/rooms/:code/join`. */
-export const JoinRoomBody = Type.Object({ name: Type.String({ minLength: 1, maxLength: 60 }) }, { additionalProperties: false });
+export const JoinRoomBody = Type.Object(
+  {
+    name: Type.String({ minLength: 1, maxLength: 60 }),
+    /**
+     * The resume token the page made for itself (random, secret): sending the same join again
+     * (after a 503, a lost answer) finds the same attendee instead of adding another.
+     */
+    token: Type.Optional(RoomSecret),
+  },
+  { additionalProperties: false },
+);
 export type JoinRoomBody = Static<typeof JoinRoomBody>;
 
 export const JoinedRoom = Type.Object(
@@ -95,7 +141,10 @@ export const DashboardRow = Type.Object(
     id: Type.String(),
     name: Type.String(),
     mode: Type.Union([Type.Literal('live'), Type.Literal('fork')]),
+    /** A page of theirs is connected now (to this instance, or to another as the store says). */
     connected: Type.Boolean(),
+    /** Wall-clock millis when a page of theirs was last connected; null if never. */
+    lastSeenAt: Type.Union([Type.Number(), Type.Null()]),
     hasFork: Type.Boolean(),
     lessonId: Type.String(),
     stepId: NullableString,

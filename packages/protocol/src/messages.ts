@@ -195,7 +195,65 @@ export const ControlAction = literalUnion([
 ]);
 export type ControlAction = Static<typeof ControlAction>;
 
+/** A client runtime's id on the server (`rt-…`). */
+export const RuntimeSessionId = Type.String({ pattern: '^rt-[a-z0-9]{1,16}$' });
+export const RuntimeKind = literalUnion(['python', 'mongosh']);
+/** Longest mirrored output chunk or driver method name accepted. */
+export const runtimeOutputCharsMax = 256 * 1024;
+
+/**
+ * What a page that hosts client runtimes sends (see /work/team/runtime-host.md): a runtime's
+ * progress, readiness, output mirror and line answers, and its driver calls.
+ */
+export const RuntimeHostMessage = Type.Union([
+  /** This page can run client runtimes (a page with Web Workers); sent after each welcome. */
+  Type.Object({ type: Type.Literal('runtime.host') }, { additionalProperties: false }),
+  Type.Object({ type: Type.Literal('runtime.progress'), session: RuntimeSessionId, status: Type.Union([Type.String({ maxLength: 500 }), Type.Null()]) }, { additionalProperties: false }),
+  Type.Object({ type: Type.Literal('runtime.ready'), session: RuntimeSessionId, prompt: Type.String({ maxLength: 100 }) }, { additionalProperties: false }),
+  Type.Object(
+    {
+      type: Type.Literal('runtime.failed'),
+      session: RuntimeSessionId,
+      message: Type.String({ maxLength: 2000 }),
+      /** The runtime ended by itself at start (mongosh --eval, a refused connection) with this exit code, having printed why. */
+      exitCode: Type.Optional(Type.Integer({ minimum: 0, maximum: 255 })),
+    },
+    { additionalProperties: false },
+  ),
+  Type.Object({ type: Type.Literal('runtime.output'), session: RuntimeSessionId, data: Type.String({ maxLength: runtimeOutputCharsMax }) }, { additionalProperties: false }),
+  Type.Object(
+    { type: Type.Literal('runtime.done'), session: RuntimeSessionId, seq: Type.Integer({ minimum: 0 }), prompt: Type.String({ maxLength: 100 }), exit: Type.Optional(Type.Boolean()) },
+    { additionalProperties: false },
+  ),
+  Type.Object({ type: Type.Literal('runtime.exited'), session: RuntimeSessionId, message: Type.String({ maxLength: 2000 }) }, { additionalProperties: false }),
+  Type.Object(
+    {
+      type: Type.Literal('driver.call'),
+      id: Type.Integer({ minimum: 0 }),
+      session: RuntimeSessionId,
+      method: Type.String({ pattern: '^[A-Za-z]{1,40}$' }),
+      /** Canonical Extended JSON. */
+      params: Type.Record(Type.String(), Type.Unknown()),
+    },
+    { additionalProperties: false },
+  ),
+  Type.Object({ type: Type.Literal('driver.cancel'), id: Type.Integer({ minimum: 0 }) }, { additionalProperties: false }),
+  /** The runtime's answer to `runtime.complete` (Tab typed on another page that shows the tab). */
+  Type.Object(
+    {
+      type: Type.Literal('runtime.completion'),
+      session: RuntimeSessionId,
+      id: Type.Integer({ minimum: 0 }),
+      replaceFrom: Type.Integer({ minimum: 0 }),
+      candidates: Type.Array(Type.String({ maxLength: 1000 }), { maxItems: 500 }),
+    },
+    { additionalProperties: false },
+  ),
+]);
+export type RuntimeHostMessage = Static<typeof RuntimeHostMessage>;
+
 export const ClientMessage = Type.Union([
+  ...RuntimeHostMessage.anyOf,
   Type.Object(
     { type: Type.Literal('input'), tab: TabId, line: Type.String({ maxLength: inputLineLengthMax }) },
     { additionalProperties: false },
@@ -330,7 +388,47 @@ export const TabSnapshot = Type.Object({
 });
 export type TabSnapshot = Static<typeof TabSnapshot>;
 
+const DriverRpcErrorSchema = Type.Object({
+  name: Type.String(),
+  message: Type.String(),
+  code: Type.Optional(Type.Integer()),
+  codeName: Type.Optional(Type.String()),
+  errmsg: Type.Optional(Type.String()),
+  errorLabels: Type.Optional(Type.Array(Type.String())),
+  errorResponse: Type.Optional(Type.Unknown()),
+  bulkResult: Type.Optional(Type.Unknown()),
+  network: Type.Optional(literalUnion(['refused', 'timedOut', 'closed', 'other'])),
+  address: Type.Optional(Type.String()),
+  selection: Type.Optional(
+    Type.Object({
+      timeoutMillis: Type.Number(),
+      servers: Type.Array(Type.Object({ address: Type.String(), type: Type.String(), error: Type.Optional(Type.Object({ message: Type.String(), network: Type.Optional(Type.String()) })) })),
+    }),
+  ),
+});
+
+/** What the server tells a page that hosts client runtimes (see /work/team/runtime-host.md). */
+export const RuntimeServerMessage = Type.Union([
+  Type.Object({
+    type: Type.Literal('runtime.start'),
+    session: RuntimeSessionId,
+    tab: TabId,
+    runtime: RuntimeKind,
+    args: Type.Array(Type.String()),
+    clock: Type.Object({ speed: Type.Number(), paused: Type.Boolean() }),
+  }),
+  Type.Object({ type: Type.Literal('runtime.line'), session: RuntimeSessionId, seq: Type.Integer(), line: Type.String() }),
+  Type.Object({ type: Type.Literal('runtime.signal'), session: RuntimeSessionId, signal: literalUnion(['interrupt', 'reset']) }),
+  Type.Object({ type: Type.Literal('runtime.stop'), session: RuntimeSessionId }),
+  Type.Object({ type: Type.Literal('runtime.clock'), speed: Type.Number(), paused: Type.Boolean() }),
+  /** Complete `line` at `cursor` in the runtime (rlcompleter, mongosh's autocomplete); answered with runtime.completion. */
+  Type.Object({ type: Type.Literal('runtime.complete'), session: RuntimeSessionId, id: Type.Integer(), line: Type.String(), cursor: Type.Integer() }),
+  Type.Object({ type: Type.Literal('driver.reply'), id: Type.Integer(), ok: Type.Boolean(), result: Type.Optional(Type.Unknown()), error: Type.Optional(DriverRpcErrorSchema) }),
+]);
+export type RuntimeServerMessage = Static<typeof RuntimeServerMessage>;
+
 export const ServerMessage = Type.Union([
+  ...RuntimeServerMessage.anyOf,
   Type.Object({
     type: Type.Literal('welcome'),
     sandboxId: Type.String(),
@@ -366,7 +464,16 @@ export const ServerMessage = Type.Union([
   Type.Object({ type: Type.Literal('progress.resumed'), ok: Type.Boolean(), message: Type.String() }),
   /** Answer to `lesson.skip`, `lesson.select`, `lesson.predict` and `lesson.retry`. */
   Type.Object({ type: Type.Literal('lesson.ack'), requestId: Type.Integer(), ok: Type.Boolean(), message: Type.String() }),
-  /** Something the client sent was refused; the socket stays open unless said otherwise. */
-  Type.Object({ type: Type.Literal('error'), code: Type.String(), message: Type.String() }),
+  /**
+   * An attendee's progress in their own copy, as the store has it: `ok` once the store acknowledged
+   * the step (a majority of the set has it), else why not yet (the server keeps trying).
+   */
+  Type.Object({ type: Type.Literal('room.saved'), ok: Type.Boolean(), stepId: Type.Union([Type.String(), Type.Null()]), message: Type.String() }),
+  /**
+   * Something the client sent was refused; the socket stays open unless said otherwise. With
+   * `retryAfterSeconds` (the store was unavailable, the server is draining) the same request may
+   * be sent again after that long.
+   */
+  Type.Object({ type: Type.Literal('error'), code: Type.String(), message: Type.String(), retryAfterSeconds: Type.Optional(Type.Integer({ minimum: 0 })) }),
 ]);
 export type ServerMessage = Static<typeof ServerMessage>;

@@ -31,6 +31,8 @@ export interface OpenClientOptions {
   uri?: string;
   /** Driver options besides routing (directConnection, replicaSet, timeouts, retries, read preference). */
   options: MongoClientOptions;
+  /** PyMongo 1.8's Connection: stays on the primary it found (see DriverRpcExecutor). Default: api is 'Connection'. */
+  legacy?: boolean;
 }
 
 /** One operation a shell ran through a client: what the lesson checks and the timeline see. */
@@ -59,8 +61,12 @@ export interface TrackedClient {
   heartbeatFailures: Map<string, Error>;
   /** The set name the client's topology reports, once known. */
   setName: string | null;
+  /** The driver's topology type (`Single`, `ReplicaSetWithPrimary`, `ReplicaSetNoPrimary`, `Unknown`...). */
+  topologyType: string;
   /** 1.8's Connection stays on the member it found as primary until that one fails it. */
   pinned: string | null;
+  /** This client behaves as PyMongo 1.8's Connection. */
+  legacy: boolean;
   /** The server selection timeout this client was made with, for error messages. */
   serverSelectionTimeoutMillis: number;
 }
@@ -124,7 +130,9 @@ export class DriverGateway {
       servers: new Map(),
       heartbeatFailures: new Map(),
       pinned: null,
+      legacy: request.legacy ?? request.api === 'Connection',
       setName: null,
+      topologyType: 'Unknown',
       serverSelectionTimeoutMillis: request.options.serverSelectionTimeoutMS ?? 30_000,
       view: {
         id,
@@ -242,6 +250,7 @@ export class DriverGateway {
     client.on('topologyDescriptionChanged', (event) => {
       const servers = [...event.newDescription.servers.values()];
       tracked.servers = new Map(servers.map((server) => [server.address, server.type]));
+      tracked.topologyType = event.newDescription.type;
       tracked.setName = event.newDescription.setName ?? servers.find((server) => server.setName)?.setName ?? tracked.setName;
       view.knownMembers = servers.map((server) => server.address).sort();
       const primary = servers.find((server) => server.type === 'RSPrimary');

@@ -18,6 +18,7 @@ interface Tracked {
  */
 export class LearnerProgress {
   private readonly tracked = new WeakMap<Sandbox, Tracked>();
+  private lastStamp = 0;
 
   constructor(
     private readonly store: ProgressStore,
@@ -91,7 +92,8 @@ export class LearnerProgress {
       stepId: position.stepId,
       doneStepIds: position.doneStepIds,
       stepSince: new Date(position.stepSince),
-      updatedAt: new Date(this.now()),
+      // Later than every save before from here: the store keeps the last one written.
+      updatedAt: new Date((this.lastStamp = Math.max(this.lastStamp + 1, this.now()))),
     });
   }
 }

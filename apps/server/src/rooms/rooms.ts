@@ -1,11 +1,14 @@
-import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { findLesson } from '../lessons/catalog';
 import type { Dashboard, DashboardRow, LessonProgress } from '@rslab/protocol';
 import type { LabCopyReport, Sandbox, SandboxManager } from '../workspace/sandbox';
 import type { Settings } from '../settings';
 import { formatJoinCode, newJoinCode } from './joinCode';
 import { rebuildAt } from './rebuild';
-import { hashSecret, type ProgressRecord, type ProgressStore } from './store';
+import { hashSecret, StoreUnavailableError, type ProgressFields, type ProgressRecord, type ProgressStore, type RoomRecord, type SavedPosition } from './store';
+
+/** Presence changes wait this long to be written together. */
+const presenceBatchMillis = 200;
 
 /** Our own errors about rooms, with stable names the routes map to status codes. */
 export class RoomError extends Error {
@@ -19,16 +22,18 @@ export class RoomError extends Error {
 
 export type AttendeeMode = 'live' | 'fork';
 
-/** Something showing an attendee's view that the room may need to move (a WebSocket). */
 /** One open rooms WebSocket, as the room sees it. */
 export interface RoomConnection {
   /** The room was closed: stop showing its sandboxes and say why. */
   roomClosed(reason: string): void;
 }
 
+/** What an attendee's page is told besides the sandbox it shows. */
 export interface AttendeeConnection extends RoomConnection {
   /** The instructor reset the attendee's sandbox: go back to the live view. */
   backToLive(reason: string): void;
+  /** Their progress was stored (or could not be yet, and why). */
+  progressSaved(saved: { ok: boolean; stepId: string | null; message: string }): void;
 }
 
 /** Where one learner is in the lesson, as the dashboard shows it. */
@@ -47,20 +52,29 @@ export interface StepPosition {
 
 export class Attendee {
   mode: AttendeeMode = 'live';
+  /** Whether they made a copy of their own (it may have to be rebuilt from `position` on this instance). */
+  hasOwn = false;
+  /** This instance's open pages of theirs. */
   readonly connections = new Set<AttendeeConnection>();
   /** Progress in the attendee's own copy; null before they first fork. */
   position: StepPosition | null = null;
-  lastSeenAt: number;
+  /** Last time a page of theirs was connected (here, or elsewhere as the store says). */
+  lastSeenAt: number | null = null;
+  /** Until when another instance says a page of theirs is connected there. */
+  onlineUntil = 0;
+  /** `updatedAt` of the progress last written here or read from the store: an older record changes nothing. */
+  updatedAt = 0;
+  /** Saves of this attendee's progress, one at a time, in order. */
+  saving: Promise<void> = Promise.resolve();
+  savesPending = 0;
   stopFollowingProgress: (() => void) | null = null;
 
   constructor(
     readonly id: string,
-    readonly name: string,
+    public name: string,
     readonly tokenHash: string,
     readonly joinedAt: number,
-  ) {
-    this.lastSeenAt = joinedAt;
-  }
+  ) {}
 }
 
 export class Room {
@@ -69,6 +83,14 @@ export class Room {
   readonly sessions = new Set<RoomConnection>();
   readonly attendeesByToken = new Map<string, Attendee>();
   lastActiveAt: number;
+  /** The instructor's position as last stored (here or by another instance), and when it was written. */
+  instructorSaved: SavedPosition | null = null;
+  instructorAt = 0;
+  stopFollowingInstructor: (() => void) | null = null;
+  /** When the attendees were last read from the store, and the read under way. */
+  syncedAt = 0;
+  syncing: Promise<void> | null = null;
+  closed = false;
 
   constructor(
     readonly code: string,
@@ -113,14 +135,43 @@ export function positionOf(progress: LessonProgress, previous: StepPosition | nu
   };
 }
 
+/** A stored position as the dashboard shows it (titles and indexes from the lesson). */
+export function positionFromSaved(saved: SavedPosition): StepPosition {
+  const steps = findLesson(saved.lessonId)?.chapters.flatMap((chapter) => chapter.steps) ?? [];
+  const index = saved.stepId === null ? steps.length : steps.findIndex((step) => step.id === saved.stepId);
+  return {
+    lessonId: saved.lessonId,
+    stepId: saved.stepId,
+    stepTitle: steps[index]?.title ?? null,
+    stepIndex: Math.max(0, index),
+    stepsTotal: steps.length,
+    doneStepIds: saved.doneStepIds,
+    reason: null,
+    stepSince: saved.stepSince.getTime(),
+  };
+}
+
+function savedOf(position: StepPosition): SavedPosition {
+  return { lessonId: position.lessonId, stepId: position.stepId, doneStepIds: position.doneStepIds, stepSince: new Date(position.stepSince) };
+}
+
+/** An attendee's id, the same for the same token (a join sent twice is one attendee). */
+function attendeeIdFor(tokenHash: string): string {
+  return `a-${createHash('sha256').update(`attendee:${tokenHash}`).digest('hex').slice(0, 12)}`;
+}
+
 /**
- * Rooms on this server: join codes, instructor secrets (kept only as hashes), attendees and their
- * own copies of the instructor's sandbox. Rooms and progress are saved to the store, so attendees
- * get back in with their resume link after a restart.
+ * Rooms as this instance serves them. The store is the one truth of who is in a room and where
+ * they are: joins, mode changes and steps are written there (acknowledged by a majority) before
+ * anyone is told they happened, and the attendees in memory are refreshed from it
+ * (`sync`, at most `roomSyncMillis` old when used), so that every instance shows the same room.
+ * What only this instance has: the sandboxes (the instructor's and attendees' own copies), its
+ * open pages, and a check's reason in a copy it runs.
  */
 export class RoomManager {
   private readonly rooms = new Map<string, Room>();
   private readonly now: () => number;
+  private lastStamp = 0;
 
   constructor(private readonly options: RoomManagerOptions) {
     this.now = options.now ?? Date.now;
@@ -130,6 +181,25 @@ export class RoomManager {
     return this.rooms.size;
   }
 
+  get store(): ProgressStore {
+    return this.options.store;
+  }
+
+  /** Rooms in this instance's memory. */
+  all(): Room[] {
+    return [...this.rooms.values()];
+  }
+
+  /** A write time later than every one before from this instance (last writer wins in the store). */
+  private stamp(): Date {
+    this.lastStamp = Math.max(this.lastStamp + 1, this.now());
+    return new Date(this.lastStamp);
+  }
+
+  private reportStoreError(error: unknown): void {
+    this.options.onStoreError?.(error);
+  }
+
   async create(request: { title: string; lessonId: string }): Promise<{ room: Room; secret: string }> {
     const { settings } = this.options;
     this.reclaimIdle();
@@ -137,25 +207,97 @@ export class RoomManager {
       throw new RoomError('RoomLimitError', `this server already has ${settings.roomsMax} rooms open, its limit; close one or try later`);
     }
     if (!findLesson(request.lessonId)) throw new RoomError('RoomLessonError', `there is no lesson '${request.lessonId}'`);
-    let code = newJoinCode();
-    while (this.rooms.has(code) || (await this.options.store.findRoom(code))) code = newJoinCode();
     const secret = randomBytes(24).toString('base64url');
-    const room = new Room(code, request.title, request.lessonId, hashSecret(secret), this.now());
-    this.rooms.set(code, room);
-    await this.options.store.saveRoom({ _id: code, title: room.title, lessonId: room.lessonId, secretHash: room.secretHash, createdAt: new Date(room.createdAt) });
-    return { room, secret };
+    const secretHash = hashSecret(secret);
+    const createdAt = this.now();
+    for (;;) {
+      const code = newJoinCode();
+      if (this.rooms.has(code)) continue;
+      const record: RoomRecord = { _id: code, title: request.title, lessonId: request.lessonId, secretHash, createdAt: new Date(createdAt), instructor: null };
+      if (!(await this.options.store.insertRoom(record))) continue;
+      const room = new Room(code, request.title, request.lessonId, secretHash, createdAt);
+      room.syncedAt = this.now();
+      this.rooms.set(code, room);
+      return { room, secret };
+    }
   }
 
-  /** The room with this (normalized) code, from memory or, after a restart, from the store. */
+  /** The room with this (normalized) code, from memory or, after a restart or on another instance, from the store. */
   async find(code: string): Promise<Room | null> {
     const live = this.rooms.get(code);
     if (live) return live;
     const record = await this.options.store.findRoom(code);
-    if (!record || this.rooms.size >= this.options.settings.roomsMax) return null;
+    if (!record) return null;
+    // Two requests may have read it at once: keep the first.
+    const raced = this.rooms.get(code);
+    if (raced) return raced;
+    if (this.rooms.size >= this.options.settings.roomsMax) this.reclaimIdle();
+    if (this.rooms.size >= this.options.settings.roomsMax) return null;
     const room = new Room(record._id, record.title, record.lessonId, record.secretHash, record.createdAt.getTime());
+    this.applyRoomRecord(room, record);
     room.lastActiveAt = this.now();
     this.rooms.set(code, room);
     return room;
+  }
+
+  /**
+   * Read the room's attendees (and the instructor's step) from the store when the copy here is
+   * older than `roomSyncMillis` (`force`: now). One read at a time per room; callers share it.
+   */
+  async sync(room: Room, force = false): Promise<void> {
+    if (room.syncing) return room.syncing;
+    if (!force && this.now() - room.syncedAt < this.options.settings.roomSyncMillis) return;
+    const startedAt = this.now();
+    room.syncing = (async () => {
+      const [record, progress] = await Promise.all([this.options.store.findRoom(room.code), this.options.store.roomProgress(room.code)]);
+      if (!record) {
+        if (!room.closed) await this.closeHere(room, `the instructor closed the room "${room.title}"`);
+        return;
+      }
+      this.applyRoomRecord(room, record);
+      for (const entry of progress) await this.applyProgress(room, entry);
+      room.syncedAt = startedAt;
+    })().finally(() => {
+      room.syncing = null;
+    });
+    return room.syncing;
+  }
+
+  private applyRoomRecord(room: Room, record: RoomRecord): void {
+    const at = record.instructorAt?.getTime() ?? 0;
+    if (at > room.instructorAt) {
+      room.instructorAt = at;
+      room.instructorSaved = record.instructor ?? null;
+    }
+  }
+
+  /** The attendee a stored record describes, made or brought up to date from it. */
+  private async applyProgress(room: Room, record: ProgressRecord): Promise<Attendee> {
+    let attendee = room.attendeesByToken.get(record._id);
+    if (!attendee) {
+      attendee = new Attendee(record.attendeeId, record.name, record._id, (record.joinedAt ?? record.updatedAt).getTime());
+      room.attendees.set(attendee.id, attendee);
+      room.attendeesByToken.set(attendee.tokenHash, attendee);
+    }
+    const seen = record.lastSeenAt?.getTime() ?? null;
+    if (seen !== null && (attendee.lastSeenAt === null || seen > attendee.lastSeenAt)) attendee.lastSeenAt = seen;
+    attendee.onlineUntil = record.onlineUntil?.getTime() ?? 0;
+    const updatedAt = record.updatedAt.getTime();
+    // Our own writes are the newest until they land; an older record (a slow read) changes nothing.
+    if (attendee.savesPending > 0 || updatedAt <= attendee.updatedAt) return attendee;
+    attendee.updatedAt = updatedAt;
+    attendee.name = record.name;
+    const hasOwnHere = this.ownSandbox(room, attendee) !== undefined;
+    const hasOwn = record.hasOwn ?? record.mode === 'fork';
+    if (!hasOwn && hasOwnHere) {
+      // Reset on another instance: their copy here goes too.
+      await this.dropOwn(room, attendee, 'the instructor reset your sandbox');
+    }
+    attendee.mode = record.mode;
+    attendee.hasOwn = hasOwn;
+    // A copy running here knows its step better than the store (it writes it there).
+    if (!hasOwnHere || !hasOwn) attendee.position = hasOwn ? positionFromSaved(record) : null;
+    return attendee;
   }
 
   /** Whether `secret` is the room's instructor secret, compared in constant time. */
@@ -166,59 +308,130 @@ export class RoomManager {
     return given.length === expected.length && timingSafeEqual(given, expected);
   }
 
-  async join(room: Room, name: string): Promise<{ attendee: Attendee; token: string }> {
+  /**
+   * A new attendee, stored before this returns. `token` (the page's own) makes the join
+   * idempotent: the same token joins the same attendee, however often the request is sent.
+   */
+  async join(room: Room, name: string, token: string = randomBytes(18).toString('base64url')): Promise<{ attendee: Attendee; token: string; created: boolean }> {
     const { settings } = this.options;
+    const known = await this.attendee(room, token);
+    if (known) return { attendee: known, token, created: false };
+    const tokenHash = hashSecret(token);
     if (room.attendees.size >= settings.attendeesPerRoomMax) {
       throw new RoomError('RoomLimitError', `this room is full: it has ${settings.attendeesPerRoomMax} attendees, its limit`);
     }
-    const token = randomBytes(18).toString('base64url');
-    const attendee = new Attendee(`a-${randomBytes(6).toString('hex')}`, name, hashSecret(token), this.now());
-    room.attendees.set(attendee.id, attendee);
-    room.attendeesByToken.set(attendee.tokenHash, attendee);
-    room.lastActiveAt = this.now();
-    await this.save(room, attendee);
-    return { attendee, token };
+    const now = this.now();
+    const updatedAt = this.stamp();
+    const record: ProgressRecord = {
+      _id: tokenHash,
+      roomCode: room.code,
+      attendeeId: attendeeIdFor(tokenHash),
+      name,
+      mode: 'live',
+      hasOwn: false,
+      lessonId: room.lessonId,
+      stepId: null,
+      doneStepIds: [],
+      stepSince: new Date(now),
+      updatedAt,
+      joinedAt: new Date(now),
+      lastSeenAt: new Date(now),
+      onlineUntil: new Date(now),
+    };
+    await this.options.store.insertProgress(record);
+    const attendee = await this.applyProgress(room, record);
+    room.lastActiveAt = now;
+    return { attendee, token, created: true };
   }
 
-  /** The attendee with this resume token: in memory, or restored from the store after a restart. */
+  /**
+   * The attendee with this resume token, as the store has them now: the room is read again first
+   * when the copy here is older than `roomSyncMillis` (it may have moved on on another instance).
+   */
   async attendee(room: Room, token: string): Promise<Attendee | null> {
     const tokenHash = hashSecret(token);
-    const live = room.attendeesByToken.get(tokenHash);
-    if (live) return live;
+    await this.sync(room);
+    const known = room.attendeesByToken.get(tokenHash);
+    if (known) return known;
+    // Joined a moment ago, on this instance's sync or another's.
     const record = await this.options.store.findProgress(tokenHash);
     if (!record || record.roomCode !== room.code) return null;
     if (room.attendees.size >= this.options.settings.attendeesPerRoomMax) return null;
-    const attendee = new Attendee(record.attendeeId, record.name, tokenHash, this.now());
-    if (record.mode === 'live') {
-      room.attendees.set(attendee.id, attendee);
-      room.attendeesByToken.set(tokenHash, attendee);
-      return attendee;
-    }
-    attendee.mode = 'fork';
-    const lesson = findLesson(record.lessonId);
-    const steps = lesson?.chapters.flatMap((chapter) => chapter.steps) ?? [];
-    const index = record.stepId === null ? steps.length : steps.findIndex((step) => step.id === record.stepId);
-    attendee.position = {
-      lessonId: record.lessonId,
-      stepId: record.stepId,
-      stepTitle: steps[index]?.title ?? null,
-      stepIndex: Math.max(0, index),
-      stepsTotal: steps.length,
-      doneStepIds: record.doneStepIds,
-      reason: null,
-      stepSince: record.stepSince.getTime(),
-    };
-    room.attendees.set(attendee.id, attendee);
-    room.attendeesByToken.set(tokenHash, attendee);
-    return attendee;
+    return this.applyProgress(room, record);
   }
 
-  /** The instructor's sandbox, created with the room's lesson on first use. */
+  /** The instructor's sandbox, created with the room's lesson on first use, at the instructor's stored step. */
   instructorSandbox(room: Room): Sandbox {
     const { sandbox, created } = this.options.sandboxes.obtain(room.instructorKey);
-    if (created) sandbox.lesson.select(room.lessonId);
     room.lastActiveAt = this.now();
+    if (!created) return sandbox;
+    sandbox.lesson.select(room.lessonId);
+    const saved = room.instructorSaved;
+    const first = findLesson(room.lessonId)?.chapters[0]?.steps[0]?.id;
+    if (saved && saved.lessonId === room.lessonId && saved.stepId !== first) {
+      // Another instance (or this one before a restart) had the room further on: rebuild it there.
+      const restoring = positionFromSaved(saved);
+      sandbox.tabs.values().next().value?.notice(`# This room moved to this server. Rebuilding the instructor's sandbox: replaying the lesson up to "${restoring.stepTitle ?? 'the end'}"…\n`);
+      this.followInstructor(room, sandbox, restoring);
+      rebuildAt(sandbox, saved.lessonId, saved.stepId).then(
+        (failures) => {
+          if (failures.length > 0) this.reportStoreError(new Error(`rebuilding room ${room.code}'s instructor sandbox: ${failures.join('; ').slice(0, 500)}`));
+        },
+        (error: unknown) => this.reportStoreError(error),
+      );
+    } else {
+      this.followInstructor(room, sandbox, null);
+    }
     return sandbox;
+  }
+
+  /** Store the instructor's step as it changes, so that any instance can rebuild the room there. */
+  private followInstructor(room: Room, sandbox: Sandbox, restoring: StepPosition | null): void {
+    room.stopFollowingInstructor?.();
+    let last: StepPosition | null = restoring;
+    const update = (progress: LessonProgress): void => {
+      if (restoring && progress.lessonId === restoring.lessonId && progress.stepIndex < restoring.stepIndex) return;
+      const next = positionOf(progress, last, this.now());
+      if (last?.stepId === next.stepId && last.lessonId === next.lessonId) return;
+      last = next;
+      this.saveInstructorInBackground(room, next);
+    };
+    update(sandbox.lesson.tracker.progress());
+    room.stopFollowingInstructor = sandbox.lesson.onProgress(update);
+  }
+
+  /** Store the instructor's current step now (the presenter's "next step" waits for it). */
+  async saveInstructor(room: Room): Promise<void> {
+    const sandbox = this.liveSandbox(room);
+    if (!sandbox) return;
+    const position = positionOf(sandbox.lesson.tracker.progress(), null, this.now());
+    const at = this.stamp();
+    await this.options.store.saveInstructor(room.code, savedOf(position), at);
+    if (at.getTime() > room.instructorAt) {
+      room.instructorAt = at.getTime();
+      room.instructorSaved = savedOf(position);
+    }
+  }
+
+  private saveInstructorInBackground(room: Room, position: StepPosition): void {
+    const attempt = (): void => {
+      if (room.closed) return;
+      const at = this.stamp();
+      this.options.store.saveInstructor(room.code, savedOf(position), at).then(
+        () => {
+          if (at.getTime() > room.instructorAt) {
+            room.instructorAt = at.getTime();
+            room.instructorSaved = savedOf(position);
+          }
+        },
+        (error: unknown) => {
+          this.reportStoreError(error);
+          // Keep trying while it is still the instructor's step.
+          if (error instanceof StoreUnavailableError) setTimeout(attempt, error.retryAfterSeconds * 1000).unref();
+        },
+      );
+    };
+    attempt();
   }
 
   /** The instructor's sandbox if it exists, without creating it. */
@@ -230,24 +443,53 @@ export class RoomManager {
     return this.options.sandboxes.get(room.forkKey(attendee));
   }
 
-  /** "Try it myself": a copy of the instructor's sandbox as it is now, replacing any earlier copy. */
+  /**
+   * "Try it myself": a copy of the instructor's sandbox as it is now, replacing any earlier copy.
+   * Answered once the store has the attendee on their own copy; if it cannot say so in time the
+   * copy goes again and the error says to retry.
+   */
   async fork(room: Room, attendee: Attendee): Promise<{ sandbox: Sandbox; report: LabCopyReport }> {
     const source = this.instructorSandbox(room);
     const result = await this.options.sandboxes.fork(room.forkKey(attendee), source);
+    const before = { mode: attendee.mode, hasOwn: attendee.hasOwn };
     attendee.mode = 'fork';
+    attendee.hasOwn = true;
     this.followProgress(room, attendee, result.sandbox);
+    try {
+      await this.save(room, attendee);
+    } catch (error) {
+      attendee.stopFollowingProgress?.();
+      attendee.stopFollowingProgress = null;
+      await this.options.sandboxes.drop(room.forkKey(attendee));
+      attendee.mode = before.mode;
+      attendee.hasOwn = before.hasOwn;
+      throw error;
+    }
     return result;
   }
 
+  /** The attendee goes to the live view (`live`) or back to their copy (`fork`), as stored before this returns. */
+  async setMode(room: Room, attendee: Attendee, mode: AttendeeMode): Promise<void> {
+    if (attendee.mode === mode) return;
+    const before = attendee.mode;
+    attendee.mode = mode;
+    try {
+      await this.save(room, attendee);
+    } catch (error) {
+      attendee.mode = before;
+      throw error;
+    }
+  }
+
   /**
-   * The attendee's own sandbox after a restart (or after it was reclaimed as idle), from saved
-   * progress: a fresh sandbox that replays the lesson's solution lines up to the saved step, so
-   * the cluster is back too (not the exact one: their own typing, data and timing are not saved).
-   * Returns at once; `rebuilt` settles when the replay is over.
+   * The attendee's own sandbox after a restart, on another instance, or after it was reclaimed as
+   * idle, from saved progress: a fresh sandbox that replays the lesson's solution lines up to the
+   * saved step, so the cluster is back too (not the exact one: their own typing, data and timing
+   * are not saved). Returns at once; `rebuilt` settles when the replay is over.
    */
   restoreOwn(room: Room, attendee: Attendee): { sandbox: Sandbox; rebuilt: Promise<string[]> } | null {
     const position = attendee.position;
-    if (!position) return null;
+    if (!position || !attendee.hasOwn) return null;
     const { sandbox, created } = this.options.sandboxes.obtain(room.forkKey(attendee));
     let rebuilt: Promise<string[]> = Promise.resolve([]);
     if (created) {
@@ -256,16 +498,15 @@ export class RoomManager {
       tab?.notice(`# Welcome back. Rebuilding your sandbox: replaying the lesson up to "${position.stepTitle ?? 'the end'}"…\n`);
       rebuilt = rebuildAt(sandbox, position.lessonId, position.stepId).then(
         (failures) => {
-          if (failures.length > 0) this.options.onStoreError?.(new Error(`rebuilding ${attendee.id}'s sandbox: ${failures.join('; ').slice(0, 500)}`));
+          if (failures.length > 0) this.reportStoreError(new Error(`rebuilding ${attendee.id}'s sandbox: ${failures.join('; ').slice(0, 500)}`));
           return failures;
         },
         (error: unknown) => {
-          this.options.onStoreError?.(error);
+          this.reportStoreError(error);
           return [error instanceof Error ? error.message : String(error)];
         },
       );
     }
-    attendee.mode = 'fork';
     this.followProgress(room, attendee, sandbox, position);
     return { sandbox, rebuilt };
   }
@@ -277,77 +518,195 @@ export class RoomManager {
       if (restoring && progress.stepIndex < restoring.stepIndex && progress.lessonId === restoring.lessonId) return;
       const before = attendee.position;
       attendee.position = positionOf(progress, before, this.now());
-      if (before?.stepId !== attendee.position.stepId || before.lessonId !== attendee.position.lessonId) {
-        this.save(room, attendee).catch((error: unknown) => this.options.onStoreError?.(error));
-      }
+      if (before?.stepId !== attendee.position.stepId || before.lessonId !== attendee.position.lessonId) this.saveInBackground(room, attendee);
     };
     update(sandbox.lesson.tracker.progress());
     attendee.stopFollowingProgress = sandbox.lesson.onProgress(update);
   }
 
-  /** The instructor's reset: the attendee's own copy goes, and their pages go back to the live view. */
+  /**
+   * Store a step the attendee reached on their own, and keep trying until the store has it (or a
+   * later step replaced it); their pages hear each outcome.
+   */
+  private saveInBackground(room: Room, attendee: Attendee): void {
+    const stepId = attendee.position?.stepId ?? null;
+    const attempt = (): void => {
+      this.save(room, attendee).then(
+        (stamp) => {
+          if (stamp !== attendee.updatedAt) return;
+          for (const connection of attendee.connections) connection.progressSaved({ ok: true, stepId, message: 'progress saved' });
+        },
+        (error: unknown) => {
+          this.reportStoreError(error);
+          const retry = error instanceof StoreUnavailableError ? error.retryAfterSeconds : 5;
+          const message = `progress not saved yet (${error instanceof Error ? error.message : String(error)}); trying again in ${retry} s`;
+          for (const connection of attendee.connections) connection.progressSaved({ ok: false, stepId, message });
+          setTimeout(() => {
+            // A later save carries the newer step; this one has nothing left to say.
+            if ((attendee.position?.stepId ?? null) === stepId && !room.closed) attempt();
+          }, retry * 1000).unref();
+        },
+      );
+    };
+    attempt();
+  }
+
+  /** The instructor's reset: stored first, then the attendee's own copy goes, and their pages go back to the live view. */
   async reset(room: Room, attendee: Attendee): Promise<boolean> {
+    const before = { mode: attendee.mode, hasOwn: attendee.hasOwn, position: attendee.position };
+    attendee.mode = 'live';
+    attendee.hasOwn = false;
+    attendee.position = null;
+    try {
+      await this.save(room, attendee);
+    } catch (error) {
+      Object.assign(attendee, before);
+      throw error;
+    }
+    return this.dropOwn(room, attendee, 'the instructor reset your sandbox');
+  }
+
+  private async dropOwn(room: Room, attendee: Attendee, reason: string): Promise<boolean> {
     attendee.stopFollowingProgress?.();
     attendee.stopFollowingProgress = null;
     const dropped = await this.options.sandboxes.drop(room.forkKey(attendee));
-    attendee.mode = 'live';
-    attendee.position = null;
-    await this.save(room, attendee);
-    for (const connection of attendee.connections) connection.backToLive('the instructor reset your sandbox');
+    for (const connection of attendee.connections) connection.backToLive(reason);
     return dropped;
   }
 
-  private async save(room: Room, attendee: Attendee): Promise<void> {
+  /**
+   * Write the attendee's progress as it is now, after any save still under way. Resolves with the
+   * record's `updatedAt` once the store acknowledged it (or already held something newer).
+   */
+  private save(room: Room, attendee: Attendee): Promise<number> {
     const position = attendee.position;
-    const record: ProgressRecord = {
+    const record: ProgressFields = {
       _id: attendee.tokenHash,
       roomCode: room.code,
       attendeeId: attendee.id,
       name: attendee.name,
       mode: attendee.mode,
+      hasOwn: attendee.hasOwn,
       lessonId: position?.lessonId ?? room.lessonId,
       stepId: position ? position.stepId : null,
       doneStepIds: position?.doneStepIds ?? [],
       stepSince: new Date(position?.stepSince ?? attendee.joinedAt),
-      updatedAt: new Date(this.now()),
+      updatedAt: this.stamp(),
     };
-    try {
-      await this.options.store.saveProgress(record);
-    } catch (error) {
-      this.options.onStoreError?.(error);
+    const stamp = record.updatedAt.getTime();
+    attendee.updatedAt = stamp;
+    attendee.savesPending += 1;
+    const written = attendee.saving.catch(() => undefined).then(() => this.options.store.saveProgress(record));
+    attendee.saving = written.finally(() => {
+      attendee.savesPending -= 1;
+    });
+    return attendee.saving.then(() => stamp);
+  }
+
+  /** A page of this attendee's connected here. */
+  connected(attendee: Attendee, connection: AttendeeConnection): void {
+    const first = attendee.connections.size === 0;
+    attendee.connections.add(connection);
+    attendee.lastSeenAt = this.now();
+    if (first) this.queuePresence(attendee, true);
+  }
+
+  /** A page of theirs left; with none left here, the store says they went away now. */
+  disconnected(attendee: Attendee, connection: AttendeeConnection): void {
+    if (!attendee.connections.delete(connection) || attendee.connections.size > 0) return;
+    attendee.lastSeenAt = this.now();
+    this.queuePresence(attendee, false);
+  }
+
+  /** Write presence for every attendee connected here (the plugin calls this each `presenceMillis`). */
+  refreshPresence(): void {
+    for (const room of this.rooms.values()) {
+      for (const attendee of room.attendees.values()) {
+        if (attendee.connections.size === 0) continue;
+        attendee.lastSeenAt = this.now();
+        this.queuePresence(attendee, true);
+      }
     }
   }
 
-  dashboard(room: Room): Dashboard {
+  private readonly presenceQueue = new Map<string, boolean>();
+  private presenceTimer: NodeJS.Timeout | null = null;
+  private settled = false;
+
+  /** Presence changes go to the store in batches (a class connecting at once is two writes, not two hundred). */
+  private queuePresence(attendee: Attendee, online: boolean): void {
+    // Once settled for shutdown, the store is closing: the pages left were already written as gone.
+    if (this.settled) return;
+    this.presenceQueue.set(attendee.tokenHash, online);
+    if (this.presenceTimer) return;
+    this.presenceTimer = setTimeout(() => this.flushPresence(), presenceBatchMillis);
+    this.presenceTimer.unref();
+  }
+
+  /** Write what is queued now (also on shutdown). */
+  async flushPresence(): Promise<void> {
+    if (this.presenceTimer) clearTimeout(this.presenceTimer);
+    this.presenceTimer = null;
+    const queued = [...this.presenceQueue];
+    this.presenceQueue.clear();
+    const now = this.now();
+    const writes: Array<Promise<void>> = [];
+    for (const online of [true, false]) {
+      const ids = queued.filter(([, isOnline]) => isOnline === online).map(([id]) => id);
+      const until = online ? now + 3 * this.options.settings.presenceMillis : now;
+      if (ids.length > 0) writes.push(this.options.store.touchPresence(ids, new Date(now), new Date(until)).catch((error: unknown) => this.reportStoreError(error)));
+    }
+    await Promise.all(writes);
+  }
+
+  /** Wait for every save under way (a draining instance writes what it has before it exits). */
+  async settle(): Promise<void> {
+    // A clean stop: whoever is connected here is gone now (their pages reconnect elsewhere and say
+    // so there), not online until their lease runs out as after a crash.
+    for (const room of this.rooms.values()) {
+      for (const attendee of room.attendees.values()) if (attendee.connections.size > 0) this.queuePresence(attendee, false);
+    }
+    this.settled = true;
+    await this.flushPresence();
+    await Promise.all(this.all().flatMap((room) => [...room.attendees.values()].map((attendee) => attendee.saving.catch(() => undefined))));
+  }
+
+  /** Every attendee the store knows, online or not, where they are and when they were last seen. */
+  async dashboard(room: Room): Promise<Dashboard> {
+    await this.sync(room);
     const now = this.now();
     const stuckAfterMillis = this.options.settings.attendeeStuckAfterMillis;
     const live = this.liveSandbox(room)?.lesson.tracker.progress() ?? null;
-    const livePosition = live ? positionOf(live, null, now) : null;
+    const livePosition = live ? positionOf(live, null, now) : room.instructorSaved ? positionFromSaved(room.instructorSaved) : null;
     const lesson = findLesson(room.lessonId);
     const stepsTotal = lesson?.chapters.reduce((n, chapter) => n + chapter.steps.length, 0) ?? 0;
-    const attendees = [...room.attendees.values()].map((attendee): DashboardRow => {
-      const own = attendee.mode === 'fork' ? attendee.position : null;
-      const position = own ?? livePosition;
-      const onStepMillis = own ? now - own.stepSince : 0;
-      const finished = position !== null && position.stepId === null;
-      return {
-        id: attendee.id,
-        name: attendee.name,
-        mode: attendee.mode,
-        connected: attendee.connections.size > 0,
-        hasFork: this.ownSandbox(room, attendee) !== undefined,
-        lessonId: position?.lessonId ?? room.lessonId,
-        stepId: position?.stepId ?? null,
-        stepTitle: position?.stepTitle ?? null,
-        stepIndex: position?.stepIndex ?? 0,
-        stepsTotal: position?.stepsTotal ?? stepsTotal,
-        check: finished ? 'done' : position?.reason ? 'failing' : 'waiting',
-        reason: finished ? null : (position?.reason ?? null),
-        onStepMillis,
-        // Only someone working on their own can be stuck; followers go at the instructor's pace.
-        stuck: own !== null && !finished && onStepMillis > stuckAfterMillis,
-      };
-    });
+    const attendees = [...room.attendees.values()]
+      .sort((a, b) => a.joinedAt - b.joinedAt)
+      .map((attendee): DashboardRow => {
+        const own = attendee.mode === 'fork' ? attendee.position : null;
+        const position = own ?? livePosition;
+        const onStepMillis = own ? now - own.stepSince : 0;
+        const finished = position !== null && position.stepId === null;
+        const connectedHere = attendee.connections.size > 0;
+        return {
+          id: attendee.id,
+          name: attendee.name,
+          mode: attendee.mode,
+          connected: connectedHere || attendee.onlineUntil > now,
+          lastSeenAt: connectedHere ? now : attendee.lastSeenAt,
+          hasFork: this.ownSandbox(room, attendee) !== undefined || (attendee.hasOwn && attendee.position !== null),
+          lessonId: position?.lessonId ?? room.lessonId,
+          stepId: position?.stepId ?? null,
+          stepTitle: position?.stepTitle ?? null,
+          stepIndex: position?.stepIndex ?? 0,
+          stepsTotal: position?.stepsTotal ?? stepsTotal,
+          check: finished ? 'done' : position?.reason ? 'failing' : 'waiting',
+          reason: finished ? null : (position?.reason ?? null),
+          onStepMillis,
+          // Only someone working on their own can be stuck; followers go at the instructor's pace.
+          stuck: own !== null && !finished && onStepMillis > stuckAfterMillis,
+        };
+      });
     return {
       code: formatJoinCode(room.code),
       title: room.title,
@@ -363,15 +722,22 @@ export class RoomManager {
     };
   }
 
+  /** The instructor closes the room: gone from the store first, then from here (other instances see it at their next sync). */
   async close(room: Room): Promise<void> {
+    await this.options.store.deleteRoom(room.code);
+    await this.closeHere(room, `the instructor closed the room "${room.title}"`);
+  }
+
+  private async closeHere(room: Room, reason: string): Promise<void> {
+    room.closed = true;
     this.rooms.delete(room.code);
-    for (const session of [...room.sessions]) session.roomClosed(`the instructor closed the room "${room.title}"`);
+    room.stopFollowingInstructor?.();
+    for (const session of [...room.sessions]) session.roomClosed(reason);
     for (const attendee of room.attendees.values()) {
       attendee.stopFollowingProgress?.();
       await this.options.sandboxes.drop(room.forkKey(attendee));
     }
     await this.options.sandboxes.drop(room.instructorKey);
-    await this.options.store.deleteRoom(room.code);
   }
 
   /**
@@ -389,6 +755,11 @@ export class RoomManager {
     }
   }
 
+  /** Rooms with pages open here: their attendees are read from the store each `roomSyncMillis`. */
+  inUse(): Room[] {
+    return [...this.rooms.values()].filter((room) => room.sessions.size > 0);
+  }
+
   /** Close rooms idle for `roomIdleMillis` (their records stay in the store for resume links). */
   reclaimIdle(): number {
     const cutoff = this.now() - this.options.settings.roomIdleMillis;
@@ -396,6 +767,7 @@ export class RoomManager {
     for (const room of [...this.rooms.values()]) {
       if (room.sessions.size === 0 && room.lastActiveAt < cutoff) {
         this.rooms.delete(room.code);
+        room.stopFollowingInstructor?.();
         for (const attendee of room.attendees.values()) attendee.stopFollowingProgress?.();
         closed += 1;
       }

@@ -1,5 +1,15 @@
 import { createHash } from 'node:crypto';
-import type { Collection, MongoClient } from 'mongodb';
+import { MongoError, MongoServerError, type Collection, type MongoClient, type TopologyDescription } from 'mongodb';
+
+/** Where a learner (or the instructor) is in a lesson, as stored. */
+export interface SavedPosition {
+  lessonId: string;
+  /** The step they are on (null when the lesson is finished). */
+  stepId: string | null;
+  doneStepIds: string[];
+  /** Wall-clock time they reached `stepId`. */
+  stepSince: Date;
+}
 
 /** A room as stored: enough to let attendees back in after a restart. The secret only as a hash. */
 export interface RoomRecord {
@@ -8,6 +18,10 @@ export interface RoomRecord {
   lessonId: string;
   secretHash: string;
   createdAt: Date;
+  /** Where the instructor's sandbox was, so that another instance rebuilds it there; null before the first step. */
+  instructor?: SavedPosition | null;
+  /** When `instructor` was written (last writer wins). */
+  instructorAt?: Date;
 }
 
 /** One learner's progress in a lesson, keyed by the hash of their resume token. */
@@ -18,24 +32,66 @@ export interface ProgressRecord {
   name: string;
   /** Whether they work on their own copy (`fork`) or follow the instructor (`live`). */
   mode: 'live' | 'fork';
+  /** Whether they have made a copy of their own (true also while back on the live view). */
+  hasOwn?: boolean;
   lessonId: string;
   /** The step they are on (null when the lesson is finished), and the steps done. */
   stepId: string | null;
   doneStepIds: string[];
   /** Wall-clock time the learner reached `stepId`. */
   stepSince: Date;
+  /** When this progress was written: a later write wins, an earlier one (a retry, a slow instance) is dropped. */
   updatedAt: Date;
+  joinedAt?: Date;
+  /** Presence, written apart from progress: last time a page of theirs was connected, and until when it counts as online. */
+  lastSeenAt?: Date;
+  onlineUntil?: Date;
+}
+
+/** The fields a progress save writes; presence and the join time are written on their own. */
+export type ProgressFields = Omit<ProgressRecord, 'lastSeenAt' | 'onlineUntil' | 'joinedAt'>;
+
+/** What the store can do right now, for `/api/health` and the log. */
+export interface StoreStatus {
+  kind: string;
+  /** `ready`: writes are acknowledged; `waiting`: started, no primary reachable yet (or now); `starting`: not open yet. */
+  state: 'starting' | 'waiting' | 'ready';
+  message: string;
+}
+
+/**
+ * The store did not acknowledge in time (no primary through an election, unreachable): nothing was
+ * promised. HTTP answers 503 with `Retry-After`, WebSockets `StoreUnavailable`; pages retry.
+ */
+export class StoreUnavailableError extends Error {
+  override readonly name = 'StoreUnavailableError';
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
 }
 
 /** Where rooms and progress live: a MongoDB deployment through the driver, or memory for tests. */
 export interface ProgressStore {
   readonly kind: string;
-  saveRoom(room: RoomRecord): Promise<void>;
+  status(): StoreStatus;
+  /** A new room; false when its code is taken (the caller draws another). */
+  insertRoom(room: RoomRecord): Promise<boolean>;
   findRoom(code: string): Promise<RoomRecord | null>;
+  /** The instructor's position, if `at` is later than the stored one. */
+  saveInstructor(code: string, position: SavedPosition | null, at: Date): Promise<void>;
   deleteRoom(code: string): Promise<void>;
-  saveProgress(progress: ProgressRecord): Promise<void>;
+  /** A new attendee (a join): stored once, even when the write is retried. */
+  insertProgress(progress: ProgressRecord): Promise<void>;
+  /** Progress, if `progress.updatedAt` is later than what is stored (created when missing). */
+  saveProgress(progress: ProgressFields): Promise<void>;
   findProgress(tokenHash: string): Promise<ProgressRecord | null>;
   roomProgress(code: string): Promise<ProgressRecord[]>;
+  /** These learners' pages are connected (or, with `onlineUntil` = `seenAt`, just left). */
+  touchPresence(tokenHashes: string[], seenAt: Date, onlineUntil: Date): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -43,24 +99,42 @@ export function hashSecret(secret: string): string {
   return createHash('sha256').update(secret).digest('base64url');
 }
 
+const attendeesPerRoomRead = 10_000;
+
 /** Keeps everything in this process; progress is lost when it exits. */
 export class MemoryProgressStore implements ProgressStore {
   readonly kind = 'memory';
   private readonly rooms = new Map<string, RoomRecord>();
   private readonly progress = new Map<string, ProgressRecord>();
 
-  async saveRoom(room: RoomRecord): Promise<void> {
+  status(): StoreStatus {
+    return { kind: this.kind, state: 'ready', message: 'in memory: nothing survives a restart' };
+  }
+  async insertRoom(room: RoomRecord): Promise<boolean> {
+    if (this.rooms.has(room._id)) return false;
     this.rooms.set(room._id, structuredClone(room));
+    return true;
   }
   async findRoom(code: string): Promise<RoomRecord | null> {
     const room = this.rooms.get(code);
     return room ? structuredClone(room) : null;
   }
+  async saveInstructor(code: string, position: SavedPosition | null, at: Date): Promise<void> {
+    const room = this.rooms.get(code);
+    if (!room || (room.instructorAt && room.instructorAt >= at)) return;
+    room.instructor = structuredClone(position);
+    room.instructorAt = at;
+  }
   async deleteRoom(code: string): Promise<void> {
     this.rooms.delete(code);
   }
-  async saveProgress(progress: ProgressRecord): Promise<void> {
-    this.progress.set(progress._id, structuredClone(progress));
+  async insertProgress(progress: ProgressRecord): Promise<void> {
+    if (!this.progress.has(progress._id)) this.progress.set(progress._id, structuredClone(progress));
+  }
+  async saveProgress(progress: ProgressFields): Promise<void> {
+    const stored = this.progress.get(progress._id);
+    if (stored && stored.updatedAt >= progress.updatedAt) return;
+    this.progress.set(progress._id, { ...stored, ...structuredClone(progress) });
   }
   async findProgress(tokenHash: string): Promise<ProgressRecord | null> {
     const progress = this.progress.get(tokenHash);
@@ -69,43 +143,182 @@ export class MemoryProgressStore implements ProgressStore {
   async roomProgress(code: string): Promise<ProgressRecord[]> {
     return [...this.progress.values()].filter((p) => p.roomCode === code).map((p) => structuredClone(p));
   }
+  async touchPresence(tokenHashes: string[], seenAt: Date, onlineUntil: Date): Promise<void> {
+    for (const id of tokenHashes) {
+      const stored = this.progress.get(id);
+      if (!stored) continue;
+      if (!stored.lastSeenAt || stored.lastSeenAt < seenAt) stored.lastSeenAt = seenAt;
+      stored.onlineUntil = onlineUntil;
+    }
+  }
   async close(): Promise<void> {}
 }
 
-/** Rooms and progress in a MongoDB database, through the official driver. */
+/** MongoDB's DuplicateKey. */
+const duplicateKeyCode = 11000;
+
+/**
+ * Whether a driver error means "not acknowledged, try again later" (no primary, unreachable,
+ * out of time, an election under way) rather than a bug or a refusal.
+ */
+export function isStoreUnavailable(error: unknown): boolean {
+  if (!(error instanceof MongoError)) return false;
+  if (error instanceof MongoServerError) {
+    return error.hasErrorLabel('RetryableWriteError') || error.hasErrorLabel('TransientTransactionError') || retryableServerCodes.has(Number(error.code));
+  }
+  // Driver-side: server selection, network, timeouts (CSOT), a closed client, a write concern not met.
+  return true;
+}
+
+/** Server errors a retry may cure (the not-primary and shutdown codes of the retryable-writes spec, and WriteConcernFailed). */
+const retryableServerCodes = new Set([6, 7, 89, 91, 189, 262, 9001, 10107, 11600, 11602, 13435, 13436, 64, 50]);
+
+/** `hasWritableServer` of a topology description, as server selection for a write sees it. */
+function writable(description: TopologyDescription): boolean {
+  if (description.type === 'ReplicaSetWithPrimary' || description.type === 'Sharded' || description.type === 'LoadBalanced') return true;
+  if (description.type !== 'Single') return false;
+  return [...description.servers.values()].some((server) => server.type === 'Standalone' || server.type === 'RSPrimary' || server.type === 'Mongos');
+}
+
+export interface MongoStoreOptions {
+  kind: string;
+  databaseName?: string;
+  /** Seconds a page is told to wait (`Retry-After`) after the store did not answer in time. */
+  retryAfterSeconds?: number;
+  /** How long one operation may take, retries included (the client's `timeoutMS`); said in the 503's message. */
+  deadlineMillis: number;
+}
+
+/**
+ * Rooms and progress in a MongoDB database, through the official driver. Every write is
+ * idempotent, so the driver's retry after an election (retryable writes) can never store it twice
+ * or roll a newer write back: a join is an insert whose duplicate-key answer reads back as
+ * "stored"; a progress save is "set if newer" on `updatedAt`.
+ */
 export class MongoProgressStore implements ProgressStore {
   readonly kind: string;
   private readonly rooms: Collection<RoomRecord>;
   private readonly progress: Collection<ProgressRecord>;
+  private readonly retryAfterSeconds: number;
+  private readonly deadlineMillis: number;
+  private current: StoreStatus;
+  private readonly statusListeners = new Set<(status: StoreStatus) => void>();
 
   constructor(
     private readonly client: MongoClient,
-    kind: string,
-    databaseName = 'rslab',
+    options: MongoStoreOptions,
   ) {
-    this.kind = kind;
-    const db = client.db(databaseName);
+    this.kind = options.kind;
+    this.retryAfterSeconds = options.retryAfterSeconds ?? 5;
+    this.deadlineMillis = options.deadlineMillis;
+    const db = client.db(options.databaseName ?? 'rslab');
     this.rooms = db.collection<RoomRecord>('rooms');
     this.progress = db.collection<ProgressRecord>('progress');
+    this.current = { kind: this.kind, state: 'starting', message: 'connecting to the progress store' };
+    client.on('topologyDescriptionChanged', (event) => {
+      const description = event.newDescription;
+      const next: StoreStatus = writable(description)
+        ? { kind: this.kind, state: 'ready', message: 'the progress store has a primary' }
+        : {
+            kind: this.kind,
+            state: 'waiting',
+            message: [...description.servers.values()].some((server) => server.type !== 'Unknown')
+              ? 'the progress store has no primary: waiting for its election'
+              : 'the progress store is not reachable: waiting for it',
+          };
+      this.setStatus(next);
+    });
   }
 
-  async saveRoom(room: RoomRecord): Promise<void> {
-    await this.rooms.replaceOne({ _id: room._id }, room, { upsert: true });
+  status(): StoreStatus {
+    return this.current;
+  }
+
+  /** Hear each change of status (the plugin logs them). */
+  onStatus(listener: (status: StoreStatus) => void): () => void {
+    this.statusListeners.add(listener);
+    return () => this.statusListeners.delete(listener);
+  }
+
+  private setStatus(next: StoreStatus): void {
+    if (next.state === this.current.state && next.message === this.current.message) return;
+    this.current = next;
+    for (const listener of this.statusListeners) listener(next);
+  }
+
+  /** Run one operation; what the store did not acknowledge in time becomes a StoreUnavailableError. */
+  private async run<T>(what: string, operation: () => Promise<T>): Promise<T> {
+    try {
+      return await operation();
+    } catch (error) {
+      if (isStoreUnavailable(error)) {
+        const reason = error instanceof Error ? error.message : String(error);
+        throw new StoreUnavailableError(
+          `the progress store did not acknowledge ${what} within ${Math.round(this.deadlineMillis / 1000)} s (${reason.slice(0, 200)}); try again in ${this.retryAfterSeconds} s`,
+          this.retryAfterSeconds,
+          { cause: error },
+        );
+      }
+      throw error;
+    }
+  }
+
+  async insertRoom(room: RoomRecord): Promise<boolean> {
+    return this.run('the new room', async () => {
+      try {
+        await this.rooms.insertOne(room);
+        return true;
+      } catch (error) {
+        if (!(error instanceof MongoServerError) || error.code !== duplicateKeyCode) throw error;
+        // Taken, unless it is this very insert, applied before a retry (same secret hash).
+        const stored = await this.rooms.findOne({ _id: room._id });
+        return stored?.secretHash === room.secretHash;
+      }
+    });
   }
   async findRoom(code: string): Promise<RoomRecord | null> {
-    return this.rooms.findOne({ _id: code });
+    return this.run('reading the room', () => this.rooms.findOne({ _id: code }));
+  }
+  async saveInstructor(code: string, position: SavedPosition | null, at: Date): Promise<void> {
+    await this.run("the instructor's step", () =>
+      this.rooms.updateOne({ _id: code, $or: [{ instructorAt: { $exists: false } }, { instructorAt: { $lt: at } }] }, { $set: { instructor: position, instructorAt: at } }),
+    );
   }
   async deleteRoom(code: string): Promise<void> {
-    await this.rooms.deleteOne({ _id: code });
+    await this.run('closing the room', () => this.rooms.deleteOne({ _id: code }));
   }
-  async saveProgress(progress: ProgressRecord): Promise<void> {
-    await this.progress.replaceOne({ _id: progress._id }, progress, { upsert: true });
+  async insertProgress(progress: ProgressRecord): Promise<void> {
+    await this.run('the join', async () => {
+      try {
+        await this.progress.insertOne(progress);
+      } catch (error) {
+        if (!(error instanceof MongoServerError) || error.code !== duplicateKeyCode) throw error;
+        // The _id is the hash of a fresh random token: a duplicate is this insert, retried after it landed.
+        const stored = await this.progress.findOne({ _id: progress._id });
+        if (stored?.attendeeId !== progress.attendeeId) throw error;
+      }
+    });
+  }
+  async saveProgress(progress: ProgressFields): Promise<void> {
+    await this.run('the progress', async () => {
+      const { _id, ...fields } = progress;
+      try {
+        await this.progress.updateOne({ _id, updatedAt: { $lt: progress.updatedAt } }, { $set: fields }, { upsert: true });
+      } catch (error) {
+        // The record exists with an updatedAt as late or later: this write is superseded (or was applied before a retry).
+        if (!(error instanceof MongoServerError) || error.code !== duplicateKeyCode) throw error;
+      }
+    });
   }
   async findProgress(tokenHash: string): Promise<ProgressRecord | null> {
-    return this.progress.findOne({ _id: tokenHash });
+    return this.run('reading the progress', () => this.progress.findOne({ _id: tokenHash }));
   }
   async roomProgress(code: string): Promise<ProgressRecord[]> {
-    return this.progress.find({ roomCode: code }).limit(10_000).toArray();
+    return this.run("reading the room's attendees", () => this.progress.find({ roomCode: code }).sort({ joinedAt: 1, _id: 1 }).limit(attendeesPerRoomRead).toArray());
+  }
+  async touchPresence(tokenHashes: string[], seenAt: Date, onlineUntil: Date): Promise<void> {
+    if (tokenHashes.length === 0) return;
+    await this.run('presence', () => this.progress.updateMany({ _id: { $in: tokenHashes } }, { $max: { lastSeenAt: seenAt }, $set: { onlineUntil } }));
   }
   async close(): Promise<void> {
     await this.client.close();

@@ -101,21 +101,24 @@ export const roomsRoutes = fp(
       if (limited(request, reply)) return reply;
       const room = await findRoom((request.params as { code: string }).code, request, reply);
       if (!room) return reply;
+      await rooms.sync(room);
       const info: RoomInfo = { code: room.code, displayCode: formatJoinCode(room.code), title: room.title, lessonId: room.lessonId, attendees: room.attendees.size };
       return info;
     });
 
     app.post(
       '/api/rooms/:code/join',
-      { schema: { params: RoomCodeParams, body: JoinRoomBody, response: { 201: JoinedRoom, ...errorResponses } }, ...strict },
+      { schema: { params: RoomCodeParams, body: JoinRoomBody, response: { 200: JoinedRoom, 201: JoinedRoom, ...errorResponses } }, ...strict },
       async (request, reply) => {
         if (limited(request, reply)) return reply;
         const room = await findRoom((request.params as { code: string }).code, request, reply);
         if (!room) return reply;
         try {
-          const { attendee, token } = await rooms.join(room, (request.body as JoinRoomBody).name.trim() || 'attendee');
+          const body = request.body as JoinRoomBody;
+          // Answered once the store acknowledged the attendee; the same token sent again is the same attendee.
+          const { attendee, token, created } = await rooms.join(room, body.name.trim() || 'attendee', body.token);
           const joined: JoinedRoom = { code: room.code, title: room.title, attendeeId: attendee.id, token, resumePath: `/#join=${room.code}&resume=${token}` };
-          return reply.code(201).send(joined);
+          return reply.code(created ? 201 : 200).send(joined);
         } catch (error) {
           if (error instanceof RoomError && error.name === 'RoomLimitError') return sendError(reply, 409, HttpErrorCode.roomFull, error.message);
           throw error;
@@ -140,6 +143,7 @@ export const roomsRoutes = fp(
         const params = request.params as { code: string; attendeeId: string };
         const room = await instructorRoom(request, reply, params.code);
         if (!room) return reply;
+        await rooms.sync(room);
         const attendee = room.attendees.get(params.attendeeId);
         if (!attendee) return sendError(reply, 404, HttpErrorCode.attendeeNotFound, `no attendee '${params.attendeeId}' in this room`);
         const dropped = await rooms.reset(room, attendee);

@@ -1,13 +1,8 @@
 /**
- * Tab completion for the three shells. Each function looks at the text before the cursor and
- * returns where the word being completed starts and the candidates that extend it. Completion
- * never runs a command or touches a backend: it walks names the interpreters already know.
+ * Tab completion for the servers shell: it looks at the text before the cursor and returns where
+ * the word being completed starts and the candidates that extend it. (Python and mongosh complete
+ * in their own runtimes: rlcompleter over the live namespace, mongosh's autocomplete package.)
  */
-import type { PyInterpreter } from './python/interp';
-import { PyClass, PyModule } from './python/objects';
-import { PyClient, PyCollection, PyDatabase } from './python/pymongo';
-import type { PyValue } from './python/values';
-import { PyObject, isDict, isList, typeName } from './python/values';
 
 export interface Completion {
   /** Offset in the line where the replaced word starts. */
@@ -51,100 +46,4 @@ export function completeBash(line: string, cursor: number, host: { ps(): Array<{
   }
   if (command === 'mongosh' && word.startsWith('m')) return finish(wordStart, word, ['mongodb://']);
   return { replaceFrom: wordStart, candidates: [] };
-}
-
-const pythonKeywords = ['False', 'None', 'True', 'and', 'for', 'from', 'import', 'in', 'is', 'not', 'or', 'pass'];
-const builtinTypeMethods: Record<string, string[]> = {
-  dict: ['copy', 'get', 'items', 'keys', 'pop', 'update', 'values'],
-  list: ['append', 'pop'],
-  str: ['endswith', 'join', 'lower', 'split', 'startswith', 'strip', 'upper'],
-};
-
-/** The value a name's attribute chain leads to, without I/O (only databases, collections, modules). */
-function pythonChild(obj: PyValue, name: string): PyValue | undefined {
-  if (obj instanceof PyModule) return obj.attrs.get(name);
-  if (obj instanceof PyClass) return obj.attrs.get(name);
-  if (obj instanceof PyClient) {
-    if (name === 'admin' || !obj.attributeNames().includes(name)) {
-      try {
-        return obj.database(name);
-      } catch {
-        // Not a valid database name (PyMongo refuses it): nothing to complete, nothing to report.
-        return undefined;
-      }
-    }
-    return undefined;
-  }
-  if (obj instanceof PyDatabase) {
-    if (name === 'connection' && obj.client.api === 'connection-1.8') return obj.client;
-    if (name === 'client' && obj.client.api === 'mongo-client') return obj.client;
-    if (obj.attributeNames().includes(name)) return undefined;
-    try {
-      return obj.collection(name);
-    } catch {
-      // Not a valid collection name (PyMongo refuses it): nothing to complete, nothing to report.
-      return undefined;
-    }
-  }
-  if (obj instanceof PyCollection) {
-    if (obj.attributeNames().includes(name)) return undefined;
-    return obj.getItem(name);
-  }
-  return undefined;
-}
-
-export function completePython(line: string, cursor: number, interpreter: PyInterpreter): Completion {
-  const before = line.slice(0, cursor);
-  const m = /([A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)*)?\.?([A-Za-z_][A-Za-z0-9_]*)?$/.exec(before);
-  const full = m?.[0] ?? '';
-  if (full === '' && !before.endsWith('.')) return finish(cursor, '', [...pythonKeywords, ...interpreter.visibleNames()]);
-  const dot = full.lastIndexOf('.');
-  if (dot < 0) {
-    const start = cursor - full.length;
-    return finish(start, full, [...pythonKeywords, ...interpreter.visibleNames().filter((n) => !n.startsWith('__'))]);
-  }
-  const path = full.slice(0, dot).split('.');
-  const partial = full.slice(dot + 1);
-  const start = cursor - partial.length;
-  const [head, ...rest] = path;
-  if (head === undefined || head === '') return { replaceFrom: start, candidates: [] };
-  let obj: PyValue | undefined = interpreter.globals.get(head) ?? interpreter.builtins.get(head);
-  for (const seg of rest) {
-    if (obj === undefined) break;
-    obj = pythonChild(obj, seg);
-  }
-  if (obj === undefined) return { replaceFrom: start, candidates: [] };
-  let names: string[];
-  if (obj instanceof PyObject) names = obj.attributeNames();
-  else if (isDict(obj) || isList(obj) || typeof obj === 'string') names = builtinTypeMethods[typeName(obj)] ?? [];
-  else names = [];
-  return finish(start, partial, names.filter((n) => !n.startsWith('_') || partial.startsWith('_')));
-}
-
-const mongoshGlobals = ['db', 'rs', 'use', 'show', 'it', 'exit', 'quit', 'help', 'print', 'printjson'];
-const collectionMethods = ['countDocuments', 'deleteOne', 'find', 'findOne', 'getName', 'insertMany', 'insertOne', 'updateOne'];
-const databaseMethods = ['adminCommand', 'getCollection', 'getCollectionNames', 'getName', 'getSiblingDB', 'hello', 'isMaster', 'runCommand'];
-const rsMethods = ['add', 'conf', 'config', 'freeze', 'hello', 'initiate', 'isMaster', 'remove', 'status', 'stepDown'];
-const cursorMethods = ['forEach', 'hasNext', 'itcount', 'limit', 'map', 'next', 'pretty', 'skip', 'sort', 'toArray'];
-
-/** `interpreter` names the variables the learner defined (mongosh's interpreter). */
-export function completeMongosh(line: string, cursor: number, interpreter: { visibleNames(): string[] }, knownCollections: string[] = []): Completion {
-  const before = line.slice(0, cursor);
-  const show = /^\s*show\s+(\S*)$/.exec(before);
-  if (show) return finish(cursor - (show[1] ?? '').length, show[1] ?? '', ['collections', 'databases', 'dbs', 'tables']);
-  const m = /([A-Za-z_$][\w$]*(?:\.[A-Za-z_$][\w$]*|\([^()]*\))*)\.([A-Za-z_$][\w$]*)?$/.exec(before);
-  if (m) {
-    const path = m[1] ?? '';
-    const partial = m[2] ?? '';
-    const start = cursor - partial.length;
-    const parts = path.split('.');
-    if (path === 'db') return finish(start, partial, [...databaseMethods, ...knownCollections]);
-    if (path === 'rs') return finish(start, partial, rsMethods);
-    if (parts[0] === 'db' && /\bfind\([^()]*\)$/.test(path)) return finish(start, partial, cursorMethods);
-    if (parts[0] === 'db' && !path.includes('(')) return finish(start, partial, collectionMethods);
-    if (/^db\.getCollection\([^()]*\)$/.test(path)) return finish(start, partial, collectionMethods);
-    return { replaceFrom: start, candidates: [] };
-  }
-  const word = /([A-Za-z_$][\w$]*)$/.exec(before)?.[1] ?? '';
-  return finish(cursor - word.length, word, [...mongoshGlobals, ...interpreter.visibleNames()]);
 }

@@ -4,8 +4,13 @@
  * the same object.
  */
 export interface ReplIO {
-  /** Output, with `\n` line ends (the terminal layer converts). */
-  write(text: string): void;
+  /**
+   * Output, with `\n` line ends (the terminal layer converts). `origin` names the runtime host
+   * (page) that has already shown it, so it is not sent back there.
+   */
+  write(text: string, origin?: string): void;
+  /** The runtime host (page) that typed this line, if one did. */
+  readonly origin?: string;
   /** Aborted when the learner presses Ctrl-C while the line runs. */
   readonly signal: AbortSignal;
   /** Clear the screen (bash `clear`/`reset`); optional. */

@@ -41,8 +41,8 @@ export class ReplInterpreter implements Interpreter {
     return this.repl.prompt();
   }
 
-  complete(line: string, cursor: number): Completion {
-    const completing = this.repl as Repl & { complete?: (line: string, cursor: number) => Completion };
+  complete(line: string, cursor: number): Completion | Promise<Completion> {
+    const completing = this.repl as Repl & { complete?: (line: string, cursor: number) => Completion | Promise<Completion> };
     return completing.complete?.(line, cursor) ?? { replaceFrom: cursor, candidates: [] };
   }
 
@@ -50,14 +50,15 @@ export class ReplInterpreter implements Interpreter {
     let output = '';
     let progressShown = false;
     const replIO: ReplIO = {
-      write: (text) => {
+      write: (text, origin) => {
         if (progressShown) {
           io.write('\r\x1b[K');
           progressShown = false;
         }
         if (output.length < reportedOutputCharsMax) output += text;
-        io.write(text);
+        io.write(text, origin);
       },
+      ...(io.origin !== undefined ? { origin: io.origin } : {}),
       signal: io.signal,
       clear: () => io.clear(),
       onProgress: (status) => {

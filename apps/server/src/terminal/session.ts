@@ -2,8 +2,10 @@ import type { TabSnapshot } from '@rslab/protocol';
 
 /** What an interpreter may do to its terminal while it runs a line. */
 export interface ShellIO {
-  write(text: string): void;
+  write(text: string, origin?: string): void;
   clear(): void;
+  /** The runtime host (page connection) that typed the line, if one did. */
+  readonly origin?: string;
   /** Aborted when the learner presses Ctrl-C. */
   readonly signal: AbortSignal;
 }
@@ -25,7 +27,8 @@ export interface Interpreter {
   readonly title: string;
   prompt(): string;
   execute(line: string, io: ShellIO): Promise<ExecuteOutcome | void>;
-  complete?(line: string, cursor: number): Completion;
+  /** Tab completion; a client runtime answers from its live namespace, on the page that runs it. */
+  complete?(line: string, cursor: number): Completion | Promise<Completion>;
   /** Ctrl-C with nothing running: drop any half-entered statement; returns what to print. */
   interrupt?(): string;
   /** Ctrl-D on an empty line: what to print, and whether to leave this interpreter. */
@@ -35,7 +38,8 @@ export interface Interpreter {
 }
 
 export type TerminalEvent =
-  | { type: 'output'; data: string }
+  /** `origin`: the runtime host (page) that already shows this output; it is not sent back there. */
+  | { type: 'output'; data: string; origin?: string }
   | { type: 'prompt'; prompt: string }
   | { type: 'clear' };
 
@@ -52,7 +56,7 @@ export interface TerminalLimits {
  */
 export class TerminalSession {
   private readonly stack: Interpreter[];
-  private readonly pending: string[] = [];
+  private readonly pending: Array<{ line: string; origin: string | undefined }> = [];
   private readonly listeners = new Set<(event: TerminalEvent) => void>();
   private readonly lineListeners = new Set<(line: string) => void>();
   private readonly history: string[] = [];
@@ -112,12 +116,12 @@ export class TerminalSession {
     };
   }
 
-  submit(line: string): { accepted: boolean; reason?: string } {
+  submit(line: string, origin?: string): { accepted: boolean; reason?: string } {
     if (this.closed) return { accepted: false, reason: 'terminal is closed' };
     if (this.pending.length >= this.limits.pendingLinesMax) {
       return { accepted: false, reason: `too many lines waiting (at most ${this.limits.pendingLinesMax})` };
     }
-    this.pending.push(line);
+    this.pending.push({ line, origin });
     if (!this.running) {
       // drain() reports an interpreter's failure on the screen itself; this is for a bug in drain.
       this.drain().catch((error: unknown) => this.emit({ type: 'output', data: `internal error: ${error instanceof Error ? error.message : String(error)}\n` }));
@@ -126,8 +130,8 @@ export class TerminalSession {
   }
 
   /** Put a note from the lab (not from a shell) into the scrollback; for a tab nobody shows yet. */
-  notice(text: string): void {
-    if (!this.closed && text.length > 0) this.emit({ type: 'output', data: text });
+  notice(text: string, origin?: string): void {
+    if (!this.closed && text.length > 0) this.emit({ type: 'output', data: text, ...(origin !== undefined ? { origin } : {}) });
   }
 
   /**
@@ -170,7 +174,7 @@ export class TerminalSession {
     return true;
   }
 
-  complete(line: string, cursor: number): Completion {
+  complete(line: string, cursor: number): Completion | Promise<Completion> {
     return this.current.complete?.(line, cursor) ?? { replaceFrom: cursor, candidates: [] };
   }
 
@@ -208,7 +212,7 @@ export class TerminalSession {
 
   private async drain(): Promise<void> {
     while (!this.closed && this.pending.length > 0) {
-      const line = this.pending.shift() as string;
+      const { line, origin } = this.pending.shift() as { line: string; origin: string | undefined };
       const interpreter = this.current;
       // The client already shows prompt and line; keep them so a reloaded page sees the same screen.
       this.appendScrollback(`${this.promptShown}${line}\n`);
@@ -218,9 +222,10 @@ export class TerminalSession {
       const controller = new AbortController();
       this.running = controller;
       const io: ShellIO = {
-        write: (text) => {
-          if (!this.closed && text.length > 0) this.emit({ type: 'output', data: text });
+        write: (text, from) => {
+          if (!this.closed && text.length > 0) this.emit({ type: 'output', data: text, ...(from !== undefined ? { origin: from } : {}) });
         },
+        ...(origin !== undefined ? { origin } : {}),
         clear: () => this.emit({ type: 'clear' }),
         signal: controller.signal,
       };

@@ -3,6 +3,7 @@ import { fillPlaceholders, hasPlaceholders } from '@rslab/protocol';
 import type { Sandbox } from '../workspace/sandbox';
 import type { TerminalSession } from '../terminal/session';
 import { TranscriptError, typeLine } from '../terminal/typeLine';
+import { nodeRuntimeHost } from '../runtime/nodeHost';
 import { describeMatcher, matches, parseTranscript, type TranscriptStep } from './parse';
 
 const sleep = (millis: number) => new Promise((resolve) => setTimeout(resolve, millis));
@@ -45,6 +46,8 @@ export class TranscriptSession {
     this.speed = options.speed ?? 1;
     this.lineTimeoutMillis = options.lineTimeoutMillis ?? 60_000;
     sandbox.lab.engine.clock.setSpeed(this.speed);
+    // Python and mongosh run in this process here, as a page would run them (CI, the transcript CLI).
+    sandbox.runtimes.useFallbackHost(nodeRuntimeHost);
     this.current = [...sandbox.tabs.values()][0] ?? sandbox.openTab();
     this.tabsByName.set(this.currentName, this.current);
   }

@@ -1,13 +1,10 @@
-import { randomBytes } from 'node:crypto';
 import { BashCommandError, type BashHost, type MongodStarted, type ProcessInfo } from '../shell/bash/shell';
 import type { MongodOptions } from '../mongod/flags';
-import { InterruptedError, type Repl, type ReplIO } from '../shell/io';
-import { PythonRepl } from '../shell/python/repl';
-import { MongoshRepl, mongoshConnectingBanner, normalizeMongoshUri } from '../shell/mongosh/repl';
-import { DriverMongoshBackend } from '../shell/mongosh/driverBackend';
-import type { DriverPyMongoBackend } from '../shell/python/driverBackend';
+import type { Repl, ReplIO } from '../shell/io';
 import { EngineCommandError, type Signal } from '../engine/engine';
 import type { Lab } from '../sandbox/lab';
+import { RuntimeStartError, type ClientRuntimes, type RuntimeTerminal } from '../runtime/clientRuntime';
+import type { RuntimeKind } from '@rslab/runtime';
 
 const signalByNumber: Record<number, Signal> = { 2: 'SIGINT', 9: 'SIGKILL', 15: 'SIGTERM' };
 
@@ -15,7 +12,11 @@ const signalByNumber: Record<number, Signal> = { 2: 'SIGINT', 9: 'SIGKILL', 15: 
 export class SandboxHost implements BashHost {
   constructor(
     private readonly lab: Lab,
-    private readonly pymongo: DriverPyMongoBackend,
+    /** The sandbox's client runtimes (Python, mongosh) and the pages that host them. */
+    private readonly runtimes: ClientRuntimes,
+    /** The tab this shell runs in, for notices from a client runtime outside a line. */
+    private readonly terminal: RuntimeTerminal = { notice: () => undefined },
+    private readonly tabId = '',
   ) {}
 
   hostname(): string {
@@ -78,36 +79,29 @@ export class SandboxHost implements BashHost {
     return match?.pid ?? null;
   }
 
-  python(): Repl {
-    const clock = this.lab.engine.clock;
-    return new PythonRepl({
-      backend: this.pymongo,
-      // time.sleep and time.time follow the sandbox's clock, so they speed up and pause with it.
-      stdlib: {
-        nowSeconds: () => clock.now() / 1000,
-        sleep: (millis, signal) => new Promise<void>((resolve, reject) => {
-          const timer = setTimeout(resolve, clock.paused ? millis : millis / clock.speed);
-          signal.addEventListener('abort', () => {
-            clearTimeout(timer);
-            reject(new InterruptedError());
-          }, { once: true });
-        }),
-      },
-    });
+  /** CPython in the learner's page (or the Node host in CI), with our pymongo. */
+  python(io: ReplIO): Promise<Repl> {
+    return this.startRuntime('python', [], io);
   }
 
-  async mongosh(uri: string | null, io: ReplIO): Promise<Repl> {
-    const normalized = normalizeMongoshUri(uri);
-    io.write(mongoshConnectingBanner(randomBytes(12).toString('hex'), normalized.uri));
+  /** mongosh's own shell in the learner's page; mongosh's parser reads `args` there. */
+  mongosh(args: string[], io: ReplIO): Promise<Repl> {
+    return this.startRuntime('mongosh', args, io);
+  }
+
+  private async startRuntime(runtime: RuntimeKind, args: string[], io: ReplIO): Promise<Repl> {
+    const repl = this.runtimes.create(runtime, args, this.terminal, this.tabId);
     try {
-      const backend = await DriverMongoshBackend.connect(normalized.uri, this.lab.gateway, {
-        signal: io.signal,
-        onProgress: (status) => io.onProgress?.(status),
-      });
-      return new MongoshRepl({ backend, db: normalized.db });
+      await repl.start(io);
     } catch (error) {
-      const named = error as { errorName?: string; message?: string };
-      throw new BashCommandError(`${named.errorName ?? 'MongoNetworkError'}: ${named.message ?? String(error)}\n`, 1);
+      repl.dispose();
+      if (error instanceof RuntimeStartError) {
+        // A runtime that ended by itself (mongosh --eval, a refused connection) has printed why.
+        if (error.exitCode !== undefined) throw new BashCommandError(error.message === '' ? '' : `${error.message}\n`, error.exitCode);
+        throw new BashCommandError(`${error.message}\n`, 1);
+      }
+      throw error;
     }
+    return repl;
   }
 }

@@ -4,13 +4,14 @@ import type { EngineCopyReport } from '../engine/simEngine';
 import type { ControlRequest, Lab } from '../sandbox/lab';
 import type { Settings } from '../settings';
 import { BashShell } from '../shell/bash/shell';
-import { DriverPyMongoBackend } from '../shell/python/driverBackend';
 import { ReplInterpreter, type LineReport } from '../terminal/replInterpreter';
 import { TerminalSession } from '../terminal/session';
 import { typeLine } from '../terminal/typeLine';
 import { SandboxHost } from './host';
 import { SandboxLesson } from './lesson';
 import { buildSetup } from './setup';
+import { ClientRuntimes } from '../runtime/clientRuntime';
+import { nodeRuntimeHost } from '../runtime/nodeHost';
 
 export interface LabCopyReport extends EngineCopyReport {
   /** The lesson step the copy starts at; null when the source had finished the lesson. */
@@ -31,8 +32,8 @@ export interface LiveListener {
   lesson(progress: LessonProgress): void;
 }
 
-/** Longest a fork waits for a copied tab's interpreter to start. */
-const forkShellStartMillisMax = 5000;
+/** Longest a fork waits for a copied tab's Python to start, when a host is there to start it. */
+const forkShellStartMillisMax = 30_000;
 
 /** How often live views get a cluster snapshot: at most ten a second. */
 const snapshotIntervalMillis = 150;
@@ -43,7 +44,9 @@ function errorNameIn(output: string, language: LineReport['language']): string |
     const last = [...output.matchAll(/^([A-Za-z_][\w.]*)(?::|$)/gm)].at(-1)?.[1];
     return last?.split('.').at(-1);
   }
-  if (language === 'mongosh') return /^([A-Z]\w*Error)\b/m.exec(output)?.[1];
+  // Node's REPL under mongosh writes `Uncaught ` (or `Uncaught:` and a newline) before the error,
+  // whose own text starts with a carriage return: `Uncaught \rMongoServerError[NotWritablePrimary]: …`.
+  if (language === 'mongosh') return /^(?:Uncaught(?: |:\n))?\r?([A-Z]\w*Error)\b/m.exec(output)?.[1];
   return undefined;
 }
 
@@ -55,8 +58,8 @@ function errorNameIn(output: string, language: LineReport['language']): string |
 export class Sandbox {
   readonly tabs = new Map<string, TerminalSession>();
   readonly lesson: SandboxLesson;
-  /** The Python shells' PyMongo, on this sandbox's driver gateway. */
-  private readonly pymongo: DriverPyMongoBackend;
+  /** The client runtimes (Python, mongosh) of this sandbox's tabs and the pages that host them. */
+  readonly runtimes: ClientRuntimes;
   private readonly listeners = new Set<(event: SandboxEvent) => void>();
   private readonly live = new Set<LiveListener>();
   private liveTimer: NodeJS.Timeout | null = null;
@@ -77,7 +80,12 @@ export class Sandbox {
   ) {
     this.lastActiveAt = now;
     this.lesson = new SandboxLesson(lab, (error) => onError(error, 'a lesson check failed'));
-    this.pymongo = new DriverPyMongoBackend(lab.gateway, lab.engine.clock);
+    this.runtimes = new ClientRuntimes({
+      gateway: lab.gateway,
+      clock: lab.engine.clock,
+      ...(settings.serverRuntimes ? { fallbackHost: nodeRuntimeHost } : {}),
+      onError: (error, what) => onError(error, what),
+    });
     this.unsubscribeLab.push(
       lab.events.subscribe((event) => {
         if (this.live.size > 0) this.pendingEvents.push(event);
@@ -98,7 +106,8 @@ export class Sandbox {
     }
     this.tabCounter += 1;
     const id = `t${this.tabCounter}`;
-    const shell = new ReplInterpreter(new BashShell(new SandboxHost(this.lab, this.pymongo)), {
+    const terminal = { notice: (text: string, origin?: string) => this.tabs.get(id)?.notice(text, origin) };
+    const shell = new ReplInterpreter(new BashShell(new SandboxHost(this.lab, this.runtimes, terminal, id)), {
       now: () => this.lab.now(),
       onLine: (report) => this.recordLine(id, report),
     });
@@ -190,8 +199,11 @@ export class Sandbox {
   }
 
   /** Apply a control from the cluster view's buttons; says what happened in words. */
-  control(request: ControlRequest): Promise<{ ok: boolean; message: string }> {
-    return this.lab.control(request);
+  async control(request: ControlRequest): Promise<{ ok: boolean; message: string }> {
+    const ack = await this.lab.control(request);
+    // time.sleep in a runtime follows the sandbox's clock.
+    if (request.action === 'speed' || request.action === 'pause' || request.action === 'resume') this.runtimes.clockChanged();
+    return ack;
   }
 
   /**
@@ -254,6 +266,7 @@ export class Sandbox {
     this.listeners.clear();
     for (const unsubscribe of this.unsubscribeLab) unsubscribe();
     this.lesson.dispose();
+    await this.runtimes.dispose();
     await this.lab.dispose();
   }
 }
@@ -339,7 +352,11 @@ export class SandboxManager {
         const copy = sandbox.openTab();
         copy.notice(`# Your own copy, forked at this step: the cluster, its data and the lesson are copied;\n# shell variables and open connections are not, so connect again before reading.\n`);
         // A tab that was in Python starts in Python again (fresh, without the source's variables).
-        if (tab.title === 'python') await typeLine(copy, 'python', forkShellStartMillisMax);
+        // With no page on the copy yet it runs once the attendee's page attaches.
+        if (tab.title === 'python') {
+          if (sandbox.runtimes.pickHost(undefined)) await typeLine(copy, 'python', forkShellStartMillisMax);
+          else copy.submit('python');
+        }
       }
       if (sandbox.tabs.size === 0) sandbox.openTab();
       return { sandbox, report };

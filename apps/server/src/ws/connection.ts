@@ -1,7 +1,9 @@
+import { randomBytes } from 'node:crypto';
 import type { WebSocket } from 'ws';
 import {
   ClientMessage as ClientMessageSchema,
   ProtocolErrorCode,
+  RuntimeHostMessage,
   type ClientMessage,
   type ParseResult,
   type ProgressClientMessage,
@@ -90,6 +92,11 @@ export class Connection implements TabConnection {
   private sandbox: Sandbox | null = null;
   private readOnly = false;
   private detachCurrent: (() => void) | null = null;
+  /** This page as a host of client runtimes (Python runs in the page that typed `python`). */
+  readonly hostId = `page-${randomBytes(6).toString('hex')}`;
+  /** Set once the page said it can run runtimes (`runtime.host`); test clients and bots never do. */
+  private hosting = false;
+  private detachHost: (() => void) | null = null;
 
   constructor(
     private readonly socket: WebSocket,
@@ -118,6 +125,8 @@ export class Connection implements TabConnection {
     this.readOnly = options.readOnly;
     const tabs = [...sandbox.tabs.values()];
     for (const tab of tabs) this.follow(tab);
+    // A page that may type can also run the tab's Python; a read-only one only watches.
+    if (this.hosting) this.becomeHost();
     this.send({
       type: 'welcome',
       sandboxId: sandbox.id,
@@ -143,6 +152,8 @@ export class Connection implements TabConnection {
       lesson: (progress) => this.send({ type: 'lesson', progress }),
     });
     this.detachCurrent = () => {
+      this.detachHost?.();
+      this.detachHost = null;
       unwatch();
       unsubscribeSandbox();
       for (const unsubscribe of this.unsubscribers.values()) unsubscribe();
@@ -163,7 +174,10 @@ export class Connection implements TabConnection {
 
   private follow(tab: TerminalSession): void {
     const unsubscribe = tab.subscribe((event) => {
-      if (event.type === 'output') this.send({ type: 'output', tab: tab.id, data: event.data });
+      // Output of a runtime this page hosts is on its screen already.
+      if (event.type === 'output') {
+        if (event.origin !== this.hostId) this.send({ type: 'output', tab: tab.id, data: event.data });
+      }
       else if (event.type === 'prompt') this.send({ type: 'prompt', tab: tab.id, prompt: event.prompt });
       else this.send({ type: 'clear', tab: tab.id });
     });
@@ -185,6 +199,34 @@ export class Connection implements TabConnection {
     });
   }
 
+  private fromRuntimeHost(text: string): void {
+    const parsed = this.feature.parse(text);
+    if (!parsed.ok) {
+      this.send({ type: 'error', code: parsed.code, message: parsed.message });
+      return;
+    }
+    if (parsed.message.type === 'runtime.host') {
+      this.hosting = true;
+      this.becomeHost();
+      return;
+    }
+    const sandbox = this.sandbox;
+    if (!sandbox || this.readOnly) {
+      if (parsed.message.type === 'driver.call') {
+        this.send({ type: 'driver.reply', id: parsed.message.id, ok: false, error: { name: 'UnknownHandle', message: 'this page runs no shell for this sandbox' } });
+      }
+      return;
+    }
+    this.options.touch();
+    sandbox.runtimes.receive(this.hostId, parsed.message as Exclude<RuntimeHostMessage, { type: 'runtime.host' }>);
+  }
+
+  /** Run this sandbox's new Python (and restart lost ones) in this page, if it may type. */
+  private becomeHost(): void {
+    if (this.detachHost || !this.sandbox || this.readOnly) return;
+    this.detachHost = this.sandbox.runtimes.attachHost({ id: this.hostId, send: (message) => this.send(message) });
+  }
+
   private refuseReadOnly(what: string): void {
     this.send({
       type: 'error',
@@ -198,12 +240,17 @@ export class Connection implements TabConnection {
       this.send({ type: 'error', code: ProtocolErrorCode.invalidMessage, message: 'binary frames are not accepted' });
       return;
     }
+    const text = Buffer.isBuffer(data) ? data.toString('utf8') : Array.isArray(data) ? Buffer.concat(data).toString('utf8') : String(data);
+    // A hosted runtime's messages have their own limits (the RPC executor's, the host's output budget).
+    if (runtimeTypes.has(peekType(text))) {
+      this.fromRuntimeHost(text);
+      return;
+    }
     if (!this.rate.allow(Date.now())) {
       this.send({ type: 'error', code: ProtocolErrorCode.rateLimited, message: 'too many messages; slow down' });
       return;
     }
     this.options.touch();
-    const text = Buffer.isBuffer(data) ? data.toString('utf8') : Array.isArray(data) ? Buffer.concat(data).toString('utf8') : String(data);
     const parsed = this.feature.parse(text);
     if (!parsed.ok) {
       this.send({ type: 'error', code: parsed.code, message: parsed.message });
@@ -273,6 +320,7 @@ export class Connection implements TabConnection {
       default:
         break;
     }
+    if (!('tab' in message)) return; // runtime frames went to fromRuntimeHost already
     const tab = sandbox.tabs.get(message.tab);
     if (!tab) {
       this.send({ type: 'error', code: ProtocolErrorCode.unknownTab, message: `no terminal '${message.tab}'` });
@@ -284,7 +332,7 @@ export class Connection implements TabConnection {
         this.ownLines.set(tab.id, own);
         own.push(message.line);
         if (own.length > ownLinesMax) own.shift();
-        const result = tab.submit(message.line);
+        const result = tab.submit(message.line, this.hostId);
         if (!result.accepted) {
           own.pop();
           this.send({ type: 'error', code: ProtocolErrorCode.rateLimited, message: result.reason ?? 'refused' });
@@ -298,8 +346,14 @@ export class Connection implements TabConnection {
         tab.endOfInput();
         return;
       case 'complete': {
-        const completion = tab.complete(message.line, Math.min(message.cursor, message.line.length));
-        this.send({ type: 'completion', tab: tab.id, requestId: message.requestId, ...completion });
+        // A client runtime completes on the page that runs it (a follower's Tab asks the instructor's).
+        Promise.resolve(tab.complete(message.line, Math.min(message.cursor, message.line.length))).then(
+          (completion) => this.send({ type: 'completion', tab: tab.id, requestId: message.requestId, ...completion }),
+          (error: unknown) => {
+            this.send({ type: 'completion', tab: tab.id, requestId: message.requestId, replaceFrom: message.cursor, candidates: [] });
+            this.send({ type: 'error', code: ProtocolErrorCode.invalidMessage, message: `completion failed: ${error instanceof Error ? error.message : String(error)}` });
+          },
+        );
         return;
       }
       case 'tab.close':
@@ -307,6 +361,14 @@ export class Connection implements TabConnection {
         return;
     }
   }
+}
+
+const runtimeTypes = new Set<string>(RuntimeHostMessage.anyOf.map((variant) => String(variant.properties.type.const)));
+
+/** The `type` of a frame without parsing all of it (runtime frames take another path). */
+function peekType(text: string): string {
+  const match = /^\s*\{\s*"type"\s*:\s*"([a-z.]{1,32})"/.exec(text);
+  return match?.[1] ?? '';
 }
 
 /** The terminal protocol's message types, from its schema (so a new one is never filtered out here). */

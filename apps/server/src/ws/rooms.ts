@@ -3,6 +3,7 @@ import { ProtocolErrorCode, parseRoomsClientMessage, type RoomClientMessage, typ
 import { normalizeJoinCode } from '../rooms/joinCode';
 import type { AttemptVerdict } from '../rooms/rateLimit';
 import type { Attendee, AttendeeConnection, Room, RoomManager } from '../rooms/rooms';
+import { StoreUnavailableError } from '../rooms/store';
 import { SandboxLimitError } from '../workspace/sandbox';
 import { LabCopyError } from '../sandbox/lab';
 import type { Settings } from '../settings';
@@ -15,6 +16,7 @@ import { Connection, type AnyClientMessage, type ConnectionFeature, type TabConn
 export const roomsWsPlugin = fp<{ settings: Settings }>(
   async (app, { settings }) => {
     app.get('/ws/room', { websocket: true }, (socket, request) => {
+      if (!app.lifecycle.admit(socket)) return;
       let touchKey: string | null = null;
       new Connection(socket, {
         inputMessagesPerSecondMax: settings.inputMessagesPerSecondMax,
@@ -34,7 +36,7 @@ export const roomsWsPlugin = fp<{ settings: Settings }>(
       });
     });
   },
-  { name: 'rslab-rooms-ws', dependencies: ['rslab-rooms', 'rslab-sandboxes', 'rslab-session'] },
+  { name: 'rslab-rooms-ws', dependencies: ['rslab-rooms', 'rslab-sandboxes', 'rslab-session', 'rslab-lifecycle'] },
 );
 
 /** What one rooms WebSocket is: nobody yet, the instructor, or an attendee (following or on their own copy). */
@@ -60,9 +62,13 @@ class RoomSession implements AttendeeConnection, ConnectionFeature {
     this.leave();
   }
 
-  private error(code: string, message: string): true {
-    this.connection.send({ type: 'error', code, message });
+  private error(code: string, message: string, retryAfterSeconds?: number): true {
+    this.connection.send({ type: 'error', code, message, ...(retryAfterSeconds !== undefined ? { retryAfterSeconds } : {}) });
     return true;
+  }
+
+  progressSaved(saved: { ok: boolean; stepId: string | null; message: string }): void {
+    this.connection.send({ type: 'room.saved', ...saved });
   }
 
   private welcome(room: Room, extra: Omit<RoomWelcome, 'code' | 'title'>): RoomWelcome {
@@ -71,7 +77,6 @@ class RoomSession implements AttendeeConnection, ConnectionFeature {
 
   private showLive(room: Room, attendee: Attendee, resumed: boolean): void {
     const sandbox = this.rooms.instructorSandbox(room);
-    attendee.mode = 'live';
     this.setTouchKey(room.instructorKey);
     this.connection.attach(sandbox, {
       readOnly: true,
@@ -100,7 +105,11 @@ class RoomSession implements AttendeeConnection, ConnectionFeature {
         this.busy = true;
         void this.run(message)
           .catch((error: unknown) => {
-            if (error instanceof SandboxLimitError) this.error(ProtocolErrorCode.serverFull, error.message);
+            if (error instanceof StoreUnavailableError) {
+              // Nothing changed: the page sends the same request again after the delay.
+              this.logFailure(error);
+              this.error(ProtocolErrorCode.storeUnavailable, error.message, error.retryAfterSeconds);
+            } else if (error instanceof SandboxLimitError) this.error(ProtocolErrorCode.serverFull, error.message);
             else if (error instanceof LabCopyError) this.error(ProtocolErrorCode.forkUnavailable, error.message);
             else {
               this.logFailure(error);
@@ -157,7 +166,6 @@ class RoomSession implements AttendeeConnection, ConnectionFeature {
         if (!entered) return;
         const { room, admitted: attendee } = entered;
         this.become({ role: 'attendee', room, attendee });
-        attendee.lastSeenAt = Date.now();
         if (attendee.mode === 'fork' && (await this.showOwn(room, attendee, true))) return;
         this.showLive(room, attendee, false);
         return;
@@ -166,8 +174,10 @@ class RoomSession implements AttendeeConnection, ConnectionFeature {
         const entered = await this.enter(message.code, (room) => (this.rooms.isInstructor(room, message.secret) ? true : null));
         if (!entered) return;
         const { room } = entered;
+        await this.rooms.sync(room);
         const attendee = room.attendees.get(message.attendeeId);
-        const sandbox = attendee ? this.rooms.ownSandbox(room, attendee) : undefined;
+        // Their copy, or (on an instance that does not have it) one rebuilt at their saved step.
+        const sandbox = attendee ? (this.rooms.ownSandbox(room, attendee) ?? this.rooms.restoreOwn(room, attendee)?.sandbox) : undefined;
         if (!attendee || !sandbox) {
           this.error(ProtocolErrorCode.notInRoom, `attendee '${message.attendeeId}' has no sandbox of their own (they follow the live view)`);
           return;
@@ -201,9 +211,13 @@ class RoomSession implements AttendeeConnection, ConnectionFeature {
           this.error(ProtocolErrorCode.notInRoom, 'only an attendee has a sandbox of their own here');
           return;
         }
-        if (!(await this.showOwn(this.identity.room, this.identity.attendee, true))) {
+        const { room, attendee } = this.identity;
+        if (!attendee.hasOwn || (!this.rooms.ownSandbox(room, attendee) && !attendee.position)) {
           this.error(ProtocolErrorCode.notInRoom, 'you have no sandbox of your own yet: use "Try it myself"');
+          return;
         }
+        await this.rooms.setMode(room, attendee, 'fork');
+        await this.showOwn(room, attendee, true);
         return;
       }
       case 'room.rejoin': {
@@ -211,7 +225,9 @@ class RoomSession implements AttendeeConnection, ConnectionFeature {
           this.error(ProtocolErrorCode.notInRoom, 'only an attendee can go back to the live view');
           return;
         }
-        this.showLive(this.identity.room, this.identity.attendee, true);
+        const { room, attendee } = this.identity;
+        await this.rooms.setMode(room, attendee, 'live');
+        this.showLive(room, attendee, true);
         return;
       }
       case 'lesson.skip': {
@@ -226,6 +242,15 @@ class RoomSession implements AttendeeConnection, ConnectionFeature {
         sandbox.lesson.tracker.skipTo(next?.id ?? '\u0000none');
         await sandbox.lesson.evaluate();
         sandbox.lesson.notify();
+        // Answered once stored: a room that moves to another instance is rebuilt at this step.
+        try {
+          await this.rooms.saveInstructor(this.identity.room);
+        } catch (error) {
+          if (!(error instanceof StoreUnavailableError)) throw error;
+          this.logFailure(error);
+          this.connection.send({ type: 'lesson.ack', requestId: message.requestId, ok: false, message: `moved on, but not stored yet: ${error.message}` });
+          return;
+        }
         this.connection.send({ type: 'lesson.ack', requestId: message.requestId, ok: true, message: next ? `on to "${next.title}"` : 'lesson finished' });
         return;
       }
@@ -236,7 +261,6 @@ class RoomSession implements AttendeeConnection, ConnectionFeature {
   private async showOwn(room: Room, attendee: Attendee, resumed: boolean): Promise<boolean> {
     const sandbox = this.rooms.ownSandbox(room, attendee) ?? this.rooms.restoreOwn(room, attendee)?.sandbox;
     if (!sandbox) return false;
-    attendee.mode = 'fork';
     this.setTouchKey(room.forkKey(attendee));
     this.connection.attach(sandbox, {
       readOnly: false,
@@ -253,7 +277,7 @@ class RoomSession implements AttendeeConnection, ConnectionFeature {
   }
 
   private leave(): void {
-    if (this.identity.role === 'attendee') this.identity.attendee.connections.delete(this);
+    if (this.identity.role === 'attendee') this.rooms.disconnected(this.identity.attendee, this);
     if (this.identity.role !== 'none') this.identity.room.sessions.delete(this);
     this.identity = { role: 'none' };
   }
@@ -262,7 +286,7 @@ class RoomSession implements AttendeeConnection, ConnectionFeature {
     this.leave();
     this.identity = identity;
     identity.room.sessions.add(this);
-    if (identity.role === 'attendee') identity.attendee.connections.add(this);
+    if (identity.role === 'attendee') this.rooms.connected(identity.attendee, this);
   }
 }
 

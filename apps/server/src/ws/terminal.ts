@@ -2,6 +2,7 @@ import fp from 'fastify-plugin';
 import type { FastifyInstance } from 'fastify';
 import { ProtocolErrorCode, parseClientMessage } from '@rslab/protocol';
 import { newSessionId } from '../plugins/session';
+import { StoreUnavailableError } from '../rooms/store';
 import { SandboxLimitError, type Sandbox } from '../workspace/sandbox';
 import type { Settings } from '../settings';
 import { closeCode, Connection, type AnyClientMessage, type ConnectionFeature, type TabConnection } from './connection';
@@ -13,6 +14,7 @@ import { closeCode, Connection, type AnyClientMessage, type ConnectionFeature, t
 export const terminalWsPlugin = fp<{ settings: Settings }>(
   async (app, { settings }) => {
     app.get('/ws', { websocket: true }, (socket, request) => {
+      if (!app.lifecycle.admit(socket)) return;
       const sessionId = request.sessionId ?? newSessionId();
       let sandbox: Sandbox;
       let created: boolean;
@@ -34,7 +36,7 @@ export const terminalWsPlugin = fp<{ settings: Settings }>(
       connection.attach(sandbox, { readOnly: false, resumed: !created });
     });
   },
-  { name: 'rslab-terminal-ws', dependencies: ['rslab-sandboxes', 'rslab-session'] },
+  { name: 'rslab-terminal-ws', dependencies: ['rslab-sandboxes', 'rslab-session', 'rslab-lifecycle'] },
 );
 
 /** Resume links (the rooms plugin keeps the progress store): ask for one, or present one. */
@@ -49,7 +51,13 @@ function resumeLinks(app: FastifyInstance, connection: TabConnection, sandbox: S
       }
       const failed = (error: unknown) => {
         app.log.warn({ err: error }, 'a resume link could not be saved or read');
-        connection.send({ type: 'error', code: ProtocolErrorCode.storeError, message: `progress could not be saved or read: ${error instanceof Error ? error.message : String(error)}` });
+        const unavailable = error instanceof StoreUnavailableError;
+        connection.send({
+          type: 'error',
+          code: unavailable ? ProtocolErrorCode.storeUnavailable : ProtocolErrorCode.storeError,
+          message: `progress could not be saved or read: ${error instanceof Error ? error.message : String(error)}`,
+          ...(unavailable ? { retryAfterSeconds: error.retryAfterSeconds } : {}),
+        });
       };
       if (message.type === 'progress.link') {
         app.learners.link(sandbox).then((path) => connection.send({ type: 'progress.link', requestId: message.requestId, path }), failed);

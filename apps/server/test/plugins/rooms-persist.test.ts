@@ -6,6 +6,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildServer } from '../../src/server';
 import { testSettings } from '../../src/settings';
 import type { ServerMessage } from '@rslab/protocol';
+import { forkAndReachConnectOne } from '../helpers/roomFork';
 import { startServer, TestClient } from '../helpers/wsClient';
 
 type Welcome = Extract<ServerMessage, { type: 'welcome' }>;
@@ -50,19 +51,7 @@ describe('room progress in the embedded store', () => {
     const joined = (await first.app.inject({ method: 'POST', url: `/api/rooms/${created.code}/join`, payload: { name: 'ada' } })).json<{ attendeeId: string; token: string; resumePath: string }>();
     expect(joined.resumePath).toBe(`/#join=${created.code}&resume=${joined.token}`);
     const attendee = await first.open();
-    attendee.send({ type: 'room.follow', code: created.code, attendee: joined.token });
-    await attendee.waitFor((m) => m.type === 'welcome');
-    attendee.send({ type: 'room.fork' });
-    const fork = await attendee.waitFor((m): m is Welcome => m.type === 'welcome' && m.room?.mode === 'fork', 10_000);
-    const tab = fork.tabs[0]!.tab;
-    for (const line of [
-      'hostname',
-      'mongod --replSet foo/morton.local:27018,morton.local:27019 --rest',
-      'mongod --port 27018 --dbpath /data/db1 --replSet foo/morton.local:27017 --rest',
-      'mongod --port 27019 --dbpath /data/db2 --replSet foo/morton.local:27017 --rest',
-    ]) {
-      attendee.send({ type: 'input', tab, line });
-    }
+    await forkAndReachConnectOne(attendee, created.code, joined.token, 10_000);
     await attendee.waitFor((m) => m.type === 'lesson' && m.progress.steps[m.progress.stepIndex]?.id === 'connect-one', 10_000);
     // Let the background save land before stopping.
     await new Promise((resolve) => setTimeout(resolve, 500));

@@ -53,21 +53,21 @@ describe('RoomManager', () => {
     solo.mode = 'fork';
     solo.position = positionOf(tracker.progress(), null, now());
     advance(59_000);
-    let rows = rooms.dashboard(room).attendees;
+    let rows = (await rooms.dashboard(room)).attendees;
     expect(rows.map((r) => [r.name, r.stuck, r.stepId])).toEqual([
       ['solo', false, 'connect-one'],
       ['follower', false, null],
     ]);
     expect(rows[0]?.onStepMillis).toBe(59_000);
     advance(2000);
-    rows = rooms.dashboard(room).attendees;
+    rows = (await rooms.dashboard(room)).attendees;
     expect(rows[0]).toMatchObject({ stuck: true, check: 'waiting', mode: 'fork', stepIndex: 3, stepsTotal: tracker.steps.length });
     expect(rows[1]).toMatchObject({ stuck: false, mode: 'live' });
     // Moving on resets the time on the step; staying on it keeps it.
     solo.position = positionOf(tracker.progress(), solo.position, now());
-    expect(rooms.dashboard(room).attendees[0]?.stuck).toBe(true);
+    expect((await rooms.dashboard(room)).attendees[0]?.stuck).toBe(true);
     tracker.skipTo('replset-initiate');
     solo.position = positionOf(tracker.progress(), solo.position, now());
-    expect(rooms.dashboard(room).attendees[0]).toMatchObject({ stuck: false, onStepMillis: 0, stepId: 'replset-initiate' });
+    expect((await rooms.dashboard(room)).attendees[0]).toMatchObject({ stuck: false, onStepMillis: 0, stepId: 'replset-initiate' });
   });
 });

@@ -14,6 +14,8 @@ describe('sandbox isolation', () => {
         'python',
         'from pymongo import Connection',
         'Connection("morton.local:27017", slave_okay=True)',
+        // PyMongo 1.8's constructor raised AutoReconnect when it could not connect; ConnectionFailure
+        // came with 2.4 (PYTHON-396; A. Jesse Jiryu Davis, "Breaking Change In PyMongo", 2012-12-01).
         '# expect pymongo.errors.AutoReconnect',
         '# expect Connection refused',
       ].join('\n'),

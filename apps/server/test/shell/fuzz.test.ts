@@ -1,11 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { BashShell } from '../../src/shell/bash/shell';
 import type { Repl } from '../../src/shell/io';
-import { MongoshRepl } from '../../src/shell/mongosh/repl';
-import { PythonRepl } from '../../src/shell/python/repl';
 import { run } from './harness';
-import { FakeMongoshBackend } from './mongosh/fakeBackend';
-import { FakePyMongoBackend } from './python/fakeBackend';
 
 /** A small seeded PRNG (mulberry32) so failures reproduce. */
 function prng(seed: number): () => number {
@@ -50,7 +46,12 @@ async function hammer(make: () => Repl, seed: number, lines: number): Promise<vo
   }
 }
 
-describe('fuzzing the shells with random lines', () => {
+/** What python/mongosh push on top of bash here (the real runtimes are tested in @rslab/runtime). */
+function stub(title: string): Repl {
+  return { title, prompt: () => '>>> ', execute: () => Promise.resolve({ exit: true }) };
+}
+
+describe('fuzzing the servers shell with random lines', () => {
   it('bash never throws', async () => {
     const host = {
       hostname: () => 'morton.local',
@@ -59,17 +60,9 @@ describe('fuzzing the shells with random lines', () => {
       ps: () => [],
       kill: () => Promise.resolve(false),
       logs: () => Promise.resolve(),
-      python: () => new PythonRepl({ backend: new FakePyMongoBackend() }),
-      mongosh: () => Promise.resolve(new MongoshRepl({ backend: new FakeMongoshBackend() })),
+      python: () => Promise.resolve(stub('python')),
+      mongosh: () => Promise.resolve(stub('mongosh')),
     };
     await hammer(() => new BashShell(host), 1, fuzzLines);
-  });
-
-  it('Python never throws', async () => {
-    await hammer(() => new PythonRepl({ backend: new FakePyMongoBackend() }), 2, fuzzLines);
-  });
-
-  it('mongosh never throws', async () => {
-    await hammer(() => new MongoshRepl({ backend: new FakeMongoshBackend() }), 3, fuzzLines);
   });
 });

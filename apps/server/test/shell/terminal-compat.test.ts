@@ -1,10 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { Interpreter } from '../../src/terminal/session';
 import { BashShell } from '../../src/shell/bash/shell';
-import { MongoshRepl } from '../../src/shell/mongosh/repl';
-import { PythonRepl } from '../../src/shell/python/repl';
-import { FakeMongoshBackend } from './mongosh/fakeBackend';
-import { FakePyMongoBackend } from './python/fakeBackend';
 
 describe("the shells fit the terminal session's Interpreter interface", () => {
   it('type-checks and runs a line through the interface', async () => {
@@ -15,18 +11,14 @@ describe("the shells fit the terminal session's Interpreter interface", () => {
       ps: () => [],
       kill: () => Promise.resolve(false),
       logs: () => Promise.resolve(),
-      python: () => new PythonRepl({ backend: new FakePyMongoBackend() }),
-      mongosh: () => Promise.resolve(new MongoshRepl({ backend: new FakeMongoshBackend() })),
+      python: () => Promise.reject(new Error('not started here')),
+      mongosh: () => Promise.reject(new Error('not started here')),
     };
-    const interpreters: Interpreter[] = [
-      new BashShell(host),
-      new PythonRepl({ backend: new FakePyMongoBackend() }),
-      new MongoshRepl({ backend: new FakeMongoshBackend() }),
-    ];
+    const interpreters: Interpreter[] = [new BashShell(host)];
     let out = '';
     const io = { write: (t: string) => (out += t), clear: () => undefined, signal: new AbortController().signal };
     for (const i of interpreters) await i.execute('1', io);
-    expect(out).toBe('bash: 1: command not found\n1\n1\n');
-    expect(interpreters.map((i) => i.complete?.('he', 2).candidates)).toEqual([['help'], ['help'], ['help']]);
+    expect(out).toBe('bash: 1: command not found\n');
+    expect(await Promise.all(interpreters.map(async (i) => (await i.complete?.('he', 2))?.candidates))).toEqual([['help']]);
   });
 });

@@ -63,14 +63,14 @@ describe('resume links for learners on their own', () => {
     expect(await first.waitFor((m) => m.type === 'progress.resumed')).toMatchObject({ ok: false });
   }, 60_000);
 
-  it('still passes Ctrl-D (eof) through to the shell', async () => {
+  it('still passes Ctrl-D (eof) through to the shell', { timeout: 90_000 }, async () => {
     app = await buildServer({ settings: testSettings() });
     const server = await startServer(app);
     const client = await TestClient.connect(server.baseUrl, await server.cookie());
     clients.push(client);
     const tab = (await client.waitFor((m): m is Welcome => m.type === 'welcome')).tabs[0]!.tab;
     client.send({ type: 'input', tab, line: 'python' });
-    await client.waitFor((m) => m.type === 'prompt' && m.prompt === '>>> ');
+    await client.waitFor((m) => m.type === 'prompt' && m.prompt === '>>> ', 60_000); // CPython (Pyodide) starts in a worker_thread here
     client.send({ type: 'eof', tab });
     await client.waitFor((m) => m.type === 'prompt' && m.prompt.endsWith('$ '));
     expect(client.messages.some((m) => m.type === 'error')).toBe(false);

@@ -5,6 +5,7 @@ import { TerminalController } from '../terminal/controller';
 import { controlAcked, controlSent, presenterFontSize, resetSandboxState, useLab } from '../store/lab';
 import { alreadyInInterpreter, commandMismatch, fillPid, roleIndex, shellForCommand, type CommandLanguage, type ShellRole } from '../lesson/shells';
 import { applySandboxMessage, isSandboxMessage } from './sandboxMessages';
+import { BrowserRuntimes, isRuntimeMessage } from '../runtime/browserRuntimes';
 
 /** What a control carries besides its action; see the protocol's `control` message. */
 export interface ControlParams {
@@ -23,6 +24,8 @@ type ControlMessage = Extract<ClientMessage, { type: 'control' }>;
 export class LabClient {
   readonly controllers = new Map<string, TerminalController>();
   private readonly connection: Connection;
+  /** Python runs in this page: one worker per tab that runs it. */
+  readonly runtimes: BrowserRuntimes;
   private everWelcomed = false;
   private lostNoticeShown = false;
   private nextRequestId = 1;
@@ -37,6 +40,10 @@ export class LabClient {
    * room.instructor) and read the room messages; by default a plain browser WebSocket.
    */
   constructor(url: string, options: { createSocket?: (url: string) => WebSocket } = {}) {
+    this.runtimes = new BrowserRuntimes(
+      (message) => this.connection.send(message),
+      (tab, data) => this.controllers.get(tab)?.output(data),
+    );
     this.connection = new Connection({
       url,
       createSocket: options.createSocket ?? ((socketUrl) => new WebSocket(socketUrl)),
@@ -47,6 +54,9 @@ export class LabClient {
 
   start(): void {
     this.connection.start();
+    // Python's files are big: fetch them while the learner reads, so `python` starts at once.
+    const idle = (callback: () => void) => ('requestIdleCallback' in window ? window.requestIdleCallback(callback, { timeout: 10_000 }) : setTimeout(callback, 3000));
+    idle(() => void this.runtimes.prefetch().catch(() => undefined));
   }
 
   openTab(): void {
@@ -177,7 +187,7 @@ export class LabClient {
   }
 
   private addTab(snapshot: TabSnapshot): TerminalController {
-    const controller = new TerminalController(snapshot.tab, (m) => this.connection.send(m), useLab.getState().fontSize);
+    const controller = new TerminalController(snapshot.tab, (m) => this.connection.send(m), useLab.getState().fontSize, this.runtimes);
     this.controllers.set(snapshot.tab, controller);
     controller.load(snapshot);
     return controller;
@@ -193,12 +203,20 @@ export class LabClient {
   }
 
   private receive(message: ServerMessage): void {
+    if (isRuntimeMessage(message)) {
+      this.runtimes.handle(message);
+      return;
+    }
     if (isSandboxMessage(message)) {
       applySandboxMessage(message, { ignoreSandboxState: this.replayingFixture, nowWallMillis: performance.now() });
       return;
     }
     switch (message.type) {
       case 'welcome': {
+        // A new connection: the server no longer knows any runtime this page ran before. This page
+        // can run the sandbox's Python (a read-only view is never asked to).
+        this.runtimes.reset();
+        this.connection.send({ type: 'runtime.host' });
         const previous = useLab.getState().sandboxId;
         const sameSandbox = message.resumed && previous === message.sandboxId;
         // Keep controllers whose tab still exists (their xterm stays mounted) and reload them.

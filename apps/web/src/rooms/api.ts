@@ -13,11 +13,24 @@ export class RoomApiError extends Error {
   }
 }
 
+/** How long a request keeps being sent again after 503s (the store electing a primary, an instance draining). */
+const retryForMillisMax = 60_000;
+
 async function call<T>(method: string, path: string, options: { body?: unknown; secret?: string } = {}): Promise<T> {
   const headers: Record<string, string> = {};
   if (options.body !== undefined) headers['content-type'] = 'application/json';
   if (options.secret !== undefined) headers[instructorSecretHeader] = options.secret;
-  const response = await fetch(path, { method, headers, ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}) });
+  const giveUpAt = Date.now() + retryForMillisMax;
+  let response: Response;
+  for (;;) {
+    response = await fetch(path, { method, headers, ...(options.body !== undefined ? { body: JSON.stringify(options.body) } : {}) });
+    // 503 with Retry-After: nothing was done (the server says so); the same request again is safe
+    // (a join carries the page's own token, so it stays one attendee).
+    const retryAfter = response.headers.get('retry-after');
+    if (response.status !== 503 || retryAfter === null || Date.now() > giveUpAt) break;
+    await response.body?.cancel();
+    await new Promise((resolve) => setTimeout(resolve, Math.min(Number(retryAfter) || 1, 10) * 1000));
+  }
   // An error page that is not JSON (a proxy's 502) still fails with its status text below.
   const payload = (await response.json().catch((error: unknown) => {
     console.warn(`${method} ${path}: the reply is not JSON`, error);
@@ -29,10 +42,16 @@ async function call<T>(method: string, path: string, options: { body?: unknown; 
   return payload as T;
 }
 
+/** The resume token a page makes for its join (random, 24 bytes, base64url), so that sending the join again is the same attendee. */
+export function newJoinToken(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(24));
+  return btoa(String.fromCharCode(...bytes)).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
+}
+
 export const roomsApi = {
   create: (title: string, lessonId: string) => call<CreatedRoom>('POST', '/api/rooms', { body: { title, lessonId } }),
-  join: (code: string, name: string) =>
-    call<JoinedRoom>('POST', `/api/rooms/${encodeURIComponent(code)}/join`, { body: { name } }),
+  join: (code: string, name: string, token: string = newJoinToken()) =>
+    call<JoinedRoom>('POST', `/api/rooms/${encodeURIComponent(code)}/join`, { body: { name, token } }),
   dashboard: (code: string, secret: string) => call<Dashboard>('GET', `/api/rooms/${encodeURIComponent(code)}/dashboard`, { secret }),
   close: (code: string, secret: string) => call<OkReply>('DELETE', `/api/rooms/${encodeURIComponent(code)}`, { secret }),
   reset: (code: string, secret: string, attendeeId: string) =>

@@ -4,6 +4,12 @@ import type { ClientMessage, TabSnapshot } from '@rslab/protocol';
 import { LineEditor, type EditorEffect } from './lineEditor';
 import { longestCommonPrefix, toTerminalNewlines } from './text';
 
+/** A client runtime this page hosts for a tab (see src/runtime/). */
+export interface LocalRuntime {
+  interrupt(tab: string): void;
+  complete(tab: string, line: string, cursor: number): Promise<{ replaceFrom: number; candidates: string[] }> | null;
+}
+
 /**
  * Glue between one xterm.js instance and one server-side terminal tab. The editing itself lives
  * in LineEditor; this class only routes bytes.
@@ -22,6 +28,8 @@ export class TerminalController {
     readonly tabId: string,
     private readonly send: (message: ClientMessage) => boolean,
     fontSize: number,
+    /** The runtime this page runs for the tab (Python): Ctrl-C and Tab go to it directly. */
+    private readonly local: LocalRuntime | null = null,
   ) {
     this.term = new Terminal({
       fontSize,
@@ -161,15 +169,22 @@ export class TerminalController {
           this.send({ type: 'input', tab: this.tabId, line: effect.line });
           break;
         case 'interrupt':
+          this.local?.interrupt(this.tabId);
           this.send({ type: 'interrupt', tab: this.tabId });
           break;
         case 'eof':
           this.send({ type: 'eof', tab: this.tabId });
           break;
-        case 'complete':
+        case 'complete': {
           this.completionRequest += 1;
-          this.send({ type: 'complete', tab: this.tabId, requestId: this.completionRequest, line: effect.line, cursor: effect.cursor });
+          const requestId = this.completionRequest;
+          const local = this.local?.complete(this.tabId, effect.line, effect.cursor) ?? null;
+          const remote = () => this.send({ type: 'complete', tab: this.tabId, requestId, line: effect.line, cursor: effect.cursor });
+          // The runtime in this page completes from its live namespace; if it cannot, the server asks the one that runs it.
+          if (local) local.then((result) => this.completion(requestId, result.replaceFrom, result.candidates), remote);
+          else remote();
           break;
+        }
       }
     }
   }

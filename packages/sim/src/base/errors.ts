@@ -104,6 +104,11 @@ export const ErrorCodes = {
   InvalidPipelineOperator: 168,
   QueryPlanKilled: 175,
   OperationNotSupportedInTransaction: 263,
+  FailPointSetFailed: 266,
+  TooManyLogicalSessions: 261,
+  SnapshotTooOld: 239,
+  SnapshotUnavailable: 246,
+  LinearizableReadConcernError: 4002,
   StaleConfig: 13388,
   CappedPositionLost: 136,
   OplogOperationUnsupported: 62,
@@ -120,6 +125,8 @@ export const ErrorCodes = {
   Location40571: 40571,
   /** `$collStats` not the first stage of a pipeline (pipeline/document_source_coll_stats.cpp). */
   Location40602: 40602,
+  /** An IDL-parsed command without a required field. */
+  Location40414: 40414,
   /** A legacy opcode (OP_QUERY on a collection, OP_GET_MORE...) that mongod 5.1+ no longer serves. */
   Location5739101: 5739101,
 } as const;

@@ -55,9 +55,28 @@ const SET_PARAMETERS: Readonly<Record<string, keyof ReplParameters>> = {
   maxSyncSourceLagSecs: 'maxSyncSourceLagSecs',
 };
 
+/** `--setParameter` names the member reads itself (not replication knobs). */
+const MEMBER_SET_PARAMETERS: ReadonlySet<string> = new Set(['enableTestCommands', 'localLogicalSessionTimeoutMinutes']);
+
+/** `localLogicalSessionTimeoutMinutes`, when given as a positive integer. */
+export function sessionTimeoutMinutesFrom(setParameters: Readonly<Record<string, string>>): number | undefined {
+  const text = setParameters.localLogicalSessionTimeoutMinutes;
+  if (text === undefined) return undefined;
+  const minutes = Number(text);
+  if (!Number.isInteger(minutes) || minutes <= 0) throw new RangeError(`Bad value for parameter "localLogicalSessionTimeoutMinutes": ${text}`);
+  return minutes;
+}
+
+/** mongod's `enableTestCommands`: "1" or "true" turns the test-only commands on. */
+export function testCommandsEnabledFrom(setParameters: Readonly<Record<string, string>>): boolean {
+  const text = setParameters.enableTestCommands;
+  return text === '1' || text === 'true';
+}
+
 export function replParametersFrom(setParameters: Readonly<Record<string, string>>, log?: MongoLogger): Partial<ReplParameters> {
   const parameters: Partial<ReplParameters> = {};
   for (const [name, text] of Object.entries(setParameters)) {
+    if (MEMBER_SET_PARAMETERS.has(name)) continue;
     const key = SET_PARAMETERS[name];
     const value = Number(text);
     if (key !== undefined && Number.isFinite(value)) {
@@ -103,6 +122,8 @@ export function createMemberHandler(context: MemberContext): MemberRuntime {
     journal,
     crud: createMemberCrudCommands({ storage, now: () => clock.now() }),
     parameters: replParametersFrom(options.setParameters, log),
+    testCommandsEnabled: testCommandsEnabledFrom(options.setParameters),
+    logicalSessionTimeoutMinutes: sessionTimeoutMinutesFrom(options.setParameters),
     version: SIM_MONGOD_VERSION,
     log: (entry) => {
       // The process says "Now exiting" once, last (cli/main.ts), not when the member stops.

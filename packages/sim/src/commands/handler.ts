@@ -6,6 +6,10 @@ export interface ConnectionInfo {
   readonly id: number;
   /** `host:port` of the client, for logs. */
   readonly remote: string;
+  /** The client's `application.name` from its first hello (the wire layer sets it); fail points match on it. */
+  appName?: string;
+  /** The first hello carried `internalClient`: another member (or mongos) talks on this connection. */
+  internalClient?: boolean;
 }
 
 export interface CommandRequest {
@@ -20,6 +24,8 @@ export interface CommandRequest {
   readonly connection: ConnectionInfo;
   /** Aborted when the connection closes; long waits (awaitable hello, awaitData) must stop. */
   readonly signal: AbortSignal;
+  /** Close the connection the command came on, without a reply (the failCommand fail point's closeConnection). */
+  readonly closeConnection?: () => void;
 }
 
 /**

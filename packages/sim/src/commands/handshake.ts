@@ -14,7 +14,6 @@ export const HANDSHAKE_COMMANDS: ReadonlySet<string> = new Set([
   'getlog',
   'getcmdlineopts',
   'hostinfo',
-  'endsessions',
   'whatsmyuri',
   'connectionstatus',
   'features',
@@ -83,7 +82,7 @@ export function helloReply(member: ServerNode, legacy: boolean, connectionId: nu
   reply.maxMessageSizeBytes = MAX_MESSAGE_SIZE_BYTES;
   reply.maxWriteBatchSize = MAX_WRITE_BATCH_SIZE;
   reply.localTime = new Date(member.clock.now());
-  reply.logicalSessionTimeoutMinutes = LOGICAL_SESSION_TIMEOUT_MINUTES;
+  reply.logicalSessionTimeoutMinutes = member.logicalSessionTimeoutMinutes;
   reply.connectionId = connectionId;
   reply.minWireVersion = MIN_WIRE_VERSION;
   reply.maxWireVersion = MAX_WIRE_VERSION;
@@ -165,8 +164,6 @@ export async function runHandshakeCommand(member: ServerNode, name: string, requ
         extra: {},
         ok: 1,
       };
-    case 'endsessions':
-      return { ok: 1 };
     case 'whatsmyuri':
       return { you: request.connection.remote, ok: 1 };
     case 'connectionstatus':

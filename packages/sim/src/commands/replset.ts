@@ -56,9 +56,16 @@ export async function runReplSetCommand(member: ServerNode, name: string, reques
     case 'replsetstepdown': {
       requireAdmin(request, 'replSetStepDown');
       const first = Object.keys(body)[0]!;
-      const stepDownSecs = numberArg(body[first], 'replSetStepDown', 60);
-      const catchUp = numberArg(body.secondaryCatchUpPeriodSecs, 'secondaryCatchUpPeriodSecs', Math.min(10, stepDownSecs));
-      await repl.stepDown(stepDownSecs, catchUp, body.force === true);
+      // replset_commands.cpp CmdReplSetStepDown: 0 (or no number) means 60 s; the catch-up period
+      // defaults to 10 s, 0 with force; the step-down period may not be shorter than it.
+      const force = body.force === true || (typeof body.force === 'number' && body.force !== 0);
+      let stepDownSecs = Math.trunc(numberArg(body[first], 'replSetStepDown', 0));
+      if (stepDownSecs === 0) stepDownSecs = 60;
+      else if (stepDownSecs < 0) throw serverError('BadValue', 'stepdown period must be a positive integer');
+      const catchUp = Math.trunc(numberArg(body.secondaryCatchUpPeriodSecs, 'secondaryCatchUpPeriodSecs', force ? 0 : 10));
+      if (catchUp < 0) throw serverError('BadValue', 'secondaryCatchUpPeriodSecs period must be a positive or absent');
+      if (stepDownSecs < catchUp) throw serverError('BadValue', 'stepdown period must be longer than secondaryCatchUpPeriodSecs');
+      await repl.stepDown(stepDownSecs, catchUp, force);
       return { ok: 1 };
     }
     case 'replsetstepup':

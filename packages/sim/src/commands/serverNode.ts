@@ -13,6 +13,8 @@ export interface ServerNode {
   /** Reported by buildInfo. */
   readonly version: string;
   readonly clock: Clock;
+  /** localLogicalSessionTimeoutMinutes, as hello reports it. */
+  readonly logicalSessionTimeoutMinutes: number;
   readonly repl: ReplCoordinator;
   /** Recent log lines (getLog: 'global'). */
   recentLog(): readonly TimedLogEntry[];

@@ -35,6 +35,10 @@ export interface ClusterOptions {
   /** Delay of every link (default 1 ms). */
   linkDelayMillis?: number;
   parameters?: Partial<ReplParameters>;
+  /** Serve the test-only commands (configureFailPoint) on every member, as `--setParameter enableTestCommands=1`. */
+  testCommandsEnabled?: boolean;
+  /** localLogicalSessionTimeoutMinutes of every member (default 30). */
+  logicalSessionTimeoutMinutes?: number;
   /** A CRUD module for every member (default: one set of the full CRUD commands, commands/crud/, shared by the members). */
   crud?: CrudCommands;
   /** Builds each member's storage (default: the shipped Storage on the cluster's clock). */
@@ -189,6 +193,8 @@ export class Cluster {
       persisted: this.persisted.get(host)!,
       ...(recovered?.journal === undefined ? {} : { journal: recovered.journal }),
       parameters: this.options.parameters,
+      ...(this.options.testCommandsEnabled === undefined ? {} : { testCommandsEnabled: this.options.testCommandsEnabled }),
+      ...(this.options.logicalSessionTimeoutMinutes === undefined ? {} : { logicalSessionTimeoutMinutes: this.options.logicalSessionTimeoutMinutes }),
       crud: this.crud,
       log: this.options.log ? (entry) => this.options.log!(host, entry) : undefined,
       onShutdown: () => this.forget(host, member),

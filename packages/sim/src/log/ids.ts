@@ -105,6 +105,8 @@ export const LogIds = {
   journalRecoveryDone: { id: 19042, msg: 'Journal recovery done' },
   journalWriteFailed: { id: 19043, msg: 'Journal write failed: durability can no longer be promised' },
   checkpointWritten: { id: 19044, msg: 'Checkpoint written' },
+  failPointSet: { id: 23829, msg: 'Set failpoint' },
+  failCommandClosingConnection: { id: 19050, msg: "Failing command via 'failCommand' failpoint: closing connection" },
 } as const satisfies Record<string, LogLine>;
 
 export type LogIdName = keyof typeof LogIds;

@@ -8,14 +8,21 @@ import type { Random } from '../random/random';
 import type { ReplParameters, PersistedReplState, LogSeverity, WriteConcern } from '../repl/coordinator';
 import { ReplCoordinator, newPersistedReplState } from '../repl/coordinator';
 import type { RollbackFile } from '../repl/coordinator';
-import type { ReplSetConfig } from '../repl/config';
+import { configToDocument, type ReplSetConfig } from '../repl/config';
 import type { ReplJournal } from '../storage/replState';
 import { entriesAfter } from '../storage/oplog';
+import type { OplogEntry } from '../storage/oplog';
 import type { MemberEvent, ReplEventBody } from '../repl/events';
 import type { OpTime } from '../base/optime';
 import { createMemberCrudCommands } from '../commands/crud';
 import { withErrorLabels } from '../commands/errorLabels';
+import { FailPointRegistry } from '../commands/failPoint';
+import type { FailCommandTarget } from '../commands/failPoint';
+import { LogicalClock, stampClusterTime } from '../commands/clusterTime';
+import { LogicalSessionCache, SESSION_COMMANDS, runSessionCommand, sessionKeyOf } from '../commands/sessions';
+import type { SessionCommandHost } from '../commands/sessions';
 import type { CrudCommands, CrudContext } from '../commands/crud/context';
+import { localDatabaseView } from '../commands/crud/localView';
 import type { ServerNode } from '../commands/serverNode';
 import { LogIds } from '../log/ids';
 import type { LogLine } from '../log/ids';
@@ -55,12 +62,28 @@ export interface MemberOptions {
   version?: string;
   /** Log lines kept for getLog. */
   logLinesMax?: number;
+  /**
+   * mongod's `--setParameter enableTestCommands=1`: serve the test-only commands (configureFailPoint).
+   * Off by default, as in mongod: without it they answer CommandNotFound.
+   */
+  testCommandsEnabled?: boolean;
+  /** mongod's `localLogicalSessionTimeoutMinutes` (default 30): a session unused this long expires. */
+  logicalSessionTimeoutMinutes?: number;
 }
+
+/** Commands members send each other: a fail point skips them unless `failInternalCommands` (they come from internal clients). */
+const INTERNAL_COMMANDS: ReadonlySet<string> = new Set(['replSetHeartbeat', 'replSetRequestVotes', 'replSetUpdatePosition', 'replSetStepUp']);
 
 export type MemberEventListener = (event: MemberEvent) => void;
 
 /** A member's journal (storage/journal.ts), for the replica-set config this member runs. */
 export type MemberJournal = ReplJournal<ReplSetConfig>;
+
+/** `reply` with exactly `labels` as its errorLabels (none: no field). */
+function overrideLabels(reply: Document, labels: readonly string[]): Document {
+  const { errorLabels: _dropped, ...rest } = reply;
+  return labels.length === 0 ? rest : { ...rest, errorLabels: [...labels] };
+}
 
 /** Parse `--replSet foo` or `--replSet foo/h1:p1,h2:p2`. */
 export function parseReplSetOption(value: string): { name: string; seeds: string[] } {
@@ -80,7 +103,7 @@ export function parseReplSetOption(value: string): { name: string; seeds: string
  * One simulated mongod: the replication coordinator, storage and command dispatch. Implements
  * CommandHandler, so the wire layer serves it and DirectPeerTransport delivers to it.
  */
-export class Member implements CommandHandler, ServerNode {
+export class Member implements CommandHandler, ServerNode, SessionCommandHost {
   readonly host: string;
   readonly port: number;
   readonly name: string;
@@ -101,6 +124,12 @@ export class Member implements CommandHandler, ServerNode {
   private readonly logLinesMax: number;
   private aliveFlag = true;
   private connectionSeq = 0;
+  /** The member's fail points; undefined unless test commands are enabled. */
+  readonly failPoints: FailPointRegistry | undefined;
+  /** The logical sessions commands on this member have used (commands/sessions.ts). */
+  readonly sessions: LogicalSessionCache;
+  /** The cluster time this member gossips (commands/clusterTime.ts). */
+  readonly logicalClock = new LogicalClock();
 
   constructor(options: MemberOptions) {
     if (!Number.isInteger(options.port) || options.port < 1 || options.port > 65535) throw new RangeError(`Member: bad port ${options.port}`);
@@ -118,6 +147,8 @@ export class Member implements CommandHandler, ServerNode {
     this.version = options.version ?? '7.0.14';
     this.logLinesMax = options.logLinesMax ?? 1000;
     this.startedAtMillis = this.clock.now();
+    this.sessions = new LogicalSessionCache({ now: () => this.clock.now(), random: this.random.fork(), ...(options.logicalSessionTimeoutMinutes === undefined ? {} : { timeoutMinutes: options.logicalSessionTimeoutMinutes }) });
+    this.failPoints = options.testCommandsEnabled === true ? new FailPointRegistry(this.random.fork()) : undefined;
     if (options.replSet !== undefined && options.replSetName !== undefined) throw new RangeError('Member: give replSet or replSetName, not both');
     const replSet =
       options.replSet !== undefined
@@ -221,6 +252,14 @@ export class Member implements CommandHandler, ServerNode {
     this.crud.connectionClosed?.(this.crudContext(), connection.id);
   }
 
+  get logicalSessionTimeoutMinutes(): number {
+    return this.sessions.timeoutMinutes;
+  }
+
+  killSessionCursors(keys: ReadonlySet<string>): void {
+    if (keys.size > 0) this.crud.sessionsKilled?.(this.crudContext(), keys);
+  }
+
   /** Next connection id for hello's `connectionId` when the wire layer has none. */
   nextConnectionId(): number {
     return ++this.connectionSeq;
@@ -228,9 +267,68 @@ export class Member implements CommandHandler, ServerNode {
 
   async run(request: CommandRequest): Promise<Document> {
     const first = Object.keys(request.body)[0];
+    // The gossiped time is taken in before the command runs: an afterClusterTime read may name it.
+    const clusterTime: unknown = request.body.$clusterTime;
+    if (clusterTime !== undefined) this.logicalClock.observe(clusterTime);
+    // Whether to stamp is decided as the command starts: replSetInitiate's own reply has no times.
+    const initiated = this.repl.config !== undefined;
+    const reply = first !== undefined && this.failPoints?.failCommand.active === true ? await this.runUnderFailCommand(first, request, this.failPoints) : await this.runLabelled(first, request);
+    return initiated ? this.withClusterTime(reply) : reply;
+  }
+
+  private async runLabelled(first: string | undefined, request: CommandRequest): Promise<Document> {
     const reply = await this.dispatch(first, request);
     // The one place replies get their error labels (RetryableWriteError), as mongod's ErrorLabelBuilder.
     return first === undefined ? reply : withErrorLabels(first, request.body, reply);
+  }
+
+  /**
+   * An initiated member answers every command with `$clusterTime` and `operationTime`
+   * (commands/clusterTime.ts); before a config, or without replication, it sends neither, as mongod
+   * (mongosh shows rs.initiate()'s reply as `{info2, me, ok: 1}`).
+   */
+  private withClusterTime(reply: Document): Document {
+    if (!this.aliveFlag || this.repl.config === undefined) return reply;
+    const appliedTs = this.repl.lastApplied.ts;
+    return stampClusterTime(reply, this.logicalClock.clusterTs(appliedTs), appliedTs);
+  }
+
+  /**
+   * A command while failCommand is set: it may close the connection, block, fail the command, or add
+   * a writeConcernError to its reply (commands/failPoint.ts). `errorLabels` in the fail point's data
+   * replace the labels mongod would compute, as its errorLabelsOverride does.
+   */
+  private async runUnderFailCommand(first: string, request: CommandRequest, failPoints: FailPointRegistry): Promise<Document> {
+    const target = this.failCommandTarget(first, request);
+    const action = failPoints.beforeCommand(target);
+    if (action !== undefined) {
+      if (action.closeConnection) {
+        this.log('I', 'COMMAND', LogIds.failCommandClosingConnection, { command: first });
+        request.closeConnection?.();
+        return action.errorReply ?? { ok: 0 };
+      }
+      if (action.blockTimeMillis > 0) await FailPointRegistry.block(this.clock, action.blockTimeMillis, request.signal);
+      if (action.errorReply !== undefined) {
+        return action.errorReply.errorLabels !== undefined ? overrideLabels(action.errorReply, action.errorReply.errorLabels as string[]) : withErrorLabels(first, request.body, action.errorReply);
+      }
+    }
+    const reply = await this.dispatch(first, request);
+    const injected = Number(reply.ok) === 1 ? failPoints.afterCommand(target) : undefined;
+    if (injected === undefined) return withErrorLabels(first, request.body, reply);
+    const withError = { ...reply, writeConcernError: injected.writeConcernError };
+    return injected.errorLabels !== undefined ? overrideLabels(withError, injected.errorLabels) : withErrorLabels(first, request.body, withError);
+  }
+
+  private failCommandTarget(first: string, request: CommandRequest): FailCommandTarget {
+    const collection: unknown = request.body[first];
+    const name = first.toLowerCase();
+    const oplog = (name === 'find' || name === 'getmore' || name === 'killcursors') && this.isOplogRequest(name, request);
+    return {
+      commandName: first,
+      namespace: typeof collection === 'string' ? `${request.db}.${collection}` : request.db,
+      appName: request.connection.appName,
+      internal: request.connection.internalClient === true || INTERNAL_COMMANDS.has(first) || oplog,
+    };
   }
 
   private async dispatch(first: string | undefined, request: CommandRequest): Promise<Document> {
@@ -238,7 +336,16 @@ export class Member implements CommandHandler, ServerNode {
     if (first === undefined) return errorToReply(serverError('FailedToParse', 'Failed to parse: empty command'));
     const name = first.toLowerCase();
     try {
+      const lsid: unknown = request.body.lsid;
+      if (lsid !== undefined) this.sessions.touch(lsid as Document, sessionKeyOf(lsid) as string);
       if (HANDSHAKE_COMMANDS.has(name)) return await runHandshakeCommand(this, name, request);
+      if (SESSION_COMMANDS.has(name)) return runSessionCommand(this, name, request.body);
+      if (name === 'configurefailpoint' && this.failPoints !== undefined) {
+        if (request.db !== 'admin') throw serverError('Unauthorized', 'configureFailPoint may only be run against the admin database.');
+        const reply = this.failPoints.configure(request.body);
+        this.log('W', 'COMMAND', LogIds.failPointSet, { failPointName: request.body.configureFailPoint, mode: request.body.mode, data: request.body.data ?? {} });
+        return reply;
+      }
       if (REPLSET_COMMANDS.has(name)) return await runReplSetCommand(this, name, request);
       if ((name === 'find' || name === 'getmore' || name === 'killcursors') && this.isOplogRequest(name, request)) {
         return await this.runOplogCommand(name, request);
@@ -329,9 +436,36 @@ export class Member implements CommandHandler, ServerNode {
       get commitPoint() {
         return repl.commitPoint;
       },
+      get lastApplied() {
+        return repl.lastApplied;
+      },
+      get replicaSetMember() {
+        return repl.config !== undefined;
+      },
+      get term() {
+        return repl.term;
+      },
+      oplogEntries: () => repl.oplog.all(),
+      transactionalWriteFailPoint: () => this.failPoints?.onTransactionalWrite(),
+      clusterTs: () => this.logicalClock.clusterTs(repl.lastApplied.ts),
+      entriesAfterTs: (ts) => {
+        const out: OplogEntry[] = [];
+        for (let i = repl.oplog.length - 1; i >= 0; i--) {
+          const entry = repl.oplog.at(i)!;
+          if (entry.ts <= ts) break;
+          out.push(entry);
+        }
+        return out;
+      },
+      oldestOplogTs: () => repl.oplog.at(0)?.ts ?? 0,
       entriesAfterCommitPoint: () => entriesAfter(repl.oplog, repl.commitPoint),
       random: this.random,
       clock: this.clock,
+      local: localDatabaseView(
+        () => (repl.config ? configToDocument(repl.config) : null),
+        () => (repl.replSetName === undefined ? null : repl.oplog),
+      ),
+      localSessions: () => this.sessions.listLocal(),
     };
     return this.crudContextCached;
   }

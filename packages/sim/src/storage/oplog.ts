@@ -37,6 +37,14 @@ export interface OplogOp {
   o: Document;
   o2?: Document;
   b?: boolean;
+  /**
+   * A retryable write's session, transaction number and statement id (mongod's
+   * OperationSessionInfo on the entry): a member that becomes primary finds in its oplog which
+   * statements a retry already executed (commands/crud/retryable.ts).
+   */
+  lsid?: Document;
+  txnNumber?: number;
+  stmtId?: number;
   undo?: unknown;
 }
 
@@ -62,6 +70,9 @@ export function entryToBson(e: OplogEntry): Document {
   const doc: Document = { op: e.op, ns: e.ns, o: e.o };
   if (e.o2 !== undefined) doc.o2 = e.o2;
   if (e.b !== undefined) doc.b = e.b;
+  if (e.lsid !== undefined) doc.lsid = e.lsid;
+  if (e.txnNumber !== undefined) doc.txnNumber = Long.fromNumber(e.txnNumber);
+  if (e.stmtId !== undefined) doc.stmtId = e.stmtId;
   doc.ts = tsToBson(e.ts);
   doc.t = Long.fromNumber(e.t);
   doc.v = Long.fromNumber(2);
@@ -82,6 +93,9 @@ export function entryFromBson(doc: Document): OplogEntry {
   };
   if (doc.o2 !== undefined) entry.o2 = doc.o2 as Document;
   if (typeof doc.b === 'boolean') entry.b = doc.b;
+  if (doc.lsid !== null && typeof doc.lsid === 'object') entry.lsid = doc.lsid as Document;
+  if (doc.txnNumber !== undefined) entry.txnNumber = Number(doc.txnNumber);
+  if (doc.stmtId !== undefined) entry.stmtId = Number(doc.stmtId);
   return entry;
 }
 

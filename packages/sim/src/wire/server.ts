@@ -1,6 +1,7 @@
 import { Double, serialize } from 'bson';
 import type { Document } from 'bson';
 import { NOT_PRIMARY_CODES, ServerError, errorToReply, serverError } from '../base/errors';
+import { sleepOn } from '../clock/clock';
 import type { Clock } from '../clock/clock';
 import type { CommandHandler, CommandRequest, ConnectionInfo } from '../commands/handler';
 import { LogIds } from '../log/ids';
@@ -159,6 +160,7 @@ class WireConnection {
   private readonly abort = new AbortController();
   private readonly ctx: string;
   private sawClientMetadata = false;
+  private readonly closeFromHandler = (): void => this.close();
 
   constructor(
     private readonly duplex: Duplex,
@@ -304,6 +306,7 @@ class WireConnection {
       moreToCome: flags.moreToCome,
       connection: this.info,
       signal: this.abort.signal,
+      closeConnection: this.closeFromHandler,
     };
   }
 
@@ -329,6 +332,12 @@ class WireConnection {
     if (name === undefined || !HELLO_COMMANDS.has(name)) return;
     this.sawClientMetadata = true;
     const client: unknown = body.client;
+    if (body.internalClient !== undefined) this.info.internalClient = true;
+    if (typeof client === 'object' && client !== null) {
+      const application: unknown = (client as Document).application;
+      const appName: unknown = typeof application === 'object' && application !== null ? (application as Document).name : undefined;
+      if (typeof appName === 'string') this.info.appName = appName;
+    }
     if (this.log.quiet || typeof client !== 'object' || client === null) return;
     logInfo(this.log, 'NETWORK', LogIds.clientMetadata, this.ctx, {
       remote: this.info.remote,
@@ -396,16 +405,7 @@ class WireConnection {
     if (!Number.isFinite(maxAwaitMillis)) return;
     const remainingMillis = Math.min(maxAwaitMillis, MAX_AWAIT_HOLD_MILLIS) - (clock.now() - startedMillis);
     if (remainingMillis <= 0) return;
-    await new Promise<void>((resolve) => {
-      const signal = this.abort.signal;
-      const done = (): void => {
-        timer.cancel();
-        signal.removeEventListener('abort', done);
-        resolve();
-      };
-      const timer = clock.setTimer(remainingMillis, done);
-      signal.addEventListener('abort', done);
-    });
+    await sleepOn(clock, remainingMillis, this.abort.signal);
   }
 
   private async handleOpQuery(message: OpQueryMessage): Promise<void> {

@@ -1,4 +1,5 @@
 import type { Document } from 'bson';
+import { tsToBson } from '../../src/base/optime';
 import { describe, expect, it } from 'vitest';
 import { createMemberCrudCommands } from '../../src/commands/crud';
 import { notWritablePrimary, serverError } from '../../src/base/errors';
@@ -37,6 +38,13 @@ function fakeMember(options: { primary: boolean; secondaryOk?: boolean; writeCon
     get commitPoint() {
       return state.commitPoint;
     },
+    get lastApplied() {
+      return { ts: oplog.length, t: 1 };
+    },
+    clusterTs: () => oplog.length,
+    replicaSetMember: true,
+    entriesAfterTs: (ts: number) => oplog.filter((e) => (e.ts as number) > ts).reverse(),
+    oldestOplogTs: () => (oplog[0]?.ts as number | undefined) ?? 0,
     random: new Random(options.seed ?? 1),
   } as unknown as CrudContext;
   return { context, logged, oplog, state };
@@ -55,7 +63,8 @@ describe('MemberCrudCommands (the member plug-in)', () => {
     const crud = createMemberCrudCommands({ storage, now: () => 0 });
     const { context, logged } = fakeMember({ primary: true });
     const reply = await crud.run('insert', request('test', { insert: 'c', documents: [{ _id: 1 }] }), context);
-    expect(reply).toEqual({ n: 1, ok: 1 });
+    // The write's optime (create, then insert: the second entry) is its operationTime.
+    expect(reply).toEqual({ n: 1, ok: 1, operationTime: tsToBson(2) });
     expect(logged).toHaveLength(1);
     expect(logged[0]?.map((op) => op.op)).toEqual(['c', 'i']);
     // A read logs nothing.
@@ -85,7 +94,7 @@ describe('MemberCrudCommands (the member plug-in)', () => {
     const wce = { code: 64, codeName: 'WriteConcernFailed', errmsg: 'waiting for replication timed out', errInfo: { wtimeout: true } };
     const { context } = fakeMember({ primary: true, writeConcernError: wce });
     const reply = await crud.run('insert', request('test', { insert: 'c', documents: [{}] }), context);
-    expect(reply).toEqual({ n: 1, ok: 1, writeConcernError: wce });
+    expect(reply).toEqual({ n: 1, ok: 1, writeConcernError: wce, operationTime: tsToBson(2) });
   });
 
   it('seeds server-made ObjectIds from the member Random, so two members never collide', async () => {
@@ -112,6 +121,7 @@ describe('MemberCrudCommands (the member plug-in)', () => {
     await crud.run('update', request('test', { update: 'c', updates: [{ q: { _id: 1 }, u: { $set: { late: true } } }] }), context);
     const majority = await crud.run('find', request('test', { find: 'c', readConcern: { level: 'majority' } }), context);
     expect(majority.cursor.firstBatch).toEqual([{ _id: 1 }]);
+    expect(majority.operationTime).toEqual(tsToBson(2));
     const local = await crud.run('find', request('test', { find: 'c' }), context);
     expect(local.cursor.firstBatch).toEqual([{ _id: 1, late: true }, { _id: 2 }]);
     expect(storage.documents('test', 'c')).toHaveLength(2);

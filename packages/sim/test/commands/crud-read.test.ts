@@ -214,17 +214,22 @@ describe('count, distinct, aggregate', () => {
 });
 
 describe('listing and stats', () => {
-  it('listDatabases reports name, sizeOnDisk, empty and totalSize; only on admin', () => {
+  // A mongod always has admin, config and local (https://www.mongodb.com/docs/manual/reference/local-database/,
+  // .../reference/config-database/): `show dbs` lists them before anything is written.
+  it('listDatabases reports name, sizeOnDisk, empty and totalSize, admin, config and local included; only on admin', () => {
     const h = new CrudHarness();
     h.run('test', { insert: 'c', documents: [{ _id: 1 }] });
     h.run('empty', { create: 'c' });
     const reply = h.run('admin', { listDatabases: 1 });
     expect(reply.databases).toEqual([
+      { name: 'admin', sizeOnDisk: 40960, empty: false },
+      { name: 'config', sizeOnDisk: 12288, empty: false },
       { name: 'empty', sizeOnDisk: 4096, empty: true },
+      { name: 'local', sizeOnDisk: 40960, empty: false },
       { name: 'test', sizeOnDisk: 4096, empty: false },
     ]);
-    expect(reply.totalSize).toBe(8192);
-    expect(h.run('admin', { listDatabases: 1, nameOnly: true }).databases).toEqual([{ name: 'empty' }, { name: 'test' }]);
+    expect(reply.totalSize).toBe(40960 + 12288 + 4096 + 40960 + 4096);
+    expect(h.run('admin', { listDatabases: 1, nameOnly: true }).databases).toEqual([{ name: 'admin' }, { name: 'config' }, { name: 'empty' }, { name: 'local' }, { name: 'test' }]);
     expect(h.run('admin', { listDatabases: 1, filter: { name: 'test' } }).databases).toHaveLength(1);
     expect(h.run('test', { listDatabases: 1 })).toMatchObject({ ok: 0, code: 13 });
   });

@@ -25,7 +25,7 @@ describe('replica-set commands', () => {
     expect(unreachable.errmsg).toMatch(/^replSetInitiate quorum check failed because not all proposed set members responded affirmatively: morton\.local:27019 failed with /);
     c.start(h[2]!);
     expect((await c.command(h[0]!, { replSetInitiate: c.defaultConfig() })).ok).toBe(1);
-    expect(await c.command(h[0]!, { replSetInitiate: c.defaultConfig() })).toEqual({ ok: 0, errmsg: 'already initialized', code: 23, codeName: 'AlreadyInitialized' });
+    expect(await c.command(h[0]!, { replSetInitiate: c.defaultConfig() })).toMatchObject({ ok: 0, errmsg: 'already initialized', code: 23, codeName: 'AlreadyInitialized' });
     c.stopAll();
   });
 

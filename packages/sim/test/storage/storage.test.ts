@@ -1,20 +1,11 @@
 import { Long, ObjectId, Timestamp } from 'bson';
 import type { Document } from 'bson';
+import { codeOf } from '../serverErrorCode';
 import { describe, expect, it } from 'vitest';
 import { ServerError } from '../../src/base/errors';
 import { Storage, StorageRollbackError } from '../../src/storage';
 import type { OplogOp } from '../../src/storage';
 import { plain, plainAll } from './plain';
-
-function codeOf(fn: () => unknown): number | undefined {
-  try {
-    fn();
-  } catch (error) {
-    if (error instanceof ServerError) return error.code;
-    throw error;
-  }
-  return undefined;
-}
 
 describe('Storage documents and indexes', () => {
   it('creates the collection implicitly on insert and logs create before the insert', () => {

@@ -3,6 +3,7 @@
  * `BashHost` that the sandbox implements (processes, logs, the Python and mongosh REPLs).
  */
 import type { EndOfInput, Repl, ReplIO, ReplOutcome, SourceLimits } from '../io';
+import { pythonVersion } from '@rslab/runtime';
 import { defaultSourceLimits } from '../io';
 import type { Completion } from '../complete';
 import { completeBash } from '../complete';
@@ -54,15 +55,19 @@ export interface BashHost {
    * until `io.signal` aborts. Throws BashCommandError when there is no such process or file.
    */
   logs(target: number | string, follow: boolean, io: ReplIO): Promise<void>;
-  /** A fresh Python REPL (`python`, `python3`). */
-  python(): Repl;
   /**
-   * A mongosh REPL connected to `uri` (null = mongosh's default). The host prints the connecting
-   * lines (`mongoshConnectingBanner`) before it connects; on failure it throws BashCommandError
-   * with mongosh's text (e.g. `MongoNetworkError: connect ECONNREFUSED ...`). The shell prints the
-   * REPL's `banner()` (`Using MongoDB: ...`) once connected.
+   * A fresh Python REPL (`python`, `python3`): CPython started in the learner's page. Resolves
+   * once it prompts (it prints its banner and loading progress through `io`); throws
+   * BashCommandError when it cannot start.
    */
-  mongosh(uri: string | null, io: ReplIO): Promise<Repl>;
+  python(io: ReplIO): Promise<Repl>;
+  /**
+   * mongosh with these arguments (URI, `--host`, `--port`, `--eval`, `--quiet`, `--nodb`…, read
+   * by mongosh's own parser), started in the learner's page. Resolves once it prompts (it prints
+   * its own start-up lines); when mongosh ends at start (`--eval`, `--help`, a refused connection)
+   * it throws BashCommandError with its exit code, having printed what mongosh prints.
+   */
+  mongosh(args: string[], io: ReplIO): Promise<Repl>;
 }
 
 export interface BashOutcome extends ReplOutcome {
@@ -303,29 +308,19 @@ export class BashShell implements Repl {
       case 'python3': {
         if (args.length > 0) {
           if (args[0] === '--version' || args[0] === '-V') {
-            io.write('Python 3.11.2\n');
+            io.write(`Python ${pythonVersion}\n`);
             return {};
           }
           throw new BashCommandError(`${name}: only the interactive interpreter is available in this lab (run ${name} with no arguments)\n`, 2);
         }
-        const repl = this.host.python();
-        if ('banner' in repl && typeof repl.banner === 'function') io.write(String(repl.banner()));
-        return { push: repl };
+        return { push: await this.host.python(io) };
       }
       case 'mongosh':
       case 'mongo': {
         if (name === 'mongo') {
           io.write("note: the legacy 'mongo' shell was removed in MongoDB 6.0; starting mongosh instead.\n");
         }
-        if (args.includes('--version')) {
-          io.write('2.12.0\n');
-          return {};
-        }
-        const positional = args.filter((a) => !a.startsWith('-'));
-        if (positional.length > 1) throw new BashCommandError(`MongoshInvalidInputError: [COMMON-10001] Invalid URI: ${positional[1]}\n`, 1);
-        const repl = await this.host.mongosh(positional[0] ?? null, io);
-        if ('banner' in repl && typeof repl.banner === 'function') io.write(String(repl.banner()));
-        return { push: repl };
+        return { push: await this.host.mongosh(args, io) };
       }
       case 'cd':
       case 'mkdir':

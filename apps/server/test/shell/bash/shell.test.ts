@@ -46,11 +46,14 @@ class FakeHost implements BashHost {
     prompt: () => '>>> ',
     execute: () => Promise.resolve({}),
   };
-  python(): Repl {
+  async python(): Promise<Repl> {
     return this.fakePython;
   }
-  mongosh(uri: string | null): Promise<Repl> {
-    if (uri === 'mongodb://nowhere:1') {
+  /** The arguments bash passed, for the test to check (mongosh's own parser reads them). */
+  readonly mongoshArgs: string[][] = [];
+  mongosh(args: string[]): Promise<Repl> {
+    this.mongoshArgs.push(args);
+    if (args[0] === 'mongodb://nowhere:1') {
       return Promise.reject(new BashCommandError('MongoNetworkError: connect ECONNREFUSED nowhere:1\n', 1));
     }
     return Promise.resolve({ title: 'mongosh', prompt: () => 'test> ', execute: () => Promise.resolve({}) });
@@ -182,6 +185,9 @@ describe('bash: commands and errors as bash prints them', () => {
     expect(((await run(shell, 'python')).outcome as BashOutcome).push).toBe(host.fakePython);
     expect(((await run(shell, 'mongosh mongodb://morton.local:27017')).outcome as BashOutcome).push?.title).toBe('mongosh');
     expect((await run(shell, 'mongosh mongodb://nowhere:1')).output).toBe('MongoNetworkError: connect ECONNREFUSED nowhere:1\n');
+    // Every argument goes to mongosh as typed; mongosh's own parser reads them (--port, --eval...).
+    await run(shell, 'mongosh --port 27019 --quiet');
+    expect(host.mongoshArgs.at(-1)).toEqual(['--port', '27019', '--quiet']);
     expect((await run(shell, 'exit')).outcome).toEqual({ exit: true });
   });
 

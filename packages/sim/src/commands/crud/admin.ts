@@ -8,6 +8,7 @@ import { runQuery } from '../../storage/query';
 import type { StorageCommandContext, StorageCommandResult } from './context';
 import { firstBatchReply } from './reply';
 import { CommandReader, collectionArgument } from './parse';
+import { oplogCollectionStats, replicationDocuments } from './localView';
 
 /** mongod reports sizes on disk in whole allocation units. */
 const allocationUnitBytes = 4096;
@@ -20,14 +21,36 @@ function requireAdmin(db: string, command: string): void {
   if (db !== 'admin') throw serverError('Unauthorized', `${command} may only be run against the admin database.`);
 }
 
+/** Databases every mongod has: admin (system.version), config (sessions) and local (startup_log, the oplog). */
+const systemDatabases = ['admin', 'config', 'local'];
+
+/** WiredTiger starts each collection and each index file at about 20 KiB. */
+const minimumFileBytes = 20 * 1024;
+
+/**
+ * What a system database takes on disk before anyone writes to it: admin has system.version and
+ * its _id index; config starts small (12 KiB, as a fresh mongod 7.0 lists it); local has
+ * startup_log, and on a replica-set member the oplog and system.replset.
+ */
+function systemDatabaseBytes(name: string, ctx: StorageCommandContext): number {
+  if (name === 'admin') return 2 * minimumFileBytes;
+  if (name === 'config') return 3 * allocationUnitBytes;
+  if (name !== 'local') return 0;
+  const oplog = oplogCollectionStats(ctx.local);
+  const replset = (replicationDocuments('local', 'system.replset', ctx.local) ?? []).length > 0 ? 2 * minimumFileBytes : 0;
+  return 2 * minimumFileBytes + (oplog ? Math.max(minimumFileBytes, oplog.storageSize as number) : 0) + replset;
+}
+
 export function listDatabasesCommand(db: string, body: Document, ctx: StorageCommandContext): StorageCommandResult {
   requireAdmin(db, 'listDatabases');
   const reader = new CommandReader('listDatabases', body);
   const nameOnly = reader.bool('nameOnly') ?? false;
   const filter = reader.object('filter');
-  let databases: Document[] = ctx.storage.listDatabaseNames().map((name) => {
+  const names = new Set([...ctx.storage.listDatabaseNames(), ...systemDatabases]);
+  let databases: Document[] = [...names].sort().map((name) => {
     const dataBytes = ctx.storage.databaseSizeBytes(name);
-    return { name, sizeOnDisk: onDiskBytes(dataBytes), empty: ctx.storage.listCollections(name).every((coll) => coll.count === 0) };
+    const sizeOnDisk = Math.max(onDiskBytes(dataBytes), systemDatabaseBytes(name, ctx));
+    return { name, sizeOnDisk, empty: !systemDatabases.includes(name) && ctx.storage.listCollections(name).every((coll) => coll.count === 0) };
   });
   if (filter) databases = runQuery(databases, { filter });
   if (nameOnly) return { reply: { databases: databases.map((entry) => ({ name: entry.name })), ok: 1 }, oplog: [] };
@@ -48,10 +71,22 @@ export function listCollectionsCommand(db: string, body: Document, ctx: StorageC
     info: { readOnly: false },
     idIndex: { ...ID_INDEX_SPEC },
   }));
+  if (db === 'local') entries = [...entries, ...replicationCollections(ctx)].sort((a, b) => String(a.name).localeCompare(String(b.name)));
   if (filter) entries = runQuery(entries, { filter });
   if (nameOnly) entries = entries.map((entry) => ({ name: entry.name, type: entry.type }));
   const cursor = ctx.cursors.open(`${db}.$cmd.listCollections`, entries, ctx.connectionId, { batchSize });
   return { reply: firstBatchReply(cursor), oplog: [] };
+}
+
+/** local.oplog.rs (capped, no _id index) and local.system.replset, as listCollections shows them. */
+function replicationCollections(ctx: StorageCommandContext): Document[] {
+  const out: Document[] = [];
+  const oplog = oplogCollectionStats(ctx.local);
+  if (oplog) out.push({ name: 'oplog.rs', type: 'collection', options: { capped: true, size: oplog.maxSize }, info: { readOnly: false } });
+  if ((replicationDocuments('local', 'system.replset', ctx.local) ?? []).length > 0) {
+    out.push({ name: 'system.replset', type: 'collection', options: {}, info: { readOnly: false }, idIndex: { ...ID_INDEX_SPEC } });
+  }
+  return out;
 }
 
 export function listIndexesCommand(db: string, body: Document, ctx: StorageCommandContext): StorageCommandResult {
@@ -146,7 +181,8 @@ export function collectionStats(storage: Storage, db: string, coll: string): Doc
 export function collStatsCommand(db: string, body: Document, ctx: StorageCommandContext): StorageCommandResult {
   const coll = collectionArgument('collStats', body, db);
   checkCollectionName(db, coll);
-  return { reply: { ns: `${db}.${coll}`, ...collectionStats(ctx.storage, db, coll), ok: 1 }, oplog: [] };
+  const stats = (db === 'local' && coll === 'oplog.rs' ? oplogCollectionStats(ctx.local) : undefined) ?? collectionStats(ctx.storage, db, coll);
+  return { reply: { ns: `${db}.${coll}`, ...stats, ok: 1 }, oplog: [] };
 }
 
 export function dbStatsCommand(db: string, _body: Document, ctx: StorageCommandContext): StorageCommandResult {

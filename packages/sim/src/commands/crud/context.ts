@@ -1,3 +1,4 @@
+import type { TransactionalWriteAction } from '../failPoint';
 import type { Document } from 'bson';
 import type { OpTime } from '../../base/optime';
 import type { Clock } from '../../clock/clock';
@@ -7,12 +8,29 @@ import type { Storage } from '../../storage/storage';
 import type { CommandRequest } from '../handler';
 import type { CursorManager } from './cursors';
 
+/**
+ * What mongod keeps in its `local` database that the simulator keeps in the replication layer:
+ * the set's configuration (local.system.replset) and the oplog (local.oplog.rs). Reads of those
+ * namespaces see them through this view (mongosh's rs.printReplicationInfo() and
+ * rs.printSecondaryReplicationInfo() read them there).
+ */
+export interface LocalDatabaseView {
+  /** The configuration document, as replSetGetConfig returns it; null before initiate. */
+  replSetConfig(): Document | null;
+  /** The oplog's entry count, BSON bytes and configured cap; null when not started with --replSet. */
+  oplogStats(): { count: number; sizeBytes: number; maxSizeBytes: number } | null;
+}
+
 /** What a CRUD command runs against: the member's storage and cursors, and the connection it came on. */
 export interface StorageCommandContext {
   readonly storage: Storage;
   readonly cursors: CursorManager;
   /** The connection the command arrived on: cursors it opens belong to it. */
   readonly connectionId: number;
+  /** The replication layer's part of `local`, when the member has one. */
+  readonly local?: LocalDatabaseView;
+  /** The member's live sessions, for `$listLocalSessions` (none when the host keeps no sessions). */
+  readonly localSessions?: () => Document[];
 }
 
 /**
@@ -43,11 +61,31 @@ export interface CrudContext {
   waitForWriteConcern(opTime: OpTime, request: CommandRequest): Promise<Document | undefined>;
   /** Majority commit point, for `readConcern: {level: "majority"}`. */
   readonly commitPoint: OpTime;
+  /** An initiated replica-set member: its replies carry operationTime (a standalone's do not). */
+  readonly replicaSetMember: boolean;
+  /** The member's last applied optime (what a local read sees). */
+  readonly lastApplied: OpTime;
+  /** The onPrimaryTransactionalWrite fail point, per statement of a retryable write (absent without test commands). */
+  transactionalWriteFailPoint?(): TransactionalWriteAction | undefined;
+  /** The member's current term (a new term rebuilds the retryable-write history from the oplog). */
+  readonly term: number;
+  /** The member's oplog, oldest first. */
+  oplogEntries(): readonly OplogEntry[];
+  /** The member's cluster time (packed ts): a read may not ask for a later one. */
+  clusterTs(): number;
+  /** Oplog entries with a timestamp after `ts` (packed), newest first: undo them on a copy to read as of `ts`. */
+  entriesAfterTs(ts: number): readonly OplogEntry[];
+  /** Timestamp (packed) of the oldest entry still in the oplog: snapshots older than it are gone. */
+  oldestOplogTs(): number;
   /** Oplog entries after the commit point, newest first: undo them on a copy to read at majority (Storage.viewBefore). */
   entriesAfterCommitPoint(): readonly OplogEntry[];
   /** Seeded randomness for ObjectIds the server makes. */
   readonly random: Random;
   readonly clock: Clock;
+  /** The replication layer's part of `local` (the set's config, the oplog). */
+  readonly local?: LocalDatabaseView;
+  /** The member's live sessions as `$listLocalSessions` yields them. */
+  localSessions?(): Document[];
 }
 
 /** The CRUD commands as a member's plug-in (`MemberOptions.crud`; commands/crud/index.ts makes one). */
@@ -57,6 +95,8 @@ export interface CrudCommands {
   run(name: string, request: CommandRequest, context: CrudContext): Promise<Document>;
   /** Release what a closed connection held (cursors) on the member whose context this is. One module may serve many members. */
   connectionClosed?(context: CrudContext, connectionId: number): void;
+  /** These sessions ended or were killed: kill the cursors they opened on the member of `context`. */
+  sessionsKilled?(context: CrudContext, sessionKeys: ReadonlySet<string>): void;
   /** The member whose context this is stopped (killed or shut down): release everything it held. */
   memberStopped?(context: CrudContext): void;
 }

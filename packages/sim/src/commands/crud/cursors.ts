@@ -37,6 +37,8 @@ interface OpenCursor {
   readonly docs: Document[];
   position: number;
   lastUsedMillis: number;
+  /** The session (lsid key) the cursor was opened in, if any. */
+  sessionKey?: string;
 }
 
 export interface BatchOptions {
@@ -153,6 +155,24 @@ export class CursorManager {
       }
     }
     return result;
+  }
+
+  /** Records the session a cursor was opened in. */
+  tagSession(id: bigint, sessionKey: string): void {
+    const cursor = this.cursors.get(id);
+    if (cursor !== undefined) cursor.sessionKey = sessionKey;
+  }
+
+  /** Kills the cursors opened in these sessions (killSessions, endSessions). Returns how many. */
+  killForSessions(sessionKeys: ReadonlySet<string>): number {
+    let killed = 0;
+    for (const [id, cursor] of this.cursors) {
+      if (cursor.sessionKey !== undefined && sessionKeys.has(cursor.sessionKey)) {
+        this.cursors.delete(id);
+        killed++;
+      }
+    }
+    return killed;
   }
 
   /** Kills every cursor the connection opened (call when it closes). Returns how many. */

@@ -1,6 +1,15 @@
+import { Long } from 'bson';
 import type { Document } from 'bson';
+import { sessionKeyOf } from '../sessions';
+import { tsInc, tsSecs, tsToBson } from '../../base/optime';
+import { SNAPSHOT_READ_COMMANDS, parseReadConcern, waitForReadConcern } from './readConcern';
+import type { ReadConcern } from './readConcern';
+import { RETRYABLE_WRITE_COMMANDS, RetryableWriteHistory, imageOp, retriedFindAndModifyReply, retryableWriteOf, tagStatementOps } from './retryable';
+import type { RetryableWrite } from './retryable';
+import type { OplogOp } from '../../storage/oplog';
+import type { OpTime } from '../../base/optime';
 import type { CommandRequest } from '../handler';
-import { commandNotFound, serverError } from '../../base/errors';
+import { ErrorCodes, codeNameFor, commandNotFound, serverError } from '../../base/errors';
 import { Storage } from '../../storage/storage';
 import { isPlainObject } from '../../storage/values';
 import type { CrudCommands, CrudContext, StorageCommandContext, StorageCommandResult } from './context';
@@ -26,6 +35,15 @@ export interface MemberCrudOptions {
   firstCursorId?: bigint;
 }
 
+/** The data a read runs against and the times its reply reports. */
+interface ReadAt {
+  readonly storage: Storage;
+  /** The read's operationTime when it is not the member's last applied (majority, snapshot). */
+  readonly operationTs: number | undefined;
+  /** A snapshot read's time, reported in its cursor. */
+  readonly atClusterTs: number | undefined;
+}
+
 /** Reads that mongod serves on any member without secondaryOk (they describe, not query, data). */
 const READ_CHECK_EXEMPT = new Set(['listDatabases', 'dbStats', 'getMore', 'killCursors']);
 
@@ -41,6 +59,8 @@ export class MemberCrudCommands implements CrudCommands {
   private readonly dispatcher: CrudDispatcher;
   /** Cursors per member, by its context (a restarted member has a new one, with none, as a restarted mongod). */
   private readonly cursorManagers = new Map<CrudContext, CursorManager>();
+  /** Each member's retryable-write history (built from its oplog; commands/crud/retryable.ts). */
+  private readonly retryHistories = new Map<CrudContext, RetryableWriteHistory>();
 
   constructor(dispatcher: CrudDispatcher, options: MemberCrudOptions = {}) {
     this.dispatcher = dispatcher;
@@ -73,24 +93,212 @@ export class MemberCrudCommands implements CrudCommands {
     const kind = this.dispatcher.kind(canonical);
     if (kind === 'write') context.checkCanAcceptWrites(request.db);
     else if (!READ_CHECK_EXEMPT.has(canonical)) context.checkCanServeReads(request);
-    const storage = kind === 'read' ? this.readView(base, request, context) : base;
-    const result = this.dispatcher.run(request.db, request.body, { storage, cursors, connectionId: request.connection.id });
+    const readConcern = kind === 'read' ? parseReadConcern(request.body) : undefined;
+    let read: ReadAt = { storage: base, operationTs: undefined, atClusterTs: undefined };
+    if (readConcern !== undefined) {
+      if (readConcern.level === 'snapshot' && !SNAPSHOT_READ_COMMANDS.has(canonical)) {
+        throw serverError('InvalidOptions', `Command ${canonical} does not support readConcern level snapshot outside a transaction`);
+      }
+      if (readConcern.level === 'linearizable') context.checkCanAcceptWrites(request.db);
+      const maxTimeMS = Number(request.body.maxTimeMS);
+      await waitForReadConcern(readConcern, context, context.clusterTs(), Number.isFinite(maxTimeMS) ? maxTimeMS : undefined, request.signal);
+      read = this.readView(base, readConcern, context);
+    }
+    const storage = read.storage;
+    const localSessions = context.localSessions === undefined ? undefined : () => context.localSessions!();
+    const local = context.local && (request.db === 'local' || canonical === 'listDatabases') ? { local: context.local } : {};
+    const commandContext = { storage, cursors, connectionId: request.connection.id, ...local, ...(localSessions === undefined ? {} : { localSessions }) };
+    const retryable = kind === 'write' ? retryableWriteOf(canonical, request.body) : undefined;
+    if (retryable !== undefined) return this.runRetryableWrite(canonical, request, context, retryable, commandContext);
+    const result = this.dispatcher.run(request.db, request.body, commandContext);
+    if (request.body.lsid !== undefined) this.tagSessionCursor(cursors, request.body.lsid, result.reply);
+    const timed = context.replicaSetMember;
+    if (timed && read.operationTs !== undefined && result.reply.operationTime === undefined) result.reply.operationTime = tsToBson(read.operationTs);
+    if (read.atClusterTs !== undefined && isPlainObject(result.reply.cursor)) result.reply.cursor.atClusterTime = tsToBson(read.atClusterTs);
+    if (readConcern?.level === 'linearizable' && Number(result.reply.ok) === 1) await this.confirmLinearizable(request, context, result.reply);
     if (result.oplog.length === 0) return result.reply;
     const opTime = context.logOps(result.oplog);
+    // The write's own optime is its operationTime (mongod: the client's last op).
+    if (timed) result.reply.operationTime = tsToBson(opTime.ts);
     const writeConcernError = await context.waitForWriteConcern(opTime, request);
     if (writeConcernError) result.reply.writeConcernError = writeConcernError;
     return result.reply;
   }
 
   /**
-   * What a read sees: the current data, or with `readConcern: {level: "majority"}` the data as of
-   * the majority commit point (the entries after it undone on a copy).
+   * A retryable write (commands/crud/retryable.ts): statement by statement, skipping the statements
+   * this session's transaction number already executed and counting them from their oplog entries
+   * (write_ops_exec.cpp: a retried insert counts as inserted, a retried update as matched and
+   * modified or as its upsert, a retried delete as deleted), tagging the ops of the others.
    */
-  private readView(storage: Storage, request: CommandRequest, context: CrudContext): Storage {
-    const readConcern = request.body.readConcern;
-    if (!isPlainObject(readConcern) || readConcern.level !== 'majority') return storage;
-    const after = context.entriesAfterCommitPoint();
-    return after.length === 0 ? storage : storage.viewBefore(after);
+  private async runRetryableWrite(command: string, request: CommandRequest, context: CrudContext, write: RetryableWrite, commandContext: Parameters<CrudDispatcher['run']>[2]): Promise<Document> {
+    let history = this.retryHistories.get(context);
+    if (history === undefined) {
+      history = new RetryableWriteHistory();
+      this.retryHistories.set(context, history);
+    }
+    const executed = history.begin(write, context.term, context.oplogEntries());
+    const field = RETRYABLE_WRITE_COMMANDS.get(command.toLowerCase())!;
+    if (field === '') return this.runRetryableFindAndModify(request, context, write, commandContext, history, executed);
+    const items: unknown = request.body[field];
+    // A malformed batch: the command's own parser gives the error.
+    if (!Array.isArray(items) || items.length === 0) return this.dispatcher.run(request.db, request.body, commandContext).reply;
+    const ordered = request.body.ordered !== false;
+    const oplog: OplogOp[] = [];
+    const recorded: Array<[number, OplogOp[]]> = [];
+    const writeErrors: Document[] = [];
+    const upserted: Document[] = [];
+    let n = 0;
+    let nModified = 0;
+    let closeConnection = false;
+    for (let index = 0; index < items.length; index++) {
+      const stmtId = write.stmtId(index);
+      const done = executed.get(stmtId)?.find((op) => op.op !== 'n');
+      if (done !== undefined) {
+        n++;
+        if (command === 'update' && done.op === 'i') upserted.push({ index, _id: done.o._id });
+        else if (command === 'update') nModified++;
+        continue;
+      }
+      const failPoint = context.transactionalWriteFailPoint?.();
+      if (failPoint?.closeConnection === true) closeConnection = true;
+      if (failPoint?.failCode !== undefined) {
+        writeErrors.push({ index, code: failPoint.failCode, codeName: codeNameFor(failPoint.failCode), errmsg: 'Failing write for test' });
+        if (ordered) break;
+        continue;
+      }
+      const result = this.dispatcher.run(request.db, { ...request.body, [field]: [items[index]] }, commandContext);
+      const reply = result.reply;
+      if (Number(reply.ok) !== 1) {
+        if (oplog.length === 0) return reply;
+        writeErrors.push({ index, code: reply.code, codeName: reply.codeName, errmsg: reply.errmsg });
+        if (ordered) break;
+        continue;
+      }
+      n += Number(reply.n ?? 0);
+      nModified += Number(reply.nModified ?? 0);
+      if (Array.isArray(reply.upserted)) for (const u of reply.upserted as Document[]) upserted.push({ index, _id: u._id });
+      const tagged = tagStatementOps(result.oplog, write, stmtId);
+      if (tagged.length > 0) recorded.push([stmtId, tagged]);
+      oplog.push(...result.oplog);
+      if (Array.isArray(reply.writeErrors) && reply.writeErrors.length > 0) {
+        for (const e of reply.writeErrors as Document[]) writeErrors.push({ ...e, index });
+        if (ordered) break;
+      }
+    }
+    const reply: Document = command === 'update' ? { n, nModified } : { n };
+    if (upserted.length > 0) reply.upserted = upserted;
+    if (writeErrors.length > 0) reply.writeErrors = writeErrors;
+    reply.ok = 1;
+    // A retry that wrote nothing new still waits for its write concern, on the member's last op
+    // (mongod sets the client's last op to the system's on a retried statement).
+    const opTime = oplog.length === 0 ? context.lastApplied : context.logOps(oplog);
+    for (const [stmtId, ops] of recorded) history.record(write, stmtId, ops);
+    return this.finishRetryableWrite(reply, opTime, closeConnection, request, context);
+  }
+
+  /**
+   * A retryable findAndModify: one statement. A retry answers with the first execution's result,
+   * its document taken from the image no-op logged with the write (retryable.ts imageOp).
+   */
+  private async runRetryableFindAndModify(
+    request: CommandRequest,
+    context: CrudContext,
+    write: RetryableWrite,
+    commandContext: Parameters<CrudDispatcher['run']>[2],
+    history: RetryableWriteHistory,
+    executed: ReadonlyMap<number, readonly OplogOp[]>,
+  ): Promise<Document> {
+    const stmtId = write.stmtId(0);
+    const done = executed.get(stmtId);
+    let reply: Document;
+    let opTime = context.lastApplied;
+    let closeConnection = false;
+    if (done !== undefined) {
+      reply = retriedFindAndModifyReply(done);
+    } else {
+      const failPoint = context.transactionalWriteFailPoint?.();
+      closeConnection = failPoint?.closeConnection === true;
+      if (failPoint?.failCode !== undefined) {
+        if (closeConnection) request.closeConnection?.();
+        return { ok: 0, errmsg: 'Failing write for test', code: failPoint.failCode, codeName: codeNameFor(failPoint.failCode) };
+      }
+      const result = this.dispatcher.run(request.db, request.body, commandContext);
+      reply = result.reply;
+      const tagged = tagStatementOps(result.oplog, write, stmtId);
+      const ops = [...result.oplog];
+      if (tagged.length > 0 && isPlainObject(reply.value)) {
+        const image = imageOp(tagged[0]!.ns, reply.value, write, stmtId);
+        ops.push(image);
+        tagged.push(image);
+      }
+      if (ops.length > 0) opTime = context.logOps(ops);
+      if (tagged.length > 0) history.record(write, stmtId, tagged);
+      if (Number(reply.ok) !== 1) return reply;
+    }
+    return this.finishRetryableWrite(reply, opTime, closeConnection, request, context);
+  }
+
+  /**
+   * The end of a retryable write: with onPrimaryTransactionalWrite's closeConnection the statements
+   * that ran stay committed and the client never hears of them (it retries); otherwise the reply
+   * gets its operationTime and waits for its write concern.
+   */
+  private async finishRetryableWrite(reply: Document, opTime: OpTime, closeConnection: boolean, request: CommandRequest, context: CrudContext): Promise<Document> {
+    if (closeConnection && request.closeConnection !== undefined) {
+      request.closeConnection();
+      return { ok: 0, errmsg: 'connection closed by onPrimaryTransactionalWrite', code: ErrorCodes.HostUnreachable, codeName: 'HostUnreachable' };
+    }
+    if (context.replicaSetMember) reply.operationTime = tsToBson(opTime.ts);
+    const writeConcernError = await context.waitForWriteConcern(opTime, request);
+    if (writeConcernError) reply.writeConcernError = writeConcernError;
+    return reply;
+  }
+
+  /**
+   * What a read sees: the current data; with `majority` the data as of the majority commit point
+   * (the entries after it undone on a copy); with `snapshot` the data at `atClusterTime`, or at the
+   * commit point when none is given (read_concern_mongod.cpp: a snapshot read outside a
+   * transaction reads the majority-committed snapshot and reports its time as atClusterTime).
+   */
+  private readView(storage: Storage, readConcern: ReadConcern, context: CrudContext): ReadAt {
+    if (readConcern.level === 'majority') {
+      const after = context.entriesAfterCommitPoint();
+      return { storage: after.length === 0 ? storage : storage.viewBefore(after), operationTs: context.commitPoint.ts, atClusterTs: undefined };
+    }
+    if (readConcern.level !== 'snapshot') return { storage, operationTs: undefined, atClusterTs: undefined };
+    const atTs = readConcern.atClusterTs ?? context.commitPoint.ts;
+    if (atTs < context.oldestOplogTs()) {
+      throw serverError('SnapshotTooOld', `Read timestamp ${tsSecs(atTs)}:${tsInc(atTs)} is older than the oldest available timestamp`);
+    }
+    const after = context.entriesAfterTs(atTs);
+    return { storage: after.length === 0 ? storage : storage.viewBefore(after), operationTs: atTs, atClusterTs: atTs };
+  }
+
+  /**
+   * A linearizable read (read_concern_mongod.cpp waitForLinearizableReadConcern): after reading,
+   * the primary writes a no-op and waits for the majority to have it, proving it was still primary
+   * when it read; the no-op's time is the read's operationTime.
+   */
+  private async confirmLinearizable(request: CommandRequest, context: CrudContext, reply: Document): Promise<void> {
+    const opTime = context.logOps([{ op: 'n', ns: '', o: { msg: 'linearizable read' } }]);
+    const error = await context.waitForWriteConcern(opTime, { ...request, body: { writeConcern: { w: 'majority', wtimeout: 0 } } });
+    if (error !== undefined) throw serverError('LinearizableReadConcernError', `Failed to confirm that read was linearizable: ${String(error.errmsg)}`);
+    if (context.replicaSetMember) reply.operationTime = tsToBson(opTime.ts);
+  }
+
+  /** A cursor opened in a session belongs to it: killSessions and endSessions kill it. */
+  private tagSessionCursor(cursors: CursorManager, lsid: unknown, reply: Document): void {
+    const cursor: unknown = reply.cursor;
+    if (!isPlainObject(cursor)) return;
+    const id = cursor.id;
+    const big = typeof id === 'bigint' ? id : id instanceof Long ? id.toBigInt() : undefined;
+    const key = sessionKeyOf(lsid);
+    if (big !== undefined && big !== 0n && key !== undefined) cursors.tagSession(big, key);
+  }
+
+  sessionsKilled(context: CrudContext, sessionKeys: ReadonlySet<string>): void {
+    this.cursorManagers.get(context)?.killForSessions(sessionKeys);
   }
 
   /** Kills the cursors a closed connection opened on the member of `context`. Returns how many. */

@@ -6,6 +6,7 @@ import { indexKey, isPlainObject } from '../../storage/values';
 import type { StorageCommandContext, StorageCommandResult } from './context';
 import { collectionStats } from './admin';
 import { firstBatchReply } from './reply';
+import { oplogCollectionStats, replicationDocuments } from './localView';
 import { CommandReader, asBigInt, bsonTypeName, collectionArgument } from './parse';
 
 function cursorOptions(reader: CommandReader, field = 'batchSize'): number | undefined {
@@ -27,7 +28,7 @@ export function findCommand(db: string, body: Document, ctx: StorageCommandConte
   const singleBatch = reader.bool('singleBatch') ?? false;
   const noCursorTimeout = reader.bool('noCursorTimeout') ?? false;
   if (reader.bool('tailable')) throw serverError('BadValue', 'error processing query: tailable cursor requested on non capped collection');
-  const docs = runQuery(ctx.storage.candidates(db, coll, filter), {
+  const docs = runQuery(replicationDocuments(db, coll, ctx.local) ?? ctx.storage.candidates(db, coll, filter), {
     filter,
     sort,
     skip,
@@ -78,7 +79,7 @@ export function countCommand(db: string, body: Document, ctx: StorageCommandCont
   const limitRaw = reader.integer('limit') ?? 0;
   const limit = Math.abs(limitRaw);
   const matcher = compileFilter(query);
-  let n = ctx.storage.candidates(db, coll, query).filter((doc) => matcher(doc)).length;
+  let n = (replicationDocuments(db, coll, ctx.local) ?? ctx.storage.candidates(db, coll, query)).filter((doc) => matcher(doc)).length;
   n = Math.max(0, n - skip);
   if (limit > 0) n = Math.min(n, limit);
   return { reply: { n, ok: 1 }, oplog: [] };
@@ -116,7 +117,7 @@ export function distinctCommand(db: string, body: Document, ctx: StorageCommandC
 
 // ---- aggregate ----
 
-const REFUSED_STAGES = new Set(['$out', '$merge', '$changeStream', '$currentOp', '$listSessions', '$listLocalSessions', '$indexStats', '$planCacheStats']);
+const REFUSED_STAGES = new Set(['$out', '$merge', '$changeStream', '$currentOp', '$listSessions', '$indexStats', '$planCacheStats']);
 
 export function aggregateCommand(db: string, body: Document, ctx: StorageCommandContext): StorageCommandResult {
   checkDatabaseName(db);
@@ -142,17 +143,23 @@ export function aggregateCommand(db: string, body: Document, ctx: StorageCommand
     if (name === '$collStats' && index !== 0) {
       throw serverError('Location40602', '$collStats is only valid as the first stage in a pipeline');
     }
+    if (name === '$listLocalSessions' && index !== 0) {
+      throw serverError('Location40602', '$listLocalSessions is only valid as the first stage in a pipeline');
+    }
   });
   if (reader.bool('explain')) throw serverError('CommandNotSupported', 'explain is not supported by the simulated mongod');
   const cursorSpec = reader.object('cursor');
   if (cursorSpec === undefined) throw serverError('FailedToParse', "The 'cursor' option is required, except for aggregate with the explain argument");
   const batchSize = new CommandReader('aggregate.cursor', cursorSpec).nonNegative('batchSize', 'BatchSize');
   let stages = pipeline as Document[];
-  let input = coll === undefined ? [] : ctx.storage.documents(db, coll);
+  let input = coll === undefined ? [] : (replicationDocuments(db, coll, ctx.local) ?? ctx.storage.documents(db, coll));
   const first = stages[0];
   if (first && '$collStats' in first) {
     if (coll === undefined) throw serverError('InvalidNamespace', '$collStats must be run against a collection namespace');
     input = [collStatsStage(db, coll, first.$collStats, ctx)];
+    stages = stages.slice(1);
+  } else if (first && '$listLocalSessions' in first) {
+    input = listLocalSessionsStage(db, coll, first.$listLocalSessions, ctx);
     stages = stages.slice(1);
   }
   const docs = aggregateDocuments(input, stages, (name) => ctx.storage.documents(db, name), ctx.storage.nowMillis());
@@ -161,11 +168,23 @@ export function aggregateCommand(db: string, body: Document, ctx: StorageCommand
   return { reply: firstBatchReply(cursor), oplog: [] };
 }
 
+/**
+ * `$listLocalSessions` (pipeline/document_source_list_local_sessions.cpp): the member's cached
+ * sessions, on `{aggregate: 1}` against admin. `{}` lists the caller's, `{allUsers: true}` or
+ * `{users: [...]}` everyone's; with no authentication they are the same sessions.
+ */
+function listLocalSessionsStage(db: string, coll: string | undefined, spec: unknown, ctx: StorageCommandContext): Document[] {
+  if (db !== 'admin' || coll !== undefined) throw serverError('InvalidNamespace', "$listLocalSessions must be run against the 'admin' database with {aggregate: 1}");
+  if (!isPlainObject(spec)) throw serverError('TypeMismatch', '$listLocalSessions options must be specified in an object');
+  if (spec.allUsers === true && spec.users !== undefined) throw serverError('FailedToParse', 'The options allUsers and users are mutually exclusive');
+  return ctx.localSessions?.() ?? [];
+}
+
 /** The one document `$collStats` produces (mongosh's `db.coll.stats()` and `totalIndexSize()` use it). */
 function collStatsStage(db: string, coll: string, spec: unknown, ctx: StorageCommandContext): Document {
   if (!isPlainObject(spec)) throw serverError('FailedToParse', '$collStats must take a nested object but found a non-object value');
   const out: Document = { ns: `${db}.${coll}`, localTime: new Date(ctx.storage.nowMillis()) };
-  const stats = collectionStats(ctx.storage, db, coll);
+  const stats = (db === 'local' && coll === 'oplog.rs' ? oplogCollectionStats(ctx.local) : undefined) ?? collectionStats(ctx.storage, db, coll);
   if (spec.storageStats !== undefined) out.storageStats = stats;
   if (spec.count !== undefined) out.count = stats.count;
   if (spec.latencyStats !== undefined) {

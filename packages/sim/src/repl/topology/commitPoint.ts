@@ -3,8 +3,8 @@ import { NULL_OPTIME, compareOpTime, isNullOpTime, opTimeEquals, opTimeFromBson,
 import type { OpTime } from '../../base/optime';
 import { writeMajority } from '../config';
 import { MemberState } from '../state';
-import type { TopologyState } from './core';
-import { emit, lastApplied, lastAppliedWallMillis, lastDurable, memberById, now, requireConfig, requireReplSet, selfConfig, term } from './core';
+import type { MemberData, TopologyState } from './core';
+import { electionTimeoutMillis, emit, lastApplied, lastAppliedWallMillis, lastDurable, memberById, now, requireConfig, requireReplSet, selfConfig, term } from './core';
 import { replData } from './status';
 import { updateTerm } from './stepDown';
 
@@ -61,6 +61,11 @@ export function processReplData(s: TopologyState, data: Document, from: string):
   const theirTerm = Number(data.term ?? -1);
   if (theirTerm > term(s)) updateTerm(s, theirTerm, `metadata from ${from}`);
   if (data.lastOpCommitted && theirTerm === term(s)) advanceCommitPointFromRemote(s, opTimeFromBson(data.lastOpCommitted));
+}
+
+/** mongod's MemberData::lastUpdateStale: nothing from the member (heartbeat reply, position) for electionTimeoutMillis. */
+export function isLastUpdateStale(s: TopologyState, m: MemberData, at: number): boolean {
+  return at - m.lastContactMillis >= electionTimeoutMillis(s);
 }
 
 /** Whether `opTime` has reached `w` members (this one counts by lastApplied, the others by durable), or the commit point. */
@@ -133,8 +138,13 @@ export function updatePositionCommand(s: TopologyState): { target: string; comma
       cfgver: config.version,
     });
   }
+  const at = now(s);
   for (const m of s.members.values()) {
     if (isNullOpTime(m.applied) || m.config.arbiterOnly) continue;
+    // A member not heard from within electionTimeoutMillis is down as far as we know: forwarding
+    // its old position would refresh the primary's contact with it (mongod skips a member whose
+    // lastUpdate is stale, topology_coordinator.cpp prepareReplSetUpdatePositionCommand).
+    if (isLastUpdateStale(s, m, at)) continue;
     optimes.push({
       durableOpTime: opTimeToBson(m.durable),
       durableWallTime: new Date(m.appliedWallMillis),

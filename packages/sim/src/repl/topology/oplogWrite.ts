@@ -33,6 +33,7 @@ export function appendLocal(s: TopologyState, ops: readonly OplogOp[], entryTerm
     const entry: OplogEntry = { op: op.op, ns: op.ns, o: op.o, ts: nextTs(s), t: entryTerm, wallMillis };
     if (op.o2 !== undefined) entry.o2 = op.o2;
     if (op.b !== undefined) entry.b = op.b;
+    if (op.lsid !== undefined) Object.assign(entry, { lsid: op.lsid, txnNumber: op.txnNumber, stmtId: op.stmtId });
     entry.undo = op.undo;
     s.persisted.oplog.append(entry);
     appended.push(entry);

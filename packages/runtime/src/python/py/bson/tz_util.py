@@ -1,0 +1,5 @@
+"""Time zone helpers."""
+
+import datetime
+
+utc = datetime.timezone.utc

@@ -1,0 +1,4 @@
+from pymongo.synchronous.collection import *  # noqa: F401,F403
+from pymongo.synchronous import collection as _impl
+
+globals().update({k: v for k, v in vars(_impl).items() if not k.startswith('__')})
