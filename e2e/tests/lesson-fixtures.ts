@@ -25,6 +25,14 @@ export function step(page: Page, n: number, title: string) {
   return pane(page, 'Lesson').getByLabel(`step ${n}: ${title}`, { exact: true });
 }
 
+/** Click a prediction's choice (a step with a prediction asks for one before the learner acts). */
+export async function predict(page: Page, n: number, choice: string | RegExp): Promise<void> {
+  const group = pane(page, 'Lesson').getByRole('group', { name: `Prediction for step ${n}` });
+  const button = group.getByRole('button', { name: choice });
+  await button.click();
+  await expect(button).toHaveAttribute('aria-pressed', 'true');
+}
+
 export async function expectDone(page: Page, n: number, title: string, timeout = 15_000): Promise<void> {
   await expect(step(page, n, title).locator('.step-state')).toHaveText(/done/, { timeout });
 }

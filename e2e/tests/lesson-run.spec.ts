@@ -1,6 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
 import { openLab, terminalText } from './fixtures';
-import { expectDone, members, primaryAmong, shellTab, step } from './lesson-fixtures';
+import { expectDone, members, predict, primaryAmong, shellTab, step } from './lesson-fixtures';
 import { card, pane } from './ui-fixtures';
 
 /** Press "Run this" for `command` in step `n` and wait for the shell to show the line. */
@@ -41,22 +41,26 @@ test('"Run this" types each command into the shell the lesson names, opening the
   await expectDone(page, 4, 'Connect to one member');
   expect(await terminalText(page)).not.toContain('NameError');
 
-  await runThis(page, 5, 'Initiate', 'c.admin.command("replSetInitiate")', "'ok': 1.0");
+  const initiate = 'Initiate, and watch the members come online';
+  await predict(page, 5, /^The one on 27017/);
+  await runThis(page, 5, initiate, 'c.admin.command("replSetInitiate")', "'ok': 1.0");
   const primary = await primaryAmong(page, members);
-  await expectDone(page, 6, 'Watch the members come online', 30_000);
-  await runThis(page, 7, 'Connect through seeds', 'Connection("morton.local")', "Connection('morton.local', 27017)");
-  await expectDone(page, 7, 'Connect through seeds');
-  await runThis(page, 8, 'Save a document and read it back', 'db = Connection("morton.local").test');
-  await runThis(page, 8, 'Save a document and read it back', 'db.test.save({"x": 1})', "ObjectId('");
-  await expectDone(page, 8, 'Save a document and read it back');
-  await runThis(page, 9, 'Which member is primary?', 'db.connection.port', `\n${primary.split(':')[1]}\n`);
-  await expectDone(page, 9, 'Which member is primary?');
-  // From the client shell, `kill PID` goes to the servers shell, typed with the primary's process id.
+  await expectDone(page, 5, initiate, 30_000);
+  await runThis(page, 6, 'Connect through seeds', 'Connection("morton.local")', "Connection('morton.local', 27017)");
+  await expectDone(page, 6, 'Connect through seeds');
+  await runThis(page, 7, 'Save a document and read it back', 'db = Connection("morton.local").test');
+  await runThis(page, 7, 'Save a document and read it back', 'db.test.save({"x": 1})', "ObjectId('");
+  await expectDone(page, 7, 'Save a document and read it back');
+  await runThis(page, 8, 'Which member is primary?', 'db.connection.port', `\n${primary.split(':')[1]}\n`);
+  await expectDone(page, 8, 'Which member is primary?');
+  // From the client shell, `kill -9 {{pid:primary}}` goes to the servers shell, shown and typed
+  // with the primary's process id.
   await expect(shellTab(page, 'client')).toHaveAttribute('aria-selected', 'true');
   const pid = (await card(page, primary).innerText()).match(/pid (\d+)/)?.[1];
   expect(pid).toBeDefined();
-  await runThis(page, 10, 'Kill the primary', 'kill PID', `morton$ kill ${pid}\n`);
+  await predict(page, 9, /^About an election timeout/);
+  await runThis(page, 9, 'Kill the primary', `kill -9 ${pid}`, `morton$ kill -9 ${pid}\n`);
   await expect(shellTab(page, 'servers')).toHaveAttribute('aria-selected', 'true');
-  await expectDone(page, 10, 'Kill the primary');
+  await expectDone(page, 9, 'Kill the primary');
   await expect(card(page, primary)).toContainText('DOWN');
 });

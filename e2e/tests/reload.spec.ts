@@ -1,6 +1,6 @@
 import { expect, test } from '@playwright/test';
 import { openLab, terminalText, typeLine } from './fixtures';
-import { expectDone, members, run, shellTab, squash, start, step } from './lesson-fixtures';
+import { expectDone, members, predict, run, shellTab, squash, start, step } from './lesson-fixtures';
 import { card, pane } from './ui-fixtures';
 
 test('a reload mid-lesson finds the same sandbox, both shells with their history, and the same step', async ({ page }) => {
@@ -15,7 +15,7 @@ test('a reload mid-lesson finds the same sandbox, both shells with their history
   await run(page, 'from pymongo import Connection');
   await run(page, 'c = Connection("morton.local:27017", slave_okay=True)');
   await expectDone(page, 4, 'Connect to one member');
-  const current = step(page, 5, 'Initiate');
+  const current = step(page, 5, 'Initiate, and watch the members come online');
   await expect(current).toHaveAttribute('aria-current', 'step');
   const reason = await current.locator('.step-state').innerText();
 
@@ -42,8 +42,9 @@ test('a reload mid-lesson finds the same sandbox, both shells with their history
   await run(page, 'from pymongo import Connection', 'starting a fresh python');
   await run(page, 'c = Connection("morton.local:27017", slave_okay=True)');
   expect(await terminalText(page)).not.toContain('Traceback');
+  await predict(page, 5, /^The one on 27017/);
   await run(page, 'c.admin.command("replSetInitiate")', "'ok': 1.0");
-  await expectDone(page, 5, 'Initiate');
+  await expectDone(page, 5, 'Initiate, and watch the members come online', 30_000);
   // The other shell kept its own screen.
   await shellTab(page, 'servers').click();
   await expect.poll(() => terminalText(page)).toContain('listening on port 27019');

@@ -1,6 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
 import { labUrl, openLab, terminalText, typeLine } from './fixtures';
-import { members, pidOnPort, primaryAmong, run, seeds, selectShell, squash, start } from './lesson-fixtures';
+import { members, pidOnPort, predict, primaryAmong, run, seeds, selectShell, squash, start } from './lesson-fixtures';
 import { card, pane, screenshot } from './ui-fixtures';
 
 /** The room strip's mode line ("Following the instructor live (read-only)", …). */
@@ -60,6 +60,7 @@ test('a room: the instructor fails over live, an attendee follows, is refused, f
   await run(instructor, 'python', '>>>');
   await run(instructor, 'from pymongo import Connection');
   await run(instructor, 'c = Connection("morton.local:27017", slave_okay=True)');
+  await predict(instructor, 5, /^The one on 27017/);
   await run(instructor, 'c.admin.command("replSetInitiate")', "'ok': 1.0");
   // Which member wins the first election is up to the election (usually the one initiated).
   const firstPrimary = await primaryAmong(instructor, members);
@@ -77,7 +78,8 @@ test('a room: the instructor fails over live, an attendee follows, is refused, f
   await runMirrored(instructor, attendee, 'db.connection.port', String(firstPort));
   await selectShell(instructor, 'servers');
   const psText = await run(instructor, 'ps -ef');
-  await runMirrored(instructor, attendee, `kill ${pidOnPort(psText, firstPort)}`);
+  await predict(instructor, 9, /^About an election timeout/);
+  await runMirrored(instructor, attendee, `kill -9 ${pidOnPort(psText, firstPort)}`);
   await selectShell(instructor, 'client');
   await runMirrored(instructor, attendee, 'db.test.find_one()', 'pymongo.errors.AutoReconnect');
   // The new PRIMARY shows on the attendee's page within a second of the instructor's.
@@ -214,7 +216,7 @@ test('the presenter view: terminal and cluster only, shortcuts, and an autoplay 
   await expect(stepLabel).toHaveText('4. Connect to one member');
   // R runs this step's commands and stops once its check passes.
   await page.keyboard.press('Alt+R');
-  await expect(stepLabel).toHaveText('5. Initiate', { timeout: 20_000 });
+  await expect(stepLabel).toHaveText('5. Initiate, and watch the members come online', { timeout: 20_000 });
   await screenshot(page, 'rooms-4-presenter');
   await expect(autoplay).toContainText('ran "Connect to one member"');
   // It opened the client shell it needed, once.
@@ -231,7 +233,7 @@ test('a learner on their own takes their progress to another browser with the re
   await openLab(first);
   await run(first, 'hostname', 'morton.local');
   await run(first, start[1]!, 'listening on port 27017');
-  await expect(pane(first, 'Lesson').getByText('2 of 14 done')).toBeVisible({ timeout: 15_000 });
+  await expect(pane(first, 'Lesson').getByText('2 of 13 done')).toBeVisible({ timeout: 15_000 });
   await first.getByRole('button', { name: 'Resume link' }).click();
   await expect(first.getByRole('button', { name: 'Resume link copied' })).toBeVisible();
   const link = await first.getByRole('button', { name: 'Resume link copied' }).getAttribute('title');
@@ -240,6 +242,6 @@ test('a learner on their own takes their progress to another browser with the re
   const second = await (await browser.newContext()).newPage();
   await second.goto(link!);
   await expect(second.getByRole('alert')).toContainText('your progress is back', { timeout: 20_000 });
-  await expect(pane(second, 'Lesson').getByText('2 of 14 done')).toBeVisible();
+  await expect(pane(second, 'Lesson').getByText('2 of 13 done')).toBeVisible();
   await expect(card(second, 'morton.local:27017')).toBeVisible();
 });

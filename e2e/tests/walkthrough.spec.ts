@@ -3,7 +3,7 @@ import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect, test } from '@playwright/test';
 import { openLab, terminalText } from './fixtures';
-import { expectDone, members, pidOnPort, primaryAmong, run, seeds, selectShell, shellTab, squash, start, step } from './lesson-fixtures';
+import { expectDone, members, pidOnPort, predict, primaryAmong, run, seeds, selectShell, shellTab, squash, start, step } from './lesson-fixtures';
 import { card, pane, screenshot, viewports, type ViewportName } from './ui-fixtures';
 
 const readmeShot = fileURLToPath(new URL('../../docs/screenshots/walkthrough-failover.png', import.meta.url));
@@ -17,7 +17,7 @@ for (const name of Object.keys(viewports) as ViewportName[]) {
       await openLab(page);
       const lesson = pane(page, 'Lesson');
       await expect(step(page, 1, 'Find the host name')).toBeVisible();
-      await expect(lesson.getByText('0 of 14 done')).toBeVisible();
+      await expect(lesson.getByText('0 of 13 done')).toBeVisible();
 
       // Chapter 1: start the members, in the servers shell.
       await expect(shellTab(page, 'servers')).toHaveAttribute('aria-selected', 'true');
@@ -41,17 +41,18 @@ for (const name of Object.keys(viewports) as ViewportName[]) {
       await run(page, 'from pymongo import Connection');
       await run(page, 'c = Connection("morton.local:27017", slave_okay=True)');
       await expectDone(page, 4, 'Connect to one member');
+      // Predict first: the step asks which member becomes the first primary.
+      await predict(page, 5, /^The one on 27017/);
       await run(page, 'c.admin.command("replSetInitiate")', "'ok': 1.0");
-      await expectDone(page, 5, 'Initiate');
       // Which member wins the first election is up to the election (usually the one initiated).
       const firstPrimary = await primaryAmong(page, members);
       for (const host of members) if (host !== firstPrimary) await expect(card(page, host)).toContainText('SECONDARY', { timeout: 30_000 });
-      await expectDone(page, 6, 'Watch the members come online');
+      await expectDone(page, 5, 'Initiate, and watch the members come online', 30_000);
       await screenshot(page, `walkthrough-2-initiated-${name}`);
 
       // Chapter 3: connect through each of the five seed lists.
       for (const line of seeds) await run(page, line, 'Connection(');
-      await expectDone(page, 7, 'Connect through seeds');
+      await expectDone(page, 6, 'Connect through seeds');
       expect(await terminalText(page)).not.toContain('Traceback');
       await screenshot(page, `walkthrough-3-connected-${name}`);
 
@@ -59,29 +60,30 @@ for (const name of Object.keys(viewports) as ViewportName[]) {
       await run(page, 'db = Connection("morton.local").test');
       await run(page, 'db.test.save({"x": 1})', "ObjectId('");
       await run(page, 'db.test.find_one()', "'x': 1");
-      await expectDone(page, 8, 'Save a document and read it back');
+      await expectDone(page, 7, 'Save a document and read it back');
       await run(page, 'db.connection.host', "'morton.local'");
       const portText = await run(page, 'db.connection.port', /2701[789]/);
       const primaryPort = Number(/db\.connection\.port\s*\n(2701[789])/.exec(portText)?.[1]);
       expect(`morton.local:${primaryPort}`).toBe(firstPrimary);
-      await expectDone(page, 9, 'Which member is primary?');
+      await expectDone(page, 8, 'Which member is primary?');
 
       await selectShell(page, 'servers');
       expect(squash(await run(page, 'ps'))).toMatch(/pts\/0\d\d:\d\d:\d\dmongod/);
       const psText = await run(page, 'ps -ef');
       const pid = pidOnPort(psText, primaryPort);
-      await run(page, `kill ${pid}`);
-      await expectDone(page, 10, 'Kill the primary');
+      // Predict first: how long the set goes without a primary after a kill -9.
+      await predict(page, 9, /^About an election timeout/);
+      await run(page, `kill -9 ${pid}`);
+      await expectDone(page, 9, 'Kill the primary');
       await expect(card(page, `morton.local:${primaryPort}`)).toContainText('DOWN');
 
       await selectShell(page, 'client');
       await run(page, 'db.test.find_one()', 'pymongo.errors.AutoReconnect');
-      await expectDone(page, 11, 'Meet AutoReconnect');
-      // A clean `kill` makes the primary step down and hand the election to a caught-up secondary,
-      // as mongod does since 4.0.2: a new primary follows within moments.
+      await expectDone(page, 10, 'Meet AutoReconnect');
+      // kill -9 leaves no clean step-down: the secondaries wait out their election timeout (10 s plus
+      // a random offset, electionTimeoutMillis in the replica set configuration docs) before one stands.
       const survivors = members.filter((host) => !host.endsWith(`:${primaryPort}`));
       const newPrimary = await primaryAmong(page, survivors);
-      await expectDone(page, 12, 'Wait for the election');
       await expect
         .poll(async () => {
           await run(page, 'db.test.find_one()');
@@ -90,7 +92,7 @@ for (const name of Object.keys(viewports) as ViewportName[]) {
         .toBe(true);
       const after = await run(page, 'db.connection.port', /2701[789]/);
       expect(after).toMatch(new RegExp(`db\\.connection\\.port\\s*\\n${newPrimary.split(':')[1]}\\s*\\n>>>`));
-      await expectDone(page, 13, 'Read from the new primary');
+      await expectDone(page, 11, 'Wait for the election, then read from the new primary');
       const shot = await screenshot(page, `walkthrough-4-failover-${name}`, name === 'phone');
       // The README's picture is refreshed on request only, so a test run leaves the tree clean.
       if (name === 'laptop' && process.env.RSLAB_UPDATE_SCREENSHOTS === '1') {
@@ -106,7 +108,7 @@ for (const name of Object.keys(viewports) as ViewportName[]) {
       await expect(card(page, `morton.local:${primaryPort}`)).toContainText('SECONDARY', { timeout: 30_000 });
       await selectShell(page, 'client');
       await run(page, 'from pymongo import MongoClient');
-      await run(page, 'client = MongoClient("morton.local", replicaSet="foo")');
+      await run(page, 'client = MongoClient("morton.local:27017,morton.local:27018,morton.local:27019", replicaSet="foo")');
       await run(page, 'client.test.test.find_one()', "'x': 1");
       await selectShell(page, 'servers');
       const secondPid = pidOnPort(await run(page, 'ps -ef'), Number(newPrimary.split(':')[1]));
@@ -125,12 +127,21 @@ for (const name of Object.keys(viewports) as ViewportName[]) {
       await run(page, 'client.test.test.find_one()', "'x': 1");
       const third = await primaryAmong(page, members.filter((host) => host !== newPrimary));
       await run(page, 'client.address', `('morton.local', ${third.split(':')[1]})`);
-      await expectDone(page, 14, 'The same with today\u2019s MongoClient');
+      await expectDone(page, 12, 'The same with today\u2019s MongoClient');
       await expect(pane(page, 'Cluster').getByRole('progressbar')).toHaveCount(0);
-      await expect(lesson.getByText('14 of 14 done')).toBeVisible();
+
+      // The challenge: three healthy members again, and a read served by a secondary.
+      await selectShell(page, 'servers');
+      await run(page, start[members.indexOf(newPrimary as (typeof members)[number]) + 1] as string, 'listening on port');
+      await expect(card(page, newPrimary)).toContainText('SECONDARY', { timeout: 30_000 });
+      await selectShell(page, 'client');
+      const secondary = members.find((host) => host !== third) as string;
+      await run(page, `Connection("morton.local", ${secondary.split(':')[1]}, slave_okay=True).test.test.find_one()`, "'x': 1");
+      await expectDone(page, 13, 'Challenge: all three again, and a read from a secondary');
+      await expect(lesson.getByText('13 of 13 done')).toBeVisible();
       // The pane says the lesson is over and offers the next one.
       await expect(lesson.getByRole('heading', { name: 'Lesson complete' })).toBeVisible();
-      await expect(lesson.getByRole('button', { name: /^Next lesson: Beyond the walkthrough/ })).toBeVisible();
+      await expect(lesson.getByRole('button', { name: /^Next lesson: Today\u2019s way/ })).toBeVisible();
       await screenshot(page, `walkthrough-6-done-${name}`, name === 'phone');
     });
   });

@@ -8,6 +8,7 @@ import { sandboxesPlugin } from './plugins/sandboxes';
 import { sessionPlugin } from './plugins/session';
 import { errorHandler, notFoundHandler } from './routes/errors';
 import { healthRoutes } from './routes/health';
+import { lessonsRoutes } from './routes/lessons';
 import { roomsRoutes } from './routes/rooms';
 import { runtimeRoutes } from './routes/runtime';
 import { webRoutes } from './routes/web';
@@ -36,6 +37,7 @@ export const app = fp<AppOptions>(
     await instance.register(sandboxesPlugin, { settings });
     await instance.register(roomsPlugin, { settings });
     await instance.register(healthRoutes, { settings });
+    await instance.register(lessonsRoutes, { engine: settings.engine });
     await instance.register(roomsRoutes);
     await instance.register(terminalWsPlugin, { settings });
     await instance.register(roomsWsPlugin, { settings });

@@ -177,3 +177,26 @@ export const Dashboard = Type.Object(
   { additionalProperties: false },
 );
 export type Dashboard = Static<typeof Dashboard>;
+
+/** One lesson of the course as `GET /api/lessons` lists it, for course pages and workshop organisers. */
+export const LessonListing = Type.Object(
+  {
+    id: Type.String(),
+    title: Type.String(),
+    summary: Type.String(),
+    /** Steps in the lesson, its challenge included. */
+    steps: Type.Integer({ minimum: 1 }),
+    /** About how long it takes a learner who reads the text, in minutes. */
+    minutes: Type.Integer({ minimum: 1 }),
+    /** `sim` when it needs the simulated engine (partitions, time control), else `any`. */
+    engine: Type.Union([Type.Literal('sim'), Type.Literal('any')]),
+    /** Whether this server's engine can run it. */
+    available: Type.Boolean(),
+    /** Lessons it builds on (ids); nothing is locked. */
+    after: Type.Array(Type.String()),
+  },
+  { additionalProperties: false },
+);
+export type LessonListing = Static<typeof LessonListing>;
+export const LessonList = Type.Array(LessonListing);
+export type LessonList = Static<typeof LessonList>;

@@ -8,3 +8,4 @@ export * from './headers';
 export * from './http';
 export * from './messages';
 export * from './validate';
+export * from './placeholders';

@@ -112,6 +112,19 @@ export const StepState = Type.Union([Type.Literal('done'), Type.Literal('pending
 export const CommandLanguage = literalUnion(['bash', 'python', 'mongosh']);
 export type CommandLanguage = Static<typeof CommandLanguage>;
 
+export const PredictionChoiceView = Type.Object({ id: Type.String(), text: Type.String() });
+
+export const PredictionView = Type.Object({
+  /** Markdown: the question. */
+  question: Type.String(),
+  choices: Type.Array(PredictionChoiceView),
+  /** The choice the learner made, or null before they made one. */
+  chosen: Type.Union([Type.String(), Type.Null()]),
+  /** What happened after the prediction, once the lab can tell; `choiceId` is the choice that was right. */
+  outcome: Type.Union([Type.Object({ choiceId: Type.Union([Type.String(), Type.Null()]), text: Type.String() }), Type.Null()]),
+});
+export type PredictionView = Static<typeof PredictionView>;
+
 export const LessonStepView = Type.Object({
   id: Type.String(),
   title: Type.String(),
@@ -128,6 +141,10 @@ export const LessonStepView = Type.Object({
   commandTabs: Type.Optional(Type.Array(Type.Union([Type.Literal('servers'), Type.Literal('client')]))),
   /** What each command is typed into, in the same order: the shell, Python or mongosh. */
   commandLanguages: Type.Optional(Type.Array(CommandLanguage)),
+  /** The lesson's closing challenge: a goal, no hint, no commands. */
+  challenge: Type.Optional(Type.Boolean()),
+  /** A prediction the learner makes before the step's action, and what then happened. */
+  prediction: Type.Optional(PredictionView),
 });
 export type LessonStepView = Static<typeof LessonStepView>;
 
@@ -137,6 +154,15 @@ export const LessonSummary = Type.Object({
   summary: Type.String(),
   /** False when this server's engine cannot run it (partitions need the sim engine). */
   available: Type.Boolean(),
+  /** About how long it takes, in minutes. */
+  minutes: Type.Optional(Type.Integer({ minimum: 1 })),
+  /** Steps in the lesson, and how many this learner has done. */
+  steps: Type.Optional(Type.Integer({ minimum: 0 })),
+  done: Type.Optional(Type.Integer({ minimum: 0 })),
+  /** `sim` when the lesson needs the simulated engine (partitions, time control), else `any`. */
+  engine: Type.Optional(literalUnion(['sim', 'any'])),
+  /** Lessons it builds on (ids). */
+  after: Type.Optional(Type.Array(Type.String())),
 });
 export type LessonSummary = Static<typeof LessonSummary>;
 
@@ -250,9 +276,27 @@ export const ClientMessage = Type.Union([
   Type.Object({ type: Type.Literal('ping'), nonce: Type.Integer() }, { additionalProperties: false }),
   /** Switch this sandbox to another lesson of the catalog; answered with `lesson.ack`. */
   Type.Object(
-    { type: Type.Literal('lesson.select'), requestId: Type.Integer({ minimum: 0 }), lessonId: Type.String({ pattern: '^[a-z0-9-]{1,64}$' }) },
+    {
+      type: Type.Literal('lesson.select'),
+      requestId: Type.Integer({ minimum: 0 }),
+      lessonId: Type.String({ pattern: '^[a-z0-9-]{1,64}$' }),
+      /** Start the lesson over: forget its progress in this sandbox. */
+      restart: Type.Optional(Type.Boolean()),
+    },
     { additionalProperties: false },
   ),
+  /** Make the current step's prediction; answered with `lesson.ack`. */
+  Type.Object(
+    {
+      type: Type.Literal('lesson.predict'),
+      requestId: Type.Integer({ minimum: 0 }),
+      stepId: Type.String({ pattern: '^[a-z0-9-]{1,64}$' }),
+      choiceId: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }),
+    },
+    { additionalProperties: false },
+  ),
+  /** Try the current step again from now: what was done for it so far no longer counts. */
+  Type.Object({ type: Type.Literal('lesson.retry'), requestId: Type.Integer({ minimum: 0 }) }, { additionalProperties: false }),
   Type.Object(
     {
       type: Type.Literal('control'),
@@ -418,7 +462,7 @@ export const ServerMessage = Type.Union([
   Type.Object({ type: Type.Literal('progress.link'), requestId: Type.Integer(), path: Type.String() }),
   /** Answer to `progress.resume`. */
   Type.Object({ type: Type.Literal('progress.resumed'), ok: Type.Boolean(), message: Type.String() }),
-  /** Answer to `lesson.skip` and `lesson.select`. */
+  /** Answer to `lesson.skip`, `lesson.select`, `lesson.predict` and `lesson.retry`. */
   Type.Object({ type: Type.Literal('lesson.ack'), requestId: Type.Integer(), ok: Type.Boolean(), message: Type.String() }),
   /**
    * An attendee's progress in their own copy, as the store has it: `ok` once the store acknowledged

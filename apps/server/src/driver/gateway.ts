@@ -42,6 +42,8 @@ export interface OperationRecord {
   kind: 'read' | 'write' | 'command';
   ok: boolean;
   errorName?: string;
+  /** The server error's codeName (`WriteConcernFailed`, `NotWritablePrimary`...), when it had one. */
+  codeName?: string;
   /** The member that answered, `host:port`, or null when none did. */
   servedBy: string | null;
 }
@@ -209,7 +211,8 @@ export class DriverGateway {
       this.push({ at, client: tracked.id, kind, ok: true, servedBy: tracked.lastServer });
       return result;
     } catch (error) {
-      this.push({ at, client: tracked.id, kind, ok: false, errorName: errorName(error), servedBy: null });
+      const codeName = (error as { codeName?: unknown } | null)?.codeName;
+      this.push({ at, client: tracked.id, kind, ok: false, errorName: errorName(error), ...(typeof codeName === 'string' ? { codeName } : {}), servedBy: null });
       throw error;
     }
   }

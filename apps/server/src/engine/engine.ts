@@ -76,6 +76,11 @@ export interface Engine {
   cut(a: string, b: string): void;
   healLink(a: string, b: string): void;
   slow(a: string, b: string, delayMillis: number): void;
+  /**
+   * An empty machine, as a new lesson starts on: every running member killed, every process and
+   * data directory forgotten, the network healed. PIDs keep counting up. Returns how many ran.
+   */
+  clear(): Promise<number>;
   /** Run a command on a member directly, as the cluster view's buttons do. */
   command(address: string, command: Document): Promise<Document>;
   dispose(): Promise<void>;

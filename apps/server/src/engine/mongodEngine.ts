@@ -575,10 +575,8 @@ export class MongodEngine implements Engine {
     return ['localhost', '127.0.0.1', '0.0.0.0', this.options.hostname.toLowerCase()].includes(host.toLowerCase());
   }
 
-  async dispose(): Promise<void> {
-    if (this.disposed) return;
-    this.disposed = true;
-    clearInterval(this.pollTimer);
+  /** SIGKILL every running mongod, wait for them (5 s each at most), and close their status clients. */
+  private async killAll(): Promise<number> {
     const running = this.table.running();
     for (const proc of running) {
       if (!proc.killed) proc.killed = { at: this.clock.now(), signal: 'SIGKILL', stateThen: this.lastPoll.get(proc.address)?.state ?? 'UNKNOWN', termThen: 0 };
@@ -590,6 +588,28 @@ export class MongodEngine implements Engine {
       await proc.extra.client?.close(true).catch((error: unknown) => this.reportError(error, `closing the status client of ${proc.address} failed`));
       proc.extra.client = null;
     }
+    return running.length;
+  }
+
+  async clear(): Promise<number> {
+    const stopped = await this.killAll();
+    // One that outlived its SIGKILL wait is still marked running; it is gone from the lab either way.
+    for (const proc of this.table.all()) proc.running = false;
+    const dbpaths = new Set(this.table.all().map((proc) => proc.dbpath));
+    this.table.clear();
+    this.lastPoll.clear();
+    if (this.dataRoot) {
+      const root = await this.dataRoot;
+      for (const dbpath of dbpaths) await rm(join(root, dbpathDirName(dbpath)), { recursive: true, force: true });
+    }
+    return stopped;
+  }
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    clearInterval(this.pollTimer);
+    await this.killAll();
     this.book.release();
     if (this.dataRoot) {
       // A data root that failed to be made was reported when a mongod needed it; there is nothing to remove.

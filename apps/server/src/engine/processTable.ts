@@ -51,6 +51,12 @@ export class ProcessTable<Extra extends ProcessLog & { options: MongodOptions }>
     return start(last.extra.options);
   }
 
+  /** Forget every process (they must have exited); PIDs go on from where they were. */
+  clear(): void {
+    if (this.running().length > 0) throw new Error('ProcessTable.clear: processes are still running');
+    this.byPid.clear();
+  }
+
   all(): Array<EngineProcess & { extra: Extra }> {
     return [...this.byPid.values()];
   }

@@ -389,6 +389,18 @@ export class SimEngine implements Engine {
     return { started, dbpaths, steppedUp };
   }
 
+  async clear(): Promise<number> {
+    const running = this.table.running();
+    for (const proc of running) {
+      proc.extra.member.kill();
+      this.exited(proc.pid, 'SIGKILL');
+    }
+    this.table.clear();
+    this.dbpaths.clear();
+    this.network.faults.healAll();
+    return running.length;
+  }
+
   async dispose(): Promise<void> {
     this.disposed = true;
     for (const proc of this.table.running()) {

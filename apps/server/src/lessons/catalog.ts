@@ -1,8 +1,24 @@
-import { beyondLesson } from './beyond';
+import { durabilityLesson } from './durability';
+import { electionsLesson } from './elections';
+import { maintenanceLesson } from './maintenance';
 import type { Lesson } from './model';
+import { partitionsLesson } from './partitions';
+import { readsLesson } from './reads';
+import { reconfigLesson } from './reconfig';
+import { todayLesson } from './today';
 import { walkthroughLesson } from './walkthrough';
 
-export const lessons: readonly Lesson[] = [walkthroughLesson, beyondLesson];
+/** The course, in the order a learner takes it. */
+export const lessons: readonly Lesson[] = [
+  walkthroughLesson,
+  todayLesson,
+  electionsLesson,
+  reconfigLesson,
+  durabilityLesson,
+  readsLesson,
+  partitionsLesson,
+  maintenanceLesson,
+];
 
 export function findLesson(id: string): Lesson | undefined {
   return lessons.find((lesson) => lesson.id === id);

@@ -1,9 +1,10 @@
 import type { Document } from 'bson';
 import type { ClusterSnapshot, LabEvent, MemberStateName } from '@rslab/protocol';
 import type { ClientView } from '../driver/gateway';
-import type { PartitionView, ShellRecord } from '../sandbox/records';
+import type { LabMark, PartitionView, ShellRecord } from '../sandbox/records';
 
-export type { ClientView, PartitionView, ShellRecord };
+export type { ClientView, LabMark, PartitionView, ShellRecord };
+export { originMark } from '../sandbox/records';
 
 /**
  * What a lesson check may look at: the sandbox's state, read-only. The sandbox builds it; checks
@@ -13,6 +14,8 @@ export interface LabView {
   hostname: string;
   /** Sandbox-clock millis now. */
   now: number;
+  /** This moment as a mark: a step that begins now counts only what comes after it. */
+  mark: LabMark;
   processes: ProcessView[];
   cluster: ClusterSnapshot;
   shellHistory: ShellRecord[];
@@ -23,6 +26,8 @@ export interface LabView {
   partitions: PartitionView[];
   /** The documents of `ns` on member `host` as that member has them, or null if it is not running. */
   documents(host: string, ns: string): Promise<Document[] | null>;
+  /** The set's config as its primary (else any running member) has it, or null when none answers. */
+  replSetConfig(): Promise<Document | null>;
   /** Documents a member undid in a rollback, as mongod's rollback files keep them. */
   rolledBack(host: string): Array<{ ns: string; document: Document }>;
 }
@@ -34,6 +39,8 @@ export interface ProcessView {
   port: number;
   replSetName: string | null;
   seeds: string[];
+  /** The command line, `mongod` first. */
+  argv: string[];
   running: boolean;
   startedAt: number;
   /** When the process was killed, and what state it was in then. */

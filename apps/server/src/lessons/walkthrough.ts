@@ -15,6 +15,7 @@ export const walkthroughLesson: Lesson = {
   title: 'Your first replica set, and your first failover',
   summary:
     'Start three mongod members, join them into a set, connect to it through a seed list, then kill the primary and watch the client and the set recover.',
+  minutes: 15,
   chapters: [
     {
       id: 'start',
@@ -79,9 +80,10 @@ configuration; the others then fetch it from that member and join.`,
         {
           id: 'connect-one',
           title: 'Connect to one member',
-          text: `Open Python in the client shell and connect to the member on port 27017. A driver normally talks
-only to a primary, and there is none yet, so \`slave_okay=True\` tells it that talking to a
-non-primary member is fine for this connection.`,
+          text: `The client gets a shell of its own. Open it with the **+ client shell** button above the terminal
+(or let "Run this" open it), start Python there and connect to the member on port 27017. A driver
+normally talks only to a primary, and there is none yet, so \`slave_okay=True\` tells it that talking
+to a non-primary member is fine for this connection.`,
           sinceThen: `\`Connection\` gave way to \`MongoClient\` in PyMongo 2.4 and was removed in 3.0, and \`slave_okay\`
 was replaced by read preferences. Today you would write
 \`MongoClient("morton.local:27017", directConnection=True)\` to talk to exactly one member.`,
@@ -96,28 +98,39 @@ was replaced by read preferences. Today you would write
         },
         {
           id: 'replset-initiate',
-          title: 'Initiate',
+          title: 'Initiate, and watch the members come online',
           text: `\`replSetInitiate\` with no configuration asks the member to build one itself: the member plus the
 seeds from its \`--replSet\` line. Only the member you initiate may already hold data. The others
-copy everything from it during their initial sync, and anything they had before is thrown away.`,
+copy everything from it during their initial sync, and anything they had before is thrown away.
+
+Then watch the cluster view. Each member goes from **STARTUP** (no configuration yet) to **SECONDARY**;
+one with no data of its own first copies it in **STARTUP2** (initial sync). Then one secondary
+waits out its election timeout, asks the others for their votes, and with a majority it becomes
+**PRIMARY**. The timeline lists every state change and every vote.`,
           sinceThen: `A member started with just \`--replSet foo\` has no seeds, so a bare initiate gives a set of one;
 you then add the others with \`rs.add()\`, or pass the full member list to \`rs.initiate()\`.`,
-          commands: [{ tab: 'client', text: 'c.admin.command("replSetInitiate")' }],
-          hint: 'Run `c.admin.command("replSetInitiate")` in Python.',
-          check: { kind: 'setInitiated', members: 3 },
-          solution: ['c.admin.command("replSetInitiate")'],
-        },
-        {
-          id: 'members-online',
-          title: 'Watch the members come online',
-          text: `Watch the cluster view. Each member goes from **STARTUP** (no configuration yet) to **SECONDARY**;
-one with no data of its own first copies it in **STARTUP2** (initial sync), which on an empty set takes
-a moment: the timeline lists every state change. Then the secondaries hold an election: one of them
-asks the others for their votes, and with a majority it becomes **PRIMARY**.`,
-          commands: [{ tab: 'client', text: 'c.admin.command("replSetGetStatus")' }],
-          hint: 'Wait a few seconds; the set needs one PRIMARY and two SECONDARY members.',
-          check: { kind: 'setHealthy', secondaries: 2 },
-          solution: ['# wait 15s'],
+          predict: {
+            question: 'All three members can be elected. Which one do you expect to become the first primary?',
+            choices: [
+              { id: '27017', text: 'The one on 27017, where you run the initiate' },
+              { id: '27018', text: 'The one on 27018' },
+              { id: '27019', text: 'The one on 27019' },
+            ],
+            observe: { kind: 'newPrimary' },
+          },
+          commands: [
+            { tab: 'client', text: 'c.admin.command("replSetInitiate")' },
+            { tab: 'client', text: 'c.admin.command("replSetGetStatus")' },
+          ],
+          hint: 'Run `c.admin.command("replSetInitiate")` in Python, then wait a few seconds: the set needs one PRIMARY and two SECONDARY members.',
+          check: {
+            kind: 'all',
+            checks: [
+              { kind: 'setInitiated', members: 3 },
+              { kind: 'setHealthy', secondaries: 2 },
+            ],
+          },
+          solution: ['# predict 27017', 'c.admin.command("replSetInitiate")', '# wait 15s'],
         },
       ],
     },
@@ -133,7 +146,9 @@ your operations to the primary, wherever it is.`,
           title: 'Connect through seeds',
           text: `Any of these five lines connects to the same set. They differ only in which seeds they give: a host
 alone (port 27017 is assumed), a host and port in one string, a host and a port apart, a list, or
-a comma-separated string. As long as one seed answers, the driver finds every member.`,
+a comma-separated string. As long as one seed answers, the driver finds every member. Each one
+prints the member it ended up talking to: with one seed that is the primary, whichever seed you
+gave; with several, PyMongo 1.8 printed the seed list.`,
           sinceThen: `PyMongo 4 made discovery the default (\`directConnection=False\`), so one seed finds the whole set.
 Since PyMongo 3 the constructor returns at once and discovery runs in the background.`,
           commands: [
@@ -194,17 +209,35 @@ with the PRIMARY card in the cluster view.`,
           id: 'kill-primary',
           title: 'Kill the primary',
           text: `In the servers shell, \`ps -ef\` lists the members with their process ids and command lines. Kill the one
-on the primary's port.`,
-          sinceThen: `A plain \`kill\` asks mongod to shut down cleanly. Today a primary that shuts down first hands over to a
-caught-up secondary, so the new primary comes within a second or two. \`kill -9\` gives it no such chance, as the
-2010 mongod had none: the others then wait out their election timeout, and the cluster view counts it down.`,
+on the primary's port with \`kill -9\`: the process dies on the spot, with no chance to tell anyone,
+as a 2010 mongod died whichever way you stopped it. (The "Run this" line below has the primary's
+PID filled in from the cluster view.)`,
+          sinceThen: `A plain \`kill\` asks mongod to shut down cleanly, and since MongoDB 4.0.2 a primary that shuts down
+first hands over to a caught-up secondary: the new primary comes within a second, and you would
+not see the election this lesson is about. \`kill -9\` gives it no such chance.`,
+          predict: {
+            question: 'Once the primary is gone, how long will the set be without a primary?',
+            choices: [
+              { id: 'moment', text: 'A moment: under 3 seconds' },
+              { id: 'election', text: 'About an election timeout: 10 to 25 seconds' },
+              { id: 'long', text: 'Longer, 25 seconds or more' },
+            ],
+            observe: {
+              kind: 'failoverSeconds',
+              buckets: [
+                { choice: 'moment', upToSeconds: 3 },
+                { choice: 'election', upToSeconds: 25 },
+                { choice: 'long', upToSeconds: Infinity },
+              ],
+            },
+          },
           commands: [
             { tab: 'servers', text: 'ps -ef' },
-            { tab: 'servers', text: 'kill PID' },
+            { tab: 'servers', text: 'kill -9 {{pid:primary}}' },
           ],
-          hint: 'Run ps -ef, find the mongod on the primary port, and kill its PID.',
+          hint: 'Run ps -ef, find the mongod on the primary port, and kill -9 its PID.',
           check: { kind: 'primaryKilled' },
-          solution: ['# tab:servers', 'ps -ef', '# control kill primary'],
+          solution: ['# predict election', '# tab:servers', 'ps -ef', 'kill -9 {{pid:primary}}'],
         },
         {
           id: 'auto-reconnect',
@@ -219,61 +252,78 @@ before trying it again, or give up for now.`,
           solution: ['# tab:client', 'db.test.find_one()'],
         },
         {
-          id: 'new-primary',
-          title: 'Wait for the election',
-          text: `A new primary needs the votes of a majority of the set: two of three. After a clean shutdown the old
-primary has already handed over. After \`kill -9\` the secondaries notice the silence, and when one of them
-has waited out its election timeout (10 seconds by default, plus a random bit so that they do not all
-stand at once) it asks the other for its vote and becomes PRIMARY in a new term. Reads in the meantime
-may keep raising AutoReconnect.`,
-          commands: [],
-          hint: 'Watch the countdown on the secondaries in the cluster view; the election takes about ten seconds.',
-          check: { kind: 'newPrimaryElected' },
-          solution: ['# wait 15s'],
-        },
-        {
           id: 'read-again',
-          title: 'Read from the new primary',
-          text: 'Read once more. The driver has found the new primary, and your document is there: it had reached a majority before the old primary died.',
+          title: 'Wait for the election, then read from the new primary',
+          text: `A new primary needs the votes of a majority of the set: two of three. The secondaries notice the
+silence, and when one of them has waited out its election timeout (10 seconds by default, plus a
+random bit so that they do not all stand at once) it asks the other for its vote and becomes
+PRIMARY in a new term; the cluster view counts it down. Reads in the meantime may keep raising
+AutoReconnect. Then read once more: the driver finds the new primary, and your document is there,
+because it had reached a majority before the old primary died.`,
           commands: [
             { tab: 'client', text: 'db.test.find_one()' },
             { tab: 'client', text: 'db.connection.port' },
           ],
-          hint: 'Run db.test.find_one() and db.connection.port again.',
+          hint: 'Watch the countdown; once a new PRIMARY card shows, run db.test.find_one() and db.connection.port again.',
           check: {
             kind: 'all',
             checks: [
-              { kind: 'readAfterFailover', api: 'Connection' },
+              { kind: 'operationAfterFailover', operation: 'read', api: 'Connection' },
               { kind: 'askedWhoIsPrimary', afterFailover: true },
             ],
           },
-          solution: ['db.test.find_one()', 'db.connection.port'],
+          solution: ['# wait 15s', 'db.test.find_one()', 'db.connection.port'],
         },
         {
           id: 'mongo-client',
           title: 'The same with today\u2019s MongoClient',
           text: `Today's drivers retry a read once and wait for a new primary before giving up
-(\`retryReads\`, on by default since PyMongo 3.9). Restart the member you killed, connect with
-\`MongoClient\`, kill the primary again, and read: the read waits through the election and then
-answers, with no exception to handle.`,
+(\`retryReads\`, on by default since PyMongo 3.9). Restart the member you killed with its own
+\`mongod\` line, connect with \`MongoClient\`, kill the primary again, and read: the read waits
+through the election and then answers, with no exception to handle.`,
           commands: [
             { tab: 'client', text: 'from pymongo import MongoClient' },
             { tab: 'client', text: 'client = MongoClient("morton.local:27017,morton.local:27018,morton.local:27019", replicaSet="foo")' },
             { tab: 'client', text: 'client.test.test.find_one()' },
+            { tab: 'servers', text: 'kill -9 {{pid:primary}}' },
+            { tab: 'client', text: 'client.test.test.find_one()' },
             { tab: 'client', text: 'client.address' },
           ],
-          hint: 'Restart the killed member with its mongod line, kill the new primary, then run client.test.test.find_one().',
-          check: { kind: 'readAfterFailover', api: 'MongoClient', withoutError: true, openedBeforeKill: true },
+          hint: 'Restart the killed member with its mongod line (or its restart button), open the MongoClient, kill the new primary, then run client.test.test.find_one().',
+          check: { kind: 'operationAfterFailover', operation: 'read', api: 'MongoClient', withoutError: true, openedBeforeKill: true },
           solution: [
+            '# control restart killed',
+            '# wait 5s',
             'from pymongo import MongoClient',
             'client = MongoClient("morton.local:27017,morton.local:27018,morton.local:27019", replicaSet="foo")',
             'client.test.test.find_one()',
-            '# control restart killed',
-            '# wait 5s',
-            '# control kill primary',
+            '# tab:servers',
+            'kill -9 {{pid:primary}}',
             '# tab:client',
             'client.test.test.find_one()',
             'client.address',
+          ],
+        },
+        {
+          id: 'challenge',
+          title: 'Challenge: all three again, and a read from a secondary',
+          challenge: true,
+          text: `Bring the set back to three healthy members (one PRIMARY, two SECONDARY) and read the document
+\`{x: 1}\` in Python from a member that is a secondary.`,
+          commands: [],
+          hint: '',
+          check: {
+            kind: 'all',
+            checks: [
+              { kind: 'setHealthy', secondaries: 2 },
+              { kind: 'operationServed', operation: 'read', by: 'SECONDARY', description: 'Read the document from a member that is a secondary' },
+            ],
+          },
+          solution: [
+            '# control restart killed',
+            '# wait 10s',
+            '# tab:client',
+            'Connection("morton.local", {{port:secondary}}, slave_okay=True).test.test.find_one()',
           ],
         },
       ],

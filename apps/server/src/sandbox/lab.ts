@@ -4,7 +4,7 @@ import { DriverGateway } from '../driver/gateway';
 import type { Engine } from '../engine/engine';
 import { SimEngine, type EngineCopyReport } from '../engine/simEngine';
 import type { EventLog } from '../timeline/eventLog';
-import type { PartitionView, ShellRecord } from './records';
+import type { LabMark, PartitionView, ShellRecord } from './records';
 
 export interface LabLimits {
   /** Shell lines remembered for lesson checks. */
@@ -30,6 +30,8 @@ export class Lab {
   readonly gateway: DriverGateway;
   readonly history: ShellRecord[] = [];
   readonly partitions: PartitionView[] = [];
+  /** The `seq` the next shell record or partition gets. */
+  private nextSeq = 1;
   private lastSnapshot: ClusterSnapshot | null = null;
   private lastSnapshotAtWallMillis = 0;
   private snapshotInFlight: Promise<ClusterSnapshot> | null = null;
@@ -48,10 +50,52 @@ export class Lab {
     return this.engine.clock.now();
   }
 
-  /** Remember one line a shell ran, for the lesson checks. */
-  record(entry: ShellRecord): void {
-    this.history.push(entry);
+  /** Remember one line a shell ran, for the lesson checks; it gets the next `seq`. */
+  record(entry: Omit<ShellRecord, 'seq'>): ShellRecord {
+    const record: ShellRecord = { ...entry, seq: this.nextSeq };
+    this.nextSeq += 1;
+    this.history.push(record);
     if (this.history.length > this.limits.historyRecordsMax) this.history.shift();
+    // A line may have started or killed a member: whoever asks next sees the cluster after it.
+    this.invalidateSnapshot();
+    return record;
+  }
+
+  /** This moment, so that lesson checks can tell what came after it (see `LabMark`). */
+  mark(): LabMark {
+    const processes = this.engine.processes();
+    return {
+      at: this.now(),
+      seq: this.nextSeq,
+      eventId: this.events.lastId,
+      pids: new Set(processes.map((p) => p.pid)),
+      killedPids: new Set(processes.filter((p) => p.killed !== null || !p.running).map((p) => p.pid)),
+      clientIds: new Set(this.gateway.views().map((c) => c.id)),
+    };
+  }
+
+  /**
+   * An empty machine again, as a lesson starts on: every driver client closed, every mongod
+   * stopped and its data directory gone, the network healed. The clock, the timeline and the
+   * record of typed lines go on (checks tell old from new by `mark`).
+   */
+  async clear(): Promise<void> {
+    this.invalidateSnapshot();
+    await this.gateway.closeAll();
+    const stopped = await this.engine.clear();
+    const open = this.partitions.at(-1);
+    if (open && open.healedAt === null) open.healedAt = this.now();
+    this.events.add({
+      source: 'shell',
+      kind: 'labCleared',
+      text: `the machine was cleared for a new lesson: ${stopped === 0 ? 'no mongod was running' : `${stopped} mongod stopped`}, data directories removed, network healed`,
+    });
+    this.invalidateSnapshot();
+  }
+
+  /** Whether anything has happened here yet: a member started or a line typed. */
+  get used(): boolean {
+    return this.engine.processes().length > 0 || this.history.length > 0;
   }
 
   /**
@@ -132,11 +176,18 @@ export class Lab {
         }
         case 'partition': {
           const members = (await this.snapshot()).members.map((m) => m.host);
-          const groups = request.groups ?? (target ? [[target], members.filter((m) => m !== target)] : null);
+          // Isolating a member while a partition holds splits it off its group: isolating two of
+          // three leaves three groups, as pressing "isolate" on two cards means.
+          const open = this.partitions.at(-1);
+          const current = open && open.healedAt === null ? open.groups : [members];
+          const isolated = target ? [[target], ...current.map((g) => g.filter((m) => m !== target)).filter((g) => g.length > 0)] : null;
+          const groups = request.groups ?? isolated;
           if (!groups) return { ok: false, message: 'partition needs groups or a member to isolate' };
           const termThen = Math.max(0, ...(this.lastSnapshot?.members.map((m) => m.term) ?? [0]));
           this.engine.partition(groups);
-          this.partitions.push({ at: this.now(), groups, healedAt: null, termThen });
+          if (open && open.healedAt === null) open.healedAt = this.now();
+          this.partitions.push({ seq: this.nextSeq, at: this.now(), groups, healedAt: null, termThen });
+          this.nextSeq += 1;
           this.events.add({ source: 'cluster', kind: 'partition', text: `network partitioned: ${groups.map((g) => `[${g.join(', ')}]`).join(' | ')}` });
           return { ok: true, message: `partitioned into ${groups.map((g) => g.join(' + ')).join(' / ')}` };
         }
@@ -201,7 +252,10 @@ export class Lab {
     }
     const engine = await this.engine.copyFrom(source.engine);
     for (const entry of source.history) this.record(entry);
-    this.partitions.push(...source.partitions.map((p) => ({ ...p, groups: p.groups.map((g) => [...g]) })));
+    for (const p of source.partitions) {
+      this.partitions.push({ ...p, seq: this.nextSeq, groups: p.groups.map((g) => [...g]) });
+      this.nextSeq += 1;
+    }
     this.events.add({ source: 'shell', kind: 'forked', text: `forked at ${where}: ${engine.started.length} members copied` });
     return engine;
   }

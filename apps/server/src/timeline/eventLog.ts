@@ -31,6 +31,11 @@ export class EventLog {
     return full;
   }
 
+  /** The id of the newest event so far (0 before the first). Ids only grow. */
+  get lastId(): number {
+    return this.nextId - 1;
+  }
+
   /** The kept events, oldest first. */
   all(): LabEvent[] {
     return this.oldest === 0 ? [...this.ring] : [...this.ring.slice(this.oldest), ...this.ring.slice(0, this.oldest)];

@@ -7,6 +7,7 @@
  *   # expect /REGEX/      …or match REGEX
  *   # expect-not TEXT     …must not contain TEXT
  *   # until /REGEX/ 30s   re-run the last line until its output matches, for at most 30 s of sandbox time
+ *   # predict CHOICE      answer the current lesson step's prediction with choice CHOICE
  * Any other line starting with `# ` is a comment. A line of just `#` is typed as is.
  */
 export type TranscriptStep =
@@ -14,6 +15,7 @@ export type TranscriptStep =
   | { kind: 'tab'; name: string; lineNumber: number }
   | { kind: 'wait'; millis: number; lineNumber: number }
   | { kind: 'control'; action: string; args: string[]; lineNumber: number }
+  | { kind: 'predict'; choice: string; lineNumber: number }
   | { kind: 'expect'; matcher: Matcher; negate: boolean; lineNumber: number }
   | { kind: 'until'; matcher: Matcher; withinMillis: number; lineNumber: number };
 
@@ -73,6 +75,8 @@ export function parseTranscript(source: string): TranscriptStep[] {
       if (!action) throw new TranscriptSyntaxError(lineNumber, 'control needs an action');
       return void steps.push({ kind: 'control', action, args, lineNumber });
     }
+    const predict = /^predict ([A-Za-z0-9_-]{1,64})$/.exec(directive);
+    if (predict) return void steps.push({ kind: 'predict', choice: predict[1] as string, lineNumber });
     if (directive.startsWith('expect-not ')) {
       return void steps.push({ kind: 'expect', matcher: parseMatcher(directive.slice(11), lineNumber), negate: true, lineNumber });
     }

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { fillPlaceholders, hasPlaceholders } from '@rslab/protocol';
 import type { Sandbox } from '../workspace/sandbox';
 import type { TerminalSession } from '../terminal/session';
 import { TranscriptError, typeLine } from '../terminal/typeLine';
@@ -14,6 +15,8 @@ export interface TranscriptOptions {
   lineTimeoutMillis?: number;
   /** Receives the screen text as it is produced. */
   onOutput?: (text: string) => void;
+  /** False: `# predict` lines are skipped (a rebuild replays steps whose predictions were made). */
+  predictions?: boolean;
 }
 
 export interface TranscriptResult {
@@ -89,8 +92,17 @@ export class TranscriptSession {
       }
       case 'line': {
         if (!sandbox.tabs.has(this.current.id)) throw new TranscriptError(`line ${step.lineNumber}: the terminal '${this.currentName}' has closed`);
-        this.show(`${this.current.snapshot().prompt}${step.text}\n`);
-        this.lastOutput = await typeLine(this.current, step.text, this.lineTimeoutMillis);
+        let text = step.text;
+        if (hasPlaceholders(text)) {
+          const filled = fillPlaceholders(text, await sandbox.lab.snapshot());
+          if (!filled.ok) {
+            failures.push(`line ${step.lineNumber}: ${JSON.stringify(step.text)} names ${filled.missing}, and there is none right now`);
+            return;
+          }
+          text = filled.text;
+        }
+        this.show(`${this.current.snapshot().prompt}${text}\n`);
+        this.lastOutput = await typeLine(this.current, text, this.lineTimeoutMillis);
         this.lastLine = step;
         this.show(this.lastOutput);
         return;
@@ -100,15 +112,32 @@ export class TranscriptSession {
         await sleep(step.millis / this.speed);
         return;
       case 'control': {
-        const [target, peer] = step.args;
+        const args: string[] = [];
+        for (const arg of step.args) {
+          const filled = hasPlaceholders(arg) ? fillPlaceholders(arg, await sandbox.lab.snapshot()) : { ok: true as const, text: arg };
+          if (!filled.ok) {
+            failures.push(`line ${step.lineNumber}: control ${step.action} names ${filled.missing}, and there is none right now`);
+            return;
+          }
+          args.push(filled.text);
+        }
+        const [target, peer] = args;
         const ack = await sandbox.lab.control({
           action: step.action as never,
           ...(target !== undefined && step.action !== 'speed' ? { target } : {}),
           ...(peer !== undefined ? { peer } : {}),
           ...(step.action === 'speed' && target !== undefined ? { value: Number(target) } : {}),
         });
-        this.show(`# control ${step.action}${step.args.length ? ` ${step.args.join(' ')}` : ''}: ${ack.message}\n`);
+        this.show(`# control ${step.action}${args.length ? ` ${args.join(' ')}` : ''}: ${ack.message}\n`);
         if (!ack.ok) failures.push(`line ${step.lineNumber}: control ${step.action} refused: ${ack.message}`);
+        return;
+      }
+      case 'predict': {
+        if (this.options.predictions === false) return;
+        const current = sandbox.lesson.tracker.current;
+        const answer = current ? sandbox.lesson.predict(current.id, step.choice) : { ok: false, message: 'the lesson is finished' };
+        this.show(`# predict ${step.choice}: ${answer.message}\n`);
+        if (!answer.ok) failures.push(`line ${step.lineNumber}: predict ${step.choice} refused: ${answer.message}`);
         return;
       }
       case 'expect': {

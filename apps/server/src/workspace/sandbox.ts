@@ -9,6 +9,7 @@ import { TerminalSession } from '../terminal/session';
 import { typeLine } from '../terminal/typeLine';
 import { SandboxHost } from './host';
 import { SandboxLesson } from './lesson';
+import { buildSetup } from './setup';
 import { ClientRuntimes } from '../runtime/clientRuntime';
 import { nodeRuntimeHost } from '../runtime/nodeHost';
 
@@ -136,6 +137,7 @@ export class Sandbox {
       input: report.input,
       ok: errorName === undefined,
       ...(errorName !== undefined ? { errorName } : {}),
+      ...(failed?.codeName !== undefined ? { codeName: failed.codeName } : {}),
       value: report.output.slice(0, 500),
       ...(last ? { operation: { kind: last.kind, client: last.client, servedBy: last.servedBy } } : {}),
     });
@@ -160,7 +162,7 @@ export class Sandbox {
   watch(listener: LiveListener): () => void {
     this.live.add(listener);
     listener.events(this.lab.events.all());
-    listener.lesson(this.lesson.tracker.progress());
+    listener.lesson(this.lesson.progress());
     this.lab.snapshot().then(
       (snapshot) => listener.cluster(snapshot),
       (error: unknown) => this.onError(error, 'a cluster snapshot failed'),
@@ -205,16 +207,49 @@ export class Sandbox {
   }
 
   /**
+   * Open lesson `id` on a clean machine: when anything has happened here, clear the lab (every
+   * member stopped, data gone, clients closed) and give the learner one fresh terminal; then begin
+   * a run of the lesson (its checks count from here) and build its setup, if it has one. The
+   * progress the sandbox has in that lesson is kept (`restart` forgets it); rebuilding the lab to
+   * the learner's step is the caller's (transcript/lessonStart.ts).
+   */
+  async startLesson(id: string, options: { restart?: boolean } = {}): Promise<boolean> {
+    if (!this.lesson.canRun(id)) return false;
+    const used = this.lab.used || this.tabs.size !== 1;
+    if (used) {
+      await this.lab.clear();
+      for (const tabId of [...this.tabs.keys()]) this.closeTab(tabId);
+      this.openTab();
+    }
+    this.lesson.select(id);
+    const tracker = this.lesson.tracker;
+    if (options.restart) tracker.reset();
+    tracker.begin(this.lab.mark());
+    const setup = tracker.lesson.setup;
+    if (setup) {
+      const servers = [...this.tabs.values()][0] ?? this.openTab();
+      tracker.holdChecks();
+      try {
+        await buildSetup(this.lab, setup, servers);
+      } finally {
+        tracker.resumeAt(this.lab.mark());
+      }
+    }
+    this.lesson.notify();
+    return true;
+  }
+
+  /**
    * Make this fresh sandbox a copy of `source` at this moment (see `Lab.copyFrom`), on the same
    * lesson at the same step. Its terminals are the caller's to open.
    */
   async copyFrom(source: Sandbox): Promise<LabCopyReport> {
-    const progress = source.lesson.tracker.progress();
-    const current = progress.steps[progress.stepIndex];
+    const current = source.lesson.tracker.current;
     const engine = await this.lab.copyFrom(source.lab, `step ${current ? `"${current.title}"` : 'the end of the lesson'}`);
     if (this.lesson.tracker.lesson.id !== source.lesson.tracker.lesson.id) this.lesson.select(source.lesson.tracker.lesson.id);
-    if (current) this.lesson.tracker.skipTo(current.id);
-    else this.lesson.tracker.skipTo('\u0000none'); // no step has this id: every step is marked done
+    // Everything copied belongs to the lesson; the copy's own step counts from the fork on.
+    // (An unknown id marks every step done: the source had finished.)
+    this.lesson.tracker.skipTo(current?.id ?? '\u0000none', this.lab.mark());
     this.lesson.notify();
     return { ...engine, stepId: current?.id ?? null };
   }

@@ -13,6 +13,7 @@ import {
 } from '@rslab/protocol';
 import { SandboxLimitError, type Sandbox } from '../workspace/sandbox';
 import type { TerminalSession } from '../terminal/session';
+import { openLesson } from '../transcript/lessonStart';
 
 /** Lines remembered per tab as sent by this page and not yet run (a terminal holds at most 64 waiting). */
 const ownLinesMax = 100;
@@ -297,14 +298,21 @@ export class Connection implements TabConnection {
         );
         return;
       case 'lesson.select': {
-        const switched = sandbox.lesson.select(message.lessonId);
-        const title = sandbox.lesson.tracker.lesson.title;
-        this.send({
-          type: 'lesson.ack',
-          requestId: message.requestId,
-          ok: switched,
-          message: switched ? `now on "${title}"` : `lesson '${message.lessonId}' is not available on this server`,
-        });
+        const ack = (ok: boolean, text: string) => this.send({ type: 'lesson.ack', requestId: message.requestId, ok, message: text });
+        openLesson(sandbox, message.lessonId, message.restart ? { restart: true } : {}).then(
+          (answer) => ack(answer.ok, answer.failures.length > 0 ? `${answer.message}; replaying went wrong on the way: ${answer.failures[0]?.split('\n')[0] ?? ''}` : answer.message),
+          (error: unknown) => ack(false, `opening the lesson failed: ${error instanceof Error ? error.message : String(error)}`),
+        );
+        return;
+      }
+      case 'lesson.predict': {
+        const answer = sandbox.lesson.predict(message.stepId, message.choiceId);
+        this.send({ type: 'lesson.ack', requestId: message.requestId, ...answer });
+        return;
+      }
+      case 'lesson.retry': {
+        const answer = sandbox.lesson.retry();
+        this.send({ type: 'lesson.ack', requestId: message.requestId, ...answer });
         return;
       }
       case 'ping':

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runCheck } from '../../src/lessons/checks';
-import { member, proc, view } from './labView';
+import { mark, member, proc, view } from './labView';
 
 const failoverErrors = ['AutoReconnect', 'ServerSelectionTimeoutError'];
 
@@ -57,17 +57,17 @@ describe('lesson checks', async () => {
     expect((await runCheck({ kind: 'errorAfterKill', errorNames: failoverErrors }, view({ processes: [killed], shellHistory: [errorRead] }))).passed).toBe(true);
     expect(await runCheck({ kind: 'newPrimaryElected' }, view({ processes: [killed], cluster: beforeElection }))).toMatchObject({ reason: expect.stringContaining('No new primary') });
     expect((await runCheck({ kind: 'newPrimaryElected' }, view({ processes: [killed], cluster: afterElection }))).passed).toBe(true);
-    const read = { kind: 'readAfterFailover', api: 'Connection' } as const;
+    const read = { kind: 'operationAfterFailover', operation: 'read', api: 'Connection' } as const;
     expect((await runCheck(read, view({ processes: [killed], cluster: afterElection, clients, shellHistory: [errorRead] }))).passed).toBe(false);
     expect((await runCheck(read, view({ processes: [killed], cluster: afterElection, clients, shellHistory: [errorRead, goodRead] }))).passed).toBe(true);
-    const strict = { kind: 'readAfterFailover', withoutError: true } as const;
+    const strict = { kind: 'operationAfterFailover', operation: 'read', withoutError: true } as const;
     expect((await runCheck(strict, view({ processes: [killed], cluster: afterElection, clients, shellHistory: [errorRead, goodRead] }))).passed).toBe(false);
     expect((await runCheck(strict, view({ processes: [killed], cluster: afterElection, clients, shellHistory: [goodRead] }))).passed).toBe(true);
 
     // Today's MongoClient: only a client that was connected when the primary died shows the wait.
     const mongoClient = (createdAt: number) => [{ ...clients[0]!, id: 'm1', api: 'MongoClient' as const, createdAt }];
     const clientRead = { ...goodRead, at: 12_500, operation: { ...goodRead.operation, client: 'm1' } };
-    const ridesOut = { kind: 'readAfterFailover', api: 'MongoClient', withoutError: true, openedBeforeKill: true } as const;
+    const ridesOut = { kind: 'operationAfterFailover', operation: 'read', api: 'MongoClient', withoutError: true, openedBeforeKill: true } as const;
     expect(await runCheck(ridesOut, view({ processes: [killed], cluster: afterElection, clients: mongoClient(11_000), shellHistory: [clientRead] }))).toMatchObject({
       reason: expect.stringContaining('Kill the primary while MongoClient is connected'),
     });
@@ -77,8 +77,12 @@ describe('lesson checks', async () => {
   it('finds a document on the primary by field', async () => {
     const cluster = { at: 0, speed: 1, paused: false, setName: 'foo', members: [member('morton.local:27017', 'PRIMARY')], links: [] };
     const check = { kind: 'documentOnPrimary', ns: 'test.test', field: 'x', value: 1 } as const;
-    expect((await runCheck(check, view({ cluster, data: { 'morton.local:27017': { 'test.test': [{ x: 2 }] } } }))).passed).toBe(false);
-    expect((await runCheck(check, view({ cluster, data: { 'morton.local:27017': { 'test.test': [{ x: 1 }] } } }))).passed).toBe(true);
+    const saved = { at: 10, finishedAt: 20, tab: 't2', language: 'python' as const, input: 'db.test.save({"x": 1})', ok: true, operation: { kind: 'write' as const, client: 'c1', servedBy: 'morton.local:27017' } };
+    expect((await runCheck(check, view({ cluster, shellHistory: [saved], data: { 'morton.local:27017': { 'test.test': [{ x: 2 }] } } }))).passed).toBe(false);
+    expect((await runCheck(check, view({ cluster, shellHistory: [saved], data: { 'morton.local:27017': { 'test.test': [{ x: 1 }] } } }))).passed).toBe(true);
+    // The document is there, but the learner wrote nothing in this step (an earlier lesson left it).
+    expect((await runCheck(check, view({ cluster, data: { 'morton.local:27017': { 'test.test': [{ x: 1 }] } } }))).passed).toBe(false);
+    expect((await runCheck(check, view({ cluster, shellHistory: [saved], stepMark: mark({ seq: 2 }), data: { 'morton.local:27017': { 'test.test': [{ x: 1 }] } } }))).passed).toBe(false);
   });
 
   it('passes a partition only when the isolated primary stepped down and the majority elected', async () => {

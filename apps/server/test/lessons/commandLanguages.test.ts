@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { commandLanguages } from '../../src/lessons/commandLanguages';
 import type { Lesson } from '../../src/lessons/model';
-import { beyondLesson } from '../../src/lessons/beyond';
+import { todayLesson } from '../../src/lessons/today';
 import { walkthroughLesson } from '../../src/lessons/walkthrough';
 
 const byText = (lesson: Lesson) => {
@@ -19,14 +19,17 @@ describe('commandLanguages', () => {
     for (const [tab, , language] of rows) if (tab === 'servers') expect(language).toBe('bash');
   });
 
-  it('starts mongosh and leaves it again with exit, as lesson 2 does', () => {
-    const rows = byText(beyondLesson);
-    const initiateAt = rows.findIndex(([, text]) => String(text).startsWith('rs.initiate('));
-    expect(rows[initiateAt - 1]?.[2]).toBe('bash');
-    expect(rows[initiateAt]?.[2]).toBe('mongosh');
+  it('starts mongosh and leaves it again with exit, then python, as lesson 2 does', () => {
+    const rows = byText(todayLesson);
+    const directAt = rows.findIndex(([, text]) => String(text).includes('directConnection=true'));
+    expect(rows[directAt]?.[2]).toBe('bash');
+    expect(rows.find(([, text]) => String(text).startsWith('rs.initiate('))?.[2]).toBe('mongosh');
     const exitAt = rows.findIndex(([, text]) => text === 'exit');
     expect(rows[exitAt]?.[2]).toBe('mongosh');
     expect(rows[exitAt + 1]).toEqual(['client', expect.stringMatching(/^mongosh "mongodb:\/\//), 'bash']);
-    expect(rows.find(([, text]) => String(text).startsWith('db.test.insertOne'))?.[2]).toBe('mongosh');
+    expect(rows.find(([, text]) => text === 'python')?.[2]).toBe('bash');
+    expect(rows.find(([, text]) => String(text).startsWith('client.test.events.insert_one'))?.[2]).toBe('python');
+    // The servers shell stays in bash throughout, whatever the client shell runs.
+    for (const [tab, , language] of rows) if (tab === 'servers') expect(language).toBe('bash');
   });
 });

@@ -11,7 +11,9 @@ describe('the lesson catalog', async () => {
       expect(new Set(ids).size, lesson.id).toBe(ids.length);
       for (const step of lesson.chapters.flatMap((c) => c.steps)) {
         expect(step.text.length, step.id).toBeGreaterThan(40);
-        expect(step.hint.length, step.id).toBeGreaterThan(10);
+        // A challenge gives the goal only: no hint, no commands to press.
+        if (step.challenge) expect([step.hint, step.commands.length], step.id).toEqual(['', 0]);
+        else expect(step.hint.length, step.id).toBeGreaterThan(10);
         expect(step.solution.length, step.id).toBeGreaterThan(0);
       }
     }

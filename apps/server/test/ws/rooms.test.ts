@@ -3,8 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildServer } from '../../src/server';
 import { testSettings, type Settings } from '../../src/settings';
 import type { ServerMessage } from '@rslab/protocol';
-import { walkthroughLesson } from '../../src/lessons/walkthrough';
-import { TranscriptSession } from '../../src/transcript/run';
+import { replayTo } from '../../src/transcript/lessonStart';
 import { startServer, TestClient } from '../helpers/wsClient';
 
 type Welcome = Extract<ServerMessage, { type: 'welcome' }>;
@@ -40,16 +39,6 @@ async function setup(overrides: Partial<Settings> = {}) {
 const nthWelcome = (client: TestClient, n: number) => client.waitFor((m): m is Welcome => m.type === 'welcome' && client.messages.filter((x) => x.type === 'welcome').indexOf(m) === n, 20_000);
 const errorWith = (client: TestClient, code: string, after = 0) =>
   client.waitFor((m): m is ErrorMessage => m.type === 'error' && m.code === code && client.messages.indexOf(m) >= after);
-
-/** The solution lines of the walkthrough's steps before `stepId`. */
-function solutionsBefore(stepId: string): string {
-  const lines: string[] = [];
-  for (const step of walkthroughLesson.chapters.flatMap((c) => c.steps)) {
-    if (step.id === stepId) break;
-    lines.push(...step.solution);
-  }
-  return lines.join('\n');
-}
 
 describe('the rooms WebSocket', () => {
   it('mirrors the instructor terminal to a follower and refuses every instructor action from it', async () => {
@@ -106,9 +95,11 @@ describe('the rooms WebSocket', () => {
     instructor.send({ type: 'room.instructor', code: room.code, secret: room.secret });
     await nthWelcome(instructor, 0);
     const live = server.rooms.liveSandbox((await server.rooms.find(room.code))!)!;
-    const session = new TranscriptSession(live, { speed: 10, lineTimeoutMillis: 30_000 });
-    expect(await session.run(solutionsBefore('who-is-primary'))).toEqual([]);
-    await live.lesson.evaluate();
+    // The instructor's lab rebuilt to the step as a rejoin does: the solutions before it replayed
+    // with checks held (one evaluation after many fast lines credits only the first action), then
+    // those steps marked done.
+    expect(await replayTo(live, 'who-is-primary')).toEqual([]);
+    live.lesson.tracker.skipTo('who-is-primary', live.lab.mark());
     // Usually 'who-is-primary'; 'kill-primary' when a member other than 27017 won the first
     // election (the check then counts `mongod --port 2701x` in the record as asking).
     const forkStep = live.lesson.tracker.progress().steps[live.lesson.tracker.progress().stepIndex]!.id;
@@ -150,7 +141,11 @@ describe('the rooms WebSocket', () => {
       await attendee.waitFor((m) => m.type === 'prompt' && m.tab === tab && attendee.messages.indexOf(m) >= before, 15_000);
     }
     expect(attendee.output(tab)).toContain(livePrimary.split(':')[1]);
-    // Killing the primary in the copy finishes "Kill the primary" there, and leaves the instructor's sandbox alone.
+    // Killing the primary in the copy finishes "Kill the primary" there (after the step's
+    // prediction), and leaves the instructor's sandbox alone.
+    await attendee.waitFor((m) => m.type === 'lesson' && m.progress.steps[m.progress.stepIndex]?.id === 'kill-primary', 10_000);
+    attendee.send({ type: 'lesson.predict', requestId: 6, stepId: 'kill-primary', choiceId: 'election' });
+    await attendee.waitFor((m) => m.type === 'lesson.ack' && m.requestId === 6 && m.ok);
     attendee.send({ type: 'control', requestId: 7, action: 'kill', target: 'primary' });
     await attendee.waitFor((m) => m.type === 'control.ack' && m.requestId === 7 && m.ok);
     await attendee.waitFor((m) => m.type === 'lesson' && m.progress.steps[m.progress.stepIndex]?.id === 'auto-reconnect', 10_000);
@@ -192,9 +187,15 @@ describe('the rooms WebSocket', () => {
     instructor.send({ type: 'room.instructor', code: room.code, secret: room.secret });
     await nthWelcome(instructor, 0);
     const live = server.rooms.liveSandbox((await server.rooms.find(room.code))!)!;
-    const session = new TranscriptSession(live, { speed: 10, lineTimeoutMillis: 30_000 });
-    expect(await session.run(solutionsBefore('read-again'))).toEqual([]);
-    await live.lesson.evaluate();
+    // The instructor's lab rebuilt to the step as a rejoin does: the solutions before it replayed
+    // with checks held (one evaluation after many fast lines credits only the first action), then
+    // those steps marked done.
+    expect(await replayTo(live, 'read-again')).toEqual([]);
+    live.lesson.tracker.skipTo('read-again', live.lab.mark());
+    // The walkthrough kills with -9: no hand-over, so let the election happen (time sped up) before forking.
+    live.lab.engine.clock.setSpeed(10);
+    for (let i = 0; i < 300 && !(await live.lab.engine.snapshot()).members.some((m) => m.state === 'PRIMARY'); i += 1) await new Promise((r) => setTimeout(r, 100));
+    live.lab.engine.clock.setSpeed(1);
     expect(live.lesson.tracker.progress().steps[live.lesson.tracker.progress().stepIndex]?.id).toBe('read-again');
     const killed = live.lab.engine.processes().find((p) => !p.running)!;
 

@@ -1,3 +1,4 @@
+import { lessons } from '../../src/lessons/catalog';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { buildServer } from '../../src/server';
@@ -122,13 +123,11 @@ describe('the terminal WebSocket', () => {
     await client.waitFor(isWelcome);
     const first = await client.waitFor((m): m is Extract<ServerMessage, { type: 'lesson' }> => m.type === 'lesson');
     expect(first.progress.lessonId).toBe('walkthrough');
-    expect(first.progress.catalog?.map((l) => [l.id, l.available])).toEqual([
-      ['walkthrough', true],
-      ['beyond', true],
-    ]);
-    client.send({ type: 'lesson.select', requestId: 7, lessonId: 'beyond' });
+    expect(first.progress.catalog?.map((l) => l.id)).toEqual(lessons.map((l) => l.id));
+    expect(first.progress.catalog?.every((l) => l.available && l.done === 0)).toBe(true);
+    client.send({ type: 'lesson.select', requestId: 7, lessonId: 'elections' });
     await client.waitFor((m) => m.type === 'lesson.ack' && m.requestId === 7 && m.ok);
-    await client.waitFor((m) => m.type === 'lesson' && m.progress.lessonId === 'beyond');
+    await client.waitFor((m) => m.type === 'lesson' && m.progress.lessonId === 'elections');
     client.send({ type: 'lesson.select', requestId: 8, lessonId: 'no-such-lesson' });
     await client.waitFor((m) => m.type === 'lesson.ack' && m.requestId === 8 && !m.ok && m.message.includes('not available'));
   });

@@ -1,4 +1,5 @@
 import type { ClientMessage, ControlAction, ServerMessage, TabSnapshot } from '@rslab/protocol';
+import { fillPlaceholders } from '@rslab/protocol';
 import { Connection, type ConnectionStatus } from '../net/connection';
 import { TerminalController } from '../terminal/controller';
 import { controlAcked, controlSent, presenterFontSize, resetSandboxState, useLab } from '../store/lab';
@@ -124,7 +125,14 @@ export class LabClient {
       return false;
     }
     if (!alreadyInInterpreter(command, controller.promptShown)) {
-      const lines = fillPid(command, primaryPid()).replace(/\r\n?/g, '\n').split('\n');
+      // `{{pid:primary}}` and the like name members by role: fill them from the cluster as it is now.
+      const filled = fillPlaceholders(command, useLab.getState().cluster);
+      if (!filled.ok) {
+        controller.notice(`[this command names ${filled.missing}, and there is none right now]`);
+        controller.focus();
+        return false;
+      }
+      const lines = fillPid(filled.text, primaryPid()).replace(/\r\n?/g, '\n').split('\n');
       // Whatever half-typed line is there gives way, as if the learner pressed Ctrl-E Ctrl-U first.
       const clearLine = '\x05\x15';
       lines.forEach((line, i) => controller.typeLine(i === 0 ? `${clearLine}${line}` : line, true));
@@ -279,6 +287,16 @@ export class LabClient {
       case 'pong':
         return;
     }
+  }
+
+  /** Make the current step's prediction; the server answers with the lesson's progress. */
+  predict(stepId: string, choiceId: string): boolean {
+    return this.connection.send({ type: 'lesson.predict', requestId: this.nextRequestId++, stepId, choiceId });
+  }
+
+  /** Try the current step again: only what is done from now counts for it. */
+  retryStep(): boolean {
+    return this.connection.send({ type: 'lesson.retry', requestId: this.nextRequestId++ });
   }
 
   /** Switch this sandbox to another lesson; the server answers with the new lesson's progress. */

@@ -73,6 +73,8 @@ export function lessonView(progress: LessonProgress): LessonView {
         if (languages.length === commands.length && languages.every(isCommandLanguage)) detail.commandLanguages = languages;
       }
     }
+    if (step.challenge) detail.challenge = true;
+    if (step.prediction) detail.prediction = step.prediction;
     return detail;
   });
   const view: LessonView = { lessonId: progress.lessonId, chapterIndex: progress.chapterIndex, stepIndex: progress.stepIndex, steps };

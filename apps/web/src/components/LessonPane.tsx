@@ -1,5 +1,6 @@
 import { useEffect, useId, useRef, useState } from 'react';
 import type { LabClient } from '../app/labClient';
+import { fillPlaceholders } from '@rslab/protocol';
 import { selectInputLocked, selectLesson, selectLessonCollapsed, useLab, type LessonStepDetail, type LessonView } from '../store/lab';
 import { shellForCommand, type ShellRole } from '../lesson/shells';
 import { lessonEnd, type LessonEnd } from '../lesson/next';
@@ -132,13 +133,55 @@ function LessonStep({ step, number, client }: { step: LessonStepDetail; number: 
   // A read-only page (following someone) shows the commands but cannot run them.
   const inputLocked = useLab(selectInputLocked) !== null;
   const label = `step ${number}: ${step.title}`;
-  const hasBody = Boolean(step.markdown || step.hint || (step.commands && step.commands.length > 0));
+  const cluster = useLab((state) => state.cluster);
+  const hasBody = Boolean(step.markdown || step.hint || (step.commands && step.commands.length > 0) || step.prediction);
+  const prediction = step.prediction;
   const body = (
     <>
       {step.markdown && <Markdown source={step.markdown} />}
+      {prediction && (
+        <fieldset className="prediction" aria-label={`Prediction for step ${number}`}>
+          <legend>
+            <InlineMarkdown source={`Predict first: ${prediction.question}`} />
+          </legend>
+          <ul className="prediction-choices">
+            {prediction.choices.map((choice) => {
+              const chosen = prediction.chosen === choice.id;
+              const right = prediction.outcome?.choiceId === choice.id;
+              return (
+                <li key={choice.id} className={`prediction-choice${chosen ? ' chosen' : ''}${right ? ' happened' : ''}`}>
+                  <button
+                    type="button"
+                    aria-pressed={chosen}
+                    disabled={inputLocked || prediction.chosen !== null || step.state !== 'current'}
+                    onClick={() => client.predict(step.id, choice.id)}
+                  >
+                    {choice.text}
+                  </button>
+                  {chosen && <span className="prediction-tag"> your prediction</span>}
+                  {right && <span className="prediction-tag"> what happened</span>}
+                </li>
+              );
+            })}
+          </ul>
+          {prediction.outcome && (
+            <p className="prediction-outcome" role="status">
+              <InlineMarkdown source={`What happened: ${prediction.outcome.text}`} />
+            </p>
+          )}
+          {prediction.chosen !== null && step.state === 'current' && !inputLocked && (
+            <button type="button" className="link-button" onClick={() => client.retryStep()}>
+              Try this step again
+            </button>
+          )}
+        </fieldset>
+      )}
       {step.commands && step.commands.length > 0 && (
         <ul className="commands" aria-label={`Commands for step ${number}`}>
-          {step.commands.map((command, i) => {
+          {step.commands.map((template, i) => {
+            // Members named by role ({{pid:primary}}) show as they are now; "Run this" fills them again when pressed.
+            const filled = fillPlaceholders(template, cluster);
+            const command = filled.ok ? filled.text : template;
             const shell = shellOf(step, i);
             // Say which shell once for each run of commands that go in the same one.
             const newShell = i === 0 || shellOf(step, i - 1) !== shell;
@@ -153,7 +196,7 @@ function LessonStep({ step, number, client }: { step: LessonStepDetail; number: 
                       className="run"
                       aria-label={`Run this: ${command}`}
                       title={`Type it into the ${shell} shell and run it`}
-                      onClick={() => client.runCommand(command, shell, step.commandLanguages?.[i])}
+                      onClick={() => client.runCommand(template, shell, step.commandLanguages?.[i])}
                     >
                       Run this
                     </button>
@@ -183,7 +226,10 @@ function LessonStep({ step, number, client }: { step: LessonStepDetail; number: 
         <span className="step-mark" aria-hidden="true">
           {step.state === 'done' ? '✓' : number}
         </span>
-        <h4 className="step-title">{step.title}</h4>
+        <h4 className="step-title">
+          {step.challenge && <span className="challenge-badge">Challenge · no hints </span>}
+          {step.title}
+        </h4>
       </div>
       <p className={`step-state state-${step.state}`}>
         <span className="visually-hidden">State: </span>
