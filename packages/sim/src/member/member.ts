@@ -1,7 +1,7 @@
 import type { Document } from 'bson';
 import type { Clock } from '../clock/clock';
 import type { CommandHandler, CommandRequest, ConnectionInfo } from '../commands/handler';
-import { ServerError, commandNotFound, errorToReply, serverError } from '../base/errors';
+import { ServerError, commandNotFound, errorToReply, isErrorCodeName, serverError } from '../base/errors';
 import { HANDSHAKE_COMMANDS, runHandshakeCommand } from '../commands/handshake';
 import { REPLSET_COMMANDS, runReplSetCommand } from '../commands/replset';
 import type { Random } from '../random/random';
@@ -312,6 +312,21 @@ export class Member implements CommandHandler, ServerNode {
     return error;
   }
 
+  /**
+   * The second half of a linearizable read (read_concern_mongod.cpp's
+   * waitForLinearizableReadConcern): a no-op `{msg: "linearizable read"}` in the oplog, then a
+   * w:"majority" wait for it; a timeout is LinearizableReadConcernError (231).
+   */
+  private async confirmLinearizableRead(timeoutMillis: number): Promise<void> {
+    if (!this.repl.isWritablePrimary) throw serverError('NotWritablePrimary', 'No longer primary when waiting for linearizable read concern');
+    const opTime = this.repl.logOps([{ op: 'n', ns: '', o: { msg: 'linearizable read' } }]);
+    const error = await this.waitForWriteConcern(opTime, { w: 'majority', wtimeout: timeoutMillis, j: false });
+    if (!error) return;
+    if (error.codeName === 'WriteConcernFailed') throw serverError('LinearizableReadConcernError', 'Failed to confirm that read was linearizable.');
+    const name = String(error.codeName);
+    throw isErrorCodeName(name) ? serverError(name, String(error.errmsg)) : serverError('InternalError', `linearizable read: ${String(error.errmsg)}`);
+  }
+
   /** The same context serves every command: it holds no per-request state. */
   crudContext(): CrudContext {
     if (this.crudContextCached) return this.crudContextCached;
@@ -330,6 +345,11 @@ export class Member implements CommandHandler, ServerNode {
         return repl.commitPoint;
       },
       entriesAfterCommitPoint: () => entriesAfter(repl.oplog, repl.commitPoint),
+      checkLinearizableRead: () => {
+        if (repl.replSetName === undefined) throw serverError('NotAReplicaSet', 'node needs to be a replica set member to use read concern');
+        if (repl.state !== 'PRIMARY') throw serverError('NotWritablePrimary', 'cannot satisfy linearizable read concern on non-primary node');
+      },
+      confirmLinearizableRead: (timeoutMillis) => this.confirmLinearizableRead(timeoutMillis),
       random: this.random,
       clock: this.clock,
     };

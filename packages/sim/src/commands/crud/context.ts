@@ -45,6 +45,18 @@ export interface CrudContext {
   readonly commitPoint: OpTime;
   /** Oplog entries after the commit point, newest first: undo them on a copy to read at majority (Storage.viewBefore). */
   entriesAfterCommitPoint(): readonly OplogEntry[];
+  /**
+   * `readConcern: {level: "linearizable"}` before the read: throws unless this member is primary
+   * (NotWritablePrimary, "cannot satisfy linearizable read concern on non-primary node").
+   */
+  checkLinearizableRead(): void;
+  /**
+   * After the read: write a no-op to the oplog and wait for it to be majority-committed, so the
+   * read is known to have run on a primary no newer one had replaced (read_concern_mongod.cpp,
+   * waitForLinearizableReadConcern). `timeoutMillis` 0 waits without limit. Throws the ServerError
+   * to reply with: NotWritablePrimary, LinearizableReadConcernError (timed out), PrimarySteppedDown.
+   */
+  confirmLinearizableRead(timeoutMillis: number): Promise<void>;
   /** Seeded randomness for ObjectIds the server makes. */
   readonly random: Random;
   readonly clock: Clock;

@@ -26,6 +26,19 @@ export interface MemberCrudOptions {
   firstCursorId?: bigint;
 }
 
+/** The reads that take `readConcern: {level: "linearizable"}` (getMore inherits its cursor's). */
+const LINEARIZABLE_READS = new Set(['find', 'aggregate', 'count', 'distinct']);
+
+function readConcernLevel(request: CommandRequest): string | undefined {
+  const readConcern = request.body.readConcern;
+  return isPlainObject(readConcern) && typeof readConcern.level === 'string' ? readConcern.level : undefined;
+}
+
+function maxTimeMillis(request: CommandRequest): number {
+  const value = Number(request.body.maxTimeMS ?? 0);
+  return Number.isFinite(value) && value > 0 ? value : 0;
+}
+
 /** Reads that mongod serves on any member without secondaryOk (they describe, not query, data). */
 const READ_CHECK_EXEMPT = new Set(['listDatabases', 'dbStats', 'getMore', 'killCursors']);
 
@@ -73,8 +86,16 @@ export class MemberCrudCommands implements CrudCommands {
     const kind = this.dispatcher.kind(canonical);
     if (kind === 'write') context.checkCanAcceptWrites(request.db);
     else if (!READ_CHECK_EXEMPT.has(canonical)) context.checkCanServeReads(request);
+    const linearizable = kind === 'read' && LINEARIZABLE_READS.has(canonical) && readConcernLevel(request) === 'linearizable';
+    if (linearizable) context.checkLinearizableRead();
     const storage = kind === 'read' ? this.readView(base, request, context) : base;
     const result = this.dispatcher.run(request.db, request.body, { storage, cursors, connectionId: request.connection.id });
+    if (linearizable && result.reply.ok === 1) {
+      // The read ran on what this member holds now; the no-op's majority commit proves no newer
+      // primary existed then. mongod waits the command's maxTimeMS (0: no limit).
+      await context.confirmLinearizableRead(maxTimeMillis(request));
+      return result.reply;
+    }
     if (result.oplog.length === 0) return result.reply;
     const opTime = context.logOps(result.oplog);
     const writeConcernError = await context.waitForWriteConcern(opTime, request);
