@@ -4,7 +4,9 @@
 //   base/                         leaf values: OpTime, ServerError and MongoDB's error codes, crc32c
 //   clock/ random/ log/ net/      the doors to the outside (time, randomness, log lines, byte streams)
 //   storage/                      databases, collections, the oplog, the journal
-//   repl/                         the replica-set protocol
+//   repl/                         the replica-set protocol:
+//     repl/topology/                  the decision core: state and decisions, no I/O, no clock
+//     repl/*.ts                       the I/O parts (heartbeats, fetcher, rollback...), wired by coordinator.ts
 //   commands/                     command implementations
 //   wire/                         the wire protocol (serves a CommandHandler over a Network)
 //   member/                       one mongod: wires repl, storage and commands together
@@ -57,6 +59,38 @@ module.exports = {
       comment: 'repl/ imports nothing of commands/, wire/, member/ (nor net/ or the entry points): it reaches peers through the ports it is given.',
       from: { path: under('repl') },
       to: { path: under('commands', 'wire', 'member', 'net', ...ENTRY_POINTS) },
+    },
+    {
+      name: 'repl-topology-does-no-io',
+      severity: 'error',
+      comment:
+        'repl/topology/ decides from its state and one event and returns actions: it imports no clock, network, storage engine or I/O part of repl/ — only value modules (base/, log ids, the seeded Random, the oplog and durable-state types, the config, member states, events, parameters).',
+      from: { path: '^src/repl/topology/' },
+      to: {
+        path: '^src/',
+        pathNot: [
+          '^src/base/',
+          '^src/log/ids\\.ts$',
+          '^src/random/random\\.ts$',
+          '^src/storage/(oplog|replState)\\.ts$',
+          '^src/repl/topology/',
+          '^src/repl/(config|state|events|parameters|persisted)\\.ts$',
+        ],
+      },
+    },
+    {
+      name: 'repl-coordinator-on-top',
+      severity: 'error',
+      comment: 'repl/coordinator.ts wires the core and the I/O parts; none of them imports it.',
+      from: { path: '^src/repl/', pathNot: '^src/repl/coordinator\\.ts$' },
+      to: { path: '^src/repl/coordinator\\.ts$' },
+    },
+    {
+      name: 'repl-core-is-private',
+      severity: 'error',
+      comment: 'Outside repl/ the protocol is used through ReplCoordinator (repl/coordinator.ts), never its core directly.',
+      from: { path: '^src/', pathNot: '^src/repl/' },
+      to: { path: '^src/repl/topology/' },
     },
     {
       name: 'commands-below-wire',

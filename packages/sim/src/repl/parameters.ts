@@ -1,0 +1,52 @@
+/** Limits and knobs of replication that are server parameters rather than config settings. */
+export interface ReplParameters {
+  /** replElectionTimeoutOffsetLimitFraction */
+  electionTimeoutOffsetLimitFraction: number;
+  /** periodicNoopIntervalSecs (writePeriodicNoops) */
+  periodicNoopIntervalSecs: number;
+  /** priorityTakeoverFreshnessWindowSeconds */
+  priorityTakeoverFreshnessWindowSeconds: number;
+  /** Entries per oplog fetch batch. */
+  oplogFetchBatchEntriesMax: number;
+  /** Wait before looking for a sync source again. */
+  syncSourceRetryMillis: number;
+  /** maxSyncSourceLagSecs: a sync source this far behind the primary is abandoned. */
+  maxSyncSourceLagSecs: number;
+  /** How long a sync source that failed is passed over. */
+  syncSourceDenylistMillis: number;
+  oplogCursorsMax: number;
+  oplogCursorIdleTimeoutMillis: number;
+  writeConcernWaitersMax: number;
+  topologyWaitersMax: number;
+  rollbackFilesMax: number;
+  /** Entries a rollback may undo. */
+  rollbackEntriesMax: number;
+  /** The oplog is capped: past this many entries the oldest tenth is dropped (mongod caps by size, --oplogSize). */
+  oplogEntriesMax: number;
+}
+
+export const DEFAULT_REPL_PARAMETERS: ReplParameters = {
+  electionTimeoutOffsetLimitFraction: 0.15,
+  periodicNoopIntervalSecs: 10,
+  priorityTakeoverFreshnessWindowSeconds: 2,
+  oplogFetchBatchEntriesMax: 5000,
+  syncSourceRetryMillis: 1000,
+  maxSyncSourceLagSecs: 30,
+  syncSourceDenylistMillis: 10_000,
+  oplogCursorsMax: 1000,
+  oplogCursorIdleTimeoutMillis: 600_000,
+  writeConcernWaitersMax: 100_000,
+  topologyWaitersMax: 10_000,
+  rollbackFilesMax: 100,
+  rollbackEntriesMax: 1_000_000,
+  oplogEntriesMax: 1_000_000,
+};
+
+export type LogSeverity = 'F' | 'E' | 'W' | 'I' | 'D1';
+
+/** A write concern as a command asks for it (`w`, `wtimeout`, `j`). */
+export interface WriteConcern {
+  w?: number | string;
+  wtimeout?: number;
+  j?: boolean;
+}

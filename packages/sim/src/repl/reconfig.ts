@@ -1,0 +1,75 @@
+import type { Document } from 'bson';
+import { serverError } from '../base/errors';
+import type { ReplSetConfig } from './config';
+import { votingMajority } from './config';
+import type { ReplContext } from './context';
+import { errorMessage } from './context';
+
+/**
+ * replSetInitiate and replSetReconfig: the topology core checks the new config, the quorum check
+ * asks the proposed members over the wire (every one for initiate, a majority of voters for a
+ * reconfig; a forced reconfig asks no one), then the core takes the config into use (mongod's
+ * ReplicationCoordinatorImpl::processReplSetInitiate/Reconfig with its QuorumChecker).
+ */
+
+/** replSetInitiate, with a config document or (undefined) self plus seeds. */
+export async function initiate(ctx: ReplContext, configDoc: Document | undefined): Promise<Document> {
+  const { topology } = ctx;
+  const { config, defaultConfig } = topology.prepareInitiate(configDoc);
+  await quorumCheck(ctx, config, true);
+  topology.commitInitiate(config);
+  // mongod puts its notes before `ok` when it made the config itself.
+  return defaultConfig ? { info2: 'no configuration specified. Using a default configuration for the set', me: topology.self, ok: 1 } : { ok: 1 };
+}
+
+/** replSetReconfig: version must grow; only a writable primary (unless force). */
+export async function reconfig(ctx: ReplContext, configDoc: Document, force: boolean): Promise<Document> {
+  const { topology } = ctx;
+  const config = topology.prepareReconfig(configDoc, force);
+  if (!force) await quorumCheck(ctx, config, false);
+  topology.commitReconfig(config, force);
+  return { ok: 1 };
+}
+
+/** Every proposed member must answer (initiate) or a majority of voters (reconfig). */
+async function quorumCheck(ctx: ReplContext, config: ReplSetConfig, all: boolean): Promise<void> {
+  const { topology, ports } = ctx;
+  const others = config.members.filter((m) => !topology.isSelf(m.host));
+  const results = await Promise.all(
+    others.map(async (m) => {
+      try {
+        const reply = await ports.send(
+          m.host,
+          'admin',
+          { replSetHeartbeat: config._id, configVersion: config.version, configTerm: config.term, hbv: 1, from: topology.self, fromId: -1, term: topology.term, checkEmpty: all },
+          config.settings.heartbeatTimeoutSecs * 1000,
+        );
+        if (reply.ok !== 1) return `${m.host} failed with ${String(reply.errmsg)}`;
+        if (all && reply.set && reply.set !== config._id) return `${m.host} failed with is already a member of replica set ${String(reply.set)}`;
+        if (all && typeof reply.configVersion === 'number' && reply.configVersion > 0 && reply.set === config._id) {
+          return `${m.host} failed with Our replica set config is invalid or we are not a member of it`;
+        }
+        return null;
+      } catch (e) {
+        return `${m.host} failed with ${errorMessage(e)}`;
+      }
+    }),
+  );
+  const failures = results.filter((r): r is string => r !== null);
+  if (all && failures.length > 0) {
+    throw serverError(
+      'NodeNotFound',
+      `replSetInitiate quorum check failed because not all proposed set members responded affirmatively: ${failures.join(', ')}`,
+    );
+  }
+  if (!all) {
+    const responded = config.members.filter((m) => topology.isSelf(m.host) || !results[others.indexOf(m)]);
+    const votes = responded.filter((m) => m.votes > 0).length;
+    if (votes < votingMajority(config)) {
+      throw serverError(
+        'NodeNotFound',
+        `Quorum check failed because not enough voting nodes responded; required ${votingMajority(config)} but only the following ${votes} voting nodes responded: ${responded.map((m) => m.host).join(', ')}; the following nodes did not respond affirmatively: ${failures.join(', ')}`,
+      );
+    }
+  }
+}

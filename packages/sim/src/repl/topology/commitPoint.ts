@@ -1,0 +1,148 @@
+import type { Document } from 'bson';
+import { NULL_OPTIME, compareOpTime, isNullOpTime, opTimeEquals, opTimeFromBson, opTimeToBson } from '../../base/optime';
+import type { OpTime } from '../../base/optime';
+import { writeMajority } from '../config';
+import { MemberState } from '../state';
+import type { TopologyState } from './core';
+import { emit, lastApplied, lastAppliedWallMillis, lastDurable, memberById, now, requireConfig, requireReplSet, selfConfig, term } from './core';
+import { replData } from './status';
+import { updateTerm } from './stepDown';
+
+/**
+ * The majority commit point and the positions it is computed from: a primary from its members'
+ * durable optimes (replSetUpdatePosition, heartbeats), a secondary from its sync source's
+ * metadata; and whether an optime satisfies a `w` (mongod's TopologyCoordinator
+ * updateLastCommittedOpTime, advanceLastCommittedOpTimeAndWallTime, haveNumNodesReachedOpTime).
+ */
+
+/** A primary: the newest optime of its term durable on a write majority becomes the commit point. */
+export function updateCommitPoint(s: TopologyState): void {
+  if (s.stateCode !== MemberState.PRIMARY) return;
+  const config = s.persisted.config;
+  if (!config) return;
+  const optimes: OpTime[] = [];
+  for (const mc of config.members) {
+    if (mc.votes === 0 || mc.arbiterOnly) continue;
+    if (mc.host === s.selfName) optimes.push(lastApplied(s));
+    else optimes.push(s.members.get(mc.host)?.durable ?? NULL_OPTIME);
+  }
+  optimes.sort((a, b) => compareOpTime(b, a));
+  const candidate = optimes[writeMajority(config) - 1];
+  if (candidate && candidate.t === term(s) && compareOpTime(candidate, s.commitPoint) > 0) {
+    setCommitPoint(s, candidate);
+    if (s.candidateMetrics && s.candidateMetrics.wMajorityWriteAvailabilityDate === undefined) {
+      s.candidateMetrics.wMajorityWriteAvailabilityDate = new Date(now(s));
+    }
+  }
+  s.out.push({ kind: 'checkWriteConcern' });
+}
+
+export function setCommitPoint(s: TopologyState, opTime: OpTime): void {
+  if (compareOpTime(opTime, s.commitPoint) <= 0) return;
+  s.commitPoint = opTime;
+  emit(s, { type: 'commitPoint', opTime });
+  s.out.push({ kind: 'checkWriteConcern' });
+}
+
+/** Secondaries learn the commit point from metadata, bounded by what they have. */
+export function advanceCommitPointFromRemote(s: TopologyState, remote: OpTime): void {
+  if (s.stateCode === MemberState.PRIMARY) return;
+  if (compareOpTime(remote, s.commitPoint) <= 0) return;
+  const mine = lastApplied(s);
+  if (s.persisted.oplog.contains(remote)) {
+    setCommitPoint(s, remote);
+  } else if (mine.t === remote.t && compareOpTime(mine, remote) < 0) {
+    setCommitPoint(s, mine);
+  }
+}
+
+/** `$replData` from a peer: a newer term, and (in our term) its commit point. */
+export function processReplData(s: TopologyState, data: Document, from: string): void {
+  const theirTerm = Number(data.term ?? -1);
+  if (theirTerm > term(s)) updateTerm(s, theirTerm, `metadata from ${from}`);
+  if (data.lastOpCommitted && theirTerm === term(s)) advanceCommitPointFromRemote(s, opTimeFromBson(data.lastOpCommitted));
+}
+
+/** Whether `opTime` has reached `w` members (this one counts by lastApplied, the others by durable), or the commit point. */
+export function satisfied(s: TopologyState, opTime: OpTime, w: number | 'majority'): boolean {
+  if (w === 'majority') return compareOpTime(s.commitPoint, opTime) >= 0;
+  let count = compareOpTime(lastApplied(s), opTime) >= 0 ? 1 : 0;
+  for (const m of s.members.values()) {
+    if (!m.config.arbiterOnly && compareOpTime(m.durable, opTime) >= 0) count++;
+  }
+  return count >= w;
+}
+
+/** replSetUpdatePosition, first step: the sender's term. */
+export function updatePositionTerm(s: TopologyState, cmd: Document): void {
+  requireReplSet(s);
+  requireConfig(s);
+  if (cmd.$replData) {
+    const theirTerm = Number((cmd.$replData as Document).term ?? -1);
+    if (theirTerm > term(s)) updateTerm(s, theirTerm, 'replSetUpdatePosition');
+  }
+}
+
+/** replSetUpdatePosition, second step: the positions it reports; a primary's commit point follows. */
+export function updatePositions(s: TopologyState, cmd: Document): void {
+  const list = Array.isArray(cmd.optimes) ? (cmd.optimes as Document[]) : [];
+  let changed = false;
+  const at = now(s);
+  for (const entry of list) {
+    const m = memberById(s, Number(entry.memberId));
+    if (!m) continue;
+    const applied = opTimeFromBson(entry.appliedOpTime);
+    const durable = entry.durableOpTime ? opTimeFromBson(entry.durableOpTime) : applied;
+    m.lastContactMillis = at;
+    if (compareOpTime(applied, m.applied) > 0 || compareOpTime(durable, m.durable) > 0) {
+      m.applied = applied;
+      m.durable = durable;
+      if (entry.appliedWallTime instanceof Date) m.appliedWallMillis = entry.appliedWallTime.getTime();
+      changed = true;
+    } else if (!opTimeEquals(applied, m.applied)) {
+      // A member that rolled back reports lower optimes; accept what it reports now.
+      m.applied = applied;
+      m.durable = durable;
+      changed = true;
+    }
+  }
+  if (changed) {
+    if (s.stateCode === MemberState.PRIMARY) updateCommitPoint(s);
+    else s.out.push({ kind: 'reportPosition' });
+  }
+}
+
+/**
+ * The replSetUpdatePosition this member sends its sync source: its own position and what it
+ * knows of the others, or undefined when there is no one to tell (mongod's
+ * prepareReplSetUpdatePositionCommand).
+ */
+export function updatePositionCommand(s: TopologyState): { target: string; command: Document } | undefined {
+  const target = s.syncSource;
+  const config = s.persisted.config;
+  if (!target || !config || s.stateCode === MemberState.PRIMARY) return undefined;
+  const optimes: Document[] = [];
+  const me = selfConfig(s);
+  if (me) {
+    optimes.push({
+      durableOpTime: opTimeToBson(lastDurable(s)),
+      durableWallTime: new Date(lastAppliedWallMillis(s)),
+      appliedOpTime: opTimeToBson(lastApplied(s)),
+      appliedWallTime: new Date(lastAppliedWallMillis(s)),
+      memberId: me._id,
+      cfgver: config.version,
+    });
+  }
+  for (const m of s.members.values()) {
+    if (isNullOpTime(m.applied) || m.config.arbiterOnly) continue;
+    optimes.push({
+      durableOpTime: opTimeToBson(m.durable),
+      durableWallTime: new Date(m.appliedWallMillis),
+      appliedOpTime: opTimeToBson(m.applied),
+      appliedWallTime: new Date(m.appliedWallMillis),
+      memberId: m.config._id,
+      cfgver: config.version,
+    });
+  }
+  return { target, command: { replSetUpdatePosition: 1, optimes, $replData: replData(s) } };
+}

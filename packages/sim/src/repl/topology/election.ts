@@ -1,0 +1,194 @@
+import { Long } from 'bson';
+import type { Document } from 'bson';
+import { opTimeToBson, tsSecs } from '../../base/optime';
+import { LogIds } from '../../log/ids';
+import { isElectableMember, votingMajority } from '../config';
+import { MemberState } from '../state';
+import type { Candidacy, VoteRound } from './actions';
+import type { MemberData, TopologyState } from './core';
+import {
+  canStandForElection,
+  cancelElectionTimer,
+  electionTimeoutMillis,
+  emit,
+  lastApplied,
+  log,
+  persistTerm,
+  resetElectionTimer,
+  selfConfig,
+  term,
+} from './core';
+import { becomePrimary } from './primary';
+import { updateTerm } from './stepDown';
+
+/**
+ * Standing for election (the candidate side of protocol version 1): when to stand — the election
+ * timeout, a priority takeover — then a dry run at term+1 that changes nothing, then the real
+ * round that takes the term and this member's own vote, and the outcome. The rounds' requests are
+ * sent by voteRequester.ts; their replies come back here to be tallied (mongod's
+ * ReplicationCoordinatorImpl::_startElectSelfV1, VoteRequester::Algorithm).
+ */
+
+/** The election timer fired: stand, unless this member cannot (then wait another timeout). */
+export function electionTimerFired(s: TopologyState): Candidacy | undefined {
+  s.electionDueMillis = undefined;
+  if (!canStandForElection(s) || s.candidacy) {
+    resetElectionTimer(s);
+    return undefined;
+  }
+  log(s, 'I', 'ELECTION', LogIds.electionTimeout, { electionTimeoutPeriodMillis: s.electionTimerPeriodMillis });
+  return startElection(s, 'electionTimeout', false);
+}
+
+function freshForTakeover(s: TopologyState, primary: MemberData): boolean {
+  const mine = lastApplied(s);
+  return tsSecs(primary.applied.ts) - tsSecs(mine.ts) <= s.params.priorityTakeoverFreshnessWindowSeconds && mine.t >= primary.applied.t;
+}
+
+/**
+ * A primary of lower priority than this member is up: take over once this member is fresh,
+ * after electionTimeoutMillis times its rank among the higher-priority members (so the highest goes first).
+ */
+export function maybeSchedulePriorityTakeover(s: TopologyState, primary: MemberData): void {
+  const me = selfConfig(s);
+  if (!me || s.priorityTakeover || !canStandForElection(s)) return;
+  if (!(me.priority > primary.config.priority)) return;
+  if (!freshForTakeover(s, primary)) return;
+  const config = s.persisted.config!;
+  const rank = config.members.filter((m) => m.priority > me.priority && isElectableMember(m)).length;
+  s.priorityTakeover = { primary: primary.config.host, selfPriority: me.priority };
+  s.out.push({ kind: 'setTimer', timer: 'priorityTakeover', delayMillis: electionTimeoutMillis(s) * (rank + 1) });
+}
+
+export function priorityTakeoverFired(s: TopologyState): Candidacy | undefined {
+  const armed = s.priorityTakeover;
+  s.priorityTakeover = undefined;
+  if (!armed) return undefined;
+  const current = s.members.get(armed.primary);
+  if (!current || current.state !== MemberState.PRIMARY || current.health !== 1 || current.term !== term(s)) return undefined;
+  if (!canStandForElection(s) || s.candidacy || !(armed.selfPriority > current.config.priority) || !freshForTakeover(s, current)) return undefined;
+  log(s, 'I', 'ELECTION', LogIds.priorityTakeover, {});
+  return startElection(s, 'priorityTakeover', false);
+}
+
+/** Stand for election: a dry run first unless `skipDryRun`. Undefined when this member cannot stand now. */
+export function startElection(s: TopologyState, reason: string, skipDryRun: boolean): Candidacy | undefined {
+  if (!s.persisted.config || !canStandForElection(s) || s.candidacy) return undefined;
+  const candidacy: Candidacy = { reason, skipDryRun };
+  s.candidacy = candidacy;
+  cancelElectionTimer(s);
+  s.priorityTakeover = undefined;
+  s.out.push({ kind: 'cancelTimer', timer: 'priorityTakeover' });
+  if (!skipDryRun) {
+    const dryTerm = term(s) + 1;
+    emit(s, { type: 'electionStarted', term: dryTerm, dryRun: true, reason });
+    log(s, 'I', 'ELECTION', LogIds.dryRunElection, { currentTerm: term(s) });
+    requestVotes(s, candidacy, dryTerm, true);
+  } else {
+    startRealElection(s, candidacy);
+  }
+  return candidacy;
+}
+
+/** The real round: term+1, this member's vote for itself (both durable), then the requests. */
+function startRealElection(s: TopologyState, candidacy: Candidacy): void {
+  const electionTerm = term(s) + 1;
+  persistTerm(s, electionTerm);
+  s.persisted.lastVote = { term: electionTerm, candidateIndex: s.selfIndex };
+  s.out.push({ kind: 'persistReplState', what: 'vote' });
+  emit(s, { type: 'electionStarted', term: electionTerm, dryRun: false, reason: candidacy.reason });
+  log(s, 'I', 'ELECTION', LogIds.dryRunSucceeded, { newTerm: electionTerm });
+  requestVotes(s, candidacy, electionTerm, false);
+}
+
+function requestVotes(s: TopologyState, candidacy: Candidacy, roundTerm: number, dryRun: boolean): void {
+  const config = s.persisted.config!;
+  const me = selfConfig(s)!;
+  const command: Document = {
+    replSetRequestVotes: 1,
+    setName: config._id,
+    dryRun,
+    term: Long.fromNumber(roundTerm),
+    candidateIndex: s.selfIndex,
+    configVersion: config.version,
+    configTerm: config.term,
+    lastAppliedOpTime: opTimeToBson(lastApplied(s)),
+  };
+  const voters = config.members.filter((m) => m.votes > 0 && m.host !== s.selfName).map((m) => m.host);
+  const round: VoteRound = {
+    candidacy,
+    term: roundTerm,
+    dryRun,
+    command,
+    voters,
+    timeoutMillis: electionTimeoutMillis(s),
+    needed: votingMajority(config),
+    granted: me.votes > 0 ? 1 : 0,
+    pending: voters.length,
+    outcome: undefined,
+  };
+  if (round.granted >= round.needed) round.outcome = 'won';
+  s.out.push({ kind: 'requestVotes', round });
+}
+
+function decide(round: VoteRound, won: boolean): void {
+  round.outcome = won ? 'won' : 'lost';
+}
+
+function tally(round: VoteRound): void {
+  if (round.granted >= round.needed) decide(round, true);
+  else if (round.granted + round.pending < round.needed) decide(round, false);
+}
+
+/** A voter answered. A newer term in a refusal ends the round (and this member adopts the term). */
+export function voteReply(s: TopologyState, round: VoteRound, from: string, reply: Document): void {
+  if (round.outcome !== undefined) return;
+  round.pending--;
+  if (s.candidacy !== round.candidacy) return decide(round, false);
+  const replyTerm = Number(reply.term ?? -1);
+  if (reply.ok === 1 && reply.voteGranted === true) {
+    round.granted++;
+    emit(s, { type: 'voteGranted', from, term: round.term, dryRun: round.dryRun });
+  } else {
+    const reason = String(reply.reason ?? reply.errmsg ?? 'refused');
+    emit(s, { type: 'voteRefused', from, term: round.term, dryRun: round.dryRun, reason });
+    if (replyTerm > term(s)) {
+      updateTerm(s, replyTerm, `vote reply from ${from}`);
+      return decide(round, false);
+    }
+  }
+  tally(round);
+}
+
+/** A voter could not be reached. */
+export function voteFailed(s: TopologyState, round: VoteRound, from: string, error: string): void {
+  if (round.outcome !== undefined) return;
+  round.pending--;
+  emit(s, { type: 'voteRefused', from, term: round.term, dryRun: round.dryRun, reason: error });
+  if (round.granted + round.pending < round.needed) decide(round, false);
+}
+
+/** A round is decided: after a won dry run the real round; after a won real round, primary. */
+export function voteRoundComplete(s: TopologyState, round: VoteRound): void {
+  const candidacy = round.candidacy;
+  const won = round.outcome === 'won';
+  if (round.dryRun) {
+    if (!won) return electionLost(s, candidacy, 'not enough votes in the dry run');
+    if (s.candidacy !== candidacy || !canStandForElection(s)) return electionLost(s, candidacy, 'election interrupted');
+    startRealElection(s, candidacy);
+    return;
+  }
+  if (!won) return electionLost(s, candidacy, 'not enough votes');
+  if (s.candidacy !== candidacy || term(s) !== round.term || s.stateCode !== MemberState.SECONDARY) return electionLost(s, candidacy, 'election interrupted');
+  s.candidacy = undefined;
+  becomePrimary(s, round.term, candidacy.reason);
+  s.out.push({ kind: 'electionFinished', candidacy, won: true });
+}
+
+function electionLost(s: TopologyState, candidacy: Candidacy, reason: string): void {
+  if (s.candidacy === candidacy) s.candidacy = undefined;
+  emit(s, { type: 'electionLost', term: term(s), reason });
+  log(s, 'I', 'ELECTION', LogIds.notBecomingPrimary, { reason });
+  if (!s.stopped) resetElectionTimer(s);
+  s.out.push({ kind: 'electionFinished', candidacy, won: false });
+}

@@ -1,0 +1,188 @@
+import { Long } from 'bson';
+import { compareOpTime, opTimeToBson } from '../../base/optime';
+import { LogIds } from '../../log/ids';
+import { cloneConfig, votingMajority } from '../config';
+import { MemberState } from '../state';
+import { updateCommitPoint } from './commitPoint';
+import type { TopologyState } from './core';
+import {
+  bumpTopology,
+  cancelElectionTimer,
+  electionTimeoutMillis,
+  emit,
+  heartbeatEveryoneNow,
+  isWritablePrimary,
+  lastApplied,
+  log,
+  now,
+  selfConfig,
+  setSyncSource,
+  setState,
+  settings,
+  term,
+} from './core';
+import { logOps, nextTs } from './oplogWrite';
+import { stepDownNow } from './stepDown';
+
+/**
+ * Taking up the primary role after a won election: catch-up (fetch what the freshest reachable
+ * member has, up to catchUpTimeoutMillis), then writes; and keeping it — the liveness check that
+ * steps down without a majority in sight, and the periodic no-op (mongod's
+ * ReplicationCoordinatorImpl::CatchupState, TopologyCoordinator::checkMemberTimeouts).
+ */
+
+/** The election for `newTerm` is won. */
+export function becomePrimary(s: TopologyState, newTerm: number, reason: string): void {
+  log(s, 'I', 'ELECTION', LogIds.electionSucceeded, { term: newTerm });
+  s.candidateMetrics = {
+    lastElectionReason: reason,
+    lastElectionDate: new Date(now(s)),
+    electionTerm: Long.fromNumber(newTerm),
+    lastCommittedOpTimeAtElection: opTimeToBson(s.commitPoint),
+    lastSeenOpTimeAtElection: opTimeToBson(lastApplied(s)),
+    numVotesNeeded: votingMajority(s.persisted.config!),
+    priorityAtElection: selfConfig(s)?.priority ?? 0,
+    electionTimeoutMillis: Long.fromNumber(electionTimeoutMillis(s)),
+  };
+  s.catchUpStartLength = s.persisted.oplog.length;
+  emit(s, { type: 'electionWon', term: newTerm });
+  cancelElectionTimer(s);
+  s.electionTimeTs = nextTs(s);
+  setState(s, MemberState.PRIMARY, 'won election');
+  s.writable = false;
+  // Catch up to the freshest member we can hear from, then take writes.
+  const timeout = settings(s).catchUpTimeoutMillis;
+  if (timeout === 0 || s.members.size === 0) {
+    finishCatchUp(s, 'catch-up skipped');
+    return;
+  }
+  s.catchUp = { heard: new Set([s.selfName]), target: undefined };
+  log(s, 'I', 'REPL', LogIds.enteringCatchUp, {});
+  heartbeatEveryoneNow(s);
+  if (timeout > 0) s.out.push({ kind: 'setTimer', timer: 'catchUp', delayMillis: timeout });
+  // Fetch from a member that is ahead, not from whichever source we had as a secondary.
+  s.out.push({ kind: 'stopFetcher' }, { kind: 'startFetcher' });
+}
+
+/** A heartbeat reply from `host` during catch-up. */
+export function catchUpHeard(s: TopologyState, host: string): void {
+  s.catchUp?.heard.add(host);
+  checkCatchUp(s);
+}
+
+/** Whether catch-up is over: caught up with the freshest member heard, or nobody ahead is reachable. */
+export function checkCatchUp(s: TopologyState): void {
+  const catchUp = s.catchUp;
+  if (!catchUp) return;
+  const config = s.persisted.config!;
+  // Wait to hear from a majority of voters since the catch-up began (or the rest are down).
+  const reachable = config.members.filter((mc) => mc.host === s.selfName || s.members.get(mc.host)?.health !== 0);
+  const heardVoters = config.members.filter((mc) => mc.votes > 0 && catchUp.heard.has(mc.host)).length;
+  const allReachableHeard = reachable.every((mc) => catchUp.heard.has(mc.host));
+  if (heardVoters < votingMajority(config) && !allReachableHeard) return;
+  let target = lastApplied(s);
+  for (const host of catchUp.heard) {
+    const m = s.members.get(host);
+    if (m && m.health === 1 && compareOpTime(m.applied, target) > 0) target = m.applied;
+  }
+  catchUp.target = target;
+  if (compareOpTime(lastApplied(s), target) >= 0) {
+    finishCatchUp(s, 'caught up');
+    return;
+  }
+  // Nobody ahead is still reachable: stop waiting.
+  const mine = lastApplied(s);
+  const aheadReachable = [...s.members.values()].some((m) => m.health === 1 && compareOpTime(m.applied, mine) > 0);
+  if (!aheadReachable) finishCatchUp(s, 'no reachable member is ahead');
+}
+
+/** Catch-up is over (or skipped): the config takes the new term, a no-op opens it, writes are taken. */
+export function finishCatchUp(s: TopologyState, reason: string): void {
+  if (s.stateCode !== MemberState.PRIMARY) return;
+  s.catchUp = undefined;
+  s.out.push({ kind: 'cancelTimer', timer: 'catchUp' });
+  log(s, 'I', 'REPL', LogIds.exitedCatchUp, { reason });
+  s.out.push({ kind: 'stopFetcher' });
+  setSyncSource(s, null);
+  // The config term follows the new term.
+  const config = s.persisted.config!;
+  if (config.term !== term(s) && config.term !== -1) {
+    const next = cloneConfig(config);
+    next.term = term(s);
+    s.persisted.config = next;
+    s.out.push({ kind: 'persistReplState', what: 'config' });
+    emit(s, { type: 'configChange', version: next.version, term: next.term });
+  } else if (config.term === -1) {
+    const next = cloneConfig(config);
+    next.term = term(s);
+    s.persisted.config = next;
+    s.out.push({ kind: 'persistReplState', what: 'config' });
+  }
+  // Tell everyone about the new config term at once.
+  heartbeatEveryoneNow(s);
+  logOps(s, [{ op: 'n', ns: '', o: { msg: 'new primary' } }]);
+  s.writable = true;
+  const at = now(s);
+  for (const m of s.members.values()) {
+    m.lastContactMillis = Math.max(m.lastContactMillis, at - electionTimeoutMillis(s) / 2);
+  }
+  log(s, 'I', 'REPL', LogIds.transitionToPrimaryComplete, {});
+  emit(s, { type: 'primaryWritable', term: term(s) });
+  if (s.candidateMetrics) {
+    s.candidateMetrics.numCatchUpOps = Long.fromNumber(Math.max(0, s.persisted.oplog.length - 1 - s.catchUpStartLength));
+    s.candidateMetrics.newTermStartDate = new Date(now(s));
+  }
+  bumpTopology(s);
+  scheduleLivenessCheck(s);
+  scheduleNoop(s);
+  updateCommitPoint(s);
+}
+
+/** catchUpTimeoutMillis ran out. */
+export function catchUpTimedOut(s: TopologyState): void {
+  if (s.catchUp) finishCatchUp(s, 'catch-up timed out');
+}
+
+export function scheduleLivenessCheck(s: TopologyState): void {
+  s.out.push({ kind: 'setTimer', timer: 'liveness', delayMillis: Math.max(50, Math.floor(electionTimeoutMillis(s) / 2)) });
+}
+
+/** Every half election timeout a primary counts the voters it heard from within one; short of a majority it steps down. */
+export function livenessCheck(s: TopologyState): void {
+  if (s.stateCode !== MemberState.PRIMARY) return;
+  const config = s.persisted.config!;
+  const at = now(s);
+  let seen = 0;
+  for (const mc of config.members) {
+    if (mc.votes === 0) continue;
+    if (mc.host === s.selfName) seen++;
+    else {
+      const m = s.members.get(mc.host);
+      if (m && at - m.lastContactMillis < electionTimeoutMillis(s)) seen++;
+    }
+  }
+  if (seen < votingMajority(config)) {
+    log(s, 'I', 'REPL', LogIds.cannotSeeMajority, {});
+    stepDownNow(s, "can't see a majority of the set, relinquishing primary");
+    return;
+  }
+  scheduleLivenessCheck(s);
+}
+
+function noopIntervalMillis(s: TopologyState): number {
+  return s.params.periodicNoopIntervalSecs * 1000;
+}
+
+export function scheduleNoop(s: TopologyState): void {
+  s.out.push({ kind: 'cancelTimer', timer: 'noop' });
+  const interval = noopIntervalMillis(s);
+  if (!(interval > 0)) return;
+  s.out.push({ kind: 'setTimer', timer: 'noop', delayMillis: interval });
+}
+
+/** writePeriodicNoops: an idle primary writes a no-op every periodicNoopIntervalSecs, so that optimes move. */
+export function periodicNoop(s: TopologyState): void {
+  if (!isWritablePrimary(s)) return;
+  if (now(s) - s.lastWriteMillis >= noopIntervalMillis(s)) logOps(s, [{ op: 'n', ns: '', o: { msg: 'periodic noop' } }]);
+  scheduleNoop(s);
+}

@@ -1,0 +1,138 @@
+import type { Document } from 'bson';
+import { serverError } from '../../base/errors';
+import { compareOpTime } from '../../base/optime';
+import { LogIds } from '../../log/ids';
+import { isElectableMember } from '../config';
+import { MemberState, stateName, stateTitle } from '../state';
+import type { MemberData, TopologyState } from './core';
+import {
+  bumpTopology,
+  canStandForElection,
+  emit,
+  lastApplied,
+  log,
+  now,
+  persistTerm,
+  requireConfig,
+  requireReplSet,
+  resetElectionTimer,
+  setState,
+  term,
+  votingMembersCount,
+} from './core';
+
+/**
+ * Leaving and refusing the primary role: a newer term, step-down (the command's attempt and the
+ * immediate one), freeze, and whether this member may step up (mongod's TopologyCoordinator
+ * stepdown attempt, prepareFreezeResponse).
+ */
+
+/** Leave PRIMARY now (higher term, lost majority, stepdown command, removal). */
+export function stepDownNow(s: TopologyState, reason: string): void {
+  if (s.stateCode !== MemberState.PRIMARY) return;
+  log(s, 'I', 'REPL', LogIds.steppingDown, { reason });
+  emit(s, { type: 'stepDown', term: term(s), reason });
+  s.catchUp = undefined;
+  s.out.push({ kind: 'cancelTimer', timer: 'catchUp' }, { kind: 'cancelTimer', timer: 'liveness' }, { kind: 'cancelTimer', timer: 'noop' });
+  s.writable = false;
+  s.electionTimeTs = undefined;
+  s.candidateMetrics = undefined;
+  setState(s, MemberState.SECONDARY, reason);
+  s.out.push({ kind: 'failWriteConcern', error: serverError('PrimarySteppedDown', 'Primary stepped down while waiting for replication').toWriteConcernError() });
+  resetElectionTimer(s);
+  s.out.push({ kind: 'startFetcher' });
+}
+
+/** A message carried a newer term: adopt it; a candidate gives up and a primary steps down. */
+export function updateTerm(s: TopologyState, next: number, reason: string): boolean {
+  if (!(next > s.persisted.term)) return false;
+  log(s, 'I', 'REPL', LogIds.updatingTerm, { oldTerm: s.persisted.term, newTerm: next, reason });
+  persistTerm(s, next);
+  s.candidacy = undefined;
+  if (s.stateCode === MemberState.PRIMARY) stepDownNow(s, `term changed to ${next} (${reason})`);
+  return true;
+}
+
+/** The electable secondary with the highest priority that has everything this primary has. */
+export function caughtUpElectable(s: TopologyState): string | undefined {
+  const mine = lastApplied(s);
+  let best: MemberData | undefined;
+  for (const m of s.members.values()) {
+    if (m.health !== 1 || !isElectableMember(m.config) || m.state !== MemberState.SECONDARY) continue;
+    if (compareOpTime(m.applied, mine) < 0) continue;
+    if (!best || m.config.priority > best.config.priority) best = m;
+  }
+  return best?.config.host;
+}
+
+/**
+ * replSetStepDown begins: checks, then writes are refused while secondaries catch up. Returns
+ * the deadline of secondaryCatchUpPeriodSecs.
+ */
+export function beginStepDown(s: TopologyState, stepDownSecs: number, secondaryCatchUpPeriodSecs: number): number {
+  requireReplSet(s);
+  if (s.stateCode !== MemberState.PRIMARY) throw serverError('NotWritablePrimary', 'not primary so can\'t step down');
+  if (!(stepDownSecs >= secondaryCatchUpPeriodSecs)) {
+    throw serverError('BadValue', 'stepdown period must be longer than secondaryCatchUpPeriodSecs');
+  }
+  if (s.stepDownInProgress) throw serverError('ConflictingOperationInProgress', 'Stepdown already in progress');
+  s.stepDownInProgress = true;
+  bumpTopology(s);
+  return now(s) + secondaryCatchUpPeriodSecs * 1000;
+}
+
+/** replSetStepDown's wait is over: step down (to `target`, if one caught up), or fail. */
+export function completeStepDown(s: TopologyState, target: string | undefined, stepDownSecs: number, force: boolean): void {
+  if (s.stateCode !== MemberState.PRIMARY) throw serverError('NotWritablePrimary', 'not primary so can\'t step down');
+  if (!target && !force) {
+    throw serverError(
+      'ExceededTimeLimit',
+      `No electable secondaries caught up as of ${new Date(now(s)).toISOString()}. Please use the replSetStepDown command with the argument {force: true} to force node to step down.`,
+    );
+  }
+  s.stepDownInProgress = false;
+  stepDownNow(s, 'replSetStepDown command');
+  s.frozenUntilMillis = now(s) + stepDownSecs * 1000;
+  resetElectionTimer(s);
+  if (target) {
+    log(s, 'I', 'REPL', LogIds.handingOffElection, { target });
+    s.out.push({ kind: 'requestStepUp', to: target });
+  }
+}
+
+/** However the attempt ended, writes are taken again if it did not step down. */
+export function endStepDownAttempt(s: TopologyState): void {
+  if (s.stepDownInProgress) {
+    s.stepDownInProgress = false;
+    bumpTopology(s);
+  }
+}
+
+/** replSetStepUp: whether this member may stand now (throws mongod's answer if not). */
+export function checkStepUp(s: TopologyState): void {
+  requireReplSet(s);
+  if (s.stateCode === MemberState.PRIMARY) throw serverError('CommandFailed', 'Already primary.');
+  if (!canStandForElection(s)) {
+    throw serverError('CommandFailed', `Election failed. ${s.stateCode !== MemberState.SECONDARY ? `Not electable: state ${stateName(s.stateCode)}` : 'Not electable'}`);
+  }
+}
+
+/** replSetFreeze: no election for `secs` (0 unfreezes; a one-member set then elects itself). */
+export function freeze(s: TopologyState, secs: number): Document {
+  requireReplSet(s);
+  requireConfig(s);
+  if (s.stateCode === MemberState.PRIMARY || s.candidacy !== undefined) {
+    throw serverError('NotSecondary', `cannot freeze node when primary or running for election. state: ${stateTitle(stateName(s.stateCode))}`);
+  }
+  const reply: Document = { ok: 1 };
+  if (secs <= 0) {
+    s.frozenUntilMillis = 0;
+    reply.info = 'unfreezing';
+    if (votingMembersCount(s) === 1 && canStandForElection(s)) s.out.push({ kind: 'electSoon', reason: 'single node replica set', skipDryRun: true });
+    else resetElectionTimer(s);
+  } else {
+    s.frozenUntilMillis = now(s) + secs * 1000;
+    if (secs === 1) reply.warning = 'you really want to freeze for only 1 second?';
+  }
+  return reply;
+}

@@ -1,0 +1,120 @@
+import type { Document } from 'bson';
+import { compareOpTime, formatOpTime } from '../../base/optime';
+import type { OpTime } from '../../base/optime';
+import { LogIds } from '../../log/ids';
+import { entryOpTime } from '../../storage/oplog';
+import type { OplogEntry } from '../../storage/oplog';
+import type { RollbackFile } from '../../storage/replState';
+import { MemberState } from '../state';
+import { processReplData } from './commitPoint';
+import type { TopologyState } from './core';
+import { cancelElectionTimer, emit, lastApplied, log, now, resetElectionTimer, setState, term } from './core';
+import { capOplog } from './oplogWrite';
+import { checkCatchUp } from './primary';
+
+/**
+ * A member following a sync source, decided: what a fetched batch's metadata tells (term, commit
+ * point, a live primary), taking applied entries into the oplog (and out of initial sync), and the
+ * states of a rollback (mongod's BackgroundSync/OplogFetcher metadata handling, RollbackImpl's
+ * transitions). Fetching and applying themselves are oplogFetcher.ts, applier.ts, rollback.ts.
+ */
+
+/** Metadata of a reply from `source`: term, commit point, and (from a primary of our term) a reset election timer. */
+export function fetchMetadata(s: TopologyState, reply: Document, source: string): Document {
+  const data = (reply.$replData ?? {}) as Document;
+  processReplData(s, data, source);
+  const m = s.members.get(source);
+  if (m) m.lastContactMillis = now(s);
+  if (Number(data.primaryIndex ?? -1) >= 0 && Number(data.term ?? -1) === term(s) && s.stateCode === MemberState.SECONDARY) {
+    resetElectionTimer(s);
+  }
+  return data;
+}
+
+/** Throws unless `entries` follow our last entry in strictly increasing optime order. */
+export function checkBatchOrder(s: TopologyState, entries: readonly OplogEntry[]): void {
+  let prev: OpTime = lastApplied(s);
+  for (const e of entries) {
+    if (!(e.ts > prev.ts) || compareOpTime(e, prev) <= 0) {
+      throw new Error(`oplog batch out of order: ${formatOpTime(e)} after ${formatOpTime(prev)}`);
+    }
+    prev = e;
+  }
+}
+
+/**
+ * Entries from the sync source are applied to storage: they join the oplog. `caughtUp` (a short
+ * batch) ends an initial sync.
+ */
+export function entriesApplied(s: TopologyState, entries: readonly OplogEntry[], caughtUp: boolean): void {
+  if (entries.length > 0) {
+    for (const e of entries) s.persisted.oplog.append(e);
+    s.out.push({ kind: 'persistOplog', entries, fromSyncSource: true });
+    capOplog(s);
+    s.out.push({ kind: 'oplogChanged', rolledBack: false }, { kind: 'reportPosition' });
+  }
+  if (s.stateCode === MemberState.STARTUP2 && caughtUp && s.persisted.oplog.length > 0) {
+    log(s, 'I', 'INITSYNC', LogIds.initialSyncDone, { lastApplied: formatOpTime(lastApplied(s)) });
+    setState(s, MemberState.SECONDARY, 'initial sync done');
+    resetElectionTimer(s);
+    s.out.push({ kind: 'reportPosition' });
+  }
+  if (s.catchUp) checkCatchUp(s);
+}
+
+/** The source's oplog starts after our last entry: this member cannot catch up from it. */
+export function tooStale(s: TopologyState, source: string): void {
+  log(s, 'E', 'REPL', LogIds.tooStaleForSyncSource, { syncSource: source, lastApplied: formatOpTime(lastApplied(s)) });
+  cancelElectionTimer(s);
+  setState(s, MemberState.RECOVERING, `too stale to sync from ${source}`);
+  s.out.push({ kind: 'stopFetcher' });
+}
+
+/** Our oplog diverged from the primary's: ROLLBACK while the common point is looked for. */
+export function rollbackStarted(s: TopologyState, source: string): void {
+  log(s, 'I', 'ROLLBACK', LogIds.transitionToRollback, { syncSource: source });
+  cancelElectionTimer(s);
+  setState(s, MemberState.ROLLBACK, `diverged from ${source}`);
+}
+
+export function rollbackNoCommonPoint(s: TopologyState, source: string): void {
+  log(s, 'F', 'ROLLBACK', LogIds.rollbackNoCommonPoint, { syncSource: source });
+  setState(s, MemberState.RECOVERING, 'rollback found no common point');
+  s.out.push({ kind: 'stopFetcher' });
+}
+
+/** Cut our oplog after entry `common`; returns the common point and the entries cut (oldest first), for storage to undo. */
+export function rollbackTruncate(s: TopologyState, common: number): { commonPoint: OpTime; undone: OplogEntry[] } {
+  const oplog = s.persisted.oplog;
+  const commonPoint = entryOpTime(oplog.at(common)!);
+  if (compareOpTime(commonPoint, s.commitPoint) < 0) {
+    log(s, 'F', 'ROLLBACK', LogIds.rollbackPastCommitPoint, { commonPoint: formatOpTime(commonPoint), commitPoint: formatOpTime(s.commitPoint) });
+  }
+  return { commonPoint, undone: oplog.truncateAfter(common) };
+}
+
+/** Storage undid the entries: a new rollback id, the rollback file, made durable and reported. */
+export function rollbackRecorded(s: TopologyState, source: string, commonPoint: OpTime, undone: readonly OplogEntry[], documents: RollbackFile['documents']): void {
+  const undoneOpTimes = undone.map(entryOpTime).reverse();
+  s.persisted.rbid++;
+  const file: RollbackFile = { atMillis: now(s), commonPoint, undone: undoneOpTimes, documents };
+  s.persisted.rollbackFiles.push(file);
+  if (s.persisted.rollbackFiles.length > s.params.rollbackFilesMax) s.persisted.rollbackFiles.shift();
+  s.out.push({ kind: 'persistRollback', commonPoint, file }, { kind: 'oplogChanged', rolledBack: true });
+  log(s, 'I', 'ROLLBACK', LogIds.rollbackSummary, {
+    commonPoint: formatOpTime(commonPoint),
+    entriesRolledBack: undone.length,
+    documentsWrittenToRollbackFiles: documents.length,
+    syncSource: source,
+  });
+  emit(s, { type: 'rollback', commonPoint, undone: undoneOpTimes, documents: documents.map((d) => ({ ns: d.ns, op: d.op, doc: d.doc })) });
+}
+
+/** However the rollback ended, a member still in ROLLBACK is a SECONDARY again. */
+export function rollbackFinished(s: TopologyState): void {
+  if (s.stateCode === MemberState.ROLLBACK) {
+    setState(s, MemberState.SECONDARY, 'rollback finished');
+    resetElectionTimer(s);
+    s.out.push({ kind: 'reportPosition' });
+  }
+}
