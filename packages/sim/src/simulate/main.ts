@@ -131,7 +131,7 @@ async function main(): Promise<void> {
   // The first failure is shrunk and written out; the others keep their replay commands.
   for (const r of failures) {
     if (reported++ > 0) break;
-    console.log(`seed ${r.seed}: shrinking…`);
+    if (args.shrink) console.log(`seed ${r.seed}: shrinking…`);
     await shrinkAndReport(r, options, args.out, replayCommand(r.seed, { workloads: args.workloads, bugs: args.bugs }), args.shrink);
   }
   console.log(summaryLine(args, summary, args.workloads));

@@ -8,15 +8,17 @@
  */
 import type { Document } from 'bson';
 import { Random } from '../random/random';
+import { INJECTED_BUGS } from '../repl/parameters';
+import type { InjectedBug } from '../repl/parameters';
 
 export const PLAN_VERSION = 1;
 
 export type WorkloadName = 'register' | 'set' | 'retryable' | 'list-append';
 export const WORKLOADS: readonly WorkloadName[] = ['register', 'set', 'retryable', 'list-append'];
 
-/** Known bugs the simulator can be told to have, so the checkers are seen to catch them. */
-export type BugName = 'ack-before-majority' | 'double-vote';
-export const BUGS: readonly BugName[] = ['ack-before-majority', 'double-vote'];
+/** Known bugs the simulator can be told to have, so the checkers are seen to catch them (the injection points are in repl/, named in INJECTED_BUGS). */
+export type BugName = InjectedBug;
+export const BUGS: readonly BugName[] = INJECTED_BUGS;
 
 /** Which member a nemesis event acts on, resolved when it happens (from the event's own seed). */
 export type Target = 'primary' | 'secondary' | 'any' | 'dead';
@@ -199,7 +201,9 @@ export function planRun(seed: number, options: PlanOptions = {}): RunPlan {
   if (variety < 0.15) memberConfigs[members - 1] = { priority: 0 };
   else if (variety < 0.3) memberConfigs[rnd.int(0, members - 1)] = { priority: 3 };
   else if (variety < 0.4 && members === 5) memberConfigs[members - 1] = { arbiterOnly: true };
-  const linkDelayMillis = rnd.pick([1, 1, 2, 5, 20]);
+  // A double vote needs two candidates in one term: slower links widen the window in which two
+  // members stand before either hears of the other's term.
+  const linkDelayMillis = options.bugs?.includes('double-vote') ? rnd.pick([20, 50, 100]) : rnd.pick([1, 1, 2, 5, 20]);
   const clusterSeed = rnd.nextUint32();
   const journal = options.journal ?? rnd.bool(0.5);
   const oplogEntriesMax = rnd.bool(0.15) ? rnd.pick([40, 100, 300]) : undefined;

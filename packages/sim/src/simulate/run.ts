@@ -81,7 +81,6 @@ export async function simulateRun(seed: number, options: SimulationOptions = {})
 
 /** Run one plan (from a seed, a shrink, or a file). */
 export async function executePlan(plan: RunPlan, options: SimulationOptions = {}): Promise<SimulationRunResult> {
-  if (plan.bugs.length > 0) throw new Error(`injected bugs (${plan.bugs.join(', ')}) need the repl/ bug hooks, which are not in this simulator yet`);
   const support = await supportOf();
   const unsupported = plan.workloads.filter((w) => !support.workloads.has(w));
   const active = new Set(plan.workloads.filter((w) => support.workloads.has(w)));
@@ -97,7 +96,7 @@ export async function executePlan(plan: RunPlan, options: SimulationOptions = {}
     memberConfigs: plan.memberConfigs,
     linkDelayMillis: plan.linkDelayMillis,
     eventsMax: 1000,
-    ...(plan.oplogEntriesMax === undefined ? {} : { parameters: { oplogEntriesMax: plan.oplogEntriesMax } }),
+    parameters: { ...(plan.oplogEntriesMax === undefined ? {} : { oplogEntriesMax: plan.oplogEntriesMax }), ...(plan.bugs.length === 0 ? {} : { injectedBugs: [...plan.bugs] }) },
     memberClock: (host: string, base: Clock): Clock => {
       const i = Number(host.slice(host.lastIndexOf(':') + 1)) - 27017;
       const clock = new SkewedClock(base, { rate: plan.clockRates[i] ?? 1, offsetMillis: plan.clockOffsetsMillis[i] ?? 0 });
@@ -223,7 +222,11 @@ export async function executePlan(plan: RunPlan, options: SimulationOptions = {}
     if (!ok) {
       const stale = c.hosts.filter((h) => c.state(h) === 'RECOVERING');
       for (const host of stale) {
-        if (plan.oplogEntriesMax === undefined || SIMULATOR_GAPS.initialSyncClonesData) {
+        const unsafe = unsafeToWipe(c, host);
+        if (unsafe !== undefined) {
+          tooStale.add(host);
+          notes.push(`${host} is too stale to catch up and was not resynced: ${unsafe}`);
+        } else if (plan.oplogEntriesMax === undefined || SIMULATOR_GAPS.initialSyncClonesData) {
           history.nemesis('resync', host, 'too stale to catch up: wiped for an initial sync');
           wipe(c, plan, disks, host, monitor);
         } else {
@@ -337,6 +340,39 @@ function wipe(c: Cluster, plan: RunPlan, disks: Disks, host: string, monitor: In
   } else {
     c.wipe(host);
   }
+}
+
+/**
+ * Why wiping `host` now would break what the protocol needs, or undefined when it is safe.
+ * Raft and mongod's elections assume a member never forgets its vote or its data; a resync (stop,
+ * empty the dbpath, start: MongoDB's "Resync a Member of a Replica Set") makes it forget both, and
+ * a member in STARTUP2 still votes (the manual's "Replica Set Elections": STARTUP2 members vote).
+ * So the nemesis resyncs the way an operator safely may: only while every other voter is up, none
+ * has a term older than the wiped member's (no candidate can then stand in a term it voted in),
+ * and a majority of voters other than it hold the primary's commit point durably (no committed
+ * write lives only on it). Otherwise seeds 770060, 770100 and 770298 lose committed writes or
+ * elect two primaries in one term, as a real set would.
+ */
+export function unsafeToWipe(c: Cluster, host: string): string | undefined {
+  const primary = c.primary();
+  if (!primary) return 'no primary';
+  const pm = c.running(primary);
+  const config = pm.repl.config;
+  if (!config) return 'no config';
+  const target = c.member(host);
+  const targetTerm = target ? target.repl.term : c.persistedState(host).term;
+  const voters = config.members.filter((m) => m.votes > 0);
+  const majority = Math.floor(voters.length / 2) + 1;
+  let holding = 0;
+  for (const v of voters) {
+    if (v.host === host) continue;
+    const m = c.member(v.host);
+    if (!m) return `voter ${v.host} is down`;
+    if (m.repl.term < targetTerm) return `voter ${v.host} is in term ${m.repl.term}, older than ${targetTerm}`;
+    if (!v.arbiterOnly && compareOpTime(m.repl.lastDurable, pm.repl.commitPoint) >= 0) holding++;
+  }
+  if (holding < majority) return `only ${holding} voters other than it hold the commit point durably (a majority is ${majority})`;
+  return undefined;
 }
 
 function resolveTarget(c: Cluster, rnd: Random, target: Target): string | undefined {
@@ -490,6 +526,11 @@ function applyNemesis(c: Cluster, plan: RunPlan, event: NemesisEvent, ctx: Nemes
     case 'wipe': {
       const host = resolveTarget(c, rnd, a.target);
       if (!host) return;
+      const unsafe = unsafeToWipe(c, host);
+      if (unsafe !== undefined) {
+        ctx.history.nemesis('wipe-skipped', host, `not resynced: ${unsafe}`);
+        return;
+      }
       note(host);
       wipe(c, plan, ctx.disks, host, ctx.monitor);
       return;
