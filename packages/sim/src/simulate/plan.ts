@@ -229,7 +229,7 @@ export function planRun(seed: number, options: PlanOptions = {}): RunPlan {
   }
   nemeses.sort((a, b) => a.atMillis - b.atMillis || a.seed - b.seed);
 
-  const workloads = [...(options.workloads ?? ['register', 'set'])];
+  const workloads = [...(options.workloads ?? WORKLOADS)];
   const ids = { value: 0, add: 0, token: 0 };
   const thinkMillis = rnd.pick([400, 800, 1200]);
   const keys = REGISTER_KEYS.slice(0, rnd.int(2, REGISTER_KEYS.length));

@@ -202,6 +202,9 @@ export async function executePlan(plan: RunPlan, options: SimulationOptions = {}
     const tooStale = new Set<string>();
     const notes: string[] = [];
     const converged = (): boolean => {
+      // A member still in a graceful shutdown at the heal (kill -15 waits up to timeoutSecs for
+      // a secondary to catch up) stops later: start it again then.
+      for (const host of c.hosts) if (!c.isAlive(host)) c.start(host);
       const primary = c.primary();
       if (!primary) return false;
       const pm = c.running(primary);
