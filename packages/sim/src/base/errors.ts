@@ -91,7 +91,7 @@ export const ErrorCodes = {
   PrimarySteppedDown: 189,
   UnsupportedOpQueryCommand: 352,
   NoSuchTransaction: 251,
-  LinearizableReadConcernError: 231,
+  LinearizableReadConcernError: 187,
   TransactionTooOld: 225,
   IncompleteTransactionHistory: 217,
   CommandNotFound: 59,

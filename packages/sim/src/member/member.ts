@@ -315,7 +315,7 @@ export class Member implements CommandHandler, ServerNode {
   /**
    * The second half of a linearizable read (read_concern_mongod.cpp's
    * waitForLinearizableReadConcern): a no-op `{msg: "linearizable read"}` in the oplog, then a
-   * w:"majority" wait for it; a timeout is LinearizableReadConcernError (231).
+   * w:"majority" wait for it; a timeout is LinearizableReadConcernError (187, error_codes.yml).
    */
   private async confirmLinearizableRead(timeoutMillis: number): Promise<void> {
     if (!this.repl.isWritablePrimary) throw serverError('NotWritablePrimary', 'No longer primary when waiting for linearizable read concern');

@@ -75,7 +75,7 @@ describe('Storage and CRUD commands inside a replica set', () => {
 
 // read_concern_mongod.cpp: a linearizable read runs on the primary, then writes a no-op
 // `{msg: "linearizable read"}` and waits for it to be majority-committed; a timeout is
-// LinearizableReadConcernError (231); a secondary refuses with NotWritablePrimary.
+// LinearizableReadConcernError (187, error_codes.yml); a secondary refuses with NotWritablePrimary.
 describe('readConcern: {level: "linearizable"}', () => {
   it('reads on the primary and confirms with a majority-committed no-op', async () => {
     const c = cluster(8);
@@ -107,7 +107,7 @@ describe('readConcern: {level: "linearizable"}', () => {
     c.partition([old], others);
     // Within its maxTimeMS the old primary cannot commit the no-op: the read fails instead.
     const timedOut = await c.command(old, { find: 'test', filter: { _id: 1 }, readConcern: { level: 'linearizable' }, maxTimeMS: 500 }, { db: 'test' });
-    expect(timedOut).toMatchObject({ ok: 0, code: 231, codeName: 'LinearizableReadConcernError' });
+    expect(timedOut).toMatchObject({ ok: 0, code: 187, codeName: 'LinearizableReadConcernError' });
     // A read still waiting when the old primary steps down fails with PrimarySteppedDown.
     const pending = c.send(old, { find: 'test', filter: { _id: 1 }, readConcern: { level: 'linearizable' } }, { db: 'test', timeoutMillis: 60_000 });
     const fresh = await c.waitFor(() => c.primary() !== undefined && c.primary() !== old, 30_000);

@@ -22,11 +22,11 @@ describe('randomized schedules (every workload and nemesis; heal, converge, chec
     expect(summary.runs).toBe(300);
     expect([...summary.checkers.keys()]).toEqual(expect.arrayContaining(['linearizable', 'register', 'set', 'invariants']));
     expect(summary.checkers.get('linearizable')?.runs).toBe(300);
-  }, 120_000);
+  }, 600_000);
 
   it('60 more seeds (5000..5059), on the shipped Storage and CRUD commands like every run, break no invariant', async () => {
     const summary = await simulateMany(5000, 60);
     for (const run of summary.failing) console.log(`seed ${run.seed} failed:\n  ${run.violations.join('\n  ')}\n  replay: ${replayCommand(run.seed)}`);
     expect(summary.failing.map((r) => r.seed)).toEqual([]);
-  }, 120_000);
+  }, 600_000);
 });
