@@ -91,6 +91,7 @@ export const ErrorCodes = {
   PrimarySteppedDown: 189,
   UnsupportedOpQueryCommand: 352,
   NoSuchTransaction: 251,
+  LinearizableReadConcernError: 187,
   TransactionTooOld: 225,
   IncompleteTransactionHistory: 217,
   CommandNotFound: 59,
@@ -108,7 +109,6 @@ export const ErrorCodes = {
   TooManyLogicalSessions: 261,
   SnapshotTooOld: 239,
   SnapshotUnavailable: 246,
-  LinearizableReadConcernError: 4002,
   StaleConfig: 13388,
   CappedPositionLost: 136,
   OplogOperationUnsupported: 62,
@@ -245,6 +245,11 @@ export class ServerError extends Error {
 /** Shorthand: `serverError('BadValue', 'msg')`. */
 export function serverError(name: ErrorCodeName, errmsg: string, options?: ServerErrorOptions): ServerError {
   return new ServerError(name, errmsg, options);
+}
+
+/** Whether `name` is a codeName in the table (e.g. one read back from a reply). */
+export function isErrorCodeName(name: string): name is ErrorCodeName {
+  return Object.hasOwn(ErrorCodes, name);
 }
 
 export function isServerError(value: unknown): value is ServerError {

@@ -48,7 +48,7 @@ export interface MemberRuntime {
 }
 
 /** `--setParameter` names mongod uses → the member's parameter names. */
-const SET_PARAMETERS: Readonly<Record<string, keyof ReplParameters>> = {
+const SET_PARAMETERS: Readonly<Record<string, Exclude<keyof ReplParameters, 'injectedBugs'>>> = {
   replElectionTimeoutOffsetLimitFraction: 'electionTimeoutOffsetLimitFraction',
   periodicNoopIntervalSecs: 'periodicNoopIntervalSecs',
   priorityTakeoverFreshnessWindowSeconds: 'priorityTakeoverFreshnessWindowSeconds',

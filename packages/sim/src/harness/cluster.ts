@@ -48,7 +48,14 @@ export interface ClusterOptions {
    * its dbpath (e.g. a storage/journal.ts Journal on a MemoryJournalFileSystem). `started` is
    * called with the new member (to attach the journal).
    */
-  recover?: (host: string) => { storage: Storage; persisted: PersistedReplState; journal?: MemberJournal; started?: (member: Member) => void };
+  recover?: (host: string) => {
+    storage: Storage;
+    persisted: PersistedReplState;
+    journal?: MemberJournal;
+    started?: (member: Member) => void;
+    /** The member died (`kill`: kill -9, e.g. Journal.abandon) or shut down cleanly (`shutdown`: e.g. Journal.close). */
+    stopped?: (how: 'kill' | 'shutdown') => void;
+  };
   log?: (host: string, entry: LogEntry) => void;
   startMillis?: number;
   /** Events kept in `events` (oldest dropped, in chunks: up to 25 % more may be held). */
@@ -60,6 +67,11 @@ export interface ClusterOptions {
    * sandbox) time runs by itself: `advance`, `waitFor` and `command` wait for it instead of driving it.
    */
   clock?: Clock;
+  /**
+   * Each member's own clock over the cluster's (a SkewedClock to model clock skew), made once per
+   * host and kept across restarts, as a machine keeps its clock. Default: the cluster's clock.
+   */
+  memberClock?: (host: string, clusterClock: Clock) => Clock;
   /** Called after a member (re)starts, e.g. to serve it on the VirtualNetwork with serveWire. */
   onMemberStarted?: (host: string, member: Member) => void;
   /** Called after a member dies or shuts down. */
@@ -107,6 +119,8 @@ export class Cluster {
   private readonly storages = new Map<string, Storage>();
   private readonly crud: CrudCommands;
   private readonly memberRandoms = new Map<string, Random>();
+  private readonly memberClocks = new Map<string, Clock>();
+  private readonly stoppedHooks = new Map<string, (how: 'kill' | 'shutdown') => void>();
   private readonly listeners = new Set<(event: MemberEvent) => void>();
   private readonly eventsMax: number;
   /** What runs between virtual timers so promise chains settle (see VirtualClock.runUntilAsync). */
@@ -137,6 +151,7 @@ export class Cluster {
       this.persisted.set(host, newPersistedReplState());
       this.storages.set(host, options.storageFactory?.(host) ?? new Storage({ now: () => this.clock.now() }));
       this.memberRandoms.set(host, this.random.fork());
+      if (options.memberClock) this.memberClocks.set(host, options.memberClock(host, this.clock));
       this.start(host);
     }
   }
@@ -156,6 +171,11 @@ export class Cluster {
     const m = this.live.get(this.check(host));
     if (!m) throw new Error(`${host} is not running`);
     return m;
+  }
+
+  /** The clock the member on `host` runs by (its own under `memberClock`, else the cluster's). */
+  clockOf(host: string): Clock {
+    return this.memberClocks.get(this.check(host)) ?? this.clock;
   }
 
   storage(host: string): Storage {
@@ -186,7 +206,7 @@ export class Cluster {
       host: name,
       port,
       replSet: this.replSetName,
-      clock: this.clock,
+      clock: this.clockOf(host),
       random: this.memberRandoms.get(host)!.fork(),
       transport: this.transport,
       storage: this.storages.get(host)!,
@@ -197,7 +217,7 @@ export class Cluster {
       ...(this.options.logicalSessionTimeoutMinutes === undefined ? {} : { logicalSessionTimeoutMinutes: this.options.logicalSessionTimeoutMinutes }),
       crud: this.crud,
       log: this.options.log ? (entry) => this.options.log!(host, entry) : undefined,
-      onShutdown: () => this.forget(host, member),
+      onShutdown: () => this.forget(host, member, 'shutdown'),
     });
     member.on((event) => {
       this.events.push(event);
@@ -206,15 +226,20 @@ export class Cluster {
       for (const listener of this.listeners) listener(event);
     });
     recovered?.started?.(member);
+    if (recovered?.stopped) this.stoppedHooks.set(host, recovered.stopped);
+    else this.stoppedHooks.delete(host);
     this.live.set(host, member);
     this.transport.register(host, member);
     this.options.onMemberStarted?.(host, member);
     return member;
   }
 
-  private forget(host: string, member: Member): void {
+  private forget(host: string, member: Member, how: 'kill' | 'shutdown'): void {
     if (this.live.get(host) !== member) return;
     this.live.delete(host);
+    const stopped = this.stoppedHooks.get(host);
+    this.stoppedHooks.delete(host);
+    stopped?.(how);
     this.transport.unregister(host, member);
     this.network.kill(host);
     this.options.onMemberStopped?.(host);
@@ -225,7 +250,7 @@ export class Cluster {
     const member = this.live.get(this.check(host));
     if (!member) return;
     member.kill();
-    this.forget(host, member);
+    this.forget(host, member, 'kill');
   }
 
   /**
@@ -239,6 +264,18 @@ export class Cluster {
       if (error instanceof NetworkError && error.code === 'ECONNRESET' && !this.isAlive(host)) return { ok: 1 };
       throw error;
     }
+  }
+
+  /**
+   * An operator empties the member's data directory and starts it again (a resync): it comes back
+   * with no data and no replication state and catches up by initial sync. With `recover`, empty
+   * what it reads first (the member's dbpath).
+   */
+  wipe(host: string): Member {
+    this.kill(host);
+    this.persisted.set(host, newPersistedReplState());
+    this.storages.set(host, this.options.storageFactory?.(host) ?? new Storage({ now: () => this.clock.now() }));
+    return this.start(host);
   }
 
   restart(host: string): Member {

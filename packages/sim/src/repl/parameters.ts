@@ -1,3 +1,16 @@
+/**
+ * Known bugs a member can be told to have, so that the simulator's checkers are seen to catch
+ * them (`simulate --bug NAME`); never set outside tests and simulations.
+ * - `ack-before-majority`: a w:"majority" write is acknowledged once it is applied on the primary,
+ *   before a majority has it (mongod waits for the commit point: ReplicationCoordinatorImpl::
+ *   _doneWaitingForReplication_inlock).
+ * - `double-vote`: a voter grants a vote to a second candidate in a term it has already voted in
+ *   (mongod refuses: "already voted for another candidate", TopologyCoordinator::
+ *   processReplSetRequestVotes).
+ */
+export const INJECTED_BUGS = ['ack-before-majority', 'double-vote'] as const;
+export type InjectedBug = (typeof INJECTED_BUGS)[number];
+
 /** Limits and knobs of replication that are server parameters rather than config settings. */
 export interface ReplParameters {
   /** replElectionTimeoutOffsetLimitFraction */
@@ -23,6 +36,8 @@ export interface ReplParameters {
   rollbackEntriesMax: number;
   /** The oplog is capped: past this many entries the oldest tenth is dropped (mongod caps by size, --oplogSize). */
   oplogEntriesMax: number;
+  /** Bugs this member has on purpose (see INJECTED_BUGS); empty everywhere but simulations. */
+  injectedBugs: readonly InjectedBug[];
 }
 
 export const DEFAULT_REPL_PARAMETERS: ReplParameters = {
@@ -40,6 +55,7 @@ export const DEFAULT_REPL_PARAMETERS: ReplParameters = {
   rollbackFilesMax: 100,
   rollbackEntriesMax: 1_000_000,
   oplogEntriesMax: 1_000_000,
+  injectedBugs: [],
 };
 
 export type LogSeverity = 'F' | 'E' | 'W' | 'I' | 'D1';

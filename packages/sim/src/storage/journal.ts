@@ -637,6 +637,8 @@ export class Journal<Config> implements ReplJournal<Config> {
       // An fdatasync in flight must finish before its file is closed by the rotation.
       while (this.flushing) await this.flushing;
       if (this.failed) throw this.failed;
+      // Abandoned (the process died) while waiting: a dead process writes nothing.
+      if (this.closed) return;
       const nextGeneration = this.generation + 1;
       const chunks = this.capture(nextGeneration);
       // Everything before the capture is in the old journal: make it durable, then switch.
@@ -702,6 +704,22 @@ export class Journal<Config> implements ReplJournal<Config> {
     frames.push(encodeFrame(serialize({ k: 'end', frames: frames.length + 1 })));
     this.checkpointBase = base;
     return frames;
+  }
+
+  /**
+   * The process died (kill -9): records not yet handed to the OS are lost, waiting writes fail,
+   * and nothing more is written. What was written stays in the files for the next start to
+   * recover (a power loss, which also drops unsynced bytes, is the file system's `crash`).
+   */
+  abandon(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.timer?.cancel();
+    this.timer = undefined;
+    this.pending = [];
+    const died = new JournalError('the process died before the journal was synced');
+    for (const waiter of this.waiters.splice(0)) waiter.reject(died);
+    this.file.close();
   }
 
   /** Clean shutdown: flush, checkpoint (so the next start is quick), close. */

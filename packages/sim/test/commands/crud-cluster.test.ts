@@ -72,3 +72,50 @@ describe('Storage and CRUD commands inside a replica set', () => {
     c.stopAll();
   });
 });
+
+// read_concern_mongod.cpp: a linearizable read runs on the primary, then writes a no-op
+// `{msg: "linearizable read"}` and waits for it to be majority-committed; a timeout is
+// LinearizableReadConcernError (187, error_codes.yml); a secondary refuses with NotWritablePrimary.
+describe('readConcern: {level: "linearizable"}', () => {
+  it('reads on the primary and confirms with a majority-committed no-op', async () => {
+    const c = cluster(8);
+    await c.initiate();
+    const primary = await c.waitForPrimary(30_000);
+    await c.insert([{ _id: 1, v: 'a' }], { writeConcern: { w: 'majority', wtimeout: 5000 } });
+    const before = c.persistedState(primary).oplog.length;
+    const reply = await c.command(primary, { find: 'test', filter: { _id: 1 }, readConcern: { level: 'linearizable' } }, { db: 'test' });
+    expect(reply).toMatchObject({ ok: 1, cursor: { firstBatch: [{ _id: 1, v: 'a' }] } });
+    const last = c.persistedState(primary).oplog.last()!;
+    expect(c.persistedState(primary).oplog.length).toBe(before + 1);
+    expect(last).toMatchObject({ op: 'n', o: { msg: 'linearizable read' } });
+    expect(c.running(primary).repl.commitPoint).toMatchObject({ ts: last.ts, t: last.t });
+    const secondary = c.hosts.find((h) => h !== primary)!;
+    expect(await c.command(secondary, { find: 'test', readConcern: { level: 'linearizable' }, $readPreference: { mode: 'secondary' } }, { db: 'test' })).toMatchObject({
+      ok: 0,
+      code: 10107,
+      errmsg: 'cannot satisfy linearizable read concern on non-primary node',
+    });
+    c.stopAll();
+  });
+
+  it('a primary cut off from the majority does not answer a linearizable read with stale data', async () => {
+    const c = cluster(9);
+    await c.initiate();
+    const old = await c.waitForPrimary(30_000);
+    const others = c.hosts.filter((h) => h !== old);
+    await c.insert([{ _id: 1, v: 'old' }], { writeConcern: { w: 'majority', wtimeout: 5000 } });
+    c.partition([old], others);
+    // Within its maxTimeMS the old primary cannot commit the no-op: the read fails instead.
+    const timedOut = await c.command(old, { find: 'test', filter: { _id: 1 }, readConcern: { level: 'linearizable' }, maxTimeMS: 500 }, { db: 'test' });
+    expect(timedOut).toMatchObject({ ok: 0, code: 187, codeName: 'LinearizableReadConcernError' });
+    // A read still waiting when the old primary steps down fails with PrimarySteppedDown.
+    const pending = c.send(old, { find: 'test', filter: { _id: 1 }, readConcern: { level: 'linearizable' } }, { db: 'test', timeoutMillis: 60_000 });
+    const fresh = await c.waitFor(() => c.primary() !== undefined && c.primary() !== old, 30_000);
+    expect(fresh).toBe(true);
+    await c.command(c.primary()!, { update: 'test', updates: [{ q: { _id: 1 }, u: { $set: { v: 'new' } } }], writeConcern: { w: 'majority', wtimeout: 5000 } }, { db: 'test' });
+    await c.waitFor(() => c.state(old) !== 'PRIMARY', 30_000);
+    await c.advance(100);
+    expect(await pending).toMatchObject({ ok: 0, codeName: 'PrimarySteppedDown' });
+    c.stopAll();
+  });
+});

@@ -9,7 +9,7 @@ import type { RetryableWrite } from './retryable';
 import type { OplogOp } from '../../storage/oplog';
 import type { OpTime } from '../../base/optime';
 import type { CommandRequest } from '../handler';
-import { ErrorCodes, codeNameFor, commandNotFound, serverError } from '../../base/errors';
+import { ErrorCodes, codeNameFor, commandNotFound, isErrorCodeName, serverError } from '../../base/errors';
 import { Storage } from '../../storage/storage';
 import { isPlainObject } from '../../storage/values';
 import type { CrudCommands, CrudContext, StorageCommandContext, StorageCommandResult } from './context';
@@ -281,9 +281,19 @@ export class MemberCrudCommands implements CrudCommands {
    * when it read; the no-op's time is the read's operationTime.
    */
   private async confirmLinearizable(request: CommandRequest, context: CrudContext, reply: Document): Promise<void> {
+    // The no-op may only be written while still primary (read_concern_mongod.cpp).
+    context.checkCanAcceptWrites(request.db);
     const opTime = context.logOps([{ op: 'n', ns: '', o: { msg: 'linearizable read' } }]);
-    const error = await context.waitForWriteConcern(opTime, { ...request, body: { writeConcern: { w: 'majority', wtimeout: 0 } } });
-    if (error !== undefined) throw serverError('LinearizableReadConcernError', `Failed to confirm that read was linearizable: ${String(error.errmsg)}`);
+    // mongod waits the command's maxTimeMS for the majority (0 or absent: no limit).
+    const maxTimeMS = Number(request.body.maxTimeMS ?? 0);
+    const wtimeout = Number.isFinite(maxTimeMS) && maxTimeMS > 0 ? maxTimeMS : 0;
+    const error = await context.waitForWriteConcern(opTime, { ...request, body: { writeConcern: { w: 'majority', wtimeout } } });
+    if (error !== undefined) {
+      const name = String(error.codeName);
+      // A timeout is LinearizableReadConcernError (187); a step-down while waiting keeps its own code.
+      if (name !== 'WriteConcernFailed' && isErrorCodeName(name)) throw serverError(name, String(error.errmsg));
+      throw serverError('LinearizableReadConcernError', `Failed to confirm that read was linearizable: ${String(error.errmsg)}`);
+    }
     if (context.replicaSetMember) reply.operationTime = tsToBson(opTime.ts);
   }
 

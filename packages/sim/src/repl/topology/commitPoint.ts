@@ -70,7 +70,11 @@ export function isLastUpdateStale(s: TopologyState, m: MemberData, at: number): 
 
 /** Whether `opTime` has reached `w` members (this one counts by lastApplied, the others by durable), or the commit point. */
 export function satisfied(s: TopologyState, opTime: OpTime, w: number | 'majority'): boolean {
-  if (w === 'majority') return compareOpTime(s.commitPoint, opTime) >= 0;
+  if (w === 'majority') {
+    // Injected bug (simulations only): "majority" once applied here.
+    if (s.params.injectedBugs.includes('ack-before-majority')) return compareOpTime(lastApplied(s), opTime) >= 0;
+    return compareOpTime(s.commitPoint, opTime) >= 0;
+  }
   let count = compareOpTime(lastApplied(s), opTime) >= 0 ? 1 : 0;
   for (const m of s.members.values()) {
     if (!m.config.arbiterOnly && compareOpTime(m.durable, opTime) >= 0) count++;

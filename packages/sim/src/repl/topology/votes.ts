@@ -54,7 +54,7 @@ export function castVote(s: TopologyState, cmd: Document): Document {
     reason = `candidate's config with {version: ${String(cmd.configVersion)}, term: ${String(cmd.configTerm)}} is older than mine with {version: ${config.version}, term: ${config.term}}`;
   } else if (compareOpTime(mine, theirOpTime) > 0) {
     reason = `candidate's data is staler than mine. candidate's last applied OpTime: ${formatOpTime(theirOpTime)}, my last applied OpTime: ${formatOpTime(mine)}`;
-  } else if (!dryRun && s.persisted.lastVote.term === voteTerm && s.persisted.lastVote.candidateIndex !== candidateIndex) {
+  } else if (!dryRun && s.persisted.lastVote.term === voteTerm && s.persisted.lastVote.candidateIndex !== candidateIndex && !s.params.injectedBugs.includes('double-vote')) {
     const votedFor = config.members[s.persisted.lastVote.candidateIndex]?.host ?? '?';
     reason = `already voted for another candidate (${votedFor}) this term (${voteTerm})`;
   } else if (s.stateCode === MemberState.ARBITER && primaryOfEqualOrGreaterPriority(s, config.members[candidateIndex])) {
