@@ -27,6 +27,8 @@ export const ProtocolErrorCode = {
   forkUnavailable: 'ForkUnavailable',
   /** Saving or reading lesson progress failed (the store is unreachable). */
   storeError: 'StoreError',
+  /** A moment before what the sandbox's history reaches back to. */
+  momentNotKept: 'MomentNotKept',
   /** A bug on the server; the message says what broke. */
   internalError: 'InternalError',
 } as const;
