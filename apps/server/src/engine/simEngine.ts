@@ -71,8 +71,12 @@ export interface EngineCopyReport {
 
 const mongodVersion = '7.0.14';
 
-/** Bytes one oplog entry costs in a checkpoint, roughly (its BSON is not built just to weigh it). */
-const checkpointOplogEntryBytesEstimate = 200;
+/**
+ * What a checkpoint's copy costs, roughly: documents and oplog entries are immutable and shared
+ * with the live member, so a copy pays for its own map and index slots, not for the data again.
+ */
+const checkpointDocumentSlotBytesEstimate = 80;
+const checkpointOplogSlotBytesEstimate = 16;
 
 /** A SimEngine's dbpaths and process table at one moment, copied: what a branch starts from. */
 export interface EngineCheckpoint {
@@ -380,7 +384,7 @@ export class SimEngine implements Engine {
     for (const [path, dir] of this.dbpaths) {
       const storage = dir.storage instanceof Storage ? dir.storage.clone() : undefined;
       const persisted = copyPersisted(dir.persisted);
-      sizeBytes += (storage?.totalBytes ?? 0) + persisted.oplog.length * checkpointOplogEntryBytesEstimate;
+      sizeBytes += (storage?.totalDocuments ?? 0) * checkpointDocumentSlotBytesEstimate + persisted.oplog.length * checkpointOplogSlotBytesEstimate;
       dbpaths.set(path, { storage, persisted });
     }
     const processes = this.table.all().map((proc) => {

@@ -51,7 +51,7 @@ export interface RecordingLimits {
   tickMillis: number;
   /** A snapshot every this many virtual millis. */
   snapshotIntervalMillis: number;
-  /** Bytes all snapshots may hold together (estimated from their data); the oldest go first. */
+  /** Bytes all snapshots may hold together (estimated: their own slots, data being shared); the oldest go first. */
   snapshotsBytesMax: number;
   /** Inputs kept. Past it the recording refuses more (a replay needs every input from the seed). */
   inputsMax: number;
@@ -118,8 +118,12 @@ function copyPersisted(p: PersistedReplState): PersistedReplState {
   return copy;
 }
 
-/** Bytes an oplog entry costs, roughly (its BSON is not built just to weigh it). */
-const oplogEntryBytesEstimate = 200;
+/**
+ * What a snapshot's copy costs, roughly: documents and oplog entries are immutable and shared with
+ * the live member, so a copy pays for its own map and index slots, not for the data again.
+ */
+const documentSlotBytesEstimate = 80;
+const oplogSlotBytesEstimate = 16;
 
 /**
  * A simulated set that records what is done to it. `apply` does an input now and records it;
@@ -212,7 +216,7 @@ export class RecordedCluster {
     for (const host of this.cluster.hosts) {
       const storage = this.cluster.storage(host).clone();
       const persisted = copyPersisted(this.cluster.persistedState(host));
-      sizeBytes += storage.totalBytes + persisted.oplog.length * oplogEntryBytesEstimate;
+      sizeBytes += storage.totalDocuments * documentSlotBytesEstimate + persisted.oplog.length * oplogSlotBytesEstimate;
       dbpaths.set(host, { storage, persisted, alive: this.cluster.isAlive(host) });
     }
     const snapshot: Snapshot = { atMillis: this.nowMillis, digest: this.digest(), members: this.cluster.snapshot(), eventsCount: this.cluster.events.length, dbpaths, sizeBytes };
