@@ -91,7 +91,7 @@ async function main(): Promise<void> {
     `| Heap growth for the recorded set and its whole history${(globalThis as { gc?: unknown }).gc ? ' (after gc)' : ' (no --expose-gc: includes garbage)'} | ${heapMiB.toFixed(1)} MiB |`,
     `| Recording the ${RECORDED_MINUTES} min, wall s | ${(wallMillis / 1000).toFixed(1)} |`,
     '',
-    'The estimate counts each snapshot\'s documents and oplog entries in full; snapshots share unchanged documents, so the heap figure is what a history really costs. A live server sandbox keeps the same kind of moments (sandbox/history.ts, `historyBytesMax`).',
+    'The estimate counts each snapshot\'s own document and oplog slots (the data itself is shared with the live members); the heap figure, which also holds the live set, is what the process really paid. A live server sandbox keeps the same kind of moments (sandbox/history.ts, `historyBytesMax`, 64 MiB by default).',
     '',
   ]);
   rec.stop();
