@@ -10,7 +10,7 @@
 //   commands/                     command implementations
 //   wire/                         the wire protocol (serves a CommandHandler over a Network)
 //   member/                       one mongod: wires repl, storage and commands together
-//   cli/ harness/ simulate/       entry points; index.ts is the package's public API
+//   cli/ harness/ simulate/ recording/  entry points; index.ts is the package's public API
 //
 // Determinism (no Date.now, setTimeout, Math.random, node:net outside the real adapters) is an
 // ESLint rule (eslint.config.js), not one of these.
@@ -20,7 +20,7 @@ function under(...folders) {
   return `^src/(${folders.join('|')})/`;
 }
 
-const ENTRY_POINTS = ['cli', 'harness', 'simulate'];
+const ENTRY_POINTS = ['cli', 'harness', 'simulate', 'recording'];
 
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {

@@ -31,6 +31,8 @@ export const ProtocolErrorCode = {
   storeUnavailable: 'StoreUnavailable',
   /** This instance is shutting down: connect again (the balancer sends the page to another instance). */
   draining: 'Draining',
+  /** A moment before what the sandbox's history reaches back to. */
+  momentNotKept: 'MomentNotKept',
   /** A bug on the server; the message says what broke. */
   internalError: 'InternalError',
 } as const;

@@ -313,6 +313,10 @@ export const ClientMessage = Type.Union([
     },
     { additionalProperties: false },
   ),
+  /** Show the sandbox as it was at sandbox-clock millis `at` (answered by `timeline.past`). Allowed read-only. */
+  Type.Object({ type: Type.Literal('timeline.view'), requestId: Type.Integer({ minimum: 0 }), at: Type.Number() }, { additionalProperties: false }),
+  /** "Branch from here": the sandbox as it was at `at` becomes the live one (answered by `timeline.ack`, then a welcome). */
+  Type.Object({ type: Type.Literal('timeline.branch'), requestId: Type.Integer({ minimum: 0 }), at: Type.Number() }, { additionalProperties: false }),
 ]);
 export type ClientMessage = Static<typeof ClientMessage>;
 
@@ -452,8 +456,24 @@ export const ServerMessage = Type.Union([
     candidates: Type.Array(Type.String()),
   }),
   Type.Object({ type: Type.Literal('pong'), nonce: Type.Integer() }),
-  /** The sandbox's cluster as it is now; sent at most 10 times a second. */
-  Type.Object({ type: Type.Literal('cluster'), cluster: ClusterSnapshot }),
+  /**
+   * The sandbox's cluster as it is now; sent at most 10 times a second. `historyFrom`: the
+   * sandbox-clock millis the history reaches back to (the timeline slider's start).
+   */
+  Type.Object({ type: Type.Literal('cluster'), cluster: ClusterSnapshot, historyFrom: Type.Optional(Type.Number()) }),
+  /** Answer to `timeline.view`: the cluster of the moment kept at or before `at`, the timeline up to `at`. */
+  Type.Object({
+    type: Type.Literal('timeline.past'),
+    requestId: Type.Integer(),
+    at: Type.Number(),
+    momentAt: Type.Number(),
+    cluster: ClusterSnapshot,
+    events: Type.Array(LabEvent),
+    reachesBackTo: Type.Number(),
+    liveAt: Type.Number(),
+  }),
+  /** Answer to a `timeline.view` that failed, or to `timeline.branch`. */
+  Type.Object({ type: Type.Literal('timeline.ack'), requestId: Type.Integer(), ok: Type.Boolean(), message: Type.String() }),
   /** New timeline events, oldest first. */
   Type.Object({ type: Type.Literal('events'), events: Type.Array(LabEvent) }),
   Type.Object({ type: Type.Literal('lesson'), progress: LessonProgress }),

@@ -70,3 +70,18 @@ export { Journal, JournalError, DEFAULT_JOURNAL_LIMITS, type JournalLimits, type
 export { MemoryJournalFileSystem, NodeJournalFileSystem, type JournalFileSystem } from './storage/journalFs';
 export type { MemberJournal } from './member/member';
 export type { PeerView, ReplPersistence } from './repl/coordinator';
+export {
+  RecordedCluster,
+  RecordingFullError,
+  MomentOutOfRangeError,
+  defaultRecordingLimits,
+  momentDigest,
+  replayTo,
+  type DbPathCopy,
+  type InputBody,
+  type RecordedInput,
+  type Recording,
+  type RecordingLimits,
+  type RecordingShape,
+  type Snapshot,
+} from './recording/recording';

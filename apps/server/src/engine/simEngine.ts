@@ -72,6 +72,28 @@ export interface EngineCopyReport {
 const mongodVersion = '7.0.14';
 
 /**
+ * What a checkpoint's copy costs, roughly: documents and oplog entries are immutable and shared
+ * with the live member, so a copy pays for its own map and index slots, not for the data again.
+ */
+const checkpointDocumentSlotBytesEstimate = 80;
+const checkpointOplogSlotBytesEstimate = 16;
+
+/** A SimEngine's dbpaths and process table at one moment, copied: what a branch starts from. */
+export interface EngineCheckpoint {
+  /** Sandbox-clock millis it was taken at. */
+  atMillis: number;
+  dbpaths: Map<string, { storage: Storage | undefined; persisted: PersistedReplState }>;
+  processes: Array<{
+    process: Omit<EngineProcess, 'pid'>;
+    options: MongodOptions;
+    primary: boolean;
+    stopped: { member: Member; log: string[] } | null;
+  }>;
+  /** Estimated bytes it holds (documents and oplog entries). */
+  sizeBytes: number;
+}
+
+/**
  * The default engine: every `mongod` is a simulated member in this process, on the sandbox's own
  * virtual network and clock, served over the real wire protocol so the driver talks to it as to a
  * real server.
@@ -349,36 +371,58 @@ export class SimEngine implements Engine {
    * primary is asked to step up so the copy has a primary at once instead of after an election.
    */
   async copyFrom(source: SimEngine): Promise<EngineCopyReport> {
-    if (this.table.all().length > 0) throw new Error('SimEngine.copyFrom: the engine already has processes');
-    const dbpaths: string[] = [];
-    for (const [path, dir] of source.dbpaths) {
+    return this.restore(source.checkpoint());
+  }
+
+  /**
+   * The data directories and the process table as they are now, copied (documents are shared,
+   * being immutable): what `restore` starts a copy from, now or later (a branch from the past).
+   */
+  checkpoint(): EngineCheckpoint {
+    const dbpaths = new Map<string, { storage: Storage | undefined; persisted: PersistedReplState }>();
+    let sizeBytes = 0;
+    for (const [path, dir] of this.dbpaths) {
       const storage = dir.storage instanceof Storage ? dir.storage.clone() : undefined;
-      const persisted = newPersistedReplState();
-      persisted.config = dir.persisted.config === undefined ? undefined : structuredClone(dir.persisted.config);
-      persisted.term = dir.persisted.term;
-      persisted.lastVote = { ...dir.persisted.lastVote };
-      persisted.rbid = dir.persisted.rbid;
-      persisted.rollbackFiles = structuredClone(dir.persisted.rollbackFiles);
-      for (const entry of dir.persisted.oplog.all()) persisted.oplog.append(entry);
-      this.dbpaths.set(path, { storage, persisted, lockedBy: null });
+      const persisted = copyPersisted(dir.persisted);
+      sizeBytes += (storage?.totalDocuments ?? 0) * checkpointDocumentSlotBytesEstimate + persisted.oplog.length * checkpointOplogSlotBytesEstimate;
+      dbpaths.set(path, { storage, persisted });
+    }
+    const processes = this.table.all().map((proc) => {
+      const { pid: _pid, extra, ...rest } = proc;
+      return {
+        process: { ...rest, seeds: [...rest.seeds], argv: [...rest.argv], killed: rest.killed ? { ...rest.killed } : null },
+        options: extra.options,
+        primary: proc.running && extra.member.repl.stateNumber === MemberState.PRIMARY,
+        // A stopped member's object is only read (its term, optime and config for the cluster view).
+        stopped: proc.running ? null : { member: extra.member, log: [...extra.log] },
+      };
+    });
+    return { atMillis: this.clock.now(), dbpaths, processes, sizeBytes };
+  }
+
+  /** Start this fresh engine from `checkpoint` (see `copyFrom`); the checkpoint is copied again, so it can be restored more than once. */
+  async restore(checkpoint: EngineCheckpoint): Promise<EngineCopyReport> {
+    if (this.table.all().length > 0) throw new Error('SimEngine.restore: the engine already has processes');
+    const dbpaths: string[] = [];
+    for (const [path, dir] of checkpoint.dbpaths) {
+      const persisted = copyPersisted(dir.persisted);
+      this.dbpaths.set(path, { storage: dir.storage?.clone(), persisted, lockedBy: null });
       dbpaths.push(path);
     }
     const started: string[] = [];
     let primary: string | null = null;
     // In the source's order, so PIDs keep their order: running members start again; stopped ones are
     // listed as stopped (with when and how they died, which the lesson checks read) and can be restarted.
-    for (const proc of source.table.all()) {
-      if (proc.running) {
-        if (proc.extra.member.repl.stateNumber === MemberState.PRIMARY) primary = proc.address;
-        await this.start(proc.extra.options);
-        started.push(proc.address);
+    for (const saved of checkpoint.processes) {
+      if (!saved.stopped) {
+        if (saved.primary) primary = saved.process.address;
+        await this.start(saved.options);
+        started.push(saved.process.address);
         continue;
       }
-      const { pid: _pid, extra, ...rest } = proc;
       this.table.add(
-        { ...rest, seeds: [...rest.seeds], argv: [...rest.argv], killed: rest.killed ? { ...rest.killed } : null },
-        // The dead member object is only read (its term, optime and config for the cluster view).
-        { member: extra.member, listener: null, log: [...extra.log], followers: new Set(), options: extra.options },
+        { ...saved.process, seeds: [...saved.process.seeds], argv: [...saved.process.argv], killed: saved.process.killed ? { ...saved.process.killed } : null },
+        { member: saved.stopped.member, listener: null, log: [...saved.stopped.log], followers: new Set(), options: saved.options },
       );
     }
     let steppedUp: string | null = null;
@@ -409,6 +453,18 @@ export class SimEngine implements Engine {
     }
     this.clock.pause();
   }
+}
+
+/** An independent copy of a member's replication state (config, term, vote, rollback files, oplog). */
+function copyPersisted(source: PersistedReplState): PersistedReplState {
+  const persisted = newPersistedReplState();
+  persisted.config = source.config === undefined ? undefined : structuredClone(source.config);
+  persisted.term = source.term;
+  persisted.lastVote = { ...source.lastVote };
+  persisted.rbid = source.rbid;
+  persisted.rollbackFiles = structuredClone(source.rollbackFiles);
+  for (const entry of source.oplog.all()) persisted.oplog.append(entry);
+  return persisted;
 }
 
 let internalConnectionId = 1_000_000;

@@ -5,6 +5,7 @@ import type { Engine } from '../engine/engine';
 import { SimEngine, type EngineCopyReport } from '../engine/simEngine';
 import type { EventLog } from '../timeline/eventLog';
 import type { LabMark, PartitionView, ShellRecord } from './records';
+import { LabHistory, MomentNotKeptError, type HistoryLimits, type Moment } from './history';
 
 export interface LabLimits {
   /** Shell lines remembered for lesson checks. */
@@ -32,6 +33,8 @@ export class Lab {
   readonly partitions: PartitionView[] = [];
   /** The `seq` the next shell record or partition gets. */
   private nextSeq = 1;
+  /** Moments and inputs to rewind to (see sandbox/history.ts). */
+  readonly past: LabHistory;
   private lastSnapshot: ClusterSnapshot | null = null;
   private lastSnapshotAtWallMillis = 0;
   private snapshotInFlight: Promise<ClusterSnapshot> | null = null;
@@ -41,7 +44,9 @@ export class Lab {
     readonly hostname: string,
     events: EventLog,
     private readonly limits: LabLimits = defaultLabLimits,
+    historyLimits: Partial<HistoryLimits> = {},
   ) {
+    this.past = new LabHistory(historyLimits);
     this.events = events;
     this.gateway = new DriverGateway(engine.route, this.events, () => engine.clock.now());
   }
@@ -56,6 +61,7 @@ export class Lab {
     this.nextSeq += 1;
     this.history.push(record);
     if (this.history.length > this.limits.historyRecordsMax) this.history.shift();
+    this.past.recordInput({ at: record.at, kind: 'line', tab: record.tab, input: record.input });
     // A line may have started or killed a member: whoever asks next sees the cluster after it.
     this.invalidateSnapshot();
     return record;
@@ -99,6 +105,15 @@ export class Lab {
   }
 
   /**
+   * Keep `snapshot` as a moment of the history if one is due, with a checkpoint of the members'
+   * dbpaths on the sim engine (what "Branch from here" starts from).
+   */
+  captureMoment(snapshot: ClusterSnapshot): Moment | null {
+    if (!this.past.due(snapshot.at)) return null;
+    return this.past.capture(snapshot, this.engine instanceof SimEngine ? this.engine.checkpoint() : null);
+  }
+
+  /**
    * The cluster as it is now. Callers that ask at nearly the same moment (the live feed, a lesson
    * check, a control) share one snapshot instead of each asking every member for its status.
    */
@@ -131,6 +146,8 @@ export class Lab {
   async control(request: ControlRequest): Promise<{ ok: boolean; message: string }> {
     // A control acts on the cluster as it is now, and changes it: no shared snapshot either side.
     this.invalidateSnapshot();
+    if (request.action === 'speed') this.past.recordInput({ at: this.now(), kind: 'speed', speed: request.value ?? 1 });
+    else this.past.recordInput({ at: this.now(), kind: 'control', action: request.action, ...(request.target !== undefined ? { target: request.target } : {}) });
     try {
       return await this.applyControl(request);
     } finally {
@@ -260,6 +277,28 @@ export class Lab {
     return engine;
   }
 
+  /**
+   * Make this fresh lab what `source` was at its moment at or before `at` ("Branch from here"):
+   * the members from that moment's checkpoint (as `copyFrom` copies them now), the typed lines,
+   * partitions and timeline up to then, ending with a `branched` event. `source` is unchanged.
+   */
+  async branchFrom(source: Lab, at: number): Promise<EngineCopyReport & { at: number }> {
+    if (!(this.engine instanceof SimEngine)) throw new LabCopyError(`"Branch from here" needs the sim engine: this server runs its sandboxes on the ${this.engine.kind} engine`);
+    const moment = source.past.momentAt(at);
+    if (!moment.checkpoint) throw new MomentNotKeptError(`the moment at ${moment.at} has no copy of the members to branch from`);
+    for (const event of source.events.all()) {
+      if (event.at > moment.at) break;
+      this.events.add({ at: event.at, source: event.source, kind: event.kind, text: event.text, ...(event.member !== undefined ? { member: event.member } : {}) });
+    }
+    const engine = await this.engine.restore(moment.checkpoint);
+    for (const entry of source.history) if (entry.at <= moment.at) this.record(entry);
+    this.partitions.push(
+      ...source.partitions.filter((p) => p.at <= moment.at).map((p) => ({ ...p, groups: p.groups.map((g) => [...g]), healedAt: p.healedAt !== null && p.healedAt <= moment.at ? p.healedAt : null })),
+    );
+    this.events.add({ source: 'shell', kind: 'branched', text: `branched from ${formatClock(moment.at)}: ${engine.started.length} members as they were` });
+    return { ...engine, at: moment.at };
+  }
+
   async documents(address: string, ns: string): Promise<Document[] | null> {
     return this.engine.documents(address, ns);
   }
@@ -273,6 +312,11 @@ export class Lab {
     await this.gateway.closeAll();
     await this.engine.dispose();
   }
+}
+
+/** HH:MM:SS of a sandbox-clock time (UTC, as the page shows it). */
+export function formatClock(atMillis: number): string {
+  return new Date(atMillis).toISOString().slice(11, 19);
 }
 
 /** A lab that cannot be copied (only the sim engine's members can be). */

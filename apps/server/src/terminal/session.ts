@@ -204,6 +204,11 @@ export class TerminalSession {
     }
   }
 
+  /** Put lines typed elsewhere into this tab's history (a branch re-opens a tab with what was typed), oldest first. */
+  seedHistory(lines: readonly string[]): void {
+    for (const line of lines) this.remember(line);
+  }
+
   private remember(line: string): void {
     if (line.trim() === '' || this.history[this.history.length - 1] === line) return;
     this.history.push(line);

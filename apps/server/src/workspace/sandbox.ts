@@ -189,6 +189,7 @@ export class Sandbox {
       for (const listener of this.live) listener.events(events);
     }
     const snapshot = await this.lab.snapshot();
+    this.lab.captureMoment(snapshot);
     const json = JSON.stringify({ ...snapshot, at: 0 });
     // Send when something changed, and now and then anyway so clocks on the page stay in step.
     if (json !== this.lastClusterJson || snapshot.at % 2000 < snapshotIntervalMillis * snapshot.speed) {
@@ -254,6 +255,30 @@ export class Sandbox {
     return { ...engine, stepId: current?.id ?? null };
   }
 
+  /**
+   * The sandbox as it was at sandbox time `at`: the cluster of the nearest moment kept at or before
+   * it, and the timeline up to `at`. Throws MomentNotKeptError before the history's reach.
+   */
+  viewAt(at: number): PastView {
+    const moment = this.lab.past.momentAt(at);
+    return {
+      at,
+      momentAt: moment.at,
+      cluster: moment.cluster,
+      events: this.lab.events.all().filter((event) => event.at <= at),
+      reachesBackTo: this.lab.past.reachesBackToMillis ?? moment.at,
+      liveAt: this.lab.now(),
+    };
+  }
+
+  /** Make this fresh sandbox `source` as it was at `at` (see `Lab.branchFrom`), on the same lesson. */
+  async branchFrom(source: Sandbox, at: number): Promise<LabCopyReport & { at: number }> {
+    const engine = await this.lab.branchFrom(source.lab, at);
+    if (this.lesson.tracker.lesson.id !== source.lesson.tracker.lesson.id) this.lesson.select(source.lesson.tracker.lesson.id);
+    this.lesson.notify();
+    return { ...engine, stepId: null };
+  }
+
   private emit(event: SandboxEvent): void {
     for (const listener of this.listeners) listener(event);
   }
@@ -269,6 +294,17 @@ export class Sandbox {
     await this.runtimes.dispose();
     await this.lab.dispose();
   }
+}
+
+/** What the page shows of a past moment. */
+export interface PastView {
+  at: number;
+  /** When the moment shown was taken (at or before `at`). */
+  momentAt: number;
+  cluster: ClusterSnapshot;
+  events: LabEvent[];
+  reachesBackTo: number;
+  liveAt: number;
 }
 
 /** How a new lab starts: fresh, or with its clock where a source's is (for a fork). */
@@ -287,6 +323,8 @@ export interface SandboxManagerOptions {
 /** Finds a learner's sandbox by session id, creates it on first use, reclaims idle ones. */
 export class SandboxManager {
   private readonly sandboxes = new Map<string, Sandbox>();
+  /** Per key, the sandbox it last branched away from (paused), kept as a recording. */
+  private readonly branchedFrom = new Map<string, Sandbox>();
   private readonly now: () => number;
 
   constructor(private readonly options: SandboxManagerOptions) {
@@ -366,8 +404,53 @@ export class SandboxManager {
     }
   }
 
+  /**
+   * "Branch from here": `key`'s sandbox becomes a new live one started from what it was at `at`;
+   * its tabs re-open with the lines typed in them up to then (not their variables). The old
+   * sandbox is handed back, not disposed: its recording stays until the caller discards it.
+   */
+  async branch(key: string, at: number): Promise<{ sandbox: Sandbox; previous: Sandbox; report: LabCopyReport & { at: number } }> {
+    const source = this.sandboxes.get(key);
+    if (!source) throw new SandboxLimitError('there is no sandbox to branch from');
+    const moment = source.lab.past.momentAt(at);
+    const { settings } = this.options;
+    const clock = source.lab.engine.clock;
+    const id = `sb-${randomBytes(6).toString('hex')}`;
+    const lab = this.options.createLab(id, { clock: { startMillis: moment.at, speed: clock.speed, paused: false } });
+    const sandbox = new Sandbox(id, lab, settings, this.now(), this.errorsOf(id));
+    try {
+      const report = await sandbox.branchFrom(source, at);
+      for (const tab of source.tabs.values()) {
+        const copy = sandbox.openTab();
+        copy.seedHistory(source.lab.history.filter((line) => line.tab === tab.id && line.at <= report.at).map((line) => line.input));
+        copy.notice(`# Branched from the past: the cluster, its data and the clock as they were; the lines you typed are in the history (arrow up),
+# shell variables and open connections are not, so connect again before reading.
+`);
+      }
+      if (sandbox.tabs.size === 0) sandbox.openTab();
+      this.sandboxes.set(key, sandbox);
+      // The old timeline is kept, its clock stopped, as the one recording this key can go back to.
+      source.lab.engine.clock.pause();
+      const older = this.branchedFrom.get(key);
+      this.branchedFrom.set(key, source);
+      if (older) await older.dispose();
+      return { sandbox, previous: source, report };
+    } catch (error) {
+      await sandbox.dispose();
+      throw error;
+    }
+  }
+
+  /** The recording `key` branched away from last, if it is kept. */
+  previousOf(key: string): Sandbox | undefined {
+    return this.branchedFrom.get(key);
+  }
+
   /** Dispose of `key`'s sandbox, if it has one. */
   async drop(key: string): Promise<boolean> {
+    const previous = this.branchedFrom.get(key);
+    this.branchedFrom.delete(key);
+    if (previous) await previous.dispose();
     const sandbox = this.sandboxes.get(key);
     if (!sandbox) return false;
     this.sandboxes.delete(key);
@@ -395,8 +478,9 @@ export class SandboxManager {
   }
 
   async disposeAll(): Promise<void> {
-    const all = [...this.sandboxes.values()];
+    const all = [...this.sandboxes.values(), ...this.branchedFrom.values()];
     this.sandboxes.clear();
+    this.branchedFrom.clear();
     await Promise.all(all.map((sandbox) => sandbox.dispose()));
   }
 }

@@ -11,6 +11,7 @@ import {
   type RoomWelcome,
   type ServerMessage,
 } from '@rslab/protocol';
+import { MomentNotKeptError } from '../sandbox/history';
 import { SandboxLimitError, type Sandbox } from '../workspace/sandbox';
 import type { TerminalSession } from '../terminal/session';
 import { openLesson } from '../transcript/lessonStart';
@@ -145,7 +146,10 @@ export class Connection implements TabConnection {
       }
     });
     const unwatch = sandbox.watch({
-      cluster: (cluster) => this.send({ type: 'cluster', cluster }),
+      cluster: (cluster) => {
+        const historyFrom = sandbox.lab.past.reachesBackToMillis;
+        this.send({ type: 'cluster', cluster, ...(historyFrom !== null ? { historyFrom } : {}) });
+      },
       events: (events) => {
         if (events.length > 0) this.send({ type: 'events', events });
       },
@@ -271,7 +275,7 @@ export class Connection implements TabConnection {
       this.send({ type: 'error', code: ProtocolErrorCode.invalidMessage, message: `'${message.type}' is not taken on this connection` });
       return;
     }
-    if (this.readOnly && message.type !== 'complete') {
+    if (this.readOnly && message.type !== 'complete' && message.type !== 'timeline.view') {
       this.refuseReadOnly(message.type === 'control' ? `control '${message.action}'` : `'${message.type}'`);
       // A control is also answered as such, so the page stops waiting for it.
       if (message.type === 'control') this.send({ type: 'control.ack', requestId: message.requestId, ok: false, message: `${message.action} refused: this view is read-only` });
@@ -315,6 +319,19 @@ export class Connection implements TabConnection {
         this.send({ type: 'lesson.ack', requestId: message.requestId, ...answer });
         return;
       }
+      case 'timeline.view': {
+        try {
+          this.send({ type: 'timeline.past', requestId: message.requestId, ...sandbox.viewAt(message.at) });
+        } catch (error) {
+          if (!(error instanceof MomentNotKeptError)) throw error;
+          this.send({ type: 'timeline.ack', requestId: message.requestId, ok: false, message: error.message });
+        }
+        return;
+      }
+      case 'timeline.branch':
+        // The /ws route's feature takes it (it owns the session's sandbox); elsewhere there is nothing to branch.
+        this.send({ type: 'timeline.ack', requestId: message.requestId, ok: false, message: '"Branch from here" is for a sandbox of your own' });
+        return;
       case 'ping':
         return;
       default:

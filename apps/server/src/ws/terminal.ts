@@ -3,6 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import { ProtocolErrorCode, parseClientMessage } from '@rslab/protocol';
 import { newSessionId } from '../plugins/session';
 import { StoreUnavailableError } from '../rooms/store';
+import { MomentNotKeptError } from '../sandbox/history';
+import { formatClock, LabCopyError } from '../sandbox/lab';
 import { SandboxLimitError, type Sandbox } from '../workspace/sandbox';
 import type { Settings } from '../settings';
 import { closeCode, Connection, type AnyClientMessage, type ConnectionFeature, type TabConnection } from './connection';
@@ -31,7 +33,27 @@ export const terminalWsPlugin = fp<{ settings: Settings }>(
       const connection = new Connection(socket, {
         inputMessagesPerSecondMax: settings.inputMessagesPerSecondMax,
         touch: () => app.sandboxes.touch(sessionId),
-        feature: (tab) => resumeLinks(app, tab, sandbox),
+        feature: (tab) => {
+          const links = resumeLinks(app, tab, () => sandbox);
+          return {
+            parse: links.parse,
+            handle: (message) => {
+              if (message.type !== 'timeline.branch') return links.handle(message);
+              app.sandboxes.branch(sessionId, message.at).then(
+                ({ sandbox: branched, report }) => {
+                  sandbox = branched;
+                  tab.send({ type: 'timeline.ack', requestId: message.requestId, ok: true, message: `branched from ${formatClock(report.at)}: ${report.started.length} members as they were` });
+                  tab.attach(branched, { readOnly: false, resumed: false });
+                },
+                (error: unknown) => {
+                  if (!(error instanceof MomentNotKeptError || error instanceof LabCopyError || error instanceof SandboxLimitError)) app.log.error({ err: error }, 'a branch failed');
+                  tab.send({ type: 'timeline.ack', requestId: message.requestId, ok: false, message: error instanceof Error ? error.message : String(error) });
+                },
+              );
+              return true;
+            },
+          };
+        },
       });
       connection.attach(sandbox, { readOnly: false, resumed: !created });
     });
@@ -40,7 +62,7 @@ export const terminalWsPlugin = fp<{ settings: Settings }>(
 );
 
 /** Resume links (the rooms plugin keeps the progress store): ask for one, or present one. */
-function resumeLinks(app: FastifyInstance, connection: TabConnection, sandbox: Sandbox): ConnectionFeature {
+function resumeLinks(app: FastifyInstance, connection: TabConnection, current: () => Sandbox): ConnectionFeature {
   return {
     parse: parseClientMessage,
     handle: (message: AnyClientMessage) => {
@@ -60,9 +82,9 @@ function resumeLinks(app: FastifyInstance, connection: TabConnection, sandbox: S
         });
       };
       if (message.type === 'progress.link') {
-        app.learners.link(sandbox).then((path) => connection.send({ type: 'progress.link', requestId: message.requestId, path }), failed);
+        app.learners.link(current()).then((path) => connection.send({ type: 'progress.link', requestId: message.requestId, path }), failed);
       } else {
-        app.learners.resume(sandbox, message.token).then((answer) => connection.send({ type: 'progress.resumed', ...answer }), failed);
+        app.learners.resume(current(), message.token).then((answer) => connection.send({ type: 'progress.resumed', ...answer }), failed);
       }
       return true;
     },

@@ -2,7 +2,7 @@ import type { ClientMessage, ControlAction, ServerMessage, TabSnapshot } from '@
 import { fillPlaceholders } from '@rslab/protocol';
 import { Connection, type ConnectionStatus } from '../net/connection';
 import { TerminalController } from '../terminal/controller';
-import { controlAcked, controlSent, presenterFontSize, resetSandboxState, useLab } from '../store/lab';
+import { controlAcked, controlSent, presenterFontSize, resetSandboxState, showLive, showPast, useLab } from '../store/lab';
 import { alreadyInInterpreter, commandMismatch, fillPid, roleIndex, shellForCommand, type CommandLanguage, type ShellRole } from '../lesson/shells';
 import { applySandboxMessage, isSandboxMessage } from './sandboxMessages';
 import { BrowserRuntimes, isRuntimeMessage } from '../runtime/browserRuntimes';
@@ -29,6 +29,9 @@ export class LabClient {
   private everWelcomed = false;
   private lostNoticeShown = false;
   private nextRequestId = 1;
+  /** The `timeline.view` whose answer the page waits for (-1: none, back to live). */
+  private lastViewRequest = -1;
+  private branchRequest: number | null = null;
   /** While a recorded fixture plays, the server's cluster, events and lesson are not shown. */
   private replayingFixture = false;
   private fontSizeBeforeZoom: number | null = null;
@@ -284,6 +287,22 @@ export class LabClient {
       case 'lesson.ack':
         if (!message.ok) useLab.setState({ notice: message.message });
         return;
+      case 'timeline.past':
+        // Only the answer to the latest request counts: the slider may have moved on since.
+        if (message.requestId === this.lastViewRequest) {
+          const { type: _type, requestId: _id, ...past } = message;
+          showPast(past);
+        }
+        return;
+      case 'timeline.ack':
+        if (message.requestId === this.branchRequest) {
+          this.branchRequest = null;
+          useLab.setState({ branching: false });
+          if (message.ok) showLive();
+        }
+        if (!message.ok) useLab.setState({ notice: message.message });
+        else for (const controller of this.controllers.values()) controller.notice(`[${message.message}]`);
+        return;
       case 'pong':
         return;
     }
@@ -297,6 +316,27 @@ export class LabClient {
   /** Try the current step again: only what is done from now counts for it. */
   retryStep(): boolean {
     return this.connection.send({ type: 'lesson.retry', requestId: this.nextRequestId++ });
+  }
+
+  /** Show the sandbox as it was at sandbox time `at` (the server answers with `timeline.past`). */
+  viewAt(at: number): boolean {
+    this.lastViewRequest = this.nextRequestId++;
+    return this.connection.send({ type: 'timeline.view', requestId: this.lastViewRequest, at });
+  }
+
+  /** Back to the live sandbox: drop the past moment (and any answer still on its way). */
+  backToLive(): void {
+    this.lastViewRequest = -1;
+    showLive();
+  }
+
+  /** "Branch from here": the moment shown becomes the live sandbox (a welcome follows the ack). */
+  branchFromPast(): boolean {
+    const past = useLab.getState().past;
+    if (!past) return false;
+    this.branchRequest = this.nextRequestId++;
+    useLab.setState({ branching: true });
+    return this.connection.send({ type: 'timeline.branch', requestId: this.branchRequest, at: past.at });
   }
 
   /** Switch this sandbox to another lesson; the server answers with the new lesson's progress. */

@@ -21,7 +21,7 @@ export function applySandboxMessage(message: SandboxMessage, options: { ignoreSa
       controlAcked(message.requestId, message.ok, message.message);
       return;
     case 'cluster':
-      if (!options.ignoreSandboxState) receiveCluster(message.cluster, options.nowWallMillis);
+      if (!options.ignoreSandboxState) receiveCluster(message.cluster, options.nowWallMillis, message.historyFrom);
       return;
     case 'events':
       if (!options.ignoreSandboxState) receiveEvents(message.events);

@@ -4,6 +4,7 @@ import { selectFixture, selectLessonCollapsed, selectNotice, selectPresenterZoom
 import { ClusterPane } from './ClusterPane';
 import { FontSizeControl } from './FontSizeControl';
 import { LessonPane } from './LessonPane';
+import { RewindBar } from './RewindBar';
 import { TerminalPane } from './TerminalPane';
 
 // The timeline is the heaviest view and not needed to type the first command: load it on demand.
@@ -44,8 +45,9 @@ export function App({ client, tools }: { client: LabClient; tools?: ReactNode })
         <TerminalPane client={client} />
         <ClusterPane client={client} />
         <section className="pane timeline-pane" aria-label="Timeline">
+          <RewindBar client={client} />
           <Suspense fallback={<p className="muted">Loading the timeline…</p>}>
-            <Timeline />
+            <Timeline onGoTo={(at) => client.viewAt(at)} />
           </Suspense>
         </section>
       </main>

@@ -12,6 +12,7 @@ import {
   selectClusterReceivedAt,
   selectControlFailure,
   selectPendingControls,
+  selectViewingPast,
   useLab,
 } from '../store/lab';
 import { Topology } from './Topology';
@@ -22,15 +23,19 @@ const freezeSeconds = 30;
 export function ClusterPane({ client }: { client: LabClient }) {
   const cluster = useLab(selectCluster);
   const failure = useLab(selectControlFailure);
+  // While the page shows the past, nothing here may change the set: one fieldset disables every control.
+  const viewingPast = useLab(selectViewingPast);
   return (
     <section className="pane cluster-pane" aria-label="Cluster">
       <div className="pane-head">
         <h2 className="pane-title">
           Cluster{cluster?.setName ? <span className="pane-meta"> replica set “{cluster.setName}”</span> : null}
         </h2>
-        {cluster && <ClockControls cluster={cluster} client={client} />}
+        <fieldset className="bare-fieldset" disabled={viewingPast} aria-label={viewingPast ? 'Clock (disabled while viewing the past)' : 'Clock'}>
+          {cluster && <ClockControls cluster={cluster} client={client} />}
+        </fieldset>
       </div>
-      <div className="pane-body cluster-body">
+      <fieldset className="pane-body cluster-body bare-fieldset" disabled={viewingPast}>
         {failure && (
           <div className="control-failure" role="alert">
             <span>{failure.message}</span>
@@ -46,7 +51,7 @@ export function ClusterPane({ client }: { client: LabClient }) {
         ) : (
           <ClusterContents cluster={cluster} client={client} />
         )}
-      </div>
+      </fieldset>
     </section>
   );
 }

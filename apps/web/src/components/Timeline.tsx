@@ -27,7 +27,8 @@ const listRowsMax = 300;
 const labelEventsMax = 4;
 
 /** Cluster and driver events on one time axis: swimlanes per member and one for the driver. */
-export default function Timeline() {
+/** `onGoTo`: "go to this moment" on an event of the list view (the rewind slider jumps there). */
+export default function Timeline({ onGoTo }: { onGoTo?: (at: number) => void } = {}) {
   const events = useLab(selectEvents);
   const cluster = useLab(selectCluster);
   const hostsKey = useLab(selectMemberHosts);
@@ -70,7 +71,7 @@ export default function Timeline() {
       ) : view === 'plot' ? (
         <Plot events={shown} hosts={hosts} domain={domain} />
       ) : (
-        <EventList events={shown} />
+        <EventList events={shown} onGoTo={onGoTo} />
       )}
     </div>
   );
@@ -221,7 +222,7 @@ function Plot({ events, hosts, domain }: { events: readonly LabEvent[]; hosts: s
   );
 }
 
-function EventList({ events }: { events: readonly LabEvent[] }) {
+function EventList({ events, onGoTo }: { events: readonly LabEvent[]; onGoTo?: ((at: number) => void) | undefined }) {
   const rows = events.slice(-listRowsMax).reverse();
   return (
     <ol className="event-list" aria-label="Timeline events, newest first">
@@ -232,6 +233,11 @@ function EventList({ events }: { events: readonly LabEvent[] }) {
           <span className="ev-member">{e.member ?? ''}</span>
           <span className="ev-kind">{e.kind}</span>
           <span className="ev-text">{e.text}</span>
+          {onGoTo && (
+            <button type="button" className="link-button ev-goto" onClick={() => onGoTo(e.at)} aria-label={`go to this moment: ${clockText(e.at)} ${e.text}`}>
+              go to this moment
+            </button>
+          )}
         </li>
       ))}
       {events.length > listRowsMax && <li className="muted">({counted(events.length - listRowsMax, 'older event')} not listed; see “everything” in the plot)</li>}

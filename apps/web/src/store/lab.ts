@@ -45,6 +45,15 @@ export interface ControlFailure {
   message: string;
 }
 
+/** A past moment the page shows instead of the live sandbox (the server's `timeline.past`). */
+export interface PastMoment {
+  at: number;
+  momentAt: number;
+  cluster: ClusterSnapshot;
+  events: readonly LabEvent[];
+  liveAt: number;
+}
+
 export interface LabState {
   // connection and terminal
   status: ConnectionStatus;
@@ -62,6 +71,13 @@ export interface LabState {
   clusterReceivedAt: number;
   // events slice (bounded, time order)
   events: readonly LabEvent[];
+  // rewind slice
+  /** Shown instead of the live cluster and timeline while the learner looks at the past. */
+  past: PastMoment | null;
+  /** Sandbox-clock millis the server's history reaches back to. */
+  historyFrom: number | null;
+  /** A "Branch from here" is on its way. */
+  branching: boolean;
   // lesson slice
   lesson: LessonView | null;
   // controls slice
@@ -91,6 +107,9 @@ export const useLab = create<LabState>()(() => ({
   cluster: null,
   clusterReceivedAt: 0,
   events: [],
+  past: null,
+  historyFrom: null,
+  branching: false,
   lesson: null,
   pendingControls: {},
   controlFailure: null,
@@ -106,9 +125,16 @@ export const selectActiveTab = (s: LabState) => s.activeTab;
 export const selectNotice = (s: LabState) => s.notice;
 export const selectFontSize = (s: LabState) => s.fontSize;
 export const selectInputLocked = (s: LabState) => s.inputLocked;
-export const selectCluster = (s: LabState) => s.cluster;
+/** The cluster the page shows: the past moment while rewinding, else the live one. */
+export const selectCluster = (s: LabState) => s.past?.cluster ?? s.cluster;
+export const selectLiveCluster = (s: LabState) => s.cluster;
+export const selectPast = (s: LabState) => s.past;
+export const selectViewingPast = (s: LabState) => s.past !== null;
+export const selectHistoryFrom = (s: LabState) => s.historyFrom;
+export const selectBranching = (s: LabState) => s.branching;
 export const selectClusterReceivedAt = (s: LabState) => s.clusterReceivedAt;
-export const selectEvents = (s: LabState) => s.events;
+/** The timeline the page shows: up to the past moment while rewinding. */
+export const selectEvents = (s: LabState) => s.past?.events ?? s.events;
 export const selectLesson = (s: LabState) => s.lesson;
 export const selectPendingControls = (s: LabState) => s.pendingControls;
 export const selectControlFailure = (s: LabState) => s.controlFailure;
@@ -116,13 +142,24 @@ export const selectPresenterZoom = (s: LabState) => s.presenterZoom;
 export const selectLessonCollapsed = (s: LabState) => s.lessonCollapsed;
 export const selectFixture = (s: LabState) => s.fixture;
 /** The member hosts in the order the server lists them (stable across snapshots of one set). */
-export const selectMemberHosts = (s: LabState): string | null => (s.cluster ? s.cluster.members.map((m) => m.host).join(',') : null);
+export const selectMemberHosts = (s: LabState): string | null => {
+  const cluster = selectCluster(s);
+  return cluster ? cluster.members.map((m) => m.host).join(',') : null;
+};
 export const selectIsPending = (requestAction: ControlAction, target: string | null) => (s: LabState) =>
   Object.values(s.pendingControls).some((p) => p.action === requestAction && p.target === target);
 
 // Actions: the only writers besides the terminal bookkeeping in LabClient.
-export function receiveCluster(cluster: ClusterSnapshot, receivedAtWallMillis: number): void {
-  useLab.setState({ cluster, clusterReceivedAt: receivedAtWallMillis });
+export function receiveCluster(cluster: ClusterSnapshot, receivedAtWallMillis: number, historyFrom?: number): void {
+  useLab.setState({ cluster, clusterReceivedAt: receivedAtWallMillis, ...(historyFrom !== undefined ? { historyFrom } : {}) });
+}
+
+export function showPast(past: PastMoment): void {
+  useLab.setState({ past, historyFrom: Math.min(useLab.getState().historyFrom ?? past.momentAt, past.momentAt) });
+}
+
+export function showLive(): void {
+  useLab.setState({ past: null });
 }
 
 export function receiveEvents(events: readonly LabEvent[]): void {
@@ -155,5 +192,5 @@ export function dismissControlFailure(): void {
 
 /** Forget cluster, events, lesson and pending controls: a new sandbox starts from nothing. */
 export function resetSandboxState(): void {
-  useLab.setState({ cluster: null, clusterReceivedAt: 0, events: [], lesson: null, pendingControls: {}, controlFailure: null });
+  useLab.setState({ cluster: null, clusterReceivedAt: 0, events: [], past: null, historyFrom: null, lesson: null, pendingControls: {}, controlFailure: null });
 }

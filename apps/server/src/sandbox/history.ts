@@ -1,0 +1,127 @@
+import type { ClusterSnapshot } from '@rslab/protocol';
+import type { EngineCheckpoint } from '../engine/simEngine';
+
+/**
+ * A live sandbox's history, for rewinding (issue 19): moments (the cluster as the page showed it,
+ * and, on the sim engine, a checkpoint of every dbpath to branch from) taken every
+ * `momentIntervalMillis` of sandbox time, and the inputs (typed lines, controls, speed changes)
+ * with their sandbox times. Bounded: moments by `historyBytesMax`, inputs by `historyInputsMax`;
+ * the oldest go first, and `reachesBackToMillis` says how far back what is left reaches.
+ *
+ * A live sandbox runs on a scaled real clock with the real driver, so its run is not replayed from
+ * a seed: a past moment is shown from the nearest moment at or before it (the simulator's own
+ * recordings, packages/sim/src/recording/, replay exactly from a seed).
+ */
+
+export interface HistoryLimits {
+  /** A moment every this many sandbox-clock millis (the slider moves 1 s at a time). */
+  momentIntervalMillis: number;
+  /** Bytes all moments may hold together (cluster views and checkpoints, estimated). */
+  historyBytesMax: number;
+  /** Inputs kept. */
+  historyInputsMax: number;
+}
+
+export const defaultHistoryLimits: HistoryLimits = {
+  momentIntervalMillis: 1000,
+  historyBytesMax: 64 * 1024 * 1024,
+  historyInputsMax: 5000,
+};
+
+export interface Moment {
+  at: number;
+  cluster: ClusterSnapshot;
+  /** Null on an engine whose members cannot be copied (the mongod engine). */
+  checkpoint: EngineCheckpoint | null;
+  sizeBytes: number;
+}
+
+export type HistoryInput =
+  | { at: number; kind: 'line'; tab: string; input: string }
+  | { at: number; kind: 'control'; action: string; target?: string }
+  | { at: number; kind: 'speed'; speed: number };
+
+/** A moment the history does not hold. */
+export class MomentNotKeptError extends Error {
+  override readonly name = 'MomentNotKeptError';
+}
+
+export class LabHistory {
+  private readonly moments: Moment[] = [];
+  private readonly inputList: HistoryInput[] = [];
+  private bytes = 0;
+  readonly limits: HistoryLimits;
+
+  constructor(limits: Partial<HistoryLimits> = {}) {
+    this.limits = { ...defaultHistoryLimits, ...limits };
+    if (!(this.limits.momentIntervalMillis > 0)) throw new RangeError(`momentIntervalMillis must be positive, not ${this.limits.momentIntervalMillis}`);
+  }
+
+  /** Whether a moment is due at sandbox time `at` (one interval after the last). */
+  due(at: number): boolean {
+    const last = this.moments.at(-1);
+    return !last || at - last.at >= this.limits.momentIntervalMillis;
+  }
+
+  capture(cluster: ClusterSnapshot, checkpoint: EngineCheckpoint | null): Moment {
+    const sizeBytes = JSON.stringify(cluster).length + (checkpoint?.sizeBytes ?? 0);
+    const moment: Moment = { at: cluster.at, cluster, checkpoint, sizeBytes };
+    const last = this.moments.at(-1);
+    if (last && cluster.at < last.at) throw new RangeError(`LabHistory.capture: moment at ${cluster.at} is before the last one (${last.at})`);
+    this.moments.push(moment);
+    this.bytes += sizeBytes;
+    // The oldest first; the newest always stays.
+    while (this.bytes > this.limits.historyBytesMax && this.moments.length > 1) {
+      this.bytes -= this.moments.shift()!.sizeBytes;
+    }
+    return moment;
+  }
+
+  recordInput(input: HistoryInput): void {
+    this.inputList.push(input);
+    if (this.inputList.length > this.limits.historyInputsMax) this.inputList.shift();
+  }
+
+  /** The sandbox time of the oldest moment kept, or null before the first. */
+  get reachesBackToMillis(): number | null {
+    return this.moments[0]?.at ?? null;
+  }
+
+  get latestMillis(): number | null {
+    return this.moments.at(-1)?.at ?? null;
+  }
+
+  get historyBytes(): number {
+    return this.bytes;
+  }
+
+  get momentCount(): number {
+    return this.moments.length;
+  }
+
+  /** The latest moment at or before `at` (binary search: moments are in time order). */
+  momentAt(at: number): Moment {
+    const first = this.moments[0];
+    if (!first || at < first.at) {
+      throw new MomentNotKeptError(first ? `the history reaches back to ${first.at}, not ${at}` : 'the history holds no moment yet');
+    }
+    let lo = 0;
+    let hi = this.moments.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (this.moments[mid]!.at <= at) lo = mid;
+      else hi = mid - 1;
+    }
+    return this.moments[lo]!;
+  }
+
+  /** Inputs up to `at`, oldest first. */
+  inputsUpTo(at: number): HistoryInput[] {
+    return this.inputList.filter((input) => input.at <= at);
+  }
+
+  /** Moments' cluster views, oldest first (a saved replay). */
+  clusters(): ClusterSnapshot[] {
+    return this.moments.map((m) => m.cluster);
+  }
+}

@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import type { ClusterSnapshot } from '@rslab/protocol';
+import { appPerFile } from '../helpers/appPerFile';
+import { TranscriptSession } from '../../src/transcript/run';
+import { LabHistory, MomentNotKeptError } from '../../src/sandbox/history';
+import type { Lab } from '../../src/sandbox/lab';
+
+const app = appPerFile();
+
+function cluster(at: number, padding = 0): ClusterSnapshot {
+  return { at, speed: 1, paused: false, setName: 'x'.repeat(padding), members: [], links: [] };
+}
+
+describe('LabHistory', () => {
+  it('takes a moment once per momentIntervalMillis and finds the latest at or before a time', () => {
+    const history = new LabHistory({ momentIntervalMillis: 1000 });
+    for (const at of [0, 400, 1000, 1999, 2000, 3500]) if (history.due(at)) history.capture(cluster(at), null);
+    expect(history.momentCount).toBe(4);
+    expect(history.momentAt(1999).at).toBe(1000);
+    expect(history.momentAt(2000).at).toBe(2000);
+    expect(history.momentAt(99_999).at).toBe(3500);
+    expect(() => history.momentAt(-1)).toThrow(MomentNotKeptError);
+  });
+
+  it('drops the oldest moments past historyBytesMax and says how far back it reaches', () => {
+    const history = new LabHistory({ momentIntervalMillis: 1, historyBytesMax: 2000 });
+    for (let at = 0; at < 20; at += 1) history.capture(cluster(at, 400), null);
+    expect(history.historyBytes).toBeLessThanOrEqual(2000);
+    expect(history.reachesBackToMillis).toBeGreaterThan(0);
+    expect(history.latestMillis).toBe(19);
+    expect(() => history.momentAt(0)).toThrow(MomentNotKeptError);
+  });
+
+  it('keeps at most historyInputsMax inputs, the newest', () => {
+    const history = new LabHistory({ historyInputsMax: 3 });
+    for (let at = 0; at < 5; at += 1) history.recordInput({ at, kind: 'speed', speed: at + 1 });
+    expect(history.inputsUpTo(100).map((i) => i.at)).toEqual([2, 3, 4]);
+    expect(history.inputsUpTo(3).map((i) => i.at)).toEqual([2, 3]);
+  });
+});
+
+/** Take moments as the live feed would, until `predicate` holds. */
+async function recordUntil(lab: Lab, predicate: (snapshot: ClusterSnapshot) => boolean, wallMillisMax = 20_000): Promise<ClusterSnapshot> {
+  const deadline = Date.now() + wallMillisMax;
+  for (;;) {
+    const snapshot = await lab.engine.snapshot();
+    lab.captureMoment(snapshot);
+    if (predicate(snapshot)) return snapshot;
+    if (Date.now() > deadline) throw new Error(`not reached; last ${JSON.stringify(snapshot.members.map((m) => [m.host, m.state]))}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+const primaryOf = (snapshot: ClusterSnapshot) => snapshot.members.find((m) => m.state === 'PRIMARY')?.host;
+
+describe('rewinding a sandbox', () => {
+  it('shows the old primary at a moment before the failover, and branches a live sandbox whose primary is the old one', async () => {
+    const { sandbox } = app().sandboxes.obtain('rewind');
+    const session = new TranscriptSession(sandbox, { speed: 5 });
+    const hosts = ['morton.local:27017', 'morton.local:27018', 'morton.local:27019'];
+    const start = hosts.map((h, i) => `mongod --port ${h.split(':')[1]} --dbpath /d${i} --replSet foo`);
+    expect(await session.run(start.join('\n'))).toEqual([]);
+    const lab = sandbox.lab;
+    const initiated = await lab.engine.command(hosts[0]!, { replSetInitiate: { _id: 'foo', members: hosts.map((host, _id) => ({ _id, host })) } });
+    expect(initiated.ok).toBe(1);
+    const before = await recordUntil(lab, (s) => primaryOf(s) !== undefined);
+    const oldPrimary = primaryOf(before)!;
+    // One more moment with the old primary in charge, then the failover.
+    await recordUntil(lab, (s) => s.at >= before.at + 1000);
+    const moment = lab.past.momentAt(before.at + 1000);
+    expect(primaryOf(moment.cluster)).toBe(oldPrimary);
+    expect((await lab.control({ action: 'kill', target: oldPrimary })).ok).toBe(true);
+    await recordUntil(lab, (s) => primaryOf(s) !== undefined && primaryOf(s) !== oldPrimary, 40_000);
+
+    const past = sandbox.viewAt(moment.at);
+    expect(primaryOf(past.cluster)).toBe(oldPrimary);
+    expect(past.events.every((e) => e.at <= moment.at)).toBe(true);
+    expect(past.events.some((e) => e.text.includes('killed') || e.kind === 'processExited')).toBe(false);
+    expect(past.liveAt).toBeGreaterThan(moment.at);
+    expect(lab.past.inputsUpTo(Number.MAX_SAFE_INTEGER).some((i) => i.kind === 'control' && i.action === 'kill')).toBe(true);
+
+    const { sandbox: branched, previous } = await app().sandboxes.branch('rewind', moment.at);
+    expect(previous).toBe(sandbox);
+    expect(app().sandboxes.get('rewind')).toBe(branched);
+    expect(app().sandboxes.previousOf('rewind')).toBe(sandbox);
+    expect(sandbox.lab.engine.clock.paused).toBe(true);
+    const live = await recordUntil(branched.lab, (s) => primaryOf(s) !== undefined);
+    expect(primaryOf(live)).toBe(oldPrimary);
+    expect(live.members.filter((m) => m.process === 'running')).toHaveLength(3);
+    expect(branched.lab.events.all().at(-1)?.kind === 'branched' || branched.lab.events.all().some((e) => e.kind === 'branched')).toBe(true);
+    // The tab re-opens with the lines typed in it up to then.
+    expect([...branched.tabs.values()][0]!.snapshot().history).toEqual(start);
+  }, 90_000);
+});

@@ -1,0 +1,69 @@
+import { expect, test, type Page } from '@playwright/test';
+import { openLab } from './fixtures';
+import { members, pidOnPort, primaryAmong, run, selectShell, start } from './lesson-fixtures';
+import { card, pane } from './ui-fixtures';
+
+/** Issue 19's "Done when": rewind after the walkthrough's failover, back to live, branch from the past. */
+
+const slider = (page: Page) => page.getByRole('slider', { name: 'Timeline position' });
+const badge = (page: Page, host: string) => card(page, host).locator('.state-badge');
+
+/** Step the slider back with ArrowLeft until `host` shows PRIMARY (the past is shown by then). */
+async function rewindUntilPrimary(page: Page, host: string): Promise<void> {
+  await slider(page).focus();
+  await expect
+    .poll(async () => {
+      if ((await badge(page, host).innerText()) === 'PRIMARY' && (await page.getByText(/^Viewing \d\d:\d\d:\d\d — \d+ s ago$/).count()) > 0) return true;
+      await slider(page).press('ArrowLeft');
+      return false;
+    }, { message: `rewinding shows ${host} as PRIMARY`, timeout: 60_000, intervals: [250] })
+    .toBe(true);
+}
+
+test('after the failover, "Timeline position" shows the old primary; back to live; branch from the past', async ({ page }) => {
+  test.setTimeout(150_000);
+  await openLab(page);
+  await run(page, start[0] as string, 'morton.local');
+  await pane(page, 'Cluster').getByLabel('speed').selectOption('5');
+  for (const line of start.slice(1)) await run(page, line, 'listening on port');
+  await page.getByRole('region', { name: 'Terminals' }).getByRole('button', { name: 'New shell' }).click();
+  await run(page, 'python', '>>>');
+  await run(page, 'from pymongo import Connection');
+  await run(page, 'c = Connection("morton.local:27017", slave_okay=True)');
+  await run(page, 'c.admin.command("replSetInitiate")', "'ok': 1.0");
+  const oldPrimary = await primaryAmong(page, members);
+  // Let the history hold a few seconds with the old primary in charge.
+  await page.waitForTimeout(1500);
+
+  await selectShell(page, 'servers');
+  const psText = await run(page, 'ps -ef');
+  await run(page, `kill ${pidOnPort(psText, Number(oldPrimary.split(':')[1]))}`);
+  await expect(badge(page, oldPrimary)).toHaveText('DOWN');
+  const newPrimary = await primaryAmong(page, members.filter((h) => h !== oldPrimary));
+
+  // Back in time: the old primary is PRIMARY again on the page, which says it shows the past.
+  await rewindUntilPrimary(page, oldPrimary);
+  await expect(slider(page)).toHaveAttribute('aria-valuetext', /^Viewing /);
+  // Controls that change the set are disabled while the past is shown.
+  await expect(card(page, oldPrimary).getByRole('button', { name: 'kill', exact: true })).toBeDisabled();
+
+  await page.getByRole('button', { name: 'Back to live' }).click();
+  await expect(page.getByText(/^Viewing /)).toHaveCount(0);
+  await expect(badge(page, newPrimary)).toHaveText('PRIMARY');
+  await expect(badge(page, oldPrimary)).toHaveText('DOWN');
+
+  // "go to this moment" on an event of the list view jumps there.
+  const timeline = pane(page, 'Timeline');
+  await timeline.getByRole('button', { name: 'list', exact: true }).click();
+  await timeline.getByRole('button', { name: /^go to this moment: / }).last().click();
+  await expect(page.getByText(/^Viewing /)).toBeVisible();
+  await page.getByRole('button', { name: 'Back to live' }).click();
+
+  // Branch from the moment before the failover: a live sandbox whose primary is the old one.
+  await rewindUntilPrimary(page, oldPrimary);
+  await page.getByRole('button', { name: 'Branch from here' }).click();
+  await expect(page.getByText(/^Viewing /)).toHaveCount(0);
+  await expect(badge(page, oldPrimary)).toHaveText('PRIMARY', { timeout: 30_000 });
+  await expect(card(page, oldPrimary).getByRole('button', { name: 'kill', exact: true })).toBeEnabled();
+  await expect(pane(page, 'Timeline').getByText(/branched from \d\d:\d\d:\d\d/).first()).toBeAttached();
+});
