@@ -9,7 +9,7 @@ import type { RetryableWrite } from './retryable';
 import type { OplogOp } from '../../storage/oplog';
 import type { OpTime } from '../../base/optime';
 import type { CommandRequest } from '../handler';
-import { ErrorCodes, codeNameFor, commandNotFound, isErrorCodeName, serverError } from '../../base/errors';
+import { ErrorCodes, ServerError, codeNameFor, commandNotFound, isErrorCodeName, serverError } from '../../base/errors';
 import { Storage } from '../../storage/storage';
 import { isPlainObject } from '../../storage/values';
 import type { CrudCommands, CrudContext, StorageCommandContext, StorageCommandResult } from './context';
@@ -99,7 +99,16 @@ export class MemberCrudCommands implements CrudCommands {
       if (readConcern.level === 'snapshot' && !SNAPSHOT_READ_COMMANDS.has(canonical)) {
         throw serverError('InvalidOptions', `Command ${canonical} does not support readConcern level snapshot outside a transaction`);
       }
-      if (readConcern.level === 'linearizable') context.checkCanAcceptWrites(request.db);
+      if (readConcern.level === 'linearizable') {
+        // read_concern_mongod.cpp: only a primary may serve it, refused before the read runs.
+        if (!context.replicaSetMember) throw serverError('NotAReplicaSet', 'node needs to be a replica set member to use read concern');
+        try {
+          context.checkCanAcceptWrites(request.db);
+        } catch (error) {
+          if (error instanceof ServerError && error.codeName === 'NotWritablePrimary') throw serverError('NotWritablePrimary', 'cannot satisfy linearizable read concern on non-primary node');
+          throw error;
+        }
+      }
       const maxTimeMS = Number(request.body.maxTimeMS);
       await waitForReadConcern(readConcern, context, context.clusterTs(), Number.isFinite(maxTimeMS) ? maxTimeMS : undefined, request.signal);
       read = this.readView(base, readConcern, context);
