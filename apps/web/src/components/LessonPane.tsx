@@ -1,9 +1,10 @@
-import { useEffect, useId, useRef, useState } from 'react';
+import { Fragment, useEffect, useId, useRef, useState } from 'react';
 import type { LabClient } from '../app/labClient';
 import { fillPlaceholders } from '@rslab/protocol';
 import { selectInputLocked, selectLesson, selectLessonCollapsed, useLab, type LessonStepDetail, type LessonView } from '../store/lab';
 import { shellForCommand, type ShellRole } from '../lesson/shells';
 import { lessonEnd, type LessonEnd } from '../lesson/next';
+import { softBreaks } from '../lesson/wrap';
 import { InlineMarkdown, Markdown } from './Markdown';
 
 const stateWord = { done: 'done', pending: 'pending', current: 'in progress' } as const;
@@ -189,7 +190,14 @@ function LessonStep({ step, number, client }: { step: LessonStepDetail; number: 
               <li key={i} className="command">
                 {newShell && <span className={`command-shell shell-${shell}`}>in the {shell} shell</span>}
                 <span className="command-line">
-                  <code>{command}</code>
+                  <code>
+                    {softBreaks(command).map((piece, p) => (
+                      <Fragment key={p}>
+                        {p > 0 && <wbr />}
+                        {piece}
+                      </Fragment>
+                    ))}
+                  </code>
                   {!inputLocked && (
                     <button
                       type="button"
