@@ -49,11 +49,14 @@ export async function selectShell(page: Page, name: 'servers' | 'client'): Promi
 /** Screen text without any whitespace: a line that wrapped at the terminal's edge reads whole again. */
 export const squash = (text: string): string => text.replace(/\s+/g, '');
 
+/** mongosh's prompt, squashed: `foo [primary] test>`. */
+export const mongoshPrompt = /test>$/;
+
 /**
  * Type a line and wait until the shell has answered it (with `expectText` when given) and shows
- * its prompt again. Returns the screen as it was then.
+ * its prompt again (the shell's or Python's unless told). Returns the screen as it was then.
  */
-export async function run(page: Page, line: string, expectText?: RegExp | string): Promise<string> {
+export async function run(page: Page, line: string, expectText?: RegExp | string, prompt = /(\$|>>>)$/): Promise<string> {
   await typeLine(page, line);
   let text = '';
   const typed = squash(line);
@@ -65,7 +68,7 @@ export async function run(page: Page, line: string, expectText?: RegExp | string
       if (at === -1) return false;
       const after = screen.slice(at + typed.length);
       if (expectText !== undefined && !(typeof expectText === 'string' ? after.includes(squash(expectText)) : expectText.test(after))) return false;
-      return /(\$|>>>)$/.test(after);
+      return prompt.test(after);
     }, { message: `the shell answers ${line}`, timeout: 20_000 })
     .toBe(true);
   return text;

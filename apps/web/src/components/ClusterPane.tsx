@@ -168,7 +168,7 @@ function MemberCard({ member, cluster, hosts, client }: { member: MemberView; cl
                 freeze {freezeSeconds} s
               </button>
             )}
-            {cutOff.length > 0 ? (
+            {cutOff.length > 0 && (
               <button
                 type="button"
                 aria-describedby={hostId}
@@ -178,12 +178,14 @@ function MemberCard({ member, cluster, hosts, client }: { member: MemberView; cl
               >
                 reconnect
               </button>
-            ) : (
-              others.length > 0 && (
-                <button type="button" aria-describedby={hostId} onClick={() => client.control('partition', { groups: [[member.host], others] })} title="Cut every link between this member and the others">
-                  isolate
-                </button>
-              )
+            )}
+            {/* Still linked to someone: it can be cut off further. Only the member is named, so the
+                server splits it off the partition already open (isolating two of three leaves three
+                groups, as the partitions lesson's challenge asks) instead of replacing it. */}
+            {cutOff.length < others.length && (
+              <button type="button" aria-describedby={hostId} onClick={() => client.control('partition', { target: member.host })} title="Cut every link between this member and the others">
+                isolate
+              </button>
             )}
           </>
         ) : (

@@ -5,6 +5,7 @@ import { selectInputLocked, selectLesson, selectLessonCollapsed, useLab, type Le
 import { shellForCommand, type ShellRole } from '../lesson/shells';
 import { lessonEnd, type LessonEnd } from '../lesson/next';
 import { softBreaks } from '../lesson/wrap';
+import { predictionResult } from '../lesson/prediction';
 import { InlineMarkdown, Markdown } from './Markdown';
 
 const stateWord = { done: 'done', pending: 'pending', current: 'in progress' } as const;
@@ -236,13 +237,15 @@ function LessonStep({ step, number, client }: { step: LessonStepDetail; number: 
         </span>
         <h4 className="step-title">
           {step.challenge && <span className="challenge-badge">Challenge · no hints </span>}
-          {step.title}
+          {/* The badge says "Challenge" already: a title that starts with it shows the rest. */}
+          {step.challenge ? step.title.replace(/^Challenge:\s*/, '') : step.title}
         </h4>
       </div>
       <p className={`step-state state-${step.state}`}>
         <span className="visually-hidden">State: </span>
         <InlineMarkdown source={status} />
       </p>
+      {step.state !== 'current' && <PredictionSummary step={step} />}
       {step.state === 'current' ? body : hasBody && (
         <details className="step-details">
           <summary>{step.state === 'done' ? 'What this step did' : 'Read ahead'}</summary>
@@ -250,6 +253,24 @@ function LessonStep({ step, number, client }: { step: LessonStepDetail; number: 
         </details>
       )}
     </li>
+  );
+}
+
+/** Once the learner has moved on, their prediction and what happened stay in sight (not folded away). */
+function PredictionSummary({ step }: { step: LessonStepDetail }) {
+  const result = predictionResult(step.prediction);
+  if (!result) return null;
+  const verdict = result.right === null ? '' : result.right ? ' (right)' : ' (not this time)';
+  return (
+    <div className="prediction-result" role="note" aria-label={`Prediction result for ${step.title}`}>
+      <p>
+        <span className="prediction-result-label">You predicted:</span> <InlineMarkdown source={result.picked} />
+        {verdict}
+      </p>
+      <p>
+        <span className="prediction-result-label">What happened:</span> <InlineMarkdown source={result.happened} />
+      </p>
+    </div>
   );
 }
 
