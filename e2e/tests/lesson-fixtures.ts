@@ -33,6 +33,11 @@ export async function predict(page: Page, n: number, choice: string | RegExp): P
   await expect(button).toHaveAttribute('aria-pressed', 'true');
 }
 
+/** Wait until the lab has built the lesson's starting point (the pane stops saying it is setting up). */
+export async function lessonReady(page: Page): Promise<void> {
+  await expect(pane(page, 'Lesson').getByText(/^Setting up the lab/)).toHaveCount(0, { timeout: 60_000 });
+}
+
 export async function expectDone(page: Page, n: number, title: string, timeout = 15_000): Promise<void> {
   await expect(step(page, n, title).locator('.step-state')).toHaveText(/done/, { timeout });
 }

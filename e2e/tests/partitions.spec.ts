@@ -1,6 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
 import { openLab } from './fixtures';
-import { expectDone, members, mongoshPrompt, predict, primaryAmong, run, step } from './lesson-fixtures';
+import { expectDone, lessonReady, members, mongoshPrompt, predict, primaryAmong, run, step } from './lesson-fixtures';
 import { card, pane, screenshot } from './ui-fixtures';
 
 /**
@@ -31,6 +31,7 @@ test('the partitions lesson, from the lesson list to its challenge, in Chromium'
   await expect(lesson.locator('.lesson-title')).toHaveText(/^Network partitions/);
   await expect(lesson.locator('.pane-meta')).toHaveText('0 of 6 done');
   // The lesson starts from a running set; the learner only watches it come up.
+  await lessonReady(page);
   const firstPrimary = await primaryAmong(page, members);
   await pane(page, 'Cluster').getByLabel('speed').selectOption('5');
 

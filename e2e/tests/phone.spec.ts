@@ -1,6 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
 import { labUrl } from './fixtures';
-import { members } from './lesson-fixtures';
+import { expectDone, lessonReady, members } from './lesson-fixtures';
 import { card, pane, screenshot, viewports } from './ui-fixtures';
 
 /**
@@ -88,6 +88,25 @@ test('a learner alone: the course page, a lesson from it, and every pane usable 
   await expectPhoneLayout(page);
   await screenshot(page, 'phone-2-lesson', false);
   await screenshot(page, 'phone-3-lab');
+
+  // The lesson's own buttons work on a phone: "Run this" opens the client shell and connects; the
+  // next step's prediction fits the pane, its choices big enough to tap.
+  const lesson = pane(page, 'Lesson');
+  await lessonReady(page);
+  await lesson.getByRole('button', { name: /^Run this: mongosh / }).click();
+  await expectDone(page, 1, 'Connect', 30_000);
+  const prediction = lesson.getByRole('group', { name: 'Prediction for step 2' });
+  await expect(prediction).toBeVisible();
+  const lessonBox = await box(page, 'Lesson');
+  for (const choice of await prediction.getByRole('button').all()) {
+    const b = await choice.boundingBox();
+    expect(b && b.x >= lessonBox.x && b.x + b.width <= lessonBox.x + lessonBox.width + 0.5).toBe(true);
+    expect(b!.height, 'a choice is tall enough to tap').toBeGreaterThanOrEqual(24);
+  }
+  await expectNoSidewaysScroll(page);
+  await prediction.getByRole('button', { name: /^About an election timeout/ }).click();
+  await expect(prediction.getByRole('button', { name: /^About an election timeout/ })).toHaveAttribute('aria-pressed', 'true');
+  await screenshot(page, 'phone-2b-prediction', false);
 
   // Back on the course page the lesson is the open one; the browser's back button returns to the lab.
   await page.getByRole('link', { name: 'All lessons' }).click();

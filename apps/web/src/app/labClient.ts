@@ -268,7 +268,11 @@ export class LabClient {
         const pending = this.pendingRun;
         if (pending && useLab.getState().tabs.length > roleIndex(pending.role)) {
           this.pendingRun = null;
-          this.runCommand(pending.command, pending.role, pending.language);
+          // Show the new tab, and type once it is on the page at its real width.
+          this.activate(message.tab.tab);
+          const opened = this.controllers.get(message.tab.tab);
+          if (opened) opened.whenAttached(() => this.runCommand(pending.command, pending.role, pending.language));
+          else this.runCommand(pending.command, pending.role, pending.language);
         }
         return;
       }

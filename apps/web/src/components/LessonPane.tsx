@@ -60,6 +60,11 @@ export function LessonPane({ client }: { client: LabClient }) {
           <>
             {lesson.catalog && lesson.catalog.length > 1 && <LessonPicker lesson={lesson} client={client} />}
             {lesson.title && <h2 className="lesson-title">{lesson.title}</h2>}
+            {lesson.preparing && (
+              <p className="lesson-preparing" role="status">
+                Setting up the lab for this lesson (its members start in the servers shell). Wait until it is ready: what you do meanwhile does not count.
+              </p>
+            )}
             {lesson.markdown && <Markdown source={lesson.markdown} />}
             <ChapteredSteps steps={lesson.steps} client={client} />
             {end && <LessonComplete end={end} client={client} />}
@@ -133,6 +138,8 @@ function LessonStep({ step, number, client }: { step: LessonStepDetail; number: 
   const [hintOpen, setHintOpen] = useState(false);
   const hintId = useId();
   // A read-only page (following someone) shows the commands but cannot run them.
+  // While the lab is being set up nothing counts yet: the lesson's buttons wait too.
+  const preparing = useLab((state) => state.lesson?.preparing === true);
   const inputLocked = useLab(selectInputLocked) !== null;
   const label = `step ${number}: ${step.title}`;
   const cluster = useLab((state) => state.cluster);
@@ -155,7 +162,7 @@ function LessonStep({ step, number, client }: { step: LessonStepDetail; number: 
                   <button
                     type="button"
                     aria-pressed={chosen}
-                    disabled={inputLocked || prediction.chosen !== null || step.state !== 'current'}
+                    disabled={inputLocked || preparing || prediction.chosen !== null || step.state !== 'current'}
                     onClick={() => client.predict(step.id, choice.id)}
                   >
                     {choice.text}
@@ -203,6 +210,7 @@ function LessonStep({ step, number, client }: { step: LessonStepDetail; number: 
                     <button
                       type="button"
                       className="run"
+                      disabled={preparing}
                       aria-label={`Run this: ${command}`}
                       title={`Type it into the ${shell} shell and run it`}
                       onClick={() => client.runCommand(template, shell, step.commandLanguages?.[i])}

@@ -9,7 +9,7 @@ import { isStroked, markerPath, markerStyle } from '../timeline/markers';
 import { timeScale, visibleDomain } from '../timeline/scale';
 import { counted } from '../text/plural';
 import { placeTip } from '../timeline/tip';
-import { selectCluster, selectEvents, selectMemberHosts, useLab } from '../store/lab';
+import { selectCluster, selectEvents, selectMemberHosts, selectPresenterZoom, useLab } from '../store/lab';
 
 const windows = [
   { label: 'last 30 s', millis: 30_000 },
@@ -21,6 +21,8 @@ const labelWidthPx = 150;
 /** Below this plot width, lanes are labelled by port only. */
 const narrowPlotPx = 600;
 const narrowLabelWidthPx = 64;
+/** Presenter zoom's lane labels are 15 px instead of 11. */
+const presenterLabelScale = 15 / 11;
 const axisHeightPx = 22;
 const markerRadiusPx = 6;
 /** The tooltip's preferred width (it narrows on a narrow plot). */
@@ -87,6 +89,8 @@ function Plot({ events, hosts, domain }: { events: readonly LabEvent[]; hosts: s
   // One tab stop for the whole plot (the focused marker, else the newest); arrows move inside.
   const [focusId, setFocusId] = useState<number | null>(null);
   const markerElements = useRef(new Map<number, SVGGElement>());
+  // Presenter zoom draws the lane labels larger (styles.css): their column widens to match.
+  const zoom = useLab(selectPresenterZoom);
   useEffect(() => {
     const element = box.current;
     if (!element) return;
@@ -99,7 +103,7 @@ function Plot({ events, hosts, domain }: { events: readonly LabEvent[]; hosts: s
   const lanes = useMemo(() => assignLanes(hosts, events), [hosts, events]);
   const laneIndex = new Map(lanes.map((lane, i) => [lane.key, i]));
   const narrow = width < narrowPlotPx;
-  const labelWidth = narrow ? narrowLabelWidthPx : labelWidthPx;
+  const labelWidth = (narrow ? narrowLabelWidthPx : labelWidthPx) * (zoom ? presenterLabelScale : 1);
   const scale = timeScale(domain, [labelWidth + markerRadiusPx, width - markerRadiusPx - 18]);
   const groups = clusterMarkers(events, laneKey, scale.x, markerRadiusPx * 2);
   const tabStopId = groups.some((g) => g.events[0]?.id === focusId) ? focusId : (groups[groups.length - 1]?.events[0]?.id ?? null);
