@@ -25,6 +25,8 @@ const narrowLabelWidthPx = 64;
 const presenterLabelScale = 15 / 11;
 const axisHeightPx = 22;
 const markerRadiusPx = 6;
+/** Room a group's "×N" count takes right of its marker. */
+const countRoomPx = 12;
 /** The tooltip's preferred width (it narrows on a narrow plot). */
 const tipWidthPx = 320;
 const listRowsMax = 300;
@@ -105,7 +107,8 @@ function Plot({ events, hosts, domain }: { events: readonly LabEvent[]; hosts: s
   const narrow = width < narrowPlotPx;
   const labelWidth = (narrow ? narrowLabelWidthPx : labelWidthPx) * (zoom ? presenterLabelScale : 1);
   const scale = timeScale(domain, [labelWidth + markerRadiusPx, width - markerRadiusPx - 18]);
-  const groups = clusterMarkers(events, laneKey, scale.x, markerRadiusPx * 2);
+  // Markers closer than a marker plus its "×N" count are drawn as one: counts never touch (×8×10×9).
+  const groups = clusterMarkers(events, laneKey, scale.x, markerRadiusPx * 2 + countRoomPx);
   const tabStopId = groups.some((g) => g.events[0]?.id === focusId) ? focusId : (groups[groups.length - 1]?.events[0]?.id ?? null);
   const moveFocus = (fromIndex: number, key: string): boolean => {
     const to = nextMarker(groups, lanes.map((l) => l.key), fromIndex, key);
