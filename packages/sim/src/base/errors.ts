@@ -91,6 +91,7 @@ export const ErrorCodes = {
   PrimarySteppedDown: 189,
   UnsupportedOpQueryCommand: 352,
   NoSuchTransaction: 251,
+  TransactionCommitted: 256,
   LinearizableReadConcernError: 187,
   TransactionTooOld: 225,
   IncompleteTransactionHistory: 217,

@@ -15,6 +15,8 @@ import { isPlainObject } from '../../storage/values';
 import type { CrudCommands, CrudContext, StorageCommandContext, StorageCommandResult } from './context';
 import { CursorManager } from './cursors';
 import type { CursorLimits } from './cursors';
+import { TransactionTable, checkTransactionReadConcern, commitOp, isCommitOrAbort, isTransactionCommand, transactionArgsOf } from './transactions';
+import type { TransactionArgs, TransactionMember } from './transactions';
 
 /** The pieces of the CRUD dispatcher this adapter needs (passed in to avoid an import cycle with index.ts). */
 export interface CrudDispatcher {
@@ -33,7 +35,12 @@ export interface MemberCrudOptions {
   now?: () => number;
   cursorLimits?: Partial<CursorLimits>;
   firstCursorId?: bigint;
+  /** mongod's transactionLifetimeLimitSeconds (default 60): older in-progress transactions are aborted. */
+  transactionLifetimeLimitSeconds?: number;
 }
+
+/** The transaction commands this module adds to the dispatcher's (commands/crud/transactions.ts). */
+const TRANSACTION_END_COMMANDS = ['commitTransaction', 'abortTransaction'];
 
 /** The data a read runs against and the times its reply reports. */
 interface ReadAt {
@@ -61,12 +68,15 @@ export class MemberCrudCommands implements CrudCommands {
   private readonly cursorManagers = new Map<CrudContext, CursorManager>();
   /** Each member's retryable-write history (built from its oplog; commands/crud/retryable.ts). */
   private readonly retryHistories = new Map<CrudContext, RetryableWriteHistory>();
+  /** Each member's transactions (commands/crud/transactions.ts). */
+  private readonly transactionTables = new Map<CrudContext, TransactionTable>();
 
   constructor(dispatcher: CrudDispatcher, options: MemberCrudOptions = {}) {
     this.dispatcher = dispatcher;
     this.options = options;
     const byLower = new Map<string, string>();
     for (const name of dispatcher.names) byLower.set(name.toLowerCase(), name);
+    for (const name of TRANSACTION_END_COMMANDS) byLower.set(name.toLowerCase(), name);
     this.byLowerName = byLower;
     this.commandNames = new Set(byLower.keys());
   }
@@ -90,6 +100,8 @@ export class MemberCrudCommands implements CrudCommands {
     const cursors = this.cursorsOf(context, () => context.clock.now());
     // Server-made _ids must differ between members: seed them from the member's Random once.
     if (!base.objectIdsSeeded) base.seedObjectIds(context.random);
+    if (isTransactionCommand(request.body)) return this.runInTransaction(canonical, request, context, base, cursors);
+    if (isCommitOrAbort(canonical)) throw serverError('InvalidOptions', `${canonical} must be run within a transaction`);
     const kind = this.dispatcher.kind(canonical);
     if (kind === 'write') context.checkCanAcceptWrites(request.db);
     else if (!READ_CHECK_EXEMPT.has(canonical)) context.checkCanServeReads(request);
@@ -118,6 +130,7 @@ export class MemberCrudCommands implements CrudCommands {
     if (readConcern?.level === 'linearizable' && Number(result.reply.ok) === 1) await this.confirmLinearizable(request, context, result.reply);
     if (result.oplog.length === 0) return result.reply;
     const opTime = context.logOps(result.oplog);
+    this.transactionTables.get(context)?.nonTransactionalWrite(result.oplog, this.transactionMember(context));
     // The write's own optime is its operationTime (mongod: the client's last op).
     if (timed) result.reply.operationTime = tsToBson(opTime.ts);
     const writeConcernError = await context.waitForWriteConcern(opTime, request);
@@ -138,6 +151,7 @@ export class MemberCrudCommands implements CrudCommands {
       this.retryHistories.set(context, history);
     }
     const executed = history.begin(write, context.term, context.oplogEntries());
+    this.transactionTables.get(context)?.sessionMovedOn(write.sessionKey, write.txnNumber);
     const field = RETRYABLE_WRITE_COMMANDS.get(command.toLowerCase())!;
     if (field === '') return this.runRetryableFindAndModify(request, context, write, commandContext, history, executed);
     const items: unknown = request.body[field];
@@ -193,6 +207,7 @@ export class MemberCrudCommands implements CrudCommands {
     // A retry that wrote nothing new still waits for its write concern, on the member's last op
     // (mongod sets the client's last op to the system's on a retried statement).
     const opTime = oplog.length === 0 ? context.lastApplied : context.logOps(oplog);
+    if (oplog.length > 0) this.transactionTables.get(context)?.nonTransactionalWrite(oplog, this.transactionMember(context));
     for (const [stmtId, ops] of recorded) history.record(write, stmtId, ops);
     return this.finishRetryableWrite(reply, opTime, closeConnection, request, context);
   }
@@ -232,7 +247,10 @@ export class MemberCrudCommands implements CrudCommands {
         ops.push(image);
         tagged.push(image);
       }
-      if (ops.length > 0) opTime = context.logOps(ops);
+      if (ops.length > 0) {
+        opTime = context.logOps(ops);
+        this.transactionTables.get(context)?.nonTransactionalWrite(ops, this.transactionMember(context));
+      }
       if (tagged.length > 0) history.record(write, stmtId, tagged);
       if (Number(reply.ok) !== 1) return reply;
     }
@@ -249,6 +267,105 @@ export class MemberCrudCommands implements CrudCommands {
       request.closeConnection();
       return { ok: 0, errmsg: 'connection closed by onPrimaryTransactionalWrite', code: ErrorCodes.HostUnreachable, codeName: 'HostUnreachable' };
     }
+    if (context.replicaSetMember) reply.operationTime = tsToBson(opTime.ts);
+    const writeConcernError = await context.waitForWriteConcern(opTime, request);
+    if (writeConcernError) reply.writeConcernError = writeConcernError;
+    return reply;
+  }
+
+  /** The member's transactions (created on first use). */
+  transactionTable(context: CrudContext): TransactionTable {
+    let table = this.transactionTables.get(context);
+    if (table === undefined) {
+      const limit = this.options.transactionLifetimeLimitSeconds;
+      table = new TransactionTable(limit === undefined ? {} : { lifetimeLimitSeconds: limit });
+      this.transactionTables.set(context, table);
+    }
+    return table;
+  }
+
+  private transactionMember(context: CrudContext): TransactionMember {
+    return {
+      get term() {
+        return context.term;
+      },
+      nowMillis: () => context.clock.now(),
+      oplogEntries: () => context.oplogEntries(),
+    };
+  }
+
+  /**
+   * A command of a multi-document transaction (commands/crud/transactions.ts): it runs against the
+   * transaction's copy of the data; a write's ops stay with the transaction until it commits; an
+   * error aborts it.
+   */
+  private async runInTransaction(canonical: string, request: CommandRequest, context: CrudContext, base: Storage, cursors: CursorManager): Promise<Document> {
+    const args = transactionArgsOf(canonical, request.db, request.body);
+    if (!context.replicaSetMember) throw serverError('IllegalOperation', 'Transaction numbers are only allowed on a replica set member or mongos');
+    const table = this.transactionTable(context);
+    const member = this.transactionMember(context);
+    // Transactions run on the primary only, reads included (the spec: read preference primary).
+    context.checkCanAcceptWrites(request.db);
+    if (canonical === 'commitTransaction') return this.commitTransaction(args, request, context, table, member, base);
+    if (canonical === 'abortTransaction') {
+      table.abortForCommand(args, member);
+      return this.finishTransactionCommand({ ok: 1 }, context.lastApplied, request, context);
+    }
+    checkTransactionReadConcern(args, request.body);
+    const readConcern = args.startTransaction ? parseReadConcern(request.body) : undefined;
+    if (readConcern !== undefined) {
+      const maxTimeMS = Number(request.body.maxTimeMS);
+      await waitForReadConcern(readConcern, context, context.clusterTs(), Number.isFinite(maxTimeMS) ? maxTimeMS : undefined, request.signal);
+      context.checkCanAcceptWrites(request.db);
+    }
+    const txn = table.beginOrContinue(args, member, () => this.transactionSnapshot(base, readConcern, context));
+    const localSessions = context.localSessions === undefined ? undefined : () => context.localSessions!();
+    const commandContext = { storage: txn.working, cursors, connectionId: request.connection.id, ...(localSessions === undefined ? {} : { localSessions }) };
+    const result = this.dispatcher.run(request.db, request.body, commandContext);
+    if (request.body.lsid !== undefined) this.tagSessionCursor(cursors, request.body.lsid, result.reply);
+    const reply = result.reply;
+    if (Number(reply.ok) !== 1 || (Array.isArray(reply.writeErrors) && reply.writeErrors.length > 0)) {
+      table.statementFailed(txn);
+      return reply;
+    }
+    if (result.oplog.length > 0) table.statementWrote(txn, result.oplog, base, member);
+    return reply;
+  }
+
+  /**
+   * The data a transaction starts from: the member's latest (mongod reads a transaction at its
+   * last applied point whatever the level; majority and snapshot are guaranteed by a majority
+   * commit), or the data at `atClusterTime`.
+   */
+  private transactionSnapshot(base: Storage, readConcern: ReadConcern | undefined, context: CrudContext): Storage {
+    const atTs = readConcern?.atClusterTs;
+    if (atTs === undefined) return base.clone();
+    if (atTs < context.oldestOplogTs()) {
+      throw serverError('SnapshotTooOld', `Read timestamp ${tsSecs(atTs)}:${tsInc(atTs)} is older than the oldest available timestamp`);
+    }
+    return base.viewBefore(context.entriesAfterTs(atTs));
+  }
+
+  /**
+   * commitTransaction (txn_cmds.cpp): applies the transaction's ops to the member's data and logs
+   * them as one applyOps entry, then waits for the write concern. A retried commit of a committed
+   * transaction only waits for the write concern again, on the member's last optime.
+   */
+  private async commitTransaction(args: TransactionArgs, request: CommandRequest, context: CrudContext, table: TransactionTable, member: TransactionMember, base: Storage): Promise<Document> {
+    const { txn, committed } = table.forCommit(args, member);
+    let opTime = context.lastApplied;
+    if (!committed && txn !== undefined) {
+      if (txn.ops.length > 0) {
+        const op = commitOp(txn);
+        base.applyOplogEntry(op);
+        opTime = context.logOps([op]);
+        table.committed(txn, opTime);
+      } else table.committed(txn, undefined);
+    }
+    return this.finishTransactionCommand({ ok: 1 }, opTime, request, context);
+  }
+
+  private async finishTransactionCommand(reply: Document, opTime: OpTime, request: CommandRequest, context: CrudContext): Promise<Document> {
     if (context.replicaSetMember) reply.operationTime = tsToBson(opTime.ts);
     const writeConcernError = await context.waitForWriteConcern(opTime, request);
     if (writeConcernError) reply.writeConcernError = writeConcernError;
