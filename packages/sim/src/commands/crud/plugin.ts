@@ -426,6 +426,8 @@ export class MemberCrudCommands implements CrudCommands {
 
   sessionsKilled(context: CrudContext, sessionKeys: ReadonlySet<string>): void {
     this.cursorManagers.get(context)?.killForSessions(sessionKeys);
+    // Killing or ending a session aborts its in-progress transaction (mongod's session kill path).
+    this.transactionTables.get(context)?.sessionsKilled(sessionKeys);
   }
 
   /** Kills the cursors a closed connection opened on the member of `context`. Returns how many. */

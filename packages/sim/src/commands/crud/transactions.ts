@@ -311,6 +311,14 @@ export class TransactionTable {
     }
   }
 
+  /** These sessions were killed or ended: their in-progress transactions are aborted. */
+  sessionsKilled(sessionKeys: ReadonlySet<string>): void {
+    for (const key of sessionKeys) {
+      const txn = this.bySession.get(key);
+      if (txn !== undefined && txn.state === 'inProgress') this.abort(txn, 'the session was killed');
+    }
+  }
+
   /** A retryable write with a newer txnNumber on the session ends its in-progress transaction. */
   sessionMovedOn(sessionKey: string, txnNumber: number): void {
     const current = this.bySession.get(sessionKey);
