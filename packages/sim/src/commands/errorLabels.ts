@@ -44,21 +44,33 @@ function isTransientTransactionError(code: number, hasWriteConcernError: boolean
   return RETRYABLE_WRITE_CODES.has(code) || code === ErrorCodes.NoSuchTransaction;
 }
 
-/** The labels mongod would add to `reply` for this command. */
-export function errorLabelsFor(commandName: string, body: Document, reply: Document): ErrorLabel[] {
+/**
+ * A change stream's aggregate or getMore failing with an error it can resume from
+ * (error_labels.cpp isResumableChangeStreamError): the retryable and network codes, RetryChangeStream,
+ * FailedToSatisfyReadPreference; never with a writeConcernError.
+ */
+function isResumableChangeStreamError(commandName: string, code: number | undefined, writeConcernCode: number | undefined): boolean {
+  if (code === undefined || writeConcernCode !== undefined) return false;
+  if (commandName !== 'aggregate' && commandName !== 'getMore') return false;
+  return RETRYABLE_WRITE_CODES.has(code) || code === ErrorCodes.RetryChangeStream || code === ErrorCodes.FailedToSatisfyReadPreference;
+}
+
+/** The labels mongod would add to `reply` for this command (`changeStream`: an aggregate or getMore of a change stream). */
+export function errorLabelsFor(commandName: string, body: Document, reply: Document, changeStream = false): ErrorLabel[] {
   const code = Number(reply.ok) === 1 ? undefined : codeOf(reply);
   const writeConcernCode = codeOf(reply.writeConcernError);
   if (body.txnNumber !== undefined && body.autocommit !== undefined && code !== undefined) {
     if (isTransientTransactionError(code, writeConcernCode !== undefined, COMMIT_OR_ABORT_COMMANDS.has(commandName))) return ['TransientTransactionError'];
   }
-  if (!isRetryableCommand(commandName, body)) return [];
+  if (!isRetryableCommand(commandName, body)) return changeStream && isResumableChangeStreamError(commandName, code, writeConcernCode) ? ['ResumableChangeStreamError'] : [];
   const retryable = (code !== undefined && RETRYABLE_WRITE_CODES.has(code)) || (writeConcernCode !== undefined && RETRYABLE_WRITE_CODES.has(writeConcernCode));
-  return retryable ? ['RetryableWriteError'] : [];
+  if (retryable) return ['RetryableWriteError'];
+  return changeStream && isResumableChangeStreamError(commandName, code, writeConcernCode) ? ['ResumableChangeStreamError'] : [];
 }
 
 /** `reply` with the labels mongod adds for this command merged into its `errorLabels` (each once). */
-export function withErrorLabels(commandName: string, body: Document, reply: Document): Document {
-  const labels = errorLabelsFor(commandName, body, reply);
+export function withErrorLabels(commandName: string, body: Document, reply: Document, changeStream = false): Document {
+  const labels = errorLabelsFor(commandName, body, reply, changeStream);
   if (labels.length === 0) return reply;
   const existing = Array.isArray(reply.errorLabels) ? (reply.errorLabels as unknown[]).map(String) : [];
   return { ...reply, errorLabels: [...new Set([...existing, ...labels])] };

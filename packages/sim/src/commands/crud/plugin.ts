@@ -15,6 +15,8 @@ import { isPlainObject } from '../../storage/values';
 import type { CrudCommands, CrudContext, StorageCommandContext, StorageCommandResult } from './context';
 import { CursorManager } from './cursors';
 import type { CursorLimits } from './cursors';
+import { ChangeStreamCursors, isChangeStreamAggregate } from './changeStreams';
+import type { ChangeStreamMember } from './changeStreams';
 import { TransactionTable, checkTransactionReadConcern, commitOp, isCommitOrAbort, isTransactionCommand, transactionArgsOf } from './transactions';
 import type { TransactionArgs, TransactionMember } from './transactions';
 
@@ -70,6 +72,8 @@ export class MemberCrudCommands implements CrudCommands {
   private readonly retryHistories = new Map<CrudContext, RetryableWriteHistory>();
   /** Each member's transactions (commands/crud/transactions.ts). */
   private readonly transactionTables = new Map<CrudContext, TransactionTable>();
+  /** Each member's change-stream cursors (commands/crud/changeStreams.ts). */
+  private readonly changeStreamCursors = new Map<CrudContext, ChangeStreamCursors>();
 
   constructor(dispatcher: CrudDispatcher, options: MemberCrudOptions = {}) {
     this.dispatcher = dispatcher;
@@ -102,6 +106,8 @@ export class MemberCrudCommands implements CrudCommands {
     if (!base.objectIdsSeeded) base.seedObjectIds(context.random);
     if (isTransactionCommand(request.body)) return this.runInTransaction(canonical, request, context, base, cursors);
     if (isCommitOrAbort(canonical)) throw serverError('InvalidOptions', `${canonical} must be run within a transaction`);
+    const stream = await this.runChangeStreamCommand(canonical, request, context, base);
+    if (stream !== undefined) return stream;
     const kind = this.dispatcher.kind(canonical);
     if (kind === 'write') context.checkCanAcceptWrites(request.db);
     else if (!READ_CHECK_EXEMPT.has(canonical)) context.checkCanServeReads(request);
@@ -273,6 +279,66 @@ export class MemberCrudCommands implements CrudCommands {
     return reply;
   }
 
+  private changeStreamsOf(context: CrudContext): ChangeStreamCursors {
+    let streams = this.changeStreamCursors.get(context);
+    if (streams === undefined) {
+      streams = new ChangeStreamCursors();
+      this.changeStreamCursors.set(context, streams);
+    }
+    return streams;
+  }
+
+  /** Whether a getMore names a change-stream cursor of this member (its errors get ResumableChangeStreamError). */
+  isChangeStreamCursor(context: CrudContext, id: unknown): boolean {
+    const big = typeof id === 'bigint' ? id : id instanceof Long ? id.toBigInt() : typeof id === 'number' && Number.isSafeInteger(id) ? BigInt(id) : undefined;
+    return big !== undefined && (this.changeStreamCursors.get(context)?.has(big) ?? false);
+  }
+
+  /**
+   * An aggregate opening a change stream, or a getMore/killCursors of one (commands/crud/changeStreams.ts);
+   * undefined for any other command.
+   */
+  private async runChangeStreamCommand(canonical: string, request: CommandRequest, context: CrudContext, base: Storage): Promise<Document | undefined> {
+    const body = request.body;
+    if (canonical === 'aggregate' && isChangeStreamAggregate(body)) {
+      if (!context.replicaSetMember) throw serverError('Location40573', 'The $changeStream stage is only supported on replica sets');
+      context.checkCanServeReads(request);
+      return this.changeStreamsOf(context).open(request.db, body, this.changeStreamMember(context, base), request.connection.id);
+    }
+    if (canonical === 'getMore' && this.isChangeStreamCursor(context, body.getMore)) {
+      const id = body.getMore instanceof Long ? body.getMore.toBigInt() : BigInt(String(body.getMore));
+      return this.changeStreamsOf(context).getMore(id, body, this.changeStreamMember(context, base), request.signal);
+    }
+    if (canonical === 'killCursors' && Array.isArray(body.cursors) && body.cursors.some((id) => this.isChangeStreamCursor(context, id))) {
+      const ids = (body.cursors as unknown[]).map((id) => (id instanceof Long ? id.toBigInt() : BigInt(String(id))));
+      const killed = new Set(this.changeStreamsOf(context).kill(ids));
+      const rest = (body.cursors as unknown[]).filter((_, i) => !killed.has(ids[i]!));
+      const others = rest.length === 0 ? { cursorsKilled: [], cursorsNotFound: [] } : this.dispatcher.run(request.db, { ...body, cursors: rest }, { storage: base, cursors: this.cursorsOf(context, () => context.clock.now()), connectionId: request.connection.id }).reply;
+      const cursorsKilled = [...(body.cursors as unknown[]).filter((_, i) => killed.has(ids[i]!)), ...((others.cursorsKilled as unknown[] | undefined) ?? [])];
+      return { cursorsKilled, cursorsNotFound: others.cursorsNotFound ?? [], cursorsAlive: [], cursorsUnknown: [], ok: 1 };
+    }
+    return undefined;
+  }
+
+  private changeStreamMember(context: CrudContext, base: Storage): ChangeStreamMember {
+    return {
+      oplogEntries: () => context.oplogEntries(),
+      get commitPoint() {
+        return context.commitPoint;
+      },
+      get lastApplied() {
+        return context.lastApplied;
+      },
+      oldestOplogTs: () => context.oldestOplogTs(),
+      majorityStorage: () => {
+        const later = context.entriesAfterCommitPoint();
+        return later.length === 0 ? base : base.viewBefore(later);
+      },
+      clock: context.clock,
+      nowMillis: () => context.clock.now(),
+    };
+  }
+
   /** The member's transactions (created on first use). */
   transactionTable(context: CrudContext): TransactionTable {
     let table = this.transactionTables.get(context);
@@ -432,6 +498,7 @@ export class MemberCrudCommands implements CrudCommands {
 
   /** Kills the cursors a closed connection opened on the member of `context`. Returns how many. */
   connectionClosed(context: CrudContext, connectionId: number): number {
+    this.changeStreamCursors.get(context)?.connectionClosed(connectionId);
     return this.cursorManagers.get(context)?.killForConnection(connectionId) ?? 0;
   }
 
@@ -439,6 +506,7 @@ export class MemberCrudCommands implements CrudCommands {
   memberStopped(context: CrudContext): number {
     const killed = this.cursorManagers.get(context)?.killAll() ?? 0;
     this.cursorManagers.delete(context);
+    this.changeStreamCursors.delete(context);
     return killed;
   }
 }
