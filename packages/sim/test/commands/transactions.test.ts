@@ -146,6 +146,20 @@ describe('transactions', () => {
     c.stopAll();
   });
 
+  it('killing the session aborts its in-progress transaction and releases its documents (killSessions, killAllSessions)', async () => {
+    const { c, primary } = await started(48);
+    await c.command(primary, { insert: 'c', documents: [{ _id: 1 }] }, { db: 'test' });
+    const a = session(9);
+    const b = session(10);
+    await c.command(primary, stmt(a, 1, { update: 'c', updates: [{ q: { _id: 1 }, u: { $set: { by: 'a' } } }] }, true), { db: 'test' });
+    expect(await c.command(primary, { killSessions: [a] }, { db: 'admin' })).toMatchObject({ ok: 1 });
+    expect(await c.command(primary, stmt(b, 1, { update: 'c', updates: [{ q: { _id: 1 }, u: { $set: { by: 'b' } } }] }, true), { db: 'test' })).toMatchObject({ ok: 1, nModified: 1 });
+    expect(await c.command(primary, { killAllSessions: [] }, { db: 'admin' })).toMatchObject({ ok: 1 });
+    expect(await c.command(primary, commit(b, 1), { db: 'admin' })).toMatchObject({ ok: 0, code: 251 });
+    expect(docs(c, primary)).toEqual([{ _id: 1 }]);
+    c.stopAll();
+  });
+
   it('refuses what a transaction may not do (InvalidOptions, OperationNotSupportedInTransaction)', async () => {
     const { c, primary } = await started(47);
     const a = session(8);
