@@ -19,7 +19,10 @@ afterEach(() => killAll(children));
 describe('transactions on sim-mongod processes', () => {
   it('withTransaction survives a primary kill: the callback reruns on the new primary and commits once', { timeout: 120_000 }, async () => {
     const set = await startProcessSet(3, ['--setParameter', 'enableTestCommands=1'], children);
-    const client = new MongoClient(set.uri, { monitorCommands: true, serverSelectionTimeoutMS: 30_000 });
+    // Polling monitors: a streaming monitor can see the kill first and clear the pool, and the driver
+    // then leaves the in-flight statement's network error without TransientTransactionError
+    // (server.ts decorateCommandError skips errors from a stale connection) — a race, not a rule.
+    const client = new MongoClient(set.uri, { monitorCommands: true, serverSelectionTimeoutMS: 30_000, serverMonitoringMode: 'poll' });
     try {
       const accounts = client.db('bank').collection<{ _id: string; balance: number }>('accounts');
       await accounts.insertMany([{ _id: 'alice', balance: 100 }, { _id: 'bob', balance: 0 }], { writeConcern: { w: 'majority' } });
