@@ -6,7 +6,7 @@ import { HANDSHAKE_COMMANDS, runHandshakeCommand } from '../commands/handshake';
 import { REPLSET_COMMANDS, runReplSetCommand } from '../commands/replset';
 import type { Random } from '../random/random';
 import type { ReplParameters, PersistedReplState, LogSeverity, WriteConcern } from '../repl/coordinator';
-import { ReplCoordinator, newPersistedReplState } from '../repl/coordinator';
+import { ReplCoordinator, implicitDefaultWriteConcern, newPersistedReplState } from '../repl/coordinator';
 import type { RollbackFile } from '../repl/coordinator';
 import { configToDocument, type ReplSetConfig } from '../repl/config';
 import type { ReplJournal } from '../storage/replState';
@@ -398,7 +398,7 @@ export class Member implements CommandHandler, ServerNode, SessionCommandHost {
     return request.body.secondaryOk === true || request.body.slaveOk === true || request.body.$secondaryOk === true;
   }
 
-  /** The write concern a command asks for, or the implicit default (majority; w:1 with arbiters). */
+  /** The write concern a command asks for, or the implicit default (repl/writeConcern.ts implicitDefaultWriteConcern). */
   writeConcernFor(request: CommandRequest): WriteConcern {
     const wc = request.body.writeConcern as Document | undefined;
     const j = wc?.j === true || wc?.j === 1;
@@ -406,10 +406,7 @@ export class Member implements CommandHandler, ServerNode, SessionCommandHost {
       const w = wc.w === undefined ? 1 : typeof wc.w === 'string' ? wc.w : Number(wc.w);
       return { w, wtimeout: Number(wc.wtimeout ?? 0), j };
     }
-    const config = this.repl.config;
-    if (!config) return { w: 1, j };
-    const hasArbiters = config.members.some((m) => m.arbiterOnly);
-    return hasArbiters ? { w: 1, j } : { w: 'majority', wtimeout: 0, j };
+    return { ...implicitDefaultWriteConcern(this.repl.config), j };
   }
 
   /**

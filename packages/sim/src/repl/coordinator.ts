@@ -26,6 +26,7 @@ import { requestVotes } from './voteRequester';
 import { WriteConcernWaiters } from './writeConcern';
 
 export { DEFAULT_REPL_PARAMETERS, type LogSeverity, type ReplParameters, type WriteConcern } from './parameters';
+export { implicitDefaultWriteConcern } from './writeConcern';
 export { newPersistedReplState, type PersistedReplState, type ReplPersistence, type RollbackFile } from './persisted';
 export type { ReplPorts } from './context';
 export type { PeerView } from './topology/status';

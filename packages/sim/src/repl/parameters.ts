@@ -65,4 +65,6 @@ export interface WriteConcern {
   w?: number | string;
   wtimeout?: number;
   j?: boolean;
+  /** Where `w` came from, as mongod reports it in `errInfo.writeConcern` (default clientSupplied). */
+  provenance?: 'clientSupplied' | 'implicitDefault';
 }

@@ -2,8 +2,24 @@ import type { Document } from 'bson';
 import type { TimerHandle } from '../clock/clock';
 import { serverError } from '../base/errors';
 import type { OpTime } from '../base/optime';
+import type { ReplSetConfig } from './config';
 import type { ReplContext } from './context';
 import type { WriteConcern } from './parameters';
+
+/**
+ * MongoDB 5.0+'s implicit default write concern (manual, "Default MongoDB Read Concerns/Write
+ * Concerns"): w:1 when the set has an arbiter and its voting data-bearing members are no more than
+ * the voting majority (1 + floor(voters / 2)), else w:"majority". No config: w:1.
+ */
+export function implicitDefaultWriteConcern(config: ReplSetConfig | undefined): WriteConcern {
+  if (!config) return { w: 1, wtimeout: 0, provenance: 'implicitDefault' };
+  const voters = config.members.filter((m) => m.votes > 0);
+  const arbiters = config.members.filter((m) => m.arbiterOnly).length;
+  const votingDataBearing = voters.filter((m) => !m.arbiterOnly).length;
+  const majority = Math.floor(voters.length / 2) + 1;
+  const w = arbiters > 0 && votingDataBearing <= majority ? 1 : 'majority';
+  return { w, wtimeout: 0, provenance: 'implicitDefault' };
+}
 
 interface Waiter {
   opTime: OpTime;
@@ -34,7 +50,7 @@ export class WriteConcernWaiters {
     const { topology, params } = this.ctx;
     const w = wc?.w ?? 1;
     const wtimeout = Number(wc?.wtimeout ?? 0);
-    const wcDoc: Document = { w, wtimeout, provenance: wc?.w === undefined ? 'implicitDefault' : 'clientSupplied' };
+    const wcDoc: Document = { w, wtimeout, provenance: wc?.provenance ?? 'clientSupplied' };
     if (typeof w === 'number') {
       if (w <= 1) return Promise.resolve(undefined);
       const config = topology.config;
@@ -43,7 +59,13 @@ export class WriteConcernWaiters {
         return Promise.resolve(serverError('UnsatisfiableWriteConcern', 'Not enough data-bearing nodes', { extra: { errInfo: { writeConcern: wcDoc } } }).toWriteConcernError());
       }
     } else if (w !== 'majority') {
-      return Promise.reject(serverError('UnknownReplWriteConcern', `Unrecognized write concern mode: ${w}`));
+      // The write is already applied: mongod looks the mode up while waiting for replication
+      // (ReplicationCoordinatorImpl::_awaitReplication → checkIfWriteConcernCanBeSatisfied), so
+      // an unknown mode is a writeConcernError beside ok: 1, never a command error.
+      const modes = topology.config?.settings.getLastErrorModes ?? {};
+      if (!Object.prototype.hasOwnProperty.call(modes, w)) {
+        return Promise.resolve(serverError('UnknownReplWriteConcern', `No write concern mode named '${w}' found in replica set configuration`, { extra: { errInfo: { writeConcern: wcDoc } } }).toWriteConcernError());
+      }
     }
     const wv: number | 'majority' = typeof w === 'number' ? w : 'majority';
     if (!topology.config) return Promise.resolve(undefined);
@@ -52,7 +74,9 @@ export class WriteConcernWaiters {
       return Promise.reject(serverError('ExceededMemoryLimit', `too many writes waiting for write concern (${params.writeConcernWaitersMax})`));
     }
     return new Promise((resolve) => {
-      const waiter: Waiter = { opTime, w: wv, wtimeout, resolve, timer: undefined };
+      // Every writeConcernError names the write concern it could not satisfy (errInfo.writeConcern).
+      const withWc = (error: Document | undefined): void => resolve(error ? withWriteConcern(error, wcDoc) : undefined);
+      const waiter: Waiter = { opTime, w: wv, wtimeout, resolve: withWc, timer: undefined };
       this.waiters.add(waiter);
       if (wtimeout > 0) {
         waiter.timer = this.ctx.timers.set(wtimeout, () => {
@@ -79,4 +103,10 @@ export class WriteConcernWaiters {
     waiter.timer?.cancel();
     waiter.resolve(error);
   }
+}
+
+function withWriteConcern(error: Document, wcDoc: Document): Document {
+  const errInfo = (error.errInfo as Document | undefined) ?? {};
+  if (errInfo.writeConcern !== undefined) return error;
+  return { ...error, errInfo: { ...errInfo, writeConcern: wcDoc } };
 }
