@@ -62,6 +62,8 @@ export const LogIds = {
   syncSourceBehindPrimary: { id: 21831, msg: 'Choosing new sync source because our sync source is behind the primary' },
   syncSourceNotPrimaryWithoutSource: { id: 21829, msg: 'Choosing new sync source because our current sync source is not primary and does not have a sync source' },
   initialSyncDone: { id: 21192, msg: 'Initial sync done' },
+  initialSyncCloneStarted: { id: 19051, msg: 'Initial sync: cloning the sync source from its last oplog entry' },
+  initialSyncCloneDone: { id: 19052, msg: 'Initial sync: clone done; applying the oplog from the clone start' },
   // ---- ELECTION (mongod)
   electionTimeout: { id: 4615652, msg: "Starting an election, since we've seen no PRIMARY in election timeout period" },
   priorityTakeover: { id: 4615660, msg: 'Starting an election for a priority takeover' },

@@ -4,6 +4,7 @@ import { compareOpTime, opTimeEquals, opTimeToBson, tsToBson } from '../base/opt
 import { LogIds } from '../log/ids';
 import { entryFromBson } from '../storage/oplog';
 import { applyBatch } from './applier';
+import { initialSyncClone } from './initialSync';
 import type { ReplContext } from './context';
 import { errorMessage } from './context';
 import { asBigInt } from './oplogServer';
@@ -86,10 +87,15 @@ export class OplogFetcher {
   private async fetchFrom(source: string, alive: () => boolean): Promise<void> {
     const { topology, ports, params } = this.ctx;
     const last = topology.oplog.last();
+    if (!last) {
+      // Nothing of our own: clone the source, then fetch from the entry the clone started at.
+      await initialSyncClone(this.ctx, source, alive);
+      return;
+    }
     const batchSize = params.oplogFetchBatchEntriesMax;
     const find: Document = {
       find: 'oplog.rs',
-      filter: last ? { ts: { $gte: tsToBson(last.ts) } } : {},
+      filter: { ts: { $gte: tsToBson(last.ts) } },
       tailable: true,
       awaitData: true,
       batchSize,
@@ -102,26 +108,24 @@ export class OplogFetcher {
     topology.fetchMetadata(reply, source);
     const cursor = reply.cursor as Document;
     let entries = (cursor.firstBatch as Document[]).map(entryFromBson);
-    if (last) {
-      const first = entries[0];
-      if (!first) throw new Error(`sync source ${source} has no entry at or after our last optime; not ahead of us`);
-      if (!opTimeEquals(first, last)) {
-        if (topology.isCatchingUp) {
-          // The member ahead of us is on another branch: nothing to catch up to there.
-          topology.finishCatchUp(`sync source ${source} diverged from our oplog`);
-          return;
-        }
-        // Roll back only to follow a primary: its oplog holds every majority-committed entry, so
-        // nothing committed is undone. A diverged secondary is just not a usable sync source.
-        if ((reply.$replData as Document | undefined)?.isPrimary !== true) {
-          topology.denylistSyncSource(source, 'our last optime is not in its oplog and it is not primary');
-          return;
-        }
-        await rollback(this.ctx, source, alive);
+    const first = entries[0];
+    if (!first) throw new Error(`sync source ${source} has no entry at or after our last optime; not ahead of us`);
+    if (!opTimeEquals(first, last)) {
+      if (topology.isCatchingUp) {
+        // The member ahead of us is on another branch: nothing to catch up to there.
+        topology.finishCatchUp(`sync source ${source} diverged from our oplog`);
         return;
       }
-      entries = entries.slice(1);
+      // Roll back only to follow a primary: its oplog holds every majority-committed entry, so
+      // nothing committed is undone. A diverged secondary is just not a usable sync source.
+      if ((reply.$replData as Document | undefined)?.isPrimary !== true) {
+        topology.denylistSyncSource(source, 'our last optime is not in its oplog and it is not primary');
+        return;
+      }
+      await rollback(this.ctx, source, alive);
+      return;
     }
+    entries = entries.slice(1);
     applyBatch(this.ctx, entries, entries.length < batchSize - 1);
     let cursorId = asBigInt(cursor.id);
     while (alive() && topology.wantsToFetch && topology.syncSource === source) {

@@ -108,16 +108,6 @@ export interface PlanOptions {
 
 const REGISTER_KEYS = ['k0', 'k1', 'k2', 'k3'];
 
-/**
- * What the simulator cannot do yet, so plans avoid it rather than report it every run.
- * `initialSyncClonesData`: mongod's initial sync clones every collection from the sync source and
- * then applies the oplog from where the clone began (initial_syncer.cpp); the simulator's copies
- * only the source's oplog, which is complete only while it has never been capped. So a member
- * cannot be resynced from a capped oplog: no wipes with a small oplog, and a member that falls
- * off the end of one stays RECOVERING (see run.ts).
- */
-export const SIMULATOR_GAPS = { initialSyncClonesData: false } as const;
-
 function pickFamilies(rnd: Random, allowed: readonly NemesisFamily[], journal: boolean): NemesisFamily[] {
   const usable = allowed.filter((f) => journal || f !== 'power-loss');
   const chosen = usable.filter(() => rnd.bool(0.55));
@@ -212,7 +202,7 @@ export function planRun(seed: number, options: PlanOptions = {}): RunPlan {
   const clockOffsetsMillis = Array.from({ length: members }, () => (skewed ? rnd.int(-30_000, 30_000) : 0));
   const durationMillis = options.durationMillis ?? rnd.int(15_000, 40_000);
   const bugs = [...(options.bugs ?? [])];
-  const families = pickFamilies(rnd, options.families ?? NEMESIS_FAMILIES, journal).filter((f) => f !== 'wipe' || oplogEntriesMax === undefined || SIMULATOR_GAPS.initialSyncClonesData);
+  const families = pickFamilies(rnd, options.families ?? NEMESIS_FAMILIES, journal);
 
   // Nemesis: events at random times; a fault is followed by its repair some time later.
   const nemeses: NemesisEvent[] = [];

@@ -28,7 +28,7 @@ import { checkAtMostOnce, checkSet } from './checkers/set';
 import { SimClient } from './client';
 import { HistoryRecorder, operations } from './history';
 import type { HistoryEvent } from './history';
-import { SIMULATOR_GAPS, planRun, describeNemesis } from './plan';
+import { planRun, describeNemesis } from './plan';
 import type { BugName, NemesisEvent, PlanOptions, RunPlan, Target, WorkloadName } from './plan';
 import { finalRegisterRead, newClientMemory, readAll, runOperation } from './workloads';
 import { supportOf } from './support';
@@ -197,8 +197,8 @@ export async function executePlan(plan: RunPlan, options: SimulationOptions = {}
     history.closePending('still running when the run ended');
 
     // A member that fell off the end of a small oplog stays RECOVERING until resynced, as mongod
-    // does. An operator would resync it; the simulator can only when its initial sync can
-    // (SIMULATOR_GAPS), so otherwise it is left out of the convergence check, with a note.
+    // does. An operator would resync it (wipe, then initial sync by cloning, repl/initialSync.ts)
+    // unless that is unsafe; then it is left out of the convergence check, with a note.
     const tooStale = new Set<string>();
     const notes: string[] = [];
     const converged = (): boolean => {
@@ -229,12 +229,9 @@ export async function executePlan(plan: RunPlan, options: SimulationOptions = {}
         if (unsafe !== undefined) {
           tooStale.add(host);
           notes.push(`${host} is too stale to catch up and was not resynced: ${unsafe}`);
-        } else if (plan.oplogEntriesMax === undefined || SIMULATOR_GAPS.initialSyncClonesData) {
+        } else {
           history.nemesis('resync', host, 'too stale to catch up: wiped for an initial sync');
           wipe(c, plan, disks, host, monitor);
-        } else {
-          tooStale.add(host);
-          notes.push(`${host} fell off the capped oplog (RECOVERING, too stale) and was not resynced: the simulator's initial sync copies no data`);
         }
       }
       ok = await c.waitFor(converged, convergeLimitMillis / 2);

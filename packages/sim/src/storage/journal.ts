@@ -468,6 +468,11 @@ export class Journal<Config> implements ReplJournal<Config> {
     if (fromSyncSource && entries.length > 0) this.requestFlush();
   }
 
+  /** Initial sync's clone: replayed like unreplicated ops, before the oplog entries that follow it. */
+  dataCloned(ops: readonly OplogOp[]): void {
+    this.unreplicatedOps(ops);
+  }
+
   unreplicatedOps(ops: readonly OplogOp[]): void {
     this.append({ k: 'ops', ops: ops.map((o) => ({ op: o.op, ns: o.ns, o: o.o, ...(o.o2 === undefined ? {} : { o2: o.o2 }), ...(o.b === undefined ? {} : { b: o.b }) })) });
   }

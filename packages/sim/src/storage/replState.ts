@@ -52,6 +52,8 @@ export interface ReplPersistence<Config> {
    * w:majority waits on this member's durable optime.
    */
   oplogAppended(entries: readonly OplogEntry[], fromSyncSource: boolean): void;
+  /** Initial sync cloned these ops (creates, indexes, documents) into storage; not oplog entries. */
+  dataCloned?(ops: readonly OplogOp[]): void;
   /** A rollback cut the oplog after `commonPoint` and undid those entries in storage. */
   rolledBack(commonPoint: OpTime, file: RollbackFile, state: DurableReplState<Config>): void;
   /** The newest oplog optime on disk (a secondary reports it as its durableOpTime). */

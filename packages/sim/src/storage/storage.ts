@@ -77,6 +77,8 @@ export interface ReplStorage {
   undo(entries: readonly OplogOp[]): RolledBackDocument[];
   /** A stable fingerprint of all user data, for convergence checks. */
   dataDigest(): string;
+  /** The databases that hold collections (initial sync drops them before cloning). */
+  listDatabaseNames(): string[];
 }
 
 /** Per-write options from the command (`bypassDocumentValidation`). */

@@ -62,6 +62,23 @@ export function entriesApplied(s: TopologyState, entries: readonly OplogEntry[],
   if (s.catchUp) checkCatchUp(s);
 }
 
+/** An initial sync (empty oplog) starts cloning `source`, whose last entry is `begin` (beginApplyingTimestamp). */
+export function initialSyncStarted(s: TopologyState, source: string, begin: OplogEntry): void {
+  log(s, 'I', 'INITSYNC', LogIds.initialSyncCloneStarted, { syncSource: source, beginApplyingTimestamp: formatOpTime(begin) });
+}
+
+/**
+ * The clone is in storage: the source's entry noted before cloning starts our oplog (not applied:
+ * the clone holds its effect). Still STARTUP2: the fetcher applies from it, and a short batch ends
+ * the initial sync (entriesApplied).
+ */
+export function initialSyncCloned(s: TopologyState, source: string, begin: OplogEntry, stats: Document): void {
+  if (s.stateCode !== MemberState.STARTUP2 || s.persisted.oplog.length > 0) throw new Error('initial sync clone done outside an initial sync');
+  log(s, 'I', 'INITSYNC', LogIds.initialSyncCloneDone, { syncSource: source, beginApplyingTimestamp: formatOpTime(begin), ...stats });
+  s.persisted.oplog.append(begin);
+  s.out.push({ kind: 'persistOplog', entries: [begin], fromSyncSource: true }, { kind: 'oplogChanged', rolledBack: false });
+}
+
 /** The source's oplog starts after our last entry: this member cannot catch up from it. */
 export function tooStale(s: TopologyState, source: string): void {
   log(s, 'E', 'REPL', LogIds.tooStaleForSyncSource, { syncSource: source, lastApplied: formatOpTime(lastApplied(s)) });

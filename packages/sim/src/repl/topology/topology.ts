@@ -423,6 +423,14 @@ export class Topology {
     this.step((s) => syncing.entriesApplied(s, entries, caughtUp));
   }
 
+  initialSyncStarted(source: string, begin: OplogEntry): void {
+    this.step((s) => syncing.initialSyncStarted(s, source, begin));
+  }
+
+  initialSyncCloned(source: string, begin: OplogEntry, stats: Document): void {
+    this.step((s) => syncing.initialSyncCloned(s, source, begin, stats));
+  }
+
   tooStale(source: string): void {
     this.step((s) => syncing.tooStale(s, source));
   }
