@@ -2,7 +2,7 @@ import type { Document } from 'bson';
 import { serverError } from '../../base/errors';
 import { compareOpTime } from '../../base/optime';
 import { LogIds } from '../../log/ids';
-import { isElectableMember } from '../config';
+import { isElectableMember, writeMajority } from '../config';
 import { MemberState, stateName, stateTitle } from '../state';
 import type { MemberData, TopologyState } from './core';
 import {
@@ -53,15 +53,25 @@ export function updateTerm(s: TopologyState, next: number, reason: string): bool
   return true;
 }
 
-/** The electable secondary with the highest priority that has everything this primary has. */
+/**
+ * Whether a non-forced step-down may go ahead now, and to whom (topology_coordinator.cpp
+ * isSafeToStepDown): a write majority (voting data-bearing members, this primary included) has
+ * applied everything this primary has, and at least one electable secondary has; that one (the
+ * highest priority) is the election hand-off target. Undefined while either is missing.
+ */
 export function caughtUpElectable(s: TopologyState): string | undefined {
+  const config = s.persisted.config;
+  if (!config) return undefined;
   const mine = lastApplied(s);
+  let caughtUpVoters = 1;
   let best: MemberData | undefined;
   for (const m of s.members.values()) {
-    if (m.health !== 1 || !isElectableMember(m.config) || m.state !== MemberState.SECONDARY) continue;
-    if (compareOpTime(m.applied, mine) < 0) continue;
+    if (m.health !== 1 || compareOpTime(m.applied, mine) < 0) continue;
+    if (m.config.votes > 0 && !m.config.arbiterOnly) caughtUpVoters++;
+    if (!isElectableMember(m.config) || m.state !== MemberState.SECONDARY) continue;
     if (!best || m.config.priority > best.config.priority) best = m;
   }
+  if (caughtUpVoters < writeMajority(config)) return undefined;
   return best?.config.host;
 }
 
@@ -81,7 +91,11 @@ export function beginStepDown(s: TopologyState, stepDownSecs: number, secondaryC
   return now(s) + secondaryCatchUpPeriodSecs * 1000;
 }
 
-/** replSetStepDown's wait is over: step down (to `target`, if one caught up), or fail. */
+/**
+ * replSetStepDown's wait is over: step down, or fail with ExceededTimeLimit when it was not safe
+ * (no `target`) and not forced. Only a non-forced step-down hands the election off to `target`
+ * (replication_coordinator_impl.cpp stepDown: the hand-off is skipped with force).
+ */
 export function completeStepDown(s: TopologyState, target: string | undefined, stepDownSecs: number, force: boolean): void {
   if (s.stateCode !== MemberState.PRIMARY) throw serverError('NotWritablePrimary', 'not primary so can\'t step down');
   if (!target && !force) {
@@ -94,7 +108,7 @@ export function completeStepDown(s: TopologyState, target: string | undefined, s
   stepDownNow(s, 'replSetStepDown command');
   s.frozenUntilMillis = now(s) + stepDownSecs * 1000;
   resetElectionTimer(s);
-  if (target) {
+  if (target && !force) {
     log(s, 'I', 'REPL', LogIds.handingOffElection, { target });
     s.out.push({ kind: 'requestStepUp', to: target });
   }
