@@ -91,6 +91,9 @@ export class InvariantMonitor {
           return;
         }
       }
+      // Extend the log only from an oplog that reaches its end: one that starts after it (a member
+      // just initial-synced by cloning, whose oplog begins at the clone's start) may have a gap.
+      if (last !== undefined && inSpan === 0) continue;
       for (let i = inSpan; i < prefix.length; i++) {
         this.committedLog.push(prefix[i]!);
         this.committedSet.add(opTimeKey(prefix[i]!));
