@@ -33,6 +33,11 @@ export async function predict(page: Page, n: number, choice: string | RegExp): P
   await expect(button).toHaveAttribute('aria-pressed', 'true');
 }
 
+/** Wait until the lab has built the lesson's starting point (the pane stops saying it is setting up). */
+export async function lessonReady(page: Page): Promise<void> {
+  await expect(pane(page, 'Lesson').getByText(/^Setting up the lab/)).toHaveCount(0, { timeout: 60_000 });
+}
+
 export async function expectDone(page: Page, n: number, title: string, timeout = 15_000): Promise<void> {
   await expect(step(page, n, title).locator('.step-state')).toHaveText(/done/, { timeout });
 }
@@ -49,11 +54,14 @@ export async function selectShell(page: Page, name: 'servers' | 'client'): Promi
 /** Screen text without any whitespace: a line that wrapped at the terminal's edge reads whole again. */
 export const squash = (text: string): string => text.replace(/\s+/g, '');
 
+/** mongosh's prompt, squashed: `foo [primary] test>`. */
+export const mongoshPrompt = /test>$/;
+
 /**
  * Type a line and wait until the shell has answered it (with `expectText` when given) and shows
- * its prompt again. Returns the screen as it was then.
+ * its prompt again (the shell's or Python's unless told). Returns the screen as it was then.
  */
-export async function run(page: Page, line: string, expectText?: RegExp | string): Promise<string> {
+export async function run(page: Page, line: string, expectText?: RegExp | string, prompt = /(\$|>>>)$/): Promise<string> {
   await typeLine(page, line);
   let text = '';
   const typed = squash(line);
@@ -65,7 +73,7 @@ export async function run(page: Page, line: string, expectText?: RegExp | string
       if (at === -1) return false;
       const after = screen.slice(at + typed.length);
       if (expectText !== undefined && !(typeof expectText === 'string' ? after.includes(squash(expectText)) : expectText.test(after))) return false;
-      return /(\$|>>>)$/.test(after);
+      return prompt.test(after);
     }, { message: `the shell answers ${line}`, timeout: 20_000 })
     .toBe(true);
   return text;

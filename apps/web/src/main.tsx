@@ -3,9 +3,11 @@ import { createRoot } from 'react-dom/client';
 import '@xterm/xterm/css/xterm.css';
 import './styles.css';
 import { App } from './components/App';
+import { CourseLink } from './components/CoursePage';
 import { LabClient } from './app/labClient';
 import { parseRoomRoute } from './rooms/route';
 import { LearnerLink, ResumeLinkButton } from './rooms/learnerLink';
+import { isCourseRoute } from './lesson/course';
 
 // Rooms pages (#rooms, #join=…, #instructor=…, …) are a separate chunk, loaded only when asked for.
 const roomRoute = parseRoomRoute(window.location.hash);
@@ -35,6 +37,9 @@ function startLab(): void {
   const client = new LabClient(`${scheme}://${window.location.host}/ws`, { createSocket: learner.createSocket });
   learner.onResumed = (ok, message) => client.showNotice(ok ? message : `resume link: ${message}`);
   client.start();
+  // `#course`: the course page over the lab, switched without a reload.
+  client.setCourseOpen(isCourseRoute(window.location.hash));
+  window.addEventListener('hashchange', () => client.setCourseOpen(isCourseRoute(window.location.hash)));
 
   // `?fixture=failover[&hold=N]` replays a recorded cluster for tests and screenshots; the player
   // and its data are a separate chunk, fetched only when asked for.
@@ -54,7 +59,15 @@ function startLab(): void {
   if (!root) throw new Error('index.html has no #root');
   createRoot(root).render(
     <StrictMode>
-      <App client={client} tools={<ResumeLinkButton learner={learner} />} />
+      <App
+        client={client}
+        tools={
+          <>
+            <CourseLink />
+            <ResumeLinkButton learner={learner} />
+          </>
+        }
+      />
     </StrictMode>,
   );
 }

@@ -175,6 +175,11 @@ export const LessonProgress = Type.Object({
   chapterIndex: Type.Integer(),
   stepIndex: Type.Integer(),
   steps: Type.Array(LessonStepView),
+  /**
+   * True while the lab builds the lesson's starting point (its setup, or a rebuild to the
+   * learner's step): nothing done meanwhile counts, so the page asks the learner to wait.
+   */
+  preparing: Type.Optional(Type.Boolean()),
 });
 export type LessonProgress = Static<typeof LessonProgress>;
 

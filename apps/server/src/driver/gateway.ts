@@ -1,4 +1,5 @@
 import { MongoClient, MongoTopologyClosedError, type MongoClientOptions } from 'mongodb';
+import { connectionStringParts } from './connectionString';
 import type { EventLog } from '../timeline/eventLog';
 import { driverNetworkMessage } from './driverErrors';
 
@@ -122,6 +123,7 @@ export class DriverGateway {
     }
     this.counter += 1;
     const id = `c${this.counter}`;
+    const fromUri = request.uri ? connectionStringParts(request.uri) : null;
     const tracked: TrackedClient = {
       id,
       request,
@@ -137,8 +139,10 @@ export class DriverGateway {
       view: {
         id,
         api: request.api,
-        seeds: request.seeds,
-        directConnection: request.options.directConnection === true,
+        // A client made from a connection string (mongosh "mongodb://…") has its seeds and
+        // directConnection there, not in the options: the view says what the learner asked for.
+        seeds: request.seeds.length > 0 ? request.seeds : (fromUri?.hosts ?? []),
+        directConnection: (request.options.directConnection ?? fromUri?.directConnection) === true,
         createdAt: this.now(),
         knownMembers: [],
         primary: null,

@@ -158,7 +158,7 @@ number of voters helps nobody: add a fifth, or make the fourth a non-voter.`,
               { id: 'steps-down', text: 'It steps down within about an election timeout' },
               { id: 'at-once', text: 'It shuts itself down' },
             ],
-            observe: { kind: 'eventSeen', event: 'stepDown', yes: 'steps-down', no: 'stays' },
+            observe: { kind: 'eventSeen', event: 'stepDown', yes: 'steps-down', no: 'stays', unseen: 'The primary has not stepped down (yet).' },
           },
           commands: [
             { tab: 'servers', text: 'kill -9 {{pid:secondary}}' },

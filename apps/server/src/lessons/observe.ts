@@ -39,8 +39,8 @@ export type ObservationSpec =
    * `rs.freeze`) and the primary stepped down: `frozen`, `other`, or `nobody` while none has.
    */
   | { kind: 'electionAfterFreeze' }
-  /** Whether an event of this kind happened after the prediction. */
-  | { kind: 'eventSeen'; event: string; yes: string; no: string };
+  /** Whether an event of this kind happened after the prediction; `unseen` says so in words when it did not. */
+  | { kind: 'eventSeen'; event: string; yes: string; no: string; unseen?: string };
 
 export interface Observation {
   /** The choice that matches what happened, or null when none does. */
@@ -121,7 +121,7 @@ export async function observe(spec: ObservationSpec, view: CheckView): Promise<O
     }
     case 'eventSeen': {
       const seen = eventsSince(view).find((event) => event.kind === spec.event);
-      return seen ? { choiceId: spec.yes, text: seen.text } : { choiceId: spec.no, text: `No ${spec.event} happened.` };
+      return seen ? { choiceId: spec.yes, text: seen.text } : { choiceId: spec.no, text: spec.unseen ?? `No ${spec.event} happened.` };
     }
     case 'operationOutcome': {
       const last = view.shellHistory.filter((record) => view.step.record(record) && record.operation?.kind === spec.operation).at(-1);

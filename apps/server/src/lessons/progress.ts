@@ -203,6 +203,7 @@ export class LessonTracker {
       chapterIndex: currentIndex === -1 ? this.lesson.chapters.length - 1 : chapterIndex,
       stepIndex: currentIndex === -1 ? steps.length : currentIndex,
       steps: steps.map((step, index) => this.stepView(step, index, currentIndex, chapterOf.get(step.id))),
+      ...(this.restoring ? { preparing: true } : {}),
     };
   }
 

@@ -381,6 +381,16 @@ export class RoomManager {
       );
     } else {
       this.followInstructor(room, sandbox, null);
+      // A lesson that starts from a running set (its setup) gets it here too, as a learner's own
+      // sandbox does when the lesson is picked; without it the room's cluster stays empty.
+      if (findLesson(room.lessonId)?.setup) {
+        sandbox.startLesson(room.lessonId).then(
+          (started) => {
+            if (!started) this.reportStoreError(new Error(`room ${room.code}: lesson '${room.lessonId}' could not start on this engine`));
+          },
+          (error: unknown) => this.reportStoreError(error),
+        );
+      }
     }
     return sandbox;
   }

@@ -25,6 +25,8 @@ export async function replayTo(sandbox: Sandbox, stepId: string | null): Promise
   // Real processes (the mongod engine) run at one speed only.
   const speed = sandbox.lab.engine.kind === 'sim' ? rebuildSpeed : 1;
   tracker.holdChecks();
+  // The page says the lab is being prepared until the rebuild is done.
+  sandbox.lesson.notify();
   try {
     const session = new TranscriptSession(sandbox, { speed, lineTimeoutMillis: rebuildLineTimeoutMillis, predictions: false });
     return await session.run(lines.join('\n'));
@@ -33,6 +35,7 @@ export async function replayTo(sandbox: Sandbox, stepId: string | null): Promise
   } finally {
     if (clock.speed !== speedBefore) clock.setSpeed(speedBefore);
     tracker.resumeAt(sandbox.lab.mark());
+    sandbox.lesson.notify();
   }
 }
 

@@ -230,6 +230,8 @@ export class Sandbox {
     if (setup) {
       const servers = [...this.tabs.values()][0] ?? this.openTab();
       tracker.holdChecks();
+      // The page says "setting up" until the set is ready: what the learner does meanwhile would not count.
+      this.lesson.notify();
       try {
         await buildSetup(this.lab, setup, servers);
       } finally {

@@ -78,6 +78,7 @@ describe('every HTTP route has JSON schemas', () => {
       'DELETE /api/rooms/:code',
       'GET /',
       'GET /api/health',
+      'GET /api/lessons',
       'GET /api/rooms/:code',
       'GET /api/rooms/:code/dashboard',
       'POST /api/rooms',

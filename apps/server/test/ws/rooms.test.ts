@@ -18,10 +18,10 @@ afterEach(async () => {
   app = null;
 });
 
-async function setup(overrides: Partial<Settings> = {}) {
+async function setup(overrides: Partial<Settings> = {}, lessonId?: string) {
   app = await buildServer({ settings: testSettings(overrides) });
   const server = await startServer(app);
-  const created = await app.inject({ method: 'POST', url: '/api/rooms', payload: { title: 'demo' } });
+  const created = await app.inject({ method: 'POST', url: '/api/rooms', payload: { title: 'demo', ...(lessonId ? { lessonId } : {}) } });
   const room = created.json<{ code: string; secret: string }>();
   const open = async () => {
     const client = await TestClient.connect(server.baseUrl, await server.cookie(), '/ws/room');
@@ -292,5 +292,20 @@ describe('the rooms WebSocket', () => {
     await errorWith(follower, 'Forbidden', seen);
     expect(follower.messages.slice(seen).some((m) => m.type === 'output' || m.type === 'cluster')).toBe(false);
     expect((await server.inject({ method: 'GET', url: `/api/rooms/${room.code}` })).statusCode).toBe(404);
+  });
+
+  it("starts a room on a lesson with a setup from that setup's running set, as a learner's own sandbox does (issue 16)", async () => {
+    const { room, open } = await setup({}, 'partitions');
+    const instructor = await open();
+    instructor.send({ type: 'room.instructor', code: room.code, secret: room.secret });
+    await nthWelcome(instructor, 0);
+    const running = await instructor.waitFor(
+      (m): m is Extract<ServerMessage, { type: 'cluster' }> => m.type === 'cluster' && m.cluster.members.filter((member) => member.process === 'running').length === 3,
+      30_000,
+    );
+    expect(running.cluster.setName).toBe('foo');
+    const lesson = await instructor.waitFor((m): m is Extract<ServerMessage, { type: 'lesson' }> => m.type === 'lesson' && m.progress.lessonId === 'partitions');
+    // The setup is not the learner's doing: no step is done by it.
+    expect(lesson.progress.steps.filter((step) => step.state === 'done')).toEqual([]);
   });
 });

@@ -127,7 +127,9 @@ describe('the terminal WebSocket', () => {
     expect(first.progress.catalog?.every((l) => l.available && l.done === 0)).toBe(true);
     client.send({ type: 'lesson.select', requestId: 7, lessonId: 'elections' });
     await client.waitFor((m) => m.type === 'lesson.ack' && m.requestId === 7 && m.ok);
-    await client.waitFor((m) => m.type === 'lesson' && m.progress.lessonId === 'elections');
+    // Elections starts from a running set: the page is told to wait while the lab builds it, then that it is ready.
+    await client.waitFor((m) => m.type === 'lesson' && m.progress.lessonId === 'elections' && m.progress.preparing === true);
+    await client.waitFor((m) => m.type === 'lesson' && m.progress.lessonId === 'elections' && m.progress.preparing === undefined, 30_000);
     client.send({ type: 'lesson.select', requestId: 8, lessonId: 'no-such-lesson' });
     await client.waitFor((m) => m.type === 'lesson.ack' && m.requestId === 8 && !m.ok && m.message.includes('not available'));
   });

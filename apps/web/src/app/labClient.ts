@@ -2,7 +2,8 @@ import type { ClientMessage, ControlAction, ServerMessage, TabSnapshot } from '@
 import { fillPlaceholders } from '@rslab/protocol';
 import { Connection, type ConnectionStatus } from '../net/connection';
 import { TerminalController } from '../terminal/controller';
-import { controlAcked, controlSent, presenterFontSize, resetSandboxState, showLive, showPast, useLab } from '../store/lab';
+import { controlAcked, controlSent, presenterFontSize, receiveCourse, resetSandboxState, showCourse, showLive, showPast, useLab } from '../store/lab';
+import { parseLessonList } from '../lesson/course';
 import { alreadyInInterpreter, commandMismatch, fillPid, roleIndex, shellForCommand, type CommandLanguage, type ShellRole } from '../lesson/shells';
 import { applySandboxMessage, isSandboxMessage } from './sandboxMessages';
 import { BrowserRuntimes, isRuntimeMessage } from '../runtime/browserRuntimes';
@@ -267,7 +268,11 @@ export class LabClient {
         const pending = this.pendingRun;
         if (pending && useLab.getState().tabs.length > roleIndex(pending.role)) {
           this.pendingRun = null;
-          this.runCommand(pending.command, pending.role, pending.language);
+          // Show the new tab, and type once it is on the page at its real width.
+          this.activate(message.tab.tab);
+          const opened = this.controllers.get(message.tab.tab);
+          if (opened) opened.whenAttached(() => this.runCommand(pending.command, pending.role, pending.language));
+          else this.runCommand(pending.command, pending.role, pending.language);
         }
         return;
       }
@@ -342,6 +347,36 @@ export class LabClient {
   /** Switch this sandbox to another lesson; the server answers with the new lesson's progress. */
   selectLesson(lessonId: string): boolean {
     return this.connection.send({ type: 'lesson.select', requestId: this.nextRequestId++, lessonId });
+  }
+
+  /**
+   * Show the course page (`#course`) or the lab. The lab's panes stay mounted while the course
+   * shows (its terminals keep their screens); coming back refits them to their boxes.
+   */
+  setCourseOpen(open: boolean): void {
+    showCourse(open);
+    if (open) {
+      this.loadCourse();
+      return;
+    }
+    requestAnimationFrame(() => {
+      for (const controller of this.controllers.values()) controller.fitToContainer();
+    });
+  }
+
+  /** Fetch `GET /api/lessons` for the course page, once it answered; again after a failure. */
+  loadCourse(): void {
+    const known = useLab.getState().course;
+    if (known && 'lessons' in known) return;
+    fetch('/api/lessons')
+      .then(async (response) => {
+        if (!response.ok) throw new Error(`GET /api/lessons answered ${response.status} ${response.statusText}`);
+        receiveCourse({ lessons: parseLessonList(await response.json()) });
+      })
+      .catch((error: unknown) => {
+        console.error('loading the course failed', error);
+        receiveCourse({ error: error instanceof Error ? error.message : String(error) });
+      });
   }
 }
 

@@ -83,5 +83,6 @@ export function lessonView(progress: LessonProgress): LessonView {
   if (title) view.title = title;
   if (markdown) view.markdown = markdown;
   if (Array.isArray(progress.catalog)) view.catalog = progress.catalog;
+  if (progress.preparing === true) view.preparing = true;
   return view;
 }

@@ -1,7 +1,8 @@
 import { Suspense, lazy, type ReactNode } from 'react';
 import type { LabClient } from '../app/labClient';
-import { selectFixture, selectLessonCollapsed, selectNotice, selectPresenterZoom, selectStatus, useLab } from '../store/lab';
+import { selectCourseOpen, selectFixture, selectLessonCollapsed, selectNotice, selectPresenterZoom, selectStatus, useLab } from '../store/lab';
 import { ClusterPane } from './ClusterPane';
+import { CoursePage } from './CoursePage';
 import { FontSizeControl } from './FontSizeControl';
 import { LessonPane } from './LessonPane';
 import { RewindBar } from './RewindBar';
@@ -19,6 +20,7 @@ export function App({ client, tools }: { client: LabClient; tools?: ReactNode })
   const zoom = useLab(selectPresenterZoom);
   const lessonCollapsed = useLab(selectLessonCollapsed);
   const fixture = useLab(selectFixture);
+  const courseOpen = useLab(selectCourseOpen);
   return (
     <div className={`app${zoom ? ' presenter' : ''}`}>
       <header className="app-header">
@@ -40,7 +42,9 @@ export function App({ client, tools }: { client: LabClient; tools?: ReactNode })
           {notice}
         </div>
       )}
-      <main className={`layout${lessonCollapsed ? ' lesson-collapsed' : ''}`}>
+      {courseOpen && <CoursePage client={client} />}
+      {/* Hidden, not unmounted, while the course page shows: the terminals keep their screens. */}
+      <main className={`layout${lessonCollapsed ? ' lesson-collapsed' : ''}`} hidden={courseOpen}>
         <LessonPane client={client} />
         <TerminalPane client={client} />
         <ClusterPane client={client} />

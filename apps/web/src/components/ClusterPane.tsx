@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'react';
+import { useEffect, useId, useMemo, useState } from 'react';
 import type { ClusterSnapshot, MemberView } from '@rslab/protocol';
 import type { LabClient } from '../app/labClient';
 import { countdown, sandboxNow, showsCountdown } from '../cluster/countdown';
@@ -11,6 +11,7 @@ import {
   selectCluster,
   selectClusterReceivedAt,
   selectControlFailure,
+  selectInputLocked,
   selectPendingControls,
   selectViewingPast,
   useLab,
@@ -25,17 +26,22 @@ export function ClusterPane({ client }: { client: LabClient }) {
   const failure = useLab(selectControlFailure);
   // While the page shows the past, nothing here may change the set: one fieldset disables every control.
   const viewingPast = useLab(selectViewingPast);
+  // A read-only page (following someone's sandbox) may not change it either: the server would
+  // refuse every button, so they are off, with the reason said once.
+  const readOnly = useLab(selectInputLocked) !== null;
+  const locked = viewingPast || readOnly;
   return (
     <section className="pane cluster-pane" aria-label="Cluster">
       <div className="pane-head">
         <h2 className="pane-title">
           Cluster{cluster?.setName ? <span className="pane-meta"> replica set “{cluster.setName}”</span> : null}
         </h2>
-        <fieldset className="bare-fieldset" disabled={viewingPast} aria-label={viewingPast ? 'Clock (disabled while viewing the past)' : 'Clock'}>
+        <fieldset className="bare-fieldset" disabled={locked} aria-label={viewingPast ? 'Clock (disabled while viewing the past)' : readOnly ? 'Clock (read-only)' : 'Clock'}>
           {cluster && <ClockControls cluster={cluster} client={client} />}
         </fieldset>
       </div>
-      <fieldset className="pane-body cluster-body bare-fieldset" disabled={viewingPast}>
+      <fieldset className="pane-body cluster-body bare-fieldset" disabled={locked}>
+        {readOnly && !viewingPast && <p className="cluster-locked">Read-only: this is someone else’s set, its buttons are off here.</p>}
         {failure && (
           <div className="control-failure" role="alert">
             <span>{failure.message}</span>
@@ -87,10 +93,14 @@ function MemberCard({ member, cluster, hosts, client }: { member: MemberView; cl
   const rows = heartbeatRows(cluster.at, member.heartbeats, member.electionTimeoutMillis);
   const others = hosts.filter((h) => h !== member.host);
   const cutOff = cutPeers(member.host, cluster.links);
+  // Every action button is described by its member's host, so a screen reader says which one it stops.
+  const hostId = useId();
   return (
     <article className={`card state-${state.toLowerCase()}`} aria-label={`node ${member.host}`} aria-busy={busy || undefined} style={{ ['--state-color' as string]: `var(${style.colorVar})` }}>
       <header className="card-head">
-        <span className="card-host">{member.host}</span>
+        <span className="card-host" id={hostId}>
+          {member.host}
+        </span>
         <span className="state-badge" title={style.meaning}>
           {state}
         </span>
@@ -142,41 +152,44 @@ function MemberCard({ member, cluster, hosts, client }: { member: MemberView; cl
       <div className="card-actions" role="group" aria-label={`Actions for ${member.host}`}>
         {running ? (
           <>
-            <button type="button" onClick={() => client.control('kill', { target: member.host })} title="SIGTERM: a clean shutdown">
+            <button type="button" aria-describedby={hostId} onClick={() => client.control('kill', { target: member.host })} title="SIGTERM: a clean shutdown">
               kill
             </button>
-            <button type="button" onClick={() => client.control('kill9', { target: member.host })} title="SIGKILL: no clean shutdown">
+            <button type="button" aria-describedby={hostId} onClick={() => client.control('kill9', { target: member.host })} title="SIGKILL: no clean shutdown">
               kill -9
             </button>
             {state === 'PRIMARY' && (
-              <button type="button" onClick={() => client.control('stepDown', { target: member.host })}>
+              <button type="button" aria-describedby={hostId} onClick={() => client.control('stepDown', { target: member.host })}>
                 step down
               </button>
             )}
             {state === 'SECONDARY' && (
-              <button type="button" onClick={() => client.control('freeze', { target: member.host, value: freezeSeconds })} title={`replSetFreeze ${freezeSeconds}: do not stand for election`}>
+              <button type="button" aria-describedby={hostId} onClick={() => client.control('freeze', { target: member.host, value: freezeSeconds })} title={`replSetFreeze ${freezeSeconds}: do not stand for election`}>
                 freeze {freezeSeconds} s
               </button>
             )}
-            {cutOff.length > 0 ? (
+            {cutOff.length > 0 && (
               <button
                 type="button"
+                aria-describedby={hostId}
                 className="reconnect"
                 onClick={() => cutOff.forEach((peer) => client.control('healLink', { target: member.host, peer }))}
                 title={`Heal this member's cut links (to ${cutOff.map((peer) => shortHost(peer, hosts)).join(', ')})`}
               >
                 reconnect
               </button>
-            ) : (
-              others.length > 0 && (
-                <button type="button" onClick={() => client.control('partition', { groups: [[member.host], others] })} title="Cut every link between this member and the others">
-                  isolate
-                </button>
-              )
+            )}
+            {/* Still linked to someone: it can be cut off further. Only the member is named, so the
+                server splits it off the partition already open (isolating two of three leaves three
+                groups, as the partitions lesson's challenge asks) instead of replacing it. */}
+            {cutOff.length < others.length && (
+              <button type="button" aria-describedby={hostId} onClick={() => client.control('partition', { target: member.host })} title="Cut every link between this member and the others">
+                isolate
+              </button>
             )}
           </>
         ) : (
-          <button type="button" onClick={() => client.control('restart', { target: member.host })}>
+          <button type="button" aria-describedby={hostId} onClick={() => client.control('restart', { target: member.host })}>
             restart
           </button>
         )}

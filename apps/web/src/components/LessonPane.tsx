@@ -1,9 +1,11 @@
-import { useEffect, useId, useRef, useState } from 'react';
+import { Fragment, useEffect, useId, useRef, useState } from 'react';
 import type { LabClient } from '../app/labClient';
 import { fillPlaceholders } from '@rslab/protocol';
 import { selectInputLocked, selectLesson, selectLessonCollapsed, useLab, type LessonStepDetail, type LessonView } from '../store/lab';
 import { shellForCommand, type ShellRole } from '../lesson/shells';
 import { lessonEnd, type LessonEnd } from '../lesson/next';
+import { softBreaks } from '../lesson/wrap';
+import { predictionResult } from '../lesson/prediction';
 import { InlineMarkdown, Markdown } from './Markdown';
 
 const stateWord = { done: 'done', pending: 'pending', current: 'in progress' } as const;
@@ -58,6 +60,11 @@ export function LessonPane({ client }: { client: LabClient }) {
           <>
             {lesson.catalog && lesson.catalog.length > 1 && <LessonPicker lesson={lesson} client={client} />}
             {lesson.title && <h2 className="lesson-title">{lesson.title}</h2>}
+            {lesson.preparing && (
+              <p className="lesson-preparing" role="status">
+                Setting up the lab for this lesson (its members start in the servers shell). Wait until it is ready: what you do meanwhile does not count.
+              </p>
+            )}
             {lesson.markdown && <Markdown source={lesson.markdown} />}
             <ChapteredSteps steps={lesson.steps} client={client} />
             {end && <LessonComplete end={end} client={client} />}
@@ -131,6 +138,8 @@ function LessonStep({ step, number, client }: { step: LessonStepDetail; number: 
   const [hintOpen, setHintOpen] = useState(false);
   const hintId = useId();
   // A read-only page (following someone) shows the commands but cannot run them.
+  // While the lab is being set up nothing counts yet: the lesson's buttons wait too.
+  const preparing = useLab((state) => state.lesson?.preparing === true);
   const inputLocked = useLab(selectInputLocked) !== null;
   const label = `step ${number}: ${step.title}`;
   const cluster = useLab((state) => state.cluster);
@@ -153,7 +162,7 @@ function LessonStep({ step, number, client }: { step: LessonStepDetail; number: 
                   <button
                     type="button"
                     aria-pressed={chosen}
-                    disabled={inputLocked || prediction.chosen !== null || step.state !== 'current'}
+                    disabled={inputLocked || preparing || prediction.chosen !== null || step.state !== 'current'}
                     onClick={() => client.predict(step.id, choice.id)}
                   >
                     {choice.text}
@@ -189,11 +198,19 @@ function LessonStep({ step, number, client }: { step: LessonStepDetail; number: 
               <li key={i} className="command">
                 {newShell && <span className={`command-shell shell-${shell}`}>in the {shell} shell</span>}
                 <span className="command-line">
-                  <code>{command}</code>
+                  <code>
+                    {softBreaks(command).map((piece, p) => (
+                      <Fragment key={p}>
+                        {p > 0 && <wbr />}
+                        {piece}
+                      </Fragment>
+                    ))}
+                  </code>
                   {!inputLocked && (
                     <button
                       type="button"
                       className="run"
+                      disabled={preparing}
                       aria-label={`Run this: ${command}`}
                       title={`Type it into the ${shell} shell and run it`}
                       onClick={() => client.runCommand(template, shell, step.commandLanguages?.[i])}
@@ -228,13 +245,15 @@ function LessonStep({ step, number, client }: { step: LessonStepDetail; number: 
         </span>
         <h4 className="step-title">
           {step.challenge && <span className="challenge-badge">Challenge · no hints </span>}
-          {step.title}
+          {/* The badge says "Challenge" already: a title that starts with it shows the rest. */}
+          {step.challenge ? step.title.replace(/^Challenge:\s*/, '') : step.title}
         </h4>
       </div>
       <p className={`step-state state-${step.state}`}>
         <span className="visually-hidden">State: </span>
         <InlineMarkdown source={status} />
       </p>
+      {step.state !== 'current' && <PredictionSummary step={step} />}
       {step.state === 'current' ? body : hasBody && (
         <details className="step-details">
           <summary>{step.state === 'done' ? 'What this step did' : 'Read ahead'}</summary>
@@ -242,6 +261,24 @@ function LessonStep({ step, number, client }: { step: LessonStepDetail; number: 
         </details>
       )}
     </li>
+  );
+}
+
+/** Once the learner has moved on, their prediction and what happened stay in sight (not folded away). */
+function PredictionSummary({ step }: { step: LessonStepDetail }) {
+  const result = predictionResult(step.prediction);
+  if (!result) return null;
+  const verdict = result.right === null ? '' : result.right ? ' (right)' : ' (not this time)';
+  return (
+    <div className="prediction-result" role="note" aria-label={`Prediction result for ${step.title}`}>
+      <p>
+        <span className="prediction-result-label">You predicted:</span> <InlineMarkdown source={result.picked} />
+        {verdict}
+      </p>
+      <p>
+        <span className="prediction-result-label">What happened:</span> <InlineMarkdown source={result.happened} />
+      </p>
+    </div>
   );
 }
 

@@ -8,7 +8,8 @@ import { nextMarker } from '../timeline/navigation';
 import { isStroked, markerPath, markerStyle } from '../timeline/markers';
 import { timeScale, visibleDomain } from '../timeline/scale';
 import { counted } from '../text/plural';
-import { selectCluster, selectEvents, selectMemberHosts, useLab } from '../store/lab';
+import { placeTip } from '../timeline/tip';
+import { selectCluster, selectEvents, selectMemberHosts, selectPresenterZoom, useLab } from '../store/lab';
 
 const windows = [
   { label: 'last 30 s', millis: 30_000 },
@@ -20,8 +21,14 @@ const labelWidthPx = 150;
 /** Below this plot width, lanes are labelled by port only. */
 const narrowPlotPx = 600;
 const narrowLabelWidthPx = 64;
+/** Presenter zoom's lane labels are 15 px instead of 11. */
+const presenterLabelScale = 15 / 11;
 const axisHeightPx = 22;
 const markerRadiusPx = 6;
+/** Room a group's "×N" count takes right of its marker. */
+const countRoomPx = 12;
+/** The tooltip's preferred width (it narrows on a narrow plot). */
+const tipWidthPx = 320;
 const listRowsMax = 300;
 /** Events a grouped marker's accessible name spells out before saying how many more. */
 const labelEventsMax = 4;
@@ -84,6 +91,8 @@ function Plot({ events, hosts, domain }: { events: readonly LabEvent[]; hosts: s
   // One tab stop for the whole plot (the focused marker, else the newest); arrows move inside.
   const [focusId, setFocusId] = useState<number | null>(null);
   const markerElements = useRef(new Map<number, SVGGElement>());
+  // Presenter zoom draws the lane labels larger (styles.css): their column widens to match.
+  const zoom = useLab(selectPresenterZoom);
   useEffect(() => {
     const element = box.current;
     if (!element) return;
@@ -96,9 +105,10 @@ function Plot({ events, hosts, domain }: { events: readonly LabEvent[]; hosts: s
   const lanes = useMemo(() => assignLanes(hosts, events), [hosts, events]);
   const laneIndex = new Map(lanes.map((lane, i) => [lane.key, i]));
   const narrow = width < narrowPlotPx;
-  const labelWidth = narrow ? narrowLabelWidthPx : labelWidthPx;
+  const labelWidth = (narrow ? narrowLabelWidthPx : labelWidthPx) * (zoom ? presenterLabelScale : 1);
   const scale = timeScale(domain, [labelWidth + markerRadiusPx, width - markerRadiusPx - 18]);
-  const groups = clusterMarkers(events, laneKey, scale.x, markerRadiusPx * 2);
+  // Markers closer than a marker plus its "×N" count are drawn as one: counts never touch (×8×10×9).
+  const groups = clusterMarkers(events, laneKey, scale.x, markerRadiusPx * 2 + countRoomPx);
   const tabStopId = groups.some((g) => g.events[0]?.id === focusId) ? focusId : (groups[groups.length - 1]?.events[0]?.id ?? null);
   const moveFocus = (fromIndex: number, key: string): boolean => {
     const to = nextMarker(groups, lanes.map((l) => l.key), fromIndex, key);
@@ -115,8 +125,10 @@ function Plot({ events, hosts, domain }: { events: readonly LabEvent[]; hosts: s
   const height = axisHeightPx + lanes.length * laneHeightPx + 4;
   const ticks = scale.ticks(Math.max(2, Math.floor((width - labelWidth) / 90)));
   const kinds = [...new Set(groups.map((g) => g.kind))];
-  const tipLeft = active ? Math.min(Math.max(active.group.x - 120, labelWidth), width - 300) : 0;
-  const tipTop = active ? axisHeightPx + ((laneIndex.get(active.group.lane) ?? 0) + 1) * laneHeightPx + 4 : 0;
+  const tip = active
+    ? placeTip({ x: active.group.x, laneIndex: laneIndex.get(active.group.lane) ?? 0, lanes: lanes.length, laneHeightPx, axisHeightPx, width, labelWidth, tipWidthPx: tipWidthPx })
+    : null;
+  const grouped = groups.some((group) => group.events.length > 1);
   return (
     <div className="plot" ref={box} onMouseLeave={() => setActive((a) => (a?.pinned ? a : null))}>
       <svg width={width} height={height} className="plot-svg" aria-label="Timeline plot: arrow keys move between events, Enter keeps the details open" role="group">
@@ -185,8 +197,9 @@ function Plot({ events, hosts, domain }: { events: readonly LabEvent[]; hosts: s
                 <circle r={markerRadiusPx + 4} className="hit" />
                 <path d={markerPath(style.shape, markerRadiusPx)} fill={isStroked(style.shape) ? 'none' : color} stroke={color} strokeWidth={isStroked(style.shape) ? 2.5 : 1} />
                 {group.events.length > 1 && (
-                  <text x={markerRadiusPx + 2} y={-markerRadiusPx} className="count">
-                    {group.events.length}
+                  // "×3" on a dark halo: counts of neighbouring markers no longer read as one number.
+                  <text x={markerRadiusPx + 1} y={-markerRadiusPx + 1} className="count">
+                    ×{group.events.length}
                   </text>
                 )}
               </g>
@@ -194,8 +207,8 @@ function Plot({ events, hosts, domain }: { events: readonly LabEvent[]; hosts: s
           );
         })}
       </svg>
-      {active && (
-        <div className="plot-tip" style={{ left: tipLeft, top: tipTop }} aria-hidden="true">
+      {active && tip && (
+        <div className={`plot-tip${tip.above ? ' above' : ''}`} style={{ left: tip.left, top: tip.top, maxWidth: tip.maxWidth }} aria-hidden="true">
           {active.group.events.slice(0, 8).map((e) => (
             <div key={e.id}>
               <span className="tip-time">{clockText(e.at, true)}</span> {e.text}
@@ -217,6 +230,11 @@ function Plot({ events, hosts, domain }: { events: readonly LabEvent[]; hosts: s
             </li>
           );
         })}
+        {grouped && (
+          <li className="legend-count">
+            <span aria-hidden="true">×3</span> events too close to draw apart: point at the marker (or focus it) to list them
+          </li>
+        )}
       </ul>
     </div>
   );

@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { ClusterSnapshot, ControlAction, LabEvent, LessonProgress, LessonStepView } from '@rslab/protocol';
+import type { ClusterSnapshot, ControlAction, LabEvent, LessonList, LessonProgress, LessonStepView } from '@rslab/protocol';
 import type { ConnectionStatus } from '../net/connection';
 import type { CommandLanguage, ShellRole } from '../lesson/shells';
 import { appendEvents } from './events';
@@ -80,6 +80,11 @@ export interface LabState {
   branching: boolean;
   // lesson slice
   lesson: LessonView | null;
+  // course slice
+  /** The course page is showing (`#course`) instead of the lab's panes. */
+  courseOpen: boolean;
+  /** `GET /api/lessons` once it answered, or why it did not; null before. */
+  course: { lessons: LessonList } | { error: string } | null;
   // controls slice
   pendingControls: Readonly<Record<number, PendingControl>>;
   /** The last refused control, shown in the cluster pane until dismissed or the next success. */
@@ -111,6 +116,8 @@ export const useLab = create<LabState>()(() => ({
   historyFrom: null,
   branching: false,
   lesson: null,
+  courseOpen: false,
+  course: null,
   pendingControls: {},
   controlFailure: null,
   presenterZoom: false,
@@ -136,6 +143,8 @@ export const selectClusterReceivedAt = (s: LabState) => s.clusterReceivedAt;
 /** The timeline the page shows: up to the past moment while rewinding. */
 export const selectEvents = (s: LabState) => s.past?.events ?? s.events;
 export const selectLesson = (s: LabState) => s.lesson;
+export const selectCourseOpen = (s: LabState) => s.courseOpen;
+export const selectCourse = (s: LabState) => s.course;
 export const selectPendingControls = (s: LabState) => s.pendingControls;
 export const selectControlFailure = (s: LabState) => s.controlFailure;
 export const selectPresenterZoom = (s: LabState) => s.presenterZoom;
@@ -170,6 +179,14 @@ export function receiveEvents(events: readonly LabEvent[]): void {
 
 export function receiveLesson(lesson: LessonView): void {
   useLab.setState({ lesson });
+}
+
+export function showCourse(open: boolean): void {
+  useLab.setState({ courseOpen: open });
+}
+
+export function receiveCourse(course: { lessons: LessonList } | { error: string }): void {
+  useLab.setState({ course });
 }
 
 export function controlSent(pending: PendingControl): void {

@@ -17,6 +17,7 @@ export interface LocalRuntime {
 export class TerminalController {
   readonly term: Terminal;
   private readonly fit = new FitAddon();
+  private readonly attachWaiters: Array<() => void> = [];
   private readonly editor = new LineEditor();
   private opened = false;
   private completionRequest = 0;
@@ -74,6 +75,17 @@ export class TerminalController {
       element.appendChild(this.term.element);
     }
     this.fitToContainer();
+    for (const waiter of this.attachWaiters.splice(0)) waiter();
+  }
+
+  /**
+   * Run `then` once the terminal is on the page and fitted (now, if it is). A line typed into a
+   * tab that has just opened must wait: before the fit the editor wraps at 80 columns, and on a
+   * phone's 36 the redraws stack copies of the line down the screen.
+   */
+  whenAttached(then: () => void): void {
+    if (this.opened) then();
+    else this.attachWaiters.push(then);
   }
 
   fitToContainer(): void {

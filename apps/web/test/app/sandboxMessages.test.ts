@@ -54,6 +54,11 @@ describe('lessonView', () => {
     expect(lessonView(base)).toEqual(base);
   });
 
+  it('keeps the server saying the lab is still being set up, and only a true one', () => {
+    expect(lessonView({ ...base, preparing: true }).preparing).toBe(true);
+    expect('preparing' in lessonView({ ...base, preparing: false })).toBe(false);
+  });
+
   it('takes lesson content the server adds, when well typed', () => {
     const progress = {
       ...base,

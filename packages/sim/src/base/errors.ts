@@ -91,6 +91,11 @@ export const ErrorCodes = {
   PrimarySteppedDown: 189,
   UnsupportedOpQueryCommand: 352,
   NoSuchTransaction: 251,
+  TransactionCommitted: 256,
+  InvalidResumeToken: 260,
+  ChangeStreamHistoryLost: 286,
+  RetryChangeStream: 234,
+  FailedToSatisfyReadPreference: 133,
   LinearizableReadConcernError: 187,
   TransactionTooOld: 225,
   IncompleteTransactionHistory: 217,
@@ -125,6 +130,10 @@ export const ErrorCodes = {
   Location40571: 40571,
   /** `$collStats` not the first stage of a pipeline (pipeline/document_source_coll_stats.cpp). */
   Location40602: 40602,
+  /** More than one of resumeAfter/startAfter/startAtOperationTime (document_source_change_stream.cpp). */
+  Location40674: 40674,
+  /** `$changeStream` on a member that is not in a replica set. */
+  Location40573: 40573,
   /** An IDL-parsed command without a required field. */
   Location40414: 40414,
   /** A legacy opcode (OP_QUERY on a collection, OP_GET_MORE...) that mongod 5.1+ no longer serves. */

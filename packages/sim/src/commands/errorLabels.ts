@@ -1,5 +1,5 @@
 import type { Document } from 'bson';
-import { RETRYABLE_WRITE_CODES } from '../base/errors';
+import { ErrorCodes, RETRYABLE_WRITE_CODES } from '../base/errors';
 import type { ErrorLabel } from '../base/errors';
 
 /**
@@ -8,7 +8,12 @@ import type { ErrorLabel } from '../base/errors';
  * The rule is mongod's ErrorLabelBuilder (src/mongo/db/error_labels.cpp) and the retryable-writes
  * specification: `RetryableWriteError` goes on the reply of a retryable command whose error code,
  * or whose writeConcernError's code, is a retryable one (base/errors.ts RETRYABLE_WRITE_CODES).
- * No transactions run here, so TransientTransactionError is never added.
+ * `TransientTransactionError` goes on the errors of a transaction's commands (they carry
+ * `autocommit`) that leave nothing behind (error_labels.cpp isTransientTransactionError): write
+ * conflicts, snapshot errors, and NoSuchTransaction, plus, for a statement that is not
+ * commit/abort, the retryable codes; a commit/abort's NoSuchTransaction only without a
+ * writeConcernError. The two labels exclude each other, TransientTransactionError first.
+ * UnknownTransactionCommitResult is the driver's to add, never the server's.
  */
 
 /** The commands that end a transaction (error_labels.cpp's commitOrAbortCommands, as a client sends them). */
@@ -30,18 +35,42 @@ function codeOf(value: unknown): number | undefined {
   return Number.isInteger(code) ? code : undefined;
 }
 
-/** The labels mongod would add to `reply` for this command. */
-export function errorLabelsFor(commandName: string, body: Document, reply: Document): ErrorLabel[] {
-  if (!isRetryableCommand(commandName, body)) return [];
+/** Always transient in a transaction (error_labels.cpp; the sharding-only codes left out). */
+const TRANSIENT_CODES: ReadonlySet<number> = new Set([ErrorCodes.WriteConflict, ErrorCodes.LockTimeout, ErrorCodes.SnapshotTooOld, ErrorCodes.SnapshotUnavailable]);
+
+function isTransientTransactionError(code: number, hasWriteConcernError: boolean, commitOrAbort: boolean): boolean {
+  if (TRANSIENT_CODES.has(code)) return true;
+  if (commitOrAbort) return code === ErrorCodes.NoSuchTransaction && !hasWriteConcernError;
+  return RETRYABLE_WRITE_CODES.has(code) || code === ErrorCodes.NoSuchTransaction;
+}
+
+/**
+ * A change stream's aggregate or getMore failing with an error it can resume from
+ * (error_labels.cpp isResumableChangeStreamError): the retryable and network codes, RetryChangeStream,
+ * FailedToSatisfyReadPreference; never with a writeConcernError.
+ */
+function isResumableChangeStreamError(commandName: string, code: number | undefined, writeConcernCode: number | undefined): boolean {
+  if (code === undefined || writeConcernCode !== undefined) return false;
+  if (commandName !== 'aggregate' && commandName !== 'getMore') return false;
+  return RETRYABLE_WRITE_CODES.has(code) || code === ErrorCodes.RetryChangeStream || code === ErrorCodes.FailedToSatisfyReadPreference;
+}
+
+/** The labels mongod would add to `reply` for this command (`changeStream`: an aggregate or getMore of a change stream). */
+export function errorLabelsFor(commandName: string, body: Document, reply: Document, changeStream = false): ErrorLabel[] {
   const code = Number(reply.ok) === 1 ? undefined : codeOf(reply);
   const writeConcernCode = codeOf(reply.writeConcernError);
+  if (body.txnNumber !== undefined && body.autocommit !== undefined && code !== undefined) {
+    if (isTransientTransactionError(code, writeConcernCode !== undefined, COMMIT_OR_ABORT_COMMANDS.has(commandName))) return ['TransientTransactionError'];
+  }
+  if (!isRetryableCommand(commandName, body)) return changeStream && isResumableChangeStreamError(commandName, code, writeConcernCode) ? ['ResumableChangeStreamError'] : [];
   const retryable = (code !== undefined && RETRYABLE_WRITE_CODES.has(code)) || (writeConcernCode !== undefined && RETRYABLE_WRITE_CODES.has(writeConcernCode));
-  return retryable ? ['RetryableWriteError'] : [];
+  if (retryable) return ['RetryableWriteError'];
+  return changeStream && isResumableChangeStreamError(commandName, code, writeConcernCode) ? ['ResumableChangeStreamError'] : [];
 }
 
 /** `reply` with the labels mongod adds for this command merged into its `errorLabels` (each once). */
-export function withErrorLabels(commandName: string, body: Document, reply: Document): Document {
-  const labels = errorLabelsFor(commandName, body, reply);
+export function withErrorLabels(commandName: string, body: Document, reply: Document, changeStream = false): Document {
+  const labels = errorLabelsFor(commandName, body, reply, changeStream);
   if (labels.length === 0) return reply;
   const existing = Array.isArray(reply.errorLabels) ? (reply.errorLabels as unknown[]).map(String) : [];
   return { ...reply, errorLabels: [...new Set([...existing, ...labels])] };

@@ -16,6 +16,7 @@ import type { MemberEvent, ReplEventBody } from '../repl/events';
 import type { OpTime } from '../base/optime';
 import { createMemberCrudCommands } from '../commands/crud';
 import { withErrorLabels } from '../commands/errorLabels';
+import { isChangeStreamAggregate } from '../commands/crud/changeStreams';
 import { FailPointRegistry } from '../commands/failPoint';
 import type { FailCommandTarget } from '../commands/failPoint';
 import { LogicalClock, stampClusterTime } from '../commands/clusterTime';
@@ -279,7 +280,17 @@ export class Member implements CommandHandler, ServerNode, SessionCommandHost {
   private async runLabelled(first: string | undefined, request: CommandRequest): Promise<Document> {
     const reply = await this.dispatch(first, request);
     // The one place replies get their error labels (RetryableWriteError), as mongod's ErrorLabelBuilder.
-    return first === undefined ? reply : withErrorLabels(first, request.body, reply);
+    return first === undefined ? reply : this.labelled(first, request, reply);
+  }
+
+  /** `reply` with mongod's error labels (commands/errorLabels.ts); a change stream's errors may be resumable. */
+  private labelled(first: string, request: CommandRequest, reply: Document): Document {
+    const name = first.toLowerCase();
+    const body = request.body;
+    const changeStream =
+      Number(reply.ok) !== 1 &&
+      ((name === 'aggregate' && isChangeStreamAggregate(body)) || (name === 'getmore' && this.crud.isChangeStreamCursor?.(this.crudContext(), body.getMore) === true));
+    return withErrorLabels(first, body, reply, changeStream);
   }
 
   /**
@@ -309,14 +320,14 @@ export class Member implements CommandHandler, ServerNode, SessionCommandHost {
       }
       if (action.blockTimeMillis > 0) await FailPointRegistry.block(this.clock, action.blockTimeMillis, request.signal);
       if (action.errorReply !== undefined) {
-        return action.errorReply.errorLabels !== undefined ? overrideLabels(action.errorReply, action.errorReply.errorLabels as string[]) : withErrorLabels(first, request.body, action.errorReply);
+        return action.errorReply.errorLabels !== undefined ? overrideLabels(action.errorReply, action.errorReply.errorLabels as string[]) : this.labelled(first, request, action.errorReply);
       }
     }
     const reply = await this.dispatch(first, request);
     const injected = Number(reply.ok) === 1 ? failPoints.afterCommand(target) : undefined;
-    if (injected === undefined) return withErrorLabels(first, request.body, reply);
+    if (injected === undefined) return this.labelled(first, request, reply);
     const withError = { ...reply, writeConcernError: injected.writeConcernError };
-    return injected.errorLabels !== undefined ? overrideLabels(withError, injected.errorLabels) : withErrorLabels(first, request.body, withError);
+    return injected.errorLabels !== undefined ? overrideLabels(withError, injected.errorLabels) : this.labelled(first, request, withError);
   }
 
   private failCommandTarget(first: string, request: CommandRequest): FailCommandTarget {

@@ -40,7 +40,9 @@ type UndoAction =
   | { kind: 'doc'; ns: string; id: unknown; pre: Document | undefined }
   | { kind: 'collection'; ns: string; pre: Collection | undefined }
   | { kind: 'database'; db: string; pre: Map<string, Collection> | undefined }
-  | { kind: 'none' };
+  | { kind: 'none' }
+  /** An `applyOps` entry (a committed transaction): its ops' actions, in the order they were applied. */
+  | { kind: 'many'; steps: Array<{ op: OpType; action: UndoAction }> };
 
 /**
  * The opaque `undo` an applied entry carries: how to invert it. Pre-images are stored documents
@@ -544,9 +546,33 @@ export class Storage implements ReplStorage {
         collection.dropIndex(String(o.index));
         return { kind: 'collection', ns: `${db}.${coll}`, pre };
       }
+      case 'applyOps':
+        return this.applyTransactionOps(o.applyOps);
       default:
         throw serverError('OplogOperationUnsupported', `unsupported command in oplog entry: ${JSON.stringify(name)}`);
     }
+  }
+
+  /**
+   * The ops of an `applyOps` entry, the one entry a committed transaction writes (mongod's
+   * OpObserverImpl::onUnpreparedTransactionCommit packs them as `{applyOps: [...]}` on `admin.$cmd`),
+   * applied in order, all or none.
+   */
+  private applyTransactionOps(raw: unknown): UndoAction {
+    if (!Array.isArray(raw)) throw serverError('FailedToParse', 'applyOps entry without an applyOps array');
+    const steps: Array<{ op: OpType; action: UndoAction }> = [];
+    try {
+      for (const inner of raw) {
+        if (!isOplogOpShape(inner)) throw serverError('FailedToParse', 'applyOps entry with a malformed op');
+        if (inner.op === 'c' && isPlainObject(inner.o) && 'applyOps' in inner.o) throw serverError('FailedToParse', 'applyOps entries do not nest');
+        steps.push({ op: inner.op, action: this.applyEntry(inner) });
+      }
+    } catch (error) {
+      this.undoAction({ kind: 'many', steps }, 'c', []);
+      this.recount();
+      throw error;
+    }
+    return { kind: 'many', steps };
   }
 
   private recount(): void {
@@ -578,48 +604,54 @@ export class Storage implements ReplStorage {
     });
     const documents: RolledBackDocument[] = [];
     for (const entry of entries) {
-      if (!(entry.undo instanceof UndoToken)) continue;
-      const action = entry.undo.action;
-      switch (action.kind) {
-        case 'none':
-          break;
-        case 'doc': {
-          const { db, coll } = parseNamespace(action.ns);
-          const collection = this.collectionForApply(db, coll);
-          const current = collection.getById(action.id);
-          documents.push({ ns: action.ns, op: entry.op, doc: current ?? null });
-          if (action.pre) collection.put(action.pre);
-          else collection.remove(action.id);
-          break;
-        }
-        case 'collection': {
-          const { db, coll } = parseNamespace(action.ns);
-          let colls = this.databases.get(db);
-          if (action.pre) {
-            if (!colls) {
-              colls = new Map();
-              this.databases.set(db, colls);
-            }
-            // A copy: tokens may be shared with a cloned storage.
-            colls.set(coll, action.pre.clone());
-          } else if (colls) {
-            for (const doc of colls.get(coll)?.documents() ?? []) documents.push({ ns: action.ns, op: entry.op, doc });
-            colls.delete(coll);
-            if (colls.size === 0) this.databases.delete(db);
-          }
-          break;
-        }
-        case 'database':
-          if (action.pre) {
-            const copy = new Map<string, Collection>();
-            for (const [name, coll] of action.pre) copy.set(name, coll.clone());
-            this.databases.set(action.db, copy);
-          } else this.databases.delete(action.db);
-          break;
-      }
+      if (entry.undo instanceof UndoToken) this.undoAction(entry.undo.action, entry.op, documents);
     }
     this.recount();
     return documents;
+  }
+
+  /** Inverts one applied action (an entry's, or one op's of an applyOps entry), adding what it had written to `documents`. */
+  private undoAction(action: UndoAction, op: OpType, documents: RolledBackDocument[]): void {
+    switch (action.kind) {
+      case 'none':
+        break;
+      case 'many':
+        for (let i = action.steps.length - 1; i >= 0; i--) this.undoAction(action.steps[i]!.action, action.steps[i]!.op, documents);
+        break;
+      case 'doc': {
+        const { db, coll } = parseNamespace(action.ns);
+        const collection = this.collectionForApply(db, coll);
+        const current = collection.getById(action.id);
+        documents.push({ ns: action.ns, op, doc: current ?? null });
+        if (action.pre) collection.put(action.pre);
+        else collection.remove(action.id);
+        break;
+      }
+      case 'collection': {
+        const { db, coll } = parseNamespace(action.ns);
+        let colls = this.databases.get(db);
+        if (action.pre) {
+          if (!colls) {
+            colls = new Map();
+            this.databases.set(db, colls);
+          }
+          // A copy: tokens may be shared with a cloned storage.
+          colls.set(coll, action.pre.clone());
+        } else if (colls) {
+          for (const doc of colls.get(coll)?.documents() ?? []) documents.push({ ns: action.ns, op, doc });
+          colls.delete(coll);
+          if (colls.size === 0) this.databases.delete(db);
+        }
+        break;
+      }
+      case 'database':
+        if (action.pre) {
+          const copy = new Map<string, Collection>();
+          for (const [name, coll] of action.pre) copy.set(name, coll.clone());
+          this.databases.set(action.db, copy);
+        } else this.databases.delete(action.db);
+        break;
+    }
   }
 
   /**
@@ -787,6 +819,11 @@ function applyDiff(before: Document, diff: Document): Document {
   }
   for (const [key, value] of Object.entries(set)) if (!(key in out)) out[key] = value;
   return cloneDocument(out);
+}
+
+function isOplogOpShape(value: unknown): value is OplogOp {
+  if (!isPlainObject(value)) return false;
+  return typeof value.op === 'string' && ['i', 'u', 'd', 'c', 'n'].includes(value.op) && typeof value.ns === 'string' && isPlainObject(value.o);
 }
 
 export { ServerError };

@@ -97,6 +97,8 @@ export interface CrudCommands {
   connectionClosed?(context: CrudContext, connectionId: number): void;
   /** These sessions ended or were killed: kill the cursors they opened on the member of `context`. */
   sessionsKilled?(context: CrudContext, sessionKeys: ReadonlySet<string>): void;
+  /** Whether `id` (a getMore's) is one of the member's change-stream cursors. */
+  isChangeStreamCursor?(context: CrudContext, id: unknown): boolean;
   /** The member whose context this is stopped (killed or shut down): release everything it held. */
   memberStopped?(context: CrudContext): void;
 }

@@ -9,12 +9,16 @@ import type { RetryableWrite } from './retryable';
 import type { OplogOp } from '../../storage/oplog';
 import type { OpTime } from '../../base/optime';
 import type { CommandRequest } from '../handler';
-import { ErrorCodes, codeNameFor, commandNotFound, isErrorCodeName, serverError } from '../../base/errors';
+import { ErrorCodes, ServerError, codeNameFor, commandNotFound, isErrorCodeName, serverError } from '../../base/errors';
 import { Storage } from '../../storage/storage';
 import { isPlainObject } from '../../storage/values';
 import type { CrudCommands, CrudContext, StorageCommandContext, StorageCommandResult } from './context';
 import { CursorManager } from './cursors';
 import type { CursorLimits } from './cursors';
+import { ChangeStreamCursors, isChangeStreamAggregate } from './changeStreams';
+import type { ChangeStreamMember } from './changeStreams';
+import { TransactionTable, checkTransactionReadConcern, commitOp, isCommitOrAbort, isTransactionCommand, transactionArgsOf } from './transactions';
+import type { TransactionArgs, TransactionMember } from './transactions';
 
 /** The pieces of the CRUD dispatcher this adapter needs (passed in to avoid an import cycle with index.ts). */
 export interface CrudDispatcher {
@@ -33,7 +37,12 @@ export interface MemberCrudOptions {
   now?: () => number;
   cursorLimits?: Partial<CursorLimits>;
   firstCursorId?: bigint;
+  /** mongod's transactionLifetimeLimitSeconds (default 60): older in-progress transactions are aborted. */
+  transactionLifetimeLimitSeconds?: number;
 }
+
+/** The transaction commands this module adds to the dispatcher's (commands/crud/transactions.ts). */
+const TRANSACTION_END_COMMANDS = ['commitTransaction', 'abortTransaction'];
 
 /** The data a read runs against and the times its reply reports. */
 interface ReadAt {
@@ -61,12 +70,17 @@ export class MemberCrudCommands implements CrudCommands {
   private readonly cursorManagers = new Map<CrudContext, CursorManager>();
   /** Each member's retryable-write history (built from its oplog; commands/crud/retryable.ts). */
   private readonly retryHistories = new Map<CrudContext, RetryableWriteHistory>();
+  /** Each member's transactions (commands/crud/transactions.ts). */
+  private readonly transactionTables = new Map<CrudContext, TransactionTable>();
+  /** Each member's change-stream cursors (commands/crud/changeStreams.ts). */
+  private readonly changeStreamCursors = new Map<CrudContext, ChangeStreamCursors>();
 
   constructor(dispatcher: CrudDispatcher, options: MemberCrudOptions = {}) {
     this.dispatcher = dispatcher;
     this.options = options;
     const byLower = new Map<string, string>();
     for (const name of dispatcher.names) byLower.set(name.toLowerCase(), name);
+    for (const name of TRANSACTION_END_COMMANDS) byLower.set(name.toLowerCase(), name);
     this.byLowerName = byLower;
     this.commandNames = new Set(byLower.keys());
   }
@@ -90,6 +104,10 @@ export class MemberCrudCommands implements CrudCommands {
     const cursors = this.cursorsOf(context, () => context.clock.now());
     // Server-made _ids must differ between members: seed them from the member's Random once.
     if (!base.objectIdsSeeded) base.seedObjectIds(context.random);
+    if (isTransactionCommand(request.body)) return this.runInTransaction(canonical, request, context, base, cursors);
+    if (isCommitOrAbort(canonical)) throw serverError('InvalidOptions', `${canonical} must be run within a transaction`);
+    const stream = await this.runChangeStreamCommand(canonical, request, context, base);
+    if (stream !== undefined) return stream;
     const kind = this.dispatcher.kind(canonical);
     if (kind === 'write') context.checkCanAcceptWrites(request.db);
     else if (!READ_CHECK_EXEMPT.has(canonical)) context.checkCanServeReads(request);
@@ -99,7 +117,16 @@ export class MemberCrudCommands implements CrudCommands {
       if (readConcern.level === 'snapshot' && !SNAPSHOT_READ_COMMANDS.has(canonical)) {
         throw serverError('InvalidOptions', `Command ${canonical} does not support readConcern level snapshot outside a transaction`);
       }
-      if (readConcern.level === 'linearizable') context.checkCanAcceptWrites(request.db);
+      if (readConcern.level === 'linearizable') {
+        // read_concern_mongod.cpp: only a primary may serve it, refused before the read runs.
+        if (!context.replicaSetMember) throw serverError('NotAReplicaSet', 'node needs to be a replica set member to use read concern');
+        try {
+          context.checkCanAcceptWrites(request.db);
+        } catch (error) {
+          if (error instanceof ServerError && error.codeName === 'NotWritablePrimary') throw serverError('NotWritablePrimary', 'cannot satisfy linearizable read concern on non-primary node');
+          throw error;
+        }
+      }
       const maxTimeMS = Number(request.body.maxTimeMS);
       await waitForReadConcern(readConcern, context, context.clusterTs(), Number.isFinite(maxTimeMS) ? maxTimeMS : undefined, request.signal);
       read = this.readView(base, readConcern, context);
@@ -118,6 +145,7 @@ export class MemberCrudCommands implements CrudCommands {
     if (readConcern?.level === 'linearizable' && Number(result.reply.ok) === 1) await this.confirmLinearizable(request, context, result.reply);
     if (result.oplog.length === 0) return result.reply;
     const opTime = context.logOps(result.oplog);
+    this.transactionTables.get(context)?.nonTransactionalWrite(result.oplog, this.transactionMember(context));
     // The write's own optime is its operationTime (mongod: the client's last op).
     if (timed) result.reply.operationTime = tsToBson(opTime.ts);
     const writeConcernError = await context.waitForWriteConcern(opTime, request);
@@ -138,6 +166,7 @@ export class MemberCrudCommands implements CrudCommands {
       this.retryHistories.set(context, history);
     }
     const executed = history.begin(write, context.term, context.oplogEntries());
+    this.transactionTables.get(context)?.sessionMovedOn(write.sessionKey, write.txnNumber);
     const field = RETRYABLE_WRITE_COMMANDS.get(command.toLowerCase())!;
     if (field === '') return this.runRetryableFindAndModify(request, context, write, commandContext, history, executed);
     const items: unknown = request.body[field];
@@ -193,6 +222,7 @@ export class MemberCrudCommands implements CrudCommands {
     // A retry that wrote nothing new still waits for its write concern, on the member's last op
     // (mongod sets the client's last op to the system's on a retried statement).
     const opTime = oplog.length === 0 ? context.lastApplied : context.logOps(oplog);
+    if (oplog.length > 0) this.transactionTables.get(context)?.nonTransactionalWrite(oplog, this.transactionMember(context));
     for (const [stmtId, ops] of recorded) history.record(write, stmtId, ops);
     return this.finishRetryableWrite(reply, opTime, closeConnection, request, context);
   }
@@ -232,7 +262,10 @@ export class MemberCrudCommands implements CrudCommands {
         ops.push(image);
         tagged.push(image);
       }
-      if (ops.length > 0) opTime = context.logOps(ops);
+      if (ops.length > 0) {
+        opTime = context.logOps(ops);
+        this.transactionTables.get(context)?.nonTransactionalWrite(ops, this.transactionMember(context));
+      }
       if (tagged.length > 0) history.record(write, stmtId, tagged);
       if (Number(reply.ok) !== 1) return reply;
     }
@@ -249,6 +282,165 @@ export class MemberCrudCommands implements CrudCommands {
       request.closeConnection();
       return { ok: 0, errmsg: 'connection closed by onPrimaryTransactionalWrite', code: ErrorCodes.HostUnreachable, codeName: 'HostUnreachable' };
     }
+    if (context.replicaSetMember) reply.operationTime = tsToBson(opTime.ts);
+    const writeConcernError = await context.waitForWriteConcern(opTime, request);
+    if (writeConcernError) reply.writeConcernError = writeConcernError;
+    return reply;
+  }
+
+  private changeStreamsOf(context: CrudContext): ChangeStreamCursors {
+    let streams = this.changeStreamCursors.get(context);
+    if (streams === undefined) {
+      streams = new ChangeStreamCursors();
+      this.changeStreamCursors.set(context, streams);
+    }
+    return streams;
+  }
+
+  /** Whether a getMore names a change-stream cursor of this member (its errors get ResumableChangeStreamError). */
+  isChangeStreamCursor(context: CrudContext, id: unknown): boolean {
+    const big = typeof id === 'bigint' ? id : id instanceof Long ? id.toBigInt() : typeof id === 'number' && Number.isSafeInteger(id) ? BigInt(id) : undefined;
+    return big !== undefined && (this.changeStreamCursors.get(context)?.has(big) ?? false);
+  }
+
+  /**
+   * An aggregate opening a change stream, or a getMore/killCursors of one (commands/crud/changeStreams.ts);
+   * undefined for any other command.
+   */
+  private async runChangeStreamCommand(canonical: string, request: CommandRequest, context: CrudContext, base: Storage): Promise<Document | undefined> {
+    const body = request.body;
+    if (canonical === 'aggregate' && isChangeStreamAggregate(body)) {
+      if (!context.replicaSetMember) throw serverError('Location40573', 'The $changeStream stage is only supported on replica sets');
+      context.checkCanServeReads(request);
+      return this.changeStreamsOf(context).open(request.db, body, this.changeStreamMember(context, base), request.connection.id);
+    }
+    if (canonical === 'getMore' && this.isChangeStreamCursor(context, body.getMore)) {
+      const id = body.getMore instanceof Long ? body.getMore.toBigInt() : BigInt(String(body.getMore));
+      return this.changeStreamsOf(context).getMore(id, body, this.changeStreamMember(context, base), request.signal);
+    }
+    if (canonical === 'killCursors' && Array.isArray(body.cursors) && body.cursors.some((id) => this.isChangeStreamCursor(context, id))) {
+      const ids = (body.cursors as unknown[]).map((id) => (id instanceof Long ? id.toBigInt() : BigInt(String(id))));
+      const killed = new Set(this.changeStreamsOf(context).kill(ids));
+      const rest = (body.cursors as unknown[]).filter((_, i) => !killed.has(ids[i]!));
+      const others = rest.length === 0 ? { cursorsKilled: [], cursorsNotFound: [] } : this.dispatcher.run(request.db, { ...body, cursors: rest }, { storage: base, cursors: this.cursorsOf(context, () => context.clock.now()), connectionId: request.connection.id }).reply;
+      const cursorsKilled = [...(body.cursors as unknown[]).filter((_, i) => killed.has(ids[i]!)), ...((others.cursorsKilled as unknown[] | undefined) ?? [])];
+      return { cursorsKilled, cursorsNotFound: others.cursorsNotFound ?? [], cursorsAlive: [], cursorsUnknown: [], ok: 1 };
+    }
+    return undefined;
+  }
+
+  private changeStreamMember(context: CrudContext, base: Storage): ChangeStreamMember {
+    return {
+      oplogEntries: () => context.oplogEntries(),
+      get commitPoint() {
+        return context.commitPoint;
+      },
+      get lastApplied() {
+        return context.lastApplied;
+      },
+      oldestOplogTs: () => context.oldestOplogTs(),
+      majorityStorage: () => {
+        const later = context.entriesAfterCommitPoint();
+        return later.length === 0 ? base : base.viewBefore(later);
+      },
+      clock: context.clock,
+      nowMillis: () => context.clock.now(),
+    };
+  }
+
+  /** The member's transactions (created on first use). */
+  transactionTable(context: CrudContext): TransactionTable {
+    let table = this.transactionTables.get(context);
+    if (table === undefined) {
+      const limit = this.options.transactionLifetimeLimitSeconds;
+      table = new TransactionTable(limit === undefined ? {} : { lifetimeLimitSeconds: limit });
+      this.transactionTables.set(context, table);
+    }
+    return table;
+  }
+
+  private transactionMember(context: CrudContext): TransactionMember {
+    return {
+      get term() {
+        return context.term;
+      },
+      nowMillis: () => context.clock.now(),
+      oplogEntries: () => context.oplogEntries(),
+    };
+  }
+
+  /**
+   * A command of a multi-document transaction (commands/crud/transactions.ts): it runs against the
+   * transaction's copy of the data; a write's ops stay with the transaction until it commits; an
+   * error aborts it.
+   */
+  private async runInTransaction(canonical: string, request: CommandRequest, context: CrudContext, base: Storage, cursors: CursorManager): Promise<Document> {
+    const args = transactionArgsOf(canonical, request.db, request.body);
+    if (!context.replicaSetMember) throw serverError('IllegalOperation', 'Transaction numbers are only allowed on a replica set member or mongos');
+    const table = this.transactionTable(context);
+    const member = this.transactionMember(context);
+    // Transactions run on the primary only, reads included (the spec: read preference primary).
+    context.checkCanAcceptWrites(request.db);
+    if (canonical === 'commitTransaction') return this.commitTransaction(args, request, context, table, member, base);
+    if (canonical === 'abortTransaction') {
+      table.abortForCommand(args, member);
+      return this.finishTransactionCommand({ ok: 1 }, context.lastApplied, request, context);
+    }
+    checkTransactionReadConcern(args, request.body);
+    const readConcern = args.startTransaction ? parseReadConcern(request.body) : undefined;
+    if (readConcern !== undefined) {
+      const maxTimeMS = Number(request.body.maxTimeMS);
+      await waitForReadConcern(readConcern, context, context.clusterTs(), Number.isFinite(maxTimeMS) ? maxTimeMS : undefined, request.signal);
+      context.checkCanAcceptWrites(request.db);
+    }
+    const txn = table.beginOrContinue(args, member, () => this.transactionSnapshot(base, readConcern, context));
+    const localSessions = context.localSessions === undefined ? undefined : () => context.localSessions!();
+    const commandContext = { storage: txn.working, cursors, connectionId: request.connection.id, ...(localSessions === undefined ? {} : { localSessions }) };
+    const result = this.dispatcher.run(request.db, request.body, commandContext);
+    if (request.body.lsid !== undefined) this.tagSessionCursor(cursors, request.body.lsid, result.reply);
+    const reply = result.reply;
+    if (Number(reply.ok) !== 1 || (Array.isArray(reply.writeErrors) && reply.writeErrors.length > 0)) {
+      table.statementFailed(txn);
+      return reply;
+    }
+    if (result.oplog.length > 0) table.statementWrote(txn, result.oplog, base, member);
+    return reply;
+  }
+
+  /**
+   * The data a transaction starts from: the member's latest (mongod reads a transaction at its
+   * last applied point whatever the level; majority and snapshot are guaranteed by a majority
+   * commit), or the data at `atClusterTime`.
+   */
+  private transactionSnapshot(base: Storage, readConcern: ReadConcern | undefined, context: CrudContext): Storage {
+    const atTs = readConcern?.atClusterTs;
+    if (atTs === undefined) return base.clone();
+    if (atTs < context.oldestOplogTs()) {
+      throw serverError('SnapshotTooOld', `Read timestamp ${tsSecs(atTs)}:${tsInc(atTs)} is older than the oldest available timestamp`);
+    }
+    return base.viewBefore(context.entriesAfterTs(atTs));
+  }
+
+  /**
+   * commitTransaction (txn_cmds.cpp): applies the transaction's ops to the member's data and logs
+   * them as one applyOps entry, then waits for the write concern. A retried commit of a committed
+   * transaction only waits for the write concern again, on the member's last optime.
+   */
+  private async commitTransaction(args: TransactionArgs, request: CommandRequest, context: CrudContext, table: TransactionTable, member: TransactionMember, base: Storage): Promise<Document> {
+    const { txn, committed } = table.forCommit(args, member);
+    let opTime = context.lastApplied;
+    if (!committed && txn !== undefined) {
+      if (txn.ops.length > 0) {
+        const op = commitOp(txn);
+        base.applyOplogEntry(op);
+        opTime = context.logOps([op]);
+        table.committed(txn, opTime);
+      } else table.committed(txn, undefined);
+    }
+    return this.finishTransactionCommand({ ok: 1 }, opTime, request, context);
+  }
+
+  private async finishTransactionCommand(reply: Document, opTime: OpTime, request: CommandRequest, context: CrudContext): Promise<Document> {
     if (context.replicaSetMember) reply.operationTime = tsToBson(opTime.ts);
     const writeConcernError = await context.waitForWriteConcern(opTime, request);
     if (writeConcernError) reply.writeConcernError = writeConcernError;
@@ -309,10 +501,13 @@ export class MemberCrudCommands implements CrudCommands {
 
   sessionsKilled(context: CrudContext, sessionKeys: ReadonlySet<string>): void {
     this.cursorManagers.get(context)?.killForSessions(sessionKeys);
+    // Killing or ending a session aborts its in-progress transaction (mongod's session kill path).
+    this.transactionTables.get(context)?.sessionsKilled(sessionKeys);
   }
 
   /** Kills the cursors a closed connection opened on the member of `context`. Returns how many. */
   connectionClosed(context: CrudContext, connectionId: number): number {
+    this.changeStreamCursors.get(context)?.connectionClosed(connectionId);
     return this.cursorManagers.get(context)?.killForConnection(connectionId) ?? 0;
   }
 
@@ -320,6 +515,7 @@ export class MemberCrudCommands implements CrudCommands {
   memberStopped(context: CrudContext): number {
     const killed = this.cursorManagers.get(context)?.killAll() ?? 0;
     this.cursorManagers.delete(context);
+    this.changeStreamCursors.delete(context);
     return killed;
   }
 }
