@@ -39,7 +39,11 @@ export interface Moment {
 export type HistoryInput =
   | { at: number; kind: 'line'; tab: string; input: string }
   | { at: number; kind: 'control'; action: string; target?: string }
-  | { at: number; kind: 'speed'; speed: number };
+  | { at: number; kind: 'speed'; speed: number }
+  /** The machine was cleared for a new lesson (Lab.clear): what came before belongs to another run. */
+  | { at: number; kind: 'clear' }
+  /** Lesson `lesson` was opened (Sandbox.startLesson), right after its clear if it had one. */
+  | { at: number; kind: 'lesson'; lesson: string };
 
 /** A moment the history does not hold. */
 export class MomentNotKeptError extends Error {
@@ -118,6 +122,25 @@ export class LabHistory {
   /** Inputs up to `at`, oldest first. */
   inputsUpTo(at: number): HistoryInput[] {
     return this.inputList.filter((input) => input.at <= at);
+  }
+
+  /** When the last clear at or before `at` happened, or null (the run at `at` began with the history). */
+  lastClearAtOrBefore(at: number): number | null {
+    return this.lastInputAtOrBefore(at, 'clear')?.at ?? null;
+  }
+
+  /** The lesson open at `at` (the last one opened at or before it), or null if the history does not say. */
+  lessonAt(at: number): string | null {
+    return this.lastInputAtOrBefore(at, 'lesson')?.lesson ?? null;
+  }
+
+  private lastInputAtOrBefore<K extends HistoryInput['kind']>(at: number, kind: K): Extract<HistoryInput, { kind: K }> | undefined {
+    let found: Extract<HistoryInput, { kind: K }> | undefined;
+    for (const input of this.inputList) {
+      if (input.at > at) break;
+      if (input.kind === kind) found = input as Extract<HistoryInput, { kind: K }>;
+    }
+    return found;
   }
 
   /** Moments' cluster views, oldest first (a saved replay). */

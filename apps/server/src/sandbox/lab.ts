@@ -87,6 +87,7 @@ export class Lab {
    */
   async clear(): Promise<void> {
     this.invalidateSnapshot();
+    this.past.recordInput({ at: this.now(), kind: 'clear' });
     await this.gateway.closeAll();
     const stopped = await this.engine.clear();
     const open = this.partitions.at(-1);
@@ -291,7 +292,8 @@ export class Lab {
       this.events.add({ at: event.at, source: event.source, kind: event.kind, text: event.text, ...(event.member !== undefined ? { member: event.member } : {}) });
     }
     const engine = await this.engine.restore(moment.checkpoint);
-    for (const entry of source.history) if (entry.at <= moment.at) this.record(entry);
+    // Only the lines of the run the moment belongs to: a clear for a new lesson ended the ones before.
+    for (const entry of linesOfRunAt(source, moment.at)) this.record(entry);
     this.partitions.push(
       ...source.partitions.filter((p) => p.at <= moment.at).map((p) => ({ ...p, groups: p.groups.map((g) => [...g]), healedAt: p.healedAt !== null && p.healedAt <= moment.at ? p.healedAt : null })),
     );
@@ -312,6 +314,15 @@ export class Lab {
     await this.gateway.closeAll();
     await this.engine.dispose();
   }
+}
+
+/**
+ * The lines typed in `lab` from the last clear at or before `at` (a new lesson's) up to `at`:
+ * what the machine at `at` was built from.
+ */
+export function linesOfRunAt(lab: Lab, at: number): ShellRecord[] {
+  const clearedAt = lab.past.lastClearAtOrBefore(at);
+  return lab.history.filter((entry) => entry.at <= at && (clearedAt === null || entry.at >= clearedAt));
 }
 
 /** HH:MM:SS of a sandbox-clock time (UTC, as the page shows it). */

@@ -71,6 +71,8 @@ export class SandboxLesson {
     private readonly onCheckError: (error: unknown) => void,
   ) {
     this.tracker = this.trackerFor(lessons[0] as Lesson);
+    // Which lesson was open when, for "Branch from here" (sandbox/history.ts).
+    lab.past.recordInput({ at: lab.now(), kind: 'lesson', lesson: this.tracker.lesson.id });
   }
 
   private trackerFor(lesson: Lesson): LessonTracker {
@@ -96,6 +98,7 @@ export class SandboxLesson {
     const lesson = findLesson(id);
     if (!lesson || !this.canRun(id)) return false;
     this.tracker = this.trackerFor(lesson);
+    this.lab.past.recordInput({ at: this.lab.now(), kind: 'lesson', lesson: id });
     this.notify();
     return true;
   }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ClusterSnapshot, LabEvent, LessonProgress } from '@rslab/protocol';
 import type { EngineCopyReport } from '../engine/simEngine';
-import type { ControlRequest, Lab } from '../sandbox/lab';
+import { linesOfRunAt, type ControlRequest, type Lab } from '../sandbox/lab';
 import type { Settings } from '../settings';
 import { BashShell } from '../shell/bash/shell';
 import { ReplInterpreter, type LineReport } from '../terminal/replInterpreter';
@@ -276,7 +276,9 @@ export class Sandbox {
   /** Make this fresh sandbox `source` as it was at `at` (see `Lab.branchFrom`), on the same lesson. */
   async branchFrom(source: Sandbox, at: number): Promise<LabCopyReport & { at: number }> {
     const engine = await this.lab.branchFrom(source.lab, at);
-    if (this.lesson.tracker.lesson.id !== source.lesson.tracker.lesson.id) this.lesson.select(source.lesson.tracker.lesson.id);
+    // The lesson open then (a later one may have cleared the machine since); its checks count the copied lines.
+    const lessonId = source.lab.past.lessonAt(engine.at) ?? source.lesson.tracker.lesson.id;
+    if (this.lesson.tracker.lesson.id !== lessonId) this.lesson.select(lessonId);
     this.lesson.notify();
     return { ...engine, stepId: null };
   }
@@ -422,9 +424,12 @@ export class SandboxManager {
     const sandbox = new Sandbox(id, lab, settings, this.now(), this.errorsOf(id));
     try {
       const report = await sandbox.branchFrom(source, at);
-      for (const tab of source.tabs.values()) {
+      // The tabs typed into then: a clear for a new lesson since has closed them and opened others.
+      const lines = linesOfRunAt(source.lab, report.at);
+      const tabIds = [...new Set(lines.map((line) => line.tab))];
+      for (const tabId of tabIds.length > 0 ? tabIds : [...source.tabs.keys()]) {
         const copy = sandbox.openTab();
-        copy.seedHistory(source.lab.history.filter((line) => line.tab === tab.id && line.at <= report.at).map((line) => line.input));
+        copy.seedHistory(lines.filter((line) => line.tab === tabId).map((line) => line.input));
         copy.notice(`# Branched from the past: the cluster, its data and the clock as they were; the lines you typed are in the history (arrow up),
 # shell variables and open connections are not, so connect again before reading.
 `);

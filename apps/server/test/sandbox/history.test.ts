@@ -92,3 +92,52 @@ describe('rewinding a sandbox', () => {
     expect([...branched.tabs.values()][0]!.snapshot().history).toEqual(start);
   }, 90_000);
 });
+
+describe('rewinding across a new lesson (Lab.clear mid-history)', () => {
+  it('shows the machine before the clear, and a branch from then gets that run: its members, lesson and typed lines only', async () => {
+    const { sandbox } = app().sandboxes.obtain('rewind-clear');
+    const session = new TranscriptSession(sandbox, { speed: 5 });
+    const start = ['mongod --port 27017 --dbpath /a --replSet foo', 'mongod --port 27018 --dbpath /b --replSet foo'];
+    expect(await session.run(start.join('\n'))).toEqual([]);
+    const lab = sandbox.lab;
+    const before = await recordUntil(lab, (s) => s.members.filter((m) => m.process === 'running').length === 2);
+    await recordUntil(lab, (s) => s.at >= before.at + 1000);
+    const beforeClear = lab.now();
+    // Opening another lesson clears the machine and closes the tab the lines were typed in.
+    expect(await sandbox.startLesson('today')).toBe(true);
+    const after = await recordUntil(lab, (s) => s.at >= beforeClear + 1500 && s.members.length === 0);
+    expect(lab.past.lastClearAtOrBefore(after.at)).toBeGreaterThanOrEqual(beforeClear);
+    expect(lab.past.lessonAt(after.at)).toBe('today');
+
+    expect(sandbox.viewAt(before.at).cluster.members.filter((m) => m.process === 'running')).toHaveLength(2);
+    expect(sandbox.viewAt(after.at).cluster.members).toHaveLength(0);
+
+    // After the clear: nothing of the walkthrough's run comes along.
+    const later = await app().sandboxes.branch('rewind-clear', after.at);
+    expect(later.sandbox.lab.history).toEqual([]);
+    expect(later.sandbox.lesson.tracker.lesson.id).toBe('today');
+  }, 90_000);
+
+  it('a branch from before the clear re-opens the closed tab with its lines, on the lesson open then', async () => {
+    const { sandbox } = app().sandboxes.obtain('rewind-clear-before');
+    const session = new TranscriptSession(sandbox, { speed: 5 });
+    const start = ['mongod --port 27017 --dbpath /a --replSet foo', 'mongod --port 27018 --dbpath /b --replSet foo'];
+    expect(await session.run(start.join('\n'))).toEqual([]);
+    const lab = sandbox.lab;
+    const lessonThen = sandbox.lesson.tracker.lesson.id;
+    const before = await recordUntil(lab, (s) => s.members.filter((m) => m.process === 'running').length === 2);
+    await recordUntil(lab, (s) => s.at >= before.at + 1000);
+    const closedTab = [...sandbox.tabs.keys()][0];
+    expect(await sandbox.startLesson('today')).toBe(true);
+    expect(sandbox.tabs.has(closedTab!)).toBe(false);
+    await recordUntil(lab, (s) => s.members.length === 0);
+
+    const { sandbox: branched } = await app().sandboxes.branch('rewind-clear-before', before.at);
+    expect(lessonThen).not.toBe('today');
+    expect(branched.lesson.tracker.lesson.id).toBe(lessonThen);
+    expect(branched.lab.history.map((line) => line.input)).toEqual(start);
+    expect([...branched.tabs.values()].map((tab) => tab.snapshot().history)).toEqual([start]);
+    const live = await recordUntil(branched.lab, (s) => s.members.filter((m) => m.process === 'running').length === 2);
+    expect(live.members.map((m) => m.host).sort()).toEqual(['morton.local:27017', 'morton.local:27018']);
+  }, 90_000);
+});
