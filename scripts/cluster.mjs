@@ -181,9 +181,25 @@ ${servers('')}
 `;
 }
 
-/** The nginx configuration the cluster runs with `--balancer nginx` (a whole nginx.conf). */
+/**
+ * The nginx configuration the cluster runs with `--balancer nginx` (a whole nginx.conf; Debian's
+ * `nginx` package, open source: no `sticky`, no active health checks). Routing as HAProxy's:
+ * - room traffic (`/api/rooms/<code>...`, `/ws/room?room=<code>`) by its code on a consistent hash
+ *   (dash ignored; the page sends the code as the server wrote it, upper case);
+ * - a learner's own traffic sticks to the instance that first answered them: nginx sets
+ *   `rslab_instance` to the instance the answer came from (its `x-rslab-instance` header), and
+ *   each `rslab_<name>` upstream is that instance with the others as backups, so when it is gone
+ *   the learner moves on and the cookie follows;
+ * - failover is passive: an instance that refuses the connection (exited) or answers 503 (draining
+ *   on SIGTERM: its health, and every WebSocket upgrade and new room or join) is skipped for
+ *   `fail_timeout`, and GETs and WebSocket upgrades are passed to the next instance at once.
+ */
 export function nginxConfig({ port, instances, dir }) {
-  const servers = instances.map((instance) => `    server 127.0.0.1:${instance.port} max_fails=1 fail_timeout=5s;`).join('\n');
+  const server = (instance, backup = false) => `    server 127.0.0.1:${instance.port} max_fails=1 fail_timeout=5s${backup ? ' backup' : ''};`;
+  const own = instances
+    .map((instance) => [`  upstream rslab_${instance.name} {`, server(instance), ...instances.filter((other) => other !== instance).map((other) => server(other, true)), '  }'].join('\n'))
+    .join('\n');
+  const byCookie = instances.map((instance) => `    ${instance.name} rslab_${instance.name};`).join('\n');
   return `# Replica Set Lab behind nginx (written by scripts/cluster.mjs; docs/DEPLOY.md explains it).
 daemon off;
 worker_processes 1;
@@ -198,25 +214,63 @@ http {
   uwsgi_temp_path ${dir}/nginx-tmp/uwsgi;
   scgi_temp_path ${dir}/nginx-tmp/scgi;
 
-  # The room code from /api/rooms/<code>/... or /ws/room?room=<code>; else the session cookie.
-  map $uri $rslab_room { ~^/api/rooms/(?<code>[0-9A-Za-z-]+) $code; default ""; }
-  map "$rslab_room$arg_room" $rslab_key { "" $cookie_rslab_session; default "$rslab_room$arg_room"; }
+  # The room code from /api/rooms/<code>/... or /ws/room?room=<code>, without its dash.
+  map $uri $rslab_path_room {
+    "~^/api/rooms/(?<head>[0-9A-Za-z]{4})-?(?<tail>[0-9A-Za-z]{4})(?:/|$)" $head$tail;
+    default "";
+  }
+  map $arg_room $rslab_arg_room {
+    "~^(?<head>[0-9A-Za-z]{4})(?:-|%2D)?(?<tail>[0-9A-Za-z]{4})$" $head$tail;
+    default "";
+  }
+  map $uri $rslab_room {
+    /ws/room $rslab_arg_room;
+    default $rslab_path_room;
+  }
+  # A learner's instance, from the cookie nginx set on an earlier answer; none yet: any instance.
+  map $cookie_rslab_instance $rslab_learner {
+${byCookie}
+    default rslab_any;
+  }
+  map $rslab_room $rslab_upstream {
+    "" $rslab_learner;
+    default rslab_rooms;
+  }
+  # Set the cookie when a learner's own answer came from another instance than the cookie says
+  # (first visit, or moved after a failover); never on room traffic (another instance's).
+  map "$rslab_room|$cookie_rslab_instance|$upstream_http_x_rslab_instance" $rslab_set_instance {
+    "~^\\|(?<had>[^|]*)\\|\\k<had>$" "";
+    "~^\\|[^|]*\\|(?<served>[0-9A-Za-z_-]+)$" "rslab_instance=$served; Path=/; HttpOnly; SameSite=Lax";
+    default "";
+  }
   map $http_upgrade $rslab_connection { default upgrade; "" close; }
 
-  upstream rslab {
-    hash $rslab_key consistent;
-${servers}
+  upstream rslab_rooms {
+    hash $rslab_room consistent;
+${instances.map((instance) => server(instance)).join('\n')}
   }
+  upstream rslab_any {
+    least_conn;
+${instances.map((instance) => server(instance)).join('\n')}
+  }
+${own}
 
   server {
     listen 127.0.0.1:${port};
     location / {
-      proxy_pass http://rslab;
+      proxy_pass http://$rslab_upstream;
       proxy_http_version 1.1;
+      proxy_set_header Host $host;
+      proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
       proxy_set_header Upgrade $http_upgrade;
       proxy_set_header Connection $rslab_connection;
       proxy_read_timeout 1h;
+      proxy_send_timeout 1h;
+      # Exited (error) or draining (503): the next instance. POSTs are not resent (the page
+      # retries a 503 itself, with the same token, so a join is never made twice).
       proxy_next_upstream error timeout http_502 http_503;
+      proxy_next_upstream_tries 3;
+      add_header Set-Cookie $rslab_set_instance always;
     }
   }
 }

@@ -70,7 +70,10 @@ export const lifecyclePlugin = fp<{ settings: Settings }>(
     app.addHook('onRequest', async (request, reply) => {
       reply.header('x-rslab-instance', settings.instanceName);
       // While draining, nothing new starts here: a room or a join goes to another instance on retry.
-      if (lifecycle.draining && request.method !== 'GET' && request.url.startsWith('/api/')) {
+      // A WebSocket upgrade too (a new session, or a page reconnecting): refused before the upgrade, so
+      // that a balancer without health checks (nginx) sees the 503 and passes it to the next instance.
+      const upgrade = request.headers.upgrade?.toLowerCase() === 'websocket';
+      if (lifecycle.draining && ((request.method !== 'GET' && request.url.startsWith('/api/')) || upgrade)) {
         const body: ApiError = { statusCode: 503, error: HttpErrorCode.draining, message: 'this server is shutting down; try again (another server will answer)' };
         return reply.code(503).header('retry-after', '1').send(body);
       }

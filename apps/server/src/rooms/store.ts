@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { MongoError, MongoServerError, type Collection, type MongoClient, type TopologyDescription } from 'mongodb';
+import { MongoError, MongoServerError, MongoWriteConcernError, type Collection, type MongoClient, type TopologyDescription } from 'mongodb';
 
 /** Where a learner (or the instructor) is in a lesson, as stored. */
 export interface SavedPosition {
@@ -154,24 +154,52 @@ export class MemoryProgressStore implements ProgressStore {
   async close(): Promise<void> {}
 }
 
+/**
+ * A duplicate key whose document a majority read does not see yet: the write is on the primary but
+ * not acknowledged by a majority (a new primary's commit point lags for a moment after its
+ * election). Mapped to StoreUnavailableError; a retry finds it.
+ */
+class NotYetVisibleError extends Error {
+  override readonly name = 'NotYetVisibleError';
+}
+
 /** MongoDB's DuplicateKey. */
 const duplicateKeyCode = 11000;
 
 /**
  * Whether a driver error means "not acknowledged, try again later" (no primary, unreachable,
- * out of time, an election under way) rather than a bug or a refusal.
+ * out of time, an election under way) rather than a bug or a refusal. Server errors count when the
+ * driver labelled them retryable, or carry a code the retryable reads/writes specifications list
+ * (specifications: source/retryable-writes/retryable-writes.md "Determining Retryable Errors",
+ * source/retryable-reads/retryable-reads.md), or are a write concern error of any code: the write
+ * may be applied, but a majority did not acknowledge it (mongod's write_concern.cpp waits, then
+ * answers writeConcernError with the reason, e.g. 64 WriteConcernTimeout, 91 ShutdownInProgress,
+ * 11602 InterruptedDueToReplStateChange, 100 UnsatisfiableWriteConcern).
  */
 export function isStoreUnavailable(error: unknown): boolean {
   if (!(error instanceof MongoError)) return false;
+  if (error instanceof MongoWriteConcernError) return true;
   if (error instanceof MongoServerError) {
-    return error.hasErrorLabel('RetryableWriteError') || error.hasErrorLabel('TransientTransactionError') || retryableServerCodes.has(Number(error.code));
+    if (error.hasErrorLabel('RetryableWriteError') || error.hasErrorLabel('TransientTransactionError')) return true;
+    if (retryableServerCodes.has(Number(error.code))) return true;
+    // An ok:1 reply with a writeConcernError the driver folded into a server error (bulk writes).
+    const concernCode: unknown = (error.errorResponse as { writeConcernError?: { code?: unknown } } | undefined)?.writeConcernError?.code;
+    return concernCode !== undefined;
   }
-  // Driver-side: server selection, network, timeouts (CSOT), a closed client, a write concern not met.
+  // Driver-side: server selection, network, timeouts (CSOT), a closed client, a pool cleared.
   return true;
 }
 
-/** Server errors a retry may cure (the not-primary and shutdown codes of the retryable-writes spec, and WriteConcernFailed). */
-const retryableServerCodes = new Set([6, 7, 89, 91, 189, 262, 9001, 10107, 11600, 11602, 13435, 13436, 64, 50]);
+/**
+ * Server errors a retry may cure: the not-primary, shutdown and network codes of the retryable
+ * writes and reads specifications (6 HostUnreachable, 7 HostNotFound, 89 NetworkTimeout, 91
+ * ShutdownInProgress, 134 ReadConcernMajorityNotAvailableYet, 189 PrimarySteppedDown, 262
+ * ExceededTimeLimit, 9001 SocketException, 10107 NotWritablePrimary, 11600 InterruptedAtShutdown,
+ * 11602 InterruptedDueToReplStateChange, 13435 NotPrimaryNoSecondaryOk, 13436
+ * NotPrimaryOrSecondary, 10058 LegacyNotPrimary), and 64 WriteConcernTimeout, 50 MaxTimeMSExpired
+ * (our deadline, sent as maxTimeMS).
+ */
+const retryableServerCodes = new Set([6, 7, 89, 91, 134, 189, 262, 9001, 10058, 10107, 11600, 11602, 13435, 13436, 64, 50]);
 
 /** `hasWritableServer` of a topology description, as server selection for a write sees it. */
 function writable(description: TopologyDescription): boolean {
@@ -251,7 +279,7 @@ export class MongoProgressStore implements ProgressStore {
     try {
       return await operation();
     } catch (error) {
-      if (isStoreUnavailable(error)) {
+      if (isStoreUnavailable(error) || error instanceof NotYetVisibleError) {
         const reason = error instanceof Error ? error.message : String(error);
         throw new StoreUnavailableError(
           `the progress store did not acknowledge ${what} within ${Math.round(this.deadlineMillis / 1000)} s (${reason.slice(0, 200)}); try again in ${this.retryAfterSeconds} s`,
@@ -272,7 +300,8 @@ export class MongoProgressStore implements ProgressStore {
         if (!(error instanceof MongoServerError) || error.code !== duplicateKeyCode) throw error;
         // Taken, unless it is this very insert, applied before a retry (same secret hash).
         const stored = await this.rooms.findOne({ _id: room._id });
-        return stored?.secretHash === room.secretHash;
+        if (stored === null) throw new NotYetVisibleError(`room ${room._id} is on the primary but not yet on a majority`, { cause: error });
+        return stored.secretHash === room.secretHash;
       }
     });
   }
@@ -293,9 +322,12 @@ export class MongoProgressStore implements ProgressStore {
         await this.progress.insertOne(progress);
       } catch (error) {
         if (!(error instanceof MongoServerError) || error.code !== duplicateKeyCode) throw error;
-        // The _id is the hash of a fresh random token: a duplicate is this insert, retried after it landed.
+        // The _id is the hash of the page's token: a duplicate is this join, sent again (or retried) after it landed.
         const stored = await this.progress.findOne({ _id: progress._id });
-        if (stored?.attendeeId !== progress.attendeeId) throw error;
+        // Not visible to a majority read yet (a new primary before its commit point reaches the
+        // write, right after an election): stored on the primary, not yet acknowledged. Retry later.
+        if (stored === null) throw new NotYetVisibleError(`the join of ${progress.attendeeId} is on the primary but not yet on a majority`, { cause: error });
+        if (stored.attendeeId !== progress.attendeeId) throw error;
       }
     });
   }

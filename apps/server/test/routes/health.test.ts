@@ -1,4 +1,5 @@
 import { createServer } from 'node:net';
+import { WebSocket } from 'ws';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import type { HealthReply } from '@rslab/protocol';
@@ -29,6 +30,19 @@ async function build(overrides: Partial<Settings> = {}): Promise<FastifyInstance
 async function health(app: FastifyInstance): Promise<{ status: number; body: HealthReply; instance: unknown }> {
   const response = await app.inject({ method: 'GET', url: '/api/health' });
   return { status: response.statusCode, body: response.json<HealthReply>(), instance: response.headers['x-rslab-instance'] };
+}
+
+/** A WebSocket the server answers with an HTTP status instead of upgrading. */
+function refusedUpgrade(url: string, cookie: string): Promise<{ status: number; retryAfter: string | undefined; body: string }> {
+  return new Promise((resolve, reject) => {
+    const socket = new WebSocket(url, { headers: { cookie } });
+    socket.once('open', () => reject(new Error('the upgrade was accepted')));
+    socket.once('unexpected-response', (_, response) => {
+      let body = '';
+      response.on('data', (chunk: Buffer) => (body += chunk.toString('utf8')));
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, retryAfter: response.headers['retry-after'], body }));
+    });
+  });
 }
 
 /** A loopback port with nothing listening on it. */
@@ -91,10 +105,18 @@ describe('/api/health for the balancer', () => {
     expect(create.statusCode).toBe(503);
     expect(create.json()).toMatchObject({ error: 'Draining' });
     expect(create.headers['retry-after']).toBe('1');
-    const late = await TestClient.connect(server.baseUrl, cookie, '/ws');
-    clients.push(late);
-    await late.waitFor((m) => m.type === 'error' && m.code === 'Draining');
-    await expect.poll(() => late.closeCode).toBe(tryAgainLaterCloseCode);
+    // A new WebSocket is refused before its upgrade (503, what a balancer without health checks sees).
+    const late = await refusedUpgrade(`${server.baseUrl.replace('http', 'ws')}/ws`, cookie);
+    expect(late.status).toBe(503);
+    expect(late.retryAfter).toBe('1');
+    expect(JSON.parse(late.body)).toMatchObject({ error: 'Draining' });
+    // One that got past the check as draining began is told in the socket, and closed with 1013.
+    const sent: string[] = [];
+    let closedWith: number | undefined;
+    const racing = { send: (text: string) => sent.push(text), close: (code: number) => (closedWith = code), once: () => undefined };
+    expect(app.lifecycle.admit(racing as never)).toBe(false);
+    expect(JSON.parse(sent[0]!)).toMatchObject({ type: 'error', code: 'Draining' });
+    expect(closedWith).toBe(tryAgainLaterCloseCode);
     await draining;
     await expect.poll(() => open.closeCode).toBe(serviceRestartCloseCode);
     expect(open.messages.some((m) => m.type === 'error' && m.code === 'Draining')).toBe(true);
