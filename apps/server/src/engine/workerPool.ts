@@ -126,6 +126,13 @@ export class SandboxWorkerPool {
     slot.worker.postMessage(message);
   }
 
+  /** End a worker as a crash would: its sandboxes are lost and reported, a new worker takes its slot (tests; an operator's last resort). */
+  async kill(workerIndex: number): Promise<void> {
+    const slot = this.slots[workerIndex];
+    if (!slot) throw new RangeError(`no worker ${workerIndex}`);
+    await slot.worker.terminate();
+  }
+
   async dispose(): Promise<void> {
     this.disposed = true;
     await Promise.all(
