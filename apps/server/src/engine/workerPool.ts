@@ -1,0 +1,188 @@
+import { Worker, type ResourceLimits } from 'node:worker_threads';
+
+/**
+ * The messages between the main thread and a sandbox worker. A call names the sandbox it is for,
+ * so one worker serves many sandboxes; the worker answers every call exactly once.
+ */
+export type ToWorker = { type: 'call'; id: number; sandbox: string; method: string; args: unknown[] } | { type: 'release'; sandbox: string };
+
+export type FromWorker =
+  | { type: 'reply'; id: number; ok: true; value: unknown }
+  | { type: 'reply'; id: number; ok: false; error: { name: string; message: string; fields?: Record<string, unknown> } }
+  | { type: 'event'; sandbox: string; event: unknown };
+
+/** A call's failure inside the worker, rebuilt on this side with its name and fields (a structured clone keeps no class). */
+export class SandboxWorkerCallError extends Error {
+  constructor(
+    override readonly name: string,
+    message: string,
+    readonly fields: Record<string, unknown> = {},
+  ) {
+    super(message);
+  }
+}
+
+/** The worker that hosted a sandbox stopped; the sandbox and its pending calls are gone. */
+export class SandboxWorkerLostError extends Error {
+  override readonly name = 'SandboxWorkerLost';
+  constructor(
+    readonly sandboxId: string,
+    readonly workerIndex: number,
+  ) {
+    super(`the worker thread running sandbox ${sandboxId} stopped (worker ${workerIndex})`);
+  }
+}
+
+/** What the pool tells its owner when a worker stops by itself: which sandboxes went with it. */
+export interface SandboxWorkerLoss {
+  workerIndex: number;
+  sandboxIds: string[];
+  exitCode: number | null;
+  error: Error | null;
+}
+
+export interface SandboxWorkerPoolOptions {
+  /** Worker threads to spread sandboxes over (at least 1; the in-process path is the caller's). */
+  workersMax: number;
+  /** The worker's entry file (plain JavaScript: a bundle, or a .mjs that registers tsx). */
+  file: string | URL;
+  resourceLimits?: ResourceLimits;
+  /** Told once per worker that stopped with sandboxes on it; the pool has already started a new worker. */
+  onWorkerLost: (loss: SandboxWorkerLoss) => void;
+  /** Limit on sandboxes per worker, so a full pool refuses rather than overloads. */
+  sandboxesPerWorkerMax: number;
+}
+
+interface Slot {
+  index: number;
+  worker: Worker;
+  sandboxes: Set<string>;
+  pending: Map<number, { sandbox: string; resolve: (value: unknown) => void; reject: (error: Error) => void }>;
+  /** Set when we end it ourselves (dispose), so its exit is not a loss. */
+  stopping: boolean;
+}
+
+/**
+ * Worker threads that host sandboxes, each sandbox on one worker for its life (the least loaded
+ * when it is assigned). A worker that exits or throws takes only its own sandboxes: their pending
+ * calls reject with `SandboxWorkerLostError`, the owner is told which sandboxes went, and a new
+ * worker takes the slot for the sandboxes assigned next.
+ */
+export class SandboxWorkerPool {
+  private readonly slots: Slot[] = [];
+  private readonly placement = new Map<string, Slot>();
+  private readonly listeners = new Map<string, (event: unknown) => void>();
+  private nextCallId = 1;
+  private disposed = false;
+
+  constructor(private readonly options: SandboxWorkerPoolOptions) {
+    if (!Number.isInteger(options.workersMax) || options.workersMax < 1) throw new RangeError(`workersMax must be a positive integer, got ${options.workersMax}`);
+    for (let index = 0; index < options.workersMax; index++) this.slots.push(this.spawn(index));
+  }
+
+  /** Sandboxes per worker, by worker index. */
+  get load(): number[] {
+    return this.slots.map((slot) => slot.sandboxes.size);
+  }
+
+  /** The worker a sandbox runs on, or null if it has none (released or lost). */
+  workerOf(sandboxId: string): number | null {
+    return this.placement.get(sandboxId)?.index ?? null;
+  }
+
+  /** Place a sandbox on the least loaded worker (or on `near`'s worker, for a copy of it); returns the worker index. */
+  assign(sandboxId: string, options: { near?: string; onEvent?: (event: unknown) => void } = {}): number {
+    if (this.disposed) throw new Error('the sandbox worker pool is closed');
+    if (this.placement.has(sandboxId)) throw new Error(`sandbox ${sandboxId} already has a worker`);
+    const near = options.near === undefined ? undefined : this.placement.get(options.near);
+    const slot = near ?? this.slots.reduce((best, candidate) => (candidate.sandboxes.size < best.sandboxes.size ? candidate : best));
+    if (slot.sandboxes.size >= this.options.sandboxesPerWorkerMax) throw new RangeError(`worker ${slot.index} already hosts ${slot.sandboxes.size} sandboxes (sandboxesPerWorkerMax)`);
+    slot.sandboxes.add(sandboxId);
+    this.placement.set(sandboxId, slot);
+    if (options.onEvent) this.listeners.set(sandboxId, options.onEvent);
+    return slot.index;
+  }
+
+  /** Run `method` for a sandbox in its worker. */
+  call<T>(sandboxId: string, method: string, args: unknown[] = []): Promise<T> {
+    const slot = this.placement.get(sandboxId);
+    if (!slot) return Promise.reject(new Error(`sandbox ${sandboxId} has no worker`));
+    const id = this.nextCallId++;
+    return new Promise<T>((resolve, reject) => {
+      slot.pending.set(id, { sandbox: sandboxId, resolve: resolve as (value: unknown) => void, reject });
+      const message: ToWorker = { type: 'call', id, sandbox: sandboxId, method, args };
+      slot.worker.postMessage(message);
+    });
+  }
+
+  /** The sandbox is gone: its worker forgets it. */
+  release(sandboxId: string): void {
+    const slot = this.placement.get(sandboxId);
+    if (!slot) return;
+    this.placement.delete(sandboxId);
+    this.listeners.delete(sandboxId);
+    slot.sandboxes.delete(sandboxId);
+    const message: ToWorker = { type: 'release', sandbox: sandboxId };
+    slot.worker.postMessage(message);
+  }
+
+  /** End a worker as a crash would: its sandboxes are lost and reported, a new worker takes its slot (tests; an operator's last resort). */
+  async kill(workerIndex: number): Promise<void> {
+    const slot = this.slots[workerIndex];
+    if (!slot) throw new RangeError(`no worker ${workerIndex}`);
+    await slot.worker.terminate();
+  }
+
+  async dispose(): Promise<void> {
+    this.disposed = true;
+    await Promise.all(
+      this.slots.map(async (slot) => {
+        slot.stopping = true;
+        for (const pending of slot.pending.values()) pending.reject(new SandboxWorkerLostError(pending.sandbox, slot.index));
+        slot.pending.clear();
+        await slot.worker.terminate();
+      }),
+    );
+    this.placement.clear();
+    this.listeners.clear();
+  }
+
+  private spawn(index: number): Slot {
+    const worker = new Worker(this.options.file, this.options.resourceLimits ? { resourceLimits: this.options.resourceLimits } : {});
+    const slot: Slot = { index, worker, sandboxes: new Set(), pending: new Map(), stopping: false };
+    let thrown: Error | null = null;
+    worker.on('message', (message: FromWorker) => this.receive(slot, message));
+    worker.on('error', (error) => {
+      // The worker threw without catching; 'exit' follows and reports the loss with this error.
+      thrown = error;
+    });
+    worker.on('exit', (exitCode) => {
+      if (slot.stopping || this.disposed) return;
+      this.lose(slot, exitCode, thrown);
+    });
+    return slot;
+  }
+
+  private receive(slot: Slot, message: FromWorker): void {
+    if (message.type === 'event') {
+      this.listeners.get(message.sandbox)?.(message.event);
+      return;
+    }
+    const pending = slot.pending.get(message.id);
+    if (!pending) throw new Error(`worker ${slot.index} answered call ${message.id}, which is not waiting`);
+    slot.pending.delete(message.id);
+    if (message.ok) pending.resolve(message.value);
+    else pending.reject(new SandboxWorkerCallError(message.error.name, message.error.message, message.error.fields));
+  }
+
+  private lose(slot: Slot, exitCode: number, error: Error | null): void {
+    const sandboxIds = [...slot.sandboxes];
+    for (const pending of slot.pending.values()) pending.reject(new SandboxWorkerLostError(pending.sandbox, slot.index));
+    for (const sandboxId of sandboxIds) {
+      this.placement.delete(sandboxId);
+      this.listeners.delete(sandboxId);
+    }
+    this.slots[slot.index] = this.spawn(slot.index);
+    this.options.onWorkerLost({ workerIndex: slot.index, sandboxIds, exitCode, error });
+  }
+}

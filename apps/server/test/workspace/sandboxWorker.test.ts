@@ -1,0 +1,75 @@
+import { fileURLToPath } from 'node:url';
+import { EJSON, type Document } from 'bson';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { EngineProcess } from '../../src/engine/engine';
+import { SandboxWorkerLostError, SandboxWorkerPool, type SandboxWorkerLoss } from '../../src/engine/workerPool';
+import { parseMongodArgs } from '../../src/mongod/flags';
+import type { RpcReply } from '../../src/runtime/driverRpc';
+import type { SandboxWorkerSetup } from '../../src/workspace/sandboxWorker';
+
+const workerFile = fileURLToPath(new URL('../../src/workspace/sandboxWorker.mjs', import.meta.url));
+const setup: SandboxWorkerSetup = { hostname: 'morton.local', membersMax: 12 };
+
+function mongod(args: string): Document {
+  const parsed = parseMongodArgs(args.split(' '));
+  if (parsed.kind !== 'start') throw new Error(`not a start: ${args}`);
+  return parsed.options;
+}
+
+/** One driver RPC call, with params as the page sends them (canonical EJSON). */
+async function driver(pool: SandboxWorkerPool, sandbox: string, method: string, params: Document): Promise<Document> {
+  const reply = await pool.call<RpcReply>(sandbox, 'driver.call', [1, 'rt-test', method, EJSON.serialize(params, { relaxed: false })]);
+  if (!reply.ok) throw new Error(`${method}: ${reply.error.name}: ${reply.error.message}`);
+  return EJSON.deserialize(reply.result as Document, { relaxed: true });
+}
+
+/** The walkthrough's set in one sandbox: three members, initiated, a document saved and read back through the driver. */
+async function walkthrough(pool: SandboxWorkerPool, sandbox: string): Promise<Document[]> {
+  await pool.call(sandbox, 'create', [setup]);
+  const started: EngineProcess[] = [];
+  for (const n of [0, 1, 2]) started.push(await pool.call<EngineProcess>(sandbox, 'start', [mongod(`--replSet foo --port ${27017 + n} --dbpath /data/r${n}`)]));
+  expect(started.map((p) => p.address)).toEqual(['morton.local:27017', 'morton.local:27018', 'morton.local:27019']);
+  const members = started.map((p, i) => ({ _id: i, host: p.address }));
+  const initiated = await pool.call<Document>(sandbox, 'command', ['morton.local:27017', { replSetInitiate: { _id: 'foo', members } }]);
+  expect(initiated.ok).toBe(1);
+  const { client } = await driver(pool, sandbox, 'connect', { label: 'MongoClient', seeds: started.map((p) => p.address), options: { replicaSet: 'foo', serverSelectionTimeoutMS: 20_000 } });
+  await driver(pool, sandbox, 'insertOne', { client, db: 'test', coll: 'foo', doc: { x: 1 }, options: {} });
+  const found = await driver(pool, sandbox, 'find', { client, db: 'test', coll: 'foo', filter: {}, options: {} });
+  return (found.batch as Document[]).map(({ x }) => ({ x }));
+}
+
+describe('sandbox worker (workspace/sandboxWorker.ts) through the pool', () => {
+  const losses: SandboxWorkerLoss[] = [];
+  let pool: SandboxWorkerPool;
+  beforeAll(() => {
+    pool = new SandboxWorkerPool({ workersMax: 2, file: workerFile, sandboxesPerWorkerMax: 10, onWorkerLost: (loss) => losses.push(loss) });
+  });
+  afterAll(async () => pool.dispose());
+
+  it('runs the walkthrough (three members, replSetInitiate, a write and a read through the driver) in a worker', async () => {
+    expect(pool.assign('a')).toBe(0);
+    expect(await walkthrough(pool, 'a')).toEqual([{ x: 1 }]);
+  }, 60_000);
+
+  it('a killed worker takes only its sandboxes; the other worker keeps serving, and a fresh sandbox starts empty', async () => {
+    expect(pool.assign('b')).toBe(1);
+    expect(await walkthrough(pool, 'b')).toEqual([{ x: 1 }]);
+    await pool.kill(0);
+    await expect(pool.call('a', 'processes')).rejects.toThrow(/has no worker/);
+    expect(losses).toEqual([{ workerIndex: 0, sandboxIds: ['a'], exitCode: 1, error: null }]);
+    // b, on the other worker, still has its members and answers.
+    expect((await pool.call<EngineProcess[]>('b', 'processes')).filter((p) => p.running)).toHaveLength(3);
+    // The learner of a gets a fresh sandbox, on the new worker in slot 0, with nothing running.
+    expect(pool.assign('a-fresh')).toBe(0);
+    await pool.call('a-fresh', 'create', [setup]);
+    expect(await pool.call('a-fresh', 'processes')).toEqual([]);
+  }, 60_000);
+
+  it('a call waiting when its worker dies rejects with SandboxWorkerLost', async () => {
+    // Nothing runs in a-fresh, so the driver waits for a server (up to 30 s) until the worker dies under it.
+    const { client } = await driver(pool, 'a-fresh', 'connect', { label: 'MongoClient', seeds: ['morton.local:27017'], options: { serverSelectionTimeoutMS: 30_000 } });
+    const slow = driver(pool, 'a-fresh', 'find', { client, db: 'test', coll: 'foo', filter: {}, options: {} });
+    await pool.kill(0);
+    await expect(slow).rejects.toBeInstanceOf(SandboxWorkerLostError);
+  });
+});
