@@ -103,6 +103,8 @@ interface MemberPoll {
   setName: string | null;
   self: { votes: number; priority: number; hidden: boolean; arbiterOnly: boolean } | null;
   electionTimeoutMillis: number;
+  /** The config this member holds (replSetGetConfig's version and term), null before it has one. */
+  config: { version: number; term: number } | null;
 }
 
 const unsupportedFaults = 'the mongod engine cannot cut links; use the sim engine (RSLAB_ENGINE=sim) for partitions, cut and slow links';
@@ -389,7 +391,7 @@ export class MongodEngine implements Engine {
     if (reply instanceof MongoServerError) {
       // 94 NotYetInitialized (started with --replSet, no config yet) and 76 NoReplicationEnabled (a
       // standalone) show as STARTUP, as the sim engine shows a member that is in no set.
-      return { state: reply.code === 94 || reply.code === 76 ? 'STARTUP' : 'UNKNOWN', term: 0, optime: null, syncSource: null, heartbeats: {}, setName: null, self: null, electionTimeoutMillis: 10_000 };
+      return { state: reply.code === 94 || reply.code === 76 ? 'STARTUP' : 'UNKNOWN', term: 0, optime: null, syncSource: null, heartbeats: {}, setName: null, self: null, electionTimeoutMillis: 10_000, config: null };
     }
     if (reply instanceof Error || reply === null || typeof reply !== 'object') throw reply;
     const status = reply as Document;
@@ -423,6 +425,8 @@ export class MongodEngine implements Engine {
         ? { votes: numberOf(cfgSelf.votes, 1), priority: numberOf(cfgSelf.priority, 1), hidden: cfgSelf.hidden === true, arbiterOnly: cfgSelf.arbiterOnly === true }
         : null,
       electionTimeoutMillis: numberOf((cfg?.settings as Document | undefined)?.electionTimeoutMillis, 10_000),
+      // Before 4.4 a config has no term; -1 is what replSetGetConfig's commitmentStatus calls unset.
+      config: cfg ? { version: numberOf(cfg.version, 0), term: numberOf(cfg.term, -1) } : null,
     };
   }
 
@@ -455,6 +459,7 @@ export class MongodEngine implements Engine {
       const state: MemberStateName = !proc.running ? 'DOWN' : (poll?.state ?? 'UNKNOWN');
       if (poll) this.lastPoll.set(proc.address, poll);
       this.noteState(proc.address, state, poll?.term ?? previous?.term ?? 0);
+      if (poll?.config) this.noteConfig(proc.address, poll.config);
       if (proc.running && poll?.setName) setName = poll.setName;
       const known = poll ?? previous;
       members.push({
@@ -499,6 +504,22 @@ export class MongodEngine implements Engine {
   }
 
   private readonly lastStates = new Map<string, MemberStateName>();
+
+  /**
+   * A configChange event when a member holds a config it did not hold at the last poll that saw
+   * one: an initiate, a reconfig, or a config a member learned by heartbeat (the sim engine's
+   * members report each of these themselves; a real process does not, so polling sees it). Lesson
+   * checks credit an initiate by this event (checks.ts setInitiated). A member restarted with the
+   * config it had is no change; after `clear` every member starts unseen again.
+   */
+  private noteConfig(address: string, config: { version: number; term: number }): void {
+    const was = this.lastConfigs.get(address);
+    if (was && was.version === config.version && was.term === config.term) return;
+    this.lastConfigs.set(address, config);
+    this.options.events.add({ source: 'cluster', kind: 'configChange', member: address, text: `${address} has config version ${config.version} (term ${config.term})` });
+  }
+
+  private readonly lastConfigs = new Map<string, { version: number; term: number }>();
 
   async documents(address: string, ns: string): Promise<Document[] | null> {
     const proc = this.runningAt(address);
@@ -598,6 +619,8 @@ export class MongodEngine implements Engine {
     const dbpaths = new Set(this.table.all().map((proc) => proc.dbpath));
     this.table.clear();
     this.lastPoll.clear();
+    this.lastConfigs.clear();
+    this.lastStates.clear();
     if (this.dataRoot) {
       const root = await this.dataRoot;
       for (const dbpath of dbpaths) await rm(join(root, dbpathDirName(dbpath)), { recursive: true, force: true });

@@ -300,6 +300,38 @@ describe('the mongod engine with sim-mongod as the system binary', () => {
     }
   });
 
+  // A real process reports no protocol events, so the engine's polling must see an initiate
+  // (replSetGetConfig's version and term appear) and put a configChange on the timeline: the
+  // lesson check setInitiated credits an initiate by it (checks.ts), and without it the
+  // walkthrough on this engine stayed at 'replset-initiate' ("This set was configured before
+  // this lesson began"). After the lab is cleared, the same config (version 1, term 1) initiated
+  // again is a new one.
+  it('puts a configChange on the timeline for an initiate, and again for the same config after a clear', { timeout: 90_000 }, async () => {
+    const { sandbox } = appOf().sandboxes.obtain('engine-config');
+    const configChanges = (afterId: number) =>
+      sandbox.lab.events.all().filter((event) => event.kind === 'configChange' && event.id > afterId && event.member === 'morton.local:27040');
+    const initiate = async (afterId: number) => {
+      await type(sandbox, 'mongod --port 27040 --dbpath /data/cfg --replSet cfg');
+      await type(sandbox, 'mongosh "mongodb://morton.local:27040/?directConnection=true"');
+      expect(await type(sandbox, 'rs.initiate()')).toMatch(/ok: 1/);
+      for (let i = 0; i < 40 && configChanges(afterId).length === 0; i += 1) await new Promise((resolve) => setTimeout(resolve, 250));
+      await type(sandbox, 'exit');
+      return configChanges(afterId);
+    };
+    const first = await initiate(0);
+    expect(first.map((event) => event.text)).toEqual(['morton.local:27040 has config version 1 (term 1)']);
+    // Polling again sees the same config: no second event.
+    await sandbox.lab.snapshot();
+    await new Promise((resolve) => setTimeout(resolve, 1200));
+    expect(configChanges(0)).toHaveLength(1);
+
+    await sandbox.lab.clear();
+    const cleared = sandbox.lab.events.lastId;
+    const second = await initiate(cleared);
+    expect(second.map((event) => event.text)).toEqual(['morton.local:27040 has config version 1 (term 1)']);
+    await appOf().sandboxes.drop('engine-config');
+  });
+
   it('kills the real process on kill, and cleans up on dispose', { timeout: 60_000 }, async () => {
     const { sandbox } = appOf().sandboxes.obtain('engine-c');
     const started = await type(sandbox, 'mongod --port 27030 --dbpath /data/c');
