@@ -179,8 +179,8 @@ class OpeningStore implements ProgressStore {
   async saveInstructor(code: string, position: SavedPosition | null, at: Date): Promise<void> {
     return (await this.ready()).saveInstructor(code, position, at);
   }
-  async deleteRoom(code: string): Promise<void> {
-    return (await this.ready()).deleteRoom(code);
+  async closeRoom(code: string, at: Date): Promise<void> {
+    return (await this.ready()).closeRoom(code, at);
   }
   async insertProgress(progress: ProgressRecord): Promise<void> {
     return (await this.ready()).insertProgress(progress);

@@ -227,7 +227,7 @@ export class RoomManager {
     const live = this.rooms.get(code);
     if (live) return live;
     const record = await this.options.store.findRoom(code);
-    if (!record) return null;
+    if (!record || record.closedAt) return null;
     // Two requests may have read it at once: keep the first.
     const raced = this.rooms.get(code);
     if (raced) return raced;
@@ -250,10 +250,16 @@ export class RoomManager {
     const startedAt = this.now();
     room.syncing = (async () => {
       const [record, progress] = await Promise.all([this.options.store.findRoom(room.code), this.options.store.roomProgress(room.code)]);
-      if (!record) {
+      if (record?.closedAt) {
         if (!room.closed) await this.closeHere(room, `the instructor closed the room "${room.title}"`);
         return;
       }
+      // No record is not "closed" (that leaves a tombstone): the read did not see the room yet. A
+      // majority read on a primary elected a moment ago answers from its commit point, which may
+      // still be before entries the old primary acknowledged (MongoDB manual, Read Concern
+      // "majority": the most recent majority-committed data *on that node*). Dropping the room then
+      // lost this instance's acknowledged joins from its dashboard; keep it and read again later.
+      if (!record) return;
       this.applyRoomRecord(room, record);
       for (const entry of progress) await this.applyProgress(room, entry);
       room.syncedAt = startedAt;
@@ -732,9 +738,9 @@ export class RoomManager {
     };
   }
 
-  /** The instructor closes the room: gone from the store first, then from here (other instances see it at their next sync). */
+  /** The instructor closes the room: marked closed in the store first, then gone from here (other instances see it at their next sync). */
   async close(room: Room): Promise<void> {
-    await this.options.store.deleteRoom(room.code);
+    await this.options.store.closeRoom(room.code, new Date(this.now()));
     await this.closeHere(room, `the instructor closed the room "${room.title}"`);
   }
 

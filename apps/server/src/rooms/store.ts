@@ -22,6 +22,12 @@ export interface RoomRecord {
   instructor?: SavedPosition | null;
   /** When `instructor` was written (last writer wins). */
   instructorAt?: Date;
+  /**
+   * When the instructor closed the room. A closed room keeps its record (a tombstone): an
+   * instance that reads no record cannot tell "closed" from a read that does not see the room yet
+   * (a majority read on a primary just elected, whose commit point still lags), so only this says closed.
+   */
+  closedAt?: Date;
 }
 
 /** One learner's progress in a lesson, keyed by the hash of their resume token. */
@@ -83,7 +89,8 @@ export interface ProgressStore {
   findRoom(code: string): Promise<RoomRecord | null>;
   /** The instructor's position, if `at` is later than the stored one. */
   saveInstructor(code: string, position: SavedPosition | null, at: Date): Promise<void>;
-  deleteRoom(code: string): Promise<void>;
+  /** The instructor closed the room: its record stays with `closedAt` set (RoomRecord.closedAt says why). */
+  closeRoom(code: string, at: Date): Promise<void>;
   /** A new attendee (a join): stored once, even when the write is retried. */
   insertProgress(progress: ProgressRecord): Promise<void>;
   /** Progress, if `progress.updatedAt` is later than what is stored (created when missing). */
@@ -125,8 +132,9 @@ export class MemoryProgressStore implements ProgressStore {
     room.instructor = structuredClone(position);
     room.instructorAt = at;
   }
-  async deleteRoom(code: string): Promise<void> {
-    this.rooms.delete(code);
+  async closeRoom(code: string, at: Date): Promise<void> {
+    const room = this.rooms.get(code);
+    if (room && !room.closedAt) room.closedAt = at;
   }
   async insertProgress(progress: ProgressRecord): Promise<void> {
     if (!this.progress.has(progress._id)) this.progress.set(progress._id, structuredClone(progress));
@@ -313,8 +321,8 @@ export class MongoProgressStore implements ProgressStore {
       this.rooms.updateOne({ _id: code, $or: [{ instructorAt: { $exists: false } }, { instructorAt: { $lt: at } }] }, { $set: { instructor: position, instructorAt: at } }),
     );
   }
-  async deleteRoom(code: string): Promise<void> {
-    await this.run('closing the room', () => this.rooms.deleteOne({ _id: code }));
+  async closeRoom(code: string, at: Date): Promise<void> {
+    await this.run('closing the room', () => this.rooms.updateOne({ _id: code, closedAt: { $exists: false } }, { $set: { closedAt: at } }));
   }
   async insertProgress(progress: ProgressRecord): Promise<void> {
     await this.run('the join', async () => {

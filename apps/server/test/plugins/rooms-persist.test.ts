@@ -78,6 +78,22 @@ describe('room progress in the embedded store', () => {
     expect(welcome.tabs[0]!.scrollback).toContain('Rebuilding your sandbox');
   }, 90_000);
 
+  it('keeps a closed room closed across a restart: its record stays as a tombstone with closedAt', async () => {
+    const dataDir = await mkdtemp(path.join(tmpdir(), 'rslab-rooms-'));
+    cleanups.push(() => rm(dataDir, { recursive: true, force: true }));
+    const first = await start(dataDir);
+    const created = (await first.app.inject({ method: 'POST', url: '/api/rooms', payload: { title: 'closing' } })).json<{ code: string; secret: string }>();
+    const closed = await first.app.inject({ method: 'DELETE', url: `/api/rooms/${created.code}`, headers: { 'x-rslab-instructor-secret': created.secret } });
+    expect(closed.json()).toEqual({ ok: true });
+    expect((await first.app.inject({ method: 'GET', url: `/api/rooms/${created.code}` })).statusCode).toBe(404);
+    expect(await first.app.rooms.store.findRoom(created.code)).toMatchObject({ _id: created.code, closedAt: expect.any(Date) });
+    await first.app.close();
+    const second = await start(dataDir);
+    expect((await second.app.inject({ method: 'GET', url: `/api/rooms/${created.code}` })).statusCode).toBe(404);
+    const join = await second.app.inject({ method: 'POST', url: `/api/rooms/${created.code}/join`, payload: { name: 'late' } });
+    expect(join.statusCode).toBe(404);
+  }, 60_000);
+
   it('falls back to memory, saying so, when the embedded store cannot start', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'rslab-rooms-'));
     cleanups.push(() => rm(dir, { recursive: true, force: true }));

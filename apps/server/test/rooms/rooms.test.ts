@@ -2,14 +2,30 @@ import { describe, expect, it } from 'vitest';
 import { LessonTracker } from '../../src/lessons/progress';
 import { walkthroughLesson } from '../../src/lessons/walkthrough';
 import { RoomManager, positionOf } from '../../src/rooms/rooms';
-import { MemoryProgressStore, hashSecret } from '../../src/rooms/store';
+import { MemoryProgressStore, hashSecret, type ProgressRecord, type RoomRecord } from '../../src/rooms/store';
 import { SandboxManager } from '../../src/workspace/sandbox';
 import { testSettings } from '../../src/settings';
+
+/**
+ * A store whose reads can be made to answer from an older snapshot, as a majority read does on a
+ * primary elected a moment ago: it answers at its commit point, which may still be before writes
+ * the old primary acknowledged (MongoDB manual, Read Concern "majority": the data returned is the
+ * most recent majority-committed data on that node, and may not reflect later majority writes).
+ */
+class LaggingStore extends MemoryProgressStore {
+  lagging = false;
+  override async findRoom(code: string): Promise<RoomRecord | null> {
+    return this.lagging ? null : super.findRoom(code);
+  }
+  override async roomProgress(code: string): Promise<ProgressRecord[]> {
+    return this.lagging ? [] : super.roomProgress(code);
+  }
+}
 
 function manager(overrides = {}) {
   let now = 1_000_000;
   const settings = testSettings({ attendeeStuckAfterMillis: 60_000, ...overrides });
-  const store = new MemoryProgressStore();
+  const store = new LaggingStore();
   const sandboxes = new SandboxManager({
     settings,
     createLab: () => {
@@ -69,5 +85,32 @@ describe('RoomManager', () => {
     tracker.skipTo('replset-initiate');
     solo.position = positionOf(tracker.progress(), solo.position, now());
     expect((await rooms.dashboard(room)).attendees[0]).toMatchObject({ stuck: false, onStepMillis: 0, stepId: 'replset-initiate' });
+  });
+
+  // The rooms-cluster e2e's kill -9 of the store's primary during 20 joins: a sync right after the
+  // election read no room (a lagging majority snapshot) and closed the room here, so the joins
+  // acknowledged meanwhile were kept only on a room object no longer served, and the dashboard,
+  // rebuilt from reads as lagging, missed them.
+  it('keeps the room and its acknowledged joins when a read does not see the room yet; only a closed record closes it', async () => {
+    const { rooms, store, advance } = manager();
+    const { room } = await rooms.create({ title: 't', lessonId: 'walkthrough' });
+    const { attendee: early } = await rooms.join(room, 'early');
+    advance(5000);
+    store.lagging = true;
+    const { attendee: during, created } = await rooms.join(room, 'during the election');
+    expect(created).toBe(true);
+    expect(room.closed).toBe(false);
+    expect(await rooms.find(room.code)).toBe(room);
+    expect((await rooms.dashboard(room)).attendees.map((row) => row.id)).toEqual([early.id, during.id]);
+    store.lagging = false;
+    advance(5000);
+    expect((await rooms.dashboard(room)).attendees.map((row) => row.id)).toEqual([early.id, during.id]);
+
+    // Closed on another instance: the record says so, and the next sync closes it here.
+    await store.closeRoom(room.code, new Date());
+    advance(5000);
+    await rooms.sync(room);
+    expect(room.closed).toBe(true);
+    expect(await rooms.find(room.code)).toBeNull();
   });
 });
