@@ -287,6 +287,11 @@ export class ReplCoordinator {
     return this.topology.isWritablePrimary;
   }
 
+  /** Primary, not stepping down, not taking writes yet (catch-up): hello says secondary. */
+  get isPrimaryNotYetWritable(): boolean {
+    return this.topology.isPrimaryNotYetWritable;
+  }
+
   get electionTimeMillis(): number | undefined {
     return this.topology.electionTimeMillis;
   }

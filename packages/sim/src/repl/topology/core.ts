@@ -206,6 +206,15 @@ export function isWritablePrimary(s: TopologyState): boolean {
   return s.stateCode === MemberState.PRIMARY && s.writable && !s.stepDownInProgress;
 }
 
+/**
+ * A primary that does not take writes yet (catch-up, the new term's first entry) and is not
+ * stepping down: hello reports it as a secondary, as mongod's hello does while it cannot accept
+ * non-local writes (replication_coordinator_impl.cpp, fillIsMasterForReplSet / _makeHelloResponse).
+ */
+export function isPrimaryNotYetWritable(s: TopologyState): boolean {
+  return s.stateCode === MemberState.PRIMARY && !s.writable && !s.stepDownInProgress;
+}
+
 /** Host the member believes is primary (itself included), or undefined. */
 export function primaryHost(s: TopologyState): string | undefined {
   if (s.stateCode === MemberState.PRIMARY) return s.selfName;

@@ -137,6 +137,11 @@ export class Topology {
     return core.isWritablePrimary(this.s);
   }
 
+  /** Primary, not stepping down, not taking writes yet (catch-up): hello says secondary. */
+  get isPrimaryNotYetWritable(): boolean {
+    return core.isPrimaryNotYetWritable(this.s);
+  }
+
   get electionTimestamp(): number | undefined {
     return this.s.electionTimeTs;
   }
