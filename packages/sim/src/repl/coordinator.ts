@@ -169,6 +169,9 @@ export class ReplCoordinator {
         case 'requestStepUp':
           this.requestStepUp(action.to);
           break;
+        case 'abort':
+          this.ports.abort(action.reason);
+          return;
       }
     }
   }

@@ -448,7 +448,8 @@ export class Topology {
     this.step((s) => syncing.rollbackNoCommonPoint(s, source));
   }
 
-  rollbackTruncate(common: number): { commonPoint: OpTime; undone: OplogEntry[] } {
+  /** Undefined when the member aborted instead (the common point is before the commit point). */
+  rollbackTruncate(common: number): { commonPoint: OpTime; undone: OplogEntry[] } | undefined {
     return this.step((s) => syncing.rollbackTruncate(s, common));
   }
 

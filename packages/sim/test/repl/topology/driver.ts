@@ -220,6 +220,8 @@ export function renderAction(action: Action, rounds: Map<VoteRound, number>): st
       return `fail write concern: ${String(action.error.codeName)}`;
     case 'requestStepUp':
       return `step up ${short(action.to)}`;
+    case 'abort':
+      return `abort: ${action.reason}`;
   }
 }
 
