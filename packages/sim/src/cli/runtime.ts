@@ -133,6 +133,8 @@ export function createMemberHandler(context: MemberContext): MemberRuntime {
     onShutdown: () => {
       if (!stopping) context.requestShutdown(0);
     },
+    // mongod aborts after a failed invariant; the invariant lines are logged already.
+    onAbort: (reason) => context.fatal(new Error(reason)),
   });
   journal.attach({ commitPoint: () => member.repl.commitPoint, flushed: () => member.repl.journalFlushed() });
   return {

@@ -60,12 +60,18 @@ export function helloReply(member: ServerNode, legacy: boolean, connectionId: nu
     reply.setName = config._id;
     reply.setVersion = config.version;
     reply[primaryKey] = repl.isWritablePrimary;
-    reply.secondary = repl.state === 'SECONDARY';
+    // A primary still catching up says secondary (replication_coordinator_impl.cpp: a writable
+    // primary that cannot accept non-local writes yet is reported as a secondary).
+    reply.secondary = repl.state === 'SECONDARY' || repl.isPrimaryNotYetWritable;
     const primary = repl.primaryHost;
     if (primary && (primary !== repl.self || repl.isWritablePrimary)) reply.primary = primary;
+    // topology_coordinator.cpp fillHelloForReplSet: arbiterOnly, else passive for priority 0
+    // (hidden and delayed members included); secondaryDelaySecs, hidden, buildIndexes as set.
     if (self.arbiterOnly) reply.arbiterOnly = true;
-    if (self.priority === 0 && !self.arbiterOnly && !self.hidden) reply.passive = true;
+    else if (self.priority === 0) reply.passive = true;
+    if (self.secondaryDelaySecs > 0) reply.secondaryDelaySecs = self.secondaryDelaySecs;
     if (self.hidden) reply.hidden = true;
+    if (!self.buildIndexes) reply.buildIndexes = false;
     if (Object.keys(self.tags).length > 0) reply.tags = { ...self.tags };
     reply.me = repl.self;
     if (repl.isWritablePrimary) reply.electionId = electionIdForTerm(repl.term);

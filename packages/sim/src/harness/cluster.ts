@@ -218,6 +218,8 @@ export class Cluster {
       crud: this.crud,
       log: this.options.log ? (entry) => this.options.log!(host, entry) : undefined,
       onShutdown: () => this.forget(host, member, 'shutdown'),
+      // An aborted member is gone as after kill -9: its data and persisted state stay for a restart.
+      onAbort: () => this.forget(host, member, 'kill'),
     });
     member.on((event) => {
       this.events.push(event);

@@ -74,6 +74,9 @@ export const LogIds = {
   // ---- ROLLBACK (mongod)
   transitionToRollback: { id: 21593, msg: 'Transition to ROLLBACK' },
   rollbackSummary: { id: 21612, msg: 'Rollback summary' },
+  rollbackCommonPoint: { id: 21607, msg: 'Rollback common point' },
+  invariantFailure: { id: 23079, msg: 'Invariant failure' },
+  abortingAfterInvariantFailure: { id: 23080, msg: '\n\n***aborting after invariant() failure\n\n' },
   // ---- the simulator's own (19000–19999)
   removedOption: { id: 19000, msg: 'Option accepted for compatibility and ignored by sim-mongod' },
   restRemoved: { id: 19001, msg: 'The REST interface (--rest) was removed in MongoDB 3.6; the option is accepted and ignored' },
@@ -97,7 +100,6 @@ export const LogIds = {
   denylistingSyncSource: { id: 19026, msg: 'Denylisting sync source' },
   tooStaleForSyncSource: { id: 19027, msg: 'We are too stale to use the sync source; this member needs a resync' },
   rollbackNoCommonPoint: { id: 19028, msg: 'Rollback failed: no common point with the sync source; this member needs a resync' },
-  rollbackPastCommitPoint: { id: 19029, msg: 'Rollback would undo majority-committed entries' },
   heartbeatFailed: { id: 19030, msg: 'Heartbeat failed' },
   stepUpRequestFailed: { id: 19031, msg: 'replSetStepUp to the hand-off target failed' },
   configFetchFailed: { id: 19032, msg: 'Fetching a newer config from a member failed' },

@@ -59,6 +59,8 @@ export interface MemberOptions {
   log?: (entry: LogEntry) => void;
   /** Called when a `shutdown` command has stopped this member. */
   onShutdown?: () => void;
+  /** Called when this member aborted (a failed invariant, as mongod's std::abort): it is stopped as by kill -9. */
+  onAbort?: (reason: string) => void;
   /** Reported by buildInfo and `--version`. */
   version?: string;
   /** Log lines kept for getLog. */
@@ -121,6 +123,7 @@ export class Member implements CommandHandler, ServerNode, SessionCommandHost {
   private readonly listeners = new Set<MemberEventListener>();
   private readonly logSink: ((entry: LogEntry) => void) | undefined;
   private readonly onShutdown: (() => void) | undefined;
+  private readonly onAbort: ((reason: string) => void) | undefined;
   private readonly logLines: LogEntry[] = [];
   private readonly logLinesMax: number;
   private aliveFlag = true;
@@ -145,6 +148,7 @@ export class Member implements CommandHandler, ServerNode, SessionCommandHost {
     this.journal = options.journal;
     this.logSink = options.log;
     this.onShutdown = options.onShutdown;
+    this.onAbort = options.onAbort;
     this.version = options.version ?? '7.0.14';
     this.logLinesMax = options.logLinesMax ?? 1000;
     this.startedAtMillis = this.clock.now();
@@ -171,6 +175,7 @@ export class Member implements CommandHandler, ServerNode, SessionCommandHost {
         send: (to, db, cmd, timeoutMillis) => this.transport.request(this.name, to, db, cmd, { timeoutMillis }),
         emit: (event) => this.emit(event),
         log: (s, c, line, attr) => this.log(s, c, line, attr),
+        abort: (reason) => this.abort(reason),
         ...(options.journal === undefined ? {} : { persistence: options.journal }),
       },
     });
@@ -226,6 +231,13 @@ export class Member implements CommandHandler, ServerNode, SessionCommandHost {
     this.aliveFlag = false;
     this.repl.stop('kill');
     this.crud.memberStopped?.(this.crudContext());
+  }
+
+  /** The process aborts (mongod's invariant failure, logged by whoever found it): stopped as by kill -9, and reported. */
+  private abort(reason: string): void {
+    if (!this.aliveFlag) return;
+    this.kill();
+    this.onAbort?.(reason);
   }
 
   /** Clean shutdown: a primary first tries to hand off (unless forced), then stops. */

@@ -18,6 +18,8 @@ export interface ReplPorts {
   send(to: string, db: string, cmd: Document, timeoutMillis: number): Promise<Document>;
   emit(event: ReplEventBody): void;
   log(severity: LogSeverity, component: string, line: LogLine, attr?: Document): void;
+  /** The process aborts (a failed invariant, already logged): stop the member at once, as kill -9. */
+  abort(reason: string): void;
   persistence?: ReplPersistence;
 }
 

@@ -169,6 +169,9 @@ export class ReplCoordinator {
         case 'requestStepUp':
           this.requestStepUp(action.to);
           break;
+        case 'abort':
+          this.ports.abort(action.reason);
+          return;
       }
     }
   }
@@ -285,6 +288,11 @@ export class ReplCoordinator {
 
   get isWritablePrimary(): boolean {
     return this.topology.isWritablePrimary;
+  }
+
+  /** Primary, not stepping down, not taking writes yet (catch-up): hello says secondary. */
+  get isPrimaryNotYetWritable(): boolean {
+    return this.topology.isPrimaryNotYetWritable;
   }
 
   get electionTimeMillis(): number | undefined {

@@ -61,10 +61,14 @@ export async function rollback(ctx: ReplContext, source: string, alive: () => bo
       topology.rollbackNoCommonPoint(source);
       return;
     }
-    const { commonPoint, undone } = topology.rollbackTruncate(common);
+    const cut = topology.rollbackTruncate(common);
+    // Past the commit point: the member aborted (rollback_impl.cpp's invariant), nothing is undone.
+    if (!cut) return;
+    const { commonPoint, undone } = cut;
     const documents = ports.storage.undo(undone);
     topology.rollbackRecorded(source, commonPoint, undone, documents);
   } finally {
-    topology.rollbackFinished();
+    // An aborted member is stopped: no state changes after it died.
+    if (!ctx.stopped()) topology.rollbackFinished();
   }
 }

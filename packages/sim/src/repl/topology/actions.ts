@@ -51,7 +51,12 @@ export type Action =
   /** Fail every write-concern wait with this `writeConcernError`. */
   | { kind: 'failWriteConcern'; error: Document }
   /** Hand the election to `to` after a step-down (replSetStepUp with skipDryRun). */
-  | { kind: 'requestStepUp'; to: string };
+  | { kind: 'requestStepUp'; to: string }
+  /**
+   * An invariant failed (logged just before): the process aborts, as mongod's invariant() calls
+   * std::abort — the member stops at once, as after kill -9. Nothing after it in the list runs.
+   */
+  | { kind: 'abort'; reason: string };
 
 export type ActionKind = Action['kind'];
 

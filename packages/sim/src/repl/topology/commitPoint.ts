@@ -130,6 +130,9 @@ export function updatePositionCommand(s: TopologyState): { target: string; comma
   const target = s.syncSource;
   const config = s.persisted.config;
   if (!target || !config || s.stateCode === MemberState.PRIMARY) return undefined;
+  // A member in initial sync sends no replSetUpdatePosition at all (mongod's
+  // jstests/replsets/no_progress_updates_during_initial_sync.js): it is in no write majority.
+  if (s.stateCode === MemberState.STARTUP2) return undefined;
   const optimes: Document[] = [];
   const me = selfConfig(s);
   if (me) {

@@ -206,6 +206,15 @@ export function isWritablePrimary(s: TopologyState): boolean {
   return s.stateCode === MemberState.PRIMARY && s.writable && !s.stepDownInProgress;
 }
 
+/**
+ * A primary that does not take writes yet (catch-up, the new term's first entry) and is not
+ * stepping down: hello reports it as a secondary, as mongod's hello does while it cannot accept
+ * non-local writes (replication_coordinator_impl.cpp, fillIsMasterForReplSet / _makeHelloResponse).
+ */
+export function isPrimaryNotYetWritable(s: TopologyState): boolean {
+  return s.stateCode === MemberState.PRIMARY && !s.writable && !s.stepDownInProgress;
+}
+
 /** Host the member believes is primary (itself included), or undefined. */
 export function primaryHost(s: TopologyState): string | undefined {
   if (s.stateCode === MemberState.PRIMARY) return s.selfName;
@@ -307,6 +316,16 @@ export function cancelElectionTimer(s: TopologyState): void {
 }
 
 /**
+ * A random offset of up to replElectionTimeoutOffsetLimitFraction of electionTimeoutMillis, added
+ * to the election timeout and to a priority takeover's delay
+ * (replication_coordinator_impl.cpp _getRandomizedElectionOffset).
+ */
+export function randomizedElectionOffsetMillis(s: TopologyState): number {
+  const offsetMax = Math.floor(electionTimeoutMillis(s) * s.params.electionTimeoutOffsetLimitFraction);
+  return offsetMax > 0 ? s.env.random.int(0, offsetMax) : 0;
+}
+
+/**
  * (Re)arm the election timer: electionTimeoutMillis plus a random offset of up to
  * replElectionTimeoutOffsetLimitFraction of it, while this member could stand for election.
  */
@@ -315,8 +334,7 @@ export function resetElectionTimer(s: TopologyState): void {
   const me = selfConfig(s);
   if (s.stopped || !me || !isElectableMember(me) || s.stateCode !== MemberState.SECONDARY) return;
   const timeout = electionTimeoutMillis(s);
-  const offsetMax = Math.floor(timeout * s.params.electionTimeoutOffsetLimitFraction);
-  const delay = timeout + (offsetMax > 0 ? s.env.random.int(0, offsetMax) : 0);
+  const delay = timeout + randomizedElectionOffsetMillis(s);
   s.electionDueMillis = now(s) + delay;
   s.electionTimerPeriodMillis = timeout;
   s.out.push({ kind: 'setTimer', timer: 'election', delayMillis: delay });

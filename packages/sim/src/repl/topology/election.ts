@@ -1,8 +1,9 @@
 import { Long } from 'bson';
 import type { Document } from 'bson';
-import { opTimeToBson, tsSecs } from '../../base/optime';
+import { compareOpTime, opTimeToBson, tsInc, tsSecs } from '../../base/optime';
+import type { OpTime } from '../../base/optime';
 import { LogIds } from '../../log/ids';
-import { isElectableMember, votingMajority } from '../config';
+import { votingMajority } from '../config';
 import { MemberState } from '../state';
 import type { Candidacy, VoteRound } from './actions';
 import type { MemberData, TopologyState } from './core';
@@ -14,6 +15,7 @@ import {
   lastApplied,
   log,
   persistTerm,
+  randomizedElectionOffsetMillis,
   resetElectionTimer,
   selfConfig,
   term,
@@ -23,7 +25,7 @@ import { updateTerm } from './stepDown';
 
 /**
  * Standing for election (the candidate side of protocol version 1): when to stand — the election
- * timeout, a priority takeover — then a dry run at term+1 that changes nothing, then the real
+ * timeout, a priority takeover — then a dry run at the current term that changes nothing, then the real
  * round that takes the term and this member's own vote, and the outcome. The rounds' requests are
  * sent by voteRequester.ts; their replies come back here to be tallied (mongod's
  * ReplicationCoordinatorImpl::_startElectSelfV1, VoteRequester::Algorithm).
@@ -40,24 +42,48 @@ export function electionTimerFired(s: TopologyState): Candidacy | undefined {
   return startElection(s, 'electionTimeout', false);
 }
 
-function freshForTakeover(s: TopologyState, primary: MemberData): boolean {
-  const mine = lastApplied(s);
-  return tsSecs(primary.applied.ts) - tsSecs(mine.ts) <= s.params.priorityTakeoverFreshnessWindowSeconds && mine.t >= primary.applied.t;
+/**
+ * The newest optime this member knows of: its own and every up member's as heartbeats report it
+ * (topology_coordinator.cpp latestKnownOpTime).
+ */
+export function latestKnownOpTime(s: TopologyState): OpTime {
+  let latest = lastApplied(s);
+  for (const m of s.members.values()) {
+    if (m.health === 1 && m.state !== MemberState.REMOVED && compareOpTime(m.applied, latest) > 0) latest = m.applied;
+  }
+  return latest;
 }
 
 /**
- * A primary of lower priority than this member is up: take over once this member is fresh,
- * after electionTimeoutMillis times its rank among the higher-priority members (so the highest goes first).
+ * Fresh enough for a priority takeover (topology_coordinator.cpp _amIFreshEnoughForPriorityTakeover):
+ * our last optime is of the latest known optime's term and, in another second, within
+ * priorityTakeoverFreshnessWindowSeconds of it, or in the same second within 1000 increments.
+ */
+function freshForTakeover(s: TopologyState): boolean {
+  const mine = lastApplied(s);
+  const latest = latestKnownOpTime(s);
+  if (mine.t !== latest.t) return false;
+  if (tsSecs(mine.ts) !== tsSecs(latest.ts)) return tsSecs(mine.ts) + s.params.priorityTakeoverFreshnessWindowSeconds >= tsSecs(latest.ts);
+  return tsInc(mine.ts) + 1000 >= tsInc(latest.ts);
+}
+
+/**
+ * A primary of lower priority than this member is up (topology_coordinator.cpp
+ * _updatePrimaryFromHBDataV1): schedule a takeover after electionTimeoutMillis times (this
+ * member's priority rank + 1) plus a random offset, so the highest priority goes first
+ * (replication_coordinator_impl_heartbeat.cpp, HeartbeatResponseAction::PriorityTakeover). Whether
+ * this member is fresh enough is checked when it fires.
  */
 export function maybeSchedulePriorityTakeover(s: TopologyState, primary: MemberData): void {
   const me = selfConfig(s);
   if (!me || s.priorityTakeover || !canStandForElection(s)) return;
   if (!(me.priority > primary.config.priority)) return;
-  if (!freshForTakeover(s, primary)) return;
   const config = s.persisted.config!;
-  const rank = config.members.filter((m) => m.priority > me.priority && isElectableMember(m)).length;
+  // ReplSetConfig::calculatePriorityRank: how many members have a higher priority.
+  const rank = config.members.filter((m) => m.priority > me.priority).length;
+  const delayMillis = electionTimeoutMillis(s) * (rank + 1) + randomizedElectionOffsetMillis(s);
   s.priorityTakeover = { primary: primary.config.host, selfPriority: me.priority };
-  s.out.push({ kind: 'setTimer', timer: 'priorityTakeover', delayMillis: electionTimeoutMillis(s) * (rank + 1) });
+  s.out.push({ kind: 'setTimer', timer: 'priorityTakeover', delayMillis });
 }
 
 export function priorityTakeoverFired(s: TopologyState): Candidacy | undefined {
@@ -66,7 +92,9 @@ export function priorityTakeoverFired(s: TopologyState): Candidacy | undefined {
   if (!armed) return undefined;
   const current = s.members.get(armed.primary);
   if (!current || current.state !== MemberState.PRIMARY || current.health !== 1 || current.term !== term(s)) return undefined;
-  if (!canStandForElection(s) || s.candidacy || !(armed.selfPriority > current.config.priority) || !freshForTakeover(s, current)) return undefined;
+  if (!canStandForElection(s) || s.candidacy || !(armed.selfPriority > current.config.priority)) return undefined;
+  // mongod: unelectable with NotCloseEnoughToLatestForPriorityTakeover; the next heartbeat from the primary schedules again.
+  if (!freshForTakeover(s)) return undefined;
   log(s, 'I', 'ELECTION', LogIds.priorityTakeover, {});
   return startElection(s, 'priorityTakeover', false);
 }
@@ -80,10 +108,11 @@ export function startElection(s: TopologyState, reason: string, skipDryRun: bool
   s.priorityTakeover = undefined;
   s.out.push({ kind: 'cancelTimer', timer: 'priorityTakeover' });
   if (!skipDryRun) {
-    const dryTerm = term(s) + 1;
-    emit(s, { type: 'electionStarted', term: dryTerm, dryRun: true, reason });
+    // The dry run asks at the current term, changing no one's term or vote
+    // (replication_coordinator_impl_elect_v1.cpp: VoteRequester::start(..., term, dryRun=true)).
+    emit(s, { type: 'electionStarted', term: term(s), dryRun: true, reason });
     log(s, 'I', 'ELECTION', LogIds.dryRunElection, { currentTerm: term(s) });
-    requestVotes(s, candidacy, dryTerm, true);
+    requestVotes(s, candidacy, term(s), true);
   } else {
     startRealElection(s, candidacy);
   }

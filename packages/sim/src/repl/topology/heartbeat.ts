@@ -1,7 +1,7 @@
 import { ObjectId } from 'bson';
 import type { Document } from 'bson';
 import { serverError } from '../../base/errors';
-import { opTimeFromBson, opTimeToBson, tsFromBson, tsToBson } from '../../base/optime';
+import { NULL_OPTIME, opTimeFromBson, opTimeToBson, tsFromBson, tsToBson } from '../../base/optime';
 import { LogIds } from '../../log/ids';
 import { compareConfigVersion, configToDocument, normalizeHost, parseConfig } from '../config';
 import { MemberState, stateName } from '../state';
@@ -212,10 +212,14 @@ export function heartbeatResponse(s: TopologyState, cmd: Document): Document {
   reply.configVersion = config.version;
   reply.configTerm = config.term;
   reply.syncingTo = s.syncSource ?? '';
-  reply.opTime = opTimeToBson(lastApplied(s));
-  reply.wallTime = new Date(lastAppliedWallMillis(s));
-  reply.durableOpTime = opTimeToBson(lastDurable(s));
-  reply.durableWallTime = new Date(lastAppliedWallMillis(s));
+  // In initial sync the optimes are null, so that a member in STARTUP2 reports no progress and is
+  // part of no write majority (topology_coordinator.cpp prepareHeartbeatResponseV1).
+  const initialSync = s.stateCode === MemberState.STARTUP2;
+  const wallMillis = initialSync ? 0 : lastAppliedWallMillis(s);
+  reply.opTime = opTimeToBson(initialSync ? NULL_OPTIME : lastApplied(s));
+  reply.wallTime = new Date(wallMillis);
+  reply.durableOpTime = opTimeToBson(initialSync ? NULL_OPTIME : lastDurable(s));
+  reply.durableWallTime = new Date(wallMillis);
   reply.electable = canStandForElection(s);
   if (s.stateCode === MemberState.PRIMARY && s.electionTimeTs !== undefined) reply.electionTime = tsToBson(s.electionTimeTs);
   if (compareConfigVersion(theirVersion, theirConfigTerm, config.version, config.term) < 0) reply.config = configToDocument(config);

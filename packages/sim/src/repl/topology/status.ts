@@ -189,16 +189,20 @@ export function configDocument(s: TopologyState): Document {
   return { config: configToDocument(requireConfig(s)) };
 }
 
-/** Members as SDAM sees them: hosts, passives, arbiters. */
+/**
+ * Members as hello lists them for SDAM (topology_coordinator.cpp fillHelloForReplSet): hidden and
+ * delayed (secondaryDelaySecs > 0) members are in no list; electable ones (not an arbiter,
+ * priority > 0) are hosts, arbiters arbiters, the rest (priority 0) passives.
+ */
 export function topologyLists(s: TopologyState): { hosts: string[]; passives: string[]; arbiters: string[] } {
   const hosts: string[] = [];
   const passives: string[] = [];
   const arbiters: string[] = [];
   for (const m of s.persisted.config?.members ?? []) {
-    if (m.hidden) continue;
+    if (m.hidden || m.secondaryDelaySecs > 0) continue;
     if (m.arbiterOnly) arbiters.push(m.host);
-    else if (m.priority === 0) passives.push(m.host);
-    else hosts.push(m.host);
+    else if (m.priority > 0) hosts.push(m.host);
+    else passives.push(m.host);
   }
   return { hosts, passives, arbiters };
 }

@@ -100,12 +100,22 @@ export function rollbackNoCommonPoint(s: TopologyState, source: string): void {
   s.out.push({ kind: 'stopFetcher' });
 }
 
-/** Cut our oplog after entry `common`; returns the common point and the entries cut (oldest first), for storage to undo. */
-export function rollbackTruncate(s: TopologyState, common: number): { commonPoint: OpTime; undone: OplogEntry[] } {
+/**
+ * Cut our oplog after entry `common`; returns the common point and the entries cut (oldest first),
+ * for storage to undo. A common point before the commit point would undo majority-committed
+ * entries: mongod's rollback_impl.cpp (_findCommonPoint) asserts `invariant(commonPointOpTime >=
+ * lastCommittedOpTime)` and the process aborts — so does this member, undoing nothing (undefined).
+ */
+export function rollbackTruncate(s: TopologyState, common: number): { commonPoint: OpTime; undone: OplogEntry[] } | undefined {
   const oplog = s.persisted.oplog;
   const commonPoint = entryOpTime(oplog.at(common)!);
+  log(s, 'I', 'ROLLBACK', LogIds.rollbackCommonPoint, { commonPointOpTime: formatOpTime(commonPoint) });
   if (compareOpTime(commonPoint, s.commitPoint) < 0) {
-    log(s, 'F', 'ROLLBACK', LogIds.rollbackPastCommitPoint, { commonPoint: formatOpTime(commonPoint), commitPoint: formatOpTime(s.commitPoint) });
+    const expr = commonPoint.ts < s.commitPoint.ts ? 'commonPointOpTime.getTimestamp() >= lastCommittedOpTime.getTimestamp()' : 'commonPointOpTime >= lastCommittedOpTime';
+    log(s, 'F', '-', LogIds.invariantFailure, { expr, file: 'src/mongo/db/repl/rollback_impl.cpp', commonPoint: formatOpTime(commonPoint), lastCommittedOpTime: formatOpTime(s.commitPoint) });
+    log(s, 'F', '-', LogIds.abortingAfterInvariantFailure, undefined);
+    s.out.push({ kind: 'abort', reason: `rollback common point ${formatOpTime(commonPoint)} is before the commit point ${formatOpTime(s.commitPoint)}` });
+    return undefined;
   }
   return { commonPoint, undone: oplog.truncateAfter(common) };
 }

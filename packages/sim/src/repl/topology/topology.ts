@@ -137,6 +137,11 @@ export class Topology {
     return core.isWritablePrimary(this.s);
   }
 
+  /** Primary, not stepping down, not taking writes yet (catch-up): hello says secondary. */
+  get isPrimaryNotYetWritable(): boolean {
+    return core.isPrimaryNotYetWritable(this.s);
+  }
+
   get electionTimestamp(): number | undefined {
     return this.s.electionTimeTs;
   }
@@ -443,7 +448,8 @@ export class Topology {
     this.step((s) => syncing.rollbackNoCommonPoint(s, source));
   }
 
-  rollbackTruncate(common: number): { commonPoint: OpTime; undone: OplogEntry[] } {
+  /** Undefined when the member aborted instead (the common point is before the commit point). */
+  rollbackTruncate(common: number): { commonPoint: OpTime; undone: OplogEntry[] } | undefined {
     return this.step((s) => syncing.rollbackTruncate(s, common));
   }
 

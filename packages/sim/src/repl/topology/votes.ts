@@ -11,9 +11,9 @@ import { updateTerm } from './stepDown';
 
 /**
  * The voter side of an election: answering replSetRequestVotes. One vote per term, made durable
- * before the answer; refused to a candidate with an older term, another set, an older config,
- * staler data, or (an arbiter) while a primary of equal or greater priority is up (mongod's
- * TopologyCoordinator::processReplSetRequestVotes).
+ * before the answer; refused to a candidate with an older config, an older term, another set,
+ * staler data, in a term already voted in, or (an arbiter) while a primary of equal or greater
+ * priority is up (mongod's TopologyCoordinator::processReplSetRequestVotes).
  */
 
 function candidateOf(s: TopologyState, cmd: Document): { index: number; host: string } {
@@ -45,19 +45,26 @@ export function castVote(s: TopologyState, cmd: Document): Document {
   const { index: candidateIndex, host: candidate } = candidateOf(s, cmd);
   const theirOpTime = cmd.lastAppliedOpTime ? opTimeFromBson(cmd.lastAppliedOpTime) : NULL_OPTIME;
   const mine = lastApplied(s);
+  // topology_coordinator.cpp processReplSetRequestVotes, its checks in its order. One vote per
+  // term: a real request for a term already voted in is refused whoever asks, the same candidate
+  // again included; a dry run records nothing.
+  const configOrder = compareConfigVersion(Number(cmd.configVersion), Number(cmd.configTerm ?? -1), config.version, config.term);
+  const votedThisTerm = !dryRun && s.persisted.lastVote.term === voteTerm;
+  // The injected bug grants a second candidate a vote in a term already voted in.
+  const bugGrantsAnother = s.params.injectedBugs.includes('double-vote') && s.persisted.lastVote.candidateIndex !== candidateIndex;
   let reason = '';
-  if (voteTerm < term(s)) {
+  if (configOrder < 0) {
+    reason = `candidate's config with {version: ${String(cmd.configVersion)}, term: ${String(cmd.configTerm)}} is older than mine with {version: ${config.version}, term: ${config.term}}`;
+  } else if (voteTerm < term(s)) {
     reason = `candidate's term (${voteTerm}) is lower than mine (${term(s)})`;
   } else if (cmd.setName !== config._id) {
     reason = `candidate's set name (${String(cmd.setName)}) differs from mine (${config._id})`;
-  } else if (compareConfigVersion(Number(cmd.configVersion), Number(cmd.configTerm ?? -1), config.version, config.term) < 0) {
-    reason = `candidate's config with {version: ${String(cmd.configVersion)}, term: ${String(cmd.configTerm)}} is older than mine with {version: ${config.version}, term: ${config.term}}`;
   } else if (compareOpTime(mine, theirOpTime) > 0) {
     reason = `candidate's data is staler than mine. candidate's last applied OpTime: ${formatOpTime(theirOpTime)}, my last applied OpTime: ${formatOpTime(mine)}`;
-  } else if (!dryRun && s.persisted.lastVote.term === voteTerm && s.persisted.lastVote.candidateIndex !== candidateIndex && !s.params.injectedBugs.includes('double-vote')) {
+  } else if (votedThisTerm && !bugGrantsAnother) {
     const votedFor = config.members[s.persisted.lastVote.candidateIndex]?.host ?? '?';
     reason = `already voted for another candidate (${votedFor}) this term (${voteTerm})`;
-  } else if (s.stateCode === MemberState.ARBITER && primaryOfEqualOrGreaterPriority(s, config.members[candidateIndex])) {
+  } else if (configOrder === 0 && s.stateCode === MemberState.ARBITER && primaryOfEqualOrGreaterPriority(s, config.members[candidateIndex])) {
     reason = `can see a healthy primary (${primaryHost(s) ?? '?'}) of equal or greater priority`;
   }
   const granted = reason === '';

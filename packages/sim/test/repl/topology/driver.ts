@@ -1,6 +1,6 @@
 import { Long, ObjectId, Timestamp } from 'bson';
 import type { Document } from 'bson';
-import { packTs, tsInc, tsSecs } from '../../../src/base/optime';
+import { opTimeFromBson, packTs, tsInc, tsSecs } from '../../../src/base/optime';
 import type { OpTime } from '../../../src/base/optime';
 import { Random } from '../../../src/random/random';
 import { parseConfig } from '../../../src/repl/config';
@@ -40,6 +40,9 @@ import type { OplogEntry } from '../../../src/storage/oplog';
  *   check-writes [db=test]                      whether a write is taken now (NotWritablePrimary otherwise)
  *   update-position from=n1 applied=100.1/1 [durable=100.1/1] [term=1]
  *   applied entries=102.1/1,103.1/1 [caught-up]   entries fetched and applied by storage
+ *   initial-sync-cloned from=n0 begin=100.1/1   the initial sync's clone is done; `begin` starts our oplog
+ *   sync-source to=n0                           the fetcher took n0 (`-`: none) as its sync source
+ *   position                                    the replSetUpdatePosition we would send our sync source now
  *   choose-sync-source
  *   step-down-begin secs=60 catch-up=10 | step-down-complete [target=n1] secs=60 [force] | step-down-end
  *   freeze secs=30
@@ -217,6 +220,8 @@ export function renderAction(action: Action, rounds: Map<VoteRound, number>): st
       return `fail write concern: ${String(action.error.codeName)}`;
     case 'requestStepUp':
       return `step up ${short(action.to)}`;
+    case 'abort':
+      return `abort: ${action.reason}`;
   }
 }
 
@@ -356,6 +361,22 @@ export class Driver {
         this.core.entriesApplied(entries, cmd.flags.has('caught-up'));
         return undefined;
       }
+      case 'initial-sync-cloned': {
+        const begin = parseOpTime(need(cmd, 'begin'));
+        this.core.initialSyncCloned(host(need(cmd, 'from')), { ...begin, op: 'n', ns: '', o: {}, wallMillis: tsSecs(begin.ts) * 1000 }, {});
+        return undefined;
+      }
+      case 'sync-source': {
+        const to = need(cmd, 'to');
+        this.core.setSyncSource(to === '-' ? null : host(to));
+        return undefined;
+      }
+      case 'position': {
+        const request = this.core.updatePositionCommand();
+        if (!request) return ['position (none)'];
+        const optimes = (request.command.optimes as Document[]).map((o) => `${String(o.memberId)}:${formatOpTime(opTimeFromBson(o.appliedOpTime))}`);
+        return [`position to=${short(request.target)} ${optimes.join(' ')}`];
+      }
       case 'choose-sync-source':
         return [`sync source ${short(this.core.chooseSyncSource())}`];
       case 'step-down-begin':
@@ -464,6 +485,7 @@ export class Driver {
 
 function renderHeartbeatReply(reply: Document): string {
   const parts = [`state=${stateName(Number(reply.state))}`, `term=${String(reply.term)}`, `set=${String(reply.set) || '-'}`, `configVersion=${String(reply.configVersion)}`];
+  if (reply.opTime) parts.push(`opTime=${formatOpTime(opTimeFromBson(reply.opTime))}`);
   if (reply.syncingTo) parts.push(`syncingTo=${short(String(reply.syncingTo))}`);
   if (reply.electable !== undefined) parts.push(`electable=${String(reply.electable)}`);
   if (reply.config) parts.push(`config=v${String((reply.config as Document).version)}`);
