@@ -7,6 +7,7 @@ import {
   healthy,
   members,
   mongoshPrompt,
+  mongoshToSet,
   newShell,
   openFromCourse,
   pidOf,
@@ -15,6 +16,7 @@ import {
   run,
   runLong,
   selectShell,
+  setupLine,
   step,
 } from './lesson-fixtures';
 import { card, pane, screenshot } from './ui-fixtures';
@@ -27,10 +29,7 @@ import { card, pane, screenshot } from './ui-fixtures';
  * Elections", rs.stepDown(), rs.freeze(), "Adjust Priority for Replica Set Member").
  */
 
-const setUri = 'mongosh "mongodb://morton.local:27017,morton.local:27018,morton.local:27019/?replicaSet=foo"';
-const portOf = (host: string): number => Number(host.split(':')[1]);
-/** The lesson's setup starts member i of 27017..27019 with this line (dbpath /data/el<i>). */
-const startLine = (host: string): string => `mongod --port ${portOf(host)} --dbpath /data/el${portOf(host) - 27017} --replSet foo`;
+const setUri = mongoshToSet;
 
 /** The term as mongosh prints it: replSetGetStatus's `term` is a 64-bit integer, shown as Long('2'). */
 async function term(page: Page): Promise<number> {
@@ -110,7 +109,7 @@ test('the elections lesson typed in Chromium: terms, a step-down, a priority tak
 
   // 6. Start both again with their own lines, typed.
   await expectRefused(page, 6, 'Bring them back', '0 of 2 members started again so far.');
-  for (const host of secondaries) await run(page, startLine(host), 'is listening');
+  for (const host of secondaries) await run(page, setupLine(host, 'el'), 'is listening');
   await healthy(page);
   await expectDone(page, 6, 'Bring them back', 30_000);
 

@@ -7,6 +7,7 @@ import {
   healthy,
   members,
   mongoshPrompt,
+  mongoshToSet,
   newShell,
   openFromCourse,
   predict,
@@ -27,7 +28,7 @@ import { card, pane, screenshot } from './ui-fixtures';
  * Time"). hello lists a priority-0 member under `passives` and a hidden one nowhere (manual, hello).
  */
 
-const setUri = 'mongosh "mongodb://morton.local:27017,morton.local:27018,morton.local:27019/?replicaSet=foo"';
+const setUri = mongoshToSet;
 const fourth = 'mongod --port 27020 --dbpath /data/rc3 --replSet foo';
 const arbiter = 'mongod --port 27021 --dbpath /data/rc4 --replSet foo';
 const memberList = 'rs.conf().members.map(m => m.host + " votes " + m.votes + " priority " + m.priority)';
