@@ -104,3 +104,93 @@ export function pidOnPort(psText: string, port: number): number {
   }
   throw new Error(`no mongod on port ${port} in:\n${block}`);
 }
+
+/**
+ * Open a lesson as a learner does: the header's "All lessons" link to the course page, then the
+ * lesson's own Start button. Waits until the lab has built the lesson's starting set.
+ */
+export async function openFromCourse(page: Page, title: RegExp, steps: number): Promise<void> {
+  await page.getByRole('link', { name: 'All lessons' }).click();
+  const course = page.getByRole('region', { name: 'The course' });
+  await expect(course).toBeVisible();
+  const row = course.getByRole('listitem', { name: new RegExp(`^lesson \\d+: ${title.source.replace(/^\^/, '')}`) });
+  await expect(row).toContainText('not started');
+  await row.getByRole('button', { name: /^Start: / }).click();
+  await expect(course).toHaveCount(0);
+  const lesson = pane(page, 'Lesson');
+  await expect(lesson.locator('.lesson-title')).toHaveText(title);
+  await expect(lesson.locator('.pane-meta')).toHaveText(`0 of ${steps} done`);
+  await lessonReady(page);
+}
+
+/** Open the client shell with the Terminals pane's "+" (labelled New shell). */
+export async function newShell(page: Page): Promise<void> {
+  await page.getByRole('region', { name: 'Terminals' }).getByRole('button', { name: 'New shell' }).click();
+  await expect(shellTab(page, 'client')).toHaveAttribute('aria-selected', 'true');
+}
+
+/** The PID its card shows for the member on `host`. */
+export async function pidOf(page: Page, host: string): Promise<number> {
+  const text = await card(page, host).innerText();
+  const pid = /pid (\d+)/.exec(text)?.[1];
+  if (!pid) throw new Error(`no pid on ${host}'s card:\n${text}`);
+  return Number(pid);
+}
+
+/** The step is not done: it is the current one and says, in its state line, why not yet. */
+export async function expectRefused(page: Page, n: number, title: string, reason: string | RegExp): Promise<void> {
+  const current = step(page, n, title);
+  await expect(current).toHaveAttribute('aria-current', 'step');
+  // The state line reads "State: <reason>" to a screen reader ("State:" is visually hidden).
+  await expect(current.locator('.step-state')).toHaveText(typeof reason === 'string' ? `State: ${reason}` : reason);
+}
+
+/** Wait until the set has one PRIMARY and every other of `hosts` SECONDARY; return the primary. */
+export async function healthy(page: Page, hosts: readonly string[] = members): Promise<string> {
+  const primary = await primaryAmong(page, hosts);
+  for (const host of hosts.filter((h) => h !== primary)) await expect(card(page, host).locator('.state-badge')).toHaveText('SECONDARY', { timeout: 30_000 });
+  return primary;
+}
+
+/** What the shell printed for `line` (the last time it ran), squashed, without the prompt after it. */
+export function answerTo(screen: string, line: string, prompt: RegExp = /(foo\[\w+\]test>|>>>|\$)$/): string {
+  const squashed = squash(screen);
+  const typed = squash(line);
+  return squashed.slice(squashed.lastIndexOf(typed) + typed.length).replace(prompt, '');
+}
+
+/**
+ * Type a line whose answer is taller than the screen (rs.conf() prints the whole config), so the
+ * typed line scrolls away: wait until the screen has changed, shows `lastText` (from the end of the
+ * answer) and ends with the prompt again.
+ */
+export async function runLong(page: Page, line: string, lastText: string, prompt = mongoshPrompt): Promise<string> {
+  const before = squash(await terminalText(page));
+  await typeLine(page, line);
+  let text = '';
+  await expect
+    .poll(async () => {
+      text = await terminalText(page);
+      const screen = squash(text);
+      return screen !== before && !screen.endsWith(squash(line)) && screen.includes(squash(lastText)) && prompt.test(screen);
+    }, { message: `the shell answers ${line}`, timeout: 20_000 })
+    .toBe(true);
+  return text;
+}
+
+/** mongosh to the lessons' set foo on 27017-27019, as the lessons type it. */
+export const mongoshToSet = 'mongosh "mongodb://morton.local:27017,morton.local:27018,morton.local:27019/?replicaSet=foo"';
+
+export const portOf = (host: string): number => Number(host.split(':')[1]);
+
+/**
+ * The mongod line a lesson's setup started `host` with (member i of 27017.. on /data/<prefix><i>),
+ * to type again after a kill.
+ */
+export const setupLine = (host: string, prefix: string): string => `mongod --port ${portOf(host)} --dbpath /data/${prefix}${portOf(host) - 27017} --replSet foo`;
+
+/** Press the cluster view's "heal all links" and wait until no link is drawn cut. */
+export async function healAll(page: Page): Promise<void> {
+  await pane(page, 'Cluster').getByRole('button', { name: 'heal all links' }).click();
+  await expect(pane(page, 'Cluster').locator('line.link-cut')).toHaveCount(0);
+}

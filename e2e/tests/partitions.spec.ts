@@ -1,6 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
 import { openLab } from './fixtures';
-import { expectDone, lessonReady, members, mongoshPrompt, predict, primaryAmong, run, step } from './lesson-fixtures';
+import { expectDone, healAll, lessonReady, members, mongoshPrompt, predict, primaryAmong, run, step } from './lesson-fixtures';
 import { card, pane, screenshot } from './ui-fixtures';
 
 /**
@@ -16,11 +16,6 @@ const setUri = 'mongosh "mongodb://morton.local:27017,morton.local:27018,morton.
 
 async function isolate(page: Page, host: string): Promise<void> {
   await card(page, host).getByRole('button', { name: 'isolate', exact: true }).click();
-}
-
-async function healAll(page: Page): Promise<void> {
-  await pane(page, 'Cluster').getByRole('button', { name: 'heal all links' }).click();
-  await expect(pane(page, 'Cluster').locator('line.link-cut')).toHaveCount(0);
 }
 
 test('the partitions lesson, from the lesson list to its challenge, in Chromium', async ({ page }) => {

@@ -1,6 +1,6 @@
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { openLab } from './fixtures';
-import { expectDone, members, mongoshPrompt, predict, primaryAmong, run, selectShell } from './lesson-fixtures';
+import { expectDone, healthy, members, mongoshPrompt, pidOf, predict, primaryAmong, run, selectShell } from './lesson-fixtures';
 import { card, pane, screenshot } from './ui-fixtures';
 
 /**
@@ -14,20 +14,6 @@ const ports = [27017, 27018, 27019];
 const startLines = ports.map((port, i) => `mongod --port ${port} --dbpath /data/rs${i} --replSet foo`);
 const setHosts = members.join(',');
 const initiate = `rs.initiate({_id: "foo", members: [${members.map((host, i) => `{_id: ${i}, host: "${host}"}`).join(', ')}]})`;
-
-/** The PID its card shows for the member on `host`. */
-async function pidOf(page: Page, host: string): Promise<number> {
-  const text = await card(page, host).innerText();
-  const pid = /pid (\d+)/.exec(text)?.[1];
-  if (!pid) throw new Error(`no pid on ${host}'s card:\n${text}`);
-  return Number(pid);
-}
-
-async function healthy(page: Page): Promise<string> {
-  const primary = await primaryAmong(page, members);
-  for (const host of members.filter((h) => h !== primary)) await expect(card(page, host).locator('.state-badge')).toHaveText('SECONDARY', { timeout: 30_000 });
-  return primary;
-}
 
 test('the "Today’s way" lesson typed in Chromium: rs.initiate(cfg), a connection string, MongoClient through two failovers, the challenge', async ({ page }) => {
   test.setTimeout(300_000);

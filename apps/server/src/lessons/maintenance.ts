@@ -144,7 +144,8 @@ the end every member runs with the new option and 27017 is primary.`,
           check: {
             kind: 'all',
             checks: [
-              { kind: 'restartedMember', ports: [27017, 27018, 27019], argv: '--oplogSize' },
+              // In the rolling order, secondaries first: the reason names the next member to restart.
+              { kind: 'restartedMember', ports: [27018, 27019, 27017], argv: '--oplogSize' },
               { kind: 'operationsOk', api: 'MongoClient', minimum: 3 },
               { kind: 'primaryIs', port: 27017 },
               { kind: 'setHealthy', secondaries: 2 },

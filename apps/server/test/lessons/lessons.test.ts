@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { lessons } from '../../src/lessons/catalog';
+import { runCheck } from '../../src/lessons/checks';
+import { maintenanceLesson } from '../../src/lessons/maintenance';
+import { lessonSteps } from '../../src/lessons/model';
 import { LessonTracker } from '../../src/lessons/progress';
 import { walkthroughLesson } from '../../src/lessons/walkthrough';
 import { proc, view } from './labView';
@@ -17,6 +20,26 @@ describe('the lesson catalog', async () => {
         expect(step.solution.length, step.id).toBeGreaterThan(0);
       }
     }
+  });
+
+  it("asks for the maintenance challenge's restarts in the rolling order: secondaries first, the primary (27017) last", async () => {
+    // The manual's "Perform Maintenance on Replica Set Members": the secondaries one at a time,
+    // then step the primary down and restart it. The challenge's reason must not send the learner
+    // to the primary first (found typing the lesson in e2e/tests/maintenance.spec.ts).
+    const challenge = lessonSteps(maintenanceLesson).find((step) => step.challenge);
+    expect(challenge).toBeDefined();
+    const none = view({ processes: [proc(27017), proc(27018), proc(27019)] });
+    expect(await runCheck(challenge!.check, none)).toEqual({ passed: false, reason: 'Stop the member on port 27018 (kill its PID), then start it again.' });
+    const secondariesDone = view({
+      processes: [
+        proc(27017),
+        proc(27018, { running: false, killed: { at: 10, signal: 'SIGTERM', stateThen: 'SECONDARY', termThen: 1 } }),
+        proc(27018, { pid: 40018, startedAt: 20, argv: ['mongod', '--port', '27018', '--oplogSize', '100'] }),
+        proc(27019, { running: false, killed: { at: 30, signal: 'SIGTERM', stateThen: 'SECONDARY', termThen: 1 } }),
+        proc(27019, { pid: 40019, startedAt: 40, argv: ['mongod', '--port', '27019', '--oplogSize', '100'] }),
+      ],
+    });
+    expect(await runCheck(challenge!.check, secondariesDone)).toEqual({ passed: false, reason: 'Stop the member on port 27017 (kill its PID), then start it again.' });
   });
 
   it('walks the walkthrough in its four chapters with its commands as typed', async () => {

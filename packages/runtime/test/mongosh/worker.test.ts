@@ -88,4 +88,23 @@ describe('the mongosh worker on the runtime bridge', () => {
     await settled();
     expect(output()).toContain('next\n');
   });
+
+  it("prints a write concern error's errInfo as mongosh does: the values, not their canonical Extended JSON", async () => {
+    // The host sends a server error's reply as canonical EJSON (runtime-host.md, "Errors"); mongosh's
+    // driver would hold plain values, so formatError prints `writeConcern: { w: 3, ... }` under
+    // "Additional information" (mongosh's format-output, errInfo), never `{ '$numberInt': '3' }`.
+    const errInfo = { wtimeout: true, writeConcern: { w: 3, wtimeout: 5000, provenance: 'clientSupplied' } };
+    const bridge = new Bridge((method, params) => {
+      if (method !== 'insertOne') return connected(method, params);
+      const errorResponse = { ok: 1, n: 1, writeConcernError: { code: 64, codeName: 'WriteConcernFailed', errmsg: 'waiting for replication timed out', errInfo }, errInfo, code: 64, codeName: 'WriteConcernFailed', errmsg: 'waiting for replication timed out' };
+      return { ok: false, error: { name: 'MongoWriteConcernError', message: 'waiting for replication timed out', errmsg: 'waiting for replication timed out', code: 64, codeName: 'WriteConcernFailed', errorResponse: EJSON.serialize(errorResponse, { relaxed: false }) } };
+    });
+    const { w, settled, output } = worker(bridge);
+    await w.start(['--port', '27018']);
+    w.handle({ kind: 'line', seq: 1, line: 'db.test.insertOne({c: 1}, {writeConcern: {w: 3, wtimeout: 5000}})' });
+    await settled();
+    expect(output()).toContain('MongoWriteConcernError[WriteConcernFailed]: waiting for replication timed out\n');
+    expect(output()).toContain("writeConcern: { w: 3, wtimeout: 5000, provenance: 'clientSupplied' }");
+    expect(output()).not.toContain('$numberInt');
+  });
 });

@@ -33,6 +33,19 @@ export type MongoshFromWorker =
 type Answer = { ok: true; result: Document } | { ok: false; error: DriverCallFailure } | { interrupted: true };
 
 /**
+ * A failure's server documents (the error reply, a bulk write's result) travel as canonical EJSON,
+ * as results do: decode them the same way, so an errInfo prints `w: 3`, not `{ '$numberInt': '3' }`.
+ */
+function decodeFailure(failure: DriverCallFailure): DriverCallFailure {
+  const decode = (doc: Document): Document => EJSON.deserialize(doc, { relaxed: false }) as Document;
+  return {
+    ...failure,
+    ...(failure.errorResponse ? { errorResponse: decode(failure.errorResponse) } : {}),
+    ...(failure.bulkResult ? { bulkResult: decode(failure.bulkResult) } : {}),
+  };
+}
+
+/**
  * mongosh in a runtime worker: `mongosh ARGS` as its CLI would run them, then one line at a time.
  * Driver calls block the worker on the bridge (never the page); results come back as canonical
  * EJSON. Environment-neutral: the browser entry and the Node entry give it their port and scope.
@@ -52,7 +65,7 @@ export class MongoshWorker {
   private call(method: string, params: Document): Document {
     const answer = JSON.parse(this.bridge.rpc(JSON.stringify({ method, params: EJSON.serialize(params, { relaxed: false }) }))) as Answer;
     if ('interrupted' in answer) throw interruptedError();
-    if (!answer.ok) throw new DriverCallError(answer.error);
+    if (!answer.ok) throw new DriverCallError(decodeFailure(answer.error));
     return EJSON.deserialize(answer.result, { relaxed: false }) as Document;
   }
 
