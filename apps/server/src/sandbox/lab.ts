@@ -3,6 +3,7 @@ import type { ClientMessage, ClusterSnapshot } from '@rslab/protocol';
 import { DriverGateway } from '../driver/gateway';
 import type { Engine } from '../engine/engine';
 import { SimEngine, type EngineCopyReport } from '../engine/simEngine';
+import { WorkerEngine } from '../engine/workerEngine';
 import type { EventLog } from '../timeline/eventLog';
 import type { LabMark, PartitionView, ShellRecord } from './records';
 import { LabHistory, MomentNotKeptError, type HistoryLimits, type Moment } from './history';
@@ -261,14 +262,18 @@ export class Lab {
    * driver's connections and network faults.
    */
   async copyFrom(source: Lab, where: string): Promise<EngineCopyReport> {
-    if (!(this.engine instanceof SimEngine) || !(source.engine instanceof SimEngine)) {
+    const copyable = (this.engine instanceof SimEngine && source.engine instanceof SimEngine) || (this.engine instanceof WorkerEngine && source.engine instanceof WorkerEngine);
+    if (!copyable) {
       throw new LabCopyError(`"Try it myself" needs the sim engine: this server runs its sandboxes on the ${source.engine.kind} engine, whose members cannot be copied`);
     }
     // The timeline first, so the copy's own events (its members starting) come after the source's.
     for (const event of source.events.all()) {
       this.events.add({ at: event.at, source: event.source, kind: event.kind, text: event.text, ...(event.member !== undefined ? { member: event.member } : {}) });
     }
-    const engine = await this.engine.copyFrom(source.engine);
+    const engine =
+      this.engine instanceof WorkerEngine && source.engine instanceof WorkerEngine
+        ? await this.engine.copyFrom(source.engine)
+        : await (this.engine as SimEngine).copyFrom(source.engine as SimEngine);
     for (const entry of source.history) this.record(entry);
     for (const p of source.partitions) {
       this.partitions.push({ ...p, seq: this.nextSeq, groups: p.groups.map((g) => [...g]) });
@@ -284,6 +289,9 @@ export class Lab {
    * partitions and timeline up to then, ending with a `branched` event. `source` is unchanged.
    */
   async branchFrom(source: Lab, at: number): Promise<EngineCopyReport & { at: number }> {
+    if (this.engine instanceof WorkerEngine) {
+      throw new LabCopyError('"Branch from here" is not available while sandboxes run on worker threads (the server\'s sandboxWorkers setting, RSLAB_SANDBOX_WORKERS=0 turns them off)');
+    }
     if (!(this.engine instanceof SimEngine)) throw new LabCopyError(`"Branch from here" needs the sim engine: this server runs its sandboxes on the ${this.engine.kind} engine`);
     const moment = source.past.momentAt(at);
     if (!moment.checkpoint) throw new MomentNotKeptError(`the moment at ${moment.at} has no copy of the members to branch from`);
