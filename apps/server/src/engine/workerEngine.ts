@@ -8,6 +8,23 @@ import { EngineCommandError, type Engine, type EngineClock, type EngineErrorRepo
 import type { EngineCopyReport } from './simEngine';
 import { SandboxWorkerCallError, SandboxWorkerLostError, type SandboxWorkerPool } from './workerPool';
 
+/**
+ * A checkpoint of a worker's sandbox (see `SimEngine.checkpoint`), kept in that worker: what the
+ * main thread's history holds is this handle; `releaseCheckpoint` lets the worker drop it.
+ */
+export interface WorkerCheckpoint {
+  kind: 'worker';
+  sandboxId: string;
+  id: number;
+  atMillis: number;
+  /** Estimated bytes it holds in the worker (the size of this sandbox's previous checkpoint: this one is measured there). */
+  sizeBytes: number;
+}
+
+export function isWorkerCheckpoint(checkpoint: object): checkpoint is WorkerCheckpoint {
+  return 'kind' in checkpoint && checkpoint.kind === 'worker';
+}
+
 /** How a sandbox worker builds one sandbox's SimEngine (sent with `create`). */
 export interface SandboxWorkerSetup {
   hostname: string;
@@ -112,6 +129,9 @@ export class WorkerEngine implements Engine {
   private readonly created: Promise<void>;
   private lostError: SandboxWorkerLostError | null = null;
   private disposed = false;
+  private nextCheckpointId = 1;
+  /** What the last checkpoint measured in the worker; the estimate for the next. */
+  private checkpointBytes = 0;
 
   constructor(private readonly options: WorkerEngineOptions) {
     const { pool, sandboxId, setup } = options;
@@ -272,6 +292,37 @@ export class WorkerEngine implements Engine {
 
   async command(address: string, command: Document): Promise<Document> {
     return fromBson(await this.call<Uint8Array>('command', [address, toBson(command)]));
+  }
+
+  /**
+   * Checkpoint the members now, in the worker (see `SimEngine.checkpoint`); calls run in order, so
+   * it is taken before anything asked for after it. The handle's size is the previous one's; the
+   * worker measures this one for the next.
+   */
+  checkpoint(): WorkerCheckpoint {
+    const handle: WorkerCheckpoint = { kind: 'worker', sandboxId: this.sandboxId, id: this.nextCheckpointId++, atMillis: this.clock.now(), sizeBytes: this.checkpointBytes };
+    if (!this.lostError && !this.disposed) {
+      this.call<number>('checkpoint', [handle.id]).then(
+        (bytes) => (this.checkpointBytes = bytes),
+        (error: unknown) => this.report(error, 'a checkpoint in the sandbox\'s worker failed'),
+      );
+    }
+    return handle;
+  }
+
+  /** The history let go of `checkpoint`: the worker may drop it. */
+  releaseCheckpoint(checkpoint: WorkerCheckpoint): void {
+    if (checkpoint.sandboxId !== this.sandboxId) throw new Error(`checkpoint ${checkpoint.id} is sandbox ${checkpoint.sandboxId}'s, not ${this.sandboxId}'s`);
+    this.fire('releaseCheckpoint', [checkpoint.id]);
+  }
+
+  /** Start this fresh sandbox from a checkpoint of a sandbox on the same worker (see `SimEngine.restore`). */
+  async restore(checkpoint: WorkerCheckpoint): Promise<EngineCopyReport> {
+    const sourceWorker = this.options.pool.workerOf(checkpoint.sandboxId);
+    if (sourceWorker === null || sourceWorker !== this.workerIndex) {
+      throw new Error(`sandbox ${this.sandboxId} is not on the worker of ${checkpoint.sandboxId}: a branch must be made near its source`);
+    }
+    return this.call('restore', [checkpoint.sandboxId, checkpoint.id]);
   }
 
   /** Make this fresh sandbox a copy of `source` (see `SimEngine.copyFrom`); both must be on one worker (create this one `near` the source). */

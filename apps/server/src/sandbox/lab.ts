@@ -3,7 +3,7 @@ import type { ClientMessage, ClusterSnapshot } from '@rslab/protocol';
 import { DriverGateway } from '../driver/gateway';
 import type { Engine } from '../engine/engine';
 import { SimEngine, type EngineCopyReport } from '../engine/simEngine';
-import { WorkerEngine } from '../engine/workerEngine';
+import { WorkerEngine, isWorkerCheckpoint } from '../engine/workerEngine';
 import type { EventLog } from '../timeline/eventLog';
 import type { LabMark, PartitionView, ShellRecord } from './records';
 import { LabHistory, MomentNotKeptError, type HistoryLimits, type Moment } from './history';
@@ -47,7 +47,9 @@ export class Lab {
     private readonly limits: LabLimits = defaultLabLimits,
     historyLimits: Partial<HistoryLimits> = {},
   ) {
-    this.past = new LabHistory(historyLimits);
+    this.past = new LabHistory(historyLimits, (moment) => {
+      if (moment.checkpoint && isWorkerCheckpoint(moment.checkpoint) && engine instanceof WorkerEngine) engine.releaseCheckpoint(moment.checkpoint);
+    });
     this.events = events;
     this.gateway = new DriverGateway(engine.route, this.events, () => engine.clock.now());
   }
@@ -112,7 +114,8 @@ export class Lab {
    */
   captureMoment(snapshot: ClusterSnapshot): Moment | null {
     if (!this.past.due(snapshot.at)) return null;
-    return this.past.capture(snapshot, this.engine instanceof SimEngine ? this.engine.checkpoint() : null);
+    const checkpoint = this.engine instanceof SimEngine || this.engine instanceof WorkerEngine ? this.engine.checkpoint() : null;
+    return this.past.capture(snapshot, checkpoint);
   }
 
   /**
@@ -289,17 +292,22 @@ export class Lab {
    * partitions and timeline up to then, ending with a `branched` event. `source` is unchanged.
    */
   async branchFrom(source: Lab, at: number): Promise<EngineCopyReport & { at: number }> {
-    if (this.engine instanceof WorkerEngine) {
-      throw new LabCopyError('"Branch from here" is not available while sandboxes run on worker threads (the server\'s sandboxWorkers setting, RSLAB_SANDBOX_WORKERS=0 turns them off)');
-    }
-    if (!(this.engine instanceof SimEngine)) throw new LabCopyError(`"Branch from here" needs the sim engine: this server runs its sandboxes on the ${this.engine.kind} engine`);
+    if (!(this.engine instanceof SimEngine) && !(this.engine instanceof WorkerEngine)) throw new LabCopyError(`"Branch from here" needs the sim engine: this server runs its sandboxes on the ${this.engine.kind} engine`);
     const moment = source.past.momentAt(at);
     if (!moment.checkpoint) throw new MomentNotKeptError(`the moment at ${moment.at} has no copy of the members to branch from`);
     for (const event of source.events.all()) {
       if (event.at > moment.at) break;
       this.events.add({ at: event.at, source: event.source, kind: event.kind, text: event.text, ...(event.member !== undefined ? { member: event.member } : {}) });
     }
-    const engine = await this.engine.restore(moment.checkpoint);
+    const { checkpoint } = moment;
+    let engine: EngineCopyReport;
+    if (this.engine instanceof WorkerEngine) {
+      if (!isWorkerCheckpoint(checkpoint)) throw new LabCopyError('this moment was kept on the main thread; the branch runs in a worker thread');
+      engine = await this.engine.restore(checkpoint);
+    } else {
+      if (isWorkerCheckpoint(checkpoint)) throw new LabCopyError('this moment was kept in a worker thread; the branch runs on the main thread');
+      engine = await this.engine.restore(checkpoint);
+    }
     // Only the lines of the run the moment belongs to: a clear for a new lesson ended the ones before.
     for (const entry of linesOfRunAt(source, moment.at)) this.record(entry);
     this.partitions.push(

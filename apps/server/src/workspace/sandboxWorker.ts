@@ -15,7 +15,7 @@ import { DriverGateway } from '../driver/gateway';
 import { LoopbackAliasNetwork } from '../driver/loopbackAlias';
 import { SocksBridge } from '../driver/socksBridge';
 import { EngineCommandError, type Signal } from '../engine/engine';
-import { SimEngine, newProxyCredentials } from '../engine/simEngine';
+import { SimEngine, newProxyCredentials, type EngineCheckpoint } from '../engine/simEngine';
 import { fromBson, toBson, type SandboxWorkerSetup, type WorkerSandboxEvent } from '../engine/workerEngine';
 import type { FromWorker, ToWorker } from '../engine/workerPool';
 import type { MongodOptions } from '../mongod/flags';
@@ -33,6 +33,8 @@ interface HostedSandbox {
   executor: DriverRpcExecutor;
   /** Followed processes' log feeds, by pid. */
   follows: Map<number, () => void>;
+  /** Checkpoints the main thread's history holds a handle to, by id. */
+  checkpoints: Map<number, EngineCheckpoint>;
   release: () => void;
 }
 
@@ -109,7 +111,7 @@ async function create(sandbox: string, setup: SandboxWorkerSetup): Promise<void>
   const built = engine;
   clock.now = () => built.clock.now();
   const gateway = new DriverGateway(built.route, events, () => built.clock.now());
-  hosted.set(sandbox, { engine: built, gateway, executor: new DriverRpcExecutor(gateway, built.clock), follows: new Map(), release });
+  hosted.set(sandbox, { engine: built, gateway, executor: new DriverRpcExecutor(gateway, built.clock), follows: new Map(), checkpoints: new Map(), release });
 }
 
 function need(sandbox: string): HostedSandbox {
@@ -141,12 +143,12 @@ function unfollow(sandbox: string, pid: number): void {
 }
 
 /** Methods after which the process table may have changed: the state goes out before the reply. */
-const changesProcesses = new Set(['start', 'restart', 'signal', 'clear', 'copyFrom']);
+const changesProcesses = new Set(['start', 'restart', 'signal', 'clear', 'copyFrom', 'restore']);
 
 async function run(sandbox: string, method: string, args: unknown[]): Promise<unknown> {
   if (method === 'create') return create(sandbox, args[0] as SandboxWorkerSetup);
   if (method === 'dispose') return dispose(sandbox);
-  const { engine, executor } = need(sandbox);
+  const { engine, executor, checkpoints } = need(sandbox);
   try {
     switch (method) {
       case 'start':
@@ -194,6 +196,19 @@ async function run(sandbox: string, method: string, args: unknown[]): Promise<un
       }
       case 'clear':
         return await engine.clear();
+      case 'checkpoint': {
+        const checkpoint = engine.checkpoint();
+        checkpoints.set(args[0] as number, checkpoint);
+        return checkpoint.sizeBytes;
+      }
+      case 'releaseCheckpoint':
+        return checkpoints.delete(args[0] as number);
+      case 'restore': {
+        const [source, id] = args as [string, number];
+        const checkpoint = need(source).checkpoints.get(id);
+        if (!checkpoint) throw new Error(`sandbox ${source} holds no checkpoint ${id}`);
+        return await engine.restore(checkpoint);
+      }
       case 'copyFrom':
         return await engine.copyFrom(need(args[0] as string).engine);
       case 'driver.call': {

@@ -79,6 +79,19 @@ describe('sandboxes on worker threads (plugins/sandboxes.ts with sandboxWorkers:
     expect(copy.lab.engine.processes().filter((p) => p.running).map((p) => p.address)).toEqual(['morton.local:27020']);
   }, 60_000);
 
+  it('branches from a past moment ("Branch from here") on the source\'s worker, from the checkpoint the worker kept', async () => {
+    const { sandbox: source } = app.sandboxes.obtain('branch-source');
+    const session = new TranscriptSession(source, { speed: 5 });
+    expect(await session.run('mongod --port 27021 --dbpath /data/then\n# expect listening')).toEqual([]);
+    const then = source.lab.captureMoment(await source.lab.snapshot());
+    expect(then?.checkpoint).toMatchObject({ kind: 'worker', sandboxId: source.id });
+    expect(await session.run(`kill ${source.lab.engine.processes()[0]?.pid}\nmongod --port 27022 --dbpath /data/later\n# expect listening`)).toEqual([]);
+    const { sandbox: branched, report } = await app.sandboxes.branch('branch-source', then!.at);
+    expect(report.started).toEqual(['morton.local:27021']);
+    expect(app.sandboxWorkers?.workerOf(branched.id)).toBe(app.sandboxWorkers?.workerOf(source.id));
+    expect(branched.lab.engine.processes().filter((p) => p.running).map((p) => p.address)).toEqual(['morton.local:27021']);
+  }, 60_000);
+
   it('a worker that dies takes only its sandboxes: their learners get a clear message and a fresh sandbox, the others keep theirs, it is logged', async () => {
     const pool = app.sandboxWorkers;
     if (!pool) throw new Error('the pool is on in this file');
