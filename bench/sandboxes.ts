@@ -2,13 +2,18 @@
 // Python, Connection with slave_okay, replSetInitiate, a seed-list connection, save, then a steady
 // stream of find_one calls. Reports sandboxes per core, memory per sandbox and the latency of a
 // find_one from input line to printed result. Bounded in count and time; loopback only.
-// Usage: pnpm exec tsx bench/sandboxes.ts [SANDBOXES] [READ_SECONDS]
+// Usage: pnpm exec tsx bench/sandboxes.ts [SANDBOXES] [READ_SECONDS] [WORKERS | compare]
+// WORKERS: worker threads for the sandboxes (settings.sandboxWorkers; 0, the default, runs them on
+// the main thread); `compare` runs the benchmark twice, one process each, with 0 and with one worker
+// per core, and writes both with their ratios (one run, so a noisy machine weighs on both alike).
 // Diagnostics of the reading phase: `BENCH_CPU_PROF=FILE` writes a CPU profile (open it in Chrome's
 // DevTools); `BENCH_HEAP_PROF=FILE` an allocation profile of the objects that outlived a young
 // collection (with `BENCH_HEAP_PROF_ALL=1`, of every allocation); `BENCH_HEAP_SNAPSHOT=FILE` a heap
 // snapshot at its end.
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { tmpdir } from 'node:os';
 import { writeHeapSnapshot } from 'node:v8';
 import { Session } from 'node:inspector/promises';
 import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
@@ -24,6 +29,9 @@ import { PageRecording, RecordedPage } from './lib/recordedPage';
 
 const sandboxesCount = Number(process.argv[2] ?? 300);
 const readSeconds = Number(process.argv[3] ?? 60);
+const workersArg = process.argv[4] ?? '0';
+/** In a compared run, the child writes its figures here instead of to docs/BENCHMARKS.md. */
+const figuresFile = process.env.BENCH_FIGURES_FILE;
 const setupConcurrency = 10;
 /** Mean pause between one learner's reads (each pause is drawn from 0.5x to 1.5x of it). */
 const readPauseMillis = 200;
@@ -58,10 +66,71 @@ async function relaunchWithServerNodeOptions(): Promise<never> {
   process.exit(code);
 }
 
+/** One run's figures, for a comparison. */
+interface Figures {
+  workers: number;
+  ready: number;
+  failedSetups: number;
+  setupSeconds: number;
+  p50: number;
+  p99: number;
+  reads: number;
+  errors: number;
+  loopP99Millis: number;
+  loopMaxMillis: number;
+  cpuCores: number;
+  rssMiB: number;
+}
+
+/** `compare`: the benchmark without and with worker threads, each in its own process, and the ratios. */
+async function compare(): Promise<void> {
+  const dir = mkdtempSync(join(tmpdir(), 'rslab-bench-'));
+  const runs: Figures[] = [];
+  const loadBefore = machineLine();
+  try {
+    for (const workers of [0, cpus().length]) {
+      const file = join(dir, `figures-${workers}.json`);
+      const child = spawn(process.execPath, [...process.execArgv, process.argv[1] as string, String(sandboxesCount), String(readSeconds), String(workers)], { stdio: 'inherit', env: { ...process.env, BENCH_FIGURES_FILE: file } });
+      const code = await new Promise<number>((resolve) => child.once('exit', (exitCode) => resolve(exitCode ?? 1)));
+      if (code !== 0) throw new Error(`the run with ${workers} workers exited ${code}`);
+      runs.push(JSON.parse(readFileSync(file, 'utf8')) as Figures);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+  const [off, on] = runs as [Figures, Figures];
+  const ratio = (a: number, b: number) => (a > 0 ? `${(b / a).toFixed(2)}×` : '–');
+  const row = (name: string, a: number, b: number, unit: string, digits = 1) => `| ${name} | ${a.toFixed(digits)}${unit} | ${b.toFixed(digits)}${unit} | ${ratio(a, b)} |`;
+  const lines = [
+    `${loadBefore} At the end: ${machineLine().replace(/^.*load average /, 'load average ')}`,
+    '',
+    `\`pnpm exec tsx bench/sandboxes.ts ${sandboxesCount} ${readSeconds} compare\`: the Sandboxes benchmark below (same setup and reads), run twice, one process each: sandboxes on the main thread (\`sandboxWorkers\` 0), then spread over ${on.workers} worker threads (one per core; each its own heap; the driver, HTTP, WebSockets and rooms stay on the main thread). The event-loop delay is the main thread's; CPU and RSS are the whole process's, workers included. The machine is shared: only the ratios of one run mean much.`,
+    '',
+    `| figure | main thread | ${on.workers} workers | workers / main |`,
+    '| --- | --- | --- | --- |',
+    `| sandboxes ready (setups failed) | ${off.ready} (${off.failedSetups}) | ${on.ready} (${on.failedSetups}) | |`,
+    row('setup of all sandboxes', off.setupSeconds, on.setupSeconds, ' s'),
+    row('find_one p50', off.p50, on.p50, ' ms'),
+    row('find_one p99', off.p99, on.p99, ' ms'),
+    `| reads (not answered) | ${off.reads} (${off.errors}) | ${on.reads} (${on.errors}) | |`,
+    row('main event-loop delay p99', off.loopP99Millis, on.loopP99Millis, ' ms'),
+    row('main event-loop delay max', off.loopMaxMillis, on.loopMaxMillis, ' ms'),
+    row('CPU while reading', off.cpuCores, on.cpuCores, ' cores', 2),
+    row('RSS after reading', off.rssMiB, on.rssMiB, ' MiB', 0),
+    '',
+    'Goal (issue 17): 1,000 active sandboxes with find_one p99 under 100 ms and under 6 GiB.',
+  ];
+  console.log(lines.join('\n'));
+  writeBenchmarkSection('Sandboxes on worker threads', lines);
+}
+
 async function main(): Promise<void> {
+  if (workersArg === 'compare') return compare();
   if (!runsWithServerNodeOptions(process.execArgv, process.env)) await relaunchWithServerNodeOptions();
+  const workers = Number(workersArg);
+  if (!Number.isInteger(workers) || workers < 0) throw new Error(`WORKERS must be a count or compare, got ${workersArg}`);
   const deadline = Date.now() + benchDeadlineMillis;
-  const app = await buildServer({ settings: testSettings({ sandboxesMax: sandboxesCount + 10 }) });
+  const app = await buildServer({ settings: testSettings({ sandboxesMax: sandboxesCount + 10, sandboxWorkers: workers }) });
   // Memory per sandbox counts from here, so the recording's Python (ended before reading) is in it, overstating a little.
   const rssBefore = process.memoryUsage().rss;
   // Python runs in each learner's page, not in the server. One real Python (Pyodide in the Node
@@ -181,7 +250,24 @@ async function main(): Promise<void> {
     LATENCY_NOTE,
   ];
   console.log(lines.join('\n'));
-  writeBenchmarkSection('Sandboxes', lines);
+  if (figuresFile) {
+    const figures: Figures = {
+      workers,
+      ready: sessions.length,
+      failedSetups,
+      setupSeconds,
+      p50,
+      p99,
+      reads: latencies.length,
+      errors,
+      loopP99Millis: Math.max(0, loopDelay.percentile(99) / 1e6 - loopDelayResolutionMillis),
+      loopMaxMillis: Math.max(0, loopDelay.max / 1e6 - loopDelayResolutionMillis),
+      cpuCores: cpuShare,
+      rssMiB: rssAfterReads / 2 ** 20,
+    };
+    writeFileSync(figuresFile, JSON.stringify(figures));
+  } else if (workers === 0) writeBenchmarkSection('Sandboxes', lines);
+  else console.log('(figures with workers are written to docs/BENCHMARKS.md by a compare run only)');
   await app.close();
 }
 

@@ -14,7 +14,7 @@ let serverBuilt = false;
 /** The browser tests run the server as `pnpm start` does: bundled (scripts/build.mjs) and run with plain node. */
 function buildServer(): void {
   if (serverBuilt) return;
-  const result = spawnSync(process.execPath, [buildScript, 'server'], { encoding: 'utf8' });
+  const result = spawnSync(process.execPath, [buildScript, 'server', 'sandbox-worker'], { encoding: 'utf8' });
   if (result.status !== 0) throw new Error(`building the server failed:\n${result.stdout}${result.stderr}`);
   serverBuilt = true;
 }

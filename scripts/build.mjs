@@ -28,6 +28,8 @@ const root = realpathSync(resolve(dirname(fileURLToPath(import.meta.url)), '..')
 export const ENTRIES = [
   { name: 'sim-mongod', entry: 'packages/sim/src/cli/main.ts', outfile: 'packages/sim/dist/sim-mongod.cjs', format: 'cjs', bundle: 'all', lazy: ['mingo-engine'] },
   { name: 'server', entry: 'apps/server/src/main.ts', outfile: 'apps/server/dist/main.mjs', format: 'esm', bundle: 'workspace' },
+  // The sandbox worker thread (RSLAB_SANDBOX_WORKERS > 0): the server starts it from beside its own bundle.
+  { name: 'sandbox-worker', entry: 'apps/server/src/workspace/sandboxWorker.ts', outfile: 'apps/server/dist/sandbox-worker.mjs', format: 'esm', bundle: 'workspace' },
   // The client runtimes as worker_threads, for a server that runs them itself (transcripts, CI; RSLAB_SERVER_RUNTIMES=1).
   { name: 'python-worker', entry: 'packages/runtime/src/node/pythonWorkerEntry.ts', outfile: 'packages/runtime/dist/python-worker.mjs', format: 'esm', bundle: 'workspace' },
   { name: 'mongosh-worker', entry: 'packages/runtime/src/node/mongoshWorkerEntry.ts', outfile: 'packages/runtime/dist/mongosh-worker.mjs', format: 'esm', bundle: 'workspace' },

@@ -475,7 +475,7 @@ export async function startCluster({ dir, instances = 2, balancer = 'haproxy', p
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
   if (build) {
-    const result = spawnSync(build === 'all' ? 'pnpm' : process.execPath, build === 'all' ? ['build'] : [join(root, 'scripts/build.mjs'), 'server'], { cwd: root, encoding: 'utf8' });
+    const result = spawnSync(build === 'all' ? 'pnpm' : process.execPath, build === 'all' ? ['build'] : [join(root, 'scripts/build.mjs'), 'server', 'sandbox-worker'], { cwd: root, encoding: 'utf8' });
     if (result.status !== 0) throw new Error(`building failed:\n${result.stdout}${result.stderr}`);
   }
   const members = [];

@@ -1,4 +1,4 @@
-import { hostname } from 'node:os';
+import { availableParallelism, hostname } from 'node:os';
 
 /** Server settings, read once from the environment. Every limit carries its unit in its name. */
 export interface Settings {
@@ -8,6 +8,12 @@ export interface Settings {
   webRoot: string;
   /** How sandboxes run their members: `sim` (in-process, the default) or `mongod` (real processes). */
   engine: 'sim' | 'mongod';
+  /**
+   * Worker threads the sim engine's sandboxes are spread over, each with its own heap (a full
+   * garbage collection then pauses only that worker's learners); 0 runs every sandbox on the main
+   * thread. RSLAB_SANDBOX_WORKERS; `cores` means one per core. Ignored by the mongod engine.
+   */
+  sandboxWorkers: number;
   /** Host name the learner's sandbox answers to (`hostname`). */
   sandboxHostname: string;
   sandboxesMax: number;
@@ -74,6 +80,7 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv, defaults: { webRoot: str
     port: intFromEnv(env, 'PORT', 8080),
     webRoot: env.RSLAB_WEB_ROOT ?? defaults.webRoot,
     engine: engineFromEnv(env),
+    sandboxWorkers: sandboxWorkersFromEnv(env),
     sandboxHostname: env.RSLAB_HOSTNAME ?? 'morton.local',
     sandboxesMax: intFromEnv(env, 'RSLAB_SANDBOXES_MAX', 500, 1),
     sandboxMembersMax: intFromEnv(env, 'RSLAB_SANDBOX_MEMBERS_MAX', 12, 1),
@@ -106,6 +113,18 @@ function engineFromEnv(env: NodeJS.ProcessEnv): Settings['engine'] {
   if (engine === '') return 'sim';
   if (engine !== 'sim' && engine !== 'mongod') throw new SettingsError(`RSLAB_ENGINE must be sim or mongod, got '${engine.slice(0, 40)}'`);
   return engine;
+}
+
+/** Worker threads for sandboxes: 0 (the default: on the main thread), a count, or `cores` (one per core). */
+export const sandboxWorkersDefault = 0;
+const sandboxWorkersMax = 64;
+
+function sandboxWorkersFromEnv(env: NodeJS.ProcessEnv): number {
+  const raw = env.RSLAB_SANDBOX_WORKERS;
+  if (raw === 'cores') return Math.min(sandboxWorkersMax, Math.max(1, availableParallelism()));
+  const workers = intFromEnv(env, 'RSLAB_SANDBOX_WORKERS', sandboxWorkersDefault, 0);
+  if (workers > sandboxWorkersMax) throw new SettingsError(`RSLAB_SANDBOX_WORKERS must be at most ${sandboxWorkersMax}, got ${workers}`);
+  return workers;
 }
 
 function progressStoreFromEnv(env: NodeJS.ProcessEnv): string {

@@ -45,39 +45,41 @@ function serverEnv(): NodeJS.ProcessEnv {
   return env;
 }
 
+/** Start the built server with `args` (node's, then dist/main.mjs); resolves once it listens. */
+async function startBuilt(args: string[], env: NodeJS.ProcessEnv, startMillisMax: number): Promise<{ child: ChildProcess; baseUrl: string; output: () => string }> {
+  const child = spawn(process.execPath, args, { cwd: serverDir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.push(child);
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
+  const baseUrl = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`the built server did not start:\n${output}`)), startMillisMax);
+    child.stdout?.on('data', () => {
+      const match = /Replica Set Lab listening on (http:\/\/\S+)/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1] as string);
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`the built server exited ${code}:\n${output}`)));
+  });
+  return { child, baseUrl, output: () => output };
+}
+
 describe('the built server (dist/main.mjs)', () => {
   it('serves with plain node, finds the web root and starts the embedded store with the built sim-mongod, loading no TypeScript', { timeout: 120_000 }, async () => {
-    const built = spawnSync(process.execPath, [path.join(workspace, 'scripts/build.mjs'), 'server'], { encoding: 'utf8' });
+    const built = spawnSync(process.execPath, [path.join(workspace, 'scripts/build.mjs'), 'server', 'sandbox-worker'], { encoding: 'utf8' });
     expect(built.stderr).toBe('');
     expect(built.status).toBe(0);
 
     const loaded = path.join(tmp, 'loaded.txt');
     writeFileSync(loaded, '');
     const dataDir = path.join(tmp, 'data');
-    const child = spawn(process.execPath, ['--import', moduleRecorder(loaded), '--enable-source-maps', 'dist/main.mjs'], {
-      cwd: serverDir,
-      env: { ...serverEnv(), RSLAB_DATA_DIR: dataDir },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    children.push(child);
-    let output = '';
-    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-    const baseUrl = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`the built server did not start:\n${output}`)), 60_000);
-      child.stdout?.on('data', () => {
-        const match = /Replica Set Lab listening on (http:\/\/\S+)/.exec(output);
-        if (match) {
-          clearTimeout(timer);
-          resolve(match[1] as string);
-        }
-      });
-      child.once('exit', (code) => reject(new Error(`the built server exited ${code}:\n${output}`)));
-    });
+    const { child, baseUrl, output } = await startBuilt(['--import', moduleRecorder(loaded), '--enable-source-maps', 'dist/main.mjs'], { ...serverEnv(), RSLAB_DATA_DIR: dataDir }, 60_000);
 
     // The embedded progress store is a sim-mongod started from the @rslab/sim package's bin. It opens
     // in the background (rooms/openStore.ts), so its line may come after the listening one.
-    const storeLine = (): string | undefined => output.split('\n').find((line) => line.includes('progress store: embedded sim-mongod'));
+    const storeLine = (): string | undefined => output().split('\n').find((line) => line.includes('progress store: embedded sim-mongod'));
     await expect.poll(storeLine, { timeout: 60_000, interval: 100 }).toBeDefined();
     const store = storeLine();
     // The line has pino's pid first and the store's after it; JSON.parse keeps the last.
@@ -116,26 +118,7 @@ describe('the built server (dist/main.mjs)', () => {
   });
 
   it('takes the web root from beside the bundle by default', { timeout: 60_000 }, async () => {
-    const child = spawn(process.execPath, ['dist/main.mjs'], {
-      cwd: serverDir,
-      env: { ...serverEnv(), RSLAB_PROGRESS_STORE: 'memory' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    children.push(child);
-    let output = '';
-    child.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-    child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString('utf8')));
-    const baseUrl = await new Promise<string>((resolve, reject) => {
-      const timer = setTimeout(() => reject(new Error(`the built server did not start:\n${output}`)), 30_000);
-      child.stdout?.on('data', () => {
-        const match = /Replica Set Lab listening on (http:\/\/\S+)/.exec(output);
-        if (match) {
-          clearTimeout(timer);
-          resolve(match[1] as string);
-        }
-      });
-      child.once('exit', (code) => reject(new Error(`the built server exited ${code}:\n${output}`)));
-    });
+    const { child, baseUrl } = await startBuilt(['dist/main.mjs'], { ...serverEnv(), RSLAB_PROGRESS_STORE: 'memory' }, 30_000);
     const page = await fetch(`${baseUrl}/`);
     const webRoot = path.join(workspace, 'apps/web/dist');
     // Built web app: the page; not built (vitest runs before the web build in pnpm test): the
@@ -145,5 +128,34 @@ describe('the built server (dist/main.mjs)', () => {
     const exited = new Promise((resolve) => child.once('exit', resolve));
     child.kill('SIGTERM');
     await exited;
+  });
+
+  it('runs sandboxes on worker threads from the worker bundle beside it (RSLAB_SANDBOX_WORKERS=2), loading no TypeScript', { timeout: 60_000 }, async () => {
+    const loaded = path.join(tmp, 'loaded-workers.txt');
+    writeFileSync(loaded, '');
+    const { child, baseUrl, output } = await startBuilt(['--import', moduleRecorder(loaded), 'dist/main.mjs'], { ...serverEnv(), RSLAB_PROGRESS_STORE: 'memory', RSLAB_SANDBOX_WORKERS: '2' }, 30_000);
+    expect(output()).toContain('sandboxes run on worker threads');
+    // A learner's mongod starts in a worker: the page's WebSocket, as a browser would open it.
+    const health = await fetch(`${baseUrl}/api/health`);
+    const cookie = (health.headers.get('set-cookie') ?? '').split(';')[0] as string;
+    const { default: WebSocket } = await import('ws');
+    const socket = new WebSocket(`${baseUrl.replace('http', 'ws')}/ws`, { headers: { cookie } });
+    const texts: string[] = [];
+    socket.on('message', (data) => texts.push(String(data)));
+    await new Promise<void>((resolve, reject) => {
+      socket.once('open', () => resolve());
+      socket.once('error', reject);
+    });
+    await expect.poll(() => texts.some((t) => t.includes('"welcome"')), { timeout: 10_000 }).toBe(true);
+    const tab = (JSON.parse(texts.find((t) => t.includes('"welcome"')) as string) as { tabs: Array<{ tab: string }> }).tabs[0]?.tab;
+    socket.send(JSON.stringify({ type: 'input', tab, line: 'mongod --port 27017 --dbpath /data/db' }));
+    await expect.poll(() => texts.join('').includes('listening on port 27017'), { timeout: 20_000 }).toBe(true);
+    socket.close();
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGTERM');
+    await exited;
+    const urls = readFileSync(loaded, 'utf8').split('\n').filter(Boolean);
+    expect(urls).toContain(pathToFileURL(path.join(serverDir, 'dist/sandbox-worker.mjs')).href);
+    expect(urls.filter((url) => /\.[mc]?tsx?$/.test(url))).toEqual([]);
   });
 });

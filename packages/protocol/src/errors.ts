@@ -33,6 +33,8 @@ export const ProtocolErrorCode = {
   draining: 'Draining',
   /** A moment before what the sandbox's history reaches back to. */
   momentNotKept: 'MomentNotKept',
+  /** The worker thread running this connection's sandbox died: the connection now shows a fresh sandbox (a `welcome` follows). */
+  sandboxLost: 'SandboxLost',
   /** A bug on the server; the message says what broke. */
   internalError: 'InternalError',
 } as const;

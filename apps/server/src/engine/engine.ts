@@ -64,7 +64,7 @@ export interface Engine {
   signal(pid: number, signal: Signal): Promise<boolean>;
   processes(): EngineProcess[];
   /** A process's log lines (mongod's JSON), and a way to follow new ones. */
-  logLines(pid: number): string[] | null;
+  logLines(pid: number): Promise<string[] | null>;
   followLog(pid: number, listener: (line: string) => void): () => void;
   snapshot(): Promise<ClusterSnapshot>;
   /** A member's documents in `ns`, read directly (not through the driver). Null if it is not running. */

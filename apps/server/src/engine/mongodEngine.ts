@@ -359,7 +359,7 @@ export class MongodEngine implements Engine {
     return this.table.views();
   }
 
-  logLines(pid: number): string[] | null {
+  async logLines(pid: number): Promise<string[] | null> {
     return this.table.logLines(pid);
   }
 

@@ -230,7 +230,7 @@ export class SimEngine implements Engine {
     return this.table.views();
   }
 
-  logLines(pid: number): string[] | null {
+  async logLines(pid: number): Promise<string[] | null> {
     return this.table.logLines(pid);
   }
 

@@ -9,7 +9,9 @@ export type ToWorker = { type: 'call'; id: number; sandbox: string; method: stri
 export type FromWorker =
   | { type: 'reply'; id: number; ok: true; value: unknown }
   | { type: 'reply'; id: number; ok: false; error: { name: string; message: string; fields?: Record<string, unknown> } }
-  | { type: 'event'; sandbox: string; event: unknown };
+  | { type: 'event'; sandbox: string; event: unknown }
+  /** Sent once when the worker is up: the loopback port of its SOCKS bridge (a worker without one may not send it). */
+  | { type: 'ready'; bridgePort: number };
 
 /** A call's failure inside the worker, rebuilt on this side with its name and fields (a structured clone keeps no class). */
 export class SandboxWorkerCallError extends Error {
@@ -60,6 +62,9 @@ interface Slot {
   pending: Map<number, { sandbox: string; resolve: (value: unknown) => void; reject: (error: Error) => void }>;
   /** Set when we end it ourselves (dispose), so its exit is not a loss. */
   stopping: boolean;
+  /** The worker's SOCKS bridge port, once it said it is ready. */
+  bridgePort: number | null;
+  ready: Promise<void>;
 }
 
 /**
@@ -83,6 +88,23 @@ export class SandboxWorkerPool {
   /** Sandboxes per worker, by worker index. */
   get load(): number[] {
     return this.slots.map((slot) => slot.sandboxes.size);
+  }
+
+  /** The loopback port of the SOCKS bridge in the worker a sandbox runs on (null before that worker is ready, or without a worker). */
+  bridgePortOf(sandboxId: string): number | null {
+    return this.placement.get(sandboxId)?.bridgePort ?? null;
+  }
+
+  /** Resolves once every worker has said it is ready (for workers that say so). */
+  async ready(): Promise<void> {
+    await Promise.all(this.slots.map((slot) => slot.ready));
+  }
+
+  /** Resolves once the worker a sandbox runs on is ready; rejects if it has none. */
+  async readyFor(sandboxId: string): Promise<void> {
+    const slot = this.placement.get(sandboxId);
+    if (!slot) throw new Error(`sandbox ${sandboxId} has no worker`);
+    await slot.ready;
   }
 
   /** The worker a sandbox runs on, or null if it has none (released or lost). */
@@ -149,8 +171,17 @@ export class SandboxWorkerPool {
 
   private spawn(index: number): Slot {
     const worker = new Worker(this.options.file, this.options.resourceLimits ? { resourceLimits: this.options.resourceLimits } : {});
-    const slot: Slot = { index, worker, sandboxes: new Set(), pending: new Map(), stopping: false };
+    let markReady = (): void => undefined;
+    const ready = new Promise<void>((resolve) => (markReady = resolve));
+    const slot: Slot = { index, worker, sandboxes: new Set(), pending: new Map(), stopping: false, bridgePort: null, ready };
     let thrown: Error | null = null;
+    worker.on('message', (message: FromWorker) => {
+      if (message.type !== 'ready') return;
+      slot.bridgePort = message.bridgePort;
+      markReady();
+    });
+    // A worker that dies before it is ready resolves `ready` too: its loss is reported by 'exit'.
+    worker.once('exit', () => markReady());
     worker.on('message', (message: FromWorker) => this.receive(slot, message));
     worker.on('error', (error) => {
       // The worker threw without catching; 'exit' follows and reports the loss with this error.
@@ -164,6 +195,7 @@ export class SandboxWorkerPool {
   }
 
   private receive(slot: Slot, message: FromWorker): void {
+    if (message.type === 'ready') return;
     if (message.type === 'event') {
       this.listeners.get(message.sandbox)?.(message.event);
       return;

@@ -1,5 +1,6 @@
 import fp from 'fastify-plugin';
-import type { Duplex, HostPort, Network } from '@rslab/sim';
+import type { Network } from '@rslab/sim';
+import { LoopbackAliasNetwork } from '../driver/loopbackAlias';
 import { SocksBridge, type SocksRoute } from '../driver/socksBridge';
 import type { DriverRoute } from '../driver/gateway';
 import { newProxyCredentials } from '../engine/simEngine';
@@ -7,26 +8,6 @@ import { newProxyCredentials } from '../engine/simEngine';
 declare module 'fastify' {
   interface FastifyInstance {
     driverBridge: DriverBridge;
-  }
-}
-
-/** Host names a learner may use for "this machine", which reach the sandbox's own host. */
-const loopbackNames = new Set(['localhost', '127.0.0.1', '::1', '0.0.0.0']);
-
-/** Lets `localhost:27017` and `127.0.0.1:27017` reach the sandbox's host, as on a real machine. */
-class LoopbackAliasNetwork implements Network {
-  constructor(
-    private readonly inner: Network,
-    private readonly hostname: string,
-  ) {}
-
-  listen(addr: HostPort, onConnection: (conn: Duplex) => void) {
-    return this.inner.listen(addr, onConnection);
-  }
-
-  connect(fromHost: string, to: HostPort, options?: { timeoutMillis?: number }) {
-    const host = loopbackNames.has(to.host.toLowerCase()) ? this.hostname : to.host;
-    return this.inner.connect(fromHost, { host, port: to.port }, options);
   }
 }
 

@@ -1,5 +1,6 @@
 import type { ClusterSnapshot } from '@rslab/protocol';
 import type { EngineCheckpoint } from '../engine/simEngine';
+import type { WorkerCheckpoint } from '../engine/workerEngine';
 
 /**
  * A live sandbox's history, for rewinding (issue 19): moments (the cluster as the page showed it,
@@ -31,8 +32,8 @@ export const defaultHistoryLimits: HistoryLimits = {
 export interface Moment {
   at: number;
   cluster: ClusterSnapshot;
-  /** Null on an engine whose members cannot be copied (the mongod engine). */
-  checkpoint: EngineCheckpoint | null;
+  /** Null on an engine whose members cannot be copied (the mongod engine); a handle when the members run in a worker thread. */
+  checkpoint: EngineCheckpoint | WorkerCheckpoint | null;
   sizeBytes: number;
 }
 
@@ -56,7 +57,11 @@ export class LabHistory {
   private bytes = 0;
   readonly limits: HistoryLimits;
 
-  constructor(limits: Partial<HistoryLimits> = {}) {
+  constructor(
+    limits: Partial<HistoryLimits> = {},
+    /** Told of each moment the history lets go of (a worker's checkpoint is dropped there then). */
+    private readonly onDrop: (moment: Moment) => void = () => undefined,
+  ) {
     this.limits = { ...defaultHistoryLimits, ...limits };
     if (!(this.limits.momentIntervalMillis > 0)) throw new RangeError(`momentIntervalMillis must be positive, not ${this.limits.momentIntervalMillis}`);
   }
@@ -67,7 +72,7 @@ export class LabHistory {
     return !last || at - last.at >= this.limits.momentIntervalMillis;
   }
 
-  capture(cluster: ClusterSnapshot, checkpoint: EngineCheckpoint | null): Moment {
+  capture(cluster: ClusterSnapshot, checkpoint: Moment['checkpoint']): Moment {
     const sizeBytes = JSON.stringify(cluster).length + (checkpoint?.sizeBytes ?? 0);
     const moment: Moment = { at: cluster.at, cluster, checkpoint, sizeBytes };
     const last = this.moments.at(-1);
@@ -76,7 +81,9 @@ export class LabHistory {
     this.bytes += sizeBytes;
     // The oldest first; the newest always stays.
     while (this.bytes > this.limits.historyBytesMax && this.moments.length > 1) {
-      this.bytes -= this.moments.shift()!.sizeBytes;
+      const dropped = this.moments.shift()!;
+      this.bytes -= dropped.sizeBytes;
+      this.onDrop(dropped);
     }
     return moment;
   }

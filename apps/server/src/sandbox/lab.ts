@@ -3,6 +3,7 @@ import type { ClientMessage, ClusterSnapshot } from '@rslab/protocol';
 import { DriverGateway } from '../driver/gateway';
 import type { Engine } from '../engine/engine';
 import { SimEngine, type EngineCopyReport } from '../engine/simEngine';
+import { WorkerEngine, isWorkerCheckpoint } from '../engine/workerEngine';
 import type { EventLog } from '../timeline/eventLog';
 import type { LabMark, PartitionView, ShellRecord } from './records';
 import { LabHistory, MomentNotKeptError, type HistoryLimits, type Moment } from './history';
@@ -46,7 +47,9 @@ export class Lab {
     private readonly limits: LabLimits = defaultLabLimits,
     historyLimits: Partial<HistoryLimits> = {},
   ) {
-    this.past = new LabHistory(historyLimits);
+    this.past = new LabHistory(historyLimits, (moment) => {
+      if (moment.checkpoint && isWorkerCheckpoint(moment.checkpoint) && engine instanceof WorkerEngine) engine.releaseCheckpoint(moment.checkpoint);
+    });
     this.events = events;
     this.gateway = new DriverGateway(engine.route, this.events, () => engine.clock.now());
   }
@@ -111,7 +114,8 @@ export class Lab {
    */
   captureMoment(snapshot: ClusterSnapshot): Moment | null {
     if (!this.past.due(snapshot.at)) return null;
-    return this.past.capture(snapshot, this.engine instanceof SimEngine ? this.engine.checkpoint() : null);
+    const checkpoint = this.engine instanceof SimEngine || this.engine instanceof WorkerEngine ? this.engine.checkpoint() : null;
+    return this.past.capture(snapshot, checkpoint);
   }
 
   /**
@@ -261,14 +265,18 @@ export class Lab {
    * driver's connections and network faults.
    */
   async copyFrom(source: Lab, where: string): Promise<EngineCopyReport> {
-    if (!(this.engine instanceof SimEngine) || !(source.engine instanceof SimEngine)) {
+    const copyable = (this.engine instanceof SimEngine && source.engine instanceof SimEngine) || (this.engine instanceof WorkerEngine && source.engine instanceof WorkerEngine);
+    if (!copyable) {
       throw new LabCopyError(`"Try it myself" needs the sim engine: this server runs its sandboxes on the ${source.engine.kind} engine, whose members cannot be copied`);
     }
     // The timeline first, so the copy's own events (its members starting) come after the source's.
     for (const event of source.events.all()) {
       this.events.add({ at: event.at, source: event.source, kind: event.kind, text: event.text, ...(event.member !== undefined ? { member: event.member } : {}) });
     }
-    const engine = await this.engine.copyFrom(source.engine);
+    const engine =
+      this.engine instanceof WorkerEngine && source.engine instanceof WorkerEngine
+        ? await this.engine.copyFrom(source.engine)
+        : await (this.engine as SimEngine).copyFrom(source.engine as SimEngine);
     for (const entry of source.history) this.record(entry);
     for (const p of source.partitions) {
       this.partitions.push({ ...p, seq: this.nextSeq, groups: p.groups.map((g) => [...g]) });
@@ -284,14 +292,22 @@ export class Lab {
    * partitions and timeline up to then, ending with a `branched` event. `source` is unchanged.
    */
   async branchFrom(source: Lab, at: number): Promise<EngineCopyReport & { at: number }> {
-    if (!(this.engine instanceof SimEngine)) throw new LabCopyError(`"Branch from here" needs the sim engine: this server runs its sandboxes on the ${this.engine.kind} engine`);
+    if (!(this.engine instanceof SimEngine) && !(this.engine instanceof WorkerEngine)) throw new LabCopyError(`"Branch from here" needs the sim engine: this server runs its sandboxes on the ${this.engine.kind} engine`);
     const moment = source.past.momentAt(at);
     if (!moment.checkpoint) throw new MomentNotKeptError(`the moment at ${moment.at} has no copy of the members to branch from`);
     for (const event of source.events.all()) {
       if (event.at > moment.at) break;
       this.events.add({ at: event.at, source: event.source, kind: event.kind, text: event.text, ...(event.member !== undefined ? { member: event.member } : {}) });
     }
-    const engine = await this.engine.restore(moment.checkpoint);
+    const { checkpoint } = moment;
+    let engine: EngineCopyReport;
+    if (this.engine instanceof WorkerEngine) {
+      if (!isWorkerCheckpoint(checkpoint)) throw new LabCopyError('this moment was kept on the main thread; the branch runs in a worker thread');
+      engine = await this.engine.restore(checkpoint);
+    } else {
+      if (isWorkerCheckpoint(checkpoint)) throw new LabCopyError('this moment was kept in a worker thread; the branch runs on the main thread');
+      engine = await this.engine.restore(checkpoint);
+    }
     // Only the lines of the run the moment belongs to: a clear for a new lesson ended the ones before.
     for (const entry of linesOfRunAt(source, moment.at)) this.record(entry);
     this.partitions.push(

@@ -56,7 +56,7 @@ export class SandboxHost implements BashHost {
 
   async logs(target: number | string, follow: boolean, io: ReplIO): Promise<void> {
     const pid = typeof target === 'number' ? target : this.pidForLogpath(target);
-    const lines = pid === null ? null : this.lab.engine.logLines(pid);
+    const lines = pid === null ? null : await this.lab.engine.logLines(pid);
     if (pid === null || lines === null) {
       throw new BashCommandError(
         typeof target === 'number' ? `logs: no process with PID ${target}\n` : `tail: cannot open '${target}' for reading: No such file or directory\n`,

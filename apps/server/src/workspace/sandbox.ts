@@ -23,7 +23,11 @@ export class SandboxLimitError extends Error {
   override readonly name = 'SandboxLimitError';
 }
 
-export type SandboxEvent = { type: 'tab.opened'; tab: TerminalSession } | { type: 'tab.closed'; tabId: string };
+export type SandboxEvent =
+  | { type: 'tab.opened'; tab: TerminalSession }
+  | { type: 'tab.closed'; tabId: string }
+  /** The sandbox is gone (its worker thread died) and `by` took its place under the same key; `message` says so to the learner. */
+  | { type: 'replaced'; by: Sandbox; message: string };
 
 /** What a live view (a browser tab) receives besides terminal traffic. */
 export interface LiveListener {
@@ -283,6 +287,11 @@ export class Sandbox {
     return { ...engine, stepId: null };
   }
 
+  /** Tell whoever shows this sandbox that `by` replaces it (see `SandboxManager.replaceLost`). */
+  replacedBy(by: Sandbox, message: string): void {
+    this.emit({ type: 'replaced', by, message });
+  }
+
   private emit(event: SandboxEvent): void {
     for (const listener of this.listeners) listener(event);
   }
@@ -314,6 +323,8 @@ export interface PastView {
 /** How a new lab starts: fresh, or with its clock where a source's is (for a fork). */
 export interface LabStart {
   clock?: { startMillis: number; speed: number; paused: boolean };
+  /** The sandbox this one is copied from (a fork, a branch): with worker threads the copy goes on its worker. */
+  near?: string;
 }
 
 export interface SandboxManagerOptions {
@@ -385,7 +396,7 @@ export class SandboxManager {
     }
     const clock = source.lab.engine.clock;
     const id = `sb-${randomBytes(6).toString('hex')}`;
-    const lab = this.options.createLab(id, { clock: { startMillis: clock.now(), speed: clock.speed, paused: clock.paused } });
+    const lab = this.options.createLab(id, { clock: { startMillis: clock.now(), speed: clock.speed, paused: clock.paused }, near: source.id });
     const sandbox = new Sandbox(id, lab, settings, this.now(), this.errorsOf(id));
     this.sandboxes.set(key, sandbox);
     try {
@@ -420,7 +431,7 @@ export class SandboxManager {
     const { settings } = this.options;
     const clock = source.lab.engine.clock;
     const id = `sb-${randomBytes(6).toString('hex')}`;
-    const lab = this.options.createLab(id, { clock: { startMillis: moment.at, speed: clock.speed, paused: false } });
+    const lab = this.options.createLab(id, { clock: { startMillis: moment.at, speed: clock.speed, paused: false }, near: source.id });
     const sandbox = new Sandbox(id, lab, settings, this.now(), this.errorsOf(id));
     try {
       const report = await sandbox.branchFrom(source, at);
@@ -451,6 +462,31 @@ export class SandboxManager {
   /** The recording `key` branched away from last, if it is kept. */
   previousOf(key: string): Sandbox | undefined {
     return this.branchedFrom.get(key);
+  }
+
+  /**
+   * The sandbox `sandboxId` is lost (the worker thread it ran on died): whoever had it gets a fresh
+   * one with one terminal under the same key, and whoever shows it is told (`replaced`) with
+   * `message`. A lost recording kept for a branch is only forgotten. Returns the fresh sandboxes.
+   */
+  replaceLost(sandboxId: string, message: string): Sandbox[] {
+    const fresh: Sandbox[] = [];
+    for (const [key, previous] of this.branchedFrom) {
+      if (previous.id !== sandboxId) continue;
+      this.branchedFrom.delete(key);
+      previous.dispose().catch((error: unknown) => this.options.onError?.(error, 'disposing a lost sandbox failed', sandboxId));
+    }
+    for (const [key, lost] of this.sandboxes) {
+      if (lost.id !== sandboxId) continue;
+      const id = `sb-${randomBytes(6).toString('hex')}`;
+      const sandbox = new Sandbox(id, this.options.createLab(id), this.options.settings, this.now(), this.errorsOf(id));
+      sandbox.openTab();
+      this.sandboxes.set(key, sandbox);
+      fresh.push(sandbox);
+      lost.replacedBy(sandbox, message);
+      lost.dispose().catch((error: unknown) => this.options.onError?.(error, 'disposing a lost sandbox failed', sandboxId));
+    }
+    return fresh;
   }
 
   /** Dispose of `key`'s sandbox, if it has one. */

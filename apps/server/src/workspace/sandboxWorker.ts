@@ -1,23 +1,28 @@
 /**
  * The body of a sandbox worker thread (see engine/workerPool.ts): it hosts the sandboxes the pool
- * assigns to it, each a SimEngine (members, clock, virtual network) with its own driver gateway
- * and driver RPC executor, so both the members and the driver's garbage live on this thread's heap.
- * The main thread sends the calls below and gets each sandbox's timeline events back.
+ * assigns to it, each a SimEngine (members, clock, virtual network) on this thread's heap, and a
+ * SOCKS bridge on loopback through which the main thread's driver clients reach them. The main
+ * thread's `WorkerEngine` (engine/workerEngine.ts) sends the calls below and gets each sandbox's
+ * timeline events, process table and followed log lines back.
  *
- * Not wired into the server yet (the main-thread proxy Engine is the next step); the test in
- * test/workspace/sandboxWorker.test.ts drives it through the pool.
+ * Each sandbox also has a driver gateway and driver RPC executor here (`driver.call`), so the
+ * driver could run on this heap too; the server's shells use the main thread's gateway for now.
  */
 import { parentPort } from 'node:worker_threads';
 import type { Document } from 'bson';
 import type { VirtualNetwork } from '@rslab/sim';
 import { DriverGateway } from '../driver/gateway';
+import { LoopbackAliasNetwork } from '../driver/loopbackAlias';
 import { SocksBridge } from '../driver/socksBridge';
-import { EngineCommandError } from '../engine/engine';
-import { SimEngine, newProxyCredentials } from '../engine/simEngine';
+import { EngineCommandError, type Signal } from '../engine/engine';
+import { SimEngine, newProxyCredentials, type EngineCheckpoint } from '../engine/simEngine';
+import { fromBson, toBson, type SandboxWorkerSetup, type WorkerSandboxEvent } from '../engine/workerEngine';
 import type { FromWorker, ToWorker } from '../engine/workerPool';
 import type { MongodOptions } from '../mongod/flags';
 import { DriverRpcExecutor, type RpcReply } from '../runtime/driverRpc';
 import { EventLog } from '../timeline/eventLog';
+
+export type { SandboxWorkerSetup } from '../engine/workerEngine';
 
 /** Timeline events one sandbox keeps in the worker (the main thread keeps the real timeline). */
 const workerEventsMax = 200;
@@ -26,26 +31,52 @@ interface HostedSandbox {
   engine: SimEngine;
   gateway: DriverGateway;
   executor: DriverRpcExecutor;
+  /** Followed processes' log feeds, by pid. */
+  follows: Map<number, () => void>;
+  /** Checkpoints the main thread's history holds a handle to, by id. */
+  checkpoints: Map<number, EngineCheckpoint>;
   release: () => void;
-}
-
-export interface SandboxWorkerSetup {
-  hostname: string;
-  membersMax: number;
-  seed?: number;
 }
 
 if (!parentPort) throw new Error('sandboxWorker runs as a worker thread');
 const port = parentPort;
 const hosted = new Map<string, HostedSandbox>();
-const routes = new Map<string, { password: string; network: VirtualNetwork }>();
+const routes = new Map<string, { password: string; network: VirtualNetwork; hostname: string }>();
 const bridge = new SocksBridge({
   authenticate: (username, password) => {
     const entry = routes.get(username);
-    return entry && entry.password === password ? { network: entry.network, fromHost: 'client.local' } : null;
+    return entry && entry.password === password ? { network: new LoopbackAliasNetwork(entry.network, entry.hostname), fromHost: 'client.local' } : null;
   },
 });
 const bridgeListening = bridge.listen(0);
+bridgeListening.then(
+  ({ port: bridgePort }) => {
+    const ready: FromWorker = { type: 'ready', bridgePort };
+    port.postMessage(ready);
+  },
+  (error: unknown) => {
+    // Without its bridge no driver reaches this worker's sandboxes: end the worker so the pool replaces it and says so.
+    setImmediate(() => {
+      throw error;
+    });
+  },
+);
+
+function post(sandbox: string, event: WorkerSandboxEvent): void {
+  const message: FromWorker = { type: 'event', sandbox, event };
+  port.postMessage(message);
+}
+
+/** The sandbox's process table and rolled-back documents, for the main thread's mirror. */
+function postState(sandbox: string, engine: SimEngine): void {
+  const processes = engine.processes();
+  const rolledBack: Record<string, Array<{ ns: string; document: Document }>> = {};
+  for (const p of processes) {
+    const docs = engine.rolledBack(p.address);
+    if (docs.length > 0) rolledBack[p.address] = docs;
+  }
+  post(sandbox, { kind: 'state', processes, rolledBack: toBson(rolledBack) });
+}
 
 async function create(sandbox: string, setup: SandboxWorkerSetup): Promise<void> {
   if (hosted.has(sandbox)) throw new Error(`sandbox ${sandbox} is already on this worker`);
@@ -53,26 +84,34 @@ async function create(sandbox: string, setup: SandboxWorkerSetup): Promise<void>
   let release = (): void => undefined;
   const clock = { now: () => Date.now() };
   const events = new EventLog(() => clock.now(), workerEventsMax);
+  let engine: SimEngine | null = null;
   events.subscribe((event) => {
-    const message: FromWorker = { type: 'event', sandbox, event };
-    port.postMessage(message);
+    // A cluster event may follow a change of the process table (a start, an exit, a rollback): the mirror first.
+    if (engine && event.source === 'cluster') postState(sandbox, engine);
+    post(sandbox, { kind: 'timeline', event });
   });
-  const engine = new SimEngine({
+  const start = setup.clock;
+  const late = start && !start.paused && start.sentAtWallMillis !== undefined ? Math.max(0, Date.now() - start.sentAtWallMillis) * start.speed : 0;
+  engine = new SimEngine({
     hostname: setup.hostname,
     events,
     ...(setup.seed === undefined ? {} : { seed: setup.seed }),
     limits: { membersMax: setup.membersMax },
-    onError: (error, what) => events.add({ source: 'cluster', kind: 'labError', text: `lab: ${what}: ${error instanceof Error ? error.message : String(error)}` }),
+    ...(setup.storageLimits ? { storageLimits: setup.storageLimits } : {}),
+    ...(setup.parameters ? { parameters: setup.parameters } : {}),
+    ...(start ? { clock: { startMillis: start.startMillis + late, speed: start.speed, paused: start.paused } } : {}),
+    onError: (error, what) => post(sandbox, { kind: 'labError', text: `${what}: ${error instanceof Error ? error.message : String(error)}` }),
     routeFor: (network) => {
-      const { username, password } = newProxyCredentials();
-      routes.set(username, { password, network });
+      const { username, password } = setup.credentials ?? newProxyCredentials();
+      routes.set(username, { password, network, hostname: setup.hostname });
       release = () => routes.delete(username);
       return { proxyHost: '127.0.0.1', proxyPort: bridgePort, proxyUsername: username, proxyPassword: password };
     },
   });
-  clock.now = () => engine.clock.now();
-  const gateway = new DriverGateway(engine.route, events, () => engine.clock.now());
-  hosted.set(sandbox, { engine, gateway, executor: new DriverRpcExecutor(gateway, engine.clock), release });
+  const built = engine;
+  clock.now = () => built.clock.now();
+  const gateway = new DriverGateway(built.route, events, () => built.clock.now());
+  hosted.set(sandbox, { engine: built, gateway, executor: new DriverRpcExecutor(gateway, built.clock), follows: new Map(), checkpoints: new Map(), release });
 }
 
 function need(sandbox: string): HostedSandbox {
@@ -85,32 +124,103 @@ async function dispose(sandbox: string): Promise<void> {
   const found = hosted.get(sandbox);
   if (!found) return;
   hosted.delete(sandbox);
+  for (const stop of found.follows.values()) stop();
   found.release();
   await found.gateway.closeAll();
   await found.engine.dispose();
 }
 
+function follow(sandbox: string, pid: number): void {
+  const found = need(sandbox);
+  if (found.follows.has(pid)) return;
+  found.follows.set(pid, found.engine.followLog(pid, (line) => post(sandbox, { kind: 'log', pid, line })));
+}
+
+function unfollow(sandbox: string, pid: number): void {
+  const found = need(sandbox);
+  found.follows.get(pid)?.();
+  found.follows.delete(pid);
+}
+
+/** Methods after which the process table may have changed: the state goes out before the reply. */
+const changesProcesses = new Set(['start', 'restart', 'signal', 'clear', 'copyFrom', 'restore']);
+
 async function run(sandbox: string, method: string, args: unknown[]): Promise<unknown> {
-  switch (method) {
-    case 'create':
-      return create(sandbox, args[0] as SandboxWorkerSetup);
-    case 'start':
-      return need(sandbox).engine.start(args[0] as MongodOptions);
-    case 'processes':
-      return need(sandbox).engine.processes();
-    case 'command':
-      return need(sandbox).engine.command(args[0] as string, args[1] as Document);
-    case 'snapshot':
-      return need(sandbox).engine.snapshot();
-    case 'driver.call': {
-      const [id, session, driverMethod, params] = args as [number, string, string, unknown];
-      const reply: RpcReply = await need(sandbox).executor.call(id, session, driverMethod, params, { onProgress: () => undefined });
-      return reply;
+  if (method === 'create') return create(sandbox, args[0] as SandboxWorkerSetup);
+  if (method === 'dispose') return dispose(sandbox);
+  const { engine, executor, checkpoints } = need(sandbox);
+  try {
+    switch (method) {
+      case 'start':
+        return await engine.start(args[0] as MongodOptions);
+      case 'restart':
+        return await engine.restart(args[0] as string);
+      case 'signal':
+        return await engine.signal(args[0] as number, args[1] as Signal);
+      case 'processes':
+        return engine.processes();
+      case 'logLines':
+        return await engine.logLines(args[0] as number);
+      case 'followLog':
+        return follow(sandbox, args[0] as number);
+      case 'unfollowLog':
+        return unfollow(sandbox, args[0] as number);
+      case 'snapshot':
+        return await engine.snapshot();
+      case 'documents': {
+        const documents = await engine.documents(args[0] as string, args[1] as string);
+        return documents === null ? null : toBson({ documents });
+      }
+      case 'command': {
+        // From the pool's own tests a plain document; from WorkerEngine BSON bytes.
+        const command = args[1] instanceof Uint8Array ? fromBson(args[1]) : (args[1] as Document);
+        const reply = await engine.command(args[0] as string, command);
+        return args[1] instanceof Uint8Array ? toBson(reply) : reply;
+      }
+      case 'partition':
+        return engine.partition(args[0] as string[][]);
+      case 'heal':
+        return engine.heal();
+      case 'cut':
+        return engine.cut(args[0] as string, args[1] as string);
+      case 'healLink':
+        return engine.healLink(args[0] as string, args[1] as string);
+      case 'slow':
+        return engine.slow(args[0] as string, args[1] as string, args[2] as number);
+      case 'clock': {
+        const [speed, paused] = args as [number, boolean];
+        if (engine.clock.speed !== speed) engine.clock.setSpeed(speed);
+        if (paused) engine.clock.pause();
+        else engine.clock.resume();
+        return undefined;
+      }
+      case 'clear':
+        return await engine.clear();
+      case 'checkpoint': {
+        const checkpoint = engine.checkpoint();
+        checkpoints.set(args[0] as number, checkpoint);
+        return checkpoint.sizeBytes;
+      }
+      case 'releaseCheckpoint':
+        return checkpoints.delete(args[0] as number);
+      case 'restore': {
+        const [source, id] = args as [string, number];
+        const checkpoint = need(source).checkpoints.get(id);
+        if (!checkpoint) throw new Error(`sandbox ${source} holds no checkpoint ${id}`);
+        return await engine.restore(checkpoint);
+      }
+      case 'copyFrom':
+        return await engine.copyFrom(need(args[0] as string).engine);
+      case 'driver.call': {
+        const [id, session, driverMethod, params] = args as [number, string, string, unknown];
+        const reply: RpcReply = await executor.call(id, session, driverMethod, params, { onProgress: () => undefined });
+        return reply;
+      }
+      default:
+        throw new Error(`sandbox worker: no method ${method}`);
     }
-    case 'dispose':
-      return dispose(sandbox);
-    default:
-      throw new Error(`sandbox worker: no method ${method}`);
+  } finally {
+    if (changesProcesses.has(method)) postState(sandbox, engine);
   }
 }
 
@@ -118,8 +228,7 @@ port.on('message', (message: ToWorker) => {
   if (message.type === 'release') {
     dispose(message.sandbox).catch((error: unknown) => {
       // Nobody waits on a release: say it on the sandbox's event stream rather than lose it.
-      const event: FromWorker = { type: 'event', sandbox: message.sandbox, event: { kind: 'labError', text: `release: ${error instanceof Error ? error.message : String(error)}` } };
-      port.postMessage(event);
+      post(message.sandbox, { kind: 'labError', text: `release: ${error instanceof Error ? error.message : String(error)}` });
     });
     return;
   }

@@ -136,6 +136,12 @@ export class Connection implements TabConnection {
       ...(options.room ? { room: options.room } : {}),
     });
     const unsubscribeSandbox = sandbox.subscribe((event) => {
+      if (event.type === 'replaced') {
+        // The sandbox's worker thread died: say so, then show the fresh one that took its place.
+        this.send({ type: 'error', code: ProtocolErrorCode.sandboxLost, message: event.message });
+        this.attach(event.by, { ...options, resumed: false });
+        return;
+      }
       if (event.type === 'tab.opened') {
         this.follow(event.tab);
         this.send({ type: 'tab.opened', tab: event.tab.snapshot() });

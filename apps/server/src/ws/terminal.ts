@@ -34,7 +34,8 @@ export const terminalWsPlugin = fp<{ settings: Settings }>(
         inputMessagesPerSecondMax: settings.inputMessagesPerSecondMax,
         touch: () => app.sandboxes.touch(sessionId),
         feature: (tab) => {
-          const links = resumeLinks(app, tab, () => sandbox);
+          // The sandbox shown now: after a branch, or after a lost worker's sandbox was replaced, not the first one.
+          const links = resumeLinks(app, tab, () => tab.attached ?? sandbox);
           return {
             parse: links.parse,
             handle: (message) => {

@@ -82,6 +82,18 @@ export class TestClient {
   }
 }
 
+/** Type `line` into `tab` and wait for the next prompt; returns what the tab printed meanwhile. */
+export async function runLine(client: TestClient, tab: string, line: string, timeoutMillis = 5000): Promise<string> {
+  const before = client.messages.length;
+  client.send({ type: 'input', tab, line });
+  await client.waitFor((m) => client.messages.indexOf(m) >= before && m.type === 'prompt' && m.tab === tab, timeoutMillis);
+  return client.messages
+    .slice(before)
+    .filter((m): m is Extract<ServerMessage, { type: 'output' }> => m.type === 'output' && m.tab === tab)
+    .map((m) => m.data)
+    .join('');
+}
+
 /** Listen on a loopback port the OS picks and get a session cookie as a page load would. */
 export async function startServer(app: FastifyInstance): Promise<{ baseUrl: string; cookie: () => Promise<string> }> {
   const baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildServer } from '../../src/server';
 import { testSettings, type Settings } from '../../src/settings';
 import type { ServerMessage } from '@rslab/protocol';
-import { startServer, TestClient } from '../helpers/wsClient';
+import { runLine, startServer, TestClient } from '../helpers/wsClient';
 
 type Welcome = Extract<ServerMessage, { type: 'welcome' }>;
 const isWelcome = (m: ServerMessage): m is Welcome => m.type === 'welcome';
@@ -29,15 +29,8 @@ afterEach(async () => {
   app = null;
 });
 
-async function run(client: TestClient, tab: string, line: string): Promise<string> {
-  const before = client.messages.length;
-  client.send({ type: 'input', tab, line });
-  await client.waitFor((m) => client.messages.indexOf(m) >= before && m.type === 'prompt' && m.tab === tab);
-  return client.messages
-    .slice(before)
-    .filter((m): m is Extract<ServerMessage, { type: 'output' }> => m.type === 'output' && m.tab === tab)
-    .map((m) => m.data)
-    .join('');
+function run(client: TestClient, tab: string, line: string): Promise<string> {
+  return runLine(client, tab, line);
 }
 
 describe('the terminal WebSocket', () => {

@@ -1,0 +1,348 @@
+import { deserialize, serialize, type Document } from 'bson';
+import { ScaledClock, type ReplParameters } from '@rslab/sim';
+import type { ClusterSnapshot, LabEvent } from '@rslab/protocol';
+import type { DriverRoute } from '../driver/gateway';
+import type { MongodOptions } from '../mongod/flags';
+import type { EventLog } from '../timeline/eventLog';
+import { EngineCommandError, type Engine, type EngineClock, type EngineErrorReporter, type EngineProcess, type Signal } from './engine';
+import type { EngineCopyReport } from './simEngine';
+import { SandboxWorkerCallError, SandboxWorkerLostError, type SandboxWorkerPool } from './workerPool';
+
+/**
+ * A checkpoint of a worker's sandbox (see `SimEngine.checkpoint`), kept in that worker: what the
+ * main thread's history holds is this handle; `releaseCheckpoint` lets the worker drop it.
+ */
+export interface WorkerCheckpoint {
+  kind: 'worker';
+  sandboxId: string;
+  id: number;
+  atMillis: number;
+  /** Estimated bytes it holds in the worker (the size of this sandbox's previous checkpoint: this one is measured there). */
+  sizeBytes: number;
+}
+
+export function isWorkerCheckpoint(checkpoint: object): checkpoint is WorkerCheckpoint {
+  return 'kind' in checkpoint && checkpoint.kind === 'worker';
+}
+
+/** How a sandbox worker builds one sandbox's SimEngine (sent with `create`). */
+export interface SandboxWorkerSetup {
+  hostname: string;
+  membersMax: number;
+  seed?: number;
+  /** The SOCKS login the main thread's driver clients use to reach this sandbox's network. */
+  credentials?: { username: string; password: string };
+  storageLimits?: { storageDocumentsMax: number; storageBytesMax: number };
+  parameters?: Partial<ReplParameters>;
+  /** Where the sandbox clock starts; `sentAtWallMillis` lets the worker make up for the time the message took. */
+  clock?: { startMillis: number; speed: number; paused: boolean; sentAtWallMillis?: number };
+}
+
+/** What a sandbox worker tells the main thread about one sandbox, besides call replies. */
+export type WorkerSandboxEvent =
+  /** A timeline event of the sandbox's engine. */
+  | { kind: 'timeline'; event: LabEvent }
+  /** The process table and rolled-back documents (BSON) as they are now, sent before any event or reply that follows a change. */
+  | { kind: 'state'; processes: EngineProcess[]; rolledBack: Uint8Array }
+  /** A log line of a process the main thread follows. */
+  | { kind: 'log'; pid: number; line: string }
+  /** Something failed in the worker with nobody waiting on it. */
+  | { kind: 'labError'; text: string };
+
+/** A document through the worker boundary as BSON, so ObjectIds, Timestamps and Longs stay what they are (a structured clone keeps no class). */
+export function toBson(document: Document): Uint8Array {
+  return serialize(document);
+}
+
+export function fromBson(bytes: Uint8Array): Document {
+  return deserialize(bytes);
+}
+
+export interface WorkerEngineOptions {
+  pool: SandboxWorkerPool;
+  /** The sandbox's id: its key in the pool. */
+  sandboxId: string;
+  setup: SandboxWorkerSetup;
+  /** The main thread's timeline of the sandbox: the worker's events are added to it. */
+  events: EventLog;
+  onError?: EngineErrorReporter;
+  /** Place the sandbox on this sandbox's worker (a copy of it must be on the same heap). */
+  near?: string;
+}
+
+/** The sandbox clock as the main thread keeps it: the same anchor and speed as the worker's, each change sent there too. */
+class MirroredClock implements EngineClock {
+  private readonly local: ScaledClock;
+
+  constructor(
+    setup: SandboxWorkerSetup['clock'],
+    private readonly send: (speed: number, paused: boolean) => void,
+  ) {
+    this.local = new ScaledClock(setup ? { startMillis: setup.startMillis, speed: setup.speed } : {});
+    if (setup?.paused) this.local.pause();
+  }
+
+  now(): number {
+    return this.local.now();
+  }
+
+  get speed(): number {
+    return this.local.speed;
+  }
+
+  get paused(): boolean {
+    return this.local.paused;
+  }
+
+  setSpeed(speed: number): void {
+    this.local.setSpeed(speed);
+    this.send(this.local.speed, this.local.paused);
+  }
+
+  pause(): void {
+    this.local.pause();
+    this.send(this.local.speed, true);
+  }
+
+  resume(): void {
+    this.local.resume();
+    this.send(this.local.speed, false);
+  }
+}
+
+/**
+ * A sandbox whose SimEngine runs in a worker thread of `SandboxWorkerPool` (its members, clock and
+ * virtual network on that thread's heap), seen from the main thread as an `Engine`. Calls go to
+ * the worker in order; what the `Engine` reads synchronously (processes, rolled-back documents,
+ * the clock) is mirrored here from what the worker reports. The driver runs on the main thread and
+ * reaches the members through the worker's own SOCKS bridge on loopback.
+ */
+export class WorkerEngine implements Engine {
+  readonly kind = 'sim';
+  readonly clock: MirroredClock;
+  readonly route: DriverRoute;
+  readonly sandboxId: string;
+  private processList: EngineProcess[] = [];
+  private rolledBackByHost: Record<string, Array<{ ns: string; document: Document }>> = {};
+  private readonly followers = new Map<number, Set<(line: string) => void>>();
+  /** Resolves once the worker has built the sandbox; every call waits for it. */
+  private readonly created: Promise<void>;
+  private lostError: SandboxWorkerLostError | null = null;
+  private disposed = false;
+  private nextCheckpointId = 1;
+  /** What the last checkpoint measured in the worker; the estimate for the next. */
+  private checkpointBytes = 0;
+
+  constructor(private readonly options: WorkerEngineOptions) {
+    const { pool, sandboxId, setup } = options;
+    this.sandboxId = sandboxId;
+    if (!setup.credentials) throw new Error('WorkerEngine: the setup needs the SOCKS credentials of the main thread');
+    const credentials = setup.credentials;
+    this.clock = new MirroredClock(setup.clock, (speed, paused) => this.fire('clock', [speed, paused]));
+    pool.assign(sandboxId, { ...(options.near !== undefined ? { near: options.near } : {}), onEvent: (event) => this.receive(event as WorkerSandboxEvent) });
+    this.route = {
+      proxyHost: '127.0.0.1',
+      get proxyPort(): number {
+        // The driver reads this when a client opens; the plugin waits for every worker to be ready first.
+        return pool.bridgePortOf(sandboxId) ?? 0;
+      },
+      proxyUsername: credentials.username,
+      proxyPassword: credentials.password,
+    };
+    // The worker's clock starts where this one is now, so both read the same sandbox time.
+    const start = { startMillis: this.clock.now(), speed: this.clock.speed, paused: this.clock.paused, sentAtWallMillis: Date.now() };
+    this.created = pool.call<undefined>(sandboxId, 'create', [{ ...setup, clock: start }]).then(() => undefined);
+    this.created.catch((error: unknown) => this.report(error, 'creating the sandbox in its worker failed'));
+  }
+
+  /** The pool's index of the worker this sandbox runs on, or null once it has none. */
+  get workerIndex(): number | null {
+    return this.options.pool.workerOf(this.sandboxId);
+  }
+
+  /** Whether the worker this sandbox ran on died (every call fails from then on). */
+  get lost(): boolean {
+    return this.lostError !== null;
+  }
+
+  /** The pool says this sandbox's worker died. */
+  markLost(workerIndex: number): void {
+    this.lostError ??= new SandboxWorkerLostError(this.sandboxId, workerIndex);
+    for (const set of this.followers.values()) set.clear();
+    this.followers.clear();
+  }
+
+  private report(error: unknown, what: string): void {
+    if (this.options.onError) this.options.onError(error, what);
+    else this.options.events.add({ source: 'cluster', kind: 'labError', text: `lab: ${what}: ${error instanceof Error ? error.message : String(error)}` });
+  }
+
+  private receive(event: WorkerSandboxEvent): void {
+    switch (event.kind) {
+      case 'timeline': {
+        const { id: _id, ...rest } = event.event;
+        this.options.events.add(rest);
+        return;
+      }
+      case 'state':
+        this.processList = event.processes;
+        this.rolledBackByHost = fromBson(event.rolledBack) as typeof this.rolledBackByHost;
+        return;
+      case 'log':
+        for (const listener of this.followers.get(event.pid) ?? []) listener(event.line);
+        return;
+      case 'labError':
+        this.options.events.add({ source: 'cluster', kind: 'labError', text: `lab: ${event.text}` });
+        return;
+    }
+  }
+
+  /** Run `method` in the worker after the sandbox exists there; a worker's EngineCommandError comes back as one. */
+  private async call<T>(method: string, args: unknown[] = []): Promise<T> {
+    if (this.lostError) throw this.lostError;
+    await this.created;
+    try {
+      return await this.options.pool.call<T>(this.sandboxId, method, args);
+    } catch (error) {
+      if (error instanceof SandboxWorkerCallError && error.name === 'EngineCommandError') {
+        throw new EngineCommandError(String(error.fields.output ?? error.message), Number(error.fields.exitCode ?? 1));
+      }
+      throw error;
+    }
+  }
+
+  /** A call nobody waits on (network faults, clock changes): calls run in order, so what comes next sees it; a failure is reported. */
+  private fire(method: string, args: unknown[]): void {
+    if (this.lostError || this.disposed) return;
+    this.call(method, args).catch((error: unknown) => this.report(error, `${method} in the sandbox's worker failed`));
+  }
+
+  start(options: MongodOptions): Promise<EngineProcess> {
+    return this.call('start', [options]);
+  }
+
+  restart(address: string): Promise<EngineProcess> {
+    return this.call('restart', [address]);
+  }
+
+  signal(pid: number, signal: Signal): Promise<boolean> {
+    return this.call('signal', [pid, signal]);
+  }
+
+  processes(): EngineProcess[] {
+    return this.processList.map((p) => ({ ...p, seeds: [...p.seeds], argv: [...p.argv], killed: p.killed ? { ...p.killed } : null }));
+  }
+
+  logLines(pid: number): Promise<string[] | null> {
+    return this.call('logLines', [pid]);
+  }
+
+  followLog(pid: number, listener: (line: string) => void): () => void {
+    let set = this.followers.get(pid);
+    if (!set) {
+      set = new Set();
+      this.followers.set(pid, set);
+      this.fire('followLog', [pid]);
+    }
+    set.add(listener);
+    return () => {
+      const current = this.followers.get(pid);
+      if (!current?.delete(listener) || current.size > 0) return;
+      this.followers.delete(pid);
+      this.fire('unfollowLog', [pid]);
+    };
+  }
+
+  snapshot(): Promise<ClusterSnapshot> {
+    return this.call('snapshot');
+  }
+
+  async documents(address: string, ns: string): Promise<Document[] | null> {
+    const bytes = await this.call<Uint8Array | null>('documents', [address, ns]);
+    return bytes === null ? null : ((fromBson(bytes).documents as Document[] | undefined) ?? []);
+  }
+
+  rolledBack(address: string): Array<{ ns: string; document: Document }> {
+    return (this.rolledBackByHost[address] ?? []).map((entry) => ({ ...entry }));
+  }
+
+  partition(groups: string[][]): void {
+    this.fire('partition', [groups]);
+  }
+
+  heal(): void {
+    this.fire('heal', []);
+  }
+
+  cut(a: string, b: string): void {
+    this.fire('cut', [a, b]);
+  }
+
+  healLink(a: string, b: string): void {
+    this.fire('healLink', [a, b]);
+  }
+
+  slow(a: string, b: string, delayMillis: number): void {
+    this.fire('slow', [a, b, delayMillis]);
+  }
+
+  clear(): Promise<number> {
+    return this.call('clear');
+  }
+
+  async command(address: string, command: Document): Promise<Document> {
+    return fromBson(await this.call<Uint8Array>('command', [address, toBson(command)]));
+  }
+
+  /**
+   * Checkpoint the members now, in the worker (see `SimEngine.checkpoint`); calls run in order, so
+   * it is taken before anything asked for after it. The handle's size is the previous one's; the
+   * worker measures this one for the next.
+   */
+  checkpoint(): WorkerCheckpoint {
+    const handle: WorkerCheckpoint = { kind: 'worker', sandboxId: this.sandboxId, id: this.nextCheckpointId++, atMillis: this.clock.now(), sizeBytes: this.checkpointBytes };
+    if (!this.lostError && !this.disposed) {
+      this.call<number>('checkpoint', [handle.id]).then(
+        (bytes) => (this.checkpointBytes = bytes),
+        (error: unknown) => this.report(error, 'a checkpoint in the sandbox\'s worker failed'),
+      );
+    }
+    return handle;
+  }
+
+  /** The history let go of `checkpoint`: the worker may drop it. */
+  releaseCheckpoint(checkpoint: WorkerCheckpoint): void {
+    if (checkpoint.sandboxId !== this.sandboxId) throw new Error(`checkpoint ${checkpoint.id} is sandbox ${checkpoint.sandboxId}'s, not ${this.sandboxId}'s`);
+    this.fire('releaseCheckpoint', [checkpoint.id]);
+  }
+
+  /** Start this fresh sandbox from a checkpoint of a sandbox on the same worker (see `SimEngine.restore`). */
+  async restore(checkpoint: WorkerCheckpoint): Promise<EngineCopyReport> {
+    const sourceWorker = this.options.pool.workerOf(checkpoint.sandboxId);
+    if (sourceWorker === null || sourceWorker !== this.workerIndex) {
+      throw new Error(`sandbox ${this.sandboxId} is not on the worker of ${checkpoint.sandboxId}: a branch must be made near its source`);
+    }
+    return this.call('restore', [checkpoint.sandboxId, checkpoint.id]);
+  }
+
+  /** Make this fresh sandbox a copy of `source` (see `SimEngine.copyFrom`); both must be on one worker (create this one `near` the source). */
+  async copyFrom(source: WorkerEngine): Promise<EngineCopyReport> {
+    if (source.workerIndex === null || source.workerIndex !== this.workerIndex) {
+      throw new Error(`sandbox ${this.sandboxId} is not on the worker of ${source.sandboxId}: a copy must be made near its source`);
+    }
+    await source.created;
+    return this.call('copyFrom', [source.sandboxId]);
+  }
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    this.followers.clear();
+    if (this.lostError) return;
+    try {
+      await this.call('dispose');
+    } finally {
+      this.options.pool.release(this.sandboxId);
+    }
+  }
+}
