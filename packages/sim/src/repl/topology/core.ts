@@ -239,6 +239,16 @@ export function requireReplSet(s: TopologyState): string {
   return s.replSetName;
 }
 
+/**
+ * A stopped member (killed or shut down) decides nothing more: a write, initiate or reconfig that
+ * was still waiting (a quorum check, a lock) when it stopped fails with InterruptedAtShutdown
+ * (11600) instead of reaching the oplog or the config it kept for its restart — mongod interrupts
+ * every operation at shutdown (replication_coordinator_impl.cpp's shutdown path).
+ */
+export function requireRunning(s: TopologyState): void {
+  if (s.stopped) throw serverError('InterruptedAtShutdown', 'interrupted at shutdown');
+}
+
 /** The config, or NotYetInitialized. */
 export function requireConfig(s: TopologyState): ReplSetConfig {
   const config = s.persisted.config;
