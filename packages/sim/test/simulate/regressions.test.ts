@@ -1,6 +1,8 @@
+import type { Document } from 'bson';
 import { describe, expect, it } from 'vitest';
+import { compareOpTime } from '../../src/base/optime';
 import { Cluster } from '../../src/harness/cluster';
-import { simulateRun } from '../../src/simulate/run';
+import { simulateRun, unsafeToWipe } from '../../src/simulate/run';
 
 /**
  * Real bugs that `simulate` found in the simulator (docs/TESTING.md, "Finds so far"): each has the
@@ -80,6 +82,54 @@ describe('seed 1000752: a stopped member completes no pending reconfig, initiate
 
   it('seed 1000752 (kill -9 of the primary during a replSetReconfig, journal off) passes every checker', async () => {
     const r = await simulateRun(1000752);
+    expect(r.violations).toEqual([]);
+  }, 120_000);
+});
+
+describe('seed 1000796: the wipe nemesis resyncs a member behind the commit point', () => {
+  // Resyncing (MongoDB's "Resync a Member of a Replica Set": stop, empty the dbpath, start) makes
+  // a member forget its data. That can lose a majority-committed write only if the member holds
+  // the commit point — it may be one of the majority holding it. A member behind the commit point
+  // (here RECOVERING, too stale: it fell off the others' capped oplog, as mongod's "too stale to
+  // catch up") holds no committed write the others lack; refusing to resync it left the seed's
+  // set unconverged although an operator would, and should, resync it.
+  async function twoVoters(stale: boolean): Promise<{ c: Cluster; primary: string; behind: string }> {
+    const c = new Cluster({ members: 3, seed: 11, parameters: { oplogEntriesMax: 40 } });
+    await c.initiate();
+    const primary = await c.waitForPrimary(30_000);
+    const [behind, other] = c.hosts.filter((h) => h !== primary) as [string, string];
+    if (stale) c.partition([behind], [primary, other]);
+    for (let i = 0; i < 80; i++) {
+      const reply = await c.insert([{ _id: i }], { host: primary, writeConcern: { w: 'majority', wtimeout: 5000 } });
+      expect(reply.writeConcernError).toBeUndefined();
+    }
+    c.healAll();
+    if (stale) expect(await c.waitFor(() => c.state(behind) === 'RECOVERING', 30_000)).toBe(true);
+    else await c.waitFor(() => compareOpTime(c.running(behind).repl.lastDurable, c.running(primary).repl.commitPoint) >= 0, 30_000);
+    // `other` stops voting: the voters are the primary and `behind`, a majority is both.
+    const config = c.running(primary).repl.configDocument().config as Document;
+    const members = (config.members as Document[]).map((m) => (m.host === other ? { ...m, votes: 0, priority: 0 } : { ...m }));
+    const reply = await c.command(primary, { replSetReconfig: { ...config, version: Number(config.version) + 1, members, term: undefined } });
+    expect(reply.ok).toBe(1);
+    await c.advance(2_000);
+    return { c, primary, behind };
+  }
+
+  it('a too-stale member behind the commit point may be wiped although the other voters alone are no majority', async () => {
+    const { c, behind, primary } = await twoVoters(true);
+    expect(compareOpTime(c.running(behind).repl.lastDurable, c.running(primary).repl.commitPoint)).toBeLessThan(0);
+    expect(unsafeToWipe(c, behind)).toBeUndefined();
+    c.stopAll();
+  }, 60_000);
+
+  it('a member holding the commit point may not be wiped when the other voters alone are no majority', async () => {
+    const { c, behind } = await twoVoters(false);
+    expect(unsafeToWipe(c, behind)).toMatch(/holds the commit point and only 1 voters other than it hold the commit point durably \(a majority is 2\)/);
+    c.stopAll();
+  }, 60_000);
+
+  it('seed 1000796 (a RECOVERING member in a two-voter set at the end of the run) converges and passes every checker', async () => {
+    const r = await simulateRun(1000796);
     expect(r.violations).toEqual([]);
   }, 120_000);
 });
