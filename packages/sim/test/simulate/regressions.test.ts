@@ -133,3 +133,14 @@ describe('seed 1000796: the wipe nemesis resyncs a member behind the commit poin
     expect(r.violations).toEqual([]);
   }, 120_000);
 });
+
+describe('seed 1000426: no rollback past the point where initial sync made the data consistent', () => {
+  // A wiped member finished initial sync, then had to roll back to the clone's start, before its
+  // initial data point (initialDataOpTime); undoing into the cloned data left it with other data
+  // than the rest of the set. Unit tests: test/repl/topology/topology.test.ts (the rule) and
+  // test/storage/journal.test.ts (the point survives a restart).
+  it('seed 1000426 (a wipe, then a partition soon after its initial sync) converges to the same data everywhere', async () => {
+    const r = await simulateRun(1000426);
+    expect(r.violations).toEqual([]);
+  }, 120_000);
+});

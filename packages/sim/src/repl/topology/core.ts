@@ -104,6 +104,8 @@ export class TopologyState {
   /** A primary takes writes only once catch-up is over. */
   writable = false;
   catchUp: CatchUp | undefined;
+  /** The rollback under way began in initial sync (STARTUP2): the data was never consistent. */
+  rollbackFromInitialSync = false;
   /** Oplog length when this primary won (for electionCandidateMetrics.numCatchUpOps). */
   catchUpStartLength = 0;
   stepDownInProgress = false;
