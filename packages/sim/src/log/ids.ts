@@ -64,6 +64,7 @@ export const LogIds = {
   initialSyncDone: { id: 21192, msg: 'Initial sync done' },
   initialSyncCloneStarted: { id: 19051, msg: 'Initial sync: cloning the sync source from its last oplog entry' },
   initialSyncCloneDone: { id: 19052, msg: 'Initial sync: clone done; applying the oplog from the clone start' },
+  rollbackBeforeInitialData: { id: 19053, msg: 'Rollback refused: the common point is before the point initial sync made the data consistent; this member needs a resync' },
   // ---- ELECTION (mongod)
   electionTimeout: { id: 4615652, msg: "Starting an election, since we've seen no PRIMARY in election timeout period" },
   priorityTakeover: { id: 4615660, msg: 'Starting an election for a priority takeover' },

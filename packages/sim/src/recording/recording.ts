@@ -113,6 +113,7 @@ function copyPersisted(p: PersistedReplState): PersistedReplState {
   copy.term = p.term;
   copy.lastVote = { ...p.lastVote };
   copy.rbid = p.rbid;
+  copy.initialDataOpTime = p.initialDataOpTime;
   copy.rollbackFiles = structuredClone(p.rollbackFiles);
   for (const entry of p.oplog.all()) copy.oplog.append(entry);
   return copy;

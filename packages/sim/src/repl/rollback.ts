@@ -9,8 +9,9 @@ import { asBigInt } from './oplogServer';
  * Rollback (mongod's RollbackImpl, in its simplest form): this member's oplog diverged from its
  * sync source's, a primary. Walk both oplogs backwards to the newest entry they share, cut ours
  * there, have storage undo what was cut (kept in a rollback file), and go on syncing. The topology
- * core makes every state change (ROLLBACK, RECOVERING when too stale or without a common point,
- * SECONDARY after); this is the reading of the source's oplog in between.
+ * core makes every state change (ROLLBACK; RECOVERING when too stale, without a common point or
+ * with one before the initial data point, initialDataOpTime; SECONDARY after); this is the
+ * reading of the source's oplog in between.
  */
 export async function rollback(ctx: ReplContext, source: string, alive: () => boolean): Promise<void> {
   const { topology, ports, params } = ctx;
@@ -61,6 +62,7 @@ export async function rollback(ctx: ReplContext, source: string, alive: () => bo
       topology.rollbackNoCommonPoint(source);
       return;
     }
+    if (topology.rollbackBeforeInitialData(source, common)) return;
     const cut = topology.rollbackTruncate(common);
     // Past the commit point: the member aborted (rollback_impl.cpp's invariant), nothing is undone.
     if (!cut) return;

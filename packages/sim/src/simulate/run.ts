@@ -349,9 +349,13 @@ function wipe(c: Cluster, plan: RunPlan, disks: Disks, host: string, monitor: In
  * a member in STARTUP2 still votes (the manual's "Replica Set Elections": STARTUP2 members vote).
  * So the nemesis resyncs the way an operator safely may: only while every other voter is up, none
  * has a term older than the wiped member's (no candidate can then stand in a term it voted in),
- * and a majority of voters other than it hold the primary's commit point durably (no committed
- * write lives only on it). Otherwise seeds 770060, 770100 and 770298 lose committed writes or
- * elect two primaries in one term, as a real set would.
+ * and, when the member holds the primary's commit point (it may be one of the majority that
+ * holds the committed writes), a majority of voters other than it hold that point durably (no
+ * committed write lives only on it). Otherwise seeds 770060, 770100 and 770298 lose committed
+ * writes or elect two primaries in one term, as a real set would. A member behind the commit
+ * point holds no committed write the others lack, so forgetting its data loses none: seed 1000796
+ * (a RECOVERING member, too stale, in a set whose other voter alone is not a majority) must be
+ * resynced, not left unconverged.
  */
 export function unsafeToWipe(c: Cluster, host: string): string | undefined {
   const primary = c.primary();
@@ -361,6 +365,9 @@ export function unsafeToWipe(c: Cluster, host: string): string | undefined {
   if (!config) return 'no config';
   const target = c.member(host);
   const targetTerm = target ? target.repl.term : c.persistedState(host).term;
+  // A member that is down: what it kept (an upper bound of what it made durable).
+  const targetLast = target ? target.repl.lastDurable : c.persistedState(host).oplog.last();
+  const holdsCommitPoint = targetLast !== undefined && compareOpTime(targetLast, pm.repl.commitPoint) >= 0;
   const voters = config.members.filter((m) => m.votes > 0);
   const majority = Math.floor(voters.length / 2) + 1;
   let holding = 0;
@@ -371,7 +378,7 @@ export function unsafeToWipe(c: Cluster, host: string): string | undefined {
     if (m.repl.term < targetTerm) return `voter ${v.host} is in term ${m.repl.term}, older than ${targetTerm}`;
     if (!v.arbiterOnly && compareOpTime(m.repl.lastDurable, pm.repl.commitPoint) >= 0) holding++;
   }
-  if (holding < majority) return `only ${holding} voters other than it hold the commit point durably (a majority is ${majority})`;
+  if (holdsCommitPoint && holding < majority) return `it holds the commit point and only ${holding} voters other than it hold the commit point durably (a majority is ${majority})`;
   return undefined;
 }
 

@@ -144,6 +144,7 @@ function opTimeOf(doc: unknown): OpTime {
 
 function replRecord<Config>(state: DurableReplState<Config>, withConfig: boolean, codec: ConfigCodec<Config>): Document {
   const record: Document = { k: 'repl', term: state.term, lastVote: { ...state.lastVote }, rbid: state.rbid };
+  if (state.initialDataOpTime) record.initialData = opTimeDoc(state.initialDataOpTime);
   if (withConfig && state.config) record.config = codec.toDocument(state.config);
   return record;
 }
@@ -392,6 +393,7 @@ export class Journal<Config> implements ReplJournal<Config> {
     persisted.term = Number(header.term);
     persisted.lastVote = { term: Number((header.lastVote as Document).term), candidateIndex: Number((header.lastVote as Document).candidateIndex) };
     persisted.rbid = Number(header.rbid);
+    persisted.initialDataOpTime = header.initialData ? opTimeOf(header.initialData) : undefined;
     persisted.config = header.config ? this.configCodec.fromDocument(header.config as Document) : undefined;
     const base = header.base ? opTimeOf(header.base) : undefined;
     const toApply: OplogEntry[] = [];
@@ -432,6 +434,7 @@ export class Journal<Config> implements ReplJournal<Config> {
         persisted.term = Number(record.term);
         persisted.lastVote = { term: Number((record.lastVote as Document).term), candidateIndex: Number((record.lastVote as Document).candidateIndex) };
         persisted.rbid = Number(record.rbid);
+        if (record.initialData) persisted.initialDataOpTime = opTimeOf(record.initialData);
         if (record.config) persisted.config = this.configCodec.fromDocument(record.config as Document);
         return;
       case 'rollback': {
@@ -451,7 +454,7 @@ export class Journal<Config> implements ReplJournal<Config> {
 
   // ---- appending (ReplJournal)
 
-  replStateChanged(what: 'term' | 'vote' | 'config', state: DurableReplState<Config>): void {
+  replStateChanged(what: 'term' | 'vote' | 'config' | 'initialData', state: DurableReplState<Config>): void {
     this.append(replRecord(state, what === 'config', this.configCodec));
     this.syncNow();
   }
@@ -700,6 +703,7 @@ export class Journal<Config> implements ReplJournal<Config> {
       oplogEntries: oplog.length,
     };
     if (base) header.base = opTimeDoc(base);
+    if (state.initialDataOpTime) header.initialData = opTimeDoc(state.initialDataOpTime);
     if (state.config) header.config = this.configCodec.toDocument(state.config);
     const frames: Uint8Array[] = [encodeFrame(serialize(header)), encodeFrame(storageBytes)];
     const all = oplog.all();

@@ -19,6 +19,12 @@ export interface DurableReplState<Config> {
   rbid: number;
   /** Documents undone by rollbacks, as mongod's rollback files keep them. */
   rollbackFiles: RollbackFile[];
+  /**
+   * Where initial sync left the data consistent (mongod's initialDataTimestamp, set when initial
+   * sync ends): this member cannot roll back to before it and must be resynced instead.
+   * Undefined for a member that never finished one.
+   */
+  initialDataOpTime: OpTime | undefined;
 }
 
 /** What one rollback undid (mongod's rollback files). */
@@ -30,7 +36,7 @@ export interface RollbackFile {
 }
 
 export function newDurableReplState<Config>(): DurableReplState<Config> {
-  return { config: undefined, term: 0, lastVote: { term: -1, candidateIndex: -1 }, oplog: new Oplog(), rbid: 1, rollbackFiles: [] };
+  return { config: undefined, term: 0, lastVote: { term: -1, candidateIndex: -1 }, oplog: new Oplog(), rbid: 1, rollbackFiles: [], initialDataOpTime: undefined };
 }
 
 /** How the journal stores a replica-set config it does not otherwise understand. */
@@ -44,8 +50,8 @@ export interface ConfigCodec<Config> {
  * Optional: without it nothing is written and a restart needs the same state object.
  */
 export interface ReplPersistence<Config> {
-  /** `state.term`, `lastVote` or `config` changed: must be durable when this returns (a vote is answered next). */
-  replStateChanged(what: 'term' | 'vote' | 'config', state: DurableReplState<Config>): void;
+  /** `state.term`, `lastVote`, `config` or `initialDataOpTime` changed: must be durable when this returns (a vote is answered next). */
+  replStateChanged(what: 'term' | 'vote' | 'config' | 'initialData', state: DurableReplState<Config>): void;
   /**
    * Entries appended to the oplog (storage already holds them): written here (`fromSyncSource`
    * false), or applied from a sync source — then make them durable soon, since the primary's

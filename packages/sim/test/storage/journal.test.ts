@@ -325,6 +325,30 @@ describe('Journal on a member', () => {
 });
 
 describe('Journal in a replica set (virtual network)', () => {
+  // Seed 1000426: where initial sync left the data consistent (mongod's initialDataTimestamp,
+  // kept by its storage engine across restarts) must survive a restart, from the journal and from
+  // a checkpoint, or a restarted member would roll back past it and undo into cloned data.
+  it('journals and checkpoints initialDataOpTime: a restart finds it either way', async () => {
+    const fs = new MemoryJournalFileSystem();
+    const clock = new VirtualClock(0);
+    const { member, journal } = await primary(fs, clock);
+    expect(journal.persisted.initialDataOpTime).toBeUndefined();
+    const point = member.repl.lastApplied;
+    journal.persisted.initialDataOpTime = point;
+    journal.replStateChanged('initialData', journal.persisted);
+    member.kill();
+    journal.abandon();
+    const replayed = open(fs, new VirtualClock(60_000), { seed: 2 });
+    expect(replayed.journal.recovery.checkpointLoaded).toBe(false);
+    expect(replayed.journal.persisted.initialDataOpTime).toEqual(point);
+    await replayed.journal.close();
+    replayed.member.kill();
+    const fromCheckpoint = open(fs, new VirtualClock(120_000), { seed: 3 });
+    expect(fromCheckpoint.journal.recovery).toMatchObject({ checkpointLoaded: true, recordsReplayed: 0 });
+    expect(fromCheckpoint.journal.persisted.initialDataOpTime).toEqual(point);
+    fromCheckpoint.member.kill();
+  });
+
   it('a rollback is journaled: the rolled-back member restarts with the same data, oplog and rollback file', async () => {
     const disks = new Map<string, MemoryJournalFileSystem>();
     const clock = new VirtualClock(1_700_000_000_000);

@@ -17,6 +17,7 @@ import {
   log,
   now,
   requireReplSet,
+  requireRunning,
   resetElectionTimer,
   scheduleHeartbeat,
   selfConfig,
@@ -169,6 +170,7 @@ export function prepareInitiate(s: TopologyState, configDoc: Document | undefine
 
 /** replSetInitiate after its quorum check: the set's first oplog entry, then the config. */
 export function commitInitiate(s: TopologyState, config: ReplSetConfig): void {
+  requireRunning(s);
   if (s.persisted.config) throw serverError('AlreadyInitialized', 'already initialized');
   appendLocal(s, [{ op: 'n', ns: '', o: { msg: 'initiating set' } }], -1);
   installConfig(s, config, 'replSetInitiate');
@@ -222,6 +224,7 @@ export function prepareReconfig(s: TopologyState, configDoc: Document, force: bo
 
 /** replSetReconfig after its quorum check (none when forced): install; a primary logs the change. */
 export function commitReconfig(s: TopologyState, config: ReplSetConfig, force: boolean): void {
+  requireRunning(s);
   if (!force && !isWritablePrimary(s)) throw serverError('NotWritablePrimary', 'not primary');
   installConfig(s, config, 'replSetReconfig');
   if (s.stateCode === MemberState.PRIMARY) {

@@ -104,6 +104,8 @@ export class TopologyState {
   /** A primary takes writes only once catch-up is over. */
   writable = false;
   catchUp: CatchUp | undefined;
+  /** The rollback under way began in initial sync (STARTUP2): the data was never consistent. */
+  rollbackFromInitialSync = false;
   /** Oplog length when this primary won (for electionCandidateMetrics.numCatchUpOps). */
   catchUpStartLength = 0;
   stepDownInProgress = false;
@@ -246,6 +248,16 @@ export function requireReplSet(s: TopologyState): string {
     throw serverError('NoReplicationEnabled', 'This node was not started with replication enabled.');
   }
   return s.replSetName;
+}
+
+/**
+ * A stopped member (killed or shut down) decides nothing more: a write, initiate or reconfig that
+ * was still waiting (a quorum check, a lock) when it stopped fails with InterruptedAtShutdown
+ * (11600) instead of reaching the oplog or the config it kept for its restart — mongod interrupts
+ * every operation at shutdown (replication_coordinator_impl.cpp's shutdown path).
+ */
+export function requireRunning(s: TopologyState): void {
+  if (s.stopped) throw serverError('InterruptedAtShutdown', 'interrupted at shutdown');
 }
 
 /** The config, or NotYetInitialized. */

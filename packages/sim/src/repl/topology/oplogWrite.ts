@@ -6,7 +6,7 @@ import type { OpTime } from '../../base/optime';
 import { MemberState } from '../state';
 import { updateCommitPoint } from './commitPoint';
 import type { TopologyState } from './core';
-import { emit, lastApplied, now, term } from './core';
+import { emit, lastApplied, now, requireRunning, term } from './core';
 
 /**
  * The oplog as the core keeps it in memory: optimes for new entries, appends (the primary's own
@@ -58,8 +58,9 @@ export function capOplog(s: TopologyState): void {
   oplog.dropOldest(Math.min(drop, committed));
 }
 
-/** A primary records the writes it made (NotWritablePrimary otherwise); returns the optime of the last one. */
+/** A running primary records the writes it made (InterruptedAtShutdown once stopped, NotWritablePrimary otherwise); returns the optime of the last one. */
 export function logOps(s: TopologyState, ops: readonly OplogOp[]): OpTime {
+  requireRunning(s);
   if (s.stateCode !== MemberState.PRIMARY) throw serverError('NotWritablePrimary', 'not primary');
   if (ops.length === 0) return lastApplied(s);
   const opTime = appendLocal(s, ops, term(s));

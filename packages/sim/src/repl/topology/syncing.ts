@@ -55,6 +55,9 @@ export function entriesApplied(s: TopologyState, entries: readonly OplogEntry[],
   }
   if (s.stateCode === MemberState.STARTUP2 && caughtUp && s.persisted.oplog.length > 0) {
     log(s, 'I', 'INITSYNC', LogIds.initialSyncDone, { lastApplied: formatOpTime(lastApplied(s)) });
+    // The data is consistent from here on (mongod's initialDataTimestamp): durable before SECONDARY.
+    s.persisted.initialDataOpTime = lastApplied(s);
+    s.out.push({ kind: 'persistReplState', what: 'initialData' });
     setState(s, MemberState.SECONDARY, 'initial sync done');
     resetElectionTimer(s);
     s.out.push({ kind: 'reportPosition' });
@@ -91,7 +94,28 @@ export function tooStale(s: TopologyState, source: string): void {
 export function rollbackStarted(s: TopologyState, source: string): void {
   log(s, 'I', 'ROLLBACK', LogIds.transitionToRollback, { syncSource: source });
   cancelElectionTimer(s);
+  s.rollbackFromInitialSync = s.stateCode === MemberState.STARTUP2;
   setState(s, MemberState.ROLLBACK, `diverged from ${source}`);
+}
+
+/**
+ * Whether the common point (entry `common`) is one this member may not roll back to: before the
+ * point where initial sync made its data consistent, or any point while the initial sync had not
+ * got there yet. What initial sync cloned is a copy taken while the source kept writing, not the
+ * data as of any oplog entry, so undoing entries from it cannot give the data at the common point
+ * (mongod's storage only takes stable timestamps from the initialDataTimestamp on, and
+ * rollback_impl.cpp recovers to a stable timestamp and refuses a common point before it: the
+ * member must be resynced). Then it goes RECOVERING, keeps its oplog and data, and stops syncing.
+ */
+export function rollbackBeforeInitialData(s: TopologyState, source: string, common: number): boolean {
+  const commonPoint = entryOpTime(s.persisted.oplog.at(common)!);
+  const initial = s.persisted.initialDataOpTime;
+  const refused = s.rollbackFromInitialSync || (initial !== undefined && compareOpTime(commonPoint, initial) < 0);
+  if (!refused) return false;
+  log(s, 'F', 'ROLLBACK', LogIds.rollbackBeforeInitialData, { syncSource: source, commonPoint: formatOpTime(commonPoint), initialDataOpTime: initial === undefined ? 'initial sync not done' : formatOpTime(initial) });
+  setState(s, MemberState.RECOVERING, 'rollback before the initial data point');
+  s.out.push({ kind: 'stopFetcher' });
+  return true;
 }
 
 export function rollbackNoCommonPoint(s: TopologyState, source: string): void {

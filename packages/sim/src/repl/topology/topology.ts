@@ -444,6 +444,11 @@ export class Topology {
     this.step((s) => syncing.rollbackStarted(s, source));
   }
 
+  /** True (and RECOVERING) when the common point is before the data's initial consistency point. */
+  rollbackBeforeInitialData(source: string, common: number): boolean {
+    return this.step((s) => syncing.rollbackBeforeInitialData(s, source, common));
+  }
+
   rollbackNoCommonPoint(source: string): void {
     this.step((s) => syncing.rollbackNoCommonPoint(s, source));
   }

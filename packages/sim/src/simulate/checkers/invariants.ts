@@ -72,6 +72,25 @@ export class InvariantMonitor {
         prefix.push({ ts: e.ts, t: e.t });
       }
       if (prefix.length === 0) continue;
+      // The log starts where the first member it was built from held its oplog; a capped oplog
+      // may already have dropped older entries another member still holds (seed 2000300: the
+      // primary was down, so a secondary whose capped oplog began later started the log). Those
+      // older entries join the front of the log when this prefix reaches the log's first entry
+      // right after them; otherwise nothing is known to check them against.
+      const first = this.committedLog[0];
+      if (first !== undefined && compareOpTime(prefix[0]!, first) < 0) {
+        let older = 0;
+        while (older < prefix.length && compareOpTime(prefix[older]!, first) < 0) older++;
+        const next = prefix[older];
+        if (next !== undefined && compareOpTime(next, first) === 0) {
+          const front = prefix.slice(0, older);
+          this.committedLog = [...front, ...this.committedLog];
+          for (const o of front) this.committedSet.add(opTimeKey(o));
+        } else {
+          prefix.splice(0, older);
+          if (prefix.length === 0) continue;
+        }
+      }
       const last = this.committedLog[this.committedLog.length - 1];
       let inSpan = 0;
       for (const o of prefix) {

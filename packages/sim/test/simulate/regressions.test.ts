@@ -1,0 +1,154 @@
+import type { Document } from 'bson';
+import { describe, expect, it } from 'vitest';
+import { compareOpTime } from '../../src/base/optime';
+import { Cluster } from '../../src/harness/cluster';
+import { simulateRun, unsafeToWipe } from '../../src/simulate/run';
+
+/**
+ * Real bugs that `simulate` found in the simulator (docs/TESTING.md, "Finds so far"): each has the
+ * seed that found it, replayed whole, and a small test of the mechanism. The seed tests fail on
+ * the code before the fix (they were run there); the small ones pin down what was wrong.
+ */
+
+describe('seed 1000752: a stopped member completes no pending reconfig, initiate or write', () => {
+  // mongod interrupts every operation at shutdown (a kill ends the process): an operation still
+  // waiting when the member stopped fails with InterruptedAtShutdown (11600, error_codes.yml) and
+  // changes nothing (replication_coordinator_impl.cpp's shutdown interrupts the reconfig's quorum
+  // check). Here the persisted state outlives the process (journal off: kept in memory for the
+  // restart), so a reconfig that finished after the kill wrote a "Reconfig set" entry in the dead
+  // primary's old term into the oplog its restart then served: divergent history, lost
+  // majority-committed writes.
+  it('a reconfig whose quorum check is still out when the primary is killed fails with InterruptedAtShutdown and writes nothing', async () => {
+    const c = new Cluster({ members: 3, seed: 7 });
+    await c.initiate();
+    const primary = await c.waitForPrimary(30_000);
+    const member = c.running(primary);
+    const oplogBefore = c.persistedState(primary).oplog.all().length;
+    const versionBefore = member.repl.config!.version;
+    // As in the seed: one secondary answers the quorum check at once, the other never gets its
+    // heartbeat (a one-way cut), so the check ends at the heartbeat timeout (10 s), long after
+    // the kill, with a majority that answered.
+    const lost = c.hosts.filter((h) => h !== primary)[1]!;
+    c.cut(primary, lost, true);
+    const doc = member.repl.configDocument().config as Record<string, unknown>;
+    const outcome = member.repl.reconfig({ ...doc, version: versionBefore + 1 }, false).then(
+      (reply) => ({ ok: reply }),
+      (error: unknown) => ({ error: error as { code?: number; codeName?: string } }),
+    );
+    await c.advance(100);
+    c.kill(primary);
+    await c.advance(12_000);
+    const result = await outcome;
+    expect(result).toMatchObject({ error: { code: 11600, codeName: 'InterruptedAtShutdown' } });
+    const persisted = c.persistedState(primary);
+    expect(persisted.config!.version).toBe(versionBefore);
+    expect(persisted.oplog.all().length).toBe(oplogBefore);
+    expect(persisted.oplog.all().some((e) => (e.o as { msg?: string }).msg === 'Reconfig set')).toBe(false);
+    c.stopAll();
+  });
+
+  it('a stopped primary takes no write and no initiate: InterruptedAtShutdown', async () => {
+    const c = new Cluster({ members: 3, seed: 7 });
+    await c.initiate();
+    const primary = await c.waitForPrimary(30_000);
+    const member = c.running(primary);
+    const before = c.persistedState(primary).oplog.all().length;
+    c.kill(primary);
+    expect(() => member.repl.logOps([{ op: 'i', ns: 'test.c', o: { _id: 1 } }])).toThrow(expect.objectContaining({ code: 11600 }));
+    expect(c.persistedState(primary).oplog.all().length).toBe(before);
+
+    // replSetInitiate killed during its quorum check (every proposed member must answer).
+    const fresh = new Cluster({ members: 3, seed: 8 });
+    const [h0, ...others] = fresh.hosts as [string, ...string[]];
+    const first = fresh.running(h0);
+    for (const h of others) fresh.setDelay(h0, h, 500);
+    const initiated = first.repl.initiate(fresh.defaultConfig()).then(
+      (reply) => ({ ok: reply }),
+      (error: unknown) => ({ error: error as { code?: number } }),
+    );
+    // Killed while its heartbeats are on the way and restarted before the answers come back: the
+    // answers reach the restarted process's address, and the dead one's check would succeed.
+    await fresh.advance(100);
+    fresh.kill(h0);
+    await fresh.advance(100);
+    fresh.start(h0);
+    await fresh.advance(2_000);
+    expect(await initiated).toMatchObject({ error: { code: 11600 } });
+    expect(fresh.persistedState(h0).config).toBeUndefined();
+    expect(fresh.persistedState(h0).oplog.all().length).toBe(0);
+    c.stopAll();
+    fresh.stopAll();
+  });
+
+  it('seed 1000752 (kill -9 of the primary during a replSetReconfig, journal off) passes every checker', async () => {
+    const r = await simulateRun(1000752);
+    expect(r.violations).toEqual([]);
+  }, 120_000);
+});
+
+describe('seed 1000796: the wipe nemesis resyncs a member behind the commit point', () => {
+  // Resyncing (MongoDB's "Resync a Member of a Replica Set": stop, empty the dbpath, start) makes
+  // a member forget its data. That can lose a majority-committed write only if the member holds
+  // the commit point — it may be one of the majority holding it. A member behind the commit point
+  // (here RECOVERING, too stale: it fell off the others' capped oplog, as mongod's "too stale to
+  // catch up") holds no committed write the others lack; refusing to resync it left the seed's
+  // set unconverged although an operator would, and should, resync it.
+  async function twoVoters(stale: boolean): Promise<{ c: Cluster; primary: string; behind: string }> {
+    const c = new Cluster({ members: 3, seed: 11, parameters: { oplogEntriesMax: 40 } });
+    await c.initiate();
+    const primary = await c.waitForPrimary(30_000);
+    const [behind, other] = c.hosts.filter((h) => h !== primary) as [string, string];
+    if (stale) c.partition([behind], [primary, other]);
+    for (let i = 0; i < 80; i++) {
+      const reply = await c.insert([{ _id: i }], { host: primary, writeConcern: { w: 'majority', wtimeout: 5000 } });
+      expect(reply.writeConcernError).toBeUndefined();
+    }
+    c.healAll();
+    if (stale) expect(await c.waitFor(() => c.state(behind) === 'RECOVERING', 30_000)).toBe(true);
+    else await c.waitFor(() => compareOpTime(c.running(behind).repl.lastDurable, c.running(primary).repl.commitPoint) >= 0, 30_000);
+    // `other` stops voting: the voters are the primary and `behind`, a majority is both.
+    const config = c.running(primary).repl.configDocument().config as Document;
+    const members = (config.members as Document[]).map((m) => (m.host === other ? { ...m, votes: 0, priority: 0 } : { ...m }));
+    const reply = await c.command(primary, { replSetReconfig: { ...config, version: Number(config.version) + 1, members, term: undefined } });
+    expect(reply.ok).toBe(1);
+    await c.advance(2_000);
+    return { c, primary, behind };
+  }
+
+  it('a too-stale member behind the commit point may be wiped although the other voters alone are no majority', async () => {
+    const { c, behind, primary } = await twoVoters(true);
+    expect(compareOpTime(c.running(behind).repl.lastDurable, c.running(primary).repl.commitPoint)).toBeLessThan(0);
+    expect(unsafeToWipe(c, behind)).toBeUndefined();
+    c.stopAll();
+  }, 60_000);
+
+  it('a member holding the commit point may not be wiped when the other voters alone are no majority', async () => {
+    const { c, behind } = await twoVoters(false);
+    expect(unsafeToWipe(c, behind)).toMatch(/holds the commit point and only 1 voters other than it hold the commit point durably \(a majority is 2\)/);
+    c.stopAll();
+  }, 60_000);
+
+  it('seed 1000796 (a RECOVERING member in a two-voter set at the end of the run) converges and passes every checker', async () => {
+    const r = await simulateRun(1000796);
+    expect(r.violations).toEqual([]);
+  }, 120_000);
+});
+
+describe('seed 1000426: no rollback past the point where initial sync made the data consistent', () => {
+  // A wiped member finished initial sync, then had to roll back to the clone's start, before its
+  // initial data point (initialDataOpTime); undoing into the cloned data left it with other data
+  // than the rest of the set. Unit tests: test/repl/topology/topology.test.ts (the rule) and
+  // test/storage/journal.test.ts (the point survives a restart).
+  it('seed 1000426 (a wipe, then a partition soon after its initial sync) converges to the same data everywhere', async () => {
+    const r = await simulateRun(1000426);
+    expect(r.violations).toEqual([]);
+  }, 120_000);
+});
+
+describe('seed 2000300: the invariant monitor with capped oplogs that start at different entries', () => {
+  // A checker's false violation, not the simulator's: see test/simulate/checkers/invariants.test.ts.
+  it('seed 2000300 (oplogs capped at 40 entries, the primary killed early) breaks no invariant', async () => {
+    const r = await simulateRun(2000300);
+    expect(r.violations).toEqual([]);
+  }, 120_000);
+});
