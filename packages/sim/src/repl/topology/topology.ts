@@ -4,7 +4,7 @@ import { tsSecs } from '../../base/optime';
 import type { OpTime } from '../../base/optime';
 import type { Oplog, OplogEntry, OplogOp } from '../../storage/oplog';
 import type { RollbackFile } from '../../storage/replState';
-import type { MemberConfig, ReplSetConfig } from '../config';
+import type { MemberConfig, ReplSetConfig, TagPattern } from '../config';
 import type { PersistedReplState } from '../persisted';
 import { MemberState, stateName } from '../state';
 import type { MemberStateName } from '../state';
@@ -215,7 +215,7 @@ export class Topology {
     return core.requireConfig(this.s);
   }
 
-  satisfied(opTime: OpTime, w: number | 'majority'): boolean {
+  satisfied(opTime: OpTime, w: number | 'majority' | TagPattern): boolean {
     return commit.satisfied(this.s, opTime, w);
   }
 
