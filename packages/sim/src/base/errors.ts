@@ -71,6 +71,7 @@ export const ErrorCodes = {
   UnsatisfiableWriteConcern: 100,
   OutdatedClient: 101,
   NewReplicaSetConfigurationIncompatible: 103,
+  NodeNotElectable: 104,
   ConfigurationInProgress: 109,
   IncompatibleServerVersion: 188,
   WriteConflict: 112,

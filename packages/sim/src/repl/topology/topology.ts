@@ -285,6 +285,15 @@ export class Topology {
     this.step((s) => configChange.commitReconfig(s, config, force));
   }
 
+  /**
+   * awaitConfigCommitment's test: undefined once the current config is committed, else the error
+   * message saying what is missing (`waited`: as after waiting for it, else as the reconfig's check).
+   */
+  configNotCommitted(waited: boolean): string | undefined {
+    const missing = configChange.configCommitment(this.s);
+    return missing ? configChange.configCommitmentMessage(this.s, missing, waited) : undefined;
+  }
+
   // ---------------------------------------------------------------- heartbeats
 
   prepareHeartbeat(host: string): HeartbeatRequest | undefined {
