@@ -66,6 +66,8 @@ export function helloReply(member: ServerNode, legacy: boolean, connectionId: nu
     if (self.arbiterOnly) reply.arbiterOnly = true;
     if (self.priority === 0 && !self.arbiterOnly && !self.hidden) reply.passive = true;
     if (self.hidden) reply.hidden = true;
+    // hello_response.cpp: a delayed member says its delay.
+    if (self.secondaryDelaySecs > 0) reply.secondaryDelaySecs = self.secondaryDelaySecs;
     if (Object.keys(self.tags).length > 0) reply.tags = { ...self.tags };
     reply.me = repl.self;
     if (repl.isWritablePrimary) reply.electionId = electionIdForTerm(repl.term);

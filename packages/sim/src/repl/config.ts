@@ -156,15 +156,21 @@ function parseMember(raw: unknown, index: number): MemberConfig {
   if (priority < 0 || priority > PRIORITY_MAX) throw invalid(`priority field value of ${priority} is out of range`);
   if (arbiterOnly && priority !== 0) throw invalid('priority must be 0 when arbiterOnly is true');
   if (arbiterOnly && votes !== 1) throw invalid('arbiter must vote (cannot have 0 votes)');
-  if (hidden && priority !== 0) throw invalid('priority must be 0 when hidden=true');
-  if (votes === 0 && priority !== 0) throw invalid('priority must be 0 when non-voting (votes:0)');
   const secondaryDelaySecs = num(m.secondaryDelaySecs ?? m.slaveDelay, `members.${index}.secondaryDelaySecs`, 0);
-  if (secondaryDelaySecs > 0 && priority !== 0) throw invalid('priority must be 0 when secondaryDelaySecs is used');
+  const buildIndexes = bool(m.buildIndexes, true);
+  // member_config.cpp MemberConfig: an electable-looking member (priority != 0) must vote, have no
+  // delay, not be hidden and build indexes — in that order.
+  if (priority !== 0) {
+    if (votes === 0) throw invalid('priority must be 0 when non-voting (votes:0)');
+    if (secondaryDelaySecs > 0) throw invalid('priority must be 0 when secondaryDelaySecs is used');
+    if (hidden) throw invalid('priority must be 0 when hidden=true');
+    if (!buildIndexes) throw invalid('priority must be 0 when buildIndexes=false');
+  }
   return {
     _id: id,
     host,
     arbiterOnly,
-    buildIndexes: bool(m.buildIndexes, true),
+    buildIndexes,
     hidden,
     priority,
     tags: parseTags(m.tags, arbiterOnly),
