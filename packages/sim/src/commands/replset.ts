@@ -46,12 +46,13 @@ export async function runReplSetCommand(member: ServerNode, name: string, reques
       return { ...repl.status(), ok: 1 };
     case 'replsetgetconfig':
       requireAdmin(request, 'replSetGetConfig');
-      return { ...repl.configDocument(), ok: 1 };
+      return { ...repl.configDocument(body.commitmentStatus === true), ok: 1 };
     case 'replsetreconfig': {
       requireAdmin(request, 'replSetReconfig');
       const arg = body.replSetReconfig ?? body.replsetreconfig;
       if (!arg || typeof arg !== 'object') throw serverError('TypeMismatch', 'Expected replSetReconfig argument to be an Object');
-      return repl.reconfig(arg as Document, body.force === true);
+      const maxTimeMS = body.maxTimeMS === undefined ? undefined : numberArg(body.maxTimeMS, 'maxTimeMS', 0);
+      return repl.reconfig(arg as Document, body.force === true, maxTimeMS !== undefined && maxTimeMS > 0 ? maxTimeMS : undefined);
     }
     case 'replsetstepdown': {
       requireAdmin(request, 'replSetStepDown');

@@ -367,6 +367,19 @@ export class Cluster {
     return true;
   }
 
+  /**
+   * Advance until the primary's current config is committed (a majority has it, and the commit
+   * point of the one before it): what a safe replSetReconfig needs first. Returns the primary.
+   */
+  async waitForConfigCommitted(limitMillis = 30_000): Promise<string> {
+    const ok = await this.runUntil(() => {
+      const host = this.primary();
+      return host !== undefined && this.running(host).repl.configCommitted;
+    }, limitMillis);
+    if (!ok) throw new Error(`no primary with a committed config within ${limitMillis} ms of virtual time`);
+    return this.primary()!;
+  }
+
   /** The writable primary (highest term if, transiently, two think they are primary). */
   primary(): string | undefined {
     let best: Member | undefined;

@@ -24,7 +24,8 @@ export interface ReplSetSettings {
   electionTimeoutMillis: number;
   catchUpTimeoutMillis: number;
   catchUpTakeoverDelayMillis: number;
-  getLastErrorModes: Document;
+  /** Custom write concern modes: name → tag key → count of distinct values (validated). */
+  getLastErrorModes: Record<string, Record<string, number>>;
   getLastErrorDefaults: { w: number | string; wtimeout: number };
   replicaSetId: ObjectId;
 }
@@ -116,7 +117,7 @@ export function parseConfig(doc: Document, replicaSetId: ObjectId): ReplSetConfi
     electionTimeoutMillis: num(s.electionTimeoutMillis, 'settings.electionTimeoutMillis', DEFAULT_SETTINGS.electionTimeoutMillis),
     catchUpTimeoutMillis: num(s.catchUpTimeoutMillis, 'settings.catchUpTimeoutMillis', DEFAULT_SETTINGS.catchUpTimeoutMillis),
     catchUpTakeoverDelayMillis: num(s.catchUpTakeoverDelayMillis, 'settings.catchUpTakeoverDelayMillis', DEFAULT_SETTINGS.catchUpTakeoverDelayMillis),
-    getLastErrorModes: (s.getLastErrorModes as Document | undefined) ?? {},
+    getLastErrorModes: parseWriteConcernModes(s.getLastErrorModes),
     getLastErrorDefaults: { w: 1, wtimeout: 0 },
     replicaSetId: s.replicaSetId instanceof ObjectId ? s.replicaSetId : replicaSetId,
   };
@@ -124,6 +125,7 @@ export function parseConfig(doc: Document, replicaSetId: ObjectId): ReplSetConfi
   if (!(settings.heartbeatTimeoutSecs > 0)) invalidSetting('heartbeatTimeoutSecs', settings.heartbeatTimeoutSecs);
   if (!(settings.electionTimeoutMillis > 0)) invalidSetting('electionTimeoutMillis', settings.electionTimeoutMillis);
   if (settings.catchUpTimeoutMillis < -1) invalidSetting('catchUpTimeoutMillis', settings.catchUpTimeoutMillis);
+  checkModeTagKeys(members, settings.getLastErrorModes);
   return {
     _id: doc._id,
     version,
@@ -154,21 +156,128 @@ function parseMember(raw: unknown, index: number): MemberConfig {
   if (priority < 0 || priority > PRIORITY_MAX) throw invalid(`priority field value of ${priority} is out of range`);
   if (arbiterOnly && priority !== 0) throw invalid('priority must be 0 when arbiterOnly is true');
   if (arbiterOnly && votes !== 1) throw invalid('arbiter must vote (cannot have 0 votes)');
-  if (hidden && priority !== 0) throw invalid('priority must be 0 when hidden=true');
-  if (votes === 0 && priority !== 0) throw invalid('priority must be 0 when non-voting (votes:0)');
   const secondaryDelaySecs = num(m.secondaryDelaySecs ?? m.slaveDelay, `members.${index}.secondaryDelaySecs`, 0);
-  if (secondaryDelaySecs > 0 && priority !== 0) throw invalid('priority must be 0 when secondaryDelaySecs is used');
+  const buildIndexes = bool(m.buildIndexes, true);
+  // member_config.cpp MemberConfig: an electable-looking member (priority != 0) must vote, have no
+  // delay, not be hidden and build indexes — in that order.
+  if (priority !== 0) {
+    if (votes === 0) throw invalid('priority must be 0 when non-voting (votes:0)');
+    if (secondaryDelaySecs > 0) throw invalid('priority must be 0 when secondaryDelaySecs is used');
+    if (hidden) throw invalid('priority must be 0 when hidden=true');
+    if (!buildIndexes) throw invalid('priority must be 0 when buildIndexes=false');
+  }
   return {
     _id: id,
     host,
     arbiterOnly,
-    buildIndexes: bool(m.buildIndexes, true),
+    buildIndexes,
     hidden,
     priority,
-    tags: (m.tags as Record<string, string> | undefined) ?? {},
+    tags: parseTags(m.tags, arbiterOnly),
     secondaryDelaySecs,
     votes,
   };
+}
+
+function bsonTypeName(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'array';
+  if (typeof value === 'string') return 'string';
+  if (typeof value === 'boolean') return 'bool';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'int' : 'double';
+  if (typeof value === 'object' && value && '_bsontype' in value) {
+    const t = String((value as { _bsontype: unknown })._bsontype);
+    return t === 'Int32' ? 'int' : t === 'Long' ? 'long' : t === 'Double' ? 'double' : t === 'Decimal128' ? 'decimal' : t === 'ObjectId' ? 'objectId' : t.toLowerCase();
+  }
+  return typeof value === 'object' ? 'object' : typeof value;
+}
+
+function isNumberValue(value: unknown): boolean {
+  if (typeof value === 'number' || typeof value === 'bigint') return true;
+  const t = typeof value === 'object' && value && '_bsontype' in value ? String((value as { _bsontype: unknown })._bsontype) : '';
+  return t === 'Int32' || t === 'Long' || t === 'Double' || t === 'Decimal128';
+}
+
+/**
+ * A member's `tags` (member_config.cpp MemberConfig::addTagInfo): every value a string
+ * ("tags.K field has non-string value of type T"), none on an arbiter ("Cannot set tags on
+ * arbiters."). mongod's replSetInitiate/replSetReconfig return either as InvalidReplicaSetConfig.
+ */
+function parseTags(raw: unknown, arbiterOnly: boolean): Record<string, string> {
+  if (raw === undefined || raw === null) return {};
+  if (typeof raw !== 'object' || Array.isArray(raw)) throw invalid(`Expected tags to be an Object, it actually had type ${bsonTypeName(raw)}`);
+  const tags: Record<string, string> = {};
+  for (const [key, value] of Object.entries(raw as Document)) {
+    if (typeof value !== 'string') throw invalid(`tags.${key} field has non-string value of type ${bsonTypeName(value)}`);
+    tags[key] = value;
+  }
+  if (arbiterOnly && Object.keys(tags).length > 0) throw invalid('Cannot set tags on arbiters.');
+  return tags;
+}
+
+/**
+ * `settings.getLastErrorModes` (repl_set_write_concern_mode_definitions.cpp parseFromBSON): an
+ * object of modes, each an object of tag key → a positive count of distinct values. Returned with
+ * the counts as plain integers (mongod reads them with numberInt).
+ */
+function parseWriteConcernModes(raw: unknown): Record<string, Record<string, number>> {
+  if (raw === undefined || raw === null) return {};
+  if (typeof raw !== 'object' || Array.isArray(raw)) {
+    throw invalid(`Expected getLastErrorModes to be an Object, it actually had type ${bsonTypeName(raw)}`);
+  }
+  const modes: Record<string, Record<string, number>> = {};
+  for (const [name, mode] of Object.entries(raw as Document)) {
+    if (typeof mode !== 'object' || mode === null || Array.isArray(mode) || '_bsontype' in mode) {
+      throw invalid(`Expected getLastErrorModes.${name} to be an Object, not ${bsonTypeName(mode)}`);
+    }
+    const constraints: Record<string, number> = {};
+    for (const [key, count] of Object.entries(mode as Document)) {
+      if (!isNumberValue(count)) throw invalid(`Expected getLastErrorModes.${name}.${key} to be a number, not ${bsonTypeName(count)}`);
+      const minCount = Math.trunc(num(count, `getLastErrorModes.${name}.${key}`, 0));
+      if (!(minCount > 0)) throw invalid(`Value of getLastErrorModes.${name}.${key} must be positive, but found ${minCount}`);
+      constraints[key] = minCount;
+    }
+    modes[name] = constraints;
+  }
+  return modes;
+}
+
+/**
+ * Every tag key a mode counts must be a tag some member has (ReplSetWriteConcernModeDefinitions::
+ * convertToTagPatternMap → ReplSetTagConfig::addTagCountConstraintToPattern: NoSuchKey "No replica
+ * set tag key K in config", which replSetInitiate/replSetReconfig return as InvalidReplicaSetConfig).
+ */
+function checkModeTagKeys(members: readonly MemberConfig[], modes: Record<string, Record<string, number>>): void {
+  const keys = new Set<string>();
+  for (const m of members) for (const key of Object.keys(m.tags)) keys.add(key);
+  for (const mode of Object.values(modes)) {
+    for (const key of Object.keys(mode)) {
+      if (!keys.has(key)) throw invalid(`No replica set tag key ${key} in config`);
+    }
+  }
+}
+
+/** A custom write concern mode: tag key → how many distinct values of it must have the write. */
+export type TagPattern = ReadonlyArray<{ key: string; minCount: number }>;
+
+/** ReplSetConfig::findCustomWriteMode: the mode named `name` in settings.getLastErrorModes, if any. */
+export function findCustomWriteMode(config: ReplSetConfig, name: string): TagPattern | undefined {
+  const modes = config.settings.getLastErrorModes;
+  if (!Object.prototype.hasOwnProperty.call(modes, name)) return undefined;
+  return Object.entries(modes[name]!).map(([key, minCount]) => ({ key, minCount }));
+}
+
+/**
+ * Whether the members in `have` (all of them, for ReplSetConfig::checkIfWriteConcernCanBeSatisfied)
+ * carry enough distinct values of every key in `pattern` (repl_set_tag.cpp ReplSetTagMatch: a
+ * constraint is met when minCount distinct values of its key are bound). Arbiters have no tags.
+ */
+export function tagPatternMatched(pattern: TagPattern, have: Iterable<MemberConfig>): boolean {
+  const values = new Map<string, Set<string>>(pattern.map((c) => [c.key, new Set<string>()]));
+  for (const m of have) {
+    for (const [key, value] of Object.entries(m.tags)) values.get(key)?.add(value);
+  }
+  return pattern.every((c) => values.get(c.key)!.size >= c.minCount);
 }
 
 /** `host` → `host:27017`; lowercase host names as drivers compare them. */
@@ -206,7 +315,7 @@ export function configToDocument(config: ReplSetConfig): Document {
       electionTimeoutMillis: config.settings.electionTimeoutMillis,
       catchUpTimeoutMillis: config.settings.catchUpTimeoutMillis,
       catchUpTakeoverDelayMillis: config.settings.catchUpTakeoverDelayMillis,
-      getLastErrorModes: { ...config.settings.getLastErrorModes },
+      getLastErrorModes: Object.fromEntries(Object.entries(config.settings.getLastErrorModes).map(([k, v]) => [k, { ...v }])),
       getLastErrorDefaults: { ...config.settings.getLastErrorDefaults },
       replicaSetId: config.settings.replicaSetId,
     },
@@ -240,7 +349,7 @@ export function cloneConfig(config: ReplSetConfig): ReplSetConfig {
   return {
     ...config,
     members: config.members.map((m) => ({ ...m, tags: { ...m.tags } })),
-    settings: { ...config.settings, getLastErrorModes: { ...config.settings.getLastErrorModes }, getLastErrorDefaults: { ...config.settings.getLastErrorDefaults } },
+    settings: { ...config.settings, getLastErrorModes: Object.fromEntries(Object.entries(config.settings.getLastErrorModes).map(([k, v]) => [k, { ...v }])), getLastErrorDefaults: { ...config.settings.getLastErrorDefaults } },
   };
 }
 

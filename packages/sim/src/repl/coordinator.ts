@@ -60,6 +60,8 @@ export class ReplCoordinator {
   private readonly electionWaiters = new Map<Candidacy, ((won: boolean) => void)[]>();
   private readonly startMillis: number;
   private stopped = false;
+  /** A replSetInitiate or replSetReconfig installing its config (mongod's kConfigInitiating / kConfigReconfiguring). */
+  private configChange: 'initiating' | 'reconfiguring' | undefined;
 
   constructor(options: ReplCoordinatorOptions) {
     this.ports = options.ports;
@@ -332,14 +334,38 @@ export class ReplCoordinator {
 
   // ---------------------------------------------------------------- commands
 
-  /** replSetInitiate, with a config document or (undefined) self plus seeds. */
-  initiate(configDoc: Document | undefined): Promise<Document> {
-    return initiate(this.ctx, configDoc);
+  /** replSetInitiate, with a config document or (undefined) self plus seeds; one at a time ("already initialized"). */
+  async initiate(configDoc: Document | undefined): Promise<Document> {
+    if (this.configChange) throw serverError('AlreadyInitialized', 'already initialized');
+    this.configChange = 'initiating';
+    try {
+      return await initiate(this.ctx, configDoc);
+    } finally {
+      this.configChange = undefined;
+    }
   }
 
-  /** replSetReconfig: version must grow; only a writable primary (unless force). */
-  reconfig(configDoc: Document, force: boolean): Promise<Document> {
-    return reconfig(this.ctx, configDoc, force);
+  /**
+   * replSetReconfig: version must grow; only a writable primary (unless force). While an initiate
+   * or another reconfig is installing its config (its quorum check), ConfigurationInProgress, as
+   * _doReplSetReconfig answers in kConfigInitiating/kConfigReconfiguring; the wait for the new
+   * config to be committed comes after, with no config change in progress (a reconfig then gets
+   * CurrentConfigNotCommittedYet).
+   */
+  async reconfig(configDoc: Document, force: boolean, maxTimeMS?: number): Promise<Document> {
+    if (this.configChange) {
+      throw serverError('ConfigurationInProgress', 'Cannot run replSetReconfig because the node is currently updating its configuration');
+    }
+    this.configChange = 'reconfiguring';
+    let installing = true;
+    try {
+      return await reconfig(this.ctx, configDoc, force, maxTimeMS, () => {
+        installing = false;
+        this.configChange = undefined;
+      });
+    } finally {
+      if (installing) this.configChange = undefined;
+    }
   }
 
   /** replSetHeartbeat from a peer. */
@@ -467,9 +493,17 @@ export class ReplCoordinator {
     return this.topology.status(this.uptimeSecs);
   }
 
-  /** replSetGetConfig reply (without ok). */
-  configDocument(): Document {
-    return this.topology.configDocument();
+  /** replSetGetConfig reply (without ok); `commitmentStatus` (primary only) says whether the config is committed. */
+  configDocument(commitmentStatus = false): Document {
+    const doc = this.topology.configDocument();
+    if (!commitmentStatus) return doc;
+    if (!this.topology.isWritablePrimary) throw serverError('NotWritablePrimary', 'commitmentStatus is only supported on primary.');
+    return { ...doc, commitmentStatus: this.configCommitted };
+  }
+
+  /** Whether the current config is committed: what a safe reconfig waits for (awaitConfigCommitment). */
+  get configCommitted(): boolean {
+    return this.topology.configNotCommitted(true) === undefined;
   }
 
   /** Members as SDAM sees them: hosts, passives, arbiters. */

@@ -1,8 +1,9 @@
 import { Long } from 'bson';
 import type { Document } from 'bson';
-import { compareOpTime, opTimeEquals, opTimeToBson, tsToBson } from '../base/optime';
+import { compareOpTime, opTimeEquals, opTimeToBson, tsSecs, tsToBson } from '../base/optime';
 import { LogIds } from '../log/ids';
 import { entryFromBson } from '../storage/oplog';
+import type { OplogEntry } from '../storage/oplog';
 import { applyBatch } from './applier';
 import { initialSyncClone } from './initialSync';
 import type { ReplContext } from './context';
@@ -84,6 +85,37 @@ export class OplogFetcher {
     if (this.run === run) this.run = undefined;
   }
 
+  /**
+   * Apply a fetched batch; a delayed member (secondaryDelaySecs) takes an entry only once the
+   * entry's timestamp is that many seconds old by its own clock, waiting for the rest (mongod's
+   * OplogBatcher::_calculateSecondaryDelaySecsLatestTimestamp: now - secondaryDelaySecs bounds a
+   * batch). Initial sync is never delayed. While it waits it keeps telling its sync source where it
+   * is, at least every half election timeout, as between getMores.
+   */
+  private async applyWhenDue(entries: OplogEntry[], caughtUp: boolean, alive: () => boolean): Promise<void> {
+    const { topology, timers } = this.ctx;
+    let rest = entries;
+    for (;;) {
+      const delaySecs = topology.state === 'SECONDARY' ? (topology.selfConfig?.secondaryDelaySecs ?? 0) : 0;
+      if (delaySecs <= 0 || rest.length === 0) {
+        applyBatch(this.ctx, rest, caughtUp);
+        return;
+      }
+      const latestSecs = (timers.now() - delaySecs * 1000) / 1000;
+      let due = 0;
+      while (due < rest.length && tsSecs(rest[due]!.ts) <= latestSecs) due++;
+      if (due > 0) {
+        applyBatch(this.ctx, rest.slice(0, due), caughtUp && due === rest.length);
+        rest = rest.slice(due);
+        continue;
+      }
+      const waitMillis = (tsSecs(rest[0]!.ts) + delaySecs) * 1000 - timers.now();
+      await timers.sleep(Math.max(1, Math.min(waitMillis, Math.floor(topology.electionTimeoutMillis / 2))));
+      if (!alive()) return;
+      this.positions.schedule();
+    }
+  }
+
   private async fetchFrom(source: string, alive: () => boolean): Promise<void> {
     const { topology, ports, params } = this.ctx;
     const last = topology.oplog.last();
@@ -126,7 +158,7 @@ export class OplogFetcher {
       return;
     }
     entries = entries.slice(1);
-    applyBatch(this.ctx, entries, entries.length < batchSize - 1);
+    await this.applyWhenDue(entries, entries.length < batchSize - 1, alive);
     let cursorId = asBigInt(cursor.id);
     while (alive() && topology.wantsToFetch && topology.syncSource === source) {
       if (cursorId === 0n) return;
@@ -143,7 +175,8 @@ export class OplogFetcher {
       const data = topology.fetchMetadata(more, source);
       const moreCursor = more.cursor as Document;
       const batch = (moreCursor.nextBatch as Document[]).map(entryFromBson);
-      applyBatch(this.ctx, batch, batch.length < batchSize);
+      await this.applyWhenDue(batch, batch.length < batchSize, alive);
+      if (!alive()) return;
       // Keep-alive: the sync source hears from us at least every half election timeout.
       this.positions.schedule();
       cursorId = asBigInt(moreCursor.id);

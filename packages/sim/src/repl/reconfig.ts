@@ -22,14 +22,36 @@ export async function initiate(ctx: ReplContext, configDoc: Document | undefined
   return defaultConfig ? { info2: 'no configuration specified. Using a default configuration for the set', me: topology.self, ok: 1 } : { ok: 1 };
 }
 
-/** replSetReconfig: version must grow; only a writable primary (unless force). */
-export async function reconfig(ctx: ReplContext, configDoc: Document, force: boolean): Promise<Document> {
-  const { topology } = ctx;
+/**
+ * replSetReconfig: the core's checks, the quorum check (none when forced), the config taken into
+ * use; then, unless forced, wait until it is committed (replset_commands.cpp CmdReplSetReconfig →
+ * ReplicationCoordinatorImpl::awaitConfigCommitment: a majority of voters have it and the previous
+ * config's commit point is committed in it) — up to `maxTimeMS` (MaxTimeMSExpired), else as long
+ * as this member stays primary (PrimarySteppedDown).
+ */
+export async function reconfig(ctx: ReplContext, configDoc: Document, force: boolean, maxTimeMS: number | undefined, installed: () => void): Promise<Document> {
+  const { topology, timers } = ctx;
+  const started = timers.now();
   const config = topology.prepareReconfig(configDoc, force);
   if (!force) await quorumCheck(ctx, config, false);
   topology.commitReconfig(config, force);
-  return { ok: 1 };
+  installed();
+  if (force) return { ok: 1 };
+  for (;;) {
+    if (ctx.stopped()) throw serverError('InterruptedAtShutdown', 'interrupted at shutdown');
+    if (!topology.isWritablePrimary) {
+      throw serverError('PrimarySteppedDown', `replSetReconfig should only be run on a writable PRIMARY. Current state ${topology.state};`);
+    }
+    const missing = topology.configNotCommitted(true);
+    if (missing === undefined) return { ok: 1 };
+    const left = maxTimeMS === undefined ? CONFIG_COMMITMENT_POLL_MILLIS : started + maxTimeMS - timers.now();
+    if (left <= 0) throw serverError('MaxTimeMSExpired', `${missing} :: caused by :: operation exceeded time limit`);
+    await timers.sleep(Math.min(CONFIG_COMMITMENT_POLL_MILLIS, left));
+  }
 }
+
+/** How often a reconfig waiting for its config to be committed looks again (heartbeats bring the news). */
+const CONFIG_COMMITMENT_POLL_MILLIS = 100;
 
 /** Every proposed member must answer (initiate) or a majority of voters (reconfig). */
 async function quorumCheck(ctx: ReplContext, config: ReplSetConfig, all: boolean): Promise<void> {

@@ -3,6 +3,7 @@ import type { TimerHandle } from '../clock/clock';
 import { serverError } from '../base/errors';
 import type { OpTime } from '../base/optime';
 import type { ReplSetConfig } from './config';
+import { findCustomWriteMode, tagPatternMatched } from './config';
 import type { ReplContext } from './context';
 import type { WriteConcern } from './parameters';
 
@@ -23,7 +24,8 @@ export function implicitDefaultWriteConcern(config: ReplSetConfig | undefined): 
 
 interface Waiter {
   opTime: OpTime;
-  w: number | 'majority';
+  /** A number of members, "majority", or a custom mode's name (looked up in the config at each check). */
+  w: number | 'majority' | { mode: string };
   wtimeout: number;
   resolve: (error: Document | undefined) => void;
   timer: TimerHandle | undefined;
@@ -58,18 +60,22 @@ export class WriteConcernWaiters {
       if (w > dataBearing) {
         return Promise.resolve(serverError('UnsatisfiableWriteConcern', 'Not enough data-bearing nodes', { extra: { errInfo: { writeConcern: wcDoc } } }).toWriteConcernError());
       }
-    } else if (w !== 'majority') {
+    } else if (w !== 'majority' && topology.config) {
       // The write is already applied: mongod looks the mode up while waiting for replication
-      // (ReplicationCoordinatorImpl::_awaitReplication → checkIfWriteConcernCanBeSatisfied), so
-      // an unknown mode is a writeConcernError beside ok: 1, never a command error.
-      const modes = topology.config?.settings.getLastErrorModes ?? {};
-      if (!Object.prototype.hasOwnProperty.call(modes, w)) {
+      // (ReplicationCoordinatorImpl::_awaitReplication → ReplSetConfig::
+      // checkIfWriteConcernCanBeSatisfied), so an unknown mode, or one that even every member
+      // together could not satisfy, is a writeConcernError beside ok: 1, never a command error.
+      const pattern = findCustomWriteMode(topology.config, w);
+      if (!pattern) {
         return Promise.resolve(serverError('UnknownReplWriteConcern', `No write concern mode named '${w}' found in replica set configuration`, { extra: { errInfo: { writeConcern: wcDoc } } }).toWriteConcernError());
       }
+      if (!tagPatternMatched(pattern, topology.config.members)) {
+        return Promise.resolve(serverError('UnsatisfiableWriteConcern', `Not enough nodes match write concern mode "${w}"`, { extra: { errInfo: { writeConcern: wcDoc } } }).toWriteConcernError());
+      }
     }
-    const wv: number | 'majority' = typeof w === 'number' ? w : 'majority';
+    const wv: Waiter['w'] = typeof w === 'number' || w === 'majority' ? w : { mode: w };
     if (!topology.config) return Promise.resolve(undefined);
-    if (topology.satisfied(opTime, wv)) return Promise.resolve(undefined);
+    if (this.reached(opTime, wv) === true) return Promise.resolve(undefined);
     if (this.waiters.size >= params.writeConcernWaitersMax) {
       return Promise.reject(serverError('ExceededMemoryLimit', `too many writes waiting for write concern (${params.writeConcernWaitersMax})`));
     }
@@ -90,8 +96,23 @@ export class WriteConcernWaiters {
   check(): void {
     if (this.waiters.size === 0) return;
     for (const waiter of [...this.waiters]) {
-      if (this.ctx.topology.satisfied(waiter.opTime, waiter.w)) this.finish(waiter, undefined);
+      const reached = this.reached(waiter.opTime, waiter.w);
+      if (reached === true) this.finish(waiter, undefined);
+      else if (reached !== false) this.finish(waiter, reached);
     }
+  }
+
+  /**
+   * Whether `opTime` satisfies `w` now; for a custom mode that a reconfig took away, the
+   * writeConcernError mongod gives (the mode is looked up again at each check:
+   * _doneWaitingForReplication_inlock → findCustomWriteMode).
+   */
+  private reached(opTime: OpTime, w: Waiter['w']): boolean | Document {
+    const { topology } = this.ctx;
+    if (typeof w !== 'object') return topology.satisfied(opTime, w);
+    const pattern = topology.config ? findCustomWriteMode(topology.config, w.mode) : undefined;
+    if (!pattern) return serverError('UnknownReplWriteConcern', `No write concern mode named '${w.mode}' found in replica set configuration`).toWriteConcernError();
+    return topology.satisfied(opTime, pattern);
   }
 
   failAll(error: Document): void {

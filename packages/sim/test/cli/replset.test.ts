@@ -65,10 +65,23 @@ describe('three sim-mongod processes as in the walkthrough', () => {
     // Shorten elections for the rest of the test (mongod's own knob), as mongodb-memory-server does.
     const admin = new MongoClient(`mongodb://${ports.map((p) => `${HOST}:${p}`).join(',')}/?replicaSet=foo&serverSelectionTimeoutMS=20000`);
     try {
+      // A safe reconfig needs the current config (the new primary's config term) committed first
+      // (replication_coordinator_impl.cpp _doReplSetReconfig: CurrentConfigNotCommittedYet):
+      // wait for it as mongod's own tooling does, with replSetGetConfig's commitmentStatus.
+      await waitUntil('a committed config', async () => ((await admin.db('admin').command({ replSetGetConfig: 1, commitmentStatus: true })).commitmentStatus === true ? true : undefined), 20_000);
       const config = (await admin.db('admin').command({ replSetGetConfig: 1 })).config;
       config.version += 1;
       config.settings = { ...config.settings, electionTimeoutMillis: 1000 };
-      expect((await admin.db('admin').command({ replSetReconfig: config })).ok).toBe(1);
+      // The command then waits for the new config to reach a majority (awaitConfigCommitment);
+      // with the shorter timeout a secondary may stand for election meanwhile, which ends the
+      // wait with PrimarySteppedDown (189) — the config is in use either way.
+      const reply = await admin.db('admin').command({ replSetReconfig: config }).catch((e: unknown) => e as { code?: number });
+      if ((reply as { ok?: number }).ok !== 1) expect((reply as { code?: number }).code).toBe(189);
+      const installed = await waitUntil('the new config', async () => {
+        const now = (await admin.db('admin').command({ replSetGetConfig: 1 })).config;
+        return now.version >= config.version ? now : undefined;
+      }, 20_000);
+      expect(installed.settings.electionTimeoutMillis).toBe(1000);
     } finally {
       await admin.close();
     }

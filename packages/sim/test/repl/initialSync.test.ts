@@ -19,6 +19,8 @@ describe('initial sync clones the data, then applies the oplog from the clone st
     for (let i = 0; i < 200; i++) await c.insert([{ _id: i, k: i }], { writeConcern: { w: 'majority', wtimeout: 5000 } });
     expect(c.persistedState(primary).oplog.length).toBeLessThanOrEqual(40);
     const conf = (await c.command(primary, { replSetGetConfig: 1 })).config;
+    // A safe reconfig needs the current config (the new primary's config term) committed first.
+    await c.waitForConfigCommitted();
     const reply = await c.command(primary, { replSetReconfig: { ...conf, version: conf.version + 1, members: [...conf.members, { _id: 3, host: added, priority: 0, votes: 0 }] } });
     expect(reply.ok).toBe(1);
     // Writes go on while it clones: those between the clone's start and its end are applied from the oplog.

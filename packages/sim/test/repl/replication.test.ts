@@ -90,6 +90,8 @@ describe('replication, write concern and read concern', () => {
     await c.initiate(three);
     const primary = await c.waitForPrimary(30_000);
     await c.insert([{ _id: 'before-add' }], { writeConcern: { w: 'majority', wtimeout: 5000 } });
+    // A safe reconfig needs the current config (the new primary's config term) committed first.
+    await c.waitForConfigCommitted();
     const fourth = c.hosts[3]!;
     const current = (await c.command(primary, { replSetGetConfig: 1 })).config;
     const next = { ...current, version: current.version + 1, members: [...current.members, { _id: 3, host: fourth }] };
@@ -101,7 +103,7 @@ describe('replication, write concern and read concern', () => {
     const found = await c.command(fourth, { find: 'test', filter: { _id: 'before-add' }, $readPreference: { mode: 'secondary' } }, { db: 'test' });
     expect(found.cursor.firstBatch).toEqual([{ _id: 'before-add' }]);
     const stale = await c.command(primary, { replSetReconfig: next });
-    expect(stale).toMatchObject({ ok: 0, code: 103, errmsg: `New replica set configuration version must be greater than old, but ${next.version} is not greater than ${next.version} for replica set rs0` });
+    expect(stale).toMatchObject({ ok: 0, code: 103, errmsg: `New replica set configuration version and term must be greater than old, but {version: ${next.version}, term: ${next.term}} is not greater than {version: ${next.version}, term: ${next.term}} for replica set rs0` });
     c.stopAll();
   });
 });

@@ -1,7 +1,8 @@
 import type { Document } from 'bson';
 import { NULL_OPTIME, compareOpTime, isNullOpTime, opTimeEquals, opTimeFromBson, opTimeToBson } from '../../base/optime';
 import type { OpTime } from '../../base/optime';
-import { writeMajority } from '../config';
+import type { MemberConfig, TagPattern } from '../config';
+import { tagPatternMatched, writeMajority } from '../config';
 import { MemberState } from '../state';
 import type { MemberData, TopologyState } from './core';
 import { electionTimeoutMillis, emit, lastApplied, lastAppliedWallMillis, lastDurable, memberById, now, requireConfig, requireReplSet, selfConfig, term } from './core';
@@ -68,8 +69,21 @@ export function isLastUpdateStale(s: TopologyState, m: MemberData, at: number): 
   return at - m.lastContactMillis >= electionTimeoutMillis(s);
 }
 
-/** Whether `opTime` has reached `w` members (this one counts by lastApplied, the others by durable), or the commit point. */
-export function satisfied(s: TopologyState, opTime: OpTime, w: number | 'majority'): boolean {
+/**
+ * Whether `opTime` has reached `w` members (this one counts by lastApplied, the others by
+ * durable), the commit point, or — a custom mode's tag pattern — members carrying enough distinct
+ * values of each tag key (TopologyCoordinator::haveTaggedNodesReachedOpTime).
+ */
+export function satisfied(s: TopologyState, opTime: OpTime, w: number | 'majority' | TagPattern): boolean {
+  if (typeof w === 'object') {
+    const reached: MemberConfig[] = [];
+    const me = selfConfig(s);
+    if (me && compareOpTime(lastApplied(s), opTime) >= 0) reached.push(me);
+    for (const m of s.members.values()) {
+      if (!m.config.arbiterOnly && compareOpTime(m.durable, opTime) >= 0) reached.push(m.config);
+    }
+    return tagPatternMatched(w, reached);
+  }
   if (w === 'majority') {
     // Injected bug (simulations only): "majority" once applied here.
     if (s.params.injectedBugs.includes('ack-before-majority')) return compareOpTime(lastApplied(s), opTime) >= 0;

@@ -1,10 +1,11 @@
 import { ObjectId } from 'bson';
 import type { Document } from 'bson';
+import type { ServerError } from '../../base/errors';
 import { serverError } from '../../base/errors';
-import { NULL_OPTIME } from '../../base/optime';
+import { NULL_OPTIME, compareOpTime, formatOpTime } from '../../base/optime';
 import { LogIds } from '../../log/ids';
 import type { MemberConfig, ReplSetConfig } from '../config';
-import { configToDocument, isElectableMember, parseConfig } from '../config';
+import { compareConfigVersion, configToDocument, isElectableMember, parseConfig, votingMajority, writeMajority } from '../config';
 import { MemberState, stateName } from '../state';
 import { updateCommitPoint } from './commitPoint';
 import type { MemberData, TopologyState } from './core';
@@ -14,13 +15,13 @@ import {
   emit,
   isSelf,
   isWritablePrimary,
+  lastApplied,
   log,
   now,
   requireReplSet,
   requireRunning,
   resetElectionTimer,
   scheduleHeartbeat,
-  selfConfig,
   setState,
   term,
   votingMembersCount,
@@ -176,48 +177,122 @@ export function commitInitiate(s: TopologyState, config: ReplSetConfig): void {
   installConfig(s, config, 'replSetInitiate');
 }
 
-/** replSetReconfig before its quorum check: version must grow; only a writable primary (unless force). */
+/** `{version: V, term: T}`, as mongod's ConfigVersionAndTerm::toString prints it. */
+function versionAndTerm(config: ReplSetConfig): string {
+  return `{version: ${config.version}, term: ${config.term}}`;
+}
+
+/**
+ * Whether the current config is committed (ReplicationCoordinatorImpl::awaitConfigCommitment and
+ * the checks at the start of _doReplSetReconfig): a majority of the voters (arbiters included,
+ * the `$configMajority` mode) report it by version and term in their heartbeats, and — unless it
+ * is the first config or one a force reconfig installed — the commit point of the config before
+ * it is durable on a write majority of this one. Undefined when committed, else what is missing.
+ */
+export function configCommitment(s: TopologyState): { part: 'config' | 'oplog'; config: ReplSetConfig } | undefined {
+  const config = s.persisted.config;
+  if (!config) return undefined;
+  let have = 0;
+  for (const mc of config.members) {
+    if (mc.votes === 0) continue;
+    if (isSelf(s, mc.host)) have++;
+    else {
+      const m = s.members.get(mc.host);
+      if (m && m.configVersion === config.version && m.configTerm === config.term) have++;
+    }
+  }
+  if (have < votingMajority(config)) return { part: 'config', config };
+  if (config.version === 1 || config.term === -1) return undefined;
+  const target = s.lastCommittedInPrevConfig;
+  let durable = 0;
+  for (const mc of config.members) {
+    if (mc.votes === 0 || mc.arbiterOnly) continue;
+    const at = isSelf(s, mc.host) ? lastApplied(s) : s.members.get(mc.host)?.durable;
+    if (at && compareOpTime(at, target) >= 0) durable++;
+  }
+  return durable >= writeMajority(config) ? undefined : { part: 'oplog', config };
+}
+
+/** What awaitConfigCommitment and the reconfig's own checks say of an uncommitted config. */
+export function configCommitmentMessage(s: TopologyState, missing: { part: 'config' | 'oplog'; config: ReplSetConfig }, waited: boolean): string {
+  const target = formatOpTime(s.lastCommittedInPrevConfig);
+  if (missing.part === 'config') {
+    return waited
+      ? `Current config with ${versionAndTerm(missing.config)} has not yet propagated to a majority of nodes`
+      : `Cannot run replSetReconfig because the current config: ${versionAndTerm(missing.config)} is not majority committed.`;
+  }
+  return waited
+    ? `Last committed optime in the previous config (${target}) has not yet become committed in the current config with ${versionAndTerm(missing.config)}`
+    : `Last committed optime from previous config (${target}) is not committed in the current config.`;
+}
+
+/**
+ * replSetReconfig before its quorum check (replication_coordinator_impl.cpp _doReplSetReconfig,
+ * repl_set_config_checks.cpp validateConfigForReconfig): a safe reconfig runs only on a writable
+ * primary whose current config is committed (CurrentConfigNotCommittedYet), its version and term
+ * must grow, it may add or remove at most one voter (by member _id), and this member must be
+ * electable in it; the failed checks of the new config against the old are
+ * NewReplicaSetConfigurationIncompatible (103). A forced one skips all that and takes a version
+ * larger by 10,000 plus a random amount below 100,000.
+ */
 export function prepareReconfig(s: TopologyState, configDoc: Document, force: boolean): ReplSetConfig {
   requireReplSet(s);
   const current = s.persisted.config;
-  if (!current) throw serverError('NotYetInitialized', 'no replset config has been received');
+  if (!current) throw serverError('NotYetInitialized', 'Node not yet initialized; use the replSetInitiate command');
   if (!force && !isWritablePrimary(s)) {
-    throw serverError('NotWritablePrimary', `replSetReconfig should only be run on a writable PRIMARY. Current state ${stateName(s.stateCode)};`);
+    throw serverError('NotWritablePrimary', `Safe reconfig is only allowed on a writable PRIMARY. Current state is ${stateName(s.stateCode)}`);
+  }
+  if (!force) {
+    const missing = configCommitment(s);
+    if (missing) throw serverError('CurrentConfigNotCommittedYet', configCommitmentMessage(s, missing, false));
   }
   const config = parseConfig(configDoc, current.settings.replicaSetId);
   if (config._id !== current._id) {
-    throw serverError('InvalidReplicaSetConfig', `New and old configurations differ in replica set name; old was ${current._id}, and new is ${config._id}`);
-  }
-  if (force) {
-    config.version = Math.max(config.version, current.version + s.env.random.int(10_000, 100_000));
-    config.term = -1;
-    return config;
-  }
-  if (config.version <= current.version) {
     throw serverError(
-      'NewReplicaSetConfigurationIncompatible',
-      `New replica set configuration version must be greater than old, but ${config.version} is not greater than ${current.version} for replica set ${current._id}`,
+      'InvalidReplicaSetConfig',
+      `Rejecting reconfig where new config set name differs from command line set name, new config set name: ${config._id}, old config set name: ${current._id}`,
     );
   }
-  config.term = term(s);
-  const oldVoters = new Set(current.members.filter((m) => m.votes > 0).map((m) => m.host));
-  const newVoters = new Set(config.members.filter((m) => m.votes > 0).map((m) => m.host));
-  const added = [...newVoters].filter((h) => !oldVoters.has(h)).length;
-  const removed = [...oldVoters].filter((h) => !newVoters.has(h)).length;
-  if (added + removed > 1) {
-    throw serverError('InvalidReplicaSetConfig', 'Non force replica set reconfig can only add or remove at most 1 voting member.');
+  if (force) {
+    config.version = Math.max(config.version, current.version) + 10_000 + s.env.random.int(0, 99_999);
+    config.term = -1;
+  } else {
+    config.term = term(s);
   }
-  if (!config.members.some((m) => isSelf(s, m.host))) {
-    throw serverError('InvalidReplicaSetConfig', `This node, ${s.selfName}, with _id ${selfConfig(s)?._id ?? -1} is not electable under the new configuration with {version: ${config.version}, term: ${config.term}} for replica set ${config._id}`);
+  const incompatible = (message: string): ServerError => serverError('NewReplicaSetConfigurationIncompatible', message);
+  if (!force && compareConfigVersion(config.version, config.term, current.version, current.term) <= 0) {
+    throw incompatible(
+      `New replica set configuration version and term must be greater than old, but ${versionAndTerm(config)} is not greater than ${versionAndTerm(current)} for replica set ${current._id}`,
+    );
   }
   for (const m of config.members) {
-    const before = current.members.find((c) => c._id === m._id);
-    if (before && before.host !== m.host && current.members.some((c) => c.host === m.host && c._id !== m._id)) {
-      throw serverError('InvalidReplicaSetConfig', `New and old configurations both have members with host of ${m.host} but in the new configuration the _id field is ${m._id} and in the old configuration it is ${before._id} for replica set ${config._id}`);
+    for (const before of current.members) {
+      if (before.host === m.host && before._id !== m._id) {
+        throw incompatible(`New and old configurations both have members with host of ${m.host} but in the new configuration the _id field is ${m._id} and in the old configuration it is ${before._id} for replica set ${config._id}`);
+      }
+      if (before._id === m._id && before.host === m.host) {
+        if (before.buildIndexes !== m.buildIndexes) {
+          throw incompatible(`New and old configurations differ in the setting of the buildIndexes field for member ${m.host}; to make this change, remove then re-add the member`);
+        }
+        if (before.arbiterOnly !== m.arbiterOnly) {
+          throw incompatible(`New and old configurations differ in the setting of the arbiterOnly field for member ${m.host}; to make this change, remove then re-add the member`);
+        }
+      }
     }
-    if (before && before.arbiterOnly !== m.arbiterOnly) {
-      throw serverError('InvalidReplicaSetConfig', `New and old configurations differ in the setting of the arbiterOnly field for member ${m.host}; to make this change, remove then re-add the member`);
-    }
+  }
+  if (!force) {
+    // validateSingleNodeChange: the symmetric difference of the voters' _ids is at most one.
+    const oldVoters = new Set(current.members.filter((m) => m.votes > 0).map((m) => m._id));
+    const newVoters = new Set(config.members.filter((m) => m.votes > 0).map((m) => m._id));
+    const changed = [...newVoters].filter((id) => !oldVoters.has(id)).length + [...oldVoters].filter((id) => !newVoters.has(id)).length;
+    if (changed > 1) throw incompatible('Non force replica set reconfig can only add or remove at most 1 voting member.');
+  }
+  const mine = config.members.find((m) => isSelf(s, m.host));
+  if (!mine) {
+    throw serverError('NodeNotFound', `No host described in new configuration with ${versionAndTerm(config)} for replica set ${config._id} maps to this node`);
+  }
+  if (!force && !isElectableMember(mine)) {
+    throw serverError('NodeNotElectable', `This node, ${mine.host}, with _id ${mine._id} is not electable under the new configuration with ${versionAndTerm(config)} for replica set ${config._id}`);
   }
   return config;
 }
@@ -227,6 +302,8 @@ export function commitReconfig(s: TopologyState, config: ReplSetConfig, force: b
   requireRunning(s);
   if (!force && !isWritablePrimary(s)) throw serverError('NotWritablePrimary', 'not primary');
   installConfig(s, config, 'replSetReconfig');
+  // _finishReplSetReconfig: the commit point as the new config takes effect.
+  s.lastCommittedInPrevConfig = s.commitPoint;
   if (s.stateCode === MemberState.PRIMARY) {
     logOps(s, [{ op: 'n', ns: '', o: { msg: 'Reconfig set', version: config.version } }]);
   }

@@ -124,6 +124,12 @@ export class TopologyState {
   lastWriteMillis = 0;
 
   commitPoint: OpTime = NULL_OPTIME;
+  /**
+   * The commit point when the current config took effect by a reconfig or a new primary's config
+   * term (TopologyCoordinator::updateLastCommittedInPrevConfig): a safe reconfig waits for it to be
+   * committed in the current config. Not persisted, as in mongod.
+   */
+  lastCommittedInPrevConfig: OpTime = NULL_OPTIME;
   syncSource: string | null = null;
   readonly syncSourceDenylist = new Map<string, number>();
   topologyCounter = 0;

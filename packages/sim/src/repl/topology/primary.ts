@@ -118,6 +118,8 @@ export function finishCatchUp(s: TopologyState, reason: string): void {
     s.persisted.config = next;
     s.out.push({ kind: 'persistReplState', what: 'config' });
   }
+  // The step-up config is a reconfig in mongod (doOptimizedReconfig → _finishReplSetReconfig).
+  s.lastCommittedInPrevConfig = s.commitPoint;
   // Tell everyone about the new config term at once.
   heartbeatEveryoneNow(s);
   logOps(s, [{ op: 'n', ns: '', o: { msg: 'new primary' } }]);

@@ -199,6 +199,7 @@ export function topologyLists(s: TopologyState): { hosts: string[]; passives: st
   const passives: string[] = [];
   const arbiters: string[] = [];
   for (const m of s.persisted.config?.members ?? []) {
+    // topology_coordinator.cpp fillHelloForReplSet: hidden and delayed members are not listed.
     if (m.hidden || m.secondaryDelaySecs > 0) continue;
     if (m.arbiterOnly) arbiters.push(m.host);
     else if (m.priority > 0) hosts.push(m.host);

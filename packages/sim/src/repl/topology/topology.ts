@@ -4,7 +4,7 @@ import { tsSecs } from '../../base/optime';
 import type { OpTime } from '../../base/optime';
 import type { Oplog, OplogEntry, OplogOp } from '../../storage/oplog';
 import type { RollbackFile } from '../../storage/replState';
-import type { MemberConfig, ReplSetConfig } from '../config';
+import type { MemberConfig, ReplSetConfig, TagPattern } from '../config';
 import type { PersistedReplState } from '../persisted';
 import { MemberState, stateName } from '../state';
 import type { MemberStateName } from '../state';
@@ -220,7 +220,7 @@ export class Topology {
     return core.requireConfig(this.s);
   }
 
-  satisfied(opTime: OpTime, w: number | 'majority'): boolean {
+  satisfied(opTime: OpTime, w: number | 'majority' | TagPattern): boolean {
     return commit.satisfied(this.s, opTime, w);
   }
 
@@ -288,6 +288,15 @@ export class Topology {
 
   commitReconfig(config: ReplSetConfig, force: boolean): void {
     this.step((s) => configChange.commitReconfig(s, config, force));
+  }
+
+  /**
+   * awaitConfigCommitment's test: undefined once the current config is committed, else the error
+   * message saying what is missing (`waited`: as after waiting for it, else as the reconfig's check).
+   */
+  configNotCommitted(waited: boolean): string | undefined {
+    const missing = configChange.configCommitment(this.s);
+    return missing ? configChange.configCommitmentMessage(this.s, missing, waited) : undefined;
   }
 
   // ---------------------------------------------------------------- heartbeats
