@@ -120,6 +120,9 @@ export class ReplCoordinator {
         case 'oplogChanged':
           this.oplogServer.oplogChanged(action.rolledBack);
           break;
+        case 'commitPointChanged':
+          this.oplogServer.wakeAll();
+          break;
         case 'setTimer': {
           const timer = action.timer;
           this.timers.arm(timer, action.delayMillis, () => void this.topology.timerFired(timer));

@@ -1,7 +1,7 @@
 import { Long } from 'bson';
 import type { Document } from 'bson';
 import { serverError } from '../base/errors';
-import { tsFromBson } from '../base/optime';
+import { compareOpTime, opTimeFromBson, tsFromBson } from '../base/optime';
 import { entryToBson } from '../storage/oplog';
 import { compileFilter } from '../storage/query';
 import type { ReplContext } from './context';
@@ -36,7 +36,7 @@ export class OplogServer {
     this.nextCursorId = firstCursorId;
   }
 
-  /** The oplog grew (or was cut: cursors past the cut die first); wake tailing getMores. */
+  /** The oplog grew (or was cut: cursors past the cut die first), or the commit point moved; wake tailing getMores. */
   oplogChanged(rolledBack: boolean): void {
     if (rolledBack) {
       const generation = this.ctx.topology.oplog.generation;
@@ -112,10 +112,21 @@ export class OplogServer {
       }
     };
     check();
-    if (cursor.tailable && cursor.position - oplog.droppedCount >= oplog.length && maxTimeMS > 0) {
-      await this.waiters.wait(this.ctx.timers, maxTimeMS, signal);
-      if (this.ctx.stopped()) throw serverError('InterruptedAtShutdown', 'interrupted at shutdown');
-      check();
+    // getmore_cmd.cpp: an awaitData getMore on the oplog returns early, even empty, once the commit
+    // point has moved past the one the client says it knows (lastKnownCommittedOpTime), so the
+    // members syncing from us learn it (and hear from the primary) without waiting out maxTimeMS.
+    const clientCommitPoint = cmd.lastKnownCommittedOpTime === undefined ? undefined : opTimeFromBson(cmd.lastKnownCommittedOpTime);
+    const commitPointNews = (): boolean => clientCommitPoint !== undefined && compareOpTime(topology.commitPoint, clientCommitPoint) > 0;
+    const atEndOfOplog = (): boolean => cursor.position - oplog.droppedCount >= oplog.length;
+    if (cursor.tailable && maxTimeMS > 0) {
+      const deadlineMillis = this.ctx.timers.now() + maxTimeMS;
+      while (atEndOfOplog() && !commitPointNews() && !signal?.aborted) {
+        const leftMillis = deadlineMillis - this.ctx.timers.now();
+        if (leftMillis <= 0) break;
+        await this.waiters.wait(this.ctx.timers, leftMillis, signal);
+        if (this.ctx.stopped()) throw serverError('InterruptedAtShutdown', 'interrupted at shutdown');
+        check();
+      }
     }
     cursor.lastUsedMillis = this.ctx.timers.now();
     const batch = this.takeBatch(cursor, batchSize);

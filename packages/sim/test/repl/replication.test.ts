@@ -152,6 +152,36 @@ describe('local.oplog.rs as a person sees it', () => {
   });
 });
 
+describe('tailing the oplog', () => {
+  // getmore_cmd.cpp: an awaitData getMore on the oplog does not wait when the client's
+  // lastKnownCommittedOpTime is behind this member's commit point; that is how members syncing
+  // from it learn the commit point promptly.
+  it('an awaitData getMore waits out maxTimeMS only while the client knows the current commit point', async () => {
+    const c = new Cluster({ members: 3, seed: 49 });
+    await c.initiate();
+    const primary = await c.waitForPrimary(30_000);
+    await c.insert([{ _id: 1 }], { writeConcern: { w: 'majority', wtimeout: 5000 } });
+    await c.advance(3000);
+    const status = await c.command(primary, { replSetGetStatus: 1 });
+    const committed = status.optimes.lastCommittedOpTime;
+    const tail = await c.command(primary, { find: 'oplog.rs', filter: { ts: { $gte: committed.ts } }, tailable: true, awaitData: true, batchSize: 1000 }, { db: 'local' });
+    expect(Number(tail.cursor.id)).not.toBe(0);
+    const getMore = (known: unknown) => c.command(primary, { getMore: tail.cursor.id, collection: 'oplog.rs', maxTimeMS: 1000, lastKnownCommittedOpTime: known }, { db: 'local' });
+
+    let started = c.clock.now();
+    const current = await getMore(committed);
+    expect(current.cursor.nextBatch).toEqual([]);
+    expect(c.clock.now() - started).toBeGreaterThanOrEqual(1000);
+
+    started = c.clock.now();
+    const behind = await getMore({ ts: tail.cursor.firstBatch[0].ts, t: Long.fromNumber(-1) });
+    expect(behind.cursor.nextBatch).toEqual([]);
+    expect(c.clock.now() - started).toBeLessThan(1000);
+    expect(behind.$replData.lastOpCommitted).toEqual(committed);
+    c.stopAll();
+  });
+});
+
 describe('a capped oplog', () => {
   it('drops its oldest entries while secondaries keep tailing; a member left too far behind goes RECOVERING', async () => {
     const c = new Cluster({ members: 3, seed: 48, parameters: { oplogEntriesMax: 50 } });

@@ -22,6 +22,7 @@ describe('seed 1000752: a stopped member completes no pending reconfig, initiate
     const c = new Cluster({ members: 3, seed: 7 });
     await c.initiate();
     const primary = await c.waitForPrimary(30_000);
+    expect(await c.waitForConfigCommitted()).toBe(primary);
     const member = c.running(primary);
     const oplogBefore = c.persistedState(primary).oplog.all().length;
     const versionBefore = member.repl.config!.version;
@@ -97,6 +98,8 @@ describe('seed 1000796: the wipe nemesis resyncs a member behind the commit poin
     const c = new Cluster({ members: 3, seed: 11, parameters: { oplogEntriesMax: 40 } });
     await c.initiate();
     const primary = await c.waitForPrimary(30_000);
+    // A safe reconfig needs the step-up config on a majority first (CurrentConfigNotCommittedYet).
+    expect(await c.waitForConfigCommitted()).toBe(primary);
     const [behind, other] = c.hosts.filter((h) => h !== primary) as [string, string];
     if (stale) c.partition([behind], [primary, other]);
     for (let i = 0; i < 80; i++) {
@@ -109,8 +112,13 @@ describe('seed 1000796: the wipe nemesis resyncs a member behind the commit poin
     // `other` stops voting: the voters are the primary and `behind`, a majority is both.
     const config = c.running(primary).repl.configDocument().config as Document;
     const members = (config.members as Document[]).map((m) => (m.host === other ? { ...m, votes: 0, priority: 0 } : { ...m }));
-    const reply = await c.command(primary, { replSetReconfig: { ...config, version: Number(config.version) + 1, members, term: undefined } });
-    expect(reply.ok).toBe(1);
+    const version = Number(config.version) + 1;
+    const reply = await c.command(primary, { replSetReconfig: { ...config, version, members, term: undefined }, maxTimeMS: 5000 });
+    // The new config takes effect at once; the reply waits for it to be committed, which a voter
+    // too stale to ever hold the previous commit point cannot give (awaitConfigCommitment).
+    if (stale) expect(reply).toMatchObject({ ok: 0, codeName: 'MaxTimeMSExpired' });
+    else expect(reply).toMatchObject({ ok: 1 });
+    expect(c.running(primary).repl.config!.version).toBe(version);
     await c.advance(2_000);
     return { c, primary, behind };
   }

@@ -26,6 +26,8 @@ export type Action =
   | { kind: 'topologyChanged' }
   /** The oplog grew: wake tailing getMores. `rolledBack`: it was cut too, so cursors past the cut die. */
   | { kind: 'oplogChanged'; rolledBack: boolean }
+  /** The commit point advanced: tailing oplog getMores answer early with it. */
+  | { kind: 'commitPointChanged' }
   /** Arm one of the core's timers (re-arming replaces it); when it fires the coordinator steps `timerFired`. */
   | { kind: 'setTimer'; timer: TimerName; delayMillis: number }
   | { kind: 'cancelTimer'; timer: TimerName }

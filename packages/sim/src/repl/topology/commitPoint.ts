@@ -42,7 +42,7 @@ export function setCommitPoint(s: TopologyState, opTime: OpTime): void {
   if (compareOpTime(opTime, s.commitPoint) <= 0) return;
   s.commitPoint = opTime;
   emit(s, { type: 'commitPoint', opTime });
-  s.out.push({ kind: 'checkWriteConcern' });
+  s.out.push({ kind: 'checkWriteConcern' }, { kind: 'commitPointChanged' });
 }
 
 /** Secondaries learn the commit point from metadata, bounded by what they have. */

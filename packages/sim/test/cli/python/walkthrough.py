@@ -8,7 +8,7 @@ import sys
 import time
 
 from pymongo import MongoClient
-from pymongo.errors import AutoReconnect
+from pymongo.errors import AutoReconnect, OperationFailure
 
 host = sys.argv[1]
 ports = [int(p) for p in sys.argv[2:5]]
@@ -40,10 +40,29 @@ wait_for("a primary", lambda: c.admin.command("ismaster").get("primary"))
 c.close()
 # Shorten elections for the rest (mongod's own knob), through a client that finds the primary.
 admin = MongoClient(addr, replicaSet="foo", serverSelectionTimeoutMS=20000)
-config = admin.admin.command("replSetGetConfig")["config"]
-config["version"] += 1
-config.setdefault("settings", {})["electionTimeoutMillis"] = 1000
-admin.admin.command({"replSetReconfig": config})
+# A safe reconfig waits until the new primary's config (its term) has reached a majority: mongod
+# answers CurrentConfigNotCommittedYet (308) until then. A shorter election timeout can also bring
+# an election while the reconfig waits for its own commitment (PrimarySteppedDown, 189, after the
+# config took effect). A script retries, as one would by hand, until the setting is in place.
+def reconfig_once_committed():
+    config = admin.admin.command("replSetGetConfig")["config"]
+    if config.get("settings", {}).get("electionTimeoutMillis") == 1000:
+        return True
+    config["version"] += 1
+    config.setdefault("settings", {})["electionTimeoutMillis"] = 1000
+    try:
+        return admin.admin.command({"replSetReconfig": config})["ok"] == 1.0
+    except (OperationFailure, AutoReconnect) as error:
+        if getattr(error, "code", None) not in (308, 189, 10107, 11602):
+            raise
+        return False
+
+
+deadline = time.time() + 20
+while not reconfig_once_committed():
+    if time.time() > deadline:
+        raise SystemExit("timed out waiting for the config to commit")
+    time.sleep(0.2)
 admin.close()
 
 # Connect to the set through a seed list.

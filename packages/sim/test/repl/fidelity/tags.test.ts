@@ -32,6 +32,8 @@ async function taggedSet(seed: number, modes: Record<string, Record<string, numb
   // Everyone caught up and reporting positions before the faults.
   const warm = await c.insert([{ _id: 'warm' }], { writeConcern: { w: 3, wtimeout: 30_000 } });
   expect(warm.writeConcernError).toBeUndefined();
+  // A reconfig must not meet CurrentConfigNotCommittedYet (308) from the step-up config.
+  expect(await c.waitForConfigCommitted()).toBe(c.hosts[0]);
   return { c, hosts: c.hosts };
 }
 

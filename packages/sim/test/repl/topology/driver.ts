@@ -190,6 +190,8 @@ export function renderAction(action: Action, rounds: Map<VoteRound, number>): st
       return 'wake hello';
     case 'oplogChanged':
       return action.rolledBack ? 'oplog cut: drop cursors past it, wake getMore' : 'wake getMore';
+    case 'commitPointChanged':
+      return 'wake getMore (commit point)';
     case 'setTimer':
       return `timer ${action.timer} in ${action.delayMillis}ms`;
     case 'cancelTimer':
