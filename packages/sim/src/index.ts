@@ -24,6 +24,8 @@ export { DirectPeerTransport, type PeerTransport, type DirectPeerTransportOption
 export {
   ReplCoordinator,
   DEFAULT_REPL_PARAMETERS,
+  DEFAULT_OPLOG_BYTES_MAX,
+  MIB_BYTES,
   newPersistedReplState,
   type PersistedReplState,
   type ReplParameters,

@@ -2,6 +2,7 @@ import { randomBytes, randomInt } from 'node:crypto';
 import type { Document } from 'bson';
 import {
   DirectPeerTransport,
+  MIB_BYTES,
   Member,
   MemberState,
   MongoLogger,
@@ -162,7 +163,8 @@ export class SimEngine implements Engine {
       storage: dbpath.storage ?? new Storage({ limits: this.options.storageLimits ?? { storageDocumentsMax: 20_000, storageBytesMax: 32 * 1024 * 1024 } }),
       crud: this.crud,
       persisted: dbpath.persisted,
-      ...(this.options.parameters ? { parameters: this.options.parameters } : {}),
+      // --oplogSize is in MB (mongod: replSettings.setOplogSizeBytes(MB * 1024 * 1024)).
+      parameters: { ...this.options.parameters, ...(options.oplogSizeMB === null ? {} : { oplogBytesMax: options.oplogSizeMB * MIB_BYTES }) },
       version: mongodVersion,
       log: (entry) => sink(formatLogLine(entry.t.getTime(), entry)),
       onShutdown: () => this.exited(proc.pid, 'SIGTERM'),

@@ -32,6 +32,8 @@ export interface MongodOptions {
   rest: boolean;
   storageEngine: string;
   oplogSizeMB?: number;
+  /** `--oplogMinRetentionHours` (storage.oplogMinRetentionHours): 0 = no minimum. */
+  oplogMinRetentionHours?: number;
   noauth: boolean;
   keyFile?: string;
   quiet: boolean;
@@ -75,6 +77,7 @@ const SPECS: Readonly<Record<string, Spec>> = {
   rest: { kind: 'flag' },
   storageEngine: { kind: 'value' },
   oplogSize: { kind: 'value' },
+  oplogMinRetentionHours: { kind: 'value' },
   noauth: { kind: 'flag' },
   auth: { kind: 'flag' },
   keyFile: { kind: 'value' },
@@ -243,6 +246,15 @@ export function parseArgs(argv: readonly string[]): CliAction {
   }
   const oplogText = one('oplogSize');
   const oplogSizeMB = oplogText === undefined ? undefined : parseInteger('oplogSize', oplogText, 1, 1024 * 1024);
+  const retentionText = one('oplogMinRetentionHours');
+  const oplogMinRetentionHours = retentionText === undefined ? undefined : Number(retentionText);
+  if (oplogMinRetentionHours !== undefined && (retentionText!.trim() === '' || Number.isNaN(oplogMinRetentionHours))) {
+    throw bad(`the argument ('${retentionText}') for option '--oplogMinRetentionHours' is invalid`);
+  }
+  // mongod_options.cpp: a negative retention is refused at startup.
+  if (oplogMinRetentionHours !== undefined && oplogMinRetentionHours < 0) {
+    throw new CliUsageError('bad --oplogMinRetentionHours, argument must be greater or equal to 0');
+  }
   const maxConnsText = one('maxConns');
   const maxConns = maxConnsText === undefined ? undefined : parseInteger('maxConns', maxConnsText, 1, 1_000_000);
 
@@ -261,7 +273,7 @@ export function parseArgs(argv: readonly string[]): CliAction {
 
   const parsed: Document = {
     net: { port, ...(bindIpAll ? { bindIpAll: true } : { bindIp: bindIp.join(',') }), ...(maxConns === undefined ? {} : { maxIncomingConnections: maxConns }) },
-    storage: { dbPath: dbpath, engine: storageEngine },
+    storage: { dbPath: dbpath, engine: storageEngine, ...(oplogMinRetentionHours === undefined ? {} : { oplogMinRetentionHours }) },
     ...(replSet === undefined && oplogSizeMB === undefined
       ? {}
       : { replication: { ...(replSetText === undefined ? {} : { replSet: replSetText }), ...(oplogSizeMB === undefined ? {} : { oplogSizeMB }) } }),
@@ -285,6 +297,7 @@ export function parseArgs(argv: readonly string[]): CliAction {
       rest: flag('rest'),
       storageEngine,
       ...(oplogSizeMB === undefined ? {} : { oplogSizeMB }),
+      ...(oplogMinRetentionHours === undefined ? {} : { oplogMinRetentionHours }),
       noauth: flag('noauth'),
       ...(keyFile === undefined ? {} : { keyFile }),
       quiet: flag('quiet'),
@@ -327,6 +340,9 @@ General options:
 
 Replication options:
   --oplogSize arg                   Size to use (in MB) for replication op log. default is 5% of disk space
+                                    (sim-mongod: 990 MB, mongod's floor)
+  --oplogMinRetentionHours arg      Minimum number of hours to preserve in the oplog. Default is 0 (turned
+                                    off). Fractions are allowed (e.g. 1.5 hours)
   --replSet arg                     arg is <setname>[/<optionalseedhostlist>]
 
 Storage options:

@@ -1,12 +1,13 @@
 import { serverError } from '../../base/errors';
 import { entryOpTime } from '../../storage/oplog';
 import type { OplogEntry, OplogOp } from '../../storage/oplog';
-import { opTimeEquals, packTs, tsInc, tsSecs } from '../../base/optime';
+import { packTs, tsInc, tsSecs } from '../../base/optime';
 import type { OpTime } from '../../base/optime';
 import { MemberState } from '../state';
 import { updateCommitPoint } from './commitPoint';
 import type { TopologyState } from './core';
-import { emit, lastApplied, now, requireRunning, term } from './core';
+import { emit, lastApplied, log, now, requireRunning, term } from './core';
+import { LogIds } from '../../log/ids';
 
 /**
  * The oplog as the core keeps it in memory: optimes for new entries, appends (the primary's own
@@ -46,16 +47,52 @@ export function appendLocal(s: TopologyState, ops: readonly OplogOp[], entryTerm
   return opTime;
 }
 
-/** Past oplogEntriesMax, drop the oldest tenth — but never what is not yet majority-committed. */
+/**
+ * The cap (mongod: WiredTigerRecordStore::reclaimOplog, run by the OplogCapMaintainerThread): once
+ * the oplog holds more than `oplogBytesMax` bytes of BSON, the oldest entries go until it fits
+ * again — but never an entry at or after the majority commit point (since 4.4 the oplog grows past
+ * its size rather than lose it: a rollback may need what is not committed) and, with
+ * `oplogMinRetentionHours`, never one whose wall time is younger than that. Past the simulator's
+ * own `oplogEntriesMax` the oldest tenth goes, under the same guards.
+ */
 export function capOplog(s: TopologyState): void {
   const oplog = s.persisted.oplog;
-  const max = s.params.oplogEntriesMax;
-  if (oplog.length <= max) return;
-  const drop = oplog.length - max + Math.floor(max / 10);
-  // A rollback may still need what is not committed.
-  let committed = oplog.lowerBound(s.commitPoint.ts + 1);
-  if (committed > 0 && !opTimeEquals(oplog.at(committed - 1)!, s.commitPoint)) committed = Math.max(0, committed - 1);
-  oplog.dropOldest(Math.min(drop, committed));
+  const bytesMax = s.params.oplogBytesMax;
+  const entriesMax = s.params.oplogEntriesMax;
+  if (oplog.sizeBytes <= bytesMax && oplog.length <= entriesMax) return;
+  let drop = oplog.length > entriesMax ? oplog.length - entriesMax + Math.floor(entriesMax / 10) : 0;
+  let bytes = oplog.sizeBytes;
+  for (let i = 0; i < drop; i++) bytes -= oplog.bytesAt(i);
+  while (bytes > bytesMax && drop < oplog.length) bytes -= oplog.bytesAt(drop++);
+  oplog.dropOldest(Math.min(drop, truncatableCount(s)));
+}
+
+/** How many of the oldest entries the cap may drop: those before the commit point and past the retention window. */
+function truncatableCount(s: TopologyState): number {
+  const oplog = s.persisted.oplog;
+  // reclaimOplog keeps every truncate marker whose last entry is at or after the pinned point
+  // (the stable timestamp, never past the commit point): the commit point's entry stays.
+  let count = oplog.lowerBound(s.commitPoint.ts);
+  const retentionMillis = s.params.oplogMinRetentionHours * 3_600_000;
+  if (retentionMillis > 0) {
+    const newestDroppableMillis = now(s) - retentionMillis;
+    let young = 0;
+    while (young < count && oplog.at(young)!.wallMillis < newestDroppableMillis) young++;
+    count = young;
+  }
+  return count;
+}
+
+/**
+ * replSetResizeOplog on this member (commands/resize_oplog.cpp): a new size in bytes and/or
+ * minimum retention; a smaller size truncates at once (mongod's cap thread does so shortly after).
+ */
+export function resizeOplog(s: TopologyState, change: { sizeBytes?: number; minRetentionHours?: number }): { sizeBytes: number; minRetentionHours: number } {
+  if (change.sizeBytes !== undefined) s.params.oplogBytesMax = change.sizeBytes;
+  if (change.minRetentionHours !== undefined) s.params.oplogMinRetentionHours = change.minRetentionHours;
+  log(s, 'I', 'STORAGE', LogIds.replSetResizeOplogSuccess, { size: s.params.oplogBytesMax, minRetentionHours: s.params.oplogMinRetentionHours });
+  capOplog(s);
+  return { sizeBytes: s.params.oplogBytesMax, minRetentionHours: s.params.oplogMinRetentionHours };
 }
 
 /** A running primary records the writes it made (InterruptedAtShutdown once stopped, NotWritablePrimary otherwise); returns the optime of the last one. */

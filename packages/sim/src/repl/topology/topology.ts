@@ -17,7 +17,7 @@ import { TopologyState as State } from './core';
 import * as election from './election';
 import * as heartbeat from './heartbeat';
 import type { HeartbeatRequest } from './heartbeat';
-import { logOps } from './oplogWrite';
+import { logOps, resizeOplog } from './oplogWrite';
 import * as primary from './primary';
 import * as status from './status';
 import type { PeerView } from './status';
@@ -394,6 +394,11 @@ export class Topology {
 
   logOps(ops: readonly OplogOp[]): OpTime {
     return this.step((s) => logOps(s, ops));
+  }
+
+  /** replSetResizeOplog: this member's oplog size and minimum retention. */
+  resizeOplog(change: { sizeBytes?: number; minRetentionHours?: number }): { sizeBytes: number; minRetentionHours: number } {
+    return this.step((s) => resizeOplog(s, change));
   }
 
   /** A request carried `term` (oplog queries): adopt it if newer. */
