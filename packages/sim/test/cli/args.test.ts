@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CliUsageError, parseArgs, parseReplSet } from '../../src/cli/args';
 import type { MongodOptions } from '../../src/cli/args';
 import { versionText } from '../../src/cli/version';
+import { oplogParametersFrom } from '../../src/cli/runtime';
 
 function run(argv: string[]): MongodOptions {
   const action = parseArgs(argv);
@@ -40,6 +41,17 @@ describe('sim-mongod arguments', () => {
     const options = run(['--port', '40001', '--dbpath', '/tmp/x', '--replSet', 'testset', '--storageEngine', 'wiredTiger', '--bind_ip', '127.0.0.1', '--noauth', '--oplogSize', '1']);
     expect(options).toMatchObject({ port: 40001, replSet: 'testset', bindIp: ['127.0.0.1'], noauth: true, oplogSizeMB: 1 });
     expect(options.parsed).toMatchObject({ net: { port: 40001, bindIp: '127.0.0.1' }, replication: { replSet: 'testset', oplogSizeMB: 1 }, storage: { dbPath: '/tmp/x' } });
+  });
+
+  it('turns --oplogSize MB into the oplog cap in bytes and takes --oplogMinRetentionHours (mongod_options.cpp)', () => {
+    const options = run(['--replSet', 'foo', '--oplogSize', '1', '--oplogMinRetentionHours', '1.5']);
+    expect(options).toMatchObject({ oplogSizeMB: 1, oplogMinRetentionHours: 1.5 });
+    expect(options.parsed).toMatchObject({ replication: { oplogSizeMB: 1 }, storage: { oplogMinRetentionHours: 1.5 } });
+    expect(oplogParametersFrom(options)).toEqual({ oplogBytesMax: 1024 * 1024, oplogMinRetentionHours: 1.5 });
+    expect(oplogParametersFrom(run([]))).toEqual({});
+    expect(usageError(['--oplogMinRetentionHours', '-1']).message).toBe('bad --oplogMinRetentionHours, argument must be greater or equal to 0');
+    expect(usageError(['--oplogMinRetentionHours', 'x']).message).toContain("the argument ('x') for option '--oplogMinRetentionHours' is invalid");
+    expect(usageError(['--oplogSize', '0']).exitCode).toBe(2);
   });
 
   it('accepts --opt=value, comma lists, repeated --setParameter, -vvv and ignored mongod options', () => {
