@@ -27,6 +27,7 @@ export {
   DEFAULT_OPLOG_BYTES_MAX,
   MIB_BYTES,
   newPersistedReplState,
+  copyPersistedReplState,
   type PersistedReplState,
   type ReplParameters,
   type RollbackFile,

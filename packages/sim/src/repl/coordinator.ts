@@ -27,7 +27,7 @@ import { WriteConcernWaiters } from './writeConcern';
 
 export { DEFAULT_REPL_PARAMETERS, DEFAULT_OPLOG_BYTES_MAX, MIB_BYTES, type LogSeverity, type ReplParameters, type WriteConcern } from './parameters';
 export { implicitDefaultWriteConcern } from './writeConcern';
-export { newPersistedReplState, type PersistedReplState, type ReplPersistence, type RollbackFile } from './persisted';
+export { copyPersistedReplState, newPersistedReplState, type PersistedReplState, type ReplPersistence, type RollbackFile } from './persisted';
 export type { ReplPorts } from './context';
 export type { PeerView } from './topology/status';
 export { asBigInt } from './oplogServer';
@@ -262,6 +262,11 @@ export class ReplCoordinator {
 
   get commitPoint(): OpTime {
     return this.topology.commitPoint;
+  }
+
+  /** The oplog's size cap in bytes: as created (--oplogSize, else 990 MB) or resized by replSetResizeOplog. */
+  get oplogSizeBytes(): number {
+    return this.topology.oplogSizeBytes;
   }
 
   get syncSource(): string | null {

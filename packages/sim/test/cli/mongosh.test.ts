@@ -50,7 +50,7 @@ describe('mongosh against sim-mongod', () => {
     expect(second.code).toBe(0);
   });
 
-  it("rs.printReplicationInfo() reports --oplogSize as the configured size, and follows replSetResizeOplog", { timeout: 120_000 }, async () => {
+  it("rs.printReplicationInfo() reports --oplogSize as the configured size, follows replSetResizeOplog, and keeps it over a restart with another --oplogSize", { timeout: 120_000 }, async () => {
     // mongosh's db.getReplicationInfo(): listCollections on local, $collStats storageStats on
     // local.oplog.rs (maxSize, size) and its first and last entries by $natural.
     const host = '127.0.0.1';
@@ -73,6 +73,17 @@ describe('mongosh against sim-mongod', () => {
     expect(run.out).toContain('RESIZE 1');
     expect(run.out).toMatch(/configured oplog size\n'2000 MB'\n---\nlog length start to end\n'\d+ secs \([\d.]+ hrs\)'\n---\noplog first event time\n'.+'\n---\noplog last event time\n'.+'\n---\nnow\n'.+'/);
     expect(run.code).toBe(0);
+    // mongod keeps the oplog's size (as created, or resized) in its data files: a restart with
+    // another --oplogSize does not change it (manual: --oplogSize).
+    proc.child.kill('SIGTERM');
+    await proc.exit;
+    const again = startSimMongod(['--port', String(port), '--dbpath', dbpath, '--replSet', 'small', '--bind_ip', host, '--oplogSize', '50'], children);
+    await waitForOutput(again, 'Waiting for connections');
+    const after = await runMongosh(
+      `mongodb://${host}:${port}/?directConnection=true`,
+      `for (let i = 0; i < 100 && !db.hello().isWritablePrimary; i++) sleep(100); print('CONFIGURED ' + db.getReplicationInfo().configuredLogSizeMB);`,
+    );
+    expect(after.out, after.out).toContain('CONFIGURED 2000');
   });
 });
 

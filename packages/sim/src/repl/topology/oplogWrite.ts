@@ -57,7 +57,9 @@ export function appendLocal(s: TopologyState, ops: readonly OplogOp[], entryTerm
  */
 export function capOplog(s: TopologyState): void {
   const oplog = s.persisted.oplog;
-  const bytesMax = s.params.oplogBytesMax;
+  // The oplog takes its size when it is created (its first entry) and keeps it (oplog.cpp createOplog).
+  if (s.persisted.oplogSizeBytes === undefined && oplog.length > 0) s.persisted.oplogSizeBytes = s.params.oplogBytesMax;
+  const bytesMax = oplogSizeBytes(s);
   const entriesMax = s.params.oplogEntriesMax;
   if (oplog.sizeBytes <= bytesMax && oplog.length <= entriesMax) return;
   let drop = oplog.length > entriesMax ? oplog.length - entriesMax + Math.floor(entriesMax / 10) : 0;
@@ -65,6 +67,11 @@ export function capOplog(s: TopologyState): void {
   for (let i = 0; i < drop; i++) bytes -= oplog.bytesAt(i);
   while (bytes > bytesMax && drop < oplog.length) bytes -= oplog.bytesAt(drop++);
   oplog.dropOldest(Math.min(drop, truncatableCount(s)));
+}
+
+/** The oplog's size cap: the one it was created with or resized to, else the start options' (--oplogSize). */
+export function oplogSizeBytes(s: TopologyState): number {
+  return s.persisted.oplogSizeBytes ?? s.params.oplogBytesMax;
 }
 
 /** How many of the oldest entries the cap may drop: those before the commit point and past the retention window. */
@@ -88,11 +95,16 @@ function truncatableCount(s: TopologyState): number {
  * minimum retention; a smaller size truncates at once (mongod's cap thread does so shortly after).
  */
 export function resizeOplog(s: TopologyState, change: { sizeBytes?: number; minRetentionHours?: number }): { sizeBytes: number; minRetentionHours: number } {
-  if (change.sizeBytes !== undefined) s.params.oplogBytesMax = change.sizeBytes;
+  if (change.sizeBytes !== undefined) {
+    // Durable, as the collection options mongod updates (updateCappedSize).
+    s.persisted.oplogSizeBytes = change.sizeBytes;
+    s.out.push({ kind: 'persistReplState', what: 'oplogSize' });
+  }
+  // storageGlobalParams.oplogMinRetentionHours: in memory only, as in mongod.
   if (change.minRetentionHours !== undefined) s.params.oplogMinRetentionHours = change.minRetentionHours;
-  log(s, 'I', 'STORAGE', LogIds.replSetResizeOplogSuccess, { size: s.params.oplogBytesMax, minRetentionHours: s.params.oplogMinRetentionHours });
+  log(s, 'I', 'STORAGE', LogIds.replSetResizeOplogSuccess, { size: oplogSizeBytes(s), minRetentionHours: s.params.oplogMinRetentionHours });
   capOplog(s);
-  return { sizeBytes: s.params.oplogBytesMax, minRetentionHours: s.params.oplogMinRetentionHours };
+  return { sizeBytes: oplogSizeBytes(s), minRetentionHours: s.params.oplogMinRetentionHours };
 }
 
 /** A running primary records the writes it made (InterruptedAtShutdown once stopped, NotWritablePrimary otherwise); returns the optime of the last one. */
