@@ -45,9 +45,11 @@ export interface ReplParameters {
   /** Entries a rollback may undo. */
   rollbackEntriesMax: number;
   /**
-   * The oplog's size cap in bytes (mongod's `--oplogSize`/`replication.oplogSizeMB` × 1 MiB, or
-   * `replSetResizeOplog`): past it the oldest entries go, never past the majority commit point
-   * nor younger than `oplogMinRetentionHours` (topology/oplogWrite.ts `capOplog`).
+   * The size in bytes a new oplog is capped at (mongod's `--oplogSize`/`replication.oplogSizeMB` ×
+   * 1 MiB): the oplog keeps it, or a `replSetResizeOplog` size, in the persisted state from its
+   * first entry on (`PersistedReplState.oplogSizeBytes`). Past it the oldest entries go, never
+   * past the majority commit point nor younger than `oplogMinRetentionHours` (topology/oplogWrite.ts
+   * `capOplog`).
    */
   oplogBytesMax: number;
   /** `storage.oplogMinRetentionHours` (`--oplogMinRetentionHours`, `replSetResizeOplog`): 0 = none. */

@@ -62,32 +62,26 @@ export function capOplog(s: TopologyState): void {
   const bytesMax = oplogSizeBytes(s);
   const entriesMax = s.params.oplogEntriesMax;
   if (oplog.sizeBytes <= bytesMax && oplog.length <= entriesMax) return;
-  let drop = oplog.length > entriesMax ? oplog.length - entriesMax + Math.floor(entriesMax / 10) : 0;
+  const entriesDrop = oplog.length > entriesMax ? oplog.length - entriesMax + Math.floor(entriesMax / 10) : 0;
+  // reclaimOplog keeps every truncate marker whose last entry is at or after the pinned point
+  // (the stable timestamp, never past the commit point): the commit point's entry stays.
+  const limit = oplog.lowerBound(s.commitPoint.ts);
+  const retentionMillis = s.params.oplogMinRetentionHours * 3_600_000;
+  const newestDroppableMillis = now(s) - retentionMillis;
+  // Each pass drops one entry, so a cap held back by the commit point costs nothing per append.
+  let drop = 0;
   let bytes = oplog.sizeBytes;
-  for (let i = 0; i < drop; i++) bytes -= oplog.bytesAt(i);
-  while (bytes > bytesMax && drop < oplog.length) bytes -= oplog.bytesAt(drop++);
-  oplog.dropOldest(Math.min(drop, truncatableCount(s)));
+  while (drop < limit && (drop < entriesDrop || bytes > bytesMax)) {
+    if (retentionMillis > 0 && oplog.at(drop)!.wallMillis >= newestDroppableMillis) break;
+    bytes -= oplog.bytesAt(drop);
+    drop++;
+  }
+  oplog.dropOldest(drop);
 }
 
 /** The oplog's size cap: the one it was created with or resized to, else the start options' (--oplogSize). */
 export function oplogSizeBytes(s: TopologyState): number {
   return s.persisted.oplogSizeBytes ?? s.params.oplogBytesMax;
-}
-
-/** How many of the oldest entries the cap may drop: those before the commit point and past the retention window. */
-function truncatableCount(s: TopologyState): number {
-  const oplog = s.persisted.oplog;
-  // reclaimOplog keeps every truncate marker whose last entry is at or after the pinned point
-  // (the stable timestamp, never past the commit point): the commit point's entry stays.
-  let count = oplog.lowerBound(s.commitPoint.ts);
-  const retentionMillis = s.params.oplogMinRetentionHours * 3_600_000;
-  if (retentionMillis > 0) {
-    const newestDroppableMillis = now(s) - retentionMillis;
-    let young = 0;
-    while (young < count && oplog.at(young)!.wallMillis < newestDroppableMillis) young++;
-    count = young;
-  }
-  return count;
 }
 
 /**
