@@ -57,6 +57,20 @@ export const squash = (text: string): string => text.replace(/\s+/g, '');
 /** mongosh's prompt, squashed: `foo [primary] test>`. */
 export const mongoshPrompt = /test>$/;
 
+/** How long a shell may take to answer a line. */
+const answerMillisMax = 20_000;
+/**
+ * Starting CPython in the page (Pyodide: fetch and compile the interpreter and its standard
+ * library in a Web Worker) and the first pymongo import are CPU-bound in the browser: seconds on
+ * an idle machine, a minute when the CI machine is busy. A slow start is not a wrong answer.
+ */
+const pythonLoadMillisMax = 90_000;
+
+/** The answer deadline for `line`: longer for the lines that load Python or its packages. */
+export function answerTimeoutMillis(line: string): number {
+  return /^(python\b|from pymongo\b|import pymongo\b)/.test(line.trim()) ? pythonLoadMillisMax : answerMillisMax;
+}
+
 /**
  * Type a line and wait until the shell has answered it (with `expectText` when given) and shows
  * its prompt again (the shell's or Python's unless told). Returns the screen as it was then.
@@ -74,7 +88,7 @@ export async function run(page: Page, line: string, expectText?: RegExp | string
       const after = screen.slice(at + typed.length);
       if (expectText !== undefined && !(typeof expectText === 'string' ? after.includes(squash(expectText)) : expectText.test(after))) return false;
       return prompt.test(after);
-    }, { message: `the shell answers ${line}`, timeout: 20_000 })
+    }, { message: `the shell answers ${line}`, timeout: answerTimeoutMillis(line) })
     .toBe(true);
   return text;
 }
@@ -173,7 +187,7 @@ export async function runLong(page: Page, line: string, lastText: string, prompt
       text = await terminalText(page);
       const screen = squash(text);
       return screen !== before && !screen.endsWith(squash(line)) && screen.includes(squash(lastText)) && prompt.test(screen);
-    }, { message: `the shell answers ${line}`, timeout: 20_000 })
+    }, { message: `the shell answers ${line}`, timeout: answerTimeoutMillis(line) })
     .toBe(true);
   return text;
 }

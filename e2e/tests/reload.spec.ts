@@ -4,7 +4,7 @@ import { expectDone, members, predict, run, shellTab, squash, start, step } from
 import { card, pane } from './ui-fixtures';
 
 test('a reload mid-lesson finds the same sandbox, both shells with their history, and the same step', async ({ page }) => {
-  test.setTimeout(90_000);
+  test.setTimeout(150_000);
   await openLab(page);
   await pane(page, 'Cluster').getByLabel('speed').selectOption('5');
   for (const line of start) await run(page, line);

@@ -1,13 +1,13 @@
 import { expect, test, type Page } from '@playwright/test';
 import { openLab, terminalText, typeLine } from './fixtures';
-import { members, pidOnPort, primaryAmong, run, selectShell, squash, start } from './lesson-fixtures';
+import { answerTimeoutMillis, members, pidOnPort, primaryAmong, run, selectShell, squash, start } from './lesson-fixtures';
 import { card, pane, screenshot } from './ui-fixtures';
 
 // The shells a learner steps off the lesson in, in Chromium (issue 15's "Done when"): CPython's
 // retry loop through a real failover, typed line by line, and mongosh's own shell API.
 
 /** Type a line; wait until `expectText` (if any) shows after it and the screen ends in a prompt matching `prompt`. */
-async function typed(page: Page, line: string, prompt: RegExp, expectText?: string, timeout = 30_000, anchor = line): Promise<string> {
+async function typed(page: Page, line: string, prompt: RegExp, expectText?: string, timeout = Math.max(30_000, answerTimeoutMillis(line)), anchor = line): Promise<string> {
   await typeLine(page, line);
   let after = '';
   // An empty line (ending a block) is found after the block's last line.
