@@ -61,6 +61,12 @@ export class OplogFetcher {
     const alive = (): boolean => !run.cancelled && !this.ctx.stopped();
     while (alive()) {
       if (!topology.wantsToFetch) break;
+      if (this.ctx.ports.replProducerStopped?.() === true) {
+        // bgsync.cpp _produce: the stopReplProducer fail point holds the producer, a second at a time.
+        this.ctx.ports.log('I', 'REPL', LogIds.stopReplProducer, {});
+        await timers.sleep(1000);
+        continue;
+      }
       const source = topology.chooseSyncSource();
       if (!source) {
         topology.setSyncSource(null);
@@ -161,7 +167,7 @@ export class OplogFetcher {
     await this.applyWhenDue(entries, entries.length < batchSize - 1, alive);
     let cursorId = asBigInt(cursor.id);
     while (alive() && topology.wantsToFetch && topology.syncSource === source) {
-      if (cursorId === 0n) return;
+      if (cursorId === 0n || ports.replProducerStopped?.() === true) return;
       const electionTimeoutMillis = topology.electionTimeoutMillis;
       const maxTimeMS = Math.max(1, Math.floor(electionTimeoutMillis / 2));
       const more = await ports.send(

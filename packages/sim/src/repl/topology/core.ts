@@ -117,6 +117,8 @@ export class TopologyState {
   electionTimerPeriodMillis = 0;
   /** A priority takeover is armed against this primary, with this member's priority then. */
   priorityTakeover: { primary: string; selfPriority: number } | undefined;
+  /** A catch-up takeover is armed (against a primary still catching up), due at this time. */
+  catchUpTakeoverDueMillis: number | undefined;
   electionTimeTs: number | undefined;
   /** rs.status()'s electionCandidateMetrics (while primary) and electionParticipantMetrics (last real vote). */
   candidateMetrics: Document | undefined;
@@ -131,6 +133,10 @@ export class TopologyState {
    */
   lastCommittedInPrevConfig: OpTime = NULL_OPTIME;
   syncSource: string | null = null;
+  /** replSetSyncFrom's target, taken by the next sync-source choice (mongod's _forceSyncSourceIndex). */
+  forcedSyncSource: string | undefined;
+  /** The current sync source was set by replSetSyncFrom (mongod's _replSetSyncFromSet). */
+  syncSourceFromRequest = false;
   readonly syncSourceDenylist = new Map<string, number>();
   topologyCounter = 0;
 
@@ -310,6 +316,7 @@ export function persistTerm(s: TopologyState, next: number): void {
 }
 
 export function setSyncSource(s: TopologyState, host: string | null): void {
+  if (host === null) s.syncSourceFromRequest = false;
   if (s.syncSource === host) return;
   s.syncSource = host;
   emit(s, { type: 'syncSourceChange', syncSource: host });

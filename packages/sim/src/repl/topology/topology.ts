@@ -333,6 +333,8 @@ export class Topology {
           return election.electionTimerFired(s);
         case 'priorityTakeover':
           return election.priorityTakeoverFired(s);
+        case 'catchUpTakeover':
+          return election.catchUpTakeoverFired(s);
         case 'catchUp':
           primary.catchUpTimedOut(s);
           return undefined;

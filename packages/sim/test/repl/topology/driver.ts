@@ -24,7 +24,7 @@ import type { OplogEntry } from '../../../src/storage/oplog';
  *         [votes=n2:0] [arbiter=n2] [version=1] [config-term=1] [setting=value...]
  *   start self=n0 uninitiated                  a member started with --replSet and no config
  *   tick 1500                                   move the clock (ms)
- *   fire election|priorityTakeover|catchUp|liveness|noop
+ *   fire election|priorityTakeover|catchUpTakeover|catchUp|liveness|noop
  *   send-heartbeat to=n1                        the heartbeat the core sends n1 now (its timeout shrinks with retries)
  *   heartbeat-reply from=n1 state=SECONDARY term=1 applied=100.1/1 [durable=] [ping=5]
  *         [sync=n2] [commit=100.1/1] [config-version=2 config-term=1 [config-members=2]]   (a newer config, n0..)
@@ -143,7 +143,7 @@ function configDocument(cmd: Command, count: number, version: number): Document 
   const votes = perMember(cmd, 'votes');
   const arbiters = perMember(cmd, 'arbiter');
   const settings: Document = { replicaSetId: REPLICA_SET_ID };
-  for (const key of ['electionTimeoutMillis', 'heartbeatIntervalMillis', 'heartbeatTimeoutSecs', 'catchUpTimeoutMillis', 'chainingAllowed']) {
+  for (const key of ['electionTimeoutMillis', 'heartbeatIntervalMillis', 'heartbeatTimeoutSecs', 'catchUpTimeoutMillis', 'catchUpTakeoverDelayMillis', 'chainingAllowed']) {
     const v = cmd.args.get(key);
     if (v !== undefined) settings[key] = v === 'true' || v === 'false' ? v === 'true' : Number(v);
   }
