@@ -181,12 +181,13 @@ export class OplogFetcher {
       const data = topology.fetchMetadata(more, source);
       const moreCursor = more.cursor as Document;
       const batch = (moreCursor.nextBatch as Document[]).map(entryFromBson);
+      const fetchedBefore = topology.lastApplied;
       await this.applyWhenDue(batch, batch.length < batchSize, alive);
       if (!alive()) return;
       // Keep-alive: the sync source hears from us at least every half election timeout.
       this.positions.schedule();
       cursorId = asBigInt(moreCursor.id);
-      if (topology.shouldChangeSyncSource(source, data)) return;
+      if (topology.shouldChangeSyncSource(source, data, fetchedBefore)) return;
       if (topology.isCatchingUp) {
         const applied = topology.memberApplied(source);
         if (!applied || compareOpTime(applied, topology.lastApplied) <= 0) return;

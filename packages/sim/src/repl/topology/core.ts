@@ -49,6 +49,8 @@ export interface MemberData {
   lastContactMillis: number;
   upSinceMillis: number;
   pingMs: number;
+  /** Heartbeats it answered (mongod's PingStats count; the ping-based sync-source change waits for 5 per member). */
+  pingCount: number;
   lastHeartbeatMessage: string;
   /** When the current heartbeat round began (retries share its heartbeatTimeoutSecs), mongod's PingStats. */
   hbRoundStartMillis: number;
@@ -137,6 +139,8 @@ export class TopologyState {
   forcedSyncSource: string | undefined;
   /** The current sync source was set by replSetSyncFrom (mongod's _replSetSyncFromSet). */
   syncSourceFromRequest = false;
+  /** When a sync source was last taken, newest last (mongod's RecentSyncSourceChanges). */
+  readonly recentSyncSourceChanges: number[] = [];
   readonly syncSourceDenylist = new Map<string, number>();
   topologyCounter = 0;
 
@@ -319,6 +323,10 @@ export function setSyncSource(s: TopologyState, host: string | null): void {
   if (host === null) s.syncSourceFromRequest = false;
   if (s.syncSource === host) return;
   s.syncSource = host;
+  if (host) {
+    s.recentSyncSourceChanges.push(now(s));
+    while (s.recentSyncSourceChanges.length > Math.max(1, s.params.maxNumSyncSourceChangesPerHour)) s.recentSyncSourceChanges.shift();
+  }
   emit(s, { type: 'syncSourceChange', syncSource: host });
   if (host) log(s, 'I', 'REPL', LogIds.syncSourceChosen, { syncSource: host });
 }

@@ -76,6 +76,7 @@ export function heartbeatReply(s: TopologyState, host: string, reply: Document, 
   const priorState = m.state;
   m.hbFailures = 0;
   m.pingMs = at - sentAtMillis;
+  m.pingCount++;
   m.lastHeartbeatMillis = at;
   m.lastContactMillis = at;
   m.lastHeartbeatMessage = '';
