@@ -49,6 +49,38 @@ describe('mongosh against sim-mongod', () => {
     expect(second.out, second.out).toContain('FOUND true true');
     expect(second.code).toBe(0);
   });
+
+  it('rs.syncFrom on a secondary: replSetSyncFrom answers syncFromRequested and the member then syncs from it (the manual, rs.syncFrom)', { timeout: 120_000 }, async () => {
+    const host = '127.0.0.1';
+    const ports = [await freePort(), await freePort(), await freePort()];
+    const procs = ports.map((port, i) => {
+      const dbpath = path.join(tmp, `sf${i}`);
+      fs.mkdirSync(dbpath);
+      return startSimMongod(['--port', String(port), '--dbpath', dbpath, '--replSet', 'sf', '--bind_ip', host], children);
+    });
+    await Promise.all(procs.map((p) => waitForOutput(p, 'Waiting for connections')));
+    const members = ports.map((p, i) => `{_id: ${i}, host: '${host}:${p}', priority: ${i === 0 ? 2 : 1}}`).join(', ');
+    const init = await runMongosh(
+      `mongodb://${host}:${ports[0]}/`,
+      `rs.initiate({_id: 'sf', members: [${members}], settings: {electionTimeoutMillis: 1000}});
+       for (let i = 0; i < 150 && rs.status().members.map((m) => m.stateStr).sort().join(',') !== 'PRIMARY,SECONDARY,SECONDARY'; i++) sleep(200);
+       print('READY ' + rs.status().members.map((m) => m.stateStr).sort().join(','));`,
+    );
+    expect(init.out, init.out).toContain('READY PRIMARY,SECONDARY,SECONDARY');
+    const target = `${host}:${ports[2]}`;
+    const run = await runMongosh(
+      `mongodb://${host}:${ports[1]}/?directConnection=true`,
+      `const r = rs.syncFrom('${target}');
+       print('SYNCFROM ' + r.ok + ' ' + r.syncFromRequested);
+       let src = '';
+       for (let i = 0; i < 100 && src !== '${target}'; i++) { sleep(200); src = rs.status().syncSourceHost; }
+       print('SOURCE ' + src);
+       try { rs.syncFrom('${host}:${ports[1]}'); } catch (e) { print('SELF ' + e.codeName + ' ' + e.message); }`,
+    );
+    expect(run.out, run.out).toContain(`SYNCFROM 1 ${target}`);
+    expect(run.out).toContain(`SOURCE ${target}`);
+    expect(run.out).toContain('SELF InvalidOptions I cannot sync from myself');
+  });
 });
 
 async function runMongosh(uri: string, script: string): Promise<{ code: number | null; out: string }> {
