@@ -17,14 +17,7 @@ afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 describe('mongosh against sim-mongod', () => {
   it('rs.initiate, rs.status with one PRIMARY and two SECONDARY, rs.conf, insertOne and findOne', { timeout: 120_000 }, async () => {
-    const host = '127.0.0.1';
-    const ports = [await freePort(), await freePort(), await freePort()];
-    const procs = ports.map((port, i) => {
-      const dbpath = path.join(tmp, `db${i}`);
-      fs.mkdirSync(dbpath);
-      return startSimMongod(['--port', String(port), '--dbpath', dbpath, '--replSet', 'foo', '--bind_ip', host], children);
-    });
-    await Promise.all(procs.map((p) => waitForOutput(p, 'Waiting for connections')));
+    const ports = await startThree('db', 'foo');
     const members = ports.map((p, i) => `{_id: ${i}, host: '${host}:${p}'}`).join(', ');
     const script = `
       const r = rs.initiate({_id: 'foo', members: [${members}], settings: {electionTimeoutMillis: 1000}});
@@ -51,14 +44,7 @@ describe('mongosh against sim-mongod', () => {
   });
 
   it('rs.syncFrom on a secondary: replSetSyncFrom answers syncFromRequested and the member then syncs from it (the manual, rs.syncFrom)', { timeout: 120_000 }, async () => {
-    const host = '127.0.0.1';
-    const ports = [await freePort(), await freePort(), await freePort()];
-    const procs = ports.map((port, i) => {
-      const dbpath = path.join(tmp, `sf${i}`);
-      fs.mkdirSync(dbpath);
-      return startSimMongod(['--port', String(port), '--dbpath', dbpath, '--replSet', 'sf', '--bind_ip', host], children);
-    });
-    await Promise.all(procs.map((p) => waitForOutput(p, 'Waiting for connections')));
+    const ports = await startThree('sf', 'sf');
     const members = ports.map((p, i) => `{_id: ${i}, host: '${host}:${p}', priority: ${i === 0 ? 2 : 1}}`).join(', ');
     const init = await runMongosh(
       `mongodb://${host}:${ports[0]}/`,
@@ -82,6 +68,20 @@ describe('mongosh against sim-mongod', () => {
     expect(run.out).toContain('SELF InvalidOptions I cannot sync from myself');
   });
 });
+
+const host = '127.0.0.1';
+
+/** Three sim-mongod processes of set `setName` (dbpaths `<prefix>0..2`), listening: their ports. */
+async function startThree(prefix: string, setName: string): Promise<number[]> {
+  const ports = [await freePort(), await freePort(), await freePort()];
+  const procs = ports.map((port, i) => {
+    const dbpath = path.join(tmp, `${prefix}${i}`);
+    fs.mkdirSync(dbpath);
+    return startSimMongod(['--port', String(port), '--dbpath', dbpath, '--replSet', setName, '--bind_ip', host], children);
+  });
+  await Promise.all(procs.map((p) => waitForOutput(p, 'Waiting for connections')));
+  return ports;
+}
 
 async function runMongosh(uri: string, script: string): Promise<{ code: number | null; out: string }> {
   const child = spawn(MONGOSH, ['--quiet', uri, '--eval', script], {
