@@ -139,6 +139,8 @@ export class TopologyState {
   forcedSyncSource: string | undefined;
   /** The current sync source was set by replSetSyncFrom (mongod's _replSetSyncFromSet). */
   syncSourceFromRequest = false;
+  /** rs.status's own infoMessage and when it was set (mongod's setMyHeartbeatMessage; shown for 2 minutes). */
+  heartbeatMessage = { text: '', atMillis: 0 };
   /** When a sync source was last taken, newest last (mongod's RecentSyncSourceChanges). */
   readonly recentSyncSourceChanges: number[] = [];
   readonly syncSourceDenylist = new Map<string, number>();

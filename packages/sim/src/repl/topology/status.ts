@@ -115,7 +115,8 @@ export function status(s: TopologyState, nowMillis: number, uptimeSecs: number):
         lastDurableWallTime: appliedWall,
         syncSourceHost: selfSyncSource,
         syncSourceId,
-        infoMessage: '',
+        // _getHbmsg: the last heartbeat message, if under 2 minutes old.
+        infoMessage: nowMillis - s.heartbeatMessage.atMillis > 120_000 ? '' : s.heartbeatMessage.text,
         configVersion: config.version,
         configTerm: config.term,
         self: true,

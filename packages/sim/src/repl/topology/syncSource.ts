@@ -86,9 +86,17 @@ function chooseNearby(s: TopologyState): string | null {
       if (closest && m.pingMs > closest.pingMs) continue;
       closest = m;
     }
-    if (closest) return closest.config.host;
+    if (closest) {
+      setHeartbeatMessage(s, `syncing from: ${closest.config.host}`);
+      return closest.config.host;
+    }
   }
+  setHeartbeatMessage(s, 'Could not find member to sync from');
   return null;
+}
+
+function setHeartbeatMessage(s: TopologyState, text: string): void {
+  s.heartbeatMessage = { text, atMillis: now(s) };
 }
 
 /** _choosePrimaryAsSyncSource: the primary, unless unknown, ourselves, denylisted or behind us. */
@@ -97,6 +105,7 @@ function choosePrimary(s: TopologyState): string | null {
   if (!primary || isSelf(s, primary) || denylisted(s, primary)) return null;
   const pm = s.members.get(primary);
   if (!pm || compareOpTime(pm.applied, lastFetched(s)) < 0) return null;
+  setHeartbeatMessage(s, `syncing from primary: ${primary}`);
   return primary;
 }
 
@@ -104,7 +113,9 @@ function choosePrimary(s: TopologyState): string | null {
  * chooseNewSyncSource: a replSetSyncFrom target first (once); with chaining disabled
  * (settings.chainingAllowed: false) only the primary — except for a primary catching up, which
  * syncs from whoever is ahead, and an initial sync (the simulator has no
- * initialSyncSourceReadPreference); else the nearest eligible member.
+ * initialSyncSourceReadPreference); else the nearest eligible member. Each choice sets the
+ * member's heartbeat message (rs.status's own `infoMessage`: "syncing from: h:p", "syncing from
+ * primary: h:p", "Could not find member to sync from").
  */
 export function chooseSyncSource(s: TopologyState): string | null {
   if (s.selfIndex < 0 || !s.persisted.config) return null;
@@ -113,6 +124,7 @@ export function chooseSyncSource(s: TopologyState): string | null {
     s.forcedSyncSource = undefined;
     if (s.members.has(forced)) {
       log(s, 'I', 'REPL', LogIds.syncSourceByRequest, { syncSource: forced });
+      setHeartbeatMessage(s, `syncing from: ${forced} by request`);
       s.syncSourceFromRequest = true;
       return forced;
     }

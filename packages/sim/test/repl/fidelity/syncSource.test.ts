@@ -38,7 +38,7 @@ describe('sync source selection and chaining', () => {
     const st = await status(c, far);
     expect(st.syncSourceHost).toBe(b);
     expect(st.syncSourceId).toBe(1);
-    expect(memberEntry(st, far)).toMatchObject({ syncSourceHost: b, syncSourceId: 1 });
+    expect(memberEntry(st, far)).toMatchObject({ syncSourceHost: b, syncSourceId: 1, infoMessage: `syncing from: ${b}` });
     // The primary sees it too, from the heartbeats; the primary itself reports none.
     const onPrimary = await status(c, a);
     expect(memberEntry(onPrimary, far)).toMatchObject({ syncSourceHost: b, syncSourceId: 1 });
@@ -52,7 +52,9 @@ describe('sync source selection and chaining', () => {
     const { c, a, far } = await farFromPrimary({ chainingAllowed: false });
     await c.insert([{ _id: 1 }], { writeConcern: { w: 3, wtimeout: 10_000 } });
     await c.advance(15_000);
-    expect(await status(c, far)).toMatchObject({ syncSourceHost: a, syncSourceId: 0 });
+    const st = await status(c, far);
+    expect(st).toMatchObject({ syncSourceHost: a, syncSourceId: 0 });
+    expect(memberEntry(st, far).infoMessage).toBe(`syncing from primary: ${a}`);
     c.stopAll();
   });
 
