@@ -24,7 +24,10 @@ export { DirectPeerTransport, type PeerTransport, type DirectPeerTransportOption
 export {
   ReplCoordinator,
   DEFAULT_REPL_PARAMETERS,
+  DEFAULT_OPLOG_BYTES_MAX,
+  MIB_BYTES,
   newPersistedReplState,
+  copyPersistedReplState,
   type PersistedReplState,
   type ReplParameters,
   type RollbackFile,

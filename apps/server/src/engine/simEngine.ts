@@ -2,7 +2,9 @@ import { randomBytes, randomInt } from 'node:crypto';
 import type { Document } from 'bson';
 import {
   DirectPeerTransport,
+  MIB_BYTES,
   Member,
+  copyPersistedReplState,
   MemberState,
   MongoLogger,
   Random,
@@ -162,7 +164,8 @@ export class SimEngine implements Engine {
       storage: dbpath.storage ?? new Storage({ limits: this.options.storageLimits ?? { storageDocumentsMax: 20_000, storageBytesMax: 32 * 1024 * 1024 } }),
       crud: this.crud,
       persisted: dbpath.persisted,
-      ...(this.options.parameters ? { parameters: this.options.parameters } : {}),
+      // --oplogSize is in MB (mongod: replSettings.setOplogSizeBytes(MB * 1024 * 1024)).
+      parameters: { ...this.options.parameters, ...(options.oplogSizeMB === null ? {} : { oplogBytesMax: options.oplogSizeMB * MIB_BYTES }) },
       version: mongodVersion,
       log: (entry) => sink(formatLogLine(entry.t.getTime(), entry)),
       onShutdown: () => this.exited(proc.pid, 'SIGTERM'),
@@ -383,7 +386,7 @@ export class SimEngine implements Engine {
     let sizeBytes = 0;
     for (const [path, dir] of this.dbpaths) {
       const storage = dir.storage instanceof Storage ? dir.storage.clone() : undefined;
-      const persisted = copyPersisted(dir.persisted);
+      const persisted = copyPersistedReplState(dir.persisted);
       sizeBytes += (storage?.totalDocuments ?? 0) * checkpointDocumentSlotBytesEstimate + persisted.oplog.length * checkpointOplogSlotBytesEstimate;
       dbpaths.set(path, { storage, persisted });
     }
@@ -405,7 +408,7 @@ export class SimEngine implements Engine {
     if (this.table.all().length > 0) throw new Error('SimEngine.restore: the engine already has processes');
     const dbpaths: string[] = [];
     for (const [path, dir] of checkpoint.dbpaths) {
-      const persisted = copyPersisted(dir.persisted);
+      const persisted = copyPersistedReplState(dir.persisted);
       this.dbpaths.set(path, { storage: dir.storage?.clone(), persisted, lockedBy: null });
       dbpaths.push(path);
     }
@@ -455,17 +458,6 @@ export class SimEngine implements Engine {
   }
 }
 
-/** An independent copy of a member's replication state (config, term, vote, rollback files, oplog). */
-function copyPersisted(source: PersistedReplState): PersistedReplState {
-  const persisted = newPersistedReplState();
-  persisted.config = source.config === undefined ? undefined : structuredClone(source.config);
-  persisted.term = source.term;
-  persisted.lastVote = { ...source.lastVote };
-  persisted.rbid = source.rbid;
-  persisted.rollbackFiles = structuredClone(source.rollbackFiles);
-  for (const entry of source.oplog.all()) persisted.oplog.append(entry);
-  return persisted;
-}
 
 let internalConnectionId = 1_000_000;
 

@@ -114,6 +114,18 @@ describe('SimEngine through the SOCKS bridge and the official driver', () => {
     expect(engine.processes().find((p) => p.pid === primaryProcess.pid)?.killed).toMatchObject({ signal: 'SIGKILL', stateThen: 'PRIMARY' });
   });
 
+  it("gives a member started with --oplogSize that many MB of oplog, as collStats' maxSize shows", async () => {
+    const { engine, client } = await sandbox();
+    await engine.start(options('--port 27017 --dbpath /data/db --replSet small --oplogSize 64'));
+    const direct = client('mongodb://morton.local:27017/?directConnection=true');
+    await direct.db('admin').command({ replSetInitiate: { _id: 'small', members: [{ _id: 0, host: 'morton.local:27017' }] } });
+    const stats = await until(async () => {
+      const [doc] = await direct.db('local').collection('oplog.rs').aggregate([{ $collStats: { storageStats: {} } }]).toArray();
+      return doc?.storageStats as { maxSize: number; capped: boolean } | undefined;
+    }, 20_000);
+    expect(stats).toMatchObject({ capped: true, maxSize: 64 * 1024 * 1024 });
+  });
+
   it('refuses a taken port and a locked dbpath as mongod does', async () => {
     const { engine } = await sandbox();
     await engine.start(options('--port 27017 --dbpath /data/db'));

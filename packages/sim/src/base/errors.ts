@@ -139,6 +139,8 @@ export const ErrorCodes = {
   Location40573: 40573,
   /** An IDL-parsed command without a required field. */
   Location40414: 40414,
+  /** An IDL field validator failed (idl/idl_parser.h `throwComparisonError`), e.g. replSetResizeOplog's size. */
+  Location51024: 51024,
   /** A legacy opcode (OP_QUERY on a collection, OP_GET_MORE...) that mongod 5.1+ no longer serves. */
   Location5739101: 5739101,
 } as const;

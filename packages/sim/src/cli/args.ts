@@ -1,5 +1,7 @@
+import * as fs from 'node:fs';
 import type { Document } from 'bson';
 import type { HostPort } from '../net/network';
+import { ConfigFileError, parseConfigFile } from './configFile';
 
 /**
  * mongod's command line, as sim-mongod understands it. Accepted forms: `--opt value`,
@@ -32,6 +34,8 @@ export interface MongodOptions {
   rest: boolean;
   storageEngine: string;
   oplogSizeMB?: number;
+  /** `--oplogMinRetentionHours` (storage.oplogMinRetentionHours): 0 = no minimum. */
+  oplogMinRetentionHours?: number;
   noauth: boolean;
   keyFile?: string;
   quiet: boolean;
@@ -75,6 +79,7 @@ const SPECS: Readonly<Record<string, Spec>> = {
   rest: { kind: 'flag' },
   storageEngine: { kind: 'value' },
   oplogSize: { kind: 'value' },
+  oplogMinRetentionHours: { kind: 'value' },
   noauth: { kind: 'flag' },
   auth: { kind: 'flag' },
   keyFile: { kind: 'value' },
@@ -151,7 +156,35 @@ export function parseReplSet(text: string): { name: string; seeds: HostPort[] } 
   return { name, seeds };
 }
 
-export function parseArgs(argv: readonly string[]): CliAction {
+function readConfigFileText(file: string): string {
+  try {
+    return fs.readFileSync(file, 'utf8');
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'No such file or directory' : (error as Error).message;
+    throw new CliUsageError(`Error reading config file: ${reason}\ntry 'mongod --help' for more information`);
+  }
+}
+
+/**
+ * Adds a `--config` file's settings to the command line's (`values`): the command line wins
+ * (configFile.ts). Returns the file's verbosity and whether it asks for authorization.
+ */
+function mergeConfigFile(values: Map<string, string[]>, file: string, readFile: (file: string) => string): { verbosity: number; authorization: boolean } {
+  let config;
+  try {
+    config = parseConfigFile(readFile(file));
+  } catch (error) {
+    if (error instanceof ConfigFileError) throw new CliUsageError(`${error.message}\ntry 'mongod --help' for more information`);
+    throw error;
+  }
+  for (const [name, value] of config.values) if (!values.has(name)) values.set(name, [value]);
+  const given = new Set((values.get('setParameter') ?? []).map((kv) => kv.slice(0, kv.indexOf('='))));
+  const fromFile = config.setParameters.filter((kv) => !given.has(kv.slice(0, kv.indexOf('='))));
+  if (fromFile.length > 0) values.set('setParameter', [...fromFile, ...(values.get('setParameter') ?? [])]);
+  return { verbosity: config.verbosity, authorization: config.authorization };
+}
+
+export function parseArgs(argv: readonly string[], readFile: (file: string) => string = readConfigFileText): CliAction {
   const values = new Map<string, string[]>();
   let verbosity = 0;
   for (let i = 0; i < argv.length; i++) {
@@ -209,7 +242,12 @@ export function parseArgs(argv: readonly string[]): CliAction {
   if (flag('help')) return { action: 'help' };
   if (flag('version')) return { action: 'version' };
 
-  if (one('config') !== undefined) throw new CliUsageError('sim-mongod: configuration files (--config/-f) are not supported; pass the options on the command line');
+  const configFile = one('config');
+  if (configFile !== undefined) {
+    const fromFile = mergeConfigFile(values, configFile, readFile);
+    if (verbosity === 0) verbosity = fromFile.verbosity;
+    if (fromFile.authorization && !values.has('auth')) values.set('auth', ['true']);
+  }
   if (flag('auth')) {
     throw new CliUsageError('sim-mongod: --auth is not supported: the simulated mongod has no access control. Start it without --auth (or with --noauth).');
   }
@@ -243,6 +281,15 @@ export function parseArgs(argv: readonly string[]): CliAction {
   }
   const oplogText = one('oplogSize');
   const oplogSizeMB = oplogText === undefined ? undefined : parseInteger('oplogSize', oplogText, 1, 1024 * 1024);
+  const retentionText = one('oplogMinRetentionHours');
+  const oplogMinRetentionHours = retentionText === undefined ? undefined : Number(retentionText);
+  if (oplogMinRetentionHours !== undefined && (retentionText!.trim() === '' || Number.isNaN(oplogMinRetentionHours))) {
+    throw bad(`the argument ('${retentionText}') for option '--oplogMinRetentionHours' is invalid`);
+  }
+  // mongod_options.cpp: a negative retention is refused at startup.
+  if (oplogMinRetentionHours !== undefined && oplogMinRetentionHours < 0) {
+    throw new CliUsageError('bad --oplogMinRetentionHours, argument must be greater or equal to 0');
+  }
   const maxConnsText = one('maxConns');
   const maxConns = maxConnsText === undefined ? undefined : parseInteger('maxConns', maxConnsText, 1, 1_000_000);
 
@@ -260,8 +307,9 @@ export function parseArgs(argv: readonly string[]): CliAction {
   const dbpath = one('dbpath') ?? DEFAULT_DBPATH;
 
   const parsed: Document = {
+    ...(configFile === undefined ? {} : { config: configFile }),
     net: { port, ...(bindIpAll ? { bindIpAll: true } : { bindIp: bindIp.join(',') }), ...(maxConns === undefined ? {} : { maxIncomingConnections: maxConns }) },
-    storage: { dbPath: dbpath, engine: storageEngine },
+    storage: { dbPath: dbpath, engine: storageEngine, ...(oplogMinRetentionHours === undefined ? {} : { oplogMinRetentionHours }) },
     ...(replSet === undefined && oplogSizeMB === undefined
       ? {}
       : { replication: { ...(replSetText === undefined ? {} : { replSet: replSetText }), ...(oplogSizeMB === undefined ? {} : { oplogSizeMB }) } }),
@@ -285,6 +333,7 @@ export function parseArgs(argv: readonly string[]): CliAction {
       rest: flag('rest'),
       storageEngine,
       ...(oplogSizeMB === undefined ? {} : { oplogSizeMB }),
+      ...(oplogMinRetentionHours === undefined ? {} : { oplogMinRetentionHours }),
       noauth: flag('noauth'),
       ...(keyFile === undefined ? {} : { keyFile }),
       quiet: flag('quiet'),
@@ -308,7 +357,7 @@ export function helpText(): string {
 General options:
   -h [ --help ]                     Show this usage information
   --version                         Show version information
-  -f [ --config ] arg               (not supported by sim-mongod)
+  -f [ --config ] arg               Configuration file specifying additional options (YAML; the command line wins)
   --setParameter arg                Set a configurable parameter (name=value)
   -v [ --verbose ] [=arg(=v)]       Be more verbose (include multiple times for more verbosity e.g. -vvvvv)
   --quiet                           Quieter output
@@ -327,6 +376,9 @@ General options:
 
 Replication options:
   --oplogSize arg                   Size to use (in MB) for replication op log. default is 5% of disk space
+                                    (sim-mongod: 990 MB, mongod's floor)
+  --oplogMinRetentionHours arg      Minimum number of hours to preserve in the oplog. Default is 0 (turned
+                                    off). Fractions are allowed (e.g. 1.5 hours)
   --replSet arg                     arg is <setname>[/<optionalseedhostlist>]
 
 Storage options:

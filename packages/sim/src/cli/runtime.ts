@@ -9,7 +9,7 @@ import { createMemberCrudCommands } from '../commands/crud';
 import { Member } from '../member/member';
 import type { PeerTransport } from '../member/transport';
 import type { HostPort, Network } from '../net/network';
-import type { ReplParameters } from '../repl/coordinator';
+import { MIB_BYTES, type ReplParameters } from '../repl/coordinator';
 import { replSetConfigCodec } from '../repl/config';
 import { Random } from '../random/random';
 import { Journal } from '../storage/journal';
@@ -90,6 +90,14 @@ export function replParametersFrom(setParameters: Readonly<Record<string, string
   return parameters;
 }
 
+/** `--oplogSize` (MB) and `--oplogMinRetentionHours` as the member's oplog cap (mongod's replSettings.setOplogSizeBytes). */
+export function oplogParametersFrom(options: Pick<MongodOptions, 'oplogSizeMB' | 'oplogMinRetentionHours'>): Partial<ReplParameters> {
+  return {
+    ...(options.oplogSizeMB === undefined ? {} : { oplogBytesMax: options.oplogSizeMB * MIB_BYTES }),
+    ...(options.oplogMinRetentionHours === undefined ? {} : { oplogMinRetentionHours: options.oplogMinRetentionHours }),
+  };
+}
+
 /** Seconds a SIGINT/SIGTERM waits for a primary to hand off before stopping anyway. */
 const SIGNAL_STEPDOWN_SECS = 5;
 
@@ -123,7 +131,7 @@ export function createMemberHandler(context: MemberContext): MemberRuntime {
     persisted: journal.persisted,
     journal,
     crud: createMemberCrudCommands({ storage, now: () => clock.now() }),
-    parameters: replParametersFrom(options.setParameters, log),
+    parameters: { ...replParametersFrom(options.setParameters, log), ...oplogParametersFrom(options) },
     testCommandsEnabled: testCommandsEnabledFrom(options.setParameters),
     logicalSessionTimeoutMinutes: sessionTimeoutMinutesFrom(options.setParameters),
     version: SIM_MONGOD_VERSION,

@@ -1,6 +1,7 @@
 import type { Document } from 'bson';
 import type { CommandRequest } from './handler';
 import { serverError } from '../base/errors';
+import { MIB_BYTES } from '../repl/coordinator';
 import { bsonTypeName } from '../storage/values';
 import type { ServerNode } from './serverNode';
 
@@ -18,6 +19,7 @@ export const REPLSET_COMMANDS: ReadonlySet<string> = new Set([
   'replsetrequestvotes',
   'replsetupdateposition',
   'replsetgetrbid',
+  'replsetresizeoplog',
   'shutdown',
 ]);
 
@@ -97,6 +99,12 @@ export async function runReplSetCommand(member: ServerNode, name: string, reques
       return repl.processUpdatePosition(body);
     case 'replsetgetrbid':
       return { rbid: repl.persisted.rbid, ok: 1 };
+    case 'replsetresizeoplog': {
+      requireAdmin(request, 'replSetResizeOplog');
+      if (repl.replSetName === undefined || repl.config === undefined) throw serverError('NamespaceNotFound', 'oplog does not exist');
+      repl.resizeOplog(parseResizeOplog(body));
+      return { ok: 1 };
+    }
     case 'shutdown': {
       requireAdmin(request, 'shutdown');
       await member.shutdown({ force: body.force === true, timeoutSecs: numberArg(body.timeoutSecs, 'timeoutSecs', 10) });
@@ -105,4 +113,53 @@ export async function runReplSetCommand(member: ServerNode, name: string, reques
     default:
       throw new Error(`runReplSetCommand: ${name} is not a replica-set command`);
   }
+}
+
+/** A C++ `str::stream() << double`: printf's %g (six significant digits). */
+function formatDoubleG(value: number): string {
+  if (value === 0 || !Number.isFinite(value)) return String(value);
+  const exponent = Math.floor(Math.log10(Math.abs(value)));
+  const trim = (text: string) => (text.includes('.') ? text.replace(/\.?0+$/, '') : text);
+  if (exponent < -4 || exponent >= 6) {
+    const [mantissa, exp] = value.toExponential(5).split('e') as [string, string];
+    const sign = exp.startsWith('-') ? '-' : '+';
+    const digits = exp.replace(/^[+-]/, '').padStart(2, '0');
+    return `${trim(mantissa)}e${sign}${digits}`;
+  }
+  return trim(value.toFixed(Math.max(0, 5 - exponent)));
+}
+
+/** The smallest and largest oplog size replSetResizeOplog takes, in MB (resize_oplog.idl: 990 MB to 1 PB). */
+const RESIZE_OPLOG_SIZE_MB_MIN = 990;
+const RESIZE_OPLOG_SIZE_MB_MAX = 1024 * 1024 * 1024;
+
+/**
+ * replSetResizeOplog's fields as its IDL parses them (commands/resize_oplog.idl, 7.0): `size` (MB)
+ * and `minRetentionHours`, both optional doubles (null counts as absent), each checked against its
+ * validator in document order — a value out of range fails with 51024 (idl_parser.h
+ * `throwComparisonError`), a non-number with TypeMismatch. Other fields are ignored (strict: false).
+ */
+function parseResizeOplog(body: Document): { sizeBytes?: number; minRetentionHours?: number } {
+  const out: { sizeBytes?: number; minRetentionHours?: number } = {};
+  const check = (field: string, value: number, op: '>=' | '<=', bound: number): void => {
+    if (op === '>=' ? value >= bound : value <= bound) return;
+    throw serverError('Location51024', `BSON field 'replSetResizeOplog.${field}' value must be ${op} ${formatDoubleG(bound)}, actual value '${formatDoubleG(value)}'`);
+  };
+  for (const [field, value] of Object.entries(body)) {
+    if (field !== 'size' && field !== 'minRetentionHours') continue;
+    if (value === null || value === undefined) continue;
+    if (typeof value !== 'number') {
+      throw serverError('TypeMismatch', `BSON field 'replSetResizeOplog.${field}' is the wrong type '${bsonTypeName(value)}', expected type 'double'`);
+    }
+    if (field === 'size') {
+      check(field, value, '>=', RESIZE_OPLOG_SIZE_MB_MIN);
+      check(field, value, '<=', RESIZE_OPLOG_SIZE_MB_MAX);
+      // resize_oplog.cpp: `*sizeMB * 1024 * 1024` into a long long.
+      out.sizeBytes = Math.trunc(value * MIB_BYTES);
+    } else {
+      check(field, value, '>=', 0);
+      out.minRetentionHours = value;
+    }
+  }
+  return out;
 }

@@ -41,6 +41,8 @@ export const LogIds = {
   unsupportedOpCode: { id: 22992, msg: 'Unsupported opcode, ending connection' },
   // ---- COMMAND (mongod)
   assertionWhileExecutingCommand: { id: 21962, msg: 'Assertion while executing command' },
+  // ---- STORAGE (mongod)
+  replSetResizeOplogSuccess: { id: 20497, msg: 'replSetResizeOplog success' },
   // ---- REPL (mongod)
   noLocalConfigAtStartup: { id: 21313, msg: 'Did not find local replica set configuration document at startup' },
   stateTransition: { id: 21358, msg: 'Replica set state transition' },

@@ -485,6 +485,7 @@ export class Member implements CommandHandler, ServerNode, SessionCommandHost {
       local: localDatabaseView(
         () => (repl.config ? configToDocument(repl.config) : null),
         () => (repl.replSetName === undefined ? null : repl.oplog),
+        () => repl.oplogSizeBytes,
       ),
       localSessions: () => this.sessions.listLocal(),
     };

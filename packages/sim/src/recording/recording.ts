@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Document } from 'bson';
 import { Cluster, type MemberSnapshot } from '../harness/cluster';
 import type { PersistedReplState } from '../repl/coordinator';
-import { newPersistedReplState } from '../repl/coordinator';
+import { copyPersistedReplState } from '../repl/coordinator';
 import type { Storage } from '../storage/storage';
 
 /**
@@ -107,17 +107,6 @@ export function momentDigest(cluster: Cluster): string {
   return hash.digest('hex').slice(0, 16);
 }
 
-function copyPersisted(p: PersistedReplState): PersistedReplState {
-  const copy = newPersistedReplState();
-  copy.config = p.config === undefined ? undefined : structuredClone(p.config);
-  copy.term = p.term;
-  copy.lastVote = { ...p.lastVote };
-  copy.rbid = p.rbid;
-  copy.initialDataOpTime = p.initialDataOpTime;
-  copy.rollbackFiles = structuredClone(p.rollbackFiles);
-  for (const entry of p.oplog.all()) copy.oplog.append(entry);
-  return copy;
-}
 
 /**
  * What a snapshot's copy costs, roughly: documents and oplog entries are immutable and shared with
@@ -216,7 +205,7 @@ export class RecordedCluster {
     let sizeBytes = 0;
     for (const host of this.cluster.hosts) {
       const storage = this.cluster.storage(host).clone();
-      const persisted = copyPersisted(this.cluster.persistedState(host));
+      const persisted = copyPersistedReplState(this.cluster.persistedState(host));
       sizeBytes += storage.totalDocuments * documentSlotBytesEstimate + persisted.oplog.length * oplogSlotBytesEstimate;
       dbpaths.set(host, { storage, persisted, alive: this.cluster.isAlive(host) });
     }

@@ -25,9 +25,9 @@ import { Topology } from './topology/topology';
 import { requestVotes } from './voteRequester';
 import { WriteConcernWaiters } from './writeConcern';
 
-export { DEFAULT_REPL_PARAMETERS, type LogSeverity, type ReplParameters, type WriteConcern } from './parameters';
+export { DEFAULT_REPL_PARAMETERS, DEFAULT_OPLOG_BYTES_MAX, MIB_BYTES, type LogSeverity, type ReplParameters, type WriteConcern } from './parameters';
 export { implicitDefaultWriteConcern } from './writeConcern';
-export { newPersistedReplState, type PersistedReplState, type ReplPersistence, type RollbackFile } from './persisted';
+export { copyPersistedReplState, newPersistedReplState, type PersistedReplState, type ReplPersistence, type RollbackFile } from './persisted';
 export type { ReplPorts } from './context';
 export type { PeerView } from './topology/status';
 export { asBigInt } from './oplogServer';
@@ -264,6 +264,11 @@ export class ReplCoordinator {
     return this.topology.commitPoint;
   }
 
+  /** The oplog's size cap in bytes: as created (--oplogSize, else 990 MB) or resized by replSetResizeOplog. */
+  get oplogSizeBytes(): number {
+    return this.topology.oplogSizeBytes;
+  }
+
   get syncSource(): string | null {
     return this.topology.syncSource;
   }
@@ -449,6 +454,11 @@ export class ReplCoordinator {
   /** A writable primary records the writes it made; returns the optime of the last one. */
   logOps(ops: readonly OplogOp[]): OpTime {
     return this.topology.logOps(ops);
+  }
+
+  /** replSetResizeOplog: a new oplog size (bytes) and/or minimum retention for this member only; returns both as they now are. */
+  resizeOplog(change: { sizeBytes?: number; minRetentionHours?: number }): { sizeBytes: number; minRetentionHours: number } {
+    return this.topology.resizeOplog(change);
   }
 
   /**

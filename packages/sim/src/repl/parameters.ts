@@ -11,6 +11,16 @@
 export const INJECTED_BUGS = ['ack-before-majority', 'double-vote'] as const;
 export type InjectedBug = (typeof INJECTED_BUGS)[number];
 
+/** One MiB: mongod's `--oplogSize` and `replSetResizeOplog`'s `size` are in these. */
+export const MIB_BYTES = 1024 * 1024;
+
+/**
+ * mongod's default oplog size is 5% of the free disk space, at least 990 MB and at most 50 GB
+ * (repl/oplog.cpp `getNewOplogSizeBytes`); a simulated member has no disk to measure, so it takes
+ * the 990 MB floor (docs/FIDELITY.md).
+ */
+export const DEFAULT_OPLOG_BYTES_MAX = 990 * MIB_BYTES;
+
 /** Limits and knobs of replication that are server parameters rather than config settings. */
 export interface ReplParameters {
   /** replElectionTimeoutOffsetLimitFraction */
@@ -38,7 +48,20 @@ export interface ReplParameters {
   rollbackFilesMax: number;
   /** Entries a rollback may undo. */
   rollbackEntriesMax: number;
-  /** The oplog is capped: past this many entries the oldest tenth is dropped (mongod caps by size, --oplogSize). */
+  /**
+   * The size in bytes a new oplog is capped at (mongod's `--oplogSize`/`replication.oplogSizeMB` ×
+   * 1 MiB): the oplog keeps it, or a `replSetResizeOplog` size, in the persisted state from its
+   * first entry on (`PersistedReplState.oplogSizeBytes`). Past it the oldest entries go, never
+   * past the majority commit point nor younger than `oplogMinRetentionHours` (topology/oplogWrite.ts
+   * `capOplog`).
+   */
+  oplogBytesMax: number;
+  /** `storage.oplogMinRetentionHours` (`--oplogMinRetentionHours`, `replSetResizeOplog`): 0 = none. */
+  oplogMinRetentionHours: number;
+  /**
+   * A simulator limit on top of mongod's byte cap, for memory and for the randomized runs: past
+   * this many entries the oldest tenth is dropped (with the same commit-point guard).
+   */
   oplogEntriesMax: number;
   /** Bugs this member has on purpose (see INJECTED_BUGS); empty everywhere but simulations. */
   injectedBugs: readonly InjectedBug[];
@@ -60,6 +83,8 @@ export const DEFAULT_REPL_PARAMETERS: ReplParameters = {
   topologyWaitersMax: 10_000,
   rollbackFilesMax: 100,
   rollbackEntriesMax: 1_000_000,
+  oplogBytesMax: DEFAULT_OPLOG_BYTES_MAX,
+  oplogMinRetentionHours: 0,
   oplogEntriesMax: 1_000_000,
   injectedBugs: [],
 };

@@ -1,5 +1,5 @@
 import type { DurableReplState, ReplPersistence as DurableReplPersistence, RollbackFile } from '../storage/replState';
-import { newDurableReplState } from '../storage/replState';
+import { copyDurableReplState, newDurableReplState } from '../storage/replState';
 import type { ReplSetConfig } from './config';
 
 /**
@@ -13,6 +13,11 @@ export type { RollbackFile };
 
 export function newPersistedReplState(): PersistedReplState {
   return newDurableReplState<ReplSetConfig>();
+}
+
+/** An independent copy of a member's replication state, for snapshots and forks. */
+export function copyPersistedReplState(source: PersistedReplState): PersistedReplState {
+  return copyDurableReplState(source);
 }
 
 /** Where a member makes `PersistedReplState` durable (storage/journal.ts); see storage/replState.ts. */

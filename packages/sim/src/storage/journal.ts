@@ -145,6 +145,7 @@ function opTimeOf(doc: unknown): OpTime {
 function replRecord<Config>(state: DurableReplState<Config>, withConfig: boolean, codec: ConfigCodec<Config>): Document {
   const record: Document = { k: 'repl', term: state.term, lastVote: { ...state.lastVote }, rbid: state.rbid };
   if (state.initialDataOpTime) record.initialData = opTimeDoc(state.initialDataOpTime);
+  if (state.oplogSizeBytes !== undefined) record.oplogSizeBytes = state.oplogSizeBytes;
   if (withConfig && state.config) record.config = codec.toDocument(state.config);
   return record;
 }
@@ -394,6 +395,7 @@ export class Journal<Config> implements ReplJournal<Config> {
     persisted.lastVote = { term: Number((header.lastVote as Document).term), candidateIndex: Number((header.lastVote as Document).candidateIndex) };
     persisted.rbid = Number(header.rbid);
     persisted.initialDataOpTime = header.initialData ? opTimeOf(header.initialData) : undefined;
+    persisted.oplogSizeBytes = header.oplogSizeBytes === undefined ? undefined : Number(header.oplogSizeBytes);
     persisted.config = header.config ? this.configCodec.fromDocument(header.config as Document) : undefined;
     const base = header.base ? opTimeOf(header.base) : undefined;
     const toApply: OplogEntry[] = [];
@@ -435,6 +437,7 @@ export class Journal<Config> implements ReplJournal<Config> {
         persisted.lastVote = { term: Number((record.lastVote as Document).term), candidateIndex: Number((record.lastVote as Document).candidateIndex) };
         persisted.rbid = Number(record.rbid);
         if (record.initialData) persisted.initialDataOpTime = opTimeOf(record.initialData);
+        if (record.oplogSizeBytes !== undefined) persisted.oplogSizeBytes = Number(record.oplogSizeBytes);
         if (record.config) persisted.config = this.configCodec.fromDocument(record.config as Document);
         return;
       case 'rollback': {
@@ -454,7 +457,7 @@ export class Journal<Config> implements ReplJournal<Config> {
 
   // ---- appending (ReplJournal)
 
-  replStateChanged(what: 'term' | 'vote' | 'config' | 'initialData', state: DurableReplState<Config>): void {
+  replStateChanged(what: 'term' | 'vote' | 'config' | 'initialData' | 'oplogSize', state: DurableReplState<Config>): void {
     this.append(replRecord(state, what === 'config', this.configCodec));
     this.syncNow();
   }
@@ -704,6 +707,7 @@ export class Journal<Config> implements ReplJournal<Config> {
     };
     if (base) header.base = opTimeDoc(base);
     if (state.initialDataOpTime) header.initialData = opTimeDoc(state.initialDataOpTime);
+    if (state.oplogSizeBytes !== undefined) header.oplogSizeBytes = state.oplogSizeBytes;
     if (state.config) header.config = this.configCodec.toDocument(state.config);
     const frames: Uint8Array[] = [encodeFrame(serialize(header)), encodeFrame(storageBytes)];
     const all = oplog.all();

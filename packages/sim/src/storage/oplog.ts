@@ -1,4 +1,4 @@
-import { Long } from 'bson';
+import { calculateObjectSize, Long } from 'bson';
 import type { Document } from 'bson';
 import type { OpTime } from '../base/optime';
 import { compareOpTime, opTimeEquals, tsFromBson, tsToBson } from '../base/optime';
@@ -99,15 +99,33 @@ export function entryFromBson(doc: Document): OplogEntry {
   return entry;
 }
 
+/** An entry's size as mongod counts it against the oplog's cap: the BSON size of its document. */
+export function entryBsonBytes(e: OplogEntry): number {
+  return calculateObjectSize(entryToBson(e));
+}
+
 /**
  * The oplog: entries in strictly increasing `ts` order. `generation` changes whenever newer entries
  * are removed (rollback), so cursors can tell they are stale; dropping the oldest (capping) only
- * moves `droppedCount`, so cursors keep absolute positions.
+ * moves `droppedCount`, so cursors keep absolute positions. `sizeBytes` is the BSON size of the
+ * entries held (what collStats calls `size` and the cap is measured in).
  */
 export class Oplog {
   private readonly entries: OplogEntry[] = [];
+  /** `entryBsonBytes` of each entry, parallel to `entries`. */
+  private readonly entryBytes: number[] = [];
+  private bytes = 0;
   private gen = 0;
   private dropped = 0;
+
+  get sizeBytes(): number {
+    return this.bytes;
+  }
+
+  /** The BSON size of the entry at `index`. */
+  bytesAt(index: number): number {
+    return this.entryBytes[index] ?? 0;
+  }
 
   get length(): number {
     return this.entries.length;
@@ -135,6 +153,9 @@ export class Oplog {
       throw new Error(`Oplog.append: entry (${entry.ts}, ${entry.t}) is not after the last (${last.ts}, ${last.t})`);
     }
     this.entries.push(entry);
+    const size = entryBsonBytes(entry);
+    this.entryBytes.push(size);
+    this.bytes += size;
   }
 
   /** Index of the first entry with ts >= `ts` (length when none). */
@@ -164,6 +185,7 @@ export class Oplog {
   dropOldest(count: number): void {
     if (count <= 0) return;
     this.entries.splice(0, count);
+    for (const size of this.entryBytes.splice(0, count)) this.bytes -= size;
     this.dropped += count;
   }
 
@@ -175,6 +197,7 @@ export class Oplog {
   /** Remove and return every entry after index `keepThrough` (newest first). */
   truncateAfter(keepThrough: number): OplogEntry[] {
     const removed = this.entries.splice(keepThrough + 1).reverse();
+    for (const size of this.entryBytes.splice(keepThrough + 1)) this.bytes -= size;
     if (removed.length > 0) this.gen++;
     return removed;
   }

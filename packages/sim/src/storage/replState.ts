@@ -25,6 +25,12 @@ export interface DurableReplState<Config> {
    * Undefined for a member that never finished one.
    */
   initialDataOpTime: OpTime | undefined;
+  /**
+   * The oplog's size cap in bytes, fixed when the oplog gets its first entry (from `--oplogSize` or
+   * the default) and changed only by replSetResizeOplog: mongod keeps it in the oplog's collection
+   * options, and a later `--oplogSize` does not change it (manual: --oplogSize). Undefined until then.
+   */
+  oplogSizeBytes: number | undefined;
 }
 
 /** What one rollback undid (mongod's rollback files). */
@@ -36,7 +42,21 @@ export interface RollbackFile {
 }
 
 export function newDurableReplState<Config>(): DurableReplState<Config> {
-  return { config: undefined, term: 0, lastVote: { term: -1, candidateIndex: -1 }, oplog: new Oplog(), rbid: 1, rollbackFiles: [], initialDataOpTime: undefined };
+  return { config: undefined, term: 0, lastVote: { term: -1, candidateIndex: -1 }, oplog: new Oplog(), rbid: 1, rollbackFiles: [], initialDataOpTime: undefined, oplogSizeBytes: undefined };
+}
+
+/** An independent copy (entries and documents are immutable and shared; the rest is copied). */
+export function copyDurableReplState<Config>(source: DurableReplState<Config>): DurableReplState<Config> {
+  const copy = newDurableReplState<Config>();
+  copy.config = source.config === undefined ? undefined : structuredClone(source.config);
+  copy.term = source.term;
+  copy.lastVote = { ...source.lastVote };
+  copy.rbid = source.rbid;
+  copy.initialDataOpTime = source.initialDataOpTime;
+  copy.oplogSizeBytes = source.oplogSizeBytes;
+  copy.rollbackFiles = structuredClone(source.rollbackFiles);
+  for (const entry of source.oplog.all()) copy.oplog.append(entry);
+  return copy;
 }
 
 /** How the journal stores a replica-set config it does not otherwise understand. */
@@ -50,8 +70,8 @@ export interface ConfigCodec<Config> {
  * Optional: without it nothing is written and a restart needs the same state object.
  */
 export interface ReplPersistence<Config> {
-  /** `state.term`, `lastVote`, `config` or `initialDataOpTime` changed: must be durable when this returns (a vote is answered next). */
-  replStateChanged(what: 'term' | 'vote' | 'config' | 'initialData', state: DurableReplState<Config>): void;
+  /** `state.term`, `lastVote`, `config`, `initialDataOpTime` or `oplogSizeBytes` changed: must be durable when this returns (a vote is answered next). */
+  replStateChanged(what: 'term' | 'vote' | 'config' | 'initialData' | 'oplogSize', state: DurableReplState<Config>): void;
   /**
    * Entries appended to the oplog (storage already holds them): written here (`fromSyncSource`
    * false), or applied from a sync source — then make them durable soon, since the primary's

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CliUsageError, parseArgs, parseReplSet } from '../../src/cli/args';
 import type { MongodOptions } from '../../src/cli/args';
 import { versionText } from '../../src/cli/version';
+import { oplogParametersFrom } from '../../src/cli/runtime';
 
 function run(argv: string[]): MongodOptions {
   const action = parseArgs(argv);
@@ -42,6 +43,67 @@ describe('sim-mongod arguments', () => {
     expect(options.parsed).toMatchObject({ net: { port: 40001, bindIp: '127.0.0.1' }, replication: { replSet: 'testset', oplogSizeMB: 1 }, storage: { dbPath: '/tmp/x' } });
   });
 
+  it('turns --oplogSize MB into the oplog cap in bytes and takes --oplogMinRetentionHours (mongod_options.cpp)', () => {
+    const options = run(['--replSet', 'foo', '--oplogSize', '1', '--oplogMinRetentionHours', '1.5']);
+    expect(options).toMatchObject({ oplogSizeMB: 1, oplogMinRetentionHours: 1.5 });
+    expect(options.parsed).toMatchObject({ replication: { oplogSizeMB: 1 }, storage: { oplogMinRetentionHours: 1.5 } });
+    expect(oplogParametersFrom(options)).toEqual({ oplogBytesMax: 1024 * 1024, oplogMinRetentionHours: 1.5 });
+    expect(oplogParametersFrom(run([]))).toEqual({});
+    expect(usageError(['--oplogMinRetentionHours', '-1']).message).toBe('bad --oplogMinRetentionHours, argument must be greater or equal to 0');
+    expect(usageError(['--oplogMinRetentionHours', 'x']).message).toContain("the argument ('x') for option '--oplogMinRetentionHours' is invalid");
+    expect(usageError(['--oplogSize', '0']).exitCode).toBe(2);
+  });
+
+  it("reads mongod's YAML config file (--config/-f): replication.oplogSizeMB and the rest; the command line wins", () => {
+    const file = [
+      'net:',
+      '  port: 27018',
+      '  bindIp: 127.0.0.1',
+      'storage:',
+      '  dbPath: /data/cfg',
+      '  oplogMinRetentionHours: 2',
+      'replication:',
+      '  replSetName: foo',
+      '  oplogSizeMB: 64',
+      'systemLog:',
+      '  destination: file',
+      '  path: /tmp/mongod.log',
+      '  logAppend: true',
+      '  verbosity: 1',
+      'setParameter:',
+      '  enableTestCommands: 1',
+      '',
+    ].join('\n');
+    const read = (name: string) => {
+      expect(name).toBe('/etc/mongod.conf');
+      return file;
+    };
+    const parse = (argv: string[]) => {
+      const action = parseArgs(argv, read);
+      if (action.action !== 'run') throw new Error(action.action);
+      return action.options;
+    };
+    const options = parse(['-f', '/etc/mongod.conf']);
+    expect(options).toMatchObject({ port: 27018, bindIp: ['127.0.0.1'], dbpath: '/data/cfg', replSet: 'foo', oplogSizeMB: 64, oplogMinRetentionHours: 2, logpath: '/tmp/mongod.log', logappend: true, verbosity: 1, setParameters: { enableTestCommands: '1' } });
+    expect(options.parsed).toMatchObject({ config: '/etc/mongod.conf', replication: { replSet: 'foo', oplogSizeMB: 64 }, storage: { dbPath: '/data/cfg', oplogMinRetentionHours: 2 } });
+    expect(oplogParametersFrom(options)).toEqual({ oplogBytesMax: 64 * 1024 * 1024, oplogMinRetentionHours: 2 });
+    expect(parse(['--config', '/etc/mongod.conf', '--oplogSize', '5', '--port', '27019'])).toMatchObject({ oplogSizeMB: 5, port: 27019, replSet: 'foo' });
+    const refuse = (text: string): string => {
+      try {
+        parseArgs(['-f', 'x.conf'], () => text);
+      } catch (error) {
+        expect(error).toBeInstanceOf(CliUsageError);
+        expect((error as CliUsageError).exitCode).toBe(2);
+        return (error as Error).message;
+      }
+      throw new Error('expected a refusal');
+    };
+    expect(refuse('net:\n  port: 1\n  bogus: 2\n')).toBe("Unrecognized option: net.bogus\ntry 'mongod --help' for more information");
+    expect(refuse('net: [1\n')).toMatch(/^Error parsing YAML config file: /);
+    expect(refuse('security:\n  authorization: enabled\n')).toMatch(/--auth is not supported/);
+    expect(usageError(['-f', '/nonexistent/mongod.conf']).message).toBe("Error reading config file: No such file or directory\ntry 'mongod --help' for more information");
+  });
+
   it('accepts --opt=value, comma lists, repeated --setParameter, -vvv and ignored mongod options', () => {
     const options = run(['--port=1234', '--bind_ip=127.0.0.1,::1', '--setParameter', 'a=1', '--setParameter=b=x=y', '-vvv', '--nounixsocket', '--quiet', '--logpath', '/tmp/l', '--logappend']);
     expect(options).toMatchObject({ port: 1234, bindIp: ['127.0.0.1', '::1'], setParameters: { a: '1', b: 'x=y' }, verbosity: 3, quiet: true, logpath: '/tmp/l', logappend: true });
@@ -62,9 +124,8 @@ describe('sim-mongod arguments', () => {
     expect(usageError(['stray']).message).toContain('positional');
   });
 
-  it('refuses --auth and config files clearly', () => {
+  it('refuses --auth clearly', () => {
     expect(usageError(['--auth']).message).toMatch(/--auth is not supported/);
-    expect(usageError(['-f', 'mongod.conf']).message).toMatch(/configuration files/);
     expect(usageError(['--storageEngine', 'mmapv1']).exitCode).toBe(100);
   });
 

@@ -67,6 +67,41 @@ describe('mongosh against sim-mongod', () => {
     expect(run.out).toContain(`SOURCE ${target}`);
     expect(run.out).toContain('SELF InvalidOptions I cannot sync from myself');
   });
+
+  it("rs.printReplicationInfo() reports --oplogSize as the configured size, follows replSetResizeOplog, and keeps it over a restart with another --oplogSize", { timeout: 120_000 }, async () => {
+    // mongosh's db.getReplicationInfo(): listCollections on local, $collStats storageStats on
+    // local.oplog.rs (maxSize, size) and its first and last entries by $natural.
+    const port = await freePort();
+    const dbpath = path.join(tmp, 'oplog5');
+    fs.mkdirSync(dbpath);
+    const proc = startSimMongod(['--port', String(port), '--dbpath', dbpath, '--replSet', 'small', '--bind_ip', host, '--oplogSize', '5'], children);
+    await waitForOutput(proc, 'Waiting for connections');
+    const script = `
+      rs.initiate({_id: 'small', members: [{_id: 0, host: '${host}:${port}'}]});
+      for (let i = 0; i < 100 && !db.hello().isWritablePrimary; i++) sleep(100);
+      db.t.insertOne({x: 1});
+      const info = db.getReplicationInfo();
+      print('CONFIGURED ' + info.configuredLogSizeMB + ' USED ' + (info.usedMB > 0) + ' FIRST ' + (typeof info.tFirst) + ' LAST ' + (typeof info.tLast));
+      print('RESIZE ' + db.adminCommand({replSetResizeOplog: 1, size: Double(2000)}).ok);
+      rs.printReplicationInfo();
+    `;
+    const run = await runMongosh(`mongodb://${host}:${port}/?directConnection=true`, script);
+    expect(run.out, run.out).toContain('CONFIGURED 5 USED true FIRST string LAST string');
+    expect(run.out).toContain('RESIZE 1');
+    expect(run.out).toMatch(/configured oplog size\n'2000 MB'\n---\nlog length start to end\n'\d+ secs \([\d.]+ hrs\)'\n---\noplog first event time\n'.+'\n---\noplog last event time\n'.+'\n---\nnow\n'.+'/);
+    expect(run.code).toBe(0);
+    // mongod keeps the oplog's size (as created, or resized) in its data files: a restart with
+    // another --oplogSize does not change it (manual: --oplogSize).
+    proc.child.kill('SIGTERM');
+    await proc.exit;
+    const again = startSimMongod(['--port', String(port), '--dbpath', dbpath, '--replSet', 'small', '--bind_ip', host, '--oplogSize', '50'], children);
+    await waitForOutput(again, 'Waiting for connections');
+    const after = await runMongosh(
+      `mongodb://${host}:${port}/?directConnection=true`,
+      `for (let i = 0; i < 100 && !db.hello().isWritablePrimary; i++) sleep(100); print('CONFIGURED ' + db.getReplicationInfo().configuredLogSizeMB);`,
+    );
+    expect(after.out, after.out).toContain('CONFIGURED 2000');
+  });
 });
 
 const host = '127.0.0.1';

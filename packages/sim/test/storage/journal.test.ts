@@ -328,6 +328,28 @@ describe('Journal in a replica set (virtual network)', () => {
   // Seed 1000426: where initial sync left the data consistent (mongod's initialDataTimestamp,
   // kept by its storage engine across restarts) must survive a restart, from the journal and from
   // a checkpoint, or a restarted member would roll back past it and undo into cloned data.
+  // mongod sizes the oplog when it creates it and keeps that size, or replSetResizeOplog's, in the
+  // oplog's collection options (resize_oplog.cpp updateCappedSize): a restart finds it either way.
+  it('journals and checkpoints the oplog size: the one it was created with, then replSetResizeOplog\'s', async () => {
+    const fs = new MemoryJournalFileSystem();
+    const clock = new VirtualClock(0);
+    const { member, journal } = await primary(fs, clock);
+    expect(journal.persisted.oplogSizeBytes).toBe(990 * 1024 * 1024);
+    expect((await member.run(request('admin', { replSetResizeOplog: 1, size: 2000 }))).ok).toBe(1);
+    member.kill();
+    journal.abandon();
+    const replayed = open(fs, new VirtualClock(60_000), { seed: 2 });
+    expect(replayed.journal.recovery.checkpointLoaded).toBe(false);
+    expect(replayed.journal.persisted.oplogSizeBytes).toBe(2000 * 1024 * 1024);
+    await replayed.journal.close();
+    replayed.member.kill();
+    const fromCheckpoint = open(fs, new VirtualClock(120_000), { seed: 3 });
+    expect(fromCheckpoint.journal.recovery).toMatchObject({ checkpointLoaded: true, recordsReplayed: 0 });
+    expect(fromCheckpoint.journal.persisted.oplogSizeBytes).toBe(2000 * 1024 * 1024);
+    expect(fromCheckpoint.member.repl.oplogSizeBytes).toBe(2000 * 1024 * 1024);
+    fromCheckpoint.member.kill();
+  });
+
   it('journals and checkpoints initialDataOpTime: a restart finds it either way', async () => {
     const fs = new MemoryJournalFileSystem();
     const clock = new VirtualClock(0);

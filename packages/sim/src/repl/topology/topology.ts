@@ -17,7 +17,7 @@ import { TopologyState as State } from './core';
 import * as election from './election';
 import * as heartbeat from './heartbeat';
 import type { HeartbeatRequest } from './heartbeat';
-import { logOps } from './oplogWrite';
+import { logOps, oplogSizeBytes, resizeOplog } from './oplogWrite';
 import * as primary from './primary';
 import * as status from './status';
 import type { PeerView } from './status';
@@ -111,6 +111,11 @@ export class Topology {
 
   get commitPoint(): OpTime {
     return this.s.commitPoint;
+  }
+
+  /** The oplog's size cap in bytes (as created or resized, else --oplogSize's). */
+  get oplogSizeBytes(): number {
+    return oplogSizeBytes(this.s);
   }
 
   get syncSource(): string | null {
@@ -396,6 +401,11 @@ export class Topology {
 
   logOps(ops: readonly OplogOp[]): OpTime {
     return this.step((s) => logOps(s, ops));
+  }
+
+  /** replSetResizeOplog: this member's oplog size and minimum retention. */
+  resizeOplog(change: { sizeBytes?: number; minRetentionHours?: number }): { sizeBytes: number; minRetentionHours: number } {
+    return this.step((s) => resizeOplog(s, change));
   }
 
   /** A request carried `term` (oplog queries): adopt it if newer. */

@@ -52,8 +52,10 @@ def reconfig_once_committed():
     config.setdefault("settings", {})["electionTimeoutMillis"] = 1000
     try:
         return admin.admin.command({"replSetReconfig": config})["ok"] == 1.0
-    except (OperationFailure, AutoReconnect) as error:
-        if getattr(error, "code", None) not in (308, 189, 10107, 11602):
+    except AutoReconnect:
+        return False  # NotMasterError and friends: the primary changed; find the new one
+    except OperationFailure as error:
+        if error.code not in (308, 189, 10107, 11602):
             raise
         return False
 
