@@ -53,6 +53,8 @@ const SET_PARAMETERS: Readonly<Record<string, Exclude<keyof ReplParameters, 'inj
   periodicNoopIntervalSecs: 'periodicNoopIntervalSecs',
   priorityTakeoverFreshnessWindowSeconds: 'priorityTakeoverFreshnessWindowSeconds',
   maxSyncSourceLagSecs: 'maxSyncSourceLagSecs',
+  changeSyncSourceThresholdMillis: 'changeSyncSourceThresholdMillis',
+  maxNumSyncSourceChangesPerHour: 'maxNumSyncSourceChangesPerHour',
 };
 
 /** `--setParameter` names the member reads itself (not replication knobs). */

@@ -19,7 +19,7 @@ import { isPlainObject } from '../storage/values';
  */
 
 /** The fail points this simulator has; any other name is refused as mongod refuses an unknown one. */
-export const FAIL_POINT_NAMES: ReadonlySet<string> = new Set(['failCommand', 'onPrimaryTransactionalWrite']);
+export const FAIL_POINT_NAMES: ReadonlySet<string> = new Set(['failCommand', 'onPrimaryTransactionalWrite', 'stopReplProducer']);
 
 export type FailPointMode =
   | { readonly kind: 'off' }

@@ -14,6 +14,7 @@ export const REPLSET_COMMANDS: ReadonlySet<string> = new Set([
   'replsetstepdown',
   'replsetstepup',
   'replsetfreeze',
+  'replsetsyncfrom',
   'replsetheartbeat',
   'replsetrequestvotes',
   'replsetupdateposition',
@@ -80,6 +81,15 @@ export async function runReplSetCommand(member: ServerNode, name: string, reques
       requireAdmin(request, 'replSetFreeze');
       const first = Object.keys(body)[0]!;
       return repl.freeze(numberArg(body[first], 'replSetFreeze', 0));
+    }
+    case 'replsetsyncfrom': {
+      requireAdmin(request, 'replSetSyncFrom');
+      // repl_set_commands.cpp CmdReplSetSyncFrom: bsonExtractStringField, then HostAndPort.
+      const first = Object.keys(body)[0]!;
+      const target = body[first];
+      if (typeof target !== 'string') throw serverError('TypeMismatch', `"replSetSyncFrom" had the wrong type. Expected string, found ${bsonTypeName(target)}`);
+      if (target.trim() === '') throw serverError('FailedToParse', `Empty host component parsing HostAndPort from "${target}"`);
+      return repl.syncFrom(target);
     }
     case 'replsetheartbeat':
       return repl.processHeartbeat(body);

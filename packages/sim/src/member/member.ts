@@ -176,6 +176,7 @@ export class Member implements CommandHandler, ServerNode, SessionCommandHost {
         emit: (event) => this.emit(event),
         log: (s, c, line, attr) => this.log(s, c, line, attr),
         abort: (reason) => this.abort(reason),
+        replProducerStopped: () => this.failPoints?.get('stopReplProducer')?.active === true,
         ...(options.journal === undefined ? {} : { persistence: options.journal }),
       },
     });

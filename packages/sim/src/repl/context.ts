@@ -20,6 +20,8 @@ export interface ReplPorts {
   log(severity: LogSeverity, component: string, line: LogLine, attr?: Document): void;
   /** The process aborts (a failed invariant, already logged): stop the member at once, as kill -9. */
   abort(reason: string): void;
+  /** The stopReplProducer fail point is on: the oplog fetcher fetches nothing (bgsync.cpp). */
+  replProducerStopped?: () => boolean;
   persistence?: ReplPersistence;
 }
 

@@ -426,6 +426,11 @@ export class ReplCoordinator {
     if (!won) throw serverError('CommandFailed', 'Election failed.');
   }
 
+  /** replSetSyncFrom: the next sync source is `target` (taken at the fetcher's next batch). */
+  syncFrom(target: string): Document {
+    return { ...this.topology.prepareSyncFrom(target), ok: 1 };
+  }
+
   /** replSetFreeze. */
   freeze(secs: number): Document {
     return this.topology.freeze(secs);

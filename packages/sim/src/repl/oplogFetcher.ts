@@ -61,6 +61,12 @@ export class OplogFetcher {
     const alive = (): boolean => !run.cancelled && !this.ctx.stopped();
     while (alive()) {
       if (!topology.wantsToFetch) break;
+      if (this.ctx.ports.replProducerStopped?.() === true) {
+        // bgsync.cpp _produce: the stopReplProducer fail point holds the producer, a second at a time.
+        this.ctx.ports.log('I', 'REPL', LogIds.stopReplProducer, {});
+        await timers.sleep(1000);
+        continue;
+      }
       const source = topology.chooseSyncSource();
       if (!source) {
         topology.setSyncSource(null);
@@ -161,7 +167,7 @@ export class OplogFetcher {
     await this.applyWhenDue(entries, entries.length < batchSize - 1, alive);
     let cursorId = asBigInt(cursor.id);
     while (alive() && topology.wantsToFetch && topology.syncSource === source) {
-      if (cursorId === 0n) return;
+      if (cursorId === 0n || ports.replProducerStopped?.() === true) return;
       const electionTimeoutMillis = topology.electionTimeoutMillis;
       const maxTimeMS = Math.max(1, Math.floor(electionTimeoutMillis / 2));
       const more = await ports.send(
@@ -175,12 +181,13 @@ export class OplogFetcher {
       const data = topology.fetchMetadata(more, source);
       const moreCursor = more.cursor as Document;
       const batch = (moreCursor.nextBatch as Document[]).map(entryFromBson);
+      const fetchedBefore = topology.lastApplied;
       await this.applyWhenDue(batch, batch.length < batchSize, alive);
       if (!alive()) return;
       // Keep-alive: the sync source hears from us at least every half election timeout.
       this.positions.schedule();
       cursorId = asBigInt(moreCursor.id);
-      if (topology.shouldChangeSyncSource(source, data)) return;
+      if (topology.shouldChangeSyncSource(source, data, fetchedBefore)) return;
       if (topology.isCatchingUp) {
         const applied = topology.memberApplied(source);
         if (!applied || compareOpTime(applied, topology.lastApplied) <= 0) return;

@@ -35,6 +35,10 @@ export interface ReplParameters {
   syncSourceRetryMillis: number;
   /** maxSyncSourceLagSecs: a sync source this far behind the primary is abandoned. */
   maxSyncSourceLagSecs: number;
+  /** changeSyncSourceThresholdMillis: a member this much closer (ping) than the sync source replaces it; 0 never. */
+  changeSyncSourceThresholdMillis: number;
+  /** maxNumSyncSourceChangesPerHour: past this many changes in the last hour, no ping-based change. */
+  maxNumSyncSourceChangesPerHour: number;
   /** How long a sync source that failed is passed over. */
   syncSourceDenylistMillis: number;
   oplogCursorsMax: number;
@@ -70,6 +74,8 @@ export const DEFAULT_REPL_PARAMETERS: ReplParameters = {
   oplogFetchBatchEntriesMax: 5000,
   syncSourceRetryMillis: 1000,
   maxSyncSourceLagSecs: 30,
+  changeSyncSourceThresholdMillis: 5,
+  maxNumSyncSourceChangesPerHour: 3,
   syncSourceDenylistMillis: 10_000,
   oplogCursorsMax: 1000,
   oplogCursorIdleTimeoutMillis: 600_000,

@@ -17,14 +17,7 @@ afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 describe('mongosh against sim-mongod', () => {
   it('rs.initiate, rs.status with one PRIMARY and two SECONDARY, rs.conf, insertOne and findOne', { timeout: 120_000 }, async () => {
-    const host = '127.0.0.1';
-    const ports = [await freePort(), await freePort(), await freePort()];
-    const procs = ports.map((port, i) => {
-      const dbpath = path.join(tmp, `db${i}`);
-      fs.mkdirSync(dbpath);
-      return startSimMongod(['--port', String(port), '--dbpath', dbpath, '--replSet', 'foo', '--bind_ip', host], children);
-    });
-    await Promise.all(procs.map((p) => waitForOutput(p, 'Waiting for connections')));
+    const ports = await startThree('db', 'foo');
     const members = ports.map((p, i) => `{_id: ${i}, host: '${host}:${p}'}`).join(', ');
     const script = `
       const r = rs.initiate({_id: 'foo', members: [${members}], settings: {electionTimeoutMillis: 1000}});
@@ -50,10 +43,34 @@ describe('mongosh against sim-mongod', () => {
     expect(second.code).toBe(0);
   });
 
+  it('rs.syncFrom on a secondary: replSetSyncFrom answers syncFromRequested and the member then syncs from it (the manual, rs.syncFrom)', { timeout: 120_000 }, async () => {
+    const ports = await startThree('sf', 'sf');
+    const members = ports.map((p, i) => `{_id: ${i}, host: '${host}:${p}', priority: ${i === 0 ? 2 : 1}}`).join(', ');
+    const init = await runMongosh(
+      `mongodb://${host}:${ports[0]}/`,
+      `rs.initiate({_id: 'sf', members: [${members}], settings: {electionTimeoutMillis: 1000}});
+       for (let i = 0; i < 150 && rs.status().members.map((m) => m.stateStr).sort().join(',') !== 'PRIMARY,SECONDARY,SECONDARY'; i++) sleep(200);
+       print('READY ' + rs.status().members.map((m) => m.stateStr).sort().join(','));`,
+    );
+    expect(init.out, init.out).toContain('READY PRIMARY,SECONDARY,SECONDARY');
+    const target = `${host}:${ports[2]}`;
+    const run = await runMongosh(
+      `mongodb://${host}:${ports[1]}/?directConnection=true`,
+      `const r = rs.syncFrom('${target}');
+       print('SYNCFROM ' + r.ok + ' ' + r.syncFromRequested);
+       let src = '';
+       for (let i = 0; i < 100 && src !== '${target}'; i++) { sleep(200); src = rs.status().syncSourceHost; }
+       print('SOURCE ' + src);
+       try { rs.syncFrom('${host}:${ports[1]}'); } catch (e) { print('SELF ' + e.codeName + ' ' + e.message); }`,
+    );
+    expect(run.out, run.out).toContain(`SYNCFROM 1 ${target}`);
+    expect(run.out).toContain(`SOURCE ${target}`);
+    expect(run.out).toContain('SELF InvalidOptions I cannot sync from myself');
+  });
+
   it("rs.printReplicationInfo() reports --oplogSize as the configured size, follows replSetResizeOplog, and keeps it over a restart with another --oplogSize", { timeout: 120_000 }, async () => {
     // mongosh's db.getReplicationInfo(): listCollections on local, $collStats storageStats on
     // local.oplog.rs (maxSize, size) and its first and last entries by $natural.
-    const host = '127.0.0.1';
     const port = await freePort();
     const dbpath = path.join(tmp, 'oplog5');
     fs.mkdirSync(dbpath);
@@ -86,6 +103,20 @@ describe('mongosh against sim-mongod', () => {
     expect(after.out, after.out).toContain('CONFIGURED 2000');
   });
 });
+
+const host = '127.0.0.1';
+
+/** Three sim-mongod processes of set `setName` (dbpaths `<prefix>0..2`), listening: their ports. */
+async function startThree(prefix: string, setName: string): Promise<number[]> {
+  const ports = [await freePort(), await freePort(), await freePort()];
+  const procs = ports.map((port, i) => {
+    const dbpath = path.join(tmp, `${prefix}${i}`);
+    fs.mkdirSync(dbpath);
+    return startSimMongod(['--port', String(port), '--dbpath', dbpath, '--replSet', setName, '--bind_ip', host], children);
+  });
+  await Promise.all(procs.map((p) => waitForOutput(p, 'Waiting for connections')));
+  return ports;
+}
 
 async function runMongosh(uri: string, script: string): Promise<{ code: number | null; out: string }> {
   const child = spawn(MONGOSH, ['--quiet', uri, '--eval', script], {

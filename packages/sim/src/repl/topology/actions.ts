@@ -63,7 +63,7 @@ export type Action =
 export type ActionKind = Action['kind'];
 
 /** The core's own timers; each is armed at most once at a time. */
-export type TimerName = 'election' | 'priorityTakeover' | 'catchUp' | 'liveness' | 'noop';
+export type TimerName = 'election' | 'priorityTakeover' | 'catchUpTakeover' | 'catchUp' | 'liveness' | 'noop';
 
 /** One election this member runs: a dry run (unless skipped), then the real one at term+1. */
 export interface Candidacy {

@@ -56,6 +56,7 @@ function newMemberData(s: TopologyState, mc: MemberConfig, index: number): Membe
     lastContactMillis: now(s),
     upSinceMillis: 0,
     pingMs: 0,
+    pingCount: 0,
     lastHeartbeatMessage: '',
     hbRoundStartMillis: 0,
     hbFailures: 0,

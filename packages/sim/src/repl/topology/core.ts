@@ -49,6 +49,8 @@ export interface MemberData {
   lastContactMillis: number;
   upSinceMillis: number;
   pingMs: number;
+  /** Heartbeats it answered (mongod's PingStats count; the ping-based sync-source change waits for 5 per member). */
+  pingCount: number;
   lastHeartbeatMessage: string;
   /** When the current heartbeat round began (retries share its heartbeatTimeoutSecs), mongod's PingStats. */
   hbRoundStartMillis: number;
@@ -117,6 +119,8 @@ export class TopologyState {
   electionTimerPeriodMillis = 0;
   /** A priority takeover is armed against this primary, with this member's priority then. */
   priorityTakeover: { primary: string; selfPriority: number } | undefined;
+  /** A catch-up takeover is armed (against a primary still catching up), due at this time. */
+  catchUpTakeoverDueMillis: number | undefined;
   electionTimeTs: number | undefined;
   /** rs.status()'s electionCandidateMetrics (while primary) and electionParticipantMetrics (last real vote). */
   candidateMetrics: Document | undefined;
@@ -131,6 +135,14 @@ export class TopologyState {
    */
   lastCommittedInPrevConfig: OpTime = NULL_OPTIME;
   syncSource: string | null = null;
+  /** replSetSyncFrom's target, taken by the next sync-source choice (mongod's _forceSyncSourceIndex). */
+  forcedSyncSource: string | undefined;
+  /** The current sync source was set by replSetSyncFrom (mongod's _replSetSyncFromSet). */
+  syncSourceFromRequest = false;
+  /** rs.status's own infoMessage and when it was set (mongod's setMyHeartbeatMessage; shown for 2 minutes). */
+  heartbeatMessage = { text: '', atMillis: 0 };
+  /** When a sync source was last taken, newest last (mongod's RecentSyncSourceChanges). */
+  readonly recentSyncSourceChanges: number[] = [];
   readonly syncSourceDenylist = new Map<string, number>();
   topologyCounter = 0;
 
@@ -310,8 +322,13 @@ export function persistTerm(s: TopologyState, next: number): void {
 }
 
 export function setSyncSource(s: TopologyState, host: string | null): void {
+  if (host === null) s.syncSourceFromRequest = false;
   if (s.syncSource === host) return;
   s.syncSource = host;
+  if (host) {
+    s.recentSyncSourceChanges.push(now(s));
+    while (s.recentSyncSourceChanges.length > Math.max(1, s.params.maxNumSyncSourceChangesPerHour)) s.recentSyncSourceChanges.shift();
+  }
   emit(s, { type: 'syncSourceChange', syncSource: host });
   if (host) log(s, 'I', 'REPL', LogIds.syncSourceChosen, { syncSource: host });
 }

@@ -14,10 +14,13 @@ import {
   emit,
   lastApplied,
   log,
+  now,
   persistTerm,
+  primaryHost,
   randomizedElectionOffsetMillis,
   resetElectionTimer,
   selfConfig,
+  settings,
   term,
 } from './core';
 import { becomePrimary } from './primary';
@@ -68,22 +71,95 @@ function freshForTakeover(s: TopologyState): boolean {
 }
 
 /**
- * A primary of lower priority than this member is up (topology_coordinator.cpp
- * _updatePrimaryFromHBDataV1): schedule a takeover after electionTimeoutMillis times (this
- * member's priority rank + 1) plus a random offset, so the highest priority goes first
- * (replication_coordinator_impl_heartbeat.cpp, HeartbeatResponseAction::PriorityTakeover). Whether
- * this member is fresh enough is checked when it fires.
+ * A heartbeat from the primary of our term (topology_coordinator.cpp _updatePrimaryFromHBDataV1):
+ * a catch-up takeover when it is behind us — it is still catching up, and catch-up and
+ * catch-up takeover are both enabled (catchUpTimeoutMillis not 0, catchUpTakeoverDelayMillis not
+ * -1) — a priority takeover when its priority is lower than ours; both at once, the priority
+ * takeover only when this member has the highest priority of the set (rank 0), else the catch-up
+ * one. Nothing is armed while another takeover is (replication_coordinator_impl_heartbeat.cpp,
+ * HeartbeatResponseAction::PriorityTakeover and ::CatchupTakeover).
  */
-export function maybeSchedulePriorityTakeover(s: TopologyState, primary: MemberData): void {
+export function maybeScheduleTakeover(s: TopologyState, primary: MemberData): void {
   const me = selfConfig(s);
-  if (!me || s.priorityTakeover || !canStandForElection(s)) return;
-  if (!(me.priority > primary.config.priority)) return;
+  if (!me || !canStandForElection(s)) return;
   const config = s.persisted.config!;
+  const catchUpTakeoverDisabled = config.settings.catchUpTimeoutMillis === 0 || config.settings.catchUpTakeoverDelayMillis === -1;
+  const catchUp = !catchUpTakeoverDisabled && compareOpTime(primary.applied, lastApplied(s)) < 0;
+  const priority = me.priority > primary.config.priority;
   // ReplSetConfig::calculatePriorityRank: how many members have a higher priority.
   const rank = config.members.filter((m) => m.priority > me.priority).length;
+  if (catchUp && !(priority && rank === 0)) scheduleCatchUpTakeover(s);
+  else if (priority) schedulePriorityTakeover(s, primary, rank);
+}
+
+/**
+ * After electionTimeoutMillis times (this member's priority rank + 1) plus a random offset, so the
+ * highest priority goes first. Whether this member is fresh enough is checked when it fires.
+ */
+function schedulePriorityTakeover(s: TopologyState, primary: MemberData, rank: number): void {
+  if (s.priorityTakeover || s.catchUpTakeoverDueMillis !== undefined) return;
   const delayMillis = electionTimeoutMillis(s) * (rank + 1) + randomizedElectionOffsetMillis(s);
-  s.priorityTakeover = { primary: primary.config.host, selfPriority: me.priority };
+  s.priorityTakeover = { primary: primary.config.host, selfPriority: selfConfig(s)!.priority };
   s.out.push({ kind: 'setTimer', timer: 'priorityTakeover', delayMillis });
+}
+
+/** After catchUpTakeoverDelayMillis; whether it is still warranted is checked when it fires. */
+function scheduleCatchUpTakeover(s: TopologyState): void {
+  if (s.priorityTakeover || s.catchUpTakeoverDueMillis !== undefined) return;
+  const delayMillis = settings(s).catchUpTakeoverDelayMillis;
+  s.catchUpTakeoverDueMillis = now(s) + delayMillis;
+  log(s, 'I', 'ELECTION', LogIds.catchUpTakeoverScheduled, { when: new Date(s.catchUpTakeoverDueMillis).toISOString() });
+  s.out.push({ kind: 'setTimer', timer: 'catchUpTakeover', delayMillis });
+}
+
+/** ReplicationCoordinatorImpl::_cancelCatchupTakeover. */
+export function cancelCatchUpTakeover(s: TopologyState): void {
+  if (s.catchUpTakeoverDueMillis === undefined) return;
+  s.catchUpTakeoverDueMillis = undefined;
+  log(s, 'I', 'REPL', LogIds.catchUpTakeoverCanceled, {});
+  s.out.push({ kind: 'cancelTimer', timer: 'catchUpTakeover' });
+}
+
+/**
+ * A heartbeat reply reporting an optime of the current term: the primary wrote in its term, so it
+ * is no longer catching up and an armed catch-up takeover is called off
+ * (replication_coordinator_impl_heartbeat.cpp, _handleHeartbeatResponse).
+ */
+export function maybeCancelCatchUpTakeover(s: TopologyState, applied: OpTime): void {
+  if (s.catchUpTakeoverDueMillis !== undefined && applied.t === term(s)) cancelCatchUpTakeover(s);
+}
+
+/**
+ * Fresh enough for a catch-up takeover (topology_coordinator.cpp _amIFreshEnoughForCatchupTakeover):
+ * nobody up is fresher than us, a primary is known and is behind us, and our last optime is of an
+ * older term than the current one — the primary has written nothing in its term yet.
+ */
+function freshForCatchUpTakeover(s: TopologyState): boolean {
+  const mine = lastApplied(s);
+  if (compareOpTime(mine, latestKnownOpTime(s)) < 0) return false;
+  const primary = primaryHost(s);
+  const pm = primary ? s.members.get(primary) : undefined;
+  if (!pm) return false;
+  if (compareOpTime(mine, pm.applied) <= 0) return false;
+  return mine.t < term(s);
+}
+
+/** The catch-up takeover is due: stand if still electable and still warranted (_startElectSelfIfEligibleV1). */
+export function catchUpTakeoverFired(s: TopologyState): Candidacy | undefined {
+  if (s.catchUpTakeoverDueMillis === undefined) return undefined;
+  s.catchUpTakeoverDueMillis = undefined;
+  let reason: string | undefined;
+  if (s.candidacy) reason = 'Not standing for election again; already candidate';
+  else if (!canStandForElection(s)) reason = 'Not standing for election because member is not currently a secondary or is not electable';
+  else if (!freshForCatchUpTakeover(s)) {
+    reason = 'Not standing for election because member is either not the most up-to-date member or not ahead of the primary, and therefore cannot call for catchup takeover';
+  }
+  if (reason !== undefined) {
+    log(s, 'I', 'ELECTION', LogIds.catchUpTakeoverNotElectable, { reason });
+    return undefined;
+  }
+  log(s, 'I', 'ELECTION', LogIds.catchUpTakeover, {});
+  return startElection(s, 'catchupTakeover', false);
 }
 
 export function priorityTakeoverFired(s: TopologyState): Candidacy | undefined {
@@ -107,6 +183,7 @@ export function startElection(s: TopologyState, reason: string, skipDryRun: bool
   cancelElectionTimer(s);
   s.priorityTakeover = undefined;
   s.out.push({ kind: 'cancelTimer', timer: 'priorityTakeover' });
+  cancelCatchUpTakeover(s);
   if (!skipDryRun) {
     // The dry run asks at the current term, changing no one's term or vote
     // (replication_coordinator_impl_elect_v1.cpp: VoteRequester::start(..., term, dryRun=true)).

@@ -26,7 +26,7 @@ import {
   term,
   wantsToFetch,
 } from './core';
-import { maybeSchedulePriorityTakeover } from './election';
+import { maybeCancelCatchUpTakeover, maybeScheduleTakeover } from './election';
 import { catchUpHeard, checkCatchUp } from './primary';
 import { replData } from './status';
 import { updateTerm } from './stepDown';
@@ -76,6 +76,7 @@ export function heartbeatReply(s: TopologyState, host: string, reply: Document, 
   const priorState = m.state;
   m.hbFailures = 0;
   m.pingMs = at - sentAtMillis;
+  m.pingCount++;
   m.lastHeartbeatMillis = at;
   m.lastContactMillis = at;
   m.lastHeartbeatMessage = '';
@@ -112,9 +113,10 @@ export function heartbeatReply(s: TopologyState, host: string, reply: Document, 
     }
   }
   if (reply.$replData) processReplData(s, reply.$replData as Document, host);
+  if (reply.opTime) maybeCancelCatchUpTakeover(s, m.applied);
   if (m.state === MemberState.PRIMARY && m.term === term(s) && s.stateCode !== MemberState.PRIMARY) {
     resetElectionTimer(s);
-    maybeSchedulePriorityTakeover(s, m);
+    maybeScheduleTakeover(s, m);
   }
   if (s.stateCode === MemberState.PRIMARY) {
     updateCommitPoint(s);

@@ -94,7 +94,11 @@ export function status(s: TopologyState, nowMillis: number, uptimeSecs: number):
   const config = requireConfig(s);
   const applied = lastApplied(s);
   const appliedWall = new Date(lastAppliedWallMillis(s));
-  const syncSourceId = s.syncSource ? (s.members.get(s.syncSource)?.config._id ?? -1) : -1;
+  // A primary reports no sync source, even while it fetches in catch-up; another member's is what
+  // its heartbeats say, none while it is down or primary (topology_coordinator.cpp
+  // prepareStatusResponse).
+  const selfSyncSource = s.syncSource && s.stateCode !== MemberState.PRIMARY ? s.syncSource : '';
+  const syncSourceId = selfSyncSource ? (s.members.get(selfSyncSource)?.config._id ?? -1) : -1;
   const members: Document[] = [];
   for (const mc of config.members) {
     if (mc.host === s.selfName) {
@@ -109,9 +113,10 @@ export function status(s: TopologyState, nowMillis: number, uptimeSecs: number):
         optimeDate: new Date(tsSecs(applied.ts) * 1000),
         lastAppliedWallTime: appliedWall,
         lastDurableWallTime: appliedWall,
-        syncSourceHost: s.syncSource ?? '',
+        syncSourceHost: selfSyncSource,
         syncSourceId,
-        infoMessage: '',
+        // _getHbmsg: the last heartbeat message, if under 2 minutes old.
+        infoMessage: nowMillis - s.heartbeatMessage.atMillis > 120_000 ? '' : s.heartbeatMessage.text,
         configVersion: config.version,
         configTerm: config.term,
         self: true,
@@ -143,8 +148,8 @@ export function status(s: TopologyState, nowMillis: number, uptimeSecs: number):
       lastHeartbeatRecv: new Date(m.lastHeartbeatRecvMillis),
       pingMs: Long.fromNumber(m.pingMs),
       lastHeartbeatMessage: m.lastHeartbeatMessage,
-      syncSourceHost: up ? m.syncSource : '',
-      syncSourceId: up && m.syncSource ? (config.members.find((c) => c.host === m.syncSource)?._id ?? -1) : -1,
+      syncSourceHost: up && m.state !== MemberState.PRIMARY ? m.syncSource : '',
+      syncSourceId: up && m.state !== MemberState.PRIMARY && m.syncSource ? (config.members.find((c) => c.host === m.syncSource)?._id ?? -1) : -1,
       infoMessage: '',
       configVersion: m.configVersion,
       configTerm: m.configTerm,
@@ -161,7 +166,7 @@ export function status(s: TopologyState, nowMillis: number, uptimeSecs: number):
     date: new Date(nowMillis),
     myState: s.stateCode,
     term: Long.fromNumber(term(s)),
-    syncSourceHost: s.syncSource ?? '',
+    syncSourceHost: selfSyncSource,
     syncSourceId,
     heartbeatIntervalMillis: Long.fromNumber(config.settings.heartbeatIntervalMillis),
     majorityVoteCount: votingMajority(config),

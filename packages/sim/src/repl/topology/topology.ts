@@ -338,6 +338,8 @@ export class Topology {
           return election.electionTimerFired(s);
         case 'priorityTakeover':
           return election.priorityTakeoverFired(s);
+        case 'catchUpTakeover':
+          return election.catchUpTakeoverFired(s);
         case 'catchUp':
           primary.catchUpTimedOut(s);
           return undefined;
@@ -431,8 +433,13 @@ export class Topology {
     this.step((s) => syncSource.denylistSyncSource(s, host, reason));
   }
 
-  shouldChangeSyncSource(source: string, data: Document): boolean {
-    return this.step((s) => syncSource.shouldChangeSyncSource(s, source, data));
+  /** replSetSyncFrom: the reply (ok added by the caller); throws the command's errors. */
+  prepareSyncFrom(target: string): Document {
+    return this.step((s) => syncSource.prepareSyncFrom(s, target));
+  }
+
+  shouldChangeSyncSource(source: string, data: Document, fetchedBefore?: OpTime): boolean {
+    return this.step((s) => syncSource.shouldChangeSyncSource(s, source, data, fetchedBefore));
   }
 
   fetchMetadata(reply: Document, source: string): Document {

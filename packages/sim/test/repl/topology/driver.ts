@@ -21,10 +21,11 @@ import type { OplogEntry } from '../../../src/storage/oplog';
  * the script plays the coordinator and the other members.
  *
  *   start self=n0 members=3 [term=1] [vote=1:2] [oplog=100.1/1,101.1/1] [priority=n2:0,...]
- *         [votes=n2:0] [arbiter=n2] [version=1] [config-term=1] [setting=value...]
+ *         [votes=n2:0] [arbiter=n2] [hidden=n2] [delay=n2:60] [no-indexes=n2] [version=1] [config-term=1]
+ *         [setting=value...]
  *   start self=n0 uninitiated                  a member started with --replSet and no config
  *   tick 1500                                   move the clock (ms)
- *   fire election|priorityTakeover|catchUp|liveness|noop
+ *   fire election|priorityTakeover|catchUpTakeover|catchUp|liveness|noop
  *   send-heartbeat to=n1                        the heartbeat the core sends n1 now (its timeout shrinks with retries)
  *   heartbeat-reply from=n1 state=SECONDARY term=1 applied=100.1/1 [durable=] [ping=5]
  *         [sync=n2] [commit=100.1/1] [config-version=2 config-term=1 [config-members=2]]   (a newer config, n0..)
@@ -44,6 +45,10 @@ import type { OplogEntry } from '../../../src/storage/oplog';
  *   sync-source to=n0                           the fetcher took n0 (`-`: none) as its sync source
  *   position                                    the replSetUpdatePosition we would send our sync source now
  *   choose-sync-source
+ *   sync-from target=n1                         replSetSyncFrom: its reply, or its error
+ *   should-change source=n1 [primary] [sync-index=-1] [visible=100.1/1] [before=100.1/1]
+ *                                               after a batch with this $replData (`before`: our optime before it)
+ *   denylist host=n1
  *   step-down-begin secs=60 catch-up=10 | step-down-complete [target=n1] secs=60 [force] | step-down-end
  *   freeze secs=30
  *   state                                       the core's state and what it knows of the others
@@ -142,8 +147,11 @@ function configDocument(cmd: Command, count: number, version: number): Document 
   const priority = perMember(cmd, 'priority');
   const votes = perMember(cmd, 'votes');
   const arbiters = perMember(cmd, 'arbiter');
+  const hidden = perMember(cmd, 'hidden');
+  const delays = perMember(cmd, 'delay');
+  const noIndexes = perMember(cmd, 'no-indexes');
   const settings: Document = { replicaSetId: REPLICA_SET_ID };
-  for (const key of ['electionTimeoutMillis', 'heartbeatIntervalMillis', 'heartbeatTimeoutSecs', 'catchUpTimeoutMillis', 'chainingAllowed']) {
+  for (const key of ['electionTimeoutMillis', 'heartbeatIntervalMillis', 'heartbeatTimeoutSecs', 'catchUpTimeoutMillis', 'catchUpTakeoverDelayMillis', 'chainingAllowed']) {
     const v = cmd.args.get(key);
     if (v !== undefined) settings[key] = v === 'true' || v === 'false' ? v === 'true' : Number(v);
   }
@@ -153,6 +161,9 @@ function configDocument(cmd: Command, count: number, version: number): Document 
     if (priority.has(name)) m.priority = Number(priority.get(name));
     if (votes.has(name)) m.votes = Number(votes.get(name));
     if (arbiters.has(name)) m.arbiterOnly = true;
+    if (hidden.has(name)) m.hidden = true;
+    if (delays.has(name)) m.secondaryDelaySecs = Number(delays.get(name));
+    if (noIndexes.has(name)) m.buildIndexes = false;
     return m;
   });
   return { _id: 'rs0', version, members, settings };
@@ -381,6 +392,24 @@ export class Driver {
       }
       case 'choose-sync-source':
         return [`sync source ${short(this.core.chooseSyncSource())}`];
+      case 'sync-from': {
+        try {
+          const reply = this.core.prepareSyncFrom(host(need(cmd, 'target')));
+          return [`reply ${Object.entries(reply).map(([k, v]) => `${k}=${scalar(v) ?? ''}`).join(' ')}`];
+        } catch (e) {
+          const err = e as { codeName?: string; errmsg?: string };
+          return [`error ${err.codeName ?? 'unknown'}: ${err.errmsg ?? String(e)}`];
+        }
+      }
+      case 'should-change': {
+        const data: Document = { isPrimary: cmd.flags.has('primary'), syncSourceIndex: num(cmd, 'sync-index', -1) };
+        if (cmd.args.has('visible')) data.lastOpVisible = opTimeDoc(parseOpTime(need(cmd, 'visible')));
+        const before = cmd.args.has('before') ? parseOpTime(need(cmd, 'before')) : undefined;
+        return [`change ${String(this.core.shouldChangeSyncSource(host(need(cmd, 'source')), data, before))}`];
+      }
+      case 'denylist':
+        this.core.denylistSyncSource(host(need(cmd, 'host')), 'test');
+        return undefined;
       case 'step-down-begin':
         return [`deadline in ${this.core.beginStepDown(num(cmd, 'secs'), num(cmd, 'catch-up')) - this.nowMillis}ms`];
       case 'step-down-complete': {
