@@ -40,7 +40,10 @@ export interface JobWorkerData {
   options: SimulationOptions;
 }
 
-/** A worker thread stopped by itself; `seed` is the run it was in the middle of (undefined between runs). */
+/**
+ * A worker thread stopped by itself (`exitCode`), or sent an answer that could not be read (null);
+ * `seed` is the run it was in the middle of (undefined between runs).
+ */
 export class SimulateWorkerLostError extends Error {
   override readonly name = 'SimulateWorkerLost';
   constructor(
@@ -49,7 +52,8 @@ export class SimulateWorkerLostError extends Error {
     readonly exitCode: number | null,
     cause: Error | undefined,
   ) {
-    super(`simulate worker ${workerIndex} stopped (exit code ${exitCode ?? 'none'}) ${seed === undefined ? 'between runs' : `while running seed ${seed}`}${cause ? `: ${cause.message}` : ''}`, cause ? { cause } : undefined);
+    const what = exitCode === null ? 'sent an answer that could not be read' : `stopped (exit code ${exitCode})`;
+    super(`simulate worker ${workerIndex} ${what} ${seed === undefined ? 'between runs' : `while running seed ${seed}`}${cause ? `: ${cause.message}` : ''}`, cause ? { cause } : undefined);
   }
 }
 
