@@ -60,6 +60,15 @@ describe('simulate --jobs: the same results for any number of workers', () => {
     expect(files(outTwo)).toEqual(files(outOne));
   }, 480_000);
 
+  it('runsAheadMax 1 (a seed starts only once every earlier one is handed on): two workers take turns, neither stalls, same summary', async () => {
+    const seen: number[] = [];
+    const viaTwo = await simulateManyJobs(20, 3, {}, { jobs: 2, runsAheadMax: 1 }, (r) => seen.push(r.seed));
+    const viaOne = await simulateMany(20, 3, {});
+    expect(seen).toEqual([20, 21, 22]);
+    expect(viaTwo.digest).toBe(viaOne.digest);
+    expect(viaTwo.runs).toBe(3);
+  }, 180_000);
+
   it('a run that throws is reported with its seed, the lowest failing one, as with one job', async () => {
     const options = { members: 0 };
     const viaOne = await simulateMany(1, 4, options).catch((error: unknown) => error);
