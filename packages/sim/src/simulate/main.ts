@@ -1,17 +1,20 @@
 /**
- * `pnpm --filter @rslab/sim simulate [--seed S] [--runs N] [--workload a,b] [--bug NAME]...
- *  [--nemesis a,b] [--journal on|off] [--out DIR] [--no-shrink] [--replay FILE] [--verbose]`
+ * `pnpm --filter @rslab/sim simulate [--seed S] [--runs N] [--jobs N|cores] [--workload a,b]
+ *  [--bug NAME]... [--nemesis a,b] [--journal on|off] [--out DIR] [--no-shrink] [--replay FILE]
+ *  [--verbose]`
  *
- * Runs N plans from seeds S, S+1, ...; prints each failing seed with its violations and the
- * command that replays it, shrinks the first failure, writes its report and plan under DIR, and
- * ends with one summary line naming the workloads, checkers and nemeses. Exit code 1 when anything
- * was violated, 2 on a usage error or a crash.
+ * Runs N plans from seeds S, S+1, ... (on `--jobs` worker threads, jobs.ts; the output is the same
+ * for any number of them); prints each failing seed with its violations and the command that
+ * replays it, shrinks the first failure, writes its report and plan under DIR, and ends with one
+ * summary line naming the workloads, checkers and nemeses. Exit code 1 when anything was violated,
+ * 2 on a usage error or a crash (a run that threw, or a worker that died: with its seed).
  */
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { BUGS, NEMESIS_FAMILIES, PLAN_VERSION, WORKLOADS } from './plan';
 import type { BugName, NemesisFamily, RunPlan, WorkloadName } from './plan';
-import { SIMULATION_STORAGE, executePlan, replayCommand, simulateMany } from './run';
+import { SimulateWorkerLostError, parseJobs, simulateManyJobs } from './jobs';
+import { SIMULATION_STORAGE, SimulationRunError, executePlan, replayCommand } from './run';
 import type { SimulationOptions, SimulationRunResult, SimulationSummary } from './run';
 import { describeNemesis } from './plan';
 import { writeReport } from './report';
@@ -21,6 +24,7 @@ import { supportOf } from './support';
 interface Args {
   seed: number;
   runs: number;
+  jobs: number;
   workloads: WorkloadName[];
   bugs: BugName[];
   families: NemesisFamily[] | undefined;
@@ -31,7 +35,7 @@ interface Args {
   verbose: boolean;
 }
 
-const USAGE = 'usage: simulate [--seed N] [--runs K] [--workload register,set,retryable,list-append] [--bug ack-before-majority|double-vote] [--nemesis kill,power-loss,partition,slow,skew,step-down,reconfig,wipe] [--journal on|off] [--out DIR] [--no-shrink] [--replay FILE] [--verbose]';
+const USAGE = 'usage: simulate [--seed N] [--runs K] [--jobs N|cores] [--workload register,set,retryable,list-append] [--bug ack-before-majority|double-vote] [--nemesis kill,power-loss,partition,slow,skew,step-down,reconfig,wipe] [--journal on|off] [--out DIR] [--no-shrink] [--replay FILE] [--verbose]';
 
 function parseList<T extends string>(value: string | undefined, allowed: readonly T[], what: string): T[] {
   if (value === undefined) throw new Error(`${what} needs a value`);
@@ -41,7 +45,7 @@ function parseList<T extends string>(value: string | undefined, allowed: readonl
 }
 
 export function parseArgs(argv: readonly string[]): Args {
-  const args: Args = { seed: 1, runs: 100, workloads: [...WORKLOADS], bugs: [], families: undefined, journal: undefined, out: 'simulate-out', shrink: true, replay: undefined, verbose: false };
+  const args: Args = { seed: 1, runs: 100, jobs: 1, workloads: [...WORKLOADS], bugs: [], families: undefined, journal: undefined, out: 'simulate-out', shrink: true, replay: undefined, verbose: false };
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i]!;
     const int = (): number => {
@@ -51,6 +55,7 @@ export function parseArgs(argv: readonly string[]): Args {
     };
     if (arg === '--seed') args.seed = int();
     else if (arg === '--runs') args.runs = int();
+    else if (arg === '--jobs') args.jobs = parseJobs(argv[++i]);
     else if (arg === '--workload' || arg === '--workloads') args.workloads = parseList(argv[++i], WORKLOADS, 'workload');
     else if (arg === '--bug') args.bugs.push(...parseList(argv[++i], BUGS, 'bug'));
     else if (arg === '--nemesis') args.families = parseList(argv[++i], NEMESIS_FAMILIES, 'nemesis');
@@ -119,15 +124,27 @@ async function main(): Promise<void> {
   }
   let reported = 0;
   const failures: SimulationRunResult[] = [];
-  const summary = await simulateMany(args.seed, args.runs, options, (r) => {
-    const replay = replayCommand(r.seed, { workloads: args.workloads, bugs: args.bugs });
-    if (r.found.length > 0) {
-      printFailure(r, replay);
-      failures.push(r);
-    } else if (args.verbose) {
-      console.log(`seed ${r.seed}: ok operations=${r.operations} unknown=${r.indeterminate} virtual=${(r.virtualMillis / 1000).toFixed(1)}s elections=${r.elections} rollbacks=${r.rollbacks} nemesis=${r.plan.families.join('+') || 'none'} digest=${r.digest}`);
-    }
-  });
+  let summary: SimulationSummary;
+  try {
+    summary = await simulateManyJobs(args.seed, args.runs, options, { jobs: args.jobs }, (r) => {
+      const replay = replayCommand(r.seed, { workloads: args.workloads, bugs: args.bugs });
+      if (r.found.length > 0) {
+        printFailure(r, replay);
+        failures.push(r);
+      } else if (args.verbose) {
+        console.log(`seed ${r.seed}: ok operations=${r.operations} unknown=${r.indeterminate} virtual=${(r.virtualMillis / 1000).toFixed(1)}s elections=${r.elections} rollbacks=${r.rollbacks} nemesis=${r.plan.families.join('+') || 'none'} digest=${r.digest}`);
+      }
+    });
+  } catch (error) {
+    // A crash, not a violation: say which seed, and how to run it alone.
+    const seed = error instanceof SimulationRunError || error instanceof SimulateWorkerLostError ? error.seed : undefined;
+    if (seed === undefined) throw error;
+    console.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+    if (error instanceof Error && error.cause instanceof Error) console.error(`caused by: ${error.cause.stack ?? error.cause.message}`);
+    console.error(`simulate: seed ${seed} crashed; replay: ${replayCommand(seed, { workloads: args.workloads, bugs: args.bugs })}`);
+    process.exitCode = 2;
+    return;
+  }
   // The first failure is shrunk and written out; the others keep their replay commands.
   for (const r of failures) {
     if (reported++ > 0) break;

@@ -557,36 +557,92 @@ export interface SimulationSummary {
   unsupported: Set<WorkloadName>;
 }
 
-/** Runs `runs` plans from `seed`, `seed + 1`, ...; `onRun` sees each result. */
-export async function simulateMany(seed: number, runs: number, options: SimulationOptions = {}, onRun?: (r: SimulationRunResult) => void): Promise<SimulationSummary> {
-  if (!Number.isInteger(runs) || runs < 1 || runs > 10_000_000) throw new RangeError(`runs must be 1..10000000, got ${runs}`);
-  const hash = createHash('sha256');
-  const failing: SimulationRunResult[] = [];
-  let violations = 0;
-  let virtualMillis = 0;
-  let operationsCount = 0;
-  const checkers = new Map<string, { runs: number; failed: number; unknown: number }>();
-  const unsupported = new Set<WorkloadName>();
-  for (let i = 0; i < runs; i++) {
-    const result = await simulateRun(seed + i, options);
-    hash.update(`${result.seed}:${result.digest};`);
-    virtualMillis += result.virtualMillis;
-    operationsCount += result.operations;
-    for (const w of result.unsupported) unsupported.add(w);
+/** Runs in one call, at most (a bound on a mistyped `--runs`). */
+export const SIMULATE_RUNS_MAX = 10_000_000;
+
+export function checkRunsCount(runs: number): void {
+  if (!Number.isInteger(runs) || runs < 1 || runs > SIMULATE_RUNS_MAX) throw new RangeError(`runs must be 1..${SIMULATE_RUNS_MAX}, got ${runs}`);
+}
+
+/** A run that threw instead of finishing (a simulator bug, not a violation): names its seed. */
+export class SimulationRunError extends Error {
+  override readonly name = 'SimulationRunError';
+  constructor(
+    readonly seed: number,
+    cause: unknown,
+  ) {
+    super(`seed ${seed}: the run threw: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+  }
+}
+
+/**
+ * Folds run results into a summary. Results must come in seed order: the digest chains the
+ * per-run digests in that order, so the summary is the same however the runs were spread.
+ */
+export class SummaryBuilder {
+  private readonly hash = createHash('sha256');
+  private readonly failing: SimulationRunResult[] = [];
+  private readonly checkers = new Map<string, { runs: number; failed: number; unknown: number }>();
+  private readonly unsupported = new Set<WorkloadName>();
+  private violations = 0;
+  private virtualMillis = 0;
+  private operationsCount = 0;
+  private added = 0;
+  private nextSeed: number;
+
+  constructor(
+    firstSeed: number,
+    private readonly runs: number,
+  ) {
+    checkRunsCount(runs);
+    this.nextSeed = firstSeed;
+  }
+
+  add(result: SimulationRunResult): void {
+    if (result.seed !== this.nextSeed) throw new Error(`SummaryBuilder: seed ${result.seed} out of order (expected ${this.nextSeed})`);
+    this.nextSeed++;
+    this.added++;
+    this.hash.update(`${result.seed}:${result.digest};`);
+    this.virtualMillis += result.virtualMillis;
+    this.operationsCount += result.operations;
+    for (const w of result.unsupported) this.unsupported.add(w);
     for (const r of result.checkers) {
-      const entry = checkers.get(r.checker) ?? { runs: 0, failed: 0, unknown: 0 };
+      const entry = this.checkers.get(r.checker) ?? { runs: 0, failed: 0, unknown: 0 };
       entry.runs++;
       if (r.valid === false) entry.failed++;
       if (r.valid === 'unknown') entry.unknown++;
-      checkers.set(r.checker, entry);
+      this.checkers.set(r.checker, entry);
     }
     if (result.violations.length > 0) {
-      violations += result.violations.length;
-      failing.push(result);
+      this.violations += result.violations.length;
+      this.failing.push(result);
     }
+  }
+
+  finish(): SimulationSummary {
+    if (this.added !== this.runs) throw new Error(`SummaryBuilder: ${this.added} of ${this.runs} runs added`);
+    return { runs: this.runs, violations: this.violations, digest: this.hash.digest('hex').slice(0, 16), failing: this.failing, virtualMillis: this.virtualMillis, operations: this.operationsCount, checkers: this.checkers, unsupported: this.unsupported };
+  }
+}
+
+/** Run one seed; a run that throws is a `SimulationRunError` naming the seed. */
+export async function simulateSeed(seed: number, options: SimulationOptions = {}): Promise<SimulationRunResult> {
+  try {
+    return await simulateRun(seed, options);
+  } catch (error) {
+    throw new SimulationRunError(seed, error);
+  }
+}
+
+/** Runs `runs` plans from `seed`, `seed + 1`, ... one after another; `onRun` sees each result. See jobs.ts for several at once. */
+export async function simulateMany(seed: number, runs: number, options: SimulationOptions = {}, onRun?: (r: SimulationRunResult) => void): Promise<SimulationSummary> {
+  const summary = new SummaryBuilder(seed, runs);
+  for (let i = 0; i < runs; i++) {
+    const result = await simulateSeed(seed + i, options);
+    summary.add(result);
     onRun?.(result);
   }
-  return { runs, violations, digest: hash.digest('hex').slice(0, 16), failing, virtualMillis, operations: operationsCount, checkers, unsupported };
+  return summary.finish();
 }
 
 /** The command that runs one seed again with the same options. */
