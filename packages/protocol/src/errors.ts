@@ -33,6 +33,8 @@ export const ProtocolErrorCode = {
   draining: 'Draining',
   /** A moment before what the sandbox's history reaches back to. */
   momentNotKept: 'MomentNotKept',
+  /** "Branch from here" on a replay this server holds no copy of the members for (expired, another instance, restarted). */
+  replayNotBranchable: 'ReplayNotBranchable',
   /** The worker thread running this connection's sandbox died: the connection now shows a fresh sandbox (a `welcome` follows). */
   sandboxLost: 'SandboxLost',
   /** A bug on the server; the message says what broke. */
@@ -63,5 +65,11 @@ export const HttpErrorCode = {
   storeUnavailable: 'StoreUnavailable',
   /** This instance is shutting down and takes nothing new; see `retry-after` (the balancer sends the retry elsewhere). */
   draining: 'Draining',
+  /** No replay has this id, or it expired (`replayTtlMillis`). */
+  replayNotFound: 'ReplayNotFound',
+  /** The recording is bigger than a replay may be (`replayBytesMax`). */
+  replayTooLarge: 'ReplayTooLarge',
+  /** There is nothing to save: this session has no sandbox, or its history holds no moment yet. */
+  nothingRecorded: 'NothingRecorded',
 } as const;
 export type HttpErrorCode = (typeof HttpErrorCode)[keyof typeof HttpErrorCode];
