@@ -1,36 +1,8 @@
-import { eventsDigest, type ClusterSnapshot, type LabEvent, type MemberStateName, type ReplayView } from '@rslab/protocol';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { advance, frameOf, playbackText, seek, shownDigest, startPlayback, togglePlaying, withSpeed } from '../../src/replay/player';
 import { parseReplayBranchRoute, parseReplayRoute, replayBranchHash } from '../../src/replay/route';
-import { selectCluster, selectEvents, selectViewingPast, showLive, useLab } from '../../src/store/lab';
-import { playPause, replayLoaded, seekTo, selectPlayback, setSpeed, tick, useReplay } from '../../src/store/replay';
-import { member } from '../cluster/helpers';
+import { replay } from './helpers';
 
-const frame = (at: number, primary: string): ClusterSnapshot => ({
-  at,
-  speed: 1,
-  paused: false,
-  setName: 'foo',
-  members: ['a:1', 'b:1'].map((host) => ({ ...member(host), state: (host === primary ? 'PRIMARY' : 'SECONDARY') as MemberStateName })),
-  links: [],
-});
-const event = (id: number, at: number, text: string): LabEvent => ({ id, at, source: 'cluster', kind: 'stateChange', text });
-
-/** A failover: a:1 primary from 10 s, killed at 14 s, b:1 primary from 16 s; the replay ends at 20 s. */
-const events = [event(1, 10_000, 'a:1 is PRIMARY'), event(2, 14_000, 'killed a:1'), event(3, 16_000, 'b:1 is PRIMARY'), event(4, 20_000, 'heartbeat')];
-const replay: ReplayView = {
-  id: 'r-0123456789ab',
-  name: 'failover',
-  createdAt: 0,
-  expiresAt: 1,
-  startAt: 10_000,
-  endAt: 20_000,
-  frames: [frame(10_000, 'a:1'), frame(15_000, 'none'), frame(16_000, 'b:1'), frame(20_000, 'b:1')],
-  events,
-  digest: eventsDigest(events),
-  branchable: true,
-};
-const primaryShown = () => selectCluster(useLab.getState())?.members.find((m) => m.state === 'PRIMARY')?.host;
 
 describe('replay playback (pure)', () => {
   it('plays at its speed and stops at the end; play again starts over', () => {
@@ -66,27 +38,5 @@ describe('replay routes', () => {
     expect(parseReplayRoute('#replay=../x')).toBeNull();
     expect(parseReplayBranchRoute(replayBranchHash('r-0123456789ab', 12_345.6))).toEqual({ replayId: 'r-0123456789ab', at: 12_346 });
     expect(parseReplayBranchRoute('#branch=r-0123456789ab&at=-1')).toBeNull();
-  });
-});
-
-describe('the replay store', () => {
-  beforeEach(() => showLive());
-
-  it('shows what the play is at as a past moment: the old primary first, the new one at the end, every event by then', () => {
-    replayLoaded(replay);
-    expect(selectViewingPast(useLab.getState())).toBe(true);
-    expect(primaryShown()).toBe('a:1');
-    expect(selectEvents(useLab.getState()).map((e) => e.id)).toEqual([1]);
-    setSpeed(10);
-    playPause();
-    tick(500);
-    expect(selectPlayback(useReplay.getState()).at).toBe(15_000);
-    expect(primaryShown()).toBeUndefined();
-    tick(10_000);
-    expect(selectPlayback(useReplay.getState())).toMatchObject({ at: 20_000, playing: false });
-    expect(primaryShown()).toBe('b:1');
-    expect(selectEvents(useLab.getState())).toEqual(events);
-    seekTo(12_000);
-    expect(primaryShown()).toBe('a:1');
   });
 });
