@@ -451,9 +451,11 @@ export class SandboxManager {
 
   /**
    * "Branch from here" on a saved replay: `key`'s sandbox (a fresh one, usually: whoever opened the
-   * link) is replaced by a new live one started from the replay's recording as it was at `at`.
+   * link) is replaced by a new live one started from the replay's recording as it was at `at`. The
+   * sandbox replaced is handed back, no longer the key's, for the caller to dispose once nobody
+   * shows it (disposing it first would close its tabs under the page that is moving on).
    */
-  async branchFromRecording(key: string, recording: SavedRecording, at: number): Promise<{ sandbox: Sandbox; report: LabCopyReport & { at: number } }> {
+  async branchFromRecording(key: string, recording: SavedRecording, at: number): Promise<{ sandbox: Sandbox; report: LabCopyReport & { at: number }; replaced: Sandbox | undefined }> {
     this.reclaimIdle();
     const replaced = this.sandboxes.get(key);
     const { settings } = this.options;
@@ -462,8 +464,7 @@ export class SandboxManager {
     }
     const started = await this.startBranch(recording.source, { lessonId: recording.lessonId, speed: recording.speed, near: recording.sandboxId, tabIds: [] }, at);
     this.sandboxes.set(key, started.sandbox);
-    if (replaced) await replaced.dispose();
-    return started;
+    return { ...started, replaced };
   }
 
   /** A new sandbox started from `source` at `at`, its tabs re-opened with the lines typed in them up to then. */

@@ -41,7 +41,7 @@ export const terminalWsPlugin = fp<{ settings: Settings }>(
             handle: (message) => {
               if (message.type !== 'timeline.branch' && message.type !== 'replay.branch') return links.handle(message);
               const ack = (ok: boolean, text: string) => tab.send({ type: 'timeline.ack', requestId: message.requestId, ok, message: text });
-              let branching: Promise<{ sandbox: Sandbox; report: { at: number; started: unknown[] } }>;
+              let branching: Promise<{ sandbox: Sandbox; report: { at: number; started: unknown[] }; replaced?: Sandbox | undefined }>;
               if (message.type === 'timeline.branch') branching = app.sandboxes.branch(sessionId, message.at);
               else {
                 const recording = app.replays.recording(message.replayId);
@@ -52,10 +52,12 @@ export const terminalWsPlugin = fp<{ settings: Settings }>(
                 branching = app.sandboxes.branchFromRecording(sessionId, recording, message.at);
               }
               branching.then(
-                ({ sandbox: branched, report }) => {
+                ({ sandbox: branched, report, replaced }) => {
                   sandbox = branched;
                   ack(true, `branched from ${formatClock(report.at)}: ${report.started.length} members as they were`);
                   tab.attach(branched, { readOnly: false, resumed: false });
+                  // The sandbox a replay's branch replaced, now that this page shows the branch.
+                  replaced?.dispose().catch((error: unknown) => app.log.error({ err: error, sandboxId: replaced.id }, 'disposing the sandbox a branch replaced failed'));
                 },
                 (error: unknown) => {
                   if (!(error instanceof MomentNotKeptError || error instanceof LabCopyError || error instanceof SandboxLimitError)) app.log.error({ err: error }, 'a branch failed');

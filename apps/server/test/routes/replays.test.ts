@@ -22,7 +22,8 @@ async function failover(key: string): Promise<{ oldPrimary: string; newPrimary: 
   expect((await lab.engine.command(hosts[0]!, { replSetInitiate: { _id: 'foo', members: hosts.map((host, _id) => ({ _id, host })) } })).ok).toBe(1);
   const before = await recordUntil(lab, (s) => primaryOf(s) !== undefined);
   const oldPrimary = primaryOf(before)!;
-  await recordUntil(lab, (s) => s.at >= before.at + 1000);
+  // The old primary leads for 4 s of sandbox time: a play in steps of less than that shows it.
+  await recordUntil(lab, (s) => s.at >= before.at + 4000);
   expect((await lab.control({ action: 'kill', target: oldPrimary })).ok).toBe(true);
   const after = await recordUntil(lab, (s) => primaryOf(s) !== undefined && primaryOf(s) !== oldPrimary, 40_000);
   return { oldPrimary, newPrimary: primaryOf(after)! };
@@ -66,9 +67,9 @@ describe('replays to share', () => {
     expect(replay.branchable).toBe(true);
     const originalEvents = original.lab.events.all().filter((e) => e.at <= replay.endAt);
     expect(replay.digest).toBe(eventsDigest(originalEvents));
-    // Played at 250 ms steps and at 3 s steps, the events shown are the original's, in order, and
+    // Played at 250 ms steps and at 2 s steps, the events shown are the original's, in order, and
     // so are the primaries: the old one, then the new one.
-    for (const step of [250, 3000]) {
+    for (const step of [250, 2000]) {
       const played = play(replay, step);
       expect(eventsDigest(played.shown)).toBe(eventsDigest(originalEvents));
       expect(played.primaries).toEqual([oldPrimary, newPrimary]);
@@ -77,10 +78,12 @@ describe('replays to share', () => {
 
     // "Branch from here" on the replay, from another browser's sandbox: the old primary leads again.
     const viewer = session('replay-viewer');
-    app().sandboxes.obtain(viewer);
+    const { sandbox: first } = app().sandboxes.obtain(viewer);
     const recording = app().replays.recording(reply.id)!;
-    const { sandbox: branched, report } = await app().sandboxes.branchFromRecording(viewer, recording, replay.startAt + 1000);
+    const { sandbox: branched, report, replaced } = await app().sandboxes.branchFromRecording(viewer, recording, replay.startAt + 1000);
     expect(app().sandboxes.get(viewer)).toBe(branched);
+    expect(replaced).toBe(first);
+    await replaced!.dispose();
     expect(report.at).toBeLessThanOrEqual(replay.startAt + 1000);
     expect(primaryOf(await recordUntil(branched.lab, (s) => primaryOf(s) !== undefined))).toBe(oldPrimary);
     expect(branched.lab.events.all().some((e) => e.kind === 'branched')).toBe(true);
