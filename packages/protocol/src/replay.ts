@@ -10,10 +10,15 @@ import { ClusterSnapshot, LabEvent, ReplayId } from './messages';
 
 export const replayNameLengthMax = 120;
 
-/** `POST /api/replays`: save the recording of the session's own sandbox. */
+/** `POST /api/replays`: save the recording of the session's own sandbox (or, for its instructor, a room's). */
 export const SaveReplayBody = Type.Object(
   {
     name: Type.String({ minLength: 1, maxLength: replayNameLengthMax }),
+    /**
+     * Save the instructor's sandbox of this room instead (the instructor page): the request
+     * carries the room's instructor secret in its header, as the other instructor routes do.
+     */
+    room: Type.Optional(Type.String({ maxLength: 16 })),
   },
   { additionalProperties: false },
 );

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { eventsCountAt, eventsDigest, frameAt, type LabEvent, type ReplayView, type SavedReplay } from '@rslab/protocol';
+import { eventsCountAt, eventsDigest, frameAt, instructorSecretHeader, type LabEvent, type ReplayView, type SavedReplay } from '@rslab/protocol';
 import { appPerFile } from '../helpers/appPerFile';
 import { primaryOf, recordUntil } from '../helpers/recording';
 import { TranscriptSession } from '../../src/transcript/run';
@@ -104,6 +104,23 @@ describe('replays to share', () => {
     const unknown = await app().inject({ method: 'GET', url: '/api/replays/r-000000000000' });
     expect(unknown.statusCode).toBe(404);
     expect(unknown.json()).toMatchObject({ error: 'ReplayNotFound', message: expect.stringContaining('expired') });
+  });
+});
+
+describe("saving a room's instructor sandbox", () => {
+  it('takes the instructor secret in its header; a wrong one or an unknown room is 403', async () => {
+    const created = await app().inject({ method: 'POST', url: '/api/rooms', payload: { title: 'Tuesday class' } });
+    const room = created.json<{ code: string; secret: string }>();
+    const save = (headers: Record<string, string>, code = room.code) => app().inject({ method: 'POST', url: '/api/replays', payload: { name: 'class', room: code }, headers });
+    for (const refused of [await save({}), await save({ [instructorSecretHeader]: 'x'.repeat(32) }), await save({ [instructorSecretHeader]: room.secret }, 'ZZZZZZZ0')]) {
+      expect(refused.statusCode).toBe(403);
+      expect(refused.json()).toMatchObject({ error: 'Forbidden' });
+    }
+    const saved = await save({ [instructorSecretHeader]: room.secret });
+    expect(saved.statusCode).toBe(201);
+    const replay = (await app().inject({ method: 'GET', url: `/api/replays/${saved.json<SavedReplay>().id}` })).json<ReplayView>();
+    expect(replay).toMatchObject({ name: 'class', branchable: true });
+    expect(replay.frames.length).toBeGreaterThanOrEqual(1);
   });
 });
 

@@ -1,10 +1,10 @@
 import { useState } from 'react';
-import { saveReplay } from '../replay/api';
+import { saveReplay, type InstructorRoom } from '../replay/api';
 import { replayLink } from '../replay/route';
 import { selectSaveError, selectSaved, selectSaving, savingDone, savingStarted, useReplay } from '../store/replay';
 
-/** "Save replay": the sandbox's recording under a name, answered with a link to copy. */
-export function SaveReplay() {
+/** "Save replay": the sandbox's recording under a name, answered with a link to copy; `room` on the instructor page. */
+export function SaveReplay({ room }: { room?: InstructorRoom } = {}) {
   const saved = useReplay(selectSaved);
   const error = useReplay(selectSaveError);
   const saving = useReplay(selectSaving);
@@ -13,7 +13,7 @@ export function SaveReplay() {
   const link = saved ? replayLink(window.location.origin, saved.path) : null;
   const save = () => {
     savingStarted();
-    saveReplay(name.trim() || `Replay ${new Date().toISOString().slice(11, 16)}`).then(
+    saveReplay(name.trim() || `Replay ${new Date().toISOString().slice(11, 16)}`, room).then(
       (reply) => savingDone({ saved: reply }),
       (failure: unknown) => savingDone({ error: failure instanceof Error ? failure.message : String(failure) }),
     );

@@ -1,4 +1,4 @@
-import type { ApiError, ReplayView, SaveReplayBody, SavedReplay } from '@rslab/protocol';
+import { instructorSecretHeader, type ApiError, type ReplayView, type SaveReplayBody, type SavedReplay } from '@rslab/protocol';
 
 /** The replays HTTP API (`/api/replays`), as the page calls it: errors become their one line. */
 
@@ -25,10 +25,18 @@ async function answer<T>(response: Response): Promise<T> {
   throw new ReplayApiError(response.status, body.error ?? 'HttpError', body.message ?? `${response.status} ${response.statusText}`);
 }
 
-/** Save this browser session's sandbox as a replay named `name`. */
-export async function saveReplay(name: string, fetcher: typeof fetch = fetch): Promise<SavedReplay> {
-  const body: SaveReplayBody = { name };
-  return answer<SavedReplay>(await fetcher('/api/replays', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }));
+/** A room's instructor sandbox, saved with the instructor's secret (sent in a header, never in the URL). */
+export interface InstructorRoom {
+  code: string;
+  secret: string;
+}
+
+/** Save this browser session's sandbox (or, with `room`, the room's instructor sandbox) as a replay named `name`. */
+export async function saveReplay(name: string, room?: InstructorRoom, fetcher: typeof fetch = fetch): Promise<SavedReplay> {
+  const body: SaveReplayBody = room ? { name, room: room.code } : { name };
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (room) headers[instructorSecretHeader] = room.secret;
+  return answer<SavedReplay>(await fetcher('/api/replays', { method: 'POST', headers, body: JSON.stringify(body) }));
 }
 
 export async function loadReplay(id: string, fetcher: typeof fetch = fetch): Promise<ReplayView> {

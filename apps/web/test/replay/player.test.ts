@@ -1,4 +1,6 @@
+import { instructorSecretHeader } from '@rslab/protocol';
 import { describe, expect, it } from 'vitest';
+import { saveReplay } from '../../src/replay/api';
 import { advance, frameOf, playbackText, seek, shownDigest, startPlayback, togglePlaying, withSpeed } from '../../src/replay/player';
 import { parseReplayBranchRoute, parseReplayRoute, replayBranchHash } from '../../src/replay/route';
 import { replay } from './helpers';
@@ -38,5 +40,20 @@ describe('replay routes', () => {
     expect(parseReplayRoute('#replay=../x')).toBeNull();
     expect(parseReplayBranchRoute(replayBranchHash('r-0123456789ab', 12_345.6))).toEqual({ replayId: 'r-0123456789ab', at: 12_346 });
     expect(parseReplayBranchRoute('#branch=r-0123456789ab&at=-1')).toBeNull();
+  });
+});
+
+describe('saveReplay', () => {
+  it("sends the instructor's secret in its header and the room in the body; an error answer becomes its message", async () => {
+    const calls: Array<{ url: string; init: RequestInit }> = [];
+    const fetcher = (async (url: string, init: RequestInit) => {
+      calls.push({ url, init });
+      return new Response(JSON.stringify({ statusCode: 403, error: 'Forbidden', message: "only the room's instructor may save its sandbox" }), { status: 403 });
+    }) as unknown as typeof fetch;
+    await expect(saveReplay('class', { code: 'ABCD2345', secret: 's'.repeat(32) }, fetcher)).rejects.toMatchObject({ name: 'ReplayApiError', status: 403, code: 'Forbidden', message: "only the room's instructor may save its sandbox" });
+    expect(calls[0]?.url).toBe('/api/replays');
+    expect(JSON.parse(String(calls[0]?.init.body))).toEqual({ name: 'class', room: 'ABCD2345' });
+    expect((calls[0]?.init.headers as Record<string, string>)[instructorSecretHeader]).toBe('s'.repeat(32));
+    expect(calls[0]?.url).not.toContain('s'.repeat(32));
   });
 });
