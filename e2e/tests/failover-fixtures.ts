@@ -15,7 +15,8 @@ export async function failOver(page: Page): Promise<{ oldPrimary: string; newPri
   await pane(page, 'Cluster').getByLabel('speed').selectOption('5');
   for (const line of start.slice(1)) await run(page, line, 'listening on port');
   await page.getByRole('region', { name: 'Terminals' }).getByRole('button', { name: 'New shell' }).click();
-  await run(page, 'python', '>>>');
+  // Python starts in the page (Pyodide): its first start in a browser may take long on a busy machine.
+  await run(page, 'python', '>>>', undefined, 90_000);
   await run(page, 'from pymongo import Connection');
   await run(page, 'c = Connection("morton.local:27017", slave_okay=True)');
   await run(page, 'c.admin.command("replSetInitiate")', "'ok': 1.0");

@@ -59,9 +59,10 @@ export const mongoshPrompt = /test>$/;
 
 /**
  * Type a line and wait until the shell has answered it (with `expectText` when given) and shows
- * its prompt again (the shell's or Python's unless told). Returns the screen as it was then.
+ * its prompt again (the shell's or Python's unless told), for up to `timeoutMillis`. Returns the
+ * screen as it was then.
  */
-export async function run(page: Page, line: string, expectText?: RegExp | string, prompt = /(\$|>>>)$/): Promise<string> {
+export async function run(page: Page, line: string, expectText?: RegExp | string, prompt = /(\$|>>>)$/, timeoutMillis = 20_000): Promise<string> {
   await typeLine(page, line);
   let text = '';
   const typed = squash(line);
@@ -74,7 +75,7 @@ export async function run(page: Page, line: string, expectText?: RegExp | string
       const after = screen.slice(at + typed.length);
       if (expectText !== undefined && !(typeof expectText === 'string' ? after.includes(squash(expectText)) : expectText.test(after))) return false;
       return prompt.test(after);
-    }, { message: `the shell answers ${line}`, timeout: 20_000 })
+    }, { message: `the shell answers ${line}`, timeout: timeoutMillis })
     .toBe(true);
   return text;
 }

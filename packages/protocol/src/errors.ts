@@ -33,8 +33,6 @@ export const ProtocolErrorCode = {
   draining: 'Draining',
   /** A moment before what the sandbox's history reaches back to. */
   momentNotKept: 'MomentNotKept',
-  /** "Branch from here" on a replay this server holds no copy of the members for (expired, another instance, restarted). */
-  replayNotBranchable: 'ReplayNotBranchable',
   /** The worker thread running this connection's sandbox died: the connection now shows a fresh sandbox (a `welcome` follows). */
   sandboxLost: 'SandboxLost',
   /** A bug on the server; the message says what broke. */
