@@ -73,9 +73,10 @@ export function answerTimeoutMillis(line: string): number {
 
 /**
  * Type a line and wait until the shell has answered it (with `expectText` when given) and shows
- * its prompt again (the shell's or Python's unless told). Returns the screen as it was then.
+ * its prompt again (the shell's or Python's unless told), for up to `timeoutMillis`. Returns the
+ * screen as it was then.
  */
-export async function run(page: Page, line: string, expectText?: RegExp | string, prompt = /(\$|>>>)$/): Promise<string> {
+export async function run(page: Page, line: string, expectText?: RegExp | string, prompt = /(\$|>>>)$/, timeoutMillis = answerTimeoutMillis(line)): Promise<string> {
   await typeLine(page, line);
   let text = '';
   const typed = squash(line);
@@ -88,7 +89,7 @@ export async function run(page: Page, line: string, expectText?: RegExp | string
       const after = screen.slice(at + typed.length);
       if (expectText !== undefined && !(typeof expectText === 'string' ? after.includes(squash(expectText)) : expectText.test(after))) return false;
       return prompt.test(after);
-    }, { message: `the shell answers ${line}`, timeout: answerTimeoutMillis(line) })
+    }, { message: `the shell answers ${line}`, timeout: timeoutMillis })
     .toBe(true);
   return text;
 }

@@ -1,12 +1,10 @@
 import { expect, test, type Page } from '@playwright/test';
-import { openLab } from './fixtures';
-import { members, pidOnPort, primaryAmong, run, selectShell, start } from './lesson-fixtures';
+import { badge, failOver } from './failover-fixtures';
 import { card, pane } from './ui-fixtures';
 
 /** Issue 19's "Done when": rewind after the walkthrough's failover, back to live, branch from the past. */
 
 const slider = (page: Page) => page.getByRole('slider', { name: 'Timeline position' });
-const badge = (page: Page, host: string) => card(page, host).locator('.state-badge');
 
 /** Step the slider back with ArrowLeft until `host` shows PRIMARY (the past is shown by then). */
 async function rewindUntilPrimary(page: Page, host: string): Promise<void> {
@@ -22,24 +20,7 @@ async function rewindUntilPrimary(page: Page, host: string): Promise<void> {
 
 test('after the failover, "Timeline position" shows the old primary; back to live; branch from the past', async ({ page }) => {
   test.setTimeout(150_000);
-  await openLab(page);
-  await run(page, start[0] as string, 'morton.local');
-  await pane(page, 'Cluster').getByLabel('speed').selectOption('5');
-  for (const line of start.slice(1)) await run(page, line, 'listening on port');
-  await page.getByRole('region', { name: 'Terminals' }).getByRole('button', { name: 'New shell' }).click();
-  await run(page, 'python', '>>>');
-  await run(page, 'from pymongo import Connection');
-  await run(page, 'c = Connection("morton.local:27017", slave_okay=True)');
-  await run(page, 'c.admin.command("replSetInitiate")', "'ok': 1.0");
-  const oldPrimary = await primaryAmong(page, members);
-  // Let the history hold a few seconds with the old primary in charge.
-  await page.waitForTimeout(1500);
-
-  await selectShell(page, 'servers');
-  const psText = await run(page, 'ps -ef');
-  await run(page, `kill ${pidOnPort(psText, Number(oldPrimary.split(':')[1]))}`);
-  await expect(badge(page, oldPrimary)).toHaveText('DOWN');
-  const newPrimary = await primaryAmong(page, members.filter((h) => h !== oldPrimary));
+  const { oldPrimary, newPrimary } = await failOver(page);
 
   // Back in time: the old primary is PRIMARY again on the page, which says it shows the past.
   await rewindUntilPrimary(page, oldPrimary);

@@ -3,12 +3,14 @@ import websocket from '@fastify/websocket';
 import { ApiError } from '@rslab/protocol';
 import { driverBridgePlugin } from './plugins/driver-bridge';
 import { lifecyclePlugin } from './plugins/lifecycle';
+import { replaysPlugin } from './plugins/replays';
 import { roomsPlugin } from './plugins/rooms';
 import { sandboxesPlugin } from './plugins/sandboxes';
 import { sessionPlugin } from './plugins/session';
 import { errorHandler, notFoundHandler } from './routes/errors';
 import { healthRoutes } from './routes/health';
 import { lessonsRoutes } from './routes/lessons';
+import { replaysRoutes } from './routes/replays';
 import { roomsRoutes } from './routes/rooms';
 import { runtimeRoutes } from './routes/runtime';
 import { webRoutes } from './routes/web';
@@ -22,7 +24,7 @@ export interface AppOptions {
 
 /**
  * The whole server as one Fastify plugin; every feature is a plugin of its own. Services first
- * (`plugins/`: lifecycle, session, driver bridge, sandboxes, rooms), then what answers (`routes/` for HTTP,
+ * (`plugins/`: lifecycle, session, driver bridge, sandboxes, rooms, replays), then what answers (`routes/` for HTTP,
  * `ws/` for the WebSockets). Errors and unknown routes answer in `ApiError`'s one shape.
  */
 export const app = fp<AppOptions>(
@@ -36,9 +38,11 @@ export const app = fp<AppOptions>(
     await instance.register(driverBridgePlugin);
     await instance.register(sandboxesPlugin, { settings });
     await instance.register(roomsPlugin, { settings });
+    await instance.register(replaysPlugin, { settings });
     await instance.register(healthRoutes, { settings });
     await instance.register(lessonsRoutes, { engine: settings.engine });
     await instance.register(roomsRoutes);
+    await instance.register(replaysRoutes);
     await instance.register(terminalWsPlugin, { settings });
     await instance.register(roomsWsPlugin, { settings });
     await instance.register(runtimeRoutes);

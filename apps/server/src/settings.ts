@@ -58,6 +58,12 @@ export interface Settings {
    * normally it runs in the learner's browser tab). RSLAB_SERVER_RUNTIMES=1.
    */
   serverRuntimes: boolean;
+  /** Bytes a saved replay may hold (its cluster frames and timeline, as JSON); a bigger recording is refused. */
+  replayBytesMax: number;
+  /** How long the progress store keeps a saved replay, from when it was saved. */
+  replayTtlMillis: number;
+  /** Saved replays whose members' copies this server keeps in memory for "Branch from here" (the oldest go first). */
+  replayBranchPointsMax: number;
 }
 
 function intFromEnv(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
@@ -105,6 +111,10 @@ export function settingsFromEnv(env: NodeJS.ProcessEnv, defaults: { webRoot: str
     drainMillis: intFromEnv(env, 'RSLAB_DRAIN_MILLIS', 3000, 0),
     instanceName: env.RSLAB_INSTANCE || `${hostname()}:${env.PORT ?? '8080'}`,
     serverRuntimes: env.RSLAB_SERVER_RUNTIMES === '1',
+    // Under MongoDB's 16 MiB document limit, with room for the record's other fields.
+    replayBytesMax: intFromEnv(env, 'RSLAB_REPLAY_BYTES_MAX', 8 * 1024 * 1024, 1024),
+    replayTtlMillis: intFromEnv(env, 'RSLAB_REPLAY_TTL_MILLIS', 7 * 24 * 3600_000, 1000),
+    replayBranchPointsMax: intFromEnv(env, 'RSLAB_REPLAY_BRANCH_POINTS_MAX', 20, 0),
   };
 }
 

@@ -8,10 +8,15 @@ import { LabClient } from './app/labClient';
 import { parseRoomRoute } from './rooms/route';
 import { LearnerLink, ResumeLinkButton } from './rooms/learnerLink';
 import { isCourseRoute } from './lesson/course';
+import { parseReplayBranchRoute, parseReplayRoute } from './replay/route';
+import { SaveReplay } from './components/SaveReplay';
 
 // Rooms pages (#rooms, #join=…, #instructor=…, …) are a separate chunk, loaded only when asked for.
 const roomRoute = parseRoomRoute(window.location.hash);
-if (roomRoute) {
+const replayRoute = parseReplayRoute(window.location.hash);
+if (replayRoute) {
+  startReplay(replayRoute);
+} else if (roomRoute) {
   const root = document.getElementById('root');
   if (!root) throw new Error('index.html has no #root');
   import('./rooms/mount').then(
@@ -26,8 +31,34 @@ if (roomRoute) {
 }
 // Moving between a lab page and a rooms page (a link such as #instructor=…) starts the page afresh.
 window.addEventListener('hashchange', () => {
-  if (roomRoute || parseRoomRoute(window.location.hash)) window.location.reload();
+  if (roomRoute || replayRoute || parseRoomRoute(window.location.hash) || parseReplayRoute(window.location.hash)) window.location.reload();
 });
+
+/** `#replay=<id>`: a shared replay, played read-only; no sandbox is made for it. */
+function startReplay(replayId: string): void {
+  const root = document.getElementById('root');
+  if (!root) throw new Error('index.html has no #root');
+  const scheme = window.location.protocol === 'https:' ? 'wss' : 'ws';
+  // Never started: the replay page speaks only HTTP; the client is there for the cluster pane's props.
+  const client = new LabClient(`${scheme}://${window.location.host}/ws`);
+  Promise.all([import('./components/ReplayApp'), import('./replay/api'), import('./store/replay')]).then(
+    ([{ ReplayApp }, { loadReplay }, { replayLoaded, replayFailed }]) => {
+      createRoot(root).render(
+        <StrictMode>
+          <ReplayApp client={client} />
+        </StrictMode>,
+      );
+      loadReplay(replayId).then(replayLoaded, (error: unknown) => {
+        console.error('loading the replay failed', error);
+        replayFailed(error instanceof Error ? error.message : String(error));
+      });
+    },
+    (error: unknown) => {
+      console.error('loading the replay page failed', error);
+      root.textContent = `This page could not load (${error instanceof Error ? error.message : String(error)}); reload to try again.`;
+    },
+  );
+}
 
 function startLab(): void {
   const scheme = window.location.protocol === 'https:' ? 'wss' : 'ws';
@@ -36,6 +67,12 @@ function startLab(): void {
   const learner = new LearnerLink(resumeToken);
   const client = new LabClient(`${scheme}://${window.location.host}/ws`, { createSocket: learner.createSocket });
   learner.onResumed = (ok, message) => client.showNotice(ok ? message : `resume link: ${message}`);
+  // `#branch=<id>&at=<millis>`: "Branch from here" on a shared replay, asked for once connected.
+  const branch = parseReplayBranchRoute(window.location.hash);
+  if (branch) {
+    client.branchFromReplay(branch.replayId, branch.at);
+    window.history.replaceState(null, '', `${window.location.pathname}${window.location.search}`);
+  }
   client.start();
   // `#course`: the course page over the lab, switched without a reload.
   client.setCourseOpen(isCourseRoute(window.location.hash));
@@ -64,6 +101,7 @@ function startLab(): void {
         tools={
           <>
             <CourseLink />
+            <SaveReplay />
             <ResumeLinkButton learner={learner} />
           </>
         }

@@ -63,5 +63,11 @@ export const HttpErrorCode = {
   storeUnavailable: 'StoreUnavailable',
   /** This instance is shutting down and takes nothing new; see `retry-after` (the balancer sends the retry elsewhere). */
   draining: 'Draining',
+  /** No replay has this id, or it expired (`replayTtlMillis`). */
+  replayNotFound: 'ReplayNotFound',
+  /** The recording is bigger than a replay may be (`replayBytesMax`). */
+  replayTooLarge: 'ReplayTooLarge',
+  /** There is nothing to save: this session has no sandbox, or its history holds no moment yet. */
+  nothingRecorded: 'NothingRecorded',
 } as const;
 export type HttpErrorCode = (typeof HttpErrorCode)[keyof typeof HttpErrorCode];

@@ -9,3 +9,4 @@ export * from './http';
 export * from './messages';
 export * from './validate';
 export * from './placeholders';
+export * from './replay';

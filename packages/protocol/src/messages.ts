@@ -257,6 +257,10 @@ export const RuntimeHostMessage = Type.Union([
 ]);
 export type RuntimeHostMessage = Static<typeof RuntimeHostMessage>;
 
+/** A shared replay's id (see replay.ts): random, url-safe, and the only thing its link carries. */
+export const ReplayId = Type.String({ pattern: '^r-[a-z0-9]{12,32}$' });
+export type ReplayId = Static<typeof ReplayId>;
+
 export const ClientMessage = Type.Union([
   ...RuntimeHostMessage.anyOf,
   Type.Object(
@@ -322,6 +326,14 @@ export const ClientMessage = Type.Union([
   Type.Object({ type: Type.Literal('timeline.view'), requestId: Type.Integer({ minimum: 0 }), at: Type.Number() }, { additionalProperties: false }),
   /** "Branch from here": the sandbox as it was at `at` becomes the live one (answered by `timeline.ack`, then a welcome). */
   Type.Object({ type: Type.Literal('timeline.branch'), requestId: Type.Integer({ minimum: 0 }), at: Type.Number() }, { additionalProperties: false }),
+  /**
+   * "Branch from here" on a shared replay (`#replay=<id>`): this connection's sandbox becomes the
+   * replay's cluster as it was at `at` (answered by `timeline.ack`, then a welcome).
+   */
+  Type.Object(
+    { type: Type.Literal('replay.branch'), requestId: Type.Integer({ minimum: 0 }), replayId: ReplayId, at: Type.Number() },
+    { additionalProperties: false },
+  ),
 ]);
 export type ClientMessage = Static<typeof ClientMessage>;
 

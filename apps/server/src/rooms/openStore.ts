@@ -12,6 +12,7 @@ import {
   type ProgressFields,
   type ProgressRecord,
   type ProgressStore,
+  type ReplayRecord,
   type RoomRecord,
   type SavedPosition,
   type StoreStatus,
@@ -196,6 +197,12 @@ class OpeningStore implements ProgressStore {
   }
   async touchPresence(tokenHashes: string[], seenAt: Date, onlineUntil: Date): Promise<void> {
     return (await this.ready()).touchPresence(tokenHashes, seenAt, onlineUntil);
+  }
+  async insertReplay(replay: ReplayRecord): Promise<void> {
+    return (await this.ready()).insertReplay(replay);
+  }
+  async findReplay(id: string, now: Date): Promise<ReplayRecord | null> {
+    return (await this.ready()).findReplay(id, now);
   }
   async close(): Promise<void> {
     await (await this.opening).close();

@@ -57,6 +57,28 @@ export interface ProgressRecord {
 /** The fields a progress save writes; presence and the join time are written on their own. */
 export type ProgressFields = Omit<ProgressRecord, 'lastSeenAt' | 'onlineUntil' | 'joinedAt'>;
 
+/**
+ * A saved replay (issue 19): a sandbox's recording under a name, read by anyone with its id.
+ * `payload` is the JSON the page plays (`{ frames, events }`), kept as one string: its length is
+ * what `replayBytesMax` bounds, and the store never looks inside.
+ */
+export interface ReplayRecord {
+  _id: string;
+  name: string;
+  createdAt: Date;
+  /** After this the replay is gone: reads skip it, and a store with a TTL monitor deletes it. */
+  expiresAt: Date;
+  /** The sandbox it was saved from (for the log; not shown). */
+  sandboxId: string;
+  startAt: number;
+  endAt: number;
+  frames: number;
+  events: number;
+  digest: string;
+  sizeBytes: number;
+  payload: string;
+}
+
 /** What the store can do right now, for `/api/health` and the log. */
 export interface StoreStatus {
   kind: string;
@@ -99,6 +121,10 @@ export interface ProgressStore {
   roomProgress(code: string): Promise<ProgressRecord[]>;
   /** These learners' pages are connected (or, with `onlineUntil` = `seenAt`, just left). */
   touchPresence(tokenHashes: string[], seenAt: Date, onlineUntil: Date): Promise<void>;
+  /** A new replay (its id is random); stored once, even when the write is retried. Expired replays may be deleted on the way. */
+  insertReplay(replay: ReplayRecord): Promise<void>;
+  /** The replay, unless there is none or it expired before `now`. */
+  findReplay(id: string, now: Date): Promise<ReplayRecord | null>;
   close(): Promise<void>;
 }
 
@@ -113,6 +139,7 @@ export class MemoryProgressStore implements ProgressStore {
   readonly kind = 'memory';
   private readonly rooms = new Map<string, RoomRecord>();
   private readonly progress = new Map<string, ProgressRecord>();
+  private readonly replays = new Map<string, ReplayRecord>();
 
   status(): StoreStatus {
     return { kind: this.kind, state: 'ready', message: 'in memory: nothing survives a restart' };
@@ -158,6 +185,14 @@ export class MemoryProgressStore implements ProgressStore {
       if (!stored.lastSeenAt || stored.lastSeenAt < seenAt) stored.lastSeenAt = seenAt;
       stored.onlineUntil = onlineUntil;
     }
+  }
+  async insertReplay(replay: ReplayRecord): Promise<void> {
+    for (const [id, stored] of this.replays) if (stored.expiresAt <= replay.createdAt) this.replays.delete(id);
+    if (!this.replays.has(replay._id)) this.replays.set(replay._id, structuredClone(replay));
+  }
+  async findReplay(id: string, now: Date): Promise<ReplayRecord | null> {
+    const replay = this.replays.get(id);
+    return replay && replay.expiresAt > now ? structuredClone(replay) : null;
   }
   async close(): Promise<void> {}
 }
@@ -235,6 +270,9 @@ export class MongoProgressStore implements ProgressStore {
   readonly kind: string;
   private readonly rooms: Collection<RoomRecord>;
   private readonly progress: Collection<ProgressRecord>;
+  private readonly replays: Collection<ReplayRecord>;
+  /** The replays' TTL index, made once (a deployment with a TTL monitor deletes expired replays itself). */
+  private replaysIndexed: Promise<unknown> | null = null;
   private readonly retryAfterSeconds: number;
   private readonly deadlineMillis: number;
   private current: StoreStatus;
@@ -250,6 +288,7 @@ export class MongoProgressStore implements ProgressStore {
     const db = client.db(options.databaseName ?? 'rslab');
     this.rooms = db.collection<RoomRecord>('rooms');
     this.progress = db.collection<ProgressRecord>('progress');
+    this.replays = db.collection<ReplayRecord>('replays');
     this.current = { kind: this.kind, state: 'starting', message: 'connecting to the progress store' };
     client.on('topologyDescriptionChanged', (event) => {
       const description = event.newDescription;
@@ -359,6 +398,29 @@ export class MongoProgressStore implements ProgressStore {
   async touchPresence(tokenHashes: string[], seenAt: Date, onlineUntil: Date): Promise<void> {
     if (tokenHashes.length === 0) return;
     await this.run('presence', () => this.progress.updateMany({ _id: { $in: tokenHashes } }, { $max: { lastSeenAt: seenAt }, $set: { onlineUntil } }));
+  }
+  async insertReplay(replay: ReplayRecord): Promise<void> {
+    await this.run('the replay', async () => {
+      this.replaysIndexed ??= this.replays.createIndex({ expiresAt: 1 }, { expireAfterSeconds: 0, name: 'expiresAt_ttl' }).catch((error: unknown) => {
+        this.replaysIndexed = null;
+        throw error;
+      });
+      await this.replaysIndexed;
+      // sim-mongod runs no TTL monitor: expired replays go here, one delete per save.
+      await this.replays.deleteMany({ expiresAt: { $lte: replay.createdAt } });
+      try {
+        await this.replays.insertOne(replay);
+      } catch (error) {
+        // A random id taken twice is this very insert, applied before the driver's retry.
+        if (!(error instanceof MongoServerError) || error.code !== duplicateKeyCode) throw error;
+        const stored = await this.replays.findOne({ _id: replay._id }, { projection: { digest: 1 } });
+        if (stored === null) throw new NotYetVisibleError(`replay ${replay._id} is on the primary but not yet on a majority`, { cause: error });
+        if (stored.digest !== replay.digest) throw error;
+      }
+    });
+  }
+  async findReplay(id: string, now: Date): Promise<ReplayRecord | null> {
+    return this.run('reading the replay', () => this.replays.findOne({ _id: id, expiresAt: { $gt: now } }));
   }
   async close(): Promise<void> {
     await this.client.close();

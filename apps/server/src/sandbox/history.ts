@@ -1,6 +1,6 @@
 import type { ClusterSnapshot } from '@rslab/protocol';
 import type { EngineCheckpoint } from '../engine/simEngine';
-import type { WorkerCheckpoint } from '../engine/workerEngine';
+import { isWorkerCheckpoint, type WorkerCheckpoint } from '../engine/workerEngine';
 
 /**
  * A live sandbox's history, for rewinding (issue 19): moments (the cluster as the page showed it,
@@ -153,5 +153,22 @@ export class LabHistory {
   /** Moments' cluster views, oldest first (a saved replay). */
   clusters(): ClusterSnapshot[] {
     return this.moments.map((m) => m.cluster);
+  }
+
+  /**
+   * A copy of this history as it is now, that keeps what it holds whatever the live one lets go of
+   * later (a saved replay's branch points). Main-thread checkpoints are immutable and shared; a
+   * worker's checkpoint is a handle the live history releases when it drops the moment, so the
+   * copy keeps that moment's cluster view without it (no branch from there).
+   */
+  frozenCopy(): LabHistory {
+    const copy = new LabHistory({ ...this.limits, historyBytesMax: Number.MAX_SAFE_INTEGER, historyInputsMax: Number.MAX_SAFE_INTEGER });
+    for (const moment of this.moments) {
+      const kept = moment.checkpoint && isWorkerCheckpoint(moment.checkpoint) ? { ...moment, checkpoint: null } : moment;
+      copy.moments.push(kept);
+      copy.bytes += kept.sizeBytes;
+    }
+    copy.inputList.push(...this.inputList);
+    return copy;
   }
 }

@@ -1,5 +1,5 @@
 import type { Document } from 'bson';
-import type { ClientMessage, ClusterSnapshot } from '@rslab/protocol';
+import type { ClientMessage, ClusterSnapshot, LabEvent } from '@rslab/protocol';
 import { DriverGateway } from '../driver/gateway';
 import type { Engine } from '../engine/engine';
 import { SimEngine, type EngineCopyReport } from '../engine/simEngine';
@@ -19,6 +19,28 @@ export const defaultLabLimits: LabLimits = { historyRecordsMax: 2000, eventsMax:
 
 /** How long one cluster snapshot serves every caller, in wall millis. */
 const snapshotReuseMillis = 50;
+
+/**
+ * What a branch starts from: a lab's history, timeline, typed lines and partitions — a live `Lab`,
+ * or a frozen copy of one (`frozenRecordingOf`, a saved replay's).
+ */
+export interface BranchSource {
+  readonly past: Pick<LabHistory, 'momentAt' | 'lastClearAtOrBefore' | 'lessonAt'>;
+  readonly events: { all(): readonly LabEvent[] };
+  readonly history: readonly ShellRecord[];
+  readonly partitions: readonly PartitionView[];
+}
+
+/** `lab` as it is now, kept whatever it does next (the branch points of a saved replay). */
+export function frozenRecordingOf(lab: Lab): BranchSource {
+  const events = lab.events.all().map((event) => ({ ...event }));
+  return {
+    past: lab.past.frozenCopy(),
+    events: { all: () => events },
+    history: lab.history.map((entry) => ({ ...entry })),
+    partitions: lab.partitions.map((p) => ({ ...p, groups: p.groups.map((g) => [...g]) })),
+  };
+}
 
 export type ControlRequest = Pick<Extract<ClientMessage, { type: 'control' }>, 'action' | 'target' | 'peer' | 'groups' | 'value'>;
 
@@ -291,7 +313,7 @@ export class Lab {
    * the members from that moment's checkpoint (as `copyFrom` copies them now), the typed lines,
    * partitions and timeline up to then, ending with a `branched` event. `source` is unchanged.
    */
-  async branchFrom(source: Lab, at: number): Promise<EngineCopyReport & { at: number }> {
+  async branchFrom(source: BranchSource, at: number): Promise<EngineCopyReport & { at: number }> {
     if (!(this.engine instanceof SimEngine) && !(this.engine instanceof WorkerEngine)) throw new LabCopyError(`"Branch from here" needs the sim engine: this server runs its sandboxes on the ${this.engine.kind} engine`);
     const moment = source.past.momentAt(at);
     if (!moment.checkpoint) throw new MomentNotKeptError(`the moment at ${moment.at} has no copy of the members to branch from`);
@@ -336,7 +358,7 @@ export class Lab {
  * The lines typed in `lab` from the last clear at or before `at` (a new lesson's) up to `at`:
  * what the machine at `at` was built from.
  */
-export function linesOfRunAt(lab: Lab, at: number): ShellRecord[] {
+export function linesOfRunAt(lab: BranchSource, at: number): ShellRecord[] {
   const clearedAt = lab.past.lastClearAtOrBefore(at);
   return lab.history.filter((entry) => entry.at <= at && (clearedAt === null || entry.at >= clearedAt));
 }

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { ClusterSnapshot, LabEvent, LessonProgress } from '@rslab/protocol';
 import type { EngineCopyReport } from '../engine/simEngine';
-import { linesOfRunAt, type ControlRequest, type Lab } from '../sandbox/lab';
+import { linesOfRunAt, type BranchSource, type ControlRequest, type Lab } from '../sandbox/lab';
 import type { Settings } from '../settings';
 import { BashShell } from '../shell/bash/shell';
 import { ReplInterpreter, type LineReport } from '../terminal/replInterpreter';
@@ -277,11 +277,14 @@ export class Sandbox {
     };
   }
 
-  /** Make this fresh sandbox `source` as it was at `at` (see `Lab.branchFrom`), on the same lesson. */
-  async branchFrom(source: Sandbox, at: number): Promise<LabCopyReport & { at: number }> {
-    const engine = await this.lab.branchFrom(source.lab, at);
+  /**
+   * Make this fresh sandbox `source` as it was at `at` (see `Lab.branchFrom`), on the lesson open
+   * then, or `lessonId` when its history does not say.
+   */
+  async branchFrom(source: BranchSource, lessonId: string, at: number): Promise<LabCopyReport & { at: number }> {
+    const engine = await this.lab.branchFrom(source, at);
     // The lesson open then (a later one may have cleared the machine since); its checks count the copied lines.
-    const lessonId = source.lab.past.lessonAt(engine.at) ?? source.lesson.tracker.lesson.id;
+    lessonId = source.past.lessonAt(engine.at) ?? lessonId;
     if (this.lesson.tracker.lesson.id !== lessonId) this.lesson.select(lessonId);
     this.lesson.notify();
     return { ...engine, stepId: null };
@@ -325,6 +328,15 @@ export interface LabStart {
   clock?: { startMillis: number; speed: number; paused: boolean };
   /** The sandbox this one is copied from (a fork, a branch): with worker threads the copy goes on its worker. */
   near?: string;
+}
+
+/** A saved replay's recording, frozen when it was saved, that a branch may start from. */
+export interface SavedRecording {
+  source: BranchSource;
+  lessonId: string;
+  /** The clock speed the sandbox ran at when it was saved. */
+  speed: number;
+  sandboxId: string;
 }
 
 export interface SandboxManagerOptions {
@@ -427,18 +439,51 @@ export class SandboxManager {
   async branch(key: string, at: number): Promise<{ sandbox: Sandbox; previous: Sandbox; report: LabCopyReport & { at: number } }> {
     const source = this.sandboxes.get(key);
     if (!source) throw new SandboxLimitError('there is no sandbox to branch from');
-    const moment = source.lab.past.momentAt(at);
+    const { sandbox, report } = await this.startBranch(source.lab, { lessonId: source.lesson.tracker.lesson.id, speed: source.lab.engine.clock.speed, near: source.id, tabIds: [...source.tabs.keys()] }, at);
+    this.sandboxes.set(key, sandbox);
+    // The old timeline is kept, its clock stopped, as the one recording this key can go back to.
+    source.lab.engine.clock.pause();
+    const older = this.branchedFrom.get(key);
+    this.branchedFrom.set(key, source);
+    if (older) await older.dispose();
+    return { sandbox, previous: source, report };
+  }
+
+  /**
+   * "Branch from here" on a saved replay: `key`'s sandbox (a fresh one, usually: whoever opened the
+   * link) is replaced by a new live one started from the replay's recording as it was at `at`. The
+   * sandbox replaced is handed back, no longer the key's, for the caller to dispose once nobody
+   * shows it (disposing it first would close its tabs under the page that is moving on).
+   */
+  async branchFromRecording(key: string, recording: SavedRecording, at: number): Promise<{ sandbox: Sandbox; report: LabCopyReport & { at: number }; replaced: Sandbox | undefined }> {
+    this.reclaimIdle();
+    const replaced = this.sandboxes.get(key);
     const { settings } = this.options;
-    const clock = source.lab.engine.clock;
+    if (!replaced && this.sandboxes.size >= settings.sandboxesMax) {
+      throw new SandboxLimitError(`the server is full: ${settings.sandboxesMax} sandboxes are in use; please try again in a few minutes`);
+    }
+    const started = await this.startBranch(recording.source, { lessonId: recording.lessonId, speed: recording.speed, near: recording.sandboxId, tabIds: [] }, at);
+    this.sandboxes.set(key, started.sandbox);
+    return { ...started, replaced };
+  }
+
+  /** A new sandbox started from `source` at `at`, its tabs re-opened with the lines typed in them up to then. */
+  private async startBranch(
+    source: BranchSource,
+    from: { lessonId: string; speed: number; near: string; tabIds: string[] },
+    at: number,
+  ): Promise<{ sandbox: Sandbox; report: LabCopyReport & { at: number } }> {
+    const moment = source.past.momentAt(at);
+    const { settings } = this.options;
     const id = `sb-${randomBytes(6).toString('hex')}`;
-    const lab = this.options.createLab(id, { clock: { startMillis: moment.at, speed: clock.speed, paused: false }, near: source.id });
+    const lab = this.options.createLab(id, { clock: { startMillis: moment.at, speed: from.speed, paused: false }, near: from.near });
     const sandbox = new Sandbox(id, lab, settings, this.now(), this.errorsOf(id));
     try {
-      const report = await sandbox.branchFrom(source, at);
+      const report = await sandbox.branchFrom(source, from.lessonId, at);
       // The tabs typed into then: a clear for a new lesson since has closed them and opened others.
-      const lines = linesOfRunAt(source.lab, report.at);
+      const lines = linesOfRunAt(source, report.at);
       const tabIds = [...new Set(lines.map((line) => line.tab))];
-      for (const tabId of tabIds.length > 0 ? tabIds : [...source.tabs.keys()]) {
+      for (const tabId of tabIds.length > 0 ? tabIds : from.tabIds) {
         const copy = sandbox.openTab();
         copy.seedHistory(lines.filter((line) => line.tab === tabId).map((line) => line.input));
         copy.notice(`# Branched from the past: the cluster, its data and the clock as they were; the lines you typed are in the history (arrow up),
@@ -446,13 +491,7 @@ export class SandboxManager {
 `);
       }
       if (sandbox.tabs.size === 0) sandbox.openTab();
-      this.sandboxes.set(key, sandbox);
-      // The old timeline is kept, its clock stopped, as the one recording this key can go back to.
-      source.lab.engine.clock.pause();
-      const older = this.branchedFrom.get(key);
-      this.branchedFrom.set(key, source);
-      if (older) await older.dispose();
-      return { sandbox, previous: source, report };
+      return { sandbox, report };
     } catch (error) {
       await sandbox.dispose();
       throw error;

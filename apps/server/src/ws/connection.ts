@@ -335,6 +335,7 @@ export class Connection implements TabConnection {
         return;
       }
       case 'timeline.branch':
+      case 'replay.branch':
         // The /ws route's feature takes it (it owns the session's sandbox); elsewhere there is nothing to branch.
         this.send({ type: 'timeline.ack', requestId: message.requestId, ok: false, message: '"Branch from here" is for a sandbox of your own' });
         return;

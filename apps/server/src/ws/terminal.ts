@@ -39,16 +39,29 @@ export const terminalWsPlugin = fp<{ settings: Settings }>(
           return {
             parse: links.parse,
             handle: (message) => {
-              if (message.type !== 'timeline.branch') return links.handle(message);
-              app.sandboxes.branch(sessionId, message.at).then(
-                ({ sandbox: branched, report }) => {
+              if (message.type !== 'timeline.branch' && message.type !== 'replay.branch') return links.handle(message);
+              const ack = (ok: boolean, text: string) => tab.send({ type: 'timeline.ack', requestId: message.requestId, ok, message: text });
+              let branching: Promise<{ sandbox: Sandbox; report: { at: number; started: unknown[] }; replaced?: Sandbox | undefined }>;
+              if (message.type === 'timeline.branch') branching = app.sandboxes.branch(sessionId, message.at);
+              else {
+                const recording = app.replays.recording(message.replayId);
+                if (!recording) {
+                  ack(false, `this server no longer holds the members of replay ${message.replayId} (it expired, was saved on another server, or the server restarted since): it can be watched, not branched`);
+                  return true;
+                }
+                branching = app.sandboxes.branchFromRecording(sessionId, recording, message.at);
+              }
+              branching.then(
+                ({ sandbox: branched, report, replaced }) => {
                   sandbox = branched;
-                  tab.send({ type: 'timeline.ack', requestId: message.requestId, ok: true, message: `branched from ${formatClock(report.at)}: ${report.started.length} members as they were` });
+                  ack(true, `branched from ${formatClock(report.at)}: ${report.started.length} members as they were`);
                   tab.attach(branched, { readOnly: false, resumed: false });
+                  // The sandbox a replay's branch replaced, now that this page shows the branch.
+                  replaced?.dispose().catch((error: unknown) => app.log.error({ err: error, sandboxId: replaced.id }, 'disposing the sandbox a branch replaced failed'));
                 },
                 (error: unknown) => {
                   if (!(error instanceof MomentNotKeptError || error instanceof LabCopyError || error instanceof SandboxLimitError)) app.log.error({ err: error }, 'a branch failed');
-                  tab.send({ type: 'timeline.ack', requestId: message.requestId, ok: false, message: error instanceof Error ? error.message : String(error) });
+                  ack(false, error instanceof Error ? error.message : String(error));
                 },
               );
               return true;
@@ -59,7 +72,7 @@ export const terminalWsPlugin = fp<{ settings: Settings }>(
       connection.attach(sandbox, { readOnly: false, resumed: !created });
     });
   },
-  { name: 'rslab-terminal-ws', dependencies: ['rslab-sandboxes', 'rslab-session', 'rslab-lifecycle'] },
+  { name: 'rslab-terminal-ws', dependencies: ['rslab-sandboxes', 'rslab-session', 'rslab-lifecycle', 'rslab-replays'] },
 );
 
 /** Resume links (the rooms plugin keeps the progress store): ask for one, or present one. */

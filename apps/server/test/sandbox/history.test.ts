@@ -3,7 +3,7 @@ import type { ClusterSnapshot } from '@rslab/protocol';
 import { appPerFile } from '../helpers/appPerFile';
 import { TranscriptSession } from '../../src/transcript/run';
 import { LabHistory, MomentNotKeptError } from '../../src/sandbox/history';
-import type { Lab } from '../../src/sandbox/lab';
+import { primaryOf, recordUntil } from '../helpers/recording';
 
 const app = appPerFile();
 
@@ -38,20 +38,6 @@ describe('LabHistory', () => {
     expect(history.inputsUpTo(3).map((i) => i.at)).toEqual([2, 3]);
   });
 });
-
-/** Take moments as the live feed would, until `predicate` holds. */
-async function recordUntil(lab: Lab, predicate: (snapshot: ClusterSnapshot) => boolean, wallMillisMax = 20_000): Promise<ClusterSnapshot> {
-  const deadline = Date.now() + wallMillisMax;
-  for (;;) {
-    const snapshot = await lab.engine.snapshot();
-    lab.captureMoment(snapshot);
-    if (predicate(snapshot)) return snapshot;
-    if (Date.now() > deadline) throw new Error(`not reached; last ${JSON.stringify(snapshot.members.map((m) => [m.host, m.state]))}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-const primaryOf = (snapshot: ClusterSnapshot) => snapshot.members.find((m) => m.state === 'PRIMARY')?.host;
 
 describe('rewinding a sandbox', () => {
   it('shows the old primary at a moment before the failover, and branches a live sandbox whose primary is the old one', async () => {

@@ -33,6 +33,8 @@ export class LabClient {
   /** The `timeline.view` whose answer the page waits for (-1: none, back to live). */
   private lastViewRequest = -1;
   private branchRequest: number | null = null;
+  /** A "Branch from here" on a shared replay, sent once the first welcome came (see `branchFromReplay`). */
+  private pendingReplayBranch: { replayId: string; at: number } | null = null;
   /** While a recorded fixture plays, the server's cluster, events and lesson are not shown. */
   private replayingFixture = false;
   private fontSizeBeforeZoom: number | null = null;
@@ -251,6 +253,13 @@ export class LabClient {
         }
         this.everWelcomed = true;
         this.lostNoticeShown = false;
+        if (this.pendingReplayBranch) {
+          const { replayId, at } = this.pendingReplayBranch;
+          this.pendingReplayBranch = null;
+          this.branchRequest = this.nextRequestId++;
+          useLab.setState({ branching: true });
+          this.connection.send({ type: 'replay.branch', requestId: this.branchRequest, replayId, at });
+        }
         return;
       }
       case 'output':
@@ -342,6 +351,14 @@ export class LabClient {
     this.branchRequest = this.nextRequestId++;
     useLab.setState({ branching: true });
     return this.connection.send({ type: 'timeline.branch', requestId: this.branchRequest, at: past.at });
+  }
+
+  /**
+   * "Branch from here" on a shared replay (`#branch=<id>&at=<millis>`): this page's sandbox becomes
+   * the replay's cluster as it was at `at`, asked for as soon as the server has welcomed the page.
+   */
+  branchFromReplay(replayId: string, at: number): void {
+    this.pendingReplayBranch = { replayId, at };
   }
 
   /** Switch this sandbox to another lesson; the server answers with the new lesson's progress. */

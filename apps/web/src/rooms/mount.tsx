@@ -3,6 +3,7 @@ import { createRoot } from 'react-dom/client';
 import type { RoomClientMessage } from '@rslab/protocol';
 import { LabClient } from '../app/labClient';
 import { App } from '../components/App';
+import { SaveReplay } from '../components/SaveReplay';
 import { roomsApi } from './api';
 import { CreateRoomPage } from './CreateRoomPage';
 import { DashboardPage } from './DashboardPage';
@@ -96,7 +97,7 @@ export function mountRooms(route: RoomRoute, root: HTMLElement): void {
       render(
         <div className="rooms-shell">
           <RoomBar socket={socket} links={links} />
-          <App client={client} />
+          <App client={client} tools={<SaveReplay room={{ code: route.code, secret: route.secret }} />} />
         </div>,
       );
       return;

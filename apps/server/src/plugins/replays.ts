@@ -1,0 +1,18 @@
+import fp from 'fastify-plugin';
+import { Replays } from '../rooms/replays';
+import type { Settings } from '../settings';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** Saved replays: in the progress store, with their branch points in this server's memory. */
+    replays: Replays;
+  }
+}
+
+/** Replays to share (issue 19), stored where rooms and progress are. */
+export const replaysPlugin = fp<{ settings: Settings }>(
+  async (app, { settings }) => {
+    app.decorate('replays', new Replays(app.progressStore, settings));
+  },
+  { name: 'rslab-replays', dependencies: ['rslab-rooms'] },
+);

@@ -1,0 +1,143 @@
+import { randomBytes } from 'node:crypto';
+import { HttpErrorCode, eventsDigest, type ClusterSnapshot, type LabEvent, type ReplayView, type SavedReplay } from '@rslab/protocol';
+import { frozenRecordingOf } from '../sandbox/lab';
+import type { Sandbox, SavedRecording } from '../workspace/sandbox';
+import type { ProgressStore, ReplayRecord } from './store';
+
+export interface ReplayLimits {
+  /** Bytes one replay's frames and events may take as JSON. */
+  replayBytesMax: number;
+  /** How long a saved replay is kept, from its save. */
+  replayTtlMillis: number;
+  /** Replays whose members' copies stay in memory for "Branch from here"; the oldest go first. */
+  replayBranchPointsMax: number;
+}
+
+/** A replay that cannot be saved or found; `code` is the HTTP API's error name, `statusCode` its status. */
+export class ReplayError extends Error {
+  override readonly name = 'ReplayError';
+  constructor(
+    readonly code: HttpErrorCode,
+    readonly statusCode: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/** What the store's payload holds: what the page plays. */
+interface ReplayPayload {
+  frames: ClusterSnapshot[];
+  events: LabEvent[];
+}
+
+/**
+ * Replays to share (issue 19). Saving one takes a sandbox's recording as it is now — the cluster
+ * views its history kept (one a second) and its timeline — and stores it in the progress store
+ * under a random id, for `replayTtlMillis`, refusing one over `replayBytesMax`. Anyone with the id
+ * reads it back and plays those very frames and events: nothing is re-run, so every play shows
+ * the same (the digest of the events says so). A frozen copy of the recording, members' copies
+ * included, stays in this server's memory for "Branch from here" (the newest
+ * `replayBranchPointsMax`; the store holds what is watched, not the members' data).
+ */
+export class Replays {
+  /** Branch points by replay id, oldest first. */
+  private readonly recordings = new Map<string, { recording: SavedRecording; expiresAt: number }>();
+
+  constructor(
+    private readonly store: ProgressStore,
+    private readonly limits: ReplayLimits,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async save(sandbox: Sandbox, name: string): Promise<SavedReplay> {
+    const lab = sandbox.lab;
+    const frames = lab.past.clusters();
+    // The cluster as it is now ends the replay, when the last moment kept is older.
+    const live = await lab.snapshot();
+    if (live.at > (frames.at(-1)?.at ?? Number.NEGATIVE_INFINITY)) frames.push(live);
+    const first = frames[0];
+    const last = frames.at(-1);
+    if (!first || !last) throw new ReplayError(HttpErrorCode.nothingRecorded, 409, 'this sandbox has recorded nothing yet: start a member first');
+    const events = lab.events.all().filter((event) => event.at <= last.at);
+    const payload = JSON.stringify({ frames, events } satisfies ReplayPayload);
+    const sizeBytes = Buffer.byteLength(payload, 'utf8');
+    if (sizeBytes > this.limits.replayBytesMax) {
+      throw new ReplayError(
+        HttpErrorCode.replayTooLarge,
+        413,
+        `this recording is ${kib(sizeBytes)} KiB (${frames.length} moments, ${events.length} events), more than the ${kib(this.limits.replayBytesMax)} KiB a replay may hold (replayBytesMax)`,
+      );
+    }
+    const createdAt = this.now();
+    const record: ReplayRecord = {
+      _id: `r-${randomBytes(9).toString('hex')}`,
+      name: name.trim() || 'replay',
+      createdAt: new Date(createdAt),
+      expiresAt: new Date(createdAt + this.limits.replayTtlMillis),
+      sandboxId: sandbox.id,
+      startAt: first.at,
+      endAt: last.at,
+      frames: frames.length,
+      events: events.length,
+      digest: eventsDigest(events),
+      sizeBytes,
+      payload,
+    };
+    await this.store.insertReplay(record);
+    this.keep(record._id, { source: frozenRecordingOf(lab), lessonId: sandbox.lesson.tracker.lesson.id, speed: lab.engine.clock.speed, sandboxId: sandbox.id }, createdAt + this.limits.replayTtlMillis);
+    return {
+      id: record._id,
+      name: record.name,
+      path: `/#replay=${record._id}`,
+      expiresAt: record.expiresAt.getTime(),
+      sizeBytes,
+      frames: record.frames,
+      events: record.events,
+      digest: record.digest,
+    };
+  }
+
+  /** The replay as a page plays it, or null (none, or expired). */
+  async find(id: string): Promise<ReplayView | null> {
+    const record = await this.store.findReplay(id, new Date(this.now()));
+    if (!record) return null;
+    const payload = JSON.parse(record.payload) as ReplayPayload;
+    return {
+      id: record._id,
+      name: record.name,
+      createdAt: record.createdAt.getTime(),
+      expiresAt: record.expiresAt.getTime(),
+      startAt: record.startAt,
+      endAt: record.endAt,
+      frames: payload.frames,
+      events: payload.events,
+      digest: record.digest,
+      branchable: this.recording(id) !== null,
+    };
+  }
+
+  /** What "Branch from here" starts from, while this server keeps it. */
+  recording(id: string): SavedRecording | null {
+    const kept = this.recordings.get(id);
+    if (!kept) return null;
+    if (kept.expiresAt <= this.now()) {
+      this.recordings.delete(id);
+      return null;
+    }
+    return kept.recording;
+  }
+
+  private keep(id: string, recording: SavedRecording, expiresAt: number): void {
+    if (this.limits.replayBranchPointsMax === 0) return;
+    this.recordings.set(id, { recording, expiresAt });
+    for (const [oldId] of this.recordings) {
+      if (this.recordings.size <= this.limits.replayBranchPointsMax) break;
+      this.recordings.delete(oldId);
+    }
+  }
+}
+
+function kib(bytes: number): number {
+  return Math.ceil(bytes / 1024);
+}

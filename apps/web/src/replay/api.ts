@@ -1,0 +1,44 @@
+import { instructorSecretHeader, type ApiError, type ReplayView, type SaveReplayBody, type SavedReplay } from '@rslab/protocol';
+
+/** The replays HTTP API (`/api/replays`), as the page calls it: errors become their one line. */
+
+export class ReplayApiError extends Error {
+  override readonly name = 'ReplayApiError';
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+async function answer<T>(response: Response): Promise<T> {
+  if (response.ok) return (await response.json()) as T;
+  let body: Partial<ApiError> = {};
+  try {
+    body = (await response.json()) as Partial<ApiError>;
+  } catch (error) {
+    // not JSON (a proxy's page): the status says enough
+    console.warn('the replays API answered without a JSON body', error);
+  }
+  throw new ReplayApiError(response.status, body.error ?? 'HttpError', body.message ?? `${response.status} ${response.statusText}`);
+}
+
+/** A room's instructor sandbox, saved with the instructor's secret (sent in a header, never in the URL). */
+export interface InstructorRoom {
+  code: string;
+  secret: string;
+}
+
+/** Save this browser session's sandbox (or, with `room`, the room's instructor sandbox) as a replay named `name`. */
+export async function saveReplay(name: string, room?: InstructorRoom, fetcher: typeof fetch = fetch): Promise<SavedReplay> {
+  const body: SaveReplayBody = room ? { name, room: room.code } : { name };
+  const headers: Record<string, string> = { 'content-type': 'application/json' };
+  if (room) headers[instructorSecretHeader] = room.secret;
+  return answer<SavedReplay>(await fetcher('/api/replays', { method: 'POST', headers, body: JSON.stringify(body) }));
+}
+
+export async function loadReplay(id: string, fetcher: typeof fetch = fetch): Promise<ReplayView> {
+  return answer<ReplayView>(await fetcher(`/api/replays/${encodeURIComponent(id)}`));
+}

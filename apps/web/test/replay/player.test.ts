@@ -1,0 +1,59 @@
+import { instructorSecretHeader } from '@rslab/protocol';
+import { describe, expect, it } from 'vitest';
+import { saveReplay } from '../../src/replay/api';
+import { advance, frameOf, playbackText, seek, shownDigest, startPlayback, togglePlaying, withSpeed } from '../../src/replay/player';
+import { parseReplayBranchRoute, parseReplayRoute, replayBranchHash } from '../../src/replay/route';
+import { replay } from './helpers';
+
+
+describe('replay playback (pure)', () => {
+  it('plays at its speed and stops at the end; play again starts over', () => {
+    let p = togglePlaying(startPlayback(replay), replay);
+    p = advance(withSpeed(p, 2), 1000, replay.endAt);
+    expect(p.at).toBe(12_000);
+    p = advance(p, 60_000, replay.endAt);
+    expect(p).toMatchObject({ at: 20_000, playing: false });
+    expect(togglePlaying(p, replay)).toMatchObject({ at: 10_000, playing: true });
+    expect(advance({ ...p, playing: false, at: 11_000 }, 500, replay.endAt).at).toBe(11_000);
+  });
+
+  it('plays at 0.25× to 10× only, and seeks within the replay', () => {
+    expect(() => withSpeed(startPlayback(replay), 0.1)).toThrow(RangeError);
+    expect(() => withSpeed(startPlayback(replay), 11)).toThrow(RangeError);
+    expect(advance({ at: 10_000, playing: true, speed: 0.25 }, 400, replay.endAt).at).toBe(10_100);
+    expect(seek(startPlayback(replay), 0, replay).at).toBe(10_000);
+    expect(seek(startPlayback(replay), 99_000, replay).at).toBe(20_000);
+  });
+
+  it('shows the stored frame at or before a time and the events up to it; the digest at the end is the saved one', () => {
+    expect(frameOf(replay, 14_999)?.cluster.at).toBe(10_000);
+    expect(frameOf(replay, 14_999)?.events.map((e) => e.id)).toEqual([1, 2]);
+    expect(shownDigest(replay, replay.endAt)).toBe(replay.digest);
+    expect(shownDigest(replay, 19_999)).not.toBe(replay.digest);
+    expect(playbackText(replay, 14_000)).toMatch(/ — 4 s of 10 s$/);
+  });
+});
+
+describe('replay routes', () => {
+  it('reads #replay=<id> and #branch=<id>&at=<millis>, and nothing else', () => {
+    expect(parseReplayRoute('#replay=r-0123456789ab')).toBe('r-0123456789ab');
+    expect(parseReplayRoute('#replay=../x')).toBeNull();
+    expect(parseReplayBranchRoute(replayBranchHash('r-0123456789ab', 12_345.6))).toEqual({ replayId: 'r-0123456789ab', at: 12_346 });
+    expect(parseReplayBranchRoute('#branch=r-0123456789ab&at=-1')).toBeNull();
+  });
+});
+
+describe('saveReplay', () => {
+  it("sends the instructor's secret in its header and the room in the body; an error answer becomes its message", async () => {
+    const calls: Array<{ url: string; init: RequestInit }> = [];
+    const fetcher = (async (url: string, init: RequestInit) => {
+      calls.push({ url, init });
+      return new Response(JSON.stringify({ statusCode: 403, error: 'Forbidden', message: "only the room's instructor may save its sandbox" }), { status: 403 });
+    }) as unknown as typeof fetch;
+    await expect(saveReplay('class', { code: 'ABCD2345', secret: 's'.repeat(32) }, fetcher)).rejects.toMatchObject({ name: 'ReplayApiError', status: 403, code: 'Forbidden', message: "only the room's instructor may save its sandbox" });
+    expect(calls[0]?.url).toBe('/api/replays');
+    expect(JSON.parse(String(calls[0]?.init.body))).toEqual({ name: 'class', room: 'ABCD2345' });
+    expect((calls[0]?.init.headers as Record<string, string>)[instructorSecretHeader]).toBe('s'.repeat(32));
+    expect(calls[0]?.url).not.toContain('s'.repeat(32));
+  });
+});
