@@ -85,6 +85,14 @@ export type CheckSpec =
   | { kind: 'stablePrimaryFor'; seconds: number }
   /** In this step, a read with read concern "local" showed `text` and one with "majority" did not. */
   | { kind: 'readConcernCompared'; text: string }
+  /**
+   * The member on `port` is stopped (stopped in this lesson) and the oplog of every other running
+   * data-bearing member now starts after that stop: none still holds the entries it would need to
+   * catch up ("Replica Set Oplog", the oplog window).
+   */
+  | { kind: 'oplogRolledPast'; port: number }
+  /** The member on `port` was started in this step and runs, in `state` when given. */
+  | { kind: 'memberStarted'; port: number; state?: MemberView['state'] }
   | { kind: 'all'; checks: readonly CheckSpec[] };
 
 export type CheckResult = { passed: true } | { passed: false; reason: string };
@@ -446,6 +454,29 @@ export async function runCheck(spec: CheckSpec, view: CheckView): Promise<CheckR
       const majority = reads.find((r) => /["']?level["']?\s*:\s*["']majority["']/.test(r.input) && !r.value?.includes(spec.text));
       if (!local) return fail(`Read with readConcern {level: "local"} and see the document with ${spec.text}.`);
       if (!majority) return fail(`Read with readConcern {level: "majority"} on the same member and see that it does not return ${spec.text}.`);
+      return pass;
+    }
+    case 'oplogRolledPast': {
+      const stopped = view.processes.filter((p) => p.port === spec.port).sort((a, b) => a.pid - b.pid).at(-1);
+      if (!stopped?.killed || stopped.running || !view.lesson.killed(stopped)) return fail(`Stop the member on port ${spec.port} first.`);
+      const stoppedAt = stopped.killed.at;
+      const others = view.cluster.members.filter((m) => m.process === 'running' && !m.arbiterOnly && portOf(m.host) !== spec.port);
+      if (others.length === 0) return fail('No other member is running.');
+      for (const other of others) {
+        const first = ((await view.documents(other.host, 'local.oplog.rs')) ?? [])[0];
+        const ts = first?.ts as { getHighBits?: () => number } | undefined;
+        const firstSeconds = ts?.getHighBits?.();
+        if (firstSeconds === undefined || firstSeconds * 1000 <= stoppedAt) {
+          return fail(`${other.host}'s oplog still reaches back to before the member on port ${spec.port} stopped; write more (a few MB) until it rolls over.`);
+        }
+      }
+      return pass;
+    }
+    case 'memberStarted': {
+      const latest = view.processes.filter((p) => p.port === spec.port).sort((a, b) => a.pid - b.pid).at(-1);
+      if (!latest?.running || !view.step.started(latest)) return fail(`Start the member on port ${spec.port}${latest ? ' again' : ''}.`);
+      const state = view.cluster.members.find((m) => portOf(m.host) === spec.port)?.state;
+      if (spec.state && state !== spec.state) return fail(`The member on port ${spec.port} is ${state ?? 'not in the set'}; wait until it is ${spec.state}.`);
       return pass;
     }
     case 'startedInStep': {
