@@ -91,6 +91,8 @@ export type CheckSpec =
    * catch up ("Replica Set Oplog", the oplog window).
    */
   | { kind: 'oplogRolledPast'; port: number }
+  /** The member on `port` holds the documents of `ns` that the primary holds (by `_id`), and no others. */
+  | { kind: 'sameDocuments'; port: number; ns: string }
   /** The member on `port` was started in this step and runs, in `state` when given. */
   | { kind: 'memberStarted'; port: number; state?: MemberView['state'] }
   | { kind: 'all'; checks: readonly CheckSpec[] };
@@ -471,6 +473,19 @@ export async function runCheck(spec: CheckSpec, view: CheckView): Promise<CheckR
         }
       }
       return pass;
+    }
+    case 'sameDocuments': {
+      const primary = membersIn(view, 'PRIMARY')[0];
+      if (!primary) return fail('There is no primary right now.');
+      const host = view.cluster.members.find((m) => portOf(m.host) === spec.port)?.host;
+      const theirs = host === undefined ? null : await view.documents(host, spec.ns);
+      if (theirs === null) return fail(`The member on port ${spec.port} is not running.`);
+      const ids = (docs: Document[]) => new Set(docs.map((d) => JSON.stringify(d._id)));
+      const [want, have] = [ids((await view.documents(primary.host, spec.ns)) ?? []), ids(theirs)];
+      const missing = [...want].filter((id) => !have.has(id)).length;
+      const extra = [...have].filter((id) => !want.has(id)).length;
+      if (missing === 0 && extra === 0) return pass;
+      return fail(`The member on port ${spec.port} has ${have.size} of the primary's ${want.size} documents in ${spec.ns}${extra > 0 ? ` (and ${extra} the primary does not have)` : ''}.`);
     }
     case 'memberStarted': {
       const latest = view.processes.filter((p) => p.port === spec.port).sort((a, b) => a.pid - b.pid).at(-1);

@@ -197,7 +197,15 @@ SECONDARY, and read its log: the clone, then the oplog applied from where the cl
           text: 'Bring the member on 27019 back as a SECONDARY that holds all the data.',
           commands: [],
           hint: '',
-          check: { kind: 'restartedMember', ports: [27019], state: 'SECONDARY' },
+          check: {
+            kind: 'all',
+            checks: [
+              // A stale member restarted on its old data is SECONDARY for a moment before it finds it
+              // is too stale: holding the primary's documents tells a mended member from that.
+              { kind: 'restartedMember', ports: [27019], state: 'SECONDARY' },
+              { kind: 'sameDocuments', port: 27019, ns: 'test.big' },
+            ],
+          },
           solution: ['# tab:servers', 'kill {{pid:27019}}', '# wait 2s', line(27019, '/data/op2-resync'), '# wait 15s'],
         },
       ],

@@ -145,4 +145,15 @@ describe('lesson checks', async () => {
     expect(await runCheck(check, view({ processes: [running], cluster: cluster('SECONDARY') }))).toMatchObject({ reason: 'The member on port 27019 is SECONDARY; wait until it is RECOVERING.' });
     expect(await runCheck(check, view({ processes: [running], cluster: cluster('RECOVERING') }))).toEqual({ passed: true });
   });
+
+  it('compares a member\'s documents with the primary\'s by _id', async () => {
+    const check = { kind: 'sameDocuments', port: 27019, ns: 'test.big' } as const;
+    const cluster = { at: 0, speed: 1, paused: false, setName: 'foo', members: [member('morton.local:27017', 'PRIMARY'), member('morton.local:27019', 'SECONDARY')], links: [] };
+    const docs = (...ids: number[]) => ids.map((_id) => ({ _id, s: 'x' }));
+    const data = (theirs: number[]) => ({ 'morton.local:27017': { 'test.big': docs(1, 2, 3) }, 'morton.local:27019': { 'test.big': docs(...theirs) } });
+    expect(await runCheck(check, view({ cluster, data: data([]) }))).toMatchObject({ reason: "The member on port 27019 has 0 of the primary's 3 documents in test.big." });
+    expect(await runCheck(check, view({ cluster, data: data([1, 2, 4]) }))).toMatchObject({ reason: expect.stringContaining('(and 1 the primary does not have)') });
+    expect(await runCheck(check, view({ cluster, data: data([3, 1, 2]) }))).toEqual({ passed: true });
+    expect(await runCheck(check, view({ cluster: { ...cluster, members: [cluster.members[1]!] }, data: data([1, 2, 3]) }))).toMatchObject({ reason: 'There is no primary right now.' });
+  });
 });
