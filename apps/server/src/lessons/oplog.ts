@@ -166,8 +166,9 @@ a sync source. Grow the primary's oplog to 2000 MB and read \`rs.printReplicatio
 notes where its sync source's oplog ends, clones every database but \`local\`, then applies the
 entries the source wrote meanwhile, and turns SECONDARY. It never needs the source's old entries,
 so a rolled-over oplog does not stop it. That is also how a stale member is mended: stop it, empty
-its data directory (or move it aside and start on a fresh one), and start it again. This lab's shell
-has no \`rm\`; a new \`--dbpath\` is just as empty.`,
+its data directory (or move it aside and start on a fresh one), and start it again. (The manual's
+other way is to copy a recent snapshot of another member's data files into it, which skips the
+clone.) This lab's shell has no \`rm\`; a new \`--dbpath\` is just as empty.`,
       steps: [
         {
           id: 'new-member',
