@@ -69,7 +69,7 @@ test('a learner alone: the course page, a lesson from it, and every pane usable 
   const course = page.getByRole('region', { name: 'The course' });
   await expect(course).toBeVisible();
   const lessons = course.getByRole('listitem');
-  await expect(lessons).toHaveCount(8);
+  await expect(lessons).toHaveCount(9);
   const first = course.getByRole('listitem', { name: /^lesson 1: / });
   await expect(first).toContainText('(open now)');
   await expect(first.getByRole('button', { name: /^Back to it: / })).toBeVisible();

@@ -1,6 +1,7 @@
 import { durabilityLesson } from './durability';
 import { electionsLesson } from './elections';
 import { maintenanceLesson } from './maintenance';
+import { oplogLesson } from './oplog';
 import type { Lesson } from './model';
 import { partitionsLesson } from './partitions';
 import { readsLesson } from './reads';
@@ -14,6 +15,7 @@ export const lessons: readonly Lesson[] = [
   todayLesson,
   electionsLesson,
   reconfigLesson,
+  oplogLesson,
   durabilityLesson,
   readsLesson,
   partitionsLesson,

@@ -85,6 +85,16 @@ export type CheckSpec =
   | { kind: 'stablePrimaryFor'; seconds: number }
   /** In this step, a read with read concern "local" showed `text` and one with "majority" did not. */
   | { kind: 'readConcernCompared'; text: string }
+  /**
+   * The member on `port` is stopped (stopped in this lesson) and the oplog of every other running
+   * data-bearing member now starts after that stop: none still holds the entries it would need to
+   * catch up ("Replica Set Oplog", the oplog window).
+   */
+  | { kind: 'oplogRolledPast'; port: number }
+  /** The member on `port` holds the documents of `ns` that the primary holds (by `_id`), and no others. */
+  | { kind: 'sameDocuments'; port: number; ns: string }
+  /** The member on `port` was started in this step and runs, in `state` when given. */
+  | { kind: 'memberStarted'; port: number; state?: MemberView['state'] }
   | { kind: 'all'; checks: readonly CheckSpec[] };
 
 export type CheckResult = { passed: true } | { passed: false; reason: string };
@@ -446,6 +456,42 @@ export async function runCheck(spec: CheckSpec, view: CheckView): Promise<CheckR
       const majority = reads.find((r) => /["']?level["']?\s*:\s*["']majority["']/.test(r.input) && !r.value?.includes(spec.text));
       if (!local) return fail(`Read with readConcern {level: "local"} and see the document with ${spec.text}.`);
       if (!majority) return fail(`Read with readConcern {level: "majority"} on the same member and see that it does not return ${spec.text}.`);
+      return pass;
+    }
+    case 'oplogRolledPast': {
+      const stopped = view.processes.filter((p) => p.port === spec.port).sort((a, b) => a.pid - b.pid).at(-1);
+      if (!stopped?.killed || stopped.running || !view.lesson.killed(stopped)) return fail(`Stop the member on port ${spec.port} first.`);
+      const stoppedAt = stopped.killed.at;
+      const others = view.cluster.members.filter((m) => m.process === 'running' && !m.arbiterOnly && portOf(m.host) !== spec.port);
+      if (others.length === 0) return fail('No other member is running.');
+      for (const other of others) {
+        const first = ((await view.documents(other.host, 'local.oplog.rs')) ?? [])[0];
+        const ts = first?.ts as { getHighBits?: () => number } | undefined;
+        const firstSeconds = ts?.getHighBits?.();
+        if (firstSeconds === undefined || firstSeconds * 1000 <= stoppedAt) {
+          return fail(`${other.host}'s oplog still reaches back to before the member on port ${spec.port} stopped; write more (a few MB) until it rolls over.`);
+        }
+      }
+      return pass;
+    }
+    case 'sameDocuments': {
+      const primary = membersIn(view, 'PRIMARY')[0];
+      if (!primary) return fail('There is no primary right now.');
+      const host = view.cluster.members.find((m) => portOf(m.host) === spec.port)?.host;
+      const theirs = host === undefined ? null : await view.documents(host, spec.ns);
+      if (theirs === null) return fail(`The member on port ${spec.port} is not running.`);
+      const ids = (docs: Document[]) => new Set(docs.map((d) => JSON.stringify(d._id)));
+      const [want, have] = [ids((await view.documents(primary.host, spec.ns)) ?? []), ids(theirs)];
+      const missing = [...want].filter((id) => !have.has(id)).length;
+      const extra = [...have].filter((id) => !want.has(id)).length;
+      if (missing === 0 && extra === 0) return pass;
+      return fail(`The member on port ${spec.port} has ${have.size} of the primary's ${want.size} documents in ${spec.ns}${extra > 0 ? ` (and ${extra} the primary does not have)` : ''}.`);
+    }
+    case 'memberStarted': {
+      const latest = view.processes.filter((p) => p.port === spec.port).sort((a, b) => a.pid - b.pid).at(-1);
+      if (!latest?.running || !view.step.started(latest)) return fail(`Start the member on port ${spec.port}${latest ? ' again' : ''}.`);
+      const state = view.cluster.members.find((m) => portOf(m.host) === spec.port)?.state;
+      if (spec.state && state !== spec.state) return fail(`The member on port ${spec.port} is ${state ?? 'not in the set'}; wait until it is ${spec.state}.`);
       return pass;
     }
     case 'startedInStep': {

@@ -4,7 +4,7 @@ import type { Lesson } from './model';
 const setUri = 'mongosh "mongodb://morton.local:27017,morton.local:27018,morton.local:27019/?replicaSet=foo"';
 const writeConcernErrors = ['MongoWriteConcernError', 'WriteConcernError', 'WriteConcernFailed', 'WriteConcernTimeout'];
 
-/** Lesson 5: write concern and rollback — what w:1 risks, what w:"majority" keeps. */
+/** Lesson 6: write concern and rollback — what w:1 risks, what w:"majority" keeps. */
 export const durabilityLesson: Lesson = {
   id: 'durability',
   title: 'Write concern and rollback: what w:1 risks and w:"majority" keeps',

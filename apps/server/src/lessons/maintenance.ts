@@ -14,7 +14,7 @@ const setup: LessonSetup = {
   ],
 };
 
-/** Lesson 8: maintenance — a rolling restart with a step-down, without the application seeing an error. */
+/** Lesson 9: maintenance — a rolling restart with a step-down, without the application seeing an error. */
 export const maintenanceLesson: Lesson = {
   id: 'maintenance',
   title: 'Maintenance: a rolling restart the application never notices',

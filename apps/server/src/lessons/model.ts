@@ -32,6 +32,8 @@ export interface LessonSetup {
   members: SetupMember[];
   /** Replica-set settings for the config (`electionTimeoutMillis`...). */
   settings?: Record<string, number>;
+  /** Every member's `--oplogSize`, in MB (mongod's default otherwise: 5% of the disk, here 990 MB). */
+  oplogSizeMB?: number;
 }
 
 export interface SetupMember {

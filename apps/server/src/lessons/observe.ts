@@ -40,7 +40,12 @@ export type ObservationSpec =
    */
   | { kind: 'electionAfterFreeze' }
   /** Whether an event of this kind happened after the prediction; `unseen` says so in words when it did not. */
-  | { kind: 'eventSeen'; event: string; yes: string; no: string; unseen?: string };
+  | { kind: 'eventSeen'; event: string; yes: string; no: string; unseen?: string }
+  /**
+   * The state of the member on `port` once the step is done, as the choice `states` names for it
+   * (null while it is in none of them), told by its last state change after the prediction.
+   */
+  | { kind: 'memberState'; port: number; states: Readonly<Partial<Record<string, string>>> };
 
 export interface Observation {
   /** The choice that matches what happened, or null when none does. */
@@ -160,6 +165,13 @@ export async function observe(spec: ObservationSpec, view: CheckView): Promise<O
       return during.ok
         ? { choiceId: spec.yes, text: `${during.operation?.servedBy ?? 'A member'} answered while there was no primary.` }
         : { choiceId: spec.no, text: `The read failed with ${during.errorName ?? 'an error'}.` };
+    }
+    case 'memberState': {
+      const member = view.cluster.members.find((m) => Number(portOf(m.host)) === spec.port);
+      const choiceId = member ? spec.states[member.state] : undefined;
+      if (!member || choiceId === undefined) return null;
+      const change = eventsSince(view).filter((event) => event.kind === 'stateChange' && event.member === member.host).at(-1);
+      return { choiceId, text: change?.text ?? `${member.host} is ${member.state}.` };
     }
     case 'readShows': {
       const pattern = new RegExp(spec.pattern);

@@ -3,7 +3,7 @@ import type { Lesson } from './model';
 
 const setUri = 'mongosh "mongodb://morton.local:27017,morton.local:27018,morton.local:27019/?replicaSet=foo"';
 
-/** Lesson 7: network partitions — the minority primary steps down, the majority elects, no split brain. */
+/** Lesson 8: network partitions — the minority primary steps down, the majority elects, no split brain. */
 export const partitionsLesson: Lesson = {
   id: 'partitions',
   title: 'Network partitions: majority wins, and never two primaries',

@@ -4,7 +4,7 @@ import type { Lesson } from './model';
 const uri = 'mongodb://morton.local:27017,morton.local:27018,morton.local:27019/?replicaSet=foo';
 const directPrimary = 'mongosh "mongodb://morton.local:{{port:primary}}/?directConnection=true"';
 
-/** Lesson 6: read preference and read concern. */
+/** Lesson 7: read preference and read concern. */
 export const readsLesson: Lesson = {
   id: 'reads',
   title: 'Reads: read preference and read concern',

@@ -19,7 +19,8 @@ export class LessonSetupError extends Error {
 export function setupMongodLine(setup: LessonSetup, index: number): string {
   const member = setup.members[index];
   if (!member) throw new RangeError(`setup has no member ${index}`);
-  return `mongod --port ${member.port} --dbpath ${member.dbpath} --replSet ${setup.replSetName}`;
+  const oplogSize = setup.oplogSizeMB === undefined ? '' : ` --oplogSize ${setup.oplogSizeMB}`;
+  return `mongod --port ${member.port} --dbpath ${member.dbpath} --replSet ${setup.replSetName}${oplogSize}`;
 }
 
 /** The config a setup initiates its set with. */

@@ -1,3 +1,4 @@
+import { Timestamp } from 'bson';
 import { describe, expect, it } from 'vitest';
 import { runCheck } from '../../src/lessons/checks';
 import { mark, member, proc, view } from './labView';
@@ -109,5 +110,50 @@ describe('lesson checks', async () => {
     expect((await runCheck(check, view({ cluster, shellHistory: [bash, wrong] }))).passed).toBe(false);
     const right = line('python', 'db.connection.port', '27018\n');
     expect((await runCheck(check, view({ cluster, shellHistory: [right] }))).passed).toBe(true);
+  });
+
+  // "Replica Set Oplog": a member can catch up only while some source's oplog still holds the
+  // entries after its last one; our check reads each running member's oldest entry.
+  it('wants every other member\'s oplog to start after the stopped member stopped', async () => {
+    const check = { kind: 'oplogRolledPast', port: 27019 } as const;
+    const stopped = proc(27019, { running: false, killed: { at: 100_000, signal: 'SIGTERM', stateThen: 'SECONDARY', termThen: 1 } });
+    const cluster = {
+      at: 0,
+      speed: 1,
+      paused: false,
+      setName: 'foo',
+      members: [member('morton.local:27017', 'PRIMARY'), member('morton.local:27018', 'SECONDARY'), { ...member('morton.local:27019', 'DOWN'), process: 'killed' as const }],
+      links: [],
+    };
+    const oplog = (seconds: number) => [{ ts: new Timestamp({ t: seconds, i: 1 }), op: 'n' }];
+    const data = (a: number, b: number) => ({ 'morton.local:27017': { 'local.oplog.rs': oplog(a) }, 'morton.local:27018': { 'local.oplog.rs': oplog(b) } });
+    expect(await runCheck(check, view({ processes: [proc(27019)], cluster }))).toMatchObject({ reason: 'Stop the member on port 27019 first.' });
+    expect(await runCheck(check, view({ processes: [stopped], cluster, data: data(90, 90) }))).toMatchObject({ reason: expect.stringContaining("morton.local:27017's oplog still reaches back") });
+    // The primary rolled over but 27018 still holds the entries: 27019 could catch up from it.
+    expect(await runCheck(check, view({ processes: [stopped], cluster, data: data(101, 100) }))).toMatchObject({ reason: expect.stringContaining("morton.local:27018's oplog") });
+    expect(await runCheck(check, view({ processes: [stopped], cluster, data: data(101, 102) }))).toEqual({ passed: true });
+    // A stop from before the lesson does not count.
+    expect((await runCheck(check, view({ processes: [stopped], cluster, data: data(101, 102), lessonMark: mark({ killedPids: new Set([stopped.pid]) }) }))).passed).toBe(false);
+  });
+
+  it('wants the member started in this step, in the state asked for', async () => {
+    const check = { kind: 'memberStarted', port: 27019, state: 'RECOVERING' } as const;
+    const cluster = (state: 'SECONDARY' | 'RECOVERING') => ({ at: 0, speed: 1, paused: false, setName: 'foo', members: [member('morton.local:27019', state)], links: [] });
+    const running = proc(27019);
+    expect(await runCheck(check, view({ processes: [running], cluster: cluster('RECOVERING'), stepMark: mark({ pids: new Set([running.pid]) }) }))).toMatchObject({ reason: 'Start the member on port 27019 again.' });
+    expect(await runCheck(check, view({ processes: [], cluster: cluster('RECOVERING') }))).toMatchObject({ reason: 'Start the member on port 27019.' });
+    expect(await runCheck(check, view({ processes: [running], cluster: cluster('SECONDARY') }))).toMatchObject({ reason: 'The member on port 27019 is SECONDARY; wait until it is RECOVERING.' });
+    expect(await runCheck(check, view({ processes: [running], cluster: cluster('RECOVERING') }))).toEqual({ passed: true });
+  });
+
+  it('compares a member\'s documents with the primary\'s by _id', async () => {
+    const check = { kind: 'sameDocuments', port: 27019, ns: 'test.big' } as const;
+    const cluster = { at: 0, speed: 1, paused: false, setName: 'foo', members: [member('morton.local:27017', 'PRIMARY'), member('morton.local:27019', 'SECONDARY')], links: [] };
+    const docs = (...ids: number[]) => ids.map((_id) => ({ _id, s: 'x' }));
+    const data = (theirs: number[]) => ({ 'morton.local:27017': { 'test.big': docs(1, 2, 3) }, 'morton.local:27019': { 'test.big': docs(...theirs) } });
+    expect(await runCheck(check, view({ cluster, data: data([]) }))).toMatchObject({ reason: "The member on port 27019 has 0 of the primary's 3 documents in test.big." });
+    expect(await runCheck(check, view({ cluster, data: data([1, 2, 4]) }))).toMatchObject({ reason: expect.stringContaining('(and 1 the primary does not have)') });
+    expect(await runCheck(check, view({ cluster, data: data([3, 1, 2]) }))).toEqual({ passed: true });
+    expect(await runCheck(check, view({ cluster: { ...cluster, members: [cluster.members[1]!] }, data: data([1, 2, 3]) }))).toMatchObject({ reason: 'There is no primary right now.' });
   });
 });

@@ -2,12 +2,23 @@ import { describe, expect, it } from 'vitest';
 import { lessons } from '../../src/lessons/catalog';
 import { runCheck } from '../../src/lessons/checks';
 import { maintenanceLesson } from '../../src/lessons/maintenance';
+import { oplogLesson } from '../../src/lessons/oplog';
 import { lessonSteps } from '../../src/lessons/model';
 import { LessonTracker } from '../../src/lessons/progress';
 import { walkthroughLesson } from '../../src/lessons/walkthrough';
+import { setupMongodLine } from '../../src/workspace/setup';
 import { proc, view } from './labView';
 
 describe('the lesson catalog', async () => {
+  it('places the oplog lesson after reconfig, its set started with 2 MB oplogs that a learner can roll over', () => {
+    const ids = lessons.map((l) => l.id);
+    expect(ids.indexOf('oplog')).toBe(ids.indexOf('reconfig') + 1);
+    const setup = oplogLesson.setup!;
+    // The oplog keeps the size it was created with ("Replica Set Oplog"), so the setup's own lines carry it.
+    expect(setup.members.map((_, i) => setupMongodLine(setup, i))).toEqual([0, 1, 2].map((i) => `mongod --port ${27017 + i} --dbpath /data/op${i} --replSet foo --oplogSize 2`));
+    expect(setupMongodLine(maintenanceLesson.setup!, 0)).toBe('mongod --port 27017 --dbpath /data/mt0 --replSet foo');
+  });
+
   it('has unique ids, text, a hint and a solution for every step', async () => {
     for (const lesson of lessons) {
       const ids = lesson.chapters.flatMap((c) => c.steps.map((s) => s.id));

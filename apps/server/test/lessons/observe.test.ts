@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { LabEvent } from '@rslab/protocol';
 import { observe } from '../../src/lessons/observe';
-import { mark, view } from './labView';
+import { mark, member, view } from './labView';
 
 const stepDown: LabEvent = { id: 7, at: 12_000, source: 'cluster', kind: 'stepDown', member: 'morton.local:27017', text: 'morton.local:27017 stepped down' };
 
@@ -21,5 +21,20 @@ describe('observe eventSeen', () => {
   it('does not count an event from before the step began', async () => {
     const later = mark({ at: 20_000, eventId: 8 });
     expect((await observe(spec, view({ events: [stepDown], stepMark: later })))?.choiceId).toBe('nothing');
+  });
+});
+
+describe('observe memberState', () => {
+  const spec = { kind: 'memberState', port: 27019, states: { SECONDARY: 'catches-up', RECOVERING: 'stale' } } as const;
+  const cluster = (state: 'STARTUP' | 'RECOVERING') => ({ at: 0, speed: 1, paused: false, setName: 'foo', members: [member('morton.local:27019', state)], links: [] });
+  const tooStale: LabEvent = { id: 9, at: 30_000, source: 'cluster', kind: 'stateChange', member: 'morton.local:27019', text: 'morton.local:27019 is now RECOVERING (was SECONDARY): too stale to sync from morton.local:27017' };
+
+  it('names the choice for the member\'s state, in the words of its last state change', async () => {
+    expect(await observe(spec, view({ cluster: cluster('RECOVERING'), events: [tooStale] }))).toEqual({ choiceId: 'stale', text: tooStale.text });
+    expect(await observe(spec, view({ cluster: cluster('RECOVERING') }))).toEqual({ choiceId: 'stale', text: 'morton.local:27019 is RECOVERING.' });
+  });
+
+  it('cannot tell while the member is in a state no choice names', async () => {
+    expect(await observe(spec, view({ cluster: cluster('STARTUP') }))).toBeNull();
   });
 });
