@@ -139,6 +139,8 @@ export const ErrorCodes = {
   Location40573: 40573,
   /** An IDL-parsed command without a required field. */
   Location40414: 40414,
+  /** An IDL-parsed (strict) command or sub-document with a field it does not know (idl/idl_parser.cpp). */
+  Location40415: 40415,
   /** A legacy opcode (OP_QUERY on a collection, OP_GET_MORE...) that mongod 5.1+ no longer serves. */
   Location5739101: 5739101,
 } as const;

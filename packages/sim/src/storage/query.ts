@@ -24,12 +24,41 @@ export function fromMingoError(error: unknown, code: ErrorCodeName = 'BadValue')
 
 export type Matcher = (doc: Document) => boolean;
 
+/** User variables from a command's `let` (already evaluated: see `letVariables`), by name without `$$`. */
+export type Variables = Readonly<Record<string, unknown>>;
+
+/** mingo's options for the given `let` variables (none: no options). */
+function variableOptions(variables: Variables | undefined): { variables?: AnyObject } {
+  return variables === undefined ? {} : { variables: toMingo(variables) as AnyObject };
+}
+
+/**
+ * A command's `let` document as constants (find/aggregate/update/delete/findAndModify `let`,
+ * MongoDB 5.0+). Each value is an expression evaluated once, against no document, before the
+ * command runs; a name must start with a lowercase letter or a non-ASCII character and contain only
+ * letters, digits and `_` (variable_validation.cpp `validateNameForUserWrite`, code 16867/16868/16870
+ * in mongod; mongod reports them as Location codes).
+ */
+export function letVariables(letDoc: Document | undefined, nowMillis: number): Variables | undefined {
+  if (letDoc === undefined) return undefined;
+  for (const name of Object.keys(letDoc)) {
+    if (name.length === 0) throw serverError('FailedToParse', "empty variable names are not allowed");
+    if (!/^[a-z-￿]/.test(name)) {
+      throw serverError('FailedToParse', `'${name}' starts with an invalid character for a user variable name`);
+    }
+    if (!/^[\w-￿]*$/.test(name)) throw serverError('FailedToParse', `'${name}' contains an invalid character for a variable name`);
+  }
+  if (Object.keys(letDoc).length === 0) return {};
+  const [evaluated] = aggregateDocuments([{}], [{ $replaceWith: { $literal: {} } }, { $addFields: letDoc }], undefined, nowMillis);
+  return evaluated ?? {};
+}
+
 /** Compiles a filter; throws BadValue for unknown operators. `{}` matches everything. */
-export function compileFilter(filter: Document): Matcher {
+export function compileFilter(filter: Document, variables?: Variables): Matcher {
   if (Object.keys(filter).length === 0) return () => true;
   let query: Query;
   try {
-    query = new Query(toMingo(filter) as AnyObject);
+    query = new Query(toMingo(filter) as AnyObject, variableOptions(variables));
   } catch (error) {
     throw fromMingoError(error);
   }
@@ -83,6 +112,7 @@ export interface QueryShape {
   skip?: number;
   limit?: number;
   projection?: Document;
+  variables?: Variables;
 }
 
 /**
@@ -90,14 +120,14 @@ export interface QueryShape {
  * projection is given: new objects; otherwise the input objects themselves).
  */
 export function runQuery(docs: readonly Document[], shape: QueryShape): Document[] {
-  const matcher = compileFilter(shape.filter ?? {});
+  const matcher = compileFilter(shape.filter ?? {}, shape.variables);
   let matched = docs.filter((doc) => matcher(doc));
   if (shape.sort) matched = sortDocuments(matched, shape.sort);
   const skip = shape.skip ?? 0;
   const end = shape.limit !== undefined && shape.limit > 0 ? skip + shape.limit : undefined;
   matched = matched.slice(skip, end);
   if (shape.projection && Object.keys(shape.projection).length > 0) {
-    return project(matched, shape.projection);
+    return project(matched, shape.projection, shape.variables);
   }
   return matched;
 }
@@ -110,10 +140,10 @@ export function sortDocuments(docs: readonly Document[], sort: SortSpec): Docume
   return sortByBson(docs, sort);
 }
 
-export function project(docs: readonly Document[], projection: Document): Document[] {
+export function project(docs: readonly Document[], projection: Document, variables?: Variables): Document[] {
   try {
     const views = docs.map((doc) => toMingo(doc) as AnyObject);
-    const out = new Query({}).find(views, toMingo(projection) as AnyObject).all() as AnyObject[];
+    const out = new Query({}, variableOptions(variables)).find(views, toMingo(projection) as AnyObject).all() as AnyObject[];
     return out.map((view) => fromMingo(view) as Document);
   } catch (error) {
     throw fromMingoError(error);
@@ -136,12 +166,19 @@ export function bindNow(value: unknown, nowMillis: number): unknown {
 }
 
 /** Runs an aggregation pipeline (no `$out`/`$merge`; the caller refuses those). `$$NOW` is `nowMillis`. */
-export function aggregateDocuments(docs: readonly Document[], pipeline: Document[], collectionResolver?: (name: string) => Document[], nowMillis = 0): Document[] {
+export function aggregateDocuments(
+  docs: readonly Document[],
+  pipeline: Document[],
+  collectionResolver?: (name: string) => Document[],
+  nowMillis = 0,
+  variables?: Variables,
+): Document[] {
   pipeline = bindNow(pipeline, nowMillis) as Document[];
   try {
-    const options = collectionResolver
-      ? { collectionResolver: (name: string) => collectionResolver(name).map((doc) => toMingo(doc) as AnyObject) }
-      : {};
+    const options = {
+      ...variableOptions(variables),
+      ...(collectionResolver ? { collectionResolver: (name: string) => collectionResolver(name).map((doc) => toMingo(doc) as AnyObject) } : {}),
+    };
     const aggregator = new Aggregator(pipeline.map((stage) => toMingo(stage) as AnyObject), options);
     const out = aggregator.run(docs.map((doc) => toMingo(doc) as AnyObject)) as AnyObject[];
     return out.map((doc) => fromMingo(doc) as Document);
@@ -249,6 +286,8 @@ export interface ApplyUpdateOptions {
   isInsert?: boolean;
   /** The injected clock's time, for `$currentDate` (mingo would read the wall clock). */
   nowMillis?: number;
+  /** The command's `let` variables, for a pipeline update. */
+  variables?: Variables;
 }
 
 const ARRAY_OPERATORS = new Set(['$push', '$addToSet', '$pop', '$pull', '$pullAll']);
@@ -333,10 +372,11 @@ export function applyUpdate(doc: Document, update: Document | Document[], kind: 
   const target = cloneValue(toMingo(cloneValue(doc))) as AnyObject;
   try {
     if (kind === 'pipeline') {
-      update = bindNow(update, options.nowMillis ?? 0) as Document[];
-      const holder = [target];
-      updateOne(holder, {}, (update as Document[]).map((stage) => toMingo(stage) as AnyObject) as never, {});
-      return fromMingo(holder[0]) as Document;
+      // The pipeline's output replaces the document; an output without `_id` keeps the original
+      // one (pipeline_executor.cpp: the replacement "must not remove _id", which is re-added).
+      const [out] = aggregateDocuments([doc], update as Document[], undefined, options.nowMillis ?? 0, options.variables);
+      if (out === undefined) throw serverError('BadValue', 'The pipeline of an update must produce one document');
+      return '_id' in out || !('_id' in doc) ? out : { _id: doc._id, ...out };
     }
     const { $setOnInsert, $currentDate, ...modifiers } = update as AnyObject;
     if ($currentDate !== undefined) {

@@ -1,6 +1,6 @@
 import type { Document } from 'bson';
 import { serverError } from '../../base/errors';
-import { aggregateDocuments, compileFilter, parseSort, runQuery } from '../../storage/query';
+import { aggregateDocuments, compileFilter, letVariables, parseSort, runQuery } from '../../storage/query';
 import { checkCollectionName, checkDatabaseName } from '../../storage/namespace';
 import { indexKey, isPlainObject } from '../../storage/values';
 import type { StorageCommandContext, StorageCommandResult } from './context';
@@ -28,12 +28,14 @@ export function findCommand(db: string, body: Document, ctx: StorageCommandConte
   const singleBatch = reader.bool('singleBatch') ?? false;
   const noCursorTimeout = reader.bool('noCursorTimeout') ?? false;
   if (reader.bool('tailable')) throw serverError('BadValue', 'error processing query: tailable cursor requested on non capped collection');
+  const variables = letVariables(reader.object('let'), ctx.storage.nowMillis());
   const docs = runQuery(replicationDocuments(db, coll, ctx.local) ?? ctx.storage.candidates(db, coll, filter), {
     filter,
     sort,
     skip,
     limit: limit === 0 ? undefined : limit,
     projection,
+    variables,
   });
   const cursor = ctx.cursors.open(`${db}.${coll}`, docs, ctx.connectionId, { batchSize, singleBatch, noCursorTimeout });
   return { reply: firstBatchReply(cursor), oplog: [] };
@@ -162,7 +164,8 @@ export function aggregateCommand(db: string, body: Document, ctx: StorageCommand
     input = listLocalSessionsStage(db, coll, first.$listLocalSessions, ctx);
     stages = stages.slice(1);
   }
-  const docs = aggregateDocuments(input, stages, (name) => ctx.storage.documents(db, name), ctx.storage.nowMillis());
+  const variables = letVariables(reader.object('let'), ctx.storage.nowMillis());
+  const docs = aggregateDocuments(input, stages, (name) => ctx.storage.documents(db, name), ctx.storage.nowMillis(), variables);
   const ns = coll === undefined ? `${db}.$cmd.aggregate` : `${db}.${coll}`;
   const cursor = ctx.cursors.open(ns, docs, ctx.connectionId, { batchSize });
   return { reply: firstBatchReply(cursor), oplog: [] };
