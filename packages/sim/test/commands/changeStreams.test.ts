@@ -84,3 +84,32 @@ describe('change streams', () => {
     c.stopAll();
   });
 });
+
+// failGetMoreAfterCursorCheckout (getmore_cmd.cpp): a getMore that checked its cursor out fails with
+// the fail point's errorCode, and its early-return guard deletes the cursor; a change stream's error
+// carries ResumableChangeStreamError when its code is resumable (error_labels.cpp), so a driver
+// resumes. The change-streams spec's resume-errorlabels tests are built on it.
+describe('failGetMoreAfterCursorCheckout', () => {
+  it('fails a change stream getMore once with the code and its label, and deletes the cursor', async () => {
+    const c = new Cluster({ members: 3, seed: 57, testCommandsEnabled: true });
+    await c.initiate();
+    const primary = await c.waitForPrimary(30_000);
+    await c.command(primary, { create: 'c', ...majority }, { db: 'test' });
+    const opened = await c.command(primary, { aggregate: 'c', pipeline: [{ $changeStream: {} }], cursor: {} }, { db: 'test' });
+    const cursor = opened.cursor as Document;
+    const set = await c.command(primary, { configureFailPoint: 'failGetMoreAfterCursorCheckout', mode: { times: 1 }, data: { errorCode: 6 } }, { db: 'admin' });
+    expect(set).toMatchObject({ ok: 1 });
+    const failed = await c.command(primary, { getMore: cursor.id, collection: 'c', maxTimeMS: 100 }, { db: 'test' });
+    expect(failed).toMatchObject({ ok: 0, code: 6, codeName: 'HostUnreachable', errorLabels: ['ResumableChangeStreamError'] });
+    const again = await c.command(primary, { getMore: cursor.id, collection: 'c', maxTimeMS: 100 }, { db: 'test' });
+    expect(again).toMatchObject({ ok: 0, codeName: 'CursorNotFound' });
+    // {times: 1} is used up: a new stream's getMore runs.
+    const reopened = await c.command(primary, { aggregate: 'c', pipeline: [{ $changeStream: {} }], cursor: {} }, { db: 'test' });
+    await next(c, primary, reopened.cursor as Document, 'c', 100);
+    // A non-resumable code gets no label.
+    await c.command(primary, { configureFailPoint: 'failGetMoreAfterCursorCheckout', mode: { times: 1 }, data: { errorCode: 280 } }, { db: 'admin' });
+    const fatal = await c.command(primary, { getMore: (reopened.cursor as Document).id, collection: 'c', maxTimeMS: 100 }, { db: 'test' });
+    expect(fatal).toMatchObject({ ok: 0, code: 280 });
+    expect(fatal.errorLabels).toBeUndefined();
+  });
+});

@@ -303,6 +303,11 @@ export class MemberCrudCommands implements CrudCommands {
     return big !== undefined && (this.changeStreamCursors.get(context)?.has(big) ?? false);
   }
 
+  killChangeStreamCursor(context: CrudContext, id: unknown): void {
+    if (!this.isChangeStreamCursor(context, id)) return;
+    this.changeStreamsOf(context).kill([id instanceof Long ? id.toBigInt() : BigInt(String(id))]);
+  }
+
   /**
    * An aggregate opening a change stream, or a getMore/killCursors of one (commands/crud/changeStreams.ts);
    * undefined for any other command.
