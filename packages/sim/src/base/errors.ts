@@ -120,6 +120,7 @@ export const ErrorCodes = {
   StaleConfig: 13388,
   CappedPositionLost: 136,
   OplogOperationUnsupported: 62,
+  MergeStageNoMatchingDocument: 13113,
   // Bare-number assertion sites (codeName `Location<code>`).
   /** OP_MSG without a body (rpc/op_msg.cpp). */
   Location40587: 40587,
@@ -139,6 +140,16 @@ export const ErrorCodes = {
   Location40573: 40573,
   /** An IDL-parsed command without a required field. */
   Location40414: 40414,
+  /** `$listSearchIndexes` off Atlas (MongoDB 7.0 Community, document_source_list_search_indexes.cpp). */
+  Location6047401: 6047401,
+  /** `$out`/`$merge` anywhere but last in a pipeline (pipeline/pipeline.cpp). */
+  Location40601: 40601,
+  /** `$out` with neither a string nor an object (document_source_out.cpp). */
+  Location16990: 16990,
+  /** `$merge` result without an `on` field, or with null or an array there (merge_processor.cpp). */
+  Location51132: 51132,
+  /** `$merge` on fields no unique index covers (document_source_merge.cpp). */
+  Location51183: 51183,
   /** An IDL-parsed (strict) command or sub-document with a field it does not know (idl/idl_parser.cpp). */
   Location40415: 40415,
   /** A legacy opcode (OP_QUERY on a collection, OP_GET_MORE...) that mongod 5.1+ no longer serves. */
