@@ -53,18 +53,69 @@ export function letVariables(letDoc: Document | undefined, nowMillis: number): V
   return evaluated ?? {};
 }
 
+/**
+ * A command's `collation`, as far as matching goes: how strings compare. Strength 1 ignores case
+ * and diacritics, 2 ignores case, 3 and above (and the `simple` locale) compare as binary, which
+ * is what the simulator does without a collation. mongod compares with ICU; folding (below) gives
+ * the same equalities for the Latin letters the tests and tutorials use.
+ */
+export interface Collation {
+  readonly strength: number;
+}
+
+/**
+ * Parses a `collation` document (collation_spec.cpp / collator_factory_icu.cpp): `locale` is
+ * required; `simple` means binary comparison (undefined here); `strength` defaults to 3 (tertiary).
+ */
+export function parseCollation(value: unknown): Collation | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!isPlainObject(value)) throw serverError('TypeMismatch', `collation must be an object, not ${bsonTypeName(value)}`);
+  const locale = value.locale;
+  if (locale === undefined) throw serverError('FailedToParse', "Missing required field 'locale'");
+  if (typeof locale !== 'string') throw serverError('TypeMismatch', `Field 'locale' must be of type string in: ${formatDocument(value)}`);
+  if (locale === 'simple') return undefined;
+  const strength = value.strength === undefined ? 3 : Number(value.strength);
+  if (![1, 2, 3, 4, 5].includes(strength)) throw serverError('FailedToParse', `Field 'strength' must be an integer 1 through 5. Got: ${String(value.strength)}`);
+  return strength >= 3 ? undefined : { strength };
+}
+
+/** A string as a collation of this strength sees it: lower case, and without accents at strength 1. */
+function foldString(text: string, collation: Collation): string {
+  const lower = text.toLowerCase();
+  return collation.strength === 1 ? lower.normalize('NFD').replace(/\p{M}/gu, '') : lower;
+}
+
+/** `value` with every string folded; regular expressions and `$regex` patterns are left as they are (they ignore collation). */
+function foldValue(value: unknown, collation: Collation): unknown {
+  if (typeof value === 'string') return foldString(value, collation);
+  if (Array.isArray(value)) return value.map((item: unknown) => foldValue(item, collation));
+  if (isPlainObject(value)) {
+    const out: AnyObject = {};
+    for (const [key, item] of Object.entries(value)) out[key] = key === '$regex' || key === '$options' ? item : foldValue(item, collation);
+    return out;
+  }
+  return value;
+}
+
+export interface FilterOptions {
+  variables?: Variables;
+  collation?: Collation;
+}
+
 /** Compiles a filter; throws BadValue for unknown operators. `{}` matches everything. */
-export function compileFilter(filter: Document, variables?: Variables): Matcher {
+export function compileFilter(filter: Document, options: FilterOptions = {}): Matcher {
   if (Object.keys(filter).length === 0) return () => true;
+  const { collation } = options;
   let query: Query;
   try {
-    query = new Query(toMingo(filter) as AnyObject, variableOptions(variables));
+    const condition = collation === undefined ? filter : (foldValue(filter, collation) as Document);
+    query = new Query(toMingo(condition) as AnyObject, variableOptions(options.variables));
   } catch (error) {
     throw fromMingoError(error);
   }
   return (doc) => {
     try {
-      return query.test(toMingo(doc) as AnyObject);
+      return query.test(toMingo(collation === undefined ? doc : foldValue(doc, collation)) as AnyObject);
     } catch (error) {
       throw fromMingoError(error);
     }
@@ -113,6 +164,7 @@ export interface QueryShape {
   limit?: number;
   projection?: Document;
   variables?: Variables;
+  collation?: Collation;
 }
 
 /**
@@ -120,7 +172,7 @@ export interface QueryShape {
  * projection is given: new objects; otherwise the input objects themselves).
  */
 export function runQuery(docs: readonly Document[], shape: QueryShape): Document[] {
-  const matcher = compileFilter(shape.filter ?? {}, shape.variables);
+  const matcher = compileFilter(shape.filter ?? {}, { variables: shape.variables, collation: shape.collation });
   let matched = docs.filter((doc) => matcher(doc));
   if (shape.sort) matched = sortDocuments(matched, shape.sort);
   const skip = shape.skip ?? 0;

@@ -87,3 +87,13 @@ describe('sort in update and delete statements (8.0+)', () => {
     expect(h.run('db', { findAndModify: 'c', query: {}, sort: { _id: -1 }, update: { $set: { y: 1 } } }).value).toEqual({ _id: 3, name: 'c' });
   });
 });
+
+describe('dollar-prefixed fields in _id', () => {
+  // storage_validation.cpp storageValidIdField: MongoDB 5.0+ stores `$` fields, but not inside `_id`.
+  it('an insert whose _id document holds a $-prefixed field is refused (52)', () => {
+    const h = new CrudHarness();
+    const reply = h.run('db', { insert: 'c', documents: [{ _id: { $a: 1 } }, { _id: { a: { $b: 1 } } }], ordered: false });
+    expect(reply.writeErrors.map((e: { code: number }) => e.code)).toEqual([52, 52]);
+    expect(h.run('db', { insert: 'c', documents: [{ _id: 1, $a: 1, 'b.c': 2 }] })).toMatchObject({ n: 1 });
+  });
+});

@@ -67,7 +67,8 @@ describe('$merge', () => {
     expect(h.storage.documents('db', 'dst')).toEqual([{ _id: 1, x: 11 }]);
     aggregate(h, [{ $set: { x: 0 } }, { $merge: { into: 'dst', whenMatched: 'keepExisting' } }]);
     expect(h.storage.documents('db', 'dst')).toEqual([{ _id: 1, x: 11 }, { _id: 2, x: 0 }, { _id: 3, x: 0 }]);
-    expect(aggregate(h, [{ $merge: { into: 'dst', whenMatched: 'fail' } }])).toMatchObject({ ok: 0, code: 11000 });
+    // The CRUD spec's aggregate-merge-errorResponse: the reply names the index's key and value.
+    expect(aggregate(h, [{ $merge: { into: 'dst', whenMatched: 'fail' } }])).toMatchObject({ ok: 0, code: 11000, keyPattern: { _id: 1 }, keyValue: { _id: 1 } });
     expect(aggregate(h, [{ $set: { _id: 7 } }, { $merge: { into: 'dst', whenNotMatched: 'fail' } }])).toMatchObject({ ok: 0, code: 13113 });
   });
 

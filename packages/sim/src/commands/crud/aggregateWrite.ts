@@ -5,7 +5,7 @@ import type { Storage, WriteOptions } from '../../storage/storage';
 import { aggregateDocuments, compileFilter } from '../../storage/query';
 import type { Variables } from '../../storage/query';
 import { checkCollectionName, checkDatabaseName } from '../../storage/namespace';
-import { bsonTypeName, indexKey, isPlainObject } from '../../storage/values';
+import { bsonTypeName, formatValue, indexKey, isPlainObject } from '../../storage/values';
 
 /**
  * `$out` and `$merge`, the last stage of an aggregate that writes its results (MongoDB 7.0;
@@ -99,7 +99,7 @@ function runOut(storage: Storage, stage: { db: string; coll: string }, results: 
   for (const doc of results) {
     const key = indexKey(doc._id);
     if ('_id' in doc && seen.has(key)) {
-      throw new ServerError('DuplicateKey', `E11000 duplicate key error collection: ${stage.db}.${stage.coll} index: _id_ dup key: { _id: ${key} }`);
+      throw duplicateIdError(`${stage.db}.${stage.coll}`, doc._id);
     }
     seen.add(key);
   }
@@ -112,6 +112,13 @@ function runOut(storage: Storage, stage: { db: string; coll: string }, results: 
     storage.undo(oplog.splice(start).reverse());
     throw error;
   }
+}
+
+/** DuplicateKey on the `_id` index, with the keyPattern and keyValue mongod's reply carries. */
+function duplicateIdError(ns: string, id: unknown): ServerError {
+  return new ServerError('DuplicateKey', `E11000 duplicate key error collection: ${ns} index: _id_ dup key: { _id: ${formatValue(id)} }`, {
+    extra: { keyPattern: { _id: 1 }, keyValue: { _id: id } },
+  });
 }
 
 function fieldValue(doc: Document, path: string): unknown {
@@ -163,7 +170,7 @@ function mergedDocument(target: Document, result: Document, spec: MergeSpec, now
   const { whenMatched } = spec;
   if (whenMatched === 'keepExisting') return undefined;
   if (whenMatched === 'fail') {
-    throw new ServerError('DuplicateKey', `E11000 duplicate key error collection: ${ns} index: _id_ dup key: { _id: ${indexKey(target._id)} }`);
+    throw duplicateIdError(ns, target._id);
   }
   let next: Document;
   if (whenMatched === 'replace') next = { ...result };

@@ -133,6 +133,11 @@ export class MemberCrudCommands implements CrudCommands {
     }
     let read: ReadAt = { storage: base, operationTs: undefined, atClusterTs: undefined };
     if (readConcern !== undefined) {
+      // document_source_out.h / document_source_merge.h supportsReadConcern: not linearizable.
+      if (writesOut && readConcern.level === 'linearizable') {
+        const stage = Object.keys((request.body.pipeline as Document[])[(request.body.pipeline as Document[]).length - 1]!)[0];
+        throw serverError('InvalidOptions', `${stage} cannot be used with a 'linearizable' read concern level`);
+      }
       if (readConcern.level === 'snapshot' && !SNAPSHOT_READ_COMMANDS.has(canonical)) {
         throw serverError('InvalidOptions', `Command ${canonical} does not support readConcern level snapshot outside a transaction`);
       }

@@ -1,7 +1,7 @@
 import { Long } from 'bson';
 import type { Document } from 'bson';
 import { serverError } from '../../base/errors';
-import { aggregateDocuments, compileFilter, letVariables, parseSort, runQuery } from '../../storage/query';
+import { aggregateDocuments, compileFilter, letVariables, parseCollation, parseSort, runQuery } from '../../storage/query';
 import { checkCollectionName, checkDatabaseName } from '../../storage/namespace';
 import { indexKey, isPlainObject } from '../../storage/values';
 import type { StorageCommandContext, StorageCommandResult } from './context';
@@ -39,6 +39,7 @@ export function findCommand(db: string, body: Document, ctx: StorageCommandConte
     limit: limit === 0 ? undefined : limit,
     projection,
     variables,
+    collation: parseCollation(body.collation),
   });
   const cursor = ctx.cursors.open(`${db}.${coll}`, docs, ctx.connectionId, { batchSize, singleBatch, noCursorTimeout });
   return { reply: firstBatchReply(cursor), oplog: [] };
@@ -83,7 +84,7 @@ export function countCommand(db: string, body: Document, ctx: StorageCommandCont
   const skip = reader.nonNegative('skip', 'Skip') ?? 0;
   const limitRaw = reader.integer('limit') ?? 0;
   const limit = Math.abs(limitRaw);
-  const matcher = compileFilter(query);
+  const matcher = compileFilter(query, { collation: parseCollation(body.collation) });
   let n = (replicationDocuments(db, coll, ctx.local) ?? ctx.storage.candidates(db, coll, query)).filter((doc) => matcher(doc)).length;
   n = Math.max(0, n - skip);
   if (limit > 0) n = Math.min(n, limit);
@@ -108,7 +109,7 @@ export function distinctCommand(db: string, body: Document, ctx: StorageCommandC
   if (key === undefined) throw serverError('FailedToParse', "BSON field 'distinct.key' is missing but a required field");
   if (key.length === 0) throw serverError('BadValue', 'FieldPath cannot be constructed with empty string');
   const query = reader.object('query') ?? {};
-  const matcher = compileFilter(query);
+  const matcher = compileFilter(query, { collation: parseCollation(body.collation) });
   const seen = new Map<string, unknown>();
   for (const doc of ctx.storage.candidates(db, coll, query)) {
     if (!matcher(doc)) continue;
@@ -173,6 +174,14 @@ export function aggregateCommand(db: string, body: Document, ctx: StorageCommand
     stages = stages.slice(1);
   }
   const variables = letVariables(reader.object('let'), ctx.storage.nowMillis());
+  // A collation applies to the pipeline's leading $match stages here (the simulator's other stages
+  // compare strings as binary): they filter the input with it.
+  const collation = parseCollation(body.collation);
+  while (collation !== undefined && stages[0] !== undefined && isPlainObject(stages[0].$match)) {
+    const matcher = compileFilter(stages[0].$match, { variables, collation });
+    input = input.filter((doc) => matcher(doc));
+    stages = stages.slice(1);
+  }
   const docs = aggregateDocuments(input, stages, (name) => ctx.storage.documents(db, name), ctx.storage.nowMillis(), variables);
   const ns = coll === undefined ? `${db}.$cmd.aggregate` : `${db}.${coll}`;
   if (writeStage !== undefined) {

@@ -2,8 +2,8 @@ import type { Document } from 'bson';
 import { ServerError, serverError } from '../../base/errors';
 import type { OplogOp } from '../../storage/oplog';
 import type { Storage, WriteOptions } from '../../storage/storage';
-import { applyUpdate, classifyUpdate, compileFilter, equalityFields, letVariables, parseSort, project, sortDocuments } from '../../storage/query';
-import type { UpdateKind, Variables } from '../../storage/query';
+import { applyUpdate, classifyUpdate, compileFilter, equalityFields, letVariables, parseCollation, parseSort, project, sortDocuments } from '../../storage/query';
+import type { Collation, FilterOptions, UpdateKind, Variables } from '../../storage/query';
 import { checkCollectionName } from '../../storage/namespace';
 import { formatValue, indexKey, isPlainObject } from '../../storage/values';
 import type { StorageCommandContext, StorageCommandResult } from './context';
@@ -65,6 +65,7 @@ interface UpdateStatement {
   sort: Record<string, 1 | -1> | undefined;
   /** The command's `let` constants. */
   variables: Variables | undefined;
+  collation: Collation | undefined;
 }
 
 /**
@@ -101,6 +102,7 @@ function parseUpdateStatement(raw: unknown, index: number, variables: Variables 
     arrayFilters: arrayFilters as Document[] | undefined,
     sort: undefined,
     variables,
+    collation: parseCollation(raw.collation),
   };
 }
 
@@ -146,9 +148,9 @@ function upsertDocument(storage: Storage, statement: UpdateStatement): Document 
   return doc;
 }
 
-function matchingDocuments(storage: Storage, db: string, coll: string, q: Document, sort?: Record<string, 1 | -1>, variables?: Variables): Document[] {
+function matchingDocuments(storage: Storage, db: string, coll: string, q: Document, sort?: Record<string, 1 | -1>, options: FilterOptions = {}): Document[] {
   const candidates = storage.candidates(db, coll, q);
-  const matcher = compileFilter(q, variables);
+  const matcher = compileFilter(q, options);
   const matched = candidates.filter((doc) => matcher(doc));
   return sort ? sortDocuments(matched, sort) : matched;
 }
@@ -165,7 +167,7 @@ interface StatementOutcome {
 
 function runUpdateStatement(ctx: StorageCommandContext, db: string, coll: string, statement: UpdateStatement, oplog: OplogOp[], write: WriteOptions): StatementOutcome {
   const storage = ctx.storage;
-  const matched = matchingDocuments(storage, db, coll, statement.q, statement.sort, statement.variables);
+  const matched = matchingDocuments(storage, db, coll, statement.q, statement.sort, { variables: statement.variables, collation: statement.collation });
   const targets = statement.multi ? matched : matched.slice(0, 1);
   if (targets.length === 0) {
     if (!statement.upsert) return { n: 0, nModified: 0 };
@@ -241,7 +243,7 @@ export function deleteCommand(db: string, body: Document, ctx: StorageCommandCon
       const limit = asNumber(raw.limit);
       if (limit === undefined) throw serverError('FailedToParse', "BSON field 'delete.deletes.limit' is missing but a required field");
       if (limit !== 0 && limit !== 1) throw serverError('FailedToParse', `The limit field in delete objects must be 0 or 1. Got ${limit}`);
-      const matched = matchingDocuments(ctx.storage, db, coll, q, undefined, variables);
+      const matched = matchingDocuments(ctx.storage, db, coll, q, undefined, { variables, collation: parseCollation(raw.collation) });
       for (const doc of limit === 1 ? matched.slice(0, 1) : matched) {
         if (ctx.storage.remove(db, coll, doc._id, oplog)) n++;
       }
@@ -274,6 +276,7 @@ export function findAndModifyCommand(db: string, body: Document, ctx: StorageCom
   if (remove && returnNew) throw serverError('FailedToParse', "Cannot specify both new=true and remove=true; 'remove' always returns the deleted document");
   if (remove && upsert) throw serverError('FailedToParse', 'Cannot specify both upsert=true and remove=true');
   const variables = letVariables(reader.object('let'), ctx.storage.nowMillis());
+  const collation = parseCollation(body.collation);
   const oplog: OplogOp[] = [];
   const projectValue = (doc: Document | undefined): Document | null => {
     if (!doc) return null;
@@ -281,13 +284,13 @@ export function findAndModifyCommand(db: string, body: Document, ctx: StorageCom
     return applyProjection(doc, fields);
   };
   if (remove) {
-    const [doc] = matchingDocuments(ctx.storage, db, coll, query, sort, variables);
+    const [doc] = matchingDocuments(ctx.storage, db, coll, query, sort, { variables, collation });
     if (doc) ctx.storage.remove(db, coll, doc._id, oplog);
     return { reply: { lastErrorObject: { n: doc ? 1 : 0 }, value: projectValue(doc), ok: 1 }, oplog };
   }
   const kind = classifyUpdate(update);
   const arrayFilters = reader.array('arrayFilters') as Document[] | undefined;
-  const statement: UpdateStatement = { q: query, u: update as Document, kind, upsert, multi: false, arrayFilters, sort, variables };
+  const statement: UpdateStatement = { q: query, u: update as Document, kind, upsert, multi: false, arrayFilters, sort, variables, collation };
   const write: WriteOptions = { bypassDocumentValidation: reader.bool('bypassDocumentValidation') ?? false };
   const outcome = runUpdateStatement(ctx, db, coll, statement, oplog, write);
   const lastErrorObject: Document = { n: outcome.n, updatedExisting: outcome.n > 0 && outcome.upsertedId === undefined };
