@@ -121,6 +121,7 @@ export const ErrorCodes = {
   CappedPositionLost: 136,
   OplogOperationUnsupported: 62,
   MergeStageNoMatchingDocument: 13113,
+  ChangeStreamFatalError: 280,
   // Bare-number assertion sites (codeName `Location<code>`).
   /** OP_MSG without a body (rpc/op_msg.cpp). */
   Location40587: 40587,
@@ -140,6 +141,8 @@ export const ErrorCodes = {
   Location40573: 40573,
   /** An IDL-parsed command without a required field. */
   Location40414: 40414,
+  /** An unknown aggregation stage name (pipeline/document_source.cpp). */
+  Location40324: 40324,
   /** `$listSearchIndexes` off Atlas (MongoDB 7.0 Community, document_source_list_search_indexes.cpp). */
   Location6047401: 6047401,
   /** `$out`/`$merge` anywhere but last in a pipeline (pipeline/pipeline.cpp). */

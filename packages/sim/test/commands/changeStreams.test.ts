@@ -113,3 +113,29 @@ describe('failGetMoreAfterCursorCheckout', () => {
     expect(fatal.errorLabels).toBeUndefined();
   });
 });
+
+// The change streams spec's change-streams-errors and showExpandedEvents tests: a stage no change
+// stream may have is refused when the stream opens (an unknown name is 40324); a pipeline that
+// changes an event's _id (its resume token) fails the stream with ChangeStreamFatalError (280); with
+// showExpandedEvents an index build or drop is an event (change_stream_event_transform.cpp).
+describe('change stream pipelines and expanded events', () => {
+  it('refuses unknown and blocking stages, fails on a changed _id, reports createIndexes/dropIndexes', async () => {
+    const { c, primary } = await started(58);
+    await c.command(primary, { create: 'c', ...majority }, { db: 'test' });
+    const open = (pipeline: Document[], spec: Document = {}) => c.command(primary, { aggregate: 'c', pipeline: [{ $changeStream: spec }, ...pipeline], cursor: {} }, { db: 'test' });
+    expect(await open([{ $unsupported: 'foo' }])).toMatchObject({ ok: 0, code: 40324 });
+    expect(await open([{ $group: { _id: null } }])).toMatchObject({ ok: 0, code: 20 });
+    const projected = await open([{ $project: { _id: 0 } }]);
+    expect(projected).toMatchObject({ ok: 1 });
+    await c.command(primary, { insert: 'c', documents: [{ z: 3 }], ...majority }, { db: 'test' });
+    const fatal = await c.command(primary, { getMore: (projected.cursor as Document).id, collection: 'c', maxTimeMS: 500 }, { db: 'test' });
+    expect(fatal).toMatchObject({ ok: 0, code: 280, codeName: 'ChangeStreamFatalError' });
+    expect(fatal.errorLabels).toBeUndefined();
+    const expanded = await open([{ $match: { operationType: { $ne: 'create' } } }], { showExpandedEvents: true });
+    await c.command(primary, { createIndexes: 'c', indexes: [{ key: { x: 1 }, name: 'x_1' }], ...majority }, { db: 'test' });
+    await c.command(primary, { dropIndexes: 'c', index: 'x_1', ...majority }, { db: 'test' });
+    const events = (await next(c, primary, expanded.cursor as Document, 'c', 1000)).nextBatch as Document[];
+    expect(events.map((e) => e.operationType)).toEqual(['createIndexes', 'dropIndexes']);
+    expect(events[0]).toMatchObject({ ns: { db: 'test', coll: 'c' }, operationDescription: { indexes: [{ key: { x: 1 }, name: 'x_1' }] } });
+  });
+});
