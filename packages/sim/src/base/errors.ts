@@ -122,6 +122,8 @@ export const ErrorCodes = {
   OplogOperationUnsupported: 62,
   MergeStageNoMatchingDocument: 13113,
   ChangeStreamFatalError: 280,
+  APIVersionError: 322,
+  APIStrictError: 323,
   // Bare-number assertion sites (codeName `Location<code>`).
   /** OP_MSG without a body (rpc/op_msg.cpp). */
   Location40587: 40587,
@@ -141,6 +143,8 @@ export const ErrorCodes = {
   Location40573: 40573,
   /** An IDL-parsed command without a required field. */
   Location40414: 40414,
+  /** `apiStrict` or `apiDeprecationErrors` without `apiVersion` (api_parameters.cpp). */
+  Location4886600: 4886600,
   /** An unknown aggregation stage name (pipeline/document_source.cpp). */
   Location40324: 40324,
   /** `$listSearchIndexes` off Atlas (MongoDB 7.0 Community, document_source_list_search_indexes.cpp). */

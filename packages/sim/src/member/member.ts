@@ -15,6 +15,7 @@ import type { OplogEntry } from '../storage/oplog';
 import type { MemberEvent, ReplEventBody } from '../repl/events';
 import type { OpTime } from '../base/optime';
 import { createMemberCrudCommands } from '../commands/crud';
+import { checkApiParameters } from '../commands/apiParameters';
 import { withErrorLabels } from '../commands/errorLabels';
 import { isChangeStreamAggregate } from '../commands/crud/changeStreams';
 import { FailPointRegistry, GET_MORE_FAIL_POINT_ERRMSG } from '../commands/failPoint';
@@ -381,6 +382,7 @@ export class Member implements CommandHandler, ServerNode, SessionCommandHost {
     if (first === undefined) return errorToReply(serverError('FailedToParse', 'Failed to parse: empty command'));
     const name = first.toLowerCase();
     try {
+      if (!INTERNAL_COMMANDS.has(first)) checkApiParameters(first, request.body);
       const lsid: unknown = request.body.lsid;
       if (lsid !== undefined) this.sessions.touch(lsid as Document, sessionKeyOf(lsid) as string);
       if (HANDSHAKE_COMMANDS.has(name)) return await runHandshakeCommand(this, name, request);
