@@ -118,6 +118,9 @@ export const ErrorCodes = {
   SnapshotTooOld: 239,
   SnapshotUnavailable: 246,
   StaleConfig: 13388,
+  StaleShardVersion: 63,
+  StaleEpoch: 150,
+  StaleDbVersion: 249,
   CappedPositionLost: 136,
   OplogOperationUnsupported: 62,
   MergeStageNoMatchingDocument: 13113,
@@ -180,7 +183,13 @@ export function codeNameFor(code: number): string {
 }
 
 /** Error labels mongod attaches; drivers decide what to retry from these. */
-export type ErrorLabel = 'RetryableWriteError' | 'TransientTransactionError' | 'UnknownTransactionCommitResult' | 'NoWritesPerformed' | 'ResumableChangeStreamError';
+export type ErrorLabel =
+  | 'RetryableWriteError'
+  | 'TransientTransactionError'
+  | 'UnknownTransactionCommitResult'
+  | 'NoWritesPerformed'
+  | 'ResumableChangeStreamError'
+  | 'NonResumableChangeStreamError';
 
 function codeSet(names: readonly ErrorCodeName[]): ReadonlySet<number> {
   return new Set(names.map((name) => ErrorCodes[name]));

@@ -111,6 +111,11 @@ describe('failGetMoreAfterCursorCheckout', () => {
     const fatal = await c.command(primary, { getMore: (reopened.cursor as Document).id, collection: 'c', maxTimeMS: 100 }, { db: 'test' });
     expect(fatal).toMatchObject({ ok: 0, code: 280 });
     expect(fatal.errorLabels).toBeUndefined();
+    // StaleEpoch (150, NeedRetargettingError) is resumable (the spec's resume-errorlabels tests).
+    await c.command(primary, { configureFailPoint: 'failGetMoreAfterCursorCheckout', mode: { times: 1 }, data: { errorCode: 150 } }, { db: 'admin' });
+    const third = await c.command(primary, { aggregate: 'c', pipeline: [{ $changeStream: {} }], cursor: {} }, { db: 'test' });
+    const stale = await c.command(primary, { getMore: (third.cursor as Document).id, collection: 'c', maxTimeMS: 100 }, { db: 'test' });
+    expect(stale).toMatchObject({ ok: 0, code: 150, errorLabels: ['ResumableChangeStreamError'] });
   });
 });
 
@@ -129,8 +134,7 @@ describe('change stream pipelines and expanded events', () => {
     expect(projected).toMatchObject({ ok: 1 });
     await c.command(primary, { insert: 'c', documents: [{ z: 3 }], ...majority }, { db: 'test' });
     const fatal = await c.command(primary, { getMore: (projected.cursor as Document).id, collection: 'c', maxTimeMS: 500 }, { db: 'test' });
-    expect(fatal).toMatchObject({ ok: 0, code: 280, codeName: 'ChangeStreamFatalError' });
-    expect(fatal.errorLabels).toBeUndefined();
+    expect(fatal).toMatchObject({ ok: 0, code: 280, codeName: 'ChangeStreamFatalError', errorLabels: ['NonResumableChangeStreamError'] });
     const expanded = await open([{ $match: { operationType: { $ne: 'create' } } }], { showExpandedEvents: true });
     await c.command(primary, { createIndexes: 'c', indexes: [{ key: { x: 1 }, name: 'x_1' }], ...majority }, { db: 'test' });
     await c.command(primary, { dropIndexes: 'c', index: 'x_1', ...majority }, { db: 'test' });

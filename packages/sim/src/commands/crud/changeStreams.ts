@@ -1,6 +1,6 @@
 import { Long, Timestamp } from 'bson';
 import type { Document } from 'bson';
-import { serverError } from '../../base/errors';
+import { ServerError, serverError } from '../../base/errors';
 import type { OpTime } from '../../base/optime';
 import { tsFromBson, tsToBson } from '../../base/optime';
 import type { Clock } from '../../clock/clock';
@@ -209,9 +209,11 @@ function checkTokensKept(events: readonly Document[], shaped: readonly Document[
     const data: unknown = isPlainObject(out._id) ? out._id._data : undefined;
     if (typeof data !== 'string' || !tokens.has(data)) {
       cursors.delete(cursor.id);
-      throw serverError(
+      // error_labels.cpp: a change stream's NonResumableChangeStreamError codes carry that label.
+      throw new ServerError(
         'ChangeStreamFatalError',
         'Encountered an event whose _id field, which contains the resume token, was modified by the pipeline. Modifying the _id field of an event makes it impossible to resume the stream from that point. Only transformations that retain the unmodified _id field are allowed.',
+        { errorLabels: ['NonResumableChangeStreamError'] },
       );
     }
   }
