@@ -118,8 +118,15 @@ export const ErrorCodes = {
   SnapshotTooOld: 239,
   SnapshotUnavailable: 246,
   StaleConfig: 13388,
+  StaleShardVersion: 63,
+  StaleEpoch: 150,
+  StaleDbVersion: 249,
   CappedPositionLost: 136,
   OplogOperationUnsupported: 62,
+  MergeStageNoMatchingDocument: 13113,
+  ChangeStreamFatalError: 280,
+  APIVersionError: 322,
+  APIStrictError: 323,
   // Bare-number assertion sites (codeName `Location<code>`).
   /** OP_MSG without a body (rpc/op_msg.cpp). */
   Location40587: 40587,
@@ -141,6 +148,22 @@ export const ErrorCodes = {
   Location40414: 40414,
   /** An IDL field validator failed (idl/idl_parser.h `throwComparisonError`), e.g. replSetResizeOplog's size. */
   Location51024: 51024,
+  /** `apiStrict` or `apiDeprecationErrors` without `apiVersion` (api_parameters.cpp). */
+  Location4886600: 4886600,
+  /** An unknown aggregation stage name (pipeline/document_source.cpp). */
+  Location40324: 40324,
+  /** `$listSearchIndexes` off Atlas (MongoDB 7.0 Community, document_source_list_search_indexes.cpp). */
+  Location6047401: 6047401,
+  /** `$out`/`$merge` anywhere but last in a pipeline (pipeline/pipeline.cpp). */
+  Location40601: 40601,
+  /** `$out` with neither a string nor an object (document_source_out.cpp). */
+  Location16990: 16990,
+  /** `$merge` result without an `on` field, or with null or an array there (merge_processor.cpp). */
+  Location51132: 51132,
+  /** `$merge` on fields no unique index covers (document_source_merge.cpp). */
+  Location51183: 51183,
+  /** An IDL-parsed (strict) command or sub-document with a field it does not know (idl/idl_parser.cpp). */
+  Location40415: 40415,
   /** A legacy opcode (OP_QUERY on a collection, OP_GET_MORE...) that mongod 5.1+ no longer serves. */
   Location5739101: 5739101,
 } as const;
@@ -162,7 +185,13 @@ export function codeNameFor(code: number): string {
 }
 
 /** Error labels mongod attaches; drivers decide what to retry from these. */
-export type ErrorLabel = 'RetryableWriteError' | 'TransientTransactionError' | 'UnknownTransactionCommitResult' | 'NoWritesPerformed' | 'ResumableChangeStreamError';
+export type ErrorLabel =
+  | 'RetryableWriteError'
+  | 'TransientTransactionError'
+  | 'UnknownTransactionCommitResult'
+  | 'NoWritesPerformed'
+  | 'ResumableChangeStreamError'
+  | 'NonResumableChangeStreamError';
 
 function codeSet(names: readonly ErrorCodeName[]): ReadonlySet<number> {
   return new Set(names.map((name) => ErrorCodes[name]));

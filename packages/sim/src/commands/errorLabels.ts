@@ -46,14 +46,18 @@ function isTransientTransactionError(code: number, hasWriteConcernError: boolean
 
 /**
  * A change stream's aggregate or getMore failing with an error it can resume from
- * (error_labels.cpp isResumableChangeStreamError): the retryable and network codes, RetryChangeStream,
- * FailedToSatisfyReadPreference; never with a writeConcernError.
+ * (error_labels.cpp isResumableChangeStreamError): the retryable and network codes, the
+ * NeedRetargettingError codes, RetryChangeStream, FailedToSatisfyReadPreference; never with a
+ * writeConcernError.
  */
 function isResumableChangeStreamError(commandName: string, code: number | undefined, writeConcernCode: number | undefined): boolean {
   if (code === undefined || writeConcernCode !== undefined) return false;
   if (commandName !== 'aggregate' && commandName !== 'getMore') return false;
-  return RETRYABLE_WRITE_CODES.has(code) || code === ErrorCodes.RetryChangeStream || code === ErrorCodes.FailedToSatisfyReadPreference;
+  return RETRYABLE_WRITE_CODES.has(code) || NEEDS_RETARGETING_CODES.has(code) || code === ErrorCodes.RetryChangeStream || code === ErrorCodes.FailedToSatisfyReadPreference;
 }
+
+/** error_codes.yml's NeedRetargettingError category: resumable for a change stream (the stream re-targets). */
+const NEEDS_RETARGETING_CODES: ReadonlySet<number> = new Set([ErrorCodes.StaleShardVersion, ErrorCodes.StaleEpoch, ErrorCodes.StaleConfig, ErrorCodes.StaleDbVersion]);
 
 /** The labels mongod would add to `reply` for this command (`changeStream`: an aggregate or getMore of a change stream). */
 export function errorLabelsFor(commandName: string, body: Document, reply: Document, changeStream = false): ErrorLabel[] {

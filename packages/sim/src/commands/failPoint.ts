@@ -19,7 +19,7 @@ import { isPlainObject } from '../storage/values';
  */
 
 /** The fail points this simulator has; any other name is refused as mongod refuses an unknown one. */
-export const FAIL_POINT_NAMES: ReadonlySet<string> = new Set(['failCommand', 'onPrimaryTransactionalWrite', 'stopReplProducer']);
+export const FAIL_POINT_NAMES: ReadonlySet<string> = new Set(['failCommand', 'onPrimaryTransactionalWrite', 'stopReplProducer', 'failGetMoreAfterCursorCheckout']);
 
 export type FailPointMode =
   | { readonly kind: 'off' }
@@ -150,6 +150,10 @@ export const FAIL_COMMAND_ERRMSG = "Failing command via 'failCommand' failpoint"
 /** The errmsg (code 50985) of a command whose connection failCommand closed. */
 export const FAIL_COMMAND_CLOSED_ERRMSG = "Failing command due to 'failCommand' failpoint";
 const CLOSED_CONNECTION_CODE = 50985;
+/** ErrorCodes::InternalError. */
+const INTERNAL_ERROR_CODE = 1;
+/** The errmsg of a getMore failed by failGetMoreAfterCursorCheckout. */
+export const GET_MORE_FAIL_POINT_ERRMSG = "Hit the 'failGetMoreAfterCursorCheckout' failpoint";
 
 function asBool(value: unknown): boolean {
   return value === true || (typeof value === 'number' && value !== 0);
@@ -247,6 +251,22 @@ export class FailPointRegistry {
     const data = point.data;
     const failCode = data.failBeforeCommitExceptionCode;
     return { closeConnection: data.closeConnection === undefined || asBool(data.closeConnection), failCode: failCode === undefined ? undefined : Number(failCode) };
+  }
+
+  /**
+   * failGetMoreAfterCursorCheckout (getmore_cmd.cpp): looked at by a getMore once its cursor is
+   * checked out. Its data is failCommand's predicate with `failCommands: ["getMore"]` implied
+   * (namespace, appName, failInternalCommands); when it fires the getMore fails with
+   * `errorCode` (InternalError, 1, when absent) and the cursor is deleted, as the getMore's
+   * early-return guard deletes it. Returns the code, or undefined when it does not fire.
+   */
+  getMoreAfterCheckout(target: FailCommandTarget): number | undefined {
+    const point = this.points.get('failGetMoreAfterCursorCheckout')!;
+    if (!point.active) return undefined;
+    const data = point.data;
+    if (!failCommandApplies({ ...data, failCommands: ['getMore'] }, target)) return undefined;
+    if (!point.fire(this.random)) return undefined;
+    return data.errorCode === undefined ? INTERNAL_ERROR_CODE : Number(data.errorCode);
   }
 
   /** Sleep `millis` on the member's clock, or until the connection closes. */

@@ -1,7 +1,7 @@
 import type { Document } from 'bson';
 import type { Clock } from '../clock/clock';
 import type { CommandHandler, CommandRequest, ConnectionInfo } from '../commands/handler';
-import { ServerError, commandNotFound, errorToReply, serverError } from '../base/errors';
+import { ServerError, codeNameFor, commandNotFound, errorToReply, serverError } from '../base/errors';
 import { HANDSHAKE_COMMANDS, runHandshakeCommand } from '../commands/handshake';
 import { REPLSET_COMMANDS, runReplSetCommand } from '../commands/replset';
 import type { Random } from '../random/random';
@@ -15,9 +15,10 @@ import type { OplogEntry } from '../storage/oplog';
 import type { MemberEvent, ReplEventBody } from '../repl/events';
 import type { OpTime } from '../base/optime';
 import { createMemberCrudCommands } from '../commands/crud';
+import { checkApiParameters } from '../commands/apiParameters';
 import { withErrorLabels } from '../commands/errorLabels';
 import { isChangeStreamAggregate } from '../commands/crud/changeStreams';
-import { FailPointRegistry } from '../commands/failPoint';
+import { FailPointRegistry, GET_MORE_FAIL_POINT_ERRMSG } from '../commands/failPoint';
 import type { FailCommandTarget } from '../commands/failPoint';
 import { LogicalClock, stampClusterTime } from '../commands/clusterTime';
 import { LogicalSessionCache, SESSION_COMMANDS, runSessionCommand, sessionKeyOf } from '../commands/sessions';
@@ -286,7 +287,10 @@ export class Member implements CommandHandler, ServerNode, SessionCommandHost {
     if (clusterTime !== undefined) this.logicalClock.observe(clusterTime);
     // Whether to stamp is decided as the command starts: replSetInitiate's own reply has no times.
     const initiated = this.repl.config !== undefined;
-    const reply = first !== undefined && this.failPoints?.failCommand.active === true ? await this.runUnderFailCommand(first, request, this.failPoints) : await this.runLabelled(first, request);
+    const failedGetMore = first?.toLowerCase() === 'getmore' && this.failPoints !== undefined ? this.getMoreFailPointReply(first, request, this.failPoints) : undefined;
+    const reply =
+      failedGetMore ??
+      (first !== undefined && this.failPoints?.failCommand.active === true ? await this.runUnderFailCommand(first, request, this.failPoints) : await this.runLabelled(first, request));
     return initiated ? this.withClusterTime(reply) : reply;
   }
 
@@ -343,6 +347,25 @@ export class Member implements CommandHandler, ServerNode, SessionCommandHost {
     return injected.errorLabels !== undefined ? overrideLabels(withError, injected.errorLabels) : this.labelled(first, request, withError);
   }
 
+  /**
+   * failGetMoreAfterCursorCheckout on a getMore of a change stream (commands/failPoint.ts): the
+   * error reply, labelled as the stream's errors are, with the cursor deleted; undefined when the
+   * fail point does not fire or the cursor is not one of this member's change streams (then the
+   * getMore runs, and a missing cursor is CursorNotFound as before any fail point).
+   */
+  private getMoreFailPointReply(first: string, request: CommandRequest, failPoints: FailPointRegistry): Document | undefined {
+    const body = request.body;
+    const context = this.crudContext();
+    if (this.crud.isChangeStreamCursor?.(context, body.getMore) !== true) return undefined;
+    const collection: unknown = body.collection;
+    const target = { ...this.failCommandTarget(first, request), namespace: typeof collection === 'string' ? `${request.db}.${collection}` : request.db };
+    const code = failPoints.getMoreAfterCheckout(target);
+    if (code === undefined) return undefined;
+    this.crud.killChangeStreamCursor?.(context, body.getMore);
+    const reply = { ok: 0, errmsg: GET_MORE_FAIL_POINT_ERRMSG, code, codeName: codeNameFor(code) };
+    return withErrorLabels(first, body, reply, true);
+  }
+
   private failCommandTarget(first: string, request: CommandRequest): FailCommandTarget {
     const collection: unknown = request.body[first];
     const name = first.toLowerCase();
@@ -360,6 +383,7 @@ export class Member implements CommandHandler, ServerNode, SessionCommandHost {
     if (first === undefined) return errorToReply(serverError('FailedToParse', 'Failed to parse: empty command'));
     const name = first.toLowerCase();
     try {
+      if (!INTERNAL_COMMANDS.has(first)) checkApiParameters(first, request.body);
       const lsid: unknown = request.body.lsid;
       if (lsid !== undefined) this.sessions.touch(lsid as Document, sessionKeyOf(lsid) as string);
       if (HANDSHAKE_COMMANDS.has(name)) return await runHandshakeCommand(this, name, request);

@@ -24,18 +24,98 @@ export function fromMingoError(error: unknown, code: ErrorCodeName = 'BadValue')
 
 export type Matcher = (doc: Document) => boolean;
 
+/** User variables from a command's `let` (already evaluated: see `letVariables`), by name without `$$`. */
+export type Variables = Readonly<Record<string, unknown>>;
+
+/** mingo's options for the given `let` variables (none: no options). */
+function variableOptions(variables: Variables | undefined): { variables?: AnyObject } {
+  return variables === undefined ? {} : { variables: toMingo(variables) as AnyObject };
+}
+
+/**
+ * A command's `let` document as constants (find/aggregate/update/delete/findAndModify `let`,
+ * MongoDB 5.0+). Each value is an expression evaluated once, against no document, before the
+ * command runs; a name must start with a lowercase letter or a non-ASCII character and contain only
+ * letters, digits and `_` (variable_validation.cpp `validateNameForUserWrite`, code 16867/16868/16870
+ * in mongod; mongod reports them as Location codes).
+ */
+export function letVariables(letDoc: Document | undefined, nowMillis: number): Variables | undefined {
+  if (letDoc === undefined) return undefined;
+  for (const name of Object.keys(letDoc)) {
+    if (name.length === 0) throw serverError('FailedToParse', "empty variable names are not allowed");
+    if (!/^[a-z-￿]/.test(name)) {
+      throw serverError('FailedToParse', `'${name}' starts with an invalid character for a user variable name`);
+    }
+    if (!/^[\w-￿]*$/.test(name)) throw serverError('FailedToParse', `'${name}' contains an invalid character for a variable name`);
+  }
+  if (Object.keys(letDoc).length === 0) return {};
+  const [evaluated] = aggregateDocuments([{}], [{ $replaceWith: { $literal: {} } }, { $addFields: letDoc }], undefined, nowMillis);
+  return evaluated ?? {};
+}
+
+/**
+ * A command's `collation`, as far as matching goes: how strings compare. Strength 1 ignores case
+ * and diacritics, 2 ignores case, 3 and above (and the `simple` locale) compare as binary, which
+ * is what the simulator does without a collation. mongod compares with ICU; folding (below) gives
+ * the same equalities for the Latin letters the tests and tutorials use.
+ */
+export interface Collation {
+  readonly strength: number;
+}
+
+/**
+ * Parses a `collation` document (collation_spec.cpp / collator_factory_icu.cpp): `locale` is
+ * required; `simple` means binary comparison (undefined here); `strength` defaults to 3 (tertiary).
+ */
+export function parseCollation(value: unknown): Collation | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (!isPlainObject(value)) throw serverError('TypeMismatch', `collation must be an object, not ${bsonTypeName(value)}`);
+  const locale = value.locale;
+  if (locale === undefined) throw serverError('FailedToParse', "Missing required field 'locale'");
+  if (typeof locale !== 'string') throw serverError('TypeMismatch', `Field 'locale' must be of type string in: ${formatDocument(value)}`);
+  if (locale === 'simple') return undefined;
+  const strength = value.strength === undefined ? 3 : Number(value.strength);
+  if (![1, 2, 3, 4, 5].includes(strength)) throw serverError('FailedToParse', `Field 'strength' must be an integer 1 through 5. Got: ${String(value.strength)}`);
+  return strength >= 3 ? undefined : { strength };
+}
+
+/** A string as a collation of this strength sees it: lower case, and without accents at strength 1. */
+function foldString(text: string, collation: Collation): string {
+  const lower = text.toLowerCase();
+  return collation.strength === 1 ? lower.normalize('NFD').replace(/\p{M}/gu, '') : lower;
+}
+
+/** `value` with every string folded; regular expressions and `$regex` patterns are left as they are (they ignore collation). */
+function foldValue(value: unknown, collation: Collation): unknown {
+  if (typeof value === 'string') return foldString(value, collation);
+  if (Array.isArray(value)) return value.map((item: unknown) => foldValue(item, collation));
+  if (isPlainObject(value)) {
+    const out: AnyObject = {};
+    for (const [key, item] of Object.entries(value)) out[key] = key === '$regex' || key === '$options' ? item : foldValue(item, collation);
+    return out;
+  }
+  return value;
+}
+
+export interface FilterOptions {
+  variables?: Variables;
+  collation?: Collation;
+}
+
 /** Compiles a filter; throws BadValue for unknown operators. `{}` matches everything. */
-export function compileFilter(filter: Document): Matcher {
+export function compileFilter(filter: Document, options: FilterOptions = {}): Matcher {
   if (Object.keys(filter).length === 0) return () => true;
+  const { collation } = options;
   let query: Query;
   try {
-    query = new Query(toMingo(filter) as AnyObject);
+    const condition = collation === undefined ? filter : (foldValue(filter, collation) as Document);
+    query = new Query(toMingo(condition) as AnyObject, variableOptions(options.variables));
   } catch (error) {
     throw fromMingoError(error);
   }
   return (doc) => {
     try {
-      return query.test(toMingo(doc) as AnyObject);
+      return query.test(toMingo(collation === undefined ? doc : foldValue(doc, collation)) as AnyObject);
     } catch (error) {
       throw fromMingoError(error);
     }
@@ -83,6 +163,8 @@ export interface QueryShape {
   skip?: number;
   limit?: number;
   projection?: Document;
+  variables?: Variables;
+  collation?: Collation;
 }
 
 /**
@@ -90,14 +172,14 @@ export interface QueryShape {
  * projection is given: new objects; otherwise the input objects themselves).
  */
 export function runQuery(docs: readonly Document[], shape: QueryShape): Document[] {
-  const matcher = compileFilter(shape.filter ?? {});
+  const matcher = compileFilter(shape.filter ?? {}, { variables: shape.variables, collation: shape.collation });
   let matched = docs.filter((doc) => matcher(doc));
   if (shape.sort) matched = sortDocuments(matched, shape.sort);
   const skip = shape.skip ?? 0;
   const end = shape.limit !== undefined && shape.limit > 0 ? skip + shape.limit : undefined;
   matched = matched.slice(skip, end);
   if (shape.projection && Object.keys(shape.projection).length > 0) {
-    return project(matched, shape.projection);
+    return project(matched, shape.projection, shape.variables);
   }
   return matched;
 }
@@ -110,10 +192,10 @@ export function sortDocuments(docs: readonly Document[], sort: SortSpec): Docume
   return sortByBson(docs, sort);
 }
 
-export function project(docs: readonly Document[], projection: Document): Document[] {
+export function project(docs: readonly Document[], projection: Document, variables?: Variables): Document[] {
   try {
     const views = docs.map((doc) => toMingo(doc) as AnyObject);
-    const out = new Query({}).find(views, toMingo(projection) as AnyObject).all() as AnyObject[];
+    const out = new Query({}, variableOptions(variables)).find(views, toMingo(projection) as AnyObject).all() as AnyObject[];
     return out.map((view) => fromMingo(view) as Document);
   } catch (error) {
     throw fromMingoError(error);
@@ -136,12 +218,19 @@ export function bindNow(value: unknown, nowMillis: number): unknown {
 }
 
 /** Runs an aggregation pipeline (no `$out`/`$merge`; the caller refuses those). `$$NOW` is `nowMillis`. */
-export function aggregateDocuments(docs: readonly Document[], pipeline: Document[], collectionResolver?: (name: string) => Document[], nowMillis = 0): Document[] {
+export function aggregateDocuments(
+  docs: readonly Document[],
+  pipeline: Document[],
+  collectionResolver?: (name: string) => Document[],
+  nowMillis = 0,
+  variables?: Variables,
+): Document[] {
   pipeline = bindNow(pipeline, nowMillis) as Document[];
   try {
-    const options = collectionResolver
-      ? { collectionResolver: (name: string) => collectionResolver(name).map((doc) => toMingo(doc) as AnyObject) }
-      : {};
+    const options = {
+      ...variableOptions(variables),
+      ...(collectionResolver ? { collectionResolver: (name: string) => collectionResolver(name).map((doc) => toMingo(doc) as AnyObject) } : {}),
+    };
     const aggregator = new Aggregator(pipeline.map((stage) => toMingo(stage) as AnyObject), options);
     const out = aggregator.run(docs.map((doc) => toMingo(doc) as AnyObject)) as AnyObject[];
     return out.map((doc) => fromMingo(doc) as Document);
@@ -249,6 +338,8 @@ export interface ApplyUpdateOptions {
   isInsert?: boolean;
   /** The injected clock's time, for `$currentDate` (mingo would read the wall clock). */
   nowMillis?: number;
+  /** The command's `let` variables, for a pipeline update. */
+  variables?: Variables;
 }
 
 const ARRAY_OPERATORS = new Set(['$push', '$addToSet', '$pop', '$pull', '$pullAll']);
@@ -333,10 +424,11 @@ export function applyUpdate(doc: Document, update: Document | Document[], kind: 
   const target = cloneValue(toMingo(cloneValue(doc))) as AnyObject;
   try {
     if (kind === 'pipeline') {
-      update = bindNow(update, options.nowMillis ?? 0) as Document[];
-      const holder = [target];
-      updateOne(holder, {}, (update as Document[]).map((stage) => toMingo(stage) as AnyObject) as never, {});
-      return fromMingo(holder[0]) as Document;
+      // The pipeline's output replaces the document; an output without `_id` keeps the original
+      // one (pipeline_executor.cpp: the replacement "must not remove _id", which is re-added).
+      const [out] = aggregateDocuments([doc], update as Document[], undefined, options.nowMillis ?? 0, options.variables);
+      if (out === undefined) throw serverError('BadValue', 'The pipeline of an update must produce one document');
+      return '_id' in out || !('_id' in doc) ? out : { _id: doc._id, ...out };
     }
     const { $setOnInsert, $currentDate, ...modifiers } = update as AnyObject;
     if ($currentDate !== undefined) {

@@ -334,6 +334,7 @@ export class Storage implements ReplStorage {
     if (Array.isArray(id)) throw serverError('InvalidIdField', "The '_id' value cannot be of type array");
     if (id instanceof RegExp) throw serverError('InvalidIdField', "The '_id' value cannot be of type regex");
     if (id === undefined) throw serverError('InvalidIdField', "The '_id' value cannot be of type undefined");
+    checkIdStorable(id);
     const out: Document = { _id: id };
     for (const [key, value] of Object.entries(doc)) if (key !== '_id') out[key] = value;
     const prepared = cloneDocument(out);
@@ -829,3 +830,19 @@ function isOplogOpShape(value: unknown): value is OplogOp {
 }
 
 export { ServerError };
+
+/**
+ * An `_id` that is a document may hold no `$`-prefixed field at any depth (storage_validation.cpp
+ * `storageValidIdField`; MongoDB 5.0+ allows `$` fields elsewhere in a document, not in `_id`).
+ */
+function checkIdStorable(value: unknown): void {
+  if (Array.isArray(value)) {
+    for (const item of value) checkIdStorable(item);
+    return;
+  }
+  if (!isPlainObject(value)) return;
+  for (const [key, item] of Object.entries(value)) {
+    if (key.startsWith('$')) throw serverError('DollarPrefixedFieldName', `_id fields may not contain '$'-prefixed fields: ${key} is not valid for storage.`);
+    checkIdStorable(item);
+  }
+}

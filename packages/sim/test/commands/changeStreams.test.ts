@@ -84,3 +84,62 @@ describe('change streams', () => {
     c.stopAll();
   });
 });
+
+// failGetMoreAfterCursorCheckout (getmore_cmd.cpp): a getMore that checked its cursor out fails with
+// the fail point's errorCode, and its early-return guard deletes the cursor; a change stream's error
+// carries ResumableChangeStreamError when its code is resumable (error_labels.cpp), so a driver
+// resumes. The change-streams spec's resume-errorlabels tests are built on it.
+describe('failGetMoreAfterCursorCheckout', () => {
+  it('fails a change stream getMore once with the code and its label, and deletes the cursor', async () => {
+    const c = new Cluster({ members: 3, seed: 57, testCommandsEnabled: true });
+    await c.initiate();
+    const primary = await c.waitForPrimary(30_000);
+    await c.command(primary, { create: 'c', ...majority }, { db: 'test' });
+    const opened = await c.command(primary, { aggregate: 'c', pipeline: [{ $changeStream: {} }], cursor: {} }, { db: 'test' });
+    const cursor = opened.cursor as Document;
+    const set = await c.command(primary, { configureFailPoint: 'failGetMoreAfterCursorCheckout', mode: { times: 1 }, data: { errorCode: 6 } }, { db: 'admin' });
+    expect(set).toMatchObject({ ok: 1 });
+    const failed = await c.command(primary, { getMore: cursor.id, collection: 'c', maxTimeMS: 100 }, { db: 'test' });
+    expect(failed).toMatchObject({ ok: 0, code: 6, codeName: 'HostUnreachable', errorLabels: ['ResumableChangeStreamError'] });
+    const again = await c.command(primary, { getMore: cursor.id, collection: 'c', maxTimeMS: 100 }, { db: 'test' });
+    expect(again).toMatchObject({ ok: 0, codeName: 'CursorNotFound' });
+    // {times: 1} is used up: a new stream's getMore runs.
+    const reopened = await c.command(primary, { aggregate: 'c', pipeline: [{ $changeStream: {} }], cursor: {} }, { db: 'test' });
+    await next(c, primary, reopened.cursor as Document, 'c', 100);
+    // A non-resumable code gets no label.
+    await c.command(primary, { configureFailPoint: 'failGetMoreAfterCursorCheckout', mode: { times: 1 }, data: { errorCode: 280 } }, { db: 'admin' });
+    const fatal = await c.command(primary, { getMore: (reopened.cursor as Document).id, collection: 'c', maxTimeMS: 100 }, { db: 'test' });
+    expect(fatal).toMatchObject({ ok: 0, code: 280 });
+    expect(fatal.errorLabels).toBeUndefined();
+    // StaleEpoch (150, NeedRetargettingError) is resumable (the spec's resume-errorlabels tests).
+    await c.command(primary, { configureFailPoint: 'failGetMoreAfterCursorCheckout', mode: { times: 1 }, data: { errorCode: 150 } }, { db: 'admin' });
+    const third = await c.command(primary, { aggregate: 'c', pipeline: [{ $changeStream: {} }], cursor: {} }, { db: 'test' });
+    const stale = await c.command(primary, { getMore: (third.cursor as Document).id, collection: 'c', maxTimeMS: 100 }, { db: 'test' });
+    expect(stale).toMatchObject({ ok: 0, code: 150, errorLabels: ['ResumableChangeStreamError'] });
+  });
+});
+
+// The change streams spec's change-streams-errors and showExpandedEvents tests: a stage no change
+// stream may have is refused when the stream opens (an unknown name is 40324); a pipeline that
+// changes an event's _id (its resume token) fails the stream with ChangeStreamFatalError (280); with
+// showExpandedEvents an index build or drop is an event (change_stream_event_transform.cpp).
+describe('change stream pipelines and expanded events', () => {
+  it('refuses unknown and blocking stages, fails on a changed _id, reports createIndexes/dropIndexes', async () => {
+    const { c, primary } = await started(58);
+    await c.command(primary, { create: 'c', ...majority }, { db: 'test' });
+    const open = (pipeline: Document[], spec: Document = {}) => c.command(primary, { aggregate: 'c', pipeline: [{ $changeStream: spec }, ...pipeline], cursor: {} }, { db: 'test' });
+    expect(await open([{ $unsupported: 'foo' }])).toMatchObject({ ok: 0, code: 40324 });
+    expect(await open([{ $group: { _id: null } }])).toMatchObject({ ok: 0, code: 20 });
+    const projected = await open([{ $project: { _id: 0 } }]);
+    expect(projected).toMatchObject({ ok: 1 });
+    await c.command(primary, { insert: 'c', documents: [{ z: 3 }], ...majority }, { db: 'test' });
+    const fatal = await c.command(primary, { getMore: (projected.cursor as Document).id, collection: 'c', maxTimeMS: 500 }, { db: 'test' });
+    expect(fatal).toMatchObject({ ok: 0, code: 280, codeName: 'ChangeStreamFatalError', errorLabels: ['NonResumableChangeStreamError'] });
+    const expanded = await open([{ $match: { operationType: { $ne: 'create' } } }], { showExpandedEvents: true });
+    await c.command(primary, { createIndexes: 'c', indexes: [{ key: { x: 1 }, name: 'x_1' }], ...majority }, { db: 'test' });
+    await c.command(primary, { dropIndexes: 'c', index: 'x_1', ...majority }, { db: 'test' });
+    const events = (await next(c, primary, expanded.cursor as Document, 'c', 1000)).nextBatch as Document[];
+    expect(events.map((e) => e.operationType)).toEqual(['createIndexes', 'dropIndexes']);
+    expect(events[0]).toMatchObject({ ns: { db: 'test', coll: 'c' }, operationDescription: { indexes: [{ key: { x: 1 }, name: 'x_1' }] } });
+  });
+});

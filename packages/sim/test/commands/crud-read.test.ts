@@ -201,13 +201,13 @@ describe('count, distinct, aggregate', () => {
     expect(h.storage.documents('test', 'c')).toEqual([{ _id: 1, at: new Date(7_000) }]);
   });
 
-  it('aggregate batches through a cursor and refuses $out and missing cursor', () => {
+  it('aggregate batches through a cursor and refuses a $currentOp stage and a missing cursor', () => {
     const h = new CrudHarness();
     seed(h, 10);
     const reply = h.run('test', { aggregate: 'c', pipeline: [{ $match: {} }], cursor: { batchSize: 4 } });
     expect(reply.cursor.firstBatch).toHaveLength(4);
     expect(h.run('test', { getMore: reply.cursor.id, collection: 'c' }).cursor.nextBatch).toHaveLength(6);
-    expect(h.run('test', { aggregate: 'c', pipeline: [{ $out: 'x' }], cursor: {} })).toMatchObject({ ok: 0, code: 115 });
+    expect(h.run('test', { aggregate: 'c', pipeline: [{ $currentOp: {} }], cursor: {} })).toMatchObject({ ok: 0, code: 115 });
     expect(h.run('test', { aggregate: 'c', pipeline: [] })).toMatchObject({ ok: 0, code: 9 });
     expect(h.run('test', { aggregate: 'c', pipeline: [{ $nosuch: 1 }], cursor: {} })).toMatchObject({ ok: 0, code: 2 });
   });

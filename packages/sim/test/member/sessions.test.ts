@@ -17,7 +17,9 @@ describe('logical sessions on a member', () => {
     await c.command(primary, { ping: 1, lsid: lsid(2) });
     const listed = await c.command(primary, { aggregate: 1, pipeline: [{ $listLocalSessions: {} }, { $sort: { lastUse: 1 } }], cursor: {} });
     expect(listed.cursor.firstBatch.map((s: { _id: { id: Binary } }) => s._id.id.buffer[0])).toEqual([1, 2]);
-    expect((await c.command(primary, { aggregate: 1, pipeline: [{ $listLocalSessions: {} }], cursor: {} }, { db: 'test' })).code).toBe(73);
+    // Any database, but not a collection (document_source_list_local_sessions.cpp createFromBson).
+    expect(await c.command(primary, { aggregate: 1, pipeline: [{ $listLocalSessions: {} }], cursor: {} }, { db: 'test' })).toMatchObject({ ok: 1 });
+    expect((await c.command(primary, { aggregate: 'c', pipeline: [{ $listLocalSessions: {} }], cursor: {} }, { db: 'test' })).code).toBe(73);
     expect((await c.command(primary, { ping: 1, lsid: { id: 'not a uuid' } })).code).toBe(14);
     const hello = await c.command(primary, { hello: 1 });
     expect(hello.logicalSessionTimeoutMinutes).toBe(2);

@@ -1,6 +1,6 @@
 import { Long, Timestamp } from 'bson';
 import type { Document } from 'bson';
-import { serverError } from '../../base/errors';
+import { ServerError, serverError } from '../../base/errors';
 import type { OpTime } from '../../base/optime';
 import { tsFromBson, tsToBson } from '../../base/optime';
 import type { Clock } from '../../clock/clock';
@@ -36,6 +36,15 @@ export const CHANGE_STREAM_BATCH_DEFAULT = 101;
 const FIRST_CHANGE_STREAM_CURSOR_ID = 1n << 52n;
 /** The index of a high-water-mark token: after every op of its entry. */
 const HIGH_WATER_INDEX = 0xffffffff;
+
+/** The stages a change stream's pipeline may have after `$changeStream` (change streams spec, "Stages"). */
+const CHANGE_STREAM_STAGES: ReadonlySet<string> = new Set(['$match', '$project', '$addFields', '$set', '$unset', '$replaceRoot', '$replaceWith', '$redact']);
+/** Other stage names mongod knows: refused in a change stream with IllegalOperation rather than 40324. */
+const KNOWN_STAGES: ReadonlySet<string> = new Set([
+  '$group', '$sort', '$limit', '$skip', '$unwind', '$lookup', '$graphLookup', '$facet', '$bucket', '$bucketAuto', '$count',
+  '$sortByCount', '$sample', '$out', '$merge', '$geoNear', '$indexStats', '$collStats', '$currentOp', '$densify', '$fill',
+  '$setWindowFields', '$unionWith', '$documents', '$listSessions', '$listLocalSessions', '$planCacheStats', '$search',
+]);
 
 /** Databases no change stream reports (change_stream_filter_helpers.cpp). */
 const INTERNAL_DATABASES: ReadonlySet<string> = new Set(['admin', 'config', 'local']);
@@ -173,10 +182,40 @@ function eventsOf(
       if (cursor.showExpandedEvents && typeof o.create === 'string' && inScope(cursor.scope, db, o.create)) {
         return { events: [{ ...base('create'), ns: { db, coll: o.create } }], invalidate: false };
       }
+      // showExpandedEvents (6.0+, change_stream_event_transform.cpp): index builds and drops.
+      if (cursor.showExpandedEvents && typeof o.createIndexes === 'string' && inScope(cursor.scope, db, o.createIndexes)) {
+        const { createIndexes: coll, ...spec } = o;
+        return { events: [{ ...base('createIndexes'), ns: { db, coll }, operationDescription: { indexes: [spec] } }], invalidate: false };
+      }
+      if (cursor.showExpandedEvents && typeof o.dropIndexes === 'string' && inScope(cursor.scope, db, o.dropIndexes)) {
+        const spec = isPlainObject(op.o2) ? op.o2 : { name: o.index };
+        return { events: [{ ...base('dropIndexes'), ns: { db, coll: o.dropIndexes }, operationDescription: { indexes: [spec] } }], invalidate: false };
+      }
       return { events: [], invalidate: false };
     }
     default:
       return { events: [], invalidate: false };
+  }
+}
+
+/**
+ * document_source_change_stream_ensure_resume_token_present / handle_topology_change:
+ * the user's stages may not change an event's `_id` (its resume token); mongod fails the stream
+ * with ChangeStreamFatalError (280) and the cursor is gone.
+ */
+function checkTokensKept(events: readonly Document[], shaped: readonly Document[], cursor: ChangeStreamCursor, cursors: Map<bigint, ChangeStreamCursor>): void {
+  const tokens = new Set(events.map((event) => (event._id as Document)._data as string));
+  for (const out of shaped) {
+    const data: unknown = isPlainObject(out._id) ? out._id._data : undefined;
+    if (typeof data !== 'string' || !tokens.has(data)) {
+      cursors.delete(cursor.id);
+      // error_labels.cpp: a change stream's NonResumableChangeStreamError codes carry that label.
+      throw new ServerError(
+        'ChangeStreamFatalError',
+        'Encountered an event whose _id field, which contains the resume token, was modified by the pipeline. Modifying the _id field of an event makes it impossible to resume the stream from that point. Only transformations that retain the unmodified _id field are allowed.',
+        { errorLabels: ['NonResumableChangeStreamError'] },
+      );
+    }
   }
 }
 
@@ -196,6 +235,14 @@ export class ChangeStreamCursors {
     if (!isPlainObject(spec)) throw serverError('FailedToParse', "the $changeStream stage must take an object");
     pipeline.slice(1).forEach((stage) => {
       if (isPlainObject(stage) && '$changeStream' in stage) throw serverError('Location40602', '$changeStream is only valid as the first stage in a pipeline');
+      const name = isPlainObject(stage) ? Object.keys(stage)[0] : undefined;
+      if (name === undefined || !CHANGE_STREAM_STAGES.has(name)) {
+        // A name no stage has is 40324 (pipeline/document_source.cpp parse); a known stage that
+        // could block or reorder the stream is refused (change_stream_filter_helpers, 7.0's
+        // document_source_change_stream.cpp checks the allowed list).
+        if (name === undefined || !KNOWN_STAGES.has(name)) throw serverError('Location40324', `Unrecognized pipeline stage name: '${String(name)}'`);
+        throw serverError('IllegalOperation', `${name} is not permitted in a $changeStream pipeline`);
+      }
     });
     const target: unknown = body.aggregate;
     const allChangesForCluster = spec.allChangesForCluster === true;
@@ -305,6 +352,7 @@ export class ChangeStreamCursors {
         if (!after(position, cursor.position)) continue;
         const { events, invalidate } = eventsOf(ops[index]!, entry, position, cursor, lookup);
         const shaped = cursor.stages.length === 0 || events.length === 0 ? events : aggregateDocuments(events, cursor.stages, undefined, member.nowMillis());
+        if (cursor.stages.length > 0) checkTokensKept(events, shaped, cursor, this.cursors);
         batch.push(...shaped);
         cursor.position = invalidate ? { ts: entry.ts, index: HIGH_WATER_INDEX } : position;
         if (invalidate) {

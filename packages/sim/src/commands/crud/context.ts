@@ -99,6 +99,8 @@ export interface CrudCommands {
   sessionsKilled?(context: CrudContext, sessionKeys: ReadonlySet<string>): void;
   /** Whether `id` (a getMore's) is one of the member's change-stream cursors. */
   isChangeStreamCursor?(context: CrudContext, id: unknown): boolean;
+  /** Deletes a change-stream cursor (a getMore failed after checking it out). */
+  killChangeStreamCursor?(context: CrudContext, id: unknown): void;
   /** The member whose context this is stopped (killed or shut down): release everything it held. */
   memberStopped?(context: CrudContext): void;
 }

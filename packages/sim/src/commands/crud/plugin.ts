@@ -54,6 +54,14 @@ interface ReadAt {
 }
 
 /** Reads that mongod serves on any member without secondaryOk (they describe, not query, data). */
+/** Whether an aggregate's pipeline ends with `$out` or `$merge`. */
+function endsWithWriteStage(body: Document): boolean {
+  const pipeline: unknown = body.pipeline;
+  if (!Array.isArray(pipeline) || pipeline.length === 0) return false;
+  const last: unknown = pipeline[pipeline.length - 1];
+  return isPlainObject(last) && ('$out' in last || '$merge' in last);
+}
+
 const READ_CHECK_EXEMPT = new Set(['listDatabases', 'dbStats', 'getMore', 'killCursors']);
 
 /**
@@ -109,11 +117,27 @@ export class MemberCrudCommands implements CrudCommands {
     const stream = await this.runChangeStreamCommand(canonical, request, context, base);
     if (stream !== undefined) return stream;
     const kind = this.dispatcher.kind(canonical);
+    // An aggregate ending in $out or $merge writes: only a primary runs it (mongod 5.0+ may run it on
+    // a secondary that sends the writes to the primary; the simulator has no such forwarding), and
+    // it reads and writes the member's current data whatever its readConcern.
+    const writesOut = canonical === 'aggregate' && endsWithWriteStage(request.body);
+    if (writesOut) context.checkCanAcceptWrites(request.db);
     if (kind === 'write') context.checkCanAcceptWrites(request.db);
     else if (!READ_CHECK_EXEMPT.has(canonical)) context.checkCanServeReads(request);
     const readConcern = kind === 'read' ? parseReadConcern(request.body) : undefined;
+    // A write outside a transaction reads at no snapshot: `readConcern: {level: "snapshot"}` on one
+    // is refused as on a read command that has no snapshot mode (the Sessions spec's
+    // snapshot-sessions-unsupported-ops: insert, update, delete, findAndModify).
+    if (kind === 'write' && isPlainObject(request.body.readConcern) && request.body.readConcern.level === 'snapshot') {
+      throw serverError('InvalidOptions', `Command ${canonical} does not support readConcern level snapshot outside a transaction`);
+    }
     let read: ReadAt = { storage: base, operationTs: undefined, atClusterTs: undefined };
     if (readConcern !== undefined) {
+      // document_source_out.h / document_source_merge.h supportsReadConcern: not linearizable.
+      if (writesOut && readConcern.level === 'linearizable') {
+        const stage = Object.keys((request.body.pipeline as Document[])[(request.body.pipeline as Document[]).length - 1]!)[0];
+        throw serverError('InvalidOptions', `${stage} cannot be used with a 'linearizable' read concern level`);
+      }
       if (readConcern.level === 'snapshot' && !SNAPSHOT_READ_COMMANDS.has(canonical)) {
         throw serverError('InvalidOptions', `Command ${canonical} does not support readConcern level snapshot outside a transaction`);
       }
@@ -129,7 +153,7 @@ export class MemberCrudCommands implements CrudCommands {
       }
       const maxTimeMS = Number(request.body.maxTimeMS);
       await waitForReadConcern(readConcern, context, context.clusterTs(), Number.isFinite(maxTimeMS) ? maxTimeMS : undefined, request.signal);
-      read = this.readView(base, readConcern, context);
+      if (!writesOut) read = this.readView(base, readConcern, context);
     }
     const storage = read.storage;
     const localSessions = context.localSessions === undefined ? undefined : () => context.localSessions!();
@@ -301,6 +325,11 @@ export class MemberCrudCommands implements CrudCommands {
   isChangeStreamCursor(context: CrudContext, id: unknown): boolean {
     const big = typeof id === 'bigint' ? id : id instanceof Long ? id.toBigInt() : typeof id === 'number' && Number.isSafeInteger(id) ? BigInt(id) : undefined;
     return big !== undefined && (this.changeStreamCursors.get(context)?.has(big) ?? false);
+  }
+
+  killChangeStreamCursor(context: CrudContext, id: unknown): void {
+    if (!this.isChangeStreamCursor(context, id)) return;
+    this.changeStreamsOf(context).kill([id instanceof Long ? id.toBigInt() : BigInt(String(id))]);
   }
 
   /**

@@ -1,11 +1,14 @@
+import { Long } from 'bson';
 import type { Document } from 'bson';
 import { serverError } from '../../base/errors';
-import { aggregateDocuments, compileFilter, parseSort, runQuery } from '../../storage/query';
+import { aggregateDocuments, compileFilter, letVariables, parseCollation, parseSort, runQuery } from '../../storage/query';
 import { checkCollectionName, checkDatabaseName } from '../../storage/namespace';
 import { indexKey, isPlainObject } from '../../storage/values';
 import type { StorageCommandContext, StorageCommandResult } from './context';
 import { collectionStats } from './admin';
 import { firstBatchReply } from './reply';
+import { runWriteStage, writeStageOf } from './aggregateWrite';
+import type { OplogOp } from '../../storage/oplog';
 import { oplogCollectionStats, replicationDocuments } from './localView';
 import { CommandReader, asBigInt, bsonTypeName, collectionArgument } from './parse';
 
@@ -28,12 +31,15 @@ export function findCommand(db: string, body: Document, ctx: StorageCommandConte
   const singleBatch = reader.bool('singleBatch') ?? false;
   const noCursorTimeout = reader.bool('noCursorTimeout') ?? false;
   if (reader.bool('tailable')) throw serverError('BadValue', 'error processing query: tailable cursor requested on non capped collection');
+  const variables = letVariables(reader.object('let'), ctx.storage.nowMillis());
   const docs = runQuery(replicationDocuments(db, coll, ctx.local) ?? ctx.storage.candidates(db, coll, filter), {
     filter,
     sort,
     skip,
     limit: limit === 0 ? undefined : limit,
     projection,
+    variables,
+    collation: parseCollation(body.collation),
   });
   const cursor = ctx.cursors.open(`${db}.${coll}`, docs, ctx.connectionId, { batchSize, singleBatch, noCursorTimeout });
   return { reply: firstBatchReply(cursor), oplog: [] };
@@ -78,7 +84,7 @@ export function countCommand(db: string, body: Document, ctx: StorageCommandCont
   const skip = reader.nonNegative('skip', 'Skip') ?? 0;
   const limitRaw = reader.integer('limit') ?? 0;
   const limit = Math.abs(limitRaw);
-  const matcher = compileFilter(query);
+  const matcher = compileFilter(query, { collation: parseCollation(body.collation) });
   let n = (replicationDocuments(db, coll, ctx.local) ?? ctx.storage.candidates(db, coll, query)).filter((doc) => matcher(doc)).length;
   n = Math.max(0, n - skip);
   if (limit > 0) n = Math.min(n, limit);
@@ -103,7 +109,7 @@ export function distinctCommand(db: string, body: Document, ctx: StorageCommandC
   if (key === undefined) throw serverError('FailedToParse', "BSON field 'distinct.key' is missing but a required field");
   if (key.length === 0) throw serverError('BadValue', 'FieldPath cannot be constructed with empty string');
   const query = reader.object('query') ?? {};
-  const matcher = compileFilter(query);
+  const matcher = compileFilter(query, { collation: parseCollation(body.collation) });
   const seen = new Map<string, unknown>();
   for (const doc of ctx.storage.candidates(db, coll, query)) {
     if (!matcher(doc)) continue;
@@ -117,7 +123,7 @@ export function distinctCommand(db: string, body: Document, ctx: StorageCommandC
 
 // ---- aggregate ----
 
-const REFUSED_STAGES = new Set(['$out', '$merge', '$changeStream', '$currentOp', '$listSessions', '$indexStats', '$planCacheStats']);
+const REFUSED_STAGES = new Set(['$changeStream', '$currentOp', '$listSessions', '$indexStats', '$planCacheStats']);
 
 export function aggregateCommand(db: string, body: Document, ctx: StorageCommandContext): StorageCommandResult {
   checkDatabaseName(db);
@@ -137,6 +143,10 @@ export function aggregateCommand(db: string, body: Document, ctx: StorageCommand
       throw serverError('TypeMismatch', 'Each element of the \'pipeline\' array must be an object');
     }
     const name = Object.keys(stage)[0] as string;
+    if (name === '$listSearchIndexes') {
+      // MongoDB 7.0 Community: document_source_list_search_indexes.cpp refuses the stage off Atlas.
+      throw serverError('Location6047401', '$listSearchIndexes stage is only allowed on MongoDB Atlas');
+    }
     if (REFUSED_STAGES.has(name)) {
       throw serverError('CommandNotSupported', `${name} is not supported by the simulated mongod`);
     }
@@ -151,7 +161,8 @@ export function aggregateCommand(db: string, body: Document, ctx: StorageCommand
   const cursorSpec = reader.object('cursor');
   if (cursorSpec === undefined) throw serverError('FailedToParse', "The 'cursor' option is required, except for aggregate with the explain argument");
   const batchSize = new CommandReader('aggregate.cursor', cursorSpec).nonNegative('batchSize', 'BatchSize');
-  let stages = pipeline as Document[];
+  const writeStage = writeStageOf(pipeline as Document[], db);
+  let stages = writeStage === undefined ? (pipeline as Document[]) : (pipeline as Document[]).slice(0, -1);
   let input = coll === undefined ? [] : (replicationDocuments(db, coll, ctx.local) ?? ctx.storage.documents(db, coll));
   const first = stages[0];
   if (first && '$collStats' in first) {
@@ -159,22 +170,36 @@ export function aggregateCommand(db: string, body: Document, ctx: StorageCommand
     input = [collStatsStage(db, coll, first.$collStats, ctx)];
     stages = stages.slice(1);
   } else if (first && '$listLocalSessions' in first) {
-    input = listLocalSessionsStage(db, coll, first.$listLocalSessions, ctx);
+    input = listLocalSessionsStage(coll, first.$listLocalSessions, ctx);
     stages = stages.slice(1);
   }
-  const docs = aggregateDocuments(input, stages, (name) => ctx.storage.documents(db, name), ctx.storage.nowMillis());
+  const variables = letVariables(reader.object('let'), ctx.storage.nowMillis());
+  // A collation applies to the pipeline's leading $match stages here (the simulator's other stages
+  // compare strings as binary): they filter the input with it.
+  const collation = parseCollation(body.collation);
+  while (collation !== undefined && stages[0] !== undefined && isPlainObject(stages[0].$match)) {
+    const matcher = compileFilter(stages[0].$match, { variables, collation });
+    input = input.filter((doc) => matcher(doc));
+    stages = stages.slice(1);
+  }
+  const docs = aggregateDocuments(input, stages, (name) => ctx.storage.documents(db, name), ctx.storage.nowMillis(), variables);
   const ns = coll === undefined ? `${db}.$cmd.aggregate` : `${db}.${coll}`;
+  if (writeStage !== undefined) {
+    const oplog: OplogOp[] = [];
+    runWriteStage(ctx.storage, writeStage, docs, oplog, { bypassDocumentValidation: reader.bool('bypassDocumentValidation') ?? false }, variables);
+    return { reply: { cursor: { firstBatch: [], id: Long.ZERO, ns }, ok: 1 }, oplog };
+  }
   const cursor = ctx.cursors.open(ns, docs, ctx.connectionId, { batchSize });
   return { reply: firstBatchReply(cursor), oplog: [] };
 }
 
 /**
  * `$listLocalSessions` (pipeline/document_source_list_local_sessions.cpp): the member's cached
- * sessions, on `{aggregate: 1}` against admin. `{}` lists the caller's, `{allUsers: true}` or
+ * sessions, on `{aggregate: 1}` against any database (only a collection is refused). `{}` lists the caller's, `{allUsers: true}` or
  * `{users: [...]}` everyone's; with no authentication they are the same sessions.
  */
-function listLocalSessionsStage(db: string, coll: string | undefined, spec: unknown, ctx: StorageCommandContext): Document[] {
-  if (db !== 'admin' || coll !== undefined) throw serverError('InvalidNamespace', "$listLocalSessions must be run against the 'admin' database with {aggregate: 1}");
+function listLocalSessionsStage(coll: string | undefined, spec: unknown, ctx: StorageCommandContext): Document[] {
+  if (coll !== undefined) throw serverError('InvalidNamespace', '$listLocalSessions must be run against the database with {aggregate: 1}, not a collection');
   if (!isPlainObject(spec)) throw serverError('TypeMismatch', '$listLocalSessions options must be specified in an object');
   if (spec.allUsers === true && spec.users !== undefined) throw serverError('FailedToParse', 'The options allUsers and users are mutually exclusive');
   return ctx.localSessions?.() ?? [];

@@ -106,6 +106,12 @@ export function transactionArgsOf(canonical: string, db: string, body: Document)
   if (!Number.isSafeInteger(txnNumber) || txnNumber < 0) throw serverError('BadValue', `Transaction number cannot be negative: ${String(body.txnNumber)}`);
   if (body.startTransaction !== undefined && body.startTransaction !== true) throw serverError('InvalidOptions', 'Specifying startTransaction=false is not allowed.');
   if (!TRANSACTION_COMMANDS.has(canonical)) throw serverError('OperationNotSupportedInTransaction', `Cannot run '${canonical}' in a multi-document transaction.`);
+  // pipeline/document_source_out.cpp, document_source_merge.cpp: neither stage runs in a transaction.
+  if (canonical === 'aggregate' && Array.isArray(body.pipeline)) {
+    const last: unknown = body.pipeline[body.pipeline.length - 1];
+    const name = isPlainObject(last) ? Object.keys(last)[0] : undefined;
+    if (name === '$out' || name === '$merge') throw serverError('OperationNotSupportedInTransaction', `${name} cannot be used in a transaction`);
+  }
   if (isCommitOrAbort(canonical)) {
     if (db !== 'admin') throw serverError('Unauthorized', `${canonical} may only be run against the admin database.`);
   } else if (TRANSACTION_FORBIDDEN_DATABASES.has(db)) {

@@ -2,8 +2,8 @@ import type { Document } from 'bson';
 import { ServerError, serverError } from '../../base/errors';
 import type { OplogOp } from '../../storage/oplog';
 import type { Storage, WriteOptions } from '../../storage/storage';
-import { applyUpdate, classifyUpdate, compileFilter, equalityFields, parseSort, project, sortDocuments } from '../../storage/query';
-import type { UpdateKind } from '../../storage/query';
+import { applyUpdate, classifyUpdate, compileFilter, equalityFields, letVariables, parseCollation, parseSort, project, sortDocuments } from '../../storage/query';
+import type { Collation, FilterOptions, UpdateKind, Variables } from '../../storage/query';
 import { checkCollectionName } from '../../storage/namespace';
 import { formatValue, indexKey, isPlainObject } from '../../storage/values';
 import type { StorageCommandContext, StorageCommandResult } from './context';
@@ -63,9 +63,23 @@ interface UpdateStatement {
   multi: boolean;
   arrayFilters: Document[] | undefined;
   sort: Record<string, 1 | -1> | undefined;
+  /** The command's `let` constants. */
+  variables: Variables | undefined;
+  collation: Collation | undefined;
 }
 
-function parseUpdateStatement(raw: unknown, index: number): UpdateStatement {
+/**
+ * MongoDB 7.0's update and delete statements (write_ops.idl UpdateOpEntry/DeleteOpEntry, strict)
+ * have no `sort`: it came in 8.0. A statement with one is refused as an unknown field, as 7.0 does
+ * (the CRUD spec's "updateOne with sort option unsupported (server-side error)" for < 8.0).
+ */
+function refuseStatementSort(statements: unknown[], field: 'update.updates' | 'delete.deletes'): void {
+  for (const raw of statements) {
+    if (isPlainObject(raw) && 'sort' in raw) throw serverError('Location40415', `BSON field '${field}.sort' is an unknown field.`);
+  }
+}
+
+function parseUpdateStatement(raw: unknown, index: number, variables: Variables | undefined): UpdateStatement {
   if (!isPlainObject(raw)) throw serverError('TypeMismatch', `BSON field 'update.updates.${index}' is the wrong type, expected type 'object'`);
   const reader = new CommandReader('update.updates', raw);
   const q = reader.object('q');
@@ -86,7 +100,9 @@ function parseUpdateStatement(raw: unknown, index: number): UpdateStatement {
     upsert: reader.bool('upsert') ?? false,
     multi,
     arrayFilters: arrayFilters as Document[] | undefined,
-    sort: parseSort(raw.sort),
+    sort: undefined,
+    variables,
+    collation: parseCollation(raw.collation),
   };
 }
 
@@ -104,7 +120,7 @@ function updatedDocument(doc: Document, statement: UpdateStatement, nowMillis: n
     next = { _id: doc._id };
     for (const [key, value] of Object.entries(replacement)) if (key !== '_id') next[key] = value;
   } else {
-    next = applyUpdate(doc, statement.u, statement.kind, { filter: statement.q, arrayFilters: statement.arrayFilters, nowMillis });
+    next = applyUpdate(doc, statement.u, statement.kind, { filter: statement.q, arrayFilters: statement.arrayFilters, nowMillis, variables: statement.variables });
     if (indexKey(next._id) !== indexKey(doc._id)) {
       throw serverError('ImmutableField', "Performing an update on the path '_id' would modify the immutable field '_id'");
     }
@@ -123,7 +139,7 @@ function upsertDocument(storage: Storage, statement: UpdateStatement): Document 
     const { _id: seedId, ...seedFields } = seed;
     const start: Document = '_id' in seed ? { _id: seedId } : {};
     const base = Object.keys(seedFields).length > 0 ? applyUpdate(start, { $set: seedFields }, 'operators') : start;
-    doc = applyUpdate(base, statement.u, statement.kind, { arrayFilters: statement.arrayFilters, isInsert: true, nowMillis: storage.nowMillis() });
+    doc = applyUpdate(base, statement.u, statement.kind, { arrayFilters: statement.arrayFilters, isInsert: true, nowMillis: storage.nowMillis(), variables: statement.variables });
     if ('_id' in seed && indexKey(doc._id) !== indexKey(seed._id)) {
       throw serverError('ImmutableField', "Performing an update on the path '_id' would modify the immutable field '_id'");
     }
@@ -132,9 +148,9 @@ function upsertDocument(storage: Storage, statement: UpdateStatement): Document 
   return doc;
 }
 
-function matchingDocuments(storage: Storage, db: string, coll: string, q: Document, sort?: Record<string, 1 | -1>): Document[] {
+function matchingDocuments(storage: Storage, db: string, coll: string, q: Document, sort?: Record<string, 1 | -1>, options: FilterOptions = {}): Document[] {
   const candidates = storage.candidates(db, coll, q);
-  const matcher = compileFilter(q);
+  const matcher = compileFilter(q, options);
   const matched = candidates.filter((doc) => matcher(doc));
   return sort ? sortDocuments(matched, sort) : matched;
 }
@@ -151,7 +167,7 @@ interface StatementOutcome {
 
 function runUpdateStatement(ctx: StorageCommandContext, db: string, coll: string, statement: UpdateStatement, oplog: OplogOp[], write: WriteOptions): StatementOutcome {
   const storage = ctx.storage;
-  const matched = matchingDocuments(storage, db, coll, statement.q, statement.sort);
+  const matched = matchingDocuments(storage, db, coll, statement.q, statement.sort, { variables: statement.variables, collation: statement.collation });
   const targets = statement.multi ? matched : matched.slice(0, 1);
   if (targets.length === 0) {
     if (!statement.upsert) return { n: 0, nModified: 0 };
@@ -176,6 +192,8 @@ export function updateCommand(db: string, body: Document, ctx: StorageCommandCon
   const coll = collectionArgument('update', body, db);
   checkCollectionName(db, coll);
   const updates = checkBatch(reader.array('updates'), 'updates', 'update');
+  refuseStatementSort(updates, 'update.updates');
+  const variables = letVariables(reader.object('let'), ctx.storage.nowMillis());
   const ordered = reader.bool('ordered') ?? true;
   const write: WriteOptions = { bypassDocumentValidation: reader.bool('bypassDocumentValidation') ?? false };
   const oplog: OplogOp[] = [];
@@ -185,7 +203,7 @@ export function updateCommand(db: string, body: Document, ctx: StorageCommandCon
   let nModified = 0;
   for (let index = 0; index < updates.length; index++) {
     try {
-      const statement = parseUpdateStatement(updates[index], index);
+      const statement = parseUpdateStatement(updates[index], index, variables);
       const outcome = runUpdateStatement(ctx, db, coll, statement, oplog, write);
       n += outcome.n;
       nModified += outcome.nModified;
@@ -209,6 +227,8 @@ export function deleteCommand(db: string, body: Document, ctx: StorageCommandCon
   const coll = collectionArgument('delete', body, db);
   checkCollectionName(db, coll);
   const deletes = checkBatch(reader.array('deletes'), 'deletes', 'delete');
+  refuseStatementSort(deletes, 'delete.deletes');
+  const variables = letVariables(reader.object('let'), ctx.storage.nowMillis());
   const ordered = reader.bool('ordered') ?? true;
   const oplog: OplogOp[] = [];
   const writeErrors: Document[] = [];
@@ -223,7 +243,7 @@ export function deleteCommand(db: string, body: Document, ctx: StorageCommandCon
       const limit = asNumber(raw.limit);
       if (limit === undefined) throw serverError('FailedToParse', "BSON field 'delete.deletes.limit' is missing but a required field");
       if (limit !== 0 && limit !== 1) throw serverError('FailedToParse', `The limit field in delete objects must be 0 or 1. Got ${limit}`);
-      const matched = matchingDocuments(ctx.storage, db, coll, q, parseSort(raw.sort));
+      const matched = matchingDocuments(ctx.storage, db, coll, q, undefined, { variables, collation: parseCollation(raw.collation) });
       for (const doc of limit === 1 ? matched.slice(0, 1) : matched) {
         if (ctx.storage.remove(db, coll, doc._id, oplog)) n++;
       }
@@ -255,6 +275,8 @@ export function findAndModifyCommand(db: string, body: Document, ctx: StorageCom
   if (!remove && update === undefined) throw serverError('FailedToParse', 'Either an update or remove=true must be specified');
   if (remove && returnNew) throw serverError('FailedToParse', "Cannot specify both new=true and remove=true; 'remove' always returns the deleted document");
   if (remove && upsert) throw serverError('FailedToParse', 'Cannot specify both upsert=true and remove=true');
+  const variables = letVariables(reader.object('let'), ctx.storage.nowMillis());
+  const collation = parseCollation(body.collation);
   const oplog: OplogOp[] = [];
   const projectValue = (doc: Document | undefined): Document | null => {
     if (!doc) return null;
@@ -262,13 +284,13 @@ export function findAndModifyCommand(db: string, body: Document, ctx: StorageCom
     return applyProjection(doc, fields);
   };
   if (remove) {
-    const [doc] = matchingDocuments(ctx.storage, db, coll, query, sort);
+    const [doc] = matchingDocuments(ctx.storage, db, coll, query, sort, { variables, collation });
     if (doc) ctx.storage.remove(db, coll, doc._id, oplog);
     return { reply: { lastErrorObject: { n: doc ? 1 : 0 }, value: projectValue(doc), ok: 1 }, oplog };
   }
   const kind = classifyUpdate(update);
   const arrayFilters = reader.array('arrayFilters') as Document[] | undefined;
-  const statement: UpdateStatement = { q: query, u: update as Document, kind, upsert, multi: false, arrayFilters, sort };
+  const statement: UpdateStatement = { q: query, u: update as Document, kind, upsert, multi: false, arrayFilters, sort, variables, collation };
   const write: WriteOptions = { bypassDocumentValidation: reader.bool('bypassDocumentValidation') ?? false };
   const outcome = runUpdateStatement(ctx, db, coll, statement, oplog, write);
   const lastErrorObject: Document = { n: outcome.n, updatedExisting: outcome.n > 0 && outcome.upsertedId === undefined };
