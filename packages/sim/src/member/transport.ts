@@ -1,5 +1,6 @@
-import { deserialize, serialize } from 'bson';
+import { calculateObjectSize } from 'bson';
 import type { Document } from 'bson';
+import { bsonRoundTrip } from '../base/bsonCopy';
 import type { Clock, TimerHandle } from '../clock/clock';
 import type { CommandHandler } from '../commands/handler';
 import type { FaultModel } from '../net/faults';
@@ -29,8 +30,8 @@ interface InFlight {
 }
 
 /**
- * Delivers a BSON round-tripped copy of each command straight to the target member's
- * CommandHandler, after the link's delay, under the same fault model as the VirtualNetwork:
+ * Delivers a BSON round-tripped copy of each command (bsonRoundTrip: the value the bytes would
+ * decode to, without making them) straight to the target member's CommandHandler, after the link's delay, under the same fault model as the VirtualNetwork:
  * a dead or refusing target refuses, a cut path (either way) times out, a target killed mid-request
  * resets it.
  */
@@ -77,11 +78,13 @@ export class DirectPeerTransport implements PeerTransport {
         reject(new NetworkError('ECONNREFUSED', `too many requests in flight (${this.inFlightMax})`));
         return;
       }
-      const bytes = serialize(cmd);
-      if (bytes.byteLength > this.messageSizeBytesMax) {
-        reject(new RangeError(`command of ${bytes.byteLength} bytes exceeds ${this.messageSizeBytesMax}`));
+      // The size the command has on the wire (serialize's length: both default to ignoreUndefined).
+      const sizeBytes = calculateObjectSize(cmd);
+      if (sizeBytes > this.messageSizeBytesMax) {
+        reject(new RangeError(`command of ${sizeBytes} bytes exceeds ${this.messageSizeBytesMax}`));
         return;
       }
+      const body = bsonRoundTrip(cmd); // what the peer decodes, taken now as the bytes would be
       const abort = new AbortController();
       const entry: InFlight = {
         to,
@@ -111,7 +114,6 @@ export class DirectPeerTransport implements PeerTransport {
           return;
         }
         if (!this.faults.canSend(fromHost, to)) return;
-        const body = deserialize(bytes);
         this.delivered++;
         const key = `${fromHost}\u0000${to}`;
         let connectionId = this.connectionIds.get(key);
@@ -124,11 +126,11 @@ export class DirectPeerTransport implements PeerTransport {
           .then(
             (reply) => {
               if (!this.inFlight.has(entry)) return;
-              const replyBytes = serialize(reply);
+              const replyCopy = bsonRoundTrip(reply);
               this.clock.setTimer(this.faults.delayMillis(to, fromHost), () => {
                 if (!this.inFlight.has(entry)) return;
                 if (!this.faults.canSend(to, fromHost) || this.faults.isDown(fromHost)) return; // reply lost
-                succeed(deserialize(replyBytes));
+                succeed(replyCopy);
               });
             },
             (error: unknown) => {
