@@ -61,8 +61,14 @@ export const sandboxesPlugin = fp<SandboxesPluginOptions>(
           })
         : null;
     if (pool) {
-      await pool.ready();
+      // Not waited for: the server listens while the workers load (from source, through tsx, that
+      // takes seconds). A sandbox's calls queue until its worker runs, and its driver clients open
+      // once the worker's bridge listens (WorkerEngine's route.ready).
       app.log.info({ workers: settings.sandboxWorkers }, 'sandboxes run on worker threads');
+      pool.ready().then(
+        () => app.log.debug({ workers: settings.sandboxWorkers }, 'sandbox worker threads ready'),
+        (error: unknown) => app.log.error({ err: error }, 'sandbox worker threads did not start'),
+      );
     }
     const createLab = (sandboxId: string, start: LabStart = {}): Lab => {
       let release = (): void => undefined;
