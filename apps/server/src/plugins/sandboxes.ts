@@ -61,14 +61,11 @@ export const sandboxesPlugin = fp<SandboxesPluginOptions>(
           })
         : null;
     if (pool) {
-      // Not waited for: the server listens while the workers load (from source, through tsx, that
-      // takes seconds). A sandbox's calls queue until its worker runs, and its driver clients open
-      // once the worker's bridge listens (WorkerEngine's route.ready).
+      // Waited for: a sandbox made while its worker still loads would start its clock late there,
+      // and the main thread's mirror of that clock would run ahead of the worker's (a speed change
+      // sent meanwhile lands seconds late), so history times and typed lines' times would disagree.
+      await pool.ready();
       app.log.info({ workers: settings.sandboxWorkers }, 'sandboxes run on worker threads');
-      pool.ready().then(
-        () => app.log.debug({ workers: settings.sandboxWorkers }, 'sandbox worker threads ready'),
-        (error: unknown) => app.log.error({ err: error }, 'sandbox worker threads did not start'),
-      );
     }
     const createLab = (sandboxId: string, start: LabStart = {}): Lab => {
       let release = (): void => undefined;
