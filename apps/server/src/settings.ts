@@ -11,7 +11,7 @@ export interface Settings {
   /**
    * Worker threads the sim engine's sandboxes are spread over, each with its own heap (a full
    * garbage collection then pauses only that worker's learners); 0 runs every sandbox on the main
-   * thread. RSLAB_SANDBOX_WORKERS; `cores` means one per core. Ignored by the mongod engine.
+   * thread. RSLAB_SANDBOX_WORKERS; `cores` (the default) means one per core. Ignored by the mongod engine.
    */
   sandboxWorkers: number;
   /** Host name the learner's sandbox answers to (`hostname`). */
@@ -125,14 +125,17 @@ function engineFromEnv(env: NodeJS.ProcessEnv): Settings['engine'] {
   return engine;
 }
 
-/** Worker threads for sandboxes: 0 (the default: on the main thread), a count, or `cores` (one per core). */
-export const sandboxWorkersDefault = 0;
+/**
+ * Worker threads for sandboxes: `cores` (the default: one per core, as DESIGN.md has it), a count,
+ * or 0 (every sandbox on the main thread).
+ */
+export const sandboxWorkersDefault = 'cores';
 const sandboxWorkersMax = 64;
 
 function sandboxWorkersFromEnv(env: NodeJS.ProcessEnv): number {
-  const raw = env.RSLAB_SANDBOX_WORKERS;
+  const raw = env.RSLAB_SANDBOX_WORKERS === undefined || env.RSLAB_SANDBOX_WORKERS === '' ? sandboxWorkersDefault : env.RSLAB_SANDBOX_WORKERS;
   if (raw === 'cores') return Math.min(sandboxWorkersMax, Math.max(1, availableParallelism()));
-  const workers = intFromEnv(env, 'RSLAB_SANDBOX_WORKERS', sandboxWorkersDefault, 0);
+  const workers = intFromEnv({ RSLAB_SANDBOX_WORKERS: raw }, 'RSLAB_SANDBOX_WORKERS', 0, 0);
   if (workers > sandboxWorkersMax) throw new SettingsError(`RSLAB_SANDBOX_WORKERS must be at most ${sandboxWorkersMax}, got ${workers}`);
   return workers;
 }

@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -41,7 +41,7 @@ function moduleRecorder(logFile: string): string {
 
 function serverEnv(): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = { ...process.env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' };
-  for (const name of ['RSLAB_WEB_ROOT', 'RSLAB_PROGRESS_STORE', 'MONGODB_URI', 'NODE_OPTIONS']) delete env[name];
+  for (const name of ['RSLAB_WEB_ROOT', 'RSLAB_PROGRESS_STORE', 'MONGODB_URI', 'NODE_OPTIONS', 'RSLAB_SANDBOX_WORKERS']) delete env[name];
   return env;
 }
 
@@ -130,11 +130,15 @@ describe('the built server (dist/main.mjs)', () => {
     await exited;
   });
 
-  it('runs sandboxes on worker threads from the worker bundle beside it (RSLAB_SANDBOX_WORKERS=2), loading no TypeScript', { timeout: 60_000 }, async () => {
+  it('runs sandboxes on one worker thread per core by default, from the worker bundle beside it, says how many, and loads no TypeScript', { timeout: 60_000 }, async () => {
     const loaded = path.join(tmp, 'loaded-workers.txt');
     writeFileSync(loaded, '');
-    const { child, baseUrl, output } = await startBuilt(['--import', moduleRecorder(loaded), 'dist/main.mjs'], { ...serverEnv(), RSLAB_PROGRESS_STORE: 'memory', RSLAB_SANDBOX_WORKERS: '2' }, 30_000);
-    expect(output()).toContain('sandboxes run on worker threads');
+    const { child, baseUrl, output } = await startBuilt(['--import', moduleRecorder(loaded), 'dist/main.mjs'], { ...serverEnv(), RSLAB_PROGRESS_STORE: 'memory' }, 30_000);
+    const started = output()
+      .split('\n')
+      .filter((line) => line.includes('sandboxes run on worker threads'))
+      .map((line) => JSON.parse(line) as { workers: number });
+    expect(started).toEqual([expect.objectContaining({ workers: Math.min(64, availableParallelism()) })]);
     // A learner's mongod starts in a worker: the page's WebSocket, as a browser would open it.
     const health = await fetch(`${baseUrl}/api/health`);
     const cookie = (health.headers.get('set-cookie') ?? '').split(';')[0] as string;

@@ -22,6 +22,8 @@ export interface DriverRoute {
   proxyPort: number;
   proxyUsername: string;
   proxyPassword: string;
+  /** Resolves once `proxyPort` is the bridge's real port (a worker thread's bridge may still be starting); clients open after it. */
+  ready?: () => Promise<void>;
 }
 
 export interface OpenClientOptions {
@@ -106,6 +108,11 @@ export class DriverGateway {
 
   views(): ClientView[] {
     return [...this.clients.values()].map((tracked) => ({ ...tracked.view, knownMembers: [...tracked.view.knownMembers] }));
+  }
+
+  /** Resolves once the route's bridge listens, so a client opened after it reaches the members. */
+  async routeReady(): Promise<void> {
+    await this.route.ready?.();
   }
 
   get(id: string): TrackedClient | undefined {

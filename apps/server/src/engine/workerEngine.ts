@@ -143,11 +143,13 @@ export class WorkerEngine implements Engine {
     this.route = {
       proxyHost: '127.0.0.1',
       get proxyPort(): number {
-        // The driver reads this when a client opens; the plugin waits for every worker to be ready first.
+        // The driver reads this when a client opens, after `ready` (the plugin waits for every worker at start, too).
         return pool.bridgePortOf(sandboxId) ?? 0;
       },
       proxyUsername: credentials.username,
       proxyPassword: credentials.password,
+      // A worker started in place of a lost one may not listen yet: the driver waits for it before opening a client.
+      ready: () => pool.readyFor(sandboxId).catch(() => undefined),
     };
     // The worker's clock starts where this one is now, so both read the same sandbox time.
     const start = { startMillis: this.clock.now(), speed: this.clock.speed, paused: this.clock.paused, sentAtWallMillis: Date.now() };

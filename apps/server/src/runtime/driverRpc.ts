@@ -289,7 +289,8 @@ export class DriverRpcExecutor {
   private dispatch(runtimeSession: string, method: string, params: Params, signal: AbortSignal, ctx: CallContext): Promise<unknown> {
     switch (method) {
       case 'connect':
-        return Promise.resolve(this.connect(runtimeSession, params));
+        // A sandbox on a worker that is still starting (one replacing a lost worker) has no bridge port yet.
+        return this.gateway.routeReady().then(() => this.connect(runtimeSession, params));
       case 'close': {
         const id = text(params.client, 'client');
         this.clientsBySession.get(runtimeSession)?.delete(id);

@@ -5,8 +5,9 @@
  * thread's `WorkerEngine` (engine/workerEngine.ts) sends the calls below and gets each sandbox's
  * timeline events, process table and followed log lines back.
  *
- * Each sandbox also has a driver gateway and driver RPC executor here (`driver.call`), so the
- * driver could run on this heap too; the server's shells use the main thread's gateway for now.
+ * The server's shells use the main thread's driver gateway. A sandbox gets a driver gateway and
+ * driver RPC executor here only when something sends it `driver.call` (the worker's own tests), so
+ * the sandboxes the server hosts carry none.
  */
 import { parentPort } from 'node:worker_threads';
 import type { Document } from 'bson';
@@ -29,8 +30,10 @@ const workerEventsMax = 200;
 
 interface HostedSandbox {
   engine: SimEngine;
-  gateway: DriverGateway;
-  executor: DriverRpcExecutor;
+  /** Its driver gateway and RPC executor, built at the first `driver.call`. */
+  driver: { gateway: DriverGateway; executor: DriverRpcExecutor } | null;
+  /** The sandbox's timeline in this worker (the driver gateway's events go to it too). */
+  events: EventLog;
   /** Followed processes' log feeds, by pid. */
   follows: Map<number, () => void>;
   /** Checkpoints the main thread's history holds a handle to, by id. */
@@ -110,8 +113,17 @@ async function create(sandbox: string, setup: SandboxWorkerSetup): Promise<void>
   });
   const built = engine;
   clock.now = () => built.clock.now();
-  const gateway = new DriverGateway(built.route, events, () => built.clock.now());
-  hosted.set(sandbox, { engine: built, gateway, executor: new DriverRpcExecutor(gateway, built.clock), follows: new Map(), checkpoints: new Map(), release });
+  hosted.set(sandbox, { engine: built, driver: null, events, follows: new Map(), checkpoints: new Map(), release });
+}
+
+/** The sandbox's driver gateway and executor in this worker, built the first time a call needs them. */
+function driverOf(found: HostedSandbox): { gateway: DriverGateway; executor: DriverRpcExecutor } {
+  if (!found.driver) {
+    const { engine } = found;
+    const gateway = new DriverGateway(engine.route, found.events, () => engine.clock.now());
+    found.driver = { gateway, executor: new DriverRpcExecutor(gateway, engine.clock) };
+  }
+  return found.driver;
 }
 
 function need(sandbox: string): HostedSandbox {
@@ -126,7 +138,7 @@ async function dispose(sandbox: string): Promise<void> {
   hosted.delete(sandbox);
   for (const stop of found.follows.values()) stop();
   found.release();
-  await found.gateway.closeAll();
+  await found.driver?.gateway.closeAll();
   await found.engine.dispose();
 }
 
@@ -148,7 +160,8 @@ const changesProcesses = new Set(['start', 'restart', 'signal', 'clear', 'copyFr
 async function run(sandbox: string, method: string, args: unknown[]): Promise<unknown> {
   if (method === 'create') return create(sandbox, args[0] as SandboxWorkerSetup);
   if (method === 'dispose') return dispose(sandbox);
-  const { engine, executor, checkpoints } = need(sandbox);
+  const found = need(sandbox);
+  const { engine, checkpoints } = found;
   try {
     switch (method) {
       case 'start':
@@ -213,7 +226,7 @@ async function run(sandbox: string, method: string, args: unknown[]): Promise<un
         return await engine.copyFrom(need(args[0] as string).engine);
       case 'driver.call': {
         const [id, session, driverMethod, params] = args as [number, string, string, unknown];
-        const reply: RpcReply = await executor.call(id, session, driverMethod, params, { onProgress: () => undefined });
+        const reply: RpcReply = await driverOf(found).executor.call(id, session, driverMethod, params, { onProgress: () => undefined });
         return reply;
       }
       default:

@@ -2,9 +2,12 @@ import { fileURLToPath } from 'node:url';
 import { EJSON, type Document } from 'bson';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EngineProcess } from '../../src/engine/engine';
+import { newProxyCredentials } from '../../src/engine/simEngine';
+import { WorkerEngine } from '../../src/engine/workerEngine';
 import { SandboxWorkerLostError, SandboxWorkerPool, type SandboxWorkerLoss } from '../../src/engine/workerPool';
 import { parseMongodArgs } from '../../src/mongod/flags';
 import type { RpcReply } from '../../src/runtime/driverRpc';
+import { EventLog } from '../../src/timeline/eventLog';
 import type { SandboxWorkerSetup } from '../../src/workspace/sandboxWorker';
 
 const workerFile = fileURLToPath(new URL('../../src/workspace/sandboxWorker.mjs', import.meta.url));
@@ -72,4 +75,21 @@ describe('sandbox worker (workspace/sandboxWorker.ts) through the pool', () => {
     await pool.kill(0);
     await expect(slow).rejects.toBeInstanceOf(SandboxWorkerLostError);
   });
+});
+
+describe('WorkerEngine on a worker that is still starting (engine/workerEngine.ts)', () => {
+  let pool: SandboxWorkerPool;
+  beforeAll(() => {
+    pool = new SandboxWorkerPool({ workersMax: 1, file: workerFile, sandboxesPerWorkerMax: 10, onWorkerLost: () => undefined });
+  });
+  afterAll(async () => pool.dispose());
+
+  it("its driver route waits for the worker's SOCKS bridge (a worker replacing a lost one starts while its learners already have fresh sandboxes)", async () => {
+    const engine = new WorkerEngine({ pool, sandboxId: 'early', setup: { ...setup, credentials: newProxyCredentials() }, events: new EventLog(() => Date.now(), 100) });
+    // Before the worker says it is ready there is no port to give the driver.
+    expect(engine.route.proxyPort).toBe(0);
+    await engine.route.ready?.();
+    expect(engine.route.proxyPort).toBeGreaterThan(0);
+    await engine.dispose();
+  }, 60_000);
 });

@@ -119,7 +119,8 @@ describe('the terminal WebSocket', () => {
     expect(first.progress.catalog?.map((l) => l.id)).toEqual(lessons.map((l) => l.id));
     expect(first.progress.catalog?.every((l) => l.available && l.done === 0)).toBe(true);
     client.send({ type: 'lesson.select', requestId: 7, lessonId: 'elections' });
-    await client.waitFor((m) => m.type === 'lesson.ack' && m.requestId === 7 && m.ok);
+    // The switch clears the lab in its worker thread: on a busy machine that takes more than the default 5 s.
+    await client.waitFor((m) => m.type === 'lesson.ack' && m.requestId === 7 && m.ok, 30_000);
     // Elections starts from a running set: the page is told to wait while the lab builds it, then that it is ready.
     await client.waitFor((m) => m.type === 'lesson' && m.progress.lessonId === 'elections' && m.progress.preparing === true);
     await client.waitFor((m) => m.type === 'lesson' && m.progress.lessonId === 'elections' && m.progress.preparing === undefined, 30_000);
