@@ -13,31 +13,13 @@ Usage: failover_features.py HOST P1..P5 PID1..PID5. Prints one line per step; ex
 """
 import os
 import signal
-import sys
 import time
 
 from pymongo import MongoClient
-from pymongo.errors import PyMongoError
 
-host = sys.argv[1]
-ports = [int(p) for p in sys.argv[2:7]]
-pids = [int(p) for p in sys.argv[7:12]]
-addr = ["%s:%d" % (host, p) for p in ports]
+from simset import members, wait_for
 
-
-def wait_for(what, fn, timeout=60):
-    deadline = time.time() + timeout
-    while True:
-        try:
-            value = fn()
-            if value:
-                return value
-        except PyMongoError:
-            pass
-        if time.time() > deadline:
-            raise SystemExit("timed out waiting for " + what)
-        time.sleep(0.2)
-
+addr, pids = members(5)
 
 seed = MongoClient(addr[0], serverSelectionTimeoutMS=5000)
 config = {

@@ -4,31 +4,14 @@ Usage: walkthrough.py HOST P1 P2 P3 PID1 PID2 PID3. Prints one line per step; ex
 """
 import os
 import signal
-import sys
 import time
 
 from pymongo import MongoClient
 from pymongo.errors import AutoReconnect, OperationFailure
 
-host = sys.argv[1]
-ports = [int(p) for p in sys.argv[2:5]]
-pids = [int(p) for p in sys.argv[5:8]]
-addr = ["%s:%d" % (host, p) for p in ports]
+from simset import members, wait_for
 
-
-def wait_for(what, fn, timeout=40):
-    deadline = time.time() + timeout
-    while True:
-        try:
-            value = fn()
-            if value:
-                return value
-        except Exception:
-            pass
-        if time.time() > deadline:
-            raise SystemExit("timed out waiting for " + what)
-        time.sleep(0.2)
-
+addr, pids = members(3)
 
 # Initiate through a connection to one member, with no config (the walkthrough's line).
 c = MongoClient(addr[0], serverSelectionTimeoutMS=5000)
