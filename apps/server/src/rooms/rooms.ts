@@ -90,6 +90,9 @@ export class Room {
   /** When the attendees were last read from the store, and the read under way. */
   syncedAt = 0;
   syncing: Promise<void> | null = null;
+  /** Reads of the store started for this room so far, and the number of the one under way. */
+  syncsStarted = 0;
+  syncingNumber = 0;
   closed = false;
 
   constructor(
@@ -241,13 +244,27 @@ export class RoomManager {
   }
 
   /**
-   * Read the room's attendees (and the instructor's step) from the store when the copy here is
-   * older than `roomSyncMillis` (`force`: now). One read at a time per room; callers share it.
+   * Read the room's attendees (and the instructor's step) from the store. `cached`: only when the
+   * copy here is older than `roomSyncMillis`. `now`: by a read that starts after this call, so
+   * that it sees every write acknowledged before it, on whichever instance (what the instructor's
+   * dashboard promises: a join answered 201 anywhere is listed by the next refresh). One read at
+   * a time per room; callers share it when it is new enough for them.
    */
-  async sync(room: Room, force = false): Promise<void> {
-    if (room.syncing) return room.syncing;
-    if (!force && this.now() - room.syncedAt < this.options.settings.roomSyncMillis) return;
+  async sync(room: Room, freshness: 'cached' | 'now' = 'cached'): Promise<void> {
+    const startedBeforeCall = room.syncsStarted;
+    while (room.syncing) {
+      if (freshness === 'cached' || room.syncingNumber > startedBeforeCall) return room.syncing;
+      // That read began before this call and may predate writes acknowledged since: let it end
+      // (its own callers hear how), then read again.
+      await room.syncing.then(
+        () => undefined,
+        () => undefined,
+      );
+    }
+    if (freshness === 'cached' && this.now() - room.syncedAt < this.options.settings.roomSyncMillis) return;
     const startedAt = this.now();
+    room.syncsStarted += 1;
+    room.syncingNumber = room.syncsStarted;
     room.syncing = (async () => {
       const [record, progress] = await Promise.all([this.options.store.findRoom(room.code), this.options.store.roomProgress(room.code)]);
       if (record?.closedAt) {
@@ -687,9 +704,13 @@ export class RoomManager {
     await Promise.all(this.all().flatMap((room) => [...room.attendees.values()].map((attendee) => attendee.saving.catch(() => undefined))));
   }
 
-  /** Every attendee the store knows, online or not, where they are and when they were last seen. */
+  /**
+   * Every attendee the store knows, online or not, where they are and when they were last seen:
+   * read from the store for each request (the page asks every 2 s), not from this instance's copy,
+   * which misses joins another instance acknowledged since its last read.
+   */
   async dashboard(room: Room): Promise<Dashboard> {
-    await this.sync(room);
+    await this.sync(room, 'now');
     const now = this.now();
     const stuckAfterMillis = this.options.settings.attendeeStuckAfterMillis;
     const live = this.liveSandbox(room)?.lesson.tracker.progress() ?? null;

@@ -143,7 +143,8 @@ export const roomsRoutes = fp(
         const params = request.params as { code: string; attendeeId: string };
         const room = await instructorRoom(request, reply, params.code);
         if (!room) return reply;
-        await rooms.sync(room);
+        // The attendee may have joined on another instance a moment ago.
+        await rooms.sync(room, 'now');
         const attendee = room.attendees.get(params.attendeeId);
         if (!attendee) return sendError(reply, 404, HttpErrorCode.attendeeNotFound, `no attendee '${params.attendeeId}' in this room`);
         const dropped = await rooms.reset(room, attendee);

@@ -174,7 +174,8 @@ class RoomSession implements AttendeeConnection, ConnectionFeature {
         const entered = await this.enter(message.code, (room) => (this.rooms.isInstructor(room, message.secret) ? true : null));
         if (!entered) return;
         const { room } = entered;
-        await this.rooms.sync(room);
+        // The attendee may have joined on another instance a moment ago.
+        await this.rooms.sync(room, 'now');
         const attendee = room.attendees.get(message.attendeeId);
         // Their copy, or (on an instance that does not have it) one rebuilt at their saved step.
         const sandbox = attendee ? (this.rooms.ownSandbox(room, attendee) ?? this.rooms.restoreOwn(room, attendee)?.sandbox) : undefined;
