@@ -30,6 +30,7 @@ export class Cluster {
   instanceUrl(name: string): string;
   startMember(index: number): Promise<void>;
   killMember(index: number, signal?: NodeJS.Signals): Promise<void>;
+  storedDocuments(collection: string, filter: Record<string, unknown>, databaseName?: string): Promise<{ majority: Array<Record<string, unknown>>; byMember: Record<number, Array<Record<string, unknown>> | string> }>;
   primaryIndex(): Promise<number>;
   waitForPrimary(millis?: number): Promise<number>;
   startInstance(name: string): Promise<void>;

@@ -350,6 +350,23 @@ export class Cluster {
     }
   }
 
+  /**
+   * The documents of one collection of the store's database matching `filter`: as a majority read
+   * through the set sees them (`majority`), and as each live member holds them now (`byMember`,
+   * a local read on each), to tell a server that missed a stored write from a store that lost it.
+   */
+  async storedDocuments(collection, filter, databaseName = 'rslab') {
+    const majority = await this.withStoreClient(this.storeUri, (client) => client.db(databaseName, { readConcern: { level: 'majority' } }).collection(collection).find(filter).toArray());
+    const byMember = {};
+    for (const [index, member] of this.state.members.entries()) {
+      if (!alive(member.pid)) continue;
+      byMember[index] = await this.withStoreClient(`mongodb://127.0.0.1:${member.port}/?directConnection=true`, (client) =>
+        client.db(databaseName, { readConcern: { level: 'local' } }).collection(collection).find(filter, { readPreference: 'secondaryPreferred' }).toArray(),
+      ).catch((error) => `unreadable: ${error.message}`);
+    }
+    return { majority, byMember };
+  }
+
   /** The index of the store's primary as the members see it now, or -1 while there is none. */
   async primaryIndex() {
     for (const [index, member] of this.state.members.entries()) {

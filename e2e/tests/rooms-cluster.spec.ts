@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join as joinPath } from 'node:path';
 import { expect, test } from '@playwright/test';
@@ -37,6 +37,18 @@ test.beforeAll(async () => {
       LOG_LEVEL: 'warn',
     },
   });
+});
+
+// A failure here is about timing between processes: keep what each one logged.
+// eslint-disable-next-line no-empty-pattern -- Playwright reads a hook's fixtures from this pattern; it needs none
+test.afterEach(async ({}, testInfo) => {
+  if (testInfo.status === testInfo.expectedStatus || !cluster) return;
+  for (const process of [...cluster.instances, ...cluster.members]) {
+    if (!existsSync(process.log)) continue;
+    const copy = testInfo.outputPath(process.log.split('/').pop()!);
+    writeFileSync(copy, readFileSync(process.log, 'utf8').slice(-500_000));
+    await testInfo.attach(copy.split('/').pop()!, { path: copy, contentType: 'text/plain' });
+  }
 });
 
 test.afterAll(async () => {
@@ -148,10 +160,16 @@ test('kill -9 of the store primary during 20 joins: every join answered 201 is s
   expect(results.some((result) => result.statuses.length > 1 || result.tookMillis > 2000), summary).toBe(true);
   const newPrimary = await cluster.waitForPrimary();
   expect(newPrimary).not.toBe(primary);
+  const acknowledged = results.map((result) => result.attendeeId).sort();
+  // First the store itself: a majority read through the set holds every acknowledged join.
+  const stored = await cluster.storedDocuments('progress', { roomCode: room.code });
+  const storedIds = (documents: Array<Record<string, unknown>>) => documents.map((document) => String(document.attendeeId)).sort();
+  const perMember = Object.entries(stored.byMember).map(([index, documents]) => `member ${index}: ${typeof documents === 'string' ? documents : storedIds(documents).length}`).join(', ');
+  expect(storedIds(stored.majority), `the store lost acknowledged joins (${perMember}; joins by instance: ${results.map((result) => result.instance).join(',')})`).toEqual(acknowledged);
   // Every acknowledged join (each ends acknowledged: the page sends it again after a 503) is there, once.
   for (const name of ['a', 'b']) {
     const board = await dashboard(cluster.instanceUrl(name), room.code, room.secret);
-    expect(ids(board)).toEqual(results.map((result) => result.attendeeId).sort());
+    expect(ids(board), `dashboard of instance ${name} (joins by instance: ${results.map((result) => result.instance).join(',')})`).toEqual(acknowledged);
   }
   await cluster.startMember(primary);
 });
