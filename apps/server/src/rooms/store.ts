@@ -220,7 +220,7 @@ const duplicateKeyCode = 11000;
  * 11602 InterruptedDueToReplStateChange, 100 UnsatisfiableWriteConcern).
  */
 export function isStoreUnavailable(error: unknown): boolean {
-  if (!(error instanceof MongoError)) return false;
+  if (!(error instanceof MongoError)) return isSocketError(error);
   if (error instanceof MongoWriteConcernError) return true;
   if (error instanceof MongoServerError) {
     if (error.hasErrorLabel('RetryableWriteError') || error.hasErrorLabel('TransientTransactionError')) return true;
@@ -243,6 +243,20 @@ export function isStoreUnavailable(error: unknown): boolean {
  * (our deadline, sent as maxTimeMS).
  */
 const retryableServerCodes = new Set([6, 7, 89, 91, 134, 189, 262, 9001, 10058, 10107, 11600, 11602, 13435, 13436, 64, 50]);
+
+/**
+ * Node's own socket errors (a connection reset, refused, cut off). The driver wraps them in
+ * MongoNetworkError, except one path of mongodb 7.5.0: a command whose write had to wait for
+ * 'drain' (cmap/connection.ts `writeCommand`) rethrows the socket's error as it is, e.g. `write
+ * ECONNRESET` when the primary is killed mid-write. Nothing was acknowledged, as with any network error.
+ */
+const socketErrorCodes = new Set(['ECONNRESET', 'EPIPE', 'ECONNREFUSED', 'ECONNABORTED', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+function isSocketError(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const { code, syscall } = error as NodeJS.ErrnoException;
+  return typeof code === 'string' && socketErrorCodes.has(code) && typeof syscall === 'string';
+}
 
 /** `hasWritableServer` of a topology description, as server selection for a write sees it. */
 function writable(description: TopologyDescription): boolean {

@@ -64,6 +64,14 @@ const unavailable: [string, unknown][] = [
   ['InterruptedAtShutdown 11600 as a writeConcernError (the sim on SIGTERM)', writeConcernError(11600, 'InterruptedAtShutdown')],
 ];
 
+/** Node's socket errors that mongodb 7.5.0 passes on unwrapped (a write that waited for 'drain'; seen in the rooms-cluster e2e). */
+const socketError = (code: string, syscall: string) => Object.assign(new Error(`${syscall} ${code}`), { code, syscall, errno: -104 });
+const unwrappedSocketErrors: [string, unknown][] = [
+  ['write ECONNRESET (the primary killed mid-write)', socketError('ECONNRESET', 'write')],
+  ['write EPIPE', socketError('EPIPE', 'write')],
+  ['connect ECONNREFUSED', socketError('ECONNREFUSED', 'connect')],
+];
+
 /** Bugs and refusals: a retry would get the same answer, so they stay errors (500). */
 const notUnavailable: [string, unknown][] = [
   ['DuplicateKey 11000', serverError(11000, 'DuplicateKey')],
@@ -71,11 +79,17 @@ const notUnavailable: [string, unknown][] = [
   ['Unauthorized 13', serverError(13, 'Unauthorized')],
   ['a TypeError of ours', new TypeError('x is undefined')],
   ['a plain Error', new Error('boom')],
+  ['a file error of ours that happens to carry a code', Object.assign(new Error('ENOENT'), { code: 'ENOENT', syscall: 'open' })],
+  ['an error whose code only looks like a socket one (no syscall)', Object.assign(new Error('x'), { code: 'ECONNRESET' })],
 ];
 
 describe('isStoreUnavailable: which driver errors become 503 + Retry-After', () => {
   it.each(unavailable)('%s', (_, error) => {
     expect(error).toBeInstanceOf(MongoError);
+    expect(isStoreUnavailable(error)).toBe(true);
+  });
+  it.each(unwrappedSocketErrors)('%s, not wrapped by the driver', (_, error) => {
+    expect(error).not.toBeInstanceOf(MongoError);
     expect(isStoreUnavailable(error)).toBe(true);
   });
   it.each(notUnavailable)('not: %s', (_, error) => {
@@ -116,7 +130,7 @@ function store(answers: Parameters<typeof scriptedClient>[0]): MongoProgressStor
 }
 
 describe('MongoProgressStore maps what the driver throws', () => {
-  it.each(unavailable)('%s → StoreUnavailableError with retryAfterSeconds and the cause', async (_, error) => {
+  it.each([...unavailable, ...unwrappedSocketErrors])('%s → StoreUnavailableError with retryAfterSeconds and the cause', async (_, error) => {
     const rejected = await store({ insertOne: () => Promise.reject(error) }).insertProgress(join).catch((e: unknown) => e);
     expect(rejected).toBeInstanceOf(StoreUnavailableError);
     expect((rejected as StoreUnavailableError).retryAfterSeconds).toBe(3);
