@@ -247,15 +247,17 @@ const retryableServerCodes = new Set([6, 7, 89, 91, 134, 189, 262, 9001, 10058, 
 /**
  * Node's own socket errors (a connection reset, refused, cut off). The driver wraps them in
  * MongoNetworkError, except one path of mongodb 7.5.0: a command whose write had to wait for
- * 'drain' (cmap/connection.ts `writeCommand`) rethrows the socket's error as it is, e.g. `write
- * ECONNRESET` when the primary is killed mid-write. Nothing was acknowledged, as with any network error.
+ * 'drain' (cmap/connection.ts `writeCommand`) rethrows the socket's error as it is: `write
+ * ECONNRESET`, or EPIPE "This socket has been ended by the other party" (Node's writeAfterFIN,
+ * which has no syscall) when the primary is killed mid-write. Nothing was acknowledged, as with
+ * any network error.
  */
 const socketErrorCodes = new Set(['ECONNRESET', 'EPIPE', 'ECONNREFUSED', 'ECONNABORTED', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH']);
 
 function isSocketError(error: unknown): boolean {
   if (!(error instanceof Error)) return false;
-  const { code, syscall } = error as NodeJS.ErrnoException;
-  return typeof code === 'string' && socketErrorCodes.has(code) && typeof syscall === 'string';
+  const { code } = error as NodeJS.ErrnoException;
+  return typeof code === 'string' && socketErrorCodes.has(code);
 }
 
 /** `hasWritableServer` of a topology description, as server selection for a write sees it. */

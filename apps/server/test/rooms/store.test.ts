@@ -69,6 +69,8 @@ const socketError = (code: string, syscall: string) => Object.assign(new Error(`
 const unwrappedSocketErrors: [string, unknown][] = [
   ['write ECONNRESET (the primary killed mid-write)', socketError('ECONNRESET', 'write')],
   ['write EPIPE', socketError('EPIPE', 'write')],
+  // Node's writeAfterFIN: no syscall.
+  ['EPIPE "This socket has been ended by the other party"', Object.assign(new Error('This socket has been ended by the other party'), { code: 'EPIPE' })],
   ['connect ECONNREFUSED', socketError('ECONNREFUSED', 'connect')],
 ];
 
@@ -80,7 +82,6 @@ const notUnavailable: [string, unknown][] = [
   ['a TypeError of ours', new TypeError('x is undefined')],
   ['a plain Error', new Error('boom')],
   ['a file error of ours that happens to carry a code', Object.assign(new Error('ENOENT'), { code: 'ENOENT', syscall: 'open' })],
-  ['an error whose code only looks like a socket one (no syscall)', Object.assign(new Error('x'), { code: 'ECONNRESET' })],
 ];
 
 describe('isStoreUnavailable: which driver errors become 503 + Retry-After', () => {
