@@ -2,10 +2,13 @@
 // Python, Connection with slave_okay, replSetInitiate, a seed-list connection, save, then a steady
 // stream of find_one calls. Reports sandboxes per core, memory per sandbox and the latency of a
 // find_one from input line to printed result. Bounded in count and time; loopback only.
-// Usage: pnpm exec tsx bench/sandboxes.ts [SANDBOXES] [READ_SECONDS] [WORKERS | compare]
+// Usage: pnpm exec tsx bench/sandboxes.ts [SANDBOXES] [READ_SECONDS] [WORKERS | compare | runtimes]
 // WORKERS: worker threads for the sandboxes (settings.sandboxWorkers; 0, the default, runs them on
 // the main thread); `compare` runs the benchmark twice, one process each, with 0 and with one worker
 // per core, and writes both with their ratios (one run, so a noisy machine weighs on both alike).
+// `runtimes` runs it twice the same way: Python in each learner's page (as the lab runs it), then
+// real Python in the server (each sandbox its own Pyodide in the server's Node runtime host, where
+// a learner's code ran before issue 15): what moving learner code off the server saves it.
 // Diagnostics of the reading phase: `BENCH_CPU_PROF=FILE` writes a CPU profile (open it in Chrome's
 // DevTools); `BENCH_HEAP_PROF=FILE` an allocation profile of the objects that outlived a young
 // collection (with `BENCH_HEAP_PROF_ALL=1`, of every allocation); `BENCH_HEAP_SNAPSHOT=FILE` a heap
@@ -32,7 +35,13 @@ const readSeconds = Number(process.argv[3] ?? 60);
 const workersArg = process.argv[4] ?? '0';
 /** In a compared run, the child writes its figures here instead of to docs/BENCHMARKS.md. */
 const figuresFile = process.env.BENCH_FIGURES_FILE;
-const setupConcurrency = 10;
+/** `server`: no recorded page; each sandbox's Python runs in the server (a `runtimes` comparison's second run). */
+function pythonOnServerFromEnv(): boolean {
+  return process.env.BENCH_PYTHON === 'server';
+}
+const pythonOnServer = pythonOnServerFromEnv();
+/** Sandboxes set up at once; with Python in the server, one per core (each Pyodide start is seconds of CPU). */
+const setupConcurrency = pythonOnServerFromEnv() ? cpus().length : 10;
 /** Mean pause between one learner's reads (each pause is drawn from 0.5x to 1.5x of it). */
 const readPauseMillis = 200;
 /** Sampling interval of the event-loop delay histogram; its figures are delays beyond this. */
@@ -79,28 +88,72 @@ interface Figures {
   loopP99Millis: number;
   loopMaxMillis: number;
   cpuCores: number;
+  setupCpuSeconds: number;
   rssMiB: number;
 }
 
-/** `compare`: the benchmark without and with worker threads, each in its own process, and the ratios. */
-async function compare(): Promise<void> {
+/** Run this benchmark in a child process per variant (same counts), each writing its figures. */
+async function runVariants(variants: Array<{ workers: number; env: Record<string, string> }>): Promise<Figures[]> {
   const dir = mkdtempSync(join(tmpdir(), 'rslab-bench-'));
   const runs: Figures[] = [];
-  const loadBefore = machineLine();
   try {
-    for (const workers of [0, cpus().length]) {
-      const file = join(dir, `figures-${workers}.json`);
-      const child = spawn(process.execPath, [...process.execArgv, process.argv[1] as string, String(sandboxesCount), String(readSeconds), String(workers)], { stdio: 'inherit', env: { ...process.env, BENCH_FIGURES_FILE: file } });
+    for (const [index, variant] of variants.entries()) {
+      const file = join(dir, `figures-${index}.json`);
+      const child = spawn(process.execPath, [...process.execArgv, process.argv[1] as string, String(sandboxesCount), String(readSeconds), String(variant.workers)], {
+        stdio: 'inherit',
+        env: { ...process.env, ...variant.env, BENCH_FIGURES_FILE: file },
+      });
       const code = await new Promise<number>((resolve) => child.once('exit', (exitCode) => resolve(exitCode ?? 1)));
-      if (code !== 0) throw new Error(`the run with ${workers} workers exited ${code}`);
+      if (code !== 0) throw new Error(`run ${index + 1} of the comparison (${variant.workers} workers, ${JSON.stringify(variant.env)}) exited ${code}`);
       runs.push(JSON.parse(readFileSync(file, 'utf8')) as Figures);
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
-  const [off, on] = runs as [Figures, Figures];
-  const ratio = (a: number, b: number) => (a > 0 ? `${(b / a).toFixed(2)}×` : '–');
-  const row = (name: string, a: number, b: number, unit: string, digits = 1) => `| ${name} | ${a.toFixed(digits)}${unit} | ${b.toFixed(digits)}${unit} | ${ratio(a, b)} |`;
+  return runs;
+}
+
+const ratio = (a: number, b: number) => (a > 0 ? `${(b / a).toFixed(2)}×` : '–');
+const compareRow = (name: string, a: number, b: number, unit: string, digits = 1) => `| ${name} | ${a.toFixed(digits)}${unit} | ${b.toFixed(digits)}${unit} | ${ratio(a, b)} |`;
+
+/** `runtimes`: Python in the page against Python in the server, the same sandboxes and reads. */
+async function compareRuntimes(): Promise<void> {
+  const loadBefore = machineLine();
+  const [page, server] = (await runVariants([
+    { workers: 0, env: {} },
+    { workers: 0, env: { BENCH_PYTHON: 'server' } },
+  ])) as [Figures, Figures];
+  const perSandbox = (figures: Figures) => (figures.cpuCores * 1000) / Math.max(figures.ready, 1);
+  const lines = [
+    `${loadBefore} At the end: ${machineLine().replace(/^.*load average /, 'load average ')}`,
+    '',
+    `\`pnpm exec tsx bench/sandboxes.ts ${sandboxesCount} ${readSeconds} runtimes\`: the Sandboxes benchmark (same setup and reads), run twice, one process each: with Python in each learner's page (the server relays its driver calls; a recorded page plays the traffic), then with real Python in the server (each sandbox its own Pyodide in the server's Node runtime host, where learner code ran before issue 15). CPU and RSS are the whole server process's. The machine is shared: only the ratios of one run mean much.`,
+    '',
+    '| figure | Python in the page | Python in the server | server / page |',
+    '| --- | --- | --- | --- |',
+    `| sandboxes ready (setups failed) | ${page.ready} (${page.failedSetups}) | ${server.ready} (${server.failedSetups}) | |`,
+    compareRow('server CPU while reading, per active learner', perSandbox(page), perSandbox(server), ' millicores', 2),
+    compareRow('server CPU while reading', page.cpuCores, server.cpuCores, ' cores', 2),
+    compareRow('server CPU during setup, per sandbox', page.setupCpuSeconds / Math.max(page.ready, 1), server.setupCpuSeconds / Math.max(server.ready, 1), ' s', 2),
+    compareRow('find_one p50', page.p50, server.p50, ' ms'),
+    compareRow('find_one p99', page.p99, server.p99, ' ms'),
+    `| reads (not answered) | ${page.reads} (${page.errors}) | ${server.reads} (${server.errors}) | |`,
+    compareRow('RSS after reading', page.rssMiB, server.rssMiB, ' MiB', 0),
+    '',
+    "Goal (issue 15): the server's CPU per active learner goes down once Python runs in the page.",
+  ];
+  console.log(lines.join('\n'));
+  writeBenchmarkSection('Python off the server', lines);
+}
+
+/** `compare`: the benchmark without and with worker threads, each in its own process, and the ratios. */
+async function compare(): Promise<void> {
+  const loadBefore = machineLine();
+  const [off, on] = (await runVariants([
+    { workers: 0, env: {} },
+    { workers: cpus().length, env: {} },
+  ])) as [Figures, Figures];
+  const row = compareRow;
   const lines = [
     `${loadBefore} At the end: ${machineLine().replace(/^.*load average /, 'load average ')}`,
     '',
@@ -126,6 +179,7 @@ async function compare(): Promise<void> {
 
 async function main(): Promise<void> {
   if (workersArg === 'compare') return compare();
+  if (workersArg === 'runtimes') return compareRuntimes();
   if (!runsWithServerNodeOptions(process.execArgv, process.env)) await relaunchWithServerNodeOptions();
   const workers = Number(workersArg);
   if (!Number.isInteger(workers) || workers < 0) throw new Error(`WORKERS must be a count or compare, got ${workersArg}`);
@@ -137,7 +191,7 @@ async function main(): Promise<void> {
   // host, our pymongo) types the walkthrough once; every benchmarked sandbox then gets a page that
   // plays that traffic back (bench/lib/recordedPage.ts), so the figures are the server's alone.
   const recording = new PageRecording();
-  {
+  if (!pythonOnServer) {
     const { sandbox } = app.sandboxes.obtain('bench-recording');
     const session = new TranscriptSession(sandbox, { speed: 4 });
     recording.attach(sandbox.runtimes);
@@ -147,6 +201,7 @@ async function main(): Promise<void> {
   }
   const sandboxes: Sandbox[] = [];
   const setupStarted = performance.now();
+  const setupCpuBefore = process.cpuUsage();
   let failedSetups = 0;
   const sessions: Array<{ session: TranscriptSession; sandbox: Sandbox }> = [];
   for (let i = 0; i < sandboxesCount; i += setupConcurrency) {
@@ -154,7 +209,8 @@ async function main(): Promise<void> {
       const { sandbox } = app.sandboxes.obtain(`bench-${i + j}`);
       sandboxes.push(sandbox);
       const session = new TranscriptSession(sandbox, { speed: 4 });
-      new RecordedPage(recording, sandbox.runtimes);
+      // Without a page, the sandbox's Python starts in the server's Node runtime host (settings.serverRuntimes).
+      if (!pythonOnServer) new RecordedPage(recording, sandbox.runtimes);
       const failures = await session.run(setup);
       if (failures.length > 0) {
         failedSetups += 1;
@@ -166,6 +222,8 @@ async function main(): Promise<void> {
     if (Date.now() > deadline) break;
   }
   const setupSeconds = (performance.now() - setupStarted) / 1000;
+  const setupCpu = process.cpuUsage(setupCpuBefore);
+  const setupCpuSeconds = (setupCpu.user + setupCpu.system) / 1e6;
   const rssAfterSetup = process.memoryUsage().rss;
   console.log(`${sessions.length} sandboxes ready in ${setupSeconds.toFixed(1)} s (${failedSetups} failed setups)`);
 
@@ -239,7 +297,7 @@ async function main(): Promise<void> {
     '| figure | value |',
     '| --- | --- |',
     `| sandboxes running the walkthrough at once | ${sessions.length} (of ${sandboxesCount}; ${failedSetups} setups failed) |`,
-    `| setup of all sandboxes (10 at a time) | ${setupSeconds.toFixed(1)} s |`,
+    `| setup of all sandboxes (${setupConcurrency} at a time) | ${setupSeconds.toFixed(1)} s |`,
     `| find_one, input line to printed result, p50 / p99 | ${p50.toFixed(1)} ms / ${p99.toFixed(1)} ms (${latencies.length} reads, ${errors} not answered) |`,
     `| event-loop delay while reading, p50 / p99 / max | ${[loopDelay.percentile(50), loopDelay.percentile(99), loopDelay.max].map((ns) => `${Math.max(0, ns / 1e6 - loopDelayResolutionMillis).toFixed(1)} ms`).join(' / ')} |`,
     `| CPU used while reading | ${cpuShare.toFixed(2)} cores of ${cores} (${(sessions.length / Math.max(cpuShare, 0.01)).toFixed(0)} sandboxes per busy core) |`,
@@ -263,10 +321,11 @@ async function main(): Promise<void> {
       loopP99Millis: Math.max(0, loopDelay.percentile(99) / 1e6 - loopDelayResolutionMillis),
       loopMaxMillis: Math.max(0, loopDelay.max / 1e6 - loopDelayResolutionMillis),
       cpuCores: cpuShare,
+      setupCpuSeconds,
       rssMiB: rssAfterReads / 2 ** 20,
     };
     writeFileSync(figuresFile, JSON.stringify(figures));
-  } else if (workers === 0) writeBenchmarkSection('Sandboxes', lines);
+  } else if (workers === 0 && !pythonOnServer) writeBenchmarkSection('Sandboxes', lines);
   else console.log('(figures with workers are written to docs/BENCHMARKS.md by a compare run only)');
   await app.close();
 }
