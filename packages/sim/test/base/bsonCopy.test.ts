@@ -1,7 +1,7 @@
 import { Binary, calculateObjectSize, Decimal128, deserialize, Int32, Long, MaxKey, ObjectId, serialize, Timestamp, UUID } from 'bson';
 import type { Document } from 'bson';
 import { describe, expect, it } from 'vitest';
-import { bsonRoundTrip } from '../../src/base/bsonCopy';
+import { bsonRoundTrip, bsonRoundTripWithin } from '../../src/base/bsonCopy';
 
 // bsonRoundTrip stands in for deserialize(serialize(doc)) in DirectPeerTransport (what a peer
 // would decode from the wire); each case compares it with the codec itself.
@@ -70,3 +70,30 @@ describe('bsonRoundTrip gives what deserialize(serialize(doc)) gives', () => {
     }
   });
 });
+
+// DirectPeerTransport refuses a command over maxMessageSizeBytes (the size serialize would give),
+// else delivers bsonRoundTrip's copy: bsonRoundTripWithin does both with one walk.
+describe('bsonRoundTripWithin', () => {
+  const sized: Record<string, () => Document> = {
+    ...cases,
+    // Multi-byte UTF-8 in keys and values, a long array (index keys of several digits).
+    multiByte: () => ({ s: '€'.repeat(1000), ['é'.repeat(50)]: 1 }),
+    wide: () => ({ 'ключ': 'значение €', emoji: '😀😀', list: Array.from({ length: 1500 }, (_, i) => (i % 2 === 0 ? i : `s${i}`)) }),
+  };
+  for (const [name, make] of Object.entries(sized)) {
+    if (make === cases.deep) continue;
+    it(`${name}: the copy at the limit, the size one byte over it`, () => {
+      const sizeBytes = calculateObjectSize(make());
+      expect(bsonRoundTripWithin(make(), sizeBytes)).toStrictEqual(viaCodec(make()));
+      expect(bsonRoundTripWithin(make(), sizeBytes - 1)).toBe(sizeBytes);
+      expect(bsonRoundTripWithin(make(), Number.MAX_SAFE_INTEGER)).toStrictEqual(viaCodec(make()));
+    });
+  }
+
+  it('throws the codec error for a cycle', () => {
+    const cyclic: Document = { a: 1 };
+    cyclic.self = cyclic;
+    expect(() => bsonRoundTripWithin(cyclic, 1000)).toThrow(/circular/);
+  });
+});
+
