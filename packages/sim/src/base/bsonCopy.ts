@@ -9,14 +9,14 @@ const NEEDS_CODEC = new NeedsCodec();
 const DEPTH_MAX = 100;
 /** Any surrogate half: a lone one would come back as U+FFFD, so such strings go to the codec. */
 const SURROGATE = /[\uD800-\uDFFF]/;
-/** The high 32 bits (signed) of 2^53: a Long's value is within ±(2^53 - 1) when its high word is inside ±this. */
-const SAFE_HIGH = 0x200000;
+/** The high 32 bits (signed) of 2^53: the codec reads an int64 from -2^53 to 2^53 inclusive as a number. */
+const NUMBER_HIGH = 0x200000;
 const TWO_POW_32 = 0x1_0000_0000;
 
 /**
  * What `deserialize(serialize(doc))` returns, without the bytes: a deep copy that applies the
  * codec's conversions (undefined drops out of a document and becomes null in an array, a Long
- * inside the safe-integer range becomes a number, a Timestamp comes back unsigned). Only the shapes the codec passes through plainly are
+ * from -2^53 to 2^53 becomes a number, a Timestamp comes back unsigned). Only the shapes the codec passes through plainly are
  * walked here: plain objects and arrays, strings, numbers, booleans, null, valid Dates, Long,
  * Timestamp, ObjectId and Binary (UUID). Anything else (a class instance, a Map, a Buffer, a
  * DBRef-like `$ref`, a `_bsontype` or `__proto__` key, a key with a NUL, a string with a surrogate,
@@ -157,10 +157,10 @@ function copyValue(value: unknown, depth: number, inArray: boolean): unknown {
 }
 
 /**
- * An int64 read back with the codec's defaults: a number inside ±(2^53 - 1), else a signed Long
- * (whatever the source's `unsigned`: the wire has no such flag).
+ * An int64 read back with the codec's defaults (promoteLongs): a number from -2^53 to 2^53
+ * inclusive, else a signed Long (whatever the source's `unsigned`: the wire has no such flag).
  */
 function int64Value(low: number, high: number): number | Long {
-  const safe = high < SAFE_HIGH && (high > -SAFE_HIGH || (high === -SAFE_HIGH && low !== 0));
-  return safe ? high * TWO_POW_32 + (low >>> 0) : new Long(low, high);
+  const asNumber = high >= -NUMBER_HIGH && (high < NUMBER_HIGH || (high === NUMBER_HIGH && low === 0));
+  return asNumber ? high * TWO_POW_32 + (low >>> 0) : new Long(low, high);
 }

@@ -15,6 +15,8 @@ const cases: Record<string, () => Document> = {
   nested: () => ({ a: { b: { c: [{ d: 1 }, [2, [3]]] } }, '1': 'numeric key', '': 'empty key' }),
   sparseArray: () => ({ a: [1, , 3] }), // eslint-disable-line no-sparse-arrays
   longs: () => ({ small: Long.fromNumber(42), unsigned: Long.fromNumber(7, true), huge: Long.fromString('9223372036854775807'), neg: Long.fromNumber(-5) }),
+  // The codec's int64 rule: a number from -2^53 to 2^53 inclusive (bson's JS_INT_MIN/MAX), else a Long.
+  longEdges: () => ({ max: Long.fromString('9007199254740992'), min: Long.fromString('-9007199254740992'), over: Long.fromString('9007199254740993'), under: Long.fromString('-9007199254740993'), safe: Long.fromString('-9007199254740991') }),
   timestamps: () => ({ ts: new Timestamp({ t: 0xffffffff, i: 0x80000001 }), zero: new Timestamp({ t: 0, i: 0 }) }),
   objectIdAndDate: () => ({ _id: ObjectId.createFromHexString('65a1b2c3d4e5f60718293a4b'), at: new Date(1_700_000_000_123) }),
   binaries: () => ({
