@@ -421,7 +421,8 @@ function currentDateAsSet(argument: unknown, nowMillis: number): AnyObject {
  * (never mutates `doc`). Replacement updates are handled by the caller.
  */
 export function applyUpdate(doc: Document, update: Document | Document[], kind: UpdateKind, options: ApplyUpdateOptions = {}): Document {
-  const target = cloneValue(toMingo(cloneValue(doc))) as AnyObject;
+  // toMingo never mutates and copies only the containers it changes; cloneValue then copies the rest.
+  const target = cloneValue(toMingo(doc)) as AnyObject;
   try {
     if (kind === 'pipeline') {
       // The pipeline's output replaces the document; an output without `_id` keeps the original
