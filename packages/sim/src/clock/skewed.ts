@@ -4,10 +4,20 @@ import type { Clock, TimerHandle } from './clock';
 export const SKEW_RATE_MIN = 0.1;
 export const SKEW_RATE_MAX = 10;
 
-interface SkewedTimer {
-  readonly dueMillis: number;
-  readonly callback: () => void;
-  base: TimerHandle | undefined;
+/** A pending timer of a SkewedClock; it is also the handle `setTimer` returns. */
+class SkewedTimer implements TimerHandle {
+  base: TimerHandle | undefined = undefined;
+
+  constructor(
+    readonly dueMillis: number,
+    readonly callback: () => void,
+    private readonly pending: Set<SkewedTimer>,
+  ) {}
+
+  cancel(): void {
+    this.base?.cancel();
+    this.pending.delete(this);
+  }
 }
 
 /**
@@ -46,15 +56,10 @@ export class SkewedClock implements Clock {
 
   setTimer(delayMillis: number, callback: () => void): TimerHandle {
     if (!(delayMillis >= 0) || !Number.isFinite(delayMillis)) throw new RangeError(`setTimer: delayMillis must be a finite number >= 0, got ${delayMillis}`);
-    const timer: SkewedTimer = { dueMillis: this.now() + delayMillis, callback, base: undefined };
+    const timer = new SkewedTimer(this.now() + delayMillis, callback, this.timers);
     this.timers.add(timer);
     this.arm(timer);
-    return {
-      cancel: () => {
-        timer.base?.cancel();
-        this.timers.delete(timer);
-      },
-    };
+    return timer;
   }
 
   /** Change how fast this clock runs from now on (its `now` does not jump). */

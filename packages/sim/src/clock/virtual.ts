@@ -3,11 +3,18 @@ import type { Clock, TimerHandle } from './clock';
 /** 2026-01-01T00:00:00Z: where virtual time starts unless told otherwise. */
 export const VIRTUAL_EPOCH_MILLIS = 1_767_225_600_000;
 
-interface Timer {
-  readonly atMillis: number;
-  /** Insertion order: timers due at the same instant fire in the order they were set. */
-  readonly seq: number;
-  callback: (() => void) | null;
+/** One scheduled timer; it is also the handle `setTimer` returns (no closure or object per call). */
+class Timer implements TimerHandle {
+  constructor(
+    readonly atMillis: number,
+    /** Insertion order: timers due at the same instant fire in the order they were set. */
+    readonly seq: number,
+    public callback: (() => void) | null,
+  ) {}
+
+  cancel(): void {
+    this.callback = null;
+  }
 }
 
 /** Awaited between timers by the async run methods so promise chains settle; see realYield.ts. */
@@ -58,13 +65,9 @@ export class VirtualClock implements Clock {
     if (!(delayMillis >= 0) || !Number.isFinite(delayMillis)) {
       throw new RangeError(`setTimer: delayMillis must be a finite number >= 0, got ${delayMillis}`);
     }
-    const timer: Timer = { atMillis: this.nowMillis + delayMillis, seq: this.seq++, callback };
+    const timer = new Timer(this.nowMillis + delayMillis, this.seq++, callback);
     this.push(timer);
-    return {
-      cancel: () => {
-        timer.callback = null;
-      },
-    };
+    return timer;
   }
 
   /** When the next live timer is due, or undefined when none is. */

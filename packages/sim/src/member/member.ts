@@ -417,7 +417,7 @@ export class Member implements CommandHandler, ServerNode, SessionCommandHost {
 
   private async runOplogCommand(name: string, request: CommandRequest): Promise<Document> {
     if (name === 'find') return this.repl.oplogFind(request.body);
-    if (name === 'getmore') return this.repl.oplogGetMore(request.body, request.signal);
+    if (name === 'getmore') return this.repl.oplogGetMore(request.body, request);
     const ids = Array.isArray(request.body.cursors) ? (request.body.cursors as unknown[]) : [];
     const killed: unknown[] = [];
     const notFound: unknown[] = [];

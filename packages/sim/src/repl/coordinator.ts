@@ -18,6 +18,7 @@ import { initiate, reconfig } from './reconfig';
 import { MemberState } from './state';
 import type { MemberStateName } from './state';
 import { Timers, WakeList } from './timers';
+import type { SignalSource } from './timers';
 import type { Action, Candidacy } from './topology/actions';
 import type { MemberIdentity } from './topology/core';
 import type { PeerView } from './topology/status';
@@ -477,8 +478,8 @@ export class ReplCoordinator {
   }
 
   /** `getMore` on an oplog cursor; a tailable awaitData cursor waits up to maxTimeMS for entries. */
-  oplogGetMore(cmd: Document, signal: AbortSignal | undefined): Promise<Document> {
-    return this.oplogServer.getMore(cmd, signal);
+  oplogGetMore(cmd: Document, connection: SignalSource | undefined): Promise<Document> {
+    return this.oplogServer.getMore(cmd, connection);
   }
 
   hasOplogCursor(id: bigint): boolean {

@@ -6,6 +6,7 @@ import { entryToBson } from '../storage/oplog';
 import { compileFilter } from '../storage/query';
 import type { ReplContext } from './context';
 import { WakeList } from './timers';
+import type { SignalSource } from './timers';
 
 interface OplogCursor {
   id: bigint;
@@ -96,7 +97,7 @@ export class OplogServer {
   }
 
   /** `getMore` on an oplog cursor; a tailable awaitData cursor waits up to maxTimeMS for entries. */
-  async getMore(cmd: Document, signal: AbortSignal | undefined): Promise<Document> {
+  async getMore(cmd: Document, connection: SignalSource | undefined): Promise<Document> {
     const { topology, params } = this.ctx;
     const id = asBigInt(cmd.getMore);
     const cursor = this.cursors.get(id);
@@ -120,10 +121,10 @@ export class OplogServer {
     const atEndOfOplog = (): boolean => cursor.position - oplog.droppedCount >= oplog.length;
     if (cursor.tailable && maxTimeMS > 0) {
       const deadlineMillis = this.ctx.timers.now() + maxTimeMS;
-      while (atEndOfOplog() && !commitPointNews() && !signal?.aborted) {
+      while (atEndOfOplog() && !commitPointNews() && !connection?.signal.aborted) {
         const leftMillis = deadlineMillis - this.ctx.timers.now();
         if (leftMillis <= 0) break;
-        await this.waiters.wait(this.ctx.timers, leftMillis, signal);
+        await this.waiters.wait(this.ctx.timers, leftMillis, connection?.signal);
         if (this.ctx.stopped()) throw serverError('InterruptedAtShutdown', 'interrupted at shutdown');
         check();
       }

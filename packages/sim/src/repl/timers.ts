@@ -63,6 +63,14 @@ export class Timers {
 }
 
 /**
+ * Where a waiting command gets its AbortSignal from (its CommandRequest): read only when it
+ * actually waits, since a peer request makes its signal on first read (member/transport.ts).
+ */
+export interface SignalSource {
+  readonly signal: AbortSignal;
+}
+
+/**
  * Callers waiting for something to change (awaitable hello, a tailing getMore): each waits until
  * `wakeAll`, its time runs out, or its signal aborts.
  */

@@ -106,23 +106,94 @@ interface Loaded {
    * `$function`, `$accumulator`: a learner's input never runs as code).
    */
   options: Partial<Options>;
+  /**
+   * The same with a context holding only the query operators (ours: the same functions as in
+   * `options`). mingo copies the context it is given on every Query and update (ComputeOptions.init,
+   * and updateDocuments adds its operators to that copy), and copying the ~240 operators of the full
+   * one cost more than many of the updates themselves. A filter reaches the other tables only
+   * through `$expr` (an aggregation expression), so one whose operators are all in QUERY_TABLE_ONLY
+   * compiles and matches the same with either context.
+   */
+  queryOnly: Partial<Options>;
+  /** Operator names a filter, array filter or update may use and still get `queryOnly`. */
+  queryTableOnly: ReadonlySet<string>;
 }
 
 let loaded: Loaded | undefined;
 
+/**
+ * Query operators that evaluate aggregation expressions (`$expr`), or leave the query table in
+ * another way (`$where` runs script, `$jsonSchema` has its own validator): with any of them the
+ * full context is used.
+ */
+const LEAVES_QUERY_TABLE = new Set(['$expr', '$where', '$jsonSchema']);
+/**
+ * `$`-keys of an update that are not query operators: the update operators mingo's updateDocuments
+ * runs (none of them looks an operator up in the context: only the Queries they compile for `$pull`,
+ * array filters and the positional `$` do), `$push`'s modifiers, and `$regex`'s `$options`.
+ */
+const UPDATE_KEYS = ['$addToSet', '$bit', '$currentDate', '$inc', '$max', '$min', '$mul', '$pop', '$pull', '$pullAll', '$push', '$rename', '$set', '$unset', '$each', '$slice', '$sort', '$position', '$options'];
+
 function mingo(): Loaded {
   if (loaded !== undefined) return loaded;
   const engine = loadEngine();
+  const query = { ...engine.queryOperators, $type: typeOperator(engine) };
   const context: Context = engine.Context.init({
     accumulator: engine.accumulatorOperators as never,
     expression: { ...engine.expressionOperators, $function: internalFunctionOperator(engine) } as never,
     pipeline: engine.pipelineOperators as never,
     projection: engine.projectionOperators as never,
-    query: { ...engine.queryOperators, $type: typeOperator(engine) } as never,
+    query: query as never,
     window: engine.windowOperators as never,
   });
-  loaded = { engine, options: { scriptEnabled: false, context } };
+  const queryOnlyContext: Context = engine.Context.init({ query: query as never });
+  const queryTableOnly = new Set([...Object.keys(query).filter((name) => !LEAVES_QUERY_TABLE.has(name)), ...UPDATE_KEYS]);
+  loaded = { engine, options: { scriptEnabled: false, context }, queryOnly: { scriptEnabled: false, context: queryOnlyContext }, queryTableOnly };
   return loaded;
+}
+
+/**
+ * True when every `$`-prefixed key in `value` (plain objects and arrays, at any depth) is in
+ * `allowed`. Anything else (an operator that is not, or a `$`-key that is data) answers false, and
+ * the caller uses the full context.
+ */
+function onlyOperatorsIn(value: unknown, allowed: ReadonlySet<string>, depth = 0): boolean {
+  if (value === null || typeof value !== 'object') return true;
+  if (depth > ONLY_OPERATORS_DEPTH_MAX) return false;
+  if (Array.isArray(value)) {
+    for (const item of value) if (!onlyOperatorsIn(item, allowed, depth + 1)) return false;
+    return true;
+  }
+  if (!isPlainObject(value)) return true;
+  for (const key in value) {
+    if (key.charCodeAt(0) === DOLLAR && !allowed.has(key)) return false;
+    if (!onlyOperatorsIn(value[key], allowed, depth + 1)) return false;
+  }
+  return true;
+}
+
+const DOLLAR = 0x24;
+/** Deeper than this the scan stops and says "full context" (mingo then copes or fails as before). */
+const ONLY_OPERATORS_DEPTH_MAX = 64;
+
+/** The options for a filter (or update) given as these values: the lean context when it is enough. */
+function optionsFor(state: Loaded, ...values: unknown[]): Partial<Options> {
+  for (const value of values) if (!onlyOperatorsIn(value, state.queryTableOnly)) return state.options;
+  return state.queryOnly;
+}
+
+/** A filter compiled for matching only (`test`): mingo's Query, with the lean context when the filter allows it. */
+export class MatchQuery {
+  private readonly query: InstanceType<typeof Engine.Query>;
+
+  constructor(condition: Record<string, unknown>, options: Partial<Options> = {}) {
+    const state = mingo();
+    this.query = new state.engine.Query(condition, { ...optionsFor(state, condition), ...options });
+  }
+
+  test(obj: Record<string, unknown>): boolean {
+    return this.query.test(obj);
+  }
 }
 
 /** A compiled filter (mingo's Query with our options). */
@@ -157,8 +228,8 @@ export class Aggregator {
   }
 }
 
-/** mingo's updateOne with our options. */
+/** mingo's updateOne with our options (the lean context when the filter, array filters and update allow it). */
 export const updateOne: typeof Engine.updateOne = (documents, condition, modifier, updateConfig = {}, options) => {
-  const { engine, options: base } = mingo();
-  return engine.updateOne(documents, condition, modifier, updateConfig, { ...base, ...options });
+  const state = mingo();
+  return state.engine.updateOne(documents, condition, modifier, updateConfig, { ...optionsFor(state, condition, updateConfig.arrayFilters, modifier), ...options });
 };

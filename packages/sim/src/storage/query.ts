@@ -1,4 +1,4 @@
-import { Aggregator, Query, updateOne } from './mingo';
+import { Aggregator, MatchQuery, Query, updateOne } from './mingo';
 import type { Document } from 'bson';
 import { ServerError, serverError } from '../base/errors';
 import type { ErrorCodeName } from '../base/errors';
@@ -106,10 +106,10 @@ export interface FilterOptions {
 export function compileFilter(filter: Document, options: FilterOptions = {}): Matcher {
   if (Object.keys(filter).length === 0) return () => true;
   const { collation } = options;
-  let query: Query;
+  let query: MatchQuery;
   try {
     const condition = collation === undefined ? filter : (foldValue(filter, collation) as Document);
-    query = new Query(toMingo(condition) as AnyObject, variableOptions(options.variables));
+    query = new MatchQuery(toMingo(condition) as AnyObject, variableOptions(options.variables));
   } catch (error) {
     throw fromMingoError(error);
   }
@@ -421,7 +421,8 @@ function currentDateAsSet(argument: unknown, nowMillis: number): AnyObject {
  * (never mutates `doc`). Replacement updates are handled by the caller.
  */
 export function applyUpdate(doc: Document, update: Document | Document[], kind: UpdateKind, options: ApplyUpdateOptions = {}): Document {
-  const target = cloneValue(toMingo(cloneValue(doc))) as AnyObject;
+  // toMingo never mutates and copies only the containers it changes; cloneValue then copies the rest.
+  const target = cloneValue(toMingo(doc)) as AnyObject;
   try {
     if (kind === 'pipeline') {
       // The pipeline's output replaces the document; an output without `_id` keeps the original

@@ -1,7 +1,7 @@
 import { Binary, calculateObjectSize, Decimal128, deserialize, Int32, Long, MaxKey, ObjectId, serialize, Timestamp, UUID } from 'bson';
 import type { Document } from 'bson';
 import { describe, expect, it } from 'vitest';
-import { bsonRoundTrip } from '../../src/base/bsonCopy';
+import { bsonRoundTrip, bsonRoundTripWithin } from '../../src/base/bsonCopy';
 
 // bsonRoundTrip stands in for deserialize(serialize(doc)) in DirectPeerTransport (what a peer
 // would decode from the wire); each case compares it with the codec itself.
@@ -15,6 +15,8 @@ const cases: Record<string, () => Document> = {
   nested: () => ({ a: { b: { c: [{ d: 1 }, [2, [3]]] } }, '1': 'numeric key', '': 'empty key' }),
   sparseArray: () => ({ a: [1, , 3] }), // eslint-disable-line no-sparse-arrays
   longs: () => ({ small: Long.fromNumber(42), unsigned: Long.fromNumber(7, true), huge: Long.fromString('9223372036854775807'), neg: Long.fromNumber(-5) }),
+  // The codec's int64 rule: a number from -2^53 to 2^53 inclusive (bson's JS_INT_MIN/MAX), else a Long.
+  longEdges: () => ({ max: Long.fromString('9007199254740992'), min: Long.fromString('-9007199254740992'), over: Long.fromString('9007199254740993'), under: Long.fromString('-9007199254740993'), safe: Long.fromString('-9007199254740991') }),
   timestamps: () => ({ ts: new Timestamp({ t: 0xffffffff, i: 0x80000001 }), zero: new Timestamp({ t: 0, i: 0 }) }),
   objectIdAndDate: () => ({ _id: ObjectId.createFromHexString('65a1b2c3d4e5f60718293a4b'), at: new Date(1_700_000_000_123) }),
   binaries: () => ({
@@ -70,3 +72,30 @@ describe('bsonRoundTrip gives what deserialize(serialize(doc)) gives', () => {
     }
   });
 });
+
+// DirectPeerTransport refuses a command over maxMessageSizeBytes (the size serialize would give),
+// else delivers bsonRoundTrip's copy: bsonRoundTripWithin does both with one walk.
+describe('bsonRoundTripWithin', () => {
+  const sized: Record<string, () => Document> = {
+    ...cases,
+    // Multi-byte UTF-8 in keys and values, a long array (index keys of several digits).
+    multiByte: () => ({ s: '€'.repeat(1000), ['é'.repeat(50)]: 1 }),
+    wide: () => ({ 'ключ': 'значение €', emoji: '😀😀', list: Array.from({ length: 1500 }, (_, i) => (i % 2 === 0 ? i : `s${i}`)) }),
+  };
+  for (const [name, make] of Object.entries(sized)) {
+    if (make === cases.deep) continue;
+    it(`${name}: the copy at the limit, the size one byte over it`, () => {
+      const sizeBytes = calculateObjectSize(make());
+      expect(bsonRoundTripWithin(make(), sizeBytes)).toStrictEqual(viaCodec(make()));
+      expect(bsonRoundTripWithin(make(), sizeBytes - 1)).toBe(sizeBytes);
+      expect(bsonRoundTripWithin(make(), Number.MAX_SAFE_INTEGER)).toStrictEqual(viaCodec(make()));
+    });
+  }
+
+  it('throws the codec error for a cycle', () => {
+    const cyclic: Document = { a: 1 };
+    cyclic.self = cyclic;
+    expect(() => bsonRoundTripWithin(cyclic, 1000)).toThrow(/circular/);
+  });
+});
+

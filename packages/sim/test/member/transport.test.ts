@@ -68,4 +68,24 @@ describe('DirectPeerTransport', () => {
     expect((await mid).error).toMatchObject({ code: 'ECONNRESET' });
     expect(t.requestsInFlight).toBe(0);
   });
+
+  // The request's signal (CommandRequest.signal: long waits such as an awaitData getMore stop on
+  // it) is made on first read; read before or after the request failed, it says the same.
+  it("aborts a delivered command's signal when its request fails, whenever the command reads it", async () => {
+    const { clock, faults, t, seen, hold } = setup();
+    hold.on = true;
+    const early = t.request('a:1', 'b:1', 'admin', { ping: 1 }, { timeoutMillis: 50 });
+    const late = t.request('a:1', 'b:1', 'admin', { ping: 2 }, { timeoutMillis: 5000 });
+    await clock.advanceAsync(5, () => drainMicrotasks());
+    const [first, second] = seen;
+    let heard = 0;
+    first!.signal.addEventListener('abort', () => heard++);
+    expect(first!.signal.aborted).toBe(false);
+    expect((await outcome(clock, early, 100)).error).toMatchObject({ code: 'ETIMEDOUT' });
+    expect([first!.signal.aborted, heard]).toEqual([true, 1]);
+    faults.kill('b:1');
+    expect((await outcome(clock, late, 1)).error).toMatchObject({ code: 'ECONNRESET' });
+    expect(second!.signal.aborted).toBe(true);
+  });
 });
+
