@@ -219,6 +219,17 @@ export async function executePlan(plan: RunPlan, options: SimulationOptions = {}
         if (!m) return false;
         if (m.repl.state === 'ARBITER') continue;
         const l = c.persistedState(host).oplog.last();
+        // A delayed member applies an entry once its timestamp is secondaryDelaySecs behind the
+        // member's own clock (oplog_batcher.cpp _calculateSecondaryDelaySecsLatestTimestamp), so
+        // with that clock behind the primary's by more than the periodic no-op interval it never
+        // holds the primary's newest no-op (seeds 1000003, 1000140: offsets of 20-30 s), on mongod
+        // too. It has converged once it holds every entry but trailing no-ops.
+        if ((pm.repl.config?.members.find((mc) => mc.host === host)?.secondaryDelaySecs ?? 0) > 0) {
+          const lastData = [...c.persistedState(primary).oplog.all()].reverse().find((e) => e.op !== 'n');
+          if (!l || (lastData && compareOpTime(l, lastData) < 0)) return false;
+          if (m.repl.state !== 'SECONDARY') return false;
+          continue;
+        }
         if (!l || !last || l.ts !== last.ts || l.t !== last.t) return false;
         if (compareOpTime(m.repl.commitPoint, pm.repl.commitPoint) !== 0) return false;
         if (host !== primary && m.repl.state !== 'SECONDARY') return false;
