@@ -512,6 +512,11 @@ export class ReplCoordinator {
     return this.topology.status(this.uptimeSecs);
   }
 
+  /** serverStatus().electionMetrics: this process's election and catch-up counters. */
+  electionMetrics(): Document {
+    return this.topology.electionMetrics();
+  }
+
   /** replSetGetConfig reply (without ok); `commitmentStatus` (primary only) says whether the config is committed. */
   configDocument(commitmentStatus = false): Document {
     const doc = this.topology.configDocument();

@@ -35,13 +35,27 @@ export type NemesisAction =
   | { kind: 'step-down'; force: boolean; stepDownSecs: number }
   | { kind: 'freeze'; target: Target; secs: number }
   | { kind: 'reconfig'; change: 'priority' | 'votes' | 'election-timeout' }
-  | { kind: 'wipe'; target: Target };
+  | { kind: 'wipe'; target: Target }
+  /** Kill a majority of the members (the primary among them), then start them all again. */
+  | { kind: 'kill-majority'; signal: 'KILL' | 'TERM' }
+  | { kind: 'start-all' }
+  /** replSetReconfig adding the plan's spare member (it initial-syncs, from a small oplog when the plan has one). */
+  | { kind: 'add-member'; votes: 0 | 1 };
 
 export type NemesisKind = NemesisAction['kind'];
 
 /** Kinds of fault a run may draw from (swarm testing picks a subset per seed). */
-export const NEMESIS_FAMILIES = ['kill', 'power-loss', 'partition', 'slow', 'skew', 'step-down', 'reconfig', 'wipe'] as const;
+export const NEMESIS_FAMILIES = ['kill', 'power-loss', 'partition', 'slow', 'skew', 'step-down', 'reconfig', 'wipe', 'kill-majority', 'add-member'] as const;
 export type NemesisFamily = (typeof NEMESIS_FAMILIES)[number];
+/**
+ * The families drawn from a plan's first random stream; the later ones (and the member settings
+ * added with them: hidden and delayed members, tags and a tag write concern mode) come from a
+ * second stream, so that adding them left every earlier seed's other choices as they were.
+ */
+const FIRST_STREAM_FAMILIES: readonly NemesisFamily[] = ['kill', 'power-loss', 'partition', 'slow', 'skew', 'step-down', 'reconfig', 'wipe'];
+
+/** The custom write concern mode a plan with tags defines (settings.getLastErrorModes): two distinct `dc` values. */
+export const TAG_WRITE_MODE = 'multiDC';
 
 export interface NemesisEvent {
   atMillis: number;
@@ -53,7 +67,7 @@ export type PlannedOp =
   | { f: 'write'; key: string; value: number }
   | { f: 'cas'; key: string; to: number }
   | { f: 'read'; key: string; rc: 'linearizable' | 'majority' | 'local'; secondary: boolean }
-  | { f: 'add'; id: string; w: 1 | 'majority' }
+  | { f: 'add'; id: string; w: 1 | 'majority' | typeof TAG_WRITE_MODE }
   | { f: 'push'; doc: string; token: number; forceRetry: boolean }
   | { f: 'txn'; mops: Array<readonly ['append', string, number] | readonly ['r', string, null]> };
 
@@ -82,6 +96,10 @@ export interface RunPlan {
   journal: boolean;
   /** A small capped oplog (entries), or undefined for the default. */
   oplogEntriesMax?: number;
+  /** Members started outside the config, for the add-member nemesis (after the `members` ones). */
+  spareMembers?: number;
+  /** settings.getLastErrorModes of the initial config (with tagged members in memberConfigs). */
+  writeConcernModes?: Document;
   /** Each member's clock rate and offset at the start. */
   clockRates: number[];
   clockOffsetsMillis: number[];
@@ -109,7 +127,7 @@ export interface PlanOptions {
 const REGISTER_KEYS = ['k0', 'k1', 'k2', 'k3'];
 
 function pickFamilies(rnd: Random, allowed: readonly NemesisFamily[], journal: boolean): NemesisFamily[] {
-  const usable = allowed.filter((f) => journal || f !== 'power-loss');
+  const usable = allowed.filter((f) => FIRST_STREAM_FAMILIES.includes(f) && (journal || f !== 'power-loss'));
   const chosen = usable.filter(() => rnd.bool(0.55));
   if (chosen.length === 0 && usable.length > 0) chosen.push(rnd.pick(usable));
   return chosen;
@@ -141,7 +159,63 @@ function nemesisAction(rnd: Random, family: NemesisFamily, members: number, bugs
       return [{ kind: 'reconfig', change: rnd.pick(['priority', 'priority', 'votes', 'election-timeout'] as const) }];
     case 'wipe':
       return [{ kind: 'wipe', target: 'secondary' }];
+    case 'kill-majority':
+      return [{ kind: 'kill-majority', signal: rnd.bool(0.7) ? 'KILL' : 'TERM' }, { kind: 'start-all' }];
+    case 'add-member':
+      return [{ kind: 'add-member', votes: rnd.bool(0.5) ? 1 : 0 }];
   }
+}
+
+/**
+ * The second stream's part of a plan: the later nemesis families (with their events), hidden and
+ * delayed members (priority 0, as member_config.cpp requires of both), tagged members with a
+ * write concern mode over them and writes that use it, a spare member and a small oplog for
+ * add-member. It only adds to what the first stream made.
+ */
+function secondStream(rnd: Random, plan: RunPlan, allowed: readonly NemesisFamily[]): void {
+  const allowedLater = allowed.filter((f) => !FIRST_STREAM_FAMILIES.includes(f));
+  const later = allowedLater.filter(() => rnd.bool(0.3));
+  // Asked for only later families (--nemesis kill-majority): at least one of them.
+  if (later.length === 0 && allowedLater.length > 0 && allowed.every((f) => !FIRST_STREAM_FAMILIES.includes(f))) later.push(rnd.pick(allowedLater));
+  const plain = (i: number): boolean => Object.keys(plan.memberConfigs[i]!).length === 0;
+  // A hidden, delayed member: the manual's "Delayed Replica Set Members" (priority 0, hidden).
+  if (rnd.bool(0.25)) {
+    const i = plan.members - 1;
+    if (plain(i)) plan.memberConfigs[i] = { priority: 0, hidden: true, secondaryDelaySecs: rnd.pick([1, 2, 5]) };
+  } else if (rnd.bool(0.15)) {
+    const i = rnd.int(0, plan.members - 1);
+    if (plain(i)) plan.memberConfigs[i] = { priority: 0, hidden: true };
+  }
+  // Tags on the data-bearing members (none on an arbiter: "Cannot set tags on arbiters."), and a mode
+  // that wants two data centres.
+  if (rnd.bool(0.3)) {
+    const dcs = ['east', 'west', 'north'];
+    let n = 0;
+    for (const config of plan.memberConfigs) if (config.arbiterOnly !== true) config.tags = { dc: dcs[n++ % dcs.length]!, rack: `r${n}` };
+    plan.writeConcernModes = { [TAG_WRITE_MODE]: { dc: 2 } };
+    for (const client of plan.clients) {
+      for (const step of client.ops) if (step.op.f === 'add' && step.op.w === 'majority' && rnd.bool(0.5)) step.op.w = TAG_WRITE_MODE;
+    }
+  }
+  const nemeses: NemesisEvent[] = [];
+  for (const family of later) {
+    // A reconfig waits for the step-up config to be committed (CurrentConfigNotCommittedYet): add
+    // a member once the set has settled.
+    const at = rnd.int(family === 'add-member' ? Math.min(5000, plan.durationMillis - 1000) : 500, plan.durationMillis - 500);
+    let t = at;
+    for (const action of nemesisAction(rnd, family, plan.members, plan.bugs)) {
+      nemeses.push({ atMillis: t, seed: rnd.nextUint32(), action });
+      t = Math.min(plan.durationMillis, t + rnd.int(2000, 15_000));
+    }
+    if (family === 'add-member') {
+      plan.spareMembers = 1;
+      if (plan.oplogEntriesMax === undefined && rnd.bool(0.6)) plan.oplogEntriesMax = rnd.pick([40, 100, 300]);
+    }
+  }
+  if (later.length === 0) return;
+  plan.families.push(...later);
+  plan.nemeses.push(...nemeses);
+  plan.nemeses.sort((a, b) => a.atMillis - b.atMillis || a.seed - b.seed);
 }
 
 function clientOps(rnd: Random, workload: WorkloadName, durationMillis: number, thinkMillis: number, ids: { value: number; add: number; token: number }, keys: readonly string[]): ClientOp[] {
@@ -230,7 +304,7 @@ export function planRun(seed: number, options: PlanOptions = {}): RunPlan {
     const think = workload === 'set' ? thinkMillis * 2 : workload === 'list-append' ? thinkMillis * 2 : thinkMillis;
     for (let i = 0; i < count; i++) clients.push({ workload, seed: rnd.nextUint32(), ops: clientOps(rnd, workload, durationMillis, think, ids, keys) });
   }
-  return {
+  const plan: RunPlan = {
     version: PLAN_VERSION,
     seed,
     members,
@@ -249,6 +323,8 @@ export function planRun(seed: number, options: PlanOptions = {}): RunPlan {
     bugs,
     workloads,
   };
+  secondStream(new Random((seed ^ 0x5ec0d57e) >>> 0), plan, options.families ?? NEMESIS_FAMILIES);
+  return plan;
 }
 
 /** A one-line description of a nemesis event. */
@@ -278,5 +354,11 @@ export function describeNemesis(action: NemesisAction): string {
       return `replSetReconfig (${action.change})`;
     case 'wipe':
       return `wipe the data of ${action.target} and restart it (initial sync)`;
+    case 'kill-majority':
+      return `kill -${action.signal === 'KILL' ? 9 : 15} a majority of the members, the primary among them`;
+    case 'start-all':
+      return 'start every dead member';
+    case 'add-member':
+      return `replSetReconfig adding the spare member (votes ${action.votes}, priority 0)`;
   }
 }

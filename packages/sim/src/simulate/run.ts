@@ -89,10 +89,12 @@ export async function executePlan(plan: RunPlan, options: SimulationOptions = {}
   const clock = new VirtualClock();
   const disks: Disks = { disks: new Map() };
   let journalFailure: Error | undefined;
+  const settings: Document = { electionTimeoutMillis: plan.electionTimeoutMillis, ...(plan.writeConcernModes ? { getLastErrorModes: plan.writeConcernModes } : {}) };
   const clusterOptions = {
-    members: plan.members,
+    // The spare members run from the start, outside the config, until add-member adds one.
+    members: plan.members + (plan.spareMembers ?? 0),
     seed: plan.clusterSeed,
-    settings: { electionTimeoutMillis: plan.electionTimeoutMillis },
+    settings,
     memberConfigs: plan.memberConfigs,
     linkDelayMillis: plan.linkDelayMillis,
     eventsMax: 1000,
@@ -141,7 +143,9 @@ export async function executePlan(plan: RunPlan, options: SimulationOptions = {}
   let stopping = false;
   const clientErrors: unknown[] = [];
   try {
-    await c.initiate();
+    const initial = c.defaultConfig();
+    initial.members = (initial.members as Document[]).slice(0, plan.members);
+    await c.initiate(initial);
     const primaryOk = await c.waitFor(() => c.primary() !== undefined, 120_000);
     if (!primaryOk) extra.push({ checker: 'invariants', kind: 'no-primary', message: 'no primary within 120 s of initiating' });
     const runStart = c.clock.now();
@@ -210,11 +214,22 @@ export async function executePlan(plan: RunPlan, options: SimulationOptions = {}
       const pm = c.running(primary);
       const last = c.persistedState(primary).oplog.last();
       for (const host of c.hosts) {
-        if (tooStale.has(host)) continue;
+        if (tooStale.has(host) || !inConfig(c, host)) continue;
         const m = c.member(host);
         if (!m) return false;
         if (m.repl.state === 'ARBITER') continue;
         const l = c.persistedState(host).oplog.last();
+        // A delayed member applies an entry once its timestamp is secondaryDelaySecs behind the
+        // member's own clock (oplog_batcher.cpp _calculateSecondaryDelaySecsLatestTimestamp), so
+        // with that clock behind the primary's by more than the periodic no-op interval it never
+        // holds the primary's newest no-op (seeds 1000003, 1000140: offsets of 20-30 s), on mongod
+        // too. It has converged once it holds every entry but trailing no-ops.
+        if ((pm.repl.config?.members.find((mc) => mc.host === host)?.secondaryDelaySecs ?? 0) > 0) {
+          const lastData = [...c.persistedState(primary).oplog.all()].reverse().find((e) => e.op !== 'n');
+          if (!l || (lastData && compareOpTime(l, lastData) < 0)) return false;
+          if (m.repl.state !== 'SECONDARY') return false;
+          continue;
+        }
         if (!l || !last || l.ts !== last.ts || l.t !== last.t) return false;
         if (compareOpTime(m.repl.commitPoint, pm.repl.commitPoint) !== 0) return false;
         if (host !== primary && m.repl.state !== 'SECONDARY') return false;
@@ -249,7 +264,7 @@ export async function executePlan(plan: RunPlan, options: SimulationOptions = {}
         message: `did not converge within ${convergeLimitMillis} ms after healing: ${JSON.stringify(c.snapshot().map((s) => [s.host, s.state, s.term, opTimeKey(s.lastApplied), opTimeKey(s.commitPoint)]))}`,
       });
     } else if (primary) {
-      const dataBearing = c.hosts.filter((h) => c.member(h)?.repl.state !== 'ARBITER' && !tooStale.has(h));
+      const dataBearing = c.hosts.filter((h) => c.member(h)?.repl.state !== 'ARBITER' && !tooStale.has(h) && inConfig(c, h));
       const digests = new Set(dataBearing.map((h) => c.storage(h).dataDigest()));
       if (digests.size !== 1) extra.push({ checker: 'invariants', kind: 'diverged-data', message: `members hold different data after converging: ${dataBearing.map((h) => `${h}=${c.storage(h).dataDigest().slice(0, 8)}`).join(' ')}` });
       void (async () => {
@@ -329,6 +344,12 @@ interface NemesisContext {
   history: HistoryRecorder;
   clientEndpoints: readonly string[];
   monitor: InvariantMonitor;
+}
+
+/** Whether the primary's config names `host` (a spare member the add-member nemesis never added is outside the set). */
+function inConfig(c: Cluster, host: string): boolean {
+  const primary = c.primary();
+  return primary === undefined || (c.running(primary).repl.config?.members.some((m) => m.host === host) ?? true);
 }
 
 function wipe(c: Cluster, plan: RunPlan, disks: Disks, host: string, monitor: InvariantMonitor): void {
@@ -527,6 +548,39 @@ function applyNemesis(c: Cluster, plan: RunPlan, event: NemesisEvent, ctx: Nemes
         config.settings = { ...(config.settings as Document), electionTimeoutMillis: rnd.pick([1000, 2000, 5000, 10_000]) };
       }
       note({ member: m.host, change: a.change, priority: m.priority, votes: m.votes });
+      fireAndForget(c.send(primary, { replSetReconfig: config }, opts));
+      return;
+    }
+    case 'kill-majority': {
+      // A majority of the config's voters (floor(n/2) + 1; with an added voting member, of the
+      // larger set), the primary first: the set is left without a primary until they come back.
+      const primary = c.primary();
+      const config = primary ? c.running(primary).repl.config : undefined;
+      const voters = config ? config.members.filter((m) => m.votes > 0).map((m) => m.host) : c.hosts.slice(0, plan.members);
+      const others = rnd.shuffle(voters.filter((h) => c.isAlive(h) && h !== primary));
+      const victims = [...(primary ? [primary] : []), ...others].slice(0, Math.floor(voters.length / 2) + 1);
+      note(victims);
+      for (const host of victims) {
+        if (a.signal === 'KILL') c.kill(host);
+        else fireAndForget(c.send(host, { shutdown: 1, force: true, timeoutSecs: 5 }, opts));
+      }
+      return;
+    }
+    case 'start-all': {
+      const dead = c.hosts.filter((h) => !c.isAlive(h));
+      note(dead);
+      for (const host of dead) c.start(host);
+      return;
+    }
+    case 'add-member': {
+      const primary = c.primary();
+      const spare = c.hosts[plan.members];
+      if (!primary || spare === undefined) return;
+      const current = c.running(primary).repl.configDocument().config as Document | undefined;
+      if (!current || (current.members as Document[]).some((m) => m.host === spare)) return;
+      const config: Document = { ...current, version: Number(current.version) + 1, members: [...(current.members as Document[]), { _id: plan.members, host: spare, priority: 0, votes: a.votes }] };
+      delete config.term;
+      note({ member: spare, votes: a.votes });
       fireAndForget(c.send(primary, { replSetReconfig: config }, opts));
       return;
     }

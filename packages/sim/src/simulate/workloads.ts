@@ -107,7 +107,7 @@ export async function runOperation(client: SimClient, memory: ClientMemory, op: 
       await client.operate(
         'add',
         value,
-        async () => attempt(client, await client.primary(), { insert: 'set', documents: [{ _id: op.id }], writeConcern: op.w === 1 ? { w: 1 } : wtimeout(client.random) }, (r) => writeOutcome(r)),
+        async () => attempt(client, await client.primary(), { insert: 'set', documents: [{ _id: op.id }], writeConcern: op.w === 1 ? { w: 1 } : op.w === 'majority' ? wtimeout(client.random) : { w: op.w, wtimeout: 5000 } }, (r) => writeOutcome(r)),
         `w:${op.w}`,
       );
       return;

@@ -102,6 +102,39 @@ describe('mongosh against sim-mongod', () => {
     );
     expect(after.out, after.out).toContain('CONFIGURED 2000');
   });
+
+  it('rs.status() shows electionCandidateMetrics on the primary and electionParticipantMetrics on a voter, and lastStableRecoveryTimestamp (replication_metrics.idl, prepareStatusResponse)', { timeout: 120_000 }, async () => {
+    const ports = await startThree('em', 'em');
+    const members = ports.map((p, i) => `{_id: ${i}, host: '${host}:${p}'}`).join(', ');
+    const init = await runMongosh(
+      `mongodb://${host}:${ports[0]}/`,
+      `rs.initiate({_id: 'em', members: [${members}], settings: {electionTimeoutMillis: 1000}});
+       for (let i = 0; i < 150 && rs.status().members.map((m) => m.stateStr).sort().join(',') !== 'PRIMARY,SECONDARY,SECONDARY'; i++) sleep(200);
+       print('READY ' + rs.status().members.map((m) => m.stateStr).sort().join(','));`,
+    );
+    expect(init.out, init.out).toContain('READY PRIMARY,SECONDARY,SECONDARY');
+    const lines: string[] = [];
+    for (const port of ports) {
+      const run = await runMongosh(
+        `mongodb://${host}:${port}/?directConnection=true`,
+        `let s = rs.status();
+         for (let i = 0; i < 50 && s.myState === 1 && !(s.electionCandidateMetrics && s.electionCandidateMetrics.wMajorityWriteAvailabilityDate); i++) { sleep(200); s = rs.status(); }
+         if (s.myState === 1) {
+           const m = s.electionCandidateMetrics;
+           print('CANDIDATE ' + m.lastElectionReason + ' term=' + m.electionTerm + ' votes=' + m.numVotesNeeded + ' priority=' + m.priorityAtElection + ' timeout=' + m.electionTimeoutMillis + ' catchUpOps=' + m.numCatchUpOps + ' dates=' + (m.newTermStartDate instanceof Date) + (m.wMajorityWriteAvailabilityDate instanceof Date) + ' participant=' + (s.electionParticipantMetrics !== undefined));
+         } else {
+           const p = s.electionParticipantMetrics;
+           print('PARTICIPANT ' + p.votedForCandidate + ' term=' + p.electionTerm + ' reason="' + p.voteReason + '" candidateMetrics=' + (s.electionCandidateMetrics !== undefined));
+         }
+         print('STABLE ' + (s.lastStableRecoveryTimestamp instanceof Timestamp) + ' ' + Object.keys(s).indexOf('lastStableRecoveryTimestamp') + '=' + (Object.keys(s).indexOf('optimes') + 1));`,
+      );
+      lines.push(run.out);
+    }
+    const out = lines.join('\n');
+    expect(out.match(/^CANDIDATE .*/gm), out).toEqual(['CANDIDATE electionTimeout term=1 votes=2 priority=1 timeout=1000 catchUpOps=0 dates=truetrue participant=false']);
+    expect(out.match(/^PARTICIPANT .*/gm), out).toEqual(['PARTICIPANT true term=1 reason="" candidateMetrics=false', 'PARTICIPANT true term=1 reason="" candidateMetrics=false']);
+    expect(out.match(/^STABLE .*/gm)?.every((l) => /^STABLE true (\d+)=\1$/.test(l)), out).toBe(true);
+  });
 });
 
 const host = '127.0.0.1';

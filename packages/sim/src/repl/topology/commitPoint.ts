@@ -6,6 +6,7 @@ import { tagPatternMatched, writeMajority } from '../config';
 import { MemberState } from '../state';
 import type { MemberData, TopologyState } from './core';
 import { electionTimeoutMillis, emit, lastApplied, lastAppliedWallMillis, lastDurable, memberById, now, requireConfig, requireReplSet, selfConfig, term } from './core';
+import { newTermMajorityCommitted } from './metrics';
 import { replData } from './status';
 import { updateTerm } from './stepDown';
 
@@ -31,9 +32,8 @@ export function updateCommitPoint(s: TopologyState): void {
   const candidate = optimes[writeMajority(config) - 1];
   if (candidate && candidate.t === term(s) && compareOpTime(candidate, s.commitPoint) > 0) {
     setCommitPoint(s, candidate);
-    if (s.candidateMetrics && s.candidateMetrics.wMajorityWriteAvailabilityDate === undefined) {
-      s.candidateMetrics.wMajorityWriteAvailabilityDate = new Date(now(s));
-    }
+    // The commit point is in our term, so at or past the term's first entry.
+    newTermMajorityCommitted(s);
   }
   s.out.push({ kind: 'checkWriteConcern' });
 }

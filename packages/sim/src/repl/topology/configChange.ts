@@ -119,9 +119,10 @@ export function installConfig(s: TopologyState, config: ReplSetConfig, reason: s
   for (const m of s.members.values()) scheduleHeartbeat(s, m.config.host, 0);
   if (wantsToFetch(s)) s.out.push({ kind: 'startFetcher' });
   resetElectionTimer(s);
-  // A one-member set elects itself at once.
+  // A one-member set elects itself at once (kActionStartSingleNodeElection → _startElectSelfV1
+  // with reason kElectionTimeout, the reason rs.status() then shows).
   if (s.stateCode === MemberState.SECONDARY && canStandForElection(s) && votingMembersCount(s) === 1) {
-    s.out.push({ kind: 'electSoon', reason: 'single node replica set', skipDryRun: true });
+    s.out.push({ kind: 'electSoon', reason: 'electionTimeout', skipDryRun: true });
   }
   if (s.stateCode === MemberState.PRIMARY) updateCommitPoint(s);
 }

@@ -64,7 +64,66 @@ export interface CatchUp {
   heard: Set<string>;
   /** The optime to reach, once a majority has been heard. */
   target: OpTime | undefined;
+  /** Someone was found ahead of us (electionMetrics.numCatchUps counts this catch-up). */
+  ahead: boolean;
 }
+
+/**
+ * The last election this member stood in, from the start of its real round (after the dry run)
+ * while it is a candidate or primary: rs.status()'s electionCandidateMetrics (mongod's
+ * ReplicationMetrics, replication_metrics.idl ElectionCandidateMetrics).
+ */
+export interface CandidateMetrics {
+  reason: string;
+  electionDateMillis: number;
+  electionTerm: number;
+  lastCommittedOpTime: OpTime;
+  /** latestKnownOpTime() when the round began: the newest optime of this member and every up member. */
+  lastSeenOpTime: OpTime;
+  numVotesNeeded: number;
+  priority: number;
+  electionTimeoutMillis: number;
+  /** The config `_id` of the primary this member knew of when it stood, if any. */
+  priorPrimaryMemberId: number | undefined;
+  /** Catch-up: the newest optime heard once someone was ahead of us. */
+  targetCatchUpOpTime: OpTime | undefined;
+  /** Entries fetched during catch-up, set when catch-up reaches its target (not on a timeout or a skip). */
+  numCatchUpOps: number | undefined;
+  /** The new term's first entry (the "new primary" no-op): its wall time, and when a write majority had it. */
+  newTermStartMillis: number | undefined;
+  wMajorityWriteAvailabilityMillis: number | undefined;
+}
+
+/** The last real (not dry-run) vote request this member answered: rs.status()'s electionParticipantMetrics. */
+export interface ParticipantMetrics {
+  votedForCandidate: boolean;
+  electionTerm: number;
+  lastVoteMillis: number;
+  candidateMemberId: number;
+  voteReason: string;
+  lastAppliedOpTime: OpTime;
+  maxAppliedOpTimeInSet: OpTime;
+  priority: number;
+  /** The next "new primary" no-op this member applied: its wall time and when it was applied. */
+  newTermStartMillis: number | undefined;
+  newTermAppliedMillis: number | undefined;
+}
+
+/** How a primary's catch-up ended (mongod's PrimaryCatchUpConclusionReason), counted in serverStatus.electionMetrics. */
+export type CatchUpConclusion = 'succeeded' | 'alreadyCaughtUp' | 'skipped' | 'timedOut' | 'failedWithError' | 'failedWithNewTerm';
+
+/** serverStatus().electionMetrics counters, since this process started (in memory, as mongod's). */
+export interface ElectionCounters {
+  /** Elections called and won, by mongod's counter name. */
+  called: Record<ElectionCounterName, number>;
+  successful: Record<ElectionCounterName, number>;
+  numStepDownsCausedByHigherTerm: number;
+  numCatchUps: number;
+  catchUpsConcluded: Record<CatchUpConclusion, number>;
+  totalNumCatchUpOps: number;
+}
+
+export type ElectionCounterName = 'stepUpCmd' | 'priorityTakeover' | 'catchUpTakeover' | 'electionTimeout' | 'freezeTimeout';
 
 /** Who this member is in a replica set, and what it kept from its last run. */
 export interface MemberIdentity {
@@ -108,7 +167,7 @@ export class TopologyState {
   catchUp: CatchUp | undefined;
   /** The rollback under way began in initial sync (STARTUP2): the data was never consistent. */
   rollbackFromInitialSync = false;
-  /** Oplog length when this primary won (for electionCandidateMetrics.numCatchUpOps). */
+  /** Oplog length when this primary's catch-up began (for electionCandidateMetrics.numCatchUpOps). */
   catchUpStartLength = 0;
   stepDownInProgress = false;
   frozenUntilMillis = 0;
@@ -122,9 +181,17 @@ export class TopologyState {
   /** A catch-up takeover is armed (against a primary still catching up), due at this time. */
   catchUpTakeoverDueMillis: number | undefined;
   electionTimeTs: number | undefined;
-  /** rs.status()'s electionCandidateMetrics (while primary) and electionParticipantMetrics (last real vote). */
-  candidateMetrics: Document | undefined;
-  participantMetrics: Document | undefined;
+  /** rs.status()'s electionCandidateMetrics (while candidate or primary) and electionParticipantMetrics (last real vote). */
+  candidateMetrics: CandidateMetrics | undefined;
+  participantMetrics: ParticipantMetrics | undefined;
+  readonly electionCounters: ElectionCounters = {
+    called: { stepUpCmd: 0, priorityTakeover: 0, catchUpTakeover: 0, electionTimeout: 0, freezeTimeout: 0 },
+    successful: { stepUpCmd: 0, priorityTakeover: 0, catchUpTakeover: 0, electionTimeout: 0, freezeTimeout: 0 },
+    numStepDownsCausedByHigherTerm: 0,
+    numCatchUps: 0,
+    catchUpsConcluded: { succeeded: 0, alreadyCaughtUp: 0, skipped: 0, timedOut: 0, failedWithError: 0, failedWithNewTerm: 0 },
+    totalNumCatchUpOps: 0,
+  };
   lastWriteMillis = 0;
 
   commitPoint: OpTime = NULL_OPTIME;

@@ -23,6 +23,7 @@ import {
   settings,
   term,
 } from './core';
+import { candidateRoundStarted, candidateWon, clearCandidateMetrics } from './metrics';
 import { becomePrimary } from './primary';
 import { updateTerm } from './stepDown';
 
@@ -199,6 +200,8 @@ export function startElection(s: TopologyState, reason: string, skipDryRun: bool
 /** The real round: term+1, this member's vote for itself (both durable), then the requests. */
 function startRealElection(s: TopologyState, candidacy: Candidacy): void {
   const electionTerm = term(s) + 1;
+  // Before the term is taken: the prior primary is the one of the current term.
+  candidateRoundStarted(s, candidacy.reason, electionTerm, latestKnownOpTime(s));
   persistTerm(s, electionTerm);
   s.persisted.lastVote = { term: electionTerm, candidateIndex: s.selfIndex };
   s.out.push({ kind: 'persistReplState', what: 'vote' });
@@ -287,12 +290,14 @@ export function voteRoundComplete(s: TopologyState, round: VoteRound): void {
   if (!won) return electionLost(s, candidacy, 'not enough votes');
   if (s.candidacy !== candidacy || term(s) !== round.term || s.stateCode !== MemberState.SECONDARY) return electionLost(s, candidacy, 'election interrupted');
   s.candidacy = undefined;
-  becomePrimary(s, round.term, candidacy.reason);
+  candidateWon(s, candidacy.reason);
+  becomePrimary(s, round.term);
   s.out.push({ kind: 'electionFinished', candidacy, won: true });
 }
 
 function electionLost(s: TopologyState, candidacy: Candidacy, reason: string): void {
   if (s.candidacy === candidacy) s.candidacy = undefined;
+  if (s.stateCode !== MemberState.PRIMARY) clearCandidateMetrics(s);
   emit(s, { type: 'electionLost', term: term(s), reason });
   log(s, 'I', 'ELECTION', LogIds.notBecomingPrimary, { reason });
   if (!s.stopped) resetElectionTimer(s);

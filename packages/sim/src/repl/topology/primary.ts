@@ -1,10 +1,9 @@
-import { Long } from 'bson';
-import { compareOpTime, opTimeToBson } from '../../base/optime';
+import { compareOpTime } from '../../base/optime';
 import { LogIds } from '../../log/ids';
 import { cloneConfig, votingMajority } from '../config';
 import { MemberState } from '../state';
 import { updateCommitPoint } from './commitPoint';
-import type { TopologyState } from './core';
+import type { CatchUpConclusion, TopologyState } from './core';
 import {
   bumpTopology,
   cancelElectionTimer,
@@ -13,14 +12,15 @@ import {
   heartbeatEveryoneNow,
   isWritablePrimary,
   lastApplied,
+  lastAppliedWallMillis,
   log,
   now,
-  selfConfig,
   setSyncSource,
   setState,
   settings,
   term,
 } from './core';
+import { catchUpConcluded, catchUpTargetSet, newTermStarted } from './metrics';
 import { logOps, nextTs } from './oplogWrite';
 import { stepDownNow } from './stepDown';
 
@@ -32,18 +32,8 @@ import { stepDownNow } from './stepDown';
  */
 
 /** The election for `newTerm` is won. */
-export function becomePrimary(s: TopologyState, newTerm: number, reason: string): void {
+export function becomePrimary(s: TopologyState, newTerm: number): void {
   log(s, 'I', 'ELECTION', LogIds.electionSucceeded, { term: newTerm });
-  s.candidateMetrics = {
-    lastElectionReason: reason,
-    lastElectionDate: new Date(now(s)),
-    electionTerm: Long.fromNumber(newTerm),
-    lastCommittedOpTimeAtElection: opTimeToBson(s.commitPoint),
-    lastSeenOpTimeAtElection: opTimeToBson(lastApplied(s)),
-    numVotesNeeded: votingMajority(s.persisted.config!),
-    priorityAtElection: selfConfig(s)?.priority ?? 0,
-    electionTimeoutMillis: Long.fromNumber(electionTimeoutMillis(s)),
-  };
   s.catchUpStartLength = s.persisted.oplog.length;
   emit(s, { type: 'electionWon', term: newTerm });
   cancelElectionTimer(s);
@@ -52,11 +42,12 @@ export function becomePrimary(s: TopologyState, newTerm: number, reason: string)
   s.writable = false;
   // Catch up to the freshest member we can hear from, then take writes.
   const timeout = settings(s).catchUpTimeoutMillis;
+  // CatchupState::start: no catch-up in a one-member set or with catchUpTimeoutMillis 0.
   if (timeout === 0 || s.members.size === 0) {
-    finishCatchUp(s, 'catch-up skipped');
+    finishCatchUp(s, 'catch-up skipped', 'skipped');
     return;
   }
-  s.catchUp = { heard: new Set([s.selfName]), target: undefined };
+  s.catchUp = { heard: new Set([s.selfName]), target: undefined, ahead: false };
   log(s, 'I', 'REPL', LogIds.enteringCatchUp, {});
   heartbeatEveryoneNow(s);
   if (timeout > 0) s.out.push({ kind: 'setTimer', timer: 'catchUp', delayMillis: timeout });
@@ -85,20 +76,27 @@ export function checkCatchUp(s: TopologyState): void {
     const m = s.members.get(host);
     if (m && m.health === 1 && compareOpTime(m.applied, target) > 0) target = m.applied;
   }
+  const previous = catchUp.target;
   catchUp.target = target;
   if (compareOpTime(lastApplied(s), target) >= 0) {
-    finishCatchUp(s, 'caught up');
+    // CatchupState::signalHeartbeatUpdate: already caught up (21364), or reached the target (21368).
+    finishCatchUp(s, 'caught up', catchUp.ahead ? 'succeeded' : 'alreadyCaughtUp');
     return;
   }
-  // Nobody ahead is still reachable: stop waiting.
+  if (!previous || compareOpTime(previous, target) !== 0 || !catchUp.ahead) {
+    catchUpTargetSet(s, target, !catchUp.ahead);
+    catchUp.ahead = true;
+  }
+  // Nobody ahead is still reachable: stop waiting (mongod waits on until catchUpTimeoutMillis; counted as timed out).
   const mine = lastApplied(s);
   const aheadReachable = [...s.members.values()].some((m) => m.health === 1 && compareOpTime(m.applied, mine) > 0);
-  if (!aheadReachable) finishCatchUp(s, 'no reachable member is ahead');
+  if (!aheadReachable) finishCatchUp(s, 'no reachable member is ahead', 'timedOut');
 }
 
 /** Catch-up is over (or skipped): the config takes the new term, a no-op opens it, writes are taken. */
-export function finishCatchUp(s: TopologyState, reason: string): void {
+export function finishCatchUp(s: TopologyState, reason: string, conclusion: CatchUpConclusion): void {
   if (s.stateCode !== MemberState.PRIMARY) return;
+  if (s.catchUp || conclusion === 'skipped') catchUpConcluded(s, conclusion, Math.max(0, s.persisted.oplog.length - s.catchUpStartLength));
   s.catchUp = undefined;
   s.out.push({ kind: 'cancelTimer', timer: 'catchUp' });
   log(s, 'I', 'REPL', LogIds.exitedCatchUp, { reason });
@@ -123,6 +121,7 @@ export function finishCatchUp(s: TopologyState, reason: string): void {
   // Tell everyone about the new config term at once.
   heartbeatEveryoneNow(s);
   logOps(s, [{ op: 'n', ns: '', o: { msg: 'new primary' } }]);
+  newTermStarted(s, lastAppliedWallMillis(s));
   s.writable = true;
   const at = now(s);
   for (const m of s.members.values()) {
@@ -130,10 +129,6 @@ export function finishCatchUp(s: TopologyState, reason: string): void {
   }
   log(s, 'I', 'REPL', LogIds.transitionToPrimaryComplete, {});
   emit(s, { type: 'primaryWritable', term: term(s) });
-  if (s.candidateMetrics) {
-    s.candidateMetrics.numCatchUpOps = Long.fromNumber(Math.max(0, s.persisted.oplog.length - 1 - s.catchUpStartLength));
-    s.candidateMetrics.newTermStartDate = new Date(now(s));
-  }
   bumpTopology(s);
   scheduleLivenessCheck(s);
   scheduleNoop(s);
@@ -142,7 +137,7 @@ export function finishCatchUp(s: TopologyState, reason: string): void {
 
 /** catchUpTimeoutMillis ran out. */
 export function catchUpTimedOut(s: TopologyState): void {
-  if (s.catchUp) finishCatchUp(s, 'catch-up timed out');
+  if (s.catchUp) finishCatchUp(s, 'catch-up timed out', 'timedOut');
 }
 
 export function scheduleLivenessCheck(s: TopologyState): void {

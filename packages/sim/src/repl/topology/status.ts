@@ -1,12 +1,13 @@
 import { Long } from 'bson';
 import type { Document } from 'bson';
-import { opTimeToBson, tsSecs, tsToBson } from '../../base/optime';
+import { isNullOpTime, opTimeToBson, tsSecs, tsToBson } from '../../base/optime';
 import type { OpTime } from '../../base/optime';
 import { configToDocument, votingMajority, writeMajority } from '../config';
 import { MemberState, stateName } from '../state';
 import type { MemberStateName } from '../state';
 import type { TopologyState } from './core';
-import { lastApplied, lastAppliedWallMillis, primaryHost, requireConfig, requireReplSet, term } from './core';
+import { lastApplied, lastAppliedWallMillis, primaryHost, requireConfig, requireReplSet, selfConfig, term } from './core';
+import { candidateMetricsDocument, participantMetricsDocument } from './metrics';
 
 /**
  * What the core reports about itself and the set, as plain reads of its state: replSetGetStatus,
@@ -161,6 +162,9 @@ export function status(s: TopologyState, nowMillis: number, uptimeSecs: number):
     members.push(doc);
   }
   const voting = config.members.filter((m) => m.votes > 0);
+  const candidate = candidateMetricsDocument(s);
+  const participant = participantMetricsDocument(s);
+  const lastStable = selfConfig(s)?.arbiterOnly || isNullOpTime(s.commitPoint) ? undefined : s.commitPoint;
   return {
     set: config._id,
     date: new Date(nowMillis),
@@ -182,8 +186,11 @@ export function status(s: TopologyState, nowMillis: number, uptimeSecs: number):
       lastAppliedWallTime: appliedWall,
       lastDurableWallTime: appliedWall,
     },
-    ...(s.candidateMetrics && s.stateCode === MemberState.PRIMARY ? { electionCandidateMetrics: { ...s.candidateMetrics } } : {}),
-    ...(s.participantMetrics ? { electionParticipantMetrics: { ...s.participantMetrics } } : {}),
+    // The stable timestamp of the last checkpoint (storage's getLastStableRecoveryTimestamp): here the
+    // majority commit point, which is what the stable timestamp follows.
+    ...(lastStable ? { lastStableRecoveryTimestamp: tsToBson(lastStable.ts) } : {}),
+    ...(candidate ? { electionCandidateMetrics: candidate } : {}),
+    ...(participant ? { electionParticipantMetrics: participant } : {}),
     members,
   };
 }

@@ -5,6 +5,7 @@ import { LogIds } from '../../log/ids';
 import { isElectableMember, writeMajority } from '../config';
 import { MemberState, stateName, stateTitle } from '../state';
 import type { MemberData, TopologyState } from './core';
+import { catchUpConcluded, clearCandidateMetrics, steppedDownForHigherTerm } from './metrics';
 import {
   bumpTopology,
   canStandForElection,
@@ -28,15 +29,17 @@ import {
  */
 
 /** Leave PRIMARY now (higher term, lost majority, stepdown command, removal). */
-export function stepDownNow(s: TopologyState, reason: string): void {
+export function stepDownNow(s: TopologyState, reason: string, higherTerm = false): void {
   if (s.stateCode !== MemberState.PRIMARY) return;
   log(s, 'I', 'REPL', LogIds.steppingDown, { reason });
   emit(s, { type: 'stepDown', term: term(s), reason });
+  // A catch-up cut short by the step-down (_updateMemberStateFromTopologyCoordinator).
+  if (s.catchUp) catchUpConcluded(s, higherTerm ? 'failedWithNewTerm' : 'failedWithError', 0);
   s.catchUp = undefined;
   s.out.push({ kind: 'cancelTimer', timer: 'catchUp' }, { kind: 'cancelTimer', timer: 'liveness' }, { kind: 'cancelTimer', timer: 'noop' });
   s.writable = false;
   s.electionTimeTs = undefined;
-  s.candidateMetrics = undefined;
+  clearCandidateMetrics(s);
   setState(s, MemberState.SECONDARY, reason);
   s.out.push({ kind: 'failWriteConcern', error: serverError('PrimarySteppedDown', 'Primary stepped down while waiting for replication').toWriteConcernError() });
   resetElectionTimer(s);
@@ -48,8 +51,13 @@ export function updateTerm(s: TopologyState, next: number, reason: string): bool
   if (!(next > s.persisted.term)) return false;
   log(s, 'I', 'REPL', LogIds.updatingTerm, { oldTerm: s.persisted.term, newTerm: next, reason });
   persistTerm(s, next);
+  // A candidate loses its election (the LoseElectionGuard clears its candidate metrics).
+  if (s.candidacy) clearCandidateMetrics(s);
   s.candidacy = undefined;
-  if (s.stateCode === MemberState.PRIMARY) stepDownNow(s, `term changed to ${next} (${reason})`);
+  if (s.stateCode === MemberState.PRIMARY) {
+    steppedDownForHigherTerm(s);
+    stepDownNow(s, `term changed to ${next} (${reason})`, true);
+  }
   return true;
 }
 
@@ -142,7 +150,7 @@ export function freeze(s: TopologyState, secs: number): Document {
   if (secs <= 0) {
     s.frozenUntilMillis = 0;
     reply.info = 'unfreezing';
-    if (votingMembersCount(s) === 1 && canStandForElection(s)) s.out.push({ kind: 'electSoon', reason: 'single node replica set', skipDryRun: true });
+    if (votingMembersCount(s) === 1 && canStandForElection(s)) s.out.push({ kind: 'electSoon', reason: 'singleNodePromptElection', skipDryRun: true });
     else resetElectionTimer(s);
   } else {
     s.frozenUntilMillis = now(s) + secs * 1000;

@@ -9,6 +9,7 @@ import { MemberState } from '../state';
 import { processReplData } from './commitPoint';
 import type { TopologyState } from './core';
 import { cancelElectionTimer, emit, lastApplied, log, now, resetElectionTimer, setState, term } from './core';
+import { entriesAppliedForMetrics } from './metrics';
 import { capOplog } from './oplogWrite';
 import { checkCatchUp } from './primary';
 
@@ -49,6 +50,7 @@ export function checkBatchOrder(s: TopologyState, entries: readonly OplogEntry[]
 export function entriesApplied(s: TopologyState, entries: readonly OplogEntry[], caughtUp: boolean): void {
   if (entries.length > 0) {
     for (const e of entries) s.persisted.oplog.append(e);
+    entriesAppliedForMetrics(s, entries);
     s.out.push({ kind: 'persistOplog', entries, fromSyncSource: true });
     capOplog(s);
     s.out.push({ kind: 'oplogChanged', rolledBack: false }, { kind: 'reportPosition' });

@@ -17,6 +17,7 @@ import { TopologyState as State } from './core';
 import * as election from './election';
 import * as heartbeat from './heartbeat';
 import type { HeartbeatRequest } from './heartbeat';
+import { electionMetricsDocument } from './metrics';
 import { logOps, oplogSizeBytes, resizeOplog } from './oplogWrite';
 import * as primary from './primary';
 import * as status from './status';
@@ -199,6 +200,11 @@ export class Topology {
 
   status(uptimeSecs: number): Document {
     return status.status(this.s, core.now(this.s), uptimeSecs);
+  }
+
+  /** serverStatus().electionMetrics. */
+  electionMetrics(): Document {
+    return electionMetricsDocument(this.s);
   }
 
   configDocument(): Document {
@@ -446,8 +452,13 @@ export class Topology {
     return this.step((s) => syncing.fetchMetadata(s, reply, source));
   }
 
+  /**
+   * The fetcher ends catch-up (no member ahead to fetch from, a diverged one). Nobody was ever
+   * ahead: already caught up, as mongod's heartbeat check concludes; else mongod would wait on
+   * until catchUpTimeoutMillis, so it counts as timed out.
+   */
   finishCatchUp(reason: string): void {
-    this.step((s) => primary.finishCatchUp(s, reason));
+    this.step((s) => primary.finishCatchUp(s, reason, s.catchUp?.ahead ? 'timedOut' : 'alreadyCaughtUp'));
   }
 
   entriesApplied(entries: readonly OplogEntry[], caughtUp: boolean): void {

@@ -1,12 +1,14 @@
 import { Long } from 'bson';
 import type { Document } from 'bson';
-import { NULL_OPTIME, compareOpTime, formatOpTime, opTimeFromBson, opTimeToBson } from '../../base/optime';
+import { NULL_OPTIME, compareOpTime, formatOpTime, opTimeFromBson } from '../../base/optime';
 import { LogIds } from '../../log/ids';
 import type { MemberConfig } from '../config';
 import { compareConfigVersion } from '../config';
 import { MemberState } from '../state';
 import type { TopologyState } from './core';
-import { emit, lastApplied, log, now, primaryHost, requireConfig, requireReplSet, resetElectionTimer, selfConfig, term } from './core';
+import { emit, lastApplied, log, primaryHost, requireConfig, requireReplSet, resetElectionTimer, term } from './core';
+import { latestKnownOpTime } from './election';
+import { participantVoted } from './metrics';
 import { updateTerm } from './stepDown';
 
 /**
@@ -74,18 +76,9 @@ export function castVote(s: TopologyState, cmd: Document): Document {
     resetElectionTimer(s);
   }
   if (!dryRun) {
-    let maxApplied = mine;
-    for (const m of s.members.values()) if (m.health === 1 && compareOpTime(m.applied, maxApplied) > 0) maxApplied = m.applied;
-    s.participantMetrics = {
-      votedForCandidate: granted,
-      electionTerm: Long.fromNumber(voteTerm),
-      lastVoteDate: new Date(now(s)),
-      electionCandidateMemberId: config.members[candidateIndex]?._id ?? -1,
-      voteReason: reason,
-      lastAppliedOpTimeAtElection: opTimeToBson(mine),
-      maxAppliedOpTimeInSet: opTimeToBson(maxApplied),
-      priorityAtElection: selfConfig(s)?.priority ?? 0,
-    };
+    // replication_coordinator_impl.cpp processReplSetRequestVotes: every real request answered,
+    // granted or not; maxAppliedOpTimeInSet is latestKnownOpTime().
+    participantVoted(s, granted, voteTerm, config.members[candidateIndex]?._id ?? -1, reason, mine, latestKnownOpTime(s));
   }
   emit(s, { type: 'voteCast', candidate, term: voteTerm, dryRun, granted, reason });
   log(s, 'I', 'ELECTION', LogIds.votingForCandidate, { candidate, term: voteTerm, dryRun, granted, reason });

@@ -5,7 +5,8 @@
  * the set heals, a final read returns what is there. An insert acknowledged with w:"majority" must
  * be there (`lost-insert`); a document nobody inserted must not (`phantom`). A w:1 insert may be
  * rolled back (MongoDB says so: "Rollbacks During Replica Set Failover"), so losing one is only
- * counted.
+ * counted; so may one acknowledged by a custom tag mode (`w: "multiDC"`, two members in distinct
+ * data centres: not necessarily a majority, so not safe from rollback).
  *
  * `at-most-once` (retryable writes): every logical write pushes a unique token onto a document's
  * array and may be sent several times (the driver's retry after a network error or a failover, or
@@ -20,7 +21,8 @@ import type { CheckerResult, Violation } from './result';
 
 export interface SetAdd {
   id: string;
-  w: 1 | 'majority';
+  /** 1, "majority", or a custom write concern mode's name (settings.getLastErrorModes). */
+  w: 1 | 'majority' | 'multiDC';
 }
 
 /** `finalIds`: the ids a final read found, or undefined when none could be made. */

@@ -1,6 +1,6 @@
 import type { Document } from 'bson';
 import { describe, expect, it } from 'vitest';
-import { Cluster } from '../../../src/harness/cluster';
+import { staleWinner } from './staleWinner';
 
 /**
  * Catch-up takeover (topology_coordinator.cpp _updatePrimaryFromHBDataV1 and
@@ -12,33 +12,9 @@ import { Cluster } from '../../../src/harness/cluster';
  * stopReplProducer fail point (bgsync.cpp).
  */
 
-/** Five members; `b` alone has the last write of the old primary `a`, which then dies. A staler member wins. */
-async function staleWinner(settings: Document): Promise<{ c: Cluster; b: string; winner: string }> {
-  const c = new Cluster({ members: 5, seed: 131, testCommandsEnabled: true, settings });
-  await c.initiate();
-  const a = await c.waitForPrimary(60_000);
-  await c.advance(3000);
-  const [b, ...rest] = c.hosts.filter((h) => h !== a) as [string, ...string[]];
-  for (const h of rest) {
-    c.cut(a, h);
-    c.cut(b, h);
-  }
-  const w2 = await c.insert([{ _id: 'on-a-and-b' }], { writeConcern: { w: 2, wtimeout: 5000 } });
-  expect(w2.writeConcernError).toBeUndefined();
-  // b may not stand in the election that follows, only later; the others cannot catch up.
-  expect((await c.command(b, { replSetFreeze: 20 })).ok).toBe(1);
-  for (const h of rest) expect((await c.command(h, { configureFailPoint: 'stopReplProducer', mode: 'alwaysOn' }, { db: 'admin' })).ok).toBe(1);
-  c.kill(a);
-  c.healAll();
-  // Elected but never writable: waitForPrimary waits for a writable one.
-  expect(await c.waitFor(() => rest.some((h) => c.state(h) === 'PRIMARY'), 60_000)).toBe(true);
-  const winner = rest.find((h) => c.state(h) === 'PRIMARY')!;
-  return { c, b, winner };
-}
-
 describe('catch-up takeover (catchUpTakeoverDelayMillis)', () => {
   it('the fresher secondary takes over a primary stuck in catch-up after catchUpTakeoverDelayMillis, with reason catchupTakeover', async () => {
-    const { c, b, winner } = await staleWinner({ catchUpTakeoverDelayMillis: 30_000 });
+    const { c, b, winner } = await staleWinner(131, { catchUpTakeoverDelayMillis: 30_000 });
     const electedAt = c.clock.now();
     // Still catching up: the winner takes no writes and says it is not writable.
     expect((await c.command(winner, { hello: 1 })).isWritablePrimary).toBe(false);
@@ -56,7 +32,7 @@ describe('catch-up takeover (catchUpTakeoverDelayMillis)', () => {
   });
 
   it('catchUpTakeoverDelayMillis: -1 disables it: the primary stays in catch-up (catchUpTimeoutMillis -1 is unbounded)', async () => {
-    const { c, b, winner } = await staleWinner({ catchUpTakeoverDelayMillis: -1 });
+    const { c, b, winner } = await staleWinner(131, { catchUpTakeoverDelayMillis: -1 });
     await c.advance(90_000);
     expect(c.state(winner)).toBe('PRIMARY');
     expect(c.state(b)).toBe('SECONDARY');
