@@ -175,6 +175,11 @@ export class ScaledClock implements Clock {
     return virtualAt(reading, wallMillis);
   }
 
+  /** The reading this clock was last anchored at (what its owner wrote, for a following clock): equal anchors, equal clocks. */
+  get anchor(): ClockReading {
+    return { ...this.current().reading };
+  }
+
   /** Where this clock stands, as a reading taken now. */
   reading(): ClockReading {
     const { reading, wallMillis } = this.current();
@@ -215,13 +220,14 @@ export class ScaledClock implements Clock {
     else this.rearmAll();
   }
 
-  /** A following clock: the anchor changed (at least to `version`), so re-arm the timers at its rate. */
-  sync(version = 0): void {
+  /** A following clock: the anchor changed (at least to `version`), so re-arm the timers at its rate. Returns the anchor's version and reading. */
+  sync(version = 0): { version: number; anchor: ClockReading } {
     if (!this.follows || !this.shared) throw new Error('ScaledClock.sync: this clock follows no anchor');
-    const found = this.shared.version;
-    if (found < version) throw new Error(`ScaledClock.sync: the shared anchor is at version ${found}, older than ${version}`);
-    if (this.paused) for (const timer of this.timers) this.disarm(timer);
+    const found = this.shared.load();
+    if (found.version < version) throw new Error(`ScaledClock.sync: the shared anchor is at version ${found.version}, older than ${version}`);
+    if (found.reading.paused) for (const timer of this.timers) this.disarm(timer);
     else this.rearmAll();
+    return { version: found.version, anchor: found.reading };
   }
 
   setTimer(delayMillis: number, callback: () => void): TimerHandle {

@@ -125,6 +125,7 @@ describe('ScaledClock', () => {
       vi.advanceTimersByTime(37);
       change();
       versions.push(anchor.version);
+      expect(follower.anchor).toEqual(owner.anchor);
       expect(follower.reading()).toEqual(owner.reading());
       expect([follower.speed, follower.paused]).toEqual([owner.speed, owner.paused]);
     }
