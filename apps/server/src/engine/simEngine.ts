@@ -250,6 +250,18 @@ export class SimEngine implements Engine {
   }
 
   async snapshot(): Promise<ClusterSnapshot> {
+    return this.snapshotNow();
+  }
+
+  /**
+   * The cluster view and a checkpoint of the members taken together, in one synchronous step, so
+   * nothing happens between them: a history moment whose view and whose branch agree.
+   */
+  moment(): { snapshot: ClusterSnapshot; checkpoint: EngineCheckpoint } {
+    return { snapshot: this.snapshotNow(), checkpoint: this.checkpoint() };
+  }
+
+  private snapshotNow(): ClusterSnapshot {
     const now = this.clock.now();
     const latestByAddress = new Map<string, EngineProcess & { extra: SimProcess }>();
     for (const proc of this.table.all()) latestByAddress.set(proc.address, proc);

@@ -343,6 +343,19 @@ export class WorkerEngine implements Engine {
     return handle;
   }
 
+  /**
+   * The cluster view and a checkpoint taken together in the worker (see `SimEngine.moment`): a
+   * snapshot answered first and a checkpoint asked for after it would let calls queued meanwhile
+   * (a kill typed in a terminal) land between them, and a branch from that moment would not be
+   * what its view showed.
+   */
+  async moment(): Promise<{ snapshot: ClusterSnapshot; checkpoint: WorkerCheckpoint }> {
+    const id = this.nextCheckpointId++;
+    const { snapshot, sizeBytes } = await this.call<{ snapshot: ClusterSnapshot; sizeBytes: number }>('moment', [id]);
+    this.checkpointBytes = sizeBytes;
+    return { snapshot, checkpoint: { kind: 'worker', sandboxId: this.sandboxId, id, atMillis: snapshot.at, sizeBytes } };
+  }
+
   /** The history let go of `checkpoint`: the worker may drop it. */
   releaseCheckpoint(checkpoint: WorkerCheckpoint): void {
     if (checkpoint.sandboxId !== this.sandboxId) throw new Error(`checkpoint ${checkpoint.id} is sandbox ${checkpoint.sandboxId}'s, not ${this.sandboxId}'s`);

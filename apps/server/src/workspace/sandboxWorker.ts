@@ -231,6 +231,11 @@ async function run(sandbox: string, method: string, args: unknown[]): Promise<un
         checkpoints.set(args[0] as number, checkpoint);
         return checkpoint.sizeBytes;
       }
+      case 'moment': {
+        const { snapshot, checkpoint } = engine.moment();
+        checkpoints.set(args[0] as number, checkpoint);
+        return { snapshot, sizeBytes: checkpoint.sizeBytes };
+      }
       case 'releaseCheckpoint':
         return checkpoints.delete(args[0] as number);
       case 'restore': {

@@ -3,6 +3,8 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { newProxyCredentials } from '../../src/engine/simEngine';
 import { WorkerEngine } from '../../src/engine/workerEngine';
 import { SandboxWorkerPool } from '../../src/engine/workerPool';
+import { parseMongodArgs } from '../../src/mongod/flags';
+import { Lab } from '../../src/sandbox/lab';
 import { EventLog } from '../../src/timeline/eventLog';
 import type { SandboxWorkerSetup } from '../../src/workspace/sandboxWorker';
 
@@ -98,5 +100,29 @@ describe("a worker sandbox's clock and the main thread's mirror of it (engine/wo
     expect(branch.clock.now()).toBeLessThan(fork.clock.now());
     expect(errors).toEqual([]);
     for (const engine of [branch, fork, source]) await engine.dispose();
+  }, 60_000);
+
+  it('a history moment\'s view and its checkpoint are taken together in the worker, so a kill queued between them cannot split them', async () => {
+    pool = new SandboxWorkerPool({ workersMax: 1, file: workerFile, sandboxesPerWorkerMax: 10, onWorkerLost: () => undefined });
+    const events = new EventLog(() => Date.now(), 100);
+    const engine = new WorkerEngine({ pool, sandboxId: 'moments', setup: { ...setup, credentials: newProxyCredentials() }, events });
+    const lab = new Lab(engine, setup.hostname, events);
+    const parsed = parseMongodArgs('--port 27017 --dbpath /data/a'.split(' '));
+    if (parsed.kind !== 'start') throw new Error('not a start');
+    const member = await engine.start(parsed.options);
+    // The live feed's snapshot is answered; a kill typed meanwhile is queued before the moment's checkpoint.
+    const shown = engine.snapshot();
+    const kill = engine.signal(member.pid, 'SIGKILL');
+    const moment = await lab.captureMoment(await shown);
+    await kill;
+    if (!moment?.checkpoint || !('kind' in moment.checkpoint)) throw new Error('no worker checkpoint');
+    const branch = new WorkerEngine({ pool, sandboxId: 'moments-branch', setup: { ...setup, credentials: newProxyCredentials() }, events: new EventLog(() => Date.now(), 100), near: 'moments' });
+    const report = await branch.restore(moment.checkpoint);
+    // What "Branch from here" starts is what the moment showed running.
+    const runningShown = moment.cluster.members.filter((m) => m.process === 'running').map((m) => m.host);
+    expect(report.started).toEqual(runningShown);
+    expect(moment.checkpoint.atMillis).toBe(moment.at);
+    await branch.dispose();
+    await engine.dispose();
   }, 60_000);
 });
