@@ -127,9 +127,9 @@ function engineFromEnv(env: NodeJS.ProcessEnv): Settings['engine'] {
 
 /**
  * Worker threads for sandboxes: 0 (every sandbox on the main thread), a count, or `cores` (one
- * per core, as DESIGN.md has it). The default stays 0 until rewinding a sandbox on a worker keeps
- * its clock in step with the main thread's copy (e2e/tests/rewind.spec.ts fails 3 runs in 4 with
- * workers: the main thread applies a speed change at once, the worker when the message arrives).
+ * per core, as DESIGN.md has it). The default stays 0 until a saved replay of a sandbox on a
+ * worker keeps its checkpoints to branch from (e2e/tests/replays.spec.ts fails with workers: the
+ * replay's frozen history drops worker checkpoints, see LabHistory.frozenCopy).
  */
 export const sandboxWorkersDefault: string = '0';
 const sandboxWorkersMax = 64;

@@ -6,7 +6,7 @@ export { VirtualNetwork, type VirtualNetworkOptions } from './net/virtual';
 export { FaultModel, LINK_DELAY_MILLIS_MAX, type FaultSnapshot, type FaultListener } from './net/faults';
 export type { Clock, TimerHandle } from './clock/clock';
 export { VirtualClock, VIRTUAL_EPOCH_MILLIS, drainMicrotasks, type YieldFn } from './clock/virtual';
-export { RealClock, ScaledClock, type ScaledClockOptions } from './clock/realClock';
+export { ClockWentBackError, RealClock, ScaledClock, SharedClockAnchor, virtualAt, type ClockReading, type ScaledClockOptions } from './clock/realClock';
 export { yieldToEventLoop } from './clock/realYield';
 export { Random } from './random/random';
 

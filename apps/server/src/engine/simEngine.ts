@@ -57,8 +57,11 @@ export interface SimEngineOptions {
   seed?: number;
   /** Documents and bytes one member may hold. */
   storageLimits?: { storageDocumentsMax: number; storageBytesMax: number };
-  /** Where the sandbox clock starts and how it runs (a fork starts where its source is). */
-  clock?: { startMillis: number; speed: number; paused: boolean };
+  /**
+   * Where the sandbox clock starts and how it runs (a fork starts where its source is), or the clock
+   * itself (a worker's sandbox: one that follows the main thread's anchor).
+   */
+  clock?: { startMillis: number; speed: number; paused: boolean } | ScaledClock;
 }
 
 /** What `copyFrom` copied, for the page and the docs to say. */
@@ -114,8 +117,13 @@ export class SimEngine implements Engine {
   private disposed = false;
 
   constructor(private readonly options: SimEngineOptions) {
-    this.clock = new ScaledClock(options.clock ? { startMillis: options.clock.startMillis, speed: options.clock.speed } : {});
-    if (options.clock?.paused) this.clock.pause();
+    const start = options.clock;
+    if (start instanceof ScaledClock) {
+      this.clock = start;
+    } else {
+      this.clock = new ScaledClock(start ? { startMillis: start.startMillis, speed: start.speed } : {});
+      if (start?.paused) this.clock.pause();
+    }
     this.network = new VirtualNetwork({ clock: this.clock, defaultDelayMillis: 1 });
     this.transport = new DirectPeerTransport({ clock: this.clock, faults: this.network.faults });
     this.random = new Random(options.seed ?? randomInt(1, 2 ** 31));
@@ -242,6 +250,18 @@ export class SimEngine implements Engine {
   }
 
   async snapshot(): Promise<ClusterSnapshot> {
+    return this.snapshotNow();
+  }
+
+  /**
+   * The cluster view and a checkpoint of the members taken together, in one synchronous step, so
+   * nothing happens between them: a history moment whose view and whose branch agree.
+   */
+  moment(): { snapshot: ClusterSnapshot; checkpoint: EngineCheckpoint } {
+    return { snapshot: this.snapshotNow(), checkpoint: this.checkpoint() };
+  }
+
+  private snapshotNow(): ClusterSnapshot {
     const now = this.clock.now();
     const latestByAddress = new Map<string, EngineProcess & { extra: SimProcess }>();
     for (const proc of this.table.all()) latestByAddress.set(proc.address, proc);

@@ -1,5 +1,5 @@
 import { deserialize, serialize, type Document } from 'bson';
-import { ScaledClock, type ReplParameters } from '@rslab/sim';
+import { ScaledClock, SharedClockAnchor, type ClockReading, type ReplParameters } from '@rslab/sim';
 import type { ClusterSnapshot, LabEvent } from '@rslab/protocol';
 import type { DriverRoute } from '../driver/gateway';
 import type { MongodOptions } from '../mongod/flags';
@@ -34,8 +34,19 @@ export interface SandboxWorkerSetup {
   credentials?: { username: string; password: string };
   storageLimits?: { storageDocumentsMax: number; storageBytesMax: number };
   parameters?: Partial<ReplParameters>;
-  /** Where the sandbox clock starts; `sentAtWallMillis` lets the worker make up for the time the message took. */
-  clock?: { startMillis: number; speed: number; paused: boolean; sentAtWallMillis?: number };
+  /** Where the sandbox clock starts (the main thread's clock; the worker's follows it through `clockAnchor`). */
+  clock?: { startMillis: number; speed: number; paused: boolean };
+  /**
+   * The main thread's clock anchor (a `SharedClockAnchor`'s buffer): the worker's clock reads it, so
+   * both read the same time at every instant, from the sandbox's creation on. Set by WorkerEngine.
+   */
+  clockAnchor?: SharedArrayBuffer;
+}
+
+/** What the worker's `clock` call carries: the reading the main thread's clock took at a change, and the anchor's version then. */
+export interface WorkerClockChange {
+  reading: ClockReading;
+  version: number;
 }
 
 /** What a sandbox worker tells the main thread about one sandbox, besides call replies. */
@@ -70,15 +81,22 @@ export interface WorkerEngineOptions {
   near?: string;
 }
 
-/** The sandbox clock as the main thread keeps it: the same anchor and speed as the worker's, each change sent there too. */
+/**
+ * The sandbox clock as the main thread keeps it. Its anchor (see `ClockReading`) lives in a
+ * SharedArrayBuffer that the worker's clock reads (`ScaledClock.following`), so a speed change, a
+ * pause or a resume made here is the worker's at the same instant: no message has to arrive first.
+ * Each change is still sent (`clock`, with the reading taken and the anchor's version) for the
+ * worker to re-arm its timers at the new rate and to check it reads that very anchor.
+ */
 class MirroredClock implements EngineClock {
   private readonly local: ScaledClock;
+  readonly shared = new SharedClockAnchor();
 
   constructor(
     setup: SandboxWorkerSetup['clock'],
-    private readonly send: (speed: number, paused: boolean) => void,
+    private readonly send: (change: WorkerClockChange) => void,
   ) {
-    this.local = new ScaledClock(setup ? { startMillis: setup.startMillis, speed: setup.speed } : {});
+    this.local = new ScaledClock({ ...(setup ? { startMillis: setup.startMillis, speed: setup.speed } : {}), share: this.shared });
     if (setup?.paused) this.local.pause();
   }
 
@@ -94,19 +112,32 @@ class MirroredClock implements EngineClock {
     return this.local.paused;
   }
 
+  /** The reading the clock is anchored at, as the worker's clock reads it too. */
+  get anchor(): ClockReading {
+    return this.local.anchor;
+  }
+
   setSpeed(speed: number): void {
-    this.local.setSpeed(speed);
-    this.send(this.local.speed, this.local.paused);
+    this.change(() => this.local.setSpeed(speed));
   }
 
   pause(): void {
-    this.local.pause();
-    this.send(this.local.speed, true);
+    this.change(() => this.local.pause());
   }
 
   resume(): void {
-    this.local.resume();
-    this.send(this.local.speed, false);
+    this.change(() => this.local.resume());
+  }
+
+  private change(apply: () => void): void {
+    const before = this.local.now();
+    const version = this.shared.version;
+    apply();
+    if (this.shared.version === version) return;
+    const reading = this.local.anchor;
+    // A change re-anchors where the clock stood: the sandbox's time goes on from there, never back.
+    if (reading.virtualMillis < before) throw new Error(`MirroredClock: a change set the sandbox clock back from ${before} to ${reading.virtualMillis}`);
+    this.send({ reading, version: this.shared.version });
   }
 }
 
@@ -138,7 +169,7 @@ export class WorkerEngine implements Engine {
     this.sandboxId = sandboxId;
     if (!setup.credentials) throw new Error('WorkerEngine: the setup needs the SOCKS credentials of the main thread');
     const credentials = setup.credentials;
-    this.clock = new MirroredClock(setup.clock, (speed, paused) => this.fire('clock', [speed, paused]));
+    this.clock = new MirroredClock(setup.clock, (change) => this.fire('clock', [change]));
     pool.assign(sandboxId, { ...(options.near !== undefined ? { near: options.near } : {}), onEvent: (event) => this.receive(event as WorkerSandboxEvent) });
     this.route = {
       proxyHost: '127.0.0.1',
@@ -151,9 +182,9 @@ export class WorkerEngine implements Engine {
       // A worker started in place of a lost one may not listen yet: the driver waits for it before opening a client.
       ready: () => pool.readyFor(sandboxId).catch(() => undefined),
     };
-    // The worker's clock starts where this one is now, so both read the same sandbox time.
-    const start = { startMillis: this.clock.now(), speed: this.clock.speed, paused: this.clock.paused, sentAtWallMillis: Date.now() };
-    this.created = pool.call<undefined>(sandboxId, 'create', [{ ...setup, clock: start }]).then(() => undefined);
+    // The worker's clock follows this one's anchor: both read the same sandbox time from the start, however late the worker builds the sandbox.
+    const { clock: _start, ...rest } = setup;
+    this.created = pool.call<undefined>(sandboxId, 'create', [{ ...rest, clockAnchor: this.clock.shared.buffer }]).then(() => undefined);
     this.created.catch((error: unknown) => this.report(error, 'creating the sandbox in its worker failed'));
   }
 
@@ -310,6 +341,19 @@ export class WorkerEngine implements Engine {
       );
     }
     return handle;
+  }
+
+  /**
+   * The cluster view and a checkpoint taken together in the worker (see `SimEngine.moment`): a
+   * snapshot answered first and a checkpoint asked for after it would let calls queued meanwhile
+   * (a kill typed in a terminal) land between them, and a branch from that moment would not be
+   * what its view showed.
+   */
+  async moment(): Promise<{ snapshot: ClusterSnapshot; checkpoint: WorkerCheckpoint }> {
+    const id = this.nextCheckpointId++;
+    const { snapshot, sizeBytes } = await this.call<{ snapshot: ClusterSnapshot; sizeBytes: number }>('moment', [id]);
+    this.checkpointBytes = sizeBytes;
+    return { snapshot, checkpoint: { kind: 'worker', sandboxId: this.sandboxId, id, atMillis: snapshot.at, sizeBytes } };
   }
 
   /** The history let go of `checkpoint`: the worker may drop it. */

@@ -61,9 +61,8 @@ export const sandboxesPlugin = fp<SandboxesPluginOptions>(
           })
         : null;
     if (pool) {
-      // Waited for: a sandbox made while its worker still loads would start its clock late there,
-      // and the main thread's mirror of that clock would run ahead of the worker's (a speed change
-      // sent meanwhile lands seconds late), so history times and typed lines' times would disagree.
+      // Waited for, so the first learners' calls do not queue behind a worker still loading. (Their
+      // clocks would agree either way: a worker's clock reads the main thread's shared anchor.)
       await pool.ready();
       app.log.info({ workers: settings.sandboxWorkers }, 'sandboxes run on worker threads');
     }

@@ -134,10 +134,24 @@ export class Lab {
    * Keep `snapshot` as a moment of the history if one is due, with a checkpoint of the members'
    * dbpaths on the sim engine (what "Branch from here" starts from).
    */
-  captureMoment(snapshot: ClusterSnapshot): Moment | null {
+  async captureMoment(snapshot: ClusterSnapshot): Promise<Moment | null> {
     if (!this.past.due(snapshot.at)) return null;
-    const checkpoint = this.engine instanceof SimEngine || this.engine instanceof WorkerEngine ? this.engine.checkpoint() : null;
-    return this.past.capture(snapshot, checkpoint);
+    const { engine } = this;
+    // The moment's view and checkpoint are taken together, fresh (`snapshot` may be a shared one, a little old).
+    if (engine instanceof SimEngine) {
+      const moment = engine.moment();
+      return this.past.capture(moment.snapshot, moment.checkpoint);
+    }
+    if (engine instanceof WorkerEngine) {
+      const moment = await engine.moment();
+      // Another capture may have kept a moment while this one was on its way.
+      if (!this.past.due(moment.snapshot.at)) {
+        engine.releaseCheckpoint(moment.checkpoint);
+        return null;
+      }
+      return this.past.capture(moment.snapshot, moment.checkpoint);
+    }
+    return this.past.capture(snapshot, null);
   }
 
   /**

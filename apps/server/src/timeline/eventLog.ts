@@ -9,6 +9,8 @@ export class EventLog {
   /** Index in `ring` of the oldest event once the ring is full. */
   private oldest = 0;
   private nextId = 1;
+  /** The time of the newest event (-Infinity before the first). */
+  private lastAt = Number.NEGATIVE_INFINITY;
   private readonly listeners = new Set<(event: LabEvent) => void>();
 
   constructor(
@@ -18,8 +20,16 @@ export class EventLog {
     if (!Number.isInteger(eventsMax) || eventsMax < 1) throw new RangeError(`eventsMax must be a positive integer, not ${eventsMax}`);
   }
 
+  /**
+   * Add an event, at `event.at` or now. Times never go back in the log (the page's timeline needs
+   * them in order): an event stamped earlier than the last one, as a sandbox worker's event is when
+   * it arrives after one the main thread stamped meanwhile, takes the last one's time (off by at
+   * most the message's delay in sandbox time).
+   */
   add(event: Omit<LabEvent, 'id' | 'at'> & { at?: number }): LabEvent {
-    const full: LabEvent = { ...event, id: this.nextId, at: event.at ?? this.now() };
+    const at = Math.max(event.at ?? this.now(), this.lastAt);
+    this.lastAt = at;
+    const full: LabEvent = { ...event, id: this.nextId, at };
     this.nextId += 1;
     if (this.ring.length < this.eventsMax) {
       this.ring.push(full);

@@ -193,7 +193,7 @@ export class Sandbox {
       for (const listener of this.live) listener.events(events);
     }
     const snapshot = await this.lab.snapshot();
-    this.lab.captureMoment(snapshot);
+    await this.lab.captureMoment(snapshot);
     const json = JSON.stringify({ ...snapshot, at: 0 });
     // Send when something changed, and now and then anyway so clocks on the page stay in step.
     if (json !== this.lastClusterJson || snapshot.at % 2000 < snapshotIntervalMillis * snapshot.speed) {

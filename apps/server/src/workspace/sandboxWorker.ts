@@ -11,13 +11,13 @@
  */
 import { parentPort } from 'node:worker_threads';
 import type { Document } from 'bson';
-import type { VirtualNetwork } from '@rslab/sim';
+import { ScaledClock, SharedClockAnchor, type ClockReading, type VirtualNetwork } from '@rslab/sim';
 import { DriverGateway } from '../driver/gateway';
 import { LoopbackAliasNetwork } from '../driver/loopbackAlias';
 import { SocksBridge } from '../driver/socksBridge';
 import { EngineCommandError, type Signal } from '../engine/engine';
 import { SimEngine, newProxyCredentials, type EngineCheckpoint } from '../engine/simEngine';
-import { fromBson, toBson, type SandboxWorkerSetup, type WorkerSandboxEvent } from '../engine/workerEngine';
+import { fromBson, toBson, type SandboxWorkerSetup, type WorkerClockChange, type WorkerSandboxEvent } from '../engine/workerEngine';
 import type { FromWorker, ToWorker } from '../engine/workerPool';
 import type { MongodOptions } from '../mongod/flags';
 import { DriverRpcExecutor, type RpcReply } from '../runtime/driverRpc';
@@ -93,8 +93,8 @@ async function create(sandbox: string, setup: SandboxWorkerSetup): Promise<void>
     if (engine && event.source === 'cluster') postState(sandbox, engine);
     post(sandbox, { kind: 'timeline', event });
   });
-  const start = setup.clock;
-  const late = start && !start.paused && start.sentAtWallMillis !== undefined ? Math.max(0, Date.now() - start.sentAtWallMillis) * start.speed : 0;
+  // From a WorkerEngine the clock follows the main thread's anchor; a bare `create` (the pool's tests) may give a start instead.
+  const start = setup.clockAnchor ? ScaledClock.following(new SharedClockAnchor(setup.clockAnchor)) : setup.clock;
   engine = new SimEngine({
     hostname: setup.hostname,
     events,
@@ -102,7 +102,7 @@ async function create(sandbox: string, setup: SandboxWorkerSetup): Promise<void>
     limits: { membersMax: setup.membersMax },
     ...(setup.storageLimits ? { storageLimits: setup.storageLimits } : {}),
     ...(setup.parameters ? { parameters: setup.parameters } : {}),
-    ...(start ? { clock: { startMillis: start.startMillis + late, speed: start.speed, paused: start.paused } } : {}),
+    ...(start ? { clock: start } : {}),
     onError: (error, what) => post(sandbox, { kind: 'labError', text: `${what}: ${error instanceof Error ? error.message : String(error)}` }),
     routeFor: (network) => {
       const { username, password } = setup.credentials ?? newProxyCredentials();
@@ -154,6 +154,26 @@ function unfollow(sandbox: string, pid: number): void {
   found.follows.delete(pid);
 }
 
+/**
+ * The main thread changed the sandbox clock (see WorkerEngine's MirroredClock): this clock read the
+ * new anchor from the moment it was written; its timers are re-armed at the new rate here. The
+ * anchor may have moved on since (a later change is on its way), never back.
+ */
+function clockChanged(clock: ScaledClock, change: WorkerClockChange): undefined {
+  if (!clock.following) throw new Error('sandbox worker: this sandbox\'s clock does not follow the main thread\'s');
+  const { version, anchor } = clock.sync(change.version);
+  if (version === change.version && !sameReading(anchor, change.reading)) {
+    throw new Error(`sandbox worker: the shared clock anchor ${JSON.stringify(anchor)} is not the main thread's ${JSON.stringify(change.reading)} at version ${version}`);
+  }
+  const now = clock.now();
+  if (now < change.reading.virtualMillis) throw new Error(`sandbox worker: the clock reads ${now}, earlier than the main thread's change at ${change.reading.virtualMillis}`);
+  return undefined;
+}
+
+function sameReading(a: ClockReading, b: ClockReading): boolean {
+  return a.virtualMillis === b.virtualMillis && a.wallMillis === b.wallMillis && a.speed === b.speed && a.paused === b.paused;
+}
+
 /** Methods after which the process table may have changed: the state goes out before the reply. */
 const changesProcesses = new Set(['start', 'restart', 'signal', 'clear', 'copyFrom', 'restore']);
 
@@ -200,19 +220,21 @@ async function run(sandbox: string, method: string, args: unknown[]): Promise<un
         return engine.healLink(args[0] as string, args[1] as string);
       case 'slow':
         return engine.slow(args[0] as string, args[1] as string, args[2] as number);
-      case 'clock': {
-        const [speed, paused] = args as [number, boolean];
-        if (engine.clock.speed !== speed) engine.clock.setSpeed(speed);
-        if (paused) engine.clock.pause();
-        else engine.clock.resume();
-        return undefined;
-      }
+      case 'clock':
+        return clockChanged(engine.clock, args[0] as WorkerClockChange);
+      case 'clockAnchor':
+        return { anchor: engine.clock.anchor, following: engine.clock.following };
       case 'clear':
         return await engine.clear();
       case 'checkpoint': {
         const checkpoint = engine.checkpoint();
         checkpoints.set(args[0] as number, checkpoint);
         return checkpoint.sizeBytes;
+      }
+      case 'moment': {
+        const { snapshot, checkpoint } = engine.moment();
+        checkpoints.set(args[0] as number, checkpoint);
+        return { snapshot, sizeBytes: checkpoint.sizeBytes };
       }
       case 'releaseCheckpoint':
         return checkpoints.delete(args[0] as number);

@@ -6,7 +6,7 @@ export async function recordUntil(lab: Lab, predicate: (snapshot: ClusterSnapsho
   const deadline = Date.now() + wallMillisMax;
   for (;;) {
     const snapshot = await lab.engine.snapshot();
-    lab.captureMoment(snapshot);
+    await lab.captureMoment(snapshot);
     if (predicate(snapshot)) return snapshot;
     if (Date.now() > deadline) throw new Error(`not reached; last ${JSON.stringify(snapshot.members.map((m) => [m.host, m.state]))}`);
     await new Promise((resolve) => setTimeout(resolve, 50));

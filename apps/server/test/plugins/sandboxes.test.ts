@@ -85,7 +85,7 @@ describe('sandboxes on worker threads (plugins/sandboxes.ts with sandboxWorkers:
     const { sandbox: source } = app.sandboxes.obtain('branch-source');
     const session = new TranscriptSession(source, { speed: 5 });
     expect(await session.run('mongod --port 27021 --dbpath /data/then\n# expect listening')).toEqual([]);
-    const then = source.lab.captureMoment(await source.lab.snapshot());
+    const then = await source.lab.captureMoment(await source.lab.snapshot());
     expect(then?.checkpoint).toMatchObject({ kind: 'worker', sandboxId: source.id });
     expect(await session.run(`kill ${source.lab.engine.processes()[0]?.pid}\nmongod --port 27022 --dbpath /data/later\n# expect listening`)).toEqual([]);
     const { sandbox: branched, report } = await app.sandboxes.branch('branch-source', then!.at);

@@ -2,7 +2,7 @@ import type { ClientMessage, ControlAction, ServerMessage, TabSnapshot } from '@
 import { fillPlaceholders } from '@rslab/protocol';
 import { Connection, type ConnectionStatus } from '../net/connection';
 import { TerminalController } from '../terminal/controller';
-import { controlAcked, controlSent, presenterFontSize, receiveCourse, resetSandboxState, showCourse, showLive, showPast, useLab } from '../store/lab';
+import { controlAcked, controlSent, presenterFontSize, receiveCourse, requestPast, resetSandboxState, showCourse, showLive, showPast, useLab } from '../store/lab';
 import { parseLessonList } from '../lesson/course';
 import { alreadyInInterpreter, commandMismatch, fillPid, roleIndex, shellForCommand, type CommandLanguage, type ShellRole } from '../lesson/shells';
 import { applySandboxMessage, isSandboxMessage } from './sandboxMessages';
@@ -335,6 +335,7 @@ export class LabClient {
   /** Show the sandbox as it was at sandbox time `at` (the server answers with `timeline.past`). */
   viewAt(at: number): boolean {
     this.lastViewRequest = this.nextRequestId++;
+    requestPast(at);
     return this.connection.send({ type: 'timeline.view', requestId: this.lastViewRequest, at });
   }
 

@@ -1,6 +1,6 @@
 import type { LabClient } from '../app/labClient';
-import { selectBranching, selectHistoryFrom, selectLiveCluster, selectPast, useLab } from '../store/lab';
-import { positionText, viewingText } from '../timeline/rewind';
+import { selectBranching, selectHistoryFrom, selectLiveCluster, selectPast, selectViewTarget, useLab } from '../store/lab';
+import { positionText, sliderValue, viewingText } from '../timeline/rewind';
 import { PositionSlider } from './PositionSlider';
 
 /**
@@ -12,10 +12,11 @@ export function RewindBar({ client }: { client: LabClient }) {
   const past = useLab(selectPast);
   const historyFrom = useLab(selectHistoryFrom);
   const branching = useLab(selectBranching);
+  const viewTarget = useLab(selectViewTarget);
   if (!live) return null;
   const liveAt = Math.max(live.at, past?.liveAt ?? 0);
-  const min = Math.min(historyFrom ?? liveAt, past?.at ?? liveAt);
-  const value = past ? past.at : liveAt;
+  const value = sliderValue(viewTarget, past?.at ?? null, liveAt);
+  const min = Math.min(historyFrom ?? liveAt, value);
   const go = (target: number | 'live') => {
     if (target === 'live') client.backToLive();
     else client.viewAt(target);

@@ -74,6 +74,11 @@ export interface LabState {
   // rewind slice
   /** Shown instead of the live cluster and timeline while the learner looks at the past. */
   past: PastMoment | null;
+  /**
+   * Where the "Timeline position" slider was last sent (its `timeline.view` may still be on its way):
+   * keys step on from here, not from the moment shown, so presses quicker than the answers all count.
+   */
+  viewTarget: number | null;
   /** Sandbox-clock millis the server's history reaches back to. */
   historyFrom: number | null;
   /** A "Branch from here" is on its way. */
@@ -113,6 +118,7 @@ export const useLab = create<LabState>()(() => ({
   clusterReceivedAt: 0,
   events: [],
   past: null,
+  viewTarget: null,
   historyFrom: null,
   branching: false,
   lesson: null,
@@ -136,6 +142,7 @@ export const selectInputLocked = (s: LabState) => s.inputLocked;
 export const selectCluster = (s: LabState) => s.past?.cluster ?? s.cluster;
 export const selectLiveCluster = (s: LabState) => s.cluster;
 export const selectPast = (s: LabState) => s.past;
+export const selectViewTarget = (s: LabState) => s.viewTarget;
 export const selectViewingPast = (s: LabState) => s.past !== null;
 export const selectHistoryFrom = (s: LabState) => s.historyFrom;
 export const selectBranching = (s: LabState) => s.branching;
@@ -167,8 +174,13 @@ export function showPast(past: PastMoment): void {
   useLab.setState({ past, historyFrom: Math.min(useLab.getState().historyFrom ?? past.momentAt, past.momentAt) });
 }
 
+/** The slider asked for sandbox time `at` (the answer comes as `showPast`). */
+export function requestPast(at: number): void {
+  useLab.setState({ viewTarget: at });
+}
+
 export function showLive(): void {
-  useLab.setState({ past: null });
+  useLab.setState({ past: null, viewTarget: null });
 }
 
 export function receiveEvents(events: readonly LabEvent[]): void {
@@ -209,5 +221,5 @@ export function dismissControlFailure(): void {
 
 /** Forget cluster, events, lesson and pending controls: a new sandbox starts from nothing. */
 export function resetSandboxState(): void {
-  useLab.setState({ cluster: null, clusterReceivedAt: 0, events: [], past: null, historyFrom: null, lesson: null, pendingControls: {}, controlFailure: null });
+  useLab.setState({ cluster: null, clusterReceivedAt: 0, events: [], past: null, viewTarget: null, historyFrom: null, lesson: null, pendingControls: {}, controlFailure: null });
 }

@@ -38,6 +38,15 @@ export function sliderTarget(key: string, value: number, min: number, live: numb
   return Math.max(min, target);
 }
 
+/**
+ * Where the slider stands: where it was last sent (`viewTarget`, its answer maybe still on the way),
+ * else the past moment shown, else live. Keys step on from there, so presses quicker than the
+ * server's answers each move it.
+ */
+export function sliderValue(viewTarget: number | null, pastAt: number | null, liveAt: number): number {
+  return viewTarget ?? pastAt ?? liveAt;
+}
+
 /** Where a click at `fraction` (0..1) of the slider's track goes. */
 export function sliderAtFraction(fraction: number, min: number, live: number): number | 'live' {
   const clamped = Math.min(1, Math.max(0, fraction));

@@ -1,6 +1,7 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { ClusterSnapshot } from '@rslab/protocol';
-import { receiveCluster, receiveEvents, resetSandboxState, selectCluster, selectEvents, selectViewingPast, showLive, showPast, useLab } from '../../src/store/lab';
+import { receiveCluster, receiveEvents, requestPast, resetSandboxState, selectCluster, selectEvents, selectViewTarget, selectViewingPast, showLive, showPast, useLab } from '../../src/store/lab';
+import { sliderTarget, sliderValue } from '../../src/timeline/rewind';
 
 const cluster = (at: number, setName: string): ClusterSnapshot => ({ at, speed: 1, paused: false, setName, members: [], links: [] });
 
@@ -20,5 +21,20 @@ describe('the lab store while rewinding', () => {
     showLive();
     expect(selectCluster(useLab.getState())?.at).toBe(51_000);
     expect(selectEvents(useLab.getState()).map((e) => e.id)).toEqual([1, 2]);
+  });
+
+  it('steps the slider on from where it was last sent, so key presses quicker than the answers each move it (a busy server)', () => {
+    receiveCluster(cluster(50_000, 'live'), 0, 10_000);
+    showPast({ at: 40_000, momentAt: 40_000, cluster: cluster(40_000, 'past'), events: [], liveAt: 50_000 });
+    // Two ArrowLefts before the server answers the first: the second goes from 39 s, not again from 40 s.
+    const value = () => sliderValue(selectViewTarget(useLab.getState()), useLab.getState().past?.at ?? null, 50_000);
+    for (const expected of [39_000, 38_000]) {
+      const target = sliderTarget('ArrowLeft', value(), 10_000, 50_000);
+      expect(target).toBe(expected);
+      requestPast(target as number);
+    }
+    expect(useLab.getState().past?.at).toBe(40_000);
+    showLive();
+    expect(selectViewTarget(useLab.getState())).toBeNull();
   });
 });

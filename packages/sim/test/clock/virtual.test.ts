@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { VirtualClock, drainMicrotasks } from '../../src/clock/virtual';
-import { ScaledClock } from '../../src/clock/realClock';
+import { ClockWentBackError, ScaledClock, SharedClockAnchor } from '../../src/clock/realClock';
 
 describe('VirtualClock', () => {
   it('fires timers in due order, same-instant timers in insertion order, and skips cancelled ones', () => {
@@ -88,5 +88,60 @@ describe('ScaledClock', () => {
     expect(fired.length).toBe(1);
     expect(fired[0]).toBeGreaterThanOrEqual(1_001_000);
     expect(() => clock.setSpeed(0)).toThrow(RangeError);
+  });
+
+  it('adopts another clock\'s reading exactly, and refuses one that would set its time back', () => {
+    vi.useFakeTimers();
+    vi.setSystemTime(10_000);
+    const clock = new ScaledClock({ speed: 1, startMillis: 5_000 });
+    const fired: number[] = [];
+    clock.setTimer(3_000, () => fired.push(clock.now()));
+    vi.advanceTimersByTime(100);
+    clock.adopt({ virtualMillis: 6_000, wallMillis: 10_050, speed: 4, paused: false });
+    expect(clock.reading()).toEqual({ virtualMillis: 6_200, wallMillis: 10_100, speed: 4, paused: false });
+    // The timer (due at 8000) is re-armed at the adopted speed: 1800 virtual ms are 450 wall ms.
+    vi.advanceTimersByTime(449);
+    expect(fired).toEqual([]);
+    vi.advanceTimersByTime(1);
+    expect(fired).toEqual([8_000]);
+    const before = clock.reading();
+    expect(() => clock.adopt({ ...before, virtualMillis: before.virtualMillis - 1 })).toThrow(ClockWentBackError);
+    expect(clock.reading()).toEqual(before);
+    clock.adopt({ ...before, paused: true });
+    vi.advanceTimersByTime(1_000);
+    expect(clock.now()).toBe(before.virtualMillis);
+  });
+
+  it('a clock following a shared anchor reads its owner\'s reading after every change, and runs on its own once changed itself', () => {
+    vi.useFakeTimers();
+    vi.setSystemTime(0);
+    const anchor = new SharedClockAnchor();
+    const owner = new ScaledClock({ speed: 2, startMillis: 1_000, share: anchor });
+    // Another thread would build it from `anchor.buffer`; the same memory either way.
+    const follower = ScaledClock.following(new SharedClockAnchor(anchor.buffer));
+    const versions: number[] = [];
+    const changes: Array<() => void> = [() => owner.setSpeed(10), () => owner.pause(), () => owner.resume(), () => owner.setSpeed(0.25), () => owner.adopt({ ...owner.reading(), speed: 3 })];
+    for (const change of changes) {
+      vi.advanceTimersByTime(37);
+      change();
+      versions.push(anchor.version);
+      expect(follower.anchor).toEqual(owner.anchor);
+      expect(follower.reading()).toEqual(owner.reading());
+      expect([follower.speed, follower.paused]).toEqual([owner.speed, owner.paused]);
+    }
+    expect(versions).toEqual([2, 3, 4, 5, 6]);
+    // A timer on the follower fires at its virtual time, at the owner's rate once synced.
+    const fired: number[] = [];
+    follower.setTimer(300, () => fired.push(follower.now()));
+    owner.setSpeed(1);
+    follower.sync(anchor.version);
+    vi.advanceTimersByTime(300);
+    expect(fired).toHaveLength(1);
+    expect(() => follower.sync(anchor.version + 1)).toThrow(/older than/);
+    follower.pause();
+    expect(follower.following).toBe(false);
+    owner.setSpeed(5);
+    vi.advanceTimersByTime(100);
+    expect(follower.now()).toBeLessThan(owner.now());
   });
 });
