@@ -87,6 +87,8 @@ export class Room {
   instructorSaved: SavedPosition | null = null;
   instructorAt = 0;
   stopFollowingInstructor: (() => void) | null = null;
+  /** The moment (sandbox-clock millis) the instructor shows the class, or null: live. Not stored. */
+  rewoundAt: number | null = null;
   /** When the attendees were last read from the store, and the read under way. */
   syncedAt = 0;
   syncing: Promise<void> | null = null;

@@ -4,8 +4,9 @@ import { normalizeJoinCode } from '../rooms/joinCode';
 import type { AttemptVerdict } from '../rooms/rateLimit';
 import type { Attendee, AttendeeConnection, Room, RoomManager } from '../rooms/rooms';
 import { StoreUnavailableError } from '../rooms/store';
-import { SandboxLimitError } from '../workspace/sandbox';
+import { SandboxLimitError, type Sandbox } from '../workspace/sandbox';
 import { LabCopyError } from '../sandbox/lab';
+import { MomentNotKeptError } from '../sandbox/history';
 import type { Settings } from '../settings';
 import { Connection, type AnyClientMessage, type ConnectionFeature, type TabConnection } from './connection';
 
@@ -83,6 +84,36 @@ class RoomSession implements AttendeeConnection, ConnectionFeature {
       resumed,
       room: this.welcome(room, { role: 'attendee', mode: 'live', readOnly: true, attendeeId: attendee.id, hasFork: this.rooms.ownSandbox(room, attendee) !== undefined }),
     });
+    // A class the instructor rewound sees that moment from the start.
+    if (room.rewoundAt !== null) this.showMoment(sandbox, room.rewoundAt);
+  }
+
+  /** On a page that follows the live sandbox: show the instructor's moment `at` (null: live). */
+  showMoment(sandbox: Sandbox, at: number | null): void {
+    if (this.identity.role !== 'attendee' || this.connection.attached !== sandbox) return;
+    if (at === null) {
+      this.connection.send({ type: 'room.moment', past: null });
+      return;
+    }
+    try {
+      this.connection.send({ type: 'room.moment', past: sandbox.viewAt(at) });
+    } catch (error) {
+      // The moment left the bounded history: the class is back to live.
+      if (!(error instanceof MomentNotKeptError)) throw error;
+      this.connection.send({ type: 'room.moment', past: null });
+    }
+  }
+
+  /** The instructor's `room.rewind`: remember the class's moment and show it on every follower's page. */
+  private rewind(at: number | null): true {
+    const sandbox = this.connection.attached;
+    if (this.identity.role !== 'instructor' || !sandbox || sandbox !== this.rooms.liveSandbox(this.identity.room)) {
+      return this.error(ProtocolErrorCode.forbidden, 'only the instructor may rewind the class’s live view');
+    }
+    const room = this.identity.room;
+    room.rewoundAt = at;
+    for (const session of room.sessions) if (session instanceof RoomSession) session.showMoment(sandbox, at);
+    return true;
   }
 
   backToLive(reason: string): void {
@@ -94,6 +125,8 @@ class RoomSession implements AttendeeConnection, ConnectionFeature {
 
   handle(message: AnyClientMessage): boolean {
     switch (message.type) {
+      case 'room.rewind':
+        return this.rewind(message.at);
       case 'room.instructor':
       case 'room.follow':
       case 'room.watch':
