@@ -1,6 +1,6 @@
 import type { LabClient } from '../app/labClient';
-import { selectBranching, selectHistoryFrom, selectLiveCluster, selectPast, useLab } from '../store/lab';
-import { positionText, viewingText } from '../timeline/rewind';
+import { selectBranching, selectHistoryFrom, selectInputLocked, selectLiveCluster, selectPast, useLab } from '../store/lab';
+import { pastNotice, positionText } from '../timeline/rewind';
 import { PositionSlider } from './PositionSlider';
 
 /**
@@ -12,6 +12,8 @@ export function RewindBar({ client }: { client: LabClient }) {
   const past = useLab(selectPast);
   const historyFrom = useLab(selectHistoryFrom);
   const branching = useLab(selectBranching);
+  // A follower's page may look at the past but not branch the instructor's sandbox.
+  const readOnly = useLab(selectInputLocked) !== null;
   if (!live) return null;
   const liveAt = Math.max(live.at, past?.liveAt ?? 0);
   const min = Math.min(historyFrom ?? liveAt, past?.at ?? liveAt);
@@ -26,12 +28,12 @@ export function RewindBar({ client }: { client: LabClient }) {
       {past ? (
         <>
           <strong className="rewind-status" role="status">
-            {viewingText(past.at, liveAt)}
+            {pastNotice(past, liveAt)}
           </strong>
           <button type="button" onClick={() => client.backToLive()}>
             Back to live
           </button>
-          <button type="button" onClick={() => client.branchFromPast()} disabled={branching}>
+          <button type="button" onClick={() => client.branchFromPast()} disabled={branching || readOnly}>
             Branch from here
           </button>
         </>

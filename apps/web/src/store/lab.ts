@@ -52,6 +52,8 @@ export interface PastMoment {
   cluster: ClusterSnapshot;
   events: readonly LabEvent[];
   liveAt: number;
+  /** Set when a room's instructor showed the class this moment (not the learner's own scrub). */
+  by?: 'instructor';
 }
 
 export interface LabState {
