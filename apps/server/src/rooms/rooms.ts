@@ -469,6 +469,17 @@ export class RoomManager {
     attempt();
   }
 
+  /**
+   * The instructor's "Branch from here": the room's live sandbox becomes a new one started from the
+   * moment `at`; the class is back to live on it. The previous sandbox is kept as its recording.
+   */
+  async branchInstructor(room: Room, at: number): Promise<{ sandbox: Sandbox; previous: Sandbox; report: { at: number; started: unknown[] } }> {
+    const branched = await this.options.sandboxes.branch(room.instructorKey, at);
+    room.rewoundAt = null;
+    this.followInstructor(room, branched.sandbox, null);
+    return branched;
+  }
+
   /** The instructor's sandbox if it exists, without creating it. */
   liveSandbox(room: Room): Sandbox | undefined {
     return this.options.sandboxes.get(room.instructorKey);

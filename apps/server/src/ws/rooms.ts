@@ -5,7 +5,7 @@ import type { AttemptVerdict } from '../rooms/rateLimit';
 import type { Attendee, AttendeeConnection, Room, RoomManager } from '../rooms/rooms';
 import { StoreUnavailableError } from '../rooms/store';
 import { SandboxLimitError, type Sandbox } from '../workspace/sandbox';
-import { LabCopyError } from '../sandbox/lab';
+import { formatClock, LabCopyError } from '../sandbox/lab';
 import { MomentNotKeptError } from '../sandbox/history';
 import type { Settings } from '../settings';
 import { Connection, type AnyClientMessage, type ConnectionFeature, type TabConnection } from './connection';
@@ -127,6 +127,16 @@ class RoomSession implements AttendeeConnection, ConnectionFeature {
     switch (message.type) {
       case 'room.rewind':
         return this.rewind(message.at);
+      case 'timeline.branch':
+        if (this.identity.role !== 'instructor') return false; // the connection refuses it for anyone else
+        if (this.busy) return this.error(ProtocolErrorCode.rateLimited, 'one room request at a time; wait for the answer');
+        this.busy = true;
+        this.branch(message.requestId, message.at)
+          .catch((error: unknown) => this.logFailure(error))
+          .finally(() => {
+            this.busy = false;
+          });
+        return true;
       case 'room.instructor':
       case 'room.follow':
       case 'room.watch':
@@ -288,6 +298,39 @@ class RoomSession implements AttendeeConnection, ConnectionFeature {
         this.connection.send({ type: 'lesson.ack', requestId: message.requestId, ok: true, message: next ? `on to "${next.title}"` : 'lesson finished' });
         return;
       }
+    }
+  }
+
+  /**
+   * The instructor's "Branch from here": the room's live sandbox becomes the moment `at`, and every
+   * page that showed the old one (followers, the presenter view) follows the new live sandbox.
+   */
+  private async branch(requestId: number, at: number): Promise<void> {
+    const sandbox = this.connection.attached;
+    if (this.identity.role !== 'instructor' || !sandbox || sandbox !== this.rooms.liveSandbox(this.identity.room)) {
+      this.connection.send({ type: 'timeline.ack', requestId, ok: false, message: '"Branch from here" is for the room’s live sandbox, by its instructor' });
+      return;
+    }
+    const room = this.identity.room;
+    let branched: Awaited<ReturnType<RoomManager['branchInstructor']>>;
+    try {
+      branched = await this.rooms.branchInstructor(room, at);
+    } catch (error) {
+      if (!(error instanceof MomentNotKeptError || error instanceof LabCopyError || error instanceof SandboxLimitError)) this.logFailure(error);
+      this.connection.send({ type: 'timeline.ack', requestId, ok: false, message: error instanceof Error ? error.message : String(error) });
+      return;
+    }
+    this.connection.send({ type: 'timeline.ack', requestId, ok: true, message: `branched the room from ${formatClock(branched.report.at)}: ${branched.report.started.length} members as they were` });
+    for (const session of room.sessions) if (session instanceof RoomSession) session.followBranch(branched.previous);
+  }
+
+  /** The room's live sandbox was branched: a page that showed the old one shows the new one. */
+  private followBranch(previous: Sandbox): void {
+    if (this.connection.attached !== previous) return;
+    if (this.identity.role === 'attendee') this.showLive(this.identity.room, this.identity.attendee, false);
+    else if (this.identity.role === 'instructor') {
+      const room = this.identity.room;
+      this.connection.attach(this.rooms.instructorSandbox(room), { readOnly: false, resumed: false, room: this.welcome(room, { role: 'instructor', mode: 'live', readOnly: false }) });
     }
   }
 

@@ -382,4 +382,34 @@ describe('rewinding a room', () => {
       expect(other.messages.some((m) => m.type === 'timeline.past' || m.type === 'room.moment')).toBe(false);
     }
   }, 60_000);
+
+  it('branches the instructor’s sandbox from the rewound moment: the class follows the new live sandbox', async () => {
+    const { room, open, follow } = await setupFollowing();
+    const instructor = await open();
+    instructor.send({ type: 'room.instructor', code: room.code, secret: room.secret });
+    const first = await nthWelcome(instructor, 0);
+    const ada = await follow('ada');
+    instructor.send({ type: 'input', tab: first.tabs[0]!.tab, line: 'mongod --port 27017 --dbpath /d0 --replSet foo' });
+    const withMember = await instructor.waitFor((m): m is Cluster => m.type === 'cluster' && m.cluster.members.length > 0 && m.historyFrom !== undefined, 20_000);
+    instructor.send({ type: 'room.rewind', at: withMember.cluster.at });
+    await momentAfter(ada, 0);
+
+    // An attendee may not branch the room's sandbox.
+    ada.send({ type: 'timeline.branch', requestId: 3, at: withMember.cluster.at });
+    const refused = await ada.waitFor((m) => m.type === 'error' && m.code === 'ReadOnly');
+    expect(refused.type).toBe('error');
+
+    instructor.send({ type: 'timeline.branch', requestId: 4, at: withMember.cluster.at });
+    const ack = await instructor.waitFor((m) => m.type === 'timeline.ack' && m.requestId === 4, 30_000);
+    expect(ack.type === 'timeline.ack' && ack.ok).toBe(true);
+    const branched = await nthWelcome(instructor, 1);
+    expect(branched.sandboxId).not.toBe(first.sandboxId);
+    expect(branched.room).toMatchObject({ role: 'instructor', mode: 'live', readOnly: false });
+    const followed = await nthWelcome(ada, 1);
+    expect(followed.sandboxId).toBe(branched.sandboxId);
+    expect(followed.room).toMatchObject({ role: 'attendee', mode: 'live', readOnly: true });
+    // The class is live on the branch: no rewound moment comes with the new welcome.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(ada.messages.slice(ada.messages.indexOf(followed)).some((m) => m.type === 'room.moment')).toBe(false);
+  }, 60_000);
 });
