@@ -6,14 +6,27 @@ import { card, pane } from './ui-fixtures';
 
 /**
  * Issue 19 ("Rewind, replay and branch"), rooms: the instructor rewinds the class's live view and
- * the attendees see the same moment; an attendee scrubs on their own without moving anyone else.
+ * the attendees see the same moment; an attendee scrubs on their own without moving anyone else;
+ * the instructor's "Branch from here" moves the class to the branch.
  */
 
 const slider = (page: Page) => page.getByRole('slider', { name: 'Timeline position' });
 const notice = (page: Page) => page.locator('.rewind-status[role="status"]');
 const mode = (page: Page) => page.getByRole('region', { name: 'Room' }).getByLabel('Room mode');
 
-test('the instructor rewinds the class to the old primary; an attendee scrubs alone; back to live', async ({ browser }) => {
+/** The instructor's slider steps back (ArrowLeft) until `host` shows PRIMARY in the past. */
+async function rewindUntilPrimary(page: Page, host: string): Promise<void> {
+  await slider(page).focus();
+  await expect
+    .poll(async () => {
+      if ((await badge(page, host).innerText()) === 'PRIMARY' && (await notice(page).count()) > 0) return true;
+      await slider(page).press('ArrowLeft');
+      return false;
+    }, { message: `rewinding shows ${host} as PRIMARY`, timeout: 60_000, intervals: [250] })
+    .toBe(true);
+}
+
+test('the instructor rewinds the class to the old primary; an attendee scrubs alone; back to live; the instructor branches', async ({ browser }) => {
   test.setTimeout(240_000);
   const base = labUrl();
   const instructorContext = await browser.newContext();
@@ -49,14 +62,7 @@ test('the instructor rewinds the class to the old primary; an attendee scrubs al
   await expect(badge(attendee, newPrimary)).toHaveText('PRIMARY');
 
   // The instructor steps back until the old primary is PRIMARY on their page.
-  await slider(instructor).focus();
-  await expect
-    .poll(async () => {
-      if ((await badge(instructor, oldPrimary).innerText()) === 'PRIMARY' && (await notice(instructor).count()) > 0) return true;
-      await slider(instructor).press('ArrowLeft');
-      return false;
-    }, { message: `rewinding shows ${oldPrimary} as PRIMARY`, timeout: 60_000, intervals: [250] })
-    .toBe(true);
+  await rewindUntilPrimary(instructor, oldPrimary);
   // "Viewing 07:22:52": the moment (the "N s ago" after it grows as the live set runs on).
   const instructorMoment = /^Viewing \S+/.exec(await notice(instructor).innerText())![0];
   const instructorValue = await slider(instructor).getAttribute('aria-valuenow');
@@ -90,6 +96,18 @@ test('the instructor rewinds the class to the old primary; an attendee scrubs al
   await expect(notice(attendee)).toHaveCount(0);
   await expect(badge(attendee, newPrimary)).toHaveText('PRIMARY');
   await expect(badge(attendee, oldPrimary)).toHaveText('DOWN');
+
+  // "Branch from here" by the instructor: the room's sandbox goes on from the old primary's moment,
+  // live, and the attendee follows it (still read-only).
+  await rewindUntilPrimary(instructor, oldPrimary);
+  await expect(notice(attendee)).toHaveText(/the instructor rewound the class$/);
+  await instructor.getByRole('button', { name: 'Branch from here' }).click();
+  await expect(notice(instructor)).toHaveCount(0, { timeout: 30_000 });
+  await expect(badge(instructor, oldPrimary)).toHaveText('PRIMARY', { timeout: 30_000 });
+  await expect(notice(attendee)).toHaveCount(0);
+  await expect(badge(attendee, oldPrimary)).toHaveText('PRIMARY', { timeout: 30_000 });
+  await expect(mode(attendee)).toHaveText('Following the instructor live (read-only)');
+  await expect(card(attendee, oldPrimary).getByRole('button', { name: 'kill', exact: true })).toBeDisabled();
   await instructorContext.close();
   await attendeeContext.close();
 });
