@@ -362,6 +362,11 @@ export const RoomClientMessage = Type.Union([
     { type: Type.Literal('room.watch'), code: JoinCodeInput, secret: RoomSecret, attendeeId: Type.String({ pattern: '^a-[a-z0-9]{1,24}$' }) },
     { additionalProperties: false },
   ),
+  /**
+   * The instructor shows the class the moment at sandbox-clock millis `at` (null: back to live);
+   * each follower's page gets `room.moment`. Instructor only, on the room's live sandbox.
+   */
+  Type.Object({ type: Type.Literal('room.rewind'), at: Type.Union([Type.Number(), Type.Null()]) }, { additionalProperties: false }),
   /** Mark the current lesson step done without its check (presenter's "next step"); instructor only. */
   Type.Object({ type: Type.Literal('lesson.skip'), requestId: Type.Integer({ minimum: 0 }) }, { additionalProperties: false }),
 ]);
@@ -506,6 +511,17 @@ export const ServerMessage = Type.Union([
    * the step (a majority of the set has it), else why not yet (the server keeps trying).
    */
   Type.Object({ type: Type.Literal('room.saved'), ok: Type.Boolean(), stepId: Type.Union([Type.String(), Type.Null()]), message: Type.String() }),
+  /**
+   * To a follower: the moment the instructor shows the class (`past`, as `timeline.past` carries
+   * it), or null when the instructor is back to live. Sent on every `room.rewind` and on follow.
+   */
+  Type.Object({
+    type: Type.Literal('room.moment'),
+    past: Type.Union([
+      Type.Object({ at: Type.Number(), momentAt: Type.Number(), cluster: ClusterSnapshot, events: Type.Array(LabEvent), reachesBackTo: Type.Number(), liveAt: Type.Number() }),
+      Type.Null(),
+    ]),
+  }),
   /**
    * Something the client sent was refused; the socket stays open unless said otherwise. With
    * `retryAfterSeconds` (the store was unavailable, the server is draining) the same request may

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseClientMessage } from '../src/validate';
+import { parseClientMessage, parseRoomsClientMessage } from '../src/validate';
 
 describe('parseClientMessage', () => {
   it('accepts each well-formed message', () => {
@@ -20,5 +20,17 @@ describe('parseClientMessage', () => {
     });
     expect(parseClientMessage('{"type":"input","tab":"t1","line":"x","extra":1}').ok).toBe(false);
     expect(parseClientMessage(JSON.stringify({ type: 'input', tab: 't1', line: 'x'.repeat(100_001) })).ok).toBe(false);
+  });
+});
+
+describe('parseRoomsClientMessage: room.rewind', () => {
+  it('takes a sandbox-clock moment or null (back to live), nothing else', () => {
+    expect(parseRoomsClientMessage('{"type":"room.rewind","at":12000}')).toEqual({ ok: true, message: { type: 'room.rewind', at: 12000 } });
+    expect(parseRoomsClientMessage('{"type":"room.rewind","at":null}').ok).toBe(true);
+    expect(parseRoomsClientMessage('{"type":"room.rewind","at":"12000"}').ok).toBe(false);
+    expect(parseRoomsClientMessage('{"type":"room.rewind"}').ok).toBe(false);
+    expect(parseRoomsClientMessage('{"type":"room.rewind","at":1,"extra":1}').ok).toBe(false);
+    // Not on the learner's own WebSocket.
+    expect(parseClientMessage('{"type":"room.rewind","at":1}').ok).toBe(false);
   });
 });

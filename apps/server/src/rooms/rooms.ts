@@ -87,6 +87,8 @@ export class Room {
   instructorSaved: SavedPosition | null = null;
   instructorAt = 0;
   stopFollowingInstructor: (() => void) | null = null;
+  /** The moment (sandbox-clock millis) the instructor shows the class, or null: live. Not stored. */
+  rewoundAt: number | null = null;
   /** When the attendees were last read from the store, and the read under way. */
   syncedAt = 0;
   syncing: Promise<void> | null = null;
@@ -465,6 +467,17 @@ export class RoomManager {
       );
     };
     attempt();
+  }
+
+  /**
+   * The instructor's "Branch from here": the room's live sandbox becomes a new one started from the
+   * moment `at`; the class is back to live on it. The previous sandbox is kept as its recording.
+   */
+  async branchInstructor(room: Room, at: number): Promise<{ sandbox: Sandbox; previous: Sandbox; report: { at: number; started: unknown[] } }> {
+    const branched = await this.options.sandboxes.branch(room.instructorKey, at);
+    room.rewoundAt = null;
+    this.followInstructor(room, branched.sandbox, null);
+    return branched;
   }
 
   /** The instructor's sandbox if it exists, without creating it. */

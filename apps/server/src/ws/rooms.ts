@@ -4,8 +4,9 @@ import { normalizeJoinCode } from '../rooms/joinCode';
 import type { AttemptVerdict } from '../rooms/rateLimit';
 import type { Attendee, AttendeeConnection, Room, RoomManager } from '../rooms/rooms';
 import { StoreUnavailableError } from '../rooms/store';
-import { SandboxLimitError } from '../workspace/sandbox';
-import { LabCopyError } from '../sandbox/lab';
+import { SandboxLimitError, type Sandbox } from '../workspace/sandbox';
+import { formatClock, LabCopyError } from '../sandbox/lab';
+import { MomentNotKeptError } from '../sandbox/history';
 import type { Settings } from '../settings';
 import { Connection, type AnyClientMessage, type ConnectionFeature, type TabConnection } from './connection';
 
@@ -83,6 +84,36 @@ class RoomSession implements AttendeeConnection, ConnectionFeature {
       resumed,
       room: this.welcome(room, { role: 'attendee', mode: 'live', readOnly: true, attendeeId: attendee.id, hasFork: this.rooms.ownSandbox(room, attendee) !== undefined }),
     });
+    // A class the instructor rewound sees that moment from the start.
+    if (room.rewoundAt !== null) this.showMoment(sandbox, room.rewoundAt);
+  }
+
+  /** On a page that follows the live sandbox: show the instructor's moment `at` (null: live). */
+  showMoment(sandbox: Sandbox, at: number | null): void {
+    if (this.identity.role !== 'attendee' || this.connection.attached !== sandbox) return;
+    if (at === null) {
+      this.connection.send({ type: 'room.moment', past: null });
+      return;
+    }
+    try {
+      this.connection.send({ type: 'room.moment', past: sandbox.viewAt(at) });
+    } catch (error) {
+      // The moment left the bounded history: the class is back to live.
+      if (!(error instanceof MomentNotKeptError)) throw error;
+      this.connection.send({ type: 'room.moment', past: null });
+    }
+  }
+
+  /** The instructor's `room.rewind`: remember the class's moment and show it on every follower's page. */
+  private rewind(at: number | null): true {
+    const sandbox = this.connection.attached;
+    if (this.identity.role !== 'instructor' || !sandbox || sandbox !== this.rooms.liveSandbox(this.identity.room)) {
+      return this.error(ProtocolErrorCode.forbidden, 'only the instructor may rewind the class’s live view');
+    }
+    const room = this.identity.room;
+    room.rewoundAt = at;
+    for (const session of room.sessions) if (session instanceof RoomSession) session.showMoment(sandbox, at);
+    return true;
   }
 
   backToLive(reason: string): void {
@@ -94,6 +125,18 @@ class RoomSession implements AttendeeConnection, ConnectionFeature {
 
   handle(message: AnyClientMessage): boolean {
     switch (message.type) {
+      case 'room.rewind':
+        return this.rewind(message.at);
+      case 'timeline.branch':
+        if (this.identity.role !== 'instructor') return false; // the connection refuses it for anyone else
+        if (this.busy) return this.error(ProtocolErrorCode.rateLimited, 'one room request at a time; wait for the answer');
+        this.busy = true;
+        this.branch(message.requestId, message.at)
+          .catch((error: unknown) => this.logFailure(error))
+          .finally(() => {
+            this.busy = false;
+          });
+        return true;
       case 'room.instructor':
       case 'room.follow':
       case 'room.watch':
@@ -255,6 +298,39 @@ class RoomSession implements AttendeeConnection, ConnectionFeature {
         this.connection.send({ type: 'lesson.ack', requestId: message.requestId, ok: true, message: next ? `on to "${next.title}"` : 'lesson finished' });
         return;
       }
+    }
+  }
+
+  /**
+   * The instructor's "Branch from here": the room's live sandbox becomes the moment `at`, and every
+   * page that showed the old one (followers, the presenter view) follows the new live sandbox.
+   */
+  private async branch(requestId: number, at: number): Promise<void> {
+    const sandbox = this.connection.attached;
+    if (this.identity.role !== 'instructor' || !sandbox || sandbox !== this.rooms.liveSandbox(this.identity.room)) {
+      this.connection.send({ type: 'timeline.ack', requestId, ok: false, message: '"Branch from here" is for the room’s live sandbox, by its instructor' });
+      return;
+    }
+    const room = this.identity.room;
+    let branched: Awaited<ReturnType<RoomManager['branchInstructor']>>;
+    try {
+      branched = await this.rooms.branchInstructor(room, at);
+    } catch (error) {
+      if (!(error instanceof MomentNotKeptError || error instanceof LabCopyError || error instanceof SandboxLimitError)) this.logFailure(error);
+      this.connection.send({ type: 'timeline.ack', requestId, ok: false, message: error instanceof Error ? error.message : String(error) });
+      return;
+    }
+    this.connection.send({ type: 'timeline.ack', requestId, ok: true, message: `branched the room from ${formatClock(branched.report.at)}: ${branched.report.started.length} members as they were` });
+    for (const session of room.sessions) if (session instanceof RoomSession) session.followBranch(branched.previous);
+  }
+
+  /** The room's live sandbox was branched: a page that showed the old one shows the new one. */
+  private followBranch(previous: Sandbox): void {
+    if (this.connection.attached !== previous) return;
+    if (this.identity.role === 'attendee') this.showLive(this.identity.room, this.identity.attendee, false);
+    else if (this.identity.role === 'instructor') {
+      const room = this.identity.room;
+      this.connection.attach(this.rooms.instructorSandbox(room), { readOnly: false, resumed: false, room: this.welcome(room, { role: 'instructor', mode: 'live', readOnly: false }) });
     }
   }
 

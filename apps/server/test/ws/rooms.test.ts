@@ -309,3 +309,107 @@ describe('the rooms WebSocket', () => {
     expect(lesson.progress.steps.filter((step) => step.state === 'done')).toEqual([]);
   });
 });
+
+type Moment = Extract<ServerMessage, { type: 'room.moment' }>;
+type Cluster = Extract<ServerMessage, { type: 'cluster' }>;
+
+/** A room, and a way to open a page that follows it as a new attendee. */
+async function setupFollowing() {
+  const { room, open, join } = await setup();
+  const follow = async (name: string) => {
+    const joined = await join(name);
+    const client = await open();
+    client.send({ type: 'room.follow', code: room.code, attendee: joined.token });
+    await nthWelcome(client, 0);
+    return client;
+  };
+  return { room, open, follow };
+}
+
+const momentAfter = (client: TestClient, after: number) => client.waitFor((m): m is Moment => m.type === 'room.moment' && client.messages.indexOf(m) >= after, 10_000);
+
+// Issue 19 ("Rewind, replay and branch"): the instructor rewinds the class's live view, and an
+// attendee may scrub on their own while following.
+describe('rewinding a room', () => {
+  it('shows the instructor’s moment to every follower (and one who joins later), and back to live', async () => {
+    const { room, open, follow } = await setupFollowing();
+    const instructor = await open();
+    instructor.send({ type: 'room.instructor', code: room.code, secret: room.secret });
+    const tab = (await nthWelcome(instructor, 0)).tabs[0]!.tab;
+    const ada = await follow('ada');
+    instructor.send({ type: 'input', tab, line: 'mongod --port 27017 --dbpath /d0 --replSet foo' });
+    const withMember = await instructor.waitFor((m): m is Cluster => m.type === 'cluster' && m.cluster.members.length > 0 && m.historyFrom !== undefined, 20_000);
+    const at = withMember.historyFrom!;
+
+    const before = ada.messages.length;
+    instructor.send({ type: 'room.rewind', at });
+    const shown = await momentAfter(ada, before);
+    expect(shown.past).not.toBeNull();
+    expect(shown.past!.at).toBe(at);
+    expect(shown.past!.momentAt).toBeLessThanOrEqual(at);
+    expect(shown.past!.events.every((e) => e.at <= at)).toBe(true);
+
+    // Someone who starts following now sees the rewound moment too.
+    const bob = await follow('bob');
+    expect((await momentAfter(bob, 0)).past?.at).toBe(at);
+
+    const beforeLive = ada.messages.length;
+    instructor.send({ type: 'room.rewind', at: null });
+    expect((await momentAfter(ada, beforeLive)).past).toBeNull();
+    expect((await momentAfter(bob, bob.messages.indexOf(bob.messages.find((m) => m.type === 'room.moment')!) + 1)).past).toBeNull();
+  }, 60_000);
+
+  it('lets a follower scrub alone: only their page gets the moment, and they may not rewind the class', async () => {
+    const { room, open, follow } = await setupFollowing();
+    const instructor = await open();
+    instructor.send({ type: 'room.instructor', code: room.code, secret: room.secret });
+    await nthWelcome(instructor, 0);
+    const ada = await follow('ada');
+    const bob = await follow('bob');
+    const historyFrom = (await ada.waitFor((m): m is Cluster => m.type === 'cluster' && m.historyFrom !== undefined, 20_000)).historyFrom!;
+
+    ada.send({ type: 'timeline.view', requestId: 7, at: historyFrom });
+    const own = await ada.waitFor((m) => m.type === 'timeline.past' && m.requestId === 7);
+    expect(own.type === 'timeline.past' && own.at).toBe(historyFrom);
+
+    const refusedAt = ada.messages.length;
+    ada.send({ type: 'room.rewind', at: historyFrom });
+    const refused = await ada.waitFor((m) => m.type === 'error' && ada.messages.indexOf(m) >= refusedAt);
+    expect(refused.type === 'error' && refused.code).toBe('Forbidden');
+
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    for (const other of [instructor, bob]) {
+      expect(other.messages.some((m) => m.type === 'timeline.past' || m.type === 'room.moment')).toBe(false);
+    }
+  }, 60_000);
+
+  it('branches the instructor’s sandbox from the rewound moment: the class follows the new live sandbox', async () => {
+    const { room, open, follow } = await setupFollowing();
+    const instructor = await open();
+    instructor.send({ type: 'room.instructor', code: room.code, secret: room.secret });
+    const first = await nthWelcome(instructor, 0);
+    const ada = await follow('ada');
+    instructor.send({ type: 'input', tab: first.tabs[0]!.tab, line: 'mongod --port 27017 --dbpath /d0 --replSet foo' });
+    const withMember = await instructor.waitFor((m): m is Cluster => m.type === 'cluster' && m.cluster.members.length > 0 && m.historyFrom !== undefined, 20_000);
+    instructor.send({ type: 'room.rewind', at: withMember.cluster.at });
+    await momentAfter(ada, 0);
+
+    // An attendee may not branch the room's sandbox.
+    ada.send({ type: 'timeline.branch', requestId: 3, at: withMember.cluster.at });
+    const refused = await ada.waitFor((m) => m.type === 'error' && m.code === 'ReadOnly');
+    expect(refused.type).toBe('error');
+
+    instructor.send({ type: 'timeline.branch', requestId: 4, at: withMember.cluster.at });
+    const ack = await instructor.waitFor((m) => m.type === 'timeline.ack' && m.requestId === 4, 30_000);
+    expect(ack.type === 'timeline.ack' && ack.ok).toBe(true);
+    const branched = await nthWelcome(instructor, 1);
+    expect(branched.sandboxId).not.toBe(first.sandboxId);
+    expect(branched.room).toMatchObject({ role: 'instructor', mode: 'live', readOnly: false });
+    const followed = await nthWelcome(ada, 1);
+    expect(followed.sandboxId).toBe(branched.sandboxId);
+    expect(followed.room).toMatchObject({ role: 'attendee', mode: 'live', readOnly: true });
+    // The class is live on the branch: no rewound moment comes with the new welcome.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(ada.messages.slice(ada.messages.indexOf(followed)).some((m) => m.type === 'room.moment')).toBe(false);
+  }, 60_000);
+});

@@ -2,7 +2,8 @@ import type { ClientMessage, ControlAction, ServerMessage, TabSnapshot } from '@
 import { fillPlaceholders } from '@rslab/protocol';
 import { Connection, type ConnectionStatus } from '../net/connection';
 import { TerminalController } from '../terminal/controller';
-import { controlAcked, controlSent, presenterFontSize, receiveCourse, requestPast, resetSandboxState, showCourse, showLive, showPast, useLab } from '../store/lab';
+import { controlAcked, controlSent, presenterFontSize, receiveCourse, requestPast, resetSandboxState, showCourse, showLive, showOthersPast, showPast, useLab } from '../store/lab';
+import type { PastMoment } from '../store/lab';
 import { parseLessonList } from '../lesson/course';
 import { alreadyInInterpreter, commandMismatch, fillPid, roleIndex, shellForCommand, type CommandLanguage, type ShellRole } from '../lesson/shells';
 import { applySandboxMessage, isSandboxMessage } from './sandboxMessages';
@@ -45,7 +46,16 @@ export class LabClient {
    * `createSocket` lets the rooms pages (src/rooms/) speak first on each new socket (room.follow,
    * room.instructor) and read the room messages; by default a plain browser WebSocket.
    */
-  constructor(url: string, options: { createSocket?: (url: string) => WebSocket } = {}) {
+  constructor(
+    url: string,
+    private readonly options: {
+      createSocket?: (url: string) => WebSocket;
+      /** The rooms instructor's page: the moment it shows (null: live) is shown to the class too. */
+      onMoment?: (at: number | null) => void;
+      /** A room follower's page: what "Back to live" shows (the instructor's rewound moment), null for live. */
+      liveMoment?: () => PastMoment | null;
+    } = {},
+  ) {
     this.runtimes = new BrowserRuntimes(
       (message) => this.connection.send(message),
       (tab, data) => this.controllers.get(tab)?.output(data),
@@ -336,13 +346,18 @@ export class LabClient {
   viewAt(at: number): boolean {
     this.lastViewRequest = this.nextRequestId++;
     requestPast(at);
-    return this.connection.send({ type: 'timeline.view', requestId: this.lastViewRequest, at });
+    const sent = this.connection.send({ type: 'timeline.view', requestId: this.lastViewRequest, at });
+    if (sent) this.options.onMoment?.(at);
+    return sent;
   }
 
   /** Back to the live sandbox: drop the past moment (and any answer still on its way). */
   backToLive(): void {
     this.lastViewRequest = -1;
-    showLive();
+    const live = this.options.liveMoment?.() ?? null;
+    if (live) showOthersPast(live);
+    else showLive();
+    this.options.onMoment?.(null);
   }
 
   /** "Branch from here": the moment shown becomes the live sandbox (a welcome follows the ack). */

@@ -1,6 +1,6 @@
 import type { LabClient } from '../app/labClient';
-import { selectBranching, selectHistoryFrom, selectLiveCluster, selectPast, selectViewTarget, useLab } from '../store/lab';
-import { positionText, sliderValue, viewingText } from '../timeline/rewind';
+import { selectBranching, selectHistoryFrom, selectInputLocked, selectLiveCluster, selectPast, selectViewTarget, useLab } from '../store/lab';
+import { pastNotice, positionText, sliderValue } from '../timeline/rewind';
 import { PositionSlider } from './PositionSlider';
 
 /**
@@ -13,6 +13,8 @@ export function RewindBar({ client }: { client: LabClient }) {
   const historyFrom = useLab(selectHistoryFrom);
   const branching = useLab(selectBranching);
   const viewTarget = useLab(selectViewTarget);
+  // A follower's page may look at the past but not branch the instructor's sandbox.
+  const readOnly = useLab(selectInputLocked) !== null;
   if (!live) return null;
   const liveAt = Math.max(live.at, past?.liveAt ?? 0);
   const value = sliderValue(viewTarget, past?.at ?? null, liveAt);
@@ -27,12 +29,12 @@ export function RewindBar({ client }: { client: LabClient }) {
       {past ? (
         <>
           <strong className="rewind-status" role="status">
-            {viewingText(past.at, liveAt)}
+            {pastNotice(past, liveAt)}
           </strong>
           <button type="button" onClick={() => client.backToLive()}>
             Back to live
           </button>
-          <button type="button" onClick={() => client.branchFromPast()} disabled={branching}>
+          <button type="button" onClick={() => client.branchFromPast()} disabled={branching || readOnly}>
             Branch from here
           </button>
         </>

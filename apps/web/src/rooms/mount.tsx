@@ -12,7 +12,7 @@ import { RoomBar } from './RoomBar';
 import { RoomSocket } from './roomSocket';
 import { displayCode, roomHash, type RoomRoute } from './route';
 import { useLab } from '../store/lab';
-import { useRoom } from './store';
+import { selectInstructorPast, useRoom } from './store';
 import './rooms.css';
 
 const tokenKey = (code: string) => `rslab.room.${code.toUpperCase()}`;
@@ -22,7 +22,12 @@ function labFor(code: string, hello: RoomClientMessage): { client: LabClient; so
   const scheme = window.location.protocol === 'https:' ? 'wss' : 'ws';
   // The code in the query lets a load balancer send everyone in one room to one server.
   const canonical = displayCode(code).replace('-', '');
-  const client = new LabClient(`${scheme}://${window.location.host}/ws/room?room=${canonical}`, { createSocket: socket.createSocket });
+  const client = new LabClient(`${scheme}://${window.location.host}/ws/room?room=${canonical}`, {
+    createSocket: socket.createSocket,
+    // The instructor's slider moves the class; a follower's "Back to live" returns to following.
+    ...(hello.type === 'room.instructor' ? { onMoment: (at: number | null) => void socket.send({ type: 'room.rewind', at }) } : {}),
+    ...(hello.type === 'room.follow' ? { liveMoment: () => selectInstructorPast(useRoom.getState()) } : {}),
+  });
   // A follower's page shows the shell the instructor is working in: the one output arrives on.
   socket.subscribe((message) => {
     const welcome = useRoom.getState().welcome;

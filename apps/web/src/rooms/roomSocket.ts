@@ -1,6 +1,7 @@
 import type { RoomClientMessage, ServerMessage } from '@rslab/protocol';
-import { useLab } from '../store/lab';
+import { showLive, showOthersPast, useLab } from '../store/lab';
 import { inputLockReason } from './readOnly';
+import { followerView, instructorMoment } from './rewind';
 import { useRoom } from './store';
 
 type Listener = (message: ServerMessage) => void;
@@ -51,8 +52,15 @@ export class RoomSocket {
 
   private receive(message: ServerMessage): void {
     if (message.type === 'welcome' && message.room) {
-      useRoom.setState({ welcome: message.room, switching: false, refusal: null });
+      // A live follower hears the instructor's moment (room.moment) right after its welcome.
+      useRoom.setState({ welcome: message.room, switching: false, refusal: null, instructorPast: null });
       useLab.setState({ inputLocked: inputLockReason(message.room) });
+    } else if (message.type === 'room.moment') {
+      const instructor = instructorMoment(message);
+      useRoom.setState({ instructorPast: instructor });
+      const next = followerView(useLab.getState().past, instructor);
+      if (next === null) showLive();
+      else if (next !== 'keep') showOthersPast(next);
     } else if (message.type === 'error' && message.code === 'RoomClosed') {
       useRoom.setState({ closedReason: message.message, switching: false });
       useLab.setState({ inputLocked: `This room is closed: ${message.message}.` });

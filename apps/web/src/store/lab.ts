@@ -52,6 +52,8 @@ export interface PastMoment {
   cluster: ClusterSnapshot;
   events: readonly LabEvent[];
   liveAt: number;
+  /** Set when a room's instructor showed the class this moment (not the learner's own scrub). */
+  by?: 'instructor';
 }
 
 export interface LabState {
@@ -172,6 +174,12 @@ export function receiveCluster(cluster: ClusterSnapshot, receivedAtWallMillis: n
 
 export function showPast(past: PastMoment): void {
   useLab.setState({ past, historyFrom: Math.min(useLab.getState().historyFrom ?? past.momentAt, past.momentAt) });
+}
+
+/** A past moment this page did not ask for (the instructor's, in a room): the slider stands on it. */
+export function showOthersPast(past: PastMoment): void {
+  showPast(past);
+  useLab.setState({ viewTarget: null });
 }
 
 /** The slider asked for sandbox time `at` (the answer comes as `showPast`). */

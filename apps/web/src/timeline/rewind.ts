@@ -1,4 +1,5 @@
 import { clockText } from '../cluster/format';
+import type { PastMoment } from '../store/lab';
 
 /** One step of the "Timeline position" slider's arrows, and of PageUp/PageDown, in sandbox millis. */
 export const arrowStepMillis = 1000;
@@ -57,6 +58,11 @@ export function sliderAtFraction(fraction: number, min: number, live: number): n
 /** What the page says while it shows the past: "Viewing 12:03:41 — 38 s ago". */
 export function viewingText(at: number, liveAt: number): string {
   return `Viewing ${clockText(at)} — ${Math.max(0, Math.round((liveAt - at) / 1000))} s ago`;
+}
+
+/** The notice while a past moment shows: "Viewing 12:03:41 — 38 s ago", and who chose it in a room. */
+export function pastNotice(past: PastMoment, liveAt: number): string {
+  return past.by === 'instructor' ? `${viewingText(past.at, liveAt)} — the instructor rewound the class` : viewingText(past.at, liveAt);
 }
 
 /** The slider's aria-valuetext. */

@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { ClusterSnapshot } from '@rslab/protocol';
-import { receiveCluster, receiveEvents, requestPast, resetSandboxState, selectCluster, selectEvents, selectViewTarget, selectViewingPast, showLive, showPast, useLab } from '../../src/store/lab';
+import { receiveCluster, receiveEvents, requestPast, resetSandboxState, selectCluster, selectEvents, selectViewTarget, selectViewingPast, showLive, showOthersPast, showPast, useLab } from '../../src/store/lab';
 import { sliderTarget, sliderValue } from '../../src/timeline/rewind';
 
 const cluster = (at: number, setName: string): ClusterSnapshot => ({ at, speed: 1, paused: false, setName, members: [], links: [] });
@@ -36,5 +36,12 @@ describe('the lab store while rewinding', () => {
     expect(useLab.getState().past?.at).toBe(40_000);
     showLive();
     expect(selectViewTarget(useLab.getState())).toBeNull();
+  });
+
+  it("stands the slider on a moment the page did not ask for (the instructor's rewind), not on the page's own last request", () => {
+    receiveCluster(cluster(50_000, 'live'), 0, 10_000);
+    requestPast(30_000);
+    showOthersPast({ at: 20_000, momentAt: 20_000, cluster: cluster(20_000, 'past'), events: [], liveAt: 50_000, by: 'instructor' });
+    expect(sliderValue(selectViewTarget(useLab.getState()), useLab.getState().past?.at ?? null, 50_000)).toBe(20_000);
   });
 });

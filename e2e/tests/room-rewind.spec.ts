@@ -1,0 +1,113 @@
+import { expect, test, type Page } from '@playwright/test';
+import { labUrl } from './fixtures';
+import { badge } from './failover-fixtures';
+import { members, primaryAmong, run, start } from './lesson-fixtures';
+import { card, pane } from './ui-fixtures';
+
+/**
+ * Issue 19 ("Rewind, replay and branch"), rooms: the instructor rewinds the class's live view and
+ * the attendees see the same moment; an attendee scrubs on their own without moving anyone else;
+ * the instructor's "Branch from here" moves the class to the branch.
+ */
+
+const slider = (page: Page) => page.getByRole('slider', { name: 'Timeline position' });
+const notice = (page: Page) => page.locator('.rewind-status[role="status"]');
+const mode = (page: Page) => page.getByRole('region', { name: 'Room' }).getByLabel('Room mode');
+
+/** The instructor's slider steps back (ArrowLeft) until `host` shows PRIMARY in the past. */
+async function rewindUntilPrimary(page: Page, host: string): Promise<void> {
+  await slider(page).focus();
+  await expect
+    .poll(async () => {
+      if ((await badge(page, host).innerText()) === 'PRIMARY' && (await notice(page).count()) > 0) return true;
+      await slider(page).press('ArrowLeft');
+      return false;
+    }, { message: `rewinding shows ${host} as PRIMARY`, timeout: 60_000, intervals: [250] })
+    .toBe(true);
+}
+
+test('the instructor rewinds the class to the old primary; an attendee scrubs alone; back to live; the instructor branches', async ({ browser }) => {
+  test.setTimeout(240_000);
+  const base = labUrl();
+  const instructorContext = await browser.newContext();
+  const creating = await instructorContext.newPage();
+  await creating.goto(`${base}/#rooms`);
+  await creating.getByRole('button', { name: 'Create the room' }).click();
+  const code = (await creating.getByLabel('Join code').innerText()).trim();
+  const instructorHref = await creating.getByLabel('Instructor link').getAttribute('href');
+  const instructor = await instructorContext.newPage();
+  await instructor.goto(`${base}${instructorHref}`);
+  await expect(mode(instructor)).toHaveText(/You are the instructor/);
+
+  const attendeeContext = await browser.newContext();
+  const attendee = await attendeeContext.newPage();
+  await attendee.goto(`${base}/#join=${code}`);
+  await attendee.getByLabel('Your name').fill('Ada');
+  await attendee.getByRole('button', { name: 'Join' }).click();
+  await expect(mode(attendee)).toHaveText('Following the instructor live (read-only)');
+
+  // The walkthrough's set, then a failover (the kill button on the primary's card).
+  await pane(instructor, 'Cluster').getByLabel('speed').selectOption('5');
+  for (const line of start) await run(instructor, line);
+  await instructor.getByRole('region', { name: 'Terminals' }).getByRole('button', { name: 'New shell' }).click();
+  await run(instructor, 'python', '>>>');
+  await run(instructor, 'from pymongo import Connection');
+  await run(instructor, 'c = Connection("morton.local:27017", slave_okay=True)');
+  await run(instructor, 'c.admin.command("replSetInitiate")', "'ok': 1.0");
+  const oldPrimary = await primaryAmong(instructor, members);
+  await instructor.waitForTimeout(1500);
+  await card(instructor, oldPrimary).getByRole('button', { name: 'kill', exact: true }).click();
+  await expect(badge(instructor, oldPrimary)).toHaveText('DOWN');
+  const newPrimary = await primaryAmong(instructor, members.filter((h) => h !== oldPrimary));
+  await expect(badge(attendee, newPrimary)).toHaveText('PRIMARY');
+
+  // The instructor steps back until the old primary is PRIMARY on their page.
+  await rewindUntilPrimary(instructor, oldPrimary);
+  // "Viewing 07:22:52": the moment (the "N s ago" after it grows as the live set runs on).
+  const instructorMoment = /^Viewing \S+/.exec(await notice(instructor).innerText())![0];
+  const instructorValue = await slider(instructor).getAttribute('aria-valuenow');
+
+  // The attendee's page shows the same moment, and says the instructor rewound.
+  await expect(badge(attendee, oldPrimary)).toHaveText('PRIMARY');
+  await expect(notice(attendee)).toHaveText(/^Viewing \S+ — \d+ s ago — the instructor rewound the class$/);
+  await expect(slider(attendee)).toHaveAttribute('aria-valuenow', instructorValue!);
+  // Still a follower: controls that change the set stay disabled, and so does branching.
+  await expect(card(attendee, oldPrimary).getByRole('button', { name: 'kill', exact: true })).toBeDisabled();
+  await expect(attendee.getByRole('button', { name: 'Branch from here' })).toBeDisabled();
+
+  // The attendee scrubs on their own: their page moves, the instructor's does not.
+  await slider(attendee).focus();
+  await slider(attendee).press('Home');
+  await expect(notice(attendee)).toHaveText(/^Viewing \S+ — \d+ s ago$/);
+  await expect(slider(attendee)).not.toHaveAttribute('aria-valuenow', instructorValue!);
+  await instructor.waitForTimeout(1000);
+  await expect(notice(instructor)).toHaveText(new RegExp(`^${instructorMoment} — \\d+ s ago$`));
+  await expect(slider(instructor)).toHaveAttribute('aria-valuenow', instructorValue!);
+  await expect(badge(instructor, oldPrimary)).toHaveText('PRIMARY');
+
+  // "Back to live" on the attendee's page: following again, so at the instructor's moment.
+  await attendee.getByRole('button', { name: 'Back to live' }).click();
+  await expect(notice(attendee)).toHaveText(/the instructor rewound the class$/);
+  await expect(badge(attendee, oldPrimary)).toHaveText('PRIMARY');
+
+  // "Back to live" by the instructor returns everyone.
+  await instructor.getByRole('button', { name: 'Back to live' }).click();
+  await expect(notice(instructor)).toHaveCount(0);
+  await expect(notice(attendee)).toHaveCount(0);
+  await expect(badge(attendee, newPrimary)).toHaveText('PRIMARY');
+  await expect(badge(attendee, oldPrimary)).toHaveText('DOWN');
+
+  // "Branch from here" by the instructor: the room's sandbox goes on from the old primary's moment,
+  // live, and the attendee follows it (still read-only).
+  await rewindUntilPrimary(instructor, oldPrimary);
+  await expect(notice(attendee)).toHaveText(/the instructor rewound the class$/);
+  await instructor.getByRole('button', { name: 'Branch from here' }).click();
+  await expect(notice(instructor)).toHaveCount(0, { timeout: 30_000 });
+  await expect(badge(instructor, oldPrimary)).toHaveText('PRIMARY', { timeout: 30_000 });
+  await expect(notice(attendee)).toHaveCount(0);
+  await expect(badge(attendee, oldPrimary)).toHaveText('PRIMARY', { timeout: 30_000 });
+  await expect(mode(attendee)).toHaveText('Following the instructor live (read-only)');
+  await expect(card(attendee, oldPrimary).getByRole('button', { name: 'kill', exact: true })).toBeDisabled();
+  await instructorContext.close();
+  await attendeeContext.close();
+});
