@@ -391,15 +391,17 @@ describe('rewinding a room', () => {
     const ada = await follow('ada');
     instructor.send({ type: 'input', tab: first.tabs[0]!.tab, line: 'mongod --port 27017 --dbpath /d0 --replSet foo' });
     const withMember = await instructor.waitFor((m): m is Cluster => m.type === 'cluster' && m.cluster.members.length > 0 && m.historyFrom !== undefined, 20_000);
-    instructor.send({ type: 'room.rewind', at: withMember.cluster.at });
+    // The oldest moment the history keeps (a moment is recorded on its own, after the cluster message it follows).
+    const at = withMember.historyFrom!;
+    instructor.send({ type: 'room.rewind', at });
     await momentAfter(ada, 0);
 
     // An attendee may not branch the room's sandbox.
-    ada.send({ type: 'timeline.branch', requestId: 3, at: withMember.cluster.at });
+    ada.send({ type: 'timeline.branch', requestId: 3, at });
     const refused = await ada.waitFor((m) => m.type === 'error' && m.code === 'ReadOnly');
     expect(refused.type).toBe('error');
 
-    instructor.send({ type: 'timeline.branch', requestId: 4, at: withMember.cluster.at });
+    instructor.send({ type: 'timeline.branch', requestId: 4, at });
     const ack = await instructor.waitFor((m) => m.type === 'timeline.ack' && m.requestId === 4, 30_000);
     expect(ack.type === 'timeline.ack' && ack.ok).toBe(true);
     const branched = await nthWelcome(instructor, 1);
