@@ -153,7 +153,6 @@ async function compare(): Promise<void> {
     { workers: 0, env: {} },
     { workers: cpus().length, env: {} },
   ])) as [Figures, Figures];
-  const row = compareRow;
   const lines = [
     `${loadBefore} At the end: ${machineLine().replace(/^.*load average /, 'load average ')}`,
     '',
@@ -162,14 +161,14 @@ async function compare(): Promise<void> {
     `| figure | main thread | ${on.workers} workers | workers / main |`,
     '| --- | --- | --- | --- |',
     `| sandboxes ready (setups failed) | ${off.ready} (${off.failedSetups}) | ${on.ready} (${on.failedSetups}) | |`,
-    row('setup of all sandboxes', off.setupSeconds, on.setupSeconds, ' s'),
-    row('find_one p50', off.p50, on.p50, ' ms'),
-    row('find_one p99', off.p99, on.p99, ' ms'),
+    compareRow('setup of all sandboxes', off.setupSeconds, on.setupSeconds, ' s'),
+    compareRow('find_one p50', off.p50, on.p50, ' ms'),
+    compareRow('find_one p99', off.p99, on.p99, ' ms'),
     `| reads (not answered) | ${off.reads} (${off.errors}) | ${on.reads} (${on.errors}) | |`,
-    row('main event-loop delay p99', off.loopP99Millis, on.loopP99Millis, ' ms'),
-    row('main event-loop delay max', off.loopMaxMillis, on.loopMaxMillis, ' ms'),
-    row('CPU while reading', off.cpuCores, on.cpuCores, ' cores', 2),
-    row('RSS after reading', off.rssMiB, on.rssMiB, ' MiB', 0),
+    compareRow('main event-loop delay p99', off.loopP99Millis, on.loopP99Millis, ' ms'),
+    compareRow('main event-loop delay max', off.loopMaxMillis, on.loopMaxMillis, ' ms'),
+    compareRow('CPU while reading', off.cpuCores, on.cpuCores, ' cores', 2),
+    compareRow('RSS after reading', off.rssMiB, on.rssMiB, ' MiB', 0),
     '',
     'Goal (issue 17): 1,000 active sandboxes with find_one p99 under 100 ms and under 6 GiB.',
   ];

@@ -2,6 +2,7 @@ import { expect, test, type Page } from '@playwright/test';
 import { labUrl } from './fixtures';
 import { badge } from './failover-fixtures';
 import { members, primaryAmong, run, start } from './lesson-fixtures';
+import { joinAsAttendee, roomMode } from './room-fixtures';
 import { card, pane } from './ui-fixtures';
 
 /**
@@ -12,7 +13,7 @@ import { card, pane } from './ui-fixtures';
 
 const slider = (page: Page) => page.getByRole('slider', { name: 'Timeline position' });
 const notice = (page: Page) => page.locator('.rewind-status[role="status"]');
-const mode = (page: Page) => page.getByRole('region', { name: 'Room' }).getByLabel('Room mode');
+const mode = roomMode;
 
 /** The instructor's slider steps back (ArrowLeft) until `host` shows PRIMARY in the past. */
 async function rewindUntilPrimary(page: Page, host: string): Promise<void> {
@@ -39,12 +40,7 @@ test('the instructor rewinds the class to the old primary; an attendee scrubs al
   await instructor.goto(`${base}${instructorHref}`);
   await expect(mode(instructor)).toHaveText(/You are the instructor/);
 
-  const attendeeContext = await browser.newContext();
-  const attendee = await attendeeContext.newPage();
-  await attendee.goto(`${base}/#join=${code}`);
-  await attendee.getByLabel('Your name').fill('Ada');
-  await attendee.getByRole('button', { name: 'Join' }).click();
-  await expect(mode(attendee)).toHaveText('Following the instructor live (read-only)');
+  const attendee = await joinAsAttendee(browser, base, code, 'Ada');
 
   // The walkthrough's set, then a failover (the kill button on the primary's card).
   await pane(instructor, 'Cluster').getByLabel('speed').selectOption('5');
@@ -109,5 +105,5 @@ test('the instructor rewinds the class to the old primary; an attendee scrubs al
   await expect(mode(attendee)).toHaveText('Following the instructor live (read-only)');
   await expect(card(attendee, oldPrimary).getByRole('button', { name: 'kill', exact: true })).toBeDisabled();
   await instructorContext.close();
-  await attendeeContext.close();
+  await attendee.context().close();
 });

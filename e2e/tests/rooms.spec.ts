@@ -1,10 +1,11 @@
 import { expect, test, type Page } from '@playwright/test';
 import { labUrl, openLab, terminalText, typeLine } from './fixtures';
 import { members, pidOnPort, predict, primaryAmong, run, seeds, selectShell, squash, start } from './lesson-fixtures';
+import { joinAsAttendee, roomMode } from './room-fixtures';
 import { card, pane, screenshot } from './ui-fixtures';
 
 /** The room strip's mode line ("Following the instructor live (read-only)", …). */
-const mode = (page: Page) => page.getByRole('region', { name: 'Room' }).getByLabel('Room mode');
+const mode = roomMode;
 
 /** What the shell printed for the last `line` on this screen, without whitespace (lines wrap differently). */
 function answer(screen: string, line: string): string {
@@ -46,12 +47,7 @@ test('a room: the instructor fails over live, an attendee follows, is refused, f
   await expect(mode(instructor)).toHaveText(/You are the instructor/);
 
   // The attendee joins with the code, in another browser context.
-  const attendeeContext = await browser.newContext();
-  const attendee = await attendeeContext.newPage();
-  await attendee.goto(`${base}/#join=${shownCode}`);
-  await attendee.getByLabel('Your name').fill('Ada');
-  await attendee.getByRole('button', { name: 'Join' }).click();
-  await expect(mode(attendee)).toHaveText('Following the instructor live (read-only)');
+  const attendee = await joinAsAttendee(browser, base, shownCode, 'Ada');
 
   // The instructor sets the set up (chapters 1 to 3), fast.
   await pane(instructor, 'Cluster').getByLabel('speed').selectOption('5');
