@@ -10,7 +10,9 @@ import { createHash } from 'node:crypto';
 import type { Document } from 'bson';
 import type { Clock } from '../clock/clock';
 import { SkewedClock } from '../clock/skewed';
-import { compareOpTime, opTimeKey } from '../base/optime';
+import { compareOpTime, opTimeEquals, opTimeKey } from '../base/optime';
+import type { OpTime } from '../base/optime';
+import type { OplogEntry } from '../storage/oplog';
 import { VirtualClock } from '../clock/virtual';
 import { Cluster } from '../harness/cluster';
 import type { Member } from '../member/member';
@@ -223,10 +225,17 @@ export async function executePlan(plan: RunPlan, options: SimulationOptions = {}
         // member's own clock (oplog_batcher.cpp _calculateSecondaryDelaySecsLatestTimestamp), so
         // with that clock behind the primary's by more than the periodic no-op interval it never
         // holds the primary's newest no-op (seeds 1000003, 1000140: offsets of 20-30 s), on mongod
-        // too. It has converged once it holds every entry but trailing no-ops.
+        // too. It has converged once it holds every entry but trailing no-ops: the primary's last
+        // data entry itself, and a last entry of the primary's history. An optime at or after that
+        // entry is not enough (seed 1001831): optimes order by term first, so an entry of a later
+        // term that a deposed primary wrote and then rolled back (its "new primary" no-op) sorts
+        // after the primary's last write while the delayed member, which applied it late, lacks
+        // that write and must still roll back (rollback.ts) before it holds the same data.
         if ((pm.repl.config?.members.find((mc) => mc.host === host)?.secondaryDelaySecs ?? 0) > 0) {
-          const lastData = [...c.persistedState(primary).oplog.all()].reverse().find((e) => e.op !== 'n');
-          if (!l || (lastData && compareOpTime(l, lastData) < 0)) return false;
+          const primaryOplog = c.persistedState(primary).oplog;
+          const lastData = [...primaryOplog.all()].reverse().find((e) => e.op !== 'n');
+          if (!l || !primaryOplog.contains(l)) return false;
+          if (lastData && !c.persistedState(host).oplog.contains(lastData)) return false;
           if (m.repl.state !== 'SECONDARY') return false;
           continue;
         }
@@ -234,7 +243,17 @@ export async function executePlan(plan: RunPlan, options: SimulationOptions = {}
         if (compareOpTime(m.repl.commitPoint, pm.repl.commitPoint) !== 0) return false;
         if (host !== primary && m.repl.state !== 'SECONDARY') return false;
       }
-      return compareOpTime(pm.repl.commitPoint, pm.repl.lastApplied) === 0;
+      if (compareOpTime(pm.repl.commitPoint, pm.repl.lastApplied) === 0) return true;
+      // The commit point is the newest optime durable on a majority of the voters
+      // (topology_coordinator.cpp updateLastCommittedOpTimeAndWallTime), a delayed voter's among
+      // them. When a reconfig leaves a delayed member needed for that majority (seeds 1001669,
+      // 1005118: the votes nemesis takes a voter's vote, leaving the primary and a delayed member
+      // whose clock is behind the primary's), the commit point trails the primary's last optime by
+      // the member's delay, and the primary writes a no-op every periodicNoopIntervalSecs
+      // (periodic_noop_writer.cpp), so on mongod too it never reaches the newest no-op. It has
+      // converged once every entry but trailing no-ops is committed.
+      const delayedVoter = pm.repl.config?.members.some((mc) => mc.votes > 0 && mc.secondaryDelaySecs > 0) ?? false;
+      return delayedVoter && onlyNoOpsAfter(c.persistedState(primary).oplog.all(), pm.repl.commitPoint);
     };
     let ok = await c.waitFor(converged, convergeLimitMillis / 2);
     if (!ok) {
@@ -344,6 +363,13 @@ interface NemesisContext {
   history: HistoryRecorder;
   clientEndpoints: readonly string[];
   monitor: InvariantMonitor;
+}
+
+/** Whether `oplog` holds `point` and nothing but no-ops after it. */
+export function onlyNoOpsAfter(oplog: readonly OplogEntry[], point: OpTime): boolean {
+  let i = oplog.length - 1;
+  while (i >= 0 && oplog[i]!.op === 'n' && !opTimeEquals(oplog[i]!, point)) i--;
+  return i >= 0 && opTimeEquals(oplog[i]!, point);
 }
 
 /** Whether the primary's config names `host` (a spare member the add-member nemesis never added is outside the set). */

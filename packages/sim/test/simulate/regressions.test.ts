@@ -2,7 +2,8 @@ import type { Document } from 'bson';
 import { describe, expect, it } from 'vitest';
 import { compareOpTime } from '../../src/base/optime';
 import { Cluster } from '../../src/harness/cluster';
-import { simulateRun, unsafeToWipe } from '../../src/simulate/run';
+import { onlyNoOpsAfter, simulateRun, unsafeToWipe } from '../../src/simulate/run';
+import type { OplogEntry } from '../../src/storage/oplog';
 
 /**
  * Real bugs that `simulate` found in the simulator (docs/TESTING.md, "Finds so far"): each has the
@@ -172,4 +173,45 @@ describe('seed 1000140: a delayed member whose clock is behind the primary\'s co
     expect(r.plan.memberConfigs.some((m) => Number(m.secondaryDelaySecs) > 0)).toBe(true);
     expect(r.violations).toEqual([]);
   }, 120_000);
+});
+
+describe('seed 1001831: a delayed member that applied a rolled-back entry has not converged', () => {
+  // A checker's false "members hold different data", not the simulator's. A deposed primary (its
+  // term 3 won while the bridge partition cut it off the term-2 primary) wrote its "new primary"
+  // no-op; the delayed member fetched it before that primary rolled it back and applied it late.
+  // Optimes order by term first (MongoDB's OpTime), so that term-3 entry sorted after the term-2
+  // primary's last write, which the delayed member lacked: the old rule (last optime at or after
+  // the primary's last data entry) called it converged before its rollback. It now must hold the
+  // primary's last data entry itself and end on an entry of the primary's history.
+  it('seed 1001831 (a hidden member delayed 5 s, a step-down, then a bridge partition) converges to the same data everywhere', async () => {
+    const r = await simulateRun(1001831);
+    expect(r.plan.memberConfigs.some((m) => Number(m.secondaryDelaySecs) > 0)).toBe(true);
+    expect(r.violations).toEqual([]);
+  }, 120_000);
+});
+
+describe('seeds 1001669, 1005118: a delayed voter needed for the majority keeps trailing no-ops uncommitted', () => {
+  // A checker's false "did not converge", not the simulator's: after the votes nemesis took a
+  // voter's vote, the voters were the primary and a delayed member whose clock runs behind the
+  // primary's. The commit point (the newest optime durable on a majority of voters,
+  // topology_coordinator.cpp updateLastCommittedOpTimeAndWallTime) then trails by the member's
+  // delay, longer than the periodic no-op interval (periodic_noop_writer.cpp), so it never reaches
+  // the newest no-op, on mongod too. Converged now allows only no-ops after the commit point, and
+  // only with a delayed voter.
+  it('onlyNoOpsAfter: the point must be in the oplog with nothing but no-ops after it', () => {
+    const e = (ts: number, op: 'n' | 'i'): OplogEntry => ({ op, ns: op === 'n' ? '' : 'db.c', o: {}, ts, t: 1, wallMillis: 0 }) as OplogEntry;
+    const oplog = [e(1, 'i'), e(2, 'i'), e(3, 'n'), e(4, 'n')];
+    expect(onlyNoOpsAfter(oplog, { ts: 2, t: 1 })).toBe(true);
+    expect(onlyNoOpsAfter(oplog, { ts: 3, t: 1 })).toBe(true);
+    expect(onlyNoOpsAfter(oplog, { ts: 1, t: 1 })).toBe(false);
+    expect(onlyNoOpsAfter(oplog, { ts: 2, t: 2 })).toBe(false);
+  });
+
+  for (const seed of [1001669, 1005118]) {
+    it(`seed ${seed} (a votes reconfig leaves a delayed member in every majority) converges and passes every checker`, async () => {
+      const r = await simulateRun(seed);
+      expect(r.plan.memberConfigs.some((m) => Number(m.secondaryDelaySecs) > 0)).toBe(true);
+      expect(r.violations).toEqual([]);
+    }, 120_000);
+  }
 });
