@@ -72,6 +72,9 @@ export interface SimulationRunResult {
   unsupported: WorkloadName[];
 }
 
+/** How long (virtual) the end-of-run resync waits for a moment when wiping a too-stale member is safe. */
+const RESYNC_WAIT_MILLIS = 10_000;
+
 interface Disks {
   disks: Map<string, MemoryJournalFileSystem>;
 }
@@ -230,12 +233,15 @@ export async function executePlan(plan: RunPlan, options: SimulationOptions = {}
         // entry is not enough (seed 1001831): optimes order by term first, so an entry of a later
         // term that a deposed primary wrote and then rolled back (its "new primary" no-op) sorts
         // after the primary's last write while the delayed member, which applied it late, lacks
-        // that write and must still roll back (rollback.ts) before it holds the same data.
+        // that write and must still roll back (rollback.ts) before it holds the same data. Its last
+        // entry must be one of the primary's (oplogs that share an entry share all before it, as
+        // rollback's common point assumes) at or after that write; the write itself may be gone
+        // from its oplog, capped or begun after it by a resync (seed 1000617).
         if ((pm.repl.config?.members.find((mc) => mc.host === host)?.secondaryDelaySecs ?? 0) > 0) {
           const primaryOplog = c.persistedState(primary).oplog;
           const lastData = [...primaryOplog.all()].reverse().find((e) => e.op !== 'n');
           if (!l || !primaryOplog.contains(l)) return false;
-          if (lastData && !c.persistedState(host).oplog.contains(lastData)) return false;
+          if (lastData && compareOpTime(l, lastData) < 0) return false;
           if (m.repl.state !== 'SECONDARY') return false;
           continue;
         }
@@ -259,6 +265,14 @@ export async function executePlan(plan: RunPlan, options: SimulationOptions = {}
     if (!ok) {
       const stale = c.hosts.filter((h) => c.state(h) === 'RECOVERING');
       for (const host of stale) {
+        // An operator resyncs when it is safe, not at one instant chosen in advance: a set can be
+        // without a primary for a moment again and again (seed 1000617: electionTimeoutMillis 1000
+        // under heartbeatIntervalMillis 2000, and the only other voter this RECOVERING member, which
+        // sends no replSetUpdatePosition without a sync source; mongod's primary then marks it down
+        // an election timeout after each heartbeat reply, topology_coordinator.cpp
+        // checkMemberTimeouts, steps down, and wins again with its vote). So wait a while for a
+        // moment when it is safe; a reason that lasts (a holder of the commit point) still stands.
+        await c.waitFor(() => unsafeToWipe(c, host) === undefined, RESYNC_WAIT_MILLIS);
         const unsafe = unsafeToWipe(c, host);
         if (unsafe !== undefined) {
           tooStale.add(host);

@@ -215,3 +215,22 @@ describe('seeds 1001669, 1005118: a delayed voter needed for the majority keeps 
     }, 120_000);
   }
 });
+
+describe('seed 1000617: a too-stale delayed member is resynced once it is safe, and converges after', () => {
+  // Two harness faults, not the simulator's. (1) The end-of-run resync decided at one instant and
+  // found "no primary": with electionTimeoutMillis 1000 under heartbeatIntervalMillis 2000 and the
+  // RECOVERING member the primary's only other voter (a votes reconfig took the third member's
+  // vote; a RECOVERING member without a sync source sends no replSetUpdatePosition), the primary
+  // marks it down an election timeout after each heartbeat reply and steps down
+  // (topology_coordinator.cpp checkMemberTimeouts; memberdata.cpp setUpValues refreshes lastUpdate
+  // only on a reply), then wins again with its vote: 43 elections. An operator waits for a moment
+  // with a primary; so does the harness now. (2) The resynced delayed member's oplog starts at its
+  // initial sync, after the primary's last write: holding that write's entry is not required, a
+  // last entry of the primary's at or after it is.
+  it('seed 1000617 (a 0.5x clock on a hidden delayed member, a votes reconfig, oplogs of 40 entries) converges and passes every checker', async () => {
+    const r = await simulateRun(1000617);
+    expect(r.plan.oplogEntriesMax).toBe(40);
+    expect(r.violations).toEqual([]);
+    expect(r.checkers.find((x) => x.checker === 'invariants')?.notes ?? []).not.toContainEqual(expect.stringMatching(/not resynced/));
+  }, 120_000);
+});
