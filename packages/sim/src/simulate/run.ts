@@ -258,8 +258,7 @@ export async function executePlan(plan: RunPlan, options: SimulationOptions = {}
       // the member's delay, and the primary writes a no-op every periodicNoopIntervalSecs
       // (periodic_noop_writer.cpp), so on mongod too it never reaches the newest no-op. It has
       // converged once every entry but trailing no-ops is committed.
-      const delayedVoter = pm.repl.config?.members.some((mc) => mc.votes > 0 && mc.secondaryDelaySecs > 0) ?? false;
-      return delayedVoter && onlyNoOpsAfter(c.persistedState(primary).oplog.all(), pm.repl.commitPoint);
+      return pm.repl.config !== undefined && majorityNeedsDelayedMember(pm.repl.config.members) && onlyNoOpsAfter(c.persistedState(primary).oplog.all(), pm.repl.commitPoint);
     };
     let ok = await c.waitFor(converged, convergeLimitMillis / 2);
     if (!ok) {
@@ -377,6 +376,18 @@ interface NemesisContext {
   history: HistoryRecorder;
   clientEndpoints: readonly string[];
   monitor: InvariantMonitor;
+}
+
+/**
+ * Whether every write majority includes a delayed member: fewer data-bearing voters without a
+ * delay than the write majority (a majority of the voters, at most the data-bearing voters:
+ * repl_set_config.cpp, _writeMajority).
+ */
+export function majorityNeedsDelayedMember(members: readonly { votes: number; arbiterOnly: boolean; secondaryDelaySecs: number }[]): boolean {
+  const voters = members.filter((m) => m.votes > 0);
+  const dataBearing = voters.filter((m) => !m.arbiterOnly);
+  const writeMajority = Math.min(Math.floor(voters.length / 2) + 1, dataBearing.length);
+  return dataBearing.filter((m) => m.secondaryDelaySecs === 0).length < writeMajority;
 }
 
 /** Whether `oplog` holds `point` and nothing but no-ops after it. */

@@ -2,7 +2,7 @@ import type { Document } from 'bson';
 import { describe, expect, it } from 'vitest';
 import { compareOpTime } from '../../src/base/optime';
 import { Cluster } from '../../src/harness/cluster';
-import { onlyNoOpsAfter, simulateRun, unsafeToWipe } from '../../src/simulate/run';
+import { majorityNeedsDelayedMember, onlyNoOpsAfter, simulateRun, unsafeToWipe } from '../../src/simulate/run';
 import type { OplogEntry } from '../../src/storage/oplog';
 
 /**
@@ -205,6 +205,17 @@ describe('seeds 1001669, 1005118: a delayed voter needed for the majority keeps 
     expect(onlyNoOpsAfter(oplog, { ts: 3, t: 1 })).toBe(true);
     expect(onlyNoOpsAfter(oplog, { ts: 1, t: 1 })).toBe(false);
     expect(onlyNoOpsAfter(oplog, { ts: 2, t: 2 })).toBe(false);
+  });
+
+  it('majorityNeedsDelayedMember: only when the voters without a delay are fewer than a write majority', () => {
+    const m = (votes: number, secondaryDelaySecs = 0, arbiterOnly = false) => ({ votes, secondaryDelaySecs, arbiterOnly });
+    // The seeds' config after the votes nemesis: primary, non-voter, delayed voter.
+    expect(majorityNeedsDelayedMember([m(1), m(0), m(1, 5)])).toBe(true);
+    // Before it: two voters without a delay are a majority of three.
+    expect(majorityNeedsDelayedMember([m(1), m(1), m(1, 5)])).toBe(false);
+    expect(majorityNeedsDelayedMember([m(1), m(1), m(1)])).toBe(false);
+    // An arbiter votes but holds no data: the write majority is at most the data-bearing voters.
+    expect(majorityNeedsDelayedMember([m(1), m(1, 0, true), m(1, 5)])).toBe(true);
   });
 
   for (const seed of [1001669, 1005118]) {
