@@ -10,7 +10,9 @@ import { createHash } from 'node:crypto';
 import type { Document } from 'bson';
 import type { Clock } from '../clock/clock';
 import { SkewedClock } from '../clock/skewed';
-import { compareOpTime, opTimeKey } from '../base/optime';
+import { compareOpTime, opTimeEquals, opTimeKey } from '../base/optime';
+import type { OpTime } from '../base/optime';
+import type { OplogEntry } from '../storage/oplog';
 import { VirtualClock } from '../clock/virtual';
 import { Cluster } from '../harness/cluster';
 import type { Member } from '../member/member';
@@ -69,6 +71,9 @@ export interface SimulationRunResult {
   /** Workloads the plan asked for that this simulator cannot run yet (they were left out). */
   unsupported: WorkloadName[];
 }
+
+/** How long (virtual) the end-of-run resync waits for a moment when wiping a too-stale member is safe. */
+const RESYNC_WAIT_MILLIS = 10_000;
 
 interface Disks {
   disks: Map<string, MemoryJournalFileSystem>;
@@ -223,10 +228,20 @@ export async function executePlan(plan: RunPlan, options: SimulationOptions = {}
         // member's own clock (oplog_batcher.cpp _calculateSecondaryDelaySecsLatestTimestamp), so
         // with that clock behind the primary's by more than the periodic no-op interval it never
         // holds the primary's newest no-op (seeds 1000003, 1000140: offsets of 20-30 s), on mongod
-        // too. It has converged once it holds every entry but trailing no-ops.
+        // too. It has converged once it holds every entry but trailing no-ops: the primary's last
+        // data entry itself, and a last entry of the primary's history. An optime at or after that
+        // entry is not enough (seed 1001831): optimes order by term first, so an entry of a later
+        // term that a deposed primary wrote and then rolled back (its "new primary" no-op) sorts
+        // after the primary's last write while the delayed member, which applied it late, lacks
+        // that write and must still roll back (rollback.ts) before it holds the same data. Its last
+        // entry must be one of the primary's (oplogs that share an entry share all before it, as
+        // rollback's common point assumes) at or after that write; the write itself may be gone
+        // from its oplog, capped or begun after it by a resync (seed 1000617).
         if ((pm.repl.config?.members.find((mc) => mc.host === host)?.secondaryDelaySecs ?? 0) > 0) {
-          const lastData = [...c.persistedState(primary).oplog.all()].reverse().find((e) => e.op !== 'n');
-          if (!l || (lastData && compareOpTime(l, lastData) < 0)) return false;
+          const primaryOplog = c.persistedState(primary).oplog;
+          const lastData = [...primaryOplog.all()].reverse().find((e) => e.op !== 'n');
+          if (!l || !primaryOplog.contains(l)) return false;
+          if (lastData && compareOpTime(l, lastData) < 0) return false;
           if (m.repl.state !== 'SECONDARY') return false;
           continue;
         }
@@ -234,12 +249,29 @@ export async function executePlan(plan: RunPlan, options: SimulationOptions = {}
         if (compareOpTime(m.repl.commitPoint, pm.repl.commitPoint) !== 0) return false;
         if (host !== primary && m.repl.state !== 'SECONDARY') return false;
       }
-      return compareOpTime(pm.repl.commitPoint, pm.repl.lastApplied) === 0;
+      if (compareOpTime(pm.repl.commitPoint, pm.repl.lastApplied) === 0) return true;
+      // The commit point is the newest optime durable on a majority of the voters
+      // (topology_coordinator.cpp updateLastCommittedOpTimeAndWallTime), a delayed voter's among
+      // them. When a reconfig leaves a delayed member needed for that majority (seeds 1001669,
+      // 1005118: the votes nemesis takes a voter's vote, leaving the primary and a delayed member
+      // whose clock is behind the primary's), the commit point trails the primary's last optime by
+      // the member's delay, and the primary writes a no-op every periodicNoopIntervalSecs
+      // (periodic_noop_writer.cpp), so on mongod too it never reaches the newest no-op. It has
+      // converged once every entry but trailing no-ops is committed.
+      return pm.repl.config !== undefined && majorityNeedsDelayedMember(pm.repl.config.members) && onlyNoOpsAfter(c.persistedState(primary).oplog.all(), pm.repl.commitPoint);
     };
     let ok = await c.waitFor(converged, convergeLimitMillis / 2);
     if (!ok) {
       const stale = c.hosts.filter((h) => c.state(h) === 'RECOVERING');
       for (const host of stale) {
+        // An operator resyncs when it is safe, not at one instant chosen in advance: a set can be
+        // without a primary for a moment again and again (seed 1000617: electionTimeoutMillis 1000
+        // under heartbeatIntervalMillis 2000, and the only other voter this RECOVERING member, which
+        // sends no replSetUpdatePosition without a sync source; mongod's primary then marks it down
+        // an election timeout after each heartbeat reply, topology_coordinator.cpp
+        // checkMemberTimeouts, steps down, and wins again with its vote). So wait a while for a
+        // moment when it is safe; a reason that lasts (a holder of the commit point) still stands.
+        await c.waitFor(() => unsafeToWipe(c, host) === undefined, RESYNC_WAIT_MILLIS);
         const unsafe = unsafeToWipe(c, host);
         if (unsafe !== undefined) {
           tooStale.add(host);
@@ -344,6 +376,25 @@ interface NemesisContext {
   history: HistoryRecorder;
   clientEndpoints: readonly string[];
   monitor: InvariantMonitor;
+}
+
+/**
+ * Whether every write majority includes a delayed member: fewer data-bearing voters without a
+ * delay than the write majority (a majority of the voters, at most the data-bearing voters:
+ * repl_set_config.cpp, _writeMajority).
+ */
+export function majorityNeedsDelayedMember(members: readonly { votes: number; arbiterOnly: boolean; secondaryDelaySecs: number }[]): boolean {
+  const voters = members.filter((m) => m.votes > 0);
+  const dataBearing = voters.filter((m) => !m.arbiterOnly);
+  const writeMajority = Math.min(Math.floor(voters.length / 2) + 1, dataBearing.length);
+  return dataBearing.filter((m) => m.secondaryDelaySecs === 0).length < writeMajority;
+}
+
+/** Whether `oplog` holds `point` and nothing but no-ops after it. */
+export function onlyNoOpsAfter(oplog: readonly OplogEntry[], point: OpTime): boolean {
+  let i = oplog.length - 1;
+  while (i >= 0 && oplog[i]!.op === 'n' && !opTimeEquals(oplog[i]!, point)) i--;
+  return i >= 0 && opTimeEquals(oplog[i]!, point);
 }
 
 /** Whether the primary's config names `host` (a spare member the add-member nemesis never added is outside the set). */

@@ -2,7 +2,8 @@ import type { Document } from 'bson';
 import { describe, expect, it } from 'vitest';
 import { compareOpTime } from '../../src/base/optime';
 import { Cluster } from '../../src/harness/cluster';
-import { simulateRun, unsafeToWipe } from '../../src/simulate/run';
+import { majorityNeedsDelayedMember, onlyNoOpsAfter, simulateRun, unsafeToWipe } from '../../src/simulate/run';
+import type { OplogEntry } from '../../src/storage/oplog';
 
 /**
  * Real bugs that `simulate` found in the simulator (docs/TESTING.md, "Finds so far"): each has the
@@ -171,5 +172,76 @@ describe('seed 1000140: a delayed member whose clock is behind the primary\'s co
     const r = await simulateRun(1000140);
     expect(r.plan.memberConfigs.some((m) => Number(m.secondaryDelaySecs) > 0)).toBe(true);
     expect(r.violations).toEqual([]);
+  }, 120_000);
+});
+
+describe('seed 1001831: a delayed member that applied a rolled-back entry has not converged', () => {
+  // A checker's false "members hold different data", not the simulator's. A deposed primary (its
+  // term 3 won while the bridge partition cut it off the term-2 primary) wrote its "new primary"
+  // no-op; the delayed member fetched it before that primary rolled it back and applied it late.
+  // Optimes order by term first (MongoDB's OpTime), so that term-3 entry sorted after the term-2
+  // primary's last write, which the delayed member lacked: the old rule (last optime at or after
+  // the primary's last data entry) called it converged before its rollback. It now must hold the
+  // primary's last data entry itself and end on an entry of the primary's history.
+  it('seed 1001831 (a hidden member delayed 5 s, a step-down, then a bridge partition) converges to the same data everywhere', async () => {
+    const r = await simulateRun(1001831);
+    expect(r.plan.memberConfigs.some((m) => Number(m.secondaryDelaySecs) > 0)).toBe(true);
+    expect(r.violations).toEqual([]);
+  }, 120_000);
+});
+
+describe('seeds 1001669, 1005118: a delayed voter needed for the majority keeps trailing no-ops uncommitted', () => {
+  // A checker's false "did not converge", not the simulator's: after the votes nemesis took a
+  // voter's vote, the voters were the primary and a delayed member whose clock runs behind the
+  // primary's. The commit point (the newest optime durable on a majority of voters,
+  // topology_coordinator.cpp updateLastCommittedOpTimeAndWallTime) then trails by the member's
+  // delay, longer than the periodic no-op interval (periodic_noop_writer.cpp), so it never reaches
+  // the newest no-op, on mongod too. Converged now allows only no-ops after the commit point, and
+  // only with a delayed voter.
+  it('onlyNoOpsAfter: the point must be in the oplog with nothing but no-ops after it', () => {
+    const e = (ts: number, op: 'n' | 'i'): OplogEntry => ({ op, ns: op === 'n' ? '' : 'db.c', o: {}, ts, t: 1, wallMillis: 0 }) as OplogEntry;
+    const oplog = [e(1, 'i'), e(2, 'i'), e(3, 'n'), e(4, 'n')];
+    expect(onlyNoOpsAfter(oplog, { ts: 2, t: 1 })).toBe(true);
+    expect(onlyNoOpsAfter(oplog, { ts: 3, t: 1 })).toBe(true);
+    expect(onlyNoOpsAfter(oplog, { ts: 1, t: 1 })).toBe(false);
+    expect(onlyNoOpsAfter(oplog, { ts: 2, t: 2 })).toBe(false);
+  });
+
+  it('majorityNeedsDelayedMember: only when the voters without a delay are fewer than a write majority', () => {
+    const m = (votes: number, secondaryDelaySecs = 0, arbiterOnly = false) => ({ votes, secondaryDelaySecs, arbiterOnly });
+    // The seeds' config after the votes nemesis: primary, non-voter, delayed voter.
+    expect(majorityNeedsDelayedMember([m(1), m(0), m(1, 5)])).toBe(true);
+    // Before it: two voters without a delay are a majority of three.
+    expect(majorityNeedsDelayedMember([m(1), m(1), m(1, 5)])).toBe(false);
+    expect(majorityNeedsDelayedMember([m(1), m(1), m(1)])).toBe(false);
+    // An arbiter votes but holds no data: the write majority is at most the data-bearing voters.
+    expect(majorityNeedsDelayedMember([m(1), m(1, 0, true), m(1, 5)])).toBe(true);
+  });
+
+  for (const seed of [1001669, 1005118]) {
+    it(`seed ${seed} (a votes reconfig leaves a delayed member in every majority) converges and passes every checker`, async () => {
+      const r = await simulateRun(seed);
+      expect(r.plan.memberConfigs.some((m) => Number(m.secondaryDelaySecs) > 0)).toBe(true);
+      expect(r.violations).toEqual([]);
+    }, 120_000);
+  }
+});
+
+describe('seed 1000617: a too-stale delayed member is resynced once it is safe, and converges after', () => {
+  // Two harness faults, not the simulator's. (1) The end-of-run resync decided at one instant and
+  // found "no primary": with electionTimeoutMillis 1000 under heartbeatIntervalMillis 2000 and the
+  // RECOVERING member the primary's only other voter (a votes reconfig took the third member's
+  // vote; a RECOVERING member without a sync source sends no replSetUpdatePosition), the primary
+  // marks it down an election timeout after each heartbeat reply and steps down
+  // (topology_coordinator.cpp checkMemberTimeouts; memberdata.cpp setUpValues refreshes lastUpdate
+  // only on a reply), then wins again with its vote: 43 elections. An operator waits for a moment
+  // with a primary; so does the harness now. (2) The resynced delayed member's oplog starts at its
+  // initial sync, after the primary's last write: holding that write's entry is not required, a
+  // last entry of the primary's at or after it is.
+  it('seed 1000617 (a 0.5x clock on a hidden delayed member, a votes reconfig, oplogs of 40 entries) converges and passes every checker', async () => {
+    const r = await simulateRun(1000617);
+    expect(r.plan.oplogEntriesMax).toBe(40);
+    expect(r.violations).toEqual([]);
+    expect(r.checkers.find((x) => x.checker === 'invariants')?.notes ?? []).not.toContainEqual(expect.stringMatching(/not resynced/));
   }, 120_000);
 });
