@@ -10,7 +10,7 @@ import type { OpTime } from '../base/optime';
 import { NULL_OPTIME, compareOpTime, formatOpTime, isNullOpTime } from '../base/optime';
 import { crc32c } from '../base/crc32c';
 import type { JournalFileSystem, AppendFile } from './journalFs';
-import { Storage } from './storage';
+import { Storage, UndoToken } from './storage';
 import type { StorageOptions } from './storage';
 import type { ConfigCodec, DurableReplState, ReplJournal, RollbackFile } from './replState';
 import { newDurableReplState } from './replState';
@@ -686,6 +686,7 @@ export class Journal<Config> implements ReplJournal<Config> {
       // have no undo tokens and are committed anyway), and never past the last entry.
       let point = this.hooks.commitPoint();
       if (this.checkpointBase && compareOpTime(this.checkpointBase, point) > 0) point = this.checkpointBase;
+      point = notBeforeInitialData(point, this.persisted.initialDataOpTime, oplog.all());
       const last = oplog.last()!;
       if (compareOpTime(point, last) > 0) point = { ts: last.ts, t: last.t };
       base = isNullOpTime(point) ? NULL_OPTIME : point;
@@ -750,6 +751,30 @@ export class Journal<Config> implements ReplJournal<Config> {
     this.closed = true;
     this.file.close();
   }
+}
+
+/**
+ * A checkpoint's base is never before the point initial sync made the data consistent, whatever
+ * the commit point: mongod's checkpointer (wiredtiger_kv_engine.cpp, the "three cases") takes a
+ * full, unstable checkpoint of the latest data while initial sync runs (initialDataTimestamp is
+ * Timestamp(0, 1): the data matches no oplog point) and no stable checkpoint older than the
+ * initialDataTimestamp afterwards. Here: not before `initialData`, and not before an entry that
+ * storage holds without undo information — the entry initial sync notes before cloning
+ * (beginApplyingTimestamp) is in the oplog but its effect came by the clone, so the data cannot be
+ * taken back past it (seeds 1004630, 1007642: a member shut down cleanly just after an initial
+ * sync whose entries the set had not committed yet failed its checkpoint on that entry). Rollback
+ * never needs those entries undone: it refuses a common point before the initial data point
+ * (rollbackBeforeInitialData, as rollback_impl.cpp does).
+ */
+function notBeforeInitialData(point: OpTime, initialData: OpTime | undefined, oplog: readonly OplogEntry[]): OpTime {
+  let base = point;
+  if (initialData !== undefined && compareOpTime(initialData, base) > 0) base = initialData;
+  for (let i = oplog.length - 1; i >= 0; i--) {
+    const entry = oplog[i]!;
+    if (compareOpTime(entry, base) <= 0) break;
+    if (entry.op !== 'n' && !(entry.undo instanceof UndoToken)) return { ts: entry.ts, t: entry.t };
+  }
+  return base;
 }
 
 /**

@@ -424,3 +424,46 @@ describe('Journal in a replica set (virtual network)', () => {
     c.stopAll();
   });
 });
+
+describe('Journal checkpoints after an initial sync', () => {
+  // Seeds 1004630 and 1007642 (nightly): a member shut down cleanly (kill -15) just after its
+  // initial sync, while the set had not committed the entry initial sync noted before cloning
+  // (beginApplyingTimestamp). The checkpoint went back to the commit point, which meant undoing
+  // that entry, whose effect came by the clone: "entry 0 to undo ... has no undo information".
+  // mongod never checkpoints data older than the initial data point (wiredtiger_kv_engine.cpp:
+  // full unstable checkpoints during initial sync, no stable one before initialDataTimestamp).
+  function openBare(fs: MemoryJournalFileSystem, clock: VirtualClock): Journal<unknown> {
+    const journal = new Journal({ fs, configCodec: replSetConfigCodec, dbpath: DB, clock, log: () => undefined, storageOptions: { now: () => clock.now() }, onFatal: (e) => { throw e; } });
+    // The set's commit point is still before everything this member holds.
+    journal.attach({ commitPoint: () => ({ ts: 0, t: -1 }), flushed: () => undefined });
+    return journal as Journal<unknown>;
+  }
+
+  it.each([['during the oplog application phase', false], ['once initial sync is done (initialDataOpTime)', true]])('a clean close %s checkpoints without undoing the cloned begin entry, and a restart recovers the same data', async (_when, done) => {
+    const fs = new MemoryJournalFileSystem();
+    const clock = new VirtualClock(0);
+    const journal = openBare(fs, clock);
+    // The clone: the source's documents, then its last entry (already in them) starts our oplog.
+    const cloned = [{ op: 'c' as const, ns: 'test.$cmd', o: { create: 'c' } }, { op: 'i' as const, ns: 'test.c', o: { _id: 1, v: 2 } }];
+    journal.storage.applyOps(cloned);
+    journal.dataCloned(cloned);
+    const begin = { op: 'u' as const, ns: 'test.c', o: { $v: 2, diff: { u: { v: 2 } } }, o2: { _id: 1 }, ts: 100 * 2 ** 20 + 1, t: 1, wallMillis: 100_000 };
+    journal.persisted.oplog.append(begin);
+    journal.oplogAppended([begin], true);
+    // The oplog application phase applies what the source wrote during the clone.
+    const fetched = { op: 'i' as const, ns: 'test.c', o: { _id: 2 }, ts: 100 * 2 ** 20 + 2, t: 1, wallMillis: 100_001 };
+    journal.storage.applyOps([fetched]);
+    journal.persisted.oplog.append(fetched);
+    journal.oplogAppended([fetched], true);
+    if (done) {
+      journal.persisted.initialDataOpTime = { ts: fetched.ts, t: fetched.t };
+      journal.replStateChanged('initialData', journal.persisted);
+    }
+    const digest = journal.storage.dataDigest();
+    await journal.close();
+    const again = openBare(fs, new VirtualClock(1000));
+    expect(again.recovery.checkpointLoaded).toBe(true);
+    expect(again.storage.dataDigest()).toBe(digest);
+    expect(again.persisted.oplog.length).toBe(2);
+  });
+});
