@@ -142,9 +142,12 @@ function opTimeOf(doc: unknown): OpTime {
   return { ts: d.ts, t: d.t };
 }
 
-function replRecord<Config>(state: DurableReplState<Config>, withConfig: boolean, codec: ConfigCodec<Config>): Document {
+function replRecord<Config>(state: DurableReplState<Config>, withConfig: boolean, codec: ConfigCodec<Config>, oplogReset = false): Document {
   const record: Document = { k: 'repl', term: state.term, lastVote: { ...state.lastVote }, rbid: state.rbid };
   if (state.initialDataOpTime) record.initialData = opTimeDoc(state.initialDataOpTime);
+  if (state.initialSyncFlag) record.initialSyncFlag = true;
+  // An initial sync (again) starts from an empty oplog: what the journal holds before is gone.
+  if (oplogReset) record.oplogReset = true;
   if (state.oplogSizeBytes !== undefined) record.oplogSizeBytes = state.oplogSizeBytes;
   if (withConfig && state.config) record.config = codec.toDocument(state.config);
   return record;
@@ -395,6 +398,7 @@ export class Journal<Config> implements ReplJournal<Config> {
     persisted.lastVote = { term: Number((header.lastVote as Document).term), candidateIndex: Number((header.lastVote as Document).candidateIndex) };
     persisted.rbid = Number(header.rbid);
     persisted.initialDataOpTime = header.initialData ? opTimeOf(header.initialData) : undefined;
+    persisted.initialSyncFlag = header.initialSyncFlag === true;
     persisted.oplogSizeBytes = header.oplogSizeBytes === undefined ? undefined : Number(header.oplogSizeBytes);
     persisted.config = header.config ? this.configCodec.fromDocument(header.config as Document) : undefined;
     const base = header.base ? opTimeOf(header.base) : undefined;
@@ -437,6 +441,8 @@ export class Journal<Config> implements ReplJournal<Config> {
         persisted.lastVote = { term: Number((record.lastVote as Document).term), candidateIndex: Number((record.lastVote as Document).candidateIndex) };
         persisted.rbid = Number(record.rbid);
         if (record.initialData) persisted.initialDataOpTime = opTimeOf(record.initialData);
+        persisted.initialSyncFlag = record.initialSyncFlag === true;
+        if (record.oplogReset === true) persisted.oplog.truncateAfter(-1);
         if (record.oplogSizeBytes !== undefined) persisted.oplogSizeBytes = Number(record.oplogSizeBytes);
         if (record.config) persisted.config = this.configCodec.fromDocument(record.config as Document);
         return;
@@ -457,8 +463,8 @@ export class Journal<Config> implements ReplJournal<Config> {
 
   // ---- appending (ReplJournal)
 
-  replStateChanged(what: 'term' | 'vote' | 'config' | 'initialData' | 'oplogSize', state: DurableReplState<Config>): void {
-    this.append(replRecord(state, what === 'config', this.configCodec));
+  replStateChanged(what: 'term' | 'vote' | 'config' | 'initialData' | 'initialSync' | 'oplogSize', state: DurableReplState<Config>): void {
+    this.append(replRecord(state, what === 'config', this.configCodec, what === 'initialSync'));
     this.syncNow();
   }
 
@@ -708,6 +714,7 @@ export class Journal<Config> implements ReplJournal<Config> {
     };
     if (base) header.base = opTimeDoc(base);
     if (state.initialDataOpTime) header.initialData = opTimeDoc(state.initialDataOpTime);
+    if (state.initialSyncFlag) header.initialSyncFlag = true;
     if (state.oplogSizeBytes !== undefined) header.oplogSizeBytes = state.oplogSizeBytes;
     if (state.config) header.config = this.configCodec.toDocument(state.config);
     const frames: Uint8Array[] = [encodeFrame(serialize(header)), encodeFrame(storageBytes)];
