@@ -117,7 +117,9 @@ export async function waitForReadConcern(rc: ReadConcern, context: CrudContext, 
   // A majority read waits for a committed snapshot (read_concern_mongod.cpp: while
   // ReadConcernMajorityNotAvailableYet, waitUntilSnapshotCommitted): a member fresh from initial
   // sync, or just restarted, may know a commit point older than the data it can go back to.
-  const snapshot = (): boolean => rc.level !== 'majority' || context.committedSnapshotAvailable?.() !== false;
+  // So does a snapshot read without atClusterTime, which reads the committed snapshot.
+  const atCommitted = rc.level === 'majority' || (rc.level === 'snapshot' && rc.atClusterTs === undefined);
+  const snapshot = (): boolean => !atCommitted || context.committedSnapshotAvailable?.() !== false;
   let reached: () => boolean;
   if (rc.afterOpTime !== undefined) {
     // replication_coordinator_impl.cpp _waitUntilOpTime: until our last applied optime (majority:
