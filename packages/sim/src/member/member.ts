@@ -504,6 +504,7 @@ export class Member implements CommandHandler, ServerNode, SessionCommandHost {
       },
       oldestOplogTs: () => repl.oplog.at(0)?.ts ?? 0,
       entriesAfterCommitPoint: () => entriesAfter(repl.oplog, repl.commitPoint),
+      committedSnapshotAvailable: () => this.storage.canViewBefore(entriesAfter(repl.oplog, repl.commitPoint)),
       random: this.random,
       clock: this.clock,
       local: localDatabaseView(

@@ -423,7 +423,8 @@ function wipe(c: Cluster, plan: RunPlan, disks: Disks, host: string, monitor: In
  * has a term older than the wiped member's (no candidate can then stand in a term it voted in),
  * and, when the member holds the primary's commit point (it may be one of the majority that
  * holds the committed writes), a majority of voters other than it hold that point durably (no
- * committed write lives only on it). Otherwise seeds 770060, 770100 and 770298 lose committed
+ * committed write lives only on it) — and, for a secondary, everything it holds (no report of it
+ * still on its way can commit a write that lives only on it and the primary: seed 1003553). Otherwise seeds 770060, 770100 and 770298 lose committed
  * writes or elect two primaries in one term, as a real set would. A member behind the commit
  * point holds no committed write the others lack, so forgetting its data loses none: seed 1000796
  * (a RECOVERING member, too stale, in a set whose other voter alone is not a majority) must be
@@ -440,6 +441,17 @@ export function unsafeToWipe(c: Cluster, host: string): string | undefined {
   // A member that is down: what it kept (an upper bound of what it made durable).
   const targetLast = target ? target.repl.lastDurable : c.persistedState(host).oplog.last();
   const holdsCommitPoint = targetLast !== undefined && compareOpTime(targetLast, pm.repl.commitPoint) >= 0;
+  // What the others must hold without it: the commit point, and for a secondary everything it
+  // holds. A secondary reports its durable position (updatePosition) as it goes, and a report
+  // sent just before the wipe still counts when it arrives: the primary then commits, and
+  // acknowledges w:"majority" for, entries that only it and the wiped member held. Seed 1003553:
+  // push of token 99 was on the primary and on n27019 (reported), not on n27018, when n27019 was
+  // wiped at 14712 ms; the report arrived, the push was acknowledged at 14746 ms, and n27018,
+  // elected next, never had it. MongoDB's guarantee is for writes durable on a majority
+  // ("Write Concern", w: "majority": "acknowledgment that write operations have been durably
+  // committed to ... the majority of the voting members"): destroying one of those copies is the
+  // operator's loss, not the server's. The primary itself acknowledges nothing once wiped.
+  const mustHold = holdsCommitPoint && host !== primary && compareOpTime(targetLast, pm.repl.commitPoint) > 0 ? targetLast : pm.repl.commitPoint;
   const voters = config.members.filter((m) => m.votes > 0);
   const majority = Math.floor(voters.length / 2) + 1;
   let holding = 0;
@@ -448,9 +460,12 @@ export function unsafeToWipe(c: Cluster, host: string): string | undefined {
     const m = c.member(v.host);
     if (!m) return `voter ${v.host} is down`;
     if (m.repl.term < targetTerm) return `voter ${v.host} is in term ${m.repl.term}, older than ${targetTerm}`;
-    if (!v.arbiterOnly && compareOpTime(m.repl.lastDurable, pm.repl.commitPoint) >= 0) holding++;
+    if (!v.arbiterOnly && compareOpTime(m.repl.lastDurable, mustHold) >= 0) holding++;
   }
-  if (holdsCommitPoint && holding < majority) return `it holds the commit point and only ${holding} voters other than it hold the commit point durably (a majority is ${majority})`;
+  if (holdsCommitPoint && holding < majority) {
+    const what = mustHold === pm.repl.commitPoint ? 'the commit point' : `its last durable entry ${opTimeKey(mustHold)} (it may have reported it: the primary could still commit entries only it and the primary hold)`;
+    return `it holds the commit point and only ${holding} voters other than it hold ${what} durably (a majority is ${majority})`;
+  }
   return undefined;
 }
 

@@ -10,7 +10,7 @@ import type { OpTime } from '../base/optime';
 import { NULL_OPTIME, compareOpTime, formatOpTime, isNullOpTime } from '../base/optime';
 import { crc32c } from '../base/crc32c';
 import type { JournalFileSystem, AppendFile } from './journalFs';
-import { Storage } from './storage';
+import { Storage, UndoToken } from './storage';
 import type { StorageOptions } from './storage';
 import type { ConfigCodec, DurableReplState, ReplJournal, RollbackFile } from './replState';
 import { newDurableReplState } from './replState';
@@ -142,9 +142,12 @@ function opTimeOf(doc: unknown): OpTime {
   return { ts: d.ts, t: d.t };
 }
 
-function replRecord<Config>(state: DurableReplState<Config>, withConfig: boolean, codec: ConfigCodec<Config>): Document {
+function replRecord<Config>(state: DurableReplState<Config>, withConfig: boolean, codec: ConfigCodec<Config>, oplogReset = false): Document {
   const record: Document = { k: 'repl', term: state.term, lastVote: { ...state.lastVote }, rbid: state.rbid };
   if (state.initialDataOpTime) record.initialData = opTimeDoc(state.initialDataOpTime);
+  if (state.initialSyncFlag) record.initialSyncFlag = true;
+  // An initial sync (again) starts from an empty oplog: what the journal holds before is gone.
+  if (oplogReset) record.oplogReset = true;
   if (state.oplogSizeBytes !== undefined) record.oplogSizeBytes = state.oplogSizeBytes;
   if (withConfig && state.config) record.config = codec.toDocument(state.config);
   return record;
@@ -395,6 +398,7 @@ export class Journal<Config> implements ReplJournal<Config> {
     persisted.lastVote = { term: Number((header.lastVote as Document).term), candidateIndex: Number((header.lastVote as Document).candidateIndex) };
     persisted.rbid = Number(header.rbid);
     persisted.initialDataOpTime = header.initialData ? opTimeOf(header.initialData) : undefined;
+    persisted.initialSyncFlag = header.initialSyncFlag === true;
     persisted.oplogSizeBytes = header.oplogSizeBytes === undefined ? undefined : Number(header.oplogSizeBytes);
     persisted.config = header.config ? this.configCodec.fromDocument(header.config as Document) : undefined;
     const base = header.base ? opTimeOf(header.base) : undefined;
@@ -437,6 +441,8 @@ export class Journal<Config> implements ReplJournal<Config> {
         persisted.lastVote = { term: Number((record.lastVote as Document).term), candidateIndex: Number((record.lastVote as Document).candidateIndex) };
         persisted.rbid = Number(record.rbid);
         if (record.initialData) persisted.initialDataOpTime = opTimeOf(record.initialData);
+        persisted.initialSyncFlag = record.initialSyncFlag === true;
+        if (record.oplogReset === true) persisted.oplog.truncateAfter(-1);
         if (record.oplogSizeBytes !== undefined) persisted.oplogSizeBytes = Number(record.oplogSizeBytes);
         if (record.config) persisted.config = this.configCodec.fromDocument(record.config as Document);
         return;
@@ -457,8 +463,8 @@ export class Journal<Config> implements ReplJournal<Config> {
 
   // ---- appending (ReplJournal)
 
-  replStateChanged(what: 'term' | 'vote' | 'config' | 'initialData' | 'oplogSize', state: DurableReplState<Config>): void {
-    this.append(replRecord(state, what === 'config', this.configCodec));
+  replStateChanged(what: 'term' | 'vote' | 'config' | 'initialData' | 'initialSync' | 'oplogSize', state: DurableReplState<Config>): void {
+    this.append(replRecord(state, what === 'config', this.configCodec, what === 'initialSync'));
     this.syncNow();
   }
 
@@ -686,6 +692,7 @@ export class Journal<Config> implements ReplJournal<Config> {
       // have no undo tokens and are committed anyway), and never past the last entry.
       let point = this.hooks.commitPoint();
       if (this.checkpointBase && compareOpTime(this.checkpointBase, point) > 0) point = this.checkpointBase;
+      point = notBeforeInitialData(point, this.persisted.initialDataOpTime, oplog.all());
       const last = oplog.last()!;
       if (compareOpTime(point, last) > 0) point = { ts: last.ts, t: last.t };
       base = isNullOpTime(point) ? NULL_OPTIME : point;
@@ -707,6 +714,7 @@ export class Journal<Config> implements ReplJournal<Config> {
     };
     if (base) header.base = opTimeDoc(base);
     if (state.initialDataOpTime) header.initialData = opTimeDoc(state.initialDataOpTime);
+    if (state.initialSyncFlag) header.initialSyncFlag = true;
     if (state.oplogSizeBytes !== undefined) header.oplogSizeBytes = state.oplogSizeBytes;
     if (state.config) header.config = this.configCodec.toDocument(state.config);
     const frames: Uint8Array[] = [encodeFrame(serialize(header)), encodeFrame(storageBytes)];
@@ -750,6 +758,30 @@ export class Journal<Config> implements ReplJournal<Config> {
     this.closed = true;
     this.file.close();
   }
+}
+
+/**
+ * A checkpoint's base is never before the point initial sync made the data consistent, whatever
+ * the commit point: mongod's checkpointer (wiredtiger_kv_engine.cpp, the "three cases") takes a
+ * full, unstable checkpoint of the latest data while initial sync runs (initialDataTimestamp is
+ * Timestamp(0, 1): the data matches no oplog point) and no stable checkpoint older than the
+ * initialDataTimestamp afterwards. Here: not before `initialData`, and not before an entry that
+ * storage holds without undo information — the entry initial sync notes before cloning
+ * (beginApplyingTimestamp) is in the oplog but its effect came by the clone, so the data cannot be
+ * taken back past it (seeds 1004630, 1007642: a member shut down cleanly just after an initial
+ * sync whose entries the set had not committed yet failed its checkpoint on that entry). Rollback
+ * never needs those entries undone: it refuses a common point before the initial data point
+ * (rollbackBeforeInitialData, as rollback_impl.cpp does).
+ */
+function notBeforeInitialData(point: OpTime, initialData: OpTime | undefined, oplog: readonly OplogEntry[]): OpTime {
+  let base = point;
+  if (initialData !== undefined && compareOpTime(initialData, base) > 0) base = initialData;
+  for (let i = oplog.length - 1; i >= 0; i--) {
+    const entry = oplog[i]!;
+    if (compareOpTime(entry, base) <= 0) break;
+    if (entry.op !== 'n' && !(entry.undo instanceof UndoToken)) return { ts: entry.ts, t: entry.t };
+  }
+  return base;
 }
 
 /**

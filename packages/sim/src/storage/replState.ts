@@ -26,6 +26,14 @@ export interface DurableReplState<Config> {
    */
   initialDataOpTime: OpTime | undefined;
   /**
+   * An initial sync started and has not finished (mongod's initialSyncFlag in
+   * local.replset.minvalid, set before cloning and cleared at the end): a member that restarts
+   * with it set has data from an unfinished clone, consistent with no oplog point, and starts
+   * initial sync again (startup_recovery.cpp: "The node did not complete the last initial sync.
+   * We should attempt initial sync again."; replication_recovery.cpp recovers nothing then).
+   */
+  initialSyncFlag: boolean;
+  /**
    * The oplog's size cap in bytes, fixed when the oplog gets its first entry (from `--oplogSize` or
    * the default) and changed only by replSetResizeOplog: mongod keeps it in the oplog's collection
    * options, and a later `--oplogSize` does not change it (manual: --oplogSize). Undefined until then.
@@ -42,7 +50,7 @@ export interface RollbackFile {
 }
 
 export function newDurableReplState<Config>(): DurableReplState<Config> {
-  return { config: undefined, term: 0, lastVote: { term: -1, candidateIndex: -1 }, oplog: new Oplog(), rbid: 1, rollbackFiles: [], initialDataOpTime: undefined, oplogSizeBytes: undefined };
+  return { config: undefined, term: 0, lastVote: { term: -1, candidateIndex: -1 }, oplog: new Oplog(), rbid: 1, rollbackFiles: [], initialDataOpTime: undefined, initialSyncFlag: false, oplogSizeBytes: undefined };
 }
 
 /** An independent copy (entries and documents are immutable and shared; the rest is copied). */
@@ -53,6 +61,7 @@ export function copyDurableReplState<Config>(source: DurableReplState<Config>): 
   copy.lastVote = { ...source.lastVote };
   copy.rbid = source.rbid;
   copy.initialDataOpTime = source.initialDataOpTime;
+  copy.initialSyncFlag = source.initialSyncFlag;
   copy.oplogSizeBytes = source.oplogSizeBytes;
   copy.rollbackFiles = structuredClone(source.rollbackFiles);
   for (const entry of source.oplog.all()) copy.oplog.append(entry);
@@ -70,8 +79,8 @@ export interface ConfigCodec<Config> {
  * Optional: without it nothing is written and a restart needs the same state object.
  */
 export interface ReplPersistence<Config> {
-  /** `state.term`, `lastVote`, `config`, `initialDataOpTime` or `oplogSizeBytes` changed: must be durable when this returns (a vote is answered next). */
-  replStateChanged(what: 'term' | 'vote' | 'config' | 'initialData' | 'oplogSize', state: DurableReplState<Config>): void;
+  /** `state.term`, `lastVote`, `config`, `initialDataOpTime`, `initialSyncFlag` (set by 'initialSync': the oplog starts again empty) or `oplogSizeBytes` changed: must be durable when this returns (a vote is answered next). */
+  replStateChanged(what: 'term' | 'vote' | 'config' | 'initialData' | 'initialSync' | 'oplogSize', state: DurableReplState<Config>): void;
   /**
    * Entries appended to the oplog (storage already holds them): written here (`fromSyncSource`
    * false), or applied from a sync source — then make them durable soon, since the primary's

@@ -657,6 +657,11 @@ export class Storage implements ReplStorage {
     }
   }
 
+  /** Whether `viewBefore(entries)` can be built: every entry (but no-ops) was applied here, with undo information. */
+  canViewBefore(entries: readonly OplogOp[]): boolean {
+    return entries.every((entry) => entry.op === 'n' || entry.undo instanceof UndoToken);
+  }
+
   /**
    * A copy of this storage as it was before `entries` (newest first, each applied here): for reads
    * at the majority commit point (`readConcern: {level: "majority"}`), pass the entries after it.

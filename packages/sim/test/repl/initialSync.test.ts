@@ -57,3 +57,32 @@ describe('initial sync clones the data, then applies the oplog from the clone st
     c.stopAll();
   });
 });
+
+describe('a majority read on a member fresh from initial sync waits for a committed snapshot', () => {
+  // Its commit point (from the sync source) can be older than the entry its clone started at,
+  // whose effect came by the clone: no data as of that commit point exists. mongod waits for a
+  // committed snapshot (read_concern_mongod.cpp: while ReadConcernMajorityNotAvailableYet,
+  // waitUntilSnapshotCommitted); the simulated member answered InternalError
+  // ("StorageRollbackError: ... has no undo information").
+  it('the read (majority, or snapshot without atClusterTime) waits, within maxTimeMS, until the commit point passes the clone start, then returns the data', async () => {
+    const c = new Cluster({ members: 3, seed: 13 });
+    await c.initiate();
+    const primary = await c.waitForPrimary(30_000);
+    expect(await c.waitForConfigCommitted()).toBe(primary);
+    const [cut, wiped] = c.hosts.filter((h) => h !== primary) as [string, string];
+    // Nothing commits while `cut` is away and `wiped` syncs: the clone starts after the commit point.
+    c.partition([cut], [primary, wiped]);
+    await c.insert([{ _id: 1 }], { host: primary, writeConcern: { w: 1 } });
+    c.wipe(wiped);
+    c.setDelay(wiped, primary, 400, true);
+    expect(await c.waitFor(() => c.state(wiped) === 'SECONDARY', 60_000)).toBe(true);
+    const read = (maxTimeMS: number, level = 'majority') => c.command(wiped, { find: 'test', readConcern: { level }, maxTimeMS, $readPreference: { mode: 'secondaryPreferred' } }, { db: 'test', timeoutMillis: 30_000 });
+    expect(await read(1)).toMatchObject({ ok: 0, codeName: 'MaxTimeMSExpired' });
+    // A snapshot read without atClusterTime reads the committed snapshot: it waits too.
+    expect(await read(1, 'snapshot')).toMatchObject({ ok: 0, codeName: 'MaxTimeMSExpired' });
+    const reply = await read(10_000);
+    expect(reply).toMatchObject({ ok: 1 });
+    expect((reply.cursor as { firstBatch: unknown[] }).firstBatch).toEqual([{ _id: 1 }]);
+    c.stopAll();
+  }, 60_000);
+});

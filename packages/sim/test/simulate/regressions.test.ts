@@ -245,3 +245,51 @@ describe('seed 1000617: a too-stale delayed member is resynced once it is safe, 
     expect(r.checkers.find((x) => x.checker === 'invariants')?.notes ?? []).not.toContainEqual(expect.stringMatching(/not resynced/));
   }, 120_000);
 });
+
+describe('seed 1003553: no wipe of a secondary that holds entries it may have reported and too few others hold', () => {
+  // A harness rule, not the simulator's: the nemesis wiped n27019 while it held, and had just
+  // reported (updatePosition), a retryable push that only the primary also held. The report
+  // arrived after the wipe, the primary committed the push and acknowledged w:"majority", and
+  // n27018, which never had it, was elected next: the push was lost. mongod does the same with a
+  // report from a member an operator has since wiped; MongoDB promises w:"majority" writes that
+  // are durable on a majority, and the wipe destroyed one of the two copies. unsafeToWipe now wants
+  // a majority of the other voters to hold what a wiped secondary holds, not only the commit point.
+  it('a secondary ahead of the commit point, whose report is still on its way, may not be wiped while the third member lacks its entries', async () => {
+    const c = new Cluster({ members: 3, seed: 13 });
+    await c.initiate();
+    const primary = await c.waitForPrimary(30_000);
+    expect(await c.waitForConfigCommitted()).toBe(primary);
+    const [ahead, behind] = c.hosts.filter((h) => h !== primary) as [string, string];
+    const reply = await c.insert([{ _id: 0 }], { host: primary, writeConcern: { w: 'majority', wtimeout: 5000 } });
+    expect(reply.writeConcernError).toBeUndefined();
+    await c.advance(500);
+    expect(unsafeToWipe(c, ahead)).toBeUndefined();
+    // `behind` hears nothing more; `ahead`'s reports to the primary take 3 s.
+    c.partition([behind], [primary, ahead]);
+    c.setDelay(ahead, primary, 3_000, true);
+    await c.insert([{ _id: 1 }], { host: primary, writeConcern: { w: 1 } });
+    await c.advance(200);
+    const p = c.running(primary).repl;
+    const a = c.running(ahead).repl;
+    // The push is on the primary and on `ahead`, durably; the primary has not heard so yet.
+    expect(compareOpTime(a.lastDurable, p.commitPoint)).toBeGreaterThan(0);
+    expect(compareOpTime(c.running(behind).repl.lastDurable, p.commitPoint)).toBeGreaterThanOrEqual(0);
+    expect(unsafeToWipe(c, ahead)).toMatch(/only 1 voters other than it hold its last durable entry .* \(a majority is 2\)/);
+    c.stopAll();
+  }, 60_000);
+
+  it('seed 1003553 (wipes of secondaries one after the other, kills of a majority) loses no acknowledged write', async () => {
+    const r = await simulateRun(1003553);
+    expect(r.violations).toEqual([]);
+  }, 300_000);
+});
+
+describe('seeds 1004630, 1007642: a clean shutdown just after an initial sync checkpoints', () => {
+  // The checkpoint went back to the commit point, before initial sync's begin entry, whose effect
+  // came by the clone and cannot be undone. Unit test and mongod's rule: test/storage/journal.test.ts
+  // ("Journal checkpoints after an initial sync").
+  it.each([1004630, 1007642])('seed %i (a wipe, then kill -15 of the wiped member before the set commits its begin entry) keeps its journal', async (seed) => {
+    const r = await simulateRun(seed);
+    expect(r.violations).toEqual([]);
+  }, 300_000);
+});

@@ -76,6 +76,30 @@ async function find(member: Member, filter: Document = {}): Promise<Document[]> 
   return (reply.cursor as Document).firstBatch as Document[];
 }
 
+/** Three members, each with a journal on its own in-memory disk (`disks`: replace one to wipe it). */
+function journaledCluster(): { c: Cluster; clock: VirtualClock; disks: Map<string, MemoryJournalFileSystem> } {
+  const disks = new Map<string, MemoryJournalFileSystem>();
+  const clock = new VirtualClock(1_700_000_000_000);
+  const c = new Cluster({
+    clock,
+    members: 3,
+    seed: 3,
+    crud: createMemberCrudCommands(),
+    recover: (host) => {
+      let disk = disks.get(host);
+      if (!disk) disks.set(host, (disk = new MemoryJournalFileSystem()));
+      const journal = new Journal({ fs: disk, configCodec: replSetConfigCodec, dbpath: `/data/${host}`, clock, log: () => undefined, storageOptions: { now: () => clock.now() }, onFatal: (e) => { throw e; } });
+      return {
+        storage: journal.storage,
+        persisted: journal.persisted,
+        journal,
+        started: (member) => journal.attach({ commitPoint: () => member.repl.commitPoint, flushed: () => member.repl.journalFlushed() }),
+      };
+    },
+  });
+  return { c, clock, disks };
+}
+
 describe('journal frames', () => {
   it('round-trips payloads and stops at the first torn, lying or corrupt frame', () => {
     const a = encodeFrame(new Uint8Array([1, 2, 3]));
@@ -372,25 +396,7 @@ describe('Journal in a replica set (virtual network)', () => {
   });
 
   it('a rollback is journaled: the rolled-back member restarts with the same data, oplog and rollback file', async () => {
-    const disks = new Map<string, MemoryJournalFileSystem>();
-    const clock = new VirtualClock(1_700_000_000_000);
-    const c = new Cluster({
-      clock,
-      members: 3,
-      seed: 3,
-      crud: createMemberCrudCommands(),
-      recover: (host) => {
-        let disk = disks.get(host);
-        if (!disk) disks.set(host, (disk = new MemoryJournalFileSystem()));
-        const journal = new Journal({ fs: disk, configCodec: replSetConfigCodec, dbpath: `/data/${host}`, clock, log: () => undefined, storageOptions: { now: () => clock.now() }, onFatal: (e) => { throw e; } });
-        return {
-          storage: journal.storage,
-          persisted: journal.persisted,
-          journal,
-          started: (member) => journal.attach({ commitPoint: () => member.repl.commitPoint, flushed: () => member.repl.journalFlushed() }),
-        };
-      },
-    });
+    const { c, clock } = journaledCluster();
     await c.initiate();
     const a = await c.waitForPrimary(30_000);
     const [b, d] = c.hosts.filter((h) => h !== a) as [string, string];
@@ -423,4 +429,89 @@ describe('Journal in a replica set (virtual network)', () => {
     expect(c.state(a)).toBe('SECONDARY');
     c.stopAll();
   });
+});
+
+describe('Journal checkpoints after an initial sync', () => {
+  // Seeds 1004630 and 1007642 (nightly): a member shut down cleanly (kill -15) just after its
+  // initial sync, while the set had not committed the entry initial sync noted before cloning
+  // (beginApplyingTimestamp). The checkpoint went back to the commit point, which meant undoing
+  // that entry, whose effect came by the clone: "entry 0 to undo ... has no undo information".
+  // mongod never checkpoints data older than the initial data point (wiredtiger_kv_engine.cpp:
+  // full unstable checkpoints during initial sync, no stable one before initialDataTimestamp).
+  function openBare(fs: MemoryJournalFileSystem, clock: VirtualClock): Journal<unknown> {
+    const journal = new Journal({ fs, configCodec: replSetConfigCodec, dbpath: DB, clock, log: () => undefined, storageOptions: { now: () => clock.now() }, onFatal: (e) => { throw e; } });
+    // The set's commit point is still before everything this member holds.
+    journal.attach({ commitPoint: () => ({ ts: 0, t: -1 }), flushed: () => undefined });
+    return journal as Journal<unknown>;
+  }
+
+  it.each([['during the oplog application phase', false], ['once initial sync is done (initialDataOpTime)', true]])('a clean close %s checkpoints without undoing the cloned begin entry, and a restart recovers the same data', async (_when, done) => {
+    const fs = new MemoryJournalFileSystem();
+    const clock = new VirtualClock(0);
+    const journal = openBare(fs, clock);
+    // The clone: the source's documents, then its last entry (already in them) starts our oplog.
+    const cloned = [{ op: 'c' as const, ns: 'test.$cmd', o: { create: 'c' } }, { op: 'i' as const, ns: 'test.c', o: { _id: 1, v: 2 } }];
+    journal.storage.applyOps(cloned);
+    journal.dataCloned(cloned);
+    const begin = { op: 'u' as const, ns: 'test.c', o: { $v: 2, diff: { u: { v: 2 } } }, o2: { _id: 1 }, ts: 100 * 2 ** 20 + 1, t: 1, wallMillis: 100_000 };
+    journal.persisted.oplog.append(begin);
+    journal.oplogAppended([begin], true);
+    // The oplog application phase applies what the source wrote during the clone.
+    const fetched = { op: 'i' as const, ns: 'test.c', o: { _id: 2 }, ts: 100 * 2 ** 20 + 2, t: 1, wallMillis: 100_001 };
+    journal.storage.applyOps([fetched]);
+    journal.persisted.oplog.append(fetched);
+    journal.oplogAppended([fetched], true);
+    if (done) {
+      journal.persisted.initialDataOpTime = { ts: fetched.ts, t: fetched.t };
+      journal.replStateChanged('initialData', journal.persisted);
+    }
+    const digest = journal.storage.dataDigest();
+    await journal.close();
+    const again = openBare(fs, new VirtualClock(1000));
+    expect(again.recovery.checkpointLoaded).toBe(true);
+    expect(again.storage.dataDigest()).toBe(digest);
+    expect(again.persisted.oplog.length).toBe(2);
+  });
+});
+
+describe('Journal: a restart in the middle of an initial sync', () => {
+  // mongod sets the initialSyncFlag before cloning and clears it at the end; a member that
+  // restarts with it set starts initial sync again (startup_recovery.cpp: "The node did not
+  // complete the last initial sync. We should attempt initial sync again."). The simulated member
+  // came back SECONDARY from half an initial sync, with no initial data point: it could then roll
+  // back into its clone (undoing the begin entry, which has no undo information) or be elected with
+  // data its oplog does not account for.
+  it('a member killed during the oplog application phase restarts in STARTUP2 and syncs again', async () => {
+    const { c, disks } = journaledCluster();
+    await c.initiate();
+    const a = await c.waitForPrimary(30_000);
+    const b = c.hosts.find((h) => h !== a)!;
+    for (let i = 0; i < 5; i++) await c.insert([{ _id: i }], { writeConcern: { w: 'majority', wtimeout: 5000 } });
+    // Resync b (an empty dbpath), slowly enough to stop it between the clone and the end.
+    c.kill(b);
+    disks.set(b, new MemoryJournalFileSystem());
+    c.start(b);
+    c.setDelay(b, a, 200);
+    c.setDelay(a, b, 200);
+    expect(await c.waitFor(() => c.state(b) === 'STARTUP2' && c.persistedState(b).oplog.length > 0, 30_000)).toBe(true);
+    expect(c.persistedState(b).initialSyncFlag).toBe(true);
+    c.kill(b);
+    c.start(b);
+    expect(c.state(b)).toBe('STARTUP2');
+    expect(c.persistedState(b).oplog.length).toBe(0);
+    c.clearDelays();
+    expect(await c.waitFor(() => c.state(b) === 'SECONDARY', 30_000)).toBe(true);
+    expect(c.persistedState(b).initialSyncFlag).toBe(false);
+    expect(c.persistedState(b).initialDataOpTime).toBeDefined();
+    await c.insert([{ _id: 'after' }], { writeConcern: { w: 3, wtimeout: 5000 } });
+    expect((c.storage(b) as Storage).dataDigest()).toBe((c.storage(a) as Storage).dataDigest());
+    // The journal holds the second sync only: another restart finds the same oplog and data.
+    const oplogLength = c.persistedState(b).oplog.length;
+    c.kill(b);
+    c.start(b);
+    expect(c.state(b)).not.toBe('STARTUP2');
+    expect(c.persistedState(b).oplog.length).toBe(oplogLength);
+    expect((c.storage(b) as Storage).dataDigest()).toBe((c.storage(a) as Storage).dataDigest());
+    c.stopAll();
+  }, 60_000);
 });

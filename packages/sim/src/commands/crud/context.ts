@@ -79,6 +79,13 @@ export interface CrudContext {
   oldestOplogTs(): number;
   /** Oplog entries after the commit point, newest first: undo them on a copy to read at majority (Storage.viewBefore). */
   entriesAfterCommitPoint(): readonly OplogEntry[];
+  /**
+   * Whether the data as of the commit point can be read (a committed snapshot exists): not before
+   * the commit point has passed what this member holds without undo information — what initial
+   * sync cloned, or a restart recovered from a checkpoint newer than the commit point it then
+   * knows. Default: always.
+   */
+  committedSnapshotAvailable?(): boolean;
   /** Seeded randomness for ObjectIds the server makes. */
   readonly random: Random;
   readonly clock: Clock;

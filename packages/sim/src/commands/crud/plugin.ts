@@ -444,10 +444,9 @@ export class MemberCrudCommands implements CrudCommands {
   private transactionSnapshot(base: Storage, readConcern: ReadConcern | undefined, context: CrudContext): Storage {
     const atTs = readConcern?.atClusterTs;
     if (atTs === undefined) return base.clone();
-    if (atTs < context.oldestOplogTs()) {
-      throw serverError('SnapshotTooOld', `Read timestamp ${tsSecs(atTs)}:${tsInc(atTs)} is older than the oldest available timestamp`);
-    }
-    return base.viewBefore(context.entriesAfterTs(atTs));
+    const after = context.entriesAfterTs(atTs);
+    if (atTs < context.oldestOplogTs() || !base.canViewBefore(after)) throw snapshotTooOld(atTs);
+    return base.viewBefore(after);
   }
 
   /**
@@ -489,10 +488,10 @@ export class MemberCrudCommands implements CrudCommands {
     }
     if (readConcern.level !== 'snapshot') return { storage, operationTs: undefined, atClusterTs: undefined };
     const atTs = readConcern.atClusterTs ?? context.commitPoint.ts;
-    if (atTs < context.oldestOplogTs()) {
-      throw serverError('SnapshotTooOld', `Read timestamp ${tsSecs(atTs)}:${tsInc(atTs)} is older than the oldest available timestamp`);
-    }
+    if (atTs < context.oldestOplogTs()) throw snapshotTooOld(atTs);
     const after = context.entriesAfterTs(atTs);
+    // Before what this member can go back to (data initial sync cloned): gone, as older history is.
+    if (!storage.canViewBefore(after)) throw snapshotTooOld(atTs);
     return { storage: after.length === 0 ? storage : storage.viewBefore(after), operationTs: atTs, atClusterTs: atTs };
   }
 
@@ -547,4 +546,9 @@ export class MemberCrudCommands implements CrudCommands {
     this.changeStreamCursors.delete(context);
     return killed;
   }
+}
+
+/** SnapshotTooOld (239): the data as of `atTs` is no longer (or never was) on this member. */
+function snapshotTooOld(atTs: number): Error {
+  return serverError('SnapshotTooOld', `Read timestamp ${tsSecs(atTs)}:${tsInc(atTs)} is older than the oldest available timestamp`);
 }

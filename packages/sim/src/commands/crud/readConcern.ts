@@ -114,21 +114,27 @@ export const SNAPSHOT_READ_COMMANDS: ReadonlySet<string> = new Set(['find', 'agg
  */
 export async function waitForReadConcern(rc: ReadConcern, context: CrudContext, clusterTs: number, maxTimeMillis: number | undefined, signal: AbortSignal): Promise<void> {
   const majority = rc.level === 'majority' || rc.level === 'snapshot';
+  // A majority read waits for a committed snapshot (read_concern_mongod.cpp: while
+  // ReadConcernMajorityNotAvailableYet, waitUntilSnapshotCommitted): a member fresh from initial
+  // sync, or just restarted, may know a commit point older than the data it can go back to.
+  // So does a snapshot read without atClusterTime, which reads the committed snapshot.
+  const atCommitted = rc.level === 'majority' || (rc.level === 'snapshot' && rc.atClusterTs === undefined);
+  const snapshot = (): boolean => !atCommitted || context.committedSnapshotAvailable?.() !== false;
   let reached: () => boolean;
   if (rc.afterOpTime !== undefined) {
     // replication_coordinator_impl.cpp _waitUntilOpTime: until our last applied optime (majority:
     // the committed snapshot) is at or past it, term and timestamp; only a replica-set member can.
     if (!context.replicaSetMember) throw serverError('NotAReplicaSet', 'node needs to be a replica set member to use read concern');
     const target = rc.afterOpTime;
-    reached = () => compareOpTime(majority ? context.commitPoint : context.lastApplied, target) >= 0;
+    reached = () => compareOpTime(majority ? context.commitPoint : context.lastApplied, target) >= 0 && snapshot();
   } else {
     const target = rc.afterClusterTs ?? rc.atClusterTs;
-    if (target === undefined) return;
-    if (target > clusterTs) {
+    if (target === undefined && snapshot()) return;
+    if (target !== undefined && target > clusterTs) {
       const name = rc.afterClusterTs !== undefined ? 'afterClusterTime' : 'atClusterTime';
       throw serverError('InvalidOptions', `readConcern ${name} value must not be greater than the current clusterTime. Requested clusterTime: ${formatTs(target)}; current clusterTime: ${formatTs(clusterTs)}`);
     }
-    reached = () => (majority ? context.commitPoint.ts : context.lastApplied.ts) >= target;
+    reached = () => (target === undefined || (majority ? context.commitPoint.ts : context.lastApplied.ts) >= target) && snapshot();
   }
   const startedMillis = context.clock.now();
   while (!reached()) {

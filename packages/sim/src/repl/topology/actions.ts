@@ -17,7 +17,7 @@ export type Action =
   /** Write a structured log line. */
   | { kind: 'log'; severity: LogSeverity; component: string; line: LogLine; attr: Document | undefined }
   /** `term`, `lastVote` or `config` changed: make it durable before anything else is answered. */
-  | { kind: 'persistReplState'; what: 'term' | 'vote' | 'config' | 'initialData' | 'oplogSize' }
+  | { kind: 'persistReplState'; what: 'term' | 'vote' | 'config' | 'initialData' | 'initialSync' | 'oplogSize' }
   /** Entries were appended to the oplog: written here (`fromSyncSource` false) or fetched. */
   | { kind: 'persistOplog'; entries: readonly OplogEntry[]; fromSyncSource: boolean }
   /** A rollback cut the oplog after `commonPoint`. */

@@ -107,7 +107,10 @@ export function installConfig(s: TopologyState, config: ReplSetConfig, reason: s
     if (me.arbiterOnly) {
       setState(s, MemberState.ARBITER, 'arbiter in config');
     } else if (s.stateCode === MemberState.STARTUP || s.stateCode === MemberState.REMOVED || s.stateCode === MemberState.ARBITER) {
-      if (s.persisted.oplog.length === 0) {
+      if (s.persisted.oplog.length === 0 || s.persisted.initialSyncFlag) {
+        // Restarted in the middle of an initial sync: its oplog and clone count for nothing, it
+        // starts again (startup_recovery.cpp, needInitialSync from the initialSyncFlag).
+        if (s.persisted.oplog.length > 0) s.persisted.oplog.truncateAfter(-1);
         setState(s, MemberState.STARTUP2, 'initial sync');
       } else {
         setState(s, MemberState.SECONDARY, reason === 'startup' ? 'restarted with data' : 'config installed');

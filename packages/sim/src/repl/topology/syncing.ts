@@ -59,6 +59,7 @@ export function entriesApplied(s: TopologyState, entries: readonly OplogEntry[],
     log(s, 'I', 'INITSYNC', LogIds.initialSyncDone, { lastApplied: formatOpTime(lastApplied(s)) });
     // The data is consistent from here on (mongod's initialDataTimestamp): durable before SECONDARY.
     s.persisted.initialDataOpTime = lastApplied(s);
+    s.persisted.initialSyncFlag = false;
     s.out.push({ kind: 'persistReplState', what: 'initialData' });
     setState(s, MemberState.SECONDARY, 'initial sync done');
     resetElectionTimer(s);
@@ -70,6 +71,9 @@ export function entriesApplied(s: TopologyState, entries: readonly OplogEntry[],
 /** An initial sync (empty oplog) starts cloning `source`, whose last entry is `begin` (beginApplyingTimestamp). */
 export function initialSyncStarted(s: TopologyState, source: string, begin: OplogEntry): void {
   log(s, 'I', 'INITSYNC', LogIds.initialSyncCloneStarted, { syncSource: source, beginApplyingTimestamp: formatOpTime(begin) });
+  // Durable before the clone drops anything (InitialSyncer sets the initialSyncFlag first).
+  s.persisted.initialSyncFlag = true;
+  s.out.push({ kind: 'persistReplState', what: 'initialSync' });
 }
 
 /**
