@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
@@ -34,9 +35,10 @@ function run(client: TestClient, tab: string, line: string): Promise<string> {
 }
 
 describe('settings.sandboxWorkers', () => {
-  it('reads RSLAB_SANDBOX_WORKERS: 0 by default (until rewind keeps a worker clock in step), 0, a count, or cores; refuses a negative count', () => {
-    expect(settingsFromEnv({}, { webRoot: '' }).sandboxWorkers).toBe(0);
-    expect(settingsFromEnv({ RSLAB_SANDBOX_WORKERS: '' }, { webRoot: '' }).sandboxWorkers).toBe(0);
+  it('reads RSLAB_SANDBOX_WORKERS: one per core by default (DESIGN.md: sandboxes live on a pool of worker threads), 0, a count, or cores; refuses a negative count', () => {
+    const cores = Math.min(64, availableParallelism());
+    expect(settingsFromEnv({}, { webRoot: '' }).sandboxWorkers).toBe(cores);
+    expect(settingsFromEnv({ RSLAB_SANDBOX_WORKERS: '' }, { webRoot: '' }).sandboxWorkers).toBe(cores);
     expect(settingsFromEnv({ RSLAB_SANDBOX_WORKERS: '0' }, { webRoot: '' }).sandboxWorkers).toBe(0);
     expect(settingsFromEnv({ RSLAB_SANDBOX_WORKERS: '3' }, { webRoot: '' }).sandboxWorkers).toBe(3);
     expect(settingsFromEnv({ RSLAB_SANDBOX_WORKERS: 'cores' }, { webRoot: '' }).sandboxWorkers).toBeGreaterThanOrEqual(1);
