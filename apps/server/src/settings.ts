@@ -11,7 +11,7 @@ export interface Settings {
   /**
    * Worker threads the sim engine's sandboxes are spread over, each with its own heap (a full
    * garbage collection then pauses only that worker's learners); 0 runs every sandbox on the main
-   * thread (the default, for now). RSLAB_SANDBOX_WORKERS; `cores` means one per core. Ignored by the mongod engine.
+   * thread. RSLAB_SANDBOX_WORKERS; `cores` (the default) means one per core. Ignored by the mongod engine.
    */
   sandboxWorkers: number;
   /** Host name the learner's sandbox answers to (`hostname`). */
@@ -126,12 +126,10 @@ function engineFromEnv(env: NodeJS.ProcessEnv): Settings['engine'] {
 }
 
 /**
- * Worker threads for sandboxes: 0 (every sandbox on the main thread), a count, or `cores` (one
- * per core, as DESIGN.md has it). The default stays 0 until a saved replay of a sandbox on a
- * worker keeps its checkpoints to branch from (e2e/tests/replays.spec.ts fails with workers: the
- * replay's frozen history drops worker checkpoints, see LabHistory.frozenCopy).
+ * Worker threads for sandboxes: `cores` (the default: one per core, as DESIGN.md has it), a count,
+ * or 0 (every sandbox on the main thread).
  */
-export const sandboxWorkersDefault: string = '0';
+export const sandboxWorkersDefault = 'cores';
 const sandboxWorkersMax = 64;
 
 function sandboxWorkersFromEnv(env: NodeJS.ProcessEnv): number {

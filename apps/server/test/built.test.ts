@@ -130,10 +130,10 @@ describe('the built server (dist/main.mjs)', () => {
     await exited;
   });
 
-  it('runs sandboxes on one worker thread per core with RSLAB_SANDBOX_WORKERS=cores, from the worker bundle beside it, says how many, and loads no TypeScript', { timeout: 60_000 }, async () => {
+  it('runs sandboxes on one worker thread per core by default, from the worker bundle beside it, says how many, and loads no TypeScript', { timeout: 60_000 }, async () => {
     const loaded = path.join(tmp, 'loaded-workers.txt');
     writeFileSync(loaded, '');
-    const { child, baseUrl, output } = await startBuilt(['--import', moduleRecorder(loaded), 'dist/main.mjs'], { ...serverEnv(), RSLAB_PROGRESS_STORE: 'memory', RSLAB_SANDBOX_WORKERS: 'cores' }, 30_000);
+    const { child, baseUrl, output } = await startBuilt(['--import', moduleRecorder(loaded), 'dist/main.mjs'], { ...serverEnv(), RSLAB_PROGRESS_STORE: 'memory' }, 30_000);
     const started = output()
       .split('\n')
       .filter((line) => line.includes('sandboxes run on worker threads'))

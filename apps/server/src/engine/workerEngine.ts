@@ -6,11 +6,12 @@ import type { MongodOptions } from '../mongod/flags';
 import type { EventLog } from '../timeline/eventLog';
 import { EngineCommandError, type Engine, type EngineClock, type EngineErrorReporter, type EngineProcess, type Signal } from './engine';
 import type { EngineCopyReport } from './simEngine';
-import { SandboxWorkerCallError, SandboxWorkerLostError, type SandboxWorkerPool } from './workerPool';
+import { CheckpointLostError, SandboxWorkerCallError, SandboxWorkerLostError, type SandboxWorkerPool } from './workerPool';
 
 /**
  * A checkpoint of a worker's sandbox (see `SimEngine.checkpoint`), kept in that worker: what the
- * main thread's history holds is this handle; `releaseCheckpoint` lets the worker drop it.
+ * main thread's histories hold is this handle. The pool counts its holders (`WorkerCheckpoints`);
+ * the worker frees it when the last lets go, even after the sandbox that took it is gone.
  */
 export interface WorkerCheckpoint {
   kind: 'worker';
@@ -79,6 +80,15 @@ export interface WorkerEngineOptions {
   onError?: EngineErrorReporter;
   /** Place the sandbox on this sandbox's worker (a copy of it must be on the same heap). */
   near?: string;
+  /** Place the sandbox on the worker that keeps this checkpoint (a branch from it); before `near`. */
+  nearCheckpoint?: WorkerCheckpoint;
+}
+
+/** Holding and letting go of worker checkpoints, for a history that outlives its sandbox's engine (a saved replay's frozen copy). */
+export interface WorkerCheckpoints {
+  /** One more holder; false if the checkpoint is gone (its worker stopped). */
+  retain(checkpoint: WorkerCheckpoint): boolean;
+  release(checkpoint: WorkerCheckpoint): void;
 }
 
 /**
@@ -170,7 +180,11 @@ export class WorkerEngine implements Engine {
     if (!setup.credentials) throw new Error('WorkerEngine: the setup needs the SOCKS credentials of the main thread');
     const credentials = setup.credentials;
     this.clock = new MirroredClock(setup.clock, (change) => this.fire('clock', [change]));
-    pool.assign(sandboxId, { ...(options.near !== undefined ? { near: options.near } : {}), onEvent: (event) => this.receive(event as WorkerSandboxEvent) });
+    pool.assign(sandboxId, {
+      ...(options.near !== undefined ? { near: options.near } : {}),
+      ...(options.nearCheckpoint !== undefined ? { nearCheckpoint: options.nearCheckpoint } : {}),
+      onEvent: (event) => this.receive(event as WorkerSandboxEvent),
+    });
     this.route = {
       proxyHost: '127.0.0.1',
       get proxyPort(): number {
@@ -335,6 +349,7 @@ export class WorkerEngine implements Engine {
   checkpoint(): WorkerCheckpoint {
     const handle: WorkerCheckpoint = { kind: 'worker', sandboxId: this.sandboxId, id: this.nextCheckpointId++, atMillis: this.clock.now(), sizeBytes: this.checkpointBytes };
     if (!this.lostError && !this.disposed) {
+      this.options.pool.holdCheckpoint(handle);
       this.call<number>('checkpoint', [handle.id]).then(
         (bytes) => (this.checkpointBytes = bytes),
         (error: unknown) => this.report(error, 'a checkpoint in the sandbox\'s worker failed'),
@@ -347,26 +362,46 @@ export class WorkerEngine implements Engine {
    * The cluster view and a checkpoint taken together in the worker (see `SimEngine.moment`): a
    * snapshot answered first and a checkpoint asked for after it would let calls queued meanwhile
    * (a kill typed in a terminal) land between them, and a branch from that moment would not be
-   * what its view showed.
+   * what its view showed. The checkpoint is held (once) from the call on, so it is freed however
+   * the call ends.
    */
   async moment(): Promise<{ snapshot: ClusterSnapshot; checkpoint: WorkerCheckpoint }> {
-    const id = this.nextCheckpointId++;
-    const { snapshot, sizeBytes } = await this.call<{ snapshot: ClusterSnapshot; sizeBytes: number }>('moment', [id]);
-    this.checkpointBytes = sizeBytes;
-    return { snapshot, checkpoint: { kind: 'worker', sandboxId: this.sandboxId, id, atMillis: snapshot.at, sizeBytes } };
+    const ref = { sandboxId: this.sandboxId, id: this.nextCheckpointId++ };
+    this.options.pool.holdCheckpoint(ref);
+    let answer: { snapshot: ClusterSnapshot; sizeBytes: number };
+    try {
+      answer = await this.call<{ snapshot: ClusterSnapshot; sizeBytes: number }>('moment', [ref.id]);
+    } catch (error) {
+      this.options.pool.releaseCheckpoint(ref);
+      throw error;
+    }
+    this.checkpointBytes = answer.sizeBytes;
+    return { snapshot: answer.snapshot, checkpoint: { kind: 'worker', ...ref, atMillis: answer.snapshot.at, sizeBytes: answer.sizeBytes } };
   }
 
-  /** The history let go of `checkpoint`: the worker may drop it. */
+  /** A holder of `checkpoint` (this sandbox's history, or a frozen copy of it) lets go of it. */
   releaseCheckpoint(checkpoint: WorkerCheckpoint): void {
-    if (checkpoint.sandboxId !== this.sandboxId) throw new Error(`checkpoint ${checkpoint.id} is sandbox ${checkpoint.sandboxId}'s, not ${this.sandboxId}'s`);
-    this.fire('releaseCheckpoint', [checkpoint.id]);
+    this.options.pool.releaseCheckpoint(checkpoint);
   }
 
-  /** Start this fresh sandbox from a checkpoint of a sandbox on the same worker (see `SimEngine.restore`). */
+  /** Hold and release this sandbox's checkpoints past its own life (a saved replay's frozen history). */
+  get checkpointHolder(): WorkerCheckpoints {
+    const { pool } = this.options;
+    return { retain: (checkpoint) => pool.retainCheckpoint(checkpoint), release: (checkpoint) => pool.releaseCheckpoint(checkpoint) };
+  }
+
+  /**
+   * Start this fresh sandbox from a checkpoint kept in a worker (see `SimEngine.restore`); the
+   * sandbox must be on that worker (create it `nearCheckpoint`). The checkpoint's own sandbox may
+   * be gone: whoever holds the handle keeps the checkpoint.
+   */
   async restore(checkpoint: WorkerCheckpoint): Promise<EngineCopyReport> {
-    const sourceWorker = this.options.pool.workerOf(checkpoint.sandboxId);
-    if (sourceWorker === null || sourceWorker !== this.workerIndex) {
-      throw new Error(`sandbox ${this.sandboxId} is not on the worker of ${checkpoint.sandboxId}: a branch must be made near its source`);
+    const keeper = this.options.pool.workerOfCheckpoint(checkpoint);
+    if (keeper === null) {
+      throw new CheckpointLostError('the copy of the members kept for this moment is gone (the worker thread that kept it stopped): branch from a later moment');
+    }
+    if (keeper !== this.workerIndex) {
+      throw new Error(`sandbox ${this.sandboxId} is not on worker ${keeper}, which keeps checkpoint ${checkpoint.id} of ${checkpoint.sandboxId}: a branch must be made near its checkpoint`);
     }
     return this.call('restore', [checkpoint.sandboxId, checkpoint.id]);
   }

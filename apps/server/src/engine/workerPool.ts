@@ -4,7 +4,11 @@ import { Worker, type ResourceLimits } from 'node:worker_threads';
  * The messages between the main thread and a sandbox worker. A call names the sandbox it is for,
  * so one worker serves many sandboxes; the worker answers every call exactly once.
  */
-export type ToWorker = { type: 'call'; id: number; sandbox: string; method: string; args: unknown[] } | { type: 'release'; sandbox: string };
+export type ToWorker =
+  | { type: 'call'; id: number; sandbox: string; method: string; args: unknown[] }
+  | { type: 'release'; sandbox: string }
+  /** Nobody holds this checkpoint of `sandbox` any more (the sandbox itself may be gone): the worker frees it. */
+  | { type: 'dropCheckpoint'; sandbox: string; id: number };
 
 export type FromWorker =
   | { type: 'reply'; id: number; ok: true; value: unknown }
@@ -33,6 +37,11 @@ export class SandboxWorkerLostError extends Error {
   ) {
     super(`the worker thread running sandbox ${sandboxId} stopped (worker ${workerIndex})`);
   }
+}
+
+/** A checkpoint the pool no longer has: its worker stopped (or it was released), and its copy of the members went with it. */
+export class CheckpointLostError extends Error {
+  override readonly name = 'CheckpointLost';
 }
 
 /** What the pool tells its owner when a worker stops by itself: which sandboxes went with it. */
@@ -77,6 +86,12 @@ export class SandboxWorkerPool {
   private readonly slots: Slot[] = [];
   private readonly placement = new Map<string, Slot>();
   private readonly listeners = new Map<string, (event: unknown) => void>();
+  /**
+   * Checkpoints kept in workers, by `checkpointKey`, with how many hold them: a sandbox's live
+   * history and the frozen copies of saved replays. A checkpoint outlives the sandbox that took it
+   * while anyone holds it; its worker frees it when the last lets go (or with the worker).
+   */
+  private readonly checkpoints = new Map<string, { slot: Slot; holders: number }>();
   private nextCallId = 1;
   private disposed = false;
 
@@ -112,11 +127,16 @@ export class SandboxWorkerPool {
     return this.placement.get(sandboxId)?.index ?? null;
   }
 
-  /** Place a sandbox on the least loaded worker (or on `near`'s worker, for a copy of it); returns the worker index. */
-  assign(sandboxId: string, options: { near?: string; onEvent?: (event: unknown) => void } = {}): number {
+  /**
+   * Place a sandbox on the least loaded worker, or on `near`'s worker (a copy of that sandbox), or
+   * on the worker that keeps `nearCheckpoint` (a branch from it); returns the worker index.
+   */
+  assign(sandboxId: string, options: { near?: string; nearCheckpoint?: CheckpointRef; onEvent?: (event: unknown) => void } = {}): number {
     if (this.disposed) throw new Error('the sandbox worker pool is closed');
     if (this.placement.has(sandboxId)) throw new Error(`sandbox ${sandboxId} already has a worker`);
-    const near = options.near === undefined ? undefined : this.placement.get(options.near);
+    const near =
+      (options.nearCheckpoint === undefined ? undefined : this.checkpoints.get(checkpointKey(options.nearCheckpoint))?.slot) ??
+      (options.near === undefined ? undefined : this.placement.get(options.near));
     const slot = near ?? this.slots.reduce((best, candidate) => (candidate.sandboxes.size < best.sandboxes.size ? candidate : best));
     if (slot.sandboxes.size >= this.options.sandboxesPerWorkerMax) throw new RangeError(`worker ${slot.index} already hosts ${slot.sandboxes.size} sandboxes (sandboxesPerWorkerMax)`);
     slot.sandboxes.add(sandboxId);
@@ -148,6 +168,47 @@ export class SandboxWorkerPool {
     slot.worker.postMessage(message);
   }
 
+  /** A checkpoint `sandboxId` has just asked its worker to keep: held once (by the history that asked for it). */
+  holdCheckpoint(checkpoint: CheckpointRef): void {
+    const slot = this.placement.get(checkpoint.sandboxId);
+    if (!slot) throw new CheckpointLostError(`sandbox ${checkpoint.sandboxId} has no worker to keep checkpoint ${checkpoint.id}`);
+    const key = checkpointKey(checkpoint);
+    if (this.checkpoints.has(key)) throw new Error(`checkpoint ${key} is already held`);
+    this.checkpoints.set(key, { slot, holders: 1 });
+  }
+
+  /** One more holder of `checkpoint` (a frozen copy of a history); false if the pool no longer has it. */
+  retainCheckpoint(checkpoint: CheckpointRef): boolean {
+    const held = this.checkpoints.get(checkpointKey(checkpoint));
+    if (!held) return false;
+    held.holders += 1;
+    return true;
+  }
+
+  /** One holder lets go of `checkpoint`; the last one's release frees it in its worker. */
+  releaseCheckpoint(checkpoint: CheckpointRef): void {
+    const key = checkpointKey(checkpoint);
+    const held = this.checkpoints.get(key);
+    if (!held) return;
+    if (!(held.holders > 0)) throw new Error(`checkpoint ${key} released more often than held`);
+    held.holders -= 1;
+    if (held.holders > 0) return;
+    this.checkpoints.delete(key);
+    if (held.slot.stopping || this.slots[held.slot.index] !== held.slot) return;
+    const message: ToWorker = { type: 'dropCheckpoint', sandbox: checkpoint.sandboxId, id: checkpoint.id };
+    held.slot.worker.postMessage(message);
+  }
+
+  /** The worker that keeps `checkpoint`, or null if it is gone (released, or lost with its worker). */
+  workerOfCheckpoint(checkpoint: CheckpointRef): number | null {
+    return this.checkpoints.get(checkpointKey(checkpoint))?.slot.index ?? null;
+  }
+
+  /** Checkpoints the workers keep for someone (tests, figures). */
+  get checkpointsHeld(): number {
+    return this.checkpoints.size;
+  }
+
   /** End a worker as a crash would: its sandboxes are lost and reported, a new worker takes its slot (tests; an operator's last resort). */
   async kill(workerIndex: number): Promise<void> {
     const slot = this.slots[workerIndex];
@@ -167,6 +228,7 @@ export class SandboxWorkerPool {
     );
     this.placement.clear();
     this.listeners.clear();
+    this.checkpoints.clear();
   }
 
   private spawn(index: number): Slot {
@@ -201,6 +263,8 @@ export class SandboxWorkerPool {
       return;
     }
     const pending = slot.pending.get(message.id);
+    // dispose() rejects every pending call before it terminates the worker: a reply already on its way is nobody's.
+    if (!pending && slot.stopping) return;
     if (!pending) throw new Error(`worker ${slot.index} answered call ${message.id}, which is not waiting`);
     slot.pending.delete(message.id);
     if (message.ok) pending.resolve(message.value);
@@ -210,11 +274,23 @@ export class SandboxWorkerPool {
   private lose(slot: Slot, exitCode: number, error: Error | null): void {
     const sandboxIds = [...slot.sandboxes];
     for (const pending of slot.pending.values()) pending.reject(new SandboxWorkerLostError(pending.sandbox, slot.index));
+    slot.pending.clear();
     for (const sandboxId of sandboxIds) {
       this.placement.delete(sandboxId);
       this.listeners.delete(sandboxId);
     }
+    for (const [key, held] of this.checkpoints) if (held.slot === slot) this.checkpoints.delete(key);
     this.slots[slot.index] = this.spawn(slot.index);
     this.options.onWorkerLost({ workerIndex: slot.index, sandboxIds, exitCode, error });
   }
+}
+
+/** What names a checkpoint across the worker boundary: the sandbox that took it and its number there. */
+export interface CheckpointRef {
+  sandboxId: string;
+  id: number;
+}
+
+function checkpointKey(checkpoint: CheckpointRef): string {
+  return `${checkpoint.sandboxId}#${checkpoint.id}`;
 }

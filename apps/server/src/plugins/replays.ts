@@ -12,7 +12,10 @@ declare module 'fastify' {
 /** Replays to share (issue 19), stored where rooms and progress are. */
 export const replaysPlugin = fp<{ settings: Settings }>(
   async (app, { settings }) => {
-    app.decorate('replays', new Replays(app.progressStore, settings));
+    const replays = new Replays(app.progressStore, settings);
+    app.decorate('replays', replays);
+    // Their branch points hold checkpoints in worker threads: let go of them with the server.
+    app.addHook('onClose', async () => replays.close());
   },
   { name: 'rslab-replays', dependencies: ['rslab-rooms'] },
 );

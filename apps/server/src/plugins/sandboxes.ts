@@ -110,6 +110,8 @@ export const sandboxesPlugin = fp<SandboxesPluginOptions>(
           onError,
           // A fork or a branch is copied from its source's members: on the source's worker, while it has one.
           ...(start.near !== undefined && workers.workerOf(start.near) !== null ? { near: start.near } : {}),
+          // A branch from a checkpoint goes where that checkpoint is kept, whether or not its sandbox still is.
+          ...(start.nearCheckpoint !== undefined ? { nearCheckpoint: start.nearCheckpoint } : {}),
           setup: {
             hostname: settings.sandboxHostname,
             membersMax: settings.sandboxMembersMax,

@@ -119,22 +119,44 @@ export class Replays {
 
   /** What "Branch from here" starts from, while this server keeps it. */
   recording(id: string): SavedRecording | null {
-    const kept = this.recordings.get(id);
-    if (!kept) return null;
-    if (kept.expiresAt <= this.now()) {
-      this.recordings.delete(id);
-      return null;
-    }
-    return kept.recording;
+    this.dropExpired();
+    return this.recordings.get(id)?.recording ?? null;
+  }
+
+  /** Branch points this server keeps (their members' copies stay in memory, or in a worker, until let go of). */
+  get branchPointsKept(): number {
+    return this.recordings.size;
+  }
+
+  /** Let go of every branch point (the server closes). */
+  close(): void {
+    for (const id of [...this.recordings.keys()]) this.forget(id);
   }
 
   private keep(id: string, recording: SavedRecording, expiresAt: number): void {
-    if (this.limits.replayBranchPointsMax === 0) return;
+    if (this.limits.replayBranchPointsMax === 0) {
+      recording.source.release();
+      return;
+    }
+    this.dropExpired();
     this.recordings.set(id, { recording, expiresAt });
     for (const [oldId] of this.recordings) {
       if (this.recordings.size <= this.limits.replayBranchPointsMax) break;
-      this.recordings.delete(oldId);
+      this.forget(oldId);
     }
+  }
+
+  private dropExpired(): void {
+    const now = this.now();
+    for (const [id, kept] of this.recordings) if (kept.expiresAt <= now) this.forget(id);
+  }
+
+  /** The members' copies a recording held go (a worker frees its checkpoints once nobody else holds them). */
+  private forget(id: string): void {
+    const kept = this.recordings.get(id);
+    if (!kept) return;
+    this.recordings.delete(id);
+    kept.recording.source.release();
   }
 }
 

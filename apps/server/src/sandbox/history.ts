@@ -1,6 +1,6 @@
 import type { ClusterSnapshot } from '@rslab/protocol';
 import type { EngineCheckpoint } from '../engine/simEngine';
-import { isWorkerCheckpoint, type WorkerCheckpoint } from '../engine/workerEngine';
+import { isWorkerCheckpoint, type WorkerCheckpoint, type WorkerCheckpoints } from '../engine/workerEngine';
 
 /**
  * A live sandbox's history, for rewinding (issue 19): moments (the cluster as the page showed it,
@@ -158,17 +158,30 @@ export class LabHistory {
   /**
    * A copy of this history as it is now, that keeps what it holds whatever the live one lets go of
    * later (a saved replay's branch points). Main-thread checkpoints are immutable and shared; a
-   * worker's checkpoint is a handle the live history releases when it drops the moment, so the
-   * copy keeps that moment's cluster view without it (no branch from there).
+   * worker's checkpoint is a handle, which the copy holds through `workers` (the worker keeps it
+   * until every holder let go, past its sandbox's life). Without `workers`, or for a checkpoint
+   * already gone, the copy keeps that moment's cluster view without it (no branch from there).
+   * `release()` on the copy lets go of what it holds.
    */
-  frozenCopy(): LabHistory {
-    const copy = new LabHistory({ ...this.limits, historyBytesMax: Number.MAX_SAFE_INTEGER, historyInputsMax: Number.MAX_SAFE_INTEGER });
+  frozenCopy(workers?: WorkerCheckpoints): LabHistory {
+    const copy = new LabHistory(
+      { ...this.limits, historyBytesMax: Number.MAX_SAFE_INTEGER, historyInputsMax: Number.MAX_SAFE_INTEGER },
+      (moment) => {
+        if (moment.checkpoint && isWorkerCheckpoint(moment.checkpoint)) workers?.release(moment.checkpoint);
+      },
+    );
     for (const moment of this.moments) {
-      const kept = moment.checkpoint && isWorkerCheckpoint(moment.checkpoint) ? { ...moment, checkpoint: null } : moment;
+      const kept = moment.checkpoint && isWorkerCheckpoint(moment.checkpoint) && !workers?.retain(moment.checkpoint) ? { ...moment, checkpoint: null } : moment;
       copy.moments.push(kept);
       copy.bytes += kept.sizeBytes;
     }
     copy.inputList.push(...this.inputList);
     return copy;
+  }
+
+  /** Let go of every moment (the sandbox is disposed, or a saved replay's branch points expire): each goes to `onDrop`. */
+  release(): void {
+    for (const moment of this.moments.splice(0)) this.onDrop(moment);
+    this.bytes = 0;
   }
 }

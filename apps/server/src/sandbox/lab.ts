@@ -31,11 +31,18 @@ export interface BranchSource {
   readonly partitions: readonly PartitionView[];
 }
 
+/** A frozen copy of a lab, holding its worker checkpoints until `release`. */
+export interface FrozenRecording extends BranchSource {
+  release(): void;
+}
+
 /** `lab` as it is now, kept whatever it does next (the branch points of a saved replay). */
-export function frozenRecordingOf(lab: Lab): BranchSource {
+export function frozenRecordingOf(lab: Lab): FrozenRecording {
   const events = lab.events.all().map((event) => ({ ...event }));
+  const past = lab.past.frozenCopy(lab.engine instanceof WorkerEngine ? lab.engine.checkpointHolder : undefined);
   return {
-    past: lab.past.frozenCopy(),
+    past,
+    release: () => past.release(),
     events: { all: () => events },
     history: lab.history.map((entry) => ({ ...entry })),
     partitions: lab.partitions.map((p) => ({ ...p, groups: p.groups.map((g) => [...g]) })),
@@ -363,6 +370,8 @@ export class Lab {
   }
 
   async dispose(): Promise<void> {
+    // The history's worker checkpoints are let go of here (frozen copies hold their own).
+    this.past.release();
     await this.gateway.closeAll();
     await this.engine.dispose();
   }

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import type { ClusterSnapshot, LabEvent, LessonProgress } from '@rslab/protocol';
 import type { EngineCopyReport } from '../engine/simEngine';
-import { linesOfRunAt, type BranchSource, type ControlRequest, type Lab } from '../sandbox/lab';
+import { isWorkerCheckpoint, type WorkerCheckpoint } from '../engine/workerEngine';
+import { linesOfRunAt, type BranchSource, type ControlRequest, type FrozenRecording, type Lab } from '../sandbox/lab';
 import type { Settings } from '../settings';
 import { BashShell } from '../shell/bash/shell';
 import { ReplInterpreter, type LineReport } from '../terminal/replInterpreter';
@@ -328,11 +329,14 @@ export interface LabStart {
   clock?: { startMillis: number; speed: number; paused: boolean };
   /** The sandbox this one is copied from (a fork, a branch): with worker threads the copy goes on its worker. */
   near?: string;
+  /** The worker checkpoint a branch starts from: the branch goes on the worker that keeps it (its sandbox may be gone). */
+  nearCheckpoint?: WorkerCheckpoint;
 }
 
 /** A saved replay's recording, frozen when it was saved, that a branch may start from. */
 export interface SavedRecording {
-  source: BranchSource;
+  /** Released when the replay's branch points are let go of (evicted, expired). */
+  source: FrozenRecording;
   lessonId: string;
   /** The clock speed the sandbox ran at when it was saved. */
   speed: number;
@@ -476,7 +480,11 @@ export class SandboxManager {
     const moment = source.past.momentAt(at);
     const { settings } = this.options;
     const id = `sb-${randomBytes(6).toString('hex')}`;
-    const lab = this.options.createLab(id, { clock: { startMillis: moment.at, speed: from.speed, paused: false }, near: from.near });
+    const lab = this.options.createLab(id, {
+      clock: { startMillis: moment.at, speed: from.speed, paused: false },
+      near: from.near,
+      ...(moment.checkpoint && isWorkerCheckpoint(moment.checkpoint) ? { nearCheckpoint: moment.checkpoint } : {}),
+    });
     const sandbox = new Sandbox(id, lab, settings, this.now(), this.errorsOf(id));
     try {
       const report = await sandbox.branchFrom(source, from.lessonId, at);

@@ -36,14 +36,19 @@ interface HostedSandbox {
   events: EventLog;
   /** Followed processes' log feeds, by pid. */
   follows: Map<number, () => void>;
-  /** Checkpoints the main thread's history holds a handle to, by id. */
-  checkpoints: Map<number, EngineCheckpoint>;
   release: () => void;
 }
 
 if (!parentPort) throw new Error('sandboxWorker runs as a worker thread');
 const port = parentPort;
 const hosted = new Map<string, HostedSandbox>();
+/**
+ * Checkpoints the main thread holds a handle to (a live history's moments, a saved replay's
+ * frozen copy), by `sandbox#id`. They outlive their sandbox: the main thread's pool counts who
+ * holds each and sends `dropCheckpoint` when the last lets go.
+ */
+const checkpoints = new Map<string, EngineCheckpoint>();
+const checkpointKey = (sandbox: string, id: number): string => `${sandbox}#${id}`;
 const routes = new Map<string, { password: string; network: VirtualNetwork; hostname: string }>();
 const bridge = new SocksBridge({
   authenticate: (username, password) => {
@@ -113,7 +118,7 @@ async function create(sandbox: string, setup: SandboxWorkerSetup): Promise<void>
   });
   const built = engine;
   clock.now = () => built.clock.now();
-  hosted.set(sandbox, { engine: built, driver: null, events, follows: new Map(), checkpoints: new Map(), release });
+  hosted.set(sandbox, { engine: built, driver: null, events, follows: new Map(), release });
 }
 
 /** The sandbox's driver gateway and executor in this worker, built the first time a call needs them. */
@@ -181,7 +186,7 @@ async function run(sandbox: string, method: string, args: unknown[]): Promise<un
   if (method === 'create') return create(sandbox, args[0] as SandboxWorkerSetup);
   if (method === 'dispose') return dispose(sandbox);
   const found = need(sandbox);
-  const { engine, checkpoints } = found;
+  const { engine } = found;
   try {
     switch (method) {
       case 'start':
@@ -228,22 +233,22 @@ async function run(sandbox: string, method: string, args: unknown[]): Promise<un
         return await engine.clear();
       case 'checkpoint': {
         const checkpoint = engine.checkpoint();
-        checkpoints.set(args[0] as number, checkpoint);
+        checkpoints.set(checkpointKey(sandbox, args[0] as number), checkpoint);
         return checkpoint.sizeBytes;
       }
       case 'moment': {
         const { snapshot, checkpoint } = engine.moment();
-        checkpoints.set(args[0] as number, checkpoint);
+        checkpoints.set(checkpointKey(sandbox, args[0] as number), checkpoint);
         return { snapshot, sizeBytes: checkpoint.sizeBytes };
       }
-      case 'releaseCheckpoint':
-        return checkpoints.delete(args[0] as number);
       case 'restore': {
         const [source, id] = args as [string, number];
-        const checkpoint = need(source).checkpoints.get(id);
-        if (!checkpoint) throw new Error(`sandbox ${source} holds no checkpoint ${id}`);
+        const checkpoint = checkpoints.get(checkpointKey(source, id));
+        if (!checkpoint) throw new Error(`this worker keeps no checkpoint ${id} of sandbox ${source}`);
         return await engine.restore(checkpoint);
       }
+      case 'checkpointsKept':
+        return checkpoints.size;
       case 'copyFrom':
         return await engine.copyFrom(need(args[0] as string).engine);
       case 'driver.call': {
@@ -260,6 +265,10 @@ async function run(sandbox: string, method: string, args: unknown[]): Promise<un
 }
 
 port.on('message', (message: ToWorker) => {
+  if (message.type === 'dropCheckpoint') {
+    checkpoints.delete(checkpointKey(message.sandbox, message.id));
+    return;
+  }
   if (message.type === 'release') {
     dispose(message.sandbox).catch((error: unknown) => {
       // Nobody waits on a release: say it on the sandbox's event stream rather than lose it.

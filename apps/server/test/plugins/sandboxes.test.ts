@@ -1,9 +1,10 @@
 import { readFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import type { ServerMessage } from '@rslab/protocol';
-import { WorkerEngine } from '../../src/engine/workerEngine';
+import { WorkerEngine, type WorkerCheckpoint } from '../../src/engine/workerEngine';
 import { SimEngine } from '../../src/engine/simEngine';
 import { buildServer } from '../../src/server';
 import { settingsFromEnv, testSettings } from '../../src/settings';
@@ -34,9 +35,10 @@ function run(client: TestClient, tab: string, line: string): Promise<string> {
 }
 
 describe('settings.sandboxWorkers', () => {
-  it('reads RSLAB_SANDBOX_WORKERS: 0 by default (until rewind keeps a worker clock in step), 0, a count, or cores; refuses a negative count', () => {
-    expect(settingsFromEnv({}, { webRoot: '' }).sandboxWorkers).toBe(0);
-    expect(settingsFromEnv({ RSLAB_SANDBOX_WORKERS: '' }, { webRoot: '' }).sandboxWorkers).toBe(0);
+  it('reads RSLAB_SANDBOX_WORKERS: one per core by default (DESIGN.md: sandboxes live on a pool of worker threads), 0, a count, or cores; refuses a negative count', () => {
+    const cores = Math.min(64, availableParallelism());
+    expect(settingsFromEnv({}, { webRoot: '' }).sandboxWorkers).toBe(cores);
+    expect(settingsFromEnv({ RSLAB_SANDBOX_WORKERS: '' }, { webRoot: '' }).sandboxWorkers).toBe(cores);
     expect(settingsFromEnv({ RSLAB_SANDBOX_WORKERS: '0' }, { webRoot: '' }).sandboxWorkers).toBe(0);
     expect(settingsFromEnv({ RSLAB_SANDBOX_WORKERS: '3' }, { webRoot: '' }).sandboxWorkers).toBe(3);
     expect(settingsFromEnv({ RSLAB_SANDBOX_WORKERS: 'cores' }, { webRoot: '' }).sandboxWorkers).toBeGreaterThanOrEqual(1);
@@ -92,6 +94,33 @@ describe('sandboxes on worker threads (plugins/sandboxes.ts with sandboxWorkers:
     expect(report.started).toEqual(['morton.local:27021']);
     expect(app.sandboxWorkers?.workerOf(branched.id)).toBe(app.sandboxWorkers?.workerOf(source.id));
     expect(branched.lab.engine.processes().filter((p) => p.running).map((p) => p.address)).toEqual(['morton.local:27021']);
+  }, 60_000);
+
+  it("a saved replay keeps its worker checkpoints after its sandbox is gone: a branch from it goes on that worker; letting the replay go frees them", async () => {
+    const pool = app.sandboxWorkers;
+    if (!pool) throw new Error('the pool is on in this file');
+    const { sandbox: source } = app.sandboxes.obtain('replay-source');
+    const session = new TranscriptSession(source, { speed: 5 });
+    expect(await session.run('mongod --port 27023 --dbpath /data/saved\n# expect listening')).toEqual([]);
+    const then = await source.lab.captureMoment(await source.lab.snapshot());
+    if (!then?.checkpoint) throw new Error('no moment kept');
+    const checkpoint = then.checkpoint as WorkerCheckpoint;
+    const keeper = pool.workerOf(source.id);
+    const saved = await app.replays.save(source, 'kept after its sandbox');
+    await app.sandboxes.drop('replay-source');
+    expect(pool.workerOf(source.id)).toBeNull();
+    expect(pool.workerOfCheckpoint(checkpoint)).toBe(keeper);
+    const recording = app.replays.recording(saved.id);
+    if (!recording) throw new Error('the replay keeps no branch points');
+    const { sandbox: branched, report } = await app.sandboxes.branchFromRecording('replay-viewer', recording, then.at);
+    expect(report.started).toEqual(['morton.local:27023']);
+    expect(pool.workerOf(branched.id)).toBe(keeper);
+    const keptBefore = await pool.call<number>(branched.id, 'checkpointsKept');
+    app.replays.close();
+    expect(pool.workerOfCheckpoint(checkpoint)).toBeNull();
+    // The worker freed the replay's checkpoints (calls and drops reach it in order).
+    expect(await pool.call<number>(branched.id, 'checkpointsKept')).toBeLessThan(keptBefore);
+    await app.sandboxes.drop('replay-viewer');
   }, 60_000);
 
   it('a worker that dies takes only its sandboxes: their learners get a clear message and a fresh sandbox, the others keep theirs, it is logged', async () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ClusterSnapshot } from '@rslab/protocol';
 import { appPerFile } from '../helpers/appPerFile';
 import { TranscriptSession } from '../../src/transcript/run';
+import type { WorkerCheckpoint } from '../../src/engine/workerEngine';
 import { LabHistory, MomentNotKeptError } from '../../src/sandbox/history';
 import { primaryOf, recordUntil } from '../helpers/recording';
 
@@ -36,6 +37,43 @@ describe('LabHistory', () => {
     for (let at = 0; at < 5; at += 1) history.recordInput({ at, kind: 'speed', speed: at + 1 });
     expect(history.inputsUpTo(100).map((i) => i.at)).toEqual([2, 3, 4]);
     expect(history.inputsUpTo(3).map((i) => i.at)).toEqual([2, 3]);
+  });
+
+  it("a frozen copy holds the worker checkpoints it keeps until it is released, whatever the live history lets go of", () => {
+    const held = new Map<number, number>();
+    const workers = {
+      retain: (cp: WorkerCheckpoint) => {
+        if (!held.has(cp.id)) return false;
+        held.set(cp.id, held.get(cp.id)! + 1);
+        return true;
+      },
+      // As the pool does: a checkpoint it no longer has (its worker stopped) is nobody's to release.
+      release: (cp: WorkerCheckpoint) => {
+        if (!held.has(cp.id)) return;
+        const n = held.get(cp.id)! - 1;
+        if (n === 0) held.delete(cp.id);
+        else held.set(cp.id, n);
+      },
+    };
+    const checkpoint = (id: number): WorkerCheckpoint => ({ kind: 'worker', sandboxId: 'sb-1', id, atMillis: id * 1000, sizeBytes: 10 });
+    const live = new LabHistory({ momentIntervalMillis: 1000, historyBytesMax: 3 * (JSON.stringify(cluster(1000)).length + 10) }, (m) => workers.release(m.checkpoint as WorkerCheckpoint));
+    for (const id of [1, 2, 3]) {
+      held.set(id, 1);
+      live.capture(cluster(id * 1000), checkpoint(id));
+    }
+    // Checkpoint 3 is already gone from its worker (a worker that stopped): the copy keeps its view only.
+    held.delete(3);
+    const frozen = live.frozenCopy(workers);
+    expect([...held.entries()]).toEqual([[1, 2], [2, 2]]);
+    // The live history drops its oldest moment and then everything (its sandbox is disposed): the copy still holds 1 and 2.
+    held.set(4, 1);
+    live.capture(cluster(4000), checkpoint(4));
+    live.release();
+    expect([...held.entries()]).toEqual([[1, 1], [2, 1]]);
+    expect(frozen.momentAt(1000).checkpoint).toMatchObject({ id: 1 });
+    expect(frozen.momentAt(3000).checkpoint).toBeNull();
+    frozen.release();
+    expect(held.size).toBe(0);
   });
 });
 
