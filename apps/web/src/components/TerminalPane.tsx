@@ -75,7 +75,7 @@ function TerminalView({ client, tabId, locked, past }: { client: LabClient; tabI
     return () => observer.disconnect();
   }, [client, tabId]);
   return (
-    <div className={`terminal-host${past ? ' terminal-host-past' : ''}`} role="region" aria-label={past ? 'Terminal (the past, read-only)' : 'Terminal'}>
+    <div className={`terminal-host${past ? ' terminal-host-past' : ''}`} role="region" aria-label="Terminal">
       <div ref={host} className="terminal-mount" />
     </div>
   );
