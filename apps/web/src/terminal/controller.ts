@@ -131,7 +131,8 @@ export class TerminalController {
     this.pastAt = at;
     this.term.reset();
     if (at === null) this.term.write(this.transcript.all());
-    else this.term.write(this.transcript.upTo(at));
+    // The past takes no keys: no cursor invites typing (the live stream's reset shows it again).
+    else this.term.write(`${this.transcript.upTo(at)}\x1b[?25l`);
     this.showLocked();
   }
 

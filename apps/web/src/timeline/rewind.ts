@@ -72,5 +72,5 @@ export function positionText(at: number, liveAt: number, live: boolean): string 
 
 /** The terminal pane's banner while it shows the past: "Terminal as at 12:03:41 — the past, read-only". */
 export function pastTerminalText(at: number): string {
-  return `Terminal as at ${clockText(at)} — the past, read-only; Back to live returns to the live shell`;
+  return `Terminal as at ${clockText(at)} — the past, read-only`;
 }
