@@ -203,7 +203,7 @@ export class LabClient {
   }
 
   private addTab(snapshot: TabSnapshot): TerminalController {
-    const controller = new TerminalController(snapshot.tab, (m) => this.connection.send(m), useLab.getState().fontSize, this.runtimes);
+    const controller = new TerminalController(snapshot.tab, (m) => this.connection.send(m), useLab.getState().fontSize, this.runtimes, liveSandboxClock);
     this.controllers.set(snapshot.tab, controller);
     controller.load(snapshot);
     return controller;
@@ -411,6 +411,11 @@ export class LabClient {
         receiveCourse({ error: error instanceof Error ? error.message : String(error) });
       });
   }
+}
+
+/** The sandbox clock as the page last heard it: the live cluster's time (the slider's clock), 0 before any. */
+function liveSandboxClock(): number {
+  return useLab.getState().cluster?.at ?? 0;
 }
 
 /** The process id of the member that is primary now, if the page knows one. */

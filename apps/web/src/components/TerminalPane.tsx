@@ -1,12 +1,18 @@
 import { useEffect, useRef } from 'react';
 import type { LabClient } from '../app/labClient';
 import { tabLabel } from '../lesson/shells';
-import { selectActiveTab, selectInputLocked, selectTabs, useLab } from '../store/lab';
+import { selectActiveTab, selectInputLocked, selectPast, selectTabs, useLab } from '../store/lab';
+import { pastTerminalText } from '../timeline/rewind';
 
 export function TerminalPane({ client }: { client: LabClient }) {
   const tabs = useLab(selectTabs);
   const active = useLab(selectActiveTab);
   const locked = useLab(selectInputLocked);
+  const pastAt = useLab(selectPast)?.at ?? null;
+  // Every tab shows the moment the page views (controller.showMoment), not only the one on screen.
+  useEffect(() => {
+    for (const controller of client.controllers.values()) controller.showMoment(pastAt);
+  }, [client, pastAt, tabs]);
   return (
     <section className="terminal-pane" aria-label="Terminals">
       <div className="tab-bar" role="tablist" aria-label="Shells">
@@ -33,19 +39,24 @@ export function TerminalPane({ client }: { client: LabClient }) {
             ×
           </button>
         )}
-        {!locked && <span className="terminal-hint">Esc then Tab leaves the terminal</span>}
+        {!locked && pastAt === null && <span className="terminal-hint">Esc then Tab leaves the terminal</span>}
       </div>
+      {pastAt !== null && (
+        <p className="terminal-locked terminal-past" role="status" aria-label="Terminal shows the past">
+          {pastTerminalText(pastAt)}
+        </p>
+      )}
       {locked && (
         <p className="terminal-locked" role="status" aria-label="Terminal is read-only">
           {locked}
         </p>
       )}
-      {active && <TerminalView key={active} client={client} tabId={active} locked={locked !== null} />}
+      {active && <TerminalView key={active} client={client} tabId={active} locked={locked !== null} past={pastAt !== null} />}
     </section>
   );
 }
 
-function TerminalView({ client, tabId, locked }: { client: LabClient; tabId: string; locked: boolean }) {
+function TerminalView({ client, tabId, locked, past }: { client: LabClient; tabId: string; locked: boolean; past: boolean }) {
   // xterm goes in an unpadded inner box: the fit addon sizes the terminal from its parent's CSS
   // width, which for the padded, bordered (border-box) host would count the padding and border
   // as room for text and push the last column under the scrollbar.
@@ -64,7 +75,7 @@ function TerminalView({ client, tabId, locked }: { client: LabClient; tabId: str
     return () => observer.disconnect();
   }, [client, tabId]);
   return (
-    <div className="terminal-host" role="region" aria-label="Terminal">
+    <div className={`terminal-host${past ? ' terminal-host-past' : ''}`} role="region" aria-label="Terminal">
       <div ref={host} className="terminal-mount" />
     </div>
   );

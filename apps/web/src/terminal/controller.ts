@@ -3,6 +3,10 @@ import { FitAddon } from '@xterm/addon-fit';
 import type { ClientMessage, TabSnapshot } from '@rslab/protocol';
 import { LineEditor, type EditorEffect } from './lineEditor';
 import { longestCommonPrefix, toTerminalNewlines } from './text';
+import { TerminalTranscript } from './transcript';
+
+/** How much of what a terminal drew the page keeps for showing past moments (about the xterm's 5000-line scrollback). */
+export const transcriptCharsMax = 512 * 1024;
 
 /** A client runtime this page hosts for a tab (see src/runtime/). */
 export interface LocalRuntime {
@@ -24,6 +28,10 @@ export class TerminalController {
   /** Escape was the last key: the next Tab or Shift+Tab leaves the terminal instead of completing. */
   private leaveArmed = false;
   private inputLocked = false;
+  /** Every byte written to the xterm, with its sandbox time (see terminal/transcript.ts). */
+  private readonly transcript = new TerminalTranscript(transcriptCharsMax);
+  /** The past moment shown instead of the live screen (null: live); live writes are only recorded meanwhile. */
+  private pastAt: number | null = null;
 
   constructor(
     readonly tabId: string,
@@ -31,6 +39,8 @@ export class TerminalController {
     fontSize: number,
     /** The runtime this page runs for the tab (Python): Ctrl-C and Tab go to it directly. */
     private readonly local: LocalRuntime | null = null,
+    /** The sandbox clock as the page last heard it (millis), which stamps each write. */
+    private readonly clock: () => number = () => 0,
   ) {
     this.term = new Terminal({
       fontSize,
@@ -42,7 +52,7 @@ export class TerminalController {
     });
     this.term.loadAddon(this.fit);
     this.term.onData((data) => {
-      if (!this.inputLocked) this.apply(this.editor.feed(data));
+      if (!this.inputLocked && this.pastAt === null) this.apply(this.editor.feed(data));
     });
     this.term.onResize(({ cols }) => this.editor.resize(cols));
     this.term.attachCustomKeyEventHandler((event) => this.keyboardEscape(event));
@@ -102,8 +112,39 @@ export class TerminalController {
   /** A read-only terminal (following someone else) shows output but takes no keys. */
   setInputLocked(locked: boolean): void {
     this.inputLocked = locked;
+    this.showLocked();
+  }
+
+  private showLocked(): void {
+    const locked = this.inputLocked || this.pastAt !== null;
     this.term.options.disableStdin = locked;
     this.term.options.cursorBlink = !locked;
+  }
+
+  /**
+   * Show the terminal as it was at sandbox time `at` (read-only), or the live screen again (null).
+   * While the past shows, live output and prompts are recorded but not drawn; going back redraws
+   * everything recorded, so output that came meanwhile and a half-typed line are all there.
+   */
+  showMoment(at: number | null): void {
+    if (at === this.pastAt) return;
+    this.pastAt = at;
+    this.term.reset();
+    if (at === null) this.term.write(this.transcript.all());
+    // The past takes no keys: no cursor invites typing (the live stream's reset shows it again).
+    else this.term.write(`${this.transcript.upTo(at)}\x1b[?25l`);
+    this.showLocked();
+  }
+
+  /** Whether a past moment is shown instead of the live screen. */
+  get showingPast(): boolean {
+    return this.pastAt !== null;
+  }
+
+  /** Write to the xterm (unless the past shows) and to the transcript. */
+  private draw(data: string): void {
+    this.transcript.record(this.clock(), data);
+    if (this.pastAt === null) this.term.write(data);
   }
 
   setFontSize(size: number): void {
@@ -127,14 +168,22 @@ export class TerminalController {
 
   load(snapshot: TabSnapshot): void {
     this.editor.deactivate();
-    this.term.reset();
+    if (this.pastAt === null) this.term.reset();
+    // A snapshot's scrollback has no times: it is stamped with the clock now (a reload's past shows it from here on).
+    this.transcript.clear();
     this.editor.setHistory(snapshot.history);
-    this.term.write(toTerminalNewlines(snapshot.scrollback));
+    this.draw(toTerminalNewlines(snapshot.scrollback));
     if (!snapshot.busy) this.apply(this.editor.start(snapshot.prompt));
+    if (this.pastAt !== null) {
+      // A reconnect while the past shows: the live screen is rebuilt underneath, the past stays on.
+      const at = this.pastAt;
+      this.pastAt = null;
+      this.showMoment(at);
+    }
   }
 
   output(data: string): void {
-    this.term.write(toTerminalNewlines(data));
+    this.draw(toTerminalNewlines(data));
   }
 
   prompt(prompt: string): void {
@@ -142,14 +191,14 @@ export class TerminalController {
   }
 
   clear(): void {
-    this.term.write('\x1b[H\x1b[2J\x1b[3J');
+    this.draw('\x1b[H\x1b[2J\x1b[3J');
     this.apply(this.editor.redraw());
   }
 
   /** A line from the page itself (not the sandbox), such as "reconnecting…". */
   notice(text: string): void {
     const wasActive = this.editor.isActive;
-    this.term.write(`\r\x1b[K\x1b[33m${text}\x1b[0m\r\n`);
+    this.draw(`\r\x1b[K\x1b[33m${text}\x1b[0m\r\n`);
     if (wasActive) this.apply(this.editor.redraw());
   }
 
@@ -175,7 +224,7 @@ export class TerminalController {
     for (const effect of effects) {
       switch (effect.type) {
         case 'write':
-          this.term.write(effect.data);
+          this.draw(effect.data);
           break;
         case 'submit':
           this.send({ type: 'input', tab: this.tabId, line: effect.line });

@@ -69,3 +69,8 @@ export function pastNotice(past: PastMoment, liveAt: number): string {
 export function positionText(at: number, liveAt: number, live: boolean): string {
   return live ? `live, ${clockText(liveAt)}` : viewingText(at, liveAt);
 }
+
+/** The terminal pane's banner while it shows the past: "Terminal as at 12:03:41 — the past, read-only". */
+export function pastTerminalText(at: number): string {
+  return `Terminal as at ${clockText(at)} — the past, read-only`;
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { positionText, sliderAtFraction, sliderTarget, viewingText } from '../../src/timeline/rewind';
+import { pastTerminalText, positionText, sliderAtFraction, sliderTarget, viewingText } from '../../src/timeline/rewind';
 
 // The keys follow the WAI-ARIA slider pattern (https://www.w3.org/WAI/ARIA/apg/patterns/slider/):
 // PageUp is a bigger step towards the maximum (live), PageDown towards the minimum.
@@ -34,5 +34,6 @@ describe('the "Timeline position" slider', () => {
     expect(viewingText(at, at + 38_000)).toBe('Viewing 12:03:41 — 38 s ago');
     expect(positionText(at, at + 38_000, false)).toBe('Viewing 12:03:41 — 38 s ago');
     expect(positionText(at, at, true)).toBe('live, 12:03:41');
+    expect(pastTerminalText(at)).toBe('Terminal as at 12:03:41 — the past, read-only');
   });
 });

@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import { safeCut, TerminalTranscript } from '../../src/terminal/transcript';
+
+describe('TerminalTranscript (issue 19: the terminal shows output up to the moment viewed)', () => {
+  it('keeps only the writes made by the moment viewed', () => {
+    const t = new TerminalTranscript(10_000);
+    t.record(1000, '$ ');
+    t.record(1500, 'kill 1234\r\n');
+    t.record(4000, 'AutoReconnect: connection refused\r\n');
+    expect(t.upTo(999)).toBe('');
+    expect(t.upTo(1500)).toBe('$ kill 1234\r\n');
+    expect(t.upTo(3999)).not.toContain('AutoReconnect');
+    expect(t.upTo(4000)).toContain('AutoReconnect');
+    expect(t.all()).toBe('$ kill 1234\r\nAutoReconnect: connection refused\r\n');
+  });
+
+  it('holds a clock that steps back at the last time, so later writes never land in the past', () => {
+    const t = new TerminalTranscript(10_000);
+    t.record(5000, 'a');
+    t.record(2000, 'b');
+    expect(t.upTo(4999)).toBe('');
+    expect(t.upTo(5000)).toBe('ab');
+  });
+
+  it('forgets the oldest writes past its cap, keeping the newest', () => {
+    const t = new TerminalTranscript(6);
+    t.record(1, 'aaa');
+    t.record(2, 'bbb');
+    t.record(3, 'ccc');
+    expect(t.all()).toBe('bbbccc');
+    expect(t.size).toBe(6);
+    t.clear();
+    expect(t.all()).toBe('');
+  });
+
+  it('never cuts inside an escape sequence split over two writes', () => {
+    const t = new TerminalTranscript(10_000);
+    t.record(1, 'ok \x1b[3');
+    t.record(2, '1mred\x1b[0m');
+    expect(t.upTo(1)).toBe('ok ');
+    expect(t.upTo(2)).toBe('ok \x1b[31mred\x1b[0m');
+  });
+});
+
+describe('safeCut', () => {
+  it('drops an unfinished CSI, OSC, charset designation and lone high surrogate', () => {
+    expect(safeCut('a\x1b')).toBe('a');
+    expect(safeCut('a\x1b[1;3')).toBe('a');
+    expect(safeCut('a\x1b]0;title')).toBe('a');
+    expect(safeCut('a\x1b(')).toBe('a');
+    expect(safeCut('a\ud83d')).toBe('a');
+  });
+
+  it('keeps whole sequences and text', () => {
+    expect(safeCut('a\x1b[2K\r')).toBe('a\x1b[2K\r');
+    expect(safeCut('a\x1b[0m')).toBe('a\x1b[0m');
+    expect(safeCut('a\x1b]0;t\x07')).toBe('a\x1b]0;t\x07');
+    expect(safeCut('a\x1b(B')).toBe('a\x1b(B');
+    expect(safeCut('a\x1b7')).toBe('a\x1b7');
+    expect(safeCut('\ud83d\ude00')).toBe('\ud83d\ude00');
+    expect(safeCut('')).toBe('');
+  });
+});

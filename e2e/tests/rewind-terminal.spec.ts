@@ -1,0 +1,53 @@
+import { expect, test, type Page } from '@playwright/test';
+import { badge, failOver } from './failover-fixtures';
+import { terminalText } from './fixtures';
+import { run, selectShell, squash } from './lesson-fixtures';
+import { screenshot } from './ui-fixtures';
+
+/** Issue 19: "While it shows the past, ... the terminal shows output up to that moment". */
+
+const slider = (page: Page) => page.getByRole('slider', { name: 'Timeline position' });
+const pastBanner = (page: Page) => page.getByRole('status', { name: 'Terminal shows the past' });
+
+test('moving "Timeline position" before the kill shows the terminal without the later AutoReconnect; Back to live shows it again', async ({ page }) => {
+  test.setTimeout(180_000);
+  const { oldPrimary } = await failOver(page);
+  await selectShell(page, 'client');
+  await run(page, 'c.test.test.find_one()', 'AutoReconnect');
+  // A half-typed line: going back to live must not lose it.
+  await page.getByRole('region', { name: 'Terminal', exact: true }).click();
+  await page.keyboard.type('half = 4');
+  await expect.poll(async () => squash(await terminalText(page))).toContain('>>>half=4');
+
+  await slider(page).focus();
+  await expect
+    .poll(async () => {
+      if ((await badge(page, oldPrimary).innerText()) === 'PRIMARY' && (await pastBanner(page).count()) > 0) return true;
+      await slider(page).press('ArrowLeft');
+      return false;
+    }, { message: `rewinding shows ${oldPrimary} as PRIMARY`, timeout: 60_000, intervals: [250] })
+    .toBe(true);
+  await expect(pastBanner(page)).toContainText(/^Terminal as at \d\d:\d\d:\d\d — the past, read-only/);
+  // The past screen: what was typed before the kill is there, the read after it is not.
+  await expect.poll(async () => terminalText(page)).not.toContain('AutoReconnect');
+  expect(squash(await terminalText(page))).toContain('c.admin.command("replSetInitiate")');
+  expect(squash(await terminalText(page))).not.toContain('half=4');
+  // Read-only: keys typed now go nowhere.
+  await page.getByRole('region', { name: 'Terminal', exact: true }).click();
+  await page.keyboard.type('zzz');
+  expect(await terminalText(page)).not.toContain('zzz');
+  await screenshot(page, 'rewind-terminal-past-desktop');
+  await page.setViewportSize({ width: 390, height: 844 });
+  await expect(pastBanner(page)).toBeVisible();
+  await screenshot(page, 'rewind-terminal-past-phone');
+  await page.setViewportSize({ width: 1280, height: 800 });
+
+  await page.getByRole('button', { name: 'Back to live' }).click();
+  await expect(pastBanner(page)).toHaveCount(0);
+  await expect.poll(async () => terminalText(page)).toContain('AutoReconnect');
+  // The half-typed line is back and still being edited.
+  await page.getByRole('region', { name: 'Terminal', exact: true }).click();
+  await page.keyboard.type('2');
+  await expect.poll(async () => squash(await terminalText(page))).toContain('>>>half=42');
+  expect(await terminalText(page)).not.toContain('zzz');
+});
