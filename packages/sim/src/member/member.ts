@@ -4,6 +4,7 @@ import type { CommandHandler, CommandRequest, ConnectionInfo } from '../commands
 import { ServerError, codeNameFor, commandNotFound, errorToReply, serverError } from '../base/errors';
 import { HANDSHAKE_COMMANDS, runHandshakeCommand } from '../commands/handshake';
 import { REPLSET_COMMANDS, runReplSetCommand } from '../commands/replset';
+import { OpCounters, runServerStatus } from '../commands/serverStatus';
 import type { Random } from '../random/random';
 import type { ReplParameters, PersistedReplState, LogSeverity, WriteConcern } from '../repl/coordinator';
 import { ReplCoordinator, implicitDefaultWriteConcern, newPersistedReplState } from '../repl/coordinator';
@@ -117,6 +118,8 @@ export class Member implements CommandHandler, ServerNode, SessionCommandHost {
   readonly repl: ReplCoordinator;
   readonly version: string;
   readonly startedAtMillis: number;
+  /** serverStatus().opcounters, counted in dispatch. */
+  readonly opCounters = new OpCounters();
   private readonly transport: PeerTransport;
   private readonly crud: CrudCommands;
   private readonly journal: MemberJournal | undefined;
@@ -382,10 +385,12 @@ export class Member implements CommandHandler, ServerNode, SessionCommandHost {
     if (!this.aliveFlag) return errorToReply(serverError('InterruptedAtShutdown', 'interrupted at shutdown'));
     if (first === undefined) return errorToReply(serverError('FailedToParse', 'Failed to parse: empty command'));
     const name = first.toLowerCase();
+    this.opCounters.count(name, request.body);
     try {
       if (!INTERNAL_COMMANDS.has(first)) checkApiParameters(first, request.body);
       const lsid: unknown = request.body.lsid;
       if (lsid !== undefined) this.sessions.touch(lsid as Document, sessionKeyOf(lsid) as string);
+      if (name === 'serverstatus') return runServerStatus(this, request);
       if (HANDSHAKE_COMMANDS.has(name)) return await runHandshakeCommand(this, name, request);
       if (SESSION_COMMANDS.has(name)) return runSessionCommand(this, name, request.body);
       if (name === 'configurefailpoint' && this.failPoints !== undefined) {
