@@ -50,7 +50,7 @@ describe.skip('initial sync restarts when the source oplog rolls past the clone 
   it('after numInitialSyncAttempts failures the member gives up (21202) and stops', async () => {
     const c = new Cluster({ members: 4, seed: 92, parameters: { oplogEntriesMax: 40, numInitialSyncAttempts: 1 } });
     const added = await addMemberWhileWriting(c, 200);
-    const log = (): { id: number }[] => c.running(added)?.recentLog() ?? [];
+    const log = (): readonly { id: number }[] => c.running(added)?.recentLog() ?? [];
     expect(await c.waitFor(() => log().some((l) => l.id === LogIds.initialSyncRetriesExhausted.id) || c.state(added) === 'SECONDARY', 60_000)).toBe(true);
     expect(c.state(added)).not.toBe('SECONDARY');
     c.stopAll();
