@@ -81,6 +81,8 @@ export const LogIds = {
   syncFromBehind: { id: 21837, msg: 'Attempting to sync from sync source, but it is more than 10 seconds behind us' },
   stopReplProducer: { id: 21079, msg: 'bgsync - stopReplProducer fail point enabled. Blocking until fail point is disabled.' },
   initialSyncDone: { id: 21192, msg: 'Initial sync done' },
+  initialSyncAttemptFailed: { id: 21200, msg: 'Initial sync attempt failed' },
+  initialSyncRetriesExhausted: { id: 21202, msg: 'The maximum number of retries have been exhausted for initial sync' },
   initialSyncCloneStarted: { id: 19051, msg: 'Initial sync: cloning the sync source from its last oplog entry' },
   initialSyncCloneDone: { id: 19052, msg: 'Initial sync: clone done; applying the oplog from the clone start' },
   rollbackBeforeInitialData: { id: 19053, msg: 'Rollback refused: the common point is before the point initial sync made the data consistent; this member needs a resync' },

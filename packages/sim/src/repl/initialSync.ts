@@ -4,6 +4,12 @@ import type { OplogOp } from '../storage/oplog';
 import { entryFromBson } from '../storage/oplog';
 import type { ReplContext } from './context';
 import { asBigInt } from './oplogServer';
+import { formatOpTime, opTimeEquals, tsToBson } from '../base/optime';
+
+/** A failed initial sync attempt (OplogStartMissing): counted against numInitialSyncAttempts. */
+export class InitialSyncAttemptError extends Error {
+  readonly codeName = 'OplogStartMissing';
+}
 
 /** Reads on the sync source, which may be a secondary. */
 const SECONDARY_OK: Document = { $readPreference: { mode: 'secondaryPreferred' } };
@@ -72,5 +78,15 @@ export async function initialSyncClone(ctx: ReplContext, source: string, alive: 
     }
   }
   if (!alive()) return;
+  // oplog_fetcher.cpp `_checkRemoteOplogStart`: the fetcher's first entry at or after the noted one
+  // must be it; a source whose oplog rolled past it during the clone fails the attempt
+  // (OplogStartMissing) and initial_syncer.cpp starts a new one from scratch.
+  const startReply = await send('local', { find: 'oplog.rs', filter: { ts: { $gte: tsToBson(begin.ts) } }, limit: 1 });
+  if (!alive()) return;
+  const startDoc = ((startReply.cursor as Document).firstBatch as Document[])[0];
+  const start = startDoc ? entryFromBson(startDoc) : undefined;
+  if (!start || !opTimeEquals(start, begin)) {
+    throw new InitialSyncAttemptError(`Our last optime fetched: ${formatOpTime(begin)}. source's GTE: ${start ? formatOpTime(start) : 'none'}`);
+  }
   topology.initialSyncCloned(source, begin, { databases: dbs.length, documents });
 }

@@ -5,7 +5,7 @@ import { LogIds } from '../log/ids';
 import { entryFromBson } from '../storage/oplog';
 import type { OplogEntry } from '../storage/oplog';
 import { applyBatch } from './applier';
-import { initialSyncClone } from './initialSync';
+import { InitialSyncAttemptError, initialSyncClone } from './initialSync';
 import type { ReplContext } from './context';
 import { errorMessage } from './context';
 import { asBigInt } from './oplogServer';
@@ -82,7 +82,8 @@ export class OplogFetcher {
         await this.fetchFrom(source, alive);
       } catch (e) {
         if (!alive()) break;
-        topology.denylistSyncSource(source, errorMessage(e));
+        if (e instanceof InitialSyncAttemptError) topology.initialSyncAttemptFailed(source, e.message);
+        else topology.denylistSyncSource(source, errorMessage(e));
       }
       if (!alive()) break;
       topology.setSyncSource(null);

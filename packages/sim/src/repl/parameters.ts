@@ -41,6 +41,8 @@ export interface ReplParameters {
   maxNumSyncSourceChangesPerHour: number;
   /** How long a sync source that failed is passed over. */
   syncSourceDenylistMillis: number;
+  /** numInitialSyncAttempts: failed initial sync attempts before the member gives up (aborts). */
+  numInitialSyncAttempts: number;
   oplogCursorsMax: number;
   oplogCursorIdleTimeoutMillis: number;
   writeConcernWaitersMax: number;
@@ -77,6 +79,7 @@ export const DEFAULT_REPL_PARAMETERS: ReplParameters = {
   changeSyncSourceThresholdMillis: 5,
   maxNumSyncSourceChangesPerHour: 3,
   syncSourceDenylistMillis: 10_000,
+  numInitialSyncAttempts: 10,
   oplogCursorsMax: 1000,
   oplogCursorIdleTimeoutMillis: 600_000,
   writeConcernWaitersMax: 100_000,

@@ -167,6 +167,8 @@ export class TopologyState {
   catchUp: CatchUp | undefined;
   /** The rollback under way began in initial sync (STARTUP2): the data was never consistent. */
   rollbackFromInitialSync = false;
+  /** Initial sync attempts failed since the last one that succeeded (initial_syncer.cpp failedInitialSyncAttempts). */
+  initialSyncFailedAttempts = 0;
   /** Oplog length when this primary's catch-up began (for electionCandidateMetrics.numCatchUpOps). */
   catchUpStartLength = 0;
   stepDownInProgress = false;

@@ -84,8 +84,24 @@ export function initialSyncStarted(s: TopologyState, source: string, begin: Oplo
 export function initialSyncCloned(s: TopologyState, source: string, begin: OplogEntry, stats: Document): void {
   if (s.stateCode !== MemberState.STARTUP2 || s.persisted.oplog.length > 0) throw new Error('initial sync clone done outside an initial sync');
   log(s, 'I', 'INITSYNC', LogIds.initialSyncCloneDone, { syncSource: source, beginApplyingTimestamp: formatOpTime(begin), ...stats });
+  s.initialSyncFailedAttempts = 0;
   s.persisted.oplog.append(begin);
   s.out.push({ kind: 'persistOplog', entries: [begin], fromSyncSource: true }, { kind: 'oplogChanged', rolledBack: false });
+}
+
+/**
+ * An initial sync attempt failed (initial_syncer.cpp `_finishInitialSyncAttempt`): logged with the
+ * attempts left; the next attempt starts over (the fetcher finds our oplog still empty). After
+ * numInitialSyncAttempts failures mongod gives up and fasserts (replication_coordinator_impl.cpp:
+ * the member shuts down; a restart tries again).
+ */
+export function initialSyncAttemptFailed(s: TopologyState, source: string, error: string): void {
+  s.initialSyncFailedAttempts++;
+  const attemptsLeft = Math.max(0, s.params.numInitialSyncAttempts - s.initialSyncFailedAttempts);
+  log(s, 'E', 'INITSYNC', LogIds.initialSyncAttemptFailed, { attemptsLeft, error: `OplogStartMissing: ${error}`, syncSource: source });
+  if (attemptsLeft > 0) return;
+  log(s, 'F', 'INITSYNC', LogIds.initialSyncRetriesExhausted, {});
+  s.out.push({ kind: 'abort', reason: 'initial sync failed: the maximum number of retries have been exhausted' });
 }
 
 /** The source's oplog starts after our last entry: this member cannot catch up from it. */

@@ -469,6 +469,10 @@ export class Topology {
     this.step((s) => syncing.initialSyncStarted(s, source, begin));
   }
 
+  initialSyncAttemptFailed(source: string, error: string): void {
+    this.step((s) => syncing.initialSyncAttemptFailed(s, source, error));
+  }
+
   initialSyncCloned(source: string, begin: OplogEntry, stats: Document): void {
     this.step((s) => syncing.initialSyncCloned(s, source, begin, stats));
   }
