@@ -11,10 +11,15 @@ export type NetworkFailure = 'refused' | 'timedOut' | 'closed';
 /** What kind of network failure `error` reports, or null when it is not one. */
 export function networkFailure(error: unknown): NetworkFailure | null {
   if (!(error instanceof Error)) return null;
-  const text = `${error.message} ${String((error as { cause?: unknown }).cause ?? '')}`;
+  const cause = (error as { cause?: unknown }).cause;
+  // mongodb 7.5.0 hands on Node's own socket error when a write waited for 'drain' (cmap/connection.ts
+  // writeCommand): EPIPE "This socket has been ended by the other party" (writeAfterFIN) names its
+  // code only in `code`, not in the message.
+  const codes = [error, cause].map((e) => (e instanceof Error ? String((e as { code?: unknown }).code ?? '') : '')).join(' ');
+  const text = `${error.message} ${String(cause ?? '')} ${codes}`;
   if (/ConnectionRefused|ECONNREFUSED|HostUnreachable|NetworkUnreachable/i.test(text)) return 'refused';
   if (/timed out|ETIMEDOUT|TTL ?expired/i.test(text)) return 'timedOut';
-  if (/closed|ECONNRESET|reset|EPIPE/i.test(text)) return 'closed';
+  if (/closed|ECONNRESET|reset|EPIPE|ECONNABORTED|socket has been ended/i.test(text)) return 'closed';
   return null;
 }
 

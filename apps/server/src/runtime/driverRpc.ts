@@ -148,6 +148,10 @@ export function describeError(error: unknown): DriverRpcError {
     };
   }
   if (error instanceof MongoError) return { name: error.name, message: error.message, ...(error.errorLabels.length > 0 ? { errorLabels: [...error.errorLabels] } : {}) };
+  // Node's own socket error, which mongodb 7.5.0 hands on unwrapped when a write waited for 'drain'
+  // (cmap/connection.ts writeCommand): a network error to the learner's driver, as a MongoNetworkError would be.
+  const failure = networkFailure(error);
+  if (failure) return { name: 'MongoNetworkError', message: (error as Error).message, network: failure };
   return { name: 'RpcInvalid', message: error instanceof Error ? error.message : String(error) };
 }
 
