@@ -1,9 +1,23 @@
-import { expect, type Page } from '@playwright/test';
+import { expect, type Locator, type Page } from '@playwright/test';
 import { openLab } from './fixtures';
 import { members, pidOnPort, primaryAmong, run, selectShell, start } from './lesson-fixtures';
 import { card, pane } from './ui-fixtures';
 
 export const badge = (page: Page, host: string) => card(page, host).locator('.state-badge');
+
+export const timelineSlider = (page: Page) => page.getByRole('slider', { name: 'Timeline position' });
+
+/** Step "Timeline position" back with ArrowLeft until `host` shows PRIMARY and `pastShown` says the page shows the past. */
+export async function rewindUntilPrimary(page: Page, host: string, pastShown: Locator): Promise<void> {
+  await timelineSlider(page).focus();
+  await expect
+    .poll(async () => {
+      if ((await badge(page, host).innerText()) === 'PRIMARY' && (await pastShown.count()) > 0) return true;
+      await timelineSlider(page).press('ArrowLeft');
+      return false;
+    }, { message: `rewinding shows ${host} as PRIMARY`, timeout: 60_000, intervals: [250] })
+    .toBe(true);
+}
 
 /**
  * The walkthrough's failover at 5×, as a learner types it: three members, initiated from Python,

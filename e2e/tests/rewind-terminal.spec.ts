@@ -1,12 +1,11 @@
 import { expect, test, type Page } from '@playwright/test';
-import { badge, failOver } from './failover-fixtures';
+import { failOver, rewindUntilPrimary } from './failover-fixtures';
 import { terminalText } from './fixtures';
 import { run, selectShell, squash } from './lesson-fixtures';
 import { screenshot } from './ui-fixtures';
 
 /** Issue 19: "While it shows the past, ... the terminal shows output up to that moment". */
 
-const slider = (page: Page) => page.getByRole('slider', { name: 'Timeline position' });
 const pastBanner = (page: Page) => page.getByRole('status', { name: 'Terminal shows the past' });
 
 test('moving "Timeline position" before the kill shows the terminal without the later AutoReconnect; Back to live shows it again', async ({ page }) => {
@@ -19,14 +18,7 @@ test('moving "Timeline position" before the kill shows the terminal without the 
   await page.keyboard.type('half = 4');
   await expect.poll(async () => squash(await terminalText(page))).toContain('>>>half=4');
 
-  await slider(page).focus();
-  await expect
-    .poll(async () => {
-      if ((await badge(page, oldPrimary).innerText()) === 'PRIMARY' && (await pastBanner(page).count()) > 0) return true;
-      await slider(page).press('ArrowLeft');
-      return false;
-    }, { message: `rewinding shows ${oldPrimary} as PRIMARY`, timeout: 60_000, intervals: [250] })
-    .toBe(true);
+  await rewindUntilPrimary(page, oldPrimary, pastBanner(page));
   await expect(pastBanner(page)).toContainText(/^Terminal as at \d\d:\d\d:\d\d — the past, read-only/);
   // The past screen: what was typed before the kill is there, the read after it is not.
   await expect.poll(async () => terminalText(page)).not.toContain('AutoReconnect');

@@ -1,29 +1,19 @@
 import { expect, test, type Page } from '@playwright/test';
-import { badge, failOver } from './failover-fixtures';
+import { badge, failOver, rewindUntilPrimary as rewindUntil, timelineSlider } from './failover-fixtures';
 import { card, pane } from './ui-fixtures';
 
 /** Issue 19's "Done when": rewind after the walkthrough's failover, back to live, branch from the past. */
 
-const slider = (page: Page) => page.getByRole('slider', { name: 'Timeline position' });
+const slider = timelineSlider;
+const pastShown = (page: Page) => page.getByText(/^Viewing \d\d:\d\d:\d\d — \d+ s ago$/);
 
-/** Step the slider back with ArrowLeft until `host` shows PRIMARY (the past is shown by then). */
-async function rewindUntilPrimary(page: Page, host: string): Promise<void> {
-  await slider(page).focus();
-  await expect
-    .poll(async () => {
-      if ((await badge(page, host).innerText()) === 'PRIMARY' && (await page.getByText(/^Viewing \d\d:\d\d:\d\d — \d+ s ago$/).count()) > 0) return true;
-      await slider(page).press('ArrowLeft');
-      return false;
-    }, { message: `rewinding shows ${host} as PRIMARY`, timeout: 60_000, intervals: [250] })
-    .toBe(true);
-}
 
 test('after the failover, "Timeline position" shows the old primary; back to live; branch from the past', async ({ page }) => {
   test.setTimeout(150_000);
   const { oldPrimary, newPrimary } = await failOver(page);
 
   // Back in time: the old primary is PRIMARY again on the page, which says it shows the past.
-  await rewindUntilPrimary(page, oldPrimary);
+  await rewindUntil(page, oldPrimary, pastShown(page));
   await expect(slider(page)).toHaveAttribute('aria-valuetext', /^Viewing /);
   // Controls that change the set are disabled while the past is shown.
   await expect(card(page, oldPrimary).getByRole('button', { name: 'kill', exact: true })).toBeDisabled();
@@ -41,7 +31,7 @@ test('after the failover, "Timeline position" shows the old primary; back to liv
   await page.getByRole('button', { name: 'Back to live' }).click();
 
   // Branch from the moment before the failover: a live sandbox whose primary is the old one.
-  await rewindUntilPrimary(page, oldPrimary);
+  await rewindUntil(page, oldPrimary, pastShown(page));
   await page.getByRole('button', { name: 'Branch from here' }).click();
   await expect(page.getByText(/^Viewing /)).toHaveCount(0);
   await expect(badge(page, oldPrimary)).toHaveText('PRIMARY', { timeout: 30_000 });

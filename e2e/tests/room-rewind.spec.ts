@@ -1,6 +1,6 @@
 import { expect, test, type Page } from '@playwright/test';
 import { labUrl } from './fixtures';
-import { badge } from './failover-fixtures';
+import { badge, rewindUntilPrimary, timelineSlider } from './failover-fixtures';
 import { members, primaryAmong, run, start } from './lesson-fixtures';
 import { joinAsAttendee, roomMode } from './room-fixtures';
 import { card, pane } from './ui-fixtures';
@@ -11,21 +11,10 @@ import { card, pane } from './ui-fixtures';
  * the instructor's "Branch from here" moves the class to the branch.
  */
 
-const slider = (page: Page) => page.getByRole('slider', { name: 'Timeline position' });
+const slider = timelineSlider;
 const notice = (page: Page) => page.locator('.rewind-status[role="status"]');
 const mode = roomMode;
 
-/** The instructor's slider steps back (ArrowLeft) until `host` shows PRIMARY in the past. */
-async function rewindUntilPrimary(page: Page, host: string): Promise<void> {
-  await slider(page).focus();
-  await expect
-    .poll(async () => {
-      if ((await badge(page, host).innerText()) === 'PRIMARY' && (await notice(page).count()) > 0) return true;
-      await slider(page).press('ArrowLeft');
-      return false;
-    }, { message: `rewinding shows ${host} as PRIMARY`, timeout: 60_000, intervals: [250] })
-    .toBe(true);
-}
 
 test('the instructor rewinds the class to the old primary; an attendee scrubs alone; back to live; the instructor branches', async ({ browser }) => {
   test.setTimeout(240_000);
@@ -58,7 +47,7 @@ test('the instructor rewinds the class to the old primary; an attendee scrubs al
   await expect(badge(attendee, newPrimary)).toHaveText('PRIMARY');
 
   // The instructor steps back until the old primary is PRIMARY on their page.
-  await rewindUntilPrimary(instructor, oldPrimary);
+  await rewindUntilPrimary(instructor, oldPrimary, notice(instructor));
   // "Viewing 07:22:52": the moment (the "N s ago" after it grows as the live set runs on).
   const instructorMoment = /^Viewing \S+/.exec(await notice(instructor).innerText())![0];
   const instructorValue = await slider(instructor).getAttribute('aria-valuenow');
@@ -95,7 +84,7 @@ test('the instructor rewinds the class to the old primary; an attendee scrubs al
 
   // "Branch from here" by the instructor: the room's sandbox goes on from the old primary's moment,
   // live, and the attendee follows it (still read-only).
-  await rewindUntilPrimary(instructor, oldPrimary);
+  await rewindUntilPrimary(instructor, oldPrimary, notice(instructor));
   await expect(notice(attendee)).toHaveText(/the instructor rewound the class$/);
   await instructor.getByRole('button', { name: 'Branch from here' }).click();
   await expect(notice(instructor)).toHaveCount(0, { timeout: 30_000 });
