@@ -112,6 +112,10 @@ test('the elections lesson typed in Chromium: terms, a step-down, a priority tak
   for (const host of secondaries) await run(page, setupLine(host, 'el'), 'is listening');
   await healthy(page);
   await expectDone(page, 6, 'Bring them back', 30_000);
+  // Whoever won after the restarts, the priority-2 member takes over once it has caught up
+  // (topology_coordinator.cpp, priority takeover). Wait for it: a reconfig typed while that
+  // election is under way is interrupted by the step-down, as on mongod.
+  await expect(card(page, favourite).locator('.state-badge')).toHaveText('PRIMARY', { timeout: 60_000 });
 
   // 7. The challenge: 27017 primary without stopping anyone, by priority.
   const challenge = step(page, 7, 'Challenge: 27017 as primary, nobody stopped');
