@@ -55,6 +55,7 @@ const SET_PARAMETERS: Readonly<Record<string, Exclude<keyof ReplParameters, 'inj
   maxSyncSourceLagSecs: 'maxSyncSourceLagSecs',
   changeSyncSourceThresholdMillis: 'changeSyncSourceThresholdMillis',
   maxNumSyncSourceChangesPerHour: 'maxNumSyncSourceChangesPerHour',
+  numInitialSyncAttempts: 'numInitialSyncAttempts',
 };
 
 /** `--setParameter` names the member reads itself (not replication knobs). */

@@ -78,16 +78,19 @@ export class OplogFetcher {
         continue;
       }
       topology.setSyncSource(source);
+      let pauseMillis = 50;
       try {
         await this.fetchFrom(source, alive);
       } catch (e) {
         if (!alive()) break;
-        if (e instanceof InitialSyncAttemptError) topology.initialSyncAttemptFailed(source, e.message);
-        else topology.denylistSyncSource(source, errorMessage(e));
+        if (e instanceof InitialSyncAttemptError) {
+          topology.initialSyncAttemptFailed(source, e.message);
+          pauseMillis = params.initialSyncRetryWaitMillis;
+        } else topology.denylistSyncSource(source, errorMessage(e));
       }
       if (!alive()) break;
       topology.setSyncSource(null);
-      await timers.sleep(50);
+      await timers.sleep(pauseMillis);
     }
     if (this.run === run) this.run = undefined;
   }

@@ -43,6 +43,8 @@ export interface ReplParameters {
   syncSourceDenylistMillis: number;
   /** numInitialSyncAttempts: failed initial sync attempts before the member gives up (aborts). */
   numInitialSyncAttempts: number;
+  /** How long after a failed initial sync attempt the next one starts (initial_syncer.h `initialSyncRetryWait`, 1 s). */
+  initialSyncRetryWaitMillis: number;
   oplogCursorsMax: number;
   oplogCursorIdleTimeoutMillis: number;
   writeConcernWaitersMax: number;
@@ -80,6 +82,7 @@ export const DEFAULT_REPL_PARAMETERS: ReplParameters = {
   maxNumSyncSourceChangesPerHour: 3,
   syncSourceDenylistMillis: 10_000,
   numInitialSyncAttempts: 10,
+  initialSyncRetryWaitMillis: 1000,
   oplogCursorsMax: 1000,
   oplogCursorIdleTimeoutMillis: 600_000,
   writeConcernWaitersMax: 100_000,

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { CliUsageError, parseArgs, parseReplSet } from '../../src/cli/args';
 import type { MongodOptions } from '../../src/cli/args';
 import { versionText } from '../../src/cli/version';
-import { oplogParametersFrom } from '../../src/cli/runtime';
+import { oplogParametersFrom, replParametersFrom } from '../../src/cli/runtime';
 
 function run(argv: string[]): MongodOptions {
   const action = parseArgs(argv);
@@ -52,6 +52,11 @@ describe('sim-mongod arguments', () => {
     expect(usageError(['--oplogMinRetentionHours', '-1']).message).toBe('bad --oplogMinRetentionHours, argument must be greater or equal to 0');
     expect(usageError(['--oplogMinRetentionHours', 'x']).message).toContain("the argument ('x') for option '--oplogMinRetentionHours' is invalid");
     expect(usageError(['--oplogSize', '0']).exitCode).toBe(2);
+  });
+
+  it('takes the replication --setParameter knobs mongod has under their names (repl_server_parameters.idl: numInitialSyncAttempts)', () => {
+    const options = run(['--replSet', 'foo', '--setParameter', 'numInitialSyncAttempts=3', '--setParameter', 'maxSyncSourceLagSecs=5']);
+    expect(replParametersFrom(options.setParameters)).toEqual({ numInitialSyncAttempts: 3, maxSyncSourceLagSecs: 5 });
   });
 
   it("reads mongod's YAML config file (--config/-f): replication.oplogSizeMB and the rest; the command line wins", () => {

@@ -40,6 +40,11 @@ describe('initial sync restarts when the source oplog rolls past the clone start
     const failed = c.running(added).recentLog().find((l) => l.id === LogIds.initialSyncAttemptFailed.id)!;
     expect(failed.attr?.attemptsLeft).toBe(9);
     expect(String(failed.attr?.error)).toMatch(/^OplogStartMissing: Our last optime fetched: /);
+    // initial_syncer.cpp schedules the next attempt initialSyncRetryWait (1 s) after the failure.
+    const failedAt = (failed as { t: Date }).t.getTime();
+    const restarted = (): { t: Date } | undefined => c.running(added).recentLog().find((l) => l.id === LogIds.initialSyncCloneStarted.id && (l as { t: Date }).t.getTime() > failedAt) as { t: Date } | undefined;
+    expect(await c.waitFor(() => restarted() !== undefined, 30_000)).toBe(true);
+    expect(restarted()!.t.getTime() - failedAt).toBeGreaterThanOrEqual(1000);
     // Writes have stopped: the next attempt finishes, and the member holds exactly the primary's data.
     expect(await c.waitFor(() => c.state(added) === 'SECONDARY', 120_000)).toBe(true);
     await c.insert([{ _id: 'last' }], { writeConcern: { w: 4, wtimeout: 10_000 } });
