@@ -134,6 +134,10 @@ export class Member implements CommandHandler, ServerNode, SessionCommandHost {
   private connectionSeq = 0;
   /** The member's fail points; undefined unless test commands are enabled. */
   readonly failPoints: FailPointRegistry | undefined;
+
+  get testCommandsEnabled(): boolean {
+    return this.failPoints !== undefined;
+  }
   /** The logical sessions commands on this member have used (commands/sessions.ts). */
   readonly sessions: LogicalSessionCache;
   /** The cluster time this member gossips (commands/clusterTime.ts). */
