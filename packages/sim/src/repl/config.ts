@@ -342,7 +342,7 @@ export function configToDocument(config: ReplSetConfig, options: { omitNewlyAdde
  * that counts votes (the majorities below, who is asked for a vote, `$configMajority`, the commit
  * point) counts these.
  */
-export function isVoter(m: MemberConfig): boolean {
+export function isVoter(m: Pick<MemberConfig, 'votes' | 'newlyAdded'>): boolean {
   return m.votes > 0 && !m.newlyAdded;
 }
 
