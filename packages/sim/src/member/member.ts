@@ -134,10 +134,6 @@ export class Member implements CommandHandler, ServerNode, SessionCommandHost {
   private connectionSeq = 0;
   /** The member's fail points; undefined unless test commands are enabled. */
   readonly failPoints: FailPointRegistry | undefined;
-
-  get testCommandsEnabled(): boolean {
-    return this.failPoints !== undefined;
-  }
   /** The logical sessions commands on this member have used (commands/sessions.ts). */
   readonly sessions: LogicalSessionCache;
   /** The cluster time this member gossips (commands/clusterTime.ts). */
@@ -189,6 +185,11 @@ export class Member implements CommandHandler, ServerNode, SessionCommandHost {
       },
     });
     this.repl.start();
+  }
+
+  /** `--setParameter enableTestCommands=1` (the fail points exist only then). */
+  get testCommandsEnabled(): boolean {
+    return this.failPoints !== undefined;
   }
 
   /** What a restart must hand to the next Member for this host. */
