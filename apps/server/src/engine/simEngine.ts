@@ -293,7 +293,9 @@ export class SimEngine implements Engine {
         optime: optime.t < 0 ? null : { ts: tsSecs(optime.ts), i: tsInc(optime.ts), t: optime.t },
         lagMillis: null,
         syncSource: proc.running ? repl.syncSource : null,
-        votes: self?.votes ?? 1,
+        // A newlyAdded member (added by a safe reconfig, still before SECONDARY) does not vote yet:
+        // mongod's MemberConfig::isVoter counts it as votes 0 though rs.conf() says 1.
+        votes: self?.newlyAdded ? 0 : (self?.votes ?? 1),
         priority: self?.priority ?? 1,
         hidden: self?.hidden ?? false,
         arbiterOnly: self?.arbiterOnly ?? false,

@@ -38,7 +38,10 @@ pick the new config up through their heartbeats. Set **foo** is running on 27017
           id: 'add-member',
           title: 'Start a member and add it',
           text: `Start a fourth \`mongod\` in the servers shell, then add it from mongosh. It comes up in
-**STARTUP2**, copies the data from a sync source (its initial sync), then turns **SECONDARY**.`,
+**STARTUP2**, copies the data from a sync source (its initial sync), then turns **SECONDARY**. Until
+then it does not vote: the primary marks it \`newlyAdded\` (\`rs.status().votingMembersCount\` stays 3)
+and, once it is SECONDARY, removes the mark with a reconfig of its own, so the config's version goes
+up by two.`,
           predict: {
             question: 'With four voting members, how many votes does a candidate need to become primary?',
             choices: [

@@ -126,6 +126,33 @@ describe('SimEngine through the SOCKS bridge and the official driver', () => {
     expect(stats).toMatchObject({ capped: true, maxSize: 64 * 1024 * 1024 });
   });
 
+  // replication_coordinator_impl.cpp processReplSetReconfig: rs.add marks the new voter newlyAdded,
+  // which member_config.h isVoter counts as no vote until the primary's automatic reconfig removes
+  // the mark (the member is SECONDARY by then): the live view shows votes 0, then 1.
+  it('shows a member added by rs.add as not yet voting until its newlyAdded mark is removed', async () => {
+    const { engine, client } = await sandbox(1);
+    await engine.start(options('--port 27017 --dbpath /data/db0 --replSet grow'));
+    const direct = client('mongodb://morton.local:27017/?directConnection=true');
+    await direct.db('admin').command({ replSetInitiate: { _id: 'grow', members: [{ _id: 0, host: 'morton.local:27017' }] } });
+    await until(async () => ((await direct.db('admin').command({ hello: 1 })).isWritablePrimary === true ? true : undefined), 20_000);
+    await until(async () => ((await direct.db('admin').command({ replSetGetConfig: 1, commitmentStatus: true })).commitmentStatus === true ? true : undefined), 20_000);
+    // Not running yet: a newlyAdded member is not needed for the quorum check.
+    const conf = (await direct.db('admin').command({ replSetGetConfig: 1 })).config;
+    await direct.db('admin').command({ replSetReconfig: { ...conf, version: conf.version + 1, members: [...conf.members, { _id: 1, host: 'morton.local:27018' }] } });
+    await engine.start(options('--port 27018 --dbpath /data/db1 --replSet grow'));
+    const added = (s: Awaited<ReturnType<typeof engine.snapshot>>) => s.members.find((m) => m.host === 'morton.local:27018');
+    const notYet = await until(async () => {
+      const m = added(await engine.snapshot());
+      return m && m.state !== 'DOWN' && m.state !== 'STARTUP' ? m : undefined;
+    }, 20_000);
+    expect(notYet.votes).toBe(0);
+    const voting = await until(async () => {
+      const m = added(await engine.snapshot());
+      return m?.votes === 1 ? m : undefined;
+    }, 30_000);
+    expect(voting.state).toBe('SECONDARY');
+  });
+
   it('refuses a taken port and a locked dbpath as mongod does', async () => {
     const { engine } = await sandbox();
     await engine.start(options('--port 27017 --dbpath /data/db'));

@@ -4,6 +4,7 @@ import type { CommandRequest } from './handler';
 import { serverError } from '../base/errors';
 import type { ServerNode } from './serverNode';
 import { opTimeToBson, tsSecs } from '../base/optime';
+import { memberPriority } from '../repl/config';
 
 export const HANDSHAKE_COMMANDS: ReadonlySet<string> = new Set([
   'hello',
@@ -65,10 +66,11 @@ export function helloReply(member: ServerNode, legacy: boolean, connectionId: nu
     reply.secondary = repl.state === 'SECONDARY' || repl.isPrimaryNotYetWritable;
     const primary = repl.primaryHost;
     if (primary && (primary !== repl.self || repl.isWritablePrimary)) reply.primary = primary;
-    // topology_coordinator.cpp fillHelloForReplSet: arbiterOnly, else passive for priority 0
-    // (hidden and delayed members included); secondaryDelaySecs, hidden, buildIndexes as set.
+    // topology_coordinator.cpp fillHelloForReplSet: arbiterOnly, else passive for priority 0 —
+    // getPriority(), 0 while newlyAdded — (hidden and delayed members included);
+    // secondaryDelaySecs, hidden, buildIndexes as set.
     if (self.arbiterOnly) reply.arbiterOnly = true;
-    else if (self.priority === 0) reply.passive = true;
+    else if (memberPriority(self) === 0) reply.passive = true;
     if (self.secondaryDelaySecs > 0) reply.secondaryDelaySecs = self.secondaryDelaySecs;
     if (self.hidden) reply.hidden = true;
     if (!self.buildIndexes) reply.buildIndexes = false;

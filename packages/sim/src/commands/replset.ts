@@ -48,9 +48,16 @@ export async function runReplSetCommand(member: ServerNode, name: string, reques
     case 'replsetgetstatus':
       requireAdmin(request, 'replSetGetStatus');
       return { ...repl.status(), ok: 1 };
-    case 'replsetgetconfig':
+    case 'replsetgetconfig': {
       requireAdmin(request, 'replSetGetConfig');
-      return { ...repl.configDocument(body.commitmentStatus === true), ok: 1 };
+      // replset_commands.cpp CmdReplSetGetConfig: newlyAdded marks are left out unless the
+      // test-only `$_internalIncludeNewlyAdded` asks for them.
+      const include = body.$_internalIncludeNewlyAdded;
+      if (include !== undefined && !member.testCommandsEnabled) {
+        throw serverError('InvalidOptions', "The '$_internalIncludeNewlyAdded' option is only supported when testing commands are enabled");
+      }
+      return { ...repl.configDocument(body.commitmentStatus === true, include === true), ok: 1 };
+    }
     case 'replsetreconfig': {
       requireAdmin(request, 'replSetReconfig');
       const arg = body.replSetReconfig ?? body.replsetreconfig;

@@ -16,6 +16,8 @@ export interface ServerNode {
   /** localLogicalSessionTimeoutMinutes, as hello reports it. */
   readonly logicalSessionTimeoutMinutes: number;
   readonly repl: ReplCoordinator;
+  /** `--setParameter enableTestCommands=1`: the test-only commands and options are served. */
+  readonly testCommandsEnabled: boolean;
   /** Recent log lines (getLog: 'global'). */
   recentLog(): readonly TimedLogEntry[];
   /** Clean shutdown (the `shutdown` command): a primary first tries to hand off unless forced. */

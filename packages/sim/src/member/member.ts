@@ -187,6 +187,11 @@ export class Member implements CommandHandler, ServerNode, SessionCommandHost {
     this.repl.start();
   }
 
+  /** `--setParameter enableTestCommands=1` (the fail points exist only then). */
+  get testCommandsEnabled(): boolean {
+    return this.failPoints !== undefined;
+  }
+
   /** What a restart must hand to the next Member for this host. */
   get persisted(): PersistedReplState {
     return this.repl.persisted;

@@ -15,6 +15,12 @@ export interface MemberConfig {
   tags: Record<string, string>;
   secondaryDelaySecs: number;
   votes: number;
+  /**
+   * member_config.h `newlyAdded`: set by the primary on a voter a safe reconfig adds, removed by
+   * its automatic reconfig once the member is past initial sync. While set, the member counts as
+   * `votes: 0` and `priority: 0` (isVoter, memberPriority) though its own fields say otherwise.
+   */
+  newlyAdded?: true;
 }
 
 export interface ReplSetSettings {
@@ -158,9 +164,11 @@ function parseMember(raw: unknown, index: number): MemberConfig {
   if (arbiterOnly && votes !== 1) throw invalid('arbiter must vote (cannot have 0 votes)');
   const secondaryDelaySecs = num(m.secondaryDelaySecs ?? m.slaveDelay, `members.${index}.secondaryDelaySecs`, 0);
   const buildIndexes = bool(m.buildIndexes, true);
+  const newlyAdded = bool(m.newlyAdded, false);
   // member_config.cpp MemberConfig: an electable-looking member (priority != 0) must vote, have no
-  // delay, not be hidden and build indexes — in that order.
-  if (priority !== 0) {
+  // delay, not be hidden and build indexes — in that order. The priority checked is getPriority(),
+  // 0 for a newlyAdded member.
+  if (priority !== 0 && !newlyAdded) {
     if (votes === 0) throw invalid('priority must be 0 when non-voting (votes:0)');
     if (secondaryDelaySecs > 0) throw invalid('priority must be 0 when secondaryDelaySecs is used');
     if (hidden) throw invalid('priority must be 0 when hidden=true');
@@ -176,6 +184,7 @@ function parseMember(raw: unknown, index: number): MemberConfig {
     tags: parseTags(m.tags, arbiterOnly),
     secondaryDelaySecs,
     votes,
+    ...(newlyAdded ? { newlyAdded: true as const } : {}),
   };
 }
 
@@ -290,7 +299,12 @@ export function normalizeHost(host: string): string {
   return `${trimmed.slice(0, colon).toLowerCase()}:${port}`;
 }
 
-export function configToDocument(config: ReplSetConfig): Document {
+/**
+ * The config as mongod's ReplSetConfig::toBSON writes it: what local.system.replset holds and what
+ * heartbeats carry. `newlyAdded` comes after `arbiterOnly` (MemberConfig::toBSON); replSetGetConfig
+ * leaves it out (`omitNewlyAdded`, toBSONWithoutNewlyAdded) unless asked for it.
+ */
+export function configToDocument(config: ReplSetConfig, options: { omitNewlyAdded?: boolean } = {}): Document {
   return {
     _id: config._id,
     version: config.version,
@@ -299,6 +313,7 @@ export function configToDocument(config: ReplSetConfig): Document {
       _id: m._id,
       host: m.host,
       arbiterOnly: m.arbiterOnly,
+      ...(m.newlyAdded && !options.omitNewlyAdded ? { newlyAdded: true } : {}),
       buildIndexes: m.buildIndexes,
       hidden: m.hidden,
       priority: m.priority,
@@ -322,20 +337,42 @@ export function configToDocument(config: ReplSetConfig): Document {
   };
 }
 
-/** Voting members needed for an election. */
-export function votingMajority(config: ReplSetConfig): number {
-  const voters = config.members.filter((m) => m.votes > 0).length;
-  return Math.floor(voters / 2) + 1;
+/**
+ * member_config.h MemberConfig::isVoter: `votes` is 1 and the member is not newlyAdded. Everything
+ * that counts votes (the majorities below, who is asked for a vote, `$configMajority`, the commit
+ * point) counts these.
+ */
+export function isVoter(m: Pick<MemberConfig, 'votes' | 'newlyAdded'>): boolean {
+  return m.votes > 0 && !m.newlyAdded;
 }
 
-/** Members that must have a write for `w: "majority"`: mongod's writeMajority. */
+/** member_config.h MemberConfig::getPriority: 0 while newlyAdded, else the configured priority. */
+export function memberPriority(m: MemberConfig): number {
+  return m.newlyAdded ? 0 : m.priority;
+}
+
+/** repl_set_config.cpp ReplSetConfig::_calculateMajorities' voters (getTotalVotingMembers). */
+export function votingMembers(config: ReplSetConfig): MemberConfig[] {
+  return config.members.filter(isVoter);
+}
+
+/** Voting members needed for an election (`_majorityVoteCount`). */
+export function votingMajority(config: ReplSetConfig): number {
+  return Math.floor(votingMembers(config).length / 2) + 1;
+}
+
+/** Voting data-bearing members (`_writableVotingMembersCount`). */
+export function writableVotingMembersCount(config: ReplSetConfig): number {
+  return votingMembers(config).filter((m) => !m.arbiterOnly).length;
+}
+
+/** Members that must have a write for `w: "majority"`: mongod's `_writeMajority`. */
 export function writeMajority(config: ReplSetConfig): number {
-  const votingDataBearing = config.members.filter((m) => m.votes > 0 && !m.arbiterOnly).length;
-  return Math.min(votingMajority(config), votingDataBearing);
+  return Math.min(votingMajority(config), writableVotingMembersCount(config));
 }
 
 export function isElectableMember(m: MemberConfig): boolean {
-  return m.priority > 0 && m.votes > 0 && !m.arbiterOnly && !m.hidden;
+  return memberPriority(m) > 0 && isVoter(m) && !m.arbiterOnly && !m.hidden;
 }
 
 /** (version, term) ordering of configs; a term of -1 compares by version only. */

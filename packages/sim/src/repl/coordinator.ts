@@ -14,7 +14,7 @@ import type { ReplParameters, WriteConcern } from './parameters';
 import { DEFAULT_REPL_PARAMETERS } from './parameters';
 import type { PersistedReplState } from './persisted';
 import { PositionReporter } from './positionReporter';
-import { initiate, reconfig } from './reconfig';
+import { initiate, reconfig, removeNewlyAdded } from './reconfig';
 import { MemberState } from './state';
 import type { MemberStateName } from './state';
 import { Timers, WakeList } from './timers';
@@ -175,6 +175,11 @@ export class ReplCoordinator {
         case 'requestStepUp':
           this.requestStepUp(action.to);
           break;
+        case 'removeNewlyAdded': {
+          const { memberId, version, term } = action;
+          this.timers.set(0, () => void this.removeNewlyAdded(memberId, version, term));
+          break;
+        }
         case 'abort':
           this.ports.abort(action.reason);
           return;
@@ -377,6 +382,28 @@ export class ReplCoordinator {
     }
   }
 
+  /**
+   * The automatic reconfig removing a newlyAdded mark: a safe reconfig like any other, so it waits
+   * its turn (_doReplSetReconfig answers ConfigurationInProgress while another config change
+   * installs its config; the attempt is logged as failed and the next heartbeat retries).
+   */
+  private async removeNewlyAdded(memberId: number, version: number, term: number): Promise<void> {
+    if (this.stopped) return;
+    if (this.configChange) {
+      this.ports.log('D1', 'REPL', LogIds.newlyAddedRemovalFailed, {
+        memberId,
+        error: 'ConfigurationInProgress: Cannot run replSetReconfig because the node is currently updating its configuration',
+      });
+      return;
+    }
+    this.configChange = 'reconfiguring';
+    try {
+      await removeNewlyAdded(this.ctx, memberId, version, term);
+    } finally {
+      this.configChange = undefined;
+    }
+  }
+
   /** replSetHeartbeat from a peer. */
   processHeartbeat(cmd: Document): Document {
     return this.topology.receiveHeartbeat(cmd);
@@ -517,9 +544,13 @@ export class ReplCoordinator {
     return this.topology.electionMetrics();
   }
 
-  /** replSetGetConfig reply (without ok); `commitmentStatus` (primary only) says whether the config is committed. */
-  configDocument(commitmentStatus = false): Document {
-    const doc = this.topology.configDocument();
+  /**
+   * replSetGetConfig reply (without ok); `commitmentStatus` (primary only) says whether the config
+   * is committed; `includeNewlyAdded` keeps the newlyAdded marks (toBSON), else they are left out
+   * (toBSONWithoutNewlyAdded).
+   */
+  configDocument(commitmentStatus = false, includeNewlyAdded = false): Document {
+    const doc = this.topology.configDocument(includeNewlyAdded);
     if (!commitmentStatus) return doc;
     if (!this.topology.isWritablePrimary) throw serverError('NotWritablePrimary', 'commitmentStatus is only supported on primary.');
     return { ...doc, commitmentStatus: this.configCommitted };

@@ -1,7 +1,8 @@
 import type { Document } from 'bson';
 import { serverError } from '../base/errors';
 import type { ReplSetConfig } from './config';
-import { votingMajority } from './config';
+import { LogIds } from '../log/ids';
+import { isVoter, votingMajority } from './config';
 import type { ReplContext } from './context';
 import { errorMessage } from './context';
 
@@ -50,6 +51,26 @@ export async function reconfig(ctx: ReplContext, configDoc: Document, force: boo
   }
 }
 
+/**
+ * The automatic reconfig that removes a member's `newlyAdded` mark (replication_coordinator_impl.cpp
+ * _reconfigToRemoveNewlyAddedField): a safe reconfig of the config the heartbeat saw, version + 1,
+ * with its quorum check; it does not wait for the new config to be committed. A failure is only
+ * logged (4634503): the next heartbeat from the member schedules another attempt.
+ */
+export async function removeNewlyAdded(ctx: ReplContext, memberId: number, version: number, configTerm: number): Promise<void> {
+  const { topology, ports } = ctx;
+  ports.log('I', 'REPL', LogIds.newlyAddedRemovalBeginning, { memberId });
+  try {
+    const config = topology.prepareNewlyAddedRemoval(memberId, version, configTerm);
+    await quorumCheck(ctx, config, false);
+    topology.commitReconfig(config, false);
+  } catch (e) {
+    ports.log('D1', 'REPL', LogIds.newlyAddedRemovalFailed, { memberId, error: errorMessage(e) });
+    return;
+  }
+  ports.log('I', 'REPL', LogIds.newlyAddedRemoved, { memberId });
+}
+
 /** How often a reconfig waiting for its config to be committed looks again (heartbeats bring the news). */
 const CONFIG_COMMITMENT_POLL_MILLIS = 100;
 
@@ -86,7 +107,7 @@ async function quorumCheck(ctx: ReplContext, config: ReplSetConfig, all: boolean
   }
   if (!all) {
     const responded = config.members.filter((m) => topology.isSelf(m.host) || !results[others.indexOf(m)]);
-    const votes = responded.filter((m) => m.votes > 0).length;
+    const votes = responded.filter(isVoter).length;
     if (votes < votingMajority(config)) {
       throw serverError(
         'NodeNotFound',

@@ -3,7 +3,7 @@ import type { TimerHandle } from '../clock/clock';
 import { serverError } from '../base/errors';
 import type { OpTime } from '../base/optime';
 import type { ReplSetConfig } from './config';
-import { findCustomWriteMode, tagPatternMatched } from './config';
+import { findCustomWriteMode, tagPatternMatched, votingMajority, writableVotingMembersCount } from './config';
 import type { ReplContext } from './context';
 import type { WriteConcern } from './parameters';
 
@@ -14,11 +14,9 @@ import type { WriteConcern } from './parameters';
  */
 export function implicitDefaultWriteConcern(config: ReplSetConfig | undefined): WriteConcern {
   if (!config) return { w: 1, wtimeout: 0, provenance: 'implicitDefault' };
-  const voters = config.members.filter((m) => m.votes > 0);
+  // ReplSetConfig's counts (_calculateMajorities): newlyAdded members are not voters.
   const arbiters = config.members.filter((m) => m.arbiterOnly).length;
-  const votingDataBearing = voters.filter((m) => !m.arbiterOnly).length;
-  const majority = Math.floor(voters.length / 2) + 1;
-  const w = arbiters > 0 && votingDataBearing <= majority ? 1 : 'majority';
+  const w = arbiters > 0 && writableVotingMembersCount(config) <= votingMajority(config) ? 1 : 'majority';
   return { w, wtimeout: 0, provenance: 'implicitDefault' };
 }
 

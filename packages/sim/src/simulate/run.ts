@@ -17,7 +17,8 @@ import { VirtualClock } from '../clock/virtual';
 import { Cluster } from '../harness/cluster';
 import type { Member } from '../member/member';
 import { Random } from '../random/random';
-import { replSetConfigCodec } from '../repl/config';
+import { isVoter, replSetConfigCodec } from '../repl/config';
+import type { MemberConfig } from '../repl/config';
 import { Journal } from '../storage/journal';
 import { MemoryJournalFileSystem } from '../storage/journalFs';
 import { InvariantMonitor } from './checkers/invariants';
@@ -381,10 +382,10 @@ interface NemesisContext {
 /**
  * Whether every write majority includes a delayed member: fewer data-bearing voters without a
  * delay than the write majority (a majority of the voters, at most the data-bearing voters:
- * repl_set_config.cpp, _writeMajority).
+ * repl_set_config.cpp, _writeMajority; a newlyAdded member is no voter, member_config.h isVoter).
  */
-export function majorityNeedsDelayedMember(members: readonly { votes: number; arbiterOnly: boolean; secondaryDelaySecs: number }[]): boolean {
-  const voters = members.filter((m) => m.votes > 0);
+export function majorityNeedsDelayedMember(members: readonly Pick<MemberConfig, 'votes' | 'arbiterOnly' | 'secondaryDelaySecs' | 'newlyAdded'>[]): boolean {
+  const voters = members.filter(isVoter);
   const dataBearing = voters.filter((m) => !m.arbiterOnly);
   const writeMajority = Math.min(Math.floor(voters.length / 2) + 1, dataBearing.length);
   return dataBearing.filter((m) => m.secondaryDelaySecs === 0).length < writeMajority;

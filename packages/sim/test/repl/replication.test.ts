@@ -102,8 +102,14 @@ describe('replication, write concern and read concern', () => {
     expect(c.events.some((e) => e.type === 'stateChange' && e.host === fourth && e.to === 'STARTUP2')).toBe(true);
     const found = await c.command(fourth, { find: 'test', filter: { _id: 'before-add' }, $readPreference: { mode: 'secondary' } }, { db: 'test' });
     expect(found.cursor.firstBatch).toEqual([{ _id: 'before-add' }]);
+    // The new voter was newlyAdded; once SECONDARY the primary's automatic reconfig removes the
+    // mark at the next version (replication_coordinator_impl.cpp _reconfigToRemoveNewlyAddedField).
+    expect(await c.waitFor(() => c.running(primary).repl.config?.version === next.version + 1, 20_000)).toBe(true);
+    // That reconfig does not wait for its config to be committed; the next one must (else 308).
+    await c.waitForConfigCommitted();
+    const term = c.running(primary).repl.config!.term;
     const stale = await c.command(primary, { replSetReconfig: next });
-    expect(stale).toMatchObject({ ok: 0, code: 103, errmsg: `New replica set configuration version and term must be greater than old, but {version: ${next.version}, term: ${next.term}} is not greater than {version: ${next.version}, term: ${next.term}} for replica set rs0` });
+    expect(stale).toMatchObject({ ok: 0, code: 103, errmsg: `New replica set configuration version and term must be greater than old, but {version: ${next.version}, term: ${term}} is not greater than {version: ${next.version + 1}, term: ${term}} for replica set rs0` });
     c.stopAll();
   });
 });

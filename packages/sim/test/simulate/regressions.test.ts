@@ -216,6 +216,8 @@ describe('seeds 1001669, 1005118: a delayed voter needed for the majority keeps 
     expect(majorityNeedsDelayedMember([m(1), m(1), m(1)])).toBe(false);
     // An arbiter votes but holds no data: the write majority is at most the data-bearing voters.
     expect(majorityNeedsDelayedMember([m(1), m(1, 0, true), m(1, 5)])).toBe(true);
+    // A newlyAdded member is no voter yet (member_config.h isVoter): primary, newlyAdded, delayed voter.
+    expect(majorityNeedsDelayedMember([m(1), { ...m(1), newlyAdded: true as const }, m(1, 5)])).toBe(true);
   });
 
   for (const seed of [1001669, 1005118]) {

@@ -52,6 +52,8 @@ export type Action =
   | { kind: 'checkWriteConcern' }
   /** Fail every write-concern wait with this `writeConcernError`. */
   | { kind: 'failWriteConcern'; error: Document }
+  /** Run the automatic reconfig that removes member `memberId`'s newlyAdded mark from config {version, term}. */
+  | { kind: 'removeNewlyAdded'; memberId: number; version: number; term: number }
   /** Hand the election to `to` after a step-down (replSetStepUp with skipDryRun). */
   | { kind: 'requestStepUp'; to: string }
   /**

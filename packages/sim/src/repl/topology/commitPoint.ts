@@ -2,7 +2,7 @@ import type { Document } from 'bson';
 import { NULL_OPTIME, compareOpTime, isNullOpTime, opTimeEquals, opTimeFromBson, opTimeToBson } from '../../base/optime';
 import type { OpTime } from '../../base/optime';
 import type { MemberConfig, TagPattern } from '../config';
-import { tagPatternMatched, writeMajority } from '../config';
+import { isVoter, tagPatternMatched, writeMajority } from '../config';
 import { MemberState } from '../state';
 import type { MemberData, TopologyState } from './core';
 import { electionTimeoutMillis, emit, lastApplied, lastAppliedWallMillis, lastDurable, memberById, now, requireConfig, requireReplSet, selfConfig, term } from './core';
@@ -24,7 +24,7 @@ export function updateCommitPoint(s: TopologyState): void {
   if (!config) return;
   const optimes: OpTime[] = [];
   for (const mc of config.members) {
-    if (mc.votes === 0 || mc.arbiterOnly) continue;
+    if (!isVoter(mc) || mc.arbiterOnly) continue;
     if (mc.host === s.selfName) optimes.push(lastApplied(s));
     else optimes.push(s.members.get(mc.host)?.durable ?? NULL_OPTIME);
   }

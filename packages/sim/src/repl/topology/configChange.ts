@@ -5,7 +5,7 @@ import { serverError } from '../../base/errors';
 import { NULL_OPTIME, compareOpTime, formatOpTime } from '../../base/optime';
 import { LogIds } from '../../log/ids';
 import type { MemberConfig, ReplSetConfig } from '../config';
-import { compareConfigVersion, configToDocument, isElectableMember, parseConfig, votingMajority, writeMajority } from '../config';
+import { cloneConfig, compareConfigVersion, configToDocument, isElectableMember, isVoter, parseConfig, votingMajority, writeMajority } from '../config';
 import { MemberState, stateName } from '../state';
 import { updateCommitPoint } from './commitPoint';
 import type { MemberData, TopologyState } from './core';
@@ -164,6 +164,14 @@ export function prepareInitiate(s: TopologyState, configDoc: Document | undefine
     );
   }
   if (config.version !== 1) throw serverError('InvalidReplicaSetConfig', `Initial config version must be 1, got ${config.version}`);
+  // repl_set_config_checks.cpp ensureNoNewlyAddedMembers (validateConfigForInitiate).
+  const newlyAdded = config.members.find((m) => m.newlyAdded);
+  if (newlyAdded) {
+    throw serverError(
+      'InvalidReplicaSetConfig',
+      `Member ${newlyAdded.host}, with _id ${newlyAdded._id}, has a newlyAdded field, which is not valid for initial configuration of a replica set.`,
+    );
+  }
   config.term = 0;
   if (!config.members.some((m) => isSelf(s, m.host))) {
     throw serverError(
@@ -199,7 +207,7 @@ export function configCommitment(s: TopologyState): { part: 'config' | 'oplog'; 
   if (!config) return undefined;
   let have = 0;
   for (const mc of config.members) {
-    if (mc.votes === 0) continue;
+    if (!isVoter(mc)) continue;
     if (isSelf(s, mc.host)) have++;
     else {
       const m = s.members.get(mc.host);
@@ -211,7 +219,7 @@ export function configCommitment(s: TopologyState): { part: 'config' | 'oplog'; 
   const target = s.lastCommittedInPrevConfig;
   let durable = 0;
   for (const mc of config.members) {
-    if (mc.votes === 0 || mc.arbiterOnly) continue;
+    if (!isVoter(mc) || mc.arbiterOnly) continue;
     const at = isSelf(s, mc.host) ? lastApplied(s) : s.members.get(mc.host)?.durable;
     if (at && compareOpTime(at, target) >= 0) durable++;
   }
@@ -264,6 +272,7 @@ export function prepareReconfig(s: TopologyState, configDoc: Document, force: bo
   } else {
     config.term = term(s);
   }
+  markNewlyAdded(s, current, config, force);
   const incompatible = (message: string): ServerError => serverError('NewReplicaSetConfigurationIncompatible', message);
   if (!force && compareConfigVersion(config.version, config.term, current.version, current.term) <= 0) {
     throw incompatible(
@@ -286,9 +295,10 @@ export function prepareReconfig(s: TopologyState, configDoc: Document, force: bo
     }
   }
   if (!force) {
-    // validateSingleNodeChange: the symmetric difference of the voters' _ids is at most one.
-    const oldVoters = new Set(current.members.filter((m) => m.votes > 0).map((m) => m._id));
-    const newVoters = new Set(config.members.filter((m) => m.votes > 0).map((m) => m._id));
+    // validateSingleNodeChange: the symmetric difference of the voters' _ids is at most one;
+    // newlyAdded members are not voters (votingMembers()), so several can be added at once.
+    const oldVoters = new Set(current.members.filter(isVoter).map((m) => m._id));
+    const newVoters = new Set(config.members.filter(isVoter).map((m) => m._id));
     const changed = [...newVoters].filter((id) => !oldVoters.has(id)).length + [...oldVoters].filter((id) => !newVoters.has(id)).length;
     if (changed > 1) throw incompatible('Non force replica set reconfig can only add or remove at most 1 voting member.');
   }
@@ -299,6 +309,61 @@ export function prepareReconfig(s: TopologyState, configDoc: Document, force: bo
   if (!force && !isElectableMember(mine)) {
     throw serverError('NodeNotElectable', `This node, ${mine.host}, with _id ${mine._id} is not electable under the new configuration with ${versionAndTerm(config)} for replica set ${config._id}`);
   }
+  return config;
+}
+
+/**
+ * replication_coordinator_impl.cpp processReplSetReconfig's getNewConfig: a config a user gives may
+ * not carry `newlyAdded` (InvalidReplicaSetConfig, log 4634900), forced or not. A safe reconfig then
+ * marks every voter that is new by `_id`, and keeps the mark on every member that had it; never
+ * an arbiter, never in a forced reconfig (whose members therefore all vote at once).
+ */
+function markNewlyAdded(s: TopologyState, current: ReplSetConfig, config: ReplSetConfig, force: boolean): void {
+  if (config.members.some((m) => m.newlyAdded)) {
+    const errmsg = 'Cannot provide newlyAdded field to member config during reconfig.';
+    log(s, 'E', 'REPL', LogIds.newlyAddedProvided, { errmsg });
+    throw serverError('InvalidReplicaSetConfig', errmsg);
+  }
+  if (force) return;
+  let marked = false;
+  for (const m of config.members) {
+    if (m.arbiterOnly) continue;
+    const before = current.members.find((o) => o._id === m._id);
+    if ((before === undefined && m.votes > 0) || before?.newlyAdded) {
+      m.newlyAdded = true;
+      marked = true;
+    }
+  }
+  if (marked) log(s, 'I', 'REPL', LogIds.newlyAddedAppended, { newConfigObj: configToDocument(config), oldConfig: configToDocument(current) });
+}
+
+/**
+ * replication_coordinator_impl.cpp _reconfigToRemoveNewlyAddedField's getNewConfig: the config the
+ * primary's heartbeat saw, with version + 1 (same term) and member `memberId` no longer newlyAdded;
+ * then the checks of a safe reconfig (writable primary, current config committed, single node
+ * change, still electable). A config that moved on since (NewReplicaSetConfigurationIncompatible)
+ * or a mark already gone (NoSuchKey) ends the attempt; the next heartbeat tries again if need be.
+ */
+export function prepareNewlyAddedRemoval(s: TopologyState, memberId: number, version: number, configTerm: number): ReplSetConfig {
+  requireReplSet(s);
+  const current = s.persisted.config;
+  if (!current) throw serverError('NotYetInitialized', 'Node not yet initialized; use the replSetInitiate command');
+  if (!isWritablePrimary(s)) {
+    throw serverError('NotWritablePrimary', `Safe reconfig is only allowed on a writable PRIMARY. Current state is ${stateName(s.stateCode)}`);
+  }
+  const missing = configCommitment(s);
+  if (missing) throw serverError('CurrentConfigNotCommittedYet', configCommitmentMessage(s, missing, false));
+  if (current.version !== version || current.term !== configTerm) {
+    throw serverError(
+      'NewReplicaSetConfigurationIncompatible',
+      `Current config is no longer consistent with heartbeat data. Current config version: ${versionAndTerm(current)}, heartbeat data config version: {version: ${version}, term: ${configTerm}}`,
+    );
+  }
+  const config = cloneConfig(current);
+  config.version = current.version + 1;
+  const member = config.members.find((m) => m._id === memberId);
+  if (!member?.newlyAdded) throw serverError('NoSuchKey', "Old config no longer has 'newlyAdded' field");
+  delete member.newlyAdded;
   return config;
 }
 

@@ -7,7 +7,7 @@ import type { LogLine } from '../../log/ids';
 import type { Random } from '../../random/random';
 import { entryOpTime } from '../../storage/oplog';
 import type { MemberConfig, ReplSetConfig } from '../config';
-import { isElectableMember, normalizeHost } from '../config';
+import { isElectableMember, normalizeHost, votingMembers } from '../config';
 import type { ReplEventBody } from '../events';
 import type { LogSeverity, ReplParameters } from '../parameters';
 import type { PersistedReplState } from '../persisted';
@@ -279,7 +279,7 @@ export function electionTimeoutMillis(s: TopologyState): number {
 }
 
 export function votingMembersCount(s: TopologyState): number {
-  return s.persisted.config?.members.filter((m) => m.votes > 0).length ?? 0;
+  return s.persisted.config ? votingMembers(s.persisted.config).length : 0;
 }
 
 export function memberById(s: TopologyState, id: number): MemberData | undefined {

@@ -3,7 +3,7 @@ import type { Document } from 'bson';
 import { compareOpTime, opTimeToBson, tsInc, tsSecs } from '../../base/optime';
 import type { OpTime } from '../../base/optime';
 import { LogIds } from '../../log/ids';
-import { votingMajority } from '../config';
+import { isVoter, memberPriority, votingMajority } from '../config';
 import { MemberState } from '../state';
 import type { Candidacy, VoteRound } from './actions';
 import type { MemberData, TopologyState } from './core';
@@ -86,9 +86,9 @@ export function maybeScheduleTakeover(s: TopologyState, primary: MemberData): vo
   const config = s.persisted.config!;
   const catchUpTakeoverDisabled = config.settings.catchUpTimeoutMillis === 0 || config.settings.catchUpTakeoverDelayMillis === -1;
   const catchUp = !catchUpTakeoverDisabled && compareOpTime(primary.applied, lastApplied(s)) < 0;
-  const priority = me.priority > primary.config.priority;
+  const priority = memberPriority(me) > memberPriority(primary.config);
   // ReplSetConfig::calculatePriorityRank: how many members have a higher priority.
-  const rank = config.members.filter((m) => m.priority > me.priority).length;
+  const rank = config.members.filter((m) => memberPriority(m) > memberPriority(me)).length;
   if (catchUp && !(priority && rank === 0)) scheduleCatchUpTakeover(s);
   else if (priority) schedulePriorityTakeover(s, primary, rank);
 }
@@ -100,7 +100,7 @@ export function maybeScheduleTakeover(s: TopologyState, primary: MemberData): vo
 function schedulePriorityTakeover(s: TopologyState, primary: MemberData, rank: number): void {
   if (s.priorityTakeover || s.catchUpTakeoverDueMillis !== undefined) return;
   const delayMillis = electionTimeoutMillis(s) * (rank + 1) + randomizedElectionOffsetMillis(s);
-  s.priorityTakeover = { primary: primary.config.host, selfPriority: selfConfig(s)!.priority };
+  s.priorityTakeover = { primary: primary.config.host, selfPriority: memberPriority(selfConfig(s)!) };
   s.out.push({ kind: 'setTimer', timer: 'priorityTakeover', delayMillis });
 }
 
@@ -169,7 +169,7 @@ export function priorityTakeoverFired(s: TopologyState): Candidacy | undefined {
   if (!armed) return undefined;
   const current = s.members.get(armed.primary);
   if (!current || current.state !== MemberState.PRIMARY || current.health !== 1 || current.term !== term(s)) return undefined;
-  if (!canStandForElection(s) || s.candidacy || !(armed.selfPriority > current.config.priority)) return undefined;
+  if (!canStandForElection(s) || s.candidacy || !(armed.selfPriority > memberPriority(current.config))) return undefined;
   // mongod: unelectable with NotCloseEnoughToLatestForPriorityTakeover; the next heartbeat from the primary schedules again.
   if (!freshForTakeover(s)) return undefined;
   log(s, 'I', 'ELECTION', LogIds.priorityTakeover, {});
@@ -223,7 +223,8 @@ function requestVotes(s: TopologyState, candidacy: Candidacy, roundTerm: number,
     configTerm: config.term,
     lastAppliedOpTime: opTimeToBson(lastApplied(s)),
   };
-  const voters = config.members.filter((m) => m.votes > 0 && m.host !== s.selfName).map((m) => m.host);
+  // vote_requester.cpp: only voters (isVoter: not newlyAdded) are asked.
+  const voters = config.members.filter((m) => isVoter(m) && m.host !== s.selfName).map((m) => m.host);
   const round: VoteRound = {
     candidacy,
     term: roundTerm,
@@ -232,7 +233,7 @@ function requestVotes(s: TopologyState, candidacy: Candidacy, roundTerm: number,
     voters,
     timeoutMillis: electionTimeoutMillis(s),
     needed: votingMajority(config),
-    granted: me.votes > 0 ? 1 : 0,
+    granted: isVoter(me) ? 1 : 0,
     pending: voters.length,
     outcome: undefined,
   };

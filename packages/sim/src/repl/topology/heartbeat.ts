@@ -113,6 +113,7 @@ export function heartbeatReply(s: TopologyState, host: string, reply: Document, 
     }
   }
   if (reply.$replData) processReplData(s, reply.$replData as Document, host);
+  scheduleNewlyAddedRemoval(s, host);
   if (reply.opTime) maybeCancelCatchUpTakeover(s, m.applied);
   if (m.state === MemberState.PRIMARY && m.term === term(s) && s.stateCode !== MemberState.PRIMARY) {
     resetElectionTimer(s);
@@ -126,6 +127,20 @@ export function heartbeatReply(s: TopologyState, host: string, reply: Document, 
   if (s.members.get(host) === m) scheduleHeartbeat(s, host, settingsOrDefault(s).heartbeatIntervalMillis);
   // hello's `primary` changed: wake awaitable hellos so clients learn at once.
   if (!s.stopped && primaryHost(s) !== primaryBefore) bumpTopology(s);
+}
+
+/**
+ * replication_coordinator_impl_heartbeat.cpp _handleHeartbeatResponse: a primary that hears a
+ * newlyAdded member report SECONDARY, RECOVERING or ROLLBACK (past initial sync) schedules the
+ * automatic reconfig that removes the mark, against the config it has now (log 4634501).
+ */
+function scheduleNewlyAddedRemoval(s: TopologyState, host: string): void {
+  const m = s.members.get(host);
+  const config = s.persisted.config;
+  if (s.stateCode !== MemberState.PRIMARY || !m || !config || !m.config.newlyAdded) return;
+  if (m.state !== MemberState.SECONDARY && m.state !== MemberState.RECOVERING && m.state !== MemberState.ROLLBACK) return;
+  log(s, 'D1', 'REPL', LogIds.newlyAddedRemovalScheduled, { memberId: m.config._id });
+  s.out.push({ kind: 'removeNewlyAdded', memberId: m.config._id, version: config.version, term: config.term });
 }
 
 /**

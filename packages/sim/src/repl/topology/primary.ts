@@ -1,6 +1,6 @@
 import { compareOpTime } from '../../base/optime';
 import { LogIds } from '../../log/ids';
-import { cloneConfig, votingMajority } from '../config';
+import { cloneConfig, isVoter, votingMajority } from '../config';
 import { MemberState } from '../state';
 import { updateCommitPoint } from './commitPoint';
 import type { CatchUpConclusion, TopologyState } from './core';
@@ -68,7 +68,7 @@ export function checkCatchUp(s: TopologyState): void {
   const config = s.persisted.config!;
   // Wait to hear from a majority of voters since the catch-up began (or the rest are down).
   const reachable = config.members.filter((mc) => mc.host === s.selfName || s.members.get(mc.host)?.health !== 0);
-  const heardVoters = config.members.filter((mc) => mc.votes > 0 && catchUp.heard.has(mc.host)).length;
+  const heardVoters = config.members.filter((mc) => isVoter(mc) && catchUp.heard.has(mc.host)).length;
   const allReachableHeard = reachable.every((mc) => catchUp.heard.has(mc.host));
   if (heardVoters < votingMajority(config) && !allReachableHeard) return;
   let target = lastApplied(s);
@@ -151,7 +151,7 @@ export function livenessCheck(s: TopologyState): void {
   const at = now(s);
   let seen = 0;
   for (const mc of config.members) {
-    if (mc.votes === 0) continue;
+    if (!isVoter(mc)) continue;
     if (mc.host === s.selfName) seen++;
     else {
       const m = s.members.get(mc.host);

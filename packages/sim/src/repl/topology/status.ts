@@ -2,7 +2,7 @@ import { Long } from 'bson';
 import type { Document } from 'bson';
 import { isNullOpTime, opTimeToBson, tsSecs, tsToBson } from '../../base/optime';
 import type { OpTime } from '../../base/optime';
-import { configToDocument, votingMajority, writeMajority } from '../config';
+import { configToDocument, memberPriority, votingMajority, votingMembers, writableVotingMembersCount, writeMajority } from '../config';
 import { MemberState, stateName } from '../state';
 import type { MemberStateName } from '../state';
 import type { TopologyState } from './core';
@@ -161,7 +161,7 @@ export function status(s: TopologyState, nowMillis: number, uptimeSecs: number):
     }
     members.push(doc);
   }
-  const voting = config.members.filter((m) => m.votes > 0);
+  const voting = votingMembers(config);
   const candidate = candidateMetricsDocument(s);
   const participant = participantMetricsDocument(s);
   const lastStable = selfConfig(s)?.arbiterOnly || isNullOpTime(s.commitPoint) ? undefined : s.commitPoint;
@@ -176,7 +176,7 @@ export function status(s: TopologyState, nowMillis: number, uptimeSecs: number):
     majorityVoteCount: votingMajority(config),
     writeMajorityCount: writeMajority(config),
     votingMembersCount: voting.length,
-    writableVotingMembersCount: voting.filter((m) => !m.arbiterOnly).length,
+    writableVotingMembersCount: writableVotingMembersCount(config),
     optimes: {
       lastCommittedOpTime: opTimeToBson(s.commitPoint),
       lastCommittedWallTime: new Date(wallOf(s, s.commitPoint)),
@@ -195,16 +195,17 @@ export function status(s: TopologyState, nowMillis: number, uptimeSecs: number):
   };
 }
 
-/** replSetGetConfig reply (without ok). */
-export function configDocument(s: TopologyState): Document {
+/** replSetGetConfig reply (without ok); newlyAdded marks only when `includeNewlyAdded`. */
+export function configDocument(s: TopologyState, includeNewlyAdded: boolean): Document {
   requireReplSet(s);
-  return { config: configToDocument(requireConfig(s)) };
+  return { config: configToDocument(requireConfig(s), { omitNewlyAdded: !includeNewlyAdded }) };
 }
 
 /**
  * Members as hello lists them for SDAM (topology_coordinator.cpp fillHelloForReplSet): hidden and
  * delayed (secondaryDelaySecs > 0) members are in no list; electable ones (not an arbiter,
- * priority > 0) are hosts, arbiters arbiters, the rest (priority 0) passives.
+ * priority > 0) are hosts, arbiters arbiters, the rest (priority 0, or newlyAdded: getPriority()
+ * is 0 then) passives.
  */
 export function topologyLists(s: TopologyState): { hosts: string[]; passives: string[]; arbiters: string[] } {
   const hosts: string[] = [];
@@ -214,7 +215,7 @@ export function topologyLists(s: TopologyState): { hosts: string[]; passives: st
     // topology_coordinator.cpp fillHelloForReplSet: hidden and delayed members are not listed.
     if (m.hidden || m.secondaryDelaySecs > 0) continue;
     if (m.arbiterOnly) arbiters.push(m.host);
-    else if (m.priority > 0) hosts.push(m.host);
+    else if (memberPriority(m) > 0) hosts.push(m.host);
     else passives.push(m.host);
   }
   return { hosts, passives, arbiters };

@@ -2,7 +2,7 @@ import type { Document } from 'bson';
 import { serverError } from '../../base/errors';
 import { compareOpTime } from '../../base/optime';
 import { LogIds } from '../../log/ids';
-import { isElectableMember, writeMajority } from '../config';
+import { isElectableMember, isVoter, writeMajority } from '../config';
 import { MemberState, stateName, stateTitle } from '../state';
 import type { MemberData, TopologyState } from './core';
 import { catchUpConcluded, clearCandidateMetrics, steppedDownForHigherTerm } from './metrics';
@@ -75,7 +75,7 @@ export function caughtUpElectable(s: TopologyState): string | undefined {
   let best: MemberData | undefined;
   for (const m of s.members.values()) {
     if (m.health !== 1 || compareOpTime(m.applied, mine) < 0) continue;
-    if (m.config.votes > 0 && !m.config.arbiterOnly) caughtUpVoters++;
+    if (isVoter(m.config) && !m.config.arbiterOnly) caughtUpVoters++;
     if (!isElectableMember(m.config) || m.state !== MemberState.SECONDARY) continue;
     if (!best || m.config.priority > best.config.priority) best = m;
   }

@@ -3,7 +3,7 @@ import { serverError } from '../../base/errors';
 import { NULL_OPTIME, compareOpTime, opTimeFromBson, packTs, tsSecs } from '../../base/optime';
 import type { OpTime } from '../../base/optime';
 import { LogIds } from '../../log/ids';
-import { normalizeHost } from '../config';
+import { isVoter, normalizeHost } from '../config';
 import { MemberState } from '../state';
 import type { MemberData, TopologyState } from './core';
 import { isSelf, lastApplied, log, now, primaryHost, requireConfig, requireReplSet, selfConfig, settings } from './core';
@@ -49,7 +49,7 @@ function eligible(s: TopologyState, m: MemberData, firstAttempt: boolean, checkS
   if (m.health !== 1) return false;
   if (m.state !== MemberState.PRIMARY && m.state !== MemberState.SECONDARY) return false;
   if (firstAttempt) {
-    if (me.votes > 0 && m.config.votes === 0) return false;
+    if (isVoter(me) && !isVoter(m.config)) return false;
     if (m.config.hidden) return false;
     const oldest = checkStaleness ? oldestSyncOpTime(s) : undefined;
     if (oldest && compareOpTime(m.applied, oldest) < 0) return false;
@@ -257,7 +257,7 @@ export function prepareSyncFrom(s: TopologyState, requested: string): Document {
   if (targetConfig.host === me.host) fail('InvalidOptions', 'I cannot sync from myself');
   if (targetConfig.arbiterOnly) fail('InvalidOptions', `Cannot sync from "${target}" because it is an arbiter`);
   if (!targetConfig.buildIndexes && me.buildIndexes) fail('InvalidOptions', `Cannot sync from "${target}" because it does not build indexes`);
-  if (me.votes > 0 && targetConfig.votes === 0) fail('InvalidOptions', `Cannot sync from "${target}" because it is not a voter`);
+  if (isVoter(me) && !isVoter(targetConfig)) fail('InvalidOptions', `Cannot sync from "${target}" because it is not a voter`);
   const m = s.members.get(target)!;
   if (m.health === 0) fail('HostUnreachable', `I cannot reach the requested member: ${target}`);
   const mine = lastApplied(s);

@@ -207,8 +207,8 @@ export class Topology {
     return electionMetricsDocument(this.s);
   }
 
-  configDocument(): Document {
-    return status.configDocument(this.s);
+  configDocument(includeNewlyAdded: boolean): Document {
+    return status.configDocument(this.s, includeNewlyAdded);
   }
 
   topologyLists(): { hosts: string[]; passives: string[]; arbiters: string[] } {
@@ -299,6 +299,11 @@ export class Topology {
 
   commitReconfig(config: ReplSetConfig, force: boolean): void {
     this.step((s) => configChange.commitReconfig(s, config, force));
+  }
+
+  /** The automatic reconfig removing `memberId`'s newlyAdded mark, from config {version, configTerm}. */
+  prepareNewlyAddedRemoval(memberId: number, version: number, configTerm: number): ReplSetConfig {
+    return this.step((s) => configChange.prepareNewlyAddedRemoval(s, memberId, version, configTerm));
   }
 
   /**

@@ -3,7 +3,7 @@ import type { Document } from 'bson';
 import { NULL_OPTIME, compareOpTime, formatOpTime, opTimeFromBson } from '../../base/optime';
 import { LogIds } from '../../log/ids';
 import type { MemberConfig } from '../config';
-import { compareConfigVersion } from '../config';
+import { compareConfigVersion, memberPriority } from '../config';
 import { MemberState } from '../state';
 import type { TopologyState } from './core';
 import { emit, lastApplied, log, primaryHost, requireConfig, requireReplSet, resetElectionTimer, term } from './core';
@@ -34,7 +34,7 @@ export function voteRequestTerm(s: TopologyState, cmd: Document): void {
 function primaryOfEqualOrGreaterPriority(s: TopologyState, candidate: MemberConfig | undefined): boolean {
   if (!candidate) return false;
   for (const m of s.members.values()) {
-    if (m.health === 1 && m.state === MemberState.PRIMARY && m.term === term(s) && m.config.priority >= candidate.priority) return true;
+    if (m.health === 1 && m.state === MemberState.PRIMARY && m.term === term(s) && memberPriority(m.config) >= memberPriority(candidate)) return true;
   }
   return false;
 }

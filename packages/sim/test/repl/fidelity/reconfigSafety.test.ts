@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Document } from 'bson';
 import { Cluster } from '../../../src/harness/cluster';
+import { LogIds } from '../../../src/log/ids';
 
 /**
  * Safe reconfig as MongoDB 7.0 does it (replication_coordinator_impl.cpp _doReplSetReconfig and
@@ -15,7 +16,8 @@ import { Cluster } from '../../../src/harness/cluster';
  *   MaxTimeMSExpired, the config installed;
  * - at most one voter added or removed (by member _id) per non-force reconfig:
  *   NewReplicaSetConfigurationIncompatible (103) "Non force replica set reconfig can only add or
- *   remove at most 1 voting member.";
+ *   remove at most 1 voting member." — newlyAdded members are no voters there, so new members
+ *   may come several at once (test/repl/fidelity/newlyAdded.test.ts for the mark itself);
  * - a safe reconfig only on a writable primary; `force: true` is accepted on a secondary, with the
  *   version raised by 10,000 + a random amount below 100,000 over max(old, new) and term -1.
  */
@@ -90,23 +92,43 @@ describe('reconfig safety (replication_coordinator_impl.cpp _doReplSetReconfig, 
     c.stopAll();
   });
 
-  it('adding two voters at once, or taking the votes of two: NewReplicaSetConfigurationIncompatible (103)', async () => {
+  it('taking the votes of two: NewReplicaSetConfigurationIncompatible (103); a vote given plus a new voter, or two new voters at once, are allowed (new voters are newlyAdded)', async () => {
     const c = new Cluster({ members: 5, seed: 403 });
     const three = c.defaultConfig();
-    three.members = (three.members as Document[]).slice(0, 3);
+    three.members = [...(three.members as Document[]).slice(0, 3), { _id: 3, host: c.hosts[3], votes: 0, priority: 0 }];
     await c.initiate(three);
     const primary = await c.waitForConfigCommitted();
     const config = await currentConfig(c, primary);
     const message = 'Non force replica set reconfig can only add or remove at most 1 voting member.';
-    const twoAdded = { ...config, version: config.version + 1, members: [...config.members, { _id: 3, host: c.hosts[3] }, { _id: 4, host: c.hosts[4] }] };
-    expect(await c.command(primary, { replSetReconfig: twoAdded })).toMatchObject({ ok: 0, code: 103, codeName: 'NewReplicaSetConfigurationIncompatible', errmsg: message });
-    const secondaries = (config.members as Document[]).filter((m) => m.host !== primary).map((m) => m._id as number);
+    const secondaries = (config.members as Document[]).filter((m) => m.host !== primary && m.votes === 1).map((m) => m._id as number);
     const twoSilenced = { ...config, version: config.version + 1, members: (config.members as Document[]).map((m) => (secondaries.includes(m._id as number) ? { ...m, votes: 0, priority: 0 } : m)) };
-    expect(await c.command(primary, { replSetReconfig: twoSilenced })).toMatchObject({ ok: 0, code: 103, errmsg: message });
-    // One at a time is fine: a voter added, a non-voter added beside it.
-    const oneAdded = { ...config, version: config.version + 1, members: [...config.members, { _id: 3, host: c.hosts[3] }, { _id: 4, host: c.hosts[4], votes: 0, priority: 0 }] };
-    expect(await c.command(primary, { replSetReconfig: oneAdded })).toMatchObject({ ok: 1 });
+    expect(await c.command(primary, { replSetReconfig: twoSilenced })).toMatchObject({ ok: 0, code: 103, codeName: 'NewReplicaSetConfigurationIncompatible', errmsg: message });
+    // A member already in the config that gets a vote is no newlyAdded member: it counts at once.
+    const twoGiven = {
+      ...config,
+      version: config.version + 1,
+      members: [...(config.members as Document[]).map((m) => (m._id === 3 ? { ...m, votes: 1, priority: 1 } : m)), { _id: 4, host: c.hosts[4], votes: 1 }],
+    };
+    // _id 3 gains a vote (a voter at once), _id 4 is new (newlyAdded): one voter more, allowed.
+    expect(await c.command(primary, { replSetReconfig: twoGiven })).toMatchObject({ ok: 1 });
     c.stopAll();
+
+    // repl_set_config_checks.cpp validateSingleNodeChange counts votingMembers(), which leaves
+    // newlyAdded members out (member_config.h isVoter): two new voters in one reconfig are both
+    // newlyAdded, so the voters do not change yet.
+    const d = new Cluster({ members: 5, seed: 405 });
+    const first = d.defaultConfig();
+    first.members = (first.members as Document[]).slice(0, 3);
+    await d.initiate(first);
+    const p = await d.waitForConfigCommitted();
+    const conf = await currentConfig(d, p);
+    const twoAdded = { ...conf, version: conf.version + 1, members: [...conf.members, { _id: 3, host: d.hosts[3] }, { _id: 4, host: d.hosts[4] }] };
+    expect(await d.command(p, { replSetReconfig: twoAdded })).toMatchObject({ ok: 1 });
+    const appended = d.running(p).recentLog().find((l) => l.id === LogIds.newlyAddedAppended.id);
+    const installed = appended?.attr?.newConfigObj as Document;
+    expect(installed.version).toBe(twoAdded.version);
+    expect((installed.members as Document[]).map((m) => m.newlyAdded)).toEqual([undefined, undefined, undefined, true, true]);
+    d.stopAll();
   });
 
   it('a safe reconfig on a secondary is NotWritablePrimary; force: true there is accepted with a version far ahead and term -1', async () => {

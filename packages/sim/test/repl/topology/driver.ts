@@ -233,6 +233,8 @@ export function renderAction(action: Action, rounds: Map<VoteRound, number>): st
       return `fail write concern: ${String(action.error.codeName)}`;
     case 'requestStepUp':
       return `step up ${short(action.to)}`;
+    case 'removeNewlyAdded':
+      return `remove newlyAdded of member ${action.memberId} from config {version: ${action.version}, term: ${action.term}}`;
     case 'abort':
       return `abort: ${action.reason}`;
   }
