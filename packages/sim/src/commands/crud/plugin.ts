@@ -64,6 +64,20 @@ function endsWithWriteStage(body: Document): boolean {
 
 const READ_CHECK_EXEMPT = new Set(['listDatabases', 'dbStats', 'getMore', 'killCursors']);
 
+/** The reads a default read concern applies to (they take every level a default may have; getMore and the listings take none). */
+const DEFAULT_READ_CONCERN_COMMANDS: ReadonlySet<string> = new Set(['find', 'aggregate', 'count', 'distinct']);
+
+/**
+ * The read's body with the custom default read concern when it names none (service_entry_point_common.cpp
+ * applies it, provenance customDefault, outside transactions; the implicit default is local, as no
+ * readConcern reads already).
+ */
+function withDefaultReadConcern(canonical: string, request: CommandRequest, context: CrudContext): Document {
+  if (request.body.readConcern !== undefined || !DEFAULT_READ_CONCERN_COMMANDS.has(canonical)) return request.body;
+  const byDefault = context.defaultReadConcern?.(request);
+  return byDefault === undefined ? request.body : { ...request.body, readConcern: { ...byDefault, provenance: 'customDefault' } };
+}
+
 /**
  * Plugs the storage's CRUD commands into a `Member` (its `crud` option): checks that the member may
  * write or read, runs the command, hands the oplog entries to the member (`logOps`), and waits for
@@ -124,7 +138,7 @@ export class MemberCrudCommands implements CrudCommands {
     if (writesOut) context.checkCanAcceptWrites(request.db);
     if (kind === 'write') context.checkCanAcceptWrites(request.db);
     else if (!READ_CHECK_EXEMPT.has(canonical)) context.checkCanServeReads(request);
-    const readConcern = kind === 'read' ? parseReadConcern(request.body) : undefined;
+    const readConcern = kind === 'read' ? parseReadConcern(withDefaultReadConcern(canonical, request, context)) : undefined;
     // A write outside a transaction reads at no snapshot: `readConcern: {level: "snapshot"}` on one
     // is refused as on a read command that has no snapshot mode (the Sessions spec's
     // snapshot-sessions-unsupported-ops: insert, update, delete, findAndModify).
