@@ -455,7 +455,8 @@ export class Member implements CommandHandler, ServerNode, SessionCommandHost {
   /**
    * The write concern a command runs with (write_concern.cpp extractWriteConcern): the one it
    * names; with none (or `{}`), the default in force: the custom one set by setDefaultRWConcern
-   * (provenance customDefault), else the implicit one (implicitDefault). Defaults apply only on a
+   * (provenance customDefault), else the implicit one (implicitDefault); with only `wtimeout`
+   * and/or `j`, `w` from that default (isExplicitWithoutWField). Defaults apply only on a
    * replica-set member and not to other members' commands (internal clients). A provenance the
    * client sends is kept.
    */
@@ -468,8 +469,14 @@ export class Member implements CommandHandler, ServerNode, SessionCommandHost {
     let wc: WriteConcern;
     if (given === undefined) {
       wc = byDefault ?? { w: 1, wtimeout: 0, provenance: 'implicitDefault' };
+    } else if (given.w === undefined) {
+      // Only wtimeout and/or j: w comes from the default (and j too when the client gave none), the
+      // client's wtimeout stays, and the provenance is the default's; with no default, w:1 as the client's.
+      const wtimeout = Number(given.wtimeout ?? 0);
+      const jOf = j ?? byDefault?.j;
+      wc = { w: byDefault?.w ?? 1, wtimeout, ...(jOf === undefined ? {} : { j: jOf }), provenance: byDefault?.provenance ?? 'clientSupplied' };
     } else {
-      const w = given.w === undefined ? 1 : typeof given.w === 'string' ? given.w : Number(given.w);
+      const w = typeof given.w === 'string' ? given.w : Number(given.w);
       wc = { w, wtimeout: Number(given.wtimeout ?? 0), ...(j === undefined ? {} : { j }), provenance: 'clientSupplied' };
     }
     const provenance: unknown = given?.provenance;

@@ -190,3 +190,40 @@ describe('the defaults applied to commands', () => {
     c.stopAll();
   });
 });
+
+// Manual, "Write Concern" (w is omitted: the default write concern's w applies) and write_concern.cpp
+// extractWriteConcern (isExplicitWithoutWField: w is taken from the default, j too when unset, the
+// client's wtimeout stays, and the provenance is the default's).
+describe('a writeConcern without w', () => {
+  it('takes the custom default\'s w, keeps its own wtimeout, and says customDefault', async () => {
+    const { c, primary } = await threeMembers(141);
+    expect((await c.command(primary, { setDefaultRWConcern: 1, defaultWriteConcern: { w: 3, wtimeout: 60_000 } })).ok).toBe(1);
+    c.kill(c.hosts.find((h) => h !== primary)!);
+    const reply = await c.command(primary, { insert: 'c', documents: [{ _id: 1 }], writeConcern: { wtimeout: 300 } }, { db: 'test' });
+    expect(reply.writeConcernError).toMatchObject({ codeName: 'WriteConcernFailed', errInfo: { wtimeout: true, writeConcern: { w: 3, wtimeout: 300, provenance: 'customDefault' } } });
+    c.stopAll();
+  });
+
+  it('takes the implicit default\'s w:"majority" (implicitDefault) when no custom default is set', async () => {
+    const { c, primary } = await threeMembers(142);
+    for (const host of c.hosts.filter((h) => h !== primary)) c.kill(host);
+    const reply = await c.command(primary, { insert: 'c', documents: [{ _id: 1 }], writeConcern: { wtimeout: 200 } }, { db: 'test' });
+    expect(reply.writeConcernError).toMatchObject({ codeName: 'WriteConcernFailed', errInfo: { writeConcern: { w: 'majority', wtimeout: 200, provenance: 'implicitDefault' } } });
+    c.stopAll();
+  });
+
+  it('is w:1, clientSupplied, when the implicit default is w:1 (a set with an arbiter)', async () => {
+    const c = new Cluster({ members: 3, seed: 143, memberConfigs: [{}, {}, { arbiterOnly: true }] });
+    await c.initiate();
+    const primary = await c.waitForPrimary(30_000);
+    const reply = await c.command(primary, { insert: 'c', documents: [{ _id: 1 }], writeConcern: { wtimeout: 200 } }, { db: 'test' });
+    expect(reply).toMatchObject({ ok: 1, n: 1 });
+    expect(reply).not.toHaveProperty('writeConcernError');
+    expect(c.member(primary)!.writeConcernFor({ db: 'test', body: { insert: 'c', writeConcern: { wtimeout: 200 } }, exhaustAllowed: false, moreToCome: false, connection: { id: 1, remote: 'client' }, signal: new AbortController().signal })).toEqual({
+      w: 1,
+      wtimeout: 200,
+      provenance: 'clientSupplied',
+    });
+    c.stopAll();
+  });
+});
