@@ -5,6 +5,7 @@ import { ServerError, codeNameFor, commandNotFound, errorToReply, serverError } 
 import { HANDSHAKE_COMMANDS, runHandshakeCommand } from '../commands/handshake';
 import { REPLSET_COMMANDS, runReplSetCommand } from '../commands/replset';
 import { OpCounters, runServerStatus } from '../commands/serverStatus';
+import type { ConnectionCounts } from '../commands/serverStatus';
 import { CONFIG_SETTINGS, RWC_DEFAULTS_COMMANDS, RWC_DEFAULTS_DOCUMENT_ID, RwcDefaultsCache, runRwcDefaultsCommand } from '../commands/rwcDefaults';
 import type { RwcDefaultsHost } from '../commands/rwcDefaults';
 import { isPlainObject } from '../storage/values';
@@ -137,6 +138,7 @@ export class Member implements CommandHandler, ServerNode, SessionCommandHost {
   private readonly logLinesMax: number;
   private aliveFlag = true;
   private connectionSeq = 0;
+  private connectionCountsSource: ConnectionCounts | undefined;
   /** The member's fail points; undefined unless test commands are enabled. */
   readonly failPoints: FailPointRegistry | undefined;
   /** The logical sessions commands on this member have used (commands/sessions.ts). */
@@ -287,6 +289,18 @@ export class Member implements CommandHandler, ServerNode, SessionCommandHost {
 
   killSessionCursors(keys: ReadonlySet<string>): void {
     if (keys.size > 0) this.crud.sessionsKilled?.(this.crudContext(), keys);
+  }
+
+  /**
+   * Give serverStatus().connections the counts of the wire server(s) serving this member (sim-mongod's
+   * listeners, the server's sim engine). Without one (the in-process harness) the section is left out.
+   */
+  attachConnectionCounts(counts: ConnectionCounts): void {
+    this.connectionCountsSource = counts;
+  }
+
+  connectionCounts(): ConnectionCounts | undefined {
+    return this.connectionCountsSource;
   }
 
   /** Next connection id for hello's `connectionId` when the wire layer has none. */
