@@ -185,7 +185,8 @@ function parseDefaultWriteConcern(value: Document, config: ReplSetConfig | undef
     if (field === 'w') {
       if (typeof v === 'string') w = v;
       else if (typeof v === 'number' || v instanceof Int32 || v instanceof Long) {
-        const n = Number(v);
+        // BSONElement::safeNumberLong: NaN is 0 (then refused below as unacknowledged).
+        const n = Number.isNaN(Number(v)) ? 0 : Number(v);
         if (n < 0 || n > W_NUMBER_MAX) throw serverError('FailedToParse', `w has to be a non-negative number and not greater than ${W_NUMBER_MAX}`);
         w = Math.trunc(n);
       } else throw serverError('FailedToParse', 'w has to be a number or a string');

@@ -111,6 +111,8 @@ describe('getDefaultRWConcern / setDefaultRWConcern', () => {
       [{ setDefaultRWConcern: 1, defaultWriteConcern: { w: 1, provenance: 'clientSupplied' } }, 2, "'provenance' must be unset in default write concern"],
       [{ setDefaultRWConcern: 1, defaultWriteConcern: { w: true } }, 9, 'w has to be a number or a string'],
       [{ setDefaultRWConcern: 1, defaultWriteConcern: { w: 51 } }, 9, 'w has to be a non-negative number and not greater than 50'],
+      [{ setDefaultRWConcern: 1, defaultWriteConcern: { w: Number.NaN } }, 2, 'Unacknowledged write concern is not suitable for the default write concern'],
+      [{ setDefaultRWConcern: 1, defaultWriteConcern: { w: 1, j: true, fsync: true } }, 9, 'fsync and j options cannot be used together'],
       [{ setDefaultRWConcern: 1, defaultWriteConcern: { w: 'bajority' } }, 79, "No write concern mode named 'bajority' found in replica set configuration"],
       [{ setDefaultRWConcern: 1, defaultReadConcern: { level: 'snapshot' } }, 2, "level: 'snapshot' is not suitable for the default read concern"],
       [{ setDefaultRWConcern: 1, defaultReadConcern: { level: 'linearizable' } }, 2, "level: 'linearizable' is not suitable for the default read concern"],
@@ -223,6 +225,27 @@ describe('a writeConcern without w', () => {
       w: 1,
       wtimeout: 200,
       provenance: 'clientSupplied',
+    });
+    c.stopAll();
+  });
+
+  it('takes j from the default only when it names none (WriteConcernOptions::toBSON order: w, j, wtimeout)', async () => {
+    const { c, primary } = await threeMembers(144);
+    const set = await c.command(primary, { setDefaultRWConcern: 1, defaultWriteConcern: { w: 1, j: true } });
+    expect(set.defaultWriteConcern).toEqual({ w: 1, j: true, wtimeout: 0 });
+    expect(Object.keys(set.defaultWriteConcern)).toEqual(['w', 'j', 'wtimeout']);
+    const member = c.member(primary)!;
+    const wcOf = (writeConcern?: Document) =>
+      member.writeConcernFor({ db: 'test', body: { insert: 'c', ...(writeConcern === undefined ? {} : { writeConcern }) }, exhaustAllowed: false, moreToCome: false, connection: { id: 1, remote: 'client' }, signal: new AbortController().signal });
+    expect(wcOf()).toEqual({ w: 1, wtimeout: 0, j: true, provenance: 'customDefault' });
+    expect(wcOf({ wtimeout: 5 })).toEqual({ w: 1, wtimeout: 5, j: true, provenance: 'customDefault' });
+    expect(wcOf({ j: false })).toEqual({ w: 1, wtimeout: 0, j: false, provenance: 'customDefault' });
+    expect(wcOf({ w: 2 })).toEqual({ w: 2, wtimeout: 0, provenance: 'clientSupplied' });
+    // Another member's command (an internal client) gets no default.
+    expect(member.writeConcernFor({ db: 'test', body: { insert: 'c' }, exhaustAllowed: false, moreToCome: false, connection: { id: 2, remote: 'peer', internalClient: true }, signal: new AbortController().signal })).toEqual({
+      w: 1,
+      wtimeout: 0,
+      provenance: 'implicitDefault',
     });
     c.stopAll();
   });
