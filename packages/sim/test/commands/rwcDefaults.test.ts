@@ -250,3 +250,14 @@ describe('a writeConcern without w', () => {
     c.stopAll();
   });
 });
+
+describe('errInfo.writeConcern', () => {
+  it('names j when the write concern has it (WriteConcernOptions::toBSON: w, j, wtimeout, provenance)', async () => {
+    const { c, primary } = await threeMembers(145);
+    c.kill(c.hosts.find((h) => h !== primary)!);
+    const reply = await c.command(primary, { insert: 'c', documents: [{ _id: 1 }], writeConcern: { w: 3, j: true, wtimeout: 200 } }, { db: 'test' });
+    expect(reply.writeConcernError.errInfo.writeConcern).toEqual({ w: 3, j: true, wtimeout: 200, provenance: 'clientSupplied' });
+    expect(Object.keys(reply.writeConcernError.errInfo.writeConcern)).toEqual(['w', 'j', 'wtimeout', 'provenance']);
+    c.stopAll();
+  });
+});
