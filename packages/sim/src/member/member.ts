@@ -194,6 +194,7 @@ export class Member implements CommandHandler, ServerNode, SessionCommandHost {
         log: (s, c, line, attr) => this.log(s, c, line, attr),
         abort: (reason) => this.abort(reason),
         replProducerStopped: () => this.failPoints?.get('stopReplProducer')?.active === true,
+        customDefaultWriteConcernSet: () => this.rwcDefaults.customWriteConcern() !== undefined,
         ...(options.journal === undefined ? {} : { persistence: options.journal }),
       },
     });

@@ -23,6 +23,8 @@ export interface ReplPorts {
   abort(reason: string): void;
   /** The stopReplProducer fail point is on: the oplog fetcher fetches nothing (bgsync.cpp). */
   replProducerStopped?: () => boolean;
+  /** A cluster-wide default write concern is set (setDefaultRWConcern; ReadWriteConcernDefaults::isCWWCSet). Absent: none is. */
+  customDefaultWriteConcernSet?: () => boolean;
   persistence?: ReplPersistence;
 }
 

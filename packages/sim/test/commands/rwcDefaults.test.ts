@@ -261,3 +261,34 @@ describe('errInfo.writeConcern', () => {
     c.stopAll();
   });
 });
+
+// replication_coordinator_impl.cpp _doReplSetReconfig (MongoDB 5.0+; manual, "Replica Set
+// Configuration" / rs.addArb: set the global default write concern before a reconfig that would
+// change the implicit default): refused, forced or not, while no cluster-wide default is set.
+describe('replSetReconfig and the implicit default write concern', () => {
+  it('adding an arbiter that makes the implicit default w:1 needs setDefaultRWConcern first (NewReplicaSetConfigurationIncompatible)', async () => {
+    const c = new Cluster({ members: 3, seed: 146 });
+    const [a, b, arb] = c.hosts as [string, string, string];
+    await c.initiate({ _id: 'rs0', members: [{ _id: 0, host: a }, { _id: 1, host: b }] });
+    const primary = await c.waitForPrimary(30_000);
+    await c.waitForConfigCommitted();
+    const { config } = await c.command(primary, { replSetGetConfig: 1 });
+    const withArbiter = { ...config, version: config.version + 1, members: [...config.members, { _id: 2, host: arb, arbiterOnly: true }] };
+    const message = 'Reconfig attempted to install a config that would change the implicit default write concern. Use the setDefaultRWConcern command to set a cluster-wide write concern and try the reconfig again.';
+    expect(await c.command(primary, { replSetReconfig: withArbiter })).toMatchObject({ ok: 0, code: 103, codeName: 'NewReplicaSetConfigurationIncompatible', errmsg: message });
+    expect(await c.command(primary, { replSetReconfig: withArbiter, force: true })).toMatchObject({ ok: 0, code: 103, errmsg: message });
+    expect((await c.command(primary, { replSetGetConfig: 1 })).config.members).toHaveLength(2);
+    expect((await c.command(primary, { setDefaultRWConcern: 1, defaultWriteConcern: { w: 1 } })).ok).toBe(1);
+    expect(await c.command(primary, { replSetReconfig: withArbiter })).toMatchObject({ ok: 1 });
+    expect((await c.command(primary, { replSetGetConfig: 1 })).config.members).toHaveLength(3);
+    c.stopAll();
+  });
+
+  it('a reconfig that keeps the implicit default needs no custom default', async () => {
+    const { c, primary } = await threeMembers(147);
+    const { config } = await c.command(primary, { replSetGetConfig: 1 });
+    const next = { ...config, version: config.version + 1, members: config.members.map((m: Document, i: number) => (i === 2 ? { ...m, priority: 0 } : m)) };
+    expect(await c.command(primary, { replSetReconfig: next })).toMatchObject({ ok: 1 });
+    c.stopAll();
+  });
+});
