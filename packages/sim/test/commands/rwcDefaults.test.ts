@@ -189,6 +189,9 @@ describe('the defaults applied to commands', () => {
     expect(found.cursor.firstBatch).toEqual([]);
     const local = await c.command(primary, { find: 'c', readConcern: { level: 'local' } }, { db: 'test' });
     expect(local.cursor.firstBatch).toEqual([{ _id: 'late' }]);
+    // `readConcern: {}` is empty (ReadConcernArgs::isEmpty): the default applies to it too.
+    expect((await c.command(primary, { find: 'c', readConcern: {} }, { db: 'test' })).cursor.firstBatch).toEqual([]);
+    expect((await c.command(primary, { count: 'c' }, { db: 'test' })).n).toBe(0);
     c.stopAll();
   });
 });

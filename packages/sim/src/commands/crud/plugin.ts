@@ -64,7 +64,11 @@ function endsWithWriteStage(body: Document): boolean {
 
 const READ_CHECK_EXEMPT = new Set(['listDatabases', 'dbStats', 'getMore', 'killCursors']);
 
-/** The reads a default read concern applies to (they take every level a default may have; getMore and the listings take none). */
+/**
+ * The reads a default read concern applies to: the commands whose supportsReadConcern permits the
+ * default (find, aggregate, count, distinct); listCollections, listIndexes, findAndModify and the
+ * others opt out and keep the implicit local.
+ */
 const DEFAULT_READ_CONCERN_COMMANDS: ReadonlySet<string> = new Set(['find', 'aggregate', 'count', 'distinct']);
 
 /**
@@ -73,7 +77,10 @@ const DEFAULT_READ_CONCERN_COMMANDS: ReadonlySet<string> = new Set(['find', 'agg
  * readConcern reads already).
  */
 function withDefaultReadConcern(canonical: string, request: CommandRequest, context: CrudContext): Document {
-  if (request.body.readConcern !== undefined || !DEFAULT_READ_CONCERN_COMMANDS.has(canonical)) return request.body;
+  // ReadConcernArgs::isEmpty: no readConcern, or `{}`; one with only afterClusterTime keeps level local (7.0).
+  const given: unknown = request.body.readConcern;
+  const empty = given === undefined || (isPlainObject(given) && Object.keys(given).length === 0);
+  if (!empty || !DEFAULT_READ_CONCERN_COMMANDS.has(canonical)) return request.body;
   const byDefault = context.defaultReadConcern?.(request);
   return byDefault === undefined ? request.body : { ...request.body, readConcern: { ...byDefault, provenance: 'customDefault' } };
 }
