@@ -1,4 +1,4 @@
-import { Timestamp } from 'bson';
+import { Long, Timestamp, UUID } from 'bson';
 import type { Document } from 'bson';
 import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../src/clock/virtual';
@@ -292,6 +292,22 @@ describe('replSetReconfig and the implicit default write concern', () => {
     const { config } = await c.command(primary, { replSetGetConfig: 1 });
     const next = { ...config, version: config.version + 1, members: config.members.map((m: Document, i: number) => (i === 2 ? { ...m, priority: 0 } : m)) };
     expect(await c.command(primary, { replSetReconfig: next })).toMatchObject({ ok: 1 });
+    c.stopAll();
+  });
+});
+
+// service_entry_point_common.cpp _extractReadConcern: the default applies to a transaction's first
+// statement (startTransaction) when the command permits it (find, aggregate, count, distinct; not the
+// write commands), and then a level a transaction cannot run at is InvalidOptions, as if it had been sent.
+describe('the default read concern and transactions', () => {
+  it('a custom default "available" is refused at a transaction\'s first find, as if it had been sent; an insert starting one takes no default', async () => {
+    const { c, primary } = await threeMembers(149);
+    expect((await c.command(primary, { setDefaultRWConcern: 1, defaultReadConcern: { level: 'available' } })).ok).toBe(1);
+    const lsid = { id: new UUID() };
+    const reply = await c.command(primary, { find: 'c', lsid, txnNumber: Long.fromNumber(1), autocommit: false, startTransaction: true }, { db: 'test' });
+    expect(reply).toMatchObject({ ok: 0, codeName: 'InvalidOptions', errmsg: "The readConcern level must be either 'local' (default), 'majority' or 'snapshot' in order to run in a transaction" });
+    const insert = await c.command(primary, { insert: 'c', documents: [{ _id: 1 }], lsid, txnNumber: Long.fromNumber(2), autocommit: false, startTransaction: true }, { db: 'test' });
+    expect(insert.ok).toBe(1);
     c.stopAll();
   });
 });

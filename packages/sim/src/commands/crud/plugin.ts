@@ -437,7 +437,11 @@ export class MemberCrudCommands implements CrudCommands {
       return this.finishTransactionCommand({ ok: 1 }, context.lastApplied, request, context);
     }
     checkTransactionReadConcern(args, request.body);
-    const readConcern = args.startTransaction ? parseReadConcern(request.body) : undefined;
+    // The first statement takes the custom default read concern as a read outside a transaction does
+    // (_extractReadConcern: startTransaction); a level a transaction cannot run at is refused as if sent.
+    const body = args.startTransaction ? withDefaultReadConcern(canonical, request, context) : request.body;
+    if (body !== request.body) checkTransactionReadConcern(args, body);
+    const readConcern = args.startTransaction ? parseReadConcern(body) : undefined;
     if (readConcern !== undefined) {
       const maxTimeMS = Number(request.body.maxTimeMS);
       await waitForReadConcern(readConcern, context, context.clusterTs(), Number.isFinite(maxTimeMS) ? maxTimeMS : undefined, request.signal);
