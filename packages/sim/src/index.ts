@@ -45,7 +45,7 @@ export { runScript, ScriptError, type ScriptResult } from './harness/script';
 export { simulateRun, simulateMany, replayCommand, type SimulationRunResult, type SimulationSummary, type SimulationOptions } from './simulate/run';
 
 // Wire protocol, logs and the mingo-backed storage, for hosts that serve members (the server's sandboxes, sim-mongod)
-export { serveWire, type ServeWireOptions, type WireListener } from './wire/server';
+export { serveWire, WireConnectionStats, type ServeWireOptions, type WireListener } from './wire/server';
 export { WireClient, WirePeerTransport } from './wire/client';
 export { MongoLogger, formatLogLine, type Logger, type LogEntry as LogLineEntry } from './log/log';
 export { LogIds, type LogIdName, type LogLine } from './log/ids';

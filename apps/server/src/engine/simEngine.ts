@@ -15,6 +15,7 @@ import {
   formatLogLine,
   newPersistedReplState,
   serveWire,
+  WireConnectionStats,
   stateName,
   tsInc,
   tsSecs,
@@ -190,7 +191,10 @@ export class SimEngine implements Engine {
     });
     this.network.restart(address);
     this.transport.register(address, member);
-    proc.extra.listener = await serveWire({ network: this.network, address: { host: this.options.hostname, port: options.port }, handler: member, log: logger });
+    // serverStatus().connections counts what this listener serves.
+    const stats = new WireConnectionStats();
+    member.attachConnectionCounts(stats);
+    proc.extra.listener = await serveWire({ network: this.network, address: { host: this.options.hostname, port: options.port }, handler: member, log: logger, stats });
     logger.log({ s: 'I', c: 'NETWORK', id: 23016, ctx: 'listener', msg: 'Waiting for connections', attr: { port: options.port, ssl: 'off' } });
     this.options.events.add({ source: 'cluster', kind: 'processStarted', member: address, text: `mongod started on ${address} (pid ${proc.pid})` });
     return publicView(proc);

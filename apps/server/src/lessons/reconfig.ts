@@ -75,9 +75,10 @@ up by two.`,
 which is why people add one. MongoDB advises against it: with a data-bearing member down, a
 primary-secondary-arbiter set still elects a primary, but \`w: "majority"\` writes can no longer be
 acknowledged (only one member holds data), the majority commit point stops, and the primary's cache
-fills with history it must keep. Prefer another data-bearing member. (MongoDB 5.0 and later also
-ask you to set a cluster-wide default write concern before adding an arbiter; this lab's mongod
-does not.)`,
+fills with history it must keep. Prefer another data-bearing member. (MongoDB 5.0 and later refuse
+a reconfig that would change the implicit default write concern — adding an arbiter to a
+two-member set turns it from \`"majority"\` into \`1\` — until you set a cluster-wide one with
+\`setDefaultRWConcern\`. With four data-bearing members here the default stays \`"majority"\`.)`,
       steps: [
         {
           id: 'add-arbiter',

@@ -166,6 +166,8 @@ export const ErrorCodes = {
   Location40415: 40415,
   /** A legacy opcode (OP_QUERY on a collection, OP_GET_MORE...) that mongod 5.1+ no longer serves. */
   Location5739101: 5739101,
+  /** setDefaultRWConcern/getDefaultRWConcern on a node without --replSet (rwc_defaults_commands.cpp assertNotStandaloneOrShardServer). */
+  Location51300: 51300,
 } as const;
 
 export type ErrorCodeName = keyof typeof ErrorCodes;

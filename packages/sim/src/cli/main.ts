@@ -226,6 +226,7 @@ async function runServer(options: MongodOptions, io: MainIo): Promise<number> {
         limits: options.maxConns === undefined ? {} : { connectionsMax: options.maxConns },
         nextConnectionId: () => ++nextConnectionId,
         clock,
+        stats: runtime.connectionStats,
       });
       listeners.push(listener);
     }

@@ -15,6 +15,7 @@ import { Random } from '../random/random';
 import { Journal } from '../storage/journal';
 import { NodeJournalFileSystem } from '../storage/journalFs';
 import { WirePeerTransport } from '../wire/client';
+import { WireConnectionStats } from '../wire/server';
 import type { MongodOptions } from './args';
 import { SIM_MONGOD_VERSION } from './version';
 
@@ -41,6 +42,8 @@ export interface MemberContext {
 
 export interface MemberRuntime {
   readonly handler: CommandHandler;
+  /** The counts the listeners keep for serverStatus().connections (pass to every serveWire). */
+  readonly connectionStats: WireConnectionStats;
   /** Called once the listeners are up. */
   start(): Promise<void>;
   /** Called on SIGINT/SIGTERM/shutdown, before the listeners close: step down politely, then stop. */
@@ -148,8 +151,11 @@ export function createMemberHandler(context: MemberContext): MemberRuntime {
     onAbort: (reason) => context.fatal(new Error(reason)),
   });
   journal.attach({ commitPoint: () => member.repl.commitPoint, flushed: () => member.repl.journalFlushed() });
+  const connectionStats = options.maxConns === undefined ? new WireConnectionStats() : new WireConnectionStats(options.maxConns);
+  member.attachConnectionCounts(connectionStats);
   return {
     handler: withProcessCommands(member, context),
+    connectionStats,
     async start() {},
     async stop() {
       stopping = true;

@@ -2,6 +2,7 @@ import { Double, Long, type Document } from 'bson';
 import type { CommandRequest } from './handler';
 import { helloReply } from './handshake';
 import type { ServerNode } from './serverNode';
+import { OperationCounts } from '../repl/replOpCounters';
 
 /**
  * serverStatus's opcounters (db/stats/counters.h OpCounters): counted where commands are dispatched,
@@ -9,14 +10,7 @@ import type { ServerNode } from './serverNode';
  * and `delete` per statement, `query` per find, `getmore` per getMore, `command` for every other
  * command. Since this process started, in memory.
  */
-export class OpCounters {
-  insert = 0;
-  query = 0;
-  update = 0;
-  delete = 0;
-  getmore = 0;
-  command = 0;
-
+export class OpCounters extends OperationCounts {
   /** Count one command as it is dispatched; `name` is lowercased. */
   count(name: string, body: Document): void {
     switch (name) {
@@ -41,21 +35,59 @@ export class OpCounters {
   }
 
   toDocument(): Document {
-    return {
-      insert: Long.fromNumber(this.insert),
-      query: Long.fromNumber(this.query),
-      update: Long.fromNumber(this.update),
-      delete: Long.fromNumber(this.delete),
-      getmore: Long.fromNumber(this.getmore),
-      command: Long.fromNumber(this.command),
-    };
+    return countersDocument(this);
   }
+}
+
+/** The six counters as serverStatus sends them (OpCounters::getObj: longs, in this order); opcounters and opcountersRepl alike. */
+function countersDocument(c: OperationCounts): Document {
+  return {
+    insert: Long.fromNumber(c.insert),
+    query: Long.fromNumber(c.query),
+    update: Long.fromNumber(c.update),
+    delete: Long.fromNumber(c.delete),
+    getmore: Long.fromNumber(c.getmore),
+    command: Long.fromNumber(c.command),
+  };
+}
+
+/** What the wire server counts for serverStatus().connections (wire/server.ts WireConnectionStats). */
+export interface ConnectionCounts {
+  readonly current: number;
+  readonly connectionsMax: number;
+  readonly totalCreated: number;
+  readonly rejected: number;
+  readonly active: number;
+  readonly exhaustIsMaster: number;
+  readonly exhaustHello: number;
+  readonly awaitingTopologyChanges: number;
+}
+
+/**
+ * serverStatus().connections (transport/service_entry_point_impl.cpp appendStats; manual,
+ * serverStatus "connections"): ints for the counts, longs for the hello ones, in mongod's order.
+ * `threaded` and `loadBalanced` are left out: the simulator has no threads per connection and no
+ * load-balanced mode to count.
+ */
+function connectionsSection(counts: ConnectionCounts): Document {
+  return {
+    current: counts.current,
+    available: Math.max(0, counts.connectionsMax - counts.current),
+    totalCreated: counts.totalCreated,
+    rejected: counts.rejected,
+    active: counts.active,
+    exhaustIsMaster: Long.fromNumber(counts.exhaustIsMaster),
+    exhaustHello: Long.fromNumber(counts.exhaustHello),
+    awaitingTopologyChanges: Long.fromNumber(counts.awaitingTopologyChanges),
+  };
 }
 
 /** What serverStatus reads of the mongod beyond ServerNode. */
 export interface ServerStatusNode extends ServerNode {
   readonly startedAtMillis: number;
   readonly opCounters: OpCounters;
+  /** The wire server's counts; undefined when the member is served by no wire server (the in-process harness). */
+  connectionCounts(): ConnectionCounts | undefined;
 }
 
 /** hello's fields that are not replica-set topology: serverStatus().repl leaves them out. */
@@ -78,8 +110,11 @@ function replSection(member: ServerNode): Document | undefined {
  * has and we cannot measure are left out (docs/FIDELITY.md, "serverStatus").
  */
 const SECTIONS: readonly { name: string; generate: (member: ServerStatusNode) => Document | undefined }[] = [
+  // Without a wire server there are no connections to count: the section is left out, not zeroed.
+  { name: 'connections', generate: (member) => { const counts = member.connectionCounts(); return counts === undefined ? undefined : connectionsSection(counts); } },
   { name: 'electionMetrics', generate: (member) => (member.repl.replSetName === undefined ? undefined : member.repl.electionMetrics()) },
   { name: 'opcounters', generate: (member) => member.opCounters.toDocument() },
+  { name: 'opcountersRepl', generate: (member) => (member.repl.replSetName === undefined ? undefined : countersDocument(member.repl.replOpCounters)) },
   { name: 'repl', generate: replSection },
 ];
 

@@ -5,9 +5,15 @@ import { ServerError, codeNameFor, commandNotFound, errorToReply, serverError } 
 import { HANDSHAKE_COMMANDS, runHandshakeCommand } from '../commands/handshake';
 import { REPLSET_COMMANDS, runReplSetCommand } from '../commands/replset';
 import { OpCounters, runServerStatus } from '../commands/serverStatus';
+import type { ConnectionCounts } from '../commands/serverStatus';
+import { CONFIG_SETTINGS, RWC_DEFAULTS_COMMANDS, RWC_DEFAULTS_DOCUMENT_ID, RwcDefaultsCache, runRwcDefaultsCommand } from '../commands/rwcDefaults';
+import type { RwcDefaultsHost } from '../commands/rwcDefaults';
+import { isPlainObject } from '../storage/values';
 import type { Random } from '../random/random';
 import type { ReplParameters, PersistedReplState, LogSeverity, WriteConcern } from '../repl/coordinator';
-import { ReplCoordinator, implicitDefaultWriteConcern, newPersistedReplState } from '../repl/coordinator';
+import { ReplCoordinator, newPersistedReplState } from '../repl/coordinator';
+import { WRITE_CONCERN_PROVENANCES } from '../repl/parameters';
+import type { WriteConcernProvenance } from '../repl/parameters';
 import type { RollbackFile } from '../repl/coordinator';
 import { configToDocument, type ReplSetConfig } from '../repl/config';
 import type { ReplJournal } from '../storage/replState';
@@ -132,12 +138,15 @@ export class Member implements CommandHandler, ServerNode, SessionCommandHost {
   private readonly logLinesMax: number;
   private aliveFlag = true;
   private connectionSeq = 0;
+  private connectionCountsSource: ConnectionCounts | undefined;
   /** The member's fail points; undefined unless test commands are enabled. */
   readonly failPoints: FailPointRegistry | undefined;
   /** The logical sessions commands on this member have used (commands/sessions.ts). */
   readonly sessions: LogicalSessionCache;
   /** The cluster time this member gossips (commands/clusterTime.ts). */
   readonly logicalClock = new LogicalClock();
+  /** The read/write concern defaults as this member last read them from config.settings (commands/rwcDefaults.ts). */
+  readonly rwcDefaults: RwcDefaultsCache;
 
   constructor(options: MemberOptions) {
     if (!Number.isInteger(options.port) || options.port < 1 || options.port > 65535) throw new RangeError(`Member: bad port ${options.port}`);
@@ -158,6 +167,10 @@ export class Member implements CommandHandler, ServerNode, SessionCommandHost {
     this.startedAtMillis = this.clock.now();
     this.sessions = new LogicalSessionCache({ now: () => this.clock.now(), random: this.random.fork(), ...(options.logicalSessionTimeoutMinutes === undefined ? {} : { timeoutMinutes: options.logicalSessionTimeoutMinutes }) });
     this.failPoints = options.testCommandsEnabled === true ? new FailPointRegistry(this.random.fork()) : undefined;
+    this.rwcDefaults = new RwcDefaultsCache(
+      () => this.storage.getCollection(CONFIG_SETTINGS.db, CONFIG_SETTINGS.coll)?.getById(RWC_DEFAULTS_DOCUMENT_ID),
+      () => this.clock.now(),
+    );
     if (options.replSet !== undefined && options.replSetName !== undefined) throw new RangeError('Member: give replSet or replSetName, not both');
     const replSet =
       options.replSet !== undefined
@@ -181,6 +194,7 @@ export class Member implements CommandHandler, ServerNode, SessionCommandHost {
         log: (s, c, line, attr) => this.log(s, c, line, attr),
         abort: (reason) => this.abort(reason),
         replProducerStopped: () => this.failPoints?.get('stopReplProducer')?.active === true,
+        customDefaultWriteConcernSet: () => this.rwcDefaults.customWriteConcern() !== undefined,
         ...(options.journal === undefined ? {} : { persistence: options.journal }),
       },
     });
@@ -281,6 +295,18 @@ export class Member implements CommandHandler, ServerNode, SessionCommandHost {
 
   killSessionCursors(keys: ReadonlySet<string>): void {
     if (keys.size > 0) this.crud.sessionsKilled?.(this.crudContext(), keys);
+  }
+
+  /**
+   * Give serverStatus().connections the counts of the wire server(s) serving this member (sim-mongod's
+   * listeners, the server's sim engine). Without one (the in-process harness) the section is left out.
+   */
+  attachConnectionCounts(counts: ConnectionCounts): void {
+    this.connectionCountsSource = counts;
+  }
+
+  connectionCounts(): ConnectionCounts | undefined {
+    return this.connectionCountsSource;
   }
 
   /** Next connection id for hello's `connectionId` when the wire layer has none. */
@@ -405,6 +431,7 @@ export class Member implements CommandHandler, ServerNode, SessionCommandHost {
         return reply;
       }
       if (REPLSET_COMMANDS.has(name)) return await runReplSetCommand(this, name, request);
+      if (RWC_DEFAULTS_COMMANDS.has(name)) return await runRwcDefaultsCommand(this.rwcDefaultsHost(), name, request);
       if ((name === 'find' || name === 'getmore' || name === 'killcursors') && this.isOplogRequest(name, request)) {
         return await this.runOplogCommand(name, request);
       }
@@ -445,15 +472,55 @@ export class Member implements CommandHandler, ServerNode, SessionCommandHost {
     return request.body.secondaryOk === true || request.body.slaveOk === true || request.body.$secondaryOk === true;
   }
 
-  /** The write concern a command asks for, or the implicit default (repl/writeConcern.ts implicitDefaultWriteConcern). */
+  /**
+   * The write concern a command runs with (write_concern.cpp extractWriteConcern): the one it
+   * names; with none (or `{}`), the default in force: the custom one set by setDefaultRWConcern
+   * (provenance customDefault), else the implicit one (implicitDefault); with only `wtimeout`
+   * and/or `j`, `w` from that default (isExplicitWithoutWField). Defaults apply only on a
+   * replica-set member and not to other members' commands (internal clients). A provenance the
+   * client sends is kept.
+   */
   writeConcernFor(request: CommandRequest): WriteConcern {
-    const wc = request.body.writeConcern as Document | undefined;
-    const j = wc?.j === true || wc?.j === 1;
-    if (wc && (wc.w !== undefined || wc.wtimeout !== undefined)) {
-      const w = wc.w === undefined ? 1 : typeof wc.w === 'string' ? wc.w : Number(wc.w);
-      return { w, wtimeout: Number(wc.wtimeout ?? 0), j };
+    const raw: unknown = request.body.writeConcern;
+    const given = isPlainObject(raw) && Object.keys(raw).length > 0 ? raw : undefined;
+    const j = given?.j === true || given?.j === 1 ? true : given?.j === false || given?.j === 0 ? false : undefined;
+    const canApplyDefault = this.repl.replSetName !== undefined && request.connection.internalClient !== true;
+    const byDefault = canApplyDefault ? this.rwcDefaults.defaultWriteConcern(this.repl.config) : undefined;
+    let wc: WriteConcern;
+    if (given === undefined) {
+      wc = byDefault ?? { w: 1, wtimeout: 0, provenance: 'implicitDefault' };
+    } else if (given.w === undefined) {
+      // Only wtimeout and/or j: w comes from the default (and j too when the client gave none), the
+      // client's wtimeout stays, and the provenance is the default's; with no default, w:1 as the client's.
+      const wtimeout = Number(given.wtimeout ?? 0);
+      const jOf = j ?? byDefault?.j;
+      wc = { w: byDefault?.w ?? 1, wtimeout, ...(jOf === undefined ? {} : { j: jOf }), provenance: byDefault?.provenance ?? 'clientSupplied' };
+    } else {
+      const w = typeof given.w === 'string' ? given.w : Number(given.w);
+      wc = { w, wtimeout: Number(given.wtimeout ?? 0), ...(j === undefined ? {} : { j }), provenance: 'clientSupplied' };
     }
-    return { ...implicitDefaultWriteConcern(this.repl.config), j };
+    const provenance: unknown = given?.provenance;
+    if (typeof provenance === 'string' && WRITE_CONCERN_PROVENANCES.has(provenance)) wc = { ...wc, provenance: provenance as WriteConcernProvenance };
+    return wc;
+  }
+
+  /** What setDefaultRWConcern and getDefaultRWConcern use of this member (commands/rwcDefaults.ts). */
+  private rwcDefaultsHost(): RwcDefaultsHost {
+    const repl = this.repl;
+    return {
+      replicationEnabled: repl.replSetName !== undefined,
+      config: repl.config,
+      rwcDefaults: this.rwcDefaults,
+      checkWritablePrimary: () => repl.checkCanAcceptWrites('admin'),
+      clusterTs: () => this.logicalClock.clusterTs(repl.lastApplied.ts),
+      nowMillis: () => this.clock.now(),
+      writeConcernOf: (request) => this.writeConcernFor(request),
+      upsertDefaults: (document, writeConcern, request) => {
+        const { _id: id, ...replacement } = document;
+        const body = { update: CONFIG_SETTINGS.coll, updates: [{ q: { _id: id }, u: replacement, upsert: true }], writeConcern };
+        return this.crud.run('update', { ...request, db: CONFIG_SETTINGS.db, body }, this.crudContext());
+      },
+    };
   }
 
   /**
@@ -523,6 +590,7 @@ export class Member implements CommandHandler, ServerNode, SessionCommandHost {
         () => repl.oplogSizeBytes,
       ),
       localSessions: () => this.sessions.listLocal(),
+      defaultReadConcern: (request) => (repl.replSetName === undefined || request.connection.internalClient === true ? undefined : this.rwcDefaults.customReadConcern()),
     };
     return this.crudContextCached;
   }

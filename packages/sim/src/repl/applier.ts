@@ -11,6 +11,7 @@ export function applyBatch(ctx: ReplContext, entries: OplogEntry[], caughtUp: bo
   if (entries.length > 0) {
     topology.checkBatchOrder(entries);
     ports.storage.applyOps(entries);
+    ctx.replOpCounters.count(entries);
   }
   topology.entriesApplied(entries, caughtUp);
 }

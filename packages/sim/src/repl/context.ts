@@ -6,6 +6,7 @@ import type { ReplStorage } from '../storage/storage';
 import type { ReplEventBody } from './events';
 import type { LogSeverity, ReplParameters } from './parameters';
 import type { ReplPersistence } from './persisted';
+import type { ReplOpCounters } from './replOpCounters';
 import type { Timers } from './timers';
 import type { Topology } from './topology/topology';
 
@@ -22,6 +23,8 @@ export interface ReplPorts {
   abort(reason: string): void;
   /** The stopReplProducer fail point is on: the oplog fetcher fetches nothing (bgsync.cpp). */
   replProducerStopped?: () => boolean;
+  /** A cluster-wide default write concern is set (setDefaultRWConcern; ReadWriteConcernDefaults::isCWWCSet). Absent: none is. */
+  customDefaultWriteConcernSet?: () => boolean;
   persistence?: ReplPersistence;
 }
 
@@ -31,6 +34,8 @@ export interface ReplContext {
   readonly timers: Timers;
   readonly ports: ReplPorts;
   readonly params: ReplParameters;
+  /** What this member applied of its sync source's oplog (serverStatus().opcountersRepl). */
+  readonly replOpCounters: ReplOpCounters;
   /** The member was killed or shut down: answers that arrive now are dropped. */
   stopped(): boolean;
 }

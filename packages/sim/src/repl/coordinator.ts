@@ -1,3 +1,4 @@
+import { ReplOpCounters } from './replOpCounters';
 import { ObjectId } from 'bson';
 import type { Document } from 'bson';
 import { serverError } from '../base/errors';
@@ -57,6 +58,8 @@ export class ReplCoordinator {
   private readonly fetcher: OplogFetcher;
   private readonly oplogServer: OplogServer;
   private readonly writeConcern: WriteConcernWaiters;
+  /** serverStatus().opcountersRepl: what this member applied of its sync source's oplog, since it started. */
+  readonly replOpCounters = new ReplOpCounters();
   private readonly topologyWaiters = new WakeList();
   private readonly electionWaiters = new Map<Candidacy, ((won: boolean) => void)[]>();
   private readonly startMillis: number;
@@ -85,7 +88,7 @@ export class ReplCoordinator {
       (actions) => this.apply(actions),
     );
     this.timers = new Timers(options.ports.clock);
-    this.ctx = { topology: this.topology, timers: this.timers, ports: this.ports, params: this.params, stopped: () => this.stopped };
+    this.ctx = { topology: this.topology, timers: this.timers, ports: this.ports, params: this.params, replOpCounters: this.replOpCounters, stopped: () => this.stopped };
     this.processId = ObjectId.createFromHexString(this.ports.random.hex(12));
     this.oplogServer = new OplogServer(this.ctx, BigInt(this.ports.random.int(1, 2 ** 30)) * 1000n);
     this.heartbeats = new Heartbeats(this.ctx);

@@ -97,11 +97,19 @@ export const DEFAULT_REPL_PARAMETERS: ReplParameters = {
 
 export type LogSeverity = 'F' | 'E' | 'W' | 'I' | 'D1';
 
+/** ReadWriteConcernProvenance's sources (read_write_concern_provenance_base.idl). */
+export type WriteConcernProvenance = 'clientSupplied' | 'implicitDefault' | 'customDefault' | 'getLastErrorDefaults' | 'internalWriteDefault';
+
+export const WRITE_CONCERN_PROVENANCES: ReadonlySet<string> = new Set(['clientSupplied', 'implicitDefault', 'customDefault', 'getLastErrorDefaults', 'internalWriteDefault']);
+
 /** A write concern as a command asks for it (`w`, `wtimeout`, `j`). */
 export interface WriteConcern {
   w?: number | string;
   wtimeout?: number;
   j?: boolean;
-  /** Where `w` came from, as mongod reports it in `errInfo.writeConcern` (default clientSupplied). */
-  provenance?: 'clientSupplied' | 'implicitDefault';
+  /**
+   * Where `w` came from, as mongod reports it in `errInfo.writeConcern` (default clientSupplied;
+   * read_write_concern_provenance_base.idl's sources; a client may send any of them).
+   */
+  provenance?: WriteConcernProvenance;
 }

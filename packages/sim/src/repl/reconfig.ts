@@ -5,6 +5,7 @@ import { LogIds } from '../log/ids';
 import { isVoter, votingMajority } from './config';
 import type { ReplContext } from './context';
 import { errorMessage } from './context';
+import { implicitDefaultWriteConcern } from './writeConcern';
 
 /**
  * replSetInitiate and replSetReconfig: the topology core checks the new config, the quorum check
@@ -33,7 +34,16 @@ export async function initiate(ctx: ReplContext, configDoc: Document | undefined
 export async function reconfig(ctx: ReplContext, configDoc: Document, force: boolean, maxTimeMS: number | undefined, installed: () => void): Promise<Document> {
   const { topology, timers } = ctx;
   const started = timers.now();
+  const current = topology.config;
   const config = topology.prepareReconfig(configDoc, force);
+  // _doReplSetReconfig: a config that changes the implicit default write concern (w:1 versus
+  // w:"majority", repl/writeConcern.ts) is refused, forced or not, unless a cluster-wide default is set.
+  if (current !== undefined && implicitDefaultWriteConcern(current).w !== implicitDefaultWriteConcern(config).w && ctx.ports.customDefaultWriteConcernSet?.() !== true) {
+    throw serverError(
+      'NewReplicaSetConfigurationIncompatible',
+      'Reconfig attempted to install a config that would change the implicit default write concern. Use the setDefaultRWConcern command to set a cluster-wide write concern and try the reconfig again.',
+    );
+  }
   if (!force) await quorumCheck(ctx, config, false);
   topology.commitReconfig(config, force);
   installed();

@@ -50,7 +50,8 @@ export class WriteConcernWaiters {
     const { topology, params } = this.ctx;
     const w = wc?.w ?? 1;
     const wtimeout = Number(wc?.wtimeout ?? 0);
-    const wcDoc: Document = { w, wtimeout, provenance: wc?.provenance ?? 'clientSupplied' };
+    // WriteConcernOptions::toBSON: w, then j when the command set it, then wtimeout and provenance.
+    const wcDoc: Document = { w, ...(wc?.j === undefined ? {} : { j: wc.j }), wtimeout, provenance: wc?.provenance ?? 'clientSupplied' };
     if (typeof w === 'number') {
       if (w <= 1) return Promise.resolve(undefined);
       const config = topology.config;

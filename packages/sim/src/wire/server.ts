@@ -54,6 +54,30 @@ export const DEFAULT_WIRE_SERVER_LIMITS: Required<WireServerLimits> = {
   pendingBytesMax: 2 * DEFAULT_MESSAGE_SIZE_BYTES_MAX,
 };
 
+/**
+ * What serverStatus().connections reports (transport/service_entry_point_impl.cpp appendStats;
+ * manual, serverStatus "connections"), counted where connections are accepted and served. One
+ * instance is shared by a process's listeners (mongod's counts are per process).
+ */
+export class WireConnectionStats {
+  /** Connections open now. */
+  current = 0;
+  /** Connections accepted since the process started. */
+  totalCreated = 0;
+  /** Connections refused because `connectionsMax` were open. */
+  rejected = 0;
+  /** Connections with a command in progress. */
+  active = 0;
+  /** Connections whose last request was an isMaster (hello) with exhaustAllowed. */
+  exhaustIsMaster = 0;
+  exhaustHello = 0;
+  /** Clients waiting in an awaitable hello/isMaster for a topology change. */
+  awaitingTopologyChanges = 0;
+
+  /** mongod's maxIncomingConnections as this process applies it: `available` is this minus `current`. */
+  constructor(readonly connectionsMax: number = DEFAULT_WIRE_SERVER_LIMITS.connectionsMax) {}
+}
+
 export interface ServeWireOptions {
   network: Network;
   address: HostPort;
@@ -64,6 +88,8 @@ export interface ServeWireOptions {
   nextConnectionId?: () => number;
   /** When given, a streamed hello that comes back early and unchanged is held until maxAwaitTimeMS (see holdUnchangedReply). */
   clock?: Clock;
+  /** Counts for serverStatus().connections; share one between listeners of the same member. A new one when omitted. */
+  stats?: WireConnectionStats;
 }
 
 export interface WireListener extends Listener {
@@ -81,6 +107,7 @@ export async function serveWire(options: ServeWireOptions): Promise<WireListener
   let connectionIdCounter = 0;
   const nextConnectionId = options.nextConnectionId ?? (() => ++connectionIdCounter);
   const connections = new Set<WireConnection>();
+  const stats = options.stats ?? new WireConnectionStats(limits.connectionsMax);
   let requestIdCounter = 0;
   const nextRequestId = (): number => {
     requestIdCounter = requestIdCounter >= 0x7fffffff ? 1 : requestIdCounter + 1;
@@ -94,6 +121,7 @@ export async function serveWire(options: ServeWireOptions): Promise<WireListener
       return;
     }
     if (connections.size >= limits.connectionsMax) {
+      stats.rejected++;
       logInfo(options.log, 'NETWORK', LogIds.connectionRefusedTooMany, 'listener', {
         remote: duplex.remote,
         connectionCount: connections.size,
@@ -102,8 +130,9 @@ export async function serveWire(options: ServeWireOptions): Promise<WireListener
       return;
     }
     const id = nextConnectionId();
-    const connection = new WireConnection(duplex, { id, remote: duplex.remote }, options.handler, options.log, limits, nextRequestId, options.clock, () => {
+    const connection = new WireConnection(duplex, { id, remote: duplex.remote }, options.handler, options.log, limits, nextRequestId, options.clock, stats, () => {
       connections.delete(connection);
+      stats.current--;
       if (!options.log.quiet) {
         logInfo(options.log, 'NETWORK', LogIds.connectionEnded, `conn${id}`, {
           remote: duplex.remote,
@@ -113,6 +142,8 @@ export async function serveWire(options: ServeWireOptions): Promise<WireListener
       }
     });
     connections.add(connection);
+    stats.current++;
+    stats.totalCreated++;
     if (!options.log.quiet) {
       logInfo(options.log, 'NETWORK', LogIds.connectionAccepted, 'listener', {
         remote: duplex.remote,
@@ -161,6 +192,10 @@ class WireConnection {
   private readonly ctx: string;
   private sawClientMetadata = false;
   private readonly closeFromHandler = (): void => this.close();
+  /** Commands of this connection now running (a streamed hello and the next request may overlap). */
+  private running = 0;
+  /** Whether the last request was an exhaust hello or isMaster (serverStatus exhaustHello/exhaustIsMaster). */
+  private exhaust: 'hello' | 'isMaster' | undefined;
 
   constructor(
     private readonly duplex: Duplex,
@@ -170,6 +205,7 @@ class WireConnection {
     private readonly limits: Required<WireServerLimits>,
     private readonly nextRequestId: () => number,
     private readonly clock: Clock | undefined,
+    private readonly stats: WireConnectionStats,
     private readonly onEnded: () => void,
   ) {
     this.framer = new MessageFramer({ messageSizeBytesMax: limits.messageSizeBytesMax });
@@ -194,6 +230,7 @@ class WireConnection {
     this.queue.length = 0;
     this.queuedBytes = 0;
     this.abort.abort(new Error(`connection ${this.info.id} closed`));
+    this.markExhaust(undefined);
     try {
       this.handler.connectionClosed?.(this.info);
     } catch (error) {
@@ -310,8 +347,25 @@ class WireConnection {
     };
   }
 
+  /** Count this connection's last request as an exhaust hello/isMaster, or as neither. */
+  private markExhaust(kind: 'hello' | 'isMaster' | undefined): void {
+    if (this.exhaust === kind) return;
+    if (this.exhaust === 'hello') this.stats.exhaustHello--;
+    else if (this.exhaust === 'isMaster') this.stats.exhaustIsMaster--;
+    if (kind === 'hello') this.stats.exhaustHello++;
+    else if (kind === 'isMaster') this.stats.exhaustIsMaster++;
+    this.exhaust = kind;
+  }
+
   private async run(request: CommandRequest): Promise<Document> {
     this.logClientMetadata(request.body);
+    const name = firstKey(request.body) ?? '';
+    const hello = HELLO_COMMANDS.has(name);
+    if (!this.closed) this.markExhaust(hello && request.exhaustAllowed ? (name === 'hello' ? 'hello' : 'isMaster') : undefined);
+    // An awaitable hello (topologyVersion and maxAwaitTimeMS) waits for a topology change.
+    const awaiting = hello && request.body.topologyVersion !== undefined && request.body.maxAwaitTimeMS !== undefined;
+    if (this.running++ === 0) this.stats.active++;
+    if (awaiting) this.stats.awaitingTopologyChanges++;
     try {
       const reply = await this.handler.run(request);
       if (typeof reply !== 'object' || reply === null) throw new TypeError(`handler returned ${String(reply)} instead of a document`);
@@ -323,6 +377,9 @@ class WireConnection {
         error: describe(error),
       });
       return errorToReply(error);
+    } finally {
+      if (--this.running === 0) this.stats.active--;
+      if (awaiting) this.stats.awaitingTopologyChanges--;
     }
   }
 

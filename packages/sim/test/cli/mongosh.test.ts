@@ -140,6 +140,30 @@ describe('mongosh against sim-mongod', () => {
     for (const line of participants) expect(line, out).toMatch(/^PARTICIPANT (true term=1 reason=""|false term=1 reason="[^"]+") candidateMetrics=false$/);
     expect(out.match(/^STABLE .*/gm)?.every((l) => /^STABLE true (\d+)=\1$/.test(l)), out).toBe(true);
   });
+
+  it("db.adminCommand({getDefaultRWConcern: 1}) on a secondary after setDefaultRWConcern, and db.serverStatus().connections (rwc_defaults_commands.cpp; manual serverStatus)", { timeout: 120_000 }, async () => {
+    const ports = await startThree('rw', 'rw');
+    const members = ports.map((p, i) => `{_id: ${i}, host: '${host}:${p}', priority: ${i === 0 ? 2 : 1}}`).join(', ');
+    const init = await runMongosh(
+      `mongodb://${host}:${ports[0]}/`,
+      `rs.initiate({_id: 'rw', members: [${members}], settings: {electionTimeoutMillis: 1000}});
+       for (let i = 0; i < 150 && !db.hello().isWritablePrimary; i++) sleep(200);
+       const r = db.adminCommand({setDefaultRWConcern: 1, defaultWriteConcern: {w: 'majority', wtimeout: 3000}});
+       print('SET ' + r.ok + ' ' + r.defaultWriteConcernSource);`,
+    );
+    expect(init.out, init.out).toContain('SET 1 global');
+    const run = await runMongosh(
+      `mongodb://${host}:${ports[1]}/?directConnection=true`,
+      `let d = db.adminCommand({getDefaultRWConcern: 1});
+       for (let i = 0; i < 50 && d.defaultWriteConcernSource !== 'global'; i++) { sleep(200); d = db.adminCommand({getDefaultRWConcern: 1}); }
+       print('DEFAULTS ' + d.defaultWriteConcern.w + ' ' + d.defaultWriteConcern.wtimeout + ' ' + d.defaultWriteConcernSource + ' ' + d.defaultReadConcern.level + ' ' + d.defaultReadConcernSource);
+       const c = db.serverStatus().connections;
+       print('CONNECTIONS ' + Object.keys(c).join(',') + ' ' + (c.current >= 1) + ' ' + (c.available + c.current) + ' ' + (c.totalCreated >= c.current));`,
+    );
+    expect(run.out, run.out).toContain('DEFAULTS majority 3000 global local implicit');
+    expect(run.out).toContain('CONNECTIONS current,available,totalCreated,rejected,active,exhaustIsMaster,exhaustHello,awaitingTopologyChanges true 1000 true');
+    expect(run.code).toBe(0);
+  });
 });
 
 const host = '127.0.0.1';

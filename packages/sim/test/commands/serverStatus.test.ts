@@ -1,3 +1,4 @@
+import { Long } from 'bson';
 import { describe, expect, it } from 'vitest';
 import { Cluster } from '../../src/harness/cluster';
 
@@ -53,6 +54,51 @@ describe('serverStatus', () => {
     // Secondaries' oplog fetchers' finds count too (they are find commands).
     expect(delta('query')).toBeGreaterThanOrEqual(1);
     expect(delta('command')).toBeGreaterThanOrEqual(1);
+    c.stopAll();
+  });
+
+  it('counts opcountersRepl where a secondary applies its sync source\'s entries, not on the primary', async () => {
+    // Manual, serverStatus "opcountersRepl": the operations replicated to this member;
+    // db/stats/counters.h replOpCounters, counted in oplog.cpp's apply path.
+    const c = new Cluster({ members: 3, seed: 74 });
+    await c.initiate();
+    const primary = await c.waitForPrimary(30_000);
+    await c.advance(3000);
+    const secondary = c.hosts.find((h) => h !== primary)!;
+    const before = await c.command(secondary, { serverStatus: 1 });
+    const primaryBefore = await c.command(primary, { serverStatus: 1 });
+    await c.command(primary, { insert: 'c', documents: [{ _id: 1 }, { _id: 2 }, { _id: 3 }], writeConcern: { w: 3 } }, { db: 'test' });
+    await c.command(primary, { update: 'c', updates: [{ q: { _id: 1 }, u: { $set: { x: 1 } } }], writeConcern: { w: 3 } }, { db: 'test' });
+    await c.command(primary, { delete: 'c', deletes: [{ q: { _id: 2 }, limit: 1 }], writeConcern: { w: 3 } }, { db: 'test' });
+    const after = await c.command(secondary, { serverStatus: 1 });
+    const delta = (f: string) => Number(after.opcountersRepl[f]) - Number(before.opcountersRepl[f]);
+    // The first insert also created the collection (a command entry).
+    expect({ insert: delta('insert'), update: delta('update'), delete: delta('delete'), query: delta('query'), getmore: delta('getmore') }).toEqual({ insert: 3, update: 1, delete: 1, query: 0, getmore: 0 });
+    expect(delta('command')).toBeGreaterThanOrEqual(1);
+    const primaryAfter = await c.command(primary, { serverStatus: 1 });
+    expect(Number(primaryAfter.opcountersRepl.insert)).toBe(Number(primaryBefore.opcountersRepl.insert));
+    const keys = Object.keys(after);
+    expect(keys.indexOf('opcounters')).toBeLessThan(keys.indexOf('opcountersRepl'));
+    expect(keys.indexOf('opcountersRepl')).toBeLessThan(keys.indexOf('repl'));
+    c.stopAll();
+  });
+
+  it('has no connections section without a wire server, and the wire server\'s counts with one', async () => {
+    const c = new Cluster({ members: 3, seed: 75 });
+    await c.initiate();
+    const primary = await c.waitForPrimary(30_000);
+    // The in-process harness serves members without a wire server: nothing to count.
+    expect(await c.command(primary, { serverStatus: 1 })).not.toHaveProperty('connections');
+    const counts = { current: 3, connectionsMax: 1000, totalCreated: 7, rejected: 0, active: 1, exhaustIsMaster: 0, exhaustHello: 2, awaitingTopologyChanges: 2 };
+    c.member(primary)!.attachConnectionCounts(counts);
+    const status = await c.command(primary, { serverStatus: 1 });
+    expect(Object.keys(status).indexOf('connections')).toBeLessThan(Object.keys(status).indexOf('electionMetrics'));
+    expect(status.connections).toEqual({ current: 3, available: 997, totalCreated: 7, rejected: 0, active: 1, exhaustIsMaster: 0, exhaustHello: 2, awaitingTopologyChanges: 2 });
+    // On the wire (the harness hands back plain numbers): ints for the counts, longs for the hello ones.
+    const raw = await c.member(primary)!.run({ db: 'admin', body: { serverStatus: 1 }, exhaustAllowed: false, moreToCome: false, connection: { id: 1, remote: 'client' }, signal: new AbortController().signal });
+    expect(raw.connections.exhaustHello).toEqual(Long.fromNumber(2));
+    expect(typeof raw.connections.current).toBe('number');
+    expect(await c.command(primary, { serverStatus: 1, connections: 0 })).not.toHaveProperty('connections');
     c.stopAll();
   });
 });

@@ -9,7 +9,7 @@ import { MemoryLogger } from '../../src/log/log';
 import { TcpNetwork } from '../../src/net/tcp';
 import { encodeOpMsg, encodeOpQuery, encodeRaw } from '../../src/wire/codec';
 import { OpCode, OpMsgFlags, OpReplyFlags } from '../../src/wire/constants';
-import { serveWire } from '../../src/wire/server';
+import { WireConnectionStats, serveWire } from '../../src/wire/server';
 import type { WireListener, WireServerLimits } from '../../src/wire/server';
 import { RawConnection, StubHandler } from './stub';
 
@@ -214,6 +214,30 @@ describe('serveWire framing and replies', () => {
     const d = await raw(port);
     d.send(encodeOpMsg({ requestId: 1, body: { ping: 1, $db: 'admin' } }));
     expect(await d.waitFor(() => d.messages.length === 1)).toBe(true);
+    expect(b.closed).toBe(false);
+  });
+
+  // Manual, serverStatus "connections" (transport/service_entry_point_impl.cpp appendStats): current,
+  // available, totalCreated, rejected (over maxIncomingConnections), active (a command running),
+  // exhaustHello (last request a hello with exhaustAllowed), awaitingTopologyChanges (waiting in an awaitable hello).
+  it('counts what serverStatus().connections reports', async () => {
+    const handler = new StubHandler();
+    const stats = new WireConnectionStats(2);
+    const listener = await serveWire({ network: new TcpNetwork(), address: { host: '127.0.0.1', port: 0 }, handler, log: new MemoryLogger(), limits: { connectionsMax: 2 }, stats });
+    cleanups.push(() => listener.close());
+    const a = await raw(listener.address.port);
+    const b = await raw(listener.address.port);
+    await waitUntil(() => stats.current === 2);
+    expect(stats).toMatchObject({ current: 2, totalCreated: 2, rejected: 0, active: 0, exhaustHello: 0, awaitingTopologyChanges: 0 });
+    const c = await raw(listener.address.port);
+    expect(await c.waitFor(() => c.closed)).toBe(true);
+    expect(stats).toMatchObject({ current: 2, totalCreated: 2, rejected: 1 });
+    a.send(encodeOpMsg({ requestId: 1, flags: OpMsgFlags.exhaustAllowed, body: { hello: 1, topologyVersion: { processId: handler.processId, counter: 0 }, maxAwaitTimeMS: 60_000, $db: 'admin' } }));
+    await waitUntil(() => stats.awaitingTopologyChanges === 1);
+    expect(stats).toMatchObject({ active: 1, exhaustHello: 1, exhaustIsMaster: 0 });
+    a.destroy();
+    await waitUntil(() => stats.current === 1);
+    expect(stats).toMatchObject({ active: 0, exhaustHello: 0, awaitingTopologyChanges: 0, totalCreated: 2 });
     expect(b.closed).toBe(false);
   });
 

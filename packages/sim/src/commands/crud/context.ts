@@ -93,6 +93,11 @@ export interface CrudContext {
   readonly local?: LocalDatabaseView;
   /** The member's live sessions as `$listLocalSessions` yields them. */
   localSessions?(): Document[];
+  /**
+   * The custom default read concern (setDefaultRWConcern) for a read that names none, when one is
+   * set and the command comes from a client (not another member); undefined otherwise.
+   */
+  defaultReadConcern?(request: CommandRequest): Document | undefined;
 }
 
 /** The CRUD commands as a member's plug-in (`MemberOptions.crud`; commands/crud/index.ts makes one). */

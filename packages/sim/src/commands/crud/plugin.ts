@@ -65,6 +65,27 @@ function endsWithWriteStage(body: Document): boolean {
 const READ_CHECK_EXEMPT = new Set(['listDatabases', 'dbStats', 'getMore', 'killCursors']);
 
 /**
+ * The reads a default read concern applies to: the commands whose supportsReadConcern permits the
+ * default (find, aggregate, count, distinct); listCollections, listIndexes, findAndModify and the
+ * others opt out and keep the implicit local.
+ */
+const DEFAULT_READ_CONCERN_COMMANDS: ReadonlySet<string> = new Set(['find', 'aggregate', 'count', 'distinct']);
+
+/**
+ * The read's body with the custom default read concern when it names none (service_entry_point_common.cpp
+ * applies it, provenance customDefault, outside transactions; the implicit default is local, as no
+ * readConcern reads already).
+ */
+function withDefaultReadConcern(canonical: string, request: CommandRequest, context: CrudContext): Document {
+  // ReadConcernArgs::isEmpty: no readConcern, or `{}`; one with only afterClusterTime keeps level local (7.0).
+  const given: unknown = request.body.readConcern;
+  const empty = given === undefined || (isPlainObject(given) && Object.keys(given).length === 0);
+  if (!empty || !DEFAULT_READ_CONCERN_COMMANDS.has(canonical)) return request.body;
+  const byDefault = context.defaultReadConcern?.(request);
+  return byDefault === undefined ? request.body : { ...request.body, readConcern: { ...byDefault, provenance: 'customDefault' } };
+}
+
+/**
  * Plugs the storage's CRUD commands into a `Member` (its `crud` option): checks that the member may
  * write or read, runs the command, hands the oplog entries to the member (`logOps`), and waits for
  * the write concern, adding `writeConcernError` to the reply when it fails.
@@ -124,7 +145,7 @@ export class MemberCrudCommands implements CrudCommands {
     if (writesOut) context.checkCanAcceptWrites(request.db);
     if (kind === 'write') context.checkCanAcceptWrites(request.db);
     else if (!READ_CHECK_EXEMPT.has(canonical)) context.checkCanServeReads(request);
-    const readConcern = kind === 'read' ? parseReadConcern(request.body) : undefined;
+    const readConcern = kind === 'read' ? parseReadConcern(withDefaultReadConcern(canonical, request, context)) : undefined;
     // A write outside a transaction reads at no snapshot: `readConcern: {level: "snapshot"}` on one
     // is refused as on a read command that has no snapshot mode (the Sessions spec's
     // snapshot-sessions-unsupported-ops: insert, update, delete, findAndModify).
@@ -416,7 +437,11 @@ export class MemberCrudCommands implements CrudCommands {
       return this.finishTransactionCommand({ ok: 1 }, context.lastApplied, request, context);
     }
     checkTransactionReadConcern(args, request.body);
-    const readConcern = args.startTransaction ? parseReadConcern(request.body) : undefined;
+    // The first statement takes the custom default read concern as a read outside a transaction does
+    // (_extractReadConcern: startTransaction); a level a transaction cannot run at is refused as if sent.
+    const body = args.startTransaction ? withDefaultReadConcern(canonical, request, context) : request.body;
+    if (body !== request.body) checkTransactionReadConcern(args, body);
+    const readConcern = args.startTransaction ? parseReadConcern(body) : undefined;
     if (readConcern !== undefined) {
       const maxTimeMS = Number(request.body.maxTimeMS);
       await waitForReadConcern(readConcern, context, context.clusterTs(), Number.isFinite(maxTimeMS) ? maxTimeMS : undefined, request.signal);

@@ -1,0 +1,34 @@
+import type { Document } from 'bson';
+import type { OplogOp } from '../storage/oplog';
+
+/**
+ * serverStatus().opcountersRepl (db/stats/counters.h, the replOpCounters oplog.cpp
+ * applyOperation_inlock and applyCommand_inlock count into when the writes are not replicated
+ * further, i.e. on a member applying its sync source's oplog): one per insert, update, delete and
+ * command entry applied; no-ops are not counted; the entries inside an applyOps (a transaction) are
+ * counted one by one. `query` and `getmore` stay 0, as mongod's do.
+ */
+/** The six counters of db/stats/counters.h OpCounters, as serverStatus's opcounters and opcountersRepl show them. */
+export class OperationCounts {
+  insert = 0;
+  query = 0;
+  update = 0;
+  delete = 0;
+  getmore = 0;
+  command = 0;
+}
+
+export class ReplOpCounters extends OperationCounts {
+  count(ops: readonly OplogOp[]): void {
+    for (const op of ops) {
+      if (op.op === 'i') this.insert++;
+      else if (op.op === 'u') this.update++;
+      else if (op.op === 'd') this.delete++;
+      else if (op.op === 'c') {
+        const inner: unknown = (op.o as Document).applyOps;
+        if (Array.isArray(inner)) this.count(inner as OplogOp[]);
+        else this.command++;
+      }
+    }
+  }
+}
