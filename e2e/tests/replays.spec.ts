@@ -1,10 +1,13 @@
 import { expect, test, type Page } from '@playwright/test';
 import { badge, failOver } from './failover-fixtures';
-import { card, pane } from './ui-fixtures';
+import { run, selectShell, squash } from './lesson-fixtures';
+import { card, pane, screenshot } from './ui-fixtures';
 
 /** Issue 19, "Replays to share": save a failover as a replay; a fresh browser plays it read-only and branches from it. */
 
 const position = (page: Page) => page.getByRole('slider', { name: 'Replay position' });
+const replayTerminal = (page: Page) => page.getByRole('region', { name: 'Replay terminal' });
+const replayTerminalText = async (page: Page) => (await replayTerminal(page).locator('.xterm-rows').innerText()).replace(/\u00a0/g, ' ');
 
 /** Step the replay's slider forward from its start until `host` shows PRIMARY. */
 async function seekUntilPrimary(page: Page, host: string): Promise<void> {
@@ -20,9 +23,12 @@ async function seekUntilPrimary(page: Page, host: string): Promise<void> {
     .toBe(true);
 }
 
-test('a learner saves a failover as a replay; a fresh browser plays the same events (old primary first, new at the end) and branches from it', async ({ page, browser }) => {
-  test.setTimeout(180_000);
+test('a learner saves a failover as a replay; a fresh browser plays the same events and terminal (old primary first, new at the end) and branches from it', async ({ page, browser }) => {
+  test.setTimeout(240_000);
   const { oldPrimary, newPrimary } = await failOver(page);
+  // After the kill, a read from Python raises AutoReconnect (the walkthrough's failover).
+  await selectShell(page, 'client');
+  await run(page, 'c.test.test.find_one()', 'AutoReconnect');
   // A moment or two with the new primary in charge.
   await page.waitForTimeout(1500);
 
@@ -44,22 +50,47 @@ test('a learner saves a failover as a replay; a fresh browser plays the same eve
   // Read-only: the members' controls are disabled.
   await seekUntilPrimary(viewer, oldPrimary);
   await expect(card(viewer, oldPrimary).getByRole('button', { name: 'kill', exact: true })).toBeDisabled();
+  // The terminals as the learner's page drew them, read-only: before the kill, no AutoReconnect yet.
   await expect(viewer.getByRole('region', { name: 'Terminal', exact: true })).toHaveCount(0);
+  await expect(viewer.getByRole('status', { name: 'Terminal is read-only' })).toContainText(/^Terminal as saved, at \d\d:\d\d:\d\d — read-only/);
+  await viewer.getByRole('tab', { name: 'client' }).click();
+  await expect.poll(async () => squash(await replayTerminalText(viewer))).toContain('c.admin.command("replSetInitiate")');
+  expect(await replayTerminalText(viewer)).not.toContain('AutoReconnect');
+  // Keys typed into it go nowhere.
+  await replayTerminal(viewer).click();
+  await viewer.keyboard.type('zzz');
+  expect(await replayTerminalText(viewer)).not.toContain('zzz');
+  await viewer.getByRole('tab', { name: 'servers' }).click();
+  await expect.poll(async () => replayTerminalText(viewer)).toContain('mongod');
+  expect(await replayTerminalText(viewer)).not.toMatch(/kill \d+/);
+  await screenshot(viewer, 'replay-terminal-past-desktop');
   // At the end: the new primary, the old one down, and every event the learner's sandbox had by then.
   await position(viewer).press('End');
   await expect(badge(viewer, newPrimary)).toHaveText('PRIMARY');
   await expect(badge(viewer, oldPrimary)).toHaveText('DOWN');
   await expect(viewer.getByTestId('replay-digest')).toHaveText(`digest ${savedDigest}`);
+  // The terminals at the end: the kill on the servers tab, the AutoReconnect on the client's.
+  await expect.poll(async () => replayTerminalText(viewer)).toMatch(/kill \d+/);
+  await viewer.getByRole('tab', { name: 'client' }).click();
+  await expect.poll(async () => replayTerminalText(viewer)).toContain('AutoReconnect');
+  await screenshot(viewer, 'replay-terminal-end-desktop');
+  await viewer.setViewportSize({ width: 390, height: 844 });
+  await expect(replayTerminal(viewer)).toBeVisible();
+  await screenshot(viewer, 'replay-terminal-end-phone');
+  await viewer.setViewportSize({ width: 1280, height: 800 });
 
   // Played from the start at 10×, it reaches the same end with the same events.
   await position(viewer).press('Home');
   await expect(viewer.getByTestId('replay-digest')).not.toHaveText(`digest ${savedDigest}`);
+  await expect.poll(async () => replayTerminalText(viewer)).not.toContain('AutoReconnect');
   await viewer.getByRole('combobox', { name: 'Replay speed' }).selectOption('10');
   await viewer.getByRole('button', { name: 'Play', exact: true }).click();
   await expect(viewer.getByRole('button', { name: 'Pause', exact: true })).toBeVisible();
   await expect(viewer.getByRole('button', { name: 'Play', exact: true })).toBeVisible({ timeout: 60_000 });
   await expect(viewer.getByTestId('replay-digest')).toHaveText(`digest ${savedDigest}`);
   await expect(badge(viewer, newPrimary)).toHaveText('PRIMARY');
+  // Played forward, the terminal reached the end too.
+  await expect.poll(async () => replayTerminalText(viewer)).toContain('AutoReconnect');
 
   // "Branch from here" before the failover: a live sandbox of the viewer's own, the old primary in charge.
   await seekUntilPrimary(viewer, oldPrimary);

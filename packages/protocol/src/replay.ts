@@ -10,6 +10,32 @@ import { ClusterSnapshot, LabEvent, ReplayId } from './messages';
 
 export const replayNameLengthMax = 120;
 
+/** Terminal tabs one replay carries. */
+export const replayTerminalsMax = 8;
+export const replayTerminalLabelLengthMax = 40;
+/** Timed writes one terminal of a save request may carry. */
+export const replayTerminalChunksMax = 100_000;
+/**
+ * Bytes (UTF-8, as JSON) the terminals of one save request may take: the page trims its
+ * transcripts to this, oldest writes first (`trimTerminals`); the server then trims them again so
+ * the whole recording stays within its `replayBytesMax`.
+ */
+export const replayTerminalsBytesMax = 2 * 1024 * 1024;
+
+/** One write the page made to a terminal, at sandbox-clock millis `at` (chunks are in time order). */
+export const ReplayTerminalChunk = Type.Object({ at: Type.Number(), data: Type.String({ minLength: 1 }) }, { additionalProperties: false });
+export type ReplayTerminalChunk = Static<typeof ReplayTerminalChunk>;
+
+/** A terminal tab's timed transcript (what the page drew, `{at, data}`), under the tab's label. */
+export const ReplayTerminal = Type.Object(
+  {
+    label: Type.String({ minLength: 1, maxLength: replayTerminalLabelLengthMax }),
+    chunks: Type.Array(ReplayTerminalChunk, { maxItems: replayTerminalChunksMax }),
+  },
+  { additionalProperties: false },
+);
+export type ReplayTerminal = Static<typeof ReplayTerminal>;
+
 /** `POST /api/replays`: save the recording of the session's own sandbox (or, for its instructor, a room's). */
 export const SaveReplayBody = Type.Object(
   {
@@ -19,6 +45,8 @@ export const SaveReplayBody = Type.Object(
      * carries the room's instructor secret in its header, as the other instructor routes do.
      */
     room: Type.Optional(Type.String({ maxLength: 16 })),
+    /** The page's terminals, each a timed transcript, trimmed to `replayTerminalsBytesMax`; the replay page plays them read-only. */
+    terminals: Type.Optional(Type.Array(ReplayTerminal, { maxItems: replayTerminalsMax })),
   },
   { additionalProperties: false },
 );
@@ -37,6 +65,9 @@ export const SavedReplay = Type.Object(
     frames: Type.Integer({ minimum: 0 }),
     events: Type.Integer({ minimum: 0 }),
     digest: Type.String(),
+    /** Terminal writes kept, and the oldest ones dropped so the recording fits `replayBytesMax`. */
+    terminalChunks: Type.Integer({ minimum: 0 }),
+    terminalChunksDropped: Type.Integer({ minimum: 0 }),
   },
   { additionalProperties: false },
 );
@@ -62,6 +93,8 @@ export const ReplayView = Type.Object(
     digest: Type.String(),
     /** Whether this server still holds the members' copies a "Branch from here" starts from. */
     branchable: Type.Boolean(),
+    /** The terminals as the saving page drew them (none for a replay saved without). */
+    terminals: Type.Array(ReplayTerminal),
   },
   { additionalProperties: false },
 );
@@ -108,4 +141,57 @@ export function eventsCountAt(events: readonly LabEvent[], at: number): number {
     else hi = mid;
   }
   return lo;
+}
+
+/** UTF-8 bytes of `text` (counted, not encoded: the protocol runs in pages and on the server). */
+export function utf8Bytes(text: string): number {
+  let bytes = 0;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code < 0x80) bytes += 1;
+    else if (code < 0x800) bytes += 2;
+    else if (code >= 0xd800 && code <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
+      bytes += 4;
+      i += 1;
+    } else bytes += 3;
+  }
+  return bytes;
+}
+
+/** Bytes `terminals` take as JSON (UTF-8). */
+export function terminalsBytes(terminals: readonly ReplayTerminal[]): number {
+  return utf8Bytes(JSON.stringify(terminals));
+}
+
+export interface TrimmedTerminals {
+  terminals: ReplayTerminal[];
+  /** Chunks dropped, all tabs together. */
+  dropped: number;
+}
+
+/**
+ * `terminals` within `bytesMax` bytes of JSON: the oldest writes (smallest `at`, across all tabs;
+ * on a tie the earlier tab's) go first, so what is kept is the end of each screen's story — the
+ * part nearest the replay's end. Tabs stay, even with no chunk left. Chunks must be in time order.
+ */
+export function trimTerminals(terminals: readonly ReplayTerminal[], bytesMax: number): TrimmedTerminals {
+  const costs = terminals.map((terminal) => terminal.chunks.map((chunk) => utf8Bytes(JSON.stringify(chunk))));
+  let total = terminalsBytes(terminals);
+  // total stays exact: each drop takes away just the bytes its chunk held in the JSON.
+  const first = terminals.map(() => 0);
+  let dropped = 0;
+  while (total > bytesMax) {
+    let oldest = -1;
+    for (let tab = 0; tab < terminals.length; tab++) {
+      const chunk = terminals[tab]!.chunks[first[tab]!];
+      if (chunk && (oldest === -1 || chunk.at < terminals[oldest]!.chunks[first[oldest]!]!.at)) oldest = tab;
+    }
+    if (oldest === -1) break; // nothing left to drop: the labels alone are over
+    const index = first[oldest]!;
+    // Its object, and the comma after it when another chunk follows in its tab.
+    total -= costs[oldest]![index]! + (index + 1 < terminals[oldest]!.chunks.length ? 1 : 0);
+    first[oldest] = index + 1;
+    dropped += 1;
+  }
+  return { terminals: terminals.map((terminal, tab) => ({ label: terminal.label, chunks: terminal.chunks.slice(first[tab]) })), dropped };
 }

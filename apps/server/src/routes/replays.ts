@@ -1,7 +1,7 @@
 import { Ajv } from 'ajv';
 import fp from 'fastify-plugin';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import { HttpErrorCode, InstructorHeaders, ReplayParams, ReplayView, SaveReplayBody, SavedReplay, instructorSecretHeader } from '@rslab/protocol';
+import { HttpErrorCode, InstructorHeaders, ReplayParams, ReplayView, SaveReplayBody, SavedReplay, instructorSecretHeader, replayTerminalsBytesMax } from '@rslab/protocol';
 import { normalizeJoinCode } from '../rooms/joinCode';
 import { ReplayError } from '../rooms/replays';
 import type { Sandbox } from '../workspace/sandbox';
@@ -10,6 +10,9 @@ import { errorResponses, sendError } from './errors';
 // Strict bodies: an unknown field is an error, not silently dropped (Fastify's default strips it).
 const ajv = new Ajv({ removeAdditional: false, coerceTypes: false, allErrors: false });
 const strict = { validatorCompiler: ({ schema }: { schema: object }) => ajv.compile(schema) };
+
+/** A save request's bytes: its terminals (the page trims them to `replayTerminalsBytesMax`) and room for the name. */
+export const saveReplayBodyBytesMax = replayTerminalsBytesMax + 64 * 1024;
 
 /**
  * `POST /api/replays` saves the recording of this browser session's sandbox (or, with `room` and
@@ -39,7 +42,7 @@ export const replaysRoutes = fp(
 
     app.post(
       '/api/replays',
-      { schema: { body: SaveReplayBody, headers: InstructorHeaders, response: { 201: SavedReplay, ...errorResponses } }, ...strict },
+      { bodyLimit: saveReplayBodyBytesMax, schema: { body: SaveReplayBody, headers: InstructorHeaders, response: { 201: SavedReplay, ...errorResponses } }, ...strict },
       async (request, reply) => {
         const body = request.body as SaveReplayBody;
         let sandbox: Sandbox | undefined;
@@ -52,8 +55,8 @@ export const replaysRoutes = fp(
           if (!sandbox) return sendError(reply, 409, HttpErrorCode.nothingRecorded, 'this browser has no sandbox to save: open the lab and start a member first');
         }
         try {
-          const saved = await app.replays.save(sandbox, body.name);
-          request.log.info({ replay: saved.id, sandboxId: sandbox.id, sizeBytes: saved.sizeBytes, frames: saved.frames }, 'replay saved');
+          const saved = await app.replays.save(sandbox, body.name, body.terminals);
+          request.log.info({ replay: saved.id, sandboxId: sandbox.id, sizeBytes: saved.sizeBytes, frames: saved.frames, terminalChunks: saved.terminalChunks, terminalChunksDropped: saved.terminalChunksDropped }, 'replay saved');
           return reply.code(201).send(saved);
         } catch (error) {
           if (error instanceof ReplayError) return sendError(reply, error.statusCode, error.code, error.message);

@@ -67,3 +67,8 @@ export function playbackText(replay: Pick<ReplayView, 'startAt' | 'endAt'>, at: 
   const seconds = (millis: number) => Math.round(millis / 1000);
   return `${clockText(at)} — ${seconds(at - replay.startAt)} s of ${seconds(replay.endAt - replay.startAt)} s`;
 }
+
+/** The replay terminal's banner: "Terminal as saved, at 12:03:41 — read-only". */
+export function replayTerminalText(at: number): string {
+  return `Terminal as saved, at ${clockText(at)} — read-only`;
+}

@@ -1,6 +1,6 @@
-import { instructorSecretHeader } from '@rslab/protocol';
+import { instructorSecretHeader, replayTerminalsBytesMax, terminalsBytes } from '@rslab/protocol';
 import { describe, expect, it } from 'vitest';
-import { saveReplay } from '../../src/replay/api';
+import { saveReplay, saveReplayBody } from '../../src/replay/api';
 import { advance, frameOf, playbackText, seek, shownDigest, startPlayback, togglePlaying, withSpeed } from '../../src/replay/player';
 import { parseReplayBranchRoute, parseReplayRoute, replayBranchHash } from '../../src/replay/route';
 import { replay } from './helpers';
@@ -50,10 +50,22 @@ describe('saveReplay', () => {
       calls.push({ url, init });
       return new Response(JSON.stringify({ statusCode: 403, error: 'Forbidden', message: "only the room's instructor may save its sandbox" }), { status: 403 });
     }) as unknown as typeof fetch;
-    await expect(saveReplay('class', { code: 'ABCD2345', secret: 's'.repeat(32) }, fetcher)).rejects.toMatchObject({ name: 'ReplayApiError', status: 403, code: 'Forbidden', message: "only the room's instructor may save its sandbox" });
+    await expect(saveReplay('class', { code: 'ABCD2345', secret: 's'.repeat(32) }, [], fetcher)).rejects.toMatchObject({ name: 'ReplayApiError', status: 403, code: 'Forbidden', message: "only the room's instructor may save its sandbox" });
     expect(calls[0]?.url).toBe('/api/replays');
     expect(JSON.parse(String(calls[0]?.init.body))).toEqual({ name: 'class', room: 'ABCD2345' });
     expect((calls[0]?.init.headers as Record<string, string>)[instructorSecretHeader]).toBe('s'.repeat(32));
     expect(calls[0]?.url).not.toContain('s'.repeat(32));
+  });
+});
+
+describe('saveReplayBody (the page sends its terminals with "Save replay")', () => {
+  it('sends each tab with writes, trimmed oldest first to replayTerminalsBytesMax; a page without terminals sends none', () => {
+    const big = 'x'.repeat(replayTerminalsBytesMax / 2);
+    const servers = { label: 'servers', chunks: [{ at: 1, data: big }, { at: 3, data: 'kill 42\r\n' }] };
+    const client = { label: 'client', chunks: [{ at: 2, data: big }, { at: 4, data: 'AutoReconnect\r\n' }] };
+    const body = saveReplayBody('r', undefined, [servers, { label: 'shell 3', chunks: [] }, client]);
+    expect(body.terminals?.map((t) => [t.label, t.chunks.map((c) => c.at)])).toEqual([['servers', [3]], ['client', [2, 4]]]);
+    expect(terminalsBytes(body.terminals ?? [])).toBeLessThanOrEqual(replayTerminalsBytesMax);
+    expect(saveReplayBody('r', { code: 'ABCD2345', secret: 's' }, [{ label: 'servers', chunks: [] }])).toEqual({ name: 'r', room: 'ABCD2345' });
   });
 });
