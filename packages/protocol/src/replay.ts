@@ -52,16 +52,22 @@ export const SaveReplayBody = Type.Object(
 );
 export type SaveReplayBody = Static<typeof SaveReplayBody>;
 
+/** What a saved replay's saver is told of it, on saving and in their list. */
+const replayLinkFields = {
+  id: ReplayId,
+  name: Type.String(),
+  /** The link's path: `/#replay=<id>`. */
+  path: Type.String(),
+  /** Wall-clock millis after which the store forgets it. */
+  expiresAt: Type.Number(),
+  /** What the store holds for it (frames, events, terminals as JSON). */
+  sizeBytes: Type.Integer({ minimum: 0 }),
+};
+
 /** The answer to `POST /api/replays` (201). */
 export const SavedReplay = Type.Object(
   {
-    id: ReplayId,
-    name: Type.String(),
-    /** The link's path: `/#replay=<id>`. */
-    path: Type.String(),
-    /** Wall-clock millis after which the store forgets it. */
-    expiresAt: Type.Number(),
-    sizeBytes: Type.Integer({ minimum: 0 }),
+    ...replayLinkFields,
     frames: Type.Integer({ minimum: 0 }),
     events: Type.Integer({ minimum: 0 }),
     digest: Type.String(),
@@ -99,6 +105,30 @@ export const ReplayView = Type.Object(
   { additionalProperties: false },
 );
 export type ReplayView = Static<typeof ReplayView>;
+
+/** Replays `GET /api/replays` lists, newest first. */
+export const replayListLengthMax = 100;
+
+/** `GET /api/replays` and `DELETE /api/replays/:id`: the instructor page names its room (and sends the secret in the header). */
+export const ReplayOwnerQuery = Type.Object({ room: Type.Optional(Type.String({ maxLength: 16 })) }, { additionalProperties: false });
+export type ReplayOwnerQuery = Static<typeof ReplayOwnerQuery>;
+
+/** One of the replays its saver lists. */
+export const ReplaySummary = Type.Object(
+  {
+    ...replayLinkFields,
+    createdAt: Type.Number(),
+    /** How long it plays, in seconds of the sandbox's (virtual) clock. */
+    lengthSandboxSeconds: Type.Number({ minimum: 0 }),
+    branchable: Type.Boolean(),
+  },
+  { additionalProperties: false },
+);
+export type ReplaySummary = Static<typeof ReplaySummary>;
+
+/** `GET /api/replays`: the replays this browser session (or, with `room`, the room's instructor) saved and that have not expired, newest first. */
+export const ReplayList = Type.Object({ replays: Type.Array(ReplaySummary, { maxItems: replayListLengthMax }) }, { additionalProperties: false });
+export type ReplayList = Static<typeof ReplayList>;
 
 /**
  * A digest of timeline events (32-bit FNV-1a over each event's time, source, kind, member and

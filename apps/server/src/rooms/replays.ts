@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { HttpErrorCode, eventsDigest, trimTerminals, type ClusterSnapshot, type LabEvent, type ReplayTerminal, type ReplayView, type SavedReplay } from '@rslab/protocol';
+import { HttpErrorCode, eventsDigest, replayListLengthMax, trimTerminals, type ClusterSnapshot, type LabEvent, type ReplaySummary, type ReplayTerminal, type ReplayView, type SavedReplay } from '@rslab/protocol';
 import { frozenRecordingOf } from '../sandbox/lab';
 import type { Sandbox, SavedRecording } from '../workspace/sandbox';
 import type { ProgressStore, ReplayRecord } from './store';
@@ -57,7 +57,7 @@ export class Replays {
    * in time order): their oldest writes are dropped until the whole payload fits `replayBytesMax`;
    * frames and events are never cut (a recording too big without terminals is refused).
    */
-  async save(sandbox: Sandbox, name: string, terminals: readonly ReplayTerminal[] = []): Promise<SavedReplay> {
+  async save(sandbox: Sandbox, name: string, terminals: readonly ReplayTerminal[] = [], ownerKey?: string): Promise<SavedReplay> {
     checkTimeOrder(terminals);
     const lab = sandbox.lab;
     const frames = lab.past.clusters();
@@ -92,6 +92,7 @@ export class Replays {
       createdAt: new Date(createdAt),
       expiresAt: new Date(createdAt + this.limits.replayTtlMillis),
       sandboxId: sandbox.id,
+      ...(ownerKey === undefined ? {} : { ownerKey }),
       startAt: first.at,
       endAt: last.at,
       frames: frames.length,
@@ -105,7 +106,7 @@ export class Replays {
     return {
       id: record._id,
       name: record.name,
-      path: `/#replay=${record._id}`,
+      path: replayPath(record._id),
       expiresAt: record.expiresAt.getTime(),
       sizeBytes,
       frames: record.frames,
@@ -134,6 +135,34 @@ export class Replays {
       branchable: this.recording(id) !== null,
       terminals: payload.terminals ?? [],
     };
+  }
+
+  /** The replays `ownerKey` saved that have not expired, newest first (at most `replayListLengthMax`). */
+  async list(ownerKey: string): Promise<ReplaySummary[]> {
+    const listed = await this.store.listReplays(ownerKey, new Date(this.now()), replayListLengthMax);
+    return listed.map((record) => ({
+      id: record._id,
+      name: record.name,
+      path: replayPath(record._id),
+      createdAt: record.createdAt.getTime(),
+      expiresAt: record.expiresAt.getTime(),
+      lengthSandboxSeconds: Math.max(0, record.endAt - record.startAt) / 1000,
+      sizeBytes: record.sizeBytes,
+      branchable: this.recording(record._id) !== null,
+    }));
+  }
+
+  /**
+   * Delete a replay its owner asks to: gone from the store, and its branch point let go of here
+   * (the worker frees the members' checkpoints, as when the newest replayBranchPointsMax push it out).
+   * 404 when there is none (or it expired), 403 when `ownerKey` did not save it.
+   */
+  async delete(id: string, ownerKey: string): Promise<void> {
+    const record = await this.store.findReplay(id, new Date(this.now()));
+    if (!record) throw new ReplayError(HttpErrorCode.replayNotFound, 404, `there is no replay '${id}': it was deleted, or it expired`);
+    if (record.ownerKey !== ownerKey) throw new ReplayError(HttpErrorCode.forbidden, 403, 'only whoever saved a replay may delete it: this browser session (or room) did not save this one');
+    await this.store.deleteReplay(id);
+    this.forget(id);
   }
 
   /** What "Branch from here" starts from, while this server keeps it. */
@@ -188,6 +217,10 @@ function checkTimeOrder(terminals: readonly ReplayTerminal[]): void {
       }
     }
   }
+}
+
+function replayPath(id: string): string {
+  return `/#replay=${id}`;
 }
 
 function kib(bytes: number): number {
