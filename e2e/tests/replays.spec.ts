@@ -1,6 +1,7 @@
 import { expect, test, type Page } from '@playwright/test';
 import { badge, failOver } from './failover-fixtures';
-import { run, selectShell, squash } from './lesson-fixtures';
+import { run, selectShell, squash, start } from './lesson-fixtures';
+import { openLab } from './fixtures';
 import { card, pane, screenshot } from './ui-fixtures';
 
 /** Issue 19, "Replays to share": save a failover as a replay; a fresh browser plays it read-only and branches from it. */
@@ -101,5 +102,53 @@ test('a learner saves a failover as a replay; a fresh browser plays the same eve
   const timeline = pane(viewer, 'Timeline');
   await timeline.getByRole('button', { name: 'list', exact: true }).click();
   await expect(timeline.getByText(/branched from \d\d:\d\d:\d\d/).first()).toBeAttached();
+  await fresh.close();
+});
+
+test('"Your replays" lists the replays this browser saved, newest first, and deletes one after asking; another browser sees none of them', async ({ page, browser }) => {
+  test.setTimeout(120_000);
+  await openLab(page);
+  await run(page, start[1] as string, 'listening on port');
+  await page.getByRole('button', { name: 'Save replay' }).click();
+  const yours = page.getByRole('region', { name: 'Your replays' });
+  await expect(yours.getByRole('status')).toHaveText('None saved yet.');
+  const links: string[] = [];
+  for (const name of ['first take', 'second take']) {
+    await page.getByRole('textbox', { name: 'Replay name' }).fill(name);
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await expect(yours.getByRole('link', { name })).toBeVisible();
+    links.push(await page.getByRole('textbox', { name: 'Replay link' }).inputValue());
+  }
+  expect(new Set(links).size).toBe(2);
+  await expect(yours.getByRole('listitem')).toHaveCount(2);
+  await expect(yours.getByRole('listitem').first()).toContainText('second take');
+  await expect(yours.getByRole('listitem').first()).toContainText(/\d+ s · \d+ KiB · expires in 7 days/);
+  await screenshot(page, 'your-replays-desktop');
+
+  // Delete asks once more; "Keep" keeps it.
+  await yours.getByRole('button', { name: 'Delete “first take”' }).click();
+  await yours.getByRole('button', { name: 'Keep' }).click();
+  await expect(yours.getByRole('listitem')).toHaveCount(2);
+  await yours.getByRole('button', { name: 'Delete “first take”' }).click();
+  await yours.getByRole('button', { name: 'Yes, delete “first take”' }).click();
+  await expect(yours.getByRole('status')).toHaveText('Deleted “first take”');
+  await expect(yours.getByRole('listitem')).toHaveCount(1);
+  await expect(yours.getByRole('link', { name: 'second take' })).toBeVisible();
+  await page.setViewportSize({ width: 390, height: 844 });
+  await screenshot(page, 'your-replays-phone');
+
+  // Another browser: its own (empty) list; the deleted replay's link is gone, the other still plays.
+  const fresh = await browser.newContext();
+  const other = await fresh.newPage();
+  await openLab(other);
+  await other.getByRole('button', { name: 'Save replay' }).click();
+  await expect(other.getByRole('region', { name: 'Your replays' }).getByRole('status')).toHaveText('None saved yet.');
+  expect(new URL(links[1]!).hash).toBe(await yours.getByRole('link', { name: 'second take' }).getAttribute('href').then((href) => href?.slice(1)));
+  await other.goto(links[1]!);
+  await expect(other.getByText('Replay “second take”')).toBeVisible();
+  // A hash change alone would not reload the page: open the deleted one in a new page.
+  const gone = await fresh.newPage();
+  await gone.goto(links[0]!);
+  await expect(gone.getByText('Replay not found')).toBeVisible();
   await fresh.close();
 });

@@ -2,6 +2,8 @@ import { useState } from 'react';
 import type { ReplayTerminal } from '@rslab/protocol';
 import { saveReplay, type InstructorRoom } from '../replay/api';
 import { replayLink } from '../replay/route';
+import { counted } from '../text/plural';
+import { YourReplays } from './YourReplays';
 import { selectSaveError, selectSaved, selectSaving, savingDone, savingStarted, useReplay } from '../store/replay';
 
 /**
@@ -49,7 +51,7 @@ export function SaveReplay({ room, terminals }: { room?: InstructorRoom; termina
             Copy link
           </button>
           <span className="muted" data-testid="saved-replay-digest">
-            {saved.events} events, digest {saved.digest}
+            {counted(saved.events, 'event')}, digest {saved.digest}
           </span>
         </>
       )}
@@ -61,6 +63,7 @@ export function SaveReplay({ room, terminals }: { room?: InstructorRoom; termina
       <button type="button" onClick={() => setOpen(false)} aria-label="Close save replay">
         ×
       </button>
+      <YourReplays room={room} refresh={saved?.id ?? null} />
     </form>
   );
 }

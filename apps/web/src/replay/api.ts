@@ -1,4 +1,4 @@
-import { instructorSecretHeader, replayTerminalsBytesMax, replayTerminalsMax, trimTerminals, type ApiError, type ReplayTerminal, type ReplayView, type SaveReplayBody, type SavedReplay } from '@rslab/protocol';
+import { instructorSecretHeader, replayTerminalsBytesMax, replayTerminalsMax, trimTerminals, type ApiError, type ReplaySummary, type ReplayList, type ReplayTerminal, type ReplayView, type SaveReplayBody, type SavedReplay } from '@rslab/protocol';
 
 /** The replays HTTP API (`/api/replays`), as the page calls it: errors become their one line. */
 
@@ -51,4 +51,22 @@ export function saveReplayBody(name: string, room: InstructorRoom | undefined, t
 
 export async function loadReplay(id: string, fetcher: typeof fetch = fetch): Promise<ReplayView> {
   return answer<ReplayView>(await fetcher(`/api/replays/${encodeURIComponent(id)}`));
+}
+
+/** Whose replays a list or delete asks about: this browser session's, or (with the secret in a header) the room instructor's. */
+function ownerRequest(room: InstructorRoom | undefined): { query: string; headers: Record<string, string> } {
+  return room ? { query: `?room=${encodeURIComponent(room.code)}`, headers: { [instructorSecretHeader]: room.secret } } : { query: '', headers: {} };
+}
+
+/** The replays this session (or the room's instructor) saved, newest first. */
+export async function listReplays(room?: InstructorRoom, fetcher: typeof fetch = fetch): Promise<ReplaySummary[]> {
+  const { query, headers } = ownerRequest(room);
+  return (await answer<ReplayList>(await fetcher(`/api/replays${query}`, { headers }))).replays;
+}
+
+/** Delete one of them (answered 204, no body). */
+export async function deleteReplay(id: string, room?: InstructorRoom, fetcher: typeof fetch = fetch): Promise<void> {
+  const { query, headers } = ownerRequest(room);
+  const response = await fetcher(`/api/replays/${encodeURIComponent(id)}${query}`, { method: 'DELETE', headers });
+  if (response.status !== 204) await answer<never>(response);
 }
