@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { replayTerminalsBytesMax, terminalsBytes, type ReplayTerminal, type ReplayView, type SavedReplay } from '@rslab/protocol';
+import { instructorSecretHeader, replayTerminalsBytesMax, terminalsBytes, type ReplayTerminal, type ReplayView, type SavedReplay } from '@rslab/protocol';
 import { appPerFile } from '../helpers/appPerFile';
 import { recordUntil } from '../helpers/recording';
 import { TranscriptSession } from '../../src/transcript/run';
@@ -42,6 +42,15 @@ describe('saved replays carry the terminals', () => {
     // A save without terminals plays with none.
     const bare = await save(key, { name: 'no terminals' });
     expect((await app().inject({ method: 'GET', url: `/api/replays/${bare.json<SavedReplay>().id}` })).json<ReplayView>().terminals).toEqual([]);
+  });
+
+  it("carries the instructor page's terminals when the instructor saves the room's sandbox", async () => {
+    const room = (await app().inject({ method: 'POST', url: '/api/rooms', payload: { title: 'Tuesday class' } })).json<{ code: string; secret: string }>();
+    const terminals: ReplayTerminal[] = [{ label: 'servers', chunks: [{ at: 0, data: 'morton$ ' }] }];
+    const saved = await app().inject({ method: 'POST', url: '/api/replays', payload: { name: 'class', room: room.code, terminals }, headers: { [instructorSecretHeader]: room.secret } });
+    expect(saved.statusCode).toBe(201);
+    const replay = (await app().inject({ method: 'GET', url: `/api/replays/${saved.json<SavedReplay>().id}` })).json<ReplayView>();
+    expect(replay.terminals).toEqual(terminals);
   });
 
   it('drops the oldest writes (across tabs) so the whole recording stays within replayBytesMax', async () => {
