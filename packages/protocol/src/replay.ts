@@ -31,6 +31,8 @@ export const ReplayTerminal = Type.Object(
   {
     label: Type.String({ minLength: 1, maxLength: replayTerminalLabelLengthMax }),
     chunks: Type.Array(ReplayTerminalChunk, { maxItems: replayTerminalChunksMax }),
+    /** Older writes left out to fit a bound (`trimTerminals`): the first chunk is not where the screen began. */
+    chunksDropped: Type.Optional(Type.Integer({ minimum: 0 })),
   },
   { additionalProperties: false },
 );
@@ -173,6 +175,11 @@ export function eventsCountAt(events: readonly LabEvent[], at: number): number {
   return lo;
 }
 
+/** What `"chunksDropped":n` adds to a terminal's JSON (nothing when none were dropped). */
+function droppedFieldBytes(count: number): number {
+  return count > 0 ? `,"chunksDropped":${count}`.length : 0;
+}
+
 /** UTF-8 bytes of `text` (counted, not encoded: the protocol runs in pages and on the server). */
 export function utf8Bytes(text: string): number {
   let bytes = 0;
@@ -202,7 +209,8 @@ export interface TrimmedTerminals {
 /**
  * `terminals` within `bytesMax` bytes of JSON: the oldest writes (smallest `at`, across all tabs;
  * on a tie the earlier tab's) go first, so what is kept is the end of each screen's story — the
- * part nearest the replay's end. Tabs stay, even with no chunk left. Chunks must be in time order.
+ * part nearest the replay's end. Tabs stay, even with no chunk left, and count what they lost in
+ * `chunksDropped`. Chunks must be in time order.
  */
 export function trimTerminals(terminals: readonly ReplayTerminal[], bytesMax: number): TrimmedTerminals {
   const costs = terminals.map((terminal) => terminal.chunks.map((chunk) => utf8Bytes(JSON.stringify(chunk))));
@@ -218,10 +226,18 @@ export function trimTerminals(terminals: readonly ReplayTerminal[], bytesMax: nu
     }
     if (oldest === -1) break; // nothing left to drop: the labels alone are over
     const index = first[oldest]!;
-    // Its object, and the comma after it when another chunk follows in its tab.
+    // Its object, and the comma after it when another chunk follows in its tab; the tab's count of dropped chunks grows.
     total -= costs[oldest]![index]! + (index + 1 < terminals[oldest]!.chunks.length ? 1 : 0);
+    const before = (terminals[oldest]!.chunksDropped ?? 0) + index;
+    total += droppedFieldBytes(before + 1) - droppedFieldBytes(before);
     first[oldest] = index + 1;
     dropped += 1;
   }
-  return { terminals: terminals.map((terminal, tab) => ({ label: terminal.label, chunks: terminal.chunks.slice(first[tab]) })), dropped };
+  return {
+    terminals: terminals.map((terminal, tab) => {
+      const chunksDropped = (terminal.chunksDropped ?? 0) + (first[tab] as number);
+      return { label: terminal.label, chunks: terminal.chunks.slice(first[tab]), ...(chunksDropped > 0 ? { chunksDropped } : {}) };
+    }),
+    dropped,
+  };
 }

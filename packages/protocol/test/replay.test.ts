@@ -69,14 +69,20 @@ describe('trimTerminals (a replay keeps the newest terminal writes within replay
 
   it('drops the oldest writes across tabs first, keeps the tabs, and ends within the bound', () => {
     const full = terminalsBytes([servers, client]);
-    // Room for all but about two chunks: the 1000 (servers) and 2000 (client) ones go.
-    const bound = full - JSON.stringify(servers.chunks[0]).length - JSON.stringify(client.chunks[0]).length - 2;
+    // Room for all but two chunks (each with its comma), with each tab's `"chunksDropped":1`: the 1000 (servers) and 2000 (client) ones go.
+    const bound = full - JSON.stringify(servers.chunks[0]).length - JSON.stringify(client.chunks[0]).length - 2 + 2 * ',"chunksDropped":1'.length;
     const trimmed = trimTerminals([servers, client], bound);
     expect(trimmed.dropped).toBe(2);
     expect(trimmed.terminals.map((t) => t.chunks.map((c) => c.at))).toEqual([[3000, 5000], [4000]]);
-    expect(terminalsBytes(trimmed.terminals)).toBeLessThanOrEqual(bound);
+    expect(trimmed.terminals.map((t) => t.chunksDropped)).toEqual([1, 1]);
+    expect(terminalsBytes(trimmed.terminals)).toBe(bound);
     const none = trimTerminals([servers, client], 10);
-    expect(none.terminals).toEqual([{ label: 'servers', chunks: [] }, { label: 'client', chunks: [] }]);
+    expect(none.terminals).toEqual([
+      { label: 'servers', chunks: [], chunksDropped: 3 },
+      { label: 'client', chunks: [], chunksDropped: 2 },
+    ]);
+    // Trimmed again (the page, then the server), the counts add up.
+    expect(trimTerminals(trimmed.terminals, 10).terminals.map((t) => t.chunksDropped)).toEqual([3, 2]);
     expect(none.dropped).toBe(5);
   });
 

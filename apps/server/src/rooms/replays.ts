@@ -73,7 +73,7 @@ export class Replays {
     // What the terminals may take: the room left, plus the "[]" they replace.
     const trimmed = trimTerminals(
       // A write the page stamped after the last moment shows at the end (the page's clock is the one it last heard).
-      terminals.map((terminal) => ({ label: terminal.label, chunks: terminal.chunks.map((chunk) => (chunk.at > last.at ? { at: last.at, data: chunk.data } : chunk)) })),
+      terminals.map((terminal) => ({ ...terminal, chunks: terminal.chunks.map((chunk) => (chunk.at > last.at ? { at: last.at, data: chunk.data } : chunk)) })),
       Math.max(0, this.limits.replayBytesMax - bareBytes + 2),
     );
     const payload = bareBytes > this.limits.replayBytesMax ? bare : JSON.stringify({ frames, events, terminals: trimmed.terminals } satisfies ReplayPayload);

@@ -72,6 +72,8 @@ describe('saved replays carry the terminals', () => {
     // What is kept is each tab's newest writes, ending with its last one; the oldest went first on both tabs alike.
     for (const numbers of kept) expect(numbers).toEqual(Array.from({ length: numbers.length }, (_, i) => 300 - numbers.length + i));
     expect(Math.abs(kept[0]!.length - kept[1]!.length)).toBeLessThanOrEqual(1);
+    // Each tab says how much of its beginning is missing.
+    expect(replay.terminals.map((t) => t.chunksDropped)).toEqual(kept.map((numbers) => 300 - numbers.length));
   });
 
   it('refuses malformed terminals with 400 InvalidRequest, saying what is wrong', async () => {

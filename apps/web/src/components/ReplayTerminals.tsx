@@ -24,7 +24,7 @@ export function ReplayTerminals({ terminals, at }: { terminals: readonly ReplayT
         ))}
       </div>
       <p className="terminal-locked terminal-past" role="status" aria-label="Terminal is read-only">
-        {replayTerminalText(at)}
+        {replayTerminalText(at, (shown.chunksDropped ?? 0) > 0)}
       </p>
       <ReplayTerminalView key={active} terminal={shown} at={at} />
     </section>

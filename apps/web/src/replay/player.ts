@@ -68,9 +68,9 @@ export function playbackText(replay: Pick<ReplayView, 'startAt' | 'endAt'>, at: 
   return `${clockText(at)} — ${seconds(at - replay.startAt)} s of ${seconds(replay.endAt - replay.startAt)} s`;
 }
 
-/** The replay terminal's banner: "Terminal as saved, at 12:03:41 — read-only". */
-export function replayTerminalText(at: number): string {
-  return `Terminal as saved, at ${clockText(at)} — read-only`;
+/** The replay terminal's banner: "Terminal as saved, at 12:03:41 — read-only" (and whether its beginning was left out). */
+export function replayTerminalText(at: number, earlierDropped = false): string {
+  return `Terminal as saved, at ${clockText(at)} — read-only${earlierDropped ? '; earlier output not kept' : ''}`;
 }
 
 /** A listed replay's facts: "2 min 46 s · 312 KiB · expires in 7 days" (length on the sandbox clock). */

@@ -1,7 +1,7 @@
 import { instructorSecretHeader, replayTerminalsBytesMax, terminalsBytes } from '@rslab/protocol';
 import { describe, expect, it } from 'vitest';
 import { deleteReplay, listReplays, saveReplay, saveReplayBody } from '../../src/replay/api';
-import { advance, frameOf, playbackText, replaySummaryText, seek, shownDigest, startPlayback, togglePlaying, withSpeed } from '../../src/replay/player';
+import { advance, frameOf, playbackText, replaySummaryText, replayTerminalText, seek, shownDigest, startPlayback, togglePlaying, withSpeed } from '../../src/replay/player';
 import { parseReplayBranchRoute, parseReplayRoute, replayBranchHash } from '../../src/replay/route';
 import { replay } from './helpers';
 
@@ -77,6 +77,13 @@ describe('replaySummaryText ("Your replays")', () => {
     expect(replaySummaryText({ lengthSandboxSeconds: 12, sizeBytes: 900, expiresAt: now + 5 * 3600_000 + 1 }, now)).toBe('12 s · 900 B · expires in 5 hours');
     expect(replaySummaryText({ lengthSandboxSeconds: 0, sizeBytes: 3 * 1024 * 1024, expiresAt: now + 30_000 }, now)).toBe('0 s · 3.0 MiB · expires in 1 min');
     expect(replaySummaryText({ lengthSandboxSeconds: 0, sizeBytes: 0, expiresAt: now }, now)).toBe('0 s · 0 B · expired');
+  });
+});
+
+describe('replayTerminalText', () => {
+  it('marks the replay terminal read-only, and says so when its beginning was trimmed', () => {
+    expect(replayTerminalText(Date.UTC(2026, 11, 7, 14, 5, 18))).toMatch(/^Terminal as saved, at \d\d:\d\d:\d\d — read-only$/);
+    expect(replayTerminalText(0, true)).toMatch(/read-only; earlier output not kept$/);
   });
 });
 
