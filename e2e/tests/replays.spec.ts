@@ -1,7 +1,7 @@
 import { expect, test, type Page } from '@playwright/test';
 import { badge, failOver } from './failover-fixtures';
 import { run, selectShell, squash, start } from './lesson-fixtures';
-import { openLab } from './fixtures';
+import { labUrl, openLab } from './fixtures';
 import { card, pane, screenshot } from './ui-fixtures';
 
 /** Issue 19, "Replays to share": save a failover as a replay; a fresh browser plays it read-only and branches from it. */
@@ -150,5 +150,39 @@ test('"Your replays" lists the replays this browser saved, newest first, and del
   const gone = await fresh.newPage();
   await gone.goto(links[0]!);
   await expect(gone.getByText('Replay not found')).toBeVisible();
+  await fresh.close();
+});
+
+test("the instructor's Save replay carries the instructor page's terminal, and the room's replays are listed and deleted there only", async ({ page, browser }) => {
+  test.setTimeout(120_000);
+  const base = labUrl();
+  const room = (await (await page.request.post(`${base}/api/rooms`, { data: { title: 'Tuesday class' } })).json()) as { code: string; secret: string };
+  await page.goto(`${base}/#instructor=${room.code}&secret=${room.secret}`);
+  await run(page, start[1] as string, 'listening on port');
+  await page.getByRole('button', { name: 'Save replay' }).click();
+  await page.getByRole('textbox', { name: 'Replay name' }).fill('class demo');
+  await page.getByRole('button', { name: 'Save', exact: true }).click();
+  const yours = page.getByRole('region', { name: 'Your replays' });
+  await expect(yours.getByRole('link', { name: 'class demo' })).toBeVisible();
+  const link = await page.getByRole('textbox', { name: 'Replay link' }).inputValue();
+
+  // Anyone with the link sees the instructor's terminal at the end.
+  const fresh = await browser.newContext();
+  const viewer = await fresh.newPage();
+  await viewer.goto(link);
+  await position(viewer).focus();
+  await position(viewer).press('End');
+  await expect.poll(async () => replayTerminalText(viewer)).toContain('listening on port 27017');
+
+  // The same browser's own lab page lists its session's replays, not the room's.
+  const labPage = await page.context().newPage();
+  await openLab(labPage);
+  await labPage.getByRole('button', { name: 'Save replay' }).click();
+  await expect(labPage.getByRole('region', { name: 'Your replays' }).getByRole('status')).toHaveText('None saved yet.');
+
+  await yours.getByRole('button', { name: 'Delete “class demo”' }).click();
+  await yours.getByRole('button', { name: 'Yes, delete “class demo”' }).click();
+  await expect(yours.getByRole('status')).toHaveText('Deleted “class demo”');
+  await expect(yours.getByRole('listitem')).toHaveCount(0);
   await fresh.close();
 });
