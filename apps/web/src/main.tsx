@@ -101,7 +101,7 @@ function startLab(): void {
         tools={
           <>
             <CourseLink />
-            <SaveReplay />
+            <SaveReplay terminals={() => client.terminalTranscripts()} />
             <ResumeLinkButton learner={learner} />
           </>
         }

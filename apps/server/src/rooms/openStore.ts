@@ -12,6 +12,7 @@ import {
   type ProgressFields,
   type ProgressRecord,
   type ProgressStore,
+  type ReplayListing,
   type ReplayRecord,
   type RoomRecord,
   type SavedPosition,
@@ -203,6 +204,12 @@ class OpeningStore implements ProgressStore {
   }
   async findReplay(id: string, now: Date): Promise<ReplayRecord | null> {
     return (await this.ready()).findReplay(id, now);
+  }
+  async listReplays(ownerKey: string, now: Date, limit: number): Promise<ReplayListing[]> {
+    return (await this.ready()).listReplays(ownerKey, now, limit);
+  }
+  async deleteReplay(id: string): Promise<boolean> {
+    return (await this.ready()).deleteReplay(id);
   }
   async close(): Promise<void> {
     await (await this.opening).close();

@@ -1,11 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { HttpErrorCode, eventsDigest, type ClusterSnapshot, type LabEvent, type ReplayView, type SavedReplay } from '@rslab/protocol';
+import { HttpErrorCode, eventsDigest, replayListLengthMax, trimTerminals, type ClusterSnapshot, type LabEvent, type ReplaySummary, type ReplayTerminal, type ReplayView, type SavedReplay } from '@rslab/protocol';
 import { frozenRecordingOf } from '../sandbox/lab';
 import type { Sandbox, SavedRecording } from '../workspace/sandbox';
 import type { ProgressStore, ReplayRecord } from './store';
 
 export interface ReplayLimits {
-  /** Bytes one replay's frames and events may take as JSON. */
+  /** Bytes one replay's frames, events and terminals may take as JSON (terminals are trimmed to fit). */
   replayBytesMax: number;
   /** How long a saved replay is kept, from its save. */
   replayTtlMillis: number;
@@ -29,6 +29,8 @@ export class ReplayError extends Error {
 interface ReplayPayload {
   frames: ClusterSnapshot[];
   events: LabEvent[];
+  /** Absent in replays saved before terminals were carried. */
+  terminals?: ReplayTerminal[];
 }
 
 /**
@@ -50,7 +52,13 @@ export class Replays {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async save(sandbox: Sandbox, name: string): Promise<SavedReplay> {
+  /**
+   * Save `sandbox`'s recording under `name`, with the page's `terminals` (each a timed transcript
+   * in time order): their oldest writes are dropped until the whole payload fits `replayBytesMax`;
+   * frames and events are never cut (a recording too big without terminals is refused).
+   */
+  async save(sandbox: Sandbox, name: string, terminals: readonly ReplayTerminal[] = [], ownerKey?: string): Promise<SavedReplay> {
+    checkTimeOrder(terminals);
     const lab = sandbox.lab;
     const frames = lab.past.clusters();
     // The cluster as it is now ends the replay, when the last moment kept is older.
@@ -60,7 +68,15 @@ export class Replays {
     const last = frames.at(-1);
     if (!first || !last) throw new ReplayError(HttpErrorCode.nothingRecorded, 409, 'this sandbox has recorded nothing yet: start a member first');
     const events = lab.events.all().filter((event) => event.at <= last.at);
-    const payload = JSON.stringify({ frames, events } satisfies ReplayPayload);
+    const bare = JSON.stringify({ frames, events, terminals: [] } satisfies ReplayPayload);
+    const bareBytes = Buffer.byteLength(bare, 'utf8');
+    // What the terminals may take: the room left, plus the "[]" they replace.
+    const trimmed = trimTerminals(
+      // A write the page stamped after the last moment shows at the end (the page's clock is the one it last heard).
+      terminals.map((terminal) => ({ ...terminal, chunks: terminal.chunks.map((chunk) => (chunk.at > last.at ? { at: last.at, data: chunk.data } : chunk)) })),
+      Math.max(0, this.limits.replayBytesMax - bareBytes + 2),
+    );
+    const payload = bareBytes > this.limits.replayBytesMax ? bare : JSON.stringify({ frames, events, terminals: trimmed.terminals } satisfies ReplayPayload);
     const sizeBytes = Buffer.byteLength(payload, 'utf8');
     if (sizeBytes > this.limits.replayBytesMax) {
       throw new ReplayError(
@@ -76,6 +92,7 @@ export class Replays {
       createdAt: new Date(createdAt),
       expiresAt: new Date(createdAt + this.limits.replayTtlMillis),
       sandboxId: sandbox.id,
+      ...(ownerKey === undefined ? {} : { ownerKey }),
       startAt: first.at,
       endAt: last.at,
       frames: frames.length,
@@ -89,12 +106,14 @@ export class Replays {
     return {
       id: record._id,
       name: record.name,
-      path: `/#replay=${record._id}`,
+      path: replayPath(record._id),
       expiresAt: record.expiresAt.getTime(),
       sizeBytes,
       frames: record.frames,
       events: record.events,
       digest: record.digest,
+      terminalChunks: trimmed.terminals.reduce((sum, terminal) => sum + terminal.chunks.length, 0),
+      terminalChunksDropped: trimmed.dropped,
     };
   }
 
@@ -114,7 +133,36 @@ export class Replays {
       events: payload.events,
       digest: record.digest,
       branchable: this.recording(id) !== null,
+      terminals: payload.terminals ?? [],
     };
+  }
+
+  /** The replays `ownerKey` saved that have not expired, newest first (at most `replayListLengthMax`). */
+  async list(ownerKey: string): Promise<ReplaySummary[]> {
+    const listed = await this.store.listReplays(ownerKey, new Date(this.now()), replayListLengthMax);
+    return listed.map((record) => ({
+      id: record._id,
+      name: record.name,
+      path: replayPath(record._id),
+      createdAt: record.createdAt.getTime(),
+      expiresAt: record.expiresAt.getTime(),
+      lengthSandboxSeconds: Math.max(0, record.endAt - record.startAt) / 1000,
+      sizeBytes: record.sizeBytes,
+      branchable: this.recording(record._id) !== null,
+    }));
+  }
+
+  /**
+   * Delete a replay its owner asks to: gone from the store, and its branch point let go of here
+   * (the worker frees the members' checkpoints, as when the newest replayBranchPointsMax push it out).
+   * 404 when there is none (or it expired), 403 when `ownerKey` did not save it.
+   */
+  async delete(id: string, ownerKey: string): Promise<void> {
+    const record = await this.store.findReplay(id, new Date(this.now()));
+    if (!record) throw new ReplayError(HttpErrorCode.replayNotFound, 404, `there is no replay '${id}': it was deleted, or it expired`);
+    if (record.ownerKey !== ownerKey) throw new ReplayError(HttpErrorCode.forbidden, 403, 'only whoever saved a replay may delete it: this browser session (or room) did not save this one');
+    await this.store.deleteReplay(id);
+    this.forget(id);
   }
 
   /** What "Branch from here" starts from, while this server keeps it. */
@@ -158,6 +206,21 @@ export class Replays {
     this.recordings.delete(id);
     kept.recording.source.release();
   }
+}
+
+/** Each terminal's writes must be in time order (the page records them so): a replay plays them as a prefix. */
+function checkTimeOrder(terminals: readonly ReplayTerminal[]): void {
+  for (const terminal of terminals) {
+    for (let i = 1; i < terminal.chunks.length; i++) {
+      if (terminal.chunks[i]!.at < terminal.chunks[i - 1]!.at) {
+        throw new ReplayError(HttpErrorCode.invalidRequest, 400, `terminal '${terminal.label}': chunk ${i} is at ${terminal.chunks[i]!.at} ms, before the chunk before it (${terminal.chunks[i - 1]!.at} ms): chunks must be in time order`);
+      }
+    }
+  }
+}
+
+function replayPath(id: string): string {
+  return `/#replay=${id}`;
 }
 
 function kib(bytes: number): number {

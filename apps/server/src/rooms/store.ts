@@ -70,6 +70,12 @@ export interface ReplayRecord {
   expiresAt: Date;
   /** The sandbox it was saved from (for the log; not shown). */
   sandboxId: string;
+  /**
+   * Who saved it, as the save was authorized: `session:<hash of the session id>` or
+   * `room:<code>` (the instructor secret). Only they list and delete it. Absent on replays saved
+   * before replays had owners: nobody may delete those (they expire).
+   */
+  ownerKey?: string;
   startAt: number;
   endAt: number;
   frames: number;
@@ -77,6 +83,14 @@ export interface ReplayRecord {
   digest: string;
   sizeBytes: number;
   payload: string;
+}
+
+/** A replay as its saver's list shows it: everything but the payload. */
+export type ReplayListing = Omit<ReplayRecord, 'payload'>;
+
+/** Newest first: `createdAt`, then `_id` (two saves in one millisecond). */
+function newestFirst(a: ReplayListing, b: ReplayListing): number {
+  return b.createdAt.getTime() - a.createdAt.getTime() || (a._id < b._id ? 1 : a._id > b._id ? -1 : 0);
 }
 
 /** What the store can do right now, for `/api/health` and the log. */
@@ -125,6 +139,10 @@ export interface ProgressStore {
   insertReplay(replay: ReplayRecord): Promise<void>;
   /** The replay, unless there is none or it expired before `now`. */
   findReplay(id: string, now: Date): Promise<ReplayRecord | null>;
+  /** `ownerKey`'s replays that have not expired by `now`, newest first, at most `limit`, without their payload. */
+  listReplays(ownerKey: string, now: Date, limit: number): Promise<ReplayListing[]>;
+  /** Delete the replay; false when there was none. */
+  deleteReplay(id: string): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -193,6 +211,16 @@ export class MemoryProgressStore implements ProgressStore {
   async findReplay(id: string, now: Date): Promise<ReplayRecord | null> {
     const replay = this.replays.get(id);
     return replay && replay.expiresAt > now ? structuredClone(replay) : null;
+  }
+  async listReplays(ownerKey: string, now: Date, limit: number): Promise<ReplayListing[]> {
+    return [...this.replays.values()]
+      .filter((replay) => replay.ownerKey === ownerKey && replay.expiresAt > now)
+      .map(({ payload: _payload, ...listing }) => structuredClone(listing))
+      .sort(newestFirst)
+      .slice(0, limit);
+  }
+  async deleteReplay(id: string): Promise<boolean> {
+    return this.replays.delete(id);
   }
   async close(): Promise<void> {}
 }
@@ -417,7 +445,11 @@ export class MongoProgressStore implements ProgressStore {
   }
   async insertReplay(replay: ReplayRecord): Promise<void> {
     await this.run('the replay', async () => {
-      this.replaysIndexed ??= this.replays.createIndex({ expiresAt: 1 }, { expireAfterSeconds: 0, name: 'expiresAt_ttl' }).catch((error: unknown) => {
+      this.replaysIndexed ??= Promise.all([
+        this.replays.createIndex({ expiresAt: 1 }, { expireAfterSeconds: 0, name: 'expiresAt_ttl' }),
+        // A saver's list: their replays, newest first.
+        this.replays.createIndex({ ownerKey: 1, createdAt: -1 }, { name: 'ownerKey_createdAt' }),
+      ]).catch((error: unknown) => {
         this.replaysIndexed = null;
         throw error;
       });
@@ -437,6 +469,19 @@ export class MongoProgressStore implements ProgressStore {
   }
   async findReplay(id: string, now: Date): Promise<ReplayRecord | null> {
     return this.run('reading the replay', () => this.replays.findOne({ _id: id, expiresAt: { $gt: now } }));
+  }
+  async listReplays(ownerKey: string, now: Date, limit: number): Promise<ReplayListing[]> {
+    return this.run('listing the replays', () =>
+      this.replays
+        .find({ ownerKey, expiresAt: { $gt: now } }, { projection: { payload: 0 } })
+        .sort({ createdAt: -1, _id: -1 })
+        .limit(limit)
+        .toArray(),
+    );
+  }
+  async deleteReplay(id: string): Promise<boolean> {
+    // A retried delete that already landed finds nothing: the caller read the replay just before, so "none" is only ever that.
+    return this.run('deleting the replay', async () => (await this.replays.deleteOne({ _id: id })).deletedCount > 0);
   }
   async close(): Promise<void> {
     await this.client.close();

@@ -75,10 +75,12 @@ describe('every HTTP route has JSON schemas', () => {
     const { routes } = await serverWithLog();
     const http = routes.filter((route) => !(route as { websocket?: boolean }).websocket && route.method !== 'HEAD');
     expect(http.map((route) => `${String(route.method)} ${route.url}`).sort()).toEqual([
+      'DELETE /api/replays/:id',
       'DELETE /api/rooms/:code',
       'GET /',
       'GET /api/health',
       'GET /api/lessons',
+      'GET /api/replays',
       'GET /api/replays/:id',
       'GET /api/rooms/:code',
       'GET /api/rooms/:code/dashboard',

@@ -1,11 +1,11 @@
-import type { ClientMessage, ControlAction, ServerMessage, TabSnapshot } from '@rslab/protocol';
+import type { ClientMessage, ControlAction, ReplayTerminal, ServerMessage, TabSnapshot } from '@rslab/protocol';
 import { fillPlaceholders } from '@rslab/protocol';
 import { Connection, type ConnectionStatus } from '../net/connection';
 import { TerminalController } from '../terminal/controller';
 import { controlAcked, controlSent, presenterFontSize, receiveCourse, requestPast, resetSandboxState, showCourse, showLive, showOthersPast, showPast, useLab } from '../store/lab';
 import type { PastMoment } from '../store/lab';
 import { parseLessonList } from '../lesson/course';
-import { alreadyInInterpreter, commandMismatch, fillPid, roleIndex, shellForCommand, type CommandLanguage, type ShellRole } from '../lesson/shells';
+import { alreadyInInterpreter, commandMismatch, fillPid, roleIndex, shellForCommand, tabLabel, type CommandLanguage, type ShellRole } from '../lesson/shells';
 import { applySandboxMessage, isSandboxMessage } from './sandboxMessages';
 import { BrowserRuntimes, isRuntimeMessage } from '../runtime/browserRuntimes';
 
@@ -200,6 +200,11 @@ export class LabClient {
         controller.notice('[connection to the server lost; reconnecting…]');
       }
     }
+  }
+
+  /** Each terminal tab's timed transcript, in tab order under its label ("Save replay" sends them). */
+  terminalTranscripts(): ReplayTerminal[] {
+    return [...this.controllers.values()].map((controller, index) => ({ label: tabLabel(index), chunks: controller.transcriptChunks() }));
   }
 
   private addTab(snapshot: TabSnapshot): TerminalController {

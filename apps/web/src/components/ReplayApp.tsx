@@ -5,6 +5,7 @@ import { replayBranchHash } from '../replay/route';
 import { playPause, seekTo, selectLoadError, selectPlayback, selectReplay, setSpeed, tick, useReplay } from '../store/replay';
 import { ClusterPane } from './ClusterPane';
 import { PositionSlider } from './PositionSlider';
+import { ReplayTerminals } from './ReplayTerminals';
 
 const Timeline = lazy(() => import('./Timeline'));
 
@@ -13,12 +14,15 @@ const tickMillis = 100;
 
 /**
  * A shared replay (`#replay=<id>`), read-only: the cluster and timeline as they were, the
- * "Replay position" slider, play/pause, the speed, and "Branch from here" into a sandbox of one's own.
+ * "Replay position" slider, play/pause, the speed, and "Branch from here" into a sandbox of one's own;
+ * the saving page's terminals, read-only, as they were at the replay's moment.
  * `client` is never started here: the cluster pane's controls are disabled while a past moment shows.
  */
 export function ReplayApp({ client }: { client: LabClient }) {
   const replay = useReplay(selectReplay);
   const loadError = useReplay(selectLoadError);
+  const at = useReplay(selectPlayback).at;
+  const withTerminals = (replay?.terminals.length ?? 0) > 0;
   return (
     <div className="app replay-app">
       <header className="app-header">
@@ -34,7 +38,8 @@ export function ReplayApp({ client }: { client: LabClient }) {
         </div>
       )}
       {replay && (
-        <main className="layout replay-layout">
+        <main className={`layout replay-layout${withTerminals ? ' replay-with-terminals' : ''}`}>
+          {withTerminals && <ReplayTerminals terminals={replay.terminals} at={at} />}
           <ClusterPane client={client} />
           <section className="pane timeline-pane" aria-label="Timeline">
             <ReplayBar />

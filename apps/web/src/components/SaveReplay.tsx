@@ -1,10 +1,16 @@
 import { useState } from 'react';
+import type { ReplayTerminal } from '@rslab/protocol';
 import { saveReplay, type InstructorRoom } from '../replay/api';
 import { replayLink } from '../replay/route';
+import { counted } from '../text/plural';
+import { YourReplays } from './YourReplays';
 import { selectSaveError, selectSaved, selectSaving, savingDone, savingStarted, useReplay } from '../store/replay';
 
-/** "Save replay": the sandbox's recording under a name, answered with a link to copy; `room` on the instructor page. */
-export function SaveReplay({ room }: { room?: InstructorRoom } = {}) {
+/**
+ * "Save replay": the sandbox's recording under a name, answered with a link to copy; `room` on the
+ * instructor page; `terminals` reads the page's terminal transcripts, which go with the save.
+ */
+export function SaveReplay({ room, terminals }: { room?: InstructorRoom; terminals?: () => ReplayTerminal[] } = {}) {
   const saved = useReplay(selectSaved);
   const error = useReplay(selectSaveError);
   const saving = useReplay(selectSaving);
@@ -13,7 +19,7 @@ export function SaveReplay({ room }: { room?: InstructorRoom } = {}) {
   const link = saved ? replayLink(window.location.origin, saved.path) : null;
   const save = () => {
     savingStarted();
-    saveReplay(name.trim() || `Replay ${new Date().toISOString().slice(11, 16)}`, room).then(
+    saveReplay(name.trim() || `Replay ${new Date().toISOString().slice(11, 16)}`, room, terminals?.() ?? []).then(
       (reply) => savingDone({ saved: reply }),
       (failure: unknown) => savingDone({ error: failure instanceof Error ? failure.message : String(failure) }),
     );
@@ -45,7 +51,7 @@ export function SaveReplay({ room }: { room?: InstructorRoom } = {}) {
             Copy link
           </button>
           <span className="muted" data-testid="saved-replay-digest">
-            {saved.events} events, digest {saved.digest}
+            {counted(saved.events, 'event')}, digest {saved.digest}
           </span>
         </>
       )}
@@ -57,6 +63,7 @@ export function SaveReplay({ room }: { room?: InstructorRoom } = {}) {
       <button type="button" onClick={() => setOpen(false)} aria-label="Close save replay">
         ×
       </button>
+      <YourReplays room={room} refresh={saved?.id ?? null} />
     </form>
   );
 }

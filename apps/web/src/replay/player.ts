@@ -1,4 +1,4 @@
-import { eventsCountAt, eventsDigest, frameAt, type ClusterSnapshot, type LabEvent, type ReplayView } from '@rslab/protocol';
+import { eventsCountAt, eventsDigest, frameAt, type ClusterSnapshot, type LabEvent, type ReplaySummary, type ReplayView } from '@rslab/protocol';
 import { clockText } from '../cluster/format';
 
 /**
@@ -66,4 +66,33 @@ export function shownDigest(replay: Pick<ReplayView, 'events'>, at: number): str
 export function playbackText(replay: Pick<ReplayView, 'startAt' | 'endAt'>, at: number): string {
   const seconds = (millis: number) => Math.round(millis / 1000);
   return `${clockText(at)} — ${seconds(at - replay.startAt)} s of ${seconds(replay.endAt - replay.startAt)} s`;
+}
+
+/** The replay terminal's banner: "Terminal as saved, at 12:03:41 — read-only" (and whether its beginning was left out). */
+export function replayTerminalText(at: number, earlierDropped = false): string {
+  return `Terminal as saved, at ${clockText(at)} — read-only${earlierDropped ? '; earlier output not kept' : ''}`;
+}
+
+/** A listed replay's facts: "2 min 46 s · 312 KiB · expires in 7 days" (length on the sandbox clock). */
+export function replaySummaryText(replay: Pick<ReplaySummary, 'lengthSandboxSeconds' | 'sizeBytes' | 'expiresAt'>, nowMillis: number): string {
+  return `${lengthText(replay.lengthSandboxSeconds)} · ${sizeText(replay.sizeBytes)} · ${expiryText(replay.expiresAt - nowMillis)}`;
+}
+
+function lengthText(seconds: number): string {
+  const whole = Math.round(seconds);
+  return whole < 60 ? `${whole} s` : `${Math.floor(whole / 60)} min ${whole % 60} s`;
+}
+
+function sizeText(bytes: number): string {
+  if (bytes < 1024) return `${bytes} B`;
+  if (bytes < 1024 * 1024) return `${Math.ceil(bytes / 1024)} KiB`;
+  return `${(bytes / (1024 * 1024)).toFixed(1)} MiB`;
+}
+
+function expiryText(leftMillis: number): string {
+  const hours = leftMillis / 3600_000;
+  if (leftMillis <= 0) return 'expired';
+  if (hours >= 48) return `expires in ${Math.round(hours / 24)} days`;
+  if (hours >= 2) return `expires in ${Math.round(hours)} hours`;
+  return `expires in ${Math.max(1, Math.floor(leftMillis / 60_000))} min`;
 }

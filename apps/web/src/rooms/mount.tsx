@@ -102,7 +102,7 @@ export function mountRooms(route: RoomRoute, root: HTMLElement): void {
       render(
         <div className="rooms-shell">
           <RoomBar socket={socket} links={links} />
-          <App client={client} tools={<SaveReplay room={{ code: route.code, secret: route.secret }} />} />
+          <App client={client} tools={<SaveReplay room={{ code: route.code, secret: route.secret }} terminals={() => client.terminalTranscripts()} />} />
         </div>,
       );
       return;

@@ -3,7 +3,7 @@ import { FitAddon } from '@xterm/addon-fit';
 import type { ClientMessage, TabSnapshot } from '@rslab/protocol';
 import { LineEditor, type EditorEffect } from './lineEditor';
 import { longestCommonPrefix, toTerminalNewlines } from './text';
-import { TerminalTranscript } from './transcript';
+import { TerminalTranscript, type TranscriptChunk } from './transcript';
 
 /** How much of what a terminal drew the page keeps for showing past moments (about the xterm's 5000-line scrollback). */
 export const transcriptCharsMax = 512 * 1024;
@@ -134,6 +134,11 @@ export class TerminalController {
     // The past takes no keys: no cursor invites typing (the live stream's reset shows it again).
     else this.term.write(`${this.transcript.upTo(at)}\x1b[?25l`);
     this.showLocked();
+  }
+
+  /** What this terminal drew, with sandbox times (what "Save replay" sends). */
+  transcriptChunks(): TranscriptChunk[] {
+    return this.transcript.chunks();
   }
 
   /** Whether a past moment is shown instead of the live screen. */

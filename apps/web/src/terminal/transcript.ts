@@ -16,7 +16,7 @@ export interface TranscriptChunk {
 }
 
 export class TerminalTranscript {
-  private chunks: TranscriptChunk[] = [];
+  private list: TranscriptChunk[] = [];
   private chars = 0;
 
   constructor(private readonly charsMax: number) {}
@@ -24,33 +24,38 @@ export class TerminalTranscript {
   /** Remember a write; a clock that stepped back (a branch, a reconnect) is held at the last time. */
   record(at: number, data: string): void {
     if (data === '') return;
-    const last = this.chunks[this.chunks.length - 1];
+    const last = this.list[this.list.length - 1];
     const stamped = last ? Math.max(last.at, at) : at;
     if (last && last.at === stamped) last.data += data;
-    else this.chunks.push({ at: stamped, data });
+    else this.list.push({ at: stamped, data });
     this.chars += data.length;
     // Drop the oldest writes past the cap (the xterm's own scrollback forgets them too).
-    while (this.chars > this.charsMax && this.chunks.length > 1) {
-      const dropped = this.chunks.shift() as TranscriptChunk;
+    while (this.chars > this.charsMax && this.list.length > 1) {
+      const dropped = this.list.shift() as TranscriptChunk;
       this.chars -= dropped.data.length;
     }
   }
 
   /** Forget everything (the terminal was reset from a snapshot). */
   clear(): void {
-    this.chunks = [];
+    this.list = [];
     this.chars = 0;
+  }
+
+  /** The timed writes kept, oldest first (a copy: what "Save replay" sends). */
+  chunks(): TranscriptChunk[] {
+    return this.list.map((chunk) => ({ ...chunk }));
   }
 
   /** Everything written, for putting the live screen back. */
   all(): string {
-    return this.chunks.map((chunk) => chunk.data).join('');
+    return this.list.map((chunk) => chunk.data).join('');
   }
 
   /** What had been written by sandbox time `at`, cut where a terminal can stop (see `safeCut`). */
   upTo(at: number): string {
     let text = '';
-    for (const chunk of this.chunks) {
+    for (const chunk of this.list) {
       if (chunk.at > at) break;
       text += chunk.data;
     }
@@ -69,12 +74,66 @@ export class TerminalTranscript {
  * surrogate and a trailing ESC sequence that has not reached its final byte.
  */
 export function safeCut(text: string): string {
-  let end = text.length;
+  return text.slice(0, safeEnd(text, text.length));
+}
+
+/** Where `text.slice(0, end)` can safely stop (see `safeCut`): `end` or a little before it. */
+export function safeEnd(text: string, end: number): number {
   const lastCode = text.charCodeAt(end - 1);
   if (lastCode >= 0xd800 && lastCode <= 0xdbff) end -= 1;
-  const esc = text.lastIndexOf('\x1b', end - 1);
+  const esc = end > 0 ? text.lastIndexOf('\x1b', end - 1) : -1;
   if (esc !== -1 && !escapeComplete(text.slice(esc, end))) end = esc;
-  return text.slice(0, end);
+  return end;
+}
+
+/**
+ * A saved terminal (a replay's, issue 19) played to a moment: `update(at)` says what to write to
+ * a read-only xterm so it shows what had been drawn by sandbox time `at`. Moving forward writes
+ * only what is new (a play at 10× redraws nothing); moving back resets and writes the prefix.
+ */
+export class TranscriptPlayback {
+  private readonly text: string;
+  /** Where each chunk ends in `text`, and its time. */
+  private readonly ends: number[] = [];
+  private readonly ats: number[] = [];
+  /** How much of `text` the xterm shows now. */
+  private written = 0;
+
+  constructor(chunks: readonly TranscriptChunk[]) {
+    let length = 0;
+    for (const chunk of chunks) {
+      length += chunk.data.length;
+      this.ends.push(length);
+      this.ats.push(chunk.at);
+    }
+    this.text = chunks.map((chunk) => chunk.data).join('');
+  }
+
+  /** How much of the text had been drawn by `at`, cut where a terminal can stop. */
+  lengthAt(at: number): number {
+    let lo = 0;
+    let hi = this.ats.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((this.ats[mid] as number) <= at) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo === 0 ? 0 : safeEnd(this.text, this.ends[lo - 1] as number);
+  }
+
+  /** What to write for the terminal to show moment `at`; `reset` first when it went back. */
+  update(at: number): { reset: boolean; data: string } {
+    const target = this.lengthAt(at);
+    const reset = target < this.written;
+    const data = this.text.slice(reset ? 0 : this.written, target);
+    this.written = target;
+    return { reset, data };
+  }
+
+  /** The xterm was reset from outside (a remount): the next update writes from the start. */
+  restart(): void {
+    this.written = 0;
+  }
 }
 
 /** Whether `sequence` (starting with ESC) is a whole escape sequence. */

@@ -24,4 +24,5 @@ export const replay: ReplayView = {
   events,
   digest: eventsDigest(events),
   branchable: true,
+  terminals: [],
 };

@@ -1,7 +1,7 @@
-import { instructorSecretHeader } from '@rslab/protocol';
+import { instructorSecretHeader, replayTerminalsBytesMax, terminalsBytes } from '@rslab/protocol';
 import { describe, expect, it } from 'vitest';
-import { saveReplay } from '../../src/replay/api';
-import { advance, frameOf, playbackText, seek, shownDigest, startPlayback, togglePlaying, withSpeed } from '../../src/replay/player';
+import { deleteReplay, listReplays, saveReplay, saveReplayBody } from '../../src/replay/api';
+import { advance, frameOf, playbackText, replaySummaryText, replayTerminalText, seek, shownDigest, startPlayback, togglePlaying, withSpeed } from '../../src/replay/player';
 import { parseReplayBranchRoute, parseReplayRoute, replayBranchHash } from '../../src/replay/route';
 import { replay } from './helpers';
 
@@ -50,10 +50,64 @@ describe('saveReplay', () => {
       calls.push({ url, init });
       return new Response(JSON.stringify({ statusCode: 403, error: 'Forbidden', message: "only the room's instructor may save its sandbox" }), { status: 403 });
     }) as unknown as typeof fetch;
-    await expect(saveReplay('class', { code: 'ABCD2345', secret: 's'.repeat(32) }, fetcher)).rejects.toMatchObject({ name: 'ReplayApiError', status: 403, code: 'Forbidden', message: "only the room's instructor may save its sandbox" });
+    await expect(saveReplay('class', { code: 'ABCD2345', secret: 's'.repeat(32) }, [], fetcher)).rejects.toMatchObject({ name: 'ReplayApiError', status: 403, code: 'Forbidden', message: "only the room's instructor may save its sandbox" });
     expect(calls[0]?.url).toBe('/api/replays');
     expect(JSON.parse(String(calls[0]?.init.body))).toEqual({ name: 'class', room: 'ABCD2345' });
     expect((calls[0]?.init.headers as Record<string, string>)[instructorSecretHeader]).toBe('s'.repeat(32));
     expect(calls[0]?.url).not.toContain('s'.repeat(32));
+  });
+});
+
+describe('saveReplayBody (the page sends its terminals with "Save replay")', () => {
+  it('sends each tab with writes, trimmed oldest first to replayTerminalsBytesMax; a page without terminals sends none', () => {
+    const big = 'x'.repeat(replayTerminalsBytesMax / 2);
+    const servers = { label: 'servers', chunks: [{ at: 1, data: big }, { at: 3, data: 'kill 42\r\n' }] };
+    const client = { label: 'client', chunks: [{ at: 2, data: big }, { at: 4, data: 'AutoReconnect\r\n' }] };
+    const body = saveReplayBody('r', undefined, [servers, { label: 'shell 3', chunks: [] }, client]);
+    expect(body.terminals?.map((t) => [t.label, t.chunks.map((c) => c.at)])).toEqual([['servers', [3]], ['client', [2, 4]]]);
+    expect(terminalsBytes(body.terminals ?? [])).toBeLessThanOrEqual(replayTerminalsBytesMax);
+    expect(saveReplayBody('r', { code: 'ABCD2345', secret: 's' }, [{ label: 'servers', chunks: [] }])).toEqual({ name: 'r', room: 'ABCD2345' });
+  });
+});
+
+describe('replaySummaryText ("Your replays")', () => {
+  it('gives the length on the sandbox clock, the size and the time left', () => {
+    const now = 1_000_000;
+    expect(replaySummaryText({ lengthSandboxSeconds: 166.4, sizeBytes: 319_000, expiresAt: now + 7 * 24 * 3600_000 - 5000 }, now)).toBe('2 min 46 s · 312 KiB · expires in 7 days');
+    expect(replaySummaryText({ lengthSandboxSeconds: 12, sizeBytes: 900, expiresAt: now + 5 * 3600_000 + 1 }, now)).toBe('12 s · 900 B · expires in 5 hours');
+    expect(replaySummaryText({ lengthSandboxSeconds: 0, sizeBytes: 3 * 1024 * 1024, expiresAt: now + 30_000 }, now)).toBe('0 s · 3.0 MiB · expires in 1 min');
+    expect(replaySummaryText({ lengthSandboxSeconds: 0, sizeBytes: 0, expiresAt: now }, now)).toBe('0 s · 0 B · expired');
+  });
+});
+
+describe('replayTerminalText', () => {
+  it('marks the replay terminal read-only, and says so when its beginning was trimmed', () => {
+    expect(replayTerminalText(Date.UTC(2026, 11, 7, 14, 5, 18))).toMatch(/^Terminal as saved, at \d\d:\d\d:\d\d — read-only$/);
+    expect(replayTerminalText(0, true)).toMatch(/read-only; earlier output not kept$/);
+  });
+});
+
+describe('listReplays and deleteReplay', () => {
+  it("ask for the room's replays with the secret in a header; a delete answered 204 resolves, a refusal becomes its message", async () => {
+    const calls: Array<{ url: string; init: RequestInit | undefined }> = [];
+    const answers = [
+      new Response(JSON.stringify({ replays: [] }), { status: 200 }),
+      new Response(null, { status: 204 }),
+      new Response(JSON.stringify({ statusCode: 403, error: 'Forbidden', message: 'only whoever saved a replay may delete it' }), { status: 403 }),
+    ];
+    const fetcher = (async (url: string, init?: RequestInit) => {
+      calls.push({ url, init });
+      return answers.shift()!;
+    }) as unknown as typeof fetch;
+    const room = { code: 'ABCD2345', secret: 's'.repeat(32) };
+    expect(await listReplays(room, fetcher)).toEqual([]);
+    await deleteReplay('r-0123456789ab', undefined, fetcher);
+    await expect(deleteReplay('r-0123456789ab', undefined, fetcher)).rejects.toMatchObject({ status: 403, code: 'Forbidden' });
+    expect(calls.map((c) => [c.url, c.init?.method ?? 'GET'])).toEqual([
+      ['/api/replays?room=ABCD2345', 'GET'],
+      ['/api/replays/r-0123456789ab', 'DELETE'],
+      ['/api/replays/r-0123456789ab', 'DELETE'],
+    ]);
+    expect((calls[0]?.init?.headers as Record<string, string>)[instructorSecretHeader]).toBe(room.secret);
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { safeCut, TerminalTranscript } from '../../src/terminal/transcript';
+import { safeCut, TerminalTranscript, TranscriptPlayback } from '../../src/terminal/transcript';
 
 describe('TerminalTranscript (issue 19: the terminal shows output up to the moment viewed)', () => {
   it('keeps only the writes made by the moment viewed', () => {
@@ -59,5 +59,40 @@ describe('safeCut', () => {
     expect(safeCut('a\x1b7')).toBe('a\x1b7');
     expect(safeCut('\ud83d\ude00')).toBe('\ud83d\ude00');
     expect(safeCut('')).toBe('');
+  });
+});
+
+describe('TranscriptPlayback (a saved replay\'s read-only terminal, played to a moment)', () => {
+  const chunks = [
+    { at: 1000, data: '$ mongod\r\n' },
+    { at: 2000, data: '\x1b[32mok\x1b[0m\r\n' },
+    { at: 3000, data: 'AutoReconnect\r\n\x1b[3' },
+    { at: 4000, data: '1mred\x1b[0m' },
+  ];
+
+  it('writes only what is new going forward, and resets going back', () => {
+    const p = new TranscriptPlayback(chunks);
+    expect(p.update(500)).toEqual({ reset: false, data: '' });
+    expect(p.update(1000)).toEqual({ reset: false, data: '$ mongod\r\n' });
+    expect(p.update(2500)).toEqual({ reset: false, data: '\x1b[32mok\x1b[0m\r\n' });
+    expect(p.update(2500)).toEqual({ reset: false, data: '' });
+    // Back before the kill: the xterm starts again from the prefix, without the AutoReconnect.
+    const back = p.update(1500);
+    expect(back).toEqual({ reset: true, data: '$ mongod\r\n' });
+  });
+
+  it('never stops inside an escape sequence split over two writes, and picks it up whole after', () => {
+    const p = new TranscriptPlayback(chunks);
+    const at3 = p.update(3000);
+    expect(at3.data.endsWith('AutoReconnect\r\n')).toBe(true);
+    expect(p.update(4000).data).toBe('\x1b[31mred\x1b[0m');
+    // Played in any steps, what is written adds up to the prefix as upTo cuts it.
+    const t = new TerminalTranscript(10_000);
+    for (const c of chunks) t.record(c.at, c.data);
+    for (const at of [999, 1000, 2999, 3000, 4000]) {
+      const fresh = new TranscriptPlayback(chunks);
+      expect(fresh.update(at).data).toBe(t.upTo(at));
+    }
+    expect(t.chunks()).toEqual(chunks);
   });
 });
