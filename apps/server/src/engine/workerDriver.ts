@@ -5,8 +5,8 @@ import type { CallContext, DriverRpcLimits, RpcReply } from '../runtime/driverRp
 /** What the mirror needs of its WorkerEngine: calls to the sandbox in its worker, in order. */
 export interface WorkerDriverLink {
   driverCall<T>(method: string, args: unknown[]): Promise<T>;
-  /** Whether the worker died (its clients died with it). */
-  readonly lost: boolean;
+  /** Whether the sandbox is gone from its worker (disposed, or the worker died): its clients went with it. */
+  readonly ended: boolean;
 }
 
 /** A `driver` or `driverProgress` event from the sandbox's worker. */
@@ -59,7 +59,7 @@ export class WorkerLabDriver implements LabDriver {
   }
 
   async closeAll(): Promise<void> {
-    if (this.link.lost) return;
+    if (this.link.ended) return;
     await this.link.driverCall('driver.closeAll', []);
   }
 }
@@ -88,19 +88,19 @@ class WorkerExecutor implements DriverExecutor {
   }
 
   cancel(id: number): void {
-    if (this.link.lost) return;
+    if (this.link.ended) return;
     this.link.driverCall('driver.cancel', [this.key, id]).catch(() => {
       // The call it cancels answers anyway (with the worker's error, if the worker is gone).
     });
   }
 
   async endSession(runtimeSession: string): Promise<void> {
-    if (this.link.lost) return;
+    if (this.link.ended) return;
     await this.link.driverCall('driver.endSession', [this.key, runtimeSession]);
   }
 
   async dispose(): Promise<void> {
-    if (this.link.lost) return;
+    if (this.link.ended) return;
     await this.link.driverCall('driver.disposeExecutor', [this.key]);
   }
 }

@@ -255,6 +255,11 @@ export class WorkerEngine implements Engine {
     }
   }
 
+  /** The sandbox is gone from its worker (disposed, or the worker died): its driver clients went with it. */
+  get ended(): boolean {
+    return this.disposed || this.lostError !== null;
+  }
+
   /** A call to the sandbox's driver in the worker (see WorkerLabDriver). */
   driverCall<T>(method: string, args: unknown[]): Promise<T> {
     return this.call<T>(method, args);
