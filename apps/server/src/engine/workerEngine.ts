@@ -32,7 +32,7 @@ export interface SandboxWorkerSetup {
   hostname: string;
   membersMax: number;
   seed?: number;
-  /** The SOCKS login the main thread's driver clients use to reach this sandbox's network. */
+  /** The SOCKS login the sandbox's driver clients use to reach its network (made on the main thread). */
   credentials?: { username: string; password: string };
   storageLimits?: { storageDocumentsMax: number; storageBytesMax: number };
   parameters?: Partial<ReplParameters>;

@@ -1,7 +1,7 @@
 /**
  * The body of a sandbox worker thread (see engine/workerPool.ts): it hosts the sandboxes the pool
  * assigns to it, each a SimEngine (members, clock, virtual network) on this thread's heap, and a
- * SOCKS bridge on loopback through which the main thread's driver clients reach them. The main
+ * SOCKS bridge on loopback through which their driver clients (here too) reach them. The main
  * thread's `WorkerEngine` (engine/workerEngine.ts) sends the calls below and gets each sandbox's
  * timeline events, process table and followed log lines back.
  *
