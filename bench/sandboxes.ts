@@ -156,7 +156,7 @@ async function compare(): Promise<void> {
   const lines = [
     `${loadBefore} At the end: ${machineLine().replace(/^.*load average /, 'load average ')}`,
     '',
-    `\`pnpm exec tsx bench/sandboxes.ts ${sandboxesCount} ${readSeconds} compare\`: the Sandboxes benchmark below (same setup and reads), run twice, one process each: sandboxes on the main thread (\`sandboxWorkers\` 0), then spread over ${on.workers} worker threads (one per core; each its own heap; the driver, HTTP, WebSockets and rooms stay on the main thread). The event-loop delay is the main thread's; CPU and RSS are the whole process's, workers included. The machine is shared: only the ratios of one run mean much.`,
+    `\`pnpm exec tsx bench/sandboxes.ts ${sandboxesCount} ${readSeconds} compare\`: the Sandboxes benchmark below (same setup and reads), run twice, one process each: sandboxes on the main thread (\`sandboxWorkers\` 0), then spread over ${on.workers} worker threads (one per core; each its own heap, with its sandboxes' drivers; HTTP, WebSockets, rooms and the relay of driver calls stay on the main thread). The event-loop delay is the main thread's; CPU and RSS are the whole process's, workers included. The machine is shared: only the ratios of one run mean much.`,
     '',
     `| figure | main thread | ${on.workers} workers | workers / main |`,
     '| --- | --- | --- | --- |',

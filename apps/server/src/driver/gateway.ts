@@ -85,6 +85,12 @@ const serverTypeNames: Record<string, string> = {
   Mongos: 'a mongos',
 };
 
+/** What a DriverGateway tells its observer. */
+export interface GatewayObserver {
+  viewsChanged(): void;
+  operationRecorded(record: OperationRecord): void;
+}
+
 /**
  * Every client a sandbox's shells open goes through here: it adds the route to the sandbox's
  * members, records what each client knows of the topology, and feeds the driver's SDAM and
@@ -94,6 +100,7 @@ export class DriverGateway {
   private readonly clients = new Map<string, TrackedClient>();
   private readonly operationLog: OperationRecord[] = [];
   private counter = 0;
+  private changed: GatewayObserver | null = null;
 
   constructor(
     private readonly route: DriverRoute,
@@ -104,6 +111,11 @@ export class DriverGateway {
 
   get operations(): readonly OperationRecord[] {
     return this.operationLog;
+  }
+
+  /** Be told when the client views change or an operation is recorded (a worker mirrors them to the main thread). */
+  observe(observer: GatewayObserver): void {
+    this.changed = observer;
   }
 
   views(): ClientView[] {
@@ -158,6 +170,7 @@ export class DriverGateway {
     };
     this.clients.set(id, tracked);
     this.watch(tracked);
+    this.changed?.viewsChanged();
     return tracked;
   }
 
@@ -196,6 +209,7 @@ export class DriverGateway {
     // Closing is best effort (the client may be half-connected to a member that is gone); noted on the timeline.
     await tracked.client.close(true).catch((error: unknown) => this.closeFailed(id, error));
     this.clients.delete(id);
+    this.changed?.viewsChanged();
   }
 
   private closeFailed(id: string, error: unknown): void {
@@ -231,6 +245,7 @@ export class DriverGateway {
   private push(record: OperationRecord): void {
     this.operationLog.push(record);
     if (this.operationLog.length > this.limits.operationsKept) this.operationLog.shift();
+    this.changed?.operationRecorded(record);
   }
 
   private watch(tracked: TrackedClient): void {
@@ -267,6 +282,7 @@ export class DriverGateway {
       const primary = servers.find((server) => server.type === 'RSPrimary');
       const previous = view.primary;
       view.primary = primary ? primary.address : null;
+      this.changed?.viewsChanged();
       if (previous !== view.primary) {
         this.events.add({
           source: 'driver',

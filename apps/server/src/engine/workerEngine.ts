@@ -1,11 +1,12 @@
 import { deserialize, serialize, type Document } from 'bson';
 import { ScaledClock, SharedClockAnchor, type ClockReading, type ReplParameters } from '@rslab/sim';
 import type { ClusterSnapshot, LabEvent } from '@rslab/protocol';
-import type { DriverRoute } from '../driver/gateway';
+import type { ClientView, DriverRoute, OperationRecord } from '../driver/gateway';
 import type { MongodOptions } from '../mongod/flags';
 import type { EventLog } from '../timeline/eventLog';
 import { EngineCommandError, type Engine, type EngineClock, type EngineErrorReporter, type EngineProcess, type Signal } from './engine';
 import type { EngineCopyReport } from './simEngine';
+import { WorkerLabDriver } from './workerDriver';
 import { CheckpointLostError, SandboxWorkerCallError, SandboxWorkerLostError, type SandboxWorkerPool } from './workerPool';
 
 /**
@@ -31,7 +32,7 @@ export interface SandboxWorkerSetup {
   hostname: string;
   membersMax: number;
   seed?: number;
-  /** The SOCKS login the main thread's driver clients use to reach this sandbox's network. */
+  /** The SOCKS login the sandbox's driver clients use to reach its network (made on the main thread). */
   credentials?: { username: string; password: string };
   storageLimits?: { storageDocumentsMax: number; storageBytesMax: number };
   parameters?: Partial<ReplParameters>;
@@ -59,7 +60,11 @@ export type WorkerSandboxEvent =
   /** A log line of a process the main thread follows. */
   | { kind: 'log'; pid: number; line: string }
   /** Something failed in the worker with nobody waiting on it. */
-  | { kind: 'labError'; text: string };
+  | { kind: 'labError'; text: string }
+  /** The sandbox's driver clients as they are now, or one more operation they ran (sent before the reply of the call that ran it). */
+  | { kind: 'driver'; views?: ClientView[]; operation?: OperationRecord }
+  /** A driver call's wait line (DriverRpcExecutor's onProgress), for the connection `executor`. */
+  | { kind: 'driverProgress'; executor: string; id: number; status: string | null };
 
 /** A document through the worker boundary as BSON, so ObjectIds, Timestamps and Longs stay what they are (a structured clone keeps no class). */
 export function toBson(document: Document): Uint8Array {
@@ -155,14 +160,16 @@ class MirroredClock implements EngineClock {
  * A sandbox whose SimEngine runs in a worker thread of `SandboxWorkerPool` (its members, clock and
  * virtual network on that thread's heap), seen from the main thread as an `Engine`. Calls go to
  * the worker in order; what the `Engine` reads synchronously (processes, rolled-back documents,
- * the clock) is mirrored here from what the worker reports. The driver runs on the main thread and
- * reaches the members through the worker's own SOCKS bridge on loopback.
+ * the clock) is mirrored here from what the worker reports. The driver runs in the worker too and
+ * reaches the members through that worker's own SOCKS bridge on loopback (see WorkerLabDriver).
  */
 export class WorkerEngine implements Engine {
   readonly kind = 'sim';
   readonly clock: MirroredClock;
   readonly route: DriverRoute;
   readonly sandboxId: string;
+  /** The sandbox's driver, which runs in the worker beside the members. */
+  readonly driver: WorkerLabDriver = new WorkerLabDriver(this);
   private processList: EngineProcess[] = [];
   private rolledBackByHost: Record<string, Array<{ ns: string; document: Document }>> = {};
   private readonly followers = new Map<number, Set<(line: string) => void>>();
@@ -241,7 +248,21 @@ export class WorkerEngine implements Engine {
       case 'labError':
         this.options.events.add({ source: 'cluster', kind: 'labError', text: `lab: ${event.text}` });
         return;
+      case 'driver':
+      case 'driverProgress':
+        this.driver.receive(event);
+        return;
     }
+  }
+
+  /** The sandbox is gone from its worker (disposed, or the worker died): its driver clients went with it. */
+  get ended(): boolean {
+    return this.disposed || this.lostError !== null;
+  }
+
+  /** A call to the sandbox's driver in the worker (see WorkerLabDriver). */
+  driverCall<T>(method: string, args: unknown[]): Promise<T> {
+    return this.call<T>(method, args);
   }
 
   /** Run `method` in the worker after the sandbox exists there; a worker's EngineCommandError comes back as one. */

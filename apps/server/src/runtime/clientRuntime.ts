@@ -6,8 +6,8 @@
  */
 import type { HostToServer, RuntimeKind, ServerToHost } from '@rslab/runtime';
 import type { Repl, ReplIO, ReplOutcome, EndOfInput } from '../shell/io';
-import { DriverRpcExecutor, type DriverRpcLimits } from './driverRpc';
-import type { DriverGateway } from '../driver/gateway';
+import type { DriverRpcLimits } from './driverRpc';
+import type { DriverExecutor, LabDriver } from '../driver/labDriver';
 
 /** A place that can host client runtimes: one page's connection, or the Node host. */
 export interface RuntimeHostLink {
@@ -18,7 +18,8 @@ export interface RuntimeHostLink {
 }
 
 export interface ClientRuntimesOptions {
-  gateway: DriverGateway;
+  /** The sandbox's driver; each host gets its own executor of it. */
+  driver: LabDriver;
   clock: { readonly paused: boolean; readonly speed: number };
   /** A host to use when no page can (tests and dev only; learner code never runs on the server otherwise). */
   fallbackHost?: (runtimes: ClientRuntimes) => RuntimeHostLink;
@@ -38,7 +39,7 @@ export interface RuntimeTerminal {
 
 interface HostEntry {
   link: RuntimeHostLink;
-  executor: DriverRpcExecutor;
+  executor: DriverExecutor;
 }
 
 let sessionCounter = 0;
@@ -67,7 +68,7 @@ export class ClientRuntimes {
 
   /** A page (writable connection) can host runtimes from now on; returns the detach function. */
   attachHost(link: RuntimeHostLink): () => void {
-    const entry: HostEntry = { link, executor: new DriverRpcExecutor(this.options.gateway, this.options.clock, this.options.rpcLimits) };
+    const entry: HostEntry = { link, executor: this.options.driver.executor(this.options.clock, this.options.rpcLimits) };
     this.hosts.push(entry);
     for (const wake of [...this.hostWaiters]) wake();
     return () => this.detachHost(entry);
@@ -90,7 +91,7 @@ export class ClientRuntimes {
     if (this.options.fallbackHost) {
       if (!this.fallback) {
         const link = this.options.fallbackHost(this);
-        this.fallback = { link, executor: new DriverRpcExecutor(this.options.gateway, this.options.clock, this.options.rpcLimits) };
+        this.fallback = { link, executor: this.options.driver.executor(this.options.clock, this.options.rpcLimits) };
       }
       return this.fallback;
     }

@@ -1,6 +1,7 @@
 import type { Document } from 'bson';
 import type { ClientMessage, ClusterSnapshot, LabEvent } from '@rslab/protocol';
 import { DriverGateway } from '../driver/gateway';
+import { LocalLabDriver, type LabDriver } from '../driver/labDriver';
 import type { Engine } from '../engine/engine';
 import { SimEngine, type EngineCopyReport } from '../engine/simEngine';
 import { WorkerEngine, isWorkerCheckpoint } from '../engine/workerEngine';
@@ -52,13 +53,14 @@ export function frozenRecordingOf(lab: Lab): FrozenRecording {
 export type ControlRequest = Pick<Extract<ClientMessage, { type: 'control' }>, 'action' | 'target' | 'peer' | 'groups' | 'value'>;
 
 /**
- * A learner's cluster and what happens to it: the engine with its members, the driver gateway
+ * A learner's cluster and what happens to it: the engine with its members, the driver
  * the shells share, the timeline, the record of what was typed, partitions, and the cluster
  * controls. It knows neither the lesson nor the terminals (workspace/ ties those to it).
  */
 export class Lab {
   readonly events: EventLog;
-  readonly gateway: DriverGateway;
+  /** The sandbox's driver: here, or in the sandbox's worker beside its members. */
+  readonly driver: LabDriver;
   readonly history: ShellRecord[] = [];
   readonly partitions: PartitionView[] = [];
   /** The `seq` the next shell record or partition gets. */
@@ -80,7 +82,7 @@ export class Lab {
       if (moment.checkpoint && isWorkerCheckpoint(moment.checkpoint) && engine instanceof WorkerEngine) engine.releaseCheckpoint(moment.checkpoint);
     });
     this.events = events;
-    this.gateway = new DriverGateway(engine.route, this.events, () => engine.clock.now());
+    this.driver = engine instanceof WorkerEngine ? engine.driver : new LocalLabDriver(new DriverGateway(engine.route, this.events, () => engine.clock.now()));
   }
 
   now(): number {
@@ -108,7 +110,7 @@ export class Lab {
       eventId: this.events.lastId,
       pids: new Set(processes.map((p) => p.pid)),
       killedPids: new Set(processes.filter((p) => p.killed !== null || !p.running).map((p) => p.pid)),
-      clientIds: new Set(this.gateway.views().map((c) => c.id)),
+      clientIds: new Set(this.driver.views().map((c) => c.id)),
     };
   }
 
@@ -120,7 +122,7 @@ export class Lab {
   async clear(): Promise<void> {
     this.invalidateSnapshot();
     this.past.recordInput({ at: this.now(), kind: 'clear' });
-    await this.gateway.closeAll();
+    await this.driver.closeAll();
     const stopped = await this.engine.clear();
     const open = this.partitions.at(-1);
     if (open && open.healedAt === null) open.healedAt = this.now();
@@ -372,7 +374,7 @@ export class Lab {
   async dispose(): Promise<void> {
     // The history's worker checkpoints are let go of here (frozen copies hold their own).
     this.past.release();
-    await this.gateway.closeAll();
+    await this.driver.closeAll();
     await this.engine.dispose();
   }
 }

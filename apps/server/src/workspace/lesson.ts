@@ -12,7 +12,7 @@ const evaluationDelayMillis = 100;
 /** The lesson checks' read-only view of a lab (see `LabView`). */
 export async function viewOf(lab: Lab): Promise<LabView> {
   const cluster = await lab.snapshot();
-  const { engine, gateway, events } = lab;
+  const { engine, driver, events } = lab;
   const mark = lab.mark();
   // Most checks read one or two of these; copy each only when a check asks for it, once.
   let processes: LabView['processes'] | undefined;
@@ -30,7 +30,7 @@ export async function viewOf(lab: Lab): Promise<LabView> {
     cluster,
     shellHistory: lab.history,
     get clients() {
-      clients ??= gateway.views();
+      clients ??= driver.views();
       return clients;
     },
     get events() {

@@ -86,7 +86,7 @@ export class Sandbox {
     this.lastActiveAt = now;
     this.lesson = new SandboxLesson(lab, (error) => onError(error, 'a lesson check failed'));
     this.runtimes = new ClientRuntimes({
-      gateway: lab.gateway,
+      driver: lab.driver,
       clock: lab.engine.clock,
       ...(settings.serverRuntimes ? { fallbackHost: nodeRuntimeHost } : {}),
       onError: (error, what) => onError(error, what),
@@ -130,7 +130,7 @@ export class Sandbox {
 
   private recordLine(tab: string, report: LineReport): void {
     if (report.input.trim() === '') return;
-    const operations = this.lab.gateway.operations.filter((op) => op.at >= report.startedAt && op.at <= report.finishedAt);
+    const operations = this.lab.driver.operations.filter((op) => op.at >= report.startedAt && op.at <= report.finishedAt);
     const failed = operations.find((op) => !op.ok);
     const errorName = failed?.errorName ?? errorNameIn(report.output, report.language);
     const last = operations.at(-1);

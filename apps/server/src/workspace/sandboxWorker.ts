@@ -1,13 +1,15 @@
 /**
  * The body of a sandbox worker thread (see engine/workerPool.ts): it hosts the sandboxes the pool
  * assigns to it, each a SimEngine (members, clock, virtual network) on this thread's heap, and a
- * SOCKS bridge on loopback through which the main thread's driver clients reach them. The main
+ * SOCKS bridge on loopback through which their driver clients (here too) reach them. The main
  * thread's `WorkerEngine` (engine/workerEngine.ts) sends the calls below and gets each sandbox's
  * timeline events, process table and followed log lines back.
  *
- * The server's shells use the main thread's driver gateway. A sandbox gets a driver gateway and
- * driver RPC executor here only when something sends it `driver.call` (the worker's own tests), so
- * the sandboxes the server hosts carry none.
+ * The sandbox's driver runs here too, beside its members (engine/workerDriver.ts is the main
+ * thread's side): the learner's pages send their driver calls through the main thread, which hands
+ * them on as `driver.call` with the connection's executor key; the clients' views and each
+ * operation go back as `driver` events before the reply they belong to, and the driver's timeline
+ * events as the sandbox's own. A sandbox gets its gateway at the first driver call.
  */
 import { parentPort } from 'node:worker_threads';
 import type { Document } from 'bson';
@@ -20,7 +22,7 @@ import { SimEngine, newProxyCredentials, type EngineCheckpoint } from '../engine
 import { fromBson, toBson, type SandboxWorkerSetup, type WorkerClockChange, type WorkerSandboxEvent } from '../engine/workerEngine';
 import type { FromWorker, ToWorker } from '../engine/workerPool';
 import type { MongodOptions } from '../mongod/flags';
-import { DriverRpcExecutor, type RpcReply } from '../runtime/driverRpc';
+import { DriverRpcExecutor, type DriverRpcLimits, type RpcReply } from '../runtime/driverRpc';
 import { EventLog } from '../timeline/eventLog';
 
 export type { SandboxWorkerSetup } from '../engine/workerEngine';
@@ -30,13 +32,18 @@ const workerEventsMax = 200;
 
 interface HostedSandbox {
   engine: SimEngine;
-  /** Its driver gateway and RPC executor, built at the first `driver.call`. */
-  driver: { gateway: DriverGateway; executor: DriverRpcExecutor } | null;
+  /** Its driver gateway and one RPC executor per connection (page) by the main thread's key, built at the first `driver.call`. */
+  driver: HostedDriver | null;
   /** The sandbox's timeline in this worker (the driver gateway's events go to it too). */
   events: EventLog;
   /** Followed processes' log feeds, by pid. */
   follows: Map<number, () => void>;
   release: () => void;
+}
+
+interface HostedDriver {
+  gateway: DriverGateway;
+  executors: Map<string, DriverRpcExecutor>;
 }
 
 if (!parentPort) throw new Error('sandboxWorker runs as a worker thread');
@@ -121,14 +128,42 @@ async function create(sandbox: string, setup: SandboxWorkerSetup): Promise<void>
   hosted.set(sandbox, { engine: built, driver: null, events, follows: new Map(), release });
 }
 
-/** The sandbox's driver gateway and executor in this worker, built the first time a call needs them. */
-function driverOf(found: HostedSandbox): { gateway: DriverGateway; executor: DriverRpcExecutor } {
+/** The sandbox's driver gateway in this worker, built the first time a call needs it; its views and operations are mirrored to the main thread. */
+function driverOf(sandbox: string, found: HostedSandbox): HostedDriver {
   if (!found.driver) {
     const { engine } = found;
     const gateway = new DriverGateway(engine.route, found.events, () => engine.clock.now());
-    found.driver = { gateway, executor: new DriverRpcExecutor(gateway, engine.clock) };
+    let viewsPosted = '';
+    let viewsDue = false;
+    gateway.observe({
+      // Coalesced to one message per turn, and only when they differ (most topology changes leave the views alone).
+      viewsChanged: () => {
+        if (viewsDue) return;
+        viewsDue = true;
+        queueMicrotask(() => {
+          viewsDue = false;
+          const views = gateway.views();
+          const text = JSON.stringify(views);
+          if (text === viewsPosted) return;
+          viewsPosted = text;
+          post(sandbox, { kind: 'driver', views });
+        });
+      },
+      operationRecorded: (operation) => post(sandbox, { kind: 'driver', operation }),
+    });
+    found.driver = { gateway, executors: new Map() };
   }
   return found.driver;
+}
+
+function executorOf(sandbox: string, found: HostedSandbox, key: string, limits?: Partial<DriverRpcLimits>): DriverRpcExecutor {
+  const driver = driverOf(sandbox, found);
+  let executor = driver.executors.get(key);
+  if (!executor) {
+    executor = new DriverRpcExecutor(driver.gateway, found.engine.clock, limits);
+    driver.executors.set(key, executor);
+  }
+  return executor;
 }
 
 function need(sandbox: string): HostedSandbox {
@@ -143,6 +178,7 @@ async function dispose(sandbox: string): Promise<void> {
   hosted.delete(sandbox);
   for (const stop of found.follows.values()) stop();
   found.release();
+  await Promise.allSettled([...(found.driver?.executors.values() ?? [])].map((executor) => executor.dispose()));
   await found.driver?.gateway.closeAll();
   await found.engine.dispose();
 }
@@ -252,10 +288,23 @@ async function run(sandbox: string, method: string, args: unknown[]): Promise<un
       case 'copyFrom':
         return await engine.copyFrom(need(args[0] as string).engine);
       case 'driver.call': {
-        const [id, session, driverMethod, params] = args as [number, string, string, unknown];
-        const reply: RpcReply = await driverOf(found).executor.call(id, session, driverMethod, params, { onProgress: () => undefined });
+        const [key, id, session, driverMethod, params, limits] = args as [string, number, string, string, unknown, Partial<DriverRpcLimits> | undefined];
+        const onProgress = (status: string | null): void => post(sandbox, { kind: 'driverProgress', executor: key, id, status });
+        const reply: RpcReply = await executorOf(sandbox, found, key, limits).call(id, session, driverMethod, params, { onProgress });
         return reply;
       }
+      case 'driver.cancel':
+        return found.driver?.executors.get(args[0] as string)?.cancel(args[1] as number);
+      case 'driver.endSession':
+        return await found.driver?.executors.get(args[0] as string)?.endSession(args[1] as string);
+      case 'driver.disposeExecutor': {
+        const key = args[0] as string;
+        const executor = found.driver?.executors.get(key);
+        found.driver?.executors.delete(key);
+        return await executor?.dispose();
+      }
+      case 'driver.closeAll':
+        return await found.driver?.gateway.closeAll();
       default:
         throw new Error(`sandbox worker: no method ${method}`);
     }

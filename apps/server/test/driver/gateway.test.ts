@@ -2,8 +2,18 @@ import { describe, expect, it } from 'vitest';
 import { appPerFile } from '../helpers/appPerFile';
 import { typeLine } from '../../src/terminal/typeLine';
 import { TranscriptSession } from '../../src/transcript/run';
+import type { DriverGateway } from '../../src/driver/gateway';
+import { LocalLabDriver } from '../../src/driver/labDriver';
 
-const app = appPerFile();
+// The gateway itself, on the main thread (sandboxes on workers run the same class beside their members).
+const app = appPerFile({ sandboxWorkers: 0 });
+// The driver of a sandbox on a worker runs there, beside the members: its wait lines and error names reach the shell alike.
+const workerApp = appPerFile({ sandboxWorkers: 1 });
+
+function gatewayOf(lab: { driver: unknown }): DriverGateway {
+  if (!(lab.driver instanceof LocalLabDriver)) throw new Error('this test wants the main thread\'s driver');
+  return lab.driver.gateway;
+}
 
 async function until(probe: () => boolean, limitMillis: number): Promise<void> {
   const deadline = Date.now() + limitMillis;
@@ -18,7 +28,8 @@ describe('the driver gateway’s timeline', () => {
     const { sandbox } = app().sandboxes.obtain('heartbeats');
     const session = new TranscriptSession(sandbox, { speed: 5 });
     expect(await session.run('mongod --port 27017 --dbpath /data/db\n# expect listening on port 27017')).toEqual([]);
-    const { gateway, events } = sandbox.lab;
+    const { events } = sandbox.lab;
+    const gateway = gatewayOf(sandbox.lab);
     const tracked = gateway.open({ api: 'MongoClient', seeds: ['morton.local:27017'], options: { directConnection: true, heartbeatFrequencyMS: 500 } });
     await tracked.client.db('admin').command({ ping: 1 });
     const failures = () => events.all().filter((e) => e.kind === 'serverHeartbeatFailed');
@@ -42,8 +53,11 @@ describe('the driver gateway’s timeline', () => {
     await gateway.close(tracked.id);
   }, 60_000);
 
-  it('says why MongoClient waits while the sandbox clock is paused, and answers once it runs again', async () => {
-    const { sandbox } = app().sandboxes.obtain('paused');
+  it.each([
+    ['on the main thread', app],
+    ['in a worker', workerApp],
+  ])('says why MongoClient waits while the sandbox clock is paused, and answers once it runs again (driver %s)', async (_where, server) => {
+    const { sandbox } = server().sandboxes.obtain('paused');
     const session = new TranscriptSession(sandbox, { speed: 5 });
     const setup = [
       'mongod --port 27017 --dbpath /data/db --replSet solo',
@@ -70,8 +84,11 @@ describe('the driver gateway’s timeline', () => {
     unsubscribe();
   }, 60_000);
 
-  it('names server errors as PyMongo does: DuplicateKeyError, and AutoReconnect "not master" after a step-down', async () => {
-    const { sandbox } = app().sandboxes.obtain('stepped-down');
+  it.each([
+    ['on the main thread', app],
+    ['in a worker', workerApp],
+  ])('names server errors as PyMongo does: DuplicateKeyError, and AutoReconnect "not master" after a step-down (driver %s)', async (_where, server) => {
+    const { sandbox } = server().sandboxes.obtain('stepped-down');
     const session = new TranscriptSession(sandbox, { speed: 5 });
     const script = [
       'mongod --replSet foo/morton.local:27018,morton.local:27019',

@@ -4,6 +4,7 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import type { ServerMessage } from '@rslab/protocol';
+import { WorkerLabDriver } from '../../src/engine/workerDriver';
 import { WorkerEngine, type WorkerCheckpoint } from '../../src/engine/workerEngine';
 import { SimEngine } from '../../src/engine/simEngine';
 import { buildServer } from '../../src/server';
@@ -47,7 +48,7 @@ describe('settings.sandboxWorkers', () => {
 });
 
 describe('sandboxes on worker threads (plugins/sandboxes.ts with sandboxWorkers: 2)', () => {
-  it("runs today's walkthrough transcript with the members in a worker and the driver on the main thread", async () => {
+  it("runs today's walkthrough transcript with the members and the driver in a worker", async () => {
     const source = await readFile(new URL('../../transcripts/walkthrough-today.txt', import.meta.url), 'utf8');
     const sandbox = transcriptSandbox(app, 'walkthrough-today.txt');
     expect(sandbox.lab.engine).toBeInstanceOf(WorkerEngine);
@@ -58,10 +59,18 @@ describe('sandboxes on worker threads (plugins/sandboxes.ts with sandboxWorkers:
     const addresses = [...output.matchAll(/>>> client\.address\n\('morton\.local', (\d+)\)/g)].map((m) => m[1]);
     expect(addresses).toHaveLength(2);
     expect(addresses[0]).not.toBe(addresses[1]);
-    // The timeline the page shows has the worker's cluster events and the main thread's driver events.
+    // The timeline the page shows has the worker's cluster events and its driver's events.
     const kinds = new Set(sandbox.lab.events.all().map((e) => e.kind));
     expect(kinds).toContain('processStarted');
     expect(kinds).toContain('primaryFound');
+    // The driver's clients live in the worker; what the lesson checks read is mirrored here, in order.
+    expect(sandbox.lab.driver).toBeInstanceOf(WorkerLabDriver);
+    const operations = sandbox.lab.driver.operations;
+    expect(operations.some((op) => op.kind === 'write' && op.ok && op.servedBy?.startsWith('morton.local:'))).toBe(true);
+    expect(operations.filter((op) => op.kind === 'read' && op.ok).length).toBeGreaterThanOrEqual(2);
+    const views = sandbox.lab.driver.views();
+    expect(views.length).toBeGreaterThan(0);
+    expect(views.some((view) => view.primary !== null && view.knownMembers.length === 3)).toBe(true);
   }, 180_000);
 
   it('shows logs, reaches the sandbox as localhost, and keeps sandboxes apart across workers', async () => {

@@ -14,7 +14,7 @@ const hosts = ['morton.local:27017', 'morton.local:27018', 'morton.local:27019']
 const session = (name: string) => name.padEnd(22, '0');
 
 /** A three-member set in `key`'s sandbox that fails over: its old and new primary. */
-async function failover(key: string): Promise<{ oldPrimary: string; newPrimary: string }> {
+async function failover(key: string): Promise<{ oldPrimary: string; newPrimary: string; electedAt: number }> {
   const { sandbox } = app().sandboxes.obtain(key);
   const typing = new TranscriptSession(sandbox, { speed: 5 });
   expect(await typing.run(hosts.map((h, i) => `mongod --port ${h.split(':')[1]} --dbpath /d${i} --replSet foo`).join('\n'))).toEqual([]);
@@ -26,7 +26,7 @@ async function failover(key: string): Promise<{ oldPrimary: string; newPrimary: 
   await recordUntil(lab, (s) => s.at >= before.at + 4000);
   expect((await lab.control({ action: 'kill', target: oldPrimary })).ok).toBe(true);
   const after = await recordUntil(lab, (s) => primaryOf(s) !== undefined && primaryOf(s) !== oldPrimary, 40_000);
-  return { oldPrimary, newPrimary: primaryOf(after)! };
+  return { oldPrimary, newPrimary: primaryOf(after)!, electedAt: before.at };
 }
 
 /** Play a replay as the page does, in steps of `stepMillis`: the events it shows in the order it shows them, and each primary it shows. */
@@ -47,7 +47,7 @@ function play(replay: ReplayView, stepMillis: number): { shown: LabEvent[]; prim
 describe('replays to share', () => {
   it('saves a failover under a name; a request without a session plays the same events and moments, and a branch starts from its past', async () => {
     const key = session('replay-failover');
-    const { oldPrimary, newPrimary } = await failover(key);
+    const { oldPrimary, newPrimary, electedAt } = await failover(key);
     const original = app().sandboxes.get(key)!;
 
     const saved = await app().inject({ method: 'POST', url: '/api/replays', payload: { name: 'Failover, Tuesday' }, cookies: { [sessionCookieName]: key } });
@@ -76,15 +76,19 @@ describe('replays to share', () => {
     }
     expect(replay.events.some((e) => e.text.includes(`restarted`) && e.at > replay.endAt)).toBe(false);
 
-    // "Branch from here" on the replay, from another browser's sandbox: the old primary leads again.
+    // "Branch from here" on the replay, from another browser's sandbox, at a moment the old primary
+    // led (it had been elected and led for 4 s; moments are 1 s apart): it leads again. A moment
+    // before the first election would branch into a new election, which any member may win.
     const viewer = session('replay-viewer');
     const { sandbox: first } = app().sandboxes.obtain(viewer);
     const recording = app().replays.recording(reply.id)!;
-    const { sandbox: branched, report, replaced } = await app().sandboxes.branchFromRecording(viewer, recording, replay.startAt + 1000);
+    const branchAt = electedAt + 2000;
+    const { sandbox: branched, report, replaced } = await app().sandboxes.branchFromRecording(viewer, recording, branchAt);
     expect(app().sandboxes.get(viewer)).toBe(branched);
     expect(replaced).toBe(first);
     await replaced!.dispose();
-    expect(report.at).toBeLessThanOrEqual(replay.startAt + 1000);
+    expect(report.at).toBeLessThanOrEqual(branchAt);
+    expect(report.at).toBeGreaterThanOrEqual(electedAt);
     expect(primaryOf(await recordUntil(branched.lab, (s) => primaryOf(s) !== undefined))).toBe(oldPrimary);
     expect(branched.lab.events.all().some((e) => e.kind === 'branched')).toBe(true);
   }, 120_000);

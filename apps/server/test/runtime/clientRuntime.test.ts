@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ServerToHost } from '@rslab/runtime';
 import { ClientRuntimes, type RuntimeHostLink } from '../../src/runtime/clientRuntime';
-import type { DriverGateway } from '../../src/driver/gateway';
+import type { LabDriver } from '../../src/driver/labDriver';
 
 /**
  * Tab typed on a page that does not run the tab's runtime (a follower of the instructor's tab, a
@@ -11,7 +11,10 @@ import type { DriverGateway } from '../../src/driver/gateway';
 describe('completion for a page that does not host the runtime', () => {
   const started = async () => {
     const sent: ServerToHost[] = [];
-    const runtimes = new ClientRuntimes({ gateway: {} as DriverGateway, clock: { paused: false, speed: 1 } });
+    // Completion makes no driver call: a driver whose executors answer nothing.
+    const executor = { call: () => Promise.reject(new Error('no driver call expected')), cancel: () => undefined, endSession: () => Promise.resolve(), dispose: () => Promise.resolve() };
+    const driver: LabDriver = { views: () => [], operations: [], executor: () => executor, closeAll: () => Promise.resolve() };
+    const runtimes = new ClientRuntimes({ driver, clock: { paused: false, speed: 1 } });
     const link: RuntimeHostLink = { id: 'page-1', send: (message) => sent.push(message) };
     runtimes.attachHost(link);
     const repl = runtimes.create('python', [], { notice: () => undefined }, 'tab-1');

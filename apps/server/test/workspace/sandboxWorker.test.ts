@@ -21,7 +21,7 @@ function mongod(args: string): Document {
 
 /** One driver RPC call, with params as the page sends them (canonical EJSON). */
 async function driver(pool: SandboxWorkerPool, sandbox: string, method: string, params: Document): Promise<Document> {
-  const reply = await pool.call<RpcReply>(sandbox, 'driver.call', [1, 'rt-test', method, EJSON.serialize(params, { relaxed: false })]);
+  const reply = await pool.call<RpcReply>(sandbox, 'driver.call', ['page-1', 1, 'rt-test', method, EJSON.serialize(params, { relaxed: false })]);
   if (!reply.ok) throw new Error(`${method}: ${reply.error.name}: ${reply.error.message}`);
   return EJSON.deserialize(reply.result as Document, { relaxed: true });
 }
