@@ -11,6 +11,8 @@ export interface IndexSpec {
   unique?: boolean;
   sparse?: boolean;
   expireAfterSeconds?: number;
+  /** Hidden from the query planner (4.4+); set at creation or by collMod. */
+  hidden?: boolean;
 }
 
 export const ID_INDEX_NAME = '_id_';
@@ -240,6 +242,25 @@ export class Collection {
     if (position === 0) throw serverError('InvalidOptions', 'cannot drop _id index');
     const [removed] = this.indexStates.splice(position, 1);
     return (removed as IndexState).spec;
+  }
+
+  /** Replaces an index's spec by name (collMod's index options); the key pattern stays. */
+  modifyIndex(name: string, change: (spec: IndexSpec) => IndexSpec): void {
+    const position = this.indexStates.findIndex((state) => state.spec.name === name);
+    if (position < 0) throw serverError('IndexNotFound', `index not found with name [${name}]`);
+    const state = this.indexStates[position] as IndexState;
+    this.indexStates[position] = { ...state, spec: change({ ...state.spec, key: { ...state.spec.key } }) };
+  }
+
+  /** The same collection under another namespace (renameCollection); documents and indexes are shared copies. */
+  renamedTo(db: string, name: string): Collection {
+    const copy = this.clone();
+    const moved = new Collection(db, name, copy.options);
+    moved.indexStates.length = 0;
+    moved.indexStates.push(...copy.indexStates);
+    for (const [key, stored] of copy.docs) moved.docs.set(key, stored);
+    moved.bytes = copy.bytes;
+    return moved;
   }
 
   /** Replaces the secondary indexes with `specs` (rollback of index commands). */

@@ -256,6 +256,55 @@ export class Storage implements ReplStorage {
     return true;
   }
 
+  /**
+   * collMod (catalog/coll_mod.cpp): sets collection options and at most one index's options, and
+   * logs one `c` entry as OpObserverImpl::onCollMod writes it: `o` is the command's changes,
+   * `o2.collectionOptions_old` the options before and `o2.indexOptions_old` the index's old values.
+   * Returns the index's old values (the command's `hidden_old`, `expireAfterSeconds_old`).
+   */
+  collMod(db: string, coll: string, change: CollModChange, oplog: OplogOp[]): Document {
+    const collection = this.getCollection(db, coll);
+    if (!collection) throw serverError('NamespaceNotFound', 'ns does not exist');
+    const o: Document = { collMod: coll, ...change.options };
+    const o2: Document = { collectionOptions_old: structuredClone(collection.options) };
+    const indexOld: Document = {};
+    if (change.index) {
+      const spec = collection.findIndex(change.index.name);
+      if (!spec) throw serverError('IndexNotFound', `cannot find index ${change.index.name} for ns ${db}.${coll}`);
+      if (change.index.expireAfterSeconds !== undefined) indexOld.expireAfterSeconds = spec.expireAfterSeconds;
+      if (change.index.hidden !== undefined) indexOld.hidden = spec.hidden === true;
+      o.index = { ...change.index };
+      o2.indexOptions_old = indexOld;
+    }
+    this.applyLogged({ op: 'c', ns: `${db}.$cmd`, o, o2 }, oplog);
+    return indexOld;
+  }
+
+  /**
+   * renameCollection (catalog/rename_collection.cpp). Within a database: one `c` entry
+   * `{renameCollection: from, to, stayTemp: false, dropTarget}`. Across databases mongod copies:
+   * it creates a temporary collection in the target database, inserts the documents and builds the
+   * indexes there, renames it onto the target, then drops the source; the entries say the same.
+   */
+  renameCollection(from: { db: string; coll: string }, to: { db: string; coll: string }, dropTarget: boolean, oplog: OplogOp[]): void {
+    const source = this.getCollection(from.db, from.coll);
+    if (!source) throw serverError('NamespaceNotFound', `Source collection ${from.db}.${from.coll} does not exist`);
+    const target = this.getCollection(to.db, to.coll);
+    if (target && !dropTarget) throw serverError('NamespaceExists', 'target namespace exists');
+    if (from.db === to.db) {
+      this.applyLogged({ op: 'c', ns: `${from.db}.$cmd`, o: { renameCollection: `${from.db}.${from.coll}`, to: `${to.db}.${to.coll}`, stayTemp: false, dropTarget: target !== undefined } }, oplog);
+      return;
+    }
+    const tmp = `tmp${this.newObjectId().toHexString().slice(-5)}.renameCollection`;
+    this.applyLogged({ op: 'c', ns: `${to.db}.$cmd`, o: { create: tmp, ...structuredClone(source.options) } }, oplog);
+    for (const doc of source.documents()) this.applyLogged({ op: 'i', ns: `${to.db}.${tmp}`, o: doc }, oplog);
+    for (const spec of source.indexes) {
+      if (spec.name !== ID_INDEX_NAME) this.applyLogged({ op: 'c', ns: `${to.db}.$cmd`, o: { createIndexes: tmp, ...spec } }, oplog);
+    }
+    this.applyLogged({ op: 'c', ns: `${to.db}.$cmd`, o: { renameCollection: `${to.db}.${tmp}`, to: `${to.db}.${to.coll}`, stayTemp: false, dropTarget: target !== undefined } }, oplog);
+    this.applyLogged({ op: 'c', ns: `${from.db}.$cmd`, o: { drop: from.coll } }, oplog);
+  }
+
   listIndexes(db: string, coll: string): IndexSpec[] {
     const collection = this.getCollection(db, coll);
     if (!collection) throw serverError('NamespaceNotFound', `ns does not exist: ${db}.${coll}`);
@@ -549,6 +598,42 @@ export class Storage implements ReplStorage {
         collection.dropIndex(String(o.index));
         return { kind: 'collection', ns: `${db}.${coll}`, pre };
       }
+      case 'collMod': {
+        const coll = String(o.collMod);
+        const collection = this.getCollection(db, coll);
+        if (!collection) return { kind: 'none' };
+        const pre = collection.clone();
+        applyCollModOptions(collection.options, o);
+        const index = isPlainObject(o.index) ? o.index : undefined;
+        if (index && typeof index.name === 'string' && collection.findIndex(index.name)) {
+          collection.modifyIndex(index.name, (spec) => {
+            if (typeof index.expireAfterSeconds === 'number') spec.expireAfterSeconds = index.expireAfterSeconds;
+            if (index.hidden === true) spec.hidden = true;
+            else if (index.hidden === false) delete spec.hidden;
+            return spec;
+          });
+        }
+        return { kind: 'collection', ns: `${db}.${coll}`, pre };
+      }
+      case 'renameCollection': {
+        const from = parseNamespace(String(o.renameCollection));
+        const to = parseNamespace(String(o.to));
+        const source = this.getCollection(from.db, from.coll);
+        if (!source) return { kind: 'none' };
+        const steps: Array<{ op: OpType; action: UndoAction }> = [];
+        const targetColls = this.databases.get(to.db);
+        const oldTarget = targetColls?.get(to.coll);
+        if (oldTarget) steps.push({ op: 'c', action: { kind: 'collection', ns: `${to.db}.${to.coll}`, pre: oldTarget } });
+        const sourceColls = this.databases.get(from.db) as Map<string, Collection>;
+        sourceColls.delete(from.coll);
+        steps.push({ op: 'c', action: { kind: 'collection', ns: `${from.db}.${from.coll}`, pre: source } });
+        if (sourceColls.size === 0) this.databases.delete(from.db);
+        this.collectionForApply(to.db, to.coll);
+        (this.databases.get(to.db) as Map<string, Collection>).set(to.coll, source.renamedTo(to.db, to.coll));
+        steps.push({ op: 'c', action: { kind: 'collection', ns: `${to.db}.${to.coll}`, pre: undefined } });
+        this.recount();
+        return { kind: 'many', steps };
+      }
       case 'applyOps':
         return this.applyTransactionOps(o.applyOps);
       default:
@@ -764,6 +849,23 @@ export class Storage implements ReplStorage {
   }
 }
 
+/** What a collMod changes: collection options (already validated by the command) and at most one index. */
+export interface CollModChange {
+  /** validator, validationLevel, validationAction, changeStreamPreAndPostImages, as given. */
+  options: Document;
+  index?: { name: string; hidden?: boolean; expireAfterSeconds?: number };
+}
+
+/** The collection-option fields of a collMod entry, set on `options` (CollectionOptions keeps pre-images only when enabled). */
+function applyCollModOptions(options: Document, o: Document): void {
+  for (const key of ['validator', 'validationLevel', 'validationAction'] as const) if (o[key] !== undefined) options[key] = o[key];
+  const images = o.changeStreamPreAndPostImages;
+  if (isPlainObject(images)) {
+    if (images.enabled === true) options.changeStreamPreAndPostImages = { enabled: true };
+    else delete options.changeStreamPreAndPostImages;
+  }
+}
+
 export class StorageRollbackError extends Error {
   override readonly name = 'StorageRollbackError';
 }
@@ -795,6 +897,10 @@ export function parseIndexSpec(raw: Document): IndexSpec {
   }
   if (raw.sparse === true || raw.sparse === 1) spec.sparse = true;
   if (typeof raw.expireAfterSeconds === 'number') spec.expireAfterSeconds = raw.expireAfterSeconds;
+  if (raw.hidden === true) {
+    if ('_id' in key && Object.keys(key).length === 1) throw serverError('BadValue', 'can\'t hide _id index');
+    spec.hidden = true;
+  }
   return spec;
 }
 
