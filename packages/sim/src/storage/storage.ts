@@ -37,7 +37,8 @@ export interface StorageOptions {
 
 /** How to invert one applied oplog entry. Pre-images are stored documents (immutable, shared). */
 type UndoAction =
-  | { kind: 'doc'; ns: string; id: unknown; pre: Document | undefined }
+  /** `preImageRecorded`: the collection had changeStreamPreAndPostImages enabled, so mongod kept `pre` in config.system.preimages. */
+  | { kind: 'doc'; ns: string; id: unknown; pre: Document | undefined; preImageRecorded?: boolean }
   | { kind: 'collection'; ns: string; pre: Collection | undefined }
   | { kind: 'database'; db: string; pre: Map<string, Collection> | undefined }
   | { kind: 'none' }
@@ -282,7 +283,9 @@ export class Storage implements ReplStorage {
 
   /**
    * renameCollection (catalog/rename_collection.cpp). Within a database: one `c` entry
-   * `{renameCollection: from, to, stayTemp: false, dropTarget}`. Across databases mongod copies:
+   * `{renameCollection: from, to, stayTemp: false, dropTarget?}` (OpObserverImpl::preRenameCollection;
+   * `dropTarget` only when a target was dropped: mongod writes that collection's UUID, the
+   * simulator has no collection UUIDs and writes `true`). Across databases mongod copies:
    * it creates a temporary collection in the target database, inserts the documents and builds the
    * indexes there, renames it onto the target, then drops the source; the entries say the same.
    */
@@ -292,7 +295,7 @@ export class Storage implements ReplStorage {
     const target = this.getCollection(to.db, to.coll);
     if (target && !dropTarget) throw serverError('NamespaceExists', 'target namespace exists');
     if (from.db === to.db) {
-      this.applyLogged({ op: 'c', ns: `${from.db}.$cmd`, o: { renameCollection: `${from.db}.${from.coll}`, to: `${to.db}.${to.coll}`, stayTemp: false, dropTarget: target !== undefined } }, oplog);
+      this.applyLogged({ op: 'c', ns: `${from.db}.$cmd`, o: { renameCollection: `${from.db}.${from.coll}`, to: `${to.db}.${to.coll}`, stayTemp: false, ...(target ? { dropTarget: true } : {}) } }, oplog);
       return;
     }
     const tmp = `tmp${this.newObjectId().toHexString().slice(-5)}.renameCollection`;
@@ -301,7 +304,7 @@ export class Storage implements ReplStorage {
     for (const spec of source.indexes) {
       if (spec.name !== ID_INDEX_NAME) this.applyLogged({ op: 'c', ns: `${to.db}.$cmd`, o: { createIndexes: tmp, ...spec } }, oplog);
     }
-    this.applyLogged({ op: 'c', ns: `${to.db}.$cmd`, o: { renameCollection: `${to.db}.${tmp}`, to: `${to.db}.${to.coll}`, stayTemp: false, dropTarget: target !== undefined } }, oplog);
+    this.applyLogged({ op: 'c', ns: `${to.db}.$cmd`, o: { renameCollection: `${to.db}.${tmp}`, to: `${to.db}.${to.coll}`, stayTemp: false, ...(target ? { dropTarget: true } : {}) } }, oplog);
     this.applyLogged({ op: 'c', ns: `${from.db}.$cmd`, o: { drop: from.coll } }, oplog);
   }
 
@@ -519,13 +522,13 @@ export class Storage implements ReplStorage {
         if (indexKey(next._id) !== indexKey(id)) throw serverError('ImmutableField', `oplog update changes _id of ${entry.ns}`);
         collection.put(next);
         this.recount();
-        return { kind: 'doc', ns: entry.ns, id, pre };
+        return { kind: 'doc', ns: entry.ns, id, pre, ...preImageFlag(collection) };
       }
       case 'd': {
         const collection = this.getCollection(db, coll);
         const pre = collection?.remove(entry.o._id);
         this.recount();
-        return { kind: 'doc', ns: entry.ns, id: entry.o._id, pre };
+        return { kind: 'doc', ns: entry.ns, id: entry.o._id, pre, ...(collection ? preImageFlag(collection) : {}) };
       }
       case 'c':
         return this.applyCommand(db, entry);
@@ -847,6 +850,30 @@ export class Storage implements ReplStorage {
     storage.recount();
     return storage;
   }
+}
+
+function preImageFlag(collection: Collection): { preImageRecorded?: true } {
+  const images = collection.options.changeStreamPreAndPostImages;
+  return isPlainObject(images) && images.enabled === true ? { preImageRecorded: true } : {};
+}
+
+/**
+ * The pre-image a change stream may show for a u/d op (`fullDocumentBeforeChange`, and the
+ * post-image `fullDocument: whenAvailable/required` derives from it): the document before the op,
+ * when its collection had changeStreamPreAndPostImages enabled as the op applied here (mongod
+ * writes it to config.system.preimages then). `index`: the op's position in an applyOps entry.
+ * Undefined when none was recorded.
+ */
+export function recordedPreImage(entry: OplogOp, index?: number): Document | undefined {
+  if (!(entry.undo instanceof UndoToken)) return undefined;
+  let action = entry.undo.action;
+  if (index !== undefined && action.kind === 'many') action = action.steps[index]?.action ?? { kind: 'none' };
+  return action.kind === 'doc' && action.preImageRecorded === true ? action.pre : undefined;
+}
+
+/** The document an update entry's `o` (a full post-image or a `$set`/`$unset` diff) makes of `pre`. */
+export function applyUpdateEntry(pre: Document, o: Document): Document {
+  return Object.keys(o).some((key) => key.startsWith('$')) ? applyDiff(pre, o) : cloneDocument({ _id: pre._id, ...o });
 }
 
 /** What a collMod changes: collection options (already validated by the command) and at most one index. */

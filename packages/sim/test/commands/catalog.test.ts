@@ -83,7 +83,7 @@ describe('renameCollection (catalog/rename_collection.cpp; manual: reference/com
     const h = setup();
     h.oplog.length = 0;
     expect(h.run('admin', { renameCollection: 'app.c', to: 'app.d' })).toEqual({ ok: 1 });
-    expect(h.oplog.map(({ undo: _undo, ...entry }) => entry)).toEqual([{ op: 'c', ns: 'app.$cmd', o: { renameCollection: 'app.c', to: 'app.d', stayTemp: false, dropTarget: false } }]);
+    expect(h.oplog.map(({ undo: _undo, ...entry }) => entry)).toEqual([{ op: 'c', ns: 'app.$cmd', o: { renameCollection: 'app.c', to: 'app.d', stayTemp: false } }]);
     expect(h.run('app', { find: 'd' }).cursor.firstBatch).toEqual([{ _id: 1, x: 'foo' }]);
     expect(h.storage.getCollection('app', 'c')).toBeUndefined();
   });
