@@ -7,6 +7,7 @@ import type { IndexSpec } from './collection';
 import { checkCollectionName, checkDatabaseName, isReplicatedDatabase, parseNamespace } from './namespace';
 import type { OpType, OplogOp } from './oplog';
 import { compileFilter, idEquality } from './query';
+import { validationFailureDetails } from './validation';
 import { cloneDocument, indexKey, isPlainObject } from './values';
 
 /** Limits, with units in their names. */
@@ -407,7 +408,8 @@ export class Storage implements ReplStorage {
     const matches = compileFilter(validator);
     if (level === 'moderate' && previous && !matches(previous)) return;
     if (!matches(doc)) {
-      throw serverError('DocumentValidationFailure', 'Document failed validation', { extra: { errInfo: { failingDocumentId: doc._id } } });
+      const details = validationFailureDetails(validator, doc);
+      throw serverError('DocumentValidationFailure', 'Document failed validation', { extra: { errInfo: { failingDocumentId: doc._id, details } } });
     }
   }
 

@@ -19,6 +19,13 @@ describe('collMod (catalog/coll_mod.cpp, coll_mod.idl; manual: reference/command
     expect(list.cursor.firstBatch[0].options).toEqual({ validator: { x: { $type: 'string' } } });
   });
 
+  it('findAndModify failing the validator: 121 with errInfo {failingDocumentId, details} (crud spec findOneAndUpdate-errorResponse)', () => {
+    const h = setup();
+    h.run('app', { collMod: 'c', validator: { x: { $type: 'string' } } });
+    const reply = h.run('app', { findAndModify: 'c', query: { _id: 1 }, update: { $set: { x: 1 } } });
+    expect(reply).toMatchObject({ ok: 0, code: 121, errInfo: { failingDocumentId: 1, details: { operatorName: '$type', reason: 'type did not match' } } });
+  });
+
   it('validationLevel and validationAction: enumerations (BadValue 2 for others), "warn" lets the write pass', () => {
     const h = setup();
     expect(h.run('app', { collMod: 'c', validationLevel: 'sometimes' })).toMatchObject({ ok: 0, code: 2 });
