@@ -1,6 +1,6 @@
 import type { Document } from 'bson';
 import { compileFilter } from './query';
-import { bsonTypeName, isPlainObject } from './values';
+import { bsonTypeName, isPlainObject, valueAtDottedPath } from './values';
 
 /**
  * `errInfo.details` of a DocumentValidationFailure (121), as MongoDB 5.0+ explains a failed query
@@ -30,22 +30,13 @@ export function validationFailureDetails(validator: Document, doc: Document): Do
   return { operatorName: '$and', clausesNotSatisfied: failed };
 }
 
-function valueAt(doc: Document, path: string): unknown {
-  let current: unknown = doc;
-  for (const part of path.split('.')) {
-    if (!isPlainObject(current)) return undefined;
-    current = current[part];
-  }
-  return current;
-}
-
 const COMPARISONS = new Set(['$eq', '$ne', '$gt', '$gte', '$lt', '$lte']);
 
 function explainClause(clause: Document, doc: Document): Document {
   const [field, condition] = Object.entries(clause)[0] as [string, unknown];
   if (field.startsWith('$')) return { operatorName: field, specifiedAs: clause };
   const op = isPlainObject(condition) && Object.keys(condition)[0]?.startsWith('$') ? (Object.keys(condition)[0] as string) : '$eq';
-  const value = valueAt(doc, field);
+  const value = valueAtDottedPath(doc, field);
   const details: Document = { operatorName: op, specifiedAs: clause };
   if (op === '$exists') return { ...details, reason: isPlainObject(condition) && condition.$exists ? 'path does not exist' : 'path does exist' };
   if (value === undefined && op !== '$ne' && op !== '$nin') return { ...details, reason: 'field was missing' };
