@@ -55,6 +55,12 @@ describe('collMod (catalog/coll_mod.cpp, coll_mod.idl; manual: reference/command
     expect(h.run('app', { collMod: 'c', index: { name: 'nope', hidden: true } })).toMatchObject({ ok: 0, code: 27 });
     expect(h.run('app', { collMod: 'c', index: { name: 'x_1', expireAfterSeconds: 5 } })).toMatchObject({ ok: 0, code: 72 });
     expect(h.run('app', { collMod: 'c', index: { name: '_id_', hidden: true } })).toMatchObject({ ok: 0, code: 2 });
+    expect(h.run('app', { collMod: 'c', index: { name: 'x_1', keyPattern: { x: 1 }, hidden: true } })).toMatchObject({ ok: 0, code: 72 });
+    expect(h.run('app', { collMod: 'c', index: { name: 'x_1', hidden: 1 } })).toMatchObject({ ok: 0, code: 72, errmsg: 'hidden field must be a boolean' });
+    // Hiding a hidden index is a no-op: no hidden_old/hidden_new, no index in the entry.
+    h.oplog.length = 0;
+    expect(h.run('app', { collMod: 'c', index: { name: 'x_1', hidden: true } })).toEqual({ ok: 1 });
+    expect(h.oplog[0]?.o).toEqual({ collMod: 'c' });
   });
 
   it('errors: missing collection NamespaceNotFound 26; unknown field 40415', () => {

@@ -27,40 +27,40 @@ function enumValue(field: string, value: unknown, allowed: readonly string[]): s
   return value;
 }
 
-/** collMod's `index` argument (CollModIndex): by name or keyPattern, with hidden and/or expireAfterSeconds. */
-function parseIndexChange(raw: Document, ctx: StorageCommandContext, db: string, coll: string): NonNullable<CollModChange['index']> {
+/**
+ * collMod's `index` argument: by name or keyPattern, with hidden and/or expireAfterSeconds
+ * (coll_mod.cpp `parseCollModRequest`). Hiding a hidden index or unhiding a visible one is a
+ * no-op: `hidden` is left out of the entry and the reply. Undefined when nothing remains to change.
+ */
+function parseIndexChange(raw: Document, ctx: StorageCommandContext, db: string, coll: string): CollModChange['index'] {
   for (const key of Object.keys(raw)) {
     if (['unique', 'prepareUnique', 'forceNonUnique'].includes(key)) {
       throw serverError('CommandNotSupported', `collMod index option '${key}' is not supported by the simulated mongod`);
     }
     if (!['name', 'keyPattern', 'hidden', 'expireAfterSeconds'].includes(key)) throw serverError('Location40415', `BSON field 'collMod.index.${key}' is an unknown field.`);
   }
-  if ((raw.name === undefined) === (raw.keyPattern === undefined)) {
-    throw serverError('InvalidOptions', 'Must specify either index name or key pattern.');
-  }
+  if (raw.name !== undefined && raw.keyPattern !== undefined) throw serverError('InvalidOptions', 'Cannot specify both key pattern and name.');
+  if (raw.name === undefined && raw.keyPattern === undefined) throw serverError('InvalidOptions', 'Must specify either index name or key pattern.');
+  if (raw.name !== undefined && typeof raw.name !== 'string') throw serverError('InvalidOptions', 'Index name must be a string.');
+  if (raw.keyPattern !== undefined && !isPlainObject(raw.keyPattern)) throw serverError('InvalidOptions', 'Key pattern must be an object.');
+  if (raw.hidden === undefined && raw.expireAfterSeconds === undefined) throw serverError('InvalidOptions', 'no expireAfterSeconds or hidden field');
+  const seconds = raw.expireAfterSeconds === undefined ? undefined : asNumber(raw.expireAfterSeconds);
+  if (raw.expireAfterSeconds !== undefined && seconds === undefined) throw serverError('InvalidOptions', 'expireAfterSeconds field must be a number');
+  if (raw.hidden !== undefined && typeof raw.hidden !== 'boolean') throw serverError('InvalidOptions', 'hidden field must be a boolean');
   const collection = ctx.storage.getCollection(db, coll);
-  const spec = collection?.findIndex(typeof raw.name === 'string' ? raw.name : isPlainObject(raw.keyPattern) ? raw.keyPattern : '');
-  if (collection && !spec) {
-    const what = raw.name !== undefined ? `name ${String(raw.name)}` : `key pattern ${JSON.stringify(raw.keyPattern)}`;
+  if (!collection) return undefined;
+  const spec = collection.findIndex(typeof raw.name === 'string' ? raw.name : (raw.keyPattern as Document));
+  if (!spec) {
+    const what = typeof raw.name === 'string' ? raw.name : JSON.stringify(raw.keyPattern);
     throw serverError('IndexNotFound', `cannot find index ${what} for ns ${db}.${coll}`);
   }
-  if (raw.hidden === undefined && raw.expireAfterSeconds === undefined) {
-    throw serverError('InvalidOptions', 'no expireAfterSeconds or hidden field');
-  }
-  const change: NonNullable<CollModChange['index']> = { name: spec?.name ?? String(raw.name) };
-  if (raw.hidden !== undefined) {
-    if (typeof raw.hidden !== 'boolean') throw serverError('TypeMismatch', "BSON field 'collMod.index.hidden' is the wrong type, expected type 'bool'");
-    if (change.name === ID_INDEX_NAME) throw serverError('BadValue', "can't hide _id index");
-    change.hidden = raw.hidden;
-  }
-  if (raw.expireAfterSeconds !== undefined) {
-    const seconds = asNumber(raw.expireAfterSeconds);
-    if (seconds === undefined) throw serverError('TypeMismatch', "BSON field 'collMod.index.expireAfterSeconds' is the wrong type, expected type 'long'");
-    if (spec && spec.expireAfterSeconds === undefined) throw serverError('InvalidOptions', 'no expireAfterSeconds field to update');
-    if (seconds < 0) throw serverError('InvalidOptions', `TTL index 'expireAfterSeconds' option must be within an acceptable range, try a lower number`);
-    change.expireAfterSeconds = Math.floor(seconds);
-  }
-  return change;
+  if (seconds !== undefined && spec.expireAfterSeconds === undefined) throw serverError('InvalidOptions', 'no expireAfterSeconds field to update');
+  if (raw.hidden === true && coll.startsWith('system.')) throw serverError('BadValue', "Can't hide index on system collection");
+  if (raw.hidden === true && spec.name === ID_INDEX_NAME) throw serverError('BadValue', "can't hide _id index");
+  const change: NonNullable<CollModChange['index']> = { name: spec.name };
+  if (typeof raw.hidden === 'boolean' && raw.hidden !== (spec.hidden === true)) change.hidden = raw.hidden;
+  if (seconds !== undefined) change.expireAfterSeconds = Math.floor(seconds);
+  return change.hidden === undefined && change.expireAfterSeconds === undefined ? undefined : change;
 }
 
 /**
@@ -100,7 +100,8 @@ export function collModCommand(db: string, body: Document, ctx: StorageCommandCo
   }
   const change: CollModChange = { options };
   const index = reader.object('index');
-  if (index !== undefined) change.index = parseIndexChange(index, ctx, db, coll);
+  const indexChange = index === undefined ? undefined : parseIndexChange(index, ctx, db, coll);
+  if (indexChange) change.index = indexChange;
   const oplog: OplogOp[] = [];
   const old = ctx.storage.collMod(db, coll, change, oplog);
   const reply: Document = {};
