@@ -98,6 +98,7 @@ export const ErrorCodes = {
   TransactionCommitted: 256,
   InvalidResumeToken: 260,
   ChangeStreamHistoryLost: 286,
+  CannotConvertIndexToUnique: 359,
   RetryChangeStream: 234,
   FailedToSatisfyReadPreference: 133,
   LinearizableReadConcernError: 187,

@@ -275,6 +275,16 @@ export class Storage implements ReplStorage {
       if (!spec) throw serverError('IndexNotFound', `cannot find index ${change.index.name} for ns ${db}.${coll}`);
       if (change.index.expireAfterSeconds !== undefined) indexOld.expireAfterSeconds = spec.expireAfterSeconds;
       if (change.index.hidden !== undefined) indexOld.hidden = spec.hidden === true;
+      if (change.index.prepareUnique !== undefined) indexOld.prepareUnique = spec.prepareUnique === true;
+      if (change.index.unique) {
+        const violations = collection.uniqueViolations(spec.name);
+        if (violations.length > 0) {
+          throw serverError('CannotConvertIndexToUnique', 'Cannot convert the index to unique. Please resolve conflicting documents before running collMod again.', {
+            extra: { violations: violations.map((ids) => ({ ids })) },
+          });
+        }
+        indexOld.unique = false;
+      }
       o.index = { ...change.index };
       o2.indexOptions_old = indexOld;
     }
@@ -615,8 +625,11 @@ export class Storage implements ReplStorage {
             if (typeof index.expireAfterSeconds === 'number') spec.expireAfterSeconds = index.expireAfterSeconds;
             if (index.hidden === true) spec.hidden = true;
             else if (index.hidden === false) delete spec.hidden;
+            if (index.prepareUnique === true) spec.prepareUnique = true;
+            else if (index.prepareUnique === false) delete spec.prepareUnique;
             return spec;
           });
+          if (index.unique === true) collection.convertToUnique(index.name);
         }
         return { kind: 'collection', ns: `${db}.${coll}`, pre };
       }
@@ -882,7 +895,7 @@ export function applyUpdateEntry(pre: Document, o: Document): Document {
 export interface CollModChange {
   /** validator, validationLevel, validationAction, changeStreamPreAndPostImages, as given. */
   options: Document;
-  index?: { name: string; hidden?: boolean; expireAfterSeconds?: number };
+  index?: { name: string; hidden?: boolean; expireAfterSeconds?: number; prepareUnique?: boolean; unique?: true };
 }
 
 /** The collection-option fields of a collMod entry, set on `options` (CollectionOptions keeps pre-images only when enabled). */
@@ -925,6 +938,7 @@ export function parseIndexSpec(raw: Document): IndexSpec {
     spec.unique = true;
   }
   if (raw.sparse === true || raw.sparse === 1) spec.sparse = true;
+  if (raw.prepareUnique === true && !spec.unique) spec.prepareUnique = true;
   if (typeof raw.expireAfterSeconds === 'number') spec.expireAfterSeconds = raw.expireAfterSeconds;
   if (raw.hidden === true) {
     if ('_id' in key && Object.keys(key).length === 1) throw serverError('BadValue', 'can\'t hide _id index');

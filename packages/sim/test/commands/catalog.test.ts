@@ -63,6 +63,28 @@ describe('collMod (catalog/coll_mod.cpp, coll_mod.idl; manual: reference/command
     expect(h.oplog[0]?.o).toEqual({ collMod: 'c' });
   });
 
+  it('unique conversion (6.0+): prepareUnique refuses new duplicates, unique: true lists the violations (CannotConvertIndexToUnique 359), then converts (collection-management modifyCollection-errorResponse)', () => {
+    const h = setup();
+    h.run('app', { insert: 'c', documents: [{ _id: 2, x: 'foo' }] });
+    h.run('app', { createIndexes: 'c', indexes: [{ key: { x: 1 }, name: 'x_1' }] });
+    expect(h.run('app', { collMod: 'c', index: { keyPattern: { x: 1 }, unique: true } })).toMatchObject({ ok: 0, code: 72 });
+    expect(h.run('app', { collMod: 'c', index: { keyPattern: { x: 1 }, prepareUnique: true } })).toEqual({ prepareUnique_old: false, prepareUnique_new: true, ok: 1 });
+    expect(h.run('app', { insert: 'c', documents: [{ _id: 3, x: 'foo' }] }).writeErrors[0].code).toBe(11000);
+    // A document keeping its (duplicate) key can still be updated; one taking another's key cannot.
+    expect(h.run('app', { update: 'c', updates: [{ q: { _id: 2 }, u: { $set: { y: 1 } } }] })).toMatchObject({ nModified: 1 });
+    expect(h.run('app', { insert: 'c', documents: [{ _id: 4, x: 'bar' }] })).toMatchObject({ n: 1 });
+    expect(h.run('app', { update: 'c', updates: [{ q: { _id: 4 }, u: { $set: { x: 'foo' } } }] }).writeErrors[0].code).toBe(11000);
+    expect(h.run('app', { collMod: 'c', index: { keyPattern: { x: 1 }, unique: true } })).toMatchObject({ ok: 0, code: 359, codeName: 'CannotConvertIndexToUnique', violations: [{ ids: [1, 2] }] });
+    h.run('app', { delete: 'c', deletes: [{ q: { _id: 2 }, limit: 1 }] });
+    h.oplog.length = 0;
+    expect(h.run('app', { collMod: 'c', index: { keyPattern: { x: 1 }, unique: true } })).toEqual({ unique_new: true, ok: 1 });
+    expect(h.storage.listIndexes('app', 'c').find((i) => i.name === 'x_1')).toEqual({ v: 2, key: { x: 1 }, name: 'x_1', unique: true });
+    const secondary = Storage.deserialize(h.storage.serialize());
+    expect(h.run('app', { insert: 'c', documents: [{ _id: 5, x: 'bar' }] }).writeErrors[0].code).toBe(11000);
+    expect(secondary.listIndexes('app', 'c').find((i) => i.name === 'x_1')?.unique).toBe(true);
+    expect(h.run('app', { collMod: 'c', index: { keyPattern: { x: 1 }, unique: false } })).toMatchObject({ ok: 0, code: 2 });
+  });
+
   it('errors: missing collection NamespaceNotFound 26; unknown field 40415', () => {
     const h = setup();
     expect(h.run('app', { collMod: 'nope', validator: {} })).toMatchObject({ ok: 0, code: 26, codeName: 'NamespaceNotFound' });

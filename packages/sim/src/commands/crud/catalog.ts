@@ -34,16 +34,20 @@ function enumValue(field: string, value: unknown, allowed: readonly string[]): s
  */
 function parseIndexChange(raw: Document, ctx: StorageCommandContext, db: string, coll: string): CollModChange['index'] {
   for (const key of Object.keys(raw)) {
-    if (['unique', 'prepareUnique', 'forceNonUnique'].includes(key)) {
-      throw serverError('CommandNotSupported', `collMod index option '${key}' is not supported by the simulated mongod`);
-    }
-    if (!['name', 'keyPattern', 'hidden', 'expireAfterSeconds'].includes(key)) throw serverError('Location40415', `BSON field 'collMod.index.${key}' is an unknown field.`);
+    if (key === 'forceNonUnique') throw serverError('CommandNotSupported', `collMod index option '${key}' is not supported by the simulated mongod`);
+    if (!['name', 'keyPattern', 'hidden', 'expireAfterSeconds', 'prepareUnique', 'unique'].includes(key)) throw serverError('Location40415', `BSON field 'collMod.index.${key}' is an unknown field.`);
   }
   if (raw.name !== undefined && raw.keyPattern !== undefined) throw serverError('InvalidOptions', 'Cannot specify both key pattern and name.');
   if (raw.name === undefined && raw.keyPattern === undefined) throw serverError('InvalidOptions', 'Must specify either index name or key pattern.');
   if (raw.name !== undefined && typeof raw.name !== 'string') throw serverError('InvalidOptions', 'Index name must be a string.');
   if (raw.keyPattern !== undefined && !isPlainObject(raw.keyPattern)) throw serverError('InvalidOptions', 'Key pattern must be an object.');
-  if (raw.hidden === undefined && raw.expireAfterSeconds === undefined) throw serverError('InvalidOptions', 'no expireAfterSeconds or hidden field');
+  if (raw.hidden === undefined && raw.expireAfterSeconds === undefined && raw.prepareUnique === undefined && raw.unique === undefined) {
+    throw serverError('InvalidOptions', 'no expireAfterSeconds, hidden, prepareUnique or unique field');
+  }
+  for (const flag of ['prepareUnique', 'unique'] as const) {
+    if (raw[flag] !== undefined && typeof raw[flag] !== 'boolean') throw serverError('TypeMismatch', `BSON field 'collMod.index.${flag}' is the wrong type '${typeof raw[flag]}', expected type 'bool'`);
+  }
+  if (raw.unique === false) throw serverError('BadValue', "'Unique: false' option is not supported");
   const seconds = raw.expireAfterSeconds === undefined ? undefined : asNumber(raw.expireAfterSeconds);
   if (raw.expireAfterSeconds !== undefined && seconds === undefined) throw serverError('InvalidOptions', 'expireAfterSeconds field must be a number');
   if (raw.hidden !== undefined && typeof raw.hidden !== 'boolean') throw serverError('InvalidOptions', 'hidden field must be a boolean');
@@ -60,7 +64,14 @@ function parseIndexChange(raw: Document, ctx: StorageCommandContext, db: string,
   const change: NonNullable<CollModChange['index']> = { name: spec.name };
   if (typeof raw.hidden === 'boolean' && raw.hidden !== (spec.hidden === true)) change.hidden = raw.hidden;
   if (seconds !== undefined) change.expireAfterSeconds = Math.floor(seconds);
-  return change.hidden === undefined && change.expireAfterSeconds === undefined ? undefined : change;
+  // Unique conversion (6.0+): `prepareUnique: true` first (new duplicates refused), then
+  // `unique: true` when no documents share a key; a unique index ignores both (no-ops).
+  if (typeof raw.prepareUnique === 'boolean' && !spec.unique && raw.prepareUnique !== (spec.prepareUnique === true)) change.prepareUnique = raw.prepareUnique;
+  if (raw.unique === true && !spec.unique) {
+    if (!spec.prepareUnique && change.prepareUnique !== true) throw serverError('InvalidOptions', "Cannot make index unique with 'unique: true' unless 'prepareUnique' is set to true");
+    change.unique = true;
+  }
+  return Object.keys(change).length === 1 ? undefined : change;
 }
 
 /**
@@ -113,6 +124,11 @@ export function collModCommand(db: string, body: Document, ctx: StorageCommandCo
     reply.expireAfterSeconds_old = old.expireAfterSeconds;
     reply.expireAfterSeconds_new = change.index.expireAfterSeconds;
   }
+  if (change.index?.prepareUnique !== undefined) {
+    reply.prepareUnique_old = old.prepareUnique;
+    reply.prepareUnique_new = change.index.prepareUnique;
+  }
+  if (change.index?.unique) reply.unique_new = true;
   return { reply: { ...reply, ok: 1 }, oplog };
 }
 
