@@ -232,7 +232,17 @@ export class Storage implements ReplStorage {
       }
       compileFilter(options.validator);
     }
-    this.applyLogged({ op: 'c', ns: `${db}.$cmd`, o: { create: coll, ...options } }, oplog);
+    const stored: Document = { ...options };
+    // CollectionOptions keeps changeStreamPreAndPostImages only when enabled (as collMod does, applyCollModOptions).
+    if (stored.changeStreamPreAndPostImages !== undefined) {
+      const images = stored.changeStreamPreAndPostImages;
+      if (!isPlainObject(images) || typeof images.enabled !== 'boolean') {
+        throw serverError('TypeMismatch', "BSON field 'create.changeStreamPreAndPostImages.enabled' is missing or not a boolean");
+      }
+      if (images.enabled) stored.changeStreamPreAndPostImages = { enabled: true };
+      else delete stored.changeStreamPreAndPostImages;
+    }
+    this.applyLogged({ op: 'c', ns: `${db}.$cmd`, o: { create: coll, ...stored } }, oplog);
   }
 
   /** The collection, created (and logged) first when missing, as an insert or createIndexes does. */

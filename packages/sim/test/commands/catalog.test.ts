@@ -85,6 +85,18 @@ describe('collMod (catalog/coll_mod.cpp, coll_mod.idl; manual: reference/command
     expect(h.run('app', { collMod: 'c', index: { keyPattern: { x: 1 }, unique: false } })).toMatchObject({ ok: 0, code: 2 });
   });
 
+  it('create with changeStreamPreAndPostImages keeps it only when enabled (CollectionOptions), as collMod', () => {
+    const h = new CrudHarness();
+    h.run('app', { create: 'on', changeStreamPreAndPostImages: { enabled: true } });
+    h.run('app', { create: 'off', changeStreamPreAndPostImages: { enabled: false } });
+    h.run('app', { collMod: 'on', changeStreamPreAndPostImages: { enabled: false } });
+    const list = h.run('app', { listCollections: 1 }).cursor.firstBatch;
+    expect(list.map((c: { name: string; options: unknown }) => [c.name, c.options])).toEqual([
+      ['off', {}],
+      ['on', {}],
+    ]);
+  });
+
   it('errors: missing collection NamespaceNotFound 26; unknown field 40415', () => {
     const h = setup();
     expect(h.run('app', { collMod: 'nope', validator: {} })).toMatchObject({ ok: 0, code: 26, codeName: 'NamespaceNotFound' });
