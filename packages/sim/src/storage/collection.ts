@@ -11,6 +11,10 @@ export interface IndexSpec {
   unique?: boolean;
   sparse?: boolean;
   expireAfterSeconds?: number;
+  /** Hidden from the query planner (4.4+); set at creation or by collMod. */
+  hidden?: boolean;
+  /** 6.0+ (collMod `index: {prepareUnique: true}`): new duplicate keys are refused, existing ones stay, ahead of `unique: true`. */
+  prepareUnique?: boolean;
 }
 
 export const ID_INDEX_NAME = '_id_';
@@ -151,12 +155,59 @@ export class Collection {
     const existing = this.docs.get(idKey);
     if (existing && idKey !== replacingIdKey) throw this.duplicateKeyError(this.indexStates[0] as IndexState, doc);
     for (const state of this.indexStates) {
-      if (!state.entries) continue;
+      if (!state.entries) {
+        if (state.spec.prepareUnique) this.checkPreparedUnique(state, doc, replacingIdKey);
+        continue;
+      }
       for (const key of this.keysFor(state, doc)) {
         const holder = state.entries.get(key);
         if (holder !== undefined && holder !== replacingIdKey && holder !== idKey) throw this.duplicateKeyError(state, doc);
       }
     }
+  }
+
+  /** A prepareUnique index refuses a key the write adds when another document already has it (existing duplicates stay). */
+  private checkPreparedUnique(state: IndexState, doc: Document, replacingIdKey: string | undefined): void {
+    const previous = replacingIdKey === undefined ? undefined : this.docs.get(replacingIdKey);
+    const had = new Set(previous ? this.keysFor(state, previous.doc) : []);
+    const added = this.keysFor(state, doc).filter((key) => !had.has(key));
+    if (added.length === 0) return;
+    for (const [otherKey, stored] of this.docs) {
+      if (otherKey === replacingIdKey) continue;
+      if (this.keysFor(state, stored.doc).some((key) => added.includes(key))) throw this.duplicateKeyError(state, doc);
+    }
+  }
+
+  /** The `_id`s of documents sharing a key of index `name`, per key with more than one (CannotConvertIndexToUnique's violations). */
+  uniqueViolations(name: string): unknown[][] {
+    const state = this.indexStates.find((candidate) => candidate.spec.name === name);
+    if (!state) throw serverError('IndexNotFound', `index not found with name [${name}]`);
+    const holders = new Map<string, unknown[]>();
+    for (const stored of this.docs.values()) {
+      for (const key of this.keysFor(state, stored.doc)) {
+        const ids = holders.get(key) ?? [];
+        if (!ids.includes(stored.doc._id)) ids.push(stored.doc._id);
+        holders.set(key, ids);
+      }
+    }
+    return [...holders.values()].filter((ids) => ids.length > 1);
+  }
+
+  /** Makes index `name` unique (collMod `unique: true`), building its key map; DuplicateKey if documents share a key. */
+  convertToUnique(name: string): void {
+    const position = this.indexStates.findIndex((state) => state.spec.name === name);
+    if (position < 0) throw serverError('IndexNotFound', `index not found with name [${name}]`);
+    const old = this.indexStates[position] as IndexState;
+    const { prepareUnique: _prepared, ...rest } = old.spec;
+    const entries = new Map<string, string>();
+    const state: IndexState = { spec: { ...rest, unique: true }, fields: old.fields, entries };
+    for (const [idKey, stored] of this.docs) {
+      for (const key of this.keysFor(state, stored.doc)) {
+        if (entries.has(key)) throw this.duplicateKeyError(state, stored.doc);
+        entries.set(key, idKey);
+      }
+    }
+    this.indexStates[position] = state;
   }
 
   /** Inserts or replaces (by `_id`) without checks beyond the unique indexes. Returns the previous document. */
@@ -240,6 +291,25 @@ export class Collection {
     if (position === 0) throw serverError('InvalidOptions', 'cannot drop _id index');
     const [removed] = this.indexStates.splice(position, 1);
     return (removed as IndexState).spec;
+  }
+
+  /** Replaces an index's spec by name (collMod's index options); the key pattern stays. */
+  modifyIndex(name: string, change: (spec: IndexSpec) => IndexSpec): void {
+    const position = this.indexStates.findIndex((state) => state.spec.name === name);
+    if (position < 0) throw serverError('IndexNotFound', `index not found with name [${name}]`);
+    const state = this.indexStates[position] as IndexState;
+    this.indexStates[position] = { ...state, spec: change({ ...state.spec, key: { ...state.spec.key } }) };
+  }
+
+  /** The same collection under another namespace (renameCollection); documents and indexes are shared copies. */
+  renamedTo(db: string, name: string): Collection {
+    const copy = this.clone();
+    const moved = new Collection(db, name, copy.options);
+    moved.indexStates.length = 0;
+    moved.indexStates.push(...copy.indexStates);
+    for (const [key, stored] of copy.docs) moved.docs.set(key, stored);
+    moved.bytes = copy.bytes;
+    return moved;
   }
 
   /** Replaces the secondary indexes with `specs` (rollback of index commands). */

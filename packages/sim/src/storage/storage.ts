@@ -7,6 +7,7 @@ import type { IndexSpec } from './collection';
 import { checkCollectionName, checkDatabaseName, isReplicatedDatabase, parseNamespace } from './namespace';
 import type { OpType, OplogOp } from './oplog';
 import { compileFilter, idEquality } from './query';
+import { validationFailureDetails } from './validation';
 import { cloneDocument, indexKey, isPlainObject } from './values';
 
 /** Limits, with units in their names. */
@@ -37,7 +38,8 @@ export interface StorageOptions {
 
 /** How to invert one applied oplog entry. Pre-images are stored documents (immutable, shared). */
 type UndoAction =
-  | { kind: 'doc'; ns: string; id: unknown; pre: Document | undefined }
+  /** `preImageRecorded`: the collection had changeStreamPreAndPostImages enabled, so mongod kept `pre` in config.system.preimages. */
+  | { kind: 'doc'; ns: string; id: unknown; pre: Document | undefined; preImageRecorded?: boolean }
   | { kind: 'collection'; ns: string; pre: Collection | undefined }
   | { kind: 'database'; db: string; pre: Map<string, Collection> | undefined }
   | { kind: 'none' }
@@ -230,7 +232,17 @@ export class Storage implements ReplStorage {
       }
       compileFilter(options.validator);
     }
-    this.applyLogged({ op: 'c', ns: `${db}.$cmd`, o: { create: coll, ...options } }, oplog);
+    const stored: Document = { ...options };
+    // CollectionOptions keeps changeStreamPreAndPostImages only when enabled (as collMod does, applyCollModOptions).
+    if (stored.changeStreamPreAndPostImages !== undefined) {
+      const images = stored.changeStreamPreAndPostImages;
+      if (!isPlainObject(images) || typeof images.enabled !== 'boolean') {
+        throw serverError('TypeMismatch', "BSON field 'create.changeStreamPreAndPostImages.enabled' is missing or not a boolean");
+      }
+      if (images.enabled) stored.changeStreamPreAndPostImages = { enabled: true };
+      else delete stored.changeStreamPreAndPostImages;
+    }
+    this.applyLogged({ op: 'c', ns: `${db}.$cmd`, o: { create: coll, ...stored } }, oplog);
   }
 
   /** The collection, created (and logged) first when missing, as an insert or createIndexes does. */
@@ -254,6 +266,67 @@ export class Storage implements ReplStorage {
     if (!this.databases.has(db)) return false;
     this.applyLogged({ op: 'c', ns: `${db}.$cmd`, o: { dropDatabase: 1 } }, oplog);
     return true;
+  }
+
+  /**
+   * collMod (catalog/coll_mod.cpp): sets collection options and at most one index's options, and
+   * logs one `c` entry as OpObserverImpl::onCollMod writes it: `o` is the command's changes,
+   * `o2.collectionOptions_old` the options before and `o2.indexOptions_old` the index's old values.
+   * Returns the index's old values (the command's `hidden_old`, `expireAfterSeconds_old`).
+   */
+  collMod(db: string, coll: string, change: CollModChange, oplog: OplogOp[]): Document {
+    const collection = this.getCollection(db, coll);
+    if (!collection) throw serverError('NamespaceNotFound', 'ns does not exist');
+    const o: Document = { collMod: coll, ...change.options };
+    const o2: Document = { collectionOptions_old: structuredClone(collection.options) };
+    const indexOld: Document = {};
+    if (change.index) {
+      const spec = collection.findIndex(change.index.name);
+      if (!spec) throw serverError('IndexNotFound', `cannot find index ${change.index.name} for ns ${db}.${coll}`);
+      if (change.index.expireAfterSeconds !== undefined) indexOld.expireAfterSeconds = spec.expireAfterSeconds;
+      if (change.index.hidden !== undefined) indexOld.hidden = spec.hidden === true;
+      if (change.index.prepareUnique !== undefined) indexOld.prepareUnique = spec.prepareUnique === true;
+      if (change.index.unique) {
+        const violations = collection.uniqueViolations(spec.name);
+        if (violations.length > 0) {
+          throw serverError('CannotConvertIndexToUnique', 'Cannot convert the index to unique. Please resolve conflicting documents before running collMod again.', {
+            extra: { violations: violations.map((ids) => ({ ids })) },
+          });
+        }
+        indexOld.unique = false;
+      }
+      o.index = { ...change.index };
+      o2.indexOptions_old = indexOld;
+    }
+    this.applyLogged({ op: 'c', ns: `${db}.$cmd`, o, o2 }, oplog);
+    return indexOld;
+  }
+
+  /**
+   * renameCollection (catalog/rename_collection.cpp). Within a database: one `c` entry
+   * `{renameCollection: from, to, stayTemp: false, dropTarget?}` (OpObserverImpl::preRenameCollection;
+   * `dropTarget` only when a target was dropped: mongod writes that collection's UUID, the
+   * simulator has no collection UUIDs and writes `true`). Across databases mongod copies:
+   * it creates a temporary collection in the target database, inserts the documents and builds the
+   * indexes there, renames it onto the target, then drops the source; the entries say the same.
+   */
+  renameCollection(from: { db: string; coll: string }, to: { db: string; coll: string }, dropTarget: boolean, oplog: OplogOp[]): void {
+    const source = this.getCollection(from.db, from.coll);
+    if (!source) throw serverError('NamespaceNotFound', `Source collection ${from.db}.${from.coll} does not exist`);
+    const target = this.getCollection(to.db, to.coll);
+    if (target && !dropTarget) throw serverError('NamespaceExists', 'target namespace exists');
+    if (from.db === to.db) {
+      this.applyLogged({ op: 'c', ns: `${from.db}.$cmd`, o: { renameCollection: `${from.db}.${from.coll}`, to: `${to.db}.${to.coll}`, stayTemp: false, ...(target ? { dropTarget: true } : {}) } }, oplog);
+      return;
+    }
+    const tmp = `tmp${this.newObjectId().toHexString().slice(-5)}.renameCollection`;
+    this.applyLogged({ op: 'c', ns: `${to.db}.$cmd`, o: { create: tmp, ...structuredClone(source.options) } }, oplog);
+    for (const doc of source.documents()) this.applyLogged({ op: 'i', ns: `${to.db}.${tmp}`, o: doc }, oplog);
+    for (const spec of source.indexes) {
+      if (spec.name !== ID_INDEX_NAME) this.applyLogged({ op: 'c', ns: `${to.db}.$cmd`, o: { createIndexes: tmp, ...spec } }, oplog);
+    }
+    this.applyLogged({ op: 'c', ns: `${to.db}.$cmd`, o: { renameCollection: `${to.db}.${tmp}`, to: `${to.db}.${to.coll}`, stayTemp: false, ...(target ? { dropTarget: true } : {}) } }, oplog);
+    this.applyLogged({ op: 'c', ns: `${from.db}.$cmd`, o: { drop: from.coll } }, oplog);
   }
 
   listIndexes(db: string, coll: string): IndexSpec[] {
@@ -355,7 +428,8 @@ export class Storage implements ReplStorage {
     const matches = compileFilter(validator);
     if (level === 'moderate' && previous && !matches(previous)) return;
     if (!matches(doc)) {
-      throw serverError('DocumentValidationFailure', 'Document failed validation', { extra: { errInfo: { failingDocumentId: doc._id } } });
+      const details = validationFailureDetails(validator, doc);
+      throw serverError('DocumentValidationFailure', 'Document failed validation', { extra: { errInfo: { failingDocumentId: doc._id, details } } });
     }
   }
 
@@ -470,13 +544,13 @@ export class Storage implements ReplStorage {
         if (indexKey(next._id) !== indexKey(id)) throw serverError('ImmutableField', `oplog update changes _id of ${entry.ns}`);
         collection.put(next);
         this.recount();
-        return { kind: 'doc', ns: entry.ns, id, pre };
+        return { kind: 'doc', ns: entry.ns, id, pre, ...preImageFlag(collection) };
       }
       case 'd': {
         const collection = this.getCollection(db, coll);
         const pre = collection?.remove(entry.o._id);
         this.recount();
-        return { kind: 'doc', ns: entry.ns, id: entry.o._id, pre };
+        return { kind: 'doc', ns: entry.ns, id: entry.o._id, pre, ...(collection ? preImageFlag(collection) : {}) };
       }
       case 'c':
         return this.applyCommand(db, entry);
@@ -548,6 +622,45 @@ export class Storage implements ReplStorage {
         const pre = collection.clone();
         collection.dropIndex(String(o.index));
         return { kind: 'collection', ns: `${db}.${coll}`, pre };
+      }
+      case 'collMod': {
+        const coll = String(o.collMod);
+        const collection = this.getCollection(db, coll);
+        if (!collection) return { kind: 'none' };
+        const pre = collection.clone();
+        applyCollModOptions(collection.options, o);
+        const index = isPlainObject(o.index) ? o.index : undefined;
+        if (index && typeof index.name === 'string' && collection.findIndex(index.name)) {
+          collection.modifyIndex(index.name, (spec) => {
+            if (typeof index.expireAfterSeconds === 'number') spec.expireAfterSeconds = index.expireAfterSeconds;
+            if (index.hidden === true) spec.hidden = true;
+            else if (index.hidden === false) delete spec.hidden;
+            if (index.prepareUnique === true) spec.prepareUnique = true;
+            else if (index.prepareUnique === false) delete spec.prepareUnique;
+            return spec;
+          });
+          if (index.unique === true) collection.convertToUnique(index.name);
+        }
+        return { kind: 'collection', ns: `${db}.${coll}`, pre };
+      }
+      case 'renameCollection': {
+        const from = parseNamespace(String(o.renameCollection));
+        const to = parseNamespace(String(o.to));
+        const source = this.getCollection(from.db, from.coll);
+        if (!source) return { kind: 'none' };
+        const steps: Array<{ op: OpType; action: UndoAction }> = [];
+        const targetColls = this.databases.get(to.db);
+        const oldTarget = targetColls?.get(to.coll);
+        if (oldTarget) steps.push({ op: 'c', action: { kind: 'collection', ns: `${to.db}.${to.coll}`, pre: oldTarget } });
+        const sourceColls = this.databases.get(from.db) as Map<string, Collection>;
+        sourceColls.delete(from.coll);
+        steps.push({ op: 'c', action: { kind: 'collection', ns: `${from.db}.${from.coll}`, pre: source } });
+        if (sourceColls.size === 0) this.databases.delete(from.db);
+        this.collectionForApply(to.db, to.coll);
+        (this.databases.get(to.db) as Map<string, Collection>).set(to.coll, source.renamedTo(to.db, to.coll));
+        steps.push({ op: 'c', action: { kind: 'collection', ns: `${to.db}.${to.coll}`, pre: undefined } });
+        this.recount();
+        return { kind: 'many', steps };
       }
       case 'applyOps':
         return this.applyTransactionOps(o.applyOps);
@@ -764,6 +877,47 @@ export class Storage implements ReplStorage {
   }
 }
 
+function preImageFlag(collection: Collection): { preImageRecorded?: true } {
+  const images = collection.options.changeStreamPreAndPostImages;
+  return isPlainObject(images) && images.enabled === true ? { preImageRecorded: true } : {};
+}
+
+/**
+ * The pre-image a change stream may show for a u/d op (`fullDocumentBeforeChange`, and the
+ * post-image `fullDocument: whenAvailable/required` derives from it): the document before the op,
+ * when its collection had changeStreamPreAndPostImages enabled as the op applied here (mongod
+ * writes it to config.system.preimages then). `index`: the op's position in an applyOps entry.
+ * Undefined when none was recorded.
+ */
+export function recordedPreImage(entry: OplogOp, index?: number): Document | undefined {
+  if (!(entry.undo instanceof UndoToken)) return undefined;
+  let action = entry.undo.action;
+  if (index !== undefined && action.kind === 'many') action = action.steps[index]?.action ?? { kind: 'none' };
+  return action.kind === 'doc' && action.preImageRecorded === true ? action.pre : undefined;
+}
+
+/** The document an update entry's `o` (a full post-image or a `$set`/`$unset` diff) makes of `pre`. */
+export function applyUpdateEntry(pre: Document, o: Document): Document {
+  return Object.keys(o).some((key) => key.startsWith('$')) ? applyDiff(pre, o) : cloneDocument({ _id: pre._id, ...o });
+}
+
+/** What a collMod changes: collection options (already validated by the command) and at most one index. */
+export interface CollModChange {
+  /** validator, validationLevel, validationAction, changeStreamPreAndPostImages, as given. */
+  options: Document;
+  index?: { name: string; hidden?: boolean; expireAfterSeconds?: number; prepareUnique?: boolean; unique?: true };
+}
+
+/** The collection-option fields of a collMod entry, set on `options` (CollectionOptions keeps pre-images only when enabled). */
+function applyCollModOptions(options: Document, o: Document): void {
+  for (const key of ['validator', 'validationLevel', 'validationAction'] as const) if (o[key] !== undefined) options[key] = o[key];
+  const images = o.changeStreamPreAndPostImages;
+  if (isPlainObject(images)) {
+    if (images.enabled === true) options.changeStreamPreAndPostImages = { enabled: true };
+    else delete options.changeStreamPreAndPostImages;
+  }
+}
+
 export class StorageRollbackError extends Error {
   override readonly name = 'StorageRollbackError';
 }
@@ -794,7 +948,12 @@ export function parseIndexSpec(raw: Document): IndexSpec {
     spec.unique = true;
   }
   if (raw.sparse === true || raw.sparse === 1) spec.sparse = true;
+  if (raw.prepareUnique === true && !spec.unique) spec.prepareUnique = true;
   if (typeof raw.expireAfterSeconds === 'number') spec.expireAfterSeconds = raw.expireAfterSeconds;
+  if (raw.hidden === true) {
+    if ('_id' in key && Object.keys(key).length === 1) throw serverError('BadValue', 'can\'t hide _id index');
+    spec.hidden = true;
+  }
   return spec;
 }
 

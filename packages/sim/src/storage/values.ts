@@ -211,3 +211,13 @@ export function bsonTypeName(value: unknown): string {
 export function isNumeric(value: unknown): boolean {
   return typeof value === 'number' || value instanceof Long || value instanceof Int32 || value instanceof Double || value instanceof Decimal128;
 }
+
+/** The value at a dotted path through embedded documents (no array traversal); undefined when missing. */
+export function valueAtDottedPath(doc: Document, path: string): unknown {
+  let current: unknown = doc;
+  for (const segment of path.split('.')) {
+    if (!isPlainObject(current)) return undefined;
+    current = current[segment];
+  }
+  return current;
+}

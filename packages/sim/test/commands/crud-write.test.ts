@@ -177,7 +177,7 @@ describe('document validation', () => {
     expect(h.run('test', { insert: 'c', documents: [{ _id: 1, qty: 5 }, { _id: 2, qty: -1 }] })).toEqual({
       n: 1,
       ok: 1,
-      writeErrors: [{ index: 1, code: 121, errmsg: 'Document failed validation', errInfo: { failingDocumentId: 2 } }],
+      writeErrors: [{ index: 1, code: 121, errmsg: 'Document failed validation', errInfo: { failingDocumentId: 2, details: { operatorName: '$gte', specifiedAs: { qty: { $gte: 0 } }, reason: 'comparison failed', consideredValue: -1 } } }],
     });
     expect(h.run('test', { update: 'c', updates: [{ q: { _id: 1 }, u: { $set: { qty: -5 } } }] }).writeErrors[0]).toMatchObject({ code: 121 });
     expect(h.run('test', { insert: 'c', documents: [{ _id: 3, qty: -1 }], bypassDocumentValidation: true }).n).toBe(1);

@@ -5,7 +5,7 @@ import type { Storage, WriteOptions } from '../../storage/storage';
 import { aggregateDocuments, compileFilter } from '../../storage/query';
 import type { Variables } from '../../storage/query';
 import { checkCollectionName, checkDatabaseName } from '../../storage/namespace';
-import { bsonTypeName, formatValue, indexKey, isPlainObject } from '../../storage/values';
+import { bsonTypeName, formatValue, indexKey, isPlainObject, valueAtDottedPath } from '../../storage/values';
 
 /**
  * `$out` and `$merge`, the last stage of an aggregate that writes its results (MongoDB 7.0;
@@ -121,14 +121,6 @@ function duplicateIdError(ns: string, id: unknown): ServerError {
   });
 }
 
-function fieldValue(doc: Document, path: string): unknown {
-  let current: unknown = doc;
-  for (const segment of path.split('.')) {
-    if (!isPlainObject(current)) return undefined;
-    current = current[segment];
-  }
-  return current;
-}
 
 function runMerge(
   storage: Storage,
@@ -144,7 +136,7 @@ function runMerge(
   for (const result of results) {
     const key: Document = {};
     for (const field of spec.on) {
-      const value = fieldValue(result, field);
+      const value = valueAtDottedPath(result, field);
       if (value === undefined || value === null || Array.isArray(value)) {
         throw serverError('Location51132', `$merge write error: 'on' field '${field}' cannot be missing, null, undefined or an array`);
       }

@@ -8,6 +8,7 @@ import { sleepOn } from '../../clock/clock';
 import type { OplogEntry } from '../../storage/oplog';
 import { aggregateDocuments } from '../../storage/query';
 import type { Storage } from '../../storage/storage';
+import { applyUpdateEntry, recordedPreImage } from '../../storage/storage';
 import { isPlainObject } from '../../storage/values';
 
 /**
@@ -67,6 +68,8 @@ interface ChangeStreamCursor {
   readonly ns: string;
   readonly scope: Scope;
   readonly fullDocument: string;
+  /** 'off', 'whenAvailable' or 'required' (6.0+). */
+  readonly fullDocumentBeforeChange: string;
   readonly showExpandedEvents: boolean;
   readonly stages: Document[];
   readonly connectionId: number;
@@ -128,6 +131,7 @@ function inScope(scope: Scope, db: string, coll: string | undefined): boolean {
 function eventsOf(
   op: Document,
   entry: OplogEntry,
+  opIndex: number | undefined,
   position: Position,
   cursor: ChangeStreamCursor,
   lookup: () => Storage,
@@ -151,16 +155,32 @@ function eventsOf(
       const id: unknown = op.op === 'u' ? (isPlainObject(op.o2) ? op.o2._id : undefined) : o._id;
       const nsDoc = { db, coll };
       if (op.op === 'i') return { events: [{ ...base('insert'), fullDocument: o, ns: nsDoc, documentKey: { _id: id } }], invalidate: false };
-      if (op.op === 'd') return { events: [{ ...base('delete'), ns: nsDoc, documentKey: { _id: id } }], invalidate: false };
+      // Pre-images (document_source_change_stream_add_pre_image.cpp) and the post-images
+      // `whenAvailable`/`required` derive from them (..._add_post_image.cpp): only what the
+      // collection recorded with changeStreamPreAndPostImages enabled; null, or NoMatchingDocument (47) when required.
+      const pre = recordedPreImage(entry, opIndex);
+      const eventText = (): string => `{operationType: ${op.op === 'd' ? 'delete' : 'update'}, ns: ${ns}, documentKey: {_id: ${JSON.stringify(id)}}}`;
+      const withBefore = (event: Document): Document => {
+        if (cursor.fullDocumentBeforeChange === 'off') return event;
+        if (pre === undefined && cursor.fullDocumentBeforeChange === 'required') {
+          throw serverError('NoMatchingDocument', `Change stream was configured to require a pre-image for all update, delete and replace events, but the pre-image was not found for event: ${eventText()}`);
+        }
+        return { ...event, fullDocumentBeforeChange: pre ?? null };
+      };
+      if (op.op === 'd') return { events: [withBefore({ ...base('delete'), ns: nsDoc, documentKey: { _id: id } })], invalidate: false };
       const isDiff = Object.keys(o).some((key) => key.startsWith('$'));
-      if (!isDiff) return { events: [{ ...base('replace'), fullDocument: o, ns: nsDoc, documentKey: { _id: id } }], invalidate: false };
+      if (!isDiff) return { events: [withBefore({ ...base('replace'), fullDocument: o, ns: nsDoc, documentKey: { _id: id } })], invalidate: false };
       const updatedFields = isPlainObject(o.$set) ? o.$set : {};
       const removedFields = isPlainObject(o.$unset) ? Object.keys(o.$unset) : [];
       const event: Document = { ...base('update'), ns: nsDoc, documentKey: { _id: id }, updateDescription: { updatedFields, removedFields, truncatedArrays: [] } };
-      if (cursor.fullDocument === 'updateLookup' || cursor.fullDocument === 'whenAvailable' || cursor.fullDocument === 'required') {
-        event.fullDocument = lookup().getCollection(db, coll)?.getById(id) ?? null;
+      if (cursor.fullDocument === 'updateLookup') event.fullDocument = lookup().getCollection(db, coll)?.getById(id) ?? null;
+      if (cursor.fullDocument === 'whenAvailable' || cursor.fullDocument === 'required') {
+        if (pre === undefined && cursor.fullDocument === 'required') {
+          throw serverError('NoMatchingDocument', `Change stream was configured to require a post-image for all update, delete and replace events, but the post-image was not found for event: ${eventText()}`);
+        }
+        event.fullDocument = pre === undefined ? null : applyUpdateEntry(pre, o);
       }
-      return { events: [event], invalidate: false };
+      return { events: [withBefore(event)], invalidate: false };
     }
     case 'c': {
       const db = splitNs(ns).db;
@@ -178,6 +198,26 @@ function eventsOf(
         const invalidate = { ...base('invalidate'), _id: tokenOf({ ...position, index: position.index + 1 }) };
         if (cursor.scope.coll !== undefined) return { events: [{ ...base('drop'), ns: { db, coll: cursor.scope.coll } }, invalidate], invalidate: true };
         return { events: [{ ...base('dropDatabase'), ns: { db } }, invalidate], invalidate: true };
+      }
+      if (typeof o.renameCollection === 'string' && typeof o.to === 'string') {
+        // change_stream_event_transform.cpp: `rename` with `to`; showExpandedEvents adds
+        // operationDescription. A stream on either collection ends with an invalidate
+        // (document_source_change_stream_check_invalidate.cpp).
+        const from = splitNs(o.renameCollection);
+        const to = splitNs(o.to);
+        if (!inScope(cursor.scope, from.db, from.coll) && !inScope(cursor.scope, to.db, to.coll)) return { events: [], invalidate: false };
+        const event: Document = { ...base('rename'), ns: from, to };
+        if (cursor.showExpandedEvents) event.operationDescription = { to, ...(o.dropTarget !== undefined ? { dropTarget: o.dropTarget } : {}) };
+        if (cursor.scope.coll !== undefined) return { events: [event, { ...base('invalidate'), _id: tokenOf({ ...position, index: position.index + 1 }) }], invalidate: true };
+        return { events: [event], invalidate: false };
+      }
+      if (cursor.showExpandedEvents && typeof o.collMod === 'string' && inScope(cursor.scope, db, o.collMod)) {
+        // `modify` (6.0+): the changes and the options before them (o2).
+        const { collMod: coll, ...changes } = o;
+        const old = isPlainObject(op.o2) ? op.o2 : {};
+        const stateBeforeChange: Document = { collectionOptions: old.collectionOptions_old ?? {} };
+        if (old.indexOptions_old !== undefined) stateBeforeChange.indexOptions = old.indexOptions_old;
+        return { events: [{ ...base('modify'), ns: { db, coll }, operationDescription: changes, stateBeforeChange }], invalidate: false };
       }
       if (cursor.showExpandedEvents && typeof o.create === 'string' && inScope(cursor.scope, db, o.create)) {
         return { events: [{ ...base('create'), ns: { db, coll: o.create } }], invalidate: false };
@@ -276,6 +316,10 @@ export class ChangeStreamCursors {
     if (!['default', 'updateLookup', 'whenAvailable', 'required'].includes(fullDocument)) {
       throw serverError('BadValue', `unknown full document option: '${fullDocument}'`);
     }
+    const fullDocumentBeforeChange = spec.fullDocumentBeforeChange === undefined ? 'off' : spec.fullDocumentBeforeChange;
+    if (typeof fullDocumentBeforeChange !== 'string' || !['off', 'whenAvailable', 'required'].includes(fullDocumentBeforeChange)) {
+      throw serverError('BadValue', `Enumeration value '${String(fullDocumentBeforeChange)}' for field '$changeStream.fullDocumentBeforeChange' is not a valid value.`);
+    }
     const cursorSpec = isPlainObject(body.cursor) ? body.cursor : {};
     const batchSize = typeof cursorSpec.batchSize === 'number' ? cursorSpec.batchSize : CHANGE_STREAM_BATCH_DEFAULT;
     const id = this.nextId++;
@@ -285,6 +329,7 @@ export class ChangeStreamCursors {
       ns,
       scope,
       fullDocument,
+      fullDocumentBeforeChange,
       showExpandedEvents: spec.showExpandedEvents === true,
       stages: pipeline.slice(1),
       connectionId,
@@ -350,7 +395,15 @@ export class ChangeStreamCursors {
       for (let index = 0; index < ops.length; index++) {
         const position = { ts: entry.ts, index };
         if (!after(position, cursor.position)) continue;
-        const { events, invalidate } = eventsOf(ops[index]!, entry, position, cursor, lookup);
+        let produced: { events: Document[]; invalidate: boolean };
+        try {
+          produced = eventsOf(ops[index]!, entry, ops[0] === entry ? undefined : index, position, cursor, lookup);
+        } catch (error) {
+          // A stream that fails on an event is gone (its getMore killed the cursor).
+          this.cursors.delete(cursor.id);
+          throw error;
+        }
+        const { events, invalidate } = produced;
         const shaped = cursor.stages.length === 0 || events.length === 0 ? events : aggregateDocuments(events, cursor.stages, undefined, member.nowMillis());
         if (cursor.stages.length > 0) checkTokensKept(events, shaped, cursor, this.cursors);
         batch.push(...shaped);

@@ -13,6 +13,7 @@ import {
   listDatabasesCommand,
   listIndexesCommand,
 } from './admin';
+import { collModCommand, renameCollectionCommand } from './catalog';
 import { aggregateCommand, countCommand, distinctCommand, findCommand, getMoreCommand, killCursorsCommand } from './read';
 import { MemberCrudCommands } from './plugin';
 import type { MemberCrudOptions } from './plugin';
@@ -56,6 +57,8 @@ const COMMANDS: ReadonlyMap<string, CrudCommandSpec> = new Map<string, CrudComma
   ['createIndexes', { kind: 'write', run: createIndexesCommand }],
   ['dropIndexes', { kind: 'write', run: dropIndexesCommand }],
   ['deleteIndexes', { kind: 'write', run: dropIndexesCommand }],
+  ['collMod', { kind: 'write', run: collModCommand }],
+  ['renameCollection', { kind: 'write', run: renameCollectionCommand }],
   ['collStats', { kind: 'read', run: collStatsCommand }],
   ['dbStats', { kind: 'read', run: dbStatsCommand }],
   ['dbstats', { kind: 'read', run: dbStatsCommand }],
