@@ -95,9 +95,15 @@ function ReplayBar() {
       <span className="muted" data-testid="replay-digest" title="digest of the events shown so far; the saved replay's is given when it was saved">
         digest {shownDigest(replay, playback.at)}
       </span>
-      <button type="button" onClick={branch} disabled={!replay.branchable} title={replay.branchable ? 'A live sandbox of your own, as the cluster was at this moment' : 'this server no longer holds the members of this replay'}>
+      <button type="button" onClick={branch} disabled={!replay.branchable} aria-describedby={replay.branchable ? undefined : 'replay-not-branchable'} title={replay.branchable ? 'A live sandbox of your own, as the cluster was at this moment' : undefined}>
         Branch from here
       </button>
+      {!replay.branchable && (
+        // A tooltip is not seen on a phone: say it on the page.
+        <span id="replay-not-branchable" className="muted">
+          Watch only: this server does not hold the members of this replay (it was saved on another server, or this server restarted since).
+        </span>
+      )}
     </div>
   );
 }
