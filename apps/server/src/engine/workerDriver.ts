@@ -1,6 +1,6 @@
 import type { ClientView, OperationRecord } from '../driver/gateway';
 import type { DriverExecutor, LabDriver } from '../driver/labDriver';
-import type { CallContext, DriverRpcLimits, RpcReply } from '../runtime/driverRpc';
+import type { CallContext, DriverRpcLimits, RpcReply } from '../driver/labDriver';
 
 /** What the mirror needs of its WorkerEngine: calls to the sandbox in its worker, in order. */
 export interface WorkerDriverLink {

@@ -7,6 +7,8 @@ import { newProxyCredentials } from '../engine/simEngine';
 import { WorkerEngine } from '../engine/workerEngine';
 import { SandboxWorkerPool, type SandboxWorkerLoss } from '../engine/workerPool';
 import { Lab, defaultLabLimits } from '../sandbox/lab';
+import { DriverGateway } from '../driver/gateway';
+import { LocalLabDriver } from '../runtime/localDriver';
 import { EventLog } from '../timeline/eventLog';
 import { SandboxLimitError, SandboxManager, type LabStart } from '../workspace/sandbox';
 import type { Settings } from '../settings';
@@ -90,7 +92,9 @@ export const sandboxesPlugin = fp<SandboxesPluginOptions>(
               ...(start.clock ? { clock: start.clock } : {}),
             });
       clockHolder.now = () => engine.clock.now();
-      const lab = new Lab(engine, settings.sandboxHostname, events);
+      // A worker's sandbox runs its driver there, beside its members; else the driver is on this thread.
+      const driver = engine instanceof WorkerEngine ? engine.driver : new LocalLabDriver(new DriverGateway(engine.route, events, () => engine.clock.now()));
+      const lab = new Lab(engine, settings.sandboxHostname, events, driver);
       const dispose = lab.dispose.bind(lab);
       lab.dispose = async () => {
         release();

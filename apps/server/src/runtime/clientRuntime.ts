@@ -6,7 +6,7 @@
  */
 import type { HostToServer, RuntimeKind, ServerToHost } from '@rslab/runtime';
 import type { Repl, ReplIO, ReplOutcome, EndOfInput } from '../shell/io';
-import type { DriverRpcLimits } from './driverRpc';
+import type { DriverRpcLimits } from '../driver/labDriver';
 import type { DriverExecutor, LabDriver } from '../driver/labDriver';
 
 /** A place that can host client runtimes: one page's connection, or the Node host. */

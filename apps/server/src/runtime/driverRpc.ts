@@ -25,37 +25,9 @@ import type { DriverRpcError } from '@rslab/runtime';
 import { abortable, InterruptedError } from '../shell/io';
 import type { DriverGateway, OperationRecord, TrackedClient } from '../driver/gateway';
 import { networkFailure, serverErrorCode } from '../driver/driverErrors';
+import { defaultDriverRpcLimits, type CallContext, type DriverRpcLimits, type RpcReply } from '../driver/labDriver';
 
-export interface DriverRpcLimits {
-  /** Calls one connection may have running at once; more are refused. */
-  callsInFlightMax: number;
-  /** Calls per second per connection before they are slowed down (not refused). */
-  callsPerSecondMax: number;
-  /** Open cursors per connection; the oldest is killed to make room. */
-  cursorsMax: number;
-  /** Sessions per connection. */
-  sessionsMax: number;
-  /** Documents one batch brings back. */
-  batchDocumentsMax: number;
-  /** Bytes (of EJSON text) one answer may carry; a batch is cut to fit. */
-  replyBytesMax: number;
-}
-
-export const defaultDriverRpcLimits: DriverRpcLimits = {
-  callsInFlightMax: 8,
-  callsPerSecondMax: 200,
-  cursorsMax: 64,
-  sessionsMax: 16,
-  batchDocumentsMax: 1000,
-  replyBytesMax: 4 * 1024 * 1024,
-};
-
-export type RpcReply = { ok: true; result: unknown } | { ok: false; error: DriverRpcError };
-
-/** What a call may do to the terminal that runs it while it waits (the "waiting for a primary" line). */
-export interface CallContext {
-  onProgress(status: string | null): void;
-}
+export { defaultDriverRpcLimits, type CallContext, type DriverRpcLimits, type RpcReply } from '../driver/labDriver';
 
 type Params = Record<string, unknown>;
 type Cursorish = FindCursor | AggregationCursor | ChangeStream;

@@ -1,7 +1,6 @@
 import type { Document } from 'bson';
 import type { ClientMessage, ClusterSnapshot, LabEvent } from '@rslab/protocol';
-import { DriverGateway } from '../driver/gateway';
-import { LocalLabDriver, type LabDriver } from '../driver/labDriver';
+import type { LabDriver } from '../driver/labDriver';
 import type { Engine } from '../engine/engine';
 import { SimEngine, type EngineCopyReport } from '../engine/simEngine';
 import { WorkerEngine, isWorkerCheckpoint } from '../engine/workerEngine';
@@ -59,8 +58,6 @@ export type ControlRequest = Pick<Extract<ClientMessage, { type: 'control' }>, '
  */
 export class Lab {
   readonly events: EventLog;
-  /** The sandbox's driver: here, or in the sandbox's worker beside its members. */
-  readonly driver: LabDriver;
   readonly history: ShellRecord[] = [];
   readonly partitions: PartitionView[] = [];
   /** The `seq` the next shell record or partition gets. */
@@ -75,6 +72,8 @@ export class Lab {
     readonly engine: Engine,
     readonly hostname: string,
     events: EventLog,
+    /** The sandbox's driver: a WorkerEngine's own (in its worker), or one on this thread (runtime/localDriver.ts). */
+    readonly driver: LabDriver,
     private readonly limits: LabLimits = defaultLabLimits,
     historyLimits: Partial<HistoryLimits> = {},
   ) {
@@ -82,7 +81,6 @@ export class Lab {
       if (moment.checkpoint && isWorkerCheckpoint(moment.checkpoint) && engine instanceof WorkerEngine) engine.releaseCheckpoint(moment.checkpoint);
     });
     this.events = events;
-    this.driver = engine instanceof WorkerEngine ? engine.driver : new LocalLabDriver(new DriverGateway(engine.route, this.events, () => engine.clock.now()));
   }
 
   now(): number {

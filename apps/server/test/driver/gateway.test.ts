@@ -3,7 +3,7 @@ import { appPerFile } from '../helpers/appPerFile';
 import { typeLine } from '../../src/terminal/typeLine';
 import { TranscriptSession } from '../../src/transcript/run';
 import type { DriverGateway } from '../../src/driver/gateway';
-import { LocalLabDriver } from '../../src/driver/labDriver';
+import { LocalLabDriver } from '../../src/runtime/localDriver';
 
 // The gateway itself, on the main thread (sandboxes on workers run the same class beside their members).
 const app = appPerFile({ sandboxWorkers: 0 });

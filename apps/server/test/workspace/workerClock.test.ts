@@ -106,7 +106,7 @@ describe("a worker sandbox's clock and the main thread's mirror of it (engine/wo
     pool = new SandboxWorkerPool({ workersMax: 1, file: workerFile, sandboxesPerWorkerMax: 10, onWorkerLost: () => undefined });
     const events = new EventLog(() => Date.now(), 100);
     const engine = new WorkerEngine({ pool, sandboxId: 'moments', setup: { ...setup, credentials: newProxyCredentials() }, events });
-    const lab = new Lab(engine, setup.hostname, events);
+    const lab = new Lab(engine, setup.hostname, events, engine.driver);
     const parsed = parseMongodArgs('--port 27017 --dbpath /data/a'.split(' '));
     if (parsed.kind !== 'start') throw new Error('not a start');
     const member = await engine.start(parsed.options);
