@@ -3,7 +3,7 @@ import { FitAddon } from '@xterm/addon-fit';
 import type { ClientMessage, TabSnapshot } from '@rslab/protocol';
 import { LineEditor, type EditorEffect } from './lineEditor';
 import { longestCommonPrefix, toTerminalNewlines } from './text';
-import { TerminalTranscript, type TranscriptChunk } from './transcript';
+import { TerminalTranscript, transcriptFromScrollback, type TranscriptChunk } from './transcript';
 
 /** How much of what a terminal drew the page keeps for showing past moments (about the xterm's 5000-line scrollback). */
 export const transcriptCharsMax = 512 * 1024;
@@ -174,10 +174,17 @@ export class TerminalController {
   load(snapshot: TabSnapshot): void {
     this.editor.deactivate();
     if (this.pastAt === null) this.term.reset();
-    // A snapshot's scrollback has no times: it is stamped with the clock now (a reload's past shows it from here on).
-    this.transcript.clear();
+    // The server's record is the truth for what came before. The screen is rebuilt from it, so the
+    // past must be cut from the same bytes: keeping this page's own earlier record (after a reconnect)
+    // would show a past that does not lead to the live screen, or output twice. What only the page
+    // had is lost on purpose: a typed line's echo, key by key, shows from when the line was sent (the
+    // server keeps prompt and line, the prompt at its own time), a half-typed line was never sent
+    // (the editor starts empty after a reload anyway), and this page's own notices were never part
+    // of the sandbox. After a reload the page has no record at all; a room attendee joining late has
+    // none from before the join.
+    this.transcript.seed(transcriptFromScrollback(snapshot.scrollback));
+    if (this.pastAt === null) this.term.write(this.transcript.all());
     this.editor.setHistory(snapshot.history);
-    this.draw(toTerminalNewlines(snapshot.scrollback));
     if (!snapshot.busy) this.apply(this.editor.start(snapshot.prompt));
     if (this.pastAt !== null) {
       // A reconnect while the past shows: the live screen is rebuilt underneath, the past stays on.

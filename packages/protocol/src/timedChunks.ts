@@ -1,0 +1,20 @@
+/** One write with the sandbox-clock millis it was made at (a terminal's scrollback, a page's transcript). */
+export interface TimedChunk {
+  at: number;
+  data: string;
+}
+
+/**
+ * Add `data` written at `at` to `list` (oldest first), for the server's scrollback and the page's
+ * transcript alike (issue 19): a time before the last write's is held at it, so later output never
+ * lands in the past when a clock steps back (a branch, a reconnect), and writes of the same time
+ * share a chunk. Empty writes are dropped. Returns the characters added.
+ */
+export function appendTimed(list: TimedChunk[], at: number, data: string): number {
+  if (data === '') return 0;
+  const last = list[list.length - 1];
+  const stamped = last ? Math.max(last.at, at) : at;
+  if (last && last.at === stamped) last.data += data;
+  else list.push({ at: stamped, data });
+  return data.length;
+}
