@@ -3,6 +3,7 @@ import { failOver, rewindUntilPrimary } from './failover-fixtures';
 import { terminalText } from './fixtures';
 import { run, selectShell, shellTab, squash } from './lesson-fixtures';
 import { screenshot } from './ui-fixtures';
+import { replayPosition, replayTerminalText, saveReplay, seekUntilPrimary } from './replay-fixtures';
 
 /** Issue 19: "While it shows the past, ... the terminal shows output up to that moment". */
 
@@ -44,7 +45,7 @@ test('moving "Timeline position" before the kill shows the terminal without the 
   expect(await terminalText(page)).not.toContain('zzz');
 });
 
-test('after a reload, rewinding before the kill shows the terminal as it was then (the server kept the times), not empty', async ({ page }) => {
+test('after a reload, rewinding before the kill shows the terminal as it was then (the server kept the times), not empty, and so does a replay saved then', async ({ page, browser }) => {
   test.setTimeout(180_000);
   const { oldPrimary } = await failOver(page);
   await selectShell(page, 'client');
@@ -73,4 +74,16 @@ test('after a reload, rewinding before the kill shows the terminal as it was the
   await expect.poll(async () => terminalText(page)).toContain('AutoReconnect');
   await selectShell(page, 'servers');
   await expect.poll(async () => terminalText(page)).toMatch(/\bkill \d+/);
+
+  // A replay saved after the reload carries those times too: before the kill, no AutoReconnect yet.
+  const link = await saveReplay(page, 'After a reload');
+  const viewer = await (await browser.newContext()).newPage();
+  await viewer.goto(link);
+  await seekUntilPrimary(viewer, oldPrimary);
+  await viewer.getByRole('tab', { name: 'client' }).click();
+  await expect.poll(async () => squash(await replayTerminalText(viewer))).toContain('c.admin.command("replSetInitiate")');
+  expect(await replayTerminalText(viewer)).not.toContain('AutoReconnect');
+  await replayPosition(viewer).press('End');
+  await expect.poll(async () => replayTerminalText(viewer)).toContain('AutoReconnect');
+  await viewer.context().close();
 });
