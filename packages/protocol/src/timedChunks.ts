@@ -18,3 +18,10 @@ export function appendTimed(list: TimedChunk[], at: number, data: string): numbe
   else list.push({ at: stamped, data });
   return data.length;
 }
+
+/**
+ * What clears a terminal: cursor home, erase the screen and the terminal's own scrollback. The page
+ * writes it for the shell's `clear`, and the server's timed scrollback records it in place of
+ * forgetting what came before, so the past before a `clear` can still be shown after a reload.
+ */
+export const clearScreenSequence = '\x1b[H\x1b[2J\x1b[3J';

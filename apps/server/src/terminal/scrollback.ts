@@ -8,10 +8,11 @@ import { appendTimed, type ScrollbackChunk } from '@rslab/protocol';
  *
  * Bounded like the plain scrollback was: at most `charsMax` characters of text in all, the oldest
  * dropped, cut after a line break so a redrawn screen does not start mid-line. Writes with the same
- * time share a chunk. Pure: the caller passes the time of each write.
+ * time share a chunk. A shell's `clear` is kept as its escape sequence (see `clearScreenSequence`),
+ * not as forgetting. Pure: the caller passes the time of each write.
  */
 export class TimedScrollback {
-  private list: ScrollbackChunk[] = [];
+  private readonly list: ScrollbackChunk[] = [];
   private chars = 0;
 
   constructor(private readonly charsMax: number) {}
@@ -20,12 +21,6 @@ export class TimedScrollback {
   append(at: number, data: string): void {
     this.chars += appendTimed(this.list, at, data);
     if (this.chars > this.charsMax) this.dropOldest(this.chars - this.charsMax);
-  }
-
-  /** Forget everything (the shell cleared the screen). */
-  clear(): void {
-    this.list = [];
-    this.chars = 0;
   }
 
   /** The writes kept, oldest first (copies). */

@@ -1,4 +1,4 @@
-import type { TabSnapshot } from '@rslab/protocol';
+import { clearScreenSequence, type TabSnapshot } from '@rslab/protocol';
 import { TimedScrollback } from './scrollback';
 
 /** What an interpreter may do to its terminal while it runs a line. */
@@ -195,7 +195,9 @@ export class TerminalSession {
 
   private emit(event: TerminalEvent): void {
     if (event.type === 'output') this.appendScrollback(event.data);
-    if (event.type === 'clear') this.scrollback.clear();
+    // Recorded, not forgotten: a page loaded later redraws the cleared screen from it, and its past
+    // before the clear (issue 19) still has what was on the screen then.
+    if (event.type === 'clear') this.appendScrollback(clearScreenSequence);
     if (event.type === 'prompt') {
       this.promptShown = event.prompt;
       this.promptShownAt = this.now();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { scrollbackText } from '@rslab/protocol';
+import { clearScreenSequence, scrollbackText } from '@rslab/protocol';
 import { TerminalSession, type Interpreter, type ShellIO, type TerminalEvent } from '../../src/terminal/session';
 
 /** A shell whose `sleep` waits until Ctrl-C, and whose `nest` starts a child shell. */
@@ -176,7 +176,7 @@ describe('TerminalSession', () => {
     ]);
   });
 
-  it('forgets the timed scrollback when the shell clears the screen', async () => {
+  it('keeps what came before a clear, the clear recorded as its escape sequence at its time (a reloaded page can show the past before it)', async () => {
     let now = 1000;
     const session = new TerminalSession('t1', new ClearingShell(), limits, () => now);
     session.submit('echo hi');
@@ -188,7 +188,9 @@ describe('TerminalSession', () => {
     session.submit('echo after');
     await settle();
     expect(session.snapshot().scrollback).toEqual([
-      { at: 2000, data: '$ ' },
+      // each prompt at the time it was shown: the one after `hi` at 1000, the one after the clear at 2000
+      { at: 1000, data: '$ echo hi\nhi\n$ ' },
+      { at: 2000, data: `clear\n${clearScreenSequence}$ ` },
       { at: 3000, data: 'echo after\nafter\n' },
     ]);
   });

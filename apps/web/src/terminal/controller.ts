@@ -1,6 +1,6 @@
 import { Terminal } from '@xterm/xterm';
 import { FitAddon } from '@xterm/addon-fit';
-import type { ClientMessage, TabSnapshot } from '@rslab/protocol';
+import { clearScreenSequence, type ClientMessage, type TabSnapshot } from '@rslab/protocol';
 import { LineEditor, type EditorEffect } from './lineEditor';
 import { longestCommonPrefix, toTerminalNewlines } from './text';
 import { TerminalTranscript, transcriptFromScrollback, type TranscriptChunk } from './transcript';
@@ -203,7 +203,7 @@ export class TerminalController {
   }
 
   clear(): void {
-    this.draw('\x1b[H\x1b[2J\x1b[3J');
+    this.draw(clearScreenSequence);
     this.apply(this.editor.redraw());
   }
 
