@@ -1,28 +1,13 @@
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test } from '@playwright/test';
 import { badge, failOver } from './failover-fixtures';
 import { run, selectShell, squash, start } from './lesson-fixtures';
 import { labUrl, openLab } from './fixtures';
 import { card, pane, screenshot } from './ui-fixtures';
+import { replayPosition, replayTerminal, replayTerminalText, saveReplay, seekUntilPrimary } from './replay-fixtures';
 
 /** Issue 19, "Replays to share": save a failover as a replay; a fresh browser plays it read-only and branches from it. */
 
-const position = (page: Page) => page.getByRole('slider', { name: 'Replay position' });
-const replayTerminal = (page: Page) => page.getByRole('region', { name: 'Replay terminal' });
-const replayTerminalText = async (page: Page) => (await replayTerminal(page).locator('.xterm-rows').innerText()).replace(/\u00a0/g, ' ');
-
-/** Step the replay's slider forward from its start until `host` shows PRIMARY. */
-async function seekUntilPrimary(page: Page, host: string): Promise<void> {
-  await position(page).focus();
-  await position(page).press('Home');
-  await expect
-    .poll(async () => {
-      // At the replay's start there may be no card for `host` yet.
-      if ((await badge(page, host).count()) > 0 && (await badge(page, host).innerText()) === 'PRIMARY') return true;
-      await position(page).press('ArrowRight');
-      return false;
-    }, { message: `the replay shows ${host} as PRIMARY`, timeout: 60_000, intervals: [200] })
-    .toBe(true);
-}
+const position = replayPosition;
 
 test('a learner saves a failover as a replay; a fresh browser plays the same events and terminal (old primary first, new at the end) and branches from it', async ({ page, browser }) => {
   test.setTimeout(240_000);
@@ -33,12 +18,7 @@ test('a learner saves a failover as a replay; a fresh browser plays the same eve
   // A moment or two with the new primary in charge.
   await page.waitForTimeout(1500);
 
-  await page.getByRole('button', { name: 'Save replay' }).click();
-  await page.getByRole('textbox', { name: 'Replay name' }).fill('Failover, Tuesday');
-  await page.getByRole('button', { name: 'Save', exact: true }).click();
-  const linkBox = page.getByRole('textbox', { name: 'Replay link' });
-  await expect(linkBox).toHaveValue(/\/#replay=r-[a-z0-9]+$/);
-  const link = await linkBox.inputValue();
+  const link = await saveReplay(page, 'Failover, Tuesday');
   const savedDigest = /digest (\S+)$/.exec(await page.getByTestId('saved-replay-digest').innerText())?.[1];
   expect(savedDigest).toMatch(/^\d+-[0-9a-f]{8}$/);
 

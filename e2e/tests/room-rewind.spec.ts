@@ -1,9 +1,9 @@
-import { expect, test, type Page } from '@playwright/test';
-import { labUrl } from './fixtures';
+import { expect, test, type Browser, type Page } from '@playwright/test';
+import { labUrl, terminalText } from './fixtures';
 import { badge, rewindUntilPrimary, timelineSlider } from './failover-fixtures';
-import { members, primaryAmong, run, start } from './lesson-fixtures';
+import { members, primaryAmong, run, selectShell, squash, start } from './lesson-fixtures';
 import { joinAsAttendee, roomMode } from './room-fixtures';
-import { card, pane } from './ui-fixtures';
+import { card, pane, screenshot } from './ui-fixtures';
 
 /**
  * Issue 19 ("Rewind, replay and branch"), rooms: the instructor rewinds the class's live view and
@@ -15,9 +15,8 @@ const slider = timelineSlider;
 const notice = (page: Page) => page.locator('.rewind-status[role="status"]');
 const mode = roomMode;
 
-
-test('the instructor rewinds the class to the old primary; an attendee scrubs alone; back to live; the instructor branches', async ({ browser }) => {
-  test.setTimeout(240_000);
+/** A room, created in a browser context of the instructor's own; returns the instructor's page. */
+async function createRoom(browser: Browser): Promise<{ base: string; code: string; instructor: Page }> {
   const base = labUrl();
   const instructorContext = await browser.newContext();
   const creating = await instructorContext.newPage();
@@ -28,10 +27,11 @@ test('the instructor rewinds the class to the old primary; an attendee scrubs al
   const instructor = await instructorContext.newPage();
   await instructor.goto(`${base}${instructorHref}`);
   await expect(mode(instructor)).toHaveText(/You are the instructor/);
+  return { base, code, instructor };
+}
 
-  const attendee = await joinAsAttendee(browser, base, code, 'Ada');
-
-  // The walkthrough's set, then a failover (the kill button on the primary's card).
+/** The walkthrough's set on the instructor's page, then a failover (the kill button on the primary's card). */
+async function failOverAsInstructor(instructor: Page): Promise<{ oldPrimary: string; newPrimary: string }> {
   await pane(instructor, 'Cluster').getByLabel('speed').selectOption('5');
   for (const line of start) await run(instructor, line);
   await instructor.getByRole('region', { name: 'Terminals' }).getByRole('button', { name: 'New shell' }).click();
@@ -44,6 +44,17 @@ test('the instructor rewinds the class to the old primary; an attendee scrubs al
   await card(instructor, oldPrimary).getByRole('button', { name: 'kill', exact: true }).click();
   await expect(badge(instructor, oldPrimary)).toHaveText('DOWN');
   const newPrimary = await primaryAmong(instructor, members.filter((h) => h !== oldPrimary));
+  return { oldPrimary, newPrimary };
+}
+
+
+test('the instructor rewinds the class to the old primary; an attendee scrubs alone; back to live; the instructor branches', async ({ browser }) => {
+  test.setTimeout(240_000);
+  const { base, code, instructor } = await createRoom(browser);
+
+  const attendee = await joinAsAttendee(browser, base, code, 'Ada');
+
+  const { oldPrimary, newPrimary } = await failOverAsInstructor(instructor);
   await expect(badge(attendee, newPrimary)).toHaveText('PRIMARY');
 
   // The instructor steps back until the old primary is PRIMARY on their page.
@@ -93,6 +104,29 @@ test('the instructor rewinds the class to the old primary; an attendee scrubs al
   await expect(badge(attendee, oldPrimary)).toHaveText('PRIMARY', { timeout: 30_000 });
   await expect(mode(attendee)).toHaveText('Following the instructor live (read-only)');
   await expect(card(attendee, oldPrimary).getByRole('button', { name: 'kill', exact: true })).toBeDisabled();
-  await instructorContext.close();
+  await instructor.context().close();
+  await attendee.context().close();
+});
+
+test("an attendee who joins while the instructor shows the past sees the instructor's terminal as at that moment (the server's times), and all of it back live", async ({ browser }) => {
+  test.setTimeout(240_000);
+  const { base, code, instructor } = await createRoom(browser);
+
+  const { oldPrimary } = await failOverAsInstructor(instructor);
+  await run(instructor, 'c.test.test.find_one()', 'AutoReconnect');
+  await rewindUntilPrimary(instructor, oldPrimary, notice(instructor));
+
+  // Ada joins only now: all she knows of the instructor's terminal came in her welcome.
+  const attendee = await joinAsAttendee(browser, base, code, 'Ada');
+  await expect(notice(attendee)).toHaveText(/the instructor rewound the class$/);
+  await selectShell(attendee, 'client');
+  await expect.poll(async () => squash(await terminalText(attendee))).toContain('c.admin.command("replSetInitiate")');
+  expect(await terminalText(attendee)).not.toContain('AutoReconnect');
+  await screenshot(attendee, 'room-late-attendee-past-terminal');
+
+  await instructor.getByRole('button', { name: 'Back to live' }).click();
+  await expect(notice(attendee)).toHaveCount(0);
+  await expect.poll(async () => terminalText(attendee)).toContain('AutoReconnect');
+  await instructor.context().close();
   await attendee.context().close();
 });

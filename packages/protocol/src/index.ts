@@ -10,3 +10,4 @@ export * from './messages';
 export * from './validate';
 export * from './placeholders';
 export * from './replay';
+export * from './timedChunks';

@@ -402,17 +402,29 @@ export const RoomWelcome = Type.Object({
 });
 export type RoomWelcome = Static<typeof RoomWelcome>;
 
+/** One write a terminal tab printed: the sandbox-clock millis of the write, and what it printed. */
+export const ScrollbackChunk = Type.Object({ at: Type.Number(), data: Type.String() });
+export type ScrollbackChunk = Static<typeof ScrollbackChunk>;
+
 export const TabSnapshot = Type.Object({
   tab: TabId,
   title: Type.String(),
   prompt: Type.String(),
-  /** Output so far (bounded), so a reloaded page shows the same terminal. */
-  scrollback: Type.String(),
+  /**
+   * Output so far (bounded), oldest first, each write with the sandbox time it was printed at, so a
+   * reloaded page shows the same terminal and can show it as it was at a past moment (issue 19).
+   */
+  scrollback: Type.Array(ScrollbackChunk),
   busy: Type.Boolean(),
   /** Lines typed in this tab, oldest first, for the line editor's history. */
   history: Type.Array(Type.String()),
 });
 export type TabSnapshot = Static<typeof TabSnapshot>;
+
+/** A tab's scrollback as one text (what the terminal shows, without the times). */
+export function scrollbackText(snapshot: Pick<TabSnapshot, 'scrollback'>): string {
+  return snapshot.scrollback.map((chunk) => chunk.data).join('');
+}
 
 const DriverRpcErrorSchema = Type.Object({
   name: Type.String(),

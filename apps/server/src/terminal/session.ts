@@ -1,4 +1,5 @@
-import type { TabSnapshot } from '@rslab/protocol';
+import { clearScreenSequence, type TabSnapshot } from '@rslab/protocol';
+import { TimedScrollback } from './scrollback';
 
 /** What an interpreter may do to its terminal while it runs a line. */
 export interface ShellIO {
@@ -60,11 +61,13 @@ export class TerminalSession {
   private readonly listeners = new Set<(event: TerminalEvent) => void>();
   private readonly lineListeners = new Set<(line: string) => void>();
   private readonly history: string[] = [];
-  private scrollback = '';
+  private readonly scrollback: TimedScrollback;
   private running: AbortController | null = null;
   private closed = false;
   /** The prompt on screen after the scrollback; it joins the scrollback with the next line. */
   private promptShown: string;
+  /** When that prompt was shown: it goes into the scrollback at its own time, not the next line's. */
+  private promptShownAt: number;
   /** Set when the bottom interpreter exits: the tab is done. */
   onExit: (() => void) | null = null;
 
@@ -72,9 +75,13 @@ export class TerminalSession {
     readonly id: string,
     root: Interpreter,
     private readonly limits: TerminalLimits,
+    /** The sandbox clock (millis): stamps each write in the scrollback. */
+    private readonly now: () => number,
   ) {
+    this.scrollback = new TimedScrollback(limits.scrollbackBytesMax);
     this.stack = [root];
     this.promptShown = root.prompt();
+    this.promptShownAt = now();
   }
 
   get busy(): boolean {
@@ -110,7 +117,7 @@ export class TerminalSession {
       tab: this.id,
       title: this.title,
       prompt: this.busy ? '' : this.promptShown,
-      scrollback: this.scrollback,
+      scrollback: this.scrollback.chunks(),
       busy: this.busy,
       history: [...this.history],
     };
@@ -157,8 +164,7 @@ export class TerminalSession {
 
   /** Print `text` after the prompt on screen, leave the interpreter if asked, and prompt again. */
   private settleIdle(text: string, exit: boolean): void {
-    this.appendScrollback(this.promptShown);
-    this.promptShown = '';
+    this.appendPromptShown();
     if (text) this.emit({ type: 'output', data: text });
     if (exit && this.leave()) return;
     this.emit({ type: 'prompt', prompt: this.current.prompt() });
@@ -189,19 +195,24 @@ export class TerminalSession {
 
   private emit(event: TerminalEvent): void {
     if (event.type === 'output') this.appendScrollback(event.data);
-    if (event.type === 'clear') this.scrollback = '';
-    if (event.type === 'prompt') this.promptShown = event.prompt;
+    // Recorded, not forgotten: a page loaded later redraws the cleared screen from it, and its past
+    // before the clear (issue 19) still has what was on the screen then.
+    if (event.type === 'clear') this.appendScrollback(clearScreenSequence);
+    if (event.type === 'prompt') {
+      this.promptShown = event.prompt;
+      this.promptShownAt = this.now();
+    }
     for (const listener of this.listeners) listener(event);
   }
 
   private appendScrollback(text: string): void {
-    this.scrollback += text;
-    const excess = this.scrollback.length - this.limits.scrollbackBytesMax;
-    if (excess > 0) {
-      // Cut at a line boundary so a replayed screen does not start mid-line.
-      const cut = this.scrollback.indexOf('\n', excess);
-      this.scrollback = cut === -1 ? this.scrollback.slice(excess) : this.scrollback.slice(cut + 1);
-    }
+    this.scrollback.append(this.now(), text);
+  }
+
+  /** The prompt on screen joins the scrollback (a line or Ctrl-C follows it), stamped when it was shown. */
+  private appendPromptShown(): void {
+    this.scrollback.append(this.promptShownAt, this.promptShown);
+    this.promptShown = '';
   }
 
   /** Put lines typed elsewhere into this tab's history (a branch re-opens a tab with what was typed), oldest first. */
@@ -220,8 +231,8 @@ export class TerminalSession {
       const { line, origin } = this.pending.shift() as { line: string; origin: string | undefined };
       const interpreter = this.current;
       // The client already shows prompt and line; keep them so a reloaded page sees the same screen.
-      this.appendScrollback(`${this.promptShown}${line}\n`);
-      this.promptShown = '';
+      this.appendPromptShown();
+      this.appendScrollback(`${line}\n`);
       this.remember(line);
       for (const listener of this.lineListeners) listener(line);
       const controller = new AbortController();

@@ -120,7 +120,7 @@ export class Sandbox {
       scrollbackBytesMax: this.settings.scrollbackBytesMax,
       historyLinesMax: this.settings.historyLinesMax,
       pendingLinesMax: 64,
-    });
+    }, () => this.lab.now());
     // `exit` in the last shell of a tab closes the tab, as closing a terminal window would.
     session.onExit = () => this.closeTab(id);
     this.tabs.set(id, session);

@@ -5,7 +5,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { buildServer } from '../../src/server';
 import { testSettings } from '../../src/settings';
-import type { ServerMessage } from '@rslab/protocol';
+import { scrollbackText, type ServerMessage } from '@rslab/protocol';
 import { forkAndReachConnectOne } from '../helpers/roomFork';
 import { startServer, TestClient } from '../helpers/wsClient';
 
@@ -75,7 +75,7 @@ describe('room progress in the embedded store', () => {
     await again.waitFor((m) => m.type === 'lesson' && m.progress.steps[m.progress.stepIndex]?.id === 'connect-one' && m.progress.steps[2]?.state === 'done', 20_000);
     const rebuilt = second.app.sandboxes.all().find((s) => s.id === welcome.sandboxId)!;
     expect(rebuilt.lab.engine.processes().filter((p) => p.running).map((p) => p.port)).toEqual([27017, 27018, 27019]);
-    expect(welcome.tabs[0]!.scrollback).toContain('Rebuilding your sandbox');
+    expect(scrollbackText(welcome.tabs[0]!)).toContain('Rebuilding your sandbox');
   }, 90_000);
 
   it('keeps a closed room closed across a restart: its record stays as a tombstone with closedAt', async () => {

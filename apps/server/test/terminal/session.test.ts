@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { clearScreenSequence, scrollbackText } from '@rslab/protocol';
 import { TerminalSession, type Interpreter, type ShellIO, type TerminalEvent } from '../../src/terminal/session';
 
 /** A shell whose `sleep` waits until Ctrl-C, and whose `nest` starts a child shell. */
@@ -33,6 +34,19 @@ class ScriptShell implements Interpreter {
   }
 }
 
+/** A shell whose `clear` clears the screen and whose `echo` prints its argument. */
+class ClearingShell implements Interpreter {
+  readonly title = 'bash';
+  prompt(): string {
+    return '$ ';
+  }
+  async execute(line: string, io: ShellIO) {
+    if (line === 'clear') io.clear();
+    else io.write(`${line.replace(/^echo /, '')}\n`);
+    return Promise.resolve();
+  }
+}
+
 const limits = { scrollbackBytesMax: 200, historyLinesMax: 3, pendingLinesMax: 4 };
 
 function collect(session: TerminalSession): TerminalEvent[] {
@@ -47,7 +61,7 @@ async function settle(): Promise<void> {
 
 describe('TerminalSession', () => {
   it('runs lines in order and prompts after each', async () => {
-    const session = new TerminalSession('t1', new ScriptShell(), limits);
+    const session = new TerminalSession('t1', new ScriptShell(), limits, () => 0);
     const events = collect(session);
     session.submit('a');
     session.submit('b');
@@ -58,11 +72,11 @@ describe('TerminalSession', () => {
       { type: 'output', data: 'ran b\n' },
       { type: 'prompt', prompt: '$ ' },
     ]);
-    expect(session.snapshot().scrollback).toBe('$ a\nran a\n$ b\nran b\n');
+    expect(scrollbackText(session.snapshot())).toBe('$ a\nran a\n$ b\nran b\n');
   });
 
   it('interrupts a running line and drops typed-ahead lines', async () => {
-    const session = new TerminalSession('t1', new ScriptShell(), limits);
+    const session = new TerminalSession('t1', new ScriptShell(), limits, () => 0);
     const events = collect(session);
     session.submit('sleep');
     session.submit('a');
@@ -75,7 +89,7 @@ describe('TerminalSession', () => {
   });
 
   it('nests and leaves interpreters, and reports an interpreter crash without dying', async () => {
-    const session = new TerminalSession('t1', new ScriptShell(), limits);
+    const session = new TerminalSession('t1', new ScriptShell(), limits, () => 0);
     let exited = false;
     session.onExit = () => {
       exited = true;
@@ -98,21 +112,22 @@ describe('TerminalSession', () => {
   });
 
   it('bounds scrollback at a line boundary, history by count, and waiting lines', async () => {
-    const session = new TerminalSession('t1', new ScriptShell(), limits);
+    const session = new TerminalSession('t1', new ScriptShell(), limits, () => 0);
     // The first line starts at once; four more may wait behind it.
     for (let i = 0; i < 5; i += 1) expect(session.submit(`line-${i}-${'x'.repeat(40)}`).accepted).toBe(true);
     expect(session.submit('one too many').accepted).toBe(false);
     await settle();
     for (let i = 5; i < 8; i += 1) session.submit(`line-${i}-${'x'.repeat(40)}`);
     await settle();
-    const { scrollback, history } = session.snapshot();
+    const { history } = session.snapshot();
+    const scrollback = scrollbackText(session.snapshot());
     expect(scrollback.length).toBeLessThanOrEqual(200);
     expect(scrollback.startsWith('$ line-') || scrollback.startsWith('ran line-')).toBe(true);
     expect(history).toEqual([5, 6, 7].map((i) => `line-${i}-${'x'.repeat(40)}`));
   });
 
   it('answers Ctrl-C at a prompt through the interpreter, dropping a half-entered statement', async () => {
-    const session = new TerminalSession('t1', new ScriptShell(), limits);
+    const session = new TerminalSession('t1', new ScriptShell(), limits, () => 0);
     const events = collect(session);
     session.submit('if x:');
     await settle();
@@ -122,11 +137,11 @@ describe('TerminalSession', () => {
       { type: 'output', data: '\nKeyboardInterrupt\n' },
       { type: 'prompt', prompt: '$ ' },
     ]);
-    expect(session.snapshot().scrollback).toBe('$ if x:\n... \nKeyboardInterrupt\n');
+    expect(scrollbackText(session.snapshot())).toBe('$ if x:\n... \nKeyboardInterrupt\n');
   });
 
   it('leaves a nested interpreter on Ctrl-D and ignores Ctrl-D while a line runs', async () => {
-    const session = new TerminalSession('t1', new ScriptShell(), limits);
+    const session = new TerminalSession('t1', new ScriptShell(), limits, () => 0);
     const events = collect(session);
     session.submit('nest');
     await settle();
@@ -140,5 +155,43 @@ describe('TerminalSession', () => {
     session.endOfInput();
     expect(events.length).toBe(before);
     session.interrupt();
+  });
+  it('stamps each write with the sandbox clock, the prompt at the time it was shown (issue 19)', async () => {
+    let now = 1000;
+    const session = new TerminalSession('t1', new ScriptShell(), limits, () => now);
+    now = 1500; // the line is sent half a second after the first prompt showed
+    session.submit('a');
+    await settle();
+    now = 4000;
+    session.notice('member down\n');
+    now = 5000;
+    session.interrupt();
+    expect(session.snapshot().scrollback).toEqual([
+      { at: 1000, data: '$ ' },
+      // the line, its output and the next prompt all at 1500
+      { at: 1500, data: 'a\nran a\n' },
+      // that prompt joins the text after the notice, so it is held at the notice's time (times never go back)
+      { at: 4000, data: 'member down\n$ ' },
+      { at: 5000, data: '\nKeyboardInterrupt\n' },
+    ]);
+  });
+
+  it('keeps what came before a clear, the clear recorded as its escape sequence at its time (a reloaded page can show the past before it)', async () => {
+    let now = 1000;
+    const session = new TerminalSession('t1', new ClearingShell(), limits, () => now);
+    session.submit('echo hi');
+    await settle();
+    now = 2000;
+    session.submit('clear');
+    await settle();
+    now = 3000;
+    session.submit('echo after');
+    await settle();
+    expect(session.snapshot().scrollback).toEqual([
+      // each prompt at the time it was shown: the one after `hi` at 1000, the one after the clear at 2000
+      { at: 1000, data: '$ echo hi\nhi\n$ ' },
+      { at: 2000, data: `clear\n${clearScreenSequence}$ ` },
+      { at: 3000, data: 'echo after\nafter\n' },
+    ]);
   });
 });

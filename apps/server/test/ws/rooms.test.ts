@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { buildServer } from '../../src/server';
 import { testSettings, type Settings } from '../../src/settings';
-import type { ServerMessage } from '@rslab/protocol';
+import { scrollbackText, type ServerMessage } from '@rslab/protocol';
 import { replayTo } from '../../src/transcript/lessonStart';
 import { startServer, TestClient } from '../helpers/wsClient';
 
@@ -114,7 +114,7 @@ describe('the rooms WebSocket', () => {
     expect(fork.room).toMatchObject({ role: 'attendee', mode: 'fork', readOnly: false, forkedAtStepId: forkStep });
     expect(fork.sandboxId).not.toBe(live.id);
     expect(fork.tabs.length).toBe(live.tabs.size);
-    expect(fork.tabs[0]!.scrollback).toContain('forked at this step');
+    expect(scrollbackText(fork.tabs[0]!)).toContain('forked at this step');
 
     const own = server.sandboxes.all().find((s) => s.id === fork.sandboxId)!;
     const progress = own.lesson.tracker.progress();

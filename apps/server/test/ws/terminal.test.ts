@@ -3,7 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { buildServer } from '../../src/server';
 import { testSettings, type Settings } from '../../src/settings';
-import type { ServerMessage } from '@rslab/protocol';
+import { scrollbackText, type ServerMessage } from '@rslab/protocol';
 import { runLine, startServer, TestClient } from '../helpers/wsClient';
 
 type Welcome = Extract<ServerMessage, { type: 'welcome' }>;
@@ -56,11 +56,37 @@ describe('the terminal WebSocket', () => {
     const second = await open(jar);
     const welcome = await second.waitFor(isWelcome);
     expect(welcome.resumed).toBe(true);
-    expect(welcome.tabs[0]!.scrollback).toContain('hostname\nmorton.local\n');
+    expect(scrollbackText(welcome.tabs[0]!)).toContain('hostname\nmorton.local\n');
     expect(welcome.tabs[0]!.history).toEqual(['hostname']);
     const other = await open();
     const otherWelcome = await other.waitFor(isWelcome);
     expect(otherWelcome.sandboxId).not.toBe(welcome.sandboxId);
+  });
+
+  it("stamps the welcome's scrollback with the sandbox time of each write, so a reloaded page can show the past (issue 19)", async () => {
+    const { open, cookie } = await setup();
+    const jar = await cookie();
+    const first = await open(jar);
+    const greeting = await first.waitFor(isWelcome);
+    const tab = greeting.tabs[0]!.tab;
+    const sandbox = app!.sandboxes.all().find((s) => s.id === greeting.sandboxId)!;
+    await run(first, tab, 'hostname');
+    const afterHostname = sandbox.lab.now();
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    const beforeEcho = sandbox.lab.now();
+    await run(first, tab, 'echo later');
+    const afterEcho = sandbox.lab.now();
+    first.close();
+    const second = await open(jar);
+    const { scrollback } = (await second.waitFor(isWelcome)).tabs[0]!;
+    const chunkWith = (text: string) => scrollback.find((chunk) => chunk.data.includes(text));
+    expect(chunkWith('morton.local')!.at).toBeLessThanOrEqual(afterHostname);
+    const later = chunkWith('later\n')!;
+    expect(later.at).toBeGreaterThanOrEqual(beforeEcho);
+    expect(later.at).toBeLessThanOrEqual(afterEcho);
+    expect(later.at).toBeGreaterThan(chunkWith('morton.local')!.at);
+    // oldest first, times never going back
+    expect(scrollback.map((chunk) => chunk.at)).toEqual([...scrollback.map((chunk) => chunk.at)].sort((x, y) => x - y));
   });
 
   it('answers bad messages with a clear error and keeps serving', async () => {

@@ -71,8 +71,9 @@ function ReplayTerminalView({ terminal, at }: { terminal: ReplayTerminal; at: nu
     const current = view.current;
     if (!current) return;
     const { reset, data } = current.playback.update(at);
-    if (reset) current.term.reset();
-    if (reset || data) current.term.write(`${data}\x1b[?25l`);
+    // A reset goes through the write queue (RIS, ESC c): term.reset() would act before a forward
+    // write still queued, which would then land on the fresh screen (see TerminalController.redraw).
+    if (reset || data) current.term.write(`${reset ? '\x1bc' : ''}${data}\x1b[?25l`);
   }, [terminal, at]);
   useEffect(() => {
     const current = view.current;

@@ -1,9 +1,9 @@
 import { Terminal } from '@xterm/xterm';
 import { FitAddon } from '@xterm/addon-fit';
-import type { ClientMessage, TabSnapshot } from '@rslab/protocol';
+import { clearScreenSequence, type ClientMessage, type TabSnapshot } from '@rslab/protocol';
 import { LineEditor, type EditorEffect } from './lineEditor';
 import { longestCommonPrefix, toTerminalNewlines } from './text';
-import { TerminalTranscript, type TranscriptChunk } from './transcript';
+import { TerminalTranscript, transcriptFromScrollback, type TranscriptChunk } from './transcript';
 
 /** How much of what a terminal drew the page keeps for showing past moments (about the xterm's 5000-line scrollback). */
 export const transcriptCharsMax = 512 * 1024;
@@ -129,10 +129,9 @@ export class TerminalController {
   showMoment(at: number | null): void {
     if (at === this.pastAt) return;
     this.pastAt = at;
-    this.term.reset();
-    if (at === null) this.term.write(this.transcript.all());
+    if (at === null) this.redraw(this.transcript.all());
     // The past takes no keys: no cursor invites typing (the live stream's reset shows it again).
-    else this.term.write(`${this.transcript.upTo(at)}\x1b[?25l`);
+    else this.redraw(`${this.transcript.upTo(at)}\x1b[?25l`);
     this.showLocked();
   }
 
@@ -144,6 +143,16 @@ export class TerminalController {
   /** Whether a past moment is shown instead of the live screen. */
   get showingPast(): boolean {
     return this.pastAt !== null;
+  }
+
+  /**
+   * Start the xterm afresh and draw `text`. The reset goes through the write queue (RIS, ESC c)
+   * rather than `term.reset()`: that one acts at once while earlier writes may still wait in the
+   * queue, and those would then land on the fresh screen before `text` (a room attendee who joined
+   * while the instructor showed the past got the live screen and the past one after it).
+   */
+  private redraw(text: string): void {
+    this.term.write(`\x1bc${text}`);
   }
 
   /** Write to the xterm (unless the past shows) and to the transcript. */
@@ -173,11 +182,17 @@ export class TerminalController {
 
   load(snapshot: TabSnapshot): void {
     this.editor.deactivate();
-    if (this.pastAt === null) this.term.reset();
-    // A snapshot's scrollback has no times: it is stamped with the clock now (a reload's past shows it from here on).
-    this.transcript.clear();
+    // The server's record is the truth for what came before. The screen is rebuilt from it, so the
+    // past must be cut from the same bytes: keeping this page's own earlier record (after a reconnect)
+    // would show a past that does not lead to the live screen, or output twice. What only the page
+    // had is lost on purpose: a typed line's echo, key by key, shows from when the line was sent (the
+    // server keeps prompt and line, the prompt at its own time), a half-typed line was never sent
+    // (the editor starts empty after a reload anyway), and this page's own notices were never part
+    // of the sandbox. After a reload the page has no record at all; a room attendee joining late has
+    // none from before the join.
+    this.transcript.seed(transcriptFromScrollback(snapshot.scrollback));
+    if (this.pastAt === null) this.redraw(this.transcript.all());
     this.editor.setHistory(snapshot.history);
-    this.draw(toTerminalNewlines(snapshot.scrollback));
     if (!snapshot.busy) this.apply(this.editor.start(snapshot.prompt));
     if (this.pastAt !== null) {
       // A reconnect while the past shows: the live screen is rebuilt underneath, the past stays on.
@@ -196,7 +211,7 @@ export class TerminalController {
   }
 
   clear(): void {
-    this.draw('\x1b[H\x1b[2J\x1b[3J');
+    this.draw(clearScreenSequence);
     this.apply(this.editor.redraw());
   }
 

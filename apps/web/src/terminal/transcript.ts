@@ -1,3 +1,6 @@
+import { appendTimed } from '@rslab/protocol';
+import { toTerminalNewlines } from './text';
+
 /**
  * What a terminal drew, with the sandbox time of each write, so the page can show the terminal as
  * it was at a past moment (issue 19) and then put the live screen back exactly.
@@ -8,11 +11,23 @@
  * page wrote to its xterm, and replaying a prefix of them into a reset terminal, reproduces the
  * screen of that moment with nothing guessed. Each write is stamped with the sandbox clock as the
  * page last heard it (the live cluster's `at`), the same clock the "Timeline position" slider uses.
+ *
+ * Before this page loaded (a reload, a reconnect, a room attendee joining late) the server's timed
+ * scrollback is the record: `seed` starts the transcript from the tab snapshot's chunks, each at
+ * the sandbox time the server printed it (see TerminalController.load for what that gives up).
  */
 export interface TranscriptChunk {
   /** Sandbox-clock millis when the page wrote `data` (never less than the chunk before). */
   at: number;
   data: string;
+}
+
+/**
+ * A tab snapshot's timed scrollback as the page writes it: the server keeps the shell's '\n', the
+ * xterm needs '\r\n' (converted per write; a '\r' ending one write stays a harmless carriage return).
+ */
+export function transcriptFromScrollback(scrollback: readonly TranscriptChunk[]): TranscriptChunk[] {
+  return scrollback.map((chunk) => ({ at: chunk.at, data: toTerminalNewlines(chunk.data) }));
 }
 
 export class TerminalTranscript {
@@ -23,12 +38,7 @@ export class TerminalTranscript {
 
   /** Remember a write; a clock that stepped back (a branch, a reconnect) is held at the last time. */
   record(at: number, data: string): void {
-    if (data === '') return;
-    const last = this.list[this.list.length - 1];
-    const stamped = last ? Math.max(last.at, at) : at;
-    if (last && last.at === stamped) last.data += data;
-    else this.list.push({ at: stamped, data });
-    this.chars += data.length;
+    this.chars += appendTimed(this.list, at, data);
     // Drop the oldest writes past the cap (the xterm's own scrollback forgets them too).
     while (this.chars > this.charsMax && this.list.length > 1) {
       const dropped = this.list.shift() as TranscriptChunk;
@@ -36,10 +46,21 @@ export class TerminalTranscript {
     }
   }
 
-  /** Forget everything (the terminal was reset from a snapshot). */
+  /** Forget everything. */
   clear(): void {
     this.list = [];
     this.chars = 0;
+  }
+
+  /**
+   * Start over from the server's timed scrollback (a page load, a reconnect, a room join): what
+   * this page recorded before is dropped, and each write keeps the time the server printed it at,
+   * so the past shows output from before this page loaded at its own moment. The cap and the
+   * never-going-back rule apply as to `record`.
+   */
+  seed(chunks: readonly TranscriptChunk[]): void {
+    this.clear();
+    for (const chunk of chunks) this.record(chunk.at, chunk.data);
   }
 
   /** The timed writes kept, oldest first (a copy: what "Save replay" sends). */

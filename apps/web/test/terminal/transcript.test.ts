@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { safeCut, TerminalTranscript, TranscriptPlayback } from '../../src/terminal/transcript';
+import { safeCut, TerminalTranscript, TranscriptPlayback, transcriptFromScrollback } from '../../src/terminal/transcript';
 
 describe('TerminalTranscript (issue 19: the terminal shows output up to the moment viewed)', () => {
   it('keeps only the writes made by the moment viewed', () => {
@@ -94,5 +94,45 @@ describe('TranscriptPlayback (a saved replay\'s read-only terminal, played to a 
       expect(fresh.update(at).data).toBe(t.upTo(at));
     }
     expect(t.chunks()).toEqual(chunks);
+  });
+});
+
+describe('seeding a transcript from the server (issue 19: the past after a reload)', () => {
+  // What the server's welcome carries after the walkthrough's failover: each write at its sandbox time.
+  const scrollback = [
+    { at: 1000, data: '$ ' },
+    { at: 1200, data: 'rs.initiate()\n{ ok: 1 }\n$ ' },
+    { at: 5000, data: 'kill 4242\n' },
+    { at: 9000, data: 'AutoReconnect: connection refused\n' },
+  ];
+
+  it('keeps the times the server printed at, not the time the page loaded', () => {
+    const t = new TerminalTranscript(10_000);
+    t.seed(transcriptFromScrollback(scrollback));
+    expect(t.upTo(999)).toBe('');
+    expect(t.upTo(4999)).toBe('$ rs.initiate()\r\n{ ok: 1 }\r\n$ ');
+    expect(t.upTo(8999)).not.toContain('AutoReconnect');
+    expect(t.upTo(9000)).toContain('AutoReconnect: connection refused\r\n');
+    expect(t.all()).toBe('$ rs.initiate()\r\n{ ok: 1 }\r\n$ kill 4242\r\nAutoReconnect: connection refused\r\n');
+  });
+
+  it("replaces what the page recorded before (the server's record is the truth after a reload or reconnect)", () => {
+    const t = new TerminalTranscript(10_000);
+    t.record(20_000, 'page-only notice\r\n');
+    t.record(20_500, 'half = 4');
+    t.seed(transcriptFromScrollback(scrollback));
+    expect(t.all()).not.toContain('page-only');
+    expect(t.all()).not.toContain('half');
+    // a write stamped before the clock is known (the page's clock still 0) lands at the last time, not at 0
+    t.record(0, '$ ');
+    expect(t.upTo(8999)).not.toContain('AutoReconnect');
+    expect(t.chunks().at(-1)).toEqual({ at: 9000, data: 'AutoReconnect: connection refused\r\n$ ' });
+  });
+
+  it('keeps the cap: the oldest seeded writes go first', () => {
+    const t = new TerminalTranscript(40);
+    t.seed(transcriptFromScrollback(scrollback));
+    expect(t.all()).toBe('AutoReconnect: connection refused\r\n');
+    expect(t.upTo(8999)).toBe('');
   });
 });
