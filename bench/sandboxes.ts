@@ -42,8 +42,19 @@ function pythonOnServerFromEnv(): boolean {
 const pythonOnServer = pythonOnServerFromEnv();
 /** Sandboxes set up at once; with Python in the server, one per core (each Pyodide start is seconds of CPU). */
 const setupConcurrency = pythonOnServerFromEnv() ? cpus().length : 10;
-/** Mean pause between one learner's reads (each pause is drawn from 0.5x to 1.5x of it). */
-const readPauseMillis = 200;
+/**
+ * Mean pause between one learner's reads (each pause is drawn from 0.5x to 1.5x of it): 200 ms by
+ * default, a class pressing Enter as fast as it can; `BENCH_READ_PAUSE_MILLIS` sets another pace
+ * (a learner who reads the answer before typing again pauses seconds).
+ */
+const readPauseMillis = readPauseMillisFromEnv();
+function readPauseMillisFromEnv(): number {
+  const text = process.env.BENCH_READ_PAUSE_MILLIS;
+  if (text === undefined || text === '') return 200;
+  const millis = Number(text);
+  if (!Number.isInteger(millis) || millis <= 0) throw new Error(`BENCH_READ_PAUSE_MILLIS must be a positive whole number of milliseconds, got ${text}`);
+  return millis;
+}
 /** Sampling interval of the event-loop delay histogram; its figures are delays beyond this. */
 const loopDelayResolutionMillis = 10;
 const benchDeadlineMillis = 15 * 60_000;
@@ -291,7 +302,7 @@ async function main(): Promise<void> {
   const lines = [
     machineLine(),
     '',
-    `\`pnpm exec tsx bench/sandboxes.ts ${sandboxesCount} ${readSeconds}\`: every sandbox starts three members, opens Python, initiates the set with Connection(…, slave_okay=True), saves a document through a seed-list Connection, then, with the sandbox clock back at 1×, types \`db.test.find_one()\` over and over for ${readSeconds} s, pausing 100–300 ms (at random) after each answer, each learner starting at a random moment. The server runs in this one Node process, with the node options \`pnpm start\` gives it (\`${serverNodeOptions}\`). Python runs in each learner's page (issue 15), so each sandbox has a page that plays back the traffic one real Python (Pyodide, our pymongo) made typing the same lines (runtime.line out; driver.call, the mirrored output and runtime.done back; bench/lib/recordedPage.ts): the figures are the server's share alone.`,
+    `\`pnpm exec tsx bench/sandboxes.ts ${sandboxesCount} ${readSeconds}\`: every sandbox starts three members, opens Python, initiates the set with Connection(…, slave_okay=True), saves a document through a seed-list Connection, then, with the sandbox clock back at 1×, types \`db.test.find_one()\` over and over for ${readSeconds} s, pausing ${readPauseMillis / 2}–${(readPauseMillis * 3) / 2} ms (at random) after each answer, each learner starting at a random moment. The server runs in this one Node process, with the node options \`pnpm start\` gives it (\`${serverNodeOptions}\`). Python runs in each learner's page (issue 15), so each sandbox has a page that plays back the traffic one real Python (Pyodide, our pymongo) made typing the same lines (runtime.line out; driver.call, the mirrored output and runtime.done back; bench/lib/recordedPage.ts): the figures are the server's share alone.`,
     '',
     '| figure | value |',
     '| --- | --- |',
