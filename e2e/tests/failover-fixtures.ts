@@ -35,6 +35,9 @@ export async function failOver(page: Page): Promise<{ oldPrimary: string; newPri
   await run(page, 'c = Connection("morton.local:27017", slave_okay=True)');
   await run(page, 'c.admin.command("replSetInitiate")', "'ok': 1.0");
   const oldPrimary = await primaryAmong(page, members);
+  // Any member may win the first election: `c` follows the one that did, so that after the kill
+  // its next read raises AutoReconnect (a Connection to a member that stays up would just answer).
+  await run(page, `c = Connection("${oldPrimary}", slave_okay=True)`);
   // Let the history hold a few seconds with the old primary in charge.
   await page.waitForTimeout(1500);
   await selectShell(page, 'servers');
