@@ -1,13 +1,6 @@
 import type { Document } from 'bson';
 import type { OplogOp } from '../storage/oplog';
 
-/**
- * serverStatus().opcountersRepl (db/stats/counters.h, the replOpCounters oplog.cpp
- * applyOperation_inlock and applyCommand_inlock count into when the writes are not replicated
- * further, i.e. on a member applying its sync source's oplog): one per insert, update, delete and
- * command entry applied; no-ops are not counted; the entries inside an applyOps (a transaction) are
- * counted one by one. `query` and `getmore` stay 0, as mongod's do.
- */
 /** The six counters of db/stats/counters.h OpCounters, as serverStatus's opcounters and opcountersRepl show them. */
 export class OperationCounts {
   insert = 0;
@@ -18,6 +11,13 @@ export class OperationCounts {
   command = 0;
 }
 
+/**
+ * serverStatus().opcountersRepl (db/stats/counters.h, the replOpCounters oplog.cpp
+ * applyOperation_inlock and applyCommand_inlock count into when the writes are not replicated
+ * further, i.e. on a member applying its sync source's oplog): one per insert, update, delete and
+ * command entry applied; no-ops are not counted; the entries inside an applyOps (a transaction) are
+ * counted one by one. `query` and `getmore` stay 0, as mongod's do.
+ */
 export class ReplOpCounters extends OperationCounts {
   count(ops: readonly OplogOp[]): void {
     for (const op of ops) {
