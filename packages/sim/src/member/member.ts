@@ -5,6 +5,9 @@ import { ServerError, codeNameFor, commandNotFound, errorToReply, serverError } 
 import { HANDSHAKE_COMMANDS, runHandshakeCommand } from '../commands/handshake';
 import { REPLSET_COMMANDS, runReplSetCommand } from '../commands/replset';
 import { OpCounters, runServerStatus } from '../commands/serverStatus';
+import { OperationTable, currentOpAggregate, currentOpCommand, runKillOp } from '../commands/currentOp';
+import type { RunningOperation } from '../commands/currentOp';
+import { OperationStats } from '../commands/operationStats';
 import type { ConnectionCounts } from '../commands/serverStatus';
 import { CONFIG_SETTINGS, RWC_DEFAULTS_COMMANDS, RWC_DEFAULTS_DOCUMENT_ID, RwcDefaultsCache, runRwcDefaultsCommand } from '../commands/rwcDefaults';
 import type { RwcDefaultsHost } from '../commands/rwcDefaults';
@@ -126,6 +129,10 @@ export class Member implements CommandHandler, ServerNode, SessionCommandHost {
   readonly startedAtMillis: number;
   /** serverStatus().opcounters, counted in dispatch. */
   readonly opCounters = new OpCounters();
+  /** The commands running now ($currentOp, killOp). */
+  readonly operations = new OperationTable();
+  /** serverStatus's opLatencies, metrics.commands/document, asserts and locks, counted as each command finishes. */
+  readonly operationStats = new OperationStats();
   private readonly transport: PeerTransport;
   private readonly crud: CrudCommands;
   private readonly journal: MemberJournal | undefined;
@@ -314,7 +321,40 @@ export class Member implements CommandHandler, ServerNode, SessionCommandHost {
     return ++this.connectionSeq;
   }
 
-  async run(request: CommandRequest): Promise<Document> {
+  async run(client: CommandRequest): Promise<Document> {
+    const op = this.operations.begin(client, this.clock.now());
+    let reply: Document = { ok: 0 };
+    let internalError = false;
+    try {
+      reply = await this.runOperation(op);
+      if (op.killPending && this.aliveFlag && Number(reply.ok) === 1) reply = errorToReply(serverError('Interrupted', 'operation was interrupted'));
+      return reply;
+    } catch (error) {
+      internalError = true;
+      throw error;
+    } finally {
+      this.operations.end(op);
+      this.recordFinished(op, reply, internalError);
+    }
+  }
+
+  /** What a finished command adds to serverStatus's counters and $collStats latencyStats. */
+  private recordFinished(op: RunningOperation, reply: Document, thrown: boolean): void {
+    const first = Object.keys(op.request.body)[0];
+    if (first === undefined) return;
+    const target: unknown = first.toLowerCase() === 'getmore' ? op.request.body.collection : op.request.body[first];
+    this.operationStats.record({
+      first,
+      namespace: typeof target === 'string' && target !== '' ? `${op.request.db}.${target}` : undefined,
+      latencyMicros: Math.max(0, this.clock.now() - op.startedAtMillis) * 1000,
+      reply,
+      unknown: reply.codeName === 'CommandNotFound',
+      internalError: thrown || op.internalError,
+    });
+  }
+
+  private async runOperation(op: RunningOperation): Promise<Document> {
+    const request = op.request;
     const first = Object.keys(request.body)[0];
     // The gossiped time is taken in before the command runs: an afterClusterTime read may name it.
     const clusterTime: unknown = request.body.$clusterTime;
@@ -369,7 +409,11 @@ export class Member implements CommandHandler, ServerNode, SessionCommandHost {
         request.closeConnection?.();
         return action.errorReply ?? { ok: 0 };
       }
-      if (action.blockTimeMillis > 0) await FailPointRegistry.block(this.clock, action.blockTimeMillis, request.signal);
+      if (action.blockTimeMillis > 0) {
+        await FailPointRegistry.block(this.clock, action.blockTimeMillis, request.signal);
+        // mongod's block sleeps interruptibly: a killOp (or a closed connection) ends the command there.
+        if (request.signal.aborted) return errorToReply(serverError('Interrupted', 'operation was interrupted'));
+      }
       if (action.errorReply !== undefined) {
         return action.errorReply.errorLabels !== undefined ? overrideLabels(action.errorReply, action.errorReply.errorLabels as string[]) : this.labelled(first, request, action.errorReply);
       }
@@ -422,6 +466,11 @@ export class Member implements CommandHandler, ServerNode, SessionCommandHost {
       const lsid: unknown = request.body.lsid;
       if (lsid !== undefined) this.sessions.touch(lsid as Document, sessionKeyOf(lsid) as string);
       if (name === 'serverstatus') return runServerStatus(this, request);
+      if (name === 'killop') return runKillOp(this.currentOpHost(), request, (opId) => this.log('I', 'COMMAND', LogIds.goingToKillOp, { opId }));
+      if (name === 'currentop') return currentOpCommand(this.currentOpHost(), request, this.operationOf(request));
+      if (name === 'aggregate' && Array.isArray(request.body.pipeline) && isPlainObject(request.body.pipeline[0]) && '$currentOp' in request.body.pipeline[0]) {
+        return currentOpAggregate(this.currentOpHost(), request, this.operationOf(request));
+      }
       if (HANDSHAKE_COMMANDS.has(name)) return await runHandshakeCommand(this, name, request);
       if (SESSION_COMMANDS.has(name)) return runSessionCommand(this, name, request.body);
       if (name === 'configurefailpoint' && this.failPoints !== undefined) {
@@ -438,11 +487,24 @@ export class Member implements CommandHandler, ServerNode, SessionCommandHost {
       if (this.crud.commandNames.has(name)) return await this.crud.run(name, request, this.crudContext());
       return errorToReply(commandNotFound(first));
     } catch (error) {
+      const reply = errorToReply(error);
       if (!(error instanceof ServerError)) {
         this.log('E', 'COMMAND', LogIds.internalCommandError, { command: first, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+        const op = this.operations.of(request);
+        if (op !== undefined) op.internalError = true;
       }
-      return errorToReply(error);
+      return reply;
     }
+  }
+
+  private currentOpHost(): { name: string; nowMillis: () => number; operations: OperationTable } {
+    return { name: this.name, nowMillis: () => this.clock.now(), operations: this.operations };
+  }
+
+  private operationOf(request: CommandRequest): RunningOperation {
+    const op = this.operations.of(request);
+    if (op === undefined) throw new Error('Member: a command runs outside the operation table');
+    return op;
   }
 
   private isOplogRequest(name: string, request: CommandRequest): boolean {

@@ -391,6 +391,7 @@ class WireConnection {
     const client: unknown = body.client;
     if (body.internalClient !== undefined) this.info.internalClient = true;
     if (typeof client === 'object' && client !== null) {
+      this.info.clientMetadata = client as Document;
       const application: unknown = (client as Document).application;
       const appName: unknown = typeof application === 'object' && application !== null ? (application as Document).name : undefined;
       if (typeof appName === 'string') this.info.appName = appName;
