@@ -8,6 +8,10 @@ import { OpCounters, runServerStatus } from '../commands/serverStatus';
 import { OperationTable, currentOpAggregate, currentOpCommand, runKillOp } from '../commands/currentOp';
 import type { RunningOperation } from '../commands/currentOp';
 import { OperationStats } from '../commands/operationStats';
+import { hostInfoReply } from '../commands/machine';
+import type { MachineFacts } from '../commands/machine';
+import type { TransactionStats } from '../commands/crud/context';
+import { isTransactionCommand } from '../commands/crud/transactions';
 import type { ConnectionCounts } from '../commands/serverStatus';
 import { CONFIG_SETTINGS, RWC_DEFAULTS_COMMANDS, RWC_DEFAULTS_DOCUMENT_ID, RwcDefaultsCache, runRwcDefaultsCommand } from '../commands/rwcDefaults';
 import type { RwcDefaultsHost } from '../commands/rwcDefaults';
@@ -83,6 +87,8 @@ export interface MemberOptions {
   testCommandsEnabled?: boolean;
   /** mongod's `localLogicalSessionTimeoutMinutes` (default 30): a session unused this long expires. */
   logicalSessionTimeoutMinutes?: number;
+  /** The machine and process this member runs as (sim-mongod's, cli/machine.ts), for hostInfo and serverStatus().mem; none in-process. */
+  machine?: MachineFacts;
 }
 
 /** Commands members send each other: a fail point skips them unless `failInternalCommands` (they come from internal clients). */
@@ -133,6 +139,7 @@ export class Member implements CommandHandler, ServerNode, SessionCommandHost {
   readonly operations = new OperationTable();
   /** serverStatus's opLatencies, metrics.commands/document, asserts and locks, counted as each command finishes. */
   readonly operationStats = new OperationStats();
+  readonly machine: MachineFacts | undefined;
   private readonly transport: PeerTransport;
   private readonly crud: CrudCommands;
   private readonly journal: MemberJournal | undefined;
@@ -166,6 +173,7 @@ export class Member implements CommandHandler, ServerNode, SessionCommandHost {
     this.storage = options.storage ?? new Storage({ now: () => this.clock.now() });
     this.crud = options.crud ?? createMemberCrudCommands();
     this.journal = options.journal;
+    this.machine = options.machine;
     this.logSink = options.log;
     this.onShutdown = options.onShutdown;
     this.onAbort = options.onAbort;
@@ -206,6 +214,19 @@ export class Member implements CommandHandler, ServerNode, SessionCommandHost {
       },
     });
     this.repl.start();
+  }
+
+  /** The member keeps its data in a journal (--dbpath): serverStatus().storageEngine.persistent. */
+  get persistent(): boolean {
+    return this.journal !== undefined;
+  }
+
+  transactionStats(): TransactionStats {
+    return this.crud.transactionStats?.(this.crudContext()) ?? { started: 0, committed: 0, aborted: 0, open: 0 };
+  }
+
+  transactionCommandsRunning(): number {
+    return this.operations.list().filter((op) => isTransactionCommand(op.request.body)).length;
   }
 
   /** `--setParameter enableTestCommands=1` (the fail points exist only then). */
@@ -466,6 +487,7 @@ export class Member implements CommandHandler, ServerNode, SessionCommandHost {
       const lsid: unknown = request.body.lsid;
       if (lsid !== undefined) this.sessions.touch(lsid as Document, sessionKeyOf(lsid) as string);
       if (name === 'serverstatus') return runServerStatus(this, request);
+      if (name === 'hostinfo') return hostInfoReply(this.machine, this.clock.now(), this.name, this.port);
       if (name === 'killop') return runKillOp(this.currentOpHost(), request, (opId) => this.log('I', 'COMMAND', LogIds.goingToKillOp, { opId }));
       if (name === 'currentop') return currentOpCommand(this.currentOpHost(), request, this.operationOf(request));
       if (name === 'aggregate' && Array.isArray(request.body.pipeline) && isPlainObject(request.body.pipeline[0]) && '$currentOp' in request.body.pipeline[0]) {
@@ -498,7 +520,9 @@ export class Member implements CommandHandler, ServerNode, SessionCommandHost {
   }
 
   private currentOpHost(): { name: string; nowMillis: () => number; operations: OperationTable } {
-    return { name: this.name, nowMillis: () => this.clock.now(), operations: this.operations };
+    // curop.cpp: the machine's host name and the port the client reached (the member's name when run in-process).
+    const name = this.machine === undefined ? this.name : `${this.machine.host().hostname}:${this.port}`;
+    return { name, nowMillis: () => this.clock.now(), operations: this.operations };
   }
 
   private operationOf(request: CommandRequest): RunningOperation {
@@ -652,6 +676,7 @@ export class Member implements CommandHandler, ServerNode, SessionCommandHost {
         () => repl.oplogSizeBytes,
       ),
       localSessions: () => this.sessions.listLocal(),
+      collectionLatencies: (namespace) => this.operationStats.collectionLatencies(namespace),
       defaultReadConcern: (request) => (repl.replSetName === undefined || request.connection.internalClient === true ? undefined : this.rwcDefaults.customReadConcern()),
     };
     return this.crudContextCached;

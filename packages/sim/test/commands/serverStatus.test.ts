@@ -89,7 +89,7 @@ describe('serverStatus', () => {
     const primary = await c.waitForPrimary(30_000);
     // The in-process harness serves members without a wire server: nothing to count.
     expect(await c.command(primary, { serverStatus: 1 })).not.toHaveProperty('connections');
-    const counts = { current: 3, connectionsMax: 1000, totalCreated: 7, rejected: 0, active: 1, exhaustIsMaster: 0, exhaustHello: 2, awaitingTopologyChanges: 2 };
+    const counts = { current: 3, connectionsMax: 1000, totalCreated: 7, rejected: 0, active: 1, exhaustIsMaster: 0, exhaustHello: 2, awaitingTopologyChanges: 2, bytesIn: 500, bytesOut: 900, numRequests: 4 };
     c.member(primary)!.attachConnectionCounts(counts);
     const status = await c.command(primary, { serverStatus: 1 });
     expect(Object.keys(status).indexOf('connections')).toBeLessThan(Object.keys(status).indexOf('electionMetrics'));

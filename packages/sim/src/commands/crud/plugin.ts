@@ -19,6 +19,7 @@ import { ChangeStreamCursors, isChangeStreamAggregate } from './changeStreams';
 import type { ChangeStreamMember } from './changeStreams';
 import { TransactionTable, checkTransactionReadConcern, commitOp, isCommitOrAbort, isTransactionCommand, transactionArgsOf } from './transactions';
 import type { TransactionArgs, TransactionMember } from './transactions';
+import type { TransactionStats } from './context';
 
 /** The pieces of the CRUD dispatcher this adapter needs (passed in to avoid an import cycle with index.ts). */
 export interface CrudDispatcher {
@@ -179,7 +180,8 @@ export class MemberCrudCommands implements CrudCommands {
     const storage = read.storage;
     const localSessions = context.localSessions === undefined ? undefined : () => context.localSessions!();
     const local = context.local && (request.db === 'local' || canonical === 'listDatabases') ? { local: context.local } : {};
-    const commandContext = { storage, cursors, connectionId: request.connection.id, ...local, ...(localSessions === undefined ? {} : { localSessions }) };
+    const collectionLatencies = context.collectionLatencies === undefined ? undefined : (namespace: string) => context.collectionLatencies!(namespace);
+    const commandContext = { storage, cursors, connectionId: request.connection.id, ...local, ...(localSessions === undefined ? {} : { localSessions }), ...(collectionLatencies === undefined ? {} : { collectionLatencies }) };
     const retryable = kind === 'write' ? retryableWriteOf(canonical, request.body) : undefined;
     if (retryable !== undefined) return this.runRetryableWrite(canonical, request, context, retryable, commandContext);
     const result = this.dispatcher.run(request.db, request.body, commandContext);
@@ -562,6 +564,12 @@ export class MemberCrudCommands implements CrudCommands {
   connectionClosed(context: CrudContext, connectionId: number): number {
     this.changeStreamCursors.get(context)?.connectionClosed(connectionId);
     return this.cursorManagers.get(context)?.killForConnection(connectionId) ?? 0;
+  }
+
+  /** serverStatus().transactions' counts of the member of `context`. */
+  transactionStats(context: CrudContext): TransactionStats {
+    const table = this.transactionTables.get(context);
+    return table === undefined ? { started: 0, committed: 0, aborted: 0, open: 0 } : { ...table.totals, open: table.openCount() };
   }
 
   /** Kills every cursor of the member of `context` (shutdown) and forgets its manager. */
