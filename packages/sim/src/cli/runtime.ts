@@ -141,6 +141,7 @@ export function createMemberHandler(context: MemberContext): MemberRuntime {
     logicalSessionTimeoutMinutes: sessionTimeoutMinutesFrom(options.setParameters),
     version: SIM_MONGOD_VERSION,
     machine: processMachineFacts(),
+    logVerbosity: options.verbosity,
     log: (entry) => {
       // The process says "Now exiting" once, last (cli/main.ts), not when the member stops.
       if (entry.id === LogIds.nowExiting.id) return;

@@ -8,6 +8,8 @@ import { OpCounters, runServerStatus } from '../commands/serverStatus';
 import { OperationTable, currentOpAggregate, currentOpCommand, runKillOp } from '../commands/currentOp';
 import type { RunningOperation } from '../commands/currentOp';
 import { OperationStats } from '../commands/operationStats';
+import { logParameters, namesLogParameter, runSetParameter } from '../commands/logParameters';
+import { LogVerbosity } from '../log/verbosity';
 import { hostInfoReply } from '../commands/machine';
 import type { MachineFacts } from '../commands/machine';
 import type { TransactionStats } from '../commands/crud/context';
@@ -87,6 +89,8 @@ export interface MemberOptions {
   testCommandsEnabled?: boolean;
   /** mongod's `localLogicalSessionTimeoutMinutes` (default 30): a session unused this long expires. */
   logicalSessionTimeoutMinutes?: number;
+  /** The default log verbosity (mongod's -v count, systemLog.verbosity): debug lines up to this level are logged. */
+  logVerbosity?: number;
   /** The machine and process this member runs as (sim-mongod's, cli/machine.ts), for hostInfo and serverStatus().mem; none in-process. */
   machine?: MachineFacts;
 }
@@ -140,6 +144,8 @@ export class Member implements CommandHandler, ServerNode, SessionCommandHost {
   /** serverStatus's opLatencies, metrics.commands/document, asserts and locks, counted as each command finishes. */
   readonly operationStats = new OperationStats();
   readonly machine: MachineFacts | undefined;
+  /** Which debug lines are logged, per component (setParameter logLevel / logComponentVerbosity). */
+  readonly logVerbosity: LogVerbosity;
   private readonly transport: PeerTransport;
   private readonly crud: CrudCommands;
   private readonly journal: MemberJournal | undefined;
@@ -174,6 +180,7 @@ export class Member implements CommandHandler, ServerNode, SessionCommandHost {
     this.crud = options.crud ?? createMemberCrudCommands();
     this.journal = options.journal;
     this.machine = options.machine;
+    this.logVerbosity = new LogVerbosity(options.logVerbosity ?? 0);
     this.logSink = options.log;
     this.onShutdown = options.onShutdown;
     this.onAbort = options.onAbort;
@@ -265,7 +272,8 @@ export class Member implements CommandHandler, ServerNode, SessionCommandHost {
   }
 
   log(s: LogSeverity, c: string, line: LogLine, attr?: Document): void {
-    if (!this.logSink && s === 'D1') return;
+    // logv2's component settings: a debug line is written only at or under its component's verbosity.
+    if (!this.logVerbosity.writes(s, c)) return;
     const entry: LogEntry = { t: new Date(this.clock.now()), s, c, id: line.id, ctx: 'ReplCoord', msg: line.msg, ...(attr && Object.keys(attr).length > 0 ? { attr } : {}) };
     this.logLines.push(entry);
     if (this.logLines.length > this.logLinesMax) this.logLines.shift();
@@ -487,6 +495,11 @@ export class Member implements CommandHandler, ServerNode, SessionCommandHost {
       const lsid: unknown = request.body.lsid;
       if (lsid !== undefined) this.sessions.touch(lsid as Document, sessionKeyOf(lsid) as string);
       if (name === 'serverstatus') return runServerStatus(this, request);
+      if (name === 'setparameter') return runSetParameter(this.logVerbosity, request);
+      if (name === 'getparameter' && namesLogParameter(request.body)) {
+        const others = request.body.getParameter === '*' || request.body.featureCompatibilityVersion !== undefined ? await runHandshakeCommand(this, name, request) : { ok: 1 };
+        return { ...logParameters(this.logVerbosity, request.body), ...others };
+      }
       if (name === 'hostinfo') return hostInfoReply(this.machine, this.clock.now(), this.name, this.port);
       if (name === 'killop') return runKillOp(this.currentOpHost(), request, (opId) => this.log('I', 'COMMAND', LogIds.goingToKillOp, { opId }));
       if (name === 'currentop') return currentOpCommand(this.currentOpHost(), request, this.operationOf(request));
