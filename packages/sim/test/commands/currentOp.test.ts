@@ -55,6 +55,26 @@ describe('$currentOp and killOp', () => {
     c.stopAll();
   });
 
+  it('a change stream\'s getMore waiting for events (awaitData) shows as op getmore, and killOp interrupts the wait', async () => {
+    // The manual, db.killOp(): "terminates an operation as specified by the operation ID"; a
+    // getMore on a change stream waits up to maxTimeMS for events (getmore_cmd.cpp awaitData).
+    const c = new Cluster({ members: 3, seed: 84 });
+    await c.initiate();
+    const primary = await c.waitForPrimary(30_000);
+    await c.command(primary, { create: 'events' }, { db: 'shop' });
+    const opened = await c.command(primary, { aggregate: 'events', pipeline: [{ $changeStream: {} }], cursor: {} }, { db: 'shop' });
+    const cursorId = opened.cursor.id;
+    const waiting = c.send(primary, { getMore: cursorId, collection: 'events', maxTimeMS: 30_000 }, { db: 'shop' });
+    await c.advance(3000);
+    const [op] = await currentOps(c, primary, { op: 'getmore', ns: 'shop.events' });
+    expect(op).toMatchObject({ op: 'getmore', ns: 'shop.events', active: true, command: { collection: 'events', maxTimeMS: 30_000 } });
+    expect(Number(op!.secs_running)).toBe(3);
+    await c.command(primary, { killOp: 1, op: op!.opid });
+    await c.advance(100);
+    expect(await waiting).toMatchObject({ ok: 0, codeName: 'Interrupted' });
+    c.stopAll();
+  });
+
   it('the legacy currentOp command filters like a query and answers {inprog}', async () => {
     const { c, primary } = await setUp(82);
     const slow = c.send(primary, { find: 'orders' }, { db: 'shop' });
