@@ -356,7 +356,10 @@ export class Member implements CommandHandler, ServerNode, SessionCommandHost {
     let internalError = false;
     try {
       reply = await this.runOperation(op);
-      if (op.killPending && this.aliveFlag && Number(reply.ok) === 1) reply = errorToReply(serverError('Interrupted', 'operation was interrupted'));
+      if (op.killPending && this.aliveFlag && Number(reply.ok) === 1) {
+        reply = errorToReply(serverError('Interrupted', 'operation was interrupted'));
+        this.dropInterruptedCursor(op.request);
+      }
       return reply;
     } catch (error) {
       internalError = true;
@@ -365,6 +368,21 @@ export class Member implements CommandHandler, ServerNode, SessionCommandHost {
       this.operations.end(op);
       this.recordFinished(op, reply, internalError);
     }
+  }
+
+  /**
+   * getmore_cmd.cpp: a getMore that fails deletes its cursor (the pin's cursorFreer guard), so a
+   * killed wait on a change stream or the oplog leaves no cursor to resume with.
+   */
+  private dropInterruptedCursor(request: CommandRequest): void {
+    const name = (Object.keys(request.body)[0] ?? '').toLowerCase();
+    if (name !== 'getmore') return;
+    const id: unknown = request.body.getMore;
+    if (this.isOplogRequest(name, request)) {
+      this.repl.killOplogCursor(typeof id === 'bigint' ? id : BigInt(String(id)));
+      return;
+    }
+    if (this.crud.isChangeStreamCursor?.(this.crudContext(), id) === true) this.crud.killChangeStreamCursor?.(this.crudContext(), id);
   }
 
   /** What a finished command adds to serverStatus's counters and $collStats latencyStats. */

@@ -72,6 +72,8 @@ describe('$currentOp and killOp', () => {
     await c.command(primary, { killOp: 1, op: op!.opid });
     await c.advance(100);
     expect(await waiting).toMatchObject({ ok: 0, codeName: 'Interrupted' });
+    // getmore_cmd.cpp: the failed getMore deleted its cursor.
+    expect(await c.command(primary, { getMore: cursorId, collection: 'events', maxTimeMS: 10 }, { db: 'shop' })).toMatchObject({ ok: 0, codeName: 'CursorNotFound' });
     c.stopAll();
   });
 
