@@ -7,7 +7,7 @@ import { REPLSET_COMMANDS, runReplSetCommand } from '../commands/replset';
 import { OpCounters, runServerStatus } from '../commands/serverStatus';
 import { OperationTable, currentOpAggregate, currentOpCommand, runKillOp } from '../commands/currentOp';
 import type { RunningOperation } from '../commands/currentOp';
-import { OperationStats } from '../commands/operationStats';
+import { OperationStats, latencyClassOf } from '../commands/operationStats';
 import { logParameters, namesLogParameter, runSetParameter } from '../commands/logParameters';
 import { LogVerbosity } from '../log/verbosity';
 import { hostInfoReply } from '../commands/machine';
@@ -102,6 +102,12 @@ export type MemberEventListener = (event: MemberEvent) => void;
 
 /** A member's journal (storage/journal.ts), for the replica-set config this member runs. */
 export type MemberJournal = ReplJournal<ReplSetConfig>;
+
+/** The command writes (or commits) data: a killOp that comes after its writes cannot take them back. */
+function writesData(request: CommandRequest): boolean {
+  const cls = latencyClassOf((Object.keys(request.body)[0] ?? '').toLowerCase());
+  return cls === 'writes' || cls === 'transactions';
+}
 
 /** `reply` with exactly `labels` as its errorLabels (none: no field). */
 function overrideLabels(reply: Document, labels: readonly string[]): Document {
@@ -356,7 +362,9 @@ export class Member implements CommandHandler, ServerNode, SessionCommandHost {
     let internalError = false;
     try {
       reply = await this.runOperation(op);
-      if (op.killPending && this.aliveFlag && Number(reply.ok) === 1) {
+      // A write that went through is not undone by a late killOp (mongod would interrupt only its
+      // write-concern wait, as a writeConcernError; here that wait does not listen to killOp).
+      if (op.killPending && this.aliveFlag && Number(reply.ok) === 1 && !writesData(op.request)) {
         reply = errorToReply(serverError('Interrupted', 'operation was interrupted'));
         this.dropInterruptedCursor(op.request);
       }

@@ -77,6 +77,24 @@ describe('$currentOp and killOp', () => {
     c.stopAll();
   });
 
+  it('an insert waiting for w:3 shows as op insert; a killOp after its write leaves the write and its reply', async () => {
+    const c = new Cluster({ members: 3, seed: 85 });
+    await c.initiate();
+    const primary = await c.waitForPrimary(30_000);
+    await c.advance(2000);
+    c.kill(c.hosts.find((h) => h !== primary)!);
+    const waiting = c.send(primary, { insert: 'orders', documents: [{ _id: 9 }], writeConcern: { w: 3, wtimeout: 4000 } }, { db: 'shop' });
+    await c.advance(1000);
+    const [op] = await currentOps(c, primary, { op: 'insert', ns: 'shop.orders' });
+    expect(op).toMatchObject({ op: 'insert', command: { insert: 'orders', writeConcern: { w: 3, wtimeout: 4000 } } });
+    await c.command(primary, { killOp: 1, op: op!.opid });
+    await c.advance(4000);
+    const reply = await waiting;
+    expect(reply).toMatchObject({ ok: 1, n: 1, writeConcernError: { codeName: 'WriteConcernFailed' } });
+    expect((await c.command(primary, { find: 'orders', filter: { _id: 9 } }, { db: 'shop' })).cursor.firstBatch).toHaveLength(1);
+    c.stopAll();
+  });
+
   it('the legacy currentOp command filters like a query and answers {inprog}', async () => {
     const { c, primary } = await setUp(82);
     const slow = c.send(primary, { find: 'orders' }, { db: 'shop' });
