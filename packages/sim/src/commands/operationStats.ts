@@ -19,18 +19,52 @@ export function latencyClassOf(name: string): LatencyClass {
   return 'commands';
 }
 
-/** Total latency (microseconds) and count of one class of operations. */
+/**
+ * The histogram's bucket lower bounds in microseconds (operation_latency_histogram.cpp
+ * kLowerBounds): powers of two, with the ranges from 2^11 to 2^21 split in halves. A latency
+ * falls in the bucket of the largest bound at or under it.
+ */
+export const LATENCY_BUCKET_LOWER_BOUNDS_MICROS: readonly number[] = (() => {
+  const bounds = [0];
+  for (let log2 = 1; log2 <= 40; log2++) {
+    bounds.push(2 ** log2);
+    if (log2 >= 11 && log2 < 21) bounds.push(3 * 2 ** (log2 - 1));
+  }
+  return bounds.sort((a, b) => a - b);
+})();
+
+function bucketOf(micros: number): number {
+  let lo = 0;
+  let hi = LATENCY_BUCKET_LOWER_BOUNDS_MICROS.length - 1;
+  while (lo < hi) {
+    const mid = Math.ceil((lo + hi) / 2);
+    if (LATENCY_BUCKET_LOWER_BOUNDS_MICROS[mid]! <= micros) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+/** Total latency (microseconds), count and histogram of one class of operations. */
 class LatencyTotal {
   latencyMicros = 0;
   ops = 0;
+  private readonly buckets = new Map<number, number>();
 
   add(micros: number): void {
     this.latencyMicros += micros;
     this.ops += 1;
+    const bucket = bucketOf(micros);
+    this.buckets.set(bucket, (this.buckets.get(bucket) ?? 0) + 1);
   }
 
-  toDocument(): Document {
-    return { latency: Long.fromNumber(this.latencyMicros), ops: Long.fromNumber(this.ops) };
+  /** `{latency, ops}`; with `histograms`, `histogram` first: the non-empty buckets as `{micros, count}` (operation_latency_histogram.cpp _append). */
+  toDocument(histograms = false): Document {
+    const totals = { latency: Long.fromNumber(this.latencyMicros), ops: Long.fromNumber(this.ops) };
+    if (!histograms) return totals;
+    const histogram = [...this.buckets.entries()]
+      .sort(([a], [b]) => a - b)
+      .map(([bucket, count]) => ({ micros: Long.fromNumber(LATENCY_BUCKET_LOWER_BOUNDS_MICROS[bucket]!), count: Long.fromNumber(count) }));
+    return { histogram, ...totals };
   }
 }
 
@@ -41,8 +75,8 @@ class LatencyTotals {
   readonly commands = new LatencyTotal();
   readonly transactions = new LatencyTotal();
 
-  toDocument(): Document {
-    return { reads: this.reads.toDocument(), writes: this.writes.toDocument(), commands: this.commands.toDocument(), transactions: this.transactions.toDocument() };
+  toDocument(histograms = false): Document {
+    return { reads: this.reads.toDocument(histograms), writes: this.writes.toDocument(histograms), commands: this.commands.toDocument(histograms), transactions: this.transactions.toDocument(histograms) };
   }
 }
 
@@ -153,8 +187,8 @@ export class OperationStats {
   }
 
   /** `$collStats: {latencyStats: {}}` for `namespace` (top.cpp appendLatencyStats): zeros until a command on it has run. */
-  collectionLatencies(namespace: string): Document {
-    return (this.perCollection.get(namespace) ?? new LatencyTotals()).toDocument();
+  collectionLatencies(namespace: string, histograms = false): Document {
+    return (this.perCollection.get(namespace) ?? new LatencyTotals()).toDocument(histograms);
   }
 
   /** metrics.commands: each command run, by name, in byte order (mongod keeps them in a map), and `<UNKNOWN>`. */

@@ -165,9 +165,13 @@ function storageEngineSection(member: ServerStatusNode): Document {
   };
 }
 
-/** opLatencies (top.cpp appendGlobalLatencyStats): microseconds and counts of reads, writes, commands and transactions. */
-function opLatenciesSection(member: ServerStatusNode): Document {
-  return member.operationStats.latencies.toDocument();
+/**
+ * opLatencies (top.cpp appendGlobalLatencyStats): microseconds and counts of reads, writes,
+ * commands and transactions; `{opLatencies: {histograms: true}}` adds each one's histogram.
+ */
+function opLatenciesSection(member: ServerStatusNode, _level: number, spec: unknown): Document {
+  const histograms = typeof spec === 'object' && spec !== null && (spec as Document).histograms === true;
+  return member.operationStats.latencies.toDocument(histograms);
 }
 
 /** What serverStatus reads of the mongod beyond ServerNode. */
@@ -206,7 +210,7 @@ function replSection(member: ServerNode, level: number): Document | undefined {
  * sections are kept in a map by name, so they come in byte order of their names). Sections mongod
  * has and we cannot measure are left out (docs/FIDELITY.md, "serverStatus").
  */
-const SECTIONS: readonly { name: string; generate: (member: ServerStatusNode, level: number) => Document | undefined }[] = [
+const SECTIONS: readonly { name: string; generate: (member: ServerStatusNode, level: number, spec: unknown) => Document | undefined }[] = [
   { name: 'asserts', generate: (member) => member.operationStats.assertsDocument() },
   // Without a wire server there are no connections to count: the section is left out, not zeroed.
   { name: 'connections', generate: (member) => { const counts = member.connectionCounts(); return counts === undefined ? undefined : connectionsSection(counts); } },
@@ -248,7 +252,7 @@ export function runServerStatus(member: ServerStatusNode, request: CommandReques
     const field = request.body[section.name];
     if (field !== undefined && falsy(field)) continue;
     const level = field === undefined || field === true ? 0 : Number(field instanceof Long ? field.toNumber() : field);
-    const doc = section.generate(member, Number.isFinite(level) ? level : 0);
+    const doc = section.generate(member, Number.isFinite(level) ? level : 0, field);
     if (doc !== undefined) reply[section.name] = doc;
   }
   reply.ok = 1;

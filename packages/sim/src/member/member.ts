@@ -715,7 +715,7 @@ export class Member implements CommandHandler, ServerNode, SessionCommandHost {
         () => repl.oplogSizeBytes,
       ),
       localSessions: () => this.sessions.listLocal(),
-      collectionLatencies: (namespace) => this.operationStats.collectionLatencies(namespace),
+      collectionLatencies: (namespace, histograms) => this.operationStats.collectionLatencies(namespace, histograms),
       defaultReadConcern: (request) => (repl.replSetName === undefined || request.connection.internalClient === true ? undefined : this.rwcDefaults.customReadConcern()),
     };
     return this.crudContextCached;

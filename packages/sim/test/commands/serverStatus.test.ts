@@ -152,6 +152,13 @@ describe('serverStatus', () => {
     expect(delta((s) => s.opLatencies.writes.latency) % 1000).toBe(0);
     expect(delta((s) => s.opLatencies.reads.ops)).toBeGreaterThanOrEqual(1);
     expect(delta((s) => s.locks.Global.acquireCount.w)).toBe(4);
+    // {opLatencies: {histograms: true}} (operation_latency_histogram.cpp): the buckets add up to ops.
+    const histograms = (await c.command(primary, { serverStatus: 1, opLatencies: { histograms: true } })).opLatencies;
+    for (const cls of ['reads', 'writes', 'commands']) {
+      expect(Object.keys(histograms[cls])).toEqual(['histogram', 'latency', 'ops']);
+      const buckets = histograms[cls].histogram as Document[];
+      expect(buckets.reduce((sum, b) => sum + Number(b.count), 0)).toBe(Number(histograms[cls].ops));
+    }
     // $collStats latencyStats: the same totals, for the one namespace.
     const stats = await c.command(primary, { aggregate: 'c', pipeline: [{ $collStats: { latencyStats: {} } }], cursor: {} }, { db: 'test' });
     expect(Number(stats.cursor.firstBatch[0].latencyStats.writes.ops)).toBe(4);

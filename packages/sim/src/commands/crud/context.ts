@@ -32,7 +32,7 @@ export interface StorageCommandContext {
   /** The member's live sessions, for `$listLocalSessions` (none when the host keeps no sessions). */
   readonly localSessions?: () => Document[];
   /** `$collStats: {latencyStats}` of a namespace, as the member counted its commands (commands/operationStats.ts). */
-  readonly collectionLatencies?: (namespace: string) => Document;
+  readonly collectionLatencies?: (namespace: string, histograms: boolean) => Document;
 }
 
 /**
@@ -96,7 +96,7 @@ export interface CrudContext {
   /** The member's live sessions as `$listLocalSessions` yields them. */
   localSessions?(): Document[];
   /** The latency totals of the commands run on a namespace ($collStats latencyStats). */
-  collectionLatencies?(namespace: string): Document;
+  collectionLatencies?(namespace: string, histograms: boolean): Document;
   /**
    * The custom default read concern (setDefaultRWConcern) for a read that names none, when one is
    * set and the command comes from a client (not another member); undefined otherwise.

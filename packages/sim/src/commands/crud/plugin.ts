@@ -180,7 +180,7 @@ export class MemberCrudCommands implements CrudCommands {
     const storage = read.storage;
     const localSessions = context.localSessions === undefined ? undefined : () => context.localSessions!();
     const local = context.local && (request.db === 'local' || canonical === 'listDatabases') ? { local: context.local } : {};
-    const collectionLatencies = context.collectionLatencies === undefined ? undefined : (namespace: string) => context.collectionLatencies!(namespace);
+    const collectionLatencies = context.collectionLatencies === undefined ? undefined : (namespace: string, histograms: boolean) => context.collectionLatencies!(namespace, histograms);
     const commandContext = { storage, cursors, connectionId: request.connection.id, ...local, ...(localSessions === undefined ? {} : { localSessions }), ...(collectionLatencies === undefined ? {} : { collectionLatencies }) };
     const retryable = kind === 'write' ? retryableWriteOf(canonical, request.body) : undefined;
     if (retryable !== undefined) return this.runRetryableWrite(canonical, request, context, retryable, commandContext);

@@ -213,6 +213,9 @@ function collStatsStage(db: string, coll: string, spec: unknown, ctx: StorageCom
   if (spec.storageStats !== undefined) out.storageStats = stats;
   if (spec.count !== undefined) out.count = stats.count;
   // top.cpp appendLatencyStats: the member's totals for this namespace (none counted without a member).
-  if (spec.latencyStats !== undefined && ctx.collectionLatencies !== undefined) out.latencyStats = ctx.collectionLatencies(`${db}.${coll}`);
+  if (spec.latencyStats !== undefined && ctx.collectionLatencies !== undefined) {
+    const histograms = isPlainObject(spec.latencyStats) && spec.latencyStats.histograms === true;
+    out.latencyStats = ctx.collectionLatencies(`${db}.${coll}`, histograms);
+  }
   return out;
 }
