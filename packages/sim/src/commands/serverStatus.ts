@@ -111,12 +111,14 @@ function networkSection(counts: ConnectionCounts): Document {
 /**
  * serverStatus().transactions (transactions_stats / ServerTransactionsMetrics): multi-document
  * transactions open now — active while one of their commands runs, inactive between them — and
- * the totals since the member started. The simulator never prepares a transaction (no sharding),
- * so the prepared counts are true zeros.
+ * the totals since the member started, and the retryable writes retried (write_ops_exec.cpp). The
+ * simulator never prepares a transaction (no sharding), so the prepared counts are true zeros.
  */
 function transactionsSection(stats: TransactionStats, active: number): Document {
   const activeNow = Math.min(active, stats.open);
   return {
+    retriedCommandsCount: Long.fromNumber(stats.retriedCommands),
+    retriedStatementsCount: Long.fromNumber(stats.retriedStatements),
     currentActive: Long.fromNumber(activeNow),
     currentInactive: Long.fromNumber(stats.open - activeNow),
     currentOpen: Long.fromNumber(stats.open),

@@ -235,7 +235,7 @@ export class Member implements CommandHandler, ServerNode, SessionCommandHost {
   }
 
   transactionStats(): TransactionStats {
-    return this.crud.transactionStats?.(this.crudContext()) ?? { started: 0, committed: 0, aborted: 0, open: 0 };
+    return this.crud.transactionStats?.(this.crudContext()) ?? { started: 0, committed: 0, aborted: 0, open: 0, retriedCommands: 0, retriedStatements: 0 };
   }
 
   transactionCommandsRunning(): number {

@@ -184,6 +184,13 @@ describe('serverStatus', () => {
     await c.command(primary, txn(2, { abortTransaction: 1 }));
     const done = (await c.command(primary, { serverStatus: 1 })).transactions;
     expect(done).toMatchObject({ currentOpen: 0, totalStarted: 2, totalCommitted: 1, totalAborted: 1, totalPrepared: 0 });
+    // A retryable write sent again (same lsid and txnNumber): write_ops_exec.cpp counts the command
+    // and each statement it finds already executed.
+    const retrySession = { id: new Binary(new Uint8Array(16).fill(8), Binary.SUBTYPE_UUID) };
+    const retryable = { insert: 't', documents: [{ _id: 10 }, { _id: 11 }], lsid: retrySession, txnNumber: Long.fromNumber(1) };
+    expect(await c.command(primary, retryable, { db: 'test' })).toMatchObject({ ok: 1, n: 2 });
+    expect(await c.command(primary, retryable, { db: 'test' })).toMatchObject({ ok: 1, n: 2 });
+    expect((await c.command(primary, { serverStatus: 1 })).transactions).toMatchObject({ retriedCommandsCount: 1, retriedStatementsCount: 2 });
     const after = (await c.command(primary, { serverStatus: 1 })).opLatencies.transactions;
     expect(Number(after.ops)).toBe(2);
     await c.advance(2000);

@@ -111,6 +111,9 @@ export interface TransactionStats {
   readonly committed: number;
   readonly aborted: number;
   readonly open: number;
+  /** Retryable write commands that found at least one statement already executed, and those statements. */
+  readonly retriedCommands: number;
+  readonly retriedStatements: number;
 }
 
 export interface CrudCommands {

@@ -102,6 +102,8 @@ export class MemberCrudCommands implements CrudCommands {
   private readonly retryHistories = new Map<CrudContext, RetryableWriteHistory>();
   /** Each member's transactions (commands/crud/transactions.ts). */
   private readonly transactionTables = new Map<CrudContext, TransactionTable>();
+  /** Each member's retried retryable writes (serverStatus().transactions retriedCommandsCount / retriedStatementsCount). */
+  private readonly retries = new Map<CrudContext, { commands: number; statements: number }>();
   /** Each member's change-stream cursors (commands/crud/changeStreams.ts). */
   private readonly changeStreamCursors = new Map<CrudContext, ChangeStreamCursors>();
 
@@ -227,10 +229,12 @@ export class MemberCrudCommands implements CrudCommands {
     let n = 0;
     let nModified = 0;
     let closeConnection = false;
+    let retriedStatements = 0;
     for (let index = 0; index < items.length; index++) {
       const stmtId = write.stmtId(index);
       const done = executed.get(stmtId)?.find((op) => op.op !== 'n');
       if (done !== undefined) {
+        retriedStatements++;
         n++;
         if (command === 'update' && done.op === 'i') upserted.push({ index, _id: done.o._id });
         else if (command === 'update') nModified++;
@@ -271,6 +275,7 @@ export class MemberCrudCommands implements CrudCommands {
     const opTime = oplog.length === 0 ? context.lastApplied : context.logOps(oplog);
     if (oplog.length > 0) this.transactionTables.get(context)?.nonTransactionalWrite(oplog, this.transactionMember(context));
     for (const [stmtId, ops] of recorded) history.record(write, stmtId, ops);
+    this.countRetried(context, retriedStatements);
     return this.finishRetryableWrite(reply, opTime, closeConnection, request, context);
   }
 
@@ -293,6 +298,7 @@ export class MemberCrudCommands implements CrudCommands {
     let closeConnection = false;
     if (done !== undefined) {
       reply = retriedFindAndModifyReply(done);
+      this.countRetried(context, 1);
     } else {
       const failPoint = context.transactionalWriteFailPoint?.();
       closeConnection = failPoint?.closeConnection === true;
@@ -566,10 +572,21 @@ export class MemberCrudCommands implements CrudCommands {
     return this.cursorManagers.get(context)?.killForConnection(connectionId) ?? 0;
   }
 
+  /** write_ops_exec.cpp: each statement found already executed, and each command that had one. */
+  private countRetried(context: CrudContext, statements: number): void {
+    if (statements === 0) return;
+    const counts = this.retries.get(context) ?? { commands: 0, statements: 0 };
+    counts.commands += 1;
+    counts.statements += statements;
+    this.retries.set(context, counts);
+  }
+
   /** serverStatus().transactions' counts of the member of `context`. */
   transactionStats(context: CrudContext): TransactionStats {
     const table = this.transactionTables.get(context);
-    return table === undefined ? { started: 0, committed: 0, aborted: 0, open: 0 } : { ...table.totals, open: table.openCount() };
+    const retried = this.retries.get(context) ?? { commands: 0, statements: 0 };
+    const txns = table === undefined ? { started: 0, committed: 0, aborted: 0, open: 0 } : { ...table.totals, open: table.openCount() };
+    return { ...txns, retriedCommands: retried.commands, retriedStatements: retried.statements };
   }
 
   /** Kills every cursor of the member of `context` (shutdown) and forgets its manager. */
