@@ -5,7 +5,7 @@ import type { ServerNode } from './serverNode';
 import { OperationCounts } from '../repl/replOpCounters';
 import { tsToBson } from '../base/optime';
 import type { OperationStats } from './operationStats';
-import type { TransactionStats } from './crud/context';
+import type { CursorCounts, TransactionStats } from './crud/context';
 import { memSection } from './machine';
 import type { MachineFacts } from './machine';
 
@@ -133,14 +133,22 @@ function transactionsSection(stats: TransactionStats, active: number): Document 
 }
 
 /**
- * serverStatus().metrics: the parts counted here — commands by name with their failures, documents
+ * serverStatus().metrics: the parts counted here — commands by name with their failures, the
+ * cursors open (client ones, change streams and other members' oplog cursors), opened and timed out, documents
  * inserted/updated/deleted/returned by commands, operation.writeConflicts, and on a replica-set
  * member repl.apply / repl.network (batches applied, getMores to the sync source).
  */
 function metricsSection(member: ServerStatusNode): Document {
   const stats = member.operationStats;
+  const cursors = member.cursorCounts();
   return {
     commands: stats.commandsDocument(),
+    // The metric tree is kept by name (server_status_metric.cpp MetricTree): open, timedOut, totalOpened.
+    cursor: {
+      open: { noTimeout: Long.fromNumber(cursors.noTimeout), total: Long.fromNumber(cursors.open) },
+      timedOut: Long.fromNumber(cursors.timedOut),
+      totalOpened: Long.fromNumber(cursors.totalOpened),
+    },
     document: stats.documentDocument(),
     operation: { writeConflicts: Long.fromNumber(stats.writeConflicts) },
     ...(member.repl.replSetName === undefined ? {} : { repl: member.repl.replMetrics.toDocument() }),
@@ -186,6 +194,8 @@ export interface ServerStatusNode extends ServerNode {
   /** The member keeps its data in a journal (--dbpath). */
   readonly persistent: boolean;
   transactionStats(): TransactionStats;
+  /** Every cursor of the member: clients', change streams', and the oplog cursors members tail. */
+  cursorCounts(): CursorCounts;
   /** Commands of multi-document transactions running now (serverStatus().transactions.currentActive). */
   transactionCommandsRunning(): number;
   /** The wire server's counts; undefined when the member is served by no wire server (the in-process harness). */

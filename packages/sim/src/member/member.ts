@@ -12,7 +12,7 @@ import { logParameters, namesLogParameter, runSetParameter } from '../commands/l
 import { LogVerbosity } from '../log/verbosity';
 import { hostInfoReply } from '../commands/machine';
 import type { MachineFacts } from '../commands/machine';
-import type { TransactionStats } from '../commands/crud/context';
+import type { CursorCounts, TransactionStats } from '../commands/crud/context';
 import { isTransactionCommand } from '../commands/crud/transactions';
 import type { ConnectionCounts } from '../commands/serverStatus';
 import { CONFIG_SETTINGS, RWC_DEFAULTS_COMMANDS, RWC_DEFAULTS_DOCUMENT_ID, RwcDefaultsCache, runRwcDefaultsCommand } from '../commands/rwcDefaults';
@@ -236,6 +236,12 @@ export class Member implements CommandHandler, ServerNode, SessionCommandHost {
 
   transactionStats(): TransactionStats {
     return this.crud.transactionStats?.(this.crudContext()) ?? { started: 0, committed: 0, aborted: 0, open: 0, retriedCommands: 0, retriedStatements: 0 };
+  }
+
+  cursorCounts(): CursorCounts {
+    const crud = this.crud.cursorCounts?.(this.crudContext()) ?? { open: 0, noTimeout: 0, totalOpened: 0, timedOut: 0 };
+    const oplog = this.repl.oplogCursorCounts();
+    return { open: crud.open + oplog.open, noTimeout: crud.noTimeout, totalOpened: crud.totalOpened + oplog.totalOpened, timedOut: crud.timedOut + oplog.timedOut };
   }
 
   transactionCommandsRunning(): number {

@@ -544,6 +544,11 @@ export class ReplCoordinator {
     return this.topology.status(this.uptimeSecs);
   }
 
+  /** The cursors other members and clients hold on local.oplog.rs (serverStatus().metrics.cursor). */
+  oplogCursorCounts(): { open: number; totalOpened: number; timedOut: number } {
+    return this.oplogServer.cursorCounts();
+  }
+
   /** serverStatus({repl: 1}).repl.replicationProgress: each member's durable and applied optimes as this member knows them. */
   replicationProgress(): Document[] {
     return this.topology.replicationProgress();

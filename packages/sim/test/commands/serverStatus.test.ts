@@ -150,6 +150,19 @@ describe('serverStatus', () => {
     expect(delta((s) => s.opLatencies.writes.latency) % 1000).toBe(0);
     expect(delta((s) => s.opLatencies.reads.ops)).toBeGreaterThanOrEqual(1);
     expect(delta((s) => s.locks.Global.acquireCount.w)).toBe(4);
+    // metrics.cursor: a find that leaves a cursor open counts as opened and open, until killed;
+    // the oplog fetchers syncing from the primary hold tailable cursors on it all along.
+    await c.command(primary, { insert: 'm', documents: Array.from({ length: 5 }, (_, i) => ({ _id: i })) }, { db: 'test' });
+    const mark = (await c.command(primary, { serverStatus: 1 })).metrics.cursor;
+    expect(Number(mark.open.total)).toBeGreaterThanOrEqual(1);
+    const opened = await c.command(primary, { find: 'm', batchSize: 2, noCursorTimeout: true }, { db: 'test' });
+    const during = (await c.command(primary, { serverStatus: 1 })).metrics.cursor;
+    expect(Object.keys(during)).toEqual(['open', 'timedOut', 'totalOpened']);
+    expect(Number(during.totalOpened) - Number(mark.totalOpened)).toBe(1);
+    expect(Number(during.open.total) - Number(mark.open.total)).toBe(1);
+    expect(Number(during.open.noTimeout) - Number(mark.open.noTimeout)).toBe(1);
+    await c.command(primary, { killCursors: 'm', cursors: [opened.cursor.id] }, { db: 'test' });
+    expect(Number((await c.command(primary, { serverStatus: 1 })).metrics.cursor.open.total)).toBe(Number(mark.open.total));
     // {opLatencies: {histograms: true}} (operation_latency_histogram.cpp): the buckets add up to ops.
     const histograms = (await c.command(primary, { serverStatus: 1, opLatencies: { histograms: true } })).opLatencies;
     for (const cls of ['reads', 'writes', 'commands']) {

@@ -116,6 +116,14 @@ export interface TransactionStats {
   readonly retriedStatements: number;
 }
 
+/** A member's client cursors (find/aggregate and change streams): open now, never timing out, opened, timed out. */
+export interface CursorCounts {
+  readonly open: number;
+  readonly noTimeout: number;
+  readonly totalOpened: number;
+  readonly timedOut: number;
+}
+
 export interface CrudCommands {
   /** Lowercased command names this module runs. */
   readonly commandNames: ReadonlySet<string>;
@@ -128,6 +136,8 @@ export interface CrudCommands {
   isChangeStreamCursor?(context: CrudContext, id: unknown): boolean;
   /** Deletes a change-stream cursor (a getMore failed after checking it out). */
   killChangeStreamCursor?(context: CrudContext, id: unknown): void;
+  /** The member's client cursors (serverStatus().metrics.cursor). */
+  cursorCounts?(context: CrudContext): CursorCounts;
   /** The member's multi-document transactions: started, committed and aborted since it started, open now. */
   transactionStats?(context: CrudContext): TransactionStats;
   /** The member whose context this is stopped (killed or shut down): release everything it held. */

@@ -19,7 +19,7 @@ import { ChangeStreamCursors, isChangeStreamAggregate } from './changeStreams';
 import type { ChangeStreamMember } from './changeStreams';
 import { TransactionTable, checkTransactionReadConcern, commitOp, isCommitOrAbort, isTransactionCommand, transactionArgsOf } from './transactions';
 import type { TransactionArgs, TransactionMember } from './transactions';
-import type { TransactionStats } from './context';
+import type { CursorCounts, TransactionStats } from './context';
 
 /** The pieces of the CRUD dispatcher this adapter needs (passed in to avoid an import cycle with index.ts). */
 export interface CrudDispatcher {
@@ -570,6 +570,17 @@ export class MemberCrudCommands implements CrudCommands {
   connectionClosed(context: CrudContext, connectionId: number): number {
     this.changeStreamCursors.get(context)?.connectionClosed(connectionId);
     return this.cursorManagers.get(context)?.killForConnection(connectionId) ?? 0;
+  }
+
+  cursorCounts(context: CrudContext): CursorCounts {
+    const crud = this.cursorManagers.get(context);
+    const streams = this.changeStreamCursors.get(context);
+    return {
+      open: (crud?.openCount ?? 0) + (streams?.openCount ?? 0),
+      noTimeout: crud?.noTimeoutCount ?? 0,
+      totalOpened: (crud?.totalOpened ?? 0) + (streams?.totalOpened ?? 0),
+      timedOut: crud?.timedOut ?? 0,
+    };
   }
 
   /** write_ops_exec.cpp: each statement found already executed, and each command that had one. */
