@@ -16,6 +16,9 @@ export { electionIdForTerm, helloReply } from './commands/handshake';
 
 // One mongod
 export { Member, parseReplSetOption, type MemberOptions, type MemberEventListener, type LogEntry } from './member/member';
+// A member's MemberOptions.machine: this process and machine, for hostInfo and serverStatus().mem.
+export { processMachineFacts } from './cli/machine';
+export type { MachineFacts, HostFacts } from './commands/machine';
 export type { CrudCommands, CrudContext } from './commands/crud/context';
 export type { ServerNode } from './commands/serverNode';
 export { DirectPeerTransport, type PeerTransport, type DirectPeerTransportOptions } from './member/transport';

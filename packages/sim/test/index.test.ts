@@ -10,4 +10,10 @@ describe('@rslab/sim public API', () => {
     const message = sim.decodeMessage(bytes);
     expect(message.type === 'OP_MSG' && sim.opMsgCommand(message)).toMatchObject({ db: 'admin', body: { ping: 1 } });
   });
+
+  it('exports processMachineFacts: this process\'s resident memory and the machine, for MemberOptions.machine', () => {
+    const facts = sim.processMachineFacts();
+    expect(facts.memory().residentBytes).toBeGreaterThan(0);
+    expect(facts.host().numCores).toBeGreaterThan(0);
+  });
 });

@@ -4,6 +4,7 @@ import type { Document } from 'bson';
 import type { CommandHandler, CommandRequest, ConnectionInfo } from '../commands/handler';
 import type { MongoLogger } from '../log/log';
 import { LogIds } from '../log/ids';
+import { processMachineFacts } from './machine';
 import { logInfo } from '../log/log';
 import { createMemberCrudCommands } from '../commands/crud';
 import { Member } from '../member/member';
@@ -139,6 +140,8 @@ export function createMemberHandler(context: MemberContext): MemberRuntime {
     testCommandsEnabled: testCommandsEnabledFrom(options.setParameters),
     logicalSessionTimeoutMinutes: sessionTimeoutMinutesFrom(options.setParameters),
     version: SIM_MONGOD_VERSION,
+    machine: processMachineFacts(),
+    logVerbosity: options.verbosity,
     log: (entry) => {
       // The process says "Now exiting" once, last (cli/main.ts), not when the member stops.
       if (entry.id === LogIds.nowExiting.id) return;

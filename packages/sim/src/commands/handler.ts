@@ -8,6 +8,8 @@ export interface ConnectionInfo {
   readonly remote: string;
   /** The client's `application.name` from its first hello (the wire layer sets it); fail points match on it. */
   appName?: string;
+  /** The `client` document of the connection's first hello (currentOp's `clientMetadata`). */
+  clientMetadata?: Document;
   /** The first hello carried `internalClient`: another member (or mongos) talks on this connection. */
   internalClient?: boolean;
 }

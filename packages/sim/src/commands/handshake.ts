@@ -14,7 +14,6 @@ export const HANDSHAKE_COMMANDS: ReadonlySet<string> = new Set([
   'getparameter',
   'getlog',
   'getcmdlineopts',
-  'hostinfo',
   'whatsmyuri',
   'connectionstatus',
   'features',
@@ -165,13 +164,6 @@ export async function runHandshakeCommand(member: ServerNode, name: string, requ
     }
     case 'getcmdlineopts':
       return { argv: ['mongod', '--port', String(member.port)], parsed: { net: { port: member.port } }, ok: 1 };
-    case 'hostinfo':
-      return {
-        system: { currentTime: new Date(member.clock.now()), hostname: member.name, cpuAddrSize: 64, memSizeMB: 2048, numCores: 2, cpuArch: 'x86_64' },
-        os: { type: 'Linux', name: 'Replica Set Lab', version: member.version },
-        extra: {},
-        ok: 1,
-      };
     case 'whatsmyuri':
       return { you: request.connection.remote, ok: 1 };
     case 'connectionstatus':

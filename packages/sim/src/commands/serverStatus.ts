@@ -3,6 +3,11 @@ import type { CommandRequest } from './handler';
 import { helloReply } from './handshake';
 import type { ServerNode } from './serverNode';
 import { OperationCounts } from '../repl/replOpCounters';
+import { tsToBson } from '../base/optime';
+import type { OperationStats } from './operationStats';
+import type { CursorCounts, TransactionStats } from './crud/context';
+import { memSection } from './machine';
+import type { MachineFacts } from './machine';
 
 /**
  * serverStatus's opcounters (db/stats/counters.h OpCounters): counted where commands are dispatched,
@@ -61,6 +66,10 @@ export interface ConnectionCounts {
   readonly exhaustIsMaster: number;
   readonly exhaustHello: number;
   readonly awaitingTopologyChanges: number;
+  /** Bytes received and sent on client connections, and messages received (serverStatus().network). */
+  readonly bytesIn: number;
+  readonly bytesOut: number;
+  readonly numRequests: number;
 }
 
 /**
@@ -82,10 +91,113 @@ function connectionsSection(counts: ConnectionCounts): Document {
   };
 }
 
+/**
+ * serverStatus().network (transport/transport_layer's NetworkCounter): the wire server's byte and
+ * request counts. No compression is ever negotiated, so the physical bytes are the logical ones;
+ * the simulator resolves no names and speaks no TLS, so the slow DNS and SSL counts are 0.
+ */
+function networkSection(counts: ConnectionCounts): Document {
+  return {
+    bytesIn: Long.fromNumber(counts.bytesIn),
+    bytesOut: Long.fromNumber(counts.bytesOut),
+    physicalBytesIn: Long.fromNumber(counts.bytesIn),
+    physicalBytesOut: Long.fromNumber(counts.bytesOut),
+    numSlowDNSOperations: Long.ZERO,
+    numSlowSSLOperations: Long.ZERO,
+    numRequests: Long.fromNumber(counts.numRequests),
+  };
+}
+
+/**
+ * serverStatus().transactions (transactions_stats / ServerTransactionsMetrics): multi-document
+ * transactions open now — active while one of their commands runs, inactive between them — and
+ * the totals since the member started, and the retryable writes retried (write_ops_exec.cpp). The
+ * simulator never prepares a transaction (no sharding), so the prepared counts are true zeros.
+ */
+function transactionsSection(stats: TransactionStats, active: number): Document {
+  const activeNow = Math.min(active, stats.open);
+  return {
+    retriedCommandsCount: Long.fromNumber(stats.retriedCommands),
+    retriedStatementsCount: Long.fromNumber(stats.retriedStatements),
+    currentActive: Long.fromNumber(activeNow),
+    currentInactive: Long.fromNumber(stats.open - activeNow),
+    currentOpen: Long.fromNumber(stats.open),
+    totalAborted: Long.fromNumber(stats.aborted),
+    totalCommitted: Long.fromNumber(stats.committed),
+    totalStarted: Long.fromNumber(stats.started),
+    totalPrepared: Long.ZERO,
+    totalPreparedThenCommitted: Long.ZERO,
+    totalPreparedThenAborted: Long.ZERO,
+    currentPrepared: Long.ZERO,
+  };
+}
+
+/**
+ * serverStatus().metrics: the parts counted here — commands by name with their failures, the
+ * cursors open (client ones, change streams and other members' oplog cursors), opened and timed out, documents
+ * inserted/updated/deleted/returned by commands, operation.writeConflicts, and on a replica-set
+ * member repl.apply / repl.network (batches applied, getMores to the sync source).
+ */
+function metricsSection(member: ServerStatusNode): Document {
+  const stats = member.operationStats;
+  const cursors = member.cursorCounts();
+  return {
+    commands: stats.commandsDocument(),
+    // The metric tree is kept by name (server_status_metric.cpp MetricTree): open, timedOut, totalOpened.
+    cursor: {
+      open: { noTimeout: Long.fromNumber(cursors.noTimeout), total: Long.fromNumber(cursors.open) },
+      timedOut: Long.fromNumber(cursors.timedOut),
+      totalOpened: Long.fromNumber(cursors.totalOpened),
+    },
+    document: stats.documentDocument(),
+    operation: { writeConflicts: Long.fromNumber(stats.writeConflicts) },
+    ...(member.repl.replSetName === undefined ? {} : { repl: member.repl.replMetrics.toDocument() }),
+  };
+}
+
+/**
+ * serverStatus().storageEngine (storage_engine_impl / StorageEngine::appendStorageEngineStats
+ * fields as 7.0 reports them for WiredTiger, the engine this simulator stands for):
+ * `persistent` is whether the member keeps its data in a --dbpath journal.
+ * oldestRequiredTimestampForCrashRecovery is the stable point, here the majority commit point.
+ */
+function storageEngineSection(member: ServerStatusNode): Document {
+  return {
+    name: 'wiredTiger',
+    supportsCommittedReads: true,
+    oldestRequiredTimestampForCrashRecovery: tsToBson(member.repl.commitPoint.ts),
+    supportsPendingDrops: true,
+    dropPendingIdents: Long.ZERO,
+    supportsSnapshotReadConcern: true,
+    readOnly: false,
+    persistent: member.persistent,
+    backupCursorOpen: false,
+  };
+}
+
+/**
+ * opLatencies (top.cpp appendGlobalLatencyStats): microseconds and counts of reads, writes,
+ * commands and transactions; `{opLatencies: {histograms: true}}` adds each one's histogram.
+ */
+function opLatenciesSection(member: ServerStatusNode, _level: number, spec: unknown): Document {
+  const histograms = typeof spec === 'object' && spec !== null && (spec as Document).histograms === true;
+  return member.operationStats.latencies.toDocument(histograms);
+}
+
 /** What serverStatus reads of the mongod beyond ServerNode. */
 export interface ServerStatusNode extends ServerNode {
   readonly startedAtMillis: number;
   readonly opCounters: OpCounters;
+  readonly operationStats: OperationStats;
+  /** The machine and process facts (sim-mongod's own); undefined for a member run in-process. */
+  readonly machine: MachineFacts | undefined;
+  /** The member keeps its data in a journal (--dbpath). */
+  readonly persistent: boolean;
+  transactionStats(): TransactionStats;
+  /** Every cursor of the member: clients', change streams', and the oplog cursors members tail. */
+  cursorCounts(): CursorCounts;
+  /** Commands of multi-document transactions running now (serverStatus().transactions.currentActive). */
+  transactionCommandsRunning(): number;
   /** The wire server's counts; undefined when the member is served by no wire server (the in-process harness). */
   connectionCounts(): ConnectionCounts | undefined;
 }
@@ -97,11 +209,12 @@ const HELLO_NON_REPL_FIELDS = ['maxBsonObjectSize', 'maxMessageSizeBytes', 'maxW
  * serverStatus().repl (repl/replication_info.cpp ReplicationInfoServerStatus): absent unless the
  * node runs with --replSet; hello's replica-set fields, then `rbid`.
  */
-function replSection(member: ServerNode): Document | undefined {
+function replSection(member: ServerNode, level: number): Document | undefined {
   if (member.repl.replSetName === undefined) return undefined;
   const hello = helloReply(member, false, 0);
   for (const field of HELLO_NON_REPL_FIELDS) delete hello[field];
-  return { ...hello, rbid: member.repl.persisted.rbid };
+  // replication_info.cpp appendReplicationInfo: at level 1 and up, each member's progress too.
+  return { ...hello, rbid: member.repl.persisted.rbid, ...(level >= 1 ? { replicationProgress: member.repl.replicationProgress() } : {}) };
 }
 
 /**
@@ -109,13 +222,21 @@ function replSection(member: ServerNode): Document | undefined {
  * sections are kept in a map by name, so they come in byte order of their names). Sections mongod
  * has and we cannot measure are left out (docs/FIDELITY.md, "serverStatus").
  */
-const SECTIONS: readonly { name: string; generate: (member: ServerStatusNode) => Document | undefined }[] = [
+const SECTIONS: readonly { name: string; generate: (member: ServerStatusNode, level: number, spec: unknown) => Document | undefined }[] = [
+  { name: 'asserts', generate: (member) => member.operationStats.assertsDocument() },
   // Without a wire server there are no connections to count: the section is left out, not zeroed.
   { name: 'connections', generate: (member) => { const counts = member.connectionCounts(); return counts === undefined ? undefined : connectionsSection(counts); } },
   { name: 'electionMetrics', generate: (member) => (member.repl.replSetName === undefined ? undefined : member.repl.electionMetrics()) },
+  { name: 'locks', generate: (member) => member.operationStats.locksDocument() },
+  { name: 'mem', generate: (member) => memSection(member.machine) },
+  { name: 'metrics', generate: metricsSection },
+  { name: 'network', generate: (member) => { const counts = member.connectionCounts(); return counts === undefined ? undefined : networkSection(counts); } },
+  { name: 'opLatencies', generate: opLatenciesSection },
   { name: 'opcounters', generate: (member) => member.opCounters.toDocument() },
   { name: 'opcountersRepl', generate: (member) => (member.repl.replSetName === undefined ? undefined : countersDocument(member.repl.replOpCounters)) },
   { name: 'repl', generate: replSection },
+  { name: 'storageEngine', generate: storageEngineSection },
+  { name: 'transactions', generate: (member) => transactionsSection(member.transactionStats(), member.transactionCommandsRunning()) },
 ];
 
 /** A field of the command turns a section off when present and false (server_status.cpp: `el.type() && !el.trueValue()`). */
@@ -142,7 +263,8 @@ export function runServerStatus(member: ServerStatusNode, request: CommandReques
   for (const section of SECTIONS) {
     const field = request.body[section.name];
     if (field !== undefined && falsy(field)) continue;
-    const doc = section.generate(member);
+    const level = field === undefined || field === true ? 0 : Number(field instanceof Long ? field.toNumber() : field);
+    const doc = section.generate(member, Number.isFinite(level) ? level : 0, field);
     if (doc !== undefined) reply[section.name] = doc;
   }
   reply.ok = 1;

@@ -145,6 +145,7 @@ export const LogIds = {
   journalWriteFailed: { id: 19043, msg: 'Journal write failed: durability can no longer be promised' },
   checkpointWritten: { id: 19044, msg: 'Checkpoint written' },
   failPointSet: { id: 23829, msg: 'Set failpoint' },
+  goingToKillOp: { id: 20482, msg: 'Going to kill op' },
   failCommandClosingConnection: { id: 19050, msg: "Failing command via 'failCommand' failpoint: closing connection" },
 } as const satisfies Record<string, LogLine>;
 

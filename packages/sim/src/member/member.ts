@@ -5,6 +5,15 @@ import { ServerError, codeNameFor, commandNotFound, errorToReply, serverError } 
 import { HANDSHAKE_COMMANDS, runHandshakeCommand } from '../commands/handshake';
 import { REPLSET_COMMANDS, runReplSetCommand } from '../commands/replset';
 import { OpCounters, runServerStatus } from '../commands/serverStatus';
+import { OperationTable, currentOpAggregate, currentOpCommand, runKillOp } from '../commands/currentOp';
+import type { RunningOperation } from '../commands/currentOp';
+import { OperationStats, latencyClassOf } from '../commands/operationStats';
+import { logParameters, namesLogParameter, runSetParameter } from '../commands/logParameters';
+import { LogVerbosity } from '../log/verbosity';
+import { hostInfoReply } from '../commands/machine';
+import type { MachineFacts } from '../commands/machine';
+import type { CursorCounts, TransactionStats } from '../commands/crud/context';
+import { isTransactionCommand } from '../commands/crud/transactions';
 import type { ConnectionCounts } from '../commands/serverStatus';
 import { CONFIG_SETTINGS, RWC_DEFAULTS_COMMANDS, RWC_DEFAULTS_DOCUMENT_ID, RwcDefaultsCache, runRwcDefaultsCommand } from '../commands/rwcDefaults';
 import type { RwcDefaultsHost } from '../commands/rwcDefaults';
@@ -80,6 +89,10 @@ export interface MemberOptions {
   testCommandsEnabled?: boolean;
   /** mongod's `localLogicalSessionTimeoutMinutes` (default 30): a session unused this long expires. */
   logicalSessionTimeoutMinutes?: number;
+  /** The default log verbosity (mongod's -v count, systemLog.verbosity): debug lines up to this level are logged. */
+  logVerbosity?: number;
+  /** The machine and process this member runs as (sim-mongod's, cli/machine.ts), for hostInfo and serverStatus().mem; none in-process. */
+  machine?: MachineFacts;
 }
 
 /** Commands members send each other: a fail point skips them unless `failInternalCommands` (they come from internal clients). */
@@ -89,6 +102,12 @@ export type MemberEventListener = (event: MemberEvent) => void;
 
 /** A member's journal (storage/journal.ts), for the replica-set config this member runs. */
 export type MemberJournal = ReplJournal<ReplSetConfig>;
+
+/** The command writes (or commits) data: a killOp that comes after its writes cannot take them back. */
+function writesData(request: CommandRequest): boolean {
+  const cls = latencyClassOf((Object.keys(request.body)[0] ?? '').toLowerCase());
+  return cls === 'writes' || cls === 'transactions';
+}
 
 /** `reply` with exactly `labels` as its errorLabels (none: no field). */
 function overrideLabels(reply: Document, labels: readonly string[]): Document {
@@ -126,6 +145,13 @@ export class Member implements CommandHandler, ServerNode, SessionCommandHost {
   readonly startedAtMillis: number;
   /** serverStatus().opcounters, counted in dispatch. */
   readonly opCounters = new OpCounters();
+  /** The commands running now ($currentOp, killOp). */
+  readonly operations = new OperationTable();
+  /** serverStatus's opLatencies, metrics.commands/document, asserts and locks, counted as each command finishes. */
+  readonly operationStats = new OperationStats();
+  readonly machine: MachineFacts | undefined;
+  /** Which debug lines are logged, per component (setParameter logLevel / logComponentVerbosity). */
+  readonly logVerbosity: LogVerbosity;
   private readonly transport: PeerTransport;
   private readonly crud: CrudCommands;
   private readonly journal: MemberJournal | undefined;
@@ -159,6 +185,8 @@ export class Member implements CommandHandler, ServerNode, SessionCommandHost {
     this.storage = options.storage ?? new Storage({ now: () => this.clock.now() });
     this.crud = options.crud ?? createMemberCrudCommands();
     this.journal = options.journal;
+    this.machine = options.machine;
+    this.logVerbosity = new LogVerbosity(options.logVerbosity ?? 0);
     this.logSink = options.log;
     this.onShutdown = options.onShutdown;
     this.onAbort = options.onAbort;
@@ -201,6 +229,25 @@ export class Member implements CommandHandler, ServerNode, SessionCommandHost {
     this.repl.start();
   }
 
+  /** The member keeps its data in a journal (--dbpath): serverStatus().storageEngine.persistent. */
+  get persistent(): boolean {
+    return this.journal !== undefined;
+  }
+
+  transactionStats(): TransactionStats {
+    return this.crud.transactionStats?.(this.crudContext()) ?? { started: 0, committed: 0, aborted: 0, open: 0, retriedCommands: 0, retriedStatements: 0 };
+  }
+
+  cursorCounts(): CursorCounts {
+    const crud = this.crud.cursorCounts?.(this.crudContext()) ?? { open: 0, noTimeout: 0, totalOpened: 0, timedOut: 0 };
+    const oplog = this.repl.oplogCursorCounts();
+    return { open: crud.open + oplog.open, noTimeout: crud.noTimeout, totalOpened: crud.totalOpened + oplog.totalOpened, timedOut: crud.timedOut + oplog.timedOut };
+  }
+
+  transactionCommandsRunning(): number {
+    return this.operations.list().filter((op) => isTransactionCommand(op.request.body)).length;
+  }
+
   /** `--setParameter enableTestCommands=1` (the fail points exist only then). */
   get testCommandsEnabled(): boolean {
     return this.failPoints !== undefined;
@@ -237,7 +284,8 @@ export class Member implements CommandHandler, ServerNode, SessionCommandHost {
   }
 
   log(s: LogSeverity, c: string, line: LogLine, attr?: Document): void {
-    if (!this.logSink && s === 'D1') return;
+    // logv2's component settings: a debug line is written only at or under its component's verbosity.
+    if (!this.logVerbosity.writes(s, c)) return;
     const entry: LogEntry = { t: new Date(this.clock.now()), s, c, id: line.id, ctx: 'ReplCoord', msg: line.msg, ...(attr && Object.keys(attr).length > 0 ? { attr } : {}) };
     this.logLines.push(entry);
     if (this.logLines.length > this.logLinesMax) this.logLines.shift();
@@ -314,7 +362,60 @@ export class Member implements CommandHandler, ServerNode, SessionCommandHost {
     return ++this.connectionSeq;
   }
 
-  async run(request: CommandRequest): Promise<Document> {
+  async run(client: CommandRequest): Promise<Document> {
+    const op = this.operations.begin(client, this.clock.now());
+    let reply: Document = { ok: 0 };
+    let internalError = false;
+    try {
+      reply = await this.runOperation(op);
+      // A write that went through is not undone by a late killOp (mongod would interrupt only its
+      // write-concern wait, as a writeConcernError; here that wait does not listen to killOp).
+      if (op.killPending && this.aliveFlag && Number(reply.ok) === 1 && !writesData(op.request)) {
+        reply = errorToReply(serverError('Interrupted', 'operation was interrupted'));
+        this.dropInterruptedCursor(op.request);
+      }
+      return reply;
+    } catch (error) {
+      internalError = true;
+      throw error;
+    } finally {
+      this.operations.end(op);
+      this.recordFinished(op, reply, internalError);
+    }
+  }
+
+  /**
+   * getmore_cmd.cpp: a getMore that fails deletes its cursor (the pin's cursorFreer guard), so a
+   * killed wait on a change stream or the oplog leaves no cursor to resume with.
+   */
+  private dropInterruptedCursor(request: CommandRequest): void {
+    const name = (Object.keys(request.body)[0] ?? '').toLowerCase();
+    if (name !== 'getmore') return;
+    const id: unknown = request.body.getMore;
+    if (this.isOplogRequest(name, request)) {
+      this.repl.killOplogCursor(typeof id === 'bigint' ? id : BigInt(String(id)));
+      return;
+    }
+    if (this.crud.isChangeStreamCursor?.(this.crudContext(), id) === true) this.crud.killChangeStreamCursor?.(this.crudContext(), id);
+  }
+
+  /** What a finished command adds to serverStatus's counters and $collStats latencyStats. */
+  private recordFinished(op: RunningOperation, reply: Document, thrown: boolean): void {
+    const first = Object.keys(op.request.body)[0];
+    if (first === undefined) return;
+    const target: unknown = first.toLowerCase() === 'getmore' ? op.request.body.collection : op.request.body[first];
+    this.operationStats.record({
+      first,
+      namespace: typeof target === 'string' && target !== '' ? `${op.request.db}.${target}` : undefined,
+      latencyMicros: Math.max(0, this.clock.now() - op.startedAtMillis) * 1000,
+      reply,
+      unknown: reply.codeName === 'CommandNotFound',
+      internalError: thrown || op.internalError,
+    });
+  }
+
+  private async runOperation(op: RunningOperation): Promise<Document> {
+    const request = op.request;
     const first = Object.keys(request.body)[0];
     // The gossiped time is taken in before the command runs: an afterClusterTime read may name it.
     const clusterTime: unknown = request.body.$clusterTime;
@@ -369,7 +470,11 @@ export class Member implements CommandHandler, ServerNode, SessionCommandHost {
         request.closeConnection?.();
         return action.errorReply ?? { ok: 0 };
       }
-      if (action.blockTimeMillis > 0) await FailPointRegistry.block(this.clock, action.blockTimeMillis, request.signal);
+      if (action.blockTimeMillis > 0) {
+        await FailPointRegistry.block(this.clock, action.blockTimeMillis, request.signal);
+        // mongod's block sleeps interruptibly: a killOp (or a closed connection) ends the command there.
+        if (request.signal.aborted) return errorToReply(serverError('Interrupted', 'operation was interrupted'));
+      }
       if (action.errorReply !== undefined) {
         return action.errorReply.errorLabels !== undefined ? overrideLabels(action.errorReply, action.errorReply.errorLabels as string[]) : this.labelled(first, request, action.errorReply);
       }
@@ -422,6 +527,17 @@ export class Member implements CommandHandler, ServerNode, SessionCommandHost {
       const lsid: unknown = request.body.lsid;
       if (lsid !== undefined) this.sessions.touch(lsid as Document, sessionKeyOf(lsid) as string);
       if (name === 'serverstatus') return runServerStatus(this, request);
+      if (name === 'setparameter') return runSetParameter(this.logVerbosity, request);
+      if (name === 'getparameter' && namesLogParameter(request.body)) {
+        const others = request.body.getParameter === '*' || request.body.featureCompatibilityVersion !== undefined ? await runHandshakeCommand(this, name, request) : { ok: 1 };
+        return { ...logParameters(this.logVerbosity, request.body), ...others };
+      }
+      if (name === 'hostinfo') return hostInfoReply(this.machine, this.clock.now(), this.name, this.port);
+      if (name === 'killop') return runKillOp(this.currentOpHost(), request, (opId) => this.log('I', 'COMMAND', LogIds.goingToKillOp, { opId }));
+      if (name === 'currentop') return currentOpCommand(this.currentOpHost(), request, this.operationOf(request));
+      if (name === 'aggregate' && Array.isArray(request.body.pipeline) && isPlainObject(request.body.pipeline[0]) && '$currentOp' in request.body.pipeline[0]) {
+        return currentOpAggregate(this.currentOpHost(), request, this.operationOf(request));
+      }
       if (HANDSHAKE_COMMANDS.has(name)) return await runHandshakeCommand(this, name, request);
       if (SESSION_COMMANDS.has(name)) return runSessionCommand(this, name, request.body);
       if (name === 'configurefailpoint' && this.failPoints !== undefined) {
@@ -438,11 +554,26 @@ export class Member implements CommandHandler, ServerNode, SessionCommandHost {
       if (this.crud.commandNames.has(name)) return await this.crud.run(name, request, this.crudContext());
       return errorToReply(commandNotFound(first));
     } catch (error) {
+      const reply = errorToReply(error);
       if (!(error instanceof ServerError)) {
         this.log('E', 'COMMAND', LogIds.internalCommandError, { command: first, error: error instanceof Error ? `${error.name}: ${error.message}` : String(error) });
+        const op = this.operations.of(request);
+        if (op !== undefined) op.internalError = true;
       }
-      return errorToReply(error);
+      return reply;
     }
+  }
+
+  private currentOpHost(): { name: string; nowMillis: () => number; operations: OperationTable } {
+    // curop.cpp: the machine's host name and the port the client reached (the member's name when run in-process).
+    const name = this.machine === undefined ? this.name : `${this.machine.host().hostname}:${this.port}`;
+    return { name, nowMillis: () => this.clock.now(), operations: this.operations };
+  }
+
+  private operationOf(request: CommandRequest): RunningOperation {
+    const op = this.operations.of(request);
+    if (op === undefined) throw new Error('Member: a command runs outside the operation table');
+    return op;
   }
 
   private isOplogRequest(name: string, request: CommandRequest): boolean {
@@ -590,6 +721,7 @@ export class Member implements CommandHandler, ServerNode, SessionCommandHost {
         () => repl.oplogSizeBytes,
       ),
       localSessions: () => this.sessions.listLocal(),
+      collectionLatencies: (namespace, histograms) => this.operationStats.collectionLatencies(namespace, histograms),
       defaultReadConcern: (request) => (repl.replSetName === undefined || request.connection.internalClient === true ? undefined : this.rwcDefaults.customReadConcern()),
     };
     return this.crudContextCached;

@@ -10,8 +10,12 @@ export function applyBatch(ctx: ReplContext, entries: OplogEntry[], caughtUp: bo
   const { topology, ports } = ctx;
   if (entries.length > 0) {
     topology.checkBatchOrder(entries);
+    const startedMillis = ports.clock.now();
     ports.storage.applyOps(entries);
     ctx.replOpCounters.count(entries);
+    ctx.replMetrics.applyBatches += 1;
+    ctx.replMetrics.applyBatchesMillis += Math.max(0, ports.clock.now() - startedMillis);
+    ctx.replMetrics.applyOps += entries.length;
   }
   topology.entriesApplied(entries, caughtUp);
 }

@@ -6,7 +6,7 @@ import type { ReplStorage } from '../storage/storage';
 import type { ReplEventBody } from './events';
 import type { LogSeverity, ReplParameters } from './parameters';
 import type { ReplPersistence } from './persisted';
-import type { ReplOpCounters } from './replOpCounters';
+import type { ReplMetrics, ReplOpCounters } from './replOpCounters';
 import type { Timers } from './timers';
 import type { Topology } from './topology/topology';
 
@@ -36,6 +36,8 @@ export interface ReplContext {
   readonly params: ReplParameters;
   /** What this member applied of its sync source's oplog (serverStatus().opcountersRepl). */
   readonly replOpCounters: ReplOpCounters;
+  /** Batches applied and getMores fetched (serverStatus().metrics.repl). */
+  readonly replMetrics: ReplMetrics;
   /** The member was killed or shut down: answers that arrive now are dropped. */
   stopped(): boolean;
 }

@@ -1,4 +1,4 @@
-import { ReplOpCounters } from './replOpCounters';
+import { ReplMetrics, ReplOpCounters } from './replOpCounters';
 import { ObjectId } from 'bson';
 import type { Document } from 'bson';
 import { serverError } from '../base/errors';
@@ -60,6 +60,8 @@ export class ReplCoordinator {
   private readonly writeConcern: WriteConcernWaiters;
   /** serverStatus().opcountersRepl: what this member applied of its sync source's oplog, since it started. */
   readonly replOpCounters = new ReplOpCounters();
+  /** serverStatus().metrics.repl: batches applied and getMores fetched, since it started. */
+  readonly replMetrics = new ReplMetrics();
   private readonly topologyWaiters = new WakeList();
   private readonly electionWaiters = new Map<Candidacy, ((won: boolean) => void)[]>();
   private readonly startMillis: number;
@@ -88,7 +90,7 @@ export class ReplCoordinator {
       (actions) => this.apply(actions),
     );
     this.timers = new Timers(options.ports.clock);
-    this.ctx = { topology: this.topology, timers: this.timers, ports: this.ports, params: this.params, replOpCounters: this.replOpCounters, stopped: () => this.stopped };
+    this.ctx = { topology: this.topology, timers: this.timers, ports: this.ports, params: this.params, replOpCounters: this.replOpCounters, replMetrics: this.replMetrics, stopped: () => this.stopped };
     this.processId = ObjectId.createFromHexString(this.ports.random.hex(12));
     this.oplogServer = new OplogServer(this.ctx, BigInt(this.ports.random.int(1, 2 ** 30)) * 1000n);
     this.heartbeats = new Heartbeats(this.ctx);
@@ -540,6 +542,16 @@ export class ReplCoordinator {
   /** replSetGetStatus reply (without ok). */
   status(): Document {
     return this.topology.status(this.uptimeSecs);
+  }
+
+  /** The cursors other members and clients hold on local.oplog.rs (serverStatus().metrics.cursor). */
+  oplogCursorCounts(): { open: number; totalOpened: number; timedOut: number } {
+    return this.oplogServer.cursorCounts();
+  }
+
+  /** serverStatus({repl: 1}).repl.replicationProgress: each member's durable and applied optimes as this member knows them. */
+  replicationProgress(): Document[] {
+    return this.topology.replicationProgress();
   }
 
   /** serverStatus().electionMetrics: this process's election and catch-up counters. */

@@ -174,6 +174,7 @@ export class OplogFetcher {
       if (cursorId === 0n || ports.replProducerStopped?.() === true) return;
       const electionTimeoutMillis = topology.electionTimeoutMillis;
       const maxTimeMS = Math.max(1, Math.floor(electionTimeoutMillis / 2));
+      const sentMillis = ports.clock.now();
       const more = await ports.send(
         source,
         'local',
@@ -185,6 +186,9 @@ export class OplogFetcher {
       const data = topology.fetchMetadata(more, source);
       const moreCursor = more.cursor as Document;
       const batch = (moreCursor.nextBatch as Document[]).map(entryFromBson);
+      this.ctx.replMetrics.getmores += 1;
+      this.ctx.replMetrics.getmoresMillis += Math.max(0, ports.clock.now() - sentMillis);
+      this.ctx.replMetrics.fetchedOps += batch.length;
       const fetchedBefore = topology.lastApplied;
       await this.applyWhenDue(batch, batch.length < batchSize, alive);
       if (!alive()) return;

@@ -29,6 +29,8 @@ interface OplogCursor {
 export class OplogServer {
   private readonly ctx: ReplContext;
   private readonly cursors = new Map<bigint, OplogCursor>();
+  private totalOpened = 0;
+  private timedOut = 0;
   private nextCursorId: bigint;
   private readonly waiters = new WakeList();
 
@@ -92,6 +94,7 @@ export class OplogServer {
       }
       cursor.id = this.nextCursorId++;
       this.cursors.set(cursor.id, cursor);
+      this.totalOpened++;
     }
     return { cursor: { firstBatch: batch, id: Long.fromBigInt(cursor.id), ns: 'local.oplog.rs' }, ok: 1, $replData: topology.replData(), $oplogQueryData: topology.oplogQueryData() };
   }
@@ -176,8 +179,16 @@ export class OplogServer {
   private prune(): void {
     const now = this.ctx.timers.now();
     for (const [id, c] of this.cursors) {
-      if (now - c.lastUsedMillis > this.ctx.params.oplogCursorIdleTimeoutMillis) this.cursors.delete(id);
+      if (now - c.lastUsedMillis > this.ctx.params.oplogCursorIdleTimeoutMillis) {
+        this.cursors.delete(id);
+        this.timedOut++;
+      }
     }
+  }
+
+  /** Oplog cursors open now, opened since the member started, and killed for being idle. */
+  cursorCounts(): { open: number; totalOpened: number; timedOut: number } {
+    return { open: this.cursors.size, totalOpened: this.totalOpened, timedOut: this.timedOut };
   }
 }
 

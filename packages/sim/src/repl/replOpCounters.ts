@@ -1,3 +1,4 @@
+import { Long } from 'bson';
 import type { Document } from 'bson';
 import type { OplogOp } from '../storage/oplog';
 
@@ -30,5 +31,33 @@ export class ReplOpCounters extends OperationCounts {
         else this.command++;
       }
     }
+  }
+}
+
+/**
+ * serverStatus().metrics.repl's apply and network figures (repl/oplog_applier.cpp and
+ * oplog_fetcher.cpp counters): batches applied (num, the milliseconds applying them took, the ops
+ * in them) and the getMores the oplog fetcher sent its sync source (num, milliseconds until each
+ * answered) with the entries they brought. Since the member started, in memory.
+ */
+export class ReplMetrics {
+  applyBatches = 0;
+  applyBatchesMillis = 0;
+  applyOps = 0;
+  getmores = 0;
+  getmoresMillis = 0;
+  fetchedOps = 0;
+
+  toDocument(): Document {
+    return {
+      apply: {
+        batches: { num: Long.fromNumber(this.applyBatches), totalMillis: Long.fromNumber(this.applyBatchesMillis) },
+        ops: Long.fromNumber(this.applyOps),
+      },
+      network: {
+        getmores: { num: Long.fromNumber(this.getmores), totalMillis: Long.fromNumber(this.getmoresMillis) },
+        ops: Long.fromNumber(this.fetchedOps),
+      },
+    };
   }
 }

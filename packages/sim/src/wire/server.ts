@@ -73,6 +73,10 @@ export class WireConnectionStats {
   exhaustHello = 0;
   /** Clients waiting in an awaitable hello/isMaster for a topology change. */
   awaitingTopologyChanges = 0;
+  /** serverStatus().network: bytes received and sent on client connections, and messages received. */
+  bytesIn = 0;
+  bytesOut = 0;
+  numRequests = 0;
 
   /** mongod's maxIncomingConnections as this process applies it: `available` is this minus `current`. */
   constructor(readonly connectionsMax: number = DEFAULT_WIRE_SERVER_LIMITS.connectionsMax) {}
@@ -243,6 +247,7 @@ class WireConnection {
 
   private onData(chunk: Uint8Array): void {
     if (this.closed) return;
+    this.stats.bytesIn += chunk.length;
     let messages: Uint8Array[];
     try {
       messages = this.framer.push(chunk);
@@ -293,6 +298,7 @@ class WireConnection {
   }
 
   private async handleMessage(bytes: Uint8Array): Promise<void> {
+    this.stats.numRequests += 1;
     let message;
     try {
       message = decodeMessage(bytes, { messageSizeBytesMax: this.limits.messageSizeBytesMax });
@@ -391,6 +397,7 @@ class WireConnection {
     const client: unknown = body.client;
     if (body.internalClient !== undefined) this.info.internalClient = true;
     if (typeof client === 'object' && client !== null) {
+      this.info.clientMetadata = client as Document;
       const application: unknown = (client as Document).application;
       const appName: unknown = typeof application === 'object' && application !== null ? (application as Document).name : undefined;
       if (typeof appName === 'string') this.info.appName = appName;
@@ -519,6 +526,7 @@ class WireConnection {
 
   private send(bytes: Uint8Array): void {
     if (this.closed || this.duplex.closed) return;
+    this.stats.bytesOut += bytes.length;
     this.duplex.write(bytes);
   }
 }

@@ -164,6 +164,94 @@ describe('mongosh against sim-mongod', () => {
     expect(run.out).toContain('CONNECTIONS current,available,totalCreated,rejected,active,exhaustIsMaster,exhaustHello,awaitingTopologyChanges true 1000 true');
     expect(run.code).toBe(0);
   });
+
+  it("the admin helpers as mongod 7.0 answers them: db.serverStatus() sections, db.currentOp()/db.killOp(), db.hostInfo() and mem of the real process, db.setLogLevel/getLogComponents, replication info (curop.cpp, killop_cmd.cpp, server_status.cpp, processinfo_linux.cpp)", { timeout: 150_000 }, async () => {
+    const ports = [await freePort(), await freePort(), await freePort()];
+    const procs = ports.map((port, i) => {
+      const dbpath = path.join(tmp, `adm${i}`);
+      fs.mkdirSync(dbpath);
+      return startSimMongod(['--port', String(port), '--dbpath', dbpath, '--replSet', 'adm', '--bind_ip', host, '--setParameter', 'enableTestCommands=1'], children);
+    });
+    await Promise.all(procs.map((p) => waitForOutput(p, 'Waiting for connections')));
+    const members = ports.map((p, i) => `{_id: ${i}, host: '${host}:${p}', priority: ${i === 0 ? 2 : 1}}`).join(', ');
+    const init = await runMongosh(
+      `mongodb://${host}:${ports[0]}/`,
+      `rs.initiate({_id: 'adm', members: [${members}], settings: {electionTimeoutMillis: 1000}});
+       for (let i = 0; i < 150 && rs.status().members.map((m) => m.stateStr).sort().join(',') !== 'PRIMARY,SECONDARY,SECONDARY'; i++) sleep(200);
+       print('READY ' + rs.status().members.map((m) => m.stateStr).sort().join(','));`,
+    );
+    expect(init.out, init.out).toContain('READY PRIMARY,SECONDARY,SECONDARY');
+    const primary = `mongodb://${host}:${ports[0]}/shop?directConnection=true`;
+    const run = await runMongosh(
+      primary,
+      `const before = db.serverStatus();
+       db.orders.insertMany([{_id: 1}, {_id: 2}, {_id: 3}], {writeConcern: {w: 3}});
+       db.orders.updateOne({_id: 1}, {$set: {paid: true}});
+       const s = db.serverStatus({repl: 1});
+       print('SECTIONS ' + ['asserts', 'connections', 'electionMetrics', 'locks', 'mem', 'metrics', 'network', 'opLatencies', 'opcounters', 'opcountersRepl', 'repl', 'storageEngine', 'transactions'].filter((k) => k in s).length);
+       print('OPCOUNTERS ' + (s.opcounters.insert - before.opcounters.insert) + ' ' + (s.opcounters.update - before.opcounters.update));
+       print('DOCUMENT ' + (s.metrics.document.inserted - before.metrics.document.inserted) + ' ' + (s.metrics.commands.insert.total - (before.metrics.commands.insert ? before.metrics.commands.insert.total : 0)));
+       print('LATENCY ' + (s.opLatencies.writes.ops - before.opLatencies.writes.ops) + ' ' + (s.opLatencies.writes.latency > before.opLatencies.writes.latency));
+       print('NETWORK ' + (s.network.bytesIn > before.network.bytesIn) + ' ' + (s.network.numRequests > before.network.numRequests));
+       print('MEM ' + s.mem.supported + ' ' + s.mem.resident + ' PID ' + s.pid);
+       print('ENGINE ' + s.storageEngine.name + ' ' + s.storageEngine.persistent);
+       print('PROGRESS ' + s.repl.replicationProgress.map((p) => p.memberId).join(','));
+       const h = db.hostInfo();
+       print('HOST ' + h.system.hostname + ' ' + h.system.memSizeMB + ' ' + h.system.numCores + ' ' + h.os.type + ' ' + h.os.version);
+       db.setLogLevel(1, 'replication.heartbeats');
+       const lc = db.getLogComponents();
+       print('LOGCOMPONENTS ' + lc.verbosity + ' ' + lc.replication.verbosity + ' ' + lc.replication.heartbeats.verbosity);
+       print('VERSION ' + db.version() + ' ISMASTER ' + db.isMaster().ismaster);
+       print('STATS ' + db.orders.stats().count + ' ' + db.stats().objects + ' ' + db.orders.aggregate([{$collStats: {latencyStats: {}}}]).toArray()[0].latencyStats.writes.ops);
+       const info = db.getReplicationInfo();
+       print('REPLINFO ' + info.logSizeMB + ' ' + (typeof info.tLast));
+       print('LOG ' + (db.adminCommand({getLog: 'global'}).log.length > 0) + ' ' + db.adminCommand({getCmdLineOpts: 1}).argv.includes('--replSet'));
+       print('RSSTATUS ' + rs.status().members.filter((m) => m.optime && m.optimeDate instanceof Date).length + ' ' + rs.conf().members.length);
+       rs.printSecondaryReplicationInfo();`,
+    );
+    expect(run.out, run.out).toContain('SECTIONS 13');
+    expect(run.out).toContain('OPCOUNTERS 3 1');
+    expect(run.out).toContain('DOCUMENT 3 1');
+    expect(run.out).toContain('LATENCY 2 true');
+    expect(run.out).toContain('NETWORK true true');
+    expect(run.out).toContain('ENGINE wiredTiger true');
+    expect(run.out).toContain('PROGRESS 0,1,2');
+    expect(run.out).toContain('LOGCOMPONENTS 0 -1 1');
+    expect(run.out).toContain('VERSION 7.0.14 ISMASTER true');
+    expect(run.out).toContain('STATS 3 3 2');
+    expect(run.out).toContain('REPLINFO 990 string');
+    expect(run.out).toContain('LOG true true');
+    expect(run.out).toContain('RSSTATUS 3 3');
+    expect(run.out).toMatch(/source: 127\.0\.0\.1:\d+\n\{\n {2}syncedTo: '.+',\n {2}replLag: '\d+ secs \([\d.]+ hrs\) behind the primary '\n\}/);
+    // mem and hostInfo are this sim-mongod process's and this machine's own figures.
+    const mem = /MEM true (\d+) PID (\d+)/.exec(run.out);
+    expect(mem, run.out).not.toBeNull();
+    expect(Number(mem![2])).toBe(procs[0]!.child.pid);
+    const rssMiB = Number(/VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${procs[0]!.child.pid}/status`, 'utf8'))![1]) / 1024;
+    expect(Math.abs(Number(mem![1]) - rssMiB)).toBeLessThan(40);
+    expect(run.out).toContain(`HOST ${os.hostname()}:${ports[0]} ${Math.floor(os.totalmem() / 1024 / 1024)} ${os.availableParallelism()} ${os.type()} ${os.release()}`);
+
+    // A find held by failCommand's blockConnection shows in db.currentOp(); db.killOp() ends it with Interrupted.
+    const block = await runMongosh(primary, `print('BLOCK ' + db.adminCommand({configureFailPoint: 'failCommand', mode: 'alwaysOn', data: {failCommands: ['find'], blockConnection: true, blockTimeMS: 60000, appName: 'slowReport'}}).ok);`);
+    expect(block.out, block.out).toContain('BLOCK 1');
+    const slow = runMongosh(`mongodb://${host}:${ports[0]}/shop?directConnection=true&appName=slowReport`, `try { db.orders.find({paid: true}).toArray(); print('FINISHED'); } catch (e) { print('SLOW ' + e.codeName + ' ' + e.message); }`);
+    const killer = await runMongosh(
+      primary,
+      `let ops = [];
+       for (let i = 0; i < 100 && ops.length === 0; i++) { sleep(100); ops = db.currentOp({appName: 'slowReport', 'command.find': 'orders'}).inprog; }
+       const op = ops[0];
+       print('CURRENTOP ' + ops.length + ' ' + op.op + ' ' + op.ns + ' ' + JSON.stringify(op.command.filter) + ' ' + (typeof op.opid) + ' ' + op.active + ' ' + op.desc.startsWith('conn'));
+       print('KILL ' + db.killOp(op.opid).info);
+       sleep(300);
+       print('AFTER ' + db.currentOp({appName: 'slowReport'}).inprog.length);`,
+    );
+    expect(killer.out, killer.out).toContain('CURRENTOP 1 query shop.orders {"paid":true} number true true');
+    expect(killer.out).toContain('KILL attempting to kill op');
+    expect(killer.out).toContain('AFTER 0');
+    const slowRun = await slow;
+    expect(slowRun.out, slowRun.out).toContain('SLOW Interrupted operation was interrupted');
+    expect(procs[0]!.stdout).toContain('"id":20482');
+  });
 });
 
 const host = '127.0.0.1';

@@ -262,6 +262,12 @@ function checkTokensKept(events: readonly Document[], shaped: readonly Document[
 /** A member's change-stream cursors. */
 export class ChangeStreamCursors {
   private readonly cursors = new Map<bigint, ChangeStreamCursor>();
+  /** Change streams opened since the member started (serverStatus().metrics.cursor.totalOpened). */
+  totalOpened = 0;
+
+  get openCount(): number {
+    return this.cursors.size;
+  }
   private nextId = FIRST_CHANGE_STREAM_CURSOR_ID;
 
   has(id: bigint): boolean {
@@ -337,6 +343,7 @@ export class ChangeStreamCursors {
       invalidated: false,
     };
     this.cursors.set(id, cursor);
+    this.totalOpened++;
     const { batch, token } = this.read(cursor, member, batchSize);
     return { cursor: { firstBatch: batch, postBatchResumeToken: token, id: Long.fromBigInt(this.cursors.has(id) ? id : 0n), ns }, ok: 1 };
   }

@@ -31,6 +31,8 @@ export interface StorageCommandContext {
   readonly local?: LocalDatabaseView;
   /** The member's live sessions, for `$listLocalSessions` (none when the host keeps no sessions). */
   readonly localSessions?: () => Document[];
+  /** `$collStats: {latencyStats}` of a namespace, as the member counted its commands (commands/operationStats.ts). */
+  readonly collectionLatencies?: (namespace: string, histograms: boolean) => Document;
 }
 
 /**
@@ -93,6 +95,8 @@ export interface CrudContext {
   readonly local?: LocalDatabaseView;
   /** The member's live sessions as `$listLocalSessions` yields them. */
   localSessions?(): Document[];
+  /** The latency totals of the commands run on a namespace ($collStats latencyStats). */
+  collectionLatencies?(namespace: string, histograms: boolean): Document;
   /**
    * The custom default read concern (setDefaultRWConcern) for a read that names none, when one is
    * set and the command comes from a client (not another member); undefined otherwise.
@@ -101,6 +105,25 @@ export interface CrudContext {
 }
 
 /** The CRUD commands as a member's plug-in (`MemberOptions.crud`; commands/crud/index.ts makes one). */
+/** Counts of a member's multi-document transactions (serverStatus().transactions). */
+export interface TransactionStats {
+  readonly started: number;
+  readonly committed: number;
+  readonly aborted: number;
+  readonly open: number;
+  /** Retryable write commands that found at least one statement already executed, and those statements. */
+  readonly retriedCommands: number;
+  readonly retriedStatements: number;
+}
+
+/** A member's client cursors (find/aggregate and change streams): open now, never timing out, opened, timed out. */
+export interface CursorCounts {
+  readonly open: number;
+  readonly noTimeout: number;
+  readonly totalOpened: number;
+  readonly timedOut: number;
+}
+
 export interface CrudCommands {
   /** Lowercased command names this module runs. */
   readonly commandNames: ReadonlySet<string>;
@@ -113,6 +136,10 @@ export interface CrudCommands {
   isChangeStreamCursor?(context: CrudContext, id: unknown): boolean;
   /** Deletes a change-stream cursor (a getMore failed after checking it out). */
   killChangeStreamCursor?(context: CrudContext, id: unknown): void;
+  /** The member's client cursors (serverStatus().metrics.cursor). */
+  cursorCounts?(context: CrudContext): CursorCounts;
+  /** The member's multi-document transactions: started, committed and aborted since it started, open now. */
+  transactionStats?(context: CrudContext): TransactionStats;
   /** The member whose context this is stopped (killed or shut down): release everything it held. */
   memberStopped?(context: CrudContext): void;
 }

@@ -83,6 +83,17 @@ export class CursorManager {
     return this.cursors.size;
   }
 
+  /** Cursors opened since the member started, and those killed for being idle (serverStatus().metrics.cursor). */
+  totalOpened = 0;
+  timedOut = 0;
+
+  /** Open cursors that never time out (noCursorTimeout). */
+  get noTimeoutCount(): number {
+    let n = 0;
+    for (const cursor of this.cursors.values()) if (cursor.noCursorTimeout) n++;
+    return n;
+  }
+
   private takeBatch(docs: Document[], start: number, batchSize: number | undefined): number {
     const wanted = batchSize === undefined || batchSize === 0 ? Number.POSITIVE_INFINITY : batchSize;
     let end = start;
@@ -111,6 +122,7 @@ export class CursorManager {
       throw serverError('ExceededMemoryLimit', `too many open cursors (cursorsOpenMax ${this.limits.cursorsOpenMax})`);
     }
     const id = this.nextId++;
+    this.totalOpened++;
     this.cursors.set(id, {
       id,
       ns,
@@ -197,6 +209,7 @@ export class CursorManager {
         reaped++;
       }
     }
+    this.timedOut += reaped;
     return reaped;
   }
 

@@ -19,6 +19,7 @@ import { ChangeStreamCursors, isChangeStreamAggregate } from './changeStreams';
 import type { ChangeStreamMember } from './changeStreams';
 import { TransactionTable, checkTransactionReadConcern, commitOp, isCommitOrAbort, isTransactionCommand, transactionArgsOf } from './transactions';
 import type { TransactionArgs, TransactionMember } from './transactions';
+import type { CursorCounts, TransactionStats } from './context';
 
 /** The pieces of the CRUD dispatcher this adapter needs (passed in to avoid an import cycle with index.ts). */
 export interface CrudDispatcher {
@@ -101,6 +102,8 @@ export class MemberCrudCommands implements CrudCommands {
   private readonly retryHistories = new Map<CrudContext, RetryableWriteHistory>();
   /** Each member's transactions (commands/crud/transactions.ts). */
   private readonly transactionTables = new Map<CrudContext, TransactionTable>();
+  /** Each member's retried retryable writes (serverStatus().transactions retriedCommandsCount / retriedStatementsCount). */
+  private readonly retries = new Map<CrudContext, { commands: number; statements: number }>();
   /** Each member's change-stream cursors (commands/crud/changeStreams.ts). */
   private readonly changeStreamCursors = new Map<CrudContext, ChangeStreamCursors>();
 
@@ -179,7 +182,8 @@ export class MemberCrudCommands implements CrudCommands {
     const storage = read.storage;
     const localSessions = context.localSessions === undefined ? undefined : () => context.localSessions!();
     const local = context.local && (request.db === 'local' || canonical === 'listDatabases') ? { local: context.local } : {};
-    const commandContext = { storage, cursors, connectionId: request.connection.id, ...local, ...(localSessions === undefined ? {} : { localSessions }) };
+    const collectionLatencies = context.collectionLatencies === undefined ? undefined : (namespace: string, histograms: boolean) => context.collectionLatencies!(namespace, histograms);
+    const commandContext = { storage, cursors, connectionId: request.connection.id, ...local, ...(localSessions === undefined ? {} : { localSessions }), ...(collectionLatencies === undefined ? {} : { collectionLatencies }) };
     const retryable = kind === 'write' ? retryableWriteOf(canonical, request.body) : undefined;
     if (retryable !== undefined) return this.runRetryableWrite(canonical, request, context, retryable, commandContext);
     const result = this.dispatcher.run(request.db, request.body, commandContext);
@@ -225,10 +229,12 @@ export class MemberCrudCommands implements CrudCommands {
     let n = 0;
     let nModified = 0;
     let closeConnection = false;
+    let retriedStatements = 0;
     for (let index = 0; index < items.length; index++) {
       const stmtId = write.stmtId(index);
       const done = executed.get(stmtId)?.find((op) => op.op !== 'n');
       if (done !== undefined) {
+        retriedStatements++;
         n++;
         if (command === 'update' && done.op === 'i') upserted.push({ index, _id: done.o._id });
         else if (command === 'update') nModified++;
@@ -269,6 +275,7 @@ export class MemberCrudCommands implements CrudCommands {
     const opTime = oplog.length === 0 ? context.lastApplied : context.logOps(oplog);
     if (oplog.length > 0) this.transactionTables.get(context)?.nonTransactionalWrite(oplog, this.transactionMember(context));
     for (const [stmtId, ops] of recorded) history.record(write, stmtId, ops);
+    this.countRetried(context, retriedStatements);
     return this.finishRetryableWrite(reply, opTime, closeConnection, request, context);
   }
 
@@ -291,6 +298,7 @@ export class MemberCrudCommands implements CrudCommands {
     let closeConnection = false;
     if (done !== undefined) {
       reply = retriedFindAndModifyReply(done);
+      this.countRetried(context, 1);
     } else {
       const failPoint = context.transactionalWriteFailPoint?.();
       closeConnection = failPoint?.closeConnection === true;
@@ -562,6 +570,34 @@ export class MemberCrudCommands implements CrudCommands {
   connectionClosed(context: CrudContext, connectionId: number): number {
     this.changeStreamCursors.get(context)?.connectionClosed(connectionId);
     return this.cursorManagers.get(context)?.killForConnection(connectionId) ?? 0;
+  }
+
+  cursorCounts(context: CrudContext): CursorCounts {
+    const crud = this.cursorManagers.get(context);
+    const streams = this.changeStreamCursors.get(context);
+    return {
+      open: (crud?.openCount ?? 0) + (streams?.openCount ?? 0),
+      noTimeout: crud?.noTimeoutCount ?? 0,
+      totalOpened: (crud?.totalOpened ?? 0) + (streams?.totalOpened ?? 0),
+      timedOut: crud?.timedOut ?? 0,
+    };
+  }
+
+  /** write_ops_exec.cpp: each statement found already executed, and each command that had one. */
+  private countRetried(context: CrudContext, statements: number): void {
+    if (statements === 0) return;
+    const counts = this.retries.get(context) ?? { commands: 0, statements: 0 };
+    counts.commands += 1;
+    counts.statements += statements;
+    this.retries.set(context, counts);
+  }
+
+  /** serverStatus().transactions' counts of the member of `context`. */
+  transactionStats(context: CrudContext): TransactionStats {
+    const table = this.transactionTables.get(context);
+    const retried = this.retries.get(context) ?? { commands: 0, statements: 0 };
+    const txns = table === undefined ? { started: 0, committed: 0, aborted: 0, open: 0 } : { ...table.totals, open: table.openCount() };
+    return { ...txns, retriedCommands: retried.commands, retriedStatements: retried.statements };
   }
 
   /** Kills every cursor of the member of `context` (shutdown) and forgets its manager. */

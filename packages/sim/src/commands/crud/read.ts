@@ -212,9 +212,10 @@ function collStatsStage(db: string, coll: string, spec: unknown, ctx: StorageCom
   const stats = (db === 'local' && coll === 'oplog.rs' ? oplogCollectionStats(ctx.local) : undefined) ?? collectionStats(ctx.storage, db, coll);
   if (spec.storageStats !== undefined) out.storageStats = stats;
   if (spec.count !== undefined) out.count = stats.count;
-  if (spec.latencyStats !== undefined) {
-    const zero = { latency: 0, ops: 0 };
-    out.latencyStats = { reads: zero, writes: zero, commands: zero, transactions: zero };
+  // top.cpp appendLatencyStats: the member's totals for this namespace (none counted without a member).
+  if (spec.latencyStats !== undefined && ctx.collectionLatencies !== undefined) {
+    const histograms = isPlainObject(spec.latencyStats) && spec.latencyStats.histograms === true;
+    out.latencyStats = ctx.collectionLatencies(`${db}.${coll}`, histograms);
   }
   return out;
 }

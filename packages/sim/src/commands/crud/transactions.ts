@@ -188,6 +188,8 @@ export interface TransactionMember {
 /** One member's transactions: the newest per session. */
 export class TransactionTable {
   private readonly bySession = new Map<string, Transaction>();
+  /** serverStatus().transactions' totals (transaction_metrics_observer.cpp): started, committed, aborted since the member started. */
+  readonly totals = { started: 0, committed: 0, aborted: 0 };
   readonly lifetimeLimitSeconds: number;
 
   constructor(options: { lifetimeLimitSeconds?: number } = {}) {
@@ -223,6 +225,7 @@ export class TransactionTable {
   }
 
   private abort(txn: Transaction, cause: string): void {
+    if (txn.state === 'inProgress') this.totals.aborted += 1;
     txn.state = 'aborted';
     txn.abortCause = cause;
   }
@@ -260,6 +263,7 @@ export class TransactionTable {
         ops: [],
         written: new Set(),
       };
+      this.totals.started += 1;
       this.bySession.set(args.sessionKey, txn);
       return txn;
     }
@@ -371,8 +375,16 @@ export class TransactionTable {
     return current;
   }
 
+  /** Transactions in progress now (serverStatus().transactions.currentOpen). */
+  openCount(): number {
+    let n = 0;
+    for (const txn of this.bySession.values()) if (txn.state === 'inProgress') n++;
+    return n;
+  }
+
   /** The commit was logged at `opTime` (undefined: a transaction that wrote nothing). */
   committed(txn: Transaction, opTime: OpTime | undefined): void {
+    if (txn.state === 'inProgress') this.totals.committed += 1;
     txn.state = 'committed';
     if (opTime !== undefined) txn.commitOpTime = opTime;
   }

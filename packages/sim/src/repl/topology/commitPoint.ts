@@ -1,5 +1,5 @@
 import type { Document } from 'bson';
-import { NULL_OPTIME, compareOpTime, isNullOpTime, opTimeEquals, opTimeFromBson, opTimeToBson } from '../../base/optime';
+import { NULL_OPTIME, compareOpTime, isNullOpTime, opTimeFromBson, opTimeToBson } from '../../base/optime';
 import type { OpTime } from '../../base/optime';
 import type { MemberConfig, TagPattern } from '../config';
 import { isVoter, tagPatternMatched, writeMajority } from '../config';
@@ -117,14 +117,16 @@ export function updatePositions(s: TopologyState, cmd: Document): void {
     const applied = opTimeFromBson(entry.appliedOpTime);
     const durable = entry.durableOpTime ? opTimeFromBson(entry.durableOpTime) : applied;
     m.lastContactMillis = at;
-    if (compareOpTime(applied, m.applied) > 0 || compareOpTime(durable, m.durable) > 0) {
+    // topology_coordinator.cpp setLastOptimeForMember: a position only ever advances (MemberData's
+    // advanceLastAppliedOpTimeAndWallTime / advanceLastDurableOpTimeAndWallTime, each with its wall
+    // time). Positions come forwarded along a sync chain and can be older than what a heartbeat
+    // already said; a member that rolled back is lowered by its next heartbeat reply (setUpValues).
+    if (compareOpTime(applied, m.applied) > 0) {
       m.applied = applied;
-      m.durable = durable;
       if (entry.appliedWallTime instanceof Date) m.appliedWallMillis = entry.appliedWallTime.getTime();
       changed = true;
-    } else if (!opTimeEquals(applied, m.applied)) {
-      // A member that rolled back reports lower optimes; accept what it reports now.
-      m.applied = applied;
+    }
+    if (compareOpTime(durable, m.durable) > 0) {
       m.durable = durable;
       changed = true;
     }

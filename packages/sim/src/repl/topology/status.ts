@@ -1,12 +1,12 @@
 import { Long } from 'bson';
 import type { Document } from 'bson';
-import { isNullOpTime, opTimeToBson, tsSecs, tsToBson } from '../../base/optime';
+import { NULL_OPTIME, isNullOpTime, opTimeToBson, tsSecs, tsToBson } from '../../base/optime';
 import type { OpTime } from '../../base/optime';
 import { configToDocument, memberPriority, votingMajority, votingMembers, writableVotingMembersCount, writeMajority } from '../config';
 import { MemberState, stateName } from '../state';
 import type { MemberStateName } from '../state';
 import type { TopologyState } from './core';
-import { lastApplied, lastAppliedWallMillis, primaryHost, requireConfig, requireReplSet, selfConfig, term } from './core';
+import { lastApplied, lastAppliedWallMillis, lastDurable, primaryHost, requireConfig, requireReplSet, selfConfig, term } from './core';
 import { candidateMetricsDocument, participantMetricsDocument } from './metrics';
 
 /**
@@ -90,6 +90,23 @@ function wallOf(s: TopologyState, o: OpTime): number {
 }
 
 /** replSetGetStatus reply (without ok). */
+/**
+ * serverStatus({repl: 1}).repl.replicationProgress (topology_coordinator.cpp fillMemberData): one
+ * entry per member of the config, in config order, with what this member knows of its durable and
+ * applied optimes. This simulator keeps one applied and one durable optime per member, from
+ * heartbeats and position updates alike, so mongod's separate heartbeatAppliedOpTime and
+ * heartbeatDurableOpTime are not reported. Empty before a config.
+ */
+export function replicationProgress(s: TopologyState): Document[] {
+  const config = s.persisted.config;
+  if (config === undefined) return [];
+  return config.members.map((mc, index) => {
+    if (index === s.selfIndex) return { host: mc.host, optime: opTimeToBson(lastDurable(s)), lastAppliedOpTime: opTimeToBson(lastApplied(s)), memberId: mc._id };
+    const m = s.members.get(mc.host);
+    return { host: mc.host, optime: opTimeToBson(m?.durable ?? NULL_OPTIME), lastAppliedOpTime: opTimeToBson(m?.applied ?? NULL_OPTIME), memberId: mc._id };
+  });
+}
+
 export function status(s: TopologyState, nowMillis: number, uptimeSecs: number): Document {
   requireReplSet(s);
   const config = requireConfig(s);

@@ -202,6 +202,10 @@ export class Topology {
     return status.status(this.s, core.now(this.s), uptimeSecs);
   }
 
+  replicationProgress(): Document[] {
+    return status.replicationProgress(this.s);
+  }
+
   /** serverStatus().electionMetrics. */
   electionMetrics(): Document {
     return electionMetricsDocument(this.s);

@@ -1,0 +1,239 @@
+import { Long } from 'bson';
+import type { Document } from 'bson';
+import { serverError } from '../base/errors';
+import { aggregateDocuments } from '../storage/query';
+import { isPlainObject } from '../storage/values';
+import type { CommandRequest } from './handler';
+
+/**
+ * The operations in progress on one mongod, for `$currentOp` / `currentOp` and `killOp`
+ * (db/curop.cpp, db/commands/killop_cmd.cpp). Every command a member runs is an operation from
+ * the moment it is dispatched until its reply is ready; ids are handed out in order, as mongod's
+ * OperationIdManager does, starting at 1 with the process.
+ */
+export class OperationTable {
+  private readonly running = new Map<number, RunningOperation>();
+  private readonly byRequest = new WeakMap<CommandRequest, RunningOperation>();
+  private lastOpId = 0;
+
+  /** Register a command as it starts; call `end` with what `begin` returned once it has its reply. */
+  begin(request: CommandRequest, startedAtMillis: number): RunningOperation {
+    const opid = ++this.lastOpId;
+    const op = new RunningOperation(opid, request, startedAtMillis);
+    this.running.set(opid, op);
+    this.byRequest.set(op.request, op);
+    return op;
+  }
+
+  /** The operation a request (as `begin` handed it out) runs as. */
+  of(request: CommandRequest): RunningOperation | undefined {
+    return this.byRequest.get(request);
+  }
+
+  end(op: RunningOperation): void {
+    this.running.delete(op.opid);
+    op.dispose();
+  }
+
+  /** The operations running now, oldest first. */
+  list(): readonly RunningOperation[] {
+    return [...this.running.values()];
+  }
+
+  /** killOp: mark the operation killed and interrupt its waits; false when no such operation runs. */
+  kill(opid: number): boolean {
+    const op = this.running.get(opid);
+    if (op === undefined) return false;
+    op.kill();
+    return true;
+  }
+}
+
+/** One command in progress, with the signal its waits listen to (the connection's, or killOp's). */
+export class RunningOperation {
+  private readonly controller = new AbortController();
+  private killed = false;
+  private readonly onConnectionAbort = (): void => this.controller.abort(this.connectionSignal.reason);
+  /** The command failed with an error that is not a server error (a bug here; serverStatus counts it as `asserts.regular`). */
+  internalError = false;
+  /** The request as the command runs it: the client's, with a signal that also aborts on killOp. */
+  readonly request: CommandRequest;
+  private readonly connectionSignal: AbortSignal;
+
+  constructor(
+    readonly opid: number,
+    request: CommandRequest,
+    readonly startedAtMillis: number,
+  ) {
+    // One listener on the connection's signal, removed when the operation ends (cheaper per command than AbortSignal.any).
+    this.connectionSignal = request.signal;
+    if (request.signal.aborted) this.controller.abort(request.signal.reason);
+    else request.signal.addEventListener('abort', this.onConnectionAbort, { once: true });
+    this.request = { ...request, signal: this.controller.signal };
+  }
+
+  /** Aborted when the connection closes or killOp names this operation. */
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  get killPending(): boolean {
+    return this.killed;
+  }
+
+  kill(): void {
+    if (this.killed) return;
+    this.killed = true;
+    this.controller.abort(new Error(`operation ${this.opid} killed by killOp`));
+  }
+
+  /** The operation ended: stop listening to its connection. */
+  dispose(): void {
+    this.connectionSignal.removeEventListener('abort', this.onConnectionAbort);
+  }
+}
+
+/** What `$currentOp` reports of the mongod itself. */
+export interface CurrentOpHost {
+  /** `host:port` as mongod reports it (curop.cpp: the host name and the port the client reached). */
+  readonly name: string;
+  nowMillis(): number;
+  readonly operations: OperationTable;
+}
+
+/** curop.cpp logicalOpToString: the `op` of an operation, from its command. */
+function logicalOp(name: string): string {
+  switch (name) {
+    case 'find':
+      return 'query';
+    case 'getmore':
+      return 'getmore';
+    case 'insert':
+      return 'insert';
+    case 'update':
+      return 'update';
+    case 'delete':
+      return 'remove';
+    case 'killcursors':
+      return 'killcursors';
+    default:
+      return 'command';
+  }
+}
+
+/** The namespace an operation reports: `db.coll` for a command on a collection, `db.$cmd` otherwise (`db.$cmd.aggregate` for a collectionless aggregate). */
+function operationNamespace(request: CommandRequest, first: string): string {
+  const name = first.toLowerCase();
+  const target: unknown = name === 'getmore' ? request.body.collection : request.body[first];
+  if (typeof target === 'string' && target !== '') return `${request.db}.${target}`;
+  return name === 'aggregate' ? `${request.db}.$cmd.aggregate` : `${request.db}.$cmd`;
+}
+
+/** ISO 8601 with the zone as an offset, as mongod's Date_t::toString writes `currentOpTime`. */
+function isoWithOffset(millis: number): string {
+  return new Date(millis).toISOString().replace('Z', '+00:00');
+}
+
+/**
+ * One operation as `$currentOp` shows it (curop.cpp reportCurrentOpForClient, then CurOp::reportState),
+ * in mongod's field order. Only what the simulator has: no locks are held between a command's
+ * steps here, so `locks` and `lockStats` are empty and `waitingForLock` false, as for a mongod
+ * operation that holds none; the simulator does not yield, so `numYields` is 0.
+ */
+export function operationDocument(host: CurrentOpHost, op: RunningOperation): Document {
+  const { request } = op;
+  const first = Object.keys(request.body)[0] ?? '';
+  const elapsedMillis = Math.max(0, host.nowMillis() - op.startedAtMillis);
+  const connection = request.connection;
+  const doc: Document = {
+    type: 'op',
+    host: host.name,
+    desc: `conn${connection.id}`,
+    connectionId: connection.id,
+    client: connection.remote,
+    ...(connection.appName === undefined ? {} : { appName: connection.appName }),
+    ...(connection.clientMetadata === undefined ? {} : { clientMetadata: connection.clientMetadata }),
+    active: true,
+    currentOpTime: isoWithOffset(host.nowMillis()),
+    threaded: true,
+    opid: op.opid,
+    ...(op.killPending ? { killPending: true } : {}),
+    ...(isPlainObject(request.body.lsid) ? { lsid: request.body.lsid } : {}),
+    ...(request.body.txnNumber !== undefined ? { transaction: { parameters: { txnNumber: request.body.txnNumber } } } : {}),
+    secs_running: Long.fromNumber(Math.floor(elapsedMillis / 1000)),
+    microsecs_running: Long.fromNumber(elapsedMillis * 1000),
+    op: logicalOp(first.toLowerCase()),
+    ns: operationNamespace(request, first),
+    redacted: false,
+    command: { ...request.body, $db: request.db },
+    numYields: 0,
+    locks: {},
+    waitingForLock: false,
+    lockStats: {},
+    waitingForFlowControl: false,
+    flowControlStats: {},
+  };
+  return doc;
+}
+
+/** The options of `$currentOp` this simulator honours (document_source_current_op.cpp parses them). */
+const CURRENT_OP_OPTIONS: ReadonlySet<string> = new Set(['allUsers', 'idleConnections', 'idleCursors', 'idleSessions', 'localOps', 'truncateOps', 'backtrace', 'targetAllNodes']);
+
+/**
+ * `{aggregate: 1, pipeline: [{$currentOp: {...}}, ...]}` on admin (pipeline/document_source_current_op.cpp):
+ * the operations in progress, this one included, then the rest of the pipeline. Idle connections,
+ * cursors and sessions are not listed (the simulator keeps no per-connection client record).
+ */
+export function currentOpAggregate(host: CurrentOpHost, request: CommandRequest, self: RunningOperation): Document {
+  if (request.db !== 'admin') throw serverError('InvalidNamespace', '$currentOp must be run against the \'admin\' database with {aggregate: 1}');
+  if (request.body.aggregate !== 1 && Number(request.body.aggregate) !== 1) {
+    throw serverError('InvalidNamespace', '$currentOp must be run against the \'admin\' database with {aggregate: 1}');
+  }
+  const pipeline = request.body.pipeline as Document[];
+  const spec: unknown = pipeline[0]?.$currentOp;
+  if (!isPlainObject(spec)) throw serverError('FailedToParse', `$currentOp options must be specified in an object, but found: ${typeof spec}`);
+  for (const key of Object.keys(spec)) {
+    if (!CURRENT_OP_OPTIONS.has(key)) throw serverError('FailedToParse', `Unrecognized option '${key}' in $currentOp stage.`);
+  }
+  pipeline.slice(1).forEach((stage) => {
+    if (isPlainObject(stage) && '$currentOp' in stage) throw serverError('Location40602', '$currentOp is only valid as the first stage in a pipeline');
+  });
+  const ops = listed(host, self);
+  const docs = aggregateDocuments(ops, pipeline.slice(1), undefined, host.nowMillis());
+  return { cursor: { firstBatch: docs, id: Long.ZERO, ns: 'admin.$cmd.aggregate' }, ok: 1 };
+}
+
+/** The legacy `currentOp` command (commands/current_op.cpp): `{currentOp: 1, $all, $ownOps, <filter>}` → `{inprog}`. */
+export function currentOpCommand(host: CurrentOpHost, request: CommandRequest, self: RunningOperation): Document {
+  if (request.db !== 'admin') throw serverError('Unauthorized', 'currentOp may only be run against the admin database.');
+  const filter: Document = {};
+  for (const [key, value] of Object.entries(request.body)) {
+    if (key === 'currentOp' || key === '$all' || key === '$ownOps' || key === '$truncateOps' || key.startsWith('$') || key === 'lsid') continue;
+    filter[key] = value;
+  }
+  const ops = listed(host, self);
+  const inprog = Object.keys(filter).length === 0 ? ops : aggregateDocuments(ops, [{ $match: filter }], undefined, host.nowMillis());
+  return { inprog, ok: 1 };
+}
+
+function listed(host: CurrentOpHost, self: RunningOperation): Document[] {
+  const ops = host.operations.list();
+  if (!ops.includes(self)) throw new Error('currentOp: the operation asking is not in the table');
+  return ops.map((op) => operationDocument(host, op));
+}
+
+/**
+ * killOp (db/commands/killop_cmd.cpp, KillOpCmdBase::parseOpId): admin only, `op` a number; answers
+ * `{info: 'attempting to kill op'}` whether or not such an operation runs. The operation killed
+ * fails with Interrupted when its command next checks (Member.run).
+ */
+export function runKillOp(host: CurrentOpHost, request: CommandRequest, log: (opId: number) => void): Document {
+  if (request.db !== 'admin') throw serverError('Unauthorized', 'killOp may only be run against the admin database.');
+  const op: unknown = request.body.op;
+  if (op === undefined) throw serverError('BadValue', 'Did not provide "op" field');
+  const opId = typeof op === 'number' ? op : op instanceof Long ? op.toNumber() : typeof op === 'bigint' ? Number(op) : NaN;
+  if (!Number.isFinite(opId)) throw serverError('BadValue', '"op" field was not a number');
+  log(opId);
+  host.operations.kill(Math.trunc(opId));
+  return { info: 'attempting to kill op', ok: 1 };
+}
