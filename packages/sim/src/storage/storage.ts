@@ -96,6 +96,19 @@ export interface CreateIndexesResult {
   note?: string;
 }
 
+/** Where a database keeps its views' definitions (mongod's `<db>.system.views`). */
+export const SYSTEM_VIEWS = 'system.views';
+/** view_graph.h kMaxViewDepth: how many views one view may stand on. */
+export const viewDepthMax = 20;
+
+/** One view, as `system.views` holds it (without the `db.` of its `_id`). */
+export interface ViewDefinition {
+  name: string;
+  viewOn: string;
+  pipeline: Document[];
+  collation?: Document;
+}
+
 const STORAGE_FORMAT = 'rslab-storage';
 const STORAGE_FORMAT_VERSION = 1;
 
@@ -185,6 +198,82 @@ export class Storage implements ReplStorage {
     return this.databases.get(db)?.get(coll);
   }
 
+  /**
+   * The view `db.name`, as mongod keeps it: a document `{_id: "db.name", viewOn, pipeline,
+   * collation?}` in the database's `system.views` collection (catalog/durable_view_catalog.cpp), so
+   * a view replicates, journals and rolls back as that collection's inserts and deletes do.
+   */
+  getView(db: string, name: string): ViewDefinition | undefined {
+    const doc = this.getCollection(db, SYSTEM_VIEWS)?.getById(`${db}.${name}`);
+    if (doc === undefined || typeof doc.viewOn !== 'string') return undefined;
+    const view: ViewDefinition = { name, viewOn: doc.viewOn, pipeline: Array.isArray(doc.pipeline) ? (doc.pipeline as Document[]) : [] };
+    if (isPlainObject(doc.collation)) view.collation = doc.collation;
+    return view;
+  }
+
+  /** The database's views, by name. */
+  listViews(db: string): ViewDefinition[] {
+    const prefix = `${db}.`;
+    const out: ViewDefinition[] = [];
+    for (const doc of this.documents(db, SYSTEM_VIEWS)) {
+      const id: unknown = doc._id;
+      const view = typeof id === 'string' && id.startsWith(prefix) ? this.getView(db, id.slice(prefix.length)) : undefined;
+      if (view) out.push(view);
+    }
+    return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  /**
+   * A view down to its collection: the collection it finally reads and the pipelines of the views
+   * on the way, innermost first (a view on a view runs the inner view's pipeline first). Undefined
+   * when `name` is no view. GraphContainsCycle past `viewDepthMax` (a cycle: view_graph.cpp).
+   */
+  resolveView(db: string, name: string): { coll: string; pipeline: Document[]; collation?: Document } | undefined {
+    let view = this.getView(db, name);
+    if (view === undefined) return undefined;
+    const collation = view.collation;
+    const pipelines: Document[][] = [];
+    for (let depth = 0; view !== undefined; depth++) {
+      if (depth >= viewDepthMax) throw serverError('GraphContainsCycle', `View depth too deep or view cycle detected. Maximum depth is ${viewDepthMax}`);
+      pipelines.unshift(view.pipeline);
+      const next = this.getView(db, view.viewOn);
+      if (next === undefined) return { coll: view.viewOn, pipeline: pipelines.flat(), ...(collation ? { collation } : {}) };
+      view = next;
+    }
+    throw new Error('unreachable');
+  }
+
+  /**
+   * Creates a view (create_collection.cpp _createView): `system.views` first when missing, then the
+   * view's document there. NamespaceExists (48) when a collection or view has the name.
+   */
+  createView(db: string, view: ViewDefinition, oplog: OplogOp[]): void {
+    checkCollectionName(db, view.name);
+    if (this.getCollection(db, view.name) || this.getView(db, view.name)) throw serverError('NamespaceExists', `Namespace already exists: ${db}.${view.name}`);
+    // view_graph.cpp: a view may not reach itself through its viewOn chain.
+    const seen = [view.name];
+    for (let on: ViewDefinition | undefined = { ...view }; on !== undefined; on = this.getView(db, on.viewOn)) {
+      if (seen.includes(on.viewOn)) throw serverError('GraphContainsCycle', `View cycle detected: [${[...seen, on.viewOn].map((n) => `${db}.${n}`).join(' => ')}]`);
+      seen.push(on.viewOn);
+      if (seen.length > viewDepthMax) throw serverError('GraphContainsCycle', `View depth too deep or view cycle detected. Maximum depth is ${viewDepthMax}`);
+    }
+    const doc: Document = { _id: `${db}.${view.name}`, viewOn: view.viewOn, pipeline: view.pipeline };
+    if (view.collation) doc.collation = view.collation;
+    this.ensureCollection(db, SYSTEM_VIEWS, oplog);
+    this.applyLogged({ op: 'i', ns: `${db}.${SYSTEM_VIEWS}`, o: doc }, oplog);
+  }
+
+  /** Drops a view: its document leaves `system.views` (one `d` entry). */
+  dropView(db: string, name: string, oplog: OplogOp[]): void {
+    if (!this.getView(db, name)) throw serverError('NamespaceNotFound', 'ns not found');
+    this.applyLogged({ op: 'd', ns: `${db}.${SYSTEM_VIEWS}`, o: { _id: `${db}.${name}` } }, oplog);
+  }
+
+  /** CommandNotSupportedOnView (166) with mongod's words when `db.coll` is a view (AutoGetCollection, views forbidden). */
+  refuseView(db: string, coll: string): void {
+    if (this.getView(db, coll)) throw serverError('CommandNotSupportedOnView', `Namespace ${db}.${coll} is a view, not a collection`);
+  }
+
   /** Documents of a collection in natural order ([] when it does not exist). Do not mutate them. */
   documents(db: string, coll: string): Document[] {
     return this.getCollection(db, coll)?.documents() ?? [];
@@ -225,6 +314,7 @@ export class Storage implements ReplStorage {
   createCollection(db: string, coll: string, options: Document, oplog: OplogOp[]): void {
     checkCollectionName(db, coll);
     if (this.getCollection(db, coll)) throw serverError('NamespaceExists', `Collection ${db}.${coll} already exists.`);
+    if (this.getView(db, coll)) throw serverError('NamespaceExists', `Namespace already exists: ${db}.${coll}`);
     if (options.validator !== undefined) {
       if (!isPlainObject(options.validator)) throw serverError('TypeMismatch', "BSON field 'create.validator' is the wrong type, expected type 'object'");
       if (JSON.stringify(Object.keys(options.validator)).includes('$jsonSchema')) {
@@ -436,14 +526,35 @@ export class Storage implements ReplStorage {
   /** Inserts one document (creating the collection if needed). Returns the stored document (with its `_id`). */
   insert(db: string, coll: string, doc: Document, oplog: OplogOp[], write: WriteOptions = {}): Document {
     checkCollectionName(db, coll);
+    this.refuseView(db, coll);
     const prepared = this.prepareInsert(doc);
     const existing = this.getCollection(db, coll);
     this.checkValidator(existing, prepared, undefined, write);
     if (existing) existing.checkUnique(prepared);
     this.checkCaps(1, calculateObjectSize(prepared));
-    this.ensureCollection(db, coll, oplog);
+    const { collection } = this.ensureCollection(db, coll, oplog);
     this.applyLogged({ op: 'i', ns: `${db}.${coll}`, o: prepared }, oplog);
+    if (collection.options.capped === true) this.cappedDeleteAsNeeded(collection, prepared._id, oplog);
     return prepared;
+  }
+
+  /**
+   * A capped collection over its `size` (bytes of documents) or `max` (documents) loses its oldest
+   * documents, never the one just inserted (collection_crud/capped_collection_maintenance.cpp
+   * cappedDeleteUntilBelowConfiguredMaximum). Since FCV 5.0 the primary logs each as a `d` entry and
+   * secondaries delete only by applying those (shouldDeferCappedDeletesToOplogApplication): so
+   * this runs on the write path only, never in `applyOplogEntry`.
+   */
+  private cappedDeleteAsNeeded(collection: Collection, justInserted: unknown, oplog: OplogOp[]): void {
+    const sizeBytesMax = Number(collection.options.size ?? 0);
+    const max = Number(collection.options.max ?? 0);
+    const docsMax = max > 0 ? max : Number.POSITIVE_INFINITY;
+    const keep = indexKey(justInserted);
+    for (const old of collection.documents()) {
+      if (collection.sizeBytes <= sizeBytesMax && collection.count <= docsMax) break;
+      if (indexKey(old._id) === keep) break;
+      this.applyLogged({ op: 'd', ns: collection.ns, o: { _id: old._id } }, oplog);
+    }
   }
 
   /**

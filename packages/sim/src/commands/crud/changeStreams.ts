@@ -8,7 +8,7 @@ import { sleepOn } from '../../clock/clock';
 import type { OplogEntry } from '../../storage/oplog';
 import { aggregateDocuments } from '../../storage/query';
 import type { Storage } from '../../storage/storage';
-import { applyUpdateEntry, recordedPreImage } from '../../storage/storage';
+import { SYSTEM_VIEWS, applyUpdateEntry, recordedPreImage } from '../../storage/storage';
 import { isPlainObject } from '../../storage/values';
 
 /**
@@ -151,6 +151,7 @@ function eventsOf(
     case 'u':
     case 'd': {
       const { db, coll } = splitNs(ns);
+      if (coll === SYSTEM_VIEWS) return { events: viewDefinitionEvents(op, o, db, cursor, base), invalidate: false };
       if (!inScope(cursor.scope, db, coll)) return { events: [], invalidate: false };
       const id: unknown = op.op === 'u' ? (isPlainObject(op.o2) ? op.o2._id : undefined) : o._id;
       const nsDoc = { db, coll };
@@ -236,6 +237,23 @@ function eventsOf(
     default:
       return { events: [], invalidate: false };
   }
+}
+
+/**
+ * A write to `system.views` is a view's create, modify or drop (change_stream_event_transform.cpp
+ * ChangeStreamViewDefinitionEventTransformation, showExpandedEvents only): the event names the view,
+ * and its operationDescription the definition (viewOn, pipeline) for create and modify.
+ */
+function viewDefinitionEvents(op: Document, o: Document, db: string, cursor: ChangeStreamCursor, base: (operationType: string) => Document): Document[] {
+  if (!cursor.showExpandedEvents) return [];
+  const id: unknown = op.op === 'u' ? (isPlainObject(op.o2) ? op.o2._id : undefined) : o._id;
+  if (typeof id !== 'string' || !id.startsWith(`${db}.`)) return [];
+  const coll = id.slice(db.length + 1);
+  if (!inScope(cursor.scope, db, coll)) return [];
+  if (op.op === 'd') return [{ ...base('drop'), ns: { db, coll } }];
+  const definition = isPlainObject(o.$set) ? o.$set : o;
+  const operationDescription: Document = { viewOn: definition.viewOn, pipeline: definition.pipeline };
+  return [{ ...base(op.op === 'i' ? 'create' : 'modify'), ns: { db, coll }, operationDescription }];
 }
 
 /**
