@@ -12,6 +12,7 @@ import type { CommandRequest } from '../handler';
 import { ErrorCodes, ServerError, codeNameFor, commandNotFound, isErrorCodeName, serverError } from '../../base/errors';
 import { Storage } from '../../storage/storage';
 import { sleepOn } from '../../clock/clock';
+import { asBigInt } from './parse';
 import { isPlainObject } from '../../storage/values';
 import type { CrudCommands, CrudContext, StorageCommandContext, StorageCommandResult } from './context';
 import { CursorManager } from './cursors';
@@ -345,8 +346,7 @@ export class MemberCrudCommands implements CrudCommands {
    * answers an empty batch and keeps the cursor.
    */
   private async runGetMore(request: CommandRequest, context: CrudContext, cursors: CursorManager, commandContext: Parameters<CrudDispatcher['run']>[2]): Promise<StorageCommandResult> {
-    const raw: unknown = request.body.getMore;
-    const id = typeof raw === 'bigint' ? raw : raw instanceof Long ? raw.toBigInt() : undefined;
+    const id = asBigInt(request.body.getMore);
     const awaitData = id !== undefined && cursors.awaitsData(id);
     if (!awaitData) {
       if (id !== undefined && cursors.has(id) && request.body.maxTimeMS !== undefined) {

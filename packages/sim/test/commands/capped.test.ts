@@ -1,0 +1,121 @@
+import { Long } from 'bson';
+import type { Document } from 'bson';
+import { describe, expect, it } from 'vitest';
+import { Storage } from '../../src/storage';
+import { CrudHarness } from './crud-helpers';
+
+// Capped collections and tailable cursors as mongod 7.0 has them. Options: catalog/collection_options.cpp
+// (size rounded up to a multiple of 256, max < 2^31, max <= 0 meaning none); create needs a size when
+// capped. Deletes: collection_crud/capped_collection_maintenance.cpp cappedDeleteUntilBelowConfiguredMaximum
+// (oldest first, never the document just inserted, each logged as a delete by the primary;
+// secondaries delete only by applying those). Tailable cursors: query/find.cpp shouldSaveCursor,
+// query_request_helper.cpp, get_executor.cpp; manual: core/capped-collections, core/tailable-cursors.
+
+function capped(options: Document = { size: 4096, max: 3 }): CrudHarness {
+  const h = new CrudHarness();
+  expect(h.run('app', { create: 'log', capped: true, ...options })).toEqual({ ok: 1 });
+  return h;
+}
+
+function ids(h: CrudHarness, coll = 'log'): unknown[] {
+  return (h.run('app', { find: coll }).cursor.firstBatch as Document[]).map((doc) => doc._id);
+}
+
+describe('create capped (collection_options.cpp, create_collection.cpp)', () => {
+  it('keeps capped, size rounded up to 256 bytes and max; listCollections and collStats show them', () => {
+    const h = capped({ size: 500, max: 5 });
+    expect(h.run('app', { listCollections: 1 }).cursor.firstBatch[0].options).toEqual({ capped: true, size: 512, max: 5 });
+    const stats = h.run('app', { collStats: 'log' });
+    expect(stats).toMatchObject({ capped: true, max: 5, maxSize: 512, ok: 1 });
+    h.run('app', { create: 'nomax', capped: true, size: 4096 });
+    expect(h.run('app', { collStats: 'nomax' }).max).toEqual(Long.MAX_VALUE);
+    expect(h.run('app', { collStats: 'nomax' }).maxSize).toBe(4096);
+  });
+
+  it("refuses capped without size (InvalidOptions 72), a negative size, max >= 2^31 (BadValue 2)", () => {
+    const h = new CrudHarness();
+    expect(h.run('app', { create: 'a', capped: true })).toMatchObject({ ok: 0, code: 72, errmsg: "the 'size' field is required when 'capped' is true" });
+    expect(h.run('app', { create: 'a', capped: true, size: -1 })).toMatchObject({ ok: 0, code: 2, errmsg: 'size has to be >= 0' });
+    expect(h.run('app', { create: 'a', capped: true, size: 4096, max: 2 ** 31 })).toMatchObject({ ok: 0, code: 2 });
+    // Without capped, size and max are ignored.
+    h.run('app', { create: 'plain', size: 4096, max: 3 });
+    expect(h.run('app', { listCollections: 1 }).cursor.firstBatch[0].options).toEqual({});
+  });
+});
+
+describe('capped deletes (capped_collection_maintenance.cpp)', () => {
+  it('past max, each insert removes the oldest documents, logged as d entries after the insert', () => {
+    const h = capped();
+    h.run('app', { insert: 'log', documents: [{ _id: 1 }, { _id: 2 }, { _id: 3 }] });
+    h.oplog.length = 0;
+    h.run('app', { insert: 'log', documents: [{ _id: 4 }, { _id: 5 }] });
+    expect(ids(h)).toEqual([3, 4, 5]);
+    expect(h.oplog.map((entry) => [entry.op, entry.o._id])).toEqual([['i', 4], ['d', 1], ['i', 5], ['d', 2]]);
+  });
+
+  it('past size (bytes of documents), as many oldest as it takes; never the document just inserted', () => {
+    const h = capped({ size: 256 });
+    const pad = 'x'.repeat(80);
+    h.run('app', { insert: 'log', documents: [1, 2, 3].map((_id) => ({ _id, pad })) });
+    expect(ids(h)).toEqual([2, 3]);
+    h.run('app', { insert: 'log', documents: [{ _id: 4, pad: 'y'.repeat(400) }] });
+    expect(ids(h)).toEqual([4]);
+    expect(h.storage.getCollection('app', 'log')!.sizeBytes).toBeGreaterThan(256);
+  });
+
+  it('a secondary applying the entries does no capped deletes of its own: it ends with the same documents', () => {
+    const h = capped();
+    h.run('app', { insert: 'log', documents: [1, 2, 3, 4, 5].map((_id) => ({ _id })) });
+    expect(h.oplog.filter((entry) => entry.op === 'd').map((entry) => entry.o._id)).toEqual([1, 2]);
+    const secondary = new Storage();
+    // Only the inserts: a secondary that deleted by itself would drop to 3 documents.
+    secondary.applyOps(h.oplog.filter((entry) => entry.op !== 'd'));
+    expect(secondary.documents('app', 'log').map((doc) => doc._id)).toEqual([1, 2, 3, 4, 5]);
+    const full = new Storage();
+    full.applyOps(h.oplog);
+    expect(full.dataDigest()).toBe(h.storage.dataDigest());
+  });
+});
+
+describe('tailable cursors (find.cpp, query_request_helper.cpp, get_executor.cpp)', () => {
+  it('stay open when drained and return later documents to getMore; an empty batch keeps the cursor (run-command spec "does not close the cursor when receiving an empty batch")', () => {
+    const h = capped();
+    h.run('app', { insert: 'log', documents: [{ _id: 1 }, { _id: 2 }] });
+    const first = h.run('app', { find: 'log', tailable: true, batchSize: 2 }).cursor;
+    expect(first.firstBatch).toEqual([{ _id: 1 }, { _id: 2 }]);
+    expect(first.id).not.toEqual(Long.ZERO);
+    const empty = h.run('app', { getMore: first.id, collection: 'log' }).cursor;
+    expect(empty).toMatchObject({ nextBatch: [], id: first.id });
+    h.run('app', { insert: 'log', documents: [{ _id: 3 }, { _id: 4, skip: true }] });
+    const filtered = h.run('app', { find: 'log', tailable: true, filter: { skip: { $exists: false } } }).cursor;
+    expect(h.run('app', { getMore: first.id, collection: 'log' }).cursor.nextBatch).toEqual([{ _id: 3 }, { _id: 4, skip: true }]);
+    h.run('app', { insert: 'log', documents: [{ _id: 5 }] });
+    expect(h.run('app', { getMore: filtered.id, collection: 'log' }).cursor.nextBatch).toEqual([{ _id: 5 }]);
+  });
+
+  it('on an empty collection no cursor is kept (shouldSaveCursor: SERVER-13955)', () => {
+    const h = capped();
+    expect(h.run('app', { find: 'log', tailable: true }).cursor).toMatchObject({ firstBatch: [], id: Long.ZERO });
+  });
+
+  it('dies with CappedPositionLost (136) when the capped collection deleted where it rested', () => {
+    const h = capped();
+    h.run('app', { insert: 'log', documents: [{ _id: 1 }] });
+    const cursor = h.run('app', { find: 'log', tailable: true }).cursor;
+    h.run('app', { insert: 'log', documents: [2, 3, 4].map((_id) => ({ _id })) });
+    expect(h.run('app', { getMore: cursor.id, collection: 'log' })).toMatchObject({ ok: 0, code: 136, codeName: 'CappedPositionLost' });
+    expect(h.run('app', { getMore: cursor.id, collection: 'log' })).toMatchObject({ ok: 0, code: 43 });
+  });
+
+  it('refused: on a non-capped collection (BadValue), awaitData without tailable (FailedToParse), a sort but $natural, singleBatch', () => {
+    const h = capped();
+    h.run('app', { insert: 'plain', documents: [{ _id: 1 }] });
+    const plain = h.run('app', { find: 'plain', tailable: true });
+    expect(plain).toMatchObject({ ok: 0, code: 2, codeName: 'BadValue' });
+    expect(plain.errmsg).toContain('tailable cursor requested on non capped collection');
+    expect(h.run('app', { find: 'log', awaitData: true })).toMatchObject({ ok: 0, code: 9, errmsg: "Cannot set 'awaitData' without also setting 'tailable'" });
+    expect(h.run('app', { find: 'log', tailable: true, sort: { _id: 1 } })).toMatchObject({ ok: 0, code: 2 });
+    expect(h.run('app', { find: 'log', tailable: true, sort: { $natural: 1 } })).toMatchObject({ ok: 1 });
+    expect(h.run('app', { find: 'log', tailable: true, singleBatch: true })).toMatchObject({ ok: 0, code: 2 });
+  });
+});
