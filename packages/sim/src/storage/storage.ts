@@ -250,7 +250,19 @@ export class Storage implements ReplStorage {
   createView(db: string, view: ViewDefinition, oplog: OplogOp[]): void {
     checkCollectionName(db, view.name);
     if (this.getCollection(db, view.name) || this.getView(db, view.name)) throw serverError('NamespaceExists', `Namespace already exists: ${db}.${view.name}`);
-    // view_graph.cpp: a view may not reach itself through its viewOn chain.
+    const doc = this.viewDocument(db, view);
+    this.ensureCollection(db, SYSTEM_VIEWS, oplog);
+    this.applyLogged({ op: 'i', ns: `${db}.${SYSTEM_VIEWS}`, o: doc }, oplog);
+  }
+
+  /** collMod of a view: its system.views document replaced (one `u` entry with the whole document). */
+  modifyView(db: string, view: ViewDefinition, oplog: OplogOp[]): void {
+    if (!this.getView(db, view.name)) throw serverError('NamespaceNotFound', `ns does not exist: ${db}.${view.name}`);
+    this.replace(db, SYSTEM_VIEWS, this.viewDocument(db, view), oplog, 'full');
+  }
+
+  /** A view's system.views document, once its viewOn chain is checked (view_graph.cpp: no cycle, at most `viewDepthMax` deep). */
+  private viewDocument(db: string, view: ViewDefinition): Document {
     const seen = [view.name];
     for (let on: ViewDefinition | undefined = { ...view }; on !== undefined; on = this.getView(db, on.viewOn)) {
       if (seen.includes(on.viewOn)) throw serverError('GraphContainsCycle', `View cycle detected: [${[...seen, on.viewOn].map((n) => `${db}.${n}`).join(' => ')}]`);
@@ -259,8 +271,7 @@ export class Storage implements ReplStorage {
     }
     const doc: Document = { _id: `${db}.${view.name}`, viewOn: view.viewOn, pipeline: view.pipeline };
     if (view.collation) doc.collation = view.collation;
-    this.ensureCollection(db, SYSTEM_VIEWS, oplog);
-    this.applyLogged({ op: 'i', ns: `${db}.${SYSTEM_VIEWS}`, o: doc }, oplog);
+    return doc;
   }
 
   /** Drops a view: its document leaves `system.views` (one `d` entry). */

@@ -1,5 +1,5 @@
 import type { Document } from 'bson';
-import { Long } from 'bson';
+import { Binary, Long } from 'bson';
 import { describe, expect, it } from 'vitest';
 import { Cluster } from '../../src/harness/cluster';
 
@@ -65,6 +65,18 @@ describe('views and capped collections on a replica set', () => {
     // A tailable cursor without awaitData takes no maxTimeMS on getMore (getmore_cmd.cpp).
     const plain = await c.command(primary, { find: 'log', tailable: true }, { db: 'test' });
     expect(await c.command(primary, { getMore: (plain.cursor as Document).id, collection: 'log', maxTimeMS: 100 }, { db: 'test' })).toMatchObject({ ok: 0, code: 2 });
+    c.stopAll();
+  });
+
+  it('a transaction may not write to a capped collection (OperationNotSupportedInTransaction 263, write_ops_exec.cpp checkIfTransactionOnCappedColl)', async () => {
+    const { c, primary } = await started(84);
+    await c.command(primary, { create: 'log', capped: true, size: 4096, ...majority }, { db: 'test' });
+    const lsid = { id: new Binary(new Uint8Array(16).fill(7), Binary.SUBTYPE_UUID) };
+    const txn = { lsid, txnNumber: Long.fromNumber(1), autocommit: false };
+    const insert = await c.command(primary, { insert: 'log', documents: [{ _id: 1 }], ...txn, startTransaction: true }, { db: 'test' });
+    expect(insert).toMatchObject({ ok: 0, code: 263, errmsg: "Collection 'test.log' is a capped collection. Writes in transactions are not allowed on capped collections." });
+    // The failed statement aborted the transaction.
+    expect(await c.command(primary, { commitTransaction: 1, ...txn }, { db: 'admin' })).toMatchObject({ ok: 0, codeName: 'NoSuchTransaction' });
     c.stopAll();
   });
 

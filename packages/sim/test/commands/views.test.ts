@@ -109,6 +109,28 @@ describe('what a view refuses: CommandNotSupportedOnView (166)', () => {
   });
 });
 
+describe('collMod and renameCollection of a view (coll_mod.cpp, rename_collection.cpp)', () => {
+  it('collMod takes viewOn and pipeline, replacing the system.views document (one u entry); other options are InvalidOptions', () => {
+    const h = withView();
+    h.oplog.length = 0;
+    expect(h.run('app', { collMod: 'v', pipeline: [{ $match: { _id: 1 } }] })).toEqual({ ok: 1 });
+    expect(h.oplog.map(({ undo: _undo, ...entry }) => entry)).toEqual([
+      { op: 'u', ns: 'app.system.views', o2: { _id: 'app.v' }, o: { _id: 'app.v', viewOn: 'c', pipeline: [{ $match: { _id: 1 } }] } },
+    ]);
+    expect(h.run('app', { find: 'v' }).cursor.firstBatch).toEqual([{ _id: 1, x: 'a' }]);
+    expect(h.run('app', { collMod: 'v', validator: { x: 1 } })).toMatchObject({ ok: 0, code: 72, errmsg: 'option not supported on a view: validator' });
+    expect(h.run('app', { collMod: 'c', viewOn: 'v' })).toMatchObject({ ok: 0, code: 72, errmsg: 'option only supported on a view: viewOn' });
+    h.run('app', { create: 'w', viewOn: 'v' });
+    expect(h.run('app', { collMod: 'v', viewOn: 'w' })).toMatchObject({ ok: 0, code: 5 });
+  });
+
+  it('renameCollection refuses a view as source (166) and as target (NamespaceExists 48)', () => {
+    const h = withView();
+    expect(h.run('admin', { renameCollection: 'app.v', to: 'app.v2' })).toMatchObject({ ok: 0, code: 166, errmsg: 'cannot rename view: app.v' });
+    expect(h.run('admin', { renameCollection: 'app.c', to: 'app.v', dropTarget: true })).toMatchObject({ ok: 0, code: 48 });
+  });
+});
+
 describe('drop, replication and restart', () => {
   it('drop removes the definition (one delete entry on system.views); the collection stays', () => {
     const h = withView();

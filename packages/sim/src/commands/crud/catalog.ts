@@ -18,7 +18,33 @@ const GENERIC_ARGUMENTS = new Set([
 /** collMod's own fields (catalog/coll_mod.idl, 7.0), those the simulator builds first. */
 const COLL_MOD_FIELDS = new Set(['collMod', 'index', 'validator', 'validationLevel', 'validationAction', 'changeStreamPreAndPostImages']);
 /** coll_mod.idl fields of features the simulator does not have (views, time-series, clustered, capped). */
-const COLL_MOD_UNSUPPORTED = new Set(['viewOn', 'pipeline', 'timeseries', 'expireAfterSeconds', 'cappedSize', 'cappedMax', 'dryRun']);
+const COLL_MOD_UNSUPPORTED = new Set(['timeseries', 'expireAfterSeconds', 'cappedSize', 'cappedMax', 'dryRun']);
+/** coll_mod.cpp: the fields a view's collMod takes (any other is "option not supported on a view"). */
+const VIEW_FIELDS = new Set(['viewOn', 'pipeline']);
+
+/**
+ * collMod of a view (coll_mod.cpp parseCollModRequest, view_catalog.cpp modifyView): a new viewOn
+ * and/or pipeline, written over its system.views document; other options are InvalidOptions.
+ */
+function collModView(db: string, coll: string, body: Document, ctx: StorageCommandContext): StorageCommandResult {
+  const view = ctx.storage.getView(db, coll)!;
+  for (const key of Object.keys(body)) {
+    if (key === 'collMod' || GENERIC_ARGUMENTS.has(key) || VIEW_FIELDS.has(key)) continue;
+    throw serverError('InvalidOptions', `option not supported on a view: ${key}`);
+  }
+  const next = { ...view };
+  if (body.viewOn !== undefined) {
+    if (typeof body.viewOn !== 'string') throw serverError('InvalidOptions', "'viewOn' option must be a string");
+    next.viewOn = body.viewOn;
+  }
+  if (body.pipeline !== undefined) {
+    if (!Array.isArray(body.pipeline)) throw serverError('InvalidOptions', "'pipeline' option must be specified as an array");
+    next.pipeline = body.pipeline as Document[];
+  }
+  const oplog: OplogOp[] = [];
+  ctx.storage.modifyView(db, next, oplog);
+  return { reply: { ok: 1 }, oplog };
+}
 
 function enumValue(field: string, value: unknown, allowed: readonly string[]): string | undefined {
   if (value === undefined) return undefined;
@@ -83,8 +109,10 @@ export function collModCommand(db: string, body: Document, ctx: StorageCommandCo
   const coll = collectionArgument('collMod', body, db);
   checkCollectionName(db, coll);
   const reader = new CommandReader('collMod', body);
+  if (ctx.storage.getView(db, coll)) return collModView(db, coll, body, ctx);
   for (const key of Object.keys(body)) {
     if (COLL_MOD_FIELDS.has(key) || GENERIC_ARGUMENTS.has(key)) continue;
+    if (VIEW_FIELDS.has(key)) throw serverError('InvalidOptions', `option only supported on a view: ${key}`);
     if (COLL_MOD_UNSUPPORTED.has(key)) throw serverError('CommandNotSupported', `collMod '${key}' is not supported by the simulated mongod`);
     throw serverError('Location40415', `BSON field 'collMod.${key}' is an unknown field.`);
   }
@@ -160,6 +188,11 @@ export function renameCollectionCommand(db: string, body: Document, ctx: Storage
       throw serverError('IllegalOperation', `error with ${ns === from ? 'source' : 'target'} namespace: cannot rename to or from a system collection ${ns.db}.${ns.coll}`);
     }
   }
+  // rename_collection.cpp: a view cannot be renamed, nor be the target.
+  if (!ctx.storage.getCollection(from.db, from.coll) && ctx.storage.getView(from.db, from.coll)) {
+    throw serverError('CommandNotSupportedOnView', `cannot rename view: ${from.db}.${from.coll}`);
+  }
+  if (ctx.storage.getView(to.db, to.coll)) throw serverError('NamespaceExists', `a view already exists with that name: ${to.db}.${to.coll}`);
   const oplog: OplogOp[] = [];
   ctx.storage.renameCollection(from, to, dropTarget, oplog);
   return { reply: { ok: 1 }, oplog };

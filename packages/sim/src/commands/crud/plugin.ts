@@ -486,6 +486,11 @@ export class MemberCrudCommands implements CrudCommands {
     const txn = table.beginOrContinue(args, member, () => this.transactionSnapshot(base, readConcern, context));
     const localSessions = context.localSessions === undefined ? undefined : () => context.localSessions!();
     const commandContext = { storage: txn.working, cursors, connectionId: request.connection.id, ...(localSessions === undefined ? {} : { localSessions }) };
+    const capped = cappedTransactionWrite(canonical, request.db, request.body, txn.working);
+    if (capped !== undefined) {
+      table.statementFailed(txn);
+      throw capped;
+    }
     const result = this.dispatcher.run(request.db, request.body, commandContext);
     if (request.body.lsid !== undefined) this.tagSessionCursor(cursors, request.body.lsid, result.reply);
     const reply = result.reply;
@@ -607,6 +612,21 @@ export class MemberCrudCommands implements CrudCommands {
     this.changeStreamCursors.delete(context);
     return killed;
   }
+}
+
+/** The write commands of a transaction, by canonical name. */
+const TRANSACTION_WRITES: ReadonlySet<string> = new Set(['insert', 'update', 'delete', 'findAndModify', 'findandmodify']);
+
+/**
+ * write_ops_exec.cpp checkIfTransactionOnCappedColl: no write of a multi-document transaction may
+ * touch a capped collection (OperationNotSupportedInTransaction 263; in a transaction the error
+ * fails the whole command). Undefined when the command may run.
+ */
+function cappedTransactionWrite(canonical: string, db: string, body: Document, storage: Storage): ServerError | undefined {
+  if (!TRANSACTION_WRITES.has(canonical)) return undefined;
+  const coll: unknown = body[Object.keys(body)[0] ?? ''];
+  if (typeof coll !== 'string' || storage.getCollection(db, coll)?.options.capped !== true) return undefined;
+  return serverError('OperationNotSupportedInTransaction', `Collection '${db}.${coll}' is a capped collection. Writes in transactions are not allowed on capped collections.`);
 }
 
 /** SnapshotTooOld (239): the data as of `atTs` is no longer (or never was) on this member. */
