@@ -1018,6 +1018,18 @@ export function recordedPreImage(entry: OplogOp, index?: number): Document | und
   return action.kind === 'doc' && action.preImageRecorded === true ? action.pre : undefined;
 }
 
+/**
+ * The document a u/d op found (its undo pre-image), whether or not the collection records
+ * pre-images: what a change stream diffs an update's post-image against. Undefined when this
+ * storage did not apply the op (data an initial sync cloned).
+ */
+export function appliedPreImage(entry: OplogOp, index?: number): Document | undefined {
+  if (!(entry.undo instanceof UndoToken)) return undefined;
+  let action = entry.undo.action;
+  if (index !== undefined && action.kind === 'many') action = action.steps[index]?.action ?? { kind: 'none' };
+  return action.kind === 'doc' ? action.pre : undefined;
+}
+
 /** The document an update entry's `o` (a full post-image or a `$set`/`$unset` diff) makes of `pre`. */
 export function applyUpdateEntry(pre: Document, o: Document): Document {
   return Object.keys(o).some((key) => key.startsWith('$')) ? applyDiff(pre, o) : cloneDocument({ _id: pre._id, ...o });

@@ -8,7 +8,8 @@ import { sleepOn } from '../../clock/clock';
 import type { OplogEntry } from '../../storage/oplog';
 import { aggregateDocuments } from '../../storage/query';
 import type { Storage } from '../../storage/storage';
-import { SYSTEM_VIEWS, applyUpdateEntry, recordedPreImage } from '../../storage/storage';
+import { SYSTEM_VIEWS, appliedPreImage, applyUpdateEntry, recordedPreImage } from '../../storage/storage';
+import { describeUpdate } from './updateDescription';
 import { isPlainObject } from '../../storage/values';
 
 /**
@@ -171,9 +172,14 @@ function eventsOf(
       if (op.op === 'd') return { events: [withBefore({ ...base('delete'), ns: nsDoc, documentKey: { _id: id } })], invalidate: false };
       const isDiff = Object.keys(o).some((key) => key.startsWith('$'));
       if (!isDiff) return { events: [withBefore({ ...base('replace'), fullDocument: o, ns: nsDoc, documentKey: { _id: id } })], invalidate: false };
-      const updatedFields = isPlainObject(o.$set) ? o.$set : {};
-      const removedFields = isPlainObject(o.$unset) ? Object.keys(o.$unset) : [];
-      const event: Document = { ...base('update'), ns: nsDoc, documentKey: { _id: id }, updateDescription: { updatedFields, removedFields, truncatedArrays: [] } };
+      // The change from the document the op found (document_diff_calculator.cpp's description);
+      // without it (data an initial sync cloned) the entry's top-level fields.
+      const found = appliedPreImage(entry, opIndex);
+      const updateDescription: Document =
+        found === undefined
+          ? { updatedFields: isPlainObject(o.$set) ? o.$set : {}, removedFields: isPlainObject(o.$unset) ? Object.keys(o.$unset) : [], truncatedArrays: [] }
+          : describeUpdate(found, applyUpdateEntry(found, o), cursor.showExpandedEvents);
+      const event: Document = { ...base('update'), ns: nsDoc, documentKey: { _id: id }, updateDescription };
       if (cursor.fullDocument === 'updateLookup') event.fullDocument = lookup().getCollection(db, coll)?.getById(id) ?? null;
       if (cursor.fullDocument === 'whenAvailable' || cursor.fullDocument === 'required') {
         if (pre === undefined && cursor.fullDocument === 'required') {
