@@ -430,6 +430,36 @@ export class Storage implements ReplStorage {
     this.applyLogged({ op: 'c', ns: `${from.db}.$cmd`, o: { drop: from.coll } }, oplog);
   }
 
+  /**
+   * cloneCollectionAsCapped (collection_crud/capped_utils.cpp): a new capped collection `to` of
+   * `sizeBytes` with the source's options (no index but `_id`), filled with the source's documents
+   * oldest first — skipping at the start those that could not fit anyway — each an insert entry,
+   * the capped deletes following as they do for any insert. Validation is off for the copy.
+   */
+  cloneCollectionAsCapped(db: string, from: string, to: string, sizeBytes: number, oplog: OplogOp[]): void {
+    const source = this.getCollection(db, from);
+    if (!source) {
+      if (this.getView(db, from)) throw serverError('CommandNotSupportedOnView', `cloneCollectionAsCapped not supported for views: ${db}.${from}`);
+      throw serverError('NamespaceNotFound', `source collection ${db}.${from} does not exist`);
+    }
+    if (this.getCollection(db, to) || this.getView(db, to)) {
+      throw serverError('NamespaceExists', `cloneCollectionAsCapped failed - destination collection ${db}.${to} already exists. source collection: ${db}.${from}`);
+    }
+    const options: Document = { ...structuredClone(source.options), capped: true, size: sizeBytes };
+    this.applyLogged({ op: 'c', ns: `${db}.$cmd`, o: { create: to, ...options } }, oplog);
+    const target = this.getCollection(db, to) as Collection;
+    // capped_utils.cpp: what exceeds twice the size is skipped, counting 4x each document's size.
+    let excessBytes = source.sizeBytes - 2 * sizeBytes;
+    for (const stored of source.docs.values()) {
+      if (excessBytes > 0) {
+        excessBytes -= 4 * stored.sizeBytes;
+        continue;
+      }
+      this.applyLogged({ op: 'i', ns: `${db}.${to}`, o: stored.doc }, oplog);
+      this.cappedDeleteAsNeeded(target, stored.doc._id, oplog);
+    }
+  }
+
   listIndexes(db: string, coll: string): IndexSpec[] {
     const collection = this.getCollection(db, coll);
     if (!collection) throw serverError('NamespaceNotFound', `ns does not exist: ${db}.${coll}`);

@@ -77,6 +77,38 @@ describe('capped deletes (capped_collection_maintenance.cpp)', () => {
   });
 });
 
+describe('cloneCollectionAsCapped and convertToCapped (collection_crud/capped_utils.cpp)', () => {
+  it('cloneCollectionAsCapped: a capped copy (create, then inserts, capped deletes as for any insert); the source stays', () => {
+    const h = new CrudHarness();
+    const pad = 'x'.repeat(100);
+    h.run('app', { insert: 'src', documents: [1, 2, 3, 4].map((_id) => ({ _id, pad })) });
+    h.oplog.length = 0;
+    expect(h.run('app', { cloneCollectionAsCapped: 'src', toCollection: 'dst', size: 300 })).toEqual({ ok: 1 });
+    expect(ids(h, 'dst')).toEqual([3, 4]);
+    expect(ids(h, 'src')).toEqual([1, 2, 3, 4]);
+    expect(h.oplog.map((entry) => [entry.op, entry.o.create ?? entry.o._id])).toEqual([['c', 'dst'], ['i', 1], ['i', 2], ['i', 3], ['d', 1], ['i', 4], ['d', 2]]);
+    expect(h.run('app', { listCollections: 1, filter: { name: 'dst' } }).cursor.firstBatch[0].options).toEqual({ capped: true, size: 300 });
+    expect(h.run('app', { cloneCollectionAsCapped: 'src', toCollection: 'dst', size: 300 })).toMatchObject({ ok: 0, code: 48 });
+    expect(h.run('app', { cloneCollectionAsCapped: 'nope', toCollection: 'x', size: 300 })).toMatchObject({ ok: 0, code: 26, errmsg: 'source collection app.nope does not exist' });
+    h.run('app', { create: 'v', viewOn: 'src' });
+    expect(h.run('app', { cloneCollectionAsCapped: 'v', toCollection: 'x', size: 300 })).toMatchObject({ ok: 0, code: 166 });
+  });
+
+  it('convertToCapped: cloned into a temporary collection renamed over the original (dropTarget); other indexes are gone', () => {
+    const h = new CrudHarness();
+    h.run('app', { insert: 'c', documents: [1, 2, 3].map((_id) => ({ _id })) });
+    h.run('app', { createIndexes: 'c', indexes: [{ key: { x: 1 }, name: 'x_1' }] });
+    h.oplog.length = 0;
+    expect(h.run('app', { convertToCapped: 'c', size: 4096 })).toEqual({ ok: 1 });
+    expect(ids(h, 'c')).toEqual([1, 2, 3]);
+    expect(h.run('app', { collStats: 'c' })).toMatchObject({ capped: true, maxSize: 4096, nindexes: 1 });
+    const rename = h.oplog.find((entry) => entry.o.renameCollection !== undefined)!;
+    expect(rename.o).toMatchObject({ to: 'app.c', stayTemp: false, dropTarget: true });
+    expect(String(rename.o.renameCollection)).toMatch(/^app\.tmp[0-9a-f]{5}\.convertToCapped\.c$/);
+    expect(h.run('app', { convertToCapped: 'c' })).toMatchObject({ ok: 0, code: 40414 });
+  });
+});
+
 describe('tailable cursors (find.cpp, query_request_helper.cpp, get_executor.cpp)', () => {
   it('stay open when drained and return later documents to getMore; an empty batch keeps the cursor (run-command spec "does not close the cursor when receiving an empty batch")', () => {
     const h = capped();

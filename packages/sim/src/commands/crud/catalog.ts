@@ -197,3 +197,38 @@ export function renameCollectionCommand(db: string, body: Document, ctx: Storage
   ctx.storage.renameCollection(from, to, dropTarget, oplog);
   return { reply: { ok: 1 }, oplog };
 }
+
+function cappedSizeArgument(command: string, body: Document): number {
+  if (body.size === undefined) throw serverError('Location40414', `BSON field '${command}.size' is missing but a required field`);
+  const size = asNumber(body.size);
+  if (size === undefined) throw serverError('TypeMismatch', `BSON field '${command}.size' is the wrong type, expected a number`);
+  return Math.trunc(size);
+}
+
+/** cloneCollectionAsCapped (commands/collection_to_capped.cpp): a capped copy of a collection in the same database. */
+export function cloneCollectionAsCappedCommand(db: string, body: Document, ctx: StorageCommandContext): StorageCommandResult {
+  const from = collectionArgument('cloneCollectionAsCapped', body, db);
+  checkCollectionName(db, from);
+  const to = body.toCollection;
+  if (typeof to !== 'string') throw serverError('Location40414', "BSON field 'cloneCollectionAsCapped.toCollection' is missing but a required field");
+  checkCollectionName(db, to);
+  const oplog: OplogOp[] = [];
+  ctx.storage.cloneCollectionAsCapped(db, from, to, cappedSizeArgument('cloneCollectionAsCapped', body), oplog);
+  return { reply: { ok: 1 }, oplog };
+}
+
+/**
+ * convertToCapped (capped_utils.cpp convertToCapped): the collection cloned as capped into a
+ * temporary `tmpXXXXX.convertToCapped.<coll>`, then renamed over it (dropTarget): its other
+ * indexes are gone, as in mongod.
+ */
+export function convertToCappedCommand(db: string, body: Document, ctx: StorageCommandContext): StorageCommandResult {
+  const coll = collectionArgument('convertToCapped', body, db);
+  checkCollectionName(db, coll);
+  const size = cappedSizeArgument('convertToCapped', body);
+  const tmp = `tmp${ctx.storage.newObjectId().toHexString().slice(-5)}.convertToCapped.${coll}`;
+  const oplog: OplogOp[] = [];
+  ctx.storage.cloneCollectionAsCapped(db, coll, tmp, size, oplog);
+  ctx.storage.renameCollection({ db, coll: tmp }, { db, coll }, true, oplog);
+  return { reply: { ok: 1 }, oplog };
+}
