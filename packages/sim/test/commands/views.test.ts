@@ -70,6 +70,13 @@ describe('reads through a view run its pipeline (views/resolved_view.cpp)', () =
     expect(h.run('app', { find: 'w' }).cursor.firstBatch).toEqual([{ _id: 2, y: 'b' }, { _id: 3, y: 'c' }, { _id: 4, y: 'd' }]);
   });
 
+  it('a $lookup from a view reads the view (resolved_view.cpp)', () => {
+    const h = withView();
+    h.run('app', { insert: 'o', documents: [{ _id: 'o1', x: 'b' }, { _id: 'o2', x: 'a' }] });
+    const joined = h.run('app', { aggregate: 'o', pipeline: [{ $lookup: { from: 'v', localField: 'x', foreignField: 'x', as: 'm' } }], cursor: {} }).cursor.firstBatch;
+    expect(joined).toEqual([{ _id: 'o1', x: 'b', m: [{ _id: 2, x: 'b' }] }, { _id: 'o2', x: 'a', m: [] }]);
+  });
+
   it("a view's collation is its reads' default", () => {
     const h = withView();
     h.run('app', { create: 'ci', viewOn: 'c', collation: { locale: 'en', strength: 2 } });

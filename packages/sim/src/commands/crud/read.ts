@@ -29,8 +29,13 @@ function cursorOptions(reader: CommandReader, field = 'batchSize'): number | und
 function viewDocuments(storage: Storage, db: string, coll: string): { docs: Document[]; collation: Collation | undefined } | undefined {
   const resolved = storage.resolveView(db, coll);
   if (resolved === undefined) return undefined;
-  const docs = aggregateDocuments(storage.documents(db, resolved.coll), resolved.pipeline, (name) => storage.documents(db, name), storage.nowMillis());
+  const docs = aggregateDocuments(storage.documents(db, resolved.coll), resolved.pipeline, lookupSource(storage, db), storage.nowMillis());
   return { docs, collation: resolved.collation === undefined ? undefined : parseCollation(resolved.collation) };
+}
+
+/** What a `$lookup` (or `$unionWith`) `from` reads: a collection's documents, or a view's (resolved_view.cpp: a view there runs its pipeline too). */
+function lookupSource(storage: Storage, db: string): (name: string) => Document[] {
+  return (name) => viewDocuments(storage, db, name)?.docs ?? storage.documents(db, name);
 }
 
 /** What a read of `db.coll` starts from: the replication collections of local, a view's documents, or the collection's candidates. */
@@ -267,7 +272,7 @@ export function aggregateCommand(db: string, body: Document, ctx: StorageCommand
     input = input.filter((doc) => matcher(doc));
     stages = stages.slice(1);
   }
-  const docs = aggregateDocuments(input, stages, (name) => ctx.storage.documents(db, name), ctx.storage.nowMillis(), variables);
+  const docs = aggregateDocuments(input, stages, lookupSource(ctx.storage, db), ctx.storage.nowMillis(), variables);
   const ns = coll === undefined ? `${db}.$cmd.aggregate` : `${db}.${coll}`;
   if (writeStage !== undefined) {
     const oplog: OplogOp[] = [];
