@@ -101,6 +101,16 @@ export const SYSTEM_VIEWS = 'system.views';
 /** view_graph.h kMaxViewDepth: how many views one view may stand on. */
 export const viewDepthMax = 20;
 
+/** collection_options.cpp adjustCappedSize: capped sizes are whole multiples of 256 bytes. */
+export function adjustCappedSize(sizeBytes: number): number {
+  return Math.ceil(Math.trunc(sizeBytes) / 256) * 256;
+}
+
+/** adjustCappedMaxDocs: a `max` of 0 or less means none, kept as 0x7fffffff. */
+export function adjustCappedMax(max: number): number {
+  return max <= 0 ? 0x7fffffff : Math.trunc(max);
+}
+
 /** One view, as `system.views` holds it (without the `db.` of its `_id`). */
 export interface ViewDefinition {
   name: string;
@@ -1075,6 +1085,8 @@ export interface CollModChange {
 /** The collection-option fields of a collMod entry, set on `options` (CollectionOptions keeps pre-images only when enabled). */
 function applyCollModOptions(options: Document, o: Document): void {
   for (const key of ['validator', 'validationLevel', 'validationAction'] as const) if (o[key] !== undefined) options[key] = o[key];
+  if (o.cappedSize !== undefined) options.size = adjustCappedSize(Number(o.cappedSize));
+  if (o.cappedMax !== undefined) options.max = adjustCappedMax(Number(o.cappedMax));
   const images = o.changeStreamPreAndPostImages;
   if (isPlainObject(images)) {
     if (images.enabled === true) options.changeStreamPreAndPostImages = { enabled: true };

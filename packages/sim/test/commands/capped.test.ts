@@ -27,9 +27,11 @@ describe('create capped (collection_options.cpp, create_collection.cpp)', () => 
     expect(h.run('app', { listCollections: 1 }).cursor.firstBatch[0].options).toEqual({ capped: true, size: 512, max: 5 });
     const stats = h.run('app', { collStats: 'log' });
     expect(stats).toMatchObject({ capped: true, max: 5, maxSize: 512, ok: 1 });
+    // storage_stats.cpp: `max` is getCappedMaxDocs, the option as kept: 0 when none was given.
     h.run('app', { create: 'nomax', capped: true, size: 4096 });
-    expect(h.run('app', { collStats: 'nomax' }).max).toEqual(Long.MAX_VALUE);
-    expect(h.run('app', { collStats: 'nomax' }).maxSize).toBe(4096);
+    expect(h.run('app', { collStats: 'nomax' })).toMatchObject({ max: 0, maxSize: 4096 });
+    h.run('app', { create: 'zero', capped: true, size: 4096, max: 0 });
+    expect(h.run('app', { collStats: 'zero' }).max).toBe(0x7fffffff);
   });
 
   it("refuses capped without size (InvalidOptions 72), a negative size, max >= 2^31 (BadValue 2)", () => {
@@ -74,6 +76,38 @@ describe('capped deletes (capped_collection_maintenance.cpp)', () => {
     const full = new Storage();
     full.applyOps(h.oplog);
     expect(full.dataDigest()).toBe(h.storage.dataDigest());
+  });
+});
+
+describe('collMod cappedSize / cappedMax (6.0+, coll_mod.cpp; jstests/core/capped_resize.js)', () => {
+  it('changes the limits (one collMod entry with the values as given); the next inserts delete down to them', () => {
+    const h = capped({ size: 25 * 1024 });
+    const doc = { key: 'a'.repeat(10 * 1024) };
+    const insertFive = (): void => {
+      for (let i = 0; i < 5; i++) h.run('app', { insert: 'log', documents: [{ ...doc }] });
+    };
+    insertFive();
+    expect(h.run('app', { collStats: 'log' }).count).toBe(2);
+    h.oplog.length = 0;
+    expect(h.run('app', { collMod: 'log', cappedSize: 50 * 1024 })).toEqual({ ok: 1 });
+    expect(h.oplog[0]).toMatchObject({ op: 'c', o: { collMod: 'log', cappedSize: 50 * 1024 }, o2: { collectionOptions_old: { capped: true, size: 25 * 1024 } } });
+    insertFive();
+    expect(h.run('app', { collStats: 'log' })).toMatchObject({ count: 4, maxSize: 50 * 1024 });
+    h.run('app', { collMod: 'log', cappedMax: 3 });
+    expect(h.run('app', { collStats: 'log' }).count).toBe(4);
+    insertFive();
+    expect(h.run('app', { collStats: 'log' })).toMatchObject({ count: 3, max: 3 });
+    h.run('app', { collMod: 'log', cappedMax: -2 });
+    expect(h.run('app', { collStats: 'log' }).max).toBe(0x7fffffff);
+  });
+
+  it('refuses a non-capped collection ("Collection must be capped.", InvalidOptions 72), a size of 0 or above 1 PB', () => {
+    const h = capped({ size: 4096 });
+    h.run('app', { insert: 'plain', documents: [{ _id: 1 }] });
+    expect(h.run('app', { collMod: 'plain', cappedSize: 4096 })).toMatchObject({ ok: 0, code: 72, errmsg: 'Collection must be capped.' });
+    expect(h.run('app', { collMod: 'log', cappedSize: 0 })).toMatchObject({ ok: 0 });
+    expect(h.run('app', { collMod: 'log', cappedSize: 2 ** 50 + 1 })).toMatchObject({ ok: 0, code: 2 });
+    expect(h.run('app', { collMod: 'log', cappedMax: 2 ** 31 })).toMatchObject({ ok: 0, code: 2 });
   });
 });
 

@@ -1,7 +1,7 @@
-import { Long } from 'bson';
 import type { Document } from 'bson';
 import { serverError } from '../../base/errors';
 import type { OplogOp } from '../../storage/oplog';
+import { adjustCappedMax, adjustCappedSize } from '../../storage/storage';
 import type { Storage, ViewDefinition } from '../../storage/storage';
 import { isPlainObject } from '../../storage/values';
 import { ID_INDEX_SPEC } from '../../storage/collection';
@@ -160,7 +160,7 @@ function cappedOptions(body: Document, options: Document): void {
   if (size === undefined) throw serverError('InvalidOptions', "the 'size' field is required when 'capped' is true");
   if (size < 0) throw serverError('BadValue', 'size has to be >= 0');
   if (size > 2 ** 50) throw serverError('BadValue', 'size cannot exceed 1 PB');
-  options.size = Math.ceil(Math.trunc(size) / cappedSizeGranularityBytes) * cappedSizeGranularityBytes;
+  options.size = adjustCappedSize(size);
   if (body.max === undefined) return;
   const max = asNumber(body.max);
   if (max === undefined) {
@@ -168,13 +168,8 @@ function cappedOptions(body: Document, options: Document): void {
     return;
   }
   if (max >= 2 ** 31) throw serverError('BadValue', 'max in a capped collection has to be < 2^31 or not set');
-  options.max = max <= 0 ? cappedMaxDocsNone : Math.trunc(max);
+  options.max = adjustCappedMax(max);
 }
-
-/** collection_options.cpp adjustCappedSize: capped sizes are whole multiples of 256 bytes. */
-const cappedSizeGranularityBytes = 256;
-/** adjustCappedMaxDocs: the `max` that means no limit. */
-const cappedMaxDocsNone = 0x7fffffff;
 
 export function createCommand(db: string, body: Document, ctx: StorageCommandContext): StorageCommandResult {
   const coll = collectionArgument('create', body, db);
@@ -248,11 +243,10 @@ export function collectionStats(storage: Storage, db: string, coll: string): Doc
   const storageSize = collection ? onDiskBytes(size) : 0;
   const totalIndexSize = allocationUnitBytes * indexes.length;
   // collection storage stats (stats/storage_stats.cpp): a capped collection adds its `max`
-  // (documents; LLONG_MAX when unlimited) and `maxSize` (bytes).
+  // (getCappedMaxDocs: the option as kept, 0 when none was given) and `maxSize` (bytes).
   const capped: Document = {};
   if (collection?.options.capped === true) {
-    const max = Number(collection.options.max ?? 0);
-    capped.max = max > 0 && max !== 0x7fffffff ? max : Long.MAX_VALUE;
+    capped.max = Number(collection.options.max ?? 0);
     capped.maxSize = Number(collection.options.size ?? 0);
   }
   return {

@@ -16,9 +16,37 @@ const GENERIC_ARGUMENTS = new Set([
 ]);
 
 /** collMod's own fields (catalog/coll_mod.idl, 7.0), those the simulator builds first. */
-const COLL_MOD_FIELDS = new Set(['collMod', 'index', 'validator', 'validationLevel', 'validationAction', 'changeStreamPreAndPostImages']);
+const COLL_MOD_FIELDS = new Set(['collMod', 'index', 'validator', 'validationLevel', 'validationAction', 'changeStreamPreAndPostImages', 'cappedSize', 'cappedMax']);
 /** coll_mod.idl fields of features the simulator does not have (views, time-series, clustered, capped). */
-const COLL_MOD_UNSUPPORTED = new Set(['timeseries', 'expireAfterSeconds', 'cappedSize', 'cappedMax', 'dryRun']);
+const COLL_MOD_UNSUPPORTED = new Set(['timeseries', 'expireAfterSeconds', 'dryRun']);
+/** collection_options.cpp checkAndAdjustCappedSize: at most 1 PB. */
+const cappedSizeBytesMax = 2 ** 50;
+
+/**
+ * collMod cappedSize / cappedMax (6.0+, coll_mod.cpp parseCollModRequest): only on a capped
+ * collection ("Collection must be capped."); the size at least 1 (coll_mod.idl) and at most 1 PB,
+ * the max below 2^31. The entry keeps the values as given; the collection takes them as
+ * CollectionOptions adjusts them (storage.ts), and the next inserts delete down to them
+ * (jstests/core/capped_resize.js).
+ */
+function cappedChanges(body: Document, ctx: StorageCommandContext, db: string, coll: string, options: Document): void {
+  if (body.cappedSize === undefined && body.cappedMax === undefined) return;
+  const collection = ctx.storage.getCollection(db, coll);
+  if (collection !== undefined && collection.options.capped !== true) throw serverError('InvalidOptions', 'Collection must be capped.');
+  if (body.cappedSize !== undefined) {
+    const size = asNumber(body.cappedSize);
+    if (size === undefined) throw serverError('TypeMismatch', "BSON field 'collMod.cappedSize' is the wrong type, expected a number");
+    if (size < 1) throw serverError('Location51024', `BSON field 'collMod.cappedSize' value must be >= 1, actual value '${size}'`);
+    if (size > cappedSizeBytesMax) throw serverError('BadValue', 'size cannot exceed 1 PB');
+    options.cappedSize = body.cappedSize;
+  }
+  if (body.cappedMax !== undefined) {
+    const max = asNumber(body.cappedMax);
+    if (max === undefined) throw serverError('TypeMismatch', "BSON field 'collMod.cappedMax' is the wrong type, expected a number");
+    if (max >= 2 ** 31) throw serverError('BadValue', 'max in a capped collection has to be < 2^31 or not set');
+    options.cappedMax = body.cappedMax;
+  }
+}
 /** coll_mod.cpp: the fields a view's collMod takes (any other is "option not supported on a view"). */
 const VIEW_FIELDS = new Set(['viewOn', 'pipeline']);
 
@@ -137,6 +165,7 @@ export function collModCommand(db: string, body: Document, ctx: StorageCommandCo
     if (enabled === undefined) throw serverError('Location40414', "BSON field 'collMod.changeStreamPreAndPostImages.enabled' is missing but a required field");
     options.changeStreamPreAndPostImages = { enabled };
   }
+  cappedChanges(body, ctx, db, coll, options);
   const change: CollModChange = { options };
   const index = reader.object('index');
   const indexChange = index === undefined ? undefined : parseIndexChange(index, ctx, db, coll);
