@@ -42,6 +42,23 @@ describe('views and capped collections on a replica set', () => {
     c.stopAll();
   });
 
+  it('a member resynced by initial sync clones system.views (the view) and the capped collection with its options; later capped deletes reach it', async () => {
+    const { c, primary } = await started(85);
+    await c.command(primary, { create: 'log', capped: true, size: 4096, max: 2, ...majority }, { db: 'test' });
+    await c.command(primary, { create: 'v', viewOn: 'log', ...majority }, { db: 'test' });
+    await c.command(primary, { insert: 'log', documents: [{ _id: 1 }, { _id: 2 }, { _id: 3 }], ...majority }, { db: 'test' });
+    const wiped = c.hosts.find((h) => h !== primary)!;
+    c.wipe(wiped);
+    expect(await c.waitFor(() => c.state(wiped) === 'SECONDARY', 60_000)).toBe(true);
+    const storage = c.storage(wiped);
+    expect(storage.getView('test', 'v')).toEqual({ name: 'v', viewOn: 'log', pipeline: [] });
+    expect(storage.getCollection('test', 'log')?.options).toEqual({ capped: true, size: 4096, max: 2 });
+    await c.command(primary, { insert: 'log', documents: [{ _id: 4 }], writeConcern: { w: 3 } }, { db: 'test' });
+    expect(storage.documents('test', 'log').map((doc) => doc._id)).toEqual([3, 4]);
+    expect(storage.dataDigest()).toBe(c.storage(primary).dataDigest());
+    c.stopAll();
+  });
+
   it('an awaitData getMore waits up to maxTimeMS: it answers as soon as a document comes, or an empty batch at the deadline and keeps the cursor', async () => {
     const { c, primary } = await started(82);
     await c.command(primary, { create: 'log', capped: true, size: 4096, ...majority }, { db: 'test' });
