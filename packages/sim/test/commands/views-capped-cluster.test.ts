@@ -97,19 +97,22 @@ describe('views and capped collections on a replica set', () => {
     c.stopAll();
   });
 
-  it('change streams: a view create and drop are events under showExpandedEvents only; a stream on a view is refused (166)', async () => {
+  it('change streams: a view create, modify (collMod) and drop are events under showExpandedEvents only; a stream on a view is refused (166)', async () => {
     const { c, primary } = await started(83);
     const open = async (stage: Document): Promise<Document> => ((await c.command(primary, { aggregate: 1, pipeline: [{ $changeStream: stage }], cursor: {} }, { db: 'test' })).cursor as Document);
     const expanded = await open({ showExpandedEvents: true });
     const plain = await open({});
     await c.command(primary, { create: 'v', viewOn: 'coll', pipeline: [{ $match: { a: 1 } }], ...majority }, { db: 'test' });
+    await c.command(primary, { collMod: 'v', pipeline: [{ $match: { a: 2 } }], ...majority }, { db: 'test' });
     await c.command(primary, { drop: 'v', ...majority }, { db: 'test' });
     const events = ((await c.command(primary, { getMore: expanded.id, collection: '$cmd.aggregate', maxTimeMS: 300 }, { db: 'test' })).cursor as Document).nextBatch as Document[];
     expect(events.map((e) => [e.operationType, e.ns])).toEqual([
       ['create', { db: 'test', coll: 'v' }],
+      ['modify', { db: 'test', coll: 'v' }],
       ['drop', { db: 'test', coll: 'v' }],
     ]);
     expect(events[0]!.operationDescription).toEqual({ viewOn: 'coll', pipeline: [{ $match: { a: 1 } }] });
+    expect(events[1]!.operationDescription).toEqual({ viewOn: 'coll', pipeline: [{ $match: { a: 2 } }] });
     const none = ((await c.command(primary, { getMore: plain.id, collection: '$cmd.aggregate', maxTimeMS: 300 }, { db: 'test' })).cursor as Document).nextBatch;
     expect(none).toEqual([]);
     await c.command(primary, { create: 'v2', viewOn: 'coll', ...majority }, { db: 'test' });
