@@ -173,6 +173,18 @@ describe('tailable cursors (find.cpp, query_request_helper.cpp, get_executor.cpp
     expect(h.run('app', { getMore: cursor.id, collection: 'log' })).toMatchObject({ ok: 0, code: 43 });
   });
 
+  it('a plain (not tailable) scan of a capped collection dies too when the collection deletes the document it rested on (jstests/core/capped_max1.js); a sorted one has its results in memory', () => {
+    const h = capped({ size: 4096, max: 4 });
+    h.run('app', { insert: 'log', documents: [1, 2, 3, 4].map((_id) => ({ _id })) });
+    const scan = h.run('app', { find: 'log', batchSize: 1 }).cursor;
+    const sorted = h.run('app', { find: 'log', batchSize: 1, sort: { _id: 1 } }).cursor;
+    expect(h.run('app', { getMore: scan.id, collection: 'log', batchSize: 1 }).cursor.nextBatch).toEqual([{ _id: 2 }]);
+    h.run('app', { insert: 'log', documents: [5, 6].map((_id) => ({ _id })) });
+    expect(h.run('app', { getMore: scan.id, collection: 'log' })).toMatchObject({ ok: 0, code: 136, errmsg: 'CollectionScan died due to position in capped collection being deleted.' });
+    expect(h.run('app', { getMore: scan.id, collection: 'log' })).toMatchObject({ ok: 0, code: 43 });
+    expect(h.run('app', { getMore: sorted.id, collection: 'log' }).cursor.nextBatch).toEqual([{ _id: 2 }, { _id: 3 }, { _id: 4 }]);
+  });
+
   it('refused: on a non-capped collection (BadValue), awaitData without tailable (FailedToParse), a sort but $natural, singleBatch', () => {
     const h = capped();
     h.run('app', { insert: 'plain', documents: [{ _id: 1 }] });

@@ -45,6 +45,8 @@ interface OpenCursor {
   docs: Document[];
   /** A tailable cursor's source of new documents: it stays open when drained. */
   readonly tail?: TailSource;
+  /** Checked before each getMore with the last document returned; throws when the cursor's position is gone. */
+  readonly restore?: (lastReturned: Document) => void;
   position: number;
   lastUsedMillis: number;
   /** The session (lsid key) the cursor was opened in, if any. */
@@ -59,6 +61,8 @@ export interface BatchOptions {
   singleBatch?: boolean;
   /** A tailable cursor: kept open when drained, refilled from this by getMore. */
   tail?: TailSource;
+  /** A position check before each getMore (a collection scan of a capped collection). */
+  restore?: (lastReturned: Document) => void;
 }
 
 export interface CursorReply {
@@ -130,6 +134,7 @@ export class CursorManager {
       noCursorTimeout: options.noCursorTimeout ?? false,
       docs,
       ...(options.tail ? { tail: options.tail } : {}),
+      ...(options.restore ? { restore: options.restore } : {}),
       position: end,
       lastUsedMillis: this.now(),
     });
@@ -153,17 +158,17 @@ export class CursorManager {
     if (cursor.ns !== ns) {
       throw serverError('Unauthorized', `Requested getMore on namespace '${ns}', but cursor belongs to a different namespace ${cursor.ns}`);
     }
-    if (cursor.tail !== undefined && cursor.position >= cursor.docs.length) {
-      let fresh: Document[];
-      try {
-        fresh = cursor.tail.next();
-      } catch (error) {
-        // The position is lost (or the collection gone): the cursor dies with the error.
-        this.cursors.delete(id);
-        throw error;
+    try {
+      const last = cursor.docs[cursor.position - 1];
+      if (cursor.restore !== undefined && last !== undefined) cursor.restore(last);
+      if (cursor.tail !== undefined && cursor.position >= cursor.docs.length) {
+        cursor.docs = cursor.tail.next();
+        cursor.position = 0;
       }
-      cursor.docs = fresh;
-      cursor.position = 0;
+    } catch (error) {
+      // The position is lost (or the collection gone): the cursor dies with the error.
+      this.cursors.delete(id);
+      throw error;
     }
     const end = this.takeBatch(cursor.docs, cursor.position, batchSize);
     const batch = cursor.docs.slice(cursor.position, end);

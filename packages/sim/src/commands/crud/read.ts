@@ -69,10 +69,28 @@ function tailSource(storage: Storage, db: string, coll: string, matcher: (doc: D
         if (after && matcher(stored.doc)) out.push(stored.doc);
         if (key === lastKey) after = true;
       }
-      if (!after) throw serverError('CappedPositionLost', `CollectionScan died due to position in capped collection being deleted. Last seen record id: ${lastKey}`);
+      if (!after) throw cappedPositionLost();
       for (const key of current.docs.keys()) lastKey = key;
       return out;
     },
+  };
+}
+
+/** collection_scan.cpp: the record a scan of a capped collection rested on was deleted. */
+function cappedPositionLost(): Error {
+  return serverError('CappedPositionLost', 'CollectionScan died due to position in capped collection being deleted.');
+}
+
+/**
+ * A (non-tailable) collection scan of a capped collection rests on the last record it returned;
+ * when that record is deleted (the collection rolled over it) the next getMore fails with
+ * CappedPositionLost and the cursor dies (collection_scan.cpp restoreState;
+ * jstests/core/capped_max1.js). A sorted find has its results in memory and no position.
+ */
+function cappedScanRestore(storage: Storage, db: string, coll: string): (lastReturned: Document) => void {
+  return (lastReturned) => {
+    if (!('_id' in lastReturned)) return;
+    if (storage.getCollection(db, coll)?.getById(lastReturned._id) === undefined) throw cappedPositionLost();
   };
 }
 
@@ -129,7 +147,9 @@ export function findCommand(db: string, body: Document, ctx: StorageCommandConte
   // find.cpp shouldSaveCursor: a tailable cursor stays open, even when drained, unless its collection has no documents.
   const collection = tailable ? ctx.storage.getCollection(db, coll) : undefined;
   const tail = collection !== undefined && collection.count > 0 ? tailSource(ctx.storage, db, coll, compileFilter(filter, { variables, collation }), awaitData) : undefined;
-  const cursor = ctx.cursors.open(`${db}.${coll}`, docs, ctx.connectionId, { batchSize, singleBatch, noCursorTimeout, ...(tail ? { tail } : {}) });
+  const scansCapped = !tailable && sort === undefined && ctx.storage.getCollection(db, coll)?.options.capped === true;
+  const restore = scansCapped ? cappedScanRestore(ctx.storage, db, coll) : undefined;
+  const cursor = ctx.cursors.open(`${db}.${coll}`, docs, ctx.connectionId, { batchSize, singleBatch, noCursorTimeout, ...(tail ? { tail } : {}), ...(restore ? { restore } : {}) });
   return { reply: firstBatchReply(cursor), oplog: [] };
 }
 
