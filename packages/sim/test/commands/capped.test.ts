@@ -157,6 +157,10 @@ describe('tailable cursors (find.cpp, query_request_helper.cpp, get_executor.cpp
     expect(h.run('app', { getMore: first.id, collection: 'log' }).cursor.nextBatch).toEqual([{ _id: 3 }, { _id: 4, skip: true }]);
     h.run('app', { insert: 'log', documents: [{ _id: 5 }] });
     expect(h.run('app', { getMore: filtered.id, collection: 'log' }).cursor.nextBatch).toEqual([{ _id: 5 }]);
+    // Later documents come through the find's projection too.
+    const projected = h.run('app', { find: 'log', tailable: true, projection: { _id: 0, n: 1 } }).cursor;
+    h.run('app', { insert: 'log', documents: [{ _id: 6, n: 6, other: true }] });
+    expect(h.run('app', { getMore: projected.id, collection: 'log' }).cursor.nextBatch).toEqual([{ n: 6 }]);
   });
 
   it('on an empty collection no cursor is kept (shouldSaveCursor: SERVER-13955)', () => {

@@ -50,11 +50,12 @@ function readInput(db: string, coll: string, filter: Document, ctx: StorageComma
 // ---- tailable cursors ----
 
 /**
- * The documents a tailable cursor has not scanned yet, in natural order, matching its filter
- * (query/find.cpp: a tailable cursor rests after the last record it read and resumes there). When
- * that record is gone (a capped collection rolled over it) the cursor dies with CappedPositionLost.
+ * The documents a tailable cursor has not scanned yet, in natural order, through its filter and
+ * projection (`select`) (query/find.cpp: a tailable cursor rests after the last record it read and
+ * resumes there). When that record is gone (a capped collection rolled over it) the cursor dies
+ * with CappedPositionLost.
  */
-function tailSource(storage: Storage, db: string, coll: string, matcher: (doc: Document) => boolean, awaitData: boolean): TailSource {
+function tailSource(storage: Storage, db: string, coll: string, select: (docs: Document[]) => Document[], awaitData: boolean): TailSource {
   const collection = storage.getCollection(db, coll);
   let lastKey: string | undefined;
   for (const key of collection?.docs.keys() ?? []) lastKey = key;
@@ -63,15 +64,15 @@ function tailSource(storage: Storage, db: string, coll: string, matcher: (doc: D
     next(): Document[] {
       const current = storage.getCollection(db, coll);
       if (current === undefined) throw serverError('QueryPlanKilled', 'collection dropped');
-      const out: Document[] = [];
+      const fresh: Document[] = [];
       let after = lastKey === undefined;
       for (const [key, stored] of current.docs) {
-        if (after && matcher(stored.doc)) out.push(stored.doc);
+        if (after) fresh.push(stored.doc);
         if (key === lastKey) after = true;
       }
       if (!after) throw cappedPositionLost();
       for (const key of current.docs.keys()) lastKey = key;
-      return out;
+      return fresh.length === 0 ? fresh : select(fresh);
     },
   };
 }
@@ -146,7 +147,8 @@ export function findCommand(db: string, body: Document, ctx: StorageCommandConte
   });
   // find.cpp shouldSaveCursor: a tailable cursor stays open, even when drained, unless its collection has no documents.
   const collection = tailable ? ctx.storage.getCollection(db, coll) : undefined;
-  const tail = collection !== undefined && collection.count > 0 ? tailSource(ctx.storage, db, coll, compileFilter(filter, { variables, collation }), awaitData) : undefined;
+  const select = (fresh: Document[]): Document[] => runQuery(fresh, { filter, projection, variables, collation });
+  const tail = collection !== undefined && collection.count > 0 ? tailSource(ctx.storage, db, coll, select, awaitData) : undefined;
   const scansCapped = !tailable && sort === undefined && ctx.storage.getCollection(db, coll)?.options.capped === true;
   const restore = scansCapped ? cappedScanRestore(ctx.storage, db, coll) : undefined;
   const cursor = ctx.cursors.open(`${db}.${coll}`, docs, ctx.connectionId, { batchSize, singleBatch, noCursorTimeout, ...(tail ? { tail } : {}), ...(restore ? { restore } : {}) });
