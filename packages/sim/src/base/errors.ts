@@ -112,6 +112,8 @@ export const ErrorCodes = {
   DuplicateKey: 11000,
   BSONObjectTooLarge: 10334,
   ExceededMemoryLimit: 146,
+  CommandNotSupportedOnView: 166,
+  OptionNotSupportedOnView: 167,
   InvalidPipelineOperator: 168,
   QueryPlanKilled: 175,
   OperationNotSupportedInTransaction: 263,

@@ -96,6 +96,29 @@ export interface CreateIndexesResult {
   note?: string;
 }
 
+/** Where a database keeps its views' definitions (mongod's `<db>.system.views`). */
+export const SYSTEM_VIEWS = 'system.views';
+/** view_graph.h kMaxViewDepth: how many views one view may stand on. */
+export const viewDepthMax = 20;
+
+/** collection_options.cpp adjustCappedSize: capped sizes are whole multiples of 256 bytes. */
+export function adjustCappedSize(sizeBytes: number): number {
+  return Math.ceil(Math.trunc(sizeBytes) / 256) * 256;
+}
+
+/** adjustCappedMaxDocs: a `max` of 0 or less means none, kept as 0x7fffffff. */
+export function adjustCappedMax(max: number): number {
+  return max <= 0 ? 0x7fffffff : Math.trunc(max);
+}
+
+/** One view, as `system.views` holds it (without the `db.` of its `_id`). */
+export interface ViewDefinition {
+  name: string;
+  viewOn: string;
+  pipeline: Document[];
+  collation?: Document;
+}
+
 const STORAGE_FORMAT = 'rslab-storage';
 const STORAGE_FORMAT_VERSION = 1;
 
@@ -185,6 +208,93 @@ export class Storage implements ReplStorage {
     return this.databases.get(db)?.get(coll);
   }
 
+  /**
+   * The view `db.name`, as mongod keeps it: a document `{_id: "db.name", viewOn, pipeline,
+   * collation?}` in the database's `system.views` collection (catalog/durable_view_catalog.cpp), so
+   * a view replicates, journals and rolls back as that collection's inserts and deletes do.
+   */
+  getView(db: string, name: string): ViewDefinition | undefined {
+    const doc = this.getCollection(db, SYSTEM_VIEWS)?.getById(`${db}.${name}`);
+    if (doc === undefined || typeof doc.viewOn !== 'string') return undefined;
+    const view: ViewDefinition = { name, viewOn: doc.viewOn, pipeline: Array.isArray(doc.pipeline) ? (doc.pipeline as Document[]) : [] };
+    if (isPlainObject(doc.collation)) view.collation = doc.collation;
+    return view;
+  }
+
+  /** The database's views, by name. */
+  listViews(db: string): ViewDefinition[] {
+    const prefix = `${db}.`;
+    const out: ViewDefinition[] = [];
+    for (const doc of this.documents(db, SYSTEM_VIEWS)) {
+      const id: unknown = doc._id;
+      const view = typeof id === 'string' && id.startsWith(prefix) ? this.getView(db, id.slice(prefix.length)) : undefined;
+      if (view) out.push(view);
+    }
+    return out.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  /**
+   * A view down to its collection: the collection it finally reads and the pipelines of the views
+   * on the way, innermost first (a view on a view runs the inner view's pipeline first). Undefined
+   * when `name` is no view. GraphContainsCycle past `viewDepthMax` (a cycle: view_graph.cpp).
+   */
+  resolveView(db: string, name: string): { coll: string; pipeline: Document[]; collation?: Document } | undefined {
+    let view = this.getView(db, name);
+    if (view === undefined) return undefined;
+    const collation = view.collation;
+    const pipelines: Document[][] = [];
+    for (let depth = 0; view !== undefined; depth++) {
+      if (depth >= viewDepthMax) throw serverError('GraphContainsCycle', `View depth too deep or view cycle detected. Maximum depth is ${viewDepthMax}`);
+      pipelines.unshift(view.pipeline);
+      const next = this.getView(db, view.viewOn);
+      if (next === undefined) return { coll: view.viewOn, pipeline: pipelines.flat(), ...(collation ? { collation } : {}) };
+      view = next;
+    }
+    throw new Error('unreachable');
+  }
+
+  /**
+   * Creates a view (create_collection.cpp _createView): `system.views` first when missing, then the
+   * view's document there. NamespaceExists (48) when a collection or view has the name.
+   */
+  createView(db: string, view: ViewDefinition, oplog: OplogOp[]): void {
+    checkCollectionName(db, view.name);
+    if (this.getCollection(db, view.name) || this.getView(db, view.name)) throw serverError('NamespaceExists', `Namespace already exists: ${db}.${view.name}`);
+    const doc = this.viewDocument(db, view);
+    this.ensureCollection(db, SYSTEM_VIEWS, oplog);
+    this.applyLogged({ op: 'i', ns: `${db}.${SYSTEM_VIEWS}`, o: doc }, oplog);
+  }
+
+  /** collMod of a view: its system.views document replaced (one `u` entry with the whole document). */
+  modifyView(db: string, view: ViewDefinition, oplog: OplogOp[]): void {
+    if (!this.getView(db, view.name)) throw serverError('NamespaceNotFound', `ns does not exist: ${db}.${view.name}`);
+    this.replace(db, SYSTEM_VIEWS, this.viewDocument(db, view), oplog, 'full');
+  }
+
+  /** A view's system.views document, once its viewOn chain is checked (view_graph.cpp: no cycle, at most `viewDepthMax` deep). */
+  private viewDocument(db: string, view: ViewDefinition): Document {
+    const seen = [view.name];
+    for (let on: ViewDefinition | undefined = { ...view }; on !== undefined; on = this.getView(db, on.viewOn)) {
+      if (seen.includes(on.viewOn)) throw serverError('GraphContainsCycle', `View cycle detected: [${[...seen, on.viewOn].map((n) => `${db}.${n}`).join(' => ')}]`);
+      seen.push(on.viewOn);
+      if (seen.length > viewDepthMax) throw serverError('GraphContainsCycle', `View depth too deep or view cycle detected. Maximum depth is ${viewDepthMax}`);
+    }
+    const doc: Document = { _id: `${db}.${view.name}`, viewOn: view.viewOn, pipeline: view.pipeline };
+    if (view.collation) doc.collation = view.collation;
+    return doc;
+  }
+
+  /** Drops a view: its document leaves `system.views` (one `d` entry). */
+  dropView(db: string, name: string, oplog: OplogOp[]): void {
+    if (!this.getView(db, name)) throw serverError('NamespaceNotFound', 'ns not found');
+    this.applyLogged({ op: 'd', ns: `${db}.${SYSTEM_VIEWS}`, o: { _id: `${db}.${name}` } }, oplog);
+  }
+
+  /** CommandNotSupportedOnView (166) with mongod's words when `db.coll` is a view (AutoGetCollection, views forbidden). */
+  refuseView(db: string, coll: string): void {
+    if (this.getView(db, coll)) throw serverError('CommandNotSupportedOnView', `Namespace ${db}.${coll} is a view, not a collection`);
+  }
+
   /** Documents of a collection in natural order ([] when it does not exist). Do not mutate them. */
   documents(db: string, coll: string): Document[] {
     return this.getCollection(db, coll)?.documents() ?? [];
@@ -225,6 +335,7 @@ export class Storage implements ReplStorage {
   createCollection(db: string, coll: string, options: Document, oplog: OplogOp[]): void {
     checkCollectionName(db, coll);
     if (this.getCollection(db, coll)) throw serverError('NamespaceExists', `Collection ${db}.${coll} already exists.`);
+    if (this.getView(db, coll)) throw serverError('NamespaceExists', `Namespace already exists: ${db}.${coll}`);
     if (options.validator !== undefined) {
       if (!isPlainObject(options.validator)) throw serverError('TypeMismatch', "BSON field 'create.validator' is the wrong type, expected type 'object'");
       if (JSON.stringify(Object.keys(options.validator)).includes('$jsonSchema')) {
@@ -327,6 +438,36 @@ export class Storage implements ReplStorage {
     }
     this.applyLogged({ op: 'c', ns: `${to.db}.$cmd`, o: { renameCollection: `${to.db}.${tmp}`, to: `${to.db}.${to.coll}`, stayTemp: false, ...(target ? { dropTarget: true } : {}) } }, oplog);
     this.applyLogged({ op: 'c', ns: `${from.db}.$cmd`, o: { drop: from.coll } }, oplog);
+  }
+
+  /**
+   * cloneCollectionAsCapped (collection_crud/capped_utils.cpp): a new capped collection `to` of
+   * `sizeBytes` with the source's options (no index but `_id`), filled with the source's documents
+   * oldest first — skipping at the start those that could not fit anyway — each an insert entry,
+   * the capped deletes following as they do for any insert. Validation is off for the copy.
+   */
+  cloneCollectionAsCapped(db: string, from: string, to: string, sizeBytes: number, oplog: OplogOp[]): void {
+    const source = this.getCollection(db, from);
+    if (!source) {
+      if (this.getView(db, from)) throw serverError('CommandNotSupportedOnView', `cloneCollectionAsCapped not supported for views: ${db}.${from}`);
+      throw serverError('NamespaceNotFound', `source collection ${db}.${from} does not exist`);
+    }
+    if (this.getCollection(db, to) || this.getView(db, to)) {
+      throw serverError('NamespaceExists', `cloneCollectionAsCapped failed - destination collection ${db}.${to} already exists. source collection: ${db}.${from}`);
+    }
+    const options: Document = { ...structuredClone(source.options), capped: true, size: sizeBytes };
+    this.applyLogged({ op: 'c', ns: `${db}.$cmd`, o: { create: to, ...options } }, oplog);
+    const target = this.getCollection(db, to) as Collection;
+    // capped_utils.cpp: what exceeds twice the size is skipped, counting 4x each document's size.
+    let excessBytes = source.sizeBytes - 2 * sizeBytes;
+    for (const stored of source.docs.values()) {
+      if (excessBytes > 0) {
+        excessBytes -= 4 * stored.sizeBytes;
+        continue;
+      }
+      this.applyLogged({ op: 'i', ns: `${db}.${to}`, o: stored.doc }, oplog);
+      this.cappedDeleteAsNeeded(target, stored.doc._id, oplog);
+    }
   }
 
   listIndexes(db: string, coll: string): IndexSpec[] {
@@ -436,14 +577,35 @@ export class Storage implements ReplStorage {
   /** Inserts one document (creating the collection if needed). Returns the stored document (with its `_id`). */
   insert(db: string, coll: string, doc: Document, oplog: OplogOp[], write: WriteOptions = {}): Document {
     checkCollectionName(db, coll);
+    this.refuseView(db, coll);
     const prepared = this.prepareInsert(doc);
     const existing = this.getCollection(db, coll);
     this.checkValidator(existing, prepared, undefined, write);
     if (existing) existing.checkUnique(prepared);
     this.checkCaps(1, calculateObjectSize(prepared));
-    this.ensureCollection(db, coll, oplog);
+    const { collection } = this.ensureCollection(db, coll, oplog);
     this.applyLogged({ op: 'i', ns: `${db}.${coll}`, o: prepared }, oplog);
+    if (collection.options.capped === true) this.cappedDeleteAsNeeded(collection, prepared._id, oplog);
     return prepared;
+  }
+
+  /**
+   * A capped collection over its `size` (bytes of documents) or `max` (documents) loses its oldest
+   * documents, never the one just inserted (collection_crud/capped_collection_maintenance.cpp
+   * cappedDeleteUntilBelowConfiguredMaximum). Since FCV 5.0 the primary logs each as a `d` entry and
+   * secondaries delete only by applying those (shouldDeferCappedDeletesToOplogApplication): so
+   * this runs on the write path only, never in `applyOplogEntry`.
+   */
+  private cappedDeleteAsNeeded(collection: Collection, justInserted: unknown, oplog: OplogOp[]): void {
+    const sizeBytesMax = Number(collection.options.size ?? 0);
+    const max = Number(collection.options.max ?? 0);
+    const docsMax = max > 0 ? max : Number.POSITIVE_INFINITY;
+    const keep = indexKey(justInserted);
+    for (const old of collection.documents()) {
+      if (collection.sizeBytes <= sizeBytesMax && collection.count <= docsMax) break;
+      if (indexKey(old._id) === keep) break;
+      this.applyLogged({ op: 'd', ns: collection.ns, o: { _id: old._id } }, oplog);
+    }
   }
 
   /**
@@ -896,6 +1058,18 @@ export function recordedPreImage(entry: OplogOp, index?: number): Document | und
   return action.kind === 'doc' && action.preImageRecorded === true ? action.pre : undefined;
 }
 
+/**
+ * The document a u/d op found (its undo pre-image), whether or not the collection records
+ * pre-images: what a change stream diffs an update's post-image against. Undefined when this
+ * storage did not apply the op (data an initial sync cloned).
+ */
+export function appliedPreImage(entry: OplogOp, index?: number): Document | undefined {
+  if (!(entry.undo instanceof UndoToken)) return undefined;
+  let action = entry.undo.action;
+  if (index !== undefined && action.kind === 'many') action = action.steps[index]?.action ?? { kind: 'none' };
+  return action.kind === 'doc' ? action.pre : undefined;
+}
+
 /** The document an update entry's `o` (a full post-image or a `$set`/`$unset` diff) makes of `pre`. */
 export function applyUpdateEntry(pre: Document, o: Document): Document {
   return Object.keys(o).some((key) => key.startsWith('$')) ? applyDiff(pre, o) : cloneDocument({ _id: pre._id, ...o });
@@ -911,6 +1085,8 @@ export interface CollModChange {
 /** The collection-option fields of a collMod entry, set on `options` (CollectionOptions keeps pre-images only when enabled). */
 function applyCollModOptions(options: Document, o: Document): void {
   for (const key of ['validator', 'validationLevel', 'validationAction'] as const) if (o[key] !== undefined) options[key] = o[key];
+  if (o.cappedSize !== undefined) options.size = adjustCappedSize(Number(o.cappedSize));
+  if (o.cappedMax !== undefined) options.max = adjustCappedMax(Number(o.cappedMax));
   const images = o.changeStreamPreAndPostImages;
   if (isPlainObject(images)) {
     if (images.enabled === true) options.changeStreamPreAndPostImages = { enabled: true };

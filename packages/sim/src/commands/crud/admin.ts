@@ -1,13 +1,15 @@
 import type { Document } from 'bson';
 import { serverError } from '../../base/errors';
 import type { OplogOp } from '../../storage/oplog';
-import type { Storage } from '../../storage/storage';
+import { adjustCappedMax, adjustCappedSize } from '../../storage/storage';
+import type { Storage, ViewDefinition } from '../../storage/storage';
+import { isPlainObject } from '../../storage/values';
 import { ID_INDEX_SPEC } from '../../storage/collection';
 import { checkCollectionName, checkDatabaseName } from '../../storage/namespace';
 import { runQuery } from '../../storage/query';
 import type { StorageCommandContext, StorageCommandResult } from './context';
 import { firstBatchReply } from './reply';
-import { CommandReader, collectionArgument } from './parse';
+import { CommandReader, asNumber, bsonTypeName, collectionArgument } from './parse';
 import { oplogCollectionStats, replicationDocuments } from './localView';
 
 /** mongod reports sizes on disk in whole allocation units. */
@@ -71,6 +73,9 @@ export function listCollectionsCommand(db: string, body: Document, ctx: StorageC
     info: { readOnly: false },
     idIndex: { ...ID_INDEX_SPEC },
   }));
+  // list_collections.cpp: a view is `type: "view"` with its definition as options, read-only, no _id index.
+  const views = ctx.storage.listViews(db).map((view) => ({ name: view.name, type: 'view', options: viewOptions(view), info: { readOnly: true } }));
+  if (views.length > 0) entries = [...entries, ...views].sort((a, b) => (String(a.name) < String(b.name) ? -1 : String(a.name) > String(b.name) ? 1 : 0));
   if (db === 'local') entries = [...entries, ...replicationCollections(ctx)].sort((a, b) => String(a.name).localeCompare(String(b.name)));
   if (filter) entries = runQuery(entries, { filter });
   if (nameOnly) entries = entries.map((entry) => ({ name: entry.name, type: entry.type }));
@@ -94,6 +99,7 @@ export function listIndexesCommand(db: string, body: Document, ctx: StorageComma
   checkCollectionName(db, coll);
   const reader = new CommandReader('listIndexes', body);
   const batchSize = new CommandReader('listIndexes.cursor', reader.object('cursor') ?? {}).nonNegative('batchSize', 'BatchSize');
+  ctx.storage.refuseView(db, coll);
   const indexes = ctx.storage.listIndexes(db, coll) as unknown as Document[];
   const cursor = ctx.cursors.open(`${db}.$cmd.listIndexes.${coll}`, indexes, ctx.connectionId, { batchSize });
   return { reply: firstBatchReply(cursor), oplog: [] };
@@ -101,13 +107,79 @@ export function listIndexesCommand(db: string, body: Document, ctx: StorageComma
 
 const CREATE_OPTIONS = ['capped', 'size', 'max', 'validator', 'validationLevel', 'validationAction', 'collation', 'storageEngine', 'indexOptionDefaults', 'expireAfterSeconds', 'clusteredIndex', 'timeseries', 'changeStreamPreAndPostImages'];
 
+/** A view's listCollections options: viewOn, pipeline and its collation when it has one. */
+function viewOptions(view: ViewDefinition): Document {
+  return { viewOn: view.viewOn, pipeline: view.pipeline, ...(view.collation ? { collation: view.collation } : {}) };
+}
+
+/** Stages a view's pipeline may not hold (view_catalog.cpp _validatePipeline: they write, or stream). */
+const VIEW_REFUSED_STAGES = new Set(['$out', '$merge', '$changeStream']);
+
+/**
+ * create with viewOn (commands/create.idl, create_collection.cpp _createView): viewOn a string,
+ * pipeline an array of stages, none of which writes or opens a change stream; no collection options.
+ */
+function createViewCommand(db: string, coll: string, body: Document, ctx: StorageCommandContext): StorageCommandResult {
+  if (typeof body.viewOn !== 'string') throw serverError('TypeMismatch', `BSON field 'create.viewOn' is the wrong type '${bsonTypeName(body.viewOn)}', expected type 'string'`);
+  if (body.viewOn.length === 0) throw serverError('BadValue', "'viewOn' cannot be empty.'");
+  const pipeline: unknown = body.pipeline ?? [];
+  if (!Array.isArray(pipeline)) throw serverError('TypeMismatch', `BSON field 'create.pipeline' is the wrong type '${bsonTypeName(pipeline)}', expected type 'array'`);
+  pipeline.forEach((stage: unknown, index) => {
+    if (!isPlainObject(stage) || Object.keys(stage).length !== 1) throw serverError('TypeMismatch', "Each element of the 'pipeline' array must be an object");
+    const name = Object.keys(stage)[0] as string;
+    if (VIEW_REFUSED_STAGES.has(name)) {
+      throw serverError('OptionNotSupportedOnView', `The aggregation stage ${name} in location ${index} of the pipeline cannot be used in the view definition of ${db}.${coll} because it writes to disk`);
+    }
+  });
+  for (const key of ['capped', 'size', 'max', 'validator', 'validationLevel', 'validationAction', 'indexOptionDefaults', 'expireAfterSeconds', 'clusteredIndex', 'changeStreamPreAndPostImages']) {
+    if (body[key] !== undefined) throw serverError('InvalidOptions', `option not supported on a view: ${key}`);
+  }
+  const view: ViewDefinition = { name: coll, viewOn: body.viewOn, pipeline: pipeline as Document[] };
+  if (body.collation !== undefined) {
+    if (!isPlainObject(body.collation)) throw serverError('TypeMismatch', `BSON field 'create.collation' is the wrong type '${bsonTypeName(body.collation)}', expected type 'object'`);
+    view.collation = body.collation;
+  }
+  const oplog: OplogOp[] = [];
+  ctx.storage.createView(db, view, oplog);
+  return { reply: { ok: 1 }, oplog };
+}
+
+/**
+ * A capped collection's options as mongod keeps them (catalog/collection_options.cpp): `size`
+ * required (create_collection.cpp), at least 0 and at most 1 PB, rounded up to a multiple of 256;
+ * `max` below 2^31, 0 or less meaning none (0x7fffffff). Without `capped` both are ignored.
+ */
+function cappedOptions(body: Document, options: Document): void {
+  if (body.capped !== true) {
+    delete options.size;
+    delete options.max;
+    if (body.capped !== undefined) delete options.capped;
+    return;
+  }
+  const size = asNumber(body.size);
+  if (size === undefined) throw serverError('InvalidOptions', "the 'size' field is required when 'capped' is true");
+  if (size < 0) throw serverError('BadValue', 'size has to be >= 0');
+  if (size > 2 ** 50) throw serverError('BadValue', 'size cannot exceed 1 PB');
+  options.size = adjustCappedSize(size);
+  if (body.max === undefined) return;
+  const max = asNumber(body.max);
+  if (max === undefined) {
+    delete options.max;
+    return;
+  }
+  if (max >= 2 ** 31) throw serverError('BadValue', 'max in a capped collection has to be < 2^31 or not set');
+  options.max = adjustCappedMax(max);
+}
+
 export function createCommand(db: string, body: Document, ctx: StorageCommandContext): StorageCommandResult {
   const coll = collectionArgument('create', body, db);
   checkCollectionName(db, coll);
-  if (body.viewOn !== undefined) throw serverError('CommandNotSupported', 'views are not supported by the simulated mongod');
+  if (body.viewOn !== undefined) return createViewCommand(db, coll, body, ctx);
+  if (body.pipeline !== undefined) throw serverError('BadValue', "'pipeline' cannot be specified without 'viewOn'");
   if (body.timeseries !== undefined) throw serverError('CommandNotSupported', 'time-series collections are not supported by the simulated mongod');
   const options: Document = {};
   for (const key of CREATE_OPTIONS) if (body[key] !== undefined) options[key] = body[key];
+  cappedOptions(body, options);
   const oplog: OplogOp[] = [];
   ctx.storage.createCollection(db, coll, options, oplog);
   return { reply: { ok: 1 }, oplog };
@@ -119,6 +191,11 @@ export function dropCommand(db: string, body: Document, ctx: StorageCommandConte
   const collection = ctx.storage.getCollection(db, coll);
   const nIndexesWas = collection?.indexes.length ?? 0;
   const oplog: OplogOp[] = [];
+  if (!collection && ctx.storage.getView(db, coll)) {
+    // drop_collection.cpp _dropView: the view's document leaves system.views; no indexes to count.
+    ctx.storage.dropView(db, coll, oplog);
+    return { reply: { ns: `${db}.${coll}`, ok: 1 }, oplog };
+  }
   ctx.storage.dropCollection(db, coll, oplog);
   return { reply: { nIndexesWas, ns: `${db}.${coll}`, ok: 1 }, oplog };
 }
@@ -137,6 +214,8 @@ export function createIndexesCommand(db: string, body: Document, ctx: StorageCom
   const indexes = reader.array('indexes');
   if (indexes === undefined) throw serverError('FailedToParse', "BSON field 'createIndexes.indexes' is missing but a required field");
   if (indexes.length === 0) throw serverError('BadValue', 'Must specify at least one index to create');
+  // create_indexes_cmd.cpp: no index on a view.
+  if (ctx.storage.getView(db, coll)) throw serverError('CommandNotSupportedOnView', 'Cannot create indexes on a view');
   const oplog: OplogOp[] = [];
   const result = ctx.storage.createIndexes(db, coll, indexes as Document[], oplog);
   const reply: Document = { ...result, ok: 1 };
@@ -147,6 +226,7 @@ export function dropIndexesCommand(db: string, body: Document, ctx: StorageComma
   const coll = collectionArgument(commandName, body, db);
   checkCollectionName(db, coll);
   if (body.index === undefined) throw serverError('FailedToParse', `BSON field '${commandName}.index' is missing but a required field`);
+  ctx.storage.refuseView(db, coll);
   const oplog: OplogOp[] = [];
   const nIndexesWas = ctx.storage.dropIndexes(db, coll, body.index, oplog);
   return { reply: { nIndexesWas, ok: 1 }, oplog };
@@ -162,6 +242,13 @@ export function collectionStats(storage: Storage, db: string, coll: string): Doc
   for (const spec of indexes) indexSizes[spec.name] = allocationUnitBytes;
   const storageSize = collection ? onDiskBytes(size) : 0;
   const totalIndexSize = allocationUnitBytes * indexes.length;
+  // collection storage stats (stats/storage_stats.cpp): a capped collection adds its `max`
+  // (getCappedMaxDocs: the option as kept, 0 when none was given) and `maxSize` (bytes).
+  const capped: Document = {};
+  if (collection?.options.capped === true) {
+    capped.max = Number(collection.options.max ?? 0);
+    capped.maxSize = Number(collection.options.size ?? 0);
+  }
   return {
     size,
     count,
@@ -169,6 +256,7 @@ export function collectionStats(storage: Storage, db: string, coll: string): Doc
     storageSize,
     freeStorageSize: 0,
     capped: collection?.options.capped === true,
+    ...capped,
     nindexes: indexes.length,
     indexBuilds: [],
     totalIndexSize,
@@ -181,6 +269,7 @@ export function collectionStats(storage: Storage, db: string, coll: string): Doc
 export function collStatsCommand(db: string, body: Document, ctx: StorageCommandContext): StorageCommandResult {
   const coll = collectionArgument('collStats', body, db);
   checkCollectionName(db, coll);
+  ctx.storage.refuseView(db, coll);
   const stats = (db === 'local' && coll === 'oplog.rs' ? oplogCollectionStats(ctx.local) : undefined) ?? collectionStats(ctx.storage, db, coll);
   return { reply: { ns: `${db}.${coll}`, ...stats, ok: 1 }, oplog: [] };
 }
@@ -197,7 +286,7 @@ export function dbStatsCommand(db: string, _body: Document, ctx: StorageCommandC
     reply: {
       db,
       collections: collections.length,
-      views: 0,
+      views: ctx.storage.listViews(db).length,
       objects,
       avgObjSize: objects === 0 ? 0 : dataSize / objects,
       dataSize,

@@ -16,9 +16,63 @@ const GENERIC_ARGUMENTS = new Set([
 ]);
 
 /** collMod's own fields (catalog/coll_mod.idl, 7.0), those the simulator builds first. */
-const COLL_MOD_FIELDS = new Set(['collMod', 'index', 'validator', 'validationLevel', 'validationAction', 'changeStreamPreAndPostImages']);
+const COLL_MOD_FIELDS = new Set(['collMod', 'index', 'validator', 'validationLevel', 'validationAction', 'changeStreamPreAndPostImages', 'cappedSize', 'cappedMax']);
 /** coll_mod.idl fields of features the simulator does not have (views, time-series, clustered, capped). */
-const COLL_MOD_UNSUPPORTED = new Set(['viewOn', 'pipeline', 'timeseries', 'expireAfterSeconds', 'cappedSize', 'cappedMax', 'dryRun']);
+const COLL_MOD_UNSUPPORTED = new Set(['timeseries', 'expireAfterSeconds', 'dryRun']);
+/** collection_options.cpp checkAndAdjustCappedSize: at most 1 PB. */
+const cappedSizeBytesMax = 2 ** 50;
+
+/**
+ * collMod cappedSize / cappedMax (6.0+, coll_mod.cpp parseCollModRequest): only on a capped
+ * collection ("Collection must be capped."); the size at least 1 (coll_mod.idl) and at most 1 PB,
+ * the max below 2^31. The entry keeps the values as given; the collection takes them as
+ * CollectionOptions adjusts them (storage.ts), and the next inserts delete down to them
+ * (jstests/core/capped_resize.js).
+ */
+function cappedChanges(body: Document, ctx: StorageCommandContext, db: string, coll: string, options: Document): void {
+  if (body.cappedSize === undefined && body.cappedMax === undefined) return;
+  const collection = ctx.storage.getCollection(db, coll);
+  if (collection !== undefined && collection.options.capped !== true) throw serverError('InvalidOptions', 'Collection must be capped.');
+  if (body.cappedSize !== undefined) {
+    const size = asNumber(body.cappedSize);
+    if (size === undefined) throw serverError('TypeMismatch', "BSON field 'collMod.cappedSize' is the wrong type, expected a number");
+    if (size < 1) throw serverError('Location51024', `BSON field 'collMod.cappedSize' value must be >= 1, actual value '${size}'`);
+    if (size > cappedSizeBytesMax) throw serverError('BadValue', 'size cannot exceed 1 PB');
+    options.cappedSize = body.cappedSize;
+  }
+  if (body.cappedMax !== undefined) {
+    const max = asNumber(body.cappedMax);
+    if (max === undefined) throw serverError('TypeMismatch', "BSON field 'collMod.cappedMax' is the wrong type, expected a number");
+    if (max >= 2 ** 31) throw serverError('BadValue', 'max in a capped collection has to be < 2^31 or not set');
+    options.cappedMax = body.cappedMax;
+  }
+}
+/** coll_mod.cpp: the fields a view's collMod takes (any other is "option not supported on a view"). */
+const VIEW_FIELDS = new Set(['viewOn', 'pipeline']);
+
+/**
+ * collMod of a view (coll_mod.cpp parseCollModRequest, view_catalog.cpp modifyView): a new viewOn
+ * and/or pipeline, written over its system.views document; other options are InvalidOptions.
+ */
+function collModView(db: string, coll: string, body: Document, ctx: StorageCommandContext): StorageCommandResult {
+  const view = ctx.storage.getView(db, coll)!;
+  for (const key of Object.keys(body)) {
+    if (key === 'collMod' || GENERIC_ARGUMENTS.has(key) || VIEW_FIELDS.has(key)) continue;
+    throw serverError('InvalidOptions', `option not supported on a view: ${key}`);
+  }
+  const next = { ...view };
+  if (body.viewOn !== undefined) {
+    if (typeof body.viewOn !== 'string') throw serverError('InvalidOptions', "'viewOn' option must be a string");
+    next.viewOn = body.viewOn;
+  }
+  if (body.pipeline !== undefined) {
+    if (!Array.isArray(body.pipeline)) throw serverError('InvalidOptions', "'pipeline' option must be specified as an array");
+    next.pipeline = body.pipeline as Document[];
+  }
+  const oplog: OplogOp[] = [];
+  ctx.storage.modifyView(db, next, oplog);
+  return { reply: { ok: 1 }, oplog };
+}
 
 function enumValue(field: string, value: unknown, allowed: readonly string[]): string | undefined {
   if (value === undefined) return undefined;
@@ -83,8 +137,10 @@ export function collModCommand(db: string, body: Document, ctx: StorageCommandCo
   const coll = collectionArgument('collMod', body, db);
   checkCollectionName(db, coll);
   const reader = new CommandReader('collMod', body);
+  if (ctx.storage.getView(db, coll)) return collModView(db, coll, body, ctx);
   for (const key of Object.keys(body)) {
     if (COLL_MOD_FIELDS.has(key) || GENERIC_ARGUMENTS.has(key)) continue;
+    if (VIEW_FIELDS.has(key)) throw serverError('InvalidOptions', `option only supported on a view: ${key}`);
     if (COLL_MOD_UNSUPPORTED.has(key)) throw serverError('CommandNotSupported', `collMod '${key}' is not supported by the simulated mongod`);
     throw serverError('Location40415', `BSON field 'collMod.${key}' is an unknown field.`);
   }
@@ -109,6 +165,7 @@ export function collModCommand(db: string, body: Document, ctx: StorageCommandCo
     if (enabled === undefined) throw serverError('Location40414', "BSON field 'collMod.changeStreamPreAndPostImages.enabled' is missing but a required field");
     options.changeStreamPreAndPostImages = { enabled };
   }
+  cappedChanges(body, ctx, db, coll, options);
   const change: CollModChange = { options };
   const index = reader.object('index');
   const indexChange = index === undefined ? undefined : parseIndexChange(index, ctx, db, coll);
@@ -160,7 +217,47 @@ export function renameCollectionCommand(db: string, body: Document, ctx: Storage
       throw serverError('IllegalOperation', `error with ${ns === from ? 'source' : 'target'} namespace: cannot rename to or from a system collection ${ns.db}.${ns.coll}`);
     }
   }
+  // rename_collection.cpp: a view cannot be renamed, nor be the target.
+  if (!ctx.storage.getCollection(from.db, from.coll) && ctx.storage.getView(from.db, from.coll)) {
+    throw serverError('CommandNotSupportedOnView', `cannot rename view: ${from.db}.${from.coll}`);
+  }
+  if (ctx.storage.getView(to.db, to.coll)) throw serverError('NamespaceExists', `a view already exists with that name: ${to.db}.${to.coll}`);
   const oplog: OplogOp[] = [];
   ctx.storage.renameCollection(from, to, dropTarget, oplog);
+  return { reply: { ok: 1 }, oplog };
+}
+
+function cappedSizeArgument(command: string, body: Document): number {
+  if (body.size === undefined) throw serverError('Location40414', `BSON field '${command}.size' is missing but a required field`);
+  const size = asNumber(body.size);
+  if (size === undefined) throw serverError('TypeMismatch', `BSON field '${command}.size' is the wrong type, expected a number`);
+  return Math.trunc(size);
+}
+
+/** cloneCollectionAsCapped (commands/collection_to_capped.cpp): a capped copy of a collection in the same database. */
+export function cloneCollectionAsCappedCommand(db: string, body: Document, ctx: StorageCommandContext): StorageCommandResult {
+  const from = collectionArgument('cloneCollectionAsCapped', body, db);
+  checkCollectionName(db, from);
+  const to = body.toCollection;
+  if (typeof to !== 'string') throw serverError('Location40414', "BSON field 'cloneCollectionAsCapped.toCollection' is missing but a required field");
+  checkCollectionName(db, to);
+  const oplog: OplogOp[] = [];
+  ctx.storage.cloneCollectionAsCapped(db, from, to, cappedSizeArgument('cloneCollectionAsCapped', body), oplog);
+  return { reply: { ok: 1 }, oplog };
+}
+
+/**
+ * convertToCapped (capped_utils.cpp convertToCapped): the collection cloned as capped into a
+ * temporary `tmpXXXXX.convertToCapped.<coll>`, then renamed over it (dropTarget): its other
+ * indexes are gone, as in mongod.
+ */
+export function convertToCappedCommand(db: string, body: Document, ctx: StorageCommandContext): StorageCommandResult {
+  const coll = collectionArgument('convertToCapped', body, db);
+  checkCollectionName(db, coll);
+  const size = cappedSizeArgument('convertToCapped', body);
+  const tmp = `tmp${ctx.storage.newObjectId().toHexString().slice(-5)}.convertToCapped.${coll}`;
+  const oplog: OplogOp[] = [];
+  ctx.storage.cloneCollectionAsCapped(db, coll, tmp, size, oplog);
+  ctx.storage.renameCollection({ db, coll: tmp }, { db, coll }, true, oplog);
   return { reply: { ok: 1 }, oplog };
 }

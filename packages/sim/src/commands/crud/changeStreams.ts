@@ -8,7 +8,8 @@ import { sleepOn } from '../../clock/clock';
 import type { OplogEntry } from '../../storage/oplog';
 import { aggregateDocuments } from '../../storage/query';
 import type { Storage } from '../../storage/storage';
-import { applyUpdateEntry, recordedPreImage } from '../../storage/storage';
+import { SYSTEM_VIEWS, appliedPreImage, applyUpdateEntry, recordedPreImage } from '../../storage/storage';
+import { describeUpdate } from './updateDescription';
 import { isPlainObject } from '../../storage/values';
 
 /**
@@ -151,6 +152,7 @@ function eventsOf(
     case 'u':
     case 'd': {
       const { db, coll } = splitNs(ns);
+      if (coll === SYSTEM_VIEWS) return { events: viewDefinitionEvents(op, o, db, cursor, base), invalidate: false };
       if (!inScope(cursor.scope, db, coll)) return { events: [], invalidate: false };
       const id: unknown = op.op === 'u' ? (isPlainObject(op.o2) ? op.o2._id : undefined) : o._id;
       const nsDoc = { db, coll };
@@ -170,9 +172,14 @@ function eventsOf(
       if (op.op === 'd') return { events: [withBefore({ ...base('delete'), ns: nsDoc, documentKey: { _id: id } })], invalidate: false };
       const isDiff = Object.keys(o).some((key) => key.startsWith('$'));
       if (!isDiff) return { events: [withBefore({ ...base('replace'), fullDocument: o, ns: nsDoc, documentKey: { _id: id } })], invalidate: false };
-      const updatedFields = isPlainObject(o.$set) ? o.$set : {};
-      const removedFields = isPlainObject(o.$unset) ? Object.keys(o.$unset) : [];
-      const event: Document = { ...base('update'), ns: nsDoc, documentKey: { _id: id }, updateDescription: { updatedFields, removedFields, truncatedArrays: [] } };
+      // The change from the document the op found (document_diff_calculator.cpp's description);
+      // without it (data an initial sync cloned) the entry's top-level fields.
+      const found = appliedPreImage(entry, opIndex);
+      const updateDescription: Document =
+        found === undefined
+          ? { updatedFields: isPlainObject(o.$set) ? o.$set : {}, removedFields: isPlainObject(o.$unset) ? Object.keys(o.$unset) : [], truncatedArrays: [] }
+          : describeUpdate(found, applyUpdateEntry(found, o), cursor.showExpandedEvents);
+      const event: Document = { ...base('update'), ns: nsDoc, documentKey: { _id: id }, updateDescription };
       if (cursor.fullDocument === 'updateLookup') event.fullDocument = lookup().getCollection(db, coll)?.getById(id) ?? null;
       if (cursor.fullDocument === 'whenAvailable' || cursor.fullDocument === 'required') {
         if (pre === undefined && cursor.fullDocument === 'required') {
@@ -236,6 +243,23 @@ function eventsOf(
     default:
       return { events: [], invalidate: false };
   }
+}
+
+/**
+ * A write to `system.views` is a view's create, modify or drop (change_stream_event_transform.cpp
+ * ChangeStreamViewDefinitionEventTransformation, showExpandedEvents only): the event names the view,
+ * and its operationDescription the definition (viewOn, pipeline) for create and modify.
+ */
+function viewDefinitionEvents(op: Document, o: Document, db: string, cursor: ChangeStreamCursor, base: (operationType: string) => Document): Document[] {
+  if (!cursor.showExpandedEvents) return [];
+  const id: unknown = op.op === 'u' ? (isPlainObject(op.o2) ? op.o2._id : undefined) : o._id;
+  if (typeof id !== 'string' || !id.startsWith(`${db}.`)) return [];
+  const coll = id.slice(db.length + 1);
+  if (!inScope(cursor.scope, db, coll)) return [];
+  if (op.op === 'd') return [{ ...base('drop'), ns: { db, coll } }];
+  const definition = isPlainObject(o.$set) ? o.$set : o;
+  const operationDescription: Document = { viewOn: definition.viewOn, pipeline: definition.pipeline };
+  return [{ ...base(op.op === 'i' ? 'create' : 'modify'), ns: { db, coll }, operationDescription }];
 }
 
 /**

@@ -29,12 +29,24 @@ export interface CursorManagerOptions {
   firstCursorId?: bigint;
 }
 
+/** Where a tailable cursor finds documents written after it last looked (commands/crud/read.ts). */
+export interface TailSource {
+  /** The documents after the last one it scanned, matching; moves past them. May throw (CappedPositionLost). */
+  next(): Document[];
+  /** awaitData: a getMore that finds nothing waits up to its maxTimeMS (default 1 s) for new documents. */
+  readonly awaitData: boolean;
+}
+
 interface OpenCursor {
   readonly id: bigint;
   readonly ns: string;
   readonly connectionId: number;
   readonly noCursorTimeout: boolean;
-  readonly docs: Document[];
+  docs: Document[];
+  /** A tailable cursor's source of new documents: it stays open when drained. */
+  readonly tail?: TailSource;
+  /** Checked before each getMore with the last document returned; throws when the cursor's position is gone. */
+  readonly restore?: (lastReturned: Document) => void;
   position: number;
   lastUsedMillis: number;
   /** The session (lsid key) the cursor was opened in, if any. */
@@ -47,6 +59,10 @@ export interface BatchOptions {
   noCursorTimeout?: boolean;
   /** Close the cursor after the first batch, whatever remains. */
   singleBatch?: boolean;
+  /** A tailable cursor: kept open when drained, refilled from this by getMore. */
+  tail?: TailSource;
+  /** A position check before each getMore (a collection scan of a capped collection). */
+  restore?: (lastReturned: Document) => void;
 }
 
 export interface CursorReply {
@@ -116,7 +132,7 @@ export class CursorManager {
     const batchSize = options.batchSize ?? this.limits.firstBatchDocumentsDefault;
     const end = batchSize === 0 ? 0 : this.takeBatch(docs, 0, batchSize);
     const batch = docs.slice(0, end);
-    if (end >= docs.length && batchSize !== 0) return { id: Long.ZERO, ns, batch };
+    if (end >= docs.length && batchSize !== 0 && options.tail === undefined) return { id: Long.ZERO, ns, batch };
     if (options.singleBatch) return { id: Long.ZERO, ns, batch };
     if (this.cursors.size >= this.limits.cursorsOpenMax) {
       throw serverError('ExceededMemoryLimit', `too many open cursors (cursorsOpenMax ${this.limits.cursorsOpenMax})`);
@@ -129,10 +145,21 @@ export class CursorManager {
       connectionId,
       noCursorTimeout: options.noCursorTimeout ?? false,
       docs,
+      ...(options.tail ? { tail: options.tail } : {}),
+      ...(options.restore ? { restore: options.restore } : {}),
       position: end,
       lastUsedMillis: this.now(),
     });
     return { id: Long.fromBigInt(id), ns, batch };
+  }
+
+  has(id: bigint): boolean {
+    return this.cursors.has(id);
+  }
+
+  /** Whether the cursor is tailable with awaitData (its getMore may wait for documents). */
+  awaitsData(id: bigint): boolean {
+    return this.cursors.get(id)?.tail?.awaitData === true;
   }
 
   /** The next batch (default: as many as fit in 16 MiB). CursorNotFound (43) for an unknown id; Unauthorized (13) for another namespace. */
@@ -143,11 +170,24 @@ export class CursorManager {
     if (cursor.ns !== ns) {
       throw serverError('Unauthorized', `Requested getMore on namespace '${ns}', but cursor belongs to a different namespace ${cursor.ns}`);
     }
+    try {
+      const last = cursor.docs[cursor.position - 1];
+      if (cursor.restore !== undefined && last !== undefined) cursor.restore(last);
+      if (cursor.tail !== undefined && cursor.position >= cursor.docs.length) {
+        cursor.docs = cursor.tail.next();
+        cursor.position = 0;
+      }
+    } catch (error) {
+      // The position is lost (or the collection gone): the cursor dies with the error.
+      this.cursors.delete(id);
+      throw error;
+    }
     const end = this.takeBatch(cursor.docs, cursor.position, batchSize);
     const batch = cursor.docs.slice(cursor.position, end);
     cursor.position = end;
     cursor.lastUsedMillis = this.now();
-    if (end >= cursor.docs.length) {
+    // A drained tailable cursor stays open: later getMores see later documents.
+    if (end >= cursor.docs.length && cursor.tail === undefined) {
       this.cursors.delete(id);
       return { id: Long.ZERO, ns, batch };
     }

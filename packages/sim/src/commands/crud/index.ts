@@ -13,7 +13,7 @@ import {
   listDatabasesCommand,
   listIndexesCommand,
 } from './admin';
-import { collModCommand, renameCollectionCommand } from './catalog';
+import { cloneCollectionAsCappedCommand, collModCommand, convertToCappedCommand, renameCollectionCommand } from './catalog';
 import { aggregateCommand, countCommand, distinctCommand, findCommand, getMoreCommand, killCursorsCommand } from './read';
 import { MemberCrudCommands } from './plugin';
 import type { MemberCrudOptions } from './plugin';
@@ -59,6 +59,8 @@ const COMMANDS: ReadonlyMap<string, CrudCommandSpec> = new Map<string, CrudComma
   ['deleteIndexes', { kind: 'write', run: dropIndexesCommand }],
   ['collMod', { kind: 'write', run: collModCommand }],
   ['renameCollection', { kind: 'write', run: renameCollectionCommand }],
+  ['cloneCollectionAsCapped', { kind: 'write', run: cloneCollectionAsCappedCommand }],
+  ['convertToCapped', { kind: 'write', run: convertToCappedCommand }],
   ['collStats', { kind: 'read', run: collStatsCommand }],
   ['dbStats', { kind: 'read', run: dbStatsCommand }],
   ['dbstats', { kind: 'read', run: dbStatsCommand }],

@@ -11,6 +11,8 @@ import type { OpTime } from '../../base/optime';
 import type { CommandRequest } from '../handler';
 import { ErrorCodes, ServerError, codeNameFor, commandNotFound, isErrorCodeName, serverError } from '../../base/errors';
 import { Storage } from '../../storage/storage';
+import { sleepOn } from '../../clock/clock';
+import { asBigInt } from './parse';
 import { isPlainObject } from '../../storage/values';
 import type { CrudCommands, CrudContext, StorageCommandContext, StorageCommandResult } from './context';
 import { CursorManager } from './cursors';
@@ -41,6 +43,11 @@ export interface MemberCrudOptions {
   /** mongod's transactionLifetimeLimitSeconds (default 60): older in-progress transactions are aborted. */
   transactionLifetimeLimitSeconds?: number;
 }
+
+/** getmore_cmd.cpp: how long an awaitData getMore waits when it has no maxTimeMS. */
+const AWAIT_DATA_MILLIS_DEFAULT = 1000;
+/** How often a waiting awaitData getMore looks at its collection again, in the member's clock. */
+const AWAIT_DATA_POLL_MILLIS = 10;
 
 /** The transaction commands this module adds to the dispatcher's (commands/crud/transactions.ts). */
 const TRANSACTION_END_COMMANDS = ['commitTransaction', 'abortTransaction'];
@@ -186,7 +193,7 @@ export class MemberCrudCommands implements CrudCommands {
     const commandContext = { storage, cursors, connectionId: request.connection.id, ...local, ...(localSessions === undefined ? {} : { localSessions }), ...(collectionLatencies === undefined ? {} : { collectionLatencies }) };
     const retryable = kind === 'write' ? retryableWriteOf(canonical, request.body) : undefined;
     if (retryable !== undefined) return this.runRetryableWrite(canonical, request, context, retryable, commandContext);
-    const result = this.dispatcher.run(request.db, request.body, commandContext);
+    const result = canonical === 'getMore' ? await this.runGetMore(request, context, cursors, commandContext) : this.dispatcher.run(request.db, request.body, commandContext);
     if (request.body.lsid !== undefined) this.tagSessionCursor(cursors, request.body.lsid, result.reply);
     const timed = context.replicaSetMember;
     if (timed && read.operationTs !== undefined && result.reply.operationTime === undefined) result.reply.operationTime = tsToBson(read.operationTs);
@@ -341,6 +348,33 @@ export class MemberCrudCommands implements CrudCommands {
     return reply;
   }
 
+  /**
+   * getMore (commands/getmore_cmd.cpp): maxTimeMS only for a tailable awaitData cursor, where it is
+   * how long a getMore that finds nothing waits for new documents (1 s when not given) before it
+   * answers an empty batch and keeps the cursor.
+   */
+  private async runGetMore(request: CommandRequest, context: CrudContext, cursors: CursorManager, commandContext: Parameters<CrudDispatcher['run']>[2]): Promise<StorageCommandResult> {
+    const id = asBigInt(request.body.getMore);
+    const awaitData = id !== undefined && cursors.awaitsData(id);
+    if (!awaitData) {
+      if (id !== undefined && cursors.has(id) && request.body.maxTimeMS !== undefined) {
+        return { reply: serverError('BadValue', 'cannot set maxTimeMS on getMore command for a non-awaitData cursor').toReply(), oplog: [] };
+      }
+      return this.dispatcher.run(request.db, request.body, commandContext);
+    }
+    const maxTimeMS = Number(request.body.maxTimeMS);
+    const waitMillis = Number.isFinite(maxTimeMS) && maxTimeMS > 0 ? maxTimeMS : AWAIT_DATA_MILLIS_DEFAULT;
+    const deadline = context.clock.now() + waitMillis;
+    for (;;) {
+      const result = this.dispatcher.run(request.db, request.body, commandContext);
+      const cursor: unknown = result.reply.cursor;
+      const batch: unknown = isPlainObject(cursor) ? cursor.nextBatch : undefined;
+      const drained = Array.isArray(batch) && batch.length === 0;
+      if (!drained || context.clock.now() >= deadline || request.signal.aborted || !cursors.awaitsData(id)) return result;
+      await sleepOn(context.clock, Math.min(AWAIT_DATA_POLL_MILLIS, deadline - context.clock.now()), request.signal);
+    }
+  }
+
   private changeStreamsOf(context: CrudContext): ChangeStreamCursors {
     let streams = this.changeStreamCursors.get(context);
     if (streams === undefined) {
@@ -370,6 +404,8 @@ export class MemberCrudCommands implements CrudCommands {
     if (canonical === 'aggregate' && isChangeStreamAggregate(body)) {
       if (!context.replicaSetMember) throw serverError('Location40573', 'The $changeStream stage is only supported on replica sets');
       context.checkCanServeReads(request);
+      // run_aggregate.cpp: a change stream reads its collection with views forbidden.
+      if (typeof body.aggregate === 'string') base.refuseView(request.db, body.aggregate);
       return this.changeStreamsOf(context).open(request.db, body, this.changeStreamMember(context, base), request.connection.id);
     }
     if (canonical === 'getMore' && this.isChangeStreamCursor(context, body.getMore)) {
@@ -458,6 +494,11 @@ export class MemberCrudCommands implements CrudCommands {
     const txn = table.beginOrContinue(args, member, () => this.transactionSnapshot(base, readConcern, context));
     const localSessions = context.localSessions === undefined ? undefined : () => context.localSessions!();
     const commandContext = { storage: txn.working, cursors, connectionId: request.connection.id, ...(localSessions === undefined ? {} : { localSessions }) };
+    const capped = cappedTransactionWrite(canonical, request.db, request.body, txn.working);
+    if (capped !== undefined) {
+      table.statementFailed(txn);
+      throw capped;
+    }
     const result = this.dispatcher.run(request.db, request.body, commandContext);
     if (request.body.lsid !== undefined) this.tagSessionCursor(cursors, request.body.lsid, result.reply);
     const reply = result.reply;
@@ -607,6 +648,21 @@ export class MemberCrudCommands implements CrudCommands {
     this.changeStreamCursors.delete(context);
     return killed;
   }
+}
+
+/** The write commands of a transaction, by canonical name. */
+const TRANSACTION_WRITES: ReadonlySet<string> = new Set(['insert', 'update', 'delete', 'findAndModify', 'findandmodify']);
+
+/**
+ * write_ops_exec.cpp checkIfTransactionOnCappedColl: no write of a multi-document transaction may
+ * touch a capped collection (OperationNotSupportedInTransaction 263; in a transaction the error
+ * fails the whole command). Undefined when the command may run.
+ */
+function cappedTransactionWrite(canonical: string, db: string, body: Document, storage: Storage): ServerError | undefined {
+  if (!TRANSACTION_WRITES.has(canonical)) return undefined;
+  const coll: unknown = body[Object.keys(body)[0] ?? ''];
+  if (typeof coll !== 'string' || storage.getCollection(db, coll)?.options.capped !== true) return undefined;
+  return serverError('OperationNotSupportedInTransaction', `Collection '${db}.${coll}' is a capped collection. Writes in transactions are not allowed on capped collections.`);
 }
 
 /** SnapshotTooOld (239): the data as of `atTs` is no longer (or never was) on this member. */

@@ -2,6 +2,9 @@ import { Long } from 'bson';
 import type { Document } from 'bson';
 import { serverError } from '../../base/errors';
 import { aggregateDocuments, compileFilter, letVariables, parseCollation, parseSort, runQuery } from '../../storage/query';
+import type { Collation } from '../../storage/query';
+import type { Storage } from '../../storage/storage';
+import type { TailSource } from './cursors';
 import { checkCollectionName, checkDatabaseName } from '../../storage/namespace';
 import { indexKey, isPlainObject } from '../../storage/values';
 import type { StorageCommandContext, StorageCommandResult } from './context';
@@ -14,6 +17,103 @@ import { CommandReader, asBigInt, bsonTypeName, collectionArgument } from './par
 
 function cursorOptions(reader: CommandReader, field = 'batchSize'): number | undefined {
   return reader.nonNegative(field, 'BatchSize');
+}
+
+// ---- views ----
+
+/**
+ * The documents a view shows: its collection's, through the views' pipelines (a read of a view is
+ * an aggregate of its definition, views/resolved_view.cpp); undefined when `coll` is no view. A
+ * `$lookup` inside reads collections of the same database.
+ */
+function viewDocuments(storage: Storage, db: string, coll: string): { docs: Document[]; collation: Collation | undefined } | undefined {
+  const resolved = storage.resolveView(db, coll);
+  if (resolved === undefined) return undefined;
+  const docs = aggregateDocuments(storage.documents(db, resolved.coll), resolved.pipeline, lookupSource(storage, db), storage.nowMillis());
+  return { docs, collation: resolved.collation === undefined ? undefined : parseCollation(resolved.collation) };
+}
+
+/** What a `$lookup` (or `$unionWith`) `from` reads: a collection's documents, or a view's (resolved_view.cpp: a view there runs its pipeline too). */
+function lookupSource(storage: Storage, db: string): (name: string) => Document[] {
+  return (name) => viewDocuments(storage, db, name)?.docs ?? storage.documents(db, name);
+}
+
+/** What a read of `db.coll` starts from: the replication collections of local, a view's documents, or the collection's candidates. */
+function readInput(db: string, coll: string, filter: Document, ctx: StorageCommandContext): { docs: Document[]; viewCollation?: Collation } {
+  const replication = replicationDocuments(db, coll, ctx.local);
+  if (replication !== undefined) return { docs: replication };
+  const view = viewDocuments(ctx.storage, db, coll);
+  if (view !== undefined) return { docs: view.docs, ...(view.collation ? { viewCollation: view.collation } : {}) };
+  return { docs: ctx.storage.candidates(db, coll, filter) };
+}
+
+// ---- tailable cursors ----
+
+/**
+ * The documents a tailable cursor has not scanned yet, in natural order, through its filter and
+ * projection (`select`) (query/find.cpp: a tailable cursor rests after the last record it read and
+ * resumes there). When that record is gone (a capped collection rolled over it) the cursor dies
+ * with CappedPositionLost.
+ */
+function tailSource(storage: Storage, db: string, coll: string, select: (docs: Document[]) => Document[], awaitData: boolean): TailSource {
+  const collection = storage.getCollection(db, coll);
+  let lastKey: string | undefined;
+  for (const key of collection?.docs.keys() ?? []) lastKey = key;
+  return {
+    awaitData,
+    next(): Document[] {
+      const current = storage.getCollection(db, coll);
+      if (current === undefined) throw serverError('QueryPlanKilled', 'collection dropped');
+      const fresh: Document[] = [];
+      let after = lastKey === undefined;
+      for (const [key, stored] of current.docs) {
+        if (after) fresh.push(stored.doc);
+        if (key === lastKey) after = true;
+      }
+      if (!after) throw cappedPositionLost();
+      for (const key of current.docs.keys()) lastKey = key;
+      return fresh.length === 0 ? fresh : select(fresh);
+    },
+  };
+}
+
+/** collection_scan.cpp: the record a scan of a capped collection rested on was deleted. */
+function cappedPositionLost(): Error {
+  return serverError('CappedPositionLost', 'CollectionScan died due to position in capped collection being deleted.');
+}
+
+/**
+ * A (non-tailable) collection scan of a capped collection rests on the last record it returned;
+ * when that record is deleted (the collection rolled over it) the next getMore fails with
+ * CappedPositionLost and the cursor dies (collection_scan.cpp restoreState;
+ * jstests/core/capped_max1.js). A sorted find has its results in memory and no position.
+ */
+function cappedScanRestore(storage: Storage, db: string, coll: string): (lastReturned: Document) => void {
+  return (lastReturned) => {
+    if (!('_id' in lastReturned)) return;
+    if (storage.getCollection(db, coll)?.getById(lastReturned._id) === undefined) throw cappedPositionLost();
+  };
+}
+
+/**
+ * A find's tailable options (query_request_helper.cpp validateFindCommandRequest): awaitData only
+ * with tailable; no sort but {$natural: 1}, no singleBatch; then only on a capped collection
+ * (get_executor.cpp, BadValue). A missing collection answers an empty, closed cursor.
+ */
+function checkTailable(db: string, coll: string, body: Document, ctx: StorageCommandContext, tailable: boolean, awaitData: boolean): void {
+  if (awaitData && !tailable) throw serverError('FailedToParse', "Cannot set 'awaitData' without also setting 'tailable'");
+  if (!tailable) return;
+  const sort: unknown = body.sort;
+  if (isPlainObject(sort) && Object.keys(sort).length > 0 && !(Object.keys(sort).length === 1 && Number(sort.$natural) === 1)) {
+    throw serverError('BadValue', 'cannot use tailable option with a sort other than {$natural: 1}');
+  }
+  if (body.singleBatch === true) throw serverError('BadValue', "cannot use tailable option with the 'singleBatch' option");
+  // query_request_conversion.cpp asAggregationCommand: a find on a view becomes an aggregate, which has no tailable.
+  if (ctx.storage.getView(db, coll)) throw serverError('InvalidPipelineOperator', 'Option tailable not supported in aggregation.');
+  const collection = ctx.storage.getCollection(db, coll);
+  if (collection !== undefined && collection.options.capped !== true) {
+    throw serverError('BadValue', `error processing query: ns=${db}.${coll} tailable cursor requested on non capped collection`);
+  }
 }
 
 // ---- find ----
@@ -30,18 +130,28 @@ export function findCommand(db: string, body: Document, ctx: StorageCommandConte
   const batchSize = cursorOptions(reader);
   const singleBatch = reader.bool('singleBatch') ?? false;
   const noCursorTimeout = reader.bool('noCursorTimeout') ?? false;
-  if (reader.bool('tailable')) throw serverError('BadValue', 'error processing query: tailable cursor requested on non capped collection');
+  const tailable = reader.bool('tailable') ?? false;
+  const awaitData = reader.bool('awaitData') ?? false;
+  checkTailable(db, coll, body, ctx, tailable, awaitData);
   const variables = letVariables(reader.object('let'), ctx.storage.nowMillis());
-  const docs = runQuery(replicationDocuments(db, coll, ctx.local) ?? ctx.storage.candidates(db, coll, filter), {
+  const input = readInput(db, coll, filter, ctx);
+  const collation = parseCollation(body.collation) ?? input.viewCollation;
+  const docs = runQuery(input.docs, {
     filter,
-    sort,
+    sort: tailable ? undefined : sort,
     skip,
     limit: limit === 0 ? undefined : limit,
     projection,
     variables,
-    collation: parseCollation(body.collation),
+    collation,
   });
-  const cursor = ctx.cursors.open(`${db}.${coll}`, docs, ctx.connectionId, { batchSize, singleBatch, noCursorTimeout });
+  // find.cpp shouldSaveCursor: a tailable cursor stays open, even when drained, unless its collection has no documents.
+  const collection = tailable ? ctx.storage.getCollection(db, coll) : undefined;
+  const select = (fresh: Document[]): Document[] => runQuery(fresh, { filter, projection, variables, collation });
+  const tail = collection !== undefined && collection.count > 0 ? tailSource(ctx.storage, db, coll, select, awaitData) : undefined;
+  const scansCapped = !tailable && sort === undefined && ctx.storage.getCollection(db, coll)?.options.capped === true;
+  const restore = scansCapped ? cappedScanRestore(ctx.storage, db, coll) : undefined;
+  const cursor = ctx.cursors.open(`${db}.${coll}`, docs, ctx.connectionId, { batchSize, singleBatch, noCursorTimeout, ...(tail ? { tail } : {}), ...(restore ? { restore } : {}) });
   return { reply: firstBatchReply(cursor), oplog: [] };
 }
 
@@ -84,8 +194,9 @@ export function countCommand(db: string, body: Document, ctx: StorageCommandCont
   const skip = reader.nonNegative('skip', 'Skip') ?? 0;
   const limitRaw = reader.integer('limit') ?? 0;
   const limit = Math.abs(limitRaw);
-  const matcher = compileFilter(query, { collation: parseCollation(body.collation) });
-  let n = (replicationDocuments(db, coll, ctx.local) ?? ctx.storage.candidates(db, coll, query)).filter((doc) => matcher(doc)).length;
+  const input = readInput(db, coll, query, ctx);
+  const matcher = compileFilter(query, { collation: parseCollation(body.collation) ?? input.viewCollation });
+  let n = input.docs.filter((doc) => matcher(doc)).length;
   n = Math.max(0, n - skip);
   if (limit > 0) n = Math.min(n, limit);
   return { reply: { n, ok: 1 }, oplog: [] };
@@ -109,9 +220,10 @@ export function distinctCommand(db: string, body: Document, ctx: StorageCommandC
   if (key === undefined) throw serverError('FailedToParse', "BSON field 'distinct.key' is missing but a required field");
   if (key.length === 0) throw serverError('BadValue', 'FieldPath cannot be constructed with empty string');
   const query = reader.object('query') ?? {};
-  const matcher = compileFilter(query, { collation: parseCollation(body.collation) });
+  const input = readInput(db, coll, query, ctx);
+  const matcher = compileFilter(query, { collation: parseCollation(body.collation) ?? input.viewCollation });
   const seen = new Map<string, unknown>();
-  for (const doc of ctx.storage.candidates(db, coll, query)) {
+  for (const doc of input.docs) {
     if (!matcher(doc)) continue;
     for (const value of valuesAt(doc, key.split('.'))) {
       const k = indexKey(value);
@@ -163,7 +275,7 @@ export function aggregateCommand(db: string, body: Document, ctx: StorageCommand
   const batchSize = new CommandReader('aggregate.cursor', cursorSpec).nonNegative('batchSize', 'BatchSize');
   const writeStage = writeStageOf(pipeline as Document[], db);
   let stages = writeStage === undefined ? (pipeline as Document[]) : (pipeline as Document[]).slice(0, -1);
-  let input = coll === undefined ? [] : (replicationDocuments(db, coll, ctx.local) ?? ctx.storage.documents(db, coll));
+  let input = coll === undefined ? [] : (replicationDocuments(db, coll, ctx.local) ?? viewDocuments(ctx.storage, db, coll)?.docs ?? ctx.storage.documents(db, coll));
   const first = stages[0];
   if (first && '$collStats' in first) {
     if (coll === undefined) throw serverError('InvalidNamespace', '$collStats must be run against a collection namespace');
@@ -182,7 +294,7 @@ export function aggregateCommand(db: string, body: Document, ctx: StorageCommand
     input = input.filter((doc) => matcher(doc));
     stages = stages.slice(1);
   }
-  const docs = aggregateDocuments(input, stages, (name) => ctx.storage.documents(db, name), ctx.storage.nowMillis(), variables);
+  const docs = aggregateDocuments(input, stages, lookupSource(ctx.storage, db), ctx.storage.nowMillis(), variables);
   const ns = coll === undefined ? `${db}.$cmd.aggregate` : `${db}.${coll}`;
   if (writeStage !== undefined) {
     const oplog: OplogOp[] = [];

@@ -204,6 +204,8 @@ export function updateCommand(db: string, body: Document, ctx: StorageCommandCon
   for (let index = 0; index < updates.length; index++) {
     try {
       const statement = parseUpdateStatement(updates[index], index, variables);
+      // write_ops_exec.cpp: each statement meets the view as a write error (166).
+      ctx.storage.refuseView(db, coll);
       const outcome = runUpdateStatement(ctx, db, coll, statement, oplog, write);
       n += outcome.n;
       nModified += outcome.nModified;
@@ -243,6 +245,7 @@ export function deleteCommand(db: string, body: Document, ctx: StorageCommandCon
       const limit = asNumber(raw.limit);
       if (limit === undefined) throw serverError('FailedToParse', "BSON field 'delete.deletes.limit' is missing but a required field");
       if (limit !== 0 && limit !== 1) throw serverError('FailedToParse', `The limit field in delete objects must be 0 or 1. Got ${limit}`);
+      ctx.storage.refuseView(db, coll);
       const matched = matchingDocuments(ctx.storage, db, coll, q, undefined, { variables, collation: parseCollation(raw.collation) });
       for (const doc of limit === 1 ? matched.slice(0, 1) : matched) {
         if (ctx.storage.remove(db, coll, doc._id, oplog)) n++;
@@ -277,6 +280,7 @@ export function findAndModifyCommand(db: string, body: Document, ctx: StorageCom
   if (remove && upsert) throw serverError('FailedToParse', 'Cannot specify both upsert=true and remove=true');
   const variables = letVariables(reader.object('let'), ctx.storage.nowMillis());
   const collation = parseCollation(body.collation);
+  ctx.storage.refuseView(db, coll);
   const oplog: OplogOp[] = [];
   const projectValue = (doc: Document | undefined): Document | null => {
     if (!doc) return null;
