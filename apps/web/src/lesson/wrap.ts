@@ -1,17 +1,38 @@
 /**
- * Where a long command may wrap in the narrow lesson column besides its spaces: after the commas,
- * slashes, `?` and `&` of a connection string or a host list, so `mongodb://a:1,b:2/?replicaSet=x`
- * breaks between hosts, never inside `morton.local` or a port. Returns the pieces in order; the
- * page puts a soft break (`<wbr>`) between them.
+ * Where a long command may wrap in the narrow lesson column. The page draws each piece unbroken
+ * (`white-space: nowrap`) with a soft break (`<wbr>`) between pieces, so a line breaks only here:
+ *
+ * - after a space;
+ * - after the commas, slashes, `?` and `&` of a connection string or a host list, so
+ *   `mongodb://a:1,b:2/?replicaSet=x` breaks between hosts, never inside `morton.local` or a port;
+ * - in code (a line with a call in it), outside its string literals: after an opening bracket and
+ *   after the dot of `client.test.test.find_one()`, so a call chain wraps where a reader expects.
+ *
+ * Never after the hyphen of an option: the browser's own rule would split `--replSet` into `-` and
+ * `-replSet`, which reads as a typo. Returns the pieces in order; joined they are the command.
  */
 export function softBreaks(command: string): string[] {
   const pieces: string[] = [];
+  const code = /[A-Za-z_\]]\(/.test(command);
+  let quote: string | null = null;
   let start = 0;
   for (let i = 0; i < command.length; i += 1) {
-    const char = command[i];
+    const char = command[i]!;
     const next = command[i + 1];
-    // Never split `//` of a scheme, and a break before a space is no use (the space breaks).
-    if ((char === ',' || char === '/' || char === '?' || char === '&') && next !== undefined && next !== '/' && next !== ' ') {
+    if (quote !== null) {
+      if (char === quote) quote = null;
+    } else if (code && (char === '"' || char === "'")) {
+      quote = char;
+    }
+    if (next === undefined || next === ' ') continue; // a break before a space is no use: the space breaks
+    let breakAfter = char === ' ';
+    // Never split `//` of a scheme.
+    if ((char === ',' || char === '/' || char === '?' || char === '&') && next !== '/') breakAfter = true;
+    if (code && quote === null) {
+      if ((char === '(' || char === '[' || char === '{') && !')]}'.includes(next)) breakAfter = true;
+      if (char === '.' && /[A-Za-z_$]/.test(next) && i > 0 && /[\w)\]]/.test(command[i - 1]!)) breakAfter = true;
+    }
+    if (breakAfter) {
       pieces.push(command.slice(start, i + 1));
       start = i + 1;
     }
