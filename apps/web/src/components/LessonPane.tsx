@@ -7,6 +7,7 @@ import { lessonEnd, type LessonEnd } from '../lesson/next';
 import { softBreaks } from '../lesson/wrap';
 import { predictionResult } from '../lesson/prediction';
 import { stepScrollTop } from '../lesson/scroll';
+import { unfilledCommandText } from '../lesson/placeholders';
 import { InlineMarkdown, Markdown } from './Markdown';
 
 const stateWord = { done: 'done', pending: 'pending', current: 'in progress' } as const;
@@ -197,7 +198,7 @@ function LessonStep({ step, number, client }: { step: LessonStepDetail; number: 
           {step.commands.map((template, i) => {
             // Members named by role ({{pid:primary}}) show as they are now; "Run this" fills them again when pressed.
             const filled = fillPlaceholders(template, cluster);
-            const command = filled.ok ? filled.text : template;
+            const command = filled.ok ? filled.text : unfilledCommandText(template);
             const shell = shellOf(step, i);
             // Say which shell once for each run of commands that go in the same one.
             const newShell = i === 0 || shellOf(step, i - 1) !== shell;
