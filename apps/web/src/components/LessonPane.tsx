@@ -4,7 +4,7 @@ import { fillPlaceholders } from '@rslab/protocol';
 import { selectInputLocked, selectLesson, selectLessonCollapsed, useLab, type LessonStepDetail, type LessonView } from '../store/lab';
 import { shellForCommand, type ShellRole } from '../lesson/shells';
 import { lessonEnd, type LessonEnd } from '../lesson/next';
-import { softBreaks } from '../lesson/wrap';
+import { hyphenRuns, softBreaks } from '../lesson/wrap';
 import { predictionResult } from '../lesson/prediction';
 import { stepScrollTop } from '../lesson/scroll';
 import { unfilledCommandText } from '../lesson/placeholders';
@@ -210,7 +210,15 @@ function LessonStep({ step, number, client }: { step: LessonStepDetail; number: 
                     {softBreaks(command).map((piece, p) => (
                       <Fragment key={p}>
                         {p > 0 && <wbr />}
-                        <span className="nobr">{piece}</span>
+                        {hyphenRuns(piece).map((part, h) =>
+                          part.keep ? (
+                            <span key={h} className="nobr">
+                              {part.text}
+                            </span>
+                          ) : (
+                            part.text
+                          ),
+                        )}
                       </Fragment>
                     ))}
                   </code>

@@ -1,6 +1,6 @@
 /**
- * Where a long command may wrap in the narrow lesson column. The page draws each piece unbroken
- * (`white-space: nowrap`) with a soft break (`<wbr>`) between pieces, so a line breaks only here:
+ * Where a long command may wrap in the narrow lesson column. The page puts a soft break (`<wbr>`)
+ * between pieces, so a line breaks here first:
  *
  * - after a space;
  * - after the commas, slashes, `?` and `&` of a connection string or a host list, so
@@ -8,8 +8,9 @@
  * - in code (a line with a call in it), outside its string literals: after an opening bracket and
  *   after the dot of `client.test.test.find_one()`, so a call chain wraps where a reader expects.
  *
- * Never after the hyphen of an option: the browser's own rule would split `--replSet` into `-` and
- * `-replSet`, which reads as a typo. Returns the pieces in order; joined they are the command.
+ * Only a piece longer than the whole column breaks elsewhere (`overflow-wrap: anywhere`), and never
+ * after the hyphen of an option (see `hyphenRuns`). Returns the pieces in order; joined they are the
+ * command.
  */
 export function softBreaks(command: string): string[] {
   const pieces: string[] = [];
@@ -28,6 +29,8 @@ export function softBreaks(command: string): string[] {
     let breakAfter = char === ' ';
     // Never split `//` of a scheme.
     if ((char === ',' || char === '/' || char === '?' || char === '&') && next !== '/') breakAfter = true;
+    // `readPreference=secondaryPreferred`, `replicaSet="foo"`: after the `=` of an option or a keyword argument.
+    if (char === '=' && next !== '=' && i > 0 && /\w/.test(command[i - 1]!)) breakAfter = true;
     if (code && quote === null) {
       if ((char === '(' || char === '[' || char === '{') && !')]}'.includes(next)) breakAfter = true;
       if (char === '.' && /[A-Za-z_$]/.test(next) && i > 0 && /[\w)\]]/.test(command[i - 1]!)) breakAfter = true;
@@ -39,4 +42,21 @@ export function softBreaks(command: string): string[] {
   }
   pieces.push(command.slice(start));
   return pieces;
+}
+
+/**
+ * A piece cut where a browser must not break it: each run of hyphens with the character after it
+ * (`--r` of `--replSet`) comes out as its own part, to be drawn unbroken, since a browser may break
+ * a line after any hyphen and `-` / `-replSet` reads as a typo. Joined, the parts are the piece.
+ */
+export function hyphenRuns(piece: string): Array<{ text: string; keep: boolean }> {
+  const parts: Array<{ text: string; keep: boolean }> = [];
+  let last = 0;
+  for (const match of piece.matchAll(/-+[^\s-]/g)) {
+    if (match.index > last) parts.push({ text: piece.slice(last, match.index), keep: false });
+    parts.push({ text: match[0], keep: true });
+    last = match.index + match[0].length;
+  }
+  if (last < piece.length) parts.push({ text: piece.slice(last), keep: false });
+  return parts;
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { softBreaks } from '../../src/lesson/wrap';
+import { hyphenRuns, softBreaks } from '../../src/lesson/wrap';
 
 describe('softBreaks', () => {
   it('breaks a connection string after its scheme, between hosts and before its options', () => {
@@ -9,8 +9,10 @@ describe('softBreaks', () => {
       'morton.local:27017,',
       'morton.local:27018/',
       '?',
-      'replicaSet=foo&',
-      'w=1"',
+      'replicaSet=',
+      'foo&',
+      'w=',
+      '1"',
     ]);
   });
 
@@ -24,6 +26,20 @@ describe('softBreaks', () => {
     const pieces = softBreaks('mongod --port 27018 --dbpath /data/db1 --replSet foo/morton.local:27017 --rest');
     expect(pieces.filter((piece) => piece.endsWith('-'))).toEqual([]);
     expect(pieces).toContain('--dbpath ');
+  });
+
+  it('breaks after the `=` of a connection-string option or a keyword argument, not of a comparison', () => {
+    expect(softBreaks('"mongodb://h:1/?replicaSet=foo&readPreference=secondaryPreferred"')).toEqual([
+      '"mongodb://',
+      'h:1/',
+      '?',
+      'replicaSet=',
+      'foo&',
+      'readPreference=',
+      'secondaryPreferred"',
+    ]);
+    expect(softBreaks('x = MongoClient(h, replicaSet="foo")')).toEqual(['x ', '= ', 'MongoClient(', 'h, ', 'replicaSet=', '"foo")']);
+    expect(softBreaks('a==b')).toEqual(['a==b']);
   });
 
   it('breaks a call chain after its dots and brackets, never inside a string', () => {
@@ -44,5 +60,21 @@ describe('softBreaks', () => {
   it('adds nothing at the end or before a space', () => {
     expect(softBreaks('ls /')).toEqual(['ls ', '/']);
     expect(softBreaks('f( )')).toEqual(['f( ', ')']);
+  });
+});
+
+describe('hyphenRuns', () => {
+  it('keeps each run of hyphens with the letter after it, so no line ends in `-`', () => {
+    expect(hyphenRuns('--dbpath ')).toEqual([
+      { text: '--d', keep: true },
+      { text: 'bpath ', keep: false },
+    ]);
+    expect(hyphenRuns('kill -9 3459')).toEqual([
+      { text: 'kill ', keep: false },
+      { text: '-9', keep: true },
+      { text: ' 3459', keep: false },
+    ]);
+    expect(hyphenRuns('cfg.members')).toEqual([{ text: 'cfg.members', keep: false }]);
+    expect(hyphenRuns('a - b')).toEqual([{ text: 'a - b', keep: false }]);
   });
 });
