@@ -124,6 +124,6 @@ test('killing a secondary in "Kill the primary" says which member that was; with
     page,
     11,
     'Wait for the election, then read from the new primary',
-    `State: Only 1 of 3 voting members is running, and an election needs 2 votes: no member can become primary. Restart the ones on ports ${down[0]} and ${down[1]} (restart on their cards, or their mongod lines).`,
+    `Only 1 of 3 voting members is running, and an election needs 2 votes: no member can become primary. Restart the ones on ports ${down[0]} and ${down[1]} (restart on their cards, or their mongod lines).`,
   );
 });
