@@ -2,7 +2,7 @@ import { expect, test, type Page } from '@playwright/test';
 import { labUrl, openLab } from './fixtures';
 import { expectDone, expectRefused, lessonReady, members, newShell, pidOnPort, predict, primaryAmong, run, selectShell, start, step } from './lesson-fixtures';
 import { badge } from './failover-fixtures';
-import { pane, viewports } from './ui-fixtures';
+import { openFixture, pane, viewports } from './ui-fixtures';
 
 /**
  * What a newcomer hit on a first walk through the course in Chromium (docs in
@@ -126,4 +126,26 @@ test('killing a secondary in "Kill the primary" says which member that was; with
     'Wait for the election, then read from the new primary',
     `Only 1 of 3 voting members is running, and an election needs 2 votes: no member can become primary. Restart the ones on ports ${down[0]} and ${down[1]} (restart on their cards, or their mongod lines).`,
   );
+});
+
+test('at 1280x800 the timeline shows its legend whole and the members\' and the driver\'s lanes, none scrolled out of the pane', async ({ page }) => {
+  await openFixture(page);
+  const timeline = pane(page, 'Timeline');
+  const legend = timeline.getByRole('list', { name: 'Marker kinds' });
+  await expect(legend).toBeVisible();
+  const inside = await page.evaluate(() => {
+    const paneBox = document.querySelector('.timeline-pane')!.getBoundingClientRect();
+    const plotBox = document.querySelector('.timeline-pane .plot')!.getBoundingClientRect();
+    const legendBox = document.querySelector('.timeline-pane .legend')!.getBoundingClientRect();
+    const lanes = Array.from(document.querySelectorAll('.timeline-pane .lane-label')).map((label) => {
+      const box = label.getBoundingClientRect();
+      return { text: label.textContent, whole: box.top >= plotBox.top - 0.5 && box.bottom <= plotBox.bottom + 0.5 };
+    });
+    return { legend: legendBox.top >= paneBox.top && legendBox.bottom <= paneBox.bottom, lanes };
+  });
+  expect(inside.legend, 'the legend is inside the timeline pane').toBe(true);
+  // The members' lanes and the driver's show whole (a shell lane below them may scroll).
+  const main = inside.lanes.filter((lane) => lane.text === 'driver' || members.some((host) => host === lane.text));
+  expect(main.length).toBe(members.length + 1);
+  expect(main.filter((lane) => !lane.whole)).toEqual([]);
 });
