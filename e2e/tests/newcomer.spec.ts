@@ -34,7 +34,7 @@ async function clippedCommands(page: Page): Promise<string[]> {
   });
 }
 
-for (const [name, viewport] of [['laptop', viewports.laptop], ['phone', viewports.phone]] as const) {
+for (const [name, viewport] of [['laptop', viewports.laptop], ['projector', viewports.projector], ['phone', viewports.phone]] as const) {
   test.describe(`at ${name} size`, () => {
     test.use({ viewport, hasTouch: name === 'phone' });
 
