@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { labUrl, openLab } from './fixtures';
+import { labUrl, openLab, terminalText, typeLine } from './fixtures';
 import { expectDone, expectRefused, lessonReady, members, newShell, pidOnPort, predict, primaryAmong, run, selectShell, start, step } from './lesson-fixtures';
 import { badge } from './failover-fixtures';
 import { openFixture, pane, viewports } from './ui-fixtures';
@@ -148,4 +148,21 @@ test('at 1280x800 the timeline shows its legend whole and the members\' and the 
   const main = inside.lanes.filter((lane) => lane.text === 'driver' || members.some((host) => host === lane.text));
   expect(main.length).toBe(members.length + 1);
   expect(main.filter((lane) => !lane.whole)).toEqual([]);
+});
+
+test('a MongoClient to a port nothing listens on says no answer (not that it waits for a primary) on one redrawn line, and Ctrl-C ends the wait', async ({ page }) => {
+  test.setTimeout(180_000);
+  await openLab(page);
+  await newShell(page);
+  await run(page, 'python', '>>>');
+  await run(page, 'from pymongo import MongoClient');
+  await run(page, 'm = MongoClient("morton.local:2701")');
+  await typeLine(page, 'm.test.x.find_one()');
+  await expect.poll(() => terminalText(page), { timeout: 15_000 }).toMatch(/no answer from morton\.local:2701… [3-9]s/);
+  const screen = await terminalText(page);
+  expect(screen).not.toMatch(/waiting for a primary/);
+  // Redrawn in place each second: one line, not a copy per second.
+  expect(screen.match(/no answer from/g)).toHaveLength(1);
+  await page.keyboard.press('Control+C');
+  await expect.poll(() => terminalText(page)).toMatch(/KeyboardInterrupt\n>>>$/);
 });
