@@ -5,7 +5,7 @@ import { shortHost } from '../cluster/states';
 import { clusterMarkers, type MarkerGroup } from '../timeline/clustering';
 import { assignLanes, laneKey } from '../timeline/lanes';
 import { nextMarker } from '../timeline/navigation';
-import { isStroked, markerPath, markerStyle } from '../timeline/markers';
+import { isStroked, legendText, markerPath, markerStyle } from '../timeline/markers';
 import { timeScale, visibleDomain } from '../timeline/scale';
 import { counted } from '../text/plural';
 import { placeTip } from '../timeline/tip';
@@ -230,7 +230,7 @@ function Plot({ events, hosts, domain }: { events: readonly LabEvent[]; hosts: s
               <svg width={14} height={14} viewBox="-7 -7 14 14" aria-hidden="true">
                 <path d={markerPath(style.shape, 5)} fill={isStroked(style.shape) ? 'none' : color} stroke={color} strokeWidth={isStroked(style.shape) ? 2 : 1} />
               </svg>
-              {style.legend === 'other' ? kind : style.legend}
+              {legendText(kind)}
             </li>
           );
         })}
