@@ -10,6 +10,9 @@ import type { ClusterSnapshot, MemberView } from './messages';
  */
 const placeholder = /\{\{(port|pid|index|host):(primary|secondary|\d{4,5})\}\}/g;
 
+/** The placeholders' pattern, for a reader that words them (groups: what, role); make a `RegExp` of it. */
+export const placeholderSource = placeholder.source;
+
 export function hasPlaceholders(text: string): boolean {
   return new RegExp(placeholder.source).test(text);
 }

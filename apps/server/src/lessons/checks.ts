@@ -117,13 +117,36 @@ function stepRecords(view: CheckView): ShellRecord[] {
 
 /** The latest kill of a primary in this lesson (`step`: in this step only). */
 function lastPrimaryKill(view: CheckView, scope: 'lesson' | 'step' = 'lesson'): ProcessView | null {
+  return lastKill(view, scope, 'PRIMARY');
+}
+
+/** The latest kill of a member (in `stateThen` when given) in this lesson (`step`: in this step only). */
+function lastKill(view: CheckView, scope: 'lesson' | 'step', stateThen?: MemberView['state']): ProcessView | null {
   const since = scope === 'step' ? view.step : view.lesson;
   let latest: ProcessView | null = null;
   for (const process of view.processes) {
-    if (!since.killed(process) || process.killed?.stateThen !== 'PRIMARY') continue;
+    if (!since.killed(process) || !process.killed || (stateThen !== undefined && process.killed.stateThen !== stateThen)) continue;
     if (!latest || process.killed.at > (latest.killed?.at ?? 0)) latest = process;
   }
   return latest;
+}
+
+/**
+ * When no primary can be elected because too few voting members run, what to do about it; null
+ * otherwise. A candidate needs the votes of a majority of the set's voting members ("Replica Set
+ * Elections" in the MongoDB manual), and a stopped member votes for no one.
+ */
+function noMajority(view: CheckView): string | null {
+  const voters = view.cluster.members.filter((m) => m.votes > 0);
+  if (voters.length === 0 || membersIn(view, 'PRIMARY').length > 0) return null;
+  const running = voters.filter((m) => m.process === 'running');
+  const needed = Math.floor(voters.length / 2) + 1;
+  if (running.length >= needed) return null;
+  const down = voters.filter((m) => m.process !== 'running').map((m) => portOf(m.host));
+  return (
+    `Only ${running.length} of ${voters.length} voting members ${running.length === 1 ? 'is' : 'are'} running, and an election needs ${needed} votes: ` +
+    `no member can become primary. Restart the one${down.length > 1 ? 's' : ''} on ${listPorts(down)} (${down.length > 1 ? 'restart on their cards, or their' : 'restart on its card, or its'} mongod line${down.length > 1 ? 's' : ''}).`
+  );
 }
 
 /** The first primary in a term newer than the killed one's. */
@@ -181,9 +204,14 @@ export async function runCheck(spec: CheckSpec, view: CheckView): Promise<CheckR
             `stop it and start it with --replSet ${spec.replSetName}.`,
         );
       }
-      if (spec.ports.length === 1) return fail(`The member on port ${spec.ports[0]} is not running yet; start it.`);
+      // A mongod started in this step on a port the step does not ask for is most likely a typo.
+      const stray = view.processes.find((p) => p.running && view.step.started(p) && !spec.ports.includes(p.port));
+      const strayNote = stray ? ` (the mongod you started listens on port ${stray.port}, which this step does not use)` : '';
+      if (spec.ports.length === 1) return fail(`The member on port ${spec.ports[0]} is not running yet${strayNote}; start it.`);
       const up = spec.ports.length - missing.length;
-      return fail(`${up} of ${spec.ports.length} members ${up === 1 ? 'is' : 'are'} running; start the one${missing.length > 1 ? 's' : ''} on ${listPorts(missing)}.`);
+      return fail(
+        `${up} of ${spec.ports.length} members ${up === 1 ? 'is' : 'are'} running${strayNote}; start the one${missing.length > 1 ? 's' : ''} on ${listPorts(missing)}.`,
+      );
     }
     case 'clientOpen': {
       const found = view.clients.some(
@@ -250,7 +278,16 @@ export async function runCheck(spec: CheckSpec, view: CheckView): Promise<CheckR
     }
     case 'primaryKilled': {
       const killed = lastPrimaryKill(view, 'step');
-      if (!killed?.killed) return fail(`Kill the primary${spec.signal === 'SIGKILL' ? ' with kill -9' : ''}: find its PID with ps, then kill it.`);
+      if (!killed?.killed) {
+        const wrong = lastKill(view, 'step');
+        const primary = membersIn(view, 'PRIMARY').find((m) => m.process === 'running');
+        if (wrong?.killed && primary) {
+          // Killing a secondary is a different lesson: say which member that was and where the primary is.
+          const where = `the primary is on port ${portOf(primary.host)}${primary.pid !== null ? ` (PID ${primary.pid})` : ''}`;
+          return fail(`That was the member on port ${wrong.port}, a ${wrong.killed.stateThen}; ${where}. Kill that one${spec.signal === 'SIGKILL' ? ' with kill -9' : ''}.`);
+        }
+        return fail(`Kill the primary${spec.signal === 'SIGKILL' ? ' with kill -9' : ''}: find its PID with ps, then kill it.`);
+      }
       if (spec.signal && killed.killed.signal !== spec.signal) {
         return fail(`That was ${killed.killed.signal === 'SIGKILL' ? 'kill -9' : 'a clean kill'}; restart the member and kill the primary with ${spec.signal === 'SIGKILL' ? 'kill -9' : 'a plain kill'}.`);
       }
@@ -265,7 +302,8 @@ export async function runCheck(spec: CheckSpec, view: CheckView): Promise<CheckR
     }
     case 'newPrimaryElected': {
       if (!lastPrimaryKill(view)) return fail('Kill the primary first.');
-      return newPrimaryAfterKill(view) ? pass : fail('No new primary yet: the secondaries wait out their election timeout first.');
+      if (newPrimaryAfterKill(view)) return pass;
+      return fail(noMajority(view) ?? 'No new primary yet: the secondaries wait out their election timeout first.');
     }
     case 'operationAfterFailover': {
       const killed = lastPrimaryKill(view);
@@ -280,7 +318,7 @@ export async function runCheck(spec: CheckSpec, view: CheckView): Promise<CheckR
         return fail(`Kill the primary while ${spec.api ?? 'a client'} is connected, then ${spec.operation} through it: it should ride out the election.`);
       }
       const ops = stepRecords(view).filter((r) => r.operation?.kind === spec.operation && r.at >= killedAt && counts(clients.find((c) => c.id === r.operation?.client)));
-      if (!elected) return fail(`${verb} again once there is a new primary.`);
+      if (!elected) return fail(noMajority(view) ?? `${verb} again once there is a new primary.`);
       const succeeded = ops.some((r) => r.ok && r.operation?.servedBy === elected.host);
       if (!succeeded) return fail(`${verb} again${spec.api ? ` with ${spec.api}` : ''}: the new primary is ${elected.host}.`);
       if (spec.withoutError && ops.some((r) => !r.ok)) {

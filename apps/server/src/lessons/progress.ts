@@ -122,7 +122,7 @@ export class LessonTracker {
       const prediction = this.predictions.get(step.id);
       let reason: string | null = null;
       if (step.predict && !prediction) {
-        reason = 'Make your prediction first: pick an answer above, then do the step.';
+        reason = 'Make your prediction first: pick an answer below, then do the step.';
       } else {
         const result = await runCheck(step.check, checkView(view, this.lessonMark, prediction?.mark ?? this.stepMark));
         if (!result.passed) reason = result.reason;

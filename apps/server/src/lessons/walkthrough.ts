@@ -188,7 +188,14 @@ makes up its \`_id\`), and \`find_one\` reads it back from the primary.`,
             { tab: 'client', text: 'db.test.find_one()' },
           ],
           hint: 'Save {"x": 1} into db.test, then read it with find_one().',
-          check: { kind: 'documentOnPrimary', ns: 'test.test', field: 'x', value: 1 },
+          // The title says "and read it back": the step waits for the read, not only the save.
+          check: {
+            kind: 'all',
+            checks: [
+              { kind: 'documentOnPrimary', ns: 'test.test', field: 'x', value: 1 },
+              { kind: 'operationServed', operation: 'read', by: 'PRIMARY', pattern: 'find', description: 'Now read it back with `db.test.find_one()`' },
+            ],
+          },
           solution: ['db = Connection("morton.local").test', 'db.test.save({"x": 1})', 'db.test.find_one()'],
         },
         {

@@ -26,6 +26,7 @@ import { abortable, InterruptedError } from '../shell/io';
 import type { DriverGateway, OperationRecord, TrackedClient } from '../driver/gateway';
 import { networkFailure, serverErrorCode } from '../driver/driverErrors';
 import { defaultDriverRpcLimits, type CallContext, type DriverRpcLimits, type RpcReply } from '../driver/labDriver';
+import { driverWaitLine } from './waitLine';
 
 export { defaultDriverRpcLimits, type CallContext, type DriverRpcLimits, type RpcReply } from '../driver/labDriver';
 
@@ -474,9 +475,13 @@ export class DriverRpcExecutor {
     const ticker = legacy
       ? null
       : setInterval(() => {
-          const waited = `waiting for a primary… ${Math.round((Date.now() - started) / 1000)}s`;
-          if (this.clock.paused) ctx.onProgress(`${waited} (time is paused: press resume time in the cluster view)`);
-          else if (!tracked.view.primary) ctx.onProgress(waited);
+          const line = driverWaitLine({
+            servers: tracked.servers,
+            hasPrimary: Boolean(tracked.view.primary),
+            waitedSeconds: Math.round((Date.now() - started) / 1000),
+            paused: this.clock.paused,
+          });
+          if (line !== null) ctx.onProgress(line);
         }, 1000);
     try {
       const result = await this.gateway.record(tracked, kind, () => abortable(operation(), signal), (error) => {

@@ -21,6 +21,39 @@ describe('lesson checks', async () => {
     expect(await runCheck({ ...check, ports: [27017] }, view({ processes: [] }))).toMatchObject({ reason: 'The member on port 27017 is not running yet; start it.' });
   });
 
+  it('names a mongod started on a port the step does not ask for (a typo such as 2701)', async () => {
+    const check = { kind: 'membersRunning', replSetName: 'foo', ports: [27017] } as const;
+    expect(await runCheck(check, view({ processes: [proc(2701, { replSetName: null })] }))).toMatchObject({
+      reason: 'The member on port 27017 is not running yet (the mongod you started listens on port 2701, which this step does not use); start it.',
+    });
+  });
+
+  it('says which member was killed when it was not the primary, and where the primary is', async () => {
+    const secondaryKilled = proc(27018, { running: false, killed: { at: 100, signal: 'SIGKILL', stateThen: 'SECONDARY', termThen: 1 } });
+    const primary = { ...member('morton.local:27017', 'PRIMARY'), pid: 3459 };
+    const cluster = { at: 0, speed: 1, paused: false, setName: 'foo', members: [primary, member('morton.local:27018', 'DOWN'), member('morton.local:27019', 'SECONDARY')], links: [] };
+    expect(await runCheck({ kind: 'primaryKilled' }, view({ processes: [proc(27017), secondaryKilled, proc(27019)], cluster }))).toEqual({
+      passed: false,
+      reason: 'That was the member on port 27018, a SECONDARY; the primary is on port 27017 (PID 3459). Kill that one.',
+    });
+  });
+
+  it('says no member can be elected while fewer than a majority of the voters run (Replica Set Elections: a majority of votes)', async () => {
+    const killedPrimary = proc(27017, { running: false, killed: { at: 200, signal: 'SIGKILL', stateThen: 'PRIMARY', termThen: 1 } });
+    const killedSecondary = proc(27018, { running: false, killed: { at: 100, signal: 'SIGKILL', stateThen: 'SECONDARY', termThen: 1 } });
+    const down = (host: string) => ({ ...member(host, 'DOWN'), process: 'killed' as const });
+    const oneLeft = { at: 0, speed: 1, paused: false, setName: 'foo', members: [down('morton.local:27017'), down('morton.local:27018'), member('morton.local:27019', 'SECONDARY')], links: [] };
+    const processes = [killedPrimary, killedSecondary, proc(27019)];
+    const reason = 'Only 1 of 3 voting members is running, and an election needs 2 votes: no member can become primary. Restart the ones on ports 27017 and 27018 (restart on their cards, or their mongod lines).';
+    expect(await runCheck({ kind: 'newPrimaryElected' }, view({ processes, cluster: oneLeft }))).toEqual({ passed: false, reason });
+    expect(await runCheck({ kind: 'operationAfterFailover', operation: 'read', api: 'Connection' }, view({ processes, cluster: oneLeft }))).toEqual({ passed: false, reason });
+    // Two of three running: the election only has to happen.
+    const twoLeft = { ...oneLeft, members: [down('morton.local:27017'), member('morton.local:27018', 'SECONDARY'), member('morton.local:27019', 'SECONDARY')] };
+    expect(await runCheck({ kind: 'newPrimaryElected' }, view({ processes: [killedPrimary, proc(27018), proc(27019)], cluster: twoLeft }))).toMatchObject({
+      reason: expect.stringContaining('No new primary yet'),
+    });
+  });
+
   it('wants one primary and enough secondaries for a healthy set', async () => {
     const check = { kind: 'setHealthy', secondaries: 2 } as const;
     const cluster = (states: Array<'PRIMARY' | 'SECONDARY' | 'STARTUP2'>) => ({

@@ -4,8 +4,10 @@ import { fillPlaceholders } from '@rslab/protocol';
 import { selectInputLocked, selectLesson, selectLessonCollapsed, useLab, type LessonStepDetail, type LessonView } from '../store/lab';
 import { shellForCommand, type ShellRole } from '../lesson/shells';
 import { lessonEnd, type LessonEnd } from '../lesson/next';
-import { softBreaks } from '../lesson/wrap';
+import { hyphenRuns, softBreaks } from '../lesson/wrap';
 import { predictionResult } from '../lesson/prediction';
+import { stepScrollTop } from '../lesson/scroll';
+import { unfilledCommandText } from '../lesson/placeholders';
 import { InlineMarkdown, Markdown } from './Markdown';
 
 const stateWord = { done: 'done', pending: 'pending', current: 'in progress' } as const;
@@ -16,16 +18,22 @@ export function LessonPane({ client }: { client: LabClient }) {
   const bodyId = useId();
   const body = useRef<HTMLDivElement>(null);
   const currentId = lesson?.steps.find((s) => s.state === 'current')?.id ?? null;
+  const firstId = lesson?.steps[0]?.id ?? null;
   useEffect(() => {
     // Keep the step being worked on in view inside the pane (never scrolls the page itself).
     const container = body.current;
     const step = container?.querySelector<HTMLElement>('[aria-current="step"]');
     if (!container || !step) return;
-    const top = step.offsetTop - 8;
-    const bottom = step.offsetTop + step.offsetHeight + 8;
-    if (top < container.scrollTop) container.scrollTop = top;
-    else if (bottom > container.scrollTop + container.clientHeight) container.scrollTop = Math.min(top, bottom - container.clientHeight);
-  }, [currentId, collapsed]);
+    // Measured from the pane's own box: offsetTop would count from whichever ancestor is positioned.
+    const stepTop = step.getBoundingClientRect().top - container.getBoundingClientRect().top + container.scrollTop;
+    container.scrollTop = stepScrollTop({
+      scrollTop: container.scrollTop,
+      clientHeight: container.clientHeight,
+      stepTop,
+      stepBottom: stepTop + step.offsetHeight,
+      first: currentId !== null && currentId === firstId,
+    });
+  }, [currentId, firstId, collapsed]);
   const end = lesson ? lessonEnd(lesson) : null;
   const complete = end !== null;
   useEffect(() => {
@@ -190,7 +198,7 @@ function LessonStep({ step, number, client }: { step: LessonStepDetail; number: 
           {step.commands.map((template, i) => {
             // Members named by role ({{pid:primary}}) show as they are now; "Run this" fills them again when pressed.
             const filled = fillPlaceholders(template, cluster);
-            const command = filled.ok ? filled.text : template;
+            const command = filled.ok ? filled.text : unfilledCommandText(template);
             const shell = shellOf(step, i);
             // Say which shell once for each run of commands that go in the same one.
             const newShell = i === 0 || shellOf(step, i - 1) !== shell;
@@ -202,7 +210,15 @@ function LessonStep({ step, number, client }: { step: LessonStepDetail; number: 
                     {softBreaks(command).map((piece, p) => (
                       <Fragment key={p}>
                         {p > 0 && <wbr />}
-                        {piece}
+                        {hyphenRuns(piece).map((part, h) =>
+                          part.keep ? (
+                            <span key={h} className="nobr">
+                              {part.text}
+                            </span>
+                          ) : (
+                            part.text
+                          ),
+                        )}
                       </Fragment>
                     ))}
                   </code>

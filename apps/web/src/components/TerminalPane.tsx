@@ -30,8 +30,15 @@ export function TerminalPane({ client }: { client: LabClient }) {
           </button>
         ))}
         {!locked && (
-          <button type="button" className="tab tab-new" aria-label="New shell" title={tabs.length === 1 ? 'Open the client shell' : 'Open another shell'} onClick={() => client.openTab()}>
-            +
+          // The lessons call it "+ client shell" until the client shell is open; after that it opens one more.
+          <button
+            type="button"
+            className="tab tab-new"
+            aria-label={tabs.length === 1 ? 'New shell: + client shell' : 'New shell'}
+            title={tabs.length === 1 ? 'Open the client shell' : 'Open another shell'}
+            onClick={() => client.openTab()}
+          >
+            {tabs.length === 1 ? '+ client shell' : '+'}
           </button>
         )}
         {!locked && active && tabs.length > 1 && (

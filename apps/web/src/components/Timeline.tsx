@@ -5,7 +5,7 @@ import { shortHost } from '../cluster/states';
 import { clusterMarkers, type MarkerGroup } from '../timeline/clustering';
 import { assignLanes, laneKey } from '../timeline/lanes';
 import { nextMarker } from '../timeline/navigation';
-import { isStroked, markerPath, markerStyle } from '../timeline/markers';
+import { isStroked, legendText, markerPath, markerStyle } from '../timeline/markers';
 import { timeScale, visibleDomain } from '../timeline/scale';
 import { counted } from '../text/plural';
 import { placeTip } from '../timeline/tip';
@@ -129,94 +129,98 @@ function Plot({ events, hosts, domain }: { events: readonly LabEvent[]; hosts: s
     ? placeTip({ x: active.group.x, laneIndex: laneIndex.get(active.group.lane) ?? 0, lanes: lanes.length, laneHeightPx, axisHeightPx, width, labelWidth, tipWidthPx: tipWidthPx })
     : null;
   const grouped = groups.some((group) => group.events.length > 1);
+  // The legend sits under the plot, outside its scroll box: with a few lanes the plot scrolls, and
+  // a legend at the bottom of what scrolls was cut in half at 1280x800.
   return (
-    <div className="plot" ref={box} onMouseLeave={() => setActive((a) => (a?.pinned ? a : null))}>
-      <svg width={width} height={height} className="plot-svg" aria-label="Timeline plot: arrow keys move between events, Enter keeps the details open" role="group">
-        {ticks.map((tick) => (
-          <g key={tick.at} transform={`translate(${tick.x} 0)`} aria-hidden="true">
-            <line y1={axisHeightPx - 4} y2={height} className="grid" />
-            <text y={axisHeightPx - 8} textAnchor="middle" className="tick">
-              {tick.label}
-            </text>
-          </g>
-        ))}
-        {lanes.map((lane, i) => (
-          <g key={lane.key} transform={`translate(0 ${axisHeightPx + i * laneHeightPx})`} aria-hidden="true">
-            <rect x={0} width={width} height={laneHeightPx} className={i % 2 === 0 ? 'lane even' : 'lane odd'} />
-            <text x={8} y={laneHeightPx / 2} dy="0.35em" className="lane-label">
-              {narrow ? shortHost(lane.label, hosts) : lane.label}
-            </text>
-          </g>
-        ))}
-        {groups.map((group, index) => {
-          const style = markerStyle(group.kind);
-          const y = axisHeightPx + (laneIndex.get(group.lane) ?? 0) * laneHeightPx + laneHeightPx / 2;
-          const first = group.events[0] as LabEvent;
-          const last = group.events[group.events.length - 1] as LabEvent;
-          const label =
-            group.events.length === 1
-              ? `${clockText(first.at, true)}, ${group.lane}: ${first.text}`
-              : `${counted(group.events.length, 'event')} from ${clockText(first.at, true)} to ${clockText(last.at, true)} on ${group.lane}: ${group.events
-                  .slice(0, labelEventsMax)
-                  .map((e) => e.text)
-                  .join('; ')}${group.events.length > labelEventsMax ? `; and ${group.events.length - labelEventsMax} more` : ''}`;
-          const color = `var(${style.colorVar})`;
-          const isActive = active?.group === group;
-          const id = first.id;
-          return (
-            <g key={first.id}>
-              {group.endX !== undefined && group.endX > group.x && (
-                <line x1={group.x} x2={group.endX} y1={y} y2={y} stroke={color} strokeWidth={2} strokeDasharray="4 3" className="run-tail" aria-hidden="true" />
-              )}
-              <g
-                transform={`translate(${group.x} ${y})`}
-                className={`marker${isActive ? ' active' : ''}`}
-                tabIndex={id === tabStopId ? 0 : -1}
-                ref={(element) => {
-                  if (element) markerElements.current.set(id, element);
-                  else markerElements.current.delete(id);
-                }}
-                role="button"
-                aria-label={label}
-                aria-pressed={isActive && active?.pinned ? true : undefined}
-                onMouseEnter={() => setActive((a) => (a?.pinned ? a : { id, pinned: false }))}
-                onFocus={() => {
-                  setFocusId(id);
-                  setActive((a) => (a?.pinned && a.id !== id ? { id, pinned: false } : a?.id === id ? a : { id, pinned: false }));
-                }}
-                onBlur={() => setActive((a) => (a?.id === id && !a.pinned ? null : a))}
-                onClick={() => setActive((a) => (a?.id === id && a.pinned ? null : { id, pinned: true }))}
-                onKeyDown={(e) => {
-                  if (e.key === 'Enter' || e.key === ' ') {
-                    e.preventDefault();
-                    setActive((a) => (a?.id === id && a.pinned ? null : { id, pinned: true }));
-                  } else if (e.key === 'Escape') setActive(null);
-                  else if (moveFocus(index, e.key)) e.preventDefault();
-                }}
-              >
-                <circle r={markerRadiusPx + 4} className="hit" />
-                <path d={markerPath(style.shape, markerRadiusPx)} fill={isStroked(style.shape) ? 'none' : color} stroke={color} strokeWidth={isStroked(style.shape) ? 2.5 : 1} />
-                {group.events.length > 1 && (
-                  // "×3" on a dark halo: counts of neighbouring markers no longer read as one number.
-                  <text x={markerRadiusPx + 1} y={-markerRadiusPx + 1} className="count">
-                    ×{group.events.length}
-                  </text>
-                )}
-              </g>
+    <>
+      <div className="plot" ref={box} onMouseLeave={() => setActive((a) => (a?.pinned ? a : null))}>
+        <svg width={width} height={height} className="plot-svg" aria-label="Timeline plot: arrow keys move between events, Enter keeps the details open" role="group">
+          {ticks.map((tick) => (
+            <g key={tick.at} transform={`translate(${tick.x} 0)`} aria-hidden="true">
+              <line y1={axisHeightPx - 4} y2={height} className="grid" />
+              <text y={axisHeightPx - 8} textAnchor="middle" className="tick">
+                {tick.label}
+              </text>
             </g>
-          );
-        })}
-      </svg>
-      {active && tip && (
-        <div className={`plot-tip${tip.above ? ' above' : ''}`} style={{ left: tip.left, top: tip.top, maxWidth: tip.maxWidth }} aria-hidden="true">
-          {active.group.events.slice(0, 8).map((e) => (
-            <div key={e.id}>
-              <span className="tip-time">{clockText(e.at, true)}</span> {e.text}
-            </div>
           ))}
-          {active.group.events.length > 8 && <div className="muted">…and {active.group.events.length - 8} more</div>}
-        </div>
-      )}
+          {lanes.map((lane, i) => (
+            <g key={lane.key} transform={`translate(0 ${axisHeightPx + i * laneHeightPx})`} aria-hidden="true">
+              <rect x={0} width={width} height={laneHeightPx} className={i % 2 === 0 ? 'lane even' : 'lane odd'} />
+              <text x={8} y={laneHeightPx / 2} dy="0.35em" className="lane-label">
+                {narrow ? shortHost(lane.label, hosts) : lane.label}
+              </text>
+            </g>
+          ))}
+          {groups.map((group, index) => {
+            const style = markerStyle(group.kind);
+            const y = axisHeightPx + (laneIndex.get(group.lane) ?? 0) * laneHeightPx + laneHeightPx / 2;
+            const first = group.events[0] as LabEvent;
+            const last = group.events[group.events.length - 1] as LabEvent;
+            const label =
+              group.events.length === 1
+                ? `${clockText(first.at, true)}, ${group.lane}: ${first.text}`
+                : `${counted(group.events.length, 'event')} from ${clockText(first.at, true)} to ${clockText(last.at, true)} on ${group.lane}: ${group.events
+                    .slice(0, labelEventsMax)
+                    .map((e) => e.text)
+                    .join('; ')}${group.events.length > labelEventsMax ? `; and ${group.events.length - labelEventsMax} more` : ''}`;
+            const color = `var(${style.colorVar})`;
+            const isActive = active?.group === group;
+            const id = first.id;
+            return (
+              <g key={first.id}>
+                {group.endX !== undefined && group.endX > group.x && (
+                  <line x1={group.x} x2={group.endX} y1={y} y2={y} stroke={color} strokeWidth={2} strokeDasharray="4 3" className="run-tail" aria-hidden="true" />
+                )}
+                <g
+                  transform={`translate(${group.x} ${y})`}
+                  className={`marker${isActive ? ' active' : ''}`}
+                  tabIndex={id === tabStopId ? 0 : -1}
+                  ref={(element) => {
+                    if (element) markerElements.current.set(id, element);
+                    else markerElements.current.delete(id);
+                  }}
+                  role="button"
+                  aria-label={label}
+                  aria-pressed={isActive && active?.pinned ? true : undefined}
+                  onMouseEnter={() => setActive((a) => (a?.pinned ? a : { id, pinned: false }))}
+                  onFocus={() => {
+                    setFocusId(id);
+                    setActive((a) => (a?.pinned && a.id !== id ? { id, pinned: false } : a?.id === id ? a : { id, pinned: false }));
+                  }}
+                  onBlur={() => setActive((a) => (a?.id === id && !a.pinned ? null : a))}
+                  onClick={() => setActive((a) => (a?.id === id && a.pinned ? null : { id, pinned: true }))}
+                  onKeyDown={(e) => {
+                    if (e.key === 'Enter' || e.key === ' ') {
+                      e.preventDefault();
+                      setActive((a) => (a?.id === id && a.pinned ? null : { id, pinned: true }));
+                    } else if (e.key === 'Escape') setActive(null);
+                    else if (moveFocus(index, e.key)) e.preventDefault();
+                  }}
+                >
+                  <circle r={markerRadiusPx + 4} className="hit" />
+                  <path d={markerPath(style.shape, markerRadiusPx)} fill={isStroked(style.shape) ? 'none' : color} stroke={color} strokeWidth={isStroked(style.shape) ? 2.5 : 1} />
+                  {group.events.length > 1 && (
+                    // "×3" on a dark halo: counts of neighbouring markers no longer read as one number.
+                    <text x={markerRadiusPx + 1} y={-markerRadiusPx + 1} className="count">
+                      ×{group.events.length}
+                    </text>
+                  )}
+                </g>
+              </g>
+            );
+          })}
+        </svg>
+        {active && tip && (
+          <div className={`plot-tip${tip.above ? ' above' : ''}`} style={{ left: tip.left, top: tip.top, maxWidth: tip.maxWidth }} aria-hidden="true">
+            {active.group.events.slice(0, 8).map((e) => (
+              <div key={e.id}>
+                <span className="tip-time">{clockText(e.at, true)}</span> {e.text}
+              </div>
+            ))}
+            {active.group.events.length > 8 && <div className="muted">…and {active.group.events.length - 8} more</div>}
+          </div>
+        )}
+      </div>
       <ul className="legend" aria-label="Marker kinds">
         {kinds.map((kind) => {
           const style = markerStyle(kind);
@@ -226,7 +230,7 @@ function Plot({ events, hosts, domain }: { events: readonly LabEvent[]; hosts: s
               <svg width={14} height={14} viewBox="-7 -7 14 14" aria-hidden="true">
                 <path d={markerPath(style.shape, 5)} fill={isStroked(style.shape) ? 'none' : color} stroke={color} strokeWidth={isStroked(style.shape) ? 2 : 1} />
               </svg>
-              {style.legend === 'other' ? kind : style.legend}
+              {legendText(kind)}
             </li>
           );
         })}
@@ -236,7 +240,7 @@ function Plot({ events, hosts, domain }: { events: readonly LabEvent[]; hosts: s
           </li>
         )}
       </ul>
-    </div>
+    </>
   );
 }
 

@@ -1,12 +1,28 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
+import type { LessonList } from '@rslab/protocol';
 import { roomsApi, type CreatedRoom } from './api';
+import { defaultRoomLesson, roomLessonChoices } from './lessonChoices';
 
 /** The instructor's first page: name the room, get the join code to show and the private links. */
 export function CreateRoomPage() {
   const [title, setTitle] = useState('Replica set workshop');
-  const [lessonId, setLessonId] = useState('walkthrough');
+  const [lessonId, setLessonId] = useState(defaultRoomLesson.id);
+  const [course, setCourse] = useState<LessonList | null>(null);
   const [room, setRoom] = useState<CreatedRoom | null>(null);
   const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    let live = true;
+    roomsApi.lessons().then(
+      (list) => {
+        if (live) setCourse(list);
+      },
+      // The first lesson stays on offer: a room can still be made without the rest of the course.
+      (e: unknown) => console.error('loading the course for the room failed', e),
+    );
+    return () => {
+      live = false;
+    };
+  }, []);
   const origin = window.location.origin;
   if (room) {
     return (
@@ -60,8 +76,11 @@ export function CreateRoomPage() {
         <label>
           Lesson{' '}
           <select value={lessonId} onChange={(e) => setLessonId(e.target.value)}>
-            <option value="walkthrough">Your first replica set, and your first failover</option>
-            <option value="beyond">Beyond the walkthrough</option>
+            {roomLessonChoices(course).map((lesson) => (
+              <option key={lesson.id} value={lesson.id}>
+                {lesson.title}
+              </option>
+            ))}
           </select>
         </label>
         <button type="submit">Create the room</button>

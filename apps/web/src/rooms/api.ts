@@ -1,4 +1,5 @@
 import { instructorSecretHeader, type CreatedRoom, type Dashboard, type JoinedRoom, type OkMessageReply, type OkReply } from '@rslab/protocol';
+import { parseLessonList } from '../lesson/course';
 
 /** The rooms HTTP API, as the pages call it (shapes from @rslab/protocol). The instructor secret goes in a header, never in a URL. */
 export type { CreatedRoom, Dashboard, DashboardRow } from '@rslab/protocol';
@@ -49,6 +50,8 @@ export function newJoinToken(): string {
 }
 
 export const roomsApi = {
+  /** The course, for the lesson a new room opens with. */
+  lessons: async () => parseLessonList(await call<unknown>('GET', '/api/lessons')),
   create: (title: string, lessonId: string) => call<CreatedRoom>('POST', '/api/rooms', { body: { title, lessonId } }),
   join: (code: string, name: string, token: string = newJoinToken()) =>
     call<JoinedRoom>('POST', `/api/rooms/${encodeURIComponent(code)}/join`, { body: { name, token } }),

@@ -46,6 +46,16 @@ export function markerStyle(kind: string): MarkerStyle {
   return Object.hasOwn(known, kind) ? (known[kind] as MarkerStyle) : fallback;
 }
 
+/**
+ * The legend's words for a kind: its own, or for a kind without a style the kind spelled as words
+ * (`labCleared` as "lab cleared"): the raw identifier read as a typo in the legend.
+ */
+export function legendText(kind: string): string {
+  const style = markerStyle(kind);
+  if (style !== fallback) return style.legend;
+  return kind.replace(/([a-z0-9])([A-Z])/g, '$1 $2').toLowerCase();
+}
+
 /** SVG path for a marker of radius `r` centred on (0, 0). */
 export function markerPath(shape: MarkerShape, r: number): string {
   switch (shape) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isStroked, markerPath, markerStyle } from '../../src/timeline/markers';
+import { isStroked, legendText, markerPath, markerStyle } from '../../src/timeline/markers';
 
 describe('markers', () => {
   it('tells votes granted from refused and the driver from the cluster', () => {
@@ -16,5 +16,14 @@ describe('markers', () => {
     expect(markerPath('diamond', 5)).toBe('M 0 -5 L 5 0 L 0 5 L -5 0 Z');
     expect(isStroked('cross')).toBe(true);
     expect(isStroked('circle')).toBe(false);
+  });
+});
+
+describe('legendText', () => {
+  it('words a kind with a style as its legend, and any other kind as words, never its identifier', () => {
+    expect(legendText('voteGranted')).toBe('vote granted');
+    expect(legendText('labCleared')).toBe('lab cleared');
+    expect(legendText('forked')).toBe('forked');
+    expect(legendText('constructor')).toBe('constructor');
   });
 });
