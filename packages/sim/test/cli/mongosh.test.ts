@@ -191,8 +191,9 @@ describe('mongosh against sim-mongod', () => {
        print('SECTIONS ' + ['asserts', 'connections', 'electionMetrics', 'locks', 'mem', 'metrics', 'network', 'opLatencies', 'opcounters', 'opcountersRepl', 'repl', 'storageEngine', 'transactions'].filter((k) => k in s).length);
        print('OPCOUNTERS ' + (s.opcounters.insert - before.opcounters.insert) + ' ' + (s.opcounters.update - before.opcounters.update));
        print('DOCUMENT ' + (s.metrics.document.inserted - before.metrics.document.inserted) + ' ' + (s.metrics.commands.insert.total - (before.metrics.commands.insert ? before.metrics.commands.insert.total : 0)));
-       print('LATENCY ' + (s.opLatencies.writes.ops - before.opLatencies.writes.ops) + ' ' + (s.opLatencies.writes.latency > before.opLatencies.writes.latency));
-       print('NETWORK ' + (s.network.bytesIn > before.network.bytesIn) + ' ' + (s.network.numRequests > before.network.numRequests));
+       print('LATENCY ' + (s.opLatencies.writes.ops - before.opLatencies.writes.ops) + ' ' + (Number(s.opLatencies.writes.latency) > Number(before.opLatencies.writes.latency)));
+       // The counters are NumberLongs, as mongod's: compared as numbers (> on two Longs compares their strings).
+       print('NETWORK ' + (Number(s.network.bytesIn) > Number(before.network.bytesIn)) + ' ' + (Number(s.network.numRequests) > Number(before.network.numRequests)));
        print('MEM ' + s.mem.supported + ' ' + s.mem.resident + ' PID ' + s.pid);
        print('ENGINE ' + s.storageEngine.name + ' ' + s.storageEngine.persistent);
        print('PROGRESS ' + s.repl.replicationProgress.map((p) => p.memberId).join(','));
