@@ -78,7 +78,8 @@ describe('the driver gateway’s timeline', () => {
     });
     sandbox.lab.engine.clock.pause();
     const read = typeLine(tab, 'client.test.test.find_one()', 30_000);
-    await until(() => screen.includes('time is paused: press resume time'), 10_000);
+    // The wait line names the pause (runtime/waitLine.ts), within the 40 columns a phone's terminal has.
+    await until(() => /waiting for a primary… \d+s · time paused/.test(screen), 10_000);
     sandbox.lab.engine.clock.resume();
     expect(await read).toContain("'x': 1");
     unsubscribe();
