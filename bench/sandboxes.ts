@@ -12,7 +12,9 @@
 // Diagnostics of the reading phase: `BENCH_CPU_PROF=FILE` writes a CPU profile (open it in Chrome's
 // DevTools); `BENCH_HEAP_PROF=FILE` an allocation profile of the objects that outlived a young
 // collection (with `BENCH_HEAP_PROF_ALL=1`, of every allocation); `BENCH_HEAP_SNAPSHOT=FILE` a heap
-// snapshot at its end.
+// snapshot at its end. With WORKERS, each worker's busy share and GC pauses during the reading are
+// reported (and which slow reads a pause of their worker overlapped); `BENCH_WORKER_CPU_PROF=PREFIX`
+// writes each worker's CPU profile of the reading as PREFIX.worker-N.cpuprofile.
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -27,6 +29,8 @@ import { runsWithServerNodeOptions, serverNodeOptions } from '../apps/server/src
 import { typeLine } from '../apps/server/src/terminal/typeLine';
 import { TranscriptSession } from '../apps/server/src/transcript/run';
 import type { Sandbox } from '../apps/server/src/workspace/sandbox';
+import type { WorkerDiagnosis } from '../apps/server/src/engine/workerPool';
+import { openFilesLimit, openFilesNow } from '../apps/server/src/openFiles';
 import { machineLine, percentile, writeBenchmarkSection } from './lib/benchmarksDoc';
 import { PageRecording, RecordedPage } from './lib/recordedPage';
 
@@ -78,6 +82,28 @@ db.test.save({"x": 1})
 /** What the profiles of the reading phase showed, kept with the figures it explains. */
 const LATENCY_NOTE =
   'Where the tail comes from (BENCH_CPU_PROF, BENCH_HEAP_PROF, `--trace-gc`): the server is mostly idle; the slow reads come in bursts, each during a full garbage collection of the one heap that holds every sandbox (~150–250 ms of incremental marking on the main thread). They were ~1 % of reads, so p99 sat on them (117–193 ms). Fewer full collections fixed it: cluster snapshots without BSON status documents, lesson re-checks that copy nothing they do not read, and a 64 MiB young generation (`--max-semi-space-size=64`, set by `pnpm start`) so that objects living a few hundred ms (driver round trips, heartbeats, each learner\'s pause) die young. Each full collection still stalls for about as long (see the event-loop maximum); they are now rare enough to stay out of p99. The next step for more sandboxes per server is to spread them over worker threads, halving each heap.';
+
+/**
+ * Per worker: how busy it was, its GC pauses, and how many of the reads slower than 100 ms of its
+ * sandboxes overlapped one of its pauses (a pause stops every learner on that worker at once).
+ */
+function workerReport(diagnoses: WorkerDiagnosis[], slowReads: Array<{ sandboxId: string; startedAtMillis: number; endedAtMillis: number }>, workerOf: (sandboxId: string) => number | null): string[] {
+  const rows = diagnoses.map((diagnosis) => {
+    const pauses = diagnosis.gcPauses.filter((pause) => pause.kind === 'scavenge' || pause.kind === 'markCompact');
+    const scavenges = pauses.filter((pause) => pause.kind === 'scavenge').map((pause) => pause.durationMillis).sort((a, b) => a - b);
+    const full = pauses.filter((pause) => pause.kind === 'markCompact').map((pause) => pause.durationMillis).sort((a, b) => a - b);
+    const pausedMillis = pauses.reduce((sum, pause) => sum + pause.durationMillis, 0);
+    const mine = slowReads.filter((read) => workerOf(read.sandboxId) === diagnosis.workerIndex);
+    const overlapped = mine.filter((read) => pauses.some((pause) => pause.startedAtMillis < read.endedAtMillis && pause.startedAtMillis + pause.durationMillis > read.startedAtMillis));
+    const spread = (values: number[]) => (values.length === 0 ? '–' : `${percentile(values, 0.5).toFixed(0)} / ${(values.at(-1) ?? 0).toFixed(0)} ms`);
+    return `| ${diagnosis.workerIndex} | ${diagnosis.sandboxes} | ${(diagnosis.busyShare * 100).toFixed(0)} % | ${scavenges.length}, ${spread(scavenges)} | ${full.length}, ${spread(full)} | ${(pausedMillis / 1000).toFixed(2)} s | ${mine.length} | ${overlapped.length} |`;
+  });
+  return [
+    '| worker | sandboxes | event loop busy | scavenges, p50 / max | full collections, p50 / max | paused in all | reads over 100 ms | of them during a GC pause of their worker |',
+    '| --- | --- | --- | --- | --- | --- | --- | --- |',
+    ...rows,
+  ];
+}
 
 /** The server runs with `serverNodeOptions`; so does this benchmark, which hosts the server. */
 async function relaunchWithServerNodeOptions(): Promise<never> {
@@ -214,7 +240,24 @@ async function main(): Promise<void> {
   const setupCpuBefore = process.cpuUsage();
   let failedSetups = 0;
   const sessions: Array<{ session: TranscriptSession; sandbox: Sandbox }> = [];
+  // Each sandbox's driver sockets are file descriptors (both ends: the client's and the SOCKS
+  // bridge's); past the process's limit every accept and connect fails (EMFILE), so the setup stops
+  // where the next batch would not fit and the figures say so.
+  const filesLimit = openFilesLimit();
+  const filesNow = (): number => openFilesNow() ?? 0;
+  const filesAtStart = filesNow();
+  let stoppedForFiles: string | null = null;
   for (let i = 0; i < sandboxesCount; i += setupConcurrency) {
+    if (i > 0 && filesLimit !== null) {
+      const perSandbox = (filesNow() - filesAtStart) / i;
+      // The next batch, and a reserve for the process's own files (logs, workers' pipes).
+      const needed = filesNow() + perSandbox * setupConcurrency + 100;
+      if (needed > filesLimit) {
+        stoppedForFiles = `set-up stopped at ${i} sandboxes: they hold ${filesNow()} open files (${perSandbox.toFixed(1)} each) and the process may open ${filesLimit} (ulimit -n)`;
+        console.error(stoppedForFiles);
+        break;
+      }
+    }
     const batch = Array.from({ length: Math.min(setupConcurrency, sandboxesCount - i) }, async (_, j) => {
       const { sandbox } = app.sandboxes.obtain(`bench-${i + j}`);
       sandboxes.push(sandbox);
@@ -235,6 +278,7 @@ async function main(): Promise<void> {
   const setupCpu = process.cpuUsage(setupCpuBefore);
   const setupCpuSeconds = (setupCpu.user + setupCpu.system) / 1e6;
   const rssAfterSetup = process.memoryUsage().rss;
+  const filesPerSandbox = (filesNow() - filesAtStart) / Math.max(sandboxes.length, 1);
   console.log(`${sessions.length} sandboxes ready in ${setupSeconds.toFixed(1)} s (${failedSetups} failed setups)`);
 
   // Setup ran at 4x to shorten the election wait; a learner reads at the normal speed.
@@ -258,6 +302,10 @@ async function main(): Promise<void> {
 
   // Every sandbox reads in a loop, as a class typing find_one over and over would.
   const latencies: number[] = [];
+  /** Reads slower than the goal's 100 ms, on the wall clock, to line up with their worker's pauses. */
+  const slowReads: Array<{ sandboxId: string; startedAtMillis: number; endedAtMillis: number }> = [];
+  const pool = workers > 0 ? app.sandboxWorkers : null;
+  const diagnosing = pool ? pool.diagnose(readSeconds * 1000, { cpuProfile: Boolean(process.env.BENCH_WORKER_CPU_PROF) }) : null;
   let errors = 0;
   const readUntil = Math.min(deadline, Date.now() + readSeconds * 1000);
   const cpuBefore = process.cpuUsage();
@@ -270,8 +318,11 @@ async function main(): Promise<void> {
       await new Promise((resolve) => setTimeout(resolve, Math.random() * readPauseMillis));
       while (Date.now() < readUntil) {
         const started = performance.now();
+        const startedAtMillis = Date.now();
         const output = await typeLine(tab, 'db.test.find_one()', 30_000).catch(() => 'Traceback');
-        latencies.push(performance.now() - started);
+        const took = performance.now() - started;
+        latencies.push(took);
+        if (took > 100) slowReads.push({ sandboxId: sandbox.id, startedAtMillis, endedAtMillis: Date.now() });
         if (!output.includes("'x': 1")) errors += 1;
         await new Promise((resolve) => setTimeout(resolve, readPauseMillis * (0.5 + Math.random())));
       }
@@ -279,6 +330,16 @@ async function main(): Promise<void> {
   );
   const readWallSeconds = (performance.now() - readStarted) / 1000;
   loopDelay.disable();
+  const diagnoses = diagnosing ? await diagnosing : [];
+  const workerLines = pool ? workerReport(diagnoses, slowReads, (id) => pool.workerOf(id)) : [];
+  const workerProfilePrefix = process.env.BENCH_WORKER_CPU_PROF;
+  if (workerProfilePrefix) {
+    for (const diagnosis of diagnoses) {
+      const file = `${workerProfilePrefix}.worker-${diagnosis.workerIndex}.cpuprofile`;
+      writeFileSync(file, JSON.stringify(diagnosis.cpuProfile));
+      console.log(`wrote worker ${diagnosis.workerIndex}'s CPU profile of the reading to ${file}`);
+    }
+  }
   if (process.env.BENCH_HEAP_SNAPSHOT) console.log(`wrote ${writeHeapSnapshot(process.env.BENCH_HEAP_SNAPSHOT)}`);
   if (heapProfiler && heapProfileFile) {
     const { profile } = await heapProfiler.post('HeapProfiler.stopSampling');
@@ -312,10 +373,12 @@ async function main(): Promise<void> {
     `| event-loop delay while reading, p50 / p99 / max | ${[loopDelay.percentile(50), loopDelay.percentile(99), loopDelay.max].map((ns) => `${Math.max(0, ns / 1e6 - loopDelayResolutionMillis).toFixed(1)} ms`).join(' / ')} |`,
     `| CPU used while reading | ${cpuShare.toFixed(2)} cores of ${cores} (${(sessions.length / Math.max(cpuShare, 0.01)).toFixed(0)} sandboxes per busy core) |`,
     `| memory | ${(rssAfterReads / 2 ** 20).toFixed(0)} MiB RSS in all; ${memoryPerSandboxMiB.toFixed(2)} MiB per sandbox (after setup: ${((rssAfterSetup - rssBefore) / sessions.length / 2 ** 20).toFixed(2)}) |`,
+    `| open files (sockets) per sandbox after setup | ${filesPerSandbox.toFixed(1)} (limit of this process: ${filesLimit ?? 'unknown'}) |`,
+    ...(stoppedForFiles ? [`| setup stopped early | ${stoppedForFiles} |`] : []),
     '',
-    `Goal (issue 5): 300 concurrent active sandboxes on 2 cores, p99 under 100 ms, under 3 GB in all.`,
-    '',
-    LATENCY_NOTE,
+    ...(workers > 0
+      ? [`Sandboxes on ${workers} worker threads (settings.sandboxWorkers), each sandbox's driver in its worker; the main thread keeps the learners' pages, HTTP and rooms. Learners pause ${readPauseMillis / 2}–${(readPauseMillis * 3) / 2} ms between reads (BENCH_READ_PAUSE_MILLIS). Each worker during the reading (SandboxWorkerPool.diagnose):`, '', ...workerLines]
+      : [`Goal (issue 5): 300 concurrent active sandboxes on 2 cores, p99 under 100 ms, under 3 GB in all.`, '', LATENCY_NOTE]),
   ];
   console.log(lines.join('\n'));
   if (figuresFile) {
@@ -336,7 +399,7 @@ async function main(): Promise<void> {
     };
     writeFileSync(figuresFile, JSON.stringify(figures));
   } else if (workers === 0 && !pythonOnServer) writeBenchmarkSection('Sandboxes', lines);
-  else console.log('(figures with workers are written to docs/BENCHMARKS.md by a compare run only)');
+  else if (!pythonOnServer) writeBenchmarkSection(`${sandboxesCount.toLocaleString('en')} sandboxes on ${workers} worker threads, ${readPauseMillis} ms pauses`, lines);
   await app.close();
 }
 

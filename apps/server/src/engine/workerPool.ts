@@ -8,7 +8,9 @@ export type ToWorker =
   | { type: 'call'; id: number; sandbox: string; method: string; args: unknown[] }
   | { type: 'release'; sandbox: string }
   /** Nobody holds this checkpoint of `sandbox` any more (the sandbox itself may be gone): the worker frees it. */
-  | { type: 'dropCheckpoint'; sandbox: string; id: number };
+  | { type: 'dropCheckpoint'; sandbox: string; id: number }
+  /** Watch this worker for `millis` (its GC pauses; a CPU profile if asked) and reply with what was seen. */
+  | { type: 'diagnose'; id: number; millis: number; cpuProfile: boolean };
 
 export type FromWorker =
   | { type: 'reply'; id: number; ok: true; value: unknown }
@@ -16,6 +18,26 @@ export type FromWorker =
   | { type: 'event'; sandbox: string; event: unknown }
   /** Sent once when the worker is up: the loopback port of its SOCKS bridge (a worker without one may not send it). */
   | { type: 'ready'; bridgePort: number };
+
+/** One garbage-collection pause of a worker, stamped on the wall clock so it lines up with the main thread's measurements. */
+export interface WorkerGcPause {
+  /** `Date.now()` at the pause's start. */
+  startedAtMillis: number;
+  durationMillis: number;
+  /** V8's collector: `scavenge` (young generation), `markCompact` (full), `incremental`, `weakCallbacks`. */
+  kind: 'scavenge' | 'markCompact' | 'incremental' | 'weakCallbacks' | 'other';
+}
+
+/** What one worker reported from a `diagnose` window. */
+export interface WorkerDiagnosis {
+  workerIndex: number;
+  sandboxes: number;
+  /** Share of the window the worker's event loop was busy (0–1), from its event-loop utilization. */
+  busyShare: number;
+  gcPauses: WorkerGcPause[];
+  /** A V8 CPU profile of the window (open it in Chrome's DevTools), when one was asked for. */
+  cpuProfile?: unknown;
+}
 
 /** A call's failure inside the worker, rebuilt on this side with its name and fields (a structured clone keeps no class). */
 export class SandboxWorkerCallError extends Error {
@@ -98,6 +120,27 @@ export class SandboxWorkerPool {
   constructor(private readonly options: SandboxWorkerPoolOptions) {
     if (!Number.isInteger(options.workersMax) || options.workersMax < 1) throw new RangeError(`workersMax must be a positive integer, got ${options.workersMax}`);
     for (let index = 0; index < options.workersMax; index++) this.slots.push(this.spawn(index));
+  }
+
+  /**
+   * Watch every worker for `millis`: each one's busy share, its GC pauses and, if asked, a CPU
+   * profile (benchmarks, an operator asking why learners wait). Sandboxes keep running meanwhile.
+   */
+  async diagnose(millis: number, options: { cpuProfile?: boolean } = {}): Promise<WorkerDiagnosis[]> {
+    if (!(millis > 0 && millis <= diagnoseMillisMax)) throw new RangeError(`diagnose wants 0 < millis ≤ ${diagnoseMillisMax}, got ${millis}`);
+    return Promise.all(
+      this.slots.map(async (slot) => {
+        const utilizationBefore = slot.worker.performance.eventLoopUtilization();
+        const id = this.nextCallId++;
+        const report = await new Promise<{ gcPauses: WorkerGcPause[]; cpuProfile?: unknown }>((resolve, reject) => {
+          slot.pending.set(id, { sandbox: '(diagnose)', resolve: resolve as (value: unknown) => void, reject });
+          const message: ToWorker = { type: 'diagnose', id, millis, cpuProfile: options.cpuProfile === true };
+          slot.worker.postMessage(message);
+        });
+        const { utilization } = slot.worker.performance.eventLoopUtilization(utilizationBefore);
+        return { workerIndex: slot.index, sandboxes: slot.sandboxes.size, busyShare: utilization, ...report };
+      }),
+    );
   }
 
   /** Sandboxes per worker, by worker index. */
@@ -284,6 +327,9 @@ export class SandboxWorkerPool {
     this.options.onWorkerLost({ workerIndex: slot.index, sandboxIds, exitCode, error });
   }
 }
+
+/** The longest `diagnose` window: GC pauses are kept in the worker until it ends. */
+const diagnoseMillisMax = 15 * 60_000;
 
 /** What names a checkpoint across the worker boundary: the sandbox that took it and its number there. */
 export interface CheckpointRef {

@@ -6,6 +6,7 @@ import type { Engine } from '../engine/engine';
 import { newProxyCredentials } from '../engine/simEngine';
 import { WorkerEngine } from '../engine/workerEngine';
 import { SandboxWorkerPool, type SandboxWorkerLoss } from '../engine/workerPool';
+import { openFilesLimit, openFilesShortfall } from '../openFiles';
 import { Lab, defaultLabLimits } from '../sandbox/lab';
 import { DriverGateway } from '../driver/gateway';
 import { LocalLabDriver } from '../runtime/localDriver';
@@ -62,6 +63,8 @@ export const sandboxesPlugin = fp<SandboxesPluginOptions>(
             },
           })
         : null;
+    const filesShortfall = openFilesShortfall(settings.sandboxesMax);
+    if (filesShortfall) app.log.warn({ sandboxesMax: settings.sandboxesMax, openFilesLimit: openFilesLimit() }, filesShortfall);
     if (pool) {
       // Waited for, so the first learners' calls do not queue behind a worker still loading. (Their
       // clocks would agree either way: a worker's clock reads the main thread's shared anchor.)

@@ -12,6 +12,8 @@
  * events as the sandbox's own. A sandbox gets its gateway at the first driver call.
  */
 import { parentPort } from 'node:worker_threads';
+import { PerformanceObserver, constants as perfConstants, performance } from 'node:perf_hooks';
+import { Session } from 'node:inspector/promises';
 import type { Document } from 'bson';
 import { ScaledClock, SharedClockAnchor, type ClockReading, type VirtualNetwork } from '@rslab/sim';
 import { DriverGateway } from '../driver/gateway';
@@ -20,7 +22,7 @@ import { SocksBridge } from '../driver/socksBridge';
 import { EngineCommandError, type Signal } from '../engine/engine';
 import { SimEngine, newProxyCredentials, type EngineCheckpoint } from '../engine/simEngine';
 import { fromBson, toBson, type SandboxWorkerSetup, type WorkerClockChange, type WorkerSandboxEvent } from '../engine/workerEngine';
-import type { FromWorker, ToWorker } from '../engine/workerPool';
+import type { FromWorker, ToWorker, WorkerGcPause } from '../engine/workerPool';
 import type { MongodOptions } from '../mongod/flags';
 import { DriverRpcExecutor, type DriverRpcLimits, type RpcReply } from '../runtime/driverRpc';
 import { EventLog } from '../timeline/eventLog';
@@ -313,7 +315,63 @@ async function run(sandbox: string, method: string, args: unknown[]): Promise<un
   }
 }
 
+const gcKinds = new Map<number, WorkerGcPause['kind']>([
+  [perfConstants.NODE_PERFORMANCE_GC_MINOR, 'scavenge'],
+  [perfConstants.NODE_PERFORMANCE_GC_MAJOR, 'markCompact'],
+  [perfConstants.NODE_PERFORMANCE_GC_INCREMENTAL, 'incremental'],
+  [perfConstants.NODE_PERFORMANCE_GC_WEAKCB, 'weakCallbacks'],
+]);
+
+/** This worker's GC pauses for `millis` (and a CPU profile of them, if asked): why its learners waited. */
+async function diagnose(millis: number, cpuProfile: boolean): Promise<{ gcPauses: WorkerGcPause[]; cpuProfile?: unknown }> {
+  const gcPauses: WorkerGcPause[] = [];
+  const observer = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      const kind = gcKinds.get((entry.detail as { kind?: number } | undefined)?.kind ?? -1) ?? 'other';
+      gcPauses.push({ startedAtMillis: performance.timeOrigin + entry.startTime, durationMillis: entry.duration, kind });
+    }
+  });
+  observer.observe({ entryTypes: ['gc'] });
+  const profiler = cpuProfile ? new Session() : null;
+  try {
+    if (profiler) {
+      profiler.connect();
+      await profiler.post('Profiler.enable');
+      await profiler.post('Profiler.start');
+    }
+    await new Promise((resolve) => setTimeout(resolve, millis));
+    const profile = profiler ? (await profiler.post('Profiler.stop')).profile : undefined;
+    return { gcPauses, ...(profile ? { cpuProfile: profile } : {}) };
+  } finally {
+    observer.disconnect();
+    profiler?.disconnect();
+  }
+}
+
+function answer(id: number, work: Promise<unknown>): void {
+  work.then(
+    (value) => {
+      const message: FromWorker = { type: 'reply', id, ok: true, value };
+      port.postMessage(message);
+    },
+    (error: unknown) => {
+      const fields = error instanceof EngineCommandError ? { output: error.output, exitCode: error.exitCode } : {};
+      const message: FromWorker = {
+        type: 'reply',
+        id,
+        ok: false,
+        error: { name: error instanceof Error ? error.name : 'Error', message: error instanceof Error ? error.message : String(error), fields },
+      };
+      port.postMessage(message);
+    },
+  );
+}
+
 port.on('message', (message: ToWorker) => {
+  if (message.type === 'diagnose') {
+    answer(message.id, diagnose(message.millis, message.cpuProfile));
+    return;
+  }
   if (message.type === 'dropCheckpoint') {
     checkpoints.delete(checkpointKey(message.sandbox, message.id));
     return;
@@ -325,20 +383,5 @@ port.on('message', (message: ToWorker) => {
     });
     return;
   }
-  run(message.sandbox, message.method, message.args).then(
-    (value) => {
-      const reply: FromWorker = { type: 'reply', id: message.id, ok: true, value };
-      port.postMessage(reply);
-    },
-    (error: unknown) => {
-      const fields = error instanceof EngineCommandError ? { output: error.output, exitCode: error.exitCode } : {};
-      const reply: FromWorker = {
-        type: 'reply',
-        id: message.id,
-        ok: false,
-        error: { name: error instanceof Error ? error.name : 'Error', message: error instanceof Error ? error.message : String(error), fields },
-      };
-      port.postMessage(reply);
-    },
-  );
+  answer(message.id, run(message.sandbox, message.method, message.args));
 });

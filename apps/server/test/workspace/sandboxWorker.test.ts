@@ -93,3 +93,36 @@ describe('WorkerEngine on a worker that is still starting (engine/workerEngine.t
     await engine.dispose();
   }, 60_000);
 });
+
+describe('diagnosing the sandbox workers', () => {
+  let pool: SandboxWorkerPool;
+  beforeAll(() => {
+    pool = new SandboxWorkerPool({ workersMax: 1, file: workerFile, sandboxesPerWorkerMax: 10, onWorkerLost: () => undefined });
+  });
+  afterAll(async () => pool.dispose());
+
+  it("reports each worker's busy share, its GC pauses on the wall clock and a CPU profile of the window, while its sandboxes keep answering", async () => {
+    pool.assign('busy');
+    await pool.call('busy', 'create', [setup]);
+    await pool.call('busy', 'start', [mongod('--port 27017 --dbpath /data/db')]);
+    const windowStarted = Date.now();
+    const watching = pool.diagnose(1500, { cpuProfile: true });
+    // Work for the worker inside the window: tens of MB of documents make its young generation collect.
+    const documents = Array.from({ length: 20_000 }, (_, i) => ({ i, text: 'x'.repeat(200) }));
+    const inserted = await pool.call<Document>('busy', 'command', ['morton.local:27017', { insert: 'filler', documents, $db: 'test' }]);
+    expect(inserted.n).toBe(20_000);
+    const [worker, ...others] = await watching;
+    expect(others).toEqual([]);
+    expect(worker).toMatchObject({ workerIndex: 0, sandboxes: 1 });
+    expect(worker!.busyShare).toBeGreaterThan(0);
+    expect(worker!.busyShare).toBeLessThanOrEqual(1);
+    expect(worker!.gcPauses.some((pause) => pause.kind === 'scavenge')).toBe(true);
+    for (const pause of worker!.gcPauses) {
+      expect(pause.startedAtMillis).toBeGreaterThanOrEqual(windowStarted - 50);
+      expect(pause.startedAtMillis).toBeLessThanOrEqual(Date.now());
+      expect(pause.durationMillis).toBeGreaterThanOrEqual(0);
+    }
+    expect((worker!.cpuProfile as { nodes?: unknown[] }).nodes?.length).toBeGreaterThan(1);
+    await expect(pool.diagnose(0)).rejects.toThrow(RangeError);
+  }, 60_000);
+});

@@ -20,10 +20,18 @@ export class RealClock implements Clock {
   }
 }
 
-interface ScaledTimer {
-  atVirtualMillis: number;
-  callback: (() => void) | null;
-  handle: ReturnType<typeof setTimeout> | undefined;
+/** One timer of a ScaledClock, and its own handle: a timer costs one object, not a handle and a closure besides. */
+export class ScaledTimer implements TimerHandle {
+  handle: ReturnType<typeof setTimeout> | undefined = undefined;
+  constructor(
+    private readonly clock: ScaledClock,
+    readonly atVirtualMillis: number,
+    public callback: (() => void) | null,
+  ) {}
+
+  cancel(): void {
+    this.clock.forget(this);
+  }
 }
 
 /**
@@ -74,6 +82,41 @@ export class SharedClockAnchor {
   /** How many readings were written (a newer reading has a higher version). */
   get version(): number {
     return Atomics.load(this.sequence, 0) >>> 1;
+  }
+
+  /**
+   * The virtual time now, read as `load()` reads (the anchor and the wall clock together) but with
+   * nothing allocated: a following clock's `now()` runs for every timer and every oplog entry, and
+   * the objects `load()` makes were a fifth of what a sandbox worker allocated.
+   */
+  virtualNow(): number {
+    for (;;) {
+      const before = Atomics.load(this.sequence, 0);
+      if ((before & 1) === 1) continue;
+      const wallMillis = Date.now();
+      const virtual = this.values[3] === 1 ? (this.values[0] as number) : (this.values[0] as number) + (wallMillis - (this.values[1] as number)) * (this.values[2] as number);
+      if (Atomics.load(this.sequence, 0) === before) return virtual;
+    }
+  }
+
+  /** The anchor's speed now (no allocation). */
+  speedNow(): number {
+    for (;;) {
+      const before = Atomics.load(this.sequence, 0);
+      if ((before & 1) === 1) continue;
+      const speed = this.values[2] as number;
+      if (Atomics.load(this.sequence, 0) === before) return speed;
+    }
+  }
+
+  /** Whether the anchor stands still now (no allocation). */
+  pausedNow(): boolean {
+    for (;;) {
+      const before = Atomics.load(this.sequence, 0);
+      if ((before & 1) === 1) continue;
+      const paused = this.values[3] === 1;
+      if (Atomics.load(this.sequence, 0) === before) return paused;
+    }
   }
 
   /** The anchor and the wall time, read together (see the class comment). */
@@ -163,16 +206,18 @@ export class ScaledClock implements Clock {
   }
 
   get speed(): number {
-    return this.current().reading.speed;
+    if (this.follows && this.shared) return this.shared.speedNow();
+    return this.local.speed;
   }
 
   get paused(): boolean {
-    return this.current().reading.paused;
+    if (this.follows && this.shared) return this.shared.pausedNow();
+    return this.local.paused;
   }
 
   now(): number {
-    const { reading, wallMillis } = this.current();
-    return virtualAt(reading, wallMillis);
+    if (this.follows && this.shared) return this.shared.virtualNow();
+    return virtualAt(this.local, Date.now());
   }
 
   /** The reading this clock was last anchored at (what its owner wrote, for a following clock): equal anchors, equal clocks. */
@@ -231,16 +276,17 @@ export class ScaledClock implements Clock {
   }
 
   setTimer(delayMillis: number, callback: () => void): TimerHandle {
-    const timer: ScaledTimer = { atVirtualMillis: this.now() + Math.max(0, delayMillis), callback, handle: undefined };
+    const timer = new ScaledTimer(this, this.now() + Math.max(0, delayMillis), callback);
     this.timers.add(timer);
     if (!this.paused) this.arm(timer);
-    return {
-      cancel: () => {
-        this.disarm(timer);
-        timer.callback = null;
-        this.timers.delete(timer);
-      },
-    };
+    return timer;
+  }
+
+  /** A timer cancelled: it never fires (its handle's `cancel`). */
+  forget(timer: ScaledTimer): void {
+    this.disarm(timer);
+    timer.callback = null;
+    this.timers.delete(timer);
   }
 
   private current(): { reading: ClockReading; wallMillis: number } {

@@ -128,6 +128,8 @@ describe('ScaledClock', () => {
       expect(follower.anchor).toEqual(owner.anchor);
       expect(follower.reading()).toEqual(owner.reading());
       expect([follower.speed, follower.paused]).toEqual([owner.speed, owner.paused]);
+      // now(), speed and paused read the anchor's memory directly (no reading object): the same time.
+      expect(follower.now()).toBe(owner.now());
     }
     expect(versions).toEqual([2, 3, 4, 5, 6]);
     // A timer on the follower fires at its virtual time, at the owner's rate once synced.
@@ -136,6 +138,12 @@ describe('ScaledClock', () => {
     owner.setSpeed(1);
     follower.sync(anchor.version);
     vi.advanceTimersByTime(300);
+    expect(fired).toHaveLength(1);
+    // A timer is its own handle: cancelled, it never fires, and cancelling twice is harmless.
+    const cancelled = follower.setTimer(50, () => fired.push(-1));
+    cancelled.cancel();
+    cancelled.cancel();
+    vi.advanceTimersByTime(100);
     expect(fired).toHaveLength(1);
     expect(() => follower.sync(anchor.version + 1)).toThrow(/older than/);
     follower.pause();
