@@ -85,6 +85,22 @@ const serverTypeNames: Record<string, string> = {
   Mongos: 'a mongos',
 };
 
+/**
+ * PyMongo maintains its pools (prunes perished connections, opens up to minPoolSize) from one
+ * background task a second (mongo_client.py `_init_background`: a PeriodicExecutor at
+ * `common.KILL_CURSOR_FREQUENCY`, 1 s); the Node driver, which runs a Python learner's calls here,
+ * does it from a 100 ms timer per pool (connection_pool.js `minPoolSizeCheckFrequencyMS`, an
+ * internal option its constructor refuses). A Python client gets PyMongo's period, set on the
+ * parsed options before the topology copies them: a worker of 250 walkthrough sandboxes ran 15,000
+ * of those timers a second, 6 % of its busy time (docs/BENCHMARKS.md). mongosh, itself the Node
+ * driver, keeps the driver's own period.
+ */
+export const pythonPoolMaintenanceMillis = 1000;
+
+function poolMaintenanceAsPyMongo(client: MongoClient): void {
+  (client.options as typeof client.options & { minPoolSizeCheckFrequencyMS?: number }).minPoolSizeCheckFrequencyMS = pythonPoolMaintenanceMillis;
+}
+
 /** What a DriverGateway tells its observer. */
 export interface GatewayObserver {
   viewsChanged(): void;
@@ -176,7 +192,7 @@ export class DriverGateway {
 
   private makeClient(request: OpenClientOptions): MongoClient {
     const uri = request.uri ?? `mongodb://${request.seeds.join(',')}/`;
-    return new MongoClient(uri, {
+    const client = new MongoClient(uri, {
       ...request.options,
       proxyHost: this.route.proxyHost,
       proxyPort: this.route.proxyPort,
@@ -186,6 +202,8 @@ export class DriverGateway {
       maxPoolSize: 5,
       appName: `rslab-${request.api}`,
     });
+    if (request.api !== 'mongosh') poolMaintenanceAsPyMongo(client);
+    return client;
   }
 
   /**

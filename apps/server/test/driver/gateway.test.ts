@@ -4,6 +4,7 @@ import { typeLine } from '../../src/terminal/typeLine';
 import { TranscriptSession } from '../../src/transcript/run';
 import type { DriverGateway } from '../../src/driver/gateway';
 import { LocalLabDriver } from '../../src/runtime/localDriver';
+import { pythonPoolMaintenanceMillis } from '../../src/driver/gateway';
 
 // The gateway itself, on the main thread (sandboxes on workers run the same class beside their members).
 const app = appPerFile({ sandboxWorkers: 0 });
@@ -52,6 +53,30 @@ describe('the driver gateway’s timeline', () => {
     expect(failures()).toHaveLength(2);
     await gateway.close(tracked.id);
   }, 60_000);
+
+  it("maintains a Python client's pools once a second as PyMongo does, mongosh's every 100 ms as the Node driver does, and still fills a minPoolSize", async () => {
+    const { sandbox } = app().sandboxes.obtain('pool-maintenance');
+    const session = new TranscriptSession(sandbox, { speed: 5 });
+    expect(await session.run('mongod --port 27017 --dbpath /data/db\n# expect listening on port 27017')).toEqual([]);
+    const gateway = gatewayOf(sandbox.lab);
+    // The period each pool really runs with, from the driver's own pool (an internal the driver may rename: then this fails).
+    const periods = (client: unknown) =>
+      [...(client as { topology: { s: { servers: Map<string, { pool: { options: { minPoolSizeCheckFrequencyMS: number } } }> } } }).topology.s.servers.values()].map(
+        (server) => server.pool.options.minPoolSizeCheckFrequencyMS,
+      );
+    const python = gateway.open({ api: 'MongoClient', seeds: ['morton.local:27017'], options: { directConnection: true, minPoolSize: 2 } });
+    let ready = 0;
+    python.client.on('connectionReady', () => (ready += 1));
+    const mongosh = gateway.open({ api: 'mongosh', seeds: ['morton.local:27017'], options: { directConnection: true } });
+    await python.client.db('admin').command({ ping: 1 });
+    await mongosh.client.db('admin').command({ ping: 1 });
+    expect(periods(python.client)).toEqual([pythonPoolMaintenanceMillis]);
+    expect(periods(mongosh.client)).toEqual([100]);
+    // minPoolSize still holds: the background task opens the second connection within a period or two.
+    await until(() => ready >= 2, 5_000);
+    await gateway.close(python.id);
+    await gateway.close(mongosh.id);
+  }, 30_000);
 
   it.each([
     ['on the main thread', app],
