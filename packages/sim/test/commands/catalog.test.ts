@@ -38,9 +38,11 @@ describe('collMod (catalog/coll_mod.cpp, coll_mod.idl; manual: reference/command
     h.oplog.length = 0;
     h.run('app', { collMod: 'c' });
     h.run('app', { collMod: 'c', changeStreamPreAndPostImages: { enabled: true } });
+    // `ui`: the collection's UUID (OpObserverImpl::onCollMod).
+    const ui = h.storage.getCollection('app', 'c')?.uuid;
     expect(h.oplog.map(({ undo: _undo, ...entry }) => entry)).toEqual([
-      { op: 'c', ns: 'app.$cmd', o: { collMod: 'c' }, o2: { collectionOptions_old: {} } },
-      { op: 'c', ns: 'app.$cmd', o: { collMod: 'c', changeStreamPreAndPostImages: { enabled: true } }, o2: { collectionOptions_old: {} } },
+      { op: 'c', ns: 'app.$cmd', ui, o: { collMod: 'c' }, o2: { collectionOptions_old: {} } },
+      { op: 'c', ns: 'app.$cmd', ui, o: { collMod: 'c', changeStreamPreAndPostImages: { enabled: true } }, o2: { collectionOptions_old: {} } },
     ]);
   });
 
@@ -129,8 +131,11 @@ describe('renameCollection (catalog/rename_collection.cpp; manual: reference/com
   it('renames within a database, logging {renameCollection, to, stayTemp, dropTarget} on <db>.$cmd', () => {
     const h = setup();
     h.oplog.length = 0;
+    const ui = h.storage.getCollection('app', 'c')?.uuid;
     expect(h.run('admin', { renameCollection: 'app.c', to: 'app.d' })).toEqual({ ok: 1 });
-    expect(h.oplog.map(({ undo: _undo, ...entry }) => entry)).toEqual([{ op: 'c', ns: 'app.$cmd', o: { renameCollection: 'app.c', to: 'app.d', stayTemp: false } }]);
+    // OpObserverImpl::onRenameCollection: `ui` is the source's UUID, which the collection keeps.
+    expect(h.oplog.map(({ undo: _undo, ...entry }) => entry)).toEqual([{ op: 'c', ns: 'app.$cmd', ui, o: { renameCollection: 'app.c', to: 'app.d', stayTemp: false } }]);
+    expect(h.storage.getCollection('app', 'd')?.uuid).toEqual(ui);
     expect(h.run('app', { find: 'd' }).cursor.firstBatch).toEqual([{ _id: 1, x: 'foo' }]);
     expect(h.storage.getCollection('app', 'c')).toBeUndefined();
   });
