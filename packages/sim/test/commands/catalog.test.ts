@@ -1,3 +1,5 @@
+import { Binary } from 'bson';
+import type { Document } from 'bson';
 import { describe, expect, it } from 'vitest';
 import { Storage } from '../../src/storage';
 import { CrudHarness } from './crud-helpers';
@@ -175,5 +177,21 @@ describe('renameCollection (catalog/rename_collection.cpp; manual: reference/com
     expect(secondary.dataDigest()).toBe(h.storage.dataDigest());
     h.storage.undo([...h.oplog].reverse());
     expect(h.storage.dataDigest()).toBe(before);
+  });
+});
+
+describe('listCollections info (commands/list_collections.cpp)', () => {
+  it('a collection shows info {readOnly: false, uuid} (buildCollectionBson: the UUID is a catalog option, shown under info, not options); a view info {readOnly: true} and no uuid (buildViewBson)', () => {
+    const h = setup();
+    h.run('app', { create: 'v', viewOn: 'c', pipeline: [] });
+    const entries = h.run('app', { listCollections: 1 }).cursor.firstBatch as Document[];
+    const coll = entries.find((e) => e.name === 'c')!;
+    expect(coll.info).toEqual({ readOnly: false, uuid: h.storage.getCollection('app', 'c')!.uuid });
+    expect((coll.info as Document).uuid).toBeInstanceOf(Binary);
+    expect(((coll.info as Document).uuid as Binary).sub_type).toBe(Binary.SUBTYPE_UUID);
+    expect(coll.options).not.toHaveProperty('uuid');
+    expect(entries.find((e) => e.name === 'v')!.info).toEqual({ readOnly: true });
+    // nameOnly drops info, as before.
+    expect(h.run('app', { listCollections: 1, nameOnly: true }).cursor.firstBatch).toContainEqual({ name: 'c', type: 'collection' });
   });
 });
