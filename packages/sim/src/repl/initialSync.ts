@@ -1,4 +1,4 @@
-import { Long } from 'bson';
+import { Binary, Long } from 'bson';
 import type { Document } from 'bson';
 import type { OplogOp } from '../storage/oplog';
 import { entryFromBson } from '../storage/oplog';
@@ -55,7 +55,9 @@ export async function initialSyncClone(ctx: ReplContext, source: string, alive: 
       if (info.type === 'view') continue; // views live in system.views, cloned as a collection
       const coll = String(info.name);
       const ns = `${db}.${coll}`;
-      const ops: OplogOp[] = [{ op: 'c', ns: `${db}.$cmd`, o: { create: coll, ...((info.options as Document | undefined) ?? {}) } }];
+      // collection_cloner.cpp: the collection is created with the sync source's UUID (listCollections `info.uuid`).
+      const uuid: unknown = (info.info as Document | undefined)?.uuid;
+      const ops: OplogOp[] = [{ op: 'c', ns: `${db}.$cmd`, ...(uuid instanceof Binary ? { ui: uuid } : {}), o: { create: coll, ...((info.options as Document | undefined) ?? {}) } }];
       const indexes = ((await send(db, { listIndexes: coll })).cursor as Document).firstBatch as Document[];
       for (const spec of indexes) {
         if (spec.name === '_id_') continue;

@@ -1,5 +1,5 @@
 import { calculateObjectSize } from 'bson';
-import type { Document } from 'bson';
+import type { Binary, Document } from 'bson';
 import { ServerError, serverError } from '../base/errors';
 import { formatDocument, indexKey, isPlainObject } from './values';
 
@@ -72,11 +72,20 @@ export class Collection {
   private readonly indexStates: IndexState[] = [];
   private bytes = 0;
 
+  /**
+   * The collection's UUID (BSON Binary subtype 4), fixed at creation (catalog/collection_options.h
+   * `uuid`): kept by a rename within a database, new for a re-created collection, the same on every
+   * member (secondaries and initial sync take it from the `ui` of the primary's entries).
+   */
+  readonly uuid: Binary;
+
   constructor(
     readonly db: string,
     readonly name: string,
-    readonly options: Document = {},
+    readonly options: Document,
+    uuid: Binary,
   ) {
+    this.uuid = uuid;
     this.indexStates.push({ spec: ID_INDEX_SPEC, fields: ['_id'], entries: undefined });
   }
 
@@ -108,7 +117,7 @@ export class Collection {
 
   /** Deep-enough copy: documents are immutable and shared, maps are copied. */
   clone(): Collection {
-    const copy = new Collection(this.db, this.name, structuredClone(this.options));
+    const copy = new Collection(this.db, this.name, structuredClone(this.options), this.uuid);
     copy.indexStates.length = 0;
     for (const state of this.indexStates) {
       copy.indexStates.push({ spec: { ...state.spec, key: { ...state.spec.key } }, fields: state.fields, entries: state.entries ? new Map(state.entries) : undefined });
@@ -304,7 +313,7 @@ export class Collection {
   /** The same collection under another namespace (renameCollection); documents and indexes are shared copies. */
   renamedTo(db: string, name: string): Collection {
     const copy = this.clone();
-    const moved = new Collection(db, name, copy.options);
+    const moved = new Collection(db, name, copy.options, this.uuid);
     moved.indexStates.length = 0;
     moved.indexStates.push(...copy.indexStates);
     for (const [key, stored] of copy.docs) moved.docs.set(key, stored);

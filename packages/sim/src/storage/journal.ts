@@ -1,5 +1,5 @@
 import * as path from 'node:path';
-import { deserialize, serialize } from 'bson';
+import { Binary, deserialize, serialize } from 'bson';
 import type { Document } from 'bson';
 import type { Clock, TimerHandle } from '../clock/clock';
 import { LogIds } from '../log/ids';
@@ -434,7 +434,15 @@ export class Journal<Config> implements ReplJournal<Config> {
         return;
       }
       case 'ops':
-        storage.applyOps((record.ops as Document[]).map((o) => ({ op: o.op as OplogEntry['op'], ns: String(o.ns), o: o.o as Document, ...(o.o2 === undefined ? {} : { o2: o.o2 as Document }) })));
+        storage.applyOps(
+          (record.ops as Document[]).map((o) => ({
+            op: o.op as OplogEntry['op'],
+            ns: String(o.ns),
+            ...(o.ui instanceof Binary ? { ui: o.ui } : {}),
+            o: o.o as Document,
+            ...(o.o2 === undefined ? {} : { o2: o.o2 as Document }),
+          })),
+        );
         return;
       case 'repl':
         persisted.term = Number(record.term);
@@ -486,7 +494,7 @@ export class Journal<Config> implements ReplJournal<Config> {
   }
 
   unreplicatedOps(ops: readonly OplogOp[]): void {
-    this.append({ k: 'ops', ops: ops.map((o) => ({ op: o.op, ns: o.ns, o: o.o, ...(o.o2 === undefined ? {} : { o2: o.o2 }), ...(o.b === undefined ? {} : { b: o.b }) })) });
+    this.append({ k: 'ops', ops: ops.map((o) => ({ op: o.op, ns: o.ns, ...(o.ui === undefined ? {} : { ui: o.ui }), o: o.o, ...(o.o2 === undefined ? {} : { o2: o.o2 }), ...(o.b === undefined ? {} : { b: o.b }) })) });
   }
 
   rolledBack(commonPoint: OpTime, file: RollbackFile, state: DurableReplState<Config>): void {

@@ -1,4 +1,4 @@
-import { calculateObjectSize, Long } from 'bson';
+import { Binary, calculateObjectSize, Long } from 'bson';
 import type { Document } from 'bson';
 import type { OpTime } from '../base/optime';
 import { compareOpTime, opTimeEquals, tsFromBson, tsToBson } from '../base/optime';
@@ -34,6 +34,12 @@ const OP_TYPES: readonly string[] = ['i', 'u', 'd', 'c', 'n'];
 export interface OplogOp {
   op: OpType;
   ns: string;
+  /**
+   * The UUID of the collection the op is on (OpObserverImpl writes `ui` on inserts, updates,
+   * deletes and commands on a collection: create, drop, createIndexes, dropIndexes, collMod,
+   * renameCollection); absent on no-ops, dropDatabase and applyOps.
+   */
+  ui?: Binary;
   o: Document;
   o2?: Document;
   b?: boolean;
@@ -67,7 +73,9 @@ export function entryOpTime(e: OplogEntry): OpTime {
 
 /** The `local.oplog.rs` document for an entry. */
 export function entryToBson(e: OplogEntry): Document {
-  const doc: Document = { op: e.op, ns: e.ns, o: e.o };
+  const doc: Document = { op: e.op, ns: e.ns };
+  if (e.ui !== undefined) doc.ui = e.ui;
+  doc.o = e.o;
   if (e.o2 !== undefined) doc.o2 = e.o2;
   if (e.b !== undefined) doc.b = e.b;
   if (e.lsid !== undefined) doc.lsid = e.lsid;
@@ -91,6 +99,7 @@ export function entryFromBson(doc: Document): OplogEntry {
     t: Number(doc.t),
     wallMillis: doc.wall instanceof Date ? doc.wall.getTime() : 0,
   };
+  if (doc.ui instanceof Binary) entry.ui = doc.ui;
   if (doc.o2 !== undefined) entry.o2 = doc.o2 as Document;
   if (typeof doc.b === 'boolean') entry.b = doc.b;
   if (doc.lsid !== null && typeof doc.lsid === 'object') entry.lsid = doc.lsid as Document;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { ObjectId, calculateObjectSize, deserialize, serialize, serializeWithBufferAndIndex } from 'bson';
+import { Binary, ObjectId, calculateObjectSize, deserialize, serialize, serializeWithBufferAndIndex } from 'bson';
 import type { Document } from 'bson';
 import { ServerError, serverError } from '../base/errors';
 import { Collection, ID_INDEX_NAME, defaultIndexName } from './collection';
@@ -119,6 +119,9 @@ export interface ViewDefinition {
   collation?: Document;
 }
 
+/** A placeholder UUID (all zeros) for a collection that is never stored. */
+const NIL_UUID = new Binary(new Uint8Array(16), Binary.SUBTYPE_UUID);
+
 const STORAGE_FORMAT = 'rslab-storage';
 const STORAGE_FORMAT_VERSION = 1;
 
@@ -137,6 +140,7 @@ export class Storage implements ReplStorage {
   private readonly now: () => number;
   private readonly newObjectIdFn: () => ObjectId;
   private objectIdCounter = 0;
+  private uuidCounter = 0;
   private processUnique: Uint8Array;
   private objectIdsSeededFlag: boolean;
   private documentCount = 0;
@@ -165,6 +169,23 @@ export class Storage implements ReplStorage {
 
   newObjectId(): ObjectId {
     return this.newObjectIdFn();
+  }
+
+  /**
+   * A new collection UUID: version 4, variant 1 (mongod's UUID::gen(), BSON Binary subtype 4).
+   * Deterministic as generated ObjectIds are: from the process-unique bytes (random once
+   * `seedObjectIds` ran), the clock and a counter, hashed.
+   */
+  newCollectionUuid(): Binary {
+    const seed = new Uint8Array(17);
+    seed.set(this.processUnique, 0);
+    const view = new DataView(seed.buffer);
+    view.setFloat64(5, this.now());
+    view.setUint32(13, this.uuidCounter++ >>> 0);
+    const bytes = new Uint8Array(createHash('sha256').update(seed).digest().subarray(0, 16));
+    bytes[6] = (bytes[6]! & 0x0f) | 0x40;
+    bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+    return new Binary(bytes, Binary.SUBTYPE_UUID);
   }
 
   /** Whether generated ObjectIds have their own process-unique bytes (else two storages could make the same ids). */
@@ -416,8 +437,8 @@ export class Storage implements ReplStorage {
   /**
    * renameCollection (catalog/rename_collection.cpp). Within a database: one `c` entry
    * `{renameCollection: from, to, stayTemp: false, dropTarget?}` (OpObserverImpl::preRenameCollection;
-   * `dropTarget` only when a target was dropped: mongod writes that collection's UUID, the
-   * simulator has no collection UUIDs and writes `true`). Across databases mongod copies:
+   * `dropTarget` only when a target was dropped, holding that collection's UUID; `ui` is the
+   * source's, which the renamed collection keeps). Across databases mongod copies:
    * it creates a temporary collection in the target database, inserts the documents and builds the
    * indexes there, renames it onto the target, then drops the source; the entries say the same.
    */
@@ -427,7 +448,7 @@ export class Storage implements ReplStorage {
     const target = this.getCollection(to.db, to.coll);
     if (target && !dropTarget) throw serverError('NamespaceExists', 'target namespace exists');
     if (from.db === to.db) {
-      this.applyLogged({ op: 'c', ns: `${from.db}.$cmd`, o: { renameCollection: `${from.db}.${from.coll}`, to: `${to.db}.${to.coll}`, stayTemp: false, ...(target ? { dropTarget: true } : {}) } }, oplog);
+      this.applyLogged({ op: 'c', ns: `${from.db}.$cmd`, o: { renameCollection: `${from.db}.${from.coll}`, to: `${to.db}.${to.coll}`, stayTemp: false, ...(target ? { dropTarget: target.uuid } : {}) } }, oplog);
       return;
     }
     const tmp = `tmp${this.newObjectId().toHexString().slice(-5)}.renameCollection`;
@@ -436,7 +457,7 @@ export class Storage implements ReplStorage {
     for (const spec of source.indexes) {
       if (spec.name !== ID_INDEX_NAME) this.applyLogged({ op: 'c', ns: `${to.db}.$cmd`, o: { createIndexes: tmp, ...spec } }, oplog);
     }
-    this.applyLogged({ op: 'c', ns: `${to.db}.$cmd`, o: { renameCollection: `${to.db}.${tmp}`, to: `${to.db}.${to.coll}`, stayTemp: false, ...(target ? { dropTarget: true } : {}) } }, oplog);
+    this.applyLogged({ op: 'c', ns: `${to.db}.$cmd`, o: { renameCollection: `${to.db}.${tmp}`, to: `${to.db}.${to.coll}`, stayTemp: false, ...(target ? { dropTarget: target.uuid } : {}) } }, oplog);
     this.applyLogged({ op: 'c', ns: `${from.db}.$cmd`, o: { drop: from.coll } }, oplog);
   }
 
@@ -481,7 +502,7 @@ export class Storage implements ReplStorage {
     const parsed = specs.map((spec) => parseIndexSpec(spec));
     // Validate all first (the command is atomic), then create the collection if needed and log one entry per new index.
     const existing = this.getCollection(db, coll);
-    const trial = existing ? existing.clone() : new Collection(db, coll);
+    const trial = existing ? existing.clone() : new Collection(db, coll, {}, NIL_UUID);
     const numIndexesBefore = trial.indexes.length;
     const fresh: IndexSpec[] = [];
     for (const spec of parsed) if (trial.addIndex(spec)) fresh.push(spec);
@@ -644,9 +665,40 @@ export class Storage implements ReplStorage {
   // ---- the oplog ----
 
   private applyLogged(entry: OplogOp, oplog: OplogOp[]): void {
+    const ui = this.uuidOfOp(entry);
+    if (ui !== undefined) entry.ui = ui;
     this.applyOplogEntry(entry);
     const { db } = parseNamespace(entry.ns);
     if (isReplicatedDatabase(db)) oplog.push(entry);
+  }
+
+  /**
+   * The `ui` OpObserverImpl writes on an op about to be logged: the collection's UUID for
+   * inserts, updates, deletes and the commands on one collection (a new one for `create`, the
+   * source's for `renameCollection`); none for dropDatabase and applyOps.
+   */
+  private uuidOfOp(entry: OplogOp): Binary | undefined {
+    if (entry.ui !== undefined || entry.op === 'n') return entry.ui;
+    const { db, coll } = parseNamespace(entry.ns);
+    if (entry.op !== 'c') return this.getCollection(db, coll)?.uuid;
+    const name = Object.keys(entry.o)[0];
+    const target: unknown = name === undefined ? undefined : entry.o[name];
+    switch (name) {
+      case 'create':
+        return this.newCollectionUuid();
+      case 'drop':
+      case 'createIndexes':
+      case 'dropIndexes':
+      case 'collMod':
+        return typeof target === 'string' ? this.getCollection(db, target)?.uuid : undefined;
+      case 'renameCollection': {
+        if (typeof target !== 'string') return undefined;
+        const from = parseNamespace(target);
+        return this.getCollection(from.db, from.coll)?.uuid;
+      }
+      default:
+        return undefined;
+    }
   }
 
   /**
@@ -685,9 +737,10 @@ export class Storage implements ReplStorage {
     // No-ops carry `ns: ''` (mongod's "initiating set" and "new primary" messages).
     if (entry.op === 'n') return { kind: 'none' };
     const { db, coll } = parseNamespace(entry.ns);
+    const ui = asUuid(entry.ui);
     switch (entry.op) {
       case 'i': {
-        const collection = this.collectionForApply(db, coll);
+        const collection = this.collectionForApply(db, coll, ui);
         const doc = cloneDocument(entry.o);
         const pre = collection.getById(doc._id);
         collection.put(doc);
@@ -696,7 +749,7 @@ export class Storage implements ReplStorage {
       }
       case 'u': {
         if (!entry.o2 || !('_id' in entry.o2)) throw serverError('FailedToParse', `update oplog entry for ${entry.ns} has no o2._id`);
-        const collection = this.collectionForApply(db, coll);
+        const collection = this.collectionForApply(db, coll, ui);
         const id = entry.o2._id;
         const pre = collection.getById(id);
         const isDiff = Object.keys(entry.o).some((key) => key.startsWith('$'));
@@ -715,27 +768,33 @@ export class Storage implements ReplStorage {
         return { kind: 'doc', ns: entry.ns, id: entry.o._id, pre, ...(collection ? preImageFlag(collection) : {}) };
       }
       case 'c':
-        return this.applyCommand(db, entry);
+        return this.applyCommand(db, entry, ui);
       default:
         throw serverError('OplogOperationUnsupported', `unknown oplog operation ${JSON.stringify((entry as { op: unknown }).op)}`);
     }
   }
 
-  private collectionForApply(db: string, coll: string): Collection {
-    let colls = this.databases.get(db);
-    if (!colls) {
-      colls = new Map();
-      this.databases.set(db, colls);
-    }
+  /** The collection, made (with the entry's `ui`, else a new UUID) when an applied op finds it missing. */
+  private collectionForApply(db: string, coll: string, ui?: Binary): Collection {
+    const colls = this.databaseForApply(db);
     let collection = colls.get(coll);
     if (!collection) {
-      collection = new Collection(db, coll);
+      collection = new Collection(db, coll, {}, ui ?? this.newCollectionUuid());
       colls.set(coll, collection);
     }
     return collection;
   }
 
-  private applyCommand(db: string, entry: OplogOp): UndoAction {
+  private databaseForApply(db: string): Map<string, Collection> {
+    let colls = this.databases.get(db);
+    if (!colls) {
+      colls = new Map();
+      this.databases.set(db, colls);
+    }
+    return colls;
+  }
+
+  private applyCommand(db: string, entry: OplogOp, ui: Binary | undefined): UndoAction {
     const o = entry.o;
     const name = Object.keys(o)[0];
     switch (name) {
@@ -744,12 +803,8 @@ export class Storage implements ReplStorage {
         const { create: _create, ...options } = o;
         const existing = this.getCollection(db, coll);
         if (existing) return { kind: 'none' };
-        let colls = this.databases.get(db);
-        if (!colls) {
-          colls = new Map();
-          this.databases.set(db, colls);
-        }
-        colls.set(coll, new Collection(db, coll, options));
+        // The primary's UUID (oplog entry `ui`), so every member has the same one.
+        this.databaseForApply(db).set(coll, new Collection(db, coll, options, ui ?? this.newCollectionUuid()));
         return { kind: 'collection', ns: `${db}.${coll}`, pre: undefined };
       }
       case 'drop': {
@@ -771,7 +826,7 @@ export class Storage implements ReplStorage {
       }
       case 'createIndexes': {
         const coll = String(o.createIndexes);
-        const collection = this.collectionForApply(db, coll);
+        const collection = this.collectionForApply(db, coll, ui);
         const pre = collection.clone();
         const { createIndexes: _c, ...spec } = o;
         collection.addIndex(parseIndexSpec(spec));
@@ -818,8 +873,7 @@ export class Storage implements ReplStorage {
         sourceColls.delete(from.coll);
         steps.push({ op: 'c', action: { kind: 'collection', ns: `${from.db}.${from.coll}`, pre: source } });
         if (sourceColls.size === 0) this.databases.delete(from.db);
-        this.collectionForApply(to.db, to.coll);
-        (this.databases.get(to.db) as Map<string, Collection>).set(to.coll, source.renamedTo(to.db, to.coll));
+        this.databaseForApply(to.db).set(to.coll, source.renamedTo(to.db, to.coll));
         steps.push({ op: 'c', action: { kind: 'collection', ns: `${to.db}.${to.coll}`, pre: undefined } });
         this.recount();
         return { kind: 'many', steps };
@@ -968,6 +1022,7 @@ export class Storage implements ReplStorage {
       copy.databases.set(db, copied);
     }
     copy.objectIdCounter = this.objectIdCounter;
+    copy.uuidCounter = this.uuidCounter;
     copy.recount();
     return copy;
   }
@@ -981,6 +1036,7 @@ export class Storage implements ReplStorage {
         name: db,
         collections: this.listCollections(db).map((coll) => ({
           name: coll.name,
+          uuid: coll.uuid,
           options: coll.options,
           indexes: coll.indexes.filter((spec) => spec.name !== ID_INDEX_NAME),
           documents: coll.documents(),
@@ -1000,6 +1056,7 @@ export class Storage implements ReplStorage {
       hash.update(`db\u0000${db}\u0000`);
       for (const coll of this.listCollections(db)) {
         hash.update(`coll\u0000${coll.name}\u0000`);
+        hash.update(coll.uuid.buffer);
         hash.update(serialize({ options: coll.options, indexes: [...coll.indexes].sort((a, b) => (a.name < b.name ? -1 : 1)) }));
         const docs = [...coll.docs.entries()].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
         for (const [, stored] of docs) hash.update(serialize(stored.doc));
@@ -1027,7 +1084,8 @@ export class Storage implements ReplStorage {
     for (const db of contents.databases as Document[]) {
       const colls = new Map<string, Collection>();
       for (const c of db.collections as Document[]) {
-        const collection = new Collection(String(db.name), String(c.name), c.options as Document);
+        // Snapshots from before collection UUIDs have none: such a collection gets a new one.
+        const collection = new Collection(String(db.name), String(c.name), c.options as Document, c.uuid instanceof Binary ? c.uuid : storage.newCollectionUuid());
         for (const spec of c.indexes as Document[]) collection.addIndex(parseIndexSpec(spec));
         for (const doc of c.documents as Document[]) collection.put(doc);
         colls.set(collection.name, collection);
@@ -1162,6 +1220,13 @@ function applyDiff(before: Document, diff: Document): Document {
   }
   for (const [key, value] of Object.entries(set)) if (!(key in out)) out[key] = value;
   return cloneDocument(out);
+}
+
+/** An entry's `ui` as a Binary: BSON's, or its 16 bytes when a copy lost the class (structuredClone). */
+function asUuid(value: unknown): Binary | undefined {
+  if (value instanceof Binary) return value;
+  const bytes: unknown = isPlainObject(value) ? value.buffer : undefined;
+  return bytes instanceof Uint8Array && bytes.length === 16 ? new Binary(bytes, Binary.SUBTYPE_UUID) : undefined;
 }
 
 function isOplogOpShape(value: unknown): value is OplogOp {

@@ -133,11 +133,13 @@ describe('cloneCollectionAsCapped and convertToCapped (collection_crud/capped_ut
     h.run('app', { insert: 'c', documents: [1, 2, 3].map((_id) => ({ _id })) });
     h.run('app', { createIndexes: 'c', indexes: [{ key: { x: 1 }, name: 'x_1' }] });
     h.oplog.length = 0;
+    const original = h.storage.getCollection('app', 'c')!.uuid;
     expect(h.run('app', { convertToCapped: 'c', size: 4096 })).toEqual({ ok: 1 });
     expect(ids(h, 'c')).toEqual([1, 2, 3]);
     expect(h.run('app', { collStats: 'c' })).toMatchObject({ capped: true, maxSize: 4096, nindexes: 1 });
     const rename = h.oplog.find((entry) => entry.o.renameCollection !== undefined)!;
-    expect(rename.o).toMatchObject({ to: 'app.c', stayTemp: false, dropTarget: true });
+    // dropTarget: the UUID of the collection the rename drops (OpObserverImpl::preRenameCollection).
+    expect(rename.o).toMatchObject({ to: 'app.c', stayTemp: false, dropTarget: original });
     expect(String(rename.o.renameCollection)).toMatch(/^app\.tmp[0-9a-f]{5}\.convertToCapped\.c$/);
     expect(h.run('app', { convertToCapped: 'c' })).toMatchObject({ ok: 0, code: 40414 });
   });

@@ -1,3 +1,5 @@
+import { Binary } from 'bson';
+import type { Document } from 'bson';
 import { describe, expect, it } from 'vitest';
 import { Storage } from '../../src/storage';
 import { CrudHarness } from './crud-helpers';
@@ -38,9 +40,11 @@ describe('collMod (catalog/coll_mod.cpp, coll_mod.idl; manual: reference/command
     h.oplog.length = 0;
     h.run('app', { collMod: 'c' });
     h.run('app', { collMod: 'c', changeStreamPreAndPostImages: { enabled: true } });
+    // `ui`: the collection's UUID (OpObserverImpl::onCollMod).
+    const ui = h.storage.getCollection('app', 'c')?.uuid;
     expect(h.oplog.map(({ undo: _undo, ...entry }) => entry)).toEqual([
-      { op: 'c', ns: 'app.$cmd', o: { collMod: 'c' }, o2: { collectionOptions_old: {} } },
-      { op: 'c', ns: 'app.$cmd', o: { collMod: 'c', changeStreamPreAndPostImages: { enabled: true } }, o2: { collectionOptions_old: {} } },
+      { op: 'c', ns: 'app.$cmd', ui, o: { collMod: 'c' }, o2: { collectionOptions_old: {} } },
+      { op: 'c', ns: 'app.$cmd', ui, o: { collMod: 'c', changeStreamPreAndPostImages: { enabled: true } }, o2: { collectionOptions_old: {} } },
     ]);
   });
 
@@ -129,8 +133,11 @@ describe('renameCollection (catalog/rename_collection.cpp; manual: reference/com
   it('renames within a database, logging {renameCollection, to, stayTemp, dropTarget} on <db>.$cmd', () => {
     const h = setup();
     h.oplog.length = 0;
+    const ui = h.storage.getCollection('app', 'c')?.uuid;
     expect(h.run('admin', { renameCollection: 'app.c', to: 'app.d' })).toEqual({ ok: 1 });
-    expect(h.oplog.map(({ undo: _undo, ...entry }) => entry)).toEqual([{ op: 'c', ns: 'app.$cmd', o: { renameCollection: 'app.c', to: 'app.d', stayTemp: false } }]);
+    // OpObserverImpl::onRenameCollection: `ui` is the source's UUID, which the collection keeps.
+    expect(h.oplog.map(({ undo: _undo, ...entry }) => entry)).toEqual([{ op: 'c', ns: 'app.$cmd', ui, o: { renameCollection: 'app.c', to: 'app.d', stayTemp: false } }]);
+    expect(h.storage.getCollection('app', 'd')?.uuid).toEqual(ui);
     expect(h.run('app', { find: 'd' }).cursor.firstBatch).toEqual([{ _id: 1, x: 'foo' }]);
     expect(h.storage.getCollection('app', 'c')).toBeUndefined();
   });
@@ -170,5 +177,21 @@ describe('renameCollection (catalog/rename_collection.cpp; manual: reference/com
     expect(secondary.dataDigest()).toBe(h.storage.dataDigest());
     h.storage.undo([...h.oplog].reverse());
     expect(h.storage.dataDigest()).toBe(before);
+  });
+});
+
+describe('listCollections info (commands/list_collections.cpp)', () => {
+  it('a collection shows info {readOnly: false, uuid} (buildCollectionBson: the UUID is a catalog option, shown under info, not options); a view info {readOnly: true} and no uuid (buildViewBson)', () => {
+    const h = setup();
+    h.run('app', { create: 'v', viewOn: 'c', pipeline: [] });
+    const entries = h.run('app', { listCollections: 1 }).cursor.firstBatch as Document[];
+    const coll = entries.find((e) => e.name === 'c')!;
+    expect(coll.info).toEqual({ readOnly: false, uuid: h.storage.getCollection('app', 'c')!.uuid });
+    expect((coll.info as Document).uuid).toBeInstanceOf(Binary);
+    expect(((coll.info as Document).uuid as Binary).sub_type).toBe(Binary.SUBTYPE_UUID);
+    expect(coll.options).not.toHaveProperty('uuid');
+    expect(entries.find((e) => e.name === 'v')!.info).toEqual({ readOnly: true });
+    // nameOnly drops info, as before.
+    expect(h.run('app', { listCollections: 1, nameOnly: true }).cursor.firstBatch).toContainEqual({ name: 'c', type: 'collection' });
   });
 });

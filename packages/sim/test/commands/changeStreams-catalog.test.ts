@@ -95,3 +95,66 @@ describe('modify and rename events; secondaries after sync', () => {
     c.stopAll();
   });
 });
+
+// collectionUUID: change_stream_event_transform.cpp (ChangeStreamDefaultEventTransformation::
+// applyTransformation) adds the oplog entry's `ui` as `collectionUUID`, after clusterTime, when
+// showExpandedEvents is set ("If the UUID is a missing value (which can be true for events like
+// 'dropDatabase'), 'addField' will not add anything"); invalidate events come from
+// document_source_change_stream_check_invalidate.cpp without it, and view events
+// (ChangeStreamViewDefinitionEventTransformation) have none. Manual: reference/change-events
+// ("collectionUUID ... only if showExpandedEvents is true").
+describe('collectionUUID on events (showExpandedEvents)', () => {
+  it('insert, update, replace, delete, createIndexes, modify, drop and rename carry the collection’s UUID; invalidate and dropDatabase none; not without showExpandedEvents', async () => {
+    const { c, primary } = await started(75);
+    const db = (await c.command(primary, { aggregate: 1, pipeline: [{ $changeStream: { showExpandedEvents: true } }], cursor: {} }, { db: 'test' })).cursor as Document;
+    await c.command(primary, { create: 'c', ...majority }, { db: 'test' });
+    const list = await c.command(primary, { listCollections: 1, filter: { name: 'c' } }, { db: 'test' });
+    const uuid = ((list.cursor as Document).firstBatch as Document[])[0]!.info.uuid as Document;
+    const expanded = await open(c, primary, { showExpandedEvents: true });
+    const plain = await open(c, primary, {});
+    await c.command(primary, { insert: 'c', documents: [{ _id: 1 }], ...majority }, { db: 'test' });
+    await c.command(primary, { update: 'c', updates: [{ q: { _id: 1 }, u: { $set: { a: 1 } } }], ...majority }, { db: 'test' });
+    await c.command(primary, { update: 'c', updates: [{ q: { _id: 1 }, u: { b: 1 } }], ...majority }, { db: 'test' });
+    await c.command(primary, { delete: 'c', deletes: [{ q: { _id: 1 }, limit: 1 }], ...majority }, { db: 'test' });
+    await c.command(primary, { createIndexes: 'c', indexes: [{ key: { a: 1 }, name: 'a_1' }], ...majority }, { db: 'test' });
+    await c.command(primary, { collMod: 'c', validationLevel: 'moderate', ...majority }, { db: 'test' });
+    await c.command(primary, { create: 'v', viewOn: 'c', pipeline: [], ...majority }, { db: 'test' });
+    await c.command(primary, { drop: 'c', ...majority }, { db: 'test' });
+    const events = ((await getMore(c, primary, expanded)).cursor as Document).nextBatch as Document[];
+    expect(events.map((e) => e.operationType)).toEqual(['insert', 'update', 'replace', 'delete', 'createIndexes', 'modify', 'drop', 'invalidate']);
+    for (const event of events.slice(0, -1)) {
+      expect(event.collectionUUID).toEqual(uuid);
+      expect(Object.keys(event).slice(0, 5)).toEqual(['_id', 'operationType', 'clusterTime', 'collectionUUID', 'wallTime']);
+    }
+    expect(events.at(-1)).not.toHaveProperty('collectionUUID');
+    const plainEvents = ((await getMore(c, primary, plain)).cursor as Document).nextBatch as Document[];
+    expect(plainEvents.length).toBeGreaterThan(0);
+    for (const event of plainEvents) expect(event).not.toHaveProperty('collectionUUID');
+    // A database stream: the create names the new collection's UUID, the view's create none,
+    // and dropDatabase (no `ui` in its entry) none.
+    await c.command(primary, { dropDatabase: 1, ...majority }, { db: 'test' });
+    const dbEvents = ((await c.command(primary, { getMore: db.id, collection: '$cmd.aggregate', maxTimeMS: 500 }, { db: 'test' })).cursor as Document).nextBatch as Document[];
+    const create = dbEvents.find((e) => e.operationType === 'create' && (e.ns as Document).coll === 'c');
+    expect(create?.collectionUUID).toEqual(uuid);
+    const viewCreate = dbEvents.find((e) => e.operationType === 'create' && (e.ns as Document).coll === 'v');
+    expect(viewCreate).toBeDefined();
+    expect(viewCreate).not.toHaveProperty('collectionUUID');
+    const dropDatabase = dbEvents.find((e) => e.operationType === 'dropDatabase');
+    expect(dropDatabase).toBeDefined();
+    expect(dropDatabase).not.toHaveProperty('collectionUUID');
+    c.stopAll();
+  });
+
+  it('rename: collectionUUID is the renamed collection’s, operationDescription.dropTarget the dropped target’s UUID (preRenameCollection)', async () => {
+    const { c, primary } = await started(76);
+    await c.command(primary, { insert: 'c', documents: [{ _id: 1 }], ...majority }, { db: 'test' });
+    await c.command(primary, { insert: 'd', documents: [{ _id: 2 }], ...majority }, { db: 'test' });
+    const list = await c.command(primary, { listCollections: 1 }, { db: 'test' });
+    const uuidOf = (name: string): Document => (((list.cursor as Document).firstBatch as Document[]).find((e) => e.name === name)!.info as Document).uuid as Document;
+    const cursor = await open(c, primary, { showExpandedEvents: true });
+    expect(await c.command(primary, { renameCollection: 'test.c', to: 'test.d', dropTarget: true, ...majority }, { db: 'admin' })).toMatchObject({ ok: 1 });
+    const [rename] = ((await getMore(c, primary, cursor)).cursor as Document).nextBatch as Document[];
+    expect(rename).toMatchObject({ operationType: 'rename', collectionUUID: uuidOf('c'), operationDescription: { to: { db: 'test', coll: 'd' }, dropTarget: uuidOf('d') } });
+    c.stopAll();
+  });
+});

@@ -244,7 +244,7 @@ describe('listing and stats', () => {
       name: 'a',
       type: 'collection',
       options: { capped: true, size: 4096 },
-      info: { readOnly: false },
+      info: { readOnly: false, uuid: h.storage.getCollection('test', 'a')!.uuid },
       idIndex: { v: 2, key: { _id: 1 }, name: '_id_' },
     });
     expect(h.run('test', { listCollections: 1, nameOnly: true, filter: { name: 'b' } }).cursor.firstBatch).toEqual([{ name: 'b', type: 'collection' }]);

@@ -2,7 +2,7 @@ import { ObjectId } from 'bson';
 import type { Timestamp } from 'bson';
 import { describe, expect, it } from 'vitest';
 import { Storage } from '../../src/storage';
-import { plainAll } from '../storage/plain';
+import { plainAll, shapeAll } from '../storage/plain';
 import { CrudHarness } from './crud-helpers';
 
 describe('insert', () => {
@@ -53,7 +53,7 @@ describe('insert', () => {
     expect(h.run('test', { insert: 5, documents: [{}] })).toMatchObject({ ok: 0, code: 73 });
     expect(h.run('test', { insert: 'a$b', documents: [{}] })).toMatchObject({ ok: 0, code: 73, errmsg: "Invalid namespace specified 'test.a$b'" });
     expect(h.run('test', { nosuchcommand: 1 })).toMatchObject({ ok: 0, code: 59, codeName: 'CommandNotFound' });
-    expect(plainAll(h.oplog)).toEqual([]);
+    expect(shapeAll(h.oplog)).toEqual([]);
   });
 });
 
@@ -65,7 +65,7 @@ describe('update', () => {
     const reply = h.run('test', { update: 'c', updates: [{ q: { _id: 1 }, u: { $inc: { a: 2 }, $push: { tags: 'y' } } }] });
     expect(reply).toEqual({ n: 1, nModified: 1, ok: 1 });
     expect(h.storage.documents('test', 'c')).toEqual([{ _id: 1, a: 3, tags: ['x', 'y'] }]);
-    expect(plainAll(h.oplog)).toEqual([{ op: 'u', ns: 'test.c', o2: { _id: 1 }, o: { $set: { a: 3, tags: ['x', 'y'] } } }]);
+    expect(shapeAll(h.oplog)).toEqual([{ op: 'u', ns: 'test.c', o2: { _id: 1 }, o: { $set: { a: 3, tags: ['x', 'y'] } } }]);
   });
 
   it('counts matched but unchanged documents in n, not nModified, and logs nothing for them', () => {
@@ -73,7 +73,7 @@ describe('update', () => {
     h.run('test', { insert: 'c', documents: [{ _id: 1, a: 1 }, { _id: 2, a: 1 }] });
     h.oplog.length = 0;
     expect(h.run('test', { update: 'c', updates: [{ q: {}, u: { $set: { a: 1 } }, multi: true }] })).toEqual({ n: 2, nModified: 0, ok: 1 });
-    expect(plainAll(h.oplog)).toEqual([]);
+    expect(shapeAll(h.oplog)).toEqual([]);
     expect(h.run('test', { update: 'c', updates: [{ q: { a: 1 }, u: { $set: { b: 1 } }, multi: true }] })).toEqual({ n: 2, nModified: 2, ok: 1 });
   });
 
@@ -111,7 +111,7 @@ describe('update', () => {
     h.oplog.length = 0;
     h.run('test', { update: 'c', updates: [{ q: { a: 1 }, u: { b: 2 } }] });
     expect(h.storage.documents('test', 'c')).toEqual([{ _id: 1, b: 2 }]);
-    expect(plainAll(h.oplog)).toEqual([{ op: 'u', ns: 'test.c', o2: { _id: 1 }, o: { _id: 1, b: 2 } }]);
+    expect(shapeAll(h.oplog)).toEqual([{ op: 'u', ns: 'test.c', o2: { _id: 1 }, o: { _id: 1, b: 2 } }]);
   });
 
   it('supports arrayFilters, the positional operator and pipeline updates', () => {
@@ -210,7 +210,7 @@ describe('delete', () => {
     h.run('test', { insert: 'c', documents: [{ _id: 1, a: 1 }, { _id: 2, a: 1 }, { _id: 3, a: 2 }] });
     h.oplog.length = 0;
     expect(h.run('test', { delete: 'c', deletes: [{ q: { a: 1 }, limit: 1 }] })).toEqual({ n: 1, ok: 1 });
-    expect(plainAll(h.oplog)).toEqual([{ op: 'd', ns: 'test.c', o: { _id: 1 } }]);
+    expect(shapeAll(h.oplog)).toEqual([{ op: 'd', ns: 'test.c', o: { _id: 1 } }]);
     expect(h.run('test', { delete: 'c', deletes: [{ q: {}, limit: 0 }] })).toEqual({ n: 2, ok: 1 });
     expect(h.storage.documents('test', 'c')).toEqual([]);
     expect(h.run('test', { delete: 'c', deletes: [{ q: {}, limit: 2 }] }).writeErrors[0]).toMatchObject({ code: 9 });
@@ -282,7 +282,7 @@ describe('collection and index commands', () => {
     h.run('test', { insert: 'c', documents: [{ _id: 1 }] });
     h.oplog.length = 0;
     expect(h.run('test', { dropDatabase: 1 })).toMatchObject({ ok: 1 });
-    expect(plainAll(h.oplog)).toEqual([{ op: 'c', ns: 'test.$cmd', o: { dropDatabase: 1 } }]);
+    expect(shapeAll(h.oplog)).toEqual([{ op: 'c', ns: 'test.$cmd', o: { dropDatabase: 1 } }]);
     expect(h.storage.hasDatabase('test')).toBe(false);
   });
 });

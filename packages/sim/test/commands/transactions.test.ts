@@ -58,9 +58,11 @@ describe('transactions', () => {
     const entries = c.member(primary)!.repl.oplog.all().filter((e) => e.op === 'c' && e.ns === 'admin.$cmd');
     expect(entries).toHaveLength(1);
     expect(entries[0]!.txnNumber).toBe(1);
+    // Each op carries its collection's UUID (`ui`), as OpObserverImpl packs them into applyOps.
+    const ui = c.running(primary).storage.getCollection('test', 'c')!.uuid;
     expect(entries[0]!.o.applyOps).toEqual([
-      { op: 'i', ns: 'test.c', o: { _id: 2 } },
-      { op: 'u', ns: 'test.c', o2: { _id: 1 }, o: { $set: { v: 1 } } },
+      { op: 'i', ns: 'test.c', ui, o: { _id: 2 } },
+      { op: 'u', ns: 'test.c', ui, o2: { _id: 1 }, o: { $set: { v: 1 } } },
     ]);
     // w:majority: a majority has it applied.
     const applied = c.hosts.filter((h) => docs(c, h).some((d) => d._id === 2));

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { Storage } from '../../src/storage';
 import { CrudHarness } from './crud-helpers';
+import { shapeAll } from '../storage/plain';
 
 // Views as mongod 7.0 keeps and runs them: a view is a document {_id: "db.view", viewOn, pipeline,
 // collation?} in <db>.system.views (catalog/durable_view_catalog.cpp), written by create with
@@ -22,7 +23,10 @@ describe('create with viewOn (create_collection.cpp _createView, durable_view_ca
     h.run('app', { insert: 'c', documents: [{ _id: 1 }] });
     h.oplog.length = 0;
     h.run('app', { create: 'v', viewOn: 'c', pipeline: [{ $project: { x: 1 } }], collation: { locale: 'en', strength: 2 } });
-    expect(h.oplog.map(({ undo: _undo, ...entry }) => entry)).toEqual([
+    // Both carry system.views' UUID as `ui` (OpObserverImpl: the create and the insert into it).
+    const systemViews = h.storage.getCollection('app', 'system.views')!.uuid;
+    expect(h.oplog.map((entry) => entry.ui)).toEqual([systemViews, systemViews]);
+    expect(shapeAll(h.oplog)).toEqual([
       { op: 'c', ns: 'app.$cmd', o: { create: 'system.views' } },
       { op: 'i', ns: 'app.system.views', o: { _id: 'app.v', viewOn: 'c', pipeline: [{ $project: { x: 1 } }], collation: { locale: 'en', strength: 2 } } },
     ]);
@@ -121,7 +125,7 @@ describe('collMod and renameCollection of a view (coll_mod.cpp, rename_collectio
     const h = withView();
     h.oplog.length = 0;
     expect(h.run('app', { collMod: 'v', pipeline: [{ $match: { _id: 1 } }] })).toEqual({ ok: 1 });
-    expect(h.oplog.map(({ undo: _undo, ...entry }) => entry)).toEqual([
+    expect(shapeAll(h.oplog)).toEqual([
       { op: 'u', ns: 'app.system.views', o2: { _id: 'app.v' }, o: { _id: 'app.v', viewOn: 'c', pipeline: [{ $match: { _id: 1 } }] } },
     ]);
     expect(h.run('app', { find: 'v' }).cursor.firstBatch).toEqual([{ _id: 1, x: 'a' }]);
@@ -143,7 +147,7 @@ describe('drop, replication and restart', () => {
     const h = withView();
     h.oplog.length = 0;
     expect(h.run('app', { drop: 'v' })).toEqual({ ns: 'app.v', ok: 1 });
-    expect(h.oplog.map(({ undo: _undo, ...entry }) => entry)).toEqual([{ op: 'd', ns: 'app.system.views', o: { _id: 'app.v' } }]);
+    expect(shapeAll(h.oplog)).toEqual([{ op: 'd', ns: 'app.system.views', o: { _id: 'app.v' } }]);
     expect(h.run('app', { find: 'v' }).cursor.firstBatch).toEqual([]);
     expect(h.run('app', { count: 'c' }).n).toBe(3);
     expect(h.run('app', { drop: 'v' })).toMatchObject({ ok: 0, code: 26 });

@@ -395,6 +395,29 @@ describe('Journal in a replica set (virtual network)', () => {
     fromCheckpoint.member.kill();
   });
 
+  it('collection UUIDs survive a restart from the journal on every member (oplog `ui` replayed, create entries applied with it)', async () => {
+    // catalog/collection_options.h: the UUID is part of the collection's durable catalog entry,
+    // so a restarted mongod lists the same one (list_collections.cpp `info.uuid`).
+    const { c } = journaledCluster();
+    await c.initiate();
+    const primary = await c.waitForPrimary(30_000);
+    await c.command(primary, { create: 'explicit', writeConcern: { w: 3 } }, { db: 'test' });
+    await c.insert([{ _id: 1 }], { writeConcern: { w: 3, wtimeout: 5000 } });
+    const uuidsOf = (host: string): string[] => {
+      const storage = c.storage(host) as Storage;
+      return storage.listCollections('test').map((coll) => `${coll.name} ${Buffer.from(coll.uuid.buffer).toString('hex')}`);
+    };
+    const before = uuidsOf(primary);
+    expect(before).toHaveLength(2);
+    for (const host of c.hosts) expect(uuidsOf(host)).toEqual(before);
+    // Past the group commit interval: the journals hold every write.
+    await c.advance(1000);
+    for (const host of c.hosts) c.kill(host);
+    for (const host of c.hosts) c.start(host);
+    for (const host of c.hosts) expect(uuidsOf(host)).toEqual(before);
+    c.stopAll();
+  });
+
   it('a rollback is journaled: the rolled-back member restarts with the same data, oplog and rollback file', async () => {
     const { c, clock } = journaledCluster();
     await c.initiate();

@@ -5,14 +5,14 @@ import { describe, expect, it } from 'vitest';
 import { ServerError } from '../../src/base/errors';
 import { Storage, StorageRollbackError } from '../../src/storage';
 import type { OplogOp } from '../../src/storage';
-import { plain, plainAll } from './plain';
+import { plain, shape, shapeAll } from './plain';
 
 describe('Storage documents and indexes', () => {
   it('creates the collection implicitly on insert and logs create before the insert', () => {
     const storage = new Storage();
     const oplog: OplogOp[] = [];
     storage.insert('test', 'c', { x: 1, _id: 1 }, oplog);
-    expect(plainAll(oplog)).toEqual([
+    expect(shapeAll(oplog)).toEqual([
       { op: 'c', ns: 'test.$cmd', o: { create: 'c' } },
       { op: 'i', ns: 'test.c', o: { _id: 1, x: 1 } },
     ]);
@@ -63,7 +63,7 @@ describe('Storage documents and indexes', () => {
     const oplog: OplogOp[] = [];
     const result = storage.createIndexes('test', 'c', [{ key: { a: 1, b: 1 }, unique: true }], oplog);
     expect(result).toEqual({ numIndexesBefore: 1, numIndexesAfter: 2, createdCollectionAutomatically: false });
-    expect(plainAll(oplog)).toEqual([{ op: 'c', ns: 'test.$cmd', o: { createIndexes: 'c', v: 2, key: { a: 1, b: 1 }, name: 'a_1_b_1', unique: true } }]);
+    expect(shapeAll(oplog)).toEqual([{ op: 'c', ns: 'test.$cmd', o: { createIndexes: 'c', v: 2, key: { a: 1, b: 1 }, name: 'a_1_b_1', unique: true } }]);
     expect(codeOf(() => storage.insert('test', 'c', { _id: 3, a: 1, b: 2 }, []))).toBe(11000);
     storage.insert('test', 'c', { _id: 3, a: 2, b: 2 }, []);
     // A unique index that existing documents violate is refused and not created.
@@ -120,7 +120,7 @@ describe('Storage documents and indexes', () => {
     const storage = new Storage();
     const oplog: OplogOp[] = [];
     storage.insert('local', 'startup_log', { _id: 1 }, oplog);
-    expect(plainAll(oplog)).toEqual([]);
+    expect(shapeAll(oplog)).toEqual([]);
     expect(storage.documents('local', 'startup_log')).toHaveLength(1);
   });
 
@@ -129,11 +129,11 @@ describe('Storage documents and indexes', () => {
     storage.insert('test', 'c', { _id: 1, a: 1, b: 2 }, []);
     const oplog: OplogOp[] = [];
     expect(storage.replace('test', 'c', { _id: 1, a: 5 }, oplog)).toBe(true);
-    expect(plainAll(oplog)).toEqual([{ op: 'u', ns: 'test.c', o2: { _id: 1 }, o: { $set: { a: 5 }, $unset: { b: true } } }]);
+    expect(shapeAll(oplog)).toEqual([{ op: 'u', ns: 'test.c', o2: { _id: 1 }, o: { $set: { a: 5 }, $unset: { b: true } } }]);
     expect(storage.replace('test', 'c', { _id: 1, a: 5 }, oplog)).toBe(false);
     expect(oplog).toHaveLength(1);
     storage.replace('test', 'c', { _id: 1, z: 1 }, oplog, 'full');
-    expect(plain(oplog[1] as OplogOp)).toEqual({ op: 'u', ns: 'test.c', o2: { _id: 1 }, o: { _id: 1, z: 1 } });
+    expect(shape(oplog[1] as OplogOp)).toEqual({ op: 'u', ns: 'test.c', o2: { _id: 1 }, o: { _id: 1, z: 1 } });
   });
 });
 

@@ -70,10 +70,11 @@ export function listCollectionsCommand(db: string, body: Document, ctx: StorageC
     name: coll.name,
     type: 'collection',
     options: { ...coll.options },
-    info: { readOnly: false },
+    // list_collections.cpp buildCollectionBson: the UUID is an option kept by the catalog, shown under `info`.
+    info: { readOnly: false, uuid: coll.uuid },
     idIndex: { ...ID_INDEX_SPEC },
   }));
-  // list_collections.cpp: a view is `type: "view"` with its definition as options, read-only, no _id index.
+  // list_collections.cpp: a view is `type: "view"` with its definition as options, read-only (buildViewBson `readOnly: true`), no UUID, no _id index.
   const views = ctx.storage.listViews(db).map((view) => ({ name: view.name, type: 'view', options: viewOptions(view), info: { readOnly: true } }));
   if (views.length > 0) entries = [...entries, ...views].sort((a, b) => (String(a.name) < String(b.name) ? -1 : String(a.name) > String(b.name) ? 1 : 0));
   if (db === 'local') entries = [...entries, ...replicationCollections(ctx)].sort((a, b) => String(a.name).localeCompare(String(b.name)));

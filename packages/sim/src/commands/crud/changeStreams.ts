@@ -1,4 +1,4 @@
-import { Long, Timestamp } from 'bson';
+import { Binary, Long, Timestamp } from 'bson';
 import type { Document } from 'bson';
 import { ServerError, serverError } from '../../base/errors';
 import type { OpTime } from '../../base/optime';
@@ -137,8 +137,13 @@ function eventsOf(
   cursor: ChangeStreamCursor,
   lookup: () => Storage,
 ): { events: Document[]; invalidate: boolean } {
-  const base = (operationType: string): Document => {
-    const event: Document = { _id: tokenOf(position), operationType, clusterTime: tsToBson(entry.ts), wallTime: new Date(entry.wallMillis) };
+  const base = (operationType: string, withUuid = true): Document => {
+    const event: Document = { _id: tokenOf(position), operationType, clusterTime: tsToBson(entry.ts) };
+    // change_stream_event_transform.cpp: with showExpandedEvents, `collectionUUID` is the op's `ui`
+    // (none when the op has none, e.g. dropDatabase; never on invalidate, which another stage makes,
+    // nor on a view's events: ChangeStreamViewDefinitionEventTransformation adds no such field).
+    if (withUuid && cursor.showExpandedEvents && op.ui instanceof Binary && operationType !== 'invalidate') event.collectionUUID = op.ui;
+    event.wallTime = new Date(entry.wallMillis);
     if (entry.lsid !== undefined && entry.txnNumber !== undefined && Array.isArray(entry.o.applyOps)) {
       event.lsid = entry.lsid;
       event.txnNumber = Long.fromNumber(entry.txnNumber);
@@ -152,7 +157,7 @@ function eventsOf(
     case 'u':
     case 'd': {
       const { db, coll } = splitNs(ns);
-      if (coll === SYSTEM_VIEWS) return { events: viewDefinitionEvents(op, o, db, cursor, base), invalidate: false };
+      if (coll === SYSTEM_VIEWS) return { events: viewDefinitionEvents(op, o, db, cursor, (operationType) => base(operationType, false)), invalidate: false };
       if (!inScope(cursor.scope, db, coll)) return { events: [], invalidate: false };
       const id: unknown = op.op === 'u' ? (isPlainObject(op.o2) ? op.o2._id : undefined) : o._id;
       const nsDoc = { db, coll };

@@ -155,7 +155,9 @@ function preImageOf(op: OplogOp): { known: boolean; doc: Document | undefined } 
 
 /** An op as it goes into the commit's applyOps array (BSON fields only, no undo token). */
 function innerOp(op: OplogOp): Document {
-  const out: Document = { op: op.op, ns: op.ns, o: op.o };
+  const out: Document = { op: op.op, ns: op.ns };
+  if (op.ui !== undefined) out.ui = op.ui;
+  out.o = op.o;
   if (op.o2 !== undefined) out.o2 = op.o2;
   if (op.b !== undefined) out.b = op.b;
   return out;

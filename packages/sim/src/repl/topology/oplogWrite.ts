@@ -32,6 +32,7 @@ export function appendLocal(s: TopologyState, ops: readonly OplogOp[], entryTerm
   const appended: OplogEntry[] = [];
   for (const op of ops) {
     const entry: OplogEntry = { op: op.op, ns: op.ns, o: op.o, ts: nextTs(s), t: entryTerm, wallMillis };
+    if (op.ui !== undefined) entry.ui = op.ui;
     if (op.o2 !== undefined) entry.o2 = op.o2;
     if (op.b !== undefined) entry.b = op.b;
     if (op.lsid !== undefined) Object.assign(entry, { lsid: op.lsid, txnNumber: op.txnNumber, stmtId: op.stmtId });
