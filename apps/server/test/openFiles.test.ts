@@ -17,11 +17,12 @@ describe('open files', () => {
   });
 
   it('says how many sandboxes fit when the limit is below what sandboxesMax would hold, and nothing when it is not', () => {
-    expect(openFilesShortfall(500, 20_000)).toBeNull();
-    const shortfall = openFilesShortfall(1000, 20_000);
-    expect(shortfall).toContain(`about ${1000 * openFilesPerSandboxEstimate} open files`);
-    expect(shortfall).toContain(`about ${Math.floor(20_000 / openFilesPerSandboxEstimate)} sandboxes fit`);
-    expect(openFilesShortfall(1000, null)).toBeNull();
+    const fitting = Math.floor(20_000 / openFilesPerSandboxEstimate);
+    expect(openFilesShortfall(fitting, 20_000)).toBeNull();
+    const shortfall = openFilesShortfall(fitting + 1, 20_000);
+    expect(shortfall).toContain(`about ${(fitting + 1) * openFilesPerSandboxEstimate} open files`);
+    expect(shortfall).toContain(`about ${fitting} sandboxes fit`);
+    expect(openFilesShortfall(fitting + 1, null)).toBeNull();
   });
 
   it.runIf(process.platform === 'linux')('counts the files this process has open', () => {
