@@ -101,21 +101,21 @@ export class SharedClockAnchor {
 
   /** The anchor's speed now (no allocation). */
   speedNow(): number {
-    for (;;) {
-      const before = Atomics.load(this.sequence, 0);
-      if ((before & 1) === 1) continue;
-      const speed = this.values[2] as number;
-      if (Atomics.load(this.sequence, 0) === before) return speed;
-    }
+    return this.loadValue(2);
   }
 
   /** Whether the anchor stands still now (no allocation). */
   pausedNow(): boolean {
+    return this.loadValue(3) === 1;
+  }
+
+  /** One of the anchor's values, read under the sequence lock (a float64 may tear between threads). */
+  private loadValue(index: number): number {
     for (;;) {
       const before = Atomics.load(this.sequence, 0);
       if ((before & 1) === 1) continue;
-      const paused = this.values[3] === 1;
-      if (Atomics.load(this.sequence, 0) === before) return paused;
+      const value = this.values[index] as number;
+      if (Atomics.load(this.sequence, 0) === before) return value;
     }
   }
 
