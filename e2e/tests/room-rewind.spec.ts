@@ -40,6 +40,9 @@ async function failOverAsInstructor(instructor: Page): Promise<{ oldPrimary: str
   await run(instructor, 'c = Connection("morton.local:27017", slave_okay=True)');
   await run(instructor, 'c.admin.command("replSetInitiate")', "'ok': 1.0");
   const oldPrimary = await primaryAmong(instructor, members);
+  // Any member may win the first election: `c` follows the winner, so that its read after the kill
+  // raises AutoReconnect (on a member that stays up it would just answer).
+  await run(instructor, `c = Connection("${oldPrimary}", slave_okay=True)`);
   await instructor.waitForTimeout(1500);
   await card(instructor, oldPrimary).getByRole('button', { name: 'kill', exact: true }).click();
   await expect(badge(instructor, oldPrimary)).toHaveText('DOWN');
