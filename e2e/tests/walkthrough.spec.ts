@@ -102,9 +102,14 @@ for (const name of Object.keys(viewports) as ViewportName[]) {
 
       // The same with today's MongoClient: restart the member, kill -9 the new primary (no clean
       // hand-off this time, so the secondaries count down to an election), and read: it waits.
-      // The seed must be up for a new client to find the set, so restart first.
-      await selectShell(page, 'servers');
-      await run(page, start[members.indexOf(`morton.local:${primaryPort}` as (typeof members)[number]) + 1] as string, 'listening on port');
+      // The seed must be up for a new client to find the set, so restart first: the step offers
+      // the killed member's own mongod line, filled in from the cluster, and runs it from there.
+      const restartLine = start[members.indexOf(`morton.local:${primaryPort}` as (typeof members)[number]) + 1] as string;
+      const runRestart = pane(page, 'Lesson').getByRole('button', { name: `Run this: ${restartLine}`, exact: true });
+      await runRestart.scrollIntoViewIfNeeded();
+      await screenshot(page, `walkthrough-restart-line-${name}`, name === 'phone');
+      await runRestart.click();
+      await expect.poll(async () => squash(await terminalText(page))).toContain(squash(restartLine));
       await expect(card(page, `morton.local:${primaryPort}`)).toContainText('SECONDARY', { timeout: 30_000 });
       await selectShell(page, 'client');
       await run(page, 'from pymongo import MongoClient');

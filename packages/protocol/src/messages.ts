@@ -69,6 +69,12 @@ export const MemberView = Type.Object({
   /** Sandbox-clock millis at which this member will stand for election if it hears nothing. */
   electionDeadlineAt: Type.Union([Type.Number(), Type.Null()]),
   electionTimeoutMillis: Type.Integer(),
+  /**
+   * The command line of the member's latest process, word by word as `ps` shows it (`mongod`
+   * first), so a lesson can offer the very line that restarts it. Absent in replays recorded
+   * before it was kept.
+   */
+  argv: Type.Optional(Type.Array(Type.String({ maxLength: 4096 }), { maxItems: 256 })),
 });
 export type MemberView = Static<typeof MemberView>;
 

@@ -479,6 +479,7 @@ export class MongodEngine implements Engine {
         // mongod does not publish when its election timer fires.
         electionDeadlineAt: null,
         electionTimeoutMillis: known?.electionTimeoutMillis ?? 10_000,
+        argv: [...proc.argv],
       });
     });
     const primary = members.find((m) => m.state === 'PRIMARY');

@@ -306,6 +306,7 @@ export class SimEngine implements Engine {
         heartbeats,
         electionDeadlineAt: proc.running ? (repl.electionTimeoutDueMillis ?? null) : null,
         electionTimeoutMillis: repl.config?.settings.electionTimeoutMillis ?? 10_000,
+        argv: [...proc.argv],
       });
     }
     const primary = members.find((m) => m.state === 'PRIMARY');

@@ -2,7 +2,7 @@ import { placeholderSource } from '@rslab/protocol';
 
 const placeholder = new RegExp(placeholderSource, 'g');
 
-const whatWords = { port: 'port', pid: 'PID', index: 'index', host: 'host' } as const;
+const whatWords = { port: 'port', pid: 'PID', index: 'index', host: 'host', command: 'command line' } as const;
 
 /**
  * A lesson command whose member placeholders cannot be filled right now (`kill -9 {{pid:primary}}`
@@ -11,7 +11,7 @@ const whatWords = { port: 'port', pid: 'PID', index: 'index', host: 'host' } as 
  */
 export function unfilledCommandText(template: string): string {
   return template.replace(placeholder, (_all, what: keyof typeof whatWords, role: string) => {
-    const whose = role === 'primary' ? 'the primary' : role === 'secondary' ? 'a secondary' : `the mongod on ${role}`;
+    const whose = role === 'primary' ? 'the primary' : role === 'secondary' ? 'a secondary' : role === 'killed' ? 'the member you killed' : `the mongod on ${role}`;
     return `<${whatWords[what]} of ${whose}>`;
   });
 }

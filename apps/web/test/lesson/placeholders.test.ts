@@ -7,6 +7,7 @@ describe('unfilledCommandText', () => {
     expect(unfilledCommandText('kill -9 {{pid:primary}}')).toBe('kill -9 <PID of the primary>');
     expect(unfilledCommandText('cfg.members[{{index:secondary}}].priority = 2')).toBe('cfg.members[<index of a secondary>].priority = 2');
     expect(unfilledCommandText('kill {{pid:27019}}; mongosh --port {{port:secondary}}')).toBe('kill <PID of the mongod on 27019>; mongosh --port <port of a secondary>');
+    expect(unfilledCommandText('{{command:killed}}')).toBe('<command line of the member you killed>');
   });
 
   it('reads the placeholders the protocol fills, and leaves other text alone', () => {

@@ -1,3 +1,4 @@
+import { fillPlaceholders } from '@rslab/protocol';
 import { describe, expect, it } from 'vitest';
 import { parseCommands, tokenizeBash } from '../../../src/shell/bash/tokenize';
 
@@ -35,5 +36,17 @@ describe('bash tokenizer', () => {
         { words: ['mongod', '--port', '2'], background: true, after: ';' },
       ],
     });
+  });
+
+  it("reads a lesson's {{command:killed}} back as the words that started the member", () => {
+    for (const argv of [
+      ['mongod', '--port', '27018', '--dbpath', '/data/db1', '--replSet', 'foo/morton.local:27017', '--rest'],
+      ['mongod', '--dbpath', '/data/my db', '--bind_ip', "it's", '--setParameter', 'x=$X', '--logpath', 'a;b#c&d', ''],
+    ]) {
+      const member = { host: 'morton.local:27018', pid: 4002, process: 'killed', state: 'DOWN', argv } as const;
+      const filled = fillPlaceholders('{{command:killed}}', { members: [member] });
+      if (!filled.ok) throw new Error(filled.missing);
+      expect(words(filled.text)).toEqual(argv);
+    }
   });
 });
