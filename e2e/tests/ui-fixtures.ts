@@ -36,3 +36,15 @@ export async function screenshot(page: Page, name: string, fullPage = true): Pro
   await page.screenshot({ path, fullPage });
   return path;
 }
+
+/** The timeline's legend and its plot do not overlap, wherever the layout puts the legend. */
+export async function expectLegendClearOfPlot(page: Page): Promise<void> {
+  const overlap = await page.evaluate(() => {
+    const plot = document.querySelector('.timeline-pane .plot')!.getBoundingClientRect();
+    const legend = document.querySelector('.timeline-pane .legend')!.getBoundingClientRect();
+    const x = Math.min(plot.right, legend.right) - Math.max(plot.left, legend.left);
+    const y = Math.min(plot.bottom, legend.bottom) - Math.max(plot.top, legend.top);
+    return x > 0.5 && y > 0.5 ? { x, y } : null;
+  });
+  expect(overlap, 'the legend covers part of the plot (its time axis)').toBeNull();
+}

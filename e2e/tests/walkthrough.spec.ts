@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { expect, test } from '@playwright/test';
 import { openLab, terminalText } from './fixtures';
 import { expectDone, members, pidOnPort, predict, primaryAmong, run, seeds, selectShell, shellTab, squash, start, step } from './lesson-fixtures';
-import { card, pane, screenshot, viewports, type ViewportName } from './ui-fixtures';
+import { card, expectLegendClearOfPlot, pane, screenshot, viewports, type ViewportName } from './ui-fixtures';
 
 const readmeShot = fileURLToPath(new URL('../../docs/screenshots/walkthrough-failover.png', import.meta.url));
 
@@ -108,6 +108,8 @@ for (const name of Object.keys(viewports) as ViewportName[]) {
       const runRestart = pane(page, 'Lesson').getByRole('button', { name: `Run this: ${restartLine}`, exact: true });
       await runRestart.scrollIntoViewIfNeeded();
       await screenshot(page, `walkthrough-restart-line-${name}`, name === 'phone');
+      // By now the timeline shows most kinds of marker, and grouped ones: its longest legend.
+      await expectLegendClearOfPlot(page);
       await runRestart.click();
       await expect.poll(async () => squash(await terminalText(page))).toContain(squash(restartLine));
       await expect(card(page, `morton.local:${primaryPort}`)).toContainText('SECONDARY', { timeout: 30_000 });
