@@ -105,8 +105,9 @@ export class RunningOperation {
     this.listening = false;
   }
 
+  /** killOp kills with Interrupted (killop_cmd.cpp → OperationContext::markKilled's default). */
   private killReason(): Error {
-    return new Error(`operation ${this.opid} killed by killOp`);
+    return serverError('Interrupted', 'operation was interrupted');
   }
 }
 

@@ -498,8 +498,13 @@ export class ReplCoordinator {
    * Wait for `opTime` to satisfy the write concern. Resolves with undefined when satisfied, or
    * with the `writeConcernError` document mongod would send.
    */
-  waitForWriteConcern(opTime: OpTime, wc: WriteConcern | undefined): Promise<Document | undefined> {
-    return this.writeConcern.wait(opTime, wc);
+  waitForWriteConcern(opTime: OpTime, wc: WriteConcern | undefined, signal?: AbortSignal): Promise<Document | undefined> {
+    return this.writeConcern.wait(opTime, wc, signal);
+  }
+
+  /** How many writes wait for their write concern now. */
+  get writeConcernWaiterCount(): number {
+    return this.writeConcern.size;
   }
 
   // ---------------------------------------------------------------- oplog serving

@@ -581,7 +581,8 @@ export class MemberCrudCommands implements CrudCommands {
     // mongod waits the command's maxTimeMS for the majority (0 or absent: no limit).
     const maxTimeMS = Number(request.body.maxTimeMS ?? 0);
     const wtimeout = Number.isFinite(maxTimeMS) && maxTimeMS > 0 ? maxTimeMS : 0;
-    const error = await context.waitForWriteConcern(opTime, { ...request, body: { writeConcern: { w: 'majority', wtimeout } } });
+    // The operation's signal (a getter a spread drops): killOp interrupts this wait too.
+    const error = await context.waitForWriteConcern(opTime, { ...request, signal: request.signal, body: { writeConcern: { w: 'majority', wtimeout } } });
     if (error !== undefined) {
       const name = String(error.codeName);
       // A timeout is LinearizableReadConcernError (187); a step-down while waiting keeps its own code.
