@@ -6,7 +6,7 @@ import { HANDSHAKE_COMMANDS, runHandshakeCommand } from '../commands/handshake';
 import { REPLSET_COMMANDS, runReplSetCommand } from '../commands/replset';
 import { OpCounters, runServerStatus } from '../commands/serverStatus';
 import { OperationTable, currentOpAggregate, currentOpCommand, runKillOp } from '../commands/currentOp';
-import type { RunningOperation } from '../commands/currentOp';
+import type { CurrentOpHost, RunningOperation } from '../commands/currentOp';
 import { OperationStats, latencyClassOf } from '../commands/operationStats';
 import { logParameters, namesLogParameter, runSetParameter } from '../commands/logParameters';
 import { LogVerbosity } from '../log/verbosity';
@@ -565,10 +565,10 @@ export class Member implements CommandHandler, ServerNode, SessionCommandHost {
     }
   }
 
-  private currentOpHost(): { name: string; nowMillis: () => number; operations: OperationTable } {
+  private currentOpHost(): CurrentOpHost {
     // curop.cpp: the machine's host name and the port the client reached (the member's name when run in-process).
     const name = this.machine === undefined ? this.name : `${this.machine.host().hostname}:${this.port}`;
-    return { name, nowMillis: () => this.clock.now(), operations: this.operations };
+    return { name, nowMillis: () => this.clock.now(), operations: this.operations, cursors: () => [...(this.crud.cursorReports?.(this.crudContext()) ?? []), ...this.repl.oplogCursorReports()] };
   }
 
   private operationOf(request: CommandRequest): RunningOperation {

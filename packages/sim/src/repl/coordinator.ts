@@ -26,6 +26,7 @@ import type { PeerView } from './topology/status';
 import { Topology } from './topology/topology';
 import { requestVotes } from './voteRequester';
 import { WriteConcernWaiters } from './writeConcern';
+import type { CursorReport } from '../base/cursorActivity';
 
 export { DEFAULT_REPL_PARAMETERS, DEFAULT_OPLOG_BYTES_MAX, MIB_BYTES, type LogSeverity, type ReplParameters, type WriteConcern } from './parameters';
 export { implicitDefaultWriteConcern } from './writeConcern';
@@ -514,7 +515,12 @@ export class ReplCoordinator {
     return this.oplogServer.find(cmd);
   }
 
-  /** `getMore` on an oplog cursor; a tailable awaitData cursor waits up to maxTimeMS for entries. */
+  /** The open oplog cursors, for $currentOp. */
+  oplogCursorReports(): CursorReport[] {
+    return this.oplogServer.reports();
+  }
+
+    /** `getMore` on an oplog cursor; a tailable awaitData cursor waits up to maxTimeMS for entries. */
   oplogGetMore(cmd: Document, connection: SignalSource | undefined): Promise<Document> {
     return this.oplogServer.getMore(cmd, connection);
   }
