@@ -7,9 +7,9 @@ function isoDate(millis: number): Date {
 }
 
 /**
- * The `cursor` sub-document of a `$currentOp` entry (curop.cpp truncateAndSerializeGenericCursor,
- * fields in the order the manual's currentOp output lists them): `operationUsingCursorId` only while
- * a getMore has the cursor pinned.
+ * The `cursor` sub-document of a `$currentOp` entry: db/generic_cursor.idl's fields in its order,
+ * less ns, lsid and planSummary, which curop.cpp truncateAndSerializeGenericCursor removes (the entry
+ * has them at the top); `operationUsingCursorId` only while a getMore has the cursor pinned.
  */
 export function cursorDocument(report: CursorReport, operationUsingCursorId: number | undefined): Document {
   return {
