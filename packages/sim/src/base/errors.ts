@@ -90,6 +90,8 @@ export const ErrorCodes = {
   InterruptedAtShutdown: 11600,
   Interrupted: 11601,
   InterruptedDueToReplStateChange: 11602,
+  /** An operation whose client closed its connection (operation_context.cpp _checkClientConnected). */
+  ClientDisconnect: 279,
   InconsistentReplicaSetNames: 108,
   PrimarySteppedDown: 189,
   CurrentConfigNotCommittedYet: 308,

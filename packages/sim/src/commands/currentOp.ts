@@ -4,6 +4,8 @@ import { serverError } from '../base/errors';
 import { aggregateDocuments } from '../storage/query';
 import { isPlainObject } from '../storage/values';
 import type { CommandRequest } from './handler';
+import { cursorDocument, idleCursorDocument } from './cursorReport';
+import type { CursorReport } from '../base/cursorActivity';
 
 /**
  * The operations in progress on one mongod, for `$currentOp` / `currentOp` and `killOp`
@@ -105,8 +107,9 @@ export class RunningOperation {
     this.listening = false;
   }
 
+  /** killOp kills with Interrupted (killop_cmd.cpp → OperationContext::markKilled's default). */
   private killReason(): Error {
-    return new Error(`operation ${this.opid} killed by killOp`);
+    return serverError('Interrupted', 'operation was interrupted');
   }
 }
 
@@ -142,6 +145,8 @@ export interface CurrentOpHost {
   readonly name: string;
   nowMillis(): number;
   readonly operations: OperationTable;
+  /** The open cursors: client cursors, change streams and the oplog cursors members tail. */
+  cursors(): readonly CursorReport[];
 }
 
 /** curop.cpp logicalOpToString: the `op` of an operation, from its command. */
@@ -183,7 +188,7 @@ function isoWithOffset(millis: number): string {
  * steps here, so `locks` and `lockStats` are empty and `waitingForLock` false, as for a mongod
  * operation that holds none; the simulator does not yield, so `numYields` is 0.
  */
-export function operationDocument(host: CurrentOpHost, op: RunningOperation): Document {
+export function operationDocument(host: CurrentOpHost, op: RunningOperation, cursors: ReadonlyMap<bigint, CursorReport>): Document {
   const { request } = op;
   const first = Object.keys(request.body)[0] ?? '';
   const elapsedMillis = Math.max(0, host.nowMillis() - op.startedAtMillis);
@@ -209,6 +214,8 @@ export function operationDocument(host: CurrentOpHost, op: RunningOperation): Do
     ns: operationNamespace(request, first),
     redacted: false,
     command: { ...request.body, $db: request.db },
+    // getmore_cmd.cpp sets the pinned cursor on the CurOp (setGenericCursor_inlock): a getMore reports it.
+    ...cursorOf(request, first, cursors, op.opid),
     numYields: 0,
     locks: {},
     waitingForLock: false,
@@ -219,13 +226,28 @@ export function operationDocument(host: CurrentOpHost, op: RunningOperation): Do
   return doc;
 }
 
+function cursorIdOf(request: CommandRequest, first: string): bigint | undefined {
+  if (first.toLowerCase() !== 'getmore') return undefined;
+  const id: unknown = request.body[first];
+  if (typeof id === 'bigint') return id;
+  if (id instanceof Long) return id.toBigInt();
+  return typeof id === 'number' && Number.isSafeInteger(id) ? BigInt(id) : undefined;
+}
+
+function cursorOf(request: CommandRequest, first: string, cursors: ReadonlyMap<bigint, CursorReport>, opid: number): Document {
+  const id = cursorIdOf(request, first);
+  const report = id === undefined ? undefined : cursors.get(id);
+  return report === undefined ? {} : { cursor: cursorDocument(report, opid) };
+}
+
 /** The options of `$currentOp` this simulator honours (document_source_current_op.cpp parses them). */
 const CURRENT_OP_OPTIONS: ReadonlySet<string> = new Set(['allUsers', 'idleConnections', 'idleCursors', 'idleSessions', 'localOps', 'truncateOps', 'backtrace', 'targetAllNodes']);
 
 /**
  * `{aggregate: 1, pipeline: [{$currentOp: {...}}, ...]}` on admin (pipeline/document_source_current_op.cpp):
- * the operations in progress, this one included, then the rest of the pipeline. Idle connections,
- * cursors and sessions are not listed (the simulator keeps no per-connection client record).
+ * the operations in progress, this one included, then with `idleCursors: true` the open cursors no
+ * getMore is using, then the rest of the pipeline. Idle connections and sessions are not listed
+ * (the simulator keeps no per-connection client record).
  */
 export function currentOpAggregate(host: CurrentOpHost, request: CommandRequest, self: RunningOperation): Document {
   if (request.db !== 'admin') throw serverError('InvalidNamespace', '$currentOp must be run against the \'admin\' database with {aggregate: 1}');
@@ -241,7 +263,7 @@ export function currentOpAggregate(host: CurrentOpHost, request: CommandRequest,
   pipeline.slice(1).forEach((stage) => {
     if (isPlainObject(stage) && '$currentOp' in stage) throw serverError('Location40602', '$currentOp is only valid as the first stage in a pipeline');
   });
-  const ops = listed(host, self);
+  const ops = listed(host, self, spec.idleCursors === true);
   const docs = aggregateDocuments(ops, pipeline.slice(1), undefined, host.nowMillis());
   return { cursor: { firstBatch: docs, id: Long.ZERO, ns: 'admin.$cmd.aggregate' }, ok: 1 };
 }
@@ -254,15 +276,21 @@ export function currentOpCommand(host: CurrentOpHost, request: CommandRequest, s
     if (key === 'currentOp' || key === '$all' || key === '$ownOps' || key === '$truncateOps' || key.startsWith('$') || key === 'lsid') continue;
     filter[key] = value;
   }
-  const ops = listed(host, self);
+  const ops = listed(host, self, false);
   const inprog = Object.keys(filter).length === 0 ? ops : aggregateDocuments(ops, [{ $match: filter }], undefined, host.nowMillis());
   return { inprog, ok: 1 };
 }
 
-function listed(host: CurrentOpHost, self: RunningOperation): Document[] {
+function listed(host: CurrentOpHost, self: RunningOperation, idleCursors: boolean): Document[] {
   const ops = host.operations.list();
   if (!ops.includes(self)) throw new Error('currentOp: the operation asking is not in the table');
-  return ops.map((op) => operationDocument(host, op));
+  const cursors = new Map(host.cursors().map((report) => [report.id, report]));
+  const docs = ops.map((op) => operationDocument(host, op, cursors));
+  if (!idleCursors) return docs;
+  // A cursor a getMore has pinned is active, reported with its operation, not as idle.
+  const pinned = new Set(ops.map((op) => cursorIdOf(op.request, Object.keys(op.request.body)[0] ?? '')));
+  for (const report of cursors.values()) if (!pinned.has(report.id)) docs.push(idleCursorDocument(host.name, report));
+  return docs;
 }
 
 /**

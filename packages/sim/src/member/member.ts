@@ -6,7 +6,7 @@ import { HANDSHAKE_COMMANDS, runHandshakeCommand } from '../commands/handshake';
 import { REPLSET_COMMANDS, runReplSetCommand } from '../commands/replset';
 import { OpCounters, runServerStatus } from '../commands/serverStatus';
 import { OperationTable, currentOpAggregate, currentOpCommand, runKillOp } from '../commands/currentOp';
-import type { RunningOperation } from '../commands/currentOp';
+import type { CurrentOpHost, RunningOperation } from '../commands/currentOp';
 import { OperationStats, latencyClassOf } from '../commands/operationStats';
 import { logParameters, namesLogParameter, runSetParameter } from '../commands/logParameters';
 import { LogVerbosity } from '../log/verbosity';
@@ -368,9 +368,10 @@ export class Member implements CommandHandler, ServerNode, SessionCommandHost {
     let internalError = false;
     try {
       reply = await this.runOperation(op);
-      // A write that went through is not undone by a late killOp (mongod would interrupt only its
-      // write-concern wait, as a writeConcernError; here that wait does not listen to killOp).
-      if (op.killPending && this.aliveFlag && Number(reply.ok) === 1 && !writesData(op.request)) {
+      // A write that went through is not undone by a late killOp: mongod interrupts only its
+      // write-concern wait, which answers ok: 1 with the interruption as its writeConcernError.
+      // Any command whose write-concern wait the kill ended (create, createIndexes...) keeps its reply too.
+      if (op.killPending && this.aliveFlag && Number(reply.ok) === 1 && !writesData(op.request) && reply.writeConcernError === undefined) {
         reply = errorToReply(serverError('Interrupted', 'operation was interrupted'));
         this.dropInterruptedCursor(op.request);
       }
@@ -564,10 +565,10 @@ export class Member implements CommandHandler, ServerNode, SessionCommandHost {
     }
   }
 
-  private currentOpHost(): { name: string; nowMillis: () => number; operations: OperationTable } {
+  private currentOpHost(): CurrentOpHost {
     // curop.cpp: the machine's host name and the port the client reached (the member's name when run in-process).
     const name = this.machine === undefined ? this.name : `${this.machine.host().hostname}:${this.port}`;
-    return { name, nowMillis: () => this.clock.now(), operations: this.operations };
+    return { name, nowMillis: () => this.clock.now(), operations: this.operations, cursors: () => [...(this.crud.cursorReports?.(this.crudContext()) ?? []), ...this.repl.oplogCursorReports()] };
   }
 
   private operationOf(request: CommandRequest): RunningOperation {
@@ -649,7 +650,8 @@ export class Member implements CommandHandler, ServerNode, SessionCommandHost {
       upsertDefaults: (document, writeConcern, request) => {
         const { _id: id, ...replacement } = document;
         const body = { update: CONFIG_SETTINGS.coll, updates: [{ q: { _id: id }, u: replacement, upsert: true }], writeConcern };
-        return this.crud.run('update', { ...request, db: CONFIG_SETTINGS.db, body }, this.crudContext());
+        // signal is a getter on an operation's request, which a spread would drop.
+        return this.crud.run('update', { ...request, signal: request.signal, db: CONFIG_SETTINGS.db, body }, this.crudContext());
       },
     };
   }
@@ -659,15 +661,15 @@ export class Member implements CommandHandler, ServerNode, SessionCommandHost {
    * promises durability: `j: true`, or w:majority when the config's writeConcernMajorityJournalDefault
    * is on (the default). `w: 0` promises nothing.
    */
-  async waitForWriteConcern(opTime: OpTime, wc: WriteConcern): Promise<Document | undefined> {
+  async waitForWriteConcern(opTime: OpTime, wc: WriteConcern, signal?: AbortSignal): Promise<Document | undefined> {
     const journalDefault = this.repl.config?.writeConcernMajorityJournalDefault ?? true;
     const needsJournal = this.journal !== undefined && wc.w !== 0 && (wc.j === true || (wc.w === 'majority' && journalDefault));
-    if (!needsJournal) return this.repl.waitForWriteConcern(opTime, wc);
+    if (!needsJournal) return this.repl.waitForWriteConcern(opTime, wc, signal);
     // The local flush runs while the secondaries catch up, not after.
     const durable = this.journal!.waitDurable();
     // Marks the rejection handled while replication is awaited first; `await durable` below rethrows it.
     durable.catch(() => undefined);
-    const error = await this.repl.waitForWriteConcern(opTime, wc);
+    const error = await this.repl.waitForWriteConcern(opTime, wc, signal);
     await durable;
     return error;
   }
@@ -685,7 +687,8 @@ export class Member implements CommandHandler, ServerNode, SessionCommandHost {
         if (ops.length > 0) this.journal?.unreplicatedOps(ops);
         return repl.lastApplied;
       },
-      waitForWriteConcern: (opTime, request) => this.waitForWriteConcern(opTime, this.writeConcernFor(request)),
+      // The operation's signal: killOp and a closed connection interrupt the wait (write_concern.cpp).
+      waitForWriteConcern: (opTime, request) => this.waitForWriteConcern(opTime, this.writeConcernFor(request), request.signal),
       get commitPoint() {
         return repl.commitPoint;
       },

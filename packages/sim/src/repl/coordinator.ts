@@ -26,6 +26,7 @@ import type { PeerView } from './topology/status';
 import { Topology } from './topology/topology';
 import { requestVotes } from './voteRequester';
 import { WriteConcernWaiters } from './writeConcern';
+import type { CursorReport } from '../base/cursorActivity';
 
 export { DEFAULT_REPL_PARAMETERS, DEFAULT_OPLOG_BYTES_MAX, MIB_BYTES, type LogSeverity, type ReplParameters, type WriteConcern } from './parameters';
 export { implicitDefaultWriteConcern } from './writeConcern';
@@ -498,8 +499,13 @@ export class ReplCoordinator {
    * Wait for `opTime` to satisfy the write concern. Resolves with undefined when satisfied, or
    * with the `writeConcernError` document mongod would send.
    */
-  waitForWriteConcern(opTime: OpTime, wc: WriteConcern | undefined): Promise<Document | undefined> {
-    return this.writeConcern.wait(opTime, wc);
+  waitForWriteConcern(opTime: OpTime, wc: WriteConcern | undefined, signal?: AbortSignal): Promise<Document | undefined> {
+    return this.writeConcern.wait(opTime, wc, signal);
+  }
+
+  /** How many writes wait for their write concern now. */
+  get writeConcernWaiterCount(): number {
+    return this.writeConcern.size;
   }
 
   // ---------------------------------------------------------------- oplog serving
@@ -509,7 +515,12 @@ export class ReplCoordinator {
     return this.oplogServer.find(cmd);
   }
 
-  /** `getMore` on an oplog cursor; a tailable awaitData cursor waits up to maxTimeMS for entries. */
+  /** The open oplog cursors, for $currentOp. */
+  oplogCursorReports(): CursorReport[] {
+    return this.oplogServer.reports();
+  }
+
+    /** `getMore` on an oplog cursor; a tailable awaitData cursor waits up to maxTimeMS for entries. */
   oplogGetMore(cmd: Document, connection: SignalSource | undefined): Promise<Document> {
     return this.oplogServer.getMore(cmd, connection);
   }

@@ -7,6 +7,8 @@ import { compileFilter } from '../storage/query';
 import type { ReplContext } from './context';
 import { WakeList } from './timers';
 import type { SignalSource } from './timers';
+import { CursorActivity, originatingCommandOf } from '../base/cursorActivity';
+import type { CursorReport } from '../base/cursorActivity';
 
 interface OplogCursor {
   id: bigint;
@@ -19,6 +21,10 @@ interface OplogCursor {
   matcher: ((doc: Document) => boolean) | undefined;
   /** Entries still allowed by `limit` (Infinity without one). */
   remaining: number;
+  readonly awaitData: boolean;
+  /** The find that opened it, for $currentOp. */
+  readonly originatingCommand: Document;
+  readonly activity: CursorActivity;
 }
 
 /**
@@ -84,8 +90,12 @@ export class OplogServer {
       lastUsedMillis: this.ctx.timers.now(),
       matcher,
       remaining: limit > 0 ? limit : Number.POSITIVE_INFINITY,
+      awaitData: cmd.awaitData === true && cmd.tailable === true && !reverse,
+      originatingCommand: originatingCommandOf('local', cmd),
+      activity: new CursorActivity(this.ctx.timers.now(), 0),
     };
     const batch = this.takeBatch(cursor, batchSize);
+    cursor.activity.nDocsReturned = batch.length;
     const exhausted = cursor.remaining <= 0 || cmd.singleBatch === true || this.atEnd(cursor);
     if (!exhausted) {
       this.prune();
@@ -134,6 +144,7 @@ export class OplogServer {
     }
     cursor.lastUsedMillis = this.ctx.timers.now();
     const batch = this.takeBatch(cursor, batchSize);
+    cursor.activity.returned(batch.length, cursor.lastUsedMillis);
     let cursorId = id;
     if (cursor.remaining <= 0 || this.atEnd(cursor)) {
       this.cursors.delete(id);
@@ -184,6 +195,23 @@ export class OplogServer {
         this.timedOut++;
       }
     }
+  }
+
+  /** The open oplog cursors as $currentOp reports them (members tailing this one, people browsing). */
+  reports(): CursorReport[] {
+    return [...this.cursors.values()].map((cursor) => ({
+      id: cursor.id,
+      ns: 'local.oplog.rs',
+      lsid: undefined,
+      createdMillis: cursor.activity.createdMillis,
+      lastAccessMillis: cursor.activity.lastAccessMillis,
+      nDocsReturned: cursor.activity.nDocsReturned,
+      nBatchesReturned: cursor.activity.nBatchesReturned,
+      noCursorTimeout: false,
+      tailable: cursor.tailable,
+      awaitData: cursor.awaitData,
+      originatingCommand: cursor.originatingCommand,
+    }));
   }
 
   /** Oplog cursors open now, opened since the member started, and killed for being idle. */

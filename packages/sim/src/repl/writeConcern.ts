@@ -1,6 +1,6 @@
 import type { Document } from 'bson';
 import type { TimerHandle } from '../clock/clock';
-import { serverError } from '../base/errors';
+import { ServerError, serverError } from '../base/errors';
 import type { OpTime } from '../base/optime';
 import type { ReplSetConfig } from './config';
 import { findCustomWriteMode, tagPatternMatched, votingMajority, writableVotingMembersCount } from './config';
@@ -27,6 +27,9 @@ interface Waiter {
   wtimeout: number;
   resolve: (error: Document | undefined) => void;
   timer: TimerHandle | undefined;
+  /** The operation's signal (killOp, a closed connection) and the listener `finish` takes off it. */
+  signal: AbortSignal | undefined;
+  onAbort: (() => void) | undefined;
 }
 
 /**
@@ -44,9 +47,11 @@ export class WriteConcernWaiters {
 
   /**
    * Wait for `opTime` to satisfy the write concern. Resolves with undefined when satisfied, or
-   * with the `writeConcernError` document mongod would send.
+   * with the `writeConcernError` document mongod would send. The wait listens to the operation's
+   * `signal`, as mongod's awaitReplication waits on its OperationContext: killOp or a closed
+   * connection ends it with the interruption as the writeConcernError (the write stays applied).
    */
-  wait(opTime: OpTime, wc: WriteConcern | undefined): Promise<Document | undefined> {
+  wait(opTime: OpTime, wc: WriteConcern | undefined, signal?: AbortSignal): Promise<Document | undefined> {
     const { topology, params } = this.ctx;
     const w = wc?.w ?? 1;
     const wtimeout = Number(wc?.wtimeout ?? 0);
@@ -78,11 +83,17 @@ export class WriteConcernWaiters {
     if (this.waiters.size >= params.writeConcernWaitersMax) {
       return Promise.reject(serverError('ExceededMemoryLimit', `too many writes waiting for write concern (${params.writeConcernWaitersMax})`));
     }
+    // An operation killed before its wait began: the wait's first interrupt check fails it.
+    if (signal?.aborted === true) return Promise.resolve(withWriteConcern(interruption(signal), wcDoc));
     return new Promise((resolve) => {
       // Every writeConcernError names the write concern it could not satisfy (errInfo.writeConcern).
       const withWc = (error: Document | undefined): void => resolve(error ? withWriteConcern(error, wcDoc) : undefined);
-      const waiter: Waiter = { opTime, w: wv, wtimeout, resolve: withWc, timer: undefined };
+      const waiter: Waiter = { opTime, w: wv, wtimeout, resolve: withWc, timer: undefined, signal, onAbort: undefined };
       this.waiters.add(waiter);
+      if (signal !== undefined) {
+        waiter.onAbort = () => this.finish(waiter, interruption(signal));
+        signal.addEventListener('abort', waiter.onAbort, { once: true });
+      }
       if (wtimeout > 0) {
         waiter.timer = this.ctx.timers.set(wtimeout, () => {
           this.finish(waiter, serverError('WriteConcernFailed', 'waiting for replication timed out', { extra: { errInfo: { wtimeout: true, writeConcern: wcDoc } } }).toWriteConcernError());
@@ -114,6 +125,11 @@ export class WriteConcernWaiters {
     return topology.satisfied(opTime, pattern);
   }
 
+  /** Writes waiting now (a test's view: every wait must end, none may leak). */
+  get size(): number {
+    return this.waiters.size;
+  }
+
   failAll(error: Document): void {
     for (const waiter of [...this.waiters]) this.finish(waiter, error);
   }
@@ -121,8 +137,19 @@ export class WriteConcernWaiters {
   private finish(waiter: Waiter, error: Document | undefined): void {
     if (!this.waiters.delete(waiter)) return;
     waiter.timer?.cancel();
+    if (waiter.onAbort !== undefined) waiter.signal?.removeEventListener('abort', waiter.onAbort);
     waiter.resolve(error);
   }
+}
+
+/**
+ * The status an interrupted wait fails with (operation_context.cpp checkForInterruptNoAssert): the
+ * kill's own (killOp: Interrupted), or for a closed connection ClientDisconnect (_checkClientConnected).
+ */
+function interruption(signal: AbortSignal): Document {
+  const reason: unknown = signal.reason;
+  if (reason instanceof ServerError) return reason.toWriteConcernError();
+  return serverError('ClientDisconnect', 'operation was interrupted because a client disconnected').toWriteConcernError();
 }
 
 function withWriteConcern(error: Document, wcDoc: Document): Document {

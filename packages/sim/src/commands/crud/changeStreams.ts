@@ -10,6 +10,8 @@ import { aggregateDocuments } from '../../storage/query';
 import type { Storage } from '../../storage/storage';
 import { SYSTEM_VIEWS, appliedPreImage, applyUpdateEntry, recordedPreImage } from '../../storage/storage';
 import { describeUpdate } from './updateDescription';
+import { CursorActivity, originatingCommandOf } from '../../base/cursorActivity';
+import type { CursorReport } from '../../base/cursorActivity';
 import { isPlainObject } from '../../storage/values';
 
 /**
@@ -76,6 +78,9 @@ interface ChangeStreamCursor {
   readonly connectionId: number;
   position: Position;
   invalidated: boolean;
+  readonly originatingCommand: Document;
+  readonly lsid: Document | undefined;
+  activity: CursorActivity | undefined;
 }
 
 /** What a change stream needs of its member. */
@@ -370,10 +375,14 @@ export class ChangeStreamCursors {
       connectionId,
       position,
       invalidated: false,
+      originatingCommand: originatingCommandOf(db, body),
+      lsid: isPlainObject(body.lsid) ? body.lsid : undefined,
+      activity: undefined,
     };
     this.cursors.set(id, cursor);
     this.totalOpened++;
     const { batch, token } = this.read(cursor, member, batchSize);
+    cursor.activity = new CursorActivity(member.nowMillis(), batch.length);
     return { cursor: { firstBatch: batch, postBatchResumeToken: token, id: Long.fromBigInt(this.cursors.has(id) ? id : 0n), ns }, ok: 1 };
   }
 
@@ -392,10 +401,31 @@ export class ChangeStreamCursors {
     for (;;) {
       const { batch, token } = this.read(cursor, member, batchSize);
       if (batch.length > 0 || member.nowMillis() >= deadline || signal.aborted || !this.cursors.has(id)) {
+        cursor.activity?.returned(batch.length, member.nowMillis());
         return { cursor: { nextBatch: batch, postBatchResumeToken: token, id: Long.fromBigInt(this.cursors.has(id) ? id : 0n), ns: cursor.ns }, ok: 1 };
       }
       await sleepOn(member.clock, Math.min(CHANGE_STREAM_POLL_MILLIS, deadline - member.nowMillis()), signal);
     }
+  }
+
+  /** The open streams as $currentOp reports them: tailable, awaitData cursors (document_source_change_stream.cpp). */
+  reports(): CursorReport[] {
+    return [...this.cursors.values()].map((cursor) => {
+      const activity = cursor.activity;
+      return {
+        id: cursor.id,
+        ns: cursor.ns,
+        lsid: cursor.lsid,
+        createdMillis: activity?.createdMillis ?? 0,
+        lastAccessMillis: activity?.lastAccessMillis ?? 0,
+        nDocsReturned: activity?.nDocsReturned ?? 0,
+        nBatchesReturned: activity?.nBatchesReturned ?? 0,
+        noCursorTimeout: false,
+        tailable: true,
+        awaitData: true,
+        originatingCommand: cursor.originatingCommand,
+      };
+    });
   }
 
   /** killCursors of these ids; returns the ones that were change streams. */

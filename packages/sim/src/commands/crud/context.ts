@@ -7,6 +7,7 @@ import type { OplogEntry, OplogOp } from '../../storage/oplog';
 import type { Storage } from '../../storage/storage';
 import type { CommandRequest } from '../handler';
 import type { CursorManager } from './cursors';
+import type { CursorReport } from '../../base/cursorActivity';
 
 /**
  * What mongod keeps in its `local` database that the simulator keeps in the replication layer:
@@ -138,6 +139,8 @@ export interface CrudCommands {
   killChangeStreamCursor?(context: CrudContext, id: unknown): void;
   /** The member's client cursors (serverStatus().metrics.cursor). */
   cursorCounts?(context: CrudContext): CursorCounts;
+  /** The member's open client cursors and change streams, as $currentOp reports them. */
+  cursorReports?(context: CrudContext): CursorReport[];
   /** The member's multi-document transactions: started, committed and aborted since it started, open now. */
   transactionStats?(context: CrudContext): TransactionStats;
   /** The member whose context this is stopped (killed or shut down): release everything it held. */

@@ -1,6 +1,8 @@
 import { Long, calculateObjectSize } from 'bson';
 import type { Document } from 'bson';
 import { cursorNotFound, serverError } from '../../base/errors';
+import { CursorActivity } from '../../base/cursorActivity';
+import type { CursorReport } from '../../base/cursorActivity';
 
 /** Limits and defaults for cursors, MongoDB's values. */
 export interface CursorLimits {
@@ -51,6 +53,11 @@ interface OpenCursor {
   lastUsedMillis: number;
   /** The session (lsid key) the cursor was opened in, if any. */
   sessionKey?: string;
+  /** The session's lsid itself, for $currentOp. */
+  lsid?: Document;
+  readonly activity: CursorActivity;
+  /** The command that opened it (set by the caller once the cursor exists: `describe`). */
+  originatingCommand?: Document;
 }
 
 export interface BatchOptions {
@@ -149,6 +156,7 @@ export class CursorManager {
       ...(options.restore ? { restore: options.restore } : {}),
       position: end,
       lastUsedMillis: this.now(),
+      activity: new CursorActivity(this.now(), batch.length),
     });
     return { id: Long.fromBigInt(id), ns, batch };
   }
@@ -186,12 +194,44 @@ export class CursorManager {
     const batch = cursor.docs.slice(cursor.position, end);
     cursor.position = end;
     cursor.lastUsedMillis = this.now();
+    // An awaitData getMore polls until documents come or its time is up; it returns one batch (`awaitedEmpty`).
+    if (batch.length > 0 || cursor.tail?.awaitData !== true) cursor.activity.returned(batch.length, this.now());
     // A drained tailable cursor stays open: later getMores see later documents.
     if (end >= cursor.docs.length && cursor.tail === undefined) {
       this.cursors.delete(id);
       return { id: Long.ZERO, ns, batch };
     }
     return { id: Long.fromBigInt(id), ns, batch };
+  }
+
+  /** An awaitData getMore returned an empty batch after waiting: one batch for the cursor's report. */
+  awaitedEmpty(id: bigint): void {
+    this.cursors.get(id)?.activity.returned(0, this.now());
+  }
+
+  /** Records the command that opened a cursor, and its session's lsid, for $currentOp. */
+  describe(id: bigint, originatingCommand: Document, lsid: Document | undefined): void {
+    const cursor = this.cursors.get(id);
+    if (cursor === undefined || cursor.originatingCommand !== undefined) return;
+    cursor.originatingCommand = originatingCommand;
+    if (lsid !== undefined) cursor.lsid = lsid;
+  }
+
+  /** The open cursors as $currentOp reports them. */
+  reports(): CursorReport[] {
+    return [...this.cursors.values()].map((cursor) => ({
+      id: cursor.id,
+      ns: cursor.ns,
+      lsid: cursor.lsid,
+      createdMillis: cursor.activity.createdMillis,
+      lastAccessMillis: cursor.activity.lastAccessMillis,
+      nDocsReturned: cursor.activity.nDocsReturned,
+      nBatchesReturned: cursor.activity.nBatchesReturned,
+      noCursorTimeout: cursor.noCursorTimeout,
+      tailable: cursor.tail !== undefined,
+      awaitData: cursor.tail?.awaitData === true,
+      originatingCommand: cursor.originatingCommand ?? {},
+    }));
   }
 
   kill(ns: string, ids: readonly bigint[]): KillCursorsResult {

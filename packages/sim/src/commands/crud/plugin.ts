@@ -22,6 +22,8 @@ import type { ChangeStreamMember } from './changeStreams';
 import { TransactionTable, checkTransactionReadConcern, commitOp, isCommitOrAbort, isTransactionCommand, transactionArgsOf } from './transactions';
 import type { TransactionArgs, TransactionMember } from './transactions';
 import type { CursorCounts, TransactionStats } from './context';
+import { originatingCommandOf } from '../../base/cursorActivity';
+import type { CursorReport } from '../../base/cursorActivity';
 
 /** The pieces of the CRUD dispatcher this adapter needs (passed in to avoid an import cycle with index.ts). */
 export interface CrudDispatcher {
@@ -195,6 +197,7 @@ export class MemberCrudCommands implements CrudCommands {
     if (retryable !== undefined) return this.runRetryableWrite(canonical, request, context, retryable, commandContext);
     const result = canonical === 'getMore' ? await this.runGetMore(request, context, cursors, commandContext) : this.dispatcher.run(request.db, request.body, commandContext);
     if (request.body.lsid !== undefined) this.tagSessionCursor(cursors, request.body.lsid, result.reply);
+    if (canonical !== 'getMore') this.describeCursor(cursors, request, result.reply);
     const timed = context.replicaSetMember;
     if (timed && read.operationTs !== undefined && result.reply.operationTime === undefined) result.reply.operationTime = tsToBson(read.operationTs);
     if (read.atClusterTs !== undefined && isPlainObject(result.reply.cursor)) result.reply.cursor.atClusterTime = tsToBson(read.atClusterTs);
@@ -370,7 +373,10 @@ export class MemberCrudCommands implements CrudCommands {
       const cursor: unknown = result.reply.cursor;
       const batch: unknown = isPlainObject(cursor) ? cursor.nextBatch : undefined;
       const drained = Array.isArray(batch) && batch.length === 0;
-      if (!drained || context.clock.now() >= deadline || request.signal.aborted || !cursors.awaitsData(id)) return result;
+      if (!drained || context.clock.now() >= deadline || request.signal.aborted || !cursors.awaitsData(id)) {
+        if (drained) cursors.awaitedEmpty(id);
+        return result;
+      }
       await sleepOn(context.clock, Math.min(AWAIT_DATA_POLL_MILLIS, deadline - context.clock.now()), request.signal);
     }
   }
@@ -501,6 +507,7 @@ export class MemberCrudCommands implements CrudCommands {
     }
     const result = this.dispatcher.run(request.db, request.body, commandContext);
     if (request.body.lsid !== undefined) this.tagSessionCursor(cursors, request.body.lsid, result.reply);
+    if (canonical !== 'getMore') this.describeCursor(cursors, request, result.reply);
     const reply = result.reply;
     if (Number(reply.ok) !== 1 || (Array.isArray(reply.writeErrors) && reply.writeErrors.length > 0)) {
       table.statementFailed(txn);
@@ -581,7 +588,8 @@ export class MemberCrudCommands implements CrudCommands {
     // mongod waits the command's maxTimeMS for the majority (0 or absent: no limit).
     const maxTimeMS = Number(request.body.maxTimeMS ?? 0);
     const wtimeout = Number.isFinite(maxTimeMS) && maxTimeMS > 0 ? maxTimeMS : 0;
-    const error = await context.waitForWriteConcern(opTime, { ...request, body: { writeConcern: { w: 'majority', wtimeout } } });
+    // The operation's signal (a getter a spread drops): killOp interrupts this wait too.
+    const error = await context.waitForWriteConcern(opTime, { ...request, signal: request.signal, body: { writeConcern: { w: 'majority', wtimeout } } });
     if (error !== undefined) {
       const name = String(error.codeName);
       // A timeout is LinearizableReadConcernError (187); a step-down while waiting keeps its own code.
@@ -589,6 +597,15 @@ export class MemberCrudCommands implements CrudCommands {
       throw serverError('LinearizableReadConcernError', `Failed to confirm that read was linearizable: ${String(error.errmsg)}`);
     }
     if (context.replicaSetMember) reply.operationTime = tsToBson(opTime.ts);
+  }
+
+  /** The command that opened a cursor, for $currentOp's originatingCommand. */
+  private describeCursor(cursors: CursorManager, request: CommandRequest, reply: Document): void {
+    const cursor: unknown = reply.cursor;
+    if (!isPlainObject(cursor)) return;
+    const id = cursor.id;
+    const big = typeof id === 'bigint' ? id : id instanceof Long ? id.toBigInt() : undefined;
+    if (big !== undefined && big !== 0n) cursors.describe(big, originatingCommandOf(request.db, request.body), isPlainObject(request.body.lsid) ? request.body.lsid : undefined);
   }
 
   /** A cursor opened in a session belongs to it: killSessions and endSessions kill it. */
@@ -611,6 +628,10 @@ export class MemberCrudCommands implements CrudCommands {
   connectionClosed(context: CrudContext, connectionId: number): number {
     this.changeStreamCursors.get(context)?.connectionClosed(connectionId);
     return this.cursorManagers.get(context)?.killForConnection(connectionId) ?? 0;
+  }
+
+  cursorReports(context: CrudContext): CursorReport[] {
+    return [...(this.cursorManagers.get(context)?.reports() ?? []), ...(this.changeStreamCursors.get(context)?.reports() ?? [])];
   }
 
   cursorCounts(context: CrudContext): CursorCounts {
