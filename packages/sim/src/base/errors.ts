@@ -89,6 +89,8 @@ export const ErrorCodes = {
   StaleTerm: 135,
   InterruptedAtShutdown: 11600,
   Interrupted: 11601,
+  /** A prepared transaction holds what the operation needs (transactions are not prepared here; failCommand may name it). */
+  PreparedTransactionInProgress: 267,
   InterruptedDueToReplStateChange: 11602,
   /** An operation whose client closed its connection (operation_context.cpp _checkClientConnected). */
   ClientDisconnect: 279,

@@ -36,7 +36,13 @@ function codeOf(value: unknown): number | undefined {
 }
 
 /** Always transient in a transaction (error_labels.cpp; the sharding-only codes left out). */
-const TRANSIENT_CODES: ReadonlySet<number> = new Set([ErrorCodes.WriteConflict, ErrorCodes.LockTimeout, ErrorCodes.SnapshotTooOld, ErrorCodes.SnapshotUnavailable]);
+const TRANSIENT_CODES: ReadonlySet<number> = new Set([
+  ErrorCodes.WriteConflict,
+  ErrorCodes.LockTimeout,
+  ErrorCodes.PreparedTransactionInProgress,
+  ErrorCodes.SnapshotTooOld,
+  ErrorCodes.SnapshotUnavailable,
+]);
 
 function isTransientTransactionError(code: number, hasWriteConcernError: boolean, commitOrAbort: boolean): boolean {
   if (TRANSIENT_CODES.has(code)) return true;

@@ -57,6 +57,18 @@ describe('error labels (RetryableWriteError)', () => {
     expect(isRetryableCommand('find', { find: 'c' })).toBe(false);
   });
 
+  // error_labels.cpp isTransientTransactionError: WriteConflict, LockTimeout and
+  // PreparedTransactionInProgress are transient in any statement of a transaction, commit included
+  // (the transactions-convenient-api spec's commit-transienttransactionerror test retries on 267).
+  it('labels WriteConflict, LockTimeout and PreparedTransactionInProgress in a transaction TransientTransactionError, commit included', () => {
+    const inTxn = { lsid, txnNumber: Long.fromNumber(4), autocommit: false };
+    for (const name of ['WriteConflict', 'LockTimeout', 'PreparedTransactionInProgress'] as const) {
+      expect(errorLabelsFor('insert', { insert: 'c', documents: [{}], ...inTxn }, failed(name)), name).toContain('TransientTransactionError');
+      expect(errorLabelsFor('commitTransaction', { commitTransaction: 1, ...inTxn }, failed(name)), name).toContain('TransientTransactionError');
+    }
+    expect(errorLabelsFor('commitTransaction', { commitTransaction: 1, ...inTxn }, failed('DuplicateKey'))).not.toContain('TransientTransactionError');
+  });
+
   it('keeps labels already on a reply once', () => {
     const reply = { ...failed('NotWritablePrimary'), errorLabels: ['RetryableWriteError'] };
     expect(withErrorLabels('insert', retryableInsert, reply).errorLabels).toEqual(['RetryableWriteError']);
