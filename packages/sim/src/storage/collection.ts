@@ -1,5 +1,6 @@
-import { calculateObjectSize } from 'bson';
-import type { Binary, Document } from 'bson';
+import { createHash } from 'node:crypto';
+import { Binary, calculateObjectSize } from 'bson';
+import type { Document } from 'bson';
 import { ServerError, serverError } from '../base/errors';
 import { formatDocument, indexKey, isPlainObject } from './values';
 
@@ -34,6 +35,14 @@ interface IndexState {
   readonly fields: readonly string[];
   /** Only for unique indexes: key string → idKey of the document that holds it. */
   readonly entries: Map<string, string> | undefined;
+}
+
+/** A version 4, variant 1 UUID (mongod's UUID::gen(), BSON Binary subtype 4) hashed from `seed`. */
+export function uuidFromSeed(seed: Uint8Array): Binary {
+  const bytes = new Uint8Array(createHash('sha256').update(seed).digest().subarray(0, 16));
+  bytes[6] = (bytes[6]! & 0x0f) | 0x40;
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  return new Binary(bytes, Binary.SUBTYPE_UUID);
 }
 
 /** Values at a dotted path, descending into arrays as a multikey index does. Missing ⇒ [undefined]. */
