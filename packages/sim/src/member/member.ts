@@ -722,6 +722,7 @@ export class Member implements CommandHandler, ServerNode, SessionCommandHost {
         () => (repl.config ? configToDocument(repl.config) : null),
         () => (repl.replSetName === undefined ? null : repl.oplog),
         () => repl.oplogSizeBytes,
+        (name) => repl.localCollectionUuid(name),
       ),
       localSessions: () => this.sessions.listLocal(),
       collectionLatencies: (namespace, histograms) => this.operationStats.collectionLatencies(namespace, histograms),

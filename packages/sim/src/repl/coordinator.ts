@@ -1,6 +1,6 @@
 import { ReplMetrics, ReplOpCounters } from './replOpCounters';
 import { ObjectId } from 'bson';
-import type { Document } from 'bson';
+import type { Binary, Document } from 'bson';
 import { serverError } from '../base/errors';
 import type { OpTime } from '../base/optime';
 import { LogIds } from '../log/ids';
@@ -279,6 +279,11 @@ export class ReplCoordinator {
   /** The oplog's size cap in bytes: as created (--oplogSize, else 990 MB) or resized by replSetResizeOplog. */
   get oplogSizeBytes(): number {
     return this.topology.oplogSizeBytes;
+  }
+
+  /** This member's own UUIDs of local.oplog.rs and local.system.replset, once it has a config. */
+  localCollectionUuid(name: string): Binary | undefined {
+    return this.topology.persisted.localUuids[name];
   }
 
   get syncSource(): string | null {

@@ -1,5 +1,6 @@
-import { calculateObjectSize } from 'bson';
-import type { Binary, Document } from 'bson';
+import { createHash } from 'node:crypto';
+import { Binary, calculateObjectSize } from 'bson';
+import type { Document } from 'bson';
 import { ServerError, serverError } from '../base/errors';
 import { formatDocument, indexKey, isPlainObject } from './values';
 
@@ -29,11 +30,27 @@ export interface StoredDocument {
   readonly sizeBytes: number;
 }
 
+/** One index against the documents: its key count and the entries missing from it or extra in it. */
+export interface IndexConsistency {
+  name: string;
+  keys: number;
+  missing: Array<{ doc: Document; keyValue: Document }>;
+  extra: Array<{ doc: Document | undefined; keyValue: Document }>;
+}
+
 interface IndexState {
   readonly spec: IndexSpec;
   readonly fields: readonly string[];
   /** Only for unique indexes: key string → idKey of the document that holds it. */
   readonly entries: Map<string, string> | undefined;
+}
+
+/** A version 4, variant 1 UUID (mongod's UUID::gen(), BSON Binary subtype 4) hashed from `seed`. */
+export function uuidFromSeed(seed: Uint8Array): Binary {
+  const bytes = new Uint8Array(createHash('sha256').update(seed).digest().subarray(0, 16));
+  bytes[6] = (bytes[6]! & 0x0f) | 0x40;
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  return new Binary(bytes, Binary.SUBTYPE_UUID);
 }
 
 /** Values at a dotted path, descending into arrays as a multikey index does. Missing ⇒ [undefined]. */
@@ -145,11 +162,7 @@ export class Collection {
   }
 
   private duplicateKeyError(state: IndexState, doc: Document): ServerError {
-    const keyValue: Record<string, unknown> = {};
-    for (const field of state.fields) {
-      const values = valuesAtPath(doc, field.split('.'));
-      keyValue[field] = values.length === 1 ? (values[0] ?? null) : values[0];
-    }
+    const keyValue = this.keyValue(state, doc);
     const keyPattern = { ...state.spec.key };
     return new ServerError(
       'DuplicateKey',
@@ -319,6 +332,52 @@ export class Collection {
     for (const [key, stored] of copy.docs) moved.docs.set(key, stored);
     moved.bytes = copy.bytes;
     return moved;
+  }
+
+  /**
+   * Compares each index with the documents it should cover, as validate does
+   * (catalog/index_consistency.cpp: every key a document generates must be in the index, every
+   * index entry must come from a document that generates it). The `_id` index is the document map
+   * itself, unique indexes keep a key map; the other indexes are derived from the documents when
+   * read, so they cannot disagree with them and are only counted.
+   */
+  indexConsistency(): IndexConsistency[] {
+    return this.indexStates.map((state, position) => {
+      const result: IndexConsistency = { name: state.spec.name, keys: 0, missing: [], extra: [] };
+      if (position === 0) {
+        result.keys = this.docs.size;
+        for (const [idKey, stored] of this.docs) {
+          if (indexKey(stored.doc._id) === idKey) continue;
+          // Stored under another _id than its own: not reachable by its _id, and the entry is not its key.
+          result.missing.push({ doc: stored.doc, keyValue: this.keyValue(state, stored.doc) });
+          result.extra.push({ doc: stored.doc, keyValue: this.keyValue(state, stored.doc) });
+        }
+        return result;
+      }
+      if (!state.entries) {
+        for (const stored of this.docs.values()) result.keys += this.keysFor(state, stored.doc).length;
+        return result;
+      }
+      result.keys = state.entries.size;
+      for (const [idKey, stored] of this.docs) {
+        for (const key of this.keysFor(state, stored.doc)) {
+          if (state.entries.get(key) !== idKey) result.missing.push({ doc: stored.doc, keyValue: this.keyValue(state, stored.doc) });
+        }
+      }
+      for (const [key, idKey] of state.entries) {
+        const holder = this.docs.get(idKey);
+        if (holder && this.keysFor(state, holder.doc).includes(key)) continue;
+        result.extra.push({ doc: holder?.doc, keyValue: holder ? this.keyValue(state, holder.doc) : { key } });
+      }
+      return result;
+    });
+  }
+
+  /** The index key a document has for `state`, by field (the first value of a multikey field). */
+  private keyValue(state: IndexState, doc: Document): Document {
+    const out: Document = {};
+    for (const field of state.fields) out[field] = valuesAtPath(doc, field.split('.'))[0] ?? null;
+    return out;
   }
 
   /** Replaces the secondary indexes with `specs` (rollback of index commands). */

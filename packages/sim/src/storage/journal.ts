@@ -150,7 +150,15 @@ function replRecord<Config>(state: DurableReplState<Config>, withConfig: boolean
   if (oplogReset) record.oplogReset = true;
   if (state.oplogSizeBytes !== undefined) record.oplogSizeBytes = state.oplogSizeBytes;
   if (withConfig && state.config) record.config = codec.toDocument(state.config);
+  if (Object.keys(state.localUuids).length > 0) record.localUuids = { ...state.localUuids };
   return record;
+}
+
+/** The `local` collections' UUIDs as a repl record or checkpoint header keeps them. */
+function localUuidsOf(doc: unknown): Record<string, Binary> {
+  const out: Record<string, Binary> = {};
+  for (const [name, value] of Object.entries(doc as Document)) if (value instanceof Binary) out[name] = value;
+  return out;
 }
 
 function rollbackFileDoc(file: RollbackFile): Document {
@@ -401,6 +409,7 @@ export class Journal<Config> implements ReplJournal<Config> {
     persisted.initialSyncFlag = header.initialSyncFlag === true;
     persisted.oplogSizeBytes = header.oplogSizeBytes === undefined ? undefined : Number(header.oplogSizeBytes);
     persisted.config = header.config ? this.configCodec.fromDocument(header.config as Document) : undefined;
+    persisted.localUuids = header.localUuids ? localUuidsOf(header.localUuids) : {};
     const base = header.base ? opTimeOf(header.base) : undefined;
     const toApply: OplogEntry[] = [];
     for (const frame of rest.slice(0, -1)) {
@@ -453,6 +462,7 @@ export class Journal<Config> implements ReplJournal<Config> {
         if (record.oplogReset === true) persisted.oplog.truncateAfter(-1);
         if (record.oplogSizeBytes !== undefined) persisted.oplogSizeBytes = Number(record.oplogSizeBytes);
         if (record.config) persisted.config = this.configCodec.fromDocument(record.config as Document);
+        if (record.localUuids) persisted.localUuids = localUuidsOf(record.localUuids);
         return;
       case 'rollback': {
         const commonPoint = opTimeOf(record.commonPoint);
@@ -725,6 +735,7 @@ export class Journal<Config> implements ReplJournal<Config> {
     if (state.initialSyncFlag) header.initialSyncFlag = true;
     if (state.oplogSizeBytes !== undefined) header.oplogSizeBytes = state.oplogSizeBytes;
     if (state.config) header.config = this.configCodec.toDocument(state.config);
+    if (Object.keys(state.localUuids).length > 0) header.localUuids = { ...state.localUuids };
     const frames: Uint8Array[] = [encodeFrame(serialize(header)), encodeFrame(storageBytes)];
     const all = oplog.all();
     const max = this.limits.journalRecordEntriesMax;

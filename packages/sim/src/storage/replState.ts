@@ -1,4 +1,5 @@
-import type { Document } from 'bson';
+import type { Binary, Document } from 'bson';
+import { uuidFromSeed } from './collection';
 import type { OpTime } from '../base/optime';
 import { Oplog } from './oplog';
 import type { OplogEntry, OplogOp } from './oplog';
@@ -39,6 +40,31 @@ export interface DurableReplState<Config> {
    * options, and a later `--oplogSize` does not change it (manual: --oplogSize). Undefined until then.
    */
   oplogSizeBytes: number | undefined;
+  /**
+   * The UUIDs of this member's own `local` collections (oplog.rs, system.replset), by name: made
+   * on this member when it first gets a config, as mongod creates them then
+   * (ReplicationCoordinatorExternalStateImpl::initializeReplSetStorage, or initial sync), so each
+   * member has its own; kept in the journal and checkpoints.
+   */
+  localUuids: Record<string, Binary>;
+}
+
+/** The `local` collections a member with a replica-set config has. */
+export const LOCAL_REPLICATION_COLLECTIONS = ['oplog.rs', 'system.replset'] as const;
+
+/**
+ * Gives the `local` collections their UUIDs if they have none yet; true when it made any. Hashed
+ * from `seed` (the set's id and this member's name), so no randomness is drawn and two members
+ * differ.
+ */
+export function ensureLocalUuids(state: DurableReplState<unknown>, seed: string): boolean {
+  let made = false;
+  for (const name of LOCAL_REPLICATION_COLLECTIONS) {
+    if (state.localUuids[name]) continue;
+    state.localUuids[name] = uuidFromSeed(new TextEncoder().encode(`${seed}\u0000local.${name}`));
+    made = true;
+  }
+  return made;
 }
 
 /** What one rollback undid (mongod's rollback files). */
@@ -50,7 +76,7 @@ export interface RollbackFile {
 }
 
 export function newDurableReplState<Config>(): DurableReplState<Config> {
-  return { config: undefined, term: 0, lastVote: { term: -1, candidateIndex: -1 }, oplog: new Oplog(), rbid: 1, rollbackFiles: [], initialDataOpTime: undefined, initialSyncFlag: false, oplogSizeBytes: undefined };
+  return { config: undefined, term: 0, lastVote: { term: -1, candidateIndex: -1 }, oplog: new Oplog(), rbid: 1, rollbackFiles: [], initialDataOpTime: undefined, initialSyncFlag: false, oplogSizeBytes: undefined, localUuids: {} };
 }
 
 /** An independent copy (entries and documents are immutable and shared; the rest is copied). */
@@ -63,6 +89,7 @@ export function copyDurableReplState<Config>(source: DurableReplState<Config>): 
   copy.initialDataOpTime = source.initialDataOpTime;
   copy.initialSyncFlag = source.initialSyncFlag;
   copy.oplogSizeBytes = source.oplogSizeBytes;
+  copy.localUuids = { ...source.localUuids };
   copy.rollbackFiles = structuredClone(source.rollbackFiles);
   for (const entry of source.oplog.all()) copy.oplog.append(entry);
   return copy;

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Binary, ObjectId, calculateObjectSize, deserialize, serialize, serializeWithBufferAndIndex } from 'bson';
 import type { Document } from 'bson';
 import { ServerError, serverError } from '../base/errors';
-import { Collection, ID_INDEX_NAME, defaultIndexName } from './collection';
+import { Collection, ID_INDEX_NAME, defaultIndexName, uuidFromSeed } from './collection';
 import type { IndexSpec } from './collection';
 import { checkCollectionName, checkDatabaseName, isReplicatedDatabase, parseNamespace } from './namespace';
 import type { OpType, OplogOp } from './oplog';
@@ -182,10 +182,7 @@ export class Storage implements ReplStorage {
     const view = new DataView(seed.buffer);
     view.setFloat64(5, this.now());
     view.setUint32(13, this.uuidCounter++ >>> 0);
-    const bytes = new Uint8Array(createHash('sha256').update(seed).digest().subarray(0, 16));
-    bytes[6] = (bytes[6]! & 0x0f) | 0x40;
-    bytes[8] = (bytes[8]! & 0x3f) | 0x80;
-    return new Binary(bytes, Binary.SUBTYPE_UUID);
+    return uuidFromSeed(seed);
   }
 
   /** Whether generated ObjectIds have their own process-unique bytes (else two storages could make the same ids). */

@@ -255,6 +255,39 @@ describe('mongosh against sim-mongod', () => {
   });
 });
 
+describe('mongosh db.coll.validate() against a standalone sim-mongod', () => {
+  it("db.c.validate(), validate({full: true}), validate({background: true}) and the view and missing-collection errors (validate.cpp, validate_state.cpp)", { timeout: 120_000 }, async () => {
+    const port = await freePort();
+    const dbpath = path.join(tmp, 'validate');
+    fs.mkdirSync(dbpath);
+    const proc = startSimMongod(['--port', String(port), '--dbpath', dbpath, '--bind_ip', host], children);
+    await waitForOutput(proc, 'Waiting for connections');
+    const run = await runMongosh(
+      `mongodb://${host}:${port}/test`,
+      `db.c.insertMany([{_id: 1, x: 1}, {_id: 2, x: 2}]);
+       db.c.createIndex({x: 1});
+       const r = db.c.validate();
+       print('VALIDATE ' + r.ns + ' ' + r.valid + ' ' + r.nrecords + ' ' + r.nIndexes + ' ' + JSON.stringify(r.keysPerIndex) + ' ' + (r.uuid instanceof UUID));
+       const f = db.c.validate({full: true});
+       print('FULL ' + f.valid + ' ' + f.errors.length);
+       print('BACKGROUND ' + db.c.validate({background: true}).valid);
+       try { db.c.validate({full: true, background: true}); } catch (e) { print('BOTH ' + e.code); }
+       db.createView('v', 'c', []);
+       try { db.v.validate(); } catch (e) { print('VIEW ' + e.code + ' ' + e.message); }
+       try { db.nope.validate(); } catch (e) { print('MISSING ' + e.code + ' ' + e.message); }`,
+    );
+    const lines = [
+      'VALIDATE test.c true 2 2 {"_id_":2,"x_1":2} true',
+      'FULL true 0',
+      'BACKGROUND true',
+      'BOTH 72',
+      'VIEW 166 Cannot validate a view',
+      "MISSING 26 Collection 'test.nope' does not exist to validate.",
+    ];
+    for (const line of lines) expect(run.out, run.out).toContain(line);
+  });
+});
+
 const host = '127.0.0.1';
 
 /** Three sim-mongod processes of set `setName` (dbpaths `<prefix>0..2`), listening: their ports. */

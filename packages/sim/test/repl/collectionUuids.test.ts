@@ -62,3 +62,61 @@ describe('collection UUIDs across a replica set', () => {
     c.stopAll();
   });
 });
+
+// The local collections have UUIDs too, each member its own: mongod creates local.oplog.rs and
+// local.system.replset on each member when it gets its first config
+// (ReplicationCoordinatorExternalStateImpl::initializeReplSetStorage; initial sync makes its own),
+// and those writes are not replicated (local is never in the oplog).
+describe('local collection UUIDs', () => {
+  it('each member lists its own UUIDs for local.oplog.rs and local.system.replset; validate reports them', async () => {
+    const c = new Cluster({ members: 3, seed: 93 });
+    await c.initiate();
+    const primary = await c.waitForPrimary(30_000);
+    await c.command(primary, { insert: 'x', documents: [{ _id: 1 }], ...majority }, { db: 'test' });
+    const seen = new Set<string>();
+    for (const host of c.hosts) {
+      const local = await uuids(c, host, 'local');
+      expect(Object.keys(local).sort()).toEqual(['oplog.rs', 'system.replset']);
+      for (const uuid of Object.values(local)) seen.add(uuid);
+      const oplog = await c.command(host, { validate: 'oplog.rs', $readPreference: { mode: 'secondaryPreferred' } }, { db: 'local' });
+      expect(oplog).toMatchObject({ ns: 'local.oplog.rs', nIndexes: 0, keysPerIndex: {}, valid: true, ok: 1 });
+      expect(Buffer.from((oplog.uuid as { buffer: Uint8Array }).buffer).toString('hex')).toBe(local['oplog.rs']);
+      expect(oplog.nrecords).toBeGreaterThan(0);
+      const replset = await c.command(host, { validate: 'system.replset', $readPreference: { mode: 'secondaryPreferred' } }, { db: 'local' });
+      expect(replset).toMatchObject({ nrecords: 1, nIndexes: 1, keysPerIndex: { _id_: 1 }, valid: true });
+    }
+    expect(seen.size).toBe(6);
+    // A replicated collection validates with the same UUID everywhere.
+    const user = await uuids(c, primary);
+    for (const host of c.hosts) {
+      // validate.cpp secondaryAllowed kAlways: a secondary answers without secondaryOk.
+      const reply = await c.command(host, { validate: 'x' }, { db: 'test' });
+      expect(reply).toMatchObject({ ns: 'test.x', nrecords: 1, valid: true });
+      expect(Buffer.from((reply.uuid as { buffer: Uint8Array }).buffer).toString('hex')).toBe(user.x);
+    }
+    // validate.cpp: repair needs a standalone.
+    expect(await c.command(primary, { validate: 'x', repair: true }, { db: 'test' })).toMatchObject({
+      ok: 0,
+      code: 72,
+      errmsg: 'Running the validate command with { repair: true } can only be performed in standalone mode.',
+    });
+    c.stopAll();
+  });
+
+  it('a wiped member makes new local UUIDs when it gets the config again; a restart keeps them', async () => {
+    const c = new Cluster({ members: 3, seed: 94 });
+    await c.initiate();
+    const primary = await c.waitForPrimary(30_000);
+    const secondary = c.hosts.find((h) => h !== primary)!;
+    const before = await uuids(c, secondary, 'local');
+    c.wipe(secondary);
+    expect(await c.waitFor(() => c.state(secondary) === 'SECONDARY', 60_000)).toBe(true);
+    const after = await uuids(c, secondary, 'local');
+    c.restart(secondary);
+    expect(await c.waitFor(() => c.state(secondary) === 'SECONDARY', 60_000)).toBe(true);
+    expect(await uuids(c, secondary, 'local')).toEqual(after);
+    expect(Object.keys(after).sort()).toEqual(['oplog.rs', 'system.replset']);
+    expect(after['oplog.rs']).not.toBe(before['oplog.rs']);
+    c.stopAll();
+  });
+});

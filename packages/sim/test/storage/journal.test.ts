@@ -13,6 +13,7 @@ import { MemoryJournalFileSystem } from '../../src/storage/journalFs';
 import type { Storage } from '../../src/storage/storage';
 import { Cluster } from '../../src/harness/cluster';
 import { replSetConfigCodec } from '../../src/repl/config';
+import type { ReplSetConfig } from '../../src/repl/config';
 
 const DB = '/data/db';
 const DIR = `${DB}/journal`;
@@ -77,8 +78,9 @@ async function find(member: Member, filter: Document = {}): Promise<Document[]> 
 }
 
 /** Three members, each with a journal on its own in-memory disk (`disks`: replace one to wipe it). */
-function journaledCluster(): { c: Cluster; clock: VirtualClock; disks: Map<string, MemoryJournalFileSystem> } {
+function journaledCluster(): { c: Cluster; clock: VirtualClock; disks: Map<string, MemoryJournalFileSystem>; journals: Map<string, Journal<ReplSetConfig>> } {
   const disks = new Map<string, MemoryJournalFileSystem>();
+  const journals = new Map<string, Journal<ReplSetConfig>>();
   const clock = new VirtualClock(1_700_000_000_000);
   const c = new Cluster({
     clock,
@@ -89,6 +91,7 @@ function journaledCluster(): { c: Cluster; clock: VirtualClock; disks: Map<strin
       let disk = disks.get(host);
       if (!disk) disks.set(host, (disk = new MemoryJournalFileSystem()));
       const journal = new Journal({ fs: disk, configCodec: replSetConfigCodec, dbpath: `/data/${host}`, clock, log: () => undefined, storageOptions: { now: () => clock.now() }, onFatal: (e) => { throw e; } });
+      journals.set(host, journal);
       return {
         storage: journal.storage,
         persisted: journal.persisted,
@@ -97,7 +100,7 @@ function journaledCluster(): { c: Cluster; clock: VirtualClock; disks: Map<strin
       };
     },
   });
-  return { c, clock, disks };
+  return { c, clock, disks, journals };
 }
 
 describe('journal frames', () => {
@@ -415,6 +418,36 @@ describe('Journal in a replica set (virtual network)', () => {
     for (const host of c.hosts) c.kill(host);
     for (const host of c.hosts) c.start(host);
     for (const host of c.hosts) expect(uuidsOf(host)).toEqual(before);
+    c.stopAll();
+  });
+
+  it('each member’s local.oplog.rs and local.system.replset UUIDs survive a restart from the journal and from a checkpoint', async () => {
+    // Every collection has a durable UUID in its catalog entry, the local ones too
+    // (list_collections.cpp buildCollectionBson shows it for local.oplog.rs); they are made on each
+    // member when it first gets a config (initializeReplSetStorage / initial sync), so members differ.
+    const { c, journals } = journaledCluster();
+    await c.initiate();
+    await c.waitForPrimary(30_000);
+    const localUuids = async (host: string): Promise<string[]> => {
+      const reply = await c.command(host, { listCollections: 1, $readPreference: { mode: 'secondaryPreferred' } }, { db: 'local' });
+      return ((reply.cursor as Document).firstBatch as Document[]).map((entry) => `${String(entry.name)} ${Buffer.from(((entry.info as Document).uuid as { buffer: Uint8Array }).buffer).toString('hex')}`);
+    };
+    const before = new Map<string, string[]>();
+    for (const host of c.hosts) before.set(host, await localUuids(host));
+    const all = [...before.values()].flat();
+    expect(all).toHaveLength(6);
+    expect(new Set(all.map((line) => line.split(' ')[1])).size).toBe(6);
+    await c.advance(1000);
+    for (const host of c.hosts) c.kill(host);
+    for (const host of c.hosts) c.start(host);
+    await c.waitForPrimary(30_000);
+    for (const host of c.hosts) expect(await localUuids(host)).toEqual(before.get(host));
+    // From a checkpoint: the header carries them.
+    for (const host of c.hosts) await journals.get(host)!.checkpoint();
+    for (const host of c.hosts) c.kill(host);
+    for (const host of c.hosts) c.start(host);
+    await c.waitForPrimary(30_000);
+    for (const host of c.hosts) expect(await localUuids(host)).toEqual(before.get(host));
     c.stopAll();
   });
 

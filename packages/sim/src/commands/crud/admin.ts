@@ -10,7 +10,7 @@ import { runQuery } from '../../storage/query';
 import type { StorageCommandContext, StorageCommandResult } from './context';
 import { firstBatchReply } from './reply';
 import { CommandReader, asNumber, bsonTypeName, collectionArgument } from './parse';
-import { oplogCollectionStats, replicationDocuments } from './localView';
+import { localCollectionSummary, oplogCollectionStats, replicationDocuments } from './localView';
 
 /** mongod reports sizes on disk in whole allocation units. */
 const allocationUnitBytes = 4096;
@@ -84,14 +84,18 @@ export function listCollectionsCommand(db: string, body: Document, ctx: StorageC
   return { reply: firstBatchReply(cursor), oplog: [] };
 }
 
-/** local.oplog.rs (capped, no _id index) and local.system.replset, as listCollections shows them. */
+/**
+ * local.oplog.rs (capped, no _id index) and local.system.replset, as listCollections shows them:
+ * once the member has a config, each with the UUID this member gave it (list_collections.cpp
+ * buildCollectionBson shows every collection's). Before that mongod has neither.
+ */
 function replicationCollections(ctx: StorageCommandContext): Document[] {
   const out: Document[] = [];
-  const oplog = oplogCollectionStats(ctx.local);
-  if (oplog) out.push({ name: 'oplog.rs', type: 'collection', options: { capped: true, size: oplog.maxSize }, info: { readOnly: false } });
-  if ((replicationDocuments('local', 'system.replset', ctx.local) ?? []).length > 0) {
-    out.push({ name: 'system.replset', type: 'collection', options: {}, info: { readOnly: false }, idIndex: { ...ID_INDEX_SPEC } });
-  }
+  const oplog = localCollectionSummary('local', 'oplog.rs', ctx.local);
+  const oplogStats = oplogCollectionStats(ctx.local);
+  if (oplog && oplogStats) out.push({ name: 'oplog.rs', type: 'collection', options: { capped: true, size: oplogStats.maxSize }, info: { readOnly: false, uuid: oplog.uuid } });
+  const replset = localCollectionSummary('local', 'system.replset', ctx.local);
+  if (replset) out.push({ name: 'system.replset', type: 'collection', options: {}, info: { readOnly: false, uuid: replset.uuid }, idIndex: { ...ID_INDEX_SPEC } });
   return out;
 }
 

@@ -1,5 +1,5 @@
 import type { TransactionalWriteAction } from '../failPoint';
-import type { Document } from 'bson';
+import type { Binary, Document } from 'bson';
 import type { OpTime } from '../../base/optime';
 import type { Clock } from '../../clock/clock';
 import type { Random } from '../../random/random';
@@ -20,6 +20,8 @@ export interface LocalDatabaseView {
   replSetConfig(): Document | null;
   /** The oplog's entry count, BSON bytes and configured cap; null when not started with --replSet. */
   oplogStats(): { count: number; sizeBytes: number; maxSizeBytes: number } | null;
+  /** The member's own UUID of local.oplog.rs or local.system.replset; undefined before it has a config. */
+  collectionUuid(name: string): Binary | undefined;
 }
 
 /** What a CRUD command runs against: the member's storage and cursors, and the connection it came on. */

@@ -17,6 +17,7 @@ import { cloneCollectionAsCappedCommand, collModCommand, convertToCappedCommand,
 import { aggregateCommand, countCommand, distinctCommand, findCommand, getMoreCommand, killCursorsCommand } from './read';
 import { MemberCrudCommands } from './plugin';
 import type { MemberCrudOptions } from './plugin';
+import { validateCommand } from './validate';
 import { deleteCommand, findAndModifyCommand, insertCommand, updateCommand } from './write';
 
 export type { StorageCommandContext, StorageCommandResult } from './context';
@@ -64,6 +65,7 @@ const COMMANDS: ReadonlyMap<string, CrudCommandSpec> = new Map<string, CrudComma
   ['collStats', { kind: 'read', run: collStatsCommand }],
   ['dbStats', { kind: 'read', run: dbStatsCommand }],
   ['dbstats', { kind: 'read', run: dbStatsCommand }],
+  ['validate', { kind: 'read', run: validateCommand }],
 ]);
 
 /** Names of the commands `runCrudCommand` implements. */

@@ -1,4 +1,4 @@
-import type { Document } from 'bson';
+import type { Binary, Document } from 'bson';
 import type { Oplog } from '../../storage/oplog';
 import type { LocalDatabaseView } from './context';
 
@@ -7,9 +7,10 @@ import type { LocalDatabaseView } from './context';
  * its oplog (null when not started with --replSet) and the oplog's size cap in bytes (--oplogSize,
  * replSetResizeOplog). The member makes one (member.ts).
  */
-export function localDatabaseView(config: () => Document | null, oplog: () => Oplog | null, oplogBytesMax: () => number): LocalDatabaseView {
+export function localDatabaseView(config: () => Document | null, oplog: () => Oplog | null, oplogBytesMax: () => number, collectionUuid: (name: string) => Binary | undefined): LocalDatabaseView {
   return {
     replSetConfig: config,
+    collectionUuid,
     oplogStats() {
       const entries = oplog();
       if (!entries) return null;
@@ -46,4 +47,21 @@ export function oplogCollectionStats(local: LocalDatabaseView | undefined): Docu
     indexSizes: {},
     scaleFactor: 1,
   };
+}
+
+/**
+ * local.oplog.rs or local.system.replset as listCollections and validate see them: its UUID, its
+ * document count and whether it has an _id index (the oplog has none). Undefined for any other
+ * namespace, and for these before the member has a config (mongod creates them then).
+ */
+export function localCollectionSummary(db: string, coll: string, local: LocalDatabaseView | undefined): { uuid: Binary; count: number; indexed: boolean } | undefined {
+  if (db !== 'local' || !local) return undefined;
+  const uuid = local.collectionUuid(coll);
+  if (!uuid) return undefined;
+  if (coll === 'oplog.rs') {
+    const stats = local.oplogStats();
+    return stats ? { uuid, count: stats.count, indexed: false } : undefined;
+  }
+  if (coll === 'system.replset') return { uuid, count: (replicationDocuments(db, coll, local) ?? []).length, indexed: true };
+  return undefined;
 }

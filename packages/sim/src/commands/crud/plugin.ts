@@ -72,7 +72,8 @@ function endsWithWriteStage(body: Document): boolean {
   return isPlainObject(last) && ('$out' in last || '$merge' in last);
 }
 
-const READ_CHECK_EXEMPT = new Set(['listDatabases', 'dbStats', 'getMore', 'killCursors']);
+// validate.cpp secondaryAllowed: kAlways, so no secondaryOk needed.
+const READ_CHECK_EXEMPT = new Set(['listDatabases', 'dbStats', 'getMore', 'killCursors', 'validate']);
 
 /**
  * The reads a default read concern applies to: the commands whose supportsReadConcern permits the
@@ -190,7 +191,8 @@ export class MemberCrudCommands implements CrudCommands {
     }
     const storage = read.storage;
     const localSessions = context.localSessions === undefined ? undefined : () => context.localSessions!();
-    const local = context.local && (request.db === 'local' || canonical === 'listDatabases') ? { local: context.local } : {};
+    // validate reads it on any database: whether this member replicates decides if repair may run.
+    const local = context.local && (request.db === 'local' || canonical === 'listDatabases' || canonical === 'validate') ? { local: context.local } : {};
     const collectionLatencies = context.collectionLatencies === undefined ? undefined : (namespace: string, histograms: boolean) => context.collectionLatencies!(namespace, histograms);
     const commandContext = { storage, cursors, connectionId: request.connection.id, ...local, ...(localSessions === undefined ? {} : { localSessions }), ...(collectionLatencies === undefined ? {} : { collectionLatencies }) };
     const retryable = kind === 'write' ? retryableWriteOf(canonical, request.body) : undefined;

@@ -4,6 +4,7 @@ import type { ServerError } from '../../base/errors';
 import { serverError } from '../../base/errors';
 import { NULL_OPTIME, compareOpTime, formatOpTime } from '../../base/optime';
 import { LogIds } from '../../log/ids';
+import { ensureLocalUuids } from '../../storage/replState';
 import type { MemberConfig, ReplSetConfig } from '../config';
 import { cloneConfig, compareConfigVersion, configToDocument, isElectableMember, isVoter, parseConfig, votingMajority, writeMajority } from '../config';
 import { MemberState, stateName } from '../state';
@@ -70,7 +71,9 @@ function newMemberData(s: TopologyState, mc: MemberConfig, index: number): Membe
 export function installConfig(s: TopologyState, config: ReplSetConfig, reason: string): void {
   const previous = s.persisted.config;
   s.persisted.config = config;
-  if (reason !== 'startup') s.out.push({ kind: 'persistReplState', what: 'config' });
+  // The first config makes local.oplog.rs and local.system.replset, each with this member's own UUID.
+  const madeLocalUuids = ensureLocalUuids(s.persisted, `${config.settings.replicaSetId.toHexString()}/${s.selfName}/${s.env.now()}`);
+  if (reason !== 'startup' || madeLocalUuids) s.out.push({ kind: 'persistReplState', what: 'config' });
   const selfIndex = config.members.findIndex((m) => isSelf(s, m.host));
   s.selfIndex = selfIndex;
   const listedAs = config.members[selfIndex]?.host;

@@ -6,6 +6,7 @@ import { Random } from '../../../src/random/random';
 import { parseConfig } from '../../../src/repl/config';
 import { DEFAULT_REPL_PARAMETERS } from '../../../src/repl/parameters';
 import { newPersistedReplState } from '../../../src/repl/persisted';
+import { ensureLocalUuids } from '../../../src/storage/replState';
 import type { PersistedReplState } from '../../../src/repl/persisted';
 import { MemberState, stateName } from '../../../src/repl/state';
 import type { MemberStateName } from '../../../src/repl/state';
@@ -445,6 +446,8 @@ export class Driver {
       const config = parseConfig(configDocument(cmd, num(cmd, 'members', 3), num(cmd, 'version', 1)), REPLICA_SET_ID);
       config.term = num(cmd, 'config-term', 1);
       this.persisted.config = config;
+      // A member restarting with a config has its local collections, and their UUIDs, already.
+      ensureLocalUuids(this.persisted, self);
     }
     this.persisted.term = num(cmd, 'term', this.persisted.config ? 1 : 0);
     const vote = cmd.args.get('vote');
