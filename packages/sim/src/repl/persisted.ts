@@ -17,7 +17,11 @@ export function newPersistedReplState(): PersistedReplState {
 
 /** An independent copy of a member's replication state, for snapshots and forks. */
 export function copyPersistedReplState(source: PersistedReplState): PersistedReplState {
-  return copyDurableReplState(source);
+  const copy = copyDurableReplState(source);
+  // The generic copy structured-clones the config, which keeps no classes: the set's id must stay
+  // an ObjectId (rs.conf(), heartbeats' setId). An ObjectId never changes, so the copy may share it.
+  if (copy.config !== undefined && source.config !== undefined) copy.config.settings.replicaSetId = source.config.settings.replicaSetId;
+  return copy;
 }
 
 /** Where a member makes `PersistedReplState` durable (storage/journal.ts); see storage/replState.ts. */

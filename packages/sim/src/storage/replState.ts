@@ -90,7 +90,9 @@ export function copyDurableReplState<Config>(source: DurableReplState<Config>): 
   copy.initialSyncFlag = source.initialSyncFlag;
   copy.oplogSizeBytes = source.oplogSizeBytes;
   copy.localUuids = { ...source.localUuids };
-  copy.rollbackFiles = structuredClone(source.rollbackFiles);
+  // Not structuredClone: it turns the rolled-back documents' ObjectIds (and any BSON value) into
+  // plain objects. Documents and optimes are immutable, so the copy shares them.
+  copy.rollbackFiles = source.rollbackFiles.map((file) => ({ ...file, undone: [...file.undone], documents: [...file.documents] }));
   for (const entry of source.oplog.all()) copy.oplog.append(entry);
   return copy;
 }

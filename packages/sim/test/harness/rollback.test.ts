@@ -1,5 +1,7 @@
+import { ObjectId } from 'bson';
 import { describe, expect, it } from 'vitest';
 import { Cluster } from '../../src/harness/cluster';
+import { copyPersistedReplState } from '../../src/repl/persisted';
 
 describe('rollback of a former primary', () => {
   it('isolated primary takes a w:1 write, steps down, rejoins, rolls it back and keeps it in a rollback file', async () => {
@@ -11,7 +13,7 @@ describe('rollback of a former primary', () => {
     expect(committed.writeConcernError).toBeUndefined();
 
     c.partition([a], [b, d]);
-    const lost = await c.insert([{ _id: 'lost' }], { host: a, writeConcern: { w: 1 } });
+    const lost = await c.insert([{ _id: 'lost', by: new ObjectId() }], { host: a, writeConcern: { w: 1 } });
     expect(lost).toMatchObject({ ok: 1, n: 1 });
     const majority = await c.insert([{ _id: 'never' }], { host: a, writeConcern: { w: 'majority', wtimeout: 3000 } });
     expect(majority.writeConcernError).toMatchObject({ code: 64, codeName: 'WriteConcernFailed', errmsg: 'waiting for replication timed out' });
@@ -31,6 +33,9 @@ describe('rollback of a former primary', () => {
     const files = c.persistedState(a).rollbackFiles;
     expect(files.length).toBe(1);
     expect(files[0]!.documents.map((d) => d.doc?._id).sort()).toEqual(['lost', 'never']);
+    // A snapshot's or a fork's copy keeps the rolled-back documents' BSON values as they were.
+    const copied = copyPersistedReplState(c.persistedState(a)).rollbackFiles[0]!.documents.find((d) => d.doc?._id === 'lost')!.doc!;
+    expect(copied.by).toBeInstanceOf(ObjectId);
     expect(c.events.some((e) => e.type === 'rollback' && e.host === a)).toBe(true);
     expect(c.events.some((e) => e.type === 'stateChange' && e.host === a && e.to === 'ROLLBACK')).toBe(true);
     for (const host of c.hosts) {
