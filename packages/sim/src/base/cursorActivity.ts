@@ -41,6 +41,11 @@ export class CursorActivity {
     this.nBatchesReturned++;
     this.lastAccessMillis = nowMillis;
   }
+
+  /** The report of the cursor these counts belong to. */
+  report(cursor: Omit<CursorReport, 'createdMillis' | 'lastAccessMillis' | 'nDocsReturned' | 'nBatchesReturned'>): CursorReport {
+    return { ...cursor, createdMillis: this.createdMillis, lastAccessMillis: this.lastAccessMillis, nDocsReturned: this.nDocsReturned, nBatchesReturned: this.nBatchesReturned };
+  }
 }
 
 /** A command's body as a cursor's originatingCommand: the body with its $db, as mongod stores the request. */

@@ -2,10 +2,6 @@ import { Long } from 'bson';
 import type { Document } from 'bson';
 import type { CursorReport } from '../base/cursorActivity';
 
-function isoDate(millis: number): Date {
-  return new Date(millis);
-}
-
 /**
  * The `cursor` sub-document of a `$currentOp` entry: db/generic_cursor.idl's fields in its order,
  * less ns, lsid and planSummary, which curop.cpp truncateAndSerializeGenericCursor removes (the entry
@@ -14,8 +10,8 @@ function isoDate(millis: number): Date {
 export function cursorDocument(report: CursorReport, operationUsingCursorId: number | undefined): Document {
   return {
     cursorId: Long.fromBigInt(report.id),
-    createdDate: isoDate(report.createdMillis),
-    lastAccessDate: isoDate(report.lastAccessMillis),
+    createdDate: new Date(report.createdMillis),
+    lastAccessDate: new Date(report.lastAccessMillis),
     nDocsReturned: Long.fromNumber(report.nDocsReturned),
     nBatchesReturned: Long.fromNumber(report.nBatchesReturned),
     noCursorTimeout: report.noCursorTimeout,

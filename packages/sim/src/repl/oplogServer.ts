@@ -199,19 +199,9 @@ export class OplogServer {
 
   /** The open oplog cursors as $currentOp reports them (members tailing this one, people browsing). */
   reports(): CursorReport[] {
-    return [...this.cursors.values()].map((cursor) => ({
-      id: cursor.id,
-      ns: 'local.oplog.rs',
-      lsid: undefined,
-      createdMillis: cursor.activity.createdMillis,
-      lastAccessMillis: cursor.activity.lastAccessMillis,
-      nDocsReturned: cursor.activity.nDocsReturned,
-      nBatchesReturned: cursor.activity.nBatchesReturned,
-      noCursorTimeout: false,
-      tailable: cursor.tailable,
-      awaitData: cursor.awaitData,
-      originatingCommand: cursor.originatingCommand,
-    }));
+    return [...this.cursors.values()].map((cursor) =>
+      cursor.activity.report({ id: cursor.id, ns: 'local.oplog.rs', lsid: undefined, noCursorTimeout: false, tailable: cursor.tailable, awaitData: cursor.awaitData, originatingCommand: cursor.originatingCommand }),
+    );
   }
 
   /** Oplog cursors open now, opened since the member started, and killed for being idle. */

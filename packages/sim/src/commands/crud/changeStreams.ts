@@ -80,7 +80,7 @@ interface ChangeStreamCursor {
   invalidated: boolean;
   readonly originatingCommand: Document;
   readonly lsid: Document | undefined;
-  activity: CursorActivity | undefined;
+  readonly activity: CursorActivity;
 }
 
 /** What a change stream needs of its member. */
@@ -377,12 +377,12 @@ export class ChangeStreamCursors {
       invalidated: false,
       originatingCommand: originatingCommandOf(db, body),
       lsid: isPlainObject(body.lsid) ? body.lsid : undefined,
-      activity: undefined,
+      activity: new CursorActivity(member.nowMillis(), 0),
     };
     this.cursors.set(id, cursor);
     this.totalOpened++;
     const { batch, token } = this.read(cursor, member, batchSize);
-    cursor.activity = new CursorActivity(member.nowMillis(), batch.length);
+    cursor.activity.nDocsReturned = batch.length;
     return { cursor: { firstBatch: batch, postBatchResumeToken: token, id: Long.fromBigInt(this.cursors.has(id) ? id : 0n), ns }, ok: 1 };
   }
 
@@ -401,7 +401,7 @@ export class ChangeStreamCursors {
     for (;;) {
       const { batch, token } = this.read(cursor, member, batchSize);
       if (batch.length > 0 || member.nowMillis() >= deadline || signal.aborted || !this.cursors.has(id)) {
-        cursor.activity?.returned(batch.length, member.nowMillis());
+        cursor.activity.returned(batch.length, member.nowMillis());
         return { cursor: { nextBatch: batch, postBatchResumeToken: token, id: Long.fromBigInt(this.cursors.has(id) ? id : 0n), ns: cursor.ns }, ok: 1 };
       }
       await sleepOn(member.clock, Math.min(CHANGE_STREAM_POLL_MILLIS, deadline - member.nowMillis()), signal);
@@ -410,22 +410,9 @@ export class ChangeStreamCursors {
 
   /** The open streams as $currentOp reports them: tailable, awaitData cursors (document_source_change_stream.cpp). */
   reports(): CursorReport[] {
-    return [...this.cursors.values()].map((cursor) => {
-      const activity = cursor.activity;
-      return {
-        id: cursor.id,
-        ns: cursor.ns,
-        lsid: cursor.lsid,
-        createdMillis: activity?.createdMillis ?? 0,
-        lastAccessMillis: activity?.lastAccessMillis ?? 0,
-        nDocsReturned: activity?.nDocsReturned ?? 0,
-        nBatchesReturned: activity?.nBatchesReturned ?? 0,
-        noCursorTimeout: false,
-        tailable: true,
-        awaitData: true,
-        originatingCommand: cursor.originatingCommand,
-      };
-    });
+    return [...this.cursors.values()].map((cursor) =>
+      cursor.activity.report({ id: cursor.id, ns: cursor.ns, lsid: cursor.lsid, noCursorTimeout: false, tailable: true, awaitData: true, originatingCommand: cursor.originatingCommand }),
+    );
   }
 
   /** killCursors of these ids; returns the ones that were change streams. */

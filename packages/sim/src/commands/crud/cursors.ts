@@ -219,19 +219,17 @@ export class CursorManager {
 
   /** The open cursors as $currentOp reports them. */
   reports(): CursorReport[] {
-    return [...this.cursors.values()].map((cursor) => ({
-      id: cursor.id,
-      ns: cursor.ns,
-      lsid: cursor.lsid,
-      createdMillis: cursor.activity.createdMillis,
-      lastAccessMillis: cursor.activity.lastAccessMillis,
-      nDocsReturned: cursor.activity.nDocsReturned,
-      nBatchesReturned: cursor.activity.nBatchesReturned,
-      noCursorTimeout: cursor.noCursorTimeout,
-      tailable: cursor.tail !== undefined,
-      awaitData: cursor.tail?.awaitData === true,
-      originatingCommand: cursor.originatingCommand ?? {},
-    }));
+    return [...this.cursors.values()].map((cursor) =>
+      cursor.activity.report({
+        id: cursor.id,
+        ns: cursor.ns,
+        lsid: cursor.lsid,
+        noCursorTimeout: cursor.noCursorTimeout,
+        tailable: cursor.tail !== undefined,
+        awaitData: cursor.tail?.awaitData === true,
+        originatingCommand: cursor.originatingCommand ?? {},
+      }),
+    );
   }
 
   kill(ns: string, ids: readonly bigint[]): KillCursorsResult {
